@@ -1,0 +1,120 @@
+"""Derived calendar data: working days, the slot grid, availability windows.
+
+Windows are lists of (start_minute, end_minute) after midnight, half-open [start, end).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Iterable
+
+from .formats import Counsellor, Instance, Interpreter, Location, clock_minutes
+
+Windows = list[tuple[int, int]]
+
+
+def horizon_dates(instance: Instance) -> list[date]:
+    """Every date of the horizon, inclusive."""
+    first, last = instance.horizon.start, instance.horizon.end
+    return [first + timedelta(days=k) for k in range((last - first).days + 1)]
+
+
+def working_days(instance: Instance) -> list[date]:
+    """Horizon dates on a workday that are not holidays (rule 1), in order."""
+    workdays = set(instance.calendar.workdays)
+    holidays = set(instance.calendar.holidays)
+    return [d for d in horizon_dates(instance) if d.isoweekday() in workdays and d not in holidays]
+
+
+def is_working_day(instance: Instance, day: date) -> bool:
+    """True when sessions may take place on this date (rule 1)."""
+    return (instance.horizon.start <= day <= instance.horizon.end
+            and day.isoweekday() in set(instance.calendar.workdays)
+            and day not in set(instance.calendar.holidays))
+
+
+def to_windows(pairs: Iterable[tuple[str, str]]) -> Windows:
+    """'HH:MM' pairs as sorted, merged minute windows."""
+    return merge_windows((clock_minutes(a), clock_minutes(b)) for a, b in pairs)
+
+
+def merge_windows(windows: Iterable[tuple[int, int]]) -> Windows:
+    """Sort and merge overlapping or touching windows."""
+    out: Windows = []
+    for start, end in sorted(windows):
+        if end <= start:
+            continue
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def intersect_windows(a: Windows, b: Windows) -> Windows:
+    """Intersection of two sorted, merged window lists."""
+    out: Windows = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        start, end = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if start < end:
+            out.append((start, end))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def contains(windows: Windows, start: int, end: int) -> bool:
+    """True when [start, end) lies inside one window."""
+    return any(ws <= start and end <= we for ws, we in windows)
+
+
+def is_absent(absences: list[tuple[date, date]], day: date) -> bool:
+    """True when the date falls in an inclusive absence range."""
+    return any(first <= day <= last for first, last in absences)
+
+
+def location_windows(location: Location, day: date) -> Windows:
+    """Opening windows of a location on a date ([] when not open that date)."""
+    if location.open_dates is not None and day not in location.open_dates:
+        return []
+    return to_windows(location.opening)
+
+
+def weekly_windows(person: Counsellor | Interpreter, day: date) -> Windows:
+    """Weekly hours of a counsellor or interpreter on a date, [] when absent."""
+    if is_absent(person.absences, day):
+        return []
+    return to_windows(person.weekly.get(str(day.isoweekday()), []))
+
+
+def grid_starts(windows: Windows, duration: int, slot_minutes: int, step: int | None = None) -> list[int]:
+    """Start minutes on the slot grid (multiples of slot_minutes after midnight) such that
+    [start, start+duration) fits inside a window; ``step`` (a multiple of the slot) thins them."""
+    step = step or slot_minutes
+    out: list[int] = []
+    for ws, we in windows:
+        first = -(-ws // slot_minutes) * slot_minutes
+        start = first
+        while start + duration <= we:
+            if (start - first) % step == 0:
+                out.append(start)
+            start += slot_minutes
+    return out
+
+
+def on_grid(moment: datetime, slot_minutes: int) -> bool:
+    """True when a local time is on the slot grid (counted from midnight)."""
+    return (moment.hour * 60 + moment.minute) % slot_minutes == 0
+
+
+def at_minute(day: date, minute: int) -> datetime:
+    """The local datetime at a minute after midnight of a date."""
+    return datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
+
+
+def minute_of_day(moment: datetime) -> int:
+    """Minutes after midnight of a local datetime."""
+    return moment.hour * 60 + moment.minute

@@ -1,0 +1,70 @@
+"""Small instance factories for solver tests (dicts in guidance-instance/1)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+BASE = {
+    "format": "guidance-instance/1",
+    "name": "tiny",
+    "timezone": "Europe/Oslo",
+    "horizon": {"start": "2027-01-04", "end": "2027-01-08"},
+    "slot_minutes": 15,
+    "calendar": {"workdays": [1, 2, 3, 4, 5], "holidays": []},
+    "session_types": {
+        "individual": {"minutes": 90},
+        "group": {"minutes": 90, "min_size": 3, "max_size": 8},
+    },
+    "travel": {"road_factor": 1.3, "speed_kmh": 60},
+    "max_participant_travel_minutes": 150,
+    "places": [
+        {"id": "4601", "name": "Bergen", "lat": 60.39, "lon": 5.32},
+        {"id": "4621", "name": "Voss", "lat": 60.63, "lon": 6.42},
+        {"id": "5001", "name": "Trondheim", "lat": 63.43, "lon": 10.39},
+    ],
+    "locations": [
+        {"id": "L-bergen", "name": "Karrieresenter Bergen", "place": "4601",
+         "opening": [["08:00", "16:00"]], "open_dates": None,
+         "rooms": [{"id": "L-bergen-1", "capacity": 1, "video": True},
+                   {"id": "L-bergen-G", "capacity": 10, "video": False}]},
+    ],
+    "counsellors": [
+        {"id": "C1", "name": "Kari", "locations": ["L-bergen"], "multicultural": True,
+         "languages": ["nb", "en"],
+         "weekly": {d: [["08:00", "16:00"]] for d in "12345"},
+         "absences": [], "max_sessions_per_day": 4},
+    ],
+    "interpreters": [
+        {"id": "I1", "name": "Tolk", "languages": {"ti": 2, "ar": 3},
+         "modes": ["onsite", "video", "phone"], "place": "4601",
+         "weekly": {d: [["08:00", "16:00"]] for d in "12345"}, "absences": [],
+         "hourly_rate": 720, "min_billed_minutes": 60, "travel_rate": 360},
+    ],
+    "participants": [],
+    "previous_plan": None,
+    "frozen_until": None,
+}
+
+
+def participant(pid: str, **kw) -> dict:
+    """A participant dict with sensible defaults."""
+    p = {"id": pid, "place": "4601", "legal_basis": "integration_act", "needs": ["individual"],
+         "earliest": "2027-01-04", "deadline": "2027-01-08", "language": "nb",
+         "needs_interpreter": False, "video_ok": False, "preferred_counsellor": None}
+    p.update(kw)
+    return p
+
+
+def make_instance(participants=(), **overrides) -> dict:
+    """A deep copy of the base instance with participants and top-level overrides."""
+    inst = copy.deepcopy(BASE)
+    inst["participants"] = [copy.deepcopy(p) for p in participants]
+    inst.update(copy.deepcopy(overrides))
+    return inst
+
+
+@pytest.fixture
+def tiny_instance() -> dict:
+    return make_instance([participant("P1"), participant("P2", language="ti", needs_interpreter=True)])
