@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from solver.travel import travel_minutes
+
 SCENARIOS = ("normal", "crunch", "rare-language", "sick-leave")
 DEFAULT_START = date(2027, 1, 4)
 DATA_FILE = Path(__file__).resolve().parent / "data" / "municipalities.csv"
@@ -202,14 +204,8 @@ def _as_date(value: date | str) -> date:
 
 
 def _travel(a: Municipality, b: Municipality) -> int:
-    """Travel minutes between two municipalities (PROBLEM.md formula)."""
-    if a.number == b.number:
-        return 0
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    km = 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
-    return math.ceil(km * ROAD_FACTOR / SPEED_KMH * 60)
+    """Travel minutes between two municipalities (the one formula in solver.travel)."""
+    return travel_minutes((a.lat, a.lon), (b.lat, b.lon), ROAD_FACTOR, SPEED_KMH)
 
 
 def _slug(text: str) -> str:
