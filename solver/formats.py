@@ -192,8 +192,8 @@ class Stats(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     status: str = "UNKNOWN"
-    objective: float | None = None
-    best_bound: float | None = None
+    objective: int | float | None = None
+    best_bound: int | float | None = None
     wall_seconds: float = 0.0
 
 

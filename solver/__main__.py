@@ -1,0 +1,105 @@
+"""Command line: python -m solver solve | schema | check | generate | bench.
+
+Bad input gives a clear message with field paths and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from .formats import FormatError, dump_plan, json_schemas, load_instance
+
+EXIT_BAD_INPUT = 2
+DELEGATED = {"check": "solver.check", "generate": "solver.generate", "bench": "solver.bench"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in DELEGATED:
+        return _delegate(argv[0], argv[1:])
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "schema":
+        print(json.dumps(json_schemas(), indent=2))
+        return 0
+    if args.command == "solve":
+        return _solve(args)
+    parser.print_help(sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m solver", description="Veiled planning solver.")
+    sub = parser.add_subparsers(dest="command")
+    solve = sub.add_parser("solve", help="plan an instance (guidance-instance/1 -> guidance-plan/1)")
+    solve.add_argument("instance", help="instance JSON file")
+    solve.add_argument("-o", "--output", help="plan JSON file (default: stdout)")
+    solve.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    solve.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
+    solve.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    solve.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    sub.add_parser("schema", help="print the JSON Schemas of both formats")
+    for name in DELEGATED:
+        sub.add_parser(name, help=f"see python -m solver {name} --help", add_help=False)
+    return parser
+
+
+def _solve(args) -> int:
+    from .model import solve
+
+    try:
+        instance = load_instance(Path(args.instance))
+    except FormatError as exc:
+        _print_format_error(args.instance, exc)
+        return EXIT_BAD_INPUT
+
+    def progress(info: dict) -> None:
+        if not args.quiet:
+            print(f"[{info['elapsed_seconds']:7.2f}s] objective {info['objective']} "
+                  f"bound {info['best_bound']} sessions placed {info['sessions_placed']}",
+                  file=sys.stderr, flush=True)
+
+    plan = solve(instance, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
+                 on_progress=progress)
+    text = json.dumps(dump_plan(plan), indent=2, ensure_ascii=False)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    s = plan.stats
+    print(f"{s.status}: {len(plan.sessions)} sessions, {len(plan.unscheduled)} unscheduled, "
+          f"objective {s.objective}, {s.wall_seconds:.1f}s", file=sys.stderr)
+    return 0
+
+
+def _print_format_error(source: str, exc: FormatError) -> None:
+    print(f"error: {source} is not a valid input:", file=sys.stderr)
+    for path, message in exc.errors:
+        print(f"  {path}: {message}" if path else f"  {message}", file=sys.stderr)
+
+
+def _delegate(name: str, argv: list[str]) -> int:
+    try:
+        module = importlib.import_module(DELEGATED[name])
+    except ModuleNotFoundError as exc:
+        if exc.name == DELEGATED[name]:
+            print(f"error: '{name}' is not available yet ({DELEGATED[name]} is missing)", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        raise
+    entry = getattr(module, "main", None)
+    if entry is None:
+        print(f"error: {DELEGATED[name]} has no main(argv)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return int(entry(argv) or 0)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,308 @@
+"""Plan state and the constructive (greedy, deadline-ordered) planner.
+
+The state keeps every resource's bookings per working day, so each rule of PROBLEM.md is
+checked against a handful of intervals. Search works on free windows: a resource's working
+windows minus its bookings (widened by travel time where rules 3 and 6 ask for it), so the
+first fitting grid start is found without trying every start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from . import calendar as cal
+from .model_data import (
+    W_INTERP_NOK,
+    W_REGISTER,
+    Prepared,
+)
+
+Windows = cal.Windows
+
+
+@dataclass
+class Booking:
+    """A session in the working plan (times are minutes after midnight of day index ``day``)."""
+
+    type: str
+    participants: tuple[str, ...]
+    counsellor: str
+    location: str
+    room: str
+    day: int
+    start: int
+    end: int
+    mode: str = "onsite"
+    language: str | None = None
+    interpreter: str | None = None
+    interpreter_mode: str | None = None
+    prev_id: str | None = None   # id of the previous-plan session it keeps unchanged
+    fixed: bool = False          # frozen (rule 10): never moved by the planner
+
+
+def subtract(windows: Windows, blocks: list[tuple[int, int]]) -> Windows:
+    """Windows minus blocked intervals."""
+    out = list(windows)
+    for bs, be in blocks:
+        nxt = []
+        for ws, we in out:
+            if be <= ws or bs >= we:
+                nxt.append((ws, we))
+                continue
+            if ws < bs:
+                nxt.append((ws, bs))
+            if be < we:
+                nxt.append((be, we))
+        out = nxt
+    return out
+
+
+def overlaps(items, start: int, end: int) -> bool:
+    """True when [start, end) overlaps any (s, e, ...) item."""
+    return any(s < end and start < e for s, e, *_ in items)
+
+
+@dataclass
+class State:
+    """Bookings indexed by resource and day."""
+
+    prep: Prepared
+    bookings: dict[int, Booking] = field(default_factory=dict)
+    part: dict = field(default_factory=dict)     # (pid, day) -> [(s, e, key)]
+    cons: dict = field(default_factory=dict)     # (cid, day) -> [(s, e, loc, key)]
+    interp: dict = field(default_factory=dict)   # (iid, day) -> [(s, e, loc or None, key)]
+    room: dict = field(default_factory=dict)     # (rid, day) -> [(s, e, key)]
+    done: dict = field(default_factory=dict)     # (pid, type) -> key
+    load: dict = field(default_factory=dict)     # cid -> sessions
+    next_key: int = 0
+
+    def add(self, b: Booking) -> int:
+        """Book a session into every resource it uses."""
+        key = self.next_key
+        self.next_key += 1
+        self.bookings[key] = b
+        for pid in b.participants:
+            self.part.setdefault((pid, b.day), []).append((b.start, b.end, key))
+            self.done[(pid, b.type)] = key
+        self.cons.setdefault((b.counsellor, b.day), []).append((b.start, b.end, b.location, key))
+        self.load[b.counsellor] = self.load.get(b.counsellor, 0) + 1
+        if b.interpreter:
+            where = b.location if b.interpreter_mode == "onsite" else None
+            self.interp.setdefault((b.interpreter, b.day), []).append((b.start, b.end, where, key))
+        self.room.setdefault((b.room, b.day), []).append((b.start, b.end, key))
+        return key
+
+    def remove(self, key: int) -> Booking:
+        """Take a session out of the state."""
+        b = self.bookings.pop(key)
+
+        def drop(index, k):
+            index[k] = [item for item in index[k] if item[-1] != key]
+
+        for pid in b.participants:
+            drop(self.part, (pid, b.day))
+            if self.done.get((pid, b.type)) == key:
+                del self.done[(pid, b.type)]
+        drop(self.cons, (b.counsellor, b.day))
+        self.load[b.counsellor] -= 1
+        if b.interpreter:
+            drop(self.interp, (b.interpreter, b.day))
+        drop(self.room, (b.room, b.day))
+        return b
+
+    def counsellors_of(self, pid: str) -> set[str]:
+        """Counsellors a participant already meets (for continuity)."""
+        return {self.bookings[k].counsellor for (p, _t), k in self.done.items() if p == pid}
+
+    # ------------------------------------------------------------------ free windows
+    def counsellor_free(self, cid: str, day: int, loc: str) -> Windows:
+        """Counsellor's free windows at a location on a day (rule 3, travel included)."""
+        prep = self.prep
+        windows = cal.intersect_windows(prep.cons_windows[cid][day], prep.loc_windows[loc][day])
+        blocks = []
+        loc_place = prep.locations[loc].place
+        for s, e, other, _k in self.cons.get((cid, day), []):
+            t = prep.travel.minutes(loc_place, prep.locations[other].place) if other != loc else 0
+            blocks.append((s - t, e + t))
+        return subtract(windows, blocks)
+
+    def participants_free(self, members, day: int, windows: Windows) -> Windows:
+        """Windows minus the members' own sessions (rule 2)."""
+        blocks = [(s, e) for pid in members for s, e, _k in self.part.get((pid, day), [])]
+        return subtract(windows, blocks)
+
+    def interpreter_ok(self, iid: str, day: int, start: int, end: int, loc: str, mode: str) -> bool:
+        """Rule 6: available, not absent, no overlap, travel between on-site sessions."""
+        prep = self.prep
+        if not cal.contains(prep.interp_windows[iid][day], start, end):
+            return False
+        loc_place = prep.locations[loc].place
+        for s, e, other, _k in self.interp.get((iid, day), []):
+            t = 0
+            if mode == "onsite" and other is not None and other != loc:
+                t = prep.travel.minutes(loc_place, prep.locations[other].place)
+            if s - t < end and start < e + t:
+                return False
+        return True
+
+    def room_free(self, rid: str, day: int, start: int, end: int) -> bool:
+        """Rule 8: no two sessions in one room at once."""
+        return not overlaps(self.room.get((rid, day), []), start, end)
+
+
+# ---------------------------------------------------------------------- construction
+
+
+class Constructor:
+    """Greedy planner: places tasks one at a time at the cheapest option it finds first."""
+
+    def __init__(self, prep: Prepared, state: State):
+        self.prep = prep
+        self.state = state
+        self.slot = prep.instance.slot_minutes
+        self._interp_cache: dict = {}
+
+    # -------------------------------------------------------------- public
+    def place_individual(self, pid: str, typ: str) -> Booking | None:
+        """Best-found booking for one participant's individual session (not added)."""
+        prep = self.prep
+        p = prep.participants[pid]
+        first, last = prep.day_range(p)
+        for loc, mode in self.individual_options(pid):
+            b = self.first_fit((pid,), typ, loc, mode, first, last)
+            if b is not None:
+                return b
+        return None
+
+    def place_group(self, members: tuple[str, ...], typ: str) -> Booking | None:
+        """Best-found booking for a group (onsite only; rule 7), or None."""
+        prep = self.prep
+        ranges = [prep.day_range(prep.participants[m]) for m in members]
+        first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+        for loc in self.group_locations(members):
+            b = self.first_fit(members, typ, loc, "onsite", first, last)
+            if b is not None:
+                return b
+        return None
+
+    def individual_options(self, pid: str) -> list[tuple[str, str]]:
+        """(location, mode) options, cheapest participant travel first, video last (tier 3)."""
+        prep = self.prep
+        options = [(loc, "onsite") for loc in prep.reachable_locations(pid)]
+        if prep.participants[pid].video_ok:
+            video_locs = [l for l, loc in prep.locations.items() if any(r.video for r in loc.rooms)]
+            options += [(l, "video") for l in sorted(video_locs)]
+        return options
+
+    def group_locations(self, members) -> list[str]:
+        """Locations every member can reach, least total travel first."""
+        prep = self.prep
+        common = None
+        for m in members:
+            reach = set(prep.reachable_locations(m))
+            common = reach if common is None else common & reach
+        return sorted(common or (), key=lambda l: (sum(prep.participant_travel(m, l) for m in members), l))
+
+    # -------------------------------------------------------------- search
+    def first_fit(self, members, typ, loc, mode, first, last) -> Booking | None:
+        """First feasible booking at a location, earliest day first, preferred counsellor first."""
+        prep = self.prep
+        state = self.state
+        duration = prep.instance.session_types[typ].minutes
+        counsellors = self.counsellor_order(members, loc)
+        if not counsellors:
+            return None
+        for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
+            if not prep.loc_windows[loc][day]:
+                continue
+            for cid, language in counsellors:
+                c = prep.counsellors[cid]
+                if len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
+                    continue
+                free = state.participants_free(members, day, state.counsellor_free(cid, day, loc))
+                for start in cal.grid_starts(free, duration, self.slot):
+                    b = self.complete(members, typ, loc, mode, day, start, start + duration, cid, language)
+                    if b is not None:
+                        return b
+        return None
+
+    def counsellor_order(self, members, loc) -> list[tuple[str, str | None]]:
+        """Qualified counsellors at a location with the interpreted language they would need.
+
+        Order: preferred counsellor, already met (tier 5), no interpreter needed (tier 4), load.
+        """
+        prep = self.prep
+        need_mc = any(prep.needs_multicultural(m) for m in members)
+        preferred = {prep.participants[m].preferred_counsellor for m in members}
+        met = set().union(*(self.state.counsellors_of(m) for m in members))
+        out = []
+        for c in prep.instance.counsellors:
+            if loc not in c.locations or (need_mc and not c.multicultural):
+                continue
+            uncovered = {prep.participants[m].language for m in members
+                         if prep.participants[m].needs_interpreter
+                         and prep.participants[m].language not in c.languages}
+            if len(uncovered) > 1:
+                continue  # rule 5: one interpreted language per session
+            language = next(iter(uncovered)) if uncovered else None
+            if language is not None and not prep.interpreters_by_language.get(language):
+                continue
+            key = (c.id not in preferred, c.id not in met, language is not None,
+                   self.state.load.get(c.id, 0), c.id)
+            out.append((key, c.id, language))
+        out.sort()
+        return [(cid, language) for _key, cid, language in out]
+
+    def complete(self, members, typ, loc, mode, day, start, end, cid, language) -> Booking | None:
+        """Add room and interpreter to a (day, start, counsellor) choice, or None."""
+        size = len(members)
+        if language is None:
+            room = self.pick_room(loc, day, start, end, size, video=(mode == "video"))
+            if room is None:
+                return None
+            return Booking(typ, tuple(members), cid, loc, room, day, start, end, mode)
+        for _cost, iid, imode in self.interpreter_options(language, loc, end - start, size):
+            if not self.state.interpreter_ok(iid, day, start, end, loc, imode):
+                continue
+            room = self.pick_room(loc, day, start, end, size, video=(mode == "video" or imode == "video"))
+            if room is None:
+                continue
+            return Booking(typ, tuple(members), cid, loc, room, day, start, end, mode, language, iid, imode)
+        return None
+
+    def pick_room(self, loc, day, start, end, size, video: bool) -> str | None:
+        """Smallest free room that fits (rule 8), non-video first at equal size (rule 7); groups keep big rooms."""
+        rooms = [r for r in self.prep.locations[loc].rooms if r.capacity >= size and (r.video or not video)]
+        rooms.sort(key=lambda r: (r.capacity, r.video and not video, r.id))
+        for r in rooms:
+            if self.state.room_free(r.id, day, start, end):
+                return r.id
+        return None
+
+    def interpreter_options(self, language, loc, minutes, size) -> list[tuple[int, str, str]]:
+        """(weighted cost, interpreter, mode) for a language at a location, cheapest first (tier 4)."""
+        key = (language, loc, minutes, size > 1)
+        cached = self._interp_cache.get(key)
+        if cached is not None:
+            return cached
+        prep = self.prep
+        has_video_room = any(r.video for r in prep.locations[loc].rooms)
+        out = []
+        for iid in prep.interpreters_by_language.get(language, []):
+            it = prep.interpreters[iid]
+            for imode in it.modes:
+                if imode == "phone" and size > 1:
+                    continue  # rule 7: phone only in individual sessions
+                if imode == "video" and not has_video_room:
+                    continue
+                cost = prep.interpreter_cost(iid, minutes, imode, loc) * W_INTERP_NOK
+                cost += W_REGISTER * (it.languages[language] - 1)
+                out.append((cost, iid, imode))
+        out.sort()
+        self._interp_cache[key] = out
+        return out
+
+
+def with_key(b: Booking, **changes) -> Booking:
+    """A copy of a booking with some fields changed."""
+    return replace(b, **changes)

@@ -1,0 +1,329 @@
+"""The planner: ``solve(instance) -> Plan``.
+
+Pipeline (each step keeps the plan valid under every hard rule of PROBLEM.md):
+1. previous_plan: frozen sessions are kept exactly (rule 10) unless they break a rule under
+   the new instance; other previous sessions are kept when still valid (tier 2).
+2. Analysis: sessions no plan can place get their reason now (deadline_before_earliest, ...).
+3. Construction: groups are formed (location, language, dates), then tasks are placed
+   greedily, integration-act and nearest deadlines first (solver.construct).
+4. Improvement: CP-SAT large-neighbourhood search over windows of days x location
+   (solver.lns), with everything outside the window fixed.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Callable
+
+from . import calendar as cal
+from .construct import Booking, Constructor, State
+from .formats import Instance, Plan, Session, Stats, Unscheduled, load_instance
+from .model_data import (
+    W_CHANGE,
+    W_DAY,
+    W_INCOMPLETE,
+    W_INTERP_NOK,
+    W_NOT_PREFERRED,
+    W_OTHER_COUNSELLOR,
+    W_REGISTER,
+    W_TRAVEL_MIN,
+    W_UNPLACED,
+    W_VIDEO,
+    Prepared,
+    prepare,
+)
+from .model_groups import form_groups
+from .model_reasons import final_reason, static_reason
+
+Progress = Callable[[dict], None]
+
+
+def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
+          on_progress: Progress | None = None) -> Plan:
+    """Plan an instance within ``time_limit`` seconds; deterministic for the same inputs."""
+    started = time.monotonic()
+    instance = load_instance(instance)
+    prep = prepare(instance)
+    run = _Run(prep, started, time_limit, on_progress)
+    state = State(prep)
+    previous = keep_previous(prep, state)
+    tasks, impossible = required_tasks(prep, state)
+    grouped = construct(prep, state, tasks)
+    run.report(state, previous, tasks, impossible, status="FEASIBLE")
+    status = "FEASIBLE"
+    if time_limit - run.elapsed() > 0.2:
+        from .lns import improve
+
+        status = improve(prep, state, tasks, grouped, run, workers=workers, seed=seed,
+                         objective=lambda: objective(prep, state, previous, tasks, impossible))
+    return build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
+
+
+class _Run:
+    """Clock and progress reporting for one solve."""
+
+    def __init__(self, prep: Prepared, started: float, time_limit: float, on_progress: Progress | None):
+        self.prep = prep
+        self.started = started
+        self.time_limit = time_limit
+        self.on_progress = on_progress
+        self.best: int | None = None
+        self.bound: int = 0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def remaining(self) -> float:
+        return self.time_limit - self.elapsed()
+
+    def report(self, state, previous, tasks, impossible, status: str) -> None:
+        value = objective(self.prep, state, previous, tasks, impossible)
+        if self.best is not None and value >= self.best:
+            return
+        self.best = value
+        self.bound = lower_bound(self.prep, tasks, impossible)
+        if self.on_progress:
+            self.on_progress({
+                "sessions_placed": sum(len(b.participants) for b in state.bookings.values()),
+                "objective": value, "best_bound": self.bound,
+                "elapsed_seconds": round(self.elapsed(), 3), "status": status,
+            })
+
+
+# ------------------------------------------------------------------------ previous plan
+
+
+def keep_previous(prep: Prepared, state: State) -> dict[str, bool]:
+    """Book still-valid sessions of previous_plan; frozen ones first (rule 10).
+
+    Returns previous session id -> True when frozen (the ids the change count refers to).
+    """
+    inst = prep.instance
+    if inst.previous_plan is None:
+        return {}
+    frozen_until = inst.frozen_until
+    ordered = sorted(inst.previous_plan.sessions,
+                     key=lambda s: (not (frozen_until and s.start < frozen_until), s.start, s.id))
+    out: dict[str, bool] = {}
+    for s in ordered:
+        frozen = bool(frozen_until and s.start < frozen_until)
+        out[s.id] = frozen
+        b = booking_from_session(prep, s)
+        if b is None:
+            continue
+        members = tuple(m for m in b.participants if _needs(prep, state, m, b.type))
+        if frozen and members != b.participants:
+            continue  # a frozen session is kept exactly or not at all
+        b.participants = members
+        if members and not session_problems(prep, state, b):
+            b.fixed = frozen
+            b.prev_id = s.id if members == tuple(s.participants) else None
+            state.add(b)
+    return out
+
+
+def booking_from_session(prep: Prepared, s: Session) -> Booking | None:
+    """A previous-plan session as a booking, or None when its day/room/type is gone."""
+    day = prep.day_index.get(s.start.date())
+    if day is None or s.type not in prep.instance.session_types or s.room not in prep.rooms:
+        return None
+    if s.end.date() != s.start.date():
+        return None
+    return Booking(s.type, tuple(s.participants), s.counsellor, s.location, s.room, day,
+                   cal.minute_of_day(s.start), cal.minute_of_day(s.end), s.mode, s.language,
+                   s.interpreter, s.interpreter_mode, prev_id=s.id)
+
+
+def _needs(prep: Prepared, state: State, pid: str, typ: str) -> bool:
+    p = prep.participants.get(pid)
+    return p is not None and typ in p.needs and (pid, typ) not in state.done
+
+
+def session_problems(prep: Prepared, state: State, b: Booking) -> list[str]:
+    """Hard-rule problems of adding a booking to the state (empty when valid)."""
+    inst = prep.instance
+    spec = inst.session_types[b.type]
+    problems = []
+    loc = prep.locations.get(b.location)
+    c = prep.counsellors.get(b.counsellor)
+    if loc is None or c is None or prep.rooms.get(b.room, (None,))[0] is not loc:
+        return ["unknown location, room or counsellor"]
+    room = prep.rooms[b.room][1]
+    # Rule 1: grid, duration, working day, opening hours.
+    if b.start % inst.slot_minutes or b.end - b.start != spec.minutes:
+        problems.append("rule 1: grid or duration")
+    if not cal.contains(prep.loc_windows[loc.id][b.day], b.start, b.end):
+        problems.append("rule 1: location closed")
+    # Rule 2 and 9: participants.
+    for pid in b.participants:
+        first, last = prep.day_range(prep.participants[pid])
+        if not first <= b.day <= last:
+            problems.append(f"rule 2: {pid} outside earliest..deadline")
+        if any(s < b.end and b.start < e for s, e, _k in state.part.get((pid, b.day), [])):
+            problems.append(f"rule 2: {pid} double-booked")
+        if b.mode == "onsite" and prep.participant_travel(pid, loc.id) > inst.max_participant_travel_minutes:
+            problems.append(f"rule 9: {pid} too far")
+    # Rule 3 and 4: counsellor.
+    if loc.id not in c.locations or not cal.contains(state.counsellor_free(c.id, b.day, loc.id), b.start, b.end):
+        problems.append("rule 3: counsellor unavailable")
+    if len(state.cons.get((c.id, b.day), [])) >= c.max_sessions_per_day:
+        problems.append("rule 3: counsellor day full")
+    if any(prep.needs_multicultural(m) for m in b.participants) and not c.multicultural:
+        problems.append("rule 4: counsellor not multicultural")
+    # Rule 5 and 6: coverage and interpreter.
+    uncovered = {prep.participants[m].language for m in b.participants
+                 if prep.participants[m].needs_interpreter and prep.participants[m].language not in c.languages}
+    if uncovered - {b.language} or (b.language is None) != (b.interpreter is None):
+        problems.append("rule 5: participant not covered")
+    if b.interpreter is not None:
+        it = prep.interpreters.get(b.interpreter)
+        if (it is None or b.language not in it.languages or b.interpreter_mode not in it.modes
+                or not state.interpreter_ok(it.id, b.day, b.start, b.end, loc.id, b.interpreter_mode)):
+            problems.append("rule 6: interpreter unavailable")
+    # Rule 7 and 8: modes and rooms.
+    size = len(b.participants)
+    if b.mode == "video" and (spec.is_group or not room.video
+                              or not all(prep.participants[m].video_ok for m in b.participants)):
+        problems.append("rule 7: video not allowed")
+    if (b.interpreter_mode == "phone" and spec.is_group) or (b.interpreter_mode == "video" and not room.video):
+        problems.append("rule 7: interpreter mode not allowed")
+    if size > room.capacity or not state.room_free(room.id, b.day, b.start, b.end):
+        problems.append("rule 8: room")
+    if spec.is_group and not (spec.min_size or 1) <= size <= (spec.max_size or size):
+        problems.append("rule 8: group size")
+    if not spec.is_group and size != 1:
+        problems.append("rule 8: individual session with several participants")
+    return problems
+
+
+# ------------------------------------------------------------------------ construction
+
+
+def required_tasks(prep: Prepared, state: State):
+    """Open (participant, type) tasks, and those no plan can place with their reason."""
+    tasks, impossible = [], {}
+    for p in prep.instance.participants:
+        for typ in p.needs:
+            if (p.id, typ) in state.done:
+                continue
+            reason = static_reason(prep, p.id, typ)
+            if reason is None:
+                tasks.append((p.id, typ))
+            else:
+                impossible[(p.id, typ)] = reason
+    return tasks, impossible
+
+
+def construct(prep: Prepared, state: State, tasks) -> set:
+    """Greedy plan for open tasks; returns the (pid, type) tasks that were put in a group."""
+    builder = Constructor(prep, state)
+    units = []
+    grouped: set = set()
+    group_types = sorted({t for _p, t in tasks if prep.instance.session_types[t].is_group})
+    for typ in group_types:
+        groups, _left = form_groups(prep, typ, [p for p, t in tasks if t == typ])
+        for members in groups:
+            grouped |= {(m, typ) for m in members}
+            units.append((min(prep.priority_key(m) for m in members), typ, members))
+    for pid, typ in tasks:
+        if not prep.instance.session_types[typ].is_group:
+            units.append((prep.priority_key(pid), typ, (pid,)))
+    units.sort()
+    for _key, typ, members in units:
+        if prep.instance.session_types[typ].is_group:
+            b = builder.place_group(members, typ)
+        else:
+            b = builder.place_individual(members[0], typ)
+        if b is not None:
+            state.add(b)
+    return grouped
+
+
+# ------------------------------------------------------------------------ objective
+
+
+def booking_cost(prep: Prepared, b: Booking) -> int:
+    """Tiers 3-6 cost of one session (travel, video, interpreter, preference, date)."""
+    cost = b.day * W_DAY
+    for pid in b.participants:
+        if b.mode == "video":
+            cost += W_VIDEO
+        else:
+            cost += W_TRAVEL_MIN * prep.participant_travel(pid, b.location)
+        pref = prep.participants[pid].preferred_counsellor
+        if pref is not None and pref != b.counsellor:
+            cost += W_NOT_PREFERRED
+    if b.interpreter:
+        it = prep.interpreters[b.interpreter]
+        cost += W_INTERP_NOK * prep.interpreter_cost(b.interpreter, b.end - b.start, b.interpreter_mode, b.location)
+        cost += W_REGISTER * (it.languages[b.language] - 1)
+    return cost
+
+
+def unplaced_cost(prep: Prepared, pid: str) -> int:
+    """Tier 1 cost of one required session not scheduled."""
+    return W_UNPLACED + prep.urgency(pid)
+
+
+def objective(prep: Prepared, state: State, previous: dict, tasks, impossible) -> int:
+    """Total cost of the current plan (lower is better)."""
+    total = sum(booking_cost(prep, b) for b in state.bookings.values())
+    missing: dict[str, int] = {}
+    for p in prep.instance.participants:
+        for typ in p.needs:
+            if (p.id, typ) not in state.done:
+                total += unplaced_cost(prep, p.id)
+                missing[p.id] = missing.get(p.id, 0) + 1
+    total += W_INCOMPLETE * len(missing)
+    kept = {b.prev_id for b in state.bookings.values() if b.prev_id}
+    total += W_CHANGE * sum(1 for sid in previous if sid not in kept)
+    counsellors: dict[str, set] = {}
+    for b in state.bookings.values():
+        for pid in b.participants:
+            counsellors.setdefault(pid, set()).add(b.counsellor)
+    total += W_OTHER_COUNSELLOR * sum(len(cs) - 1 for cs in counsellors.values())
+    return total
+
+
+def lower_bound(prep: Prepared, tasks, impossible) -> int:
+    """A valid lower bound: impossible sessions are always unplaced; the rest cost at least 0."""
+    incomplete = {pid for pid, _t in impossible}
+    return sum(unplaced_cost(prep, pid) for pid, _t in impossible) + W_INCOMPLETE * len(incomplete)
+
+
+# ------------------------------------------------------------------------ output
+
+
+def build_plan(prep: Prepared, state: State, previous, tasks, impossible, grouped, run: _Run,
+               status: str) -> Plan:
+    """The plan file: sessions, unscheduled with reasons, stats."""
+    inst = prep.instance
+    used = {b.prev_id for b in state.bookings.values() if b.prev_id}
+    ordered = sorted(state.bookings.values(), key=lambda b: (b.day, b.start, b.location, b.room, b.counsellor))
+    sessions, counter = [], 0
+    for b in ordered:
+        sid = b.prev_id
+        if sid is None:
+            counter += 1
+            while f"S{counter}" in used or f"S{counter}" in previous:
+                counter += 1
+            sid = f"S{counter}"
+        day: date = prep.days[b.day]
+        sessions.append(Session(
+            id=sid, type=b.type, participants=list(b.participants), counsellor=b.counsellor,
+            location=b.location, room=b.room, start=cal.at_minute(day, b.start), end=cal.at_minute(day, b.end),
+            mode=b.mode, language=b.language, interpreter=b.interpreter, interpreter_mode=b.interpreter_mode))
+    unscheduled = []
+    for p in inst.participants:
+        for typ in p.needs:
+            if (p.id, typ) in state.done:
+                continue
+            reason, detail = impossible.get((p.id, typ)) or final_reason(prep, p.id, typ, (p.id, typ) in grouped)
+            unscheduled.append(Unscheduled(participant=p.id, type=typ, reason=reason, detail=detail))
+    value = objective(prep, state, previous, tasks, impossible)
+    stats = Stats(status=status, objective=value, best_bound=lower_bound(prep, tasks, impossible),
+                  wall_seconds=round(run.elapsed(), 3),
+                  sessions_required=sum(len(p.needs) for p in inst.participants),
+                  sessions_scheduled=sum(len(b.participants) for b in state.bookings.values()))
+    return Plan(instance=inst.name, sessions=sessions, unscheduled=unscheduled, stats=stats)

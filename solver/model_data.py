@@ -1,0 +1,125 @@
+"""Derived, indexed data for the planner: days, windows, travel, priorities, cost terms.
+
+Everything the constructor, the CP-SAT neighbourhoods and the objective need is computed
+once here, so the rules are read in one place and every part of the planner agrees.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import calendar as cal
+from .formats import Instance, Participant
+from .travel import TravelTable
+
+NEEDS_MULTICULTURAL = ("integration_act", "temporary_act")
+
+# Objective weights (minimisation). Tiers are separated by large factors so that, in
+# practice, a lower tier never outweighs a higher one (PROBLEM.md "What better means").
+W_UNPLACED = 10_000_000        # tier 1: per required session not scheduled
+W_INCOMPLETE = 5_000_000       # tier 1: extra when a participant's set is not complete
+W_URGENCY = 2_000_000          # tier 1: up to this extra for urgent integration-act sessions
+W_CHANGE = 100_000             # tier 2: per moved, re-staffed or dropped previous session
+W_TRAVEL_MIN = 200             # tier 3: per minute of participant travel (one way)
+W_VIDEO = 6_000                # tier 3: video instead of on-site
+W_INTERP_NOK = 2               # tier 4: per NOK of interpreter cost
+W_REGISTER = 100               # tier 4: per register category step above 1
+W_OTHER_COUNSELLOR = 60        # tier 5: participant sees more than one counsellor
+W_NOT_PREFERRED = 60           # tier 5: preferred counsellor not honoured
+W_DAY = 1                      # tier 6: per working day after the first
+
+
+@dataclass
+class Prepared:
+    """Indexed view of an instance."""
+
+    instance: Instance
+    days: list[date]
+    day_index: dict[date, int]
+    travel: TravelTable
+    loc_windows: dict[str, list[cal.Windows]]          # location -> per day index
+    cons_windows: dict[str, list[cal.Windows]]         # counsellor -> per day index
+    interp_windows: dict[str, list[cal.Windows]]       # interpreter -> per day index
+    locations: dict = field(default_factory=dict)
+    counsellors: dict = field(default_factory=dict)
+    interpreters: dict = field(default_factory=dict)
+    participants: dict = field(default_factory=dict)
+    rooms: dict = field(default_factory=dict)           # room id -> (location, room)
+    interpreters_by_language: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ participants
+    def day_range(self, p: Participant) -> tuple[int, int]:
+        """Inclusive day-index range [first, last] allowed for a participant (rule 2); first > last if none."""
+        lo = p.earliest or self.instance.horizon.start
+        hi = p.deadline or self.instance.horizon.end
+        first = next((i for i, d in enumerate(self.days) if d >= lo), len(self.days))
+        last = max((i for i, d in enumerate(self.days) if d <= hi), default=-1)
+        return first, last
+
+    def participant_travel(self, pid: str, loc_id: str) -> int:
+        """One-way participant travel minutes to a location (rule 9)."""
+        return self.travel.minutes(self.participants[pid].place, self.locations[loc_id].place)
+
+    def reachable_locations(self, pid: str) -> list[str]:
+        """Locations within max participant travel, nearest first (rule 9)."""
+        limit = self.instance.max_participant_travel_minutes
+        locs = [l for l in self.locations if self.participant_travel(pid, l) <= limit]
+        return sorted(locs, key=lambda l: (self.participant_travel(pid, l), l))
+
+    def needs_multicultural(self, pid: str) -> bool:
+        """Rule 4: integration-act and temporary-act participants need trained counsellors."""
+        return self.participants[pid].legal_basis in NEEDS_MULTICULTURAL
+
+    def urgency(self, pid: str) -> int:
+        """Tier-1 priority weight: integration-act participants with near deadlines weigh most."""
+        p = self.participants[pid]
+        if p.legal_basis != "integration_act":
+            return 0
+        if p.deadline is None:
+            return W_URGENCY // 10
+        days_left = max(0, (p.deadline - self.instance.horizon.start).days)
+        span = max(1, (self.instance.horizon.end - self.instance.horizon.start).days)
+        return int(W_URGENCY * max(0.1, 1.0 - days_left / (span + 1)))
+
+    def priority_key(self, pid: str) -> tuple:
+        """Order for construction: integration act, then nearest deadline first."""
+        p = self.participants[pid]
+        basis = {"integration_act": 0, "temporary_act": 1}.get(p.legal_basis, 2)
+        deadline = p.deadline.toordinal() if p.deadline else 10**9
+        return (basis, deadline, pid)
+
+    # ------------------------------------------------------------------ costs
+    def interpreter_cost(self, iid: str, minutes: int, mode: str, loc_id: str) -> int:
+        """Tier 4 cost in NOK: billed minutes x hourly rate plus on-site travel there and back."""
+        it = self.interpreters[iid]
+        billed = max(minutes, it.min_billed_minutes) / 60.0 * it.hourly_rate
+        if mode == "onsite":
+            billed += 2 * self.travel.minutes(it.place, self.locations[loc_id].place) / 60.0 * it.travel_rate
+        return int(math.ceil(billed))
+
+
+def prepare(instance: Instance) -> Prepared:
+    """Build the indexed view of an instance."""
+    days = cal.working_days(instance)
+    prep = Prepared(
+        instance=instance,
+        days=days,
+        day_index={d: i for i, d in enumerate(days)},
+        travel=TravelTable(instance),
+        loc_windows={l.id: [cal.location_windows(l, d) for d in days] for l in instance.locations},
+        cons_windows={c.id: [cal.weekly_windows(c, d) for d in days] for c in instance.counsellors},
+        interp_windows={i.id: [cal.weekly_windows(i, d) for d in days] for i in instance.interpreters},
+        locations=instance.locations_by_id(),
+        counsellors=instance.counsellors_by_id(),
+        interpreters=instance.interpreters_by_id(),
+        participants=instance.participants_by_id(),
+        rooms=instance.rooms_by_id(),
+    )
+    by_lang: dict[str, list[str]] = {}
+    for it in instance.interpreters:
+        for lang in it.languages:
+            by_lang.setdefault(lang, []).append(it.id)
+    prep.interpreters_by_language = by_lang
+    return prep

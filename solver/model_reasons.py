@@ -1,0 +1,111 @@
+"""Why a required session is unscheduled: reasons found by analysis, not a blanket default.
+
+``static_reason`` finds tasks no plan can ever place (checked before planning, so the planner
+does not waste effort on them); ``final_reason`` explains a task the planner did not place.
+"""
+
+from __future__ import annotations
+
+from . import calendar as cal
+from .model_data import Prepared
+
+
+def static_reason(prep: Prepared, pid: str, typ: str) -> tuple[str, str] | None:
+    """(reason, detail) when no plan can schedule this session, else None."""
+    p = prep.participants[pid]
+    inst = prep.instance
+    spec = inst.session_types[typ]
+    if p.earliest and p.deadline and p.deadline < p.earliest:
+        return ("deadline_before_earliest",
+                f"deadline {p.deadline} is before earliest start {p.earliest}")
+    first, last = prep.day_range(p)
+    if first > last:
+        return ("no_working_day_before_deadline",
+                f"no working day between {p.earliest or inst.horizon.start} and "
+                f"{p.deadline or inst.horizon.end} inside the horizon {inst.horizon.start}..{inst.horizon.end}")
+    options = option_locations(prep, pid, typ)
+    if not options:
+        limit = inst.max_participant_travel_minutes
+        nearest = min((prep.participant_travel(pid, l) for l in prep.locations), default=None)
+        return ("too_far_from_any_location",
+                f"nearest location is {nearest} min away (limit {limit} min)"
+                + ("" if spec.is_group or p.video_ok else "; participant cannot take video"))
+    qualified = qualified_counsellors(prep, pid, options)
+    if not qualified:
+        need = "multicultural-trained counsellor" if prep.needs_multicultural(pid) else "counsellor"
+        return ("no_qualified_counsellor", f"no {need} works at {', '.join(sorted(options))}")
+    speaks = p.needs_interpreter and any(p.language in prep.counsellors[c].languages for c in qualified)
+    interpreters = usable_interpreters(prep, pid, typ, options) if p.needs_interpreter and not speaks else None
+    if interpreters is not None and not interpreters:
+        return ("no_interpreter_for_language",
+                f"no interpreter for {p.language!r} with a usable mode"
+                f"{' for group sessions' if spec.is_group else ''}")
+    available = [(c, d) for d in range(first, last + 1) for c in qualified
+                 if _counsellor_day(prep, c, d, options, spec.minutes)]
+    if not available:
+        return ("no_counsellor_available",
+                f"no qualified counsellor works at a reachable location between "
+                f"{prep.days[first]} and {prep.days[last]}")
+    if interpreters is not None:
+        days = {d for _c, d in available}
+        if not any(cal.grid_starts(prep.interp_windows[i][d], spec.minutes, inst.slot_minutes)
+                   for i in interpreters for d in days):
+            return ("no_interpreter_for_language",
+                    f"no interpreter for {p.language!r} is available before {prep.days[last]}")
+    return None
+
+
+def final_reason(prep: Prepared, pid: str, typ: str, grouped: bool) -> tuple[str, str]:
+    """Reason for a task the planner left unscheduled although it is not impossible."""
+    spec = prep.instance.session_types[typ]
+    p = prep.participants[pid]
+    if spec.is_group and not grouped:
+        return ("group_too_small",
+                f"fewer than {spec.min_size} participants at a reachable location share a "
+                f"language and dates with this participant")
+    last = prep.day_range(p)[1]
+    return ("no_capacity_before_deadline",
+            f"counsellors, rooms or interpreters are fully booked until {prep.days[last]}")
+
+
+def option_locations(prep: Prepared, pid: str, typ: str) -> list[str]:
+    """Locations where the session could take place (on-site reach, or video rooms)."""
+    spec = prep.instance.session_types[typ]
+    p = prep.participants[pid]
+    locs = set(prep.reachable_locations(pid))
+    if spec.is_group:
+        locs = {l for l in locs if any(r.capacity >= (spec.min_size or 1) for r in prep.locations[l].rooms)}
+    elif p.video_ok:
+        locs |= {l for l, loc in prep.locations.items() if any(r.video for r in loc.rooms)}
+    return sorted(l for l in locs if prep.locations[l].rooms)
+
+
+def qualified_counsellors(prep: Prepared, pid: str, options: list[str]) -> list[str]:
+    """Counsellors working at an option location, trained where rule 4 asks for it."""
+    need_mc = prep.needs_multicultural(pid)
+    return [c.id for c in prep.instance.counsellors
+            if (c.multicultural or not need_mc) and set(c.locations) & set(options)]
+
+
+def usable_interpreters(prep: Prepared, pid: str, typ: str, options: list[str]) -> list[str]:
+    """Interpreters with the participant's language and a mode the session can use (rule 7)."""
+    lang = prep.participants[pid].language
+    group = prep.instance.session_types[typ].is_group
+    video_room = any(r.video for l in options for r in prep.locations[l].rooms)
+    out = []
+    for iid in prep.interpreters_by_language.get(lang, []):
+        modes = set(prep.interpreters[iid].modes)
+        if "onsite" in modes or ("video" in modes and video_room) or ("phone" in modes and not group):
+            out.append(iid)
+    return out
+
+
+def _counsellor_day(prep: Prepared, cid: str, day: int, options: list[str], minutes: int) -> bool:
+    c = prep.counsellors[cid]
+    if c.max_sessions_per_day < 1:
+        return False
+    for loc in set(c.locations) & set(options):
+        windows = cal.intersect_windows(prep.cons_windows[cid][day], prep.loc_windows[loc][day])
+        if cal.grid_starts(windows, minutes, prep.instance.slot_minutes):
+            return True
+    return False

@@ -1,0 +1,278 @@
+"""The planner keeps every hard rule, explains what it cannot place, and is deterministic.
+
+Each test builds a tiny instance that forces one rule and asserts the behaviour directly;
+solver.check (the independent referee) confirms the whole plan is valid.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from solver.check import check_plan
+from solver.formats import dump_plan
+from solver.model import solve
+
+from .conftest import make_instance, participant
+
+LIMIT = 2.0
+
+
+def plan_for(inst: dict, **kw):
+    plan = solve(inst, time_limit=kw.pop("time_limit", LIMIT), **kw)
+    result = check_plan(inst, plan)
+    assert result.valid, [str(v) for v in result.violations]
+    return plan
+
+
+def sessions_of(plan, pid):
+    return [s for s in plan.sessions if pid in s.participants]
+
+
+def reasons(plan):
+    return {(u.participant, u.type): u.reason for u in plan.unscheduled}
+
+
+def weekly(start="08:00", end="16:00"):
+    return {d: [[start, end]] for d in "12345"}
+
+
+def test_tiny_instance_is_fully_planned(tiny_instance):
+    plan = plan_for(tiny_instance)
+    assert len(plan.sessions) == 2 and not plan.unscheduled
+    p2 = sessions_of(plan, "P2")[0]
+    assert p2.language == "ti" and p2.interpreter == "I1"
+
+
+def test_rule1_sessions_inside_opening_hours_and_open_dates():
+    inst = make_instance([participant("P1")])
+    inst["locations"][0]["opening"] = [["13:00", "16:00"]]
+    inst["locations"][0]["open_dates"] = ["2027-01-06"]
+    plan = plan_for(inst)
+    (s,) = plan.sessions
+    assert s.start.date().isoformat() == "2027-01-06" and s.start.hour >= 13
+
+
+def test_rule1_holiday_is_skipped():
+    inst = make_instance([participant("P1", earliest="2027-01-04", deadline="2027-01-05")],
+                         calendar={"workdays": [1, 2, 3, 4, 5], "holidays": ["2027-01-04"]})
+    (s,) = plan_for(inst).sessions
+    assert s.start.date().isoformat() == "2027-01-05"
+
+
+def test_rule2_earliest_deadline_and_no_overlap():
+    inst = make_instance([participant("P1", needs=["individual", "group"], earliest="2027-01-06",
+                                      deadline="2027-01-06"),
+                          participant("P2", needs=["group"]), participant("P3", needs=["group"])])
+    plan = plan_for(inst)
+    mine = sessions_of(plan, "P1")
+    assert len(mine) == 2
+    assert all(s.start.date().isoformat() == "2027-01-06" for s in mine)
+    a, b = sorted(mine, key=lambda s: s.start)
+    assert a.end <= b.start
+
+
+def test_rule3_counsellor_absence_and_daily_limit():
+    inst = make_instance([participant(f"P{i}") for i in range(1, 4)])
+    inst["counsellors"][0]["absences"] = [["2027-01-04", "2027-01-06"]]
+    inst["counsellors"][0]["max_sessions_per_day"] = 2
+    plan = plan_for(inst)
+    days = [s.start.date().isoformat() for s in plan.sessions]
+    assert len(days) == 3 and min(days) >= "2027-01-07"
+    assert max(days.count(d) for d in set(days)) <= 2
+
+
+def test_rule3_travel_between_locations():
+    inst = make_instance([participant("P1", place="4601", deadline="2027-01-04"),
+                          participant("P2", place="4621", deadline="2027-01-04")])
+    inst["locations"].append({"id": "L-voss", "name": "Voss", "place": "4621", "opening": [["08:00", "16:00"]],
+                              "open_dates": None, "rooms": [{"id": "L-voss-1", "capacity": 1, "video": False}]})
+    inst["counsellors"][0]["locations"] = ["L-bergen", "L-voss"]
+    inst["max_participant_travel_minutes"] = 30
+    plan = plan_for(inst)
+    a, b = sorted(plan.sessions, key=lambda s: s.start)
+    assert {a.location, b.location} == {"L-bergen", "L-voss"}
+    assert (b.start - a.end).total_seconds() / 60 >= 86
+
+
+def test_rule4_act_participant_gets_multicultural_counsellor():
+    inst = make_instance([participant("P1", legal_basis="integration_act"),
+                          participant("P2", legal_basis="ordinary")])
+    inst["counsellors"][0]["multicultural"] = False
+    inst["counsellors"].append({**inst["counsellors"][0], "id": "C2", "multicultural": True,
+                                "max_sessions_per_day": 1, "absences": []})
+    plan = plan_for(inst)
+    assert sessions_of(plan, "P1")[0].counsellor == "C2"
+
+
+def test_rule4_no_multicultural_counsellor_is_explained():
+    inst = make_instance([participant("P1", legal_basis="temporary_act")])
+    inst["counsellors"][0]["multicultural"] = False
+    plan = plan_for(inst)
+    assert reasons(plan) == {("P1", "individual"): "no_qualified_counsellor"}
+
+
+def test_rule5_counsellor_language_avoids_interpreter():
+    inst = make_instance([participant("P1", language="ar", needs_interpreter=True)])
+    inst["counsellors"][0]["languages"] = ["nb", "ar"]
+    (s,) = plan_for(inst).sessions
+    assert s.interpreter is None and s.language is None
+
+
+def test_rule5_group_has_one_interpreted_language():
+    inst = make_instance([participant("P1", needs=["group"], language="ti", needs_interpreter=True),
+                          participant("P2", needs=["group"], language="ti", needs_interpreter=True),
+                          participant("P3", needs=["group"], language="ar", needs_interpreter=True),
+                          participant("P4", needs=["group"], language="ar", needs_interpreter=True),
+                          participant("P5", needs=["group"]), participant("P6", needs=["group"])])
+    plan = plan_for(inst)
+    for s in plan.sessions:
+        langs = {p for p in s.participants if p in {"P1", "P2", "P3", "P4"}}
+        assert not ({"P1", "P2"} & langs and {"P3", "P4"} & langs)
+    assert sum(len(s.participants) for s in plan.sessions) == 6
+
+
+def test_rule6_interpreter_absent_means_no_interpreter_reason():
+    inst = make_instance([participant("P1", language="ti", needs_interpreter=True)])
+    inst["interpreters"][0]["absences"] = [["2027-01-01", "2027-01-31"]]
+    plan = plan_for(inst)
+    assert reasons(plan) == {("P1", "individual"): "no_interpreter_for_language"}
+
+
+def test_rule6_interpreter_never_double_booked():
+    inst = make_instance([participant(f"P{i}", language="ti", needs_interpreter=True, deadline="2027-01-04")
+                          for i in range(1, 4)])
+    inst["counsellors"].append({**inst["counsellors"][0], "id": "C2"})
+    inst["locations"][0]["rooms"].append({"id": "L-bergen-2", "capacity": 1, "video": False})
+    plan = plan_for(inst)
+    spans = sorted((s.start, s.end) for s in plan.sessions)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+
+
+def test_rule7_video_only_for_video_ok_in_video_room():
+    inst = make_instance([participant("P1", place="5001", video_ok=True),
+                          participant("P2", place="5001", video_ok=False)])
+    plan = plan_for(inst)
+    (s,) = sessions_of(plan, "P1")
+    assert s.mode == "video" and s.room == "L-bergen-1"
+    assert reasons(plan) == {("P2", "individual"): "too_far_from_any_location"}
+
+
+def test_rule7_phone_interpreter_never_in_groups():
+    inst = make_instance([participant(f"P{i}", needs=["group"], language="ti", needs_interpreter=True)
+                          for i in range(1, 4)])
+    inst["interpreters"][0]["modes"] = ["phone"]
+    plan = plan_for(inst)
+    assert not plan.sessions
+    assert set(reasons(plan).values()) == {"no_interpreter_for_language"}
+
+
+def test_rule8_group_size_and_capacity():
+    inst = make_instance([participant(f"P{i}", needs=["group"]) for i in range(1, 12)])
+    inst["locations"][0]["rooms"][1]["capacity"] = 6
+    plan = plan_for(inst)
+    sizes = sorted(len(s.participants) for s in plan.sessions)
+    assert sum(sizes) == 11 and all(3 <= n <= 6 for n in sizes)
+
+
+def test_rule8_group_too_small():
+    inst = make_instance([participant("P1", needs=["group"]), participant("P2", needs=["group"])])
+    plan = plan_for(inst)
+    assert set(reasons(plan).values()) == {"group_too_small"}
+
+
+def test_rule9_nearest_location_within_travel_limit():
+    inst = make_instance([participant("P1", place="4621")])
+    inst["locations"].append({"id": "L-voss", "name": "Voss", "place": "4621", "opening": [["08:00", "16:00"]],
+                              "open_dates": None, "rooms": [{"id": "L-voss-1", "capacity": 1, "video": False}]})
+    inst["counsellors"][0]["locations"] = ["L-bergen", "L-voss"]
+    (s,) = plan_for(inst).sessions
+    assert s.location == "L-voss"
+
+
+def test_deadline_before_earliest_reason():
+    inst = make_instance([participant("P1", earliest="2027-01-07", deadline="2027-01-05")])
+    assert reasons(plan_for(inst)) == {("P1", "individual"): "deadline_before_earliest"}
+
+
+def test_no_interpreter_for_language_reason():
+    inst = make_instance([participant("P1", language="ln", needs_interpreter=True)])
+    plan = plan_for(inst)
+    assert reasons(plan) == {("P1", "individual"): "no_interpreter_for_language"}
+    assert "'ln'" in plan.unscheduled[0].detail
+
+
+def test_no_capacity_before_deadline_reason():
+    inst = make_instance([participant(f"P{i}", deadline="2027-01-04") for i in range(1, 4)])
+    inst["counsellors"][0]["max_sessions_per_day"] = 2
+    plan = plan_for(inst)
+    assert len(plan.sessions) == 2
+    assert list(reasons(plan).values()) == ["no_capacity_before_deadline"]
+
+
+def test_integration_act_with_nearest_deadline_goes_first():
+    inst = make_instance([participant("P-ord", legal_basis="ordinary", deadline="2027-01-04"),
+                          participant("P-late", deadline="2027-01-08"),
+                          participant("P-soon", deadline="2027-01-04")],
+                         horizon={"start": "2027-01-04", "end": "2027-01-04"})
+    inst["counsellors"][0]["max_sessions_per_day"] = 1
+    plan = plan_for(inst)
+    assert [s.participants for s in plan.sessions] == [["P-soon"]]
+
+
+def _previous(plan_dict, frozen_until=None, **changes):
+    return {"previous_plan": plan_dict, "frozen_until": frozen_until, **changes}
+
+
+def test_rule10_frozen_sessions_kept_exactly():
+    base = make_instance([participant("P1"), participant("P2")])
+    frozen = {"id": "S-old", "type": "individual", "participants": ["P1"], "counsellor": "C1",
+              "location": "L-bergen", "room": "L-bergen-G", "start": "2027-01-05T14:00",
+              "end": "2027-01-05T15:30", "mode": "onsite", "language": None, "interpreter": None,
+              "interpreter_mode": None}
+    prev = {"format": "guidance-plan/1", "instance": "tiny", "sessions": [frozen], "unscheduled": []}
+    inst = make_instance(base["participants"], **_previous(prev, "2027-01-06T00:00"))
+    plan = plan_for(inst)
+    kept = [s for s in plan.sessions if s.id == "S-old"]
+    assert kept and dump_plan(plan)["sessions"][[s.id for s in plan.sessions].index("S-old")] == frozen
+
+
+def test_rule10_frozen_session_with_sick_counsellor_moves():
+    inst = make_instance([participant("P1")])
+    inst["counsellors"][0]["absences"] = [["2027-01-05", "2027-01-05"]]
+    prev = {"format": "guidance-plan/1", "instance": "tiny", "unscheduled": [], "sessions": [
+        {"id": "S-old", "type": "individual", "participants": ["P1"], "counsellor": "C1",
+         "location": "L-bergen", "room": "L-bergen-1", "start": "2027-01-05T09:00", "end": "2027-01-05T10:30"}]}
+    inst.update(_previous(prev, "2027-01-06T00:00"))
+    (s,) = plan_for(inst).sessions
+    assert s.start.date().isoformat() != "2027-01-05"
+
+
+def test_previous_plan_unchanged_when_still_valid():
+    first = solve(make_instance([participant("P1"), participant("P2")]), time_limit=LIMIT)
+    inst = make_instance([participant("P1"), participant("P2"), participant("P3")],
+                         **_previous(dump_plan(first)))
+    plan = plan_for(inst)
+    old = {s.id: dump_plan(first)["sessions"][i] for i, s in enumerate(first.sessions)}
+    new = {s["id"]: s for s in dump_plan(plan)["sessions"]}
+    for sid, s in old.items():
+        assert new[sid] == s
+
+
+def test_same_seed_gives_identical_plan():
+    inst = make_instance([participant(f"P{i}", needs=["individual", "group"],
+                                      language=("ti" if i % 3 == 0 else "nb"), needs_interpreter=(i % 3 == 0))
+                          for i in range(1, 10)])
+    a = dump_plan(solve(inst, time_limit=3, seed=7))
+    b = dump_plan(solve(inst, time_limit=3, seed=7))
+    for d in (a, b):
+        d["stats"].pop("wall_seconds")
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def test_progress_callback_reports_improvements():
+    seen = []
+    solve(make_instance([participant("P1")]), time_limit=LIMIT, on_progress=seen.append)
+    assert seen and {"sessions_placed", "objective", "best_bound", "elapsed_seconds"} <= set(seen[0])
+    assert seen[-1]["sessions_placed"] == 1
