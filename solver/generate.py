@@ -364,39 +364,44 @@ class _Builder:
     # -- counsellors
 
     def _counsellors(self, participants, nearest, centres, outreach, locations) -> list[dict]:
-        """Counsellors per centre, sized so multicultural capacity meets demand × slack."""
-        rng = self.rng
-        slack = {"normal": 1.6, "rare-language": 1.6, "crunch": 0.87}[self.scenario]
+        """Counsellors per centre, sized so multicultural capacity = demand x scenario slack.
+
+        Guidance for referred refugees is one of a counsellor's tasks: each is available for it
+        two to five days a week, so capacity can be matched to demand quite closely.
+        """
+        slack = {"normal": 1.4, "rare-language": 1.4, "crunch": 1 / 1.3}[self.scenario]
         demand = [0.0] * len(centres)
         for p in participants:
-            sessions = sum(1.0 if n == "individual" else 1 / 5.5 for n in p["needs"])
-            demand[nearest[p["id"]]] += sessions
-        per_counsellor = len(self.days) * 4 * 0.9 * 0.9  # 4 a day, part-timers and absences
-        out, number = [], 0
+            if p["legal_basis"] in ("integration_act", "temporary_act"):
+                demand[nearest[p["id"]]] += sum(1.0 if n == "individual" else 1 / 6.5 for n in p["needs"])
         centre_ids = [loc["id"] for loc in locations[:len(centres)]]
         outreach_ids = [loc["id"] for loc in locations[len(centres):]]
         outreach_home = [min(range(len(centres)), key=lambda c: _travel(o, centres[c])) for o in outreach]
-        for c, centre in enumerate(centres):
-            n_multi = max(1, math.ceil(demand[c] * slack / per_counsellor))
-            n_total = max(n_multi, round(n_multi / 0.7))
-            flags = [True] * n_multi + [False] * (n_total - n_multi)
-            rng.shuffle(flags)
-            for multicultural in flags:
-                number += 1
-                locs = [centre_ids[c]] + [outreach_ids[o] for o, h in enumerate(outreach_home) if h == c]
-                if len(centres) > 1 and rng.random() < 0.15:
-                    other = rng.choice([x for x in centre_ids if x != centre_ids[c]])
-                    locs.append(other)
-                out.append(self._counsellor(f"C{number}", locs, multicultural))
+        out = []
+        for c in range(len(centres)):
+            locs = [centre_ids[c]] + [outreach_ids[o] for o, h in enumerate(outreach_home) if h == c]
+            target = demand[c] * slack
+            staff, capacity = [], 0.0
+            while not staff or capacity < target - 2:
+                weekly_per_day = 4 * len(self.days) / 5  # sessions a year-quarter per weekday
+                days = min(self.rng.randint(2, 5), max(1, round((target - capacity) / weekly_per_day)))
+                staff.append((days, 4, True))
+                capacity += days * weekly_per_day * 0.94  # a third take a week off
+            n_plain = round(len(staff) * 0.3 / 0.7)  # about 70 % have multicultural training
+            staff += [(self.rng.randint(2, 5), 4, False) for _ in range(n_plain)]
+            self.rng.shuffle(staff)
+            for days, per_day, multicultural in staff:
+                mine = list(locs)
+                if len(centres) > 1 and self.rng.random() < 0.15:
+                    mine.append(self.rng.choice([x for x in centre_ids if x != centre_ids[c]]))
+                out.append(self._counsellor(f"C{len(out) + 1}", mine, multicultural, days, per_day))
         return out
 
-    def _counsellor(self, cid: str, locations: list[str], multicultural: bool) -> dict:
+    def _counsellor(self, cid: str, locations: list[str], multicultural: bool,
+                    n_days: int, per_day: int) -> dict:
         rng = self.rng
         languages = ["nb", "en"] + [lang for lang, p in COUNSELLOR_EXTRA_LANGUAGES.items() if rng.random() < p]
-        part_time = rng.random() < 0.2
-        days = [1, 2, 3, 4, 5]
-        if part_time:
-            days.remove(rng.choice(days))
+        days = sorted(rng.sample([1, 2, 3, 4, 5], n_days))
         hours = [["08:00", "15:30"]] if rng.random() < 0.7 else [["08:30", "16:00"]]
         absences = []
         if rng.random() < 0.3:  # a week off (winter holiday, courses)
@@ -405,7 +410,7 @@ class _Builder:
         return {"id": cid, "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
                 "locations": locations, "multicultural": multicultural, "languages": languages,
                 "weekly": {str(d): hours for d in days}, "absences": absences,
-                "max_sessions_per_day": 3 if part_time else 4}
+                "max_sessions_per_day": per_day}
 
     # -- interpreters
 
