@@ -74,6 +74,7 @@ class State:
     room: dict = field(default_factory=dict)     # (rid, day) -> [(s, e, key)]
     done: dict = field(default_factory=dict)     # (pid, type) -> key
     load: dict = field(default_factory=dict)     # cid -> sessions
+    met: dict = field(default_factory=dict)      # pid -> {cid: sessions together}
     next_key: int = 0
 
     def add(self, b: Booking) -> int:
@@ -84,6 +85,8 @@ class State:
         for pid in b.participants:
             self.part.setdefault((pid, b.day), []).append((b.start, b.end, key))
             self.done[(pid, b.type)] = key
+            met = self.met.setdefault(pid, {})
+            met[b.counsellor] = met.get(b.counsellor, 0) + 1
         self.cons.setdefault((b.counsellor, b.day), []).append((b.start, b.end, b.location, key))
         self.load[b.counsellor] = self.load.get(b.counsellor, 0) + 1
         if b.interpreter:
@@ -103,6 +106,10 @@ class State:
             drop(self.part, (pid, b.day))
             if self.done.get((pid, b.type)) == key:
                 del self.done[(pid, b.type)]
+            met = self.met[pid]
+            met[b.counsellor] -= 1
+            if not met[b.counsellor]:
+                del met[b.counsellor]
         drop(self.cons, (b.counsellor, b.day))
         self.load[b.counsellor] -= 1
         if b.interpreter:
@@ -112,7 +119,7 @@ class State:
 
     def counsellors_of(self, pid: str) -> set[str]:
         """Counsellors a participant already meets (for continuity)."""
-        return {self.bookings[k].counsellor for (p, _t), k in self.done.items() if p == pid}
+        return set(self.met.get(pid, ()))
 
     # ------------------------------------------------------------------ free windows
     def counsellor_free(self, cid: str, day: int, loc: str) -> Windows:
@@ -220,7 +227,7 @@ class Constructor:
                 if len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
                     continue
                 free = state.participants_free(members, day, state.counsellor_free(cid, day, loc))
-                for start in cal.grid_starts(free, duration, self.slot):
+                for start in self.room_starts(free, loc, day, duration, len(members), mode == "video"):
                     b = self.complete(members, typ, loc, mode, day, start, start + duration, cid, language)
                     if b is not None:
                         return b
@@ -261,14 +268,25 @@ class Constructor:
             if room is None:
                 return None
             return Booking(typ, tuple(members), cid, loc, room, day, start, end, mode)
+        rooms: dict[bool, str | None] = {}   # one room look-up per video need, not per interpreter
         for _cost, iid, imode in self.interpreter_options(language, loc, end - start, size):
-            if not self.state.interpreter_ok(iid, day, start, end, loc, imode):
+            video = mode == "video" or imode == "video"
+            if video not in rooms:
+                rooms[video] = self.pick_room(loc, day, start, end, size, video)
+            if rooms[video] is None or not self.state.interpreter_ok(iid, day, start, end, loc, imode):
                 continue
-            room = self.pick_room(loc, day, start, end, size, video=(mode == "video" or imode == "video"))
-            if room is None:
-                continue
-            return Booking(typ, tuple(members), cid, loc, room, day, start, end, mode, language, iid, imode)
+            return Booking(typ, tuple(members), cid, loc, rooms[video], day, start, end, mode, language, iid, imode)
         return None
+
+    def room_starts(self, free: Windows, loc, day, duration, size, video: bool) -> list[int]:
+        """Grid starts inside ``free`` where at least one fitting room is free (rule 8)."""
+        starts: set[int] = set()
+        for r in self.prep.locations[loc].rooms:
+            if r.capacity < size or (video and not r.video):
+                continue
+            busy = [(s, e) for s, e, _k in self.state.room.get((r.id, day), [])]
+            starts.update(cal.grid_starts(subtract(free, busy), duration, self.slot))
+        return sorted(starts)
 
     def pick_room(self, loc, day, start, end, size, video: bool) -> str | None:
         """Smallest free room that fits (rule 8), non-video first at equal size (rule 7); groups keep big rooms."""

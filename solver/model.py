@@ -49,7 +49,7 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     state = State(prep)
     previous = keep_previous(prep, state)
     tasks, impossible = required_tasks(prep, state)
-    grouped = construct(prep, state, tasks)
+    grouped = construct(prep, state, tasks, stop_at=started + 0.9 * time_limit)
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
     status = "FEASIBLE"
     if time_limit - run.elapsed() > 0.2:
@@ -215,8 +215,11 @@ def required_tasks(prep: Prepared, state: State):
     return tasks, impossible
 
 
-def construct(prep: Prepared, state: State, tasks) -> set:
-    """Greedy plan for open tasks; returns the (pid, type) tasks that were put in a group."""
+def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")) -> set:
+    """Greedy plan for open tasks; returns the (pid, type) tasks that were put in a group.
+
+    Stops placing when the monotonic clock passes ``stop_at`` (the rest stay unscheduled).
+    """
     builder = Constructor(prep, state)
     units = []
     grouped: set = set()
@@ -231,6 +234,8 @@ def construct(prep: Prepared, state: State, tasks) -> set:
             units.append((prep.priority_key(pid), typ, (pid,)))
     units.sort()
     for _key, typ, members in units:
+        if time.monotonic() > stop_at:
+            break
         if prep.instance.session_types[typ].is_group:
             b = builder.place_group(members, typ)
         else:

@@ -48,6 +48,7 @@ class Prepared:
     participants: dict = field(default_factory=dict)
     rooms: dict = field(default_factory=dict)           # room id -> (location, room)
     interpreters_by_language: dict = field(default_factory=dict)
+    memo: dict = field(default_factory=dict)            # caches of derived facts
 
     # ------------------------------------------------------------------ participants
     def day_range(self, p: Participant) -> tuple[int, int]:
@@ -64,9 +65,12 @@ class Prepared:
 
     def reachable_locations(self, pid: str) -> list[str]:
         """Locations within max participant travel, nearest first (rule 9)."""
-        limit = self.instance.max_participant_travel_minutes
-        locs = [l for l in self.locations if self.participant_travel(pid, l) <= limit]
-        return sorted(locs, key=lambda l: (self.participant_travel(pid, l), l))
+        memo = self.memo.setdefault("reachable", {})
+        if pid not in memo:
+            limit = self.instance.max_participant_travel_minutes
+            locs = [l for l in self.locations if self.participant_travel(pid, l) <= limit]
+            memo[pid] = sorted(locs, key=lambda l: (self.participant_travel(pid, l), l))
+        return memo[pid]
 
     def needs_multicultural(self, pid: str) -> bool:
         """Rule 4: integration-act and temporary-act participants need trained counsellors."""

@@ -14,7 +14,12 @@ from .model_data import Prepared
 
 
 def form_groups(prep: Prepared, typ: str, pids: list[str]) -> tuple[list[tuple[str, ...]], list[str]]:
-    """Split participants needing group type ``typ`` into groups; returns (groups, left_out)."""
+    """Split participants needing group type ``typ`` into groups; returns (groups, left_out).
+
+    Three passes: groups at each participant's nearest location; then left-out participants
+    join a compatible group with room at any reachable location; then the rest are grouped
+    again at whichever reachable location gathers most of them.
+    """
     spec = prep.instance.session_types[typ]
     min_size = spec.min_size or 1
     by_location: dict[str, list[str]] = {}
@@ -25,13 +30,88 @@ def form_groups(prep: Prepared, typ: str, pids: list[str]) -> tuple[list[tuple[s
             left_out.append(pid)
         else:
             by_location.setdefault(loc, []).append(pid)
-    groups: list[tuple[str, ...]] = []
+    groups: list[_Group] = []
     for loc in sorted(by_location):
-        max_size = min(spec.max_size or 10**6, largest_room(prep, loc))
-        made, rest = _groups_at(prep, by_location[loc], min_size, max_size)
-        groups += made
+        made, rest = _groups_at(prep, loc, by_location[loc], min_size, _max_size(prep, spec, loc))
+        groups += [_Group(loc, list(g), _language(prep, loc, g)) for g in made]
         left_out += rest
-    return groups, left_out
+    left_out = _join_existing(prep, spec, groups, left_out)
+    groups += _regroup(prep, spec, left_out, min_size)
+    placed = {m for g in groups for m in g.members}
+    return [tuple(g.members) for g in groups], [p for p in pids if p not in placed]
+
+
+class _Group:
+    def __init__(self, loc: str, members: list[str], language: str | None):
+        self.loc, self.members, self.language = loc, members, language
+
+
+def _max_size(prep: Prepared, spec, loc: str) -> int:
+    return min(spec.max_size or 10**6, largest_room(prep, loc))
+
+
+def language_key(prep: Prepared, pid: str, loc: str) -> str | None:
+    """The language a participant needs interpreted at a location (None: covered anyway).
+
+    A language every counsellor at the location speaks needs no interpreter (rule 5).
+    """
+    p = prep.participants[pid]
+    if not p.needs_interpreter:
+        return None
+    memo = prep.memo.setdefault("spoken_by_all", {})
+    if loc not in memo:
+        staff = [c for c in prep.instance.counsellors if loc in c.locations]
+        memo[loc] = set.intersection(*(set(c.languages) for c in staff)) if staff else set()
+    return None if p.language in memo[loc] else p.language
+
+
+def _language(prep: Prepared, loc: str, members) -> str | None:
+    keys = {language_key(prep, m, loc) for m in members} - {None}
+    return next(iter(keys)) if keys else None
+
+
+def _join_existing(prep: Prepared, spec, groups: list[_Group], left_out: list[str]) -> list[str]:
+    """Let left-out participants join a compatible group that has room (pass 2)."""
+    rest = []
+    for pid in sorted(left_out, key=prep.priority_key):
+        reach = prep.reachable_locations(pid)
+        options = sorted((g for g in groups if g.loc in reach),
+                         key=lambda g: (prep.participant_travel(pid, g.loc), len(g.members)))
+        for g in options:
+            key = language_key(prep, pid, g.loc)
+            if len(g.members) >= _max_size(prep, spec, g.loc) or (key and g.language not in (None, key)):
+                continue
+            if not _common(prep, g.members + [pid]):
+                continue
+            g.members.append(pid)
+            g.language = g.language or key
+            break
+        else:
+            rest.append(pid)
+    return rest
+
+
+def _regroup(prep: Prepared, spec, rest: list[str], min_size: int) -> list[_Group]:
+    """Group the remaining participants at the reachable location that gathers most (pass 3)."""
+    out: list[_Group] = []
+    rest = [p for p in rest if prep.reachable_locations(p)]
+    tried: set[str] = set()
+    while rest:
+        counts: dict[str, int] = {}
+        for pid in rest:
+            for loc in prep.reachable_locations(pid):
+                if loc not in tried and largest_room(prep, loc) >= min_size:
+                    counts[loc] = counts.get(loc, 0) + 1
+        if not counts:
+            break
+        loc = max(sorted(counts), key=lambda l: counts[l])
+        tried.add(loc)
+        here = [p for p in rest if loc in prep.reachable_locations(p)]
+        made, _left = _groups_at(prep, loc, here, min_size, _max_size(prep, spec, loc))
+        done = {m for g in made for m in g}
+        out += [_Group(loc, list(g), _language(prep, loc, g)) for g in made]
+        rest = [p for p in rest if p not in done]
+    return out
 
 
 def primary_location(prep: Prepared, pid: str, min_size: int) -> str | None:
@@ -46,12 +126,11 @@ def largest_room(prep: Prepared, loc: str) -> int:
     return max((r.capacity for r in prep.locations[loc].rooms), default=0)
 
 
-def _groups_at(prep: Prepared, pids: list[str], min_size: int, max_size: int):
+def _groups_at(prep: Prepared, loc: str, pids: list[str], min_size: int, max_size: int):
     """Groups at one location: one bucket per interpreted language, fillers top them up."""
     by_language: dict[str | None, list[str]] = {}
     for pid in pids:
-        p = prep.participants[pid]
-        by_language.setdefault(p.language if p.needs_interpreter else None, []).append(pid)
+        by_language.setdefault(language_key(prep, pid, loc), []).append(pid)
     fillers = sorted(by_language.pop(None, []), key=prep.priority_key)
     groups, left_out = [], []
     for language in sorted(by_language, key=lambda lang: (-len(by_language[lang]), lang)):

@@ -40,19 +40,21 @@ def static_reason(prep: Prepared, pid: str, typ: str) -> tuple[str, str] | None:
         return ("no_interpreter_for_language",
                 f"no interpreter for {p.language!r} with a usable mode"
                 f"{' for group sessions' if spec.is_group else ''}")
-    available = [(c, d) for d in range(first, last + 1) for c in qualified
-                 if _counsellor_day(prep, c, d, options, spec.minutes)]
-    if not available:
+    # Availability: a day with a qualified counsellor (and an interpreter, if one is needed).
+    counsellor_days = 0
+    for d in range(first, last + 1):
+        if not any(_counsellor_day(prep, c, d, options, spec.minutes) for c in qualified):
+            continue
+        counsellor_days += 1
+        if interpreters is None or any(
+                cal.grid_starts(prep.interp_windows[i][d], spec.minutes, inst.slot_minutes) for i in interpreters):
+            return None
+    if not counsellor_days:
         return ("no_counsellor_available",
                 f"no qualified counsellor works at a reachable location between "
                 f"{prep.days[first]} and {prep.days[last]}")
-    if interpreters is not None:
-        days = {d for _c, d in available}
-        if not any(cal.grid_starts(prep.interp_windows[i][d], spec.minutes, inst.slot_minutes)
-                   for i in interpreters for d in days):
-            return ("no_interpreter_for_language",
-                    f"no interpreter for {p.language!r} is available before {prep.days[last]}")
-    return None
+    return ("no_interpreter_for_language",
+            f"no interpreter for {p.language!r} is available before {prep.days[last]}")
 
 
 def final_reason(prep: Prepared, pid: str, typ: str, grouped: bool) -> tuple[str, str]:
@@ -101,6 +103,15 @@ def usable_interpreters(prep: Prepared, pid: str, typ: str, options: list[str]) 
 
 
 def _counsellor_day(prep: Prepared, cid: str, day: int, options: list[str], minutes: int) -> bool:
+    key = (cid, day, tuple(options), minutes)
+    memo = prep.memo.setdefault("counsellor_day", {})
+    cached = memo.get(key)
+    if cached is None:
+        cached = memo[key] = _counsellor_day_uncached(prep, cid, day, options, minutes)
+    return cached
+
+
+def _counsellor_day_uncached(prep: Prepared, cid: str, day: int, options: list[str], minutes: int) -> bool:
     c = prep.counsellors[cid]
     if c.max_sessions_per_day < 1:
         return False
