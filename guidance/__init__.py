@@ -1,0 +1,71 @@
+"""Veiled: planning career guidance for newly settled refugees."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from guidance.config import ROOT, build_config
+from guidance.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; nothing runs at import time."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(build_config(Path(app.instance_path), config))
+
+    db.init_app(app)
+    from guidance.models.types import render_item
+
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
+                     render_item=render_item)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    _init_login(app)
+    _init_babel(app)
+
+    from guidance import cli
+    from guidance.web import register_blueprints
+    from guidance.web.errors import register_error_handlers
+    from guidance.web.security import register_security_headers
+    from guidance.web.templating import register_template_helpers
+
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_helpers(app)
+    cli.register(app)
+    _quiet_logs(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from guidance.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the login page says why itself
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+
+def _init_babel(app: Flask) -> None:
+    from guidance.web.i18n import select_locale, select_timezone
+
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+
+def _quiet_logs(app: Flask) -> None:
+    # Request logs carry URLs only (ids, never names); keep werkzeug at INFO.
+    logging.getLogger("werkzeug").setLevel(logging.INFO)

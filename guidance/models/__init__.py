@@ -1,0 +1,35 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+from guidance.models.note import AuditEvent, GuidanceNote
+from guidance.models.organisation import CareerCentre, County, InterpreterBudget, Location, Municipality, Room
+from guidance.models.people import (
+    Absence,
+    ApiToken,
+    CounsellorProfile,
+    InterpreterLanguage,
+    InterpreterProfile,
+    Role,
+    User,
+    counsellor_location,
+)
+from guidance.models.plan import (
+    BookingStatus,
+    InterpreterBooking,
+    Outcome,
+    OutboxMessage,
+    PlanningRun,
+    RunStatus,
+    Session,
+    SessionParticipant,
+    SessionStatus,
+)
+from guidance.models.referral import (
+    OPEN_STATUSES,
+    Attachment,
+    LegalBasis,
+    Participant,
+    Referral,
+    ReferralStatus,
+    SessionType,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

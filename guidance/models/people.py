@@ -1,0 +1,132 @@
+"""Users and their roles, counsellor and interpreter profiles, absences, API tokens."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from guidance.extensions import db
+from guidance.models.organisation import County, Location, Municipality
+from guidance.models.types import StrEnumType, UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    LEAD = "lead"
+    COUNSELLOR = "counsellor"
+    REFERRER = "referrer"
+    INTERPRETER = "interpreter"
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(StrEnumType(Role))
+    language: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Leads, counsellors and interpreters work for one county; admins for the installation.
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"), nullable=True, index=True)
+    # Referrers act for one municipality.
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"), nullable=True, index=True)
+    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(128), nullable=True, unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    county: Mapped[County | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+    counsellor: Mapped[CounsellorProfile | None] = relationship(back_populates="user", uselist=False)
+    interpreter: Mapped[InterpreterProfile | None] = relationship(back_populates="user", uselist=False)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+counsellor_location = Table(
+    "counsellor_location",
+    db.metadata,
+    Column("counsellor_id", ForeignKey("counsellor_profile.id"), primary_key=True),
+    Column("location_id", ForeignKey("location.id"), primary_key=True),
+)
+
+
+class CounsellorProfile(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
+    multicultural: Mapped[bool] = mapped_column(Boolean, default=False)
+    languages: Mapped[list] = mapped_column(JSON, default=lambda: ["nb"])  # ISO 639 codes
+    # {"1": [["08:00", "15:30"]], ...} ISO weekday -> working intervals
+    weekly: Mapped[dict] = mapped_column(JSON, default=dict)
+    max_sessions_per_day: Mapped[int] = mapped_column(Integer, default=4)
+
+    user: Mapped[User] = relationship(back_populates="counsellor")
+    locations: Mapped[list[Location]] = relationship(secondary=counsellor_location)
+
+
+class InterpreterProfile(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), unique=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    modes: Mapped[list] = mapped_column(JSON, default=lambda: ["onsite", "video", "phone"])
+    weekly: Mapped[dict] = mapped_column(JSON, default=dict)
+    hourly_rate_ore: Mapped[int] = mapped_column(Integer)
+    min_billed_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    travel_rate_ore: Mapped[int] = mapped_column(Integer)
+
+    user: Mapped[User] = relationship(back_populates="interpreter")
+    municipality: Mapped[Municipality] = relationship()
+    languages: Mapped[list[InterpreterLanguage]] = relationship(
+        back_populates="interpreter", cascade="all, delete-orphan", order_by="InterpreterLanguage.language"
+    )
+
+
+class InterpreterLanguage(db.Model):
+    """A language an interpreter works in, with the national register category (1 best .. 5)."""
+
+    __table_args__ = (UniqueConstraint("interpreter_id", "language"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interpreter_id: Mapped[int] = mapped_column(ForeignKey("interpreter_profile.id"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    category: Mapped[int] = mapped_column(Integer)
+
+    interpreter: Mapped[InterpreterProfile] = relationship(back_populates="languages")
+
+
+class Absence(db.Model):
+    """A counsellor's or interpreter's absence, inclusive dates."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class ApiToken(db.Model):
+    """A municipal case system's bearer token; only its hash is kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    municipality: Mapped[Municipality] = relationship()

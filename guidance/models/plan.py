@@ -1,0 +1,150 @@
+"""Planning runs, the sessions of a plan, their participants and interpreter bookings."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from guidance.extensions import db
+from guidance.models.organisation import CareerCentre, County, Location, Room
+from guidance.models.people import InterpreterProfile, User
+from guidance.models.referral import Referral
+from guidance.models.types import StrEnumType, UTCDateTime, utcnow
+
+
+class RunStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class PlanningRun(db.Model):
+    """One solve of a county's planning instance; the instance is kept so any plan can be re-checked."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("county.id"), index=True)
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("career_centre.id"), nullable=True)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    status: Mapped[RunStatus] = mapped_column(StrEnumType(RunStatus), default=RunStatus.QUEUED, index=True)
+    time_limit_seconds: Mapped[int] = mapped_column(Integer, default=60)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    progress: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    instance_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    plan_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    metrics: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A fingerprint of the data the instance was built from; a different one now means stale.
+    data_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+
+    county: Mapped[County] = relationship()
+    centre: Mapped[CareerCentre | None] = relationship()
+    sessions: Mapped[list[Session]] = relationship(back_populates="run", order_by="Session.start")
+
+
+class SessionStatus(enum.StrEnum):
+    PLANNED = "planned"
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+
+
+class Session(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("planning_run.id"), index=True)
+    plan_session_id: Mapped[str] = mapped_column(String(40))  # the "id" in guidance-plan/1
+    # Stable across re-plans so calendar UIDs and bookings survive a re-publish.
+    uid: Mapped[str] = mapped_column(String(64), index=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    type: Mapped[str] = mapped_column(String(16))
+    counsellor_id: Mapped[int] = mapped_column(ForeignKey("counsellor_profile.id"), index=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id"))
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"))
+    start: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    end: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    mode: Mapped[str] = mapped_column(String(16), default="onsite")
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    interpreter_id: Mapped[int | None] = mapped_column(ForeignKey("interpreter_profile.id"), nullable=True)
+    interpreter_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[SessionStatus] = mapped_column(StrEnumType(SessionStatus), default=SessionStatus.PLANNED)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    run: Mapped[PlanningRun] = relationship(back_populates="sessions")
+    location: Mapped[Location] = relationship()
+    room: Mapped[Room] = relationship()
+    interpreter: Mapped[InterpreterProfile | None] = relationship()
+    participants: Mapped[list[SessionParticipant]] = relationship(back_populates="session", cascade="all, delete-orphan")
+    bookings: Mapped[list[InterpreterBooking]] = relationship(back_populates="session")
+
+
+class Outcome(enum.StrEnum):
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+    CANCELLED_LATE = "cancelled_late"
+
+
+class SessionParticipant(db.Model):
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), primary_key=True, index=True)
+    outcome: Mapped[Outcome | None] = mapped_column(StrEnumType(Outcome), nullable=True)
+    outcome_recorded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    session: Mapped[Session] = relationship(back_populates="participants")
+    referral: Mapped[Referral] = relationship()
+
+
+class BookingStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class InterpreterBooking(db.Model):
+    """A request to an interpreter for one session; the county pays for act-based referrals."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    interpreter_id: Mapped[int] = mapped_column(ForeignKey("interpreter_profile.id"), index=True)
+    status: Mapped[BookingStatus] = mapped_column(StrEnumType(BookingStatus), default=BookingStatus.REQUESTED)
+    mode: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    billed_minutes: Mapped[int] = mapped_column(Integer)
+    travel_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    cost_ore: Mapped[int] = mapped_column(Integer)
+    actual_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actual_cost_ore: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    answer_deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decline_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[Session] = relationship(back_populates="bookings")
+    interpreter: Mapped[InterpreterProfile] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """An e-mail as sent (or, in the demo, as it would have been sent)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True, index=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    to_user: Mapped[User | None] = relationship()

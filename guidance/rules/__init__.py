@@ -1,0 +1,1 @@
+"""Domain rules, each written once: deadlines, eligibility, who may see what."""

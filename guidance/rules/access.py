@@ -1,0 +1,140 @@
+"""Who may see and do what. Every route and every service asks here; nowhere else decides.
+
+Objects outside a user's reach answer 404 (their existence is itself personal data);
+a page the user's role may never use answers 403.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import false, select
+
+from guidance.models import (
+    Attachment,
+    GuidanceNote,
+    InterpreterBooking,
+    PlanningRun,
+    Referral,
+    Role,
+    Session,
+    SessionParticipant,
+    User,
+)
+
+STAFF_ROLES = (Role.LEAD, Role.COUNSELLOR)
+
+
+def may(user: Any, action: str, target: Any = None) -> bool:
+    """The one access decision: may `user` perform `action` on `target`?
+
+    `target` is a model instance, or a string naming an area ("users", "queue", ...).
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    if isinstance(target, str):
+        return _may_use_area(user, action, target)
+    if isinstance(target, Referral):
+        return _may_referral(user, action, target)
+    if isinstance(target, Attachment):
+        return _may_referral(user, "view" if action == "view" else "edit", target.referral)
+    if isinstance(target, GuidanceNote):
+        return _may_note(user, action, target)
+    if isinstance(target, InterpreterBooking):
+        return _may_booking(user, action, target)
+    if isinstance(target, Session):
+        return _may_session(user, action, target)
+    if isinstance(target, PlanningRun):
+        return user.role is Role.LEAD and target.county_id == user.county_id
+    if isinstance(target, User):
+        return user.role is Role.ADMIN
+    return False
+
+
+# Which roles use which area of the application.
+AREAS: dict[str, tuple[Role, ...]] = {
+    "users": (Role.ADMIN,),
+    "api_tokens": (Role.ADMIN,),
+    "intake": (Role.REFERRER,),
+    "queue": (Role.LEAD,),
+    "planning": (Role.LEAD,),
+    "dashboard": (Role.LEAD,),
+    "week": (Role.COUNSELLOR,),
+    "bookings": (Role.INTERPRETER,),
+    "referrals": (Role.REFERRER, Role.LEAD, Role.COUNSELLOR),
+}
+
+
+def _may_use_area(user: User, action: str, area: str) -> bool:
+    return user.role in AREAS.get(area, ())
+
+
+def _may_referral(user: User, action: str, referral: Referral) -> bool:
+    if user.role is Role.REFERRER:
+        return referral.referring_municipality_id == user.municipality_id
+    if user.role is Role.LEAD:
+        return referral.county_id == user.county_id and action in ("view", "plan", "withdraw")
+    if user.role is Role.COUNSELLOR:
+        return action == "view" and _counsellor_has_referral(user, referral.id)
+    return False
+
+
+def _may_note(user: User, action: str, note: GuidanceNote) -> bool:
+    referral = note.referral
+    if user.role is Role.REFERRER:
+        return action == "view" and note.status == "shared" and _may_referral(user, "view", referral)
+    if user.role is Role.LEAD:
+        return action == "view" and referral.county_id == user.county_id
+    if user.role is Role.COUNSELLOR:
+        return _counsellor_has_referral(user, referral.id)
+    return False
+
+
+def _may_booking(user: User, action: str, booking: InterpreterBooking) -> bool:
+    if user.role is Role.INTERPRETER:
+        return user.interpreter is not None and booking.interpreter_id == user.interpreter.id
+    if user.role is Role.LEAD:
+        return booking.session.run.county_id == user.county_id
+    return False
+
+
+def _may_session(user: User, action: str, session: Session) -> bool:
+    if user.role is Role.LEAD:
+        return session.run.county_id == user.county_id
+    if user.role is Role.COUNSELLOR:
+        return user.counsellor is not None and session.counsellor_id == user.counsellor.id
+    if user.role is Role.INTERPRETER:
+        return action == "view" and user.interpreter is not None and session.interpreter_id == user.interpreter.id
+    return False
+
+
+def _counsellor_has_referral(user: User, referral_id: int) -> bool:
+    from guidance.extensions import db
+
+    if user.counsellor is None:
+        return False
+    stmt = (
+        select(SessionParticipant.referral_id)
+        .join(Session, Session.id == SessionParticipant.session_id)
+        .where(Session.counsellor_id == user.counsellor.id, SessionParticipant.referral_id == referral_id)
+        .limit(1)
+    )
+    return db.session.execute(stmt).first() is not None
+
+
+def referral_filter(user: User):
+    """A WHERE clause selecting exactly the referrals `user` may view (for lists and counts)."""
+    if user.role is Role.REFERRER:
+        return Referral.referring_municipality_id == user.municipality_id
+    if user.role is Role.LEAD:
+        return Referral.county_id == user.county_id
+    if user.role is Role.COUNSELLOR and user.counsellor is not None:
+        mine = (
+            select(SessionParticipant.referral_id)
+            .join(Session, Session.id == SessionParticipant.session_id)
+            .where(Session.counsellor_id == user.counsellor.id)
+        )
+        return Referral.id.in_(mine)
+    return false()
+
+
+__all__ = ["may", "referral_filter", "AREAS"]

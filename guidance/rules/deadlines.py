@@ -1,0 +1,66 @@
+"""The legal deadline for career guidance, and working days under Norwegian holidays.
+
+Integration Act (2021): guidance within three months after settlement and before the
+programme decision; the effective deadline is the earlier of the two. Temporary act:
+a needs-based window set by the referrer (three months by default). Ordinary: no deadline.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import holidays
+from dateutil.relativedelta import relativedelta
+
+INTEGRATION_ACT_MONTHS = 3
+TEMPORARY_ACT_DEFAULT_MONTHS = 3
+AT_RISK_WORKING_DAYS = 15
+SHORT_DEADLINE_WORKING_DAYS = 10
+
+
+def effective_deadline(
+    legal_basis: str,
+    *,
+    settlement_date: dt.date | None,
+    programme_decision_date: dt.date | None = None,
+    referral_date: dt.date | None = None,
+    window_months: int | None = None,
+) -> dt.date | None:
+    """The last date guidance may take place, or None when the law sets no deadline."""
+    basis = str(legal_basis)
+    if basis == "integration_act":
+        candidates = []
+        if settlement_date is not None:
+            candidates.append(settlement_date + relativedelta(months=INTEGRATION_ACT_MONTHS))
+        if programme_decision_date is not None:
+            candidates.append(programme_decision_date - dt.timedelta(days=1))
+        return min(candidates) if candidates else None
+    if basis == "temporary_act":
+        start = referral_date or settlement_date
+        if start is None:
+            return None
+        return start + relativedelta(months=window_months or TEMPORARY_ACT_DEFAULT_MONTHS)
+    return None
+
+
+@functools.cache
+def norwegian_holidays(year: int) -> frozenset[dt.date]:
+    return frozenset(holidays.country_holidays("NO", years=year).keys())
+
+
+def is_working_day(day: dt.date) -> bool:
+    return day.isoweekday() <= 5 and day not in norwegian_holidays(day.year)
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days from the day after `start` up to and including `end` (0 if end <= start)."""
+    count, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        count += is_working_day(day)
+    return count
+
+
+def holidays_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    years = range(start.year, end.year + 1)
+    return sorted(d for y in years for d in norwegian_holidays(y) if start <= d <= end)

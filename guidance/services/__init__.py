@@ -1,0 +1,1 @@
+"""Use cases, one transaction each. They take plain arguments and return results."""

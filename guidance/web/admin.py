@@ -1,0 +1,91 @@
+"""Administration: users and their roles."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from guidance.extensions import db
+from guidance.models import County, Municipality, Role, User
+from guidance.services import accounts
+from guidance.services.errors import DomainError
+from guidance.web.guards import get_visible, requires
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def role_labels() -> dict[str, str]:
+    return {
+        Role.ADMIN.value: _("Administrator"),
+        Role.LEAD.value: _("Career-centre lead"),
+        Role.COUNSELLOR.value: _("Counsellor"),
+        Role.REFERRER.value: _("Municipality referrer"),
+        Role.INTERPRETER.value: _("Interpreter"),
+    }
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=200)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address.")), Email(_l("Enter a valid e-mail address, like name@example.no.")), Length(max=254)])
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    county_id = SelectField(_l("County"), coerce=int, validators=[Optional()])
+    municipality_id = SelectField(_l("Municipality"), coerce=int, validators=[Optional()])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(_l("Enter an initial password.")), Length(min=12, max=200, message=_l("The password must be at least 12 characters."))])
+
+
+class ActiveForm(FlaskForm):
+    active = BooleanField(_l("Active"))
+
+
+def _fill_choices(form: UserForm) -> None:
+    form.role.choices = list(role_labels().items())
+    form.county_id.choices = [(0, _("(none)"))] + [(c.id, c.name) for c in db.session.scalars(select(County).order_by(County.name))]
+    form.municipality_id.choices = [(0, _("(none)"))] + [
+        (m.id, f"{m.name} ({m.number})") for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
+    ]
+
+
+@bp.get("/users")
+@requires("users")
+def users():
+    all_users = db.session.scalars(select(User).order_by(User.role, User.name)).all()
+    return render_template("admin/users.html", users=all_users, role_labels=role_labels())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires("users")
+def new_user():
+    form = UserForm()
+    _fill_choices(form)
+    if form.validate_on_submit():
+        try:
+            accounts.create_user(
+                current_user, email=form.email.data, name=form.name.data, password=form.password.data,
+                role=Role(form.role.data), county_id=form.county_id.data or None,
+                municipality_id=form.municipality_id.data or None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            for field, messages in error.field_errors.items():
+                getattr(form, field).errors = list(getattr(form, field).errors) + messages
+        else:
+            flash(_("The user was created."), "success")
+            return redirect(url_for("admin.users"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form), status
+
+
+@bp.post("/users/<int:user_id>/active")
+@requires("users")
+def set_active(user_id: int):
+    user = get_visible(User, user_id, "manage")
+    form = ActiveForm()
+    if form.validate_on_submit() and user.id != current_user.id:
+        accounts.set_active(current_user, user, bool(form.active.data))
+        flash(_("The user was updated."), "success")
+    return redirect(url_for("admin.users"))

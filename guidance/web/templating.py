@@ -1,0 +1,20 @@
+"""Template helpers: dates in Europe/Oslo through Babel, the role's navigation."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from guidance.rules.access import may
+from guidance.web.labels import all_labels
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["time"] = lambda value: format_datetime(value, "HH:mm") if value else ""
+
+    @app.context_processor
+    def inject():
+        return {"may": lambda action, target: may(current_user, action, target), "current_locale": str(get_locale()),
+                **all_labels()}

@@ -1,0 +1,120 @@
+"""Small factories: each test builds exactly the data it needs."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import (
+    CareerCentre,
+    County,
+    CounsellorProfile,
+    InterpreterLanguage,
+    InterpreterProfile,
+    LegalBasis,
+    Location,
+    Municipality,
+    Participant,
+    Referral,
+    Role,
+    Room,
+    User,
+)
+from guidance.services.referral_reference import new_reference
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+def county(number: str = "46") -> County:
+    return db.session.scalar(select(County).where(County.number == number))
+
+
+def municipality(number: str) -> Municipality:
+    return db.session.scalar(select(Municipality).where(Municipality.number == number))
+
+
+def user(role: Role, *, county_number: str | None = "46", municipality_number: str | None = None,
+         language: str | None = None, name: str | None = None) -> User:
+    n = next(_counter)
+    person = User(email=f"{role.value}{n}@example.no", name=name or f"{role.value.title()} {n}", role=role, language=language)
+    if role is Role.REFERRER:
+        person.municipality = municipality(municipality_number or "4601")
+    elif role is not Role.ADMIN and county_number:
+        person.county = county(county_number)
+    person.set_password(PASSWORD)
+    db.session.add(person)
+    if role is Role.COUNSELLOR:
+        db.session.add(CounsellorProfile(user=person, multicultural=True, languages=["nb", "en"],
+                                         weekly={str(d): [["08:00", "15:30"]] for d in range(1, 6)}))
+    if role is Role.INTERPRETER:
+        profile = InterpreterProfile(user=person, municipality=municipality("4601"), modes=["onsite", "video"],
+                                     weekly={str(d): [["08:00", "16:00"]] for d in range(1, 6)},
+                                     hourly_rate_ore=72000, min_billed_minutes=60, travel_rate_ore=36000)
+        profile.languages.append(InterpreterLanguage(language="ar", category=2))
+        db.session.add(profile)
+    db.session.commit()
+    return person
+
+
+def centre(county_number: str = "46", town: str = "4601") -> CareerCentre:
+    place = municipality(town)
+    c = CareerCentre(county=county(county_number), name=f"Karrieresenter {place.name}")
+    loc = Location(centre=c, municipality=place, name=f"Karrieresenter {place.name}")
+    loc.rooms.append(Room(name="Rom 1", capacity=1, video=True))
+    loc.rooms.append(Room(name="Grupperom", capacity=10))
+    db.session.add(c)
+    db.session.commit()
+    return c
+
+
+def referral(*, municipality_number: str = "4601", name: str = "Amal Haddad", language: str = "ar",
+             legal_basis: LegalBasis = LegalBasis.INTEGRATION_ACT, settlement: dt.date | None = None,
+             deadline: dt.date | None = None) -> Referral:
+    place = municipality(municipality_number)
+    settlement = settlement or dt.date(2027, 1, 10)
+    participant = Participant(name=name, phone="+47 400 00 000", municipality=place, language=language,
+                              needs_interpreter=True)
+    r = Referral(reference=new_reference(), participant=participant, county=place.county,
+                 referring_municipality=place, legal_basis=legal_basis, settlement_date=settlement,
+                 earliest_date=settlement, deadline=deadline or settlement + dt.timedelta(days=90))
+    db.session.add(r)
+    db.session.commit()
+    return r
+
+
+@dataclass
+class World:
+    """A county with one user per role, and referrals in two municipalities."""
+
+    admin: User
+    lead: User
+    counsellor: User
+    interpreter: User
+    referrer: User
+    other_referrer: User
+    own_referral: Referral
+    other_referral: Referral
+    other_county_lead: User
+
+
+def world() -> World:
+    centre()
+    return World(
+        admin=user(Role.ADMIN, county_number=None),
+        lead=user(Role.LEAD),
+        counsellor=user(Role.COUNSELLOR),
+        interpreter=user(Role.INTERPRETER),
+        referrer=user(Role.REFERRER, municipality_number="4601"),  # Bergen
+        other_referrer=user(Role.REFERRER, municipality_number="4621"),  # Voss
+        own_referral=referral(municipality_number="4601", name="Amal Haddad"),
+        other_referral=referral(municipality_number="4621", name="Yonas Tesfay", language="ti"),
+        other_county_lead=user(Role.LEAD, county_number="18"),
+    )
+
+
+def login(client, person: User, password: str = PASSWORD):
+    return client.post("/login", data={"email": person.email, "password": password})

@@ -1,0 +1,85 @@
+"""Logging in and out, and how bad input is answered."""
+from guidance.models import Role
+from tests.app import factories as f
+
+
+def test_each_role_logs_in_and_sees_its_home_page(client):
+    w = f.world()
+    headings = {
+        Role.ADMIN: "Administrasjon",
+        Role.LEAD: "Karrieresenter – Vestland",
+        Role.COUNSELLOR: "Dine veiledningstimer",
+        Role.INTERPRETER: "Dine tolkeoppdrag",
+        Role.REFERRER: "Henvisninger fra Bergen",
+    }
+    for person in (w.admin, w.lead, w.counsellor, w.interpreter, w.referrer):
+        response = f.login(client, person)
+        assert response.status_code == 302
+        page = client.get("/").get_data(as_text=True)
+        assert headings[person.role] in page
+        client.post("/logout")
+
+
+def test_wrong_password_re_renders_the_form_with_a_message_and_the_email(client):
+    person = f.user(Role.LEAD)
+    response = client.post("/login", data={"email": person.email, "password": "wrong"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "E-postadressen eller passordet er feil." in page
+    assert f'value="{person.email}"' in page
+    assert client.get("/").status_code == 302  # still not logged in
+
+
+def test_missing_fields_get_a_message_each(client):
+    response = client.post("/login", data={"email": "not-an-email", "password": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Skriv inn en gyldig e-postadresse" in page
+    assert "Skriv inn passordet ditt." in page
+    assert 'aria-describedby="email-error"' in page
+
+
+def test_deactivated_user_cannot_log_in(client):
+    person = f.user(Role.COUNSELLOR)
+    person.active = False
+    from guidance.extensions import db
+
+    db.session.commit()
+    assert f.login(client, person).status_code == 400
+
+
+def test_logout_needs_a_post(client):
+    f.login(client, f.user(Role.LEAD))
+    assert client.get("/logout").status_code == 405
+    client.post("/logout")
+    assert client.get("/").status_code == 302
+
+
+def test_login_never_redirects_off_site(client):
+    person = f.user(Role.LEAD)
+    response = client.post("/login?next=https://evil.example/", data={"email": person.email, "password": f.PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+def test_login_is_rate_limited(app_config, database_url):
+    from guidance import create_app
+    from guidance.extensions import limiter
+
+    app_config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    app = create_app(app_config)
+    with app.app_context():
+        limiter.reset()
+        client = app.test_client()
+        codes = [client.post("/login", data={"email": "x@example.no", "password": "nope"}).status_code for _ in range(4)]
+    assert codes == [400, 400, 400, 429]
+
+
+def test_forms_refuse_a_post_without_csrf_token(app_config):
+    from guidance import create_app
+
+    app_config["WTF_CSRF_ENABLED"] = True
+    app = create_app(app_config)
+    with app.app_context():
+        response = app.test_client().post("/login", data={"email": "a@example.no", "password": "x"})
+    assert response.status_code == 400
+    assert "Skjemaet" in response.get_data(as_text=True)

@@ -1,0 +1,52 @@
+"""The demo county is realistic enough to try every feature with."""
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from guidance.extensions import db
+from guidance.models import CareerCentre, CounsellorProfile, InterpreterProfile, Location, Referral, Role, User
+from guidance.services.demo import seed_demo
+
+
+def test_demo_builds_a_county_with_every_role(app):
+    result = seed_demo("46", referrals=200, today=dt.date(2027, 1, 4), password="demo-password-1")
+    assert set(result.credentials) == {"admin", "lead", "referrer", "counsellor", "interpreter"}
+    for email, password in result.credentials.values():
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user.check_password(password)
+    assert 3 <= db.session.scalar(select(func.count()).select_from(CareerCentre)) <= 4
+    assert db.session.scalar(select(func.count()).select_from(Location).where(Location.outreach)) >= 2
+    assert db.session.scalar(select(func.count()).select_from(CounsellorProfile)) >= 12
+    assert db.session.scalar(select(func.count()).select_from(InterpreterProfile)) >= 25
+
+
+def test_demo_referrals_follow_population_and_the_deadline_rule(app):
+    seed_demo("46", referrals=200, today=dt.date(2027, 1, 4), password="demo-password-1")
+    referrals = db.session.scalars(select(Referral)).all()
+    assert len(referrals) == 200
+    by_town = Counter(r.referring_municipality.name for r in referrals)
+    assert by_town.most_common(1)[0][0] == "Bergen"
+    for r in referrals:
+        if r.legal_basis.value == "integration_act":
+            assert r.deadline <= r.settlement_date.replace(month=r.settlement_date.month) + dt.timedelta(days=92)
+            if r.programme_decision_date:
+                assert r.deadline < r.programme_decision_date
+        if r.legal_basis.value == "ordinary":
+            assert r.deadline is None
+    languages = Counter(r.participant.language for r in referrals)
+    assert languages.most_common(1)[0][0] == "uk"
+
+
+def test_rare_languages_have_remote_interpreters_only(app):
+    seed_demo("46", referrals=20, today=dt.date(2027, 1, 4), password="demo-password-1")
+    for profile in db.session.scalars(select(InterpreterProfile)):
+        if {lang.language for lang in profile.languages} & {"ln", "sw"}:
+            assert "onsite" not in profile.modes
+
+
+def test_demo_can_seed_another_county(app):
+    result = seed_demo("18", referrals=30, today=dt.date(2027, 1, 4), password="demo-password-1")
+    assert result.county.name == "Nordland"
+    lead = db.session.scalar(select(User).where(User.role == Role.LEAD))
+    assert lead.county.number == "18"

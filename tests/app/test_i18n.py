@@ -1,0 +1,60 @@
+"""Norwegian bokmål by default, English second; dates in Europe/Oslo."""
+import datetime as dt
+
+from guidance.models import Role
+from tests.app import factories as f
+
+
+def test_login_page_is_norwegian_by_default(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="nb">' in page
+    assert "Logg inn" in page and "E-postadresse" in page
+
+
+def test_browser_language_english_is_honoured(client):
+    page = client.get("/login", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="en">' in page and "Log in" in page
+
+
+def test_switcher_changes_language_and_returns_to_the_page(client):
+    response = client.post("/language", data={"language": "en", "next": "/login"})
+    assert response.headers["Location"] == "/login"
+    assert "E-mail address" in client.get("/login").get_data(as_text=True)
+
+
+def test_user_preference_wins_over_the_browser(client):
+    person = f.user(Role.LEAD, language="en")
+    f.login(client, person)
+    page = client.get("/", headers={"Accept-Language": "nb"}).get_data(as_text=True)
+    assert "Career centre – Vestland" in page
+
+
+def test_switching_language_while_logged_in_is_remembered(client, app):
+    person = f.user(Role.LEAD)
+    f.login(client, person)
+    client.post("/language", data={"language": "en", "next": "/"})
+    again = app.test_client()
+    f.login(again, person)
+    assert "Career centre" in again.get("/").get_data(as_text=True)
+
+
+def test_dates_are_formatted_in_norwegian(client):
+    w = f.world()
+    w.own_referral.deadline = dt.date(2027, 3, 3)
+    from guidance.extensions import db
+
+    db.session.commit()
+    f.login(client, w.referrer)
+    assert "3. mars 2027" in client.get("/referrals/").get_data(as_text=True)
+
+
+def test_every_message_has_a_bokmal_translation():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    with (Path(__file__).parents[2] / "guidance/translations/nb/LC_MESSAGES/messages.po").open("rb") as handle:
+        catalog = read_po(handle)
+    untranslated = [m.id for m in catalog if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    assert not untranslated and not fuzzy

@@ -1,0 +1,124 @@
+"""Shared fixtures: the application against every configured database.
+
+App tests run once on SQLite and, when TEST_DATABASE_URL is set, once more on PostgreSQL.
+The schema is built by the Alembic migrations (never create_all), once per database.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _postgres_url() -> str:
+    url = os.environ["TEST_DATABASE_URL"]
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A migrated database with the reference data (counties, municipalities) loaded."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    else:
+        url = _postgres_url()
+        _reset_postgres(url)
+    from flask_migrate import upgrade
+
+    from guidance import create_app
+    from guidance.services.reference_data import load_reference_data
+
+    app = create_app(_test_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        upgrade()
+        load_reference_data()
+        from guidance.extensions import db
+
+        db.engine.dispose()
+    return url
+
+
+def _test_config(url: str, instance_dir) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "UPLOAD_FOLDER": str(instance_dir / "uploads"),
+        "QUEUE_PATH": str(instance_dir / "queue.sqlite3"),
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+REFERENCE_TABLES = {"county", "municipality", "alembic_version"}
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """Settings for one test's app; tests may change them before asking for `app`."""
+    return _test_config(database_url, tmp_path)
+
+
+@pytest.fixture
+def app(app_config):
+    from guidance import create_app
+    from guidance.extensions import db, limiter
+
+    app = create_app(app_config)
+    app.test_client_class = RequestIsolatingClient
+    with app.app_context():
+        limiter.reset()
+        yield app
+        db.session.remove()
+        _empty_tables(db)
+        db.engine.dispose()
+
+
+def _empty_tables(db) -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+class RequestIsolatingClient(FlaskClient):
+    """Each request starts as in production: no logged-in user or locale cached in `g`, and
+    nothing read from the session's identity map.
+
+    Tests hold an application context open for their factories, and Flask reuses it for
+    requests; without this, one request's login would leak into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        from guidance.extensions import db
+
+        for name in list(vars(g)):
+            delattr(g, name)
+        db.session.expire_all()
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,38 @@
+"""The legal deadline rule and Norwegian working days."""
+import datetime as dt
+
+from guidance.rules.deadlines import effective_deadline, is_working_day, working_days_between
+
+
+def test_integration_act_deadline_is_three_months_after_settlement():
+    assert effective_deadline("integration_act", settlement_date=dt.date(2027, 1, 15)) == dt.date(2027, 4, 15)
+
+
+def test_integration_act_deadline_is_before_the_programme_decision_when_that_comes_first():
+    got = effective_deadline("integration_act", settlement_date=dt.date(2027, 1, 15), programme_decision_date=dt.date(2027, 3, 1))
+    assert got == dt.date(2027, 2, 28)
+
+
+def test_three_months_from_the_end_of_a_long_month_lands_on_the_last_day():
+    assert effective_deadline("integration_act", settlement_date=dt.date(2026, 11, 30)) == dt.date(2027, 2, 28)
+
+
+def test_temporary_act_has_a_needs_based_window_from_the_referral():
+    assert effective_deadline("temporary_act", settlement_date=dt.date(2025, 1, 1), referral_date=dt.date(2027, 1, 10)) == dt.date(2027, 4, 10)
+    assert effective_deadline("temporary_act", settlement_date=None, referral_date=dt.date(2027, 1, 10), window_months=2) == dt.date(2027, 3, 10)
+
+
+def test_ordinary_guidance_has_no_deadline():
+    assert effective_deadline("ordinary", settlement_date=dt.date(2027, 1, 15)) is None
+
+
+def test_easter_and_constitution_day_are_not_working_days():
+    assert not is_working_day(dt.date(2027, 3, 25))  # Maundy Thursday
+    assert not is_working_day(dt.date(2027, 5, 17))
+    assert not is_working_day(dt.date(2027, 1, 9))  # Saturday
+    assert is_working_day(dt.date(2027, 3, 24))
+
+
+def test_working_days_skip_weekends_and_easter():
+    # Mon 22 March to Wed 31 March 2027: 23, 24, 30, 31 are working days (Easter 25-29).
+    assert working_days_between(dt.date(2027, 3, 22), dt.date(2027, 3, 31)) == 4
