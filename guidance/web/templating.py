@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from guidance.rules.access import may
 from guidance.web.labels import all_labels
+from guidance.web.navigation import menu_for_current_user
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -17,4 +18,5 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject():
         return {"may": lambda action, target: may(current_user, action, target), "current_locale": str(get_locale()),
+                "menu": menu_for_current_user,
                 **all_labels()}

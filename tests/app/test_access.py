@@ -1,4 +1,6 @@
 """Who may see what: every route for every role, and data across municipalities and counties."""
+import importlib
+import pkgutil
 import re
 
 import pytest
@@ -6,37 +8,40 @@ import pytest
 from guidance.models import Role
 from tests.app import factories as f
 
-ANON = "anonymous"
-ROLES = [ANON, Role.ADMIN, Role.LEAD, Role.COUNSELLOR, Role.REFERRER, Role.INTERPRETER]
-
-# endpoint -> expected GET status per role. A route missing here fails the test below:
-# whoever adds a route decides who may use it.
-EXPECTED = {
-    "static": {r: 200 for r in ROLES},
-    "auth.login": {ANON: 200, **{r: 302 for r in ROLES[1:]}},
-    "auth.logout": {r: 405 for r in ROLES},
-    "auth.language": {r: 405 for r in ROLES},
-    "main.home": {ANON: 302, **{r: 200 for r in ROLES[1:]}},
-    "admin.users": {ANON: 302, Role.ADMIN: 200, Role.LEAD: 403, Role.COUNSELLOR: 403, Role.REFERRER: 403, Role.INTERPRETER: 403},
-    "admin.new_user": {ANON: 302, Role.ADMIN: 200, Role.LEAD: 403, Role.COUNSELLOR: 403, Role.REFERRER: 403, Role.INTERPRETER: 403},
-    "admin.set_active": {r: 405 for r in ROLES},
-    "referrals.index": {ANON: 302, Role.ADMIN: 403, Role.LEAD: 200, Role.COUNSELLOR: 200, Role.REFERRER: 200, Role.INTERPRETER: 403},
-    # the referral of the referrer's own municipality
-    "referrals.show": {ANON: 302, Role.ADMIN: 403, Role.LEAD: 200, Role.COUNSELLOR: 404, Role.REFERRER: 200, Role.INTERPRETER: 403},
-    "api.health": {r: 200 for r in ROLES},
-}
+from tests.app.access.foundation import ANON, ROLES
 
 
-def _url_for_rule(rule, w) -> str:
-    values = {"referral_id": w.own_referral.id, "user_id": w.counsellor.id, "filename": "css/app.css"}
+def _area_modules():
+    package = importlib.import_module("tests.app.access")
+    return [importlib.import_module(f"tests.app.access.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
+
+
+def _expected() -> dict:
+    merged = {}
+    for module in _area_modules():
+        merged.update(module.EXPECTED)
+    return merged
+
+
+def _url_values(w) -> dict:
+    values = {}
+    for module in _area_modules():
+        if hasattr(module, "url_values"):
+            values.update(module.url_values(w))
+    return values
+
+
+def _url_for_rule(rule, values) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
 def test_every_route_answers_every_role_as_expected(app):
     w = f.world()
     people = {Role.ADMIN: w.admin, Role.LEAD: w.lead, Role.COUNSELLOR: w.counsellor, Role.REFERRER: w.referrer, Role.INTERPRETER: w.interpreter}
+    expected = _expected()
+    values = _url_values(w)
     rules = list(app.url_map.iter_rules())
-    missing = sorted({r.endpoint for r in rules} - EXPECTED.keys())
+    missing = sorted({r.endpoint for r in rules} - expected.keys())
     assert not missing, f"routes without an access expectation: {missing}"
     failures = []
     for role in ROLES:
@@ -44,9 +49,9 @@ def test_every_route_answers_every_role_as_expected(app):
         if role != ANON:
             assert f.login(client, people[role]).status_code == 302
         for rule in rules:
-            status = client.get(_url_for_rule(rule, w)).status_code
-            if status != EXPECTED[rule.endpoint][role]:
-                failures.append((str(role), rule.rule, status, EXPECTED[rule.endpoint][role]))
+            status = client.get(_url_for_rule(rule, values)).status_code
+            if status != expected[rule.endpoint][role]:
+                failures.append((str(role), rule.rule, status, expected[rule.endpoint][role]))
     assert not failures
 
 

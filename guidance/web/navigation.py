@@ -1,0 +1,22 @@
+"""The main menu: (endpoint, label, area). An entry shows when its route exists and the
+user's role uses its area (rules.access.AREAS)."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from guidance.rules.access import may
+
+MENU = [
+    ("main.home", _l("Home"), None),
+    ("referrals.index", _l("Referrals"), "referrals"),
+    ("admin.users", _l("Users"), "users"),
+]
+
+
+def menu_for_current_user() -> list[tuple[str, str]]:
+    """The menu entries (endpoint, label) the current user may use."""
+    return [
+        (endpoint, label)
+        for endpoint, label, area in MENU
+        if endpoint in current_app.view_functions and (area is None or may(current_user, "use", area))
+    ]
