@@ -1,5 +1,392 @@
-"""CP-SAT large-neighbourhood search (placeholder until the window model lands)."""
+"""CP-SAT large-neighbourhood search: re-plan one window (location x a few days) at a time.
+
+Everything outside the window stays fixed, so a window's model is small: the sessions booked
+there plus open tasks that could go there, each with explicit candidate placements
+(day, start, counsellor, room class, interpreter). Fixed bookings are respected by filtering
+candidates against the state (travel rules 3 and 6 included); inside the window all
+candidates share one location, so no travel arises between them.
+
+Rooms with the same capacity and video flag are interchangeable: the model only counts
+sessions per room class and time, and concrete rooms are assigned afterwards by interval
+colouring (always possible for intervals when the count never exceeds the class size).
+
+Determinism: windows are visited in a fixed order, each CP-SAT call stops on a
+*deterministic* time budget, and with several workers ``interleave_search`` makes CP-SAT's
+parallel search deterministic. Only the wall-clock safety cap (the overall time limit) can
+cut a run short at a machine-dependent point.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, replace
+
+from ortools.sat.python import cp_model
+
+from . import calendar as cal
+from .construct import Booking, Constructor, State
+from .model_data import W_CHANGE, W_INCOMPLETE, W_OTHER_COUNSELLOR, Prepared
+
+MAX_CANDIDATES = 6_000        # thin start times until a window stays below this
+DETERMINISTIC_BUDGET = 1.0    # CP-SAT deterministic seconds per window
+MAX_EXTRA_UNITS = 40          # open tasks offered to one window
+MAX_TARGETED = 200            # open tasks that get their own windows
 
 
-def improve(prep, state, tasks, grouped, run, workers=2, seed=0, objective=None) -> str:
-    return "FEASIBLE"
+@dataclass
+class Unit:
+    """Something to place: one participant's individual session, or a whole group."""
+
+    typ: str
+    members: tuple[str, ...]
+    current: Booking | None = None
+    candidates: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RoomClass:
+    rooms: tuple[str, ...]
+    capacity: int
+    video: bool
+
+
+def improve(prep: Prepared, state: State, tasks, grouped, run, workers: int = 2, seed: int = 0,
+            objective=None) -> str:
+    """Improve the state window by window until no window helps or time runs out."""
+    from .model import booking_cost, unplaced_cost  # one objective definition, in model.py
+
+    search = _Search(prep, state, run, workers, seed, booking_cost, unplaced_cost, objective)
+    return search.run()
+
+
+class _Search:
+    def __init__(self, prep, state, run, workers, seed, booking_cost, unplaced_cost, objective):
+        self.prep, self.state, self.clock = prep, state, run
+        self.workers, self.seed = max(1, workers), seed
+        self.booking_cost, self.unplaced_cost, self.objective = booking_cost, unplaced_cost, objective
+        self.slot = prep.instance.slot_minutes
+        self.builder = Constructor(prep, state)
+        self.rng = random.Random(seed)
+
+    # -------------------------------------------------------------- outer loop
+    def run(self) -> str:
+        """Targeted windows for open tasks first, then routine windows until nothing improves."""
+        current = self.objective()
+        for loc, days in self.targeted_windows():
+            if self.clock.remaining() < 0.3:
+                return "FEASIBLE"
+            current = self._try(loc, days, current)
+        routine = self.routine_windows()
+        idle, i = 0, 0
+        while routine and idle < len(routine):
+            if self.clock.remaining() < 0.3:
+                return "FEASIBLE"
+            loc, days = routine[i % len(routine)]
+            if i >= len(routine):  # later passes pair the day with a random other day
+                days = tuple(sorted(set(days) | {self.rng.randrange(len(self.prep.days))}))
+            i += 1
+            value = self._try(loc, days, current)
+            idle = 0 if value < current else idle + 1
+            current = value
+        return "OPTIMAL" if current <= self.clock.bound else "FEASIBLE"
+
+    def _try(self, loc, days, current: int) -> int:
+        days = tuple(d for d in days if self.prep.loc_windows[loc][d])
+        if not days:
+            return current
+        value = self.solve_window(loc, days, current)
+        if value < current:
+            self.clock.report(self.state, *self.clock.context, status="FEASIBLE")
+            return value
+        return current
+
+    def targeted_windows(self) -> list[tuple[str, tuple[int, ...]]]:
+        """For each open task: an allowed day at a reachable location plus a later day with
+        slack, so sessions with later deadlines can move out of the way (tier 1)."""
+        prep, state = self.prep, self.state
+        out = []
+        for unit in self.open_units(None, None, set())[:MAX_TARGETED]:
+            ranges = [prep.day_range(prep.participants[m]) for m in unit.members]
+            first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+            if first > last:
+                continue
+            locs = (self.builder.group_locations(unit.members) if len(unit.members) > 1
+                    else [l for l, _m in self.builder.individual_options(unit.members[0])])
+            for loc in dict.fromkeys(locs):
+                early = self.rng.randint(first, last)
+                later = [d for d in range(last + 1, len(prep.days)) if prep.loc_windows[loc][d]]
+                slack = max(later, key=lambda d: (self._slack(loc, d), -d), default=None)
+                out.append((loc, (early,) if slack is None else (early, slack)))
+        return out
+
+    def _slack(self, loc: str, day: int) -> int:
+        """Free counsellor session slots at a location on a day (a rough measure)."""
+        total = 0
+        for c in self.prep.instance.counsellors:
+            if loc in c.locations and self.prep.cons_windows[c.id][day]:
+                total += c.max_sessions_per_day - len(self.state.cons.get((c.id, day), []))
+        return total
+
+    def routine_windows(self) -> list[tuple[str, tuple[int, ...]]]:
+        """(location, one day) windows, busiest locations first."""
+        prep = self.prep
+        load: dict[str, int] = {}
+        for b in self.state.bookings.values():
+            load[b.location] = load.get(b.location, 0) + 1
+        out = []
+        for loc in sorted(prep.locations, key=lambda l: (-load.get(l, 0), l)):
+            if not prep.locations[loc].rooms:
+                continue
+            out += [(loc, (d,)) for d in range(len(prep.days)) if prep.loc_windows[loc][d]]
+        return out
+
+    # -------------------------------------------------------------- one window
+    def solve_window(self, loc: str, days: tuple[int, ...], before: int) -> int:
+        """Re-plan one window; keeps the result only when the global objective improves."""
+        state = self.state
+        freed = {k: b for k, b in state.bookings.items()
+                 if b.location == loc and b.day in days and not b.fixed}
+        units = [Unit(b.type, b.participants, b) for b in freed.values()]
+        for key in freed:
+            state.remove(key)
+        units += self.open_units(loc, days, {m for u in units for m in u.members})
+        if not units:
+            self._restore(freed)
+            return before
+        chosen = self.optimise(loc, days, units)
+        if chosen is None:
+            self._restore(freed)
+            return before
+        added = [state.add(b) for b in chosen]
+        after = self.objective()
+        if after < before:
+            return after
+        for key in added:
+            state.remove(key)
+        self._restore(freed)
+        return before
+
+    def _restore(self, freed: dict) -> None:
+        for b in freed.values():
+            self.state.add(b)
+
+    def open_units(self, loc, days, busy_members) -> list[Unit]:
+        """Open tasks that could be placed in this window, most urgent first."""
+        prep, state = self.prep, self.state
+        out = []
+        for pid, typ in self.clock.context[1]:
+            if (pid, typ) in state.done or pid in busy_members:
+                continue
+            if prep.instance.session_types[typ].is_group:
+                continue
+            first, last = prep.day_range(prep.participants[pid])
+            if days is not None and not any(first <= d <= last for d in days):
+                continue
+            if loc is not None and loc not in {l for l, _m in self.builder.individual_options(pid)}:
+                continue
+            out.append(Unit(typ, (pid,)))
+        for typ, members in self.clock.group_units:
+            if any((m, typ) in state.done or m in busy_members for m in members):
+                continue
+            if loc is None or all(loc in prep.reachable_locations(m) for m in members):
+                out.append(Unit(typ, members))
+        out.sort(key=lambda u: min(prep.priority_key(m) for m in u.members))
+        return out[:MAX_EXTRA_UNITS]
+
+    # -------------------------------------------------------------- candidates
+    def room_classes(self, loc, days) -> list[RoomClass]:
+        """Interchangeable rooms pooled; a room with a fixed booking in the window stands alone."""
+        pools: dict[tuple, list[str]] = {}
+        for r in self.prep.locations[loc].rooms:
+            fixed = any(self.state.room.get((r.id, d)) for d in days)
+            key = (r.capacity, r.video, r.id if fixed else "")
+            pools.setdefault(key, []).append(r.id)
+        return [RoomClass(tuple(rooms), cap, video) for (cap, video, _), rooms in sorted(pools.items())]
+
+    def candidates(self, unit: Unit, loc, days, classes, step) -> list[Booking]:
+        """Explicit placements of a unit in the window, valid against everything fixed."""
+        prep, state = self.prep, self.state
+        spec = prep.instance.session_types[unit.typ]
+        duration = spec.minutes
+        size = len(unit.members)
+        ranges = [prep.day_range(prep.participants[m]) for m in unit.members]
+        first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+        modes = []
+        if all(loc in prep.reachable_locations(m) for m in unit.members):
+            modes.append("onsite")
+        if not spec.is_group and prep.participants[unit.members[0]].video_ok and any(c.video for c in classes):
+            modes.append("video")
+        fitting = [c for c in classes if c.capacity >= size]
+        if not spec.is_group:  # individuals use the smallest rooms; big rooms stay for groups
+            small = min((c.capacity for c in fitting), default=0)
+            fitting = [c for c in fitting if c.capacity == small]
+        out: list[Booking] = []
+        for day in days:
+            if not first <= day <= last:
+                continue
+            for cid, language in self.builder.counsellor_order(unit.members, loc):
+                c = prep.counsellors[cid]
+                if len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
+                    continue
+                free = state.participants_free(unit.members, day, state.counsellor_free(cid, day, loc))
+                starts = cal.grid_starts(free, duration, self.slot, step)
+                for mode in modes:
+                    for start in starts:
+                        out += self._complete(unit, loc, mode, day, start, start + duration, cid, language, fitting)
+        return out
+
+    def _complete(self, unit, loc, mode, day, start, end, cid, language, classes) -> list[Booking]:
+        prep, state = self.prep, self.state
+        out = []
+        for rc in classes:
+            if mode == "video" and not rc.video:
+                continue
+            if len(rc.rooms) == 1 and not state.room_free(rc.rooms[0], day, start, end):
+                continue
+            base = Booking(unit.typ, unit.members, cid, loc, rc.rooms[0], day, start, end, mode)
+            if language is None:
+                out.append(base)
+                continue
+            found = 0
+            for _cost, iid, imode in self.builder.interpreter_options(language, loc, end - start, len(unit.members)):
+                if imode == "video" and not rc.video:
+                    continue
+                if state.interpreter_ok(iid, day, start, end, loc, imode):
+                    out.append(replace(base, language=language, interpreter=iid, interpreter_mode=imode))
+                    found += 1
+                    if found == 3:
+                        break
+        return out
+
+    # -------------------------------------------------------------- the CP-SAT model
+    def optimise(self, loc, days, units: list[Unit]) -> list[Booking] | None:
+        """Solve the window model; returns the chosen bookings (rooms assigned) or None."""
+        prep = self.prep
+        classes = self.room_classes(loc, days)
+        class_of = {r: i for i, rc in enumerate(classes) for r in rc.rooms}
+        step = self.slot
+        while True:
+            for u in units:
+                u.candidates = self.candidates(u, loc, days, classes, step)
+                if u.current is not None and not any(self._same(u.current, b, class_of) for b in u.candidates):
+                    u.candidates.append(u.current)
+            total = sum(len(u.candidates) for u in units)
+            if total <= MAX_CANDIDATES or step >= 120:
+                break
+            step *= 2
+        model = cp_model.CpModel()
+        # Variables: one Boolean per candidate placement.
+        x = [[model.NewBoolVar(f"x{i}_{j}") for j in range(len(u.candidates))] for i, u in enumerate(units)]
+        placed = []
+        for i, u in enumerate(units):
+            # Rule 2: each need at most once.
+            model.AddAtMostOne(x[i])
+            placed.append(sum(x[i]))
+        self._resource_constraints(model, units, x, class_of, classes)
+        # Objective: named terms (tier 1 unplaced, tiers 2-6 per-candidate cost).
+        unplaced_terms, placement_terms = [], []
+        for i, u in enumerate(units):
+            weight = self._unplaced_weight(u)
+            unplaced_terms.append(weight * (1 - placed[i]))
+            for j, b in enumerate(u.candidates):
+                placement_terms.append(self._candidate_cost(u, b, class_of) * x[i][j])
+        model.Minimize(sum(unplaced_terms) + sum(placement_terms))
+        # Hint: the current plan of the window, so CP-SAT starts from it.
+        for i, u in enumerate(units):
+            for j, b in enumerate(u.candidates):
+                model.AddHint(x[i][j], u.current is not None and self._same(u.current, b, class_of))
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.num_workers = self.workers
+        params.random_seed = self.seed
+        params.max_deterministic_time = DETERMINISTIC_BUDGET
+        params.max_time_in_seconds = max(0.05, min(10.0, self.clock.remaining() - 0.25))
+        if self.workers > 1:
+            params.interleave_search = True
+        status = solver.Solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        chosen = [(u, b) for i, u in enumerate(units) for j, b in enumerate(u.candidates)
+                  if solver.BooleanValue(x[i][j])]
+        return self._assign_rooms(chosen, classes, class_of)
+
+    def _resource_constraints(self, model, units, x, class_of, classes) -> None:
+        """Rules 2, 3, 6, 8 inside the window: counted at every candidate start time."""
+        usage: dict[tuple, list] = {}   # (resource, day) -> [(start, end, var)]
+        per_day: dict[tuple, list] = {}
+        seen: dict[str, int] = {}
+        for u in units:
+            for m in u.members:
+                seen[m] = seen.get(m, 0) + 1
+        shared = {m for m, n in seen.items() if n > 1}  # only they can overlap themselves
+        for i, u in enumerate(units):
+            for j, b in enumerate(u.candidates):
+                var = x[i][j]
+                usage.setdefault(("c", b.counsellor, b.day), []).append((b.start, b.end, var))   # rule 3
+                per_day.setdefault((b.counsellor, b.day), []).append(var)
+                if any(m in shared for m in b.participants):
+                    for m in b.participants:
+                        usage.setdefault(("p", m, b.day), []).append((b.start, b.end, var))      # rule 2
+                if b.interpreter:
+                    usage.setdefault(("i", b.interpreter, b.day), []).append((b.start, b.end, var))  # rule 6
+                usage.setdefault(("r", class_of[b.room], b.day), []).append((b.start, b.end, var))   # rule 8
+        for (kind, res, _day), items in usage.items():
+            cap = len(classes[res].rooms) if kind == "r" else 1
+            for t in sorted({s for s, _e, _v in items}):
+                active = [v for s, e, v in items if s <= t < e]
+                if len(active) <= cap:
+                    continue
+                if cap == 1:
+                    model.AddAtMostOne(active)
+                else:
+                    model.Add(sum(active) <= cap)
+        for (cid, day), items in per_day.items():
+            # Rule 3: at most max_sessions_per_day, counting fixed sessions outside the window.
+            left = self.prep.counsellors[cid].max_sessions_per_day - len(self.state.cons.get((cid, day), []))
+            if len(items) > left:
+                model.Add(sum(items) <= left)
+
+    def _unplaced_weight(self, u: Unit) -> int:
+        weight = 0
+        for m in u.members:
+            weight += self.unplaced_cost(self.prep, m)
+            others = [t for t in self.prep.participants[m].needs if t != u.typ]
+            if all((m, t) in self.state.done for t in others):
+                weight += W_INCOMPLETE
+        return weight
+
+    def _candidate_cost(self, u: Unit, b: Booking, class_of) -> int:
+        cost = self.booking_cost(self.prep, b)
+        for m in b.participants:
+            others = self.state.met.get(m, {})
+            if others and b.counsellor not in others:
+                cost += W_OTHER_COUNSELLOR
+        if u.current is not None and u.current.prev_id and not self._same(u.current, b, class_of):
+            cost += W_CHANGE
+        return cost
+
+    @staticmethod
+    def _same(a: Booking, b: Booking, class_of) -> bool:
+        return (a.day, a.start, a.counsellor, class_of.get(a.room), a.mode, a.interpreter, a.interpreter_mode) == \
+            (b.day, b.start, b.counsellor, class_of.get(b.room), b.mode, b.interpreter, b.interpreter_mode)
+
+    def _assign_rooms(self, chosen, classes, class_of) -> list[Booking] | None:
+        """Concrete rooms by interval colouring per class; a kept session keeps its room."""
+        out = []
+        busy: dict[tuple, list] = {}
+        order = sorted(chosen, key=lambda ub: (ub[1].day, ub[1].start, ub[0].current is None))
+        for u, b in order:
+            rc = classes[class_of[b.room]]
+            keep = b.room if (u.current is not None and self._same(u.current, b, class_of)) else None
+            prefs = ([u.current.room] if keep else []) + list(rc.rooms)
+            for room in prefs:
+                items = busy.setdefault((room, b.day), [])
+                if not any(s < b.end and b.start < e for s, e in items) and self.state.room_free(room, b.day, b.start, b.end):
+                    items.append((b.start, b.end))
+                    prev_id = u.current.prev_id if keep == room and u.current is not None else None
+                    out.append(replace(b, room=room, prev_id=prev_id, fixed=False))
+                    break
+            else:
+                return None  # cannot happen when counts hold; be safe and keep the old window
+        return out
+

@@ -49,7 +49,8 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     state = State(prep)
     previous = keep_previous(prep, state)
     tasks, impossible = required_tasks(prep, state)
-    grouped = construct(prep, state, tasks, stop_at=started + 0.9 * time_limit)
+    grouped, run.group_units = construct(prep, state, tasks, stop_at=started + 0.9 * time_limit)
+    run.context = (previous, tasks, impossible)
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
     status = "FEASIBLE"
     if time_limit - run.elapsed() > 0.2:
@@ -70,6 +71,8 @@ class _Run:
         self.on_progress = on_progress
         self.best: int | None = None
         self.bound: int = 0
+        self.context: tuple = ({}, [], {})       # (previous, tasks, impossible) for reports
+        self.group_units: list = []              # (type, members) formed by construction
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -215,8 +218,8 @@ def required_tasks(prep: Prepared, state: State):
     return tasks, impossible
 
 
-def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")) -> set:
-    """Greedy plan for open tasks; returns the (pid, type) tasks that were put in a group.
+def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")) -> tuple[set, list]:
+    """Greedy plan for open tasks; returns (tasks put in a group, the groups as (type, members)).
 
     Stops placing when the monotonic clock passes ``stop_at`` (the rest stay unscheduled).
     """
@@ -242,7 +245,37 @@ def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")
             b = builder.place_individual(members[0], typ)
         if b is not None:
             state.add(b)
-    return grouped
+    group_units = [(typ, members) for _k, typ, members in units if prep.instance.session_types[typ].is_group]
+    for typ in group_types:
+        if time.monotonic() > stop_at:
+            break
+        join_placed_groups(prep, state, [(p, t) for p, t in tasks if t == typ and (p, t) not in state.done])
+        rest = [p for p, t in tasks if t == typ and (p, t) not in state.done]
+        groups, _left = form_groups(prep, typ, rest)
+        for members in groups:
+            grouped |= {(m, typ) for m in members}
+            group_units.append((typ, members))
+            b = builder.place_group(members, typ)
+            if b is not None:
+                state.add(b)
+    return grouped, group_units
+
+
+def join_placed_groups(prep: Prepared, state: State, open_tasks) -> None:
+    """Let participants whose group could not be placed join a placed group that still has
+    room and covers their language (all rules re-checked by session_problems)."""
+    for pid, typ in sorted(open_tasks, key=lambda t: prep.priority_key(t[0])):
+        reach = prep.reachable_locations(pid)
+        options = sorted((k for k, b in state.bookings.items()
+                          if b.type == typ and b.location in reach and not b.fixed),
+                         key=lambda k: (prep.participant_travel(pid, state.bookings[k].location), k))
+        for key in options:
+            b = state.remove(key)
+            bigger = Booking(**{**b.__dict__, "participants": b.participants + (pid,), "prev_id": None})
+            if not session_problems(prep, state, bigger):
+                state.add(bigger)
+                break
+            state.add(b)
 
 
 # ------------------------------------------------------------------------ objective

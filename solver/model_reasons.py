@@ -93,7 +93,8 @@ def usable_interpreters(prep: Prepared, pid: str, typ: str, options: list[str]) 
     """Interpreters with the participant's language and a mode the session can use (rule 7)."""
     lang = prep.participants[pid].language
     group = prep.instance.session_types[typ].is_group
-    video_room = any(r.video for l in options for r in prep.locations[l].rooms)
+    min_size = prep.instance.session_types[typ].min_size or 1 if group else 1
+    video_room = any(r.video and r.capacity >= min_size for l in options for r in prep.locations[l].rooms)
     out = []
     for iid in prep.interpreters_by_language.get(lang, []):
         modes = set(prep.interpreters[iid].modes)
