@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Check a plan against an instance (rules 1-10).")
     parser.add_argument("instance", help="guidance-instance/1 JSON file")
     parser.add_argument("plan", help="guidance-plan/1 JSON file")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object (valid, violations, metrics) instead")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
@@ -120,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     except FormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.json:
+        print(json.dumps({"valid": result.valid, "violations": [v.__dict__ for v in result.violations],
+                          "metrics": result.metrics}, indent=1, ensure_ascii=False))
+        return 0 if result.valid else 1
     for violation in result.violations:
         print(violation)
     verdict = "valid" if result.valid else f"INVALID: {len(result.violations)} violation(s)"

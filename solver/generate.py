@@ -62,6 +62,7 @@ class Municipality:
     """One row of the municipality table."""
 
     county: str
+    county_name: str
     number: str
     name: str
     lat: float
@@ -96,7 +97,7 @@ def generate_detailed(county: str = "46", participants: int = 500, seed: int = 1
     base = "normal" if scenario == "sick-leave" else scenario
     builder = _Builder(munis, participants, seed, base, weeks, start)
     instance = builder.build()
-    instance["name"] = f"{_slug(munis[0].county_name_hint)}-{start:%Y}w{start:%V}-{participants}p-s{seed}-{scenario}"
+    instance["name"] = f"{_slug(munis[0].county_name)}-{start:%Y}w{start:%V}-{participants}p-s{seed}-{scenario}"
     if scenario == "sick-leave":
         _add_sick_leave(instance)
     return Generated(instance, builder.settled)
@@ -137,30 +138,25 @@ def main(argv: list[str] | None = None) -> int:
 # --------------------------------------------------------------------------- reference data
 
 
-def municipalities(county: str) -> list["_Muni"]:
+def municipalities(county: str) -> list[Municipality]:
     """The county's municipalities, largest population first."""
     county = county.zfill(2)
     rows = []
     with DATA_FILE.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             if row["county_number"] == county:
-                rows.append(_Muni(row["county_number"], row["kommunenummer"], row["name"],
-                                  float(row["lat"]), float(row["lon"]), int(row["population"]),
-                                  row["county_name"]))
+                rows.append(Municipality(row["county_number"], row["county_name"], row["kommunenummer"],
+                                         row["name"], float(row["lat"]), float(row["lon"]),
+                                         int(row["population"])))
     if not rows:
         raise ValueError(f"unknown county {county!r}")
     rows.sort(key=lambda m: (-m.population, m.number))
     return rows
 
 
-def oslo() -> "_Muni":
+def oslo() -> Municipality:
     """Oslo, home of the remote-only interpreters of rare languages."""
     return municipalities("03")[0]
-
-
-@dataclass(frozen=True)
-class _Muni(Municipality):
-    county_name_hint: str = ""
 
 
 # --------------------------------------------------------------------------- calendar
@@ -243,6 +239,7 @@ class _Builder:
         nearest = self._nearest_centre(participants, centres, site_munis, locations)
         counsellors = self._counsellors(participants, nearest, centres, outreach, locations)
         interpreters = self._interpreters(participants)
+        self._prefer_counsellors(participants, counsellors, nearest, locations[:len(centres)])
         places = [self._place(m) for m in self.munis]
         if any(i["place"] == "0301" for i in interpreters) and "0301" not in self.by_number:
             places.append(self._place(oslo()))
@@ -411,6 +408,16 @@ class _Builder:
                 "locations": locations, "multicultural": multicultural, "languages": languages,
                 "weekly": {str(d): hours for d in days}, "absences": absences,
                 "max_sessions_per_day": per_day}
+
+    def _prefer_counsellors(self, participants, counsellors, nearest, centre_locations) -> None:
+        """Some temporary-act participants met a counsellor before and ask for them again."""
+        for p in participants:
+            if p["legal_basis"] != "temporary_act" or self.rng.random() >= 0.25:
+                continue
+            home = centre_locations[nearest[p["id"]]]["id"]
+            known = [c["id"] for c in counsellors if c["multicultural"] and home in c["locations"]]
+            if known:
+                p["preferred_counsellor"] = self.rng.choice(known)
 
     # -- interpreters
 

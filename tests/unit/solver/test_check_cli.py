@@ -66,3 +66,14 @@ def test_missing_file_and_bad_instance_exit_2(files, tmp_path):
 def test_main_directly(files, capsys):
     assert main([str(p) for p in files]) == 0
     assert main(["only-one-argument"]) == 2
+
+
+def test_json_output_lists_violations_with_rule_numbers(files):
+    inst, plan = files
+    data = json.loads(plan.read_text())
+    data["sessions"][0]["room"] = "B-2"  # S4 is in B-2 at the same time
+    plan.write_text(json.dumps(data))
+    proc = run(inst, plan, "--json")
+    assert proc.returncode == 1
+    report = json.loads(proc.stdout)
+    assert report["valid"] is False and {v["rule"] for v in report["violations"]} == {8}
