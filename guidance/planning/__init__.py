@@ -1,0 +1,11 @@
+"""The bridge: database -> guidance-instance/1 -> solver -> guidance-plan/1 -> database.
+
+Ids in the solver's files are the database ids with a prefix (``R12`` a referral, ``C3`` a
+counsellor profile, ``I4`` an interpreter profile, ``L2`` a location, ``room7`` a room,
+``S55`` a published session), so a plan maps back without a lookup table and an instance
+file names no participant.
+"""
+from guidance.planning.instance import InstanceOptions, build_instance, data_fingerprint
+from guidance.planning.store import plan_from_sessions, store_plan
+
+__all__ = ["InstanceOptions", "build_instance", "data_fingerprint", "plan_from_sessions", "store_plan"]

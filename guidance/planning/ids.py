@@ -1,0 +1,53 @@
+"""Solver ids <-> database ids, and local wall-clock times <-> aware UTC instants."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+TIMEZONE = "Europe/Oslo"
+OSLO = ZoneInfo(TIMEZONE)
+
+
+def participant_id(referral_id: int) -> str:
+    return f"R{referral_id}"
+
+
+def counsellor_id(profile_id: int) -> str:
+    return f"C{profile_id}"
+
+
+def interpreter_id(profile_id: int) -> str:
+    return f"I{profile_id}"
+
+
+def location_id(location_id_: int) -> str:
+    return f"L{location_id_}"
+
+
+def room_id(room_id_: int) -> str:
+    return f"room{room_id_}"
+
+
+def session_id(session_id_: int) -> str:
+    return f"S{session_id_}"
+
+
+def db_id(solver_id: str, prefix: str) -> int:
+    """The database id inside a solver id (``db_id("C12", "C") == 12``); ValueError otherwise."""
+    if not solver_id.startswith(prefix) or not solver_id[len(prefix):].isdigit():
+        raise ValueError(f"{solver_id!r} is not a {prefix!r} id")
+    return int(solver_id[len(prefix):])
+
+
+def to_utc(local: dt.datetime) -> dt.datetime:
+    """A naive Europe/Oslo wall-clock time as an aware UTC instant."""
+    return local.replace(tzinfo=OSLO).astimezone(dt.timezone.utc)
+
+
+def to_local(instant: dt.datetime) -> dt.datetime:
+    """An aware instant as a naive Europe/Oslo wall-clock time (the solver's formats)."""
+    return instant.astimezone(OSLO).replace(tzinfo=None)
+
+
+def local_today(now: dt.datetime | None = None) -> dt.date:
+    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(OSLO).date()

@@ -1,0 +1,316 @@
+"""Build a county's guidance-instance/1 from the database.
+
+Participants are the county's open referrals (one solver participant per referral, needs
+minus the sessions already held); the published plan inside the horizon is the
+``previous_plan``, so a re-plan moves as little as possible.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from guidance.extensions import db
+from guidance.models import (
+    OPEN_STATUSES,
+    Absence,
+    CareerCentre,
+    County,
+    CounsellorProfile,
+    InterpreterProfile,
+    Location,
+    Municipality,
+    Outcome,
+    Participant,
+    PlanningRun,
+    Referral,
+    Session,
+    SessionStatus,
+    User,
+)
+from guidance.planning import ids
+from guidance.rules.deadlines import holidays_between, is_working_day
+
+INSTANCE_FORMAT = "guidance-instance/1"
+PLAN_FORMAT = "guidance-plan/1"
+HORIZON_WEEKS = 13
+SESSION_TYPES = {
+    "individual": {"minutes": 90},
+    "group": {"minutes": 90, "min_size": 3, "max_size": 8},
+}
+TRAVEL = {"road_factor": 1.3, "speed_kmh": 60}
+MAX_PARTICIPANT_TRAVEL_MINUTES = 150
+# Sessions that count as held (or about to be) and are not planned again.
+LIVE_SESSION_STATUSES = (SessionStatus.BOOKED, SessionStatus.COMPLETED)
+NOT_HELD_OUTCOMES = (Outcome.NO_SHOW, Outcome.CANCELLED_LATE)
+
+
+def next_working_day(day: dt.date) -> dt.date:
+    day += dt.timedelta(days=1)
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+@dataclass
+class InstanceOptions:
+    """What a run is asked to plan: the horizon and how much of the published plan is locked."""
+
+    today: dt.date
+    horizon_weeks: int = HORIZON_WEEKS
+    # Published sessions up to and including this date are kept exactly (rule 10);
+    # None: the next working day (participants have already been told).
+    keep_until: dt.date | None = None
+    name: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def horizon_start(self) -> dt.date:
+        return next_working_day(self.today)
+
+    @property
+    def horizon_end(self) -> dt.date:
+        return self.horizon_start + dt.timedelta(weeks=self.horizon_weeks) - dt.timedelta(days=1)
+
+    @property
+    def frozen_until(self) -> dt.datetime:
+        keep = self.keep_until or self.horizon_start
+        return dt.datetime.combine(keep + dt.timedelta(days=1), dt.time(0, 0))
+
+
+def build_instance(county: County, options: InstanceOptions) -> dict:
+    """The county's planning instance as a JSON-ready dict in guidance-instance/1."""
+    start, end = options.horizon_start, options.horizon_end
+    locations = _locations(county)
+    counsellors = _counsellors(county, locations, start, end)
+    interpreters = _interpreters(county, start, end)
+    published = published_sessions(county)
+    referrals = _open_referrals(county)
+    held = _held_needs(published, start)
+    participants = []
+    for referral in referrals:
+        needs = [n for n in referral.needs if (referral.id, n) not in held]
+        if needs:
+            participants.append(_participant(referral, needs, start, counsellors))
+    known = {p["id"] for p in participants}
+    previous = _previous_plan(published, start, end, known, options.name)
+    place_ids = {loc.municipality_id for loc in locations} | {p.participant.municipality_id for p in referrals} \
+        | {i.municipality_id for i in interpreters}
+    places = db.session.scalars(select(Municipality).where(Municipality.id.in_(place_ids)).order_by(Municipality.number))
+    return {
+        "format": INSTANCE_FORMAT,
+        "name": options.name or f"county-{county.number}-{start.isoformat()}",
+        "timezone": ids.TIMEZONE,
+        "horizon": {"start": start.isoformat(), "end": end.isoformat()},
+        "slot_minutes": 15,
+        "calendar": {"workdays": [1, 2, 3, 4, 5], "holidays": [d.isoformat() for d in holidays_between(start, end)]},
+        "session_types": SESSION_TYPES,
+        "travel": TRAVEL,
+        "max_participant_travel_minutes": MAX_PARTICIPANT_TRAVEL_MINUTES,
+        "places": [{"id": m.number, "name": m.name, "lat": m.lat, "lon": m.lon} for m in places],
+        "locations": [_location(loc) for loc in locations],
+        "counsellors": [c for c in counsellors.values()],
+        "interpreters": [_interpreter(i, start, end) for i in interpreters],
+        "participants": participants,
+        "previous_plan": previous,
+        "frozen_until": options.frozen_until.strftime("%Y-%m-%dT%H:%M") if previous else None,
+    }
+
+
+def data_fingerprint(instance: dict) -> str:
+    """A hash of what a plan depends on; a different one for the same horizon means the plan is stale."""
+    relevant = {k: v for k, v in instance.items() if k != "name"}
+    text = json.dumps(relevant, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def published_sessions(county: County) -> list[Session]:
+    """The county's published plan: booked and held sessions of every published run."""
+    stmt = (
+        select(Session)
+        .join(PlanningRun, PlanningRun.id == Session.run_id)
+        .where(PlanningRun.county_id == county.id, Session.status.in_(LIVE_SESSION_STATUSES))
+        .options(selectinload(Session.participants))
+        .order_by(Session.start, Session.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+# ---------------------------------------------------------------------------- parts
+
+
+def _locations(county: County) -> list[Location]:
+    stmt = (
+        select(Location)
+        .join(CareerCentre, CareerCentre.id == Location.centre_id)
+        .where(CareerCentre.county_id == county.id, Location.active.is_(True))
+        .options(selectinload(Location.rooms), selectinload(Location.municipality))
+        .order_by(Location.id)
+    )
+    return [loc for loc in db.session.scalars(stmt) if loc.rooms]
+
+
+def _location(loc: Location) -> dict:
+    return {
+        "id": ids.location_id(loc.id),
+        "name": loc.name,
+        "place": loc.municipality.number,
+        "opening": loc.opening,
+        "open_dates": loc.open_dates,
+        "rooms": [{"id": ids.room_id(r.id), "capacity": r.capacity, "video": r.video} for r in loc.rooms],
+    }
+
+
+def _absences(user_ids: list[int], start: dt.date, end: dt.date) -> dict[int, list[list[str]]]:
+    stmt = (
+        select(Absence)
+        .where(Absence.user_id.in_(user_ids), Absence.end_date >= start, Absence.start_date <= end)
+        .order_by(Absence.start_date, Absence.id)
+    )
+    out: dict[int, list[list[str]]] = {}
+    for a in db.session.scalars(stmt):
+        out.setdefault(a.user_id, []).append([a.start_date.isoformat(), a.end_date.isoformat()])
+    return out
+
+
+def _counsellors(county: County, locations: list[Location], start: dt.date, end: dt.date) -> dict[int, dict]:
+    stmt = (
+        select(CounsellorProfile)
+        .join(User, User.id == CounsellorProfile.user_id)
+        .where(User.county_id == county.id, User.active.is_(True))
+        .options(selectinload(CounsellorProfile.locations), selectinload(CounsellorProfile.user))
+        .order_by(CounsellorProfile.id)
+    )
+    profiles = list(db.session.scalars(stmt))
+    absences = _absences([p.user_id for p in profiles], start, end)
+    usable = {loc.id for loc in locations}
+    return {
+        p.id: {
+            "id": ids.counsellor_id(p.id),
+            "name": p.user.name,
+            "locations": [ids.location_id(loc.id) for loc in p.locations if loc.id in usable],
+            "multicultural": p.multicultural,
+            "languages": list(p.languages or []),
+            "weekly": p.weekly or {},
+            "absences": absences.get(p.user_id, []),
+            "max_sessions_per_day": p.max_sessions_per_day,
+        }
+        for p in profiles
+    }
+
+
+def _interpreters(county: County, start: dt.date, end: dt.date) -> list[InterpreterProfile]:
+    stmt = (
+        select(InterpreterProfile)
+        .join(User, User.id == InterpreterProfile.user_id)
+        .where(User.county_id == county.id, User.active.is_(True))
+        .options(selectinload(InterpreterProfile.languages), selectinload(InterpreterProfile.user),
+                 selectinload(InterpreterProfile.municipality))
+        .order_by(InterpreterProfile.id)
+    )
+    profiles = [p for p in db.session.scalars(stmt) if p.languages and p.modes]
+    absences = _absences([p.user_id for p in profiles], start, end)
+    for p in profiles:
+        p._absences = absences.get(p.user_id, [])  # carried to _interpreter without a second query
+    return profiles
+
+
+def _interpreter(p: InterpreterProfile, start: dt.date, end: dt.date) -> dict:
+    return {
+        "id": ids.interpreter_id(p.id),
+        "name": p.user.name,
+        "languages": {lang.language: lang.category for lang in p.languages},
+        "modes": list(p.modes),
+        "place": p.municipality.number,
+        "weekly": p.weekly or {},
+        "absences": getattr(p, "_absences", []),
+        # The database keeps money in øre; the formats speak NOK.
+        "hourly_rate": p.hourly_rate_ore / 100,
+        "min_billed_minutes": p.min_billed_minutes,
+        "travel_rate": p.travel_rate_ore / 100,
+    }
+
+
+def _open_referrals(county: County) -> list[Referral]:
+    stmt = (
+        select(Referral)
+        .where(Referral.county_id == county.id, Referral.status.in_(OPEN_STATUSES))
+        .options(selectinload(Referral.participant).selectinload(Participant.municipality))
+        .order_by(Referral.id)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def _held_needs(published: list[Session], horizon_start: dt.date) -> set[tuple[int, str]]:
+    """(referral id, type) of published sessions before the horizon that the participant attended
+    or is about to attend: these are not planned again."""
+    held = set()
+    for s in published:
+        if ids.to_local(s.start).date() >= horizon_start:
+            continue
+        for sp in s.participants:
+            if sp.outcome not in NOT_HELD_OUTCOMES:
+                held.add((sp.referral_id, s.type))
+    return held
+
+
+def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, counsellors: dict) -> dict:
+    person = referral.participant
+    deadline = referral.deadline
+    # An already missed deadline must not hide the participant from the plan: they are
+    # planned as soon as possible (the dashboard counts the miss).
+    if deadline is not None and deadline < horizon_start:
+        deadline = None
+    preferred = referral.preferred_counsellor_id
+    return {
+        "id": ids.participant_id(referral.id),
+        "place": person.municipality.number,
+        "legal_basis": str(referral.legal_basis),
+        "needs": [n for n in needs if n in SESSION_TYPES],
+        "earliest": referral.earliest_date.isoformat() if referral.earliest_date else None,
+        "deadline": deadline.isoformat() if deadline else None,
+        "language": person.language,
+        "needs_interpreter": person.needs_interpreter,
+        "video_ok": person.video_ok,
+        "preferred_counsellor": ids.counsellor_id(preferred) if preferred in counsellors else None,
+    }
+
+
+def session_dict(s: Session, participants: list[str] | None = None) -> dict:
+    """A database session in the guidance-plan/1 session shape."""
+    return {
+        "id": ids.session_id(s.id),
+        "type": s.type,
+        "participants": participants if participants is not None
+        else [ids.participant_id(sp.referral_id) for sp in sorted(s.participants, key=lambda sp: sp.referral_id)],
+        "counsellor": ids.counsellor_id(s.counsellor_id),
+        "location": ids.location_id(s.location_id),
+        "room": ids.room_id(s.room_id),
+        "start": ids.to_local(s.start).strftime("%Y-%m-%dT%H:%M"),
+        "end": ids.to_local(s.end).strftime("%Y-%m-%dT%H:%M"),
+        "mode": s.mode,
+        "language": s.language,
+        "interpreter": ids.interpreter_id(s.interpreter_id) if s.interpreter_id else None,
+        "interpreter_mode": s.interpreter_mode,
+    }
+
+
+def _previous_plan(published: list[Session], start: dt.date, end: dt.date, known: set[str], name: str) -> dict | None:
+    """Published sessions inside the horizon, without participants who left the queue."""
+    sessions = []
+    for s in published:
+        day = ids.to_local(s.start).date()
+        if not start <= day <= end or s.status is not SessionStatus.BOOKED:
+            continue
+        members = sorted((ids.participant_id(sp.referral_id) for sp in s.participants), key=lambda p: int(p[1:]))
+        members = [m for m in members if m in known]
+        if members:
+            sessions.append(session_dict(s, members))
+    if not sessions:
+        return None
+    return {"format": PLAN_FORMAT, "instance": name, "sessions": sessions, "unscheduled": [],
+            "stats": {"status": "PUBLISHED"}}

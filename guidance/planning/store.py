@@ -1,0 +1,89 @@
+"""Store a guidance-plan/1 as a run's sessions, and read a run's sessions back as a plan."""
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import PlanningRun, Session, SessionParticipant, SessionStatus
+from guidance.planning import ids
+from guidance.planning.instance import PLAN_FORMAT, session_dict
+
+
+def store_plan(run: PlanningRun, plan: dict, instance: dict) -> list[Session]:
+    """Add the plan's sessions to `run` in the current transaction (the caller commits).
+
+    A session the solver kept from the published plan (same id) keeps its calendar uid, so
+    invitations and bookings follow it; its sequence goes up when anything changed.
+    """
+    previous = _previous_sessions(instance, run)
+    stored = []
+    for raw in plan["sessions"]:
+        before = previous.get(raw["id"])
+        session = Session(
+            run=run,
+            plan_session_id=raw["id"],
+            type=raw["type"],
+            counsellor_id=ids.db_id(raw["counsellor"], "C"),
+            location_id=ids.db_id(raw["location"], "L"),
+            room_id=ids.db_id(raw["room"], "room"),
+            start=ids.to_utc(_parse(raw["start"])),
+            end=ids.to_utc(_parse(raw["end"])),
+            mode=raw.get("mode") or "onsite",
+            language=raw.get("language"),
+            interpreter_id=ids.db_id(raw["interpreter"], "I") if raw.get("interpreter") else None,
+            interpreter_mode=raw.get("interpreter_mode"),
+            status=SessionStatus.PLANNED,
+            uid=before.uid if before is not None else new_uid(),
+            sequence=0,
+        )
+        if before is not None:
+            session.sequence = before.sequence + (0 if same_booking(session_dict(before), raw) else 1)
+            session.pinned = before.pinned
+        for pid in raw["participants"]:
+            session.participants.append(SessionParticipant(referral_id=ids.db_id(pid, "R")))
+        db.session.add(session)
+        stored.append(session)
+    return stored
+
+
+def plan_from_sessions(sessions: list[Session], *, instance_name: str = "", unscheduled: list | None = None,
+                       stats: dict | None = None) -> dict:
+    """Database sessions as a guidance-plan/1 dict (ids as the solver wrote them)."""
+    out = []
+    for s in sorted(sessions, key=lambda s: (s.start, s.id or 0)):
+        raw = session_dict(s)
+        raw["id"] = s.plan_session_id
+        out.append(raw)
+    return {"format": PLAN_FORMAT, "instance": instance_name, "sessions": out,
+            "unscheduled": list(unscheduled or []), "stats": stats or {"status": "UNKNOWN"}}
+
+
+def same_booking(a: dict, b: dict) -> bool:
+    """True when two plan sessions are the same appointment for everyone involved."""
+    keys = ("type", "counsellor", "location", "room", "start", "end", "mode", "language", "interpreter",
+            "interpreter_mode")
+    return all(a.get(k) == b.get(k) for k in keys) and sorted(a["participants"]) == sorted(b["participants"])
+
+
+def new_uid() -> str:
+    return f"{uuid.uuid4().hex}@veiled"
+
+
+def _previous_sessions(instance: dict, run: PlanningRun) -> dict[str, Session]:
+    """The published sessions the instance offered as previous_plan, by plan id. Only these
+    may be continued: the solver numbers new sessions S1, S2, ... too."""
+    previous = instance.get("previous_plan") or {"sessions": []}
+    wanted = [ids.db_id(raw["id"], "S") for raw in previous["sessions"]]
+    if not wanted:
+        return {}
+    rows = db.session.scalars(select(Session).where(Session.id.in_(wanted)))
+    # Only sessions of the same county's runs can be continued.
+    return {ids.session_id(s.id): s for s in rows if s.run.county_id == run.county_id}
+
+
+def _parse(value: str):
+    import datetime as dt
+
+    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M")
