@@ -368,10 +368,15 @@ class _Greedy:
 
     def _place(self, people: list[dict], need: str) -> bool:
         """Book the first (day, location, counsellor, time, room, interpreter) that works."""
-        minutes = self.types[need]["minutes"]
-        days = set.intersection(*(set(self._window_days(p)) for p in people))
+        days = sorted(set.intersection(*(set(self._window_days(p)) for p in people)))
         sites = self._sites(people[0], need) if len(people) == 1 else self._group_sites(people, need)
-        for day in sorted(days):
+        # The lead tries the participant's own (nearest) location on every day first and sends
+        # them further only when it has nothing before the deadline.
+        return self._first_fit(people, need, days, sites[:1]) or self._first_fit(people, need, days, sites[1:])
+
+    def _first_fit(self, people: list[dict], need: str, days: list[date], sites) -> bool:
+        minutes = self.types[need]["minutes"]
+        for day in days:
             for loc, mode in sites:
                 if not self._open_on(loc, day):
                     continue
