@@ -19,6 +19,7 @@ cut a run short at a machine-dependent point.
 from __future__ import annotations
 
 import random
+import time
 from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
@@ -31,6 +32,8 @@ MAX_CANDIDATES = 6_000        # thin start times until a window stays below this
 DETERMINISTIC_BUDGET = 1.0    # CP-SAT deterministic seconds per window
 MAX_EXTRA_UNITS = 40          # open tasks offered to one window
 MAX_TARGETED = 200            # open tasks that get their own windows
+STAFF_PER_WINDOW = 4          # counsellors re-planned together in a routine window
+DETERMINISTIC_PER_SECOND = 0.6  # CP-SAT deterministic seconds allowed per second of time limit
 
 
 @dataclass
@@ -67,34 +70,53 @@ class _Search:
         self.slot = prep.instance.slot_minutes
         self.builder = Constructor(prep, state)
         self.rng = random.Random(seed)
+        self.deterministic_spent = 0.0
+        self.deterministic_budget = DETERMINISTIC_PER_SECOND * run.time_limit
+        self.window_times: list[float] = []
+        self.cp_wall = 0.0
+        self.windows_solved = 0
+        self.staff: frozenset | None = None
 
     # -------------------------------------------------------------- outer loop
     def run(self) -> str:
-        """Targeted windows for open tasks first, then routine windows until nothing improves."""
+        """Targeted windows for open tasks first, then routine windows until nothing improves,
+        the deterministic work budget is spent, or the wall clock runs out."""
         current = self.objective()
         for loc, days in self.targeted_windows():
-            if self.clock.remaining() < 0.3:
+            if self.out_of_budget():
                 return "FEASIBLE"
-            current = self._try(loc, days, current)
+            current = self._try(loc, days, None, current)
         routine = self.routine_windows()
         idle, i = 0, 0
         while routine and idle < len(routine):
-            if self.clock.remaining() < 0.3:
+            if self.out_of_budget():
                 return "FEASIBLE"
-            loc, days = routine[i % len(routine)]
+            loc, days, staff = routine[i % len(routine)]
             if i >= len(routine):  # later passes pair the day with a random other day
                 days = tuple(sorted(set(days) | {self.rng.randrange(len(self.prep.days))}))
             i += 1
-            value = self._try(loc, days, current)
+            value = self._try(loc, days, staff, current)
             idle = 0 if value < current else idle + 1
             current = value
         return "OPTIMAL" if current <= self.clock.bound else "FEASIBLE"
 
-    def _try(self, loc, days, current: int) -> int:
+    def out_of_budget(self) -> bool:
+        """Stop on the deterministic budget (reproducible) or, as a safety cap, the wall clock:
+        a window is only started when twice a typical recent window still fits in the time left;
+        CP-SAT's own wall limit inside a window is capped by the time left as well."""
+        if self.deterministic_spent >= self.deterministic_budget:
+            return True
+        recent = self.window_times[-20:]
+        typical = 2.0 * sum(recent) / len(recent) if recent else 0.0
+        return self.clock.remaining() < 0.3 + 0.03 * self.clock.time_limit + typical
+
+    def _try(self, loc, days, staff, current: int) -> int:
         days = tuple(d for d in days if self.prep.loc_windows[loc][d])
         if not days:
             return current
-        value = self.solve_window(loc, days, current)
+        started = time.monotonic()
+        value = self.solve_window(loc, days, staff, current)
+        self.window_times.append(time.monotonic() - started)
         if value < current:
             self.clock.report(self.state, *self.clock.context, status="FEASIBLE")
             return value
@@ -127,8 +149,8 @@ class _Search:
                 total += c.max_sessions_per_day - len(self.state.cons.get((c.id, day), []))
         return total
 
-    def routine_windows(self) -> list[tuple[str, tuple[int, ...]]]:
-        """(location, one day) windows, busiest locations first."""
+    def routine_windows(self) -> list[tuple[str, tuple[int, ...], frozenset | None]]:
+        """(location, one day, a few counsellors) windows, busiest locations first."""
         prep = self.prep
         load: dict[str, int] = {}
         for b in self.state.bookings.values():
@@ -137,15 +159,23 @@ class _Search:
         for loc in sorted(prep.locations, key=lambda l: (-load.get(l, 0), l)):
             if not prep.locations[loc].rooms:
                 continue
-            out += [(loc, (d,)) for d in range(len(prep.days)) if prep.loc_windows[loc][d]]
+            staff = sorted(c.id for c in prep.instance.counsellors if loc in c.locations)
+            chunks = [frozenset(staff[k:k + STAFF_PER_WINDOW]) for k in range(0, len(staff), STAFF_PER_WINDOW)]
+            if len(chunks) == 1:
+                chunks = [None]
+            out += [(loc, (d,), chunk) for d in range(len(prep.days)) if prep.loc_windows[loc][d]
+                    for chunk in chunks]
         return out
 
     # -------------------------------------------------------------- one window
-    def solve_window(self, loc: str, days: tuple[int, ...], before: int) -> int:
-        """Re-plan one window; keeps the result only when the global objective improves."""
+    def solve_window(self, loc: str, days: tuple[int, ...], staff, before: int) -> int:
+        """Re-plan one window (optionally only some counsellors' sessions); keeps the result
+        only when the global objective improves."""
         state = self.state
+        self.staff = staff
         freed = {k: b for k, b in state.bookings.items()
-                 if b.location == loc and b.day in days and not b.fixed}
+                 if b.location == loc and b.day in days and not b.fixed
+                 and (staff is None or b.counsellor in staff)}
         units = [Unit(b.type, b.participants, b) for b in freed.values()]
         for key in freed:
             state.remove(key)
@@ -225,6 +255,8 @@ class _Search:
             if not first <= day <= last:
                 continue
             for cid, language in self.builder.counsellor_order(unit.members, loc):
+                if self.staff is not None and cid not in self.staff:
+                    continue
                 c = prep.counsellors[cid]
                 if len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
                     continue
@@ -300,10 +332,13 @@ class _Search:
         params.num_workers = self.workers
         params.random_seed = self.seed
         params.max_deterministic_time = DETERMINISTIC_BUDGET
-        params.max_time_in_seconds = max(0.05, min(10.0, self.clock.remaining() - 0.25))
+        params.max_time_in_seconds = max(0.05, min(max(1.0, 0.1 * self.clock.time_limit), self.clock.remaining() - 0.3 - 0.03 * self.clock.time_limit))
         if self.workers > 1:
             params.interleave_search = True
         status = solver.Solve(model)
+        self.deterministic_spent += solver.deterministic_time
+        self.cp_wall += solver.wall_time
+        self.windows_solved += 1
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         chosen = [(u, b) for i, u in enumerate(units) for j, b in enumerate(u.candidates)
