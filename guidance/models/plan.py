@@ -39,6 +39,8 @@ class PlanningRun(db.Model):
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
     # A fingerprint of the data the instance was built from; a different one now means stale.
     data_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Pinned sessions (guidance-plan/1 session shape) this run must keep; see guidance.planning.pins.
+    pinned: Mapped[list | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -55,6 +57,8 @@ class SessionStatus(enum.StrEnum):
     BOOKED = "booked"
     CANCELLED = "cancelled"
     COMPLETED = "completed"
+    # Replaced by the session with the same uid in a later published plan (not a cancellation).
+    SUPERSEDED = "superseded"
 
 
 class Session(db.Model):
