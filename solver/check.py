@@ -583,7 +583,15 @@ class _Referee:
     # -- metrics
 
     def metrics(self, plan: dict, sessions: list[_Session]) -> dict[str, Any]:
-        """Coverage, travel, modes, interpreter cost, continuity, load and changes."""
+        """Coverage, travel, modes, interpreter cost, continuity, load and changes.
+
+        ``scheduled`` counts required (participant, need) pairs placed; ``complete`` counts
+        participants with every need placed; ``deadline_missed`` counts participants with a
+        deadline inside the horizon who are not complete; ``participant_travel_minutes`` sums
+        one-way travel over on-site attendances; ``continuity_ratio`` is the share of
+        participants with two or more sessions who see one counsellor only; ``changes``
+        compares each participant session of ``previous_plan`` with the plan (None without one).
+        """
         participants = self.inst["participants"]
         done: dict[str, set[str]] = defaultdict(set)
         counsellors_of: dict[str, set[str]] = defaultdict(set)
