@@ -325,9 +325,25 @@ def objective(prep: Prepared, state: State, previous: dict, tasks, impossible) -
 
 
 def lower_bound(prep: Prepared, tasks, impossible) -> int:
-    """A valid lower bound: impossible sessions are always unplaced; the rest cost at least 0."""
-    incomplete = {pid for pid, _t in impossible}
-    return sum(unplaced_cost(prep, pid) for pid, _t in impossible) + W_INCOMPLETE * len(incomplete)
+    """A valid lower bound: impossible sessions are always unplaced, and every other session
+    costs at least its participant's cheapest travel (or video) or, unplaced, more."""
+    memo = prep.memo.setdefault("bound", {})
+    key = (len(tasks), len(impossible))
+    if key not in memo:
+        incomplete = {pid for pid, _t in impossible}
+        bound = sum(unplaced_cost(prep, pid) for pid, _t in impossible) + W_INCOMPLETE * len(incomplete)
+        for pid, typ in tasks:
+            bound += _cheapest_travel(prep, pid, typ)
+        memo[key] = bound
+    return memo[key]
+
+
+def _cheapest_travel(prep: Prepared, pid: str, typ: str) -> int:
+    reach = prep.reachable_locations(pid)
+    costs = [W_TRAVEL_MIN * prep.participant_travel(pid, reach[0])] if reach else []
+    if not prep.instance.session_types[typ].is_group and prep.participants[pid].video_ok:
+        costs.append(W_VIDEO)
+    return min(costs, default=0)
 
 
 # ------------------------------------------------------------------------ output

@@ -24,6 +24,8 @@ def static_reason(prep: Prepared, pid: str, typ: str) -> tuple[str, str] | None:
                 f"no working day between {p.earliest or inst.horizon.start} and "
                 f"{p.deadline or inst.horizon.end} inside the horizon {inst.horizon.start}..{inst.horizon.end}")
     options = option_locations(prep, pid, typ)
+    if not any(loc.rooms for loc in inst.locations):
+        return ("no_location_with_rooms", "the instance has no location with a room")
     if not options:
         limit = inst.max_participant_travel_minutes
         nearest = min((prep.participant_travel(pid, l) for l in prep.locations), default=None)
