@@ -151,29 +151,48 @@ def _groups_at(prep: Prepared, loc: str, pids: list[str], min_size: int, max_siz
 
 
 def _chunk(prep: Prepared, members: list[str], min_size: int, max_size: int):
-    """Deadline-ordered chunks of balanced size whose members share at least one day."""
-    members = sorted(members, key=lambda m: (prep.day_range(prep.participants[m])[1], m))
+    """Balanced groups whose members share at least one day: the tightest deadline opens a
+    group, which takes the next members (deadline order) whose dates still overlap."""
+    def window(m):
+        return prep.day_range(prep.participants[m])
+
+    remaining = sorted(members, key=lambda m: (window(m)[1], window(m)[0], m))
     count = max(1, math.ceil(len(members) / max_size))
-    target = math.ceil(len(members) / count)
-    groups, current, left_out = [], [], []
-    lo, hi = -1, 10**9
-    for m in members:
-        first, last = prep.day_range(prep.participants[m])
-        if len(current) >= target or max(lo, first) > min(hi, last):
-            if len(current) >= min_size:
-                groups.append(tuple(current))
-            else:
-                left_out += current
-            current, lo, hi = [], -1, 10**9
-        current.append(m)
-        lo, hi = max(lo, first), min(hi, last)
-    if len(current) >= min_size:
-        groups.append(tuple(current))
-    elif groups and len(groups[-1]) + len(current) <= max_size and _common(prep, groups[-1] + tuple(current)):
-        groups[-1] = groups[-1] + tuple(current)
-    else:
-        left_out += current
-    return groups, left_out
+    target = min(max_size, max(min_size, math.ceil(len(members) / count)))
+    groups, left_out = [], []
+    while remaining:
+        lo, hi = window(remaining[0])
+        group = [remaining[0]]
+        for m in remaining[1:]:
+            if len(group) >= target:
+                break
+            first, last = window(m)
+            if max(lo, first) <= min(hi, last):
+                group.append(m)
+                lo, hi = max(lo, first), min(hi, last)
+        taken = set(group)
+        remaining = [m for m in remaining if m not in taken]
+        if len(group) >= min_size:
+            groups.append(tuple(group))
+        else:
+            left_out.append(group[0])
+            remaining = group[1:] + remaining
+            remaining.sort(key=lambda m: (window(m)[1], window(m)[0], m))
+    return _top_up(prep, groups, left_out, max_size)
+
+
+def _top_up(prep: Prepared, groups, left_out, max_size):
+    """Left-outs join a group with room whose dates they share."""
+    groups = [list(g) for g in groups]
+    rest = []
+    for m in left_out:
+        for g in sorted(groups, key=len):
+            if len(g) < max_size and _common(prep, g + [m]):
+                g.append(m)
+                break
+        else:
+            rest.append(m)
+    return [tuple(g) for g in groups], rest
 
 
 def _common(prep: Prepared, members) -> bool:

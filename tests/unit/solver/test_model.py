@@ -276,3 +276,23 @@ def test_progress_callback_reports_improvements():
     solve(make_instance([participant("P1")]), time_limit=LIMIT, on_progress=seen.append)
     assert seen and {"sessions_placed", "objective", "best_bound", "elapsed_seconds"} <= set(seen[0])
     assert seen[-1]["sessions_placed"] == 1
+
+
+def test_search_moves_a_session_to_make_room_for_another():
+    # Construction serves the integration-act participant first, on the first day; only the
+    # CP-SAT search, moving it to the second day, can also fit the ordinary participant.
+    inst = make_instance([participant("P-ia", legal_basis="integration_act", deadline="2027-01-05"),
+                          participant("P-ord", legal_basis="ordinary", deadline="2027-01-04")],
+                         horizon={"start": "2027-01-04", "end": "2027-01-05"})
+    inst["counsellors"][0]["max_sessions_per_day"] = 1
+    plan = plan_for(inst)
+    assert not plan.unscheduled
+    days = {s.participants[0]: s.start.date().isoformat() for s in plan.sessions}
+    assert days == {"P-ord": "2027-01-04", "P-ia": "2027-01-05"}
+
+
+def test_time_limit_too_short_for_search_still_gives_valid_plan():
+    inst = make_instance([participant(f"P{i}", needs=["individual", "group"]) for i in range(1, 8)])
+    plan = plan_for(inst, time_limit=0.05)
+    assert plan.stats.status == "FEASIBLE"
+    assert sum(len(s.participants) for s in plan.sessions) + len(plan.unscheduled) == 14
