@@ -76,6 +76,7 @@ class State:
     load: dict = field(default_factory=dict)     # cid -> sessions
     met: dict = field(default_factory=dict)      # pid -> {cid: sessions together}
     next_key: int = 0
+    untried: set = field(default_factory=set)   # (pid, type) construction had no time for
 
     def add(self, b: Booking) -> int:
         """Book a session into every resource it uses."""

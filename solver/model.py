@@ -236,8 +236,9 @@ def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")
         if not prep.instance.session_types[typ].is_group:
             units.append((prep.priority_key(pid), typ, (pid,)))
     units.sort()
-    for _key, typ, members in units:
+    for index, (_key, typ, members) in enumerate(units):
         if time.monotonic() > stop_at:
+            state.untried |= {(m, t) for _k, t, ms in units[index:] for m in ms}
             break
         if prep.instance.session_types[typ].is_group:
             b = builder.place_group(members, typ)
@@ -374,8 +375,13 @@ def build_plan(prep: Prepared, state: State, previous, tasks, impossible, groupe
             if (p.id, typ) in state.done:
                 continue
             reason, detail = impossible.get((p.id, typ)) or final_reason(prep, p.id, typ, (p.id, typ) in grouped)
+            if (p.id, typ) in state.untried and (p.id, typ) not in impossible:
+                reason = "time_limit_reached"
+                detail = f"the time limit ({run.time_limit:g} s) ended before this session was planned"
             unscheduled.append(Unscheduled(participant=p.id, type=typ, reason=reason, detail=detail))
     value = objective(prep, state, previous, tasks, impossible)
+    if value <= lower_bound(prep, tasks, impossible):
+        status = "OPTIMAL"
     stats = Stats(status=status, objective=value, best_bound=lower_bound(prep, tasks, impossible),
                   wall_seconds=round(run.elapsed(), 3),
                   sessions_required=sum(len(p.needs) for p in inst.participants),
