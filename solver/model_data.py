@@ -17,17 +17,20 @@ from .travel import TravelTable
 NEEDS_MULTICULTURAL = ("integration_act", "temporary_act")
 
 # Objective weights (minimisation). Tiers are separated by large factors so that, in
-# practice, a lower tier never outweighs a higher one (PROBLEM.md "What better means").
-W_UNPLACED = 10_000_000        # tier 1: per required session not scheduled
-W_INCOMPLETE = 5_000_000       # tier 1: extra when a participant's set is not complete
-W_URGENCY = 2_000_000          # tier 1: up to this extra for urgent integration-act sessions
-W_CHANGE = 100_000             # tier 2: per moved, re-staffed or dropped previous session
-W_TRAVEL_MIN = 200             # tier 3: per minute of participant travel (one way)
-W_VIDEO = 6_000                # tier 3: video instead of on-site
+# practice, a lower tier never outweighs a higher one (PROBLEM.md "What better means"):
+# one change (5e6) outweighs the travel of a full group moved 150 min (8 x 150 x 1e3);
+# one more session (2e8) outweighs dozens of changes. Strict lexicographic weights would
+# need ~1e15 coefficients, which slow CP-SAT's LP relaxation for no practical gain.
+W_UNPLACED = 200_000_000       # tier 1: per required session not scheduled
+W_INCOMPLETE = 100_000_000     # tier 1: extra when a participant's set is not complete
+W_URGENCY = 50_000_000         # tier 1: up to this extra for urgent integration-act sessions
+W_CHANGE = 5_000_000           # tier 2: per moved, re-staffed or dropped previous session
+W_TRAVEL_MIN = 1_000           # tier 3: per minute of participant travel (one way)
+W_VIDEO = 60_000               # tier 3: video instead of on-site (= 60 min of travel)
 W_INTERP_NOK = 2               # tier 4: per NOK of interpreter cost
 W_REGISTER = 100               # tier 4: per register category step above 1
-W_OTHER_COUNSELLOR = 60        # tier 5: participant sees more than one counsellor
-W_NOT_PREFERRED = 60           # tier 5: preferred counsellor not honoured
+W_OTHER_COUNSELLOR = 100       # tier 5: participant sees more than one counsellor
+W_NOT_PREFERRED = 100          # tier 5: preferred counsellor not honoured
 W_DAY = 1                      # tier 6: per working day after the first
 
 

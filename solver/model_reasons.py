@@ -48,15 +48,19 @@ def static_reason(prep: Prepared, pid: str, typ: str) -> tuple[str, str] | None:
         if not any(_counsellor_day(prep, c, d, options, spec.minutes) for c in qualified):
             continue
         counsellor_days += 1
-        if interpreters is None or any(
-                cal.grid_starts(prep.interp_windows[i][d], spec.minutes, inst.slot_minutes) for i in interpreters):
+        if interpreters is None:
+            return None
+        staff = _staff_windows(prep, tuple(qualified), d, tuple(options))
+        if any(cal.grid_starts(cal.intersect_windows(staff, prep.interp_windows[i][d]), spec.minutes,
+                               inst.slot_minutes) for i in interpreters):
             return None
     if not counsellor_days:
         return ("no_counsellor_available",
                 f"no qualified counsellor works at a reachable location between "
                 f"{prep.days[first]} and {prep.days[last]}")
     return ("no_interpreter_for_language",
-            f"no interpreter for {p.language!r} is available before {prep.days[last]}")
+            f"no interpreter for {p.language!r} works at the same time as a qualified counsellor "
+            f"between {prep.days[first]} and {prep.days[last]}")
 
 
 def final_reason(prep: Prepared, pid: str, typ: str, grouped: bool) -> tuple[str, str]:
@@ -103,6 +107,19 @@ def usable_interpreters(prep: Prepared, pid: str, typ: str, options: list[str]) 
         if "onsite" in modes or ("video" in modes and video_room) or ("phone" in modes and not group):
             out.append(iid)
     return out
+
+
+def _staff_windows(prep: Prepared, qualified: tuple, day: int, options: tuple) -> cal.Windows:
+    """When any qualified counsellor is at work at an option location on a day (merged)."""
+    key = (qualified, day, options)
+    memo = prep.memo.setdefault("staff_windows", {})
+    if key not in memo:
+        windows = []
+        for cid in qualified:
+            for loc in set(prep.counsellors[cid].locations) & set(options):
+                windows += cal.intersect_windows(prep.cons_windows[cid][day], prep.loc_windows[loc][day])
+        memo[key] = cal.merge_windows(windows)
+    return memo[key]
 
 
 def _counsellor_day(prep: Prepared, cid: str, day: int, options: list[str], minutes: int) -> bool:
