@@ -70,12 +70,16 @@ class Referral(db.Model):
     needs: Mapped[list] = mapped_column(JSON, default=lambda: ["individual", "group"])
     earliest_date: Mapped[dt.date] = mapped_column(Date)
     deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True, index=True)
+    # Temporary act only: the needs-based window in months the referrer set (None: the default).
+    window_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
     adviser_attends: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     status: Mapped[ReferralStatus] = mapped_column(StrEnumType(ReferralStatus), default=ReferralStatus.RECEIVED, index=True)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     preferred_counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellor_profile.id"), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # SHA-256 of the API request body that created the referral: a replayed key with another body is refused.
+    idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

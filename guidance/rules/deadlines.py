@@ -64,3 +64,29 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
 def holidays_between(start: dt.date, end: dt.date) -> list[dt.date]:
     years = range(start.year, end.year + 1)
     return sorted(d for y in years for d in norwegian_holidays(y) if start <= d <= end)
+
+
+def working_days_left(deadline: dt.date | None, today: dt.date) -> int | None:
+    """Working days from tomorrow up to and including the deadline; None when there is no deadline."""
+    if deadline is None:
+        return None
+    return working_days_between(today, deadline)
+
+
+def is_short_deadline(deadline: dt.date | None, today: dt.date) -> bool:
+    """True when the deadline leaves fewer than SHORT_DEADLINE_WORKING_DAYS: the form warns, never blocks."""
+    left = working_days_left(deadline, today)
+    return left is not None and left < SHORT_DEADLINE_WORKING_DAYS
+
+
+def at_risk_cutoff(today: dt.date, working_days: int = AT_RISK_WORKING_DAYS) -> dt.date:
+    """The last date that is still within `working_days` working days of today.
+
+    A deadline on or before this date is "at risk" (the queue filter), so the filter is one
+    date comparison in SQL instead of a holiday calculation per row.
+    """
+    day, count = today, 0
+    while count < working_days:
+        day += dt.timedelta(days=1)
+        count += is_working_day(day)
+    return day

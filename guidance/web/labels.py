@@ -26,8 +26,39 @@ LANGUAGE = {
     "nb": _l("Norwegian"), "en": _l("English"), "uk": _l("Ukrainian"), "ru": _l("Russian"), "ar": _l("Arabic"),
     "ti": _l("Tigrinya"), "prs": _l("Dari"), "ps": _l("Pashto"), "so": _l("Somali"), "kmr": _l("Kurmanji"),
     "ckb": _l("Sorani"), "fa": _l("Farsi"), "ln": _l("Lingala"), "sw": _l("Swahili"),
+    "fr": _l("French"), "tr": _l("Turkish"), "am": _l("Amharic"), "my": _l("Burmese"),
 }
 
 
+class LanguageNames(dict):
+    """LANGUAGE for templates, falling back to CLDR names for the long tail of ISO 639 codes."""
+
+    def get(self, code, default=None):
+        from flask_babel import get_locale
+
+        from guidance.languages import language_name
+
+        return language_name(code, str(get_locale() or "nb")) if code else default
+
+    __getitem__ = get
+
+
 def all_labels() -> dict:
-    return {"status_label": STATUS, "basis_label": LEGAL_BASIS, "session_label": SESSION_TYPE, "language_label": LANGUAGE}
+    return {"status_label": STATUS, "basis_label": LEGAL_BASIS, "session_label": SESSION_TYPE, "language_label": LanguageNames()}
+
+
+# The referral's fields, as named in services.referrals.ReferralData, for "what changed".
+REFERRAL_FIELD = {
+    "name": _l("Name"), "phone": _l("Phone"), "municipality_id": _l("Home municipality"),
+    "legal_basis": _l("Legal basis"), "settlement_date": _l("Settlement date"),
+    "programme_decision_date": _l("Programme decision"), "window_months": _l("Window (months)"),
+    "language": _l("Language"), "needs_interpreter": _l("Needs an interpreter"), "video_ok": _l("Video possible"),
+    "needs": _l("Sessions needed"), "earliest_date": _l("Earliest date"), "accessibility_needs": _l("Accessibility needs"),
+    "adviser_attends": _l("Adviser attends"), "notes": _l("Notes"),
+}
+
+AUDIT_ACTION = {
+    "referral.submitted": _l("Referral received"),
+    "referral.corrected": _l("Corrected by the referrer"),
+    "referral.withdrawn": _l("Withdrawn"),
+}

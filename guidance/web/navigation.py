@@ -9,6 +9,7 @@ from guidance.rules.access import may
 MENU = [
     ("main.home", _l("Home"), None),
     ("referrals.index", _l("Referrals"), "referrals"),
+    ("intake.new", _l("New referral"), "intake"),
     ("admin.users", _l("Users"), "users"),
 ]
 

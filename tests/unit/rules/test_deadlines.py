@@ -36,3 +36,31 @@ def test_easter_and_constitution_day_are_not_working_days():
 def test_working_days_skip_weekends_and_easter():
     # Mon 22 March to Wed 31 March 2027: 23, 24, 30, 31 are working days (Easter 25-29).
     assert working_days_between(dt.date(2027, 3, 22), dt.date(2027, 3, 31)) == 4
+
+
+def test_a_short_deadline_counts_working_days_not_calendar_days():
+    from guidance.rules.deadlines import is_short_deadline, working_days_left
+
+    friday_before_easter = dt.date(2027, 3, 19)
+    # 14 calendar days, but Maundy Thursday, Good Friday and Easter Monday fall in between.
+    assert working_days_left(dt.date(2027, 4, 2), friday_before_easter) == 7
+    assert is_short_deadline(dt.date(2027, 4, 2), friday_before_easter)
+    assert not is_short_deadline(dt.date(2027, 4, 9), friday_before_easter)  # 12 working days
+    assert not is_short_deadline(None, friday_before_easter)
+
+
+def test_programme_decision_the_day_after_settlement_leaves_a_deadline_on_settlement_day():
+    got = effective_deadline("integration_act", settlement_date=dt.date(2027, 1, 15), programme_decision_date=dt.date(2027, 1, 16))
+    assert got == dt.date(2027, 1, 15)
+
+
+def test_integration_act_without_settlement_uses_the_programme_decision_alone():
+    assert effective_deadline("integration_act", settlement_date=None, programme_decision_date=dt.date(2027, 5, 18)) == dt.date(2027, 5, 17)
+
+
+def test_at_risk_cutoff_is_15_working_days_ahead_skipping_holidays():
+    from guidance.rules.deadlines import at_risk_cutoff
+
+    # From Friday 19 March 2027: Maundy Thursday, Good Friday and Easter Monday are skipped.
+    assert at_risk_cutoff(dt.date(2027, 3, 19)) == dt.date(2027, 4, 14)
+    assert working_days_between(dt.date(2027, 3, 19), dt.date(2027, 4, 14)) == 15

@@ -1,0 +1,50 @@
+"""The languages a participant may speak: ISO 639 codes, the common ones first.
+
+Codes are ISO 639-1 where one exists, ISO 639-3 otherwise (Dari, Kurmanji, Sorani), as in
+the planning instance. Names come from the UI labels (translated) or, for the long tail,
+from CLDR through Babel in the user's language, so every code has an nb and an en name.
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from babel import Locale
+
+# The most referred languages in recent years (DOMAIN.md), in rough order of volume.
+COMMON = ("uk", "ar", "ti", "prs", "ps", "so", "kmr", "ckb", "fa", "ru", "en", "fr", "tr", "am", "my", "sw")
+
+# ISO 639-3 codes that CLDR does not name but refugee services use.
+EXTRA = ("prs", "kmr")
+
+
+@functools.cache
+def all_codes() -> frozenset[str]:
+    """Every accepted code: the ISO 639-1 codes CLDR knows, plus the common and extra ones."""
+    two_letter = {code for code in Locale.parse("en").languages if re.fullmatch(r"[a-z]{2}", code)}
+    return frozenset(two_letter | set(COMMON) | set(EXTRA) | {"ckb"})
+
+
+def is_known(code: str | None) -> bool:
+    return bool(code) and code in all_codes()
+
+
+def language_name(code: str, locale: str = "nb") -> str:
+    """The language's name in `locale` ("nb" or "en"); the code itself if nothing knows it."""
+    from guidance.web.labels import LANGUAGE
+
+    label = LANGUAGE.get(code)
+    if label is not None:
+        return str(label)
+    name = Locale.parse(locale).languages.get(code)
+    return name[0].upper() + name[1:] if name else code
+
+
+def choices(locale: str = "nb") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(common, others): (code, name) pairs, the others sorted by name in `locale`."""
+    common = [(code, language_name(code, locale)) for code in COMMON]
+    others = sorted(
+        ((code, language_name(code, locale)) for code in all_codes() if code not in COMMON),
+        key=lambda pair: pair[1].casefold(),
+    )
+    return common, others

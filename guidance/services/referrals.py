@@ -1,0 +1,376 @@
+"""Referral use cases: submit, correct and withdraw, each one transaction and one audit event.
+
+Validation lives here once and serves the web form, the bulk upload and the API alike:
+field errors are keyed by the ReferralData attribute names, which are also the form's
+field names and (under "participant." or not) the API's field paths.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from guidance import languages
+from guidance.extensions import db
+from guidance.models import Attachment, LegalBasis, Municipality, Participant, Referral, ReferralStatus, SessionType, User
+from guidance.models.types import utcnow
+from guidance.rules.deadlines import TEMPORARY_ACT_DEFAULT_MONTHS, effective_deadline, is_short_deadline
+from guidance.rules.eligibility import served_municipalities
+from guidance.services import audit
+from guidance.services.attachments import StagedFiles, Upload, check_uploads, display_name
+from guidance.services.errors import DomainError
+from guidance.services.referral_reference import new_reference
+
+DUPLICATE_WINDOW = relativedelta(months=6)
+# A referral can be corrected by its referrer until a session is booked.
+CORRECTABLE = (ReferralStatus.RECEIVED, ReferralStatus.PLANNED)
+# Nothing is left to withdraw once guidance has happened or the referral is already closed.
+NOT_WITHDRAWABLE = (ReferralStatus.WITHDRAWN, ReferralStatus.COMPLETED, ReferralStatus.NOTE_SHARED)
+MAX_WINDOW_MONTHS = 12
+PHONE = re.compile(r"^\+?[0-9 ()\-.]{8,20}$")
+
+
+@dataclass
+class ReferralData:
+    """What a referrer tells us about one participant (parsed, not yet validated)."""
+
+    name: str = ""
+    phone: str | None = None
+    municipality_id: int | None = None  # the participant's home municipality
+    legal_basis: str = LegalBasis.INTEGRATION_ACT.value
+    settlement_date: dt.date | None = None
+    programme_decision_date: dt.date | None = None
+    window_months: int | None = None  # temporary act only
+    language: str = ""
+    needs_interpreter: bool = True
+    video_ok: bool = False
+    needs: list[str] | None = None  # None: the default for the legal basis
+    earliest_date: dt.date | None = None  # None: today
+    accessibility_needs: str | None = None
+    adviser_attends: bool = False
+    notes: str | None = None
+
+    @classmethod
+    def from_referral(cls, referral: Referral) -> ReferralData:
+        p = referral.participant
+        return cls(
+            name=p.name, phone=p.phone, municipality_id=p.municipality_id, legal_basis=referral.legal_basis.value,
+            settlement_date=referral.settlement_date, programme_decision_date=referral.programme_decision_date,
+            window_months=referral.window_months, language=p.language, needs_interpreter=p.needs_interpreter,
+            video_ok=p.video_ok, needs=list(referral.needs), earliest_date=referral.earliest_date,
+            accessibility_needs=p.accessibility_needs, adviser_attends=referral.adviser_attends, notes=referral.notes,
+        )
+
+
+FIELD_NAMES = tuple(f.name for f in fields(ReferralData))
+
+
+@dataclass
+class Submitted:
+    referral: Referral
+    created: bool = True  # False: an API retry answered with the first result
+    short_deadline: bool = False
+
+
+class DuplicateSuspected(DomainError):
+    """The same participant was referred recently; the referrer must confirm."""
+
+
+class IdempotencyConflict(DomainError):
+    """An Idempotency-Key was reused with a different request body."""
+
+
+def default_needs(legal_basis: str) -> list[str]:
+    """Both individual and group guidance under the acts (the budget assumes both); ordinary: individual."""
+    if legal_basis == LegalBasis.ORDINARY.value:
+        return [SessionType.INDIVIDUAL.value]
+    return [SessionType.INDIVIDUAL.value, SessionType.GROUP.value]
+
+
+def deadline_for(data: ReferralData, referral_date: dt.date) -> dt.date | None:
+    """The effective deadline for these answers (rules.deadlines decides)."""
+    if data.legal_basis not in {b.value for b in LegalBasis}:
+        return None
+    window = data.window_months if data.legal_basis == LegalBasis.TEMPORARY_ACT.value else None
+    return effective_deadline(
+        data.legal_basis, settlement_date=data.settlement_date, programme_decision_date=data.programme_decision_date,
+        referral_date=referral_date, window_months=window,
+    )
+
+
+def normalise(data: ReferralData, today: dt.date) -> ReferralData:
+    """Trim text, apply the defaults (needs by legal basis, earliest = today, window = 3 months)."""
+    data.name = " ".join((data.name or "").split())
+    data.phone = " ".join(data.phone.split()) if data.phone and data.phone.strip() else None
+    data.accessibility_needs = (data.accessibility_needs or "").strip() or None
+    data.notes = (data.notes or "").strip() or None
+    data.language = (data.language or "").strip()
+    if data.needs is None:
+        data.needs = default_needs(data.legal_basis)
+    if data.earliest_date is None:
+        data.earliest_date = today
+    if data.legal_basis == LegalBasis.TEMPORARY_ACT.value:
+        data.window_months = data.window_months or TEMPORARY_ACT_DEFAULT_MONTHS
+    else:
+        data.window_months = None
+    return data
+
+
+def validate(data: ReferralData, referring: Municipality, today: dt.date, referral_date: dt.date | None = None) -> dict[str, list[str]]:
+    """Field errors for these answers, keyed by ReferralData attribute; empty when all is well."""
+    errors: dict[str, list[str]] = {}
+
+    def add(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    if not data.name:
+        add("name", _("Enter the participant's full name."))
+    elif len(data.name) > 200:
+        add("name", _("The name can be at most 200 characters."))
+    if data.phone and (not PHONE.match(data.phone) or sum(ch.isdigit() for ch in data.phone) < 8):
+        add("phone", _("Enter a phone number with at least 8 digits, like +47 400 00 000."))
+    served = {m.id for m in served_municipalities(referring)}
+    if data.municipality_id is None:
+        add("municipality_id", _("Choose the participant's home municipality."))
+    elif data.municipality_id not in served:
+        add("municipality_id", _("Choose your own municipality or one in your county."))
+    if data.legal_basis not in {b.value for b in LegalBasis}:
+        add("legal_basis", _("Choose the legal basis."))
+    if data.legal_basis == LegalBasis.INTEGRATION_ACT.value and data.settlement_date is None:
+        add("settlement_date", _("Enter the settlement date: the deadline under the Integration Act counts from it."))
+    if data.settlement_date and data.settlement_date > today + relativedelta(years=1):
+        add("settlement_date", _("The settlement date can be at most a year from today."))
+    if data.settlement_date and data.settlement_date < dt.date(2000, 1, 1):
+        add("settlement_date", _("Enter a settlement date after 1 January 2000."))
+    if data.programme_decision_date and data.settlement_date and data.programme_decision_date <= data.settlement_date:
+        add("programme_decision_date", _("The programme decision must come after the settlement date."))
+    if data.window_months is not None and not 1 <= data.window_months <= MAX_WINDOW_MONTHS:
+        add("window_months", _("Enter a number of months from 1 to %(max)d.", max=MAX_WINDOW_MONTHS))
+    if not languages.is_known(data.language):
+        add("language", _("Choose the participant's language from the list."))
+    needs = data.needs or []
+    if not needs:
+        add("needs", _("Choose at least one kind of guidance."))
+    elif any(n not in {t.value for t in SessionType} for n in needs) or len(set(needs)) != len(needs):
+        add("needs", _("Choose individual guidance, group guidance or both."))
+    if data.earliest_date and data.earliest_date > today + relativedelta(years=1):
+        add("earliest_date", _("The earliest date can be at most a year from today."))
+    deadline = deadline_for(data, referral_date or today)
+    if deadline and data.earliest_date and data.earliest_date > deadline and "earliest_date" not in errors:
+        add("earliest_date", _("The earliest date is after the deadline (%(deadline)s).", deadline=format_date(deadline, "long")))
+    if data.accessibility_needs and len(data.accessibility_needs) > 2000:
+        add("accessibility_needs", _("Write at most 2000 characters."))
+    if data.notes and len(data.notes) > 5000:
+        add("notes", _("Write at most 5000 characters."))
+    return errors
+
+
+def submit_referral(
+    actor: User | None,
+    data: ReferralData,
+    uploads: list[Upload] | None = None,
+    *,
+    referring: Municipality,
+    confirm_duplicate: bool = False,
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+    via: str = "web",
+    token_id: int | None = None,
+    today: dt.date | None = None,
+) -> Submitted:
+    """Record a referral, its participant and attachments in one transaction.
+
+    Raises DomainError (field errors), DuplicateSuspected (unless confirmed) or
+    IdempotencyConflict. With an idempotency key already used by this municipality, the
+    first referral is returned (created=False) instead of a second one.
+    """
+    today = today or dt.date.today()
+    uploads = uploads or []
+    if idempotency_key:
+        earlier = _by_idempotency_key(referring, idempotency_key, fingerprint)
+        if earlier is not None:
+            return Submitted(earlier, created=False)
+    data = normalise(data, today)
+    errors = validate(data, referring, today)
+    upload_errors, types = check_uploads(uploads)
+    if upload_errors:
+        errors["attachments"] = upload_errors
+    if errors:
+        raise DomainError(_("The referral could not be sent. Check the fields marked below."), errors)
+    if not confirm_duplicate:
+        _refuse_duplicate(data, referring, today)
+
+    staged = StagedFiles(Path(current_app.config["UPLOAD_FOLDER"]))
+    try:
+        referral = _build(actor, data, referring, today, idempotency_key, fingerprint)
+        _attach(actor, referral, uploads, types, staged)
+        db.session.flush()
+        audit.record(actor, "referral.submitted", referral, {
+            "via": via, "legal_basis": referral.legal_basis.value, "attachments": len(uploads),
+            **({"token": token_id} if token_id else {}), **({"duplicate_confirmed": True} if confirm_duplicate else {}),
+        })
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        staged.discard()
+        if idempotency_key:
+            # Two retries raced past the look-up; the unique constraint let exactly one in.
+            earlier = _by_idempotency_key(referring, idempotency_key, fingerprint)
+            if earlier is not None:
+                return Submitted(earlier, created=False)
+        raise
+    except BaseException:
+        db.session.rollback()
+        staged.discard()
+        raise
+    staged.publish()
+    return Submitted(referral, created=True, short_deadline=is_short_deadline(referral.deadline, today))
+
+
+def correct_referral(actor: User, referral: Referral, data: ReferralData, uploads: list[Upload] | None = None,
+                     *, today: dt.date | None = None) -> list[str]:
+    """Change a referral's answers until it is booked; returns the names of the fields changed."""
+    today = today or dt.date.today()
+    uploads = uploads or []
+    if referral.status not in CORRECTABLE:
+        raise DomainError(_("This referral can no longer be corrected: a session is booked or it is closed. "
+                            "Contact the career centre."))
+    data = normalise(data, today)
+    errors = validate(data, referral.referring_municipality, today, referral_date=referral.created_at.date())
+    upload_errors, types = check_uploads(uploads, already=len(referral.attachments))
+    if upload_errors:
+        errors["attachments"] = upload_errors
+    if errors:
+        raise DomainError(_("The correction could not be saved. Check the fields marked below."), errors)
+
+    before = ReferralData.from_referral(referral)
+    changed = [name for name in FIELD_NAMES if getattr(before, name) != getattr(data, name)]
+    if not changed and not uploads:
+        return []
+    staged = StagedFiles(Path(current_app.config["UPLOAD_FOLDER"]))
+    try:
+        _apply(referral, data)
+        referral.deadline = deadline_for(data, referral.created_at.date())
+        _attach(actor, referral, uploads, types, staged)
+        audit.record(actor, "referral.corrected", referral, {
+            "fields": changed, **({"attachments_added": len(uploads)} if uploads else {}),
+        })
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        staged.discard()
+        raise
+    staged.publish()
+    return changed
+
+
+def withdraw_referral(actor: User, referral: Referral, reason: str) -> None:
+    """Withdraw a referral at any time before guidance has taken place; the reason is required."""
+    reason = (reason or "").strip()
+    if referral.status in NOT_WITHDRAWABLE:
+        raise DomainError(_("This referral is already closed."))
+    if not reason:
+        raise DomainError(_("The referral was not withdrawn."), {"reason": [_("Say why the referral is withdrawn.")]})
+    if len(reason) > 1000:
+        raise DomainError(_("The referral was not withdrawn."), {"reason": [_("Write at most 1000 characters.")]})
+    previous = referral.status
+    referral.status = ReferralStatus.WITHDRAWN
+    referral.withdrawn_reason = reason
+    referral.closed_at = utcnow()
+    # The reason is free text and may name the participant: it stays on the referral, not in the audit.
+    audit.record(actor, "referral.withdrawn", referral, {"from_status": previous.value})
+    db.session.commit()
+
+
+def find_duplicates(data: ReferralData, referring: Municipality, today: dt.date, exclude_id: int | None = None) -> list[Referral]:
+    """Referrals from the same municipality in the last six months that look like the same person:
+    same name and home municipality (ignoring case and spacing), or the same phone number."""
+    since = dt.datetime.combine(today - DUPLICATE_WINDOW, dt.time(), tzinfo=dt.timezone.utc)
+    candidates = db.session.scalars(
+        select(Referral).join(Referral.participant).where(
+            Referral.referring_municipality_id == referring.id,
+            Referral.created_at >= since,
+            Referral.status != ReferralStatus.WITHDRAWN,
+        ).order_by(Referral.created_at.desc())
+    ).all()
+    name, phone = _name_key(data.name), _phone_key(data.phone)
+    return [
+        r for r in candidates
+        if r.id != exclude_id and (
+            (_name_key(r.participant.name) == name and r.participant.municipality_id == data.municipality_id)
+            or (phone and _phone_key(r.participant.phone) == phone)
+        )
+    ]
+
+
+def _name_key(name: str | None) -> str:
+    return " ".join((name or "").casefold().split())
+
+
+def _phone_key(phone: str | None) -> str:
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    # +47 400 00 000, 0047 40000000 and 40000000 are one Norwegian number.
+    for prefix in ("0047", "47"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 8:
+            return digits[len(prefix):]
+    return digits
+
+
+def _refuse_duplicate(data: ReferralData, referring: Municipality, today: dt.date) -> None:
+    earlier = find_duplicates(data, referring, today)
+    if earlier:
+        first = earlier[0]
+        message = _("%(reference)s, sent %(date)s, looks like the same participant. Tick the box to send this referral anyway.",
+                    reference=first.reference, date=format_date(first.created_at, "long"))
+        raise DuplicateSuspected(_("This participant may already have been referred."), {"confirm_duplicate": [message]})
+
+
+def _by_idempotency_key(referring: Municipality, key: str, fingerprint: str | None) -> Referral | None:
+    earlier = db.session.scalar(select(Referral).where(
+        Referral.referring_municipality_id == referring.id, Referral.idempotency_key == key))
+    if earlier is not None and fingerprint and earlier.idempotency_fingerprint and earlier.idempotency_fingerprint != fingerprint:
+        raise IdempotencyConflict(_("This Idempotency-Key was already used with a different request body."))
+    return earlier
+
+
+def _build(actor, data: ReferralData, referring: Municipality, today: dt.date, key: str | None, fingerprint: str | None) -> Referral:
+    participant = Participant(name=data.name)
+    referral = Referral(
+        reference=new_reference(), participant=participant, county_id=referring.county_id,
+        referring_municipality_id=referring.id, referred_by_id=getattr(actor, "id", None),
+        status=ReferralStatus.RECEIVED, idempotency_key=key, idempotency_fingerprint=fingerprint if key else None,
+    )
+    _apply(referral, data)
+    referral.deadline = deadline_for(data, today)
+    db.session.add(referral)
+    return referral
+
+
+def _apply(referral: Referral, data: ReferralData) -> None:
+    p = referral.participant
+    p.name, p.phone, p.municipality_id = data.name, data.phone, data.municipality_id
+    p.language, p.needs_interpreter, p.video_ok = data.language, data.needs_interpreter, data.video_ok
+    p.accessibility_needs = data.accessibility_needs
+    referral.legal_basis = LegalBasis(data.legal_basis)
+    referral.settlement_date, referral.programme_decision_date = data.settlement_date, data.programme_decision_date
+    referral.window_months = data.window_months
+    referral.needs = list(data.needs or [])
+    referral.earliest_date = data.earliest_date
+    referral.adviser_attends, referral.notes = data.adviser_attends, data.notes
+
+
+def _attach(actor, referral: Referral, uploads: list[Upload], types: list[str], staged: StagedFiles) -> None:
+    for upload, kind in zip(uploads, types):
+        stored_name = staged.add(upload.data)
+        referral.attachments.append(Attachment(
+            original_name=display_name(upload.filename), stored_name=stored_name, content_type=kind,
+            size=len(upload.data), uploaded_by_id=getattr(actor, "id", None),
+        ))

@@ -1,0 +1,248 @@
+"""The municipalities' intake: the referral form, correction, withdrawal and bulk upload."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+
+from guidance import languages
+from guidance.extensions import db
+from guidance.models import Referral
+from guidance.rules.deadlines import SHORT_DEADLINE_WORKING_DAYS, TEMPORARY_ACT_DEFAULT_MONTHS, working_days_left
+from guidance.rules.eligibility import served_municipalities
+from guidance.services import referrals
+from guidance.services.attachments import Upload
+from guidance.services.errors import DomainError
+from guidance.services.referrals import ReferralData
+from guidance.web.guards import get_visible, requires
+from guidance.web.labels import LEGAL_BASIS, SESSION_TYPE
+
+bp = Blueprint("intake", __name__, url_prefix="/intake")
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ReferralForm(FlaskForm):
+    """Parsing only: every rule is checked once, in services.referrals.validate."""
+
+    name = StringField(_l("Participant's full name"))
+    phone = StringField(_l("Participant's phone number (optional)"))
+    municipality_id = SelectField(_l("Home municipality"), coerce=str, validate_choice=False)
+    legal_basis = RadioField(_l("Legal basis"), validate_choice=False)
+    settlement_date = StringField(_l("Settlement date"))
+    programme_decision_date = StringField(_l("Expected date of the programme decision (optional)"))
+    window_months = IntegerField(_l("Window for guidance under the temporary act, in months"))
+    language = SelectField(_l("Language"), validate_choice=False)
+    needs_interpreter = BooleanField(_l("Needs an interpreter"))
+    video_ok = BooleanField(_l("Can take a session by video"))
+    needs = CheckboxesField(_l("Sessions needed"), validate_choice=False)
+    earliest_date = StringField(_l("Earliest date for guidance"))
+    accessibility_needs = TextAreaField(_l("Accessibility needs (optional)"))
+    adviser_attends = BooleanField(_l("The programme adviser wishes to attend"))
+    notes = TextAreaField(_l("Notes for the career centre (optional)"))
+    attachments = MultipleFileField(_l("Attachments: notes and plans (optional)"))
+    confirm_duplicate = BooleanField(_l("Yes, send this referral even though the participant may already be referred"))
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Why is the referral withdrawn?"))
+
+
+def _fill_choices(form: ReferralForm) -> None:
+    form.municipality_id.choices = [(str(m.id), m.name) for m in served_municipalities(current_user.municipality)]
+    form.legal_basis.choices = [(code, str(label)) for code, label in LEGAL_BASIS.items()]
+    common, others = languages.choices(str(get_locale() or "nb"))
+    form.language.choices = {_("Common languages"): common, _("All languages"): others}
+    form.needs.choices = [(code, str(label)) for code, label in SESSION_TYPE.items()]
+
+
+def _parse_date(form: ReferralForm, name: str, errors: dict) -> dt.date | None:
+    raw = (getattr(form, name).data or "").strip()
+    if not raw:
+        return None
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
+        try:
+            return dt.datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    errors.setdefault(name, []).append(_("Enter a real date, like 17.03.2027."))
+    return None
+
+
+def _parse(form: ReferralForm) -> tuple[ReferralData, dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    try:
+        municipality_id = int(form.municipality_id.data) if form.municipality_id.data else None
+    except ValueError:
+        municipality_id = None
+    window = None
+    if form.legal_basis.data == "temporary_act":
+        if form.window_months.raw_data and form.window_months.raw_data[0].strip() and form.window_months.data is None:
+            errors["window_months"] = [_("Enter a whole number of months.")]
+        window = form.window_months.data
+    data = ReferralData(
+        name=form.name.data or "", phone=form.phone.data, municipality_id=municipality_id,
+        legal_basis=form.legal_basis.data or "", settlement_date=_parse_date(form, "settlement_date", errors),
+        programme_decision_date=_parse_date(form, "programme_decision_date", errors), window_months=window,
+        language=form.language.data or "", needs_interpreter=bool(form.needs_interpreter.data),
+        video_ok=bool(form.video_ok.data), needs=list(form.needs.data or []),
+        earliest_date=_parse_date(form, "earliest_date", errors), accessibility_needs=form.accessibility_needs.data,
+        adviser_attends=bool(form.adviser_attends.data), notes=form.notes.data,
+    )
+    return data, errors
+
+
+def _uploads(form: ReferralForm) -> list[Upload]:
+    files = [f for f in request.files.getlist(form.attachments.name) if f and f.filename]
+    return [Upload(filename=f.filename, data=f.read()) for f in files]
+
+
+def _show_errors(form: ReferralForm, errors: dict[str, list[str]]) -> None:
+    for name, messages in errors.items():
+        target = getattr(form, name, None) or form.name
+        target.errors = list(target.errors or []) + [m for m in messages if m not in (target.errors or [])]
+
+
+def _deadline_preview(data: ReferralData, today: dt.date, created: dt.date | None = None) -> dict | None:
+    """The deadline these answers give, and whether it is short, for the form to show."""
+    data = referrals.normalise(data, today)
+    deadline = referrals.deadline_for(data, created or today)
+    if deadline is None:
+        return {"deadline": None, "short": False, "left": None}
+    left = working_days_left(deadline, today)
+    return {"deadline": deadline, "short": left < SHORT_DEADLINE_WORKING_DAYS, "left": left}
+
+
+def _flash_short_deadline(referral: Referral, today: dt.date) -> None:
+    left = working_days_left(referral.deadline, today)
+    if left is not None and left < SHORT_DEADLINE_WORKING_DAYS:
+        flash(_("The deadline %(deadline)s leaves only %(days)d working days. Call the career centre if the referral is urgent.",
+                deadline=format_date(referral.deadline, "long"), days=left), "warning")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("intake")
+def new():
+    form = ReferralForm()
+    _fill_choices(form)
+    today = dt.date.today()
+    if request.method == "GET":
+        form.municipality_id.data = str(current_user.municipality_id)
+        form.legal_basis.data = "integration_act"
+        form.needs.data = referrals.default_needs("integration_act")
+        form.needs_interpreter.data = True
+        form.window_months.data = TEMPORARY_ACT_DEFAULT_MONTHS
+        return render_template("intake/form.html", form=form, preview=None, mode="new")
+    if not form.validate_on_submit():  # only the CSRF token can fail here
+        return render_template("intake/form.html", form=form, preview=None, mode="new"), 400
+    data, errors = _parse(form)
+    uploads = _uploads(form)
+    preview = _deadline_preview(ReferralData(**vars(data)), today)
+    if request.form.get("action") == "preview":
+        return render_template("intake/form.html", form=form, preview=preview, mode="new",
+                               files_dropped=bool(uploads))
+    if errors:
+        # Show the parse errors and every other rule at once.
+        more = referrals.validate(referrals.normalise(ReferralData(**vars(data)), today), current_user.municipality, today)
+        _show_errors(form, {**{k: v for k, v in more.items() if k not in errors}, **errors})
+        return render_template("intake/form.html", form=form, preview=preview, mode="new", files_dropped=bool(uploads)), 400
+    try:
+        result = referrals.submit_referral(current_user, data, uploads, referring=current_user.municipality,
+                                           confirm_duplicate=bool(form.confirm_duplicate.data), today=today)
+    except DomainError as error:
+        _show_errors(form, error.field_errors)
+        duplicate = isinstance(error, referrals.DuplicateSuspected)
+        return render_template("intake/form.html", form=form, preview=preview, mode="new", error=error,
+                               duplicate=duplicate, files_dropped=bool(uploads)), 400
+    flash(_("Referral %(reference)s was sent to the career centre.", reference=result.referral.reference), "success")
+    _flash_short_deadline(result.referral, today)
+    return redirect(url_for("referrals.show", referral_id=result.referral.id))
+
+
+@bp.route("/referrals/<int:referral_id>/correct", methods=["GET", "POST"])
+@requires("intake")
+def correct(referral_id: int):
+    referral = get_visible(Referral, referral_id, "edit")
+    today = dt.date.today()
+    if referral.status not in referrals.CORRECTABLE:
+        flash(_("This referral can no longer be corrected: a session is booked or it is closed. Contact the career centre."), "error")
+        return redirect(url_for("referrals.show", referral_id=referral.id))
+    form = ReferralForm()
+    _fill_choices(form)
+    if request.method == "GET":
+        current = ReferralData.from_referral(referral)
+        for name in referrals.FIELD_NAMES:
+            value = getattr(current, name)
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            elif name == "municipality_id":
+                value = str(value)
+            getattr(form, name).data = value
+        if form.window_months.data is None:
+            form.window_months.data = TEMPORARY_ACT_DEFAULT_MONTHS
+        return render_template("intake/form.html", form=form, preview=None, mode="correct", referral=referral)
+    if not form.validate_on_submit():
+        return render_template("intake/form.html", form=form, preview=None, mode="correct", referral=referral), 400
+    data, errors = _parse(form)
+    uploads = _uploads(form)
+    preview = _deadline_preview(ReferralData(**vars(data)), today, referral.created_at.date())
+    if request.form.get("action") == "preview":
+        return render_template("intake/form.html", form=form, preview=preview, mode="correct", referral=referral,
+                               files_dropped=bool(uploads))
+    try:
+        if errors:
+            more = referrals.validate(referrals.normalise(ReferralData(**vars(data)), today), referral.referring_municipality,
+                                      today, referral.created_at.date())
+            raise DomainError(_("The correction could not be saved. Check the fields marked below."),
+                              {**{k: v for k, v in more.items() if k not in errors}, **errors})
+        changed = referrals.correct_referral(current_user, referral, data, uploads, today=today)
+    except DomainError as error:
+        db.session.rollback()
+        _show_errors(form, error.field_errors)
+        return render_template("intake/form.html", form=form, preview=preview, mode="correct", referral=referral,
+                               error=error, files_dropped=bool(uploads)), 400
+    if changed or uploads:
+        flash(_("The referral was corrected."), "success")
+        _flash_short_deadline(referral, today)
+    else:
+        flash(_("Nothing was changed."), "info")
+    return redirect(url_for("referrals.show", referral_id=referral.id))
+
+
+@bp.route("/referrals/<int:referral_id>/withdraw", methods=["GET", "POST"])
+@requires("intake")
+def withdraw(referral_id: int):
+    referral = get_visible(Referral, referral_id, "edit")
+    form = WithdrawForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            referrals.withdraw_referral(current_user, referral, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            if not error.field_errors:
+                flash(error.message, "error")
+                return redirect(url_for("referrals.show", referral_id=referral.id))
+            form.reason.errors = error.field_errors.get("reason", [])
+            return render_template("intake/withdraw.html", form=form, referral=referral), 400
+        flash(_("Referral %(reference)s was withdrawn.", reference=referral.reference), "success")
+        return redirect(url_for("referrals.show", referral_id=referral.id))
+    return render_template("intake/withdraw.html", form=form, referral=referral), 400 if request.method == "POST" else 200

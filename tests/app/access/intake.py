@@ -1,0 +1,28 @@
+"""Access expectations for the intake: the referral form, correction, withdrawal, attachments."""
+from flask import current_app
+
+from guidance.extensions import db
+from guidance.models import Attachment, Role
+from guidance.services.attachments import StagedFiles
+from tests.app.access.foundation import ANON, LOGGED_IN, only
+
+EXPECTED = {
+    "intake.new": only(Role.REFERRER),
+    "intake.correct": only(Role.REFERRER),
+    "intake.withdraw": only(Role.REFERRER),
+    # the own municipality's referral: its referrer and the county's lead; the counsellor has no session with it
+    "referrals.attachment": {**only(Role.LEAD, Role.REFERRER), Role.COUNSELLOR: 404},
+}
+
+
+def url_values(w) -> dict:
+    from pathlib import Path
+
+    staged = StagedFiles(Path(current_app.config["UPLOAD_FOLDER"]))
+    stored = staged.add(b"%PDF-1.4 plan")
+    staged.publish()
+    item = Attachment(referral=w.own_referral, original_name="plan.pdf", stored_name=stored,
+                      content_type="application/pdf", size=13)
+    db.session.add(item)
+    db.session.commit()
+    return {"attachment_id": item.id}

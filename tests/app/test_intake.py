@@ -1,0 +1,406 @@
+"""The referral form, correction and withdrawal, attachments and duplicate detection."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from sqlalchemy import func, select
+
+from guidance.extensions import db
+from guidance.models import Attachment, AuditEvent, Participant, Referral, ReferralStatus, Role
+from guidance.services import referrals
+from guidance.services.attachments import Upload, sniff
+from guidance.services.errors import DomainError
+from guidance.services.referrals import ReferralData
+from tests.app import factories as f
+
+PDF = b"%PDF-1.7\n" + b"x" * 200
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", '<Types><Override PartName="/word/document.xml" ContentType='
+                         '"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+def odt_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
+def xlsx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+def form_data(**changes) -> dict:
+    """A complete, valid referral form as a browser posts it (Bergen referrer, Bergen participant)."""
+    bergen = f.municipality("4601")
+    today = dt.date.today()
+    data = {
+        "name": "Olena Kovalenko", "phone": "+47 412 34 567", "municipality_id": str(bergen.id),
+        "legal_basis": "integration_act", "settlement_date": (today - dt.timedelta(days=10)).isoformat(),
+        "programme_decision_date": "", "window_months": "3", "language": "uk", "needs_interpreter": "y",
+        "needs": ["individual", "group"], "earliest_date": "", "accessibility_needs": "", "notes": "Ønsker helsefag.",
+        "action": "send",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def valid_data(**changes) -> ReferralData:
+    bergen = f.municipality("4601")
+    values = dict(name="Olena Kovalenko", phone="+47 412 34 567", municipality_id=bergen.id, legal_basis="integration_act",
+                  settlement_date=dt.date.today() - dt.timedelta(days=10), language="uk")
+    values.update(changes)
+    return ReferralData(**values)
+
+
+def upload_folder(app) -> Path:
+    return Path(app.config["UPLOAD_FOLDER"])
+
+
+def files_in(app) -> list[str]:
+    folder = upload_folder(app)
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+# --- the form, as a referrer uses it -------------------------------------------------------------
+
+def test_referrer_submits_a_referral_with_a_pdf_plan(client, app):
+    referrer = f.user(Role.REFERRER)
+    f.login(client, referrer)
+    data = form_data(attachments=(io.BytesIO(PDF), "plan.pdf"))
+    response = client.post("/intake/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    referral = db.session.scalar(select(Referral))
+    assert referral.participant.name == "Olena Kovalenko"
+    assert referral.deadline == referral.settlement_date + relativedelta(months=3)
+    assert referral.referred_by_id == referrer.id
+    assert [a.original_name for a in referral.attachments] == ["plan.pdf"]
+    assert files_in(app) == [referral.attachments[0].stored_name]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert referral.reference in page and "plan.pdf" in page
+
+
+def test_the_form_is_norwegian_and_lists_common_languages_first(client):
+    f.login(client, f.user(Role.REFERRER))
+    page = client.get("/intake/new").get_data(as_text=True)
+    assert "Ny henvisning" in page and "Integreringsloven" in page
+    common = page.index('label="Vanlige språk"')
+    assert common < page.index(">Ukrainsk<") < page.index('label="Alle språk"') < page.index(">Zulu<")
+
+
+def test_bad_input_gets_a_message_beside_each_field_and_keeps_what_was_typed(client, app):
+    f.login(client, f.user(Role.REFERRER))
+    data = form_data(name="", settlement_date="31.02.2027", language="xx", needs=None, phone="12",
+                     notes="Husk tolk", attachments=(io.BytesIO(PDF), "plan.pdf"))
+    response = client.post("/intake/new", data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for message in ("Skriv deltakerens fulle navn.", "Skriv en gyldig dato", "Velg deltakerens språk fra listen.",
+                    "Velg minst én type veiledning.", "minst 8 sifre"):
+        assert message in page
+    assert 'id="name-error"' in page and 'aria-describedby="name-error"' in page
+    assert "Husk tolk" in page and 'value="31.02.2027"' in page
+    assert "velge vedleggene på nytt" in page
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+    assert files_in(app) == []
+
+
+def test_the_form_shows_the_deadline_and_warns_when_few_working_days_remain(client):
+    f.login(client, f.user(Role.REFERRER))
+    today = dt.date.today()
+    settled = today - dt.timedelta(days=85)  # three months after falls within a week or so
+    response = client.post("/intake/new", data=form_data(settlement_date=settled.isoformat(), action="preview"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Frist:" in page and "færre enn 10 arbeidsdager" in page
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+    # a warning, not a block: the same answers can be sent
+    assert client.post("/intake/new", data=form_data(settlement_date=settled.isoformat())).status_code == 302
+
+
+def test_a_distant_deadline_has_no_warning(client):
+    f.login(client, f.user(Role.REFERRER))
+    page = client.post("/intake/new", data=form_data(action="preview")).get_data(as_text=True)
+    assert "Frist:" in page and "færre enn 10 arbeidsdager" not in page
+
+
+def test_home_municipality_must_be_own_or_in_the_same_county(client):
+    f.login(client, f.user(Role.REFERRER))
+    oslo = f.municipality("0301")
+    page = client.post("/intake/new", data=form_data(municipality_id=str(oslo.id))).get_data(as_text=True)
+    assert "Velg din egen kommune eller en i ditt fylke." in page
+    voss = f.municipality("4621")
+    assert client.post("/intake/new", data=form_data(municipality_id=str(voss.id))).status_code == 302
+
+
+def test_referrer_sees_the_new_referral_in_their_list_with_its_deadline(client):
+    f.login(client, f.user(Role.REFERRER))
+    client.post("/intake/new", data=form_data())
+    referral = db.session.scalar(select(Referral))
+    listing = client.get("/referrals/").get_data(as_text=True)
+    assert referral.reference in listing and "Olena Kovalenko" in listing
+    assert str(referral.deadline.year) in listing
+
+
+# --- attachments -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data,kind", [
+    (PDF, "application/pdf"),
+    (docx_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    (odt_bytes(), "application/vnd.oasis.opendocument.text"),
+    (xlsx_bytes(), None),
+    (b"MZ\x90\x00 an executable", None),
+    (b"PK\x03\x04 not really a zip", None),
+])
+def test_attachment_type_is_judged_by_content(data, kind):
+    assert sniff(data) == kind
+
+
+def test_an_executable_named_pdf_is_refused_and_nothing_is_written(client, app):
+    f.login(client, f.user(Role.REFERRER))
+    data = form_data(attachments=(io.BytesIO(b"MZ\x90\x00 evil"), "plan.pdf"))
+    page = client.post("/intake/new", data=data, content_type="multipart/form-data").get_data(as_text=True)
+    assert "plan.pdf er ikke et PDF-, Word- (DOCX) eller OpenDocument-dokument (ODT)." in page
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Participant)) == 0
+    assert files_in(app) == []
+
+
+def test_a_file_over_10_mb_is_refused(client, app):
+    f.login(client, f.user(Role.REFERRER))
+    big = PDF + b"0" * (10 * 1024 * 1024)
+    page = client.post("/intake/new", data=form_data(attachments=(io.BytesIO(big), "stor.pdf")),
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "stor.pdf er større enn 10 MB." in page
+    assert files_in(app) == []
+
+
+def test_more_than_five_attachments_are_refused(client, app):
+    f.login(client, f.user(Role.REFERRER))
+    files = [(io.BytesIO(PDF), f"plan{i}.pdf") for i in range(6)]
+    page = client.post("/intake/new", data=form_data(attachments=files), content_type="multipart/form-data").get_data(as_text=True)
+    assert "Høyst 5 vedlegg per henvisning." in page
+    assert files_in(app) == []
+
+
+def test_a_failed_commit_leaves_no_file_behind(app, monkeypatch):
+    referrer = f.user(Role.REFERRER)
+
+    def broken_commit():
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(db.session, "commit", broken_commit)
+    with pytest.raises(RuntimeError):
+        referrals.submit_referral(referrer, valid_data(), [Upload("plan.pdf", PDF)], referring=referrer.municipality)
+    monkeypatch.undo()
+    assert files_in(app) == []
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def test_attachment_is_served_as_a_download_to_the_referrer_and_the_lead(client, app):
+    w = f.world()
+    referrals.correct_referral(w.referrer, w.own_referral, ReferralData.from_referral(w.own_referral), [Upload("plan.pdf", PDF)])
+    item = w.own_referral.attachments[0]
+    url = f"/referrals/{w.own_referral.id}/attachments/{item.id}"
+    for person in (w.referrer, w.lead):
+        client = app.test_client()
+        f.login(client, person)
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.data == PDF
+        assert response.headers["Content-Disposition"].startswith("attachment")
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.mimetype == "application/pdf"
+
+
+def test_attachment_is_hidden_from_another_municipality_and_another_county(client, app):
+    w = f.world()
+    referrals.correct_referral(w.referrer, w.own_referral, ReferralData.from_referral(w.own_referral), [Upload("plan.pdf", PDF)])
+    item = w.own_referral.attachments[0]
+    for person in (w.other_referrer, w.other_county_lead, w.counsellor):
+        client = app.test_client()
+        f.login(client, person)
+        assert client.get(f"/referrals/{w.own_referral.id}/attachments/{item.id}").status_code == 404
+    # nor through a referral the user may see
+    client = app.test_client()
+    f.login(client, w.other_referrer)
+    assert client.get(f"/referrals/{w.other_referral.id}/attachments/{item.id}").status_code == 404
+
+
+def test_cross_municipality_pages_answer_404(client):
+    w = f.world()
+    f.login(client, w.other_referrer)
+    assert client.get(f"/referrals/{w.own_referral.id}").status_code == 404
+    assert client.get(f"/intake/referrals/{w.own_referral.id}/correct").status_code == 404
+    assert client.post(f"/intake/referrals/{w.own_referral.id}/withdraw", data={"reason": "x"}).status_code == 404
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.RECEIVED
+
+
+# --- duplicates ----------------------------------------------------------------------------------
+
+def test_the_same_participant_twice_within_six_months_asks_for_confirmation(client):
+    f.login(client, f.user(Role.REFERRER))
+    assert client.post("/intake/new", data=form_data()).status_code == 302
+    again = client.post("/intake/new", data=form_data(name="  olena   KOVALENKO ", phone=""))
+    page = again.get_data(as_text=True)
+    assert again.status_code == 400
+    assert "ser ut som samme deltaker" in page and 'name="confirm_duplicate"' in page
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 1
+    confirmed = client.post("/intake/new", data=form_data(name="olena kovalenko", confirm_duplicate="y"))
+    assert confirmed.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 2
+
+
+def test_the_same_phone_number_in_another_format_counts_as_a_duplicate(app):
+    referrer = f.user(Role.REFERRER)
+    referrals.submit_referral(referrer, valid_data(phone="+47 412 34 567"), referring=referrer.municipality)
+    with pytest.raises(referrals.DuplicateSuspected):
+        referrals.submit_referral(referrer, valid_data(name="Someone Else", phone="41234567"), referring=referrer.municipality)
+
+
+def test_a_referral_older_than_six_months_or_from_another_municipality_is_no_duplicate(app):
+    referrer = f.user(Role.REFERRER)
+    other = f.user(Role.REFERRER, municipality_number="4621")
+    first = referrals.submit_referral(referrer, valid_data(), referring=referrer.municipality).referral
+    # another municipality referring the same person is its own decision
+    referrals.submit_referral(other, valid_data(municipality_id=other.municipality_id), referring=other.municipality)
+    first.created_at = first.created_at - dt.timedelta(days=200)
+    db.session.commit()
+    referrals.submit_referral(referrer, valid_data(), referring=referrer.municipality)
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 3
+
+
+# --- correction and withdrawal ------------------------------------------------------------------
+
+def test_referrer_corrects_a_mistake_and_the_lead_sees_what_changed(client, app):
+    w = f.world()
+    f.login(client, w.referrer)
+    page = client.get(f"/intake/referrals/{w.own_referral.id}/correct").get_data(as_text=True)
+    assert 'value="Amal Haddad"' in page
+    data = form_data(name="Amal Haddad", language="ar", phone="+47 400 00 000", notes="",
+                     settlement_date=w.own_referral.settlement_date.isoformat(), video_ok="y")
+    data["needs"] = ["individual", "group"]
+    response = client.post(f"/intake/referrals/{w.own_referral.id}/correct", data=data)
+    assert response.status_code == 302
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.corrected"))
+    assert event.actor_id == w.referrer.id
+    assert "Amal" not in (event.detail or "") and "video_ok" in event.detail
+    lead = app.test_client()
+    f.login(lead, w.lead)
+    detail = lead.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    assert "Korrigert av henviser" in detail and "Video mulig" in detail
+
+
+def test_correction_recomputes_the_deadline_from_the_programme_decision(app):
+    referrer = f.user(Role.REFERRER)
+    referral = referrals.submit_referral(referrer, valid_data(settlement_date=dt.date.today()), referring=referrer.municipality).referral
+    data = ReferralData.from_referral(referral)
+    data.programme_decision_date = dt.date.today() + dt.timedelta(days=40)
+    assert referrals.correct_referral(referrer, referral, data) == ["programme_decision_date"]
+    assert referral.deadline == dt.date.today() + dt.timedelta(days=39)
+
+
+def test_a_booked_referral_can_no_longer_be_corrected(client):
+    w = f.world()
+    w.own_referral.status = ReferralStatus.BOOKED
+    db.session.commit()
+    with pytest.raises(DomainError):
+        referrals.correct_referral(w.referrer, w.own_referral, ReferralData.from_referral(w.own_referral))
+    f.login(client, w.referrer)
+    response = client.get(f"/intake/referrals/{w.own_referral.id}/correct")
+    assert response.status_code == 302
+
+
+def test_withdrawal_needs_a_reason_and_works_even_when_booked(client):
+    w = f.world()
+    w.own_referral.status = ReferralStatus.BOOKED
+    db.session.commit()
+    f.login(client, w.referrer)
+    url = f"/intake/referrals/{w.own_referral.id}/withdraw"
+    empty = client.post(url, data={"reason": "  "})
+    assert empty.status_code == 400 and "Skriv hvorfor henvisningen trekkes." in empty.get_data(as_text=True)
+    assert client.post(url, data={"reason": "Flyttet til Oslo"}).status_code == 302
+    referral = db.session.get(Referral, w.own_referral.id)
+    assert referral.status is ReferralStatus.WITHDRAWN and referral.withdrawn_reason == "Flyttet til Oslo"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.withdrawn"))
+    assert "Oslo" not in (event.detail or "")
+
+
+def test_a_withdrawn_referral_cannot_be_withdrawn_again(app):
+    w = f.world()
+    referrals.withdraw_referral(w.referrer, w.own_referral, "Startet i jobb")
+    with pytest.raises(DomainError):
+        referrals.withdraw_referral(w.referrer, w.own_referral, "Igjen")
+
+
+def test_audit_details_never_carry_personal_data(app):
+    referrer = f.user(Role.REFERRER)
+    result = referrals.submit_referral(referrer, valid_data(name="Unik Navnesen", phone="+47 999 88 777", notes="hemmelig"),
+                                       [Upload("Unik Navnesen plan.pdf", PDF)], referring=referrer.municipality)
+    data = ReferralData.from_referral(result.referral)
+    data.notes = "enda mer hemmelig"
+    referrals.correct_referral(referrer, result.referral, data)
+    referrals.withdraw_referral(referrer, result.referral, "Unik Navnesen flyttet")
+    details = " ".join(e.detail or "" for e in db.session.scalars(select(AuditEvent)))
+    for secret in ("Unik", "Navnesen", "99988777", "999 88 777", "hemmelig", "flyttet"):
+        assert secret not in details
+
+
+# --- validation in the service ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("changes,field", [
+    ({"name": ""}, "name"),
+    ({"name": "x" * 201}, "name"),
+    ({"phone": "abc"}, "phone"),
+    ({"municipality_id": None}, "municipality_id"),
+    ({"legal_basis": "other"}, "legal_basis"),
+    ({"settlement_date": None}, "settlement_date"),
+    ({"settlement_date": dt.date.today() + dt.timedelta(days=400)}, "settlement_date"),
+    ({"programme_decision_date": dt.date.today() - dt.timedelta(days=20)}, "programme_decision_date"),
+    ({"legal_basis": "temporary_act", "window_months": 13}, "window_months"),
+    ({"language": "klingon"}, "language"),
+    ({"needs": []}, "needs"),
+    ({"needs": ["individual", "coaching"]}, "needs"),
+    ({"earliest_date": dt.date.today() + dt.timedelta(days=200)}, "earliest_date"),
+    ({"accessibility_needs": "x" * 2001}, "accessibility_needs"),
+    ({"notes": "x" * 5001}, "notes"),
+])
+def test_each_rule_names_its_field(app, changes, field):
+    referrer = f.user(Role.REFERRER)
+    with pytest.raises(DomainError) as refused:
+        referrals.submit_referral(referrer, valid_data(**changes), referring=referrer.municipality)
+    assert field in refused.value.field_errors
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+
+
+def test_needs_default_by_legal_basis(app):
+    referrer = f.user(Role.REFERRER)
+    ordinary = referrals.submit_referral(referrer, valid_data(legal_basis="ordinary", needs=None), referring=referrer.municipality)
+    assert ordinary.referral.needs == ["individual"] and ordinary.referral.deadline is None
+    act = referrals.submit_referral(referrer, valid_data(name="B", phone=None, needs=None), referring=referrer.municipality)
+    assert act.referral.needs == ["individual", "group"]
+
+
+def test_temporary_act_uses_the_window_the_referrer_set(app):
+    referrer = f.user(Role.REFERRER)
+    today = dt.date(2027, 1, 10)
+    result = referrals.submit_referral(referrer, valid_data(legal_basis="temporary_act", window_months=2, settlement_date=None),
+                                       referring=referrer.municipality, today=today)
+    assert result.referral.deadline == dt.date(2027, 3, 10) and result.referral.window_months == 2
+
