@@ -8,7 +8,7 @@ first fitting grid start is found without trying every start.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from . import calendar as cal
 from .model_data import (
@@ -321,7 +321,3 @@ class Constructor:
         self._interp_cache[key] = out
         return out
 
-
-def with_key(b: Booking, **changes) -> Booking:
-    """A copy of a booking with some fields changed."""
-    return replace(b, **changes)

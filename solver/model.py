@@ -13,6 +13,7 @@ Pipeline (each step keeps the plan valid under every hard rule of PROBLEM.md):
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date
 from typing import Callable
 
@@ -272,7 +273,7 @@ def join_placed_groups(prep: Prepared, state: State, open_tasks) -> None:
                          key=lambda k: (prep.participant_travel(pid, state.bookings[k].location), k))
         for key in options:
             b = state.remove(key)
-            bigger = Booking(**{**b.__dict__, "participants": b.participants + (pid,), "prev_id": None})
+            bigger = replace(b, participants=b.participants + (pid,), prev_id=None)
             if not session_problems(prep, state, bigger):
                 state.add(bigger)
                 break

@@ -296,3 +296,47 @@ def test_time_limit_too_short_for_search_still_gives_valid_plan():
     plan = plan_for(inst, time_limit=0.05)
     assert plan.stats.status == "FEASIBLE"
     assert sum(len(s.participants) for s in plan.sessions) + len(plan.unscheduled) == 14
+
+
+def test_rule7_video_interpreter_only_in_video_room():
+    inst = make_instance([participant("P1", language="ti", needs_interpreter=True)])
+    inst["interpreters"][0]["modes"] = ["video"]
+    inst["locations"][0]["rooms"] = [{"id": "R-plain", "capacity": 1, "video": False},
+                                     {"id": "R-video", "capacity": 1, "video": True}]
+    (s,) = plan_for(inst).sessions
+    assert s.interpreter_mode == "video" and s.room == "R-video"
+
+
+def test_previous_group_keeps_going_when_a_participant_left():
+    members = [participant(f"P{i}", needs=["group"]) for i in range(1, 5)]
+    first = solve(make_instance(members), time_limit=LIMIT)
+    (old,) = first.sessions
+    inst = make_instance(members[1:], **_previous(dump_plan(first)))
+    (s,) = plan_for(inst).sessions
+    assert sorted(s.participants) == ["P2", "P3", "P4"] and s.start == old.start
+
+
+def test_previous_plan_with_unknown_version_is_a_format_error():
+    from solver.formats import FormatError, load_instance
+
+    inst = make_instance([participant("P1")],
+                         **_previous({"format": "guidance-plan/7", "sessions": []}))
+    with pytest.raises(FormatError) as err:
+        load_instance(inst)
+    assert err.value.errors[0][0] == "previous_plan.format"
+
+
+def test_time_limit_reached_is_a_reason_not_a_crash():
+    plan = solve(make_instance([participant("P1")]), time_limit=0)
+    assert reasons(plan) == {("P1", "individual"): "time_limit_reached"}
+    assert check_plan(make_instance([participant("P1")]), plan).valid
+
+
+def test_same_seed_gives_identical_plan_with_one_worker():
+    inst = make_instance([participant(f"P{i}", needs=["individual", "group"], video_ok=(i % 2 == 0))
+                          for i in range(1, 10)])
+    a = dump_plan(solve(inst, time_limit=3, seed=1, workers=1))
+    b = dump_plan(solve(inst, time_limit=3, seed=1, workers=1))
+    for d in (a, b):
+        d["stats"].pop("wall_seconds")
+    assert a == b
