@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(json_schemas(), indent=2))
         return 0
     if args.command == "solve":
+        if args.time_limit <= 0 or args.workers < 1:
+            parser.error("--time-limit must be positive and --workers at least 1")  # exits 2
         return _solve(args)
     parser.print_help(sys.stderr)
     return EXIT_BAD_INPUT
@@ -68,7 +70,11 @@ def _solve(args) -> int:
                  on_progress=progress)
     text = json.dumps(dump_plan(plan), indent=2, ensure_ascii=False)
     if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        try:
+            Path(args.output).write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            print(f"error: cannot write {args.output}: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     else:
         print(text)
     s = plan.stats

@@ -438,7 +438,7 @@ def _read_json(source: Any) -> Any:
 def _check_format(data: dict, expected: str, kind: str, path: str = "format") -> None:
     found = data.get("format")
     if found is None:
-        raise FormatError([(path, f"missing; a {kind} must say \"format\": \"{expected}\"")])
+        raise FormatError([(path, f"missing; this {kind} must say \"format\": \"{expected}\"")])
     if found != expected:
         raise FormatError([(path, f"unsupported format {found!r}; this solver reads {expected}")])
 
