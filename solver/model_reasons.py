@@ -64,16 +64,49 @@ def static_reason(prep: Prepared, pid: str, typ: str) -> tuple[str, str] | None:
 
 
 def final_reason(prep: Prepared, pid: str, typ: str, grouped: bool) -> tuple[str, str]:
-    """Reason for a task the planner left unscheduled although it is not impossible."""
+    """Reason for a need the planner left unscheduled although no static reason applies.
+
+    The need is tried alone in an empty plan: if it fits there, other sessions took the
+    capacity (or, for groups, no group could be formed); if not, the combination of hours
+    (counsellor, opening, interpreter) never lines up, and we say which part is missing.
+    """
     spec = prep.instance.session_types[typ]
     p = prep.participants[pid]
-    if spec.is_group and not grouped:
+    first, last = prep.day_range(p)
+    alone = _fits_alone(prep, pid, typ)
+    if alone and spec.is_group and not grouped:
         return ("group_too_small",
                 f"fewer than {spec.min_size} participants at a reachable location share a "
                 f"language and dates with this participant")
-    last = prep.day_range(p)[1]
-    return ("no_capacity_before_deadline",
-            f"counsellors, rooms or interpreters are fully booked until {prep.days[last]}")
+    if alone:
+        return ("no_capacity_before_deadline",
+                f"counsellors, rooms or interpreters are fully booked until {prep.days[last]}")
+    if p.needs_interpreter and _fits_alone(prep, pid, typ, drop_interpreter=True):
+        return ("no_interpreter_for_language",
+                f"no interpreter for {p.language!r} is free at the same time as a qualified "
+                f"counsellor and a room between {prep.days[first]} and {prep.days[last]}")
+    return ("no_counsellor_available",
+            f"no qualified counsellor is at work while a reachable location is open "
+            f"between {prep.days[first]} and {prep.days[last]}")
+
+
+def _fits_alone(prep: Prepared, pid: str, typ: str, drop_interpreter: bool = False) -> bool:
+    """Could this need be placed in an otherwise empty plan (group size ignored)?"""
+    from .construct import Constructor, State  # local: construct is heavier than this module
+
+    original = prep.participants[pid]
+    if drop_interpreter:
+        prep.participants[pid] = original.model_copy(update={"needs_interpreter": False})
+    try:
+        builder = Constructor(prep, State(prep))
+        p = prep.participants[pid]
+        first, last = prep.day_range(p)
+        if prep.instance.session_types[typ].is_group:
+            return any(builder.first_fit((pid,), typ, loc, "onsite", first, last) is not None
+                       for loc in builder.group_locations((pid,)))
+        return builder.place_individual(pid, typ) is not None
+    finally:
+        prep.participants[pid] = original
 
 
 def option_locations(prep: Prepared, pid: str, typ: str) -> list[str]:
