@@ -69,3 +69,5 @@ def _init_babel(app: Flask) -> None:
 def _quiet_logs(app: Flask) -> None:
     # Request logs carry URLs only (ids, never names); keep werkzeug at INFO.
     logging.getLogger("werkzeug").setLevel(logging.INFO)
+    # SQL echo logs result rows (names, phones) at DEBUG: never let a root DEBUG switch it on.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

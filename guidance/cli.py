@@ -12,6 +12,7 @@ from guidance.extensions import db
 def register(app: Flask) -> None:
     app.cli.add_command(load_reference_data_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(anonymise_command)
 
 
 @click.command("load-reference-data")
@@ -50,3 +51,15 @@ def seed_demo_command(county: str, referrals: int, if_empty: bool):
     credentials_file.write_text(text)
     credentials_file.chmod(0o600)
     click.echo(text)
+
+
+@click.command("anonymise")
+@click.option("--months", type=click.IntRange(min=1), required=True,
+              help="Anonymise participants whose referrals all closed more than this many months ago.")
+def anonymise_command(months: int):
+    """Retention: anonymise participants of long-closed referrals and delete their attachments."""
+    from guidance.services.retention import anonymise
+
+    result = anonymise(months)
+    click.echo(f"{result.participants} participants anonymised ({result.referrals} referrals kept for statistics), "
+               f"{result.attachments} attachments deleted.")

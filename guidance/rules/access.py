@@ -13,6 +13,7 @@ from guidance.models import (
     Attachment,
     GuidanceNote,
     InterpreterBooking,
+    Participant,
     PlanningRun,
     Referral,
     Role,
@@ -47,6 +48,9 @@ def may(user: Any, action: str, target: Any = None) -> bool:
         return user.role is Role.LEAD and target.county_id == user.county_id
     if isinstance(target, User):
         return user.role is Role.ADMIN
+    if isinstance(target, Participant):
+        # Data-subject access requests are answered by the installation's administrators.
+        return user.role is Role.ADMIN and action == "export"
     return False
 
 
@@ -54,6 +58,7 @@ def may(user: Any, action: str, target: Any = None) -> bool:
 AREAS: dict[str, tuple[Role, ...]] = {
     "users": (Role.ADMIN,),
     "api_tokens": (Role.ADMIN,),
+    "data_subject": (Role.ADMIN,),
     "intake": (Role.REFERRER,),
     "queue": (Role.LEAD,),
     "planning": (Role.LEAD,),

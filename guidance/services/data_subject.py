@@ -1,0 +1,119 @@
+"""Data-subject access (GDPR art. 15): everything held about one participant, as JSON.
+
+The export is built from the schema itself: the participant's row, their referrals, and every
+row of every table that points at one of those (attachments, notes, session places, and any
+table added later), plus the sessions they were placed in and the audit trail of their
+referrals. A table added by a later feature is included without touching this module.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+
+from sqlalchemy import Table, or_, select
+
+from guidance.extensions import db
+from guidance.models import AuditEvent, Participant, Referral, Session, SessionParticipant
+from guidance.services import audit
+
+FORMAT = "veiled-data-subject-export/1"
+# Never part of an export: credentials and internal fingerprints.
+SECRET_COLUMN = re.compile(r"(password|token|secret|hash)", re.IGNORECASE)
+
+
+def find_participants(query: str, limit: int = 50) -> list[Participant]:
+    """Participants whose name or phone contains `query`, or whose referral has that reference."""
+    text = query.strip()
+    if not text:
+        return []
+    pattern = f"%{text.lower()}%"
+    by_reference = select(Referral.participant_id).where(Referral.reference == text.upper())
+    stmt = (
+        select(Participant)
+        .where(or_(db.func.lower(Participant.name).like(pattern), Participant.phone.like(f"%{text}%"),
+                   Participant.id.in_(by_reference)))
+        .order_by(Participant.name, Participant.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def export_participant(actor, participant: Participant) -> dict:
+    """Everything held about `participant`; the export itself is audited (ids only)."""
+    referral_ids = [r.id for r in participant.referrals]
+    data = {
+        "format": FORMAT,
+        "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "participant": _row(Participant.__table__, participant),
+        "referrals": [_row(Referral.__table__, r) for r in sorted(participant.referrals, key=lambda r: r.id)],
+        "related": _related_rows(participant.id, referral_ids),
+        "sessions": _sessions(referral_ids),
+        "audit": _audit(participant.id, referral_ids),
+    }
+    audit.record(actor, "participant.exported", participant, {"referrals": len(referral_ids)})
+    db.session.commit()
+    return data
+
+
+def _related_rows(participant_id: int, referral_ids: list[int]) -> dict[str, list[dict]]:
+    """Rows of every table with a foreign key to participant.id or referral.id (table name -> rows)."""
+    targets = {"participant": [participant_id], "referral": referral_ids}
+    related: dict[str, list[dict]] = {}
+    for table in db.metadata.sorted_tables:
+        if table.name in targets or table.name == "audit_event":
+            continue
+        conditions = [
+            fk.parent.in_(targets[fk.column.table.name])
+            for fk in table.foreign_keys
+            if fk.column.table.name in targets and fk.column.name == "id" and targets[fk.column.table.name]
+        ]
+        if not conditions:
+            continue
+        rows = db.session.execute(select(table).where(or_(*conditions))).mappings().all()
+        if rows:
+            related[table.name] = [_row(table, row) for row in rows]
+    return related
+
+
+def _sessions(referral_ids: list[int]) -> list[dict]:
+    if not referral_ids:
+        return []
+    stmt = (
+        select(Session).join(SessionParticipant, SessionParticipant.session_id == Session.id)
+        .where(SessionParticipant.referral_id.in_(referral_ids)).order_by(Session.start)
+    )
+    return [
+        {**_row(Session.__table__, s), "location": s.location.name, "room": s.room.name}
+        for s in db.session.scalars(stmt).unique()
+    ]
+
+
+def _audit(participant_id: int, referral_ids: list[int]) -> list[dict]:
+    stmt = select(AuditEvent).where(or_(
+        (AuditEvent.object_type == "participant") & (AuditEvent.object_id == participant_id),
+        (AuditEvent.object_type == "referral") & AuditEvent.object_id.in_(referral_ids or [-1]),
+    )).order_by(AuditEvent.at, AuditEvent.id)
+    return [{"at": _value(e.at), "action": e.action, "actor_id": e.actor_id, "object_type": e.object_type,
+             "object_id": e.object_id} for e in db.session.scalars(stmt)]
+
+
+def _row(table: Table, obj) -> dict:
+    """Column name -> JSON value for an ORM object or a result mapping, secrets left out."""
+    if hasattr(obj, "keys"):
+        def read(column):
+            return obj[column.name]
+    else:
+        def read(column):
+            return getattr(obj, column.key)
+    return {c.name: _value(read(c)) for c in table.columns if not SECRET_COLUMN.search(c.name)}
+
+
+def _value(value):
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bytes):
+        return None
+    return value
