@@ -419,8 +419,8 @@ def _read_json(source: Any) -> Any:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise FormatError([("", f"file not found: {path}")]) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise FormatError([("", f"cannot read {path}: {exc}")]) from None
+        except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL byte in the path
+            raise FormatError([("", f"cannot read {path!r}: {exc}")]) from None
         where = str(path)
     elif isinstance(source, (str, bytes)):
         text, where = source, "input"

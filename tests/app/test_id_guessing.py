@@ -1,0 +1,122 @@
+"""Guessing ids: every route that takes an object id, called by every role with the id of
+another county's (or, for referrers, another municipality's) referral, attachment, note,
+session, booking, run or participant, must neither show nor change it.
+
+The routes come from the URL map, so new pages and API endpoints are covered as they land.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from guidance.extensions import db
+from guidance.models import (
+    Attachment,
+    AuditEvent,
+    GuidanceNote,
+    InterpreterBooking,
+    PlanningRun,
+    Referral,
+    Role,
+    Session,
+    SessionParticipant,
+)
+from tests.app import factories as f
+from tests.app.test_access import _url_values
+
+UTC = dt.timezone.utc
+
+
+def foreign_world(county_number: str = "18", town: str = "1804"):
+    """A referral in another county with everything that hangs off it (Bodø, Nordland)."""
+    centre = f.centre(county_number, town)
+    location = centre.locations[0]
+    counsellor = f.user(Role.COUNSELLOR, county_number=county_number)
+    interpreter = f.user(Role.INTERPRETER, county_number=county_number)
+    referral = f.referral(municipality_number=town, name="Selam Haile", language="ti")
+    attachment = Attachment(referral=referral, original_name="kartlegging.pdf", stored_name="f" * 32,
+                            content_type="application/pdf", size=10)
+    db.session.add(attachment)
+    note = GuidanceNote(referral=referral, author_id=counsellor.id, goals="mål", status="shared")
+    run = PlanningRun(county_id=referral.county_id, status="succeeded")
+    start = dt.datetime(2027, 2, 2, 9, 0, tzinfo=UTC)
+    session = Session(run=run, plan_session_id="s1", uid="foreign-session-1", type="individual",
+                      counsellor_id=counsellor.counsellor.id, location_id=location.id, room_id=location.rooms[0].id,
+                      start=start, end=start + dt.timedelta(hours=1), language="ti",
+                      interpreter_id=interpreter.interpreter.id, interpreter_mode="onsite")
+    session.participants.append(SessionParticipant(referral=referral))
+    booking = InterpreterBooking(session=session, interpreter_id=interpreter.interpreter.id, mode="onsite",
+                                 language="ti", billed_minutes=60, cost_ore=72000)
+    db.session.add_all([attachment, note, run, session, booking])
+    db.session.commit()
+    return {
+        "referral_id": referral.id, "attachment_id": attachment.id, "note_id": note.id, "run_id": run.id,
+        "session_id": session.id, "booking_id": booking.id, "participant_id": referral.participant_id,
+    }
+
+
+def _people(w):
+    return {Role.ADMIN: w.admin, Role.LEAD: w.lead, Role.COUNSELLOR: w.counsellor,
+            Role.REFERRER: w.referrer, Role.INTERPRETER: w.interpreter}
+
+
+def _fill(rule, values) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+
+
+def _guessable_rules(app, foreign_ids):
+    return [r for r in app.url_map.iter_rules() if r.arguments & foreign_ids.keys()]
+
+
+def _counts():
+    return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in
+                 (Referral, Attachment, GuidanceNote, Session, InterpreterBooking, PlanningRun))
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.LEAD, Role.COUNSELLOR, Role.REFERRER, Role.INTERPRETER], ids=str)
+def test_other_countys_objects_cannot_be_reached_by_guessing_ids(app, role):
+    w = f.world()
+    values = {**_url_values(w)}
+    foreign = foreign_world()
+    # Admins answer data-subject requests for the whole installation: that export is theirs by design.
+    exempt = {"privacy.export"} if role is Role.ADMIN else set()
+    client = app.test_client()
+    f.login(client, _people(w)[role])
+    before = _counts()
+    audit_before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    shown, changed = [], []
+    for rule in _guessable_rules(app, foreign):
+        if rule.endpoint in exempt:
+            continue
+        url = _fill(rule, {**values, **foreign})
+        if "GET" in rule.methods:
+            response = client.get(url)
+            if response.status_code not in (403, 404):
+                shown.append((rule.endpoint, "GET", response.status_code))
+        for method in sorted(rule.methods - {"GET", "HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, data={}, json=None)
+            if response.status_code not in (400, 403, 404, 405, 422):
+                changed.append((rule.endpoint, method, response.status_code))
+    assert not shown, f"{role} reached another county's objects: {shown}"
+    assert not changed, f"{role} was not refused changing another county's objects: {changed}"
+    assert _counts() == before
+    # Refused requests leave no "viewed" trace of objects the user may not see.
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == audit_before
+
+
+def test_referrer_cannot_reach_another_municipalitys_referral_in_the_same_county(app):
+    w = f.world()
+    values = _url_values(w)
+    client = app.test_client()
+    f.login(client, w.referrer)
+    other = {"referral_id": w.other_referral.id, "participant_id": w.other_referral.participant_id}
+    shown = []
+    for rule in _guessable_rules(app, other):
+        if "GET" in rule.methods:
+            status = client.get(_fill(rule, {**values, **other})).status_code
+            if status not in (403, 404):
+                shown.append((rule.endpoint, status))
+    assert not shown
