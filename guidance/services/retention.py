@@ -31,7 +31,8 @@ ANONYMISED_NAME = "Anonymisert"
 # table -> {column: value written on anonymisation}. Text about the person goes.
 PERSONAL_COLUMNS: dict[str, dict[str, object]] = {
     "participant": {"name": ANONYMISED_NAME, "phone": None, "accessibility_needs": None},
-    "referral": {"notes": None, "withdrawn_reason": None},
+    # the fingerprint is a hash of the submitted body: no use once the referral has closed
+    "referral": {"notes": None, "withdrawn_reason": None, "idempotency_fingerprint": None},
     "guidance_note": {"goals": "", "background": "", "next_steps": ""},
 }
 # Tables whose rows are deleted outright (their files too, for attachments).
@@ -84,12 +85,11 @@ def anonymise(months: int, actor=None, now: dt.datetime | None = None) -> Retent
     ).all()
     try:
         db.session.execute(
-            update(Participant).where(Participant.id.in_(ids))
-            .values(**PERSONAL_COLUMNS["participant"], anonymised_at=now)
+            update(Participant).where(Participant.id.in_(ids)).values(**_cleared(Participant), anonymised_at=now)
         )
-        db.session.execute(update(Referral).where(Referral.id.in_(referral_ids)).values(**PERSONAL_COLUMNS["referral"]))
+        db.session.execute(update(Referral).where(Referral.id.in_(referral_ids)).values(**_cleared(Referral)))
         db.session.execute(
-            update(GuidanceNote).where(GuidanceNote.referral_id.in_(referral_ids)).values(**PERSONAL_COLUMNS["guidance_note"])
+            update(GuidanceNote).where(GuidanceNote.referral_id.in_(referral_ids)).values(**_cleared(GuidanceNote))
         )
         db.session.execute(delete(Attachment).where(Attachment.referral_id.in_(referral_ids)))
         for participant in db.session.scalars(select(Participant).where(Participant.id.in_(ids))):
@@ -103,6 +103,12 @@ def anonymise(months: int, actor=None, now: dt.datetime | None = None) -> Retent
     result.files_deleted = _delete_files(stored for _, stored in attachments)
     log.info("retention: %d participants anonymised, %d attachments deleted", result.participants, result.attachments)
     return result
+
+
+def _cleared(model) -> dict:
+    """The declared personal columns of `model` that exist in this schema, with their new values."""
+    table = model.__table__
+    return {name: value for name, value in PERSONAL_COLUMNS[table.name].items() if name in table.columns}
 
 
 def _delete_files(stored_names) -> int:

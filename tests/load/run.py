@@ -1,0 +1,387 @@
+#!/usr/bin/env python3
+"""Load and fault test of referral intake (run on demand; not part of the test suite).
+
+Starts its OWN PostgreSQL cluster and Redis on free ports under a temporary directory (so the
+PostgreSQL restart never touches a shared server), migrates, seeds one county and an API
+token, serves the app with gunicorn on 127.0.0.1, and then for --seconds lets --clients
+threads submit referrals through POST /api/v1/referrals. Every submission has its own
+Idempotency-Key and is retried with the same key and body until it is confirmed; a share of
+confirmed submissions is sent again on purpose. Meanwhile it restarts PostgreSQL and kills the
+queue consumer (when the app has one). At the end it counts referrals in the database per key:
+
+    lost       = confirmed to a client but not in the database
+    duplicated = more than one referral (or participant) for one key
+    unconfirmed= never confirmed (a client gave up)
+
+and prints status counts, p50/p95 latency and the outage behaviour (503 problem JSON, no 500).
+Exit status 0 only when nothing was lost or duplicated and no 500 was seen.
+
+    .venv/bin/python tests/load/run.py --clients 50 --seconds 60
+
+Traffic goes only to 127.0.0.1. Needs: PostgreSQL server binaries, redis-server, gunicorn.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex((HOST, port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {HOST}:{port}")
+
+
+# --- services ---------------------------------------------------------------------------------
+
+class Postgres:
+    """A throw-away cluster owned by the `postgres` user, listening on 127.0.0.1 only."""
+
+    def __init__(self, base: Path):
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+        if not bins:
+            raise SystemExit("PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin)")
+        self.bin = Path(bins[-1])
+        self.data = base / "pgdata"
+        self.port = free_port()
+        self.log = base / "postgres.log"
+        self.base = base
+
+    def _as_postgres(self, *args: str) -> None:
+        command = list(args)
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def start(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.base, "postgres")
+        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+        self._ctl("start")
+        self._as_postgres(str(self.bin / "createdb"), "-h", HOST, "-p", str(self.port), "-U", "postgres", "load")
+
+    def _ctl(self, action: str) -> None:
+        options = f"-p {self.port} -c listen_addresses={HOST} -c unix_socket_directories={self.base} -c max_connections=200 -c fsync=off"
+        args = [str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-m", "fast"]
+        self._as_postgres(*args, "-o", options, action)
+
+    def restart(self) -> None:
+        self._ctl("restart")
+
+    def stop(self) -> None:
+        try:
+            self._ctl("stop")
+        except subprocess.CalledProcessError:
+            pass
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@{HOST}:{self.port}/load"
+
+
+class Redis:
+    def __init__(self):
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--bind", HOST, "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(10)
+
+    @property
+    def url(self) -> str:
+        return f"redis://{HOST}:{self.port}/0"
+
+
+# --- the app ------------------------------------------------------------------------------------
+
+def app_env(pg: Postgres, redis: Redis, base: Path) -> dict:
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": pg.url, "REDIS_URL": redis.url, "SECRET_KEY": "load-test-" + uuid.uuid4().hex,
+        "UPLOAD_FOLDER": str(base / "uploads"), "FLASK_APP": "guidance", "PYTHONPATH": str(ROOT),
+        # the point is to measure the app, not its per-client throttles
+        "LOGIN_RATE_LIMIT": "100000 per minute", "API_RATE_LIMIT": "1000000 per minute",
+    })
+    return env
+
+
+SEED = r'''
+import json, sys
+from guidance import create_app
+from guidance.extensions import db
+app = create_app()
+with app.app_context():
+    from guidance.services.demo import seed_demo
+    seed_demo(county_number="46", referrals=20)
+    from guidance.models import Municipality
+    from sqlalchemy import select
+    bergen = db.session.scalar(select(Municipality).where(Municipality.number == "4601"))
+    from guidance.services import api_tokens
+    token = api_tokens.create_token(None, municipality=bergen, name="load test")
+    db.session.commit()
+    print(json.dumps({"token": token if isinstance(token, str) else token[1], "municipality_id": bergen.id}))
+'''
+
+
+def prepare_app(env: dict) -> dict:
+    flask = [PYTHON, "-m", "flask"]
+    subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    out = subprocess.run([PYTHON, "-c", SEED], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "wsgi:app", "-b", f"{HOST}:{port}", "-w", str(workers), "--threads", "4",
+         "--timeout", "60", "--log-level", "warning"], env=env, cwd=ROOT)
+    wait_for_port(port)
+    return process
+
+
+def start_consumer(env: dict) -> subprocess.Popen | None:
+    try:
+        import guidance.jobs  # noqa: F401
+    except ImportError:
+        return None
+    return subprocess.Popen([PYTHON, "-m", "huey.bin.huey_consumer", "guidance.jobs.huey", "-w", "1", "-q"],
+                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+# --- the clients --------------------------------------------------------------------------------
+
+def referral_body(i: int, run_id: str, municipality_id: int) -> dict:
+    """One participant per submission; the name carries the run and the number to count later."""
+    return {
+        "participant": {
+            "name": f"Last Test {run_id} {i}", "phone": f"+47 9{i % 10000000:07d}", "municipality_id": municipality_id,
+            "language": random.choice(["uk", "ar", "ti", "so"]), "needs_interpreter": True, "video_ok": False,
+        },
+        "legal_basis": "integration_act", "settlement_date": time.strftime("%Y-%m-%d"),
+    }
+
+
+@dataclass
+class Stats:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    statuses: Counter = field(default_factory=Counter)
+    latencies: list = field(default_factory=list)
+    confirmed: dict = field(default_factory=dict)  # key -> referral id or reference
+    unconfirmed: set = field(default_factory=set)
+    bad_503: int = 0  # 503 without problem JSON
+    errors: Counter = field(default_factory=Counter)
+    samples_500: list = field(default_factory=list)
+
+
+def submit(conn_box: list, port: int, token: str, key: str, body: bytes, stats: Stats, deadline: float) -> dict | None:
+    """POST until confirmed (201/200) or refused for good (other 4xx); the same key every time."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Idempotency-Key": key,
+               "Accept": "application/json"}
+    delay = 0.05
+    while time.monotonic() < deadline + 30:  # let in-flight submissions finish after the run
+        started = time.perf_counter()
+        try:
+            if conn_box[0] is None:
+                conn_box[0] = http.client.HTTPConnection(HOST, port, timeout=30)
+            conn_box[0].request("POST", "/api/v1/referrals", body=body, headers=headers)
+            response = conn_box[0].getresponse()
+            payload = response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as error:
+            conn_box[0] = None
+            with stats.lock:
+                stats.errors[type(error).__name__] += 1
+            time.sleep(delay)
+            delay = min(delay * 2, 2)
+            continue
+        elapsed = time.perf_counter() - started
+        with stats.lock:
+            stats.statuses[status] += 1
+            stats.latencies.append(elapsed)
+            if status == 503 and response.getheader("Content-Type", "").split(";")[0] != "application/problem+json":
+                stats.bad_503 += 1
+            if status == 500 and len(stats.samples_500) < 3:
+                stats.samples_500.append(payload[:300])
+        if status in (200, 201):
+            return json.loads(payload)
+        if status in (429, 500, 502, 503, 504):
+            time.sleep(delay)
+            delay = min(delay * 2, 2)
+            continue
+        print(f"refused for good: {status} {payload[:200]!r}", file=sys.stderr)
+        return None
+    return None
+
+
+def client_loop(n: int, port: int, token: str, municipality_id: int, run_id: str, stats: Stats, deadline: float,
+                counter, resend_share: float) -> None:
+    conn = [None]
+    rng = random.Random(n)
+    while time.monotonic() < deadline:
+        i = next(counter)
+        key = f"load-{run_id}-{i}"
+        body = json.dumps(referral_body(i, run_id, municipality_id)).encode()
+        result = submit(conn, port, token, key, body, stats, deadline)
+        if result is None:
+            with stats.lock:
+                stats.unconfirmed.add(key)
+            continue
+        with stats.lock:
+            stats.confirmed[key] = result.get("reference") or result.get("id")
+        if rng.random() < resend_share:
+            again = submit(conn, port, token, key, body, stats, deadline)
+            if again is not None and (again.get("reference") or again.get("id")) != stats.confirmed[key]:
+                with stats.lock:
+                    stats.errors["retry answered with another referral"] += 1
+
+
+# --- faults -------------------------------------------------------------------------------------
+
+def faults(pg: Postgres, consumer_box: list, env: dict, seconds: int, stats: Stats, log: list) -> None:
+    time.sleep(seconds * 0.3)
+    before = Counter(stats.statuses)
+    log.append(f"{time.strftime('%X')} restarting PostgreSQL")
+    pg.restart()
+    time.sleep(2)
+    during = Counter(stats.statuses) - before
+    log.append(f"{time.strftime('%X')} PostgreSQL back; statuses meanwhile: {dict(during)}")
+    time.sleep(seconds * 0.2)
+    consumer = consumer_box[0]
+    if consumer is not None:
+        log.append(f"{time.strftime('%X')} killing the queue consumer (SIGKILL) and starting a new one")
+        consumer.send_signal(signal.SIGKILL)
+        consumer.wait()
+        consumer_box[0] = start_consumer(env)
+
+
+# --- counting -----------------------------------------------------------------------------------
+
+COUNT = r'''
+import json, sys
+from sqlalchemy import func, select
+from guidance import create_app
+from guidance.extensions import db
+from guidance.models import Participant, Referral
+run_id = sys.argv[1]
+app = create_app()
+with app.app_context():
+    per_key = dict(db.session.execute(
+        select(Referral.idempotency_key, func.count()).where(Referral.idempotency_key.like(f"load-{run_id}-%"))
+        .group_by(Referral.idempotency_key)).all())
+    names = db.session.execute(
+        select(Participant.name, func.count()).where(Participant.name.like(f"Last Test {run_id} %"))
+        .group_by(Participant.name)).all()
+    print(json.dumps({"per_key": per_key, "duplicate_names": [n for n, c in names if c > 1]}))
+'''
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--resend-share", type=float, default=0.2, help="share of confirmed submissions sent again")
+    parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+
+    base = Path(tempfile.mkdtemp(prefix="veiled-load-"))
+    os.chmod(base, 0o755)
+    pg, redis = Postgres(base), Redis()
+    processes: list[subprocess.Popen] = []
+    consumer_box: list = [None]
+    try:
+        pg.start()
+        redis.start()
+        env = app_env(pg, redis, base)
+        seeded = prepare_app(env)
+        port = free_port()
+        processes.append(start_gunicorn(env, port, args.workers))
+        consumer_box[0] = start_consumer(env)
+        run_id = uuid.uuid4().hex[:8]
+        stats, fault_log = Stats(), []
+        deadline = time.monotonic() + args.seconds
+        import itertools
+
+        counter = itertools.count(1)
+        threads = [threading.Thread(target=client_loop, args=(n, port, seeded["token"], seeded["municipality_id"],
+                                                              run_id, stats, deadline, counter, args.resend_share))
+                   for n in range(args.clients)]
+        if not args.no_faults:
+            threads.append(threading.Thread(target=faults, args=(pg, consumer_box, env, args.seconds, stats, fault_log)))
+        print(f"{args.clients} clients for {args.seconds} s against http://{HOST}:{port} ({args.workers} gunicorn workers)")
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        counted = json.loads(subprocess.run([PYTHON, "-c", COUNT, run_id], env=env, cwd=ROOT, check=True,
+                                            capture_output=True, text=True).stdout.strip().splitlines()[-1])
+    finally:
+        for p in processes + [consumer_box[0]]:
+            if p is not None and p.poll() is None:
+                p.terminate()
+                p.wait(20)
+        redis.stop()
+        pg.stop()
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+    per_key = counted["per_key"]
+    lost = sorted(k for k in stats.confirmed if per_key.get(k, 0) == 0)
+    duplicated = sorted(k for k, c in per_key.items() if c > 1) + counted["duplicate_names"]
+    latencies = sorted(stats.latencies)
+    p50 = statistics.median(latencies) if latencies else float("nan")
+    p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
+    print()
+    for line in fault_log:
+        print("fault:", line)
+    print(f"submissions confirmed: {len(stats.confirmed)}   in database: {sum(per_key.values())}")
+    print(f"lost: {len(lost)}   duplicated: {len(duplicated)}   unconfirmed (gave up): {len(stats.unconfirmed)}")
+    print(f"responses by status: {dict(sorted(stats.statuses.items()))}   connection errors: {dict(stats.errors)}")
+    print(f"503 without problem JSON: {stats.bad_503}   500s: {stats.statuses.get(500, 0)} {stats.samples_500}")
+    print(f"latency per request: p50 {p50 * 1000:.0f} ms   p95 {p95 * 1000:.0f} ms   ({len(latencies)} requests)")
+    ok = not lost and not duplicated and not stats.statuses.get(500) and not stats.bad_503
+    print("RESULT:", "PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
