@@ -38,6 +38,7 @@ class Booking:
     interpreter_mode: str | None = None
     prev_id: str | None = None   # id of the previous-plan session it keeps unchanged
     fixed: bool = False          # frozen (rule 10): never moved by the planner
+    anchor: tuple[int, int] | None = None  # (day, start) of a re-staffed previous session
 
 
 def subtract(windows: Windows, blocks: list[tuple[int, int]]) -> Windows:

@@ -26,7 +26,7 @@ from ortools.sat.python import cp_model
 
 from . import calendar as cal
 from .construct import Booking, Constructor, State
-from .model_data import W_CHANGE, W_INCOMPLETE, W_OTHER_COUNSELLOR, Prepared
+from .model_data import W_CHANGE, W_INCOMPLETE, W_MOVED_AGAIN, W_OTHER_COUNSELLOR, Prepared
 
 MAX_CANDIDATES = 6_000        # thin start times until a window stays below this
 DETERMINISTIC_BUDGET = 1.0    # CP-SAT deterministic seconds per window
@@ -398,6 +398,8 @@ class _Search:
                 cost += W_OTHER_COUNSELLOR
         if u.current is not None and u.current.prev_id and not self._same(u.current, b, class_of):
             cost += W_CHANGE
+        if u.current is not None and u.current.anchor and u.current.anchor != (b.day, b.start):
+            cost += W_MOVED_AGAIN
         return cost
 
     @staticmethod
@@ -419,7 +421,8 @@ class _Search:
                 if not any(s < b.end and b.start < e for s, e in items) and self.state.room_free(room, b.day, b.start, b.end):
                     items.append((b.start, b.end))
                     prev_id = u.current.prev_id if keep == room and u.current is not None else None
-                    out.append(replace(b, room=room, prev_id=prev_id, fixed=False))
+                    anchor = u.current.anchor if u.current is not None else None
+                    out.append(replace(b, room=room, prev_id=prev_id, fixed=False, anchor=anchor))
                     break
             else:
                 return None  # cannot happen when counts hold; be safe and keep the old window

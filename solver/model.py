@@ -25,6 +25,7 @@ from .model_data import (
     W_DAY,
     W_INCOMPLETE,
     W_INTERP_NOK,
+    W_MOVED_AGAIN,
     W_NOT_PREFERRED,
     W_OTHER_COUNSELLOR,
     W_REGISTER,
@@ -110,6 +111,7 @@ def keep_previous(prep: Prepared, state: State) -> dict[str, bool]:
     ordered = sorted(inst.previous_plan.sessions,
                      key=lambda s: (not (frozen_until and s.start < frozen_until), s.start, s.id))
     out: dict[str, bool] = {}
+    released = []
     for s in ordered:
         frozen = bool(frozen_until and s.start < frozen_until)
         out[s.id] = frozen
@@ -117,14 +119,43 @@ def keep_previous(prep: Prepared, state: State) -> dict[str, bool]:
         if b is None:
             continue
         members = tuple(m for m in b.participants if _needs(prep, state, m, b.type))
-        if frozen and members != b.participants:
-            continue  # a frozen session is kept exactly or not at all
+        exact = members == b.participants
         b.participants = members
-        if members and not session_problems(prep, state, b):
-            b.fixed = frozen
-            b.prev_id = s.id if members == tuple(s.participants) else None
-            state.add(b)
+        if not members:
+            continue
+        if session_problems(prep, state, b):
+            released.append(b)
+            continue
+        # A frozen session is kept exactly (and never moved); one that lost a participant is
+        # no longer exact, so it stays as a normal, movable session.
+        b.fixed = frozen and exact
+        b.prev_id = s.id if exact else None
+        state.add(b)
+    restaff(prep, state, released)
     return out
+
+
+def restaff(prep: Prepared, state: State, released: list[Booking]) -> None:
+    """Previous sessions that now break a rule (a counsellor fell sick, an interpreter is
+    away) first try to keep their time with another counsellor, room or interpreter, so the
+    participants keep their appointment."""
+    builder = Constructor(prep, state)
+    for b in sorted(released, key=lambda b: (b.day, b.start, b.participants)):
+        members = tuple(m for m in b.participants if _needs(prep, state, m, b.type))
+        if not members:
+            continue
+        for cid, language in builder.counsellor_order(members, b.location):
+            c = prep.counsellors[cid]
+            if len(state.cons.get((cid, b.day), [])) >= c.max_sessions_per_day:
+                continue
+            free = state.participants_free(members, b.day, state.counsellor_free(cid, b.day, b.location))
+            if not cal.contains(free, b.start, b.end):
+                continue
+            new = builder.complete(members, b.type, b.location, b.mode, b.day, b.start, b.end, cid, language)
+            if new is not None and not session_problems(prep, state, new):
+                new.anchor = (b.day, b.start)
+                state.add(new)
+                break
 
 
 def booking_from_session(prep: Prepared, s: Session) -> Booking | None:
@@ -318,6 +349,7 @@ def objective(prep: Prepared, state: State, previous: dict, tasks, impossible) -
     total += W_INCOMPLETE * len(missing)
     kept = {b.prev_id for b in state.bookings.values() if b.prev_id}
     total += W_CHANGE * sum(1 for sid in previous if sid not in kept)
+    total += sum(W_MOVED_AGAIN for b in state.bookings.values() if b.anchor and b.anchor != (b.day, b.start))
     counsellors: dict[str, set] = {}
     for b in state.bookings.values():
         for pid in b.participants:

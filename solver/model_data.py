@@ -25,6 +25,7 @@ W_UNPLACED = 200_000_000       # tier 1: per required session not scheduled
 W_INCOMPLETE = 100_000_000     # tier 1: extra when a participant's set is not complete
 W_URGENCY = 50_000_000         # tier 1: up to this extra for urgent integration-act sessions
 W_CHANGE = 5_000_000           # tier 2: per moved, re-staffed or dropped previous session
+W_MOVED_AGAIN = 2_500_000      # tier 2: a re-staffed previous session also loses its time
 W_TRAVEL_MIN = 1_000           # tier 3: per minute of participant travel (one way)
 W_VIDEO = 60_000               # tier 3: video instead of on-site (= 60 min of travel)
 W_INTERP_NOK = 2               # tier 4: per NOK of interpreter cost

@@ -340,3 +340,15 @@ def test_same_seed_gives_identical_plan_with_one_worker():
     for d in (a, b):
         d["stats"].pop("wall_seconds")
     assert a == b
+
+
+def test_sick_counsellor_session_keeps_its_time_with_a_colleague():
+    inst = make_instance([participant("P1")])
+    inst["counsellors"].append({**inst["counsellors"][0], "id": "C2"})
+    inst["counsellors"][0]["absences"] = [["2027-01-06", "2027-01-06"]]
+    prev = {"format": "guidance-plan/1", "instance": "tiny", "unscheduled": [], "sessions": [
+        {"id": "S-old", "type": "individual", "participants": ["P1"], "counsellor": "C1",
+         "location": "L-bergen", "room": "L-bergen-1", "start": "2027-01-06T13:00", "end": "2027-01-06T14:30"}]}
+    inst.update(_previous(prev, "2027-01-07T00:00"))
+    (s,) = plan_for(inst).sessions
+    assert s.counsellor == "C2" and s.start.isoformat() == "2027-01-06T13:00:00"
