@@ -215,7 +215,7 @@ class _Search:
             if loc is not None and loc not in {l for l, _m in self.builder.individual_options(pid)}:
                 continue
             out.append(Unit(typ, (pid,)))
-        for typ, members in self.clock.group_units:
+        for typ, members in dict.fromkeys(self.clock.group_units):
             if any((m, typ) in state.done or m in busy_members for m in members):
                 continue
             if loc is None or all(loc in prep.reachable_locations(m) for m in members):
@@ -375,6 +375,14 @@ class _Search:
                     model.AddAtMostOne(active)
                 else:
                     model.Add(sum(active) <= cap)
+        # Rule 2: a need is met at most once, even when two units offer it (overlapping groups).
+        offers: dict[tuple, list] = {}
+        for i, u in enumerate(units):
+            for m in u.members:
+                offers.setdefault((m, u.typ), []).append(i)
+        for (_m, _typ), idx in offers.items():
+            if len(idx) > 1:
+                model.AddAtMostOne([v for i in idx for v in x[i]])
         for (cid, day), items in per_day.items():
             # Rule 3: at most max_sessions_per_day, counting fixed sessions outside the window.
             left = self.prep.counsellors[cid].max_sessions_per_day - len(self.state.cons.get((cid, day), []))
