@@ -2,7 +2,8 @@
 
 Pipeline (each step keeps the plan valid under every hard rule of PROBLEM.md):
 1. previous_plan: frozen sessions are kept exactly (rule 10) unless they break a rule under
-   the new instance; other previous sessions are kept when still valid (tier 2).
+   the new instance; other previous sessions are kept when still valid (tier 2); sessions
+   that now break a rule first try to keep their time with another counsellor/interpreter.
 2. Analysis: sessions no plan can place get their reason now (deadline_before_earliest, ...).
 3. Construction: groups are formed (location, language, dates), then tasks are placed
    greedily, integration-act and nearest deadlines first (solver.construct).
@@ -43,7 +44,11 @@ Progress = Callable[[dict], None]
 
 def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
           on_progress: Progress | None = None) -> Plan:
-    """Plan an instance within ``time_limit`` seconds; deterministic for the same inputs."""
+    """Plan an instance (model or dict) within ``time_limit`` seconds.
+
+    Same instance, seed and workers give the same plan unless the wall clock cuts the search
+    short on a loaded machine (see README "Determinism"). Raises FormatError on bad input.
+    """
     started = time.monotonic()
     instance = load_instance(instance)
     prep = prepare(instance)
