@@ -1,0 +1,414 @@
+"""A provable upper bound on the required sessions any valid plan can schedule.
+
+``upper_bound(instance)`` returns an integer that no plan keeping hard rules 1-9 of
+PROBLEM.md can beat (rule 10 only removes plans, so ignoring it keeps the bound valid).
+The reasoning, step by step, is in tests/bench/README.md ("Upper bound"); in short:
+
+1. **Options per need.** For each required (participant, type) we list every
+   (day, location, coverage) combination a valid session could use: a working day in
+   earliest..deadline, a location open that day with a room that fits (a group room holds at
+   least ``min_size``, a video session needs a video room), on-site within the participant's
+   travel limit or video when allowed, a qualified counsellor (multicultural where rule 4
+   asks) whose hours at that location fit a grid start, and coverage: no interpreter needed,
+   a counsellor there who speaks the language, or an interpreter with the language, a mode
+   the session can use and hours that overlap a qualified counsellor's on a grid start.
+   A need without options cannot be placed.
+2. **Group minimum size.** A group session has at least ``min_size`` members, all of whom can
+   use its (day, location). A group need whose every (day, location) has fewer than
+   ``min_size`` candidates is dropped; repeated until nothing changes.
+3. **Capacity LP.** A linear relaxation: a need is served at most once over its options.
+   Sessions are counted per (day, location, counsellor class) and must be covered by
+   qualified counsellors' daily capacity (``min(max_sessions_per_day, disjoint sessions in
+   their hours)``); interpreted sessions per (day, location, language) by interpreters' daily
+   capacity; all sessions per (day, location) by the rooms' disjoint-session capacity.
+   A group member counts 1/g of a session (g = largest group that fits there), an individual
+   need one session. Every valid plan maps to a feasible LP point with value = its scheduled
+   count, so floor(LP optimum) bounds it.
+
+The bound is the minimum of the count after step 2 and the floored LP optimum. Everything is
+re-derived from the formats (like solver.check), not from the planner's model.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from solver import calendar as cal
+from solver.formats import Instance, load_instance
+from solver.travel import TravelTable
+
+ACT_BASES = ("integration_act", "temporary_act")
+LP_EPS = 1e-3  # LP optima are floored after adding this (GLOP is accurate far below it)
+
+
+@dataclass
+class BoundReport:
+    """The bound and how it was reached."""
+
+    required: int                  # required (participant, type) needs
+    feasible: int                  # needs with at least one option (step 1)
+    after_groups: int              # still possible after the group-size fixpoint (step 2)
+    lp_value: float | None         # LP optimum (step 3), None when not solved
+    lp_status: str
+    bound: int                     # min(after_groups, floor(lp_value + eps))
+    excluded: dict[str, int] = field(default_factory=dict)  # why needs were dropped
+    seconds: float = 0.0
+    lp_size: tuple[int, int] = (0, 0)  # (variables, constraints)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def upper_bound(instance: Any, time_limit: float = 60.0) -> int:
+    """The largest number of required sessions any valid plan could schedule (an upper bound)."""
+    return bound_report(instance, time_limit=time_limit).bound
+
+
+def bound_report(instance: Any, time_limit: float = 60.0, use_lp: bool = True) -> BoundReport:
+    """Compute the bound; ``time_limit`` caps the LP (without an optimal LP, step 2's count is used)."""
+    started = time.monotonic()
+    inst = load_instance(instance)
+    data = _Data(inst)
+    options, excluded = data.need_options()
+    required = sum(len(p.needs) for p in inst.participants)
+    feasible = len(options)
+    options, dropped = data.group_fixpoint(options)
+    if dropped:
+        excluded["group_min_size"] = dropped
+    after = len(options)
+    lp_value, status, size = None, "NOT_RUN", (0, 0)
+    bound = after
+    if use_lp and options:
+        lp_value, status, size = data.capacity_lp(options, time_limit)
+        if lp_value is not None:
+            bound = min(bound, math.floor(lp_value + LP_EPS))
+    return BoundReport(required, feasible, after, lp_value, status, bound, dict(sorted(excluded.items())),
+                       round(time.monotonic() - started, 3), size)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def max_disjoint(windows: cal.Windows, duration: int, slot: int) -> int:
+    """Most pairwise disjoint grid-aligned intervals of ``duration`` minutes inside ``windows``.
+
+    Earliest-start greedy is optimal for equal lengths (exchange argument); merged windows
+    may only over-count, never under-count, which keeps the bound valid.
+    """
+    count = 0
+    for a, b in cal.merge_windows(windows):
+        start = -(-a // slot) * slot
+        while start + duration <= b:
+            count += 1
+            start = -(-(start + duration) // slot) * slot
+    return count
+
+
+class _Data:
+    """Indexed facts of one instance, read straight from the formats."""
+
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        self.days = cal.working_days(inst)
+        self.slot = inst.slot_minutes
+        self.travel = TravelTable(inst)
+        self.types = inst.session_types
+        self.min_minutes = min(t.minutes for t in self.types.values())
+        self.locations = [loc for loc in inst.locations if loc.rooms]
+        self.loc_win = {loc.id: [cal.location_windows(loc, d) for d in self.days] for loc in self.locations}
+        self.c_win = {c.id: [cal.weekly_windows(c, d) for d in self.days] for c in inst.counsellors}
+        self.i_win = {i.id: [cal.weekly_windows(i, d) for d in self.days] for i in inst.interpreters}
+        self.counsellors = inst.counsellors_by_id()
+        self.interpreters = inst.interpreters_by_id()
+        self.by_language: dict[str, list[str]] = defaultdict(list)
+        for it in inst.interpreters:
+            for lang in it.languages:
+                self.by_language[lang].append(it.id)
+        self._cl_win: dict = {}
+        self._qualified: dict = {}
+        self._interp: dict = {}
+
+    # -- windows
+
+    def cl_windows(self, cid: str, lid: str, day: int) -> cal.Windows:
+        """Counsellor hours inside the location's opening on a day."""
+        key = (cid, lid, day)
+        if key not in self._cl_win:
+            self._cl_win[key] = cal.intersect_windows(self.c_win[cid][day], self.loc_win[lid][day])
+        return self._cl_win[key]
+
+    def qualified(self, lid: str, day: int, mc: bool, minutes: int) -> tuple[str, ...]:
+        """Counsellors who may hold a session of ``minutes`` at a location on a day (rules 1, 3, 4)."""
+        key = (lid, day, mc, minutes)
+        if key not in self._qualified:
+            self._qualified[key] = tuple(
+                c.id for c in self.inst.counsellors
+                if lid in c.locations and (c.multicultural or not mc) and c.max_sessions_per_day >= 1
+                and cal.grid_starts(self.cl_windows(c.id, lid, day), minutes, self.slot))
+        return self._qualified[key]
+
+    def usable_interpreters(self, lid: str, day: int, lang: str, group: bool, min_size: int,
+                            staff: tuple[str, ...], minutes: int) -> tuple[str, ...]:
+        """Interpreters with the language, a mode the session can use (rule 7) and hours that
+        meet a qualified counsellor's on a grid start that day (rules 3, 6)."""
+        key = (lid, day, lang, group, staff, minutes)
+        if key in self._interp:
+            return self._interp[key]
+        loc = next(loc for loc in self.locations if loc.id == lid)
+        video_room = any(r.video and r.capacity >= min_size for r in loc.rooms)
+        out = []
+        for iid in self.by_language.get(lang, ()):
+            it = self.interpreters[iid]
+            modes = set(it.modes)
+            if not ("onsite" in modes or ("video" in modes and video_room) or ("phone" in modes and not group)):
+                continue
+            windows = self.i_win[iid][day]
+            if not windows:
+                continue
+            if any(cal.grid_starts(cal.intersect_windows(self.cl_windows(cid, lid, day), windows),
+                                   minutes, self.slot) for cid in staff):
+                out.append(iid)
+        self._interp[key] = tuple(out)
+        return self._interp[key]
+
+    def day_range(self, p) -> tuple[int, int]:
+        lo = p.earliest or self.inst.horizon.start
+        hi = p.deadline or self.inst.horizon.end
+        idx = [i for i, d in enumerate(self.days) if lo <= d <= hi]
+        return (idx[0], idx[-1]) if idx else (1, 0)
+
+    # -- step 1
+
+    def need_options(self):
+        """(pid, type) -> list of options (day, location, kind, key) and counts of dropped needs.
+
+        kind "self": covered without an interpreter; key = (mc, language a counsellor must speak).
+        kind "interp": key = (mc, language) and the interpreter node (day, loc, language, group, mc).
+        """
+        inst = self.inst
+        limit = inst.max_participant_travel_minutes
+        out: dict[tuple[str, str], list[tuple]] = {}
+        excluded: dict[str, int] = defaultdict(int)
+        for p in inst.participants:
+            mc = p.legal_basis in ACT_BASES
+            first, last = self.day_range(p)
+            for typ in p.needs:
+                spec = self.types[typ]
+                group = spec.is_group
+                min_size = (spec.min_size or 1) if group else 1
+                minutes = spec.minutes
+                if first > last:
+                    excluded["no_day_in_window"] += 1
+                    continue
+                locs = []
+                for loc in self.locations:
+                    onsite = self.travel.minutes(p.place, loc.place) <= limit
+                    video = (not group and p.video_ok and any(r.video for r in loc.rooms))
+                    if not (onsite or video):
+                        continue
+                    if not any(r.capacity >= min_size for r in loc.rooms):
+                        continue
+                    locs.append(loc.id)
+                if not locs:
+                    excluded["no_reachable_location"] += 1
+                    continue
+                opts: list[tuple] = []
+                stage = "no_counsellor"
+                for d in range(first, last + 1):
+                    for lid in locs:
+                        if not self.loc_win[lid][d]:
+                            continue
+                        staff = self.qualified(lid, d, mc, minutes)
+                        if not staff:
+                            continue
+                        stage = "no_coverage" if stage == "no_counsellor" else stage
+                        if not p.needs_interpreter:
+                            opts.append((d, lid, "self", (mc, None)))
+                            continue
+                        lang = p.language
+                        if any(lang in self.counsellors[c].languages for c in staff):
+                            opts.append((d, lid, "self", (mc, lang)))
+                        if self.usable_interpreters(lid, d, lang, group, min_size, staff, minutes):
+                            opts.append((d, lid, "interp", (mc, lang)))
+                if not opts:
+                    excluded[stage] += 1
+                    continue
+                out[(p.id, typ)] = opts
+        return out, excluded
+
+    # -- step 2
+
+    def group_fixpoint(self, options: dict) -> tuple[dict, int]:
+        """Drop group needs that can never meet ``min_size`` others at one (day, location)."""
+        options = dict(options)
+        dropped = 0
+        for typ, spec in self.types.items():
+            if not spec.is_group or (spec.min_size or 1) <= 1:
+                continue
+            low = spec.min_size
+            slots = {key: {(d, lid) for d, lid, _k, _c in opts} for key, opts in options.items() if key[1] == typ}
+            while True:
+                count: dict[tuple, int] = defaultdict(int)
+                for places in slots.values():
+                    for place in places:
+                        count[place] += 1
+                changed = False
+                for key in list(slots):
+                    alive = {pl for pl in slots[key] if count[pl] >= low}
+                    if not alive:
+                        del slots[key]
+                        del options[key]
+                        dropped += 1
+                        changed = True
+                    elif len(alive) < len(slots[key]):
+                        slots[key] = alive
+                        options[key] = [o for o in options[key] if (o[0], o[1]) in alive]
+                        changed = True
+                if not changed:
+                    break
+        return options, dropped
+
+    # -- step 3
+
+    def capacity_lp(self, options: dict, time_limit: float):
+        """Solve the capacity relaxation; (value, status, (variables, constraints))."""
+        from ortools.linear_solver import pywraplp
+
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        if solver is None:
+            return None, "NO_LP_SOLVER", (0, 0)
+        solver.SetTimeLimit(int(max(1.0, time_limit) * 1000))
+        inst = self.inst
+        loc_by_id = {loc.id: loc for loc in self.locations}
+
+        # Interchangeable needs share variables: same type and same options.
+        classes: dict[tuple, int] = defaultdict(int)
+        for (pid, typ), opts in options.items():
+            classes[(typ, tuple(sorted(opts)))] += 1
+
+        weights: dict[tuple[str, str], float] = {}
+
+        def weight(typ: str, lid: str) -> float:
+            """Sessions per member: 1 for individual types, 1/(largest group that fits) for groups."""
+            key = (typ, lid)
+            if key not in weights:
+                spec = self.types[typ]
+                biggest = max(r.capacity for r in loc_by_id[lid].rooms)
+                weights[key] = 1.0 / max(1, min(spec.max_size or biggest, biggest)) if spec.is_group else 1.0
+            return weights[key]
+
+        c_demand: dict[tuple, list] = defaultdict(list)     # (d, lid, mc, lang) -> [(w, var)]
+        i_demand: dict[tuple, list] = defaultdict(list)     # (d, lid, lang, group, mc, minutes)
+        room_all: dict[tuple, list] = defaultdict(list)     # (d, lid) -> [(w, var)]
+        room_group: dict[tuple, list] = defaultdict(list)   # (d, lid, typ)
+        objective = solver.Objective()
+        n_vars = 0
+        for (typ, opts), mult in classes.items():
+            group = self.types[typ].is_group
+            row = solver.Constraint(0, mult)
+            for d, lid, kind, (mc, lang) in opts:
+                x = solver.NumVar(0, mult, "")
+                n_vars += 1
+                row.SetCoefficient(x, 1)
+                objective.SetCoefficient(x, 1)
+                w = weight(typ, lid)
+                room_all[(d, lid)].append((w, x))
+                if group:
+                    room_group[(d, lid, typ)].append((w, x))
+                if kind == "self":
+                    c_demand[(d, lid, mc, lang)].append((w, x))
+                else:
+                    c_demand[(d, lid, mc, None)].append((w, x))
+                    i_demand[(d, lid, lang, group, mc, typ)].append((w, x))
+        objective.SetMaximization()
+
+        # Counsellors: demand nodes drawn from qualified counsellors' daily capacity.
+        c_use: dict[tuple, list] = defaultdict(list)   # (cid, d) -> vars
+        minutes_of = {t: s.minutes for t, s in self.types.items()}
+        for (d, lid, mc, lang), items in c_demand.items():
+            staff = set()
+            for minutes in set(minutes_of.values()):
+                staff.update(self.qualified(lid, d, mc, minutes))
+            if lang is not None:
+                staff = {c for c in staff if lang in self.counsellors[c].languages}
+            row = solver.Constraint(-solver.infinity(), 0)
+            for w, x in items:
+                row.SetCoefficient(x, w)
+            for cid in sorted(staff):
+                y = solver.NumVar(0, solver.infinity(), "")
+                n_vars += 1
+                row.SetCoefficient(y, -1)
+                c_use[(cid, d)].append(y)
+        for (cid, d), ys in c_use.items():
+            c = self.counsellors[cid]
+            windows = cal.merge_windows(w for lid in c.locations if lid in self.loc_win
+                                        for w in self.cl_windows(cid, lid, d))
+            cap = min(c.max_sessions_per_day, max_disjoint(windows, self.min_minutes, self.slot))
+            row = solver.Constraint(-solver.infinity(), cap)
+            for y in ys:
+                row.SetCoefficient(y, 1)
+
+        # Interpreters: interpreted sessions per node drawn from interpreters' daily capacity.
+        i_use: dict[tuple, list] = defaultdict(list)
+        for (d, lid, lang, group, mc, typ), items in i_demand.items():
+            spec = self.types[typ]
+            staff = self.qualified(lid, d, mc, spec.minutes)
+            usable = self.usable_interpreters(lid, d, lang, group, (spec.min_size or 1) if group else 1,
+                                              staff, spec.minutes)
+            row = solver.Constraint(-solver.infinity(), 0)
+            for w, x in items:
+                row.SetCoefficient(x, w)
+            for iid in usable:
+                y = solver.NumVar(0, solver.infinity(), "")
+                n_vars += 1
+                row.SetCoefficient(y, -1)
+                i_use[(iid, d)].append(y)
+        for (iid, d), ys in i_use.items():
+            cap = max_disjoint(self.i_win[iid][d], self.min_minutes, self.slot)
+            row = solver.Constraint(-solver.infinity(), cap)
+            for y in ys:
+                row.SetCoefficient(y, 1)
+
+        # Rooms: sessions per (day, location), group sessions in rooms that hold min_size.
+        def room_cap(lid: str, d: int, min_capacity: int) -> int:
+            return sum(max_disjoint(self.loc_win[lid][d], self.min_minutes, self.slot)
+                       for r in loc_by_id[lid].rooms if r.capacity >= min_capacity)
+
+        for (d, lid), items in room_all.items():
+            row = solver.Constraint(-solver.infinity(), room_cap(lid, d, 1))
+            for w, x in items:
+                row.SetCoefficient(x, w)
+        for (d, lid, typ), items in room_group.items():
+            row = solver.Constraint(-solver.infinity(), room_cap(lid, d, self.types[typ].min_size or 1))
+            for w, x in items:
+                row.SetCoefficient(x, w)
+
+        status = solver.Solve()
+        names = {pywraplp.Solver.OPTIMAL: "OPTIMAL", pywraplp.Solver.FEASIBLE: "FEASIBLE",
+                 pywraplp.Solver.INFEASIBLE: "INFEASIBLE", pywraplp.Solver.UNBOUNDED: "UNBOUNDED",
+                 pywraplp.Solver.ABNORMAL: "ABNORMAL", pywraplp.Solver.NOT_SOLVED: "NOT_SOLVED"}
+        size = (n_vars, solver.NumConstraints())
+        if status != pywraplp.Solver.OPTIMAL:
+            return None, names.get(status, str(status)), size
+        return objective.Value(), "OPTIMAL", size
+
+
+def main(argv: list[str] | None = None) -> int:  # pragma: no cover - convenience for humans
+    """``python -m solver.bound INSTANCE.json``: print the bound report as JSON."""
+    import json
+    import sys
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        print("usage: python -m solver.bound INSTANCE.json", file=sys.stderr)
+        return 2
+    print(json.dumps(bound_report(args[0]).as_dict(), indent=1))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
