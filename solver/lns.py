@@ -108,7 +108,11 @@ class _Search:
             return True
         recent = self.window_times[-20:]
         typical = 2.0 * sum(recent) / len(recent) if recent else 0.0
-        return self.clock.remaining() < 0.3 + 0.03 * self.clock.time_limit + typical
+        return self.clock.remaining() < self.reserve() + typical
+
+    def reserve(self) -> float:
+        """Seconds kept free at the end for writing the plan and explaining what is missing."""
+        return 0.3 + 0.04 * self.clock.time_limit
 
     def _try(self, loc, days, staff, current: int) -> int:
         days = tuple(d for d in days if self.prep.loc_windows[loc][d])
@@ -332,7 +336,8 @@ class _Search:
         params.num_workers = self.workers
         params.random_seed = self.seed
         params.max_deterministic_time = DETERMINISTIC_BUDGET
-        params.max_time_in_seconds = max(0.05, min(max(1.0, 0.1 * self.clock.time_limit), self.clock.remaining() - 0.3 - 0.03 * self.clock.time_limit))
+        params.max_time_in_seconds = max(0.05, min(max(1.0, 0.1 * self.clock.time_limit),
+                                                    self.clock.remaining() - self.reserve()))
         if self.workers > 1:
             params.interleave_search = True
         status = solver.Solve(model)
