@@ -14,8 +14,9 @@ The reasoning, step by step, is in tests/bench/README.md ("Upper bound"); in sho
    the session can use and hours that overlap a qualified counsellor's on a grid start.
    A need without options cannot be placed.
 2. **Group minimum size.** A group session has at least ``min_size`` members, all of whom can
-   use its (day, location). A group need whose every (day, location) has fewer than
-   ``min_size`` candidates is dropped; repeated until nothing changes.
+   use its (day, location) and are covered by its one interpreted language or by the
+   counsellor. Options at a (day, location) where fewer than ``min_size`` candidates could
+   share a session are dropped, and needs left without options; repeated until stable.
 3. **Capacity LP.** A linear relaxation: a need is served at most once over its options.
    Sessions are counted per (day, location, counsellor class) and must be covered by
    qualified counsellors' daily capacity (``min(max_sessions_per_day, disjoint sessions in
@@ -243,31 +244,60 @@ class _Data:
     # -- step 2
 
     def group_fixpoint(self, options: dict) -> tuple[dict, int]:
-        """Drop group needs that can never meet ``min_size`` others at one (day, location)."""
+        """Drop group options that can never gather ``min_size`` members at one (day, location).
+
+        A group session carries at most one interpreted language (rule 5), so members are
+        counted per (day, location, interpreted language): a member who needs no interpreter,
+        or whom a counsellor qualified there could cover in their own language, fits any
+        session ("any"); a member who needs an interpreter fits only sessions interpreted in
+        their language. Repeated until nothing changes.
+        """
         options = dict(options)
         dropped = 0
         for typ, spec in self.types.items():
             if not spec.is_group or (spec.min_size or 1) <= 1:
                 continue
             low = spec.min_size
-            slots = {key: {(d, lid) for d, lid, _k, _c in opts} for key, opts in options.items() if key[1] == typ}
+            slots: dict[tuple, dict] = {}
+            for key, opts in options.items():
+                if key[1] != typ:
+                    continue
+                mine: dict[tuple, object] = {}
+                for d, lid, kind, (_mc, lang) in opts:
+                    fits = "any" if kind == "self" else lang
+                    mine[(d, lid)] = "any" if mine.get((d, lid)) == "any" else fits
+                slots[key] = mine
             while True:
-                count: dict[tuple, int] = defaultdict(int)
-                for places in slots.values():
-                    for place in places:
-                        count[place] += 1
+                any_count: dict[tuple, int] = defaultdict(int)
+                lang_count: dict[tuple, int] = defaultdict(int)
+                for mine in slots.values():
+                    for place, fits in mine.items():
+                        if fits == "any":
+                            any_count[place] += 1
+                        else:
+                            lang_count[place + (fits,)] += 1
+                best: dict[tuple, int] = defaultdict(int)   # most members any one session there could hold
+                for place_lang, n in lang_count.items():
+                    best[place_lang[:2]] = max(best[place_lang[:2]], n)
+
+                def enough(place, fits) -> bool:
+                    extra = best[place] if fits == "any" else lang_count[place + (fits,)]
+                    return any_count[place] + extra >= low
+
                 changed = False
                 for key in list(slots):
-                    alive = {pl for pl in slots[key] if count[pl] >= low}
+                    mine = slots[key]
+                    alive = {pl: f for pl, f in mine.items() if enough(pl, f)}
+                    if len(alive) == len(mine):
+                        continue
+                    changed = True
                     if not alive:
                         del slots[key]
                         del options[key]
                         dropped += 1
-                        changed = True
-                    elif len(alive) < len(slots[key]):
+                    else:
                         slots[key] = alive
                         options[key] = [o for o in options[key] if (o[0], o[1]) in alive]
-                        changed = True
                 if not changed:
                     break
         return options, dropped
