@@ -278,7 +278,7 @@ def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")
             state.untried |= {(m, t) for _k, t, ms in units[index:] for m in ms}
             break
         if prep.instance.session_types[typ].is_group:
-            b = builder.place_group(members, typ)
+            b = place_group_or_smaller(prep, builder, members, typ)
         else:
             b = builder.place_individual(members[0], typ)
         if b is not None:
@@ -293,10 +293,24 @@ def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")
         for members in groups:
             grouped |= {(m, typ) for m in members}
             group_units.append((typ, members))
-            b = builder.place_group(members, typ)
+            b = place_group_or_smaller(prep, builder, members, typ)
             if b is not None:
                 state.add(b)
     return grouped, group_units
+
+
+def place_group_or_smaller(prep: Prepared, builder: Constructor, members, typ) -> Booking | None:
+    """Place a group; if it does not fit anywhere, try it without one member (least urgent
+    first), so one participant's narrow dates or language do not sink the whole group."""
+    b = builder.place_group(members, typ)
+    min_size = prep.instance.session_types[typ].min_size or 1
+    if b is not None or len(members) <= min_size:
+        return b
+    for dropped in sorted(members, key=prep.priority_key, reverse=True):
+        b = builder.place_group(tuple(m for m in members if m != dropped), typ)
+        if b is not None:
+            return b
+    return None
 
 
 def join_placed_groups(prep: Prepared, state: State, open_tasks) -> None:
