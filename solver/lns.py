@@ -26,12 +26,15 @@ from ortools.sat.python import cp_model
 
 from . import calendar as cal
 from .construct import Booking, Constructor, State
+from .model_groups import language_key, largest_room
 from .model_data import W_CHANGE, W_INCOMPLETE, W_MOVED_AGAIN, W_OTHER_COUNSELLOR, Prepared
 
 MAX_CANDIDATES = 6_000        # thin start times until a window stays below this
 DETERMINISTIC_BUDGET = 1.0    # CP-SAT deterministic seconds per window
 MAX_EXTRA_UNITS = 40          # open tasks offered to one window
 MAX_TARGETED = 200            # open tasks that get their own windows
+MAX_JOINERS = 4               # open participants offered to each group of a window
+MAX_JOINER_WINDOWS = 3        # placed groups tried for each open group need
 STAFF_PER_WINDOW = 4          # counsellors re-planned together in a routine window
 DETERMINISTIC_PER_SECOND = 0.6  # CP-SAT deterministic seconds allowed per second of time limit
 
@@ -44,6 +47,7 @@ class Unit:
     members: tuple[str, ...]
     current: Booking | None = None
     candidates: list = field(default_factory=list)
+    joiners: tuple[str, ...] = ()   # open participants who may join this group in the window
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,25 @@ class _Search:
                 later = [d for d in range(last + 1, len(prep.days)) if prep.loc_windows[loc][d]]
                 slack = max(later, key=lambda d: (self._slack(loc, d), -d), default=None)
                 out.append((loc, (early,) if slack is None else (early, slack)))
+        return out + self.joiner_windows()
+
+    def joiner_windows(self) -> list[tuple[str, tuple[int, ...]]]:
+        """For an open group need outside every group: a placed group it could join plus a
+        day all of them share, so the group can move there (see offer_joiners)."""
+        prep, state = self.prep, self.state
+        in_groups = {(m, t) for t, ms in self.clock.group_units for m in ms}
+        out = []
+        for pid, typ in self.clock.context[1]:
+            if not prep.instance.session_types[typ].is_group or (pid, typ) in state.done or (pid, typ) in in_groups:
+                continue
+            reach = prep.reachable_locations(pid)
+            groups = sorted((b for b in state.bookings.values() if b.type == typ and b.location in reach
+                             and not b.fixed), key=lambda b: (prep.participant_travel(pid, b.location), b.day))
+            for b in groups[:MAX_JOINER_WINDOWS]:
+                ranges = [prep.day_range(prep.participants[m]) for m in b.participants + (pid,)]
+                lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
+                if lo <= hi:
+                    out.append((b.location, tuple(sorted({b.day, self.rng.randint(lo, hi)}))))
         return out
 
     def _slack(self, loc: str, day: int) -> int:
@@ -184,6 +207,7 @@ class _Search:
         for key in freed:
             state.remove(key)
         units += self.open_units(loc, days, {m for u in units for m in u.members})
+        self.offer_joiners(loc, days, units)
         if not units:
             self._restore(freed)
             return before
@@ -226,6 +250,33 @@ class _Search:
                 out.append(Unit(typ, members))
         out.sort(key=lambda u: min(prep.priority_key(m) for m in u.members))
         return out[:MAX_EXTRA_UNITS]
+
+    def offer_joiners(self, loc, days, units: list[Unit]) -> None:
+        """Open group needs of participants in no unit may join a group of the window
+        (a placed group can move to a day and time that suits one more member)."""
+        prep, state = self.prep, self.state
+        in_units = {m for u in units for m in u.members}
+        groups = [u for u in units if prep.instance.session_types[u.typ].is_group]
+        if not groups:
+            return
+        for u in groups:
+            spec = prep.instance.session_types[u.typ]
+            if len(u.members) >= min(spec.max_size or 10**6, largest_room(prep, loc)):
+                continue
+            keys = {language_key(prep, m, loc) for m in u.members} - {None}
+            joiners = []
+            for pid, typ in self.clock.context[1]:
+                if typ != u.typ or (pid, typ) in state.done or pid in in_units:
+                    continue
+                if loc not in prep.reachable_locations(pid):
+                    continue
+                key = language_key(prep, pid, loc)
+                if key is not None and keys - {key}:
+                    continue
+                first, last = prep.day_range(prep.participants[pid])
+                if any(first <= d <= last for d in days):
+                    joiners.append(pid)
+            u.joiners = tuple(sorted(joiners, key=prep.priority_key)[:MAX_JOINERS])
 
     # -------------------------------------------------------------- candidates
     def room_classes(self, loc, days) -> list[RoomClass]:
@@ -306,6 +357,8 @@ class _Search:
                 u.candidates = self.candidates(u, loc, days, classes, step)
                 if u.current is not None and not any(self._same(u.current, b, class_of) for b in u.candidates):
                     u.candidates.append(u.current)
+                for joiner in u.joiners:  # the same group with one more member
+                    u.candidates += self.candidates(Unit(u.typ, u.members + (joiner,)), loc, days, classes, step)
             total = sum(len(u.candidates) for u in units)
             if total <= MAX_CANDIDATES or step >= 120:
                 break
@@ -356,7 +409,7 @@ class _Search:
         per_day: dict[tuple, list] = {}
         seen: dict[str, int] = {}
         for u in units:
-            for m in u.members:
+            for m in {m for b in u.candidates for m in b.participants}:
                 seen[m] = seen.get(m, 0) + 1
         shared = {m for m, n in seen.items() if n > 1}  # only they can overlap themselves
         for i, u in enumerate(units):
@@ -381,13 +434,14 @@ class _Search:
                 else:
                     model.Add(sum(active) <= cap)
         # Rule 2: a need is met at most once, even when two units offer it (overlapping groups).
-        offers: dict[tuple, list] = {}
+        offers: dict[tuple, dict[int, list]] = {}
         for i, u in enumerate(units):
-            for m in u.members:
-                offers.setdefault((m, u.typ), []).append(i)
-        for (_m, _typ), idx in offers.items():
-            if len(idx) > 1:
-                model.AddAtMostOne([v for i in idx for v in x[i]])
+            for j, b in enumerate(u.candidates):
+                for m in b.participants:
+                    offers.setdefault((m, u.typ), {}).setdefault(i, []).append(x[i][j])
+        for by_unit in offers.values():
+            if len(by_unit) > 1:
+                model.AddAtMostOne([v for vs in by_unit.values() for v in vs])
         for (cid, day), items in per_day.items():
             # Rule 3: at most max_sessions_per_day, counting fixed sessions outside the window.
             left = self.prep.counsellors[cid].max_sessions_per_day - len(self.state.cons.get((cid, day), []))
@@ -405,6 +459,8 @@ class _Search:
 
     def _candidate_cost(self, u: Unit, b: Booking, class_of) -> int:
         cost = self.booking_cost(self.prep, b)
+        for joiner in set(b.participants) - set(u.members):  # placing a joiner saves its penalty
+            cost -= self._unplaced_weight(Unit(u.typ, (joiner,)))
         for m in b.participants:
             others = self.state.met.get(m, {})
             if others and b.counsellor not in others:

@@ -352,3 +352,13 @@ def test_sick_counsellor_session_keeps_its_time_with_a_colleague():
     inst.update(_previous(prev, "2027-01-07T00:00"))
     (s,) = plan_for(inst).sessions
     assert s.counsellor == "C2" and s.start.isoformat() == "2027-01-06T13:00:00"
+
+
+def test_group_moves_so_a_late_participant_can_join():
+    members = [participant(f"P{i}", needs=["group"]) for i in range(1, 4)]
+    first = solve(make_instance(members), time_limit=LIMIT)
+    assert first.sessions[0].start.date().isoformat() == "2027-01-04"
+    late = participant("P4", needs=["group"], earliest="2027-01-06")
+    plan = plan_for(make_instance(members + [late], **_previous(dump_plan(first))), time_limit=3)
+    (s,) = plan.sessions
+    assert sorted(s.participants) == ["P1", "P2", "P3", "P4"] and s.start.date().isoformat() >= "2027-01-06"
