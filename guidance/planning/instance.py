@@ -85,6 +85,7 @@ class InstanceOptions:
 def build_instance(county: County, options: InstanceOptions) -> dict:
     """The county's planning instance as a JSON-ready dict in guidance-instance/1."""
     start, end = options.horizon_start, options.horizon_end
+    name = options.name or f"county-{county.number}-{start.isoformat()}"
     locations = _locations(county)
     counsellors = _counsellors(county, locations, start, end)
     interpreters = _interpreters(county, start, end)
@@ -97,13 +98,13 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
         if needs:
             participants.append(_participant(referral, needs, start, counsellors))
     known = {p["id"] for p in participants}
-    previous = _previous_plan(published, start, end, known, options.name)
+    previous = _previous_plan(published, start, end, known, name)
     place_ids = {loc.municipality_id for loc in locations} | {p.participant.municipality_id for p in referrals} \
         | {i.municipality_id for i in interpreters}
     places = db.session.scalars(select(Municipality).where(Municipality.id.in_(place_ids)).order_by(Municipality.number))
     return {
         "format": INSTANCE_FORMAT,
-        "name": options.name or f"county-{county.number}-{start.isoformat()}",
+        "name": name,
         "timezone": ids.TIMEZONE,
         "horizon": {"start": start.isoformat(), "end": end.isoformat()},
         "slot_minutes": 15,

@@ -11,13 +11,13 @@ from guidance.planning import ids
 from guidance.planning.instance import PLAN_FORMAT, session_dict
 
 
-def store_plan(run: PlanningRun, plan: dict, instance: dict) -> list[Session]:
+def store_plan(run: PlanningRun, plan: dict, instance: dict, pins: list[dict] | None = None) -> list[Session]:
     """Add the plan's sessions to `run` in the current transaction (the caller commits).
 
     A session the solver kept from the published plan (same id) keeps its calendar uid, so
     invitations and bookings follow it; its sequence goes up when anything changed.
     """
-    previous = _previous_sessions(instance, run)
+    previous = _previous_sessions(instance, run, pins or [])
     stored = []
     for raw in plan["sessions"]:
         before = previous.get(raw["id"])
@@ -71,11 +71,11 @@ def new_uid() -> str:
     return f"{uuid.uuid4().hex}@veiled"
 
 
-def _previous_sessions(instance: dict, run: PlanningRun) -> dict[str, Session]:
+def _previous_sessions(instance: dict, run: PlanningRun, pins: list[dict]) -> dict[str, Session]:
     """The published sessions the instance offered as previous_plan, by plan id. Only these
     may be continued: the solver numbers new sessions S1, S2, ... too."""
     previous = instance.get("previous_plan") or {"sessions": []}
-    wanted = [ids.db_id(raw["id"], "S") for raw in previous["sessions"]]
+    wanted = [ids.db_id(raw["id"], "S") for raw in previous["sessions"] + pins]
     if not wanted:
         return {}
     rows = db.session.scalars(select(Session).where(Session.id.in_(wanted)))

@@ -10,6 +10,7 @@ MENU = [
     ("main.home", _l("Home"), None),
     ("referrals.index", _l("Referrals"), "referrals"),
     ("intake.new", _l("New referral"), "intake"),
+    ("planning.index", _l("Planning"), "planning"),
     ("admin.users", _l("Users"), "users"),
     ("privacy.search", _l("Data-subject access"), "data_subject"),
 ]

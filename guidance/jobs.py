@@ -1,0 +1,102 @@
+"""Background jobs on Huey: SqliteHuey at QUEUE_PATH by default, RedisHuey when REDIS_URL is set.
+
+The consumer is a separate process: ``huey_consumer guidance.jobs.huey`` (or
+``flask run-worker``). Importing this module opens the queue but builds no application;
+each task makes its own app context (from the same environment as the web app), so the
+app factory stays free of side effects.
+"""
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import current_app, has_app_context
+from huey import Huey, crontab
+from huey.storage import RedisStorage, SqliteStorage
+
+from guidance.config import ROOT
+
+
+def _target(redis_url: str | None, queue_path: str | None, name: str | None) -> tuple:
+    return (redis_url or None, None if redis_url else (queue_path or str(ROOT / "instance" / "queue.sqlite3")),
+            name or "guidance")
+
+
+def _storage_settings(target: tuple) -> tuple[type, dict]:
+    redis_url, queue_path, _name = target
+    if redis_url:
+        return RedisStorage, {"url": redis_url}
+    Path(queue_path).parent.mkdir(parents=True, exist_ok=True)
+    return SqliteStorage, {"filename": queue_path}
+
+
+def make_huey(redis_url: str | None = None, queue_path: str | None = None, name: str | None = None) -> Huey:
+    """A Huey on Redis when `redis_url` is given, else on the SQLite file `queue_path`."""
+    target = _target(redis_url, queue_path, name)
+    storage_class, kwargs = _storage_settings(target)
+    queue = Huey(target[2], results=False, utc=True, storage_class=storage_class, **kwargs)
+    queue.bound_to = target
+    return queue
+
+
+huey = make_huey(os.environ.get("REDIS_URL"), os.environ.get("QUEUE_PATH"), os.environ.get("QUEUE_NAME"))
+
+
+def bind_to_app_config(config) -> None:
+    """Point the queue at the app's configured storage (a test app has its own queue file)."""
+    target = _target(config.get("REDIS_URL"), config.get("QUEUE_PATH"), config.get("QUEUE_NAME"))
+    if target == huey.bound_to:
+        return
+    storage_class, kwargs = _storage_settings(target)
+    huey.name, huey.storage_class, huey.storage_kwargs = target[2], storage_class, kwargs
+    huey.storage = huey.create_storage()
+    huey.bound_to = target
+
+
+_worker_app = None
+
+
+@contextmanager
+def app_context():
+    """The current app when there is one; otherwise one app per worker process, from the environment."""
+    global _worker_app
+    if has_app_context():
+        yield current_app
+        return
+    if _worker_app is None:
+        from guidance import create_app
+
+        _worker_app = create_app()
+    with _worker_app.app_context():
+        try:
+            yield _worker_app
+        finally:
+            from guidance.extensions import db
+
+            db.session.remove()
+
+
+@huey.task(retries=0)
+def solve_run(run_id: int) -> None:
+    """Solve one planning run and store its plan (see guidance.planning.runner)."""
+    from guidance.planning.runner import execute_run
+
+    with app_context():
+        execute_run(run_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_stale_runs() -> None:
+    """Mark runs whose worker stopped sending heartbeats as failed."""
+    from guidance.planning.runner import fail_stale_runs
+
+    with app_context():
+        fail_stale_runs()
+
+
+def enqueue_solve(run_id: int) -> None:
+    """Queue a run for the consumer (raises when the queue cannot be reached)."""
+    if has_app_context():
+        bind_to_app_config(current_app.config)
+    solve_run(run_id)

@@ -1,0 +1,126 @@
+"""Planning use cases for a lead: start and cancel runs (solving happens in the job queue)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import County, PlanningRun, RunStatus, Session, SessionStatus, User
+from guidance.models.types import utcnow
+from guidance.planning import InstanceOptions, build_instance, data_fingerprint
+from guidance.planning.ids import local_today
+from guidance.planning.instance import published_sessions, session_dict
+from guidance.planning.runner import fail_stale_runs
+from guidance.services import audit
+from guidance.services.errors import DomainError
+
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 10, 600, 60
+
+
+def active_run(county_id: int) -> PlanningRun | None:
+    return db.session.scalar(
+        select(PlanningRun).where(PlanningRun.county_id == county_id, PlanningRun.status.in_(ACTIVE))
+        .order_by(PlanningRun.id).limit(1)
+    )
+
+
+def start_run(lead: User, *, time_limit: int = DEFAULT_SECONDS, keep_until: dt.date | None = None,
+              today: dt.date | None = None, enqueue=None) -> PlanningRun:
+    """Snapshot the county's data as an instance and queue it; refuses while another run is active."""
+    from guidance import jobs
+
+    enqueue = enqueue or jobs.enqueue_solve
+    if not MIN_SECONDS <= int(time_limit) <= MAX_SECONDS:
+        raise DomainError(_("Choose a time budget between %(low)s and %(high)s seconds.", low=MIN_SECONDS, high=MAX_SECONDS),
+                          {"time_limit": [_("Choose a time budget between %(low)s and %(high)s seconds.",
+                                            low=MIN_SECONDS, high=MAX_SECONDS)]})
+    today = today or local_today()
+    options = InstanceOptions(today=today, keep_until=keep_until)
+    if keep_until is not None and keep_until < today:
+        message = _("The date to keep sessions until cannot be in the past.")
+        raise DomainError(message, {"keep_until": [message]})
+    fail_stale_runs()
+    # Lock the county row so two leads starting at once cannot both pass the check below.
+    county = db.session.scalar(select(County).where(County.id == lead.county_id).with_for_update())
+    running = active_run(county.id)
+    if running is not None:
+        db.session.rollback()
+        raise DomainError(_("A planning run for this county is already in progress (run %(id)s). Wait for it to "
+                            "finish or cancel it before starting another.", id=running.id))
+    instance = build_instance(county, options)
+    run = PlanningRun(county=county, started_by_id=lead.id, status=RunStatus.QUEUED, time_limit_seconds=int(time_limit),
+                      instance_json=json.dumps(instance, ensure_ascii=False), data_fingerprint=data_fingerprint(instance),
+                      pinned=_pins(county), progress={})
+    db.session.add(run)
+    db.session.flush()
+    audit.record(lead, "planning.run_started", run, {"time_limit": int(time_limit),
+                                                     "participants": len(instance["participants"])})
+    db.session.commit()
+    try:
+        enqueue(run.id)
+    except Exception as error:  # noqa: BLE001 - the queue is down: the run must not wait forever
+        run.status, run.finished_at, run.message = RunStatus.FAILED, utcnow(), f"queue_unavailable: {error}"
+        db.session.commit()
+        raise DomainError(_("The planning queue cannot be reached, so the run could not start. Try again in a "
+                            "moment; if it keeps failing, ask the administrator to start the queue worker.")) from error
+    return run
+
+
+def cancel_run(lead: User, run: PlanningRun) -> PlanningRun:
+    """Ask the worker to stop; a run still waiting in the queue is cancelled at once."""
+    run = db.session.scalar(select(PlanningRun).where(PlanningRun.id == run.id).with_for_update())
+    if run.status not in ACTIVE:
+        db.session.rollback()
+        raise DomainError(_("This run has already finished."))
+    run.cancel_requested = True
+    if run.status is RunStatus.QUEUED:
+        run.status, run.finished_at, run.message = RunStatus.CANCELLED, utcnow(), "cancelled"
+    audit.record(lead, "planning.run_cancelled", run)
+    db.session.commit()
+    return run
+
+
+def is_stale(run: PlanningRun) -> bool:
+    """True when the county's data changed since the run's instance was built (same horizon)."""
+    if not run.instance_json or not run.data_fingerprint:
+        return False
+    instance = json.loads(run.instance_json)
+    options = _options_of(instance)
+    return data_fingerprint(build_instance(run.county, options)) != run.data_fingerprint
+
+
+def _options_of(instance: dict) -> InstanceOptions:
+    """The options that rebuild an instance for the same horizon and frozen time."""
+    start = dt.date.fromisoformat(instance["horizon"]["start"])
+    end = dt.date.fromisoformat(instance["horizon"]["end"])
+    today = start - dt.timedelta(days=1)
+    # horizon_start is the next working day after `today`; step back until it matches.
+    options = InstanceOptions(today=today, name=instance.get("name", ""))
+    while options.horizon_start != start:
+        today -= dt.timedelta(days=1)
+        options = InstanceOptions(today=today, name=instance.get("name", ""))
+    options.horizon_weeks = max(1, round(((end - start).days + 1) / 7))
+    if instance.get("frozen_until"):
+        frozen = dt.datetime.strptime(instance["frozen_until"], "%Y-%m-%dT%H:%M")
+        options.keep_until = frozen.date() - dt.timedelta(days=1)
+    return options
+
+
+def _pins(county: County) -> list[dict]:
+    """Pinned sessions of the published plan and of newer, unpublished runs (newest wins per uid)."""
+    pins: dict[str, dict] = {}
+    for s in published_sessions(county):
+        if s.pinned and s.status is SessionStatus.BOOKED:
+            pins[s.uid] = session_dict(s)
+    latest = db.session.scalar(
+        select(PlanningRun).where(PlanningRun.county_id == county.id, PlanningRun.status == RunStatus.SUCCEEDED,
+                                  PlanningRun.published_at.is_(None)).order_by(PlanningRun.id.desc()).limit(1)
+    )
+    if latest is not None:
+        for s in db.session.scalars(select(Session).where(Session.run_id == latest.id, Session.pinned.is_(True))):
+            pins[s.uid] = session_dict(s)
+    return list(pins.values())

@@ -1,0 +1,182 @@
+"""The planning job lifecycle with a real Huey consumer, on the SQLite queue and on Redis.
+
+Each test starts `huey_consumer guidance.jobs.huey` as a separate process against the test
+database, starts runs the way the lead's page does, and waits for the run to end.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from solver.check import check_plan
+
+from guidance.extensions import db
+from guidance.models import PlanningRun, RunStatus, Session
+from guidance.services import planning as planning_service
+from guidance.services.errors import DomainError
+from tests.app.planning.helpers import TODAY, planning_world
+
+ROOT = Path(__file__).resolve().parents[3]
+REDIS_URL = "redis://127.0.0.1:6379/11"  # db 11 is this suite's; only our own queue name is flushed
+WAIT_SECONDS = 180
+
+
+def _redis_available() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@pytest.fixture(params=["sqlite-queue", "redis-queue"])
+def queue(request, app_config):
+    """Queue settings for both the test app and its consumer."""
+    if request.param == "redis-queue":
+        if not _redis_available():
+            pytest.skip("Redis is not running on 127.0.0.1:6379")
+        app_config["REDIS_URL"] = REDIS_URL
+    else:
+        app_config["REDIS_URL"] = None
+    app_config["QUEUE_NAME"] = f"test-planning-{uuid.uuid4().hex[:8]}"
+    return request.param
+
+
+@pytest.fixture
+def consumer(queue, app):
+    """A real consumer process on the app's queue and database."""
+    from guidance import jobs
+
+    jobs.bind_to_app_config(app.config)
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "QUEUE_PATH": app.config["QUEUE_PATH"],
+        "QUEUE_NAME": app.config["QUEUE_NAME"],
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("REDIS_URL", None)
+    if app.config.get("REDIS_URL"):
+        env["REDIS_URL"] = app.config["REDIS_URL"]
+    log = open(Path(app.config["QUEUE_PATH"]).with_suffix(".log"), "w")
+    process = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "guidance.jobs.huey", "-w", "1"],
+                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    yield process
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+    log.close()
+    jobs.huey.storage.flush_all()  # only this test's queue name
+
+
+def _wait_for(run_id: int, statuses: set[RunStatus]) -> PlanningRun:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        run = db.session.get(PlanningRun, run_id)
+        status = run.status
+        db.session.rollback()  # end the read transaction: on SQLite it would block the consumer's writes
+        if status in statuses:
+            return run
+        time.sleep(0.3)
+    raise AssertionError(f"run {run_id} still {run.status} after {WAIT_SECONDS} s")
+
+
+def _demo_lead():
+    """The demo county's 200 referrals: a solve that uses its whole budget."""
+    from guidance.models import Role, User
+    from guidance.services.demo import seed_demo
+
+    seed_demo(county_number="46", referrals=200, today=TODAY, password="demo-password-123")
+    return db.session.query(User).filter_by(role=Role.LEAD).one()
+
+
+def test_a_run_solves_in_the_background_and_stores_a_valid_plan(consumer):
+    w = planning_world()
+    run = planning_service.start_run(w.lead, time_limit=10, today=TODAY)
+    assert run.status is RunStatus.QUEUED
+
+    run = _wait_for(run.id, {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
+
+    assert run.status is RunStatus.SUCCEEDED, run.message
+    assert run.progress["heartbeat"] and run.metrics["scheduled"] >= 1
+    sessions = db.session.query(Session).filter_by(run_id=run.id).all()
+    assert len(sessions) == len(json.loads(run.plan_json)["sessions"]) >= 1
+    assert check_plan(json.loads(run.instance_json), json.loads(run.plan_json)).valid
+
+
+def test_a_second_run_for_the_county_is_refused_while_one_is_active(consumer):
+    lead = _demo_lead()
+    first = planning_service.start_run(lead, time_limit=120, today=TODAY)
+
+    with pytest.raises(DomainError) as refusal:
+        planning_service.start_run(lead, time_limit=10, today=TODAY)
+
+    assert f"run {first.id}" in refusal.value.message
+    assert db.session.query(PlanningRun).count() == 1
+    planning_service.cancel_run(lead, first)
+    _wait_for(first.id, {RunStatus.CANCELLED, RunStatus.SUCCEEDED, RunStatus.FAILED})
+
+
+def test_cancelling_a_running_run_stops_the_solver_and_stores_nothing(consumer):
+    lead = _demo_lead()
+    run = planning_service.start_run(lead, time_limit=300, today=TODAY)
+    run = _wait_for(run.id, {RunStatus.RUNNING})
+
+    planning_service.cancel_run(lead, run)
+    run = _wait_for(run.id, {RunStatus.CANCELLED, RunStatus.SUCCEEDED, RunStatus.FAILED})
+
+    assert run.status is RunStatus.CANCELLED
+    assert run.finished_at - run.started_at < dt.timedelta(seconds=300)  # it did not run its budget out
+    assert db.session.query(Session).filter_by(run_id=run.id).count() == 0
+    assert run.plan_json is None
+
+
+def test_a_run_the_solver_rejects_fails_with_a_message_and_stores_nothing(consumer):
+    from guidance import jobs
+
+    w = planning_world()
+    run = PlanningRun(county_id=w.lead.county_id, status=RunStatus.QUEUED, time_limit_seconds=10, progress={},
+                      instance_json=json.dumps({"format": "guidance-instance/1", "horizon": "soon"}))
+    db.session.add(run)
+    db.session.commit()
+    jobs.enqueue_solve(run.id)
+
+    run = _wait_for(run.id, {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
+
+    assert run.status is RunStatus.FAILED
+    assert run.message.startswith("solver_error: the instance was rejected")
+    assert db.session.query(Session).filter_by(run_id=run.id).count() == 0
+
+
+def test_a_worker_that_dies_mid_run_leaves_the_run_failed(consumer):
+    from guidance.planning.runner import fail_stale_runs
+
+    lead = _demo_lead()
+    run = planning_service.start_run(lead, time_limit=300, today=TODAY)
+    run = _wait_for(run.id, {RunStatus.RUNNING})
+
+    os.killpg(consumer.pid, signal.SIGKILL)
+    consumer.wait(10)
+    db.session.expire_all()
+    assert fail_stale_runs() == []  # a fresh heartbeat: not yet given up
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)
+    assert fail_stale_runs(now=later) == [run.id]
+
+    run = db.session.get(PlanningRun, run.id)
+    assert run.status is RunStatus.FAILED and run.message.startswith("worker_stopped")
+    assert db.session.query(Session).filter_by(run_id=run.id).count() == 0

@@ -1,0 +1,66 @@
+"""The lead's run pages: start, refusal messages, progress JSON, cancel, downloads."""
+import json
+
+from guidance.extensions import db
+from guidance.models import PlanningRun, RunStatus
+from tests.app import factories as f
+from tests.app.planning.helpers import planning_world
+
+
+def test_a_time_budget_outside_the_limits_is_refused_with_the_field_named(client):
+    w = planning_world()
+    f.login(client, w.lead)
+    response = client.post("/planning/runs", data={"time_limit": "5"}, headers={"Accept-Language": "en"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'href="#time_limit"' in page and 'value="5"' in page
+    assert db.session.query(PlanningRun).count() == 0
+
+
+def test_starting_a_run_queues_it_and_shows_progress_that_refreshes(client):
+    w = planning_world()
+    f.login(client, w.lead)
+    response = client.post("/planning/runs", data={"time_limit": "60"})
+    run = db.session.query(PlanningRun).one()
+    assert response.status_code == 302 and response.headers["Location"] == f"/planning/runs/{run.id}"
+    assert run.status is RunStatus.QUEUED and json.loads(run.instance_json)["format"] == "guidance-instance/1"
+
+    page = client.get(f"/planning/runs/{run.id}").get_data(as_text=True)
+    assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in page
+    assert "js/run-progress.js" in page
+    progress = client.get(f"/planning/runs/{run.id}/progress").get_json()
+    assert progress["status"] == "queued" and progress["active"] is True
+    assert client.get(f"/planning/runs/{run.id}/instance.json").get_json()["format"] == "guidance-instance/1"
+
+
+def test_a_second_start_while_one_is_queued_is_refused_clearly(client):
+    w = planning_world()
+    f.login(client, w.lead)
+    client.post("/planning/runs", data={"time_limit": "60"})
+    response = client.post("/planning/runs", data={"time_limit": "60"}, headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    assert "already in progress" in response.get_data(as_text=True)
+    assert db.session.query(PlanningRun).count() == 1
+
+
+def test_cancelling_a_queued_run_ends_it_at_once(client):
+    w = planning_world()
+    f.login(client, w.lead)
+    client.post("/planning/runs", data={"time_limit": "60"})
+    run = db.session.query(PlanningRun).one()
+    client.post(f"/planning/runs/{run.id}/cancel")
+    db.session.expire_all()
+    assert db.session.get(PlanningRun, run.id).status is RunStatus.CANCELLED
+    assert client.get(f"/planning/runs/{run.id}/progress").get_json()["active"] is False
+
+
+def test_a_lead_of_another_county_cannot_see_or_cancel_the_run(client):
+    w = planning_world()
+    run = PlanningRun(county_id=w.lead.county_id, status=RunStatus.QUEUED, progress={})
+    db.session.add(run)
+    db.session.commit()
+    f.login(client, w.other_county_lead)
+    assert client.get(f"/planning/runs/{run.id}").status_code == 404
+    assert client.post(f"/planning/runs/{run.id}/cancel").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(PlanningRun, run.id).status is RunStatus.QUEUED
