@@ -278,6 +278,18 @@ def test_progress_callback_reports_improvements():
     assert seen[-1]["sessions_placed"] == 1
 
 
+def test_progress_objective_only_improves_and_ends_at_the_plan():
+    inst = make_instance([participant(f"P{i}", needs=["individual", "group"], preferred_counsellor="C2")
+                          for i in range(1, 7)])
+    inst["counsellors"].append({**inst["counsellors"][0], "id": "C2", "max_sessions_per_day": 2})
+    seen = []
+    plan = solve(inst, time_limit=3, on_progress=seen.append)
+    values = [s["objective"] for s in seen]
+    assert values == sorted(values, reverse=True) and len(set(values)) == len(values)
+    assert values[-1] == plan.stats.objective
+    assert all(s["best_bound"] <= s["objective"] for s in seen)
+
+
 def test_search_moves_a_session_to_make_room_for_another():
     # Construction serves the integration-act participant first, on the first day; only the
     # CP-SAT search, moving it to the second day, can also fit the ordinary participant.
