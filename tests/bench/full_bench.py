@@ -1,7 +1,10 @@
-"""The full benchmark (not a test): every size and scenario in three counties.
+"""The full benchmark (not a test): issue 5's instance set, or every size with --sizes.
 
-Run from the repository root:  .venv/bin/python tests/bench/full_bench.py [--time-limit 60]
-Writes the table to stdout and the raw results to test-artifacts/bench.json.
+Run from the repository root:  .venv/bin/python tests/bench/full_bench.py [--time-limit 120]
+Default: counties 46, 18 and 50 x 2,000 participants x normal, crunch, rare-language and
+sick-leave at 120 s (sick-leave at most 30 s); about 40 minutes on 2 cores.
+``--sizes 100,500,1000,2000`` runs every size. Writes the tables to stdout and the raw
+results (runs, bound, targets) to test-artifacts/bench.json.
 """
 
 from __future__ import annotations
