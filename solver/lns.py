@@ -63,7 +63,10 @@ def improve(prep: Prepared, state: State, tasks, grouped, run, workers: int = 2,
     from .model import booking_cost, unplaced_cost  # one objective definition, in model.py
 
     search = _Search(prep, state, run, workers, seed, booking_cost, unplaced_cost, objective)
-    return search.run()
+    status = search.run()
+    run.search_stats = {"windows": search.windows_solved,
+                        "deterministic_seconds": round(search.deterministic_spent, 2)}
+    return status
 
 
 class _Search:

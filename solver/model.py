@@ -80,6 +80,7 @@ class _Run:
         self.bound: int = 0
         self.context: tuple = ({}, [], {})       # (previous, tasks, impossible) for reports
         self.group_units: list = []              # (type, members) formed by construction
+        self.search_stats: dict = {"windows": 0, "deterministic_seconds": 0.0}
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -437,5 +438,6 @@ def build_plan(prep: Prepared, state: State, previous, tasks, impossible, groupe
     stats = Stats(status=status, objective=value, best_bound=lower_bound(prep, tasks, impossible),
                   wall_seconds=round(run.elapsed(), 3),
                   sessions_required=sum(len(p.needs) for p in inst.participants),
-                  sessions_scheduled=sum(len(b.participants) for b in state.bookings.values()))
+                  sessions_scheduled=sum(len(b.participants) for b in state.bookings.values()),
+                  search=run.search_stats)
     return Plan(instance=inst.name, sessions=sessions, unscheduled=unscheduled, stats=stats)
