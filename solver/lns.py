@@ -35,6 +35,8 @@ MAX_EXTRA_UNITS = 40          # open tasks offered to one window
 MAX_TARGETED = 200            # open tasks that get their own windows
 MAX_JOINERS = 4               # open participants offered to each group of a window
 MAX_JOINER_WINDOWS = 3        # placed groups tried for each open group need
+MAX_MOVERS = 15               # sessions elsewhere offered to move into a window
+W_VIDEO_EQUIVALENT = 60       # minutes of travel a video session counts as, when moving
 STAFF_PER_WINDOW = 4          # counsellors re-planned together in a routine window
 DETERMINISTIC_PER_SECOND = 0.6  # CP-SAT deterministic seconds allowed per second of time limit
 
@@ -48,6 +50,7 @@ class Unit:
     current: Booking | None = None
     candidates: list = field(default_factory=list)
     joiners: tuple[str, ...] = ()   # open participants who may join this group in the window
+    outside: int | None = None      # state key of its booking at another location (a mover)
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,8 @@ class _Search:
         for key in freed:
             state.remove(key)
         units += self.open_units(loc, days, {m for u in units for m in u.members})
+        movers = self.mover_units(loc, days, {m for u in units for m in u.members})
+        units += movers
         self.offer_joiners(loc, days, units)
         if not units:
             self._restore(freed)
@@ -218,14 +223,36 @@ class _Search:
         if chosen is None:
             self._restore(freed)
             return before
+        placed = {(b.type, b.participants) for b in chosen}
+        left = {u.outside: state.remove(u.outside) for u in movers if (u.typ, u.members) in placed}
         added = [state.add(b) for b in chosen]
         after = self.objective()
         if after < before:
             return after
         for key in added:
             state.remove(key)
+        self._restore(left)
         self._restore(freed)
         return before
+
+    def mover_units(self, loc, days, busy_members) -> list[Unit]:
+        """Individual sessions elsewhere whose participant would travel less here (tier 3):
+        the model may move them into the window; not moving keeps them where they are."""
+        prep, state = self.prep, self.state
+        out = []
+        for key, b in state.bookings.items():
+            if b.fixed or b.location == loc or len(b.participants) != 1 or b.participants[0] in busy_members:
+                continue
+            pid = b.participants[0]
+            if prep.instance.session_types[b.type].is_group or loc not in prep.reachable_locations(pid):
+                continue
+            now = W_VIDEO_EQUIVALENT if b.mode == "video" else prep.participant_travel(pid, b.location)
+            saving = now - prep.participant_travel(pid, loc)
+            first, last = prep.day_range(prep.participants[pid])
+            if saving > 0 and any(first <= d <= last for d in days):
+                out.append((-saving, key, Unit(b.type, b.participants, outside=key)))
+        out.sort(key=lambda t: (t[0], t[1]))
+        return [u for _s, _k, u in out[:MAX_MOVERS]]
 
     def _restore(self, freed: dict) -> None:
         for b in freed.values():
@@ -452,6 +479,8 @@ class _Search:
                 model.Add(sum(items) <= left)
 
     def _unplaced_weight(self, u: Unit) -> int:
+        if u.outside is not None:  # a mover that stays where it is costs what it costs there
+            return self.booking_cost(self.prep, self.state.bookings[u.outside])
         weight = 0
         for m in u.members:
             weight += self.unplaced_cost(self.prep, m)
@@ -472,6 +501,9 @@ class _Search:
             cost += W_CHANGE
         if u.current is not None and u.current.anchor and u.current.anchor != (b.day, b.start):
             cost += W_MOVED_AGAIN
+        if u.outside is not None:  # moving a session here from another location
+            there = self.state.bookings[u.outside]
+            cost += (W_CHANGE if there.prev_id else 0) + (W_MOVED_AGAIN if there.anchor else 0)
         return cost
 
     @staticmethod
