@@ -98,17 +98,25 @@ class _Search:
             current = self._try(loc, days, None, current)
         routine = self.routine_windows()
         idle, i = 0, 0
-        while routine and idle < len(routine):
+        while routine and idle < 2 * len(routine):  # a quiet pass of single days, then of pairs
             if self.out_of_budget():
                 return "FEASIBLE"
             loc, days, staff = routine[i % len(routine)]
-            if i >= len(routine):  # later passes pair the day with a random other day
-                days = tuple(sorted(set(days) | {self.rng.randrange(len(self.prep.days))}))
+            days = self._paired(days, i // len(routine))
             i += 1
             value = self._try(loc, days, staff, current)
             idle = 0 if value < current else idle + 1
             current = value
         return "OPTIMAL" if current <= self.clock.bound else "FEASIBLE"
+
+    def _paired(self, days: tuple[int, ...], rounds: int) -> tuple[int, ...]:
+        """Pass 0: the day alone; pass 1: with the next working day (a session can move one
+        day on); later passes: with a random other day (seeded)."""
+        count = len(self.prep.days)
+        if rounds == 0 or count < 2:
+            return days
+        other = (days[0] + 1) % count if rounds == 1 else self.rng.randrange(count)
+        return tuple(sorted(set(days) | {other}))
 
     def out_of_budget(self) -> bool:
         """Stop on the deterministic budget (reproducible) or, as a safety cap, the wall clock:

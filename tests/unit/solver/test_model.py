@@ -374,3 +374,19 @@ def test_group_moves_so_a_late_participant_can_join():
     plan = plan_for(make_instance(members + [late], **_previous(dump_plan(first))), time_limit=3)
     (s,) = plan.sessions
     assert sorted(s.participants) == ["P1", "P2", "P3", "P4"] and s.start.date().isoformat() >= "2027-01-06"
+
+
+def test_search_moves_a_session_to_a_nearer_location_when_room_appears():
+    # Construction puts P-ia first on Voss's only slot of day 1, so P-ord goes to Bergen
+    # (86 min away). Moving P-ia to day 2 lets P-ord come to Voss: less travel (tier 3).
+    voss = {"id": "L-voss", "name": "Voss", "place": "4621", "opening": [["08:00", "16:00"]],
+            "open_dates": None, "rooms": [{"id": "L-voss-1", "capacity": 1, "video": False}]}
+    inst = make_instance([participant("P-ia", place="4621", deadline="2027-01-05"),
+                          participant("P-ord", place="4621", legal_basis="ordinary", deadline="2027-01-04")],
+                         horizon={"start": "2027-01-04", "end": "2027-01-05"})
+    inst["locations"].append(voss)
+    inst["counsellors"].append({**inst["counsellors"][0], "id": "C2", "locations": ["L-voss"],
+                                "max_sessions_per_day": 1})
+    plan = plan_for(inst, time_limit=4)
+    where = {s.participants[0]: (s.location, s.start.date().isoformat()) for s in plan.sessions}
+    assert where == {"P-ord": ("L-voss", "2027-01-04"), "P-ia": ("L-voss", "2027-01-05")}
