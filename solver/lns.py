@@ -60,9 +60,10 @@ class RoomClass:
     video: bool
 
 
-def improve(prep: Prepared, state: State, tasks, grouped, run, workers: int = 2, seed: int = 0,
-            objective=None) -> str:
-    """Improve the state window by window until no window helps or time runs out."""
+def improve(prep: Prepared, state: State, run, objective, workers: int = 2, seed: int = 0) -> str:
+    """Improve the state in place, window by window, until no window helps or the budget is
+    spent; returns the status. ``run`` carries the clock, the open tasks and the groups;
+    ``objective()`` is the global objective of the current state."""
     from .model import booking_cost, unplaced_cost  # one objective definition, in model.py
 
     search = _Search(prep, state, run, workers, seed, booking_cost, unplaced_cost, objective)

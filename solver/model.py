@@ -63,8 +63,8 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     if time_limit - run.elapsed() > 0.2:
         from .lns import improve
 
-        status = improve(prep, state, tasks, grouped, run, workers=workers, seed=seed,
-                         objective=lambda: objective(prep, state, previous, tasks, impossible))
+        status = improve(prep, state, run, lambda: objective(prep, state, previous, tasks, impossible),
+                         workers=workers, seed=seed)
     return build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
 
 
