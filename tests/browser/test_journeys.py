@@ -5,9 +5,62 @@ Journeys of features not yet on main are listed at the bottom of this module.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+import pytest
+
 from tests.browser.conftest import login, new_context, screenshot
+
+
+def _needs(live, endpoint: str) -> None:
+    if endpoint not in live.app.view_functions:
+        pytest.skip(f"{endpoint} is not on this branch yet")
+
+
+def test_referrer_submits_a_referral_by_keyboard_and_sees_it_nb(browser, live):
+    _needs(live, "intake.new")
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    try:
+        login(page, live, live.world.referrer)
+        page.get_by_role("navigation").get_by_role("link", name="Ny henvisning").click()
+        screenshot(page, "journey-referral-nb-1-form")
+        # Sent without a name, from the keyboard: the error summary takes focus and is announced,
+        # and the field says what is wrong through aria-describedby.
+        page.locator("button[value=send]").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        screenshot(page, "journey-referral-nb-2-errors")
+        assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
+        assert page.locator(".error-summary").get_attribute("role") == "alert"
+        name = page.get_by_label("Deltakerens fulle navn")
+        assert name.get_attribute("aria-invalid") == "true"
+        described = name.get_attribute("aria-describedby").split()
+        assert any(page.locator(f"#{i}.error-message").count() for i in described)
+        # The summary links to the field.
+        page.locator(".error-summary a[href='#name']").click()
+        assert page.evaluate("() => document.activeElement.name") == "name"
+
+        page.keyboard.type("Hodan Warsame")
+        page.get_by_label("Deltakerens telefonnummer (valgfritt)").fill("+47 912 34 567")
+        page.get_by_label("Språk", exact=True).select_option("so")
+        settled = (dt.date.today() - dt.timedelta(days=14)).isoformat()
+        page.get_by_label("Bosettingsdato").fill(settled)
+        page.get_by_label("Merknader til karrieresenteret (valgfritt)").fill("Ønsker time etter klokka ti.")
+        page.get_by_role("button", name="Send henvisningen").click()
+        page.wait_for_load_state()
+        screenshot(page, "journey-referral-nb-3-sent")
+        flash = page.locator(".flash").first.inner_text()
+        assert "ble sendt til karrieresenteret" in flash
+        reference = re.search(r"H-[A-Z0-9-]+", flash).group(0)
+        assert reference in page.get_by_role("heading", level=1).inner_text()
+        assert page.get_by_text("Hodan Warsame").first.is_visible()
+        page.get_by_role("navigation").get_by_role("link", name="Henvisninger").click()
+        screenshot(page, "journey-referral-nb-4-list")
+        assert page.get_by_role("link", name=reference).is_visible()
+    finally:
+        ctx.close()
 
 
 def test_admin_creates_a_user_who_can_then_log_in_nb(browser, live):
@@ -70,7 +123,6 @@ def test_referrer_switches_to_english_and_reads_own_referral_en(browser, live):
 
 
 # Not yet written, because the feature is not on main yet (issue 9 notes):
-# - referrer submits a referral through the intake form (intake area);
 # - lead starts a planning run, reviews and publishes the plan (planning area);
 # - counsellor opens the week and records an outcome (calendar area);
 # - interpreter accepts a booking (calendar area).

@@ -59,27 +59,24 @@ def test_every_control_on_every_page_is_reachable_by_tab_with_visible_focus(brow
                 continue
             page.goto(live.url + path)
             total = page.evaluate(MARK_CONTROLS)
-            reached, invisible, unmarked = set(), [], []
-            previous = None
-            # Date inputs take one Tab stop per part (day, month, year): allow a few extra presses.
-            for _ in range(3 * min(total, MAX_STOPS) + 2):
+            reached, invisible, last = set(), [], None
+            # Date inputs take several Tab stops (day, month, year, picker) on the same element.
+            for _ in range(min(total, MAX_STOPS) * 5 + 2):
                 page.keyboard.press("Tab")
                 state = page.evaluate(FOCUS_STATE)
                 if state is None:
                     break  # focus left the document: the cycle is complete
-                if state["kb"] is not None and state["kb"] == previous:
-                    continue  # the next part of the same control
-                previous = state["kb"]
-                if state["kb"] is None:
-                    unmarked.append(state["html"])
-                elif state["kb"] in reached:
-                    break
-                else:
+                if state["kb"] is not None and state["kb"] == last:
+                    continue  # inside a composite control; its first stop was checked
+                if state["kb"] is not None and state["kb"] in reached:
+                    break  # round again
+                if state["kb"] is not None:
                     reached.add(state["kb"])
-                if len(reached) >= MAX_STOPS:
-                    break
+                last = state["kb"]
                 if not state["visible"]:
                     invisible.append(state["html"])
+                if len(reached) >= MAX_STOPS:
+                    break
             missing = total - len(reached) if total <= MAX_STOPS else max(0, MAX_STOPS - len(reached))
             if invisible or missing > 0:
                 screenshot(page, f"keyboard-{role}-{endpoint}")
