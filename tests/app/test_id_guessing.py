@@ -120,3 +120,29 @@ def test_referrer_cannot_reach_another_municipalitys_referral_in_the_same_county
             if status not in (403, 404):
                 shown.append((rule.endpoint, status))
     assert not shown
+
+
+def test_api_tokens_cannot_reach_other_municipalities_objects_by_id(app):
+    """A case system's token, on every API route that takes an id, with another municipality's
+    and another county's ids: 404 (or 403), never the object."""
+    make_token = getattr(f, "api_token", None)
+    if make_token is None:
+        pytest.skip("no API tokens on this branch yet")
+    w = f.world()
+    foreign = foreign_world()
+    values = _url_values(w)
+    voss = w.other_referral.referring_municipality  # same county as Bergen, another municipality
+    headers = {"Authorization": f"Bearer {make_token(voss)}"}
+    client = app.test_client()
+    rules = [r for r in _guessable_rules(app, foreign) if r.rule.startswith("/api/")]
+    shown = []
+    for guess in (foreign, {"referral_id": w.own_referral.id, "participant_id": w.own_referral.participant_id}):
+        for rule in rules:
+            if not rule.arguments & guess.keys():
+                continue
+            url = _fill(rule, {**values, **foreign, **guess})
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                response = client.open(url, method=method, headers=headers, json={})
+                if response.status_code not in (400, 403, 404, 405, 409, 422):
+                    shown.append((rule.endpoint, method, response.status_code))
+    assert not shown

@@ -92,6 +92,13 @@ def live(tmp_path_factory):
         from tests.app.test_access import _url_values
 
         world = f.world()
+        # the counsellor works at every location, so a planning run has someone to plan with
+        from sqlalchemy import select
+
+        from guidance.models import Location
+
+        world.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
+        db.session.commit()
         values = _url_values(world)
         # Keep the objects usable after this context closes (ids and e-mails are read later).
         for name in vars(world):

@@ -6,7 +6,12 @@ Journeys of features not yet on main are listed at the bottom of this module.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +21,52 @@ from tests.browser.conftest import login, new_context, screenshot
 def _needs(live, endpoint: str) -> None:
     if endpoint not in live.app.view_functions:
         pytest.skip(f"{endpoint} is not on this branch yet")
+
+
+@pytest.fixture(scope="module")
+def queue_consumer(live):
+    """A real Huey consumer process on the live app's queue and database (as in production)."""
+    _needs(live, "planning.start")
+    config = live.app.config
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DATABASE_URL": config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": config["SECRET_KEY"],
+           "QUEUE_PATH": config["QUEUE_PATH"], "PYTHONPATH": str(root)}
+    env.pop("REDIS_URL", None)
+    env.pop("QUEUE_NAME", None)
+    log = open(Path(config["QUEUE_PATH"]).with_suffix(".log"), "w")
+    process = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "guidance.jobs.huey", "-w", "1"],
+                               cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    yield process
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+    log.close()
+
+
+def test_lead_starts_a_planning_run_and_sees_it_finish_nb(browser, live, queue_consumer):
+    from playwright.sync_api import expect
+
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    try:
+        login(page, live, live.world.lead)
+        page.get_by_role("navigation").get_by_role("link", name="Planlegging").click()
+        screenshot(page, "journey-planning-nb-1-index")
+        page.locator("input[name=time_limit]").fill("10")
+        page.get_by_role("button", name="Start planleggingen").click()
+        page.wait_for_load_state()
+        screenshot(page, "journey-planning-nb-2-run")
+        assert re.search(r"/runs/\d+$", page.url), page.url
+        # The page follows the run by itself (script) and by refresh without it; wait for the end.
+        expect(page.locator("[data-field=status_label]")).to_have_text("Ferdig", timeout=120_000)
+        screenshot(page, "journey-planning-nb-3-finished")
+        assert int(page.locator("[data-field=sessions_placed]").inner_text()) > 0
+    finally:
+        ctx.close()
 
 
 def test_referrer_submits_a_referral_by_keyboard_and_sees_it_nb(browser, live):

@@ -156,9 +156,9 @@ with app.app_context():
     from sqlalchemy import select
     bergen = db.session.scalar(select(Municipality).where(Municipality.number == "4601"))
     from guidance.services import api_tokens
-    token = api_tokens.create_token(None, municipality=bergen, name="load test")
+    _token, plaintext = api_tokens.create_token(None, municipality_id=bergen.id, name="load test")
     db.session.commit()
-    print(json.dumps({"token": token if isinstance(token, str) else token[1], "municipality_id": bergen.id}))
+    print(json.dumps({"token": plaintext, "municipality": bergen.number}))
 '''
 
 
@@ -188,11 +188,11 @@ def start_consumer(env: dict) -> subprocess.Popen | None:
 
 # --- the clients --------------------------------------------------------------------------------
 
-def referral_body(i: int, run_id: str, municipality_id: int) -> dict:
+def referral_body(i: int, run_id: str, municipality: str) -> dict:
     """One participant per submission; the name carries the run and the number to count later."""
     return {
         "participant": {
-            "name": f"Last Test {run_id} {i}", "phone": f"+47 9{i % 10000000:07d}", "municipality_id": municipality_id,
+            "name": f"Last Test {run_id} {i}", "phone": f"+47 9{i % 10000000:07d}", "municipality": municipality,
             "language": random.choice(["uk", "ar", "ti", "so"]), "needs_interpreter": True, "video_ok": False,
         },
         "legal_basis": "integration_act", "settlement_date": time.strftime("%Y-%m-%d"),
@@ -251,14 +251,14 @@ def submit(conn_box: list, port: int, token: str, key: str, body: bytes, stats: 
     return None
 
 
-def client_loop(n: int, port: int, token: str, municipality_id: int, run_id: str, stats: Stats, deadline: float,
+def client_loop(n: int, port: int, token: str, municipality: str, run_id: str, stats: Stats, deadline: float,
                 counter, resend_share: float) -> None:
     conn = [None]
     rng = random.Random(n)
     while time.monotonic() < deadline:
         i = next(counter)
         key = f"load-{run_id}-{i}"
-        body = json.dumps(referral_body(i, run_id, municipality_id)).encode()
+        body = json.dumps(referral_body(i, run_id, municipality)).encode()
         result = submit(conn, port, token, key, body, stats, deadline)
         if result is None:
             with stats.lock:
@@ -292,6 +292,34 @@ def faults(pg: Postgres, consumer_box: list, env: dict, seconds: int, stats: Sta
         consumer_box[0] = start_consumer(env)
 
 
+# --- a planning run meanwhile ------------------------------------------------------------------
+
+START_RUN = r'''
+from guidance import create_app
+from guidance.extensions import db
+from guidance.models import Role, User
+app = create_app()
+with app.app_context():
+    from guidance.services import planning
+    lead = db.session.query(User).filter_by(role=Role.LEAD).first()
+    run = planning.start_run(lead, time_limit=30)
+    db.session.commit()
+    print(run.id)
+'''
+
+
+def start_planning_run(env: dict) -> int | None:
+    try:
+        import guidance.services.planning  # noqa: F401
+    except ImportError:
+        return None
+    out = subprocess.run([PYTHON, "-c", START_RUN], env=env, cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        print("could not start a planning run:", out.stderr.strip().splitlines()[-1:], file=sys.stderr)
+        return None
+    return int(out.stdout.strip().splitlines()[-1])
+
+
 # --- counting -----------------------------------------------------------------------------------
 
 COUNT = r'''
@@ -301,15 +329,21 @@ from guidance import create_app
 from guidance.extensions import db
 from guidance.models import Participant, Referral
 run_id = sys.argv[1]
+planning_run = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] != "-" else None
 app = create_app()
 with app.app_context():
+    status = None
+    if planning_run is not None:
+        from guidance.models import PlanningRun
+        found = db.session.get(PlanningRun, planning_run)
+        status = f"{found.status.value}: {found.message or ''}".strip() if found else "missing"
     per_key = dict(db.session.execute(
         select(Referral.idempotency_key, func.count()).where(Referral.idempotency_key.like(f"load-{run_id}-%"))
         .group_by(Referral.idempotency_key)).all())
     names = db.session.execute(
         select(Participant.name, func.count()).where(Participant.name.like(f"Last Test {run_id} %"))
         .group_by(Participant.name)).all()
-    print(json.dumps({"per_key": per_key, "duplicate_names": [n for n, c in names if c > 1]}))
+    print(json.dumps({"per_key": per_key, "duplicate_names": [n for n, c in names if c > 1], "planning_run": status}))
 '''
 
 
@@ -336,13 +370,14 @@ def main() -> int:
         port = free_port()
         processes.append(start_gunicorn(env, port, args.workers))
         consumer_box[0] = start_consumer(env)
+        planning_run = start_planning_run(env)
         run_id = uuid.uuid4().hex[:8]
         stats, fault_log = Stats(), []
         deadline = time.monotonic() + args.seconds
         import itertools
 
         counter = itertools.count(1)
-        threads = [threading.Thread(target=client_loop, args=(n, port, seeded["token"], seeded["municipality_id"],
+        threads = [threading.Thread(target=client_loop, args=(n, port, seeded["token"], seeded["municipality"],
                                                               run_id, stats, deadline, counter, args.resend_share))
                    for n in range(args.clients)]
         if not args.no_faults:
@@ -352,7 +387,9 @@ def main() -> int:
             t.start()
         for t in threads:
             t.join()
-        counted = json.loads(subprocess.run([PYTHON, "-c", COUNT, run_id], env=env, cwd=ROOT, check=True,
+        if planning_run is not None:
+            time.sleep(5)  # let the re-started consumer pick up or the sweep mark a dead run
+        counted = json.loads(subprocess.run([PYTHON, "-c", COUNT, run_id, str(planning_run or "-")], env=env, cwd=ROOT, check=True,
                                             capture_output=True, text=True).stdout.strip().splitlines()[-1])
     finally:
         for p in processes + [consumer_box[0]]:
@@ -377,6 +414,7 @@ def main() -> int:
     print(f"lost: {len(lost)}   duplicated: {len(duplicated)}   unconfirmed (gave up): {len(stats.unconfirmed)}")
     print(f"responses by status: {dict(sorted(stats.statuses.items()))}   connection errors: {dict(stats.errors)}")
     print(f"503 without problem JSON: {stats.bad_503}   500s: {stats.statuses.get(500, 0)} {stats.samples_500}")
+    print(f"planning run started before the load: {counted.get('planning_run') or 'none (no planning service)'}")
     print(f"latency per request: p50 {p50 * 1000:.0f} ms   p95 {p95 * 1000:.0f} ms   ({len(latencies)} requests)")
     ok = not lost and not duplicated and not stats.statuses.get(500) and not stats.bad_503
     print("RESULT:", "PASS" if ok else "FAIL")
