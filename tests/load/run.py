@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # to ask whether the app has a queue and a planning service
 PYTHON = sys.executable
 HOST = "127.0.0.1"
 
@@ -96,8 +97,11 @@ class Postgres:
         args = [str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w", "-m", "fast"]
         self._as_postgres(*args, "-o", options, action)
 
-    def restart(self) -> None:
-        self._ctl("restart")
+    def restart(self, down_seconds: float = 3) -> None:
+        """Stop, stay down for a while (requests meanwhile must get 503), start again."""
+        self._ctl("stop")
+        time.sleep(down_seconds)
+        self._ctl("start")
 
     def stop(self) -> None:
         try:
@@ -152,11 +156,12 @@ app = create_app()
 with app.app_context():
     from guidance.services.demo import seed_demo
     seed_demo(county_number="46", referrals=20)
-    from guidance.models import Municipality
+    from guidance.models import Municipality, Role, User
     from sqlalchemy import select
     bergen = db.session.scalar(select(Municipality).where(Municipality.number == "4601"))
+    admin = db.session.scalar(select(User).where(User.role == Role.ADMIN))
     from guidance.services import api_tokens
-    _token, plaintext = api_tokens.create_token(None, municipality_id=bergen.id, name="load test")
+    _token, plaintext = api_tokens.create_token(admin, municipality_id=bergen.id, name="load test")
     db.session.commit()
     print(json.dumps({"token": plaintext, "municipality": bergen.number}))
 '''
@@ -165,7 +170,9 @@ with app.app_context():
 def prepare_app(env: dict) -> dict:
     flask = [PYTHON, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    out = subprocess.run([PYTHON, "-c", SEED], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
+    out = subprocess.run([PYTHON, "-c", SEED], env=env, cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"seeding failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -278,7 +285,7 @@ def client_loop(n: int, port: int, token: str, municipality: str, run_id: str, s
 def faults(pg: Postgres, consumer_box: list, env: dict, seconds: int, stats: Stats, log: list) -> None:
     time.sleep(seconds * 0.3)
     before = Counter(stats.statuses)
-    log.append(f"{time.strftime('%X')} restarting PostgreSQL")
+    log.append(f"{time.strftime('%X')} stopping PostgreSQL for 3 s")
     pg.restart()
     time.sleep(2)
     during = Counter(stats.statuses) - before
@@ -387,10 +394,16 @@ def main() -> int:
             t.start()
         for t in threads:
             t.join()
-        if planning_run is not None:
-            time.sleep(5)  # let the re-started consumer pick up or the sweep mark a dead run
-        counted = json.loads(subprocess.run([PYTHON, "-c", COUNT, run_id, str(planning_run or "-")], env=env, cwd=ROOT, check=True,
-                                            capture_output=True, text=True).stdout.strip().splitlines()[-1])
+        # The run whose worker was killed must end (failed by the stale-run sweep, or finished):
+        # wait up to two minutes for it to leave queued/running.
+        wait_until = time.monotonic() + (120 if planning_run is not None else 0)
+        while True:
+            counted = json.loads(subprocess.run([PYTHON, "-c", COUNT, run_id, str(planning_run or "-")], env=env, cwd=ROOT,
+                                                check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+            state = (counted.get("planning_run") or "").split(":")[0]
+            if state not in ("queued", "running") or time.monotonic() > wait_until:
+                break
+            time.sleep(5)
     finally:
         for p in processes + [consumer_box[0]]:
             if p is not None and p.poll() is None:
