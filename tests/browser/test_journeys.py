@@ -173,7 +173,60 @@ def test_referrer_switches_to_english_and_reads_own_referral_en(browser, live):
         ctx.close()
 
 
+def test_counsellor_opens_the_week_and_records_an_outcome_nb(browser, live):
+    _needs(live, "counsellor.outcomes")
+    from guidance.extensions import db
+    from guidance.models import User
+    from tests.app import factories as f
+
+    day = dt.date.today() - dt.timedelta(days=7)
+    day -= dt.timedelta(days=max(0, day.isoweekday() - 5))  # a weekday in the past
+    with live.app_context():
+        counsellor = db.session.get(User, live.world.counsellor.id)
+        referral = f.referral(name="Dawit Gebremedhin", language="ti")
+        session = f.published_session(counsellor, referral, start=f.oslo(day.year, day.month, day.day, 10))
+        session_id, referral_id = session.id, referral.id
+        db.session.remove()
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    try:
+        login(page, live, live.world.counsellor)
+        page.get_by_role("navigation").get_by_role("link", name="Min uke").click()
+        screenshot(page, "journey-counsellor-nb-1-this-week")
+        year, week, _ = day.isocalendar()
+        page.goto(f"{live.url}/week/{year}/{week}")
+        screenshot(page, "journey-counsellor-nb-2-past-week")
+        page.locator(f"a[href='/week/sessions/{session_id}']").first.click()
+        screenshot(page, "journey-counsellor-nb-3-session")
+        page.locator(f"input[name='outcome-{referral_id}'][value='attended']").check()
+        page.get_by_role("button", name="Lagre utfall").click()
+        page.wait_for_load_state()
+        screenshot(page, "journey-counsellor-nb-4-saved")
+        assert page.get_by_text("Utfallene er lagret.").is_visible()
+        assert page.locator(f"input[name='outcome-{referral_id}'][value='attended']").is_checked()
+    finally:
+        ctx.close()
+
+
+def test_interpreter_accepts_a_booking_nb(browser, live):
+    _needs(live, "interpreter.answer")
+    booking_id = live.url_values["booking_id"]
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    try:
+        login(page, live, live.world.interpreter)
+        page.get_by_role("navigation").get_by_role("link", name="Mine oppdrag").click()
+        screenshot(page, "journey-interpreter-nb-1-bookings")
+        page.locator(f"a[href='/bookings/{booking_id}']").first.click()
+        screenshot(page, "journey-interpreter-nb-2-request")
+        page.get_by_role("button", name="Takk ja").click()
+        page.wait_for_load_state()
+        screenshot(page, "journey-interpreter-nb-3-accepted")
+        assert page.get_by_text("Akseptert").first.is_visible()
+        assert not page.get_by_role("button", name="Takk ja").count()
+    finally:
+        ctx.close()
+
+
 # Not yet written, because the feature is not on main yet (issue 9 notes):
-# - lead starts a planning run, reviews and publishes the plan (planning area);
-# - counsellor opens the week and records an outcome (calendar area);
-# - interpreter accepts a booking (calendar area).
+# - the lead reviews and publishes the plan (planning area: the start-and-finish part is above).
