@@ -2,7 +2,7 @@
 
 Run from the repository root:  .venv/bin/python tests/bench/full_bench.py [--time-limit 120]
 Default: counties 46, 18 and 50 x 2,000 participants x normal, crunch, rare-language and
-sick-leave at 120 s (sick-leave at most 30 s); about 40 minutes on 2 cores.
+sick-leave at 120 s (sick-leave at most 30 s); about 45 minutes on the shared 2-core machine.
 ``--sizes 100,500,1000,2000`` runs every size. Writes the tables to stdout and the raw
 results (runs, bound, targets) to test-artifacts/bench.json.
 """
