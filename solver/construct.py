@@ -18,6 +18,7 @@ from .model_data import (
 )
 
 Windows = cal.Windows
+CONTINUITY_DAYS = 5   # working days an individual session may wait for a known counsellor
 
 
 @dataclass
@@ -165,9 +166,10 @@ class State:
 class Constructor:
     """Greedy planner: places tasks one at a time at the cheapest option it finds first."""
 
-    def __init__(self, prep: Prepared, state: State):
+    def __init__(self, prep: Prepared, state: State, continuity_days: int = CONTINUITY_DAYS):
         self.prep = prep
         self.state = state
+        self.continuity_days = continuity_days
         self.slot = prep.instance.slot_minutes
         self._interp_cache: dict = {}
 
@@ -214,13 +216,26 @@ class Constructor:
 
     # -------------------------------------------------------------- search
     def first_fit(self, members, typ, loc, mode, first, last) -> Booking | None:
-        """First feasible booking at a location, earliest day first, preferred counsellor first."""
-        prep = self.prep
-        state = self.state
-        duration = prep.instance.session_types[typ].minutes
-        counsellors = self.counsellor_order(members, loc)
-        if not counsellors:
+        """First feasible booking at a location, earliest day first. If its counsellor is not
+        one the participant prefers or already meets (continuity, tier 5), such a counsellor
+        is taken instead when free within CONTINUITY_DAYS working days of that booking; a
+        longer wait would spend later capacity that later referrals need (tier 1)."""
+        ranked = self.counsellor_ranking(members, loc)
+        if not ranked:
             return None
+        found = self._scan(members, typ, loc, mode, first, last, [(cid, lang) for _k, cid, lang in ranked])
+        best = ranked[0][0]
+        if found is None or len(members) != 1 or not (best[0] < 0 or best[1] < 0) or not self.continuity_days:
+            return found
+        favoured = [(cid, language) for key, cid, language in ranked if key == best]
+        if found.counsellor in {cid for cid, _l in favoured}:
+            return found
+        later = self._scan(members, typ, loc, mode, first, min(last, found.day + self.continuity_days), favoured)
+        return later or found
+
+    def _scan(self, members, typ, loc, mode, first, last, counsellors) -> Booking | None:
+        prep, state = self.prep, self.state
+        duration = prep.instance.session_types[typ].minutes
         for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
             if not prep.loc_windows[loc][day]:
                 continue
@@ -236,14 +251,16 @@ class Constructor:
         return None
 
     def counsellor_order(self, members, loc) -> list[tuple[str, str | None]]:
-        """Qualified counsellors at a location with the interpreted language they would need.
+        """Qualified counsellors at a location with the interpreted language they would need,
+        best first (see counsellor_ranking)."""
+        return [(cid, language) for _key, cid, language in self.counsellor_ranking(members, loc)]
 
-        Order: preferred counsellor, already met (tier 5), no interpreter needed (tier 4), load.
-        """
+    def counsellor_ranking(self, members, loc) -> list[tuple[tuple, str, str | None]]:
+        """(key, counsellor, interpreted language) for qualified counsellors, sorted by key:
+        no interpreter needed (tier 4), then most members who prefer or already meet them
+        (tier 5); the least-loaded counsellor breaks ties (tier 6)."""
         prep = self.prep
         need_mc = any(prep.needs_multicultural(m) for m in members)
-        preferred = {prep.participants[m].preferred_counsellor for m in members}
-        met = set().union(*(self.state.counsellors_of(m) for m in members))
         out = []
         for c in prep.instance.counsellors:
             if loc not in c.locations or (need_mc and not c.multicultural):
@@ -256,11 +273,12 @@ class Constructor:
             language = next(iter(uncovered)) if uncovered else None
             if language is not None and not prep.interpreters_by_language.get(language):
                 continue
-            key = (c.id not in preferred, c.id not in met, language is not None,
-                   self.state.load.get(c.id, 0), c.id)
-            out.append((key, c.id, language))
+            preferred = sum(prep.participants[m].preferred_counsellor == c.id for m in members)
+            met = sum(c.id in self.state.met.get(m, ()) for m in members)
+            key = (-preferred, -met, language is not None)
+            out.append((key, self.state.load.get(c.id, 0), c.id, language))
         out.sort()
-        return [(cid, language) for _key, cid, language in out]
+        return [(key, cid, language) for key, _load, cid, language in out]
 
     def complete(self, members, typ, loc, mode, day, start, end, cid, language) -> Booking | None:
         """Add room and interpreter to a (day, start, counsellor) choice, or None."""

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Callable
 
 from . import calendar as cal
-from .construct import Booking, Constructor, State
+from .construct import CONTINUITY_DAYS, Booking, Constructor, State
 from .formats import Instance, Plan, Session, Stats, Unscheduled, load_instance
 from .model_data import (
     W_CHANGE,
@@ -59,6 +59,16 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     grouped, run.group_units = construct(prep, state, tasks, stop_at=started + 0.9 * time_limit)
     run.context = (previous, tasks, impossible)
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
+    if run.elapsed() < 0.25 * time_limit:
+        # Waiting a few days for a known counsellor (continuity) can cost sessions when
+        # capacity is tight; a second construction without waiting decides by the objective.
+        other = State(prep)
+        keep_previous(prep, other)
+        other_grouped, other_units = construct(prep, other, tasks, stop_at=started + 0.9 * time_limit,
+                                               continuity_days=0)
+        if objective(prep, other, previous, tasks, impossible) < objective(prep, state, previous, tasks, impossible):
+            state, grouped, run.group_units = other, other_grouped, other_units
+            run.report(state, previous, tasks, impossible, status="FEASIBLE")
     status = "FEASIBLE"
     if time_limit - run.elapsed() > 0.2:
         from .lns import improve
@@ -256,12 +266,13 @@ def required_tasks(prep: Prepared, state: State):
     return tasks, impossible
 
 
-def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")) -> tuple[set, list]:
+def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf"),
+              continuity_days: int = CONTINUITY_DAYS) -> tuple[set, list]:
     """Greedy plan for open tasks; returns (tasks put in a group, the groups as (type, members)).
 
     Stops placing when the monotonic clock passes ``stop_at`` (the rest stay unscheduled).
     """
-    builder = Constructor(prep, state)
+    builder = Constructor(prep, state, continuity_days)
     units = []
     grouped: set = set()
     group_types = sorted({t for _p, t in tasks if prep.instance.session_types[t].is_group})
