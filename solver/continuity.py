@@ -1,0 +1,416 @@
+"""Continuity repair: the same counsellor for a participant's sessions (PROBLEM.md objective 5).
+
+``improve_continuity(instance, plan)`` is a local search run after the planner. It only ever
+re-staffs or re-times sessions in ways that keep every hard rule (1-10), never drops a session
+and never touches a session whose (participant, type) appears in ``previous_plan`` (so frozen
+sessions stay exactly as they are and objective 2, fewer changes, is not made worse).
+
+Moves, tried per participant whose sessions have different counsellors:
+
+a. re-staff the participant's individual session with the counsellor of their other session;
+b. swap counsellors between that individual session and another individual session of the
+   target counsellor on the same day, when no participant loses continuity and one gains;
+c. move the individual session (same location, mode, room type) to another free slot where
+   the target counsellor is free, keeping or re-booking an interpreter at no higher cost;
+d. re-staff a whole group to the counsellor who has most of its members' other sessions,
+   when that makes more members continuous than it breaks.
+
+Participants with a ``preferred_counsellor`` and one counsellor only get their sessions
+re-staffed to the preferred one when it is free (tie-breaker after continuity).
+
+Every move is validated locally against the rules it can affect (indexes per counsellor,
+room, interpreter and day). With ``verify=True`` (default) the result is checked with
+:func:`solver.check.check_plan` at the end; if the repaired plan has more violations than the
+input, the input plan is returned unchanged.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from . import calendar as cal
+from .formats import Instance, Plan, Session, load_instance, load_plan
+from .travel import TravelTable
+
+ACT_BASES = ("integration_act", "temporary_act")
+
+
+def improve_continuity(instance: Any, plan: Any, deadline_seconds: float | None = None,
+                       verify: bool = True) -> Any:
+    """A plan with at least as good continuity; same type as ``plan`` (Plan model or dict).
+
+    ``deadline_seconds`` bounds the search (the final verification is not counted).
+    """
+    started = time.monotonic()
+    inst = load_instance(instance)
+    as_dict = isinstance(plan, dict)
+    original = load_plan(plan)
+    stop = started + deadline_seconds if deadline_seconds is not None else float("inf")
+    repair = _Repair(inst, original.sessions, stop)
+    moves = repair.run()
+    if not any(moves.values()):
+        return plan
+    new_stats = original.stats.model_copy(deep=True)
+    setattr(new_stats, "continuity_pass", dict(moves, seconds=round(time.monotonic() - started, 3)))
+    repaired = original.model_copy(update={"sessions": repair.sessions, "stats": new_stats})
+    if verify:
+        from .check import check_plan
+
+        after = check_plan(inst, repaired)
+        if not after.valid and len(after.violations) > len(check_plan(inst, original).violations):
+            return plan
+    return repaired.model_dump(mode="json") if as_dict else repaired
+
+
+class _Repair:
+    """Mutable plan state with indexes, rule checks and the moves."""
+
+    def __init__(self, inst: Instance, sessions: list[Session], stop: float):
+        self.inst = inst
+        self.stop = stop
+        self.sessions: list[Session] = list(sessions)
+        self.locs = inst.locations_by_id()
+        self.rooms = inst.rooms_by_id()
+        self.cs = inst.counsellors_by_id()
+        self.ints = inst.interpreters_by_id()
+        self.ps = inst.participants_by_id()
+        self.tt = TravelTable(inst)
+        self.slot = inst.slot_minutes
+        self.working = set(cal.working_days(inst))
+        self._win: dict[tuple, list] = {}
+        self.by_c: dict[tuple[str, date], set[int]] = defaultdict(set)
+        self.by_r: dict[tuple[str, date], set[int]] = defaultdict(set)
+        self.by_i: dict[tuple[str, date], set[int]] = defaultdict(set)
+        self.by_p: dict[str, set[int]] = defaultdict(set)
+        self.times: dict[int, tuple[date, int, int]] = {}
+        previous = {(pid, s.type) for s in (inst.previous_plan.sessions if inst.previous_plan else [])
+                    for pid in s.participants}
+        self.protected = set()
+        for idx, s in enumerate(self.sessions):
+            if any((pid, s.type) in previous for pid in s.participants):
+                self.protected.add(idx)
+            if s.type not in inst.session_types or s.location not in self.locs:
+                self.protected.add(idx)
+            if any(pid not in self.ps for pid in s.participants):
+                self.protected.add(idx)
+            self._index(idx, add=True)
+        self.moves = {"restaffed": 0, "swapped": 0, "moved": 0, "groups_restaffed": 0, "preferred": 0}
+
+    # ------------------------------------------------------------------ indexes
+
+    def _index(self, idx: int, add: bool) -> None:
+        s = self.sessions[idx]
+        day = s.start.date()
+        if add:
+            self.times[idx] = (day, cal.minute_of_day(s.start),
+                               cal.minute_of_day(s.start) + int((s.end - s.start).total_seconds() // 60))
+        op = set.add if add else set.discard
+        op(self.by_c[(s.counsellor, day)], idx)
+        op(self.by_r[(s.room, day)], idx)
+        if s.interpreter is not None:
+            op(self.by_i[(s.interpreter, day)], idx)
+        for pid in s.participants:
+            op(self.by_p[pid], idx)
+
+    def _replace(self, idx: int, **update) -> None:
+        self._index(idx, add=False)
+        self.sessions[idx] = self.sessions[idx].model_copy(update=update)
+        self._index(idx, add=True)
+
+    # ------------------------------------------------------------------ availability
+
+    def cwin(self, cid: str, day: date) -> list:
+        key = ("c", cid, day)
+        if key not in self._win:
+            self._win[key] = cal.weekly_windows(self.cs[cid], day)
+        return self._win[key]
+
+    def iwin(self, iid: str, day: date) -> list:
+        key = ("i", iid, day)
+        if key not in self._win:
+            self._win[key] = cal.weekly_windows(self.ints[iid], day)
+        return self._win[key]
+
+    def lwin(self, loc: str, day: date) -> list:
+        key = ("l", loc, day)
+        if key not in self._win:
+            self._win[key] = cal.location_windows(self.locs[loc], day) if day in self.working else []
+        return self._win[key]
+
+    def loc_travel(self, a: str, b: str) -> int:
+        if a == b:
+            return 0
+        return self.tt.minutes(self.locs[a].place, self.locs[b].place)
+
+    def _clash(self, others, smin: int, emin: int, loc: str, travels, self_travels: bool = True) -> bool:
+        """Overlap with any of ``others``, or too little travel time to/from them."""
+        for o in others:
+            _, os_, oe = self.times[o]
+            if os_ < emin and smin < oe:
+                return True
+            other = self.sessions[o]
+            if not self_travels or not travels(other) or other.location == loc:
+                continue
+            need = self.loc_travel(other.location, loc)
+            gap = smin - oe if oe <= smin else os_ - emin
+            if gap < need:
+                return True
+        return False
+
+    def counsellor_ok(self, cid: str, s: Session, day: date, smin: int, emin: int,
+                      ignore: set[int]) -> bool:
+        """Rules 3, 4 and 5 for counsellor ``cid`` taking session ``s`` at (day, smin..emin)."""
+        c = self.cs.get(cid)
+        if c is None or s.location not in c.locations:
+            return False
+        if not cal.contains(self.cwin(cid, day), smin, emin):
+            return False
+        others = [o for o in self.by_c[(cid, day)] if o not in ignore]
+        if len(others) + 1 > c.max_sessions_per_day:
+            return False
+        for pid in s.participants:
+            p = self.ps[pid]
+            if p.legal_basis in ACT_BASES and not c.multicultural:
+                return False
+            if p.needs_interpreter and p.language not in c.languages \
+                    and not (s.language == p.language and s.interpreter is not None):
+                return False
+        return not self._clash(others, smin, emin, s.location, lambda o: True)
+
+    def interpreter_ok(self, iid: str, s: Session, day: date, smin: int, emin: int,
+                       ignore: set[int]) -> bool:
+        """Rule 6 for interpreter ``iid`` in session ``s`` (language and mode as in ``s``)."""
+        i = self.ints.get(iid)
+        if i is None or s.language not in i.languages or s.interpreter_mode not in i.modes:
+            return False
+        if not cal.contains(self.iwin(iid, day), smin, emin):
+            return False
+        others = [o for o in self.by_i[(iid, day)] if o not in ignore]
+        return not self._clash(others, smin, emin, s.location,
+                               lambda o: o.interpreter_mode == "onsite",
+                               self_travels=s.interpreter_mode == "onsite")
+
+    def interpreter_cost(self, iid: str, s: Session) -> tuple[float, int]:
+        i = self.ints[iid]
+        minutes = self.inst.session_types[s.type].minutes
+        one_way = self.tt.minutes(i.place, self.locs[s.location].place) if s.interpreter_mode == "onsite" else 0
+        cost = max(minutes, i.min_billed_minutes) * i.hourly_rate / 60 + 2 * one_way * i.travel_rate / 60
+        return round(cost, 6), i.languages.get(s.language, 5)
+
+    # ------------------------------------------------------------------ scoring
+
+    def counsellors_of(self, pid: str, override: dict[int, str]) -> set[str]:
+        return {override.get(i, self.sessions[i].counsellor) for i in self.by_p[pid]}
+
+    def score(self, pids, override: dict[int, str]) -> dict[str, tuple[int, int]]:
+        """Per participant: (continuous, preferred honoured) under a counsellor override."""
+        out = {}
+        for pid in pids:
+            who = self.counsellors_of(pid, override)
+            cont = int(len(self.by_p[pid]) >= 2 and len(who) == 1)
+            pref = self.ps[pid].preferred_counsellor
+            out[pid] = (cont, int(pref is not None and who == {pref}))
+        return out
+
+    def gain(self, override: dict[int, str], strict_each: bool) -> bool:
+        """True when the override improves (continuity, preference) and, if ``strict_each``,
+        no participant loses continuity."""
+        pids = {pid for idx in override for pid in self.sessions[idx].participants}
+        before, after = self.score(pids, {}), self.score(pids, override)
+        if strict_each and any(after[p][0] < before[p][0] for p in pids):
+            return False
+        b = (sum(v[0] for v in before.values()), sum(v[1] for v in before.values()))
+        a = (sum(v[0] for v in after.values()), sum(v[1] for v in after.values()))
+        return a > b
+
+    # ------------------------------------------------------------------ the search
+
+    def out_of_time(self) -> bool:
+        return time.monotonic() > self.stop
+
+    def run(self) -> dict[str, int]:
+        for _ in range(3):
+            before = dict(self.moves)
+            for pid in list(self.by_p):
+                if self.out_of_time():
+                    return self.moves
+                self.fix_participant(pid)
+            self.pass_groups()
+            if self.moves == before:
+                break
+        return self.moves
+
+    def targets(self, pid: str) -> list[str]:
+        """Counsellors worth moving pid's sessions to: others of pid's sessions, then preferred."""
+        idxs = self.by_p[pid]
+        counts: dict[str, int] = defaultdict(int)
+        for i in idxs:
+            counts[self.sessions[i].counsellor] += 1
+        out = sorted(counts, key=lambda c: (-any(self.sessions[i].counsellor == c and i in self.protected
+                                                  for i in idxs),
+                                             -any(self._is_group(i) and self.sessions[i].counsellor == c
+                                                  for i in idxs),
+                                             -counts[c], c))
+        pref = self.ps[pid].preferred_counsellor
+        if pref is not None and pref not in out:
+            out.append(pref)
+        elif pref is not None:
+            out.remove(pref)
+            out.insert(0, pref)
+        return out
+
+    def _is_group(self, idx: int) -> bool:
+        return self.inst.session_types[self.sessions[idx].type].is_group
+
+    def fix_participant(self, pid: str) -> None:
+        who = self.counsellors_of(pid, {})
+        pref = self.ps[pid].preferred_counsellor
+        if len(who) <= 1 and (pref is None or who == {pref} or not who):
+            return
+        for target in self.targets(pid):
+            if self.out_of_time():
+                return
+            movable = [i for i in sorted(self.by_p[pid], key=lambda i: self.times[i])
+                       if i not in self.protected and not self._is_group(i)
+                       and self.sessions[i].counsellor != target]
+            if not movable:
+                continue
+            override = {i: target for i in movable}
+            if not self.gain(override, strict_each=True):
+                continue
+            if all(self.try_restaff(i, target) or self.try_swap(i, target) or self.try_move(i, target)
+                   for i in movable):
+                return
+
+    # a. re-staff in place
+    def try_restaff(self, idx: int, cid: str) -> bool:
+        s = self.sessions[idx]
+        day, smin, emin = self.times[idx]
+        if not self.counsellor_ok(cid, s, day, smin, emin, {idx}):
+            return False
+        pref_only = len(self.counsellors_of(s.participants[0], {})) <= 1
+        self._replace(idx, counsellor=cid)
+        self.moves["preferred" if pref_only else "restaffed"] += 1
+        return True
+
+    # b. swap with another individual session of the target counsellor that day
+    def try_swap(self, idx: int, cid: str) -> bool:
+        s = self.sessions[idx]
+        day, smin, emin = self.times[idx]
+        mine = s.counsellor
+        c = self.cs.get(cid)
+        if c is None or s.location not in c.locations or not cal.contains(self.cwin(cid, day), smin, emin):
+            return False
+        for other in sorted(self.by_c[(cid, day)]):
+            if other == idx or other in self.protected or self._is_group(other):
+                continue
+            if not self.gain({idx: cid, other: mine}, strict_each=True):
+                continue
+            o = self.sessions[other]
+            od, os_, oe = self.times[other]
+            if self.counsellor_ok(cid, s, day, smin, emin, {idx, other}) and \
+                    self.counsellor_ok(mine, o, od, os_, oe, {idx, other}):
+                self._replace(idx, counsellor=cid)
+                self._replace(other, counsellor=mine)
+                self.moves["swapped"] += 1
+                return True
+        return False
+
+    # c. move to another slot (same location and mode) where the target counsellor is free
+    def try_move(self, idx: int, cid: str) -> bool:
+        s = self.sessions[idx]
+        c = self.cs.get(cid)
+        if c is None or s.location not in c.locations or len(s.participants) != 1:
+            return False
+        p = self.ps[s.participants[0]]
+        day0, smin0, emin0 = self.times[idx]
+        duration = emin0 - smin0
+        first = max(self.inst.horizon.start, p.earliest or self.inst.horizon.start)
+        last = min(self.inst.horizon.end, p.deadline or self.inst.horizon.end)
+        if last < first:
+            return False
+        frozen_until = self.inst.frozen_until
+        days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
+        days = [d for d in days if d in self.working]
+        days.sort(key=lambda d: (abs((d - day0).days), d))
+        need_video = s.mode == "video" or s.interpreter_mode == "video"
+        rooms = [r for r in self.locs[s.location].rooms
+                 if r.capacity >= len(s.participants) and (r.video or not need_video)]
+        rooms.sort(key=lambda r: (r.id != s.room, r.capacity, r.id))
+        old_cost = self.interpreter_cost(s.interpreter, s) if s.interpreter in self.ints else None
+        for day in days:
+            if self.out_of_time():
+                return False
+            if len([o for o in self.by_c[(cid, day)] if o != idx]) + 1 > c.max_sessions_per_day:
+                continue
+            windows = cal.intersect_windows(self.lwin(s.location, day), self.cwin(cid, day))
+            if not windows:
+                continue
+            p_other = [o for o in self.by_p[p.id] if o != idx]
+            for smin in cal.grid_starts(windows, duration, self.slot):
+                emin = smin + duration
+                if (day, smin) == (day0, smin0):
+                    continue
+                if frozen_until is not None and cal.at_minute(day, smin) < frozen_until:
+                    continue
+                if any(self.times[o][0] == day and self.times[o][1] < emin and smin < self.times[o][2]
+                       for o in p_other):
+                    continue
+                if not self.counsellor_ok(cid, s, day, smin, emin, {idx}):
+                    continue
+                room = next((r.id for r in rooms if not self._clash(
+                    [o for o in self.by_r[(r.id, day)] if o != idx], smin, emin, s.location,
+                    lambda o: False)), None)
+                if room is None:
+                    continue
+                interp = s.interpreter
+                if interp is not None:
+                    interp = self._interpreter_for(s, day, smin, emin, idx, old_cost)
+                    if interp is None:
+                        continue
+                start = cal.at_minute(day, smin)
+                self._replace(idx, counsellor=cid, room=room, start=start,
+                              end=start + timedelta(minutes=duration), interpreter=interp)
+                self.moves["moved"] += 1
+                return True
+        return False
+
+    def _interpreter_for(self, s: Session, day: date, smin: int, emin: int, idx: int,
+                         old_cost) -> str | None:
+        if s.interpreter in self.ints and self.interpreter_ok(s.interpreter, s, day, smin, emin, {idx}):
+            return s.interpreter
+        best = None
+        for iid, i in self.ints.items():
+            if s.language not in i.languages or s.interpreter_mode not in i.modes:
+                continue
+            cost = self.interpreter_cost(iid, s)
+            if old_cost is not None and cost > old_cost:
+                continue
+            if (best is None or cost < best[0]) and self.interpreter_ok(iid, s, day, smin, emin, {idx}):
+                best = (cost, iid)
+        return best[1] if best else None
+
+    # d. re-staff whole groups
+    def pass_groups(self) -> None:
+        for idx in range(len(self.sessions)):
+            if self.out_of_time():
+                return
+            if idx in self.protected or not self._is_group(idx):
+                continue
+            s = self.sessions[idx]
+            counts: dict[str, int] = defaultdict(int)
+            for pid in s.participants:
+                for o in self.by_p[pid]:
+                    if o != idx and self.sessions[o].counsellor != s.counsellor:
+                        counts[self.sessions[o].counsellor] += 1
+            day, smin, emin = self.times[idx]
+            for cid in sorted(counts, key=lambda c: (-counts[c], c)):
+                if not self.gain({idx: cid}, strict_each=False):
+                    continue
+                if self.counsellor_ok(cid, s, day, smin, emin, {idx}):
+                    self._replace(idx, counsellor=cid)
+                    self.moves["groups_restaffed"] += 1
+                    break
