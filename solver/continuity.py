@@ -97,7 +97,11 @@ class _Repair:
             if any(pid not in self.ps for pid in s.participants):
                 self.protected.add(idx)
             self._index(idx, add=True)
-        self.moves = {"restaffed": 0, "swapped": 0, "moved": 0, "groups_restaffed": 0, "preferred": 0}
+        self.group_index: dict[str, list[int]] = defaultdict(list)
+        for idx, sess in enumerate(self.sessions):
+            if sess.type in inst.session_types and inst.session_types[sess.type].is_group:
+                self.group_index[sess.type].append(idx)
+        self.moves = {"transferred": 0, "restaffed": 0, "swapped": 0, "moved": 0, "groups_restaffed": 0, "preferred": 0}
 
     # ------------------------------------------------------------------ indexes
 
@@ -116,8 +120,11 @@ class _Repair:
             op(self.by_p[pid], idx)
 
     def _replace(self, idx: int, **update) -> None:
+        self._set(idx, self.sessions[idx].model_copy(update=update))
+
+    def _set(self, idx: int, session: Session) -> None:
         self._index(idx, add=False)
-        self.sessions[idx] = self.sessions[idx].model_copy(update=update)
+        self.sessions[idx] = session
         self._index(idx, add=True)
 
     # ------------------------------------------------------------------ availability
@@ -239,6 +246,7 @@ class _Repair:
                     return self.moves
                 self.fix_participant(pid)
             self.pass_groups()
+            self.pass_groups_compound()
             if self.moves == before:
                 break
         return self.moves
@@ -284,6 +292,78 @@ class _Repair:
             if all(self.try_restaff(i, target) or self.try_swap(i, target) or self.try_move(i, target)
                    for i in movable):
                 return
+        if len(self.counsellors_of(pid, {})) > 1:
+            self.try_transfer(pid)
+
+    # f. move the participant to another group of the same type with their other counsellor
+    def try_transfer(self, pid: str) -> bool:
+        """Put ``pid`` into another group (not farther away, a free seat, qualified, covered,
+        in the participant's dates, no overlap) whose counsellor then gives ``pid`` one counsellor
+        for every session, possibly after re-staffing pid's individual session (rolled back if not)."""
+        p = self.ps[pid]
+        mine = sorted(self.by_p[pid], key=lambda i: self.times[i])
+        groups = [i for i in mine if self._is_group(i)]
+        if len(groups) != 1 or groups[0] in self.protected:
+            return False
+        g1 = groups[0]
+        old = self.sessions[g1]
+        typ = self.inst.session_types[old.type]
+        if len(old.participants) - 1 < (typ.min_size or 1):
+            return False
+        rest = [i for i in mine if i != g1]
+        rest_cs = {self.sessions[i].counsellor for i in rest}
+        if not rest:
+            return False
+        old_travel = self.tt.minutes(p.place, self.locs[old.location].place)
+        first = max(self.inst.horizon.start, p.earliest or self.inst.horizon.start)
+        last = min(self.inst.horizon.end, p.deadline or self.inst.horizon.end)
+        for g2 in self.group_index.get(old.type, []):
+            if g2 == g1 or g2 in self.protected:
+                continue
+            new = self.sessions[g2]
+            c = self.cs.get(new.counsellor)
+            if c is None:
+                continue
+            direct = rest_cs == {new.counsellor}
+            if not direct and not (len(rest_cs) == 1 and any(i not in self.protected and not self._is_group(i)
+                                                             for i in rest)):
+                continue
+            day, smin, emin = self.times[g2]
+            if not first <= day <= last or len(new.participants) >= (typ.max_size or len(new.participants) + 1):
+                continue
+            if self.rooms[new.room][1].capacity < len(new.participants) + 1:
+                continue
+            if self.tt.minutes(p.place, self.locs[new.location].place) > old_travel:
+                continue
+            if p.legal_basis in ACT_BASES and not c.multicultural:
+                continue
+            if p.needs_interpreter and p.language not in c.languages \
+                    and not (new.language == p.language and new.interpreter is not None):
+                continue
+            if any(self.times[o][0] == day and self.times[o][1] < emin and smin < self.times[o][2]
+                   for o in rest):
+                continue
+            journal = [(g1, old), (g2, new)]
+            self._replace(g1, participants=[x for x in old.participants if x != pid])
+            self._replace(g2, participants=list(new.participants) + [pid])
+            if not direct:
+                for i in rest:
+                    if len(self.counsellors_of(pid, {})) == 1:
+                        break
+                    if i in self.protected or self._is_group(i):
+                        continue
+                    si = self.sessions[i]
+                    di, si_s, si_e = self.times[i]
+                    if self.counsellor_ok(new.counsellor, si, di, si_s, si_e, {i}):
+                        journal.append((i, si))
+                        self._replace(i, counsellor=new.counsellor)
+            if len(self.counsellors_of(pid, {})) == 1:
+                self.moves["transferred"] += 1
+                self.moves["restaffed"] += len(journal) - 2
+                return True
+            for i, sess in reversed(journal):
+                self._set(i, sess)
+        return False
 
     # a. re-staff in place
     def try_restaff(self, idx: int, cid: str) -> bool:
@@ -414,3 +494,62 @@ class _Repair:
                     self._replace(idx, counsellor=cid)
                     self.moves["groups_restaffed"] += 1
                     break
+
+    # e. re-staff a group and its members' individual sessions together
+    def pass_groups_compound(self) -> None:
+        """For each group, try a counsellor C at its location: the group goes to C, then each
+        member's individual sessions go to C where C is free (re-staff or swap); kept only when
+        continuity (then preference) improves overall, else rolled back."""
+        for idx in range(len(self.sessions)):
+            if self.out_of_time():
+                return
+            if idx in self.protected or not self._is_group(idx):
+                continue
+            g = self.sessions[idx]
+            members = list(g.participants)
+            if all(len(self.counsellors_of(pid, {})) <= 1 for pid in members):
+                continue
+            counts: dict[str, int] = defaultdict(int)
+            for pid in members:
+                for o in self.by_p[pid]:
+                    counts[self.sessions[o].counsellor] += 1
+            day, smin, emin = self.times[idx]
+            candidates = [c.id for c in self.inst.counsellors
+                          if c.id != g.counsellor and g.location in c.locations
+                          and cal.contains(self.cwin(c.id, day), smin, emin)]
+            candidates.sort(key=lambda c: (-counts.get(c, 0), c))
+            for cid in candidates[:8]:
+                if self._compound(idx, cid, members):
+                    break
+
+    def _compound(self, idx: int, cid: str, members: list[str]) -> bool:
+        g = self.sessions[idx]
+        day, smin, emin = self.times[idx]
+        if not self.counsellor_ok(cid, g, day, smin, emin, {idx}):
+            return False
+        touched = {pid for pid in members}
+        journal: list[tuple[int, Session]] = [(idx, g)]
+        before = self.score(touched, {})
+        self._replace(idx, counsellor=cid)
+        saved = dict(self.moves)
+        for pid in members:
+            for o in sorted(self.by_p[pid], key=lambda i: self.times[i]):
+                if o == idx or o in self.protected or self._is_group(o) or self.sessions[o].counsellor == cid:
+                    continue
+                od, os_, oe = self.times[o]
+                so = self.sessions[o]
+                if self.counsellor_ok(cid, so, od, os_, oe, {o}):
+                    journal.append((o, so))
+                    self._replace(o, counsellor=cid)
+        after = self.score(touched, {})
+        b = (sum(v[0] for v in before.values()), sum(v[1] for v in before.values()))
+        a = (sum(v[0] for v in after.values()), sum(v[1] for v in after.values()))
+        if a > b:
+            self.moves = saved
+            self.moves["groups_restaffed"] += 1
+            self.moves["restaffed"] += len(journal) - 1
+            return True
+        for i, old in reversed(journal):
+            self._set(i, old)
+        self.moves = saved
+        return False

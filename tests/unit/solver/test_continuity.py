@@ -193,3 +193,29 @@ def test_generated_instances_never_worse(seed):
     assert after.metrics["scheduled"] == before.metrics["scheduled"]
     assert len(new.sessions) == len(plan.sessions)
     assert (after.metrics["continuity_ratio"] or 0) >= (before.metrics["continuity_ratio"] or 0)
+
+
+def test_participant_transferred_to_a_group_of_their_counsellor():
+    # P1: individual with A (Mon 12:00), group with B (Mon 09:00). B is full on Monday and
+    # absent afterwards; A runs another group on Tuesday with a free seat -> P1 joins it.
+    people = [participant(f"P{k}", needs=["group"], deadline=TUE) for k in range(2, 8)]
+    b_group = session("S1", "group", ["P1", "P2", "P3", "P4"], "B", f"{MON}T09:00", f"{MON}T10:30")
+    a_group = session("S3", "group", ["P5", "P6", "P7"], "A", f"{TUE}T11:00", f"{TUE}T12:30")
+    inst, plan = scenario(b_kw={"max_sessions_per_day": 1, "absences": [[TUE, "2027-01-08"]]})
+    inst["participants"] = inst["participants"][:1] + people
+    plan["sessions"] = [b_group, plan["sessions"][1], a_group]
+    new, before, after = run(inst, plan)
+    assert by_id(new, "S1")["participants"] == ["P2", "P3", "P4"]
+    assert by_id(new, "S3")["participants"] == ["P5", "P6", "P7", "P1"]
+    assert after["continuity_ratio"] == 1
+
+
+def test_no_transfer_that_would_empty_a_group_below_min_size():
+    people = [participant(f"P{k}", needs=["group"], deadline=TUE) for k in range(2, 7)]
+    b_group = session("S1", "group", ["P1", "P2", "P3"], "B", f"{MON}T09:00", f"{MON}T10:30")
+    a_group = session("S3", "group", ["P4", "P5", "P6"], "A", f"{TUE}T11:00", f"{TUE}T12:30")
+    inst, plan = scenario(b_kw={"max_sessions_per_day": 1, "absences": [[TUE, "2027-01-08"]]})
+    inst["participants"] = inst["participants"][:1] + people
+    plan["sessions"] = [b_group, plan["sessions"][1], a_group]
+    new, before, after = run(inst, plan)
+    assert new["sessions"] == plan["sessions"]
