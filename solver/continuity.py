@@ -401,10 +401,25 @@ class _Repair:
 
     # c. move to another slot (same location and mode) where the target counsellor is free
     def try_move(self, idx: int, cid: str) -> bool:
+        """Same location first; then another location of ``cid`` that is no farther for the
+        participant (any location with a video room for a video session)."""
         s = self.sessions[idx]
         c = self.cs.get(cid)
-        if c is None or s.location not in c.locations or len(s.participants) != 1:
+        if c is None or len(s.participants) != 1:
             return False
+        p = self.ps[s.participants[0]]
+        here = self.tt.minutes(p.place, self.locs[s.location].place)
+        old_cost = self.interpreter_cost(s.interpreter, s) if s.interpreter in self.ints else None
+        locations = [s.location] if s.location in c.locations else []
+        locations += sorted((loc for loc in c.locations if loc != s.location and loc in self.locs
+                             and (s.mode == "video" or self.tt.minutes(p.place, self.locs[loc].place) <= here)),
+                            key=lambda loc: (self.tt.minutes(p.place, self.locs[loc].place), loc))
+        return any(self._move_at(idx, cid, loc, old_cost) for loc in locations)
+
+    def _move_at(self, idx: int, cid: str, loc: str, old_cost) -> bool:
+        s0 = self.sessions[idx]
+        s = s0 if loc == s0.location else s0.model_copy(update={"location": loc})
+        c = self.cs[cid]
         p = self.ps[s.participants[0]]
         day0, smin0, emin0 = self.times[idx]
         duration = emin0 - smin0
@@ -420,7 +435,8 @@ class _Repair:
         rooms = [r for r in self.locs[s.location].rooms
                  if r.capacity >= len(s.participants) and (r.video or not need_video)]
         rooms.sort(key=lambda r: (r.id != s.room, r.capacity, r.id))
-        old_cost = self.interpreter_cost(s.interpreter, s) if s.interpreter in self.ints else None
+        if not rooms:
+            return False
         for day in days:
             if self.out_of_time():
                 return False
@@ -432,7 +448,7 @@ class _Repair:
             p_other = [o for o in self.by_p[p.id] if o != idx]
             for smin in cal.grid_starts(windows, duration, self.slot):
                 emin = smin + duration
-                if (day, smin) == (day0, smin0):
+                if (day, smin) == (day0, smin0) and loc == s0.location:
                     continue
                 if frozen_until is not None and cal.at_minute(day, smin) < frozen_until:
                     continue
@@ -452,7 +468,7 @@ class _Repair:
                     if interp is None:
                         continue
                 start = cal.at_minute(day, smin)
-                self._replace(idx, counsellor=cid, room=room, start=start,
+                self._replace(idx, counsellor=cid, location=loc, room=room, start=start,
                               end=start + timedelta(minutes=duration), interpreter=interp)
                 self.moves["moved"] += 1
                 return True
@@ -460,7 +476,8 @@ class _Repair:
 
     def _interpreter_for(self, s: Session, day: date, smin: int, emin: int, idx: int,
                          old_cost) -> str | None:
-        if s.interpreter in self.ints and self.interpreter_ok(s.interpreter, s, day, smin, emin, {idx}):
+        if s.interpreter in self.ints and self.interpreter_ok(s.interpreter, s, day, smin, emin, {idx}) \
+                and (old_cost is None or self.interpreter_cost(s.interpreter, s) <= old_cost):
             return s.interpreter
         best = None
         for iid, i in self.ints.items():

@@ -45,13 +45,15 @@ def main(argv=None) -> int:
         t1 = time.monotonic()
         new = improve_continuity(inst, plan, verify=False)
         pass_s = time.monotonic() - t1
+        t2 = time.monotonic()
         after = check_plan(inst, new)
+        check_s = time.monotonic() - t2
         b, a = before.metrics, after.metrics
         moves = (new.stats.model_extra or {}).get("continuity_pass")
         print(f"county {county}: {b['sessions']} sessions, scheduled {b['scheduled']}->{a['scheduled']}, "
               f"continuity {b['continuity_ratio']} -> {a['continuity_ratio']}, "
               f"preferred {b['preferred_counsellor_honoured']} -> {a['preferred_counsellor_honoured']}, "
-              f"pass {pass_s:.2f}s (solve {solve_s:.1f}s), valid {before.valid}->{after.valid}, "
+              f"pass {pass_s:.2f}s (check_plan {check_s:.2f}s, solve {solve_s:.1f}s), valid {before.valid}->{after.valid}, "
               f"moves {moves}, load {os.getloadavg()[0]:.1f}", flush=True)
         bad += (before.valid and not after.valid) or a["scheduled"] < b["scheduled"]
     return 1 if bad else 0
