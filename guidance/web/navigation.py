@@ -11,6 +11,7 @@ MENU = [
     ("referrals.index", _l("Referrals"), "referrals"),
     ("intake.new", _l("New referral"), "intake"),
     ("planning.index", _l("Planning"), "planning"),
+    ("queue.index", _l("Queue"), "queue"),
     ("admin.users", _l("Users"), "users"),
     ("privacy.search", _l("Data-subject access"), "data_subject"),
 ]
