@@ -374,3 +374,79 @@ def _attach(actor, referral: Referral, uploads: list[Upload], types: list[str], 
             original_name=display_name(upload.filename), stored_name=stored_name, content_type=kind,
             size=len(upload.data), uploaded_by_id=getattr(actor, "id", None),
         ))
+
+
+@dataclass
+class RowError:
+    index: int  # 0-based position in the submitted list
+    field: str  # a ReferralData attribute, or "" for the whole row
+    message: str
+
+
+class BulkRejected(DomainError):
+    """At least one row is wrong; nothing was written."""
+
+    def __init__(self, message: str, rows: list[RowError]):
+        super().__init__(message)
+        self.rows = rows
+
+
+def submit_many(actor: User, items: list[ReferralData], *, referring: Municipality, confirm_duplicates: bool = False,
+                today: dt.date | None = None, row_numbers: list[int] | None = None) -> list[Referral]:
+    """All of a group's referrals in one transaction, or none: every row is checked first."""
+    today = today or dt.date.today()
+    items = [normalise(item, today) for item in items]
+    problems = check_many(items, referring=referring, confirm_duplicates=confirm_duplicates, today=today,
+                          row_numbers=row_numbers)
+    if problems:
+        raise BulkRejected(_("Nothing was sent: correct the rows listed below and upload the file again."), problems)
+    try:
+        made = []
+        for data in items:
+            referral = _build(actor, data, referring, today, None, None)
+            db.session.flush()
+            audit.record(actor, "referral.submitted", referral, {"via": "csv", "legal_basis": referral.legal_basis.value})
+            made.append(referral)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return made
+
+
+def check_many(items: list[ReferralData], *, referring: Municipality, confirm_duplicates: bool = False,
+               today: dt.date | None = None, row_numbers: list[int] | None = None) -> list[RowError]:
+    """Every problem of every row (validation, and duplicates unless confirmed); writes nothing.
+
+    `row_numbers` name the rows in messages that point at another row (a sheet's own numbering).
+    """
+    today = today or dt.date.today()
+    row_numbers = row_numbers or [index + 1 for index in range(len(items))]
+    problems: list[RowError] = []
+    seen: dict[tuple, int] = {}
+    for index, data in enumerate(items):
+        data = normalise(data, today)
+        for name, messages in validate(data, referring, today).items():
+            problems.extend(RowError(index, name, m) for m in messages)
+        if confirm_duplicates:
+            continue
+        earlier = find_duplicates(data, referring, today)
+        if earlier:
+            problems.append(RowError(index, "name", _(
+                "%(reference)s, sent %(date)s, looks like the same participant.",
+                reference=earlier[0].reference, date=format_date(earlier[0].created_at, "long"))))
+        for key in _identity_keys(data):
+            if key in seen:
+                problems.append(RowError(index, "name", _("Looks like the same participant as row %(row)d.",
+                                                          row=row_numbers[seen[key]])))
+                break
+        for key in _identity_keys(data):
+            seen.setdefault(key, index)
+    return problems
+
+
+def _identity_keys(data: ReferralData) -> list[tuple]:
+    keys = [("name", _name_key(data.name), data.municipality_id)]
+    if data.phone:
+        keys.append(("phone", _phone_key(data.phone)))
+    return keys

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    FileField,
     IntegerField,
     MultipleFileField,
     RadioField,
@@ -26,7 +28,7 @@ from guidance.extensions import db
 from guidance.models import Referral
 from guidance.rules.deadlines import SHORT_DEADLINE_WORKING_DAYS, TEMPORARY_ACT_DEFAULT_MONTHS, working_days_left
 from guidance.rules.eligibility import served_municipalities
-from guidance.services import referrals
+from guidance.services import referral_csv, referrals
 from guidance.services.attachments import Upload
 from guidance.services.errors import DomainError
 from guidance.services.referrals import ReferralData
@@ -246,3 +248,50 @@ def withdraw(referral_id: int):
         flash(_("Referral %(reference)s was withdrawn.", reference=referral.reference), "success")
         return redirect(url_for("referrals.show", referral_id=referral.id))
     return render_template("intake/withdraw.html", form=form, referral=referral), 400 if request.method == "POST" else 200
+
+
+class BulkForm(FlaskForm):
+    file = FileField(_l("CSV file"))
+    confirm_duplicates = BooleanField(_l("Send rows even if a participant may already be referred"))
+
+
+@bp.get("/bulk/template.csv")
+@requires("intake")
+def bulk_template():
+    return Response(referral_csv.template(), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="henvisninger-mal.csv"'})
+
+
+@bp.route("/bulk", methods=["GET", "POST"])
+@requires("intake")
+def bulk():
+    """A whole group at once: every row is checked, and all are sent or none."""
+    form = BulkForm()
+    if request.method == "GET":
+        return render_template("intake/bulk.html", form=form, problems=None)
+    upload = request.files.get(form.file.name)
+    if not form.validate_on_submit() or upload is None or not upload.filename:
+        form.file.errors = [_("Choose a CSV file.")]
+        return render_template("intake/bulk.html", form=form, problems=None), 400
+    parsed = referral_csv.parse(upload.read(), current_user.municipality.county_id)
+    confirm = bool(form.confirm_duplicates.data)
+    try:
+        if parsed.errors:
+            # Report every problem at once: what could not be read, and every rule the rest breaks.
+            raise referrals.BulkRejected("", referrals.check_many(parsed.items, referring=current_user.municipality,
+                                                                  confirm_duplicates=confirm, row_numbers=parsed.rows))
+        made = referrals.submit_many(current_user, parsed.items, referring=current_user.municipality,
+                                     confirm_duplicates=confirm, row_numbers=parsed.rows)
+    except referrals.BulkRejected as error:
+        unreadable = {(p.row, p.column) for p in parsed.errors}
+        problems = list(parsed.errors) + [
+            cell for cell in (referral_csv.CellError(parsed.rows[p.index], referral_csv.column_of(p.field), p.message)
+                              for p in error.rows)
+            if (cell.row, cell.column) not in unreadable
+        ]
+    else:
+        flash(ngettext("%(num)d referral was sent to the career centre.", "%(num)d referrals were sent to the career centre.",
+                       len(made)), "success")
+        return redirect(url_for("referrals.index"))
+    problems.sort(key=lambda p: (p.row, p.column))
+    return render_template("intake/bulk.html", form=form, problems=problems), 400

@@ -26,3 +26,8 @@ def url_values(w) -> dict:
     db.session.add(item)
     db.session.commit()
     return {"attachment_id": item.id}
+
+EXPECTED.update({
+    "intake.bulk": only(Role.REFERRER),
+    "intake.bulk_template": only(Role.REFERRER),
+})

@@ -1,0 +1,176 @@
+"""Referrals as CSV: the template a municipality fills in Excel, and reading it back.
+
+Excel in Norway writes semicolon-separated files, in UTF-8 with a BOM ("CSV UTF-8") or in
+Windows-1252 ("CSV (semikolondelt)"); we accept either, and commas too.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import Municipality
+from guidance.services.referrals import ReferralData
+
+MAX_ROWS = 500
+
+# (column header, ReferralData attribute) in template order. Headers are Norwegian: the
+# people filling the sheet work in Norwegian; English headers are accepted too.
+COLUMNS = [
+    ("navn", "name"), ("telefon", "phone"), ("bostedskommune", "municipality_id"), ("hjemmel", "legal_basis"),
+    ("bosettingsdato", "settlement_date"), ("vedtaksdato", "programme_decision_date"),
+    ("frist_maaneder", "window_months"), ("spraak", "language"), ("tolk", "needs_interpreter"),
+    ("video", "video_ok"), ("individuell", "needs_individual"), ("gruppe", "needs_group"),
+    ("tidligste_dato", "earliest_date"), ("tilrettelegging", "accessibility_needs"),
+    ("programraadgiver_deltar", "adviser_attends"), ("merknader", "notes"),
+]
+ALIASES = {header: attr for header, attr in COLUMNS} | {attr: attr for _h, attr in COLUMNS} | {
+    "språk": "language", "frist_måneder": "window_months", "programrådgiver_deltar": "adviser_attends",
+}
+HEADER_OF = {attr: header for header, attr in COLUMNS} | {"needs": "individuell"}
+BASIS = {"integreringsloven": "integration_act", "integration_act": "integration_act",
+         "midlertidig lov": "temporary_act", "midlertidig": "temporary_act", "temporary_act": "temporary_act",
+         "ordinær": "ordinary", "ordinar": "ordinary", "ordinary": "ordinary"}
+YES = {"ja", "j", "yes", "y", "x", "1", "true", "sant"}
+NO = {"nei", "n", "no", "0", "false", "usant", ""}
+EXAMPLE = ["Olena Kovalenko", "+47 412 34 567", "4601", "integreringsloven", "15.01.2027", "", "", "uk", "ja", "nei",
+           "ja", "ja", "", "", "nei", ""]
+
+
+@dataclass
+class CellError:
+    row: int  # as Excel numbers it: the header is row 1
+    column: str
+    message: str
+
+
+@dataclass
+class Parsed:
+    items: list[ReferralData]
+    rows: list[int]  # the sheet row of each item
+    errors: list[CellError]
+
+
+def template() -> str:
+    """The template: UTF-8 with a BOM (so Excel keeps æøå), semicolons, one example row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([header for header, _attr in COLUMNS])
+    writer.writerow(EXAMPLE)
+    return "\ufeff" + buffer.getvalue()
+
+
+def decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def parse(raw: bytes, county_id: int) -> Parsed:
+    """Rows of the file as ReferralData; cell errors for what cannot even be read."""
+    text = decode(raw)
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    errors: list[CellError] = []
+    try:
+        header = next(reader)
+    except StopIteration:
+        return Parsed([], [], [CellError(1, "", _("The file is empty."))])
+    names = [ALIASES.get(h.strip().lower()) for h in header]
+    missing = [h for h, attr in COLUMNS if attr not in names and attr in ("name", "municipality_id", "legal_basis", "language")]
+    unknown = [h for h, n in zip(header, names) if n is None and h.strip()]
+    if missing or unknown:
+        if missing:
+            errors.append(CellError(1, ", ".join(missing), _("These columns are missing. Start from the template.")))
+        if unknown:
+            errors.append(CellError(1, ", ".join(unknown), _("These columns are unknown. Start from the template.")))
+        return Parsed([], [], errors)
+    municipalities = _municipality_lookup(county_id)
+    items, rows = [], []
+    for number, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        if len(items) >= MAX_ROWS:
+            errors.append(CellError(number, "", _("At most %(max)d rows per file.", max=MAX_ROWS)))
+            break
+        cells = {n: (values[i].strip() if i < len(values) else "") for i, n in enumerate(names)}
+        items.append(_row(cells, number, municipalities, errors))
+        rows.append(number)
+    if not items and not errors:
+        errors.append(CellError(2, "", _("The file has no rows to send.")))
+    return Parsed(items, rows, errors)
+
+
+def _row(cells: dict[str, str], number: int, municipalities: dict[str, int], errors: list[CellError]) -> ReferralData:
+    def fail(attr: str, message: str) -> None:
+        errors.append(CellError(number, HEADER_OF.get(attr, attr), message))
+
+    def date(attr: str) -> dt.date | None:
+        raw = cells.get(attr, "")
+        if not raw:
+            return None
+        for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y"):
+            try:
+                return dt.datetime.strptime(raw, pattern).date()
+            except ValueError:
+                continue
+        fail(attr, _("Write the date as 17.03.2027."))
+        return None
+
+    def flag(attr: str, default: bool) -> bool:
+        raw = cells.get(attr, "").lower()
+        if attr not in cells or raw == "":
+            return default
+        if raw in YES:
+            return True
+        if raw not in NO:
+            fail(attr, _("Write ja or nei."))
+        return False
+
+    municipality = cells.get("municipality_id", "")
+    municipality_id = municipalities.get(municipality.lower()) or municipalities.get(municipality.zfill(4))
+    if municipality and municipality_id is None:
+        fail("municipality_id", _("Unknown municipality in your county: write its number (like 4601) or name."))
+    basis = BASIS.get(cells.get("legal_basis", "").lower())
+    if basis is None:
+        fail("legal_basis", _("Write integreringsloven, midlertidig or ordinær."))
+    window = None
+    if cells.get("window_months"):
+        try:
+            window = int(cells["window_months"])
+        except ValueError:
+            fail("window_months", _("Enter a whole number of months."))
+    individual, group = flag("needs_individual", True), flag("needs_group", basis != "ordinary")
+    needs = [n for n, wanted in (("individual", individual), ("group", group)) if wanted]
+    return ReferralData(
+        name=cells.get("name", ""), phone=cells.get("phone") or None, municipality_id=municipality_id,
+        legal_basis=basis or "", settlement_date=date("settlement_date"),
+        programme_decision_date=date("programme_decision_date"), window_months=window,
+        language=cells.get("language", "").lower(), needs_interpreter=flag("needs_interpreter", True),
+        video_ok=flag("video_ok", False), needs=needs, earliest_date=date("earliest_date"),
+        accessibility_needs=cells.get("accessibility_needs") or None, adviser_attends=flag("adviser_attends", False),
+        notes=cells.get("notes") or None,
+    )
+
+
+def _municipality_lookup(county_id: int) -> dict[str, int]:
+    """Number and lower-case name of each municipality in the county -> id."""
+    found = {}
+    for m in db.session.scalars(select(Municipality).where(Municipality.county_id == county_id)):
+        found[m.number] = m.id
+        found[m.name.lower()] = m.id
+    return found
+
+
+def column_of(attr: str) -> str:
+    return HEADER_OF.get(attr, attr)
+
+
+__all__ = ["template", "parse", "column_of", "CellError", "Parsed", "MAX_ROWS"]

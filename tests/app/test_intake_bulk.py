@@ -1,0 +1,108 @@
+"""Bulk upload: a template Excel keeps æøå in, comma or semicolon, every row checked, all or nothing."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from sqlalchemy import func, select
+
+from guidance.extensions import db
+from guidance.models import AuditEvent, Referral, Role
+from guidance.services import referral_csv
+from tests.app import factories as f
+
+HEADER = "navn;telefon;bostedskommune;hjemmel;bosettingsdato;vedtaksdato;frist_maaneder;spraak;tolk;video;individuell;gruppe;tidligste_dato;tilrettelegging;programraadgiver_deltar;merknader"
+
+
+def settled() -> str:
+    return (dt.date.today() - dt.timedelta(days=5)).strftime("%d.%m.%Y")
+
+
+def upload(client, text: str, encoding: str = "utf-8-sig", **extra):
+    data = {"file": (io.BytesIO(text.encode(encoding)), "gruppe.csv"), **extra}
+    return client.post("/intake/bulk", data=data, content_type="multipart/form-data")
+
+
+def count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Referral))
+
+
+def test_template_is_utf8_with_bom_and_semicolons(client):
+    f.login(client, f.user(Role.REFERRER))
+    response = client.get("/intake/bulk/template.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.data.startswith("\ufeff".encode())
+    assert response.data.decode("utf-8-sig").splitlines()[0] == HEADER
+
+
+def test_a_filled_template_sends_every_row(client):
+    f.login(client, f.user(Role.REFERRER))
+    text = "\n".join([HEADER,
+                      f"Bjørn Ærlig Åsen;+47 412 34 567;4601;integreringsloven;{settled()};;;uk;ja;nei;ja;ja;;;nei;",
+                      f"Amal Haddad;;Voss;ordinær;;;;ar;ja;nei;;;;Rullestol;ja;Har CV",
+                      f"Selam Tesfay;;4601;midlertidig;;;2;ti;ja;nei;ja;nei;;;nei;"])
+    response = upload(client, text)
+    assert response.status_code == 302
+    made = {r.participant.name: r for r in db.session.scalars(select(Referral))}
+    assert set(made) == {"Bjørn Ærlig Åsen", "Amal Haddad", "Selam Tesfay"}
+    assert made["Amal Haddad"].needs == ["individual"] and made["Amal Haddad"].deadline is None
+    assert made["Amal Haddad"].participant.municipality.name == "Voss"
+    assert made["Selam Tesfay"].window_months == 2 and made["Selam Tesfay"].needs == ["individual"]
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "referral.submitted")).all()
+    assert len(events) == 3 and all('"csv"' in e.detail for e in events)
+
+
+def test_comma_separated_windows_1252_from_excel_is_read(client):
+    f.login(client, f.user(Role.REFERRER))
+    text = "\r\n".join([HEADER.replace(";", ","), f"Bjørn Åsen,,4601,integreringsloven,{settled()},,,uk,ja,nei,ja,ja,,,nei,"])
+    assert upload(client, text, encoding="cp1252").status_code == 302
+    assert db.session.scalar(select(Referral)).participant.name == "Bjørn Åsen"
+
+
+def test_one_bad_row_sends_nothing_and_the_report_names_row_and_column(client):
+    f.login(client, f.user(Role.REFERRER))
+    text = "\n".join([HEADER,
+                      f"Bjørn Åsen;;4601;integreringsloven;{settled()};;;uk;ja;nei;ja;ja;;;nei;",
+                      f";;4601;integreringsloven;32.13.2027;;;xx;kanskje;nei;ja;ja;;;nei;",
+                      f"Amal Haddad;;0301;integreringsloven;{settled()};;;ar;ja;nei;ja;ja;;;nei;"])
+    response = upload(client, text)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert count() == 0
+    assert "<td>3</td><td>bosettingsdato</td><td>Skriv datoen som 17.03.2027.</td>" in page
+    assert "<td>3</td><td>tolk</td><td>Skriv ja eller nei.</td>" in page
+    assert "<td>3</td><td>navn</td><td>Skriv deltakerens fulle navn.</td>" in page
+    assert "<td>3</td><td>spraak</td>" in page
+    assert "<td>4</td><td>bostedskommune</td>" in page
+
+
+def test_the_same_participant_twice_in_a_file_is_reported(client):
+    f.login(client, f.user(Role.REFERRER))
+    row = f"Bjørn Åsen;;4601;integreringsloven;{settled()};;;uk;ja;nei;ja;ja;;;nei;"
+    page = upload(client, "\n".join([HEADER, row, row])).get_data(as_text=True)
+    assert "Ser ut som samme deltaker som rad 2." in page and count() == 0
+    assert upload(client, "\n".join([HEADER, row, row]), confirm_duplicates="y").status_code == 302
+    assert count() == 2
+
+
+def test_a_file_without_the_required_columns_is_refused(client):
+    f.login(client, f.user(Role.REFERRER))
+    page = upload(client, "name;x\nA;b").get_data(as_text=True)
+    assert "bostedskommune, hjemmel, spraak" in page and "x" in page and count() == 0
+
+
+def test_an_empty_file_is_refused(client):
+    f.login(client, f.user(Role.REFERRER))
+    assert upload(client, "").status_code == 400
+    assert upload(client, HEADER + "\n").status_code == 400
+    assert count() == 0
+
+
+def test_parse_accepts_english_headers_and_values(app):
+    bergen = f.municipality("4601")
+    text = "name;home_municipality;legal_basis;language\nA B;Bergen;integration_act;UK\n"
+    text = text.replace("home_municipality", "municipality_id")
+    parsed = referral_csv.parse(text.encode(), bergen.county_id)
+    assert not parsed.errors
+    assert parsed.items[0].municipality_id == bergen.id and parsed.items[0].language == "uk"
+    assert parsed.rows == [2]
