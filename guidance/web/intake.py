@@ -195,7 +195,7 @@ def correct(referral_id: int):
         for name in referrals.FIELD_NAMES:
             value = getattr(current, name)
             if isinstance(value, dt.date):
-                value = value.isoformat()
+                value = value.strftime("%d.%m.%Y")
             elif name == "municipality_id":
                 value = str(value)
             getattr(form, name).data = value
