@@ -100,10 +100,13 @@ def deadline_for(data: ReferralData, referral_date: dt.date) -> dt.date | None:
     if data.legal_basis not in {b.value for b in LegalBasis}:
         return None
     window = data.window_months if data.legal_basis == LegalBasis.TEMPORARY_ACT.value else None
-    return effective_deadline(
-        data.legal_basis, settlement_date=data.settlement_date, programme_decision_date=data.programme_decision_date,
-        referral_date=referral_date, window_months=window,
-    )
+    try:
+        return effective_deadline(
+            data.legal_basis, settlement_date=data.settlement_date, programme_decision_date=data.programme_decision_date,
+            referral_date=referral_date, window_months=window,
+        )
+    except (OverflowError, ValueError):  # dates at the edge of the calendar (year 1 or 9999): validate() refuses them
+        return None
 
 
 def normalise(data: ReferralData, today: dt.date) -> ReferralData:
@@ -131,6 +134,9 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
     def add(name: str, message: str) -> None:
         errors.setdefault(name, []).append(message)
 
+    for name in ("name", "phone", "accessibility_needs", "notes"):
+        if _has_control_characters(getattr(data, name), allow_newlines=name in ("accessibility_needs", "notes")):
+            add(name, _("Remove the invisible control characters from this field."))
     if not data.name:
         add("name", _("Enter the participant's full name."))
     elif len(data.name) > 200:
@@ -150,7 +156,9 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
         add("settlement_date", _("The settlement date can be at most a year from today."))
     if data.settlement_date and data.settlement_date < dt.date(2000, 1, 1):
         add("settlement_date", _("Enter a settlement date after 1 January 2000."))
-    if data.programme_decision_date and data.settlement_date and data.programme_decision_date <= data.settlement_date:
+    if data.programme_decision_date and not dt.date(2000, 1, 1) <= data.programme_decision_date <= today + relativedelta(years=2):
+        add("programme_decision_date", _("Enter a programme decision date between 2000 and two years from today."))
+    elif data.programme_decision_date and data.settlement_date and data.programme_decision_date <= data.settlement_date:
         add("programme_decision_date", _("The programme decision must come after the settlement date."))
     if data.window_months is not None and not 1 <= data.window_months <= MAX_WINDOW_MONTHS:
         add("window_months", _("Enter a number of months from 1 to %(max)d.", max=MAX_WINDOW_MONTHS))
@@ -161,6 +169,8 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
         add("needs", _("Choose at least one kind of guidance."))
     elif any(n not in {t.value for t in SessionType} for n in needs) or len(set(needs)) != len(needs):
         add("needs", _("Choose individual guidance, group guidance or both."))
+    if data.earliest_date and data.earliest_date < dt.date(2000, 1, 1):
+        add("earliest_date", _("Enter an earliest date after 1 January 2000."))
     if data.earliest_date and data.earliest_date > today + relativedelta(years=1):
         add("earliest_date", _("The earliest date can be at most a year from today."))
     deadline = deadline_for(data, referral_date or today)
@@ -171,6 +181,12 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
     if data.notes and len(data.notes) > 5000:
         add("notes", _("Write at most 5000 characters."))
     return errors
+
+
+def _has_control_characters(text: str | None, allow_newlines: bool) -> bool:
+    """NUL and other control characters: PostgreSQL refuses NUL, and none belongs in a name."""
+    allowed = "\n\r\t" if allow_newlines else ""
+    return bool(text) and any(ord(ch) < 32 and ch not in allowed or ord(ch) == 127 for ch in text)
 
 
 def submit_referral(
@@ -281,6 +297,8 @@ def withdraw_referral(actor: User, referral: Referral, reason: str) -> None:
         raise DomainError(_("The referral was not withdrawn."), {"reason": [_("Say why the referral is withdrawn.")]})
     if len(reason) > 1000:
         raise DomainError(_("The referral was not withdrawn."), {"reason": [_("Write at most 1000 characters.")]})
+    if _has_control_characters(reason, allow_newlines=True):
+        raise DomainError(_("The referral was not withdrawn."), {"reason": [_("Remove the invisible control characters from this field.")]})
     previous = referral.status
     referral.status = ReferralStatus.WITHDRAWN
     referral.withdrawn_reason = reason

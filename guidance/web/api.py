@@ -1,16 +1,187 @@
-"""The JSON API for municipal case systems. Errors are RFC 9457 problem JSON."""
+"""The JSON API for municipal case systems. Errors are RFC 9457 problem JSON.
+
+Each request carries a municipality's bearer token (created by an admin, stored hashed);
+a token sees and creates only its own municipality's referrals. A POST may carry an
+Idempotency-Key: a retry with the same key and body answers with the first result.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import hashlib
+import json
+import math
 
-from guidance.extensions import csrf
+from flask import Blueprint, g, jsonify, request, url_for
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from guidance.extensions import csrf, db
+from guidance.models import Municipality, Referral, ReferralStatus
+from guidance.services import api_tokens, referrals
+from guidance.services.errors import DomainError
+from guidance.services.referrals import ReferralData
+from guidance.web import api_schema
+from guidance.web.problem import problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, not cookies, authenticate the API: CSRF does not apply.
 csrf.exempt(bp)
+
+MAX_ID = 2**31 - 1
+MAX_PAGE = 100_000  # keeps OFFSET inside what every database accepts  # beyond a database integer: cannot exist, and must not reach the database
+
+# ReferralData attribute -> the API's field path
+PATHS = {
+    "name": "participant.name", "phone": "participant.phone", "municipality_id": "participant.municipality",
+    "language": "participant.language", "needs_interpreter": "participant.needs_interpreter",
+    "video_ok": "participant.video_ok", "accessibility_needs": "participant.accessibility_needs",
+}
 
 
 @bp.get("/health")
 def health():
     """Liveness for load balancers; reveals nothing."""
     return jsonify({"status": "ok"})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 document, generated from the pydantic models."""
+    return jsonify(api_schema.document())
+
+
+def _authenticated(view):
+    from functools import wraps
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, value = header.partition(" ")
+        token = api_tokens.authenticate(value.strip()) if scheme.lower() == "bearer" else None
+        if token is None:
+            response = problem(401, "Unauthorized", "Send a valid, unrevoked token as 'Authorization: Bearer <token>'.",
+                               type_="unauthorized")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="veiled"'
+            return response
+        g.api_token = token
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.post("/referrals")
+@_authenticated
+def create_referral():
+    token = g.api_token
+    if request.mimetype != "application/json":
+        return problem(415, "Unsupported Media Type", "Send the referral as application/json.", type_="unsupported-media-type")
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (1 <= len(key) <= 200 and key.isascii() and key.isprintable()):
+        return _invalid([{"path": "header.Idempotency-Key", "message": "1 to 200 printable ASCII characters."}])
+    try:
+        payload = json.loads(request.get_data(cache=False), parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError):
+        return problem(400, "Malformed JSON", "The request body is not valid JSON.", type_="malformed-json")
+    try:
+        body = api_schema.ReferralIn.model_validate(payload)
+    except ValidationError as error:
+        return _invalid([{"path": ".".join(str(part) for part in e["loc"]) or "(body)", "message": e["msg"]}
+                         for e in error.errors(include_url=False)])
+    municipality = db.session.scalar(select(Municipality).where(Municipality.number == body.participant.municipality))
+    data = ReferralData(
+        name=body.participant.name, phone=body.participant.phone,
+        municipality_id=municipality.id if municipality else -1,
+        legal_basis=body.legal_basis, settlement_date=body.settlement_date,
+        programme_decision_date=body.programme_decision_date, window_months=body.window_months,
+        language=body.participant.language, needs_interpreter=body.participant.needs_interpreter,
+        video_ok=body.participant.video_ok, needs=list(body.needs) if body.needs is not None else None,
+        earliest_date=body.earliest_date, accessibility_needs=body.participant.accessibility_needs,
+        adviser_attends=body.adviser_attends, notes=body.notes,
+    )
+    # The fingerprint is of the body as understood, so key order and spacing do not matter.
+    fingerprint = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    try:
+        result = referrals.submit_referral(
+            None, data, referring=token.municipality, confirm_duplicate=body.confirm_duplicate,
+            idempotency_key=key, fingerprint=fingerprint if key else None, via="api", token_id=token.id,
+        )
+    except referrals.IdempotencyConflict as error:
+        db.session.rollback()
+        return _invalid([{"path": "header.Idempotency-Key", "message": error.message}], title="Idempotency-Key reused",
+                        type_="idempotency-key-reused")
+    except referrals.DuplicateSuspected as error:
+        db.session.rollback()
+        return problem(409, "Possible duplicate", error.message, type_="possible-duplicate",
+                       errors=[{"path": "confirm_duplicate", "message": m} for m in error.field_errors["confirm_duplicate"]])
+    except DomainError as error:
+        db.session.rollback()
+        return _invalid([{"path": PATHS.get(name, name), "message": m}
+                         for name, messages in error.field_errors.items() for m in messages])
+    response = jsonify(_referral_json(result.referral))
+    response.status_code = 201 if result.created else 200
+    response.headers["Location"] = url_for("api.get_referral", referral_id=result.referral.id)
+    return response
+
+
+@bp.get("/referrals")
+@_authenticated
+def list_referrals():
+    token = g.api_token
+    try:
+        page = int(request.args.get("page", 1))
+        per_page = int(request.args.get("per_page", 50))
+        status = request.args.get("status")
+        if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 100 or (status is not None and status not in {s.value for s in ReferralStatus}):
+            raise ValueError
+    except ValueError:
+        return problem(400, "Bad query", "page 1..100000, per_page 1..100, status one of the documented values.", type_="bad-query")
+    clauses = [Referral.referring_municipality_id == token.municipality_id]
+    if status:
+        clauses.append(Referral.status == status)
+    total = db.session.scalar(select(func.count()).select_from(Referral).where(*clauses))
+    rows = db.session.scalars(select(Referral).where(*clauses).order_by(Referral.id.desc())
+                              .offset((page - 1) * per_page).limit(per_page)).all()
+    return jsonify({"items": [_referral_json(r) for r in rows], "page": page, "per_page": per_page, "total": total,
+                    "pages": max(1, math.ceil(total / per_page))})
+
+
+@bp.get("/referrals/<int:referral_id>")
+@_authenticated
+def get_referral(referral_id: int):
+    referral = db.session.get(Referral, referral_id) if referral_id <= MAX_ID else None
+    # Another municipality's referral does not exist for this token (its existence is personal data).
+    if referral is None or referral.referring_municipality_id != g.api_token.municipality_id:
+        return problem(404, "Not Found", "No such referral for this municipality.", type_="not-found")
+    return jsonify(_referral_json(referral))
+
+
+def _invalid(errors: list[dict], title: str = "Invalid referral", type_: str = "validation"):
+    return problem(422, title, "See errors for what to correct.", type_=type_, errors=errors)
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _referral_json(referral: Referral) -> dict:
+    from guidance.web.referrals import next_booked_sessions
+
+    p = referral.participant
+    session = next_booked_sessions([referral.id]).get(referral.id)
+    out = api_schema.ReferralOut(
+        id=referral.id, reference=referral.reference, status=referral.status.value,
+        legal_basis=referral.legal_basis.value, settlement_date=referral.settlement_date,
+        programme_decision_date=referral.programme_decision_date, window_months=referral.window_months,
+        deadline=referral.deadline, earliest_date=referral.earliest_date, needs=list(referral.needs),
+        adviser_attends=referral.adviser_attends, notes=referral.notes, withdrawn_reason=referral.withdrawn_reason,
+        created_at=referral.created_at, updated_at=referral.updated_at,
+        participant=api_schema.ParticipantOut(
+            name=p.name, phone=p.phone, municipality=p.municipality.number, language=p.language,
+            needs_interpreter=p.needs_interpreter, video_ok=p.video_ok, accessibility_needs=p.accessibility_needs,
+        ),
+        next_session=api_schema.SessionOut(start=session.start, end=session.end, location=session.location.name,
+                                           mode=session.mode) if session else None,
+    )
+    return out.model_dump(mode="json")
+
+
+

@@ -13,6 +13,7 @@ MENU = [
     ("planning.index", _l("Planning"), "planning"),
     ("queue.index", _l("Queue"), "queue"),
     ("admin.users", _l("Users"), "users"),
+    ("api_tokens.index", _l("API tokens"), "api_tokens"),
     ("privacy.search", _l("Data-subject access"), "data_subject"),
 ]
 

@@ -118,3 +118,14 @@ def world() -> World:
 
 def login(client, person: User, password: str = PASSWORD):
     return client.post("/login", data={"email": person.email, "password": password})
+
+
+def api_token(place: Municipality, name: str = "Fagsystem") -> str:
+    """A live API token for `place`; returns the plaintext (only its hash is stored)."""
+    from guidance.services.api_tokens import PREFIX, hash_token
+    from guidance.models import ApiToken
+
+    plaintext = f"{PREFIX}test-{next(_counter)}-{place.number}"
+    db.session.add(ApiToken(municipality_id=place.id, name=name, token_hash=hash_token(plaintext)))
+    db.session.commit()
+    return plaintext

@@ -1,0 +1,61 @@
+"""Bearer tokens for municipal case systems: created and revoked by an admin, stored hashed."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import ApiToken, Municipality, User
+from guidance.models.types import utcnow
+from guidance.services import audit
+from guidance.services.errors import DomainError
+
+PREFIX = "vld_"
+
+
+def hash_token(plaintext: str) -> str:
+    # A random 256-bit token needs no slow hash: SHA-256 cannot be brute-forced back to it.
+    return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
+
+
+def create_token(actor: User, *, municipality_id: int | None, name: str, note: str | None = None) -> tuple[ApiToken, str]:
+    """A new token for one municipality; the plaintext is returned once and never stored."""
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("Name the system that will use the token, like the case system's name.")]
+    elif len(name) > 200:
+        errors["name"] = [_("The name can be at most 200 characters.")]
+    if not municipality_id or db.session.get(Municipality, municipality_id) is None:
+        errors["municipality_id"] = [_("Choose the municipality the token acts for.")]
+    if errors:
+        raise DomainError(_("The token was not created."), errors)
+    plaintext = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(municipality_id=municipality_id, name=name, note=(note or "").strip() or None,
+                     token_hash=hash_token(plaintext), created_by_id=actor.id)
+    db.session.add(token)
+    db.session.flush()
+    audit.record(actor, "api_token.created", token, {"municipality": municipality_id})
+    db.session.commit()
+    return token, plaintext
+
+
+def revoke_token(actor: User, token: ApiToken) -> None:
+    """Revoke at once; a revoked token never works again."""
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(actor, "api_token.revoked", token, {"municipality": token.municipality_id})
+        db.session.commit()
+
+
+def authenticate(plaintext: str | None) -> ApiToken | None:
+    """The live token with this value, or None."""
+    if not plaintext or not plaintext.startswith(PREFIX) or len(plaintext) > 200:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext)))
+    if token is None or token.revoked_at is not None:
+        return None
+    return token

@@ -1,0 +1,180 @@
+"""The API's bodies as pydantic models, and the OpenAPI 3.1 document generated from them."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import models_json_schema
+
+Basis = Literal["integration_act", "temporary_act", "ordinary"]
+Need = Literal["individual", "group"]
+Status = Literal["received", "planned", "booked", "completed", "note_shared", "withdrawn", "no_show"]
+
+
+class ParticipantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200, description="Full name.")
+    phone: str | None = Field(None, max_length=40, description="Contact phone, e.g. +47 400 00 000.")
+    municipality: str = Field(pattern=r"^[0-9]{4}$", description="Home municipality number: the token's own, or one in its county.")
+    language: str = Field(pattern=r"^[a-z]{2,3}$", description="ISO 639-1 code, or ISO 639-3 where none exists (prs, kmr, ckb).")
+    needs_interpreter: bool = True
+    video_ok: bool = Field(False, description="The participant can take a session by video.")
+    accessibility_needs: str | None = Field(None, max_length=2000)
+
+
+class ReferralIn(BaseModel):
+    """A referral as a case system sends it."""
+
+    model_config = ConfigDict(extra="forbid")
+    participant: ParticipantIn
+    legal_basis: Basis
+    settlement_date: dt.date | None = Field(None, description="Required under the integration act.")
+    programme_decision_date: dt.date | None = Field(None, description="Expected date of the programme decision.")
+    window_months: int | None = Field(None, ge=1, le=12, description="Temporary act only: the needs-based window (default 3).")
+    needs: list[Need] | None = Field(None, min_length=1, max_length=2,
+                                     description="Default: both under the acts, individual for ordinary guidance.")
+    earliest_date: dt.date | None = Field(None, description="Default: today.")
+    adviser_attends: bool = False
+    notes: str | None = Field(None, max_length=5000)
+    confirm_duplicate: bool = Field(False, description="Send even if the same participant was referred in the last six months.")
+
+
+class ParticipantOut(BaseModel):
+    name: str
+    phone: str | None
+    municipality: str
+    language: str
+    needs_interpreter: bool
+    video_ok: bool
+    accessibility_needs: str | None
+
+
+class SessionOut(BaseModel):
+    start: dt.datetime
+    end: dt.datetime
+    location: str
+    mode: str
+
+
+class ReferralOut(BaseModel):
+    id: int
+    reference: str = Field(description="Pseudonymous reference, safe in e-mails and calendars.")
+    status: Status
+    legal_basis: Basis
+    settlement_date: dt.date | None
+    programme_decision_date: dt.date | None
+    window_months: int | None
+    deadline: dt.date | None = Field(description="The effective legal deadline; null for ordinary guidance.")
+    earliest_date: dt.date
+    needs: list[Need]
+    adviser_attends: bool
+    notes: str | None
+    withdrawn_reason: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    participant: ParticipantOut
+    next_session: SessionOut | None
+
+
+class ReferralPage(BaseModel):
+    items: list[ReferralOut]
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+
+class FieldError(BaseModel):
+    path: str = Field(description="Dotted path of the field, e.g. participant.language.")
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+
+
+def _problem(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _json(ref: str, description: str, headers: dict | None = None) -> dict:
+    answer = {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+def document() -> dict:
+    """OpenAPI 3.1: JSON Schema 2020-12 is its schema dialect, so pydantic's schemas fit unchanged."""
+    _refs, top = models_json_schema(
+        [(ReferralIn, "validation"), (ReferralOut, "serialization"), (ReferralPage, "serialization"),
+         (Problem, "serialization")],
+        ref_template="#/components/schemas/{model}",
+    )
+    unauthorized = _problem("No valid, unrevoked bearer token.")
+    location = {"Location": {"description": "The referral's URL.", "schema": {"type": "string"}}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Veiled referral API", "version": "1.0.0",
+                 "description": "Municipal case systems send referrals to career guidance and follow their status. "
+                                "Each bearer token acts for one municipality. Errors are RFC 9457 problem details."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/v1/referrals": {
+                "post": {
+                    "operationId": "createReferral",
+                    "summary": "Send a referral",
+                    "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                                    "description": "Retrying with the same key and body returns the first result (200).",
+                                    "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReferralIn"}}}},
+                    "responses": {
+                        "201": _json("ReferralOut", "Created.", location),
+                        "200": _json("ReferralOut", "A retry with the same Idempotency-Key: the first result.", location),
+                        "400": _problem("The body is not JSON."),
+                        "401": unauthorized,
+                        "409": _problem("The same participant was referred recently; resend with confirm_duplicate."),
+                        "413": _problem("The body is too large."),
+                        "415": _problem("The body is not application/json."),
+                        "422": _problem("A field is wrong (see errors), or the Idempotency-Key was used with another body."),
+                    },
+                },
+                "get": {
+                    "operationId": "listReferrals",
+                    "summary": "The municipality's referrals, newest first",
+                    "parameters": [
+                        {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}},
+                        {"name": "per_page", "in": "query", "required": False,
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
+                        {"name": "status", "in": "query", "required": False,
+                         "schema": {"type": "string", "enum": list(Status.__args__)}},
+                    ],
+                    "responses": {"200": _json("ReferralPage", "One page of referrals."), "400": _problem("A bad query parameter."),
+                                  "401": unauthorized},
+                },
+            },
+            "/api/v1/referrals/{referral_id}": {
+                "get": {
+                    "operationId": "getReferral",
+                    "summary": "One referral with its status and next session",
+                    "parameters": [{"name": "referral_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}],
+                    "responses": {"200": _json("ReferralOut", "The referral."), "401": unauthorized,
+                                  "404": _problem("No such referral for this municipality.")},
+                },
+            },
+        },
+        "components": {
+            "schemas": top["$defs"],
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "A token an administrator created for the municipality."}},
+        },
+    }

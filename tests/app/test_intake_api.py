@@ -1,0 +1,197 @@
+"""The referral API: bearer tokens per municipality, pydantic bodies, idempotent retries,
+RFC 9457 problems with field paths, and the OpenAPI document."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from sqlalchemy import func, select
+
+from guidance.extensions import db
+from guidance.models import ApiToken, AuditEvent, Referral, Role
+from guidance.services import api_tokens
+from tests.app import factories as f
+
+
+def body(**changes) -> dict:
+    data = {
+        "participant": {"name": "Olena Kovalenko", "phone": "+47 412 34 567", "municipality": "4601", "language": "uk"},
+        "legal_basis": "integration_act",
+        "settlement_date": (dt.date.today() - dt.timedelta(days=10)).isoformat(),
+    }
+    data.update(changes)
+    return data
+
+
+def auth(token: str, **headers) -> dict:
+    return {"Authorization": f"Bearer {token}", **headers}
+
+
+def count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Referral))
+
+
+def test_a_case_system_sends_a_referral_and_reads_it_back(client):
+    token = f.api_token(f.municipality("4601"))
+    response = client.post("/api/v1/referrals", json=body(), headers=auth(token))
+    assert response.status_code == 201
+    created = response.get_json()
+    assert created["reference"].startswith("H-") and created["status"] == "received"
+    assert created["deadline"] and created["needs"] == ["individual", "group"]
+    assert created["participant"]["municipality"] == "4601"
+    assert response.headers["Location"] == f"/api/v1/referrals/{created['id']}"
+    again = client.get(response.headers["Location"], headers=auth(token))
+    assert again.status_code == 200 and again.get_json() == created
+    listing = client.get("/api/v1/referrals", headers=auth(token)).get_json()
+    assert listing["total"] == 1 and listing["items"][0]["id"] == created["id"]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.submitted"))
+    assert event.actor_id is None and '"api"' in event.detail and "Olena" not in event.detail
+
+
+def test_a_retry_with_the_same_idempotency_key_returns_the_first_result(client):
+    token = f.api_token(f.municipality("4601"))
+    first = client.post("/api/v1/referrals", json=body(), headers=auth(token, **{"Idempotency-Key": "case-123"}))
+    # the same body, keys in another order
+    reordered = dict(reversed(list(body().items())))
+    retry = client.post("/api/v1/referrals", json=reordered, headers=auth(token, **{"Idempotency-Key": "case-123"}))
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.get_json() == first.get_json()
+    assert count() == 1
+
+
+def test_the_same_key_with_another_body_is_refused(client):
+    token = f.api_token(f.municipality("4601"))
+    client.post("/api/v1/referrals", json=body(), headers=auth(token, **{"Idempotency-Key": "case-123"}))
+    other = client.post("/api/v1/referrals", json=body(notes="Endret"), headers=auth(token, **{"Idempotency-Key": "case-123"}))
+    assert other.status_code == 422 and other.mimetype == "application/problem+json"
+    assert other.get_json()["errors"][0]["path"] == "header.Idempotency-Key"
+    assert count() == 1
+
+
+def test_the_same_key_in_two_municipalities_is_two_referrals(client):
+    bergen, voss = f.api_token(f.municipality("4601")), f.api_token(f.municipality("4621"))
+    client.post("/api/v1/referrals", json=body(), headers=auth(bergen, **{"Idempotency-Key": "k"}))
+    response = client.post("/api/v1/referrals", json=body(participant={**body()["participant"], "municipality": "4621"}),
+                           headers=auth(voss, **{"Idempotency-Key": "k"}))
+    assert response.status_code == 201 and count() == 2
+
+
+def test_racing_retries_make_one_referral(app):
+    """Two retries at once: the unique constraint, not the look-up, decides which one wins."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        import pytest
+
+        pytest.skip("SQLite serialises writers; the race needs a server database")
+    token = f.api_token(f.municipality("4601"))
+    barrier = threading.Barrier(2)
+    statuses, bodies = [], []
+
+    def send():
+        with app.app_context():
+            client = app.test_client()
+            barrier.wait()
+            response = client.post("/api/v1/referrals", json=body(), headers=auth(token, **{"Idempotency-Key": "race"}))
+            statuses.append(response.status_code)
+            bodies.append(response.get_json().get("id"))
+            db.session.remove()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 201] and len(set(bodies)) == 1
+    assert count() == 1
+
+
+def test_validation_errors_are_problem_json_with_field_paths(client):
+    token = f.api_token(f.municipality("4601"))
+    bad = body(participant={"name": "", "municipality": "4601", "language": "UKR"}, legal_basis="other")
+    response = client.post("/api/v1/referrals", json=bad, headers=auth(token))
+    problem = response.get_json()
+    assert response.status_code == 422 and response.mimetype == "application/problem+json"
+    assert problem["status"] == 422 and problem["title"]
+    paths = {e["path"] for e in problem["errors"]}
+    assert {"participant.name", "participant.language", "legal_basis"} <= paths
+
+
+def test_domain_rules_answer_with_api_paths(client):
+    token = f.api_token(f.municipality("4601"))
+    bad = body(participant={**body()["participant"], "municipality": "0301", "language": "xx"}, settlement_date=None)
+    problem = client.post("/api/v1/referrals", json=bad, headers=auth(token)).get_json()
+    paths = {e["path"] for e in problem["errors"]}
+    assert paths == {"participant.municipality", "participant.language", "settlement_date"}
+
+
+def test_malformed_json_and_wrong_content_type_are_refused(client):
+    token = f.api_token(f.municipality("4601"))
+    broken = client.post("/api/v1/referrals", data=b"{not json", headers=auth(token), content_type="application/json")
+    assert broken.status_code == 400 and broken.mimetype == "application/problem+json"
+    form = client.post("/api/v1/referrals", data={"a": "b"}, headers=auth(token))
+    assert form.status_code == 415
+
+
+def test_a_duplicate_needs_confirm_duplicate(client):
+    token = f.api_token(f.municipality("4601"))
+    assert client.post("/api/v1/referrals", json=body(), headers=auth(token)).status_code == 201
+    twice = client.post("/api/v1/referrals", json=body(), headers=auth(token))
+    assert twice.status_code == 409 and twice.get_json()["errors"][0]["path"] == "confirm_duplicate"
+    assert client.post("/api/v1/referrals", json=body(confirm_duplicate=True), headers=auth(token)).status_code == 201
+
+
+def test_no_token_a_wrong_token_and_a_revoked_token_are_401(client):
+    admin = f.user(Role.ADMIN, county_number=None)
+    token = f.api_token(f.municipality("4601"))
+    assert client.get("/api/v1/referrals").status_code == 401
+    assert client.get("/api/v1/referrals", headers=auth("vld_wrong")).status_code == 401
+    assert client.get("/api/v1/referrals", headers=auth(token)).status_code == 200
+    api_tokens.revoke_token(admin, db.session.scalar(select(ApiToken)))
+    revoked = client.post("/api/v1/referrals", json=body(), headers=auth(token))
+    assert revoked.status_code == 401 and revoked.headers["WWW-Authenticate"].startswith("Bearer")
+    assert count() == 0
+
+
+def test_another_municipality_s_referral_is_404_through_the_api(client):
+    w = f.world()
+    token = f.api_token(w.other_referrer.municipality)
+    assert client.get(f"/api/v1/referrals/{w.own_referral.id}", headers=auth(token)).status_code == 404
+    assert client.get(f"/api/v1/referrals/{w.other_referral.id}", headers=auth(token)).status_code == 200
+    listing = client.get("/api/v1/referrals", headers=auth(token)).get_json()
+    assert [item["id"] for item in listing["items"]] == [w.other_referral.id]
+    assert client.get("/api/v1/referrals/99999999999", headers=auth(token)).status_code == 404
+
+
+def test_tokens_are_stored_only_as_a_hash(app):
+    plaintext = f.api_token(f.municipality("4601"))
+    stored = db.session.scalar(select(ApiToken))
+    assert plaintext not in stored.token_hash and len(stored.token_hash) == 64
+
+
+def test_admin_creates_a_token_sees_it_once_and_revokes_it(client):
+    admin = f.user(Role.ADMIN, county_number=None)
+    f.login(client, admin)
+    bergen = f.municipality("4601")
+    page = client.post("/admin/api-tokens/", data={"municipality_id": bergen.id, "name": "Visma Flyt"}).get_data(as_text=True)
+    token = page.split('<p class="token-once">')[1].split("<")[0]
+    assert token.startswith("vld_")
+    assert token not in client.get("/admin/api-tokens/").get_data(as_text=True)
+    assert client.get("/api/v1/referrals", headers=auth(token)).status_code == 200
+    stored = db.session.scalar(select(ApiToken))
+    assert client.post(f"/admin/api-tokens/{stored.id}/revoke").status_code == 302
+    assert client.get("/api/v1/referrals", headers=auth(token)).status_code == 401
+
+
+def test_a_token_needs_a_name_and_a_municipality(client):
+    f.login(client, f.user(Role.ADMIN, county_number=None))
+    response = client.post("/admin/api-tokens/", data={"municipality_id": 0, "name": ""})
+    assert response.status_code == 400 and db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
+
+
+def test_openapi_document_is_generated_from_the_models(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.")
+    assert set(doc["paths"]) == {"/api/v1/referrals", "/api/v1/referrals/{referral_id}"}
+    schemas = doc["components"]["schemas"]
+    assert "participant" in schemas["ReferralIn"]["properties"]
+    assert schemas["ParticipantIn"]["properties"]["language"]["pattern"]
+    assert "Problem" in schemas
