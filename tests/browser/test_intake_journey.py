@@ -1,0 +1,82 @@
+"""The intake journey in Norwegian, as a new referrer would try it (issue 6, "Done means"):
+a referral with a PDF plan, a mistake with per-field messages, the correction, the list with
+its deadline, and the lead's queue."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from babel.dates import format_date
+from dateutil.relativedelta import relativedelta
+
+from tests.browser.conftest import login, new_context, screenshot
+
+PLAN = {"name": "plan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n% kartleggingsplan\n"}
+
+
+def test_referrer_sends_corrects_and_follows_a_referral_and_the_lead_sees_it_in_the_queue_nb(browser, live):
+    settled = dt.date.today() - dt.timedelta(days=10)
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        login(page, live, live.world.referrer)
+        page.get_by_role("navigation").get_by_role("link", name="Ny henvisning").click()
+        screenshot(page, "journey-intake-nb-1-form")
+        assert page.get_by_role("heading", level=1).inner_text() == "Ny henvisning"
+
+        # A mistake: no name and an impossible date.
+        page.get_by_label("Deltakerens telefonnummer (valgfritt)").fill("+47 412 34 567")
+        page.get_by_label("Bosettingsdato").fill("31.02.2027")
+        page.get_by_label("Språk", exact=True).select_option("uk")
+        page.get_by_label("Merknader til karrieresenteret (valgfritt)").fill("Ønsker å jobbe i helse.")
+        page.get_by_label("Vedlegg: notater og planer (valgfritt)").set_input_files([PLAN])
+        page.get_by_role("button", name="Send henvisningen").click()
+        screenshot(page, "journey-intake-nb-2-errors")
+        assert page.locator(".error-summary").is_visible()
+        assert page.get_by_text("Skriv deltakerens fulle navn.").first.is_visible()
+        assert page.get_by_text("Skriv en gyldig dato, som 17.03.2027.").first.is_visible()
+        assert page.get_by_label("Bosettingsdato").input_value() == "31.02.2027"
+        assert page.get_by_label("Merknader til karrieresenteret (valgfritt)").input_value() == "Ønsker å jobbe i helse."
+        assert page.get_by_text("Du må velge vedleggene på nytt").is_visible()
+
+        page.get_by_label("Deltakerens fulle navn").fill("Olena Kovalenko")
+        page.get_by_label("Bosettingsdato").fill(settled.strftime("%d.%m.%Y"))
+        page.get_by_role("button", name="Vis fristen").click()
+        assert page.get_by_text(re.compile(r"Frist: ")).is_visible()
+        page.get_by_label("Vedlegg: notater og planer (valgfritt)").set_input_files([PLAN])
+        page.get_by_role("button", name="Send henvisningen").click()
+        screenshot(page, "journey-intake-nb-3-sent")
+        assert page.get_by_text(re.compile("ble sendt til karrieresenteret")).is_visible()
+        reference = re.search(r"H-[0-9A-Z]{4}-[0-9A-Z]{2}", page.get_by_role("heading", level=1).inner_text()).group(0)
+        assert page.get_by_role("link", name="plan.pdf").is_visible()
+
+        page.get_by_role("link", name="Korriger henvisningen").click()
+        page.get_by_label("Deltakerens telefonnummer (valgfritt)").fill("+47 987 65 432")
+        page.get_by_role("button", name="Lagre korrigeringen").click()
+        screenshot(page, "journey-intake-nb-4-corrected")
+        assert page.get_by_text("Henvisningen ble korrigert.").is_visible()
+        assert page.get_by_text("Korrigert av henviser").is_visible()
+
+        page.get_by_role("navigation").get_by_role("link", name="Henvisninger").click()
+        screenshot(page, "journey-intake-nb-5-list")
+        row = page.get_by_role("row", name=re.compile(reference))
+        assert row.get_by_role("cell", name="Olena Kovalenko").is_visible()
+        deadline = settled + relativedelta(months=3)  # the Integration Act's three months, no decision date given
+        assert format_date(deadline, "medium", locale="nb") in row.inner_text()
+    finally:
+        ctx.close()
+
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    try:
+        login(page, live, live.world.lead)
+        page.get_by_role("navigation").get_by_role("link", name="Kø").click()
+        screenshot(page, "journey-intake-nb-6-queue")
+        assert page.get_by_role("link", name=reference).is_visible()
+        assert not page.get_by_text("Olena Kovalenko").count(), "the queue shows references, not names"
+        page.get_by_role("link", name=reference).click()
+        assert page.get_by_text("Korrigert av henviser").is_visible()
+        assert page.get_by_text(re.compile("Endret: Telefon")).is_visible()
+    finally:
+        ctx.close()
