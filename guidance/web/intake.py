@@ -77,6 +77,11 @@ def _fill_choices(form: ReferralForm) -> None:
     form.needs.choices = [(code, str(label)) for code, label in SESSION_TYPE.items()]
 
 
+@bp.context_processor
+def _needs_defaults():
+    return {"needs_defaults": {basis: referrals.default_needs(basis) for basis in LEGAL_BASIS}}
+
+
 def _parse_date(form: ReferralForm, name: str, errors: dict) -> dt.date | None:
     raw = (getattr(form, name).data or "").strip()
     if not raw:

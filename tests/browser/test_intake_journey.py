@@ -80,3 +80,22 @@ def test_referrer_sends_corrects_and_follows_a_referral_and_the_lead_sees_it_in_
         assert page.get_by_text(re.compile("Endret: Telefon")).is_visible()
     finally:
         ctx.close()
+
+
+def test_choosing_ordinary_guidance_offers_individual_sessions_only_unless_already_chosen(browser, live):
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    try:
+        login(page, live, live.world.referrer)
+        page.goto(f"{live.url}/intake/new")
+        group = page.get_by_label("Gruppeveiledning")
+        assert group.is_checked()
+        page.get_by_label("Ordinær").check()
+        assert not group.is_checked() and page.get_by_label("Individuell veiledning").is_checked()
+        page.get_by_label("Integreringsloven").check()
+        assert group.is_checked()
+        group.uncheck()  # the referrer's own choice is kept from now on
+        page.get_by_role("radio", name="Midlertidig lov").check()
+        assert not group.is_checked()
+    finally:
+        ctx.close()
