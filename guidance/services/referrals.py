@@ -222,7 +222,14 @@ def submit_referral(
     if errors:
         raise DomainError(_("The referral could not be sent. Check the fields marked below."), errors)
     if not confirm_duplicate:
-        _refuse_duplicate(data, referring, today)
+        try:
+            _refuse_duplicate(data, referring, today)
+        except DuplicateSuspected:
+            # A retry racing its own first attempt sees that attempt as a "duplicate": answer with it.
+            earlier = _by_idempotency_key(referring, idempotency_key, fingerprint) if idempotency_key else None
+            if earlier is not None:
+                return Submitted(earlier, created=False)
+            raise
 
     staged = StagedFiles(Path(current_app.config["UPLOAD_FOLDER"]))
     try:

@@ -195,3 +195,23 @@ def test_openapi_document_is_generated_from_the_models(client):
     assert "participant" in schemas["ReferralIn"]["properties"]
     assert schemas["ParticipantIn"]["properties"]["language"]["pattern"]
     assert "Problem" in schemas
+
+
+def test_a_retry_that_commits_between_look_up_and_duplicate_check_gets_the_first_result(app, monkeypatch):
+    """The interleaving behind the race, made deterministic: the key look-up misses once."""
+    from guidance.services import referrals
+    from guidance.services.referrals import ReferralData
+
+    referrer = f.user(Role.REFERRER)
+    data = lambda: ReferralData(name="Olena Kovalenko", municipality_id=referrer.municipality_id,  # noqa: E731
+                                settlement_date=dt.date.today(), language="uk")
+    first = referrals.submit_referral(None, data(), referring=referrer.municipality, idempotency_key="k", fingerprint="x")
+    real, calls = referrals._by_idempotency_key, []
+
+    def miss_once(*args):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(referrals, "_by_idempotency_key", miss_once)
+    again = referrals.submit_referral(None, data(), referring=referrer.municipality, idempotency_key="k", fingerprint="x")
+    assert again.created is False and again.referral.id == first.referral.id and count() == 1
