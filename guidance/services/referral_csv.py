@@ -74,10 +74,19 @@ def decode(raw: bytes) -> str:
 
 def parse(raw: bytes, county_id: int) -> Parsed:
     """Rows of the file as ReferralData; cell errors for what cannot even be read."""
-    text = decode(raw)
+    # Old Mac Excel ends lines with a lone CR; the csv module refuses those outside quotes.
+    text = decode(raw).replace("\r\n", "\n").replace("\r", "\n")
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return _parse_rows(reader, county_id)
+    except csv.Error:
+        # A cell over the csv module's limit (128 KiB) or a broken quote: the file, not a row, is wrong.
+        return Parsed([], [], [CellError(reader.line_num or 1, "", _("The file could not be read as CSV. Start from the template."))])
+
+
+def _parse_rows(reader, county_id: int) -> Parsed:
     errors: list[CellError] = []
     try:
         header = next(reader)

@@ -106,3 +106,11 @@ def test_parse_accepts_english_headers_and_values(app):
     assert not parsed.errors
     assert parsed.items[0].municipality_id == bergen.id and parsed.items[0].language == "uk"
     assert parsed.rows == [2]
+
+
+def test_old_mac_line_endings_and_a_huge_cell_are_handled(client):
+    f.login(client, f.user(Role.REFERRER))
+    text = "\r".join([HEADER, f"Bjørn Åsen;;4601;integreringsloven;{settled()};;;uk;ja;nei;ja;ja;;;nei;"])
+    assert upload(client, text).status_code == 302
+    huge = upload(client, HEADER + "\n" + "x" * 200_000 + ";" * 15)
+    assert huge.status_code == 400 and "Filen kunne ikke leses som CSV." in huge.get_data(as_text=True)
