@@ -219,3 +219,33 @@ def test_no_transfer_that_would_empty_a_group_below_min_size():
     plan["sessions"] = [b_group, plan["sessions"][1], a_group]
     new, before, after = run(inst, plan)
     assert new["sessions"] == plan["sessions"]
+
+
+def test_video_individual_moves_to_a_location_of_the_group_counsellor():
+    voss = copy.deepcopy(VOSS_LOCATION)
+    voss["rooms"].append({"id": "L-voss-1", "capacity": 1, "video": True})
+    inst, plan = scenario(b_kw={"locations": ["L-voss"]}, p1_kw={"video_ok": True}, group_location="L-voss",
+                          extra_locations=[voss])
+    plan["sessions"][1]["mode"] = "video"
+    new, before, after = run(inst, plan)
+    s2 = by_id(new, "S2")
+    assert (s2["counsellor"], s2["location"], s2["room"], s2["mode"]) == ("B", "L-voss", "L-voss-1", "video")
+    assert after["participant_travel_minutes"] == before["participant_travel_minutes"]
+
+
+def test_onsite_individual_never_moves_farther_away():
+    inst, plan = scenario(b_kw={"locations": ["L-voss"]}, group_location="L-voss",
+                          extra_locations=[copy.deepcopy(VOSS_LOCATION)])
+    inst["locations"][-1]["rooms"].append({"id": "L-voss-1", "capacity": 1, "video": False})
+    new, before, after = run(inst, plan)
+    assert new["sessions"] == plan["sessions"]
+
+
+def test_safety_net_returns_input_when_repair_would_break_a_rule(monkeypatch):
+    from solver import continuity
+
+    inst, plan = scenario(b_kw={"max_sessions_per_day": 1}, p1_kw={"deadline": MON})
+    monkeypatch.setattr(continuity._Repair, "counsellor_ok", lambda self, *a, **k: True)
+    assert improve_continuity(inst, plan) is plan
+    broken = improve_continuity(inst, plan, verify=False)
+    assert not check_plan(inst, broken).valid
