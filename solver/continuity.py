@@ -2,8 +2,9 @@
 
 ``improve_continuity(instance, plan)`` is a local search run after the planner. It only ever
 re-staffs or re-times sessions in ways that keep every hard rule (1-10), never drops a session
-and never touches a session whose (participant, type) appears in ``previous_plan`` (so frozen
-sessions stay exactly as they are and objective 2, fewer changes, is not made worse).
+and never touches a session that a participant keeps unchanged from ``previous_plan`` nor one
+starting before ``frozen_until`` (so frozen sessions stay exactly as they are and objective 2,
+fewer changes, is not made worse; sessions already moved or re-staffed may change again).
 
 Moves, tried per participant whose sessions have different counsellors:
 
@@ -65,6 +66,11 @@ def improve_continuity(instance: Any, plan: Any, deadline_seconds: float | None 
     return repaired.model_dump(mode="json") if as_dict else repaired
 
 
+def _key(s: Session) -> tuple:
+    """What decides whether a participant's need counts as kept from the previous plan."""
+    return (s.type, s.start, s.location, s.room, s.mode, s.counsellor, s.interpreter, s.interpreter_mode)
+
+
 class _Repair:
     """Mutable plan state with indexes, rule checks and the moves."""
 
@@ -86,11 +92,16 @@ class _Repair:
         self.by_i: dict[tuple[str, date], set[int]] = defaultdict(set)
         self.by_p: dict[str, set[int]] = defaultdict(set)
         self.times: dict[int, tuple[date, int, int]] = {}
-        previous = {(pid, s.type) for s in (inst.previous_plan.sessions if inst.previous_plan else [])
-                    for pid in s.participants}
+        # A session is protected when one of its participants' needs is "kept" from previous_plan
+        # (same time, place, room, mode, counsellor, interpreter: changing it would add a change,
+        # objective 2; frozen sessions are kept ones), or when it starts before frozen_until.
+        kept = {(pid, _key(s)) for s in (inst.previous_plan.sessions if inst.previous_plan else [])
+                for pid in s.participants}
         self.protected = set()
         for idx, s in enumerate(self.sessions):
-            if any((pid, s.type) in previous for pid in s.participants):
+            if any((pid, _key(s)) in kept for pid in s.participants):
+                self.protected.add(idx)
+            if inst.frozen_until is not None and s.start < inst.frozen_until:
                 self.protected.add(idx)
             if s.type not in inst.session_types or s.location not in self.locs:
                 self.protected.add(idx)

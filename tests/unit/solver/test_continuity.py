@@ -249,3 +249,25 @@ def test_safety_net_returns_input_when_repair_would_break_a_rule(monkeypatch):
     assert improve_continuity(inst, plan) is plan
     broken = improve_continuity(inst, plan, verify=False)
     assert not check_plan(inst, broken).valid
+
+
+def test_sessions_kept_from_previous_plan_are_not_changed():
+    inst, plan = scenario()
+    inst["previous_plan"] = copy.deepcopy(plan)  # nothing frozen, but re-staffing would be a change
+    new, before, after = run(inst, plan)
+    assert new["sessions"] == plan["sessions"]
+    assert after["changes"] == before["changes"]
+
+
+def test_sick_leave_replan_keeps_changes_and_validity():
+    from solver.generate import generate
+    from solver.model import solve
+
+    inst = generate(county="46", participants=120, seed=2, scenario="sick-leave")
+    plan = solve(inst, time_limit=4)
+    before = check_plan(inst, plan)
+    after = check_plan(inst, improve_continuity(inst, plan))
+    assert after.valid, after.violations[:5]
+    assert after.metrics["changes"] == before.metrics["changes"]
+    assert after.metrics["scheduled"] == before.metrics["scheduled"]
+    assert (after.metrics["continuity_ratio"] or 0) >= (before.metrics["continuity_ratio"] or 0)
