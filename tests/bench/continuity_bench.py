@@ -7,9 +7,9 @@ Prints, per county: sessions, scheduled, continuity and preferred-counsellor rat
 after the pass, the pass time, and whether check_plan accepts both plans. Note the machine load
 (``uptime``) next to the figures: times are wall clock.
 
-Last run (2026-11-24 22:09 UTC, 2000 participants, seed 1, normal, solve 60 s, load 5-11):
-county 46: continuity 0.8846 -> 0.9408, pass 0.29 s; county 18: 0.7849 -> 0.9134, 1.43 s;
-county 50: 0.8421 -> 0.9509, 1.19 s. Scheduled unchanged, both plans valid, check_plan <= 0.5 s.
+Last run (2026-11-24 22:15 UTC, 2000 participants, seed 1, normal, solve 60 s, load ~4-7):
+county 46: continuity 0.8834 -> 0.9450, pass 0.57 s; county 18: 0.7833 -> 0.9146, 0.77 s;
+county 50: 0.8356 -> 0.9503, 0.40 s. Scheduled unchanged, both plans valid, check_plan <= 0.25 s.
 """
 
 from __future__ import annotations
