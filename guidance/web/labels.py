@@ -43,8 +43,12 @@ class LanguageNames(dict):
     __getitem__ = get
 
 
+INTERPRETER_MODE = {"onsite": _l("on site"), "video": _l("video"), "phone": _l("phone")}
+
+
 def all_labels() -> dict:
-    return {"status_label": STATUS, "basis_label": LEGAL_BASIS, "session_label": SESSION_TYPE, "language_label": LanguageNames()}
+    return {"status_label": STATUS, "basis_label": LEGAL_BASIS, "session_label": SESSION_TYPE, "language_label": LanguageNames(),
+            "mode_label": INTERPRETER_MODE}
 
 
 # The referral's fields, as named in services.referrals.ReferralData, for "what changed".

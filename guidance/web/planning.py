@@ -1,9 +1,10 @@
 """Planning for leads: start a run in the background, watch it, cancel it, download its files."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +14,8 @@ from wtforms import DateField, IntegerField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from guidance.extensions import db
-from guidance.models import PlanningRun, RunStatus
+from guidance.models import PlanningRun, RunStatus, Session
+from guidance.planning import ids as planning_ids
 from guidance.services import planning as planning_service
 from guidance.services.errors import DomainError
 from guidance.web.guards import get_visible, requires
@@ -123,8 +125,11 @@ def start():
 def run(run_id: int):
     planning_run = get_visible(PlanningRun, run_id)
     explanation, detail = run_message(planning_run)
+    from guidance.planning import review
+
+    figures = review.headline(planning_run) if planning_run.status is RunStatus.SUCCEEDED else None
     return render_template("planning/run.html", run=planning_run, progress=progress_payload(planning_run),
-                           explanation=explanation, detail=detail, cancel_form=CancelForm(),
+                           explanation=explanation, detail=detail, cancel_form=CancelForm(), figures=figures,
                            run_status=RUN_STATUS, active=planning_run.status in planning_service.ACTIVE)
 
 
@@ -170,3 +175,147 @@ def _download(text: str | None, filename: str) -> Response:
         return Response(json.dumps({"detail": "not available"}), status=404, mimetype="application/json")
     return Response(text, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# ---------------------------------------------------------------------------- review
+
+REASONS = {
+    "deadline_before_earliest": (
+        _l("The deadline comes before the earliest date the participant can attend."),
+        _l("Check the settlement date, programme decision and earliest date with the municipality.")),
+    "no_working_day_before_deadline": (
+        _l("There is no working day in the planning period between the earliest date and the deadline."),
+        _l("Ask the municipality whether the earliest date can be moved, or plan the session by hand.")),
+    "no_location_with_rooms": (
+        _l("No location has a room the session could use."),
+        _l("Add rooms to the centre's locations.")),
+    "too_far_from_any_location": (
+        _l("Every location is further from where the participant lives than the travel limit allows."),
+        _l("Open an outreach day near %(place)s, or offer a video session.")),
+    "no_qualified_counsellor": (
+        _l("No counsellor with multicultural-guidance training works at a location the participant can reach."),
+        _l("Give a trained counsellor hours at a location near %(place)s.")),
+    "no_interpreter_for_language": (
+        _l("No interpreter for %(language)s is free in time."),
+        _l("Book an interpreter for %(language)s, also by video or phone, or add one to the register.")),
+    "no_counsellor_available": (
+        _l("The counsellors who could hold the session have no free time before the deadline."),
+        _l("Extend a counsellor's hours, or add a counsellor at a location near %(place)s.")),
+    "no_capacity_before_deadline": (
+        _l("There is no free room and counsellor time before the deadline."),
+        _l("Extend a counsellor's hours, or open an outreach day near %(place)s.")),
+    "group_too_small": (
+        _l("Too few participants can meet at the same place and time for a group session."),
+        _l("Plan the group later when more participants are referred, or open a group day at a location more can reach.")),
+    "time_limit_reached": (
+        _l("The solver ran out of time before it could place this session."),
+        _l("Run the planning again with a longer time budget.")),
+    "displaced_by_pinned_session": (
+        _l("A pinned session took the time, room or person this session needed."),
+        _l("Move or unpin the pinned session, then run the planning again.")),
+}
+
+CHANGE_KIND = {
+    "new": _l("New"), "moved": _l("Moved"), "restaffed": _l("Re-staffed"), "regrouped": _l("Group changed"),
+    "dropped": _l("Dropped"), "kept": _l("Unchanged"),
+}
+
+
+def explain_reason(code: str, *, place: str, language: str) -> tuple[str, str]:
+    """(what happened, what the lead can do) for an unscheduled reason code, in the lead's language."""
+    what, action = REASONS.get(code, (_l("The solver could not place the session (%(code)s)."),
+                                      _l("Look at the participant's referral and the centre's capacity.")))
+    values = {"place": place, "language": language, "code": code}
+    return str(what) % values if "%(" in str(what) else str(what), str(action) % values if "%(" in str(action) else str(action)
+
+
+def _succeeded(run_id: int) -> PlanningRun:
+    planning_run = get_visible(PlanningRun, run_id)
+    if planning_run.status is not RunStatus.SUCCEEDED:
+        abort(404)
+    return planning_run
+
+
+@bp.get("/runs/<int:run_id>/sessions")
+@requires("planning")
+def sessions(run_id: int):
+    from guidance.planning import review
+
+    planning_run = _succeeded(run_id)
+    weeks = review.weeks_of(planning_run)
+    week = _week_arg(request.args.get("week"), weeks)
+    location_id = request.args.get("location", type=int)
+    counsellor_id = request.args.get("counsellor", type=int)
+    rows = review.run_sessions(planning_run, week=week, location_id=location_id, counsellor_id=counsellor_id)
+    names = review.names_for(review.instance_of(planning_run))
+    return render_template("planning/sessions.html", run=planning_run, rows=rows, names=names, weeks=weeks, week=week,
+                           location_id=location_id, counsellor_id=counsellor_id, ids=planning_ids,
+                           locations=_choices(names.locations, "L"), counsellors=_choices(names.counsellors, "C"),
+                           used=_used(planning_run))
+
+
+@bp.get("/runs/<int:run_id>/changes")
+@requires("planning")
+def changes(run_id: int):
+    from guidance.planning import review
+
+    planning_run = _succeeded(run_id)
+    items = review.changes(planning_run)
+    names = review.names_for(review.instance_of(planning_run))
+    show_kept = request.args.get("kept") == "1"
+    return render_template("planning/changes.html", run=planning_run, items=[c for c in items if show_kept or c.kind != "kept"],
+                           counts=review.change_counts(items), names=names, kinds=CHANGE_KIND, show_kept=show_kept,
+                           local=_local_text)
+
+
+@bp.get("/runs/<int:run_id>/unscheduled")
+@requires("planning")
+def unscheduled(run_id: int):
+    from guidance.web.labels import LanguageNames
+
+    language_name = LanguageNames().get
+
+    from guidance.planning import review
+
+    planning_run = _succeeded(run_id)
+    names = review.names_for(review.instance_of(planning_run))
+    rows = []
+    for u in review.plan_of(planning_run)["unscheduled"]:
+        referral = names.referrals.get(u["participant"])
+        place = referral.participant.municipality.name if referral else ""
+        language = language_name(referral.participant.language) if referral else ""
+        what, action = explain_reason(u["reason"], place=place, language=language)
+        rows.append({"referral": referral, "pid": u["participant"], "type": u["type"], "code": u["reason"],
+                     "what": what, "action": action, "detail": u.get("detail", "")})
+    rows.sort(key=lambda r: (r["referral"].deadline is None if r["referral"] else True,
+                             r["referral"].deadline if r["referral"] and r["referral"].deadline else dt.date.max))
+    return render_template("planning/unscheduled.html", run=planning_run, rows=rows)
+
+
+def _local_text(value: str) -> dt.datetime:
+    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M")
+
+
+def _week_arg(value: str | None, weeks: list[dt.date]) -> dt.date | None:
+    if value:
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            day = None
+        if day is not None:
+            return day - dt.timedelta(days=day.weekday())
+    return weeks[0] if weeks else None
+
+
+def _choices(mapping: dict[str, str], prefix: str) -> list[tuple[int, str]]:
+    return sorted(((planning_ids.db_id(k, prefix), v) for k, v in mapping.items()), key=lambda kv: kv[1])
+
+
+def _used(planning_run: PlanningRun) -> dict[str, set[int]]:
+    """Locations and counsellors that appear in the run (the filters offer only these)."""
+    rows = db.session.execute(select(Session.location_id, Session.counsellor_id).where(Session.run_id == planning_run.id))
+    locations, counsellors = set(), set()
+    for location_id, counsellor_id in rows:
+        locations.add(location_id)
+        counsellors.add(counsellor_id)
+    return {"locations": locations, "counsellors": counsellors}

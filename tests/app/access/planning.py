@@ -16,14 +16,18 @@ EXPECTED = {
     "planning.cancel": POST_ONLY,
     "planning.instance_file": LEAD_ONLY,
     "planning.plan_file": LEAD_ONLY,
+    "planning.sessions": LEAD_ONLY,
+    "planning.changes": LEAD_ONLY,
+    "planning.unscheduled": LEAD_ONLY,
 }
 
 
 def url_values(w) -> dict:
     """A finished run of the lead's county (the other county's lead gets 404 on it)."""
     run = PlanningRun(county_id=w.lead.county_id, status=RunStatus.SUCCEEDED, time_limit_seconds=10,
-                      instance_json=json.dumps({"format": "guidance-instance/1"}),
-                      plan_json=json.dumps({"format": "guidance-plan/1", "sessions": []}), progress={})
+                      instance_json=json.dumps({"format": "guidance-instance/1", "participants": []}),
+                      plan_json=json.dumps({"format": "guidance-plan/1", "sessions": [], "unscheduled": []}), progress={},
+                      metrics={})
     db.session.add(run)
     db.session.commit()
     return {"run_id": run.id}

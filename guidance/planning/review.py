@@ -1,0 +1,169 @@
+"""What a lead reviews before publishing: the plan's sessions, its changes against the
+published plan, the unscheduled needs, and headline figures (from solver.check metrics)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from guidance.extensions import db
+from guidance.models import CounsellorProfile, InterpreterProfile, Location, PlanningRun, Referral, Room, Session
+from guidance.planning import ids
+
+
+@dataclass
+class Names:
+    """Display names for the ids of one instance (staff and places; participants by reference)."""
+
+    counsellors: dict[str, str] = field(default_factory=dict)
+    interpreters: dict[str, str] = field(default_factory=dict)
+    locations: dict[str, str] = field(default_factory=dict)
+    rooms: dict[str, str] = field(default_factory=dict)
+    referrals: dict[str, Referral] = field(default_factory=dict)
+
+    def reference(self, pid: str) -> str:
+        referral = self.referrals.get(pid)
+        return referral.reference if referral else pid
+
+
+def names_for(instance: dict) -> Names:
+    names = Names()
+    for c in db.session.scalars(select(CounsellorProfile).options(selectinload(CounsellorProfile.user))):
+        names.counsellors[ids.counsellor_id(c.id)] = c.user.name
+    for i in db.session.scalars(select(InterpreterProfile).options(selectinload(InterpreterProfile.user))):
+        names.interpreters[ids.interpreter_id(i.id)] = i.user.name
+    for loc in db.session.scalars(select(Location)):
+        names.locations[ids.location_id(loc.id)] = loc.name
+    for room in db.session.scalars(select(Room)):
+        names.rooms[ids.room_id(room.id)] = room.name
+    wanted = [ids.db_id(p["id"], "R") for p in instance.get("participants", [])]
+    previous = (instance.get("previous_plan") or {}).get("sessions", [])
+    wanted += [ids.db_id(p, "R") for s in previous for p in s["participants"]]
+    if wanted:
+        stmt = select(Referral).where(Referral.id.in_(set(wanted))).options(selectinload(Referral.participant))
+        for r in db.session.scalars(stmt):
+            names.referrals[ids.participant_id(r.id)] = r
+    return names
+
+
+def instance_of(run: PlanningRun) -> dict:
+    return json.loads(run.instance_json) if run.instance_json else {}
+
+
+def plan_of(run: PlanningRun) -> dict:
+    return json.loads(run.plan_json) if run.plan_json else {"sessions": [], "unscheduled": []}
+
+
+# ---------------------------------------------------------------------------- sessions
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def run_sessions(run: PlanningRun, *, week: dt.date | None = None, location_id: int | None = None,
+                 counsellor_id: int | None = None) -> list[Session]:
+    """The run's sessions, optionally one week (Monday..Sunday, Oslo time), location or counsellor."""
+    stmt = (select(Session).where(Session.run_id == run.id)
+            .options(selectinload(Session.participants), selectinload(Session.location), selectinload(Session.room))
+            .order_by(Session.start, Session.location_id, Session.room_id))
+    if location_id:
+        stmt = stmt.where(Session.location_id == location_id)
+    if counsellor_id:
+        stmt = stmt.where(Session.counsellor_id == counsellor_id)
+    if week is not None:
+        first = ids.to_utc(dt.datetime.combine(week, dt.time(0, 0)))
+        last = ids.to_utc(dt.datetime.combine(week + dt.timedelta(days=7), dt.time(0, 0)))
+        stmt = stmt.where(Session.start >= first, Session.start < last)
+    return list(db.session.scalars(stmt))
+
+
+def weeks_of(run: PlanningRun) -> list[dt.date]:
+    """Mondays of the weeks that have sessions in this run."""
+    starts = db.session.scalars(select(Session.start).where(Session.run_id == run.id))
+    return sorted({week_start(ids.to_local(s).date()) for s in starts})
+
+
+# ---------------------------------------------------------------------------- changes
+
+
+@dataclass
+class Change:
+    kind: str  # new | moved | restaffed | regrouped | kept | dropped
+    old: dict | None
+    new: dict | None
+
+
+def changes(run: PlanningRun) -> list[Change]:
+    """Every session of the plan and of the published plan it replaces, classified.
+
+    A session is matched to the published session that held the same participant's same
+    need: same time and place is "kept" (or "restaffed" with another counsellor or
+    interpreter, "regrouped" when the group changed), another time or place is "moved";
+    published sessions none of whose needs are in the plan are "dropped".
+    """
+    instance, plan = instance_of(run), plan_of(run)
+    previous = (instance.get("previous_plan") or {}).get("sessions", [])
+    by_need = {(p, s["type"]): s for s in previous for p in s["participants"]}
+    out, continued = [], set()
+    for s in plan["sessions"]:
+        olds = [by_need[(p, s["type"])] for p in s["participants"] if (p, s["type"]) in by_need]
+        if not olds:
+            out.append(Change("new", None, s))
+            continue
+        old = next((o for o in olds if o["id"] == s["id"]), olds[0])
+        continued.update(o["id"] for o in olds)
+        out.append(Change(_kind(old, s), old, s))
+    for old in previous:
+        if old["id"] not in continued:
+            out.append(Change("dropped", old, None))
+    order = {"dropped": 0, "moved": 1, "restaffed": 2, "regrouped": 3, "new": 4, "kept": 5}
+    out.sort(key=lambda c: (order[c.kind], (c.new or c.old)["start"]))
+    return out
+
+
+def _kind(old: dict, new: dict) -> str:
+    if (old["start"], old["location"], old["room"], old["mode"]) != (new["start"], new["location"], new["room"], new["mode"]):
+        return "moved"
+    if (old["counsellor"], old.get("interpreter"), old.get("interpreter_mode")) != \
+            (new["counsellor"], new.get("interpreter"), new.get("interpreter_mode")):
+        return "restaffed"
+    if sorted(old["participants"]) != sorted(new["participants"]):
+        return "regrouped"
+    return "kept"
+
+
+def change_counts(items: list[Change]) -> dict[str, int]:
+    counts = {k: 0 for k in ("new", "moved", "restaffed", "regrouped", "dropped", "kept")}
+    for c in items:
+        counts[c.kind] += 1
+    return counts
+
+
+# ---------------------------------------------------------------------------- headline
+
+
+def headline(run: PlanningRun) -> dict:
+    """The figures a lead decides on, from the checker's metrics of the stored plan."""
+    m = run.metrics or {}
+    instance = instance_of(run)
+    act = [p for p in instance.get("participants", []) if p["legal_basis"] == "integration_act"]
+    return {
+        "required": m.get("required"),
+        "scheduled": m.get("scheduled"),
+        "coverage": m.get("scheduled_ratio"),
+        "complete_ratio": m.get("complete_ratio"),
+        "integration_act_participants": len(act),
+        "integration_act_complete_ratio": m.get("integration_act_complete_ratio"),
+        "deadline_missed": m.get("deadline_missed"),
+        "interpreter_cost_nok": m.get("interpreter_cost_nok"),
+        "interpreter_bookings": m.get("interpreter_bookings"),
+        "participant_travel_minutes": m.get("participant_travel_minutes"),
+        "video_sessions": m.get("video_sessions"),
+        "sessions": m.get("sessions"),
+        "valid": not m.get("violated_rules"),
+        "pins_not_kept": plan_of(run).get("stats", {}).get("pins_not_kept", []),
+    }
