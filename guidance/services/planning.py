@@ -124,3 +124,106 @@ def _pins(county: County) -> list[dict]:
         for s in db.session.scalars(select(Session).where(Session.run_id == latest.id, Session.pinned.is_(True))):
             pins[s.uid] = session_dict(s)
     return list(pins.values())
+
+
+# ---------------------------------------------------------------------------- publish
+
+
+class PlanStale(DomainError):
+    """The data changed since the run's instance was built; re-run or confirm."""
+
+
+def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) -> PlanningRun:
+    """Make the run's plan the published plan, in one transaction.
+
+    Sessions become booked; published sessions it replaces become superseded (same uid,
+    continued) or cancelled; interpreter booking requests are created for new or changed
+    interpreter assignments (an unchanged one keeps its answered booking); referrals in the
+    plan become booked, and booked referrals that lost all their sessions go back to received.
+    """
+    from solver.check import session_interpreter_cost
+    from solver.travel import travel_minutes
+
+    from guidance.models import (
+        BookingStatus,
+        InterpreterBooking,
+        InterpreterProfile,
+        Referral,
+        ReferralStatus,
+        SessionParticipant,
+    )
+    from guidance.planning import ids
+    from guidance.planning.store import plan_from_sessions
+
+    run = db.session.scalar(select(PlanningRun).where(PlanningRun.id == run.id).with_for_update())
+    if run.status is not RunStatus.SUCCEEDED or run.published_at is not None:
+        db.session.rollback()
+        raise DomainError(_("Only a finished plan that has not been published can be published."))
+    if (run.metrics or {}).get("violated_rules"):
+        db.session.rollback()
+        raise DomainError(_("This plan breaks a planning rule and cannot be published. Run the planning again."))
+    if not confirm_stale and is_stale(run):
+        db.session.rollback()
+        raise PlanStale(_("The data has changed since this plan was made (for example a new referral or an absence). "
+                          "Run the planning again, or confirm that you want to publish it as it is."))
+    instance = json.loads(run.instance_json)
+    horizon_start = dt.date.fromisoformat(instance["horizon"]["start"])
+    new_sessions = list(db.session.scalars(select(Session).where(Session.run_id == run.id)))
+    by_uid = {s.uid: s for s in new_sessions}
+    replaced = [s for s in published_sessions(run.county)
+                if s.status is SessionStatus.BOOKED and ids.to_local(s.start).date() >= horizon_start]
+    kept_bookings: set[int] = set()
+    touched_referrals: set[int] = set()
+    for old in replaced:
+        touched_referrals.update(sp.referral_id for sp in old.participants)
+        new = by_uid.get(old.uid)
+        old.status = SessionStatus.SUPERSEDED if new is not None else SessionStatus.CANCELLED
+        same_interpreting = new is not None and (old.interpreter_id, old.start, old.end, old.interpreter_mode,
+                                                 old.location_id) == (new.interpreter_id, new.start, new.end,
+                                                                      new.interpreter_mode, new.location_id)
+        for booking in old.bookings:
+            if booking.status in (BookingStatus.CANCELLED, BookingStatus.DECLINED, BookingStatus.EXPIRED):
+                continue
+            if same_interpreting:
+                booking.session = new  # the interpreter's answer still holds
+                kept_bookings.add(new.id)
+            else:
+                booking.status = BookingStatus.CANCELLED
+    db.session.flush()
+    places = {p["id"]: p for p in instance["places"]}
+    locations = {loc["id"]: loc for loc in instance["locations"]}
+    plan_sessions = {raw["id"]: raw for raw in plan_from_sessions(new_sessions)["sessions"]}
+    for s in new_sessions:
+        s.status = SessionStatus.BOOKED
+        touched_referrals.update(sp.referral_id for sp in s.participants)
+        if s.interpreter_id is None or s.id in kept_bookings:
+            continue
+        raw = plan_sessions[s.plan_session_id]
+        interpreter = db.session.get(InterpreterProfile, s.interpreter_id)
+        minutes = int((s.end - s.start).total_seconds() // 60)
+        one_way = 0
+        if s.interpreter_mode == "onsite":
+            one_way = travel_minutes(places[interpreter.municipality.number], places[locations[raw["location"]]["place"]],
+                                     instance["travel"]["road_factor"], instance["travel"]["speed_kmh"])
+        cost_nok = session_interpreter_cost(instance, raw)
+        db.session.add(InterpreterBooking(
+            session=s, interpreter_id=s.interpreter_id, status=BookingStatus.REQUESTED, mode=s.interpreter_mode,
+            language=s.language, billed_minutes=max(minutes, interpreter.min_billed_minutes), travel_minutes=2 * one_way,
+            cost_ore=round(cost_nok * 100), sequence=s.sequence,
+        ))
+    db.session.flush()
+    in_plan = {sp.referral_id for s in new_sessions for sp in s.participants}
+    live = set(db.session.scalars(
+        select(SessionParticipant.referral_id).join(Session, Session.id == SessionParticipant.session_id)
+        .where(Session.status == SessionStatus.BOOKED, SessionParticipant.referral_id.in_(touched_referrals or {0}))))
+    for referral in db.session.scalars(select(Referral).where(Referral.id.in_(touched_referrals or {0}))):
+        if referral.id in in_plan and referral.status in (ReferralStatus.RECEIVED, ReferralStatus.PLANNED,
+                                                          ReferralStatus.NO_SHOW):
+            referral.status = ReferralStatus.BOOKED
+        elif referral.id not in live and referral.status is ReferralStatus.BOOKED:
+            referral.status = ReferralStatus.RECEIVED
+    run.published_at, run.published_by_id = utcnow(), lead.id
+    audit.record(lead, "planning.published", run, {"sessions": len(new_sessions), "replaced": len(replaced),
+                                                  "stale_confirmed": bool(confirm_stale)})
+    db.session.commit()
+    return run

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, IntegerField
+from wtforms import BooleanField, DateField, IntegerField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from guidance.extensions import db
@@ -128,8 +128,11 @@ def run(run_id: int):
     from guidance.planning import review
 
     figures = review.headline(planning_run) if planning_run.status is RunStatus.SUCCEEDED else None
+    publishable = figures is not None and planning_run.published_at is None
+    stale = publishable and planning_service.is_stale(planning_run)
     return render_template("planning/run.html", run=planning_run, progress=progress_payload(planning_run),
                            explanation=explanation, detail=detail, cancel_form=CancelForm(), figures=figures,
+                           publishable=publishable, stale=stale, publish_form=PublishForm(),
                            run_status=RUN_STATUS, active=planning_run.status in planning_service.ACTIVE)
 
 
@@ -319,3 +322,26 @@ def _used(planning_run: PlanningRun) -> dict[str, set[int]]:
         locations.add(location_id)
         counsellors.add(counsellor_id)
     return {"locations": locations, "counsellors": counsellors}
+
+
+# ---------------------------------------------------------------------------- publish
+
+
+class PublishForm(FlaskForm):
+    confirm_stale = BooleanField(_l("Publish anyway: I know the data has changed since this plan was made"))
+
+
+@bp.post("/runs/<int:run_id>/publish")
+@requires("planning")
+def publish(run_id: int):
+    planning_run = get_visible(PlanningRun, run_id, "plan")
+    form = PublishForm()
+    if form.validate_on_submit():
+        try:
+            planning_service.publish_run(current_user, planning_run, confirm_stale=bool(form.confirm_stale.data))
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("planning.run", run_id=run_id, stale=1 if isinstance(error, planning_service.PlanStale) else None))
+        flash(_("The plan is published. Sessions are booked and interpreter requests are created."), "success")
+    return redirect(url_for("planning.run", run_id=run_id))

@@ -19,6 +19,7 @@ EXPECTED = {
     "planning.sessions": LEAD_ONLY,
     "planning.changes": LEAD_ONLY,
     "planning.unscheduled": LEAD_ONLY,
+    "planning.publish": POST_ONLY,
 }
 
 
