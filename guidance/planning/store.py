@@ -39,7 +39,9 @@ def store_plan(run: PlanningRun, plan: dict, instance: dict, pins: list[dict] | 
             sequence=0,
         )
         if before is not None:
-            session.sequence = before.sequence + (0 if same_booking(session_dict(before), raw) else 1)
+            with db.session.no_autoflush:  # reading the old session must not flush the half-built new one
+                unchanged = same_booking(session_dict(before), raw)
+            session.sequence = before.sequence + (0 if unchanged else 1)
             session.pinned = before.pinned
         for pid in raw["participants"]:
             session.participants.append(SessionParticipant(referral_id=ids.db_id(pid, "R")))

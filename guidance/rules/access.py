@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import false, select
 
 from guidance.models import (
+    Absence,
     ApiToken,
     Attachment,
     GuidanceNote,
@@ -47,6 +48,8 @@ def may(user: Any, action: str, target: Any = None) -> bool:
         return _may_session(user, action, target)
     if isinstance(target, PlanningRun):
         return user.role is Role.LEAD and target.county_id == user.county_id
+    if isinstance(target, Absence):
+        return user.role is Role.LEAD and target.user.county_id == user.county_id
     if isinstance(target, User):
         return user.role is Role.ADMIN
     if isinstance(target, ApiToken):

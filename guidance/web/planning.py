@@ -10,8 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, IntegerField
-from wtforms.validators import DataRequired, NumberRange, Optional
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from guidance.extensions import db
 from guidance.models import PlanningRun, RunStatus, Session
@@ -254,7 +254,8 @@ def sessions(run_id: int):
     return render_template("planning/sessions.html", run=planning_run, rows=rows, names=names, weeks=weeks, week=week,
                            location_id=location_id, counsellor_id=counsellor_id, ids=planning_ids,
                            locations=_choices(names.locations, "L"), counsellors=_choices(names.counsellors, "C"),
-                           used=_used(planning_run))
+                           used=_used(planning_run), pin_form=PinForm(),
+                           editable=planning_run.published_at is None)
 
 
 @bp.get("/runs/<int:run_id>/changes")
@@ -345,3 +346,151 @@ def publish(run_id: int):
             return redirect(url_for("planning.run", run_id=run_id, stale=1 if isinstance(error, planning_service.PlanStale) else None))
         flash(_("The plan is published. Sessions are booked and interpreter requests are created."), "success")
     return redirect(url_for("planning.run", run_id=run_id))
+
+
+# ---------------------------------------------------------------------------- pin and edit
+
+
+class SessionEditForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired(_l("Enter the date."))])
+    start_time = StringField(_l("Start time"), validators=[
+        DataRequired(_l("Enter the start time.")),
+        Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Enter the time as HH:MM, for example 09:15."))])
+    room_id = SelectField(_l("Room"), coerce=int)
+    counsellor_id = SelectField(_l("Counsellor"), coerce=int)
+    interpreter_id = SelectField(_l("Interpreter"), coerce=int)
+    interpreter_mode = SelectField(_l("Interpreting"), choices=[("onsite", _l("on site")), ("video", _l("video")),
+                                                                ("phone", _l("phone"))])
+
+
+class PinForm(FlaskForm):
+    pinned = BooleanField()
+
+
+def _fill_session_choices(form: SessionEditForm, planning_run: PlanningRun) -> None:
+    from guidance.planning import review
+
+    instance = review.instance_of(planning_run)
+    names = review.names_for(instance)
+    rooms = [(planning_ids.db_id(r["id"], "room"), f"{loc['name']} – {names.rooms.get(r['id'], r['id'])}")
+             for loc in instance["locations"] for r in loc["rooms"]]
+    form.room_id.choices = rooms
+    form.counsellor_id.choices = [(planning_ids.db_id(c["id"], "C"), c["name"]) for c in instance["counsellors"]]
+    form.interpreter_id.choices = [(0, _("No interpreter"))] + [
+        (planning_ids.db_id(i["id"], "I"), f"{i['name']} ({', '.join(sorted(i['languages']))})") for i in instance["interpreters"]]
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@requires("planning")
+def edit_session(session_id: int):
+    from guidance.services import plan_edits
+
+    session = get_visible(Session, session_id, "edit")
+    planning_run = session.run
+    form = SessionEditForm()
+    _fill_session_choices(form, planning_run)
+    if request.method == "GET":
+        local = planning_ids.to_local(session.start)
+        form.day.data, form.start_time.data = local.date(), local.strftime("%H:%M")
+        form.room_id.data, form.counsellor_id.data = session.room_id, session.counsellor_id
+        form.interpreter_id.data = session.interpreter_id or 0
+        form.interpreter_mode.data = session.interpreter_mode or "onsite"
+    elif form.validate_on_submit():
+        start = dt.datetime.combine(form.day.data, dt.datetime.strptime(form.start_time.data, "%H:%M").time())
+        try:
+            plan_edits.edit_session(current_user, session, start=start, room_id=form.room_id.data,
+                                    counsellor_id=form.counsellor_id.data, interpreter_id=form.interpreter_id.data or None,
+                                    interpreter_mode=form.interpreter_mode.data)
+        except DomainError as error:
+            db.session.rollback()
+            for name, messages in (error.field_errors or {"start_time": [error.message]}).items():
+                getattr(form, name).errors = list(getattr(form, name).errors) + messages
+        else:
+            flash(_("The session was changed and pinned."), "success")
+            return redirect(url_for("planning.sessions", run_id=planning_run.id, week=start.date().isoformat()))
+    status = 400 if request.method == "POST" else 200
+    return render_template("planning/edit_session.html", form=form, session=session, run=planning_run), status
+
+
+@bp.post("/sessions/<int:session_id>/pin")
+@requires("planning")
+def pin_session(session_id: int):
+    from guidance.services import plan_edits
+
+    session = get_visible(Session, session_id, "edit")
+    form = PinForm()
+    if form.validate_on_submit():
+        try:
+            plan_edits.set_pinned(current_user, session, bool(form.pinned.data))
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The session is pinned: later runs keep it.") if form.pinned.data
+                  else _("The session is no longer pinned."), "success")
+    week = planning_ids.to_local(session.start).date().isoformat()
+    return redirect(url_for("planning.sessions", run_id=session.run_id, week=week))
+
+
+# ---------------------------------------------------------------------------- absences and re-plan
+
+
+class AbsenceForm(FlaskForm):
+    user_id = SelectField(_l("Who is away"), coerce=int, validators=[DataRequired(_l("Choose who is away."))])
+    start_date = DateField(_l("First day"), validators=[DataRequired(_l("Enter the first day of the absence."))])
+    end_date = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day of the absence."))])
+    reason = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
+
+
+def _absence_page(form: AbsenceForm, status: int = 200):
+    from guidance.models import Absence, User
+
+    absences = db.session.scalars(
+        select(Absence).join(User, User.id == Absence.user_id).where(User.county_id == current_user.county_id)
+        .order_by(Absence.start_date.desc()).limit(50)).all()
+    return render_template("planning/absences.html", form=form, absences=absences), status
+
+
+def _fill_absence_choices(form: AbsenceForm) -> None:
+    from guidance.services.absences import staff_of_county
+
+    form.user_id.choices = [(0, _("Choose a person"))] + [
+        (u.id, f"{u.name} ({_('counsellor') if u.role.value == 'counsellor' else _('interpreter')})")
+        for u in staff_of_county(current_user.county_id)]
+
+
+@bp.route("/absences", methods=["GET", "POST"])
+@requires("planning")
+def absences():
+    from guidance.services.absences import register_absence
+
+    form = AbsenceForm()
+    _fill_absence_choices(form)
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                absence = register_absence(current_user, user_id=form.user_id.data, start=form.start_date.data,
+                                           end=form.end_date.data, reason=form.reason.data)
+            except DomainError as error:
+                db.session.rollback()
+                for name, messages in error.field_errors.items():
+                    getattr(form, name).errors = list(getattr(form, name).errors) + messages
+            else:
+                flash(_("The absence is registered."), "success")
+                return redirect(url_for("planning.absence", absence_id=absence.id))
+        return _absence_page(form, 400)
+    return _absence_page(form)
+
+
+@bp.get("/absences/<int:absence_id>")
+@requires("planning")
+def absence(absence_id: int):
+    from guidance.models import Absence
+    from guidance.planning.instance import next_working_day
+    from guidance.planning.ids import local_today
+    from guidance.services.absences import affected_sessions
+
+    item = get_visible(Absence, absence_id)
+    form = StartRunForm()
+    form.keep_until.data = next_working_day(local_today())
+    return render_template("planning/absence.html", absence=item, sessions=affected_sessions(item), form=form,
+                           active=planning_service.active_run(current_user.county_id))

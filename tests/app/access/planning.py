@@ -1,8 +1,11 @@
 """Access expectations for the lead's planning pages (issue 7)."""
+import datetime as dt
 import json
 
+from sqlalchemy import select
+
 from guidance.extensions import db
-from guidance.models import PlanningRun, Role, RunStatus
+from guidance.models import Absence, PlanningRun, Role, Room, RunStatus, Session
 from tests.app.access.foundation import ANON, LOGGED_IN, ROLES, only
 
 LEAD_ONLY = only(Role.LEAD)
@@ -20,18 +23,32 @@ EXPECTED = {
     "planning.changes": LEAD_ONLY,
     "planning.unscheduled": LEAD_ONLY,
     "planning.publish": POST_ONLY,
+    "planning.pin_session": POST_ONLY,
+    "planning.edit_session": LEAD_ONLY,
+    "planning.absences": LEAD_ONLY,
+    "planning.absence": LEAD_ONLY,
 }
 
 
 def url_values(w) -> dict:
     """A finished run of the lead's county (the other county's lead gets 404 on it)."""
     run = PlanningRun(county_id=w.lead.county_id, status=RunStatus.SUCCEEDED, time_limit_seconds=10,
-                      instance_json=json.dumps({"format": "guidance-instance/1", "participants": []}),
+                      instance_json=json.dumps({"format": "guidance-instance/1", "participants": [], "locations": [],
+                                                 "counsellors": [], "interpreters": []}),
                       plan_json=json.dumps({"format": "guidance-plan/1", "sessions": [], "unscheduled": []}), progress={},
                       metrics={})
     db.session.add(run)
+    room = db.session.scalars(select(Room)).first()
+    start = dt.datetime(2027, 1, 18, 9, 0, tzinfo=dt.timezone.utc)
+    session = Session(run=run, plan_session_id="S1", uid="access-test@veiled", type="individual",
+                      counsellor_id=w.counsellor.counsellor.id, location_id=room.location_id, room_id=room.id,
+                      start=start, end=start + dt.timedelta(minutes=90))
+    db.session.add(session)
     db.session.commit()
-    return {"run_id": run.id}
+    absence = Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 2, 1), end_date=dt.date(2027, 2, 12))
+    db.session.add(absence)
+    db.session.commit()
+    return {"run_id": run.id, "session_id": session.id, "absence_id": absence.id}
 
 
 __all__ = ["EXPECTED", "url_values", "ANON", "LOGGED_IN"]

@@ -1,0 +1,58 @@
+"""Absences of counsellors and interpreters, registered by the lead, and the published
+sessions they hit (listed at once so the lead can re-plan)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from guidance.extensions import db
+from guidance.models import Absence, PlanningRun, Role, Session, SessionStatus, User
+from guidance.planning import ids
+from guidance.services import audit
+from guidance.services.errors import DomainError
+
+
+def staff_of_county(county_id: int) -> list[User]:
+    """Counsellors and interpreters of a county, by name."""
+    return list(db.session.scalars(
+        select(User).where(User.county_id == county_id, User.role.in_([Role.COUNSELLOR, Role.INTERPRETER]),
+                           User.active.is_(True)).order_by(User.name)))
+
+
+def register_absence(lead: User, *, user_id: int, start: dt.date, end: dt.date, reason: str | None) -> Absence:
+    """Record an absence (inclusive dates) of one of the county's counsellors or interpreters."""
+    person = db.session.get(User, user_id)
+    if person is None or person.county_id != lead.county_id or person.role not in (Role.COUNSELLOR, Role.INTERPRETER):
+        message = _("Choose a counsellor or interpreter of your county.")
+        raise DomainError(message, {"user_id": [message]})
+    if end < start:
+        message = _("The last day cannot be before the first day.")
+        raise DomainError(message, {"end_date": [message]})
+    absence = Absence(user_id=person.id, start_date=start, end_date=end, reason=(reason or "").strip() or None)
+    db.session.add(absence)
+    db.session.flush()
+    # The reason may be health information: it stays out of the audit trail.
+    audit.record(lead, "absence.registered", absence, {"user": person.id, "days": (end - start).days + 1})
+    db.session.commit()
+    return absence
+
+
+def affected_sessions(absence: Absence) -> list[Session]:
+    """Published (booked) sessions the absent person holds or interprets on the absent days."""
+    person = absence.user
+    first = ids.to_utc(dt.datetime.combine(absence.start_date, dt.time(0, 0)))
+    last = ids.to_utc(dt.datetime.combine(absence.end_date + dt.timedelta(days=1), dt.time(0, 0)))
+    who = []
+    if person.counsellor is not None:
+        who.append(Session.counsellor_id == person.counsellor.id)
+    if person.interpreter is not None:
+        who.append(Session.interpreter_id == person.interpreter.id)
+    if not who:
+        return []
+    stmt = (select(Session).join(PlanningRun, PlanningRun.id == Session.run_id)
+            .where(PlanningRun.county_id == person.county_id, Session.status == SessionStatus.BOOKED,
+                   Session.start >= first, Session.start < last, or_(*who))
+            .order_by(Session.start))
+    return list(db.session.scalars(stmt))

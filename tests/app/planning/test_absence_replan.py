@@ -1,0 +1,43 @@
+"""Sick leave: the affected published sessions are listed at once; a re-plan moves only them."""
+import datetime as dt
+
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import Location, Role, Session
+from guidance.planning import ids
+from guidance.planning.review import changes
+from guidance.services import planning as planning_service
+from tests.app import factories as f
+from tests.app.planning.helpers import planning_world, solved_run
+
+
+def test_sick_leave_lists_affected_sessions_and_a_replan_moves_only_those(client):
+    w = planning_world()
+    for name in ("Rania Saleh", "Omar Khalil", "Layla Nasser"):
+        f.referral(municipality_number="4601", name=name)
+    stand_in = f.user(Role.COUNSELLOR, name="Stand In")
+    stand_in.counsellor.locations = list(db.session.scalars(select(Location)))
+    db.session.commit()
+    first = solved_run(w.lead, time_limit=5)
+    planning_service.publish_run(w.lead, first)
+    published = db.session.scalars(select(Session).where(Session.run_id == first.id)).all()
+    hit = published[0]
+    day = ids.to_local(hit.start).date()
+    absent = db.session.get(type(w.counsellor.counsellor), hit.counsellor_id).user
+
+    f.login(client, w.lead)
+    response = client.post("/planning/absences", data={"user_id": absent.id, "start_date": day.isoformat(),
+                                                       "end_date": day.isoformat(), "reason": ""})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    affected = [s for s in published if s.counsellor_id == hit.counsellor_id and ids.to_local(s.start).date() == day]
+    for s in affected:
+        assert s.participants[0].referral.reference in page
+
+    second = solved_run(w.lead, time_limit=5)
+
+    moved = {c.old["id"] for c in changes(second) if c.kind != "kept" and c.old}
+    assert moved == {ids.session_id(s.id) for s in affected}
+    new_sessions = [c for c in changes(second) if c.kind == "new"]
+    assert new_sessions == []

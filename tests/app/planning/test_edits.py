@@ -1,0 +1,77 @@
+"""Pinning and editing sessions: every edit is checked by the solver's checker."""
+import datetime as dt
+
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import Session
+from guidance.planning import ids
+from guidance.services import planning as planning_service
+from tests.app import factories as f
+from tests.app.planning.helpers import planning_world, solved_run
+
+EN = {"Accept-Language": "en"}
+
+
+def _the_session(run):
+    return db.session.scalars(select(Session).where(Session.run_id == run.id)).first()
+
+
+def test_moving_a_session_to_a_saturday_is_refused_with_the_rule_in_words(client):
+    w = planning_world()
+    run = solved_run(w.lead)
+    session = _the_session(run)
+    before = session.start
+    f.login(client, w.lead)
+    local = ids.to_local(session.start)
+    saturday = local.date() + dt.timedelta(days=(5 - local.weekday()) % 7 or 7)
+
+    response = client.post(f"/planning/sessions/{session.id}/edit", headers=EN, data={
+        "day": saturday.isoformat(), "start_time": "10:00", "room_id": session.room_id,
+        "counsellor_id": session.counsellor_id, "interpreter_id": session.interpreter_id or 0,
+        "interpreter_mode": session.interpreter_mode or "onsite"})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "not a working day" in page and 'value="10:00"' in page
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).start == before
+
+
+def test_moving_a_session_to_a_free_time_saves_it_pinned_and_keeps_the_plan_valid(client):
+    from solver.check import check_plan
+    import json
+
+    w = planning_world()
+    run = solved_run(w.lead)
+    session = _the_session(run)
+    f.login(client, w.lead)
+    local = ids.to_local(session.start)
+    new_day = local.date() + dt.timedelta(days=7)  # same weekday a week later (no holidays in these weeks)
+
+    response = client.post(f"/planning/sessions/{session.id}/edit", data={
+        "day": new_day.isoformat(), "start_time": "13:00", "room_id": session.room_id,
+        "counsellor_id": session.counsellor_id, "interpreter_id": session.interpreter_id or 0,
+        "interpreter_mode": session.interpreter_mode or "onsite"})
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    moved = db.session.get(Session, session.id)
+    assert ids.to_local(moved.start) == dt.datetime.combine(new_day, dt.time(13, 0)) and moved.pinned
+    run = db.session.get(type(run), run.id)
+    assert check_plan(json.loads(run.instance_json), json.loads(run.plan_json)).valid
+
+
+def test_a_pinned_session_is_kept_by_the_next_run(app):
+    w = planning_world()
+    first = solved_run(w.lead)
+    session = _the_session(first)
+    from guidance.services import plan_edits
+
+    plan_edits.set_pinned(w.lead, session, True)
+    planning_service.publish_run(w.lead, first)
+
+    second = solved_run(w.lead)
+    kept = db.session.scalars(select(Session).where(Session.run_id == second.id, Session.uid == session.uid)).one()
+    assert (kept.start, kept.room_id, kept.counsellor_id, kept.pinned) == \
+        (session.start, session.room_id, session.counsellor_id, True)
