@@ -12,6 +12,7 @@ MENU = [
     ("intake.new", _l("New referral"), "intake"),
     ("planning.index", _l("Planning"), "planning"),
     ("queue.index", _l("Queue"), "queue"),
+    ("dashboard.index", _l("Dashboard"), "dashboard"),
     ("admin.users", _l("Users"), "users"),
     ("api_tokens.index", _l("API tokens"), "api_tokens"),
     ("privacy.search", _l("Data-subject access"), "data_subject"),

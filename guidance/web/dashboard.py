@@ -1,0 +1,124 @@
+"""The lead's dashboard: referral statistics, deadline compliance, at-risk list, interpreter
+cost against budget, counsellor load; charts as accessible SVG with the numbers beside, CSV export."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, StringField
+from wtforms.validators import DataRequired, NumberRange, Regexp
+
+from guidance.planning.ids import local_today
+from guidance.services import statistics
+from guidance.web.charts import bar_chart
+from guidance.web.guards import requires
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+
+class BudgetForm(FlaskForm):
+    month = StringField(_l("Month"), validators=[DataRequired(_l("Enter the month.")),
+                                                 Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message=_l("Enter the month as YYYY-MM, for example 2027-03."))])
+    amount = DecimalField(_l("Interpreter budget (NOK)"), places=0, validators=[
+        DataRequired(_l("Enter the budget in NOK.")), NumberRange(min=0, max=100_000_000, message=_l("Enter an amount of 0 NOK or more."))])
+
+
+def _choices():
+    dimension = request.args.get("dimension", "municipality")
+    granularity = request.args.get("period", "month")
+    return (dimension if dimension in statistics.DIMENSIONS else "municipality",
+            granularity if granularity in ("month", "quarter") else "month")
+
+
+def _figures():
+    today = local_today()
+    dimension, granularity = _choices()
+    facts = statistics.referral_facts(current_user.county_id, today)
+    rows = statistics.referral_counts(facts, dimension, granularity)
+    return {
+        "today": today, "dimension": dimension, "granularity": granularity, "rows": rows,
+        "totals": statistics.period_totals(rows),
+        "compliance": statistics.deadline_compliance(facts, today),
+        "at_risk": statistics.at_risk(facts, today),
+        "interpreters": statistics.interpreter_months(current_user.county_id),
+        "load": statistics.counsellor_load(current_user.county_id),
+    }
+
+
+def _group_label(dimension: str, value: str) -> str:
+    from guidance.web.labels import LEGAL_BASIS, LanguageNames
+
+    if dimension == "language":
+        return LanguageNames().get(value, value)
+    if dimension == "legal_basis":
+        return str(LEGAL_BASIS.get(value, value))
+    return value
+
+
+@bp.get("/")
+@requires("dashboard")
+def index():
+    return _page(BudgetForm(month=local_today().strftime("%Y-%m")))
+
+
+def _page(form: BudgetForm, status: int = 200):
+    figures = _figures()
+    totals = figures["totals"]
+    referral_chart = bar_chart(
+        "referrals-chart", _("Referrals per period"),
+        _("Bars per period: received, booked and completed referrals. The numbers are in the table beside."),
+        [t["period"] for t in totals],
+        [(_("Received"), [t["received"] for t in totals]), (_("Booked"), [t["booked"] for t in totals]),
+         (_("Completed"), [t["completed"] for t in totals])])
+    months = figures["interpreters"]
+    cost_chart = bar_chart(
+        "interpreter-chart", _("Interpreter cost and budget per month (NOK)"),
+        _("Bars per month: booked interpreter cost and the budget. The numbers are in the table beside."),
+        [m["month"] for m in months],
+        [(_("Cost"), [m["cost_nok"] for m in months]), (_("Budget"), [m["budget_nok"] for m in months])])
+    return render_template("dashboard/index.html", form=form, referral_chart=referral_chart, cost_chart=cost_chart,
+                           group_label=_group_label, **figures), status
+
+
+@bp.post("/budget")
+@requires("dashboard")
+def budget():
+    form = BudgetForm()
+    if form.validate_on_submit():
+        month = dt.date.fromisoformat(form.month.data + "-01")
+        statistics.set_budget(current_user, month, float(form.amount.data))
+        flash(_("The budget for %(month)s is saved.", month=form.month.data), "success")
+        return redirect(url_for("dashboard.index"))
+    return _page(form, 400)
+
+
+@bp.get("/export.csv")
+@requires("dashboard")
+def export():
+    """The dashboard's tables as CSV (references only, no names)."""
+    table = request.args.get("table", "referrals")
+    figures = _figures()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    if table == "interpreters":
+        writer.writerow(["month", "hours", "cost_nok", "budget_nok"])
+        writer.writerows([m["month"], m["hours"], m["cost_nok"], m["budget_nok"]] for m in figures["interpreters"])
+    elif table == "load":
+        writer.writerow(["counsellor", "month", "sessions"])
+        writer.writerows([r["counsellor"], r["month"], r["sessions"]] for r in figures["load"])
+    elif table == "at_risk":
+        writer.writerow(["reference", "deadline", "working_days_left", "first_session"])
+        writer.writerows([r["referral"].reference, r["deadline"], r["working_days_left"], r["first_session"] or ""]
+                         for r in figures["at_risk"])
+    else:
+        table = "referrals"
+        writer.writerow(["period", figures["dimension"], "received", "booked", "completed"])
+        writer.writerows([r["period"], r["group"], r["received"], r["booked"], r["completed"]] for r in figures["rows"])
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{table}.csv"'})

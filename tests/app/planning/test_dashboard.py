@@ -1,0 +1,110 @@
+"""Dashboard figures against a small fixture counted by hand."""
+import datetime as dt
+
+from guidance.extensions import db
+from guidance.models import (
+    BookingStatus,
+    InterpreterBooking,
+    LegalBasis,
+    Outcome,
+    PlanningRun,
+    ReferralStatus,
+    Room,
+    RunStatus,
+    Session,
+    SessionParticipant,
+    SessionStatus,
+)
+from guidance.services import statistics
+from tests.app import factories as f
+
+UTC = dt.timezone.utc
+TODAY = dt.date(2027, 3, 1)
+
+
+def _at(day: str, hour: int = 9) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+
+
+def _fixture():
+    w = f.world()
+    w.own_referral.status = ReferralStatus.WITHDRAWN  # the world's own referrals stay out of the counts
+    w.other_referral.status = ReferralStatus.WITHDRAWN
+    w.own_referral.created_at = w.other_referral.created_at = _at("2026-12-01")
+    a = f.referral(municipality_number="4601", name="A", language="ar", deadline=dt.date(2027, 2, 1))
+    b = f.referral(municipality_number="4601", name="B", language="ti", deadline=dt.date(2027, 2, 10))
+    c = f.referral(municipality_number="4621", name="C", language="ar", legal_basis=LegalBasis.TEMPORARY_ACT,
+                   deadline=dt.date(2027, 5, 3))
+    d = f.referral(municipality_number="4621", name="D", language="uk", deadline=dt.date(2027, 3, 5))
+    for r, created in ((a, "2027-01-05"), (b, "2027-01-06"), (c, "2027-02-03"), (d, "2027-02-10")):
+        r.created_at = _at(created)
+    b.status = ReferralStatus.BOOKED
+    c.status, c.closed_at = ReferralStatus.COMPLETED, _at("2027-02-20")
+    run = PlanningRun(county_id=w.lead.county_id, status=RunStatus.SUCCEEDED, progress={})
+    room = db.session.query(Room).first()
+    sessions = {}
+    for r, day, status in ((a, "2027-01-20", SessionStatus.COMPLETED), (b, "2027-02-15", SessionStatus.COMPLETED),
+                           (c, "2027-02-12", SessionStatus.COMPLETED)):
+        s = Session(run=run, plan_session_id=f"S{r.id}", uid=f"u{r.id}", type="individual",
+                    counsellor_id=w.counsellor.counsellor.id, location_id=room.location_id, room_id=room.id,
+                    start=_at(day), end=_at(day, 10), status=status)
+        s.participants.append(SessionParticipant(referral=r, outcome=Outcome.ATTENDED))
+        db.session.add(s)
+        sessions[r.id] = s
+    interpreter = w.interpreter.interpreter
+    for r, status, cost in ((a, BookingStatus.ACCEPTED, 108000), (b, BookingStatus.REQUESTED, 120000),
+                            (c, BookingStatus.CANCELLED, 99999)):
+        db.session.add(InterpreterBooking(session=sessions[r.id], interpreter_id=interpreter.id, status=status,
+                                          mode="onsite", language="ar", billed_minutes=90, cost_ore=cost))
+    db.session.commit()
+    statistics.set_budget(w.lead, dt.date(2027, 2, 1), 2000)
+    return w, a, b, c, d
+
+
+def test_dashboard_figures_match_the_hand_count(app):
+    w, a, b, c, d = _fixture()
+    facts = statistics.referral_facts(w.lead.county_id, TODAY)
+    facts = [x for x in facts if x.referral.id in {a.id, b.id, c.id, d.id}]
+
+    assert statistics.referral_counts(facts, "municipality", "month") == [
+        {"period": "2027-01", "group": "Bergen", "received": 2, "booked": 1, "completed": 0},
+        {"period": "2027-02", "group": "Bergen", "received": 0, "booked": 1, "completed": 0},
+        {"period": "2027-02", "group": "Voss", "received": 2, "booked": 1, "completed": 1},
+    ]
+    assert statistics.referral_counts(facts, "legal_basis", "quarter") == [
+        {"period": "2027-Q1", "group": "integration_act", "received": 3, "booked": 2, "completed": 0},
+        {"period": "2027-Q1", "group": "temporary_act", "received": 1, "booked": 1, "completed": 1},
+    ]
+    # A guided on 20 January (deadline 1 February); B on 15 February (deadline 10 February).
+    assert statistics.deadline_compliance(facts, TODAY) == {"due": 2, "in_time": 1, "ratio": 0.5}
+    risk = statistics.at_risk(facts, TODAY)
+    assert [(r["referral"].reference, r["working_days_left"]) for r in risk] == [(b.reference, -1), (d.reference, 4)]
+    assert statistics.interpreter_months(w.lead.county_id) == [
+        {"month": "2027-01", "hours": 1.5, "cost_nok": 1080.0, "budget_nok": None},
+        {"month": "2027-02", "hours": 1.5, "cost_nok": 1200.0, "budget_nok": 2000.0},
+    ]
+    assert statistics.counsellor_load(w.lead.county_id) == [
+        {"counsellor": w.counsellor.name, "month": "2027-01", "sessions": 1},
+        {"counsellor": w.counsellor.name, "month": "2027-02", "sessions": 2},
+    ]
+
+
+def test_dashboard_page_shows_svg_charts_with_tables_and_exports_csv(client):
+    w, a, b, c, d = _fixture()
+    f.login(client, w.lead)
+    page = client.get("/dashboard/?dimension=language&period=quarter").get_data(as_text=True)
+    assert 'role="img"' in page and "<title id=\"referrals-chart-title\">" in page
+    assert "<caption id=\"totals-caption\">" in page and "2027-Q1" in page
+    csv_text = client.get("/dashboard/export.csv?table=interpreters").get_data(as_text=True)
+    assert csv_text.splitlines()[:3] == ["month,hours,cost_nok,budget_nok", "2027-01,1.5,1080.0,", "2027-02,1.5,1200.0,2000.0"]
+    referrals_csv = client.get("/dashboard/export.csv?table=referrals&period=quarter&dimension=legal_basis")
+    lines = referrals_csv.get_data(as_text=True).splitlines()
+    assert "2027-Q1,integration_act,3,2,0" in lines and "2027-Q1,temporary_act,1,1,1" in lines
+
+
+def test_a_budget_must_be_a_month_and_an_amount(client):
+    w = f.world()
+    f.login(client, w.lead)
+    response = client.post("/dashboard/budget", data={"month": "March", "amount": "-5"})
+    assert response.status_code == 400
+    assert 'href="#month"' in response.get_data(as_text=True)
