@@ -254,7 +254,7 @@ def sessions(run_id: int):
     return render_template("planning/sessions.html", run=planning_run, rows=rows, names=names, weeks=weeks, week=week,
                            location_id=location_id, counsellor_id=counsellor_id, ids=planning_ids,
                            locations=_choices(names.locations, "L"), counsellors=_choices(names.counsellors, "C"),
-                           used=_used(planning_run), pin_form=PinForm(),
+                           used=_used(planning_run), editable_pins=True,
                            editable=planning_run.published_at is None)
 
 
