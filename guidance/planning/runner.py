@@ -116,22 +116,23 @@ def _solve_in_child(run: PlanningRun) -> tuple[str, object]:
     run_id, started = run.id, time.monotonic()
     deadline = started + run.time_limit_seconds + GRACE_SECONDS
     progress: dict = {}
-    last_beat = 0.0
+    last_beat, fresh = 0.0, False
     try:
         while True:
             message = _receive(receiver, timeout=0.5)
             if message is not None:
                 kind, payload = message
                 if kind == "progress":
-                    progress = payload
-                    last_beat = 0.0  # write it now
+                    progress, fresh = payload, True
+                elif kind == "eof":  # the solver process ended without a result
+                    child.join(5)
+                    return "error", f"{SOLVER_CRASHED}: the solver process ended with exit code {child.exitcode}"
                 else:
                     return kind, payload
-            elif not child.is_alive() and not receiver.poll():
-                return "error", f"{SOLVER_CRASHED}: the solver process ended with exit code {child.exitcode}"
             now = time.monotonic()
-            if now - last_beat >= HEARTBEAT_SECONDS:
-                last_beat = now
+            # New progress is shown within a second; otherwise a heartbeat every few seconds.
+            if now - last_beat >= (1.0 if fresh else HEARTBEAT_SECONDS):
+                last_beat, fresh = now, False
                 if _beat(run_id, progress, now - started):
                     return "cancelled", None
             if now > deadline:
@@ -151,7 +152,7 @@ def _receive(receiver, timeout: float):
         if receiver.poll(timeout):
             return receiver.recv()
     except (EOFError, OSError):
-        return None
+        return ("eof", None)
     return None
 
 

@@ -180,3 +180,48 @@ def test_a_worker_that_dies_mid_run_leaves_the_run_failed(consumer):
     run = db.session.get(PlanningRun, run.id)
     assert run.status is RunStatus.FAILED and run.message.startswith("worker_stopped")
     assert db.session.query(Session).filter_by(run_id=run.id).count() == 0
+
+
+class KilledOnStart:
+    """A real solver process that is killed right after it starts."""
+
+    def __init__(self, process):
+        self.process = process
+
+    def start(self):
+        self.process.start()
+        self.process.kill()
+
+    def __getattr__(self, name):
+        return getattr(self.process, name)
+
+
+def test_a_solver_process_that_dies_fails_the_run_at_once(app, monkeypatch):
+    """The solver child is killed (out of memory, say): the run fails with a message, nothing stored."""
+    import multiprocessing
+
+    from guidance.planning import runner
+
+    w = planning_world()
+    run = planning_service.start_run(w.lead, time_limit=300, today=TODAY, enqueue=lambda run_id: None)
+    real_context = multiprocessing.get_context
+
+    class KillingContext:
+        """Starts the real solver process, then kills it as the kernel's OOM killer would."""
+
+        def __init__(self, method):
+            self.inner = real_context(method)
+
+        def Pipe(self, duplex=True):
+            return self.inner.Pipe(duplex=duplex)
+
+        def Process(self, **kwargs):
+            return KilledOnStart(self.inner.Process(**kwargs))
+
+    monkeypatch.setattr(runner.multiprocessing, "get_context", KillingContext)
+    runner.execute_run(run.id)
+
+    db.session.expire_all()
+    run = db.session.get(PlanningRun, run.id)
+    assert run.status is RunStatus.FAILED and run.message.startswith("solver_crashed")
+    assert db.session.query(Session).filter_by(run_id=run.id).count() == 0
