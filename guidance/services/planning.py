@@ -88,8 +88,10 @@ def is_stale(run: PlanningRun) -> bool:
     """True when the county's data changed since the run's instance was built (same horizon)."""
     if not run.instance_json or not run.data_fingerprint:
         return False
-    instance = json.loads(run.instance_json)
-    options = _options_of(instance)
+    try:
+        options = _options_of(json.loads(run.instance_json))
+    except (KeyError, ValueError, TypeError):
+        return True  # an instance we cannot rebuild cannot be shown to be current
     return data_fingerprint(build_instance(run.county, options)) != run.data_fingerprint
 
 
@@ -162,12 +164,16 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) ->
     if (run.metrics or {}).get("violated_rules"):
         db.session.rollback()
         raise DomainError(_("This plan breaks a planning rule and cannot be published. Run the planning again."))
+    try:
+        instance = json.loads(run.instance_json)
+        horizon_start = dt.date.fromisoformat(instance["horizon"]["start"])
+    except (KeyError, ValueError, TypeError):
+        db.session.rollback()
+        raise DomainError(_("This run's data is incomplete, so it cannot be published. Run the planning again.")) from None
     if not confirm_stale and is_stale(run):
         db.session.rollback()
         raise PlanStale(_("The data has changed since this plan was made (for example a new referral or an absence). "
                           "Run the planning again, or confirm that you want to publish it as it is."))
-    instance = json.loads(run.instance_json)
-    horizon_start = dt.date.fromisoformat(instance["horizon"]["start"])
     new_sessions = list(db.session.scalars(select(Session).where(Session.run_id == run.id)))
     by_uid = {s.uid: s for s in new_sessions}
     replaced = [s for s in published_sessions(run.county)
