@@ -70,12 +70,32 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
             state, grouped, run.group_units = other, other_grouped, other_units
             run.report(state, previous, tasks, impossible, status="FEASIBLE")
     status = "FEASIBLE"
-    if time_limit - run.elapsed() > 0.2:
+    # The continuity pass (same counsellor for a participant's sessions) runs inside the
+    # caller's time limit, so the search gets what is left after its share.
+    continuity_share = min(CONTINUITY_MAX_SECONDS, CONTINUITY_SHARE * time_limit)
+    run.time_limit = time_limit - continuity_share
+    if run.remaining() > 0.2:
         from .lns import improve
 
         status = improve(prep, state, run, lambda: objective(prep, state, previous, tasks, impossible),
                          workers=workers, seed=seed)
-    return build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
+    plan = build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
+    return _improve_continuity(instance, plan, deadline=started + time_limit)
+
+
+CONTINUITY_SHARE = 0.06
+CONTINUITY_MAX_SECONDS = 6.0
+CHECK_RESERVE_SECONDS = 0.3  # the pass verifies its result with the checker after its own deadline
+
+
+def _improve_continuity(instance: Instance, plan: Plan, deadline: float) -> Plan:
+    """Re-staff or re-time sessions so participants keep one counsellor, if time is left."""
+    from .continuity import improve_continuity
+
+    left = deadline - time.monotonic() - CHECK_RESERVE_SECONDS
+    if left < 0.05:
+        return plan
+    return improve_continuity(instance, plan, deadline_seconds=left)
 
 
 class _Run:
