@@ -64,6 +64,10 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "noreply@veiled.invalid"),
+        # Absolute links in e-mails and calendars are built from this, never from a request's Host.
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        # Calendar clients poll; a generous limit per feed token that still stops a runaway client.
+        "CALENDAR_FEED_RATE_LIMIT": os.environ.get("CALENDAR_FEED_RATE_LIMIT", "120 per hour"),
         "PRODUCTION": production,
     }
     if overrides:

@@ -30,6 +30,30 @@ LANGUAGE = {
 }
 
 
+SESSION_STATUS = {
+    "planned": _l("Planned"),
+    "booked": _l("Booked"),
+    "cancelled": _l("Cancelled"),
+    "completed": _l("Completed"),
+}
+
+INTERPRETER_MODE = {"onsite": _l("on site"), "video": _l("video"), "phone": _l("phone")}
+
+BOOKING_STATUS = {
+    "requested": _l("Requested"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "expired": _l("No answer in time"),
+    "cancelled": _l("Cancelled"),
+}
+
+OUTCOME = {
+    "attended": _l("Attended"),
+    "no_show": _l("Did not attend"),
+    "cancelled_late": _l("Cancelled late"),
+}
+
+
 class LanguageNames(dict):
     """LANGUAGE for templates, falling back to CLDR names for the long tail of ISO 639 codes."""
 
@@ -43,12 +67,12 @@ class LanguageNames(dict):
     __getitem__ = get
 
 
-INTERPRETER_MODE = {"onsite": _l("on site"), "video": _l("video"), "phone": _l("phone")}
 
 
 def all_labels() -> dict:
     return {"status_label": STATUS, "basis_label": LEGAL_BASIS, "session_label": SESSION_TYPE, "language_label": LanguageNames(),
-            "mode_label": INTERPRETER_MODE}
+            "session_status_label": SESSION_STATUS, "mode_label": INTERPRETER_MODE, "booking_status_label": BOOKING_STATUS,
+            "outcome_label": OUTCOME}
 
 
 # The referral's fields, as named in services.referrals.ReferralData, for "what changed".

@@ -16,6 +16,7 @@ MENU = [
     ("admin.users", _l("Users"), "users"),
     ("api_tokens.index", _l("API tokens"), "api_tokens"),
     ("privacy.search", _l("Data-subject access"), "data_subject"),
+    ("counsellor.week", _l("My week"), "week"),
 ]
 
 

@@ -129,3 +129,41 @@ def api_token(place: Municipality, name: str = "Fagsystem") -> str:
     db.session.add(ApiToken(municipality_id=place.id, name=name, token_hash=hash_token(plaintext)))
     db.session.commit()
     return plaintext
+
+
+def published_session(counsellor: User, referrals: list[Referral] | Referral, *, start: dt.datetime,
+                      minutes: int = 90, type: str = "individual", interpreter: User | None = None,
+                      interpreter_mode: str | None = "onsite", language: str | None = None,
+                      room_name: str = "Rom 1", status: str = "booked") -> "Session":
+    """A session as publishing a plan leaves it: status booked, a stable uid, in a run of the county."""
+    import uuid
+
+    from guidance.models import PlanningRun, Session, SessionParticipant, SessionStatus
+
+    referrals = referrals if isinstance(referrals, list) else [referrals]
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    room = next(r for r in location.rooms if r.name == room_name)
+    run = db.session.scalar(select(PlanningRun).where(PlanningRun.county_id == location.centre.county_id,
+                                                      PlanningRun.published_at.is_not(None)))
+    if run is None:
+        run = PlanningRun(county_id=location.centre.county_id, status="succeeded",
+                          published_at=dt.datetime.now(dt.timezone.utc))
+        db.session.add(run)
+    session = Session(run=run, plan_session_id=f"S{next(_counter)}", uid=f"{uuid.uuid4()}@veiled.invalid",
+                      type=type, counsellor_id=counsellor.counsellor.id, location=location, room=room,
+                      start=start, end=start + dt.timedelta(minutes=minutes), status=SessionStatus(status),
+                      language=(language or referrals[0].participant.language) if interpreter else None,
+                      interpreter=interpreter.interpreter if interpreter else None,
+                      interpreter_mode=interpreter_mode if interpreter else None)
+    for r in referrals:
+        session.participants.append(SessionParticipant(referral=r))
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def oslo(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> dt.datetime:
+    """An aware datetime for a wall-clock time in Oslo (how users think about sessions)."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/Oslo"))

@@ -1,0 +1,199 @@
+"""Counsellors' calendars: the week, the subscription feed and one-off .ics files.
+
+A calendar leaves the application, lands on phones and in cloud calendars, so it carries no
+participant's name or other personal data: only the referrals' pseudonymous references and a
+link back into the app, where access is checked.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from zoneinfo import ZoneInfo
+
+import icalendar
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from guidance.extensions import db
+from guidance.models import Session, SessionParticipant, SessionStatus, User
+from guidance.services import audit
+
+OSLO = ZoneInfo("Europe/Oslo")
+PRODID = "-//Veiled//Career guidance calendar//NB"
+# Sessions of a published plan; "planned" sessions belong to a draft nobody has seen yet.
+PUBLISHED = (SessionStatus.BOOKED, SessionStatus.COMPLETED, SessionStatus.CANCELLED)
+FEED_PAST_DAYS = 30
+FEED_FUTURE_DAYS = 180
+
+
+# -- weeks and days ---------------------------------------------------------------------
+
+def today_in_oslo() -> dt.date:
+    return dt.datetime.now(OSLO).date()
+
+
+def week_start(year: int, week: int) -> dt.date:
+    """Monday of ISO week `week` of `year`; ValueError for a week that does not exist."""
+    return dt.date.fromisocalendar(year, week, 1)
+
+
+def counsellor_sessions(counsellor_id: int, first: dt.date, last: dt.date) -> list[Session]:
+    """The counsellor's published sessions starting on Oslo dates first..last (inclusive)."""
+    start = dt.datetime.combine(first, dt.time(0), OSLO)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), OSLO)
+    sessions = db.session.scalars(
+        select(Session)
+        .where(Session.counsellor_id == counsellor_id, Session.status.in_(PUBLISHED),
+               Session.start >= start, Session.start < end)
+        .options(selectinload(Session.participants).selectinload(SessionParticipant.referral),
+                 selectinload(Session.location), selectinload(Session.room), selectinload(Session.interpreter))
+        .order_by(Session.start, Session.id)
+    ).all()
+    return latest_per_uid(sessions)
+
+
+def latest_per_uid(sessions: Iterable[Session]) -> list[Session]:
+    """One session per calendar UID: a re-publish may leave an older row with the same UID,
+    and two events with one UID would confuse every calendar client."""
+    latest: dict[str, Session] = {}
+    for session in sessions:
+        if session.uid not in latest or session.id > latest[session.uid].id:
+            latest[session.uid] = session
+    return sorted(latest.values(), key=lambda s: (s.start, s.id))
+
+
+def bump_sequence(session: Session) -> None:
+    """Every change a calendar client should notice raises SEQUENCE (RFC 5545 3.8.7.4)."""
+    session.sequence = (session.sequence or 0) + 1
+    session.updated_at = dt.datetime.now(dt.timezone.utc)
+
+
+# -- the secret feed token ----------------------------------------------------------------
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_feed_token(user: User) -> str:
+    """Give `user` a new feed token (the old one stops working) and return it; only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    user.calendar_token_hash = _hash_token(token)
+    audit.record(user, "calendar.token_issued", user)
+    db.session.commit()
+    return token
+
+
+def revoke_feed_token(user: User) -> None:
+    user.calendar_token_hash = None
+    audit.record(user, "calendar.token_revoked", user)
+    db.session.commit()
+
+
+def user_for_feed_token(token: str) -> User | None:
+    """The active user the token belongs to, or None."""
+    if not token or len(token) > 100:
+        return None
+    user = db.session.scalar(select(User).where(User.calendar_token_hash == _hash_token(token)))
+    if user is None or not user.active or user.counsellor is None:
+        return None
+    return user
+
+
+# -- iCalendar ----------------------------------------------------------------------------
+
+def feed_sessions(user: User, today: dt.date | None = None) -> list[Session]:
+    """What the subscription holds: the past 30 and the next 180 days."""
+    today = today or today_in_oslo()
+    return counsellor_sessions(user.counsellor.id, today - dt.timedelta(days=FEED_PAST_DAYS),
+                               today + dt.timedelta(days=FEED_FUTURE_DAYS))
+
+
+def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], *, language: str = "nb",
+                   name: str | None = None, method: str | None = None) -> bytes:
+    """An RFC 5545 calendar of `sessions` with the Europe/Oslo VTIMEZONE.
+
+    `link(session)` gives the address of the session in the app. `method` (REQUEST, CANCEL)
+    makes it an iTIP message for e-mail invitations.
+    """
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    with force_locale(language):
+        if name:
+            calendar.add("x-wr-calname", name)
+            calendar.add("x-wr-timezone", "Europe/Oslo")
+            # Hints for subscribing clients; the feed is rate-limited anyway.
+            calendar.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
+            calendar.add("x-published-ttl", "PT1H")
+        sessions = list(sessions)
+        if sessions:
+            calendar.add_component(_oslo_timezone(min(s.start for s in sessions), max(s.end for s in sessions)))
+        for session in sessions:
+            calendar.add_component(_event(session, link(session), cancelled=method == "CANCEL"))
+    return calendar.to_ical()
+
+
+def _oslo_timezone(first: dt.datetime, last: dt.datetime) -> icalendar.Timezone:
+    """Europe/Oslo's VTIMEZONE from the tz database, covering the calendar's dates with a year to
+    spare. A window, not 1970-2038: the long RDATE lists of the full zone are misread by some
+    parsers (dateutil's, hence vobject's, put a date after the March change in winter time)."""
+    return icalendar.Timezone.from_tzid("Europe/Oslo", first_date=first.date() - dt.timedelta(days=366),
+                                        last_date=last.date() + dt.timedelta(days=366))
+
+
+def _event(session: Session, url: str, cancelled: bool = False) -> icalendar.Event:
+    from guidance.web.labels import LANGUAGE, SESSION_TYPE
+
+    references = ", ".join(sorted(p.referral.reference for p in session.participants))
+    kind = str(SESSION_TYPE.get(session.type, session.type))
+    event = icalendar.Event()
+    event.add("uid", session.uid)
+    stamp = session.updated_at or dt.datetime.now(dt.timezone.utc)
+    event.add("dtstamp", stamp.astimezone(dt.timezone.utc))
+    event.add("last-modified", stamp.astimezone(dt.timezone.utc))
+    event.add("sequence", session.sequence or 0)
+    event.add("dtstart", session.start.astimezone(OSLO))
+    event.add("dtend", session.end.astimezone(OSLO))
+    event.add("summary", f"{kind} – {references}" if references else kind)
+    event.add("location", f"{session.location.name}, {session.room.name}")
+    lines = [_("Referrals: %(references)s", references=references or "–")]
+    if session.interpreter_id:
+        language = str(LANGUAGE.get(session.language, session.language))
+        lines.append(_("Interpreter: %(language)s (%(mode)s)", language=language,
+                       mode=interpreter_mode_label(session.interpreter_mode)))
+    if session.mode == "video":
+        lines.append(_("The session is held by video."))
+    lines.append(url)
+    event.add("description", "\n".join(lines))
+    event.add("url", url)
+    is_cancelled = cancelled or session.status is SessionStatus.CANCELLED
+    event.add("status", "CANCELLED" if is_cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    return event
+
+
+def interpreter_mode_label(mode: str | None) -> str:
+    from guidance.web.labels import INTERPRETER_MODE
+
+    return str(INTERPRETER_MODE.get(mode or "", mode or ""))
+
+
+def etag_for(body: bytes) -> str:
+    """A strong validator for the feed body (unquoted, as werkzeug's set_etag wants it)."""
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def app_url(endpoint: str, **values) -> str:
+    """An absolute address into the app from the configured BASE_URL, never from the request's
+    Host header (it ends up in e-mails and calendars that outlive the request)."""
+    adapter = current_app.url_map.bind("localhost", script_name="/")
+    path = adapter.build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path

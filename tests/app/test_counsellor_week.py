@@ -1,0 +1,59 @@
+"""The counsellor's week: their own sessions by ISO week, a printable day, nobody else's."""
+from guidance.models import Role
+from tests.app import factories as f
+
+
+def _setup():
+    w = f.world()
+    interpreter_session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 2, 9, 15),
+                                              interpreter=w.interpreter, interpreter_mode="video")
+    return w, interpreter_session
+
+
+def test_week_lists_the_counsellors_sessions_with_all_details(client):
+    w, session = _setup()
+    f.login(client, w.counsellor)
+    page = client.get("/week/2027/9").get_data(as_text=True)
+    assert "09:15" in page and "10:45" in page
+    assert session.location.name in page and "Rom 1" in page
+    assert "Amal Haddad" in page and w.own_referral.reference in page
+    assert w.interpreter.name in page and "Arabisk" in page and "video" in page
+    assert "<caption" in page and 'scope="col"' in page
+
+
+def test_week_links_to_previous_and_next_week_across_the_new_year(client):
+    w, _session = _setup()
+    f.login(client, w.counsellor)
+    page = client.get("/week/2026/53").get_data(as_text=True)
+    assert 'href="/week/2026/52"' in page and 'href="/week/2027/1"' in page
+
+
+def test_a_week_that_does_not_exist_is_not_found(client):
+    w, _session = _setup()
+    f.login(client, w.counsellor)
+    assert client.get("/week/2027/54").status_code == 404
+    assert client.get("/week/day/2027-02-30").status_code == 404
+
+
+def test_other_counsellors_sessions_are_not_shown(client):
+    w, session = _setup()
+    other = f.user(Role.COUNSELLOR)
+    f.login(client, other)
+    assert "Amal Haddad" not in client.get("/week/2027/9").get_data(as_text=True)
+    assert client.get(f"/week/sessions/{session.id}").status_code == 404
+    assert client.get(f"/week/sessions/{session.id}.ics").status_code == 404
+
+
+def test_draft_sessions_of_an_unpublished_plan_are_not_shown(client):
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 2, 9), status="planned")
+    f.login(client, w.counsellor)
+    assert "Amal Haddad" not in client.get("/week/2027/9").get_data(as_text=True)
+
+
+def test_day_view_is_printable_and_lists_the_day(client):
+    w, _session = _setup()
+    f.login(client, w.counsellor)
+    page = client.get("/week/day/2027-03-02").get_data(as_text=True)
+    assert "Amal Haddad" in page and "09:15" in page and 'class="print-table"' in page
+    assert "Amal Haddad" not in client.get("/week/day/2027-03-03").get_data(as_text=True)
