@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(load_reference_data_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(anonymise_command)
+    app.cli.add_command(expire_bookings_command)
 
 
 @click.command("load-reference-data")
@@ -63,3 +64,12 @@ def anonymise_command(months: int):
     result = anonymise(months)
     click.echo(f"{result.participants} participants anonymised ({result.referrals} referrals kept for statistics), "
                f"{result.attachments} attachments deleted.")
+
+
+@click.command("expire-bookings")
+def expire_bookings_command():
+    """Expire interpreter requests nobody answered in time (run every few minutes, e.g. from cron)."""
+    from guidance.services.bookings import expire_overdue
+
+    expired = expire_overdue()
+    click.echo(f"{len(expired)} booking request(s) expired.")

@@ -13,6 +13,8 @@ class County(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(2), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    # Hours an interpreter has to answer a booking request before it expires (set by the lead).
+    booking_answer_hours: Mapped[int] = mapped_column(Integer, default=48, server_default="48")
 
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="county")
     centres: Mapped[list[CareerCentre]] = relationship(back_populates="county")

@@ -77,6 +77,8 @@ class Referral(db.Model):
     status: Mapped[ReferralStatus] = mapped_column(StrEnumType(ReferralStatus), default=ReferralStatus.RECEIVED, index=True)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     preferred_counsellor_id: Mapped[int | None] = mapped_column(ForeignKey("counsellor_profile.id"), nullable=True)
+    # A follow-up session the counsellor asked for is a new referral linked to the first.
+    follow_up_of_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"), nullable=True, index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # SHA-256 of the API request body that created the referral: a replayed key with another body is refused.
     idempotency_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -72,6 +72,10 @@ AREAS: dict[str, tuple[Role, ...]] = {
     "week": (Role.COUNSELLOR,),
     "bookings": (Role.INTERPRETER,),
     "referrals": (Role.REFERRER, Role.LEAD, Role.COUNSELLOR),
+    "interpreting": (Role.LEAD,),
+    "outbox": (Role.ADMIN, Role.LEAD),
+    "notes": (Role.COUNSELLOR, Role.LEAD, Role.REFERRER),
+    "note_writing": (Role.COUNSELLOR,),
 }
 
 
@@ -85,7 +89,7 @@ def _may_referral(user: User, action: str, referral: Referral) -> bool:
     if user.role is Role.LEAD:
         return referral.county_id == user.county_id and action in ("view", "plan", "withdraw")
     if user.role is Role.COUNSELLOR:
-        return action == "view" and _counsellor_has_referral(user, referral.id)
+        return action in ("view", "write_note") and _counsellor_has_referral(user, referral.id)
     return False
 
 

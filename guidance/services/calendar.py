@@ -114,11 +114,13 @@ def feed_sessions(user: User, today: dt.date | None = None) -> list[Session]:
 
 
 def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], *, language: str = "nb",
-                   name: str | None = None, method: str | None = None) -> bytes:
+                   name: str | None = None, method: str | None = None, sequence: int | None = None,
+                   organizer: str | None = None, attendee: str | None = None) -> bytes:
     """An RFC 5545 calendar of `sessions` with the Europe/Oslo VTIMEZONE.
 
     `link(session)` gives the address of the session in the app. `method` (REQUEST, CANCEL)
-    makes it an iTIP message for e-mail invitations.
+    makes it an iTIP message for e-mail invitations (RFC 5546), with its own `sequence` and
+    the `organizer` and `attendee` addresses.
     """
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -137,7 +139,16 @@ def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], 
         if sessions:
             calendar.add_component(_oslo_timezone(min(s.start for s in sessions), max(s.end for s in sessions)))
         for session in sessions:
-            calendar.add_component(_event(session, link(session), cancelled=method == "CANCEL"))
+            event = _event(session, link(session), cancelled=method == "CANCEL")
+            if sequence is not None:
+                event.pop("sequence")
+                event.add("sequence", sequence)
+            if organizer:
+                event.add("organizer", f"mailto:{organizer}")
+            if attendee:
+                event.add("attendee", f"mailto:{attendee}",
+                          parameters={"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"})
+            calendar.add_component(event)
     return calendar.to_ical()
 
 

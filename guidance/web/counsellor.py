@@ -3,13 +3,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField
+from wtforms.validators import InputRequired, NumberRange
 
-from guidance.models import Session
+from guidance.extensions import db
+from guidance.models import Outcome, Referral, Session
 from guidance.services import calendar as cal
+from guidance.services import outcomes as outcome_service
+from guidance.services.errors import DomainError
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("counsellor", __name__, url_prefix="/week")
@@ -17,6 +23,12 @@ bp = Blueprint("counsellor", __name__, url_prefix="/week")
 
 class PostForm(FlaskForm):
     """A button that only carries the CSRF token."""
+
+
+class FollowUpForm(FlaskForm):
+    referral_id = SelectField(_l("Participant"), coerce=int, validators=[InputRequired()])
+    weeks = IntegerField(_l("Within how many weeks?"), default=6, validators=[
+        InputRequired(_l("Enter a number of weeks.")), NumberRange(min=1, max=26, message=_l("Choose between 1 and 26 weeks."))])
 
 
 def _profile_id() -> int:
@@ -93,7 +105,67 @@ def day(day: str):
 @requires("week")
 def session(session_id: int):
     session = get_visible(Session, session_id)
-    return render_template("counsellor/session.html", session=session, iso=session.start.astimezone(cal.OSLO).isocalendar())
+    return _render_session(session)
+
+
+def _follow_up_form(session: Session, formdata=None) -> FollowUpForm:
+    form = FollowUpForm(formdata=formdata) if formdata is not None else FollowUpForm(formdata=None)
+    form.referral_id.choices = [(p.referral_id, f"{p.referral.participant.name} ({p.referral.reference})") for p in session.participants]
+    return form
+
+
+def _render_session(session: Session, follow_up_form=None, outcome_errors=None, status=200):
+    from guidance.models.types import utcnow
+
+    return render_template("counsellor/session.html", session=session, iso=session.start.astimezone(cal.OSLO).isocalendar(),
+                           outcome_form=PostForm(), follow_up_form=follow_up_form or _follow_up_form(session),
+                           outcomes=list(Outcome), started=session.start <= utcnow(),
+                           outcome_errors=outcome_errors or []), status
+
+
+@bp.post("/sessions/<int:session_id>/outcomes")
+@requires("week")
+def outcomes(session_id: int):
+    """Attended / no-show / cancelled late per participant, after the session."""
+    session = get_visible(Session, session_id, "record_outcome")
+    form = PostForm()
+    if not form.validate_on_submit():
+        abort(400)
+    chosen = {}
+    for member in session.participants:
+        value = request.form.get(f"outcome-{member.referral_id}")
+        if value:
+            try:
+                chosen[member.referral_id] = Outcome(value)
+            except ValueError:
+                abort(400)
+    try:
+        outcome_service.record_outcomes(current_user, session, chosen)
+    except DomainError as error:
+        db.session.rollback()
+        return _render_session(session, outcome_errors=[error.message], status=400)
+    flash(_("The outcomes were saved."), "success")
+    return redirect(url_for("counsellor.session", session_id=session.id))
+
+
+@bp.post("/sessions/<int:session_id>/follow-up")
+@requires("week")
+def follow_up(session_id: int):
+    """Ask for a follow-up session with the same participant and counsellor."""
+    session = get_visible(Session, session_id, "record_outcome")
+    form = _follow_up_form(session, request.form)
+    if form.validate_on_submit():
+        referral = db.session.get(Referral, form.referral_id.data)
+        try:
+            outcome_service.request_follow_up(current_user, session, referral, form.weeks.data)
+        except DomainError as error:
+            db.session.rollback()
+            for field, messages in error.field_errors.items():
+                getattr(form, field).errors = list(getattr(form, field).errors) + messages
+        else:
+            flash(_("The follow-up session is in the queue for the next plan, with you as the counsellor."), "success")
+            return redirect(url_for("counsellor.session", session_id=session.id))
+    return _render_session(session, follow_up_form=form, status=400)
 
 
 @bp.get("/sessions/<int:session_id>.ics")

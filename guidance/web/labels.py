@@ -35,6 +35,7 @@ SESSION_STATUS = {
     "booked": _l("Booked"),
     "cancelled": _l("Cancelled"),
     "completed": _l("Completed"),
+    "superseded": _l("Replaced by a newer plan"),
 }
 
 INTERPRETER_MODE = {"onsite": _l("on site"), "video": _l("video"), "phone": _l("phone")}

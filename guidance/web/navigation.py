@@ -17,6 +17,9 @@ MENU = [
     ("api_tokens.index", _l("API tokens"), "api_tokens"),
     ("privacy.search", _l("Data-subject access"), "data_subject"),
     ("counsellor.week", _l("My week"), "week"),
+    ("interpreter.index", _l("My bookings"), "bookings"),
+    ("interpreting.index", _l("Interpreter bookings"), "interpreting"),
+    ("interpreting.outbox", _l("Outbox"), "outbox"),
 ]
 
 

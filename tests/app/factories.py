@@ -157,6 +157,10 @@ def published_session(counsellor: User, referrals: list[Referral] | Referral, *,
                       interpreter_mode=interpreter_mode if interpreter else None)
     for r in referrals:
         session.participants.append(SessionParticipant(referral=r))
+        if status == "booked":
+            from guidance.models import ReferralStatus
+
+            r.status = ReferralStatus.BOOKED
     db.session.add(session)
     db.session.commit()
     return session
@@ -167,3 +171,9 @@ def oslo(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> dt.
     from zoneinfo import ZoneInfo
 
     return dt.datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/Oslo"))
+
+
+def future_weekday(weeks: int = 3, weekday: int = 2) -> dt.date:
+    """A working weekday (Tuesday by default) some weeks ahead, so "future" stays future."""
+    day = dt.date.today() + dt.timedelta(weeks=weeks)
+    return day + dt.timedelta(days=(weekday - day.isoweekday()) % 7)

@@ -1,0 +1,147 @@
+"""The guidance note: drafts, sharing with the referring municipality, versions, PDF.
+
+A shared note is never edited: a correction is a new version, drafted and shared again, so
+what the municipality once read stays as it was.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from guidance.extensions import db
+from guidance.models import GuidanceNote, Referral, ReferralStatus, Role, User
+from guidance.models.types import utcnow
+from guidance.services import audit, mail
+from guidance.services.calendar import OSLO, app_url
+from guidance.services.errors import DomainError
+
+FONTS = Path(__file__).resolve().parent.parent / "fonts"
+MAX_TEXT = 10000
+
+
+@dataclass
+class NoteInput:
+    goals: str
+    background: str
+    next_steps: str
+    further_guidance: bool
+
+
+def versions(referral: Referral) -> list[GuidanceNote]:
+    return list(db.session.scalars(select(GuidanceNote).where(GuidanceNote.referral_id == referral.id)
+                                   .order_by(GuidanceNote.version.desc())))
+
+
+def current_draft(referral: Referral) -> GuidanceNote | None:
+    latest = versions(referral)
+    return latest[0] if latest and latest[0].status == "draft" else None
+
+
+def save_draft(actor: User, referral: Referral, data: NoteInput) -> GuidanceNote:
+    """Save the counsellor's draft: the open draft, or a new version after a shared one."""
+    _validate(data, sharing=False)
+    note = current_draft(referral)
+    if note is None:
+        latest = db.session.scalar(select(func.max(GuidanceNote.version)).where(GuidanceNote.referral_id == referral.id))
+        note = GuidanceNote(referral=referral, author_id=actor.id, version=(latest or 0) + 1, status="draft")
+        db.session.add(note)
+    note.goals, note.background, note.next_steps = data.goals.strip(), data.background.strip(), data.next_steps.strip()
+    note.further_guidance = bool(data.further_guidance)
+    note.author_id = actor.id
+    db.session.flush()
+    # Field names, never the text: the note is personal data.
+    audit.record(actor, "note.saved", note, {"version": note.version})
+    db.session.commit()
+    return note
+
+
+def share(actor: User, referral: Referral, data: NoteInput) -> GuidanceNote:
+    """Save and share the draft with the referring municipality; its referrers are notified."""
+    _validate(data, sharing=True)
+    note = save_draft(actor, referral, data)
+    note.status, note.shared_at = "shared", utcnow()
+    if referral.status in (ReferralStatus.COMPLETED, ReferralStatus.BOOKED, ReferralStatus.PLANNED):
+        referral.status = ReferralStatus.NOTE_SHARED
+    audit.record(actor, "note.shared", note, {"version": note.version})
+    messages = [_notify(person, note) for person in _referrers(referral)]
+    db.session.commit()
+    mail.deliver(messages)
+    return note
+
+
+def _validate(data: NoteInput, sharing: bool) -> None:
+    errors: dict[str, list[str]] = {}
+    for name in ("goals", "background", "next_steps"):
+        if len(getattr(data, name) or "") > MAX_TEXT:
+            errors[name] = [_("Keep this under %(count)d characters.", count=MAX_TEXT)]
+    if sharing:
+        if not (data.goals or "").strip():
+            errors.setdefault("goals", []).append(_("Describe the participant's goals before sharing."))
+        if not (data.next_steps or "").strip():
+            errors.setdefault("next_steps", []).append(_("Recommend next steps before sharing."))
+    if errors:
+        raise DomainError(_("The note could not be saved."), errors)
+
+
+def _referrers(referral: Referral) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.role == Role.REFERRER, User.active.is_(True),
+                                                      User.municipality_id == referral.referring_municipality_id)))
+
+
+def _notify(person: User, note: GuidanceNote):
+    with force_locale(person.language or "nb"):
+        subject = _("Guidance note for referral %(reference)s", reference=note.referral.reference)
+        body = _("A guidance note (version %(version)d) for referral %(reference)s has been shared with you. Read it in Veiled: %(link)s",
+                 version=note.version, reference=note.referral.reference, link=app_url("notes.show", note_id=note.id))
+    return mail.queue(person, subject, body)
+
+
+def record_read(actor: User, note: GuidanceNote, how: str = "viewed") -> None:
+    """Every read of a note is audited (who, which version, how)."""
+    audit.record(actor, f"note.{how}", note, {"version": note.version})
+    db.session.commit()
+
+
+def pdf(note: GuidanceNote) -> bytes:
+    """The shared note as a PDF with an embedded Unicode font (Norwegian and Cyrillic text)."""
+    from fpdf import FPDF
+
+    referral = note.referral
+    document = FPDF(format="A4")
+    document.set_title(_("Guidance note %(reference)s", reference=referral.reference))
+    document.set_creator("Veiled")
+    document.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    document.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    document.set_margins(20, 20, 20)
+    document.add_page()
+    document.set_font("DejaVu", "B", 16)
+    document.multi_cell(0, 9, _("Guidance note"), new_x="LMARGIN", new_y="NEXT")
+    document.set_font("DejaVu", "", 10)
+    shared = note.shared_at.astimezone(OSLO).strftime("%d.%m.%Y") if note.shared_at else "–"
+    facts = [
+        (_("Participant"), referral.participant.name),
+        (_("Reference"), referral.reference),
+        (_("Referring municipality"), referral.referring_municipality.name),
+        (_("Counsellor"), note.author.name),
+        (_("Version"), str(note.version)),
+        (_("Shared"), shared),
+    ]
+    for label, value in facts:
+        document.multi_cell(0, 6, f"{label}: {value}", new_x="LMARGIN", new_y="NEXT")
+    sections = [
+        (_("The participant's goals"), note.goals),
+        (_("Education and work background"), note.background),
+        (_("Recommended next steps in the introduction programme"), note.next_steps),
+        (_("Further guidance advised"), _("Yes") if note.further_guidance else _("No")),
+    ]
+    for title, text in sections:
+        document.ln(4)
+        document.set_font("DejaVu", "B", 12)
+        document.multi_cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
+        document.set_font("DejaVu", "", 11)
+        document.multi_cell(0, 6, text or "–", new_x="LMARGIN", new_y="NEXT")
+    return bytes(document.output())

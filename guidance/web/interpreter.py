@@ -1,0 +1,123 @@
+"""The interpreter's requests and bookings, and the answer page the e-mail links to.
+
+Answers are always POSTs: mail scanners and link previews follow GET links, and must not
+accept or decline on anyone's behalf.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import TextAreaField
+from wtforms.validators import Length
+
+from guidance.extensions import db
+from guidance.models import BookingStatus, InterpreterBooking, Session
+from guidance.models.types import utcnow
+from guidance.services import bookings as service
+from guidance.services.errors import DomainError
+from guidance.web.guards import get_visible, requires
+
+bp = Blueprint("interpreter", __name__, url_prefix="/bookings")
+
+
+class AcceptForm(FlaskForm):
+    pass
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(_l("Why do you decline?"), validators=[Length(max=1000)])
+
+
+def _mine():
+    if current_user.interpreter is None:
+        abort(404)
+    return db.session.scalars(
+        select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
+        .where(InterpreterBooking.interpreter_id == current_user.interpreter.id)
+        .order_by(Session.start, InterpreterBooking.id)
+    ).all()
+
+
+@bp.get("/")
+@requires("bookings")
+def index():
+    mine = _mine()
+    now = utcnow()
+    requests = [b for b in mine if b.status is BookingStatus.REQUESTED and b.session.end > now]
+    upcoming = [b for b in mine if b.status is BookingStatus.ACCEPTED and b.session.end > now]
+    other = [b for b in mine if b not in requests and b not in upcoming]
+    return render_template("interpreter/index.html", requests=requests, upcoming=upcoming, other=other)
+
+
+@bp.get("/<int:booking_id>")
+@requires("bookings")
+def show(booking_id: int):
+    booking = get_visible(InterpreterBooking, booking_id)
+    return render_template("interpreter/show.html", booking=booking, accept_form=AcceptForm(),
+                           decline_form=DeclineForm(), action=url_for("interpreter.answer", booking_id=booking.id))
+
+
+@bp.post("/<int:booking_id>/answer")
+@requires("bookings")
+def answer(booking_id: int):
+    booking = get_visible(InterpreterBooking, booking_id)
+    return _answer(booking, current_user, "interpreter/show.html",
+                   action=url_for("interpreter.answer", booking_id=booking.id),
+                   done=url_for("interpreter.index"))
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str):
+    """The page the e-mail links to: shows the request; answering is a POST from here."""
+    booking = _booking_for_link(token)
+    return render_template("interpreter/show.html", booking=booking, accept_form=AcceptForm(), decline_form=DeclineForm(),
+                           action=url_for("interpreter.confirm_answer", token=token), via_link=True)
+
+
+@bp.post("/confirm/<token>")
+def confirm_answer(token: str):
+    booking = _booking_for_link(token)
+    return _answer(booking, booking.interpreter.user, "interpreter/show.html",
+                   action=url_for("interpreter.confirm_answer", token=token),
+                   done=url_for("interpreter.confirm", token=token), via_link=True)
+
+
+class LinkInvalid(Exception):
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _booking_for_link(token: str) -> InterpreterBooking:
+    try:
+        return service.booking_for_token(token)
+    except DomainError as error:
+        raise LinkInvalid(error.message) from None
+
+
+@bp.errorhandler(LinkInvalid)
+def link_invalid(error: LinkInvalid):
+    return render_template("errors/error.html", status=404, title=_("The link does not work"), explanation=error.message), 404
+
+
+def _answer(booking, actor, template, *, action, done, via_link=False):
+    accept_form, decline_form = AcceptForm(), DeclineForm()
+    accept = request.form.get("answer") == "accept"
+    if (accept_form if accept else decline_form).validate_on_submit():
+        try:
+            service.answer(actor, booking, accept, decline_form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            if error.field_errors.get("reason"):
+                decline_form.reason.errors = list(error.field_errors["reason"])
+            else:
+                flash(error.message, "error")
+                return redirect(done)
+        else:
+            flash(_("Thank you: you accepted the booking.") if accept else _("Thank you: you declined the request."), "success")
+            return redirect(done)
+    return render_template(template, booking=booking, accept_form=accept_form, decline_form=decline_form,
+                           action=action, via_link=via_link), 400

@@ -1,0 +1,41 @@
+"""Access expectations for interpreter bookings, the lead's interpreter desk, outcomes and notes."""
+from guidance.extensions import db
+from guidance.models import Role
+from guidance.services import bookings, notes
+from tests.app import factories as f
+from tests.app.access.foundation import ANON, LOGGED_IN, ROLES, only
+
+POST_ONLY = {r: 405 for r in ROLES}
+
+EXPECTED = {
+    "interpreter.index": only(Role.INTERPRETER),
+    "interpreter.show": only(Role.INTERPRETER),
+    "interpreter.answer": POST_ONLY,
+    # a made-up token: the answer page never says whether a booking exists
+    "interpreter.confirm": {r: 404 for r in ROLES},
+    "interpreter.confirm_answer": POST_ONLY,
+    "interpreting.index": only(Role.LEAD),
+    "interpreting.answer_time": POST_ONLY,
+    "interpreting.rebook": POST_ONLY,
+    "interpreting.actual": POST_ONLY,
+    "interpreting.outbox": only(Role.LEAD, Role.ADMIN),
+    "counsellor.outcomes": POST_ONLY,
+    "counsellor.follow_up": POST_ONLY,
+    # the referrer's own referral, which the world's counsellor has no session with
+    "notes.index": {ANON: 302, Role.ADMIN: 403, Role.INTERPRETER: 403, Role.LEAD: 200, Role.REFERRER: 200, Role.COUNSELLOR: 404},
+    "notes.draft": {ANON: 302, **{r: 403 for r in LOGGED_IN}, Role.COUNSELLOR: 404},
+    # a shared note of a referral the counsellor holds a session with
+    "notes.show": {ANON: 302, Role.ADMIN: 403, Role.INTERPRETER: 403, Role.LEAD: 200, Role.REFERRER: 200, Role.COUNSELLOR: 200},
+    "notes.pdf": {ANON: 302, Role.ADMIN: 403, Role.INTERPRETER: 403, Role.LEAD: 200, Role.REFERRER: 200, Role.COUNSELLOR: 200},
+}
+
+
+def url_values(w) -> dict:
+    day = f.future_weekday()
+    noted = f.referral(name="Noted Person")
+    session = f.published_session(w.counsellor, noted, start=f.oslo(day.year, day.month, day.day, 10),
+                                  interpreter=w.interpreter)
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    note = notes.share(w.counsellor, noted, notes.NoteInput("Mål", "Bakgrunn", "Neste steg", True))
+    return {"booking_id": booking.id, "note_id": note.id}

@@ -1,0 +1,291 @@
+"""Interpreter bookings: invitations over SMTP, answers by POST, the state machine, alerts,
+replacements and cost."""
+import asyncio
+import datetime as dt
+import email
+import re
+import socket
+
+import icalendar
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import AuditEvent, BookingStatus, InterpreterBooking, InterpreterLanguage, OutboxMessage, Role, SessionStatus
+from guidance.services import bookings
+from guidance.services.errors import DomainError
+from tests.app import factories as f
+
+
+class Inbox:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def inbox():
+    """A real SMTP server on the loopback interface."""
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield handler, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def app_config(app_config, inbox):
+    app_config["MAIL_SERVER"] = "127.0.0.1"
+    app_config["MAIL_PORT"] = inbox[1]
+    return app_config
+
+
+def _booked(w, day=None, hour=10):
+    day = day or f.future_weekday()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(day.year, day.month, day.day, hour),
+                                  interpreter=w.interpreter, interpreter_mode="onsite")
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    return session, booking
+
+
+def _calendar_part(message) -> icalendar.Calendar:
+    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
+    return icalendar.Calendar.from_ical(part.get_content())
+
+
+def _link(message) -> str:
+    return re.search(r"https?://[^\s]+(/bookings/confirm/[^\s]+)", message.get_body(("plain",)).get_content()).group(1)
+
+
+def test_request_is_emailed_as_an_invitation_over_smtp(app, inbox):
+    handler, _port = inbox
+    w = f.world()
+    session, booking = _booked(w)
+    bookings.send_booking_requests([booking])
+    [message] = handler.messages
+    assert message["To"] == w.interpreter.email
+    assert "Amal" not in message["Subject"] and "Haddad" not in message.as_string()
+    calendar = _calendar_part(message)
+    assert str(calendar["METHOD"]) == "REQUEST"
+    [event] = calendar.walk("VEVENT")
+    assert str(event["UID"]) == session.uid
+    assert str(event["ATTENDEE"]) == f"mailto:{w.interpreter.email}"
+    assert "/bookings/confirm/" in _link(message)
+    outbox = db.session.scalars(select(OutboxMessage)).all()
+    assert len(outbox) == 1 and outbox[0].sent_at is not None and "METHOD:REQUEST" in outbox[0].ics
+
+
+def test_confirm_link_shows_the_request_and_only_a_post_declines(client, inbox):
+    handler, _port = inbox
+    w = f.world()
+    _session, booking = _booked(w)
+    bookings.send_booking_requests([booking])
+    link = _link(handler.messages[0])
+    page = client.get(link)
+    assert page.status_code == 200 and 'method="post"' in page.get_data(as_text=True)
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.REQUESTED
+
+    missing_reason = client.post(link, data={"answer": "decline", "reason": ""})
+    assert missing_reason.status_code == 400 and 'aria-invalid="true"' in missing_reason.get_data(as_text=True)
+    assert client.post(link, data={"answer": "decline", "reason": "Syk den dagen"}).status_code == 302
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.DECLINED and booking.decline_reason == "Syk den dagen"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "booking.decline"))
+    assert event.actor_id == w.interpreter.id and "Syk" not in (event.detail or "")
+
+
+def test_a_forged_link_is_refused(client):
+    f.world()
+    assert client.get("/bookings/confirm/not-a-token").status_code == 404
+    assert client.post("/bookings/confirm/not-a-token", data={"answer": "accept"}).status_code == 404
+
+
+def test_illegal_transitions_are_refused_and_nothing_changes(app):
+    w = f.world()
+    _session, booking = _booked(w)
+    bookings.answer(w.interpreter, booking, True)
+    with pytest.raises(DomainError):
+        bookings.answer(w.interpreter, booking, False, "too late")
+    db.session.rollback()
+    assert booking.status is BookingStatus.ACCEPTED
+    bookings.cancel_booking(w.lead, booking)
+    with pytest.raises(DomainError):
+        bookings.transition(w.lead, booking, "accept")
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "interpreterbooking")).all()
+    assert actions == ["booking.accept", "booking.cancel"]
+
+
+def test_a_changed_session_asks_again_and_old_links_stop_working(client, inbox):
+    handler, _port = inbox
+    w = f.world()
+    session, booking = _booked(w)
+    bookings.send_booking_requests([booking])
+    old_link = _link(handler.messages[0])
+    bookings.answer(w.interpreter, booking, True)
+    session.start += dt.timedelta(hours=2)
+    session.end += dt.timedelta(hours=2)
+    bookings.session_changed(w.lead, session)
+    assert booking.status is BookingStatus.REQUESTED and booking.sequence == 1
+    assert client.get(old_link).status_code == 404
+    new = handler.messages[-1]
+    assert _calendar_part(new).walk("VEVENT")[0]["SEQUENCE"] == 1
+    assert client.get(_link(new)).status_code == 200
+
+
+def test_cancelling_a_session_sends_a_cancellation(app, inbox):
+    handler, _port = inbox
+    w = f.world()
+    session, booking = _booked(w)
+    bookings.answer(w.interpreter, booking, True)
+    bookings.cancel_session(w.lead, session)
+    assert session.status is SessionStatus.CANCELLED and session.sequence == 1
+    assert booking.status is BookingStatus.CANCELLED
+    calendar = _calendar_part(handler.messages[-1])
+    assert str(calendar["METHOD"]) == "CANCEL"
+    assert str(calendar.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"
+
+
+def _second_interpreter(language="ar", modes=("onsite", "video")):
+    person = f.user(Role.INTERPRETER, name="Second Interpreter")
+    person.interpreter.modes = list(modes)
+    if language != "ar":
+        person.interpreter.languages[0].language = language
+    db.session.commit()
+    return person
+
+
+def test_no_answer_in_time_alerts_the_lead_who_picks_the_offered_replacement(client, inbox):
+    handler, _port = inbox
+    w = f.world()
+    session, booking = _booked(w)
+    spare = _second_interpreter()
+    _second_interpreter(language="ti")  # wrong language: never offered
+    expired = bookings.expire_overdue(now=booking.answer_deadline + dt.timedelta(minutes=1))
+    assert expired == [booking] and booking.status is BookingStatus.EXPIRED
+
+    f.login(client, w.lead)
+    page = client.get("/centre/interpreters/").get_data(as_text=True)
+    assert "Second Interpreter" in page and w.interpreter.name in page
+    assert client.post(f"/centre/interpreters/{booking.id}/rebook", data={"candidate_id": spare.interpreter.id}).status_code == 302
+    new = db.session.scalar(select(InterpreterBooking).where(InterpreterBooking.interpreter_id == spare.interpreter.id))
+    assert new.status is BookingStatus.REQUESTED and new.session_id == session.id
+    assert handler.messages[-1]["To"] == spare.email
+    db.session.refresh(session)
+    assert session.interpreter_id == spare.interpreter.id and session.sequence == 1
+    assert "Second Interpreter" not in client.get("/centre/interpreters/").get_data(as_text=True).split("All bookings")[0]
+
+
+def test_a_busy_or_absent_interpreter_is_not_offered(app):
+    from guidance.models import Absence
+
+    w = f.world()
+    session, booking = _booked(w)
+    busy = _second_interpreter()
+    absent = _second_interpreter()
+    day = session.start.date()
+    other = f.published_session(w.counsellor, w.other_referral, start=session.start + dt.timedelta(minutes=30),
+                                interpreter=busy)
+    assert other.interpreter_id == busy.interpreter.id
+    db.session.add(Absence(user_id=absent.id, start_date=day, end_date=day))
+    db.session.commit()
+    bookings.answer(w.interpreter, booking, False, "busy")
+    [alert] = bookings.alerts(w.lead.county_id)
+    assert alert.candidates == []
+
+
+def test_interpreter_accepts_in_the_app_with_a_post(client):
+    w = f.world()
+    _session, booking = _booked(w)
+    f.login(client, w.interpreter)
+    assert "Amal" not in client.get("/bookings/").get_data(as_text=True)
+    assert client.get(f"/bookings/{booking.id}").status_code == 200
+    assert client.post(f"/bookings/{booking.id}/answer", data={"answer": "accept"}).status_code == 302
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.ACCEPTED
+
+
+def test_another_interpreter_cannot_answer(client):
+    w = f.world()
+    _session, booking = _booked(w)
+    other = _second_interpreter()
+    f.login(client, other)
+    assert client.post(f"/bookings/{booking.id}/answer", data={"answer": "accept"}).status_code == 404
+
+
+def test_lead_enters_actual_minutes_and_sees_planned_against_actual_cost(client):
+    w = f.world()
+    past = f.oslo(2026, 10, 6, 10)
+    session = f.published_session(w.counsellor, w.own_referral, start=past, interpreter=w.interpreter)
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    # 90 minutes at 720 kr/h, interpreter and location both in Bergen (no travel)
+    assert (booking.billed_minutes, booking.travel_minutes, booking.cost_ore) == (90, 0, 108000)
+    bookings.answer(w.interpreter, booking, True)
+    f.login(client, w.lead)
+    assert client.post(f"/centre/interpreters/{booking.id}/actual", data={f"b{booking.id}-minutes": "120"}).status_code == 302
+    db.session.refresh(booking)
+    assert booking.actual_cost_ore == 144000
+    report = bookings.cost_report(w.lead.county_id)
+    assert report["month"] == [("2026-10", 108000, 144000)]
+    assert report["interpreter"] == [(w.interpreter.name, 108000, 144000)]
+    assert report["language"] == [("ar", 108000, 144000)]
+    page = client.get("/centre/interpreters/").get_data(as_text=True)
+    assert "1 080 kr" in page and "1 440 kr" in page
+
+
+def test_actual_minutes_are_refused_before_the_session(client):
+    w = f.world()
+    _session, booking = _booked(w)
+    bookings.answer(w.interpreter, booking, True)
+    f.login(client, w.lead)
+    response = client.post(f"/centre/interpreters/{booking.id}/actual", data={f"b{booking.id}-minutes": "90"})
+    assert response.status_code == 400 and 'class="error-summary"' in response.get_data(as_text=True)
+    db.session.refresh(booking)
+    assert booking.actual_minutes is None
+
+
+def test_expiry_command_expires_overdue_requests(app):
+    w = f.world()
+    _session, booking = _booked(w)
+    booking.answer_deadline = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["expire-bookings"])
+    assert result.exit_code == 0 and "1" in result.output
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.EXPIRED
+
+
+def test_outbox_shows_sent_mail_to_leads_and_admins_only(client, inbox):
+    w = f.world()
+    _session, booking = _booked(w)
+    bookings.send_booking_requests([booking])
+    f.login(client, w.lead)
+    page = client.get("/centre/interpreters/outbox").get_data(as_text=True)
+    assert w.interpreter.email in page and "METHOD:REQUEST" in page
+    other_county = client.application.test_client()
+    f.login(other_county, w.other_county_lead)
+    assert w.interpreter.email not in other_county.get("/centre/interpreters/outbox").get_data(as_text=True)
+    referrer = client.application.test_client()
+    f.login(referrer, w.referrer)
+    assert referrer.get("/centre/interpreters/outbox").status_code == 403
+
+
+def test_unreachable_mail_server_keeps_the_booking_and_notes_the_error(app):
+    app.config["MAIL_PORT"] = _free_port()
+    w = f.world()
+    _session, booking = _booked(w)
+    [message] = bookings.send_booking_requests([booking])
+    assert message.sent_at is None and message.error
+    assert db.session.get(InterpreterBooking, booking.id).status is BookingStatus.REQUESTED

@@ -1,0 +1,92 @@
+"""Guidance notes: drafts, sharing, versions, who may read them, and that every read is audited."""
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import AuditEvent, GuidanceNote, OutboxMessage, ReferralStatus, Role
+from tests.app import factories as f
+
+NOTE = {"goals": "Bli sykepleier – først norsk på B1-nivå", "background": "Videregående skole; butikkarbeid",
+        "next_steps": "Norskopplæring og praksisplass", "further_guidance": "y"}
+
+
+def _setup():
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2026, 10, 6, 10))
+    return w
+
+
+def _share(client, w, data=NOTE):
+    f.login(client, w.counsellor)
+    return client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**data, "action": "share"})
+
+
+def test_counsellor_saves_a_draft_the_municipality_cannot_see(client, app):
+    w = _setup()
+    f.login(client, w.counsellor)
+    assert client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "action": "save"}).status_code == 302
+    note = db.session.scalar(select(GuidanceNote))
+    assert note.status == "draft" and note.goals.startswith("Bli sykepleier")
+    referrer = app.test_client()
+    f.login(referrer, w.referrer)
+    assert referrer.get(f"/notes/{note.id}").status_code == 404
+    assert "Bli sykepleier" not in referrer.get(f"/referrals/{w.own_referral.id}/notes").get_data(as_text=True)
+
+
+def test_sharing_needs_goals_and_next_steps_and_keeps_the_input(client):
+    w = _setup()
+    response = _share(client, w, {**NOTE, "next_steps": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Bli sykepleier" in page and 'aria-invalid="true"' in page
+    assert db.session.scalar(select(GuidanceNote).where(GuidanceNote.status == "shared")) is None
+
+
+def test_shared_note_notifies_the_referrer_who_reads_it_and_downloads_a_pdf(client, app):
+    w = _setup()
+    assert _share(client, w).status_code == 302
+    note = db.session.scalar(select(GuidanceNote))
+    assert note.status == "shared" and note.shared_at is not None
+    assert db.session.get(type(w.own_referral), w.own_referral.id).status is ReferralStatus.NOTE_SHARED
+    [message] = db.session.scalars(select(OutboxMessage)).all()
+    assert message.to_user_id == w.referrer.id
+    assert w.own_referral.reference in message.subject and "Amal" not in message.subject
+    referrer = app.test_client()
+    f.login(referrer, w.referrer)
+    assert "Bli sykepleier" in referrer.get(f"/notes/{note.id}").get_data(as_text=True)
+    pdf = referrer.get(f"/notes/{note.id}.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    reads = db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(["note.viewed", "note.downloaded"]))).all()
+    assert [(e.action, e.actor_id) for e in reads] == [("note.viewed", w.referrer.id), ("note.downloaded", w.referrer.id)]
+    assert all("sykepleier" not in (e.detail or "") for e in db.session.scalars(select(AuditEvent)))
+
+
+def test_a_shared_note_is_read_only_and_a_correction_is_a_new_version(client):
+    w = _setup()
+    _share(client, w)
+    first = db.session.scalar(select(GuidanceNote))
+    assert client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "goals": "Bli lærer", "action": "save"}).status_code == 302
+    notes = db.session.scalars(select(GuidanceNote).order_by(GuidanceNote.version)).all()
+    assert [(n.version, n.status) for n in notes] == [(1, "shared"), (2, "draft")]
+    assert notes[0].goals.startswith("Bli sykepleier") and notes[1].goals == "Bli lærer"
+    _share(client, w, {**NOTE, "goals": "Bli lærer"})
+    assert [(n.version, n.status) for n in db.session.scalars(select(GuidanceNote).order_by(GuidanceNote.version))] == [(1, "shared"), (2, "shared")]
+
+
+def test_only_the_counsellor_the_lead_and_the_referring_municipality_read_notes(client, app):
+    w = _setup()
+    _share(client, w)
+    note = db.session.scalar(select(GuidanceNote))
+    expected = {w.lead: 200, w.referrer: 200, w.counsellor: 200, w.other_referrer: 404,
+                w.other_county_lead: 404, f.user(Role.COUNSELLOR): 404, w.interpreter: 403, w.admin: 403}
+    for person, status in expected.items():
+        reader = app.test_client()
+        f.login(reader, person)
+        assert (reader.get(f"/notes/{note.id}").status_code, reader.get(f"/notes/{note.id}.pdf").status_code) == (status, status), person.role
+
+
+def test_only_the_counsellor_writes_notes(client, app):
+    w = _setup()
+    for person, status in ((w.lead, 403), (w.referrer, 403), (f.user(Role.COUNSELLOR), 404)):
+        writer = app.test_client()
+        f.login(writer, person)
+        assert writer.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "action": "share"}).status_code == status
+    assert db.session.scalar(select(GuidanceNote)) is None

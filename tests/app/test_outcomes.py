@@ -1,0 +1,103 @@
+"""Outcomes after a session and follow-up requests: what goes back into the queue, and how."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import AuditEvent, Outcome, Referral, ReferralStatus, Role, SessionStatus
+from guidance.services import outcomes
+from guidance.services.errors import DomainError
+from tests.app import factories as f
+
+
+def _held(w, *referrals, type="individual"):
+    return f.published_session(w.counsellor, list(referrals) or [w.own_referral], start=f.oslo(2026, 10, 6, 10), type=type)
+
+
+def test_no_show_puts_the_referral_back_in_the_queue_with_same_deadline_and_counsellor(client):
+    w = f.world()
+    deadline = w.own_referral.deadline
+    session = _held(w)
+    f.login(client, w.counsellor)
+    response = client.post(f"/week/sessions/{session.id}/outcomes", data={f"outcome-{w.own_referral.id}": "no_show"})
+    assert response.status_code == 302
+    referral = db.session.get(Referral, w.own_referral.id)
+    assert referral.status is ReferralStatus.NO_SHOW
+    assert referral.deadline == deadline
+    assert referral.preferred_counsellor_id == w.counsellor.counsellor.id
+    assert session.participants[0].outcome is Outcome.NO_SHOW
+    assert db.session.get(type(session), session.id).status is SessionStatus.COMPLETED
+
+
+def test_no_show_is_planned_again_with_the_same_counsellor(app):
+    from guidance.planning import InstanceOptions, build_instance
+
+    w = f.world()
+    session = _held(w)
+    outcomes.record_outcomes(w.counsellor, session, {w.own_referral.id: Outcome.NO_SHOW})
+    instance = build_instance(w.own_referral.county, InstanceOptions(today=dt.date(2026, 10, 7)))
+    [participant] = [p for p in instance["participants"] if p["id"] == f"R{w.own_referral.id}"]
+    assert "individual" in participant["needs"]
+    assert participant["preferred_counsellor"] == f"C{w.counsellor.counsellor.id}"
+
+
+def test_attended_every_need_completes_the_referral(app):
+    w = f.world()
+    w.own_referral.needs = ["individual"]
+    db.session.commit()
+    session = _held(w)
+    outcomes.record_outcomes(w.counsellor, session, {w.own_referral.id: Outcome.ATTENDED})
+    assert w.own_referral.status is ReferralStatus.COMPLETED
+
+
+def test_outcomes_are_per_participant_in_a_group(app):
+    w = f.world()
+    session = _held(w, w.own_referral, w.other_referral, type="group")
+    outcomes.record_outcomes(w.counsellor, session, {w.own_referral.id: Outcome.ATTENDED,
+                                                     w.other_referral.id: Outcome.CANCELLED_LATE})
+    assert w.other_referral.status is ReferralStatus.RECEIVED
+    assert w.other_referral.preferred_counsellor_id == w.counsellor.counsellor.id
+    assert w.own_referral.status is ReferralStatus.BOOKED  # the individual session is still to come
+    details = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "session.outcome")).all()
+    assert all("Amal" not in d for d in details)
+
+
+def test_outcome_before_the_session_is_refused(client):
+    w = f.world()
+    day = f.future_weekday()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(day.year, day.month, day.day, 10))
+    f.login(client, w.counsellor)
+    response = client.post(f"/week/sessions/{session.id}/outcomes", data={f"outcome-{w.own_referral.id}": "no_show"})
+    assert response.status_code == 400
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.BOOKED
+
+
+def test_another_counsellor_cannot_record_an_outcome(client):
+    w = f.world()
+    session = _held(w)
+    f.login(client, f.user(Role.COUNSELLOR))
+    assert client.post(f"/week/sessions/{session.id}/outcomes", data={f"outcome-{w.own_referral.id}": "attended"}).status_code == 404
+
+
+def test_follow_up_enters_the_queue_with_the_counsellor_preferred(client):
+    w = f.world()
+    session = _held(w)
+    f.login(client, w.counsellor)
+    response = client.post(f"/week/sessions/{session.id}/follow-up", data={"referral_id": w.own_referral.id, "weeks": "6"})
+    assert response.status_code == 302
+    follow_up = db.session.scalar(select(Referral).where(Referral.follow_up_of_id == w.own_referral.id))
+    assert follow_up.status is ReferralStatus.RECEIVED and follow_up.needs == ["individual"]
+    assert follow_up.preferred_counsellor_id == w.counsellor.counsellor.id
+    assert follow_up.participant_id == w.own_referral.participant_id
+    assert follow_up.referring_municipality_id == w.own_referral.referring_municipality_id
+    assert follow_up.deadline - follow_up.earliest_date == dt.timedelta(weeks=6, days=-1)
+    again = client.post(f"/week/sessions/{session.id}/follow-up", data={"referral_id": w.own_referral.id, "weeks": "6"})
+    assert again.status_code == 400
+
+
+def test_follow_up_for_someone_outside_the_session_is_refused(app):
+    w = f.world()
+    session = _held(w)
+    with pytest.raises(DomainError):
+        outcomes.request_follow_up(w.counsellor, session, w.other_referral, 6)
