@@ -13,7 +13,8 @@ EXPECTED = {
     "interpreter.answer": POST_ONLY,
     # a made-up token: the answer page never says whether a booking exists
     "interpreter.confirm": {r: 404 for r in ROLES},
-    "interpreter.confirm_answer": POST_ONLY,
+    # the same address as the confirm page: a GET there is the (refused) confirm page
+    "interpreter.confirm_answer": {r: 404 for r in ROLES},
     "interpreting.index": only(Role.LEAD),
     "interpreting.answer_time": POST_ONLY,
     "interpreting.rebook": POST_ONLY,
