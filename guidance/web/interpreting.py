@@ -1,5 +1,5 @@
 """The lead's interpreter desk: alerts for declined or unanswered requests with the offered
-replacements, the answer time, actual minutes, planned vs actual cost, and the outbox."""
+replacements, the answer time, actual minutes, and planned vs actual cost."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -7,12 +7,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from guidance.extensions import db
-from guidance.models import County, InterpreterBooking, Municipality, OutboxMessage, PlanningRun, Role, Session, User
+from guidance.models import County, InterpreterBooking, PlanningRun, Session
 from guidance.services import bookings as service
 from guidance.services.errors import DomainError
 from guidance.web.guards import get_visible, requires
@@ -106,15 +106,3 @@ def actual(booking_id: int):
             flash(_("The actual minutes were saved."), "success")
             return redirect(url_for("interpreting.index"))
     return _page(actual_forms={booking.id: form}, errors=form.minutes.errors, status=400)
-
-
-@bp.get("/outbox")
-@requires("outbox")
-def outbox():
-    """What was sent, or in the demo would have been sent, by e-mail."""
-    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
-    if current_user.role is Role.LEAD:
-        in_county = select(User.id).outerjoin(Municipality, Municipality.id == User.municipality_id).where(
-            or_(User.county_id == current_user.county_id, Municipality.county_id == current_user.county_id))
-        stmt = stmt.where(OutboxMessage.to_user_id.in_(in_county))
-    return render_template("interpreting/outbox.html", messages=db.session.scalars(stmt).all())

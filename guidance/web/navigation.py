@@ -19,7 +19,7 @@ MENU = [
     ("counsellor.week", _l("My week"), "week"),
     ("interpreter.index", _l("My bookings"), "bookings"),
     ("interpreting.index", _l("Interpreter bookings"), "interpreting"),
-    ("interpreting.outbox", _l("Outbox"), "outbox"),
+    ("outbox.index", _l("Outbox"), "outbox"),
 ]
 
 

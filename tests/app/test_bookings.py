@@ -272,14 +272,14 @@ def test_outbox_shows_sent_mail_to_leads_and_admins_only(client, inbox):
     _session, booking = _booked(w)
     bookings.send_booking_requests([booking])
     f.login(client, w.lead)
-    page = client.get("/centre/interpreters/outbox").get_data(as_text=True)
+    page = client.get("/outbox/").get_data(as_text=True)
     assert w.interpreter.email in page and "METHOD:REQUEST" in page
     other_county = client.application.test_client()
     f.login(other_county, w.other_county_lead)
-    assert w.interpreter.email not in other_county.get("/centre/interpreters/outbox").get_data(as_text=True)
+    assert w.interpreter.email not in other_county.get("/outbox/").get_data(as_text=True)
     referrer = client.application.test_client()
     f.login(referrer, w.referrer)
-    assert referrer.get("/centre/interpreters/outbox").status_code == 403
+    assert referrer.get("/outbox/").status_code == 403
 
 
 def test_unreachable_mail_server_keeps_the_booking_and_notes_the_error(app):

@@ -19,7 +19,7 @@ EXPECTED = {
     "interpreting.answer_time": POST_ONLY,
     "interpreting.rebook": POST_ONLY,
     "interpreting.actual": POST_ONLY,
-    "interpreting.outbox": only(Role.LEAD, Role.ADMIN),
+    "outbox.index": only(Role.LEAD, Role.ADMIN),
     "counsellor.outcomes": POST_ONLY,
     "counsellor.follow_up": POST_ONLY,
     # the referrer's own referral, which the world's counsellor has no session with
