@@ -57,3 +57,16 @@ def test_day_view_is_printable_and_lists_the_day(client):
     page = client.get("/week/day/2027-03-02").get_data(as_text=True)
     assert "Amal Haddad" in page and "09:15" in page and 'class="print-table"' in page
     assert "Amal Haddad" not in client.get("/week/day/2027-03-03").get_data(as_text=True)
+
+
+def test_week_shows_whether_the_interpreter_has_answered(client):
+    from guidance.extensions import db
+    from guidance.services import bookings
+
+    w, session = _setup()
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    bookings.answer(w.interpreter, booking, False, "Opptatt")
+    f.login(client, w.counsellor)
+    page = client.get("/week/2027/9").get_data(as_text=True)
+    assert "Avslått" in page and "Opptatt" not in page
