@@ -95,6 +95,15 @@ def sweep_stale_runs() -> None:
         fail_stale_runs()
 
 
+@huey.periodic_task(crontab(minute="*/5"))
+def expire_booking_requests() -> None:
+    """Interpreter requests nobody answered in time expire, which alerts the lead."""
+    from guidance.services.bookings import expire_overdue
+
+    with app_context():
+        expire_overdue()
+
+
 def enqueue_solve(run_id: int) -> None:
     """Queue a run for the consumer (raises when the queue cannot be reached)."""
     if has_app_context():
