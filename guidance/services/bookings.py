@@ -133,12 +133,15 @@ def planned_cost(session: Session, interpreter: InterpreterProfile, mode: str) -
 
 
 def actual_cost(booking: InterpreterBooking, minutes: int) -> int:
+    """The booking's cost with the actual minutes billed; travel stays as planned. Derived from the
+    planned cost so it holds whichever way the booking's travel minutes were recorded."""
     from solver.check import booking_cost
 
     interpreter = booking.interpreter
-    nok = booking_cost(minutes, interpreter.hourly_rate_ore / 100, interpreter.min_billed_minutes,
-                       interpreter.travel_rate_ore / 100, booking.travel_minutes)
-    return round(nok * 100)
+    rate = interpreter.hourly_rate_ore / 100
+    planned_time = round(booking_cost(booking.billed_minutes, rate) * 100)
+    travel = booking.cost_ore - planned_time
+    return round(booking_cost(minutes, rate, interpreter.min_billed_minutes) * 100) + travel
 
 
 # -- the interpreter's answer ----------------------------------------------------------------

@@ -289,3 +289,17 @@ def test_unreachable_mail_server_keeps_the_booking_and_notes_the_error(app):
     [message] = bookings.send_booking_requests([booking])
     assert message.sent_at is None and message.error
     assert db.session.get(InterpreterBooking, booking.id).status is BookingStatus.REQUESTED
+
+
+def test_actual_cost_keeps_the_planned_travel_and_bills_the_actual_minutes(app):
+    w = f.world()
+    w.interpreter.interpreter.municipality = f.municipality("4621")  # Voss: travels to Bergen
+    db.session.commit()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2026, 10, 6, 10), interpreter=w.interpreter)
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    assert booking.travel_minutes > 0 and booking.cost_ore > 108000
+    bookings.answer(w.interpreter, booking, True)
+    bookings.record_actual_minutes(w.lead, booking, 120)
+    # 30 minutes more than planned at 720 kr/h; the travel is paid as planned
+    assert booking.actual_cost_ore - booking.cost_ore == 36000
