@@ -102,7 +102,7 @@ def send_booking_requests(bookings: list[InterpreterBooking], actor=None) -> lis
         if booking.answer_deadline is None:
             booking.answer_deadline = _answer_deadline(booking.session)
         audit.record(actor, "booking.request_sent", booking, {"sequence": booking.sequence})
-        messages.append(_invitation(booking, "REQUEST"))
+        messages.append(invitation(booking, "REQUEST"))
     db.session.commit()
     mail.deliver(messages)
     return messages
@@ -197,7 +197,7 @@ def session_changed(actor, session: Session) -> list[OutboxMessage]:
             booking.answered_at = None
             booking.answer_deadline = _answer_deadline(session)
             booking.billed_minutes, booking.travel_minutes, booking.cost_ore = planned_cost(session, booking.interpreter, booking.mode)
-            messages.append(_invitation(booking, "REQUEST"))
+            messages.append(invitation(booking, "REQUEST"))
     db.session.commit()
     mail.deliver(messages)
     return messages
@@ -205,7 +205,7 @@ def session_changed(actor, session: Session) -> list[OutboxMessage]:
 
 def cancel_booking(actor, booking: InterpreterBooking, reason: str = "") -> OutboxMessage:
     transition(actor, booking, "cancel")
-    message = _invitation(booking, "CANCEL")
+    message = invitation(booking, "CANCEL")
     db.session.commit()
     mail.deliver([message])
     return message
@@ -222,7 +222,7 @@ def cancel_session(actor, session: Session) -> None:
     for booking in session.bookings:
         if booking.status in ACTIVE:
             transition(actor, booking, "cancel")
-            messages.append(_invitation(booking, "CANCEL"))
+            messages.append(invitation(booking, "CANCEL"))
     db.session.commit()
     mail.deliver(messages)
 
@@ -243,7 +243,7 @@ def expire_overdue(now: dt.datetime | None = None) -> list[InterpreterBooking]:
 
 # -- invitations --------------------------------------------------------------------------------
 
-def _invitation(booking: InterpreterBooking, method: str) -> OutboxMessage:
+def invitation(booking: InterpreterBooking, method: str) -> OutboxMessage:
     """The e-mail for a request (METHOD:REQUEST) or cancellation (METHOD:CANCEL), in the
     interpreter's language. Subject and calendar carry references, never names."""
     from guidance.web.labels import LANGUAGE

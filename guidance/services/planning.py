@@ -143,19 +143,15 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) ->
     interpreter assignments (an unchanged one keeps its answered booking); referrals in the
     plan become booked, and booked referrals that lost all their sessions go back to received.
     """
-    from solver.check import session_interpreter_cost
-    from solver.travel import travel_minutes
-
     from guidance.models import (
         BookingStatus,
         InterpreterBooking,
-        InterpreterProfile,
         Referral,
         ReferralStatus,
         SessionParticipant,
     )
     from guidance.planning import ids
-    from guidance.planning.store import plan_from_sessions
+    from guidance.services import bookings, mail
 
     run = db.session.scalar(select(PlanningRun).where(PlanningRun.id == run.id).with_for_update())
     if run.status is not RunStatus.SUCCEEDED or run.published_at is not None:
@@ -179,6 +175,8 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) ->
     replaced = [s for s in published_sessions(run.county)
                 if s.status is SessionStatus.BOOKED and ids.to_local(s.start).date() >= horizon_start]
     kept_bookings: set[int] = set()
+    requests: list[InterpreterBooking] = []  # new booking requests, sent once the plan is published
+    cancellations: list = []  # cancellation e-mails for bookings the new plan no longer needs
     touched_referrals: set[int] = set()
     for old in replaced:
         touched_referrals.update(sp.referral_id for sp in old.participants)
@@ -194,29 +192,17 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) ->
                 booking.session = new  # the interpreter's answer still holds
                 kept_bookings.add(new.id)
             else:
-                booking.status = BookingStatus.CANCELLED
+                bookings.transition(lead, booking, "cancel")
+                cancellations.append(bookings.invitation(booking, "CANCEL"))
     db.session.flush()
-    places = {p["id"]: p for p in instance["places"]}
-    locations = {loc["id"]: loc for loc in instance["locations"]}
-    plan_sessions = {raw["id"]: raw for raw in plan_from_sessions(new_sessions)["sessions"]}
     for s in new_sessions:
         s.status = SessionStatus.BOOKED
         touched_referrals.update(sp.referral_id for sp in s.participants)
         if s.interpreter_id is None or s.id in kept_bookings:
             continue
-        raw = plan_sessions[s.plan_session_id]
-        interpreter = db.session.get(InterpreterProfile, s.interpreter_id)
-        minutes = int((s.end - s.start).total_seconds() // 60)
-        one_way = 0
-        if s.interpreter_mode == "onsite":
-            one_way = travel_minutes(places[interpreter.municipality.number], places[locations[raw["location"]]["place"]],
-                                     instance["travel"]["road_factor"], instance["travel"]["speed_kmh"])
-        cost_nok = session_interpreter_cost(instance, raw)
-        db.session.add(InterpreterBooking(
-            session=s, interpreter_id=s.interpreter_id, status=BookingStatus.REQUESTED, mode=s.interpreter_mode,
-            language=s.language, billed_minutes=max(minutes, interpreter.min_billed_minutes), travel_minutes=2 * one_way,
-            cost_ore=round(cost_nok * 100), sequence=s.sequence,
-        ))
+        booking = bookings.new_booking(s)
+        booking.sequence = s.sequence
+        requests.append(booking)
     db.session.flush()
     in_plan = {sp.referral_id for s in new_sessions for sp in s.participants}
     live = set(db.session.scalars(
@@ -232,4 +218,8 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) ->
     audit.record(lead, "planning.published", run, {"sessions": len(new_sessions), "replaced": len(replaced),
                                                   "stale_confirmed": bool(confirm_stale)})
     db.session.commit()
+    # Invitations go out after the plan is in force; a mail failure is recorded in the
+    # outbox and never undoes the publication.
+    mail.deliver(cancellations)
+    bookings.send_booking_requests(requests, lead)
     return run

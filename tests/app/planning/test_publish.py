@@ -63,7 +63,7 @@ def test_publishing_is_all_or_nothing(app, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("cost service down")
 
-    monkeypatch.setattr(solver.check, "session_interpreter_cost", broken)
+    monkeypatch.setattr(solver.check, "booking_cost", broken)
     with pytest.raises(RuntimeError):
         planning_service.publish_run(w.lead, run)
     db.session.rollback()
@@ -73,3 +73,19 @@ def test_publishing_is_all_or_nothing(app, monkeypatch):
     assert db.session.scalars(select(InterpreterBooking)).all() == []
     assert db.session.get(type(w.own_referral), w.own_referral.id).status is ReferralStatus.RECEIVED
     assert db.session.get(type(run), run.id).published_at is None
+
+
+def test_publishing_sends_the_interpreter_an_invitation_with_an_answer_deadline(app):
+    from guidance.models import OutboxMessage
+
+    w = planning_world()
+    run = solved_run(w.lead)
+
+    planning_service.publish_run(w.lead, run)
+
+    booking = db.session.scalars(select(InterpreterBooking)).one()
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert booking.answer_deadline is not None
+    assert message.to_user_id == w.interpreter.id
+    assert "METHOD:REQUEST" in message.ics
+    assert w.own_referral.participant.name not in message.subject + message.body + message.ics
