@@ -220,7 +220,7 @@ def test_counsellor_opens_the_week_and_records_an_outcome_nb(browser, live):
 
 def test_interpreter_accepts_a_booking_nb(browser, live):
     _needs(live, "interpreter.answer")
-    booking_id = live.url_values["booking_id"]
+    booking_id = _fresh_booking_request(live)
     ctx = new_context(browser)
     page = ctx.new_page()
     try:
@@ -238,3 +238,24 @@ def test_interpreter_accepts_a_booking_nb(browser, live):
         ctx.close()
 
 
+
+
+def _fresh_booking_request(live) -> int:
+    """A request of this journey's own: the publish journey may have replaced the world's."""
+    from guidance.extensions import db
+    from guidance.models import User
+    from guidance.services import bookings
+    from tests.app import factories as f
+
+    with live.app_context():
+        counsellor = db.session.get(User, live.world.counsellor.id)
+        interpreter = db.session.get(User, live.world.interpreter.id)
+        day = f.future_weekday(weeks=5, weekday=3)
+        referral = f.referral(name="Journey Participant")
+        session = f.published_session(counsellor, referral, start=f.oslo(day.year, day.month, day.day, 13),
+                                      interpreter=interpreter)
+        booking = bookings.new_booking(session)
+        db.session.commit()
+        booking_id = booking.id
+        db.session.remove()
+    return booking_id
