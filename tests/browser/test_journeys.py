@@ -8,14 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.browser.conftest import login, new_context, screenshot
+from tests.queue_consumer import running_consumer
 
 
 def _needs(live, endpoint: str) -> None:
@@ -33,18 +31,8 @@ def queue_consumer(live):
            "QUEUE_PATH": config["QUEUE_PATH"], "PYTHONPATH": str(root)}
     env.pop("REDIS_URL", None)
     env.pop("QUEUE_NAME", None)
-    log = open(Path(config["QUEUE_PATH"]).with_suffix(".log"), "w")
-    process = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "guidance.jobs.huey", "-w", "1"],
-                               cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    yield process
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-    log.close()
+    with running_consumer(env, Path(config["QUEUE_PATH"]).with_suffix(".log")) as process:
+        yield process
 
 
 def test_lead_starts_a_planning_run_and_sees_it_finish_nb(browser, live, queue_consumer):

@@ -9,8 +9,6 @@ import datetime as dt
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -23,6 +21,7 @@ from guidance.models import PlanningRun, RunStatus, Session
 from guidance.services import planning as planning_service
 from guidance.services.errors import DomainError
 from tests.app.planning.helpers import TODAY, planning_world
+from tests.queue_consumer import running_consumer
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = "redis://127.0.0.1:6379/11"  # db 11 is this suite's; only our own queue name is flushed
@@ -68,18 +67,8 @@ def consumer(queue, app):
     env.pop("REDIS_URL", None)
     if app.config.get("REDIS_URL"):
         env["REDIS_URL"] = app.config["REDIS_URL"]
-    log = open(Path(app.config["QUEUE_PATH"]).with_suffix(".log"), "w")
-    process = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "guidance.jobs.huey", "-w", "1"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    yield process
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-    log.close()
+    with running_consumer(env, Path(app.config["QUEUE_PATH"]).with_suffix(".log")) as process:
+        yield process
     jobs.huey.storage.flush_all()  # only this test's queue name
 
 
