@@ -35,7 +35,8 @@ MAX_EXTRA_UNITS = 40          # open tasks offered to one window
 MAX_TARGETED = 200            # open tasks that get their own windows
 MAX_JOINERS = 4               # open participants offered to each group of a window
 MAX_JOINER_WINDOWS = 3        # placed groups tried for each open group need
-MAX_MOVERS = 15               # sessions elsewhere offered to move into a window
+MAX_MOVERS = 15               # individual sessions elsewhere offered to move into a window
+MAX_GROUP_MOVERS = 4          # group sessions elsewhere offered to move into a window
 W_VIDEO_EQUIVALENT = 60       # minutes of travel a video session counts as, when moving
 STAFF_PER_WINDOW = 4          # counsellors re-planned together in a routine window
 DETERMINISTIC_PER_SECOND = 0.6  # CP-SAT deterministic seconds allowed per second of time limit
@@ -245,23 +246,29 @@ class _Search:
         return before
 
     def mover_units(self, loc, days, busy_members) -> list[Unit]:
-        """Individual sessions elsewhere whose participant would travel less here (tier 3):
-        the model may move them into the window; not moving keeps them where they are."""
+        """Sessions elsewhere whose participants would travel less here (tier 3): the model
+        may move them into the window; not moving keeps them where they are. Groups move
+        whole (every member must reach the window's location and share one of its days)."""
         prep, state = self.prep, self.state
-        out = []
+        individual, groups = [], []
         for key, b in state.bookings.items():
-            if b.fixed or b.location == loc or len(b.participants) != 1 or b.participants[0] in busy_members:
+            if b.fixed or b.location == loc or any(m in busy_members for m in b.participants):
                 continue
-            pid = b.participants[0]
-            if prep.instance.session_types[b.type].is_group or loc not in prep.reachable_locations(pid):
+            if not all(loc in prep.reachable_locations(m) for m in b.participants):
                 continue
-            now = W_VIDEO_EQUIVALENT if b.mode == "video" else prep.participant_travel(pid, b.location)
-            saving = now - prep.participant_travel(pid, loc)
-            first, last = prep.day_range(prep.participants[pid])
+            if b.mode == "video":
+                now = W_VIDEO_EQUIVALENT * len(b.participants)
+            else:
+                now = sum(prep.participant_travel(m, b.location) for m in b.participants)
+            saving = now - sum(prep.participant_travel(m, loc) for m in b.participants)
+            ranges = [prep.day_range(prep.participants[m]) for m in b.participants]
+            first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
             if saving > 0 and any(first <= d <= last for d in days):
-                out.append((-saving, key, Unit(b.type, b.participants, outside=key)))
-        out.sort(key=lambda t: (t[0], t[1]))
-        return [u for _s, _k, u in out[:MAX_MOVERS]]
+                is_group = prep.instance.session_types[b.type].is_group
+                (groups if is_group else individual).append((-saving, key, Unit(b.type, b.participants, outside=key)))
+        individual.sort(key=lambda t: (t[0], t[1]))
+        groups.sort(key=lambda t: (t[0], t[1]))
+        return [u for _s, _k, u in individual[:MAX_MOVERS] + groups[:MAX_GROUP_MOVERS]]
 
     def _restore(self, freed: dict) -> None:
         for b in freed.values():

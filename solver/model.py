@@ -70,6 +70,11 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
             state, grouped, run.group_units = other, other_grouped, other_units
             run.report(state, previous, tasks, impossible, status="FEASIBLE")
     status = "FEASIBLE"
+    # Participant travel (tier 3): move sessions construction pushed to farther locations.
+    from .relocate import relocate
+
+    run.relocation = relocate(prep, state, stop_at=started + RELOCATION_SHARE * time_limit)
+    run.report(state, previous, tasks, impossible, status="FEASIBLE")
     # The continuity pass (same counsellor for a participant's sessions) runs inside the
     # caller's time limit, so the search gets what is left after its share.
     continuity_share = min(CONTINUITY_MAX_SECONDS, CONTINUITY_SHARE * time_limit)
@@ -83,6 +88,7 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     return _improve_continuity(instance, plan, deadline=started + time_limit)
 
 
+RELOCATION_SHARE = 0.35      # the relocation pass ends by this share of the time limit
 CONTINUITY_SHARE = 0.06
 CONTINUITY_MAX_SECONDS = 6.0
 CHECK_RESERVE_SECONDS = 0.3  # the pass verifies its result with the checker after its own deadline
@@ -111,6 +117,7 @@ class _Run:
         self.context: tuple = ({}, [], {})       # (previous, tasks, impossible) for reports
         self.group_units: list = []              # (type, members) formed by construction
         self.search_stats: dict = {"windows": 0, "deterministic_seconds": 0.0}
+        self.relocation: dict = {"moved": 0, "ejected": 0}
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -470,5 +477,5 @@ def build_plan(prep: Prepared, state: State, previous, tasks, impossible, groupe
                   wall_seconds=round(run.elapsed(), 3),
                   sessions_required=sum(len(p.needs) for p in inst.participants),
                   sessions_scheduled=sum(len(b.participants) for b in state.bookings.values()),
-                  search=run.search_stats)
+                  search=run.search_stats, relocation=run.relocation)
     return Plan(instance=inst.name, sessions=sessions, unscheduled=unscheduled, stats=stats)
