@@ -112,7 +112,8 @@ class _Repair:
         for idx, sess in enumerate(self.sessions):
             if sess.type in inst.session_types and inst.session_types[sess.type].is_group:
                 self.group_index[sess.type].append(idx)
-        self.moves = {"transferred": 0, "restaffed": 0, "swapped": 0, "moved": 0, "groups_restaffed": 0, "preferred": 0}
+        self.moves = {"transferred": 0, "restaffed": 0, "swapped": 0, "moved": 0, "groups_restaffed": 0, "preferred": 0,
+                      "exchanged": 0}
 
     # ------------------------------------------------------------------ indexes
 
@@ -301,7 +302,7 @@ class _Repair:
             if not self.gain(override, strict_each=True):
                 continue
             if all(self.try_restaff(i, target) or self.try_swap(i, target) or self.try_move(i, target)
-                   for i in movable):
+                   or self.try_exchange(i, target) for i in movable):
                 return
         if len(self.counsellors_of(pid, {})) > 1:
             self.try_transfer(pid)
@@ -484,6 +485,52 @@ class _Repair:
                 self.moves["moved"] += 1
                 return True
         return False
+
+    # e. exchange participants with an individual session of the target counsellor
+    def try_exchange(self, idx: int, cid: str) -> bool:
+        """Swap the participants of two individual sessions of the same type, mode, location and
+        interpreted language, one of them with ``cid``: when every counsellor is fully booked
+        (a crunch) no slot is free to restaff or move into, but two participants can trade
+        places when that gains continuity and neither loses it. Times, rooms, counsellors and
+        interpreters stay where they are, so only the participants' own rules are re-checked."""
+        s = self.sessions[idx]
+        if len(s.participants) != 1 or cid not in self.cs or s.location not in self.cs[cid].locations:
+            return False
+        x = self.ps[s.participants[0]]
+        day_x, smin_x, emin_x = self.times[idx]
+        for day in sorted(self._days_of(x)):
+            for other in sorted(self.by_c[(cid, day)]):
+                o = self.sessions[other]
+                if (other == idx or other in self.protected or len(o.participants) != 1
+                        or (o.type, o.mode, o.location, o.language) != (s.type, s.mode, s.location, s.language)):
+                    continue
+                y = self.ps[o.participants[0]]
+                if day_x not in self._days_of(y) or not self.gain({idx: cid, other: s.counsellor}, strict_each=True):
+                    continue
+                _d, smin_o, emin_o = self.times[other]
+                x_there = o.model_copy(update={"participants": [x.id]})
+                y_here = s.model_copy(update={"participants": [y.id]})
+                if not (self._participant_free(x.id, day, smin_o, emin_o, {idx, other})
+                        and self._participant_free(y.id, day_x, smin_x, emin_x, {idx, other})
+                        and self.counsellor_ok(cid, x_there, day, smin_o, emin_o, {other})
+                        and self.counsellor_ok(s.counsellor, y_here, day_x, smin_x, emin_x, {idx})):
+                    continue
+                self._set(other, x_there)
+                self._set(idx, y_here)
+                self.moves["exchanged"] += 1
+                return True
+        return False
+
+    def _days_of(self, p) -> set[date]:
+        first = max(self.inst.horizon.start, p.earliest or self.inst.horizon.start)
+        last = min(self.inst.horizon.end, p.deadline or self.inst.horizon.end)
+        return {first + timedelta(days=k) for k in range((last - first).days + 1)} & self.working
+
+    def _participant_free(self, pid: str, day: date, smin: int, emin: int, ignore: set[int]) -> bool:
+        """Rule 2: none of the participant's other sessions overlaps (travel between a
+        participant's own sessions is theirs to make, as in the checker)."""
+        return not any(self.times[o][0] == day and self.times[o][1] < emin and smin < self.times[o][2]
+                       for o in self.by_p[pid] if o not in ignore)
 
     def _interpreter_for(self, s: Session, day: date, smin: int, emin: int, idx: int,
                          old_cost) -> str | None:

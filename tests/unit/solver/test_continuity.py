@@ -271,3 +271,20 @@ def test_sick_leave_replan_keeps_changes_and_validity():
     assert after.metrics["changes"] == before.metrics["changes"]
     assert after.metrics["scheduled"] == before.metrics["scheduled"]
     assert (after.metrics["continuity_ratio"] or 0) >= (before.metrics["continuity_ratio"] or 0)
+
+
+@pytest.mark.parametrize("p4_earliest, exchanged", [(MON, True), (TUE, False)])
+def test_exchange_participants_when_the_group_counsellor_is_fully_booked(p4_earliest, exchanged):
+    # B takes one session a day: the group on Monday, P4's individual on Tuesday. Nothing is
+    # free to restaff or move P1's Monday individual into, but P1 and P4 can trade places
+    # (P4 has one session, so loses nothing) -- unless P4 cannot come on Monday.
+    p4 = participant("P4", needs=["individual"], earliest=p4_earliest, deadline=TUE)
+    other = session("S3", "individual", ["P4"], "B", f"{TUE}T12:00", f"{TUE}T13:30")
+    inst, plan = scenario(b_kw={"max_sessions_per_day": 1}, extra=[(p4, other)])
+    new, before, after = run(inst, plan)
+    if exchanged:
+        assert by_id(new, "S3")["participants"] == ["P1"] and by_id(new, "S3")["counsellor"] == "B"
+        assert by_id(new, "S2")["participants"] == ["P4"] and by_id(new, "S2")["start"] == f"{MON}T12:00"
+        assert after["continuity_ratio"] == 1
+    else:
+        assert new["sessions"] == plan["sessions"]
