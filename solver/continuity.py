@@ -113,7 +113,7 @@ class _Repair:
             if sess.type in inst.session_types and inst.session_types[sess.type].is_group:
                 self.group_index[sess.type].append(idx)
         self.moves = {"transferred": 0, "restaffed": 0, "swapped": 0, "moved": 0, "groups_restaffed": 0, "preferred": 0,
-                      "exchanged": 0}
+                      "exchanged": 0, "group_exchanged": 0}
 
     # ------------------------------------------------------------------ indexes
 
@@ -305,7 +305,7 @@ class _Repair:
                    or self.try_exchange(i, target) for i in movable):
                 return
         if len(self.counsellors_of(pid, {})) > 1:
-            self.try_transfer(pid)
+            self.try_transfer(pid) or self.try_group_exchange(pid)
 
     # f. move the participant to another group of the same type with their other counsellor
     def try_transfer(self, pid: str) -> bool:
@@ -376,6 +376,57 @@ class _Repair:
             for i, sess in reversed(journal):
                 self._set(i, sess)
         return False
+
+    # g. trade places with a member of a group of the participant's other counsellor
+    def try_group_exchange(self, pid: str) -> bool:
+        """When the groups of pid's other counsellor are full, pid trades places with one of
+        their members at the same location (so nobody travels farther) who does not lose
+        continuity by it: a member whose other sessions are with pid's group counsellor gains
+        too; one with the group session only is indifferent."""
+        mine = sorted(self.by_p[pid], key=lambda i: self.times[i])
+        groups = [i for i in mine if self._is_group(i)]
+        if len(groups) != 1 or groups[0] in self.protected:
+            return False
+        g1 = groups[0]
+        rest_cs = {self.sessions[i].counsellor for i in mine if i != g1}
+        if len(rest_cs) != 1:
+            return False
+        target = next(iter(rest_cs))
+        old = self.sessions[g1]
+        for g2 in self.group_index.get(old.type, []):
+            new = self.sessions[g2]
+            if g2 == g1 or g2 in self.protected or new.counsellor != target or new.location != old.location:
+                continue
+            if not self._may_join(pid, new, g2, {g1}):
+                continue
+            for other in sorted(new.participants):
+                if not self._may_join(other, old, g1, {g2}):
+                    continue
+                journal = [(g1, old), (g2, new)]
+                before = self.score([pid, other], {})
+                self._replace(g1, participants=[other if x == pid else x for x in old.participants])
+                self._replace(g2, participants=[pid if x == other else x for x in new.participants])
+                after = self.score([pid, other], {})
+                if after[pid][0] > before[pid][0] and after[other][0] >= before[other][0]:
+                    self.moves["group_exchanged"] += 1
+                    return True
+                for i, sess in reversed(journal):
+                    self._set(i, sess)
+        return False
+
+    def _may_join(self, pid: str, group: Session, idx: int, leaving: set[int]) -> bool:
+        """Rules 2, 4, 5 for pid taking a seat in ``group`` (its time, counsellor, language)."""
+        p = self.ps[pid]
+        c = self.cs.get(group.counsellor)
+        day, smin, emin = self.times[idx]
+        if c is None or day not in self._days_of(p):
+            return False
+        if p.legal_basis in ACT_BASES and not c.multicultural:
+            return False
+        if p.needs_interpreter and p.language not in c.languages \
+                and not (group.language == p.language and group.interpreter is not None):
+            return False
+        return self._participant_free(pid, day, smin, emin, leaving | {idx})
 
     # a. re-staff in place
     def try_restaff(self, idx: int, cid: str) -> bool:

@@ -9,7 +9,9 @@ this pass tries:
 1. a direct move: the first feasible booking at each better location;
 2. an ejection chain: on one day at a better location, take one session out, book the
    session there, and re-book the ejected one wherever it fits best (often a neighbouring
-   centre its participant reaches almost as easily).
+   centre its participant reaches almost as easily);
+3. for a group member: a free seat in a group of the same type at a nearer location
+   (group formation pulls members to wherever a group of their language came together).
 
 A change is kept only when the objective improves. Only sessions that are not frozen, not
 kept from the previous plan and not moved already are touched, and every session stays
@@ -43,6 +45,7 @@ def relocate(prep: Prepared, state: State, stop_at: float) -> dict:
             counts["moved"] += 1
         elif _eject_chain(prep, state, builder, key, old, stop_at):
             counts["ejected"] += 1
+    counts["members_moved"] = _move_members(prep, state, stop_at)
     return counts
 
 
@@ -165,3 +168,63 @@ def _rebook(prep: Prepared, builder: Constructor, b: Booking) -> Booking | None:
     if _is_group(prep, b):
         return builder.place_group(b.participants, b.type)
     return builder.place_individual(b.participants[0], b.type)
+
+
+def _move_members(prep: Prepared, state: State, stop_at: float) -> int:
+    """Group members take a free seat in a nearer group of the same type (rules 2, 4, 5, 8
+    and 9 re-checked for the member; the group they leave keeps its minimum size)."""
+    from dataclasses import replace
+
+    groups = [k for k, b in state.bookings.items() if _movable(b) and prep.instance.session_types[b.type].is_group]
+    moved = 0
+    for k1 in groups:
+        for pid in list(state.bookings[k1].participants) if k1 in state.bookings else ():
+            if time.monotonic() >= stop_at:
+                return moved
+            g1 = state.bookings.get(k1)
+            spec = prep.instance.session_types[g1.type]
+            if len(g1.participants) <= (spec.min_size or 1):
+                break
+            here = prep.participant_travel(pid, g1.location)
+            options = sorted((prep.participant_travel(pid, b.location), k) for k, b in state.bookings.items()
+                             if b.type == g1.type and b.location != g1.location and _movable(b)
+                             and prep.participant_travel(pid, b.location) < here)
+            for _t, k2 in options:
+                g2 = state.bookings[k2]
+                if not _may_join(prep, state, g2, pid, leaving=k1):
+                    continue
+                members = (pid,) + tuple(m for m in g2.participants)
+                before = _local_cost(prep, state, [g1, g2], members)
+                seen = _counsellors(state, (pid,))
+                state.remove(k1)
+                state.remove(k2)
+                n1 = replace(g1, participants=tuple(m for m in g1.participants if m != pid))
+                n2 = replace(g2, participants=g2.participants + (pid,))
+                a1, a2 = state.add(n1), state.add(n2)
+                if _local_cost(prep, state, [n1, n2], members) < before and _no_worse_continuity(state, (pid,), seen):
+                    moved += 1
+                    k1 = a1
+                    break
+                state.remove(a1)
+                state.remove(a2)
+                k1 = state.add(g1)
+                state.add(g2)
+    return moved
+
+
+def _may_join(prep: Prepared, state: State, group: Booking, pid: str, leaving: int) -> bool:
+    spec = prep.instance.session_types[group.type]
+    size = len(group.participants) + 1
+    room = next(r for r in prep.locations[group.location].rooms if r.id == group.room)
+    if size > (spec.max_size or size) or size > room.capacity or group.location not in prep.reachable_locations(pid):
+        return False
+    first, last = prep.day_range(prep.participants[pid])
+    if not first <= group.day <= last:
+        return False
+    p = prep.participants[pid]
+    c = prep.counsellors[group.counsellor]
+    if prep.needs_multicultural(pid) and not c.multicultural:
+        return False
+    if p.needs_interpreter and p.language not in c.languages and not (group.interpreter and group.language == p.language):
+        return False
+    return not any(k != leaving and s < group.end and group.start < e for s, e, k in state.part.get((pid, group.day), ()))

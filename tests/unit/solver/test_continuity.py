@@ -218,7 +218,10 @@ def test_no_transfer_that_would_empty_a_group_below_min_size():
     inst["participants"] = inst["participants"][:1] + people
     plan["sessions"] = [b_group, plan["sessions"][1], a_group]
     new, before, after = run(inst, plan)
-    assert new["sessions"] == plan["sessions"]
+    # P1 may not simply leave B's group (it would drop below three); trading places with a
+    # member of A's group keeps both groups at three.
+    assert [len(by_id(new, sid)["participants"]) for sid in ("S1", "S3")] == [3, 3]
+    assert after["continuity_ratio"] >= before["continuity_ratio"]
 
 
 def test_video_individual_moves_to_a_location_of_the_group_counsellor():
@@ -288,3 +291,23 @@ def test_exchange_participants_when_the_group_counsellor_is_fully_booked(p4_earl
         assert after["continuity_ratio"] == 1
     else:
         assert new["sessions"] == plan["sessions"]
+
+
+def test_group_member_trades_places_with_a_member_of_the_other_counsellors_full_group():
+    # P1: group with B, individual with A. A's group (same type, same place, same time) is
+    # full, B takes one session a day and A's individual slot cannot move (P1 only has
+    # Monday). P5, in A's group with no other session, loses nothing by trading places.
+    people = [participant("P1", needs=["individual", "group"], deadline=MON)]
+    people += [participant(f"P{i}", needs=["group"], deadline=MON) for i in (2, 3, 5, 6, 7)]
+    inst = make_instance(people, counsellors=[counsellor("A"), counsellor("B", max_sessions_per_day=1)])
+    inst["session_types"]["group"]["max_size"] = 3
+    inst["locations"][0]["rooms"].append({"id": "L-bergen-G2", "capacity": 10, "video": False})
+    plan = plan_of(
+        session("G1", "group", ["P1", "P2", "P3"], "B", f"{MON}T09:00", f"{MON}T10:30"),
+        session("G2", "group", ["P5", "P6", "P7"], "A", f"{MON}T09:00", f"{MON}T10:30", room="L-bergen-G2"),
+        session("S2", "individual", ["P1"], "A", f"{MON}T12:00", f"{MON}T13:30"),
+    )
+    new, before, after = run(inst, plan)
+    assert set(by_id(new, "G2")["participants"]) == {"P1", "P6", "P7"}
+    assert set(by_id(new, "G1")["participants"]) == {"P5", "P2", "P3"}
+    assert after["continuity_ratio"] == 1 and before["continuity_ratio"] == 0

@@ -102,3 +102,34 @@ def test_solve_places_the_swap_and_the_plan_is_valid():
     plan = solve(inst, time_limit=5, workers=1)
     assert check_plan(inst, plan.model_dump(mode="json")).valid
     assert {s.participants[0]: s.location for s in plan.sessions} == {"P-bergen": "L-bergen", "P-vaksdal": "L-voss"}
+
+
+def test_group_member_takes_a_free_seat_in_a_nearer_group():
+    inst = _instance(*[participant(f"P-b{i}", place="4601", needs=["group"], deadline=DAY) for i in range(3)],
+                     participant("P-voss", place="4621", needs=["group"], deadline=DAY),
+                     *[participant(f"P-v{i}", place="4621", needs=["group"], deadline=DAY) for i in range(3)])
+    for loc in inst["locations"]:
+        loc["rooms"] = [{"id": f"{loc['id']}-G", "capacity": 8, "video": False}]
+    prep = prepare(load_instance(inst))
+    state = State(prep)
+    builder = Constructor(prep, state, continuity_days=0)
+    for members, loc in [(("P-b0", "P-b1", "P-b2", "P-voss"), "L-bergen"), (("P-v0", "P-v1", "P-v2"), "L-voss")]:
+        state.add(builder.first_fit(members, "group", loc, "onsite", 0, 0))
+    counts = relocate(prep, state, stop_at=float("inf"))
+    groups = {b.location: set(b.participants) for b in state.bookings.values()}
+    assert groups == {"L-bergen": {"P-b0", "P-b1", "P-b2"}, "L-voss": {"P-voss", "P-v0", "P-v1", "P-v2"}}
+    assert counts["members_moved"] == 1
+
+
+def test_group_never_drops_below_its_minimum_size():
+    inst = _instance(*[participant(f"P-v{i}", place="4621", needs=["group"], deadline=DAY) for i in range(3)],
+                     *[participant(f"P-x{i}", place="4621", needs=["group"], deadline=DAY) for i in range(3)])
+    for loc in inst["locations"]:
+        loc["rooms"] = [{"id": f"{loc['id']}-G", "capacity": 8, "video": False}]
+    prep = prepare(load_instance(inst))
+    state = State(prep)
+    builder = Constructor(prep, state, continuity_days=0)
+    state.add(builder.first_fit(("P-x0", "P-x1", "P-x2"), "group", "L-bergen", "onsite", 0, 0))
+    state.add(builder.first_fit(("P-v0", "P-v1", "P-v2"), "group", "L-voss", "onsite", 0, 0))
+    relocate(prep, state, stop_at=float("inf"))
+    assert all(len(b.participants) >= 3 for b in state.bookings.values())
