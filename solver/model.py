@@ -338,17 +338,29 @@ def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")
     return grouped, group_units
 
 
+SMALLER_GROUP_TRIES = 30   # place_group attempts for a group that does not fit as formed
+
+
 def place_group_or_smaller(prep: Prepared, builder: Constructor, members, typ) -> Booking | None:
-    """Place a group; if it does not fit anywhere, try it without one member (least urgent
-    first), so one participant's narrow dates or language do not sink the whole group."""
+    """Place a group; if it does not fit anywhere, try it without one member, then two, ...
+    (least urgent first, down to min_size, at most SMALLER_GROUP_TRIES attempts), so a few
+    participants' narrow dates or busy days do not sink the whole group."""
+    from itertools import combinations
+
     b = builder.place_group(members, typ)
     min_size = prep.instance.session_types[typ].min_size or 1
     if b is not None or len(members) <= min_size:
         return b
-    for dropped in sorted(members, key=prep.priority_key, reverse=True):
-        b = builder.place_group(tuple(m for m in members if m != dropped), typ)
-        if b is not None:
-            return b
+    by_urgency = sorted(members, key=prep.priority_key, reverse=True)
+    tries = 0
+    for count in range(1, len(members) - min_size + 1):
+        for dropped in combinations(by_urgency, count):
+            if tries >= SMALLER_GROUP_TRIES:
+                return None
+            tries += 1
+            b = builder.place_group(tuple(m for m in members if m not in dropped), typ)
+            if b is not None:
+                return b
     return None
 
 

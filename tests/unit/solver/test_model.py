@@ -390,3 +390,19 @@ def test_search_moves_a_session_to_a_nearer_location_when_room_appears():
     plan = plan_for(inst, time_limit=4)
     where = {s.participants[0]: (s.location, s.start.date().isoformat()) for s in plan.sessions}
     assert where == {"P-ord": ("L-voss", "2027-01-04"), "P-ia": ("L-voss", "2027-01-05")}
+
+
+def test_a_group_that_does_not_fit_as_formed_is_placed_without_the_members_who_block_it():
+    from solver.construct import Constructor, State
+    from solver.formats import load_instance
+    from solver.model import place_group_or_smaller
+    from solver.model_data import prepare
+
+    # P4 and P5 can only come on Tuesday, the others only on Monday: no day fits all five,
+    # nor any four; the three who share Monday still get their group.
+    monday = [participant(f"P{i}", needs=["group"], earliest="2027-01-04", deadline="2027-01-04") for i in (1, 2, 3)]
+    tuesday = [participant(f"P{i}", needs=["group"], earliest="2027-01-05", deadline="2027-01-05") for i in (4, 5)]
+    prep = prepare(load_instance(make_instance(monday + tuesday)))
+    state = State(prep)
+    b = place_group_or_smaller(prep, Constructor(prep, state), ("P4", "P1", "P2", "P5", "P3"), "group")
+    assert b is not None and set(b.participants) == {"P1", "P2", "P3"}
