@@ -79,8 +79,13 @@ def final_reason(prep: Prepared, pid: str, typ: str, grouped: bool) -> tuple[str
                 f"fewer than {spec.min_size} participants at a reachable location share a "
                 f"language and dates with this participant")
     if alone:
+        # Without a deadline inside the horizon the capacity runs out with the planning
+        # period, not at a deadline: the code stays (leads act on it the same way), the words
+        # say which it is.
+        until = ("the deadline " if p.deadline is not None and p.deadline <= prep.instance.horizon.end
+                 else "the end of the planning period ")
         return ("no_capacity_before_deadline",
-                f"counsellors, rooms or interpreters are fully booked until {prep.days[last]}")
+                f"counsellors, rooms or interpreters are fully booked until {until}{prep.days[last]}")
     if p.needs_interpreter and _fits_alone(prep, pid, typ, drop_interpreter=True):
         return ("no_interpreter_for_language",
                 f"no interpreter for {p.language!r} is free at the same time as a qualified "

@@ -406,3 +406,15 @@ def test_a_group_that_does_not_fit_as_formed_is_placed_without_the_members_who_b
     state = State(prep)
     b = place_group_or_smaller(prep, Constructor(prep, state), ("P4", "P1", "P2", "P5", "P3"), "group")
     assert b is not None and set(b.participants) == {"P1", "P2", "P3"}
+
+
+@pytest.mark.parametrize("deadline, words", [("2027-01-04", "until the deadline 2027-01-04"),
+                                             (None, "until the end of the planning period 2027-01-04")])
+def test_full_capacity_reason_names_the_deadline_or_the_end_of_the_period(deadline, words):
+    inst = make_instance([participant("P1", deadline="2027-01-04"), participant("P2", deadline=deadline)],
+                         horizon={"start": "2027-01-04", "end": "2027-01-04"})
+    inst["counsellors"][0]["max_sessions_per_day"] = 1
+    plan = solve(inst, time_limit=5, workers=1)
+    [left] = plan.unscheduled
+    assert left.participant == "P2" and left.reason == "no_capacity_before_deadline"
+    assert words in left.detail
