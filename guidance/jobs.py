@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 from huey import Huey, crontab
+from huey.exceptions import RetryTask
 from huey.storage import RedisStorage, SqliteStorage
 
 from guidance.config import ROOT
@@ -102,6 +103,39 @@ def expire_booking_requests() -> None:
 
     with app_context():
         expire_overdue()
+
+
+@huey.task(retries=3, retry_delay=60)
+def deliver_mail(message_ids: list[int]) -> None:
+    """Send these outbox messages; retried with backoff while any is still pending."""
+    from guidance.services.mail import deliver_pending, retry_delay
+
+    with app_context():
+        deliver_pending(message_ids)
+        delay = retry_delay(message_ids)
+    if delay is not None:
+        # Not counted against `retries`: a message is retried until it is sent (the sweep also
+        # sends it, should this retry be lost).
+        raise RetryTask(delay=delay)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_outbox() -> None:
+    """Send every pending message that is due: a lost enqueue or retry delays mail, never loses it."""
+    from guidance.services.mail import BATCH, deliver_pending
+
+    with app_context():
+        while True:
+            delivery = deliver_pending()
+            if len(delivery.sent) + len(delivery.failed) < BATCH:
+                break
+
+
+def enqueue_delivery(message_ids: list[int]) -> None:
+    """Queue committed outbox messages for delivery (raises when the queue cannot be reached)."""
+    if has_app_context():
+        bind_to_app_config(current_app.config)
+    deliver_mail(list(message_ids))
 
 
 def enqueue_solve(run_id: int) -> None:

@@ -28,3 +28,27 @@ def running_consumer(env: dict, log_path: Path):
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
         log.close()
+
+
+def run_queued_jobs(now=None, rounds: int = 20) -> int:
+    """Run, in this process, the jobs waiting in the test app's queue (and scheduled retries
+    due by `now`, naive UTC), as a consumer would; returns how many ran. Bounded, so a job that
+    keeps retrying cannot loop forever."""
+    from flask import current_app
+
+    from guidance import jobs
+
+    jobs.bind_to_app_config(current_app.config)
+    huey, ran = jobs.huey, 0
+    for _ in range(rounds):
+        task = huey.dequeue()
+        if task is None:
+            due = huey.read_schedule(now or huey._get_timestamp())
+            if not due:
+                break
+            for scheduled in due:
+                huey.enqueue(scheduled)
+            continue
+        huey.execute(task, timestamp=now)
+        ran += 1
+    return ran

@@ -139,7 +139,10 @@ class InterpreterBooking(db.Model):
 
 
 class OutboxMessage(db.Model):
-    """An e-mail as sent (or, in the demo, as it would have been sent)."""
+    """An e-mail as sent (or, in the demo, as it would have been sent).
+
+    Pending while `sent_at` is empty: the delivery job claims it (`locked_until`), sends it and
+    marks it sent; a failure records `error` and the earliest `next_attempt_at` (backoff)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True, index=True)
@@ -148,7 +151,10 @@ class OutboxMessage(db.Model):
     body: Mapped[str] = mapped_column(Text)
     ics: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     to_user: Mapped[User | None] = relationship()

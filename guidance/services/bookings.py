@@ -94,17 +94,25 @@ def new_booking(session: Session, interpreter: InterpreterProfile | None = None,
 
 
 def send_booking_requests(bookings: list[InterpreterBooking], actor=None) -> list[OutboxMessage]:
-    """E-mail each booking's invitation (METHOD:REQUEST) with its signed answer link; commits.
+    """E-mail each booking's invitation (METHOD:REQUEST) with its signed answer link; commits,
+    then queues the delivery (sent by the job queue, never inside the request).
 
     Publishing calls this after it created the bookings (status requested)."""
+    messages = request_messages(bookings, actor)
+    db.session.commit()
+    mail.deliver_later(messages)
+    return messages
+
+
+def request_messages(bookings: list[InterpreterBooking], actor=None) -> list[OutboxMessage]:
+    """The invitations (METHOD:REQUEST) for `bookings`, audited, in the caller's transaction;
+    the caller commits and then hands them to `mail.deliver_later`."""
     messages = []
     for booking in bookings:
         if booking.answer_deadline is None:
             booking.answer_deadline = _answer_deadline(booking.session)
         audit.record(actor, "booking.request_sent", booking, {"sequence": booking.sequence})
         messages.append(invitation(booking, "REQUEST"))
-    db.session.commit()
-    mail.deliver(messages)
     return messages
 
 
@@ -199,7 +207,7 @@ def session_changed(actor, session: Session) -> list[OutboxMessage]:
             booking.billed_minutes, booking.travel_minutes, booking.cost_ore = planned_cost(session, booking.interpreter, booking.mode)
             messages.append(invitation(booking, "REQUEST"))
     db.session.commit()
-    mail.deliver(messages)
+    mail.deliver_later(messages)
     return messages
 
 
@@ -207,7 +215,7 @@ def cancel_booking(actor, booking: InterpreterBooking, reason: str = "") -> Outb
     transition(actor, booking, "cancel")
     message = invitation(booking, "CANCEL")
     db.session.commit()
-    mail.deliver([message])
+    mail.deliver_later([message])
     return message
 
 
@@ -224,7 +232,7 @@ def cancel_session(actor, session: Session) -> None:
             transition(actor, booking, "cancel")
             messages.append(invitation(booking, "CANCEL"))
     db.session.commit()
-    mail.deliver(messages)
+    mail.deliver_later(messages)
 
 
 def expire_overdue(now: dt.datetime | None = None) -> list[InterpreterBooking]:

@@ -1,23 +1,39 @@
-"""E-mail: every message is kept as an OutboxMessage and, when MAIL_SERVER is set, sent over SMTP.
+"""E-mail through an outbox: a use case writes OutboxMessage rows, the job queue sends them.
 
-The outbox is the record of what was sent (and, in the demo without a mail server, of what
-would have been). A failed delivery is noted on the message and never undoes the use case
-that caused it: the booking stands and the lead can see the error on the outbox page.
+1. The use case calls `queue()` per message inside its transaction, commits, then calls
+   `deliver_later(messages)`, which enqueues the delivery job. No SMTP inside a web request.
+2. The job (`guidance.jobs.deliver_mail`) calls `deliver_pending(ids)`: each message is claimed
+   (`locked_until`, a lease, so two workers never send the same one), sent, and marked sent in
+   its own commit. An SMTP error leaves it pending with the error and a backoff
+   `next_attempt_at`; the job retries then (`retry_delay`).
+3. A periodic sweep (`deliver_pending()` without ids) sends every pending message that is due,
+   so a lost enqueue, a lost retry or a dead worker delays a message but never loses it.
+
+Without MAIL_SERVER (the demo) nothing is sent and the outbox page shows what would have been.
+Delivery is at least once: a worker that dies between the server's acceptance and the commit of
+`sent_at` sends the message again after the lease; the Message-ID is stable per message, so mail
+clients drop such a repeat.
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
 import smtplib
+from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 from flask import current_app
+from sqlalchemy import or_, select, update
 
 from guidance.extensions import db
 from guidance.models import OutboxMessage, User
 from guidance.models.types import utcnow
 
 log = logging.getLogger(__name__)
+LEASE = dt.timedelta(minutes=5)  # far longer than one message's SMTP timeout
+BATCH = 100
+DEFAULT_RETRY_SECONDS, DEFAULT_RETRY_MAX_SECONDS = 60, 3600
 
 
 def queue(to: User, subject: str, body: str, ics: bytes | None = None) -> OutboxMessage:
@@ -28,26 +44,135 @@ def queue(to: User, subject: str, body: str, ics: bytes | None = None) -> Outbox
     return message
 
 
-def deliver(messages: list[OutboxMessage]) -> None:
-    """Send committed outbox messages over SMTP (when configured) and record the result."""
-    server = current_app.config.get("MAIL_SERVER")
-    if not server or not messages:
+def deliver_later(messages: list[OutboxMessage]) -> None:
+    """After the commit: hand committed messages to the delivery job. Never raises; when the
+    queue cannot be reached the messages stay pending and the periodic sweep sends them."""
+    if not messages or not current_app.config.get("MAIL_SERVER"):
         return
+    ids = [m.id for m in messages]
+    from guidance import jobs
+
     try:
-        with smtplib.SMTP(server, current_app.config["MAIL_PORT"], timeout=10) as smtp:
-            for message in messages:
-                try:
-                    smtp.send_message(_mime(message))
-                    message.sent_at = utcnow()
-                    message.error = None
-                except smtplib.SMTPException as error:
-                    message.error = type(error).__name__
+        jobs.enqueue_delivery(ids)
+    except Exception as error:  # noqa: BLE001 - any queue failure: the sweep is the fallback
+        log.warning("mail delivery not queued (%s); the outbox sweep will send %d message(s)",
+                    type(error).__name__, len(ids))
+
+
+@dataclass
+class Delivery:
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def deliver_pending(ids: list[int] | None = None, now: dt.datetime | None = None) -> Delivery:
+    """Send the pending messages that are due (only `ids` when given) over one SMTP connection."""
+    result = Delivery()
+    server = current_app.config.get("MAIL_SERVER")
+    if not server:
+        return result
+    now = now or utcnow()
+    due = _due_ids(ids, now)
+    db.session.commit()  # end the read transaction before talking to the mail server
+    if not due:
+        return result
+    try:
+        smtp = smtplib.SMTP(server, current_app.config["MAIL_PORT"],
+                            timeout=current_app.config.get("MAIL_TIMEOUT", 10))
     except (OSError, smtplib.SMTPException) as error:
         log.warning("mail server unreachable: %s", type(error).__name__)
-        for message in messages:
-            if message.sent_at is None:
-                message.error = type(error).__name__
+        for message_id in due:
+            if (message := _claim(message_id, now)) is not None:
+                _failed(message, error, now, result)
+        return result
+    try:
+        _send_each(smtp, due, now, result)
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+    return result
+
+
+def _send_each(smtp: smtplib.SMTP, due: list[int], now: dt.datetime, result: Delivery) -> None:
+    connection_lost: Exception | None = None
+    for message_id in due:
+        message = _claim(message_id, now)
+        if message is None:
+            continue  # sent or being sent by another worker
+        if connection_lost is not None:
+            _failed(message, connection_lost, now, result)
+            continue
+        try:
+            smtp.send_message(_mime(message))
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            connection_lost = error
+            _failed(message, error, now, result)
+            continue
+        except smtplib.SMTPException as error:
+            _failed(message, error, now, result)
+            continue
+        message.sent_at, message.error = utcnow(), None
+        message.locked_until = message.next_attempt_at = None
+        db.session.commit()
+        result.sent.append(message.id)
+
+
+def retry_delay(ids: list[int], now: dt.datetime | None = None) -> float | None:
+    """Seconds until the earliest of `ids` still pending may be tried again; None when all are sent."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(OutboxMessage.next_attempt_at, OutboxMessage.locked_until)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None))
+    ).all()
     db.session.commit()
+    if not rows:
+        return None
+    moments = [max(filter(None, (n, l)), default=now) for n, l in rows]
+    return max(1.0, (min(moments) - now).total_seconds())
+
+
+def backoff_seconds(attempts: int) -> int:
+    """60 s, 2 min, 4 min, ... at most an hour (MAIL_RETRY_SECONDS, MAIL_RETRY_MAX_SECONDS)."""
+    config = current_app.config
+    base = int(config.get("MAIL_RETRY_SECONDS") or DEFAULT_RETRY_SECONDS)
+    cap = int(config.get("MAIL_RETRY_MAX_SECONDS") or DEFAULT_RETRY_MAX_SECONDS)
+    return min(cap, base * 2 ** min(max(attempts - 1, 0), 20))
+
+
+def _due(now: dt.datetime):
+    return (OutboxMessage.sent_at.is_(None),
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
+
+
+def _due_ids(ids: list[int] | None, now: dt.datetime) -> list[int]:
+    stmt = select(OutboxMessage.id).where(*_due(now)).order_by(OutboxMessage.id).limit(BATCH)
+    if ids is not None:
+        stmt = stmt.where(OutboxMessage.id.in_(ids))
+    return list(db.session.scalars(stmt))
+
+
+def _claim(message_id: int, now: dt.datetime) -> OutboxMessage | None:
+    """Take the lease on a due message (one UPDATE, so only one worker wins) and load it."""
+    claimed = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, *_due(now))
+        .values(locked_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return db.session.get(OutboxMessage, message_id) if claimed == 1 else None
+
+
+def _failed(message: OutboxMessage, error: Exception, now: dt.datetime, result: Delivery) -> None:
+    """Keep the message pending, note the error (its type and SMTP code, no content) and back off."""
+    code = getattr(error, "smtp_code", None)
+    message.error = f"{type(error).__name__} {code}" if code else type(error).__name__
+    message.locked_until = None
+    message.next_attempt_at = now + dt.timedelta(seconds=backoff_seconds(message.attempts))
+    db.session.commit()
+    result.failed.append(message.id)
 
 
 def _mime(message: OutboxMessage) -> EmailMessage:
@@ -55,7 +180,7 @@ def _mime(message: OutboxMessage) -> EmailMessage:
     mime["From"] = current_app.config["MAIL_SENDER"]
     mime["To"] = message.to_address
     mime["Subject"] = message.subject
-    mime["Message-ID"] = make_msgid(domain="veiled.invalid")
+    mime["Message-ID"] = message_id(message)
     mime.set_content(message.body)
     if message.ics:
         method = _method_of(message.ics)
@@ -64,6 +189,12 @@ def _mime(message: OutboxMessage) -> EmailMessage:
                              params={"method": method, "charset": "utf-8"})
         mime.add_attachment(message.ics.encode(), maintype="application", subtype="ics", filename="invite.ics")
     return mime
+
+
+def message_id(message: OutboxMessage) -> str:
+    """Stable per outbox message (a repeated delivery carries the same Message-ID), not guessable."""
+    digest = hashlib.sha256(f"{current_app.config['SECRET_KEY']}:outbox:{message.id}".encode()).hexdigest()[:24]
+    return f"<outbox-{message.id}.{digest}@veiled.invalid>"
 
 
 def _method_of(ics: str) -> str:

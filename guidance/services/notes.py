@@ -69,7 +69,7 @@ def share(actor: User, referral: Referral, data: NoteInput) -> GuidanceNote:
     audit.record(actor, "note.shared", note, {"version": note.version})
     messages = [_notify(person, note) for person in _referrers(referral)]
     db.session.commit()
-    mail.deliver(messages)
+    mail.deliver_later(messages)
     return note
 
 

@@ -217,9 +217,9 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) ->
     run.published_at, run.published_by_id = utcnow(), lead.id
     audit.record(lead, "planning.published", run, {"sessions": len(new_sessions), "replaced": len(replaced),
                                                   "stale_confirmed": bool(confirm_stale)})
+    messages = cancellations + bookings.request_messages(requests, lead)
     db.session.commit()
-    # Invitations go out after the plan is in force; a mail failure is recorded in the
-    # outbox and never undoes the publication.
-    mail.deliver(cancellations)
-    bookings.send_booking_requests(requests, lead)
+    # The e-mails are written with the plan, in its transaction, and sent by the job queue once
+    # the plan is in force; a mail failure stays pending in the outbox and never undoes the publication.
+    mail.deliver_later(messages)
     return run

@@ -1,10 +1,13 @@
-"""Interpreter bookings: invitations over SMTP, answers by POST, the state machine, alerts,
-replacements and cost."""
+"""Interpreter bookings: invitations over SMTP (sent by the delivery job), answers by POST, the
+state machine, alerts, replacements and cost."""
 import asyncio
 import datetime as dt
 import email
+import email.policy
 import re
 import socket
+import threading
+import time
 
 import icalendar
 import pytest
@@ -13,16 +16,20 @@ from sqlalchemy import select
 
 from guidance.extensions import db
 from guidance.models import AuditEvent, BookingStatus, InterpreterBooking, InterpreterLanguage, OutboxMessage, Role, SessionStatus
-from guidance.services import bookings
+from guidance.services import bookings, mail
 from guidance.services.errors import DomainError
 from tests.app import factories as f
+from tests.queue_consumer import run_queued_jobs
 
 
 class Inbox:
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.delay = 0.0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 Message accepted"
 
@@ -73,6 +80,8 @@ def test_request_is_emailed_as_an_invitation_over_smtp(app, inbox):
     w = f.world()
     session, booking = _booked(w)
     bookings.send_booking_requests([booking])
+    assert handler.messages == []  # written to the outbox; the job sends it
+    run_queued_jobs()
     [message] = handler.messages
     assert message["To"] == w.interpreter.email
     assert "Amal" not in message["Subject"] and "Haddad" not in message.as_string()
@@ -91,6 +100,7 @@ def test_confirm_link_shows_the_request_and_only_a_post_declines(client, inbox):
     w = f.world()
     _session, booking = _booked(w)
     bookings.send_booking_requests([booking])
+    run_queued_jobs()
     link = _link(handler.messages[0])
     page = client.get(link)
     assert page.status_code == 200 and 'method="post"' in page.get_data(as_text=True)
@@ -132,11 +142,13 @@ def test_a_changed_session_asks_again_and_old_links_stop_working(client, inbox):
     w = f.world()
     session, booking = _booked(w)
     bookings.send_booking_requests([booking])
+    run_queued_jobs()
     old_link = _link(handler.messages[0])
     bookings.answer(w.interpreter, booking, True)
     session.start += dt.timedelta(hours=2)
     session.end += dt.timedelta(hours=2)
     bookings.session_changed(w.lead, session)
+    run_queued_jobs()
     assert booking.status is BookingStatus.REQUESTED and booking.sequence == 1
     assert client.get(old_link).status_code == 404
     new = handler.messages[-1]
@@ -150,6 +162,7 @@ def test_cancelling_a_session_sends_a_cancellation(app, inbox):
     session, booking = _booked(w)
     bookings.answer(w.interpreter, booking, True)
     bookings.cancel_session(w.lead, session)
+    run_queued_jobs()
     assert session.status is SessionStatus.CANCELLED and session.sequence == 1
     assert booking.status is BookingStatus.CANCELLED
     calendar = _calendar_part(handler.messages[-1])
@@ -179,6 +192,7 @@ def test_no_answer_in_time_alerts_the_lead_who_picks_the_offered_replacement(cli
     page = client.get("/centre/interpreters/").get_data(as_text=True)
     assert "Second Interpreter" in page and w.interpreter.name in page
     assert client.post(f"/centre/interpreters/{booking.id}/rebook", data={"candidate_id": spare.interpreter.id}).status_code == 302
+    run_queued_jobs()
     new = db.session.scalar(select(InterpreterBooking).where(InterpreterBooking.interpreter_id == spare.interpreter.id))
     assert new.status is BookingStatus.REQUESTED and new.session_id == session.id
     assert handler.messages[-1]["To"] == spare.email
@@ -271,6 +285,7 @@ def test_outbox_shows_sent_mail_to_leads_and_admins_only(client, inbox):
     w = f.world()
     _session, booking = _booked(w)
     bookings.send_booking_requests([booking])
+    run_queued_jobs()
     f.login(client, w.lead)
     page = client.get("/outbox/").get_data(as_text=True)
     assert w.interpreter.email in page and "METHOD:REQUEST" in page
@@ -282,13 +297,87 @@ def test_outbox_shows_sent_mail_to_leads_and_admins_only(client, inbox):
     assert referrer.get("/outbox/").status_code == 403
 
 
-def test_unreachable_mail_server_keeps_the_booking_and_notes_the_error(app):
-    app.config["MAIL_PORT"] = _free_port()
+def test_unreachable_mail_server_keeps_the_booking_and_the_message_pending_until_it_is_sent(app, inbox):
+    handler, port = inbox
+    app.config["MAIL_PORT"] = _free_port()  # nothing listens there
     w = f.world()
     _session, booking = _booked(w)
     [message] = bookings.send_booking_requests([booking])
-    assert message.sent_at is None and message.error
+    run_queued_jobs()
+    db.session.refresh(message)
+    assert message.sent_at is None and message.error == "ConnectionRefusedError" and message.attempts == 1
+    assert message.next_attempt_at > message.created_at  # backed off, not lost
     assert db.session.get(InterpreterBooking, booking.id).status is BookingStatus.REQUESTED
+    assert handler.messages == []
+
+    app.config["MAIL_PORT"] = port  # the mail server is back; the periodic sweep sends what is due
+    later = message.next_attempt_at + dt.timedelta(seconds=1)
+    assert mail.deliver_pending(now=later).sent == [message.id]
+    db.session.refresh(message)
+    assert message.sent_at is not None and message.error is None and message.attempts == 2
+    assert len(handler.messages) == 1
+
+
+def test_a_request_does_not_wait_for_the_mail_server(client, inbox):
+    """The lead's rebooking answers at once while the mail server hangs; the job sends the mail later."""
+    handler, port = inbox
+    with socket.socket() as black_hole:  # accepts connections, never says a word
+        black_hole.bind(("127.0.0.1", 0))
+        black_hole.listen(8)
+        client.application.config["MAIL_PORT"] = black_hole.getsockname()[1]
+        w = f.world()
+        _session, booking = _booked(w)
+        spare = _second_interpreter()
+        bookings.expire_overdue(now=booking.answer_deadline + dt.timedelta(minutes=1))
+        f.login(client, w.lead)
+        started = time.monotonic()
+        response = client.post(f"/centre/interpreters/{booking.id}/rebook", data={"candidate_id": spare.interpreter.id})
+        assert response.status_code == 302 and time.monotonic() - started < 3  # the SMTP timeout is 10 s
+    [message] = db.session.scalars(select(OutboxMessage)).all()
+    assert message.to_address == spare.email and message.sent_at is None and message.attempts == 0
+
+    client.application.config["MAIL_PORT"] = port
+    run_queued_jobs()
+    db.session.refresh(message)
+    assert message.sent_at is not None and [m["To"] for m in handler.messages] == [spare.email]
+
+
+def test_a_message_is_sent_exactly_once(app, inbox):
+    """Queued twice, swept while its job runs and delivered by two workers at once: one e-mail."""
+    handler, _port = inbox
+    handler.delay = 0.5  # a slow server: the workers overlap
+    w = f.world()
+    _session, booking = _booked(w)
+    [message] = bookings.send_booking_requests([booking])
+    mail.deliver_later([message])  # a second enqueue of the same message
+    message_id = message.id
+    db.session.commit()
+
+    def worker():
+        with app.app_context():
+            mail.deliver_pending([message_id])
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    run_queued_jobs()
+    mail.deliver_pending()  # the sweep
+    db.session.refresh(message)
+    assert len(handler.messages) == 1 and message.sent_at is not None and message.attempts == 1
+    assert handler.messages[0]["Message-ID"] == mail.message_id(message)
+
+
+def test_without_a_mail_server_nothing_is_queued_and_the_outbox_shows_what_would_be_sent(client):
+    client.application.config["MAIL_SERVER"] = None
+    w = f.world()
+    _session, booking = _booked(w)
+    bookings.send_booking_requests([booking])
+    assert run_queued_jobs() == 0 and mail.deliver_pending().sent == []
+    f.login(client, w.lead)
+    page = client.get("/outbox/").get_data(as_text=True)
+    assert "METHOD:REQUEST" in page and "Ikke sendt (ingen e-posttjener satt opp)" in page
 
 
 def test_actual_cost_keeps_the_planned_travel_and_bills_the_actual_minutes(app):
