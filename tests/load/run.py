@@ -7,14 +7,18 @@ token, serves the app with gunicorn on 127.0.0.1, and then for --seconds lets --
 threads submit referrals through POST /api/v1/referrals. Every submission has its own
 Idempotency-Key and is retried with the same key and body until it is confirmed; a share of
 confirmed submissions is sent again on purpose. Meanwhile it restarts PostgreSQL and kills the
-queue consumer (when the app has one). At the end it counts referrals in the database per key:
+queue consumer (when the app has one) while a planning run is solving, on top of a plan published
+before the load. At the end it counts referrals in the database per key:
 
     lost       = confirmed to a client but not in the database
     duplicated = more than one referral (or participant) for one key
     unconfirmed= never confirmed (a client gave up)
 
 and prints status counts, p50/p95 latency and the outage behaviour (503 problem JSON, no 500).
-Exit status 0 only when nothing was lost or duplicated and no 500 was seen.
+The planning run whose consumer was killed must end failed (or finish, if a consumer retried it),
+and the previously published plan must be intact: the same sessions with the same times, people,
+rooms and statuses, and the same published run and publication time.
+Exit status 0 only when nothing was lost or duplicated, no 500 was seen and both planning checks hold.
 
     .venv/bin/python tests/load/run.py --clients 50 --seconds 60
 
@@ -155,7 +159,7 @@ from guidance.extensions import db
 app = create_app()
 with app.app_context():
     from guidance.services.demo import seed_demo
-    seed_demo(county_number="46", referrals=20)
+    seed_demo(county_number="46", referrals=REFERRALS)
     from guidance.models import Municipality, Role, User
     from sqlalchemy import select
     bergen = db.session.scalar(select(Municipality).where(Municipality.number == "4601"))
@@ -167,10 +171,11 @@ with app.app_context():
 '''
 
 
-def prepare_app(env: dict) -> dict:
+def prepare_app(env: dict, referrals: int) -> dict:
     flask = [PYTHON, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    out = subprocess.run([PYTHON, "-c", SEED], env=env, cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run([PYTHON, "-c", SEED.replace("REFERRALS", str(int(referrals)))], env=env, cwd=ROOT,
+                         capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"seeding failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -282,7 +287,8 @@ def client_loop(n: int, port: int, token: str, municipality: str, run_id: str, s
 
 # --- faults -------------------------------------------------------------------------------------
 
-def faults(pg: Postgres, consumer_box: list, env: dict, seconds: int, stats: Stats, log: list) -> None:
+def faults(pg: Postgres, consumer_box: list, env: dict, seconds: int, stats: Stats, log: list,
+           planning_run: int | None, kill_box: list) -> None:
     time.sleep(seconds * 0.3)
     before = Counter(stats.statuses)
     log.append(f"{time.strftime('%X')} stopping PostgreSQL for 3 s")
@@ -293,7 +299,15 @@ def faults(pg: Postgres, consumer_box: list, env: dict, seconds: int, stats: Sta
     time.sleep(seconds * 0.2)
     consumer = consumer_box[0]
     if consumer is not None:
-        log.append(f"{time.strftime('%X')} killing the queue consumer (SIGKILL) and starting a new one")
+        state = planning_state(env, planning_run) if planning_run is not None else None
+        # Kill it mid-run: wait (a little) for the planning run to be solving.
+        waited = time.monotonic() + 20
+        while state is not None and state.startswith("queued") and time.monotonic() < waited:
+            time.sleep(1)
+            state = planning_state(env, planning_run)
+        log.append(f"{time.strftime('%X')} killing the queue consumer (SIGKILL) and starting a new one; "
+                   f"planning run {planning_run}: {state or 'none'}")
+        kill_box[0] = state
         consumer.send_signal(signal.SIGKILL)
         consumer.wait()
         consumer_box[0] = start_consumer(env)
@@ -302,6 +316,7 @@ def faults(pg: Postgres, consumer_box: list, env: dict, seconds: int, stats: Sta
 # --- a planning run meanwhile ------------------------------------------------------------------
 
 START_RUN = r'''
+import sys
 from guidance import create_app
 from guidance.extensions import db
 from guidance.models import Role, User
@@ -309,27 +324,125 @@ app = create_app()
 with app.app_context():
     from guidance.services import planning
     lead = db.session.query(User).filter_by(role=Role.LEAD).first()
-    run = planning.start_run(lead, time_limit=30)
+    run = planning.start_run(lead, time_limit=int(sys.argv[1]))
     db.session.commit()
     print(run.id)
 '''
 
+# The published plan as comparable rows: which run is published (and when), and every live session.
+SNAPSHOT = r'''
+def published_snapshot():
+    from sqlalchemy import select
+    from guidance.extensions import db
+    from guidance.models import PlanningRun, Role, Session, User
+    from guidance.planning.instance import published_sessions
+    lead = db.session.query(User).filter_by(role=Role.LEAD).first()
+    runs = db.session.execute(select(PlanningRun.id, PlanningRun.published_at).where(
+        PlanningRun.county_id == lead.county_id, PlanningRun.published_at.is_not(None)).order_by(PlanningRun.id)).all()
+    sessions = [[s.id, s.run_id, s.uid, s.sequence, s.status.value, s.start.isoformat(), s.end.isoformat(),
+                 s.counsellor_id, s.room_id, s.interpreter_id, sorted(p.referral_id for p in s.participants)]
+                for s in published_sessions(lead.county)]
+    return {"published_runs": [[i, at.isoformat()] for i, at in runs], "sessions": sessions}
+'''
 
-def start_planning_run(env: dict) -> int | None:
+# A plan published before the load: solved in this process (no queue) and published.
+PUBLISH = SNAPSHOT + r'''
+import json
+from guidance import create_app
+from guidance.extensions import db
+from guidance.models import Role, RunStatus, User
+app = create_app()
+with app.app_context():
+    from guidance.planning.runner import execute_run
+    from guidance.services import planning
+    lead = db.session.query(User).filter_by(role=Role.LEAD).first()
+    run = planning.start_run(lead, time_limit=10, enqueue=lambda run_id: None)
+    execute_run(run.id)
+    db.session.expire_all()
+    run = db.session.get(type(run), run.id)
+    if run.status is not RunStatus.SUCCEEDED:
+        raise SystemExit(f"the plan to publish did not solve: {run.status.value} {run.message}")
+    planning.publish_run(lead, run, confirm_stale=True)
+    print(json.dumps(published_snapshot()))
+'''
+
+STATE = r'''
+import sys
+from guidance import create_app
+from guidance.extensions import db
+from guidance.models import PlanningRun
+app = create_app()
+with app.app_context():
+    run = db.session.get(PlanningRun, int(sys.argv[1]))
+    progress = (run.progress or {}) if run else {}
+    print(f"{run.status.value}: {run.message or ''} (elapsed {progress.get('elapsed_seconds', 0)} s, "
+          f"last heartbeat {progress.get('heartbeat', '-')})" if run else "missing")
+'''
+
+
+def has_planning() -> bool:
     try:
         import guidance.services.planning  # noqa: F401
     except ImportError:
+        return False
+    return True
+
+
+def publish_plan(env: dict) -> dict | None:
+    """Solve and publish a plan before the load; its snapshot is compared after the faults."""
+    if not has_planning():
         return None
-    out = subprocess.run([PYTHON, "-c", START_RUN], env=env, cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run([PYTHON, "-c", PUBLISH], env=env, cwd=ROOT, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"publishing a plan before the load failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def start_planning_run(env: dict, time_limit: int) -> int | None:
+    if not has_planning():
+        return None
+    out = subprocess.run([PYTHON, "-c", START_RUN, str(time_limit)], env=env, cwd=ROOT, capture_output=True, text=True)
     if out.returncode != 0:
         print("could not start a planning run:", out.stderr.strip().splitlines()[-1:], file=sys.stderr)
         return None
     return int(out.stdout.strip().splitlines()[-1])
 
 
+def planning_state(env: dict, run_id: int) -> str:
+    out = subprocess.run([PYTHON, "-c", STATE, str(run_id)], env=env, cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1] if out.returncode == 0 and out.stdout.strip() else "unknown"
+
+
+def check_planning(before: dict | None, after: dict | None, final_state: str | None, killed_during: str | None,
+                   faults_on: bool) -> tuple[bool, list[str]]:
+    """The killed run ended (failed, or finished when retried) and the published plan did not change."""
+    if before is None:
+        return True, ["no planning service: nothing to check"]
+    lines, ok = [], True
+    state = (final_state or "missing").split(":")[0]
+    ended = state in ("failed", "succeeded", "cancelled")
+    lines.append(f"run killed mid-way ended: {'yes' if ended else 'NO'} ({final_state})")
+    if faults_on and not (killed_during or "").startswith("running"):
+        lines.append(f"note: the consumer was killed while the run was {killed_during!r}, not mid-solve")
+    ok &= ended
+    same_runs = before["published_runs"] == after["published_runs"]
+    same_sessions = before["sessions"] == after["sessions"]
+    lines.append(f"published plan intact: {'yes' if same_runs and same_sessions else 'NO'} "
+                 f"(published runs {before['published_runs']} -> {after['published_runs']}; "
+                 f"{len(before['sessions'])} sessions before, {len(after['sessions'])} after, "
+                 f"{'identical' if same_sessions else 'CHANGED'})")
+    if not same_sessions:
+        gone = {tuple(map(str, r)) for r in before["sessions"]} - {tuple(map(str, r)) for r in after["sessions"]}
+        lines.append(f"  first changed sessions: {sorted(gone)[:3]}")
+    ok &= same_runs and same_sessions and bool(before["sessions"])
+    if not before["sessions"]:
+        lines.append("the plan published before the load has no sessions: nothing was really checked")
+    return ok, lines
+
+
 # --- counting -----------------------------------------------------------------------------------
 
-COUNT = r'''
+COUNT = SNAPSHOT + r'''
 import json, sys
 from sqlalchemy import func, select
 from guidance import create_app
@@ -350,7 +463,8 @@ with app.app_context():
     names = db.session.execute(
         select(Participant.name, func.count()).where(Participant.name.like(f"Last Test {run_id} %"))
         .group_by(Participant.name)).all()
-    print(json.dumps({"per_key": per_key, "duplicate_names": [n for n, c in names if c > 1], "planning_run": status}))
+    print(json.dumps({"per_key": per_key, "duplicate_names": [n for n, c in names if c > 1], "planning_run": status,
+                      "published": published_snapshot()}))
 '''
 
 
@@ -360,6 +474,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--resend-share", type=float, default=0.2, help="share of confirmed submissions sent again")
+    parser.add_argument("--referrals", type=int, default=200,
+                        help="demo referrals to seed (enough that a planning run uses its whole budget)")
     parser.add_argument("--no-faults", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
@@ -369,15 +485,18 @@ def main() -> int:
     pg, redis = Postgres(base), Redis()
     processes: list[subprocess.Popen] = []
     consumer_box: list = [None]
+    kill_box: list = [None]  # the planning run's state when the consumer was killed
     try:
         pg.start()
         redis.start()
         env = app_env(pg, redis, base)
-        seeded = prepare_app(env)
+        seeded = prepare_app(env, args.referrals)
+        published_before = publish_plan(env)
         port = free_port()
         processes.append(start_gunicorn(env, port, args.workers))
         consumer_box[0] = start_consumer(env)
-        planning_run = start_planning_run(env)
+        # Still solving when the consumer is killed (after half the run): budget beyond the load's end.
+        planning_run = start_planning_run(env, min(600, max(30, args.seconds + 30)))
         run_id = uuid.uuid4().hex[:8]
         stats, fault_log = Stats(), []
         deadline = time.monotonic() + args.seconds
@@ -388,15 +507,16 @@ def main() -> int:
                                                               run_id, stats, deadline, counter, args.resend_share))
                    for n in range(args.clients)]
         if not args.no_faults:
-            threads.append(threading.Thread(target=faults, args=(pg, consumer_box, env, args.seconds, stats, fault_log)))
+            threads.append(threading.Thread(target=faults, args=(pg, consumer_box, env, args.seconds, stats, fault_log,
+                                                                 planning_run, kill_box)))
         print(f"{args.clients} clients for {args.seconds} s against http://{HOST}:{port} ({args.workers} gunicorn workers)")
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        # The run whose worker was killed must end (failed by the stale-run sweep, or finished):
-        # wait up to two minutes for it to leave queued/running.
-        wait_until = time.monotonic() + (120 if planning_run is not None else 0)
+        # The run whose worker was killed must end (failed by the stale-run sweep of the new consumer,
+        # a minute without heartbeat plus up to a minute to the next sweep, or finished): wait up to 4 minutes.
+        wait_until = time.monotonic() + (240 if planning_run is not None else 0)
         while True:
             counted = json.loads(subprocess.run([PYTHON, "-c", COUNT, run_id, str(planning_run or "-")], env=env, cwd=ROOT,
                                                 check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
@@ -428,8 +548,12 @@ def main() -> int:
     print(f"responses by status: {dict(sorted(stats.statuses.items()))}   connection errors: {dict(stats.errors)}")
     print(f"503 without problem JSON: {stats.bad_503}   500s: {stats.statuses.get(500, 0)} {stats.samples_500}")
     print(f"planning run started before the load: {counted.get('planning_run') or 'none (no planning service)'}")
+    planning_ok, planning_lines = check_planning(published_before, counted.get("published"), counted.get("planning_run"),
+                                                 kill_box[0], not args.no_faults)
+    for line in planning_lines:
+        print("planning:", line)
     print(f"latency per request: p50 {p50 * 1000:.0f} ms   p95 {p95 * 1000:.0f} ms   ({len(latencies)} requests)")
-    ok = not lost and not duplicated and not stats.statuses.get(500) and not stats.bad_503
+    ok = not lost and not duplicated and not stats.statuses.get(500) and not stats.bad_503 and planning_ok
     print("RESULT:", "PASS" if ok else "FAIL")
     return 0 if ok else 1
 
