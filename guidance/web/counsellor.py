@@ -114,13 +114,15 @@ def _follow_up_form(session: Session, formdata=None) -> FollowUpForm:
     return form
 
 
-def _render_session(session: Session, follow_up_form=None, outcome_errors=None, status=200):
+def _render_session(session: Session, follow_up_form=None, outcome_error=None, missing_outcomes=(), status=200):
+    """`outcome_error`: the message of a refused outcome form; `missing_outcomes`: the referral ids
+    of participants it asks an outcome for (their radio groups show the message)."""
     from guidance.models.types import utcnow
 
     return render_template("counsellor/session.html", session=session, iso=session.start.astimezone(cal.OSLO).isocalendar(),
                            outcome_form=PostForm(), follow_up_form=follow_up_form or _follow_up_form(session),
                            outcomes=list(Outcome), started=session.start <= utcnow(),
-                           outcome_errors=outcome_errors or []), status
+                           outcome_error=outcome_error, missing_outcomes=list(missing_outcomes)), status
 
 
 @bp.post("/sessions/<int:session_id>/outcomes")
@@ -143,7 +145,8 @@ def outcomes(session_id: int):
         outcome_service.record_outcomes(current_user, session, chosen)
     except DomainError as error:
         db.session.rollback()
-        return _render_session(session, outcome_errors=[error.message], status=400)
+        missing = [] if chosen else [member.referral_id for member in session.participants]
+        return _render_session(session, outcome_error=error.message, missing_outcomes=missing, status=400)
     flash(_("The outcomes were saved."), "success")
     return redirect(url_for("counsellor.session", session_id=session.id))
 

@@ -155,10 +155,24 @@ def login(page, live, person, password: str | None = None) -> None:
     page.wait_for_load_state()
 
 
+def artifact_path(name: str, suffix: str) -> Path:
+    """test-artifacts/browser/<name><suffix>, the name made safe for a file."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") + suffix)
+
+
+def save_json(name: str, data, suffix: str = ".json") -> Path:
+    """Keep a result (such as axe-core's) as a JSON artefact next to the screenshot of the same name."""
+    import json
+
+    path = artifact_path(name, suffix)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+    return path
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot under test-artifacts/browser/ (kept by CI as an artefact)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") + ".png")
+    path = artifact_path(name, ".png")
     from playwright.sync_api import Error as PlaywrightError
 
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.app.access.foundation import ANON, ROLES
-from tests.browser.conftest import login, new_context, screenshot
+from tests.browser.conftest import login, new_context, save_json, screenshot
 from tests.browser.pages import LOCALES, pages_for, person_for
 
 # axe-core's own WCAG tags; best-practice rules run too, and all count at these impacts.
@@ -13,10 +13,14 @@ BLOCKING = {"serious", "critical"}
 AXE_OPTIONS = {"resultTypes": ["violations"]}
 
 
-def axe_violations(page) -> list[dict]:
+def axe_violations(page, name: str | None = None) -> list[dict]:
+    """axe-core's serious and critical violations on the page; with `name`, its whole result is kept
+    as test-artifacts/browser/<name>.axe.json (beside the screenshot <name>.png)."""
     from axe_playwright_python.sync_playwright import Axe
 
     result = Axe().run(page, options=AXE_OPTIONS)
+    if name is not None:
+        save_json(name, {"url": page.url, **result.response}, suffix=".axe.json")
     return [v for v in result.response["violations"] if v.get("impact") in BLOCKING]
 
 
@@ -75,7 +79,7 @@ def test_every_page_has_no_serious_accessibility_violations(browser, live, role,
             assert response is not None and response.status == 200, f"{endpoint} answered {response and response.status}"
             assert page.get_attribute("html", "lang") == language, f"{endpoint} is not in {language}"
             screenshot(page, f"a11y-{role}-{language}-{endpoint}")
-            violations = axe_violations(page)
+            violations = axe_violations(page, f"a11y-{role}-{language}-{endpoint}")
             if violations:
                 failures.append(f"{endpoint} ({path}):\n    {_describe(violations)}")
             # references axe lets pass: every id named by ARIA or a label exists; no Python None leaks
@@ -100,7 +104,7 @@ def test_error_pages_have_no_serious_accessibility_violations(browser, live, lan
             response = page.goto(live.url + path)
             assert response.status == status
             screenshot(page, f"a11y-error-{status}-{language}")
-            violations = axe_violations(page)
+            violations = axe_violations(page, f"a11y-error-{status}-{language}")
             if violations:
                 failures.append(f"{status}: {_describe(violations)}")
         assert not failures, "\n".join(failures)
