@@ -17,6 +17,7 @@ import threading
 import time
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from guidance.extensions import db
 from guidance.models import PlanningRun, RunStatus
@@ -157,14 +158,22 @@ def _receive(receiver, timeout: float):
 
 
 def _beat(run_id: int, progress: dict, elapsed: float) -> bool:
-    """Write progress and a heartbeat; True when the lead asked to cancel."""
-    run = db.session.get(PlanningRun, run_id, populate_existing=True)
-    if run is None:
-        return True
-    keep = {k: v for k, v in (run.progress or {}).items() if k == "pid"}
-    run.progress = {**keep, **progress, "elapsed_seconds": round(elapsed, 1), "heartbeat": utcnow().isoformat()}
-    cancel = run.cancel_requested or run.status is not RunStatus.RUNNING
-    db.session.commit()
+    """Write progress and a heartbeat; True when the lead asked to cancel.
+
+    A database that is briefly unreachable (a restart, a failover) skips this beat and the solve
+    goes on; only one that stays away longer than STALE_AFTER_SECONDS lets the sweep fail the run."""
+    try:
+        run = db.session.get(PlanningRun, run_id, populate_existing=True)
+        if run is None:
+            return True
+        keep = {k: v for k, v in (run.progress or {}).items() if k == "pid"}
+        run.progress = {**keep, **progress, "elapsed_seconds": round(elapsed, 1), "heartbeat": utcnow().isoformat()}
+        cancel = run.cancel_requested or run.status is not RunStatus.RUNNING
+        db.session.commit()
+    except (OperationalError, InterfaceError) as error:
+        db.session.rollback()
+        log.warning("planning run %s: heartbeat not written (%s)", run_id, type(error).__name__)
+        return False
     return cancel
 
 

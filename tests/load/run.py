@@ -32,6 +32,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -375,8 +376,11 @@ app = create_app()
 with app.app_context():
     run = db.session.get(PlanningRun, int(sys.argv[1]))
     progress = (run.progress or {}) if run else {}
+    import datetime as dt
+    beat = progress.get("heartbeat")
+    age = (dt.datetime.now(dt.timezone.utc) - dt.datetime.fromisoformat(beat)).total_seconds() if beat else -1
     print(f"{run.status.value}: {run.message or ''} (elapsed {progress.get('elapsed_seconds', 0)} s, "
-          f"last heartbeat {progress.get('heartbeat', '-')})" if run else "missing")
+          f"last heartbeat {age:.0f} s ago)" if run else "missing")
 '''
 
 
@@ -424,6 +428,10 @@ def check_planning(before: dict | None, after: dict | None, final_state: str | N
     lines.append(f"run killed mid-way ended: {'yes' if ended else 'NO'} ({final_state})")
     if faults_on and not (killed_during or "").startswith("running"):
         lines.append(f"note: the consumer was killed while the run was {killed_during!r}, not mid-solve")
+    beat_age = re.search(r"last heartbeat (-?\d+) s ago", killed_during or "")
+    if faults_on and beat_age and int(beat_age.group(1)) > 10:
+        lines.append(f"note: the run's heartbeat had already stopped {beat_age.group(1)} s before the kill "
+                     "(the database restart ended it?): the kill did not hit a live solve")
     ok &= ended
     same_runs = before["published_runs"] == after["published_runs"]
     same_sessions = before["sessions"] == after["sessions"]

@@ -214,3 +214,27 @@ def test_a_solver_process_that_dies_fails_the_run_at_once(app, monkeypatch):
     run = db.session.get(PlanningRun, run.id)
     assert run.status is RunStatus.FAILED and run.message.startswith("solver_crashed")
     assert db.session.query(Session).filter_by(run_id=run.id).count() == 0
+
+
+def test_a_heartbeat_during_a_database_outage_is_skipped_and_the_solve_goes_on(app, monkeypatch):
+    """A database restart while a run solves must not end the run: the next heartbeat is written."""
+    from sqlalchemy.exc import OperationalError
+
+    from guidance.planning import runner
+
+    w = planning_world()
+    run = planning_service.start_run(w.lead, time_limit=30, today=TODAY, enqueue=lambda run_id: None)
+    run.status = RunStatus.RUNNING
+    db.session.commit()
+    real_commit = db.session.commit
+
+    def unreachable():
+        raise OperationalError("UPDATE planning_run", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(db.session, "commit", unreachable)
+    assert runner._beat(run.id, {"best": 1}, 3.0) is False  # no cancel, no exception
+    monkeypatch.setattr(db.session, "commit", real_commit)
+    assert runner._beat(run.id, {"best": 2}, 5.0) is False
+    db.session.expire_all()
+    progress = db.session.get(PlanningRun, run.id).progress
+    assert progress["best"] == 2 and progress["elapsed_seconds"] == 5.0 and progress["heartbeat"]
