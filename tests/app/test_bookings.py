@@ -309,6 +309,9 @@ def test_unreachable_mail_server_keeps_the_booking_and_the_message_pending_until
     assert message.next_attempt_at > message.created_at  # backed off, not lost
     assert db.session.get(InterpreterBooking, booking.id).status is BookingStatus.REQUESTED
     assert handler.messages == []
+    lead = app.test_client()
+    f.login(lead, w.lead)
+    assert "Ikke sendt ennå (ConnectionRefusedError, 1 forsøk)" in lead.get("/outbox/").get_data(as_text=True)
 
     app.config["MAIL_PORT"] = port  # the mail server is back; the periodic sweep sends what is due
     later = message.next_attempt_at + dt.timedelta(seconds=1)
@@ -335,6 +338,7 @@ def test_a_request_does_not_wait_for_the_mail_server(client, inbox):
         assert response.status_code == 302 and time.monotonic() - started < 3  # the SMTP timeout is 10 s
     [message] = db.session.scalars(select(OutboxMessage)).all()
     assert message.to_address == spare.email and message.sent_at is None and message.attempts == 0
+    assert "Venter på å bli sendt" in client.get("/outbox/").get_data(as_text=True)
 
     client.application.config["MAIL_PORT"] = port
     run_queued_jobs()
