@@ -234,6 +234,10 @@ class _Search:
             self._restore(freed)
             return before
         placed = {(b.type, b.participants) for b in chosen}
+        if any((u.typ, u.members) not in placed and any(b.type == u.typ and set(u.members) & set(b.participants)
+                                                         for b in chosen) for u in movers):
+            self._restore(freed)  # a mover placed in another shape would leave its old booking: rule 2
+            return before
         left = {u.outside: state.remove(u.outside) for u in movers if (u.typ, u.members) in placed}
         added = [state.add(b) for b in chosen]
         after = self.objective()
@@ -302,7 +306,9 @@ class _Search:
         (a placed group can move to a day and time that suits one more member)."""
         prep, state = self.prep, self.state
         in_units = {m for u in units for m in u.members}
-        groups = [u for u in units if prep.instance.session_types[u.typ].is_group]
+        # A group moving in from elsewhere comes as it is: with a joiner it would no longer
+        # match the booking it leaves behind.
+        groups = [u for u in units if prep.instance.session_types[u.typ].is_group and u.outside is None]
         if not groups:
             return
         for u in groups:

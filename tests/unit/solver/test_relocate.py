@@ -133,3 +133,37 @@ def test_group_never_drops_below_its_minimum_size():
     state.add(builder.first_fit(("P-v0", "P-v1", "P-v2"), "group", "L-voss", "onsite", 0, 0))
     relocate(prep, state, stop_at=float("inf"))
     assert all(len(b.participants) >= 3 for b in state.bookings.values())
+
+
+def test_a_group_moving_into_a_window_never_leaves_its_old_booking_behind():
+    # Regression: the LNS offered a group from another location (a "mover") an extra open
+    # member; placed with that member it no longer matched the booking it left, which then
+    # stayed: three participants with two group sessions each (rule 2).
+    import time
+
+    from solver import lns
+    from solver.model import _Run, objective
+
+    voss = [participant(f"P-v{i}", place="4621", needs=["group"], deadline=DAY) for i in range(4)]
+    inst = _instance(*voss)
+    for loc in inst["locations"]:
+        loc["rooms"] = [{"id": f"{loc['id']}-G", "capacity": 8, "video": False}]
+    prep = prepare(load_instance(inst))
+    state = State(prep)
+    builder = Constructor(prep, state, continuity_days=0)
+    state.add(builder.first_fit(("P-v0", "P-v1", "P-v2"), "group", "L-bergen", "onsite", 0, 0))
+    tasks = [(p["id"], "group") for p in voss]
+    run = _Run(prep, time.monotonic(), 10.0, None)
+    run.context = ({}, tasks, {})
+    run.group_units = [("group", ("P-v0", "P-v1", "P-v2"))]
+    search = lns._Search(prep, state, run, 1, 0, *_costs(), lambda: objective(prep, state, {}, tasks, {}))
+    search.solve_window("L-voss", (0,), None, objective(prep, state, {}, tasks, {}))
+    seats = [m for b in state.bookings.values() for m in b.participants]
+    assert len(seats) == len(set(seats)), seats
+    assert {b.location for b in state.bookings.values()} == {"L-voss"}  # the move itself still happens
+
+
+def _costs():
+    from solver.model import booking_cost, unplaced_cost
+
+    return booking_cost, unplaced_cost
