@@ -17,6 +17,7 @@ from guidance.models import GuidanceNote, Referral, ReferralStatus, Role, User
 from guidance.models.types import utcnow
 from guidance.services import audit, mail
 from guidance.services.calendar import OSLO, app_url
+from guidance.services.outcomes import has_session_ahead
 from guidance.services.errors import DomainError
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
@@ -64,7 +65,11 @@ def share(actor: User, referral: Referral, data: NoteInput) -> GuidanceNote:
     _validate(data, sharing=True)
     note = save_draft(actor, referral, data)
     note.status, note.shared_at = "shared", utcnow()
-    if referral.status in (ReferralStatus.COMPLETED, ReferralStatus.BOOKED, ReferralStatus.PLANNED):
+    # A participant with a session still ahead (the group session after the individual one)
+    # stays booked: a closed referral would drop out of the next planning run and lose it.
+    # Recording that session's outcome closes the referral later (outcomes._update_referral).
+    if referral.status is ReferralStatus.COMPLETED or (
+            referral.status in (ReferralStatus.BOOKED, ReferralStatus.PLANNED) and not has_session_ahead(referral)):
         referral.status = ReferralStatus.NOTE_SHARED
     audit.record(actor, "note.shared", note, {"version": note.version})
     messages = [_notify(person, note) for person in _referrers(referral)]

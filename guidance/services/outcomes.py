@@ -70,10 +70,26 @@ def _update_referral(referral: Referral, session: Session, outcome: Outcome) -> 
                Session.id != session.id, SessionParticipant.outcome.is_(None)).limit(1))
     held = {s.type for s in _held_sessions(referral.id)} | {session.type}
     if pending is None and set(referral.needs) <= held:
-        referral.status = ReferralStatus.COMPLETED
+        # A note shared before this last session already went to the municipality.
+        referral.status = ReferralStatus.NOTE_SHARED if _note_shared(referral.id) else ReferralStatus.COMPLETED
         referral.closed_at = utcnow()
     elif referral.status is ReferralStatus.NO_SHOW:
         referral.status = ReferralStatus.BOOKED
+
+
+def has_session_ahead(referral: Referral) -> bool:
+    """The participant has a booked session that has not started yet."""
+    return db.session.scalar(
+        select(SessionParticipant.session_id).join(Session, Session.id == SessionParticipant.session_id)
+        .where(SessionParticipant.referral_id == referral.id, Session.status == SessionStatus.BOOKED,
+               Session.start > utcnow()).limit(1)) is not None
+
+
+def _note_shared(referral_id: int) -> bool:
+    from guidance.models import GuidanceNote
+
+    return db.session.scalar(select(GuidanceNote.id).where(GuidanceNote.referral_id == referral_id,
+                                                           GuidanceNote.status == "shared").limit(1)) is not None
 
 
 def _held_sessions(referral_id: int) -> list[Session]:

@@ -90,3 +90,31 @@ def test_only_the_counsellor_writes_notes(client, app):
         f.login(writer, person)
         assert writer.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "action": "share"}).status_code == status
     assert db.session.scalar(select(GuidanceNote)) is None
+
+
+def test_a_note_shared_before_the_group_session_keeps_that_session_planned(client, monkeypatch):
+    """Sharing after the individual session must not close the referral while its group session
+    lies ahead: a closed referral drops out of the next planning run, which would cancel it."""
+    import datetime as dt
+
+    from guidance.models import Outcome, Referral
+    from guidance.planning import InstanceOptions, build_instance
+    from guidance.services import outcomes
+
+    w = _setup()  # the individual session, held in October
+    day = f.future_weekday()
+    group = f.published_session(w.counsellor, [w.own_referral, w.other_referral], type="group", room_name="Grupperom",
+                                start=f.oslo(day.year, day.month, day.day, 12))
+    individual = db.session.scalar(select(type(group)).where(type(group).type == "individual"))
+    outcomes.record_outcomes(w.counsellor, individual, {w.own_referral.id: Outcome.ATTENDED})
+    assert _share(client, w).status_code == 302
+
+    referral = db.session.get(Referral, w.own_referral.id)
+    assert referral.status is ReferralStatus.BOOKED
+    instance = build_instance(referral.county, InstanceOptions(today=dt.date.today()))
+    [kept] = [s for s in instance["previous_plan"]["sessions"] if s["id"] == f"S{group.id}"]
+    assert f"R{referral.id}" in kept["participants"]
+
+    monkeypatch.setattr(outcomes, "utcnow", lambda: group.end + dt.timedelta(minutes=5))
+    outcomes.record_outcomes(w.counsellor, group, {w.own_referral.id: Outcome.ATTENDED})
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.NOTE_SHARED
