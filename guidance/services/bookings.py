@@ -211,6 +211,21 @@ def session_changed(actor, session: Session) -> list[OutboxMessage]:
     return messages
 
 
+def session_updated(actor, session: Session) -> list[OutboxMessage]:
+    """The session keeps its time, place and interpreter but its details changed (a group member
+    left): calendars get a new version, an interpreter's answer stands. In the caller's
+    transaction; returns the e-mails to deliver after the commit."""
+    cal.bump_sequence(session)
+    messages = []
+    for booking in session.bookings:
+        if booking.status in ACTIVE:
+            # A new SEQUENCE for the interpreter's calendar; the state (and the answer) is kept.
+            booking.sequence = (booking.sequence or 0) + 1
+            audit.record(actor, "booking.updated", booking, {"sequence": booking.sequence})
+            messages.append(invitation(booking, "REQUEST", update=True))
+    return messages
+
+
 def cancel_booking(actor, booking: InterpreterBooking, reason: str = "") -> OutboxMessage:
     transition(actor, booking, "cancel")
     message = invitation(booking, "CANCEL")
@@ -219,20 +234,55 @@ def cancel_booking(actor, booking: InterpreterBooking, reason: str = "") -> Outb
     return message
 
 
-def cancel_session(actor, session: Session) -> None:
-    """Cancel a published session: calendars show it cancelled, its interpreter is told."""
+# Why a lead cancels a session: codes, so the reason can be audited without free text.
+CANCEL_REASONS = ("participant_cancelled", "counsellor_unavailable", "interpreter_unavailable",
+                  "room_unavailable", "other")
+
+
+def cancel_session(actor, session: Session, reason: str | None = None) -> None:
+    """Cancel a published session: calendars show it cancelled, its interpreter is told, and its
+    participants go back to the queue; one transaction, the e-mails after the commit."""
+    if reason is not None and reason not in CANCEL_REASONS:
+        raise DomainError(_("Choose why the session is cancelled."), {"reason": [_("Choose why the session is cancelled.")]})
+    if session.start <= utcnow():
+        raise DomainError(_("The session has started, so it cannot be cancelled. Record the outcome instead."))
+    messages = cancel_in_transaction(actor, session, reason)
+    db.session.commit()
+    mail.deliver_later(messages)
+
+
+def cancel_in_transaction(actor, session: Session, reason: str | None = None) -> list[OutboxMessage]:
+    """The work of `cancel_session` inside the caller's transaction (for use cases that cancel
+    along the way, like a withdrawal); returns the e-mails to deliver after the caller's commit."""
     if session.status is not SessionStatus.BOOKED:
         raise DomainError(_("Only a booked session can be cancelled."))
     session.status = SessionStatus.CANCELLED
     cal.bump_sequence(session)
-    audit.record(actor, "session.cancel", session)
+    audit.record(actor, "session.cancel", session, {"reason": reason} if reason else None)
     messages = []
     for booking in session.bookings:
         if booking.status in ACTIVE:
             transition(actor, booking, "cancel")
             messages.append(invitation(booking, "CANCEL"))
-    db.session.commit()
-    mail.deliver_later(messages)
+    _requeue_participants(session)
+    return messages
+
+
+def _requeue_participants(session: Session) -> None:
+    """Booked participants left with no other booked session wait in the queue again."""
+    from guidance.models import ReferralStatus, SessionParticipant
+
+    for member in session.participants:
+        referral = member.referral
+        if referral.status is not ReferralStatus.BOOKED:
+            continue  # withdrawn, closed, or already waiting
+        other = db.session.scalar(
+            select(SessionParticipant.session_id).join(Session, Session.id == SessionParticipant.session_id)
+            .where(SessionParticipant.referral_id == referral.id, Session.id != session.id,
+                   Session.status == SessionStatus.BOOKED, Session.start > utcnow()).limit(1))
+        if other is None:
+            referral.status = ReferralStatus.RECEIVED
+            audit.record(None, "referral.requeued", referral, {"session_id": session.id, "cause": "session_cancelled"})
 
 
 def expire_overdue(now: dt.datetime | None = None) -> list[InterpreterBooking]:
@@ -251,9 +301,10 @@ def expire_overdue(now: dt.datetime | None = None) -> list[InterpreterBooking]:
 
 # -- invitations --------------------------------------------------------------------------------
 
-def invitation(booking: InterpreterBooking, method: str) -> OutboxMessage:
+def invitation(booking: InterpreterBooking, method: str, update: bool = False) -> OutboxMessage:
     """The e-mail for a request (METHOD:REQUEST) or cancellation (METHOD:CANCEL), in the
-    interpreter's language. Subject and calendar carry references, never names."""
+    interpreter's language; `update`: a new version of a request whose time and place stand.
+    Subject and calendar carry references, never names."""
     from guidance.web.labels import LANGUAGE
 
     session, person = booking.session, booking.interpreter.user
@@ -264,6 +315,15 @@ def invitation(booking: InterpreterBooking, method: str) -> OutboxMessage:
             subject = _("Cancelled: interpreting %(when)s", when=when)
             body = _("The interpreting assignment on %(when)s at %(place)s (%(language)s) is cancelled.",
                      when=when, place=session.location.name, language=language)
+        elif update:
+            subject = _("Changed: interpreting %(when)s", when=when)
+            lines = [_("The group session on %(when)s at %(place)s (%(language)s) has one participant fewer. "
+                       "The time, the place and your booking are unchanged.",
+                       when=when, place=session.location.name, language=language)]
+            if booking.status is S.REQUESTED:
+                lines.append(_("Please accept or decline here: %(link)s",
+                               link=cal.app_url("interpreter.confirm", token=answer_token(booking))))
+            body = "\n\n".join(lines)
         else:
             subject = _("Interpreting request %(when)s", when=when)
             link = cal.app_url("interpreter.confirm", token=answer_token(booking))

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from guidance.extensions import db
 from guidance.models import PlanningRun, RunStatus, Session
+from guidance.models.types import utcnow as _utcnow
 from guidance.planning import ids as planning_ids
 from guidance.services import planning as planning_service
 from guidance.services.errors import DomainError
@@ -255,7 +256,7 @@ def sessions(run_id: int):
                            location_id=location_id, counsellor_id=counsellor_id, ids=planning_ids,
                            locations=_choices(names.locations, "L"), counsellors=_choices(names.counsellors, "C"),
                            used=_used(planning_run), editable_pins=True,
-                           editable=planning_run.published_at is None)
+                           editable=planning_run.published_at is None, now=_utcnow())
 
 
 @bp.get("/runs/<int:run_id>/changes")
@@ -429,6 +430,50 @@ def pin_session(session_id: int):
                   else _("The session is no longer pinned."), "success")
     week = planning_ids.to_local(session.start).date().isoformat()
     return redirect(url_for("planning.sessions", run_id=session.run_id, week=week))
+
+
+# ---------------------------------------------------------------------------- cancel one session
+
+CANCEL_REASON = {
+    "participant_cancelled": _l("The participant cannot come"),
+    "counsellor_unavailable": _l("The counsellor cannot hold it"),
+    "interpreter_unavailable": _l("No interpreter can be found"),
+    "room_unavailable": _l("The room or location is not available"),
+    "other": _l("Another reason"),
+}
+
+
+class CancelSessionForm(FlaskForm):
+    reason = SelectField(_l("Why is the session cancelled?"),
+                         choices=[("", _l("Choose a reason"))] + list(CANCEL_REASON.items()),
+                         validators=[DataRequired(_l("Choose why the session is cancelled."))])
+
+
+@bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
+@requires("planning")
+def cancel_session(session_id: int):
+    """Cancel one booked session after a confirmation step: the interpreter is told, the
+    counsellor's calendar shows it cancelled, the participants wait in the queue again."""
+    from guidance.models import SessionStatus
+    from guidance.models.types import utcnow
+    from guidance.services import bookings
+
+    session = get_visible(Session, session_id, "cancel")
+    back = url_for("planning.sessions", run_id=session.run_id, week=planning_ids.to_local(session.start).date().isoformat())
+    form = CancelSessionForm()
+    cancellable = session.status is SessionStatus.BOOKED and session.start > utcnow()
+    if request.method == "POST" and cancellable and form.validate_on_submit():
+        try:
+            bookings.cancel_session(current_user, session, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.reason.errors = list(form.reason.errors) + error.field_errors.get("reason", [error.message])
+        else:
+            flash(_("The session is cancelled. The participants are back in the queue."), "success")
+            return redirect(back)
+    status = 400 if request.method == "POST" else 200
+    return render_template("planning/cancel_session.html", form=form, session=session, cancellable=cancellable,
+                           back=back), status
 
 
 # ---------------------------------------------------------------------------- absences and re-plan

@@ -25,6 +25,7 @@ EXPECTED = {
     "planning.publish": POST_ONLY,
     "planning.pin_session": POST_ONLY,
     "planning.edit_session": LEAD_ONLY,
+    "planning.cancel_session": LEAD_ONLY,
     "planning.absences": LEAD_ONLY,
     "planning.absence": LEAD_ONLY,
 }
