@@ -24,7 +24,7 @@ from guidance.models import Attachment, LegalBasis, Municipality, Participant, R
 from guidance.models.types import utcnow
 from guidance.rules.deadlines import TEMPORARY_ACT_DEFAULT_MONTHS, effective_deadline, is_short_deadline
 from guidance.rules.eligibility import served_municipalities
-from guidance.services import audit
+from guidance.services import audit, mail
 from guidance.services.attachments import StagedFiles, Upload, check_uploads, display_name
 from guidance.services.errors import DomainError
 from guidance.services.referral_reference import new_reference
@@ -310,9 +310,37 @@ def withdraw_referral(actor: User, referral: Referral, reason: str) -> None:
     referral.status = ReferralStatus.WITHDRAWN
     referral.withdrawn_reason = reason
     referral.closed_at = utcnow()
+    messages = _leave_booked_sessions(actor, referral)
     # The reason is free text and may name the participant: it stays on the referral, not in the audit.
     audit.record(actor, "referral.withdrawn", referral, {"from_status": previous.value})
     db.session.commit()
+    mail.deliver(messages)
+
+
+def _leave_booked_sessions(actor: User, referral: Referral) -> list:
+    """The withdrawn participant's sessions ahead, in the withdrawal's transaction: an individual
+    session is cancelled; from a group the participant is removed, and the group is cancelled only
+    when it falls below its minimum size (else its calendars and interpreter get the change).
+    Returns the e-mails to deliver after the commit."""
+    from guidance.models import Session, SessionParticipant, SessionStatus
+    from guidance.planning.instance import SESSION_TYPES
+    from guidance.services import bookings
+
+    ahead = db.session.scalars(
+        select(Session).join(SessionParticipant, SessionParticipant.session_id == Session.id)
+        .where(SessionParticipant.referral_id == referral.id, Session.status == SessionStatus.BOOKED,
+               Session.start > utcnow()).order_by(Session.start, Session.id)).all()
+    messages = []
+    for session in ahead:
+        if session.type == SessionType.GROUP.value:
+            member = next(sp for sp in session.participants if sp.referral_id == referral.id)
+            session.participants.remove(member)
+            audit.record(actor, "session.participant_removed", session, {"referral_id": referral.id})
+            if len(session.participants) >= SESSION_TYPES["group"]["min_size"]:
+                messages += bookings.session_updated(actor, session)
+                continue
+        messages += bookings.cancel_in_transaction(actor, session, "referral_withdrawn")
+    return messages
 
 
 def find_duplicates(data: ReferralData, referring: Municipality, today: dt.date, exclude_id: int | None = None) -> list[Referral]:
