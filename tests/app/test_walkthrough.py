@@ -261,11 +261,12 @@ def _feed(app, url: str) -> tuple[bytes, str]:
 def test_issue_8_done_means_walkthrough(app, inbox, consumer, monkeypatch, caplog):
     import logging
 
+    from guidance.planning.ids import local_today
     from guidance.services.demo import seed_demo
 
     caplog.set_level(logging.DEBUG)
     smtp, _port = inbox
-    demo = seed_demo("46", referrals=40, today=dt.date.today(), password=PASSWORD)
+    demo = seed_demo("46", referrals=40, today=local_today(), password=PASSWORD)
     lead = db.session.scalar(select(User).where(User.email == demo.credentials["lead"][0]))
     referrer = db.session.scalar(select(User).where(User.email == demo.credentials["referrer"][0]))
     people = {p.name: p.phone for p in db.session.scalars(select(Participant))}
