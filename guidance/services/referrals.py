@@ -314,7 +314,7 @@ def withdraw_referral(actor: User, referral: Referral, reason: str) -> None:
     # The reason is free text and may name the participant: it stays on the referral, not in the audit.
     audit.record(actor, "referral.withdrawn", referral, {"from_status": previous.value})
     db.session.commit()
-    mail.deliver(messages)
+    mail.deliver_later(messages)
 
 
 def _leave_booked_sessions(actor: User, referral: Referral) -> list:
