@@ -11,6 +11,33 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def redis_available(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:  # noqa: BLE001 - any failure means: no Redis for this test
+        return False
+
+
+@contextlib.contextmanager
+def consumer_for(app, **extra_env: str):
+    """A real consumer on the test app's queue (SQLite, or Redis when REDIS_URL is set) and
+    database, with ``extra_env`` (e.g. the test's mail server); the queue is flushed after."""
+    from guidance import jobs
+
+    jobs.bind_to_app_config(app.config)
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": app.config["SECRET_KEY"],
+           "QUEUE_PATH": app.config["QUEUE_PATH"], "QUEUE_NAME": app.config["QUEUE_NAME"], "PYTHONPATH": str(ROOT),
+           **extra_env}
+    env.pop("REDIS_URL", None)
+    if app.config.get("REDIS_URL"):
+        env["REDIS_URL"] = app.config["REDIS_URL"]
+    with running_consumer(env, Path(app.config["QUEUE_PATH"]).with_suffix(".log")) as process:
+        yield process
+    jobs.huey.storage.flush_all()  # only this test's queue name
+
+
 @contextlib.contextmanager
 def running_consumer(env: dict, log_path: Path):
     """Start `huey_consumer guidance.jobs.huey` with `env`; stop its process group on exit."""

@@ -1,9 +1,6 @@
 """Interpreter bookings: invitations over SMTP (sent by the delivery job), answers by POST, the
 state machine, alerts, replacements and cost."""
-import asyncio
 import datetime as dt
-import email
-import email.policy
 import re
 import socket
 import threading
@@ -11,43 +8,23 @@ import time
 
 import icalendar
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from guidance.extensions import db
-from guidance.models import AuditEvent, BookingStatus, InterpreterBooking, InterpreterLanguage, OutboxMessage, Role, SessionStatus
+from guidance.models import AuditEvent, BookingStatus, InterpreterBooking, OutboxMessage, Role, SessionStatus
 from guidance.services import bookings, mail
 from guidance.services.errors import DomainError
 from tests.app import factories as f
 from tests.queue_consumer import run_queued_jobs
-
-
-class Inbox:
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-        self.delay = 0.0
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.smtp import Inbox, free_port, smtp_server
 
 
 @pytest.fixture
 def inbox():
     """A real SMTP server on the loopback interface."""
     handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+    with smtp_server(handler) as port:
+        yield handler, port
 
 
 @pytest.fixture
@@ -299,7 +276,7 @@ def test_outbox_shows_sent_mail_to_leads_and_admins_only(client, inbox):
 
 def test_unreachable_mail_server_keeps_the_booking_and_the_message_pending_until_it_is_sent(app, inbox):
     handler, port = inbox
-    app.config["MAIL_PORT"] = _free_port()  # nothing listens there
+    app.config["MAIL_PORT"] = free_port()  # nothing listens there
     w = f.world()
     _session, booking = _booked(w)
     [message] = bookings.send_booking_requests([booking])

@@ -2,64 +2,44 @@
 the message waits in the outbox, and the consumer's retries send it once the server is back."""
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from guidance.extensions import db
 from guidance.models import OutboxMessage
 from guidance.services import bookings
 from tests.app import factories as f
-from tests.app.test_bookings import Inbox, _booked, _free_port
-from tests.queue_consumer import running_consumer
+from tests.app.test_bookings import _booked
+from tests.queue_consumer import consumer_for, redis_available
+from tests.smtp import Inbox, free_port, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/5"  # this suite's Redis db; only our own queue name is flushed
 WAIT_SECONDS = 60
 
 
-def _redis_available() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except Exception:  # noqa: BLE001
-        return False
-
-
 @pytest.fixture(params=["sqlite-queue", "redis-queue"])
 def app_config(request, app_config):
     if request.param == "redis-queue":
-        if not _redis_available():
+        if not redis_available(REDIS_URL):
             pytest.skip("Redis is not running on 127.0.0.1:6379")
         app_config["REDIS_URL"] = REDIS_URL
     else:
         app_config["REDIS_URL"] = None
     app_config["QUEUE_NAME"] = f"test-mail-{uuid.uuid4().hex[:8]}"
     app_config["MAIL_SERVER"] = "127.0.0.1"
-    app_config["MAIL_PORT"] = _free_port()  # nothing listens there yet
+    app_config["MAIL_PORT"] = free_port()  # nothing listens there yet
     return app_config
 
 
 @pytest.fixture
 def consumer(app):
-    from guidance import jobs
-
-    jobs.bind_to_app_config(app.config)
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": app.config["SECRET_KEY"],
-           "QUEUE_PATH": app.config["QUEUE_PATH"], "QUEUE_NAME": app.config["QUEUE_NAME"], "PYTHONPATH": str(ROOT),
-           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(app.config["MAIL_PORT"]),
-           "MAIL_RETRY_SECONDS": "1", "MAIL_RETRY_MAX_SECONDS": "2"}
-    env.pop("REDIS_URL", None)
-    if app.config.get("REDIS_URL"):
-        env["REDIS_URL"] = app.config["REDIS_URL"]
-    with running_consumer(env, Path(app.config["QUEUE_PATH"]).with_suffix(".log")) as process:
+    with consumer_for(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=str(app.config["MAIL_PORT"]),
+                      MAIL_RETRY_SECONDS="1", MAIL_RETRY_MAX_SECONDS="2") as process:
         yield process
-    jobs.huey.storage.flush_all()  # only this test's queue name
 
 
 def _wait_for(message_id: int, ready) -> OutboxMessage:
@@ -85,12 +65,8 @@ def test_mail_waits_while_the_server_is_down_and_is_sent_once_when_it_is_back(ap
     assert failed.sent_at is None  # pending, not lost
 
     handler = Inbox()
-    server = Controller(handler, hostname="127.0.0.1", port=app.config["MAIL_PORT"])
-    server.start()
-    try:
+    with smtp_server(handler, port=app.config["MAIL_PORT"]):
         sent = _wait_for(message_id, lambda m: m.sent_at is not None)
         time.sleep(2.5)  # a further retry or sweep would show up here
-    finally:
-        server.stop()
     assert sent.error is None
     assert [m["To"] for m in handler.messages] == [w.interpreter.email]

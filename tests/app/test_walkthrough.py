@@ -13,11 +13,7 @@ pages promised actually happened.
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
-import os
 import re
-import socket
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -28,7 +24,6 @@ from urllib.parse import urlsplit
 import icalendar
 import pytest
 import vobject
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from guidance.extensions import db
@@ -49,7 +44,8 @@ from guidance.models import (
 )
 from guidance.services.calendar import OSLO
 from tests.app import factories as f
-from tests.queue_consumer import running_consumer
+from tests.queue_consumer import consumer_for
+from tests.smtp import Inbox, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "walkthrough-password-1"
@@ -58,31 +54,11 @@ WAIT_SECONDS = 180
 
 # -- a real SMTP server and a real queue consumer --------------------------------------------
 
-class Inbox:
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def inbox():
     handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield handler, controller.port
-    controller.stop()
+    with smtp_server(handler) as port:
+        yield handler, port
 
 
 @pytest.fixture
@@ -97,18 +73,10 @@ def app_config(app_config, inbox):
 
 @pytest.fixture
 def consumer(app):
-    """`huey_consumer guidance.jobs.huey` on the test app's SQLite queue and database."""
-    from guidance import jobs
-
-    jobs.bind_to_app_config(app.config)
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": app.config["SECRET_KEY"],
-           "QUEUE_PATH": app.config["QUEUE_PATH"], "QUEUE_NAME": app.config["QUEUE_NAME"], "PYTHONPATH": str(ROOT),
-           # the consumer delivers the outbox: to the test's SMTP server
-           "MAIL_SERVER": app.config["MAIL_SERVER"], "MAIL_PORT": str(app.config["MAIL_PORT"])}
-    env.pop("REDIS_URL", None)
-    with running_consumer(env, Path(app.config["QUEUE_PATH"]).with_suffix(".log")) as process:
+    """`huey_consumer guidance.jobs.huey` on the test app's SQLite queue and database; it
+    delivers the outbox to the test's SMTP server."""
+    with consumer_for(app, MAIL_SERVER=app.config["MAIL_SERVER"], MAIL_PORT=str(app.config["MAIL_PORT"])) as process:
         yield process
-    jobs.huey.storage.flush_all()
 
 
 # -- reading pages as a browser would ---------------------------------------------------------

@@ -181,3 +181,23 @@ def screenshot(page, name: str) -> Path:
         # An artefact, not a check: a slow machine must not fail the test for want of a picture.
         print(f"screenshot {path.name} not taken: {error.message.splitlines()[0]}")
     return path
+
+
+def past_session(live, name: str, language: str, days_ago: int, hour: int):
+    """A published session of the world's counsellor on a weekday ``days_ago`` or a little
+    earlier, at ``hour`` Oslo time, ready for an outcome; returns (session id, referral id, day)."""
+    import datetime as dt
+
+    from guidance.extensions import db
+    from guidance.models import User
+    from tests.app import factories as f
+
+    day = dt.date.today() - dt.timedelta(days=days_ago)
+    day -= dt.timedelta(days=max(0, day.isoweekday() - 5))  # a weekday
+    with live.app_context():
+        counsellor = db.session.get(User, live.world.counsellor.id)
+        referral = f.referral(name=name, language=language)
+        session = f.published_session(counsellor, referral, start=f.oslo(day.year, day.month, day.day, hour))
+        ids = session.id, referral.id
+        db.session.remove()
+    return (*ids, day)

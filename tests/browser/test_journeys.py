@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import login, new_context, screenshot
+from tests.browser.conftest import login, new_context, past_session, screenshot
 from tests.queue_consumer import running_consumer
 
 
@@ -173,18 +173,7 @@ def test_referrer_switches_to_english_and_reads_own_referral_en(browser, live):
 
 def test_counsellor_opens_the_week_and_records_an_outcome_nb(browser, live):
     _needs(live, "counsellor.outcomes")
-    from guidance.extensions import db
-    from guidance.models import User
-    from tests.app import factories as f
-
-    day = dt.date.today() - dt.timedelta(days=7)
-    day -= dt.timedelta(days=max(0, day.isoweekday() - 5))  # a weekday in the past
-    with live.app_context():
-        counsellor = db.session.get(User, live.world.counsellor.id)
-        referral = f.referral(name="Dawit Gebremedhin", language="ti")
-        session = f.published_session(counsellor, referral, start=f.oslo(day.year, day.month, day.day, 10))
-        session_id, referral_id = session.id, referral.id
-        db.session.remove()
+    session_id, referral_id, day = past_session(live, "Dawit Gebremedhin", "ti", days_ago=7, hour=10)
     ctx = new_context(browser)
     page = ctx.new_page()
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.app.access.foundation import ROLES
-from tests.browser.conftest import login, new_context, screenshot
+from tests.browser.conftest import login, new_context, past_session, screenshot
 from tests.browser.pages import pages_for, person_for
 
 MAX_STOPS = 120  # long lists: the first stops show the pattern; no need to tab through 500 rows
@@ -182,20 +182,7 @@ def test_interpreter_declines_without_a_reason_by_keyboard_and_the_error_is_anno
 
 
 def test_counsellor_records_an_outcome_by_keyboard_and_a_missing_one_is_announced_nb(browser, live):
-    import datetime as dt
-
-    from guidance.extensions import db
-    from guidance.models import User
-    from tests.app import factories as f
-
-    day = dt.date.today() - dt.timedelta(days=9)
-    day -= dt.timedelta(days=max(0, day.isoweekday() - 5))  # a weekday in the past
-    with live.app_context():
-        counsellor = db.session.get(User, live.world.counsellor.id)
-        referral = f.referral(name="Keyboard Participant", language="so")
-        session = f.published_session(counsellor, referral, start=f.oslo(day.year, day.month, day.day, 13))
-        session_id, referral_id = session.id, referral.id
-        db.session.remove()
+    session_id, referral_id, _day = past_session(live, "Keyboard Participant", "so", days_ago=9, hour=13)
     ctx = new_context(browser)
     page = ctx.new_page()
     try:

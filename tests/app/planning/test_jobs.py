@@ -21,27 +21,18 @@ from guidance.models import PlanningRun, RunStatus, Session
 from guidance.services import planning as planning_service
 from guidance.services.errors import DomainError
 from tests.app.planning.helpers import TODAY, planning_world
-from tests.queue_consumer import running_consumer
+from tests.queue_consumer import consumer_for, redis_available
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = "redis://127.0.0.1:6379/11"  # db 11 is this suite's; only our own queue name is flushed
 WAIT_SECONDS = 180
 
 
-def _redis_available() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except Exception:  # noqa: BLE001
-        return False
-
-
 @pytest.fixture(params=["sqlite-queue", "redis-queue"])
 def queue(request, app_config):
     """Queue settings for both the test app and its consumer."""
     if request.param == "redis-queue":
-        if not _redis_available():
+        if not redis_available(REDIS_URL):
             pytest.skip("Redis is not running on 127.0.0.1:6379")
         app_config["REDIS_URL"] = REDIS_URL
     else:
@@ -53,23 +44,8 @@ def queue(request, app_config):
 @pytest.fixture
 def consumer(queue, app):
     """A real consumer process on the app's queue and database."""
-    from guidance import jobs
-
-    jobs.bind_to_app_config(app.config)
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "QUEUE_PATH": app.config["QUEUE_PATH"],
-        "QUEUE_NAME": app.config["QUEUE_NAME"],
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("REDIS_URL", None)
-    if app.config.get("REDIS_URL"):
-        env["REDIS_URL"] = app.config["REDIS_URL"]
-    with running_consumer(env, Path(app.config["QUEUE_PATH"]).with_suffix(".log")) as process:
+    with consumer_for(app) as process:
         yield process
-    jobs.huey.storage.flush_all()  # only this test's queue name
 
 
 def _wait_for(run_id: int, statuses: set[RunStatus]) -> PlanningRun:
