@@ -327,6 +327,8 @@ COLUMNS = (  # header, metric key or callable, format
     ("interp kNOK", lambda m: m["interpreter_cost_nok"] / 1000, "{:.1f}"),
     ("NOK/interp", lambda m: m.get("_q", {}).get("interp_per_session"), "{:.0f}"),
     ("travel h", lambda m: m["participant_travel_minutes"] / 60, "{:.0f}"),
+    # per on-site attendance: a plan that schedules more sessions also travels more in total
+    ("min/att", lambda m: m["participant_travel_minutes"] / max(1, m["scheduled"] - m["video_sessions"]), "{:.2f}"),
     ("video", "video_sessions", "{:d}"),
     ("cont2", lambda m: m.get("_q", {}).get("continuity2"), "{:.3f}"),
     ("changes", lambda m: None if m["changes"] is None else sum(v for k, v in m["changes"].items() if k != "kept"),
