@@ -309,9 +309,12 @@ class Constructor:
         return sorted(starts)
 
     def pick_room(self, loc, day, start, end, size, video: bool) -> str | None:
-        """Smallest free room that fits (rule 8), non-video first at equal size (rule 7); groups keep big rooms."""
+        """A free room that fits (rule 8). An individual session takes a single room first, so
+        groups keep the big ones; then a session that needs no video takes a room without it,
+        so video sessions (rule 7: a remote interpreter for a group needs a video group room,
+        often the only one at a location) keep theirs; then the smallest."""
         rooms = [r for r in self.prep.locations[loc].rooms if r.capacity >= size and (r.video or not video)]
-        rooms.sort(key=lambda r: (r.capacity, r.video and not video, r.id))
+        rooms.sort(key=lambda r: (size == 1 and r.capacity > 1, r.video and not video, r.capacity, r.id))
         for r in rooms:
             if self.state.room_free(r.id, day, start, end):
                 return r.id

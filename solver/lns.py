@@ -293,13 +293,24 @@ class _Search:
             if loc is not None and loc not in {l for l, _m in self.builder.individual_options(pid)}:
                 continue
             out.append(Unit(typ, (pid,)))
-        for typ, members in dict.fromkeys(self.clock.group_units):
+        for typ, members in dict.fromkeys(u for g in self.clock.group_units for u in self._with_smaller(*g)):
             if any((m, typ) in state.done or m in busy_members for m in members):
                 continue
             if loc is None or all(loc in prep.reachable_locations(m) for m in members):
                 out.append(Unit(typ, members))
         out.sort(key=lambda u: min(prep.priority_key(m) for m in u.members))
         return out[:MAX_EXTRA_UNITS]
+
+    def _with_smaller(self, typ: str, members: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+        """A group unit, and for an unplaced one also the same group at its minimum size with
+        the members whose dates run longest: the whole group only fits the days all members
+        share, the smaller one also later days (rule 2 keeps both from being placed)."""
+        out = [(typ, members)]
+        min_size = self.prep.instance.session_types[typ].min_size or 1
+        if len(members) > min_size and not any((m, typ) in self.state.done for m in members):
+            latest = sorted(members, key=lambda m: (-self.prep.day_range(self.prep.participants[m])[1], m))
+            out.append((typ, tuple(m for m in members if m in latest[:min_size])))
+        return out
 
     def offer_joiners(self, loc, days, units: list[Unit]) -> None:
         """Open group needs of participants in no unit may join a group of the window
