@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -135,13 +136,29 @@ class PlanStale(DomainError):
     """The data changed since the run's instance was built; re-run or confirm."""
 
 
-def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) -> PlanningRun:
+@dataclass
+class Published:
+    """A published run and what publishing left out because referrals closed after the run."""
+
+    run: PlanningRun
+    sessions_left_out: int = 0  # individual sessions whose participant's referral is closed
+    groups_left_out: int = 0  # group sessions that fell below their minimum size without such members
+    participants_removed: int = 0  # such members taken out of groups that go ahead
+
+    @property
+    def anything_left_out(self) -> bool:
+        return bool(self.sessions_left_out or self.groups_left_out or self.participants_removed)
+
+
+def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) -> Published:
     """Make the run's plan the published plan, in one transaction.
 
     Sessions become booked; published sessions it replaces become superseded (same uid,
     continued) or cancelled; interpreter booking requests are created for new or changed
     interpreter assignments (an unchanged one keeps its answered booking); referrals in the
     plan become booked, and booked referrals that lost all their sessions go back to received.
+    Participants whose referral is no longer open (withdrawn or closed since the run) are not
+    booked: see `_leave_out_closed_referrals`.
     """
     from guidance.models import (
         BookingStatus,
@@ -171,13 +188,17 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) ->
         raise PlanStale(_("The data has changed since this plan was made (for example a new referral or an absence). "
                           "Run the planning again, or confirm that you want to publish it as it is."))
     new_sessions = list(db.session.scalars(select(Session).where(Session.run_id == run.id)))
+    published = Published(run)
+    left_out = _leave_out_closed_referrals(lead, new_sessions, published)
+    new_sessions = [s for s in new_sessions if s not in left_out]
     by_uid = {s.uid: s for s in new_sessions}
     replaced = [s for s in published_sessions(run.county)
                 if s.status is SessionStatus.BOOKED and ids.to_local(s.start).date() >= horizon_start]
     kept_bookings: set[int] = set()
     requests: list[InterpreterBooking] = []  # new booking requests, sent once the plan is published
     cancellations: list = []  # cancellation e-mails for bookings the new plan no longer needs
-    touched_referrals: set[int] = set()
+    # Members of a left-out group wait in the queue again (unless another session books them).
+    touched_referrals: set[int] = {sp.referral_id for s in left_out for sp in s.participants}
     for old in replaced:
         touched_referrals.update(sp.referral_id for sp in old.participants)
         new = by_uid.get(old.uid)
@@ -208,7 +229,8 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) ->
     live = set(db.session.scalars(
         select(SessionParticipant.referral_id).join(Session, Session.id == SessionParticipant.session_id)
         .where(Session.status == SessionStatus.BOOKED, SessionParticipant.referral_id.in_(touched_referrals or {0}))))
-    for referral in db.session.scalars(select(Referral).where(Referral.id.in_(touched_referrals or {0}))):
+    for referral in db.session.scalars(select(Referral).where(Referral.id.in_(touched_referrals or {0}))
+                                       .execution_options(populate_existing=True)):
         if referral.id in in_plan and referral.status in (ReferralStatus.RECEIVED, ReferralStatus.PLANNED,
                                                           ReferralStatus.NO_SHOW):
             referral.status = ReferralStatus.BOOKED
@@ -216,10 +238,53 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) ->
             referral.status = ReferralStatus.RECEIVED
     run.published_at, run.published_by_id = utcnow(), lead.id
     audit.record(lead, "planning.published", run, {"sessions": len(new_sessions), "replaced": len(replaced),
-                                                  "stale_confirmed": bool(confirm_stale)})
+                                                  "stale_confirmed": bool(confirm_stale),
+                                                  "left_out": len(left_out),
+                                                  "participants_removed": published.participants_removed})
     messages = cancellations + bookings.request_messages(requests, lead)
     db.session.commit()
     # The e-mails are written with the plan, in its transaction, and sent by the job queue once
     # the plan is in force; a mail failure stays pending in the outbox and never undoes the publication.
     mail.deliver_later(messages)
-    return run
+    return published
+
+
+def _leave_out_closed_referrals(lead: User, sessions: list[Session], published: Published) -> list[Session]:
+    """Drop participants whose referral is no longer open for planning (withdrawn or closed since
+    the run) from the run's sessions, in the publication's transaction: an individual session is
+    left out; a group goes ahead without them unless it falls below its type's minimum size, then
+    it is left out whole. Left-out sessions become cancelled (never booked, no interpreter request).
+    Counts go into `published`; returns the left-out sessions."""
+    from guidance.models import OPEN_STATUSES, Referral
+    from guidance.planning.instance import SESSION_TYPES
+
+    members = sorted({sp.referral_id for s in sessions for sp in s.participants})
+    # Lock the referrals (in id order) so a withdrawal racing this publication waits for it and then
+    # releases the sessions it booked, instead of slipping between this check and the commit.
+    statuses = dict(db.session.execute(
+        select(Referral.id, Referral.status).where(Referral.id.in_(members or [0])).order_by(Referral.id)
+        .with_for_update()).all())
+    closed = {referral_id for referral_id in members if statuses.get(referral_id) not in OPEN_STATUSES}
+    left_out = []
+    for session in sessions:
+        leaving = [sp for sp in session.participants if sp.referral_id in closed]
+        if not leaving:
+            continue
+        staying = len(session.participants) - len(leaving)
+        if staying >= max(1, SESSION_TYPES.get(session.type, {}).get("min_size", 1)):
+            for member in leaving:
+                session.participants.remove(member)
+                audit.record(lead, "session.participant_removed", session,
+                             {"referral_id": member.referral_id, "cause": "referral_closed"})
+            published.participants_removed += len(leaving)
+            continue
+        reason = "referral_closed" if staying == 0 else "group_below_minimum"
+        session.status = SessionStatus.CANCELLED
+        audit.record(lead, "planning.session_left_out", session, {"run": session.run_id, "reason": reason})
+        if session.type == "group":
+            published.groups_left_out += 1
+        else:
+            published.sessions_left_out += 1
+        left_out.append(session)
+    db.session.flush()
+    return left_out

@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -340,13 +341,42 @@ def publish(run_id: int):
     form = PublishForm()
     if form.validate_on_submit():
         try:
-            planning_service.publish_run(current_user, planning_run, confirm_stale=bool(form.confirm_stale.data))
+            published = planning_service.publish_run(current_user, planning_run, confirm_stale=bool(form.confirm_stale.data))
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
             return redirect(url_for("planning.run", run_id=run_id, stale=1 if isinstance(error, planning_service.PlanStale) else None))
         flash(_("The plan is published. Sessions are booked and interpreter requests are created."), "success")
+        if published.anything_left_out:
+            flash(_left_out_message(published), "warning")
     return redirect(url_for("planning.run", run_id=run_id))
+
+
+def _left_out_message(published: planning_service.Published) -> str:
+    """Counts only: which participants were concerned is in the run's sessions, not in a flash."""
+    from guidance.planning.instance import SESSION_TYPES
+
+    parts = []
+    if published.sessions_left_out:
+        parts.append(ngettext(
+            "%(num)d session was left out because its participant's referral was withdrawn or closed after the "
+            "plan was made.",
+            "%(num)d sessions were left out because their participants' referrals were withdrawn or closed after "
+            "the plan was made.", published.sessions_left_out))
+    if published.groups_left_out:
+        parts.append(ngettext(
+            "%(num)d group session was left out: without participants whose referrals were withdrawn or closed, it "
+            "had fewer than %(min)d participants. Its other participants are back in the queue.",
+            "%(num)d group sessions were left out: without participants whose referrals were withdrawn or closed, "
+            "they had fewer than %(min)d participants. Their other participants are back in the queue.",
+            published.groups_left_out, min=SESSION_TYPES["group"]["min_size"]))
+    if published.participants_removed:
+        parts.append(ngettext(
+            "%(num)d participant whose referral was withdrawn or closed was taken out of a group session that goes "
+            "ahead.",
+            "%(num)d participants whose referrals were withdrawn or closed were taken out of group sessions that go "
+            "ahead.", published.participants_removed))
+    return " ".join(parts)
 
 
 # ---------------------------------------------------------------------------- pin and edit

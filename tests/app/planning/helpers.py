@@ -1,5 +1,6 @@
 """Planning test data on top of factories.world(): a counsellor who works at the centre."""
 import datetime as dt
+import itertools
 
 from sqlalchemy import select
 
@@ -8,6 +9,7 @@ from guidance.models import Location
 from tests.app import factories as f
 
 TODAY = dt.date(2027, 1, 8)  # a Friday: the horizon starts on Monday 11 January
+_draft_ids = itertools.count(1)
 
 
 def planning_world():
@@ -31,3 +33,41 @@ def solved_run(lead, *, time_limit: int = 3, today: dt.date = TODAY):
     execute_run(run.id)
     db.session.expire_all()
     return db.session.get(PlanningRun, run.id)
+
+
+def draft_run(lead, *, today: dt.date = TODAY):
+    """A finished, unpublished run built from the county's data as it is now, with no sessions yet
+    (add them with `draft_session`): for plans whose exact shape a test needs."""
+    import json
+
+    from guidance.models import RunStatus
+    from guidance.services import planning as planning_service
+
+    run = planning_service.start_run(lead, time_limit=10, today=today, enqueue=lambda run_id: None)
+    run.status, run.metrics = RunStatus.SUCCEEDED, {}
+    run.plan_json = json.dumps({"format": "guidance-plan/1", "sessions": [], "unscheduled": [], "stats": {}})
+    db.session.commit()
+    return run
+
+
+def draft_session(run, counsellor, referrals, *, start: dt.datetime, type: str = "individual", interpreter=None,
+                  uid: str | None = None, room_name: str | None = None):
+    """A session of an unpublished run (status planned), as storing a plan leaves it."""
+    import uuid
+
+    from guidance.models import Session, SessionParticipant, SessionStatus
+
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    room = next(r for r in location.rooms if r.name == (room_name or ("Grupperom" if type == "group" else "Rom 1")))
+    session = Session(run=run, plan_session_id=f"S{next(_draft_ids)}", uid=uid or f"{uuid.uuid4()}@veiled.invalid",
+                      type=type, counsellor_id=counsellor.counsellor.id, location=location, room=room, start=start,
+                      end=start + dt.timedelta(minutes=90), status=SessionStatus.PLANNED,
+                      language=referrals[0].participant.language if interpreter else None,
+                      interpreter=interpreter.interpreter if interpreter else None,
+                      interpreter_mode="onsite" if interpreter else None)
+    for r in referrals:
+        session.participants.append(SessionParticipant(referral=r))
+    db.session.add(session)
+    db.session.commit()
+    return session
+

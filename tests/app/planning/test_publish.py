@@ -89,3 +89,168 @@ def test_publishing_sends_the_interpreter_an_invitation_with_an_answer_deadline(
     assert message.to_user_id == w.interpreter.id
     assert "METHOD:REQUEST" in message.ics
     assert w.own_referral.participant.name not in message.subject + message.body + message.ics
+
+
+# ------------------------------------------------- referrals closed between the run and its publication
+# A draft computed before a referral was withdrawn or closed must not book that participant again:
+# publishing leaves their individual session out and takes them out of groups, in its own transaction.
+
+import datetime as dt  # noqa: E402
+
+from guidance.models import AuditEvent, OutboxMessage, Referral, SessionParticipant  # noqa: E402
+from guidance.planning.instance import SESSION_TYPES  # noqa: E402
+from guidance.services import bookings, referrals  # noqa: E402
+from tests.app.planning.helpers import draft_run, draft_session  # noqa: E402
+
+MIN_GROUP = SESSION_TYPES["group"]["min_size"]
+GROUP_START = f.oslo(2027, 1, 19, 10)  # a Tuesday inside the draft's horizon (from Monday 11 January 2027)
+
+
+def _close(w, referral, how):
+    if how == "withdrawn":
+        referrals.withdraw_referral(w.referrer, referral, "Flyttet til Oslo")
+    else:  # the guidance took place elsewhere and its note was shared
+        referral.status = ReferralStatus.NOTE_SHARED
+        db.session.commit()
+
+
+def _members(session_id):
+    return sorted(db.session.scalars(select(SessionParticipant.referral_id)
+                                     .where(SessionParticipant.session_id == session_id)))
+
+
+@pytest.mark.parametrize("how", ["withdrawn", "note_shared"])
+def test_a_participant_whose_referral_closed_after_the_run_is_not_booked(app, how):
+    w = planning_world()
+    run = solved_run(w.lead)
+    [session] = [s for s in run.sessions if [sp.referral_id for sp in s.participants] == [w.own_referral.id]]
+    assert session.interpreter_id is not None  # so a booking request would be made if it were booked
+    _close(w, w.own_referral, how)
+
+    published = planning_service.publish_run(w.lead, run, confirm_stale=True)
+
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).status is SessionStatus.CANCELLED
+    assert db.session.scalars(select(InterpreterBooking)).all() == []
+    assert db.session.scalars(select(OutboxMessage)).all() == []
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus(how)
+    assert (published.sessions_left_out, published.groups_left_out, published.participants_removed) == (1, 0, 0)
+    assert db.session.get(type(run), run.id).published_at is not None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "planning.session_left_out"))
+    assert event.object_id == session.id and "referral_closed" in event.detail
+
+
+def test_a_group_goes_ahead_without_a_withdrawn_member(app):
+    w = planning_world()
+    others = [f.referral(name=f"Group Member {n}") for n in range(MIN_GROUP)]
+    run = draft_run(w.lead)
+    group = draft_session(run, w.counsellor, [w.own_referral, *others], type="group", start=GROUP_START,
+                          interpreter=w.interpreter)
+    _close(w, w.own_referral, "withdrawn")
+
+    published = planning_service.publish_run(w.lead, run, confirm_stale=True)
+
+    db.session.expire_all()
+    assert db.session.get(Session, group.id).status is SessionStatus.BOOKED
+    assert _members(group.id) == sorted(r.id for r in others)
+    assert [db.session.get(Referral, r.id).status for r in others] == [ReferralStatus.BOOKED] * MIN_GROUP
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.WITHDRAWN
+    [booking] = db.session.scalars(select(InterpreterBooking)).all()
+    assert booking.session_id == group.id and booking.status is BookingStatus.REQUESTED
+    assert (published.sessions_left_out, published.groups_left_out, published.participants_removed) == (0, 0, 1)
+
+
+def test_a_group_below_its_minimum_is_left_out_and_its_members_wait_in_the_queue(app):
+    w = planning_world()
+    others = [f.referral(name=f"Group Member {n}") for n in range(MIN_GROUP - 1)]
+    extra = f.referral(name="Group Member Extra")
+    # The published plan has the group with one member more; the draft keeps the same group (same uid)
+    # without the extra member. Then the referral is withdrawn: the published group still has its minimum.
+    old = f.published_session(w.counsellor, [w.own_referral, *others, extra], type="group", start=GROUP_START,
+                              interpreter=w.interpreter, room_name="Grupperom")
+    old_booking = bookings.new_booking(old)
+    db.session.commit()
+    bookings.answer(w.interpreter, old_booking, True)
+    run = draft_run(w.lead)
+    group = draft_session(run, w.counsellor, [w.own_referral, *others], type="group", start=GROUP_START,
+                          interpreter=w.interpreter, uid=old.uid)
+    _close(w, w.own_referral, "withdrawn")
+    assert db.session.get(Session, old.id).status is SessionStatus.BOOKED
+    mails_before = len(db.session.scalars(select(OutboxMessage)).all())
+
+    published = planning_service.publish_run(w.lead, run, confirm_stale=True)
+
+    db.session.expire_all()
+    assert db.session.get(Session, group.id).status is SessionStatus.CANCELLED
+    assert db.session.get(Session, old.id).status is SessionStatus.CANCELLED  # nothing replaces it
+    assert db.session.get(InterpreterBooking, old_booking.id).status is BookingStatus.CANCELLED
+    assert [b.id for b in db.session.scalars(select(InterpreterBooking))] == [old_booking.id]  # no new request
+    new_mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[mails_before:]
+    assert [("METHOD:CANCEL" in m.ics) for m in new_mails] == [True]
+    # Back in the queue as a cancelled session leaves them: received, in no booked session.
+    for r in [*others, extra]:
+        assert db.session.get(Referral, r.id).status is ReferralStatus.RECEIVED
+    booked = db.session.scalars(select(SessionParticipant.referral_id).join(Session)
+                                .where(Session.status == SessionStatus.BOOKED)).all()
+    assert booked == []
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.WITHDRAWN
+    assert (published.sessions_left_out, published.groups_left_out, published.participants_removed) == (0, 1, 0)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "planning.session_left_out"))
+    assert event.object_id == group.id and "group_below_minimum" in event.detail
+
+
+def test_leaving_sessions_out_is_undone_with_a_publication_that_fails(app, monkeypatch):
+    import solver.check
+
+    w = planning_world()
+    others = [f.referral(name=f"Group Member {n}") for n in range(MIN_GROUP)]
+    run = draft_run(w.lead)
+    group = draft_session(run, w.counsellor, [w.own_referral, *others], type="group", start=GROUP_START,
+                          interpreter=w.interpreter)
+    alone = draft_session(run, w.counsellor, [w.own_referral], start=GROUP_START + dt.timedelta(days=1))
+    _close(w, w.own_referral, "withdrawn")
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("cost service down")
+
+    monkeypatch.setattr(solver.check, "booking_cost", broken)
+    with pytest.raises(RuntimeError):
+        planning_service.publish_run(w.lead, run, confirm_stale=True)
+    db.session.rollback()
+
+    db.session.expire_all()
+    assert _members(group.id) == sorted([w.own_referral.id, *(r.id for r in others)])
+    assert [db.session.get(Session, s.id).status for s in (group, alone)] == [SessionStatus.PLANNED] * 2
+    assert db.session.scalars(select(InterpreterBooking)).all() == []
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(
+        ["planning.session_left_out", "session.participant_removed", "planning.published"]))).all() == []
+    assert [db.session.get(Referral, r.id).status for r in others] == [ReferralStatus.RECEIVED] * MIN_GROUP
+    assert db.session.get(type(run), run.id).published_at is None
+
+
+def test_the_lead_is_told_how_many_sessions_were_left_out_and_why(client):
+    w = planning_world()
+    others = [f.referral(name=f"Group Member {n}") for n in range(MIN_GROUP)]
+    run = draft_run(w.lead)
+    draft_session(run, w.counsellor, [w.own_referral, *others], type="group", start=GROUP_START)
+    draft_session(run, w.counsellor, [w.own_referral], start=GROUP_START + dt.timedelta(days=1))
+    draft_session(run, w.counsellor, [w.other_referral, others[0]], type="group",
+                  start=GROUP_START + dt.timedelta(days=2))
+    _close(w, w.own_referral, "withdrawn")
+    _close(w, w.other_referral, "note_shared")
+    f.login(client, w.lead)
+
+    response = client.post(f"/planning/runs/{run.id}/publish", data={"confirm_stale": "y"},
+                           headers={"Accept-Language": "en"})
+
+    assert response.status_code == 302
+    with client.session_transaction() as state:
+        flashes = dict((message, category) for category, message in state["_flashes"])
+    assert flashes.pop("The plan is published. Sessions are booked and interpreter requests are created.") == "success"
+    [(warning, category)] = flashes.items()
+    assert category == "warning"
+    assert "1 session was left out because its participant's referral was withdrawn or closed" in warning
+    assert "1 group session was left out" in warning and f"fewer than {MIN_GROUP} participants" in warning
+    assert "1 participant whose referral was withdrawn or closed was taken out of a group session" in warning
+    for name in ("Amal", "Yonas", "Group Member"):
+        assert name not in warning
