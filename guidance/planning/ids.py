@@ -49,5 +49,19 @@ def to_local(instant: dt.datetime) -> dt.datetime:
     return instant.astimezone(OSLO).replace(tzinfo=None)
 
 
+def clock() -> dt.datetime:
+    """Now, as an aware UTC instant: the one clock domain dates are read from (tests freeze it here)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def local_today(now: dt.datetime | None = None) -> dt.date:
-    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(OSLO).date()
+    """Today's date in Europe/Oslo: the domain's "today" (deadlines, the queue, referral dates).
+
+    Never `date.today()` or `utcnow().date()`: the machine runs on UTC, and from 23:00 UTC
+    (22:00 in summer) until midnight UTC it is already the next day in Oslo."""
+    return (now or clock()).astimezone(OSLO).date()
+
+
+def local_date(instant: dt.datetime) -> dt.date:
+    """The Europe/Oslo date of an instant (the day a referral arrived, for example)."""
+    return to_local(instant).date()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from guidance.extensions import db
 from guidance.models import Session, SessionParticipant, SessionStatus, User
+from guidance.planning.ids import local_today
 from guidance.services import audit
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -32,10 +33,6 @@ FEED_FUTURE_DAYS = 180
 
 
 # -- weeks and days ---------------------------------------------------------------------
-
-def today_in_oslo() -> dt.date:
-    return dt.datetime.now(OSLO).date()
-
 
 def week_start(year: int, week: int) -> dt.date:
     """Monday of ISO week `week` of `year`; ValueError for a week that does not exist."""
@@ -108,7 +105,7 @@ def user_for_feed_token(token: str) -> User | None:
 
 def feed_sessions(user: User, today: dt.date | None = None) -> list[Session]:
     """What the subscription holds: the past 30 and the next 180 days."""
-    today = today or today_in_oslo()
+    today = today or local_today()
     return counsellor_sessions(user.counsellor.id, today - dt.timedelta(days=FEED_PAST_DAYS),
                                today + dt.timedelta(days=FEED_FUTURE_DAYS))
 

@@ -32,6 +32,7 @@ from guidance.models import (
     Room,
     User,
 )
+from guidance.planning.ids import local_today
 from guidance.rules.deadlines import effective_deadline, is_working_day
 from guidance.services.reference_data import load_reference_data
 from guidance.services.referral_reference import new_reference
@@ -76,7 +77,7 @@ def seed_demo(county_number: str = "46", referrals: int = 200, seed: int = 2026,
     """Build the demo county in one transaction. Refuses to run twice on the same database."""
     load_reference_data()
     rng = random.Random(seed)
-    today = today or dt.date.today()
+    today = today or local_today()
     password = password or secrets.token_urlsafe(9)
     password_hash = generate_password_hash(password)  # hashing is slow by design: once for all
     county = db.session.scalar(select(County).where(County.number == county_number))

@@ -26,8 +26,8 @@ from guidance.models import (
     SessionStatus,
 )
 from guidance.models.types import utcnow
+from guidance.planning.ids import local_today
 from guidance.services import audit
-from guidance.services.calendar import today_in_oslo
 from guidance.services.errors import DomainError
 from guidance.services.referral_reference import new_reference
 
@@ -110,7 +110,7 @@ def request_follow_up(actor, session: Session, referral: Referral, weeks: int) -
     if existing is not None:
         raise DomainError(_("A follow-up for this participant is already waiting to be planned."),
                           {"referral_id": [_("A follow-up for this participant is already waiting to be planned.")]})
-    today = today_in_oslo()
+    today = local_today()
     follow_up = Referral(
         reference=new_reference(), participant_id=referral.participant_id, county_id=referral.county_id,
         referring_municipality_id=referral.referring_municipality_id, legal_basis=referral.legal_basis,

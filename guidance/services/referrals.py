@@ -22,6 +22,7 @@ from guidance import languages
 from guidance.extensions import db
 from guidance.models import Attachment, LegalBasis, Municipality, Participant, Referral, ReferralStatus, SessionType, User
 from guidance.models.types import utcnow
+from guidance.planning import ids
 from guidance.rules.deadlines import TEMPORARY_ACT_DEFAULT_MONTHS, effective_deadline, is_short_deadline
 from guidance.rules.eligibility import served_municipalities
 from guidance.services import audit, mail
@@ -208,7 +209,7 @@ def submit_referral(
     IdempotencyConflict. With an idempotency key already used by this municipality, the
     first referral is returned (created=False) instead of a second one.
     """
-    today = today or dt.date.today()
+    today = today or ids.local_today()
     uploads = uploads or []
     if idempotency_key:
         earlier = _by_idempotency_key(referring, idempotency_key, fingerprint)
@@ -261,13 +262,13 @@ def submit_referral(
 def correct_referral(actor: User, referral: Referral, data: ReferralData, uploads: list[Upload] | None = None,
                      *, today: dt.date | None = None) -> list[str]:
     """Change a referral's answers until it is booked; returns the names of the fields changed."""
-    today = today or dt.date.today()
+    today = today or ids.local_today()
     uploads = uploads or []
     if referral.status not in CORRECTABLE:
         raise DomainError(_("This referral can no longer be corrected: a session is booked or it is closed. "
                             "Contact the career centre."))
     data = normalise(data, today)
-    errors = validate(data, referral.referring_municipality, today, referral_date=referral.created_at.date())
+    errors = validate(data, referral.referring_municipality, today, referral_date=ids.local_date(referral.created_at))
     upload_errors, types = check_uploads(uploads, already=len(referral.attachments))
     if upload_errors:
         errors["attachments"] = upload_errors
@@ -281,7 +282,7 @@ def correct_referral(actor: User, referral: Referral, data: ReferralData, upload
     staged = StagedFiles(Path(current_app.config["UPLOAD_FOLDER"]))
     try:
         _apply(referral, data)
-        referral.deadline = deadline_for(data, referral.created_at.date())
+        referral.deadline = deadline_for(data, ids.local_date(referral.created_at))
         _attach(actor, referral, uploads, types, staged)
         audit.record(actor, "referral.corrected", referral, {
             "fields": changed, **({"attachments_added": len(uploads)} if uploads else {}),
@@ -346,7 +347,7 @@ def _leave_booked_sessions(actor: User, referral: Referral) -> list:
 def find_duplicates(data: ReferralData, referring: Municipality, today: dt.date, exclude_id: int | None = None) -> list[Referral]:
     """Referrals from the same municipality in the last six months that look like the same person:
     same name and home municipality (ignoring case and spacing), or the same phone number."""
-    since = dt.datetime.combine(today - DUPLICATE_WINDOW, dt.time(), tzinfo=dt.timezone.utc)
+    since = dt.datetime.combine(today - DUPLICATE_WINDOW, dt.time(), tzinfo=ids.OSLO)
     candidates = db.session.scalars(
         select(Referral).join(Referral.participant).where(
             Referral.referring_municipality_id == referring.id,
@@ -399,7 +400,8 @@ def _build(actor, data: ReferralData, referring: Municipality, today: dt.date, k
     referral = Referral(
         reference=new_reference(), participant=participant, county_id=referring.county_id,
         referring_municipality_id=referring.id, referred_by_id=getattr(actor, "id", None),
-        status=ReferralStatus.RECEIVED, idempotency_key=key, idempotency_fingerprint=fingerprint if key else None,
+        # The same clock as "today": the referral date is this instant's date in Oslo.
+        created_at=ids.clock(), status=ReferralStatus.RECEIVED, idempotency_key=key, idempotency_fingerprint=fingerprint if key else None,
     )
     _apply(referral, data)
     referral.deadline = deadline_for(data, today)
@@ -447,7 +449,7 @@ class BulkRejected(DomainError):
 def submit_many(actor: User, items: list[ReferralData], *, referring: Municipality, confirm_duplicates: bool = False,
                 today: dt.date | None = None, row_numbers: list[int] | None = None) -> list[Referral]:
     """All of a group's referrals in one transaction, or none: every row is checked first."""
-    today = today or dt.date.today()
+    today = today or ids.local_today()
     items = [normalise(item, today) for item in items]
     problems = check_many(items, referring=referring, confirm_duplicates=confirm_duplicates, today=today,
                           row_numbers=row_numbers)
@@ -473,7 +475,7 @@ def check_many(items: list[ReferralData], *, referring: Municipality, confirm_du
 
     `row_numbers` name the rows in messages that point at another row (a sheet's own numbering).
     """
-    today = today or dt.date.today()
+    today = today or ids.local_today()
     row_numbers = row_numbers or [index + 1 for index in range(len(items))]
     problems: list[RowError] = []
     seen: dict[tuple, int] = {}

@@ -34,7 +34,7 @@ from guidance.models import (
     SessionParticipant,
     SessionStatus,
 )
-from guidance.planning.ids import to_local
+from guidance.planning.ids import local_today, to_local
 from guidance.rules.deadlines import AT_RISK_WORKING_DAYS, working_days_between
 
 LIVE = (SessionStatus.BOOKED, SessionStatus.COMPLETED)
@@ -71,7 +71,7 @@ def referral_facts(county_id: int, today: dt.date | None = None) -> list[Referra
             .where(PlanningRun.county_id == county_id, Session.status.in_(LIVE)))
     for referral_id, start, outcome, status in db.session.execute(stmt):
         sessions[referral_id].append((to_local(start).date(), outcome, status))
-    now = today or to_local(dt.datetime.now(dt.timezone.utc)).date()
+    now = today or local_today()
     out = []
     for r in referrals:
         mine = sorted(sessions.get(r.id, []))

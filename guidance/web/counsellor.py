@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from guidance.extensions import db
 from guidance.models import Outcome, Referral, Session
+from guidance.planning.ids import local_today
 from guidance.services import calendar as cal
 from guidance.services import outcomes as outcome_service
 from guidance.services.errors import DomainError
@@ -59,7 +60,7 @@ def _week_or_404(year: int, week: int) -> dt.date:
 @requires("week")
 def week():
     """This week."""
-    year, week_number, _day = cal.today_in_oslo().isocalendar()
+    year, week_number, _day = local_today().isocalendar()
     return _render_week(year, week_number)
 
 
@@ -77,7 +78,7 @@ def _render_week(year: int, week: int):
     previous = (monday - dt.timedelta(days=7)).isocalendar()
     following = (monday + dt.timedelta(days=7)).isocalendar()
     return render_template("counsellor/week.html", year=year, week=week, monday=monday, days=days, by_day=by_day,
-                           sessions=sessions, previous=previous, following=following, today=cal.today_in_oslo())
+                           sessions=sessions, previous=previous, following=following, today=local_today())
 
 
 @bp.get("/<int:year>/<int:week>.ics")

@@ -26,6 +26,7 @@ from wtforms import (
 from guidance import languages
 from guidance.extensions import db
 from guidance.models import Referral
+from guidance.planning.ids import local_date, local_today
 from guidance.rules.deadlines import SHORT_DEADLINE_WORKING_DAYS, TEMPORARY_ACT_DEFAULT_MONTHS, working_days_left
 from guidance.rules.eligibility import served_municipalities
 from guidance.services import referral_csv, referrals
@@ -151,7 +152,7 @@ def _flash_short_deadline(referral: Referral, today: dt.date) -> None:
 def new():
     form = ReferralForm()
     _fill_choices(form)
-    today = dt.date.today()
+    today = local_today()
     if request.method == "GET":
         form.municipality_id.data = str(current_user.municipality_id)
         form.legal_basis.data = "integration_act"
@@ -189,7 +190,7 @@ def new():
 @requires("intake")
 def correct(referral_id: int):
     referral = get_visible(Referral, referral_id, "edit")
-    today = dt.date.today()
+    today = local_today()
     if referral.status not in referrals.CORRECTABLE:
         flash(_("This referral can no longer be corrected: a session is booked or it is closed. Contact the career centre."), "error")
         return redirect(url_for("referrals.show", referral_id=referral.id))
@@ -211,14 +212,14 @@ def correct(referral_id: int):
         return render_template("intake/form.html", form=form, preview=None, mode="correct", referral=referral), 400
     data, errors = _parse(form)
     uploads = _uploads(form)
-    preview = _deadline_preview(ReferralData(**vars(data)), today, referral.created_at.date())
+    preview = _deadline_preview(ReferralData(**vars(data)), today, local_date(referral.created_at))
     if request.form.get("action") == "preview":
         return render_template("intake/form.html", form=form, preview=preview, mode="correct", referral=referral,
                                files_dropped=bool(uploads))
     try:
         if errors:
             more = referrals.validate(referrals.normalise(ReferralData(**vars(data)), today), referral.referring_municipality,
-                                      today, referral.created_at.date())
+                                      today, local_date(referral.created_at))
             raise DomainError(_("The correction could not be saved. Check the fields marked below."),
                               {**{k: v for k, v in more.items() if k not in errors}, **errors})
         changed = referrals.correct_referral(current_user, referral, data, uploads, today=today)

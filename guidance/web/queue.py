@@ -18,6 +18,7 @@ from guidance import languages
 from guidance.extensions import db
 from guidance.models import Municipality, Participant, Referral, ReferralStatus
 from guidance.models.referral import OPEN_STATUSES
+from guidance.planning.ids import local_date, local_today
 from guidance.rules.access import referral_filter
 from guidance.rules.deadlines import at_risk_cutoff, working_days_left
 from guidance.web.guards import requires
@@ -68,7 +69,7 @@ def _base(clauses):
 @bp.get("/")
 @requires("queue")
 def index():
-    today = dt.date.today()
+    today = local_today()
     clauses, chosen = _filters(today)
     total = db.session.scalar(select(func.count()).select_from(_base(clauses).subquery()))
     pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -111,7 +112,7 @@ def _languages() -> list[str]:
 @requires("queue")
 def export():
     """The filtered queue as CSV, without personal data: reference, municipality, language, basis, dates, status."""
-    today = dt.date.today()
+    today = local_today()
     clauses, _chosen = _filters(today)
     rows = db.session.scalars(_base(clauses).order_by(Referral.deadline.is_(None), Referral.deadline, Referral.id)).all()
     buffer = io.StringIO()
@@ -122,7 +123,7 @@ def export():
         left = working_days_left(r.deadline, today)
         writer.writerow([_cell(v) for v in (
             r.reference, r.referring_municipality.number, r.participant.municipality.number, r.participant.language,
-            r.legal_basis.value, r.created_at.date().isoformat(), r.earliest_date.isoformat(),
+            r.legal_basis.value, local_date(r.created_at).isoformat(), r.earliest_date.isoformat(),
             r.deadline.isoformat() if r.deadline else "", "" if left is None else left, r.status.value,
         )])
     # A BOM so Excel reads UTF-8; no-store because even this list is the county's business.

@@ -16,7 +16,7 @@ from tests.app import factories as f
 def today(monkeypatch):
     """The feed's window is relative to today; pin it so the test data stays inside."""
     day = dt.date(2027, 3, 1)
-    monkeypatch.setattr(cal, "today_in_oslo", lambda: day)
+    monkeypatch.setattr(cal, "local_today", lambda: day)
     return day
 
 

@@ -404,3 +404,55 @@ def test_temporary_act_uses_the_window_the_referrer_set(app):
                                        referring=referrer.municipality, today=today)
     assert result.referral.deadline == dt.date(2027, 3, 10) and result.referral.window_months == 2
 
+
+
+# --- the Oslo date, not the machine's (UTC) date ---------------------------------------------------
+
+# 23:30 UTC on Thursday 14 January 2027 is already 00:30 on Friday 15 January in Oslo (UTC+1 in winter).
+LATE_EVENING_UTC = dt.datetime(2027, 1, 14, 23, 30, tzinfo=dt.timezone.utc)
+OSLO_DAY = dt.date(2027, 1, 15)
+
+
+@pytest.fixture
+def late_evening(monkeypatch):
+    from guidance.planning import ids
+
+    monkeypatch.setattr(ids, "clock", lambda: LATE_EVENING_UTC)
+    return LATE_EVENING_UTC
+
+
+def test_a_referral_sent_late_in_the_evening_gets_the_oslo_date_and_its_deadline(client, late_evening):
+    from guidance.planning.ids import local_date
+
+    referrer = f.user(Role.REFERRER)
+    f.login(client, referrer)
+    response = client.post("/intake/new", data=form_data(legal_basis="temporary_act", settlement_date="",
+                                                          window_months="3"))
+
+    assert response.status_code == 302
+    referral = db.session.scalar(select(Referral))
+    assert local_date(referral.created_at) == OSLO_DAY  # the referral date
+    assert referral.earliest_date == OSLO_DAY  # "earliest: today" by default
+    assert referral.deadline == dt.date(2027, 4, 15)  # three months from the Oslo date, not from 14 January
+
+    # A correction computes the deadline from the same referral date.
+    data = ReferralData.from_referral(referral)
+    data.window_months = 2
+    referrals.correct_referral(referrer, referral, data)
+    assert db.session.get(Referral, referral.id).deadline == dt.date(2027, 3, 15)
+
+
+def test_the_queue_counts_working_days_from_the_oslo_date(client, late_evening):
+    lead = f.user(Role.LEAD)
+    referral = f.referral(deadline=dt.date(2027, 1, 29))
+    referral.created_at = late_evening
+    db.session.commit()
+    f.login(client, lead)
+
+    text = client.get("/queue/export.csv").data.decode("utf-8-sig")
+
+    header, row = text.splitlines()[:2]
+    cells = dict(zip(header.split(";"), row.split(";")))
+    assert cells["received"] == OSLO_DAY.isoformat()
+    # Monday 18 to Friday 29 January: ten working days from Friday 15 (eleven from Thursday 14).
+    assert cells["working_days_left"] == "10"
