@@ -122,3 +122,13 @@ class RequestIsolatingClient(FlaskClient):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def inbox():
+    """A real SMTP server on the loopback interface: (handler with .messages, port)."""
+    from tests.smtp import Inbox, smtp_server
+
+    handler = Inbox()
+    with smtp_server(handler) as port:
+        yield handler, port

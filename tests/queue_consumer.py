@@ -20,6 +20,22 @@ def redis_available(url: str) -> bool:
         return False
 
 
+def use_queue(app_config: dict, kind: str, redis_url: str, prefix: str) -> None:
+    """Point the test app at its own queue: "sqlite-queue", or "redis-queue" on ``redis_url``
+    (the test is skipped when Redis is not running). The queue name is unique per test."""
+    import uuid
+
+    import pytest
+
+    if kind == "redis-queue":
+        if not redis_available(redis_url):
+            pytest.skip("Redis is not running on 127.0.0.1:6379")
+        app_config["REDIS_URL"] = redis_url
+    else:
+        app_config["REDIS_URL"] = None
+    app_config["QUEUE_NAME"] = f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
 @contextlib.contextmanager
 def consumer_for(app, **extra_env: str):
     """A real consumer on the test app's queue (SQLite, or Redis when REDIS_URL is set) and

@@ -16,15 +16,7 @@ from guidance.services import bookings, mail
 from guidance.services.errors import DomainError
 from tests.app import factories as f
 from tests.queue_consumer import run_queued_jobs
-from tests.smtp import Inbox, free_port, smtp_server
-
-
-@pytest.fixture
-def inbox():
-    """A real SMTP server on the loopback interface."""
-    handler = Inbox()
-    with smtp_server(handler) as port:
-        yield handler, port
+from tests.smtp import free_port
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ the message waits in the outbox, and the consumer's retries send it once the ser
 from __future__ import annotations
 
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from guidance.models import OutboxMessage
 from guidance.services import bookings
 from tests.app import factories as f
 from tests.app.test_bookings import _booked
-from tests.queue_consumer import consumer_for, redis_available
+from tests.queue_consumer import consumer_for, use_queue
 from tests.smtp import Inbox, free_port, smtp_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,13 +22,7 @@ WAIT_SECONDS = 60
 
 @pytest.fixture(params=["sqlite-queue", "redis-queue"])
 def app_config(request, app_config):
-    if request.param == "redis-queue":
-        if not redis_available(REDIS_URL):
-            pytest.skip("Redis is not running on 127.0.0.1:6379")
-        app_config["REDIS_URL"] = REDIS_URL
-    else:
-        app_config["REDIS_URL"] = None
-    app_config["QUEUE_NAME"] = f"test-mail-{uuid.uuid4().hex[:8]}"
+    use_queue(app_config, request.param, REDIS_URL, "test-mail")
     app_config["MAIL_SERVER"] = "127.0.0.1"
     app_config["MAIL_PORT"] = free_port()  # nothing listens there yet
     return app_config

@@ -45,7 +45,7 @@ from guidance.models import (
 from guidance.services.calendar import OSLO
 from tests.app import factories as f
 from tests.queue_consumer import consumer_for
-from tests.smtp import Inbox, smtp_server
+from tests.smtp import Inbox
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "walkthrough-password-1"
@@ -53,13 +53,6 @@ WAIT_SECONDS = 180
 
 
 # -- a real SMTP server and a real queue consumer --------------------------------------------
-
-@pytest.fixture
-def inbox():
-    handler = Inbox()
-    with smtp_server(handler) as port:
-        yield handler, port
-
 
 @pytest.fixture
 def app_config(app_config, inbox):

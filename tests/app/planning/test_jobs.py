@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from guidance.models import PlanningRun, RunStatus, Session
 from guidance.services import planning as planning_service
 from guidance.services.errors import DomainError
 from tests.app.planning.helpers import TODAY, planning_world
-from tests.queue_consumer import consumer_for, redis_available
+from tests.queue_consumer import consumer_for, use_queue
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = "redis://127.0.0.1:6379/11"  # db 11 is this suite's; only our own queue name is flushed
@@ -31,13 +30,7 @@ WAIT_SECONDS = 180
 @pytest.fixture(params=["sqlite-queue", "redis-queue"])
 def queue(request, app_config):
     """Queue settings for both the test app and its consumer."""
-    if request.param == "redis-queue":
-        if not redis_available(REDIS_URL):
-            pytest.skip("Redis is not running on 127.0.0.1:6379")
-        app_config["REDIS_URL"] = REDIS_URL
-    else:
-        app_config["REDIS_URL"] = None
-    app_config["QUEUE_NAME"] = f"test-planning-{uuid.uuid4().hex[:8]}"
+    use_queue(app_config, request.param, REDIS_URL, "test-planning")
     return request.param
 
 
