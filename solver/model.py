@@ -84,6 +84,10 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
 
         status = improve(prep, state, run, lambda: objective(prep, state, previous, tasks, impossible),
                          workers=workers, seed=seed)
+        # The search moves sessions and frees capacity; what it left farther away gets a second try.
+        again = relocate(prep, state, stop_at=started + run.time_limit)
+        run.relocation = {k: run.relocation.get(k, 0) + v for k, v in again.items()}
+        run.report(state, previous, tasks, impossible, status="FEASIBLE")
     plan = build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
     return _improve_continuity(instance, plan, deadline=started + time_limit)
 
