@@ -168,7 +168,7 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) ->
         SessionParticipant,
     )
     from guidance.planning import ids
-    from guidance.services import bookings, mail
+    from guidance.services import bookings, calendar, mail
 
     run = db.session.scalar(select(PlanningRun).where(PlanningRun.id == run.id).with_for_update())
     if run.status is not RunStatus.SUCCEEDED or run.published_at is not None:
@@ -203,6 +203,8 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) ->
         touched_referrals.update(sp.referral_id for sp in old.participants)
         new = by_uid.get(old.uid)
         old.status = SessionStatus.SUPERSEDED if new is not None else SessionStatus.CANCELLED
+        if new is None:
+            calendar.bump_sequence(old)  # calendar clients ignore a cancellation without a new SEQUENCE
         same_interpreting = new is not None and (old.interpreter_id, old.start, old.end, old.interpreter_mode,
                                                  old.location_id) == (new.interpreter_id, new.start, new.end,
                                                                       new.interpreter_mode, new.location_id)

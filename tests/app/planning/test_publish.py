@@ -177,12 +177,14 @@ def test_a_group_below_its_minimum_is_left_out_and_its_members_wait_in_the_queue
     _close(w, w.own_referral, "withdrawn")
     assert db.session.get(Session, old.id).status is SessionStatus.BOOKED
     mails_before = len(db.session.scalars(select(OutboxMessage)).all())
+    sequence_before = old.sequence or 0
 
     published = planning_service.publish_run(w.lead, run, confirm_stale=True)
 
     db.session.expire_all()
     assert db.session.get(Session, group.id).status is SessionStatus.CANCELLED
     assert db.session.get(Session, old.id).status is SessionStatus.CANCELLED  # nothing replaces it
+    assert db.session.get(Session, old.id).sequence > sequence_before  # calendars take the cancellation
     assert db.session.get(InterpreterBooking, old_booking.id).status is BookingStatus.CANCELLED
     assert [b.id for b in db.session.scalars(select(InterpreterBooking))] == [old_booking.id]  # no new request
     new_mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[mails_before:]
