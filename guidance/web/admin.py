@@ -14,6 +14,7 @@ from guidance.extensions import db
 from guidance.models import County, Municipality, Role, User
 from guidance.services import accounts
 from guidance.services.errors import DomainError
+from guidance.web.forms import show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -70,9 +71,7 @@ def new_user():
                 municipality_id=form.municipality_id.data or None,
             )
         except DomainError as error:
-            db.session.rollback()
-            for field, messages in error.field_errors.items():
-                getattr(form, field).errors = list(getattr(form, field).errors) + messages
+            show_refusal(form, error)
         else:
             flash(_("The user was created."), "success")
             return redirect(url_for("admin.users"))

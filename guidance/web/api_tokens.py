@@ -13,6 +13,7 @@ from guidance.extensions import db
 from guidance.models import ApiToken, Municipality
 from guidance.services import api_tokens
 from guidance.services.errors import DomainError
+from guidance.web.forms import show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/admin/api-tokens")
@@ -46,9 +47,7 @@ def index():
     try:
         token, plaintext = api_tokens.create_token(current_user, municipality_id=form.municipality_id.data, name=form.name.data)
     except DomainError as error:
-        db.session.rollback()
-        for name, messages in error.field_errors.items():
-            getattr(form, name).errors = messages
+        show_refusal(form, error)
         return _page(form, status=400)
     # Shown in this response only (never flashed, never stored): the page is not cached (no-store).
     return _page(TokenForm(formdata=None), plaintext=plaintext, created=token)

@@ -17,6 +17,7 @@ from guidance.planning.ids import local_today
 from guidance.services import calendar as cal
 from guidance.services import outcomes as outcome_service
 from guidance.services.errors import DomainError
+from guidance.web.forms import show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("counsellor", __name__, url_prefix="/week")
@@ -163,9 +164,7 @@ def follow_up(session_id: int):
         try:
             outcome_service.request_follow_up(current_user, session, referral, form.weeks.data)
         except DomainError as error:
-            db.session.rollback()
-            for field, messages in error.field_errors.items():
-                getattr(form, field).errors = list(getattr(form, field).errors) + messages
+            show_refusal(form, error)
         else:
             flash(_("The follow-up session is in the queue for the next plan, with you as the counsellor."), "success")
             return redirect(url_for("counsellor.session", session_id=session.id))

@@ -10,11 +10,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length
 
-from guidance.extensions import db
 from guidance.models import GuidanceNote, Referral
 from guidance.rules.access import may
 from guidance.services import notes as service
 from guidance.services.errors import DomainError
+from guidance.web.forms import show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("notes", __name__)
@@ -53,9 +53,7 @@ def draft(referral_id: int):
         try:
             saved = service.share(current_user, referral, data) if sharing else service.save_draft(current_user, referral, data)
         except DomainError as error:
-            db.session.rollback()
-            for field, messages in error.field_errors.items():
-                getattr(form, field).errors = list(getattr(form, field).errors) + messages
+            show_refusal(form, error)
         else:
             flash(_("The note was shared with the municipality.") if sharing else _("The draft was saved."), "success")
             if sharing:

@@ -20,6 +20,7 @@ from guidance.models.types import utcnow as _utcnow
 from guidance.planning import ids as planning_ids
 from guidance.services import planning as planning_service
 from guidance.services.errors import DomainError
+from guidance.web.forms import show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
@@ -106,11 +107,8 @@ def start():
             run = planning_service.start_run(current_user, time_limit=form.time_limit.data,
                                              keep_until=form.keep_until.data)
         except DomainError as error:
-            db.session.rollback()
-            if error.field_errors:
-                for name, messages in error.field_errors.items():
-                    getattr(form, name).errors = list(getattr(form, name).errors) + messages
-            else:
+            show_refusal(form, error)
+            if not error.field_errors:
                 flash(error.message, "error")
         else:
             flash(_("The planning run has started."), "success")
@@ -546,9 +544,7 @@ def absences():
                 absence = register_absence(current_user, user_id=form.user_id.data, start=form.start_date.data,
                                            end=form.end_date.data, reason=form.reason.data)
             except DomainError as error:
-                db.session.rollback()
-                for name, messages in error.field_errors.items():
-                    getattr(form, name).errors = list(getattr(form, name).errors) + messages
+                show_refusal(form, error)
             else:
                 flash(_("The absence is registered."), "success")
                 return redirect(url_for("planning.absence", absence_id=absence.id))
