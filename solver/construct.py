@@ -160,16 +160,68 @@ class State:
         return not overlaps(self.room.get((rid, day), []), start, end)
 
 
+# ---------------------------------------------------------------------- caseload
+
+
+class Caseload:
+    """What each counsellor is committed to during construction, against what they can give.
+
+    A counsellor who leads a group will be asked for its members' individual sessions too
+    (continuity, tier 5). Choosing group counsellors by interpreter savings alone piles groups
+    on the few counsellors who speak a common language, and their members' individual
+    sessions then spill to whoever is free. Tracking the sessions a counsellor is expected to
+    hold (booked plus their group members' open individual needs) against their capacity over
+    the horizon lets group staffing spread groups by what each counsellor can follow up.
+    """
+
+    def __init__(self, prep: Prepared, tasks) -> None:
+        duration = max((t.minutes for t in prep.instance.session_types.values()), default=60)
+        self.capacity = {
+            c.id: max(1, sum(min(c.max_sessions_per_day, sum((e - s) // duration for s, e in windows))
+                             for windows in prep.cons_windows[c.id]))
+            for c in prep.instance.counsellors}
+        self.open: dict[str, int] = {}       # participant -> open individual needs
+        for pid, typ in tasks:
+            if not prep.instance.session_types[typ].is_group:
+                self.open[pid] = self.open.get(pid, 0) + 1
+        self.leader: dict[str, str] = {}     # participant -> counsellor of their group
+        self.pending: dict[str, int] = {}    # counsellor -> open individual needs of their members
+        self.groups = {t for t, st in prep.instance.session_types.items() if st.is_group}
+
+    def booked(self, b: "Booking") -> None:
+        """Account for a session construction just added."""
+        if b.type in self.groups:
+            for m in b.participants:
+                if self.open.get(m) and m not in self.leader:
+                    self.leader[m] = b.counsellor
+                    self.pending[b.counsellor] = self.pending.get(b.counsellor, 0) + self.open[m]
+            return
+        for m in b.participants:
+            if self.open.get(m):
+                self.open[m] -= 1
+                leader = self.leader.get(m)
+                if leader is not None:
+                    self.pending[leader] -= 1
+
+    def committed(self, cid: str, load: int, members=()) -> float:
+        """Share of the counsellor's capacity booked or expected, with ``members`` added as a
+        group they would lead."""
+        extra = sum(self.open.get(m, 0) for m in members) + (1 if members else 0)
+        return (load + self.pending.get(cid, 0) + extra) / self.capacity[cid]
+
+
 # ---------------------------------------------------------------------- construction
 
 
 class Constructor:
     """Greedy planner: places tasks one at a time at the cheapest option it finds first."""
 
-    def __init__(self, prep: Prepared, state: State, continuity_days: int = CONTINUITY_DAYS):
+    def __init__(self, prep: Prepared, state: State, continuity_days: int = CONTINUITY_DAYS,
+                 caseload: Caseload | None = None):
         self.prep = prep
         self.state = state
         self.continuity_days = continuity_days
+        self.caseload = caseload
         self.slot = prep.instance.slot_minutes
         self._interp_cache: dict = {}
 
@@ -183,6 +235,21 @@ class Constructor:
             b = self.first_fit((pid,), typ, loc, mode, first, last)
             if b is not None:
                 return b
+        return None
+
+    def place_with(self, pid: str, typ: str, cid: str) -> Booking | None:
+        """The participant's individual session with one given counsellor, cheapest travel
+        first, earliest day (None when that counsellor has no fitting time)."""
+        prep = self.prep
+        first, last = prep.day_range(prep.participants[pid])
+        for loc, mode in self.individual_options(pid):
+            if loc not in prep.counsellors[cid].locations:
+                continue
+            ranked = [(c, lang) for _k, c, lang in self.counsellor_ranking((pid,), loc) if c == cid]
+            if ranked:
+                b = self._scan((pid,), typ, loc, mode, first, last, ranked)
+                if b is not None:
+                    return b
         return None
 
     def place_group(self, members: tuple[str, ...], typ: str) -> Booking | None:
@@ -220,9 +287,16 @@ class Constructor:
         one the participant prefers or already meets (continuity, tier 5), such a counsellor
         is taken instead when free within CONTINUITY_DAYS working days of that booking; a
         longer wait would spend later capacity that later referrals need (tier 1)."""
-        ranked = self.counsellor_ranking(members, loc)
+        ranked = self.counsellor_ranking(members, loc, group=self.prep.instance.session_types[typ].is_group)
         if not ranked:
             return None
+        if self.caseload is not None and len(ranked[0][0]) == 4:
+            # A group waits, within its members' dates, for a counsellor who can follow its
+            # members up; only if none can does it go to the first free one.
+            within = [(cid, lang) for key, cid, lang in ranked if not key[2]]
+            found = self._scan(members, typ, loc, mode, first, last, within) if within else None
+            if found is not None:
+                return found
         found = self._scan(members, typ, loc, mode, first, last, [(cid, lang) for _k, cid, lang in ranked])
         best = ranked[0][0]
         if found is None or len(members) != 1 or not (best[0] < 0 or best[1] < 0) or not self.continuity_days:
@@ -255,11 +329,15 @@ class Constructor:
         best first (see counsellor_ranking)."""
         return [(cid, language) for _key, cid, language in self.counsellor_ranking(members, loc)]
 
-    def counsellor_ranking(self, members, loc) -> list[tuple[tuple, str, str | None]]:
+    def counsellor_ranking(self, members, loc, group: bool = False) -> list[tuple[tuple, str, str | None]]:
         """(key, counsellor, interpreted language) for qualified counsellors, sorted by key:
-        no interpreter needed (tier 4), then most members who prefer or already meet them
-        (tier 5); the least-loaded counsellor breaks ties (tier 6)."""
+        most members who prefer or already meet them (tier 5), then no interpreter needed
+        (tier 4); the least-loaded counsellor breaks ties (tier 6).
+
+        With a caseload, a group goes first to counsellors who can still follow its members
+        up individually, and load is the committed share of capacity (see Caseload)."""
         prep = self.prep
+        caseload = self.caseload
         need_mc = any(prep.needs_multicultural(m) for m in members)
         out = []
         for c in prep.instance.counsellors:
@@ -275,8 +353,14 @@ class Constructor:
                 continue
             preferred = sum(prep.participants[m].preferred_counsellor == c.id for m in members)
             met = sum(c.id in self.state.met.get(m, ()) for m in members)
-            key = (-preferred, -met, language is not None)
-            out.append((key, self.state.load.get(c.id, 0), c.id, language))
+            load = self.state.load.get(c.id, 0)
+            if caseload is None:
+                key = (-preferred, -met, language is not None)
+                out.append((key, load, c.id, language))
+                continue
+            share = caseload.committed(c.id, load, members if group else ())
+            key = (-preferred, -met, group and share > 1.0, language is not None) if group else (-preferred, -met, language is not None)
+            out.append((key, share, c.id, language))
         out.sort()
         return [(key, cid, language) for key, _load, cid, language in out]
 

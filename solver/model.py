@@ -14,12 +14,12 @@ Pipeline (each step keeps the plan valid under every hard rule of PROBLEM.md):
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Callable
 
 from . import calendar as cal
-from .construct import CONTINUITY_DAYS, Booking, Constructor, State
+from .construct import CONTINUITY_DAYS, Booking, Caseload, Constructor, State
 from .formats import Instance, Plan, Session, Stats, Unscheduled, load_instance
 from .model_data import (
     W_CHANGE,
@@ -56,18 +56,24 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     state = State(prep)
     previous = keep_previous(prep, state)
     tasks, impossible = required_tasks(prep, state)
-    grouped, run.group_units = construct(prep, state, tasks, stop_at=started + 0.9 * time_limit)
+    grouped, run.group_units = construct(prep, state, tasks, stop_at=started + 0.9 * time_limit,
+                                         strategy=STRATEGIES[0])
     run.context = (previous, tasks, impossible)
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
-    if run.elapsed() < 0.25 * time_limit:
-        # Waiting a few days for a known counsellor (continuity) can cost sessions when
-        # capacity is tight; a second construction without waiting decides by the objective.
+    best = objective(prep, state, previous, tasks, impossible)
+    took = run.elapsed()
+    for strategy in STRATEGIES[1:]:
+        # Which construction wins depends on how tight capacity is (see Strategy); the others
+        # run while they fit in a quarter of the time limit, and the objective decides.
+        if run.elapsed() + 1.5 * took > CONSTRUCTION_SHARE * time_limit:
+            break
         other = State(prep)
         keep_previous(prep, other)
         other_grouped, other_units = construct(prep, other, tasks, stop_at=started + 0.9 * time_limit,
-                                               continuity_days=0)
-        if objective(prep, other, previous, tasks, impossible) < objective(prep, state, previous, tasks, impossible):
-            state, grouped, run.group_units = other, other_grouped, other_units
+                                               strategy=strategy)
+        value = objective(prep, other, previous, tasks, impossible)
+        if value < best:
+            best, state, grouped, run.group_units = value, other, other_grouped, other_units
             run.report(state, previous, tasks, impossible, status="FEASIBLE")
     status = "FEASIBLE"
     # Participant travel (tier 3): move sessions construction pushed to farther locations.
@@ -88,10 +94,16 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
         again = relocate(prep, state, stop_at=started + run.time_limit)
         run.relocation = {k: run.relocation.get(k, 0) + v for k, v in again.items()}
         run.report(state, previous, tasks, impossible, status="FEASIBLE")
+    # Who sits in which individual session, solved exactly (travel and continuity).
+    from .reassign import reassign
+
+    run.reassigned = reassign(prep, state, stop_at=started + run.time_limit)
+    run.report(state, previous, tasks, impossible, status="FEASIBLE")
     plan = build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
     return _improve_continuity(instance, plan, deadline=started + time_limit)
 
 
+CONSTRUCTION_SHARE = 0.25   # alternative constructions end by this share of the time limit
 RELOCATION_SHARE = 0.35      # the relocation pass ends by this share of the time limit
 CONTINUITY_SHARE = 0.06
 CONTINUITY_MAX_SECONDS = 6.0
@@ -122,6 +134,7 @@ class _Run:
         self.group_units: list = []              # (type, members) formed by construction
         self.search_stats: dict = {"windows": 0, "deterministic_seconds": 0.0}
         self.relocation: dict = {"moved": 0, "ejected": 0}
+        self.reassigned = 0
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -297,35 +310,67 @@ def required_tasks(prep: Prepared, state: State):
     return tasks, impossible
 
 
+@dataclass(frozen=True)
+class Strategy:
+    """One way to run the greedy construction; solve() tries several and keeps the best plan
+    by the objective, because which one wins depends on how tight capacity is.
+
+    ``continuity_days``: working days an individual session may wait for a counsellor the
+    participant already meets. ``groups_first``: all groups before any individual session
+    (a group seats many participants in one counsellor slot, so placing groups while
+    counsellors are still free raises coverage when capacity is short). ``follow_up``: right
+    after the groups, each member's individual session is booked with their group's
+    counsellor where that counsellor has time, most urgent members first (continuity)."""
+
+    continuity_days: int = CONTINUITY_DAYS
+    groups_first: bool = False
+    follow_up: bool = False
+
+
+# Fastest and most often best first: it wins on the normal instances, plain groups-first in a
+# crunch or with rare languages, the no-wait one in the tightest crunch (solver/README.md).
+STRATEGIES = (Strategy(groups_first=True, follow_up=True), Strategy(groups_first=True), Strategy(),
+              Strategy(continuity_days=0))
+
+
 def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf"),
-              continuity_days: int = CONTINUITY_DAYS) -> tuple[set, list]:
+              strategy: Strategy = Strategy()) -> tuple[set, list]:
     """Greedy plan for open tasks; returns (tasks put in a group, the groups as (type, members)).
 
     Stops placing when the monotonic clock passes ``stop_at`` (the rest stay unscheduled).
     """
-    builder = Constructor(prep, state, continuity_days)
+    types = prep.instance.session_types
+    caseload = Caseload(prep, tasks)
+    builder = Constructor(prep, state, strategy.continuity_days, caseload)
     units = []
     grouped: set = set()
-    group_types = sorted({t for _p, t in tasks if prep.instance.session_types[t].is_group})
+    group_types = sorted({t for _p, t in tasks if types[t].is_group})
     for typ in group_types:
         groups, _left = form_groups(prep, typ, [p for p, t in tasks if t == typ])
         for members in groups:
             grouped |= {(m, typ) for m in members}
             units.append((min(prep.priority_key(m) for m in members), typ, members))
     for pid, typ in tasks:
-        if not prep.instance.session_types[typ].is_group:
+        if not types[typ].is_group:
             units.append((prep.priority_key(pid), typ, (pid,)))
-    units.sort()
+    units.sort(key=lambda u: (strategy.groups_first and not types[u[1]].is_group, u[0]))
+    followed = not strategy.follow_up
     for index, (_key, typ, members) in enumerate(units):
         if time.monotonic() > stop_at:
             state.untried |= {(m, t) for _k, t, ms in units[index:] for m in ms}
             break
-        if prep.instance.session_types[typ].is_group:
+        if not followed and not types[typ].is_group:
+            followed = True
+            follow_up(prep, state, builder, tasks)
+        if not types[typ].is_group and (members[0], typ) in state.done:
+            continue  # booked by the follow-up
+        if types[typ].is_group:
             b = place_group_or_smaller(prep, builder, members, typ)
         else:
             b = builder.place_individual(members[0], typ)
         if b is not None:
             state.add(b)
+            caseload.booked(b)
     group_units = [(typ, members) for _k, typ, members in units if prep.instance.session_types[typ].is_group]
     for typ in group_types:
         if time.monotonic() > stop_at:
@@ -340,6 +385,21 @@ def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")
             if b is not None:
                 state.add(b)
     return grouped, group_units
+
+
+def follow_up(prep: Prepared, state: State, builder: Constructor, tasks) -> None:
+    """Book placed group members' open individual sessions with their group's counsellor."""
+    types = prep.instance.session_types
+    leader = {m: b.counsellor for b in state.bookings.values() if types[b.type].is_group
+              for m in b.participants}
+    open_individual = sorted(((p, t) for p, t in tasks if not types[t].is_group and p in leader),
+                             key=lambda task: prep.priority_key(task[0]))
+    for pid, typ in open_individual:
+        if (pid, typ) not in state.done:
+            b = builder.place_with(pid, typ, leader[pid])
+            if b is not None:
+                state.add(b)
+                builder.caseload.booked(b)
 
 
 SMALLER_GROUP_TRIES = 30   # place_group attempts for a group that does not fit as formed
@@ -493,5 +553,6 @@ def build_plan(prep: Prepared, state: State, previous, tasks, impossible, groupe
                   wall_seconds=round(run.elapsed(), 3),
                   sessions_required=sum(len(p.needs) for p in inst.participants),
                   sessions_scheduled=sum(len(b.participants) for b in state.bookings.values()),
-                  search=run.search_stats, relocation=run.relocation)
+                  search=run.search_stats, relocation=run.relocation,
+                  reassigned=run.reassigned)
     return Plan(instance=inst.name, sessions=sessions, unscheduled=unscheduled, stats=stats)
