@@ -325,12 +325,14 @@ class Strategy:
     continuity_days: int = CONTINUITY_DAYS
     groups_first: bool = False
     follow_up: bool = False
+    flow: bool = False
 
 
-# Fastest and most often best first: it wins on the normal instances, plain groups-first in a
-# crunch or with rare languages, the no-wait one in the tightest crunch (solver/README.md).
-STRATEGIES = (Strategy(groups_first=True, follow_up=True), Strategy(groups_first=True), Strategy(),
-              Strategy(continuity_days=0))
+# Most often best first (measured on the 2,000-participant instances, solver/README.md): the
+# flow wins in a crunch, the follow-up on normal instances, plain groups-first with rare
+# languages; the last two are the original greedy orders.
+STRATEGIES = (Strategy(groups_first=True, flow=True), Strategy(groups_first=True, follow_up=True),
+              Strategy(groups_first=True), Strategy(), Strategy(continuity_days=0))
 
 
 def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf"),
@@ -354,14 +356,19 @@ def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")
         if not types[typ].is_group:
             units.append((prep.priority_key(pid), typ, (pid,)))
     units.sort(key=lambda u: (strategy.groups_first and not types[u[1]].is_group, u[0]))
-    followed = not strategy.follow_up
+    followed = not (strategy.follow_up or strategy.flow)
     for index, (_key, typ, members) in enumerate(units):
         if time.monotonic() > stop_at:
             state.untried |= {(m, t) for _k, t, ms in units[index:] for m in ms}
             break
         if not followed and not types[typ].is_group:
             followed = True
-            follow_up(prep, state, builder, tasks)
+            if strategy.flow:
+                from .flow import route_individuals
+
+                route_individuals(prep, state, builder, tasks)
+            else:
+                follow_up(prep, state, builder, tasks)
         if not types[typ].is_group and (members[0], typ) in state.done:
             continue  # booked by the follow-up
         if types[typ].is_group:

@@ -1,0 +1,160 @@
+"""Individual sessions routed to counsellor-days by a min-cost flow, then booked.
+
+Once the groups are placed, what is left for the individual sessions is each counsellor's
+free sessions per day. Which participant gets which counsellor-day is a transportation
+problem: every open individual need either takes one unit of a counsellor-day it may use
+(its dates, a location it can reach or video, a multicultural counsellor where rule 4 asks,
+an interpreter for its language that day or a counsellor who speaks it) or stays unplaced at
+its tier-1 price. The arc costs are the objective's own terms: travel or video (tier 3), the
+cheapest interpreter when the counsellor does not speak the language (tier 4), a counsellor
+the participant does not meet in their group (tier 5) and the day (tier 6). Solved exactly,
+it puts the most urgent needs where capacity is, and routes group members to their group's
+counsellor when that does not cost a session or travel: greedy placement in priority order
+cannot trade slots between participants that way.
+
+Rooms, interpreter bookings and the exact start time are not in the flow; each routed need
+is then booked at the first free time of that counsellor-day, and what does not fit there
+is left to the greedy placement that follows.
+"""
+
+from __future__ import annotations
+
+from ortools.graph.python import min_cost_flow
+
+from .construct import Constructor, State
+from .model_data import (
+    W_DAY,
+    W_INCOMPLETE,
+    W_NOT_PREFERRED,
+    W_OTHER_COUNSELLOR,
+    W_TRAVEL_MIN,
+    W_UNPLACED,
+    W_VIDEO,
+    Prepared,
+)
+
+
+def route_individuals(prep: Prepared, state: State, builder: Constructor, tasks) -> int:
+    """Book open individual needs where the flow routes them; returns how many were booked."""
+    types = prep.instance.session_types
+    open_tasks = [(p, t) for p, t in tasks if not types[t].is_group and (p, t) not in state.done]
+    if not open_tasks:
+        return 0
+    capacity = _counsellor_days(prep, state, builder)
+    video_locs = [l for l, loc in prep.locations.items() if any(r.video for r in loc.rooms)]
+    interpreted_days = _interpreter_days(prep)
+
+    flow = min_cost_flow.SimpleMinCostFlow()
+    source, sink = 0, 1
+    cd_node = {cd: 2 + i for i, cd in enumerate(capacity)}
+    task_base = 2 + len(capacity)
+    arc_choice: dict[int, tuple] = {}
+    # Costs are scaled so that a rank below one unit can break exact ties in priority order
+    # (the earlier referral first, as the greedy passes do) without outweighing any real cost.
+    scale = len(open_tasks) + 1
+    rank = {task: r for r, task in enumerate(sorted(open_tasks, key=lambda t: (prep.priority_key(t[0]), t[1])))}
+    for i, (pid, typ) in enumerate(open_tasks):
+        node = task_base + i
+        flow.add_arc_with_capacity_and_unit_cost(source, node, 1, 0)
+        unplaced = _unplaced_cost(prep, state, pid, typ) * scale + (scale - 1 - rank[(pid, typ)])
+        flow.add_arc_with_capacity_and_unit_cost(node, sink, 1, unplaced)
+        for (cid, day), option in _options(prep, state, builder, pid, typ, capacity, video_locs,
+                                           interpreted_days).items():
+            arc = flow.add_arc_with_capacity_and_unit_cost(node, cd_node[(cid, day)], 1, option[0] * scale)
+            arc_choice[arc] = (i, cid, day) + option[1:]
+    for cd, cap in capacity.items():
+        flow.add_arc_with_capacity_and_unit_cost(cd_node[cd], sink, cap, 0)
+    flow.set_node_supply(source, len(open_tasks))
+    flow.set_node_supply(sink, -len(open_tasks))
+    if flow.solve() != flow.OPTIMAL:
+        return 0
+
+    routed = [(open_tasks[i], cid, day, loc, mode, language)
+              for arc, (i, cid, day, loc, mode, language) in arc_choice.items() if flow.flow(arc)]
+    routed.sort(key=lambda r: (prep.priority_key(r[0][0]), r[0][1]))
+    booked = 0
+    for (pid, typ), cid, day, loc, mode, language in routed:
+        b = builder._scan((pid,), typ, loc, mode, day, day, [(cid, language)])
+        if b is not None:
+            state.add(b)
+            if builder.caseload is not None:
+                builder.caseload.booked(b)
+            booked += 1
+    return booked
+
+
+def _counsellor_days(prep: Prepared, state: State, builder: Constructor) -> dict[tuple[str, int], int]:
+    """Free individual sessions per (counsellor, day): the daily maximum left, and no more
+    than fit in their free time at their best location."""
+    duration = min(t.minutes for t in prep.instance.session_types.values() if not t.is_group)
+    out = {}
+    for c in prep.instance.counsellors:
+        for day in range(len(prep.days)):
+            if not prep.cons_windows[c.id][day]:
+                continue
+            left = c.max_sessions_per_day - len(state.cons.get((c.id, day), []))
+            if left <= 0:
+                continue
+            fit = max(sum((e - s) // duration for s, e in state.counsellor_free(c.id, day, loc))
+                      for loc in c.locations)
+            if min(left, fit) > 0:
+                out[(c.id, day)] = min(left, fit)
+    return out
+
+
+def _interpreter_days(prep: Prepared) -> set[tuple[str, int]]:
+    """(language, day) with at least one interpreter at work."""
+    out = set()
+    for language, iids in prep.interpreters_by_language.items():
+        for iid in iids:
+            for day, windows in enumerate(prep.interp_windows[iid]):
+                if windows:
+                    out.add((language, day))
+    return out
+
+
+def _unplaced_cost(prep: Prepared, state: State, pid: str, typ: str) -> int:
+    """Tier 1: the need's own price, plus the incomplete-set price when it is the last one."""
+    p = prep.participants[pid]
+    last = all((pid, t) in state.done for t in p.needs if t != typ)
+    return W_UNPLACED + prep.urgency(pid) + (W_INCOMPLETE if last else 0)
+
+
+def _options(prep, state, builder, pid, typ, capacity, video_locs, interpreted_days) -> dict:
+    """Cheapest (cost, location, mode, language) per usable counsellor-day."""
+    p = prep.participants[pid]
+    first, last = prep.day_range(p)
+    met = state.met.get(pid, {})
+    minutes = prep.instance.session_types[typ].minutes
+    places = [(loc, "onsite", W_TRAVEL_MIN * prep.participant_travel(pid, loc))
+              for loc in prep.reachable_locations(pid)]
+    if p.video_ok:
+        places += [(loc, "video", W_VIDEO) for loc in video_locs]
+    out: dict = {}
+    for c in prep.instance.counsellors:
+        if prep.needs_multicultural(pid) and not c.multicultural:
+            continue
+        language = p.language if p.needs_interpreter and p.language not in c.languages else None
+        cost_c = 0
+        if met and c.id not in met:
+            cost_c += W_OTHER_COUNSELLOR
+        if p.preferred_counsellor is not None and p.preferred_counsellor != c.id:
+            cost_c += W_NOT_PREFERRED
+        for loc, mode, travel_cost in places:
+            if loc not in c.locations:
+                continue
+            cost = cost_c + travel_cost
+            if language is not None:
+                options = builder.interpreter_options(language, loc, minutes, 1)
+                if not options:
+                    continue
+                cost += options[0][0]
+            for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
+                if (c.id, day) not in capacity or not prep.loc_windows[loc][day]:
+                    continue
+                if language is not None and (language, day) not in interpreted_days:
+                    continue
+                total = cost + W_DAY * day
+                if (c.id, day) not in out or total < out[(c.id, day)][0]:
+                    out[(c.id, day)] = (total, loc, mode, language)
+    return out
