@@ -328,9 +328,9 @@ class Strategy:
     flow: bool = False
 
 
-# Most often best first (measured on the 2,000-participant instances, solver/README.md): the
-# flow wins in a crunch, the follow-up on normal instances, plain groups-first with rare
-# languages; the last two are the original greedy orders.
+# Most often best first (construction-only objective on the 2,000-participant instances,
+# solver/README.md): the flow on normal and most crunch instances, plain groups-first on
+# others; follow-up and the two original greedy orders stay as candidates.
 STRATEGIES = (Strategy(groups_first=True, flow=True), Strategy(groups_first=True, follow_up=True),
               Strategy(groups_first=True), Strategy(), Strategy(continuity_days=0))
 
