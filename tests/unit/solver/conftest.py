@@ -57,6 +57,18 @@ def participant(pid: str, **kw) -> dict:
     return p
 
 
+def rule_problems(prep, state) -> list[str]:
+    """Hard-rule problems of every booking of a planner state, each checked against all the others."""
+    from solver.model import session_problems
+
+    out = []
+    for key in list(state.bookings):
+        b = state.remove(key)
+        out += session_problems(prep, state, b)
+        state.add(b)
+    return out
+
+
 def make_instance(participants=(), **overrides) -> dict:
     """A deep copy of the base instance with participants and top-level overrides."""
     inst = copy.deepcopy(BASE)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from solver.construct import Booking, State
 from solver.formats import load_instance
-from solver.model import objective, session_problems
+from solver.model import objective
 from solver.model_data import prepare
 from solver.reassign import reassign
 
-from .conftest import make_instance, participant
+from .conftest import make_instance, participant, rule_problems
 
 DAY = "2027-01-04"
 PLACES = [
@@ -53,16 +53,6 @@ def _seat(state: State) -> dict[str, tuple[str, str]]:
     return {b.participants[0]: (b.counsellor, b.location) for b in state.bookings.values() if b.type == "individual"}
 
 
-def _rule_problems(prep, state: State) -> list[str]:
-    """Every booking re-checked against all the others."""
-    out = []
-    for key in list(state.bookings):
-        b = state.remove(key)
-        out += session_problems(prep, state, b)
-        state.add(b)
-    return out
-
-
 def _tasks(inst):
     return [(p["id"], t) for p in inst["participants"] for t in p["needs"]], {}
 
@@ -79,7 +69,7 @@ def test_two_participants_seated_far_from_home_swap_to_their_own_centre():
 
     assert _seat(state) == {"P-voss": ("C-voss", "L-voss"), "P-bergen": ("C-bergen", "L-bergen")}
     assert objective(prep, state, {}, *_tasks(inst)) < before
-    assert _rule_problems(prep, state) == []
+    assert rule_problems(prep, state) == []
 
 
 def test_participants_trade_places_to_see_the_counsellor_who_leads_their_group():
@@ -94,7 +84,7 @@ def test_participants_trade_places_to_see_the_counsellor_who_leads_their_group()
     assert reassign(prep, state) == 2
 
     assert _seat(state) == {"A": ("C1", "L-bergen"), "B": ("C2", "L-bergen")}
-    assert _rule_problems(prep, state) == []
+    assert rule_problems(prep, state) == []
 
 
 def test_no_swap_into_a_session_a_rule_forbids():

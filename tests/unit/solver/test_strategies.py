@@ -9,25 +9,16 @@ from solver.construct import Booking, Caseload, Constructor, State
 from solver.flow import route_individuals
 from solver.formats import load_instance
 from solver.generate import generate
-from solver.model import STRATEGIES, construct, keep_previous, required_tasks, session_problems
+from solver.model import STRATEGIES, construct, keep_previous, required_tasks
 from solver.model_data import prepare
 
-from .conftest import make_instance, participant
+from .conftest import make_instance, participant, rule_problems
 
 DAY = "2027-01-04"
 PLACES = [
     {"id": "4601", "name": "Bergen", "lat": 60.39, "lon": 5.32},
     {"id": "4621", "name": "Voss", "lat": 60.63, "lon": 6.42},
 ]
-
-
-def _rule_problems(prep, state: State) -> list[str]:
-    out = []
-    for key in list(state.bookings):
-        b = state.remove(key)
-        out += session_problems(prep, state, b)
-        state.add(b)
-    return out
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES, ids=lambda s: repr(s))
@@ -41,7 +32,7 @@ def test_each_strategy_builds_a_plan_that_keeps_the_rules(strategy, scenario):
 
     construct(prep, state, tasks, strategy=strategy)
 
-    assert _rule_problems(prep, state) == []
+    assert rule_problems(prep, state) == []
     seen = [(pid, b.type) for b in state.bookings.values() for pid in b.participants]
     assert len(seen) == len(set(seen))          # each need at most once (rule 2)
     assert len(seen) > 0.6 * len(tasks)
@@ -107,4 +98,4 @@ def test_each_participant_is_routed_to_the_centre_near_home():
 
     where = {b.participants[0]: b.location for b in state.bookings.values()}
     assert where == {"P-voss": "L-voss", "P-bergen": "L-bergen"}
-    assert _rule_problems(prep, state) == []
+    assert rule_problems(prep, state) == []
