@@ -59,6 +59,9 @@ class SessionStatus(enum.StrEnum):
     COMPLETED = "completed"
     # Replaced by the session with the same uid in a later published plan (not a cancellation).
     SUPERSEDED = "superseded"
+    # A draft session dropped at publication because its participant's referral closed since
+    # the run: it was never booked, so it is in no calendar (unlike a cancelled session).
+    LEFT_OUT = "left_out"
 
 
 class Session(db.Model):

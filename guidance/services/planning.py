@@ -255,7 +255,7 @@ def _leave_out_closed_referrals(lead: User, sessions: list[Session], published: 
     """Drop participants whose referral is no longer open for planning (withdrawn or closed since
     the run) from the run's sessions, in the publication's transaction: an individual session is
     left out; a group goes ahead without them unless it falls below its type's minimum size, then
-    it is left out whole. Left-out sessions become cancelled (never booked, no interpreter request).
+    it is left out whole. Left-out sessions are never booked: no interpreter request, no calendar event.
     Counts go into `published`; returns the left-out sessions."""
     from guidance.models import OPEN_STATUSES, Referral
     from guidance.planning.instance import SESSION_TYPES
@@ -281,7 +281,7 @@ def _leave_out_closed_referrals(lead: User, sessions: list[Session], published: 
             published.participants_removed += len(leaving)
             continue
         reason = "referral_closed" if staying == 0 else "group_below_minimum"
-        session.status = SessionStatus.CANCELLED
+        session.status = SessionStatus.LEFT_OUT
         audit.record(lead, "planning.session_left_out", session, {"run": session.run_id, "reason": reason})
         if session.type == "group":
             published.groups_left_out += 1

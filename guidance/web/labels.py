@@ -36,6 +36,7 @@ SESSION_STATUS = {
     "cancelled": _l("Cancelled"),
     "completed": _l("Completed"),
     "superseded": _l("Replaced by a newer plan"),
+    "left_out": _l("Left out when the plan was published"),
 }
 
 INTERPRETER_MODE = {"onsite": _l("on site"), "video": _l("video"), "phone": _l("phone")}

@@ -99,7 +99,7 @@ import datetime as dt  # noqa: E402
 
 from guidance.models import AuditEvent, OutboxMessage, Referral, SessionParticipant  # noqa: E402
 from guidance.planning.instance import SESSION_TYPES  # noqa: E402
-from guidance.services import bookings, referrals  # noqa: E402
+from guidance.services import bookings, calendar, referrals  # noqa: E402
 from tests.app.planning.helpers import draft_run, draft_session  # noqa: E402
 
 MIN_GROUP = SESSION_TYPES["group"]["min_size"]
@@ -130,7 +130,7 @@ def test_a_participant_whose_referral_closed_after_the_run_is_not_booked(app, ho
     published = planning_service.publish_run(w.lead, run, confirm_stale=True)
 
     db.session.expire_all()
-    assert db.session.get(Session, session.id).status is SessionStatus.CANCELLED
+    assert db.session.get(Session, session.id).status is SessionStatus.LEFT_OUT  # never booked
     assert db.session.scalars(select(InterpreterBooking)).all() == []
     assert db.session.scalars(select(OutboxMessage)).all() == []
     assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus(how)
@@ -182,9 +182,14 @@ def test_a_group_below_its_minimum_is_left_out_and_its_members_wait_in_the_queue
     published = planning_service.publish_run(w.lead, run, confirm_stale=True)
 
     db.session.expire_all()
-    assert db.session.get(Session, group.id).status is SessionStatus.CANCELLED
+    assert db.session.get(Session, group.id).status is SessionStatus.LEFT_OUT
     assert db.session.get(Session, old.id).status is SessionStatus.CANCELLED  # nothing replaces it
     assert db.session.get(Session, old.id).sequence > sequence_before  # calendars take the cancellation
+    # The counsellor's feed carries that cancellation, not the never-booked draft with the same uid
+    # (a calendar client ignores an event whose SEQUENCE is not higher than the one it has).
+    day = GROUP_START.date()
+    [in_feed] = calendar.counsellor_sessions(w.counsellor.counsellor.id, day - dt.timedelta(days=1), day + dt.timedelta(days=1))
+    assert in_feed.id == old.id and in_feed.status is SessionStatus.CANCELLED
     assert db.session.get(InterpreterBooking, old_booking.id).status is BookingStatus.CANCELLED
     assert [b.id for b in db.session.scalars(select(InterpreterBooking))] == [old_booking.id]  # no new request
     new_mails = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()[mails_before:]
