@@ -24,6 +24,7 @@ from guidance.models import (
     User,
 )
 from guidance.services.referral_reference import new_reference
+from guidance.planning.ids import local_today
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -175,5 +176,5 @@ def oslo(year: int, month: int, day: int, hour: int = 9, minute: int = 0) -> dt.
 
 def future_weekday(weeks: int = 3, weekday: int = 2) -> dt.date:
     """A working weekday (Tuesday by default) some weeks ahead, so "future" stays future."""
-    day = dt.date.today() + dt.timedelta(weeks=weeks)
+    day = local_today() + dt.timedelta(weeks=weeks)
     return day + dt.timedelta(days=(weekday - day.isoweekday()) % 7)

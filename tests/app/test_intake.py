@@ -17,6 +17,7 @@ from guidance.services.attachments import Upload, sniff
 from guidance.services.errors import DomainError
 from guidance.services.referrals import ReferralData
 from tests.app import factories as f
+from guidance.planning.ids import local_today
 
 PDF = b"%PDF-1.7\n" + b"x" * 200
 
@@ -49,7 +50,7 @@ def xlsx_bytes() -> bytes:
 def form_data(**changes) -> dict:
     """A complete, valid referral form as a browser posts it (Bergen referrer, Bergen participant)."""
     bergen = f.municipality("4601")
-    today = dt.date.today()
+    today = local_today()
     data = {
         "name": "Olena Kovalenko", "phone": "+47 412 34 567", "municipality_id": str(bergen.id),
         "legal_basis": "integration_act", "settlement_date": (today - dt.timedelta(days=10)).isoformat(),
@@ -64,7 +65,7 @@ def form_data(**changes) -> dict:
 def valid_data(**changes) -> ReferralData:
     bergen = f.municipality("4601")
     values = dict(name="Olena Kovalenko", phone="+47 412 34 567", municipality_id=bergen.id, legal_basis="integration_act",
-                  settlement_date=dt.date.today() - dt.timedelta(days=10), language="uk")
+                  settlement_date=local_today() - dt.timedelta(days=10), language="uk")
     values.update(changes)
     return ReferralData(**values)
 
@@ -123,7 +124,7 @@ def test_bad_input_gets_a_message_beside_each_field_and_keeps_what_was_typed(cli
 
 def test_the_form_shows_the_deadline_and_warns_when_few_working_days_remain(client):
     f.login(client, f.user(Role.REFERRER))
-    today = dt.date.today()
+    today = local_today()
     settled = today - dt.timedelta(days=85)  # three months after falls within a week or so
     response = client.post("/intake/new", data=form_data(settlement_date=settled.isoformat(), action="preview"))
     page = response.get_data(as_text=True)
@@ -309,11 +310,11 @@ def test_referrer_corrects_a_mistake_and_the_lead_sees_what_changed(client, app)
 
 def test_correction_recomputes_the_deadline_from_the_programme_decision(app):
     referrer = f.user(Role.REFERRER)
-    referral = referrals.submit_referral(referrer, valid_data(settlement_date=dt.date.today()), referring=referrer.municipality).referral
+    referral = referrals.submit_referral(referrer, valid_data(settlement_date=local_today()), referring=referrer.municipality).referral
     data = ReferralData.from_referral(referral)
-    data.programme_decision_date = dt.date.today() + dt.timedelta(days=40)
+    data.programme_decision_date = local_today() + dt.timedelta(days=40)
     assert referrals.correct_referral(referrer, referral, data) == ["programme_decision_date"]
-    assert referral.deadline == dt.date.today() + dt.timedelta(days=39)
+    assert referral.deadline == local_today() + dt.timedelta(days=39)
 
 
 def test_a_booked_referral_can_no_longer_be_corrected(client):
@@ -371,13 +372,13 @@ def test_audit_details_never_carry_personal_data(app):
     ({"municipality_id": None}, "municipality_id"),
     ({"legal_basis": "other"}, "legal_basis"),
     ({"settlement_date": None}, "settlement_date"),
-    ({"settlement_date": dt.date.today() + dt.timedelta(days=400)}, "settlement_date"),
-    ({"programme_decision_date": dt.date.today() - dt.timedelta(days=20)}, "programme_decision_date"),
+    ({"settlement_date": local_today() + dt.timedelta(days=400)}, "settlement_date"),
+    ({"programme_decision_date": local_today() - dt.timedelta(days=20)}, "programme_decision_date"),
     ({"legal_basis": "temporary_act", "window_months": 13}, "window_months"),
     ({"language": "klingon"}, "language"),
     ({"needs": []}, "needs"),
     ({"needs": ["individual", "coaching"]}, "needs"),
-    ({"earliest_date": dt.date.today() + dt.timedelta(days=200)}, "earliest_date"),
+    ({"earliest_date": local_today() + dt.timedelta(days=200)}, "earliest_date"),
     ({"accessibility_needs": "x" * 2001}, "accessibility_needs"),
     ({"notes": "x" * 5001}, "notes"),
 ])

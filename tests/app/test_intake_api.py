@@ -11,13 +11,14 @@ from guidance.extensions import db
 from guidance.models import ApiToken, AuditEvent, Referral, Role
 from guidance.services import api_tokens
 from tests.app import factories as f
+from guidance.planning.ids import local_today
 
 
 def body(**changes) -> dict:
     data = {
         "participant": {"name": "Olena Kovalenko", "phone": "+47 412 34 567", "municipality": "4601", "language": "uk"},
         "legal_basis": "integration_act",
-        "settlement_date": (dt.date.today() - dt.timedelta(days=10)).isoformat(),
+        "settlement_date": (local_today() - dt.timedelta(days=10)).isoformat(),
     }
     data.update(changes)
     return data
@@ -204,7 +205,7 @@ def test_a_retry_that_commits_between_look_up_and_duplicate_check_gets_the_first
 
     referrer = f.user(Role.REFERRER)
     data = lambda: ReferralData(name="Olena Kovalenko", municipality_id=referrer.municipality_id,  # noqa: E731
-                                settlement_date=dt.date.today(), language="uk")
+                                settlement_date=local_today(), language="uk")
     first = referrals.submit_referral(None, data(), referring=referrer.municipality, idempotency_key="k", fingerprint="x")
     real, calls = referrals._by_idempotency_key, []
 

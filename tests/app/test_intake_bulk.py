@@ -10,12 +10,13 @@ from guidance.extensions import db
 from guidance.models import AuditEvent, Referral, Role
 from guidance.services import referral_csv
 from tests.app import factories as f
+from guidance.planning.ids import local_today
 
 HEADER = "navn;telefon;bostedskommune;hjemmel;bosettingsdato;vedtaksdato;frist_maaneder;spraak;tolk;video;individuell;gruppe;tidligste_dato;tilrettelegging;programraadgiver_deltar;merknader"
 
 
 def settled() -> str:
-    return (dt.date.today() - dt.timedelta(days=5)).strftime("%d.%m.%Y")
+    return (local_today() - dt.timedelta(days=5)).strftime("%d.%m.%Y")
 
 
 def upload(client, text: str, encoding: str = "utf-8-sig", **extra):

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from guidance.extensions import db
 from guidance.models import AuditEvent, GuidanceNote, OutboxMessage, ReferralStatus, Role
 from tests.app import factories as f
+from guidance.planning.ids import local_today
 
 NOTE = {"goals": "Bli sykepleier – først norsk på B1-nivå", "background": "Videregående skole; butikkarbeid",
         "next_steps": "Norskopplæring og praksisplass", "further_guidance": "y"}
@@ -111,7 +112,7 @@ def test_a_note_shared_before_the_group_session_keeps_that_session_planned(clien
 
     referral = db.session.get(Referral, w.own_referral.id)
     assert referral.status is ReferralStatus.BOOKED
-    instance = build_instance(referral.county, InstanceOptions(today=dt.date.today()))
+    instance = build_instance(referral.county, InstanceOptions(today=local_today()))
     [kept] = [s for s in instance["previous_plan"]["sessions"] if s["id"] == f"S{group.id}"]
     assert f"R{referral.id}" in kept["participants"]
 

@@ -7,6 +7,7 @@ from guidance.extensions import db
 from guidance.models import LegalBasis, ReferralStatus, Role
 from guidance.rules.deadlines import at_risk_cutoff
 from tests.app import factories as f
+from guidance.planning.ids import local_today
 
 
 def queue_rows(page: str) -> list[str]:
@@ -16,7 +17,7 @@ def queue_rows(page: str) -> list[str]:
 
 
 def test_lead_sees_open_referrals_of_the_county_nearest_deadline_first(client):
-    today = dt.date.today()
+    today = local_today()
     lead = f.user(Role.LEAD)
     late = f.referral(name="A", deadline=today + dt.timedelta(days=60))
     soon = f.referral(name="B", municipality_number="4621", deadline=today + dt.timedelta(days=5))
@@ -45,7 +46,7 @@ def test_filters_by_municipality_language_basis_and_status(client):
 
 
 def test_at_risk_means_deadline_within_15_working_days_and_not_booked(client):
-    today = dt.date.today()
+    today = local_today()
     cutoff = at_risk_cutoff(today)
     lead = f.user(Role.LEAD)
     at_risk = f.referral(name="A", deadline=cutoff)
@@ -63,7 +64,7 @@ def test_at_risk_means_deadline_within_15_working_days_and_not_booked(client):
 
 def test_counts_at_the_top_follow_the_filters(client):
     lead = f.user(Role.LEAD)
-    f.referral(name="A", deadline=dt.date.today() - dt.timedelta(days=1))
+    f.referral(name="A", deadline=local_today() - dt.timedelta(days=1))
     planned = f.referral(name="B")
     planned.status = ReferralStatus.PLANNED
     db.session.commit()

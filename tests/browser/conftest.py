@@ -190,9 +190,10 @@ def past_session(live, name: str, language: str, days_ago: int, hour: int):
 
     from guidance.extensions import db
     from guidance.models import User
+    from guidance.planning.ids import local_today
     from tests.app import factories as f
 
-    day = dt.date.today() - dt.timedelta(days=days_ago)
+    day = local_today() - dt.timedelta(days=days_ago)
     day -= dt.timedelta(days=max(0, day.isoweekday() - 5))  # a weekday
     with live.app_context():
         counsellor = db.session.get(User, live.world.counsellor.id)

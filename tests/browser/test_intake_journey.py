@@ -10,12 +10,13 @@ from babel.dates import format_date
 from dateutil.relativedelta import relativedelta
 
 from tests.browser.conftest import login, new_context, screenshot
+from guidance.planning.ids import local_today
 
 PLAN = {"name": "plan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n% kartleggingsplan\n"}
 
 
 def test_referrer_sends_corrects_and_follows_a_referral_and_the_lead_sees_it_in_the_queue_nb(browser, live):
-    settled = dt.date.today() - dt.timedelta(days=10)
+    settled = local_today() - dt.timedelta(days=10)
     ctx = new_context(browser)
     page = ctx.new_page()
     page.set_default_timeout(15_000)

@@ -14,6 +14,7 @@ import pytest
 
 from tests.browser.conftest import login, new_context, past_session, screenshot
 from tests.queue_consumer import running_consumer
+from guidance.planning.ids import local_today
 
 
 def _needs(live, endpoint: str) -> None:
@@ -94,7 +95,7 @@ def test_referrer_submits_a_referral_by_keyboard_and_sees_it_nb(browser, live):
         page.keyboard.type("Hodan Warsame")
         page.get_by_label("Deltakerens telefonnummer (valgfritt)").fill("+47 912 34 567")
         page.get_by_label("Språk", exact=True).select_option("so")
-        settled = (dt.date.today() - dt.timedelta(days=14)).isoformat()
+        settled = (local_today() - dt.timedelta(days=14)).isoformat()
         page.get_by_label("Bosettingsdato").fill(settled)
         page.get_by_label("Merknader til karrieresenteret (valgfritt)").fill("Ønsker time etter klokka ti.")
         page.get_by_role("button", name="Send henvisningen").click()
