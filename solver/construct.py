@@ -237,6 +237,16 @@ class Constructor:
                 return b
         return None
 
+    def book(self, b: Booking) -> None:
+        """Add a booking to the state, and to the caseload when there is one."""
+        self.state.add(b)
+        if self.caseload is not None:
+            self.caseload.booked(b)
+
+    def fit_on_day(self, pid: str, typ: str, loc, mode, day: int, cid: str, language) -> Booking | None:
+        """The first free time for this individual session with one counsellor on one day."""
+        return self._scan((pid,), typ, loc, mode, day, day, [(cid, language)])
+
     def place_with(self, pid: str, typ: str, cid: str) -> Booking | None:
         """The participant's individual session with one given counsellor, cheapest travel
         first, earliest day (None when that counsellor has no fitting time)."""
@@ -287,10 +297,11 @@ class Constructor:
         one the participant prefers or already meets (continuity, tier 5), such a counsellor
         is taken instead when free within CONTINUITY_DAYS working days of that booking; a
         longer wait would spend later capacity that later referrals need (tier 1)."""
-        ranked = self.counsellor_ranking(members, loc, group=self.prep.instance.session_types[typ].is_group)
+        group = self.prep.instance.session_types[typ].is_group
+        ranked = self.counsellor_ranking(members, loc, group=group)
         if not ranked:
             return None
-        if self.caseload is not None and len(ranked[0][0]) == 4:
+        if self.caseload is not None and group:
             # A group waits, within its members' dates, for a counsellor who can follow its
             # members up; only if none can does it go to the first free one.
             within = [(cid, lang) for key, cid, lang in ranked if not key[2]]
@@ -354,13 +365,13 @@ class Constructor:
             preferred = sum(prep.participants[m].preferred_counsellor == c.id for m in members)
             met = sum(c.id in self.state.met.get(m, ()) for m in members)
             load = self.state.load.get(c.id, 0)
-            if caseload is None:
+            if caseload is not None:
+                load = caseload.committed(c.id, load, members if group else ())
+            if caseload is not None and group:
+                key = (-preferred, -met, load > 1.0, language is not None)
+            else:
                 key = (-preferred, -met, language is not None)
-                out.append((key, load, c.id, language))
-                continue
-            share = caseload.committed(c.id, load, members if group else ())
-            key = (-preferred, -met, group and share > 1.0, language is not None) if group else (-preferred, -met, language is not None)
-            out.append((key, share, c.id, language))
+            out.append((key, load, c.id, language))
         out.sort()
         return [(key, cid, language) for key, _load, cid, language in out]
 

@@ -25,11 +25,8 @@ from .construct import Constructor, State
 from .model_data import (
     W_DAY,
     W_INCOMPLETE,
-    W_NOT_PREFERRED,
     W_OTHER_COUNSELLOR,
-    W_TRAVEL_MIN,
     W_UNPLACED,
-    W_VIDEO,
     Prepared,
 )
 
@@ -74,11 +71,9 @@ def route_individuals(prep: Prepared, state: State, builder: Constructor, tasks)
     routed.sort(key=lambda r: (prep.priority_key(r[0][0]), r[0][1]))
     booked = 0
     for (pid, typ), cid, day, loc, mode, language in routed:
-        b = builder._scan((pid,), typ, loc, mode, day, day, [(cid, language)])
+        b = builder.fit_on_day(pid, typ, loc, mode, day, cid, language)
         if b is not None:
-            state.add(b)
-            if builder.caseload is not None:
-                builder.caseload.booked(b)
+            builder.book(b)
             booked += 1
     return booked
 
@@ -126,24 +121,19 @@ def _options(prep, state, builder, pid, typ, capacity, video_locs, interpreted_d
     first, last = prep.day_range(p)
     met = state.met.get(pid, {})
     minutes = prep.instance.session_types[typ].minutes
-    places = [(loc, "onsite", W_TRAVEL_MIN * prep.participant_travel(pid, loc))
-              for loc in prep.reachable_locations(pid)]
+    places = [(loc, "onsite") for loc in prep.reachable_locations(pid)]
     if p.video_ok:
-        places += [(loc, "video", W_VIDEO) for loc in video_locs]
+        places += [(loc, "video") for loc in video_locs]
     out: dict = {}
     for c in prep.instance.counsellors:
         if prep.needs_multicultural(pid) and not c.multicultural:
             continue
         language = p.language if p.needs_interpreter and p.language not in c.languages else None
-        cost_c = 0
-        if met and c.id not in met:
-            cost_c += W_OTHER_COUNSELLOR
-        if p.preferred_counsellor is not None and p.preferred_counsellor != c.id:
-            cost_c += W_NOT_PREFERRED
-        for loc, mode, travel_cost in places:
+        other = W_OTHER_COUNSELLOR if met and c.id not in met else 0
+        for loc, mode in places:
             if loc not in c.locations:
                 continue
-            cost = cost_c + travel_cost
+            cost = other + prep.seat_cost(pid, loc, mode, c.id)
             if language is not None:
                 options = builder.interpreter_options(language, loc, minutes, 1)
                 if not options:

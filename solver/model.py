@@ -27,7 +27,6 @@ from .model_data import (
     W_INCOMPLETE,
     W_INTERP_NOK,
     W_MOVED_AGAIN,
-    W_NOT_PREFERRED,
     W_OTHER_COUNSELLOR,
     W_REGISTER,
     W_TRAVEL_MIN,
@@ -342,8 +341,7 @@ def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")
     Stops placing when the monotonic clock passes ``stop_at`` (the rest stay unscheduled).
     """
     types = prep.instance.session_types
-    caseload = Caseload(prep, tasks)
-    builder = Constructor(prep, state, strategy.continuity_days, caseload)
+    builder = Constructor(prep, state, strategy.continuity_days, Caseload(prep, tasks))
     units = []
     grouped: set = set()
     group_types = sorted({t for _p, t in tasks if types[t].is_group})
@@ -369,15 +367,14 @@ def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")
                 route_individuals(prep, state, builder, tasks)
             else:
                 follow_up(prep, state, builder, tasks)
-        if not types[typ].is_group and (members[0], typ) in state.done:
-            continue  # booked by the follow-up
         if types[typ].is_group:
             b = place_group_or_smaller(prep, builder, members, typ)
+        elif (members[0], typ) in state.done:
+            continue  # booked by the follow-up or the flow
         else:
             b = builder.place_individual(members[0], typ)
         if b is not None:
-            state.add(b)
-            caseload.booked(b)
+            builder.book(b)
     group_units = [(typ, members) for _k, typ, members in units if prep.instance.session_types[typ].is_group]
     for typ in group_types:
         if time.monotonic() > stop_at:
@@ -405,8 +402,7 @@ def follow_up(prep: Prepared, state: State, builder: Constructor, tasks) -> None
         if (pid, typ) not in state.done:
             b = builder.place_with(pid, typ, leader[pid])
             if b is not None:
-                state.add(b)
-                builder.caseload.booked(b)
+                builder.book(b)
 
 
 SMALLER_GROUP_TRIES = 30   # place_group attempts for a group that does not fit as formed
@@ -457,15 +453,7 @@ def join_placed_groups(prep: Prepared, state: State, open_tasks) -> None:
 
 def booking_cost(prep: Prepared, b: Booking) -> int:
     """Tiers 3-6 cost of one session (travel, video, interpreter, preference, date)."""
-    cost = b.day * W_DAY
-    for pid in b.participants:
-        if b.mode == "video":
-            cost += W_VIDEO
-        else:
-            cost += W_TRAVEL_MIN * prep.participant_travel(pid, b.location)
-        pref = prep.participants[pid].preferred_counsellor
-        if pref is not None and pref != b.counsellor:
-            cost += W_NOT_PREFERRED
+    cost = b.day * W_DAY + sum(prep.seat_cost(pid, b.location, b.mode, b.counsellor) for pid in b.participants)
     if b.interpreter:
         it = prep.interpreters[b.interpreter]
         cost += W_INTERP_NOK * prep.interpreter_cost(b.interpreter, b.end - b.start, b.interpreter_mode, b.location)

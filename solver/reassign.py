@@ -23,7 +23,7 @@ from dataclasses import replace
 from ortools.graph.python import linear_sum_assignment
 
 from .construct import State
-from .model_data import W_NOT_PREFERRED, W_OTHER_COUNSELLOR, W_TRAVEL_MIN, W_VIDEO, Prepared
+from .model_data import W_OTHER_COUNSELLOR, Prepared
 
 
 def reassign(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
@@ -45,13 +45,13 @@ def _reassign_type(prep: Prepared, state: State, typ: str, stop_at: float) -> in
         return 0
     slots = [state.bookings[k] for k in keys]
     people = [b.participants[0] for b in slots]
-    by_place: dict[tuple[str, int], list[int]] = {}
-    for j, b in enumerate(slots):
-        by_place.setdefault((b.location, b.day), []).append(j)
-    video_slots: dict[int, list[int]] = {}
+    on_site: dict[tuple[str, int], list[int]] = {}   # (location, day) -> on-site slots
+    video_slots: dict[int, list[int]] = {}           # day -> video slots
     for j, b in enumerate(slots):
         if b.mode == "video":
             video_slots.setdefault(b.day, []).append(j)
+        else:
+            on_site.setdefault((b.location, b.day), []).append(j)
 
     solver = linear_sum_assignment.SimpleLinearSumAssignment()
     for i, pid in enumerate(people):
@@ -62,7 +62,7 @@ def _reassign_type(prep: Prepared, state: State, typ: str, stop_at: float) -> in
         others = _other_counsellors(state, pid, keys[i])
         reach = prep.reachable_locations(pid)
         for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
-            candidates = [j for loc in reach for j in by_place.get((loc, day), ()) if slots[j].mode != "video"]
+            candidates = [j for loc in reach for j in on_site.get((loc, day), ())]
             if p.video_ok:
                 candidates += video_slots.get(day, [])
             for j in candidates:
@@ -105,10 +105,7 @@ def _allowed(prep: Prepared, state: State, pid: str, b, own_key: int) -> bool:
 
 def _cost(prep: Prepared, pid: str, b, others: set[str]) -> int:
     """Tier 3 and tier 5 cost of the participant in this slot (the rest does not change)."""
-    p = prep.participants[pid]
-    cost = W_VIDEO if b.mode == "video" else W_TRAVEL_MIN * prep.participant_travel(pid, b.location)
+    cost = prep.seat_cost(pid, b.location, b.mode, b.counsellor)
     if others and b.counsellor not in others:
         cost += W_OTHER_COUNSELLOR
-    if p.preferred_counsellor is not None and p.preferred_counsellor != b.counsellor:
-        cost += W_NOT_PREFERRED
     return cost
