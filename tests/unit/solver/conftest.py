@@ -57,6 +57,26 @@ def participant(pid: str, **kw) -> dict:
     return p
 
 
+BERGEN_VOSS = [
+    {"id": "4601", "name": "Bergen", "lat": 60.39, "lon": 5.32},
+    {"id": "4621", "name": "Voss", "lat": 60.63, "lon": 6.42},
+]
+
+
+def centre(lid: str, place: str) -> dict:
+    """A location open 08-16 with two single rooms and a group room."""
+    return {"id": lid, "name": lid, "place": place, "opening": [["08:00", "16:00"]], "open_dates": None,
+            "rooms": [{"id": f"{lid}-1", "capacity": 1, "video": False},
+                      {"id": f"{lid}-2", "capacity": 1, "video": False},
+                      {"id": f"{lid}-G", "capacity": 8, "video": False}]}
+
+
+def counsellor(cid: str, locs: list[str], *, multicultural: bool = True, per_day: int = 4) -> dict:
+    """A Norwegian-speaking counsellor working 08-16 every weekday at ``locs``."""
+    return {"id": cid, "name": cid, "locations": locs, "multicultural": multicultural, "languages": ["nb"],
+            "weekly": {d: [["08:00", "16:00"]] for d in "12345"}, "absences": [], "max_sessions_per_day": per_day}
+
+
 def rule_problems(prep, state) -> list[str]:
     """Hard-rule problems of every booking of a planner state, each checked against all the others."""
     from solver.model import session_problems

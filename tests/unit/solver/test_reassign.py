@@ -9,30 +9,14 @@ from solver.model import objective
 from solver.model_data import prepare
 from solver.reassign import reassign
 
-from .conftest import make_instance, participant, rule_problems
+from .conftest import BERGEN_VOSS, centre, counsellor, make_instance, participant, rule_problems
 
 DAY = "2027-01-04"
-PLACES = [
-    {"id": "4601", "name": "Bergen", "lat": 60.39, "lon": 5.32},
-    {"id": "4621", "name": "Voss", "lat": 60.63, "lon": 6.42},
-]
-
-
-def _location(lid: str, place: str) -> dict:
-    return {"id": lid, "name": lid, "place": place, "opening": [["08:00", "16:00"]], "open_dates": None,
-            "rooms": [{"id": f"{lid}-1", "capacity": 1, "video": False},
-                      {"id": f"{lid}-2", "capacity": 1, "video": False},
-                      {"id": f"{lid}-G", "capacity": 8, "video": False}]}
-
-
-def _counsellor(cid: str, locs: list[str], multicultural: bool = True) -> dict:
-    return {"id": cid, "name": cid, "locations": locs, "multicultural": multicultural, "languages": ["nb"],
-            "weekly": {d: [["08:00", "16:00"]] for d in "12345"}, "absences": [], "max_sessions_per_day": 4}
 
 
 def _instance(people, counsellors, interpreters=()) -> dict:
-    return make_instance(list(people), horizon={"start": DAY, "end": "2027-01-05"}, places=PLACES,
-                         locations=[_location("L-bergen", "4601"), _location("L-voss", "4621")],
+    return make_instance(list(people), horizon={"start": DAY, "end": "2027-01-05"}, places=BERGEN_VOSS,
+                         locations=[centre("L-bergen", "4601"), centre("L-voss", "4621")],
                          counsellors=counsellors, interpreters=list(interpreters))
 
 
@@ -60,7 +44,7 @@ def _tasks(inst):
 def test_two_participants_seated_far_from_home_swap_to_their_own_centre():
     inst = _instance([participant("P-voss", place="4621", deadline="2027-01-05"),
                       participant("P-bergen", place="4601", deadline="2027-01-05")],
-                     [_counsellor("C-bergen", ["L-bergen"]), _counsellor("C-voss", ["L-voss"])])
+                     [counsellor("C-bergen", ["L-bergen"]), counsellor("C-voss", ["L-voss"])])
     prep, state = _state(inst, [_individual("P-voss", "C-bergen", "L-bergen", 9 * 60),
                                 _individual("P-bergen", "C-voss", "L-voss", 9 * 60)])
     before = objective(prep, state, {}, *_tasks(inst))
@@ -75,7 +59,7 @@ def test_two_participants_seated_far_from_home_swap_to_their_own_centre():
 def test_participants_trade_places_to_see_the_counsellor_who_leads_their_group():
     people = [participant(p, needs=["individual", "group"], deadline="2027-01-05") for p in ("A", "B")]
     people += [participant(p, needs=["group"], deadline="2027-01-05") for p in ("X1", "X2", "Y1", "Y2")]
-    inst = _instance(people, [_counsellor("C1", ["L-bergen"]), _counsellor("C2", ["L-bergen"])])
+    inst = _instance(people, [counsellor("C1", ["L-bergen"]), counsellor("C2", ["L-bergen"])])
     groups = [Booking("group", ("A", "X1", "X2"), "C1", "L-bergen", "L-bergen-G", 1, 8 * 60, 8 * 60 + 90),
               Booking("group", ("B", "Y1", "Y2"), "C2", "L-bergen", "L-bergen-G", 1, 10 * 60, 10 * 60 + 90)]
     prep, state = _state(inst, groups + [_individual("A", "C2", "L-bergen", 9 * 60),
@@ -92,7 +76,7 @@ def test_no_swap_into_a_session_a_rule_forbids():
     # multicultural training (rule 4); P-ord (ordinary) may see either.
     inst = _instance([participant("P-voss", place="4621", deadline="2027-01-05"),
                       participant("P-ord", place="4601", legal_basis="ordinary", deadline="2027-01-05")],
-                     [_counsellor("C-bergen", ["L-bergen"]), _counsellor("C-voss", ["L-voss"], multicultural=False)])
+                     [counsellor("C-bergen", ["L-bergen"]), counsellor("C-voss", ["L-voss"], multicultural=False)])
     prep, state = _state(inst, [_individual("P-voss", "C-bergen", "L-bergen", 9 * 60),
                                 _individual("P-ord", "C-voss", "L-voss", 9 * 60)])
 
@@ -105,7 +89,7 @@ def test_no_swap_into_a_slot_that_clashes_with_the_participants_other_session():
               participant("P-bergen", place="4601", deadline="2027-01-05"),
               participant("G1", place="4621", needs=["group"], deadline="2027-01-05"),
               participant("G2", place="4621", needs=["group"], deadline="2027-01-05")]
-    inst = _instance(people, [_counsellor("C-bergen", ["L-bergen"]), _counsellor("C-voss", ["L-voss"])])
+    inst = _instance(people, [counsellor("C-bergen", ["L-bergen"]), counsellor("C-voss", ["L-voss"])])
     group = Booking("group", ("P-voss", "G1", "G2"), "C-voss", "L-voss", "L-voss-G", 0, 9 * 60, 9 * 60 + 90)
     # The Voss slot overlaps P-voss's own group session (rule 2), so P-voss stays in Bergen.
     prep, state = _state(inst, [group, _individual("P-voss", "C-bergen", "L-bergen", 12 * 60),
@@ -117,7 +101,7 @@ def test_no_swap_into_a_slot_that_clashes_with_the_participants_other_session():
 def test_sessions_kept_from_the_previous_plan_are_left_alone():
     inst = _instance([participant("P-voss", place="4621", deadline="2027-01-05"),
                       participant("P-bergen", place="4601", deadline="2027-01-05")],
-                     [_counsellor("C-bergen", ["L-bergen"]), _counsellor("C-voss", ["L-voss"])])
+                     [counsellor("C-bergen", ["L-bergen"]), counsellor("C-voss", ["L-voss"])])
     prep, state = _state(inst, [_individual("P-voss", "C-bergen", "L-bergen", 9 * 60, prev_id="S1"),
                                 _individual("P-bergen", "C-voss", "L-voss", 9 * 60)])
 

@@ -12,13 +12,9 @@ from solver.generate import generate
 from solver.model import STRATEGIES, construct, keep_previous, required_tasks
 from solver.model_data import prepare
 
-from .conftest import make_instance, participant, rule_problems
+from .conftest import BERGEN_VOSS, centre, counsellor, make_instance, participant, rule_problems
 
 DAY = "2027-01-04"
-PLACES = [
-    {"id": "4601", "name": "Bergen", "lat": 60.39, "lon": 5.32},
-    {"id": "4621", "name": "Voss", "lat": 60.63, "lon": 6.42},
-]
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES, ids=lambda s: repr(s))
@@ -38,21 +34,9 @@ def test_each_strategy_builds_a_plan_that_keeps_the_rules(strategy, scenario):
     assert len(seen) > 0.6 * len(tasks)
 
 
-def _location(lid: str, place: str) -> dict:
-    return {"id": lid, "name": lid, "place": place, "opening": [["08:00", "16:00"]], "open_dates": None,
-            "rooms": [{"id": f"{lid}-1", "capacity": 1, "video": False},
-                      {"id": f"{lid}-2", "capacity": 1, "video": False},
-                      {"id": f"{lid}-G", "capacity": 8, "video": False}]}
-
-
-def _counsellor(cid: str, locs: list[str], per_day: int = 1) -> dict:
-    return {"id": cid, "name": cid, "locations": locs, "multicultural": True, "languages": ["nb"],
-            "weekly": {d: [["08:00", "16:00"]] for d in "12345"}, "absences": [], "max_sessions_per_day": per_day}
-
-
 def _route(people, counsellors, bookings=(), end=DAY):
-    inst = make_instance(list(people), horizon={"start": DAY, "end": end}, places=PLACES,
-                         locations=[_location("L-bergen", "4601"), _location("L-voss", "4621")],
+    inst = make_instance(list(people), horizon={"start": DAY, "end": end}, places=BERGEN_VOSS,
+                         locations=[centre("L-bergen", "4601"), centre("L-voss", "4621")],
                          counsellors=counsellors, interpreters=[])
     prep = prepare(load_instance(inst))
     state = State(prep)
@@ -71,7 +55,7 @@ def _individual_of(state: State) -> dict[str, str]:
 def test_the_scarce_slot_goes_to_the_most_urgent_need():
     people = [participant("P-ordinary", legal_basis="ordinary", deadline=DAY),
               participant("P-act", legal_basis="integration_act", deadline=DAY)]
-    _prep, state = _route(people, [_counsellor("C1", ["L-bergen"])])
+    _prep, state = _route(people, [counsellor("C1", ["L-bergen"], per_day=1)])
 
     assert _individual_of(state) == {"P-act": "C1"}
 
@@ -84,8 +68,8 @@ def test_a_group_member_is_routed_to_the_counsellor_who_leads_their_group():
               participant("B", deadline=DAY)]
     people += [participant(p, needs=["group"], deadline=DAY) for p in ("X1", "X2")]
     group = Booking("group", ("A", "X1", "X2"), "C1", "L-bergen", "L-bergen-G", 0, 8 * 60, 8 * 60 + 90)
-    _prep, state = _route(people, [_counsellor("C1", ["L-bergen"], per_day=2), _counsellor("C2", ["L-bergen"])],
-                          bookings=[group])
+    _prep, state = _route(people, [counsellor("C1", ["L-bergen"], per_day=2),
+                                   counsellor("C2", ["L-bergen"], per_day=1)], bookings=[group])
 
     assert _individual_of(state) == {"A": "C1", "B": "C2"}
 
@@ -94,7 +78,8 @@ def test_each_participant_is_routed_to_the_centre_near_home():
     # Travel (tier 3) outweighs P-voss's wish for the Bergen counsellor (tier 5).
     people = [participant("P-voss", place="4621", deadline=DAY, preferred_counsellor="C-bergen"),
               participant("P-bergen", deadline=DAY)]
-    prep, state = _route(people, [_counsellor("C-bergen", ["L-bergen"]), _counsellor("C-voss", ["L-voss"])])
+    prep, state = _route(people, [counsellor("C-bergen", ["L-bergen"], per_day=1),
+                                  counsellor("C-voss", ["L-voss"], per_day=1)])
 
     where = {b.participants[0]: b.location for b in state.bookings.values()}
     assert where == {"P-voss": "L-voss", "P-bergen": "L-bergen"}
