@@ -83,7 +83,8 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     # The continuity pass (same counsellor for a participant's sessions) runs inside the
     # caller's time limit, so the search gets what is left after its share.
     continuity_share = min(CONTINUITY_MAX_SECONDS, CONTINUITY_SHARE * time_limit)
-    run.time_limit = time_limit - continuity_share
+    reassign_share = min(REASSIGN_MAX_SECONDS, REASSIGN_SHARE * time_limit)
+    run.time_limit = time_limit - continuity_share - reassign_share
     if run.remaining() > 0.2:
         from .lns import improve
 
@@ -96,7 +97,17 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     # Who sits in which individual session, solved exactly (travel and continuity).
     from .reassign import reassign
 
-    run.reassigned = reassign(prep, state, stop_at=started + run.time_limit)
+    # Then which counsellor leads which group, exchanged for continuity, and the seats again.
+    from .exchange import exchange_leaders
+
+    seats_until = started + time_limit - continuity_share
+    run.reassigned = reassign(prep, state, stop_at=seats_until)
+    for _round in range(EXCHANGE_ROUNDS):
+        exchanged = exchange_leaders(prep, state, stop_at=seats_until)
+        run.exchanged += exchanged
+        if not exchanged:
+            break
+        run.reassigned += reassign(prep, state, stop_at=seats_until)
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
     plan = build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
     return _improve_continuity(instance, plan, deadline=started + time_limit)
@@ -105,6 +116,12 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
 CONSTRUCTION_SHARE = 0.25   # alternative constructions end by this share of the time limit
 RELOCATION_SHARE = 0.35      # the relocation pass ends by this share of the time limit
 CONTINUITY_SHARE = 0.06
+# Reassignment has its own share: the search and the second relocation end on the clock in a
+# crunch, and the exact seat assignment (about a second per round at county scale) would
+# otherwise get none.
+REASSIGN_SHARE = 0.05
+REASSIGN_MAX_SECONDS = 6.0
+EXCHANGE_ROUNDS = 3          # leader exchanges and seat reassignment, in turn
 CONTINUITY_MAX_SECONDS = 6.0
 CHECK_RESERVE_SECONDS = 0.3  # the pass verifies its result with the checker after its own deadline
 
@@ -134,6 +151,7 @@ class _Run:
         self.search_stats: dict = {"windows": 0, "deterministic_seconds": 0.0}
         self.relocation: dict = {"moved": 0, "ejected": 0}
         self.reassigned = 0
+        self.exchanged = 0
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -549,5 +567,5 @@ def build_plan(prep: Prepared, state: State, previous, tasks, impossible, groupe
                   sessions_required=sum(len(p.needs) for p in inst.participants),
                   sessions_scheduled=sum(len(b.participants) for b in state.bookings.values()),
                   search=run.search_stats, relocation=run.relocation,
-                  reassigned=run.reassigned)
+                  reassigned=run.reassigned, leaders_exchanged=run.exchanged)
     return Plan(instance=inst.name, sessions=sessions, unscheduled=unscheduled, stats=stats)

@@ -1,16 +1,24 @@
-"""Reassignment: who sits in which individual session, solved exactly as an assignment.
+"""Reassignment: who sits in which session, solved exactly as an assignment, type by type.
 
 The construction, relocation and LNS place participants one at a time or a window at a time,
-so two participants can each hold the slot the other should have: one travels past a centre
-where the other's slot is, or sees a counsellor who leads the other's group. With every
-individual session's time, counsellor, room and interpreter kept as they are, choosing who
-sits in which one is a linear assignment problem: each participant of the pool takes exactly
-one slot of their session type that they may use (dates, reach or video, multicultural
+so two participants can each hold the seat the other should have: one travels past a centre
+where the other's session is, or sees a counsellor who leads the other's group. With every
+session's time, counsellor, room and interpreter kept as they are, choosing who sits in which
+seat of one session type is a linear assignment problem: each participant of the pool takes
+exactly one seat of that type that they may use (dates, reach or video, multicultural
 counsellor, language covered, no clash with their other sessions), and the cost of a pair is
 what the objective charges for it (tier 3 travel or video, tier 5 continuity and preferred
 counsellor; tiers 1, 2, 4 and 6 do not change). OR-Tools' min-cost assignment solves it to
-optimality in well under a second at county scale, so the result is never worse than the
-plan it started from, and usually better on travel and continuity together.
+optimality in about a second at county scale.
+
+A group's seats are its members' places. Seats of an interpreted group that are held by a
+participant who needs its interpreter stay with such participants, so no interpreter is left
+booked for nobody; the other seats take anyone the session covers.
+
+Continuity couples the types: a member's group seat and individual session should share a
+counsellor. Solving the group seats with the individual sessions fixed, then the individual
+sessions with the group seats fixed, and so on, improves both until neither gains (each step
+is exact for its half, so the plan never gets worse).
 
 Frozen, kept-from-previous and re-staffed previous sessions stay as they are (tier 2).
 """
@@ -22,62 +30,93 @@ from dataclasses import replace
 
 from ortools.graph.python import linear_sum_assignment
 
-from .construct import State
+from .construct import Booking, State
 from .model_data import W_OTHER_COUNSELLOR, Prepared
+
+MAX_ROUNDS = 6   # alternations between the session types; each round is about a second at 2,000
 
 
 def reassign(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
-    """Reassign participants among the individual sessions of each type; returns how many
-    participants changed session."""
+    """Reassign participants among the seats of each session type, round by round while a
+    round still lowers the cost; returns how many seats changed participant."""
     changed = 0
-    for typ, st in sorted(prep.instance.session_types.items()):
-        if st.is_group or time.monotonic() > stop_at:
-            continue
-        changed += _reassign_type(prep, state, typ, stop_at)
+    types = sorted(prep.instance.session_types)
+    idle = 0   # types in a row whose assignment was already optimal
+    for step in range(MAX_ROUNDS * len(types)):
+        if time.monotonic() > stop_at or idle >= len(types):
+            break
+        moved = _reassign_type(prep, state, types[step % len(types)], stop_at)
+        changed += moved
+        idle = 0 if moved else idle + 1
     return changed
 
 
 def _reassign_type(prep: Prepared, state: State, typ: str, stop_at: float) -> int:
     keys = sorted(k for k, b in state.bookings.items()
-                  if b.type == typ and len(b.participants) == 1 and not b.fixed and not b.prev_id
-                  and b.anchor is None)
-    if len(keys) < 2:
+                  if b.type == typ and not b.fixed and not b.prev_id and b.anchor is None)
+    seats = [(k, pos) for k in keys for pos in range(len(state.bookings[k].participants))]
+    if len(seats) < 2:
         return 0
-    slots = [state.bookings[k] for k in keys]
-    people = [b.participants[0] for b in slots]
-    on_site: dict[tuple[str, int], list[int]] = {}   # (location, day) -> on-site slots
-    video_slots: dict[int, list[int]] = {}           # day -> video slots
-    for j, b in enumerate(slots):
+    bookings = {k: state.bookings[k] for k in keys}
+    people = [bookings[k].participants[pos] for k, pos in seats]
+    interpreted_seat = [_needs_interpreter_of(prep, bookings[k], people[j]) for j, (k, _pos) in enumerate(seats)]
+    on_site: dict[tuple[str, int], list[int]] = {}   # (location, day) -> on-site seats
+    video_seats: dict[int, list[int]] = {}           # day -> video seats
+    for j, (k, _pos) in enumerate(seats):
+        b = bookings[k]
         if b.mode == "video":
-            video_slots.setdefault(b.day, []).append(j)
+            video_seats.setdefault(b.day, []).append(j)
         else:
             on_site.setdefault((b.location, b.day), []).append(j)
 
     solver = linear_sum_assignment.SimpleLinearSumAssignment()
+    current = 0
+    # Costs are scaled so that staying in one's own seat wins every exact tie: among the
+    # optimal assignments the one with the fewest moves is taken, never a neutral reshuffle.
+    scale = len(people) + 1
     for i, pid in enumerate(people):
         if i % 64 == 0 and time.monotonic() > stop_at:
             return 0
         p = prep.participants[pid]
         first, last = prep.day_range(p)
-        others = _other_counsellors(state, pid, keys[i])
+        own_key = seats[i][0]
+        others = _other_counsellors(state, pid, own_key)
         reach = prep.reachable_locations(pid)
+        allowed: dict[int, bool] = {}   # booking key -> may pid sit there
         for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
             candidates = [j for loc in reach for j in on_site.get((loc, day), ())]
             if p.video_ok:
-                candidates += video_slots.get(day, [])
+                candidates += video_seats.get(day, [])
             for j in candidates:
-                if _allowed(prep, state, pid, slots[j], keys[i]):
-                    solver.add_arc_with_cost(i, j, _cost(prep, pid, slots[j], others))
-    if solver.solve() != solver.OPTIMAL:
-        return 0  # the current assignment is always feasible; anything else leaves the plan as it is
+                k = seats[j][0]
+                if interpreted_seat[j] and not _needs_interpreter_of(prep, bookings[k], pid):
+                    continue
+                if k not in allowed:
+                    allowed[k] = _allowed(prep, state, pid, bookings[k], own_key)
+                if allowed[k] and j != i:
+                    solver.add_arc_with_cost(i, j, _cost(prep, pid, bookings[k], others) * scale)
+        own = _cost(prep, pid, bookings[own_key], others) * scale - 1   # the seat held now is always allowed
+        solver.add_arc_with_cost(i, i, own)
+        current += own
+    if solver.solve() != solver.OPTIMAL or solver.optimal_cost() >= current:
+        return 0  # the current assignment is always feasible; no gain leaves the plan as it is
     mates = [solver.right_mate(i) for i in range(len(people))]
     moves = [(i, j) for i, j in enumerate(mates) if j != i]
-    if not moves:
-        return 0
-    removed = {j: state.remove(keys[j]) for _i, j in moves}
+    seated: dict[int, list[str]] = {k: list(b.participants) for k, b in bookings.items()}
     for i, j in moves:
-        state.add(replace(removed[j], participants=(people[i],)))
+        k, pos = seats[j]
+        seated[k][pos] = people[i]
+    for k in sorted({seats[j][0] for _i, j in moves}):
+        b = state.remove(k)
+        state.add(replace(b, participants=tuple(seated[k])))
     return len(moves)
+
+
+def _needs_interpreter_of(prep: Prepared, b: Booking, pid: str) -> bool:
+    """True when the participant is covered in this session only by its interpreter."""
+    p = prep.participants[pid]
+    return (b.language is not None and p.needs_interpreter and p.language == b.language
+            and p.language not in prep.counsellors[b.counsellor].languages)
 
 
 def _other_counsellors(state: State, pid: str, own_key: int) -> set[str]:
@@ -86,16 +125,16 @@ def _other_counsellors(state: State, pid: str, own_key: int) -> set[str]:
     return {cid for cid, n in state.met.get(pid, {}).items() if n - (cid == own) > 0}
 
 
-def _allowed(prep: Prepared, state: State, pid: str, b, own_key: int) -> bool:
-    """Rules 2, 4 and 5 for the participant in this slot (the slot keeps every other rule).
+def _allowed(prep: Prepared, state: State, pid: str, b: Booking, own_key: int) -> bool:
+    """Rules 2, 4 and 5 for the participant in this session (it keeps every other rule).
 
-    A slot with an interpreter takes only a participant who needs that language: an
-    interpreter booked for nobody is a cost a lead would cancel."""
+    An individual session with an interpreter takes only a participant who needs that
+    language: an interpreter booked for nobody is a cost a lead would cancel."""
     p = prep.participants[pid]
     c = prep.counsellors[b.counsellor]
     if prep.needs_multicultural(pid) and not c.multicultural:
         return False
-    if b.language is not None and not (p.needs_interpreter and p.language == b.language):
+    if len(b.participants) == 1 and b.language is not None and not (p.needs_interpreter and p.language == b.language):
         return False
     if p.needs_interpreter and p.language not in c.languages and b.language != p.language:
         return False
@@ -103,8 +142,8 @@ def _allowed(prep: Prepared, state: State, pid: str, b, own_key: int) -> bool:
                    for s, e, key in state.part.get((pid, b.day), ()))
 
 
-def _cost(prep: Prepared, pid: str, b, others: set[str]) -> int:
-    """Tier 3 and tier 5 cost of the participant in this slot (the rest does not change)."""
+def _cost(prep: Prepared, pid: str, b: Booking, others: set[str]) -> int:
+    """Tier 3 and tier 5 cost of the participant in this session (the rest does not change)."""
     cost = prep.seat_cost(pid, b.location, b.mode, b.counsellor)
     if others and b.counsellor not in others:
         cost += W_OTHER_COUNSELLOR

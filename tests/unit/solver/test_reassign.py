@@ -67,7 +67,66 @@ def test_participants_trade_places_to_see_the_counsellor_who_leads_their_group()
 
     assert reassign(prep, state) == 2
 
-    assert _seat(state) == {"A": ("C1", "L-bergen"), "B": ("C2", "L-bergen")}
+    # Either A and B trade group seats or they trade individual sessions: each then sees one
+    # counsellor for both sessions.
+    assert _counsellors(state, "A") == 1 and _counsellors(state, "B") == 1
+    assert rule_problems(prep, state) == []
+
+
+def _counsellors(state: State, pid: str) -> int:
+    return len({b.counsellor for b in state.bookings.values() if pid in b.participants})
+
+
+def _group_of(state: State, pid: str) -> str:
+    return next(b.counsellor for b in state.bookings.values() if b.type == "group" and pid in b.participants)
+
+
+def test_group_members_trade_seats_when_their_individual_sessions_are_kept():
+    # The individual sessions are kept from the previous plan (tier 2), so only the group
+    # seats can move: A joins C2's group and B joins C1's.
+    people = [participant(p, needs=["individual", "group"], deadline="2027-01-05") for p in ("A", "B")]
+    people += [participant(p, needs=["group"], deadline="2027-01-05") for p in ("X1", "X2", "Y1", "Y2")]
+    inst = _instance(people, [counsellor("C1", ["L-bergen"]), counsellor("C2", ["L-bergen"])])
+    groups = [Booking("group", ("A", "X1", "X2"), "C1", "L-bergen", "L-bergen-G", 1, 8 * 60, 8 * 60 + 90),
+              Booking("group", ("B", "Y1", "Y2"), "C2", "L-bergen", "L-bergen-G", 1, 10 * 60, 10 * 60 + 90)]
+    prep, state = _state(inst, groups + [_individual("A", "C2", "L-bergen", 9 * 60, prev_id="S1"),
+                                         _individual("B", "C1", "L-bergen", 12 * 60, prev_id="S2")])
+    before = objective(prep, state, {}, *_tasks(inst))
+
+    assert reassign(prep, state) == 2
+
+    assert (_group_of(state, "A"), _group_of(state, "B")) == ("C2", "C1")
+    assert sorted(len(b.participants) for b in state.bookings.values() if b.type == "group") == [3, 3]
+    assert objective(prep, state, {}, *_tasks(inst)) < before
+    assert rule_problems(prep, state) == []
+
+
+def test_a_seat_held_for_the_groups_interpreter_stays_with_someone_who_needs_it():
+    # A needs Arabic and sits in C1's group, the one with the Arabic interpreter. C2 speaks
+    # Arabic, so A would be covered in C2's group and gain continuity there, and B would gain
+    # in C1's group. But an interpreter booked for nobody is a cost a lead would cancel: A's
+    # seat may only go to another participant who needs the interpreter, and there is none.
+    people = [participant("A", needs=["individual", "group"], deadline="2027-01-05", language="ar",
+                          needs_interpreter=True),
+              participant("B", needs=["individual", "group"], deadline="2027-01-05")]
+    people += [participant(p, needs=["group"], deadline="2027-01-05") for p in ("X1", "X2", "Y1", "Y2")]
+    arabic = counsellor("C2", ["L-bergen"])
+    arabic["languages"] = ["nb", "ar"]
+    interpreter = {"id": "I1", "name": "Tolk", "languages": {"ar": 1}, "modes": ["onsite"], "place": "4601",
+                   "weekly": {d: [["08:00", "16:00"]] for d in "12345"}, "absences": [],
+                   "hourly_rate": 720, "min_billed_minutes": 60, "travel_rate": 360}
+    inst = _instance(people, [counsellor("C1", ["L-bergen"]), arabic], [interpreter])
+    groups = [Booking("group", ("A", "X1", "X2"), "C1", "L-bergen", "L-bergen-G", 1, 8 * 60, 8 * 60 + 90,
+                      language="ar", interpreter="I1", interpreter_mode="onsite"),
+              Booking("group", ("B", "Y1", "Y2"), "C2", "L-bergen", "L-bergen-G", 1, 10 * 60, 10 * 60 + 90)]
+    prep, state = _state(inst, groups + [_individual("A", "C2", "L-bergen", 9 * 60, prev_id="S1"),
+                                         _individual("B", "C1", "L-bergen", 12 * 60, prev_id="S2")])
+    assert rule_problems(prep, state) == []
+
+    reassign(prep, state)
+
+    assert "A" in next(b.participants for b in state.bookings.values() if b.interpreter == "I1")
+    assert _group_of(state, "B") == "C1"   # B still gains, through a seat nobody's interpreter needs
     assert rule_problems(prep, state) == []
 
 
