@@ -94,11 +94,10 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
         again = relocate(prep, state, stop_at=started + run.time_limit)
         run.relocation = {k: run.relocation.get(k, 0) + v for k, v in again.items()}
         run.report(state, previous, tasks, impossible, status="FEASIBLE")
-    # Who sits in which individual session, solved exactly (travel and continuity).
-    from .reassign import reassign
-
-    # Then which counsellor leads which group, exchanged for continuity, and the seats again.
+    # Who sits in which seat of each session type, solved exactly (travel and continuity); then
+    # which counsellor leads which group, exchanged for continuity, and the seats again.
     from .exchange import exchange_leaders
+    from .reassign import reassign
 
     seats_until = started + time_limit - continuity_share
     run.reassigned = reassign(prep, state, stop_at=seats_until)
