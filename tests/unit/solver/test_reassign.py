@@ -56,14 +56,21 @@ def test_two_participants_seated_far_from_home_swap_to_their_own_centre():
     assert rule_problems(prep, state) == []
 
 
-def test_participants_trade_places_to_see_the_counsellor_who_leads_their_group():
+def _crossed_groups(kept: bool = False):
+    """A is in C1's group and sees C2 individually; B the other way round."""
     people = [participant(p, needs=["individual", "group"], deadline="2027-01-05") for p in ("A", "B")]
     people += [participant(p, needs=["group"], deadline="2027-01-05") for p in ("X1", "X2", "Y1", "Y2")]
     inst = _instance(people, [counsellor("C1", ["L-bergen"]), counsellor("C2", ["L-bergen"])])
     groups = [Booking("group", ("A", "X1", "X2"), "C1", "L-bergen", "L-bergen-G", 1, 8 * 60, 8 * 60 + 90),
               Booking("group", ("B", "Y1", "Y2"), "C2", "L-bergen", "L-bergen-G", 1, 10 * 60, 10 * 60 + 90)]
-    prep, state = _state(inst, groups + [_individual("A", "C2", "L-bergen", 9 * 60),
-                                         _individual("B", "C1", "L-bergen", 12 * 60)])
+    prep, state = _state(inst, groups + [
+        _individual("A", "C2", "L-bergen", 9 * 60, prev_id="S1" if kept else None),
+        _individual("B", "C1", "L-bergen", 12 * 60, prev_id="S2" if kept else None)])
+    return inst, prep, state
+
+
+def test_participants_trade_places_to_see_the_counsellor_who_leads_their_group():
+    _inst, prep, state = _crossed_groups()
 
     assert reassign(prep, state) == 2
 
@@ -84,13 +91,7 @@ def _group_of(state: State, pid: str) -> str:
 def test_group_members_trade_seats_when_their_individual_sessions_are_kept():
     # The individual sessions are kept from the previous plan (tier 2), so only the group
     # seats can move: A joins C2's group and B joins C1's.
-    people = [participant(p, needs=["individual", "group"], deadline="2027-01-05") for p in ("A", "B")]
-    people += [participant(p, needs=["group"], deadline="2027-01-05") for p in ("X1", "X2", "Y1", "Y2")]
-    inst = _instance(people, [counsellor("C1", ["L-bergen"]), counsellor("C2", ["L-bergen"])])
-    groups = [Booking("group", ("A", "X1", "X2"), "C1", "L-bergen", "L-bergen-G", 1, 8 * 60, 8 * 60 + 90),
-              Booking("group", ("B", "Y1", "Y2"), "C2", "L-bergen", "L-bergen-G", 1, 10 * 60, 10 * 60 + 90)]
-    prep, state = _state(inst, groups + [_individual("A", "C2", "L-bergen", 9 * 60, prev_id="S1"),
-                                         _individual("B", "C1", "L-bergen", 12 * 60, prev_id="S2")])
+    inst, prep, state = _crossed_groups(kept=True)
     before = objective(prep, state, {}, *_tasks(inst))
 
     assert reassign(prep, state) == 2
