@@ -247,6 +247,12 @@ class Constructor:
         """The first free time for this individual session with one counsellor on one day."""
         return self._scan((pid,), typ, loc, mode, day, day, [(cid, language)])
 
+    def fit_with(self, members, typ, loc, mode, first: int, last: int, cid: str) -> Booking | None:
+        """The earliest free booking of these members with one counsellor between two days."""
+        pairs = [(c, lang) for _k, c, lang in self.counsellor_ranking(
+            members, loc, group=self.prep.instance.session_types[typ].is_group) if c == cid]
+        return self._scan(members, typ, loc, mode, first, last, pairs) if pairs else None
+
     def place_with(self, pid: str, typ: str, cid: str) -> Booking | None:
         """The participant's individual session with one given counsellor, cheapest travel
         first, earliest day (None when that counsellor has no fitting time)."""

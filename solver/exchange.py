@@ -1,4 +1,4 @@
-"""Leader exchange: a group goes to the counsellor who follows its members up individually.
+"""Leader and slot exchange: a group goes to the counsellor who follows its members up individually.
 
 In a crunch every counsellor is fully booked, and the members of a group often have their
 individual session with another counsellor than the group's: the leader's own individual
@@ -107,3 +107,146 @@ def _tier5(prep: Prepared, state: State, keys_of, people, changed: dict[int, str
         if pref is not None:
             cost += W_NOT_PREFERRED * sum(c != pref for c in who)
     return cost
+
+
+# ---------------------------------------------------------------------- slot exchange
+
+SLOT_CANDIDATES = 6   # individual sessions tried per (group, counsellor), best tier-5 gain first
+
+
+def exchange_slots(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
+    """Exchange a group's slot with an individual session of the counsellor who follows its
+    members up, at the same location but another time; returns how many pairs moved.
+
+    The leader exchange needs that counsellor at the group's very time. In a crunch they
+    mostly work other days (at Kinn one counsellor works one day a week and holds the
+    individual sessions, another leads the groups), so the two sessions trade places: the
+    group moves to the counsellor's individual slot and the individual session to the group's
+    old slot with the group's old leader. Both counsellors keep the same times at the same
+    location, so their days stay valid; participants, rooms and interpreters are re-checked
+    (rooms and interpreters re-chosen where the old ones are taken), and the pair is kept only
+    when the objective's tiers 3 to 6 fall (tiers 1 and 2 cannot change: the same sessions
+    stay placed and nothing kept from a previous plan moves).
+    """
+    from .construct import Constructor
+
+    builder = Constructor(prep, state)
+    keys_of: dict[str, set[int]] = {}
+    for k, b in state.bookings.items():
+        for pid in b.participants:
+            keys_of.setdefault(pid, set()).add(k)
+    types = prep.instance.session_types
+    swapped = 0
+    for gkey in sorted(k for k, b in state.bookings.items() if types[b.type].is_group and _movable(b)):
+        if time.monotonic() > stop_at:
+            break
+        g = state.bookings.get(gkey)
+        if g is None:
+            continue
+        held = Counter(state.bookings[k].counsellor for m in g.participants for k in keys_of[m] if k != gkey)
+        held.pop(g.counsellor, None)
+        for cid, _n in sorted(held.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATES]:
+            if g.location not in prep.counsellors[cid].locations:
+                continue
+            done, gkey = _swap_with_best(prep, state, builder, keys_of, gkey, cid)
+            if done:
+                swapped += 1
+                break
+    return swapped
+
+
+def _swap_with_best(prep: Prepared, state: State, builder, keys_of, gkey: int, cid: str) -> tuple[bool, int]:
+    """Try the individual sessions of ``cid`` that gain most; returns (done, the group's key now)."""
+    done, gkey = _move_group(prep, state, builder, keys_of, gkey, cid)
+    if done:
+        return True, gkey
+    g = state.bookings[gkey]
+    duration = g.end - g.start
+    base = {}
+    options = []
+    for day in range(len(prep.days)):
+        for _s, _e, loc, xkey in state.cons.get((cid, day), []):
+            x = state.bookings[xkey]
+            if (loc != g.location or len(x.participants) != 1 or prep.instance.session_types[x.type].is_group
+                    or x.end - x.start != duration or not _movable(x)):
+                continue
+            changed = {gkey: cid, xkey: g.counsellor}
+            people = set(g.participants) | set(x.participants)
+            key = frozenset(people)
+            if key not in base:
+                base[key] = _tier5(prep, state, keys_of, people, {})
+            gain = _tier5(prep, state, keys_of, people, changed) - base[key]
+            if gain < 0:
+                options.append((gain, day, x.start, xkey))
+    for _gain, _day, _start, xkey in sorted(options)[:SLOT_CANDIDATES]:
+        done, gkey = _try_swap(prep, state, builder, keys_of, gkey, xkey)
+        if done:
+            return True, gkey
+    return False, gkey
+
+
+def _move_group(prep: Prepared, state: State, builder, keys_of, gkey: int, cid: str) -> tuple[bool, int]:
+    """Move the group to the counsellor's earliest free time at its location, when the
+    counsellor has one; returns (done, the group's key now)."""
+    from .model import booking_cost, session_problems
+
+    g = state.bookings[gkey]
+    people = set(g.participants)
+    before = booking_cost(prep, g) + _tier5(prep, state, keys_of, people, {})
+    if _tier5(prep, state, keys_of, people, {gkey: cid}) + booking_cost(prep, g) >= before:
+        return False, gkey
+    days = [prep.day_range(prep.participants[pid]) for pid in g.participants]
+    first, last = max(d[0] for d in days), min(d[1] for d in days)
+    state.remove(gkey)
+    new = builder.fit_with(g.participants, g.type, g.location, g.mode, first, last, cid)
+    if new is not None and not session_problems(prep, state, new):
+        key = state.add(new)
+        _rekey(state, keys_of, gkey, key)
+        if booking_cost(prep, new) + _tier5(prep, state, keys_of, people, {}) < before:
+            return True, key
+        state.remove(key)
+        return False, _add(state, keys_of, key, g)
+    return False, _add(state, keys_of, gkey, g)
+
+
+def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: int) -> tuple[bool, int]:
+    """Trade the two sessions' slots; returns (done, the group's key now)."""
+    from .model import booking_cost
+
+    g, x = state.bookings[gkey], state.bookings[xkey]
+    people = set(g.participants) | set(x.participants)
+    before = sum(booking_cost(prep, b) for b in (g, x)) + _tier5(prep, state, keys_of, people, {})
+    state.remove(gkey)
+    state.remove(xkey)
+    new_g = _retimed(prep, state, builder, g, x.counsellor, x.day, x.start)
+    new_gkey = state.add(new_g) if new_g is not None else None
+    new_x = _retimed(prep, state, builder, x, g.counsellor, g.day, g.start) if new_g else None
+    if new_x is not None:
+        new_xkey = state.add(new_x)
+        _rekey(state, keys_of, gkey, new_gkey)
+        _rekey(state, keys_of, xkey, new_xkey)
+        after = sum(booking_cost(prep, b) for b in (new_g, new_x)) + _tier5(prep, state, keys_of, people, {})
+        if after < before:
+            return True, new_gkey
+        state.remove(new_xkey)
+        state.remove(new_gkey)
+        _add(state, keys_of, new_xkey, x)
+        return False, _add(state, keys_of, new_gkey, g)
+    if new_gkey is not None:
+        state.remove(new_gkey)
+    _add(state, keys_of, xkey, x)
+    return False, _add(state, keys_of, gkey, g)
+
+
+def _retimed(prep: Prepared, state: State, builder, b: Booking, cid: str, day: int, start: int) -> Booking | None:
+    """The session with another counsellor at another time: its own room and interpreter if
+    they are free then, else the cheapest that are; None when no valid one exists."""
+    from .model import session_problems  # the one rule check of the planner
+
+    moved = replace(b, counsellor=cid, day=day, start=start, end=start + (b.end - b.start))
+    if not session_problems(prep, state, moved):
+        return moved
+    other = builder.complete(b.participants, b.type, b.location, b.mode, day, start, moved.end, cid, b.language)
+    if other is not None and not session_problems(prep, state, other):
+        return other
+    return None

@@ -96,17 +96,20 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
         run.report(state, previous, tasks, impossible, status="FEASIBLE")
     # Who sits in which seat of each session type, solved exactly (travel and continuity); then
     # which counsellor leads which group, exchanged for continuity, and the seats again.
-    from .exchange import exchange_leaders
+    from .exchange import exchange_leaders, exchange_slots
     from .reassign import reassign
 
     seats_until = started + time_limit - continuity_share
-    run.reassigned = reassign(prep, state, stop_at=seats_until)
     for _round in range(EXCHANGE_ROUNDS):
+        # The exchanges take well under a second, the exact seat assignment several at county
+        # scale: exchanges first, so a crunch that leaves this phase little time still gets them.
         exchanged = exchange_leaders(prep, state, stop_at=seats_until)
+        exchanged += exchange_slots(prep, state, stop_at=seats_until)
         run.exchanged += exchanged
-        if not exchanged:
+        reassigned = reassign(prep, state, stop_at=seats_until)
+        run.reassigned += reassigned
+        if not exchanged and not reassigned:
             break
-        run.reassigned += reassign(prep, state, stop_at=seats_until)
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
     plan = build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
     return _improve_continuity(instance, plan, deadline=started + time_limit)
@@ -118,8 +121,8 @@ CONTINUITY_SHARE = 0.06
 # Reassignment has its own share: the search and the second relocation end on the clock in a
 # crunch, and the exact seat assignment (about a second per round at county scale) would
 # otherwise get none.
-REASSIGN_SHARE = 0.05
-REASSIGN_MAX_SECONDS = 6.0
+REASSIGN_SHARE = 0.08
+REASSIGN_MAX_SECONDS = 10.0
 EXCHANGE_ROUNDS = 3          # leader exchanges and seat reassignment, in turn
 CONTINUITY_MAX_SECONDS = 6.0
 CHECK_RESERVE_SECONDS = 0.3  # the pass verifies its result with the checker after its own deadline

@@ -4,7 +4,7 @@ in exchange for that counsellor's individual sessions at the group's time."""
 from __future__ import annotations
 
 from solver.construct import Booking, State
-from solver.exchange import exchange_leaders
+from solver.exchange import exchange_leaders, exchange_slots
 from solver.formats import load_instance
 from solver.model import objective
 from solver.model_data import prepare
@@ -57,3 +57,68 @@ def test_no_exchange_when_it_costs_someone_their_preferred_counsellor():
 
     assert _counsellor_of(state, "A", "group") == "C1"
     assert _counsellor_of(state, "Z", "individual") == "C2"
+
+
+def _other_days_plan(z_deadline=DEADLINE, c2_per_day=2):
+    """C1 leads A's group on Tuesday at 10:00; A sees C2 individually on Monday (kept from the
+    previous plan). C2 works Mondays only and is full then (A at 09:00, Z at 13:00), so C2 can
+    neither take the group at its time nor add it: only trading the group's slot for Z's can
+    give A one counsellor."""
+    people = [participant("A", needs=["individual", "group"], deadline=DEADLINE),
+              participant("Z", deadline=z_deadline)]
+    people += [participant(p, needs=["group"], deadline=DEADLINE) for p in ("X1", "X2")]
+    c2 = counsellor("C2", ["L-bergen"], per_day=c2_per_day)
+    c2["weekly"] = {"1": [["08:00", "16:00"]]}
+    inst = make_instance(people, horizon={"start": "2027-01-04", "end": DEADLINE}, places=BERGEN_VOSS,
+                         locations=[centre("L-bergen", "4601")],
+                         counsellors=[counsellor("C1", ["L-bergen"]), c2])
+    prep = prepare(load_instance(inst))
+    state = State(prep)
+    state.add(Booking("group", ("A", "X1", "X2"), "C1", "L-bergen", "L-bergen-G", 1, 10 * 60, 11 * 60 + 30))
+    state.add(Booking("individual", ("A",), "C2", "L-bergen", "L-bergen-1", 0, 9 * 60, 10 * 60 + 30, prev_id="S1"))
+    state.add(Booking("individual", ("Z",), "C2", "L-bergen", "L-bergen-1", 0, 13 * 60, 14 * 60 + 30))
+    tasks = [(p["id"], t) for p in inst["participants"] for t in p["needs"]]
+    return prep, state, tasks
+
+
+def _session_of(state: State, pid: str, typ: str) -> Booking:
+    return next(b for b in state.bookings.values() if b.type == typ and pid in b.participants)
+
+
+def test_a_group_trades_its_slot_with_the_follow_up_counsellors_individual_session():
+    prep, state, tasks = _other_days_plan()
+    before = objective(prep, state, {}, tasks, {})
+    assert exchange_leaders(prep, state) == 0   # C2 does not work at the group's time
+
+    assert exchange_slots(prep, state) == 1
+
+    group, z = _session_of(state, "A", "group"), _session_of(state, "Z", "individual")
+    assert (group.counsellor, group.day, group.start) == ("C2", 0, 13 * 60)
+    assert (z.counsellor, z.day, z.start) == ("C1", 1, 10 * 60)
+    assert objective(prep, state, {}, tasks, {}) < before
+    assert rule_problems(prep, state) == []
+
+
+def test_no_slot_trade_when_the_individual_session_cannot_take_the_groups_time():
+    # Z's deadline is Monday: Z cannot move to the group's Tuesday slot.
+    prep, state, _tasks = _other_days_plan(z_deadline="2027-01-04")
+
+    assert exchange_slots(prep, state) == 0
+
+    assert _session_of(state, "A", "group").counsellor == "C1"
+    assert _session_of(state, "Z", "individual").day == 0
+    assert rule_problems(prep, state) == []
+
+
+def test_a_group_moves_to_a_free_time_of_the_counsellor_who_follows_its_member_up():
+    # C2 has room on Monday: the group moves there, and Z's session stays where it is.
+    prep, state, tasks = _other_days_plan(c2_per_day=3)
+    before = objective(prep, state, {}, tasks, {})
+
+    assert exchange_slots(prep, state) == 1
+
+    group, z = _session_of(state, "A", "group"), _session_of(state, "Z", "individual")
+    assert (group.counsellor, group.day) == ("C2", 0)
+    assert (z.counsellor, z.day, z.start) == ("C2", 0, 13 * 60)
+    assert objective(prep, state, {}, tasks, {}) < before
+    assert rule_problems(prep, state) == []
