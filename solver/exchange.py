@@ -111,7 +111,7 @@ def _tier5(prep: Prepared, state: State, keys_of, people, changed: dict[int, str
 
 # ---------------------------------------------------------------------- slot exchange
 
-SLOT_CANDIDATES = 6   # individual sessions tried per (group, counsellor), best tier-5 gain first
+SLOT_CANDIDATES = 12  # individual sessions tried per (group, counsellor), best tier-5 gain first
 
 
 def exchange_slots(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
@@ -162,14 +162,18 @@ def _swap_with_best(prep: Prepared, state: State, builder, keys_of, gkey: int, c
         return True, gkey
     g = state.bookings[gkey]
     duration = g.end - g.start
+    first, last = _common_days(prep, g.participants)
     base = {}
     options = []
-    for day in range(len(prep.days)):
+    for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
         for _s, _e, loc, xkey in state.cons.get((cid, day), []):
             x = state.bookings[xkey]
             if (loc != g.location or len(x.participants) != 1 or prep.instance.session_types[x.type].is_group
                     or x.end - x.start != duration or not _movable(x)):
                 continue
+            x_first, x_last = prep.day_range(prep.participants[x.participants[0]])
+            if not x_first <= g.day <= x_last:
+                continue   # rule 2: the individual session could not take the group's day
             changed = {gkey: cid, xkey: g.counsellor}
             people = set(g.participants) | set(x.participants)
             key = frozenset(people)
@@ -195,8 +199,7 @@ def _move_group(prep: Prepared, state: State, builder, keys_of, gkey: int, cid: 
     before = booking_cost(prep, g) + _tier5(prep, state, keys_of, people, {})
     if _tier5(prep, state, keys_of, people, {gkey: cid}) + booking_cost(prep, g) >= before:
         return False, gkey
-    days = [prep.day_range(prep.participants[pid]) for pid in g.participants]
-    first, last = max(d[0] for d in days), min(d[1] for d in days)
+    first, last = _common_days(prep, g.participants)
     state.remove(gkey)
     new = builder.fit_with(g.participants, g.type, g.location, g.mode, first, last, cid)
     if new is not None and not session_problems(prep, state, new):
@@ -207,6 +210,12 @@ def _move_group(prep: Prepared, state: State, builder, keys_of, gkey: int, cid: 
         state.remove(key)
         return False, _add(state, keys_of, key, g)
     return False, _add(state, keys_of, gkey, g)
+
+
+def _common_days(prep: Prepared, members) -> tuple[int, int]:
+    """The day indexes every member may attend (rule 2)."""
+    days = [prep.day_range(prep.participants[pid]) for pid in members]
+    return max(d[0] for d in days), min(d[1] for d in days)
 
 
 def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: int) -> tuple[bool, int]:
