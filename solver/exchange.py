@@ -30,8 +30,18 @@ def exchange_leaders(prep: Prepared, state: State, stop_at: float = float("inf")
     """Exchange group leaders for continuity where it gains; returns how many groups moved."""
     from .model import session_problems  # the one rule check of the planner
 
+    def attempt(keys_of, gkey: int, cid: str) -> tuple[bool, int]:
+        return _try(prep, state, session_problems, keys_of, gkey, cid)
+
+    return _each_group(prep, state, stop_at, attempt)
+
+
+def _each_group(prep: Prepared, state: State, stop_at: float, attempt) -> int:
+    """Offer every movable group to the counsellors who hold most of its members' other
+    sessions, until one ``attempt(keys_of, group key, counsellor)`` succeeds; returns how many
+    groups changed."""
     types = prep.instance.session_types
-    exchanged = 0
+    changed = 0
     keys_of: dict[str, set[int]] = {}   # participant -> keys of their sessions
     for k, b in state.bookings.items():
         for pid in b.participants:
@@ -46,11 +56,11 @@ def exchange_leaders(prep: Prepared, state: State, stop_at: float = float("inf")
         held = Counter(state.bookings[k].counsellor for m in g.participants for k in keys_of[m] if k != gkey)
         held.pop(g.counsellor, None)
         for cid, _n in sorted(held.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATES]:
-            done, gkey = _try(prep, state, session_problems, keys_of, gkey, cid)
+            done, gkey = attempt(keys_of, gkey, cid)
             if done:
-                exchanged += 1
+                changed += 1
                 break
-    return exchanged
+    return changed
 
 
 def _movable(b: Booking) -> bool:
@@ -131,28 +141,13 @@ def exchange_slots(prep: Prepared, state: State, stop_at: float = float("inf")) 
     from .construct import Constructor
 
     builder = Constructor(prep, state)
-    keys_of: dict[str, set[int]] = {}
-    for k, b in state.bookings.items():
-        for pid in b.participants:
-            keys_of.setdefault(pid, set()).add(k)
-    types = prep.instance.session_types
-    swapped = 0
-    for gkey in sorted(k for k, b in state.bookings.items() if types[b.type].is_group and _movable(b)):
-        if time.monotonic() > stop_at:
-            break
-        g = state.bookings.get(gkey)
-        if g is None:
-            continue
-        held = Counter(state.bookings[k].counsellor for m in g.participants for k in keys_of[m] if k != gkey)
-        held.pop(g.counsellor, None)
-        for cid, _n in sorted(held.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATES]:
-            if g.location not in prep.counsellors[cid].locations:
-                continue
-            done, gkey = _swap_with_best(prep, state, builder, keys_of, gkey, cid)
-            if done:
-                swapped += 1
-                break
-    return swapped
+
+    def attempt(keys_of, gkey: int, cid: str) -> tuple[bool, int]:
+        if state.bookings[gkey].location not in prep.counsellors[cid].locations:
+            return False, gkey
+        return _swap_with_best(prep, state, builder, keys_of, gkey, cid)
+
+    return _each_group(prep, state, stop_at, attempt)
 
 
 def _swap_with_best(prep: Prepared, state: State, builder, keys_of, gkey: int, cid: str) -> tuple[bool, int]:

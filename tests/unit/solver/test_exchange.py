@@ -18,17 +18,24 @@ def _plan(z_prefers=None):
     """C1 leads A's group on day 1 at 10:00 while A sees C2 individually on day 0 (kept from
     the previous plan, so it cannot move). C2 is busy with Z at the group's time: re-staffing
     the group alone is impossible, exchanging C1 and C2 is not."""
-    people = [participant("A", needs=["individual", "group"], deadline=DEADLINE),
-              participant("Z", deadline=DEADLINE, preferred_counsellor=z_prefers)]
+    return _group_and_follow_up(participant("Z", deadline=DEADLINE, preferred_counsellor=z_prefers),
+                                counsellor("C2", ["L-bergen"]), z_at=(1, 10 * 60))
+
+
+def _group_and_follow_up(z: dict, c2: dict, z_at: tuple[int, int]):
+    """A in C1's group (day 1, 10:00) and with C2 individually (day 0, 09:00, kept from the
+    previous plan); Z with C2 individually at ``z_at`` (day, start minute)."""
+    people = [participant("A", needs=["individual", "group"], deadline=DEADLINE), z]
     people += [participant(p, needs=["group"], deadline=DEADLINE) for p in ("X1", "X2")]
     inst = make_instance(people, horizon={"start": "2027-01-04", "end": DEADLINE}, places=BERGEN_VOSS,
                          locations=[centre("L-bergen", "4601"), centre("L-voss", "4621")],
-                         counsellors=[counsellor("C1", ["L-bergen"]), counsellor("C2", ["L-bergen"])])
+                         counsellors=[counsellor("C1", ["L-bergen"]), c2])
     prep = prepare(load_instance(inst))
     state = State(prep)
     state.add(Booking("group", ("A", "X1", "X2"), "C1", "L-bergen", "L-bergen-G", 1, 10 * 60, 11 * 60 + 30))
     state.add(Booking("individual", ("A",), "C2", "L-bergen", "L-bergen-1", 0, 9 * 60, 10 * 60 + 30, prev_id="S1"))
-    state.add(Booking("individual", ("Z",), "C2", "L-bergen", "L-bergen-1", 1, 10 * 60, 11 * 60 + 30))
+    day, start = z_at
+    state.add(Booking("individual", ("Z",), "C2", "L-bergen", "L-bergen-1", day, start, start + 90))
     tasks = [(p["id"], t) for p in inst["participants"] for t in p["needs"]]
     return prep, state, tasks
 
@@ -60,25 +67,12 @@ def test_no_exchange_when_it_costs_someone_their_preferred_counsellor():
 
 
 def _other_days_plan(z_deadline=DEADLINE, c2_per_day=2):
-    """C1 leads A's group on Tuesday at 10:00; A sees C2 individually on Monday (kept from the
-    previous plan). C2 works Mondays only and is full then (A at 09:00, Z at 13:00), so C2 can
-    neither take the group at its time nor add it: only trading the group's slot for Z's can
-    give A one counsellor."""
-    people = [participant("A", needs=["individual", "group"], deadline=DEADLINE),
-              participant("Z", deadline=z_deadline)]
-    people += [participant(p, needs=["group"], deadline=DEADLINE) for p in ("X1", "X2")]
+    """As ``_plan``, but C2 works Mondays only and is full then (A at 09:00, Z at 13:00), so
+    C2 can neither take the group at its time nor add it: only trading the group's slot for
+    Z's can give A one counsellor."""
     c2 = counsellor("C2", ["L-bergen"], per_day=c2_per_day)
     c2["weekly"] = {"1": [["08:00", "16:00"]]}
-    inst = make_instance(people, horizon={"start": "2027-01-04", "end": DEADLINE}, places=BERGEN_VOSS,
-                         locations=[centre("L-bergen", "4601")],
-                         counsellors=[counsellor("C1", ["L-bergen"]), c2])
-    prep = prepare(load_instance(inst))
-    state = State(prep)
-    state.add(Booking("group", ("A", "X1", "X2"), "C1", "L-bergen", "L-bergen-G", 1, 10 * 60, 11 * 60 + 30))
-    state.add(Booking("individual", ("A",), "C2", "L-bergen", "L-bergen-1", 0, 9 * 60, 10 * 60 + 30, prev_id="S1"))
-    state.add(Booking("individual", ("Z",), "C2", "L-bergen", "L-bergen-1", 0, 13 * 60, 14 * 60 + 30))
-    tasks = [(p["id"], t) for p in inst["participants"] for t in p["needs"]]
-    return prep, state, tasks
+    return _group_and_follow_up(participant("Z", deadline=z_deadline), c2, z_at=(0, 13 * 60))
 
 
 def _session_of(state: State, pid: str, typ: str) -> Booking:
