@@ -65,10 +65,12 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "noreply@veiled.invalid"),
         # The delivery job's SMTP timeout and retry backoff: first retry after MAIL_RETRY_SECONDS,
-        # doubling up to MAIL_RETRY_MAX_SECONDS; a message is retried until it is sent.
+        # doubling up to MAIL_RETRY_MAX_SECONDS; a message is retried until it is sent, refused
+        # permanently (5xx) or has failed MAIL_MAX_ATTEMPTS times (then it is marked failed).
         "MAIL_TIMEOUT": int(os.environ.get("MAIL_TIMEOUT", "10")),
         "MAIL_RETRY_SECONDS": int(os.environ.get("MAIL_RETRY_SECONDS", "60")),
         "MAIL_RETRY_MAX_SECONDS": int(os.environ.get("MAIL_RETRY_MAX_SECONDS", "3600")),
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "12")),
         # Absolute links in e-mails and calendars are built from this, never from a request's Host.
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         # Calendar clients poll; a generous limit per feed token that still stops a runaway client.

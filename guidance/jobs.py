@@ -107,15 +107,16 @@ def expire_booking_requests() -> None:
 
 @huey.task(retries=3, retry_delay=60)
 def deliver_mail(message_ids: list[int]) -> None:
-    """Send these outbox messages; retried with backoff while any is still pending."""
+    """Send these outbox messages; retried with backoff while any is still pending (a message
+    failed for good is no longer pending)."""
     from guidance.services.mail import deliver_pending, retry_delay
 
     with app_context():
         deliver_pending(message_ids)
         delay = retry_delay(message_ids)
     if delay is not None:
-        # Not counted against `retries`: a message is retried until it is sent (the sweep also
-        # sends it, should this retry be lost).
+        # Not counted against `retries`: a message is retried until it is sent or given up
+        # (MAIL_MAX_ATTEMPTS); the sweep also sends it, should this retry be lost.
         raise RetryTask(delay=delay)
 
 
@@ -127,7 +128,7 @@ def sweep_outbox() -> None:
     with app_context():
         while True:
             delivery = deliver_pending()
-            if len(delivery.sent) + len(delivery.failed) < BATCH:
+            if delivery.handled < BATCH:
                 break
 
 

@@ -11,15 +11,38 @@ from aiosmtpd.controller import Controller
 
 
 class Inbox:
-    """Collects every message the server accepts; ``delay`` makes it slow to answer."""
+    """Collects every message the server accepts; ``delay`` makes it slow to answer.
+
+    ``refuse`` maps a command ("MAIL", "RCPT", "DATA") to the reply it gets instead of 250, e.g.
+    ``{"RCPT": "550 5.1.1 Recipient unknown"}``; ``tries`` counts the transactions (MAIL FROM)
+    the server saw, accepted or not."""
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
         self.delay = 0.0
+        self.refuse: dict[str, str] = {}
+        self.tries = 0
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.tries += 1
+        if "MAIL" in self.refuse:
+            return self.refuse["MAIL"]
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if "RCPT" in self.refuse:
+            return self.refuse["RCPT"]
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
             await asyncio.sleep(self.delay)
+        if "DATA" in self.refuse:
+            return self.refuse["DATA"]
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 Message accepted"
 

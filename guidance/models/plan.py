@@ -144,8 +144,10 @@ class InterpreterBooking(db.Model):
 class OutboxMessage(db.Model):
     """An e-mail as sent (or, in the demo, as it would have been sent).
 
-    Pending while `sent_at` is empty: the delivery job claims it (`locked_until`), sends it and
-    marks it sent; a failure records `error` and the earliest `next_attempt_at` (backoff)."""
+    Pending while `sent_at` and `failed_at` are empty: the delivery job claims it (`locked_until`),
+    sends it and marks it sent; a temporary failure records `error` and the earliest
+    `next_attempt_at` (backoff). A permanent refusal (SMTP 5xx) or the last allowed attempt sets
+    `failed_at`: the message is no longer tried until someone retries it from the outbox page."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True, index=True)
@@ -159,5 +161,6 @@ class OutboxMessage(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     to_user: Mapped[User | None] = relationship()

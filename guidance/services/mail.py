@@ -4,10 +4,15 @@
    `deliver_later(messages)`, which enqueues the delivery job. No SMTP inside a web request.
 2. The job (`guidance.jobs.deliver_mail`) calls `deliver_pending(ids)`: each message is claimed
    (`locked_until`, a lease, so two workers never send the same one), sent, and marked sent in
-   its own commit. An SMTP error leaves it pending with the error and a backoff
-   `next_attempt_at`; the job retries then (`retry_delay`).
+   its own commit. A temporary SMTP error (a 4xx reply, a lost or refused connection) leaves it
+   pending with the error and a backoff `next_attempt_at`; the job retries then (`retry_delay`).
 3. A periodic sweep (`deliver_pending()` without ids) sends every pending message that is due,
    so a lost enqueue, a lost retry or a dead worker delays a message but never loses it.
+4. Dead letters: a permanent refusal (a 5xx reply to MAIL, RCPT or DATA: unknown recipient,
+   refused sender, rejected content) or a temporary failure on the last of MAIL_MAX_ATTEMPTS
+   attempts marks the message failed (`failed_at`, `error` with the exception type and SMTP code,
+   never content). A failed message is no longer due: neither the job nor the sweep tries it
+   again.
 
 Without MAIL_SERVER (the demo) nothing is sent and the outbox page shows what would have been.
 Delivery is at least once: a worker that dies between the server's acceptance and the commit of
@@ -34,6 +39,10 @@ log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=5)  # far longer than one message's SMTP timeout
 BATCH = 100
 DEFAULT_RETRY_SECONDS, DEFAULT_RETRY_MAX_SECONDS = 60, 3600
+DEFAULT_MAX_ATTEMPTS = 12  # about six hours with the default backoff
+# The refusals of one message (MAIL FROM, RCPT TO, DATA); a 5xx reply to one of them is final.
+# A 5xx elsewhere (the greeting, HELO) is about the connection, not the message: temporary.
+MESSAGE_REFUSALS = (smtplib.SMTPSenderRefused, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
 
 
 def queue(to: User, subject: str, body: str, ics: bytes | None = None) -> OutboxMessage:
@@ -61,8 +70,14 @@ def deliver_later(messages: list[OutboxMessage]) -> None:
 
 @dataclass
 class Delivery:
+    """What one `deliver_pending` did: sent, failed for now (backing off), failed for good."""
     sent: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    given_up: list[int] = field(default_factory=list)
+
+    @property
+    def handled(self) -> int:
+        return len(self.sent) + len(self.failed) + len(self.given_up)
 
 
 def deliver_pending(ids: list[int] | None = None, now: dt.datetime | None = None) -> Delivery:
@@ -120,11 +135,12 @@ def _send_each(smtp: smtplib.SMTP, due: list[int], now: dt.datetime, result: Del
 
 
 def retry_delay(ids: list[int], now: dt.datetime | None = None) -> float | None:
-    """Seconds until the earliest of `ids` still pending may be tried again; None when all are sent."""
+    """Seconds until the earliest of `ids` still pending may be tried again; None when none is
+    pending (all sent or failed for good)."""
     now = now or utcnow()
     rows = db.session.execute(
         select(OutboxMessage.next_attempt_at, OutboxMessage.locked_until)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None))
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
     ).all()
     db.session.commit()
     if not rows:
@@ -141,8 +157,29 @@ def backoff_seconds(attempts: int) -> int:
     return min(cap, base * 2 ** min(max(attempts - 1, 0), 20))
 
 
+def max_attempts() -> int:
+    """Attempts before a message that keeps failing temporarily is given up (MAIL_MAX_ATTEMPTS)."""
+    return max(1, int(current_app.config.get("MAIL_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS))
+
+
+def smtp_code(error: Exception) -> int | None:
+    """The server's reply code in an smtplib error; for refused recipients the mildest one (one
+    recipient's 4xx makes the refusal temporary)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _reply in error.recipients.values() if isinstance(code, int)]
+        return min(codes) if codes else None
+    code = getattr(error, "smtp_code", None)
+    return code if isinstance(code, int) else None
+
+
+def is_permanent(error: Exception) -> bool:
+    """A 5xx reply to this message's MAIL, RCPT or DATA: sending it again cannot succeed."""
+    code = smtp_code(error)
+    return isinstance(error, MESSAGE_REFUSALS) and code is not None and 500 <= code < 600
+
+
 def _due(now: dt.datetime):
-    return (OutboxMessage.sent_at.is_(None),
+    return (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
             or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
             or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
 
@@ -166,10 +203,19 @@ def _claim(message_id: int, now: dt.datetime) -> OutboxMessage | None:
 
 
 def _failed(message: OutboxMessage, error: Exception, now: dt.datetime, result: Delivery) -> None:
-    """Keep the message pending, note the error (its type and SMTP code, no content) and back off."""
-    code = getattr(error, "smtp_code", None)
+    """Note the error (its type and SMTP code, no content); then either back off, or, for a
+    permanent refusal or the last allowed attempt, mark the message failed for good."""
+    code = smtp_code(error)
     message.error = f"{type(error).__name__} {code}" if code else type(error).__name__
     message.locked_until = None
+    if is_permanent(error) or message.attempts >= max_attempts():
+        message.failed_at, message.next_attempt_at = now, None
+        db.session.commit()
+        # Ids and codes only: the address and the subject stay in the outbox.
+        log.warning("outbox message %d not delivered, given up after %d attempt(s): %s",
+                    message.id, message.attempts, message.error)
+        result.given_up.append(message.id)
+        return
     message.next_attempt_at = now + dt.timedelta(seconds=backoff_seconds(message.attempts))
     db.session.commit()
     result.failed.append(message.id)
