@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import false, select
+from sqlalchemy import false, or_, select, true
 
 from guidance.models import (
     Absence,
@@ -15,6 +15,8 @@ from guidance.models import (
     Attachment,
     GuidanceNote,
     InterpreterBooking,
+    Municipality,
+    OutboxMessage,
     Participant,
     PlanningRun,
     Referral,
@@ -54,6 +56,8 @@ def may(user: Any, action: str, target: Any = None) -> bool:
         return user.role is Role.ADMIN
     if isinstance(target, ApiToken):
         return user.role is Role.ADMIN
+    if isinstance(target, OutboxMessage):
+        return _may_outbox_message(user, action, target)
     if isinstance(target, Participant):
         # Data-subject access requests are answered by the installation's administrators.
         return user.role is Role.ADMIN and action == "export"
@@ -122,6 +126,15 @@ def _may_session(user: User, action: str, session: Session) -> bool:
     return False
 
 
+def _may_outbox_message(user: User, action: str, message: OutboxMessage) -> bool:
+    from guidance.extensions import db
+
+    if action not in ("view", "retry") or user.role not in AREAS["outbox"]:
+        return False
+    stmt = select(OutboxMessage.id).where(OutboxMessage.id == message.id, outbox_filter(user)).limit(1)
+    return db.session.execute(stmt).first() is not None
+
+
 def _counsellor_has_referral(user: User, referral_id: int) -> bool:
     from guidance.extensions import db
 
@@ -152,4 +165,16 @@ def referral_filter(user: User):
     return false()
 
 
-__all__ = ["may", "referral_filter", "AREAS"]
+def outbox_filter(user: User):
+    """A WHERE clause selecting the outbox messages `user` may view and retry: admins every
+    message, a lead those to people of their county (staff, or referrers of its municipalities)."""
+    if user.role is Role.ADMIN:
+        return true()
+    if user.role is Role.LEAD:
+        in_county = select(User.id).outerjoin(Municipality, Municipality.id == User.municipality_id).where(
+            or_(User.county_id == user.county_id, Municipality.county_id == user.county_id))
+        return OutboxMessage.to_user_id.in_(in_county)
+    return false()
+
+
+__all__ = ["may", "referral_filter", "outbox_filter", "AREAS"]

@@ -12,7 +12,7 @@
    refused sender, rejected content) or a temporary failure on the last of MAIL_MAX_ATTEMPTS
    attempts marks the message failed (`failed_at`, `error` with the exception type and SMTP code,
    never content). A failed message is no longer due: neither the job nor the sweep tries it
-   again.
+   again. The outbox page shows it to the lead, who can `retry()` it once the cause is fixed.
 
 Without MAIL_SERVER (the demo) nothing is sent and the outbox page shows what would have been.
 Delivery is at least once: a worker that dies between the server's acceptance and the commit of
@@ -29,11 +29,14 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from guidance.extensions import db
 from guidance.models import OutboxMessage, User
 from guidance.models.types import utcnow
+from guidance.services import audit
+from guidance.services.errors import DomainError
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=5)  # far longer than one message's SMTP timeout
@@ -176,6 +179,38 @@ def is_permanent(error: Exception) -> bool:
     """A 5xx reply to this message's MAIL, RCPT or DATA: sending it again cannot succeed."""
     code = smtp_code(error)
     return isinstance(error, MESSAGE_REFUSALS) and code is not None and 500 <= code < 600
+
+
+def retry(actor: User, message: OutboxMessage, now: dt.datetime | None = None) -> OutboxMessage:
+    """A lead or admin sends a failed message again: clear the failure and make it due now (one
+    transaction, audited), then queue its delivery. Refuses a message that is sent or not failed."""
+    now = now or utcnow()
+    _refuse_retry(message)
+    previous = {"error": message.error, "attempts": message.attempts}
+    # Conditional, so a retry racing another retry (or anything that changed the row) does nothing twice.
+    cleared = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None))
+        .values(failed_at=None, error=None, attempts=0, next_attempt_at=now, locked_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if cleared != 1:
+        db.session.rollback()
+        db.session.refresh(message)
+        _refuse_retry(message)
+        raise DomainError(_("This e-mail could not be retried. Reload the page and try again."))
+    audit.record(actor, "outbox.retried", message, previous)
+    db.session.commit()
+    db.session.refresh(message)
+    deliver_later([message])
+    return message
+
+
+def _refuse_retry(message: OutboxMessage) -> None:
+    if message.sent_at is not None:
+        raise DomainError(_("This e-mail has already been sent."))
+    if message.failed_at is None:
+        raise DomainError(_("This e-mail has not failed: it is still waiting to be sent."))
 
 
 def _due(now: dt.datetime):

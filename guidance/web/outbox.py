@@ -1,25 +1,67 @@
-"""The outbox: every e-mail the system sent, or in the demo would have sent."""
+"""The outbox: every e-mail the system sent, or in the demo would have sent, with its delivery
+state; a message the mail server refused for good can be retried from here."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
 
 from guidance.extensions import db
-from guidance.models import Municipality, OutboxMessage, Role, User
-from guidance.web.guards import requires
+from guidance.models import OutboxMessage
+from guidance.rules.access import outbox_filter
+from guidance.services import mail
+from guidance.services.errors import DomainError
+from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
+SHOWN = 200
+
+# ?state=... narrows the list; anything else shows every message.
+STATES = {
+    "failed": (OutboxMessage.failed_at.is_not(None),),
+    "pending": (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)),
+    "sent": (OutboxMessage.sent_at.is_not(None),),
+}
+
+
+class RetryForm(FlaskForm):
+    """No fields: the button and the CSRF token."""
 
 
 @bp.get("/")
 @requires("outbox")
 def index():
     """Admins see every message; a lead the messages to people of their county."""
-    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(200)
-    if current_user.role is Role.LEAD:
-        in_county = select(User.id).outerjoin(Municipality, Municipality.id == User.municipality_id).where(
-            or_(User.county_id == current_user.county_id, Municipality.county_id == current_user.county_id))
-        stmt = stmt.where(OutboxMessage.to_user_id.in_(in_county))
-    return render_template("outbox/index.html", messages=db.session.scalars(stmt).all(),
-                           mail_server=bool(current_app.config.get("MAIL_SERVER")))
+    return _page(request.args.get("state", ""))
+
+
+@bp.post("/<int:message_id>/retry")
+@requires("outbox")
+def retry(message_id: int):
+    """Send a failed message again (it goes out through the delivery job)."""
+    message = get_visible(OutboxMessage, message_id, "retry")
+    form = RetryForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+        return _page("failed", status=400)
+    try:
+        mail.retry(current_user, message)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _page("failed", status=400)
+    flash(_("The e-mail “%(subject)s” will be sent again shortly.", subject=message.subject), "success")
+    return redirect(url_for("outbox.index", state="failed"))
+
+
+def _page(state: str, status: int = 200):
+    visible = outbox_filter(current_user)
+    state = state if state in STATES else ""
+    stmt = select(OutboxMessage).where(visible, *STATES.get(state, ())).order_by(OutboxMessage.id.desc()).limit(SHOWN)
+    failed_count = db.session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(visible, *STATES["failed"]))
+    return render_template("outbox/index.html", messages=db.session.scalars(stmt).all(), state=state,
+                           failed_count=failed_count, shown=SHOWN,
+                           mail_server=bool(current_app.config.get("MAIL_SERVER"))), status

@@ -1,7 +1,7 @@
 """Mail delivery against a real SMTP server. With a real queue consumer: the mail server is down
 when the use case runs, the message waits in the outbox, and the consumer's retries send it once
 the server is back. In this process: a permanent refusal (5xx) or the attempt cap marks a message
-failed and nothing sends it again, and a 4xx backs off."""
+failed and nothing sends it again, a 4xx backs off, and a lead can send a failed message again."""
 from __future__ import annotations
 
 import contextlib
@@ -10,14 +10,17 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from guidance import jobs
 from guidance.extensions import db
-from guidance.models import OutboxMessage
+from guidance.models import AuditEvent, OutboxMessage
 from guidance.models.types import utcnow
 from guidance.services import bookings, mail
 from tests.app import factories as f
 from tests.app.test_bookings import _booked
+from tests.app.test_walkthrough import form_to, forms, submit
+from tests.app.test_walkthrough import login as login_with_form
 from tests.queue_consumer import consumer_for, run_queued_jobs, use_queue
 from tests.smtp import Inbox, free_port, smtp_server
 
@@ -71,8 +74,11 @@ def test_mail_waits_while_the_server_is_down_and_is_sent_once_when_it_is_back(ap
     assert [m["To"] for m in handler.messages] == [w.interpreter.email]
 
 
-# Dead letters: permanent refusals and the attempt cap. These
+# Dead letters: permanent refusals, the attempt cap, and sending a failed message again. These
 # run the delivery job in this process (`run_queued_jobs`) against the real SMTP server.
+
+EN = {"Accept-Language": "en"}
+
 
 @pytest.fixture
 def queue(app):
@@ -95,6 +101,15 @@ def _invitation(w) -> int:
     _session, booking = _booked(w)
     [message] = bookings.send_booking_requests([booking])
     return message.id
+
+
+def _failed_invitation(w, smtp: Inbox) -> int:
+    smtp.refuse = {"RCPT": "550 5.1.1 Recipient address rejected: user unknown"}
+    message_id = _invitation(w)
+    run_queued_jobs()
+    assert _reload(message_id).failed_at is not None
+    smtp.refuse = {}  # the server takes mail again: only sending it again from the outbox sends it
+    return message_id
 
 
 def _reload(message_id: int) -> OutboxMessage:
@@ -179,3 +194,99 @@ def test_a_message_that_keeps_failing_is_given_up_after_the_maximum_attempts(app
         mail.deliver_pending(now=moment + dt.timedelta(days=1))
     assert handler.tries == (3 if cause == "451-reply" else 0) and handler.messages == []
     assert _reload(message_id).attempts == 3
+
+
+def test_the_outbox_shows_whether_each_message_was_sent_is_waiting_or_was_not_delivered(app, client):
+    w = f.world()
+    now = utcnow()
+    sent = mail.queue(w.counsellor, "Sent one", "Hei")
+    waiting = mail.queue(w.interpreter, "Waiting one", "Hei")
+    failed = mail.queue(w.interpreter, "Failed one", "Hei")
+    db.session.flush()
+    sent.sent_at = now
+    waiting.error, waiting.attempts, waiting.next_attempt_at = "SMTPServerDisconnected", 2, now + dt.timedelta(minutes=2)
+    failed.error, failed.attempts, failed.failed_at = "SMTPRecipientsRefused 550", 1, now
+    db.session.commit()
+
+    f.login(client, w.lead)
+    page = client.get("/outbox/", headers=EN).get_data(as_text=True)
+    assert "1 e-mail was not delivered" in page
+    assert "Not sent yet (SMTPServerDisconnected, 2 attempts); next attempt" in page
+    assert "Last error: SMTPRecipientsRefused 550, after 1 attempt." in page
+    assert [fm.action for fm in forms(page, "/outbox/") if fm.method == "post" and "/outbox/" in fm.action] == [
+        f"/outbox/{failed.id}/retry"]  # a button only where it helps
+    only_failed = client.get("/outbox/?state=failed", headers=EN).get_data(as_text=True)
+    assert "Failed one" in only_failed and "Waiting one" not in only_failed and "Sent one" not in only_failed
+    norsk = client.get("/outbox/?state=failed").get_data(as_text=True)
+    assert "Ikke levert" in norsk and "Send på nytt" in norsk
+
+
+def test_a_lead_sends_a_failed_message_again_and_it_reaches_the_smtp_server(app, queue, smtp):
+    w = f.world()
+    message_id = _failed_invitation(w, smtp)
+    app.config["WTF_CSRF_ENABLED"] = True  # as in production: the form's token is needed
+    client = app.test_client()
+    login_with_form(client, w.lead, f.PASSWORD)
+    page = client.get("/outbox/?state=failed", headers=EN).get_data(as_text=True)
+    assert "Not delivered" in page and "SMTPRecipientsRefused 550" in page
+    form = form_to(page, f"/outbox/{message_id}/retry", "/outbox/")
+
+    assert client.post(form.action, data={}).status_code == 400  # without the CSRF token
+    assert _reload(message_id).failed_at is not None
+
+    response = submit(client, form)
+    assert response.status_code == 302
+    retried = _reload(message_id)
+    assert (retried.failed_at, retried.error, retried.attempts, retried.sent_at) == (None, None, 0, None)
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.retried")).all()
+    assert (event.actor_id, event.object_id) == (w.lead.id, message_id) and "550" in event.detail
+    assert smtp.tries == 1  # nothing sent inside the request
+
+    assert run_queued_jobs() == 1  # the delivery job queued after the commit
+    assert _reload(message_id).sent_at is not None
+    assert smtp.tries == 2 and [m["To"] for m in smtp.messages] == [w.interpreter.email]
+    # the flash was written in the POST's language (bokmål, the default)
+    assert "blir sendt på nytt om litt" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("person, status", [
+    ("referrer", 403), ("counsellor", 403), ("interpreter", 403), ("other_county_lead", 404),
+])
+def test_only_the_countys_lead_or_an_admin_may_send_a_failed_message_again(app, queue, smtp, client, person, status):
+    w = f.world()
+    message_id = _failed_invitation(w, smtp)
+    f.login(client, getattr(w, person))
+    assert client.post(f"/outbox/{message_id}/retry").status_code == status
+    run_queued_jobs()
+    assert _reload(message_id).failed_at is not None
+    assert smtp.tries == 1 and smtp.messages == []
+
+
+def test_an_admin_may_send_a_failed_message_again(app, queue, smtp, client):
+    w = f.world()
+    message_id = _failed_invitation(w, smtp)
+    f.login(client, w.admin)
+    assert client.post(f"/outbox/{message_id}/retry").status_code == 302
+    run_queued_jobs()
+    assert _reload(message_id).sent_at is not None and len(smtp.messages) == 1
+
+
+def test_sending_again_a_message_that_was_sent_or_has_not_failed_is_refused_with_a_message(app, queue, smtp, client):
+    w = f.world()
+    sent_id = _invitation(w)
+    run_queued_jobs()
+    assert _reload(sent_id).sent_at is not None
+    waiting = mail.queue(w.interpreter, "Waiting", "Hei")
+    db.session.commit()
+    f.login(client, w.lead)
+
+    already_sent = client.post(f"/outbox/{sent_id}/retry", headers=EN)
+    assert already_sent.status_code == 400
+    assert "This e-mail has already been sent." in already_sent.get_data(as_text=True)
+    not_failed = client.post(f"/outbox/{waiting.id}/retry", headers=EN)
+    assert not_failed.status_code == 400
+    assert "This e-mail has not failed: it is still waiting to be sent." in not_failed.get_data(as_text=True)
+    assert client.post("/outbox/999999/retry").status_code == 404
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.retried")).all() == []
+    run_queued_jobs()
+    assert smtp.tries == 1  # the one real delivery, nothing more

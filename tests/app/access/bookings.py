@@ -1,7 +1,8 @@
 """Access expectations for interpreter bookings, the lead's interpreter desk, outcomes and notes."""
 from guidance.extensions import db
 from guidance.models import Role
-from guidance.services import bookings, notes
+from guidance.models.types import utcnow
+from guidance.services import bookings, mail, notes
 from tests.app import factories as f
 from tests.app.access.foundation import ANON, LOGGED_IN, ROLES, only
 
@@ -20,6 +21,8 @@ EXPECTED = {
     "interpreting.rebook": POST_ONLY,
     "interpreting.actual": POST_ONLY,
     "outbox.index": only(Role.LEAD, Role.ADMIN),
+    # a failed message to the world's interpreter (a person of the lead's county)
+    "outbox.retry": POST_ONLY,
     "counsellor.outcomes": POST_ONLY,
     "counsellor.follow_up": POST_ONLY,
     # the referrer's own referral, which the world's counsellor has no session with
@@ -39,4 +42,7 @@ def url_values(w) -> dict:
     booking = bookings.new_booking(session)
     db.session.commit()
     note = notes.share(w.counsellor, noted, notes.NoteInput("Mål", "Bakgrunn", "Neste steg", True))
-    return {"booking_id": booking.id, "note_id": note.id}
+    message = mail.queue(w.interpreter, "Tolkeforespørsel", "Hei")
+    message.failed_at, message.error, message.attempts = utcnow(), "SMTPRecipientsRefused 550", 1
+    db.session.commit()
+    return {"booking_id": booking.id, "note_id": note.id, "message_id": message.id}
