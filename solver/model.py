@@ -106,9 +106,8 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
         exchanged = exchange_leaders(prep, state, stop_at=seats_until)
         exchanged += exchange_slots(prep, state, stop_at=seats_until)
         run.exchanged += exchanged
-        reassigned = reassign(prep, state, stop_at=seats_until)
-        run.reassigned += reassigned
-        if not exchanged and not reassigned:
+        run.reassigned += reassign(prep, state, stop_at=seats_until)
+        if not exchanged:
             break
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
     plan = build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
@@ -121,8 +120,8 @@ CONTINUITY_SHARE = 0.06
 # Reassignment has its own share: the search and the second relocation end on the clock in a
 # crunch, and the exact seat assignment (about a second per round at county scale) would
 # otherwise get none.
-REASSIGN_SHARE = 0.08
-REASSIGN_MAX_SECONDS = 10.0
+REASSIGN_SHARE = 0.05
+REASSIGN_MAX_SECONDS = 6.0
 EXCHANGE_ROUNDS = 3          # leader exchanges and seat reassignment, in turn
 CONTINUITY_MAX_SECONDS = 6.0
 CHECK_RESERVE_SECONDS = 0.3  # the pass verifies its result with the checker after its own deadline
