@@ -166,7 +166,7 @@ def _swap_with_best(prep: Prepared, state: State, builder, keys_of, gkey: int, c
             if (loc != g.location or len(x.participants) != 1 or prep.instance.session_types[x.type].is_group
                     or x.end - x.start != duration or not _movable(x)):
                 continue
-            x_first, x_last = prep.day_range(prep.participants[x.participants[0]])
+            x_first, x_last = _common_days(prep, x.participants)
             if not x_first <= g.day <= x_last:
                 continue   # rule 2: the individual session could not take the group's day
             changed = {gkey: cid, xkey: g.counsellor}
@@ -191,9 +191,10 @@ def _move_group(prep: Prepared, state: State, builder, keys_of, gkey: int, cid: 
 
     g = state.bookings[gkey]
     people = set(g.participants)
-    before = booking_cost(prep, g) + _tier5(prep, state, keys_of, people, {})
-    if _tier5(prep, state, keys_of, people, {gkey: cid}) + booking_cost(prep, g) >= before:
+    continuity = _tier5(prep, state, keys_of, people, {})
+    if _tier5(prep, state, keys_of, people, {gkey: cid}) >= continuity:
         return False, gkey
+    before = booking_cost(prep, g) + continuity
     first, last = _common_days(prep, g.participants)
     state.remove(gkey)
     new = builder.fit_with(g.participants, g.type, g.location, g.mode, first, last, cid)
