@@ -17,14 +17,10 @@ from guidance.planning.ids import local_today
 from guidance.services import calendar as cal
 from guidance.services import outcomes as outcome_service
 from guidance.services.errors import DomainError
-from guidance.web.forms import show_refusal
+from guidance.web.forms import PostForm, show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("counsellor", __name__, url_prefix="/week")
-
-
-class PostForm(FlaskForm):
-    """A button that only carries the CSRF token."""
 
 
 class FollowUpForm(FlaskForm):

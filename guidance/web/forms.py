@@ -1,8 +1,14 @@
 """Form helpers shared by the blueprints."""
 from __future__ import annotations
 
+from flask_wtf import FlaskForm
+
 from guidance.extensions import db
 from guidance.services.errors import DomainError
+
+
+class PostForm(FlaskForm):
+    """A button that only carries the CSRF token."""
 
 
 def show_refusal(form, error: DomainError) -> None:

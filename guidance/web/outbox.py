@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from guidance.extensions import db
@@ -13,6 +12,7 @@ from guidance.models import OutboxMessage
 from guidance.rules.access import outbox_filter
 from guidance.services import mail
 from guidance.services.errors import DomainError
+from guidance.web.forms import PostForm
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
@@ -24,10 +24,6 @@ STATES = {
     "pending": (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)),
     "sent": (OutboxMessage.sent_at.is_not(None),),
 }
-
-
-class RetryForm(FlaskForm):
-    """No fields: the button and the CSRF token."""
 
 
 @bp.get("/")
@@ -42,7 +38,7 @@ def index():
 def retry(message_id: int):
     """Send a failed message again (it goes out through the delivery job)."""
     message = get_visible(OutboxMessage, message_id, "retry")
-    form = RetryForm()
+    form = PostForm()
     if not form.validate_on_submit():
         flash(_("The form had expired. Please try again."), "error")
         return _page("failed", status=400)
