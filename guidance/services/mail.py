@@ -143,7 +143,7 @@ def retry_delay(ids: list[int], now: dt.datetime | None = None) -> float | None:
     now = now or utcnow()
     rows = db.session.execute(
         select(OutboxMessage.next_attempt_at, OutboxMessage.locked_until)
-        .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+        .where(OutboxMessage.id.in_(ids), *pending())
     ).all()
     db.session.commit()
     if not rows:
@@ -213,8 +213,13 @@ def _refuse_retry(message: OutboxMessage) -> None:
         raise DomainError(_("This e-mail has not failed: it is still waiting to be sent."))
 
 
+def pending():
+    """WHERE clauses of a message still to be sent: neither sent nor failed for good."""
+    return (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+
+
 def _due(now: dt.datetime):
-    return (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
+    return (*pending(),
             or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
             or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now))
 
