@@ -155,6 +155,12 @@ class State:
                 return False
         return True
 
+    def interpreter_free(self, iid: str, day: int) -> Windows:
+        """An interpreter's available windows on a day minus their bookings (travel between
+        on-site sessions not counted: a superset of where interpreter_ok can hold)."""
+        return subtract(self.prep.interp_windows[iid][day],
+                        [(s, e) for s, e, _o, _k in self.interp.get((iid, day), [])])
+
     def room_free(self, rid: str, day: int, start: int, end: int) -> bool:
         """Rule 8: no two sessions in one room at once."""
         return not overlaps(self.room.get((rid, day), []), start, end)
@@ -330,11 +336,20 @@ class Constructor:
         for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
             if not prep.loc_windows[loc][day]:
                 continue
+            interpreted: dict[str, Windows] = {}
             for cid, language in counsellors:
                 c = prep.counsellors[cid]
                 if len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
                     continue
                 free = state.participants_free(members, day, state.counsellor_free(cid, day, loc))
+                if language is not None:
+                    # Only times some interpreter of the language is free: in a rare language
+                    # most days have none, and trying each start with each room is the cost.
+                    if language not in interpreted:
+                        interpreted[language] = cal.merge_windows(
+                            w for _cost, iid, _mode in self.interpreter_options(language, loc, duration, len(members))
+                            for w in state.interpreter_free(iid, day))
+                    free = cal.intersect_windows(free, interpreted[language])
                 for start in self.room_starts(free, loc, day, duration, len(members), mode == "video"):
                     b = self.complete(members, typ, loc, mode, day, start, start + duration, cid, language)
                     if b is not None:
