@@ -19,6 +19,9 @@ is left to the greedy placement that follows.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
+import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from .construct import Constructor, State
@@ -45,29 +48,48 @@ def route_individuals(prep: Prepared, state: State, builder: Constructor, tasks)
     source, sink = 0, 1
     cd_node = {cd: 2 + i for i, cd in enumerate(capacity)}
     task_base = 2 + len(capacity)
-    arc_choice: dict[int, tuple] = {}
+    cons_days: dict[str, list[int]] = {}
+    for cid, day in sorted(capacity):
+        cons_days.setdefault(cid, []).append(day)
+    # Arcs are collected and added in one call (about 650,000 at county scale).
+    tails: list[int] = []
+    heads: list[int] = []
+    capacities: list[int] = []
+    costs: list[int] = []
+    choices: list[tuple] = []   # per arc: (task, counsellor, day, location, mode, language) or None
+
+    def arc(tail, head, cap, cost, choice=None):
+        tails.append(tail)
+        heads.append(head)
+        capacities.append(cap)
+        costs.append(cost)
+        choices.append(choice)
+
     # Costs are scaled so that a rank below one unit can break exact ties in priority order
     # (the earlier referral first, as the greedy passes do) without outweighing any real cost.
     scale = len(open_tasks) + 1
     rank = {task: r for r, task in enumerate(sorted(open_tasks, key=lambda t: (prep.priority_key(t[0]), t[1])))}
     for i, (pid, typ) in enumerate(open_tasks):
         node = task_base + i
-        flow.add_arc_with_capacity_and_unit_cost(source, node, 1, 0)
+        arc(source, node, 1, 0)
         unplaced = _unplaced_cost(prep, state, pid, typ) * scale + (scale - 1 - rank[(pid, typ)])
-        flow.add_arc_with_capacity_and_unit_cost(node, sink, 1, unplaced)
-        for (cid, day), option in _options(prep, state, builder, pid, typ, capacity, video_locs,
+        arc(node, sink, 1, unplaced)
+        for (cid, day), option in _options(prep, state, builder, pid, typ, cons_days, video_locs,
                                            interpreted_days).items():
-            arc = flow.add_arc_with_capacity_and_unit_cost(node, cd_node[(cid, day)], 1, option[0] * scale)
-            arc_choice[arc] = (i, cid, day) + option[1:]
+            arc(node, cd_node[(cid, day)], 1, option[0] * scale, (i, cid, day) + option[1:])
     for cd, cap in capacity.items():
-        flow.add_arc_with_capacity_and_unit_cost(cd_node[cd], sink, cap, 0)
+        arc(cd_node[cd], sink, cap, 0)
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(
+        np.array(tails, dtype=np.int32), np.array(heads, dtype=np.int32),
+        np.array(capacities, dtype=np.int64), np.array(costs, dtype=np.int64))
     flow.set_node_supply(source, len(open_tasks))
     flow.set_node_supply(sink, -len(open_tasks))
     if flow.solve() != flow.OPTIMAL:
         return 0
 
-    routed = [(open_tasks[i], cid, day, loc, mode, language)
-              for arc, (i, cid, day, loc, mode, language) in arc_choice.items() if flow.flow(arc)]
+    used = flow.flows(arcs)
+    routed = [(open_tasks[choice[0]],) + choice[1:]
+              for choice, units in zip(choices, used.tolist()) if units and choice is not None]
     routed.sort(key=lambda r: (prep.priority_key(r[0][0]), r[0][1]))
     booked = 0
     for (pid, typ), cid, day, loc, mode, language in routed:
@@ -115,8 +137,9 @@ def _unplaced_cost(prep: Prepared, state: State, pid: str, typ: str) -> int:
     return W_UNPLACED + prep.urgency(pid) + (W_INCOMPLETE if last else 0)
 
 
-def _options(prep, state, builder, pid, typ, capacity, video_locs, interpreted_days) -> dict:
-    """Cheapest (cost, location, mode, language) per usable counsellor-day."""
+def _options(prep, state, builder, pid, typ, cons_days, video_locs, interpreted_days) -> dict:
+    """Cheapest (cost, location, mode, language) per usable counsellor-day; ``cons_days``
+    holds each counsellor's days with free capacity, in order."""
     p = prep.participants[pid]
     first, last = prep.day_range(p)
     met = state.met.get(pid, {})
@@ -128,6 +151,10 @@ def _options(prep, state, builder, pid, typ, capacity, video_locs, interpreted_d
     for c in prep.instance.counsellors:
         if prep.needs_multicultural(pid) and not c.multicultural:
             continue
+        days = cons_days.get(c.id)
+        if not days:
+            continue
+        days = days[bisect_left(days, first):bisect_right(days, last)]
         language = p.language if p.needs_interpreter and p.language not in c.languages else None
         other = W_OTHER_COUNSELLOR if met and c.id not in met else 0
         for loc, mode in places:
@@ -139,12 +166,14 @@ def _options(prep, state, builder, pid, typ, capacity, video_locs, interpreted_d
                 if not options:
                     continue
                 cost += options[0][0]
-            for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
-                if (c.id, day) not in capacity or not prep.loc_windows[loc][day]:
+            open_days = prep.loc_windows[loc]
+            for day in days:
+                if not open_days[day]:
                     continue
                 if language is not None and (language, day) not in interpreted_days:
                     continue
                 total = cost + W_DAY * day
-                if (c.id, day) not in out or total < out[(c.id, day)][0]:
+                known = out.get((c.id, day))
+                if known is None or total < known[0]:
                     out[(c.id, day)] = (total, loc, mode, language)
     return out
