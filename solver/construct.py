@@ -80,10 +80,14 @@ class State:
     next_key: int = 0
     untried: set = field(default_factory=set)   # (pid, type) construction had no time for
 
-    def add(self, b: Booking) -> int:
-        """Book a session into every resource it uses."""
-        key = self.next_key
-        self.next_key += 1
+    def add(self, b: Booking, key: int | None = None) -> int:
+        """Book a session into every resource it uses; ``key`` puts back a session taken out
+        with remove() under its old key."""
+        if key is None:
+            key = self.next_key
+            self.next_key += 1
+        elif key in self.bookings or key >= self.next_key:
+            raise ValueError(f"key {key} is taken or was never given out")
         self.bookings[key] = b
         for pid in b.participants:
             self.part.setdefault((pid, b.day), []).append((b.start, b.end, key))

@@ -255,3 +255,129 @@ def _retimed(prep: Prepared, state: State, builder, b: Booking, cid: str, day: i
     if other is not None and not session_problems(prep, state, other):
         return other
     return None
+
+
+# ---------------------------------------------------------------------- hand-over
+
+HAND_OVER_CANDIDATES = 12  # (session, colleague) pairs tried per individual session, best tier-5 gain first
+
+
+def hand_over(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
+    """A group member's individual session moves to their group's counsellor, who hands one
+    of their own individual sessions that day, at that location, to a colleague free at its
+    time; returns how many sessions moved.
+
+    The slot exchange moves the group; this is for the member whose group's counsellor is
+    booked, on the member's days, with participants who do not need that counsellor (their
+    other sessions are with someone else, or they have no other): passing such a session to
+    a colleague at the same time frees the counsellor for the member. Both sessions keep their
+    location and mode; interpreters and rooms are re-chosen where needed, and the pair is kept
+    only when tiers 3 to 6 fall (the same sessions stay placed, so tiers 1 and 2 cannot change).
+    """
+    from .construct import Constructor
+
+    types = prep.instance.session_types
+    builder = Constructor(prep, state)
+    keys_of: dict[str, set[int]] = {}
+    for k, b in state.bookings.items():
+        for pid in b.participants:
+            keys_of.setdefault(pid, set()).add(k)
+    moved = 0
+    for pid in sorted(keys_of):
+        if time.monotonic() > stop_at:
+            break
+        sessions = [state.bookings[k] for k in keys_of[pid]]
+        leaders = {b.counsellor for b in sessions if types[b.type].is_group}
+        if len(leaders) != 1 or len({b.counsellor for b in sessions}) == 1:
+            continue
+        leader = next(iter(leaders))
+        for ikey in sorted(keys_of[pid]):
+            own = state.bookings[ikey]
+            if (types[own.type].is_group or own.counsellor == leader or not _movable(own)
+                    or own.location not in prep.counsellors[leader].locations):
+                continue
+            if _hand_over_best(prep, state, builder, keys_of, ikey, leader):
+                moved += 1
+                break
+    return moved
+
+
+def _needed_language(prep: Prepared, pid: str, cid: str) -> str | None:
+    """The language to interpret for this participant with this counsellor (rule 5)."""
+    p = prep.participants[pid]
+    return p.language if p.needs_interpreter and p.language not in prep.counsellors[cid].languages else None
+
+
+def _hand_over_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leader: str) -> bool:
+    """Try the leader's sessions and colleagues whose hand-over gains most at tier 5."""
+    types = prep.instance.session_types
+    own = state.bookings[ikey]
+    first, last = prep.day_range(prep.participants[own.participants[0]])
+    colleagues = [c.id for c in prep.instance.counsellors if c.id != leader and own.location in c.locations]
+    options = []
+    for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
+        for _s, _e, loc, jkey in state.cons.get((leader, day), []):
+            j = state.bookings[jkey]
+            if loc != own.location or types[j.type].is_group or not _movable(j):
+                continue
+            people = set(own.participants) | set(j.participants)
+            base = _tier5(prep, state, keys_of, people, {})
+            for cid in colleagues:
+                c = prep.counsellors[cid]
+                if (len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day
+                        or not any(s <= j.start and j.end <= e for s, e in state.counsellor_free(cid, day, loc))):
+                    continue   # the colleague is not free at the handed session's time
+                gain = _tier5(prep, state, keys_of, people, {ikey: leader, jkey: cid}) - base
+                if gain < 0:
+                    options.append((gain, day, j.start, jkey, cid))
+    for _gain, _day, _start, jkey, cid in sorted(options)[:HAND_OVER_CANDIDATES]:
+        if _try_hand_over(prep, state, builder, keys_of, ikey, jkey, leader, cid):
+            return True
+    return False
+
+
+def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: int,
+                   leader: str, colleague: str) -> bool:
+    """Hand session ``jkey`` to the colleague and move session ``ikey`` to the leader that day;
+    kept only when tiers 3 to 6 fall, otherwise everything is restored under its old key."""
+    from .model import booking_cost, session_problems  # the one rule check of the planner
+
+    own, j = state.bookings[ikey], state.bookings[jkey]
+    people = set(own.participants) | set(j.participants)
+    before = booking_cost(prep, own) + booking_cost(prep, j) + _tier5(prep, state, keys_of, people, {})
+    state.remove(jkey)
+    language = _needed_language(prep, j.participants[0], colleague)
+    handed = replace(j, counsellor=colleague)
+    if language != j.language or session_problems(prep, state, handed):
+        handed = builder.complete(j.participants, j.type, j.location, j.mode, j.day, j.start, j.end,
+                                  colleague, language)
+    if handed is None or session_problems(prep, state, handed):
+        state.add(j, key=jkey)
+        return False
+    hkey = state.add(handed)
+    state.remove(ikey)
+    pid = own.participants[0]
+    mine = builder.fit_on_day(pid, own.type, own.location, own.mode, j.day, leader,
+                              _needed_language(prep, pid, leader))
+    if mine is not None and not session_problems(prep, state, mine):
+        mkey = state.add(mine)
+        _rekey(state, keys_of, jkey, hkey)
+        _rekey(state, keys_of, ikey, mkey)
+        after = booking_cost(prep, mine) + booking_cost(prep, handed) + _tier5(prep, state, keys_of, people, {})
+        if after < before:
+            return True
+        state.remove(mkey)
+        _rekey_back(keys_of, people, {hkey: jkey, mkey: ikey})
+    state.remove(hkey)
+    state.add(own, key=ikey)
+    state.add(j, key=jkey)
+    return False
+
+
+def _rekey_back(keys_of, people, renamed: dict[int, int]) -> None:
+    """Undo _rekey for these participants: each new key goes back to its old one."""
+    for pid in people:
+        for new, old in renamed.items():
+            if new in keys_of[pid]:
+                keys_of[pid].discard(new)
+                keys_of[pid].add(old)

@@ -4,7 +4,7 @@ in exchange for that counsellor's individual sessions at the group's time."""
 from __future__ import annotations
 
 from solver.construct import Booking, State
-from solver.exchange import exchange_leaders, exchange_slots
+from solver.exchange import exchange_leaders, exchange_slots, hand_over
 from solver.formats import load_instance
 from solver.model import objective
 from solver.model_data import prepare
@@ -115,4 +115,64 @@ def test_a_group_moves_to_a_free_time_of_the_counsellor_who_follows_its_member_u
     assert (group.counsellor, group.day) == ("C2", 0)
     assert (z.counsellor, z.day, z.start) == ("C2", 0, 13 * 60)
     assert objective(prep, state, {}, tasks, {}) < before
+    assert rule_problems(prep, state) == []
+
+
+def _leader_booked_plan(z_in_group=False, c2_busy_at_nine=False):
+    """A is in C1's group (Tuesday) and sees C2 individually on Monday at 11:00. C1 gives one
+    session a day and is full on both days: on Monday with Z (09:00), who does not need C1 for
+    anything else. C2 works Mondays only (so cannot take the group) and is free at 09:00
+    unless ``c2_busy_at_nine``."""
+    c2 = counsellor("C2", ["L-bergen"])
+    c2["weekly"] = {"1": [["08:00", "16:00"]]}
+    people = [participant("A", needs=["individual", "group"], deadline=DEADLINE),
+              participant("Z", needs=["individual", "group"] if z_in_group else ["individual"], deadline=DEADLINE),
+              participant("V", deadline=DEADLINE)]
+    # X1 and X2 start on Tuesday: the group cannot move to C2's Monday.
+    people += [participant(p, needs=["group"], earliest="2027-01-05", deadline=DEADLINE) for p in ("X1", "X2")]
+    inst = make_instance(people, horizon={"start": "2027-01-04", "end": DEADLINE}, places=BERGEN_VOSS,
+                         locations=[centre("L-bergen", "4601"), centre("L-voss", "4621")],
+                         counsellors=[counsellor("C1", ["L-bergen"], per_day=1), c2])
+    prep = prepare(load_instance(inst))
+    state = State(prep)
+    group = ("A", "Z", "X1") if z_in_group else ("A", "X1", "X2")
+    state.add(Booking("group", group, "C1", "L-bergen", "L-bergen-G", 1, 10 * 60, 11 * 60 + 30))
+    state.add(Booking("individual", ("Z",), "C1", "L-bergen", "L-bergen-1", 0, 9 * 60, 10 * 60 + 30))
+    state.add(Booking("individual", ("A",), "C2", "L-bergen", "L-bergen-2", 0, 11 * 60, 12 * 60 + 30))
+    if c2_busy_at_nine:
+        state.add(Booking("individual", ("V",), "C2", "L-bergen", "L-bergen-2", 0, 9 * 60, 10 * 60 + 30))
+    tasks = [(b_pid, t) for b in state.bookings.values() for b_pid in b.participants for t in [b.type]]
+    return prep, state, tasks
+
+
+def test_the_groups_counsellor_hands_a_session_to_a_colleague_to_follow_the_member_up():
+    prep, state, tasks = _leader_booked_plan()
+    before = objective(prep, state, {}, tasks, {})
+    assert exchange_leaders(prep, state) == 0 and exchange_slots(prep, state) == 0
+
+    assert hand_over(prep, state) == 1
+
+    z, a = _session_of(state, "Z", "individual"), _session_of(state, "A", "individual")
+    assert (z.counsellor, z.day, z.start) == ("C2", 0, 9 * 60)   # Z keeps the time
+    assert (a.counsellor, a.day, a.location) == ("C1", 0, "L-bergen")
+    assert objective(prep, state, {}, tasks, {}) < before
+    assert rule_problems(prep, state) == []
+
+
+def test_no_hand_over_of_a_session_that_is_someone_elses_continuity():
+    # Z is in C1's group too: handing Z's session over would cost Z what A gains.
+    prep, state, _tasks = _leader_booked_plan(z_in_group=True)
+
+    assert hand_over(prep, state) == 0
+
+    assert _session_of(state, "Z", "individual").counsellor == "C1"
+    assert _session_of(state, "A", "individual").counsellor == "C2"
+
+
+def test_no_hand_over_when_no_colleague_is_free_at_that_time():
+    prep, state, _tasks = _leader_booked_plan(c2_busy_at_nine=True)
+
+    assert hand_over(prep, state) == 0
+
+    assert _session_of(state, "Z", "individual").counsellor == "C1"
     assert rule_problems(prep, state) == []
