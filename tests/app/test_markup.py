@@ -1,9 +1,13 @@
 """Every page's markup, for every role, without a browser: no Python None written into an
-attribute (aria-describedby="None" points screen readers at nothing), and every id that an
-aria-describedby names exists on the page."""
+attribute (aria-describedby="None" points screen readers at nothing), every id that an
+aria-describedby names exists on the page, and no id is used twice (a label or description
+pointing at a repeated id reaches the wrong field; WCAG 2.1 4.1.1)."""
 from __future__ import annotations
 
 import re
+from collections import Counter
+
+import pytest
 
 from tests.app import factories as f
 from tests.app.access.foundation import ANON, ROLES
@@ -12,9 +16,17 @@ from guidance.models import Role
 
 ATTRIBUTE_NONE = re.compile(r'\s[\w:-]+="None"')
 DESCRIBEDBY = re.compile(r'aria-describedby="([^"]*)"')
+ID = re.compile(r'\sid="([^"]+)"')
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
-def test_no_page_writes_none_into_attributes_or_points_aria_at_missing_ids(app):
+@pytest.fixture
+def app_config(app_config):
+    """The markup as users get it: with the CSRF token every form carries in production."""
+    return {**app_config, "WTF_CSRF_ENABLED": True}
+
+
+def test_no_page_writes_none_into_attributes_points_aria_at_missing_ids_or_repeats_an_id(app):
     w = f.world()
     people = {Role.ADMIN: w.admin, Role.LEAD: w.lead, Role.COUNSELLOR: w.counsellor,
               Role.REFERRER: w.referrer, Role.INTERPRETER: w.interpreter}
@@ -23,7 +35,7 @@ def test_no_page_writes_none_into_attributes_or_points_aria_at_missing_ids(app):
     for role in ROLES:
         client = app.test_client()
         if role != ANON:
-            f.login(client, people[role])
+            _login(client, people[role])
         for rule in app.url_map.iter_rules():
             if "GET" not in rule.methods or rule.endpoint == "static":
                 continue
@@ -34,7 +46,20 @@ def test_no_page_writes_none_into_attributes_or_points_aria_at_missing_ids(app):
             problems += [(str(role), rule.endpoint, m.group(0).strip()) for m in ATTRIBUTE_NONE.finditer(html)]
             for ids in DESCRIBEDBY.findall(html):
                 problems += [(str(role), rule.endpoint, f"#{i} missing") for i in ids.split() if f'id="{i}"' not in html]
+            problems += [(str(role), rule.endpoint, f"#{i} {n} times")
+                         for i, n in Counter(ID.findall(html)).items() if n > 1]
     # A form shown with errors too: the login form after a failed attempt.
-    html = app.test_client().post("/login", data={"email": "", "password": ""}).get_data(as_text=True)
+    client = app.test_client()
+    html = client.post("/login", data={"email": "", "password": "", "csrf_token": _token(client)}).get_data(as_text=True)
+    assert "aria-invalid" in html   # the form came back with its errors, not a CSRF refusal
     problems += [("anonymous", "auth.login (errors)", m.group(0).strip()) for m in ATTRIBUTE_NONE.finditer(html)]
     assert not problems, sorted(set(problems))[:20]
+
+
+def _token(client) -> str:
+    return next(a or b for a, b in CSRF.findall(client.get("/login").get_data(as_text=True)))
+
+
+def _login(client, person) -> None:
+    response = client.post("/login", data={"email": person.email, "password": f.PASSWORD, "csrf_token": _token(client)})
+    assert response.status_code == 302, "login failed"
