@@ -105,6 +105,20 @@ def grid_starts(windows: Windows, duration: int, slot_minutes: int, step: int | 
     return out
 
 
+def numbered_grid_starts(windows: Windows, duration: int, slot_minutes: int) -> list[tuple[int, int]]:
+    """(start, k) for every grid start of ``grid_starts``, k counting the starts of its window
+    from 0: the starts ``grid_starts`` keeps with ``step`` are those with k % (step / slot) == 0."""
+    out: list[tuple[int, int]] = []
+    for ws, we in windows:
+        start = -(-ws // slot_minutes) * slot_minutes
+        k = 0
+        while start + duration <= we:
+            out.append((start, k))
+            start += slot_minutes
+            k += 1
+    return out
+
+
 def on_grid(moment: datetime, slot_minutes: int) -> bool:
     """True when a local time is on the slot grid (counted from midnight)."""
     return (moment.hour * 60 + moment.minute) % slot_minutes == 0

@@ -122,12 +122,13 @@ class _Search:
 
     def out_of_budget(self) -> bool:
         """Stop on the deterministic budget (reproducible) or, as a safety cap, the wall clock:
-        a window is only started when twice a typical recent window still fits in the time left;
-        CP-SAT's own wall limit inside a window is capped by the time left as well."""
+        a window is only started when a typical recent window still fits in the time left (CP-SAT's
+        own wall limit inside a window is capped by the time left, so a window that turns out
+        larger only overruns by its model building, which the later phases' own shares absorb)."""
         if self.deterministic_spent >= self.deterministic_budget:
             return True
         recent = self.window_times[-20:]
-        typical = 2.0 * sum(recent) / len(recent) if recent else 0.0
+        typical = sum(recent) / len(recent) if recent else 0.0
         return self.clock.remaining() < self.reserve() + typical
 
     def reserve(self) -> float:
@@ -163,7 +164,15 @@ class _Search:
                 later = [d for d in range(last + 1, len(prep.days)) if prep.loc_windows[loc][d]]
                 slack = max(later, key=lambda d: (self._slack(loc, d), -d), default=None)
                 out.append((loc, (early,) if slack is None else (early, slack)))
-        return out + self.joiner_windows()
+        # Two open needs often draw the same window; solved again on an unchanged plan it
+        # gives the same answer, so each window is offered once. Smallest first: a window's
+        # cost grows with the sessions in it (a two-day window at the biggest centre takes
+        # seconds, at a small one a tenth of that), and a small one places an open need as
+        # often, so in a short re-plan the big ones must not use up the time.
+        windows = list(dict.fromkeys(out + self.joiner_windows()))
+        return sorted(windows, key=lambda w: sum(len(state.cons.get((c.id, d), []))
+                                                 for c in prep.instance.counsellors if w[0] in c.locations
+                                                 for d in w[1]))
 
     def joiner_windows(self) -> list[tuple[str, tuple[int, ...]]]:
         """For an open group need outside every group: a placed group it could join plus a
@@ -351,8 +360,10 @@ class _Search:
             pools.setdefault(key, []).append(r.id)
         return [RoomClass(tuple(rooms), cap, video) for (cap, video, _), rooms in sorted(pools.items())]
 
-    def candidates(self, unit: Unit, loc, days, classes, step) -> list[Booking]:
-        """Explicit placements of a unit in the window, valid against everything fixed."""
+    def candidates(self, unit: Unit, loc, days, classes) -> list[tuple[int, Booking]]:
+        """Explicit placements of a unit in the window, valid against everything fixed, each with
+        its start's number on its free window's grid (see calendar.numbered_grid_starts), so that
+        thinning the start times is a filter instead of a new search."""
         prep, state = self.prep, self.state
         spec = prep.instance.session_types[unit.typ]
         duration = spec.minutes
@@ -368,7 +379,7 @@ class _Search:
         if not spec.is_group:  # individuals use the smallest rooms; big rooms stay for groups
             small = min((c.capacity for c in fitting), default=0)
             fitting = [c for c in fitting if c.capacity == small]
-        out: list[Booking] = []
+        out: list[tuple[int, Booking]] = []
         for day in days:
             if not first <= day <= last:
                 continue
@@ -379,10 +390,11 @@ class _Search:
                 if len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
                     continue
                 free = state.participants_free(unit.members, day, state.counsellor_free(cid, day, loc))
-                starts = cal.grid_starts(free, duration, self.slot, step)
+                starts = cal.numbered_grid_starts(free, duration, self.slot)
                 for mode in modes:
-                    for start in starts:
-                        out += self._complete(unit, loc, mode, day, start, start + duration, cid, language, fitting)
+                    for start, k in starts:
+                        out += [(k, b) for b in self._complete(unit, loc, mode, day, start, start + duration,
+                                                               cid, language, fitting)]
         return out
 
     def _complete(self, unit, loc, mode, day, start, end, cid, language, classes) -> list[Booking]:
@@ -402,7 +414,8 @@ class _Search:
                 if imode == "video" and not rc.video:
                     continue
                 if state.interpreter_ok(iid, day, start, end, loc, imode):
-                    out.append(replace(base, language=language, interpreter=iid, interpreter_mode=imode))
+                    out.append(Booking(unit.typ, unit.members, cid, loc, rc.rooms[0], day, start, end, mode,
+                                       language, iid, imode))
                     found += 1
                     if found == 3:
                         break
@@ -414,14 +427,18 @@ class _Search:
         prep = self.prep
         classes = self.room_classes(loc, days)
         class_of = {r: i for i, rc in enumerate(classes) for r in rc.rooms}
+        numbered = [(self.candidates(u, loc, days, classes),
+                     [self.candidates(Unit(u.typ, u.members + (joiner,)), loc, days, classes) for joiner in u.joiners])
+                    for u in units]
         step = self.slot
         while True:
-            for u in units:
-                u.candidates = self.candidates(u, loc, days, classes, step)
+            every = step // self.slot
+            for u, (own, joined) in zip(units, numbered):
+                u.candidates = [b for k, b in own if k % every == 0]
                 if u.current is not None and not any(self._same(u.current, b, class_of) for b in u.candidates):
                     u.candidates.append(u.current)
-                for joiner in u.joiners:  # the same group with one more member
-                    u.candidates += self.candidates(Unit(u.typ, u.members + (joiner,)), loc, days, classes, step)
+                for more in joined:  # the same group with one more member
+                    u.candidates += [b for k, b in more if k % every == 0]
             total = sum(len(u.candidates) for u in units)
             if total <= MAX_CANDIDATES or step >= 120:
                 break

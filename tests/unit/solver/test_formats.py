@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from solver.calendar import grid_starts, working_days
+from solver.calendar import grid_starts, numbered_grid_starts, working_days
 from solver.formats import FormatError, dump_plan, json_schemas, load_instance, load_plan
 from solver.travel import travel_minutes
 
@@ -135,3 +135,12 @@ def test_grid_starts_fit_windows():
     assert grid_starts([(480, 600)], 90, 15) == [480, 495, 510]
     assert grid_starts([(485, 600)], 90, 15) == [495, 510]
     assert grid_starts([(480, 960)], 90, 15, step=90) == [480, 570, 660, 750, 840]
+
+
+@pytest.mark.parametrize("step", [15, 30, 60, 120])
+def test_numbered_grid_starts_thin_like_a_step(step):
+    # The search thins a window's start times by filtering these numbers instead of searching
+    # again with a larger step: both must give the same starts.
+    windows = [(485, 600), (630, 700), (725, 960)]
+    numbered = numbered_grid_starts(windows, 60, 15)
+    assert [s for s, k in numbered if k % (step // 15) == 0] == grid_starts(windows, 60, 15, step=step)
