@@ -463,7 +463,7 @@ def targets(bench: Bench) -> dict[str, tuple[str, bool | None]]:
     if r is not None:
         out["travel"] = (f"{r:.3f}", r < 1 if judged else None)
     if q.get("continuity2") is not None:
-        out["continuity"] = (f"{q['continuity2']:.3f}", q["continuity2"] >= TARGET_CONTINUITY if judged else None)
+        out["continuity"] = (f"{q['continuity2']:.4f}", q["continuity2"] >= TARGET_CONTINUITY if judged else None)
     if q.get("stability") is not None:
         out["stability"] = (f"{q['stability']:.3f}", q["stability"] >= TARGET_STABILITY)
     if q.get("replaced") is not None:
