@@ -264,8 +264,9 @@ HAND_OVER_CANDIDATES = 12  # (session, colleague) pairs tried per individual ses
 
 def hand_over(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
     """A group member's individual session moves to their group's counsellor, who hands one
-    of their own individual sessions that day, at that location, to a colleague free at its
-    time; returns how many sessions moved.
+    of their own individual sessions that day, at that location, to a colleague (at its time
+    when the colleague is free then, else at the colleague's first free time that day);
+    returns how many sessions moved.
 
     The slot exchange moves the group; this is for the member whose group's counsellor is
     booked, on the member's days, with participants who do not need that counsellor (their
@@ -324,13 +325,16 @@ def _hand_over_best(prep: Prepared, state: State, builder, keys_of, ikey: int, l
             base = _tier5(prep, state, keys_of, people, {})
             for cid in colleagues:
                 c = prep.counsellors[cid]
-                if (len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day
-                        or not any(s <= j.start and j.end <= e for s, e in state.counsellor_free(cid, day, loc))):
-                    continue   # the colleague is not free at the handed session's time
+                if len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
+                    continue
+                free = state.counsellor_free(cid, day, loc)
+                if not any(e - s >= j.end - j.start for s, e in free):
+                    continue   # the colleague has no time that day
                 gain = _tier5(prep, state, keys_of, people, {ikey: leader, jkey: cid}) - base
                 if gain < 0:
-                    options.append((gain, day, j.start, jkey, cid))
-    for _gain, _day, _start, jkey, cid in sorted(options)[:HAND_OVER_CANDIDATES]:
+                    same_time = any(s <= j.start and j.end <= e for s, e in free)
+                    options.append((gain, not same_time, day, j.start, jkey, cid))
+    for _gain, _later, _day, _start, jkey, cid in sorted(options)[:HAND_OVER_CANDIDATES]:
         if _try_hand_over(prep, state, builder, keys_of, ikey, jkey, leader, cid):
             return True
     return False
@@ -338,7 +342,7 @@ def _hand_over_best(prep: Prepared, state: State, builder, keys_of, ikey: int, l
 
 def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: int,
                    leader: str, colleague: str) -> bool:
-    """Hand session ``jkey`` to the colleague and move session ``ikey`` to the leader that day;
+    """Hand session ``jkey`` to the colleague that day and move session ``ikey`` to the leader;
     kept only when tiers 3 to 6 fall, otherwise everything is restored under its old key."""
     from .model import booking_cost, session_problems  # the one rule check of the planner
 
@@ -351,6 +355,9 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
     if language != j.language or session_problems(prep, state, handed):
         handed = builder.complete(j.participants, j.type, j.location, j.mode, j.day, j.start, j.end,
                                   colleague, language)
+    if handed is None or session_problems(prep, state, handed):
+        # Not at its time: the colleague's first free time that day (the day's cost stays).
+        handed = builder.fit_on_day(j.participants[0], j.type, j.location, j.mode, j.day, colleague, language)
     if handed is None or session_problems(prep, state, handed):
         state.add(j, key=jkey)
         return False

@@ -118,12 +118,12 @@ def test_a_group_moves_to_a_free_time_of_the_counsellor_who_follows_its_member_u
     assert rule_problems(prep, state) == []
 
 
-def _leader_booked_plan(z_in_group=False, c2_busy_at_nine=False):
+def _leader_booked_plan(z_in_group=False, c2_busy_at_nine=False, c2_per_day=4):
     """A is in C1's group (Tuesday) and sees C2 individually on Monday at 11:00. C1 gives one
     session a day and is full on both days: on Monday with Z (09:00), who does not need C1 for
     anything else. C2 works Mondays only (so cannot take the group) and is free at 09:00
     unless ``c2_busy_at_nine``."""
-    c2 = counsellor("C2", ["L-bergen"])
+    c2 = counsellor("C2", ["L-bergen"], per_day=c2_per_day)
     c2["weekly"] = {"1": [["08:00", "16:00"]]}
     people = [participant("A", needs=["individual", "group"], deadline=DEADLINE),
               participant("Z", needs=["individual", "group"] if z_in_group else ["individual"], deadline=DEADLINE),
@@ -169,10 +169,25 @@ def test_no_hand_over_of_a_session_that_is_someone_elses_continuity():
     assert _session_of(state, "A", "individual").counsellor == "C2"
 
 
-def test_no_hand_over_when_no_colleague_is_free_at_that_time():
-    prep, state, _tasks = _leader_booked_plan(c2_busy_at_nine=True)
+def test_a_colleague_busy_at_that_time_takes_the_handed_session_later_that_day():
+    prep, state, tasks = _leader_booked_plan(c2_busy_at_nine=True)
+    before = objective(prep, state, {}, tasks, {})
+
+    assert hand_over(prep, state) == 1
+
+    z, a = _session_of(state, "Z", "individual"), _session_of(state, "A", "individual")
+    assert (z.counsellor, z.day) == ("C2", 0) and z.start != 9 * 60
+    assert (a.counsellor, a.day) == ("C1", 0)
+    assert objective(prep, state, {}, tasks, {}) < before
+    assert rule_problems(prep, state) == []
+
+
+def test_no_hand_over_when_no_colleague_has_time_that_day():
+    # C2 gives two sessions a day and has A and V: nobody can take Z's session on Monday.
+    prep, state, _tasks = _leader_booked_plan(c2_busy_at_nine=True, c2_per_day=2)
 
     assert hand_over(prep, state) == 0
 
     assert _session_of(state, "Z", "individual").counsellor == "C1"
+    assert _session_of(state, "A", "individual").counsellor == "C2"
     assert rule_problems(prep, state) == []
