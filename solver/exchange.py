@@ -42,10 +42,7 @@ def _each_group(prep: Prepared, state: State, stop_at: float, attempt) -> int:
     groups changed."""
     types = prep.instance.session_types
     changed = 0
-    keys_of: dict[str, set[int]] = {}   # participant -> keys of their sessions
-    for k, b in state.bookings.items():
-        for pid in b.participants:
-            keys_of.setdefault(pid, set()).add(k)
+    keys_of = _keys_of(state)
     groups = sorted(k for k, b in state.bookings.items() if types[b.type].is_group and _movable(b))
     for gkey in groups:
         if time.monotonic() > stop_at:
@@ -61,6 +58,15 @@ def _each_group(prep: Prepared, state: State, stop_at: float, attempt) -> int:
                 changed += 1
                 break
     return changed
+
+
+def _keys_of(state: State) -> dict[str, set[int]]:
+    """Participant -> keys of their sessions (kept current with _rekey as sessions change)."""
+    keys_of: dict[str, set[int]] = {}
+    for k, b in state.bookings.items():
+        for pid in b.participants:
+            keys_of.setdefault(pid, set()).add(k)
+    return keys_of
 
 
 def _movable(b: Booking) -> bool:
@@ -279,10 +285,7 @@ def hand_over(prep: Prepared, state: State, stop_at: float = float("inf")) -> in
 
     types = prep.instance.session_types
     builder = Constructor(prep, state)
-    keys_of: dict[str, set[int]] = {}
-    for k, b in state.bookings.items():
-        for pid in b.participants:
-            keys_of.setdefault(pid, set()).add(k)
+    keys_of = _keys_of(state)
     moved = 0
     for pid in sorted(keys_of):
         if time.monotonic() > stop_at:
@@ -301,12 +304,6 @@ def hand_over(prep: Prepared, state: State, stop_at: float = float("inf")) -> in
                 moved += 1
                 break
     return moved
-
-
-def _needed_language(prep: Prepared, pid: str, cid: str) -> str | None:
-    """The language to interpret for this participant with this counsellor (rule 5)."""
-    p = prep.participants[pid]
-    return p.language if p.needs_interpreter and p.language not in prep.counsellors[cid].languages else None
 
 
 def _hand_over_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leader: str) -> bool:
@@ -350,7 +347,7 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
     people = set(own.participants) | set(j.participants)
     before = booking_cost(prep, own) + booking_cost(prep, j) + _tier5(prep, state, keys_of, people, {})
     state.remove(jkey)
-    language = _needed_language(prep, j.participants[0], colleague)
+    language = prep.language_to_interpret(j.participants[0], colleague)
     handed = replace(j, counsellor=colleague)
     if language != j.language or session_problems(prep, state, handed):
         handed = builder.complete(j.participants, j.type, j.location, j.mode, j.day, j.start, j.end,
@@ -365,7 +362,7 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
     state.remove(ikey)
     pid = own.participants[0]
     mine = builder.fit_on_day(pid, own.type, own.location, own.mode, j.day, leader,
-                              _needed_language(prep, pid, leader))
+                              prep.language_to_interpret(pid, leader))
     if mine is not None and not session_problems(prep, state, mine):
         mkey = state.add(mine)
         _rekey(state, keys_of, jkey, hkey)
@@ -374,17 +371,13 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
         if after < before:
             return True
         state.remove(mkey)
-        _rekey_back(keys_of, people, {hkey: jkey, mkey: ikey})
+        state.remove(hkey)
+        state.add(own, key=ikey)
+        state.add(j, key=jkey)
+        _rekey(state, keys_of, mkey, ikey)
+        _rekey(state, keys_of, hkey, jkey)
+        return False
     state.remove(hkey)
     state.add(own, key=ikey)
     state.add(j, key=jkey)
     return False
-
-
-def _rekey_back(keys_of, people, renamed: dict[int, int]) -> None:
-    """Undo _rekey for these participants: each new key goes back to its old one."""
-    for pid in people:
-        for new, old in renamed.items():
-            if new in keys_of[pid]:
-                keys_of[pid].discard(new)
-                keys_of[pid].add(old)

@@ -155,7 +155,7 @@ def _options(prep, state, builder, pid, typ, cons_days, video_locs, interpreted_
         if not days:
             continue
         days = days[bisect_left(days, first):bisect_right(days, last)]
-        language = p.language if p.needs_interpreter and p.language not in c.languages else None
+        language = prep.language_to_interpret(pid, c.id)
         other = W_OTHER_COUNSELLOR if met and c.id not in met else 0
         for loc, mode in places:
             if loc not in c.locations:

@@ -76,6 +76,12 @@ class Prepared:
             memo[pid] = sorted(locs, key=lambda l: (self.participant_travel(pid, l), l))
         return memo[pid]
 
+    def language_to_interpret(self, pid: str, cid: str) -> str | None:
+        """The language an interpreter must cover for this participant with this counsellor
+        (rule 5), or None when the counsellor speaks it or none is needed."""
+        p = self.participants[pid]
+        return p.language if p.needs_interpreter and p.language not in self.counsellors[cid].languages else None
+
     def needs_multicultural(self, pid: str) -> bool:
         """Rule 4: integration-act and temporary-act participants need trained counsellors."""
         return self.participants[pid].legal_basis in NEEDS_MULTICULTURAL
