@@ -12,12 +12,12 @@ import pytest
 from tests.app import factories as f
 from tests.app.access.foundation import ANON, ROLES
 from tests.app.test_access import _url_for_rule, _url_values
+from tests.app.test_walkthrough import form_to, login, submit
 from guidance.models import Role
 
 ATTRIBUTE_NONE = re.compile(r'\s[\w:-]+="None"')
 DESCRIBEDBY = re.compile(r'aria-describedby="([^"]*)"')
 ID = re.compile(r'\sid="([^"]+)"')
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_no_page_writes_none_into_attributes_points_aria_at_missing_ids_or_repea
     for role in ROLES:
         client = app.test_client()
         if role != ANON:
-            _login(client, people[role])
+            login(client, people[role], f.PASSWORD)
         for rule in app.url_map.iter_rules():
             if "GET" not in rule.methods or rule.endpoint == "static":
                 continue
@@ -50,16 +50,9 @@ def test_no_page_writes_none_into_attributes_points_aria_at_missing_ids_or_repea
                          for i, n in Counter(ID.findall(html)).items() if n > 1]
     # A form shown with errors too: the login form after a failed attempt.
     client = app.test_client()
-    html = client.post("/login", data={"email": "", "password": "", "csrf_token": _token(client)}).get_data(as_text=True)
+    page = client.get("/login").get_data(as_text=True)
+    html = submit(client, form_to(page, "/login"), email="", password="").get_data(as_text=True)
     assert "aria-invalid" in html   # the form came back with its errors, not a CSRF refusal
     problems += [("anonymous", "auth.login (errors)", m.group(0).strip()) for m in ATTRIBUTE_NONE.finditer(html)]
     assert not problems, sorted(set(problems))[:20]
 
-
-def _token(client) -> str:
-    return next(a or b for a, b in CSRF.findall(client.get("/login").get_data(as_text=True)))
-
-
-def _login(client, person) -> None:
-    response = client.post("/login", data={"email": person.email, "password": f.PASSWORD, "csrf_token": _token(client)})
-    assert response.status_code == 302, "login failed"
