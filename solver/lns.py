@@ -40,6 +40,7 @@ MAX_GROUP_MOVERS = 4          # group sessions elsewhere offered to move into a 
 W_VIDEO_EQUIVALENT = 60       # minutes of travel a video session counts as, when moving
 STAFF_PER_WINDOW = 4          # counsellors re-planned together in a routine window
 DETERMINISTIC_PER_SECOND = 0.6  # CP-SAT deterministic seconds allowed per second of time limit
+CONTINUITY_DETERMINISTIC_PER_SECOND = 0.1  # and for the continuity windows after the search
 
 
 @dataclass
@@ -92,24 +93,34 @@ class _Search:
     # -------------------------------------------------------------- outer loop
     def run(self) -> str:
         """Targeted windows for open tasks first, then routine windows until nothing improves,
-        the deterministic work budget is spent, or the wall clock runs out."""
-        current = self.objective()
+        the deterministic work budget is spent, or the wall clock runs out; then, with a budget
+        of their own, continuity windows (tier 5)."""
+        current = self._search(self.objective())
+        self.deterministic_budget = (max(self.deterministic_budget, self.deterministic_spent)
+                                     + CONTINUITY_DETERMINISTIC_PER_SECOND * self.clock.time_limit)
+        for loc, days, staff in self.continuity_windows():
+            if self.out_of_budget():
+                break
+            current = self._try(loc, days, staff, current)
+        return "OPTIMAL" if current <= self.clock.bound else "FEASIBLE"
+
+    def _search(self, current: int) -> int:
         for loc, days in self.targeted_windows():
             if self.out_of_budget():
-                return "FEASIBLE"
+                return current
             current = self._try(loc, days, None, current)
         routine = self.routine_windows()
         idle, i = 0, 0
         while routine and idle < 2 * len(routine):  # a quiet pass of single days, then of pairs
             if self.out_of_budget():
-                return "FEASIBLE"
+                return current
             loc, days, staff = routine[i % len(routine)]
             days = self._paired(days, i // len(routine))
             i += 1
             value = self._try(loc, days, staff, current)
             idle = 0 if value < current else idle + 1
             current = value
-        return "OPTIMAL" if current <= self.clock.bound else "FEASIBLE"
+        return current
 
     def _paired(self, days: tuple[int, ...], rounds: int) -> tuple[int, ...]:
         """Pass 0: the day alone; pass 1: with the next working day (a session can move one
@@ -192,6 +203,26 @@ class _Search:
                 if lo <= hi:
                     out.append((b.location, tuple(sorted({b.day, self.rng.randint(lo, hi)}))))
         return out
+
+    def continuity_windows(self) -> list[tuple[str, tuple[int, ...], frozenset]]:
+        """For each participant who sees two counsellors: the location of one of their sessions
+        where the other counsellor also works, on both sessions' days, with only those two
+        counsellors' sessions re-planned. The routine windows pair a day with the next or a
+        random one, so they rarely hold both days of a participant's sessions."""
+        prep = self.prep
+        sessions: dict[str, list[Booking]] = {}
+        for b in self.state.bookings.values():
+            for pid in b.participants:
+                sessions.setdefault(pid, []).append(b)
+        out = []
+        for pid in sorted(sessions):
+            own = sessions[pid]
+            for b in own:
+                for other in own:
+                    if other.counsellor != b.counsellor and b.location in prep.counsellors[other.counsellor].locations:
+                        out.append((b.location, tuple(sorted({b.day, other.day})),
+                                    frozenset((b.counsellor, other.counsellor))))
+        return list(dict.fromkeys(out))
 
     def _slack(self, loc: str, day: int) -> int:
         """Free counsellor session slots at a location on a day (a rough measure)."""
