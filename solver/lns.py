@@ -207,8 +207,9 @@ class _Search:
     def continuity_windows(self) -> list[tuple[str, tuple[int, ...], frozenset]]:
         """For each participant who sees two counsellors: the location of one of their sessions
         where the other counsellor also works, on both sessions' days, with only those two
-        counsellors' sessions re-planned. The routine windows pair a day with the next or a
-        random one, so they rarely hold both days of a participant's sessions."""
+        counsellors' sessions re-planned, those with the fewest sessions first (more of them
+        fit in the budget). The routine windows pair a day with the next or a random one, so
+        they rarely hold both days of a participant's sessions."""
         prep = self.prep
         sessions: dict[str, list[Booking]] = {}
         for b in self.state.bookings.values():
@@ -222,7 +223,8 @@ class _Search:
                     if other.counsellor != b.counsellor and b.location in prep.counsellors[other.counsellor].locations:
                         out.append((b.location, tuple(sorted({b.day, other.day})),
                                     frozenset((b.counsellor, other.counsellor))))
-        return list(dict.fromkeys(out))
+        cons = self.state.cons
+        return sorted(dict.fromkeys(out), key=lambda w: sum(len(cons.get((c, d), [])) for c in w[2] for d in w[1]))
 
     def _slack(self, loc: str, day: int) -> int:
         """Free counsellor session slots at a location on a day (a rough measure)."""
