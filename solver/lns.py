@@ -161,7 +161,7 @@ class _Search:
     def targeted_windows(self) -> list[tuple[str, tuple[int, ...]]]:
         """For each open task: an allowed day at a reachable location plus a later day with
         slack, so sessions with later deadlines can move out of the way (tier 1)."""
-        prep, state = self.prep, self.state
+        prep = self.prep
         out = []
         for unit in self.open_units(None, None, set())[:MAX_TARGETED]:
             ranges = [prep.day_range(prep.participants[m]) for m in unit.members]
@@ -181,9 +181,8 @@ class _Search:
         # seconds, at a small one a tenth of that), and a small one places an open need as
         # often, so in a short re-plan the big ones must not use up the time.
         windows = list(dict.fromkeys(out + self.joiner_windows()))
-        return sorted(windows, key=lambda w: sum(len(state.cons.get((c.id, d), []))
-                                                 for c in prep.instance.counsellors if w[0] in c.locations
-                                                 for d in w[1]))
+        return sorted(windows, key=lambda w: self._booked([c.id for c in prep.instance.counsellors
+                                                           if w[0] in c.locations], w[1]))
 
     def joiner_windows(self) -> list[tuple[str, tuple[int, ...]]]:
         """For an open group need outside every group: a placed group it could join plus a
@@ -223,8 +222,12 @@ class _Search:
                     if other.counsellor != b.counsellor and b.location in prep.counsellors[other.counsellor].locations:
                         out.append((b.location, tuple(sorted({b.day, other.day})),
                                     frozenset((b.counsellor, other.counsellor))))
+        return sorted(dict.fromkeys(out), key=lambda w: self._booked(w[2], w[1]))
+
+    def _booked(self, counsellors, days) -> int:
+        """Sessions booked for these counsellors on these days: what a window costs to solve."""
         cons = self.state.cons
-        return sorted(dict.fromkeys(out), key=lambda w: sum(len(cons.get((c, d), [])) for c in w[2] for d in w[1]))
+        return sum(len(cons.get((c, d), [])) for c in counsellors for d in days)
 
     def _slack(self, loc: str, day: int) -> int:
         """Free counsellor session slots at a location on a day (a rough measure)."""
