@@ -79,6 +79,7 @@ class State:
     met: dict = field(default_factory=dict)      # pid -> {cid: sessions together}
     next_key: int = 0
     untried: set = field(default_factory=set)   # (pid, type) construction had no time for
+    interp_changes: dict = field(default_factory=dict)  # day -> interpreter bookings changed that day
 
     def add(self, b: Booking, key: int | None = None) -> int:
         """Book a session into every resource it uses; ``key`` puts back a session taken out
@@ -99,6 +100,7 @@ class State:
         if b.interpreter:
             where = b.location if b.interpreter_mode == "onsite" else None
             self.interp.setdefault((b.interpreter, b.day), []).append((b.start, b.end, where, key))
+            self.interp_changes[b.day] = self.interp_changes.get(b.day, 0) + 1
         self.room.setdefault((b.room, b.day), []).append((b.start, b.end, key))
         return key
 
@@ -121,6 +123,7 @@ class State:
         self.load[b.counsellor] -= 1
         if b.interpreter:
             drop(self.interp, (b.interpreter, b.day))
+            self.interp_changes[b.day] = self.interp_changes.get(b.day, 0) + 1
         drop(self.room, (b.room, b.day))
         return b
 
@@ -234,6 +237,7 @@ class Constructor:
         self.caseload = caseload
         self.slot = prep.instance.slot_minutes
         self._interp_cache: dict = {}
+        self._language_free: dict = {}  # (language, location, minutes, group, day) -> (changes, windows)
 
     # -------------------------------------------------------------- public
     def place_individual(self, pid: str, typ: str) -> Booking | None:
@@ -350,9 +354,7 @@ class Constructor:
                     # Only times some interpreter of the language is free: in a rare language
                     # most days have none, and trying each start with each room is the cost.
                     if language not in interpreted:
-                        interpreted[language] = cal.merge_windows(
-                            w for _cost, iid, _mode in self.interpreter_options(language, loc, duration, len(members))
-                            for w in state.interpreter_free(iid, day))
+                        interpreted[language] = self.language_free(language, loc, duration, len(members), day)
                     free = cal.intersect_windows(free, interpreted[language])
                 for start in self.room_starts(free, loc, day, duration, len(members), mode == "video"):
                     b = self.complete(members, typ, loc, mode, day, start, start + duration, cid, language)
@@ -439,6 +441,21 @@ class Constructor:
             if self.state.room_free(r.id, day, start, end):
                 return r.id
         return None
+
+    def language_free(self, language, loc, minutes, size, day) -> Windows:
+        """When on a day some interpreter of the language who could serve here is free. Every
+        first fit asks this for each day it scans, but a placement changes one day, so the
+        answer is kept until an interpreter booking on that day changes."""
+        key = (language, loc, minutes, size > 1, day)
+        changes = self.state.interp_changes.get(day, 0)
+        kept = self._language_free.get(key)
+        if kept is not None and kept[0] == changes:
+            return kept[1]
+        # an interpreter is listed once per mode; their free time is the same in each
+        iids = dict.fromkeys(iid for _cost, iid, _mode in self.interpreter_options(language, loc, minutes, size))
+        windows = cal.merge_windows(w for iid in iids for w in self.state.interpreter_free(iid, day))
+        self._language_free[key] = (changes, windows)
+        return windows
 
     def interpreter_options(self, language, loc, minutes, size) -> list[tuple[int, str, str]]:
         """(weighted cost, interpreter, mode) for a language at a location, cheapest first (tier 4)."""
