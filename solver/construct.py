@@ -18,6 +18,7 @@ from .model_data import (
 )
 
 Windows = cal.Windows
+DAY_MINUTES = 24 * 60
 CONTINUITY_DAYS = 5   # working days an individual session may wait for a known counsellor
 
 
@@ -80,6 +81,7 @@ class State:
     next_key: int = 0
     untried: set = field(default_factory=set)   # (pid, type) construction had no time for
     interp_changes: dict = field(default_factory=dict)  # day -> interpreter bookings changed that day
+    room_open: dict = field(default_factory=dict)  # (rid, day) -> the room's free windows, while unchanged
 
     def add(self, b: Booking, key: int | None = None) -> int:
         """Book a session into every resource it uses; ``key`` puts back a session taken out
@@ -102,6 +104,7 @@ class State:
             self.interp.setdefault((b.interpreter, b.day), []).append((b.start, b.end, where, key))
             self.interp_changes[b.day] = self.interp_changes.get(b.day, 0) + 1
         self.room.setdefault((b.room, b.day), []).append((b.start, b.end, key))
+        self.room_open.pop((b.room, b.day), None)
         return key
 
     def remove(self, key: int) -> Booking:
@@ -125,6 +128,7 @@ class State:
             drop(self.interp, (b.interpreter, b.day))
             self.interp_changes[b.day] = self.interp_changes.get(b.day, 0) + 1
         drop(self.room, (b.room, b.day))
+        self.room_open.pop((b.room, b.day), None)
         return b
 
     def counsellors_of(self, pid: str) -> set[str]:
@@ -167,6 +171,14 @@ class State:
         on-site sessions not counted: a superset of where interpreter_ok can hold)."""
         return subtract(self.prep.interp_windows[iid][day],
                         [(s, e) for s, e, _o, _k in self.interp.get((iid, day), [])])
+
+    def room_windows(self, rid: str, day: int) -> Windows:
+        """The room's free windows on a day (the whole day minus its bookings)."""
+        windows = self.room_open.get((rid, day))
+        if windows is None:
+            windows = subtract([(0, DAY_MINUTES)], [(s, e) for s, e, _k in self.room.get((rid, day), [])])
+            self.room_open[(rid, day)] = windows
+        return windows
 
     def room_free(self, rid: str, day: int, start: int, end: int) -> bool:
         """Rule 8: no two sessions in one room at once."""
@@ -426,8 +438,8 @@ class Constructor:
         for r in self.prep.locations[loc].rooms:
             if r.capacity < size or (video and not r.video):
                 continue
-            busy = [(s, e) for s, e, _k in self.state.room.get((r.id, day), [])]
-            starts.update(cal.grid_starts(subtract(free, busy), duration, self.slot))
+            open_ = cal.intersect_windows(free, self.state.room_windows(r.id, day))
+            starts.update(cal.grid_starts(open_, duration, self.slot))
         return sorted(starts)
 
     def pick_room(self, loc, day, start, end, size, video: bool) -> str | None:

@@ -75,3 +75,17 @@ def test_an_interpreter_time_given_up_is_offered_again():
     builder.state.remove(key)
     again = builder.place_individual("P2", "individual")
     assert again is not None and (again.day, again.start, again.interpreter) == (0, 8 * 60, "I1")
+
+
+def test_a_room_time_given_up_is_offered_again():
+    """Rooms' free times are remembered too: after a cancellation the room is free again."""
+    inst = make_instance([participant("P1"), participant("P2")])
+    inst["locations"][0]["opening"] = [["08:00", "09:30"]]
+    inst["locations"][0]["rooms"] = [{"id": "single", "capacity": 1, "video": False}]
+    prep = prepare(load_instance(inst))
+    builder = Constructor(prep, State(prep))
+    key = builder.state.add(builder.place_individual("P1", "individual"))
+    assert builder.place_individual("P2", "individual").day == 1  # Monday's only time is taken
+    builder.state.remove(key)
+    again = builder.place_individual("P2", "individual")
+    assert (again.day, again.start, again.room) == (0, 8 * 60, "single")
