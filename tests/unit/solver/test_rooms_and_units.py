@@ -1,6 +1,6 @@
 """Room choice keeps scarce rooms for the sessions that need them; the LNS also offers an
-unplaced group at its minimum size; interpreter times freed by a cancelled booking are
-offered again."""
+unplaced group at its minimum size; interpreter and room times freed by a cancelled
+booking are offered again."""
 
 from __future__ import annotations
 
@@ -55,19 +55,13 @@ def test_the_search_also_offers_an_unplaced_group_at_its_minimum_size():
     assert offered == {members, ("L0", "L1", "L2")}
 
 
-def _one_interpreter_hour(people):
-    """The only Tigrinya interpreter works 08:00-09:30 on Monday alone."""
-    inst = make_instance(list(people))
-    inst["interpreters"][0]["weekly"] = {"1": [["08:00", "09:30"]]}
-    prep = prepare(load_instance(inst))
-    return prep, Constructor(prep, State(prep))
-
-
 def test_an_interpreter_time_given_up_is_offered_again():
     """Interpreters' free times are remembered between searches; a cancelled booking must
     make its time free again, or the next participant in that language finds nothing."""
-    people = [participant(p, language="ti", needs_interpreter=True) for p in ("P1", "P2")]
-    _prep, builder = _one_interpreter_hour(people)
+    inst = make_instance([participant(p, language="ti", needs_interpreter=True) for p in ("P1", "P2")])
+    inst["interpreters"][0]["weekly"] = {"1": [["08:00", "09:30"]]}  # the only one: Monday 08:00-09:30
+    prep = prepare(load_instance(inst))
+    builder = Constructor(prep, State(prep))
     first = builder.place_individual("P1", "individual")
     assert (first.day, first.start, first.interpreter) == (0, 8 * 60, "I1")
     key = builder.state.add(first)
