@@ -12,7 +12,8 @@
    refused sender, rejected content) or a temporary failure on the last of MAIL_MAX_ATTEMPTS
    attempts marks the message failed (`failed_at`, `error` with the exception type and SMTP code,
    never content). A failed message is no longer due: neither the job nor the sweep tries it
-   again. The outbox page shows it to the lead, who can `retry()` it once the cause is fixed.
+   again. The outbox page shows it to the lead, who can `retry()` it once the cause is fixed, or
+   `retry_failed()` all of them at once (after an outage), out-of-date invitations left out.
 
 Without MAIL_SERVER (the demo) nothing is sent and the outbox page shows what would have been.
 Delivery is at least once: a worker that dies between the server's acceptance and the commit of
@@ -28,6 +29,7 @@ import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
+import icalendar
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
@@ -204,6 +206,72 @@ def retry(actor: User, message: OutboxMessage, now: dt.datetime | None = None) -
     db.session.refresh(message)
     deliver_later([message])
     return message
+
+
+@dataclass
+class BulkRetry:
+    """What `retry_failed` did: the messages queued again, and the failed invitations left as
+    they are because a newer message to the same person carries the same calendar event."""
+    retried: list[OutboxMessage] = field(default_factory=list)
+    superseded: int = 0
+
+
+def retry_failed(actor: User, visible, now: dt.datetime | None = None) -> BulkRetry:
+    """Send again every failed message `visible` (a WHERE clause: what the actor may retry)
+    selects, in one transaction, each audited like a single retry; then queue their delivery.
+
+    After a long mail outage a lead would otherwise press "Send again" once per message. A
+    failed invitation whose event a later message to the same address also carries (a changed
+    or cancelled booking) is out of date: sending it after the newer one could put a cancelled
+    session back in the interpreter's calendar, so it stays failed and is counted instead."""
+    now = now or utcnow()
+    failed = list(db.session.scalars(
+        select(OutboxMessage).where(visible, OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None))
+        .order_by(OutboxMessage.id)))
+    if not failed:
+        raise DomainError(_("No e-mails are marked as not delivered."))
+    result = BulkRetry()
+    newest = _newest_message_per_event({m.to_address for m in failed if m.ics})
+    for message in failed:
+        if message.ics and any(newest.get((message.to_address, uid), message.id) > message.id
+                               for uid in _event_uids(message.ics)):
+            result.superseded += 1
+            continue
+        previous = {"error": message.error, "attempts": message.attempts, "bulk": True}
+        cleared = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None))
+            .values(failed_at=None, error=None, attempts=0, next_attempt_at=now, locked_until=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if cleared == 1:  # else another retry took it meanwhile: nothing to do twice
+            audit.record(actor, "outbox.retried", message, previous)
+            result.retried.append(message)
+    if not result.retried and not result.superseded:
+        db.session.rollback()
+        raise DomainError(_("These e-mails could not be retried. Reload the page and try again."))
+    db.session.commit()
+    for message in result.retried:
+        db.session.refresh(message)
+    deliver_later(result.retried)
+    return result
+
+
+def _newest_message_per_event(addresses: set[str]) -> dict[tuple[str, str], int]:
+    """(address, calendar event UID) -> id of the newest message to that address carrying it."""
+    newest: dict[tuple[str, str], int] = {}
+    if not addresses:
+        return newest
+    rows = db.session.execute(select(OutboxMessage.id, OutboxMessage.to_address, OutboxMessage.ics)
+                              .where(OutboxMessage.to_address.in_(addresses), OutboxMessage.ics.is_not(None)))
+    for message_id_, address, ics in rows:
+        for uid in _event_uids(ics):
+            newest[address, uid] = max(newest.get((address, uid), 0), message_id_)
+    return newest
+
+
+def _event_uids(ics: str) -> list[str]:
+    return [str(event["uid"]) for event in icalendar.Calendar.from_ical(ics).walk("VEVENT") if "uid" in event]
 
 
 def _refuse_retry(message: OutboxMessage) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -49,6 +50,31 @@ def retry(message_id: int):
         flash(error.message, "error")
         return _page("failed", status=400)
     flash(_("The e-mail “%(subject)s” will be sent again shortly.", subject=message.subject), "success")
+    return redirect(url_for("outbox.index", state="failed"))
+
+
+@bp.post("/retry-failed")
+@requires("outbox")
+def retry_failed():
+    """Send again every undelivered message the user may see (after a mail outage)."""
+    form = PostForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+        return _page("failed", status=400)
+    try:
+        result = mail.retry_failed(current_user, outbox_filter(current_user))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _page("failed", status=400)
+    if result.retried:
+        flash(ngettext("%(num)d e-mail will be sent again shortly.", "%(num)d e-mails will be sent again shortly.",
+                       len(result.retried)), "success")
+    if result.superseded:
+        flash(ngettext("%(num)d out-of-date calendar invitation was not sent again: a newer message about the "
+                       "same session to the same person replaces it.",
+                       "%(num)d out-of-date calendar invitations were not sent again: a newer message about the "
+                       "same session to the same person replaces each of them.", result.superseded), "info")
     return redirect(url_for("outbox.index", state="failed"))
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from guidance import jobs
 from guidance.extensions import db
-from guidance.models import AuditEvent, OutboxMessage
+from guidance.models import AuditEvent, InterpreterBooking, OutboxMessage
 from guidance.models.types import utcnow
 from guidance.services import bookings, mail
 from tests.app import factories as f
@@ -290,3 +290,83 @@ def test_sending_again_a_message_that_was_sent_or_has_not_failed_is_refused_with
     assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.retried")).all() == []
     run_queued_jobs()
     assert smtp.tries == 1  # the one real delivery, nothing more
+
+
+def _failed(to, subject: str) -> OutboxMessage:
+    """A message the mail server refused for good (as the delivery job leaves it)."""
+    message = mail.queue(to, subject, "Hei")
+    db.session.flush()
+    message.error, message.attempts, message.failed_at = "SMTPRecipientsRefused 550", 1, utcnow()
+    db.session.commit()
+    return message
+
+
+def test_after_an_outage_a_lead_sends_every_undelivered_message_again_at_once(app, queue, smtp):
+    w = f.world()
+    invitation = _failed_invitation(w, smtp)  # a real invitation, refused by the server
+    to_counsellor = _failed(w.counsellor, "To the counsellor").id
+    other_county = _failed(w.other_county_lead, "To another county").id
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    login_with_form(client, w.lead, f.PASSWORD)
+    page = client.get("/outbox/", headers=EN).get_data(as_text=True)
+    assert "2 e-mails were not delivered" in page  # the other county's message is not the lead's
+    form = form_to(page, "/outbox/retry-failed", "/outbox/")
+    assert "Send all 2 e-mails again" in page
+
+    assert client.post(form.action, data={}).status_code == 400  # without the CSRF token
+    assert _reload(invitation).failed_at is not None and _reload(to_counsellor).failed_at is not None
+
+    response = submit(client, form)
+    assert response.status_code == 302
+    for message_id in (invitation, to_counsellor):
+        retried = _reload(message_id)
+        assert (retried.failed_at, retried.error, retried.attempts, retried.sent_at) == (None, None, 0, None)
+    assert _reload(other_county).failed_at is not None
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "outbox.retried")).all()
+    assert sorted((e.actor_id, e.object_id) for e in events) == [(w.lead.id, invitation), (w.lead.id, to_counsellor)]
+    assert smtp.tries == 1  # nothing sent inside the request
+
+    assert run_queued_jobs() == 1  # one delivery job for both
+    assert _reload(invitation).sent_at is not None and _reload(to_counsellor).sent_at is not None
+    assert sorted(m["To"] for m in smtp.messages) == sorted([w.interpreter.email, w.counsellor.email])
+    # the flash was written in the POST's language (bokmål, the default)
+    assert "2 e-poster blir sendt på nytt om litt." in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_an_out_of_date_invitation_is_not_sent_again_with_the_others(app, queue, smtp, client):
+    w = f.world()
+    request_id = _failed_invitation(w, smtp)
+    booking = db.session.scalars(select(InterpreterBooking)).one()
+    bookings.transition(w.lead, booking, "cancel")
+    cancel = bookings.invitation(booking, "CANCEL")  # the cancellation of that same session reached the interpreter
+    db.session.commit()
+    mail.deliver_later([cancel])
+    run_queued_jobs()
+    assert _reload(cancel.id).sent_at is not None
+    to_counsellor = _failed(w.counsellor, "To the counsellor").id
+    f.login(client, w.lead)
+
+    response = client.post("/outbox/retry-failed", headers=EN, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "1 e-mail will be sent again shortly." in page
+    assert "1 out-of-date calendar invitation was not sent again" in page
+    assert _reload(request_id).failed_at is not None  # would put the cancelled session back in the calendar
+    assert _reload(to_counsellor).failed_at is None
+    run_queued_jobs()
+    assert [m["To"] for m in smtp.messages] == [w.interpreter.email, w.counsellor.email]  # the cancel, then the retry
+
+
+@pytest.mark.parametrize("person, status", [
+    ("referrer", 403), ("counsellor", 403), ("interpreter", 403), ("other_county_lead", 400),
+])
+def test_only_the_countys_lead_or_an_admin_sends_the_countys_failed_messages_again(app, queue, smtp, client, person, status):
+    w = f.world()
+    message_id = _failed_invitation(w, smtp)
+    f.login(client, getattr(w, person))
+    response = client.post("/outbox/retry-failed", headers=EN)
+    assert response.status_code == status
+    if status == 400:  # another county's lead sees none of them
+        assert "No e-mails are marked as not delivered." in response.get_data(as_text=True)
+    run_queued_jobs()
+    assert _reload(message_id).failed_at is not None and smtp.messages == []

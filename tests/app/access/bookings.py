@@ -23,6 +23,7 @@ EXPECTED = {
     "outbox.index": only(Role.LEAD, Role.ADMIN),
     # a failed message to the world's interpreter (a person of the lead's county)
     "outbox.retry": POST_ONLY,
+    "outbox.retry_failed": POST_ONLY,
     "counsellor.outcomes": POST_ONLY,
     "counsellor.follow_up": POST_ONLY,
     # the referrer's own referral, which the world's counsellor has no session with
