@@ -252,12 +252,17 @@ class Constructor:
         self._language_free: dict = {}  # (language, location, minutes, group, day) -> (changes, windows)
 
     # -------------------------------------------------------------- public
-    def place_individual(self, pid: str, typ: str) -> Booking | None:
-        """Best-found booking for one participant's individual session (not added)."""
+    def place_individual(self, pid: str, typ: str, below: int | None = None) -> Booking | None:
+        """Best-found booking for one participant's individual session (not added).
+
+        ``below``: only options whose travel or video cost alone is below it are scanned (a
+        caller that would reject a dearer booking anyway is spared the search there)."""
         prep = self.prep
         p = prep.participants[pid]
         first, last = prep.day_range(p)
         for loc, mode in self.individual_options(pid):
+            if below is not None and prep.travel_cost(pid, loc, mode) >= below:
+                continue
             b = self.first_fit((pid,), typ, loc, mode, first, last)
             if b is not None:
                 return b
@@ -294,12 +299,15 @@ class Constructor:
                     return b
         return None
 
-    def place_group(self, members: tuple[str, ...], typ: str) -> Booking | None:
-        """Best-found booking for a group (onsite only; rule 7), or None."""
+    def place_group(self, members: tuple[str, ...], typ: str, below: int | None = None) -> Booking | None:
+        """Best-found booking for a group (onsite only; rule 7), or None; ``below`` as in
+        place_individual, for the members' travel together."""
         prep = self.prep
         ranges = [prep.day_range(prep.participants[m]) for m in members]
         first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
         for loc in self.group_locations(members):
+            if below is not None and sum(prep.travel_cost(m, loc, "onsite") for m in members) >= below:
+                continue
             b = self.first_fit(members, typ, loc, "onsite", first, last)
             if b is not None:
                 return b
@@ -368,6 +376,8 @@ class Constructor:
                     if language not in interpreted:
                         interpreted[language] = self.language_free(language, loc, duration, len(members), day)
                     free = cal.intersect_windows(free, interpreted[language])
+                if not free:
+                    continue
                 for start in self.room_starts(free, loc, day, duration, len(members), mode == "video"):
                     b = self.complete(members, typ, loc, mode, day, start, start + duration, cid, language)
                     if b is not None:

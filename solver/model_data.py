@@ -108,11 +108,15 @@ class Prepared:
     def seat_cost(self, pid: str, loc_id: str, mode: str, cid: str) -> int:
         """What one participant adds to a session's cost (tiers 3 and 5): travel, or video
         instead of on-site, and a preferred counsellor not honoured."""
-        cost = W_VIDEO if mode == "video" else W_TRAVEL_MIN * self.participant_travel(pid, loc_id)
+        cost = self.travel_cost(pid, loc_id, mode)
         pref = self.participants[pid].preferred_counsellor
         if pref is not None and pref != cid:
             cost += W_NOT_PREFERRED
         return cost
+
+    def travel_cost(self, pid: str, loc_id: str, mode: str) -> int:
+        """Tier 3 part of a seat: travel, or video instead of on-site (a lower bound of seat_cost)."""
+        return W_VIDEO if mode == "video" else W_TRAVEL_MIN * self.participant_travel(pid, loc_id)
 
     def interpreter_cost(self, iid: str, minutes: int, mode: str, loc_id: str) -> int:
         """Tier 4 cost in NOK: billed minutes x hourly rate plus on-site travel there and back."""

@@ -151,7 +151,10 @@ def _eject_chain(prep: Prepared, state: State, builder: Constructor, key: int, o
                 b = builder.first_fit(old.participants, old.type, loc, "onsite", day, day)
                 if b is not None and booking_cost(prep, b) < old_cost:
                     new_key = state.add(b)
-                    again = _rebook(prep, patient, victim)
+                    # The chain is kept only if the victim's new booking costs less than what
+                    # the move saved (continuity can only add to it), so dearer places are not searched.
+                    below = before - _local_cost(prep, state, [b], members)
+                    again = _rebook(prep, patient, victim, below) if below > 0 else None
                     if again is not None:
                         again_key = state.add(again)
                         if (_local_cost(prep, state, [b, again], members) < before
@@ -164,10 +167,10 @@ def _eject_chain(prep: Prepared, state: State, builder: Constructor, key: int, o
     return False
 
 
-def _rebook(prep: Prepared, builder: Constructor, b: Booking) -> Booking | None:
+def _rebook(prep: Prepared, builder: Constructor, b: Booking, below: int | None = None) -> Booking | None:
     if _is_group(prep, b):
-        return builder.place_group(b.participants, b.type)
-    return builder.place_individual(b.participants[0], b.type)
+        return builder.place_group(b.participants, b.type, below)
+    return builder.place_individual(b.participants[0], b.type, below)
 
 
 def _move_members(prep: Prepared, state: State, stop_at: float) -> int:

@@ -86,6 +86,21 @@ def test_no_swap_when_the_ejected_session_would_lose_more_than_is_saved():
     assert _where(state) == {"P-a": "L-bergen", "P-b": "L-voss"}
 
 
+def test_the_ejected_session_skips_a_place_that_would_cost_it_all_the_saving_and_takes_video():
+    # Both live in Bergen; one room each, Voss's with video. P-far was pushed to Voss (about
+    # 100 min). Moving P-far home and P-near on-site to Voss saves nothing, but P-near is
+    # video_ok: a video session (60 min equivalent, tier 3) from Voss gains 40 minutes. The
+    # first fit for P-near is on-site at Voss; a chain that accepted only that would stop.
+    inst = _instance(participant("P-near", place="4601", deadline=DAY, video_ok=True),
+                     participant("P-far", place="4601", deadline=DAY))
+    inst["locations"][1]["rooms"][0]["video"] = True
+    prep, state = _state_with(inst, [("P-near", "L-bergen"), ("P-far", "L-voss")])
+    counts = relocate(prep, state, stop_at=float("inf"))
+    assert counts["ejected"] == 1
+    modes = {b.participants[0]: (b.location, b.mode) for b in state.bookings.values()}
+    assert modes == {"P-far": ("L-bergen", "onsite"), "P-near": ("L-voss", "video")}
+
+
 def test_sessions_kept_from_a_previous_plan_are_not_relocated():
     inst = _instance(participant("P-voss", place="4621", deadline=DAY))
     prep, state = _state_with(inst, [("P-voss", "L-bergen")])
