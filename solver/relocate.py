@@ -158,7 +158,7 @@ def _eject_chain(prep: Prepared, state: State, builder: Constructor, key: int, o
                     if again is not None:
                         again_key = state.add(again)
                         if (_local_cost(prep, state, [b, again], members) < before
-                                and _no_worse_continuity(state, old.participants, seen)):
+                                and _no_worse_continuity(state, members, seen)):
                             return True
                         state.remove(again_key)
                     state.remove(new_key)

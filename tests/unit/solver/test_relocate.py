@@ -101,6 +101,27 @@ def test_the_ejected_session_skips_a_place_that_would_cost_it_all_the_saving_and
     assert modes == {"P-far": ("L-bergen", "onsite"), "P-near": ("L-voss", "video")}
 
 
+def test_no_chain_makes_the_ejected_participant_see_a_second_counsellor():
+    # Two days, Bergen's counsellor holds one session a day: P-vaksdal's individual session on
+    # Monday and their group on Tuesday, both with C-bergen. Ejecting the individual session
+    # to Voss (19 min farther) would let P-far come home (about 100 min less), but P-vaksdal
+    # would then meet C-voss too: the centre's promise of one counsellor is not traded away.
+    inst = _instance(participant("P-far", place="4601", deadline="2027-01-04"),
+                     participant("P-vaksdal", place="4628", needs=["individual", "group"], deadline="2027-01-05"))
+    inst["horizon"] = {"start": "2027-01-04", "end": "2027-01-05"}
+    inst["session_types"]["group"]["min_size"] = 1
+    prep = prepare(load_instance(inst))
+    state = State(prep)
+    builder = Constructor(prep, state, continuity_days=0)
+    for members, typ, loc, day in [(("P-vaksdal",), "individual", "L-bergen", 0), (("P-vaksdal",), "group", "L-bergen", 1),
+                                   (("P-far",), "individual", "L-voss", 0)]:
+        state.add(builder.first_fit(members, typ, loc, "onsite", day, day))
+    relocate(prep, state, stop_at=float("inf"))
+    assert {(b.participants[0], b.type): (b.location, b.counsellor) for b in state.bookings.values()} == {
+        ("P-vaksdal", "individual"): ("L-bergen", "C-bergen"), ("P-vaksdal", "group"): ("L-bergen", "C-bergen"),
+        ("P-far", "individual"): ("L-voss", "C-voss")}
+
+
 def test_sessions_kept_from_a_previous_plan_are_not_relocated():
     inst = _instance(participant("P-voss", place="4621", deadline=DAY))
     prep, state = _state_with(inst, [("P-voss", "L-bergen")])
