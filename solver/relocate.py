@@ -13,9 +13,10 @@ this pass tries:
 3. for a group member: a free seat in a group of the same type at a nearer location
    (group formation pulls members to wherever a group of their language came together).
 
-A change is kept only when the objective improves. Only sessions that are not frozen, not
-kept from the previous plan and not moved already are touched, and every session stays
-placed, so tiers 1 and 2 (coverage, stability) cannot get worse; the local delta below is
+A change is kept only when the objective improves and no participant it touches (moved or
+ejected) sees one more counsellor. Only sessions that are not frozen, not kept from the
+previous plan and not moved already are touched, and every session stays placed, so tiers 1
+and 2 (coverage, stability) cannot get worse; the local delta below is
 therefore the whole change in the objective: the sessions' own cost (travel, interpreter,
 preference, date) and the continuity term of their participants.
 """
