@@ -75,6 +75,9 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         # Calendar clients poll; a generous limit per feed token that still stops a runaway client.
         "CALENDAR_FEED_RATE_LIMIT": os.environ.get("CALENDAR_FEED_RATE_LIMIT", "120 per hour"),
+        # Per API token: ample for a case system's submissions and status polls, and a loop
+        # in one municipality's integration cannot slow intake for the others.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
         "PRODUCTION": production,
     }
     if overrides:

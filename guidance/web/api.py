@@ -10,11 +10,11 @@ import hashlib
 import json
 import math
 
-from flask import Blueprint, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from guidance.extensions import csrf, db
+from guidance.extensions import csrf, db, limiter
 from guidance.models import Municipality, Referral, ReferralStatus
 from guidance.services import api_tokens, referrals
 from guidance.services.errors import DomainError
@@ -49,8 +49,21 @@ def openapi():
     return jsonify(api_schema.document())
 
 
+def _token_bucket() -> str:
+    return f"api-token:{g.api_token.id}"
+
+
+# One budget shared by every API route (a limit per route would multiply it by their number).
+_token_limit = limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api-token",
+                                    key_func=_token_bucket)
+
+
 def _authenticated(view):
+    """Bearer-token authentication, then the token's own rate limit (API_RATE_LIMIT): one
+    bucket per token, so municipalities behind one address do not share it."""
     from functools import wraps
+
+    limited = _token_limit(view)
 
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -63,9 +76,16 @@ def _authenticated(view):
             response.headers["WWW-Authenticate"] = 'Bearer realm="veiled"'
             return response
         g.api_token = token
-        return view(*args, **kwargs)
+        return limited(*args, **kwargs)
 
     return wrapped
+
+
+@bp.errorhandler(429)
+def too_many_requests(_error):
+    return problem(429, "Too many requests",
+                   "This token has sent more requests than its limit allows. Retry after the number of seconds "
+                   "in the Retry-After header; nothing in the refused request was stored.", type_="rate_limited")
 
 
 @bp.post("/referrals")

@@ -120,6 +120,9 @@ def document() -> dict:
         ref_template="#/components/schemas/{model}",
     )
     unauthorized = _problem("No valid, unrevoked bearer token.")
+    limited = _problem("The token's rate limit is reached; retry after Retry-After seconds. Nothing was stored.")
+    limited["headers"] = {"Retry-After": {"description": "Seconds until the token may send again.",
+                                          "schema": {"type": "integer"}}}
     location = {"Location": {"description": "The referral's URL.", "schema": {"type": "string"}}}
     return {
         "openapi": "3.1.0",
@@ -146,6 +149,7 @@ def document() -> dict:
                         "413": _problem("The body is too large."),
                         "415": _problem("The body is not application/json."),
                         "422": _problem("A field is wrong (see errors), or the Idempotency-Key was used with another body."),
+                        "429": limited,
                     },
                 },
                 "get": {
@@ -159,7 +163,7 @@ def document() -> dict:
                          "schema": {"type": "string", "enum": list(Status.__args__)}},
                     ],
                     "responses": {"200": _json("ReferralPage", "One page of referrals."), "400": _problem("A bad query parameter."),
-                                  "401": unauthorized},
+                                  "401": unauthorized, "429": limited},
                 },
             },
             "/api/v1/referrals/{referral_id}": {
@@ -168,7 +172,7 @@ def document() -> dict:
                     "summary": "One referral with its status and next session",
                     "parameters": [{"name": "referral_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}],
                     "responses": {"200": _json("ReferralOut", "The referral."), "401": unauthorized,
-                                  "404": _problem("No such referral for this municipality.")},
+                                  "404": _problem("No such referral for this municipality."), "429": limited},
                 },
             },
         },

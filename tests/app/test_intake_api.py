@@ -216,3 +216,22 @@ def test_a_retry_that_commits_between_look_up_and_duplicate_check_gets_the_first
     monkeypatch.setattr(referrals, "_by_idempotency_key", miss_once)
     again = referrals.submit_referral(None, data(), referring=referrer.municipality, idempotency_key="k", fingerprint="x")
     assert again.created is False and again.referral.id == first.referral.id and count() == 1
+
+
+def test_each_token_has_its_own_rate_limit_and_a_refused_request_stores_nothing(app, client):
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    busy, other = f.api_token(f.municipality("4601")), f.api_token(f.municipality("4602"))
+    statuses = [client.get("/api/v1/referrals", headers=auth(busy)).status_code for _ in range(2)]
+    statuses.append(client.post("/api/v1/referrals", json=body(), headers=auth(busy)).status_code)
+    refused = client.post("/api/v1/referrals", json=body(), headers=auth(busy, **{"Idempotency-Key": "k-1"}))
+    assert statuses + [refused.status_code] == [200, 200, 201, 429]
+    assert refused.mimetype == "application/problem+json"
+    problem = refused.get_json()
+    assert problem["status"] == 429 and problem["type"].endswith("rate_limited") and "Retry-After" in problem["detail"]
+    assert int(refused.headers["Retry-After"]) > 0
+    assert count() == 1  # the refused referral was not stored
+    # another municipality's token, possibly behind the same address, is not slowed down
+    assert client.post("/api/v1/referrals", json=body(participant={**body()["participant"], "municipality": "4602"}),
+                       headers=auth(other)).status_code == 201
+    # a wrong token is refused as unauthorised, not counted against anyone's limit
+    assert client.get("/api/v1/referrals", headers=auth("not-a-token")).status_code == 401
