@@ -381,3 +381,202 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
     state.add(own, key=ikey)
     state.add(j, key=jkey)
     return False
+
+
+# ---------------------------------------------------------------------- seat exchange across languages
+
+SEAT_CANDIDATES = 8  # individual sessions of the group's counsellor tried per split member, best estimate first
+
+
+def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
+    """A group member whose individual session is with another counsellor trades it with one of
+    their group's counsellor's individual sessions (each participant takes the other's time,
+    place and counsellor); returns how many pairs traded.
+
+    The seat reassignment (``reassign.py``) keeps every session's interpreter, so an
+    interpreted individual session only ever passes to a participant of the same language.
+    In a crunch the member's group counsellor is typically full at the member's nearest
+    location with participants of other languages who do not need that counsellor, while
+    the member was pushed to a farther location. Here both sessions get the interpreter their
+    new participant needs (the cheapest free one, rooms re-chosen when taken) and the trade is
+    kept only when tiers 3 to 6 fall: the same sessions stay placed, so tiers 1 and 2 cannot
+    change, and nothing frozen or kept from a previous plan moves.
+    """
+    from .construct import Constructor
+
+    types = prep.instance.session_types
+    builder = Constructor(prep, state)
+    keys_of = _keys_of(state)
+    traded = 0
+    for pid in sorted(keys_of):
+        if time.monotonic() > stop_at:
+            break
+        sessions = {k: state.bookings[k] for k in keys_of[pid]}
+        leaders = {b.counsellor for b in sessions.values() if types[b.type].is_group}
+        if len(leaders) != 1:
+            continue
+        leader = next(iter(leaders))
+        for ikey, own in sorted(sessions.items()):
+            if types[own.type].is_group or own.counsellor == leader or not _movable(own):
+                continue
+            if _trade_best(prep, state, builder, keys_of, ikey, leader):
+                traded += 1
+                break
+    return traded
+
+
+def _trade_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leader: str) -> bool:
+    """Try the leader's individual sessions whose trade looks best (travel and continuity)."""
+    types = prep.instance.session_types
+    own = state.bookings[ikey]
+    pid = own.participants[0]
+    first, last = prep.day_range(prep.participants[pid])
+    options = []
+    for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
+        for _s, _e, loc, jkey in state.cons.get((leader, day), []):
+            j = state.bookings[jkey]
+            if types[j.type].is_group or j.type != own.type or not _movable(j) or not _may_take(prep, pid, j):
+                continue
+            other = j.participants[0]
+            trade = _may_take(prep, other, own)
+            # Traded, the other participant takes the member's old session; else they are
+            # re-booked wherever they fit, and their continuity is estimated as unchanged.
+            people = {pid, other} if trade else {pid}
+            gain = (_tier5_traded(prep, state, keys_of, people, ikey, jkey)
+                    - _tier5(prep, state, keys_of, people, {}))
+            if gain >= 0:
+                continue   # nobody sees fewer counsellors: travel alone is the relocation's business
+            travel = _seat_travel(prep, pid, j) - _seat_travel(prep, pid, own)
+            if trade:
+                travel += _seat_travel(prep, other, own) - _seat_travel(prep, other, j)
+            options.append((travel + gain, day, j.start, jkey, trade))
+    for _estimate, _day, _start, jkey, trade in sorted(options)[:SEAT_CANDIDATES]:
+        if trade and _try_trade(prep, state, builder, keys_of, ikey, jkey):
+            return True
+        if _try_eject(prep, state, keys_of, ikey, jkey):
+            return True
+    return False
+
+
+def _may_take(prep: Prepared, pid: str, b: Booking) -> bool:
+    """Rules 2, 4, 7 and 9 for the participant in that session's slot (clashes and
+    interpreters are checked when the trade is tried)."""
+    p = prep.participants[pid]
+    first, last = prep.day_range(p)
+    if not first <= b.day <= last:
+        return False
+    if prep.needs_multicultural(pid) and not prep.counsellors[b.counsellor].multicultural:
+        return False
+    if b.mode == "video":
+        return p.video_ok
+    return b.location in prep.reachable_locations(pid)
+
+
+def _seat_travel(prep: Prepared, pid: str, b: Booking) -> int:
+    return prep.travel_cost(pid, b.location, b.mode)
+
+
+def _tier5_traded(prep: Prepared, state: State, keys_of, people, ikey: int, jkey: int) -> int:
+    """Tier-5 cost of the two participants after they trade sessions ``ikey`` and ``jkey``."""
+    held = {ikey: state.bookings[jkey].counsellor, jkey: state.bookings[ikey].counsellor}
+    cost = 0
+    for pid in people:
+        who = [held.get(k, state.bookings[k].counsellor) for k in keys_of[pid]]
+        cost += W_OTHER_COUNSELLOR * (len(set(who)) - 1)
+        pref = prep.participants[pid].preferred_counsellor
+        if pref is not None:
+            cost += W_NOT_PREFERRED * sum(c != pref for c in who)
+    return cost
+
+
+def _try_trade(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: int) -> bool:
+    """Each participant takes the other's session (slot, counsellor, location, mode), with the
+    interpreter they need; kept only when tiers 3 to 6 fall, else restored under the old keys."""
+    from .model import booking_cost, session_problems  # the one rule check of the planner
+
+    own, j = state.bookings[ikey], state.bookings[jkey]
+    pid, other = own.participants[0], j.participants[0]
+    people = {pid, other}
+    before = booking_cost(prep, own) + booking_cost(prep, j) + _tier5(prep, state, keys_of, people, {})
+    state.remove(ikey)
+    state.remove(jkey)
+    mine = _seated(prep, state, builder, j, pid)
+    mkey = state.add(mine) if mine is not None else None
+    theirs = _seated(prep, state, builder, own, other) if mine is not None else None
+    if theirs is not None:
+        tkey = state.add(theirs)
+        _rekey_person(keys_of, pid, ikey, mkey)
+        _rekey_person(keys_of, other, jkey, tkey)
+        after = booking_cost(prep, mine) + booking_cost(prep, theirs) + _tier5(prep, state, keys_of, people, {})
+        if after < before:
+            return True
+        state.remove(tkey)
+        _rekey_person(keys_of, pid, mkey, ikey)
+        _rekey_person(keys_of, other, tkey, jkey)
+    if mkey is not None:
+        state.remove(mkey)
+    state.add(own, key=ikey)
+    state.add(j, key=jkey)
+    return False
+
+
+def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> bool:
+    """The member takes session ``jkey``; its participant is re-booked wherever they fit best
+    (the member's old time included, waiting a few days for a counsellor they know, as
+    construction does); kept only when tiers 3 to 6 fall, else restored under the old keys."""
+    from .construct import Constructor
+    from .model import booking_cost, session_problems
+
+    own, j = state.bookings[ikey], state.bookings[jkey]
+    pid, other = own.participants[0], j.participants[0]
+    people = {pid, other}
+    before = booking_cost(prep, own) + booking_cost(prep, j) + _tier5(prep, state, keys_of, people, {})
+    state.remove(ikey)
+    state.remove(jkey)
+    patient = Constructor(prep, state)
+    mine = _seated(prep, state, patient, j, pid)
+    if mine is not None:
+        mkey = state.add(mine)
+        _rekey_person(keys_of, pid, ikey, mkey)
+        keys_of[other].discard(jkey)
+        # The re-booking can only add to the others' tier-5 cost, so dearer places are not searched.
+        below = before - booking_cost(prep, mine) - _tier5(prep, state, keys_of, people, {})
+        again = patient.place_individual(other, j.type, below) if below > 0 else None
+        if again is not None and not session_problems(prep, state, again):
+            akey = state.add(again)
+            keys_of[other].add(akey)
+            after = booking_cost(prep, mine) + booking_cost(prep, again) + _tier5(prep, state, keys_of, people, {})
+            if after < before:
+                return True
+            state.remove(akey)
+            keys_of[other].discard(akey)
+        state.remove(mkey)
+        _rekey_person(keys_of, pid, mkey, ikey)
+        keys_of[other].add(jkey)
+    state.add(own, key=ikey)
+    state.add(j, key=jkey)
+    return False
+
+
+def _seated(prep: Prepared, state: State, builder, slot: Booking, pid: str) -> Booking | None:
+    """``slot`` with ``pid`` in it: its own room and interpreter when they still fit, else the
+    cheapest free ones for the language ``pid`` needs; None when no valid one exists."""
+    from .model import session_problems
+
+    language = prep.language_to_interpret(pid, slot.counsellor)
+    seated = replace(slot, participants=(pid,))
+    if language != slot.language:
+        seated = replace(seated, language=None, interpreter=None, interpreter_mode=None)
+    if language is None or seated.language == language:
+        if not session_problems(prep, state, seated):
+            return seated
+        if language is None:
+            return None
+    found = builder.complete((pid,), slot.type, slot.location, slot.mode, slot.day, slot.start, slot.end,
+                             slot.counsellor, language)
+    return found if found is not None and not session_problems(prep, state, found) else None
+
+
+def _rekey_person(keys_of, pid: str, old_key: int, key: int) -> None:
+    keys_of[pid].discard(old_key)
+    keys_of[pid].add(key)

@@ -96,7 +96,7 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
         run.report(state, previous, tasks, impossible, status="FEASIBLE")
     # Who sits in which seat of each session type, solved exactly (travel and continuity); then
     # which counsellor leads which group, exchanged for continuity, and the seats again.
-    from .exchange import exchange_leaders, exchange_slots, hand_over
+    from .exchange import exchange_leaders, exchange_seats, exchange_slots, hand_over
     from .reassign import reassign
 
     seats_until = started + time_limit - continuity_share
@@ -106,6 +106,7 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
         exchanged = exchange_leaders(prep, state, stop_at=seats_until)
         exchanged += exchange_slots(prep, state, stop_at=seats_until)
         exchanged += hand_over(prep, state, stop_at=seats_until)
+        exchanged += exchange_seats(prep, state, stop_at=seats_until)
         run.exchanged += exchanged
         run.reassigned += reassign(prep, state, stop_at=seats_until)
         if not exchanged:

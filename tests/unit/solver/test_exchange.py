@@ -1,10 +1,10 @@
-"""Leader exchange: a group goes to the counsellor who holds its members' individual sessions,
-in exchange for that counsellor's individual sessions at the group's time."""
+"""Leader, slot and seat exchange and hand-over: a group member meets one counsellor where the
+group's counsellor and the counsellor of the member's individual session can trade."""
 
 from __future__ import annotations
 
 from solver.construct import Booking, State
-from solver.exchange import exchange_leaders, exchange_slots, hand_over
+from solver.exchange import exchange_leaders, exchange_seats, exchange_slots, hand_over
 from solver.formats import load_instance
 from solver.model import objective
 from solver.model_data import prepare
@@ -191,3 +191,80 @@ def test_no_hand_over_when_no_colleague_has_time_that_day():
     assert _session_of(state, "Z", "individual").counsellor == "C1"
     assert _session_of(state, "A", "individual").counsellor == "C2"
     assert rule_problems(prep, state) == []
+
+
+def _crunch_pair(other: dict, a_place: str = "4601", a_day: int = 0):
+    """A (Tigrinya, lives at ``a_place``) is in C1's group at Bergen on day 1, but their individual
+    session was pushed to C2 at Voss (day ``a_day``, 12:00, ti interpreter). C1 is full at Bergen on
+    day 0 with ``other`` (Arabic, 08:00, ar interpreter)."""
+    people = [participant("A", place=a_place, needs=["individual", "group"], deadline=DEADLINE, language="ti",
+                          needs_interpreter=True),
+              other, participant("X1", needs=["group"], deadline=DEADLINE), participant("X2", needs=["group"], deadline=DEADLINE)]
+    places = BERGEN_VOSS + [{"id": "4628", "name": "Vaksdal", "lat": 60.48, "lon": 5.74}]
+    inst = make_instance(people, horizon={"start": "2027-01-04", "end": DEADLINE}, places=places,
+                         locations=[centre("L-bergen", "4601"), centre("L-voss", "4621")],
+                         counsellors=[counsellor("C1", ["L-bergen"], per_day=1), counsellor("C2", ["L-voss"])])
+    prep = prepare(load_instance(inst))
+    state = State(prep)
+    state.add(Booking("group", ("A", "X1", "X2"), "C1", "L-bergen", "L-bergen-G", 1, 10 * 60, 11 * 60 + 30,
+                      language="ti", interpreter="I1", interpreter_mode="onsite"))
+    state.add(Booking("individual", ("A",), "C2", "L-voss", "L-voss-1", a_day, 12 * 60, 13 * 60 + 30,
+                      language="ti", interpreter="I1", interpreter_mode="video"))
+    state.add(Booking("individual", (other["id"],), "C1", "L-bergen", "L-bergen-1", 0, 8 * 60, 9 * 60 + 30,
+                      language="ar", interpreter="I1", interpreter_mode="phone"))
+    tasks = [(p["id"], t) for p in inst["participants"] for t in p["needs"]]
+    return prep, state, tasks
+
+
+def test_a_member_trades_seats_with_a_participant_of_another_language_and_each_gets_their_interpreter():
+    # B lives in Voss: both travel less, and A meets C1 only. The seat reassignment cannot do
+    # this: each interpreted seat keeps its interpreter's language.
+    prep, state, tasks = _crunch_pair(participant("B", place="4621", deadline=DEADLINE, language="ar", needs_interpreter=True))
+    before = objective(prep, state, {}, tasks, {})
+
+    assert exchange_seats(prep, state) == 1
+
+    a, b = _session_of(state, "A", "individual"), _session_of(state, "B", "individual")
+    assert (a.counsellor, a.location, a.day, a.start, a.language) == ("C1", "L-bergen", 0, 8 * 60, "ti")
+    assert (b.counsellor, b.location, b.day, b.start, b.language) == ("C2", "L-voss", 0, 12 * 60, "ar")
+    assert a.interpreter and b.interpreter
+    assert objective(prep, state, {}, tasks, {}) < before
+    assert rule_problems(prep, state) == []
+
+
+def test_no_seat_trade_when_the_other_participant_would_travel_more_than_the_member_saves():
+    # A lives in Vaksdal (Bergen 33 min, Voss 52): trading saves A 19 minutes and one
+    # counsellor, but B, who lives in Bergen, would travel about 100 minutes to Voss (tier 3).
+    prep, state, _tasks = _crunch_pair(participant("B", place="4601", deadline=DEADLINE, language="ar",
+                                                   needs_interpreter=True), a_place="4628")
+
+    assert exchange_seats(prep, state) == 0
+
+    assert _session_of(state, "A", "individual").counsellor == "C2"
+    assert _session_of(state, "B", "individual").counsellor == "C1"
+
+
+def test_when_the_other_participant_cannot_take_the_members_time_they_are_rebooked_where_they_fit():
+    # A's Voss session is on day 1, after B's deadline: B cannot have it, but C2 is free at Voss
+    # on day 0, where B lives.
+    prep, state, tasks = _crunch_pair(participant("B", place="4621", deadline="2027-01-04", language="ar",
+                                                  needs_interpreter=True), a_day=1)
+    before = objective(prep, state, {}, tasks, {})
+
+    assert exchange_seats(prep, state) == 1
+
+    a, b = _session_of(state, "A", "individual"), _session_of(state, "B", "individual")
+    assert (a.counsellor, a.location, a.day) == ("C1", "L-bergen", 0)
+    assert (b.counsellor, b.location, b.day, b.language) == ("C2", "L-voss", 0, "ar")
+    assert objective(prep, state, {}, tasks, {}) < before
+    assert rule_problems(prep, state) == []
+
+
+def test_a_kept_session_is_not_traded():
+    prep, state, _tasks = _crunch_pair(participant("B", place="4621", deadline=DEADLINE, language="ar", needs_interpreter=True))
+    key = next(k for k, b in state.bookings.items() if b.participants == ("B",))
+    kept = state.remove(key)
+    state.add(Booking(**{**kept.__dict__, "prev_id": "S9"}))
+
+    assert exchange_seats(prep, state) == 0
+    assert _session_of(state, "A", "individual").counsellor == "C2"
