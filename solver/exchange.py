@@ -283,27 +283,37 @@ def hand_over(prep: Prepared, state: State, stop_at: float = float("inf")) -> in
     """
     from .construct import Constructor
 
-    types = prep.instance.session_types
     builder = Constructor(prep, state)
+
+    def attempt(keys_of, ikey: int, leader: str) -> bool:
+        return (state.bookings[ikey].location in prep.counsellors[leader].locations
+                and _hand_over_best(prep, state, builder, keys_of, ikey, leader))
+
+    return _each_split_member(prep, state, stop_at, attempt)
+
+
+def _each_split_member(prep: Prepared, state: State, stop_at: float, attempt) -> int:
+    """Offer each movable individual session of a group member that is not with the member's
+    group counsellor to ``attempt(keys_of, session key, group counsellor)``, until one
+    succeeds per member; returns how many members it succeeded for."""
+    types = prep.instance.session_types
     keys_of = _keys_of(state)
-    moved = 0
+    done = 0
     for pid in sorted(keys_of):
         if time.monotonic() > stop_at:
             break
-        sessions = [state.bookings[k] for k in keys_of[pid]]
-        leaders = {b.counsellor for b in sessions if types[b.type].is_group}
-        if len(leaders) != 1 or len({b.counsellor for b in sessions}) == 1:
+        leaders = {state.bookings[k].counsellor for k in keys_of[pid] if types[state.bookings[k].type].is_group}
+        if len(leaders) != 1:
             continue
         leader = next(iter(leaders))
         for ikey in sorted(keys_of[pid]):
             own = state.bookings[ikey]
-            if (types[own.type].is_group or own.counsellor == leader or not _movable(own)
-                    or own.location not in prep.counsellors[leader].locations):
+            if types[own.type].is_group or own.counsellor == leader or not _movable(own):
                 continue
-            if _hand_over_best(prep, state, builder, keys_of, ikey, leader):
-                moved += 1
+            if attempt(keys_of, ikey, leader):
+                done += 1
                 break
-    return moved
+    return done
 
 
 def _hand_over_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leader: str) -> bool:
@@ -404,25 +414,12 @@ def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf")) 
     """
     from .construct import Constructor
 
-    types = prep.instance.session_types
     builder = Constructor(prep, state)
-    keys_of = _keys_of(state)
-    traded = 0
-    for pid in sorted(keys_of):
-        if time.monotonic() > stop_at:
-            break
-        sessions = {k: state.bookings[k] for k in keys_of[pid]}
-        leaders = {b.counsellor for b in sessions.values() if types[b.type].is_group}
-        if len(leaders) != 1:
-            continue
-        leader = next(iter(leaders))
-        for ikey, own in sorted(sessions.items()):
-            if types[own.type].is_group or own.counsellor == leader or not _movable(own):
-                continue
-            if _trade_best(prep, state, builder, keys_of, ikey, leader):
-                traded += 1
-                break
-    return traded
+
+    def attempt(keys_of, ikey: int, leader: str) -> bool:
+        return _trade_best(prep, state, builder, keys_of, ikey, leader)
+
+    return _each_split_member(prep, state, stop_at, attempt)
 
 
 def _trade_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leader: str) -> bool:
@@ -442,7 +439,8 @@ def _trade_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leade
             # Traded, the other participant takes the member's old session; else they are
             # re-booked wherever they fit, and their continuity is estimated as unchanged.
             people = {pid, other} if trade else {pid}
-            gain = (_tier5_traded(prep, state, keys_of, people, ikey, jkey)
+            # Traded, each participant's session has the other's counsellor.
+            gain = (_tier5(prep, state, keys_of, people, {ikey: j.counsellor, jkey: own.counsellor})
                     - _tier5(prep, state, keys_of, people, {}))
             if gain >= 0:
                 continue   # nobody sees fewer counsellors: travel alone is the relocation's business
@@ -474,19 +472,6 @@ def _may_take(prep: Prepared, pid: str, b: Booking) -> bool:
 
 def _seat_travel(prep: Prepared, pid: str, b: Booking) -> int:
     return prep.travel_cost(pid, b.location, b.mode)
-
-
-def _tier5_traded(prep: Prepared, state: State, keys_of, people, ikey: int, jkey: int) -> int:
-    """Tier-5 cost of the two participants after they trade sessions ``ikey`` and ``jkey``."""
-    held = {ikey: state.bookings[jkey].counsellor, jkey: state.bookings[ikey].counsellor}
-    cost = 0
-    for pid in people:
-        who = [held.get(k, state.bookings[k].counsellor) for k in keys_of[pid]]
-        cost += W_OTHER_COUNSELLOR * (len(set(who)) - 1)
-        pref = prep.participants[pid].preferred_counsellor
-        if pref is not None:
-            cost += W_NOT_PREFERRED * sum(c != pref for c in who)
-    return cost
 
 
 def _try_trade(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: int) -> bool:

@@ -189,14 +189,7 @@ def retry(actor: User, message: OutboxMessage, now: dt.datetime | None = None) -
     now = now or utcnow()
     _refuse_retry(message)
     previous = {"error": message.error, "attempts": message.attempts}
-    # Conditional, so a retry racing another retry (or anything that changed the row) does nothing twice.
-    cleared = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None))
-        .values(failed_at=None, error=None, attempts=0, next_attempt_at=now, locked_until=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if cleared != 1:
+    if not _clear_failure(message.id, now):
         db.session.rollback()
         db.session.refresh(message)
         _refuse_retry(message)
@@ -206,6 +199,17 @@ def retry(actor: User, message: OutboxMessage, now: dt.datetime | None = None) -
     db.session.refresh(message)
     deliver_later([message])
     return message
+
+
+def _clear_failure(message_id_: int, now: dt.datetime) -> bool:
+    """Make a failed message due now; conditional, so a retry racing another retry (or anything
+    that changed the row) does nothing twice. False when the row was no longer failed."""
+    return db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id_, OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None))
+        .values(failed_at=None, error=None, attempts=0, next_attempt_at=now, locked_until=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
 
 
 @dataclass
@@ -238,13 +242,7 @@ def retry_failed(actor: User, visible, now: dt.datetime | None = None) -> BulkRe
             result.superseded += 1
             continue
         previous = {"error": message.error, "attempts": message.attempts, "bulk": True}
-        cleared = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message.id, OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None))
-            .values(failed_at=None, error=None, attempts=0, next_attempt_at=now, locked_until=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if cleared == 1:  # else another retry took it meanwhile: nothing to do twice
+        if _clear_failure(message.id, now):  # else another retry took it meanwhile: nothing to do twice
             audit.record(actor, "outbox.retried", message, previous)
             result.retried.append(message)
     if not result.retried and not result.superseded:
