@@ -269,7 +269,11 @@ def _newest_message_per_event(addresses: set[str]) -> dict[tuple[str, str], int]
 
 
 def _event_uids(ics: str) -> list[str]:
-    return [str(event["uid"]) for event in icalendar.Calendar.from_ical(ics).walk("VEVENT") if "uid" in event]
+    try:
+        calendar = icalendar.Calendar.from_ical(ics)
+    except ValueError:  # not ours to judge here: such a message is simply not known to be replaced
+        return []
+    return [str(event["uid"]) for event in calendar.walk("VEVENT") if "uid" in event]
 
 
 def _refuse_retry(message: OutboxMessage) -> None:

@@ -370,3 +370,17 @@ def test_only_the_countys_lead_or_an_admin_sends_the_countys_failed_messages_aga
         assert "No e-mails are marked as not delivered." in response.get_data(as_text=True)
     run_queued_jobs()
     assert _reload(message_id).failed_at is not None and smtp.messages == []
+
+
+def test_a_failed_message_with_an_unreadable_calendar_part_is_still_sent_again(app, queue, smtp, client):
+    w = f.world()
+    broken = _failed(w.interpreter, "Broken calendar")
+    broken.ics = "BEGIN:VCALENDAR\nthis is not iCalendar"
+    db.session.commit()
+    other = _failed(w.counsellor, "Plain").id
+    f.login(client, w.lead)
+
+    response = client.post("/outbox/retry-failed", headers=EN)
+
+    assert response.status_code == 302
+    assert _reload(broken.id).failed_at is None and _reload(other).failed_at is None
