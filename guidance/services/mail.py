@@ -185,9 +185,13 @@ def is_permanent(error: Exception) -> bool:
 
 def retry(actor: User, message: OutboxMessage, now: dt.datetime | None = None) -> OutboxMessage:
     """A lead or admin sends a failed message again: clear the failure and make it due now (one
-    transaction, audited), then queue its delivery. Refuses a message that is sent or not failed."""
+    transaction, audited), then queue its delivery. Refuses a message that is sent, not failed,
+    or an invitation a newer message about the same session has replaced."""
     now = now or utcnow()
     _refuse_retry(message)
+    if _superseded(message, _newest_message_per_event({message.to_address} if message.ics else set())):
+        raise DomainError(_("A newer message about the same session has gone to this person since this invitation: "
+                            "it is out of date and is not sent again."))
     previous = {"error": message.error, "attempts": message.attempts}
     if not _clear_failure(message.id, now):
         db.session.rollback()
@@ -237,8 +241,7 @@ def retry_failed(actor: User, visible, now: dt.datetime | None = None) -> BulkRe
     result = BulkRetry()
     newest = _newest_message_per_event({m.to_address for m in failed if m.ics})
     for message in failed:
-        if message.ics and any(newest.get((message.to_address, uid), message.id) > message.id
-                               for uid in _event_uids(message.ics)):
+        if _superseded(message, newest):
             result.superseded += 1
             continue
         previous = {"error": message.error, "attempts": message.attempts, "bulk": True}
@@ -253,6 +256,12 @@ def retry_failed(actor: User, visible, now: dt.datetime | None = None) -> BulkRe
         db.session.refresh(message)
     deliver_later(result.retried)
     return result
+
+
+def _superseded(message: OutboxMessage, newest: dict[tuple[str, str], int]) -> bool:
+    """True for an invitation whose calendar event a later message to the same address carries."""
+    return bool(message.ics) and any(newest.get((message.to_address, uid), message.id) > message.id
+                                     for uid in _event_uids(message.ics))
 
 
 def _newest_message_per_event(addresses: set[str]) -> dict[tuple[str, str], int]:

@@ -384,3 +384,23 @@ def test_a_failed_message_with_an_unreadable_calendar_part_is_still_sent_again(a
 
     assert response.status_code == 302
     assert _reload(broken.id).failed_at is None and _reload(other).failed_at is None
+
+
+def test_sending_again_a_single_out_of_date_invitation_is_refused_with_a_message(app, queue, smtp, client):
+    w = f.world()
+    request_id = _failed_invitation(w, smtp)
+    booking = db.session.scalars(select(InterpreterBooking)).one()
+    bookings.transition(w.lead, booking, "cancel")
+    cancel = bookings.invitation(booking, "CANCEL")
+    db.session.commit()
+    mail.deliver_later([cancel])
+    run_queued_jobs()
+    f.login(client, w.lead)
+
+    response = client.post(f"/outbox/{request_id}/retry", headers=EN)
+
+    assert response.status_code == 400
+    assert "it is out of date and is not sent again" in response.get_data(as_text=True)
+    assert _reload(request_id).failed_at is not None
+    run_queued_jobs()
+    assert [m["To"] for m in smtp.messages] == [w.interpreter.email]  # only the cancellation
