@@ -189,7 +189,7 @@ def retry(actor: User, message: OutboxMessage, now: dt.datetime | None = None) -
     or an invitation a newer message about the same session has replaced."""
     now = now or utcnow()
     _refuse_retry(message)
-    if _superseded(message, _newest_message_per_event({message.to_address} if message.ics else set())):
+    if _superseded(message, _newest_message_per_event({message.to_address} if message.ics else set(), message.id)):
         raise DomainError(_("A newer message about the same session has gone to this person since this invitation: "
                             "it is out of date and is not sent again."))
     previous = {"error": message.error, "attempts": message.attempts}
@@ -239,7 +239,7 @@ def retry_failed(actor: User, visible, now: dt.datetime | None = None) -> BulkRe
     if not failed:
         raise DomainError(_("No e-mails are marked as not delivered."))
     result = BulkRetry()
-    newest = _newest_message_per_event({m.to_address for m in failed if m.ics})
+    newest = _newest_message_per_event({m.to_address for m in failed if m.ics}, failed[0].id)
     for message in failed:
         if _superseded(message, newest):
             result.superseded += 1
@@ -264,13 +264,16 @@ def _superseded(message: OutboxMessage, newest: dict[tuple[str, str], int]) -> b
                                      for uid in _event_uids(message.ics))
 
 
-def _newest_message_per_event(addresses: set[str]) -> dict[tuple[str, str], int]:
-    """(address, calendar event UID) -> id of the newest message to that address carrying it."""
+def _newest_message_per_event(addresses: set[str], after: int) -> dict[tuple[str, str], int]:
+    """(address, calendar event UID) -> id of the newest message to that address carrying it,
+    among messages newer than `after` (only those can replace a failed message `after` or later;
+    an interpreter's whole history need not be parsed)."""
     newest: dict[tuple[str, str], int] = {}
     if not addresses:
         return newest
     rows = db.session.execute(select(OutboxMessage.id, OutboxMessage.to_address, OutboxMessage.ics)
-                              .where(OutboxMessage.to_address.in_(addresses), OutboxMessage.ics.is_not(None)))
+                              .where(OutboxMessage.to_address.in_(addresses), OutboxMessage.ics.is_not(None),
+                                     OutboxMessage.id > after))
     for message_id_, address, ics in rows:
         for uid in _event_uids(ics):
             newest[address, uid] = max(newest.get((address, uid), 0), message_id_)

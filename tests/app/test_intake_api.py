@@ -233,5 +233,5 @@ def test_each_token_has_its_own_rate_limit_and_a_refused_request_stores_nothing(
     # another municipality's token, possibly behind the same address, is not slowed down
     assert client.post("/api/v1/referrals", json=body(participant={**body()["participant"], "municipality": "4602"}),
                        headers=auth(other)).status_code == 201
-    # a wrong token is refused as unauthorised, not counted against anyone's limit
+    # a wrong token is refused as unauthorised (401), never mistaken for a busy token (429)
     assert client.get("/api/v1/referrals", headers=auth("not-a-token")).status_code == 401
