@@ -417,7 +417,8 @@ def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf")) 
     builder = Constructor(prep, state)
 
     def attempt(keys_of, ikey: int, leader: str) -> bool:
-        return _trade_best(prep, state, builder, keys_of, ikey, leader)
+        return (_trade_best(prep, state, builder, keys_of, ikey, leader)
+                or _rotate_best(prep, state, builder, keys_of, ikey, leader))
 
     return _each_split_member(prep, state, stop_at, attempt)
 
@@ -540,6 +541,114 @@ def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> b
         keys_of[other].add(jkey)
     state.add(own, key=ikey)
     state.add(j, key=jkey)
+    return False
+
+
+ROTATION_CANDIDATES = 12  # three-way rotations tried per split member, best estimate first
+
+
+def _rotate_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leader: str) -> bool:
+    """A three-way rotation where a pair trade does not pay: the member takes one of the group
+    counsellor's individual sessions ``j``, its participant takes some other individual
+    session ``k`` of that type, and ``k``'s participant takes the member's old session.
+
+    In a crunch the leader's sessions are held by participants for whom the member's old
+    seat is too far (a pair trade adds travel); a third participant who lives nearer to it
+    closes the loop. Estimated by travel and continuity, tried best first; kept only when
+    tiers 3 to 6 fall, as every exchange here."""
+    types = prep.instance.session_types
+    own = state.bookings[ikey]
+    pid = own.participants[0]
+    # The third participant takes the member's old session: those who may, with what their
+    # travel and continuity change by leaving their own session k for it, found once and
+    # grouped by k's place (where the other participant's travel to k is one figure).
+    takers: dict[tuple[str, str], list] = {}
+    for kkey, k in state.bookings.items():
+        third = k.participants[0]
+        if (kkey != ikey and k.type == own.type and not types[k.type].is_group and _movable(k)
+                and third != pid and _may_take(prep, third, own)):
+            change = (_seat_travel(prep, third, own) - _seat_travel(prep, third, k)
+                      + _tier5_change(prep, state, keys_of, third, kkey, own.counsellor))
+            takers.setdefault((k.location, k.mode), []).append((change, kkey, k, third))
+    for group in takers.values():
+        group.sort(key=lambda t: (t[0], t[1]))
+    first, last = prep.day_range(prep.participants[pid])
+    options = []
+    for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
+        for _s, _e, _loc, jkey in state.cons.get((leader, day), []):
+            j = state.bookings[jkey]
+            if types[j.type].is_group or j.type != own.type or not _movable(j) or not _may_take(prep, pid, j):
+                continue
+            other = j.participants[0]
+            mine = (_seat_travel(prep, pid, j) - _seat_travel(prep, pid, own)
+                    + _tier5_change(prep, state, keys_of, pid, ikey, leader))
+            if mine >= 0:
+                continue   # the member gains nothing from the leader's session
+            p_other = prep.participants[other]
+            o_first, o_last = prep.day_range(p_other)
+            reach = set(prep.reachable_locations(other))
+            multicultural = prep.needs_multicultural(other)
+            theirs: dict[str, int] = {}   # the other participant's continuity by counsellor of k
+            for (loc, mode), group in takers.items():
+                if not (p_other.video_ok if mode == "video" else loc in reach):
+                    continue
+                moved = _seat_travel(prep, other, group[0][2]) - _seat_travel(prep, other, j)
+                # The other participant's tier-5 gain is at most one counsellor fewer and the
+                # preferred one: takers whose own change is larger than that cannot pay.
+                limit = W_OTHER_COUNSELLOR + W_NOT_PREFERRED - mine - moved
+                for change, kkey, k, third in group:
+                    if change >= limit:
+                        break
+                    if (kkey == jkey or third == other or not o_first <= k.day <= o_last
+                            or (multicultural and not prep.counsellors[k.counsellor].multicultural)):
+                        continue
+                    if k.counsellor not in theirs:
+                        theirs[k.counsellor] = _tier5_change(prep, state, keys_of, other, jkey, k.counsellor)
+                    estimate = mine + change + theirs[k.counsellor] + moved
+                    if estimate < 0:
+                        options.append((estimate, jkey, kkey))
+    for _estimate, jkey, kkey in sorted(options)[:ROTATION_CANDIDATES]:
+        if _try_rotation(prep, state, builder, keys_of, (ikey, jkey, kkey)):
+            return True
+    return False
+
+
+def _tier5_change(prep: Prepared, state: State, keys_of, pid: str, key: int, counsellor: str) -> int:
+    """How ``pid``'s tier-5 cost changes when their session ``key`` gets this counsellor."""
+    return (_tier5(prep, state, keys_of, (pid,), {key: counsellor})
+            - _tier5(prep, state, keys_of, (pid,), {}))
+
+
+def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[int, int, int]) -> bool:
+    """Session ``keys[n]``'s participant takes session ``keys[n+1]`` (the last takes the
+    first), each with the interpreter they need; kept only when tiers 3 to 6 fall, else
+    everything is restored under its old key."""
+    from .model import booking_cost
+
+    olds = [state.bookings[k] for k in keys]
+    people = [b.participants[0] for b in olds]
+    before = sum(booking_cost(prep, b) for b in olds) + _tier5(prep, state, keys_of, set(people), {})
+    for k in keys:
+        state.remove(k)
+    added: list[int] = []
+    for n, b in enumerate(olds):
+        seated = _seated(prep, state, builder, olds[(n + 1) % len(olds)], people[n])
+        if seated is None:
+            break
+        added.append(state.add(seated))
+    if len(added) == len(olds):
+        for n, key in enumerate(added):
+            _rekey_person(keys_of, people[n], keys[n], key)
+        after = (sum(booking_cost(prep, state.bookings[k]) for k in added)
+                 + _tier5(prep, state, keys_of, set(people), {}))
+        if after < before:
+            return True
+        for n, key in enumerate(added):
+            _rekey_person(keys_of, people[n], key, keys[n])
+    for key in added:
+        state.remove(key)
+    for k, b in zip(keys, olds):
+        state.add(b, key=k)
     return False
 
 

@@ -6,6 +6,7 @@ once here, so the rules are read in one place and every part of the planner agre
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -59,9 +60,10 @@ class Prepared:
         """Inclusive day-index range [first, last] allowed for a participant (rule 2); first > last if none."""
         lo = p.earliest or self.instance.horizon.start
         hi = p.deadline or self.instance.horizon.end
-        first = next((i for i, d in enumerate(self.days) if d >= lo), len(self.days))
-        last = max((i for i, d in enumerate(self.days) if d <= hi), default=-1)
-        return first, last
+        memo = self.memo.setdefault("day_range", {})
+        if (lo, hi) not in memo:   # asked in every inner loop of the exchanges; days are sorted
+            memo[lo, hi] = bisect.bisect_left(self.days, lo), bisect.bisect_right(self.days, hi) - 1
+        return memo[lo, hi]
 
     def participant_travel(self, pid: str, loc_id: str) -> int:
         """One-way participant travel minutes to a location (rule 9)."""

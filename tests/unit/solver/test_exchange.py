@@ -193,17 +193,20 @@ def test_no_hand_over_when_no_colleague_has_time_that_day():
     assert rule_problems(prep, state) == []
 
 
-def _crunch_pair(other: dict, a_place: str = "4601", a_day: int = 0):
+def _crunch_pair(other: dict, a_place: str = "4601", a_day: int = 0, third: dict | None = None):
     """A (Tigrinya, lives at ``a_place``) is in C1's group at Bergen on day 1, but their individual
     session was pushed to C2 at Voss (day ``a_day``, 12:00, ti interpreter). C1 is full at Bergen on
-    day 0 with ``other`` (Arabic, 08:00, ar interpreter)."""
+    day 0 with ``other`` (Arabic, 08:00, ar interpreter); with ``third``, C3 is full at Bergen
+    on day 0 with them (14:00, no interpreter)."""
     people = [participant("A", place=a_place, needs=["individual", "group"], deadline=DEADLINE, language="ti",
                           needs_interpreter=True),
               other, participant("X1", needs=["group"], deadline=DEADLINE), participant("X2", needs=["group"], deadline=DEADLINE)]
+    people += [third] if third else []
     places = BERGEN_VOSS + [{"id": "4628", "name": "Vaksdal", "lat": 60.48, "lon": 5.74}]
     inst = make_instance(people, horizon={"start": "2027-01-04", "end": DEADLINE}, places=places,
                          locations=[centre("L-bergen", "4601"), centre("L-voss", "4621")],
-                         counsellors=[counsellor("C1", ["L-bergen"], per_day=1), counsellor("C2", ["L-voss"])])
+                         counsellors=[counsellor("C1", ["L-bergen"], per_day=1), counsellor("C2", ["L-voss"])]
+                         + ([_only_on_monday(counsellor("C3", ["L-bergen"], per_day=1))] if third else []))
     prep = prepare(load_instance(inst))
     state = State(prep)
     state.add(Booking("group", ("A", "X1", "X2"), "C1", "L-bergen", "L-bergen-G", 1, 10 * 60, 11 * 60 + 30,
@@ -212,6 +215,8 @@ def _crunch_pair(other: dict, a_place: str = "4601", a_day: int = 0):
                       language="ti", interpreter="I1", interpreter_mode="video"))
     state.add(Booking("individual", (other["id"],), "C1", "L-bergen", "L-bergen-1", 0, 8 * 60, 9 * 60 + 30,
                       language="ar", interpreter="I1", interpreter_mode="phone"))
+    if third:
+        state.add(Booking("individual", (third["id"],), "C3", "L-bergen", "L-bergen-1", 0, 14 * 60, 15 * 60 + 30))
     tasks = [(p["id"], t) for p in inst["participants"] for t in p["needs"]]
     return prep, state, tasks
 
@@ -268,3 +273,40 @@ def test_a_kept_session_is_not_traded():
 
     assert exchange_seats(prep, state) == 0
     assert _session_of(state, "A", "individual").counsellor == "C2"
+
+
+def _only_on_monday(c: dict) -> dict:
+    return {**c, "weekly": {"1": [["08:00", "16:00"]]}}
+
+
+def _rotation(d_place: str):
+    """A (Vaksdal) cannot trade with B (Bergen), who would travel to Voss; D (``d_place``) holds
+    C3's session at Bergen, which B can take without travelling more."""
+    return _crunch_pair(participant("B", place="4601", deadline=DEADLINE, language="ar", needs_interpreter=True),
+                        a_place="4628", third=participant("D", place=d_place, deadline=DEADLINE))
+
+
+def test_three_participants_rotate_seats_when_a_pair_trade_would_add_travel():
+    # D lives in Voss: A takes B's seat with C1, B takes D's at Bergen, D takes A's at Voss.
+    prep, state, tasks = _rotation(d_place="4621")
+    before = objective(prep, state, {}, tasks, {})
+
+    assert exchange_seats(prep, state) == 1
+
+    a, b, d = (_session_of(state, p, "individual") for p in ("A", "B", "D"))
+    assert (a.counsellor, a.location, a.day, a.start, a.language) == ("C1", "L-bergen", 0, 8 * 60, "ti")
+    assert (b.counsellor, b.location, b.day, b.start, b.language) == ("C3", "L-bergen", 0, 14 * 60, "ar")
+    assert (d.counsellor, d.location, d.day, d.start, d.language) == ("C2", "L-voss", 0, 12 * 60, None)
+    assert a.interpreter and b.interpreter and d.interpreter is None
+    assert objective(prep, state, {}, tasks, {}) < before
+    assert rule_problems(prep, state) == []
+
+
+def test_no_rotation_when_the_third_participant_would_travel_more_than_it_saves():
+    # D lives in Bergen too: the loop would send someone from Bergen to Voss.
+    prep, state, _tasks = _rotation(d_place="4601")
+
+    assert exchange_seats(prep, state) == 0
+
+    assert _session_of(state, "A", "individual").counsellor == "C2"
+    assert _session_of(state, "D", "individual").counsellor == "C3"
