@@ -416,9 +416,13 @@ def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf")) 
 
     builder = Constructor(prep, state)
 
+    seats = _Seats(prep, state)
+
     def attempt(keys_of, ikey: int, leader: str) -> bool:
-        return (_trade_best(prep, state, builder, keys_of, ikey, leader)
-                or _rotate_best(prep, state, builder, keys_of, ikey, leader))
+        done = (_trade_best(prep, state, builder, keys_of, ikey, leader)
+                or _rotate_best(prep, state, builder, keys_of, seats, ikey, leader))
+        seats.stale = seats.stale or done
+        return done
 
     return _each_split_member(prep, state, stop_at, attempt)
 
@@ -547,7 +551,38 @@ def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> b
 ROTATION_CANDIDATES = 12  # three-way rotations tried per split member, best estimate first
 
 
-def _rotate_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leader: str) -> bool:
+class _Seats:
+    """The movable individual sessions by type, each with what its participant may take
+    (rules 2, 4, 7 and 9 as in _may_take): the rotation scans them once per split member, so
+    they are indexed once and again after each change."""
+
+    def __init__(self, prep: Prepared, state: State):
+        self.prep, self.state = prep, state
+        self.stale = True
+        self.by_type: dict[str, list] = {}
+
+    def of_type(self, typ: str) -> list:
+        if self.stale:
+            self._build()
+        return self.by_type.get(typ, [])
+
+    def _build(self) -> None:
+        prep = self.prep
+        types = prep.instance.session_types
+        self.by_type = {}
+        for key, b in self.state.bookings.items():
+            if types[b.type].is_group or not _movable(b):
+                continue
+            pid = b.participants[0]
+            p = prep.participants[pid]
+            first, last = prep.day_range(p)
+            self.by_type.setdefault(b.type, []).append(
+                (key, b, pid, first, last, prep.needs_multicultural(pid), p.video_ok,
+                 frozenset(prep.reachable_locations(pid))))
+        self.stale = False
+
+
+def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, ikey: int, leader: str) -> bool:
     """A three-way rotation where a pair trade does not pay: the member takes one of the group
     counsellor's individual sessions ``j``, its participant takes some other individual
     session ``k`` of that type, and ``k``'s participant takes the member's old session.
@@ -559,19 +594,23 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, ikey: int, lead
     types = prep.instance.session_types
     own = state.bookings[ikey]
     pid = own.participants[0]
-    # The third participant takes the member's old session: those who may, with what their
-    # travel and continuity change by leaving their own session k for it, found once and
-    # grouped by k's place (where the other participant's travel to k is one figure).
+    # The third participant takes the member's old session: those who may, with how their
+    # travel changes, grouped by their session k's place (where the other participant's
+    # travel to k is one figure) and sorted, so a scan stops where travel cannot pay.
     takers: dict[tuple[str, str], list] = {}
-    for kkey, k in state.bookings.items():
-        third = k.participants[0]
-        if (kkey != ikey and k.type == own.type and not types[k.type].is_group and _movable(k)
-                and third != pid and _may_take(prep, third, own)):
-            change = (_seat_travel(prep, third, own) - _seat_travel(prep, third, k)
-                      + _tier5_change(prep, state, keys_of, third, kkey, own.counsellor))
-            takers.setdefault((k.location, k.mode), []).append((change, kkey, k, third))
+    video = own.mode == "video"
+    trained = prep.counsellors[own.counsellor].multicultural
+    for kkey, k, third, first, last, multicultural, video_ok, reach in seats.of_type(own.type):
+        if (kkey == ikey or third == pid or not first <= own.day <= last
+                or not (video_ok if video else own.location in reach) or (multicultural and not trained)):
+            continue
+        travel = _seat_travel(prep, third, own) - _seat_travel(prep, third, k)
+        takers.setdefault((k.location, k.mode), []).append((travel, kkey, k, third))
     for group in takers.values():
         group.sort(key=lambda t: (t[0], t[1]))
+    # Each of the other two participants gains at most one counsellor fewer and the preferred one.
+    best_tier5 = W_OTHER_COUNSELLOR + W_NOT_PREFERRED
+    third_tier5: dict[int, int] = {}
     first, last = prep.day_range(prep.participants[pid])
     options = []
     for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
@@ -593,18 +632,18 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, ikey: int, lead
                 if not (p_other.video_ok if mode == "video" else loc in reach):
                     continue
                 moved = _seat_travel(prep, other, group[0][2]) - _seat_travel(prep, other, j)
-                # The other participant's tier-5 gain is at most one counsellor fewer and the
-                # preferred one: takers whose own change is larger than that cannot pay.
-                limit = W_OTHER_COUNSELLOR + W_NOT_PREFERRED - mine - moved
-                for change, kkey, k, third in group:
-                    if change >= limit:
+                limit = 2 * best_tier5 - mine - moved
+                for travel, kkey, k, third in group:
+                    if travel >= limit:
                         break
                     if (kkey == jkey or third == other or not o_first <= k.day <= o_last
                             or (multicultural and not prep.counsellors[k.counsellor].multicultural)):
                         continue
                     if k.counsellor not in theirs:
                         theirs[k.counsellor] = _tier5_change(prep, state, keys_of, other, jkey, k.counsellor)
-                    estimate = mine + change + theirs[k.counsellor] + moved
+                    if kkey not in third_tier5:
+                        third_tier5[kkey] = _tier5_change(prep, state, keys_of, third, kkey, own.counsellor)
+                    estimate = mine + travel + third_tier5[kkey] + theirs[k.counsellor] + moved
                     if estimate < 0:
                         options.append((estimate, jkey, kkey))
     for _estimate, jkey, kkey in sorted(options)[:ROTATION_CANDIDATES]:
