@@ -429,36 +429,43 @@ def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf")) 
 
 def _trade_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leader: str) -> bool:
     """Try the leader's individual sessions whose trade looks best (travel and continuity)."""
-    types = prep.instance.session_types
     own = state.bookings[ikey]
     pid = own.participants[0]
-    first, last = prep.day_range(prep.participants[pid])
     options = []
-    for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
-        for _s, _e, loc, jkey in state.cons.get((leader, day), []):
-            j = state.bookings[jkey]
-            if types[j.type].is_group or j.type != own.type or not _movable(j) or not _may_take(prep, pid, j):
-                continue
-            other = j.participants[0]
-            trade = _may_take(prep, other, own)
-            # Traded, the other participant takes the member's old session; else they are
-            # re-booked wherever they fit, and their continuity is estimated as unchanged.
-            people = {pid, other} if trade else {pid}
-            # Traded, each participant's session has the other's counsellor.
-            gain = (_tier5(prep, state, keys_of, people, {ikey: j.counsellor, jkey: own.counsellor})
-                    - _tier5(prep, state, keys_of, people, {}))
-            if gain >= 0:
-                continue   # nobody sees fewer counsellors: travel alone is the relocation's business
-            travel = _seat_travel(prep, pid, j) - _seat_travel(prep, pid, own)
-            if trade:
-                travel += _seat_travel(prep, other, own) - _seat_travel(prep, other, j)
-            options.append((travel + gain, day, j.start, jkey, trade))
+    for jkey, j in _leader_seats(prep, state, own, leader):
+        other = j.participants[0]
+        trade = _may_take(prep, other, own)
+        # Traded, the other participant takes the member's old session; else they are
+        # re-booked wherever they fit, and their continuity is estimated as unchanged.
+        people = {pid, other} if trade else {pid}
+        # Traded, each participant's session has the other's counsellor.
+        gain = (_tier5(prep, state, keys_of, people, {ikey: j.counsellor, jkey: own.counsellor})
+                - _tier5(prep, state, keys_of, people, {}))
+        if gain >= 0:
+            continue   # nobody sees fewer counsellors: travel alone is the relocation's business
+        travel = _seat_travel(prep, pid, j) - _seat_travel(prep, pid, own)
+        if trade:
+            travel += _seat_travel(prep, other, own) - _seat_travel(prep, other, j)
+        options.append((travel + gain, j.day, j.start, jkey, trade))
     for _estimate, _day, _start, jkey, trade in sorted(options)[:SEAT_CANDIDATES]:
         if trade and _try_trade(prep, state, builder, keys_of, ikey, jkey):
             return True
         if _try_eject(prep, state, keys_of, ikey, jkey):
             return True
     return False
+
+
+def _leader_seats(prep: Prepared, state: State, own: Booking, leader: str):
+    """(key, session) of the leader's movable individual sessions of ``own``'s type that
+    ``own``'s participant may take, day by day within their dates."""
+    types = prep.instance.session_types
+    pid = own.participants[0]
+    first, last = prep.day_range(prep.participants[pid])
+    for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
+        for _s, _e, _loc, jkey in state.cons.get((leader, day), []):
+            j = state.bookings[jkey]
+            if not types[j.type].is_group and j.type == own.type and _movable(j) and _may_take(prep, pid, j):
+                yield jkey, j
 
 
 def _may_take(prep: Prepared, pid: str, b: Booking) -> bool:
@@ -591,7 +598,6 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, 
     seat is too far (a pair trade adds travel); a third participant who lives nearer to it
     closes the loop. Estimated by travel and continuity, tried best first; kept only when
     tiers 3 to 6 fall, as every exchange here."""
-    types = prep.instance.session_types
     own = state.bookings[ikey]
     pid = own.participants[0]
     # The third participant takes the member's old session: those who may, with how their
@@ -611,41 +617,36 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, 
     # Each of the other two participants gains at most one counsellor fewer and the preferred one.
     best_tier5 = W_OTHER_COUNSELLOR + W_NOT_PREFERRED
     third_tier5: dict[int, int] = {}
-    first, last = prep.day_range(prep.participants[pid])
     options = []
-    for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
-        for _s, _e, _loc, jkey in state.cons.get((leader, day), []):
-            j = state.bookings[jkey]
-            if types[j.type].is_group or j.type != own.type or not _movable(j) or not _may_take(prep, pid, j):
+    for jkey, j in _leader_seats(prep, state, own, leader):
+        other = j.participants[0]
+        mine = (_seat_travel(prep, pid, j) - _seat_travel(prep, pid, own)
+                + _tier5_change(prep, state, keys_of, pid, ikey, leader))
+        if mine >= 0:
+            continue   # the member gains nothing from the leader's session
+        p_other = prep.participants[other]
+        o_first, o_last = prep.day_range(p_other)
+        reach = set(prep.reachable_locations(other))
+        multicultural = prep.needs_multicultural(other)
+        theirs: dict[str, int] = {}   # the other participant's continuity by counsellor of k
+        for (loc, mode), group in takers.items():
+            if not (p_other.video_ok if mode == "video" else loc in reach):
                 continue
-            other = j.participants[0]
-            mine = (_seat_travel(prep, pid, j) - _seat_travel(prep, pid, own)
-                    + _tier5_change(prep, state, keys_of, pid, ikey, leader))
-            if mine >= 0:
-                continue   # the member gains nothing from the leader's session
-            p_other = prep.participants[other]
-            o_first, o_last = prep.day_range(p_other)
-            reach = set(prep.reachable_locations(other))
-            multicultural = prep.needs_multicultural(other)
-            theirs: dict[str, int] = {}   # the other participant's continuity by counsellor of k
-            for (loc, mode), group in takers.items():
-                if not (p_other.video_ok if mode == "video" else loc in reach):
+            moved = _seat_travel(prep, other, group[0][2]) - _seat_travel(prep, other, j)
+            limit = 2 * best_tier5 - mine - moved
+            for travel, kkey, k, third in group:
+                if travel >= limit:
+                    break
+                if (kkey == jkey or third == other or not o_first <= k.day <= o_last
+                        or (multicultural and not prep.counsellors[k.counsellor].multicultural)):
                     continue
-                moved = _seat_travel(prep, other, group[0][2]) - _seat_travel(prep, other, j)
-                limit = 2 * best_tier5 - mine - moved
-                for travel, kkey, k, third in group:
-                    if travel >= limit:
-                        break
-                    if (kkey == jkey or third == other or not o_first <= k.day <= o_last
-                            or (multicultural and not prep.counsellors[k.counsellor].multicultural)):
-                        continue
-                    if k.counsellor not in theirs:
-                        theirs[k.counsellor] = _tier5_change(prep, state, keys_of, other, jkey, k.counsellor)
-                    if kkey not in third_tier5:
-                        third_tier5[kkey] = _tier5_change(prep, state, keys_of, third, kkey, own.counsellor)
-                    estimate = mine + travel + third_tier5[kkey] + theirs[k.counsellor] + moved
-                    if estimate < 0:
-                        options.append((estimate, jkey, kkey))
+                if k.counsellor not in theirs:
+                    theirs[k.counsellor] = _tier5_change(prep, state, keys_of, other, jkey, k.counsellor)
+                if kkey not in third_tier5:
+                    third_tier5[kkey] = _tier5_change(prep, state, keys_of, third, kkey, own.counsellor)
+                estimate = mine + travel + third_tier5[kkey] + theirs[k.counsellor] + moved
+                if estimate < 0:
+                    options.append((estimate, jkey, kkey))
     for _estimate, jkey, kkey in sorted(options)[:ROTATION_CANDIDATES]:
         if _try_rotation(prep, state, builder, keys_of, (ikey, jkey, kkey)):
             return True
