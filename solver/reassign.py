@@ -60,14 +60,20 @@ def _reassign_type(prep: Prepared, state: State, typ: str, stop_at: float) -> in
     bookings = {k: state.bookings[k] for k in keys}
     people = [bookings[k].participants[pos] for k, pos in seats]
     interpreted_seat = [_needs_interpreter_of(prep, bookings[k], people[j]) for j, (k, _pos) in enumerate(seats)]
-    on_site: dict[tuple[str, int], list[int]] = {}   # (location, day) -> on-site seats
-    video_seats: dict[int, list[int]] = {}           # day -> video seats
+    # Sessions, not seats, are what a participant may or may not take: each is checked and
+    # priced once per participant, then its seats get the arcs (a group has up to eight).
+    seats_of: dict[int, list[int]] = {}
     for j, (k, _pos) in enumerate(seats):
+        seats_of.setdefault(k, []).append(j)
+    all_interpreted = {k: all(interpreted_seat[j] for j in js) for k, js in seats_of.items()}
+    on_site: dict[tuple[str, int], list[int]] = {}   # (location, day) -> on-site sessions
+    video_sessions: dict[int, list[int]] = {}        # day -> video sessions
+    for k in keys:
         b = bookings[k]
         if b.mode == "video":
-            video_seats.setdefault(b.day, []).append(j)
+            video_sessions.setdefault(b.day, []).append(k)
         else:
-            on_site.setdefault((b.location, b.day), []).append(j)
+            on_site.setdefault((b.location, b.day), []).append(k)
 
     solver = linear_sum_assignment.SimpleLinearSumAssignment()
     current = 0
@@ -82,19 +88,22 @@ def _reassign_type(prep: Prepared, state: State, typ: str, stop_at: float) -> in
         own_key = seats[i][0]
         others = _other_counsellors(state, pid, own_key)
         reach = prep.reachable_locations(pid)
-        allowed: dict[int, bool] = {}   # booking key -> may pid sit there
+        language = p.language if p.needs_interpreter else None
         for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
-            candidates = [j for loc in reach for j in on_site.get((loc, day), ())]
+            candidates = [k for loc in reach for k in on_site.get((loc, day), ())]
             if p.video_ok:
-                candidates += video_seats.get(day, [])
-            for j in candidates:
-                k = seats[j][0]
-                if interpreted_seat[j] and not _needs_interpreter_of(prep, bookings[k], pid):
+                candidates += video_sessions.get(day, [])
+            for k in candidates:
+                b = bookings[k]
+                # _needs_interpreter_of, inlined: this loop runs a million times at county scale
+                interpreted = (language is not None and b.language == language
+                               and language not in prep.counsellors[b.counsellor].languages)
+                if (not interpreted and all_interpreted[k]) or not _allowed(prep, state, pid, b, own_key):
                     continue
-                if k not in allowed:
-                    allowed[k] = _allowed(prep, state, pid, bookings[k], own_key)
-                if allowed[k] and j != i:
-                    solver.add_arc_with_cost(i, j, _cost(prep, pid, bookings[k], others) * scale)
+                cost = _cost(prep, pid, b, others) * scale
+                for j in seats_of[k]:
+                    if j != i and (interpreted or not interpreted_seat[j]):
+                        solver.add_arc_with_cost(i, j, cost)
         own = _cost(prep, pid, bookings[own_key], others) * scale - 1   # the seat held now is always allowed
         solver.add_arc_with_cost(i, i, own)
         current += own
