@@ -147,7 +147,10 @@ class OutboxMessage(db.Model):
     Pending while `sent_at` and `failed_at` are empty: the delivery job claims it (`locked_until`),
     sends it and marks it sent; a temporary failure records `error` and the earliest
     `next_attempt_at` (backoff). A permanent refusal (SMTP 5xx) or the last allowed attempt sets
-    `failed_at`: the message is no longer tried until someone retries it from the outbox page."""
+    `failed_at`: the message is no longer tried until someone retries it from the outbox page.
+    An unsent invitation is `superseded_by` a newer message to the same address about the same
+    calendar event (a changed or cancelled booking): it is out of date, never sent again and no
+    longer counted as undelivered."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True, index=True)
@@ -162,5 +165,7 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"), nullable=True)
 
     to_user: Mapped[User | None] = relationship()
+    superseded_by: Mapped[OutboxMessage | None] = relationship(remote_side=[id])

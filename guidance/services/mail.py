@@ -13,7 +13,10 @@
    attempts marks the message failed (`failed_at`, `error` with the exception type and SMTP code,
    never content). A failed message is no longer due: neither the job nor the sweep tries it
    again. The outbox page shows it to the lead, who can `retry()` it once the cause is fixed, or
-   `retry_failed()` all of them at once (after an outage), out-of-date invitations left out.
+   `retry_failed()` all of them at once (after an outage).
+5. Superseded: an invitation queued to an address marks every unsent one to that address about
+   the same calendar event (same iCalendar UID) as replaced by it (`superseded_by`); a replaced
+   message is neither sent, retried nor counted as undelivered.
 
 Without MAIL_SERVER (the demo) nothing is sent and the outbox page shows what would have been.
 Delivery is at least once: a worker that dies between the server's acceptance and the commit of
@@ -51,9 +54,20 @@ MESSAGE_REFUSALS = (smtplib.SMTPSenderRefused, smtplib.SMTPRecipientsRefused, sm
 
 
 def queue(to: User, subject: str, body: str, ics: bytes | None = None) -> OutboxMessage:
-    """Add a message to the outbox in the current transaction. Subjects carry no personal data."""
+    """Add a message to the outbox in the current transaction. Subjects carry no personal data.
+
+    An invitation replaces every unsent one to the same address about the same calendar event
+    (a changed or cancelled booking): those are marked superseded and never sent, so a request
+    held back by an outage cannot reach the interpreter after its own cancellation."""
     message = OutboxMessage(to_user_id=to.id, to_address=to.email, subject=subject, body=body,
                             ics=ics.decode() if ics else None)
+    if message.ics:
+        uids = set(_event_uids(message.ics))
+        for older in db.session.scalars(select(OutboxMessage).where(  # waiting or failed: not sent, not replaced
+                OutboxMessage.to_address == to.email, OutboxMessage.ics.is_not(None),
+                OutboxMessage.sent_at.is_(None), OutboxMessage.superseded_by_id.is_(None))):
+            if uids.intersection(_event_uids(older.ics)):
+                older.superseded_by = message
     db.session.add(message)
     return message
 
@@ -189,9 +203,12 @@ def retry(actor: User, message: OutboxMessage, now: dt.datetime | None = None) -
     or an invitation a newer message about the same session has replaced."""
     now = now or utcnow()
     _refuse_retry(message)
-    if _superseded(message, _newest_message_per_event({message.to_address} if message.ics else set(), message.id)):
-        raise DomainError(_("A newer message about the same session has gone to this person since this invitation: "
-                            "it is out of date and is not sent again."))
+    newer = _newest_message_per_event({message.to_address} if message.ics else set(), message.id)
+    if _superseded(message, newer):
+        # Failed before invitations were marked when replaced: mark it now, so it leaves the count.
+        message.superseded_by_id = _superseding(message, newer)
+        db.session.commit()
+        _refuse_retry(message)
     previous = {"error": message.error, "attempts": message.attempts}
     if not _clear_failure(message.id, now):
         db.session.rollback()
@@ -210,7 +227,7 @@ def _clear_failure(message_id_: int, now: dt.datetime) -> bool:
     that changed the row) does nothing twice. False when the row was no longer failed."""
     return db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id_, OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None))
+        .where(OutboxMessage.id == message_id_, *undelivered())
         .values(failed_at=None, error=None, attempts=0, next_attempt_at=now, locked_until=None)
         .execution_options(synchronize_session=False)
     ).rowcount == 1
@@ -233,15 +250,14 @@ def retry_failed(actor: User, visible, now: dt.datetime | None = None) -> BulkRe
     or cancelled booking) is out of date: sending it after the newer one could put a cancelled
     session back in the interpreter's calendar, so it stays failed and is counted instead."""
     now = now or utcnow()
-    failed = list(db.session.scalars(
-        select(OutboxMessage).where(visible, OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None))
-        .order_by(OutboxMessage.id)))
+    failed = list(db.session.scalars(select(OutboxMessage).where(visible, *undelivered()).order_by(OutboxMessage.id)))
     if not failed:
         raise DomainError(_("No e-mails are marked as not delivered."))
     result = BulkRetry()
     newest = _newest_message_per_event({m.to_address for m in failed if m.ics}, failed[0].id)
     for message in failed:
-        if _superseded(message, newest):
+        if _superseded(message, newest):  # failed before invitations were marked when replaced
+            message.superseded_by_id = _superseding(message, newest)
             result.superseded += 1
             continue
         previous = {"error": message.error, "attempts": message.attempts, "bulk": True}
@@ -260,8 +276,16 @@ def retry_failed(actor: User, visible, now: dt.datetime | None = None) -> BulkRe
 
 def _superseded(message: OutboxMessage, newest: dict[tuple[str, str], int]) -> bool:
     """True for an invitation whose calendar event a later message to the same address carries."""
-    return bool(message.ics) and any(newest.get((message.to_address, uid), message.id) > message.id
-                                     for uid in _event_uids(message.ics))
+    return _superseding(message, newest) is not None
+
+
+def _superseding(message: OutboxMessage, newest: dict[tuple[str, str], int]) -> int | None:
+    """The id of the newest later message to the same address carrying one of the invitation's
+    calendar events, if any."""
+    if not message.ics:
+        return None
+    later = [newest.get((message.to_address, uid), 0) for uid in _event_uids(message.ics)]
+    return max((n for n in later if n > message.id), default=None)
 
 
 def _newest_message_per_event(addresses: set[str], after: int) -> dict[tuple[str, str], int]:
@@ -291,13 +315,22 @@ def _event_uids(ics: str) -> list[str]:
 def _refuse_retry(message: OutboxMessage) -> None:
     if message.sent_at is not None:
         raise DomainError(_("This e-mail has already been sent."))
+    if message.superseded_by_id is not None:
+        raise DomainError(_("A newer message about the same session has gone to this person since this invitation: "
+                            "it is out of date and is not sent again."))
     if message.failed_at is None:
         raise DomainError(_("This e-mail has not failed: it is still waiting to be sent."))
 
 
 def pending():
-    """WHERE clauses of a message still to be sent: neither sent nor failed for good."""
-    return (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+    """WHERE clauses of a message still to be sent: neither sent, failed for good nor replaced."""
+    return (OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.superseded_by_id.is_(None))
+
+
+def undelivered():
+    """WHERE clauses of a message failed for good that a lead may send again: not replaced."""
+    return (OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None),
+            OutboxMessage.superseded_by_id.is_(None))
 
 
 def _due(now: dt.datetime):

@@ -21,7 +21,7 @@ SHOWN = 200
 
 # ?state=... narrows the list; anything else shows every message.
 STATES = {
-    "failed": (OutboxMessage.failed_at.is_not(None),),
+    "failed": mail.undelivered(),
     "pending": mail.pending(),
     "sent": (OutboxMessage.sent_at.is_not(None),),
 }

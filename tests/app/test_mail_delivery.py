@@ -334,16 +334,88 @@ def test_after_an_outage_a_lead_sends_every_undelivered_message_again_at_once(ap
     assert "2 e-poster blir sendt på nytt om litt." in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-def test_an_out_of_date_invitation_is_not_sent_again_with_the_others(app, queue, smtp, client):
-    w = f.world()
-    request_id = _failed_invitation(w, smtp)
+def _cancel_booking() -> OutboxMessage:
+    """The lead cancels the one booking: its cancellation goes to the interpreter."""
     booking = db.session.scalars(select(InterpreterBooking)).one()
-    bookings.transition(w.lead, booking, "cancel")
-    cancel = bookings.invitation(booking, "CANCEL")  # the cancellation of that same session reached the interpreter
+    bookings.transition(None, booking, "cancel")
+    cancel = bookings.invitation(booking, "CANCEL")
     db.session.commit()
     mail.deliver_later([cancel])
+    return cancel
+
+
+def test_an_invitation_its_cancellation_replaces_is_no_longer_counted_or_offered_again(app, queue, smtp, client):
+    w = f.world()
+    request_id = _failed_invitation(w, smtp)
+    cancel = _cancel_booking()
     run_queued_jobs()
     assert _reload(cancel.id).sent_at is not None
+    assert _reload(request_id).superseded_by_id == cancel.id
+    to_counsellor = _failed(w.counsellor, "To the counsellor").id
+    f.login(client, w.lead)
+
+    page = client.get("/outbox/", headers=EN).get_data(as_text=True)
+    assert "1 e-mail was not delivered" in page  # only the counsellor's: the request is out of date
+    assert "Replaced" in page and page.count(">Send again<") == 1
+    failed_list = client.get("/outbox/?state=failed", headers=EN).get_data(as_text=True)
+    assert "To the counsellor" in failed_list and "Interpreting request" not in failed_list
+
+    response = client.post("/outbox/retry-failed", headers=EN, follow_redirects=True)
+    assert "1 e-mail will be sent again shortly." in response.get_data(as_text=True)
+    assert _reload(request_id).failed_at is not None  # would put the cancelled session back in the calendar
+    assert _reload(to_counsellor).failed_at is None
+    run_queued_jobs()
+    assert [m["To"] for m in smtp.messages] == [w.interpreter.email, w.counsellor.email]  # the cancel, then the retry
+
+
+def test_a_request_held_back_by_the_mail_server_is_never_sent_after_its_cancellation(app, queue, smtp):
+    w = f.world()
+    smtp.refuse = {"RCPT": "451 4.3.0 Mailbox temporarily unavailable"}
+    request_id = _invitation(w)
+    run_queued_jobs()
+    waiting = _reload(request_id)
+    assert waiting.sent_at is None and waiting.failed_at is None  # pending, backing off
+    later = waiting.next_attempt_at + dt.timedelta(seconds=1)
+
+    cancel = _cancel_booking()  # the session is cancelled while the request still waits
+    smtp.refuse = {}
+    mail.deliver_pending(now=later)
+
+    assert _reload(cancel.id).sent_at is not None
+    replaced = _reload(request_id)
+    assert replaced.sent_at is None and replaced.superseded_by_id == cancel.id
+    assert mail.retry_delay([request_id]) is None  # the job stops trying it
+    assert [m["Subject"].startswith("Avlyst") for m in smtp.messages] == [True]
+
+
+def test_a_changed_session_replaces_its_waiting_invitation_to_the_same_interpreter_only(app, queue, smtp):
+    w = f.world()
+    smtp.refuse = {"RCPT": "451 4.3.0 Mailbox temporarily unavailable"}
+    request_id = _invitation(w)
+    run_queued_jobs()
+    unrelated = mail.queue(w.interpreter, "Other session", "Hei",
+                           ics=b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:other-session@example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    request = _reload(request_id)
+    to_someone_else = mail.queue(w.counsellor, "Same event, another person", "Hei", ics=request.ics.encode())
+    db.session.commit()
+    assert _reload(request_id).superseded_by_id is None  # another event, another address: both stand
+    assert _reload(unrelated.id).superseded_by_id is None
+
+    changed = mail.queue(w.interpreter, "Changed", "Hei", ics=request.ics.encode())  # same event, new version
+    db.session.commit()
+
+    assert _reload(request_id).superseded_by_id == changed.id
+    assert _reload(unrelated.id).superseded_by_id is None and _reload(to_someone_else.id).superseded_by_id is None
+
+
+def test_an_out_of_date_invitation_that_failed_before_replacements_were_marked_is_left_out_and_marked(
+        app, queue, smtp, client):
+    w = f.world()
+    request_id = _failed_invitation(w, smtp)
+    cancel = _cancel_booking()
+    run_queued_jobs()
+    _reload(request_id).superseded_by_id = None  # as a message failed before migration 0007 is left
+    db.session.commit()
     to_counsellor = _failed(w.counsellor, "To the counsellor").id
     f.login(client, w.lead)
 
@@ -351,10 +423,9 @@ def test_an_out_of_date_invitation_is_not_sent_again_with_the_others(app, queue,
     page = response.get_data(as_text=True)
     assert "1 e-mail will be sent again shortly." in page
     assert "1 out-of-date calendar invitation was not sent again" in page
-    assert _reload(request_id).failed_at is not None  # would put the cancelled session back in the calendar
+    assert _reload(request_id).superseded_by_id == cancel.id and _reload(request_id).failed_at is not None
     assert _reload(to_counsellor).failed_at is None
-    run_queued_jobs()
-    assert [m["To"] for m in smtp.messages] == [w.interpreter.email, w.counsellor.email]  # the cancel, then the retry
+    assert "not delivered" not in client.get("/outbox/", headers=EN).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("person, status", [
@@ -389,11 +460,7 @@ def test_a_failed_message_with_an_unreadable_calendar_part_is_still_sent_again(a
 def test_sending_again_a_single_out_of_date_invitation_is_refused_with_a_message(app, queue, smtp, client):
     w = f.world()
     request_id = _failed_invitation(w, smtp)
-    booking = db.session.scalars(select(InterpreterBooking)).one()
-    bookings.transition(w.lead, booking, "cancel")
-    cancel = bookings.invitation(booking, "CANCEL")
-    db.session.commit()
-    mail.deliver_later([cancel])
+    _cancel_booking()
     run_queued_jobs()
     f.login(client, w.lead)
 
