@@ -398,7 +398,7 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
 SEAT_CANDIDATES = 8  # individual sessions of the group's counsellor tried per split member, best estimate first
 
 
-def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
+def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf"), eject: bool = True) -> int:
     """A group member whose individual session is with another counsellor trades it with one of
     their group's counsellor's individual sessions (each participant takes the other's time,
     place and counsellor); returns how many pairs traded.
@@ -410,7 +410,8 @@ def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf")) 
     the member was pushed to a farther location. Here both sessions get the interpreter their
     new participant needs (the cheapest free one, rooms re-chosen when taken) and the trade is
     kept only when tiers 3 to 6 fall: the same sessions stay placed, so tiers 1 and 2 cannot
-    change, and nothing frozen or kept from a previous plan moves.
+    change, and nothing frozen or kept from a previous plan moves. With ``eject``, a member
+    may also take a session whose participant is then re-booked wherever they fit best.
     """
     from .construct import Constructor
 
@@ -419,7 +420,7 @@ def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf")) 
     seats = _Seats(prep, state)
 
     def attempt(keys_of, ikey: int, leader: str) -> bool:
-        done = (_trade_best(prep, state, builder, keys_of, ikey, leader)
+        done = (_trade_best(prep, state, builder, keys_of, ikey, leader, eject)
                 or _rotate_best(prep, state, builder, keys_of, seats, ikey, leader))
         seats.stale = seats.stale or done
         return done
@@ -427,8 +428,9 @@ def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf")) 
     return _each_split_member(prep, state, stop_at, attempt)
 
 
-def _trade_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leader: str) -> bool:
-    """Try the leader's individual sessions whose trade looks best (travel and continuity)."""
+def _trade_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leader: str, eject: bool) -> bool:
+    """Try the leader's individual sessions whose trade (or, with ``eject``, ejection) looks
+    best (travel and continuity)."""
     own = state.bookings[ikey]
     pid = own.participants[0]
     options = []
@@ -450,7 +452,7 @@ def _trade_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leade
     for _estimate, _day, _start, jkey, trade in sorted(options)[:SEAT_CANDIDATES]:
         if trade and _try_trade(prep, state, builder, keys_of, ikey, jkey):
             return True
-        if _try_eject(prep, state, keys_of, ikey, jkey):
+        if eject and _try_eject(prep, state, keys_of, ikey, jkey):
             return True
     return False
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from solver.construct import Booking, State
 from solver.exchange import exchange_leaders, exchange_seats, exchange_slots, hand_over
 from solver.formats import load_instance
-from solver.model import objective
+from solver.model import exchange_rounds, objective
 from solver.model_data import prepare
 
 from .conftest import BERGEN_VOSS, centre, counsellor, make_instance, participant, rule_problems
@@ -262,6 +262,23 @@ def test_when_the_other_participant_cannot_take_the_members_time_they_are_rebook
     assert (a.counsellor, a.location, a.day) == ("C1", "L-bergen", 0)
     assert (b.counsellor, b.location, b.day, b.language) == ("C2", "L-voss", 0, "ar")
     assert objective(prep, state, {}, tasks, {}) < before
+    assert rule_problems(prep, state) == []
+
+
+def test_ejections_wait_until_rounds_of_the_cheaper_exchanges_find_nothing():
+    # As above, B must be re-booked for A to take C1's session: a round without ejections
+    # leaves both as they are, and the exchange rounds then eject.
+    prep, state, tasks = _crunch_pair(participant("B", place="4621", deadline="2027-01-04", language="ar",
+                                                  needs_interpreter=True), a_day=1)
+
+    assert exchange_seats(prep, state, eject=False) == 0
+    assert _session_of(state, "A", "individual").counsellor == "C2"
+
+    exchanged, _reassigned = exchange_rounds(prep, state, stop_at=float("inf"))
+
+    assert exchanged == 1
+    assert _session_of(state, "A", "individual").counsellor == "C1"
+    assert _session_of(state, "B", "individual").counsellor == "C2"
     assert rule_problems(prep, state) == []
 
 
