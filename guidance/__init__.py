@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from guidance.config import ROOT, build_config
 from guidance.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -19,6 +20,10 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.update(build_config(Path(app.instance_path), config))
+    if app.config["TRUSTED_PROXIES"]:
+        # The client's address (rate limits per address) and scheme as the proxies saw them.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
     from guidance.models.types import render_item

@@ -23,6 +23,13 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _whole_number(name: str, default: str) -> int:
+    value = os.environ.get(name, default).strip()
+    if not value.isdigit():
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
 def _database_url(instance_path: Path) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -64,6 +71,10 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Reverse proxies in front of the app whose X-Forwarded-For and -Proto it believes. Behind
+        # one, without this every client has the proxy's address and shares one login budget;
+        # with it set higher than the real number, a client could pick its own address.
+        "TRUSTED_PROXIES": _whole_number("TRUSTED_PROXIES", "0"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "noreply@veiled.invalid"),

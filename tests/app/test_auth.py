@@ -83,3 +83,39 @@ def test_forms_refuse_a_post_without_csrf_token(app_config):
         response = app.test_client().post("/login", data={"email": "a@example.no", "password": "x"})
     assert response.status_code == 400
     assert "Skjemaet" in response.get_data(as_text=True)
+
+
+def _login_codes(app, forwarded_for: list[str]) -> list[int]:
+    from guidance.extensions import limiter
+
+    with app.app_context():
+        limiter.reset()
+        client = app.test_client()
+        return [client.post("/login", data={"email": "x@example.no", "password": "nope"},
+                            headers={"X-Forwarded-For": address}).status_code for address in forwarded_for]
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_login_budget(app_config, database_url):
+    from guidance import create_app
+
+    app_config.update(LOGIN_RATE_LIMIT="2 per minute", TRUSTED_PROXIES=1)
+    codes = _login_codes(create_app(app_config), ["192.0.2.10", "192.0.2.10", "192.0.2.10", "198.51.100.7"])
+    assert codes == [400, 400, 429, 400]  # the second user behind the proxy is not locked out by the first
+
+
+def test_without_a_trusted_proxy_a_forwarded_address_does_not_escape_the_login_limit(app_config, database_url):
+    from guidance import create_app
+
+    app_config["LOGIN_RATE_LIMIT"] = "2 per minute"
+    codes = _login_codes(create_app(app_config), ["192.0.2.1", "192.0.2.2", "192.0.2.3"])
+    assert codes == [400, 400, 429]
+
+
+def test_a_trusted_proxy_count_that_is_not_a_number_stops_the_start_with_a_message(monkeypatch, tmp_path):
+    import pytest
+
+    from guidance.config import build_config
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "one")
+    with pytest.raises(RuntimeError, match="TRUSTED_PROXIES must be a whole number"):
+        build_config(tmp_path)
