@@ -26,6 +26,7 @@ clients drop such a repeat.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import smtplib
@@ -63,13 +64,23 @@ def queue(to: User, subject: str, body: str, ics: bytes | None = None) -> Outbox
                             ics=ics.decode() if ics else None)
     if message.ics:
         uids = set(_event_uids(message.ics))
-        for older in db.session.scalars(select(OutboxMessage).where(  # waiting or failed: not sent, not replaced
-                OutboxMessage.to_address == to.email, OutboxMessage.ics.is_not(None),
-                OutboxMessage.sent_at.is_(None), OutboxMessage.superseded_by_id.is_(None))):
+        for older in _unsent_invitations(to.email):
             if uids.intersection(_event_uids(older.ics)):
                 older.superseded_by = message
     db.session.add(message)
     return message
+
+
+def _unsent_invitations(address: str) -> list[OutboxMessage]:
+    """Invitations to ``address`` waiting or failed (not sent, not replaced), those queued in
+    this transaction included. Without a flush per call: publishing a plan queues hundreds."""
+    with db.session.no_autoflush:
+        stored = list(db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.to_address == address, OutboxMessage.ics.is_not(None),
+            OutboxMessage.sent_at.is_(None), OutboxMessage.superseded_by_id.is_(None))))
+    new = [m for m in db.session.new if isinstance(m, OutboxMessage) and m.to_address == address and m.ics
+           and m.sent_at is None and m.superseded_by is None]
+    return [m for m in stored if m.superseded_by is None] + new
 
 
 def deliver_later(messages: list[OutboxMessage]) -> None:
@@ -304,12 +315,15 @@ def _newest_message_per_event(addresses: set[str], after: int) -> dict[tuple[str
     return newest
 
 
-def _event_uids(ics: str) -> list[str]:
+@functools.lru_cache(maxsize=2048)
+def _event_uids(ics: str) -> tuple[str, ...]:
+    """The calendar events an invitation carries. Cached: publishing a plan queues many
+    invitations to one interpreter, and each is compared with the others still unsent."""
     try:
         calendar = icalendar.Calendar.from_ical(ics)
     except ValueError:  # not ours to judge here: such a message is simply not known to be replaced
-        return []
-    return [str(event["uid"]) for event in calendar.walk("VEVENT") if "uid" in event]
+        return ()
+    return tuple(str(event["uid"]) for event in calendar.walk("VEVENT") if "uid" in event)
 
 
 def _refuse_retry(message: OutboxMessage) -> None:

@@ -471,3 +471,14 @@ def test_sending_again_a_single_out_of_date_invitation_is_refused_with_a_message
     assert _reload(request_id).failed_at is not None
     run_queued_jobs()
     assert [m["To"] for m in smtp.messages] == [w.interpreter.email]  # only the cancellation
+
+
+def test_two_versions_of_one_invitation_queued_in_one_transaction_send_only_the_newer(app, queue, smtp):
+    w = f.world()
+    ics = (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:session-7@example\r\nSEQUENCE:0\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    first = mail.queue(w.interpreter, "First", "Hei", ics=ics)
+    second = mail.queue(w.interpreter, "Second", "Hei", ics=ics.replace(b"SEQUENCE:0", b"SEQUENCE:1"))
+    db.session.commit()
+    mail.deliver_pending()
+    assert _reload(first.id).superseded_by_id == second.id and _reload(first.id).sent_at is None
+    assert [m["Subject"] for m in smtp.messages] == ["Second"]
