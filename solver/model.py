@@ -117,7 +117,7 @@ def exchange_rounds(prep: Prepared, state: State, stop_at: float) -> tuple[int, 
 
     exchanges = reassigned = 0
     eject = False
-    for _round in range(EXCHANGE_ROUNDS):
+    for round_ in range(EXCHANGE_ROUNDS):
         # The exchanges take a few seconds at county scale, the exact seat assignment several:
         # exchanges first, so a crunch that leaves this phase little time still gets them.
         exchanged = exchange_leaders(prep, state, stop_at=stop_at)
@@ -125,7 +125,7 @@ def exchange_rounds(prep: Prepared, state: State, stop_at: float) -> tuple[int, 
         exchanged += hand_over(prep, state, stop_at=stop_at)
         exchanged += exchange_seats(prep, state, stop_at=stop_at, eject=eject)
         exchanges += exchanged
-        if exchanged or _round == 0:  # else nothing changed since the last assignment
+        if exchanged or round_ == 0:  # else nothing changed since the last assignment
             reassigned += reassign(prep, state, stop_at=stop_at)
         if not exchanged:
             if eject or time.monotonic() > stop_at:

@@ -214,10 +214,10 @@ def retry(actor: User, message: OutboxMessage, now: dt.datetime | None = None) -
     or an invitation a newer message about the same session has replaced."""
     now = now or utcnow()
     _refuse_retry(message)
-    newer = _newest_message_per_event({message.to_address} if message.ics else set(), message.id)
-    if _superseded(message, newer):
+    newer = _superseding(message, _newest_message_per_event({message.to_address} if message.ics else set(), message.id))
+    if newer is not None:
         # Failed before invitations were marked when replaced: mark it now, so it leaves the count.
-        message.superseded_by_id = _superseding(message, newer)
+        message.superseded_by_id = newer
         db.session.commit()
         _refuse_retry(message)
     previous = {"error": message.error, "attempts": message.attempts}
@@ -267,8 +267,9 @@ def retry_failed(actor: User, visible, now: dt.datetime | None = None) -> BulkRe
     result = BulkRetry()
     newest = _newest_message_per_event({m.to_address for m in failed if m.ics}, failed[0].id)
     for message in failed:
-        if _superseded(message, newest):  # failed before invitations were marked when replaced
-            message.superseded_by_id = _superseding(message, newest)
+        newer = _superseding(message, newest)
+        if newer is not None:  # failed before invitations were marked when replaced
+            message.superseded_by_id = newer
             result.superseded += 1
             continue
         previous = {"error": message.error, "attempts": message.attempts, "bulk": True}
@@ -283,11 +284,6 @@ def retry_failed(actor: User, visible, now: dt.datetime | None = None) -> BulkRe
         db.session.refresh(message)
     deliver_later(result.retried)
     return result
-
-
-def _superseded(message: OutboxMessage, newest: dict[tuple[str, str], int]) -> bool:
-    """True for an invitation whose calendar event a later message to the same address carries."""
-    return _superseding(message, newest) is not None
 
 
 def _superseding(message: OutboxMessage, newest: dict[tuple[str, str], int]) -> int | None:
