@@ -136,3 +136,15 @@ def inbox():
     handler = Inbox()
     with smtp_server(handler) as port:
         yield handler, port
+
+
+@pytest.fixture
+def travel_to(monkeypatch):
+    """Move the app's one clock (`guidance.clock`): `travel_to(aware_instant)`; undone after the test."""
+    from guidance import clock
+
+    def move(instant):
+        assert instant.tzinfo is not None, "the clock takes aware instants"
+        monkeypatch.setattr(clock, "_source", lambda: instant)
+
+    return move

@@ -34,7 +34,10 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    """Now, as an aware UTC instant (reads `guidance.clock`, the one clock)."""
+    from guidance import clock
+
+    return clock.now()
 
 
 class StrEnumType(TypeDecorator):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from guidance import clock as _clock
+
 TIMEZONE = "Europe/Oslo"
 OSLO = ZoneInfo(TIMEZONE)
 
@@ -50,8 +52,8 @@ def to_local(instant: dt.datetime) -> dt.datetime:
 
 
 def clock() -> dt.datetime:
-    """Now, as an aware UTC instant: the one clock domain dates are read from (tests freeze it here)."""
-    return dt.datetime.now(dt.timezone.utc)
+    """Now, as an aware UTC instant (reads `guidance.clock`, the one clock)."""
+    return _clock.now()
 
 
 def local_today(now: dt.datetime | None = None) -> dt.date:
@@ -59,7 +61,7 @@ def local_today(now: dt.datetime | None = None) -> dt.date:
 
     Never `date.today()` or `utcnow().date()`: the machine runs on UTC, and from 23:00 UTC
     (22:00 in summer) until midnight UTC it is already the next day in Oslo."""
-    return (now or clock()).astimezone(OSLO).date()
+    return _clock.today(now)
 
 
 def local_date(instant: dt.datetime) -> dt.date:

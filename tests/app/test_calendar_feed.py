@@ -13,10 +13,10 @@ from tests.app import factories as f
 
 
 @pytest.fixture
-def today(monkeypatch):
+def today(travel_to):
     """The feed's window is relative to today; pin it so the test data stays inside."""
     day = dt.date(2027, 3, 1)
-    monkeypatch.setattr(cal, "local_today", lambda: day)
+    travel_to(dt.datetime(2027, 3, 1, 11, 0, tzinfo=dt.timezone.utc))
     return day
 
 

@@ -102,12 +102,11 @@ def test_a_group_member_with_another_booked_session_stays_booked(client):
     assert db.session.get(Referral, w.other_referral.id).status is ReferralStatus.BOOKED
 
 
-def test_a_session_that_has_started_is_not_cancelled(client, monkeypatch):
+def test_a_session_that_has_started_is_not_cancelled(client, travel_to):
     w = f.world()
     session, booking = _booked(w)
     later = session.start + dt.timedelta(minutes=10)
-    monkeypatch.setattr("guidance.models.types.utcnow", lambda: later)
-    monkeypatch.setattr(bookings, "utcnow", lambda: later)
+    travel_to(later)
     f.login(client, w.lead)
     page = client.get(f"/planning/sessions/{session.id}/cancel").get_data(as_text=True)
     assert 'name="reason"' not in page

@@ -415,10 +415,8 @@ OSLO_DAY = dt.date(2027, 1, 15)
 
 
 @pytest.fixture
-def late_evening(monkeypatch):
-    from guidance.planning import ids
-
-    monkeypatch.setattr(ids, "clock", lambda: LATE_EVENING_UTC)
+def late_evening(travel_to):
+    travel_to(LATE_EVENING_UTC)
     return LATE_EVENING_UTC
 
 

@@ -93,7 +93,7 @@ def test_only_the_counsellor_writes_notes(client, app):
     assert db.session.scalar(select(GuidanceNote)) is None
 
 
-def test_a_note_shared_before_the_group_session_keeps_that_session_planned(client, monkeypatch):
+def test_a_note_shared_before_the_group_session_keeps_that_session_planned(client, travel_to):
     """Sharing after the individual session must not close the referral while its group session
     lies ahead: a closed referral drops out of the next planning run, which would cancel it."""
     import datetime as dt
@@ -116,6 +116,6 @@ def test_a_note_shared_before_the_group_session_keeps_that_session_planned(clien
     [kept] = [s for s in instance["previous_plan"]["sessions"] if s["id"] == f"S{group.id}"]
     assert f"R{referral.id}" in kept["participants"]
 
-    monkeypatch.setattr(outcomes, "utcnow", lambda: group.end + dt.timedelta(minutes=5))
+    travel_to(group.end + dt.timedelta(minutes=5))
     outcomes.record_outcomes(w.counsellor, group, {w.own_referral.id: Outcome.ATTENDED})
     assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.NOTE_SHARED

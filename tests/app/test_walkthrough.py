@@ -180,18 +180,6 @@ def link_in(message, path_prefix: str) -> str:
     return path_of(links[0])
 
 
-def travel_to(monkeypatch, moment: dt.datetime) -> None:
-    """Time passes: every module's `utcnow` answers `moment` (column defaults keep the real clock)."""
-    import sys
-
-    from guidance.models import types
-
-    original = types.utcnow
-    for name, module in list(sys.modules.items()):
-        if name.startswith("guidance") and getattr(module, "utcnow", None) is original:
-            monkeypatch.setattr(module, "utcnow", lambda: moment)
-
-
 # -- choosing what to follow ------------------------------------------------------------------
 
 def _session_to_follow(referrer: User) -> Session:
@@ -233,7 +221,7 @@ def _feed(app, url: str) -> tuple[bytes, str]:
 # -- the walk -----------------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_issue_8_done_means_walkthrough(app, inbox, consumer, monkeypatch, caplog):
+def test_issue_8_done_means_walkthrough(app, inbox, consumer, caplog, travel_to):
     import logging
 
     from guidance.planning.ids import local_today
@@ -373,7 +361,7 @@ def test_issue_8_done_means_walkthrough(app, inbox, consumer, monkeypatch, caplo
 
     # 5. After the session the counsellor records the outcome and shares the guidance note.
     later = session.end + dt.timedelta(hours=1)
-    travel_to(monkeypatch, later)
+    travel_to(later)
     page = counsellor_client.get(session_link).get_data(as_text=True)
     outcome_form = form_to(page, f"/week/sessions/{session_id}/outcomes")
     response = submit(counsellor_client, outcome_form, **{f"outcome-{referral_id}": "attended"})

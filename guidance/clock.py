@@ -1,0 +1,49 @@
+"""The one clock: every "now" and Oslo's "today" in the app is read here.
+
+The machine runs on UTC; the domain's dates are Oslo dates. Tests move time for the whole app
+with `freeze(instant)` (or `monkeypatch.setattr(clock, "_source", ...)`) in this one place.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def _system_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+_source = _system_now
+
+
+def now() -> dt.datetime:
+    """Now, as an aware UTC instant."""
+    return _source()
+
+
+def today(at: dt.datetime | None = None) -> dt.date:
+    """Today's date in Europe/Oslo (deadlines, the queue, referral dates).
+
+    Never `date.today()` or `now().date()`: from 23:00 UTC (22:00 in summer) until midnight UTC
+    it is already the next day in Oslo."""
+    return (at or now()).astimezone(OSLO).date()
+
+
+def local_date(instant: dt.datetime) -> dt.date:
+    """The Europe/Oslo date of an aware instant (the day a referral arrived, for example)."""
+    return instant.astimezone(OSLO).date()
+
+
+def freeze(instant: dt.datetime):
+    """Make `now()` answer `instant` (aware) until `unfreeze()`; for tests and the demo seed."""
+    global _source
+    if instant.tzinfo is None:
+        raise ValueError("freeze() needs an aware datetime")
+    _source = lambda: instant  # noqa: E731
+
+
+def unfreeze() -> None:
+    global _source
+    _source = _system_now
