@@ -12,17 +12,30 @@ import pytest
 import redis
 from flask import g
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-def _postgres_url() -> str:
+def _postgres_url(worker: str = "master") -> str:
+    """TEST_DATABASE_URL for the psycopg driver; each pytest-xdist worker gets a database of its own
+    beside it (`<name>_gw0`, ...), created on first use, because the fixture drops the schema."""
     url = os.environ["TEST_DATABASE_URL"]
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
+            url = "postgresql+psycopg://" + url[len(prefix):]
+            break
+    if worker == "master":
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+        if not exists:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_postgres(url: str) -> None:
@@ -39,7 +52,7 @@ def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
     else:
-        url = _postgres_url()
+        url = _postgres_url(os.environ.get("PYTEST_XDIST_WORKER", "master"))
         _reset_postgres(url)
     from flask_migrate import upgrade
 

@@ -80,6 +80,8 @@ AREAS: dict[str, tuple[Role, ...]] = {
     "outbox": (Role.ADMIN, Role.LEAD),
     "notes": (Role.COUNSELLOR, Role.LEAD, Role.REFERRER),
     "note_writing": (Role.COUNSELLOR,),
+    # the open-referral figure on the home page
+    "referral_counts": (Role.REFERRER, Role.LEAD),
 }
 
 

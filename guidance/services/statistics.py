@@ -35,7 +35,8 @@ from guidance.models import (
     SessionStatus,
 )
 from guidance.planning.ids import local_today, to_local
-from guidance.rules.deadlines import AT_RISK_WORKING_DAYS, working_days_between
+from guidance.rules.at_risk import is_at_risk
+from guidance.rules.deadlines import working_days_between
 
 LIVE = (SessionStatus.BOOKED, SessionStatus.COMPLETED)
 DONE = (ReferralStatus.COMPLETED, ReferralStatus.NOTE_SHARED)
@@ -125,19 +126,16 @@ def deadline_compliance(facts: list[ReferralFacts], today: dt.date) -> dict:
 
 
 def at_risk(facts: list[ReferralFacts], today: dt.date) -> list[dict]:
-    """Open referrals with a deadline within AT_RISK_WORKING_DAYS working days (or passed) and no
-    published session on or before it, nearest deadline first."""
+    """Referrals at risk (rules.at_risk), nearest deadline first."""
     out = []
     for f in facts:
         r = f.referral
-        if r.status not in OPEN_STATUSES or r.deadline is None:
-            continue
-        if f.first_session is not None and f.first_session <= r.deadline:
+        if not is_at_risk(is_open=r.status in OPEN_STATUSES, deadline=r.deadline, first_session=f.first_session,
+                          today=today):
             continue
         left = working_days_between(today, r.deadline) if r.deadline >= today else -1
-        if left <= AT_RISK_WORKING_DAYS:
-            out.append({"referral": r, "deadline": r.deadline, "working_days_left": left,
-                        "first_session": f.first_session})
+        out.append({"referral": r, "deadline": r.deadline, "working_days_left": left,
+                    "first_session": f.first_session})
     return sorted(out, key=lambda row: (row["deadline"], row["referral"].id))
 
 

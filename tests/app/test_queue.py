@@ -45,21 +45,49 @@ def test_filters_by_municipality_language_basis_and_status(client):
     assert queue_rows(client.get("/queue/?status=received").get_data(as_text=True)) == [bergen.reference]
 
 
-def test_at_risk_means_deadline_within_15_working_days_and_not_booked(client):
+def _oslo_nine(day: dt.date) -> dt.datetime:
+    return f.oslo(day.year, day.month, day.day)
+
+
+def test_at_risk_means_deadline_within_15_working_days_and_no_session_on_or_before_it(client):
     today = local_today()
     cutoff = at_risk_cutoff(today)
+    f.centre()
     lead = f.user(Role.LEAD)
+    counsellor = f.user(Role.COUNSELLOR)
     at_risk = f.referral(name="A", deadline=cutoff)
     safe = f.referral(name="B", deadline=cutoff + dt.timedelta(days=1))
-    booked = f.referral(name="C", deadline=today + dt.timedelta(days=2))
-    booked.status = ReferralStatus.BOOKED
+    booked_in_time = f.referral(name="C", deadline=today + dt.timedelta(days=9))
+    f.published_session(counsellor, booked_in_time, start=_oslo_nine(today + dt.timedelta(days=7)))
+    booked_too_late = f.referral(name="E", deadline=today + dt.timedelta(days=2))
+    f.published_session(counsellor, booked_too_late, start=_oslo_nine(today + dt.timedelta(days=8)))
     no_deadline = f.referral(name="D", legal_basis=LegalBasis.ORDINARY)
     no_deadline.deadline = None
     db.session.commit()
     f.login(client, lead)
     page = client.get("/queue/?at_risk=1").get_data(as_text=True)
-    assert queue_rows(page) == [at_risk.reference]
-    assert safe.reference not in page
+    # A booking after the deadline does not meet the law: still at risk, nearest deadline first.
+    assert queue_rows(page) == [booked_too_late.reference, at_risk.reference]
+    assert safe.reference not in page and booked_in_time.reference not in page
+    assert '<span class="figure-number">2</span> i faresonen' in client.get("/queue/").get_data(as_text=True)
+
+
+def test_the_queue_the_dashboard_and_the_rule_agree_on_at_risk(client):
+    """One rule: the queue's filter and count and the dashboard's list name the same referrals."""
+    from guidance.services import statistics
+
+    today = local_today()
+    f.centre()
+    lead = f.user(Role.LEAD)
+    counsellor = f.user(Role.COUNSELLOR)
+    late = f.referral(name="A", deadline=today + dt.timedelta(days=1))
+    f.published_session(counsellor, late, start=_oslo_nine(today + dt.timedelta(days=6)))
+    overdue = f.referral(name="B", deadline=today - dt.timedelta(days=9))
+    f.referral(name="C", deadline=today + dt.timedelta(days=80))
+    f.login(client, lead)
+    queue = queue_rows(client.get("/queue/?at_risk=1").get_data(as_text=True))
+    dashboard = [row["referral"].reference for row in statistics.at_risk(statistics.referral_facts(lead.county_id), today)]
+    assert queue == dashboard == [overdue.reference, late.reference]
 
 
 def test_counts_at_the_top_follow_the_filters(client):

@@ -1,0 +1,150 @@
+"""The centre's queue: open referrals a user may see, filtered, counted and paged.
+
+The queries live here so the queue page, its CSV export and the lead's home count the same
+referrals; "at risk" is `rules.at_risk.is_at_risk`, applied to the referrals whose deadline the
+database already found near enough.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from guidance import languages
+from guidance.extensions import db
+from guidance.models import (
+    Municipality,
+    Participant,
+    Referral,
+    ReferralStatus,
+    Session,
+    SessionParticipant,
+    SessionStatus,
+)
+from guidance.models.referral import OPEN_STATUSES
+from guidance.planning.ids import to_local
+from guidance.rules.access import referral_filter
+from guidance.rules.at_risk import is_at_risk
+from guidance.rules.deadlines import at_risk_cutoff
+
+PAGE_SIZE = 50
+LEGAL_BASES = ("integration_act", "temporary_act", "ordinary")
+PUBLISHED = (SessionStatus.BOOKED, SessionStatus.COMPLETED)
+
+
+@dataclass
+class QueueFilter:
+    """What the lead chose; values that are not a choice are dropped (the form shows "All")."""
+
+    municipality: int | None = None
+    language: str = ""
+    basis: str = ""
+    status: str = ""
+    at_risk: bool = False
+
+    def __post_init__(self):
+        self.language = (self.language or "").strip()
+        self.basis = self.basis if self.basis in LEGAL_BASES else ""
+        self.status = self.status if self.status in {s.value for s in OPEN_STATUSES} else ""
+
+
+@dataclass
+class QueuePage:
+    rows: list[Referral]
+    total: int
+    page: int
+    pages: int
+    counts: dict = field(default_factory=dict)
+
+
+def first_session_dates(referral_ids: Iterable[int]) -> dict[int, dt.date]:
+    """The Oslo date of each referral's first published session (booked or held)."""
+    ids = list(referral_ids)
+    if not ids:
+        return {}
+    stmt = (select(SessionParticipant.referral_id, func.min(Session.start))
+            .join(Session, Session.id == SessionParticipant.session_id)
+            .where(SessionParticipant.referral_id.in_(ids), Session.status.in_(PUBLISHED))
+            .group_by(SessionParticipant.referral_id))
+    return {referral_id: to_local(start).date() for referral_id, start in db.session.execute(stmt)}
+
+
+def at_risk_ids(clauses: list, today: dt.date) -> list[int]:
+    """Ids of the referrals among `clauses` that are at risk today (rules.at_risk)."""
+    candidates = db.session.execute(
+        select(Referral.id, Referral.deadline, Referral.status).join(Referral.participant)
+        .where(*clauses, Referral.deadline.is_not(None), Referral.deadline <= at_risk_cutoff(today))).all()
+    first = first_session_dates(r.id for r in candidates)
+    return [r.id for r in candidates
+            if is_at_risk(is_open=r.status in OPEN_STATUSES, deadline=r.deadline, first_session=first.get(r.id),
+                          today=today)]
+
+
+def clauses_for(user, chosen: QueueFilter, today: dt.date) -> list:
+    """WHERE clauses for the open referrals `user` may see, narrowed by `chosen`."""
+    clauses = [referral_filter(user), Referral.status.in_(OPEN_STATUSES)]
+    if chosen.municipality:
+        clauses.append(Referral.referring_municipality_id == chosen.municipality)
+    if chosen.language:
+        clauses.append(Participant.language == chosen.language)
+    if chosen.basis:
+        clauses.append(Referral.legal_basis == chosen.basis)
+    if chosen.status:
+        clauses.append(Referral.status == chosen.status)
+    if chosen.at_risk:
+        clauses.append(Referral.id.in_(at_risk_ids(clauses, today)))
+    return clauses
+
+
+def _base(clauses):
+    return select(Referral).join(Referral.participant).where(*clauses)
+
+
+def _by_deadline(stmt):
+    return stmt.order_by(Referral.deadline.is_(None), Referral.deadline, Referral.id)
+
+
+def queue_page(user, chosen: QueueFilter, page: int, today: dt.date) -> QueuePage:
+    """One page of the queue, nearest deadline first, with the counts shown above it."""
+    clauses = clauses_for(user, chosen, today)
+    total = db.session.scalar(select(func.count()).select_from(_base(clauses).subquery()))
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = db.session.scalars(_by_deadline(_base(clauses)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return QueuePage(rows=list(rows), total=total, page=page, pages=pages, counts=counts(clauses, today))
+
+
+def counts(clauses: list, today: dt.date) -> dict:
+    by_status = dict(db.session.execute(
+        select(Referral.status, func.count()).join(Referral.participant).where(*clauses).group_by(Referral.status)
+    ).all())
+    overdue = db.session.scalar(select(func.count()).select_from(
+        _base([*clauses, Referral.deadline < today]).subquery()))
+    return {"by_status": {ReferralStatus(s).value: n for s, n in by_status.items()},
+            "at_risk": len(at_risk_ids(clauses, today)), "overdue": overdue}
+
+
+def all_rows(user, chosen: QueueFilter, today: dt.date) -> list[Referral]:
+    """Every referral of the filtered queue (the CSV export)."""
+    return list(db.session.scalars(_by_deadline(_base(clauses_for(user, chosen, today)))))
+
+
+def open_count(user) -> int:
+    """Open referrals `user` may see (the home page's figure)."""
+    return db.session.scalar(select(func.count()).select_from(Referral)
+                             .where(referral_filter(user), Referral.status.in_(OPEN_STATUSES)))
+
+
+def municipalities(user) -> list[Municipality]:
+    return list(db.session.scalars(select(Municipality).where(Municipality.county_id == user.county_id)
+                                   .order_by(Municipality.name)))
+
+
+def languages_in_queue(user) -> list[str]:
+    """The languages present in the open referrals `user` may see (no 600-entry list)."""
+    codes = db.session.scalars(select(Participant.language).join(Referral, Referral.participant_id == Participant.id)
+                               .where(referral_filter(user), Referral.status.in_(OPEN_STATUSES)).distinct()).all()
+    return sorted(codes, key=lambda c: languages.COMMON.index(c) if c in languages.COMMON else 100)
