@@ -31,7 +31,7 @@ def is_known(code: str | None) -> bool:
 
 def language_name(code: str, locale: str = "nb") -> str:
     """The language's name in `locale` ("nb" or "en"); the code itself if nothing knows it."""
-    from guidance.web.labels import LANGUAGE
+    from guidance.labels import LANGUAGE
 
     label = LANGUAGE.get(code)
     if label is not None:

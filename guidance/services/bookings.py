@@ -73,7 +73,7 @@ def transition(actor, booking: InterpreterBooking, event: str, **detail) -> None
 
 
 def _status_text(status: BookingStatus) -> str:
-    from guidance.web.labels import BOOKING_STATUS
+    from guidance.labels import BOOKING_STATUS
 
     return str(BOOKING_STATUS.get(status.value, status.value)).lower()
 
@@ -305,7 +305,7 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False) -
     """The e-mail for a request (METHOD:REQUEST) or cancellation (METHOD:CANCEL), in the
     interpreter's language; `update`: a new version of a request whose time and place stand.
     Subject and calendar carry references, never names."""
-    from guidance.web.labels import LANGUAGE
+    from guidance.labels import LANGUAGE
 
     session, person = booking.session, booking.interpreter.user
     with force_locale(person.language or "nb"):

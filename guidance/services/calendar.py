@@ -158,7 +158,7 @@ def _oslo_timezone(first: dt.datetime, last: dt.datetime) -> icalendar.Timezone:
 
 
 def _event(session: Session, url: str, cancelled: bool = False) -> icalendar.Event:
-    from guidance.web.labels import LANGUAGE, SESSION_TYPE
+    from guidance.labels import LANGUAGE, SESSION_TYPE
 
     references = ", ".join(sorted(p.referral.reference for p in session.participants))
     kind = str(SESSION_TYPE.get(session.type, session.type))
@@ -189,7 +189,7 @@ def _event(session: Session, url: str, cancelled: bool = False) -> icalendar.Eve
 
 
 def interpreter_mode_label(mode: str | None) -> str:
-    from guidance.web.labels import INTERPRETER_MODE
+    from guidance.labels import INTERPRETER_MODE
 
     return str(INTERPRETER_MODE.get(mode or "", mode or ""))
 

@@ -52,7 +52,7 @@ def _figures():
 
 
 def _group_label(dimension: str, value: str) -> str:
-    from guidance.web.labels import LEGAL_BASIS, LanguageNames
+    from guidance.labels import LEGAL_BASIS, LanguageNames
 
     if dimension == "language":
         return LanguageNames().get(value, value)

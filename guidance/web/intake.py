@@ -34,7 +34,7 @@ from guidance.services.attachments import Upload
 from guidance.services.errors import DomainError
 from guidance.services.referrals import ReferralData
 from guidance.web.guards import get_visible, requires
-from guidance.web.labels import LEGAL_BASIS, SESSION_TYPE
+from guidance.labels import LEGAL_BASIS, SESSION_TYPE
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 

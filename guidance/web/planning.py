@@ -275,7 +275,7 @@ def changes(run_id: int):
 @bp.get("/runs/<int:run_id>/unscheduled")
 @requires("planning")
 def unscheduled(run_id: int):
-    from guidance.web.labels import LanguageNames
+    from guidance.labels import LanguageNames
 
     language_name = LanguageNames().get
 

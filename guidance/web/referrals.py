@@ -15,7 +15,7 @@ from guidance.services import audit
 from guidance.services.attachments import EXTENSION, stored_path
 from guidance.services.referrals import CORRECTABLE, NOT_WITHDRAWABLE
 from guidance.web.guards import get_visible, requires
-from guidance.web.labels import AUDIT_ACTION, REFERRAL_FIELD
+from guidance.labels import AUDIT_ACTION, REFERRAL_FIELD
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 

@@ -6,7 +6,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from guidance.rules.access import may
-from guidance.web.labels import all_labels
+from guidance.labels import all_labels
 from guidance.web.navigation import menu_for_current_user
 
 
