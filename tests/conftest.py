@@ -79,6 +79,8 @@ def _test_config(url: str, instance_dir) -> dict:
         "QUEUE_PATH": str(instance_dir / "queue.sqlite3"),
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # scrypt costs ~0.1 s of CPU per hash by design; the suite hashes thousands of test passwords
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 

@@ -48,7 +48,7 @@ class User(UserMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -130,3 +130,12 @@ class ApiToken(db.Model):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     municipality: Mapped[Municipality] = relationship()
+
+
+def password_hash_method() -> str:
+    """scrypt (werkzeug's default) everywhere but in the test suite, whose app config names a cheap
+    method: a scrypt hash costs a tenth of a second of CPU by design, and the suite makes thousands.
+    Not read from the environment, so no deployment can weaken it by accident."""
+    from flask import current_app, has_app_context
+
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"

@@ -9,13 +9,18 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from guidance.extensions import db
 from guidance.models import Role, User
+from guidance.models.people import password_hash_method
 from guidance.services import audit
 from guidance.services.errors import DomainError
 
-@functools.cache
 def _dummy_hash() -> str:
     """A hash to check against when the e-mail is unknown, so both paths cost the same."""
-    return generate_password_hash(secrets.token_urlsafe(16))
+    return _dummy_hash_for(password_hash_method())
+
+
+@functools.cache
+def _dummy_hash_for(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def find_by_email(email: str) -> User | None:

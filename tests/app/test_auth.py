@@ -119,3 +119,16 @@ def test_a_trusted_proxy_count_that_is_not_a_number_stops_the_start_with_a_messa
     monkeypatch.setenv("TRUSTED_PROXIES", "one")
     with pytest.raises(RuntimeError, match="TRUSTED_PROXIES must be a whole number"):
         build_config(tmp_path)
+
+
+def test_passwords_are_stored_with_scrypt_outside_the_test_suite(app_config):
+    """The suite hashes with a cheap method for speed; an app configured as deployments are uses scrypt."""
+    from guidance import create_app
+    from guidance.models import User
+
+    app_config.pop("PASSWORD_HASH_METHOD")
+    with create_app(app_config).app_context():
+        person = User(email="someone@example.no", name="Someone", role=Role.LEAD)
+        person.set_password("a long enough passphrase")
+        assert person.password_hash.startswith("scrypt:")
+        assert person.check_password("a long enough passphrase")

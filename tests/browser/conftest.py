@@ -84,6 +84,7 @@ def live(tmp_path_factory):
         "QUEUE_PATH": str(base / "queue.sqlite3"),
         "LOGIN_RATE_LIMIT": "10000 per minute",
         "RATELIMIT_STORAGE_URI": "memory://",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # see tests/conftest.py
     })
     with app.app_context():
         upgrade()

@@ -14,4 +14,17 @@ EXPECTED = {
 
 
 def url_values(w) -> dict:
-    return {"token_id": 1}
+    from guidance.models import ApiToken
+    from tests.app import factories as f
+    from guidance.extensions import db
+
+    f.api_token(w.referrer.municipality)
+    return {"token_id": db.session.query(ApiToken.id).order_by(ApiToken.id.desc()).limit(1).scalar()}
+
+
+WRITERS = {
+    # a browser session is no API credential: nobody writes here without a bearer token
+    "api.create_referral": (),
+    "api_tokens.index": (Role.ADMIN,),
+    "api_tokens.revoke": (Role.ADMIN,),
+}

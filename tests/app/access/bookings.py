@@ -46,4 +46,25 @@ def url_values(w) -> dict:
     message = mail.queue(w.interpreter, "Tolkeforespørsel", "Hei")
     message.failed_at, message.error, message.attempts = utcnow(), "SMTPRecipientsRefused 550", 1
     db.session.commit()
+    w.noted_referral = noted
     return {"booking_id": booking.id, "note_id": note.id, "message_id": message.id}
+
+
+def write_url_values(w) -> dict:
+    """Per endpoint, URL values for the writes: the writer's own objects where the shared ones are
+    deliberately out of reach (tests/app/test_write_access.py)."""
+    # the counsellor writes notes on the referral they hold a session with
+    return {"notes.draft": {"referral_id": w.noted_referral.id}}
+
+
+WRITERS = {
+    "interpreter.answer": (Role.INTERPRETER,),
+    # a made-up signed link: nobody gets through with it
+    "interpreter.confirm_answer": (),
+    "interpreting.actual": (Role.LEAD,),
+    "interpreting.answer_time": (Role.LEAD,),
+    "interpreting.rebook": (Role.LEAD,),
+    "notes.draft": (Role.COUNSELLOR,),
+    "outbox.retry": (Role.ADMIN, Role.LEAD),
+    "outbox.retry_failed": (Role.ADMIN, Role.LEAD),
+}

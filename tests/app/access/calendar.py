@@ -22,3 +22,11 @@ def url_values(w) -> dict:
     # A referral of its own, so the foundation's "counsellor has no session with own_referral" holds.
     session = f.published_session(w.counsellor, f.referral(name="Week Person"), start=f.oslo(2027, 3, 2, 9))
     return {"year": 2027, "week": 9, "day": "2027-03-02", "session_id": session.id, "token": "not-a-real-token"}
+
+
+WRITERS = {
+    "counsellor.follow_up": (Role.COUNSELLOR,),
+    "counsellor.new_token": (Role.COUNSELLOR,),
+    "counsellor.outcomes": (Role.COUNSELLOR,),
+    "counsellor.revoke_token": (Role.COUNSELLOR,),
+}

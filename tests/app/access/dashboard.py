@@ -7,3 +7,6 @@ EXPECTED = {
     "dashboard.budget": {r: 405 for r in ROLES},
     "dashboard.export": only(Role.LEAD),
 }
+
+
+WRITERS = {"dashboard.budget": (Role.LEAD,)}

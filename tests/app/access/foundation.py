@@ -29,3 +29,20 @@ EXPECTED = {
 
 def url_values(w) -> dict:
     return {"referral_id": w.own_referral.id, "user_id": w.counsellor.id, "filename": "css/app.css"}
+
+
+# Who may POST to each endpoint (tests/app/test_write_access.py); every other role is refused.
+WRITERS = {
+    # open to everyone; a signed-in user is sent to their home page
+    "auth.login": tuple(ROLES),
+    "auth.logout": tuple(LOGGED_IN),
+    "auth.language": tuple(ROLES),
+    "admin.new_user": (Role.ADMIN,),
+    "admin.set_active": (Role.ADMIN,),
+}
+
+
+def post_bodies(w) -> dict:
+    """Plausible form bodies for the writes (tests/app/test_write_access.py)."""
+    # "keep active": the writers' test runs every write in one world, and later logins need the user
+    return {"admin.set_active": {"active": "y"}}

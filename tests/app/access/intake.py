@@ -31,3 +31,11 @@ EXPECTED.update({
     "intake.bulk": only(Role.REFERRER),
     "intake.bulk_template": only(Role.REFERRER),
 })
+
+
+WRITERS = {
+    "intake.bulk": (Role.REFERRER,),
+    "intake.correct": (Role.REFERRER,),
+    "intake.new": (Role.REFERRER,),
+    "intake.withdraw": (Role.REFERRER,),
+}

@@ -52,4 +52,15 @@ def url_values(w) -> dict:
     return {"run_id": run.id, "session_id": session.id, "absence_id": absence.id}
 
 
+
+WRITERS = {
+    "planning.absences": (Role.LEAD,),
+    "planning.cancel": (Role.LEAD,),
+    "planning.cancel_session": (Role.LEAD,),
+    "planning.edit_session": (Role.LEAD,),
+    "planning.pin_session": (Role.LEAD,),
+    "planning.publish": (Role.LEAD,),
+    "planning.start": (Role.LEAD,),
+}
+
 __all__ = ["EXPECTED", "url_values", "ANON", "LOGGED_IN"]

@@ -11,3 +11,6 @@ EXPECTED = {
 
 def url_values(w) -> dict:
     return {"participant_id": w.own_referral.participant_id}
+
+
+WRITERS = {"privacy.search": (Role.ADMIN,)}
