@@ -22,14 +22,14 @@ def redis_available(url: str) -> bool:
 
 def use_queue(app_config: dict, kind: str, redis_url: str, prefix: str) -> None:
     """Point the test app at its own queue: "sqlite-queue", or "redis-queue" on ``redis_url``
-    (the test is skipped when Redis is not running). The queue name is unique per test."""
+    (the test fails when Redis is not running: production uses it). The queue name is unique per test."""
     import uuid
 
     import pytest
 
     if kind == "redis-queue":
         if not redis_available(redis_url):
-            pytest.skip("Redis is not running on 127.0.0.1:6379")
+            pytest.fail("Redis is not running on 127.0.0.1:6379 (DEVELOPERS.md says how to start it)")
         app_config["REDIS_URL"] = redis_url
     else:
         app_config["REDIS_URL"] = None
