@@ -260,14 +260,24 @@ def test_previous_plan_unchanged_when_still_valid():
         assert new[sid] == s
 
 
+# Determinism is a property of the work the planner does, not of the machine's speed: the limit
+# is only a wall-clock safety cap, far above what these tiny instances need to converge (about a
+# second), so a loaded machine cannot end one run earlier than the other.
+SAFETY_CAP = 600
+
+
+def _solved_twice(inst, **options):
+    plans = [dump_plan(solve(inst, time_limit=SAFETY_CAP, **options)) for _ in range(2)]
+    for plan in plans:
+        assert plan["stats"].pop("wall_seconds") < SAFETY_CAP / 4, "the search ended on the clock"
+    return plans
+
+
 def test_same_seed_gives_identical_plan():
     inst = make_instance([participant(f"P{i}", needs=["individual", "group"],
                                       language=("ti" if i % 3 == 0 else "nb"), needs_interpreter=(i % 3 == 0))
                           for i in range(1, 10)])
-    a = dump_plan(solve(inst, time_limit=3, seed=7))
-    b = dump_plan(solve(inst, time_limit=3, seed=7))
-    for d in (a, b):
-        d["stats"].pop("wall_seconds")
+    a, b = _solved_twice(inst, seed=7)
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
@@ -347,10 +357,7 @@ def test_time_limit_reached_is_a_reason_not_a_crash():
 def test_same_seed_gives_identical_plan_with_one_worker():
     inst = make_instance([participant(f"P{i}", needs=["individual", "group"], video_ok=(i % 2 == 0))
                           for i in range(1, 10)])
-    a = dump_plan(solve(inst, time_limit=3, seed=1, workers=1))
-    b = dump_plan(solve(inst, time_limit=3, seed=1, workers=1))
-    for d in (a, b):
-        d["stats"].pop("wall_seconds")
+    a, b = _solved_twice(inst, seed=1, workers=1)
     assert a == b
 
 
