@@ -78,15 +78,26 @@ def counsellor(cid: str, locs: list[str], *, multicultural: bool = True, per_day
 
 
 def rule_problems(prep, state) -> list[str]:
-    """Hard-rule problems of every booking of a planner state, each checked against all the others."""
-    from solver.model import session_problems
+    """Hard-rule problems of a planner state, judged by the independent checker (solver/check.py),
+    never by the planner's own rule check: the state's bookings are written out as plan sessions."""
+    from solver import calendar as cal
+    from solver.check import check_plan
+    from solver.formats import Plan, Session, Unscheduled
 
-    out = []
-    for key in list(state.bookings):
-        b = state.remove(key)
-        out += session_problems(prep, state, b)
-        state.add(b)
-    return out
+    bookings = sorted(state.bookings.values(), key=lambda b: (b.day, b.start, b.location, b.room, b.counsellor))
+    sessions = []
+    for n, b in enumerate(bookings, start=1):
+        day = prep.days[b.day]
+        sessions.append(Session(
+            id=b.prev_id or f"new-{n}", type=b.type, participants=list(b.participants), counsellor=b.counsellor,
+            location=b.location, room=b.room, start=cal.at_minute(day, b.start), end=cal.at_minute(day, b.end),
+            mode=b.mode, language=b.language, interpreter=b.interpreter, interpreter_mode=b.interpreter_mode))
+    # What the state has not placed yet is reported open, as a plan file would.
+    placed = {(pid, s.type) for s in sessions for pid in s.participants}
+    open_needs = [Unscheduled(participant=p.id, type=typ, reason="time_limit_reached")
+                  for p in prep.instance.participants for typ in p.needs if (p.id, typ) not in placed]
+    result = check_plan(prep.instance, Plan(instance=prep.instance.name, sessions=sessions, unscheduled=open_needs))
+    return [str(v) for v in result.violations]
 
 
 def make_instance(participants=(), **overrides) -> dict:
