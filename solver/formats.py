@@ -314,6 +314,15 @@ class Participant(_Strict):
     needs_interpreter: bool = False
     video_ok: bool = False
     preferred_counsellor: str | None = None
+    # The date the participant's legal deadline passed (guidance still owed): no deadline
+    # then (rule 2 has no upper limit), and the most urgent of all (PROBLEM.md additions).
+    overdue_since: Date | None = None
+
+    @model_validator(mode="after")
+    def _overdue_without_deadline(self) -> "Participant":
+        if self.overdue_since is not None and self.deadline is not None:
+            raise ValueError("overdue_since is set, so deadline must be null (the deadline has passed)")
+        return self
 
 
 class Instance(_Strict):
