@@ -68,8 +68,8 @@ def _parse_date(value: Any) -> date:
         return value
     if not isinstance(value, str) or not _DATE_RE.match(value):
         raise ValueError(f"expected a date 'YYYY-MM-DD', got {value!r}")
-    try:
-        return datetime.strptime(value, DATE_FMT).date()
+    try:  # the pattern matched, so ISO parsing is exact (and 20x faster than strptime)
+        return date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"not a valid calendar date: {value!r}") from None
 
@@ -80,7 +80,7 @@ def _parse_time(value: Any) -> datetime:
     if not isinstance(value, str) or not _TIME_RE.match(value):
         raise ValueError(f"expected a local time 'YYYY-MM-DDTHH:MM', got {value!r}")
     try:
-        return datetime.strptime(value, TIME_FMT)
+        return datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"not a valid local time: {value!r}") from None
 
