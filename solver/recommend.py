@@ -312,7 +312,7 @@ class _Advisor:
                 return {**out, "options": [], "reason": "session_frozen",
                         "detail": f"the session starts before {format_time(self.inst.frozen_until)}, "
                                   "when the plan is frozen, and still keeps every rule"}
-            found = self._fresh(old.participants, old.type, top * POOL_FACTOR, exclude=old)
+            found = self._same_time(old) + self._fresh(old.participants, old.type, top * POOL_FACTOR, exclude=old)
             ranked = sorted(((self._move_cost(old, b), b) for b in found), key=lambda item: (item[0], _order((0, item[1]))))
             options = _diverse((self._moved_option(sid, old, b, cost) for cost, b in ranked), top)
         finally:
@@ -324,6 +324,24 @@ class _Advisor:
                 reason = ("no_capacity_before_deadline",
                           "no other time, place or counsellor is free for all its participants together")
             out["reason"], out["detail"] = reason
+        return out
+
+    def _same_time(self, old: Booking) -> list[Booking]:
+        """The session at its own time and place with another counsellor, room or interpreter
+        (as the planner re-staffs a previous session), so the participants keep their appointment."""
+        prep, state, builder = self.prep, self.state, self.builder
+        group = self.inst.session_types[old.type].is_group
+        out = []
+        for _key, cid, language in builder.counsellor_ranking(old.participants, old.location, group=group):
+            if len(state.cons.get((cid, old.day), [])) >= prep.counsellors[cid].max_sessions_per_day:
+                continue
+            free = state.participants_free(old.participants, old.day, state.counsellor_free(cid, old.day, old.location))
+            if not cal.contains(free, old.start, old.end):
+                continue
+            b = builder.complete(old.participants, old.type, old.location, old.mode, old.day, old.start, old.end,
+                                 cid, language)
+            if b is not None and not _same_place(b, old) and not session_problems(prep, state, b):
+                out.append(b)
         return out
 
     def _move_cost(self, old: Booking, new: Booking) -> int:
