@@ -76,6 +76,7 @@ class _Advisor:
             self.keys[s.id] = self.state.add(b)
         self.builder = Constructor(prep, self.state)
         self.taken_ids = set(self.sessions)
+        self.ids = {key: sid for sid, key in self.keys.items()}   # state key -> previous session id
 
     def _frozen(self, s) -> bool:
         return bool(self.inst.frozen_until and s.start < self.inst.frozen_until)
@@ -99,7 +100,7 @@ class _Advisor:
         needs = [t for t in wanted if (pid, t) not in state.done]
         if not needs:
             key = state.done[(pid, wanted[0])] if wanted else None
-            sid = next((s for s, k in self.keys.items() if k == key), None)
+            sid = self.ids.get(key)
             return {**out, "options": [], "reason": "already_scheduled",
                     "detail": f"every session asked for is already in the plan ({sid})" if sid
                     else "the participant needs no session"}
@@ -265,7 +266,7 @@ class _Advisor:
         bookings = [b for _c, b, _k in combo]
         ids, sessions, travel, video, interp, pref = [], [], 0, 0, 0, 0
         for _c, b, key in combo:
-            sid = next(s for s, k in self.keys.items() if k == key) if key is not None else self._new_id(ids)
+            sid = self.ids[key] if key is not None else self._new_id(ids)
             ids.append(sid)
             sessions.append(self._session(sid, b))
             travel += _travel(prep, pid, b)
