@@ -125,8 +125,15 @@ class _Advisor:
     def _reason(self, pid: str, typ: str, reason) -> dict:
         if reason is None:
             if self.inst.session_types[typ].is_group:
-                reason = ("group_too_small", "no group session in the plan that this participant can "
-                          "reach, on a day they can come, has a free seat and covers their language")
+                first, last = self.prep.day_range(self.prep.participants[pid])
+                reach = set(self.prep.reachable_locations(pid))
+                if any(b.type == typ and not b.fixed and first <= b.day <= last and b.location in reach
+                       for b in self.state.bookings.values()):
+                    reason = ("no_capacity_before_deadline", "every group session this participant could "
+                              "reach on a day they can come is full, clashes or lacks their language")
+                else:
+                    reason = ("group_too_small", "no group session in the plan is at a location this "
+                              "participant can reach on a day they can come")
             else:
                 reason = final_reason(self.prep, pid, typ, False)
         return {"type": typ, "reason": reason[0], "detail": reason[1]}

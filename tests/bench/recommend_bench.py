@@ -92,13 +92,13 @@ def bench_county(county: str, args) -> dict:
     referrals = [f"R{i}" for i in range(1, args.referrals + 1)]
     moves = [s.id for s in rnd.sample(plan.sessions, args.moves)]
 
-    calls, move_calls, valid, options = [], [], 0, 0
+    calls, move_calls, valid, with_options = [], [], 0, 0
     cpu = {}
     CPU.clear()
     for pid in referrals:
         seconds, answer = timed(lambda: recommend(inst, participant=pid, top=5))
         calls.append(seconds)
-        options += len(answer["options"])
+        with_options += bool(answer["options"])
         if answer["options"]:
             valid += check_plan(inst, merged(inst, answer["options"][0])).valid
     cpu["calls"] = statistics.median(CPU)
@@ -128,7 +128,7 @@ def bench_county(county: str, args) -> dict:
     return {"cpu": cpu,
         "county": county, "sessions": len(plan.sessions), "first_plan_s": first[0] if first else None,
         "solve_s": solve_s, "calls": calls, "move_calls": move_calls, "commands": commands,
-        "options": options, "valid": valid, "with_options": sum(1 for _ in referrals),
+        "valid": valid, "with_options": with_options,
         "move_options": move_options, "move_valid": move_valid,
     }
 
@@ -157,10 +157,11 @@ def main(argv=None) -> int:
               f"| {call:.3f} ({r['cpu']['calls']:.3f}) | {max(r['calls']):.3f} | {call / first:.3f} "
               f"| {move:.3f} ({r['cpu']['move_calls']:.3f}) "
               f"| {command:.2f} ({r['cpu']['commands']:.2f}) | {max(r['commands']):.2f} | {command / first:.3f} "
-              f"| {r['valid']}/{len(r['calls'])} referrals, {r['move_valid']}/{len(r['move_calls'])} moves |",
+              f"| {r['valid']}/{r['with_options']} referrals, {r['move_valid']}/{r['move_options']} moves "
+              f"(of {len(r['calls'])} and {len(r['move_calls'])} asked; the others have no option) |",
               flush=True)
         failed |= max(call, move) >= TARGET_CALL or command >= TARGET_COMMAND
-        failed |= r["valid"] < len(r["calls"]) or r["move_valid"] < r["move_options"]
+        failed |= r["valid"] < r["with_options"] or r["move_valid"] < r["move_options"]
     print(f"load average at end: {os.getloadavg()}")
     print("targets: recommend() median < 1 s, command median < 3 s, every best option valid:",
           "FAIL" if failed else "PASS")

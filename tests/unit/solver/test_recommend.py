@@ -304,3 +304,17 @@ def test_command_bad_input_exits_2_without_a_traceback(county, tmp_path, capsys)
     with pytest.raises(SystemExit) as exc:
         main(["recommend", str(path)])
     assert exc.value.code == 2
+
+
+def test_a_group_need_without_a_group_to_join_says_why():
+    members = [f"P{i}" for i in range(1, 9)]
+    group = {"id": "S-g", "type": "group", "participants": members, "counsellor": "C1", "location": "L-bergen",
+             "room": "L-bergen-G", "start": "2027-01-05T09:00", "end": "2027-01-05T10:30"}
+    people = [participant(m, needs=["group"]) for m in members] + [participant("R1", needs=["group"])]
+    full = make_instance(people, previous_plan={"format": "guidance-plan/1", "sessions": [group]})
+    answer = recommend(full, participant="R1")
+    assert answer["options"] == [] and answer["reason"] == "no_capacity_before_deadline"
+    none = make_instance(people, previous_plan={"format": "guidance-plan/1", "sessions": []})
+    answer = recommend(none, participant="R1")
+    assert answer["options"] == [] and answer["reason"] == "group_too_small"
+    assert answer["unplaced"] == [{"type": "group", "reason": "group_too_small", "detail": answer["detail"]}]
