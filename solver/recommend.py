@@ -113,6 +113,11 @@ class _Advisor:
             else:
                 unplaced.append(self._reason(pid, typ, reason))
         options = self._combine(pid, needs, pools, top)
+        if not options and len(pools) > 1:
+            # No two candidates of different needs fit together (rare: each was found against
+            # the plan alone): offer each need on its own, still ranked by the objective.
+            alone = [o for typ in pools for o in self._combine(pid, needs, {typ: pools[typ]}, top)]
+            options = sorted(alone, key=lambda o: o["terms"]["objective"])[:top]
         out["options"] = [self._option(opt) for opt in options]
         if unplaced:
             out["unplaced"] = unplaced

@@ -109,8 +109,10 @@ def county():
 
 
 def test_every_option_is_valid_under_the_checker_when_merged_and_nothing_else_moves(county):
+    untouched = copy.deepcopy(county)
     for pid in ("R1", "R2", "R3", "R4"):
         answer = recommend(county, participant=pid, top=5)
+        assert county == untouched   # the caller's instance is read, never changed
         assert answer["format"] == FORMAT and answer["participant"] == pid
         assert answer["instance"] == county["name"]
         assert 1 <= len(answer["options"]) <= 5, answer
@@ -318,3 +320,21 @@ def test_a_group_need_without_a_group_to_join_says_why():
     answer = recommend(none, participant="R1")
     assert answer["options"] == [] and answer["reason"] == "group_too_small"
     assert answer["unplaced"] == [{"type": "group", "reason": "group_too_small", "detail": answer["detail"]}]
+
+
+def test_needs_that_cannot_be_placed_together_are_offered_one_by_one():
+    members = ["P1", "P2", "P3"]
+    people = [participant(m, needs=["group"], deadline="2027-01-04") for m in members]
+    people.append(participant("R1", needs=["individual", "group"], deadline="2027-01-04"))
+    inst = make_instance(people, horizon={"start": "2027-01-04", "end": "2027-01-04"})
+    inst["locations"][0]["opening"] = [["09:00", "10:30"]]          # one slot a day
+    inst["counsellors"] = [counsellor("C1", ["L-bergen"]), counsellor("C2", ["L-bergen"])]
+    inst["previous_plan"] = {"format": "guidance-plan/1", "sessions": [
+        {"id": "S-g", "type": "group", "participants": members, "counsellor": "C1", "location": "L-bergen",
+         "room": "L-bergen-G", "start": "2027-01-04T09:00", "end": "2027-01-04T10:30"}]}
+    options = recommend(inst, participant="R1")["options"]
+    assert sorted(tuple(s["type"] for s in o["sessions"]) for o in options) == [("group",), ("individual",)]
+    for option in options:
+        assert option["terms"]["sessions_placed"] == 1 and option["terms"]["participants_complete"] == 0
+        assert option["terms"]["objective"] == objective_change(inst, option)
+        assert_valid_merge(inst, option)
