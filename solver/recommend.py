@@ -317,16 +317,16 @@ class _Advisor:
             s = self.sessions[sid]
             raise ValueError(f"session {sid!r} cannot be moved: its day, room, type or participants "
                              f"({', '.join(s.participants)}) are no longer in the instance")
-        old = state.remove(self.keys[sid])
-        if pid is not None and pid not in old.participants:
+        if pid is not None and pid not in self.sessions[sid].participants:
             raise ValueError(f"participant {pid!r} is not in session {sid!r}")
+        old = state.remove(self.keys[sid])
         try:
             if old.fixed and not session_problems(prep, state, old):
                 return {**out, "options": [], "reason": "session_frozen",
                         "detail": f"the session starts before {format_time(self.inst.frozen_until)}, "
                                   "when the plan is frozen, and still keeps every rule"}
             found = self._same_time(old) + self._fresh(old.participants, old.type, top * POOL_FACTOR, exclude=old)
-            ranked = sorted(((self._move_cost(old, b), b) for b in found), key=lambda item: (item[0], _order((0, item[1]))))
+            ranked = sorted(((self._move_cost(old, b), b) for b in found), key=lambda item: _order(item))
             options = _diverse((self._moved_option(sid, old, b, cost) for cost, b in ranked), top)
         finally:
             state.add(old, self.keys[sid])
