@@ -30,6 +30,7 @@ from .model_reasons import final_reason, static_reason
 FORMAT = "guidance-recommendation/1"
 CANDIDATE_DAYS = 3   # per (location, mode, counsellor): the earliest days with a free time
 POOL_FACTOR = 4      # candidates kept per need: top x POOL_FACTOR, so options can differ
+SCAN_LIMIT = 3       # ... and the search stops at the next location once SCAN_LIMIT x that many are found
 COMBO_LIST = 12      # with several open needs, combinations of the best COMBO_LIST of each
 
 
@@ -178,7 +179,7 @@ class _Advisor:
         """New bookings for these members: per location and mode (least travel first) and
         per qualified counsellor, the first free time on each of the earliest CANDIDATE_DAYS
         days that have one; the search stops at a location whose travel alone costs more
-        than ``pool`` candidates already found."""
+        than ``pool`` candidates already found, or once SCAN_LIMIT x ``pool`` are found."""
         prep, builder = self.prep, self.builder
         group = self.inst.session_types[typ].is_group
         ranges = [prep.day_range(prep.participants[m]) for m in members]
@@ -192,8 +193,8 @@ class _Advisor:
         found: list[Booking] = []
         costs: list[int] = []
         for loc, mode in options:
-            if sum(c <= travel[(loc, mode)] for c in costs) >= pool:
-                break
+            if sum(c <= travel[(loc, mode)] for c in costs) >= pool or len(costs) >= SCAN_LIMIT * pool:
+                break   # (options of equal travel, e.g. video everywhere, never pass the first test)
             for _key, cid, language in builder.counsellor_ranking(members, loc, group=group):
                 for b in self._first_times(members, typ, loc, mode, first, last, cid, language, exclude):
                     found.append(b)
