@@ -297,6 +297,7 @@ class _Advisor:
             "video_sessions": video,
             "interpreter_cost_nok": interp,
             "other_counsellors": self._extra_counsellors(pid, {b.counsellor for b in bookings}),
+            "same_counsellor": len(set(self.state.met.get(pid, ())) | {b.counsellor for b in bookings}) == 1,
             "preferred_counsellor_missed": pref,
             "date": min(prep.days[b.day] for b in bookings).isoformat(),
         }
@@ -385,6 +386,7 @@ class _Advisor:
             "video_sessions": (new.mode == "video") - (old.mode == "video"),
             "interpreter_cost_nok": _interpreter_nok(prep, new) - _interpreter_nok(prep, old),
             "other_counsellors": self._continuity_change(old, new),
+            "same_counsellor": all(set(self.state.met.get(m, ())) <= {new.counsellor} for m in old.participants),
             "preferred_counsellor_missed": sum(_not_preferred(prep, m, new) - _not_preferred(prep, m, old)
                                                for m in old.participants),
             "date": prep.days[new.day].isoformat(),

@@ -141,6 +141,9 @@ def test_terms_say_what_differs(county):
     assert terms["date"] == min(s["start"][:10] for s in option["sessions"])
     for key in ("participant_travel_minutes", "interpreter_cost_nok", "other_counsellors", "video_sessions"):
         assert isinstance(terms[key], int)
+    counsellors = {s["counsellor"] for s in option["sessions"]}
+    assert terms["same_counsellor"] == (len(counsellors) == 1)
+    assert terms["other_counsellors"] == len(counsellors) - 1   # R3 had no session before
 
 
 def test_an_interpreter_needing_participant_gets_an_interpreter(county):
@@ -265,6 +268,7 @@ def test_an_absent_counsellors_session_gets_options_with_other_counsellors():
     # The best keeps the participant's appointment (same time), only the counsellor changes.
     assert options[0]["sessions"][0]["start"] == "2027-01-05T09:00"
     assert options[0]["terms"]["time_changed"] is False
+    assert options[0]["terms"]["same_counsellor"] is True and options[0]["terms"]["other_counsellors"] == 0
     for option in options:
         assert_valid_merge(inst, option)
         assert_nothing_else_moves(inst, option)
