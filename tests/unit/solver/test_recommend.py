@@ -343,3 +343,16 @@ def test_needs_that_cannot_be_placed_together_are_offered_one_by_one():
         assert option["terms"]["sessions_placed"] == 1 and option["terms"]["participants_complete"] == 0
         assert option["terms"]["objective"] == objective_change(inst, option)
         assert_valid_merge(inst, option)
+
+
+def test_options_spread_over_counsellors_and_days_before_the_next_cheapest_of_one():
+    inst = make_instance([participant("R1", preferred_counsellor="C1")],
+                         previous_plan={"format": "guidance-plan/1", "sessions": []})
+    inst["counsellors"] = [counsellor(c, ["L-bergen"]) for c in ("C1", "C2", "C3")]
+    options = recommend(inst, participant="R1", top=3)["options"]
+    # By cost alone the three best are C1 (preferred) on three days; a lead is better served
+    # by the best with C1 and the best with each colleague, on other days.
+    assert options[0]["sessions"][0]["counsellor"] == "C1"
+    assert len({o["sessions"][0]["counsellor"] for o in options}) == 3
+    assert len({o["sessions"][0]["start"][:10] for o in options}) == 3
+    assert [o["terms"]["preferred_counsellor_missed"] for o in options] == [0, 1, 1]
