@@ -356,3 +356,14 @@ def test_options_spread_over_counsellors_and_days_before_the_next_cheapest_of_on
     assert len({o["sessions"][0]["counsellor"] for o in options}) == 3
     assert len({o["sessions"][0]["start"][:10] for o in options}) == 3
     assert [o["terms"]["preferred_counsellor_missed"] for o in options] == [0, 1, 1]
+
+
+def test_without_a_plan_in_force_the_options_fit_an_empty_plan():
+    inst = make_instance([participant("R1"), participant("P2")])   # previous_plan null
+    options = recommend(inst, participant="R1", top=2)["options"]
+    assert len(options) == 2
+    plan = {"format": "guidance-plan/1", "sessions": options[0]["sessions"],
+            "unscheduled": [{"participant": "P2", "type": "individual", "reason": "not_planned"}]}
+    assert check_plan(inst, plan).valid
+    with pytest.raises(ValueError, match="no previous plan"):
+        recommend(inst, session="S1")
