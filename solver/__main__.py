@@ -1,4 +1,4 @@
-"""Command line: python -m solver solve | schema | check | generate | bench.
+"""Command line: python -m solver solve | recommend | schema | check | generate | bench.
 
 Bad input gives a clear message with field paths and exit code 2, never a traceback.
 """
@@ -31,6 +31,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.time_limit <= 0 or args.workers < 1:
             parser.error("--time-limit must be positive and --workers at least 1")  # exits 2
         return _solve(args)
+    if args.command == "recommend":
+        if args.participant is None and args.session is None:
+            parser.error("recommend needs --participant ID or --session ID")  # exits 2
+        if args.top < 1:
+            parser.error("--top must be at least 1")
+        return _recommend(args)
     parser.print_help(sys.stderr)
     return EXIT_BAD_INPUT
 
@@ -45,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
     solve.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     solve.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    rec = sub.add_parser("recommend", help="best places for one participant's open needs, or to move one "
+                                           "session, in the instance's previous plan (guidance-recommendation/1)")
+    rec.add_argument("instance", help="instance JSON file; its previous_plan is the plan in force")
+    rec.add_argument("--participant", help="participant id: place their open needs")
+    rec.add_argument("--session", help="session id of the previous plan: move it (same id and participants)")
+    rec.add_argument("--type", dest="session_type", help="only this session type of the participant's needs")
+    rec.add_argument("--top", type=int, default=5, help="at most this many options (default 5)")
     sub.add_parser("schema", help="print the JSON Schemas of both formats")
     for name in DELEGATED:
         sub.add_parser(name, help=f"see python -m solver {name} --help", add_help=False)
@@ -80,6 +93,24 @@ def _solve(args) -> int:
     s = plan.stats
     print(f"{s.status}: {len(plan.sessions)} sessions, {len(plan.unscheduled)} unscheduled, "
           f"objective {s.objective}, {s.wall_seconds:.1f}s", file=sys.stderr)
+    return 0
+
+
+def _recommend(args) -> int:
+    from .recommend import recommend
+
+    try:
+        instance = load_instance(Path(args.instance))
+    except FormatError as exc:
+        _print_format_error(args.instance, exc)
+        return EXIT_BAD_INPUT
+    try:
+        answer = recommend(instance, participant=args.participant, session=args.session, top=args.top,
+                           session_type=args.session_type)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(json.dumps(answer, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -222,7 +222,9 @@ class _Greedy:
 
     def _by_deadline(self, people) -> list[dict]:
         far = "9999-12-31"
-        return sorted(people, key=lambda p: (p["deadline"] or far, p["earliest"] or "", _id_key(p["id"])))
+        # Overdue participants (their legal deadline has passed) first, longest overdue first.
+        return sorted(people, key=lambda p: (p.get("overdue_since") or far, p["deadline"] or far,
+                                             p["earliest"] or "", _id_key(p["id"])))
 
     def _hopeless(self, p: dict, need: str) -> tuple[str, str] | None:
         """A reason why no search can succeed for this participant and need, or None."""

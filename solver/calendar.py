@@ -90,6 +90,29 @@ def weekly_windows(person: Counsellor | Interpreter, day: date) -> Windows:
     return to_windows(person.weekly.get(str(day.isoweekday()), []))
 
 
+def weekly_windows_for(person: Counsellor | Interpreter, days: list[date]) -> list[Windows]:
+    """weekly_windows for each of ``days``, each weekday's hours parsed once (an instance's
+    interpreters x working days are thousands of calls when a plan is prepared)."""
+    by_weekday: dict[int, Windows] = {}
+    out = []
+    for day in days:
+        if is_absent(person.absences, day):
+            out.append([])
+            continue
+        weekday = day.isoweekday()
+        if weekday not in by_weekday:
+            by_weekday[weekday] = to_windows(person.weekly.get(str(weekday), []))
+        out.append(list(by_weekday[weekday]))
+    return out
+
+
+def location_windows_for(location: Location, days: list[date]) -> list[Windows]:
+    """location_windows for each of ``days``, the opening hours parsed once."""
+    opening = to_windows(location.opening)
+    open_dates = set(location.open_dates) if location.open_dates is not None else None
+    return [list(opening) if open_dates is None or day in open_dates else [] for day in days]
+
+
 def grid_starts(windows: Windows, duration: int, slot_minutes: int, step: int | None = None) -> list[int]:
     """Start minutes on the slot grid (multiples of slot_minutes after midnight) such that
     [start, start+duration) fits inside a window; ``step`` (a multiple of the slot) thins them."""

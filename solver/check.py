@@ -389,6 +389,7 @@ class _Referee:
                 bad(2, f"participant {p['id']} does not need a {r['type']} session")
             if p["earliest"] and s.day.isoformat() < p["earliest"]:
                 bad(2, f"participant {p['id']}: {s.day} is before earliest {p['earliest']}")
+            # An overdue participant (overdue_since set) has no deadline: no upper date limit.
             if p["deadline"] and s.day.isoformat() > p["deadline"]:
                 bad(2, f"participant {p['id']}: {s.day} is after deadline {p['deadline']}")
             if r["mode"] == "video" and not p["video_ok"]:
@@ -587,7 +588,8 @@ class _Referee:
 
         ``scheduled`` counts required (participant, need) pairs placed; ``complete`` counts
         participants with every need placed; ``deadline_missed`` counts participants with a
-        deadline inside the horizon who are not complete; ``participant_travel_minutes`` sums
+        deadline inside the horizon who are not complete (``overdue_incomplete`` those whose
+        deadline has already passed, ``overdue_since``); ``participant_travel_minutes`` sums
         one-way travel over on-site attendances; ``continuity_ratio`` is the share of
         participants with two or more sessions who see one counsellor only; ``changes``
         compares each participant session of ``previous_plan`` with the plan (None without one).
@@ -613,6 +615,7 @@ class _Referee:
         horizon_end = self.horizon[1].isoformat()
         missed = [p for p in participants if p["deadline"] and p["deadline"] <= horizon_end
                   and p["id"] not in complete_ids]
+        overdue = [p for p in participants if p.get("overdue_since")]
         multi = [pid for pid, n in count_of.items() if n >= 2]
         preferred = [p for p in participants if p["preferred_counsellor"] and done[p["id"]]]
         bookings = [s for s in sessions if s.raw["interpreter"] in self.interpreters]
@@ -630,6 +633,8 @@ class _Referee:
             "complete_ratio": _ratio(len(complete), len(participants)),
             "integration_act_complete_ratio": _ratio(sum(p["id"] in complete_ids for p in act), len(act)),
             "deadline_missed": len(missed),
+            "overdue": len(overdue),
+            "overdue_incomplete": sum(p["id"] not in complete_ids for p in overdue),
             "sessions": len(sessions),
             "unscheduled": len(plan["unscheduled"]),
             "unscheduled_reasons": dict(sorted(Counter(u["reason"] for u in plan["unscheduled"]).items())),

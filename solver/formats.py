@@ -68,8 +68,8 @@ def _parse_date(value: Any) -> date:
         return value
     if not isinstance(value, str) or not _DATE_RE.match(value):
         raise ValueError(f"expected a date 'YYYY-MM-DD', got {value!r}")
-    try:
-        return datetime.strptime(value, DATE_FMT).date()
+    try:  # the pattern matched, so ISO parsing is exact (and 20x faster than strptime)
+        return date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"not a valid calendar date: {value!r}") from None
 
@@ -80,7 +80,7 @@ def _parse_time(value: Any) -> datetime:
     if not isinstance(value, str) or not _TIME_RE.match(value):
         raise ValueError(f"expected a local time 'YYYY-MM-DDTHH:MM', got {value!r}")
     try:
-        return datetime.strptime(value, TIME_FMT)
+        return datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"not a valid local time: {value!r}") from None
 
@@ -314,6 +314,15 @@ class Participant(_Strict):
     needs_interpreter: bool = False
     video_ok: bool = False
     preferred_counsellor: str | None = None
+    # The date the participant's legal deadline passed (guidance still owed): no deadline
+    # then (rule 2 has no upper limit), and the most urgent of all (PROBLEM.md additions).
+    overdue_since: Date | None = None
+
+    @model_validator(mode="after")
+    def _overdue_without_deadline(self) -> "Participant":
+        if self.overdue_since is not None and self.deadline is not None:
+            raise ValueError("overdue_since is set, so deadline must be null (the deadline has passed)")
+        return self
 
 
 class Instance(_Strict):

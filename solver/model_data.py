@@ -89,19 +89,27 @@ class Prepared:
         return self.participants[pid].legal_basis in NEEDS_MULTICULTURAL
 
     def urgency(self, pid: str) -> int:
-        """Tier-1 priority weight: integration-act participants with near deadlines weigh most."""
+        """Tier-1 priority weight: overdue participants weigh most, the longest overdue most
+        of all (above W_URGENCY, up to 2 x W_URGENCY); then integration-act participants
+        with near deadlines (up to W_URGENCY)."""
         p = self.participants[pid]
+        span = max(1, (self.instance.horizon.end - self.instance.horizon.start).days)
+        if p.overdue_since is not None:
+            overdue_days = max(0, (self.instance.horizon.start - p.overdue_since).days)
+            return int(W_URGENCY * (1.1 + 0.9 * min(1.0, overdue_days / (span + 1))))
         if p.legal_basis != "integration_act":
             return 0
         if p.deadline is None:
             return W_URGENCY // 10
         days_left = max(0, (p.deadline - self.instance.horizon.start).days)
-        span = max(1, (self.instance.horizon.end - self.instance.horizon.start).days)
         return int(W_URGENCY * max(0.1, 1.0 - days_left / (span + 1)))
 
     def priority_key(self, pid: str) -> tuple:
-        """Order for construction: integration act, then nearest deadline first."""
+        """Order for construction: overdue first (longest overdue first), then integration
+        act, then nearest deadline first."""
         p = self.participants[pid]
+        if p.overdue_since is not None:
+            return (-1, p.overdue_since.toordinal(), pid)
         basis = {"integration_act": 0, "temporary_act": 1}.get(p.legal_basis, 2)
         deadline = p.deadline.toordinal() if p.deadline else 10**9
         return (basis, deadline, pid)
@@ -137,9 +145,9 @@ def prepare(instance: Instance) -> Prepared:
         days=days,
         day_index={d: i for i, d in enumerate(days)},
         travel=TravelTable(instance),
-        loc_windows={l.id: [cal.location_windows(l, d) for d in days] for l in instance.locations},
-        cons_windows={c.id: [cal.weekly_windows(c, d) for d in days] for c in instance.counsellors},
-        interp_windows={i.id: [cal.weekly_windows(i, d) for d in days] for i in instance.interpreters},
+        loc_windows={l.id: cal.location_windows_for(l, days) for l in instance.locations},
+        cons_windows={c.id: cal.weekly_windows_for(c, days) for c in instance.counsellors},
+        interp_windows={i.id: cal.weekly_windows_for(i, days) for i in instance.interpreters},
         locations=instance.locations_by_id(),
         counsellors=instance.counsellors_by_id(),
         interpreters=instance.interpreters_by_id(),

@@ -262,10 +262,12 @@ def _held_needs(published: list[Session], horizon_start: dt.date) -> set[tuple[i
 def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, counsellors: dict) -> dict:
     person = referral.participant
     deadline = referral.deadline
+    overdue_since = None
     # An already missed deadline must not hide the participant from the plan: they are
-    # planned as soon as possible (the dashboard counts the miss).
+    # planned as soon as possible and first of all, the longest overdue first (the solver's
+    # overdue_since; the dashboard counts the miss).
     if deadline is not None and deadline < horizon_start:
-        deadline = None
+        deadline, overdue_since = None, deadline
     preferred = referral.preferred_counsellor_id
     return {
         "id": ids.participant_id(referral.id),
@@ -278,6 +280,7 @@ def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, c
         "needs_interpreter": person.needs_interpreter,
         "video_ok": person.video_ok,
         "preferred_counsellor": ids.counsellor_id(preferred) if preferred in counsellors else None,
+        "overdue_since": overdue_since.isoformat() if overdue_since else None,
     }
 
 

@@ -1,0 +1,369 @@
+"""solver.recommend: the best places for one participant's open needs, or for moving one
+session, in the plan in force, each valid under the independent checker when merged into it,
+nothing else moved, best first by the planner's own objective."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from solver.__main__ import main
+from solver.check import check_plan
+from solver.construct import State
+from solver.formats import dump_plan, load_instance, load_plan
+from solver.generate import generate
+from solver.model import booking_from_session, objective, solve
+from solver.model_data import prepare
+from solver.recommend import FORMAT, recommend
+
+from .conftest import counsellor, make_instance, participant
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def merged(inst: dict, option: dict) -> dict:
+    """The previous plan with the option's sessions replacing those of the same id or added;
+    the unscheduled list says exactly which needs are still open."""
+    previous = copy.deepcopy(inst["previous_plan"])
+    by_id = {s["id"]: i for i, s in enumerate(previous["sessions"])}
+    for s in option["sessions"]:
+        if s["id"] in by_id:
+            previous["sessions"][by_id[s["id"]]] = s
+        else:
+            previous["sessions"].append(s)
+    scheduled = {(pid, s["type"]) for s in previous["sessions"] for pid in s["participants"]}
+    previous["unscheduled"] = [{"participant": p["id"], "type": t, "reason": "not_planned", "detail": ""}
+                               for p in inst["participants"] for t in p["needs"] if (p["id"], t) not in scheduled]
+    return previous
+
+
+def assert_valid_merge(inst: dict, option: dict) -> dict:
+    plan = merged(inst, option)
+    result = check_plan(inst, plan)
+    assert result.valid, [str(v) for v in result.violations]
+    return plan
+
+
+def assert_nothing_else_moves(inst: dict, option: dict) -> None:
+    """Sessions of the previous plan the option does not name are untouched; a named one of
+    the previous plan keeps its old participants (it may gain the participant asked for)."""
+    named = {s["id"]: s for s in option["sessions"]}
+    plan = merged(inst, option)
+    old = {s["id"]: s for s in inst["previous_plan"]["sessions"]}
+    for s in plan["sessions"]:
+        if s["id"] in old and s["id"] not in named:
+            assert s == old[s["id"]]
+    for sid, s in named.items():
+        if sid in old:
+            assert set(old[sid]["participants"]) <= set(s["participants"])
+
+
+def objective_change(inst: dict, option: dict) -> int:
+    """The planner's model.objective after minus before applying the option, recomputed from
+    scratch: moved sessions count as changed (re-timed ones also lose their appointment),
+    joined groups keep their id."""
+    instance = load_instance(inst)
+    prep = prepare(instance)
+    old = {s.id: s for s in instance.previous_plan.sessions}
+    state = State(prep)
+    keys = {sid: state.add(booking_from_session(prep, s)) for sid, s in old.items()}
+    previous = {sid: False for sid in old}
+    before = objective(prep, state, previous, [], {})
+    for raw in option["sessions"]:
+        new = booking_from_session(prep, load_plan({"format": "guidance-plan/1", "sessions": [raw]}).sessions[0])
+        if raw["id"] in old:
+            was = state.remove(keys[raw["id"]])
+            if was.participants != new.participants[:len(was.participants)] or (
+                    was.day, was.start, was.counsellor, was.room) != (new.day, new.start, new.counsellor, new.room):
+                new.prev_id, new.anchor = None, (was.day, was.start)
+        else:
+            new.prev_id = None
+        state.add(new)
+    return objective(prep, state, previous, [], {}) - before
+
+
+@pytest.fixture(scope="module")
+def county():
+    """A generated county of 60 participants with a solved plan in force, and four new
+    referrals (copies of planned participants under new ids, so their needs are open)."""
+    inst = generate(participants=60, seed=3, weeks=6)
+    plan = solve(inst, time_limit=3.0)
+    inst["previous_plan"] = dump_plan(plan)
+    assert check_plan(inst, inst["previous_plan"]).valid
+    planned = [p for p in inst["participants"] if all(
+        any(p["id"] in s.participants and s.type == t for s in plan.sessions) for t in p["needs"])]
+    interpreted = [p for p in planned if p["needs_interpreter"]]
+    plain = [p for p in planned if not p["needs_interpreter"]]
+    picks = [interpreted[0], interpreted[1], plain[0], plain[1]]
+    for i, p in enumerate(picks, 1):
+        q = copy.deepcopy(p)
+        q["id"] = f"R{i}"
+        inst["participants"].append(q)
+    return inst
+
+
+# ---------------------------------------------------------------------- a participant's open needs
+
+
+def test_every_option_is_valid_under_the_checker_when_merged_and_nothing_else_moves(county):
+    untouched = copy.deepcopy(county)
+    for pid in ("R1", "R2", "R3", "R4"):
+        answer = recommend(county, participant=pid, top=5)
+        assert county == untouched   # the caller's instance is read, never changed
+        assert answer["format"] == FORMAT and answer["participant"] == pid
+        assert answer["instance"] == county["name"]
+        assert 1 <= len(answer["options"]) <= 5, answer
+        for option in answer["options"]:
+            assert_valid_merge(county, option)
+            assert_nothing_else_moves(county, option)
+            placed = {(m, s["type"]) for s in option["sessions"] for m in s["participants"]}
+            assert {(pid, t) for t in next(p for p in county["participants"] if p["id"] == pid)["needs"]} <= placed
+
+
+def test_options_come_best_first_by_the_planners_objective(county):
+    for pid in ("R1", "R3"):
+        options = recommend(county, participant=pid, top=5)["options"]
+        values = [o["terms"]["objective"] for o in options]
+        assert values == sorted(values)
+        for option in options:
+            assert option["terms"]["objective"] == objective_change(county, option)
+
+
+def test_terms_say_what_differs(county):
+    option = recommend(county, participant="R3", top=1)["options"][0]
+    terms = option["terms"]
+    p = next(p for p in county["participants"] if p["id"] == "R3")
+    assert terms["sessions_placed"] == len(p["needs"]) and terms["participants_complete"] == 1
+    assert terms["changes"] == 0
+    assert terms["date"] == min(s["start"][:10] for s in option["sessions"])
+    for key in ("participant_travel_minutes", "interpreter_cost_nok", "other_counsellors", "video_sessions"):
+        assert isinstance(terms[key], int)
+    counsellors = {s["counsellor"] for s in option["sessions"]}
+    assert terms["same_counsellor"] == (len(counsellors) == 1)
+    assert terms["other_counsellors"] == len(counsellors) - 1   # R3 had no session before
+
+
+def test_an_interpreter_needing_participant_gets_an_interpreter(county):
+    inst = copy.deepcopy(county)
+    r1 = next(p for p in inst["participants"] if p["id"] == "R1")
+    r1["needs"] = ["individual"]
+    speakers = {c["id"] for c in inst["counsellors"] if r1["language"] in c["languages"]}
+    options = recommend(inst, participant="R1", top=5)["options"]
+    assert options
+    for option in options:
+        (s,) = option["sessions"]
+        assert s["counsellor"] in speakers or (s["language"] == r1["language"] and s["interpreter"])
+        assert_valid_merge(inst, option)
+
+
+def test_only_the_type_asked_for(county):
+    answer = recommend(county, participant="R3", session_type="individual", top=3)
+    assert answer["type"] == "individual"
+    for option in answer["options"]:
+        assert [s["type"] for s in option["sessions"]] == ["individual"]
+        assert_valid_merge(county, option)
+
+
+def test_options_differ_by_more_than_the_room(county):
+    options = recommend(county, participant="R4", session_type="individual", top=5)["options"]
+    slots = {(s["start"], s["counsellor"]) for o in options for s in o["sessions"]}
+    assert len(slots) == len(options) >= 3
+    assert len({s["start"][:10] for o in options for s in o["sessions"]}) >= 2
+
+
+def test_a_group_need_joins_a_group_with_room():
+    people = [participant(f"P{i}", needs=["group"]) for i in range(1, 4)] + [participant("R1", needs=["group"])]
+    group = {"id": "S-g", "type": "group", "participants": ["P1", "P2", "P3"], "counsellor": "C1",
+             "location": "L-bergen", "room": "L-bergen-G", "start": "2027-01-05T09:00",
+             "end": "2027-01-05T10:30", "mode": "onsite", "language": None, "interpreter": None,
+             "interpreter_mode": None}
+    inst = make_instance(people, previous_plan={"format": "guidance-plan/1", "instance": "tiny",
+                                                "sessions": [group], "unscheduled": []})
+    (option,) = recommend(inst, participant="R1")["options"]
+    (s,) = option["sessions"]
+    assert s["id"] == "S-g" and s["participants"] == ["P1", "P2", "P3", "R1"]
+    same = lambda session: {k: v for k, v in session.items() if k != "participants"}  # noqa: E731
+    assert same(s) == same(group)
+    assert option["terms"]["changes"] == 0
+    assert_valid_merge(inst, option)
+
+
+def test_nothing_fits_gives_the_plans_reason_code():
+    late = make_instance([participant("R1", earliest="2027-01-08", deadline="2027-01-05")],
+                         previous_plan={"format": "guidance-plan/1", "sessions": [], "unscheduled": []})
+    answer = recommend(late, participant="R1")
+    assert answer["options"] == [] and answer["reason"] == "deadline_before_earliest"
+
+    full = make_instance([participant("P1", deadline="2027-01-04"), participant("R1", deadline="2027-01-04")],
+                         horizon={"start": "2027-01-04", "end": "2027-01-04"})
+    full["counsellors"][0]["max_sessions_per_day"] = 1
+    full["previous_plan"] = {"format": "guidance-plan/1", "unscheduled": [], "sessions": [
+        {"id": "S1", "type": "individual", "participants": ["P1"], "counsellor": "C1", "location": "L-bergen",
+         "room": "L-bergen-1", "start": "2027-01-04T09:00", "end": "2027-01-04T10:30"}]}
+    answer = recommend(full, participant="R1")
+    assert answer["options"] == [] and answer["reason"] == "no_capacity_before_deadline"
+    assert answer["detail"]
+
+
+def test_a_participant_already_planned_is_told_so(county):
+    first = county["previous_plan"]["sessions"][0]
+    answer = recommend(county, participant=first["participants"][0], session_type=first["type"])
+    assert answer["options"] == [] and answer["reason"] == "already_scheduled"
+    assert first["id"] in answer["detail"]
+
+
+def test_unknown_participant_session_or_type_is_a_clear_error(county):
+    with pytest.raises(ValueError, match="unknown participant 'P-nobody'"):
+        recommend(county, participant="P-nobody")
+    with pytest.raises(ValueError, match="unknown session 'S-nowhere'"):
+        recommend(county, session="S-nowhere")
+    with pytest.raises(ValueError, match="unknown session type 'coaching'"):
+        recommend(county, participant="R1", session_type="coaching")
+    with pytest.raises(ValueError, match="participant or a session"):
+        recommend(county)
+
+
+# ---------------------------------------------------------------------- moving one session
+
+
+def test_a_moved_session_keeps_its_id_and_participants(county):
+    for old in county["previous_plan"]["sessions"][:6]:
+        answer = recommend(county, session=old["id"], top=3)
+        assert answer["session"] == old["id"]
+        assert answer["options"], answer
+        for option in answer["options"]:
+            (s,) = option["sessions"]
+            assert s["id"] == old["id"] and s["participants"] == old["participants"] and s["type"] == old["type"]
+            assert s != old
+            assert option["terms"]["changes"] == 1
+            assert option["terms"]["objective"] == objective_change(county, option)
+            assert_valid_merge(county, option)
+            assert_nothing_else_moves(county, option)
+
+
+def _sick_counsellor_instance(frozen_until=None):
+    inst = make_instance([participant("P1"), participant("P2")])
+    inst["locations"] = [dict(inst["locations"][0])]
+    inst["counsellors"] = [counsellor("C1", ["L-bergen"]), counsellor("C2", ["L-bergen"]),
+                           counsellor("C3", ["L-bergen"])]
+    inst["counsellors"][0]["absences"] = [["2027-01-04", "2027-01-08"]]
+    inst["previous_plan"] = {"format": "guidance-plan/1", "unscheduled": [], "sessions": [
+        {"id": "S1", "type": "individual", "participants": ["P1"], "counsellor": "C1", "location": "L-bergen",
+         "room": "L-bergen-1", "start": "2027-01-05T09:00", "end": "2027-01-05T10:30"},
+        {"id": "S2", "type": "individual", "participants": ["P2"], "counsellor": "C2", "location": "L-bergen",
+         "room": "L-bergen-1", "start": "2027-01-05T11:00", "end": "2027-01-05T12:30"}]}
+    inst["frozen_until"] = frozen_until
+    return inst
+
+
+def test_an_absent_counsellors_session_gets_options_with_other_counsellors():
+    inst = _sick_counsellor_instance(frozen_until="2027-01-06T00:00")   # frozen, but it breaks rule 3
+    answer = recommend(inst, session="S1", top=5)
+    options = answer["options"]
+    assert options
+    assert {o["sessions"][0]["counsellor"] for o in options} == {"C2", "C3"}
+    # The best keeps the participant's appointment (same time), only the counsellor changes.
+    assert options[0]["sessions"][0]["start"] == "2027-01-05T09:00"
+    assert options[0]["terms"]["time_changed"] is False
+    assert options[0]["terms"]["same_counsellor"] is True and options[0]["terms"]["other_counsellors"] == 0
+    for option in options:
+        assert_valid_merge(inst, option)
+        assert_nothing_else_moves(inst, option)
+
+
+def test_a_frozen_session_that_keeps_every_rule_is_not_moved():
+    inst = _sick_counsellor_instance(frozen_until="2027-01-06T00:00")
+    answer = recommend(inst, session="S2")
+    assert answer["options"] == [] and answer["reason"] == "session_frozen"
+
+
+def test_a_participant_not_in_the_session_is_an_error():
+    with pytest.raises(ValueError, match="not in session 'S1'"):
+        recommend(_sick_counsellor_instance(), session="S1", participant="P2")
+
+
+# ---------------------------------------------------------------------- command line
+
+
+def test_command_prints_the_recommendation(county, tmp_path, capsys):
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(county))
+    assert main(["recommend", str(path), "--participant", "R3", "--top", "2"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer == recommend(county, participant="R3", top=2)
+    assert main(["recommend", str(path), "--participant", "R3", "--type", "individual", "--top", "1"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["options"]) == 1
+    sid = county["previous_plan"]["sessions"][0]["id"]
+    assert main(["recommend", str(path), "--session", sid]) == 0
+    assert json.loads(capsys.readouterr().out)["session"] == sid
+
+
+def test_command_bad_input_exits_2_without_a_traceback(county, tmp_path, capsys):
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(county))
+    assert main(["recommend", str(path), "--participant", "P-nobody"]) == 2
+    assert "unknown participant 'P-nobody'" in capsys.readouterr().err
+    (tmp_path / "bad.json").write_text("{")
+    assert main(["recommend", str(tmp_path / "bad.json"), "--participant", "R1"]) == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["recommend", str(path)])
+    assert exc.value.code == 2
+
+
+def test_a_group_need_without_a_group_to_join_says_why():
+    members = [f"P{i}" for i in range(1, 9)]
+    group = {"id": "S-g", "type": "group", "participants": members, "counsellor": "C1", "location": "L-bergen",
+             "room": "L-bergen-G", "start": "2027-01-05T09:00", "end": "2027-01-05T10:30"}
+    people = [participant(m, needs=["group"]) for m in members] + [participant("R1", needs=["group"])]
+    full = make_instance(people, previous_plan={"format": "guidance-plan/1", "sessions": [group]})
+    answer = recommend(full, participant="R1")
+    assert answer["options"] == [] and answer["reason"] == "no_capacity_before_deadline"
+    none = make_instance(people, previous_plan={"format": "guidance-plan/1", "sessions": []})
+    answer = recommend(none, participant="R1")
+    assert answer["options"] == [] and answer["reason"] == "group_too_small"
+    assert answer["unplaced"] == [{"type": "group", "reason": "group_too_small", "detail": answer["detail"]}]
+
+
+def test_needs_that_cannot_be_placed_together_are_offered_one_by_one():
+    members = ["P1", "P2", "P3"]
+    people = [participant(m, needs=["group"], deadline="2027-01-04") for m in members]
+    people.append(participant("R1", needs=["individual", "group"], deadline="2027-01-04"))
+    inst = make_instance(people, horizon={"start": "2027-01-04", "end": "2027-01-04"})
+    inst["locations"][0]["opening"] = [["09:00", "10:30"]]          # one slot a day
+    inst["counsellors"] = [counsellor("C1", ["L-bergen"]), counsellor("C2", ["L-bergen"])]
+    inst["previous_plan"] = {"format": "guidance-plan/1", "sessions": [
+        {"id": "S-g", "type": "group", "participants": members, "counsellor": "C1", "location": "L-bergen",
+         "room": "L-bergen-G", "start": "2027-01-04T09:00", "end": "2027-01-04T10:30"}]}
+    options = recommend(inst, participant="R1")["options"]
+    assert sorted(tuple(s["type"] for s in o["sessions"]) for o in options) == [("group",), ("individual",)]
+    for option in options:
+        assert option["terms"]["sessions_placed"] == 1 and option["terms"]["participants_complete"] == 0
+        assert option["terms"]["objective"] == objective_change(inst, option)
+        assert_valid_merge(inst, option)
+
+
+def test_options_spread_over_counsellors_and_days_before_the_next_cheapest_of_one():
+    inst = make_instance([participant("R1", preferred_counsellor="C1")],
+                         previous_plan={"format": "guidance-plan/1", "sessions": []})
+    inst["counsellors"] = [counsellor(c, ["L-bergen"]) for c in ("C1", "C2", "C3")]
+    options = recommend(inst, participant="R1", top=3)["options"]
+    # By cost alone the three best are C1 (preferred) on three days; a lead is better served
+    # by the best with C1 and the best with each colleague, on other days.
+    assert options[0]["sessions"][0]["counsellor"] == "C1"
+    assert len({o["sessions"][0]["counsellor"] for o in options}) == 3
+    assert len({o["sessions"][0]["start"][:10] for o in options}) == 3
+    assert [o["terms"]["preferred_counsellor_missed"] for o in options] == [0, 1, 1]
+
+
+def test_without_a_plan_in_force_the_options_fit_an_empty_plan():
+    inst = make_instance([participant("R1"), participant("P2")])   # previous_plan null
+    options = recommend(inst, participant="R1", top=2)["options"]
+    assert len(options) == 2
+    plan = {"format": "guidance-plan/1", "sessions": options[0]["sessions"],
+            "unscheduled": [{"participant": "P2", "type": "individual", "reason": "not_planned"}]}
+    assert check_plan(inst, plan).valid
+    with pytest.raises(ValueError, match="no previous plan"):
+        recommend(inst, session="S1")
