@@ -374,8 +374,8 @@ def alerts(county_id: int) -> list[Alert]:
 
 def replacement_candidates(session: Session, limit: int = 3) -> list[InterpreterProfile]:
     """Interpreters who could take the session, cheapest first: same county, the language and
-    mode, within working hours, not absent, free, not already asked for it; each checked valid
-    by the plan checker when the planning bridge can describe the county."""
+    mode, within working hours, not absent, free, not already asked for it; each judged by the
+    plan checker against the published plan (none offered when it cannot judge)."""
     asked = {b.interpreter_id for b in session.bookings}
     mode = session.interpreter_mode or "onsite"
     local_start, local_end = session.start.astimezone(cal.OSLO), session.end.astimezone(cal.OSLO)
@@ -398,7 +398,10 @@ def replacement_candidates(session: Session, limit: int = 3) -> list[Interpreter
         category = next((l.category for l in profile.languages if l.language == session.language), 9)
         fitting.append((planned_cost(session, profile, mode)[2], category, profile.id, profile))
     fitting.sort(key=lambda item: item[:3])
-    return [p for *_, p in fitting if _valid_by_checker(session, p)][:limit]
+    if not fitting:
+        return []
+    referee = _PlanReferee(session)
+    return [p for *_, p in fitting if referee.accepts(p)][:limit]
 
 
 def _within_hours(weekly: dict, start: dt.datetime, end: dt.datetime) -> bool:
@@ -428,39 +431,54 @@ def _busy(interpreter_id: int, session: Session) -> bool:
     return by_session is not None or by_booking is not None
 
 
-def _valid_by_checker(session: Session, candidate: InterpreterProfile) -> bool:
-    """The published plan with `candidate` on this session breaks no rule the plan did not
-    already break (solver.check). True when the county cannot be described as an instance."""
-    try:
+class _PlanReferee:
+    """The published plan around one session, described once, to judge each candidate interpreter
+    with the independent checker (solver.check): availability, travel between on-site sessions,
+    language and mode. It fails closed: a candidate it cannot judge is not offered."""
+
+    def __init__(self, session: Session):
         from guidance.planning import ids
         from guidance.planning.instance import InstanceOptions, build_instance
-        from solver.check import check_plan
-    except ImportError:
-        return True
-    from solver.formats import FormatError
+        from solver.formats import FormatError
 
-    day = session.start.astimezone(cal.OSLO).date()
-    try:
-        instance = build_instance(session.run.county, InstanceOptions(today=day - dt.timedelta(days=1), horizon_weeks=1))
-    except (FormatError, ValueError, KeyError):
-        log.warning("replacement check skipped: no instance for county %s", session.run.county_id)
-        return True
-    plan = instance.get("previous_plan")
-    target = ids.session_id(session.id)
-    if not plan or not any(s["id"] == target for s in plan["sessions"]):
-        return True
-    instance["previous_plan"], instance["frozen_until"] = None, None
-    plan = {**plan, "unscheduled": []}
-    try:
-        before = {str(v) for v in check_plan(instance, plan).violations if v.rule != 0}
-        for s in plan["sessions"]:
-            if s["id"] == target:
-                s["interpreter"] = ids.interpreter_id(candidate.id)
-        after = {str(v) for v in check_plan(instance, plan).violations if v.rule != 0}
-    except FormatError:
-        log.warning("replacement check skipped: the county's instance does not load")
-        return True
-    return after <= before
+        self.target = ids.session_id(session.id)
+        self.instance = self.plan = None
+        day = session.start.astimezone(cal.OSLO).date()
+        try:
+            instance = build_instance(session.run.county,
+                                      InstanceOptions(today=day - dt.timedelta(days=1), horizon_weeks=1))
+        except (FormatError, ValueError, KeyError) as error:
+            log.warning("no replacement offered: county %s has no instance (%s)", session.run.county_id,
+                        type(error).__name__)
+            return
+        plan = instance.get("previous_plan")
+        if not plan or not any(s["id"] == self.target for s in plan["sessions"]):
+            log.warning("no replacement offered: session %s is not in the published plan", session.id)
+            return
+        instance["previous_plan"], instance["frozen_until"] = None, None
+        self.instance, self.plan = instance, {**plan, "unscheduled": []}
+        self.before = self._violations(self.plan)
+
+    def _violations(self, plan) -> set[str] | None:
+        from solver.check import check_plan
+        from solver.formats import FormatError
+
+        try:
+            return {str(v) for v in check_plan(self.instance, plan).violations if v.rule != 0}
+        except FormatError:
+            log.warning("no replacement offered: the county's instance does not load")
+            return None
+
+    def accepts(self, candidate: InterpreterProfile) -> bool:
+        """The plan with `candidate` on the session breaks no rule it did not already break."""
+        from guidance.planning import ids
+
+        if self.instance is None or self.before is None:
+            return False
+        sessions = [{**s, "interpreter": ids.interpreter_id(candidate.id)} if s["id"] == self.target else s
+                    for s in self.plan["sessions"]]
+        after = self._violations({**self.plan, "sessions": sessions})
+        return after is not None and after <= self.before
 
 
 def rebook(actor, declined: InterpreterBooking, candidate_id: int) -> InterpreterBooking:

@@ -365,3 +365,24 @@ def test_actual_cost_keeps_the_planned_travel_and_bills_the_actual_minutes(app):
     bookings.record_actual_minutes(w.lead, booking, 120)
     # 30 minutes more than planned at 720 kr/h; the travel is paid as planned
     assert booking.actual_cost_ore - booking.cost_ore == 36000
+
+
+def test_an_interpreter_who_cannot_travel_in_time_from_an_earlier_session_is_not_offered(app):
+    """Free by the clock is not enough: the plan checker knows the drive from Voss to Bergen."""
+    from guidance.models import Location, Session as SessionRow
+
+    w = f.world()
+    session, booking = _booked(w, hour=10)  # Bergen, 10:00-11:30
+    far = _second_interpreter()
+    near = _second_interpreter()
+    voss = f.centre("46", "4621").locations[0]
+    day = session.start.astimezone(f.oslo(2027, 1, 1).tzinfo).date()
+    start = f.oslo(day.year, day.month, day.day, 8, 15)  # ends 09:45 in Voss, about two hours from Bergen
+    earlier = f.published_session(w.counsellor, f.referral(name="Earlier Person"), start=start, interpreter=far)
+    earlier.location = db.session.get(Location, voss.id)
+    earlier.room = voss.rooms[0]
+    db.session.commit()
+    bookings.answer(w.interpreter, booking, False, "busy")
+    offered = bookings.replacement_candidates(db.session.get(SessionRow, session.id), limit=10)
+    assert near.interpreter in offered
+    assert far.interpreter not in offered
