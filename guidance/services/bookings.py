@@ -32,6 +32,7 @@ from guidance.models import (
     User,
 )
 from guidance.models.types import utcnow
+from guidance.planning.instance import TRAVEL
 from guidance.services import audit, mail
 from guidance.services import calendar as cal
 from guidance.services.errors import DomainError
@@ -48,7 +49,6 @@ EVENTS: dict[str, tuple[frozenset[BookingStatus], BookingStatus]] = {
 }
 ACTIVE = (S.REQUESTED, S.ACCEPTED)
 DEFAULT_ANSWER_HOURS = 48
-TRAVEL = {"road_factor": 1.3, "speed_kmh": 60}
 # The county pays the interpreter for referrals under the two acts (DOMAIN.md).
 COUNTY_PAYS = (LegalBasis.INTEGRATION_ACT, LegalBasis.TEMPORARY_ACT)
 

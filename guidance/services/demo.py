@@ -7,7 +7,6 @@ population, and the language mix and interpreter supply follow DOMAIN.md.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
 import secrets
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from solver.travel import haversine_km
 from guidance.extensions import db
 from guidance.models import (
     CareerCentre,
@@ -100,9 +100,7 @@ def seed_demo(county_number: str = "46", referrals: int = 200, seed: int = 2026,
 
 
 def _distance_km(a: Municipality, b: Municipality) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371 * math.asin(math.sqrt(h))
+    return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 
 def _spread_out(towns: list[Municipality], count: int, chosen: list[Municipality] | None = None) -> list[Municipality]:
