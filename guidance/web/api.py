@@ -183,7 +183,7 @@ def _reject_constant(name: str):
 
 
 def _referral_json(referral: Referral) -> dict:
-    from guidance.web.referrals import next_booked_sessions
+    from guidance.services.referral_reading import next_booked_sessions
 
     p = referral.participant
     session = next_booked_sessions([referral.id]).get(referral.id)
