@@ -57,7 +57,7 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "nb",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
-        "LANGUAGES": ["nb", "en"],
+        "LANGUAGES": ["nb", "nn", "en"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

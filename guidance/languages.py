@@ -2,7 +2,7 @@
 
 Codes are ISO 639-1 where one exists, ISO 639-3 otherwise (Dari, Kurmanji, Sorani), as in
 the planning instance. Names come from the UI labels (translated) or, for the long tail,
-from CLDR through Babel in the user's language, so every code has an nb and an en name.
+from CLDR through Babel in the user's language, so every code has an nb, nn and en name.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def is_known(code: str | None) -> bool:
 
 
 def language_name(code: str, locale: str = "nb") -> str:
-    """The language's name in `locale` ("nb" or "en"); the code itself if nothing knows it."""
+    """The language's name in `locale` ("nb", "nn" or "en"); the code itself if nothing knows it."""
     from guidance.labels import LANGUAGE
 
     label = LANGUAGE.get(code)

@@ -15,6 +15,8 @@ class County(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     # Hours an interpreter has to answer a booking request before it expires (set by the lead).
     booking_answer_hours: Mapped[int] = mapped_column(Integer, default=48, server_default="48")
+    # The county's written form, nb or nn (rules.language): pages and letters without another choice.
+    language_form: Mapped[str] = mapped_column(String(7), default="nb", server_default="nb")
 
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="county")
     centres: Mapped[list[CareerCentre]] = relationship(back_populates="county")
@@ -28,6 +30,8 @@ class Municipality(db.Model):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     population: Mapped[int] = mapped_column(Integer)
+    # The form the municipality chose under the Language Act: nb, nn or neutral (rules.language).
+    language_form: Mapped[str] = mapped_column(String(7), default="neutral", server_default="neutral")
 
     county: Mapped[County] = relationship(back_populates="municipalities")
 

@@ -13,6 +13,7 @@ from guidance.models import (
     Absence,
     ApiToken,
     Attachment,
+    County,
     GuidanceNote,
     InterpreterBooking,
     Municipality,
@@ -58,6 +59,10 @@ def may(user: Any, action: str, target: Any = None) -> bool:
         return user.role is Role.ADMIN
     if isinstance(target, OutboxMessage):
         return _may_outbox_message(user, action, target)
+    if isinstance(target, County):
+        # A county's settings (its language forms): admins, and the county's own lead.
+        return action == "manage_language" and (
+            user.role is Role.ADMIN or (user.role is Role.LEAD and target.id == user.county_id))
     if isinstance(target, Participant):
         # Data-subject access requests are answered by the installation's administrators.
         return user.role is Role.ADMIN and action == "export"
@@ -78,6 +83,7 @@ AREAS: dict[str, tuple[Role, ...]] = {
     "referrals": (Role.REFERRER, Role.LEAD, Role.COUNSELLOR),
     "interpreting": (Role.LEAD,),
     "outbox": (Role.ADMIN, Role.LEAD),
+    "language_forms": (Role.ADMIN, Role.LEAD),
     "notes": (Role.COUNSELLOR, Role.LEAD, Role.REFERRER),
     "note_writing": (Role.COUNSELLOR,),
     # the open-referral figure on the home page

@@ -33,6 +33,7 @@ from guidance.models import (
 )
 from guidance.models.types import utcnow
 from guidance.planning.instance import TRAVEL
+from guidance.rules.language import for_recipient as language_for
 from guidance.services import audit, mail
 from guidance.services import calendar as cal
 from guidance.services.errors import DomainError
@@ -303,12 +304,13 @@ def expire_overdue(now: dt.datetime | None = None) -> list[InterpreterBooking]:
 
 def invitation(booking: InterpreterBooking, method: str, update: bool = False) -> OutboxMessage:
     """The e-mail for a request (METHOD:REQUEST) or cancellation (METHOD:CANCEL), in the
-    interpreter's language; `update`: a new version of a request whose time and place stand.
+    interpreter's language (rules.language.for_recipient); `update`: a new version of a request whose time and place stand.
     Subject and calendar carry references, never names."""
     from guidance.labels import LANGUAGE
 
     session, person = booking.session, booking.interpreter.user
-    with force_locale(person.language or "nb"):
+    locale = language_for(person)
+    with force_locale(locale):
         when = session.start.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
         language = str(LANGUAGE.get(booking.language, booking.language))
         if method == "CANCEL":
@@ -337,7 +339,7 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False) -
                   if booking.answer_deadline else "–"),
             ])
         ics = cal.build_calendar([session], lambda s: cal.app_url("interpreter.show", booking_id=booking.id),
-                                 language=person.language or "nb", method=method, sequence=booking.sequence,
+                                 language=locale, method=method, sequence=booking.sequence,
                                  organizer=current_app.config["MAIL_SENDER"], attendee=person.email)
     return mail.queue(person, subject, body, ics)
 

@@ -149,7 +149,7 @@ def _build_counsellors(rng, county, centres, locations, password_hash):
     for i, name in enumerate(COUNSELLOR_NAMES):
         home = centres[i % len(centres)]
         own = [loc for loc in locations if loc.centre is home]
-        user = User(email=f"{_slug(name)}@karriere.demo.no", name=name, role=Role.COUNSELLOR, county=county, language="nb")
+        user = User(email=f"{_slug(name)}@karriere.demo.no", name=name, role=Role.COUNSELLOR, county=county)
         user.password_hash = password_hash
         languages = ["nb", "en"] + ([extra_languages[i % len(extra_languages)]] if extra_languages[i % len(extra_languages)] else [])
         days = (1, 2, 3, 4) if i % 5 == 4 else (1, 2, 3, 4, 5)
@@ -170,7 +170,7 @@ def _build_interpreters(rng, county, towns, password_hash):
             first = FIRST_NAMES[code][k % len(FIRST_NAMES[code])]
             last = LAST_NAMES[code][(k + 1) % len(LAST_NAMES[code])]
             user = User(email=f"tolk{n:02d}.{code}@tolk.demo.no", name=f"{first} {last}", role=Role.INTERPRETER,
-                        county=county, language="nb")
+                        county=county)
             user.password_hash = password_hash
             modes = ["video", "phone"] if remote_only else (["onsite", "video", "phone"] if k % 3 else ["onsite", "video"])
             profile = InterpreterProfile(user=user, municipality=home, modes=modes,
@@ -187,10 +187,10 @@ def _build_interpreters(rng, county, towns, password_hash):
 
 def _build_users(county, capital, password_hash):
     users = {
-        "admin": User(email="admin@veiled.demo.no", name="Administrator", role=Role.ADMIN, language="nb"),
-        "lead": User(email="senterleder@karriere.demo.no", name="Guro Lie", role=Role.LEAD, county=county, language="nb"),
+        "admin": User(email="admin@veiled.demo.no", name="Administrator", role=Role.ADMIN),
+        "lead": User(email="senterleder@karriere.demo.no", name="Guro Lie", role=Role.LEAD, county=county),
         "referrer": User(email=f"programradgiver@{_slug(capital.name)}.kommune.demo.no", name="Eva Bakke",
-                         role=Role.REFERRER, municipality=capital, language="nb"),
+                         role=Role.REFERRER, municipality=capital),
     }
     for user in users.values():
         user.password_hash = password_hash

@@ -8,13 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from guidance.extensions import db
 from guidance.models import GuidanceNote, Referral, ReferralStatus, Role, User
 from guidance.models.types import utcnow
+from guidance.rules.language import for_municipality, for_recipient
 from guidance.services import audit, mail
 from guidance.services.calendar import OSLO, app_url
 from guidance.services.outcomes import has_session_ahead
@@ -98,7 +99,7 @@ def _referrers(referral: Referral) -> list[User]:
 
 
 def _notify(person: User, note: GuidanceNote):
-    with force_locale(person.language or "nb"):
+    with force_locale(for_recipient(person)):
         subject = _("Guidance note for referral %(reference)s", reference=note.referral.reference)
         body = _("A guidance note (version %(version)d) for referral %(reference)s has been shared with you. Read it in Veiled: %(link)s",
                  version=note.version, reference=note.referral.reference, link=app_url("notes.show", note_id=note.id))
@@ -112,7 +113,13 @@ def record_read(actor: User, note: GuidanceNote, how: str = "viewed") -> None:
 
 
 def pdf(note: GuidanceNote) -> bytes:
-    """The shared note as a PDF with an embedded Unicode font (Norwegian and Cyrillic text)."""
+    """The shared note as a PDF with an embedded Unicode font (Norwegian and Cyrillic text), in the
+    referring municipality's written form (a document for the municipality: rules.language)."""
+    with force_locale(for_municipality(note.referral.referring_municipality)):
+        return _pdf(note)
+
+
+def _pdf(note: GuidanceNote) -> bytes:
     from fpdf import FPDF
 
     referral = note.referral
@@ -126,7 +133,7 @@ def pdf(note: GuidanceNote) -> bytes:
     document.set_font("DejaVu", "B", 16)
     document.multi_cell(0, 9, _("Guidance note"), new_x="LMARGIN", new_y="NEXT")
     document.set_font("DejaVu", "", 10)
-    shared = note.shared_at.astimezone(OSLO).strftime("%d.%m.%Y") if note.shared_at else "–"
+    shared = format_date(note.shared_at.astimezone(OSLO).date(), "long") if note.shared_at else "–"
     facts = [
         (_("Participant"), referral.participant.name),
         (_("Reference"), referral.reference),

@@ -23,7 +23,8 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=[("nb", "Norsk bokmål"), ("en", "English")])
+    # Each language in its own name; not translated.
+    language = SelectField(_l("Language"), choices=[("nb", "Norsk bokmål"), ("nn", "Norsk nynorsk"), ("en", "English")])
     next = HiddenField()
 
 

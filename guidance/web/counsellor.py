@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, NumberRange
 from guidance.extensions import db
 from guidance.models import Outcome, Referral, Session
 from guidance.planning.ids import local_today
+from guidance.rules.language import for_recipient
 from guidance.services import calendar as cal
 from guidance.services import outcomes as outcome_service
 from guidance.services.errors import DomainError
@@ -83,7 +84,7 @@ def _render_week(year: int, week: int):
 def week_ics(year: int, week: int):
     monday = _week_or_404(year, week)
     sessions = cal.counsellor_sessions(_profile_id(), monday, monday + dt.timedelta(days=6))
-    body = cal.build_calendar(sessions, _session_link, language=str(current_user.language or "nb"))
+    body = cal.build_calendar(sessions, _session_link, language=for_recipient(current_user))
     return _ics_response(body, f"week-{year}-{week:02d}.ics")
 
 
@@ -171,7 +172,7 @@ def follow_up(session_id: int):
 @requires("week")
 def session_ics(session_id: int):
     session = get_visible(Session, session_id)
-    body = cal.build_calendar([session], _session_link, language=str(current_user.language or "nb"))
+    body = cal.build_calendar([session], _session_link, language=for_recipient(current_user))
     return _ics_response(body, f"session-{session.id}.ics")
 
 

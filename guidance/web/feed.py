@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, request
 
 from guidance.extensions import limiter
 from guidance.models import Session
+from guidance.rules.language import for_recipient
 from guidance.services import calendar as cal
 
 bp = Blueprint("feed", __name__, url_prefix="/calendar")
@@ -26,7 +27,7 @@ def feed(token: str):
     def link(session: Session) -> str:
         return cal.app_url("counsellor.session", session_id=session.id)
 
-    body = cal.build_calendar(cal.feed_sessions(user), link, language=str(user.language or "nb"), name="Veiled")
+    body = cal.build_calendar(cal.feed_sessions(user), link, language=for_recipient(user), name="Veiled")
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="veiled.ics"'
     response.headers["Cache-Control"] = "private, max-age=300"

@@ -1,20 +1,28 @@
-"""Language and time zone selection: user preference, then the switcher, then the browser."""
+"""Language and time zone selection for pages; the order is documented in rules.language."""
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
 from flask_login import current_user
+
+from guidance.rules import language as forms
 
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # services called from the CLI, jobs or tests: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.language in languages:
-        return current_user.language
     chosen = session.get("language")
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages + ["no", "nn"], default="nb").replace("no", "nb").replace("nn", "nb")
+    if current_user and current_user.is_authenticated:
+        if current_user.language in languages:
+            return current_user.language
+        followed = forms.default_for_user(current_user)
+        if followed in languages:
+            return followed
+    # "no" (Norwegian, unspecified) reads as bokmål.
+    best = request.accept_languages.best_match(languages + ["no"], default=forms.BOKMAL)
+    return forms.BOKMAL if best == "no" else best
 
 
 def select_timezone() -> str:

@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import get_locale, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -287,7 +287,7 @@ def unscheduled(run_id: int):
     for u in review.plan_of(planning_run)["unscheduled"]:
         referral = names.referrals.get(u["participant"])
         place = referral.participant.municipality.name if referral else ""
-        language = language_name(referral.participant.language) if referral else ""
+        language = language_name(referral.participant.language, str(get_locale())) if referral else ""
         what, action = explain_reason(u["reason"], place=place, language=language)
         rows.append({"referral": referral, "pid": u["participant"], "type": u["type"], "code": u["reason"],
                      "what": what, "action": action, "detail": u.get("detail", "")})

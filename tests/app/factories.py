@@ -39,7 +39,9 @@ def municipality(number: str) -> Municipality:
 
 
 def user(role: Role, *, county_number: str | None = "46", municipality_number: str | None = None,
-         language: str | None = None, name: str | None = None) -> User:
+         language: str | None = "nb", name: str | None = None) -> User:
+    """A user who chose bokmål (tests read bokmål pages); `language=None`: one who chose nothing and
+    so follows the county's form (nynorsk in Vestland) or their municipality's (rules.language)."""
     n = next(_counter)
     person = User(email=f"{role.value}{n}@example.no", name=name or f"{role.value.title()} {n}", role=role, language=language)
     if role is Role.REFERRER:

@@ -225,7 +225,8 @@ def test_lead_enters_actual_minutes_and_sees_planned_against_actual_cost(client)
     assert report["interpreter"] == [(w.interpreter.name, 108000, 144000)]
     assert report["language"] == [("ar", 108000, 144000)]
     page = client.get("/centre/interpreters/").get_data(as_text=True)
-    assert "1 080 kr" in page and "1 440 kr" in page
+    # Babel's Norwegian money format (no-break spaces): "1 080,00 kr"
+    assert "1\xa0080,00\xa0kr" in page and "1\xa0440,00\xa0kr" in page
 
 
 def test_actual_minutes_are_refused_before_the_session(client):

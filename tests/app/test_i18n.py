@@ -1,5 +1,7 @@
-"""Norwegian bokmål by default, English second; dates in Europe/Oslo."""
+"""Norwegian bokmål by default, nynorsk and English too; the county's language form; dates in Europe/Oslo."""
 import datetime as dt
+
+import pytest
 
 from guidance.models import Role
 from tests.app import factories as f
@@ -48,8 +50,9 @@ def test_dates_are_formatted_in_norwegian(client):
     assert "3. mars 2027" in client.get("/referrals/").get_data(as_text=True)
 
 
-def test_every_string_in_code_and_templates_has_a_bokmal_translation():
-    """Extract exactly as scripts/update-translations does, and compare with the nb catalogue."""
+@pytest.mark.parametrize("locale", ["nb", "nn"])
+def test_every_string_in_code_and_templates_has_a_translation(locale):
+    """Extract exactly as scripts/update-translations does, and compare with the nb and nn catalogues."""
     from pathlib import Path
 
     from babel.messages.extract import extract_from_dir
@@ -62,7 +65,7 @@ def test_every_string_in_code_and_templates_has_a_bokmal_translation():
         message if isinstance(message, str) else message[0]
         for _file, _line, message, _comments, _context in extract_from_dir(str(root), method_map, keywords=keywords)
     }
-    with (root / "guidance/translations/nb/LC_MESSAGES/messages.po").open("rb") as handle:
+    with (root / f"guidance/translations/{locale}/LC_MESSAGES/messages.po").open("rb") as handle:
         catalog = read_po(handle)
     translated = {
         (m.id if isinstance(m.id, str) else m.id[0])

@@ -395,7 +395,8 @@ def test_issue_8_done_means_walkthrough(app, inbox, consumer, caplog, travel_to)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF-") and pdf.data.rstrip().endswith(b"%%EOF")
     assert reference in pdf.headers["Content-Disposition"]
-    assert re.search(rb"/Title \(Veiledningsnotat " + reference.encode() + rb"\)", pdf.data)
+    # A document for the municipality: in its written form (Bergen is neutral, so Vestland's nynorsk).
+    assert re.search(rb"/Title \(Rettleiingsnotat " + reference.encode() + rb"\)", pdf.data)
     reads = db.session.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == referrer.id,
                                                                AuditEvent.object_type == "guidancenote")).all()
     assert {"note.viewed", "note.downloaded"} <= set(reads)

@@ -156,6 +156,14 @@ def login(page, live, person, password: str | None = None) -> None:
     page.wait_for_load_state()
 
 
+def choose_language(page, live, language: str) -> None:
+    """Pick `language` with the switcher on the login page, as a person would: the choice holds
+    for the browser session (before and after logging in), whatever the user or county prefer."""
+    page.goto(f"{live.url}/login")
+    page.click(f"form.language-switcher button[value={language}]")
+    page.wait_for_load_state()
+
+
 def artifact_path(name: str, suffix: str) -> Path:
     """test-artifacts/browser/<name><suffix>, the name made safe for a file."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

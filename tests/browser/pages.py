@@ -10,7 +10,7 @@ from guidance.models import Role
 from tests.app.access.foundation import ANON
 from tests.app.test_access import _expected, _url_for_rule
 
-LOCALES = {"nb": "nb-NO", "en": "en-GB"}
+LOCALES = {"nb": "nb-NO", "nn": "nn-NO", "en": "en-GB"}
 
 
 def person_for(world, role):

@@ -1,11 +1,11 @@
-"""WCAG 2.1 AA: axe-core on every page for every role in both languages, the keyboard-only
+"""WCAG 2.1 AA: axe-core on every page for every role in every language (nb, nn, en), the keyboard-only
 login form, and text zoom to 200 % without loss of content."""
 from __future__ import annotations
 
 import pytest
 
 from tests.app.access.foundation import ANON, ROLES
-from tests.browser.conftest import login, new_context, save_json, screenshot
+from tests.browser.conftest import choose_language, login, new_context, save_json, screenshot
 from tests.browser.pages import LOCALES, pages_for, person_for
 
 # axe-core's own WCAG tags; best-practice rules run too, and all count at these impacts.
@@ -65,6 +65,7 @@ def test_every_page_has_no_serious_accessibility_violations(browser, live, role,
     ctx = new_context(browser, locale=LOCALES[language])
     page = ctx.new_page()
     try:
+        choose_language(page, live, language)
         person = person_for(live.world, role)
         if person is not None:
             login(page, live, person)
@@ -98,6 +99,7 @@ def test_error_pages_have_no_serious_accessibility_violations(browser, live, lan
     ctx = new_context(browser, locale=LOCALES[language])
     page = ctx.new_page()
     try:
+        choose_language(page, live, language)
         login(page, live, live.world.referrer)
         failures = []
         for status, path in ((404, "/no-such-page"), (403, "/admin/users")):
