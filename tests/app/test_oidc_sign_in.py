@@ -243,3 +243,9 @@ def test_settings_that_are_wrong_stop_the_start_with_a_message():
     (entra,) = providers_from_env({**base, "OIDC_ENTRA_ROLE_MAP": '{"g1": {"role": "referrer", "municipality": "4601"}}'})
     assert entra.role_map["g1"].municipality == "4601" and entra.scopes == "openid email profile"
     assert entra.metadata_url == "https://login.example/v2.0/.well-known/openid-configuration"
+
+
+def test_pages_let_forms_lead_to_the_provider_and_nowhere_else(client, provider):
+    # the login buttons and the log-out button are redirected to the provider after posting here
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.issuer};" in policy
