@@ -104,4 +104,6 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     }
     if overrides:
         config.update(overrides)
+    if not config["LOCAL_LOGIN"] and not config["OIDC_PROVIDERS"]:
+        raise RuntimeError("LOCAL_LOGIN=0 needs at least one sign-in provider in OIDC_PROVIDERS: nobody could log in")
     return config

@@ -63,6 +63,10 @@ def create_user(actor, *, email: str, name: str, password: str, role: Role, coun
 
 def set_active(actor, user: User, active: bool) -> None:
     user.active = active
+    for identity in user.identities:
+        # An administrator's decision overrides a withdrawal by the provider's claims: a
+        # deactivated account stays out even if a later sign-in maps to a role again.
+        identity.access_withdrawn_at = None
     audit.record(actor, "user.activated" if active else "user.deactivated", user)
     db.session.commit()
 

@@ -169,6 +169,35 @@ def test_an_account_an_administrator_deactivated_stays_out(client, app, provider
     assert "deaktivert" in response.get_data(as_text=True)
 
 
+def test_an_administrator_deactivating_a_withdrawn_account_keeps_it_out(client, app, provider):
+    from guidance.services.accounts import set_active
+
+    provider.set_user("leaver", email="leaver@vlfk.example.no", name="Leo Slutter", groups=["g-lead-46"])
+    sign_in(client, provider, "leaver")
+    provider.set_user("leaver", email="leaver@vlfk.example.no", name="Leo Slutter", groups=[])
+    assert sign_in(app.test_client(), provider, "leaver").status_code == 403  # withdrawn by the claims
+    user = db.session.scalar(select(User).where(User.email == "leaver@vlfk.example.no"))
+    set_active(f.user(Role.ADMIN), user, False)  # and deactivated by an administrator
+    provider.set_user("leaver", email="leaver@vlfk.example.no", name="Leo Slutter", groups=["g-lead-46"])
+    assert sign_in(app.test_client(), provider, "leaver").status_code == 403
+
+
+def test_the_page_asked_for_before_signing_in_is_where_the_sign_in_ends(client, provider):
+    assert client.get("/queue/").headers["Location"].startswith("/login?next=")
+    response = client.post("/login/oidc/county?next=/queue/")
+    callback = Browser(provider).sign_in(response.headers["Location"], "lead")
+    assert client.get(callback).headers["Location"] == "/queue/"
+
+
+def test_passwords_cannot_be_switched_off_without_a_provider(monkeypatch, tmp_path):
+    from guidance.config import build_config
+
+    monkeypatch.setenv("LOCAL_LOGIN", "0")
+    monkeypatch.delenv("OIDC_PROVIDERS", raising=False)
+    with pytest.raises(RuntimeError, match="LOCAL_LOGIN=0 needs at least one sign-in provider"):
+        build_config(tmp_path)
+
+
 def test_a_provider_cannot_take_over_a_local_account_by_its_e_mail(client, provider):
     local = f.user(Role.ADMIN)
     provider.set_user("impostor", email=local.email, name="Not the admin", groups=["g-referrer-4601"])
