@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from guidance import oidc
 from guidance.config import ROOT, build_config
 from guidance.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -33,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     _init_login(app)
+    oidc.init_app(app)
     _init_babel(app)
 
     from guidance import cli

@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from guidance.oidc import providers_from_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -93,7 +95,15 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # in one municipality's integration cannot slow intake for the others.
         "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
         "PRODUCTION": production,
+        # Sign-in: OpenID Connect providers (guidance/oidc.py, README) and the local password form.
+        "OIDC_PROVIDERS": providers_from_env(os.environ),
+        "OIDC_TIMEOUT": int(os.environ.get("OIDC_TIMEOUT", "10")),
+        "LOCAL_LOGIN": os.environ.get("LOCAL_LOGIN", "1").strip().lower() not in ("0", "false", "no", "off"),
+        # A password-reset link works once, for this many seconds.
+        "PASSWORD_RESET_SECONDS": 3600,
     }
     if overrides:
         config.update(overrides)
+    if not config["LOCAL_LOGIN"] and not config["OIDC_PROVIDERS"]:
+        raise RuntimeError("LOCAL_LOGIN=0 needs at least one sign-in provider in OIDC_PROVIDERS: nobody could log in")
     return config

@@ -9,6 +9,7 @@ from guidance.models.people import (
     InterpreterProfile,
     Role,
     User,
+    UserIdentity,
     counsellor_location,
 )
 from guidance.models.plan import (

@@ -42,6 +42,7 @@ class User(UserMixin, db.Model):
     municipality: Mapped[Municipality | None] = relationship()
     counsellor: Mapped[CounsellorProfile | None] = relationship(back_populates="user", uselist=False)
     interpreter: Mapped[InterpreterProfile | None] = relationship(back_populates="user", uselist=False)
+    identities: Mapped[list[UserIdentity]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -52,6 +53,30 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def signs_in_externally(self) -> bool:
+        """The county's identity provider vouches for this user: no local password to change or reset."""
+        return bool(self.identities)
+
+
+class UserIdentity(db.Model):
+    """An account at an OpenID Connect provider (issuer + subject) that signs in as this user.
+
+    `access_withdrawn_at` is set when a sign-in's claims no longer grant a role: the user is then
+    deactivated, and a later sign-in whose claims grant a role again brings the account back."""
+
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    issuer: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    access_withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user: Mapped[User] = relationship(back_populates="identities")
 
 
 counsellor_location = Table(

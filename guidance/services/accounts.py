@@ -68,5 +68,121 @@ def create_user(actor, *, email: str, name: str, password: str, role: Role, coun
 
 def set_active(actor, user: User, active: bool) -> None:
     user.active = active
+    for identity in user.identities:
+        # An administrator's decision overrides a withdrawal by the provider's claims: a
+        # deactivated account stays out even if a later sign-in maps to a role again.
+        identity.access_withdrawn_at = None
     audit.record(actor, "user.activated" if active else "user.deactivated", user)
     db.session.commit()
+
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """A user changes their own password: the current one must be right, the new one long enough."""
+    from flask_babel import gettext as _
+
+    errors: dict[str, list[str]] = {}
+    if user.signs_in_externally:
+        raise DomainError(_("Your password is managed by your organisation's identity provider."))
+    if not user.check_password(current):
+        errors["current_password"] = [_("The current password is wrong.")]
+    if len(new) < MIN_PASSWORD_LENGTH:
+        errors["new_password"] = [_("The new password must be at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)]
+    if errors:
+        raise DomainError(_("The password was not changed."), errors)
+    user.set_password(new)
+    audit.record(user, "user.password_changed", user)
+    db.session.commit()
+
+
+# A reset link carries the user's id, its expiry and a fingerprint of the password hash it may
+# replace, signed with SECRET_KEY: once the password changes (by this link or otherwise) every
+# earlier link stops working, so a link is single-use without a table of spent tokens.
+_RESET_SALT = "password-reset"
+
+
+def _reset_serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+
+
+def _fingerprint(user: User) -> str:
+    import hashlib
+
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
+
+
+def password_reset_token(user: User) -> str:
+    from flask import current_app
+
+    from guidance import clock
+
+    expires = int(clock.now().timestamp()) + current_app.config["PASSWORD_RESET_SECONDS"]
+    return _reset_serializer().dumps({"user": user.id, "expires": expires, "password": _fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user a reset link is for, or None when it is forged, expired, used or for an inactive user."""
+    from itsdangerous import BadData
+
+    from guidance import clock
+
+    try:
+        data = _reset_serializer().loads(token)
+        user_id, expires, fingerprint = int(data["user"]), int(data["expires"]), str(data["password"])
+    except (BadData, KeyError, TypeError, ValueError):
+        return None
+    if clock.now().timestamp() > expires:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.signs_in_externally:
+        return None
+    if not secrets.compare_digest(fingerprint, _fingerprint(user)):
+        return None
+    return user
+
+
+def request_password_reset(email: str) -> list:
+    """Queue a reset link to a local account with this address; the caller says the same either way.
+
+    Returns the queued messages for `mail.deliver_later` after the commit (none when there is no
+    such active local account)."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from guidance.services import mail
+    from guidance.services.calendar import app_url
+
+    user = find_by_email(email)
+    if user is None or not user.active or user.signs_in_externally:
+        return []
+    link = app_url("account.reset_password", reset_token=password_reset_token(user))
+    with force_locale(user.language or "nb"):
+        subject = _("Reset your password for Veiled")
+        body = _("Someone (we hope you) asked to reset your password for Veiled. Choose a new password here "
+                 "within an hour: %(link)s\n\nThe link works once. If you did not ask for this, ignore this "
+                 "e-mail: your password stays as it is.", link=link)
+    message = mail.queue(user, subject, body)
+    audit.record(None, "user.password_reset_requested", user)
+    db.session.commit()
+    return [message]
+
+
+def reset_password(token: str, new: str) -> User:
+    """Set a new password through a reset link; the link then stops working."""
+    from flask_babel import gettext as _
+
+    user = user_for_reset_token(token)
+    if user is None:
+        raise DomainError(_("This link is no longer valid. Ask for a new one."))
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise DomainError(_("The password was not changed."), {"new_password": [
+            _("The new password must be at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)]})
+    user.set_password(new)
+    audit.record(user, "user.password_reset", user)
+    db.session.commit()
+    return user

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -41,6 +41,9 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    local = current_app.config["LOCAL_LOGIN"]
+    if request.method == "POST" and not local:
+        abort(404)  # passwords are switched off: only the identity providers sign in
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
@@ -48,15 +51,21 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("The e-mail address or password is wrong."))
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, local_login=local,
+                           providers=current_app.config["OIDC_PROVIDERS"], next=request.args.get("next")), status
 
 
 @bp.post("/logout")
 def logout():
+    from guidance.web.sign_in import end_session_url
+
+    provider, id_token = session.get("oidc_provider"), session.get("oidc_id_token")
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
-    return redirect(url_for("auth.login"))
+    # Signed in through a provider: end its session too, or the next visitor at this browser
+    # would be signed straight back in by it.
+    return redirect(end_session_url(provider, id_token) or url_for("auth.login"))
 
 
 @bp.post("/language")

@@ -1,6 +1,6 @@
 """written language forms: the county's default and each municipality's choice
 
-Revision ID: 0008_nynorsk
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-03 20:40:00
 
@@ -19,8 +19,8 @@ MUNICIPALITY_DEFAULTS = {number: "nn" for number in (
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_nynorsk'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

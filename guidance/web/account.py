@@ -1,0 +1,106 @@
+"""A user's own account: change the password; a forgotten one is reset by an e-mailed link."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from guidance.extensions import limiter
+from guidance.services import accounts, mail
+from guidance.services.errors import DomainError
+from guidance.web.forms import show_refusal
+from guidance.web.guards import requires
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+_too_short = _l("The new password must be at least 12 characters.")
+
+
+def _new_password():
+    return PasswordField(_l("New password"), validators=[
+        DataRequired(_l("Enter a new password.")), Length(min=12, max=200, message=_too_short)])
+
+
+def _repeat_password():
+    return PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(_l("Repeat the new password.")), EqualTo("new_password", _l("The two new passwords are not the same."))])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[
+        DataRequired(_l("Enter your current password.")), Length(max=200)])
+    new_password = _new_password()
+    repeat_password = _repeat_password()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[
+        DataRequired(_l("Enter your e-mail address.")),
+        Email(_l("Enter a valid e-mail address, like name@example.no.")), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = _new_password()
+    repeat_password = _repeat_password()
+
+
+def _local_passwords_only() -> None:
+    if not current_app.config["LOCAL_LOGIN"]:
+        abort(404)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@requires()
+def password():
+    _local_passwords_only()
+    if current_user.signs_in_externally:
+        abort(404)  # the organisation's identity provider holds this user's password
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            flash(_("Your password was changed."), "success")
+            return redirect(url_for("main.home"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("account/password.html", form=form), status
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def forgot_password():
+    _local_passwords_only()
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        messages = accounts.request_password_reset(form.email.data)
+        mail.deliver_later(messages)
+        # The same answer whether or not the address has an account: it reveals nothing.
+        return render_template("account/reset_sent.html")
+    status = 400 if request.method == "POST" else 200
+    return render_template("account/forgot_password.html", form=form), status
+
+
+@bp.route("/reset-password/<reset_token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def reset_password(reset_token: str):
+    token = reset_token
+    _local_passwords_only()
+    if accounts.user_for_reset_token(token) is None:
+        return render_template("account/reset_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.new_password.data)
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            flash(_("Your password was changed. Log in with the new password."), "success")
+            return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("account/reset_password.html", form=form), status

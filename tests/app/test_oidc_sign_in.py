@@ -1,0 +1,280 @@
+"""Signing in through a real OpenID Connect provider (oidc-provider on node, started here).
+
+The app talks to the provider over HTTP for discovery, keys and the code exchange; the tests
+play the person's browser at the provider (its login page) and hand the redirect to the app.
+"""
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import AuditEvent, Role, User, UserIdentity
+from guidance.oidc import providers_from_env
+from tests.app import factories as f
+from tests.oidc import Browser, running_provider
+
+APP_URL = "http://127.0.0.1:5000"
+ROLE_MAP = {
+    "g-lead-46": {"role": "lead", "county": "46"},
+    "g-counsellor-46": {"role": "counsellor", "county": "46"},
+    "g-referrer-4601": {"role": "referrer", "municipality": "4601"},
+}
+USERS = {
+    "lead": {"email": "lea.lead@vlfk.example.no", "name": "Lea Leder", "groups": ["g-lead-46", "g-other"]},
+    "referrer": {"email": "rita@bergen.example.no", "name": "Rita Henviser", "groups": ["g-referrer-4601"]},
+    "visitor": {"email": "vera@vlfk.example.no", "name": "Vera Besøk", "groups": ["g-canteen"]},
+}
+
+
+@pytest.fixture(scope="module")
+def provider(tmp_path_factory):
+    with running_provider(tmp_path_factory.mktemp("oidc"), APP_URL, users=USERS) as running:
+        yield running
+
+
+@pytest.fixture
+def app_config(app_config, provider):
+    provider.misbehave(None)
+    for login, claims in USERS.items():
+        provider.set_user(login, **claims)
+    app_config.update(BASE_URL=APP_URL, OIDC_PROVIDERS=providers_from_env(
+        provider.env(ROLE_MAP=json.dumps(ROLE_MAP))))
+    return app_config
+
+
+def start(client) -> str:
+    """Press the provider's button on the login page; returns the provider's authorization URL."""
+    response = client.post("/login/oidc/county")
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def sign_in(client, provider, login: str):
+    callback = Browser(provider).sign_in(start(client), login)
+    return client.get(callback)
+
+
+def actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def test_a_lead_signs_in_through_the_provider_and_gets_an_account_with_the_mapped_role(client, provider):
+    response = sign_in(client, provider, "lead")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "Karrieresenter – Vestland" in client.get("/").get_data(as_text=True)
+    user = db.session.scalar(select(User).where(User.email == "lea.lead@vlfk.example.no"))
+    assert (user.role, user.county.number, user.name) == (Role.LEAD, "46", "Lea Leder")
+    identity = user.identities[0]
+    assert (identity.issuer, identity.subject, identity.provider) == (provider.issuer, "lead", "county")
+    assert actions() == ["user.created", "user.signed_in"]
+
+
+def test_the_authorization_request_uses_pkce_state_and_nonce(client, provider):
+    query = parse_qs(urlsplit(start(client)).query)
+    assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) >= 43
+    assert query["state"][0] and query["nonce"][0]
+    assert query["response_type"] == ["code"] and "openid" in query["scope"][0].split()
+    assert query["redirect_uri"] == [f"{APP_URL}/login/oidc/county/callback"]
+
+
+def test_a_referrer_is_bound_to_the_mapped_municipality(client, provider):
+    sign_in(client, provider, "referrer")
+    assert "Henvisninger fra Bergen" in client.get("/").get_data(as_text=True)
+
+
+def test_a_replayed_callback_is_refused(client, app, provider):
+    callback = Browser(provider).sign_in(start(client), "lead")
+    assert client.get(callback).status_code == 302
+    client.post("/logout")
+    replay = client.get(callback)
+    assert replay.status_code == 400
+    assert "Innloggingen virket ikke" in replay.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # not signed in
+    # nor in another browser that never started this sign-in
+    assert app.test_client().get(callback).status_code == 400
+
+
+@pytest.mark.parametrize("mode", ["tampered", "wrong-audience", "expired"])
+def test_an_id_token_that_fails_a_check_signs_nobody_in(client, provider, mode):
+    provider.misbehave(mode)
+    response = sign_in(client, provider, "lead")
+    assert response.status_code == 400
+    assert "Innloggingen virket ikke" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    assert db.session.scalar(select(User).where(User.email == "lea.lead@vlfk.example.no")) is None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.sign_in_failed"))
+    assert json.loads(event.detail)["provider"] == "county"
+
+
+def test_the_same_provider_answering_honestly_again_signs_in(client, provider):
+    # the refusals above are the ID token's fault, not the set-up's
+    provider.misbehave(None)
+    assert sign_in(client, provider, "lead").status_code == 302
+
+
+def test_a_user_whose_groups_give_no_role_is_refused_with_a_clear_page(client, provider):
+    response = sign_in(client, provider, "visitor")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "Du har ikke tilgang til Veiled" in page
+    assert "ikke i noen gruppe som gir en rolle" in page
+    assert client.get("/").status_code == 302
+    assert db.session.scalar(select(User).where(User.email == "vera@vlfk.example.no")) is None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.sign_in_refused"))
+    assert json.loads(event.detail) == {"provider": "county", "reason": "no_role", "subject": "visitor"}
+
+
+def test_role_and_scope_follow_the_groups_at_every_sign_in(client, app, provider):
+    provider.set_user("mover", email="mo@vlfk.example.no", name="Mo Flytter", groups=["g-counsellor-46"])
+    sign_in(client, provider, "mover")
+    user = db.session.scalar(select(User).where(User.email == "mo@vlfk.example.no"))
+    assert user.role is Role.COUNSELLOR and user.counsellor is not None
+    assert client.get("/queue/").status_code == 403
+    client.post("/logout")
+
+    provider.set_user("mover", email="mo@vlfk.example.no", name="Mo Flytter", groups=["g-lead-46"])
+    other = app.test_client()
+    sign_in(other, provider, "mover")
+    db.session.refresh(user)
+    assert user.role is Role.LEAD and len(db.session.scalars(select(User)).all()) == 1
+    assert other.get("/queue/").status_code == 200
+    changed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.role_changed"))
+    assert json.loads(changed.detail)["to"] == {"role": "lead", "county": "46", "municipality": None}
+
+    # removed from the group: refused, and the session signed in before loses access at once
+    provider.set_user("mover", email="mo@vlfk.example.no", name="Mo Flytter", groups=[])
+    refused = sign_in(app.test_client(), provider, "mover")
+    assert refused.status_code == 403
+    assert other.get("/queue/").status_code == 302
+    db.session.refresh(user)
+    assert not user.active
+
+    # back in the group: the same account works again
+    provider.set_user("mover", email="mo@vlfk.example.no", name="Mo Flytter", groups=["g-lead-46"])
+    assert sign_in(client, provider, "mover").status_code == 302
+    assert client.get("/queue/").status_code == 200
+
+
+def test_an_account_an_administrator_deactivated_stays_out(client, app, provider):
+    sign_in(client, provider, "lead")
+    user = db.session.scalar(select(User).where(User.email == "lea.lead@vlfk.example.no"))
+    user.active = False
+    db.session.commit()
+    response = sign_in(app.test_client(), provider, "lead")
+    assert response.status_code == 403
+    assert "deaktivert" in response.get_data(as_text=True)
+
+
+def test_an_administrator_deactivating_a_withdrawn_account_keeps_it_out(client, app, provider):
+    from guidance.services.accounts import set_active
+
+    provider.set_user("leaver", email="leaver@vlfk.example.no", name="Leo Slutter", groups=["g-lead-46"])
+    sign_in(client, provider, "leaver")
+    provider.set_user("leaver", email="leaver@vlfk.example.no", name="Leo Slutter", groups=[])
+    assert sign_in(app.test_client(), provider, "leaver").status_code == 403  # withdrawn by the claims
+    user = db.session.scalar(select(User).where(User.email == "leaver@vlfk.example.no"))
+    set_active(f.user(Role.ADMIN), user, False)  # and deactivated by an administrator
+    provider.set_user("leaver", email="leaver@vlfk.example.no", name="Leo Slutter", groups=["g-lead-46"])
+    assert sign_in(app.test_client(), provider, "leaver").status_code == 403
+
+
+def test_the_page_asked_for_before_signing_in_is_where_the_sign_in_ends(client, provider):
+    assert client.get("/queue/").headers["Location"].startswith("/login?next=")
+    response = client.post("/login/oidc/county?next=/queue/")
+    callback = Browser(provider).sign_in(response.headers["Location"], "lead")
+    assert client.get(callback).headers["Location"] == "/queue/"
+
+
+def test_passwords_cannot_be_switched_off_without_a_provider(monkeypatch, tmp_path):
+    from guidance.config import build_config
+
+    monkeypatch.setenv("LOCAL_LOGIN", "0")
+    monkeypatch.delenv("OIDC_PROVIDERS", raising=False)
+    with pytest.raises(RuntimeError, match="LOCAL_LOGIN=0 needs at least one sign-in provider"):
+        build_config(tmp_path)
+
+
+def test_a_provider_cannot_take_over_a_local_account_by_its_e_mail(client, provider):
+    local = f.user(Role.ADMIN)
+    provider.set_user("impostor", email=local.email, name="Not the admin", groups=["g-referrer-4601"])
+    response = sign_in(client, provider, "impostor")
+    assert response.status_code == 403
+    db.session.refresh(local)
+    assert local.role is Role.ADMIN and not local.identities
+
+
+def test_sign_out_ends_the_session_here_and_at_the_provider(client, provider):
+    browser = Browser(provider)
+    assert client.get(browser.sign_in(start(client), "lead")).status_code == 302
+    response = client.post("/logout")
+    end_session = response.headers["Location"]
+    assert end_session.startswith(f"{provider.issuer}/session/end")
+    query = parse_qs(urlsplit(end_session).query)
+    assert query["post_logout_redirect_uri"] == [f"{APP_URL}/login"] and query["id_token_hint"][0]
+    assert client.get("/").status_code == 302  # signed out here
+    back = browser.sign_out(end_session)
+    assert back.headers["Location"].startswith(f"{APP_URL}/login")
+    # signed out there too: the next sign-in in this browser shows the provider's login page again
+    page = browser.follow(start(client))
+    assert page.status_code == 200 and 'name="login"' in page.text
+
+
+def test_the_login_page_shows_a_button_per_provider_and_passwords_can_be_switched_off(app_config, provider):
+    from guidance import create_app
+
+    app_config["OIDC_PROVIDERS"] = providers_from_env({
+        **provider.env("entra", ROLE_MAP=json.dumps(ROLE_MAP), LABEL="Vestland fylkeskommune"),
+        **provider.env("ansattporten", ROLE_MAP=json.dumps(ROLE_MAP), LABEL="Ansattporten"),
+        "OIDC_PROVIDERS": "entra,ansattporten",
+    })
+    app_config["LOCAL_LOGIN"] = False
+    app = create_app(app_config)
+    with app.app_context():
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        person = f.user(Role.LEAD)
+        posted = client.post("/login", data={"email": person.email, "password": f.PASSWORD})
+        forgot = client.get("/account/forgot-password")
+    assert "Logg inn med Vestland fylkeskommune" in page and "Logg inn med Ansattporten" in page
+    assert 'action="/login/oidc/entra"' in page and 'action="/login/oidc/ansattporten"' in page
+    assert 'name="password"' not in page
+    assert posted.status_code == 404 and forgot.status_code == 404
+
+
+def test_an_unreachable_provider_gets_a_page_not_an_error(app_config, provider):
+    from guidance import create_app
+    from tests.oidc import free_port
+
+    app_config["OIDC_PROVIDERS"] = providers_from_env({
+        **provider.env(ROLE_MAP=json.dumps(ROLE_MAP)), "OIDC_COUNTY_ISSUER": f"http://127.0.0.1:{free_port()}"})
+    app = create_app(app_config)
+    with app.app_context():
+        response = app.test_client().post("/login/oidc/county")
+    assert response.status_code == 502
+    assert "kunne ikke nås" in response.get_data(as_text=True)
+
+
+def test_settings_that_are_wrong_stop_the_start_with_a_message():
+    base = {"OIDC_PROVIDERS": "entra", "OIDC_ENTRA_ISSUER": "https://login.example/v2.0",
+            "OIDC_ENTRA_CLIENT_ID": "id", "OIDC_ENTRA_CLIENT_SECRET": "secret"}
+    with pytest.raises(RuntimeError, match="OIDC_ENTRA_ROLE_MAP must be set"):
+        providers_from_env(base)
+    with pytest.raises(RuntimeError, match="OIDC_ENTRA_ROLE_MAP is not JSON"):
+        providers_from_env({**base, "OIDC_ENTRA_ROLE_MAP": "{lead: 46}"})
+    with pytest.raises(RuntimeError, match='a lead needs "county"'):
+        providers_from_env({**base, "OIDC_ENTRA_ROLE_MAP": '{"g1": {"role": "lead"}}'})
+    with pytest.raises(RuntimeError, match="role must be one of admin, lead, counsellor, referrer"):
+        providers_from_env({**base, "OIDC_ENTRA_ROLE_MAP": '{"g1": {"role": "interpreter", "county": "46"}}'})
+    (entra,) = providers_from_env({**base, "OIDC_ENTRA_ROLE_MAP": '{"g1": {"role": "referrer", "municipality": "4601"}}'})
+    assert entra.role_map["g1"].municipality == "4601" and entra.scopes == "openid email profile"
+    assert entra.metadata_url == "https://login.example/v2.0/.well-known/openid-configuration"
+
+
+def test_pages_let_forms_lead_to_the_provider_and_nowhere_else(client, provider):
+    # the login buttons and the log-out button are redirected to the provider after posting here
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.issuer};" in policy
