@@ -13,14 +13,17 @@ from guidance.models import (
     Absence,
     ApiToken,
     Attachment,
+    County,
     GuidanceNote,
     InterpreterBooking,
+    Location,
     Municipality,
     OutboxMessage,
     Participant,
     PlanningRun,
     Referral,
     Role,
+    Room,
     Session,
     SessionParticipant,
     User,
@@ -58,6 +61,12 @@ def may(user: Any, action: str, target: Any = None) -> bool:
         return user.role is Role.ADMIN
     if isinstance(target, OutboxMessage):
         return _may_outbox_message(user, action, target)
+    if isinstance(target, County):
+        return _may_set_up(user, target.id)
+    if isinstance(target, Location):
+        return _may_set_up(user, target.centre.county_id)
+    if isinstance(target, Room):
+        return _may_set_up(user, target.location.centre.county_id)
     if isinstance(target, Participant):
         # Data-subject access requests are answered by the installation's administrators.
         return user.role is Role.ADMIN and action == "export"
@@ -80,11 +89,17 @@ AREAS: dict[str, tuple[Role, ...]] = {
     "outbox": (Role.ADMIN, Role.LEAD),
     "notes": (Role.COUNSELLOR, Role.LEAD, Role.REFERRER),
     "note_writing": (Role.COUNSELLOR,),
+    "setup": (Role.LEAD, Role.ADMIN),
 }
 
 
 def _may_use_area(user: User, action: str, area: str) -> bool:
     return user.role in AREAS.get(area, ())
+
+
+def _may_set_up(user: User, county_id: int) -> bool:
+    """A county's places and settings: its own lead, and the installation's administrators."""
+    return user.role is Role.ADMIN or (user.role is Role.LEAD and user.county_id == county_id)
 
 
 def _may_referral(user: User, action: str, referral: Referral) -> bool:

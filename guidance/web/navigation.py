@@ -20,6 +20,7 @@ MENU = [
     ("interpreter.index", _l("My bookings"), "bookings"),
     ("interpreting.index", _l("Interpreter bookings"), "interpreting"),
     ("outbox.index", _l("Outbox"), "outbox"),
+    ("setup.index", _l("Centre set-up"), "setup"),
 ]
 
 
