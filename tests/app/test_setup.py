@@ -13,6 +13,12 @@ from guidance.planning import InstanceOptions, build_instance
 from tests.app import factories as f
 from tests.app.planning.helpers import TODAY  # Friday 8 January 2027: the horizon is 11 January - 11 April
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """The messages below are asserted in English (bokmål is the default)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 EMPTY_HOURS = {f"h{d}_{p}_{e}": "" for d in range(1, 6) for p in (1, 2) for e in ("from", "to")}
 
 
@@ -295,3 +301,13 @@ def test_admin_sets_up_any_county(client):
     location = new_location(client, nordland.id, name="Karrieresenter Bodø",
                             municipality_id=str(f.municipality("1804").id))
     assert location.centre.county_id == nordland.id and location.centre.name == "Karrieresenter Bodø"
+
+
+def test_messages_name_the_weekday_in_bokmal_by_default(app):
+    w = f.world()
+    norwegian = app.test_client()
+    f.login(norwegian, w.lead)
+    response = norwegian.post(f"/setup/counties/{w.lead.county_id}/locations/new",
+                              data=location_form(h1_2_from="11:00"))
+    assert response.status_code == 400
+    assert "Mandag: de to åpningsperiodene overlapper." in response.get_data(as_text=True)
