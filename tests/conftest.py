@@ -119,6 +119,11 @@ def _empty_tables(db) -> None:
         else:
             for table in tables:
                 connection.execute(table.delete())
+        # Counties are reference data, kept between tests; their settings go back to the defaults.
+        county = db.metadata.tables["county"]
+        defaults = {c.name: (c.default.arg if c.default is not None else None) for c in county.columns
+                    if c.name not in ("id", "number", "name")}
+        connection.execute(county.update().values(**defaults))
 
 
 class RequestIsolatingClient(FlaskClient):

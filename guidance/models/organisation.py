@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, true
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guidance.extensions import db
@@ -17,6 +18,15 @@ class County(db.Model):
     booking_answer_hours: Mapped[int] = mapped_column(Integer, default=48, server_default="48")
     # The county's written form, nb or nn (rules.language): pages and letters without another choice.
     language_form: Mapped[str] = mapped_column(String(7), default="nb", server_default="nb")
+    # The county's settings for planning (the lead's "Centre set-up" page).
+    individual_minutes: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    group_minutes: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    group_min_size: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    group_max_size: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+    # The longest trip (minutes) a participant is asked to make to a location.
+    max_travel_minutes: Mapped[int] = mapped_column(Integer, default=150, server_default="150")
+    # ISO dates the county's centres are closed on top of Norway's public holidays.
+    closure_days: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="county")
     centres: Mapped[list[CareerCentre]] = relationship(back_populates="county")
@@ -45,17 +55,32 @@ class CareerCentre(db.Model):
     locations: Mapped[list[Location]] = relationship(back_populates="centre", order_by="Location.id")
 
 
+WEEKDAYS = (1, 2, 3, 4, 5)  # the planning calendar's workdays (ISO weekdays)
+
+
+def default_weekly_hours() -> dict:
+    return {str(d): [["08:00", "16:00"]] for d in WEEKDAYS}
+
+
 class Location(db.Model):
-    """A centre's office or an outreach venue (open only on some dates) in a municipality."""
+    """A centre's office or an outreach venue (open only on some dates) in a municipality.
+
+    Deactivated, never deleted: published sessions keep pointing at it."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("career_centre.id"), index=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     name: Mapped[str] = mapped_column(String(200))
     outreach: Mapped[bool] = mapped_column(Boolean, default=False)
-    # [["08:00", "16:00"], ...] on every workday, as in the planning instance.
-    opening: Mapped[list] = mapped_column(JSON, default=lambda: [["08:00", "16:00"]])
-    # None: open every workday; otherwise the ISO dates the venue is open.
+    # Street address and directions: for letters and calendar invitations.
+    address: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    directions: Mapped[str | None] = mapped_column(Text, nullable=True)
+    step_free: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # {"1": [["08:00", "16:00"]], ...}: ISO weekday -> opening intervals; a weekday left out is closed.
+    weekly_hours: Mapped[dict] = mapped_column(JSON, default=default_weekly_hours)
+    # Outreach venues only: open on the weekdays of this pattern, [{"weekday": 2, "weeks": "even"}]
+    # ("every", "even" or "odd" ISO weeks), and on the single ISO dates of `open_dates`.
+    open_pattern: Mapped[list | None] = mapped_column(JSON, nullable=True)
     open_dates: Mapped[list | None] = mapped_column(JSON, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -70,6 +95,8 @@ class Room(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     capacity: Mapped[int] = mapped_column(Integer, default=1)
     video: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Deactivated, never deleted: published sessions keep pointing at it.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     location: Mapped[Location] = relationship(back_populates="rooms")
 

@@ -33,11 +33,13 @@ from guidance.models import (
     User,
 )
 from guidance.planning import ids
-from guidance.rules.deadlines import holidays_between, is_working_day
+from guidance.rules.deadlines import is_working_day
+from guidance.rules.opening import closed_days, common_hours, open_days
 
 INSTANCE_FORMAT = "guidance-instance/1"
 PLAN_FORMAT = "guidance-plan/1"
 HORIZON_WEEKS = 13
+# The defaults of a county's settings (County.individual_minutes, ...); plans read the county's own.
 SESSION_TYPES = {
     "individual": {"minutes": 90},
     "group": {"minutes": 90, "min_size": 3, "max_size": 8},
@@ -47,6 +49,17 @@ MAX_PARTICIPANT_TRAVEL_MINUTES = 150
 # Sessions that count as held (or about to be) and are not planned again.
 LIVE_SESSION_STATUSES = (SessionStatus.BOOKED, SessionStatus.COMPLETED)
 NOT_HELD_OUTCOMES = (Outcome.NO_SHOW, Outcome.CANCELLED_LATE)
+
+
+def session_types(county: County | None) -> dict:
+    """The county's session types in the planning format (lengths and group sizes from its settings)."""
+    if county is None:
+        return SESSION_TYPES
+    return {
+        "individual": {"minutes": county.individual_minutes},
+        "group": {"minutes": county.group_minutes, "min_size": county.group_min_size,
+                  "max_size": county.group_max_size},
+    }
 
 
 def next_working_day(day: dt.date) -> dt.date:
@@ -86,20 +99,22 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
     """The county's planning instance as a JSON-ready dict in guidance-instance/1."""
     start, end = options.horizon_start, options.horizon_end
     name = options.name or f"county-{county.number}-{start.isoformat()}"
-    locations = _locations(county)
+    closed = closed_days(county, start, end)
+    locations = _locations(county, start, end, closed)
     counsellors = _counsellors(county, locations, start, end)
     interpreters = _interpreters(county, start, end)
     published = published_sessions(county)
     referrals = _open_referrals(county)
     held = _held_needs(published, start)
+    types = session_types(county)
     participants = []
     for referral in referrals:
         needs = [n for n in referral.needs if (referral.id, n) not in held]
         if needs:
-            participants.append(_participant(referral, needs, start, counsellors))
+            participants.append(_participant(referral, needs, start, counsellors, types))
     known = {p["id"] for p in participants}
     previous = _previous_plan(published, start, end, known, name)
-    place_ids = {loc.municipality_id for loc in locations} | {p.participant.municipality_id for p in referrals} \
+    place_ids = {loc.municipality_id for loc, _days in locations} | {p.participant.municipality_id for p in referrals} \
         | {i.municipality_id for i in interpreters}
     places = db.session.scalars(select(Municipality).where(Municipality.id.in_(place_ids)).order_by(Municipality.number))
     return {
@@ -108,12 +123,12 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
         "timezone": ids.TIMEZONE,
         "horizon": {"start": start.isoformat(), "end": end.isoformat()},
         "slot_minutes": 15,
-        "calendar": {"workdays": [1, 2, 3, 4, 5], "holidays": [d.isoformat() for d in holidays_between(start, end)]},
-        "session_types": SESSION_TYPES,
+        "calendar": {"workdays": [1, 2, 3, 4, 5], "holidays": [d.isoformat() for d in closed]},
+        "session_types": types,
         "travel": TRAVEL,
-        "max_participant_travel_minutes": MAX_PARTICIPANT_TRAVEL_MINUTES,
+        "max_participant_travel_minutes": county.max_travel_minutes,
         "places": [{"id": m.number, "name": m.name, "lat": m.lat, "lon": m.lon} for m in places],
-        "locations": [_location(loc) for loc in locations],
+        "locations": [_location(loc, days, start, end, closed) for loc, days in locations],
         "counsellors": [c for c in counsellors.values()],
         "interpreters": [_interpreter(i, start, end) for i in interpreters],
         "participants": participants,
@@ -144,7 +159,8 @@ def published_sessions(county: County) -> list[Session]:
 # ---------------------------------------------------------------------------- parts
 
 
-def _locations(county: County) -> list[Location]:
+def _locations(county: County, start: dt.date, end: dt.date, closed: list[dt.date]) -> list[tuple[Location, list]]:
+    """Active locations with an active room and an open day in the horizon, with those days."""
     stmt = (
         select(Location)
         .join(CareerCentre, CareerCentre.id == Location.centre_id)
@@ -152,17 +168,26 @@ def _locations(county: County) -> list[Location]:
         .options(selectinload(Location.rooms), selectinload(Location.municipality))
         .order_by(Location.id)
     )
-    return [loc for loc in db.session.scalars(stmt) if loc.rooms]
+    out = []
+    for loc in db.session.scalars(stmt):
+        days = open_days(loc, start, end, closed)
+        if days and common_hours(loc.weekly_hours, {d.isoweekday() for d in days}) and any(r.active for r in loc.rooms):
+            out.append((loc, days))
+    return out
 
 
-def _location(loc: Location) -> dict:
+def _location(loc: Location, days: list[dt.date], start: dt.date, end: dt.date, closed: list[dt.date]) -> dict:
+    """One set of opening hours (those every open weekday shares), and the open dates unless the
+    location is open on every working day of the horizon."""
+    every_workday = [d for d in (start + dt.timedelta(days=k) for k in range((end - start).days + 1))
+                     if d.isoweekday() <= 5 and d not in set(closed)]
     return {
         "id": ids.location_id(loc.id),
         "name": loc.name,
         "place": loc.municipality.number,
-        "opening": loc.opening,
-        "open_dates": loc.open_dates,
-        "rooms": [{"id": ids.room_id(r.id), "capacity": r.capacity, "video": r.video} for r in loc.rooms],
+        "opening": common_hours(loc.weekly_hours, {d.isoweekday() for d in days}),
+        "open_dates": None if days == every_workday else [d.isoformat() for d in days],
+        "rooms": [{"id": ids.room_id(r.id), "capacity": r.capacity, "video": r.video} for r in loc.rooms if r.active],
     }
 
 
@@ -178,7 +203,7 @@ def _absences(user_ids: list[int], start: dt.date, end: dt.date) -> dict[int, li
     return out
 
 
-def _counsellors(county: County, locations: list[Location], start: dt.date, end: dt.date) -> dict[int, dict]:
+def _counsellors(county: County, locations: list[tuple[Location, list]], start: dt.date, end: dt.date) -> dict[int, dict]:
     stmt = (
         select(CounsellorProfile)
         .join(User, User.id == CounsellorProfile.user_id)
@@ -188,7 +213,7 @@ def _counsellors(county: County, locations: list[Location], start: dt.date, end:
     )
     profiles = list(db.session.scalars(stmt))
     absences = _absences([p.user_id for p in profiles], start, end)
-    usable = {loc.id for loc in locations}
+    usable = {loc.id for loc, _days in locations}
     return {
         p.id: {
             "id": ids.counsellor_id(p.id),
@@ -259,7 +284,7 @@ def _held_needs(published: list[Session], horizon_start: dt.date) -> set[tuple[i
     return held
 
 
-def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, counsellors: dict) -> dict:
+def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, counsellors: dict, types: dict) -> dict:
     person = referral.participant
     deadline = referral.deadline
     overdue_since = None
@@ -273,7 +298,7 @@ def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, c
         "id": ids.participant_id(referral.id),
         "place": person.municipality.number,
         "legal_basis": str(referral.legal_basis),
-        "needs": [n for n in needs if n in SESSION_TYPES],
+        "needs": [n for n in needs if n in types],
         "earliest": referral.earliest_date.isoformat() if referral.earliest_date else None,
         "deadline": deadline.isoformat() if deadline else None,
         "language": person.language,

@@ -16,12 +16,14 @@ from guidance.models import (
     County,
     GuidanceNote,
     InterpreterBooking,
+    Location,
     Municipality,
     OutboxMessage,
     Participant,
     PlanningRun,
     Referral,
     Role,
+    Room,
     Session,
     SessionParticipant,
     User,
@@ -60,9 +62,14 @@ def may(user: Any, action: str, target: Any = None) -> bool:
     if isinstance(target, OutboxMessage):
         return _may_outbox_message(user, action, target)
     if isinstance(target, County):
-        # A county's settings (its language forms): admins, and the county's own lead.
-        return action == "manage_language" and (
-            user.role is Role.ADMIN or (user.role is Role.LEAD and target.id == user.county_id))
+        if action == "manage_language":
+            # A county's language forms: admins, and the county's own lead.
+            return user.role is Role.ADMIN or (user.role is Role.LEAD and target.id == user.county_id)
+        return _may_set_up(user, target.id)
+    if isinstance(target, Location):
+        return _may_set_up(user, target.centre.county_id)
+    if isinstance(target, Room):
+        return _may_set_up(user, target.location.centre.county_id)
     if isinstance(target, Participant):
         # Data-subject access requests are answered by the installation's administrators.
         return user.role is Role.ADMIN and action == "export"
@@ -88,11 +95,17 @@ AREAS: dict[str, tuple[Role, ...]] = {
     "note_writing": (Role.COUNSELLOR,),
     # the open-referral figure on the home page
     "referral_counts": (Role.REFERRER, Role.LEAD),
+    "setup": (Role.LEAD, Role.ADMIN),
 }
 
 
 def _may_use_area(user: User, action: str, area: str) -> bool:
     return user.role in AREAS.get(area, ())
+
+
+def _may_set_up(user: User, county_id: int) -> bool:
+    """A county's places and settings: its own lead, and the installation's administrators."""
+    return user.role is Role.ADMIN or (user.role is Role.LEAD and user.county_id == county_id)
 
 
 def _may_referral(user: User, action: str, referral: Referral) -> bool:

@@ -33,7 +33,7 @@ from guidance.models import (
     User,
 )
 from guidance.planning.ids import local_today
-from guidance.rules.deadlines import effective_deadline, is_working_day
+from guidance.rules.deadlines import effective_deadline
 from guidance.services.reference_data import load_reference_data
 from guidance.services.referral_reference import new_reference
 
@@ -115,10 +115,12 @@ def _spread_out(towns: list[Municipality], count: int, chosen: list[Municipality
 
 def _build_centres(county, offices, outreach, today):
     centres, locations = [], []
-    for town in offices:
+    for n_office, town in enumerate(offices):
         centre = CareerCentre(county=county, name=f"Karrieresenter {town.name}")
         location = Location(centre=centre, municipality=town, name=f"Karrieresenter {town.name}",
-                            opening=[["08:00", "16:00"]])
+                            address=f"Strandgata {12 + 7 * n_office}, {town.name}",
+                            directions="Inngang frå gata, 2. etasje. Meld deg i resepsjonen.", step_free=True,
+                            weekly_hours={str(d): [["08:00", "16:00"]] for d in (1, 2, 3, 4, 5)})
         for n in range(1, 4):
             location.rooms.append(Room(name=f"Samtalerom {n}", capacity=1, video=n <= 2))
         location.rooms.append(Room(name="Grupperom", capacity=10, video=False))
@@ -127,15 +129,18 @@ def _build_centres(county, offices, outreach, today):
         locations.append(location)
     for i, town in enumerate(outreach):
         centre = centres[min(range(len(offices)), key=lambda k: _distance_km(offices[k], town))]
-        # Outreach venues are open one weekday a week, the next six months.
+        # Outreach venues are open one weekday: every week, or (the last one) in even weeks.
         weekday = 2 + i % 3
-        open_dates = [d.isoformat() for d in (today + dt.timedelta(days=k) for k in range(1, 183))
-                      if d.isoweekday() == weekday and is_working_day(d)]
+        weeks = "even" if i == len(outreach) - 1 and i > 0 else "every"
         location = Location(centre=centre, municipality=town, name=f"Utekontor {town.name}", outreach=True,
-                            opening=[["09:00", "15:00"]], open_dates=open_dates)
+                            address=f"Rådhuset, {town.name}", directions="Møterommet ved servicetorget.",
+                            step_free=i % 2 == 0, weekly_hours={str(weekday): [["09:00", "15:00"]]},
+                            open_pattern=[{"weekday": weekday, "weeks": weeks}], open_dates=[])
         location.rooms.append(Room(name="Møterom", capacity=8, video=False))
         db.session.add(location)
         locations.append(location)
+    # Closed on Christmas Eve and New Year's Eve (not public holidays) on top of Norway's holidays.
+    county.closure_days = [dt.date(y, 12, d).isoformat() for y in (today.year, today.year + 1) for d in (24, 31)]
     return centres, locations
 
 

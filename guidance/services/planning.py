@@ -258,7 +258,7 @@ def _leave_out_closed_referrals(lead: User, sessions: list[Session], published: 
     it is left out whole. Left-out sessions are never booked: no interpreter request, no calendar event.
     Counts go into `published`; returns the left-out sessions."""
     from guidance.models import OPEN_STATUSES, Referral
-    from guidance.planning.instance import SESSION_TYPES
+    from guidance.planning.instance import session_types
 
     members = sorted({sp.referral_id for s in sessions for sp in s.participants})
     # Lock the referrals (in id order) so a withdrawal racing this publication waits for it and then
@@ -273,7 +273,7 @@ def _leave_out_closed_referrals(lead: User, sessions: list[Session], published: 
         if not leaving:
             continue
         staying = len(session.participants) - len(leaving)
-        if staying >= max(1, SESSION_TYPES.get(session.type, {}).get("min_size", 1)):
+        if staying >= max(1, session_types(session.run.county).get(session.type, {}).get("min_size", 1)):
             for member in leaving:
                 session.participants.remove(member)
                 audit.record(lead, "session.participant_removed", session,

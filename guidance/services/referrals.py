@@ -324,7 +324,7 @@ def _leave_booked_sessions(actor: User, referral: Referral) -> list:
     when it falls below its minimum size (else its calendars and interpreter get the change).
     Returns the e-mails to deliver after the commit."""
     from guidance.models import Session, SessionParticipant, SessionStatus
-    from guidance.planning.instance import SESSION_TYPES
+    from guidance.planning.instance import session_types
     from guidance.services import bookings
 
     ahead = db.session.scalars(
@@ -337,7 +337,7 @@ def _leave_booked_sessions(actor: User, referral: Referral) -> list:
             member = next(sp for sp in session.participants if sp.referral_id == referral.id)
             session.participants.remove(member)
             audit.record(actor, "session.participant_removed", session, {"referral_id": referral.id})
-            if len(session.participants) >= SESSION_TYPES["group"]["min_size"]:
+            if len(session.participants) >= session_types(referral.county)["group"]["min_size"]:
                 messages += bookings.session_updated(actor, session)
                 continue
         messages += bookings.cancel_in_transaction(actor, session, "referral_withdrawn")

@@ -21,6 +21,7 @@ MENU = [
     ("interpreting.index", _l("Interpreter bookings"), "interpreting"),
     ("outbox.index", _l("Outbox"), "outbox"),
     ("language_forms.index", _l("Language forms"), "language_forms"),
+    ("setup.index", _l("Centre set-up"), "setup"),
 ]
 
 

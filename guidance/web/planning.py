@@ -352,7 +352,7 @@ def publish(run_id: int):
 
 def _left_out_message(published: planning_service.Published) -> str:
     """Counts only: which participants were concerned is in the run's sessions, not in a flash."""
-    from guidance.planning.instance import SESSION_TYPES
+    from guidance.planning.instance import session_types
 
     parts = []
     if published.sessions_left_out:
@@ -367,7 +367,7 @@ def _left_out_message(published: planning_service.Published) -> str:
             "had fewer than %(min)d participants. Its other participants are back in the queue.",
             "%(num)d group sessions were left out: without participants whose referrals were withdrawn or closed, "
             "they had fewer than %(min)d participants. Their other participants are back in the queue.",
-            published.groups_left_out, min=SESSION_TYPES["group"]["min_size"]))
+            published.groups_left_out, min=session_types(current_user.county)["group"]["min_size"]))
     if published.participants_removed:
         parts.append(ngettext(
             "%(num)d participant whose referral was withdrawn or closed was taken out of a group session that goes "

@@ -50,3 +50,24 @@ def test_demo_can_seed_another_county(app):
     assert result.county.name == "Nordland"
     lead = db.session.scalar(select(User).where(User.role == Role.LEAD))
     assert lead.county.number == "18"
+
+
+def test_demo_places_have_addresses_hours_and_outreach_days_the_plan_reads(app):
+    from guidance.planning import InstanceOptions, build_instance
+
+    result = seed_demo("46", referrals=20, today=dt.date(2027, 1, 4), password="demo-password-1")
+    locations = db.session.scalars(select(Location)).all()
+    assert all(loc.address and loc.weekly_hours for loc in locations)
+    outreach = [loc for loc in locations if loc.outreach]
+    assert all(loc.open_pattern for loc in outreach)
+    assert any(p["weeks"] == "even" for loc in outreach for p in loc.open_pattern)
+    instance = build_instance(result.county, InstanceOptions(today=dt.date(2027, 1, 8)))
+    placed = {loc["id"]: loc for loc in instance["locations"]}
+    for loc in outreach:
+        weekday = loc.open_pattern[0]["weekday"]
+        days = [dt.date.fromisoformat(d) for d in placed[f"L{loc.id}"]["open_dates"]]
+        assert days and {d.isoweekday() for d in days} == {weekday}
+        if loc.open_pattern[0]["weeks"] == "even":
+            assert all(d.isocalendar().week % 2 == 0 for d in days)
+    assert "2027-12-24" not in instance["calendar"]["holidays"]  # beyond this horizon
+    assert result.county.closure_days and "2027-12-24" in result.county.closure_days

@@ -1,0 +1,346 @@
+"""Centre set-up: a county's locations, rooms and settings, as its lead types them in.
+
+Each use case is one transaction and audited; bad input raises `DomainError` with a message
+per form field (the field names of `web/setup.py`'s forms). Locations and rooms are
+deactivated, never deleted: published sessions keep pointing at them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import CareerCentre, County, InterpreterBudget, Location, Municipality, Room
+from guidance.models.organisation import WEEKDAYS
+from guidance.rules.opening import WEEKS, hhmm
+from guidance.services import audit
+from guidance.services.errors import DomainError
+
+WEEKDAY_NAMES = {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"), 5: _l("Friday")}
+WEEKS_LABELS = {"every": _l("Every week"), "even": _l("Even weeks"), "odd": _l("Odd weeks")}
+SLOT_MINUTES = 15
+PERIODS_PER_DAY = 2  # opening periods per weekday in the form (e.g. before and after lunch)
+PATTERN_ROWS = 3  # weekly-pattern rows for an outreach venue
+TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+@dataclass
+class LocationData:
+    """A location as typed in: hours as text pairs per weekday, dates as text lines."""
+
+    name: str
+    municipality_id: int
+    centre_id: int = 0  # 0: a new career centre named after the location
+    address: str = ""
+    directions: str = ""
+    step_free: bool = False
+    outreach: bool = False
+    # {weekday: [(from, to), ...]} as typed, PERIODS_PER_DAY pairs per weekday
+    hours: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    # [(weekday or 0, weeks), ...] as chosen
+    pattern: list[tuple[int, str]] = field(default_factory=list)
+    open_dates: str = ""
+
+
+@dataclass
+class RoomData:
+    name: str
+    capacity: int | None
+    video: bool = False
+
+
+@dataclass
+class SettingsData:
+    individual_minutes: int | None
+    group_minutes: int | None
+    group_min_size: int | None
+    group_max_size: int | None
+    max_travel_minutes: int | None
+    booking_answer_hours: int | None
+    closure_days: str = ""
+    budget_month: str = ""  # "YYYY-MM"
+    budget_amount: int | None = None  # NOK
+
+
+# ---------------------------------------------------------------------------- public use cases
+
+
+def centres_of(county: County) -> list[CareerCentre]:
+    return list(db.session.scalars(select(CareerCentre).where(CareerCentre.county_id == county.id)
+                                   .order_by(CareerCentre.name, CareerCentre.id)))
+
+
+def locations_of(county: County) -> list[Location]:
+    """Every location of the county, active ones first."""
+    stmt = (select(Location).join(CareerCentre, CareerCentre.id == Location.centre_id)
+            .where(CareerCentre.county_id == county.id)
+            .order_by(Location.active.desc(), Location.name, Location.id))
+    return list(db.session.scalars(stmt))
+
+
+def create_location(actor, county: County, data: LocationData) -> Location:
+    """Add a location (office or outreach venue) to one of the county's centres."""
+    values = _validate_location(county, data)
+    centre = _centre(county, data)
+    location = Location(centre=centre, **values)
+    db.session.add(location)
+    db.session.flush()
+    audit.record(actor, "location.created", location, {"county_id": county.id})
+    db.session.commit()
+    return location
+
+
+def update_location(actor, location: Location, data: LocationData) -> Location:
+    county = location.centre.county
+    values = _validate_location(county, data)
+    changed = sorted(k for k, v in values.items() if getattr(location, k) != v)
+    for key, value in values.items():
+        setattr(location, key, value)
+    audit.record(actor, "location.updated", location, {"fields": changed})
+    db.session.commit()
+    return location
+
+
+def set_location_active(actor, location: Location, active: bool) -> None:
+    """Deactivate (left out of new plans) or reactivate a location."""
+    location.active = active
+    audit.record(actor, "location.activated" if active else "location.deactivated", location)
+    db.session.commit()
+
+
+def create_room(actor, location: Location, data: RoomData) -> Room:
+    values = _validate_room(data)
+    room = Room(location=location, **values)
+    db.session.add(room)
+    db.session.flush()
+    audit.record(actor, "room.created", room, {"location_id": location.id})
+    db.session.commit()
+    return room
+
+
+def update_room(actor, room: Room, data: RoomData) -> Room:
+    values = _validate_room(data)
+    changed = sorted(k for k, v in values.items() if getattr(room, k) != v)
+    for key, value in values.items():
+        setattr(room, key, value)
+    audit.record(actor, "room.updated", room, {"fields": changed})
+    db.session.commit()
+    return room
+
+
+def set_room_active(actor, room: Room, active: bool) -> None:
+    room.active = active
+    audit.record(actor, "room.activated" if active else "room.deactivated", room)
+    db.session.commit()
+
+
+def update_settings(actor, county: County, data: SettingsData) -> None:
+    """Session lengths, group sizes, travel limit, closure days, interpreter answer time and budget."""
+    errors: dict[str, list[str]] = {}
+    for name, low, high in (("individual_minutes", 15, 480), ("group_minutes", 15, 480)):
+        value = getattr(data, name)
+        if value is None or not low <= value <= high or value % SLOT_MINUTES:
+            errors[name] = [_("Enter minutes between %(low)d and %(high)d in steps of 15.", low=low, high=high)]
+    for name, low, high in (("group_min_size", 2, 50), ("group_max_size", 2, 50)):
+        value = getattr(data, name)
+        if value is None or not low <= value <= high:
+            errors[name] = [_("Enter a number between %(low)d and %(high)d.", low=low, high=high)]
+    if "group_min_size" not in errors and "group_max_size" not in errors and data.group_min_size > data.group_max_size:
+        errors["group_max_size"] = [_("The largest group must be at least the smallest group.")]
+    if data.max_travel_minutes is None or not 15 <= data.max_travel_minutes <= 600:
+        errors["max_travel_minutes"] = [_("Enter minutes between %(low)d and %(high)d.", low=15, high=600)]
+    if data.booking_answer_hours is None or not 1 <= data.booking_answer_hours <= 336:
+        errors["booking_answer_hours"] = [_("Enter between 1 and 336 hours.")]
+    closure, bad = _parse_dates(data.closure_days)
+    if bad:
+        errors["closure_days"] = [_("Write each date as 2027-07-15 or 15.07.2027, one per line: %(lines)s",
+                                    lines=", ".join(bad))]
+    month = None
+    if data.budget_amount is not None or data.budget_month.strip():
+        try:
+            month = dt.date.fromisoformat(data.budget_month.strip() + "-01")
+        except ValueError:
+            errors["budget_month"] = [_("Enter the month as 2027-03.")]
+        if data.budget_amount is None or not 0 <= data.budget_amount <= 100_000_000:
+            errors["budget_amount"] = [_("Enter an amount of 0 NOK or more.")]
+    if errors:
+        raise DomainError(_("Check the settings."), errors)
+    values = {name: getattr(data, name) for name in (
+        "individual_minutes", "group_minutes", "group_min_size", "group_max_size", "max_travel_minutes",
+        "booking_answer_hours")}
+    values["closure_days"] = [d.isoformat() for d in closure]
+    changed = sorted(k for k, v in values.items() if getattr(county, k) != v)
+    for key, value in values.items():
+        setattr(county, key, value)
+    audit.record(actor, "county.settings_updated", county, {"fields": changed})
+    if month is not None:
+        _set_budget(actor, county, month, data.budget_amount)
+    db.session.commit()
+
+
+def budgets_of(county: County) -> list[InterpreterBudget]:
+    return list(db.session.scalars(select(InterpreterBudget).where(InterpreterBudget.county_id == county.id)
+                                   .order_by(InterpreterBudget.month.desc())))
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+def _validate_location(county: County, data: LocationData) -> dict:
+    errors: dict[str, list[str]] = {}
+    name = (data.name or "").strip()
+    if not name:
+        errors["name"] = [_("Enter the location's name.")]
+    municipality = db.session.get(Municipality, data.municipality_id or 0)
+    if municipality is None or municipality.county_id != county.id:
+        errors["municipality_id"] = [_("Choose a municipality in %(county)s.", county=county.name)]
+    if data.centre_id and not any(c.id == data.centre_id for c in centres_of(county)):
+        errors["centre_id"] = [_("Choose one of the county's career centres.")]
+    weekly = _weekly_hours(data.hours, errors)
+    pattern, extra = [], []
+    if data.outreach:
+        pattern = _pattern(data.pattern, weekly, errors)
+        extra = _extra_dates(data.open_dates, weekly, errors)
+        if not pattern and not extra and "open_dates" not in errors:
+            errors["open_dates"] = [_("Enter the days the outreach venue is open: a weekday or single dates.")]
+    if errors:
+        raise DomainError(_("Check the location."), errors)
+    return {
+        "name": name, "municipality_id": municipality.id, "address": (data.address or "").strip() or None,
+        "directions": (data.directions or "").strip() or None, "step_free": bool(data.step_free),
+        "outreach": bool(data.outreach), "weekly_hours": weekly,
+        "open_pattern": pattern or None, "open_dates": [d.isoformat() for d in extra] or None,
+    }
+
+
+def hours_field(weekday: int, period: int, end: str) -> str:
+    """The form field of one time: `h1_1_from` is Monday's first opening time."""
+    return f"h{weekday}_{period}_{end}"
+
+
+def _weekly_hours(hours: dict[int, list[tuple[str, str]]], errors: dict) -> dict:
+    """{"1": [["08:00", "11:30"], ["12:00", "16:00"]], ...} from the typed pairs, or field errors:
+    both times given, HH:MM on the quarter hour, opening before closing, periods not overlapping."""
+    weekly = {}
+    for weekday in WEEKDAYS:
+        spans = []
+        for period, (start, end) in enumerate(hours.get(weekday, []), start=1):
+            start, end = (start or "").strip(), (end or "").strip()
+            if not start and not end:
+                continue
+            from_field, to_field = hours_field(weekday, period, "from"), hours_field(weekday, period, "to")
+            day = str(WEEKDAY_NAMES[weekday])
+            a, b = _time(start, from_field, day, errors), _time(end, to_field, day, errors)
+            if a is None or b is None:
+                continue
+            if a >= b:
+                errors[to_field] = [_("%(day)s: the closing time must be after the opening time.", day=day)]
+                continue
+            for other_start, other_end, _other in spans:
+                if a < other_end and other_start < b:
+                    errors[from_field] = [_("%(day)s: the two opening periods overlap.", day=day)]
+                    break
+            else:
+                spans.append((a, b, period))
+        if spans:
+            weekly[str(weekday)] = [[hhmm(a), hhmm(b)] for a, b, _p in sorted(spans)]
+    if not weekly and not any(k.startswith("h") for k in errors):
+        errors[hours_field(1, 1, "from")] = [_("Enter the opening hours of at least one weekday.")]
+    return weekly
+
+
+def _time(text: str, name: str, day: str, errors: dict) -> int | None:
+    if not text:
+        errors[name] = [_("%(day)s: enter both the opening and the closing time.", day=day)]
+        return None
+    match = TIME.match(text)
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        errors[name] = [_("%(day)s: enter a time like 08:00.", day=day)]
+        return None
+    value = int(match.group(1)) * 60 + int(match.group(2))
+    if value % SLOT_MINUTES:
+        errors[name] = [_("%(day)s: use whole quarter hours (:00, :15, :30 or :45).", day=day)]
+        return None
+    return value
+
+
+def _pattern(rows: list[tuple[int, str]], weekly: dict, errors: dict) -> list[dict]:
+    pattern = []
+    for n, (weekday, weeks) in enumerate(rows, start=1):
+        if not weekday:
+            continue
+        if weeks not in WEEKS or weekday not in WEEKDAYS:
+            errors[f"pattern_{n}_weeks"] = [_("Choose every week, even weeks or odd weeks.")]
+        elif str(weekday) not in weekly:
+            errors[f"pattern_{n}_weekday"] = [_("Enter opening hours for this weekday first.")]
+        elif {"weekday": weekday, "weeks": weeks} not in pattern:
+            pattern.append({"weekday": weekday, "weeks": weeks})
+    return pattern
+
+
+def _extra_dates(text: str, weekly: dict, errors: dict) -> list[dt.date]:
+    days, bad = _parse_dates(text)
+    if bad:
+        errors["open_dates"] = [_("Write each date as 2027-07-15 or 15.07.2027, one per line: %(lines)s",
+                                  lines=", ".join(bad))]
+        return []
+    closed = [d for d in days if str(d.isoweekday()) not in weekly]
+    if closed:
+        errors["open_dates"] = [_("The venue has no opening hours on the weekday of %(dates)s.",
+                                  dates=", ".join(d.isoformat() for d in closed))]
+        return []
+    return days
+
+
+def _parse_dates(text: str) -> tuple[list[dt.date], list[str]]:
+    """Dates one per line (ISO or Norwegian dd.mm.yyyy), sorted and unique; and the lines that are not dates."""
+    days, bad = set(), []
+    for line in (text or "").replace(",", "\n").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            if re.match(r"^\d{1,2}\.\d{1,2}\.\d{4}$", line):
+                d, m, y = (int(x) for x in line.split("."))
+                days.add(dt.date(y, m, d))
+            else:
+                days.add(dt.date.fromisoformat(line))
+        except ValueError:
+            bad.append(line[:20])
+    return sorted(days), bad
+
+
+def _validate_room(data: RoomData) -> dict:
+    errors = {}
+    name = (data.name or "").strip()
+    if not name:
+        errors["name"] = [_("Enter the room's name.")]
+    if data.capacity is None or not 1 <= data.capacity <= 500:
+        errors["capacity"] = [_("Enter how many people the room seats: 1 or more.")]
+    if errors:
+        raise DomainError(_("Check the room."), errors)
+    return {"name": name[:100], "capacity": data.capacity, "video": bool(data.video)}
+
+
+def _centre(county: County, data: LocationData) -> CareerCentre:
+    if data.centre_id:
+        return db.session.get(CareerCentre, data.centre_id)
+    centre = CareerCentre(county=county, name=data.name.strip()[:200])
+    db.session.add(centre)
+    return centre
+
+
+def _set_budget(actor, county: County, month: dt.date, amount_nok: int) -> None:
+    budget = db.session.scalar(select(InterpreterBudget).where(InterpreterBudget.county_id == county.id,
+                                                               InterpreterBudget.month == month))
+    if budget is None:
+        budget = InterpreterBudget(county_id=county.id, month=month, amount_ore=0)
+        db.session.add(budget)
+    budget.amount_ore = amount_nok * 100
+    db.session.flush()
+    audit.record(actor, "county.budget_set", budget, {"month": month.isoformat(), "amount_ore": budget.amount_ore})

@@ -1,0 +1,313 @@
+"""Centre set-up (issue 21): the lead types in the county's locations, rooms and settings, and the
+next plan is built from exactly what was typed."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from guidance.extensions import db
+from guidance.models import AuditEvent, County, InterpreterBudget, Location, Room
+from guidance.planning import InstanceOptions, build_instance
+from tests.app import factories as f
+from tests.app.planning.helpers import TODAY  # Friday 8 January 2027: the horizon is 11 January - 11 April
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """The messages below are asserted in English (bokmål is the default)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+EMPTY_HOURS = {f"h{d}_{p}_{e}": "" for d in range(1, 6) for p in (1, 2) for e in ("from", "to")}
+
+
+def location_form(**changes) -> dict:
+    """A location open Monday and Tuesday 08:00-11:30 and 12:00-16:00, in Voss."""
+    form = {**EMPTY_HOURS, "name": "Karrieresenter Voss", "centre_id": "0",
+            "municipality_id": str(f.municipality("4621").id), "address": "Uttrågata 9, 5700 Voss",
+            "directions": "Inngang frå parkeringsplassen.", "step_free": "y",
+            "h1_1_from": "08:00", "h1_1_to": "11:30", "h1_2_from": "12:00", "h1_2_to": "16:00",
+            "h2_1_from": "08:00", "h2_1_to": "11:30", "h2_2_from": "12:00", "h2_2_to": "16:00",
+            "open_dates": "", **{f"pattern_{n}_weekday": "0" for n in (1, 2, 3)},
+            **{f"pattern_{n}_weeks": "every" for n in (1, 2, 3)}}
+    form.update(changes)
+    return form
+
+
+def settings_form(**changes) -> dict:
+    form = {"individual_minutes": "90", "group_minutes": "90", "group_min_size": "3", "group_max_size": "8",
+            "max_travel_minutes": "150", "closure_days": "", "booking_answer_hours": "48",
+            "budget_month": "", "budget_amount": ""}
+    form.update(changes)
+    return form
+
+
+def days(start: dt.date, end: dt.date, weekdays: set[int], skip=()) -> list[str]:
+    out, day = [], start
+    while day <= end:
+        if day.isoweekday() in weekdays and day not in skip:
+            out.append(day.isoformat())
+        day += dt.timedelta(days=1)
+    return out
+
+
+def instance_location(lead, location_id: int) -> dict | None:
+    instance = build_instance(lead.county, InstanceOptions(today=TODAY))
+    return next((loc for loc in instance["locations"] if loc["id"] == f"L{location_id}"), None)
+
+
+def audit_actions(object_type: str) -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == object_type)
+                                   .order_by(AuditEvent.id)))
+
+
+def new_location(client, county_id: int, **changes) -> Location:
+    response = client.post(f"/setup/counties/{county_id}/locations/new", data=location_form(**changes))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return db.session.scalar(select(Location).order_by(Location.id.desc()))
+
+
+def test_lead_types_in_a_location_with_a_room_and_the_plan_uses_exactly_that(client):
+    w = f.world()
+    f.login(client, w.lead)
+
+    location = new_location(client, w.lead.county_id)
+    response = client.post(f"/setup/locations/{location.id}/rooms/new",
+                           data={"name": "Samtalerom 1", "capacity": "1", "video": "y"})
+    assert response.status_code == 302
+    room = db.session.scalar(select(Room).where(Room.location_id == location.id))
+
+    assert (location.name, location.municipality.number, location.address, location.step_free) == (
+        "Karrieresenter Voss", "4621", "Uttrågata 9, 5700 Voss", True)
+    assert location.centre.county_id == w.lead.county_id
+    placed = instance_location(w.lead, location.id)
+    easter_monday = dt.date(2027, 3, 29)
+    assert placed == {
+        "id": f"L{location.id}", "name": "Karrieresenter Voss", "place": "4621",
+        "opening": [["08:00", "11:30"], ["12:00", "16:00"]],
+        "open_dates": days(dt.date(2027, 1, 11), dt.date(2027, 4, 11), {1, 2}, skip={easter_monday}),
+        "rooms": [{"id": f"room{room.id}", "capacity": 1, "video": True}],
+    }
+    assert audit_actions("location") == ["location.created"]
+    assert audit_actions("room") == ["room.created"]
+
+
+def test_a_location_open_every_weekday_has_no_date_list(client):
+    w = f.world()
+    f.login(client, w.lead)
+    hours = {f"h{d}_1_{e}": t for d in range(1, 6) for e, t in (("from", "08:30"), ("to", "15:00"))}
+    location = new_location(client, w.lead.county_id, **{**EMPTY_HOURS, **hours})
+    client.post(f"/setup/locations/{location.id}/rooms/new", data={"name": "Grupperom", "capacity": "12"})
+
+    placed = instance_location(w.lead, location.id)
+    assert (placed["opening"], placed["open_dates"]) == ([["08:30", "15:00"]], None)
+    assert placed["rooms"][0]["capacity"] == 12 and placed["rooms"][0]["video"] is False
+
+
+def test_outreach_venue_open_in_even_weeks_and_on_a_single_date_minus_closure_days(client):
+    w = f.world()
+    f.login(client, w.lead)
+    # Tuesdays in even ISO weeks (12 Jan 2027 is in week 2), and Tuesday 2 March (week 9) besides.
+    location = new_location(client, w.lead.county_id, **{
+        **EMPTY_HOURS, "name": "Utekontor Ulvik", "municipality_id": str(f.municipality("4620").id),
+        "outreach": "y", "h2_1_from": "09:00", "h2_1_to": "15:00",
+        "pattern_1_weekday": "2", "pattern_1_weeks": "even", "open_dates": "02.03.2027"})
+    client.post(f"/setup/locations/{location.id}/rooms/new", data={"name": "Møterom", "capacity": "8"})
+    response = client.post(f"/setup/counties/{w.lead.county_id}/settings",
+                           data=settings_form(closure_days="2027-01-26\n2027-12-24"))
+    assert response.status_code == 302
+
+    assert location.open_pattern == [{"weekday": 2, "weeks": "even"}]
+    even_tuesdays = [d for d in days(dt.date(2027, 1, 11), dt.date(2027, 4, 11), {2})
+                     if dt.date.fromisoformat(d).isocalendar().week % 2 == 0]
+    assert "2027-01-26" in even_tuesdays
+    expected = sorted((set(even_tuesdays) - {"2027-01-26"}) | {"2027-03-02"})
+    placed = instance_location(w.lead, location.id)
+    assert (placed["opening"], placed["open_dates"]) == ([["09:00", "15:00"]], expected)
+    instance = build_instance(w.lead.county, InstanceOptions(today=TODAY))
+    assert "2027-01-26" in instance["calendar"]["holidays"]  # the county's own closure day
+    assert "2027-03-29" in instance["calendar"]["holidays"]  # and Norway's Easter Monday
+
+
+def test_county_settings_reach_the_plan(client):
+    w = f.world()
+    f.login(client, w.lead)
+    response = client.post(f"/setup/counties/{w.lead.county_id}/settings", data=settings_form(
+        individual_minutes="60", group_minutes="120", group_min_size="4", group_max_size="6",
+        max_travel_minutes="90", booking_answer_hours="24", budget_month="2027-02", budget_amount="50000"))
+    assert response.status_code == 302
+
+    instance = build_instance(w.lead.county, InstanceOptions(today=TODAY))
+    assert instance["session_types"] == {"individual": {"minutes": 60},
+                                         "group": {"minutes": 120, "min_size": 4, "max_size": 6}}
+    assert instance["max_participant_travel_minutes"] == 90
+    county = db.session.get(County, w.lead.county_id)
+    assert county.booking_answer_hours == 24
+    budget = db.session.scalar(select(InterpreterBudget).where(InterpreterBudget.county_id == county.id))
+    assert (budget.month, budget.amount_ore) == (dt.date(2027, 2, 1), 5_000_000)
+    assert audit_actions("county") == ["county.settings_updated"]
+
+
+def test_deactivated_locations_and_rooms_are_left_out_of_new_plans(client):
+    w = f.world()
+    f.login(client, w.lead)
+    location = new_location(client, w.lead.county_id)
+    for name in ("Rom A", "Rom B"):
+        client.post(f"/setup/locations/{location.id}/rooms/new", data={"name": name, "capacity": "1"})
+    room_a, room_b = location.rooms
+
+    assert client.post(f"/setup/rooms/{room_a.id}/active", data={}).status_code == 302
+    assert [r["id"] for r in instance_location(w.lead, location.id)["rooms"]] == [f"room{room_b.id}"]
+    assert client.post(f"/setup/locations/{location.id}/active", data={}).status_code == 302
+    assert instance_location(w.lead, location.id) is None
+    assert db.session.get(Location, location.id) is not None  # never deleted
+
+    client.post(f"/setup/locations/{location.id}/active", data={"active": "y"})
+    assert instance_location(w.lead, location.id) is not None
+    assert audit_actions("location") == ["location.created", "location.deactivated", "location.activated"]
+    assert audit_actions("room") == ["room.created", "room.created", "room.deactivated"]
+
+
+def test_lead_edits_a_location_and_a_room(client):
+    w = f.world()
+    f.login(client, w.lead)
+    location = new_location(client, w.lead.county_id)
+    client.post(f"/setup/locations/{location.id}/rooms/new", data={"name": "Rom", "capacity": "1"})
+    room = location.rooms[0]
+
+    page = client.get(f"/setup/locations/{location.id}").get_data(as_text=True)
+    assert 'value="11:30"' in page and "Uttrågata 9" in page
+    response = client.post(f"/setup/locations/{location.id}", data=location_form(
+        name="Karrieresenter Voss sentrum", h2_1_from="", h2_1_to="", h2_2_from="", h2_2_to=""))
+    assert response.status_code == 302
+    response = client.post(f"/setup/rooms/{room.id}", data={"name": "Grupperom", "capacity": "10"})
+    assert response.status_code == 302
+
+    db.session.expire_all()
+    assert location.name == "Karrieresenter Voss sentrum"
+    assert location.weekly_hours == {"1": [["08:00", "11:30"], ["12:00", "16:00"]]}
+    assert (room.name, room.capacity, room.video) == ("Grupperom", 10, False)
+    placed = instance_location(w.lead, location.id)
+    assert placed["open_dates"] == days(dt.date(2027, 1, 11), dt.date(2027, 4, 11), {1}, skip={dt.date(2027, 3, 29)})
+    updated = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "location.updated")).one()
+    assert '"name"' in updated.detail and '"weekly_hours"' in updated.detail
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"h1_2_from": "11:00"}, "h1_2_from", "Monday: the two opening periods overlap."),
+    ({"h2_1_from": "12:00", "h2_1_to": "09:00"}, "h2_1_to", "Tuesday: the closing time must be after the opening time."),
+    ({"h1_1_from": "08:10"}, "h1_1_from", "Monday: use whole quarter hours"),
+    ({"h1_1_to": ""}, "h1_1_to", "Monday: enter both the opening and the closing time."),
+    ({"municipality_id": "BODO"}, "municipality_id", "Choose a municipality in Vestland."),
+    ({"name": ""}, "name", "Enter the location&#39;s name."),
+    ({"outreach": "y"}, "open_dates", "Enter the days the outreach venue is open"),
+    ({"outreach": "y", "pattern_1_weekday": "3"}, "pattern_1_weekday", "Enter opening hours for this weekday first."),
+], ids=["overlap", "from-after-to", "off-grid", "half-pair", "other-county", "no-name", "outreach-no-days",
+        "pattern-closed-day"])
+def test_bad_location_input_is_shown_per_field_and_nothing_is_written(client, changes, field, message):
+    w = f.world()
+    f.login(client, w.lead)
+    if changes.get("municipality_id") == "BODO":
+        changes["municipality_id"] = str(f.municipality("1804").id)  # Bodø is in Nordland
+    before = db.session.scalar(select(func.count()).select_from(Location))
+
+    response = client.post(f"/setup/counties/{w.lead.county_id}/locations/new", data=location_form(**changes))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    assert f'id="{field}-error"' in page and f'href="#{field}"' in page  # on the field, linked from the summary
+    assert 'value="Uttrågata 9, 5700 Voss"' in page  # the user's input is kept
+    assert db.session.scalar(select(func.count()).select_from(Location)) == before
+    assert audit_actions("location") == []
+
+
+def test_a_room_needs_a_capacity_of_at_least_one(client):
+    w = f.world()
+    f.login(client, w.lead)
+    location = db.session.scalars(select(Location)).first()
+    rooms = len(location.rooms)
+
+    response = client.post(f"/setup/locations/{location.id}/rooms/new", data={"name": "Skap", "capacity": "0"})
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Enter how many people the room seats: 1 or more." in page and 'id="capacity-error"' in page
+    assert 'value="Skap"' in page
+    db.session.expire_all()
+    assert len(location.rooms) == rooms
+
+
+def test_bad_settings_are_shown_per_field(client):
+    w = f.world()
+    f.login(client, w.lead)
+    response = client.post(f"/setup/counties/{w.lead.county_id}/settings", data=settings_form(
+        individual_minutes="50", group_min_size="9", group_max_size="4", closure_days="2027-02-30"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for field in ("individual_minutes", "group_max_size", "closure_days"):
+        assert f'id="{field}-error"' in page
+    assert db.session.get(County, w.lead.county_id).individual_minutes == 90
+
+
+def test_another_countys_lead_gets_404_and_nothing_changes(client):
+    w = f.world()
+    location = db.session.scalars(select(Location)).first()
+    room = location.rooms[0]
+    f.login(client, w.other_county_lead)
+    before = (location.name, location.active, room.name, room.active, room.capacity)
+    audit_before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+    county_id = w.lead.county_id
+    for url, data in [
+        (f"/setup/counties/{county_id}", None),
+        (f"/setup/counties/{county_id}/settings", settings_form(individual_minutes="60")),
+        (f"/setup/counties/{county_id}/locations/new", location_form()),
+        (f"/setup/locations/{location.id}", location_form(name="Kapret")),
+        (f"/setup/locations/{location.id}/active", {}),
+        (f"/setup/locations/{location.id}/rooms/new", {"name": "X", "capacity": "1"}),
+        (f"/setup/rooms/{room.id}", {"name": "Kapret", "capacity": "3"}),
+        (f"/setup/rooms/{room.id}/active", {}),
+    ]:
+        if data is None:
+            assert client.get(url).status_code == 404, url
+        else:
+            assert client.post(url, data=data).status_code == 404, url
+
+    db.session.expire_all()
+    assert (location.name, location.active, room.name, room.active, room.capacity) == before
+    assert db.session.get(County, county_id).individual_minutes == 90
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == audit_before
+    # Their own county's page lists only their own locations.
+    assert location.name not in client.get("/setup/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["counsellor", "referrer", "interpreter"])
+def test_other_roles_are_refused(client, role):
+    w = f.world()
+    location = db.session.scalars(select(Location)).first()
+    f.login(client, getattr(w, role))
+    assert client.post(f"/setup/locations/{location.id}", data=location_form(name="X")).status_code == 403
+    assert client.post(f"/setup/counties/{w.lead.county_id}/settings", data=settings_form()).status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_admin_sets_up_any_county(client):
+    w = f.world()
+    f.login(client, w.admin)
+    nordland = f.county("18")
+    assert "Nordland" in client.get("/setup/").get_data(as_text=True)
+    location = new_location(client, nordland.id, name="Karrieresenter Bodø",
+                            municipality_id=str(f.municipality("1804").id))
+    assert location.centre.county_id == nordland.id and location.centre.name == "Karrieresenter Bodø"
+
+
+def test_messages_name_the_weekday_in_bokmal_by_default(app):
+    w = f.world()
+    norwegian = app.test_client()
+    f.login(norwegian, w.lead)
+    response = norwegian.post(f"/setup/counties/{w.lead.county_id}/locations/new",
+                              data=location_form(h1_2_from="11:00"))
+    assert response.status_code == 400
+    assert "Mandag: de to åpningsperiodene overlapper." in response.get_data(as_text=True)
