@@ -399,10 +399,10 @@ def _ore(form, name: str, errors: dict) -> int | None:
     """An amount in kroner as typed ("720", "720,50", "1 200") in øre."""
     raw = (getattr(form, name).data or "").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
     try:
-        amount = Decimal(raw)
+        amount = Decimal(raw) if re.fullmatch(r"-?\d{1,9}(\.\d{1,2})?", raw) else None
     except InvalidOperation:
         amount = None
-    if amount is None or not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+    if amount is None:
         errors[name] = [_("Enter an amount in kroner, like 720 or 720,50.")]
         return None
     return int(amount * 100)

@@ -194,6 +194,8 @@ def test_lead_edits_an_interpreters_languages(client, county_world):
     ({"day2_start": "14:00", "day2_end": "10:00"}, "day2_end", "The day must end after it starts."),
     ({"modes": ["teleport"]}, "modes", "Choose how the interpreter works"),
     ({"hourly_rate": "lots"}, "hourly_rate", "Enter an amount in kroner"),
+    ({"hourly_rate": "1e30"}, "hourly_rate", "Enter an amount in kroner"),
+    ({"travel_rate": "-5"}, "travel_rate", "from 0 to 10 000"),
     ({"min_billed_minutes": ""}, "min_billed_minutes", "Enter a whole number."),
     ({"municipality_id": "0"}, "municipality_id", "Choose the municipality"),
     ({"agency_name": ""}, "agency_name", "Name the agency"),
@@ -294,3 +296,18 @@ def test_an_absence_shows_on_the_counsellors_page_with_a_link(client, county_wor
     # The absence reaches the plan too.
     [entry] = [c for c in _instance()["counsellors"] if c["id"] == f"C{w.counsellor.counsellor.id}"]
     assert entry["absences"] == [["2027-01-04", "2027-01-08"]]
+
+
+def test_an_admin_bound_to_a_county_reaches_only_that_countys_people(app, county_world):
+    w, _location = county_world
+    admin = f.user(Role.ADMIN, county_number=None)
+    admin.county = f.county("18")
+    db.session.commit()
+    client = app.test_client()
+    f.login(client, admin)
+    assert client.get(f"/people/counsellors/{w.counsellor.counsellor.id}").status_code == 404
+    assert client.post(f"/people/interpreters/{w.interpreter.interpreter.id}/active", data={}).status_code == 404
+    # Their list is their own county's, whatever the query asks for.
+    assert w.counsellor.name not in client.get("/people/counsellors?county=46").get_data(as_text=True)
+    db.session.expire_all()
+    assert w.interpreter.interpreter.active
