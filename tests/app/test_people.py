@@ -311,3 +311,20 @@ def test_an_admin_bound_to_a_county_reaches_only_that_countys_people(app, county
     assert w.counsellor.name not in client.get("/people/counsellors?county=46").get_data(as_text=True)
     db.session.expire_all()
     assert w.interpreter.interpreter.active
+
+
+def test_employment_dates_become_unavailability_and_a_finished_employment_leaves_the_plan(app):
+    w = f.world()
+    profile = w.counsellor.counsellor
+    options = InstanceOptions(today=dt.date(2026, 12, 3))
+    start, end = options.horizon_start, options.horizon_end
+    profile.employment_start = start + dt.timedelta(days=14)
+    db.session.commit()
+    [entry] = [c for c in _instance()["counsellors"] if c["id"] == f"C{profile.id}"]
+    assert entry["absences"] == [[start.isoformat(), (start + dt.timedelta(days=13)).isoformat()]]
+    profile.employment_start, profile.employment_end = None, start - dt.timedelta(days=1)
+    db.session.commit()
+    assert f"C{profile.id}" not in {c["id"] for c in _instance()["counsellors"]}
+    profile.employment_start, profile.employment_end = end + dt.timedelta(days=1), None
+    db.session.commit()
+    assert f"C{profile.id}" not in {c["id"] for c in _instance()["counsellors"]}
