@@ -328,3 +328,14 @@ def test_employment_dates_become_unavailability_and_a_finished_employment_leaves
     profile.employment_start, profile.employment_end = end + dt.timedelta(days=1), None
     db.session.commit()
     assert f"C{profile.id}" not in {c["id"] for c in _instance()["counsellors"]}
+
+
+@pytest.mark.parametrize("junk", ["", " ", "x" * 5000, "24:00", "-1", "0x10", "NaN", "\u00a0", "2027-13-45", "99:99"])
+def test_junk_in_every_field_is_a_form_message_never_a_500(client, county_world, junk):
+    w, location = county_world
+    counsellor_fields = list(_counsellor_form(location)) + [f"day{d}_{p}" for d in range(1, 8) for p in ("start", "end")]
+    interpreter_fields = list(_interpreter_form()) + [f"lang{i}_{p}" for i in range(6) for p in ("code", "category")]
+    for url, fields in ((f"/people/counsellors/{w.counsellor.counsellor.id}", counsellor_fields),
+                        ("/people/interpreters/new", interpreter_fields)):
+        response = client.post(url, data={name: junk for name in fields})
+        assert response.status_code == 400, (url, junk)
