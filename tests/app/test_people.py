@@ -8,7 +8,6 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from guidance import clock
 from guidance.extensions import db
 from guidance.models import AuditEvent, CounsellorProfile, InterpreterProfile, Location, Role, User
 from guidance.planning.instance import InstanceOptions, build_instance
