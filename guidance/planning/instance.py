@@ -28,6 +28,7 @@ from guidance.models import (
     Participant,
     PlanningRun,
     Referral,
+    Role,
     Session,
     SessionStatus,
     User,
@@ -182,7 +183,9 @@ def _counsellors(county: County, locations: list[Location], start: dt.date, end:
     stmt = (
         select(CounsellorProfile)
         .join(User, User.id == CounsellorProfile.user_id)
-        .where(User.county_id == county.id, User.active.is_(True), CounsellorProfile.active.is_(True))
+        # A user whose role was changed away from counsellor keeps the profile but is not planned.
+        .where(User.county_id == county.id, User.active.is_(True), User.role == Role.COUNSELLOR,
+               CounsellorProfile.active.is_(True))
         .options(selectinload(CounsellorProfile.locations), selectinload(CounsellorProfile.user))
         .order_by(CounsellorProfile.id)
     )
@@ -220,7 +223,8 @@ def _interpreters(county: County, start: dt.date, end: dt.date) -> list[Interpre
     stmt = (
         select(InterpreterProfile)
         .join(User, User.id == InterpreterProfile.user_id)
-        .where(User.county_id == county.id, User.active.is_(True), InterpreterProfile.active.is_(True))
+        .where(User.county_id == county.id, User.active.is_(True), User.role == Role.INTERPRETER,
+               InterpreterProfile.active.is_(True))
         .options(selectinload(InterpreterProfile.languages), selectinload(InterpreterProfile.user),
                  selectinload(InterpreterProfile.municipality))
         .order_by(InterpreterProfile.id)

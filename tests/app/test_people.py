@@ -338,3 +338,14 @@ def test_junk_in_every_field_is_a_form_message_never_a_500(client, county_world,
                         ("/people/interpreters/new", interpreter_fields)):
         response = client.post(url, data={name: junk for name in fields})
         assert response.status_code == 400, (url, junk)
+
+
+def test_a_counsellor_whose_role_an_admin_changed_is_no_longer_planned(app, county_world):
+    w, _location = county_world
+    admin = app.test_client()
+    f.login(admin, w.admin)
+    response = admin.post(f"/admin/users/{w.counsellor.id}", data={
+        "name": w.counsellor.name, "email": w.counsellor.email, "role": "lead",
+        "county_id": str(w.counsellor.county_id), "municipality_id": "0", "active": "y"})
+    assert response.status_code == 302
+    assert f"C{w.counsellor.counsellor.id}" not in {c["id"] for c in _instance()["counsellors"]}
