@@ -1,6 +1,7 @@
 """`flask` commands: reference data, demo data."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -14,6 +15,16 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(anonymise_command)
     app.cli.add_command(expire_bookings_command)
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(api_token_group)
+
+
+BAD_INPUT = 2  # the exit code for refused input (like click's usage errors); nothing is written
+
+
+def _refuse(message: str):
+    click.echo(f"Error: {message}", err=True)
+    raise click.exceptions.Exit(BAD_INPUT)
 
 
 @click.command("load-reference-data")
@@ -73,3 +84,68 @@ def expire_bookings_command():
 
     expired = expire_overdue()
     click.echo(f"{len(expired)} booking request(s) expired.")
+
+
+@click.command("create-admin")
+@click.option("--email", required=True, help="The administrator's e-mail address (their sign-in).")
+@click.option("--name", default="Administrator", show_default=True)
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input instead of printing a generated one-time password.")
+def create_admin_command(email: str, name: str, password_stdin: bool):
+    """Create an administrator (for the first sign-in of a new installation)."""
+    import secrets
+
+    from email_validator import EmailNotValidError, validate_email
+
+    from guidance.models import Role
+    from guidance.services import accounts
+    from guidance.services.errors import DomainError
+
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        _refuse(f"{email!r} is not a valid e-mail address.")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if len(password) < 12:
+            _refuse("The password must be at least 12 characters.")
+    else:
+        password = secrets.token_urlsafe(15)
+    try:
+        accounts.create_user(None, email=email, name=name, password=password, role=Role.ADMIN)
+    except DomainError as error:
+        db.session.rollback()
+        _refuse("; ".join(m for messages in error.field_errors.values() for m in messages) or error.message)
+    if password_stdin:
+        click.echo(f"Administrator {email.strip().lower()} created.")
+    else:
+        click.echo(f"Administrator {email.strip().lower()} created. One-time password (shown once, change it):")
+        click.echo(password)
+
+
+@click.group("api-token")
+def api_token_group():
+    """Bearer tokens for municipal case systems."""
+
+
+@api_token_group.command("create")
+@click.option("--municipality", "municipality_number", required=True, help="Municipality number, e.g. 4601 (Bergen).")
+@click.option("--name", required=True, help="The system that will use the token, like the case system's name.")
+def api_token_create_command(municipality_number: str, name: str):
+    """Create a token for one municipality and print it once (only its hash is kept)."""
+    from sqlalchemy import select
+
+    from guidance.models import Municipality
+    from guidance.services import api_tokens
+    from guidance.services.errors import DomainError
+
+    place = db.session.scalar(select(Municipality).where(Municipality.number == municipality_number.strip()))
+    if place is None:
+        _refuse(f"No municipality has the number {municipality_number!r} (load the reference data first?).")
+    try:
+        _token, plaintext = api_tokens.create_token(None, municipality_id=place.id, name=name)
+    except DomainError as error:
+        db.session.rollback()
+        _refuse("; ".join(m for messages in error.field_errors.values() for m in messages) or error.message)
+    click.echo(f"Token for {place.name} ({place.number}), shown once:")
+    click.echo(plaintext)

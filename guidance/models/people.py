@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
+from sqlalchemy import true as sa_true
 from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -95,6 +96,13 @@ class CounsellorProfile(db.Model):
     # {"1": [["08:00", "15:30"]], ...} ISO weekday -> working intervals
     weekly: Mapped[dict] = mapped_column(JSON, default=dict)
     max_sessions_per_day: Mapped[int] = mapped_column(Integer, default=4)
+    # When the multicultural-guidance course was completed (None: unknown or not taken).
+    multicultural_completed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # Outside these dates the counsellor is not planned (None: open-ended).
+    employment_start: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    employment_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # Deactivated profiles stay (published plans and statistics point at them) but are not planned.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
     user: Mapped[User] = relationship(back_populates="counsellor")
     locations: Mapped[list[Location]] = relationship(secondary=counsellor_location)
@@ -109,6 +117,14 @@ class InterpreterProfile(db.Model):
     hourly_rate_ore: Mapped[int] = mapped_column(Integer)
     min_billed_minutes: Mapped[int] = mapped_column(Integer, default=60)
     travel_rate_ore: Mapped[int] = mapped_column(Integer)
+    # The national interpreter register's id (tolk-ID) and when the centre last checked it.
+    register_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    register_checked_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # "direct": the centre books the interpreter itself; "agency": through an agency under a
+    # framework agreement (agency_name).
+    booking_channel: Mapped[str] = mapped_column(String(16), default="direct", server_default="direct")
+    agency_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 
     user: Mapped[User] = relationship(back_populates="interpreter")
     municipality: Mapped[Municipality] = relationship()

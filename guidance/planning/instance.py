@@ -28,6 +28,7 @@ from guidance.models import (
     Participant,
     PlanningRun,
     Referral,
+    Role,
     Session,
     SessionStatus,
     User,
@@ -207,11 +208,15 @@ def _counsellors(county: County, locations: list[tuple[Location, list]], start: 
     stmt = (
         select(CounsellorProfile)
         .join(User, User.id == CounsellorProfile.user_id)
-        .where(User.county_id == county.id, User.active.is_(True))
+        # A user whose role was changed away from counsellor keeps the profile but is not planned.
+        .where(User.county_id == county.id, User.active.is_(True), User.role == Role.COUNSELLOR,
+               CounsellorProfile.active.is_(True))
         .options(selectinload(CounsellorProfile.locations), selectinload(CounsellorProfile.user))
         .order_by(CounsellorProfile.id)
     )
-    profiles = list(db.session.scalars(stmt))
+    # Counsellors whose employment lies wholly outside the horizon are not in the plan at all.
+    profiles = [p for p in db.session.scalars(stmt)
+                if not (p.employment_end and p.employment_end < start) and not (p.employment_start and p.employment_start > end)]
     absences = _absences([p.user_id for p in profiles], start, end)
     usable = {loc.id for loc, _days in locations}
     return {
@@ -222,18 +227,29 @@ def _counsellors(county: County, locations: list[tuple[Location, list]], start: 
             "multicultural": p.multicultural,
             "languages": list(p.languages or []),
             "weekly": p.weekly or {},
-            "absences": absences.get(p.user_id, []),
+            "absences": _with_employment(absences.get(p.user_id, []), p, start, end),
             "max_sessions_per_day": p.max_sessions_per_day,
         }
         for p in profiles
     }
 
 
+def _with_employment(absences: list[list[str]], p: CounsellorProfile, start: dt.date, end: dt.date) -> list[list[str]]:
+    """The absences plus the days of the horizon before employment starts and after it ends."""
+    out = list(absences)
+    if p.employment_start and p.employment_start > start:
+        out.append([start.isoformat(), (p.employment_start - dt.timedelta(days=1)).isoformat()])
+    if p.employment_end and p.employment_end < end:
+        out.append([(p.employment_end + dt.timedelta(days=1)).isoformat(), end.isoformat()])
+    return sorted(out)
+
+
 def _interpreters(county: County, start: dt.date, end: dt.date) -> list[InterpreterProfile]:
     stmt = (
         select(InterpreterProfile)
         .join(User, User.id == InterpreterProfile.user_id)
-        .where(User.county_id == county.id, User.active.is_(True))
+        .where(User.county_id == county.id, User.active.is_(True), User.role == Role.INTERPRETER,
+               InterpreterProfile.active.is_(True))
         .options(selectinload(InterpreterProfile.languages), selectinload(InterpreterProfile.user),
                  selectinload(InterpreterProfile.municipality))
         .order_by(InterpreterProfile.id)

@@ -13,9 +13,11 @@ from guidance.models import (
     Absence,
     ApiToken,
     Attachment,
+    CounsellorProfile,
     County,
     GuidanceNote,
     InterpreterBooking,
+    InterpreterProfile,
     Location,
     Municipality,
     OutboxMessage,
@@ -55,6 +57,8 @@ def may(user: Any, action: str, target: Any = None) -> bool:
         return user.role is Role.LEAD and target.county_id == user.county_id
     if isinstance(target, Absence):
         return user.role is Role.LEAD and target.user.county_id == user.county_id
+    if isinstance(target, (CounsellorProfile, InterpreterProfile)):
+        return _may_manage_county(user, target.user.county_id)
     if isinstance(target, User):
         return user.role is Role.ADMIN
     if isinstance(target, ApiToken):
@@ -96,6 +100,7 @@ AREAS: dict[str, tuple[Role, ...]] = {
     # the open-referral figure on the home page
     "referral_counts": (Role.REFERRER, Role.LEAD),
     "setup": (Role.LEAD, Role.ADMIN),
+    "people": (Role.LEAD, Role.ADMIN),
 }
 
 
@@ -104,8 +109,23 @@ def _may_use_area(user: User, action: str, area: str) -> bool:
 
 
 def _may_set_up(user: User, county_id: int) -> bool:
-    """A county's places and settings: its own lead, and the installation's administrators."""
-    return user.role is Role.ADMIN or (user.role is Role.LEAD and user.county_id == county_id)
+    """A county's places and settings: the same people who manage its counsellors and interpreters."""
+    return _may_manage_county(user, county_id)
+
+
+def _may_manage_county(user: User, county_id: int | None) -> bool:
+    """A county's set-up (its counsellors and interpreters) is run by its lead, and by admins:
+    an admin bound to a county manages that county, an installation admin every county."""
+    if user.role is Role.LEAD:
+        return county_id is not None and county_id == user.county_id
+    if user.role is Role.ADMIN:
+        return user.county_id is None or county_id == user.county_id
+    return False
+
+
+def may_manage_county(user: User, county_id: int | None) -> bool:
+    """May `user` set up the people of this county?"""
+    return may(user, "use", "people") and _may_manage_county(user, county_id)
 
 
 def _may_referral(user: User, action: str, referral: Referral) -> bool:
@@ -198,4 +218,4 @@ def outbox_filter(user: User):
     return false()
 
 
-__all__ = ["may", "referral_filter", "outbox_filter", "AREAS"]
+__all__ = ["may", "may_manage_county", "referral_filter", "outbox_filter", "AREAS"]

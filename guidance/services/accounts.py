@@ -66,6 +66,43 @@ def create_user(actor, *, email: str, name: str, password: str, role: Role, coun
     return user
 
 
+def update_user(actor, user: User, *, email: str, name: str, role: Role, county_id=None, municipality_id=None,
+                active: bool = True, password: str | None = None) -> None:
+    """An administrator changes a user: name, e-mail, role, scope (county or municipality), active,
+    and optionally a new password. Refuses a taken e-mail, a role without its binding, and an
+    administrator taking away their own access. The audit event names the changed fields."""
+    from flask_babel import gettext as _
+
+    errors: dict[str, list[str]] = {}
+    other = find_by_email(email)
+    if other is not None and other.id != user.id:
+        errors["email"] = [_("A user with this e-mail address already exists.")]
+    if role is Role.REFERRER and not municipality_id:
+        errors["municipality_id"] = [_("A referrer must belong to a municipality.")]
+    if role in (Role.LEAD, Role.COUNSELLOR, Role.INTERPRETER) and not county_id:
+        errors["county_id"] = [_("This role must belong to a county.")]
+    if getattr(actor, "id", None) == user.id and (role is not Role.ADMIN or not active):
+        errors["role" if role is not Role.ADMIN else "active"] = [
+            _("You cannot take away your own administrator access; ask another administrator.")]
+    if errors:
+        raise DomainError(_("The user was not saved."), errors)
+    before = _snapshot(user)
+    user.email, user.name, user.role, user.active = email.strip().lower(), name.strip(), role, active
+    # Admins belong to the installation or one county; referrers to a municipality; staff to a county.
+    user.county_id = county_id if role is not Role.REFERRER else None
+    user.municipality_id = municipality_id if role is Role.REFERRER else None
+    if password:
+        user.set_password(password)
+    changed = sorted(k for k, v in _snapshot(user).items() if before[k] != v) + (["password"] if password else [])
+    audit.record(actor, "user.updated", user, {"fields": changed, "role": role.value})
+    db.session.commit()
+
+
+def _snapshot(user: User) -> dict:
+    return {"email": user.email, "name": user.name, "role": user.role, "county": user.county_id,
+            "municipality": user.municipality_id, "active": user.active}
+
+
 def set_active(actor, user: User, active: bool) -> None:
     user.active = active
     for identity in user.identities:

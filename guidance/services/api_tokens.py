@@ -21,7 +21,7 @@ def hash_token(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
 
 
-def create_token(actor: User, *, municipality_id: int | None, name: str, note: str | None = None) -> tuple[ApiToken, str]:
+def create_token(actor: User | None, *, municipality_id: int | None, name: str, note: str | None = None) -> tuple[ApiToken, str]:
     """A new token for one municipality; the plaintext is returned once and never stored."""
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
@@ -35,7 +35,7 @@ def create_token(actor: User, *, municipality_id: int | None, name: str, note: s
         raise DomainError(_("The token was not created."), errors)
     plaintext = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(municipality_id=municipality_id, name=name, note=(note or "").strip() or None,
-                     token_hash=hash_token(plaintext), created_by_id=actor.id)
+                     token_hash=hash_token(plaintext), created_by_id=getattr(actor, "id", None))
     db.session.add(token)
     db.session.flush()
     audit.record(actor, "api_token.created", token, {"municipality": municipality_id})

@@ -158,8 +158,10 @@ def _build_counsellors(rng, county, centres, locations, password_hash):
         user.password_hash = password_hash
         languages = ["nb", "en"] + ([extra_languages[i % len(extra_languages)]] if extra_languages[i % len(extra_languages)] else [])
         days = (1, 2, 3, 4) if i % 5 == 4 else (1, 2, 3, 4, 5)
-        profile = CounsellorProfile(user=user, multicultural=i % 4 != 3, languages=languages,
-                                    weekly=_weekly(days), max_sessions_per_day=4, locations=own)
+        multicultural = i % 4 != 3
+        profile = CounsellorProfile(user=user, multicultural=multicultural, languages=languages,
+                                    weekly=_weekly(days), max_sessions_per_day=4, locations=own,
+                                    multicultural_completed_on=dt.date(2022 + i % 3, 3 + i % 8, 1) if multicultural else None)
         db.session.add(profile)
         profiles.append(profile)
     return profiles
@@ -181,7 +183,11 @@ def _build_interpreters(rng, county, towns, password_hash):
             profile = InterpreterProfile(user=user, municipality=home, modes=modes,
                                          weekly=_weekly(start="08:00", end="16:00"),
                                          hourly_rate_ore=rng.choice([65000, 72000, 78000, 85000]),
-                                         min_billed_minutes=60, travel_rate_ore=36000)
+                                         min_billed_minutes=60, travel_rate_ore=36000,
+                                         register_id=f"T{20000 + n * 37}",
+                                         register_checked_on=local_today() - dt.timedelta(days=7 * (n % 10)),
+                                         booking_channel="agency" if remote_only else "direct",
+                                         agency_name="Tolkeformidlingen AS (rammeavtale)" if remote_only else None)
             profile.languages.append(InterpreterLanguage(language=code, category=rng.choice([1, 2, 2, 3, 3, 4])))
             if code in ("uk", "ru") and k % 2 == 0:
                 profile.languages.append(InterpreterLanguage(language="ru" if code == "uk" else "uk", category=3))

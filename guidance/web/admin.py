@@ -33,10 +33,17 @@ def role_labels() -> dict[str, str]:
 class UserForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=200)])
     email = EmailField(_l("E-mail address"), validators=[DataRequired(_l("Enter an e-mail address.")), Email(_l("Enter a valid e-mail address, like name@example.no.")), Length(max=254)])
-    role = SelectField(_l("Role"), validators=[DataRequired()])
+    # No default: an administrator is never created by leaving the first option.
+    role = SelectField(_l("Role"), validators=[DataRequired(_l("Choose the user's role."))])
     county_id = SelectField(_l("County"), coerce=int, validators=[Optional()])
     municipality_id = SelectField(_l("Municipality"), coerce=int, validators=[Optional()])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(_l("Enter an initial password.")), Length(min=12, max=200, message=_l("The password must be at least 12 characters."))])
+
+
+class EditUserForm(UserForm):
+    active = BooleanField(_l("Active: the user may sign in"))
+    password = PasswordField(_l("New password (optional)"), validators=[
+        Optional(), Length(min=12, max=200, message=_l("The password must be at least 12 characters."))])
 
 
 class ActiveForm(FlaskForm):
@@ -44,7 +51,7 @@ class ActiveForm(FlaskForm):
 
 
 def _fill_choices(form: UserForm) -> None:
-    form.role.choices = list(role_labels().items())
+    form.role.choices = [("", _("Choose a role"))] + list(role_labels().items())
     form.county_id.choices = [(0, _("(none)"))] + [(c.id, c.name) for c in db.session.scalars(select(County).order_by(County.name))]
     form.municipality_id.choices = [(0, _("(none)"))] + [
         (m.id, f"{m.name} ({m.number})") for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
@@ -77,6 +84,32 @@ def new_user():
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/user_form.html", form=form), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires("users")
+def edit_user(user_id: int):
+    user = get_visible(User, user_id, "manage")
+    form = EditUserForm(obj=user) if request.method == "GET" else EditUserForm()
+    _fill_choices(form)
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.county_id.data, form.municipality_id.data = user.county_id or 0, user.municipality_id or 0
+        form.password.data = ""
+    elif form.validate_on_submit():
+        try:
+            accounts.update_user(
+                current_user, user, email=form.email.data, name=form.name.data, role=Role(form.role.data),
+                county_id=form.county_id.data or None, municipality_id=form.municipality_id.data or None,
+                active=bool(form.active.data), password=form.password.data or None,
+            )
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            flash(_("The user was updated."), "success")
+            return redirect(url_for("admin.users"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("admin/user_edit.html", form=form, user=user), status
 
 
 @bp.post("/users/<int:user_id>/active")

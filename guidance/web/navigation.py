@@ -13,6 +13,8 @@ MENU = [
     ("planning.index", _l("Planning"), "planning"),
     ("queue.index", _l("Queue"), "queue"),
     ("dashboard.index", _l("Dashboard"), "dashboard"),
+    ("people.counsellors", _l("Counsellors"), "people"),
+    ("people.interpreters", _l("Interpreters"), "people"),
     ("admin.users", _l("Users"), "users"),
     ("api_tokens.index", _l("API tokens"), "api_tokens"),
     ("privacy.search", _l("Data-subject access"), "data_subject"),

@@ -538,6 +538,9 @@ def absences():
 
     form = AbsenceForm()
     _fill_absence_choices(form)
+    if request.method == "GET" and request.args.get("user_id", type=int):
+        # Linked from a counsellor's or interpreter's page: that person is already chosen.
+        form.user_id.data = request.args.get("user_id", type=int)
     if request.method == "POST":
         if form.validate_on_submit():
             try:

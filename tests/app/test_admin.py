@@ -58,3 +58,70 @@ def test_deactivating_a_user_ends_their_access(client, app):
     f.login(client, admin)
     client.post(f"/admin/users/{lead.id}/active", data={})
     assert other.get("/").status_code == 302
+
+
+def test_the_role_has_no_default_and_must_be_chosen(client):
+    f.login(client, f.user(Role.ADMIN, county_number=None))
+    page = client.get("/admin/users/new").get_data(as_text=True)
+    assert '<option selected value="admin">' not in page
+    assert '<option selected value="">' in page or '<option value="">' in page
+    response = client.post("/admin/users/new", data=_form(role=""))
+    assert response.status_code == 400
+    assert db.session.scalar(select(User).where(User.email == "kari@example.no")) is None
+
+
+def test_admin_edits_a_users_name_email_role_scope_and_active(client):
+    admin = f.user(Role.ADMIN, county_number=None)
+    person = f.user(Role.REFERRER, municipality_number="4601")
+    f.login(client, admin)
+    page = client.get(f"/admin/users/{person.id}").get_data(as_text=True)
+    assert f'value="{person.email}"' in page and '<option selected value="referrer">' in page
+    response = client.post(f"/admin/users/{person.id}", data={
+        "name": "Kari Lead", "email": "kari.lead@example.no", "role": "lead",
+        "county_id": str(f.county("46").id), "municipality_id": "0", "active": "", "password": ""})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (person.name, person.email, person.role, person.county.number, person.municipality_id, person.active) == (
+        "Kari Lead", "kari.lead@example.no", Role.LEAD, "46", None, False)
+    assert person.check_password(f.PASSWORD)  # an empty password field keeps the password
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.updated"))
+    assert event.actor_id == admin.id and "Kari" not in event.detail and '"role"' in event.detail
+
+
+def test_a_bad_user_edit_is_refused_beside_the_field_and_nothing_changes(client):
+    admin = f.user(Role.ADMIN, county_number=None)
+    person = f.user(Role.COUNSELLOR)
+    f.login(client, admin)
+    for data, message in (({"email": admin.email}, "Det finnes allerede en bruker med denne e-postadressen."),
+                          ({"county_id": "0"}, "Denne rollen må høre til et fylke."),
+                          ({"password": "short"}, "Passordet må ha minst 12 tegn.")):
+        form = {"name": "Changed", "email": person.email, "role": "counsellor",
+                "county_id": str(person.county_id), "municipality_id": "0", "active": "y", **data}
+        response = client.post(f"/admin/users/{person.id}", data=form)
+        assert response.status_code == 400
+        assert message in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert person.name != "Changed" and person.county_id is not None
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.updated")) is None
+
+
+def test_an_admin_cannot_take_away_their_own_access(client):
+    admin = f.user(Role.ADMIN, county_number=None)
+    f.login(client, admin)
+    response = client.post(f"/admin/users/{admin.id}", data={
+        "name": admin.name, "email": admin.email, "role": "lead", "county_id": str(f.county("46").id),
+        "municipality_id": "0", "active": "y"})
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert admin.role is Role.ADMIN
+
+
+def test_only_admins_edit_users(app):
+    lead = f.user(Role.LEAD)
+    person = f.user(Role.COUNSELLOR)
+    client = app.test_client()
+    f.login(client, lead)
+    response = client.post(f"/admin/users/{person.id}", data={"name": "X", "email": person.email, "role": "admin"})
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert person.role is Role.COUNSELLOR

@@ -1,7 +1,7 @@
 """Guessing ids: every route that takes an object id, called by every role with the id of
 another county's (or, for referrers, another municipality's) referral, attachment, note,
-session, booking, run, participant, outbox message, county, location or room, must neither show
-nor change it.
+session, booking, run, participant, outbox message, county, location, room, counsellor or
+interpreter, must neither show nor change it.
 
 The routes come from the URL map, so new pages and API endpoints are covered as they land.
 """
@@ -61,7 +61,8 @@ def foreign_world(county_number: str = "18", town: str = "1804"):
         "referral_id": referral.id, "attachment_id": attachment.id, "note_id": note.id, "run_id": run.id,
         "session_id": session.id, "booking_id": booking.id, "participant_id": referral.participant_id,
         "message_id": message.id, "county_id": centre.county_id, "location_id": location.id,
-        "room_id": location.rooms[0].id,
+        "room_id": location.rooms[0].id, "counsellor_id": counsellor.counsellor.id,
+        "interpreter_id": interpreter.interpreter.id,
     }
 
 
@@ -92,9 +93,10 @@ def test_other_countys_objects_cannot_be_reached_by_guessing_ids(app, role):
     foreign = foreign_world()
     # Admins answer data-subject requests and run the outbox for the whole installation: that
     # export and every e-mail are theirs by design.
-    # So is the centre set-up of every county.
+    # So is the centre set-up of every county: places, counsellors and interpreters.
     exempt = {"privacy.export", "outbox.retry"} | {r.endpoint for r in app.url_map.iter_rules()
-                                                   if r.endpoint.startswith("setup.")} if role is Role.ADMIN else set()
+                                                   if r.endpoint.startswith(("setup.", "people."))} \
+        if role is Role.ADMIN else set()
     client = app.test_client()
     f.login(client, _people(w)[role])
     before = _counts()

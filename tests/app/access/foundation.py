@@ -20,10 +20,18 @@ EXPECTED = {
     "admin.users": only(Role.ADMIN),
     "admin.new_user": only(Role.ADMIN),
     "admin.set_active": {r: 405 for r in ROLES},
+    "admin.edit_user": only(Role.ADMIN),
     "referrals.index": only(Role.LEAD, Role.COUNSELLOR, Role.REFERRER),
     # the referral of the referrer's own municipality; the counsellor has no session with it
     "referrals.show": {**only(Role.LEAD, Role.REFERRER), Role.COUNSELLOR: 404},
     "api.health": {r: 200 for r in ROLES},
+}
+
+# Who may POST to each write route; every other role is refused (403/404) and nothing is written.
+WRITERS = {
+    "admin.new_user": (Role.ADMIN,),
+    "admin.edit_user": (Role.ADMIN,),
+    "admin.set_active": (Role.ADMIN,),
 }
 
 

@@ -1,0 +1,431 @@
+"""A county's people: the lead (or an admin) sets up counsellors and interpreters."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, widgets
+
+from guidance import languages
+from guidance.extensions import db
+from guidance.models import Absence, County, CounsellorProfile, InterpreterProfile, Municipality, Role
+from guidance.planning.ids import local_today
+from guidance.rules.access import may_manage_county
+from guidance.services import people
+from guidance.services.errors import DomainError
+from guidance.services.people import CATEGORIES, WEEKDAYS, CounsellorData, InterpreterData
+from guidance.web.forms import show_refusal
+from guidance.web.guards import get_visible, requires
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+LANGUAGE_ROWS = 6
+# Counsellors hold most sessions in Norwegian; it leads their list.
+COUNSELLOR_COMMON = ("nb", "nn", "en") + tuple(c for c in languages.COMMON if c != "en")
+
+
+def weekday_names() -> dict[int, str]:
+    return {1: _("Monday"), 2: _("Tuesday"), 3: _("Wednesday"), 4: _("Thursday"), 5: _("Friday"),
+            6: _("Saturday"), 7: _("Sunday")}
+
+
+def mode_labels() -> dict[str, str]:
+    return {"onsite": _("On site"), "video": _("Video"), "phone": _("Phone")}
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _with_weekly(cls):
+    """One from/to pair per weekday: day1_start, day1_end, ... day7_end (works without JavaScript)."""
+    for day in WEEKDAYS:
+        setattr(cls, f"day{day}_start", StringField(_l("From")))
+        setattr(cls, f"day{day}_end", StringField(_l("To")))
+    return cls
+
+
+@_with_weekly
+class CounsellorForm(FlaskForm):
+    """Parsing only: every rule is checked once, in services.people."""
+
+    name = StringField(_l("Full name"))
+    email = StringField(_l("E-mail address"))
+    multicultural = BooleanField(_l("Has completed the multicultural-guidance training"))
+    multicultural_completed_on = StringField(_l("Training completed on (optional)"))
+    languages = SelectMultipleField(_l("Languages the counsellor holds a session in"), validate_choice=False)
+    location_ids = CheckboxesField(_l("Locations the counsellor works from"), coerce=str, validate_choice=False)
+    max_sessions_per_day = StringField(_l("At most this many sessions a day"))
+    employment_start = StringField(_l("First day of employment (optional)"))
+    employment_end = StringField(_l("Last day of employment (optional)"))
+
+
+@_with_weekly
+class InterpreterForm(FlaskForm):
+    name = StringField(_l("Full name"))
+    email = StringField(_l("E-mail address"))
+    phone = StringField(_l("Phone number"))
+    municipality_id = SelectField(_l("Home municipality"), coerce=str, validate_choice=False)
+    register_id = StringField(_l("Interpreter ID in the national interpreter register (optional)"))
+    register_checked_on = StringField(_l("Register last checked on (optional)"))
+    modes = CheckboxesField(_l("Works"), validate_choice=False)
+    hourly_rate = StringField(_l("Hourly rate (NOK)"))
+    min_billed_minutes = StringField(_l("Minimum billed minutes per booking"))
+    travel_rate = StringField(_l("Travel rate per hour (NOK)"))
+    booking_channel = RadioField(_l("How the centre books the interpreter"), validate_choice=False)
+    agency_name = StringField(_l("Agency (framework agreement)"))
+
+
+for _row in range(LANGUAGE_ROWS):
+    setattr(InterpreterForm, f"lang{_row}_code", SelectField(_l("Language"), validate_choice=False))
+    setattr(InterpreterForm, f"lang{_row}_category", SelectField(_l("Register category"), validate_choice=False))
+
+
+class ActiveForm(FlaskForm):
+    active = BooleanField(_l("Active"))
+
+
+# ---------------------------------------------------------------------------- the county acted for
+
+
+def _acting_county() -> County | None:
+    """The county whose people the current user sets up: the lead's own; for an admin bound to a
+    county that one, for an installation admin the one chosen with ?county=NN (None until chosen)."""
+    if current_user.county_id is not None:
+        return current_user.county
+    number = request.args.get("county", "")
+    county = db.session.scalar(select(County).where(County.number == number)) if number else None
+    if county is None or not may_manage_county(current_user, county.id):
+        return None
+    return county
+
+
+def _county_or_chooser(template_kind: str):
+    county = _acting_county()
+    if county is None and current_user.role is Role.ADMIN:
+        counties = db.session.scalars(select(County).order_by(County.name)).all()
+        return None, render_template("people/choose_county.html", counties=counties, kind=template_kind)
+    if county is None:
+        abort(404)
+    return county, None
+
+
+def _county_args(county: County) -> dict:
+    """URL arguments that keep an installation admin in the chosen county."""
+    return {"county": county.number} if current_user.county_id is None else {}
+
+
+# ---------------------------------------------------------------------------- counsellors
+
+
+@bp.get("/counsellors")
+@requires("people")
+def counsellors():
+    county, chooser = _county_or_chooser("counsellors")
+    if chooser:
+        return chooser
+    return render_template("people/counsellors.html", county=county, counsellors=people.counsellors_of(county.id),
+                           county_args=_county_args(county), names=_language_names(), form=ActiveForm())
+
+
+@bp.route("/counsellors/new", methods=["GET", "POST"])
+@requires("people")
+def new_counsellor():
+    county, chooser = _county_or_chooser("counsellors")
+    if chooser:
+        return chooser
+    form = CounsellorForm()
+    _fill_counsellor_choices(form, county)
+    if request.method == "POST":
+        try:
+            profile = people.create_counsellor(current_user, county, _counsellor_data(form))
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            flash(_("The counsellor was saved."), "success")
+            return redirect(url_for("people.edit_counsellor", counsellor_id=profile.id))
+        return _counsellor_page(form, county, None, 400)
+    form.max_sessions_per_day.data = "4"
+    form.languages.data = ["nb"]
+    return _counsellor_page(form, county, None)
+
+
+@bp.route("/counsellors/<int:counsellor_id>", methods=["GET", "POST"])
+@requires("people")
+def edit_counsellor(counsellor_id: int):
+    profile = get_visible(CounsellorProfile, counsellor_id, "manage")
+    county = profile.user.county
+    form = CounsellorForm()
+    _fill_counsellor_choices(form, county)
+    if request.method == "POST":
+        try:
+            people.update_counsellor(current_user, profile, _counsellor_data(form))
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            flash(_("The counsellor was saved."), "success")
+            return redirect(url_for("people.edit_counsellor", counsellor_id=profile.id))
+        return _counsellor_page(form, county, profile, 400)
+    _load_counsellor(form, profile)
+    return _counsellor_page(form, county, profile)
+
+
+@bp.post("/counsellors/<int:counsellor_id>/active")
+@requires("people")
+def counsellor_active(counsellor_id: int):
+    profile = get_visible(CounsellorProfile, counsellor_id, "manage")
+    form = ActiveForm()
+    if form.validate_on_submit():
+        people.set_counsellor_active(current_user, profile, bool(form.active.data))
+        flash(_("The counsellor is active again.") if profile.active
+              else _("The counsellor is deactivated and left out of new plans."), "success")
+    return redirect(url_for("people.edit_counsellor", counsellor_id=profile.id))
+
+
+def _counsellor_page(form, county, profile, status=200):
+    return render_template("people/counsellor_form.html", form=form, county=county, profile=profile,
+                           absences=_absences_ahead(profile),
+                           weekdays=weekday_names(), county_args=_county_args(county), active_form=ActiveForm(),
+                           may_plan=current_user.role is Role.LEAD), status
+
+
+def _fill_counsellor_choices(form: CounsellorForm, county: County) -> None:
+    locale = str(get_locale() or "nb")
+    common = [(code, languages.language_name(code, locale)) for code in COUNSELLOR_COMMON]
+    others = sorted(((c, languages.language_name(c, locale)) for c in languages.all_codes() if c not in COUNSELLOR_COMMON),
+                    key=lambda pair: pair[1].casefold())
+    form.languages.choices = {_("Common languages"): common, _("All languages"): others}
+    form.location_ids.choices = [(str(loc.id), f"{loc.name} ({loc.municipality.name})")
+                                 for loc in people.locations_of(county.id)]
+
+
+def _counsellor_data(form: CounsellorForm) -> CounsellorData:
+    errors: dict[str, list[str]] = {}
+    location_ids = []
+    for raw in form.location_ids.data or []:
+        try:
+            location_ids.append(int(raw))
+        except ValueError:
+            errors["location_ids"] = [_("Choose locations of your county that are in use.")]
+    return CounsellorData(
+        name=form.name.data or "", email=form.email.data or "", weekly=_weekly(form),
+        multicultural=bool(form.multicultural.data),
+        multicultural_completed_on=_date(form, "multicultural_completed_on", errors),
+        languages=list(form.languages.data or []), location_ids=location_ids,
+        max_sessions_per_day=_whole(form, "max_sessions_per_day", errors),
+        employment_start=_date(form, "employment_start", errors), employment_end=_date(form, "employment_end", errors),
+        input_errors=errors,
+    )
+
+
+def _load_counsellor(form: CounsellorForm, p: CounsellorProfile) -> None:
+    form.name.data, form.email.data = p.user.name, p.user.email
+    form.multicultural.data = p.multicultural
+    form.multicultural_completed_on.data = _iso(p.multicultural_completed_on)
+    form.languages.data = list(p.languages or [])
+    form.location_ids.data = [str(loc.id) for loc in p.locations]
+    form.max_sessions_per_day.data = str(p.max_sessions_per_day)
+    form.employment_start.data, form.employment_end.data = _iso(p.employment_start), _iso(p.employment_end)
+    _load_weekly(form, p.weekly)
+
+
+# ---------------------------------------------------------------------------- interpreters
+
+
+@bp.get("/interpreters")
+@requires("people")
+def interpreters():
+    county, chooser = _county_or_chooser("interpreters")
+    if chooser:
+        return chooser
+    return render_template("people/interpreters.html", county=county, interpreters=people.interpreters_of(county.id),
+                           county_args=_county_args(county), names=_language_names(), modes=mode_labels(),
+                           letter=people.category_letter)
+
+
+@bp.route("/interpreters/new", methods=["GET", "POST"])
+@requires("people")
+def new_interpreter():
+    county, chooser = _county_or_chooser("interpreters")
+    if chooser:
+        return chooser
+    form = InterpreterForm()
+    _fill_interpreter_choices(form)
+    if request.method == "POST":
+        try:
+            profile = people.create_interpreter(current_user, county, _interpreter_data(form))
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            flash(_("The interpreter was saved."), "success")
+            return redirect(url_for("people.edit_interpreter", interpreter_id=profile.id))
+        return _interpreter_page(form, county, None, 400)
+    form.min_billed_minutes.data, form.travel_rate.data = "60", "0"
+    form.booking_channel.data = "direct"
+    form.modes.data = ["onsite", "video", "phone"]
+    return _interpreter_page(form, county, None)
+
+
+@bp.route("/interpreters/<int:interpreter_id>", methods=["GET", "POST"])
+@requires("people")
+def edit_interpreter(interpreter_id: int):
+    profile = get_visible(InterpreterProfile, interpreter_id, "manage")
+    county = profile.user.county
+    form = InterpreterForm()
+    _fill_interpreter_choices(form)
+    if request.method == "POST":
+        try:
+            people.update_interpreter(current_user, profile, _interpreter_data(form))
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            flash(_("The interpreter was saved."), "success")
+            return redirect(url_for("people.edit_interpreter", interpreter_id=profile.id))
+        return _interpreter_page(form, county, profile, 400)
+    _load_interpreter(form, profile)
+    return _interpreter_page(form, county, profile)
+
+
+@bp.post("/interpreters/<int:interpreter_id>/active")
+@requires("people")
+def interpreter_active(interpreter_id: int):
+    profile = get_visible(InterpreterProfile, interpreter_id, "manage")
+    form = ActiveForm()
+    if form.validate_on_submit():
+        people.set_interpreter_active(current_user, profile, bool(form.active.data))
+        flash(_("The interpreter is active again.") if profile.active
+              else _("The interpreter is deactivated and left out of new plans."), "success")
+    return redirect(url_for("people.edit_interpreter", interpreter_id=profile.id))
+
+
+def _interpreter_page(form, county, profile, status=200):
+    rows = [(getattr(form, f"lang{i}_code"), getattr(form, f"lang{i}_category")) for i in range(LANGUAGE_ROWS)]
+    return render_template("people/interpreter_form.html", form=form, county=county, profile=profile,
+                           absences=_absences_ahead(profile), rows=rows,
+                           weekdays=weekday_names(), county_args=_county_args(county), active_form=ActiveForm(),
+                           may_plan=current_user.role is Role.LEAD), status
+
+
+def _fill_interpreter_choices(form: InterpreterForm) -> None:
+    common, others = languages.choices(str(get_locale() or "nb"))
+    for i in range(LANGUAGE_ROWS):
+        getattr(form, f"lang{i}_code").choices = {_("Common languages"): [("", _("(no language)"))] + common,
+                                                   _("All languages"): others}
+        getattr(form, f"lang{i}_category").choices = [("", "–")] + [(letter, letter) for letter in CATEGORIES]
+    form.municipality_id.choices = [("", _("Choose a municipality"))] + [
+        (str(m.id), f"{m.name} ({m.number})") for m in db.session.scalars(select(Municipality).order_by(Municipality.name))]
+    form.modes.choices = list(mode_labels().items())
+    form.booking_channel.choices = [("direct", _("Directly")),
+                                    ("agency", _("Through an agency under a framework agreement"))]
+
+
+def _interpreter_data(form: InterpreterForm) -> InterpreterData:
+    errors: dict[str, list[str]] = {}
+    try:
+        municipality_id = int(form.municipality_id.data) if form.municipality_id.data else None
+    except ValueError:
+        municipality_id = None
+    rows = [(getattr(form, f"lang{i}_code").data or "", getattr(form, f"lang{i}_category").data or "")
+            for i in range(LANGUAGE_ROWS)]
+    return InterpreterData(
+        name=form.name.data or "", email=form.email.data or "", phone=form.phone.data or "", weekly=_weekly(form),
+        municipality_id=municipality_id, languages=rows, register_id=form.register_id.data or "",
+        register_checked_on=_date(form, "register_checked_on", errors), modes=list(form.modes.data or []),
+        hourly_rate_ore=_ore(form, "hourly_rate", errors), travel_rate_ore=_ore(form, "travel_rate", errors),
+        min_billed_minutes=_whole(form, "min_billed_minutes", errors),
+        booking_channel=form.booking_channel.data or "", agency_name=form.agency_name.data or "",
+        input_errors=errors,
+    )
+
+
+def _load_interpreter(form: InterpreterForm, p: InterpreterProfile) -> None:
+    form.name.data, form.email.data, form.phone.data = p.user.name, p.user.email, p.user.phone or ""
+    form.municipality_id.data = str(p.municipality_id)
+    for i, lang in enumerate(p.languages[:LANGUAGE_ROWS]):
+        getattr(form, f"lang{i}_code").data = lang.language
+        getattr(form, f"lang{i}_category").data = people.category_letter(lang.category)
+    form.register_id.data = p.register_id or ""
+    form.register_checked_on.data = _iso(p.register_checked_on)
+    form.modes.data = list(p.modes or [])
+    form.hourly_rate.data, form.travel_rate.data = _kroner(p.hourly_rate_ore), _kroner(p.travel_rate_ore)
+    form.min_billed_minutes.data = str(p.min_billed_minutes)
+    form.booking_channel.data, form.agency_name.data = p.booking_channel, p.agency_name or ""
+    _load_weekly(form, p.weekly)
+
+
+# ---------------------------------------------------------------------------- reading the forms
+
+
+def _weekly(form) -> dict[int, tuple[str, str]]:
+    return {d: (getattr(form, f"day{d}_start").data or "", getattr(form, f"day{d}_end").data or "") for d in WEEKDAYS}
+
+
+def _load_weekly(form, weekly) -> None:
+    for day, (start, end) in people.weekly_pairs(weekly).items():
+        getattr(form, f"day{day}_start").data, getattr(form, f"day{day}_end").data = start, end
+
+
+def _date(form, name: str, errors: dict) -> dt.date | None:
+    raw = (getattr(form, name).data or "").strip()
+    if not raw:
+        return None
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    errors[name] = [_("Enter a real date, like 17.03.2027.")]
+    return None
+
+
+def _whole(form, name: str, errors: dict) -> int | None:
+    raw = (getattr(form, name).data or "").strip()
+    if not re.fullmatch(r"\d{1,4}", raw):
+        errors[name] = [_("Enter a whole number.")]
+        return None
+    return int(raw)
+
+
+def _ore(form, name: str, errors: dict) -> int | None:
+    """An amount in kroner as typed ("720", "720,50", "1 200") in øre."""
+    raw = (getattr(form, name).data or "").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    try:
+        amount = Decimal(raw) if re.fullmatch(r"-?\d{1,9}(\.\d{1,2})?", raw) else None
+    except InvalidOperation:
+        amount = None
+    if amount is None:
+        errors[name] = [_("Enter an amount in kroner, like 720 or 720,50.")]
+        return None
+    return int(amount * 100)
+
+
+def _kroner(ore: int | None) -> str:
+    if ore is None:
+        return ""
+    return str(ore // 100) if ore % 100 == 0 else f"{ore // 100},{ore % 100:02d}"
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _absences_ahead(profile) -> list[Absence]:
+    if profile is None:
+        return []
+    return list(db.session.scalars(select(Absence).where(Absence.user_id == profile.user_id,
+                                                         Absence.end_date >= local_today())
+                                   .order_by(Absence.start_date)))
+
+
+def _language_names() -> dict[str, str]:
+    locale = str(get_locale() or "nb")
+    return {code: languages.language_name(code, locale) for code in languages.all_codes()}

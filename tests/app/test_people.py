@@ -1,0 +1,351 @@
+"""A county's lead sets up its counsellors and interpreters (issue 21), and plans use exactly that."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from guidance.extensions import db
+from guidance.models import AuditEvent, CounsellorProfile, InterpreterProfile, Location, Role, User
+from guidance.planning.instance import InstanceOptions, build_instance
+from tests.app import factories as f
+
+
+def _counsellor_form(location: Location, **overrides) -> dict:
+    data = {"name": "Kari Nordmann", "email": "kari@karriere.example.no", "multicultural": "y",
+            "multicultural_completed_on": "2025-05-20", "languages": ["nb", "uk"], "location_ids": [str(location.id)],
+            "max_sessions_per_day": "3", "employment_start": "2026-01-01", "employment_end": "",
+            "day1_start": "08:00", "day1_end": "15:30", "day3_start": "09:15", "day3_end": "12:00"}
+    data.update(overrides)
+    return data
+
+
+def _interpreter_form(**overrides) -> dict:
+    data = {"name": "Olena Kovalenko", "email": "olena@tolk.example.no", "phone": "+47 400 11 222",
+            "municipality_id": str(f.municipality("4621").id),
+            "lang0_code": "uk", "lang0_category": "A", "lang1_code": "ru", "lang1_category": "C",
+            "register_id": "T-12345", "register_checked_on": "2026-11-30", "modes": ["onsite", "phone"],
+            "hourly_rate": "720,50", "min_billed_minutes": "60", "travel_rate": "360",
+            "booking_channel": "agency", "agency_name": "Tolkebyrå AS",
+            "day2_start": "10:00", "day2_end": "14:00"}
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def county_world(client):
+    w = f.world()
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    f.login(client, w.lead)
+    return w, location
+
+
+def _instance(county_number="46", today=dt.date(2026, 12, 3)):
+    return build_instance(f.county(county_number), InstanceOptions(today=today))
+
+
+def _audit(action):
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def test_lead_creates_a_counsellor_and_the_plan_gets_exactly_what_was_typed(client, county_world, travel_to):
+    travel_to(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone.utc))
+    w, location = county_world
+    response = client.post("/people/counsellors/new", data=_counsellor_form(location))
+    assert response.status_code == 302
+    profile = db.session.scalar(select(CounsellorProfile).join(User).where(User.email == "kari@karriere.example.no"))
+    assert profile.user.role is Role.COUNSELLOR and profile.user.county_id == w.lead.county_id
+    assert response.headers["Location"].endswith(f"/people/counsellors/{profile.id}")
+    [event] = _audit("counsellor.created")
+    assert event.actor_id == w.lead.id and event.object_id == profile.id
+    assert "Kari" not in (event.detail or "")
+
+    [entry] = [c for c in _instance()["counsellors"] if c["id"] == f"C{profile.id}"]
+    assert entry == {
+        "id": f"C{profile.id}", "name": "Kari Nordmann", "locations": [f"L{location.id}"], "multicultural": True,
+        "languages": ["nb", "uk"], "weekly": {"1": [["08:00", "15:30"]], "3": [["09:15", "12:00"]]},
+        "absences": [], "max_sessions_per_day": 3,
+    }
+    page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
+    assert 'value="09:15"' in page and 'value="2025-05-20"' in page
+
+
+def test_lead_edits_a_counsellor_and_the_audit_names_the_changed_fields(client, county_world, travel_to):
+    travel_to(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone.utc))
+    w, location = county_world
+    profile = w.counsellor.counsellor
+    form = _counsellor_form(location, name=w.counsellor.name, email=w.counsellor.email, languages=["nb", "ar"],
+                            max_sessions_per_day="2", employment_end="2027-01-29",
+                            day3_start="", day3_end="", day5_start="12:00", day5_end="16:45")
+    assert client.post(f"/people/counsellors/{profile.id}", data=form).status_code == 302
+    db.session.expire_all()
+    assert profile.languages == ["nb", "ar"] and profile.max_sessions_per_day == 2
+    assert profile.weekly == {"1": [["08:00", "15:30"]], "5": [["12:00", "16:45"]]}
+    [event] = _audit("counsellor.updated")
+    fields = json.loads(event.detail)["fields"]
+    assert set(fields) >= {"languages", "max_sessions_per_day", "weekly", "employment_end"} and "name" not in fields
+
+    # Employment that ends inside the horizon is unavailability in the plan, to the horizon's end.
+    instance = _instance()
+    [entry] = [c for c in instance["counsellors"] if c["id"] == f"C{profile.id}"]
+    assert entry["absences"] == [["2027-01-30", instance["horizon"]["end"]]]
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"day1_start": "15:00", "day1_end": "09:00"}, "day1_end", "The day must end after it starts."),
+    ({"day1_start": "08:10"}, "day1_start", "Use quarter hours"),
+    ({"day2_start": "08:00"}, "day2_end", "Enter when the day ends"),
+    ({"languages": ["nb", "xx"]}, "languages", "xx is not a known language code."),
+    ({"languages": []}, "languages", "Choose at least one language"),
+    ({"max_sessions_per_day": "0"}, "max_sessions_per_day", "from 1 to 12"),
+    ({"max_sessions_per_day": "many"}, "max_sessions_per_day", "Enter a whole number."),
+    ({"employment_start": "2027-02-01", "employment_end": "2027-01-01"}, "employment_end", "cannot be before"),
+    ({"employment_start": "31.02.2027"}, "employment_start", "Enter a real date"),
+    ({"multicultural": "", "multicultural_completed_on": "2025-05-20"}, "multicultural_completed_on", "tick the box"),
+    ({"location_ids": ["999999"]}, "location_ids", "Choose locations of your county"),
+    ({"email": "not-an-address"}, "email", "Enter a valid e-mail address"),
+])
+def test_a_bad_counsellor_field_is_refused_beside_it_and_nothing_is_written(client, county_world, overrides, field,
+                                                                             message):
+    _w, location = county_world
+    client.post("/language", data={"language": "en", "next": "/"})
+    before = db.session.scalar(select(func.count()).select_from(CounsellorProfile))
+    response = client.post("/people/counsellors/new", data=_counsellor_form(location, **overrides))
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in page
+    assert message in page
+    assert 'value="Kari Nordmann"' in page
+    assert db.session.scalar(select(func.count()).select_from(CounsellorProfile)) == before
+    assert db.session.scalar(select(User).where(User.email == "kari@karriere.example.no")) is None
+    assert not _audit("counsellor.created")
+
+
+def test_a_counsellor_at_another_countys_location_is_refused(client, county_world):
+    _w, location = county_world
+    foreign = f.centre("18", "1804").locations[0]
+    response = client.post("/people/counsellors/new", data=_counsellor_form(location, location_ids=[str(foreign.id)]))
+    assert response.status_code == 400
+    assert db.session.scalar(select(User).where(User.email == "kari@karriere.example.no")) is None
+
+
+def test_deactivated_counsellor_and_interpreter_are_left_out_of_new_plans(client, county_world):
+    w, _location = county_world
+    counsellor, interpreter = w.counsellor.counsellor, w.interpreter.interpreter
+    assert f"C{counsellor.id}" in {c["id"] for c in _instance()["counsellors"]}
+    assert client.post(f"/people/counsellors/{counsellor.id}/active", data={}).status_code == 302
+    assert client.post(f"/people/interpreters/{interpreter.id}/active", data={}).status_code == 302
+    db.session.expire_all()
+    assert counsellor.active is False and interpreter.active is False
+    assert db.session.get(User, w.counsellor.id) is not None  # never deleted
+    instance = _instance()
+    assert f"C{counsellor.id}" not in {c["id"] for c in instance["counsellors"]}
+    assert f"I{interpreter.id}" not in {i["id"] for i in instance["interpreters"]}
+    assert len(_audit("counsellor.deactivated")) == 1 and len(_audit("interpreter.deactivated")) == 1
+    # ... and back again.
+    assert client.post(f"/people/counsellors/{counsellor.id}/active", data={"active": "y"}).status_code == 302
+    assert f"C{counsellor.id}" in {c["id"] for c in _instance()["counsellors"]}
+
+
+def test_lead_creates_an_interpreter_and_the_plan_gets_exactly_what_was_typed(client, county_world, travel_to):
+    travel_to(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone.utc))
+    w, _location = county_world
+    response = client.post("/people/interpreters/new", data=_interpreter_form())
+    assert response.status_code == 302
+    profile = db.session.scalar(select(InterpreterProfile).join(User).where(User.email == "olena@tolk.example.no"))
+    assert profile.user.role is Role.INTERPRETER and profile.user.phone == "+47 400 11 222"
+    assert profile.register_id == "T-12345" and profile.register_checked_on == dt.date(2026, 11, 30)
+    assert profile.booking_channel == "agency" and profile.agency_name == "Tolkebyrå AS"
+    assert len(_audit("interpreter.created")) == 1
+
+    [entry] = [i for i in _instance()["interpreters"] if i["id"] == f"I{profile.id}"]
+    assert entry == {
+        "id": f"I{profile.id}", "name": "Olena Kovalenko", "languages": {"ru": 3, "uk": 1},
+        "modes": ["onsite", "phone"], "place": "4621", "weekly": {"2": [["10:00", "14:00"]]}, "absences": [],
+        "hourly_rate": 720.5, "min_billed_minutes": 60, "travel_rate": 360.0,
+    }
+    page = client.get(f"/people/interpreters/{profile.id}").get_data(as_text=True)
+    assert 'value="720,50"' in page
+    assert '<option selected value="A">A</option>' in page and '<option selected value="C">C</option>' in page
+
+
+def test_lead_edits_an_interpreters_languages(client, county_world):
+    w, _location = county_world
+    profile = w.interpreter.interpreter
+    form = _interpreter_form(name=w.interpreter.name, email=w.interpreter.email, lang0_code="ar", lang0_category="B",
+                             lang1_code="ti", lang1_category="E", booking_channel="direct", agency_name="")
+    assert client.post(f"/people/interpreters/{profile.id}", data=form).status_code == 302
+    db.session.expire_all()
+    assert {lang.language: lang.category for lang in profile.languages} == {"ar": 2, "ti": 5}
+    assert profile.agency_name is None
+    [event] = _audit("interpreter.updated")
+    assert "languages" in json.loads(event.detail)["fields"]
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"lang0_category": "F"}, "lang0_category", "The register's categories are A to E; F is not one of them."),
+    ({"lang1_category": "3"}, "lang1_category", "3 is not one of them"),
+    ({"lang1_code": "zz"}, "lang1_code", "zz is not a known language code."),
+    ({"lang1_code": "uk"}, "lang1_code", "already listed"),
+    ({"day2_start": "14:00", "day2_end": "10:00"}, "day2_end", "The day must end after it starts."),
+    ({"modes": ["teleport"]}, "modes", "Choose how the interpreter works"),
+    ({"hourly_rate": "lots"}, "hourly_rate", "Enter an amount in kroner"),
+    ({"hourly_rate": "1e30"}, "hourly_rate", "Enter an amount in kroner"),
+    ({"travel_rate": "-5"}, "travel_rate", "from 0 to 10 000"),
+    ({"min_billed_minutes": ""}, "min_billed_minutes", "Enter a whole number."),
+    ({"municipality_id": "0"}, "municipality_id", "Choose the municipality"),
+    ({"agency_name": ""}, "agency_name", "Name the agency"),
+    ({"register_checked_on": "2099-01-01"}, "register_checked_on", "cannot be in the future"),
+    ({"phone": "call me"}, "phone", "Enter a phone number"),
+])
+def test_a_bad_interpreter_field_is_refused_beside_it_and_nothing_is_written(client, county_world, overrides, field,
+                                                                              message, travel_to):
+    travel_to(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone.utc))
+    client.post("/language", data={"language": "en", "next": "/"})
+    before = db.session.scalar(select(func.count()).select_from(InterpreterProfile))
+    response = client.post("/people/interpreters/new", data=_interpreter_form(**overrides))
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert f'id="{field}-error"' in page
+    assert message in page
+    assert db.session.scalar(select(func.count()).select_from(InterpreterProfile)) == before
+    assert db.session.scalar(select(User).where(User.email == "olena@tolk.example.no")) is None
+
+
+def test_other_countys_lead_gets_404_and_writes_nothing(app, county_world):
+    w, location = county_world
+    other = app.test_client()
+    f.login(other, w.other_county_lead)
+    counsellor, interpreter = w.counsellor.counsellor, w.interpreter.interpreter
+    before = (counsellor.max_sessions_per_day, counsellor.languages, [l.category for l in interpreter.languages])
+    urls = [f"/people/counsellors/{counsellor.id}", f"/people/counsellors/{counsellor.id}/active",
+            f"/people/interpreters/{interpreter.id}", f"/people/interpreters/{interpreter.id}/active"]
+    for url in urls:
+        assert other.get(url).status_code in (404, 405)
+        data = _counsellor_form(location, max_sessions_per_day="1") if "counsellors" in url else _interpreter_form()
+        assert other.post(url, data=data).status_code == 404
+    db.session.expire_all()
+    assert (counsellor.max_sessions_per_day, counsellor.languages,
+            [l.category for l in interpreter.languages]) == before
+    assert counsellor.active and interpreter.active
+    # Their own lists show only their county's people.
+    assert w.counsellor.name not in other.get("/people/counsellors").get_data(as_text=True)
+    assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("counsellor.%"))).all()
+
+
+def test_other_roles_are_refused_and_nothing_is_written(app, county_world, client):
+    w, location = county_world
+    for person in (w.counsellor, w.interpreter, w.referrer):
+        other = app.test_client()
+        f.login(other, person)
+        assert other.get("/people/counsellors").status_code == 403
+        assert other.post("/people/counsellors/new", data=_counsellor_form(location)).status_code == 403
+        assert other.post(f"/people/counsellors/{w.counsellor.counsellor.id}/active", data={}).status_code == 403
+    assert db.session.scalar(select(User).where(User.email == "kari@karriere.example.no")) is None
+    assert w.counsellor.counsellor.active
+
+
+def test_installation_admin_chooses_the_county_then_sets_up_its_people(app, county_world):
+    w, location = county_world
+    admin = app.test_client()
+    f.login(admin, w.admin)
+    assert 'name="county"' in admin.get("/people/counsellors").get_data(as_text=True)
+    assert w.counsellor.name in admin.get("/people/counsellors?county=46").get_data(as_text=True)
+    response = admin.post("/people/counsellors/new?county=46", data=_counsellor_form(location))
+    assert response.status_code == 302
+    created = db.session.scalar(select(User).where(User.email == "kari@karriere.example.no"))
+    assert created.county.number == "46" and created.counsellor is not None
+
+
+def test_creating_a_counsellor_links_an_existing_counsellor_user_without_a_profile(client, county_world):
+    w, location = county_world
+    user = User(email="kari@karriere.example.no", name="Kari N.", role=Role.COUNSELLOR, county_id=w.lead.county_id)
+    user.set_password("x" * 20)
+    db.session.add(user)
+    db.session.commit()
+    assert client.post("/people/counsellors/new", data=_counsellor_form(location)).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.email == "kari@karriere.example.no")) == 1
+    db.session.expire_all()
+    assert user.counsellor is not None and user.check_password("x" * 20)
+
+
+def test_a_user_of_another_role_is_not_turned_into_a_counsellor(client, county_world):
+    w, location = county_world
+    response = client.post("/people/counsellors/new", data=_counsellor_form(location, email=w.referrer.email))
+    assert response.status_code == 400
+    assert w.referrer.counsellor is None
+
+
+def test_an_absence_shows_on_the_counsellors_page_with_a_link(client, county_world, travel_to):
+    from guidance.models import Absence
+
+    travel_to(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone.utc))
+    w, _location = county_world
+    absence = Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 1, 4), end_date=dt.date(2027, 1, 8))
+    db.session.add(absence)
+    db.session.commit()
+    page = client.get(f"/people/counsellors/{w.counsellor.counsellor.id}").get_data(as_text=True)
+    assert f"/planning/absences/{absence.id}" in page
+    assert f"/planning/absences?user_id={w.counsellor.id}" in page
+    form_page = client.get(f"/planning/absences?user_id={w.counsellor.id}").get_data(as_text=True)
+    assert f'<option selected value="{w.counsellor.id}">' in form_page
+    # The absence reaches the plan too.
+    [entry] = [c for c in _instance()["counsellors"] if c["id"] == f"C{w.counsellor.counsellor.id}"]
+    assert entry["absences"] == [["2027-01-04", "2027-01-08"]]
+
+
+def test_an_admin_bound_to_a_county_reaches_only_that_countys_people(app, county_world):
+    w, _location = county_world
+    admin = f.user(Role.ADMIN, county_number=None)
+    admin.county = f.county("18")
+    db.session.commit()
+    client = app.test_client()
+    f.login(client, admin)
+    assert client.get(f"/people/counsellors/{w.counsellor.counsellor.id}").status_code == 404
+    assert client.post(f"/people/interpreters/{w.interpreter.interpreter.id}/active", data={}).status_code == 404
+    # Their list is their own county's, whatever the query asks for.
+    assert w.counsellor.name not in client.get("/people/counsellors?county=46").get_data(as_text=True)
+    db.session.expire_all()
+    assert w.interpreter.interpreter.active
+
+
+def test_employment_dates_become_unavailability_and_a_finished_employment_leaves_the_plan(app):
+    w = f.world()
+    profile = w.counsellor.counsellor
+    options = InstanceOptions(today=dt.date(2026, 12, 3))
+    start, end = options.horizon_start, options.horizon_end
+    profile.employment_start = start + dt.timedelta(days=14)
+    db.session.commit()
+    [entry] = [c for c in _instance()["counsellors"] if c["id"] == f"C{profile.id}"]
+    assert entry["absences"] == [[start.isoformat(), (start + dt.timedelta(days=13)).isoformat()]]
+    profile.employment_start, profile.employment_end = None, start - dt.timedelta(days=1)
+    db.session.commit()
+    assert f"C{profile.id}" not in {c["id"] for c in _instance()["counsellors"]}
+    profile.employment_start, profile.employment_end = end + dt.timedelta(days=1), None
+    db.session.commit()
+    assert f"C{profile.id}" not in {c["id"] for c in _instance()["counsellors"]}
+
+
+@pytest.mark.parametrize("junk", ["", " ", "x" * 5000, "24:00", "-1", "0x10", "NaN", "\u00a0", "2027-13-45", "99:99"])
+def test_junk_in_every_field_is_a_form_message_never_a_500(client, county_world, junk):
+    w, location = county_world
+    counsellor_fields = list(_counsellor_form(location)) + [f"day{d}_{p}" for d in range(1, 8) for p in ("start", "end")]
+    interpreter_fields = list(_interpreter_form()) + [f"lang{i}_{p}" for i in range(6) for p in ("code", "category")]
+    for url, fields in ((f"/people/counsellors/{w.counsellor.counsellor.id}", counsellor_fields),
+                        ("/people/interpreters/new", interpreter_fields)):
+        response = client.post(url, data={name: junk for name in fields})
+        assert response.status_code == 400, (url, junk)
+
+
+def test_a_counsellor_whose_role_an_admin_changed_is_no_longer_planned(app, county_world):
+    w, _location = county_world
+    admin = app.test_client()
+    f.login(admin, w.admin)
+    response = admin.post(f"/admin/users/{w.counsellor.id}", data={
+        "name": w.counsellor.name, "email": w.counsellor.email, "role": "lead",
+        "county_id": str(w.counsellor.county_id), "municipality_id": "0", "active": "y"})
+    assert response.status_code == 302
+    assert f"C{w.counsellor.counsellor.id}" not in {c["id"] for c in _instance()["counsellors"]}
