@@ -15,8 +15,9 @@ from tests.app.planning.helpers import TODAY  # Friday 8 January 2027: the horiz
 
 @pytest.fixture(autouse=True)
 def english(client):
-    """The messages below are asserted in English (bokmål is the default)."""
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    """The messages below are asserted in English: chosen with the switcher, which wins over the
+    user's saved language (rules/language.py)."""
+    client.post("/language", data={"language": "en", "next": "/login"})
 
 
 EMPTY_HOURS = {f"h{d}_{p}_{e}": "" for d in range(1, 6) for p in (1, 2) for e in ("from", "to")}
