@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from guidance import languages
@@ -222,14 +222,24 @@ def submit_referral(
         errors["attachments"] = upload_errors
     if errors:
         raise DomainError(_("The referral could not be sent. Check the fields marked below."), errors)
+    # From here until the commit no other referral from this municipality is written: the
+    # duplicate look-up below and the insert are one step for the database.
+    serialise_intake(referring)
+    if idempotency_key:
+        try:
+            earlier = _by_idempotency_key(referring, idempotency_key, fingerprint)
+        except BaseException:
+            db.session.rollback()
+            raise
+        if earlier is not None:
+            # A double click or a retry that waited for its first attempt: answer with that one.
+            db.session.rollback()
+            return Submitted(earlier, created=False)
     if not confirm_duplicate:
         try:
             _refuse_duplicate(data, referring, today)
-        except DuplicateSuspected:
-            # A retry racing its own first attempt sees that attempt as a "duplicate": answer with it.
-            earlier = _by_idempotency_key(referring, idempotency_key, fingerprint) if idempotency_key else None
-            if earlier is not None:
-                return Submitted(earlier, created=False)
+        except BaseException:
+            db.session.rollback()
             raise
 
     staged = StagedFiles(Path(current_app.config["UPLOAD_FOLDER"]))
@@ -365,6 +375,21 @@ def find_duplicates(data: ReferralData, referring: Municipality, today: dt.date,
     ]
 
 
+def serialise_intake(referring: Municipality) -> None:
+    """Hold the referring municipality's intake lock until the transaction ends.
+
+    Two submissions for the same person could each look for a duplicate, find none, and both
+    insert. PostgreSQL: a row lock on the municipality (SELECT ... FOR UPDATE). SQLite has no row
+    locks but one writer at a time: a write that changes nothing opens the write transaction, so
+    the second submission waits here, and only then looks for duplicates.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Municipality.id).where(Municipality.id == referring.id).with_for_update())
+    else:
+        db.session.execute(update(Municipality).where(Municipality.id == referring.id)
+                           .values(number=Municipality.number))
+
+
 def _name_key(name: str | None) -> str:
     return " ".join((name or "").casefold().split())
 
@@ -451,9 +476,11 @@ def submit_many(actor: User, items: list[ReferralData], *, referring: Municipali
     """All of a group's referrals in one transaction, or none: every row is checked first."""
     today = today or ids.local_today()
     items = [normalise(item, today) for item in items]
+    serialise_intake(referring)
     problems = check_many(items, referring=referring, confirm_duplicates=confirm_duplicates, today=today,
                           row_numbers=row_numbers)
     if problems:
+        db.session.rollback()
         raise BulkRejected(_("Nothing was sent: correct the rows listed below and upload the file again."), problems)
     try:
         made = []
