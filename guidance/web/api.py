@@ -12,7 +12,8 @@ import math
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from guidance.extensions import csrf, db, limiter
 from guidance.models import Municipality, Referral, ReferralStatus
@@ -39,8 +40,18 @@ PATHS = {
 
 @bp.get("/health")
 def health():
-    """Liveness for load balancers; reveals nothing."""
-    return jsonify({"status": "ok"})
+    """Readiness for load balancers: 200 only when the database answers; reveals nothing else."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except DBAPIError:
+        db.session.rollback()
+        response = problem(503, "Service Unavailable", "The database cannot be reached.", type_="unavailable")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    db.session.rollback()
+    response = jsonify({"status": "ok"})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/openapi.json")
