@@ -36,6 +36,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_retry_after(app)  # before the limiter: after_request hooks run in reverse order
     limiter.init_app(app)
     _init_login(app)
+    from guidance.services import sessions
+
+    sessions.register(app)
     _init_babel(app)
 
     from guidance import cli
