@@ -110,7 +110,7 @@ def create_referral():
         return _invalid([{"path": "header.Idempotency-Key", "message": "1 to 200 printable ASCII characters."}])
     try:
         payload = json.loads(request.get_data(cache=False), parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep to read
         return problem(400, "Malformed JSON", "The request body is not valid JSON.", type_="malformed-json")
     try:
         body = api_schema.ReferralIn.model_validate(payload)
