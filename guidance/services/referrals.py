@@ -113,7 +113,7 @@ def deadline_for(data: ReferralData, referral_date: dt.date) -> dt.date | None:
 def normalise(data: ReferralData, today: dt.date) -> ReferralData:
     """Trim text, apply the defaults (needs by legal basis, earliest = today, window = 3 months)."""
     data.name = " ".join((data.name or "").split())
-    data.phone = " ".join(data.phone.split()) if data.phone and data.phone.strip() else None
+    data.phone = canonical_phone(data.phone)
     data.accessibility_needs = (data.accessibility_needs or "").strip() or None
     data.notes = (data.notes or "").strip() or None
     data.language = (data.language or "").strip()
@@ -388,6 +388,27 @@ def serialise_intake(referring: Municipality) -> None:
     else:
         db.session.execute(update(Municipality).where(Municipality.id == referring.id)
                            .values(number=Municipality.number))
+
+
+def canonical_phone(phone: str | None) -> str | None:
+    """A Norwegian number in one written form, +47 400 00 000, however it was typed (so it can be
+    found again); any other number with its spacing tidied."""
+    if not phone or not phone.strip():
+        return None
+    tidy = " ".join(phone.split())
+    if not PHONE.match(tidy):
+        return tidy  # validate() explains what is wrong with it
+    digits = "".join(ch for ch in tidy if ch.isdigit())
+    national = _phone_key(tidy)
+    if len(national) == 8 and (digits == national or digits in ("47" + national, "0047" + national)) \
+            and not (tidy.startswith("+") and digits == national):
+        return f"+47 {national[:3]} {national[3:5]} {national[5:]}"
+    return tidy
+
+
+def phone_key(phone: str | None) -> str:
+    """The digits that identify a number (a Norwegian one without its country code)."""
+    return _phone_key(phone)
 
 
 def _name_key(name: str | None) -> str:
