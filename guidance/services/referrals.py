@@ -184,10 +184,22 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
     return errors
 
 
+# Bidirectional embeddings, overrides and isolates: U+202E turns "Amal" into "lamA" on screen
+# and can make one name look like another in a list.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _has_control_characters(text: str | None, allow_newlines: bool) -> bool:
-    """NUL and other control characters: PostgreSQL refuses NUL, and none belongs in a name."""
+    """NUL and other control characters (PostgreSQL refuses NUL, and none belongs in a name),
+    and the invisible bidirectional controls that reorder what is shown."""
     allowed = "\n\r\t" if allow_newlines else ""
-    return bool(text) and any(ord(ch) < 32 and ch not in allowed or ord(ch) == 127 for ch in text)
+    return bool(text) and any(ord(ch) < 32 and ch not in allowed or ord(ch) == 127 or ch in BIDI_CONTROLS
+                              for ch in text)
+
+
+def has_control_characters(text: str | None, allow_newlines: bool = False) -> bool:
+    """For other use cases' text fields (user names): the same rule as the referral's."""
+    return _has_control_characters(text, allow_newlines)
 
 
 def submit_referral(

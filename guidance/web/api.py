@@ -27,6 +27,13 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, not cookies, authenticate the API: CSRF does not apply.
 csrf.exempt(bp)
 
+
+@bp.after_request
+def _no_store(response):
+    """API answers carry names and phones: no shared or browser cache may keep them."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
 MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000  # keeps OFFSET inside what every database accepts  # beyond a database integer: cannot exist, and must not reach the database
 

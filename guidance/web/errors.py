@@ -109,7 +109,14 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code in (301, 302, 303, 307, 308) or error.code is None:
             return error
-        return _respond(error.code, None)
+        response = _respond(error.code, None)
+        if isinstance(response, tuple):
+            response = Response(response[0], response[1], mimetype="text/html")
+        # Keep what the exception says about the resource: Allow on a 405, Retry-After on a 429.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -64,6 +64,8 @@ def run_message(run: PlanningRun) -> tuple[str | None, str | None]:
     if not run.message:
         return None, None
     code, _sep, detail = run.message.partition(": ")
+    if code == "queue_unavailable":
+        detail = ""  # runs stored before the fix kept the connection error's text (host and port)
     return str(RUN_MESSAGE.get(code, RUN_MESSAGE["solver_error"])), detail or None
 
 
