@@ -27,10 +27,18 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_by_email(email)
     if user is None:
         check_password_hash(_dummy_hash(), password)
+        _failed_login(None, "unknown_account")
         return None
     if not user.active or not user.check_password(password):
+        _failed_login(user, "inactive" if not user.active else "wrong_password")
         return None
     return user
+
+
+def _failed_login(user: User | None, reason: str) -> None:
+    """Audited (never the typed address or password): guessing shows up in the trail."""
+    audit.record(None, "auth.login_failed", user, {"reason": reason})
+    db.session.commit()
 
 
 def set_language(user: User, language: str) -> None:

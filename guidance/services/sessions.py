@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session as OrmSession
 from guidance import clock
 from guidance.extensions import db
 from guidance.models import User, UserSession
+from guidance.services import audit
 
 COOKIE_KEY = "sid"
 # last_seen_at is written at most this often: not one UPDATE per request.
@@ -42,6 +43,7 @@ def start(user: User) -> None:
     token = secrets.token_urlsafe(32)
     now = clock.now()
     db.session.add(UserSession(user_id=user.id, token_hash=_hash(token), created_at=now, last_seen_at=now))
+    audit.record(user, "auth.logged_in", user)
     db.session.commit()
     session[COOKIE_KEY] = token
 

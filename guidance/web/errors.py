@@ -1,6 +1,7 @@
 """Friendly, translated error pages; problem JSON under /api/. Never a stack trace."""
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Flask, Response, g, render_template, request
@@ -10,7 +11,10 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from flask_login import current_user
+
 from guidance.extensions import db, login_manager
+from guidance.models import AuditEvent
 from guidance.web.problem import problem
 
 log = logging.getLogger(__name__)
@@ -109,6 +113,7 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code in (301, 302, 303, 307, 308) or error.code is None:
             return error
+        _audit_refusal()
         response = _respond(error.code, None)
         if isinstance(response, tuple):
             response = Response(response[0], response[1], mimetype="text/html")
@@ -141,6 +146,24 @@ def register_error_handlers(app: Flask) -> None:
             log.exception("could not render the error page")
             return Response(UNAVAILABLE_TEXT.replace("midlertidig utilgjengelig", "feilet").replace(
                 "temporarily unavailable", "failing"), 500, mimetype="text/plain")
+
+
+def _audit_refusal() -> None:
+    """A guard refused a signed-in user (403, or 404 for an object they may not see): audited,
+    after undoing whatever the request had pending."""
+    refused = g.pop("access_refused", None)
+    if refused is None:
+        return
+    object_type, object_id, detail = refused
+    try:
+        db.session.rollback()
+        db.session.add(AuditEvent(actor_id=getattr(current_user, "id", None), action="access.refused",
+                                  object_type=object_type, object_id=object_id,
+                                  detail=json.dumps({**detail, "endpoint": request.endpoint})))
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the refusal is answered even if it cannot be recorded
+        _rollback_quietly()
+        log.warning("could not audit a refused access")
 
 
 def register_retry_after(app: Flask) -> None:

@@ -34,10 +34,9 @@ def index():
 @requires("referrals")
 def show(referral_id: int):
     referral = get_visible(Referral, referral_id)
-    if current_user.role in (Role.LEAD, Role.COUNSELLOR):
-        # Centre staff reading a participant's personal data is itself audited.
-        audit.record(current_user, "referral.viewed", referral)
-        db.session.commit()
+    # Reading a participant's personal data is itself audited, whoever reads it.
+    audit.record(current_user, "referral.viewed", referral)
+    db.session.commit()
     return render_template(
         "referrals/show.html", referral=referral, history=history(referral),
         next_session=next_booked_sessions([referral.id]).get(referral.id),
@@ -58,9 +57,8 @@ def attachment(referral_id: int, attachment_id: int):
     path = stored_path(current_app.config["UPLOAD_FOLDER"], item.stored_name)
     if path is None:
         abort(404)
-    if current_user.role in (Role.LEAD, Role.COUNSELLOR):
-        audit.record(current_user, "attachment.downloaded", item, {"referral": referral.id})
-        db.session.commit()
+    audit.record(current_user, "attachment.downloaded", item, {"referral": referral.id})
+    db.session.commit()
     name = item.original_name
     if not name.lower().endswith(EXTENSION.get(item.content_type, "")):
         name += EXTENSION.get(item.content_type, "")
@@ -73,7 +71,7 @@ def history(referral: Referral) -> list[dict]:
     """The referral's audit events that changed something, oldest first (views are left out)."""
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.object_type == "referral", AuditEvent.object_id == referral.id,
-                                 AuditEvent.action != "referral.viewed").order_by(AuditEvent.at, AuditEvent.id)
+                                 AuditEvent.action.notin_(("referral.viewed", "access.refused"))).order_by(AuditEvent.at, AuditEvent.id)
     ).all()
     return [{"event": e, "detail": json.loads(e.detail) if e.detail else {}} for e in events]
 

@@ -77,3 +77,10 @@ def test_the_api_answers_503_problem_json_while_the_database_is_down(app, down):
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert int(response.headers["Retry-After"]) <= 60
+
+
+def test_a_503_on_a_rate_limited_feed_says_retry_soon_not_the_limiters_window(down):
+    # The feed's limit is counted per hour: the limiter would announce up to an hour.
+    response = down.test_client().get("/calendar/" + "a" * 43 + ".ics")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
