@@ -391,12 +391,16 @@ def serialise_intake(referring: Municipality) -> None:
     """Hold the referring municipality's intake lock until the transaction ends.
 
     Two submissions for the same person could each look for a duplicate, find none, and both
-    insert. PostgreSQL: a row lock on the municipality (SELECT ... FOR UPDATE). SQLite has no row
-    locks but one writer at a time: a write that changes nothing opens the write transaction, so
-    the second submission waits here, and only then looks for duplicates.
+    insert. PostgreSQL: a row lock (FOR NO KEY UPDATE) on the municipality, held until the
+    commit. SQLite has no row locks but one writer at a time: a write that changes nothing opens
+    the write transaction, so the second submission waits here, and only then looks for duplicates.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Municipality.id).where(Municipality.id == referring.id).with_for_update())
+        # FOR NO KEY UPDATE: it does not wait for (or block) inserts whose foreign keys merely
+        # point at the municipality, so two municipalities referring each other's residents
+        # cannot deadlock.
+        db.session.execute(select(Municipality.id).where(Municipality.id == referring.id)
+                           .with_for_update(key_share=True))
     else:
         db.session.execute(update(Municipality).where(Municipality.id == referring.id)
                            .values(number=Municipality.number))
