@@ -80,3 +80,18 @@ def test_simultaneous_api_posts_without_a_key_create_one_referral(app):
                                                            headers={"Authorization": f"Bearer {token}"}))
             assert sorted(r.status_code for r in responses) == [201] + [409] * 7, name
     assert referral_count() == len(names)
+
+
+def test_a_sent_form_sent_again_with_other_answers_is_refused_with_a_message(client):
+    f.login(client, f.user(Role.REFERRER))
+    token = submission_token(client.get("/intake/new").get_data(as_text=True))
+    assert client.post("/intake/new", data=form_data(submission=token)).status_code == 302
+    again = client.post("/intake/new", data=form_data(submission=token, name="Someone Else", phone=""))
+    page = again.get_data(as_text=True)
+    assert again.status_code == 400
+    assert "Dette skjemaet er allerede sendt med andre svar" in page
+    assert submission_token(page) != token  # the page is a new form now
+    assert referral_count() == 1
+    assert client.post("/intake/new", data=form_data(submission=submission_token(page), name="Someone Else",
+                                                     phone="")).status_code == 302
+    assert referral_count() == 2
