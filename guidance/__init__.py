@@ -32,9 +32,15 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
                      render_item=render_item)
     csrf.init_app(app)
+    from guidance.web.errors import register_retry_after
+
+    register_retry_after(app)  # before the limiter: after_request hooks run in reverse order
     limiter.init_app(app)
     _init_login(app)
     oidc.init_app(app)
+    from guidance.services import sessions
+
+    sessions.register(app)
     _init_babel(app)
 
     from guidance import cli

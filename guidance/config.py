@@ -1,6 +1,7 @@
 """Settings, read from the environment once at start-up."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -61,6 +62,10 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
         "LANGUAGES": ["nb", "nn", "en"],
         "SESSION_COOKIE_HTTPONLY": True,
+        # Server-side sessions (services/sessions.py): end after this long without a request,
+        # and this long after sign-in whatever happens; the cookie itself never outlives the latter.
+        "SESSION_IDLE_MINUTES": _whole_number("SESSION_IDLE_MINUTES", "60"),
+        "SESSION_MAX_HOURS": _whole_number("SESSION_MAX_HOURS", "12"),
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -104,6 +109,7 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     }
     if overrides:
         config.update(overrides)
+    config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(hours=config["SESSION_MAX_HOURS"]))
     if not config["LOCAL_LOGIN"] and not config["OIDC_PROVIDERS"]:
         raise RuntimeError("LOCAL_LOGIN=0 needs at least one sign-in provider in OIDC_PROVIDERS: nobody could log in")
     return config

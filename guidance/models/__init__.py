@@ -32,5 +32,6 @@ from guidance.models.referral import (
     ReferralStatus,
     SessionType,
 )
+from guidance.models.sessions import UserSession
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dateutil.relativedelta import relativedelta
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -12,6 +14,10 @@ from guidance.models import Absence, PlanningRun, Role, Session, SessionStatus, 
 from guidance.planning import ids
 from guidance.services import audit
 from guidance.services.errors import DomainError
+
+# A lead registers sick leave after the fact or planned leave ahead; further is a typing slip.
+EARLIEST_BACK = relativedelta(years=1)
+LATEST_AHEAD = relativedelta(years=2)
 
 
 def staff_of_county(county_id: int) -> list[User]:
@@ -27,6 +33,12 @@ def register_absence(lead: User, *, user_id: int, start: dt.date, end: dt.date, 
     if person is None or person.county_id != lead.county_id or person.role not in (Role.COUNSELLOR, Role.INTERPRETER):
         message = _("Choose a counsellor or interpreter of your county.")
         raise DomainError(message, {"user_id": [message]})
+    today = ids.local_today()
+    for name, day in (("start_date", start), ("end_date", end)):
+        if not today - EARLIEST_BACK <= day <= today + LATEST_AHEAD:
+            message = _("Enter a date from %(first)s to %(last)s.", first=format_date(today - EARLIEST_BACK, "long"),
+                        last=format_date(today + LATEST_AHEAD, "long"))
+            raise DomainError(message, {name: [message]})
     if end < start:
         message = _("The last day cannot be before the first day.")
         raise DomainError(message, {"end_date": [message]})
@@ -42,8 +54,11 @@ def register_absence(lead: User, *, user_id: int, start: dt.date, end: dt.date, 
 def affected_sessions(absence: Absence) -> list[Session]:
     """Published (booked) sessions the absent person holds or interprets on the absent days."""
     person = absence.user
-    first = ids.to_utc(dt.datetime.combine(absence.start_date, dt.time(0, 0)))
-    last = ids.to_utc(dt.datetime.combine(absence.end_date + dt.timedelta(days=1), dt.time(0, 0)))
+    # Clamped: an absence stored before dates had bounds may end on 9999-12-31.
+    first_day = max(absence.start_date, dt.date(1900, 1, 1))
+    last_day = min(absence.end_date, dt.date(9000, 1, 1))
+    first = ids.to_utc(dt.datetime.combine(first_day, dt.time(0, 0)))
+    last = ids.to_utc(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 0)))
     who = []
     if person.counsellor is not None:
         who.append(Session.counsellor_id == person.counsellor.id)

@@ -32,14 +32,34 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_by_email(email)
     if user is None:
         check_password_hash(_dummy_hash(), password)
+        _failed_login(None, "unknown_account")
         return None
     if not user.active or not user.check_password(password):
+        _failed_login(user, "inactive" if not user.active else "wrong_password")
         return None
     return user
 
 
+def _failed_login(user: User | None, reason: str) -> None:
+    """Audited (never the typed address or password): guessing shows up in the trail."""
+    audit.record(None, "auth.login_failed", user, {"reason": reason})
+    db.session.commit()
+
+
 def set_language(user: User, language: str) -> None:
     user.language = language
+
+
+# zxcvbn's scale: 3 is "safely unguessable" for an online attack (about 10^8 guesses and up).
+MIN_PASSWORD_SCORE = 3
+
+
+def strong_enough(password: str, user_inputs: list[str] | None = None) -> bool:
+    """False for common and breached-pattern passwords ("password1234", a name plus digits)."""
+    from zxcvbn import zxcvbn
+
+    # zxcvbn's running time grows with length; beyond 100 characters length alone is enough.
+    return zxcvbn(password[:100], user_inputs=[u for u in user_inputs or [] if u])["score"] >= MIN_PASSWORD_SCORE
 
 
 def create_user(actor, *, email: str, name: str, password: str, role: Role, county_id=None, municipality_id=None, language=None) -> User:
@@ -47,6 +67,13 @@ def create_user(actor, *, email: str, name: str, password: str, role: Role, coun
     from flask_babel import gettext as _
 
     errors: dict[str, list[str]] = {}
+    from guidance.services.referrals import has_control_characters
+
+    if not strong_enough(password, [email, name]):
+        errors["password"] = [_("This password is too easy to guess: it is common or follows a common pattern. "
+                                "Choose another, for example a few unrelated words.")]
+    if has_control_characters(name):
+        errors["name"] = [_("Remove the invisible control characters from this field.")]
     if find_by_email(email) is not None:
         errors["email"] = [_("A user with this e-mail address already exists.")]
     if role is Role.REFERRER and not municipality_id:

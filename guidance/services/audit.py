@@ -9,6 +9,9 @@ from guidance.models import AuditEvent
 
 def record(actor, action: str, obj, detail: dict | None = None) -> AuditEvent:
     """Add an audit event to the current transaction (the caller commits)."""
+    # current_user is a proxy: record the user behind it, not "localproxy".
+    actor = _unwrap(actor)
+    obj = _unwrap(obj)
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
         action=action,
@@ -18,3 +21,8 @@ def record(actor, action: str, obj, detail: dict | None = None) -> AuditEvent:
     )
     db.session.add(event)
     return event
+
+
+def _unwrap(value):
+    getter = getattr(value, "_get_current_object", None)
+    return getter() if callable(getter) else value

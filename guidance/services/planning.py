@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import json
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ from guidance.planning.instance import published_sessions, session_dict
 from guidance.planning.runner import fail_stale_runs
 from guidance.services import audit
 from guidance.services.errors import DomainError
+
+log = logging.getLogger(__name__)
 
 ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
 MIN_SECONDS, MAX_SECONDS, DEFAULT_SECONDS = 10, 600, 60
@@ -64,7 +67,10 @@ def start_run(lead: User, *, time_limit: int = DEFAULT_SECONDS, keep_until: dt.d
     try:
         enqueue(run.id)
     except Exception as error:  # noqa: BLE001 - the queue is down: the run must not wait forever
-        run.status, run.finished_at, run.message = RunStatus.FAILED, utcnow(), f"queue_unavailable: {error}"
+        # The exception's text names hosts and ports ("Error 111 connecting to 127.0.0.1:6379"): the
+        # log gets it, the run (shown to the lead) only the kind of failure.
+        log.warning("planning queue unavailable for run %s: %s", run.id, error)
+        run.status, run.finished_at, run.message = RunStatus.FAILED, utcnow(), "queue_unavailable"
         db.session.commit()
         raise DomainError(_("The planning queue cannot be reached, so the run could not start. Try again in a "
                             "moment; if it keeps failing, ask the administrator to start the queue worker.")) from error

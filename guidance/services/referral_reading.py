@@ -1,7 +1,7 @@
 """Reading referrals: the lists and pages of everyone who may see them (scoped by rules.access).
 
-Centre staff reading a participant's personal data is itself audited, in the same use case as the
-read, so a view only parses, calls here and renders.
+Reading a participant's personal data is itself audited, whoever reads it, in the same use case
+as the read, so a view only parses, calls here and renders.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from guidance.extensions import db
 from guidance.models import Attachment, AuditEvent, CounsellorProfile, Referral, Session, SessionParticipant, SessionStatus
 from guidance.models.types import utcnow
-from guidance.rules.access import STAFF_ROLES, referral_filter
+from guidance.rules.access import referral_filter
 from guidance.services import audit
 from guidance.services.attachments import stored_path
 
@@ -29,33 +29,31 @@ def visible_referrals(user) -> list[Referral]:
 
 
 def read_referral(user, referral: Referral) -> Referral:
-    """`user` opens a referral they may see; a staff member's read is audited."""
-    if user.role in STAFF_ROLES:
-        audit.record(user, "referral.viewed", referral)
-        db.session.commit()
+    """`user` opens a referral they may see; the read is audited."""
+    audit.record(user, "referral.viewed", referral)
+    db.session.commit()
     return referral
 
 
 def read_attachment(user, referral: Referral, attachment_id: int) -> tuple[Attachment, Path] | None:
-    """The attachment of `referral` and its file, or None when either is missing; a staff
-    member's download is audited."""
+    """The attachment of `referral` and its file, or None when either is missing; the
+    download is audited, whoever downloads it."""
     item = db.session.get(Attachment, attachment_id)
     if item is None or item.referral_id != referral.id:
         return None
     path = stored_path(current_app.config["UPLOAD_FOLDER"], item.stored_name)
     if path is None:
         return None
-    if user.role in STAFF_ROLES:
-        audit.record(user, "attachment.downloaded", item, {"referral": referral.id})
-        db.session.commit()
+    audit.record(user, "attachment.downloaded", item, {"referral": referral.id})
+    db.session.commit()
     return item, path
 
 
 def history(referral: Referral) -> list[dict]:
-    """The referral's audit events that changed something, oldest first (views are left out)."""
+    """The referral's audit events that changed something, oldest first (views and refusals are left out)."""
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.object_type == "referral", AuditEvent.object_id == referral.id,
-                                 AuditEvent.action != "referral.viewed").order_by(AuditEvent.at, AuditEvent.id)
+                                 AuditEvent.action.notin_(("referral.viewed", "access.refused"))).order_by(AuditEvent.at, AuditEvent.id)
     ).all()
     return [{"event": e, "detail": json.loads(e.detail) if e.detail else {}} for e in events]
 

@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from guidance import languages
@@ -113,7 +113,7 @@ def deadline_for(data: ReferralData, referral_date: dt.date) -> dt.date | None:
 def normalise(data: ReferralData, today: dt.date) -> ReferralData:
     """Trim text, apply the defaults (needs by legal basis, earliest = today, window = 3 months)."""
     data.name = " ".join((data.name or "").split())
-    data.phone = " ".join(data.phone.split()) if data.phone and data.phone.strip() else None
+    data.phone = canonical_phone(data.phone)
     data.accessibility_needs = (data.accessibility_needs or "").strip() or None
     data.notes = (data.notes or "").strip() or None
     data.language = (data.language or "").strip()
@@ -184,10 +184,22 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
     return errors
 
 
+# Bidirectional embeddings, overrides and isolates: U+202E turns "Amal" into "lamA" on screen
+# and can make one name look like another in a list.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _has_control_characters(text: str | None, allow_newlines: bool) -> bool:
-    """NUL and other control characters: PostgreSQL refuses NUL, and none belongs in a name."""
+    """NUL and other control characters (PostgreSQL refuses NUL, and none belongs in a name),
+    and the invisible bidirectional controls that reorder what is shown."""
     allowed = "\n\r\t" if allow_newlines else ""
-    return bool(text) and any(ord(ch) < 32 and ch not in allowed or ord(ch) == 127 for ch in text)
+    return bool(text) and any(ord(ch) < 32 and ch not in allowed or ord(ch) == 127 or ch in BIDI_CONTROLS
+                              for ch in text)
+
+
+def has_control_characters(text: str | None, allow_newlines: bool = False) -> bool:
+    """For other use cases' text fields (user names): the same rule as the referral's."""
+    return _has_control_characters(text, allow_newlines)
 
 
 def submit_referral(
@@ -222,14 +234,24 @@ def submit_referral(
         errors["attachments"] = upload_errors
     if errors:
         raise DomainError(_("The referral could not be sent. Check the fields marked below."), errors)
+    # From here until the commit no other referral from this municipality is written: the
+    # duplicate look-up below and the insert are one step for the database.
+    serialise_intake(referring)
+    if idempotency_key:
+        try:
+            earlier = _by_idempotency_key(referring, idempotency_key, fingerprint)
+        except BaseException:
+            db.session.rollback()
+            raise
+        if earlier is not None:
+            # A double click or a retry that waited for its first attempt: answer with that one.
+            db.session.rollback()
+            return Submitted(earlier, created=False)
     if not confirm_duplicate:
         try:
             _refuse_duplicate(data, referring, today)
-        except DuplicateSuspected:
-            # A retry racing its own first attempt sees that attempt as a "duplicate": answer with it.
-            earlier = _by_idempotency_key(referring, idempotency_key, fingerprint) if idempotency_key else None
-            if earlier is not None:
-                return Submitted(earlier, created=False)
+        except BaseException:
+            db.session.rollback()
             raise
 
     staged = StagedFiles(Path(current_app.config["UPLOAD_FOLDER"]))
@@ -365,6 +387,46 @@ def find_duplicates(data: ReferralData, referring: Municipality, today: dt.date,
     ]
 
 
+def serialise_intake(referring: Municipality) -> None:
+    """Hold the referring municipality's intake lock until the transaction ends.
+
+    Two submissions for the same person could each look for a duplicate, find none, and both
+    insert. PostgreSQL: a row lock (FOR NO KEY UPDATE) on the municipality, held until the
+    commit. SQLite has no row locks but one writer at a time: a write that changes nothing opens
+    the write transaction, so the second submission waits here, and only then looks for duplicates.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        # FOR NO KEY UPDATE: it does not wait for (or block) inserts whose foreign keys merely
+        # point at the municipality, so two municipalities referring each other's residents
+        # cannot deadlock.
+        db.session.execute(select(Municipality.id).where(Municipality.id == referring.id)
+                           .with_for_update(key_share=True))
+    else:
+        db.session.execute(update(Municipality).where(Municipality.id == referring.id)
+                           .values(number=Municipality.number))
+
+
+def canonical_phone(phone: str | None) -> str | None:
+    """A Norwegian number in one written form, +47 400 00 000, however it was typed (so it can be
+    found again); any other number with its spacing tidied."""
+    if not phone or not phone.strip():
+        return None
+    tidy = " ".join(phone.split())
+    if not PHONE.match(tidy):
+        return tidy  # validate() explains what is wrong with it
+    digits = "".join(ch for ch in tidy if ch.isdigit())
+    national = _phone_key(tidy)
+    if len(national) == 8 and (digits == national or digits in ("47" + national, "0047" + national)) \
+            and not (tidy.startswith("+") and digits == national):
+        return f"+47 {national[:3]} {national[3:5]} {national[5:]}"
+    return tidy
+
+
+def phone_key(phone: str | None) -> str:
+    """The digits that identify a number (a Norwegian one without its country code)."""
+    return _phone_key(phone)
+
+
 def _name_key(name: str | None) -> str:
     return " ".join((name or "").casefold().split())
 
@@ -451,9 +513,11 @@ def submit_many(actor: User, items: list[ReferralData], *, referring: Municipali
     """All of a group's referrals in one transaction, or none: every row is checked first."""
     today = today or ids.local_today()
     items = [normalise(item, today) for item in items]
+    serialise_intake(referring)
     problems = check_many(items, referring=referring, confirm_duplicates=confirm_duplicates, today=today,
                           row_numbers=row_numbers)
     if problems:
+        db.session.rollback()
         raise BulkRejected(_("Nothing was sent: correct the rows listed below and upload the file again."), problems)
     try:
         made = []

@@ -12,7 +12,8 @@ import math
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from guidance.extensions import csrf, db, limiter
 from guidance.models import Municipality, Referral, ReferralStatus
@@ -25,6 +26,13 @@ from guidance.web.problem import problem
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, not cookies, authenticate the API: CSRF does not apply.
 csrf.exempt(bp)
+
+
+@bp.after_request
+def _no_store(response):
+    """API answers carry names and phones: no shared or browser cache may keep them."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000  # keeps OFFSET inside what every database accepts  # beyond a database integer: cannot exist, and must not reach the database
@@ -39,8 +47,18 @@ PATHS = {
 
 @bp.get("/health")
 def health():
-    """Liveness for load balancers; reveals nothing."""
-    return jsonify({"status": "ok"})
+    """Readiness for load balancers: 200 only when the database answers; reveals nothing else."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except DBAPIError:
+        db.session.rollback()
+        response = problem(503, "Service Unavailable", "The database cannot be reached.", type_="unavailable")
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    db.session.rollback()
+    response = jsonify({"status": "ok"})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/openapi.json")
@@ -99,7 +117,7 @@ def create_referral():
         return _invalid([{"path": "header.Idempotency-Key", "message": "1 to 200 printable ASCII characters."}])
     try:
         payload = json.loads(request.get_data(cache=False), parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep to read
         return problem(400, "Malformed JSON", "The request body is not valid JSON.", type_="malformed-json")
     try:
         body = api_schema.ReferralIn.model_validate(payload)

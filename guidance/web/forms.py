@@ -1,7 +1,13 @@
 """Form helpers shared by the blueprints."""
 from __future__ import annotations
 
+from dateutil.relativedelta import relativedelta
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from wtforms.validators import StopValidation
+
+from guidance import clock
 
 from guidance.extensions import db
 from guidance.services.errors import DomainError
@@ -18,3 +24,23 @@ def show_refusal(form, error: DomainError) -> None:
     for name, messages in error.field_errors.items():
         field = getattr(form, name)
         field.errors = list(field.errors) + messages
+
+
+class NearToday:
+    """A typed date within `back` years before and `ahead` years after Oslo's today: a year
+    such as 9999 or 0001 is a typing slip, and would overflow the calendar arithmetic later."""
+
+    def __init__(self, back: int = 1, ahead: int = 2):
+        self.back, self.ahead = back, ahead
+
+    def bounds(self):
+        today = clock.today()
+        return today - relativedelta(years=self.back), today + relativedelta(years=self.ahead)
+
+    def __call__(self, form, field) -> None:
+        if field.data is None:
+            return
+        first, last = self.bounds()
+        if not first <= field.data <= last:
+            raise StopValidation(_("Enter a date from %(first)s to %(last)s.",
+                                   first=format_date(first, "long"), last=format_date(last, "long")))

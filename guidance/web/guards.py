@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user
 
 from guidance.extensions import db, login_manager
@@ -19,6 +19,7 @@ def requires(area: str | None = None):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if area is not None and not may(current_user, "use", area):
+                g.access_refused = ("area", None, {"area": area})
                 abort(403)
             return view(*args, **kwargs)
 
@@ -32,5 +33,6 @@ def get_visible(model, object_id: int, action: str = "view"):
     """Load one object the current user may act on, or answer 404 (existence is not revealed)."""
     obj = db.session.get(model, object_id)
     if obj is None or not may(current_user, action, obj):
+        g.access_refused = (model.__name__.lower(), object_id, {"action": action, "exists": obj is not None})
         abort(404)
     return obj

@@ -1,7 +1,7 @@
 """Language and time zone selection for pages; the order is documented in rules.language."""
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from guidance.rules import language as forms
@@ -14,7 +14,8 @@ def select_locale() -> str:
     chosen = session.get("language")
     if chosen in languages:
         return chosen
-    if current_user and current_user.is_authenticated:
+    # While the database is unreachable the user cannot be loaded: session and browser only.
+    if not g.get("database_unavailable") and current_user and current_user.is_authenticated:
         if current_user.language in languages:
             return current_user.language
         followed = forms.default_for_user(current_user)

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import secrets
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
@@ -13,6 +16,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FileField,
+    HiddenField,
     IntegerField,
     MultipleFileField,
     RadioField,
@@ -64,6 +68,24 @@ class ReferralForm(FlaskForm):
     notes = TextAreaField(_l("Notes for the career centre (optional)"))
     attachments = MultipleFileField(_l("Attachments: notes and plans (optional)"))
     confirm_duplicate = BooleanField(_l("Yes, send this referral even though the participant may already be referred"))
+    # One token per form shown: a double click or a resent POST carries the same one, and the
+    # unique (municipality, idempotency key) constraint lets only one referral in.
+    submission = HiddenField()
+
+
+def _new_submission_token() -> str:
+    return secrets.token_hex(16)
+
+
+def _submission_key(form: ReferralForm) -> str | None:
+    token = (form.submission.data or "").strip()
+    if not (16 <= len(token) <= 64 and token.isascii() and token.isalnum()):
+        return None
+    return f"form:{token}"
+
+
+def _fingerprint(data: ReferralData) -> str:
+    return hashlib.sha256(json.dumps(vars(data), default=str, sort_keys=True).encode()).hexdigest()
 
 
 class WithdrawForm(FlaskForm):
@@ -159,7 +181,10 @@ def new():
         form.needs.data = referrals.default_needs("integration_act")
         form.needs_interpreter.data = True
         form.window_months.data = TEMPORARY_ACT_DEFAULT_MONTHS
+        form.submission.data = _new_submission_token()
         return render_template("intake/form.html", form=form, preview=None, mode="new")
+    if _submission_key(form) is None:  # an old page or a hand-made POST: from now on, this form has one
+        form.submission.data = _new_submission_token()
     if not form.validate_on_submit():  # only the CSRF token can fail here
         return render_template("intake/form.html", form=form, preview=None, mode="new"), 400
     data, errors = _parse(form)
@@ -175,7 +200,14 @@ def new():
         return render_template("intake/form.html", form=form, preview=preview, mode="new", files_dropped=bool(uploads)), 400
     try:
         result = referrals.submit_referral(current_user, data, uploads, referring=current_user.municipality,
-                                           confirm_duplicate=bool(form.confirm_duplicate.data), today=today)
+                                           confirm_duplicate=bool(form.confirm_duplicate.data), today=today,
+                                           idempotency_key=_submission_key(form), fingerprint=_fingerprint(data))
+    except referrals.IdempotencyConflict:
+        # This page was sent before with other answers (back button, then edited): a new form.
+        form.submission.data = _new_submission_token()
+        _show_errors(form, {"name": [_("This form was already sent with other answers. Check the answers and send the form again.")]})
+        return render_template("intake/form.html", form=form, preview=preview, mode="new",
+                               files_dropped=bool(uploads)), 400
     except DomainError as error:
         _show_errors(form, error.field_errors)
         duplicate = isinstance(error, referrals.DuplicateSuspected)

@@ -20,7 +20,7 @@ from guidance.models.types import utcnow as _utcnow
 from guidance.planning import ids as planning_ids
 from guidance.services import planning as planning_service
 from guidance.services.errors import DomainError
-from guidance.web.forms import show_refusal
+from guidance.web.forms import NearToday, show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
@@ -52,7 +52,7 @@ class StartRunForm(FlaskForm):
         validators=[DataRequired(_l("Enter a time budget in seconds.")),
                     NumberRange(min=planning_service.MIN_SECONDS, max=planning_service.MAX_SECONDS,
                                 message=_l("Choose a time budget between %(min)s and %(max)s seconds."))])
-    keep_until = DateField(_l("Keep published sessions up to and including"), validators=[Optional()])
+    keep_until = DateField(_l("Keep published sessions up to and including"), validators=[Optional(), NearToday()])
 
 
 class CancelForm(FlaskForm):
@@ -64,6 +64,8 @@ def run_message(run: PlanningRun) -> tuple[str | None, str | None]:
     if not run.message:
         return None, None
     code, _sep, detail = run.message.partition(": ")
+    if code == "queue_unavailable":
+        detail = ""  # runs stored before the fix kept the connection error's text (host and port)
     return str(RUN_MESSAGE.get(code, RUN_MESSAGE["solver_error"])), detail or None
 
 
@@ -381,7 +383,7 @@ def _left_out_message(published: planning_service.Published) -> str:
 
 
 class SessionEditForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[DataRequired(_l("Enter the date."))])
+    day = DateField(_l("Date"), validators=[DataRequired(_l("Enter the date.")), NearToday()])
     start_time = StringField(_l("Start time"), validators=[
         DataRequired(_l("Enter the start time.")),
         Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Enter the time as HH:MM, for example 09:15."))])
@@ -509,8 +511,8 @@ def cancel_session(session_id: int):
 
 class AbsenceForm(FlaskForm):
     user_id = SelectField(_l("Who is away"), coerce=int, validators=[DataRequired(_l("Choose who is away."))])
-    start_date = DateField(_l("First day"), validators=[DataRequired(_l("Enter the first day of the absence."))])
-    end_date = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day of the absence."))])
+    start_date = DateField(_l("First day"), validators=[DataRequired(_l("Enter the first day of the absence.")), NearToday()])
+    end_date = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day of the absence.")), NearToday()])
     reason = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
 
 

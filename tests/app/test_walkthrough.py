@@ -362,6 +362,9 @@ def test_issue_8_done_means_walkthrough(app, inbox, consumer, caplog, travel_to)
     # 5. After the session the counsellor records the outcome and shares the guidance note.
     later = session.end + dt.timedelta(hours=1)
     travel_to(later)
+    # Hours later the sign-in has ended for inactivity (SESSION_IDLE_MINUTES): the counsellor signs in again.
+    assert counsellor_client.get(session_link).status_code == 302
+    login(counsellor_client, counsellor)
     page = counsellor_client.get(session_link).get_data(as_text=True)
     outcome_form = form_to(page, f"/week/sessions/{session_id}/outcomes")
     response = submit(counsellor_client, outcome_form, **{f"outcome-{referral_id}": "attended"})

@@ -15,6 +15,8 @@ before the load. At the end it counts referrals in the database per key:
     unconfirmed= never confirmed (a client gave up)
 
 and prints status counts, p50/p95 latency and the outage behaviour (503 problem JSON, no 500).
+Meanwhile a lead and a counsellor read HTML pages (/referrals/, /planning/, /queue/, /week/);
+their status codes are reported, during the PostgreSQL restart too: a 503 must be a page, never a 500.
 The planning run whose consumer was killed must end failed (or finish, if a consumer retried it),
 and the previously published plan must be intact: the same sessions with the same times, people,
 rooms and statuses, and the same published run and publication time.
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import glob
 import http.client
+import http.cookiejar
 import json
 import os
 import random
@@ -42,6 +45,9 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -160,7 +166,7 @@ from guidance.extensions import db
 app = create_app()
 with app.app_context():
     from guidance.services.demo import seed_demo
-    seed_demo(county_number="46", referrals=REFERRALS)
+    demo = seed_demo(county_number="46", referrals=REFERRALS)
     from guidance.models import Municipality, Role, User
     from sqlalchemy import select
     bergen = db.session.scalar(select(Municipality).where(Municipality.number == "4601"))
@@ -168,7 +174,8 @@ with app.app_context():
     from guidance.services import api_tokens
     _token, plaintext = api_tokens.create_token(admin, municipality_id=bergen.id, name="load test")
     db.session.commit()
-    print(json.dumps({"token": plaintext, "municipality": bergen.number}))
+    people = {role: list(pair) for role, pair in demo.credentials.items() if role in ("lead", "counsellor")}
+    print(json.dumps({"token": plaintext, "municipality": bergen.number, "people": people}))
 '''
 
 
@@ -222,6 +229,9 @@ class Stats:
     bad_503: int = 0  # 503 without problem JSON
     errors: Counter = field(default_factory=Counter)
     samples_500: list = field(default_factory=list)
+    pages: Counter = field(default_factory=Counter)  # HTML pages of logged-in users: status -> count
+    bad_page_503: int = 0  # a page's 503 that is not an HTML page
+    page_500_samples: list = field(default_factory=list)
 
 
 def submit(conn_box: list, port: int, token: str, key: str, body: bytes, stats: Stats, deadline: float) -> dict | None:
@@ -286,17 +296,76 @@ def client_loop(n: int, port: int, token: str, municipality: str, run_id: str, s
                     stats.errors["retry answered with another referral"] += 1
 
 
+# --- logged-in users reading pages --------------------------------------------------------------
+
+PAGES = {"lead": ["/referrals/", "/planning/", "/queue/"], "counsellor": ["/week/", "/referrals/"]}
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _open(opener, path: str, port: int, data: dict | None = None) -> tuple[int, str, str]:
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    try:
+        with opener.open(f"http://{HOST}:{port}{path}", data=body, timeout=30) as response:
+            return response.status, response.headers.get("Content-Type", ""), response.read().decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type", ""), error.read().decode(errors="replace")
+
+
+def _log_in(opener, port: int, email: str, password: str) -> bool:
+    status, _type, page = _open(opener, "/login", port)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    if status != 200 or not token:
+        return False
+    status, _type, _page = _open(opener, "/login", port, {"csrf_token": token.group(1), "email": email,
+                                                          "password": password})
+    return status == 302
+
+
+def page_loop(port: int, role: str, email: str, password: str, stats: Stats, deadline: float) -> None:
+    """A browser user during the faults: every page answer counted; a 503 must be an HTML page."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect)
+    logged_in = False
+    while time.monotonic() < deadline:
+        try:
+            if not logged_in:
+                logged_in = _log_in(opener, port, email, password)
+                if not logged_in:
+                    time.sleep(0.5)
+                    continue
+            for path in PAGES[role]:
+                status, content_type, page = _open(opener, path, port)
+                with stats.lock:
+                    stats.pages[status] += 1
+                    if status == 503 and not content_type.startswith("text/html"):
+                        stats.bad_page_503 += 1
+                    if status >= 500 and status != 503 and len(stats.page_500_samples) < 3:
+                        stats.page_500_samples.append(f"{path}: {page[:200]}")
+                if status == 302:
+                    logged_in = False
+                    break
+                time.sleep(0.1)
+        except (OSError, http.client.HTTPException) as error:
+            with stats.lock:
+                stats.errors[f"page {type(error).__name__}"] += 1
+            time.sleep(0.5)
+
+
 # --- faults -------------------------------------------------------------------------------------
 
 def faults(pg: Postgres, consumer_box: list, env: dict, seconds: int, stats: Stats, log: list,
            planning_run: int | None, kill_box: list) -> None:
     time.sleep(seconds * 0.3)
-    before = Counter(stats.statuses)
+    before, pages_before = Counter(stats.statuses), Counter(stats.pages)
     log.append(f"{time.strftime('%X')} stopping PostgreSQL for 3 s")
     pg.restart()
     time.sleep(2)
-    during = Counter(stats.statuses) - before
-    log.append(f"{time.strftime('%X')} PostgreSQL back; statuses meanwhile: {dict(during)}")
+    during, pages_during = Counter(stats.statuses) - before, Counter(stats.pages) - pages_before
+    log.append(f"{time.strftime('%X')} PostgreSQL back; API statuses meanwhile: {dict(during)}; "
+               f"HTML pages meanwhile: {dict(pages_during)}")
     time.sleep(seconds * 0.2)
     consumer = consumer_box[0]
     if consumer is not None:
@@ -514,6 +583,8 @@ def main() -> int:
         threads = [threading.Thread(target=client_loop, args=(n, port, seeded["token"], seeded["municipality"],
                                                               run_id, stats, deadline, counter, args.resend_share))
                    for n in range(args.clients)]
+        for role, (email, password) in seeded.get("people", {}).items():
+            threads.append(threading.Thread(target=page_loop, args=(port, role, email, password, stats, deadline)))
         if not args.no_faults:
             threads.append(threading.Thread(target=faults, args=(pg, consumer_box, env, args.seconds, stats, fault_log,
                                                                  planning_run, kill_box)))
@@ -555,13 +626,17 @@ def main() -> int:
     print(f"lost: {len(lost)}   duplicated: {len(duplicated)}   unconfirmed (gave up): {len(stats.unconfirmed)}")
     print(f"responses by status: {dict(sorted(stats.statuses.items()))}   connection errors: {dict(stats.errors)}")
     print(f"503 without problem JSON: {stats.bad_503}   500s: {stats.statuses.get(500, 0)} {stats.samples_500}")
+    print(f"HTML pages of logged-in users by status: {dict(sorted(stats.pages.items()))}   "
+          f"503 that is not a page: {stats.bad_page_503}   5xx other than 503: {stats.page_500_samples}")
     print(f"planning run started before the load: {counted.get('planning_run') or 'none (no planning service)'}")
     planning_ok, planning_lines = check_planning(published_before, counted.get("published"), counted.get("planning_run"),
                                                  kill_box[0], not args.no_faults)
     for line in planning_lines:
         print("planning:", line)
     print(f"latency per request: p50 {p50 * 1000:.0f} ms   p95 {p95 * 1000:.0f} ms   ({len(latencies)} requests)")
-    ok = not lost and not duplicated and not stats.statuses.get(500) and not stats.bad_503 and planning_ok
+    page_5xx = sum(count for status, count in stats.pages.items() if status >= 500 and status != 503)
+    ok = (not lost and not duplicated and not stats.statuses.get(500) and not stats.bad_503 and planning_ok
+          and not page_5xx and not stats.bad_page_503 and bool(stats.pages))
     print("RESULT:", "PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -1,0 +1,22 @@
+"""Ending one's own sign-in sessions: "log out everywhere" (logout itself is in auth.py)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from guidance.services import sessions
+from guidance.web.guards import requires
+
+bp = Blueprint("sessions", __name__)
+
+
+@bp.post("/logout/everywhere")
+@requires()
+def logout_everywhere():
+    """Every browser and device signed in as this user is logged out, this one too."""
+    sessions.log_out_everywhere(current_user)
+    logout_user()
+    session.clear()
+    flash(_("You are logged out on every device."), "info")
+    return redirect(url_for("auth.login"))

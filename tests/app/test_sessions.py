@@ -1,0 +1,111 @@
+"""Sign-in sessions are revocable on the server and end when idle (issue 25, item 3)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from guidance import clock
+from guidance.extensions import db
+from guidance.models import Role, UserSession
+from guidance.services import accounts
+from tests.app import factories as f
+
+PAGE = "/week/"
+
+
+def copy_of(app, client):
+    """A second browser holding a copy of `client`'s session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def opens(browser, path: str = PAGE) -> bool:
+    response = browser.get(path)
+    assert response.status_code in (200, 302), response.status_code
+    return response.status_code == 200
+
+
+def test_a_cookie_copied_before_logout_no_longer_opens_a_page(app, client):
+    counsellor = f.user(Role.COUNSELLOR)
+    f.login(client, counsellor)
+    copy = copy_of(app, client)
+    assert opens(copy)
+    client.post("/logout")
+    response = copy.get(PAGE)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert db.session.scalar(select(UserSession.end_reason)) == "logout"
+
+
+def test_logout_ends_only_this_browser(app, client):
+    counsellor = f.user(Role.COUNSELLOR)
+    f.login(client, counsellor)
+    other = app.test_client()
+    f.login(other, counsellor)
+    client.post("/logout")
+    assert opens(other)
+
+
+def test_log_out_everywhere_ends_every_browser_of_the_user(app, client):
+    counsellor, colleague = f.user(Role.COUNSELLOR), f.user(Role.COUNSELLOR)
+    phone, desk, theirs = app.test_client(), app.test_client(), app.test_client()
+    for browser, person in ((phone, counsellor), (desk, counsellor), (theirs, colleague)):
+        f.login(browser, person)
+    page = desk.get(PAGE).get_data(as_text=True)
+    assert 'action="/logout/everywhere"' in page
+    response = desk.post("/logout/everywhere")
+    assert response.status_code == 302
+    assert not opens(phone) and not opens(desk)
+    assert opens(theirs)
+
+
+def test_reactivating_a_user_does_not_revive_old_cookies(app, client):
+    admin, counsellor = f.user(Role.ADMIN, county_number=None), f.user(Role.COUNSELLOR)
+    f.login(client, counsellor)
+    accounts.set_active(admin, counsellor, False)
+    db.session.commit()
+    assert not opens(client)
+    accounts.set_active(admin, counsellor, True)
+    db.session.commit()
+    assert not opens(client)
+    f.login(client, counsellor)
+    assert opens(client)
+
+
+def test_a_new_password_ends_the_users_sessions(app, client):
+    counsellor = f.user(Role.COUNSELLOR)
+    f.login(client, counsellor)
+    counsellor.set_password("a completely new passphrase")
+    db.session.commit()
+    assert not opens(client)
+
+
+def test_an_idle_session_expires_and_an_active_one_does_not(app, client, travel_to):
+    start = clock.now()
+    counsellor = f.user(Role.COUNSELLOR)
+    travel_to(start)
+    f.login(client, counsellor)
+    busy = app.test_client()
+    f.login(busy, counsellor)
+    for minutes in (50, 100):  # the busy browser comes back within the hour
+        travel_to(start + dt.timedelta(minutes=minutes))
+        assert opens(busy)
+    assert not opens(client)  # 100 minutes without a request
+    travel_to(start + dt.timedelta(minutes=100 + app.config["SESSION_IDLE_MINUTES"] + 1))
+    assert not opens(busy)
+
+
+def test_a_session_ends_after_the_longest_lifetime_however_busy(app, client, travel_to):
+    start = clock.now()
+    counsellor = f.user(Role.COUNSELLOR)
+    travel_to(start)
+    f.login(client, counsellor)
+    minutes = 0
+    while minutes < app.config["SESSION_MAX_HOURS"] * 60 - 45:
+        minutes += 45
+        travel_to(start + dt.timedelta(minutes=minutes))
+        assert opens(client)
+    travel_to(start + dt.timedelta(hours=app.config["SESSION_MAX_HOURS"], minutes=1))
+    assert not opens(client)
+    assert app.config["PERMANENT_SESSION_LIFETIME"] <= dt.timedelta(hours=app.config["SESSION_MAX_HOURS"])
