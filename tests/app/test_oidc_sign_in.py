@@ -70,7 +70,7 @@ def test_a_lead_signs_in_through_the_provider_and_gets_an_account_with_the_mappe
     assert (user.role, user.county.number, user.name) == (Role.LEAD, "46", "Lea Leder")
     identity = user.identities[0]
     assert (identity.issuer, identity.subject, identity.provider) == (provider.issuer, "lead", "county")
-    assert actions() == ["user.created", "user.signed_in"]
+    assert actions() == ["user.created", "user.signed_in", "auth.logged_in"]  # the provider, then the session
 
 
 def test_the_authorization_request_uses_pkce_state_and_nonce(client, provider):
