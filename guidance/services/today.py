@@ -45,6 +45,9 @@ SHOWN = 5  # items listed per heading; the rest is a count and a link
 URGENT_WORKING_DAYS = 5
 ANSWER_SOON = dt.timedelta(hours=24)
 FIRST_VISIT_WINDOW = dt.timedelta(days=7)
+# Views of the home less than this apart are one visit: the "new" list stays while the lead works
+# through it (opens a referral, comes back), and starts afresh at the next visit.
+VISIT_GAP = dt.timedelta(minutes=30)
 ACTIVE_BOOKINGS = (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)
 
 
@@ -87,6 +90,7 @@ class NewReferral:
     name: str
     municipality: str
     received_at: dt.datetime
+    received_on: dt.date  # the Oslo date
 
 
 @dataclass
@@ -128,7 +132,7 @@ class Today:
     absences: list[AbsenceItem]
     new_referrals: list[NewReferral]
     new_total: int
-    new_since: dt.datetime | None  # None: first visit, the list covers FIRST_VISIT_WINDOW
+    new_since: dt.datetime  # the previous visit (the first visit looks back FIRST_VISIT_WINDOW)
     outcomes: list[MissingOutcome]
     outcomes_total: int
     budget: Budget
@@ -148,16 +152,26 @@ def overview(lead: User) -> Today:
     today = clock.today(now)
     risk_ids, passed, urgent, urgent_total = _deadlines(lead, today)
     bookings, bookings_total = _bookings(lead.county_id, now)
-    since = lead.last_seen_home_at
-    new, new_total = _new_referrals(lead, since or now - FIRST_VISIT_WINDOW)
+    since = _new_since(lead, now)
+    new, new_total = _new_referrals(lead, since)
     outcomes, outcomes_total = _missing_outcomes(lead.county_id, today)
     result = Today(today=today, at_risk_ids=risk_ids, passed=passed, urgent=urgent, urgent_total=urgent_total,
                    bookings=bookings, bookings_total=bookings_total, absences=_absences(lead.county_id, today),
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today))
-    lead.last_seen_home_at = now
+    lead.last_seen_home_at, lead.home_new_since = now, since
     db.session.commit()
     return result
+
+
+def _new_since(lead: User, now: dt.datetime) -> dt.datetime:
+    """Where "new referrals" begin for this view: the last view of the previous visit."""
+    last = lead.last_seen_home_at
+    if last is None:
+        return now - FIRST_VISIT_WINDOW
+    if now - last < VISIT_GAP and lead.home_new_since is not None:
+        return lead.home_new_since  # the same visit: the list stays
+    return last
 
 
 def _deadlines(lead: User, today: dt.date) -> tuple[list[int], int, list[DeadlineItem], int]:
@@ -230,8 +244,8 @@ def _new_referrals(lead: User, since: dt.datetime) -> tuple[list[NewReferral], i
     rows = db.session.scalars(select(Referral).where(*clauses)
                               .options(selectinload(Referral.participant), selectinload(Referral.referring_municipality))
                               .order_by(Referral.created_at.desc(), Referral.id.desc()).limit(SHOWN))
-    return [NewReferral(r.id, r.reference, r.participant.name, r.referring_municipality.name, r.created_at)
-            for r in rows], total
+    return [NewReferral(r.id, r.reference, r.participant.name, r.referring_municipality.name, r.created_at,
+                        clock.local_date(r.created_at)) for r in rows], total
 
 
 def outcome_window(today: dt.date) -> tuple[dt.date, dt.date]:

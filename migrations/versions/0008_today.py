@@ -19,8 +19,10 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_seen_home_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('home_new_since', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('home_new_since')
         batch_op.drop_column('last_seen_home_at')

@@ -97,6 +97,18 @@ def test_passed_and_near_deadlines_are_listed_until_a_session_meets_them(client,
     assert later.reference not in deadlines
 
 
+def test_a_deadline_today_or_on_the_weekend_reads_as_such(client, travel_to):
+    travel_to(f.oslo(2027, 3, 12, 10, 0))  # a Friday
+    f.centre()
+    lead = f.user(Role.LEAD)
+    f.referral(name="Due Today", deadline=dt.date(2027, 3, 12))
+    f.referral(name="Due Saturday", deadline=dt.date(2027, 3, 13))
+    lead_seen(client, lead)
+    deadlines = card(home(client), "today-deadlines")
+    assert re.search(r"Due Today.*?Frist i dag.*?Due Saturday.*?Ingen arbeidsdager igjen", deadlines, re.S)
+    assert "0 arbeidsdager" not in deadlines and "Passert" not in deadlines
+
+
 def test_the_home_lists_exactly_the_queues_at_risk_referrals(client, winter):
     f.centre()
     lead = f.user(Role.LEAD)
@@ -201,22 +213,28 @@ def test_an_absence_that_hits_a_published_session_shows_until_the_session_is_dea
     assert f'href="/planning/absences/{hit.id}"' not in card(home(client), "today-absences")
 
 
-def test_new_referrals_since_the_last_visit(client, travel_to):
+def test_new_referrals_since_the_last_visit_stay_while_the_lead_works_through_them(client, travel_to):
     travel_to(WINTER)
     w = f.world()
     f.login(client, w.lead)
-    first = card(home(client), "today-new")  # first visit: the last seven days
-    assert "De siste 7 dagene" in first and "Amal Haddad" in first and "Yonas Tesfay" in first
-    assert f'href="/referrals/{w.own_referral.id}"' in first
-    assert "Ingen nye henvisninger" in card(home(client), "today-new")
+    first = card(home(client), "today-new")  # the first visit looks back seven days
+    assert "Mottatt siden onsdag 3. mars kl. 10:00" in first
+    assert "Amal Haddad" in first and "Yonas Tesfay" in first and f'href="/referrals/{w.own_referral.id}"' in first
 
-    travel_to(WINTER + dt.timedelta(hours=3))
+    travel_to(WINTER + dt.timedelta(minutes=10))  # back from a referral: the same visit, the same list
+    assert "Amal Haddad" in card(home(client), "today-new")
+
+    travel_to(WINTER + dt.timedelta(hours=3))  # the next visit: only what came since the last view
     fresh = f.referral(name="Fresh Person")
     new = card(home(client), "today-new")
-    assert "Fresh Person" in new and "Amal Haddad" not in new and '<strong class="tag tag-blue">1 ny</strong>' in new
-    assert "Siden forrige besøk, onsdag 10. mars kl. 10:00" in new
-    assert fresh.reference in new
-    assert "Fresh Person" not in card(home(client), "today-new")
+    assert "Fresh Person" in new and fresh.reference in new and "Amal Haddad" not in new
+    assert '<strong class="tag tag-blue">1 ny</strong>' in new
+    assert "Mottatt siden onsdag 10. mars kl. 10:10" in new
+    assert "i dag kl. 13:00" in new  # received 13:00 Oslo time (12:00 UTC)
+
+    travel_to(WINTER + dt.timedelta(hours=5))
+    new = card(home(client), "today-new")
+    assert "Fresh Person" not in new and "Ingen nye henvisninger" in new
 
 
 def test_sessions_this_week_without_an_outcome_show_until_recorded(client, winter):
