@@ -156,7 +156,7 @@ def overview(lead: User) -> Today:
     new, new_total = _new_referrals(lead, since)
     outcomes, outcomes_total = _missing_outcomes(lead.county_id, today)
     result = Today(today=today, at_risk_ids=risk_ids, passed=passed, urgent=urgent, urgent_total=urgent_total,
-                   bookings=bookings, bookings_total=bookings_total, absences=_absences(lead.county_id, today),
+                   bookings=bookings, bookings_total=bookings_total, absences=_absences(lead.county_id, now),
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today))
     lead.last_seen_home_at, lead.home_new_since = now, since
@@ -225,13 +225,14 @@ def _bookings(county_id: int, now: dt.datetime) -> tuple[list[BookingItem], int]
     return items[:SHOWN], len(items)
 
 
-def _absences(county_id: int, today: dt.date) -> list[AbsenceItem]:
+def _absences(county_id: int, now: dt.datetime) -> list[AbsenceItem]:
+    """Absences hitting published sessions still ahead (those can be moved or given to a colleague)."""
     stmt = (select(Absence).join(User, User.id == Absence.user_id)
-            .where(User.county_id == county_id, Absence.end_date >= today)
+            .where(User.county_id == county_id, Absence.end_date >= clock.today(now))
             .options(selectinload(Absence.user)).order_by(Absence.start_date, Absence.id))
     out = []
     for absence in db.session.scalars(stmt):
-        hit = absence_service.affected_sessions(absence)
+        hit = [s for s in absence_service.affected_sessions(absence) if s.start > now]
         if hit:
             out.append(AbsenceItem(absence.id, absence.user.name, absence.start_date, absence.end_date, len(hit),
                                    hit[0].start))

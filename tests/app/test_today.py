@@ -199,6 +199,10 @@ def test_an_absence_that_hits_a_published_session_shows_until_the_session_is_dea
     quiet = Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 3, 11), end_date=dt.date(2027, 3, 12))
     db.session.add(quiet)
     db.session.commit()
+    # An absence over days already past is no longer something to move.
+    f.published_session(w.counsellor, f.referral(name="Past Person"), start=f.oslo(2027, 3, 9, 9))
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 3, 8), end_date=dt.date(2027, 3, 10)))
+    db.session.commit()
     assert "Ikke noe fravær rammer en publisert veiledning" in card(home(client), "today-absences")
 
     hit = Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 3, 15), end_date=dt.date(2027, 3, 17))
