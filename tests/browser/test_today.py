@@ -80,3 +80,12 @@ def test_the_lead_home_with_data_reads_well_and_passes_axe(browser, live):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "today-lead-home-320")
     context.close()
+
+    english = new_context(browser, locale="en-GB")
+    page = english.new_page()
+    login(page, live, live.world.lead)
+    expect(page.get_by_role("heading", name="Deadlines without a session", exact=True)).to_be_visible()
+    expect(page.get_by_text("Passed 9 days ago")).to_be_visible()
+    screenshot(page, "today-lead-home-en")
+    assert not (violations := axe_violations(page, "today-lead-home-en")), _describe(violations)
+    english.close()
