@@ -38,6 +38,10 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
     calendar_token_hash: Mapped[str | None] = mapped_column(String(128), nullable=True, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The lead's "new referrals since your last visit": when the home was last opened, and where the
+    # current visit's "new" begins (kept while the lead comes back within services.today.VISIT_GAP).
+    last_seen_home_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    home_new_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     county: Mapped[County | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()

@@ -99,6 +99,8 @@ AREAS: dict[str, tuple[Role, ...]] = {
     "note_writing": (Role.COUNSELLOR,),
     # the open-referral figure on the home page
     "referral_counts": (Role.REFERRER, Role.LEAD),
+    # the lead's to-do overview on the home page
+    "today": (Role.LEAD,),
     "setup": (Role.LEAD, Role.ADMIN),
     "people": (Role.LEAD, Role.ADMIN),
 }

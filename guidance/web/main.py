@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from guidance.rules.access import may
 from guidance.services import queue
+from guidance.services import today as today_service
 from guidance.web.guards import requires
 
 bp = Blueprint("main", __name__)
@@ -15,4 +16,5 @@ bp = Blueprint("main", __name__)
 @requires()
 def home():
     open_referrals = queue.open_count(current_user) if may(current_user, "view", "referral_counts") else None
-    return render_template(f"home/{current_user.role.value}.html", open_referrals=open_referrals)
+    overview = today_service.overview(current_user) if may(current_user, "view", "today") else None
+    return render_template(f"home/{current_user.role.value}.html", open_referrals=open_referrals, overview=overview)

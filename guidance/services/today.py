@@ -1,0 +1,282 @@
+"""The lead's home: what needs the lead today and this week, each with where it is fixed.
+
+One read of the county (`overview`), returned as plain data for the template:
+- deadlines at risk (`rules.at_risk` through the queue's own query, so the home and the queue's
+  "at risk" filter always list the same referrals); the passed ones and those within
+  URGENT_WORKING_DAYS working days are listed;
+- interpreter requests for sessions ahead that were declined, expired, or are still unanswered
+  with their answer deadline passed or within ANSWER_SOON;
+- absences (today or later) that hit published sessions;
+- referrals received since the lead's previous visit to the home (the visit is recorded here);
+- published sessions from yesterday and earlier this week that still lack an outcome;
+- the interpreter cost of this month against its budget (`statistics.interpreter_months`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased, selectinload
+
+from guidance import clock
+from guidance.extensions import db
+from guidance.models import (
+    Absence,
+    BookingStatus,
+    CounsellorProfile,
+    InterpreterBooking,
+    InterpreterProfile,
+    Participant,
+    PlanningRun,
+    Referral,
+    Session,
+    SessionParticipant,
+    SessionStatus,
+    User,
+)
+from guidance.planning import ids
+from guidance.rules.access import referral_filter
+from guidance.rules.deadlines import working_days_left
+from guidance.services import absences as absence_service
+from guidance.services import queue, statistics
+
+SHOWN = 5  # items listed per heading; the rest is a count and a link
+URGENT_WORKING_DAYS = 5
+ANSWER_SOON = dt.timedelta(hours=24)
+FIRST_VISIT_WINDOW = dt.timedelta(days=7)
+# Views of the home less than this apart are one visit: the "new" list stays while the lead works
+# through it (opens a referral, comes back), and starts afresh at the next visit.
+VISIT_GAP = dt.timedelta(minutes=30)
+ACTIVE_BOOKINGS = (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)
+
+
+@dataclass
+class DeadlineItem:
+    referral_id: int
+    reference: str
+    name: str
+    deadline: dt.date
+    days_passed: int | None  # calendar days since a passed deadline
+    working_days_left: int | None  # None when passed
+    first_session: dt.date | None  # a published session after the deadline, if any
+
+
+@dataclass
+class BookingItem:
+    booking_id: int
+    session_id: int
+    start: dt.datetime  # aware UTC
+    language: str
+    interpreter: str
+    state: str  # "declined" | "expired" (no answer, deadline passed) | "due" (answer deadline near)
+    answer_deadline: dt.datetime | None
+
+
+@dataclass
+class AbsenceItem:
+    absence_id: int
+    name: str
+    start_date: dt.date
+    end_date: dt.date
+    sessions: int
+    first_start: dt.datetime
+
+
+@dataclass
+class NewReferral:
+    referral_id: int
+    reference: str
+    name: str
+    municipality: str
+    received_at: dt.datetime
+    received_on: dt.date  # the Oslo date
+
+
+@dataclass
+class MissingOutcome:
+    session_id: int
+    run_id: int
+    start: dt.datetime
+    counsellor: str
+    participants: int
+    missing: int
+
+
+@dataclass
+class Budget:
+    month: dt.date  # first day of this month
+    cost_nok: float
+    budget_nok: float | None
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.cost_nok / self.budget_nok) if self.budget_nok else None
+
+    @property
+    def over(self) -> bool:
+        return self.budget_nok is not None and self.cost_nok > self.budget_nok
+
+
+@dataclass
+class Today:
+    """What the lead's home shows; lists hold at most SHOWN items, the totals count them all."""
+
+    today: dt.date
+    at_risk_ids: list[int]  # exactly the queue's "at risk" filter, nearest deadline first
+    passed: int
+    urgent: list[DeadlineItem]
+    urgent_total: int
+    bookings: list[BookingItem]
+    bookings_total: int
+    absences: list[AbsenceItem]
+    new_referrals: list[NewReferral]
+    new_total: int
+    new_since: dt.datetime  # the previous visit (the first visit looks back FIRST_VISIT_WINDOW)
+    outcomes: list[MissingOutcome]
+    outcomes_total: int
+    budget: Budget
+
+    @property
+    def week(self) -> int:
+        return self.today.isocalendar()[1]
+
+    @property
+    def needs_nothing(self) -> bool:
+        return not (self.at_risk_ids or self.bookings or self.absences or self.new_referrals or self.outcomes)
+
+
+def overview(lead: User) -> Today:
+    """The lead's to-do overview for today and this week; records this visit (one transaction)."""
+    now = clock.now()
+    today = clock.today(now)
+    risk_ids, passed, urgent, urgent_total = _deadlines(lead, today)
+    bookings, bookings_total = _bookings(lead.county_id, now)
+    since = _new_since(lead, now)
+    new, new_total = _new_referrals(lead, since)
+    outcomes, outcomes_total = _missing_outcomes(lead.county_id, today)
+    result = Today(today=today, at_risk_ids=risk_ids, passed=passed, urgent=urgent, urgent_total=urgent_total,
+                   bookings=bookings, bookings_total=bookings_total, absences=_absences(lead.county_id, now),
+                   new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
+                   outcomes_total=outcomes_total, budget=_budget(lead.county_id, today))
+    lead.last_seen_home_at, lead.home_new_since = now, since
+    db.session.commit()
+    return result
+
+
+def _new_since(lead: User, now: dt.datetime) -> dt.datetime:
+    """Where "new referrals" begin for this view: the last view of the previous visit."""
+    last = lead.last_seen_home_at
+    if last is None:
+        return now - FIRST_VISIT_WINDOW
+    if now - last < VISIT_GAP and lead.home_new_since is not None:
+        return lead.home_new_since  # the same visit: the list stays
+    return last
+
+
+def _deadlines(lead: User, today: dt.date) -> tuple[list[int], int, list[DeadlineItem], int]:
+    clauses = queue.clauses_for(lead, queue.QueueFilter(), today)
+    risk = queue.at_risk_ids(clauses, today)
+    if not risk:
+        return [], 0, [], 0
+    rows = db.session.execute(
+        select(Referral.id, Referral.reference, Referral.deadline, Participant.name)
+        .join(Referral.participant).where(Referral.id.in_(risk))
+        .order_by(Referral.deadline, Referral.id)).all()
+    first = queue.first_session_dates(r.id for r in rows)
+    items = []
+    for r in rows:
+        passed = r.deadline < today
+        items.append(DeadlineItem(r.id, r.reference, r.name, r.deadline,
+                                  (today - r.deadline).days if passed else None,
+                                  None if passed else working_days_left(r.deadline, today), first.get(r.id)))
+    urgent = [i for i in items if i.days_passed is not None or i.working_days_left <= URGENT_WORKING_DAYS]
+    passed = sum(i.days_passed is not None for i in items)
+    return [i.referral_id for i in items], passed, urgent[:SHOWN], len(urgent)
+
+
+def _bookings(county_id: int, now: dt.datetime) -> tuple[list[BookingItem], int]:
+    other = aliased(InterpreterBooking)
+    other_active = exists().where(other.session_id == Session.id, other.status.in_(ACTIVE_BOOKINGS))
+    needs = (
+        (InterpreterBooking.status == BookingStatus.REQUESTED) & InterpreterBooking.answer_deadline.is_not(None)
+        & (InterpreterBooking.answer_deadline <= now + ANSWER_SOON)
+    ) | (InterpreterBooking.status.in_((BookingStatus.DECLINED, BookingStatus.EXPIRED)) & ~other_active)
+    stmt = (select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
+            .join(PlanningRun, PlanningRun.id == Session.run_id)
+            .where(PlanningRun.county_id == county_id, Session.status == SessionStatus.BOOKED, Session.start > now,
+                   needs)
+            .options(selectinload(InterpreterBooking.session),
+                     selectinload(InterpreterBooking.interpreter).selectinload(InterpreterProfile.user))
+            .order_by(Session.start, InterpreterBooking.id))
+    items, seen = [], set()
+    for b in db.session.scalars(stmt):
+        if b.session_id in seen:  # one line per session: its latest trouble is enough
+            continue
+        seen.add(b.session_id)
+        if b.status is BookingStatus.DECLINED:
+            state = "declined"
+        elif b.status is BookingStatus.EXPIRED or b.answer_deadline <= now:
+            state = "expired"
+        else:
+            state = "due"
+        items.append(BookingItem(b.id, b.session_id, b.session.start, b.language, b.interpreter.user.name, state,
+                                 b.answer_deadline))
+    return items[:SHOWN], len(items)
+
+
+def _absences(county_id: int, now: dt.datetime) -> list[AbsenceItem]:
+    """Absences hitting published sessions still ahead (those can be moved or given to a colleague)."""
+    stmt = (select(Absence).join(User, User.id == Absence.user_id)
+            .where(User.county_id == county_id, Absence.end_date >= clock.today(now))
+            .options(selectinload(Absence.user)).order_by(Absence.start_date, Absence.id))
+    out = []
+    for absence in db.session.scalars(stmt):
+        hit = [s for s in absence_service.affected_sessions(absence) if s.start > now]
+        if hit:
+            out.append(AbsenceItem(absence.id, absence.user.name, absence.start_date, absence.end_date, len(hit),
+                                   hit[0].start))
+    return out
+
+
+def _new_referrals(lead: User, since: dt.datetime) -> tuple[list[NewReferral], int]:
+    clauses = [referral_filter(lead), Referral.created_at > since]
+    total = db.session.scalar(select(func.count()).select_from(Referral).where(*clauses))
+    rows = db.session.scalars(select(Referral).where(*clauses)
+                              .options(selectinload(Referral.participant), selectinload(Referral.referring_municipality))
+                              .order_by(Referral.created_at.desc(), Referral.id.desc()).limit(SHOWN))
+    return [NewReferral(r.id, r.reference, r.participant.name, r.referring_municipality.name, r.created_at,
+                        clock.local_date(r.created_at)) for r in rows], total
+
+
+def outcome_window(today: dt.date) -> tuple[dt.date, dt.date]:
+    """Yesterday and the earlier days of this week (Monday: yesterday is Sunday of last week)."""
+    yesterday = today - dt.timedelta(days=1)
+    monday = today - dt.timedelta(days=today.weekday())
+    return min(monday, yesterday), yesterday
+
+
+def _missing_outcomes(county_id: int, today: dt.date) -> tuple[list[MissingOutcome], int]:
+    first, last = outcome_window(today)
+    start = ids.to_utc(dt.datetime.combine(first, dt.time(0, 0)))
+    end = ids.to_utc(dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0, 0)))
+    missing = exists().where(SessionParticipant.session_id == Session.id, SessionParticipant.outcome.is_(None))
+    stmt = (select(Session).join(PlanningRun, PlanningRun.id == Session.run_id)
+            .where(PlanningRun.county_id == county_id, Session.status == SessionStatus.BOOKED,
+                   Session.start >= start, Session.start < end, missing)
+            .options(selectinload(Session.participants))
+            .order_by(Session.start, Session.id))
+    sessions = list(db.session.scalars(stmt))
+    names = dict(db.session.execute(
+        select(CounsellorProfile.id, User.name).join(User, User.id == CounsellorProfile.user_id)
+        .where(CounsellorProfile.id.in_({s.counsellor_id for s in sessions[:SHOWN]}))).all())
+    return [MissingOutcome(s.id, s.run_id, s.start, names.get(s.counsellor_id, ""), len(s.participants),
+                           sum(sp.outcome is None for sp in s.participants)) for s in sessions[:SHOWN]], len(sessions)
+
+
+def _budget(county_id: int, today: dt.date) -> Budget:
+    month = statistics.period_of(today, "month")
+    row = next((m for m in statistics.interpreter_months(county_id) if m["month"] == month), None)
+    if row is None:
+        return Budget(today.replace(day=1), 0.0, None)
+    return Budget(today.replace(day=1), row["cost_nok"], row["budget_nok"])

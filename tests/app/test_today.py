@@ -1,0 +1,333 @@
+"""The lead's home (issue 24, "Today"): each item appears when its situation exists, links to
+where it is fixed, and disappears once it is fixed; times and dates read in Oslo."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import (
+    Absence,
+    InterpreterBudget,
+    Outcome,
+    PlanningRun,
+    Role,
+)
+from guidance.services import bookings, outcomes
+from guidance.services import today as today_service
+from tests.app import factories as f
+
+# Wednesday 10 March 2027 (week 10, winter time) and Wednesday 9 June 2027 (week 23, summer time).
+WINTER = f.oslo(2027, 3, 10, 10, 0)
+SUMMER = f.oslo(2027, 6, 9, 10, 0)
+
+
+@pytest.fixture
+def winter(travel_to):
+    travel_to(WINTER)
+    return WINTER
+
+
+def home(client) -> str:
+    response = client.get("/")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def card(page: str, heading_id: str) -> str:
+    """The text of one card of the home (from its heading to the next card)."""
+    start = page.index(f'id="{heading_id}"')
+    end = page.find('<section class="card"', start)
+    return page[start:end if end != -1 else len(page)]
+
+
+def queue_at_risk(client) -> list[str]:
+    return re.findall(r'href="/referrals/\d+">(H-[A-Z0-9-]+)<', client.get("/queue/?at_risk=1").get_data(as_text=True))
+
+
+def lead_seen(client, lead) -> None:
+    """Log in and open the home once, so "new since your last visit" starts empty."""
+    f.login(client, lead)
+    home(client)
+
+
+def test_an_empty_day_says_nothing_needs_you_and_what_to_do_next(client, winter):
+    f.centre()
+    lead = f.user(Role.LEAD)
+    lead_seen(client, lead)
+    page = home(client)
+    assert "Ingenting venter på deg i dag" in page
+    assert "onsdag 10. mars" in page and "uke 10" in page
+    for heading in ("today-deadlines", "today-interpreters", "today-absences", "today-outcomes"):
+        assert '<strong class="tag tag-green">I rute</strong>' in card(page, heading)
+    assert 'href="/queue/"' in page and 'href="/planning/"' in page
+
+
+def test_passed_and_near_deadlines_are_listed_until_a_session_meets_them(client, winter):
+    f.centre()
+    lead = f.user(Role.LEAD)
+    counsellor = f.user(Role.COUNSELLOR)
+    overdue = f.referral(name="Overdue Person", deadline=dt.date(2027, 3, 1))  # 9 days ago
+    near = f.referral(name="Near Person", deadline=dt.date(2027, 3, 15))  # Monday: 3 working days
+    later = f.referral(name="Later Person", deadline=dt.date(2027, 3, 24))  # 10 working days: at risk, not urgent
+    f.referral(name="Safe Person", deadline=dt.date(2027, 5, 20))
+    lead_seen(client, lead)
+    deadlines = card(home(client), "today-deadlines")
+    assert "Overdue Person" in deadlines and "Passert for 9 dager siden" in deadlines
+    assert "0 arbeidsdager" not in deadlines
+    assert "Near Person" in deadlines and "3 arbeidsdager igjen" in deadlines
+    assert "Later Person" not in deadlines and "Safe Person" not in deadlines
+    assert f'href="/referrals/{overdue.id}"' in deadlines
+    assert "frist 1. mars" in deadlines
+    assert "Se alle 3 i faresonen i køen" in deadlines and 'href="/queue/?at_risk=1"' in deadlines
+    assert '<strong class="tag tag-red">1 passert</strong>' in deadlines
+
+    # A session after the deadline does not meet it; one on the deadline day does.
+    f.published_session(counsellor, near, start=f.oslo(2027, 3, 16, 9))
+    assert "Near Person" in card(home(client), "today-deadlines")
+    f.published_session(counsellor, near, start=f.oslo(2027, 3, 15, 9), room_name="Grupperom")
+    f.published_session(counsellor, overdue, start=f.oslo(2027, 3, 11, 9))
+    deadlines = card(home(client), "today-deadlines")
+    assert "Near Person" not in deadlines
+    # A session after a passed deadline still leaves it passed (the law was not met).
+    assert "Overdue Person" in deadlines
+    assert later.reference not in deadlines
+
+
+def test_a_deadline_today_or_on_the_weekend_reads_as_such(client, travel_to):
+    travel_to(f.oslo(2027, 3, 12, 10, 0))  # a Friday
+    f.centre()
+    lead = f.user(Role.LEAD)
+    f.referral(name="Due Today", deadline=dt.date(2027, 3, 12))
+    f.referral(name="Due Saturday", deadline=dt.date(2027, 3, 13))
+    lead_seen(client, lead)
+    deadlines = card(home(client), "today-deadlines")
+    assert re.search(r"Due Today.*?Frist i dag.*?Due Saturday.*?Ingen arbeidsdager igjen", deadlines, re.S)
+    assert "0 arbeidsdager" not in deadlines and "Passert" not in deadlines
+
+
+def test_the_home_lists_exactly_the_queues_at_risk_referrals(client, winter):
+    f.centre()
+    lead = f.user(Role.LEAD)
+    counsellor = f.user(Role.COUNSELLOR)
+    late = f.referral(name="A", deadline=dt.date(2027, 3, 11))
+    f.published_session(counsellor, late, start=f.oslo(2027, 3, 16, 9))
+    overdue = f.referral(name="B", deadline=dt.date(2027, 2, 20))
+    in_time = f.referral(name="C", deadline=dt.date(2027, 3, 12))
+    f.published_session(counsellor, in_time, start=f.oslo(2027, 3, 12, 9), room_name="Grupperom")
+    within_15 = f.referral(name="D", deadline=dt.date(2027, 3, 26))
+    f.referral(name="E", deadline=dt.date(2027, 6, 1))
+    f.login(client, lead)
+    on_home = today_service.overview(lead).at_risk_ids
+    from guidance.models import Referral
+
+    references = [db.session.get(Referral, i).reference for i in on_home]
+    assert references == queue_at_risk(client) == [overdue.reference, late.reference, within_15.reference]
+    assert "Se alle 3 i faresonen i køen" in home(client)
+
+
+def _interpreted_session(w, start: dt.datetime):
+    session = f.published_session(w.counsellor, w.own_referral, start=start, interpreter=w.interpreter)
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    return session, booking
+
+
+def test_interpreter_requests_declined_or_unanswered_show_until_answered_or_rebooked(client, winter):
+    w = f.world()
+    lead_seen(client, w.lead)
+    session, booking = _interpreted_session(w, f.oslo(2027, 3, 17, 9))
+    booking.answer_deadline = WINTER + dt.timedelta(days=3)  # plenty of time: not the lead's business yet
+    db.session.commit()
+    assert "tolkebestillinger for kommende veiledninger er godtatt" in card(home(client), "today-interpreters")
+
+    booking.answer_deadline = WINTER + dt.timedelta(hours=6)
+    db.session.commit()
+    interpreters = card(home(client), "today-interpreters")
+    assert "Venter på svar" in interpreters and f'href="/centre/interpreters/#booking-{booking.id}"' in interpreters
+    assert "svarfrist onsdag 10. mars kl. 16:00" in interpreters
+
+    bookings.transition(w.interpreter, booking, "decline", reason="Busy")
+    db.session.commit()
+    interpreters = card(home(client), "today-interpreters")
+    assert '<strong class="tag tag-red">Avslått</strong>' in interpreters
+    assert 'href="/centre/interpreters/#alerts"' in interpreters
+    # The interpreting page has the row the home links to.
+    f.login(client, w.lead)
+    assert f'id="booking-{booking.id}"' in client.get("/centre/interpreters/").get_data(as_text=True)
+
+    replacement = bookings.new_booking(session)
+    replacement.answer_deadline = WINTER + dt.timedelta(days=2)
+    db.session.commit()
+    assert "Avslått" not in card(home(client), "today-interpreters")
+
+
+def test_an_expired_request_shows_as_unanswered_and_an_accepted_one_not(client, winter):
+    w = f.world()
+    lead_seen(client, w.lead)
+    _session, booking = _interpreted_session(w, f.oslo(2027, 3, 12, 13))
+    booking.answer_deadline = WINTER - dt.timedelta(hours=1)
+    db.session.commit()
+    assert "Ikke besvart" in card(home(client), "today-interpreters")
+    bookings.transition(w.interpreter, booking, "accept")
+    db.session.commit()
+    assert "Ikke besvart" not in card(home(client), "today-interpreters")
+
+
+@pytest.mark.parametrize("now, shown", [(WINTER, "onsdag 17. mars kl. 09:30"), (SUMMER, "onsdag 16. juni kl. 09:30")])
+def test_a_session_time_on_the_home_is_oslo_time_in_winter_and_summer(client, travel_to, now, shown):
+    travel_to(now)
+    w = f.world()
+    lead_seen(client, w.lead)
+    day = (now + dt.timedelta(days=7)).date()
+    _session, booking = _interpreted_session(w, f.oslo(day.year, day.month, day.day, 9, 30))
+    booking.answer_deadline = now + dt.timedelta(hours=2)
+    db.session.commit()
+    interpreters = card(home(client), "today-interpreters")
+    assert shown in interpreters
+    assert "08:30" not in interpreters and "07:30" not in interpreters
+    assert "kl. 12:00" in interpreters  # the answer deadline, two hours after 10:00 Oslo time
+
+
+def test_an_absence_that_hits_a_published_session_shows_until_the_session_is_dealt_with(client, winter):
+    w = f.world()
+    lead_seen(client, w.lead)
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 16, 9))
+    quiet = Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 3, 11), end_date=dt.date(2027, 3, 12))
+    db.session.add(quiet)
+    db.session.commit()
+    # An absence over days already past is no longer something to move.
+    f.published_session(w.counsellor, f.referral(name="Past Person"), start=f.oslo(2027, 3, 9, 9))
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 3, 8), end_date=dt.date(2027, 3, 10)))
+    db.session.commit()
+    assert "Ikke noe fravær rammer en publisert veiledning" in card(home(client), "today-absences")
+
+    hit = Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 3, 15), end_date=dt.date(2027, 3, 17))
+    db.session.add(hit)
+    db.session.commit()
+    absences = card(home(client), "today-absences")
+    assert f'href="/planning/absences/{hit.id}"' in absences and f"/planning/absences/{quiet.id}\"" not in absences
+    assert w.counsellor.name in absences and "1 veiledning må flyttes" in absences
+    assert "15. mars – 17. mars" in absences
+
+    bookings.cancel_session(w.lead, session, "counsellor_unavailable")
+    assert f'href="/planning/absences/{hit.id}"' not in card(home(client), "today-absences")
+
+
+def test_new_referrals_since_the_last_visit_stay_while_the_lead_works_through_them(client, travel_to):
+    travel_to(WINTER)
+    w = f.world()
+    f.login(client, w.lead)
+    first = card(home(client), "today-new")  # the first visit looks back seven days
+    assert "Mottatt siden onsdag 3. mars kl. 10:00" in first
+    assert "Amal Haddad" in first and "Yonas Tesfay" in first and f'href="/referrals/{w.own_referral.id}"' in first
+
+    travel_to(WINTER + dt.timedelta(minutes=10))  # back from a referral: the same visit, the same list
+    assert "Amal Haddad" in card(home(client), "today-new")
+
+    travel_to(WINTER + dt.timedelta(hours=3))  # the next visit: only what came since the last view
+    fresh = f.referral(name="Fresh Person")
+    new = card(home(client), "today-new")
+    assert "Fresh Person" in new and fresh.reference in new and "Amal Haddad" not in new
+    assert '<strong class="tag tag-blue">1 ny</strong>' in new
+    assert "Mottatt siden onsdag 10. mars kl. 10:10" in new
+    assert "i dag kl. 13:00" in new  # received 13:00 Oslo time (12:00 UTC)
+
+    travel_to(WINTER + dt.timedelta(hours=5))
+    new = card(home(client), "today-new")
+    assert "Fresh Person" not in new and "Ingen nye henvisninger" in new
+
+
+def test_sessions_this_week_without_an_outcome_show_until_recorded(client, winter):
+    w = f.world()
+    lead_seen(client, w.lead)
+    other = f.referral(name="Second Person")
+    yesterday = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 9, 9))
+    monday = f.published_session(w.counsellor, other, start=f.oslo(2027, 3, 8, 13))
+    last_week = f.published_session(w.counsellor, f.referral(name="Third"), start=f.oslo(2027, 3, 5, 9))
+    today_later = f.published_session(w.counsellor, f.referral(name="Fourth"), start=f.oslo(2027, 3, 10, 13))
+    outcomes_card = card(home(client), "today-outcomes")
+    run = db.session.scalar(select(PlanningRun))
+    assert f'href="/planning/runs/{run.id}/sessions?week=2027-03-09"' in outcomes_card
+    assert "tirsdag 9. mars kl. 09:00" in outcomes_card and "mandag 8. mars kl. 13:00" in outcomes_card
+    assert "fredag 5. mars" not in outcomes_card and "onsdag 10. mars" not in outcomes_card
+    assert w.counsellor.name in outcomes_card and "2 veiledninger" in outcomes_card
+    assert last_week.id and today_later.id
+
+    outcomes.record_outcomes(w.counsellor, yesterday, {w.own_referral.id: Outcome.ATTENDED})
+    outcomes.record_outcomes(w.counsellor, monday, {other.id: Outcome.NO_SHOW})
+    assert "Alle veiledninger fra i går og tidligere denne uken har utfall" in card(home(client), "today-outcomes")
+
+
+def test_on_a_monday_yesterday_is_last_sunday():
+    assert today_service.outcome_window(dt.date(2027, 3, 8)) == (dt.date(2027, 3, 7), dt.date(2027, 3, 7))
+    assert today_service.outcome_window(dt.date(2027, 3, 10)) == (dt.date(2027, 3, 8), dt.date(2027, 3, 9))
+
+
+def test_the_interpreter_budget_used_this_month(client, winter):
+    w = f.world()
+    lead_seen(client, w.lead)
+    assert "Budsjett ikke satt" in card(home(client), "today-budget")
+    _session, booking = _interpreted_session(w, f.oslo(2027, 3, 17, 9))
+    booking.cost_ore = 150_000  # 1 500 kr
+    db.session.add(InterpreterBudget(county_id=w.lead.county_id, month=dt.date(2027, 3, 1), amount_ore=1_000_000))
+    db.session.commit()
+    budget = card(home(client), "today-budget")
+    assert "Tolkebudsjett, mars" in budget and "15 %" in budget and "brukt: 1 500 kr av 10 000 kr" in budget
+    assert "Innenfor budsjett" in budget and 'href="/dashboard/#interpreter-heading"' in budget
+    booking.cost_ore = 1_200_000
+    db.session.commit()
+    budget = card(home(client), "today-budget")
+    assert "Over budsjett" in budget and "meter-100 meter-over" in budget
+
+
+def test_another_countys_data_never_appears(client, winter):
+    f.centre()
+    f.centre("18", town="1804")
+    lead = f.user(Role.LEAD)
+    nordland_lead = f.user(Role.LEAD, county_number="18")
+    nordland_counsellor = f.user(Role.COUNSELLOR, county_number="18", name="Nordland Counsellor")
+    nordland_referral = f.referral(municipality_number="1804", name="Nordland Person", deadline=dt.date(2027, 3, 1))
+    session = f.published_session(nordland_counsellor, nordland_referral, start=f.oslo(2027, 3, 9, 9))
+    session.run = PlanningRun(county_id=nordland_lead.county_id, status="succeeded", published_at=WINTER)
+    later = f.published_session(nordland_counsellor, f.referral(municipality_number="1804", name="Nordland Two"),
+                                start=f.oslo(2027, 3, 16, 9))
+    later.run = session.run
+    db.session.add(Absence(user_id=nordland_counsellor.id, start_date=dt.date(2027, 3, 16),
+                           end_date=dt.date(2027, 3, 16)))
+    db.session.commit()
+
+    f.login(client, lead)
+    page = home(client)
+    for text in ("Nordland Person", "Nordland Two", "Nordland Counsellor", nordland_referral.reference):
+        assert text not in page
+    assert "Ingenting venter på deg i dag" in page  # Vestland has nothing to do
+
+    other = client.application.test_client()
+    f.login(other, nordland_lead)
+    theirs = home(other)
+    assert "Nordland Person" in card(theirs, "today-deadlines")
+    assert "Nordland Counsellor" in card(theirs, "today-absences")
+    assert "Nordland Counsellor" in card(theirs, "today-outcomes")
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.COUNSELLOR, Role.REFERRER, Role.INTERPRETER])
+def test_the_other_roles_homes_still_work(client, winter, role):
+    w = f.world()
+    person = {Role.ADMIN: w.admin, Role.COUNSELLOR: w.counsellor, Role.REFERRER: w.referrer,
+              Role.INTERPRETER: w.interpreter}[role]
+    f.login(client, person)
+    page = home(client)
+    assert "today-deadlines" not in page
+    assert db.session.get(type(person), person.id).last_seen_home_at is None
+
+
+def test_viewing_the_home_records_the_visit(client, winter):
+    w = f.world()
+    f.login(client, w.lead)
+    home(client)
+    db.session.expire_all()
+    assert db.session.get(type(w.lead), w.lead.id).last_seen_home_at == WINTER
