@@ -400,6 +400,8 @@ class PinForm(FlaskForm):
 def _fill_session_choices(form: SessionEditForm, planning_run: PlanningRun) -> None:
     from guidance.planning import review
 
+    if planning_run.published_at is not None:
+        return _fill_county_choices(form, planning_run.county)
     instance = review.instance_of(planning_run)
     names = review.names_for(instance)
     rooms = [(planning_ids.db_id(r["id"], "room"), f"{loc['name']} – {names.rooms.get(r['id'], r['id'])}")
@@ -410,6 +412,31 @@ def _fill_session_choices(form: SessionEditForm, planning_run: PlanningRun) -> N
         (planning_ids.db_id(i["id"], "I"), f"{i['name']} ({', '.join(sorted(i['languages']))})") for i in instance["interpreters"]]
 
 
+def _fill_county_choices(form: SessionEditForm, county) -> None:
+    """The county's rooms, counsellors and interpreters as they are today (a published session moves
+    within today's county, not within the snapshot its run was planned from)."""
+    from sqlalchemy.orm import selectinload
+
+    from guidance.models import CareerCentre, CounsellorProfile, InterpreterProfile, Location, User
+
+    locations = db.session.scalars(
+        select(Location).join(CareerCentre, CareerCentre.id == Location.centre_id)
+        .where(CareerCentre.county_id == county.id, Location.active.is_(True))
+        .options(selectinload(Location.rooms)).order_by(Location.name)).all()
+    form.room_id.choices = [(r.id, f"{loc.name} – {r.name}") for loc in locations for r in loc.rooms]
+    counsellors = db.session.execute(
+        select(CounsellorProfile.id, User.name).join(User, User.id == CounsellorProfile.user_id)
+        .where(User.county_id == county.id, User.active.is_(True)).order_by(User.name)).all()
+    form.counsellor_id.choices = [(profile_id, name) for profile_id, name in counsellors]
+    interpreters = db.session.scalars(
+        select(InterpreterProfile).join(User, User.id == InterpreterProfile.user_id)
+        .where(User.county_id == county.id, User.active.is_(True))
+        .options(selectinload(InterpreterProfile.languages), selectinload(InterpreterProfile.user))
+        .order_by(User.name)).all()
+    form.interpreter_id.choices = [(0, _("No interpreter"))] + [
+        (i.id, f"{i.user.name} ({', '.join(sorted(lang.language for lang in i.languages))})") for i in interpreters]
+
+
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @requires("planning")
 def edit_session(session_id: int):
@@ -417,6 +444,7 @@ def edit_session(session_id: int):
 
     session = get_visible(Session, session_id, "edit")
     planning_run = session.run
+    published = planning_run.published_at is not None
     form = SessionEditForm()
     _fill_session_choices(form, planning_run)
     if request.method == "GET":
@@ -427,19 +455,24 @@ def edit_session(session_id: int):
         form.interpreter_mode.data = session.interpreter_mode or "onsite"
     elif form.validate_on_submit():
         start = dt.datetime.combine(form.day.data, dt.datetime.strptime(form.start_time.data, "%H:%M").time())
+        change = plan_edits.move_published_session if published else plan_edits.edit_session
         try:
-            plan_edits.edit_session(current_user, session, start=start, room_id=form.room_id.data,
-                                    counsellor_id=form.counsellor_id.data, interpreter_id=form.interpreter_id.data or None,
-                                    interpreter_mode=form.interpreter_mode.data)
+            change(current_user, session, start=start, room_id=form.room_id.data,
+                   counsellor_id=form.counsellor_id.data, interpreter_id=form.interpreter_id.data or None,
+                   interpreter_mode=form.interpreter_mode.data)
         except DomainError as error:
             db.session.rollback()
+            if error.field_errors:
+                flash(error.message, "error")
             for name, messages in (error.field_errors or {"start_time": [error.message]}).items():
                 getattr(form, name).errors = list(getattr(form, name).errors) + messages
         else:
-            flash(_("The session was changed and pinned."), "success")
+            flash(_("The session is moved. The counsellor's calendar is updated and the interpreter is asked again.")
+                  if published else _("The session was changed and pinned."), "success")
             return redirect(url_for("planning.sessions", run_id=planning_run.id, week=start.date().isoformat()))
     status = 400 if request.method == "POST" else 200
-    return render_template("planning/edit_session.html", form=form, session=session, run=planning_run), status
+    return render_template("planning/edit_session.html", form=form, session=session, run=planning_run,
+                           published=published), status
 
 
 @bp.post("/sessions/<int:session_id>/pin")
