@@ -15,6 +15,8 @@ class County(db.Model):
     name: Mapped[str] = mapped_column(String(100))
     # Hours an interpreter has to answer a booking request before it expires (set by the lead).
     booking_answer_hours: Mapped[int] = mapped_column(Integer, default=48, server_default="48")
+    # Working days between publishing a plan and its first new or changed session (rules/notice.py).
+    publish_notice_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
 
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="county")
     centres: Mapped[list[CareerCentre]] = relationship(back_populates="county")

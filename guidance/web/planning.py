@@ -331,6 +331,22 @@ def _used(planning_run: PlanningRun) -> dict[str, set[int]]:
 
 class PublishForm(FlaskForm):
     confirm_stale = BooleanField(_l("Publish anyway: I know the data has changed since this plan was made"))
+    confirm_newer = BooleanField(_l("Publish anyway: replace the plan that was published after this run started"))
+
+
+def _confirmation_page(planning_run: PlanningRun, form: PublishForm, status: int = 200, error: str | None = None):
+    publishable = planning_run.status is RunStatus.SUCCEEDED and planning_run.published_at is None
+    preview = planning_service.publish_preview(planning_run) if publishable else None
+    return render_template("planning/publish.html", run=planning_run, form=form, preview=preview,
+                           publishable=publishable, error=error, ids=planning_ids), status
+
+
+@bp.get("/runs/<int:run_id>/publish")
+@requires("planning")
+def confirm_publish(run_id: int):
+    """What publishing will do (sessions, interpreter requests, e-mails, first date), before it is done."""
+    planning_run = get_visible(PlanningRun, run_id, "plan")
+    return _confirmation_page(planning_run, PublishForm())
 
 
 @bp.post("/runs/<int:run_id>/publish")
@@ -338,16 +354,21 @@ class PublishForm(FlaskForm):
 def publish(run_id: int):
     planning_run = get_visible(PlanningRun, run_id, "plan")
     form = PublishForm()
-    if form.validate_on_submit():
-        try:
-            published = planning_service.publish_run(current_user, planning_run, confirm_stale=bool(form.confirm_stale.data))
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("planning.run", run_id=run_id, stale=1 if isinstance(error, planning_service.PlanStale) else None))
-        flash(_("The plan is published. Sessions are booked and interpreter requests are created."), "success")
-        if published.anything_left_out:
-            flash(_left_out_message(published), "warning")
+    if not form.validate_on_submit():
+        return _confirmation_page(planning_run, form, 400)
+    try:
+        published = planning_service.publish_run(current_user, planning_run, confirm_stale=bool(form.confirm_stale.data),
+                                                 confirm_newer=bool(form.confirm_newer.data))
+    except DomainError as error:
+        db.session.rollback()
+        if isinstance(error, planning_service.PlanStale):
+            form.confirm_stale.errors = [error.message]
+        elif isinstance(error, planning_service.NewerPlanPublished):
+            form.confirm_newer.errors = [error.message]
+        return _confirmation_page(planning_run, form, 400, error=error.message)
+    flash(_("The plan is published. Sessions are booked and interpreter requests are created."), "success")
+    if published.anything_left_out:
+        flash(_left_out_message(published), "warning")
     return redirect(url_for("planning.run", run_id=run_id))
 
 
