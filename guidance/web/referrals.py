@@ -7,10 +7,12 @@ from flask import Blueprint, abort, current_app, render_template, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
+from guidance import clock
 from guidance.extensions import db
 from guidance.models import Attachment, AuditEvent, CounsellorProfile, Referral, Role, Session, SessionParticipant, SessionStatus
 from guidance.models.types import utcnow
 from guidance.rules.access import referral_filter
+from guidance.rules.deadlines import deadline_passed
 from guidance.services import audit
 from guidance.services.attachments import EXTENSION, stored_path
 from guidance.services.referrals import CORRECTABLE, NOT_WITHDRAWABLE
@@ -44,6 +46,7 @@ def show(referral_id: int):
         can_correct=current_user.role is Role.REFERRER and referral.status in CORRECTABLE,
         can_withdraw=current_user.role is Role.REFERRER and referral.status not in NOT_WITHDRAWABLE,
         field_label=REFERRAL_FIELD, action_label=AUDIT_ACTION, counsellor_name=counsellor_name,
+        deadline_passed=deadline_passed(referral.deadline, clock.today()),
     )
 
 
