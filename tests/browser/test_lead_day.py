@@ -20,8 +20,8 @@ def _published_pair(live):
         colleague = f.user(Role.COUNSELLOR, name="Kari Nordmann")
         colleague.counsellor.locations = list(counsellor.counsellor.locations)
         settled = local_today() - dt.timedelta(days=20)
-        ours = f.referral(name="Move Participant", settlement=settled)
-        theirs = f.referral(name="Other Participant", settlement=settled)
+        ours = f.referral(name="Move Participant", settlement=settled, language="en")
+        theirs = f.referral(name="Other Participant", settlement=settled, language="en")
         day = f.future_weekday(weeks=2, weekday=2)
         session = f.published_session(counsellor, ours, start=f.oslo(day.year, day.month, day.day, 9))
         f.published_session(colleague, theirs, start=f.oslo(day.year, day.month, day.day, 13))
@@ -87,10 +87,11 @@ def test_lead_publishes_through_the_confirmation_with_the_notice_respected_nb(br
     with live.app_context():
         lead = db.session.get(User, live.world.lead.id)
         counsellor = db.session.get(User, live.world.counsellor.id)
-        referral = f.referral(name="Notice Participant", settlement=local_today() - dt.timedelta(days=20))
+        referral = f.referral(name="Notice Participant", settlement=local_today() - dt.timedelta(days=20), language="en")
         run = draft_run(lead, today=local_today())
         soon = first_day_after_notice(local_today(), 1)  # the next working day: inside the 3-day notice
         session = draft_session(run, counsellor, [referral], start=f.oslo(soon.year, soon.month, soon.day, 14))
+        _report_the_rest_unscheduled(run, session)
         run_id, session_id = run.id, session.id
         later = f.future_weekday(weeks=3, weekday=4)
         db.session.remove()
@@ -130,3 +131,19 @@ def test_lead_publishes_through_the_confirmation_with_the_notice_respected_nb(br
         screenshot(page, "lead-day-nb-7-published")
     finally:
         ctx.close()
+
+
+def _report_the_rest_unscheduled(run, session):
+    """A draft whose plan adds up as a solver's would: every other need is reported unscheduled."""
+    import json
+
+    from guidance.extensions import db
+    from guidance.planning import ids
+
+    ours = {(ids.participant_id(sp.referral_id), session.type) for sp in session.participants}
+    instance = json.loads(run.instance_json)
+    plan = json.loads(run.plan_json)
+    plan["unscheduled"] = [{"participant": p["id"], "type": need, "reason": "time_limit_reached"}
+                           for p in instance["participants"] for need in p["needs"] if (p["id"], need) not in ours]
+    run.plan_json = json.dumps(plan)
+    db.session.commit()
