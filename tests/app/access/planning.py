@@ -22,7 +22,8 @@ EXPECTED = {
     "planning.sessions": LEAD_ONLY,
     "planning.changes": LEAD_ONLY,
     "planning.unscheduled": LEAD_ONLY,
-    "planning.publish": POST_ONLY,
+    # GET on the publish URL is the confirmation page (planning.confirm_publish); POST publishes.
+    "planning.publish": LEAD_ONLY,
     "planning.confirm_publish": LEAD_ONLY,
     "planning.pin_session": POST_ONLY,
     "planning.edit_session": LEAD_ONLY,
