@@ -203,16 +203,24 @@ def booking_for_token(token: str) -> InterpreterBooking:
 
 def session_changed(actor, session: Session) -> list[OutboxMessage]:
     """The session moved or changed: its active booking is asked again with the new details."""
+    messages = session_changed_in_transaction(actor, session)
+    db.session.commit()
+    mail.deliver_later(messages)
+    return messages
+
+
+def session_changed_in_transaction(actor, session: Session) -> list[OutboxMessage]:
+    """The work of `session_changed` in the caller's transaction (a lead moving a published
+    session); returns the e-mails to deliver after the caller's commit."""
     messages = []
     for booking in session.bookings:
         if booking.status in ACTIVE:
             transition(actor, booking, "change")
             booking.answered_at = None
+            booking.mode = session.interpreter_mode or booking.mode
             booking.answer_deadline = _answer_deadline(session)
             booking.billed_minutes, booking.travel_minutes, booking.cost_ore = planned_cost(session, booking.interpreter, booking.mode)
             messages.append(invitation(booking, "REQUEST"))
-    db.session.commit()
-    mail.deliver_later(messages)
     return messages
 
 

@@ -207,16 +207,10 @@ def _tell_interpreters(lead: User, session: Session, old: tuple) -> list:
     active = [b for b in session.bookings if b.status in bookings.ACTIVE]
     if unchanged:
         return messages
-    for booking in active:
-        if same_interpreter:
-            bookings.transition(lead, booking, "change")
-            booking.answered_at = None
-            booking.mode = session.interpreter_mode or booking.mode
-            booking.answer_deadline = bookings._answer_deadline(session)
-            booking.billed_minutes, booking.travel_minutes, booking.cost_ore = bookings.planned_cost(
-                session, booking.interpreter, booking.mode)
-            messages.append(bookings.invitation(booking, "REQUEST"))
-        else:
+    if same_interpreter:
+        messages += bookings.session_changed_in_transaction(lead, session)
+    else:
+        for booking in active:
             bookings.transition(lead, booking, "cancel")
             messages.append(bookings.invitation(booking, "CANCEL"))
     if session.interpreter_id and not (same_interpreter and active):
