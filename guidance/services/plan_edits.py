@@ -96,11 +96,15 @@ def edit_session(lead: User, session: Session, *, start: dt.datetime, room_id: i
         raw["mode"] = "onsite"
     before = {(v.rule, v.session) for v in check_plan(instance, json.loads(run.plan_json)).violations}
     result = check_plan(instance, plan)
-    broken = sorted({v.rule for v in result.violations if (v.rule, v.session) not in before})
+    broken = [v for v in result.violations if (v.rule, v.session) not in before]
     if broken:
-        sentences = [rule_sentence(rule) for rule in broken]
-        raise DomainError(_("This change breaks a planning rule, so it was not saved.") + " " + " ".join(sentences),
-                          {"start_time": sentences})
+        from guidance.services.rule_words import Words, explain
+
+        names = {ids.room_id(r.id): r.name for r in db.session.scalars(
+            select(Room).where(Room.id.in_([ids.db_id(r["id"], "room") for loc in instance["locations"]
+                                            for r in loc["rooms"]] or [0])))}
+        raise DomainError(_("This change breaks a planning rule, so it was not saved."),
+                          explain(Words(instance, plan, session.plan_session_id, names), broken, rule_sentence))
     session.start, session.end = ids.to_utc(start), ids.to_utc(start + dt.timedelta(minutes=minutes))
     session.room_id, session.location_id, session.counsellor_id = room.id, room.location_id, counsellor_id
     session.interpreter_id, session.interpreter_mode, session.language = interpreter_id or None, interpreter_mode, language
