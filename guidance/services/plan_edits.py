@@ -269,3 +269,46 @@ def _new_violations(before: list, after: list, moved_id: str) -> list:
             continue
         out.append(v)
     return out
+
+
+# ---------------------------------------------------------------------------- suggested times
+
+def move_options(session: Session, top: int = 5) -> list[dict]:
+    """The planning engine's best few places for a published session, as the move form's values.
+
+    Uses `solver.recommend.recommend(instance, session=..., top=...)` (plan-format sessions) when the
+    engine has it; without it, or if it fails, there are no options and the form is the way to move.
+    Each option is checked again by `move_published_session` when the lead picks it."""
+    import logging
+
+    try:
+        from solver.recommend import recommend
+    except ImportError:
+        return []
+    from guidance.planning import InstanceOptions, build_instance
+
+    try:
+        instance = build_instance(session.run.county, InstanceOptions(today=ids.local_today()))
+        found = recommend(instance, session=ids.session_id(session.id), top=top)
+    except Exception:  # noqa: BLE001 - suggestions are a help; the form still works without them
+        logging.getLogger(__name__).exception("move options failed for session %s", session.id)
+        return []
+    names = {c["id"]: c["name"] for c in instance["counsellors"]} | {i["id"]: i["name"] for i in instance["interpreters"]}
+    locations = {loc["id"]: loc["name"] for loc in instance["locations"]}
+    rooms = {r.id: r.name for r in db.session.scalars(select(Room).where(Room.location_id.in_(
+        [ids.db_id(loc["id"], "L") for loc in instance["locations"]] or [0])))}
+    options = []
+    for raw in found or []:
+        raw = raw if isinstance(raw, dict) else raw.model_dump(mode="json")
+        start = dt.datetime.strptime(raw["start"], "%Y-%m-%dT%H:%M")
+        room_id = ids.db_id(raw["room"], "room")
+        options.append({
+            "day": start.date().isoformat(), "start_time": start.strftime("%H:%M"), "end_time": raw["end"][11:16],
+            "room_id": room_id, "counsellor_id": ids.db_id(raw["counsellor"], "C"),
+            "interpreter_id": ids.db_id(raw["interpreter"], "I") if raw.get("interpreter") else 0,
+            "interpreter_mode": raw.get("interpreter_mode") or "onsite",
+            "start": ids.to_utc(start), "location": locations.get(raw["location"], raw["location"]),
+            "room": rooms.get(room_id, raw["room"]), "counsellor": names.get(raw["counsellor"], raw["counsellor"]),
+            "interpreter": names.get(raw.get("interpreter") or "", ""),
+        })
+    return options

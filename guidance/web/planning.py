@@ -492,8 +492,9 @@ def edit_session(session_id: int):
                   if published else _("The session was changed and pinned."), "success")
             return redirect(url_for("planning.sessions", run_id=planning_run.id, week=start.date().isoformat()))
     status = 400 if request.method == "POST" else 200
+    options = plan_edits.move_options(session) if published else []
     return render_template("planning/edit_session.html", form=form, session=session, run=planning_run,
-                           published=published), status
+                           published=published, options=options), status
 
 
 @bp.post("/sessions/<int:session_id>/pin")

@@ -170,3 +170,53 @@ def test_a_session_that_has_started_cannot_be_moved(client, world, travel_to):
     response = _move(client, session, day=dt.date(2027, 1, 26), time="09:00")
     assert response.status_code == 400
     assert "has started" in response.get_data(as_text=True)
+
+
+# The planning engine's suggestions (solver.recommend, being written in parallel) are shown as one-click
+# choices. Until it lands, a stand-in module with its documented signature drives the page.
+
+def _engine(monkeypatch, recommend):
+    import sys
+    import types
+
+    module = types.ModuleType("solver.recommend")
+    module.recommend = recommend
+    monkeypatch.setitem(sys.modules, "solver.recommend", module)
+
+
+def test_suggested_times_move_the_session_in_one_click(client, world, monkeypatch):
+    w = world
+    session = _published(w)
+    asked = {}
+
+    def recommend(instance, session, top=5):
+        asked.update(session=session, top=top)
+        raw = next(s for s in instance["previous_plan"]["sessions"] if s["id"] == session)
+        return [{**raw, "start": "2027-01-27T10:00", "end": "2027-01-27T11:30"}]
+
+    _engine(monkeypatch, recommend)
+    f.login(client, w.lead)
+    page = client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True)
+    assert asked == {"session": f"S{session.id}", "top": 5}
+    assert "Suggested times" in page and "10:00–11:30" in page and "Move here" in page
+    assert 'name="day" value="2027-01-27"' in page and 'name="start_time" value="10:00"' in page
+
+    response = _move(client, session, day=dt.date(2027, 1, 27), time="10:00")  # what the option's button posts
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert ids.to_local(db.session.get(Session, session.id).start) == dt.datetime(2027, 1, 27, 10, 0)
+
+
+def test_without_suggestions_the_form_is_the_way_to_move(client, world, monkeypatch):
+    w = world
+    session = _published(w)
+    f.login(client, w.lead)
+    assert "Suggested times" not in client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True)
+
+    def broken(instance, session, top=5):
+        raise RuntimeError("engine down")
+
+    _engine(monkeypatch, broken)
+    page = client.get(f"/planning/sessions/{session.id}/edit", headers=EN)
+    assert page.status_code == 200 and "Suggested times" not in page.get_data(as_text=True)
+    assert 'name="start_time"' in page.get_data(as_text=True)
