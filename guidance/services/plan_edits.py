@@ -165,7 +165,7 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
     interpreter_mode = (interpreter_mode or "onsite") if interpreter_id else None
     moved_id = ids.session_id(session.id)
     raw = next(s for s in plan["sessions"] if s["id"] == moved_id)
-    before = check_published(instance, plan)
+    original = dict(raw)
     raw.update(start=start.strftime("%Y-%m-%dT%H:%M"), end=(start + dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M"),
                room=ids.room_id(room.id), location=ids.location_id(room.location_id),
                counsellor=ids.counsellor_id(counsellor_id), language=language,
@@ -173,8 +173,7 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
                interpreter_mode=interpreter_mode)
     if raw["mode"] == "video" and not room.video:
         raw["mode"] = "onsite"
-    after = check_published(instance, plan)
-    broken = _new_violations(before, after, moved_id)
+    broken = check_move(instance, plan, original, raw)
     if broken:
         from guidance.services.rule_words import Words, explain
 
@@ -246,10 +245,22 @@ def published_plan(county) -> tuple[dict, dict, dict[str, str]]:
     return instance, plan, names
 
 
-def check_published(instance: dict, plan: dict):
+def check_move(instance: dict, plan: dict, original: dict, moved: dict) -> list:
+    """The checker's violations that moving `original` to `moved` (the same session in `plan`) causes.
+
+    Only what the move can touch is checked: every session on the old and the new day (rooms,
+    counsellors, interpreters and travel are judged per day) and every session of its participants
+    (rule 2 across days). The whole county plan would take seconds; this takes milliseconds."""
     from solver.check import check_plan
 
-    return check_plan(instance, plan).violations
+    days = {original["start"][:10], moved["start"][:10]}
+    members = set(moved["participants"])
+    after = [s for s in plan["sessions"] if s["start"][:10] in days or members.intersection(s["participants"])]
+    before = [original if s is moved else s for s in after]
+    involved = {pid for s in after for pid in s["participants"]}
+    part = {**instance, "participants": [p for p in instance["participants"] if p["id"] in involved]}
+    return _new_violations(check_plan(part, {**plan, "sessions": before}).violations,
+                           check_plan(part, {**plan, "sessions": after}).violations, moved["id"])
 
 
 def _new_violations(before: list, after: list, moved_id: str) -> list:
