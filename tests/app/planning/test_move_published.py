@@ -220,3 +220,18 @@ def test_without_suggestions_the_form_is_the_way_to_move(client, world, monkeypa
     page = client.get(f"/planning/sessions/{session.id}/edit", headers=EN)
     assert page.status_code == 200 and "Suggested times" not in page.get_data(as_text=True)
     assert 'name="start_time"' in page.get_data(as_text=True)
+
+
+def test_the_published_plans_sessions_page_offers_move_for_booked_sessions_ahead(client, travel_to):
+    from guidance.services import planning as planning_service
+    from tests.app.planning.helpers import solved_run
+
+    travel_to(f.oslo(2027, 1, 8, 12))
+    w = planning_world()
+    run = solved_run(w.lead)
+    planning_service.publish_run(w.lead, run)
+    session = db.session.scalars(select(Session).where(Session.run_id == run.id)).first()
+    f.login(client, w.lead)
+    week = ids.to_local(session.start).date().isoformat()
+    page = client.get(f"/planning/runs/{run.id}/sessions?week={week}", headers=EN).get_data(as_text=True)
+    assert f'href="/planning/sessions/{session.id}/edit">Move' in page
