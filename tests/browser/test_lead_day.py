@@ -49,7 +49,7 @@ def test_lead_moves_a_published_session_and_the_counsellors_week_changes_nb(brow
         page.get_by_role("button", name="Flytt timen").click()
         page.wait_for_load_state()
         room_error = page.locator("#room_id-error")
-        expect(room_error).to_contain_text("Rom Rom 1 er opptatt 13:00–14:30 av en annen time.")
+        expect(room_error).to_contain_text("Rom 1 er opptatt 13:00–14:30 av en annen time.")
         expect(page.locator(".error-summary")).to_be_visible()
         screenshot(page, "lead-day-nb-2-move-refused")
 

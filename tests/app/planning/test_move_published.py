@@ -114,7 +114,7 @@ def test_a_room_taken_by_another_session_is_named_with_its_time(client, world):
 
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Room Rom 1 is taken 09:00–10:30 by another session." in _field_error(page, "room_id")
+    assert "Rom 1 is taken 09:00–10:30 by another session." in _field_error(page, "room_id")
     db.session.expire_all()
     assert ids.to_local(db.session.get(Session, session.id).start) == dt.datetime(2027, 1, 25, 9, 0)
 
