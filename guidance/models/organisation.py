@@ -27,6 +27,8 @@ class County(db.Model):
     max_travel_minutes: Mapped[int] = mapped_column(Integer, default=150, server_default="150")
     # ISO dates the county's centres are closed on top of Norway's public holidays.
     closure_days: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    # Working days between publishing a plan and its first new or changed session (rules/notice.py).
+    publish_notice_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
 
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="county")
     centres: Mapped[list[CareerCentre]] = relationship(back_populates="county")

@@ -81,6 +81,8 @@ class InstanceOptions:
     keep_until: dt.date | None = None
     name: str = ""
     extra: dict = field(default_factory=dict)
+    # New sessions not before this date (the county's minimum notice, rules/notice.py); None: no limit.
+    earliest_new: dt.date | None = None
 
     @property
     def horizon_start(self) -> dt.date:
@@ -113,6 +115,8 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
         needs = [n for n in referral.needs if (referral.id, n) not in held]
         if needs:
             participants.append(_participant(referral, needs, start, counsellors, types))
+    if options.earliest_new is not None:
+        _respect_notice(participants, published, start, options.earliest_new)
     known = {p["id"] for p in participants}
     previous = _previous_plan(published, start, end, known, name)
     place_ids = {loc.municipality_id for loc, _days in locations} | {p.participant.municipality_id for p in referrals} \
@@ -323,6 +327,25 @@ def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, c
         "preferred_counsellor": ids.counsellor_id(preferred) if preferred in counsellors else None,
         "overdue_since": overdue_since.isoformat() if overdue_since else None,
     }
+
+
+def _respect_notice(participants: list[dict], published: list[Session], horizon_start: dt.date,
+                    earliest_new: dt.date) -> None:
+    """Participants with nothing published in the horizon get new sessions only after the notice.
+
+    Those with a published session keep their dates: their session is already known to everyone,
+    and pushing their earliest date would make the planner move it. A deadline inside the notice can
+    no longer be met, so such a participant is planned as soon as the notice allows."""
+    booked = {ids.participant_id(sp.referral_id) for s in published
+              if s.status is SessionStatus.BOOKED and ids.to_local(s.start).date() >= horizon_start
+              for sp in s.participants}
+    first = earliest_new.isoformat()
+    for p in participants:
+        if p["id"] in booked or (p["earliest"] or "") >= first:
+            continue
+        p["earliest"] = first
+        if p["deadline"] is not None and p["deadline"] < first:
+            p["deadline"] = None
 
 
 def session_dict(s: Session, participants: list[str] | None = None) -> dict:

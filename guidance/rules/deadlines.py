@@ -73,6 +73,11 @@ def working_days_left(deadline: dt.date | None, today: dt.date) -> int | None:
     return working_days_between(today, deadline)
 
 
+def deadline_passed(deadline: dt.date | None, today: dt.date) -> bool:
+    """True once the deadline's day is over: show "passed", never "0 working days left"."""
+    return deadline is not None and deadline < today
+
+
 def is_short_deadline(deadline: dt.date | None, today: dt.date) -> bool:
     """True when the deadline leaves fewer than SHORT_DEADLINE_WORKING_DAYS: the form warns, never blocks."""
     left = working_days_left(deadline, today)

@@ -50,6 +50,8 @@ EVENTS: dict[str, tuple[frozenset[BookingStatus], BookingStatus]] = {
 }
 ACTIVE = (S.REQUESTED, S.ACCEPTED)
 DEFAULT_ANSWER_HOURS = 48
+# An interpreter's answer is due at least this long before the session starts.
+ANSWER_LEAD_HOURS = 24
 # The county pays the interpreter for referrals under the two acts (DOMAIN.md).
 COUNTY_PAYS = (LegalBasis.INTEGRATION_ACT, LegalBasis.TEMPORARY_ACT)
 
@@ -118,12 +120,15 @@ def request_messages(bookings: list[InterpreterBooking], actor=None) -> list[Out
 
 
 def _answer_deadline(session: Session) -> dt.datetime:
+    """When an unanswered request expires: the earlier of the county's answer time and
+    ANSWER_LEAD_HOURS before the session, so the lead has time to find someone else. A session
+    closer than that gets half the time that is left: the deadline always ends before the session."""
+    now = utcnow()
     hours = getattr(session.run.county, "booking_answer_hours", None) or DEFAULT_ANSWER_HOURS
-    deadline = utcnow() + dt.timedelta(hours=hours)
-    # Not later than a day before the session (the lead needs time to find someone else),
-    # unless the session is that close already.
-    day_before = session.start - dt.timedelta(hours=24)
-    return min(deadline, day_before) if day_before > utcnow() else deadline
+    deadline = min(now + dt.timedelta(hours=hours), session.start - dt.timedelta(hours=ANSWER_LEAD_HOURS))
+    if deadline <= now:
+        deadline = now + (session.start - now) / 2
+    return deadline
 
 
 def planned_cost(session: Session, interpreter: InterpreterProfile, mode: str) -> tuple[int, int, int]:
@@ -199,16 +204,24 @@ def booking_for_token(token: str) -> InterpreterBooking:
 
 def session_changed(actor, session: Session) -> list[OutboxMessage]:
     """The session moved or changed: its active booking is asked again with the new details."""
+    messages = session_changed_in_transaction(actor, session)
+    db.session.commit()
+    mail.deliver_later(messages)
+    return messages
+
+
+def session_changed_in_transaction(actor, session: Session) -> list[OutboxMessage]:
+    """The work of `session_changed` in the caller's transaction (a lead moving a published
+    session); returns the e-mails to deliver after the caller's commit."""
     messages = []
     for booking in session.bookings:
         if booking.status in ACTIVE:
             transition(actor, booking, "change")
             booking.answered_at = None
+            booking.mode = session.interpreter_mode or booking.mode
             booking.answer_deadline = _answer_deadline(session)
             booking.billed_minutes, booking.travel_minutes, booking.cost_ore = planned_cost(session, booking.interpreter, booking.mode)
             messages.append(invitation(booking, "REQUEST"))
-    db.session.commit()
-    mail.deliver_later(messages)
     return messages
 
 

@@ -12,6 +12,8 @@ import json
 from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
 
+from sqlalchemy import select
+
 from guidance.extensions import db
 from guidance.models import InterpreterProfile, Room, RunStatus, Session, SessionStatus, User
 from guidance.planning import ids
@@ -94,11 +96,15 @@ def edit_session(lead: User, session: Session, *, start: dt.datetime, room_id: i
         raw["mode"] = "onsite"
     before = {(v.rule, v.session) for v in check_plan(instance, json.loads(run.plan_json)).violations}
     result = check_plan(instance, plan)
-    broken = sorted({v.rule for v in result.violations if (v.rule, v.session) not in before})
+    broken = [v for v in result.violations if (v.rule, v.session) not in before]
     if broken:
-        sentences = [rule_sentence(rule) for rule in broken]
-        raise DomainError(_("This change breaks a planning rule, so it was not saved.") + " " + " ".join(sentences),
-                          {"start_time": sentences})
+        from guidance.services.rule_words import Words, explain
+
+        names = {ids.room_id(r.id): r.name for r in db.session.scalars(
+            select(Room).where(Room.id.in_([ids.db_id(r["id"], "room") for loc in instance["locations"]
+                                            for r in loc["rooms"]] or [0])))}
+        raise DomainError(_("This change breaks a planning rule, so it was not saved."),
+                          explain(Words(instance, plan, session.plan_session_id, names), broken, rule_sentence))
     session.start, session.end = ids.to_utc(start), ids.to_utc(start + dt.timedelta(minutes=minutes))
     session.room_id, session.location_id, session.counsellor_id = room.id, room.location_id, counsellor_id
     session.interpreter_id, session.interpreter_mode, session.language = interpreter_id or None, interpreter_mode, language
@@ -119,3 +125,201 @@ def _interpreted_language(session: Session, instance: dict) -> str | None:
         if p["id"] in members and p["needs_interpreter"]:
             return p["language"]
     return None
+
+
+# ---------------------------------------------------------------------------- move a published session
+
+
+def move_published_session(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
+                           interpreter_id: int | None, interpreter_mode: str | None) -> Session:
+    """Move or re-staff one booked session of the published plan, in one transaction.
+
+    The change is judged by the solver's checker against the published plan as it is now (today's
+    absences, opening hours and the other booked sessions); a refusal names each broken rule in the
+    lead's words on its field. A saved move is pinned, gives calendars a new SEQUENCE, asks the
+    interpreter again (or cancels the old interpreter's booking and asks the new one), and is audited.
+    `start` is an Oslo wall-clock time (naive).
+    """
+    from guidance.services import calendar, mail
+
+    if session.status is not SessionStatus.BOOKED or session.run.published_at is None:
+        raise DomainError(_("Only a booked session of the published plan can be moved this way."))
+    now = ids.clock()
+    if session.start <= now:
+        raise DomainError(_("The session has started, so it cannot be moved. Record the outcome instead."))
+    instance, plan, room_names = published_plan(session.run.county)
+    room = db.session.get(Room, room_id)
+    if room is None or ids.location_id(room.location_id) not in {loc["id"] for loc in instance["locations"]}:
+        raise DomainError(_("Choose one of the county's rooms."), {"room_id": [_("Choose one of the county's rooms.")]})
+    if ids.counsellor_id(counsellor_id) not in {c["id"] for c in instance["counsellors"]}:
+        raise DomainError(_("Choose a counsellor from the list."),
+                          {"counsellor_id": [_("Choose a counsellor from the list.")]})
+    if interpreter_id and ids.interpreter_id(interpreter_id) not in {i["id"] for i in instance["interpreters"]}:
+        raise DomainError(_("Choose an interpreter from the list."),
+                          {"interpreter_id": [_("Choose an interpreter from the list.")]})
+    if ids.to_utc(start) <= now:
+        message = _("Choose a time that has not passed.")
+        raise DomainError(message, {"day": [message]})
+    minutes = instance["session_types"][session.type]["minutes"]
+    language = (session.language or _interpreted_language(session, instance)) if interpreter_id else None
+    interpreter_mode = (interpreter_mode or "onsite") if interpreter_id else None
+    moved_id = ids.session_id(session.id)
+    raw = next(s for s in plan["sessions"] if s["id"] == moved_id)
+    original = dict(raw)
+    raw.update(start=start.strftime("%Y-%m-%dT%H:%M"), end=(start + dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M"),
+               room=ids.room_id(room.id), location=ids.location_id(room.location_id),
+               counsellor=ids.counsellor_id(counsellor_id), language=language,
+               interpreter=ids.interpreter_id(interpreter_id) if interpreter_id else None,
+               interpreter_mode=interpreter_mode)
+    if raw["mode"] == "video" and not room.video:
+        raw["mode"] = "onsite"
+    broken = check_move(instance, plan, original, raw)
+    if broken:
+        from guidance.services.rule_words import Words, explain
+
+        field_errors = explain(Words(instance, plan, moved_id, room_names), broken, rule_sentence)
+        raise DomainError(_("The session was not moved. Change what is marked and try again."), field_errors)
+    old = (session.start, session.location_id, session.interpreter_id, session.interpreter_mode)
+    session.start, session.end = ids.to_utc(start), ids.to_utc(start + dt.timedelta(minutes=minutes))
+    session.room_id, session.location_id, session.counsellor_id = room.id, room.location_id, counsellor_id
+    session.interpreter_id, session.interpreter_mode, session.language = interpreter_id or None, interpreter_mode, language
+    session.mode = raw["mode"]
+    session.pinned = True
+    db.session.flush()
+    db.session.refresh(session, ["room", "location", "interpreter"])
+    messages = _tell_interpreters(lead, session, old)
+    calendar.bump_sequence(session)
+    audit.record(lead, "session.moved", session, {
+        "from": ids.to_local(old[0]).strftime("%Y-%m-%dT%H:%M"), "to": raw["start"], "room": room.id,
+        "counsellor": counsellor_id, "interpreter": interpreter_id or None})
+    db.session.commit()
+    mail.deliver_later(messages)
+    return session
+
+
+def _tell_interpreters(lead: User, session: Session, old: tuple) -> list:
+    """The same interpreter is asked again when time, place or way of interpreting changed (an
+    unchanged assignment keeps its answer); another interpreter replaces the old one's booking."""
+    from guidance.services import bookings
+
+    start, location_id, interpreter_id, mode = old
+    messages = []
+    same_interpreter = interpreter_id is not None and interpreter_id == session.interpreter_id
+    unchanged = same_interpreter and (start, location_id, mode) == (session.start, session.location_id,
+                                                                    session.interpreter_mode)
+    active = [b for b in session.bookings if b.status in bookings.ACTIVE]
+    if unchanged:
+        return messages
+    if same_interpreter:
+        messages += bookings.session_changed_in_transaction(lead, session)
+    else:
+        for booking in active:
+            bookings.transition(lead, booking, "cancel")
+            messages.append(bookings.invitation(booking, "CANCEL"))
+    if session.interpreter_id and not (same_interpreter and active):
+        booking = bookings.new_booking(session)
+        booking.sequence = (session.sequence or 0) + 1
+        db.session.flush()
+        messages += bookings.request_messages([booking], lead)
+    return messages
+
+
+def published_plan(county) -> tuple[dict, dict, dict[str, str]]:
+    """(instance as of today, the published plan inside its horizon, room id -> room name).
+
+    The instance carries no previous plan: the published plan itself is what is checked."""
+    from guidance.planning import InstanceOptions, build_instance
+    from guidance.planning.instance import published_sessions, session_dict
+    from guidance.planning.store import PLAN_FORMAT
+    from guidance.services.calendar import latest_per_uid
+
+    instance = build_instance(county, InstanceOptions(today=ids.local_today()))
+    instance["previous_plan"], instance["frozen_until"] = None, None
+    first, last = (dt.date.fromisoformat(instance["horizon"][k]) for k in ("start", "end"))
+    booked = [s for s in latest_per_uid(published_sessions(county)) if s.status is SessionStatus.BOOKED
+              and first <= ids.to_local(s.start).date() <= last]
+    plan = {"format": PLAN_FORMAT, "instance": instance["name"], "sessions": [session_dict(s) for s in booked],
+            "unscheduled": [], "stats": {"status": "PUBLISHED"}}
+    room_ids = [ids.db_id(r["id"], "room") for loc in instance["locations"] for r in loc["rooms"]]
+    names = {ids.room_id(r.id): r.name for r in db.session.scalars(select(Room).where(Room.id.in_(room_ids or [0])))}
+    return instance, plan, names
+
+
+def check_move(instance: dict, plan: dict, original: dict, moved: dict) -> list:
+    """The checker's violations that moving `original` to `moved` (the same session in `plan`) causes.
+
+    Only what the move can touch is checked: every session on the old and the new day (rooms,
+    counsellors, interpreters and travel are judged per day) and every session of its participants
+    (rule 2 across days). The whole county plan would take seconds; this takes milliseconds."""
+    from solver.check import check_plan
+
+    days = {original["start"][:10], moved["start"][:10]}
+    members = set(moved["participants"])
+    after = [s for s in plan["sessions"] if s["start"][:10] in days or members.intersection(s["participants"])]
+    before = [original if s is moved else s for s in after]
+    involved = {pid for s in after for pid in s["participants"]}
+    part = {**instance, "participants": [p for p in instance["participants"] if p["id"] in involved]}
+    return _new_violations(check_plan(part, {**plan, "sessions": before}).violations,
+                           check_plan(part, {**plan, "sessions": after}).violations, moved["id"])
+
+
+def _new_violations(before: list, after: list, moved_id: str) -> list:
+    """What the move breaks: every rule the moved session now breaks, and any other violation the
+    published plan did not have already (a colleague's double booking, a room taken twice).
+    Plan-consistency notes (rule 0) are about needs planned elsewhere, not about the move."""
+    from collections import Counter
+
+    known = Counter((v.rule, v.session, v.message) for v in before)
+    out = []
+    for v in after:
+        if v.rule == 0:
+            continue
+        key = (v.rule, v.session, v.message)
+        if v.session != moved_id and known[key] > 0:
+            known[key] -= 1
+            continue
+        out.append(v)
+    return out
+
+
+# ---------------------------------------------------------------------------- suggested times
+
+def move_options(session: Session, top: int = 5) -> list[dict]:
+    """The planning engine's best few places for a published session, as the move form's values.
+
+    Uses `solver.recommend.recommend(instance, session=..., top=...)` (plan-format sessions) when the
+    engine has it; without it, or if it fails, there are no options and the form is the way to move.
+    Each option is checked again by `move_published_session` when the lead picks it."""
+    import logging
+
+    try:
+        from solver.recommend import recommend
+    except ImportError:
+        return []
+    from guidance.planning import InstanceOptions, build_instance
+
+    try:
+        instance = build_instance(session.run.county, InstanceOptions(today=ids.local_today()))
+        found = recommend(instance, session=ids.session_id(session.id), top=top)
+    except Exception:  # noqa: BLE001 - suggestions are a help; the form still works without them
+        logging.getLogger(__name__).exception("move options failed for session %s", session.id)
+        return []
+    names = {c["id"]: c["name"] for c in instance["counsellors"]} | {i["id"]: i["name"] for i in instance["interpreters"]}
+    locations = {loc["id"]: loc["name"] for loc in instance["locations"]}
+    rooms = {r.id: r.name for r in db.session.scalars(select(Room).where(Room.location_id.in_(
+        [ids.db_id(loc["id"], "L") for loc in instance["locations"]] or [0])))}
+    options = []
+    for raw in found or []:
+        raw = raw if isinstance(raw, dict) else raw.model_dump(mode="json")
+        start = dt.datetime.strptime(raw["start"], "%Y-%m-%dT%H:%M")
+        room_id = ids.db_id(raw["room"], "room")
+        options.append({
+            "day": start.date().isoformat(), "start_time": start.strftime("%H:%M"), "end_time": raw["end"][11:16],
+            "room_id": room_id, "counsellor_id": ids.db_id(raw["counsellor"], "C"),
+            "interpreter_id": ids.db_id(raw["interpreter"], "I") if raw.get("interpreter") else 0,
+            "interpreter_mode": raw.get("interpreter_mode") or "onsite",
+            "start": ids.to_utc(start), "location": locations.get(raw["location"], raw["location"]),
+            "room": rooms.get(room_id, raw["room"]), "counsellor": names.get(raw["counsellor"], raw["counsellor"]),
+            "interpreter": names.get(raw.get("interpreter") or "", ""),
+        })
+    return options

@@ -4,8 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from guidance.planning import InstanceOptions, build_instance, data_fingerprint
 from guidance.planning.ids import local_today
 from guidance.planning.instance import published_sessions, session_dict
 from guidance.planning.runner import fail_stale_runs
+from guidance.rules.notice import first_day_after_notice
 from guidance.services import audit
 from guidance.services.errors import DomainError
 
@@ -43,13 +45,14 @@ def start_run(lead: User, *, time_limit: int = DEFAULT_SECONDS, keep_until: dt.d
                           {"time_limit": [_("Choose a time budget between %(low)s and %(high)s seconds.",
                                             low=MIN_SECONDS, high=MAX_SECONDS)]})
     today = today or local_today()
-    options = InstanceOptions(today=today, keep_until=keep_until)
     if keep_until is not None and keep_until < today:
         message = _("The date to keep sessions until cannot be in the past.")
         raise DomainError(message, {"keep_until": [message]})
     fail_stale_runs()
     # Lock the county row so two leads starting at once cannot both pass the check below.
     county = db.session.scalar(select(County).where(County.id == lead.county_id).with_for_update())
+    options = InstanceOptions(today=today, keep_until=keep_until,
+                              earliest_new=first_day_after_notice(today, county.publish_notice_days))
     running = active_run(county.id)
     if running is not None:
         db.session.rollback()
@@ -96,13 +99,13 @@ def is_stale(run: PlanningRun) -> bool:
     if not run.instance_json or not run.data_fingerprint:
         return False
     try:
-        options = _options_of(json.loads(run.instance_json))
+        options = _options_of(json.loads(run.instance_json), run.county)
     except (KeyError, ValueError, TypeError):
         return True  # an instance we cannot rebuild cannot be shown to be current
     return data_fingerprint(build_instance(run.county, options)) != run.data_fingerprint
 
 
-def _options_of(instance: dict) -> InstanceOptions:
+def _options_of(instance: dict, county: County | None = None) -> InstanceOptions:
     """The options that rebuild an instance for the same horizon and frozen time."""
     start = dt.date.fromisoformat(instance["horizon"]["start"])
     end = dt.date.fromisoformat(instance["horizon"]["end"])
@@ -113,6 +116,10 @@ def _options_of(instance: dict) -> InstanceOptions:
         today -= dt.timedelta(days=1)
         options = InstanceOptions(today=today, name=instance.get("name", ""))
     options.horizon_weeks = max(1, round(((end - start).days + 1) / 7))
+    if county is not None:
+        # `today` here is the last day before the horizon; the notice counts working days, so it
+        # ends on the same date as it did from the day the run started.
+        options.earliest_new = first_day_after_notice(today, county.publish_notice_days)
     if instance.get("frozen_until"):
         frozen = dt.datetime.strptime(instance["frozen_until"], "%Y-%m-%dT%H:%M")
         options.keep_until = frozen.date() - dt.timedelta(days=1)
@@ -142,6 +149,91 @@ class PlanStale(DomainError):
     """The data changed since the run's instance was built; re-run or confirm."""
 
 
+class NewerPlanPublished(DomainError):
+    """Another plan was published after this run started; publishing this one replaces it."""
+
+
+class TooSoon(DomainError):
+    """New or changed sessions start inside the county's minimum notice."""
+
+
+@dataclass
+class PublishPreview:
+    """What publishing a run will do, for the confirmation page (counts and dates, no names)."""
+
+    run: PlanningRun
+    sessions: int = 0  # sessions that will be booked
+    new_or_changed: list = field(default_factory=list)  # of them, the ones people have not been told about
+    interpreter_requests: int = 0
+    interpreter_cancellations: int = 0
+    first_new: dt.datetime | None = None
+    notice_days: int = 0
+    first_allowed: dt.date | None = None
+    too_soon: list = field(default_factory=list)  # new or changed sessions inside the notice
+    newer_plan: PlanningRun | None = None
+    stale: bool = False
+
+    @property
+    def emails(self) -> int:
+        """E-mails publishing writes: one per interpreter request and one per cancelled booking."""
+        return self.interpreter_requests + self.interpreter_cancellations
+
+
+def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPreview:
+    """Count what publishing `run` would book, ask and send, and check the notice; changes nothing."""
+    from guidance.models import BookingStatus
+    from guidance.planning import ids
+    from guidance.planning.store import same_booking
+
+    county = run.county
+    preview = PublishPreview(run, notice_days=county.publish_notice_days)
+    preview.first_allowed = first_day_after_notice(local_today(), county.publish_notice_days)
+    preview.newer_plan = newer_published_plan(run)
+    horizon_start = _horizon_start(run)
+    if horizon_start is None:
+        return preview
+    new_sessions = list(db.session.scalars(select(Session).where(Session.run_id == run.id,
+                                                                  Session.status == SessionStatus.PLANNED)))
+    replaced = {s.uid: s for s in published_sessions(county)
+                if s.status is SessionStatus.BOOKED and ids.to_local(s.start).date() >= horizon_start}
+    live = (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)
+    kept_interpreting = set()
+    for s in new_sessions:
+        old = replaced.get(s.uid)
+        if old is None or not same_booking(session_dict(s), session_dict(old)):
+            preview.new_or_changed.append(s)
+        same = old is not None and (old.interpreter_id, old.start, old.end, old.interpreter_mode, old.location_id) == \
+            (s.interpreter_id, s.start, s.end, s.interpreter_mode, s.location_id)
+        if same and any(b.status in live for b in old.bookings):
+            kept_interpreting.add(old.uid)
+        elif s.interpreter_id is not None:
+            preview.interpreter_requests += 1
+    preview.interpreter_cancellations = sum(
+        1 for old in replaced.values() if old.uid not in kept_interpreting
+        for b in old.bookings if b.status in live)
+    preview.sessions = len(new_sessions)
+    preview.new_or_changed.sort(key=lambda s: s.start)
+    preview.first_new = preview.new_or_changed[0].start if preview.new_or_changed else None
+    preview.too_soon = [s for s in preview.new_or_changed if ids.to_local(s.start).date() < preview.first_allowed]
+    preview.stale = with_stale and is_stale(run)
+    return preview
+
+
+def newer_published_plan(run: PlanningRun) -> PlanningRun | None:
+    """A plan of the county published after `run` started (publishing `run` would replace it)."""
+    return db.session.scalar(
+        select(PlanningRun).where(PlanningRun.county_id == run.county_id, PlanningRun.id != run.id,
+                                  PlanningRun.published_at.is_not(None), PlanningRun.published_at > run.created_at)
+        .order_by(PlanningRun.published_at.desc()).limit(1))
+
+
+def _horizon_start(run: PlanningRun) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(json.loads(run.instance_json)["horizon"]["start"])
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
 @dataclass
 class Published:
     """A published run and what publishing left out because referrals closed after the run."""
@@ -156,7 +248,8 @@ class Published:
         return bool(self.sessions_left_out or self.groups_left_out or self.participants_removed)
 
 
-def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) -> Published:
+def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False,
+                confirm_newer: bool = False) -> Published:
     """Make the run's plan the published plan, in one transaction.
 
     Sessions become booked; published sessions it replaces become superseded (same uid,
@@ -193,6 +286,19 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) ->
         db.session.rollback()
         raise PlanStale(_("The data has changed since this plan was made (for example a new referral or an absence). "
                           "Run the planning again, or confirm that you want to publish it as it is."))
+    preview = publish_preview(run, with_stale=False)
+    if preview.newer_plan is not None and not confirm_newer:
+        db.session.rollback()
+        raise NewerPlanPublished(_("Another plan was published after this run started. Publishing this one replaces "
+                                   "it: confirm that you want that, or start a new run."))
+    if preview.too_soon:
+        db.session.rollback()
+        raise TooSoon(ngettext(
+            "%(num)d new or changed session starts before %(date)s, inside the minimum notice of %(days)d working "
+            "days. Move it to a later date, or start a new run.",
+            "%(num)d new or changed sessions start before %(date)s, inside the minimum notice of %(days)d working "
+            "days. Move them to a later date, or start a new run.",
+            len(preview.too_soon), date=format_date(preview.first_allowed, "long"), days=preview.notice_days))
     new_sessions = list(db.session.scalars(select(Session).where(Session.run_id == run.id)))
     published = Published(run)
     left_out = _leave_out_closed_referrals(lead, new_sessions, published)
@@ -247,6 +353,8 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False) ->
     run.published_at, run.published_by_id = utcnow(), lead.id
     audit.record(lead, "planning.published", run, {"sessions": len(new_sessions), "replaced": len(replaced),
                                                   "stale_confirmed": bool(confirm_stale),
+                                                  "newer_plan_replaced": preview.newer_plan.id
+                                                  if preview.newer_plan is not None else None,
                                                   "left_out": len(left_out),
                                                   "participants_removed": published.participants_removed})
     messages = cancellations + bookings.request_messages(requests, lead)

@@ -128,8 +128,12 @@ def normalise(data: ReferralData, today: dt.date) -> ReferralData:
     return data
 
 
-def validate(data: ReferralData, referring: Municipality, today: dt.date, referral_date: dt.date | None = None) -> dict[str, list[str]]:
-    """Field errors for these answers, keyed by ReferralData attribute; empty when all is well."""
+def validate(data: ReferralData, referring: Municipality, today: dt.date, referral_date: dt.date | None = None,
+             stored_settlement: dt.date | None = None) -> dict[str, list[str]]:
+    """Field errors for these answers, keyed by ReferralData attribute; empty when all is well.
+
+    `stored_settlement`: a correction's settlement date as stored; left unchanged, it is not
+    judged again by the "not after today" rule (only what the referrer types is)."""
     errors: dict[str, list[str]] = {}
 
     def add(name: str, message: str) -> None:
@@ -153,8 +157,11 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
         add("legal_basis", _("Choose the legal basis."))
     if data.legal_basis == LegalBasis.INTEGRATION_ACT.value and data.settlement_date is None:
         add("settlement_date", _("Enter the settlement date: the deadline under the Integration Act counts from it."))
-    if data.settlement_date and data.settlement_date > today + relativedelta(years=1):
-        add("settlement_date", _("The settlement date can be at most a year from today."))
+    if data.settlement_date and data.settlement_date > today and data.settlement_date != stored_settlement:
+        # Settlement has happened before anyone refers: a future date is a typing error, and it
+        # would push the deadline into the future too.
+        add("settlement_date", _("The settlement date cannot be after today (%(today)s). Enter the date the "
+                                 "participant was settled.", today=format_date(today, "short")))
     if data.settlement_date and data.settlement_date < dt.date(2000, 1, 1):
         add("settlement_date", _("Enter a settlement date after 1 January 2000."))
     if data.programme_decision_date and not dt.date(2000, 1, 1) <= data.programme_decision_date <= today + relativedelta(years=2):
@@ -290,7 +297,8 @@ def correct_referral(actor: User, referral: Referral, data: ReferralData, upload
         raise DomainError(_("This referral can no longer be corrected: a session is booked or it is closed. "
                             "Contact the career centre."))
     data = normalise(data, today)
-    errors = validate(data, referral.referring_municipality, today, referral_date=ids.local_date(referral.created_at))
+    errors = validate(data, referral.referring_municipality, today, referral_date=ids.local_date(referral.created_at),
+                      stored_settlement=referral.settlement_date)
     upload_errors, types = check_uploads(uploads, already=len(referral.attachments))
     if upload_errors:
         errors["attachments"] = upload_errors

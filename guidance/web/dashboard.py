@@ -114,7 +114,8 @@ def export():
         writer.writerows([r["counsellor"], r["month"], r["sessions"]] for r in figures["load"])
     elif table == "at_risk":
         writer.writerow(["reference", "deadline", "working_days_left", "first_session"])
-        writer.writerows([r["referral"].reference, r["deadline"], r["working_days_left"], r["first_session"] or ""]
+        writer.writerows([r["referral"].reference, r["deadline"],
+                          "passed" if r["working_days_left"] < 0 else r["working_days_left"], r["first_session"] or ""]
                          for r in figures["at_risk"])
     else:
         table = "referrals"

@@ -31,7 +31,12 @@ from guidance import languages
 from guidance.extensions import db
 from guidance.models import Referral
 from guidance.planning.ids import local_date, local_today
-from guidance.rules.deadlines import SHORT_DEADLINE_WORKING_DAYS, TEMPORARY_ACT_DEFAULT_MONTHS, working_days_left
+from guidance.rules.deadlines import (
+    SHORT_DEADLINE_WORKING_DAYS,
+    TEMPORARY_ACT_DEFAULT_MONTHS,
+    deadline_passed,
+    working_days_left,
+)
 from guidance.rules.eligibility import served_municipalities
 from guidance.services import referral_csv, referrals
 from guidance.services.attachments import Upload
@@ -159,12 +164,16 @@ def _deadline_preview(data: ReferralData, today: dt.date, created: dt.date | Non
     if deadline is None:
         return {"deadline": None, "short": False, "left": None}
     left = working_days_left(deadline, today)
-    return {"deadline": deadline, "short": left < SHORT_DEADLINE_WORKING_DAYS, "left": left}
+    return {"deadline": deadline, "short": left < SHORT_DEADLINE_WORKING_DAYS, "left": left,
+            "passed": deadline_passed(deadline, today)}
 
 
 def _flash_short_deadline(referral: Referral, today: dt.date) -> None:
     left = working_days_left(referral.deadline, today)
-    if left is not None and left < SHORT_DEADLINE_WORKING_DAYS:
+    if deadline_passed(referral.deadline, today):
+        flash(_("The deadline %(deadline)s has passed. Call the career centre: the participant is now among the "
+                "most urgent.", deadline=format_date(referral.deadline, "long")), "warning")
+    elif left is not None and left < SHORT_DEADLINE_WORKING_DAYS:
         flash(_("The deadline %(deadline)s leaves only %(days)d working days. Call the career centre if the referral is urgent.",
                 deadline=format_date(referral.deadline, "long"), days=left), "warning")
 
@@ -251,7 +260,7 @@ def correct(referral_id: int):
     try:
         if errors:
             more = referrals.validate(referrals.normalise(ReferralData(**vars(data)), today), referral.referring_municipality,
-                                      today, local_date(referral.created_at))
+                                      today, local_date(referral.created_at), stored_settlement=referral.settlement_date)
             raise DomainError(_("The correction could not be saved. Check the fields marked below."),
                               {**{k: v for k, v in more.items() if k not in errors}, **errors})
         changed = referrals.correct_referral(current_user, referral, data, uploads, today=today)

@@ -299,7 +299,8 @@ def unscheduled(run_id: int):
 
 
 def _local_text(value: str) -> dt.datetime:
-    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M")
+    """A plan's Oslo wall-clock text as an aware instant (the date filters take only aware ones)."""
+    return planning_ids.to_utc(dt.datetime.strptime(value, "%Y-%m-%dT%H:%M"))
 
 
 def _week_arg(value: str | None, weeks: list[dt.date]) -> dt.date | None:
@@ -332,6 +333,22 @@ def _used(planning_run: PlanningRun) -> dict[str, set[int]]:
 
 class PublishForm(FlaskForm):
     confirm_stale = BooleanField(_l("Publish anyway: I know the data has changed since this plan was made"))
+    confirm_newer = BooleanField(_l("Publish anyway: replace the plan that was published after this run started"))
+
+
+def _confirmation_page(planning_run: PlanningRun, form: PublishForm, status: int = 200, error: str | None = None):
+    publishable = planning_run.status is RunStatus.SUCCEEDED and planning_run.published_at is None
+    preview = planning_service.publish_preview(planning_run) if publishable else None
+    return render_template("planning/publish.html", run=planning_run, form=form, preview=preview,
+                           publishable=publishable, error=error, ids=planning_ids), status
+
+
+@bp.get("/runs/<int:run_id>/publish")
+@requires("planning")
+def confirm_publish(run_id: int):
+    """What publishing will do (sessions, interpreter requests, e-mails, first date), before it is done."""
+    planning_run = get_visible(PlanningRun, run_id, "plan")
+    return _confirmation_page(planning_run, PublishForm())
 
 
 @bp.post("/runs/<int:run_id>/publish")
@@ -339,16 +356,21 @@ class PublishForm(FlaskForm):
 def publish(run_id: int):
     planning_run = get_visible(PlanningRun, run_id, "plan")
     form = PublishForm()
-    if form.validate_on_submit():
-        try:
-            published = planning_service.publish_run(current_user, planning_run, confirm_stale=bool(form.confirm_stale.data))
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            return redirect(url_for("planning.run", run_id=run_id, stale=1 if isinstance(error, planning_service.PlanStale) else None))
-        flash(_("The plan is published. Sessions are booked and interpreter requests are created."), "success")
-        if published.anything_left_out:
-            flash(_left_out_message(published), "warning")
+    if not form.validate_on_submit():
+        return _confirmation_page(planning_run, form, 400)
+    try:
+        published = planning_service.publish_run(current_user, planning_run, confirm_stale=bool(form.confirm_stale.data),
+                                                 confirm_newer=bool(form.confirm_newer.data))
+    except DomainError as error:
+        db.session.rollback()
+        if isinstance(error, planning_service.PlanStale):
+            form.confirm_stale.errors = [error.message]
+        elif isinstance(error, planning_service.NewerPlanPublished):
+            form.confirm_newer.errors = [error.message]
+        return _confirmation_page(planning_run, form, 400, error=error.message)
+    flash(_("The plan is published. Sessions are booked and interpreter requests are created."), "success")
+    if published.anything_left_out:
+        flash(_left_out_message(published), "warning")
     return redirect(url_for("planning.run", run_id=run_id))
 
 
@@ -401,6 +423,8 @@ class PinForm(FlaskForm):
 def _fill_session_choices(form: SessionEditForm, planning_run: PlanningRun) -> None:
     from guidance.planning import review
 
+    if planning_run.published_at is not None:
+        return _fill_county_choices(form, planning_run.county)
     instance = review.instance_of(planning_run)
     names = review.names_for(instance)
     rooms = [(planning_ids.db_id(r["id"], "room"), f"{loc['name']} – {names.rooms.get(r['id'], r['id'])}")
@@ -411,6 +435,31 @@ def _fill_session_choices(form: SessionEditForm, planning_run: PlanningRun) -> N
         (planning_ids.db_id(i["id"], "I"), f"{i['name']} ({', '.join(sorted(i['languages']))})") for i in instance["interpreters"]]
 
 
+def _fill_county_choices(form: SessionEditForm, county) -> None:
+    """The county's rooms, counsellors and interpreters as they are today (a published session moves
+    within today's county, not within the snapshot its run was planned from)."""
+    from sqlalchemy.orm import selectinload
+
+    from guidance.models import CareerCentre, CounsellorProfile, InterpreterProfile, Location, User
+
+    locations = db.session.scalars(
+        select(Location).join(CareerCentre, CareerCentre.id == Location.centre_id)
+        .where(CareerCentre.county_id == county.id, Location.active.is_(True))
+        .options(selectinload(Location.rooms)).order_by(Location.name)).all()
+    form.room_id.choices = [(r.id, f"{loc.name} – {r.name}") for loc in locations for r in loc.rooms]
+    counsellors = db.session.execute(
+        select(CounsellorProfile.id, User.name).join(User, User.id == CounsellorProfile.user_id)
+        .where(User.county_id == county.id, User.active.is_(True)).order_by(User.name)).all()
+    form.counsellor_id.choices = [(profile_id, name) for profile_id, name in counsellors]
+    interpreters = db.session.scalars(
+        select(InterpreterProfile).join(User, User.id == InterpreterProfile.user_id)
+        .where(User.county_id == county.id, User.active.is_(True))
+        .options(selectinload(InterpreterProfile.languages), selectinload(InterpreterProfile.user))
+        .order_by(User.name)).all()
+    form.interpreter_id.choices = [(0, _("No interpreter"))] + [
+        (i.id, f"{i.user.name} ({', '.join(sorted(lang.language for lang in i.languages))})") for i in interpreters]
+
+
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @requires("planning")
 def edit_session(session_id: int):
@@ -418,6 +467,7 @@ def edit_session(session_id: int):
 
     session = get_visible(Session, session_id, "edit")
     planning_run = session.run
+    published = planning_run.published_at is not None
     form = SessionEditForm()
     _fill_session_choices(form, planning_run)
     if request.method == "GET":
@@ -428,19 +478,25 @@ def edit_session(session_id: int):
         form.interpreter_mode.data = session.interpreter_mode or "onsite"
     elif form.validate_on_submit():
         start = dt.datetime.combine(form.day.data, dt.datetime.strptime(form.start_time.data, "%H:%M").time())
+        change = plan_edits.move_published_session if published else plan_edits.edit_session
         try:
-            plan_edits.edit_session(current_user, session, start=start, room_id=form.room_id.data,
-                                    counsellor_id=form.counsellor_id.data, interpreter_id=form.interpreter_id.data or None,
-                                    interpreter_mode=form.interpreter_mode.data)
+            change(current_user, session, start=start, room_id=form.room_id.data,
+                   counsellor_id=form.counsellor_id.data, interpreter_id=form.interpreter_id.data or None,
+                   interpreter_mode=form.interpreter_mode.data)
         except DomainError as error:
             db.session.rollback()
+            if error.field_errors:
+                flash(error.message, "error")
             for name, messages in (error.field_errors or {"start_time": [error.message]}).items():
                 getattr(form, name).errors = list(getattr(form, name).errors) + messages
         else:
-            flash(_("The session was changed and pinned."), "success")
+            flash(_("The session is moved. The counsellor's calendar is updated and the interpreter is asked again.")
+                  if published else _("The session was changed and pinned."), "success")
             return redirect(url_for("planning.sessions", run_id=planning_run.id, week=start.date().isoformat()))
     status = 400 if request.method == "POST" else 200
-    return render_template("planning/edit_session.html", form=form, session=session, run=planning_run), status
+    options = plan_edits.move_options(session) if published else []
+    return render_template("planning/edit_session.html", form=form, session=session, run=planning_run,
+                           published=published, options=options), status
 
 
 @bp.post("/sessions/<int:session_id>/pin")

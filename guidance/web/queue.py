@@ -12,7 +12,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
 from guidance.planning.ids import local_date, local_today
-from guidance.rules.deadlines import working_days_left
+from guidance.rules.deadlines import deadline_passed, working_days_left
 from guidance.services import queue as service
 from guidance.web.guards import requires
 
@@ -56,7 +56,8 @@ def export():
         writer.writerow([_cell(v) for v in (
             r.reference, r.referring_municipality.number, r.participant.municipality.number, r.participant.language,
             r.legal_basis.value, local_date(r.created_at).isoformat(), r.earliest_date.isoformat(),
-            r.deadline.isoformat() if r.deadline else "", "" if left is None else left, r.status.value,
+            r.deadline.isoformat() if r.deadline else "",
+            "" if left is None else ("passed" if deadline_passed(r.deadline, today) else left), r.status.value,
         )])
     # A BOM so Excel reads UTF-8; no-store because even this list is the county's business.
     return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv", headers={

@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, send_file
 from flask_login import current_user
 
+from guidance import clock
 from guidance.labels import AUDIT_ACTION, REFERRAL_FIELD
 from guidance.models import Referral
 from guidance.rules.access import may
+from guidance.rules.deadlines import deadline_passed
 from guidance.services import referral_reading as reading
 from guidance.services.attachments import EXTENSION
 from guidance.services.referrals import CORRECTABLE, NOT_WITHDRAWABLE
@@ -35,6 +37,7 @@ def show(referral_id: int):
         can_correct=may_edit and referral.status in CORRECTABLE,
         can_withdraw=may_edit and referral.status not in NOT_WITHDRAWABLE,
         field_label=REFERRAL_FIELD, action_label=AUDIT_ACTION, counsellor_name=reading.counsellor_name,
+        deadline_passed=deadline_passed(referral.deadline, clock.today()),
     )
 
 

@@ -246,6 +246,8 @@ def test_issue_8_done_means_walkthrough(app, inbox, consumer, caplog, travel_to)
     progress = _wait_for_run(lead_client, run_id)
     assert progress["status"] == "succeeded", progress
     page = lead_client.get(run_url).get_data(as_text=True)
+    assert f'href="/planning/runs/{run_id}/publish"' in page  # "Review and publish" leads to the confirmation
+    page = lead_client.get(f"/planning/runs/{run_id}/publish").get_data(as_text=True)
     response = submit(lead_client, form_to(page, f"/planning/runs/{run_id}/publish"))
     assert response.status_code == 302
     db.session.expire_all()

@@ -54,9 +54,12 @@ def test_lead_starts_a_planning_run_and_sees_it_finish_nb(browser, live, queue_c
         screenshot(page, "journey-planning-nb-3-finished")
         assert int(page.locator("[data-field=sessions_placed]").inner_text()) > 0
         page.reload()
-        stale = page.locator("input[name=confirm_stale]")
-        if stale.count():
-            stale.check()  # other journeys changed the data since the run began
+        page.get_by_role("link", name="Se over og publiser").click()  # the confirmation page
+        page.wait_for_load_state()
+        for name in ("confirm_stale", "confirm_newer"):
+            box = page.locator(f"input[name={name}]")
+            if box.count():
+                box.check()  # other journeys changed the data or published since the run began
         page.get_by_role("button", name="Publiser denne planen").click()
         page.wait_for_load_state()
         screenshot(page, "journey-planning-nb-4-published")

@@ -22,12 +22,26 @@ EXPECTED = {
     "planning.sessions": LEAD_ONLY,
     "planning.changes": LEAD_ONLY,
     "planning.unscheduled": LEAD_ONLY,
-    "planning.publish": POST_ONLY,
+    # GET on the publish URL is the confirmation page (planning.confirm_publish); POST publishes.
+    "planning.publish": LEAD_ONLY,
+    "planning.confirm_publish": LEAD_ONLY,
     "planning.pin_session": POST_ONLY,
     "planning.edit_session": LEAD_ONLY,
     "planning.cancel_session": LEAD_ONLY,
     "planning.absences": LEAD_ONLY,
     "planning.absence": LEAD_ONLY,
+}
+
+
+# Who may POST to each write route (the lead engineer's POST matrix refuses every other role).
+WRITERS = {
+    "planning.start": (Role.LEAD,),
+    "planning.cancel": (Role.LEAD,),
+    "planning.publish": (Role.LEAD,),
+    "planning.pin_session": (Role.LEAD,),
+    "planning.edit_session": (Role.LEAD,),
+    "planning.cancel_session": (Role.LEAD,),
+    "planning.absences": (Role.LEAD,),
 }
 
 
@@ -52,15 +66,4 @@ def url_values(w) -> dict:
     return {"run_id": run.id, "session_id": session.id, "absence_id": absence.id}
 
 
-
-WRITERS = {
-    "planning.absences": (Role.LEAD,),
-    "planning.cancel": (Role.LEAD,),
-    "planning.cancel_session": (Role.LEAD,),
-    "planning.edit_session": (Role.LEAD,),
-    "planning.pin_session": (Role.LEAD,),
-    "planning.publish": (Role.LEAD,),
-    "planning.start": (Role.LEAD,),
-}
-
-__all__ = ["EXPECTED", "url_values", "ANON", "LOGGED_IN"]
+__all__ = ["EXPECTED", "WRITERS", "url_values", "ANON", "LOGGED_IN"]

@@ -1,0 +1,25 @@
+"""Minimum notice: how soon after publishing a new or changed session may take place.
+
+People need time to arrange their day: a plan published today may book new sessions from the
+county's `publish_notice_days`-th working day after today on (3 by default: published on a
+Thursday, the first new session is on the next Tuesday). Sessions already published keep their
+time; the notice is about what publishing changes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from guidance.rules.deadlines import is_working_day
+
+DEFAULT_NOTICE_WORKING_DAYS = 3
+
+
+def first_day_after_notice(today: dt.date, working_days: int | None) -> dt.date:
+    """The first date a newly published session may be on (`today` + that many working days)."""
+    day, left = today, DEFAULT_NOTICE_WORKING_DAYS if working_days is None else max(0, working_days)
+    if left == 0:
+        return today + dt.timedelta(days=1)
+    while left:
+        day += dt.timedelta(days=1)
+        left -= is_working_day(day)
+    return day
