@@ -287,20 +287,21 @@ def _new_violations(before: list, after: list, moved_id: str) -> list:
 def move_options(session: Session, top: int = 5) -> list[dict]:
     """The planning engine's best few places for a published session, as the move form's values.
 
-    Uses `solver.recommend.recommend(instance, session=..., top=...)` (plan-format sessions) when the
-    engine has it; without it, or if it fails, there are no options and the form is the way to move.
-    Each option is checked again by `move_published_session` when the lead picks it."""
+    From `solver.recommend.recommend(instance, session=..., top=...)` (guidance-recommendation/1: each
+    option's sessions are plan-format sessions, the moved one under its old id); if the engine fails
+    there are no options and the form is the way to move. Each option is checked again by
+    `move_published_session` when the lead picks it."""
     import logging
 
-    try:
-        from solver.recommend import recommend
-    except ImportError:
-        return []
+    from solver import recommend as engine
+
     from guidance.planning import InstanceOptions, build_instance
 
+    target = ids.session_id(session.id)
     try:
         instance = build_instance(session.run.county, InstanceOptions(today=ids.local_today()))
-        found = recommend(instance, session=ids.session_id(session.id), top=top)
+        answer = engine.recommend(instance, session=target, top=top)
+        found = [s for option in answer.get("options", []) for s in option["sessions"] if s["id"] == target]
     except Exception:  # noqa: BLE001 - suggestions are a help; the form still works without them
         logging.getLogger(__name__).exception("move options failed for session %s", session.id)
         return []
@@ -309,8 +310,7 @@ def move_options(session: Session, top: int = 5) -> list[dict]:
     rooms = {r.id: r.name for r in db.session.scalars(select(Room).where(Room.location_id.in_(
         [ids.db_id(loc["id"], "L") for loc in instance["locations"]] or [0])))}
     options = []
-    for raw in found or []:
-        raw = raw if isinstance(raw, dict) else raw.model_dump(mode="json")
+    for raw in found:
         start = dt.datetime.strptime(raw["start"], "%Y-%m-%dT%H:%M")
         room_id = ids.db_id(raw["room"], "room")
         options.append({
