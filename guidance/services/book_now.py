@@ -9,6 +9,7 @@ under a lock on the county, so two leads picking the same time cannot both get i
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -285,6 +286,7 @@ def book(lead: User, referral: Referral, token: str) -> Session:
         messages = bookings.session_updated(lead, session)  # new SEQUENCE; an interpreter's answer stands
     if referral.status is not ReferralStatus.BOOKED:
         referral.status = ReferralStatus.BOOKED
+    _record_in_run_plan(session.run, session, pid, typ)
     audit.record(lead, "referral.booked_now", referral, {"session": session.id, "type": typ,
                                                          "joined_group": joined is not None})
     audit.record(lead, "session.booked_now", session, {"referral": referral.id, "run": run.id})
@@ -305,6 +307,21 @@ def _breaks_a_rule(check_plan, data: dict, previous: list[dict], chosen: dict) -
     before = {(v.rule, v.session) for v in check_plan(data, base).violations}
     broken = [(v.rule, v.session) for v in check_plan(data, after).violations if (v.rule, v.session) not in before]
     return bool(broken)
+
+
+def _record_in_run_plan(run: PlanningRun, session: Session, pid: str, typ: str) -> None:
+    """Keep the published run's plan file in step: the session in it, the need no longer unscheduled
+    (the run's review pages and downloads read it)."""
+    from guidance.planning.instance import session_dict
+
+    if not run.plan_json:
+        return
+    plan = json.loads(run.plan_json)
+    raw = session_dict(session)
+    raw["id"] = session.plan_session_id
+    plan["sessions"] = [s for s in plan.get("sessions", []) if s.get("id") != raw["id"]] + [raw]
+    plan["unscheduled"] = [u for u in plan.get("unscheduled", []) if (u.get("participant"), u.get("type")) != (pid, typ)]
+    run.plan_json = json.dumps(plan, ensure_ascii=False)
 
 
 def _new_session(run: PlanningRun, raw: dict, referral: Referral) -> Session:

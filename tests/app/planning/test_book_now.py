@@ -209,3 +209,52 @@ def test_the_queue_and_the_referral_page_offer_find_a_time_to_the_lead_only(clie
     referrer = client.application.test_client()
     f.login(referrer, w.referrer)
     assert link not in referrer.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+
+
+def test_joining_a_planned_group_adds_the_participant_and_keeps_its_interpreter(client, travel_to):
+    from guidance.services import bookings
+
+    w = booking_world(travel_to)
+    members = [f.referral(municipality_number="4601", name=f"Member {n}", settlement=WINTER + dt.timedelta(days=2))
+               for n in range(3)]
+    group = f.published_session(w.counsellor, members, start=f.oslo(2027, 1, 13, 12, 0), type="group",
+                                room_name="Grupperom", interpreter=w.interpreter)
+    request = bookings.new_booking(group)
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
+    assert "Blir med i en gruppeveiledning med 3 deltakere" in page
+    join = re.search(r'<h3 id="option-group-(\d)">onsdag 13\. januar 2027, 12:00–13:30</h3>', page)
+    assert join, page
+    tokens = re.findall(r'<li class="option">.*?name="option" value="([^"]+)"', page.split('id="need-group"')[1], re.S)
+    before = _counts()
+    sequence = group.sequence
+
+    response = client.post(f"/referrals/{w.own_referral.id}/times", data={"option": tokens[int(join.group(1)) - 1]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    group = db.session.get(Session, group.id)
+    assert sorted(sp.referral_id for sp in group.participants) == sorted([m.id for m in members] + [w.own_referral.id])
+    sessions, requests, _mails, _audits = (a - b for a, b in zip(_counts(), before))
+    assert (sessions, requests) == (0, 0)  # the same session, the same interpreter request (asked again)
+    assert group.sequence == sequence + 1 and db.session.get(InterpreterBooking, request.id).sequence == 1
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.BOOKED
+
+
+def test_the_published_runs_plan_file_no_longer_lists_the_booked_need_as_unscheduled(client, travel_to):
+    import json
+
+    w = booking_world(travel_to)
+    run = db.session.scalars(select(Session)).one().run
+    pid = f"R{w.own_referral.id}"
+    run.plan_json = json.dumps({"format": "guidance-plan/1", "sessions": [], "stats": {}, "unscheduled": [
+        {"participant": pid, "type": "individual", "reason": "no_capacity_before_deadline"},
+        {"participant": pid, "type": "group", "reason": "group_too_small"}]})
+    db.session.commit()
+    f.login(client, w.lead)
+    token = _tokens(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))[0]
+    assert client.post(f"/referrals/{w.own_referral.id}/times", data={"option": token}).status_code == 302
+    db.session.expire_all()
+    plan = json.loads(db.session.get(type(run), run.id).plan_json)
+    assert plan["unscheduled"] == [{"participant": pid, "type": "group", "reason": "group_too_small"}]
+    assert [s["participants"] for s in plan["sessions"]] == [[pid]]
