@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from tests.browser.conftest import login, new_context, screenshot
+from tests.browser.test_accessibility import MARKUP_CHECK, axe_violations
 
 
 def _published_plan_and_newcomer(live):
@@ -50,6 +51,9 @@ def test_lead_finds_a_time_for_a_new_referral_and_books_it_nb(browser, live):
         expect(option).to_contain_text("Karriereveileder")
         expect(option).to_contain_text("Karrieresenter Bergen")
         screenshot(page, "journey-book-now-nb-2-options")
+        violations = axe_violations(page, "journey-book-now-nb-2-options")
+        assert not violations, violations
+        assert not page.evaluate(MARKUP_CHECK)
         option.get_by_role("button", name="Book denne tiden").click()
         page.wait_for_load_state()
         screenshot(page, "journey-book-now-nb-3-booked")
