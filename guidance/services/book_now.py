@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -37,6 +38,7 @@ from guidance.services import audit
 from guidance.services.errors import DomainError
 
 TOP = 5
+log = logging.getLogger(__name__)
 SALT = "book-now"
 BOOKABLE = (ReferralStatus.RECEIVED, ReferralStatus.PLANNED, ReferralStatus.NO_SHOW, ReferralStatus.BOOKED)
 
@@ -92,7 +94,7 @@ def choices(referral: Referral, today: dt.date | None = None) -> Choices:
     """The best TOP options for each session type `referral` still needs, around the published plan."""
     import time
 
-    from solver.formats import load_instance
+    from solver.formats import FormatError, load_instance
     from solver.recommend import recommend
 
     today = today or clock.today()
@@ -113,7 +115,13 @@ def choices(referral: Referral, today: dt.date | None = None) -> Choices:
                      for t in wanted]
         return out
     started = time.perf_counter()
-    instance = load_instance(data)
+    try:
+        instance = load_instance(data)
+    except FormatError as error:
+        # The planning run would fail on the same data; the lead gets a sentence, not a 500.
+        log.warning("book now: the instance for referral %s is not valid: %s", referral.id, error.errors[:3])
+        out.needs = [Need(type=t, booked=booked.get(t), reason=None if t in booked else "data_error") for t in wanted]
+        return out
     names = _Names(data)
     for typ in wanted:
         if typ not in participant["needs"] or typ in booked:

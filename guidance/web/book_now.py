@@ -32,6 +32,8 @@ MARKS = {
 EXTRA_REASONS = {
     "already_scheduled": (_l("This session is already booked."), _l("Nothing to do: it is in the published plan.")),
     "session_frozen": (_l("The plan is fixed for the next working day."), _l("Choose a later day, or book by hand.")),
+    "data_error": (_l("The county's planning data has a problem, so no time can be searched for."),
+                   _l("Start a planning run: its page names the problem. Ask the administrator if it stays.")),
 }
 
 

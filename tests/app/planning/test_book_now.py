@@ -258,3 +258,14 @@ def test_the_published_runs_plan_file_no_longer_lists_the_booked_need_as_unsched
     plan = json.loads(db.session.get(type(run), run.id).plan_json)
     assert plan["unscheduled"] == [{"participant": pid, "type": "group", "reason": "group_too_small"}]
     assert [s["participants"] for s in plan["sessions"]] == [[pid]]
+
+
+def test_planning_data_the_engine_cannot_read_gives_a_sentence_not_a_500(client, travel_to):
+    w = booking_world(travel_to)
+    w.counsellor.counsellor.weekly = {"1": [["15:00", "08:00"]]}  # ends before it starts
+    db.session.commit()
+    f.login(client, w.lead)
+    response = client.get(f"/referrals/{w.own_referral.id}/times")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and not _tokens(page)
+    assert "Fylkets planleggingsdata har en feil" in page
