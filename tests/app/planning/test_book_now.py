@@ -269,3 +269,45 @@ def test_planning_data_the_engine_cannot_read_gives_a_sentence_not_a_500(client,
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and not _tokens(page)
     assert "Fylkets planleggingsdata har en feil" in page
+
+
+def test_two_leads_booking_the_same_option_at_the_same_moment_get_one_session(app, travel_to):
+    """The county lock: both requests run at once, in their own transactions; one books, the other is
+    told the time is gone (never two sessions, never an error)."""
+    import threading
+
+    from guidance.models import User
+    from guidance.services import book_now
+
+    w = booking_world(travel_to)
+    second_lead = f.user(f.Role.LEAD)
+    token = book_now.choices(w.own_referral).needs[0].options[0].token
+    people, referral_id = [w.lead.id, second_lead.id], w.own_referral.id
+    start, results = threading.Barrier(2), []
+
+    def lead_books(user_id):
+        with app.app_context():
+            lead, referral = db.session.get(User, user_id), db.session.get(Referral, referral_id)
+            start.wait()
+            try:
+                book_now.book(lead, referral, token)
+                results.append("booked")
+            except book_now.OptionGone:
+                db.session.rollback()
+                results.append("gone")
+            except Exception as error:  # noqa: BLE001 - the test reports it
+                db.session.rollback()
+                results.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=lead_books, args=(user_id,)) for user_id in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(results) == ["booked", "gone"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Session).where(
+        Session.participants.any(referral_id=referral_id))) == 1
+    assert db.session.scalar(select(func.count()).select_from(InterpreterBooking)) == 1
