@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from guidance import clock
 from guidance.extensions import db
@@ -33,6 +33,7 @@ from guidance.models import (
     User,
 )
 from guidance.planning import InstanceOptions, build_instance, ids
+from guidance.planning.instance import NOT_HELD_OUTCOMES
 from guidance.planning.store import new_uid
 from guidance.services import audit
 from guidance.services.errors import DomainError
@@ -204,7 +205,9 @@ def _booked_sessions(referral: Referral) -> dict[str, Session]:
     rows = db.session.scalars(
         select(Session).join(SessionParticipant, SessionParticipant.session_id == Session.id)
         .where(SessionParticipant.referral_id == referral.id,
-               Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)))
+               Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)),
+               # a no-show or late cancellation is not held: the need is open again (as in the bridge)
+               or_(SessionParticipant.outcome.is_(None), SessionParticipant.outcome.not_in(NOT_HELD_OUTCOMES)))
         .order_by(Session.start))
     found: dict[str, Session] = {}
     for s in rows:

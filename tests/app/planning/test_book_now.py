@@ -311,3 +311,16 @@ def test_two_leads_booking_the_same_option_at_the_same_moment_get_one_session(ap
     assert db.session.scalar(select(func.count()).select_from(Session).where(
         Session.participants.any(referral_id=referral_id))) == 1
     assert db.session.scalar(select(func.count()).select_from(InterpreterBooking)) == 1
+
+
+def test_after_a_no_show_the_session_is_offered_again(client, travel_to):
+    from guidance.models import Outcome
+
+    w = booking_world(travel_to)
+    missed = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 6, 9), status="completed")
+    missed.participants[0].outcome = Outcome.NO_SHOW
+    w.own_referral.status = ReferralStatus.NO_SHOW
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
+    assert 'id="option-individual-1"' in page and "tag-booked" not in page
