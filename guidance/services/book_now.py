@@ -21,7 +21,6 @@ from sqlalchemy import or_, select, update
 from guidance import clock
 from guidance.extensions import db
 from guidance.models import (
-    OPEN_STATUSES,
     County,
     PlanningRun,
     Referral,
