@@ -91,4 +91,5 @@ AUDIT_ACTION = {
     "referral.submitted": _l("Referral received"),
     "referral.corrected": _l("Corrected by the referrer"),
     "referral.withdrawn": _l("Withdrawn"),
+    "referral.booked_now": _l("Booked by the centre"),
 }

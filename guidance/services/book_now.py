@@ -1,0 +1,358 @@
+"""Book one referral now: the best times for each session a participant still needs, found by the
+planning engine's recommendation around the published plan, and booking the one a lead picks.
+
+Options come from `solver.recommend.recommend` on the instance the bridge builds today (its
+`previous_plan` is the published plan), so nothing already booked moves. Booking re-checks the
+chosen session with the solver's independent checker against the plan in force at that moment,
+under a lock on the county, so two leads picking the same time cannot both get it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import or_, select, update
+
+from guidance import clock
+from guidance.extensions import db
+from guidance.models import (
+    County,
+    PlanningRun,
+    Referral,
+    ReferralStatus,
+    Room,
+    Session,
+    SessionParticipant,
+    SessionStatus,
+    User,
+)
+from guidance.planning import InstanceOptions, build_instance, ids
+from guidance.planning.instance import NOT_HELD_OUTCOMES
+from guidance.planning.store import new_uid
+from guidance.services import audit
+from guidance.services.errors import DomainError
+
+TOP = 5
+log = logging.getLogger(__name__)
+SALT = "book-now"
+BOOKABLE = (ReferralStatus.RECEIVED, ReferralStatus.PLANNED, ReferralStatus.NO_SHOW, ReferralStatus.BOOKED)
+
+
+class OptionGone(DomainError):
+    """The chosen time no longer fits the plan in force (someone booked it, or the data changed)."""
+
+
+@dataclass
+class Option:
+    """One place for one session, in the lead's words (names, Oslo times), with its signed choice."""
+
+    token: str
+    type: str
+    start: dt.datetime  # aware UTC
+    end: dt.datetime
+    counsellor: str
+    location: str
+    room: str
+    video: bool
+    language: str | None
+    interpreter: str | None
+    interpreter_mode: str | None
+    travel_minutes: int
+    interpreter_cost_nok: int
+    joins_group: int = 0  # members already in the group session it joins (0: a new session)
+    marks: list[str] = field(default_factory=list)  # what sets it apart: "earliest", "least_travel", ...
+
+
+@dataclass
+class Need:
+    """The options for one session type the participant still needs, or why there are none."""
+
+    type: str
+    options: list[Option] = field(default_factory=list)
+    reason: str | None = None  # the solver's code when there is no option
+    booked: Session | None = None  # already in the published plan
+
+
+@dataclass
+class Choices:
+    referral: Referral
+    needs: list[Need]
+    published: bool  # a published plan exists to book into
+    open: bool  # the referral may be booked (open status)
+    seconds: dict = field(default_factory=dict)  # where the time went: build, recommend
+
+
+# ---------------------------------------------------------------------------- options
+
+
+def choices(referral: Referral, today: dt.date | None = None) -> Choices:
+    """The best TOP options for each session type `referral` still needs, around the published plan."""
+    import time
+
+    from solver.formats import FormatError, load_instance
+    from solver.recommend import recommend
+
+    today = today or clock.today()
+    published = published_run(referral.county_id) is not None
+    is_open = referral.status in BOOKABLE
+    out = Choices(referral=referral, needs=[], published=published, open=is_open)
+    if not is_open or not published:
+        return out
+    started = time.perf_counter()
+    data = build_instance(referral.county, InstanceOptions(today=today))
+    out.seconds["build_instance"] = time.perf_counter() - started
+    pid = ids.participant_id(referral.id)
+    booked = _booked_sessions(referral)
+    participant = next((p for p in data["participants"] if p["id"] == pid), None)
+    wanted = [t for t in referral.needs if t in data["session_types"]]
+    if participant is None:
+        out.needs = [Need(type=t, booked=booked.get(t), reason=None if t in booked else "already_scheduled")
+                     for t in wanted]
+        return out
+    started = time.perf_counter()
+    try:
+        instance = load_instance(data)
+    except FormatError as error:
+        # The planning run would fail on the same data; the lead gets a sentence, not a 500.
+        log.warning("book now: the instance for referral %s is not valid: %s", referral.id, error.errors[:3])
+        out.needs = [Need(type=t, booked=booked.get(t), reason=None if t in booked else "data_error") for t in wanted]
+        return out
+    names = _Names(data)
+    for typ in wanted:
+        if typ not in participant["needs"] or typ in booked:
+            out.needs.append(Need(type=typ, booked=booked.get(typ), reason=None if typ in booked else "already_scheduled"))
+            continue
+        answer = recommend(instance, participant=pid, top=TOP, session_type=typ)
+        need = Need(type=typ, reason=answer.get("reason"))
+        need.options = [_option(referral, typ, o, names) for o in answer["options"]]
+        _mark(need.options, met=_met_counsellors(data, pid))
+        out.needs.append(need)
+    out.seconds["recommend"] = time.perf_counter() - started
+    return out
+
+
+class _Names:
+    """Solver ids of one instance -> the names a lead knows (rooms looked up once)."""
+
+    def __init__(self, data: dict):
+        self.counsellors = {c["id"]: c["name"] for c in data["counsellors"]}
+        self.interpreters = {i["id"]: i["name"] for i in data["interpreters"]}
+        self.locations = {loc["id"]: loc["name"] for loc in data["locations"]}
+        room_ids = [ids.db_id(r["id"], "room") for loc in data["locations"] for r in loc["rooms"]]
+        self.rooms = {ids.room_id(r.id): r.name for r in db.session.scalars(select(Room).where(Room.id.in_(room_ids or [0])))}
+
+
+def _option(referral: Referral, typ: str, option: dict, names: _Names) -> Option:
+    raw = option["sessions"][0]
+    terms = option["terms"]
+    joins = 0 if raw["id"].startswith("new-") else len(raw["participants"]) - 1
+    return Option(
+        token=_sign({"referral": referral.id, "session": raw}),
+        type=typ,
+        start=ids.to_utc(_parse(raw["start"])),
+        end=ids.to_utc(_parse(raw["end"])),
+        counsellor=names.counsellors.get(raw["counsellor"], ""),
+        location=names.locations.get(raw["location"], ""),
+        room=names.rooms.get(raw["room"], ""),
+        video=raw.get("mode") == "video",
+        language=raw.get("language"),
+        interpreter=names.interpreters.get(raw["interpreter"]) if raw.get("interpreter") else None,
+        interpreter_mode=raw.get("interpreter_mode"),
+        travel_minutes=int(terms.get("participant_travel_minutes", 0)),
+        interpreter_cost_nok=round(terms.get("interpreter_cost_nok", 0)),
+        joins_group=joins,
+    )
+
+
+def _mark(options: list[Option], *, met: set[str]) -> None:
+    """What makes each option stand out against the others shown (the first is the best overall)."""
+    if not options:
+        return
+    options[0].marks.append("best")
+    earliest = min(o.start for o in options)
+    least_travel = min(o.travel_minutes for o in options)
+    cheapest = min(o.interpreter_cost_nok for o in options)
+    for o in options:
+        if o.start == earliest:
+            o.marks.append("earliest")
+        if o.travel_minutes == least_travel and any(x.travel_minutes != least_travel for x in options):
+            o.marks.append("least_travel")
+        if o.interpreter_cost_nok == cheapest and any(x.interpreter_cost_nok != cheapest for x in options):
+            o.marks.append("cheapest_interpreter")
+        if o.counsellor in met:
+            o.marks.append("same_counsellor")
+        if o.video:
+            o.marks.append("video")
+        if o.joins_group:
+            o.marks.append("joins_group")
+
+
+def _met_counsellors(data: dict, pid: str) -> set[str]:
+    """Names of the counsellors the participant already has a session with in the published plan."""
+    names = {c["id"]: c["name"] for c in data["counsellors"]}
+    previous = (data.get("previous_plan") or {}).get("sessions", [])
+    return {names.get(s["counsellor"], "") for s in previous if pid in s["participants"]}
+
+
+def _booked_sessions(referral: Referral) -> dict[str, Session]:
+    """The referral's booked (or held) sessions by type, from the published plan."""
+    rows = db.session.scalars(
+        select(Session).join(SessionParticipant, SessionParticipant.session_id == Session.id)
+        .where(SessionParticipant.referral_id == referral.id,
+               Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)),
+               # a no-show or late cancellation is not held: the need is open again (as in the bridge)
+               or_(SessionParticipant.outcome.is_(None), SessionParticipant.outcome.not_in(NOT_HELD_OUTCOMES)))
+        .order_by(Session.start))
+    found: dict[str, Session] = {}
+    for s in rows:
+        found.setdefault(s.type, s)
+    return found
+
+
+def published_run(county_id: int) -> PlanningRun | None:
+    """The county's latest published run: where a session booked now belongs."""
+    return db.session.scalar(
+        select(PlanningRun).where(PlanningRun.county_id == county_id, PlanningRun.published_at.is_not(None))
+        .order_by(PlanningRun.published_at.desc(), PlanningRun.id.desc()).limit(1))
+
+
+# ---------------------------------------------------------------------------- booking
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def _sign(payload: dict) -> str:
+    return _serializer().dumps(payload)
+
+
+def _read(token: str, referral: Referral) -> dict:
+    try:
+        payload = _serializer().loads(token or "")
+    except BadSignature:
+        payload = None
+    if not isinstance(payload, dict) or payload.get("referral") != referral.id or not isinstance(payload.get("session"), dict):
+        raise DomainError(_("Choose one of the times shown."), {"option": [_("Choose one of the times shown.")]})
+    return payload["session"]
+
+
+def book(lead: User, referral: Referral, token: str) -> Session:
+    """Book the chosen option in ONE transaction: the session in the published plan, the referral
+    booked, an interpreter request (its e-mail sent after the commit), audited. Raises OptionGone when
+    the option no longer fits the plan in force, DomainError for anything else the lead must fix."""
+    from solver.check import check_plan
+
+    from guidance.services import bookings, mail
+
+    chosen = _read(token, referral)
+    pid = ids.participant_id(referral.id)
+    # One booking at a time per county: the second of two leads waits here, then sees the first's
+    # session in the plan below (a row lock on PostgreSQL; the write lock on SQLite).
+    db.session.execute(update(County).where(County.id == referral.county_id).values(name=County.name))
+    db.session.expire_all()
+    referral = db.session.get(Referral, referral.id)
+    if referral.status not in BOOKABLE:
+        raise DomainError(_("This referral is no longer open, so it cannot be booked."))
+    run = published_run(referral.county_id)
+    if run is None:
+        raise DomainError(_("There is no published plan yet. Publish a plan first; then single referrals can be "
+                            "booked around it."))
+    data = build_instance(referral.county, InstanceOptions(today=clock.today()))
+    participant = next((p for p in data["participants"] if p["id"] == pid), None)
+    previous = (data.get("previous_plan") or {}).get("sessions", [])
+    typ = chosen.get("type")
+    if (participant is None or typ not in participant["needs"]
+            or any(pid in s["participants"] and s["type"] == typ for s in previous)):
+        raise OptionGone(_("This session is already booked for the participant."))
+    joined = None
+    if not str(chosen.get("id", "")).startswith("new-"):
+        joined = next((s for s in previous if s["id"] == chosen["id"]), None)
+        if joined is None or {k: v for k, v in joined.items() if k != "participants"} != \
+                {k: v for k, v in chosen.items() if k != "participants"} or \
+                sorted(joined["participants"] + [pid]) != sorted(chosen["participants"]):
+            raise OptionGone(_("The group session has changed since the times were shown."))
+    elif chosen.get("participants") != [pid]:
+        raise DomainError(_("Choose one of the times shown."), {"option": [_("Choose one of the times shown.")]})
+    if _breaks_a_rule(check_plan, data, previous, chosen):
+        raise OptionGone(_("That time is no longer free: someone booked it, or the plan changed, after the times "
+                           "were shown. Here are the times that fit now."))
+    if joined is None:
+        session = _new_session(run, chosen, referral)
+    else:
+        session = db.session.get(Session, ids.db_id(joined["id"], "S"))
+        session.participants.append(SessionParticipant(referral_id=referral.id))
+    db.session.flush()
+    messages = []
+    if joined is None:
+        if session.interpreter_id is not None:
+            messages = bookings.request_messages([bookings.new_booking(session)], lead)
+    else:
+        messages = bookings.session_updated(lead, session)  # new SEQUENCE; an interpreter's answer stands
+    if referral.status is not ReferralStatus.BOOKED:
+        referral.status = ReferralStatus.BOOKED
+    _record_in_run_plan(session.run, session, pid, typ)
+    audit.record(lead, "referral.booked_now", referral, {"session": session.id, "type": typ,
+                                                         "joined_group": joined is not None})
+    audit.record(lead, "session.booked_now", session, {"referral": referral.id, "run": run.id})
+    db.session.commit()
+    mail.deliver_later(messages)
+    return session
+
+
+def _breaks_a_rule(check_plan, data: dict, previous: list[dict], chosen: dict) -> bool:
+    """True when adding (or enlarging) `chosen` breaks a hard rule the plan in force does not already break."""
+    base = {"format": "guidance-plan/1", "instance": data["name"], "sessions": previous, "stats": {}}
+    sessions = [s for s in previous if s["id"] != chosen["id"]] + [chosen]
+    after = {**base, "sessions": sessions}
+    for plan in (base, after):
+        scheduled = {(m, s["type"]) for s in plan["sessions"] for m in s["participants"]}
+        plan["unscheduled"] = [{"participant": p["id"], "type": t, "reason": "not_planned"}
+                               for p in data["participants"] for t in p["needs"] if (p["id"], t) not in scheduled]
+    before = {(v.rule, v.session) for v in check_plan(data, base).violations}
+    broken = [(v.rule, v.session) for v in check_plan(data, after).violations if (v.rule, v.session) not in before]
+    return bool(broken)
+
+
+def _record_in_run_plan(run: PlanningRun, session: Session, pid: str, typ: str) -> None:
+    """Keep the published run's plan file in step: the session in it, the need no longer unscheduled
+    (the run's review pages and downloads read it)."""
+    from guidance.planning.instance import session_dict
+
+    if not run.plan_json:
+        return
+    plan = json.loads(run.plan_json)
+    raw = session_dict(session)
+    raw["id"] = session.plan_session_id
+    plan["sessions"] = [s for s in plan.get("sessions", []) if s.get("id") != raw["id"]] + [raw]
+    plan["unscheduled"] = [u for u in plan.get("unscheduled", []) if (u.get("participant"), u.get("type")) != (pid, typ)]
+    run.plan_json = json.dumps(plan, ensure_ascii=False)
+
+
+def _new_session(run: PlanningRun, raw: dict, referral: Referral) -> Session:
+    session = Session(
+        run=run, plan_session_id="booked-now", type=raw["type"],
+        counsellor_id=ids.db_id(raw["counsellor"], "C"), location_id=ids.db_id(raw["location"], "L"),
+        room_id=ids.db_id(raw["room"], "room"),
+        start=ids.to_utc(_parse(raw["start"])), end=ids.to_utc(_parse(raw["end"])),
+        mode=raw.get("mode") or "onsite", language=raw.get("language"),
+        interpreter_id=ids.db_id(raw["interpreter"], "I") if raw.get("interpreter") else None,
+        interpreter_mode=raw.get("interpreter_mode"), status=SessionStatus.BOOKED, uid=new_uid(), sequence=0,
+    )
+    session.participants.append(SessionParticipant(referral_id=referral.id))
+    db.session.add(session)
+    db.session.flush()
+    session.plan_session_id = ids.session_id(session.id)
+    return session
+
+
+def _parse(value: str) -> dt.datetime:
+    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M")
+
+
+__all__ = ["Choices", "Need", "Option", "OptionGone", "TOP", "book", "choices", "published_run"]

@@ -1,0 +1,102 @@
+"""Book one referral now (issue 24): the best times for each session a referral still needs, around
+the published plan, and booking the one the lead picks. Lead of the referral's county only."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+from guidance.extensions import db
+from guidance.models import Referral
+from guidance.services import book_now as service
+from guidance.services.errors import DomainError
+from guidance.web.guards import get_visible, requires
+from guidance.web.planning import explain_reason
+
+bp = Blueprint("book_now", __name__, url_prefix="/referrals")
+
+MARKS = {
+    "best": _l("Best fit"),
+    "earliest": _l("Earliest"),
+    "least_travel": _l("Shortest travel"),
+    "cheapest_interpreter": _l("Lowest interpreter cost"),
+    "same_counsellor": _l("Same counsellor as before"),
+    "video": _l("By video"),
+    "joins_group": _l("Joins a planned group"),
+}
+
+# Reasons the planning engine gives only for a single referral (the rest: planning.REASONS).
+EXTRA_REASONS = {
+    "already_scheduled": (_l("This session is already booked."), _l("Nothing to do: it is in the published plan.")),
+    "session_frozen": (_l("The plan is fixed for the next working day."), _l("Choose a later day, or book by hand.")),
+    "data_error": (_l("The county's planning data has a problem, so no time can be searched for."),
+                   _l("Start a planning run: its page names the problem. Ask the administrator if it stays.")),
+}
+
+
+class BookForm(FlaskForm):
+    option = HiddenField()
+
+
+@bp.get("/<int:referral_id>/times")
+@requires("planning")
+def options(referral_id: int):
+    referral = get_visible(Referral, referral_id, "plan")
+    return _page(referral)
+
+
+@bp.post("/<int:referral_id>/times")
+@requires("planning")
+def book(referral_id: int):
+    referral = get_visible(Referral, referral_id, "plan")
+    form = BookForm()
+    if not form.validate_on_submit():
+        return _page(referral, error=_("The form had expired. Choose the time again."), status=400)
+    try:
+        session = service.book(current_user, referral, form.option.data)
+    except service.OptionGone as error:
+        db.session.rollback()
+        return _page(referral, error=error.message, status=409)
+    except DomainError as error:
+        db.session.rollback()
+        return _page(referral, error=error.message, status=400)
+    flash(_("Booked: %(type)s on %(when)s. The counsellor's calendar shows it.",
+            type=_type_label(session.type).lower(), when=_when(session.start)), "success")
+    if session.interpreter_id:
+        flash(_("An interpreter request has been sent."), "success")
+    return redirect(url_for("book_now.options", referral_id=referral.id))
+
+
+def _page(referral: Referral, *, error: str | None = None, status: int = 200):
+    found = service.choices(referral)
+    reasons = {}
+    place = referral.participant.municipality.name
+    from guidance.labels import LanguageNames
+
+    language = LanguageNames().get(referral.participant.language) or ""
+    for need in found.needs:
+        if need.reason and not need.options:
+            if need.reason in EXTRA_REASONS:
+                what, action = (str(x) for x in EXTRA_REASONS[need.reason])
+            else:
+                what, action = explain_reason(need.reason, place=place, language=language)
+            reasons[need.type] = (what, action)
+    from guidance.web.referrals import counsellor_name
+
+    return render_template("book_now/options.html", referral=referral, found=found, reasons=reasons, marks=MARKS,
+                           form=BookForm(), error=error, counsellor_name=counsellor_name), status
+
+
+def _type_label(code: str) -> str:
+    from guidance.labels import SESSION_TYPE
+
+    return str(SESSION_TYPE.get(code, code))
+
+
+def _when(instant) -> str:
+    from flask_babel import format_datetime
+
+    return format_datetime(instant, "EEEE d. MMMM HH:mm")

@@ -1,0 +1,328 @@
+"""Book one referral now (issue 24 item 3): the options page around the published plan, booking one
+in one transaction, a stale option refused with fresh options, and access."""
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from guidance.extensions import db
+from guidance.models import (
+    AuditEvent,
+    InterpreterBooking,
+    OutboxMessage,
+    Referral,
+    ReferralStatus,
+    Session,
+    SessionStatus,
+)
+from tests.app import factories as f
+from tests.app.planning.helpers import planning_world
+
+UTC = dt.timezone.utc
+
+
+def _counts():
+    return tuple(db.session.scalar(select(func.count()).select_from(m))
+                 for m in (Session, InterpreterBooking, OutboxMessage, AuditEvent))
+
+
+def _tokens(page: str) -> list[str]:
+    return re.findall(r'name="option" value="([^"]+)"', page)
+
+
+def booking_world(travel_to, *, today=dt.date(2027, 1, 8), hour_utc=9):
+    """planning_world() on `today` (Oslo) with a published plan: one session of another referral."""
+    travel_to(dt.datetime(today.year, today.month, today.day, hour_utc, 0, tzinfo=UTC))
+    w = planning_world()
+    w.counsellor.name = "Hanne Vik"
+    w.interpreter.name = "Layla Nasser"
+    settled = today + dt.timedelta(days=2)
+    for r in (w.own_referral, w.other_referral):
+        r.settlement_date = r.earliest_date = settled
+        r.deadline = settled + dt.timedelta(days=90)
+    db.session.commit()
+    day = today + dt.timedelta(days=3)
+    f.published_session(w.counsellor, w.other_referral, start=f.oslo(day.year, day.month, day.day, 9))
+    return w
+
+
+WINTER, SUMMER = dt.date(2027, 1, 8), dt.date(2027, 6, 4)  # Fridays; the published session is on the Monday after
+
+
+@pytest.mark.parametrize("today, first, utc_hour", [
+    (WINTER, "mandag 11. januar 2027, 10:30–12:00", 9),
+    (SUMMER, "mandag 7. juni 2027, 10:30–12:00", 8),
+], ids=["winter", "summer"])
+def test_options_show_names_and_oslo_times(client, travel_to, today, first, utc_hour):
+    w = booking_world(travel_to, today=today)
+    f.login(client, w.lead)
+    response = client.get(f"/referrals/{w.own_referral.id}/times")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Finn tid for" in page and "Individuell veiledning" in page
+    assert 1 <= len(_tokens(page)) <= 5
+    # The counsellor's 09:00-10:30 session in the published plan comes first on Monday: the
+    # earliest option is 10:30 Oslo time (09:30 UTC in winter, 08:30 UTC in summer).
+    heading = re.search(r'<h3 id="option-individual-1">([^<]+)</h3>', page).group(1)
+    assert heading == first
+    assert "Hanne Vik" in page and "Layla Nasser (Arabisk, oppmøte)" in page
+    assert "Karrieresenter Bergen, Rom 1" in page and "0 minutter" in page and "1080 kr" in page
+    assert "Tidligst" in page
+    # Never a solver id in what the lead reads (the signed choice is not text on the page).
+    text = re.sub(r'value="[^"]+"|href="[^"]+"|action="[^"]+"|id="[^"]+"|aria-[a-z]+="[^"]+"', "", page)
+    assert not re.search(r"\b(C|I|L|R|S)\d+\b|room\d+|new-\d", text)
+    # The group need finds no group in the plan: said in words, with what to do.
+    assert "For få deltakere" in page or "Ingen tid kan tilbys" in page
+
+    client.post(f"/referrals/{w.own_referral.id}/times", data={"option": _tokens(page)[0]})
+    booked = db.session.scalars(select(Session).where(Session.participants.any(referral_id=w.own_referral.id))).one()
+    assert booked.start == dt.datetime(today.year, today.month, today.day + 3, utc_hour, 30, tzinfo=UTC)
+
+
+def test_booking_an_option_writes_one_session_one_request_and_one_email(client, travel_to):
+    from guidance.services import calendar, queue
+
+    w = booking_world(travel_to)
+    f.login(client, w.lead)
+    before = _counts()
+    received_before = queue.queue_page(w.lead, queue.QueueFilter(), 1, WINTER).counts["by_status"]["received"]
+    token = _tokens(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))[0]
+
+    response = client.post(f"/referrals/{w.own_referral.id}/times", data={"option": token})
+    assert response.status_code == 302 and response.location.endswith(f"/referrals/{w.own_referral.id}/times")
+    sessions, requests, mails, _audits = (after - b for after, b in zip(_counts(), before))
+    assert (sessions, requests, mails) == (1, 1, 1)
+    session = db.session.scalars(select(Session).where(Session.participants.any(referral_id=w.own_referral.id))).one()
+    assert session.status is SessionStatus.BOOKED and session.run.published_at is not None
+    assert session.counsellor_id == w.counsellor.counsellor.id and session.interpreter_id == w.interpreter.interpreter.id
+    booking = db.session.scalars(select(InterpreterBooking)).one()
+    assert booking.session_id == session.id and booking.status.value == "requested"
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert message.to_address == w.interpreter.email and "Amal" not in message.subject
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.BOOKED
+    received_after = queue.queue_page(w.lead, queue.QueueFilter(), 1, WINTER).counts["by_status"].get("received", 0)
+    assert received_after == received_before - 1
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "referral.booked_now", AuditEvent.object_id == w.own_referral.id)) == 1
+
+    # The counsellor's calendar feed holds the new session.
+    token = calendar.issue_feed_token(db.session.get(type(w.counsellor), w.counsellor.id))
+    db.session.commit()
+    feed = client.get(f"/calendar/{token}.ics").get_data(as_text=True)
+    assert session.uid in feed and "DTSTART;TZID=Europe/Oslo:20270111T103000" in feed
+
+    # The page now says the individual session is booked, and the flash says so in words.
+    page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
+    assert "Booket: individuell veiledning mandag 11. januar 10:30" in page
+    assert "option-individual-1" not in page
+    assert "mandag 11. januar 2027, 10:30–12:00, Karrieresenter Bergen, Rom 1, Hanne Vik." in re.sub(r"\s+", " ", page)
+
+
+def test_a_stale_option_is_refused_with_fresh_options(client, travel_to):
+    w = booking_world(travel_to)
+    rival = f.referral(municipality_number="4601", name="Rania Saleh", settlement=WINTER + dt.timedelta(days=2))
+    f.login(client, w.lead)
+    mine = _tokens(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))[0]
+    theirs = _tokens(client.get(f"/referrals/{rival.id}/times").get_data(as_text=True))[0]
+    assert client.post(f"/referrals/{rival.id}/times", data={"option": theirs}).status_code == 302
+    before = _counts()
+
+    response = client.post(f"/referrals/{w.own_referral.id}/times", data={"option": mine})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Den tiden er ikke lenger ledig" in page
+    assert _counts() == before
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.RECEIVED
+    fresh = re.search(r'<h3 id="option-individual-1">([^<]+)</h3>', page).group(1)
+    assert fresh != "mandag 11. januar 2027, 10:30–12:00" and _tokens(page)
+
+
+def test_the_same_option_twice_books_once(client, travel_to):
+    """Two leads clicking the same option: the second is refused, nothing is booked twice."""
+    w = booking_world(travel_to)
+    second_lead = f.user(f.Role.LEAD)
+    f.login(client, w.lead)
+    token = _tokens(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))[0]
+    other = client.application.test_client()
+    f.login(other, second_lead)
+    assert client.post(f"/referrals/{w.own_referral.id}/times", data={"option": token}).status_code == 302
+    before = _counts()
+    response = other.post(f"/referrals/{w.own_referral.id}/times", data={"option": token})
+    assert response.status_code == 409
+    assert "allerede booket" in response.get_data(as_text=True)
+    assert _counts() == before
+    assert db.session.scalar(select(func.count()).select_from(Session).where(
+        Session.participants.any(referral_id=w.own_referral.id))) == 1
+
+
+def test_a_forged_option_is_refused_without_writing(client, travel_to):
+    w = booking_world(travel_to)
+    f.login(client, w.lead)
+    before = _counts()
+    response = client.post(f"/referrals/{w.own_referral.id}/times", data={"option": "forged.token"})
+    assert response.status_code == 400 and "Velg en av tidene som vises" in response.get_data(as_text=True)
+    assert _counts() == before
+
+
+def test_another_countys_lead_gets_404_and_nothing_is_written(client, travel_to):
+    w = booking_world(travel_to)
+    f.login(client, w.lead)
+    token = _tokens(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))[0]
+    outsider = client.application.test_client()
+    f.login(outsider, w.other_county_lead)
+    before = _counts()
+    assert outsider.get(f"/referrals/{w.own_referral.id}/times").status_code == 404
+    assert outsider.post(f"/referrals/{w.own_referral.id}/times", data={"option": token}).status_code == 404
+    counsellor = client.application.test_client()
+    f.login(counsellor, w.counsellor)
+    assert counsellor.get(f"/referrals/{w.own_referral.id}/times").status_code == 403
+    assert counsellor.post(f"/referrals/{w.own_referral.id}/times", data={"option": token}).status_code == 403
+    assert _counts() == before
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.RECEIVED
+
+
+def test_no_options_says_why_and_what_to_do(client, travel_to):
+    w = booking_world(travel_to)
+    somali = f.referral(municipality_number="4601", name="Hodan Warsame", language="so",
+                        settlement=WINTER + dt.timedelta(days=2))
+    f.login(client, w.lead)
+    page = client.get(f"/referrals/{somali.id}/times").get_data(as_text=True)
+    assert not _tokens(page)
+    assert "Ingen tid kan tilbys." in page
+    assert "Ingen tolk i Somali er ledig i tide." in page
+    assert "Dette kan du gjøre: Bestill tolk i Somali" in page
+
+
+def test_without_a_published_plan_the_page_says_publish_first(client, travel_to):
+    travel_to(dt.datetime(2027, 1, 8, 9, tzinfo=UTC))
+    w = planning_world()
+    f.login(client, w.lead)
+    page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
+    assert "Det finnes ingen publisert plan ennå" in page and not _tokens(page)
+
+
+def test_the_queue_and_the_referral_page_offer_find_a_time_to_the_lead_only(client, travel_to):
+    w = booking_world(travel_to)
+    f.login(client, w.lead)
+    link = f'href="/referrals/{w.own_referral.id}/times"'
+    assert link in client.get("/queue/").get_data(as_text=True)
+    assert link in client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    referrer = client.application.test_client()
+    f.login(referrer, w.referrer)
+    assert link not in referrer.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+
+
+def test_joining_a_planned_group_adds_the_participant_and_keeps_its_interpreter(client, travel_to):
+    from guidance.services import bookings
+
+    w = booking_world(travel_to)
+    members = [f.referral(municipality_number="4601", name=f"Member {n}", settlement=WINTER + dt.timedelta(days=2))
+               for n in range(3)]
+    group = f.published_session(w.counsellor, members, start=f.oslo(2027, 1, 13, 12, 0), type="group",
+                                room_name="Grupperom", interpreter=w.interpreter)
+    request = bookings.new_booking(group)
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
+    assert "Blir med i en gruppeveiledning med 3 deltakere" in page
+    join = re.search(r'<h3 id="option-group-(\d)">onsdag 13\. januar 2027, 12:00–13:30</h3>', page)
+    assert join, page
+    tokens = re.findall(r'<li class="option">.*?name="option" value="([^"]+)"', page.split('id="need-group"')[1], re.S)
+    before = _counts()
+    sequence = group.sequence
+
+    response = client.post(f"/referrals/{w.own_referral.id}/times", data={"option": tokens[int(join.group(1)) - 1]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    group = db.session.get(Session, group.id)
+    assert sorted(sp.referral_id for sp in group.participants) == sorted([m.id for m in members] + [w.own_referral.id])
+    sessions, requests, _mails, _audits = (a - b for a, b in zip(_counts(), before))
+    assert (sessions, requests) == (0, 0)  # the same session, the same interpreter request (asked again)
+    assert group.sequence == sequence + 1 and db.session.get(InterpreterBooking, request.id).sequence == 1
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.BOOKED
+
+
+def test_the_published_runs_plan_file_no_longer_lists_the_booked_need_as_unscheduled(client, travel_to):
+    import json
+
+    w = booking_world(travel_to)
+    run = db.session.scalars(select(Session)).one().run
+    pid = f"R{w.own_referral.id}"
+    run.plan_json = json.dumps({"format": "guidance-plan/1", "sessions": [], "stats": {}, "unscheduled": [
+        {"participant": pid, "type": "individual", "reason": "no_capacity_before_deadline"},
+        {"participant": pid, "type": "group", "reason": "group_too_small"}]})
+    db.session.commit()
+    f.login(client, w.lead)
+    token = _tokens(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))[0]
+    assert client.post(f"/referrals/{w.own_referral.id}/times", data={"option": token}).status_code == 302
+    db.session.expire_all()
+    plan = json.loads(db.session.get(type(run), run.id).plan_json)
+    assert plan["unscheduled"] == [{"participant": pid, "type": "group", "reason": "group_too_small"}]
+    assert [s["participants"] for s in plan["sessions"]] == [[pid]]
+
+
+def test_planning_data_the_engine_cannot_read_gives_a_sentence_not_a_500(client, travel_to):
+    w = booking_world(travel_to)
+    w.counsellor.counsellor.weekly = {"1": [["15:00", "08:00"]]}  # ends before it starts
+    db.session.commit()
+    f.login(client, w.lead)
+    response = client.get(f"/referrals/{w.own_referral.id}/times")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and not _tokens(page)
+    assert "Fylkets planleggingsdata har en feil" in page
+
+
+def test_two_leads_booking_the_same_option_at_the_same_moment_get_one_session(app, travel_to):
+    """The county lock: both requests run at once, in their own transactions; one books, the other is
+    told the time is gone (never two sessions, never an error)."""
+    import threading
+
+    from guidance.models import User
+    from guidance.services import book_now
+
+    w = booking_world(travel_to)
+    second_lead = f.user(f.Role.LEAD)
+    token = book_now.choices(w.own_referral).needs[0].options[0].token
+    people, referral_id = [w.lead.id, second_lead.id], w.own_referral.id
+    start, results = threading.Barrier(2), []
+
+    def lead_books(user_id):
+        with app.app_context():
+            lead, referral = db.session.get(User, user_id), db.session.get(Referral, referral_id)
+            start.wait()
+            try:
+                book_now.book(lead, referral, token)
+                results.append("booked")
+            except book_now.OptionGone:
+                db.session.rollback()
+                results.append("gone")
+            except Exception as error:  # noqa: BLE001 - the test reports it
+                db.session.rollback()
+                results.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=lead_books, args=(user_id,)) for user_id in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(results) == ["booked", "gone"]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Session).where(
+        Session.participants.any(referral_id=referral_id))) == 1
+    assert db.session.scalar(select(func.count()).select_from(InterpreterBooking)) == 1
+
+
+def test_after_a_no_show_the_session_is_offered_again(client, travel_to):
+    from guidance.models import Outcome
+
+    w = booking_world(travel_to)
+    missed = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 6, 9), status="completed")
+    missed.participants[0].outcome = Outcome.NO_SHOW
+    w.own_referral.status = ReferralStatus.NO_SHOW
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
+    assert 'id="option-individual-1"' in page and "tag-booked" not in page
