@@ -84,7 +84,7 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
             else:
                 what, action = explain_reason(need.reason, place=place, language=language)
             reasons[need.type] = (what, action)
-    from guidance.web.referrals import counsellor_name
+    from guidance.services.referral_reading import counsellor_name
 
     return render_template("book_now/options.html", referral=referral, found=found, reasons=reasons, marks=MARKS,
                            form=BookForm(), error=error, counsellor_name=counsellor_name), status

@@ -119,7 +119,11 @@ def world() -> World:
     )
 
 
-def login(client, person: User, password: str = PASSWORD):
+def login(client, person: User, password: str = PASSWORD, *, language: str | None = None):
+    """Log `person` in; `language` picks the page language with the switcher first (it wins over
+    the user's saved choice and the county's form, rules/language.py)."""
+    if language:
+        client.post("/language", data={"language": language, "next": "/login"})
     return client.post("/login", data={"email": person.email, "password": password})
 
 

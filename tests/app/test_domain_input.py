@@ -39,7 +39,7 @@ def _form(**changes) -> dict:
 
 
 def test_the_form_refuses_a_settlement_date_after_today_on_its_field(client):
-    f.login(client, f.user(Role.REFERRER))
+    f.login(client, f.user(Role.REFERRER), language="en")
     response = client.post("/intake/new", headers=EN, data=_form(settlement_date=TOMORROW.isoformat()))
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -75,7 +75,7 @@ def test_the_api_refuses_a_settlement_date_after_today_with_its_path(client):
 
 def test_a_passed_deadline_reads_passed_in_the_form_preview_the_referral_and_the_queue_export(client):
     referrer = f.user(Role.REFERRER)
-    f.login(client, referrer)
+    f.login(client, referrer, language="en")
     preview = client.post("/intake/new", headers=EN, data=_form(settlement_date="2016-03-01", action="preview"))
     page = preview.get_data(as_text=True)
     assert "Deadline: June 1, 2016" in page and "passed" in page
@@ -84,7 +84,7 @@ def test_a_passed_deadline_reads_passed_in_the_form_preview_the_referral_and_the
     old = f.referral(settlement=dt.date(2016, 3, 1))
     client.post("/logout")
     lead = f.user(Role.LEAD)
-    f.login(client, lead)
+    f.login(client, lead, language="en")
     shown = client.get(f"/referrals/{old.id}", headers=EN).get_data(as_text=True)
     assert "<strong>passed</strong>" in shown
     export = client.get("/queue/export.csv").get_data(as_text=True)

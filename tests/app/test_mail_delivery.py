@@ -208,7 +208,7 @@ def test_the_outbox_shows_whether_each_message_was_sent_is_waiting_or_was_not_de
     failed.error, failed.attempts, failed.failed_at = "SMTPRecipientsRefused 550", 1, now
     db.session.commit()
 
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
     page = client.get("/outbox/", headers=EN).get_data(as_text=True)
     assert "1 e-mail was not delivered" in page
     assert "Not sent yet (SMTPServerDisconnected, 2 attempts); next attempt" in page
@@ -217,6 +217,7 @@ def test_the_outbox_shows_whether_each_message_was_sent_is_waiting_or_was_not_de
         f"/outbox/{failed.id}/retry"]  # a button only where it helps
     only_failed = client.get("/outbox/?state=failed", headers=EN).get_data(as_text=True)
     assert "Failed one" in only_failed and "Waiting one" not in only_failed and "Sent one" not in only_failed
+    client.post("/language", data={"language": "nb", "next": "/"})
     norsk = client.get("/outbox/?state=failed").get_data(as_text=True)
     assert "Ikke levert" in norsk and "Send på nytt" in norsk
 
@@ -225,6 +226,8 @@ def test_a_lead_sends_a_failed_message_again_and_it_reaches_the_smtp_server(app,
     w = f.world()
     message_id = _failed_invitation(w, smtp)
     app.config["WTF_CSRF_ENABLED"] = True  # as in production: the form's token is needed
+    w.lead.language = "en"  # a lead who reads the app in English
+    db.session.commit()
     client = app.test_client()
     login_with_form(client, w.lead, f.PASSWORD)
     page = client.get("/outbox/?state=failed", headers=EN).get_data(as_text=True)
@@ -245,8 +248,8 @@ def test_a_lead_sends_a_failed_message_again_and_it_reaches_the_smtp_server(app,
     assert run_queued_jobs() == 1  # the delivery job queued after the commit
     assert _reload(message_id).sent_at is not None
     assert smtp.tries == 2 and [m["To"] for m in smtp.messages] == [w.interpreter.email]
-    # the flash was written in the POST's language (bokmål, the default)
-    assert "blir sendt på nytt om litt" in client.get(response.headers["Location"]).get_data(as_text=True)
+    # the flash was written in the lead's language
+    assert "will be sent again shortly." in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
 @pytest.mark.parametrize("person, status", [
@@ -278,7 +281,7 @@ def test_sending_again_a_message_that_was_sent_or_has_not_failed_is_refused_with
     assert _reload(sent_id).sent_at is not None
     waiting = mail.queue(w.interpreter, "Waiting", "Hei")
     db.session.commit()
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     already_sent = client.post(f"/outbox/{sent_id}/retry", headers=EN)
     assert already_sent.status_code == 400
@@ -307,6 +310,8 @@ def test_after_an_outage_a_lead_sends_every_undelivered_message_again_at_once(ap
     to_counsellor = _failed(w.counsellor, "To the counsellor").id
     other_county = _failed(w.other_county_lead, "To another county").id
     app.config["WTF_CSRF_ENABLED"] = True
+    w.lead.language = "en"  # a lead who reads the app in English
+    db.session.commit()
     client = app.test_client()
     login_with_form(client, w.lead, f.PASSWORD)
     page = client.get("/outbox/", headers=EN).get_data(as_text=True)
@@ -330,8 +335,8 @@ def test_after_an_outage_a_lead_sends_every_undelivered_message_again_at_once(ap
     assert run_queued_jobs() == 1  # one delivery job for both
     assert _reload(invitation).sent_at is not None and _reload(to_counsellor).sent_at is not None
     assert sorted(m["To"] for m in smtp.messages) == sorted([w.interpreter.email, w.counsellor.email])
-    # the flash was written in the POST's language (bokmål, the default)
-    assert "2 e-poster blir sendt på nytt om litt." in client.get(response.headers["Location"]).get_data(as_text=True)
+    # the flash was written in the lead's language
+    assert "2 e-mails will be sent again shortly." in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
 def _cancel_booking() -> OutboxMessage:
@@ -352,7 +357,7 @@ def test_an_invitation_its_cancellation_replaces_is_no_longer_counted_or_offered
     assert _reload(cancel.id).sent_at is not None
     assert _reload(request_id).superseded_by_id == cancel.id
     to_counsellor = _failed(w.counsellor, "To the counsellor").id
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     page = client.get("/outbox/", headers=EN).get_data(as_text=True)
     assert "1 e-mail was not delivered" in page  # only the counsellor's: the request is out of date
@@ -417,7 +422,7 @@ def test_an_out_of_date_invitation_that_failed_before_replacements_were_marked_i
     _reload(request_id).superseded_by_id = None  # as a message failed before migration 0007 is left
     db.session.commit()
     to_counsellor = _failed(w.counsellor, "To the counsellor").id
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     response = client.post("/outbox/retry-failed", headers=EN, follow_redirects=True)
     page = response.get_data(as_text=True)
@@ -434,7 +439,7 @@ def test_an_out_of_date_invitation_that_failed_before_replacements_were_marked_i
 def test_only_the_countys_lead_or_an_admin_sends_the_countys_failed_messages_again(app, queue, smtp, client, person, status):
     w = f.world()
     message_id = _failed_invitation(w, smtp)
-    f.login(client, getattr(w, person))
+    f.login(client, getattr(w, person), language="en")
     response = client.post("/outbox/retry-failed", headers=EN)
     assert response.status_code == status
     if status == 400:  # another county's lead sees none of them
@@ -449,7 +454,7 @@ def test_a_failed_message_with_an_unreadable_calendar_part_is_still_sent_again(a
     broken.ics = "BEGIN:VCALENDAR\nthis is not iCalendar"
     db.session.commit()
     other = _failed(w.counsellor, "Plain").id
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     response = client.post("/outbox/retry-failed", headers=EN)
 
@@ -462,7 +467,7 @@ def test_sending_again_a_single_out_of_date_invitation_is_refused_with_a_message
     request_id = _failed_invitation(w, smtp)
     _cancel_booking()
     run_queued_jobs()
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     response = client.post(f"/outbox/{request_id}/retry", headers=EN)
 

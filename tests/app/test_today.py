@@ -230,6 +230,7 @@ def test_new_referrals_since_the_last_visit_stay_while_the_lead_works_through_th
 
     travel_to(WINTER + dt.timedelta(hours=3))  # the next visit: only what came since the last view
     fresh = f.referral(name="Fresh Person")
+    f.login(client, w.lead)  # three idle hours ended the session (SESSION_IDLE_MINUTES)
     new = card(home(client), "today-new")
     assert "Fresh Person" in new and fresh.reference in new and "Amal Haddad" not in new
     assert '<strong class="tag tag-blue">1 ny</strong>' in new
@@ -237,6 +238,7 @@ def test_new_referrals_since_the_last_visit_stay_while_the_lead_works_through_th
     assert "i dag kl. 13:00" in new  # received 13:00 Oslo time (12:00 UTC)
 
     travel_to(WINTER + dt.timedelta(hours=5))
+    f.login(client, w.lead)
     new = card(home(client), "today-new")
     assert "Fresh Person" not in new and "Ingen nye henvisninger" in new
 

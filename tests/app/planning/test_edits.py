@@ -22,7 +22,7 @@ def test_moving_a_session_to_a_saturday_is_refused_with_the_rule_in_words(client
     run = solved_run(w.lead)
     session = _the_session(run)
     before = session.start
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
     local = ids.to_local(session.start)
     saturday = local.date() + dt.timedelta(days=(5 - local.weekday()) % 7 or 7)
 

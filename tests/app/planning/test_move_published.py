@@ -53,7 +53,7 @@ def test_a_published_session_moves_updates_the_calendars_re_asks_the_interpreter
     session = _published(w)
     sequence, booking = session.sequence, session.bookings[0]
     booking_sequence = booking.sequence
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
     assert "Move a booked session" in client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True)
 
     response = _move(client, session, day=MONDAY + dt.timedelta(days=1), time="13:00")
@@ -74,7 +74,7 @@ def test_a_published_session_moves_updates_the_calendars_re_asks_the_interpreter
     assert audit.object_id == session.id and audit.actor_id == w.lead.id
     assert "Amal" not in (audit.detail or "")
     client.post("/logout")
-    f.login(client, w.counsellor)
+    f.login(client, w.counsellor, language="en")
     week = client.get("/week/2027/4").get_data(as_text=True)
     assert "13:00" in week and "09:00" not in week
 
@@ -86,7 +86,7 @@ def test_an_absent_counsellor_is_named_with_the_dates_of_the_absence(client, wor
     db.session.add(Absence(user_id=hanne.id, start_date=dt.date(2027, 1, 26), end_date=dt.date(2027, 1, 27)))
     db.session.commit()
     session = _published(w)
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     response = _move(client, session, day=dt.date(2027, 1, 26), time="09:00", counsellor_id=hanne.counsellor.id)
 
@@ -108,7 +108,7 @@ def test_a_room_taken_by_another_session_is_named_with_its_time(client, world):
     db.session.commit()
     _published(w, day=dt.date(2027, 1, 26), counsellor=colleague, referral=w.other_referral, interpreter=False)
     session = _published(w)
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     response = _move(client, session, day=dt.date(2027, 1, 26), time="09:30")
 
@@ -124,7 +124,7 @@ def test_a_time_outside_the_opening_hours_and_a_passed_deadline_are_named_on_the
     w.own_referral.deadline = dt.date(2027, 2, 3)
     db.session.commit()
     session = _published(w, interpreter=False)
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     late = _move(client, session, day=MONDAY, time="15:00").get_data(as_text=True)
     assert "outside the location's opening hours (08:00–16:00)" in _field_error(late, "start_time")
@@ -147,7 +147,7 @@ def test_moving_to_another_interpreter_cancels_the_first_and_asks_the_second(cli
     second = f.user(Role.INTERPRETER, name="Sara Nilsen")
     session = _published(w)
     first_booking = session.bookings[0]
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     response = _move(client, session, day=MONDAY, time="11:00", interpreter_id=second.interpreter.id)
 
@@ -166,7 +166,7 @@ def test_a_session_that_has_started_cannot_be_moved(client, world, travel_to):
     w = world
     session = _published(w, interpreter=False)
     travel_to(f.oslo(2027, 1, 25, 9, 30))
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
     response = _move(client, session, day=dt.date(2027, 1, 26), time="09:00")
     assert response.status_code == 400
     assert "has started" in response.get_data(as_text=True)
@@ -177,7 +177,7 @@ def test_a_session_that_has_started_cannot_be_moved(client, world, travel_to):
 def test_suggested_times_move_the_session_in_one_click(client, world):
     w = world
     session = _published(w)
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
     page = client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True)
     assert "Suggested times" in page and "Move here" in page
     # The first option's button posts its values; the move is checked again and saved.
@@ -198,7 +198,7 @@ def test_suggested_times_move_the_session_in_one_click(client, world):
 def test_without_suggestions_the_form_is_the_way_to_move(client, world, monkeypatch):
     w = world
     session = _published(w)
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     def broken(instance, session, top=5):
         raise RuntimeError("engine down")
@@ -218,7 +218,7 @@ def test_the_published_plans_sessions_page_offers_move_for_booked_sessions_ahead
     run = solved_run(w.lead)
     planning_service.publish_run(w.lead, run)
     session = db.session.scalars(select(Session).where(Session.run_id == run.id)).first()
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
     week = ids.to_local(session.start).date().isoformat()
     page = client.get(f"/planning/runs/{run.id}/sessions?week={week}", headers=EN).get_data(as_text=True)
     assert f'href="/planning/sessions/{session.id}/edit">Move' in page

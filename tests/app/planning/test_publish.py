@@ -245,7 +245,7 @@ def test_the_lead_is_told_how_many_sessions_were_left_out_and_why(client):
                   start=GROUP_START + dt.timedelta(days=2))
     _close(w, w.own_referral, "withdrawn")
     _close(w, w.other_referral, "note_shared")
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     response = client.post(f"/planning/runs/{run.id}/publish", data={"confirm_stale": "y"},
                            headers={"Accept-Language": "en"})

@@ -10,7 +10,7 @@ def test_a_finished_run_shows_its_figures_sessions_and_what_could_not_be_planned
     w = planning_world()
     run = solved_run(w.lead)
     assert run.status is RunStatus.SUCCEEDED, run.message
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     page = client.get(f"/planning/runs/{run.id}", headers=EN).get_data(as_text=True)
     assert "Coverage" in page and "Checked against every rule" in page

@@ -35,7 +35,7 @@ def test_starting_a_run_queues_it_and_shows_progress_that_refreshes(client):
 
 def test_a_second_start_while_one_is_queued_is_refused_clearly(client):
     w = planning_world()
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
     client.post("/planning/runs", data={"time_limit": "60"})
     response = client.post("/planning/runs", data={"time_limit": "60"}, headers={"Accept-Language": "en"})
     assert response.status_code == 400

@@ -34,7 +34,7 @@ def test_the_confirmation_page_says_what_publishing_will_do_and_publishing_then_
     sessions = db.session.scalars(select(Session).where(Session.run_id == run.id)).all()
     interpreted = [s for s in sessions if s.interpreter_id]
     first = min(s.start for s in sessions)
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     run_page = client.get(f"/planning/runs/{run.id}", headers=EN).get_data(as_text=True)
     assert f'href="/planning/runs/{run.id}/publish"' in run_page and "Review and publish" in run_page
@@ -66,7 +66,7 @@ def test_a_session_inside_the_notice_is_listed_and_publishing_is_refused_until_i
     w = planning_world()
     run = draft_run(w.lead)
     session = draft_session(run, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 12, 10))
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     page = client.get(f"/planning/runs/{run.id}/publish", headers=EN).get_data(as_text=True)
     assert "1 new or changed session starts inside the minimum notice" in page
@@ -94,7 +94,7 @@ def test_a_plan_published_after_the_run_started_must_be_replaced_explicitly(clie
     newer = draft_run(w.lead)
     draft_session(newer, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 15, 10))
     planning_service.publish_run(w.lead, newer, confirm_stale=True)
-    f.login(client, w.lead)
+    f.login(client, w.lead, language="en")
 
     page = client.get(f"/planning/runs/{older.id}/publish", headers=EN).get_data(as_text=True)
     assert f"Another plan (run {newer.id}) was published" in page and 'name="confirm_newer"' in page
