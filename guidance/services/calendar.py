@@ -135,6 +135,13 @@ def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], 
         sessions = list(sessions)
         if sessions:
             calendar.add_component(_oslo_timezone(min(s.start for s in sessions), max(s.end for s in sessions)))
+        if not (method or sequence is not None or organizer or attendee):
+            # A feed or a plain .ics: each event's text is remembered by everything it is made of,
+            # so a poll that finds nothing changed joins known bytes instead of rebuilding 250 events.
+            body = calendar.to_ical()
+            end = body.rindex(b"END:VCALENDAR")
+            events = b"".join(_event_ical(session, link(session), language) for session in sessions)
+            return body[:end] + events + body[end:]
         for session in sessions:
             event = _event(session, link(session), cancelled=method == "CANCEL")
             if sequence is not None:
@@ -147,6 +154,28 @@ def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], 
                           parameters={"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"})
             calendar.add_component(event)
     return calendar.to_ical()
+
+
+_EVENT_TEXT: dict[tuple, bytes] = {}
+EVENT_TEXT_LIMIT = 20_000  # about 10 MB per process; emptied when full
+
+
+def _event_ical(session: Session, url: str, language: str) -> bytes:
+    """The VEVENT of `session` as bytes, built once per distinct content (every input of `_event`
+    is in the key, so a changed session, place, reference or language builds it anew)."""
+    key = (session.uid, session.updated_at, session.sequence or 0, session.start, session.end, session.type,
+           tuple(sorted(p.referral.reference for p in session.participants)), session.location.name,
+           session.room.name, session.interpreter_id, session.language, session.interpreter_mode, session.mode,
+           session.status, url, language)
+    text = _EVENT_TEXT.get(key)
+    if text is None:
+        if session.updated_at is None:  # DTSTAMP would be "now": never remembered
+            return _event(session, url).to_ical()
+        text = _event(session, url).to_ical()
+        if len(_EVENT_TEXT) >= EVENT_TEXT_LIMIT:
+            _EVENT_TEXT.clear()
+        _EVENT_TEXT[key] = text
+    return text
 
 
 def _oslo_timezone(first: dt.datetime, last: dt.datetime) -> icalendar.Timezone:
