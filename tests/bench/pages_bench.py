@@ -121,9 +121,9 @@ def serve(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
         try:
             requests.get(base + "/login", timeout=60)
             return process, base
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
-    process.kill()
+    os.killpg(process.pid, signal.SIGTERM)
     raise SystemExit("gunicorn did not start")
 
 
