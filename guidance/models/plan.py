@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guidance.extensions import db
@@ -65,6 +65,9 @@ class SessionStatus(enum.StrEnum):
 
 
 class Session(db.Model):
+    # A counsellor's calendar (week, day, feed): their sessions in a time range, in order.
+    __table_args__ = (Index("ix_session_counsellor_start", "counsellor_id", "start"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("planning_run.id"), index=True)
     plan_session_id: Mapped[str] = mapped_column(String(40))  # the "id" in guidance-plan/1

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guidance.extensions import db
@@ -55,7 +55,9 @@ class Participant(db.Model):
 
 
 class Referral(db.Model):
-    __table_args__ = (UniqueConstraint("referring_municipality_id", "idempotency_key"),)
+    __table_args__ = (UniqueConstraint("referring_municipality_id", "idempotency_key"),
+                      # A county's lists (referrals, queue) by deadline.
+                      Index("ix_referral_county_deadline", "county_id", "deadline"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # A short pseudonymous reference used in calendars, exports and e-mails instead of names.

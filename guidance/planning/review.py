@@ -10,8 +10,39 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from guidance.extensions import db
-from guidance.models import CounsellorProfile, InterpreterProfile, Location, PlanningRun, Referral, Room, Session
+from guidance.models import (
+    CounsellorProfile,
+    InterpreterProfile,
+    Location,
+    Municipality,
+    Participant,
+    PlanningRun,
+    Referral,
+    Room,
+    Session,
+)
 from guidance.planning import ids
+
+
+@dataclass(frozen=True)
+class PlaceName:
+    name: str
+
+
+@dataclass(frozen=True)
+class ParticipantName:
+    language: str
+    municipality: PlaceName
+
+
+@dataclass(frozen=True)
+class ReferralName:
+    """The part of a referral the review pages show (read like a Referral: `r.participant.language`)."""
+
+    id: int
+    reference: str
+    deadline: dt.date | None
+    participant: ParticipantName
 
 
 @dataclass
@@ -22,7 +53,7 @@ class Names:
     interpreters: dict[str, str] = field(default_factory=dict)
     locations: dict[str, str] = field(default_factory=dict)
     rooms: dict[str, str] = field(default_factory=dict)
-    referrals: dict[str, Referral] = field(default_factory=dict)
+    referrals: dict[str, ReferralName] = field(default_factory=dict)
 
     def reference(self, pid: str) -> str:
         referral = self.referrals.get(pid)
@@ -43,9 +74,15 @@ def names_for(instance: dict) -> Names:
     previous = (instance.get("previous_plan") or {}).get("sessions", [])
     wanted += [ids.db_id(p, "R") for s in previous for p in s["participants"]]
     if wanted:
-        stmt = select(Referral).where(Referral.id.in_(set(wanted))).options(selectinload(Referral.participant))
-        for r in db.session.scalars(stmt):
-            names.referrals[ids.participant_id(r.id)] = r
+        # Columns, not ORM objects: what the review pages read of a county's 2,000 referrals
+        # (reference, deadline, the participant's language and municipality) in one query.
+        stmt = (select(Referral.id, Referral.reference, Referral.deadline, Participant.language, Municipality.name)
+                .join(Participant, Participant.id == Referral.participant_id)
+                .join(Municipality, Municipality.id == Participant.municipality_id)
+                .where(Referral.id.in_(set(wanted))))
+        for referral_id, reference, deadline, language, place in db.session.execute(stmt):
+            names.referrals[ids.participant_id(referral_id)] = ReferralName(
+                referral_id, reference, deadline, ParticipantName(language, PlaceName(place)))
     return names
 
 

@@ -84,6 +84,7 @@ def is_short_deadline(deadline: dt.date | None, today: dt.date) -> bool:
     return left is not None and left < SHORT_DEADLINE_WORKING_DAYS
 
 
+@functools.lru_cache(maxsize=64)  # a pure function of the date, asked once per referral in lists
 def at_risk_cutoff(today: dt.date, working_days: int = AT_RISK_WORKING_DAYS) -> dt.date:
     """The last date that is still within `working_days` working days of today.
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from guidance.extensions import db
-from guidance.models import Session, SessionParticipant, SessionStatus, User
+from guidance.models import Location, Referral, Room, Session, SessionParticipant, SessionStatus, User
 from guidance.planning.ids import local_today
 from guidance.services import audit
 
@@ -39,7 +39,7 @@ def week_start(year: int, week: int) -> dt.date:
     return dt.date.fromisocalendar(year, week, 1)
 
 
-def counsellor_sessions(counsellor_id: int, first: dt.date, last: dt.date) -> list[Session]:
+def counsellor_sessions(counsellor_id: int, first: dt.date, last: dt.date, *, loads=None) -> list[Session]:
     """The counsellor's published sessions starting on Oslo dates first..last (inclusive)."""
     start = dt.datetime.combine(first, dt.time(0), OSLO)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), OSLO)
@@ -47,11 +47,21 @@ def counsellor_sessions(counsellor_id: int, first: dt.date, last: dt.date) -> li
         select(Session)
         .where(Session.counsellor_id == counsellor_id, Session.status.in_(PUBLISHED),
                Session.start >= start, Session.start < end)
-        .options(selectinload(Session.participants).selectinload(SessionParticipant.referral),
-                 selectinload(Session.location), selectinload(Session.room), selectinload(Session.interpreter))
+        .options(*(loads or (selectinload(Session.participants).selectinload(SessionParticipant.referral),
+                             selectinload(Session.location), selectinload(Session.room),
+                             selectinload(Session.interpreter))))
         .order_by(Session.start, Session.id)
     ).all()
     return latest_per_uid(sessions)
+
+
+# What an event of the feed reads (`_event`): references and place names, not whole referrals,
+# and no interpreter profile (its id is on the session). Half the feed's time was loading.
+FEED_LOADS = (
+    selectinload(Session.participants).selectinload(SessionParticipant.referral).load_only(Referral.id, Referral.reference),
+    selectinload(Session.location).load_only(Location.id, Location.name),
+    selectinload(Session.room).load_only(Room.id, Room.name),
+)
 
 
 def latest_per_uid(sessions: Iterable[Session]) -> list[Session]:
@@ -107,7 +117,7 @@ def feed_sessions(user: User, today: dt.date | None = None) -> list[Session]:
     """What the subscription holds: the past 30 and the next 180 days."""
     today = today or local_today()
     return counsellor_sessions(user.counsellor.id, today - dt.timedelta(days=FEED_PAST_DAYS),
-                               today + dt.timedelta(days=FEED_FUTURE_DAYS))
+                               today + dt.timedelta(days=FEED_FUTURE_DAYS), loads=FEED_LOADS)
 
 
 def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], *, language: str = "nb",
@@ -135,6 +145,13 @@ def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], 
         sessions = list(sessions)
         if sessions:
             calendar.add_component(_oslo_timezone(min(s.start for s in sessions), max(s.end for s in sessions)))
+        if not (method or sequence is not None or organizer or attendee):
+            # A feed or a plain .ics: each event's text is remembered by everything it is made of,
+            # so a poll that finds nothing changed joins known bytes instead of rebuilding 250 events.
+            body = calendar.to_ical()
+            end = body.rindex(b"END:VCALENDAR")
+            events = b"".join(_event_ical(session, link(session), language) for session in sessions)
+            return body[:end] + events + body[end:]
         for session in sessions:
             event = _event(session, link(session), cancelled=method == "CANCEL")
             if sequence is not None:
@@ -147,6 +164,28 @@ def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], 
                           parameters={"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "FALSE"})
             calendar.add_component(event)
     return calendar.to_ical()
+
+
+_EVENT_TEXT: dict[tuple, bytes] = {}
+EVENT_TEXT_LIMIT = 20_000  # about 10 MB per process; emptied when full
+
+
+def _event_ical(session: Session, url: str, language: str) -> bytes:
+    """The VEVENT of `session` as bytes, built once per distinct content (every input of `_event`
+    is in the key, so a changed session, place, reference or language builds it anew)."""
+    key = (session.uid, session.updated_at, session.sequence or 0, session.start, session.end, session.type,
+           tuple(sorted(p.referral.reference for p in session.participants)), session.location.name,
+           session.room.name, session.interpreter_id, session.language, session.interpreter_mode, session.mode,
+           session.status, url, language)
+    text = _EVENT_TEXT.get(key)
+    if text is None:
+        if session.updated_at is None:  # DTSTAMP would be "now": never remembered
+            return _event(session, url).to_ical()
+        text = _event(session, url).to_ical()
+        if len(_EVENT_TEXT) >= EVENT_TEXT_LIMIT:
+            _EVENT_TEXT.clear()
+        _EVENT_TEXT[key] = text
+    return text
 
 
 def _oslo_timezone(first: dt.datetime, last: dt.datetime) -> icalendar.Timezone:

@@ -36,7 +36,8 @@ from email.message import EmailMessage
 import icalendar
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from guidance.extensions import db
 from guidance.models import OutboxMessage, User
@@ -341,6 +342,67 @@ def undelivered():
     """WHERE clauses of a message failed for good that a lead may send again: not replaced."""
     return (OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None),
             OutboxMessage.superseded_by_id.is_(None))
+
+
+def replaced():
+    """WHERE clauses of a message a newer one about the same event to the same person replaces."""
+    return (OutboxMessage.superseded_by_id.is_not(None), OutboxMessage.sent_at.is_(None))
+
+
+# The outbox page's lists: ?state=... narrows it; anything else shows every message.
+OUTBOX_STATES = {
+    "pending": pending,
+    "sent": lambda: (OutboxMessage.sent_at.is_not(None),),
+    "failed": undelivered,
+    "replaced": replaced,
+}
+OUTBOX_PAGE_SIZE = 50
+SEARCH_LENGTH = 100
+
+
+@dataclass
+class OutboxFilter:
+    """The outbox list's choice: a state (a key of OUTBOX_STATES, else every message) and a search
+    in the recipient's address and the subject (subjects never hold personal data)."""
+
+    state: str = ""
+    search: str = ""
+
+    def __post_init__(self):
+        self.state = self.state if self.state in OUTBOX_STATES else ""
+        self.search = " ".join((self.search or "").split())[:SEARCH_LENGTH]
+
+    @property
+    def active(self) -> bool:
+        return bool(self.state or self.search)
+
+
+@dataclass
+class OutboxPage:
+    rows: list
+    total: int
+    page: int
+    pages: int
+
+
+def outbox_page(visible, chosen: OutboxFilter, page: int = 1) -> OutboxPage:
+    """One page of the messages `visible` selects (rules.access.outbox_filter), newest first."""
+    clauses = [visible]
+    if chosen.state:
+        clauses.extend(OUTBOX_STATES[chosen.state]())
+    if chosen.search:
+        pattern = "%" + chosen.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append(or_(func.lower(OutboxMessage.to_address).like(pattern, escape="\\"),
+                           func.lower(OutboxMessage.subject).like(pattern, escape="\\")))
+    total = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(*clauses))
+    pages = max(1, -(-total // OUTBOX_PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = db.session.scalars(
+        select(OutboxMessage).where(*clauses).order_by(OutboxMessage.id.desc())
+        .offset((page - 1) * OUTBOX_PAGE_SIZE).limit(OUTBOX_PAGE_SIZE)
+        .options(selectinload(OutboxMessage.superseded_by))  # its subject is shown: one query, not one each
+    ).all()
+    return OutboxPage(rows=list(rows), total=total, page=page, pages=pages)
 
 
 def _due(now: dt.datetime):

@@ -6,26 +6,94 @@ as the read, so a view only parses, calls here and renders.
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from guidance.extensions import db
-from guidance.models import Attachment, AuditEvent, CounsellorProfile, Referral, Session, SessionParticipant, SessionStatus
+from guidance.models import (
+    Attachment,
+    AuditEvent,
+    CounsellorProfile,
+    Municipality,
+    Participant,
+    Referral,
+    ReferralStatus,
+    Session,
+    SessionParticipant,
+    SessionStatus,
+)
 from guidance.models.types import utcnow
 from guidance.rules.access import referral_filter
 from guidance.services import audit
 from guidance.services.attachments import stored_path
 
-LIST_LIMIT = 500
+PAGE_SIZE = 50
+REFERENCE_LENGTH = 16  # Referral.reference's column
 
 
-def visible_referrals(user) -> list[Referral]:
-    """The referrals `user` may see, nearest deadline first (at most LIST_LIMIT)."""
-    return list(db.session.scalars(
-        select(Referral).where(referral_filter(user))
-        .order_by(Referral.deadline.is_(None), Referral.deadline, Referral.id).limit(LIST_LIMIT)))
+@dataclass
+class ReferralFilter:
+    """What the user chose on the list; a value that is not a choice is dropped (the form shows "All").
+
+    The search is by reference only: a reference is pseudonymous, so it may sit in a URL and the
+    access log, where a participant's name must never be."""
+
+    reference: str = ""
+    municipality: int | None = None
+    status: str = ""
+
+    def __post_init__(self):
+        self.reference = "".join((self.reference or "").split()).upper()[:REFERENCE_LENGTH]
+        self.status = self.status if self.status in {s.value for s in ReferralStatus} else ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.reference or self.municipality or self.status)
+
+
+@dataclass
+class ReferralPage:
+    rows: list[Referral]
+    total: int
+    page: int
+    pages: int
+
+
+def referral_page(user, chosen: ReferralFilter, page: int = 1) -> ReferralPage:
+    """One page (PAGE_SIZE) of the referrals `user` may see, narrowed by `chosen`, nearest deadline first."""
+    clauses = [referral_filter(user)]
+    if chosen.reference:
+        pattern = chosen.reference.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(func.upper(Referral.reference).like(f"%{pattern}%", escape="\\"))
+    if chosen.municipality:
+        clauses.append(Referral.referring_municipality_id == chosen.municipality)
+    if chosen.status:
+        clauses.append(Referral.status == chosen.status)
+    total = db.session.scalar(select(func.count()).select_from(Referral).where(*clauses))
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = db.session.scalars(
+        select(Referral).where(*clauses)
+        .order_by(Referral.deadline.is_(None), Referral.deadline, Referral.id)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        # The row shows the participant and their municipality: two queries per page, not two per row.
+        .options(selectinload(Referral.participant).selectinload(Participant.municipality))
+    ).all()
+    return ReferralPage(rows=list(rows), total=total, page=page, pages=pages)
+
+
+def municipalities_to_filter(user) -> list[Municipality]:
+    """The municipalities a user may narrow the list to: their county's (none for a referrer, who
+    sees their own municipality's referrals only)."""
+    if user.county_id is None:
+        return []
+    return list(db.session.scalars(select(Municipality).where(Municipality.county_id == user.county_id)
+                                   .order_by(Municipality.name)))
 
 
 def read_referral(user, referral: Referral) -> Referral:
@@ -68,6 +136,7 @@ def next_booked_sessions(referral_ids: list[int]) -> dict[int, Session]:
         .where(SessionParticipant.referral_id.in_(referral_ids), Session.status == SessionStatus.BOOKED,
                Session.start >= utcnow())
         .order_by(Session.start)
+        .options(joinedload(Session.location))
     ).all()
     found: dict[int, Session] = {}
     for referral_id, session in rows:
@@ -75,6 +144,15 @@ def next_booked_sessions(referral_ids: list[int]) -> dict[int, Session]:
     return found
 
 
+def counsellor_names(sessions) -> dict[int, str]:
+    """The name of each session's counsellor, by counsellor profile id, in one query."""
+    ids = {s.counsellor_id for s in sessions}
+    if not ids:
+        return {}
+    profiles = db.session.scalars(select(CounsellorProfile).where(CounsellorProfile.id.in_(ids))
+                                  .options(joinedload(CounsellorProfile.user))).all()
+    return {p.id: p.user.name for p in profiles}
+
+
 def counsellor_name(session: Session) -> str:
-    profile = db.session.get(CounsellorProfile, session.counsellor_id)
-    return profile.user.name if profile is not None else ""
+    return counsellor_names([session]).get(session.counsellor_id, "")

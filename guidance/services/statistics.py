@@ -25,6 +25,7 @@ from guidance.models import (
     InterpreterBooking,
     InterpreterBudget,
     LegalBasis,
+    Municipality,
     Outcome,
     Participant,
     PlanningRun,
@@ -51,9 +52,23 @@ def period_of(day: dt.date, granularity: str) -> str:
     return f"{day.year}-{day.month:02d}"
 
 
+@dataclass(frozen=True)
+class ReferralRow:
+    """What the figures read of a referral: plain columns, one query for the whole county (no
+    2,000 ORM objects with their participants; names are not needed here)."""
+
+    id: int
+    reference: str
+    status: ReferralStatus
+    legal_basis: LegalBasis
+    deadline: dt.date | None
+    language: str
+    municipality_name: str
+
+
 @dataclass
 class ReferralFacts:
-    referral: Referral
+    referral: ReferralRow
     received: dt.date
     first_session: dt.date | None
     first_held: dt.date | None
@@ -61,10 +76,12 @@ class ReferralFacts:
 
 
 def referral_facts(county_id: int, today: dt.date | None = None) -> list[ReferralFacts]:
-    referrals = list(db.session.scalars(
-        select(Referral).where(Referral.county_id == county_id)
-        .options(selectinload(Referral.participant).selectinload(Participant.municipality),
-                 selectinload(Referral.referring_municipality))))
+    rows = db.session.execute(
+        select(Referral.id, Referral.reference, Referral.status, Referral.legal_basis, Referral.deadline,
+               Referral.created_at, Referral.closed_at, Referral.updated_at, Participant.language, Municipality.name)
+        .join(Participant, Participant.id == Referral.participant_id)
+        .join(Municipality, Municipality.id == Referral.referring_municipality_id)
+        .where(Referral.county_id == county_id)).all()
     sessions: dict[int, list[tuple[dt.date, Outcome | None, SessionStatus]]] = defaultdict(list)
     stmt = (select(SessionParticipant.referral_id, Session.start, SessionParticipant.outcome, Session.status)
             .join(Session, Session.id == SessionParticipant.session_id)
@@ -74,14 +91,17 @@ def referral_facts(county_id: int, today: dt.date | None = None) -> list[Referra
         sessions[referral_id].append((to_local(start).date(), outcome, status))
     now = today or local_today()
     out = []
-    for r in referrals:
+    for (referral_id, reference, status, basis, deadline, created_at, closed_at, updated_at, language,
+         municipality_name) in rows:
+        r = ReferralRow(referral_id, reference, ReferralStatus(status), LegalBasis(basis), deadline, language,
+                        municipality_name)
         mine = sorted(sessions.get(r.id, []))
         held = [d for d, outcome, status in mine
                 if d <= now and outcome not in (Outcome.NO_SHOW, Outcome.CANCELLED_LATE)]
         completed = None
         if r.status in DONE:
-            completed = to_local(r.closed_at or r.updated_at).date()
-        out.append(ReferralFacts(r, to_local(r.created_at).date(), mine[0][0] if mine else None,
+            completed = to_local(closed_at or updated_at).date()
+        out.append(ReferralFacts(r, to_local(created_at).date(), mine[0][0] if mine else None,
                                  held[0] if held else None, completed))
     return out
 
@@ -89,10 +109,10 @@ def referral_facts(county_id: int, today: dt.date | None = None) -> list[Referra
 def _group(facts: ReferralFacts, dimension: str) -> str:
     r = facts.referral
     if dimension == "language":
-        return r.participant.language
+        return r.language
     if dimension == "legal_basis":
         return str(r.legal_basis)
-    return r.referring_municipality.name
+    return r.municipality_name
 
 
 def referral_counts(facts: list[ReferralFacts], dimension: str, granularity: str) -> list[dict]:
@@ -141,16 +161,18 @@ def at_risk(facts: list[ReferralFacts], today: dt.date) -> list[dict]:
 
 def interpreter_months(county_id: int) -> list[dict]:
     """Per month of the session: booked interpreter hours and cost (NOK) against the budget."""
-    stmt = (select(InterpreterBooking, Session.start)
+    # Columns, not bookings: a county's thousands of bookings would each become an ORM object.
+    stmt = (select(InterpreterBooking.actual_minutes, InterpreterBooking.billed_minutes,
+                   InterpreterBooking.actual_cost_ore, InterpreterBooking.cost_ore, Session.start)
             .join(Session, Session.id == InterpreterBooking.session_id)
             .join(PlanningRun, PlanningRun.id == Session.run_id)
             .where(PlanningRun.county_id == county_id, InterpreterBooking.status.in_(BILLABLE)))
     minutes: Counter = Counter()
     cost: Counter = Counter()
-    for booking, start in db.session.execute(stmt):
+    for actual_minutes, billed_minutes, actual_cost_ore, cost_ore, start in db.session.execute(stmt):
         month = period_of(to_local(start).date(), "month")
-        minutes[month] += booking.actual_minutes if booking.actual_minutes is not None else booking.billed_minutes
-        cost[month] += booking.actual_cost_ore if booking.actual_cost_ore is not None else booking.cost_ore
+        minutes[month] += actual_minutes if actual_minutes is not None else billed_minutes
+        cost[month] += actual_cost_ore if actual_cost_ore is not None else cost_ore
     budgets = {period_of(b.month, "month"): b.amount_ore for b in
                db.session.scalars(select(InterpreterBudget).where(InterpreterBudget.county_id == county_id))}
     months = sorted(set(minutes) | set(budgets))

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from guidance.extensions import db
 from guidance.models import OutboxMessage
@@ -18,21 +17,15 @@ from guidance.web.forms import PostForm
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
-SHOWN = 200
-
-# ?state=... narrows the list; anything else shows every message.
-STATES = {
-    "failed": mail.undelivered(),
-    "pending": mail.pending(),
-    "sent": (OutboxMessage.sent_at.is_not(None),),
-}
 
 
 @bp.get("/")
 @requires("outbox")
 def index():
-    """Admins see every message; a lead the messages to people of their county."""
-    return _page(request.args.get("state", ""))
+    """Admins see every message; a lead the messages to people of their county. Narrowed by
+    ?state=, searched by ?q= (recipient address or subject: no participant names are in either),
+    50 a page (?page=)."""
+    return _page(request.args.get("state", ""), request.args.get("q", ""), request.args.get("page", 1, type=int))
 
 
 @bp.post("/<int:message_id>/retry")
@@ -79,13 +72,14 @@ def retry_failed():
     return redirect(url_for("outbox.index", state="failed"))
 
 
-def _page(state: str, status: int = 200):
+def _page(state: str, search: str = "", page: int = 1, status: int = 200):
     visible = outbox_filter(current_user)
-    state = state if state in STATES else ""
-    stmt = (select(OutboxMessage).where(visible, *STATES.get(state, ())).order_by(OutboxMessage.id.desc()).limit(SHOWN)
-            .options(selectinload(OutboxMessage.superseded_by)))  # its subject is shown: one query, not one each
+    chosen = mail.OutboxFilter(state=state, search=search)
+    result = mail.outbox_page(visible, chosen, page)
     failed_count = db.session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(visible, *STATES["failed"]))
-    return render_template("outbox/index.html", messages=db.session.scalars(stmt).all(), state=state,
-                           failed_count=failed_count, shown=SHOWN,
+        select(func.count()).select_from(OutboxMessage).where(visible, *mail.undelivered()))
+    query = {k: v for k, v in {"state": chosen.state, "q": chosen.search}.items() if v}
+    return render_template("outbox/index.html", messages=result.rows, total=result.total, page=result.page,
+                           pages=result.pages, state=chosen.state, search=chosen.search, chosen=chosen, query=query,
+                           failed_count=failed_count,
                            mail_server=bool(current_app.config.get("MAIL_SERVER"))), status

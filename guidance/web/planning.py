@@ -320,7 +320,8 @@ def _choices(mapping: dict[str, str], prefix: str) -> list[tuple[int, str]]:
 
 def _used(planning_run: PlanningRun) -> dict[str, set[int]]:
     """Locations and counsellors that appear in the run (the filters offer only these)."""
-    rows = db.session.execute(select(Session.location_id, Session.counsellor_id).where(Session.run_id == planning_run.id))
+    rows = db.session.execute(select(Session.location_id, Session.counsellor_id)
+                              .where(Session.run_id == planning_run.id).distinct())  # dozens of pairs, not 2,000 rows
     locations, counsellors = set(), set()
     for location_id, counsellor_id in rows:
         locations.add(location_id)

@@ -1,7 +1,7 @@
 """Referral lists and details, for everyone who may see them (scoped by rules.access)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user
 
 from guidance import clock
@@ -20,10 +20,21 @@ bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 @bp.get("/")
 @requires("referrals")
 def index():
-    referrals = reading.visible_referrals(current_user)
-    return render_template("referrals/index.html", referrals=referrals,
-                           next_sessions=reading.next_booked_sessions([r.id for r in referrals]),
-                           counsellor_name=reading.counsellor_name)
+    """The referrals the user may see, 50 a page; narrowed by reference, municipality and status (GET:
+    nothing here is personal data)."""
+    args = request.args
+    chosen = reading.ReferralFilter(reference=args.get("reference", ""), municipality=args.get("municipality", type=int),
+                                    status=args.get("status", ""))
+    result = reading.referral_page(current_user, chosen, args.get("page", 1, type=int))
+    next_sessions = reading.next_booked_sessions([r.id for r in result.rows])
+    names = reading.counsellor_names(next_sessions.values())
+    return render_template(
+        "referrals/index.html", referrals=result.rows, total=result.total, page=result.page, pages=result.pages,
+        chosen=chosen, next_sessions=next_sessions, counsellor_name=lambda s: names.get(s.counsellor_id, ""),
+        municipalities=reading.municipalities_to_filter(current_user) if current_user.role.value != "referrer" else [],
+        query={k: v for k, v in {"reference": chosen.reference, "municipality": chosen.municipality,
+                                  "status": chosen.status}.items() if v},
+    )
 
 
 @bp.get("/<int:referral_id>")

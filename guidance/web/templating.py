@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel.dates import format_skeleton
 from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from guidance import clock
 from guidance.rules.access import may
 from guidance.labels import all_labels
 from guidance.web.navigation import menu_for_current_user
@@ -24,6 +27,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(_instant(value), fmt) if value else ""
     app.jinja_env.filters["time"] = lambda value: format_datetime(_instant(value), "HH:mm") if value else ""
+    # Dates as people write them: "4. desember" (this year) / "4. desember 2027", "uke 49".
+    app.jinja_env.filters["day"] = day_text
+    app.jinja_env.filters["week"] = week_text
     # "1 234" and "1 234,50 kr" in nb and nn, "1,234" and "NOK 1,234.50" in en.
     app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0, "#,##0")
     app.jinja_env.filters["money"] = lambda ore: format_currency((ore or 0) / 100, "NOK")
@@ -33,3 +39,25 @@ def register_template_helpers(app: Flask) -> None:
         return {"may": lambda action, target: may(current_user, action, target), "current_locale": str(get_locale()),
                 "menu": menu_for_current_user,
                 **all_labels()}
+
+
+def _oslo_date(value: dt.date | dt.datetime) -> dt.date:
+    return clock.local_date(value) if isinstance(value, dt.datetime) else value
+
+
+def day_text(value: dt.date | dt.datetime | None) -> str:
+    """The Oslo date as people write it in the page's language: "4. desember" this year,
+    "4. desember 2027" another year (a stored instant is read in Europe/Oslo)."""
+    if value is None:
+        return ""
+    day = _oslo_date(value)
+    if day.year == clock.today().year:
+        return format_skeleton("MMMMd", day, locale=get_locale())
+    return format_date(day, "long")
+
+
+def week_text(value: dt.date | dt.datetime | None) -> str:
+    """The ISO week of the Oslo date: "uke 49" (Norwegian weeks are ISO weeks)."""
+    if value is None:
+        return ""
+    return _("week %(num)d", num=_oslo_date(value).isocalendar().week)
