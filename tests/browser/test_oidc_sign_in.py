@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _require_browser, new_context, screenshot
+from tests.browser.conftest import _require_browser, new_context, screenshot
 from tests.oidc import free_port, running_provider
 
 ROLE_MAP = {"vlfk-karrieresenter-ledere": {"role": "lead", "county": "46"}}
@@ -53,15 +53,15 @@ def signed_in_app(tmp_path_factory):
             thread.join(timeout=10)
 
 
-def test_a_lead_signs_in_through_the_provider_and_lands_on_the_lead_home(signed_in_app):
-    from playwright.sync_api import expect, sync_playwright
+def test_a_lead_signs_in_through_the_provider_and_lands_on_the_lead_home(signed_in_app, browser):
+    from playwright.sync_api import expect
 
     from tests.browser.test_accessibility import axe_violations
 
     url, app, provider = signed_in_app
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = new_context(chromium)
+    # The worker's one Playwright (tests/browser/conftest.py): a second one in the process is refused.
+    if True:
+        context = new_context(browser)
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.goto(f"{url}/login")
@@ -78,16 +78,17 @@ def test_a_lead_signs_in_through_the_provider_and_lands_on_the_lead_home(signed_
 
         page.wait_for_url(f"{url}/")
         expect(page.get_by_role("heading", level=1)).to_contain_text("Karrieresenter – Vestland")
+        # a new account has no language of its own: Vestland writes nynorsk
+        expect(page.locator("html")).to_have_attribute("lang", "nn")
         expect(page.locator(".who")).to_have_text("Lea Leder")
         # a provider's user has no password here to change
         expect(page.get_by_role("link", name="Endre passord")).to_have_count(0)
         screenshot(page, "oidc-3-lead-home")
 
         # signing out ends the provider's session too (it asks first), and comes back to the login page
-        page.get_by_role("button", name="Logg ut").click()
+        page.get_by_role("button", name="Logg ut", exact=True).click()
         page.wait_for_url(f"{provider.issuer}/**")
         page.get_by_role("button", name="Yes, sign me out").click()
         page.wait_for_url(f"{url}/login**")
         expect(page.locator(".flash")).to_contain_text("logget ut")
         context.close()
-        chromium.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.browser.conftest import login, new_context, screenshot
+from tests.browser.conftest import choose_language, login, new_context, screenshot
 from tests.browser.test_accessibility import _describe, axe_violations
 
 
@@ -83,6 +83,7 @@ def test_the_lead_home_with_data_reads_well_and_passes_axe(browser, live):
 
     english = new_context(browser, locale="en-GB")
     page = english.new_page()
+    choose_language(page, live, "en")  # the lead's saved bokmål wins over the browser; the switcher wins over both
     login(page, live, live.world.lead)
     expect(page.get_by_role("heading", name="Deadlines without a session", exact=True)).to_be_visible()
     expect(page.get_by_text("Passed 9 days ago")).to_be_visible()
