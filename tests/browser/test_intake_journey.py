@@ -76,9 +76,9 @@ def test_referrer_sends_corrects_and_follows_a_referral_and_the_lead_sees_it_in_
         login(page, live, live.world.lead)
         page.get_by_role("navigation").get_by_role("link", name="Kø").click()
         screenshot(page, "journey-intake-nb-6-queue")
-        assert page.get_by_role("link", name=reference).is_visible()
+        assert page.get_by_role("link", name=reference, exact=True).is_visible()
         assert not page.get_by_text("Olena Kovalenko").count(), "the queue shows references, not names"
-        page.get_by_role("link", name=reference).click()
+        page.get_by_role("link", name=reference, exact=True).click()
         assert page.get_by_text("Korrigert av henviser").is_visible()
         assert page.get_by_text(re.compile("Endret: Telefon")).is_visible()
     finally:

@@ -109,7 +109,7 @@ def test_referrer_submits_a_referral_by_keyboard_and_sees_it_nb(browser, live):
         assert page.get_by_text("Hodan Warsame").first.is_visible()
         page.get_by_role("navigation").get_by_role("link", name="Henvisninger").click()
         screenshot(page, "journey-referral-nb-4-list")
-        assert page.get_by_role("link", name=reference).is_visible()
+        assert page.get_by_role("link", name=reference, exact=True).is_visible()
     finally:
         ctx.close()
 
