@@ -78,6 +78,9 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # While Redis is down each web process counts limits alone: it allows its share of each limit
+        # (guidance/web/rate_limits.py). gunicorn reads its worker count from WEB_CONCURRENCY too.
+        "RATELIMIT_FALLBACK_PROCESSES": _whole_number("RATELIMIT_FALLBACK_PROCESSES", os.environ.get("WEB_CONCURRENCY", "1")),
         # Reverse proxies in front of the app whose X-Forwarded-For and -Proto it believes. Behind
         # one, without this every client has the proxy's address and shares one login budget;
         # with it set higher than the real number, a client could pick its own address.

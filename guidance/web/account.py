@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from guidance.extensions import limiter
 from guidance.services import accounts, mail
 from guidance.services.errors import DomainError
+from guidance.web import rate_limits
 from guidance.web.forms import show_refusal
 from guidance.web.guards import requires
 
@@ -73,7 +74,7 @@ def password():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(rate_limits.configured("LOGIN_RATE_LIMIT"), methods=["POST"])
 def forgot_password():
     _local_passwords_only()
     form = ForgotPasswordForm()
@@ -87,7 +88,7 @@ def forgot_password():
 
 
 @bp.route("/reset-password/<reset_token>", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(rate_limits.configured("LOGIN_RATE_LIMIT"), methods=["POST"])
 def reset_password(reset_token: str):
     token = reset_token
     _local_passwords_only()

@@ -21,6 +21,7 @@ from guidance.services import api_tokens, referrals
 from guidance.services.errors import DomainError
 from guidance.services.referrals import ReferralData
 from guidance.web import api_schema
+from guidance.web import rate_limits
 from guidance.web.problem import problem
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -72,7 +73,7 @@ def _token_bucket() -> str:
 
 
 # One budget shared by every API route (a limit per route would multiply it by their number).
-_token_limit = limiter.shared_limit(lambda: current_app.config["API_RATE_LIMIT"], scope="api-token",
+_token_limit = limiter.shared_limit(rate_limits.configured("API_RATE_LIMIT"), scope="api-token",
                                     key_func=_token_bucket)
 
 

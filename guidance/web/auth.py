@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from guidance.extensions import db, limiter
 from guidance.services.accounts import authenticate, set_language
+from guidance.web import rate_limits
 
 bp = Blueprint("auth", __name__)
 
@@ -36,7 +37,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(rate_limits.configured("LOGIN_RATE_LIMIT"), methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))

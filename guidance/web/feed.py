@@ -8,6 +8,7 @@ from guidance.extensions import limiter
 from guidance.models import Session
 from guidance.rules.language import for_recipient
 from guidance.services import calendar as cal
+from guidance.web import rate_limits
 
 bp = Blueprint("feed", __name__, url_prefix="/calendar")
 
@@ -18,7 +19,7 @@ def _feed_key() -> str:
 
 
 @bp.get("/<token>.ics")
-@limiter.limit(lambda: current_app.config["CALENDAR_FEED_RATE_LIMIT"], key_func=_feed_key)
+@limiter.limit(rate_limits.configured("CALENDAR_FEED_RATE_LIMIT"), key_func=_feed_key)
 def feed(token: str):
     user = cal.user_for_feed_token(token)
     if user is None:

@@ -19,6 +19,7 @@ from guidance.extensions import db, limiter
 from guidance.services import audit
 from guidance.services.calendar import app_url
 from guidance.services.sign_in import SignInRefused, sign_in
+from guidance.web import rate_limits
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sign_in", __name__)
@@ -34,7 +35,7 @@ def absolute(endpoint: str, **values) -> str:
 
 
 @bp.post("/login/oidc/<provider_name>")
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@limiter.limit(rate_limits.configured("LOGIN_RATE_LIMIT"))
 def start(provider_name: str):
     name = provider_name
     """Send the browser to the provider's sign-in page (CSRF-checked like every POST)."""

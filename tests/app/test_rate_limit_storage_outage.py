@@ -23,3 +23,21 @@ def test_the_api_answers_when_the_rate_limit_storage_is_unreachable(client):
 def test_login_attempts_are_still_limited_while_the_storage_is_unreachable(client):
     codes = [client.post("/login", data={"email": "x@example.no", "password": "nope"}).status_code for _ in range(3)]
     assert codes == [400, 400, 429]
+
+
+def test_during_an_outage_each_process_allows_its_share_so_the_sum_stays_near_the_limit(app_config):
+    """Four workers counting alone would allow four times the limit; each allows a quarter instead."""
+    from guidance import create_app
+
+    app_config["LOGIN_RATE_LIMIT"] = "8 per minute"
+    app_config["RATELIMIT_FALLBACK_PROCESSES"] = 4
+    client = create_app(app_config).test_client()
+    codes = [client.post("/login", data={"email": "x@example.no", "password": "nope"}).status_code for _ in range(4)]
+    assert codes == [400, 400, 429, 429]
+
+
+def test_a_limit_is_shared_part_by_part_and_never_below_one():
+    from guidance.web.rate_limits import share
+
+    assert share("10 per minute; 100 per hour", 4) == "2 per minute; 25 per hour"
+    assert share("2 per minute", 4) == "1 per minute"
