@@ -112,8 +112,8 @@ def test_lead_publishes_through_the_confirmation_with_the_notice_respected_nb(br
         page.locator(f"a[href='/planning/sessions/{session_id}/edit']").click()
         page.wait_for_load_state()
         page.get_by_label("Dato").fill(later.isoformat())
-        # late in the day: journeys sharing this server book their first options early in the morning
-        page.get_by_label("Starttid").fill("14:30")
+        # after lunch: journeys sharing this server book their first options in the morning
+        page.get_by_label("Starttid").fill("13:00")
         page.get_by_role("button", name="Lagre endringen").click()
         page.wait_for_load_state()
 
