@@ -18,17 +18,15 @@ from sqlalchemy import select
 from guidance import clock, languages
 from guidance.extensions import db
 from guidance.models import (
-    CareerCentre,
     County,
     CounsellorProfile,
     InterpreterLanguage,
     InterpreterProfile,
-    Location,
     Municipality,
     Role,
     User,
 )
-from guidance.services import audit
+from guidance.services import audit, setup
 from guidance.services.accounts import find_by_email
 from guidance.services.errors import DomainError
 
@@ -102,13 +100,6 @@ def counsellors_of(county_id: int) -> list[CounsellorProfile]:
     return list(db.session.scalars(stmt))
 
 
-def locations_of(county_id: int) -> list[Location]:
-    """The county's active locations (what a counsellor may work from)."""
-    stmt = (select(Location).join(CareerCentre, CareerCentre.id == Location.centre_id)
-            .where(CareerCentre.county_id == county_id, Location.active.is_(True)).order_by(Location.name))
-    return list(db.session.scalars(stmt))
-
-
 def create_counsellor(actor, county: County, data: CounsellorData) -> CounsellorProfile:
     """A new counsellor of `county`: a new user with role counsellor, or an existing counsellor
     user of the county without a profile, linked."""
@@ -170,7 +161,7 @@ def _counsellor_values(data: CounsellorData, county: County, errors: Errors) -> 
             codes.append(code)
     if not codes and "languages" not in errors:
         errors["languages"] = [_("Choose at least one language the counsellor holds a session in.")]
-    usable = {loc.id: loc for loc in locations_of(county.id)}
+    usable = {loc.id: loc for loc in setup.locations_of(county, active_only=True)}
     chosen = []
     for location_id in data.location_ids:
         if location_id not in usable:

@@ -75,11 +75,13 @@ def centres_of(county: County) -> list[CareerCentre]:
                                    .order_by(CareerCentre.name, CareerCentre.id)))
 
 
-def locations_of(county: County) -> list[Location]:
-    """Every location of the county, active ones first."""
+def locations_of(county: County, *, active_only: bool = False) -> list[Location]:
+    """Every location of the county, active ones first; `active_only`: what a counsellor may work from."""
     stmt = (select(Location).join(CareerCentre, CareerCentre.id == Location.centre_id)
             .where(CareerCentre.county_id == county.id)
             .order_by(Location.active.desc(), Location.name, Location.id))
+    if active_only:
+        stmt = stmt.where(Location.active.is_(True))
     return list(db.session.scalars(stmt))
 
 

@@ -19,7 +19,7 @@ from guidance.extensions import db
 from guidance.models import Absence, County, CounsellorProfile, InterpreterProfile, Municipality, Role
 from guidance.planning.ids import local_today
 from guidance.rules.access import may_manage_county
-from guidance.services import people
+from guidance.services import people, setup
 from guidance.services.errors import DomainError
 from guidance.services.people import CATEGORIES, WEEKDAYS, CounsellorData, InterpreterData
 from guidance.web.forms import show_refusal
@@ -205,7 +205,7 @@ def _fill_counsellor_choices(form: CounsellorForm, county: County) -> None:
                     key=lambda pair: pair[1].casefold())
     form.languages.choices = {_("Common languages"): common, _("All languages"): others}
     form.location_ids.choices = [(str(loc.id), f"{loc.name} ({loc.municipality.name})")
-                                 for loc in people.locations_of(county.id)]
+                                 for loc in setup.locations_of(county, active_only=True)]
 
 
 def _counsellor_data(form: CounsellorForm) -> CounsellorData:
