@@ -73,3 +73,23 @@ def test_every_string_in_code_and_templates_has_a_translation(locale):
         if m.id and not m.fuzzy and (m.string if isinstance(m.string, str) else all(m.string))
     }
     assert sorted(in_code - translated) == []
+
+
+@pytest.mark.parametrize("locale", ["nb", "nn"])
+def test_each_string_is_translated_once(locale):
+    """Branches append to the catalogues and merge by union: a string entered twice gets one of two
+    translations at random (whichever the compiler keeps), so a second entry fails here."""
+    import re
+    from collections import Counter
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / f"guidance/translations/{locale}/LC_MESSAGES/messages.po").read_text("utf-8")
+    entries = [block for block in re.split(r"\n\s*\n", text) if "\nmsgid " in "\n" + block]
+    keys = []
+    for block in entries:
+        if block.lstrip().startswith("#~"):
+            continue  # obsolete entries are not compiled
+        context = re.search(r'^msgctxt ((?:".*"\n?)+)', block, re.M)
+        msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
+        keys.append(((context.group(1) if context else ""), msgid.group(1).strip()))
+    assert [key for key, count in Counter(keys).items() if count > 1 and key[1] != '""'] == []
