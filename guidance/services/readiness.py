@@ -175,6 +175,7 @@ def check(county: County) -> Readiness:
     locale = _locale()
     for language, count in sorted(unserved.items(), key=lambda kv: (-kv[1], kv[0])):
         name = language_name(language, locale)
+        name = name.lower() if locale in ("nb", "nn") else name  # Norwegian language names are common nouns
         problems.append(Problem("language", ngettext(
             "%(num)d referral in %(language)s waits, and no interpreter or counsellor speaks %(language)s.",
             "%(num)d referrals in %(language)s wait, and no interpreter or counsellor speaks %(language)s.",
@@ -288,6 +289,7 @@ def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.da
         if not interpreter.active or not interpreter.user.active:
             reasons.append(_("%(name)s is deactivated.", name=name))
         elif s.language and s.language not in {lang.language for lang in interpreter.languages}:
+            language = language_name(s.language, locale)
             reasons.append(_("%(name)s no longer interprets %(language)s.", name=name,
-                             language=language_name(s.language, locale)))
+                             language=language.lower() if locale in ("nb", "nn") else language))
     return reasons
