@@ -273,7 +273,7 @@ def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.da
     elif not location_open(loc, closed, start, end):
         reasons.append(_("%(location)s is not open at this time.", location=loc.name))
     if not s.room.active:
-        reasons.append(_("Room %(room)s is deactivated.", room=s.room.name))
+        reasons.append(_("The room %(room)s is deactivated.", room=s.room.name))
     if counsellor is not None:
         name = counsellor.user.name
         if not counsellor.active or not counsellor.user.active:
