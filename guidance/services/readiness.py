@@ -288,8 +288,11 @@ def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.da
         name = interpreter.user.name
         if not interpreter.active or not interpreter.user.active:
             reasons.append(_("%(name)s is deactivated.", name=name))
-        elif s.language and s.language not in {lang.language for lang in interpreter.languages}:
-            language = language_name(s.language, locale)
-            reasons.append(_("%(name)s no longer interprets %(language)s.", name=name,
-                             language=language.lower() if locale in ("nb", "nn") else language))
+        else:
+            if s.language and s.language not in {lang.language for lang in interpreter.languages}:
+                language = language_name(s.language, locale)
+                reasons.append(_("%(name)s no longer interprets %(language)s.", name=name,
+                                 language=language.lower() if locale in ("nb", "nn") else language))
+            if not covers(interpreter.weekly, start, end):
+                reasons.append(_("%(name)s does not work at this time.", name=name))
     return reasons

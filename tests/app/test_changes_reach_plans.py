@@ -124,6 +124,17 @@ def test_removing_an_interpreters_language_lists_only_their_sessions_ahead_in_it
         ("15.03.2027, 09:00", refs(s, "monday")[0], f"{w.interpreter.name} tolker ikke lenger arabisk.")]
 
 
+def test_shorter_interpreter_hours_list_their_sessions_outside_them(client, plan):
+    w, s = plan
+    profile = w.interpreter.interpreter
+    profile.weekly = {str(d): [["12:00", "16:00"]] for d in range(1, 6)}  # afternoons only
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/people/interpreters/{profile.id}").get_data(as_text=True)
+    assert broken_rows(page) == [("15.03.2027, 09:00", refs(s, "monday")[0],
+                                  f"{w.interpreter.name} arbeider ikke på dette tidspunktet.")]
+
+
 def test_nothing_is_listed_when_the_change_breaks_nothing(client, plan):
     w, s = plan
     location = s["monday"].location

@@ -228,3 +228,12 @@ def test_other_roles_and_other_counties_cannot_see_a_countys_readiness(client, w
         f.login(other, person)
         assert other.get(url).status_code == status, person.role
     assert client.get(url).status_code == 302  # anonymous: to the login page
+
+
+def test_a_lead_who_follows_the_county_reads_the_block_in_nynorsk(client, world):
+    lead = f.user(Role.LEAD, language=None)  # Vestland writes nynorsk
+    f.login(client, lead)
+    page = client.get("/").get_data(as_text=True)
+    assert "Før neste plan: 1 ting å rette" in page
+    assert "1 tilvising på tigrinja ventar, og ingen tolk eller rettleiar snakkar tigrinja." in page
+    assert "Legg til ein tolk for tigrinja" in page
