@@ -382,3 +382,13 @@ def _previous_plan(published: list[Session], start: dt.date, end: dt.date, known
         return None
     return {"format": PLAN_FORMAT, "instance": name, "sessions": sessions, "unscheduled": [],
             "stats": {"status": "PUBLISHED"}}
+
+
+def travel_minutes(place_a: Municipality, place_b: Municipality) -> int:
+    """One-way travel minutes between two municipalities by the plans' own rule (TRAVEL and the
+    solver's formula): what `max_travel_minutes` is compared with."""
+    from solver.travel import travel_minutes as solver_travel
+
+    return solver_travel({"id": place_a.number, "lat": place_a.lat, "lon": place_a.lon},
+                         {"id": place_b.number, "lat": place_b.lat, "lon": place_b.lon},
+                         TRAVEL["road_factor"], TRAVEL["speed_kmh"])

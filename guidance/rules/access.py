@@ -103,6 +103,8 @@ AREAS: dict[str, tuple[Role, ...]] = {
     "today": (Role.LEAD,),
     "setup": (Role.LEAD, Role.ADMIN),
     "people": (Role.LEAD, Role.ADMIN),
+    # what stops the next plan (issue 21): a county's lead, and admins
+    "readiness": (Role.LEAD, Role.ADMIN),
 }
 
 

@@ -14,7 +14,7 @@ One read of the county (`overview`), returned as plain data for the template:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased, selectinload
@@ -136,6 +136,8 @@ class Today:
     outcomes: list[MissingOutcome]
     outcomes_total: int
     budget: Budget
+    # What stops the next plan (services.readiness); listed only while referrals wait.
+    readiness: list = field(default_factory=list)
 
     @property
     def week(self) -> int:
@@ -143,7 +145,8 @@ class Today:
 
     @property
     def needs_nothing(self) -> bool:
-        return not (self.at_risk_ids or self.bookings or self.absences or self.new_referrals or self.outcomes)
+        return not (self.at_risk_ids or self.bookings or self.absences or self.new_referrals or self.outcomes
+                    or self.readiness)
 
 
 def overview(lead: User) -> Today:
@@ -158,10 +161,21 @@ def overview(lead: User) -> Today:
     result = Today(today=today, at_risk_ids=risk_ids, passed=passed, urgent=urgent, urgent_total=urgent_total,
                    bookings=bookings, bookings_total=bookings_total, absences=_absences(lead.county_id, now),
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
-                   outcomes_total=outcomes_total, budget=_budget(lead.county_id, today))
+                   outcomes_total=outcomes_total, budget=_budget(lead.county_id, today),
+                   readiness=_readiness(lead))
     lead.last_seen_home_at, lead.home_new_since = now, since
     db.session.commit()
     return result
+
+
+def _readiness(lead: User) -> list:
+    """What stops the county's next plan, when referrals wait for one."""
+    from guidance.services import readiness
+
+    if lead.county is None:
+        return []
+    result = readiness.check(lead.county)
+    return result.problems if result.open_referrals else []
 
 
 def _new_since(lead: User, now: dt.datetime) -> dt.datetime:

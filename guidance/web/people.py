@@ -23,6 +23,7 @@ from guidance.services import people, setup
 from guidance.services.errors import DomainError
 from guidance.services.people import CATEGORIES, WEEKDAYS, CounsellorData, InterpreterData
 from guidance.web.forms import show_refusal
+from guidance.web.readiness import broken_context
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -195,7 +196,8 @@ def _counsellor_page(form, county, profile, status=200):
     return render_template("people/counsellor_form.html", form=form, county=county, profile=profile,
                            absences=_absences_ahead(profile),
                            weekdays=weekday_names(), county_args=_county_args(county), active_form=ActiveForm(),
-                           may_plan=current_user.role is Role.LEAD), status
+                           may_plan=current_user.role is Role.LEAD,
+                           **(broken_context(county, counsellor_id=profile.id) if profile else {})), status
 
 
 def _fill_counsellor_choices(form: CounsellorForm, county: County) -> None:
@@ -312,7 +314,8 @@ def _interpreter_page(form, county, profile, status=200):
     return render_template("people/interpreter_form.html", form=form, county=county, profile=profile,
                            absences=_absences_ahead(profile), rows=rows,
                            weekdays=weekday_names(), county_args=_county_args(county), active_form=ActiveForm(),
-                           may_plan=current_user.role is Role.LEAD), status
+                           may_plan=current_user.role is Role.LEAD,
+                           **(broken_context(county, interpreter_id=profile.id) if profile else {})), status
 
 
 def _fill_interpreter_choices(form: InterpreterForm) -> None:

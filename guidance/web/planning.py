@@ -97,14 +97,23 @@ def index():
     ).all()
     active = planning_service.active_run(current_user.county_id)
     return render_template("planning/index.html", form=StartRunForm(), runs=runs, active=active,
-                           run_status=RUN_STATUS)
+                           run_status=RUN_STATUS, readiness=_readiness())
+
+
+def _readiness():
+    """What stops the county's next plan (services.readiness), shown before a run starts."""
+    from guidance.services import readiness
+
+    return readiness.check(current_user.county) if current_user.county is not None else None
 
 
 @bp.post("/runs")
 @requires("planning")
 def start():
     form = StartRunForm()
-    if form.validate_on_submit():
+    ready = _readiness()
+    blocked = ready is not None and bool(ready.blockers)
+    if form.validate_on_submit() and not blocked:
         try:
             run = planning_service.start_run(current_user, time_limit=form.time_limit.data,
                                              keep_until=form.keep_until.data)
@@ -119,7 +128,8 @@ def start():
         select(PlanningRun).where(PlanningRun.county_id == current_user.county_id).order_by(PlanningRun.id.desc()).limit(20)
     ).all()
     active = planning_service.active_run(current_user.county_id)
-    return render_template("planning/index.html", form=form, runs=runs, active=active, run_status=RUN_STATUS), 400
+    return render_template("planning/index.html", form=form, runs=runs, active=active, run_status=RUN_STATUS,
+                           readiness=ready, blocked=blocked), 400
 
 
 @bp.get("/runs/<int:run_id>")

@@ -20,6 +20,7 @@ from guidance.rules.opening import closed_days, common_hours, open_days
 from guidance.services import setup as service
 from guidance.services.errors import DomainError
 from guidance.web.forms import show_refusal
+from guidance.web.readiness import broken_context
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("setup", __name__, url_prefix="/setup")
@@ -99,7 +100,7 @@ def _county_page(county: County):
     locations = service.locations_of(county)
     return render_template("setup/county.html", county=county, locations=locations,
                            budgets=service.budgets_of(county), active_form=ActiveForm(),
-                           weekday_names=service.WEEKDAY_NAMES)
+                           weekday_names=service.WEEKDAY_NAMES, **broken_context(county))
 
 
 @bp.route("/counties/<int:county_id>/settings", methods=["GET", "POST"])
@@ -249,7 +250,8 @@ def _location_page(county: County, form: LocationForm, item: Location | None, st
                 for n in range(1, service.PATTERN_ROWS + 1)]
     return render_template("setup/location.html", county=county, form=form, location=item, hour_rows=rows,
                            patterns=patterns, preview=preview, shared=shared, active_form=ActiveForm(),
-                           differs=bool(item and _hours_differ(item, preview))), status
+                           differs=bool(item and _hours_differ(item, preview)),
+                           **(broken_context(county, location_id=item.id) if item else {})), status
 
 
 def _hours_differ(item: Location, days: list[dt.date]) -> bool:

@@ -1,0 +1,23 @@
+"""Whether a published session still fits the data it was planned on: the location's and the
+counsellor's hours, the rooms and people in use, the interpreter's languages. The readiness check
+and the pages that save such changes ask here."""
+from __future__ import annotations
+
+import datetime as dt
+
+from guidance.rules.opening import minutes, open_days
+
+
+def covers(weekly: dict | None, start: dt.datetime, end: dt.datetime) -> bool:
+    """Does one period of the weekly map ({"1": [["08:00", "16:00"]]}) hold the wall-clock span start-end
+    (both on the same local day)?"""
+    spans = (weekly or {}).get(str(start.isoweekday()), [])
+    first = start.hour * 60 + start.minute
+    last = end.hour * 60 + end.minute if end.date() == start.date() else 24 * 60
+    return any(minutes(a) <= first and last <= minutes(b) for a, b in spans)
+
+
+def location_open(location, closed: set[dt.date], start: dt.datetime, end: dt.datetime) -> bool:
+    """Is the location open for the whole wall-clock span (its open days, closures and weekly hours)?"""
+    day = start.date()
+    return bool(open_days(location, day, day, closed)) and covers(location.weekly_hours, start, end)

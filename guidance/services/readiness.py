@@ -1,0 +1,298 @@
+"""Readiness before planning, and published sessions that a change has broken (issue 21, items 4-5).
+
+`check(county)` lists what stops the county's next plan, in the lead's words, each with the page
+that fixes it: a language of open referrals that no interpreter or counsellor speaks; a location
+without rooms or opening hours; a counsellor without hours or locations; integration-act referrals
+with no counsellor trained to take them; a municipality with referrals beyond the travel limit of
+every location. A few queries at county scale: the open referrals are counted by their columns
+(no referral is loaded as an object).
+
+`broken_sessions(county, ...)` lists the published sessions still ahead that no longer fit the data
+(a location or room deactivated, a location's or counsellor's hours or locations changed, an
+interpreter's language removed); the pages that save such changes show them with the absence flow's
+re-plan offer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from guidance import clock
+from guidance.extensions import db
+from guidance.languages import language_name
+from guidance.models import (
+    OPEN_STATUSES,
+    CareerCentre,
+    County,
+    CounsellorProfile,
+    InterpreterProfile,
+    LegalBasis,
+    Location,
+    Municipality,
+    Participant,
+    PlanningRun,
+    Referral,
+    Role,
+    Session,
+    SessionParticipant,
+    SessionStatus,
+    User,
+)
+from guidance.planning import ids
+from guidance.planning.instance import InstanceOptions, travel_minutes
+from guidance.rules.opening import closed_days, common_hours, open_days
+from guidance.rules.readiness import covers, location_open
+
+# Legal bases whose participants need a counsellor with multicultural training (the planner's rule 4).
+NEEDS_TRAINING = (LegalBasis.INTEGRATION_ACT, LegalBasis.TEMPORARY_ACT)
+SHOWN_ON_HOME = 3
+
+
+@dataclass
+class Problem:
+    """One thing to fix before planning; `blocking` ones stop a planning run."""
+
+    kind: str  # language | location_rooms | location_hours | counsellor_hours | counsellor_locations
+    #            | training | travel | no_location | no_counsellor
+    text: str
+    link_text: str
+    endpoint: str
+    values: dict = field(default_factory=dict)
+    blocking: bool = False
+
+
+@dataclass
+class Readiness:
+    problems: list[Problem]
+    open_referrals: int
+
+    @property
+    def blockers(self) -> list[Problem]:
+        return [p for p in self.problems if p.blocking]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.blocking]
+
+
+def _locale() -> str:
+    return str(get_locale() or "nb")[:2]
+
+
+def check(county: County) -> Readiness:
+    """Everything that stops or narrows the county's next plan, blockers first."""
+    options = InstanceOptions(today=clock.today())
+    start, end = options.horizon_start, options.horizon_end
+    closed = closed_days(county, start, end)
+    groups = _open_referral_groups(county)
+    open_count = sum(g[-1] for g in groups)
+    problems: list[Problem] = []
+
+    locations = list(db.session.scalars(
+        select(Location).join(CareerCentre, CareerCentre.id == Location.centre_id)
+        .where(CareerCentre.county_id == county.id, Location.active.is_(True))
+        .options(selectinload(Location.rooms), selectinload(Location.municipality))
+        .order_by(Location.name, Location.id)))
+    usable: list[Location] = []
+    for loc in locations:
+        days = open_days(loc, start, end, closed)
+        has_room = any(r.active for r in loc.rooms)
+        has_hours = bool(days) and bool(common_hours(loc.weekly_hours or {}, {d.isoweekday() for d in days}))
+        if not has_room:
+            problems.append(Problem("location_rooms", _("%(location)s has no room in use.", location=loc.name),
+                                    _("Add a room to %(location)s", location=loc.name), "setup.location",
+                                    {"location_id": loc.id}))
+        if not has_hours:
+            problems.append(Problem("location_hours",
+                                    _("%(location)s has no opening hours in the next %(weeks)d weeks.",
+                                      location=loc.name, weeks=options.horizon_weeks),
+                                    _("Set the opening hours of %(location)s", location=loc.name), "setup.location",
+                                    {"location_id": loc.id}))
+        if has_room and has_hours:
+            usable.append(loc)
+    if not usable:
+        problems.append(Problem("no_location", _("No location has both a room and opening hours, so no session "
+                                                  "can be planned."),
+                                _("Set up a location"), "setup.county", {"county_id": county.id},
+                                blocking=open_count > 0))
+    usable_ids = {loc.id for loc in usable}
+
+    counsellors = list(db.session.scalars(
+        select(CounsellorProfile).join(User, User.id == CounsellorProfile.user_id)
+        .where(User.county_id == county.id, User.active.is_(True), User.role == Role.COUNSELLOR,
+               CounsellorProfile.active.is_(True))
+        .options(selectinload(CounsellorProfile.locations), selectinload(CounsellorProfile.user))
+        .order_by(User.name, CounsellorProfile.id)))
+    counsellors = [p for p in counsellors if not (p.employment_end and p.employment_end < start)
+                   and not (p.employment_start and p.employment_start > end)]
+    working: list[CounsellorProfile] = []
+    for p in counsellors:
+        has_hours = any((p.weekly or {}).values())
+        has_location = any(loc.id in usable_ids for loc in p.locations)
+        if not has_hours:
+            problems.append(Problem("counsellor_hours", _("%(name)s has no working hours.", name=p.user.name),
+                                    _("Set the working hours of %(name)s", name=p.user.name),
+                                    "people.edit_counsellor", {"counsellor_id": p.id}))
+        if not has_location:
+            problems.append(Problem("counsellor_locations",
+                                    _("%(name)s works at no location that is open and has a room.", name=p.user.name),
+                                    _("Choose the locations of %(name)s", name=p.user.name),
+                                    "people.edit_counsellor", {"counsellor_id": p.id}))
+        if has_hours and has_location:
+            working.append(p)
+    people_args = {"county": county.number}
+    if not working:
+        problems.append(Problem("no_counsellor", _("No counsellor has both working hours and a location, so no "
+                                                    "session can be planned."),
+                                _("Set up the counsellors"), "people.counsellors", people_args,
+                                blocking=open_count > 0))
+
+    waiting_training = sum(g[-1] for g in groups if g[2] in NEEDS_TRAINING)
+    if waiting_training and not any(p.multicultural for p in working):
+        problems.append(Problem("training", ngettext(
+            "%(num)d referral under the Integration Act or the temporary act waits, and no counsellor with "
+            "multicultural training can take it.",
+            "%(num)d referrals under the Integration Act or the temporary act wait, and no counsellor with "
+            "multicultural training can take them.", waiting_training),
+            _("Record multicultural training for a counsellor"), "people.counsellors", people_args))
+
+    spoken = {code for p in working for code in (p.languages or [])}
+    interpreters = db.session.scalars(
+        select(InterpreterProfile).join(User, User.id == InterpreterProfile.user_id)
+        .where(User.county_id == county.id, User.active.is_(True), User.role == Role.INTERPRETER,
+               InterpreterProfile.active.is_(True))
+        .options(selectinload(InterpreterProfile.languages)))
+    spoken |= {lang.language for p in interpreters if p.modes for lang in p.languages}
+    unserved: dict[str, int] = {}
+    for _place, language, _basis, needs_interpreter, count in groups:
+        if needs_interpreter and language not in spoken:
+            unserved[language] = unserved.get(language, 0) + count
+    locale = _locale()
+    for language, count in sorted(unserved.items(), key=lambda kv: (-kv[1], kv[0])):
+        name = language_name(language, locale)
+        name = name.lower() if locale in ("nb", "nn") else name  # Norwegian language names are common nouns
+        problems.append(Problem("language", ngettext(
+            "%(num)d referral in %(language)s waits, and no interpreter or counsellor speaks %(language)s.",
+            "%(num)d referrals in %(language)s wait, and no interpreter or counsellor speaks %(language)s.",
+            count, language=name), _("Add an interpreter for %(language)s", language=name),
+            "people.interpreters", people_args))
+
+    if usable:
+        by_place: dict[int, int] = {}
+        for place_id, _language, _basis, _needs, count in groups:
+            by_place[place_id] = by_place.get(place_id, 0) + count
+        places = {m.id: m for m in db.session.scalars(select(Municipality).where(Municipality.id.in_(by_place)))}
+        limit = county.max_travel_minutes
+        for place_id, count in sorted(by_place.items(), key=lambda kv: places[kv[0]].name):
+            place = places[place_id]
+            nearest = min(travel_minutes(place, loc.municipality) for loc in usable)
+            if nearest > limit:
+                problems.append(Problem("travel", ngettext(
+                    "%(num)d referral from %(place)s waits, and every location is more than %(limit)d minutes "
+                    "away (the nearest %(nearest)d minutes).",
+                    "%(num)d referrals from %(place)s wait, and every location is more than %(limit)d minutes "
+                    "away (the nearest %(nearest)d minutes).", count, place=place.name, limit=limit,
+                    nearest=nearest),
+                    _("Change the travel limit or add a location near %(place)s", place=place.name),
+                    "setup.settings", {"county_id": county.id}))
+    problems.sort(key=lambda p: not p.blocking)
+    return Readiness(problems=problems, open_referrals=open_count)
+
+
+def _open_referral_groups(county: County) -> list[tuple[int, str, LegalBasis, bool, int]]:
+    """(municipality id, language, legal basis, needs interpreter, count) of the open referrals:
+    one grouped query, no referral loaded."""
+    stmt = (select(Participant.municipality_id, Participant.language, Referral.legal_basis,
+                   Participant.needs_interpreter, func.count(Referral.id))
+            .join(Participant, Participant.id == Referral.participant_id)
+            .where(Referral.county_id == county.id, Referral.status.in_(OPEN_STATUSES))
+            .group_by(Participant.municipality_id, Participant.language, Referral.legal_basis,
+                      Participant.needs_interpreter))
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+# ---------------------------------------------------------------------------- changes that break sessions
+
+
+@dataclass
+class BrokenSession:
+    session_id: int
+    start: dt.datetime  # aware UTC
+    references: list[str]
+    reasons: list[str]
+
+
+def broken_sessions(county: County, *, location_id: int | None = None, counsellor_id: int | None = None,
+                    interpreter_id: int | None = None) -> list[BrokenSession]:
+    """Published (booked) sessions still ahead that no longer fit the county's data, limited to one
+    location (with its rooms), counsellor or interpreter when given. Sessions in the past never count."""
+    stmt = (select(Session).join(PlanningRun, PlanningRun.id == Session.run_id)
+            .where(PlanningRun.county_id == county.id, Session.status == SessionStatus.BOOKED,
+                   Session.start > clock.now())
+            .options(selectinload(Session.location).selectinload(Location.municipality),
+                     selectinload(Session.room),
+                     selectinload(Session.participants).selectinload(SessionParticipant.referral),
+                     selectinload(Session.interpreter).selectinload(InterpreterProfile.languages),
+                     selectinload(Session.interpreter).selectinload(InterpreterProfile.user))
+            .order_by(Session.start, Session.id))
+    if location_id is not None:
+        stmt = stmt.where(Session.location_id == location_id)
+    if counsellor_id is not None:
+        stmt = stmt.where(Session.counsellor_id == counsellor_id)
+    if interpreter_id is not None:
+        stmt = stmt.where(Session.interpreter_id == interpreter_id)
+    sessions = list(db.session.scalars(stmt))
+    if not sessions:
+        return []
+    counsellors = {p.id: p for p in db.session.scalars(
+        select(CounsellorProfile).where(CounsellorProfile.id.in_({s.counsellor_id for s in sessions}))
+        .options(selectinload(CounsellorProfile.locations), selectinload(CounsellorProfile.user)))}
+    days = [ids.to_local(s.start).date() for s in sessions]
+    closed = set(closed_days(county, min(days), max(days)))
+    locale = _locale()
+    out = []
+    for s in sessions:
+        reasons = _reasons(s, counsellors.get(s.counsellor_id), closed, locale)
+        if reasons:
+            references = [sp.referral.reference for sp in sorted(s.participants, key=lambda sp: sp.referral_id)]
+            out.append(BrokenSession(s.id, s.start, references, reasons))
+    return out
+
+
+def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.date], locale: str) -> list[str]:
+    start, end = ids.to_local(s.start), ids.to_local(s.end)
+    loc = s.location
+    reasons = []
+    if not loc.active:
+        reasons.append(_("%(location)s is deactivated.", location=loc.name))
+    elif not location_open(loc, closed, start, end):
+        reasons.append(_("%(location)s is not open at this time.", location=loc.name))
+    if not s.room.active:
+        reasons.append(_("The room %(room)s is deactivated.", room=s.room.name))
+    if counsellor is not None:
+        name = counsellor.user.name
+        if not counsellor.active or not counsellor.user.active:
+            reasons.append(_("%(name)s is deactivated.", name=name))
+        else:
+            if loc.id not in {x.id for x in counsellor.locations}:
+                reasons.append(_("%(name)s no longer works at %(location)s.", name=name, location=loc.name))
+            if not covers(counsellor.weekly, start, end):
+                reasons.append(_("%(name)s does not work at this time.", name=name))
+    interpreter = s.interpreter
+    if interpreter is not None:
+        name = interpreter.user.name
+        if not interpreter.active or not interpreter.user.active:
+            reasons.append(_("%(name)s is deactivated.", name=name))
+        else:
+            if s.language and s.language not in {lang.language for lang in interpreter.languages}:
+                language = language_name(s.language, locale)
+                reasons.append(_("%(name)s no longer interprets %(language)s.", name=name,
+                                 language=language.lower() if locale in ("nb", "nn") else language))
+            if not covers(interpreter.weekly, start, end):
+                reasons.append(_("%(name)s does not work at this time.", name=name))
+    return reasons
