@@ -120,7 +120,7 @@ def test_notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_
     # The note's e-mail went out back then; the demo keeps no old mail waiting to be sent.
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.sent_at.is_(None))) == 0
-    client.get("/logout")
+    client.post("/logout")
     # The counsellor's week shows their booked sessions ahead.
     run = _run()
     ahead = db.session.scalars(select(Session).where(Session.run_id == run.id, Session.status == SessionStatus.BOOKED,
