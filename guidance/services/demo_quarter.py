@@ -199,11 +199,12 @@ def _arrivals(rng: random.Random, county: County, published_on: dt.date) -> int:
             language = rng.choices(codes, weights=shares)[0]
             basis = rng.choices(list(LegalBasis), weights=[0.8, 0.12, 0.08])[0]
             settled = day - dt.timedelta(days=rng.randint(5, 40))
-            # Some participants can start only later (a course, a job trial): their sessions lie ahead.
-            earliest = day + dt.timedelta(days=rng.choice([0, 0, 0, 7, 14, 21, 35, 45, 50, 55, 60]))
             deadline = effective_deadline(basis, settlement_date=settled, referral_date=day)
+            # Some participants can start only later (a course, a job trial): their sessions lie
+            # ahead, still well inside the law's deadline.
+            earliest = day + dt.timedelta(days=rng.choice([0, 0, 0, 7, 14, 21, 35, 45, 50, 55, 60]))
             if deadline is not None:
-                deadline = max(deadline, earliest + dt.timedelta(days=28))
+                earliest = max(day, min(earliest, deadline - dt.timedelta(days=21)))
             participant = Participant(
                 name=f"{rng.choice(FIRST_NAMES[language])} {rng.choice(LAST_NAMES[language])}",
                 phone=f"+47 9{rng.randint(0, 9)}{rng.randint(0, 9)} {rng.randint(10, 99)} {rng.randint(100, 999)}",
