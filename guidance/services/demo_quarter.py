@@ -5,7 +5,8 @@ now (`services.demo.seed_demo`). It moves the app's one clock back and lets the 
 do what the lead, interpreters and counsellors would have done since then:
 
 1. referrals arrive in the weeks before the publish day (about five and a half weeks ago);
-2. the lead starts a planning run that morning, the planning engine solves it, the lead publishes it;
+2. the lead starts a planning run that morning, the planning engine solves it, the lead publishes it
+   and sets the interpreter budget of the months it covers;
 3. interpreters answer their requests (a few decline; the lead books a replacement, who accepts);
 4. each session up to yesterday is held: outcomes recorded (most attended, some no-shows and late
    cancellations, a few follow-ups asked for), interpreters' actual minutes entered for the invoice,
@@ -65,6 +66,7 @@ DECLINES = 4  # interpreter requests declined and replaced
 DECLINED_AHEAD = 1  # a request for a session ahead declined and not yet replaced (the lead's home shows it)
 INVOICED_SHARE = 0.8  # accepted bookings of held sessions with the actual minutes entered
 UNRECORDED_YESTERDAY = 2  # sessions of yesterday still waiting for their outcome (the lead's home shows them)
+MONTHLY_BUDGET_NOK = 45000  # the interpreter budget the lead set for each month of the plan
 
 NOTES = {
     "nn": [
@@ -237,7 +239,19 @@ def _plan_and_publish(lead: User, published_on: dt.date) -> PlanningRun:
         raise RuntimeError(f"the demo's planning run ended {run.status.value}: {run.message}")
     with clock.moved_to(at(published_on, 9, 45)):
         planning_service.publish_run(lead, run)
+    _set_budgets(lead, published_on)
     return db.session.get(PlanningRun, run.id)
+
+
+def _set_budgets(lead: User, published_on: dt.date) -> None:
+    """With the plan published, the lead sets the interpreter budget of the months it covers."""
+    from guidance.services import statistics
+
+    month = published_on.replace(day=1)
+    with clock.moved_to(at(published_on, 10, 15)):
+        for _ in range(4):
+            statistics.set_budget(lead, month, MONTHLY_BUDGET_NOK)
+            month = (month + dt.timedelta(days=32)).replace(day=1)
 
 
 # -------------------------------------------------------------------- after the publish day

@@ -135,8 +135,8 @@ def test_notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_
     assert session.start.astimezone(OSLO).strftime("%H:%M") in page
 
 
-def test_interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_seed_changes_nothing(app, demo):
-    output, _password = demo
+def test_interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_seed_changes_nothing(app, client, demo):
+    output, password = demo
     run = _run()
     bookings = db.session.scalars(select(InterpreterBooking).join(Session)
                                   .where(Session.run_id == run.id)).all()
@@ -152,6 +152,14 @@ def test_interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_se
     for b in bookings:
         if b.answered_at is not None:
             assert run.published_at < b.answered_at <= b.answer_deadline
+    # One declined request for a session ahead still waits for a replacement: the lead's home lists it.
+    waiting = [b for b in declined if _local_day(b.session.start) > TODAY
+               and not any(o.status is BookingStatus.ACCEPTED for o in b.session.bookings)]
+    assert waiting
+    lead = db.session.scalar(select(User).where(User.role == Role.LEAD))
+    _login(client, lead.email, password)
+    home = client.get("/").get_data(as_text=True)
+    assert f"#booking-{waiting[0].id}" in home
     # `./scripts/demo` seeds on every start: the second time changes nothing.
     before = _counts()
     again = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
