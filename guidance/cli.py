@@ -62,7 +62,7 @@ def seed_demo_command(county: str, referrals: int, if_empty: bool):
     lines = [f"Demo data for {result.county.name}: {result.referrals} referrals."]
     try:
         quarter = demo_quarter.build(result.county)  # a plan published weeks ago, sessions held since
-    except (RuntimeError, DomainError) as error:  # the county is usable without its past quarter
+    except (RuntimeError, ValueError, DomainError) as error:  # the county is usable without its past quarter
         db.session.rollback()
         lines.append(f"No quarter in progress: {getattr(error, 'message', error)}")
     else:

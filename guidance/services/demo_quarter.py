@@ -277,7 +277,7 @@ def _answer_requests(rng: random.Random, lead: User, quarter: Quarter, published
     declining = set(b.id for b in rng.sample(others, min(DECLINES, len(others))))
     answered_at = at(published_on, 11)
     for n, booking in enumerate(requests):
-        when = min(answered_at + dt.timedelta(minutes=7 * n), booking.answer_deadline - dt.timedelta(minutes=5))
+        when = min(answered_at + dt.timedelta(minutes=4 * n), booking.answer_deadline - dt.timedelta(minutes=5))
         with clock.moved_to(when):
             interpreter = booking.interpreter.user
             if booking.id in left_declined:  # the lead has not found a replacement yet
