@@ -56,7 +56,18 @@ def seed_demo_command(county: str, referrals: int, if_empty: bool):
         result = seed_demo(county_number=county, referrals=referrals)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
-    lines = [f"Demo data for {result.county.name}: {result.referrals} referrals.", "Demo users (e-mail / password):"]
+    from guidance.services import demo_quarter
+    from guidance.services.errors import DomainError
+
+    lines = [f"Demo data for {result.county.name}: {result.referrals} referrals."]
+    try:
+        quarter = demo_quarter.build(result.county)  # a plan published weeks ago, sessions held since
+    except (RuntimeError, ValueError, DomainError) as error:  # the county is usable without its past quarter
+        db.session.rollback()
+        lines.append(f"No quarter in progress: {getattr(error, 'message', error)}")
+    else:
+        lines.append(f"A quarter in progress: {quarter.sessions} sessions published, {quarter.held} held.")
+    lines.append("Demo users (e-mail / password):")
     lines += [f"  {role:<12} {email} / {password}" for role, (email, password) in result.credentials.items()]
     text = "\n".join(lines) + "\n"
     credentials_file.parent.mkdir(parents=True, exist_ok=True)

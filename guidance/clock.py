@@ -6,6 +6,7 @@ with `freeze(instant)` (or `monkeypatch.setattr(clock, "_source", ...)`) in this
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -47,3 +48,18 @@ def freeze(instant: dt.datetime):
 def unfreeze() -> None:
     global _source
     _source = _system_now
+
+
+@contextmanager
+def moved_to(instant: dt.datetime):
+    """`now()` answers `instant` inside the block, then whatever it answered before (also a test's
+    `travel_to`). For building what happened in the past, such as the demo's quarter."""
+    global _source
+    if instant.tzinfo is None:
+        raise ValueError("moved_to() needs an aware datetime")
+    before = _source
+    _source = lambda: instant  # noqa: E731
+    try:
+        yield instant
+    finally:
+        _source = before

@@ -1,0 +1,363 @@
+"""The demo's quarter in progress: what a county's last five or six weeks would really have left.
+
+`build(county, today=...)` runs on a demo county that has places, people and the referrals waiting
+now (`services.demo.seed_demo`). It moves the app's one clock back and lets the app's own services
+do what the lead, interpreters and counsellors would have done since then:
+
+1. referrals arrive in the weeks before the publish day (about five and a half weeks ago);
+2. the lead starts a planning run that morning, the planning engine solves it, the lead publishes it
+   and sets the interpreter budget of the months it covers;
+3. interpreters answer their requests (a few decline; the lead books a replacement, who accepts);
+4. each session up to yesterday is held: outcomes recorded (most attended, some no-shows and late
+   cancellations, a few follow-ups asked for), interpreters' actual minutes entered for the invoice,
+   guidance notes written for many of the attended, some of them shared with the municipality.
+
+Sessions from today on stay booked. The referrals that were already in the database (the ones
+`seed_demo` made) arrived after the publish day: they are kept out of that run and wait unplanned,
+with the follow-ups and the no-shows. Everything comes from a random generator seeded by the county
+and today, so the same day gives the same quarter (the solver is deterministic too, unless the wall
+clock cuts its search short on a very loaded machine).
+
+The messages the services write (invitations, note notices) are marked sent when they were written:
+in the real quarter they would have gone out then, and the demo must not send five weeks of old
+e-mails when someone configures a mail server.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+
+from guidance import clock
+from guidance.extensions import db
+from guidance.models import (
+    OPEN_STATUSES,
+    BookingStatus,
+    County,
+    CounsellorProfile,
+    InterpreterBooking,
+    LegalBasis,
+    OutboxMessage,
+    Outcome,
+    Participant,
+    PlanningRun,
+    Referral,
+    ReferralStatus,
+    Role,
+    RunStatus,
+    Session,
+    SessionStatus,
+    User,
+)
+from guidance.planning import ids
+from guidance.rules.deadlines import effective_deadline, is_working_day
+from guidance.services.referral_reference import new_reference
+
+PUBLISHED_DAYS_AGO = 38  # about five and a half weeks: the publish day is the working day on or before
+ARRIVALS = 80  # referrals that arrived in the five weeks before the publish day
+SOLVE_SECONDS = 8  # the planning engine's time budget (the demo's first start waits for it)
+ATTENDED, NO_SHOW, CANCELLED_LATE = 0.86, 0.10, 0.04
+FOLLOW_UP_SHARE = 0.12  # of the attended: the counsellor asks for a follow-up session
+NOTE_SHARE = 0.7  # of the attended: a guidance note is written ...
+SHARED_SHARE = 0.55  # ... and of those, shared with the municipality
+DECLINES = 4  # interpreter requests declined and replaced
+DECLINED_AHEAD = 1  # a request for a session ahead declined and not yet replaced (the lead's home shows it)
+INVOICED_SHARE = 0.8  # accepted bookings of held sessions with the actual minutes entered
+UNRECORDED_YESTERDAY = 2  # sessions of yesterday still waiting for their outcome (the lead's home shows them)
+MONTHLY_BUDGET_NOK = 45000  # the interpreter budget the lead set for each month of the plan
+
+NOTES = {
+    "nn": [
+        ("Vil ta fagbrev som helsefagarbeidar og arbeide på sjukeheim.",
+         "Har arbeidd fem år i omsorgsyrke i heimlandet. Går på norskopplæring, nivå A2.",
+         "Kontakt med vidaregåande skule om vaksenopplæring. Søkje praksisplass i kommunen.", True),
+        ("Ønskjer å bruke utdanninga si som ingeniør i Noreg.",
+         "Mastergrad i elektroteknikk. Har ikkje fått utdanninga godkjend enno.",
+         "Søkje godkjenning hos HK-dir. Melde seg på norskkurs B1 og nettverksmøte for ingeniørar.", False),
+        ("Vil starte eiga verksemd innan matservering.",
+         "Dreiv restaurant i ti år. Treng kunnskap om norske reglar og rekneskap.",
+         "Etablerarkurs i kommunen. Avtale med Innovasjon Noreg sin rettleiar.", True),
+        ("Vil fullføre vidaregåande skule og søkje sjukepleiarutdanning.",
+         "Har tolv års skulegang. Sterk motivasjon, treng meir norsk og matematikk.",
+         "Søkje grunnskule for vaksne i matematikk. Ny samtale om studieval til våren.", True),
+    ],
+    "nb": [
+        ("Vil ta fagbrev som helsefagarbeider og jobbe på sykehjem.",
+         "Har jobbet fem år i omsorgsyrke i hjemlandet. Går på norskopplæring, nivå A2.",
+         "Kontakt med videregående skole om voksenopplæring. Søke praksisplass i kommunen.", True),
+        ("Ønsker å bruke utdannelsen sin som ingeniør i Norge.",
+         "Mastergrad i elektroteknikk. Har ikke fått utdanningen godkjent ennå.",
+         "Søke godkjenning hos HK-dir. Melde seg på norskkurs B1 og nettverksmøte for ingeniører.", False),
+        ("Vil starte egen virksomhet innen matservering.",
+         "Drev restaurant i ti år. Trenger kunnskap om norske regler og regnskap.",
+         "Etablererkurs i kommunen. Avtale med Innovasjon Norges veileder.", True),
+        ("Vil fullføre videregående skole og søke sykepleierutdanning.",
+         "Har tolv års skolegang. Sterk motivasjon, trenger mer norsk og matematikk.",
+         "Søke grunnskole for voksne i matematikk. Ny samtale om studievalg til våren.", True),
+    ],
+}
+DECLINE_REASONS = ["Oppteken med eit anna oppdrag den dagen.", "Sjuk den veka.", "Har ferie då."]
+
+
+@dataclass
+class Quarter:
+    """What was built, for the seed command's summary."""
+
+    run: PlanningRun | None = None
+    arrived: int = 0
+    sessions: int = 0
+    held: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    follow_ups: int = 0
+    notes: int = 0
+    shared: int = 0
+    declined: int = 0
+    invoiced: int = 0
+
+
+def publish_day(today: dt.date) -> dt.date:
+    day = today - dt.timedelta(days=PUBLISHED_DAYS_AGO)
+    while not is_working_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """An Oslo wall-clock time on `day` as an aware UTC instant."""
+    return ids.to_utc(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def build(county: County, *, today: dt.date | None = None, seed: int = 2026) -> Quarter:
+    """Give the demo county a published plan of some weeks ago and what happened since; once per
+    county (a county that already has a published run is left as it is)."""
+    today = today or clock.today()
+    if db.session.scalar(select(PlanningRun.id).where(PlanningRun.county_id == county.id,
+                                                     PlanningRun.published_at.is_not(None)).limit(1)) is not None:
+        return Quarter()
+    lead = db.session.scalar(select(User).where(User.role == Role.LEAD, User.county_id == county.id,
+                                                User.active.is_(True)).order_by(User.id).limit(1))
+    if lead is None:
+        raise ValueError(f"county {county.name} has no centre lead to plan with")
+    rng = random.Random(f"{seed}-{county.number}-{today.isoformat()}")
+    quarter = Quarter()
+    published_on = publish_day(today)
+    started_at = clock.now()
+    later = _hide_later_referrals(county)
+    try:
+        quarter.arrived = _arrivals(rng, county, published_on)
+        quarter.run = _plan_and_publish(lead, published_on)
+    finally:
+        _restore(later)
+    _answer_requests(rng, lead, quarter, published_on, today)
+    _hold_sessions(rng, lead, quarter, today)
+    _mark_sent(started_at)
+    quarter.sessions = db.session.scalar(select(func.count()).select_from(Session).where(
+        Session.run_id == quarter.run.id, Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED))))
+    return quarter
+
+
+# -------------------------------------------------------------------- before the publish day
+
+def _hide_later_referrals(county: County) -> dict[int, ReferralStatus]:
+    """The referrals already waiting arrived after the publish day: keep them out of that run.
+
+    They are set aside (a status the planner leaves out) only while the run is made and
+    published, and put back as they were afterwards, so nothing about them changes."""
+    later = dict(db.session.execute(select(Referral.id, Referral.status).where(
+        Referral.county_id == county.id, Referral.status.in_(OPEN_STATUSES))).all())
+    if later:
+        db.session.execute(update(Referral).where(Referral.id.in_(later)).values(status=ReferralStatus.WITHDRAWN)
+                           .execution_options(synchronize_session=False))
+    db.session.commit()
+    return later
+
+
+def _restore(later: dict[int, ReferralStatus]) -> None:
+    db.session.rollback()
+    for status in set(later.values()):
+        chosen = [rid for rid, s in later.items() if s == status]
+        db.session.execute(update(Referral).where(Referral.id.in_(chosen)).values(status=status)
+                           .execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.expire_all()
+
+
+def _arrivals(rng: random.Random, county: County, published_on: dt.date) -> int:
+    """Referrals received on the working days of the five weeks before the publish day; each
+    arrives at its own time (the clock is moved), so "received" dates and deadlines are as they were."""
+    from guidance.services.demo import FIRST_NAMES, LANGUAGES, LAST_NAMES
+
+    towns = sorted(county.municipalities, key=lambda m: -m.population)
+    weights = [t.population for t in towns]
+    codes, shares = [c for c, *_ in LANGUAGES], [s for _c, s, *_ in LANGUAGES]
+    days = [published_on - dt.timedelta(days=n) for n in range(35, 0, -1)]
+    days = [d for d in days if is_working_day(d)]
+    arrivals = sorted((rng.choice(days), rng.randint(8, 15), rng.choice((0, 15, 30, 45))) for _ in range(ARRIVALS))
+    for day, hour, minute in arrivals:
+        with clock.moved_to(at(day, hour, minute)):
+            town = rng.choices(towns, weights=weights)[0]
+            language = rng.choices(codes, weights=shares)[0]
+            basis = rng.choices(list(LegalBasis), weights=[0.8, 0.12, 0.08])[0]
+            settled = day - dt.timedelta(days=rng.randint(5, 40))
+            deadline = effective_deadline(basis, settlement_date=settled, referral_date=day)
+            # Some participants can start only later (a course, a job trial): their sessions lie
+            # ahead, still well inside the law's deadline.
+            earliest = day + dt.timedelta(days=rng.choice([0, 0, 0, 7, 14, 21, 35, 45, 50, 55, 60]))
+            if deadline is not None:
+                earliest = max(day, min(earliest, deadline - dt.timedelta(days=21)))
+            participant = Participant(
+                name=f"{rng.choice(FIRST_NAMES[language])} {rng.choice(LAST_NAMES[language])}",
+                phone=f"+47 9{rng.randint(0, 9)}{rng.randint(0, 9)} {rng.randint(10, 99)} {rng.randint(100, 999)}",
+                municipality=town, language=language, needs_interpreter=rng.random() < 0.92,
+                video_ok=rng.random() < 0.15)
+            needs = ["individual", "group"] if basis is not LegalBasis.ORDINARY else ["individual"]
+            db.session.add(Referral(reference=new_reference(), participant=participant, county=county,
+                                    referring_municipality=town, legal_basis=basis, settlement_date=settled,
+                                    needs=needs, earliest_date=earliest, deadline=deadline,
+                                    status=ReferralStatus.RECEIVED))
+            db.session.commit()
+    return len(arrivals)
+
+
+def _plan_and_publish(lead: User, published_on: dt.date) -> PlanningRun:
+    """The lead starts a run on the publish day's morning; the planning engine solves it (in this
+    process's child, as the queue would); the lead reviews and publishes it an hour later."""
+    from guidance.planning.runner import execute_run
+    from guidance.services import planning as planning_service
+
+    with clock.moved_to(at(published_on, 8, 30)):
+        run = planning_service.start_run(lead, time_limit=planning_service.MIN_SECONDS, today=published_on,
+                                         enqueue=lambda run_id: None)
+        run.time_limit_seconds = SOLVE_SECONDS
+        db.session.commit()
+        execute_run(run.id)
+    db.session.expire_all()
+    run = db.session.get(PlanningRun, run.id)
+    if run.status is not RunStatus.SUCCEEDED:
+        raise RuntimeError(f"the demo's planning run ended {run.status.value}: {run.message}")
+    with clock.moved_to(at(published_on, 9, 45)):
+        planning_service.publish_run(lead, run)
+    _set_budgets(lead, published_on)
+    return db.session.get(PlanningRun, run.id)
+
+
+def _set_budgets(lead: User, published_on: dt.date) -> None:
+    """With the plan published, the lead sets the interpreter budget of the months it covers."""
+    from guidance.services import statistics
+
+    month = published_on.replace(day=1)
+    with clock.moved_to(at(published_on, 10, 15)):
+        for _ in range(4):
+            statistics.set_budget(lead, month, MONTHLY_BUDGET_NOK)
+            month = (month + dt.timedelta(days=32)).replace(day=1)
+
+
+# -------------------------------------------------------------------- after the publish day
+
+def _requests(run: PlanningRun) -> list[InterpreterBooking]:
+    return list(db.session.scalars(
+        select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
+        .where(Session.run_id == run.id, InterpreterBooking.status == BookingStatus.REQUESTED)
+        .order_by(Session.start, InterpreterBooking.id)))
+
+
+def _answer_requests(rng: random.Random, lead: User, quarter: Quarter, published_on: dt.date, today: dt.date) -> None:
+    """Interpreters answer within the day; a few decline and the lead asks the first offered
+    replacement, who accepts. One declined request for a session ahead still waits for the lead."""
+    from guidance.services import bookings
+
+    requests = _requests(quarter.run)
+    if not requests:
+        return
+    ahead = [b for b in requests if clock.local_date(b.session.start) > today + dt.timedelta(days=2)]
+    left_declined = set(b.id for b in rng.sample(ahead, min(DECLINED_AHEAD, len(ahead))))
+    others = [b for b in requests if b.id not in left_declined]
+    declining = set(b.id for b in rng.sample(others, min(DECLINES, len(others))))
+    answered_at = at(published_on, 11)
+    for n, booking in enumerate(requests):
+        when = min(answered_at + dt.timedelta(minutes=4 * n), booking.answer_deadline - dt.timedelta(minutes=5))
+        with clock.moved_to(when):
+            interpreter = booking.interpreter.user
+            if booking.id in left_declined:  # the lead has not found a replacement yet
+                bookings.answer(interpreter, booking, False, rng.choice(DECLINE_REASONS))
+                quarter.declined += 1
+                continue
+            if booking.id not in declining:
+                bookings.answer(interpreter, booking, True)
+                continue
+            bookings.answer(interpreter, booking, False, rng.choice(DECLINE_REASONS))
+            quarter.declined += 1
+            candidates = bookings.replacement_candidates(booking.session)
+            if not candidates:
+                continue
+            replacement = bookings.rebook(lead, booking, candidates[0].id)
+        with clock.moved_to(min(when + dt.timedelta(hours=2), replacement.answer_deadline - dt.timedelta(minutes=5))):
+            bookings.answer(replacement.interpreter.user, replacement, True)
+
+
+def _hold_sessions(rng: random.Random, lead: User, quarter: Quarter, today: dt.date) -> None:
+    """Every booked session before today is held: outcomes, follow-ups, actual minutes, notes."""
+    from guidance.services import bookings, notes, outcomes
+    from guidance.services.today import outcome_window
+
+    past = list(db.session.scalars(
+        select(Session).where(Session.run_id == quarter.run.id, Session.status == SessionStatus.BOOKED,
+                              Session.start < at(today, 0)).order_by(Session.start, Session.id)))
+    first, last = outcome_window(today)
+    recent = [s for s in past if first <= clock.local_date(s.start) <= last]
+    unrecorded = {s.id for s in rng.sample(recent, min(UNRECORDED_YESTERDAY, len(recent)))}
+    followed_up: set[int] = set()
+    noted: set[int] = set()
+    language_form = "nn" if getattr(quarter.run.county, "language_form", "nb") == "nn" else "nb"
+    for session in past:
+        if session.id in unrecorded:
+            continue
+        counsellor = db.session.get(CounsellorProfile, session.counsellor_id).user
+        with clock.moved_to(session.end + dt.timedelta(minutes=20)):
+            chosen = {sp.referral_id: rng.choices([Outcome.ATTENDED, Outcome.NO_SHOW, Outcome.CANCELLED_LATE],
+                                                  weights=[ATTENDED, NO_SHOW, CANCELLED_LATE])[0]
+                      for sp in session.participants}
+            outcomes.record_outcomes(counsellor, session, chosen)
+            quarter.held += 1
+            for outcome in chosen.values():
+                quarter.outcomes[outcome.value] = quarter.outcomes.get(outcome.value, 0) + 1
+        attended = [rid for rid, o in chosen.items() if o is Outcome.ATTENDED]
+        with clock.moved_to(session.end + dt.timedelta(minutes=40)):
+            for referral_id in attended:
+                if referral_id not in followed_up and rng.random() < FOLLOW_UP_SHARE:
+                    followed_up.add(referral_id)
+                    referral = db.session.get(Referral, referral_id)
+                    outcomes.request_follow_up(counsellor, session, referral, rng.choice([4, 6, 8]))
+                    quarter.follow_ups += 1
+        booking = next((b for b in session.bookings if b.status is BookingStatus.ACCEPTED), None)
+        if booking is not None and rng.random() < INVOICED_SHARE:
+            with clock.moved_to(session.end + dt.timedelta(hours=3)):
+                minutes = int((session.end - session.start).total_seconds() // 60) + rng.choice([0, 0, 0, 15, 30])
+                bookings.record_actual_minutes(lead, booking, minutes)
+                quarter.invoiced += 1
+        with clock.moved_to(session.end + dt.timedelta(hours=2)):
+            for referral_id in attended:
+                if referral_id in noted or rng.random() >= NOTE_SHARE:
+                    continue
+                noted.add(referral_id)
+                referral = db.session.get(Referral, referral_id)
+                goals, background, next_steps, further = rng.choice(NOTES[language_form])
+                data = notes.NoteInput(goals=goals, background=background, next_steps=next_steps,
+                                       further_guidance=further)
+                if rng.random() < SHARED_SHARE:
+                    notes.share(counsellor, referral, data)
+                    quarter.shared += 1
+                else:
+                    notes.save_draft(counsellor, referral, data)
+                quarter.notes += 1
+
+
+def _mark_sent(since: dt.datetime) -> None:
+    """The e-mails of the quarter went out when they were written."""
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.sent_at.is_(None),
+                                                   OutboxMessage.superseded_by_id.is_(None),
+                                                   OutboxMessage.created_at < since)
+                       .values(sent_at=OutboxMessage.created_at).execution_options(synchronize_session=False))
+    db.session.commit()

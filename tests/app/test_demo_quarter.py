@@ -1,0 +1,188 @@
+"""The demo shows a quarter in progress: a plan published weeks ago, sessions held since, more ahead.
+
+The demo is seeded as `./scripts/demo` does (`flask seed-demo --if-empty`) on a frozen day, and the
+test checks what a newcomer trying outcomes, notes and statistics relies on.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from guidance.extensions import db
+from guidance.models import (
+    AuditEvent,
+    BookingStatus,
+    CounsellorProfile,
+    GuidanceNote,
+    InterpreterBooking,
+    OutboxMessage,
+    Outcome,
+    PlanningRun,
+    Referral,
+    ReferralStatus,
+    Role,
+    Session,
+    SessionParticipant,
+    SessionStatus,
+    User,
+)
+from guidance.services.calendar import OSLO
+from tests.app import factories as f
+
+TODAY = dt.date(2027, 3, 10)  # a Wednesday
+
+
+@pytest.fixture
+def demo(app, travel_to, tmp_path):
+    """The demo county seeded on TODAY at 07:30 (Oslo) through the command; (output, password)."""
+    travel_to(f.oslo(TODAY.year, TODAY.month, TODAY.day, 7, 30))
+    app.instance_path = str(tmp_path)  # the command writes the credentials file there
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty", "--referrals", "60"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"lead\s+\S+ / (\S+)", result.output).group(1)
+    return result.output, password
+
+
+def _run() -> PlanningRun:
+    return db.session.scalar(select(PlanningRun).where(PlanningRun.published_at.is_not(None)))
+
+
+def _local_day(instant: dt.datetime) -> dt.date:
+    return instant.astimezone(OSLO).date()
+
+
+def _login(client, email: str, password: str):
+    client.post("/login", data={"email": email, "password": password})
+
+
+def test_the_published_plan_began_weeks_ago_and_goes_on_after_today(app, demo):
+    run = _run()
+    assert run is not None
+    published = _local_day(run.published_at)
+    assert dt.timedelta(weeks=5) <= TODAY - published <= dt.timedelta(weeks=6)
+    sessions = db.session.scalars(select(Session).where(Session.run_id == run.id)).all()
+    starts = sorted(_local_day(s.start) for s in sessions)
+    assert starts[0] > published  # after the publish day (its minimum notice) ...
+    assert TODAY - starts[0] >= dt.timedelta(weeks=4)  # ... and weeks before today
+    held = [s for s in sessions if _local_day(s.start) < TODAY]
+    ahead = [s for s in sessions if _local_day(s.start) >= TODAY]
+    assert len(held) >= 30 and len(ahead) >= 5
+    assert all(s.status is SessionStatus.BOOKED for s in ahead)
+    assert all(sp.outcome is None for s in ahead for sp in s.participants)
+    _assert_keeps_the_planning_rules(run)
+
+
+def test_held_sessions_have_outcomes_of_each_kind_and_new_referrals_wait(app, demo):
+    run = _run()
+    outcomes = dict(db.session.execute(
+        select(SessionParticipant.outcome, func.count()).join(Session, Session.id == SessionParticipant.session_id)
+        .where(Session.run_id == run.id, SessionParticipant.outcome.is_not(None))
+        .group_by(SessionParticipant.outcome)).all())
+    assert outcomes[Outcome.ATTENDED] > outcomes.get(Outcome.NO_SHOW, 0) >= 1
+    assert outcomes[Outcome.ATTENDED] >= 0.7 * sum(outcomes.values())
+    completed = db.session.scalars(select(Session).where(Session.run_id == run.id,
+                                                        Session.status == SessionStatus.COMPLETED)).all()
+    assert completed and all(_local_day(s.start) < TODAY for s in completed)
+    follow_ups = db.session.scalars(select(Referral).where(Referral.follow_up_of_id.is_not(None))).all()
+    assert follow_ups and all(r.status is ReferralStatus.RECEIVED for r in follow_ups)
+    assert all(r.earliest_date <= TODAY + dt.timedelta(weeks=1) for r in follow_ups)
+    # No-shows wait for a new session with the same counsellor.
+    no_shows = db.session.scalars(select(Referral).where(Referral.status == ReferralStatus.NO_SHOW)).all()
+    assert no_shows and all(r.preferred_counsellor_id is not None for r in no_shows)
+    # Referrals that arrived after the publication wait unplanned ("Find a time" has work to do).
+    planned = select(SessionParticipant.referral_id)
+    waiting = db.session.scalars(select(Referral).where(Referral.status == ReferralStatus.RECEIVED,
+                                                        Referral.follow_up_of_id.is_(None),
+                                                        Referral.id.not_in(planned))).all()
+    assert len(waiting) >= 50
+    assert all(r.created_at > run.published_at for r in waiting)
+    in_run = db.session.scalars(select(Referral).where(Referral.id.in_(planned))).all()
+    assert all(r.created_at < run.published_at for r in in_run if r.follow_up_of_id is None)
+
+
+def test_notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_ahead(app, client, demo):
+    _output, password = demo
+    notes = db.session.scalars(select(GuidanceNote)).all()
+    shared = [n for n in notes if n.status == "shared"]
+    assert len(shared) >= 5 and any(n.status == "draft" for n in notes)
+    assert all(_local_day(n.shared_at) < TODAY for n in shared)
+    referrer = db.session.scalar(select(User).where(User.role == Role.REFERRER))
+    own = [n for n in shared if n.referral.referring_municipality_id == referrer.municipality_id]
+    assert own, "the demo referrer's municipality has shared notes to read"
+    _login(client, referrer.email, password)
+    page = client.get(f"/notes/{own[0].id}")
+    assert page.status_code == 200
+    assert own[0].goals in page.get_data(as_text=True)
+    # The note's e-mail went out back then; the demo keeps no old mail waiting to be sent.
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                             .where(OutboxMessage.sent_at.is_(None))) == 0
+    client.post("/logout")
+    # The counsellor's week shows their booked sessions ahead.
+    run = _run()
+    ahead = db.session.scalars(select(Session).where(Session.run_id == run.id, Session.status == SessionStatus.BOOKED,
+                                                     Session.start >= f.oslo(TODAY.year, TODAY.month, TODAY.day, 0))
+                               .order_by(Session.start)).all()
+    session = ahead[0]
+    counsellor = db.session.get(CounsellorProfile, session.counsellor_id).user
+    _login(client, counsellor.email, password)
+    year, week, _day = _local_day(session.start).isocalendar()
+    page = client.get(f"/week/{year}/{week}").get_data(as_text=True)
+    assert session.participants[0].referral.reference in page
+    assert session.start.astimezone(OSLO).strftime("%H:%M") in page
+
+
+def test_interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_seed_changes_nothing(app, client, demo):
+    output, password = demo
+    run = _run()
+    bookings = db.session.scalars(select(InterpreterBooking).join(Session)
+                                  .where(Session.run_id == run.id)).all()
+    assert bookings and not [b for b in bookings if b.status is BookingStatus.REQUESTED]
+    declined = [b for b in bookings if b.status is BookingStatus.DECLINED]
+    assert len(declined) >= 2 and all(b.decline_reason for b in declined)
+    replaced = [b for b in declined if any(o.status is BookingStatus.ACCEPTED for o in b.session.bookings)]
+    assert replaced and all(o.interpreter_id != b.interpreter_id for b in replaced for o in b.session.bookings
+                            if o.status is BookingStatus.ACCEPTED)
+    invoiced = [b for b in bookings if b.actual_minutes is not None]
+    assert invoiced and all(_local_day(b.session.start) < TODAY and b.actual_cost_ore for b in invoiced)
+    # Answers came after the publication and before each answer deadline.
+    for b in bookings:
+        if b.answered_at is not None:
+            assert run.published_at < b.answered_at <= b.answer_deadline
+    # One declined request for a session ahead still waits for a replacement: the lead's home lists it.
+    waiting = [b for b in declined if _local_day(b.session.start) > TODAY
+               and not any(o.status is BookingStatus.ACCEPTED for o in b.session.bookings)]
+    assert waiting
+    lead = db.session.scalar(select(User).where(User.role == Role.LEAD))
+    _login(client, lead.email, password)
+    home = client.get("/").get_data(as_text=True)
+    assert f"#booking-{waiting[0].id}" in home
+    # `./scripts/demo` seeds on every start: the second time changes nothing.
+    before = _counts()
+    again = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+    assert again.exit_code == 0
+    assert again.output.strip() == output.strip()  # the same credentials, read back
+    db.session.expire_all()
+    assert _counts() == before
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Referral, Session, SessionParticipant, InterpreterBooking, GuidanceNote, PlanningRun,
+                          OutboxMessage, AuditEvent, User)}
+
+
+def _assert_keeps_the_planning_rules(run: PlanningRun) -> None:
+    """Every published session, as it is now (replacement interpreters too), against the run's data."""
+    from solver.check import check_plan
+
+    from guidance.planning.store import plan_from_sessions
+
+    sessions = db.session.scalars(select(Session).where(
+        Session.run_id == run.id, Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)))).all()
+    unscheduled = json.loads(run.plan_json)["unscheduled"]
+    result = check_plan(json.loads(run.instance_json), plan_from_sessions(sessions, unscheduled=unscheduled))
+    assert not result.violations, [v.message for v in result.violations][:5]
