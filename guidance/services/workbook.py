@@ -122,6 +122,18 @@ def export(county: County) -> dict[str, list[list[str]]]:
     return out
 
 
+def export_xlsx(actor, county: County) -> bytes:
+    """The county's workbook as an .xlsx file; the download is audited (it names the county's people)."""
+    content = sheets.write_xlsx(export(county))
+    audit.record(actor, "county.workbook_exported", county)
+    db.session.commit()
+    return content
+
+
+def template_xlsx(county: County) -> bytes:
+    return sheets.write_xlsx(template(county))
+
+
 def template(county: County) -> dict[str, list[list[str]]]:
     """The sheets with one example row each, importable into `county` as they are."""
     today = clock.today()
@@ -628,5 +640,5 @@ def _pick(value: bool | None, current) -> bool:
     return bool(current) if value is None else value
 
 
-__all__ = ["export", "template", "import_workbook", "apply_workbook", "read_upload", "WorkbookRejected", "Problem",
+__all__ = ["export", "export_xlsx", "template", "template_xlsx", "import_workbook", "apply_workbook", "read_upload", "WorkbookRejected", "Problem",
            "Imported", "COLUMNS"]
