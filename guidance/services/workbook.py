@@ -509,7 +509,7 @@ class _Import:
             weeks = words[1] if len(words) > 1 else "every"
             if not day or day > len(LOCATION_DAYS) or len(words) > 2:
                 row.fail("weekly_pattern", _("Write the weekly pattern as a weekday and every, even or odd, "
-                                             "like \"tue even, thu every\"."))
+                                             "like: tue even, thu every."))
                 return []
             out.append((day, weeks))
         return out
