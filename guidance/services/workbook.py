@@ -557,7 +557,7 @@ class _Import:
         data = people.CounsellorData(
             name=row.text("name"), email=email, weekly=_person_weekly(row),
             multicultural=bool(multicultural), multicultural_completed_on=row.date("multicultural_completed_on"),
-            languages=[c.strip() for c in row.text("languages").split(",") if c.strip()] or [""],
+            languages=[c.strip() for c in row.text("languages").split(",") if c.strip()],
             location_ids=location_ids,
             max_sessions_per_day=row.whole("max_sessions_per_day") if row.text("max_sessions_per_day") else 4,
             employment_start=row.date("employment_start"), employment_end=row.date("employment_end"))
