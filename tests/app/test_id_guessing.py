@@ -93,9 +93,9 @@ def test_other_countys_objects_cannot_be_reached_by_guessing_ids(app, role):
     foreign = foreign_world()
     # Admins answer data-subject requests and run the outbox for the whole installation: that
     # export and every e-mail are theirs by design.
-    # So is the centre set-up of every county: places, counsellors and interpreters.
+    # So is the centre set-up of every county: places, counsellors and interpreters (and its workbook).
     exempt = {"privacy.export", "outbox.retry"} | {r.endpoint for r in app.url_map.iter_rules()
-                                                   if r.endpoint.startswith(("setup.", "people."))} \
+                                                   if r.endpoint.startswith(("setup.", "people.", "workbook."))} \
         if role is Role.ADMIN else set()
     client = app.test_client()
     f.login(client, _people(w)[role])
