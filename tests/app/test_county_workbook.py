@@ -1,6 +1,5 @@
 """The county workbook (issue 21): a county's set-up exported, imported (all rows or none) and
 round-tripped, through the service, the lead's page and `flask county export/import`."""
-import copy
 import datetime as dt
 import io
 import zipfile
@@ -180,13 +179,41 @@ def test_an_unknown_sheet_and_a_file_that_is_not_a_workbook_are_refused(app):
         workbook.read_upload(b"PK\x03\x04 not really a zip", "county.xlsx")
 
 
-def test_excel_date_numbers_and_shared_strings_are_read(app):
-    # What Excel itself writes: shared strings, and a date typed into a date cell as a serial number.
-    book = workbook.template(_county())
-    raw = sheets.write_xlsx(book)
-    rows = sheets.read(raw, "x.xlsx")
-    assert rows["counsellors"][1][3] == "2024-03-01"
-    assert sheets.excel_serial_date("45352") == dt.date(2024, 3, 1)
+def _excel_like_workbook() -> bytes:
+    """A workbook as Excel saves it: text in a shared-strings table, numbers and a date cell as
+    numbers (the date as its serial), a sheet target given relative to xl/, cells without a row."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    strings = ["location", "name", "capacity", "video", "Karrieresenter Bergen", "Grupperom"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+                                            f'<sheet name="Rooms" sheetId="1" r:id="rId7"/></sheets></workbook>')
+        archive.writestr("xl/_rels/workbook.xml.rels",
+                         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                         f'<Relationship Id="rId7" Type="{rel}/worksheet" Target="worksheets/data.xml"/></Relationships>')
+        archive.writestr("xl/sharedStrings.xml", f'<sst xmlns="{main}">'
+                         + "".join(f"<si><t>{t}</t></si>" for t in strings) + "</sst>")
+        archive.writestr("xl/worksheets/data.xml", f'<worksheet xmlns="{main}"><sheetData>'
+                         '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+                         '<c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c></row>'
+                         '<row r="3"><c r="A3" t="s"><v>4</v></c><c r="B3" t="s"><v>5</v></c>'
+                         '<c r="C3"><v>12</v></c><c r="D3" t="b"><v>1</v></c><c r="F3"><v>46082</v></c></row>'
+                         '</sheetData></worksheet>')
+    return buffer.getvalue()
+
+
+def test_a_workbook_saved_by_excel_is_read_cell_by_cell(app):
+    book = sheets.read(_excel_like_workbook(), "fra-excel.xlsx")
+    assert book == {"rooms": [["location", "name", "capacity", "video"], [],
+                              ["Karrieresenter Bergen", "Grupperom", "12", "yes", "", "46082"]]}
+    assert sheets.excel_serial_date("46082") == dt.date(2026, 3, 1)
+    county = _county()
+    workbook.import_workbook(None, county, workbook.template(county))
+    book["rooms"][2] = book["rooms"][2][:4]
+    workbook.import_workbook(None, _county(), book)
+    room = db.session.scalar(select(Room).where(Room.name == "Grupperom"))
+    assert room.capacity == 12 and room.video is True
 
 
 # ---------------------------------------------------------------------------- the page
