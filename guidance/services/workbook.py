@@ -365,6 +365,7 @@ class _Import:
         self.county, self.tables, self.problems, self.result = county, tables, problems, result
         self.locations = {loc.name.strip().lower(): loc for loc in setup.locations_of(county)}
         self.places = self._place_lookup()
+        self.deactivate: list[Location] = []
 
     def rows(self, name: str):
         table = self.tables.get(name)
@@ -396,6 +397,8 @@ class _Import:
             self.counsellor(row)
         for row in self.rows("interpreters"):
             self.interpreter(row)
+        for location in self.deactivate:
+            location.active = False
 
     # ------------------------------------------------------------------ lookups
 
@@ -494,7 +497,11 @@ class _Import:
             existing.centre = centre
             if changed or (flags["active"] is not None and flags["active"] != existing.active):
                 self.result.updated["locations"] += 1
-        if flags["active"] is not None:
+        if flags["active"] is False and existing.active is not False:
+            # Deactivated after the people sheets: a counsellor may still be linked to it, as the
+            # export writes such links (a location is deactivated without unlinking its counsellors).
+            self.deactivate.append(existing)
+        elif flags["active"] is not None:
             existing.active = flags["active"]
         db.session.flush()
 

@@ -50,6 +50,12 @@ def test_export_then_import_into_an_empty_database_then_export_is_identical(app)
     seed_demo("46", referrals=3, today=dt.date(2027, 1, 4), password="demo-password-1")
     county = _county()
     county.closure_days = ["2027-05-18", "2027-12-24"]
+    # A deactivated location keeps its counsellors (as the set-up page leaves them), and so does the import.
+    outreach = db.session.scalars(select(Location).where(Location.outreach).order_by(Location.name)).first()
+    outreach.active = False
+    outreach_name = outreach.name
+    linked = sorted(p.user.email for p in db.session.scalars(select(CounsellorProfile)) if outreach in p.locations)
+    assert linked
     first = workbook.export(county)
     assert len(first["locations"]) > 5 and len(first["counsellors"]) > 12 and len(first["interpreters"]) > 25
     raw = sheets.write_xlsx(first)
@@ -65,6 +71,9 @@ def test_export_then_import_into_an_empty_database_then_export_is_identical(app)
     for name in workbook.COLUMNS:
         assert again[name] == first[name], name
     assert sheets.write_xlsx(again) == raw
+    outreach = db.session.scalar(select(Location).where(Location.name == outreach_name))
+    assert outreach.active is False
+    assert sorted(p.user.email for p in db.session.scalars(select(CounsellorProfile)) if outreach in p.locations) == linked
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "county.workbook_imported"))
     assert event is not None and "@" not in (event.detail or "")
 
