@@ -234,6 +234,8 @@ def _cell_text(cell, shared: list[str]) -> str:
         return shared[int(value)] if value.isdigit() and int(value) < len(shared) else ""
     if kind == "b":
         return "yes" if value == "1" else "no"
+    if kind == "d":  # an ISO 8601 date cell (strict Open XML): the date, or the date and time
+        return value[:10] if value.endswith("T00:00:00") or len(value) == 10 else value
     if kind in ("str", "e"):
         return value
     try:

@@ -207,7 +207,8 @@ def _excel_like_workbook() -> bytes:
                          '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
                          '<c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c></row>'
                          '<row r="3"><c r="A3" t="s"><v>4</v></c><c r="B3" t="s"><v>5</v></c>'
-                         '<c r="C3"><v>12</v></c><c r="D3" t="b"><v>1</v></c><c r="F3"><v>46082</v></c></row>'
+                         '<c r="C3"><v>12</v></c><c r="D3" t="b"><v>1</v></c><c r="F3"><v>46082</v></c>'
+                         '<c r="G3" t="d"><v>2026-03-01T00:00:00</v></c></row>'
                          '</sheetData></worksheet>')
     return buffer.getvalue()
 
@@ -215,7 +216,7 @@ def _excel_like_workbook() -> bytes:
 def test_a_workbook_saved_by_excel_is_read_cell_by_cell(app):
     book = sheets.read(_excel_like_workbook(), "fra-excel.xlsx")
     assert book == {"rooms": [["location", "name", "capacity", "video"], [],
-                              ["Karrieresenter Bergen", "Grupperom", "12", "yes", "", "46082"]]}
+                              ["Karrieresenter Bergen", "Grupperom", "12", "yes", "", "46082", "2026-03-01"]]}
     assert sheets.excel_serial_date("46082") == dt.date(2026, 3, 1)
     county = _county()
     workbook.import_workbook(None, county, workbook.template(county))
