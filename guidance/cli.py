@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(expire_bookings_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(api_token_group)
+    app.cli.add_command(county_group)
 
 
 BAD_INPUT = 2  # the exit code for refused input (like click's usage errors); nothing is written
@@ -160,3 +161,52 @@ def api_token_create_command(municipality_number: str, name: str):
         _refuse("; ".join(m for messages in error.field_errors.values() for m in messages) or error.message)
     click.echo(f"Token for {place.name} ({place.number}), shown once:")
     click.echo(plaintext)
+
+
+@click.group("county")
+def county_group():
+    """A county's set-up as one workbook (docs/county-workbook.md)."""
+
+
+def _county(number: str):
+    from sqlalchemy import select
+
+    from guidance.models import County
+
+    county = db.session.scalar(select(County).where(County.number == number.strip().zfill(2)))
+    if county is None:
+        _refuse(f"No county has the number {number!r} (load the reference data first?).")
+    return county
+
+
+@county_group.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@click.option("--county", "county_number", required=True, help="County number, e.g. 46 (Vestland).")
+def county_export_command(path: str, county_number: str):
+    """Write the county's settings, closure days, locations, rooms, counsellors and interpreters to an .xlsx file."""
+    from guidance.services import workbook
+
+    county = _county(county_number)
+    Path(path).write_bytes(workbook.export_xlsx(None, county))
+    click.echo(f"{county.name} written to {path}.")
+
+
+@county_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--county", "county_number", required=True, help="County number, e.g. 46 (Vestland).")
+def county_import_command(path: str, county_number: str):
+    """Import a workbook (.xlsx, a CSV file named after its sheet, or a zip of CSV files): every row or none."""
+    from guidance.services import workbook
+
+    county = _county(county_number)
+    try:
+        result = workbook.import_workbook(None, county, workbook.read_upload(Path(path).read_bytes(), Path(path).name))
+    except workbook.WorkbookRejected as error:
+        db.session.rollback()
+        for p in error.problems:
+            place = ", ".join(part for part in (p.sheet, f"row {p.row}", p.column) if part)
+            click.echo(f"{place}: {p.message}", err=True)
+        _refuse(f"{len(error.problems)} problem(s); nothing was imported.")
+    created = ", ".join(f"{n} {kind}" for kind, n in sorted(result.created.items())) or "nothing"
+    updated = ", ".join(f"{n} {kind}" for kind, n in sorted(result.updated.items())) or "nothing"
+    click.echo(f"{county.name}: created {created}; changed {updated}.")

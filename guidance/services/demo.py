@@ -10,6 +10,7 @@ import datetime as dt
 import random
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -20,16 +21,13 @@ from guidance.models import (
     CareerCentre,
     County,
     CounsellorProfile,
-    InterpreterLanguage,
     InterpreterProfile,
     LegalBasis,
-    Location,
     Municipality,
     Participant,
     Referral,
     ReferralStatus,
     Role,
-    Room,
     User,
 )
 from guidance.planning.ids import local_today
@@ -86,17 +84,43 @@ def seed_demo(county_number: str = "46", referrals: int = 200, seed: int = 2026,
     if db.session.scalar(select(CareerCentre).where(CareerCentre.county_id == county.id)) is not None:
         raise ValueError(f"county {county.name} already has demo data")
     towns = sorted(county.municipalities, key=lambda m: -m.population)
-    offices = _spread_out(towns, 4)
-    outreach = _spread_out(towns, 7, chosen=offices)[4:]
-    centres, locations = _build_centres(county, offices, outreach, today)
-    counsellors = _build_counsellors(rng, county, centres, locations, password_hash)
-    interpreters = _build_interpreters(rng, county, towns, password_hash)
+    counsellors, interpreters = _import_places_and_people(county, password_hash)
     credentials = {role: (email, password) for role, email in _build_users(county, towns[0], password_hash).items()}
     created = _build_referrals(rng, county, towns, referrals, today)
     db.session.commit()
     credentials["counsellor"] = (counsellors[0].user.email, password)
     credentials["interpreter"] = (interpreters[0].user.email, password)
     return DemoResult(county=county, credentials=credentials, referrals=created)
+
+
+DEMO_WORKBOOKS = Path(__file__).resolve().parent.parent / "demo"
+
+
+def demo_workbook_path(county_number: str) -> Path:
+    """The county's shipped workbook (made by scripts/make-demo-workbooks)."""
+    return DEMO_WORKBOOKS / f"county-{county_number}.xlsx"
+
+
+def _import_places_and_people(county: County, password_hash: str):
+    """Settings, locations, rooms, counsellors and interpreters through the county workbook import, as a
+    real county sets itself up; the demo's people then share the demo password."""
+    from guidance.services import sheets, workbook
+
+    path = demo_workbook_path(county.number)
+    if not path.exists():
+        raise ValueError(f"no demo workbook for county {county.number} ({path.name})")
+    try:
+        workbook.apply_workbook(None, county, sheets.read(path.read_bytes(), path.name))
+    except workbook.WorkbookRejected as error:
+        details = "; ".join(f"{p.sheet} row {p.row} {p.column}: {p.message}" for p in error.problems[:5])
+        raise ValueError(f"the demo workbook {path.name} was refused: {details}") from error
+    counsellors = list(db.session.scalars(select(CounsellorProfile).join(CounsellorProfile.user)
+                                          .where(User.county_id == county.id).order_by(CounsellorProfile.id)))
+    interpreters = list(db.session.scalars(select(InterpreterProfile).join(InterpreterProfile.user)
+                                           .where(User.county_id == county.id).order_by(InterpreterProfile.id)))
+    for profile in counsellors + interpreters:
+        profile.user.password_hash = password_hash
+    return counsellors, interpreters
 
 
 def _distance_km(a: Municipality, b: Municipality) -> float:
@@ -111,89 +135,6 @@ def _spread_out(towns: list[Municipality], count: int, chosen: list[Municipality
                    key=lambda t: t.population * min(_distance_km(t, c) for c in chosen))
         chosen.append(best)
     return chosen
-
-
-def _build_centres(county, offices, outreach, today):
-    centres, locations = [], []
-    for n_office, town in enumerate(offices):
-        centre = CareerCentre(county=county, name=f"Karrieresenter {town.name}")
-        location = Location(centre=centre, municipality=town, name=f"Karrieresenter {town.name}",
-                            address=f"Strandgata {12 + 7 * n_office}, {town.name}",
-                            directions="Inngang frå gata, 2. etasje. Meld deg i resepsjonen.", step_free=True,
-                            weekly_hours={str(d): [["08:00", "16:00"]] for d in (1, 2, 3, 4, 5)})
-        for n in range(1, 4):
-            location.rooms.append(Room(name=f"Samtalerom {n}", capacity=1, video=n <= 2))
-        location.rooms.append(Room(name="Grupperom", capacity=10, video=False))
-        db.session.add(centre)
-        centres.append(centre)
-        locations.append(location)
-    for i, town in enumerate(outreach):
-        centre = centres[min(range(len(offices)), key=lambda k: _distance_km(offices[k], town))]
-        # Outreach venues are open one weekday: every week, or (the last one) in even weeks.
-        weekday = 2 + i % 3
-        weeks = "even" if i == len(outreach) - 1 and i > 0 else "every"
-        location = Location(centre=centre, municipality=town, name=f"Utekontor {town.name}", outreach=True,
-                            address=f"Rådhuset, {town.name}", directions="Møterommet ved servicetorget.",
-                            step_free=i % 2 == 0, weekly_hours={str(weekday): [["09:00", "15:00"]]},
-                            open_pattern=[{"weekday": weekday, "weeks": weeks}], open_dates=[])
-        location.rooms.append(Room(name="Møterom", capacity=8, video=False))
-        db.session.add(location)
-        locations.append(location)
-    # Closed on Christmas Eve and New Year's Eve (not public holidays) on top of Norway's holidays.
-    county.closure_days = [dt.date(y, 12, d).isoformat() for y in (today.year, today.year + 1) for d in (24, 31)]
-    return centres, locations
-
-
-def _weekly(days=(1, 2, 3, 4, 5), start="08:00", end="15:30") -> dict:
-    return {str(d): [[start, end]] for d in days}
-
-
-def _build_counsellors(rng, county, centres, locations, password_hash):
-    extra_languages = ["ar", "uk", "ru", "so", "fa", "ti", None, None, None, None]
-    profiles = []
-    for i, name in enumerate(COUNSELLOR_NAMES):
-        home = centres[i % len(centres)]
-        own = [loc for loc in locations if loc.centre is home]
-        user = User(email=f"{_slug(name)}@karriere.demo.no", name=name, role=Role.COUNSELLOR, county=county)
-        user.password_hash = password_hash
-        languages = ["nb", "en"] + ([extra_languages[i % len(extra_languages)]] if extra_languages[i % len(extra_languages)] else [])
-        days = (1, 2, 3, 4) if i % 5 == 4 else (1, 2, 3, 4, 5)
-        multicultural = i % 4 != 3
-        profile = CounsellorProfile(user=user, multicultural=multicultural, languages=languages,
-                                    weekly=_weekly(days), max_sessions_per_day=4, locations=own,
-                                    multicultural_completed_on=dt.date(2022 + i % 3, 3 + i % 8, 1) if multicultural else None)
-        db.session.add(profile)
-        profiles.append(profile)
-    return profiles
-
-
-def _build_interpreters(rng, county, towns, password_hash):
-    profiles, n = [], 0
-    big_towns = towns[:6]
-    for code, _share, count, remote_only in LANGUAGES:
-        for k in range(count):
-            n += 1
-            home = big_towns[(n * 7) % len(big_towns)] if not remote_only else towns[0]
-            first = FIRST_NAMES[code][k % len(FIRST_NAMES[code])]
-            last = LAST_NAMES[code][(k + 1) % len(LAST_NAMES[code])]
-            user = User(email=f"tolk{n:02d}.{code}@tolk.demo.no", name=f"{first} {last}", role=Role.INTERPRETER,
-                        county=county)
-            user.password_hash = password_hash
-            modes = ["video", "phone"] if remote_only else (["onsite", "video", "phone"] if k % 3 else ["onsite", "video"])
-            profile = InterpreterProfile(user=user, municipality=home, modes=modes,
-                                         weekly=_weekly(start="08:00", end="16:00"),
-                                         hourly_rate_ore=rng.choice([65000, 72000, 78000, 85000]),
-                                         min_billed_minutes=60, travel_rate_ore=36000,
-                                         register_id=f"T{20000 + n * 37}",
-                                         register_checked_on=local_today() - dt.timedelta(days=7 * (n % 10)),
-                                         booking_channel="agency" if remote_only else "direct",
-                                         agency_name="Tolkeformidlingen AS (rammeavtale)" if remote_only else None)
-            profile.languages.append(InterpreterLanguage(language=code, category=rng.choice([1, 2, 2, 3, 3, 4])))
-            if code in ("uk", "ru") and k % 2 == 0:
-                profile.languages.append(InterpreterLanguage(language="ru" if code == "uk" else "uk", category=3))
-            db.session.add(profile)
-            profiles.append(profile)
-    return profiles
 
 
 def _build_users(county, capital, password_hash):

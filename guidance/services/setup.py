@@ -143,6 +143,18 @@ def set_room_active(actor, room: Room, active: bool) -> None:
 
 def update_settings(actor, county: County, data: SettingsData) -> None:
     """Session lengths, group sizes, travel limit, closure days, interpreter answer time and budget."""
+    values, month = validate_settings(data)
+    changed = sorted(k for k, v in values.items() if getattr(county, k) != v)
+    for key, value in values.items():
+        setattr(county, key, value)
+    audit.record(actor, "county.settings_updated", county, {"fields": changed})
+    if month is not None:
+        _set_budget(actor, county, month, data.budget_amount)
+    db.session.commit()
+
+
+def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
+    """The county's new settings and the budget month (None: no budget given), or `DomainError`."""
     errors: dict[str, list[str]] = {}
     for name, low, high in (("individual_minutes", 15, 480), ("group_minutes", 15, 480)):
         value = getattr(data, name)
@@ -176,13 +188,7 @@ def update_settings(actor, county: County, data: SettingsData) -> None:
         "individual_minutes", "group_minutes", "group_min_size", "group_max_size", "max_travel_minutes",
         "booking_answer_hours")}
     values["closure_days"] = [d.isoformat() for d in closure]
-    changed = sorted(k for k, v in values.items() if getattr(county, k) != v)
-    for key, value in values.items():
-        setattr(county, key, value)
-    audit.record(actor, "county.settings_updated", county, {"fields": changed})
-    if month is not None:
-        _set_budget(actor, county, month, data.budget_amount)
-    db.session.commit()
+    return values, month
 
 
 def budgets_of(county: County) -> list[InterpreterBudget]:

@@ -1,0 +1,651 @@
+"""A county as one workbook: export, template, and an all-or-nothing import (issue 21).
+
+The sheets and their columns are documented in docs/county-workbook.md. Reading a cell (a date,
+a whole number, yes/no) happens here; every rule about what a location, room, counsellor,
+interpreter or setting may be is the set-up pages' own (`services.setup`, `services.people`):
+their field errors are reported against the sheet's row and column.
+
+Import updates entries by a natural key (location name; room name within its location;
+counsellor e-mail; interpreter e-mail, else register id) and never deletes: rows left out stay as
+they are, and the `active` column deactivates. One transaction; nothing is written if any row
+is wrong; one audit event with the counts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from guidance import clock
+from guidance.extensions import db
+from guidance.models import (
+    CareerCentre,
+    County,
+    CounsellorProfile,
+    InterpreterProfile,
+    Location,
+    Municipality,
+    Role,
+    Room,
+    User,
+)
+from guidance.services import audit, people, setup, sheets
+from guidance.services.errors import DomainError
+
+LOCATION_DAYS = ("mon", "tue", "wed", "thu", "fri")
+PERSON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NUMBER = {name: n for n, name in enumerate(PERSON_DAYS, start=1)}
+
+COLUMNS: dict[str, list[str]] = {
+    "settings": ["individual_minutes", "group_minutes", "group_min_size", "group_max_size", "max_travel_minutes",
+                 "booking_answer_hours"],
+    "closure_days": ["date"],
+    "locations": ["name", "centre", "municipality", "address", "directions", "step_free", "outreach",
+                  *LOCATION_DAYS, "weekly_pattern", "open_dates", "active"],
+    "rooms": ["location", "name", "capacity", "video", "active"],
+    "counsellors": ["email", "name", "multicultural", "multicultural_completed_on", "languages", *PERSON_DAYS,
+                    "locations", "max_sessions_per_day", "employment_start", "employment_end", "active"],
+    "interpreters": ["email", "name", "phone", "municipality", "languages", "register_id", "register_checked_on",
+                     "modes", "hourly_rate", "min_billed_minutes", "travel_rate", *PERSON_DAYS, "booking_channel",
+                     "agency_name", "active"],
+}
+REQUIRED = {
+    "settings": [], "closure_days": ["date"], "locations": ["name", "municipality"],
+    "rooms": ["location", "name", "capacity"], "counsellors": ["email", "name", "languages"],
+    "interpreters": ["email", "name", "municipality", "languages", "modes", "hourly_rate"],
+}
+YES = {"yes", "y", "ja", "j", "true", "1", "x"}
+NO = {"no", "n", "nei", "false", "0"}
+
+
+@dataclass
+class Problem:
+    sheet: str
+    row: int  # as the spreadsheet numbers it: the header is row 1
+    column: str
+    message: str
+
+
+class WorkbookRejected(DomainError):
+    """Nothing was written: every problem found, by sheet, row and column."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(_("Nothing was imported. Correct the workbook and upload it again."))
+        self.problems = sorted(problems, key=lambda p: (list(COLUMNS).index(p.sheet) if p.sheet in COLUMNS else 99,
+                                                        p.row, p.column))
+
+
+@dataclass
+class Imported:
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+
+
+# ---------------------------------------------------------------------------- export and template
+
+
+def export(county: County) -> dict[str, list[list[str]]]:
+    """Every sheet of the county, rows sorted by their natural key (the header first)."""
+    out = {name: [list(columns)] for name, columns in COLUMNS.items()}
+    out["settings"].append([str(getattr(county, c)) for c in COLUMNS["settings"]])
+    out["closure_days"] += [[d] for d in county.closure_days or []]
+    locations = sorted(setup.locations_of(county), key=lambda loc: (loc.name.lower(), loc.id))
+    for loc in locations:
+        hours = [", ".join(f"{a}-{b}" for a, b in (loc.weekly_hours or {}).get(str(d), []))
+                 for d in range(1, len(LOCATION_DAYS) + 1)]
+        pattern = ", ".join(f"{PERSON_DAYS[int(p['weekday']) - 1]} {p.get('weeks', 'every')}"
+                            for p in loc.open_pattern or [])
+        out["locations"].append([loc.name, loc.centre.name, _municipality_label(loc.municipality), loc.address or "",
+                                 loc.directions or "", _yes(loc.step_free), _yes(loc.outreach), *hours, pattern,
+                                 ", ".join(loc.open_dates or []), _yes(loc.active)])
+        for room in sorted(loc.rooms, key=lambda r: (r.name.lower(), r.id)):
+            out["rooms"].append([loc.name, room.name, str(room.capacity), _yes(room.video), _yes(room.active)])
+    for p in sorted(people.counsellors_of(county.id), key=lambda p: p.user.email):
+        out["counsellors"].append([
+            p.user.email, p.user.name, _yes(p.multicultural), _iso(p.multicultural_completed_on),
+            ", ".join(p.languages or []), *_person_days(p.weekly),
+            "; ".join(sorted(loc.name for loc in p.locations)), str(p.max_sessions_per_day),
+            _iso(p.employment_start), _iso(p.employment_end), _yes(p.active)])
+    for p in sorted(people.interpreters_of(county.id), key=lambda p: p.user.email):
+        out["interpreters"].append([
+            p.user.email, p.user.name, p.user.phone or "", _municipality_label(p.municipality),
+            ", ".join(f"{lang.language} {people.category_letter(lang.category)}"
+                      for lang in sorted(p.languages, key=lambda lang: lang.language)),
+            p.register_id or "", _iso(p.register_checked_on), ", ".join(p.modes or []), _kroner(p.hourly_rate_ore),
+            str(p.min_billed_minutes), _kroner(p.travel_rate_ore), *_person_days(p.weekly), p.booking_channel,
+            p.agency_name or "", _yes(p.active)])
+    return out
+
+
+def export_xlsx(actor, county: County) -> bytes:
+    """The county's workbook as an .xlsx file; the download is audited (it names the county's people)."""
+    content = sheets.write_xlsx(export(county))
+    audit.record(actor, "county.workbook_exported", county)
+    db.session.commit()
+    return content
+
+
+def template_xlsx(county: County) -> bytes:
+    return sheets.write_xlsx(template(county))
+
+
+def template(county: County) -> dict[str, list[list[str]]]:
+    """The sheets with one example row each, importable into `county` as they are."""
+    today = clock.today()
+    town = max(county.municipalities, key=lambda m: m.population)
+    place = _municipality_label(town)
+    out = {name: [list(columns)] for name, columns in COLUMNS.items()}
+    out["settings"].append([str(getattr(county, c)) for c in COLUMNS["settings"]])
+    out["closure_days"].append([f"{today.year}-12-24"])
+    out["locations"].append([f"Karrieresenter {town.name}", f"Karrieresenter {town.name}", place, "Strandgata 1",
+                             "2. etasje", "yes", "no", "08:00-11:30, 12:00-16:00", "08:00-16:00", "08:00-16:00",
+                             "08:00-16:00", "08:00-14:00", "", "", "yes"])
+    out["rooms"].append([f"Karrieresenter {town.name}", "Samtalerom 1", "1", "yes", "yes"])
+    out["counsellors"].append(["kari.nordmann@example.no", "Kari Nordmann", "yes", "2024-03-01", "nb, en, uk",
+                               "08:00-15:30", "08:00-15:30", "08:00-15:30", "08:00-15:30", "08:00-15:30", "", "",
+                               f"Karrieresenter {town.name}", "4", "", "", "yes"])
+    out["interpreters"].append(["tolk@example.no", "Ola Tolk", "+47 400 00 000", place, "uk A, ru C", "T12345",
+                                (today.replace(day=1)).isoformat(), "onsite, video, phone", "720", "60", "360",
+                                "08:00-16:00", "08:00-16:00", "08:00-16:00", "08:00-16:00", "08:00-16:00", "", "",
+                                "direct", "", "yes"])
+    return out
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _kroner(ore: int | None) -> str:
+    if ore is None:
+        return ""
+    return str(ore // 100) if ore % 100 == 0 else f"{ore // 100},{ore % 100:02d}"
+
+
+def _person_days(weekly: dict | None) -> list[str]:
+    return [", ".join(f"{a}-{b}" for a, b in (weekly or {}).get(str(d), [])) for d in range(1, len(PERSON_DAYS) + 1)]
+
+
+def _municipality_label(m: Municipality) -> str:
+    """The name, or the number where two municipalities share the name (Herøy, Våler)."""
+    same = db.session.scalar(select(db.func.count()).select_from(Municipality).where(Municipality.name == m.name))
+    return m.name if same == 1 else m.number
+
+
+# ---------------------------------------------------------------------------- import
+
+
+def import_workbook(actor, county: County, book: dict[str, list[list[str]]]) -> Imported:
+    """Apply the workbook and commit, or raise `WorkbookRejected` with nothing written."""
+    result = apply_workbook(actor, county, book)
+    db.session.commit()
+    return result
+
+
+def apply_workbook(actor, county: County, book: dict[str, list[list[str]]]) -> Imported:
+    """Apply the workbook in the current transaction (the caller commits); on any problem roll back
+    and raise `WorkbookRejected`. Adds the audit event."""
+    problems: list[Problem] = []
+    tables = _tables(book, problems)
+    if problems:
+        raise WorkbookRejected(problems)
+    result = Imported()
+    _Import(county, tables, problems, result).run()
+    if problems:
+        db.session.rollback()
+        raise WorkbookRejected(problems)
+    audit.record(actor, "county.workbook_imported", county,
+                 {"created": dict(result.created), "updated": dict(result.updated)})
+    db.session.flush()
+    return result
+
+
+def read_upload(raw: bytes, filename: str) -> dict[str, list[list[str]]]:
+    """The sheets of an uploaded file, or `WorkbookRejected` when it cannot be read at all."""
+    try:
+        return sheets.read(raw, filename)
+    except sheets.Unreadable:
+        raise WorkbookRejected([Problem("", 1, "", _("The file could not be read. Upload an .xlsx workbook, a CSV "
+                                                     "file named after its sheet, or a zip of such CSV files."))]) from None
+
+
+@dataclass
+class _Table:
+    name: str
+    rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row, column -> stripped text)
+    columns: set[str]
+
+
+def _tables(book: dict[str, list[list[str]]], problems: list[Problem]) -> dict[str, _Table]:
+    tables = {}
+    for raw_name, rows in book.items():
+        name = raw_name.strip().lower().replace(" ", "_")
+        if name not in COLUMNS:
+            problems.append(Problem(raw_name, 1, "", _("Unknown sheet. The sheets are: %(names)s.",
+                                                       names=", ".join(COLUMNS))))
+            continue
+        if not rows or not any(c.strip() for c in rows[0]):
+            continue
+        header = [c.strip().lower() for c in rows[0]]
+        missing = [c for c in REQUIRED[name] if c not in header]
+        unknown = [c for c in header if c and c not in COLUMNS[name]]
+        twice = sorted({c for c in header if c and header.count(c) > 1})
+        for cols, message in ((missing, _("These columns are missing. Start from the template.")),
+                              (unknown, _("These columns are unknown. Start from the template.")),
+                              (twice, _("These columns appear twice.")),):
+            if cols:
+                problems.append(Problem(name, 1, ", ".join(cols), message))
+        if len(rows) > sheets.MAX_ROWS:
+            problems.append(Problem(name, sheets.MAX_ROWS + 1, "", _("At most %(max)d rows per file.", max=sheets.MAX_ROWS)))
+        body = []
+        for number, row in enumerate(rows[1:], start=2):
+            cells = {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header) if h}
+            if any(cells.values()):
+                body.append((number, cells))
+        tables[name] = _Table(name, body, set(header))
+    return tables
+
+
+class _Row:
+    """One row's cells, and its problems as they are found."""
+
+    def __init__(self, table: _Table, number: int, cells: dict[str, str], problems: list[Problem]):
+        self.table, self.number, self.cells, self.problems, self.bad = table, number, cells, problems, False
+
+    def has(self, column: str) -> bool:
+        return column in self.table.columns
+
+    def text(self, column: str) -> str:
+        return self.cells.get(column, "")
+
+    def fail(self, column: str, message: str) -> None:
+        self.bad = True
+        if not any(p.row == self.number and p.column == column and p.sheet == self.table.name for p in self.problems):
+            self.problems.append(Problem(self.table.name, self.number, column, message))
+
+    def refused(self, error: DomainError, column_of) -> None:
+        for key, messages in error.field_errors.items():
+            for message in messages:
+                self.fail(column_of(key), message)
+        if not error.field_errors:
+            self.fail("", error.message)
+
+    def flag(self, column: str) -> bool | None:
+        raw = self.text(column).lower()
+        if not raw:
+            return None
+        if raw in YES:
+            return True
+        if raw not in NO:
+            self.fail(column, _("Write yes or no."))
+        return False
+
+    def whole(self, column: str) -> int | None:
+        raw = self.text(column)
+        if not raw:
+            return None
+        if not re.fullmatch(r"-?\d{1,6}(\.0+)?", raw):
+            self.fail(column, _("Enter a whole number."))
+            return None
+        return int(float(raw))
+
+    def date(self, column: str) -> dt.date | None:
+        raw = self.text(column)
+        if not raw:
+            return None
+        serial = sheets.excel_serial_date(raw)
+        if serial is not None:
+            return serial
+        for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%Y-%m-%d 00:00:00"):
+            try:
+                return dt.datetime.strptime(raw, pattern).date()
+            except ValueError:
+                continue
+        self.fail(column, _("Enter a real date, like 17.03.2027."))
+        return None
+
+    def ore(self, column: str, blank: int | None = None) -> int | None:
+        raw = self.text(column).replace(" ", "").replace("\u00a0", "").replace(",", ".")
+        if not raw:
+            return blank
+        if not re.fullmatch(r"-?\d{1,9}(\.\d{1,2})?", raw):
+            self.fail(column, _("Enter an amount in kroner, like 720 or 720,50."))
+            return None
+        return int(Decimal(raw) * 100)
+
+
+def _split_pair(part: str) -> tuple[str, str]:
+    pieces = re.split(r"\s*[-–]\s*", part.strip(), maxsplit=1)
+    return (pieces[0], pieces[1]) if len(pieces) == 2 else (pieces[0], "")
+
+
+def _spans(row: _Row, column: str) -> list[tuple[str, str]]:
+    return [_split_pair(p) for p in re.split(r"[,;]", row.text(column)) if p.strip()]
+
+
+def _person_weekly(row: _Row) -> dict[int, tuple[str, str]]:
+    """One from/to pair per weekday (the people's rule); a second period reads as a wrong time."""
+    weekly = {}
+    for day, column in enumerate(PERSON_DAYS, start=1):
+        text = row.text(column)
+        start, end = _split_pair(text) if text else ("", "")
+        weekly[day] = (start, end)
+    return weekly
+
+
+def _location_column(key: str) -> str:
+    match = re.fullmatch(r"h(\d)_\d+_(from|to)", key)
+    if match:
+        return LOCATION_DAYS[int(match.group(1)) - 1]
+    if key.startswith("pattern_"):
+        return "weekly_pattern"
+    return {"municipality_id": "municipality", "centre_id": "centre"}.get(key, key)
+
+
+def _person_column(key: str) -> str:
+    match = re.fullmatch(r"day(\d)_(start|end)", key)
+    if match:
+        return PERSON_DAYS[int(match.group(1)) - 1]
+    if key.startswith("lang"):
+        return "languages"
+    return {"municipality_id": "municipality", "location_ids": "locations", "hourly_rate": "hourly_rate",
+            "travel_rate": "travel_rate"}.get(key, key)
+
+
+class _Import:
+    def __init__(self, county: County, tables: dict[str, _Table], problems: list[Problem], result: Imported):
+        self.county, self.tables, self.problems, self.result = county, tables, problems, result
+        self.locations = {loc.name.strip().lower(): loc for loc in setup.locations_of(county)}
+        self.places = self._place_lookup()
+        self.deactivate: list[Location] = []
+
+    def rows(self, name: str):
+        table = self.tables.get(name)
+        seen: dict[str, int] = {}
+        for number, cells in table.rows if table else []:
+            row = _Row(table, number, cells, self.problems)
+            key = self._key(name, row)
+            if key:
+                if key in seen:
+                    row.fail(KEY_COLUMN[name], _("The same entry is already in row %(row)d.", row=seen[key]))
+                    continue
+                seen[key] = number
+            yield row
+
+    @staticmethod
+    def _key(name: str, row: _Row) -> str:
+        if name == "rooms":
+            return f"{row.text('location').lower()}\x00{row.text('name').lower()}"
+        column = KEY_COLUMN.get(name)
+        return row.text(column).lower() if column else ""
+
+    def run(self) -> None:
+        self.settings()
+        for row in self.rows("locations"):
+            self.location(row)
+        for row in self.rows("rooms"):
+            self.room(row)
+        for row in self.rows("counsellors"):
+            self.counsellor(row)
+        for row in self.rows("interpreters"):
+            self.interpreter(row)
+        for location in self.deactivate:
+            location.active = False
+
+    # ------------------------------------------------------------------ lookups
+
+    def _place_lookup(self) -> dict[str, int]:
+        """Number and lower-case name -> municipality id; a name shared by two counties' municipalities
+        means the one in this county."""
+        found: dict[str, int] = {}
+        for m in db.session.scalars(select(Municipality).order_by(Municipality.county_id != self.county.id)):
+            found.setdefault(m.number, m.id)
+            found.setdefault(m.name.lower(), m.id)
+        return found
+
+    def place(self, row: _Row, column: str) -> int:
+        text = row.text(column)
+        return self.places.get(text.lower()) or self.places.get(text.zfill(4)) or 0 if text else 0
+
+    # ------------------------------------------------------------------ settings and closure days
+
+    def settings(self) -> None:
+        table, closures = self.tables.get("settings"), self.tables.get("closure_days")
+        if table is None and closures is None:
+            return
+        county = self.county
+        data = setup.SettingsData(**{c: getattr(county, c) for c in COLUMNS["settings"]},
+                                  closure_days="\n".join(county.closure_days or []))
+        number = 2
+        if table is not None and table.rows:
+            if len(table.rows) > 1:
+                row = _Row(table, table.rows[1][0], table.rows[1][1], self.problems)
+                row.fail("", _("The settings sheet has one row."))
+            number, cells = table.rows[0]
+            row = _Row(table, number, cells, self.problems)
+            for column in COLUMNS["settings"]:
+                if row.has(column):
+                    setattr(data, column, row.whole(column))
+            if row.bad:
+                return
+        if closures is not None:
+            days = []
+            for number_c, cells in closures.rows:
+                day = _Row(closures, number_c, cells, self.problems).date("date")
+                if day is not None:
+                    days.append(day.isoformat())
+            data.closure_days = "\n".join(days)
+        try:
+            values, _month = setup.validate_settings(data)
+        except DomainError as error:
+            for key, messages in error.field_errors.items():
+                sheet = "closure_days" if key == "closure_days" else "settings"
+                for message in messages:
+                    self.problems.append(Problem(sheet, number if sheet == "settings" else 2, key, message))
+            return
+        changed = [k for k, v in values.items() if getattr(county, k) != v]
+        for key, value in values.items():
+            setattr(county, key, value)
+        if changed:
+            self.result.updated["settings"] += 1
+
+    # ------------------------------------------------------------------ locations and rooms
+
+    def location(self, row: _Row) -> None:
+        name = row.text("name")
+        existing = self.locations.get(name.lower())
+        centres = {c.name.strip().lower(): c for c in setup.centres_of(self.county)}
+        centre_name = row.text("centre")
+        centre = centres.get(centre_name.lower()) if centre_name else (existing.centre if existing else None)
+        pattern = self._pattern(row)
+        flags = {c: row.flag(c) for c in ("step_free", "outreach", "active")}
+        data = setup.LocationData(
+            name=name, municipality_id=self.place(row, "municipality"), centre_id=centre.id if centre and centre.id else 0,
+            address=row.text("address") if row.has("address") else (existing.address or "" if existing else ""),
+            directions=row.text("directions") if row.has("directions") else (existing.directions or "" if existing else ""),
+            step_free=_pick(flags["step_free"], existing and existing.step_free),
+            outreach=_pick(flags["outreach"], existing and existing.outreach),
+            hours={d: _spans(row, c) for d, c in enumerate(LOCATION_DAYS, start=1)},
+            pattern=pattern, open_dates=row.text("open_dates"))
+        try:
+            values = setup._validate_location(self.county, data)
+        except DomainError as error:
+            row.refused(error, _location_column)
+            return
+        if row.bad:
+            return
+        if centre is None:
+            centre = CareerCentre(county=self.county, name=(centre_name or name)[:200])
+            db.session.add(centre)
+        if existing is None:
+            existing = Location(centre=centre, **values)
+            db.session.add(existing)
+            self.locations[name.lower()] = existing
+            self.result.created["locations"] += 1
+        else:
+            changed = [k for k, v in values.items() if getattr(existing, k) != v] or existing.centre is not centre
+            for key, value in values.items():
+                setattr(existing, key, value)
+            existing.centre = centre
+            if changed or (flags["active"] is not None and flags["active"] != existing.active):
+                self.result.updated["locations"] += 1
+        if flags["active"] is False and existing.active is not False:
+            # Deactivated after the people sheets: a counsellor may still be linked to it, as the
+            # export writes such links (a location is deactivated without unlinking its counsellors).
+            self.deactivate.append(existing)
+        elif flags["active"] is not None:
+            existing.active = flags["active"]
+        db.session.flush()
+
+    def _pattern(self, row: _Row) -> list[tuple[int, str]]:
+        """"tue even, thu every" as (weekday, weeks) pairs."""
+        out = []
+        for part in re.split(r"[,;]", row.text("weekly_pattern")):
+            words = part.strip().lower().split()
+            if not words:
+                continue
+            day = WEEKDAY_NUMBER.get(words[0][:3]) if not words[0].isdigit() else int(words[0])
+            weeks = words[1] if len(words) > 1 else "every"
+            if not day or day > len(LOCATION_DAYS) or len(words) > 2:
+                row.fail("weekly_pattern", _("Write the weekly pattern as a weekday and every, even or odd, "
+                                             "like: tue even, thu every."))
+                return []
+            out.append((day, weeks))
+        return out
+
+    def room(self, row: _Row) -> None:
+        location = self.locations.get(row.text("location").lower())
+        capacity, video, active = row.whole("capacity"), row.flag("video"), row.flag("active")
+        if location is None:
+            row.fail("location", _("No location with this name in the county or in the locations sheet."))
+            return
+        existing = next((r for r in location.rooms if r.name.strip().lower() == row.text("name").lower()), None)
+        try:
+            values = setup._validate_room(setup.RoomData(name=row.text("name"), capacity=capacity,
+                                                         video=_pick(video, existing and existing.video)))
+        except DomainError as error:
+            row.refused(error, lambda key: key)
+            return
+        if row.bad:
+            return
+        if existing is None:
+            existing = Room(location=location, **values)
+            db.session.add(existing)
+            self.result.created["rooms"] += 1
+        else:
+            if any(getattr(existing, k) != v for k, v in values.items()) or (active is not None and active != existing.active):
+                self.result.updated["rooms"] += 1
+            for key, value in values.items():
+                setattr(existing, key, value)
+        if active is not None:
+            existing.active = active
+        db.session.flush()
+
+    # ------------------------------------------------------------------ people
+
+    def counsellor(self, row: _Row) -> None:
+        email = row.text("email").lower()
+        existing = db.session.scalar(select(CounsellorProfile).join(CounsellorProfile.user).where(
+            db.func.lower(User.email) == email, User.county_id == self.county.id)) if email else None
+        location_ids = []
+        for name in (n.strip() for n in row.text("locations").split(";")):
+            if name:
+                location = self.locations.get(name.lower())
+                location_ids.append(location.id if location is not None and location.id else -1)
+        multicultural, active = row.flag("multicultural"), row.flag("active")
+        data = people.CounsellorData(
+            name=row.text("name"), email=email, weekly=_person_weekly(row),
+            multicultural=bool(multicultural), multicultural_completed_on=row.date("multicultural_completed_on"),
+            languages=[c.strip() for c in row.text("languages").split(",") if c.strip()],
+            location_ids=location_ids,
+            max_sessions_per_day=row.whole("max_sessions_per_day") if row.text("max_sessions_per_day") else 4,
+            employment_start=row.date("employment_start"), employment_end=row.date("employment_end"))
+        errors: people.Errors = {}
+        if existing is not None:
+            people._check_user_fields(data, errors, exclude=existing.user)
+            user = existing.user
+        else:
+            user = people._user_for_new_profile(data, self.county, Role.COUNSELLOR, errors)
+        values = people._counsellor_values(data, self.county, errors)
+        if errors:
+            row.refused(DomainError("", errors), _person_column)
+        if row.bad:
+            return
+        if existing is None:
+            existing = CounsellorProfile(user=user or people._new_user(data, self.county, Role.COUNSELLOR))
+            people._apply_counsellor(existing, values)
+            db.session.add(existing)
+            self.result.created["counsellors"] += 1
+        else:
+            before = people._snapshot_counsellor(existing)
+            user.name, user.email = data.name.strip(), email
+            people._apply_counsellor(existing, values)
+            if before != people._snapshot_counsellor(existing) or (active is not None and active != existing.active):
+                self.result.updated["counsellors"] += 1
+        if active is not None:
+            existing.active = active
+        db.session.flush()
+
+    def interpreter(self, row: _Row) -> None:
+        email, register_id = row.text("email").lower(), row.text("register_id")
+        own = people.interpreters_of(self.county.id)
+        existing = (next((p for p in own if p.user.email.lower() == email), None) if email else None) or (
+            next((p for p in own if register_id and (p.register_id or "").lower() == register_id.lower()), None))
+        languages = []
+        for part in row.text("languages").split(","):
+            words = part.replace(":", " ").split()
+            if words:
+                languages.append((words[0], words[1] if len(words) > 1 else ""))
+        active = row.flag("active")
+        data = people.InterpreterData(
+            name=row.text("name"), email=email, weekly=_person_weekly(row), phone=row.text("phone"),
+            municipality_id=self.place(row, "municipality") or None, languages=languages, register_id=register_id,
+            register_checked_on=row.date("register_checked_on"),
+            modes=[m.strip().lower() for m in row.text("modes").split(",") if m.strip()],
+            hourly_rate_ore=row.ore("hourly_rate"), min_billed_minutes=row.whole("min_billed_minutes")
+            if row.text("min_billed_minutes") else 60,
+            travel_rate_ore=row.ore("travel_rate", blank=0), booking_channel=row.text("booking_channel").lower() or "direct",
+            agency_name=row.text("agency_name"))
+        errors: people.Errors = {}
+        if existing is not None:
+            people._check_user_fields(data, errors, exclude=existing.user)
+        else:
+            user = people._user_for_new_profile(data, self.county, Role.INTERPRETER, errors)
+        values = people._interpreter_values(data, errors)
+        if errors:
+            row.refused(DomainError("", errors), _person_column)
+        if row.bad:
+            return
+        if existing is None:
+            existing = InterpreterProfile(user=user or people._new_user(data, self.county, Role.INTERPRETER))
+            people._apply_interpreter(existing, values)
+            db.session.add(existing)
+            self.result.created["interpreters"] += 1
+        else:
+            before = people._snapshot_interpreter(existing)
+            existing.user.name, existing.user.email = data.name.strip(), email
+            people._apply_interpreter(existing, values)
+            if before != people._snapshot_interpreter(existing) or (active is not None and active != existing.active):
+                self.result.updated["interpreters"] += 1
+        if active is not None:
+            existing.active = active
+        db.session.flush()
+
+
+KEY_COLUMN = {"locations": "name", "rooms": "name", "counsellors": "email", "interpreters": "email"}
+
+
+def _pick(value: bool | None, current) -> bool:
+    return bool(current) if value is None else value
+
+
+__all__ = ["export", "export_xlsx", "template", "template_xlsx", "import_workbook", "apply_workbook", "read_upload", "WorkbookRejected", "Problem",
+           "Imported", "COLUMNS"]

@@ -1,0 +1,307 @@
+"""The county workbook (issue 21): a county's set-up exported, imported (all rows or none) and
+round-tripped, through the service, the lead's page and `flask county export/import`."""
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from sqlalchemy import func, select
+
+from guidance.extensions import db
+from guidance.models import (
+    AuditEvent,
+    CareerCentre,
+    CounsellorProfile,
+    InterpreterProfile,
+    Location,
+    Role,
+    Room,
+    User,
+)
+from guidance.services import sheets, workbook
+from guidance.services.demo import seed_demo
+from tests.app import factories as f
+from tests.conftest import _empty_tables
+
+
+def _county(number="46"):
+    return f.county(number)
+
+
+def _counts() -> dict:
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (CareerCentre, Location, Room, User, CounsellorProfile, InterpreterProfile, AuditEvent)}
+
+
+def _set(book, sheet, column, value, row=1):
+    """Put `value` in `column` of data row `row` (1 = the first row under the header)."""
+    header = book[sheet][0]
+    book[sheet][row][header.index(column)] = value
+    return book
+
+
+def _problems(book, county_number="46"):
+    with pytest.raises(workbook.WorkbookRejected) as refused:
+        workbook.import_workbook(None, _county(county_number), book)
+    return [(p.sheet, p.row, p.column, p.message) for p in refused.value.problems]
+
+
+def test_export_then_import_into_an_empty_database_then_export_is_identical(app):
+    seed_demo("46", referrals=3, today=dt.date(2027, 1, 4), password="demo-password-1")
+    county = _county()
+    county.closure_days = ["2027-05-18", "2027-12-24"]
+    # A deactivated location keeps its counsellors (as the set-up page leaves them), and so does the import.
+    outreach = db.session.scalars(select(Location).where(Location.outreach).order_by(Location.name)).first()
+    outreach.active = False
+    outreach_name = outreach.name
+    linked = sorted(p.user.email for p in db.session.scalars(select(CounsellorProfile)) if outreach in p.locations)
+    assert linked
+    first = workbook.export(county)
+    assert len(first["locations"]) > 5 and len(first["counsellors"]) > 12 and len(first["interpreters"]) > 25
+    raw = sheets.write_xlsx(first)
+
+    db.session.remove()
+    _empty_tables(db)
+    assert db.session.scalar(select(func.count()).select_from(Location)) == 0
+
+    result = workbook.import_workbook(None, _county(), sheets.read(raw, "county-46.xlsx"))
+    assert result.created["locations"] == len(first["locations"]) - 1
+    assert result.created["interpreters"] == len(first["interpreters"]) - 1
+    again = workbook.export(_county())
+    for name in workbook.COLUMNS:
+        assert again[name] == first[name], name
+    assert sheets.write_xlsx(again) == raw
+    outreach = db.session.scalar(select(Location).where(Location.name == outreach_name))
+    assert outreach.active is False
+    assert sorted(p.user.email for p in db.session.scalars(select(CounsellorProfile)) if outreach in p.locations) == linked
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "county.workbook_imported"))
+    assert event is not None and "@" not in (event.detail or "")
+
+
+def test_template_imports_into_an_empty_county(app):
+    book = sheets.read(workbook.template_xlsx(_county()), "template.xlsx")
+    result = workbook.import_workbook(None, _county(), book)
+    assert dict(result.created) == {"locations": 1, "rooms": 1, "counsellors": 1, "interpreters": 1}
+    counsellor = db.session.scalar(select(CounsellorProfile))
+    assert [loc.name for loc in counsellor.locations] == ["Karrieresenter Bergen"]
+    interpreter = db.session.scalar(select(InterpreterProfile))
+    assert {(lang.language, lang.category) for lang in interpreter.languages} == {("uk", 1), ("ru", 3)}
+    assert interpreter.hourly_rate_ore == 72000
+
+
+BAD_CELLS = [
+    ("locations", "municipality", "Atlantis", "locations", "municipality", "Vestland"),
+    ("locations", "mon", "08:00-12:00, 11:00-16:00", "locations", "mon", "overlap"),
+    ("interpreters", "languages", "uk F", "interpreters", "languages", "A til E"),
+    ("rooms", "capacity", "0", "rooms", "capacity", "1 eller flere"),
+    ("counsellors", "employment_start", "31.02.2027", "counsellors", "employment_start", "gyldig dato"),
+    ("counsellors", "multicultural", "maybe", "counsellors", "multicultural", "ja eller nei"),
+    ("interpreters", "hourly_rate", "lots", "interpreters", "hourly_rate", "kroner"),
+    ("locations", "weekly_pattern", "someday", "locations", "weekly_pattern", "every, even eller odd"),
+    ("settings", "group_min_size", "1", "settings", "group_min_size", "mellom 2 og 50"),
+    ("closure_days", "date", "2027-13-01", "closure_days", "date", "gyldig dato"),
+]
+
+
+@pytest.mark.parametrize("sheet,column,value,at_sheet,at_column,words", BAD_CELLS)
+def test_a_bad_cell_is_reported_by_sheet_row_and_column_and_nothing_is_written(app, sheet, column, value, at_sheet,
+                                                                                 at_column, words):
+    before = _counts()
+    book = _set(workbook.template(_county()), sheet, column, value)
+    problems = _problems(book)
+    assert any(p[0] == at_sheet and p[1] == 2 and p[2] == at_column and words in p[3] for p in problems), problems
+    db.session.remove()
+    assert _counts() == before
+
+
+def test_a_counsellor_at_another_countys_location_is_refused(app):
+    f.centre(county_number="18", town="1804")  # Karrieresenter Bodø, in Nordland
+    book = _set(workbook.template(_county()), "counsellors", "locations", "Karrieresenter Bodø")
+    problems = _problems(book)
+    assert ("counsellors", 2, "locations", "Velg kontorsteder i ditt fylke som er i bruk.") in problems
+
+
+def test_a_missing_required_column_is_reported_on_the_header_row(app):
+    book = workbook.template(_county())
+    book["rooms"] = [[cell for i, cell in enumerate(row) if i != 2] for row in book["rooms"]]  # no capacity
+    problems = _problems(book)
+    assert [(p[0], p[1], p[2]) for p in problems] == [("rooms", 1, "capacity")]
+    assert "mangler" in problems[0][3]
+
+
+def test_good_sheets_and_one_bad_row_write_nothing(app):
+    before = _counts()
+    book = workbook.template(_county())
+    book["rooms"].append(["Karrieresenter Bergen", "Grupperom", "0", "no", "yes"])
+    book["rooms"].append(["Nowhere", "Rom 9", "2", "no", "yes"])
+    problems = _problems(book)
+    assert [(p[0], p[1], p[2]) for p in problems] == [("rooms", 3, "capacity"), ("rooms", 4, "location")]
+    db.session.remove()
+    assert _counts() == before
+    assert db.session.scalar(select(Location).where(Location.name == "Karrieresenter Bergen")) is None
+
+
+def test_import_updates_by_natural_key_deactivates_and_leaves_absent_rows_alone(app):
+    county = _county()
+    workbook.import_workbook(None, county, workbook.template(county))
+    kept = db.session.scalar(select(Location).where(Location.name == "Karrieresenter Bergen"))
+    book = workbook.export(_county())
+    # Change one location's address, deactivate one counsellor, and leave the rooms sheet out.
+    _set(book, "locations", "address", "Kaigaten 4")
+    _set(book, "counsellors", "active", "no")
+    _set(book, "interpreters", "email", "ny.adresse@example.no")  # found by its register ID instead
+    del book["rooms"]
+    rooms_before = db.session.scalar(select(func.count()).select_from(Room))
+    result = workbook.import_workbook(None, _county(), book)
+    assert result.created == {}
+    assert db.session.get(Location, kept.id).address == "Kaigaten 4"
+    assert db.session.scalar(select(CounsellorProfile)).active is False
+    interpreters = db.session.scalars(select(InterpreterProfile)).all()
+    assert [p.user.email for p in interpreters] == ["ny.adresse@example.no"]
+    assert db.session.scalar(select(func.count()).select_from(Room)) == rooms_before
+
+
+def test_the_same_key_twice_in_a_sheet_is_refused(app):
+    book = workbook.template(_county())
+    book["counsellors"].append(list(book["counsellors"][1]))
+    problems = _problems(book)
+    assert [(p[0], p[1], p[2]) for p in problems] == [("counsellors", 3, "email")]
+
+
+def test_single_csv_and_zip_of_csvs_are_read_as_their_sheets(app):
+    county = _county()
+    workbook.import_workbook(None, county, workbook.template(county))
+    csv_rooms = "location;name;capacity;video;active\r\nKarrieresenter Bergen;Grupperom;10;nei;ja\r\n".encode()
+    workbook.import_workbook(None, _county(), workbook.read_upload(csv_rooms, "rooms.csv"))
+    assert {r.name for r in db.session.scalars(select(Room))} == {"Samtalerom 1", "Grupperom"}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("closure_days.csv", "date\n24.12.2027\n2027-12-31\n")
+    workbook.import_workbook(None, _county(), workbook.read_upload(buffer.getvalue(), "county.zip"))
+    assert _county().closure_days == ["2027-12-24", "2027-12-31"]
+
+
+def test_an_unknown_sheet_and_a_file_that_is_not_a_workbook_are_refused(app):
+    problems = _problems({"people": [["email"], ["a@example.no"]]})
+    assert problems[0][:2] == ("people", 1)
+    with pytest.raises(workbook.WorkbookRejected):
+        workbook.read_upload(b"PK\x03\x04 not really a zip", "county.xlsx")
+
+
+def _excel_like_workbook() -> bytes:
+    """A workbook as Excel saves it: text in a shared-strings table, numbers and a date cell as
+    numbers (the date as its serial), a sheet target given relative to xl/, cells without a row."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    strings = ["location", "name", "capacity", "video", "Karrieresenter Bergen", "Grupperom"]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+                                            f'<sheet name="Rooms" sheetId="1" r:id="rId7"/></sheets></workbook>')
+        archive.writestr("xl/_rels/workbook.xml.rels",
+                         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                         f'<Relationship Id="rId7" Type="{rel}/worksheet" Target="worksheets/data.xml"/></Relationships>')
+        archive.writestr("xl/sharedStrings.xml", f'<sst xmlns="{main}">'
+                         + "".join(f"<si><t>{t}</t></si>" for t in strings) + "</sst>")
+        archive.writestr("xl/worksheets/data.xml", f'<worksheet xmlns="{main}"><sheetData>'
+                         '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+                         '<c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c></row>'
+                         '<row r="3"><c r="A3" t="s"><v>4</v></c><c r="B3" t="s"><v>5</v></c>'
+                         '<c r="C3"><v>12</v></c><c r="D3" t="b"><v>1</v></c><c r="F3"><v>46082</v></c>'
+                         '<c r="G3" t="d"><v>2026-03-01T00:00:00</v></c></row>'
+                         '</sheetData></worksheet>')
+    return buffer.getvalue()
+
+
+def test_a_workbook_saved_by_excel_is_read_cell_by_cell(app):
+    book = sheets.read(_excel_like_workbook(), "fra-excel.xlsx")
+    assert book == {"rooms": [["location", "name", "capacity", "video"], [],
+                              ["Karrieresenter Bergen", "Grupperom", "12", "yes", "", "46082", "2026-03-01"]]}
+    assert sheets.excel_serial_date("46082") == dt.date(2026, 3, 1)
+    county = _county()
+    workbook.import_workbook(None, county, workbook.template(county))
+    book["rooms"][2] = book["rooms"][2][:4]
+    workbook.import_workbook(None, _county(), book)
+    room = db.session.scalar(select(Room).where(Room.name == "Grupperom"))
+    assert room.capacity == 12 and room.video is True
+
+
+# ---------------------------------------------------------------------------- the page
+
+
+def _upload(client, county_id, content: bytes, name="county.xlsx"):
+    return client.post(f"/setup/counties/{county_id}/workbook",
+                       data={"file": (io.BytesIO(content), name)}, content_type="multipart/form-data")
+
+
+def test_lead_uploads_a_workbook_with_bad_rows_and_sees_a_problem_per_row_and_column(app, client):
+    w = f.world()
+    f.login(client, w.lead)
+    before = _counts()
+    book = _set(workbook.template(_county()), "rooms", "capacity", "0")
+    _set(book, "interpreters", "languages", "uk F")
+    response = _upload(client, w.lead.county_id, sheets.write_xlsx(book))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Ingenting ble importert" in page
+    assert "<td>rooms</td><td>2</td><td>capacity</td>" in page
+    assert "<td>interpreters</td><td>2</td><td>languages</td>" in page
+    db.session.remove()
+    assert _counts() == before
+
+
+def test_lead_downloads_the_template_uploads_it_and_exports_the_county(app, client):
+    w = f.world()
+    f.login(client, w.lead)
+    county_id = w.lead.county_id
+    assert "workbook" in client.get(f"/setup/counties/{county_id}").get_data(as_text=True)
+    template = client.get(f"/setup/counties/{county_id}/workbook/template.xlsx")
+    assert template.status_code == 200 and template.mimetype.endswith("spreadsheetml.sheet")
+    response = _upload(client, county_id, template.data)
+    assert response.status_code == 302
+    exported = client.get(f"/setup/counties/{county_id}/workbook/export.xlsx")
+    assert exported.status_code == 200 and exported.headers["Cache-Control"] == "no-store"
+    rows = sheets.read(exported.data, "x.xlsx")
+    assert "kari.nordmann@example.no" in [r[0] for r in rows["counsellors"]]
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "county.workbook_exported")) is not None
+
+
+def test_another_countys_lead_gets_404_and_a_referrer_403(app, client):
+    w = f.world()
+    county_id = w.lead.county_id
+    f.login(client, w.other_county_lead)
+    for url in ("", "/export.xlsx", "/template.xlsx"):
+        assert client.get(f"/setup/counties/{county_id}/workbook{url}").status_code == 404
+    assert _upload(client, county_id, workbook.template_xlsx(_county())).status_code == 404
+    client.post("/logout")
+    f.login(client, w.referrer)
+    assert client.get(f"/setup/counties/{county_id}/workbook").status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(Location)) == 1  # the world's own
+
+
+# ---------------------------------------------------------------------------- the commands
+
+
+def test_county_import_command_refuses_bad_input_with_exit_code_2_and_writes_nothing(app, tmp_path):
+    before = _counts()
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(sheets.write_xlsx(_set(workbook.template(_county()), "rooms", "capacity", "0")))
+    result = app.test_cli_runner().invoke(args=["county", "import", str(path), "--county", "46"])
+    assert result.exit_code == 2
+    assert "rooms, row 2, capacity:" in result.output
+    db.session.remove()
+    assert _counts() == before
+
+
+def test_county_commands_export_and_import(app, tmp_path):
+    runner = app.test_cli_runner()
+    template = tmp_path / "template.xlsx"
+    template.write_bytes(workbook.template_xlsx(_county()))
+    result = runner.invoke(args=["county", "import", str(template), "--county", "46"])
+    assert result.exit_code == 0, result.output
+    assert "created 1 counsellors, 1 interpreters, 1 locations, 1 rooms" in result.output
+    out = tmp_path / "export.xlsx"
+    result = runner.invoke(args=["county", "export", str(out), "--county", "46"])
+    assert result.exit_code == 0, result.output
+    assert sheets.read(out.read_bytes(), out.name)["rooms"][1][:3] == ["Karrieresenter Bergen", "Samtalerom 1", "1"]
+    assert runner.invoke(args=["county", "export", str(out), "--county", "99"]).exit_code == 2
