@@ -142,6 +142,8 @@ def letters_for_municipality(municipality: Municipality) -> list[tuple[Referral,
 def referral_letters(actor, referral: Referral) -> tuple[bytes, int]:
     """The letters of one referral as one PDF, and how many; the download is audited (no names)."""
     pairs = letters_for_referral(referral)
+    if not pairs:
+        return b"", 0
     body = render(pairs)
     audit.record(actor, "letters.downloaded", referral, {"letters": len(pairs)})
     db.session.commit()
@@ -153,6 +155,8 @@ def municipality_letters(actor, municipality: Municipality) -> tuple[bytes, int]
     pairs = letters_for_municipality(municipality)
     if len(pairs) > MAX_LETTERS:
         raise TooManyLetters(len(pairs))
+    if not pairs:
+        return b"", 0
     body = render(pairs)
     audit.record(actor, "letters.downloaded", municipality, {"letters": len(pairs)})
     db.session.commit()
