@@ -69,11 +69,14 @@ def catalogue(code: str) -> dict[str, str]:
     return {m.id: m.string for m in parsed if m.id and m.string}
 
 
-def translator(code: str):
-    """A gettext for the letter in `code`: the catalogue's text, else the English msgid."""
+def translator(code: str, strict: bool = False):
+    """A gettext for the letter in `code`: the catalogue's text, else the English msgid (`strict`:
+    a missing entry raises KeyError, for the catalogue tests)."""
     words = catalogue(code)
 
     def gettext(msgid: str, **values) -> str:
+        if strict and msgid not in words:
+            raise KeyError(f"{code}.po lacks {msgid!r}")
         text = words.get(msgid) or msgid
         return text % values if values else text
 
@@ -82,7 +85,7 @@ def translator(code: str):
 
 def language_name(code: str, in_language: str) -> str:
     """The name of language `code` written in the letter language `in_language`."""
-    named = catalogue(in_language).get(_LANGUAGE_MSGIDS.get(code, ""))
+    named = catalogue(in_language).get(_LANGUAGE_MSGIDS.get(code, "-"))
     if named:
         return named
     name = Locale.parse(LOCALES.get(in_language, "en")).languages.get(code)
@@ -213,9 +216,9 @@ def facts(referral: Referral, session: Session) -> Facts:
     )
 
 
-def paragraphs(f: Facts, code: str) -> list[tuple[str, str]]:
+def paragraphs(f: Facts, code: str, strict: bool = False) -> list[tuple[str, str]]:
     """The letter in language `code` as (style, text) pairs: title, heading, text, label, item, small."""
-    t = translator(code)
+    t = translator(code, strict)
     locale = LOCALES[code]
     out: list[tuple[str, str]] = [("small", isolate(f.sender, FSI)), ("title", t("Invitation to career guidance"))]
     out.append(("text", t("To: %(name)s", name=isolate(f.name, FSI))))
