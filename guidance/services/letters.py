@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -337,14 +338,16 @@ def _balance(lines: list[str]) -> list[str]:
     return balanced
 
 
-def _lines(document, text: str, width: float) -> list[str]:
-    """Break shaped text into lines that fit `width` (breaks at spaces; a too long word is cut)."""
-    widths: dict[str, float] = {}
+def _lines(document, text: str, width: float, widths: dict) -> list[str]:
+    """Break shaped text into lines that fit `width` (breaks at spaces; a too long word is cut).
+    `widths` keeps measured words for the whole document (the same words recur in every letter)."""
+    font = (document.font_family, document.font_style, document.font_size_pt)
 
     def measure(word: str) -> float:
-        if word not in widths:
-            widths[word] = document.get_string_width(word.translate(_ISOLATES))
-        return widths[word]
+        key = (font, word)
+        if key not in widths:
+            widths[key] = document.get_string_width(word.translate(_ISOLATES))
+        return widths[key]
 
     space = measure(" ")
     lines: list[str] = []
@@ -378,7 +381,53 @@ def _family(code: str) -> str:
     return "dejavu"
 
 
-def _write(document, code: str, items: list[tuple[str, str]]) -> None:
+# Tags of the PDF's structure tree (screen readers): the title a heading, labels subheadings, the rest
+# paragraphs; each element carries its language, and a right-to-left one the text in reading order
+# (ActualText), since the page draws it in visual order.
+TAGS = {"title": "H1", "heading": "H2", "label": "H2", "text": "P", "item": "P", "small": "P"}
+# BCP 47 tags for the structure tree (Dari as Afghan Persian, which screen readers know).
+PDF_LANG = {"nb": "nb", "nn": "nn", "en": "en", "uk": "uk", "ar": "ar", "ti": "ti", "prs": "fa-AF", "so": "so"}
+
+
+@functools.cache
+def _element_class():
+    from fpdf.structure_tree import StructElem
+
+    class Element(StructElem):
+        """A structure element with a language and, for right-to-left text, the text in reading order."""
+
+        __slots__ = ("lang", "actual_text")
+
+    return Element
+
+
+@contextmanager
+def _tagged(document, tag: str, lang: str, actual_text: str | None, mcids: dict[int, int]):
+    """A marked-content sequence on the current page and its structure element (fpdf2 2.8 tags only
+    images and titles itself, so the element is added to its structure tree here). `mcids` counts the
+    sequences per page (fpdf2's own count walks the whole tree each time)."""
+    from fpdf.syntax import PDFString
+
+    builder = document.struct_builder
+    page = document.page
+    mcid = mcids.get(page, 0)
+    mcids[page] = mcid + 1
+    spid = builder.spid_per_page_number.get(page)
+    if spid is None:
+        spid = len(builder.spid_per_page_number)
+        builder.spid_per_page_number[page] = spid
+    element = _element_class()(struct_type=f"/{tag}", parent=builder.doc_struct_elem, kids=[mcid], page_number=page)
+    element.lang = PDFString(lang)
+    element.actual_text = PDFString(actual_text) if actual_text else None
+    builder.doc_struct_elem.k.append(element)
+    builder.struct_tree_root.parent_tree.nums[spid].append(element)
+    document.pages[page].struct_parents = spid
+    document._out(f"/{tag} <</MCID {mcid}>> BDC")
+    yield
+    document._out("EMC")
+
+
+def _write(document, code: str, items: list[tuple[str, str]], mcids: dict[int, int], widths: dict) -> None:
     rtl = code in RIGHT_TO_LEFT
     family = _family(code)
     align = "R" if rtl else "L"
@@ -391,15 +440,20 @@ def _write(document, code: str, items: list[tuple[str, str]]) -> None:
         indent = 6 if style == "item" else 0
         width = document.epw - indent - 1
         height = size * POINT * LINE
-        shaped = _shape(text)
-        for number, line in enumerate(_lines(document, shaped, width)):
-            if style == "item":
-                line = f"• {line}" if number == 0 else f"   {line}"
-            if rtl:
-                document.set_x(document.l_margin)
-            else:
-                document.set_x(document.l_margin + (indent if number else 0))
-            document.cell(document.epw, height, _visual(line, rtl), align=align, new_x="LMARGIN", new_y="NEXT")
+        lines = _lines(document, _shape(text), width, widths)
+        # A paragraph stays on one page (its marked content cannot cross a page).
+        if document.get_y() + height * len(lines) > document.page_break_trigger:
+            document.add_page()
+        spoken = text.translate(_ISOLATES) if rtl or _RTL.search(text) else None
+        with _tagged(document, TAGS[style], PDF_LANG.get(code, code), spoken, mcids):
+            for number, line in enumerate(lines):
+                if style == "item":
+                    line = f"• {line}" if number == 0 else f"   {line}"
+                if rtl:
+                    document.set_x(document.l_margin)
+                else:
+                    document.set_x(document.l_margin + (indent if number else 0))
+                document.cell(document.epw, height, _visual(line, rtl), align=align, new_x="LMARGIN", new_y="NEXT")
         if style == "title":
             document.ln(3)
 
@@ -415,7 +469,7 @@ def render_facts(letters: list[Facts]) -> bytes:
     document = FPDF(format="A4")
     document.set_creator("Veiled")
     document.set_title("Innkalling / Invitation")
-    document.set_lang("no")
+    document.set_lang("nb")
     document.add_font("dejavu", "", str(FONTS / "DejaVuSans.ttf"))
     document.add_font("dejavu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     document.add_font("arabic", "", str(FONTS / "NotoSansArabic-Regular.ttf"))
@@ -426,6 +480,8 @@ def render_facts(letters: list[Facts]) -> bytes:
     document.set_fallback_fonts(["dejavu", "arabic", "ethiopic"], exact_match=False)
     document.set_margins(20, 18, 20)
     document.set_auto_page_break(True, margin=18)
+    mcids: dict[int, int] = {}
+    widths: dict = {}
     if not letters:
         document.add_page()
     for f in letters:
@@ -434,5 +490,5 @@ def render_facts(letters: list[Facts]) -> bytes:
                 continue
             document.add_page()
             document.start_section(f"{f.reference} – {language_name(code, 'en')}")
-            _write(document, code, paragraphs(f, code))
+            _write(document, code, paragraphs(f, code), mcids, widths)
     return bytes(document.output())

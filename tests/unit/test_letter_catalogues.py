@@ -66,3 +66,43 @@ def test_right_to_left_lines_keep_phone_numbers_and_brackets_the_right_way_round
     assert "+47 400 00 000" in drawn
     assert drawn.index("(") < drawn.index(")")
     assert "\u2066" not in drawn and "\u2069" not in drawn
+
+
+def _structure(pdf: bytes) -> list:
+    import io
+
+    from pypdf import PdfReader
+
+    root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    document = root["/StructTreeRoot"].get_object()["/K"]
+    document = document[0].get_object() if isinstance(document, list) else document.get_object()
+    return [kid.get_object() for kid in document["/K"]], root
+
+
+def test_the_pdf_is_tagged_with_headings_languages_and_arabic_in_reading_order():
+    pdf = letters.render_facts([_facts(second="ar", name="أحمد محمد")])
+    elements, root = _structure(pdf)
+    assert root["/Lang"] == "nb"
+    headings = [(e["/S"], e["/Lang"]) for e in elements if e["/S"] == "/H1"]
+    assert headings == [("/H1", "nb"), ("/H1", "ar")]
+    arabic_title = next(e for e in elements if e["/S"] == "/H1" and e["/Lang"] == "ar")
+    assert arabic_title["/ActualText"] == "دعوة إلى الإرشاد المهني"
+    # The Arabic name on the Norwegian page is read in its own order too.
+    to = next(e for e in elements if e.get("/ActualText", "").startswith("Til: "))
+    assert to["/ActualText"] == "Til: أحمد محمد" and to["/Lang"] == "nb"
+
+
+def test_the_pdf_embeds_fonts_for_cyrillic_arabic_and_ethiopic_text():
+    import io
+
+    from pypdf import PdfReader
+
+    pdf = letters.render_facts([_facts(second=code) for code in ("uk", "ar", "ti")])
+    fonts = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            assert "/FontFile2" in descriptor  # embedded, not just named
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    assert {"DejaVuSansBook", "NotoSansArabic", "NotoSansEthiopic"} <= fonts
