@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from guidance.clock import OSLO
 from guidance.extensions import db
-from guidance.models import Municipality, Referral, Session, SessionParticipant, SessionStatus
+from guidance.models import BookingStatus, Municipality, Referral, Session, SessionParticipant, SessionStatus
 from guidance.models.types import utcnow
 from guidance.rules.language import for_municipality
 from guidance.services import audit
@@ -114,7 +114,7 @@ def _booked_ahead():
         .join(Session, Session.id == SessionParticipant.session_id)
         .where(Session.status == SessionStatus.BOOKED, Session.start >= utcnow())
         .order_by(Session.start, Session.id)
-        .options(joinedload(Session.location), joinedload(Session.room))
+        .options(joinedload(Session.location), joinedload(Session.room), selectinload(Session.bookings))
     )
 
 
@@ -198,6 +198,10 @@ class Facts:
 def facts(referral: Referral, session: Session) -> Facts:
     contact = referral.referred_by
     location = session.location
+    # The interpreter's language and how they take part (never who): from the live request; a session
+    # whose request was declined or expired is still getting one (the lead asks another interpreter).
+    active = [b for b in session.bookings if b.status in (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)]
+    interpreted = session.interpreter_id is not None or bool(active)
     return Facts(
         reference=referral.reference, name=referral.participant.name,
         sender=location.centre.name if location is not None else "",
@@ -205,9 +209,8 @@ def facts(referral: Referral, session: Session) -> Facts:
         video=session.mode == "video", location=location.name, address=location.address,
         room=session.room.name if session.room is not None else None, directions=location.directions,
         step_free=bool(location.step_free),
-        # The interpreter's language and how they take part; never who they are.
-        interpreter_language=session.language if session.interpreter_id is not None else None,
-        interpreter_mode=session.interpreter_mode if session.interpreter_id is not None else None,
+        interpreter_language=(active[-1].language if active else session.language) if interpreted else None,
+        interpreter_mode=(active[-1].mode if active else "arranging") if interpreted else None,
         contact_name=contact.name if contact is not None and contact.active else None,
         contact_phone=contact.phone if contact is not None and contact.active else None,
         contact_email=contact.email if contact is not None and contact.active else None,
@@ -251,7 +254,9 @@ def paragraphs(f: Facts, code: str, strict: bool = False) -> list[tuple[str, str
     if f.interpreter_language:
         language = language_name(f.interpreter_language, code)
         out.append(("label", t("Interpreter")))
-        if f.interpreter_mode == "video":
+        if f.interpreter_mode == "arranging":
+            out.append(("text", t("We are arranging an interpreter in %(language)s for you.", language=language)))
+        elif f.interpreter_mode == "video":
             out.append(("text", t("An interpreter in %(language)s will take part by video.", language=language)))
         elif f.interpreter_mode == "phone":
             out.append(("text", t("An interpreter in %(language)s will take part by phone.", language=language)))

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from guidance.extensions import db
-from guidance.models import AuditEvent, Location, Role
+from guidance.models import AuditEvent, BookingStatus, InterpreterBooking, Location, Role
 from tests.app import factories as f
 
 ADDRESS = "Kaigaten 4, 5015 Bergen"
@@ -35,8 +35,12 @@ def _ukrainian(w, *, municipality_number="4601", weeks=3):
     referral.referred_by = w.referrer
     db.session.commit()
     day = f.future_weekday(weeks)
-    f.published_session(w.counsellor, referral, start=f.oslo(day.year, day.month, day.day, 9), interpreter=w.interpreter,
-                        interpreter_mode="video", language="uk")
+    session = f.published_session(w.counsellor, referral, start=f.oslo(day.year, day.month, day.day, 9),
+                                  interpreter=w.interpreter, interpreter_mode="video", language="uk")
+    # Publishing asks the interpreter; they accepted.
+    db.session.add(InterpreterBooking(session=session, interpreter_id=session.interpreter_id, status=BookingStatus.ACCEPTED,
+                                      mode="video", language="uk", billed_minutes=90, cost_ore=90000))
+    db.session.commit()
     return referral, day
 
 
@@ -146,3 +150,15 @@ def test_no_booked_session_ahead_sends_the_referrer_back_with_a_message(client):
     response = client.get(f"/referrals/{w.own_referral.id}/letters.pdf", follow_redirects=True)
     assert response.status_code == 200 and "ingen booket time framover" in response.get_data(as_text=True).lower()
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "letters.downloaded")) is None
+
+
+def test_a_declined_interpreter_request_reads_as_an_interpreter_being_arranged(client):
+    w = f.world()
+    referral, _day = _ukrainian(w)
+    booking = db.session.scalar(select(InterpreterBooking))
+    booking.status = BookingStatus.DECLINED
+    db.session.commit()
+    f.login(client, w.referrer)
+    norwegian, ukrainian = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
+    assert "Vi ordnar med ein tolk på ukrainsk for deg." in norwegian and "er med på video" not in norwegian
+    assert "Ми організовуємо для вас перекладача" in ukrainian and w.interpreter.name not in ukrainian

@@ -30,7 +30,7 @@ def _facts(**changes) -> letters.Facts:
 VARIANTS = [
     {}, {"session_type": "group", "step_free": False, "interpreter_mode": "video"},
     {"interpreter_mode": "phone", "contact_name": None, "contact_phone": None, "contact_email": None},
-    {"video": True}, {"second": None}, {"interpreter_language": None},
+    {"video": True}, {"second": None}, {"interpreter_language": None}, {"interpreter_mode": "arranging"},
 ]
 
 
