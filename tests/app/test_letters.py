@@ -162,3 +162,13 @@ def test_a_declined_interpreter_request_reads_as_an_interpreter_being_arranged(c
     norwegian, ukrainian = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
     assert "Vi ordnar med ein tolk på ukrainsk for deg." in norwegian and "er med på video" not in norwegian
     assert "Ми організовуємо для вас перекладача" in ukrainian and w.interpreter.name not in ukrainian
+
+
+def test_the_lead_finds_a_municipality_s_letters_after_choosing_it_in_the_referral_list(client):
+    w = f.world()
+    _ukrainian(w)
+    bergen = w.referrer.municipality_id
+    f.login(client, w.lead)
+    assert "letters.pdf" not in client.get("/referrals/").get_data(as_text=True)
+    listing = client.get(f"/referrals/?municipality={bergen}").get_data(as_text=True)
+    assert f"/municipalities/{bergen}/letters.pdf" in listing
