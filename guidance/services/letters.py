@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +44,19 @@ MAX_LETTERS = 100
 
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+class _NoGlyphsInLogs(logging.Filter):
+    """fpdf2 logs the characters a font lacks: in a letter they come from names and addresses, which never
+    go into logs. The warning stays, without the characters."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "missing the following glyphs" in str(record.msg):
+            record.msg, record.args = "A letter has characters that no embedded font covers (not logged).", ()
+        return True
+
+
+logging.getLogger("fpdf.output").addFilter(_NoGlyphsInLogs())
 
 
 class TooManyLetters(Exception):

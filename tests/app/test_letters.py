@@ -172,3 +172,18 @@ def test_the_lead_finds_a_municipality_s_letters_after_choosing_it_in_the_referr
     assert "letters.pdf" not in client.get("/referrals/").get_data(as_text=True)
     listing = client.get(f"/referrals/?municipality={bergen}").get_data(as_text=True)
     assert f"/municipalities/{bergen}/letters.pdf" in listing
+
+
+def test_characters_no_font_has_are_not_written_to_the_logs(client, caplog):
+    import logging
+
+    w = f.world()
+    referral, _day = _ukrainian(w)
+    referral.participant.name = "王小明 Kovalenko"
+    db.session.commit()
+    f.login(client, w.referrer)
+    with caplog.at_level(logging.DEBUG):
+        pages = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
+    assert "Kovalenko" in pages[0]
+    assert "王" not in caplog.text and "Kovalenko" not in caplog.text
+    assert "no embedded font covers" in caplog.text
