@@ -22,7 +22,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from guidance.clock import OSLO
@@ -39,7 +39,8 @@ CATALOGUES = Path(__file__).resolve().parent.parent / "letters"
 LOCALES = {"nb": "nb", "nn": "nn", "en": "en_GB", "uk": "uk", "ar": "ar", "ti": "ti", "prs": "fa_AF", "so": "so"}
 NORWEGIAN = ("nb", "nn")
 RIGHT_TO_LEFT = {"ar", "prs"}
-# Letters made inside one request: 50 two-page letters take about 1 s on one core, so 100 stay near 2 s.
+# Letters in one download, made inside the request: 50 two-page letters take about 1 s of CPU, so 100
+# stay near 2 s; a municipality with more gets several downloads (parts_for_municipality).
 MAX_LETTERS = 100
 
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
@@ -57,14 +58,6 @@ class _NoGlyphsInLogs(logging.Filter):
 
 
 logging.getLogger("fpdf.output").addFilter(_NoGlyphsInLogs())
-
-
-class TooManyLetters(Exception):
-    """More letters than one request makes (the caller narrows the choice)."""
-
-    def __init__(self, count: int):
-        super().__init__(count)
-        self.count = count
 
 
 # --- Catalogues -------------------------------------------------------------------------------
@@ -127,7 +120,7 @@ def _booked_ahead():
         select(SessionParticipant.referral_id, Session)
         .join(Session, Session.id == SessionParticipant.session_id)
         .where(Session.status == SessionStatus.BOOKED, Session.start >= utcnow())
-        .order_by(Session.start, Session.id)
+        .order_by(Session.start, Session.id, SessionParticipant.referral_id)
         .options(joinedload(Session.location), joinedload(Session.room), selectinload(Session.bookings))
     )
 
@@ -168,17 +161,36 @@ def referral_letters(actor, referral: Referral) -> tuple[bytes, int]:
     return body, len(pairs)
 
 
-def municipality_letters(actor, municipality: Municipality) -> tuple[bytes, int]:
-    """The letters for every booked session ahead of a municipality's referrals, as one PDF."""
-    pairs = letters_for_municipality(municipality)
-    if len(pairs) > MAX_LETTERS:
-        raise TooManyLetters(len(pairs))
+def municipality_letters(actor, municipality: Municipality, part: int = 1) -> tuple[bytes, int]:
+    """The letters for the booked sessions ahead of a municipality's referrals, as one PDF of at most
+    MAX_LETTERS letters: `part` 1 holds the earliest sessions, part 2 the next MAX_LETTERS, ..."""
+    pairs = letters_for_municipality(municipality)[(part - 1) * MAX_LETTERS:part * MAX_LETTERS] if part >= 1 else []
     if not pairs:
         return b"", 0
     body = render(pairs)
-    audit.record(actor, "letters.downloaded", municipality, {"letters": len(pairs)})
+    audit.record(actor, "letters.downloaded", municipality, {"letters": len(pairs), "part": part})
     db.session.commit()
     return body, len(pairs)
+
+
+@dataclass
+class Part:
+    number: int
+    first: int
+    last: int
+    total: int
+
+
+def parts_for_municipality(municipality: Municipality) -> list[Part]:
+    """How the municipality's letters are split into downloads of at most MAX_LETTERS (empty: none)."""
+    total = db.session.scalar(
+        select(func.count()).select_from(SessionParticipant)
+        .join(Session, Session.id == SessionParticipant.session_id)
+        .join(Referral, Referral.id == SessionParticipant.referral_id)
+        .where(Session.status == SessionStatus.BOOKED, Session.start >= utcnow(),
+               Referral.referring_municipality_id == municipality.id)) or 0
+    return [Part(number, (number - 1) * MAX_LETTERS + 1, min(number * MAX_LETTERS, total), total)
+            for number in range(1, (total + MAX_LETTERS - 1) // MAX_LETTERS + 1)]
 
 
 # --- The letter ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 booked session ahead of their municipality's referrals; the county's lead may too."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -36,15 +36,19 @@ def referral(referral_id: int):
 @bp.get("/municipalities/<int:municipality_id>/letters.pdf")
 @requires("letters")
 def municipality(municipality_id: int):
-    """The letters for every booked session ahead of the municipality's referrals, one PDF."""
+    """The letters for the booked sessions ahead of the municipality's referrals, one PDF of at most
+    `service.MAX_LETTERS` (`?part=2` for the next ones)."""
     place = get_visible(Municipality, municipality_id, "letters")
-    try:
-        body, count = service.municipality_letters(current_user, place)
-    except service.TooManyLetters as error:
-        flash(_("%(count)d letters are more than one download can hold (at most %(most)d). Download them per referral.",
-                count=error.count, most=service.MAX_LETTERS), "error")
-        return redirect(url_for("referrals.index"))
+    part = request.args.get("part", 1, type=int)
+    body, count = service.municipality_letters(current_user, place, part)
     if not count:
         flash(_("There is no booked session ahead, so there is no letter to print."), "info")
         return redirect(url_for("referrals.index"))
-    return _pdf(body, f"letters-{place.number}-{clock.today().isoformat()}.pdf")
+    suffix = f"-{part}" if part > 1 else ""
+    return _pdf(body, f"letters-{place.number}-{clock.today().isoformat()}{suffix}.pdf")
+
+
+@bp.app_context_processor
+def letter_downloads():
+    """`letter_parts(municipality)` for the referral list: its downloads of at most MAX_LETTERS letters."""
+    return {"letter_parts": service.parts_for_municipality}

@@ -187,3 +187,23 @@ def test_characters_no_font_has_are_not_written_to_the_logs(client, caplog):
     assert "Kovalenko" in pages[0]
     assert "王" not in caplog.text and "Kovalenko" not in caplog.text
     assert "no embedded font covers" in caplog.text
+
+
+def test_a_municipality_with_more_letters_than_one_download_gets_them_in_parts(client, monkeypatch):
+    from guidance.services import letters
+
+    monkeypatch.setattr(letters, "MAX_LETTERS", 2)  # 100 in production; three letters here
+    w = f.world()
+    olena, day = _ukrainian(w)
+    f.published_session(w.counsellor, [olena, w.own_referral], type="group", room_name="Grupperom",
+                        start=f.oslo(day.year, day.month, day.day, 13))
+    f.login(client, w.referrer)
+    bergen = w.referrer.municipality_id
+    listing = client.get("/referrals/").get_data(as_text=True)
+    assert "Brev 1–2 av 3" in listing and "Brev 3–3 av 3" in listing
+    first = _pages(client.get(f"/municipalities/{bergen}/letters.pdf?part=1"))
+    second = _pages(client.get(f"/municipalities/{bergen}/letters.pdf?part=2"))
+    # Earliest first; in a group, participants in the order they were referred.
+    assert olena.reference in first[0] and w.own_referral.reference in first[2] and len(first) == 4
+    assert len(second) == 2 and olena.reference in second[0]
+    assert client.get(f"/municipalities/{bergen}/letters.pdf?part=3").status_code == 302
