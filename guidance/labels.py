@@ -92,4 +92,5 @@ AUDIT_ACTION = {
     "referral.corrected": _l("Corrected by the referrer"),
     "referral.withdrawn": _l("Withdrawn"),
     "referral.booked_now": _l("Booked by the centre"),
+    "letters.downloaded": _l("Letters for the participant downloaded"),
 }

@@ -74,6 +74,8 @@ def may(user: Any, action: str, target: Any = None) -> bool:
         return _may_set_up(user, target.centre.county_id)
     if isinstance(target, Room):
         return _may_set_up(user, target.location.centre.county_id)
+    if isinstance(target, Municipality):
+        return action == "letters" and _may_municipality_letters(user, target)
     if isinstance(target, Participant):
         # Data-subject access requests are answered by the installation's administrators.
         return user.role is Role.ADMIN and action == "export"
@@ -105,6 +107,8 @@ AREAS: dict[str, tuple[Role, ...]] = {
     "people": (Role.LEAD, Role.ADMIN),
     # what stops the next plan (issue 21): a county's lead, and admins
     "readiness": (Role.LEAD, Role.ADMIN),
+    # summons letters for participants (PDF): the referrer, and the lead of the referral's county
+    "letters": (Role.REFERRER, Role.LEAD),
 }
 
 
@@ -136,9 +140,18 @@ def _may_referral(user: User, action: str, referral: Referral) -> bool:
     if user.role is Role.REFERRER:
         return referral.referring_municipality_id == user.municipality_id
     if user.role is Role.LEAD:
-        return referral.county_id == user.county_id and action in ("view", "plan", "withdraw")
+        return referral.county_id == user.county_id and action in ("view", "plan", "withdraw", "letters")
     if user.role is Role.COUNSELLOR:
         return action in ("view", "write_note") and _counsellor_has_referral(user, referral.id)
+    return False
+
+
+def _may_municipality_letters(user: User, municipality: Municipality) -> bool:
+    """The letters for a municipality's referrals: its referrers, and the lead of its county."""
+    if user.role is Role.REFERRER:
+        return municipality.id == user.municipality_id
+    if user.role is Role.LEAD:
+        return municipality.county_id == user.county_id
     return False
 
 

@@ -1,0 +1,525 @@
+"""Summons letters: one printable letter per participant and booked session ahead (issue 27).
+
+A letter is in Norwegian (the referring municipality's written form, rules.language) and, on the
+next page, in the participant's language when a catalogue for it exists. The letter's words live in
+one catalogue per language under `guidance/letters/<code>.po` (msgid: the English text; msgstr: the
+translation), so a person can review and extend them without touching code (docs/letters.md).
+
+The PDF embeds DejaVu Sans (Latin, Cyrillic), Noto Sans Arabic (Arabic, Dari) and Noto Sans
+Ethiopic (Tigrinya). fpdf2 without HarfBuzz neither joins Arabic letters nor orders right-to-left
+text, so every line is shaped with `arabic_reshaper` (contextual letter forms) and put in visual
+order with fpdf2's own Unicode bidi algorithm, after the line breaks are chosen.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from guidance.clock import OSLO
+from guidance.extensions import db
+from guidance.models import BookingStatus, Municipality, Referral, Session, SessionParticipant, SessionStatus
+from guidance.models.types import utcnow
+from guidance.rules.language import for_municipality
+from guidance.services import audit
+
+FONTS = Path(__file__).resolve().parent.parent / "fonts"
+CATALOGUES = Path(__file__).resolve().parent.parent / "letters"
+
+# Letter language (catalogue name) -> Babel locale for dates and language names.
+LOCALES = {"nb": "nb", "nn": "nn", "en": "en_GB", "uk": "uk", "ar": "ar", "ti": "ti", "prs": "fa_AF", "so": "so"}
+NORWEGIAN = ("nb", "nn")
+RIGHT_TO_LEFT = {"ar", "prs"}
+# Letters in one download, made inside the request: 50 two-page letters take about 1 s of CPU, so 100
+# stay near 2 s; a municipality with more gets several downloads (parts_for_municipality).
+MAX_LETTERS = 100
+
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+class _NoGlyphsInLogs(logging.Filter):
+    """fpdf2 logs the characters a font lacks: in a letter they come from names and addresses, which never
+    go into logs. The warning stays, without the characters."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if "missing the following glyphs" in str(record.msg):
+            record.msg, record.args = "A letter has characters that no embedded font covers (not logged).", ()
+        return True
+
+
+logging.getLogger("fpdf.output").addFilter(_NoGlyphsInLogs())
+
+
+# --- Catalogues -------------------------------------------------------------------------------
+
+def languages() -> list[str]:
+    """The letter languages that have a catalogue (file names, without .po)."""
+    return sorted(p.stem for p in CATALOGUES.glob("*.po"))
+
+
+@functools.cache
+def catalogue(code: str) -> dict[str, str]:
+    """msgid -> msgstr of one language's catalogue (empty translations left out)."""
+    from babel.messages.pofile import read_po
+
+    with open(CATALOGUES / f"{code}.po", "rb") as handle:
+        parsed = read_po(handle)
+    return {m.id: m.string for m in parsed if m.id and m.string}
+
+
+def translator(code: str, strict: bool = False):
+    """A gettext for the letter in `code`: the catalogue's text, else the English msgid (`strict`:
+    a missing entry raises KeyError, for the catalogue tests)."""
+    words = catalogue(code)
+
+    def gettext(msgid: str, **values) -> str:
+        if strict and msgid not in words:
+            raise KeyError(f"{code}.po lacks {msgid!r}")
+        text = words.get(msgid) or msgid
+        return text % values if values else text
+
+    return gettext
+
+
+def language_name(code: str, in_language: str) -> str:
+    """The name of language `code` written in the letter language `in_language`."""
+    named = catalogue(in_language).get(_LANGUAGE_MSGIDS.get(code, "-"))
+    if named:
+        return named
+    name = Locale.parse(LOCALES.get(in_language, "en")).languages.get(code)
+    return name if name else code
+
+
+# The language names every catalogue carries (the participant languages with a letter).
+_LANGUAGE_MSGIDS = {"nb": "Norwegian", "nn": "Norwegian", "en": "English", "uk": "Ukrainian", "ar": "Arabic",
+                    "ti": "Tigrinya", "prs": "Dari", "so": "Somali"}
+
+
+def second_language(participant_language: str | None) -> str | None:
+    """The participant's letter language when a catalogue exists (never a second Norwegian page)."""
+    code = (participant_language or "").lower()
+    if code in ("no", *NORWEGIAN) or code not in LOCALES or not (CATALOGUES / f"{code}.po").exists():
+        return None
+    return code
+
+
+# --- Which letters ----------------------------------------------------------------------------
+
+def _booked_ahead():
+    return (
+        select(SessionParticipant.referral_id, Session)
+        .join(Session, Session.id == SessionParticipant.session_id)
+        .where(Session.status == SessionStatus.BOOKED, Session.start >= utcnow())
+        .order_by(Session.start, Session.id, SessionParticipant.referral_id)
+        .options(joinedload(Session.location), joinedload(Session.room), selectinload(Session.bookings))
+    )
+
+
+def _pairs(rows) -> list[tuple[Referral, Session]]:
+    ids = {referral_id for referral_id, _session in rows}
+    if not ids:
+        return []
+    referrals = {r.id: r for r in db.session.scalars(
+        select(Referral).where(Referral.id.in_(ids))
+        .options(selectinload(Referral.participant), selectinload(Referral.referred_by),
+                 selectinload(Referral.referring_municipality).selectinload(Municipality.county)))}
+    return [(referrals[referral_id], session) for referral_id, session in rows]
+
+
+def letters_for_referral(referral: Referral) -> list[tuple[Referral, Session]]:
+    """The referral's booked sessions from now on, earliest first: one letter each."""
+    return _pairs(db.session.execute(_booked_ahead().where(SessionParticipant.referral_id == referral.id)).all())
+
+
+def letters_for_municipality(municipality: Municipality) -> list[tuple[Referral, Session]]:
+    """Every booked session ahead of the referrals the municipality sent: one letter per participant."""
+    stmt = (_booked_ahead().join(Referral, Referral.id == SessionParticipant.referral_id)
+            .where(Referral.referring_municipality_id == municipality.id))
+    return _pairs(db.session.execute(stmt).all())
+
+
+# --- Use cases (audited, one transaction each) ---------------------------------------------------
+
+def referral_letters(actor, referral: Referral) -> tuple[bytes, int]:
+    """The letters of one referral as one PDF, and how many; the download is audited (no names)."""
+    pairs = letters_for_referral(referral)
+    if not pairs:
+        return b"", 0
+    body = render(pairs)
+    audit.record(actor, "letters.downloaded", referral, {"letters": len(pairs)})
+    db.session.commit()
+    return body, len(pairs)
+
+
+def municipality_letters(actor, municipality: Municipality, part: int = 1) -> tuple[bytes, int]:
+    """The letters for the booked sessions ahead of a municipality's referrals, as one PDF of at most
+    MAX_LETTERS letters: `part` 1 holds the earliest sessions, part 2 the next MAX_LETTERS, ..."""
+    pairs = letters_for_municipality(municipality)[(part - 1) * MAX_LETTERS:part * MAX_LETTERS] if part >= 1 else []
+    if not pairs:
+        return b"", 0
+    body = render(pairs)
+    audit.record(actor, "letters.downloaded", municipality, {"letters": len(pairs), "part": part})
+    db.session.commit()
+    return body, len(pairs)
+
+
+@dataclass
+class Part:
+    number: int
+    first: int
+    last: int
+    total: int
+
+
+def parts_for_municipality(municipality: Municipality) -> list[Part]:
+    """How the municipality's letters are split into downloads of at most MAX_LETTERS (empty: none)."""
+    total = db.session.scalar(
+        select(func.count()).select_from(SessionParticipant)
+        .join(Session, Session.id == SessionParticipant.session_id)
+        .join(Referral, Referral.id == SessionParticipant.referral_id)
+        .where(Session.status == SessionStatus.BOOKED, Session.start >= utcnow(),
+               Referral.referring_municipality_id == municipality.id)) or 0
+    return [Part(number, (number - 1) * MAX_LETTERS + 1, min(number * MAX_LETTERS, total), total)
+            for number in range(1, (total + MAX_LETTERS - 1) // MAX_LETTERS + 1)]
+
+
+# --- The letter ---------------------------------------------------------------------------------
+
+@dataclass
+class Facts:
+    """What one letter says, independent of its language."""
+
+    reference: str
+    name: str
+    sender: str
+    session_type: str
+    start: dt.datetime  # Europe/Oslo
+    end: dt.datetime
+    video: bool
+    location: str
+    address: str | None
+    room: str | None
+    directions: str | None
+    step_free: bool
+    interpreter_language: str | None
+    interpreter_mode: str | None
+    contact_name: str | None
+    contact_phone: str | None
+    contact_email: str | None
+    municipality: str
+    norwegian: str
+    second: str | None
+
+
+def facts(referral: Referral, session: Session) -> Facts:
+    contact = referral.referred_by
+    location = session.location
+    # The interpreter's language and how they take part (never who): from the live request; a session
+    # whose request was declined or expired is still getting one (the lead asks another interpreter).
+    active = [b for b in session.bookings if b.status in (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)]
+    interpreted = session.interpreter_id is not None or bool(active)
+    return Facts(
+        reference=referral.reference, name=referral.participant.name,
+        sender=location.centre.name if location is not None else "",
+        session_type=session.type, start=session.start.astimezone(OSLO), end=session.end.astimezone(OSLO),
+        video=session.mode == "video", location=location.name, address=location.address,
+        room=session.room.name if session.room is not None else None, directions=location.directions,
+        step_free=bool(location.step_free),
+        interpreter_language=(active[-1].language if active else session.language) if interpreted else None,
+        interpreter_mode=(active[-1].mode if active else "arranging") if interpreted else None,
+        contact_name=contact.name if contact is not None and contact.active else None,
+        contact_phone=contact.phone if contact is not None and contact.active else None,
+        contact_email=contact.email if contact is not None and contact.active else None,
+        municipality=referral.referring_municipality.name,
+        norwegian=for_municipality(referral.referring_municipality),
+        second=second_language(referral.participant.language),
+    )
+
+
+def paragraphs(f: Facts, code: str, strict: bool = False) -> list[tuple[str, str]]:
+    """The letter in language `code` as (style, text) pairs: title, heading, text, label, item, small."""
+    t = translator(code, strict)
+    locale = LOCALES[code]
+    out: list[tuple[str, str]] = [("small", isolate(f.sender, FSI)), ("title", t("Invitation to career guidance"))]
+    out.append(("text", t("To: %(name)s", name=isolate(f.name, FSI))))
+    if f.session_type == "group":
+        out.append(("text", t("You are invited to a group session on career guidance at the career centre. You will meet "
+                              "other participants and a career counsellor and talk about education and work in Norway.")))
+    else:
+        out.append(("text", t("You are invited to individual career guidance at the career centre. A career counsellor will "
+                              "talk with you about your education, your work experience and your goals.")))
+    out.append(("label", t("Date")))
+    out.append(("text", format_date(f.start.date(), "full", locale=locale)))
+    out.append(("label", t("Time")))
+    out.append(("text", isolate(f"{format_time(f.start, 'HH:mm', locale=locale)}–{format_time(f.end, 'HH:mm', locale=locale)}")))
+    out.append(("label", t("Place")))
+    if f.video:
+        out.append(("text", t("The session is held by video. You will get the link before the session.")))
+    else:
+        out.append(("text", isolate(f.location, FSI)))
+        if f.address:
+            out.append(("text", isolate(f.address, FSI)))
+        if f.room:
+            out.append(("text", t("Room: %(room)s", room=isolate(f.room, FSI))))
+        if f.directions:
+            out.append(("label", t("How to find us")))
+            out.append(("text", isolate(f.directions, FSI)))
+        out.append(("label", t("Access")))
+        out.append(("text", t("There is step-free access to the entrance (no stairs).") if f.step_free
+                    else t("The entrance may have steps. Tell us if you need help getting in.")))
+    if f.interpreter_language:
+        language = language_name(f.interpreter_language, code)
+        out.append(("label", t("Interpreter")))
+        if f.interpreter_mode == "arranging":
+            out.append(("text", t("We are arranging an interpreter in %(language)s for you.", language=language)))
+        elif f.interpreter_mode == "video":
+            out.append(("text", t("An interpreter in %(language)s will take part by video.", language=language)))
+        elif f.interpreter_mode == "phone":
+            out.append(("text", t("An interpreter in %(language)s will take part by phone.", language=language)))
+        else:
+            out.append(("text", t("An interpreter in %(language)s will be in the room with you.", language=language)))
+    out.append(("label", t("Please bring")))
+    for item in ("This letter.", "Your ID card or residence card.",
+                 "Diplomas, certificates and papers from school or work, if you have them (on paper or on your phone).",
+                 "Glasses or a hearing aid, if you use them."):
+        out.append(("item", t(item)))
+    out.append(("label", t("Cannot come, or need another time?")))
+    if f.contact_name:
+        out.append(("text", t("Call or write to %(name)s as soon as you can. We will find a new time together.",
+                              name=isolate(f.contact_name, FSI))))
+        if f.contact_phone:
+            out.append(("text", t("Phone: %(phone)s", phone=isolate(f.contact_phone))))
+        if f.contact_email:
+            out.append(("text", t("E-mail: %(email)s", email=isolate(f.contact_email))))
+    else:
+        out.append(("text", t("Contact the introduction programme in %(municipality)s as soon as you can. We will find a new "
+                              "time together.", municipality=isolate(f.municipality, FSI))))
+    out.append(("text", t("The guidance is free of charge.")))
+    if code in NORWEGIAN and f.second:
+        out.append(("small", t("The next page has this letter in %(language)s.", language=language_name(f.second, code))))
+    elif code not in NORWEGIAN:
+        out.append(("small", t("This is a translation of the Norwegian letter on the previous page.")))
+    out.append(("small", t("Reference: %(reference)s", reference=isolate(f.reference))))
+    return out
+
+
+# --- The PDF ------------------------------------------------------------------------------------
+
+SIZES = {"title": 20, "heading": 15, "label": 13, "text": 13, "item": 13, "small": 11}
+LINE = 1.45  # line height as a multiple of the type size
+POINT = 0.3528  # mm
+
+
+def _shape(text: str) -> str:
+    if not _ARABIC.search(text):
+        return text
+    import arabic_reshaper
+
+    return arabic_reshaper.reshape(text)
+
+
+# Directional isolates keep a value (a phone number, an address, a name) in its own direction inside a
+# line of the other direction; they are control characters that no font draws, so they are taken out
+# after the bidi algorithm has used them.
+LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
+_ISOLATES = str.maketrans("", "", "\u2066\u2067\u2068\u2069")
+# Paired punctuation is drawn mirrored inside right-to-left runs (Unicode's Bidi_Mirrored pairs).
+_MIRROR = str.maketrans("()[]{}<>«»‹›", ")(][}{><»«›‹")
+
+
+def isolate(value: str, direction: str = LRI) -> str:
+    """`value` kept whole in its own direction inside the letter's sentences."""
+    return f"{direction}{value}{PDI}"
+
+
+def _visual(line: str, rtl: bool) -> str:
+    """The line's characters in drawing order (Unicode bidi algorithm), mirrored brackets in RTL runs."""
+    if not rtl and not _RTL.search(line):
+        return line.translate(_ISOLATES)
+    from fpdf.bidi import BidiParagraph
+    from fpdf.enums import TextDirection
+
+    direction = TextDirection.RTL if rtl else TextDirection.LTR
+    ordered = BidiParagraph(line, base_direction=direction).get_reordered_characters()
+    return "".join(c.character.translate(_MIRROR) if c.embedding_level % 2 else c.character
+                   for c in ordered).translate(_ISOLATES)
+
+
+def _balance(lines: list[str]) -> list[str]:
+    """An isolate broken over two lines is closed at the end of the first and opened again on the next."""
+    balanced, open_ = [], []
+    for line in lines:
+        text = "".join(open_) + line
+        for char in line:
+            if char in (LRI, FSI, "\u2067"):
+                open_.append(char)
+            elif char == PDI and open_:
+                open_.pop()
+        balanced.append(text + PDI * len(open_))
+    return balanced
+
+
+def _lines(document, text: str, width: float, widths: dict) -> list[str]:
+    """Break shaped text into lines that fit `width` (breaks at spaces; a too long word is cut).
+    `widths` keeps measured words for the whole document (the same words recur in every letter)."""
+    font = (document.font_family, document.font_style, document.font_size_pt)
+
+    def measure(word: str) -> float:
+        key = (font, word)
+        if key not in widths:
+            widths[key] = document.get_string_width(word.translate(_ISOLATES))
+        return widths[key]
+
+    space = measure(" ")
+    lines: list[str] = []
+    for part in text.split("\n"):
+        current, used = "", 0.0
+        for word in part.split(" "):
+            size = measure(word)
+            if current and used + space + size > width:
+                lines.append(current)
+                current, used = "", 0.0
+            if current:
+                current, used = f"{current} {word}", used + space + size
+            else:
+                current, used = word, size
+            while used > width and len(current) > 1:
+                cut = len(current)
+                while cut > 1 and document.get_string_width(current[:cut].translate(_ISOLATES)) > width:
+                    cut -= 1
+                lines.append(current[:cut])
+                current = current[cut:]
+                used = measure(current)
+        lines.append(current)
+    return _balance(lines)
+
+
+def _family(code: str) -> str:
+    if code in RIGHT_TO_LEFT:
+        return "arabic"
+    if code == "ti":
+        return "ethiopic"
+    return "dejavu"
+
+
+# Tags of the PDF's structure tree (screen readers): the title a heading, labels subheadings, the rest
+# paragraphs; each element carries its language, and a right-to-left one the text in reading order
+# (ActualText), since the page draws it in visual order.
+TAGS = {"title": "H1", "heading": "H2", "label": "H2", "text": "P", "item": "P", "small": "P"}
+# BCP 47 tags for the structure tree (Dari as Afghan Persian, which screen readers know).
+PDF_LANG = {"nb": "nb", "nn": "nn", "en": "en", "uk": "uk", "ar": "ar", "ti": "ti", "prs": "fa-AF", "so": "so"}
+
+
+@functools.cache
+def _element_class():
+    from fpdf.structure_tree import StructElem
+
+    class Element(StructElem):
+        """A structure element with a language and, for right-to-left text, the text in reading order."""
+
+        __slots__ = ("lang", "actual_text")
+
+    return Element
+
+
+@contextmanager
+def _tagged(document, tag: str, lang: str, actual_text: str | None, mcids: dict[int, int]):
+    """A marked-content sequence on the current page and its structure element (fpdf2 2.8 tags only
+    images and titles itself, so the element is added to its structure tree here). `mcids` counts the
+    sequences per page (fpdf2's own count walks the whole tree each time)."""
+    from fpdf.syntax import PDFString
+
+    builder = document.struct_builder
+    page = document.page
+    mcid = mcids.get(page, 0)
+    mcids[page] = mcid + 1
+    spid = builder.spid_per_page_number.get(page)
+    if spid is None:
+        spid = len(builder.spid_per_page_number)
+        builder.spid_per_page_number[page] = spid
+    element = _element_class()(struct_type=f"/{tag}", parent=builder.doc_struct_elem, kids=[mcid], page_number=page)
+    element.lang = PDFString(lang)
+    element.actual_text = PDFString(actual_text) if actual_text else None
+    builder.doc_struct_elem.k.append(element)
+    builder.struct_tree_root.parent_tree.nums[spid].append(element)
+    document.pages[page].struct_parents = spid
+    document._out(f"/{tag} <</MCID {mcid}>> BDC")
+    yield
+    document._out("EMC")
+
+
+def _write(document, code: str, items: list[tuple[str, str]], mcids: dict[int, int], widths: dict) -> None:
+    rtl = code in RIGHT_TO_LEFT
+    family = _family(code)
+    align = "R" if rtl else "L"
+    for style, text in items:
+        size = SIZES[style]
+        bold = style in ("title", "heading", "label")
+        document.set_font(family, "B" if bold else "", size)
+        if style == "label":
+            document.ln(2)
+        indent = 6 if style == "item" else 0
+        width = document.epw - indent - 1
+        height = size * POINT * LINE
+        lines = _lines(document, _shape(text), width, widths)
+        # A paragraph stays on one page (its marked content cannot cross a page).
+        if document.get_y() + height * len(lines) > document.page_break_trigger:
+            document.add_page()
+        spoken = text.translate(_ISOLATES) if rtl or _RTL.search(text) else None
+        with _tagged(document, TAGS[style], PDF_LANG.get(code, code), spoken, mcids):
+            for number, line in enumerate(lines):
+                if style == "item":
+                    line = f"• {line}" if number == 0 else f"   {line}"
+                if rtl:
+                    document.set_x(document.l_margin)
+                else:
+                    document.set_x(document.l_margin + (indent if number else 0))
+                document.cell(document.epw, height, _visual(line, rtl), align=align, new_x="LMARGIN", new_y="NEXT")
+        if style == "title":
+            document.ln(3)
+
+
+def render(pairs: list[tuple[Referral, Session]]) -> bytes:
+    """One PDF, A4: for each (referral, session) the Norwegian letter, then its translation on the next page."""
+    return render_facts([facts(referral, session) for referral, session in pairs])
+
+
+def render_facts(letters: list[Facts]) -> bytes:
+    from fpdf import FPDF
+
+    document = FPDF(format="A4")
+    document.set_creator("Veiled")
+    document.set_title("Innkalling / Invitation")
+    document.set_lang("nb")
+    document.add_font("dejavu", "", str(FONTS / "DejaVuSans.ttf"))
+    document.add_font("dejavu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    document.add_font("arabic", "", str(FONTS / "NotoSansArabic-Regular.ttf"))
+    document.add_font("arabic", "B", str(FONTS / "NotoSansArabic-Bold.ttf"))
+    document.add_font("ethiopic", "", str(FONTS / "NotoSansEthiopic-Regular.ttf"))
+    document.add_font("ethiopic", "B", str(FONTS / "NotoSansEthiopic-Bold.ttf"))
+    # A name or address in another script than the page's still comes out in a font that has it.
+    document.set_fallback_fonts(["dejavu", "arabic", "ethiopic"], exact_match=False)
+    document.set_margins(20, 18, 20)
+    document.set_auto_page_break(True, margin=18)
+    mcids: dict[int, int] = {}
+    widths: dict = {}
+    if not letters:
+        document.add_page()
+    for f in letters:
+        for code in (f.norwegian, f.second):
+            if code is None:
+                continue
+            document.add_page()
+            document.start_section(f"{f.reference} – {language_name(code, 'en')}")
+            _write(document, code, paragraphs(f, code), mcids, widths)
+    return bytes(document.output())

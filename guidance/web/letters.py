@@ -1,0 +1,54 @@
+"""Summons letters (PDF) for participants: the referrer prints them for one referral or for every
+booked session ahead of their municipality's referrals; the county's lead may too."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from guidance import clock
+from guidance.models import Municipality, Referral
+from guidance.services import letters as service
+from guidance.web.guards import get_visible, requires
+
+bp = Blueprint("letters", __name__)
+
+
+def _pdf(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/referrals/<int:referral_id>/letters.pdf")
+@requires("letters")
+def referral(referral_id: int):
+    """The letters for the referral's booked sessions ahead, one PDF."""
+    found = get_visible(Referral, referral_id, "letters")
+    body, count = service.referral_letters(current_user, found)
+    if not count:
+        flash(_("There is no booked session ahead, so there is no letter to print."), "info")
+        return redirect(url_for("referrals.show", referral_id=found.id))
+    return _pdf(body, f"letters-{found.reference}.pdf")
+
+
+@bp.get("/municipalities/<int:municipality_id>/letters.pdf")
+@requires("letters")
+def municipality(municipality_id: int):
+    """The letters for the booked sessions ahead of the municipality's referrals, one PDF of at most
+    `service.MAX_LETTERS` (`?part=2` for the next ones)."""
+    place = get_visible(Municipality, municipality_id, "letters")
+    part = request.args.get("part", 1, type=int)
+    body, count = service.municipality_letters(current_user, place, part)
+    if not count:
+        flash(_("There is no booked session ahead, so there is no letter to print."), "info")
+        return redirect(url_for("referrals.index"))
+    suffix = f"-{part}" if part > 1 else ""
+    return _pdf(body, f"letters-{place.number}-{clock.today().isoformat()}{suffix}.pdf")
+
+
+@bp.app_context_processor
+def letter_downloads():
+    """`letter_parts(municipality)` for the referral list: its downloads of at most MAX_LETTERS letters."""
+    return {"letter_parts": service.parts_for_municipality}

@@ -1,0 +1,209 @@
+"""Summons letters (issue 27): the referrer downloads a PDF letter per participant and booked session
+ahead, in Norwegian (the municipality's form) and the participant's language; never the interpreter's
+name; only their own municipality's letters; the download is audited without names."""
+import io
+import json
+
+from babel.dates import format_date
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import AuditEvent, BookingStatus, InterpreterBooking, Location, Role
+from tests.app import factories as f
+
+ADDRESS = "Kaigaten 4, 5015 Bergen"
+
+
+def _pages(response) -> list[str]:
+    assert response.status_code == 200, response.status_code
+    assert response.mimetype == "application/pdf" and response.headers["Cache-Control"] == "no-store"
+    return [page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages]
+
+
+def _place():
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    location.address, location.step_free = ADDRESS, True
+    location.directions = "Bybanen til Byparken, inngang fra Kaigaten."
+    db.session.commit()
+
+
+def _ukrainian(w, *, municipality_number="4601", weeks=3):
+    _place()
+    w.referrer.phone = "+47 911 22 333"
+    referral = f.referral(municipality_number=municipality_number, name="Olena Kovalenko", language="uk")
+    referral.referred_by = w.referrer
+    db.session.commit()
+    day = f.future_weekday(weeks)
+    session = f.published_session(w.counsellor, referral, start=f.oslo(day.year, day.month, day.day, 9),
+                                  interpreter=w.interpreter, interpreter_mode="video", language="uk")
+    # Publishing asks the interpreter; they accepted.
+    db.session.add(InterpreterBooking(session=session, interpreter_id=session.interpreter_id, status=BookingStatus.ACCEPTED,
+                                      mode="video", language="uk", billed_minutes=90, cost_ore=90000))
+    db.session.commit()
+    return referral, day
+
+
+def test_ukrainian_participant_gets_date_time_and_address_in_norwegian_and_ukrainian_without_interpreter_name(client):
+    w = f.world()
+    referral, day = _ukrainian(w)
+    f.login(client, w.referrer)
+    pages = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
+    assert len(pages) == 2
+    norwegian, ukrainian = pages
+    # Bergen is language-neutral: Vestland writes nynorsk.
+    assert "Innkalling til karriererettleiing" in norwegian
+    assert format_date(day, "full", locale="nn") in norwegian
+    assert "Запрошення на кар'єрну консультацію" in ukrainian
+    assert format_date(day, "full", locale="uk") in ukrainian
+    for page in pages:
+        assert "09:00–10:30" in page and ADDRESS in page and "Olena Kovalenko" in page
+        assert "+47 911 22 333" in page and w.referrer.name in page and referral.reference in page
+        assert w.interpreter.name not in page
+    assert "tolk på ukrainsk er med på video" in norwegian
+    assert "українська" in ukrainian and "відеозв'язку" in ukrainian
+
+
+def test_bokmal_municipality_gets_bokmal_and_nynorsk_municipality_gets_nynorsk(client):
+    w = f.world()
+    bergen = f.municipality("4601")
+    before = bergen.language_form
+    try:
+        bergen.language_form = "nb"
+        db.session.commit()
+        referral, day = _ukrainian(w)
+        f.login(client, w.referrer)
+        norwegian = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))[0]
+        assert "Innkalling til karriereveiledning" in norwegian and format_date(day, "full", locale="nb") in norwegian
+        assert "Ta med" in norwegian and "Veiledningen er gratis." in norwegian
+    finally:
+        bergen.language_form = before
+        db.session.commit()
+    voss, voss_day = _ukrainian(w, municipality_number="4621", weeks=4)
+    other = client.application.test_client()
+    f.login(other, w.other_referrer)
+    norwegian = _pages(other.get(f"/referrals/{voss.id}/letters.pdf"))[0]
+    assert "Innkalling til karriererettleiing" in norwegian and "Rettleiinga er gratis." in norwegian
+
+
+def test_all_letters_hold_one_letter_per_booked_session_ahead_of_the_municipality_only(client, travel_to):
+    w = f.world()
+    olena, day = _ukrainian(w)
+    f.published_session(w.counsellor, [olena, w.own_referral], type="group", room_name="Grupperom",
+                        start=f.oslo(day.year, day.month, day.day, 13))
+    # Not letters: a cancelled session, a session of another municipality.
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(day.year, day.month, day.day, 11), status="cancelled")
+    f.published_session(w.counsellor, w.other_referral, start=f.oslo(day.year, day.month, day.day, 11))
+    f.login(client, w.referrer)
+    pages = _pages(client.get(f"/municipalities/{w.referrer.municipality_id}/letters.pdf"))
+    norwegian = [p for p in pages if "Innkalling til karriererettleiing" in p]
+    assert len(norwegian) == 3  # Olena's two sessions, Amal's group session
+    assert sum(olena.reference in p for p in norwegian) == 2
+    assert sum(w.own_referral.reference in p for p in norwegian) == 1
+    assert not any(w.other_referral.reference in p for p in pages)
+    # Olena's letters have a Ukrainian page each, Amal's an Arabic page: one letter, two pages.
+    assert len(pages) == 6
+    # A session that has begun is no longer ahead: no letter for it.
+    travel_to(f.oslo(day.year, day.month, day.day, 12))
+    f.login(client, w.referrer)  # weeks later: the sign-in has ended
+    pages = _pages(client.get(f"/municipalities/{w.referrer.municipality_id}/letters.pdf"))
+    assert len([p for p in pages if "Innkalling til karriererettleiing" in p]) == 2
+
+
+def test_only_the_municipality_and_its_county_lead_get_the_letters(client, app):
+    w = f.world()
+    referral, _day = _ukrainian(w)
+    bergen = w.referrer.municipality_id
+    for person in (w.other_referrer, w.other_county_lead):
+        other = app.test_client()
+        f.login(other, person)
+        assert other.get(f"/referrals/{referral.id}/letters.pdf").status_code == 404
+        assert other.get(f"/municipalities/{bergen}/letters.pdf").status_code == 404
+    for person in (w.counsellor, w.interpreter, w.admin):
+        other = app.test_client()
+        f.login(other, person)
+        assert other.get(f"/referrals/{referral.id}/letters.pdf").status_code == 403
+    lead = app.test_client()
+    f.login(lead, w.lead)
+    assert len(_pages(lead.get(f"/referrals/{referral.id}/letters.pdf"))) == 2
+    assert len(_pages(lead.get(f"/municipalities/{bergen}/letters.pdf"))) == 2
+
+
+def test_download_is_audited_without_names_and_links_are_on_the_pages(client):
+    w = f.world()
+    referral, _day = _ukrainian(w)
+    f.login(client, w.referrer)
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert f"/referrals/{referral.id}/letters.pdf" in page
+    listing = client.get("/referrals/").get_data(as_text=True)
+    assert f"/municipalities/{w.referrer.municipality_id}/letters.pdf" in listing
+    client.get(f"/referrals/{referral.id}/letters.pdf")
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "letters.downloaded"))
+    assert event.object_type == "referral" and event.object_id == referral.id and event.actor_id == w.referrer.id
+    assert json.loads(event.detail) == {"letters": 1}
+    assert "Olena" not in event.detail
+
+
+def test_no_booked_session_ahead_sends_the_referrer_back_with_a_message(client):
+    w = f.world()
+    f.login(client, w.referrer)
+    response = client.get(f"/referrals/{w.own_referral.id}/letters.pdf", follow_redirects=True)
+    assert response.status_code == 200 and "ingen booket time framover" in response.get_data(as_text=True).lower()
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "letters.downloaded")) is None
+
+
+def test_a_declined_interpreter_request_reads_as_an_interpreter_being_arranged(client):
+    w = f.world()
+    referral, _day = _ukrainian(w)
+    booking = db.session.scalar(select(InterpreterBooking))
+    booking.status = BookingStatus.DECLINED
+    db.session.commit()
+    f.login(client, w.referrer)
+    norwegian, ukrainian = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
+    assert "Vi ordnar med ein tolk på ukrainsk for deg." in norwegian and "er med på video" not in norwegian
+    assert "Ми організовуємо для вас перекладача" in ukrainian and w.interpreter.name not in ukrainian
+
+
+def test_the_lead_finds_a_municipality_s_letters_after_choosing_it_in_the_referral_list(client):
+    w = f.world()
+    _ukrainian(w)
+    bergen = w.referrer.municipality_id
+    f.login(client, w.lead)
+    assert "letters.pdf" not in client.get("/referrals/").get_data(as_text=True)
+    listing = client.get(f"/referrals/?municipality={bergen}").get_data(as_text=True)
+    assert f"/municipalities/{bergen}/letters.pdf" in listing
+
+
+def test_characters_no_font_has_are_not_written_to_the_logs(client, caplog):
+    import logging
+
+    w = f.world()
+    referral, _day = _ukrainian(w)
+    referral.participant.name = "王小明 Kovalenko"
+    db.session.commit()
+    f.login(client, w.referrer)
+    with caplog.at_level(logging.DEBUG):
+        pages = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
+    assert "Kovalenko" in pages[0]
+    assert "王" not in caplog.text and "Kovalenko" not in caplog.text
+    assert "no embedded font covers" in caplog.text
+
+
+def test_a_municipality_with_more_letters_than_one_download_gets_them_in_parts(client, monkeypatch):
+    from guidance.services import letters
+
+    monkeypatch.setattr(letters, "MAX_LETTERS", 2)  # 100 in production; three letters here
+    w = f.world()
+    olena, day = _ukrainian(w)
+    f.published_session(w.counsellor, [olena, w.own_referral], type="group", room_name="Grupperom",
+                        start=f.oslo(day.year, day.month, day.day, 13))
+    f.login(client, w.referrer)
+    bergen = w.referrer.municipality_id
+    listing = client.get("/referrals/").get_data(as_text=True)
+    assert "Brev 1–2 av 3" in listing and "Brev 3–3 av 3" in listing
+    first = _pages(client.get(f"/municipalities/{bergen}/letters.pdf?part=1"))
+    second = _pages(client.get(f"/municipalities/{bergen}/letters.pdf?part=2"))
+    # Earliest first; in a group, participants in the order they were referred.
+    assert olena.reference in first[0] and w.own_referral.reference in first[2] and len(first) == 4
+    assert len(second) == 2 and olena.reference in second[0]
+    assert client.get(f"/municipalities/{bergen}/letters.pdf?part=3").status_code == 302

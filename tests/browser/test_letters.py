@@ -1,0 +1,79 @@
+"""A referrer downloads the summons letters from the referral list and from a referral page, as a
+person would (issue 27): the files are real PDFs with the letters' text; a picture of the first two
+pages is kept in test-artifacts/letters/."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from tests.browser.conftest import ROOT, login
+
+LETTERS = ROOT / "test-artifacts" / "letters"
+
+
+def _save_pictures(pdf: Path, name: str) -> list[Path]:
+    """PNGs of the first two pages, with pypdfium2 or poppler's pdftoppm where the machine has one
+    (an artefact for people to look at, not a check)."""
+    LETTERS.mkdir(parents=True, exist_ok=True)
+    try:
+        import pypdfium2
+    except ImportError:
+        pypdfium2 = None
+    if pypdfium2 is not None:
+        document = pypdfium2.PdfDocument(str(pdf))
+        paths = []
+        for number in range(min(2, len(document))):
+            path = LETTERS / f"{name}-page{number + 1}.png"
+            document[number].render(scale=1.5).to_pil().save(path)
+            paths.append(path)
+        return paths
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", "1", "-l", "2", str(pdf), str(LETTERS / name)], check=True)
+        return sorted(LETTERS.glob(f"{name}-*.png"))
+    print("no PDF renderer (pypdfium2 or pdftoppm) on this machine: no PNG of the letter")
+    return []
+
+
+def test_referrer_downloads_the_letters_of_the_municipality_and_of_one_referral(browser, live, page):
+    from guidance.extensions import db
+    from tests.app import factories as f
+
+    with live.app_context():
+        referrer = db.session.merge(live.world.referrer)
+        counsellor = db.session.merge(live.world.counsellor)
+        referral = f.referral(municipality_number="4601", name="Olena Kovalenko", language="uk")
+        referral.referred_by = referrer
+        db.session.commit()
+        day = f.future_weekday(4)
+        f.published_session(counsellor, referral, start=f.oslo(day.year, day.month, day.day, 9))
+        referral_id, reference = referral.id, referral.reference
+        municipality_id = referrer.municipality_id
+    login(page, live, live.world.referrer)
+
+    page.goto(f"{live.url}/referrals/")
+    link = page.get_by_role("link", name="Brev for alle bookede timer framover, Bergen (PDF)")
+    with page.expect_download() as waiting:
+        link.click()
+    download = waiting.value
+    assert download.suggested_filename.startswith("letters-4601-")
+    all_letters = LETTERS / "all-letters-bergen.pdf"
+    LETTERS.mkdir(parents=True, exist_ok=True)
+    download.save_as(all_letters)
+    texts = [p.extract_text() for p in PdfReader(io.BytesIO(all_letters.read_bytes())).pages]
+    assert any(reference in t and "Запрошення" in t for t in texts)
+    assert all("Innkalling til karriererettleiing" in t for t in texts[::2])
+
+    page.goto(f"{live.url}/referrals/{referral_id}")
+    with page.expect_download() as waiting:
+        page.get_by_role("link", name="Last ned brevet til deltakeren (PDF)").click()
+    one = LETTERS / f"letter-{reference}.pdf"
+    waiting.value.save_as(one)
+    texts = [p.extract_text() for p in PdfReader(str(one)).pages]
+    assert len(texts) == 2 and "Olena Kovalenko" in texts[0] and "Кому: Olena Kovalenko" in texts[1]
+    _save_pictures(one, "letter-ukrainian")
+    _save_pictures(all_letters, "all-letters")
+    assert municipality_id

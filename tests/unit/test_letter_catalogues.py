@@ -1,0 +1,108 @@
+"""The summons letter's catalogues (guidance/letters/*.po): every language a participant may get has
+every sentence of the Norwegian letter, with the same placeholders; right-to-left lines keep numbers
+and addresses readable."""
+import dataclasses
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from guidance.services import letters
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+REQUIRED = {"nb", "nn", "uk", "ar", "ti", "prs", "so", "en"}
+
+
+def _facts(**changes) -> letters.Facts:
+    oslo = ZoneInfo("Europe/Oslo")
+    base = letters.Facts(
+        reference="H-7KQ2X", name="Olena Kovalenko", sender="Karrieresenter Bergen", session_type="individual",
+        start=dt.datetime(2027, 3, 2, 9, tzinfo=oslo), end=dt.datetime(2027, 3, 2, 10, 30, tzinfo=oslo), video=False,
+        location="Karrieresenter Bergen", address="Kaigaten 4, 5015 Bergen", room="Rom 1", directions="Bybanen til Byparken.",
+        step_free=True, interpreter_language="uk", interpreter_mode="onsite", contact_name="Kari Nordmann",
+        contact_phone="+47 400 00 000", contact_email="kari@bergen.kommune.no", municipality="Bergen", norwegian="nb",
+        second="uk")
+    return dataclasses.replace(base, **changes)
+
+
+# Every branch of the letter: group/individual, video, steps, interpreter modes, with and without a contact.
+VARIANTS = [
+    {}, {"session_type": "group", "step_free": False, "interpreter_mode": "video"},
+    {"interpreter_mode": "phone", "contact_name": None, "contact_phone": None, "contact_email": None},
+    {"video": True}, {"second": None}, {"interpreter_language": None}, {"interpreter_mode": "arranging"},
+]
+
+
+def test_every_letter_language_the_task_names_has_a_catalogue():
+    assert REQUIRED <= set(letters.languages())
+
+
+@pytest.mark.parametrize("code", sorted(REQUIRED))
+def test_catalogue_has_every_sentence_of_the_norwegian_letter_with_the_same_placeholders(code):
+    norwegian = letters.catalogue("nb")
+    translated = letters.catalogue(code)
+    missing = [msgid for msgid in norwegian if not translated.get(msgid)]
+    assert not missing, f"{code}.po lacks: {missing}"
+    for msgid, text in translated.items():
+        assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(msgid)), (code, msgid)
+
+
+@pytest.mark.parametrize("code", ["nb", "nn"])
+def test_the_norwegian_catalogues_hold_every_sentence_the_letter_uses(code):
+    for variant in VARIANTS:
+        for style, text in letters.paragraphs(_facts(**variant), code, strict=True):
+            assert text.strip(), (code, style)
+
+
+def test_a_nynorsk_letter_is_in_nynorsk():
+    words = " ".join(text for _, text in letters.paragraphs(_facts(norwegian="nn"), "nn"))
+    assert "Innkalling til karriererettleiing" in words and "tysdag 2. mars 2027" in words
+
+
+def test_right_to_left_lines_keep_phone_numbers_and_brackets_the_right_way_round():
+    line = letters._shape("الهاتف: " + letters.isolate("+47 400 00 000") + " (ورقية)")
+    drawn = letters._visual(line, rtl=True)
+    assert "+47 400 00 000" in drawn
+    assert drawn.index("(") < drawn.index(")")
+    assert "\u2066" not in drawn and "\u2069" not in drawn
+
+
+def _structure(pdf: bytes) -> list:
+    import io
+
+    from pypdf import PdfReader
+
+    root = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    document = root["/StructTreeRoot"].get_object()["/K"]
+    document = document[0].get_object() if isinstance(document, list) else document.get_object()
+    return [kid.get_object() for kid in document["/K"]], root
+
+
+def test_the_pdf_is_tagged_with_headings_languages_and_arabic_in_reading_order():
+    pdf = letters.render_facts([_facts(second="ar", name="أحمد محمد")])
+    elements, root = _structure(pdf)
+    assert root["/Lang"] == "nb"
+    headings = [(e["/S"], e["/Lang"]) for e in elements if e["/S"] == "/H1"]
+    assert headings == [("/H1", "nb"), ("/H1", "ar")]
+    arabic_title = next(e for e in elements if e["/S"] == "/H1" and e["/Lang"] == "ar")
+    assert arabic_title["/ActualText"] == "دعوة إلى الإرشاد المهني"
+    # The Arabic name on the Norwegian page is read in its own order too.
+    to = next(e for e in elements if e.get("/ActualText", "").startswith("Til: "))
+    assert to["/ActualText"] == "Til: أحمد محمد" and to["/Lang"] == "nb"
+
+
+def test_the_pdf_embeds_fonts_for_cyrillic_arabic_and_ethiopic_text():
+    import io
+
+    from pypdf import PdfReader
+
+    pdf = letters.render_facts([_facts(second=code) for code in ("uk", "ar", "ti")])
+    fonts = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            assert "/FontFile2" in descriptor  # embedded, not just named
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    assert {"DejaVuSansBook", "NotoSansArabic", "NotoSansEthiopic"} <= fonts
