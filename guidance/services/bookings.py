@@ -263,6 +263,9 @@ def cancel_session(actor, session: Session, reason: str | None = None) -> None:
     messages = cancel_in_transaction(actor, session, reason)
     db.session.commit()
     mail.deliver_later(messages)
+    from guidance.services import notices
+
+    notices.dispatch_later()
 
 
 def cancel_in_transaction(actor, session: Session, reason: str | None = None) -> list[OutboxMessage]:
@@ -273,6 +276,9 @@ def cancel_in_transaction(actor, session: Session, reason: str | None = None) ->
     session.status = SessionStatus.CANCELLED
     cal.bump_sequence(session)
     audit.record(actor, "session.cancel", session, {"reason": reason} if reason else None)
+    from guidance.services import notices
+
+    notices.session_event(actor, session, notices.CANCELLED)  # dispatched after the caller's commit
     messages = []
     for booking in session.bookings:
         if booking.status in ACTIVE:
