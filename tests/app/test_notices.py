@@ -80,14 +80,15 @@ def test_a_publish_tells_each_referrer_once_without_names_and_with_a_link(app, t
 def test_a_move_tells_the_referrer_and_sends_the_counsellor_the_updated_event(app, travel_to):
     travel_to(f.oslo(2027, 1, 13, 12))
     w = planning_world()
-    session = _booked(w, f.oslo(2027, 1, 25, 9))
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 25, 9), interpreter=w.interpreter)
 
     plan_edits.move_published_session(w.lead, session, start=dt.datetime(2027, 1, 26, 13, 0), room_id=session.room_id,
-                                      counsellor_id=session.counsellor_id, interpreter_id=None, interpreter_mode=None)
+                                      counsellor_id=session.counsellor_id, interpreter_id=w.interpreter.interpreter.id,
+                                      interpreter_mode="onsite")
     run_queued_jobs()
 
     [to_referrer] = _to(w.referrer)
-    assert to_referrer.subject == f"Time flyttet for henvisning {w.own_referral.reference}"
+    assert to_referrer.subject == f"Time flytta for tilvising {w.own_referral.reference}"  # Bergen: the county's nynorsk
     assert "26.01.2027 13:00" in to_referrer.body and f"{BASE}/referrals/{w.own_referral.id}" in to_referrer.body
     [to_counsellor] = _to(w.counsellor)
     assert "Amal" not in to_counsellor.subject and "26.01.2027 13:00" in to_counsellor.subject
@@ -111,7 +112,7 @@ def test_a_cancel_tells_the_referrer_and_cancels_the_counsellors_event(app, trav
     run_queued_jobs()
 
     [to_referrer] = _to(w.referrer)
-    assert to_referrer.subject == f"Time avlyst for henvisning {w.own_referral.reference}"
+    assert to_referrer.subject == f"Time avlyst for tilvising {w.own_referral.reference}"
     [to_counsellor] = _to(w.counsellor)
     assert "METHOD:CANCEL" in to_counsellor.ics and "STATUS:CANCELLED" in to_counsellor.ics
     _retry_everything()
@@ -141,7 +142,7 @@ def test_the_settings_page_changes_what_is_sent(client, travel_to):
     notices.send_digests()
     run_queued_jobs()
     [digest] = _to(w.referrer)
-    assert digest.subject == "Daglig oppsummering: 2 endringer i Veiled" and digest.sent_at is not None
+    assert digest.subject == "Dagleg oppsummering: 2 endringar i Veiled" and digest.sent_at is not None
     assert digest.body.count(w.own_referral.reference) == 2
     notices.send_digests()
     assert len(_to(w.referrer)) == 1 and _to(w.counsellor) == []
@@ -163,7 +164,7 @@ def test_the_reminder_command_run_twice_sends_one_reminder(app, travel_to):
         run_queued_jobs()
 
     [reminder] = _to(w.referrer)
-    assert reminder.subject == "Påminnelse: timer 15.01.2027"
+    assert reminder.subject == "Påminning: timar 15.01.2027"
     assert w.own_referral.reference in reminder.body and "15.01.2027 10:00" in reminder.body
     assert friday.location.name in reminder.body and "Amal" not in reminder.body
 
@@ -306,6 +307,7 @@ def test_the_text_message_page_says_when_no_gateway_is_set_up(client, opted_in):
     assert voss.sms_reminders is True
     voss.sms_reminders = False
     db.session.commit()
+    client.post("/logout")
     f.login(client, w.other_county_lead)
     assert client.get(f"/setup/counties/{county.id}/text-messages").status_code == 404
 
