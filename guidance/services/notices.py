@@ -212,11 +212,21 @@ def _claim(notices: list[Notice], now: dt.datetime) -> bool:
     return True
 
 
-def dispatch(now: dt.datetime | None = None) -> list[OutboxMessage]:
+def dispatch(now: dt.datetime | None = None, rounds: int = 50) -> list[OutboxMessage]:
     """Write every waiting immediate notice into the outbox, then queue the delivery: the referrer's
     notices of one batch in one e-mail, each of a counsellor's in its own (it carries the calendar
     event). A notice already dispatched is skipped: a retried job sends nothing twice."""
-    now = now or clock.now()
+    messages: list[OutboxMessage] = []
+    for _round in range(rounds):
+        written, more = _dispatch_batch(now or clock.now())
+        messages += written
+        if not more:
+            break
+    mail.deliver_later(messages)
+    return messages
+
+
+def _dispatch_batch(now: dt.datetime) -> tuple[list[OutboxMessage], bool]:
     waiting = list(db.session.scalars(select(Notice).where(Notice.dispatched_at.is_(None), Notice.delivery == IMMEDIATE)
                                       .order_by(Notice.id).limit(BATCH)))
     groups: dict[tuple, list[Notice]] = defaultdict(list)
@@ -234,8 +244,7 @@ def dispatch(now: dt.datetime | None = None) -> list[OutboxMessage]:
         audit.record(None, "notice.sent", message, {"kinds": sorted({n.kind for n in group}), "count": len(group)})
         db.session.commit()
         messages.append(message)
-    mail.deliver_later(messages)
-    return messages
+    return messages, len(waiting) == BATCH
 
 
 def send_digests(now: dt.datetime | None = None) -> list[OutboxMessage]:
