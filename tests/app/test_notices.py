@@ -321,3 +321,32 @@ def test_an_interpreter_request_carries_the_address_and_the_answer_deadline(app,
     db.session.commit()
     [message] = bookings.send_booking_requests([booking])
     assert "Kaigaten 4, 5015 Bergen" in message.body and "Svar innen" in message.body
+
+
+def test_booking_one_referral_now_tells_its_referrer_and_the_counsellor(client, travel_to):
+    from tests.app.planning.test_book_now import _tokens, booking_world
+
+    w = booking_world(travel_to)
+    f.login(client, w.lead)
+    token = _tokens(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))[0]
+    assert client.post(f"/referrals/{w.own_referral.id}/times", data={"option": token}).status_code == 302
+    run_queued_jobs()
+
+    [to_referrer] = _to(w.referrer)
+    assert to_referrer.subject == f"Time booka for tilvising {w.own_referral.reference}"
+    [to_counsellor] = _to(w.counsellor)
+    assert "METHOD:REQUEST" in to_counsellor.ics and "Amal" not in to_counsellor.subject + to_counsellor.body
+    assert _to(w.other_referrer) == []  # the other referral's session did not change
+    _retry_everything()
+    assert len(_to(w.referrer)) == 1 and len(_to(w.counsellor)) == 1
+
+
+def test_a_shared_note_waits_for_the_daily_summary_when_the_referrer_chose_it(app):
+    w = f.world()
+    w.referrer.notice_settings = {"guidance_notes": notices.DIGEST}
+    db.session.commit()
+    notes.share(w.counsellor, w.own_referral, notes.NoteInput("Mål", "Bakgrunn", "Neste steg", False))
+    assert _to(w.referrer) == []
+    [digest] = notices.send_digests()
+    assert w.own_referral.reference in digest.body and "rettleiingsnotat" in digest.body
+    assert f"{BASE}/referrals/{w.own_referral.id}" in digest.body
