@@ -350,3 +350,21 @@ def test_a_shared_note_waits_for_the_daily_summary_when_the_referrer_chose_it(ap
     [digest] = notices.send_digests()
     assert w.own_referral.reference in digest.body and "rettleiingsnotat" in digest.body
     assert f"{BASE}/referrals/{w.own_referral.id}" in digest.body
+
+
+def test_a_withdrawal_tells_the_counsellor_but_not_the_referrer_who_withdrew(app, travel_to):
+    from guidance.services import referrals
+
+    travel_to(f.oslo(2027, 1, 13, 12))
+    w = planning_world()
+    w.own_referral.referred_by = w.referrer
+    w.counsellor.language = "en"  # an English reader gets English
+    db.session.commit()
+    _booked(w, f.oslo(2027, 1, 25, 9))
+
+    referrals.withdraw_referral(w.referrer, w.own_referral, "Flyttet")
+    run_queued_jobs()
+
+    assert _to(w.referrer) == []
+    [to_counsellor] = _to(w.counsellor)
+    assert to_counsellor.subject == "Cancelled: session 25.01.2027 09:00" and "METHOD:CANCEL" in to_counsellor.ics
