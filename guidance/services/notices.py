@@ -46,7 +46,6 @@ from guidance.models import (
     Referral,
     Role,
     Session,
-    SessionParticipant,
     SessionStatus,
     User,
 )
@@ -239,7 +238,6 @@ def _dispatch_batch(now: dt.datetime) -> tuple[list[OutboxMessage], bool]:
             continue
         message = _render(group[0].user, group)
         for notice in group:
-            notice.message_id = message.id if message.id else None
             notice.message = message
         audit.record(None, "notice.sent", message, {"kinds": sorted({n.kind for n in group}), "count": len(group)})
         db.session.commit()
