@@ -145,17 +145,17 @@ def referrers_of(referral: Referral) -> list[User]:
         .order_by(User.id)))
 
 
-def session_event(actor, session: Session, event: str, *, counsellor: bool = True,
+def session_event(actor, session: Session, event: str, *, counsellor: bool = True, referrers: bool = True,
                   referral_ids: set[int] | None = None, previous_counsellor_id: int | None = None) -> list[Notice]:
     """Notices about `session` (BOOKED, MOVED or CANCELLED), in the caller's transaction: to the
-    referrers of its participants (only those of `referral_ids` when given; never to an actor
+    referrers of its participants (with `referrers`; only those of `referral_ids` when given; never to an actor
     telling themselves), and with `counsellor` to the counsellor (a change outside a full publish;
     a session handed to another counsellor is cancelled for `previous_counsellor_id` and new for
     the new one). Call it after the session's SEQUENCE went up."""
     actor_id = getattr(actor, "id", None)
     version = (session.uid, session.sequence, session.start.isoformat(), session.location_id)
     notices = []
-    for member in session.participants:
+    for member in session.participants if referrers else ():
         if referral_ids is not None and member.referral_id not in referral_ids:
             continue
         for person in referrers_of(member.referral):

@@ -190,7 +190,9 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
     db.session.refresh(session, ["room", "location", "interpreter"])
     messages = _tell_interpreters(lead, session, old)
     calendar.bump_sequence(session)
-    told = notices.session_event(lead, session, notices.MOVED, previous_counsellor_id=old_counsellor_id)
+    # The referrer hears of a new time or place; a new counsellor or interpreter is the centre's business.
+    told = notices.session_event(lead, session, notices.MOVED, previous_counsellor_id=old_counsellor_id,
+                                 referrers=(old[0], old[1]) != (session.start, session.location_id))
     audit.record(lead, "session.moved", session, {
         "from": ids.to_local(old[0]).strftime("%Y-%m-%dT%H:%M"), "to": raw["start"], "room": room.id,
         "counsellor": counsellor_id, "interpreter": interpreter_id or None})

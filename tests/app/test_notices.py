@@ -368,3 +368,25 @@ def test_a_withdrawal_tells_the_counsellor_but_not_the_referrer_who_withdrew(app
     assert _to(w.referrer) == []
     [to_counsellor] = _to(w.counsellor)
     assert to_counsellor.subject == "Cancelled: session 25.01.2027 09:00" and "METHOD:CANCEL" in to_counsellor.ics
+
+
+def test_a_session_handed_to_another_counsellor_leaves_one_calendar_and_enters_the_other(app, travel_to):
+    from guidance.models import Location, Role
+
+    travel_to(f.oslo(2027, 1, 13, 12))
+    w = planning_world()
+    other = f.user(Role.COUNSELLOR)
+    other.counsellor.locations = list(db.session.scalars(select(Location)))
+    db.session.commit()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 25, 9), interpreter=w.interpreter)
+
+    plan_edits.move_published_session(w.lead, session, start=dt.datetime(2027, 1, 25, 9, 0), room_id=session.room_id,
+                                      counsellor_id=other.counsellor.id, interpreter_id=w.interpreter.interpreter.id,
+                                      interpreter_mode="onsite")
+    run_queued_jobs()
+
+    [gone] = _to(w.counsellor)
+    [new] = _to(other)
+    assert "METHOD:CANCEL" in gone.ics and "METHOD:REQUEST" in new.ics
+    assert str(icalendar.Calendar.from_ical(gone.ics).walk("VEVENT")[0]["UID"]) == session.uid
+    assert _to(w.referrer) == []  # the same time and place for the participant: nothing to tell
