@@ -321,6 +321,12 @@ def test_an_interpreter_request_carries_the_address_and_the_answer_deadline(app,
     db.session.commit()
     [message] = bookings.send_booking_requests([booking])
     assert "Kaigaten 4, 5015 Bergen" in message.body and "Svar innen" in message.body
+    by_video = f.published_session(w.counsellor, f.referral(name="Noor Ali"), start=f.oslo(2027, 1, 26, 9),
+                                   interpreter=w.interpreter, interpreter_mode="video")
+    video_booking = bookings.new_booking(by_video)
+    db.session.commit()
+    [video] = bookings.send_booking_requests([video_booking])
+    assert "På video" in video.body and "Kaigaten" not in video.body and "Svar innen" in video.body
 
 
 def test_booking_one_referral_now_tells_its_referrer_and_the_counsellor(client, travel_to):
