@@ -396,3 +396,26 @@ def test_a_session_handed_to_another_counsellor_leaves_one_calendar_and_enters_t
     assert "METHOD:CANCEL" in gone.ics and "METHOD:REQUEST" in new.ics
     assert str(icalendar.Calendar.from_ical(gone.ics).walk("VEVENT")[0]["UID"]) == session.uid
     assert _to(w.referrer) == []  # the same time and place for the participant: nothing to tell
+
+
+def test_a_new_plan_tells_the_referrer_what_moved_and_what_was_cancelled(app, travel_to):
+    travel_to(f.oslo(2027, 1, 8, 12))
+    w = planning_world()
+    second = f.referral(name="Sara Haile")
+    first_run = draft_run(w.lead)
+    kept = draft_session(first_run, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 19, 10))
+    dropped = draft_session(first_run, w.counsellor, [second], start=f.oslo(2027, 1, 20, 10))
+    planning_service.publish_run(w.lead, first_run, confirm_stale=True)
+    run_queued_jobs()
+    assert len(_to(w.referrer)) == 1
+
+    second_run = draft_run(w.lead)
+    draft_session(second_run, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 21, 13), uid=kept.uid)
+    planning_service.publish_run(w.lead, second_run, confirm_stale=True)
+    run_queued_jobs()
+
+    latest = _to(w.referrer)[-1]
+    assert len(_to(w.referrer)) == 2 and latest.subject == "2 endringar i timar for tilvisingane dine"
+    assert f"{w.own_referral.reference}: timen er flytta til 21.01.2027 13:00" in latest.body
+    assert f"{second.reference}: timen 20.01.2027 10:00" in latest.body and "avlyst" in latest.body
+    assert dropped.uid not in latest.body and "Sara" not in latest.body
