@@ -15,6 +15,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(anonymise_command)
     app.cli.add_command(expire_bookings_command)
+    app.cli.add_command(send_reminders_command)
+    app.cli.add_command(send_digests_command)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(api_token_group)
     app.cli.add_command(county_group)
@@ -96,6 +98,24 @@ def expire_bookings_command():
 
     expired = expire_overdue()
     click.echo(f"{len(expired)} booking request(s) expired.")
+
+
+@click.command("send-reminders")
+def send_reminders_command():
+    """Queue today's reminders (run once a day from cron, e.g. 07:00; running it twice sends nothing twice)."""
+    from guidance import jobs
+
+    jobs.enqueue_reminders()
+    click.echo("Reminders queued.")
+
+
+@click.command("send-digests")
+def send_digests_command():
+    """Queue the daily summaries of notices (run once a day from cron, e.g. 16:00)."""
+    from guidance import jobs
+
+    jobs.enqueue_digests()
+    click.echo("Daily summaries queued.")
 
 
 @click.command("create-admin")

@@ -95,6 +95,12 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "MAIL_RETRY_SECONDS": int(os.environ.get("MAIL_RETRY_SECONDS", "60")),
         "MAIL_RETRY_MAX_SECONDS": int(os.environ.get("MAIL_RETRY_MAX_SECONDS", "3600")),
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("MAIL_MAX_ATTEMPTS", "12")),
+        # Text messages (services/sms.py, docs/sms-gateway.md): off unless SMS_GATEWAY_URL is set.
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL"),
+        "SMS_GATEWAY_USERNAME": os.environ.get("SMS_GATEWAY_USERNAME"),
+        "SMS_GATEWAY_PASSWORD": os.environ.get("SMS_GATEWAY_PASSWORD"),
+        "SMS_SENDER": os.environ.get("SMS_SENDER", "Veiled"),
+        "SMS_TIMEOUT": int(os.environ.get("SMS_TIMEOUT", "10")),
         # Absolute links in e-mails and calendars are built from this, never from a request's Host.
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         # Calendar clients poll; a generous limit per feed token that still stops a runaway client.

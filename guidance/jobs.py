@@ -132,6 +132,62 @@ def sweep_outbox() -> None:
                 break
 
 
+@huey.task(retries=3, retry_delay=60)
+def dispatch_notices() -> None:
+    """Write the waiting notices into the outbox and queue their delivery (services/notices.py);
+    a notice already written is skipped, so a retry sends nothing twice."""
+    from guidance.services.notices import dispatch
+
+    with app_context():
+        dispatch()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_notices() -> None:
+    """Dispatch notices a lost enqueue left waiting."""
+    from guidance.services.notices import dispatch
+
+    with app_context():
+        dispatch()
+
+
+@huey.task(retries=2, retry_delay=300)
+def send_reminders() -> None:
+    """Reminders N working days before each session (services/notices.send_reminders); idempotent."""
+    from guidance.services.notices import send_reminders as remind
+
+    with app_context():
+        remind()
+
+
+@huey.task(retries=2, retry_delay=300)
+def send_digests() -> None:
+    """The daily summaries of notices (services/notices.send_digests); idempotent."""
+    from guidance.services.notices import send_digests as digests
+
+    with app_context():
+        digests()
+
+
+def enqueue_notices() -> None:
+    """Queue the notice dispatch (raises when the queue cannot be reached)."""
+    if has_app_context():
+        bind_to_app_config(current_app.config)
+    dispatch_notices()
+
+
+def enqueue_reminders() -> None:
+    if has_app_context():
+        bind_to_app_config(current_app.config)
+    send_reminders()
+
+
+def enqueue_digests() -> None:
+    if has_app_context():
+        bind_to_app_config(current_app.config)
+    send_digests()
+
+
 def enqueue_delivery(message_ids: list[int]) -> None:
     """Queue committed outbox messages for delivery (raises when the queue cannot be reached)."""
     if has_app_context():

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 from guidance.models.note import AuditEvent, GuidanceNote
+from guidance.models.notice_log import Notice, TextMessage
 from guidance.models.organisation import CareerCentre, County, InterpreterBudget, Location, Municipality, Room
 from guidance.models.people import (
     Absence,

@@ -29,6 +29,8 @@ class County(db.Model):
     closure_days: Mapped[list | None] = mapped_column(JSON, nullable=True)
     # Working days between publishing a plan and its first new or changed session (rules/notice.py).
     publish_notice_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # Working days before a session the referrer gets a reminder (services/notices.py).
+    reminder_working_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
 
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="county")
     centres: Mapped[list[CareerCentre]] = relationship(back_populates="county")
@@ -44,6 +46,8 @@ class Municipality(db.Model):
     population: Mapped[int] = mapped_column(Integer)
     # The form the municipality chose under the Language Act: nb, nn or neutral (rules.language).
     language_form: Mapped[str] = mapped_column(String(7), default="neutral", server_default="neutral")
+    # The municipality asked for text-message reminders to its participants (services/sms.py).
+    sms_reminders: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     county: Mapped[County] = relationship(back_populates="municipalities")
 

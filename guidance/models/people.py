@@ -42,6 +42,8 @@ class User(UserMixin, db.Model):
     # current visit's "new" begins (kept while the lead comes back within services.today.VISIT_GAP).
     last_seen_home_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     home_new_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The user's choice per kind of notice: {"referral_sessions": "digest", ...} (services/notices.py).
+    notice_settings: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     county: Mapped[County | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()

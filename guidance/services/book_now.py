@@ -248,7 +248,7 @@ def book(lead: User, referral: Referral, token: str) -> Session:
     the option no longer fits the plan in force, DomainError for anything else the lead must fix."""
     from solver.check import check_plan
 
-    from guidance.services import bookings, mail
+    from guidance.services import bookings, mail, notices
 
     chosen = _read(token, referral)
     pid = ids.participant_id(referral.id)
@@ -300,8 +300,12 @@ def book(lead: User, referral: Referral, token: str) -> Session:
     audit.record(lead, "referral.booked_now", referral, {"session": session.id, "type": typ,
                                                          "joined_group": joined is not None})
     audit.record(lead, "session.booked_now", session, {"referral": referral.id, "run": run.id})
+    # The referrer hears of the booking; the counsellor of a new session gets it in their calendar.
+    told = notices.session_event(lead, session, notices.BOOKED, counsellor=joined is None,
+                                 referral_ids={referral.id})
     db.session.commit()
     mail.deliver_later(messages)
+    notices.dispatch_later(told)
     return session
 
 

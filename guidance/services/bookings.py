@@ -263,6 +263,9 @@ def cancel_session(actor, session: Session, reason: str | None = None) -> None:
     messages = cancel_in_transaction(actor, session, reason)
     db.session.commit()
     mail.deliver_later(messages)
+    from guidance.services import notices
+
+    notices.dispatch_later()
 
 
 def cancel_in_transaction(actor, session: Session, reason: str | None = None) -> list[OutboxMessage]:
@@ -273,6 +276,9 @@ def cancel_in_transaction(actor, session: Session, reason: str | None = None) ->
     session.status = SessionStatus.CANCELLED
     cal.bump_sequence(session)
     audit.record(actor, "session.cancel", session, {"reason": reason} if reason else None)
+    from guidance.services import notices
+
+    notices.session_event(actor, session, notices.CANCELLED)  # dispatched after the caller's commit
     messages = []
     for booking in session.bookings:
         if booking.status in ACTIVE:
@@ -346,6 +352,10 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False) -
                 _("You are asked to interpret (%(language)s, %(mode)s) on %(when)s at %(place)s, %(room)s.",
                   language=language, mode=cal.interpreter_mode_label(booking.mode), when=when,
                   place=session.location.name, room=session.room.name),
+                _where_to_be(booking, session),
+                _("Please answer by %(deadline)s.",
+                  deadline=booking.answer_deadline.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
+                  if booking.answer_deadline else "–"),
                 _("Please accept or decline here: %(link)s", link=link),
                 _("The link works until %(deadline)s. You can also answer after logging in to Veiled.",
                   deadline=booking.answer_deadline.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
@@ -355,6 +365,19 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False) -
                                  language=locale, method=method, sequence=booking.sequence,
                                  organizer=current_app.config["MAIL_SENDER"], attendee=person.email)
     return mail.queue(person, subject, body, ics)
+
+
+def _where_to_be(booking: InterpreterBooking, session: Session) -> str:
+    """The interpreter's practical details: the address on site, how a video or phone session reaches them."""
+    if booking.mode == "video":
+        return _("By video: the counsellor sends you the meeting link before the session.")
+    if booking.mode == "phone":
+        return _("By phone: the counsellor calls you on the phone number in your Veiled profile when the session starts.")
+    location = session.location
+    lines = [_("Address: %(address)s", address=location.address or location.name)]
+    if location.directions:
+        lines.append(_("How to get there: %(directions)s", directions=location.directions))
+    return "\n".join(lines)
 
 
 # -- the lead's view: alerts, replacements, cost ----------------------------------------------

@@ -16,7 +16,7 @@ from guidance.extensions import db
 from guidance.models import GuidanceNote, Referral, ReferralStatus, Role, User
 from guidance.models.types import utcnow
 from guidance.rules.language import for_municipality, for_recipient
-from guidance.services import audit, mail
+from guidance.services import audit, mail, notices
 from guidance.services.calendar import OSLO, app_url
 from guidance.services.outcomes import has_session_ahead
 from guidance.services.errors import DomainError
@@ -73,7 +73,9 @@ def share(actor: User, referral: Referral, data: NoteInput) -> GuidanceNote:
             referral.status in (ReferralStatus.BOOKED, ReferralStatus.PLANNED) and not has_session_ahead(referral)):
         referral.status = ReferralStatus.NOTE_SHARED
     audit.record(actor, "note.shared", note, {"version": note.version})
-    messages = [_notify(person, note) for person in _referrers(referral)]
+    # Each referrer's choice (services/notices.py): an e-mail now, a line in the daily summary, or nothing.
+    messages = [_notify(person, note) for person in _referrers(referral)
+                if notices.note_shared(person, note) == notices.IMMEDIATE]
     db.session.commit()
     mail.deliver_later(messages)
     return note

@@ -140,7 +140,7 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
     interpreter again (or cancels the old interpreter's booking and asks the new one), and is audited.
     `start` is an Oslo wall-clock time (naive).
     """
-    from guidance.services import calendar, mail
+    from guidance.services import calendar, mail, notices
 
     if session.status is not SessionStatus.BOOKED or session.run.published_at is None:
         raise DomainError(_("Only a booked session of the published plan can be moved this way."))
@@ -180,6 +180,7 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
         field_errors = explain(Words(instance, plan, moved_id, room_names), broken, rule_sentence)
         raise DomainError(_("The session was not moved. Change what is marked and try again."), field_errors)
     old = (session.start, session.location_id, session.interpreter_id, session.interpreter_mode)
+    old_counsellor_id = session.counsellor_id
     session.start, session.end = ids.to_utc(start), ids.to_utc(start + dt.timedelta(minutes=minutes))
     session.room_id, session.location_id, session.counsellor_id = room.id, room.location_id, counsellor_id
     session.interpreter_id, session.interpreter_mode, session.language = interpreter_id or None, interpreter_mode, language
@@ -189,11 +190,15 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
     db.session.refresh(session, ["room", "location", "interpreter"])
     messages = _tell_interpreters(lead, session, old)
     calendar.bump_sequence(session)
+    # The referrer hears of a new time or place; a new counsellor or interpreter is the centre's business.
+    told = notices.session_event(lead, session, notices.MOVED, previous_counsellor_id=old_counsellor_id,
+                                 referrers=(old[0], old[1]) != (session.start, session.location_id))
     audit.record(lead, "session.moved", session, {
         "from": ids.to_local(old[0]).strftime("%Y-%m-%dT%H:%M"), "to": raw["start"], "room": room.id,
         "counsellor": counsellor_id, "interpreter": interpreter_id or None})
     db.session.commit()
     mail.deliver_later(messages)
+    notices.dispatch_later(told)
     return session
 
 

@@ -18,7 +18,7 @@ from guidance.planning.ids import local_today
 from guidance.planning.instance import published_sessions, session_dict
 from guidance.planning.runner import fail_stale_runs
 from guidance.rules.notice import first_day_after_notice
-from guidance.services import audit
+from guidance.services import audit, notices
 from guidance.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -358,11 +358,31 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False,
                                                   "left_out": len(left_out),
                                                   "participants_removed": published.participants_removed})
     messages = cancellations + bookings.request_messages(requests, lead)
+    told = _notify_referrers(lead, replaced, new_sessions)
     db.session.commit()
     # The e-mails are written with the plan, in its transaction, and sent by the job queue once
     # the plan is in force; a mail failure stays pending in the outbox and never undoes the publication.
     mail.deliver_later(messages)
+    notices.dispatch_later(told)
     return published
+
+
+def _notify_referrers(lead: User, replaced: list[Session], new_sessions: list[Session]) -> list:
+    """The referrers hear which sessions of their referrals the publication booked, moved or
+    cancelled (services/notices.py; counsellors see a published plan in their calendar)."""
+    old_by_uid = {s.uid: s for s in replaced}
+    told = []
+    for session in new_sessions:
+        old = old_by_uid.get(session.uid)
+        if old is None:
+            told += notices.session_event(lead, session, notices.BOOKED, counsellor=False)
+        elif (old.start, old.location_id) != (session.start, session.location_id):
+            told += notices.session_event(lead, session, notices.MOVED, counsellor=False)
+    new_uids = {s.uid for s in new_sessions}
+    for old in replaced:
+        if old.uid not in new_uids:
+            told += notices.session_event(lead, old, notices.CANCELLED, counsellor=False)
+    return told
 
 
 def _leave_out_closed_referrals(lead: User, sessions: list[Session], published: Published) -> list[Session]:

@@ -346,6 +346,9 @@ def withdraw_referral(actor: User, referral: Referral, reason: str) -> None:
     audit.record(actor, "referral.withdrawn", referral, {"from_status": previous.value})
     db.session.commit()
     mail.deliver_later(messages)
+    from guidance.services import notices
+
+    notices.dispatch_later()  # the counsellor hears of a cancelled session
 
 
 def _leave_booked_sessions(actor: User, referral: Referral) -> list:

@@ -43,6 +43,9 @@ KEPT_COLUMNS: dict[str, set[str]] = {
     "referral": {"reference", "legal_basis", "status", "idempotency_key"},
     "guidance_note": {"status"},
     "session_participant": {"outcome"},
+    # notices and text messages keep no number, name or text: keys, codes and states only
+    "notice": {"key", "kind", "delivery"},
+    "text_message": {"key", "language", "status", "gateway_id", "error"},
 }
 
 

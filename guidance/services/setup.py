@@ -65,6 +65,8 @@ class SettingsData:
     closure_days: str = ""
     budget_month: str = ""  # "YYYY-MM"
     budget_amount: int | None = None  # NOK
+    # Working days before a session the referrer is reminded (None: unchanged).
+    reminder_working_days: int | None = None
 
 
 # ---------------------------------------------------------------------------- public use cases
@@ -170,6 +172,8 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
         errors["max_travel_minutes"] = [_("Enter minutes between %(low)d and %(high)d.", low=15, high=600)]
     if data.booking_answer_hours is None or not 1 <= data.booking_answer_hours <= 336:
         errors["booking_answer_hours"] = [_("Enter between 1 and 336 hours.")]
+    if data.reminder_working_days is not None and not 1 <= data.reminder_working_days <= 10:
+        errors["reminder_working_days"] = [_("Enter a number between %(low)d and %(high)d.", low=1, high=10)]
     closure, bad = _parse_dates(data.closure_days)
     if bad:
         errors["closure_days"] = [_("Write each date as 2027-07-15 or 15.07.2027, one per line: %(lines)s",
@@ -188,6 +192,8 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
         "individual_minutes", "group_minutes", "group_min_size", "group_max_size", "max_travel_minutes",
         "booking_answer_hours")}
     values["closure_days"] = [d.isoformat() for d in closure]
+    if data.reminder_working_days is not None:
+        values["reminder_working_days"] = data.reminder_working_days
     return values, month
 
 

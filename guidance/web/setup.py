@@ -68,6 +68,7 @@ class SettingsForm(FlaskForm):
     max_travel_minutes = IntegerField(_l("Longest trip for a participant (minutes)"), validators=[Optional()])
     closure_days = TextAreaField(_l("Closure days"), validators=[Length(max=4000)])
     booking_answer_hours = IntegerField(_l("Hours an interpreter has to answer"), validators=[Optional()])
+    reminder_working_days = IntegerField(_l("Reminder (working days before a session)"), validators=[Optional()])
     budget_month = StringField(_l("Month"), validators=[Length(max=7)])
     budget_amount = IntegerField(_l("Interpreter budget (NOK)"), validators=[Optional()])
 
@@ -118,7 +119,7 @@ def settings(county_id: int):
             group_min_size=form.group_min_size.data, group_max_size=form.group_max_size.data,
             max_travel_minutes=form.max_travel_minutes.data, booking_answer_hours=form.booking_answer_hours.data,
             closure_days=form.closure_days.data or "", budget_month=form.budget_month.data or "",
-            budget_amount=form.budget_amount.data)
+            budget_amount=form.budget_amount.data, reminder_working_days=form.reminder_working_days.data)
         try:
             service.update_settings(current_user, county, data)
         except DomainError as error:

@@ -1,0 +1,393 @@
+"""Notices: everyone hears about their sessions, by e-mail through the outbox and the job queue.
+
+Who hears what (issue 27):
+- the referrer, when sessions of their referrals are booked (publishing, "find a time"), moved or
+  cancelled, and when a guidance note is shared (services/notes.py);
+- the counsellor, when a session of theirs is added, moved or cancelled outside a full publish
+  (with the updated calendar event attached);
+- the referrer, N working days before each session (`County.reminder_working_days`), a reminder
+  listing their participants' sessions; the participant a text message (services/sms.py).
+
+How:
+1. A use case calls `session_event(...)` in its own transaction: it writes `Notice` rows (no
+   rendering, no e-mail), each with a `key` unique per notice (a hash of its kind, the session's
+   calendar uid, version and time, the recipient and the referral): the same event recorded twice
+   is one notice. After its commit the use case calls `dispatch_later()`.
+2. The dispatch job (`jobs.dispatch_notices`, and a sweep each minute for a lost enqueue) claims the
+   immediate notices (`dispatched_at`, one conditional UPDATE per recipient), renders them into
+   the outbox in the recipient's language (rules.language.for_recipient) and hands the e-mails to
+   the delivery job. A retried job finds them dispatched and sends nothing twice.
+3. Each user chooses per kind of notice: immediately, in a daily digest (`send_digests`, one
+   e-mail a day listing the day's changes) or never (`settings page: /account/notices`).
+Subjects carry the referral's reference, never a name; bodies link into the app (BASE_URL).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from guidance import clock
+from guidance.extensions import db
+from guidance.models import (
+    County,
+    CounsellorProfile,
+    Notice,
+    OutboxMessage,
+    PlanningRun,
+    Referral,
+    Role,
+    Session,
+    SessionStatus,
+    User,
+)
+from guidance.rules.language import for_recipient
+from guidance.rules.notice import first_day_after_notice
+from guidance.services import audit, mail
+from guidance.services import calendar as cal
+from guidance.services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+# Kinds of notice a user chooses how to receive.
+REFERRAL_SESSIONS, GUIDANCE_NOTES, REMINDERS, MY_SESSIONS = "referral_sessions", "guidance_notes", "reminders", "my_sessions"
+IMMEDIATE, DIGEST, NEVER = "immediate", "digest", "never"
+CHOICE_LABELS = {IMMEDIATE: _l("Immediately"), DIGEST: _l("In a daily summary"), NEVER: _l("Never")}
+KIND_LABELS = {
+    REFERRAL_SESSIONS: _l("Sessions of my referrals are booked, moved or cancelled"),
+    GUIDANCE_NOTES: _l("A guidance note is shared"),
+    REMINDERS: _l("Reminder before each session of my participants"),
+    MY_SESSIONS: _l("A session of mine is added, moved or cancelled outside a published plan"),
+}
+KIND_CHOICES = {
+    REFERRAL_SESSIONS: (IMMEDIATE, DIGEST, NEVER),
+    GUIDANCE_NOTES: (IMMEDIATE, DIGEST, NEVER),
+    REMINDERS: (IMMEDIATE, NEVER),  # a reminder is about a day: a summary a day later is too late
+    MY_SESSIONS: (IMMEDIATE, DIGEST, NEVER),
+}
+ROLE_KINDS = {Role.REFERRER: (REFERRAL_SESSIONS, GUIDANCE_NOTES, REMINDERS), Role.COUNSELLOR: (MY_SESSIONS,)}
+
+# Notice.kind -> the choice that governs it.
+BOOKED, MOVED, CANCELLED = "booked", "moved", "cancelled"
+REFERRER_KINDS = {f"referral_{e}": REFERRAL_SESSIONS for e in (BOOKED, MOVED, CANCELLED)}
+COUNSELLOR_KINDS = {f"counsellor_{e}": MY_SESSIONS for e in (BOOKED, MOVED, CANCELLED)}
+GOVERNED_BY = {**REFERRER_KINDS, **COUNSELLOR_KINDS, "note_shared": GUIDANCE_NOTES, "reminder": REMINDERS}
+BATCH = 200
+
+
+# -- the user's choices -------------------------------------------------------------------------
+
+def kinds_for(user: User) -> tuple[str, ...]:
+    return ROLE_KINDS.get(user.role, ())
+
+
+def choice(user: User, kind: str) -> str:
+    """How `user` receives `kind`: their choice, else immediately."""
+    chosen = (user.notice_settings or {}).get(kind)
+    return chosen if chosen in KIND_CHOICES.get(kind, ()) else IMMEDIATE
+
+
+def set_choices(actor: User, choices: dict[str, str]) -> list[str]:
+    """Save the user's choice for each kind of notice their role gets; one transaction, audited
+    (kinds and choices only). Returns the kinds changed."""
+    errors = {kind: [_("Choose how you want to get this notice.")]
+              for kind in kinds_for(actor) if choices.get(kind) not in KIND_CHOICES[kind]}
+    if errors:
+        raise DomainError(_("Your choices were not saved."), errors)
+    settings = dict(actor.notice_settings or {})
+    changed = sorted(kind for kind in kinds_for(actor) if choice(actor, kind) != choices[kind])
+    for kind in kinds_for(actor):
+        settings[kind] = choices[kind]
+    actor.notice_settings = settings
+    audit.record(actor, "notices.settings_updated", actor, {kind: choices[kind] for kind in changed})
+    db.session.commit()
+    return changed
+
+
+# -- recording (inside the use case's transaction) ----------------------------------------------
+
+def _key(*parts) -> str:
+    return hashlib.sha256(":".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def _add(user: User, kind: str, key: str, session: Session | None = None, referral: Referral | None = None,
+         delivery: str | None = None) -> Notice | None:
+    """A notice for `user`, unless they chose never or the same notice exists already."""
+    delivery = delivery or choice(user, GOVERNED_BY[kind])
+    if delivery == NEVER or not user.active:
+        return None
+    with db.session.no_autoflush:
+        if db.session.scalar(select(Notice.id).where(Notice.key == key)) is not None:
+            return None
+    if any(isinstance(n, Notice) and n.key == key for n in db.session.new):
+        return None
+    notice = Notice(key=key, user=user, kind=kind, session=session, referral=referral, delivery=delivery)
+    db.session.add(notice)
+    return notice
+
+
+def referrers_of(referral: Referral) -> list[User]:
+    """Who referred the participant; a referral without a referring user (the API) goes to the
+    municipality's active referrers."""
+    person = referral.referred_by
+    if person is not None and person.role is Role.REFERRER:
+        return [person] if person.active else []
+    return list(db.session.scalars(select(User).where(
+        User.role == Role.REFERRER, User.active.is_(True), User.municipality_id == referral.referring_municipality_id)
+        .order_by(User.id)))
+
+
+def session_event(actor, session: Session, event: str, *, counsellor: bool = True, referrers: bool = True,
+                  referral_ids: set[int] | None = None, previous_counsellor_id: int | None = None) -> list[Notice]:
+    """Notices about `session` (BOOKED, MOVED or CANCELLED), in the caller's transaction: to the
+    referrers of its participants (with `referrers`; only those of `referral_ids` when given; never to an actor
+    telling themselves), and with `counsellor` to the counsellor (a change outside a full publish;
+    a session handed to another counsellor is cancelled for `previous_counsellor_id` and new for
+    the new one). Call it after the session's SEQUENCE went up."""
+    actor_id = getattr(actor, "id", None)
+    version = (session.uid, session.sequence, session.start.isoformat(), session.location_id)
+    notices = []
+    for member in session.participants if referrers else ():
+        if referral_ids is not None and member.referral_id not in referral_ids:
+            continue
+        for person in referrers_of(member.referral):
+            if person.id == actor_id:
+                continue
+            key = _key(f"referral_{event}", *version, person.id, member.referral_id)
+            notices.append(_add(person, f"referral_{event}", key, session, member.referral))
+    if counsellor:
+        told = [(session.counsellor_id, event)]
+        if previous_counsellor_id is not None and previous_counsellor_id != session.counsellor_id:
+            told = [(previous_counsellor_id, CANCELLED), (session.counsellor_id, BOOKED)]
+        for profile_id, what in told:
+            profile = db.session.get(CounsellorProfile, profile_id)
+            if profile is not None and profile.user_id != actor_id:
+                key = _key(f"counsellor_{what}", *version, profile.user_id)
+                notices.append(_add(profile.user, f"counsellor_{what}", key, session))
+    return [n for n in notices if n is not None]
+
+
+def note_shared(person: User, note) -> str:
+    """How `person` hears about a shared note: IMMEDIATE (the caller e-mails it now), or the notice
+    waits for the digest (DIGEST), or nothing (NEVER)."""
+    wanted = choice(person, GUIDANCE_NOTES)
+    if wanted == DIGEST:
+        _add(person, "note_shared", _key("note_shared", note.id, person.id), referral=note.referral, delivery=DIGEST)
+    return wanted
+
+
+def dispatch_later(notices: list[Notice] | None = None) -> None:
+    """After the commit: queue the dispatch job. Never raises; the sweep is the fallback."""
+    if notices is not None and not any(n.delivery == IMMEDIATE for n in notices):
+        return
+    if not current_app.config.get("MAIL_SERVER"):
+        return  # the demo: a running worker's sweep still writes them into the outbox
+    from guidance import jobs
+
+    try:
+        jobs.enqueue_notices()
+    except Exception as error:  # noqa: BLE001 - any queue failure: the sweep dispatches them
+        log.warning("notice dispatch not queued (%s); the sweep will send them", type(error).__name__)
+
+
+# -- dispatch (the job) -------------------------------------------------------------------------
+
+def _claim(notices: list[Notice], now: dt.datetime) -> bool:
+    """Take these notices for this worker (one conditional UPDATE): False when another took any."""
+    ids = [n.id for n in notices]
+    claimed = db.session.execute(update(Notice).where(Notice.id.in_(ids), Notice.dispatched_at.is_(None))
+                                 .values(dispatched_at=now).execution_options(synchronize_session=False)).rowcount
+    if claimed != len(ids):
+        db.session.rollback()
+        return False
+    return True
+
+
+def dispatch(now: dt.datetime | None = None, rounds: int = 50) -> list[OutboxMessage]:
+    """Write every waiting immediate notice into the outbox, then queue the delivery: the referrer's
+    notices of one batch in one e-mail, each of a counsellor's in its own (it carries the calendar
+    event). A notice already dispatched is skipped: a retried job sends nothing twice."""
+    messages: list[OutboxMessage] = []
+    for _round in range(rounds):
+        written, more = _dispatch_batch(now or clock.now())
+        messages += written
+        if not more:
+            break
+    mail.deliver_later(messages)
+    return messages
+
+
+def _dispatch_batch(now: dt.datetime) -> tuple[list[OutboxMessage], bool]:
+    waiting = list(db.session.scalars(select(Notice).where(Notice.dispatched_at.is_(None), Notice.delivery == IMMEDIATE)
+                                      .order_by(Notice.id).limit(BATCH)))
+    groups: dict[tuple, list[Notice]] = defaultdict(list)
+    for notice in waiting:
+        group = ("counsellor", notice.id) if notice.kind in COUNSELLOR_KINDS else (notice.kind == "reminder", notice.user_id)
+        groups[group].append(notice)
+    messages = []
+    for group in groups.values():
+        if not _claim(group, now):
+            continue
+        message = _render(group[0].user, group)
+        for notice in group:
+            notice.message = message
+        audit.record(None, "notice.sent", message, {"kinds": sorted({n.kind for n in group}), "count": len(group)})
+        db.session.commit()
+        messages.append(message)
+    return messages, len(waiting) == BATCH
+
+
+def send_digests(now: dt.datetime | None = None) -> list[OutboxMessage]:
+    """One e-mail per user listing every notice they chose to get in the daily summary and that
+    has not been in one yet. Run once a day (`flask send-digests`); a second run sends nothing."""
+    now = now or clock.now()
+    waiting = list(db.session.scalars(select(Notice).where(Notice.dispatched_at.is_(None), Notice.delivery == DIGEST)
+                                      .order_by(Notice.user_id, Notice.id)))
+    by_user: dict[int, list[Notice]] = defaultdict(list)
+    for notice in waiting:
+        by_user[notice.user_id].append(notice)
+    messages = []
+    for notices in by_user.values():
+        if not _claim(notices, now):
+            continue
+        message = _render(notices[0].user, notices, digest=True)
+        for notice in notices:
+            notice.message = message
+        audit.record(None, "notice.digest_sent", message, {"count": len(notices)})
+        db.session.commit()
+        messages.append(message)
+    mail.deliver_later(messages)
+    return messages
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+def _when(session: Session) -> str:
+    return session.start.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
+
+
+def _place(session: Session) -> str:
+    location = session.location
+    if session.mode == "video":
+        return _("video meeting (the link comes from the counsellor)")
+    return f"{location.name}, {location.address}" if location.address else location.name
+
+
+def _line(notice: Notice) -> str:
+    session, reference = notice.session, notice.referral.reference if notice.referral else ""
+    if notice.kind == "note_shared":
+        return _("Referral %(reference)s: a guidance note has been shared.", reference=reference)
+    what = {
+        "referral_booked": _("Referral %(reference)s: session booked %(when)s at %(place)s."),
+        "referral_moved": _("Referral %(reference)s: session moved to %(when)s at %(place)s."),
+        "referral_cancelled": _("Referral %(reference)s: the session %(when)s at %(place)s is cancelled."),
+        "reminder": _("Referral %(reference)s: session %(when)s at %(place)s."),
+        "counsellor_booked": _("New session %(when)s at %(place)s."),
+        "counsellor_moved": _("Your session is moved to %(when)s at %(place)s."),
+        "counsellor_cancelled": _("Your session %(when)s at %(place)s is cancelled."),
+    }[notice.kind]
+    return what % {"reference": reference, "when": _when(session), "place": _place(session)}
+
+
+def _link(notice: Notice) -> str:
+    if notice.kind in COUNSELLOR_KINDS:
+        return cal.app_url("counsellor.session", session_id=notice.session_id)
+    return cal.app_url("referrals.show", referral_id=notice.referral_id)
+
+
+def _render(person: User, notices: list[Notice], digest: bool = False) -> OutboxMessage:
+    """One e-mail for `notices` to `person`, in their language; the subject names references only."""
+    locale = for_recipient(person)
+    first = notices[0]
+    with force_locale(locale):
+        if digest:
+            subject = _("Daily summary: %(count)d changes in Veiled", count=len(notices))
+            intro = _("Here is what changed since the last summary:")
+        elif first.kind == "reminder":
+            subject = _("Reminder: sessions on %(day)s", day=first.session.start.astimezone(cal.OSLO).strftime("%d.%m.%Y"))
+            intro = _("Your participants have these sessions. Please remind them:")
+        elif len(notices) > 1:
+            subject = _("%(count)d changes to sessions of your referrals", count=len(notices))
+            intro = _("Sessions of your referrals have changed:")
+        else:
+            reference = first.referral.reference if first.referral else ""
+            subject = {
+                "referral_booked": _("Session booked for referral %(reference)s"),
+                "referral_moved": _("Session moved for referral %(reference)s"),
+                "referral_cancelled": _("Session cancelled for referral %(reference)s"),
+                "counsellor_booked": _("New session %(when)s"),
+                "counsellor_moved": _("Moved: session %(when)s"),
+                "counsellor_cancelled": _("Cancelled: session %(when)s"),
+            }[first.kind] % {"reference": reference, "when": _when(first.session) if first.session else ""}
+            intro = ""
+        lines = [intro] if intro else []
+        for notice in notices:
+            lines.append(f"- {_line(notice)}\n  {_link(notice)}")
+        lines.append(_("Choose which notices you get and how: %(link)s", link=cal.app_url("notices.settings")))
+        body = "\n\n".join(lines)
+        ics = None
+        if first.kind in COUNSELLOR_KINDS and not digest:
+            session = first.session
+            method = "CANCEL" if first.kind == "counsellor_cancelled" else "REQUEST"
+            ics = cal.build_calendar([session], lambda s: cal.app_url("counsellor.session", session_id=s.id),
+                                     language=locale, method=method, sequence=session.sequence,
+                                     organizer=current_app.config["MAIL_SENDER"], attendee=person.email)
+    message = mail.queue(person, subject, body, ics)
+    db.session.flush()
+    return message
+
+
+# -- reminders (a daily job) ---------------------------------------------------------------------
+
+@dataclass
+class Reminders:
+    notices: int = 0
+    emails: int = 0
+    texts: int = 0
+
+
+def reminder_day(county: County, today: dt.date) -> dt.date:
+    """The day whose sessions are reminded today: the county's N-th working day after today."""
+    return first_day_after_notice(today, county.reminder_working_days or 2)
+
+
+def sessions_on(county: County, day: dt.date) -> list[Session]:
+    """The county's booked sessions on the Oslo date `day`."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=cal.OSLO).astimezone(dt.timezone.utc)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=cal.OSLO).astimezone(dt.timezone.utc)
+    return list(db.session.scalars(
+        select(Session).join(PlanningRun, PlanningRun.id == Session.run_id)
+        .where(PlanningRun.county_id == county.id, Session.status == SessionStatus.BOOKED,
+               Session.start >= start, Session.start < end).order_by(Session.start, Session.id)))
+
+
+def send_reminders(today: dt.date | None = None) -> Reminders:
+    """Remind each referrer of their participants' sessions N working days ahead (one e-mail per
+    referrer and day), and text the participants whose municipality opted in. Idempotent: a notice
+    or text message already recorded for a session and its version is not sent again."""
+    from guidance.services import sms
+
+    today = today or clock.today()
+    result = Reminders()
+    for county in db.session.scalars(select(County).order_by(County.id)).all():
+        for session in sessions_on(county, reminder_day(county, today)):
+            for member in session.participants:
+                for person in referrers_of(member.referral):
+                    key = _key("reminder", session.uid, session.sequence, session.start.isoformat(), person.id,
+                               member.referral_id)
+                    if _add(person, "reminder", key, session, member.referral, delivery=choice(person, REMINDERS)):
+                        result.notices += 1
+        db.session.commit()
+        for session in sessions_on(county, reminder_day(county, today)):
+            for member in session.participants:
+                result.texts += sms.remind(session, member.referral)
+    result.emails = len(dispatch())
+    return result
