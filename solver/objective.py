@@ -25,7 +25,8 @@ internal state), so two plans can be compared term by term (``python -m solver e
   ``preferred_asked`` / ``preferred_honoured`` (participants with a preferred counsellor and a
   session; those who see only that counsellor).
 - ``load_spread`` (tier 6): per location and ISO week, among the counsellors who work there
-  that week with alike hours (the same available minutes that week), the largest number of
+  that week with alike hours and qualification (the same available minutes that week, both
+  multicultural-trained or both not: rule 4), the largest number of
   sessions one of them holds that week minus the smallest; the largest such spread.
   ``load_spread_by_location`` gives it per location, ``load_spread_where`` where it is.
 
@@ -205,7 +206,8 @@ class _Terms:
         return dict(out)
 
     def load_spread(self, plan: Plan) -> tuple[int, dict[str, int], dict[str, Any] | None]:
-        """Largest (most - fewest) sessions per week among counsellors with alike hours at a location."""
+        """Largest (most - fewest) sessions per week among counsellors with alike hours and
+        qualification (multicultural or not) at a location."""
         inst = self.inst
         holidays = set(inst.calendar.holidays)
         workdays = set(inst.calendar.workdays)
@@ -222,13 +224,13 @@ class _Terms:
         for loc in inst.locations:
             worst = 0
             for week, days in sorted(weeks.items()):
-                alike: dict[int, list[tuple[int, str]]] = defaultdict(list)
+                alike: dict[tuple, list[tuple[int, str]]] = defaultdict(list)
                 for c in inst.counsellors:
                     if loc.id not in c.locations:
                         continue
                     minutes = self.available_minutes(c, days)
                     if minutes > 0:
-                        alike[minutes].append((load[(c.id, week)], c.id))
+                        alike[(minutes, c.multicultural)].append((load[(c.id, week)], c.id))
                 for group in alike.values():
                     if len(group) < 2:
                         continue
@@ -245,13 +247,19 @@ class _Terms:
 
     @staticmethod
     def available_minutes(c, days: list[date]) -> int:
-        total = 0
-        for day in days:
-            if any(first <= day <= last for first, last in c.absences):
-                continue
-            for start, end in c.weekly.get(str(day.isoweekday()), []):
-                total += _minutes(end) - _minutes(start)
-        return total
+        return available_minutes(c, days)
+
+
+def available_minutes(counsellor, days: list[date]) -> int:
+    """A counsellor's weekly hours over ``days`` (working days), absent days left out: what
+    "alike hours" compares for the load spread."""
+    total = 0
+    for day in days:
+        if any(first <= day <= last for first, last in counsellor.absences):
+            continue
+        for start, end in counsellor.weekly.get(str(day.isoweekday()), []):
+            total += _minutes(end) - _minutes(start)
+    return total
 
 
 def _minutes(clock: str) -> int:
