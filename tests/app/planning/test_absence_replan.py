@@ -1,5 +1,6 @@
 """Sick leave: the affected published sessions are listed at once; a re-plan moves only them."""
 import datetime as dt
+import json
 
 from sqlalchemy import select
 
@@ -77,3 +78,9 @@ def test_after_an_absence_a_free_qualified_colleague_takes_the_session_at_its_ow
         assert change.new["start"] == change.old["start"] and change.new["location"] == change.old["location"]
         assert change.new["counsellor"] == ids.counsellor_id(stand_in.counsellor.id)
     assert any(not colleague_busy(s) for s in affected)
+    # The run page says so in the lead's words.
+    restaffed = json.loads(second.plan_json)["stats"]["terms"]["changes"]["restaffed"]
+    assert restaffed >= 1
+    f.login(client, w.lead, language="en")
+    page = client.get(f"/planning/runs/{second.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"{restaffed} at the same time with another counsellor or interpreter" in page
