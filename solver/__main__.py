@@ -1,4 +1,4 @@
-"""Command line: python -m solver solve | recommend | schema | check | generate | bench.
+"""Command line: python -m solver solve | recommend | schema | check | explain | generate | bench.
 
 Bad input gives a clear message with field paths and exit code 2, never a traceback.
 """
@@ -14,7 +14,8 @@ from pathlib import Path
 from .formats import FormatError, dump_plan, json_schemas, load_instance
 
 EXIT_BAD_INPUT = 2
-DELEGATED = {"check": "solver.check", "generate": "solver.generate", "bench": "solver.bench"}
+DELEGATED = {"check": "solver.check", "generate": "solver.generate", "bench": "solver.bench",
+             "explain": "solver.objective"}
 
 
 def main(argv: list[str] | None = None) -> int:

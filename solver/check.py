@@ -21,6 +21,7 @@ from itertools import combinations
 from typing import Any
 
 from solver.formats import FormatError, load_instance, load_plan
+from solver.objective import interpreter_cost_nok
 from solver.travel import travel_minutes
 
 CONSISTENCY = 0
@@ -89,11 +90,12 @@ def booking_cost(minutes: int, hourly_rate: float, min_billed_minutes: int = 0,
                  travel_rate: float = 0.0, travel_one_way_minutes: int = 0) -> float:
     """Interpreter cost in NOK of one booking (PROBLEM.md objective 4).
 
-    Billed minutes are max(duration, min_billed_minutes) at ``hourly_rate``; an on-site
-    interpreter's travel there and back is paid at ``travel_rate`` (pass 0 for video/phone).
+    The one formula lives in ``solver.objective.interpreter_cost_nok`` (exact; the checker
+    sums it and rounds the total to øre): billed minutes are max(duration,
+    min_billed_minutes) at ``hourly_rate``; an on-site interpreter's travel there and back is
+    paid at ``travel_rate`` (pass 0 for video/phone).
     """
-    billed = max(minutes, min_billed_minutes)
-    return billed * hourly_rate / 60 + 2 * travel_one_way_minutes * travel_rate / 60
+    return interpreter_cost_nok(minutes, hourly_rate, min_billed_minutes, travel_rate, travel_one_way_minutes)
 
 
 def session_interpreter_cost(instance: Any, session: Any) -> float:

@@ -71,6 +71,11 @@ def _key(s: Session) -> tuple:
     return (s.type, s.start, s.location, s.room, s.mode, s.counsellor, s.interpreter, s.interpreter_mode)
 
 
+def _time_key(s: Session) -> tuple:
+    """A previous session's appointment as the participant sees it: type, time, place, mode."""
+    return (s.type, s.start, s.location, s.mode)
+
+
 class _Repair:
     """Mutable plan state with indexes, rule checks and the moves."""
 
@@ -95,11 +100,15 @@ class _Repair:
         # A session is protected when one of its participants' needs is "kept" from previous_plan
         # (same time, place, room, mode, counsellor, interpreter: changing it would add a change,
         # objective 2; frozen sessions are kept ones), or when it starts before frozen_until.
-        kept = {(pid, _key(s)) for s in (inst.previous_plan.sessions if inst.previous_plan else [])
-                for pid in s.participants}
+        # A previous session that kept its time with another counsellor (colleague first, after
+        # an absence) is protected too: the participant keeps the appointment (objective 2 ranks
+        # above continuity; the planner's W_MOVED_AGAIN).
+        previous = inst.previous_plan.sessions if inst.previous_plan else []
+        kept = {(pid, _key(s)) for s in previous for pid in s.participants}
+        kept_time = {(pid, _time_key(s)) for s in previous for pid in s.participants}
         self.protected = set()
         for idx, s in enumerate(self.sessions):
-            if any((pid, _key(s)) in kept for pid in s.participants):
+            if any((pid, _key(s)) in kept or (pid, _time_key(s)) in kept_time for pid in s.participants):
                 self.protected.add(idx)
             if inst.frozen_until is not None and s.start < inst.frozen_until:
                 self.protected.add(idx)

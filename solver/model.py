@@ -99,7 +99,22 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     run.reassigned += reassigned
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
     plan = build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
-    return _improve_continuity(instance, plan, deadline=started + time_limit)
+    plan = _improve_continuity(instance, plan, deadline=started + time_limit)
+    # Counsellors' load (tier 6): hand sessions to a colleague with alike hours, same time.
+    from .balance import balance_load
+
+    plan, handed = balance_load(prep, plan, stop_at=max(time.monotonic() + 0.5, started + time_limit))
+    return with_terms(instance, plan, load_handed=handed)
+
+
+def with_terms(instance: Instance, plan: Plan, **extra) -> Plan:
+    """The plan with ``stats.terms``: the objective's named terms (``solver.objective``)."""
+    from .objective import terms
+
+    stats = plan.stats.model_dump()
+    stats.update(extra)
+    stats["terms"] = terms(instance, plan)
+    return plan.model_copy(update={"stats": Stats.model_validate(stats)})
 
 
 def exchange_rounds(prep: Prepared, state: State, stop_at: float) -> tuple[int, int]:

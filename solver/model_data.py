@@ -7,12 +7,12 @@ once here, so the rules are read in one place and every part of the planner agre
 from __future__ import annotations
 
 import bisect
-import math
 from dataclasses import dataclass, field
 from datetime import date
 
 from . import calendar as cal
 from .formats import Instance, Participant
+from .objective import interpreter_cost_whole_nok
 from .travel import TravelTable
 
 NEEDS_MULTICULTURAL = ("integration_act", "temporary_act")
@@ -131,10 +131,9 @@ class Prepared:
     def interpreter_cost(self, iid: str, minutes: int, mode: str, loc_id: str) -> int:
         """Tier 4 cost in NOK: billed minutes x hourly rate plus on-site travel there and back."""
         it = self.interpreters[iid]
-        billed = max(minutes, it.min_billed_minutes) / 60.0 * it.hourly_rate
-        if mode == "onsite":
-            billed += 2 * self.travel.minutes(it.place, self.locations[loc_id].place) / 60.0 * it.travel_rate
-        return int(math.ceil(billed))
+        one_way = self.travel.minutes(it.place, self.locations[loc_id].place) if mode == "onsite" else 0
+        # The one formula (solver.objective), rounded up to whole NOK for the integer objective.
+        return interpreter_cost_whole_nok(minutes, it.hourly_rate, it.min_billed_minutes, it.travel_rate, one_way)
 
 
 def prepare(instance: Instance) -> Prepared:

@@ -203,4 +203,25 @@ def headline(run: PlanningRun) -> dict:
         "sessions": m.get("sessions"),
         "valid": not m.get("violated_rules"),
         "pins_not_kept": plan_of(run).get("stats", {}).get("pins_not_kept", []),
+        "terms": plan_terms(run),
+        "objective": (plan_of(run).get("stats") or {}).get("objective"),
+        "best_bound": (plan_of(run).get("stats") or {}).get("best_bound"),
     }
+
+
+def plan_terms(run: PlanningRun) -> dict | None:
+    """The objective's named terms of the run's plan (``stats.terms``, solver/objective.py);
+    counted from the stored files for plans made before the solver wrote them."""
+    from solver.formats import FormatError
+    from solver.objective import terms
+
+    plan = plan_of(run)
+    found = (plan.get("stats") or {}).get("terms")
+    if found:
+        return found
+    if not run.instance_json or not run.plan_json:
+        return None
+    try:
+        return terms(instance_of(run), plan)
+    except (FormatError, KeyError, TypeError, ValueError):
+        return None

@@ -179,6 +179,7 @@ def _beat(run_id: int, progress: dict, elapsed: float) -> bool:
 
 def _store(run_id: int, plan: dict) -> None:
     from solver.check import check_plan
+    from solver.objective import terms
 
     from guidance.planning.pins import enforce_pins
     from guidance.planning.store import store_plan
@@ -191,6 +192,7 @@ def _store(run_id: int, plan: dict) -> None:
             return
         instance = json.loads(run.instance_json)
         plan = enforce_pins(instance, plan, run.pinned or [])
+        plan.setdefault("stats", {})["terms"] = terms(instance, plan)  # pins may have changed the plan
         result = check_plan(instance, plan)
         store_plan(run, plan, instance, run.pinned or [])
         run.plan_json = json.dumps(plan, ensure_ascii=False)

@@ -1,5 +1,6 @@
 """Sick leave: the affected published sessions are listed at once; a re-plan moves only them."""
 import datetime as dt
+import json
 
 from sqlalchemy import select
 
@@ -41,3 +42,45 @@ def test_sick_leave_lists_affected_sessions_and_a_replan_moves_only_those(client
     assert moved == {ids.session_id(s.id) for s in affected}
     new_sessions = [c for c in changes(second) if c.kind == "new"]
     assert new_sessions == []
+
+
+def test_after_an_absence_a_free_qualified_colleague_takes_the_session_at_its_own_time(client):
+    """Colleague first: the participant keeps the appointment; only the counsellor changes."""
+    w = planning_world()
+    f.referral(municipality_number="4601", name="Rania Saleh")
+    stand_in = f.user(Role.COUNSELLOR, name="Stand In")
+    stand_in.counsellor.locations = list(db.session.scalars(select(Location)))
+    db.session.commit()
+    first = solved_run(w.lead, time_limit=5)
+    planning_service.publish_run(w.lead, first)
+    published = db.session.scalars(select(Session).where(Session.run_id == first.id)).all()
+    hit = next(s for s in published if s.counsellor_id == w.counsellor.counsellor.id)
+    day = ids.to_local(hit.start).date()
+    absent = w.counsellor
+    f.login(client, w.lead)
+    response = client.post("/planning/absences", data={"user_id": absent.id, "start_date": day.isoformat(),
+                                                       "end_date": day.isoformat(), "reason": ""})
+    assert response.status_code == 302
+    affected = [s for s in published if s.counsellor_id == hit.counsellor_id and ids.to_local(s.start).date() == day]
+    theirs = [s for s in published if s.counsellor_id == stand_in.counsellor.id]
+
+    def colleague_busy(s) -> bool:
+        return any(o.start < s.end and s.start < o.end for o in theirs)
+
+    second = solved_run(w.lead, time_limit=5)
+
+    by_old = {c.old["id"]: c for c in changes(second) if c.old}
+    for s in affected:
+        change = by_old[ids.session_id(s.id)]
+        if colleague_busy(s):
+            continue  # the colleague is booked then: the session may move
+        assert change.kind == "restaffed", (change.kind, change.old, change.new)
+        assert change.new["start"] == change.old["start"] and change.new["location"] == change.old["location"]
+        assert change.new["counsellor"] == ids.counsellor_id(stand_in.counsellor.id)
+    assert any(not colleague_busy(s) for s in affected)
+    # The run page says so in the lead's words.
+    restaffed = json.loads(second.plan_json)["stats"]["terms"]["changes"]["restaffed"]
+    assert restaffed >= 1
+    f.login(client, w.lead, language="en")
+    page = client.get(f"/planning/runs/{second.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"{restaffed} at the same time with another counsellor or interpreter" in page

@@ -1,4 +1,6 @@
 """Reviewing a finished run: figures, sessions by week/location/counsellor, changes, unscheduled."""
+import json
+
 from guidance.models import RunStatus
 from tests.app import factories as f
 from tests.app.planning.helpers import planning_world, solved_run
@@ -13,7 +15,22 @@ def test_a_finished_run_shows_its_figures_sessions_and_what_could_not_be_planned
     f.login(client, w.lead, language="en")
 
     page = client.get(f"/planning/runs/{run.id}", headers=EN).get_data(as_text=True)
-    assert "Coverage" in page and "Checked against every rule" in page
+    assert "Checked against every rule" in page
+    # In the lead's words, from the plan's named terms; solver words only under "For the curious".
+    terms = json.loads(run.plan_json)["stats"]["terms"]
+    assert f"{terms['sessions_placed']} of {terms['sessions_needed']} needed sessions" in page
+    assert f"{terms['participants_complete']} of {terms['participants']} participants" in page
+    assert "Deadlines kept" in page and "Counsellors' load" in page
+    assert "minutes one way in total" in page and "NOK" in page
+    curious = page.index("For the curious")
+    assert page.index("Best objective") > curious and page.index("python -m solver check") > curious
+    assert page.index("Coverage") > curious
+
+    f.login(client, w.lead, language="nb")
+    nb = client.get(f"/planning/runs/{run.id}").get_data(as_text=True)
+    assert f"{terms['sessions_placed']} av {terms['sessions_needed']} nødvendige timer" in nb
+    assert "For de nysgjerrige" in nb and "kr" in nb
+    f.login(client, w.lead, language="en")
 
     sessions = client.get(f"/planning/runs/{run.id}/sessions", headers=EN).get_data(as_text=True)
     assert w.own_referral.reference in sessions and "Amal" not in sessions

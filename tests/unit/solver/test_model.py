@@ -425,3 +425,25 @@ def test_full_capacity_reason_names_the_deadline_or_the_end_of_the_period(deadli
     [left] = plan.unscheduled
     assert left.participant == "P2" and left.reason == "no_capacity_before_deadline"
     assert words in left.detail
+
+
+def test_a_colleague_keeps_the_appointment_even_when_the_participant_then_sees_two_counsellors():
+    # Colleague first (issue 24): P1's follow-up stays with C1 on Thursday; C1 is away on
+    # Wednesday, so C2 takes the individual session at its own time. Moving it to a free time
+    # of C1 would give P1 one counsellor (tier 5) but lose the appointment: it keeps its time.
+    inst = make_instance([participant("P1", needs=["individual", "follow_up"])])
+    inst["session_types"]["follow_up"] = {"minutes": 60}
+    inst["counsellors"].append({**inst["counsellors"][0], "id": "C2"})
+    inst["counsellors"][0]["absences"] = [["2027-01-06", "2027-01-06"]]
+    prev = {"format": "guidance-plan/1", "instance": "tiny", "unscheduled": [], "sessions": [
+        {"id": "S-ind", "type": "individual", "participants": ["P1"], "counsellor": "C1",
+         "location": "L-bergen", "room": "L-bergen-1", "start": "2027-01-06T13:00", "end": "2027-01-06T14:30"},
+        {"id": "S-fu", "type": "follow_up", "participants": ["P1"], "counsellor": "C1",
+         "location": "L-bergen", "room": "L-bergen-1", "start": "2027-01-07T09:00", "end": "2027-01-07T10:00"}]}
+    inst.update(_previous(prev, None))
+    plan = plan_for(inst, time_limit=3)
+    by_type = {s.type: s for s in plan.sessions}
+    assert by_type["follow_up"].id == "S-fu" and by_type["follow_up"].counsellor == "C1"
+    ind = by_type["individual"]
+    assert ind.counsellor == "C2" and ind.start.isoformat() == "2027-01-06T13:00:00"
+    assert plan.stats.terms["changes"] == {"kept": 1, "moved": 0, "restaffed": 1, "dropped": 0}

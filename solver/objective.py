@@ -1,0 +1,358 @@
+"""The objective's named terms of a plan (PROBLEM.md additions, ``stats.terms``).
+
+One home for what "better" means, counted on the plan file itself (not on the planner's
+internal state), so two plans can be compared term by term (``python -m solver explain``):
+
+- ``sessions_needed`` / ``sessions_placed`` (tier 1): required (participant, session type)
+  pairs, and those a session of the plan holds; ``..._by_type`` per session type of the
+  instance (individual, group, follow-up, as the instance names them).
+- ``participants`` / ``participants_complete`` (tier 1): participants with needs, and those
+  with every need placed.
+- ``overdue_participants`` / ``overdue_placed``: participants whose legal deadline passed
+  (``overdue_since``), and those of them with every need placed. ``deadline_participants`` /
+  ``deadline_misses``: participants whose deadline falls in the horizon, and those of them
+  left incomplete.
+- ``changes`` (tier 2, only with a previous plan): each previous session is *kept* (same
+  time, place, room, mode, counsellor and interpreter), *moved* (other time, place, room or
+  mode), *re-staffed* (same time and place, other counsellor or interpreter) or *dropped*
+  (none of its participants has a session of its type any more). The session compared is
+  the one that holds most of its participants (ties: the first in the plan).
+- ``participant_travel_minutes`` (tier 3, one way, summed over on-site attendances),
+  ``onsite_sessions`` / ``video_sessions``.
+- ``interpreter_bookings`` / ``interpreter_cost_nok`` (tier 4): sum of
+  :func:`interpreter_cost_nok` over the bookings, rounded to øre (2 decimals) once, at the end.
+- ``participants_several_sessions`` / ``participants_one_counsellor`` (tier 5 continuity), and
+  ``preferred_asked`` / ``preferred_honoured`` (participants with a preferred counsellor and a
+  session; those who see only that counsellor).
+- ``load_spread`` (tier 6): per location and ISO week, among the counsellors who work there
+  that week with alike hours and qualification (the same available minutes that week, both
+  multicultural-trained or both not: rule 4), the largest number of
+  sessions one of them holds that week minus the smallest; the largest such spread.
+  ``load_spread_by_location`` gives it per location, ``load_spread_where`` where it is.
+
+Pure: knows nothing of Flask or a database; accepts models (``formats``) or their JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections import Counter, defaultdict
+from datetime import date
+from typing import Any
+
+from .formats import FormatError, Instance, Plan, load_instance, load_plan
+from .travel import travel_minutes
+
+TERMS_VERSION = 1
+
+
+def interpreter_cost_nok(minutes: int, hourly_rate: float, min_billed_minutes: int = 0,
+                         travel_rate: float = 0.0, travel_one_way_minutes: int = 0) -> float:
+    """Interpreter cost in NOK of one booking (PROBLEM.md "better" 4), exact (not rounded).
+
+    Billed minutes are ``max(minutes, min_billed_minutes)`` at ``hourly_rate`` per hour; an
+    on-site interpreter's travel there and back (``2 x travel_one_way_minutes``) is paid at
+    ``travel_rate`` per hour (pass 0 minutes for video or phone). The one formula: the checker
+    reports it (summed, then rounded to øre), the planner weighs it in whole NOK rounded up
+    (:func:`interpreter_cost_whole_nok`).
+    """
+    billed = max(minutes, min_billed_minutes)
+    return billed * hourly_rate / 60 + 2 * travel_one_way_minutes * travel_rate / 60
+
+
+def interpreter_cost_whole_nok(minutes: int, hourly_rate: float, min_billed_minutes: int = 0,
+                               travel_rate: float = 0.0, travel_one_way_minutes: int = 0) -> int:
+    """:func:`interpreter_cost_nok` rounded up to whole NOK (the planner's integer objective).
+
+    Rounded to 6 decimals first, so float noise (500.0000000001) does not add a krone.
+    """
+    exact = interpreter_cost_nok(minutes, hourly_rate, min_billed_minutes, travel_rate, travel_one_way_minutes)
+    return int(math.ceil(round(exact, 6)))
+
+
+def terms(instance: Instance | dict, plan: Plan | dict) -> dict[str, Any]:
+    """The named terms of ``plan`` for ``instance`` (see the module doc)."""
+    inst = instance if isinstance(instance, Instance) else load_instance(instance)
+    plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    return _Terms(inst).of(plan)
+
+
+def difference(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """``after - before`` for every numeric term (nested dicts term by term; a missing
+    number counts 0). Terms that are not numbers (where, version) are left out."""
+    out: dict[str, Any] = {}
+    for key in sorted(set(before) | set(after)):
+        a, b = before.get(key), after.get(key)
+        if isinstance(a, dict) or isinstance(b, dict):
+            if key.endswith("_where"):
+                continue
+            out[key] = difference(a or {}, b or {})
+        elif _number(a) or _number(b):
+            delta = (b or 0) - (a or 0)
+            out[key] = round(delta, 2) if isinstance(delta, float) else delta
+    return out
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class _Terms:
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        self.places = {p.id: p for p in inst.places}
+        self.locations = {loc.id: loc for loc in inst.locations}
+        self.participants = {p.id: p for p in inst.participants}
+        self.interpreters = {i.id: i for i in inst.interpreters}
+        self._travel: dict[tuple[str, str], int] = {}
+
+    def travel(self, place_a: str, place_b: str) -> int:
+        key = (place_a, place_b) if place_a <= place_b else (place_b, place_a)
+        if key not in self._travel:
+            t = self.inst.travel
+            self._travel[key] = travel_minutes(self.places[key[0]], self.places[key[1]], t.road_factor, t.speed_kmh)
+        return self._travel[key]
+
+    def booking_cost(self, s) -> float:
+        it = self.interpreters.get(s.interpreter or "")
+        if it is None or s.location not in self.locations:
+            return 0.0
+        one_way = 0
+        if s.interpreter_mode == "onsite":
+            one_way = self.travel(it.place, self.locations[s.location].place)
+        minutes = int((s.end - s.start).total_seconds() // 60)
+        return interpreter_cost_nok(minutes, it.hourly_rate, it.min_billed_minutes, it.travel_rate, one_way)
+
+    def of(self, plan: Plan) -> dict[str, Any]:
+        inst = self.inst
+        done: dict[str, set[str]] = defaultdict(set)
+        counsellors_of: dict[str, set[str]] = defaultdict(set)
+        sessions_of: Counter = Counter()
+        travel = 0
+        for s in plan.sessions:
+            for pid in s.participants:
+                done[pid].add(s.type)
+                counsellors_of[pid].add(s.counsellor)
+                sessions_of[pid] += 1
+                p = self.participants.get(pid)
+                if s.mode == "onsite" and p is not None and s.location in self.locations:
+                    travel += self.travel(p.place, self.locations[s.location].place)
+        needed_by_type: Counter = Counter()
+        placed_by_type: Counter = Counter()
+        for p in inst.participants:
+            for typ in p.needs:
+                needed_by_type[typ] += 1
+                placed_by_type[typ] += typ in done[p.id]
+        with_needs = [p for p in inst.participants if p.needs]
+        complete = {p.id for p in with_needs if set(p.needs) <= done[p.id]}
+        overdue = [p for p in with_needs if p.overdue_since is not None]
+        with_deadline = [p for p in with_needs if p.deadline is not None and p.deadline <= inst.horizon.end]
+        several = [pid for pid, n in sessions_of.items() if n >= 2]
+        preferred = [p for p in inst.participants if p.preferred_counsellor and done[p.id]]
+        bookings = [s for s in plan.sessions if s.interpreter in self.interpreters]
+        spread, by_location, where = self.load_spread(plan)
+        out: dict[str, Any] = {
+            "version": TERMS_VERSION,
+            "sessions_needed": sum(needed_by_type.values()),
+            "sessions_placed": sum(placed_by_type.values()),
+            "sessions_needed_by_type": dict(sorted(needed_by_type.items())),
+            "sessions_placed_by_type": {t: placed_by_type[t] for t in sorted(needed_by_type)},
+            "participants": len(with_needs),
+            "participants_complete": len(complete),
+            "overdue_participants": len(overdue),
+            "overdue_placed": sum(p.id in complete for p in overdue),
+            "deadline_participants": len(with_deadline),
+            "deadline_misses": sum(p.id not in complete for p in with_deadline),
+            "participant_travel_minutes": travel,
+            "onsite_sessions": sum(s.mode == "onsite" for s in plan.sessions),
+            "video_sessions": sum(s.mode == "video" for s in plan.sessions),
+            "interpreter_bookings": len(bookings),
+            "interpreter_cost_nok": round(sum(self.booking_cost(s) for s in bookings), 2),
+            "participants_several_sessions": len(several),
+            "participants_one_counsellor": sum(len(counsellors_of[pid]) == 1 for pid in several),
+            "preferred_asked": len(preferred),
+            "preferred_honoured": sum(counsellors_of[p.id] == {p.preferred_counsellor} for p in preferred),
+            "load_spread": spread,
+            "load_spread_by_location": by_location,
+            "load_spread_where": where,
+        }
+        if inst.previous_plan is not None:
+            out["changes"] = self.changes(plan)
+        return out
+
+    def changes(self, plan: Plan) -> dict[str, int]:
+        holding: dict[tuple[str, str], int] = {}
+        for i, s in enumerate(plan.sessions):
+            for pid in s.participants:
+                holding.setdefault((pid, s.type), i)
+        out = Counter(kept=0, moved=0, restaffed=0, dropped=0)
+        for old in self.inst.previous_plan.sessions:
+            hits = Counter(holding[(pid, old.type)] for pid in old.participants if (pid, old.type) in holding)
+            if not hits:
+                out["dropped"] += 1
+                continue
+            best = max(hits.values())
+            new = plan.sessions[min(i for i, n in hits.items() if n == best)]
+            if (new.start, new.location, new.room, new.mode) != (old.start, old.location, old.room, old.mode):
+                out["moved"] += 1
+            elif (new.counsellor, new.interpreter, new.interpreter_mode) != \
+                    (old.counsellor, old.interpreter, old.interpreter_mode):
+                out["restaffed"] += 1
+            else:
+                out["kept"] += 1
+        return dict(out)
+
+    def load_spread(self, plan: Plan) -> tuple[int, dict[str, int], dict[str, Any] | None]:
+        """Largest (most - fewest) sessions per week among counsellors with alike hours and
+        qualification (multicultural or not) at a location."""
+        inst = self.inst
+        holidays = set(inst.calendar.holidays)
+        workdays = set(inst.calendar.workdays)
+        weeks: dict[tuple[int, int], list[date]] = defaultdict(list)
+        day = inst.horizon.start
+        while day <= inst.horizon.end:
+            if day.isoweekday() in workdays and day not in holidays:
+                weeks[tuple(day.isocalendar())[:2]].append(day)
+            day = date.fromordinal(day.toordinal() + 1)
+        load: Counter = Counter()
+        for s in plan.sessions:
+            load[(s.counsellor, tuple(s.start.date().isocalendar())[:2])] += 1
+        spread, by_location, where = 0, {}, None
+        for loc in inst.locations:
+            worst = 0
+            for week, days in sorted(weeks.items()):
+                alike: dict[tuple, list[tuple[int, str]]] = defaultdict(list)
+                for c in inst.counsellors:
+                    if loc.id not in c.locations:
+                        continue
+                    minutes = self.available_minutes(c, days)
+                    if minutes > 0:
+                        alike[(minutes, c.multicultural)].append((load[(c.id, week)], c.id))
+                for group in alike.values():
+                    if len(group) < 2:
+                        continue
+                    group.sort()
+                    gap = group[-1][0] - group[0][0]
+                    worst = max(worst, gap)
+                    if gap > spread:
+                        spread = gap
+                        where = {"location": loc.id, "week": f"{week[0]}-W{week[1]:02d}",
+                                 "most": group[-1][1], "most_sessions": group[-1][0],
+                                 "fewest": group[0][1], "fewest_sessions": group[0][0]}
+            by_location[loc.id] = worst
+        return spread, by_location, where
+
+    @staticmethod
+    def available_minutes(c, days: list[date]) -> int:
+        return available_minutes(c, days)
+
+
+def available_minutes(counsellor, days: list[date]) -> int:
+    """A counsellor's weekly hours over ``days`` (working days), absent days left out: what
+    "alike hours" compares for the load spread."""
+    total = 0
+    for day in days:
+        if any(first <= day <= last for first, last in counsellor.absences):
+            continue
+        for start, end in counsellor.weekly.get(str(day.isoweekday()), []):
+            total += _minutes(end) - _minutes(start)
+    return total
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+# --------------------------------------------------------------------------- explain
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI: ``python -m solver explain INSTANCE PLAN [--against OTHER_PLAN] [--json]``.
+
+    Prints the plan's named terms (counted from the files, not taken from ``stats``) and,
+    with ``--against``, the other plan's terms and the difference (other - plan). Exit 0, or
+    2 on bad input.
+    """
+    parser = argparse.ArgumentParser(prog="python -m solver explain",
+                                     description="The objective's named terms of a plan, and the difference "
+                                                 "to another plan of the same instance.")
+    parser.add_argument("instance", help="guidance-instance/1 JSON file")
+    parser.add_argument("plan", help="guidance-plan/1 JSON file")
+    parser.add_argument("--against", metavar="OTHER_PLAN", help="a second plan to compare with")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return 2 if exc.code else 0
+    try:
+        instance = _load(load_instance, args.instance)
+        first = terms(instance, _load(load_plan, args.plan))
+        other = terms(instance, _load(load_plan, args.against)) if args.against else None
+    except FormatError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        out: dict[str, Any] = {"plan": first}
+        if other is not None:
+            out["against"] = other
+            out["difference"] = difference(first, other)
+        print(json.dumps(out, indent=1, ensure_ascii=False))
+        return 0
+    print(table(first, other))
+    return 0
+
+
+def table(first: dict[str, Any], other: dict[str, Any] | None = None) -> str:
+    """A plain-text table: term, plan[, other plan, difference]."""
+    rows = [("term", "plan") + (("against", "difference") if other is not None else ())]
+    delta = difference(first, other) if other is not None else {}
+    for name, a, b, d in _flat(first, other or {}, delta):
+        rows.append((name, _show(a)) + ((_show(b), _show(d, signed=True)) if other is not None else ()))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                               for i, (cell, w) in enumerate(zip(row, widths))).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _flat(first: dict, other: dict, delta: dict, prefix: str = ""):
+    for key in list(first) + [k for k in other if k not in first]:
+        if key == "version":
+            continue
+        a, b = first.get(key), other.get(key)
+        if key.endswith("_where"):
+            yield prefix + key, _where(a), _where(b) if other else None, None
+        elif isinstance(a, dict) or isinstance(b, dict):
+            yield from _flat(a or {}, b or {}, delta.get(key, {}), prefix + key + ".")
+        else:
+            yield prefix + key, a, b, delta.get(key)
+
+
+def _where(w: dict | None) -> str:
+    if not w:
+        return "-"
+    return f"{w['location']} {w['week']}: {w['most']} {w['most_sessions']}, {w['fewest']} {w['fewest_sessions']}"
+
+
+def _show(value: Any, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return f"{value:+.2f}" if signed else f"{value:.2f}"
+    return f"{value:+d}" if signed else str(value)
+
+
+def _load(loader, path: str):
+    try:
+        return loader(path)
+    except FormatError as exc:
+        raise FormatError([(f"{path}: {p}" if p else path, m) for p, m in exc.errors]) from None
