@@ -103,6 +103,8 @@ AREAS: dict[str, tuple[Role, ...]] = {
     "today": (Role.LEAD,),
     "setup": (Role.LEAD, Role.ADMIN),
     "people": (Role.LEAD, Role.ADMIN),
+    # week grids of the published plan (a county's counsellors, rooms, locations)
+    "grids": (Role.LEAD, Role.ADMIN),
 }
 
 
