@@ -48,7 +48,7 @@ def bar_chart(chart_id: str, title: str, description: str, categories: list[str]
     legend_y = base_y + bottom + 14
     entries = len(series) + (1 if target else 0)
     height = legend_y + LEGEND_LINE * entries
-    bar_w = max(group_w * 0.8 / max(len(series), 1), 1)
+    bar_w = min(max(group_w * 0.8 / max(len(series), 1), 1), 56)  # a lone month gets bars, not walls
     cid = escape(chart_id)
     parts = [f'<svg id="{cid}" class="chart" viewBox="0 0 {WIDTH} {height:.0f}" role="img" '
              f'aria-labelledby="{cid}-title {cid}-desc" xmlns="http://www.w3.org/2000/svg">',
@@ -64,15 +64,17 @@ def bar_chart(chart_id: str, title: str, description: str, categories: list[str]
                      f'transform="rotate(-90 12 {TOP + plot_h / 2:.1f})">{escape(y_label)}</text>')
     parts.append(f'<line class="chart-axis" x1="{left:.1f}" y1="{base_y}" x2="{WIDTH - 12}" y2="{base_y}"/>')
     for i, category in enumerate(categories):
-        x0 = left + i * group_w + group_w * 0.1
+        x0 = left + (i + 0.5) * group_w - bar_w * len(series) / 2
         for k, (_label, vs) in enumerate(series):
             h = plot_h * (vs[i] or 0) / peak
             parts.append(f'<rect class="chart-bar chart-series-{k}" x="{x0 + k * bar_w:.1f}" y="{base_y - h:.1f}" '
                          f'width="{bar_w:.1f}" height="{h:.1f}"/>')
         if target and target[1][i] is not None:
             y = base_y - plot_h * target[1][i] / peak
-            parts.append(f'<line class="chart-target" x1="{x0 - group_w * 0.05:.1f}" y1="{y:.1f}" '
-                         f'x2="{x0 + group_w * 0.85:.1f}" y2="{y:.1f}"/>')
+            reach = bar_w * len(series) / 2 + min(group_w * 0.08, 12)
+            cx = left + (i + 0.5) * group_w
+            parts.append(f'<line class="chart-target" x1="{cx - reach:.1f}" y1="{y:.1f}" '
+                         f'x2="{cx + reach:.1f}" y2="{y:.1f}"/>')
         cx = left + (i + 0.5) * group_w
         if turned:
             parts.append(f'<text class="chart-label" x="{cx:.1f}" y="{base_y + 14}" text-anchor="end" '
