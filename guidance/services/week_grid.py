@@ -62,7 +62,7 @@ class Block:
     status: str = "booked"
     counsellor: str = ""
     interpreter: str = ""
-    references: list[str] = field(default_factory=list)
+    references: list[tuple[int, str]] = field(default_factory=list)  # (referral id, reference)
     is_free: bool = False
 
 
@@ -259,7 +259,7 @@ def build(subject: Choice, monday: dt.date, sessions: list[Session], *, names: d
                 session, start, end, row_of(begin), span, status=status_of(session),
                 counsellor=names.get(session.counsellor_id, ""),
                 interpreter=session.interpreter.user.name if session.interpreter else "",
-                references=[p.referral.reference for p in session.participants]))
+                references=[(p.referral_id, p.referral.reference) for p in session.participants]))
         _lanes(day)
         day.free = _free(day, hours.get(date.isoweekday(), []), row_of)
         if offset < 5 or day.blocks:

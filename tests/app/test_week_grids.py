@@ -51,6 +51,7 @@ def test_a_published_session_shows_at_its_oslo_time_in_winter_and_summer(client,
     assert "Booket" in blocks[0]  # the status as a word, not only a colour
     # placed on the grid at 09:00: the frame starts at 08:00, four quarter-hour rows an hour
     assert 'class="grid-block grid-booked gs-5 gn-6 lane-1"' in response.get_data(as_text=True)
+    assert f'href="/referrals/{w.own_referral.id}"' in response.get_data(as_text=True)  # the lead opens the referral
 
 
 def test_a_draft_run_has_a_week_view_beside_its_table(client):
@@ -187,6 +188,7 @@ def test_an_installation_admin_chooses_the_county_and_sees_its_week(client, trav
     assert 'name="county"' in chooser
     page = client.get(f"/grids/?county=46&week=2027-W03&of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
     assert [b[:11] for b in _block_texts(page)] == ["09:00–10:30"]
+    assert f'href="/referrals/{w.own_referral.id}"' not in page  # admins do not read referrals
 
 
 def test_roles_outside_the_county_plan_are_refused(client):
