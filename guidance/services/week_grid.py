@@ -17,7 +17,9 @@ from sqlalchemy.orm import selectinload
 
 from guidance.extensions import db
 from guidance.models import (
+    Absence,
     CareerCentre,
+    County,
     CounsellorProfile,
     InterpreterProfile,
     Location,
@@ -28,6 +30,7 @@ from guidance.models import (
     SessionParticipant,
     User,
 )
+from guidance.rules import opening
 from guidance.services import calendar as cal
 
 KINDS = ("counsellor", "room", "location")
@@ -85,6 +88,7 @@ class Day:
     blocks: list[Block] = field(default_factory=list)
     free: list[Free] = field(default_factory=list)
     lanes: int = 1
+    unavailable: str = ""  # "closed" (a public holiday, a closure day, a venue not open) or "away" (an absence)
 
     @property
     def items(self) -> list[Block | Free]:
@@ -226,8 +230,38 @@ def _minutes(t: dt.time) -> int:
     return t.hour * 60 + t.minute
 
 
+def unavailable_days(subject: Choice, monday: dt.date, county_id: int | None) -> dict[dt.date, str]:
+    """Days of the week with no free time: the county's holidays and closure days, days a location
+    (or a room's location) is not open, and a counsellor's absences. Three small queries at most."""
+    sunday = monday + dt.timedelta(days=6)
+    out: dict[dt.date, str] = {}
+    county = db.session.get(County, county_id) if county_id is not None else None
+    if county is not None:
+        out.update({day: "closed" for day in opening.closed_days(county, monday, sunday)})
+    if subject.kind in ("location", "room"):
+        location = (db.session.get(Location, subject.id) if subject.kind == "location" else
+                    db.session.scalar(select(Location).join(Room, Room.location_id == Location.id)
+                                      .where(Room.id == subject.id)))
+        if location is not None and location.outreach:
+            open_days = set(opening.open_days(location, monday, sunday, set(out)))
+            for offset in range(7):
+                day = monday + dt.timedelta(days=offset)
+                out.setdefault(day, "" if day in open_days else "closed")
+            out = {day: why for day, why in out.items() if why}
+    else:
+        user_id = db.session.scalar(select(CounsellorProfile.user_id).where(CounsellorProfile.id == subject.id))
+        for start, end in db.session.execute(select(Absence.start_date, Absence.end_date).where(
+                Absence.user_id == user_id, Absence.start_date <= sunday, Absence.end_date >= monday)):
+            day = max(start, monday)
+            while day <= min(end, sunday):
+                out.setdefault(day, "away")
+                day += dt.timedelta(days=1)
+    return out
+
+
 def build(subject: Choice, monday: dt.date, sessions: list[Session], *, names: dict[int, str] | None = None,
-          hours: dict[int, list[tuple[dt.time, dt.time]]] | None = None) -> Grid:
+          hours: dict[int, list[tuple[dt.time, dt.time]]] | None = None,
+          unavailable: dict[dt.date, str] | None = None) -> Grid:
     """Lay the week out: Monday to Friday (and a weekend day with sessions), blocks side by side
     where they overlap, free periods where the working or opening hours have no session."""
     hours = hours or {}
@@ -261,7 +295,8 @@ def build(subject: Choice, monday: dt.date, sessions: list[Session], *, names: d
                 interpreter=session.interpreter.user.name if session.interpreter else "",
                 references=[(p.referral_id, p.referral.reference) for p in session.participants]))
         _lanes(day)
-        day.free = _free(day, hours.get(date.isoweekday(), []), row_of)
+        day.unavailable = (unavailable or {}).get(date, "")
+        day.free = [] if day.unavailable else _free(day, hours.get(date.isoweekday(), []), row_of)
         if offset < 5 or day.blocks:
             days.append(day)
     return Grid(monday, subject, days, first_hour, last_hour)
@@ -306,7 +341,9 @@ def _free(day: Day, periods: list[tuple[dt.time, dt.time]], row_of) -> list[Free
 
 
 def week(subject: Choice, monday: dt.date, *, county_id: int | None, run_id: int | None = None,
-         counsellor_names: dict[int, str] | None = None) -> Grid:
-    """The grid of one counsellor's, room's or location's week (published plan or one run)."""
+         counsellor_names: dict[int, str] | None = None, closures_of: int | None = None) -> Grid:
+    """The grid of one counsellor's, room's or location's week (published plan or one run);
+    `closures_of`: the county whose holidays and closure days leave no free time (default `county_id`)."""
     sessions = week_sessions(subject, monday, county_id=county_id, run_id=run_id)
-    return build(subject, monday, sessions, names=counsellor_names, hours=working_hours(subject))
+    return build(subject, monday, sessions, names=counsellor_names, hours=working_hours(subject),
+                 unavailable=unavailable_days(subject, monday, closures_of or county_id))

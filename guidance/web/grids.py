@@ -147,7 +147,8 @@ def mine():
     today = local_today()
     monday = _week_arg(today - dt.timedelta(days=today.weekday()))
     subject = week_grid.Choice("counsellor", profile.id, current_user.name)
-    grid = week_grid.week(subject, monday, county_id=None, counsellor_names={profile.id: current_user.name})
+    grid = week_grid.week(subject, monday, county_id=None, counsellor_names={profile.id: current_user.name},
+                          closures_of=current_user.county_id)
     year, number, _day = monday.isocalendar()
     return _render(grid, options=None, endpoint="grids.mine", url_args={},
                    table_url=url_for("counsellor.week_of", year=year, week=number), links="counsellor")

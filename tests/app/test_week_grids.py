@@ -248,3 +248,18 @@ def test_week_keys_read_iso_weeks_and_dates():
     assert week_grid.parse_week("2026-12-03") == dt.date(2026, 11, 30)
     assert week_grid.parse_week("2026-W54") is None and week_grid.parse_week("x") is None
     assert week_grid.week_key(dt.date(2027, 1, 4)) == "2027-W01"
+
+
+def test_holidays_and_absences_leave_no_free_time(client, travel_to):
+    from guidance.models import Absence
+
+    travel_to(f.oslo(2027, 3, 1, 12))
+    w = f.world()
+    # Easter 2027: Maundy Thursday 25 March and Good Friday 26 March are public holidays
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 3, 23), end_date=dt.date(2027, 3, 23)))
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/grids/?week=2027-W12&of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
+    assert page.count("Ledig</span> 08:00–15:30") == 2  # Monday and Wednesday
+    assert page.count('<p class="grid-unavailable">Stengt</p>') == 2
+    assert page.count('<p class="grid-unavailable">Borte</p>') == 1
