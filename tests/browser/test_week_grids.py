@@ -9,7 +9,8 @@ from tests.browser.test_accessibility import ZOOM_CHECK, _describe, axe_violatio
 
 
 def _busy_week(live) -> tuple[str, int, int]:
-    """Ten weeks ahead (clear of the lead's "today" lists): the world's counsellor holds three sessions,
+    """Twenty weeks ahead (clear of the lead's "today" lists and of the access fixtures' absence in February 2027):
+    the world's counsellor holds three sessions,
     one with an interpreter asked and one cancelled; a second counsellor overlaps at the same location.
     Returns (week key, the counsellor's profile id, the location id)."""
     from guidance.extensions import db
@@ -17,7 +18,7 @@ def _busy_week(live) -> tuple[str, int, int]:
     from guidance.planning.ids import local_today
     from tests.app import factories as f
 
-    monday = local_today() + dt.timedelta(weeks=10)
+    monday = local_today() + dt.timedelta(weeks=20)
     monday -= dt.timedelta(days=monday.weekday())
     tuesday, wednesday = monday + dt.timedelta(days=1), monday + dt.timedelta(days=2)
     with live.app_context():
