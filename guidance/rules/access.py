@@ -109,6 +109,8 @@ AREAS: dict[str, tuple[Role, ...]] = {
     "readiness": (Role.LEAD, Role.ADMIN),
     # summons letters for participants (PDF): the referrer, and the lead of the referral's county
     "letters": (Role.REFERRER, Role.LEAD),
+    # week grids of the published plan (a county's counsellors, rooms, locations)
+    "grids": (Role.LEAD, Role.ADMIN),
 }
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from guidance.extensions import db
-from guidance.models import Location, Referral, Room, Session, SessionParticipant, SessionStatus, User
+from guidance.models import Location, PlanningRun, Referral, Room, Session, SessionParticipant, SessionStatus, User
 from guidance.planning.ids import local_today
 from guidance.services import audit
 
@@ -41,18 +41,37 @@ def week_start(year: int, week: int) -> dt.date:
 
 def counsellor_sessions(counsellor_id: int, first: dt.date, last: dt.date, *, loads=None) -> list[Session]:
     """The counsellor's published sessions starting on Oslo dates first..last (inclusive)."""
+    return sessions_between(first, last, counsellor_id=counsellor_id, loads=loads)
+
+
+def sessions_between(first: dt.date, last: dt.date, *, counsellor_id: int | None = None, room_id: int | None = None,
+                     location_id: int | None = None, run_id: int | None = None, county_id: int | None = None,
+                     loads=None) -> list[Session]:
+    """The one home for "sessions of a week": sessions starting on Oslo dates first..last (inclusive)
+    of one counsellor, room or location. Without `run_id` the published plan (one row per calendar
+    UID, optionally only `county_id`'s); with it, every session of that planning run (a draft)."""
     start = dt.datetime.combine(first, dt.time(0), OSLO)
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), OSLO)
+    stmt = select(Session).where(Session.start >= start, Session.start < end)
+    if counsellor_id is not None:
+        stmt = stmt.where(Session.counsellor_id == counsellor_id)
+    if room_id is not None:
+        stmt = stmt.where(Session.room_id == room_id)
+    if location_id is not None:
+        stmt = stmt.where(Session.location_id == location_id)
+    if run_id is not None:
+        stmt = stmt.where(Session.run_id == run_id)
+    else:
+        stmt = stmt.where(Session.status.in_(PUBLISHED))
+    if county_id is not None:
+        stmt = stmt.join(PlanningRun, PlanningRun.id == Session.run_id).where(PlanningRun.county_id == county_id)
     sessions = db.session.scalars(
-        select(Session)
-        .where(Session.counsellor_id == counsellor_id, Session.status.in_(PUBLISHED),
-               Session.start >= start, Session.start < end)
-        .options(*(loads or (selectinload(Session.participants).selectinload(SessionParticipant.referral),
-                             selectinload(Session.location), selectinload(Session.room),
-                             selectinload(Session.interpreter))))
+        stmt.options(*(loads or (selectinload(Session.participants).selectinload(SessionParticipant.referral),
+                                 selectinload(Session.location), selectinload(Session.room),
+                                 selectinload(Session.interpreter))))
         .order_by(Session.start, Session.id)
     ).all()
-    return latest_per_uid(sessions)
+    return sessions if run_id is not None else latest_per_uid(sessions)
 
 
 # What an event of the feed reads (`_event`): references and place names, not whole referrals,

@@ -61,6 +61,20 @@ def _group_label(dimension: str, value: str) -> str:
     return value
 
 
+def period_label(period: str) -> str:
+    """A chart's period as people say it: "jan. 2027" for 2027-01, "K1 2027" for 2027-Q1 (page language)."""
+    from babel.dates import format_skeleton
+    from flask_babel import format_date, get_locale
+
+    try:
+        year, _sep, part = period.partition("-")
+        if part.startswith("Q"):
+            return format_date(dt.date(int(year), 3 * int(part[1:]) - 2, 1), "QQQ y")
+        return format_skeleton("yMMM", dt.date(int(year), int(part), 1), locale=get_locale())
+    except (ValueError, TypeError):
+        return period
+
+
 @bp.get("/")
 @requires("dashboard")
 def index():
@@ -73,15 +87,17 @@ def _page(form: BudgetForm, status: int = 200):
     referral_chart = bar_chart(
         "referrals-chart", _("Referrals per period"),
         _("Bars per period: received, booked and completed referrals. The numbers are in the table beside."),
-        [t["period"] for t in totals],
+        [period_label(t["period"]) for t in totals],
         [(_("Received"), [t["received"] for t in totals]), (_("Booked"), [t["booked"] for t in totals]),
-         (_("Completed"), [t["completed"] for t in totals])])
+         (_("Completed"), [t["completed"] for t in totals])], y_label=_("Referrals"))
     months = figures["interpreters"]
     cost_chart = bar_chart(
         "interpreter-chart", _("Interpreter cost and budget per month (NOK)"),
-        _("Bars per month: booked interpreter cost and the budget. The numbers are in the table beside."),
-        [m["month"] for m in months],
-        [(_("Cost"), [m["cost_nok"] for m in months]), (_("Budget"), [m["budget_nok"] for m in months])])
+        _("Bars per month: booked interpreter cost; a dashed line across a month marks its budget. The numbers are in "
+          "the table beside."),
+        [period_label(m["month"]) for m in months],
+        [(_("Cost"), [m["cost_nok"] for m in months])], y_label="NOK",
+        target=(_("Budget"), [m["budget_nok"] for m in months]))
     return render_template("dashboard/index.html", form=form, referral_chart=referral_chart, cost_chart=cost_chart,
                            group_label=_group_label, **figures), status
 

@@ -11,6 +11,7 @@ MENU = [
     ("referrals.index", _l("Referrals"), "referrals"),
     ("intake.new", _l("New referral"), "intake"),
     ("planning.index", _l("Planning"), "planning"),
+    ("grids.published", _l("Week plan"), "grids"),
     ("queue.index", _l("Queue"), "queue"),
     ("dashboard.index", _l("Dashboard"), "dashboard"),
     ("people.counsellors", _l("Counsellors"), "people"),

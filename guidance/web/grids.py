@@ -1,0 +1,160 @@
+"""Week grids: a counsellor's, room's or location's week as a calendar, for the published plan,
+for a planning run under review, and for a counsellor's own week. A visual aid beside the tables."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import County, PlanningRun, Role, RunStatus, Session
+from guidance.planning import review
+from guidance.planning.ids import local_today
+from guidance.rules.access import may_manage_county
+from guidance.services import week_grid
+from guidance.web.guards import get_visible, requires
+
+bp = Blueprint("grids", __name__)
+
+# A block's status tag: the words carry the meaning, the colour only repeats it.
+GRID_STATUS = {
+    "draft": (_l("Draft"), "grey"),
+    "booked": (_l("Booked"), "green"),
+    "interpreter_asked": (_l("Interpreter asked"), "yellow"),
+    "interpreter_missing": (_l("No interpreter yet"), "red"),
+    "held": (_l("Held"), "blue"),
+    "cancelled": (_l("Cancelled"), "grey"),
+    "replaced": (_l("Replaced by a newer plan"), "grey"),
+}
+
+KIND_LABEL = {"counsellor": _l("Counsellors"), "room": _l("Rooms"), "location": _l("Locations")}
+
+
+def _county() -> County | None:
+    """The lead's county; an admin's own, or for an installation admin the one chosen with ?county=NN."""
+    if current_user.county_id is not None:
+        return current_user.county
+    number = request.args.get("county", "")
+    county = db.session.scalar(select(County).where(County.number == number)) if number else None
+    if county is None or not may_manage_county(current_user, county.id):
+        return None
+    return county
+
+
+def _week_arg(default: dt.date) -> dt.date:
+    value = request.args.get("week")
+    if not value:
+        return default
+    monday = week_grid.parse_week(value)
+    if monday is None:
+        abort(404)
+    return monday
+
+
+def _subject(options, monday: dt.date, county_id: int, run_id: int | None) -> week_grid.Choice:
+    """The counsellor, room or location asked for (another county's answers 404); by default the
+    first counsellor with a session that week, or the first counsellor."""
+    key = request.args.get("of")
+    if key:
+        chosen = week_grid.find_choice(options, key)
+        if chosen is None:
+            abort(404)
+        return chosen
+    busy = week_grid.busy_counsellors(monday, county_id=county_id, run_id=run_id)
+    for option in options["counsellor"]:
+        if option.id in busy:
+            return option
+    if options["counsellor"]:
+        return options["counsellor"][0]
+    if options["location"]:
+        return options["location"][0]
+    abort(404)
+
+
+def _names(options) -> dict[int, str]:
+    return {c.id: c.name for c in options["counsellor"]}
+
+
+def _render(grid, *, options, run=None, county=None, endpoint: str, url_args: dict, table_url: str | None,
+            links: str):
+    """`table_url`: the same sessions as a table elsewhere; None: this page lists them with ?layout=table."""
+    layout = "table" if request.args.get("layout") == "table" else "grid"
+    if table_url is None:
+        table_url = url_for(endpoint, **url_args, week=week_grid.week_key(grid.monday), of=grid.subject.key,
+                            layout="table")
+    grid_url = url_for(endpoint, **url_args, week=week_grid.week_key(grid.monday), of=grid.subject.key)
+    previous = grid.monday - dt.timedelta(days=7)
+    following = grid.monday + dt.timedelta(days=7)
+    return render_template(
+        "grids/week.html", grid=grid, options=options, run=run, county=county, kind_label=KIND_LABEL,
+        statuses=GRID_STATUS, table_url=table_url, grid_url=grid_url, layout=layout, session_url=session_url, links=links, week_key=week_grid.week_key,
+        previous_url=url_for(endpoint, **url_args, week=week_grid.week_key(previous), of=grid.subject.key),
+        next_url=url_for(endpoint, **url_args, week=week_grid.week_key(following), of=grid.subject.key),
+        this_week_url=url_for(endpoint, **url_args, of=grid.subject.key),
+        form_action=url_for(endpoint, **url_args), last_day=grid.monday + dt.timedelta(days=6))
+
+
+@bp.get("/grids/")
+@requires("grids")
+def published():
+    """The published plan's week of one counsellor, room or location of the county."""
+    county = _county()
+    if county is None:
+        if current_user.role is Role.ADMIN and current_user.county_id is None:
+            counties = db.session.scalars(select(County).order_by(County.name)).all()
+            return render_template("grids/choose_county.html", counties=counties)
+        abort(404)
+    options = week_grid.choices(county.id)
+    today = local_today()
+    monday = _week_arg(today - dt.timedelta(days=today.weekday()))
+    subject = _subject(options, monday, county.id, None)
+    grid = week_grid.week(subject, monday, county_id=county.id, counsellor_names=_names(options))
+    url_args = {"county": county.number} if current_user.county_id is None else {}
+    return _render(grid, options=options, county=county, endpoint="grids.published", url_args=url_args,
+                   table_url=None, links="lead" if current_user.role is Role.LEAD else "none")
+
+
+@bp.get("/planning/runs/<int:run_id>/week")
+@requires("planning")
+def run(run_id: int):
+    """A planning run's week grid (the review's "Week" view beside its table of sessions)."""
+    planning_run = get_visible(PlanningRun, run_id)
+    if planning_run.status is not RunStatus.SUCCEEDED:
+        abort(404)
+    options = week_grid.choices(planning_run.county_id)
+    weeks = review.weeks_of(planning_run)
+    monday = _week_arg(weeks[0] if weeks else local_today() - dt.timedelta(days=local_today().weekday()))
+    subject = _subject(options, monday, planning_run.county_id, planning_run.id)
+    grid = week_grid.week(subject, monday, county_id=planning_run.county_id, run_id=planning_run.id,
+                          counsellor_names=_names(options))
+    table_args = {"week": monday.isoformat()}
+    if subject.kind in ("counsellor", "location"):
+        table_args[subject.kind] = subject.id
+    return _render(grid, options=options, run=planning_run, endpoint="grids.run", url_args={"run_id": run_id},
+                   table_url=url_for("planning.sessions", run_id=run_id, **table_args), links="lead")
+
+
+@bp.get("/week/grid")
+@requires("week")
+def mine():
+    """The counsellor's own week as a grid (the published plan)."""
+    profile = current_user.counsellor
+    if profile is None:
+        abort(404)
+    today = local_today()
+    monday = _week_arg(today - dt.timedelta(days=today.weekday()))
+    subject = week_grid.Choice("counsellor", profile.id, current_user.name)
+    grid = week_grid.week(subject, monday, county_id=None, counsellor_names={profile.id: current_user.name},
+                          closures_of=current_user.county_id)
+    year, number, _day = monday.isocalendar()
+    return _render(grid, options=None, endpoint="grids.mine", url_args={},
+                   table_url=url_for("counsellor.week_of", year=year, week=number), links="counsellor")
+
+
+def session_url(session: Session, links: str) -> str | None:
+    if links == "counsellor":
+        return url_for("counsellor.session", session_id=session.id)
+    return None

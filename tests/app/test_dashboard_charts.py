@@ -1,0 +1,23 @@
+"""The dashboard's charts name months as people do, in the page's language (issue 24, item 10)."""
+import re
+
+from tests.app import factories as f
+
+
+def _chart(page: str, chart_id: str) -> str:
+    return re.search(rf'<svg id="{chart_id}".*?</svg>', page, re.S).group(0)
+
+
+def test_charts_name_the_months_and_show_the_budget_against_the_cost(client, travel_to):
+    travel_to(f.oslo(2026, 12, 4, 12))
+    w = f.world()
+    f.login(client, w.lead)
+    client.post("/dashboard/budget", data={"month": "2027-01", "amount": "5000"})
+    page = client.get("/dashboard/").get_data(as_text=True)
+    referrals = _chart(page, "referrals-chart")
+    assert ">des. 2026</text>" in referrals and "2026-12</text>" not in referrals
+    cost = _chart(page, "interpreter-chart")
+    assert ">jan. 2027</text>" in cost and 'class="chart-target"' in cost
+    f.login(client, w.lead, language="en")
+    page = client.get("/dashboard/?period=quarter").get_data(as_text=True)
+    assert ">Q4 2026</text>" in _chart(page, "referrals-chart")

@@ -1,0 +1,265 @@
+"""Week grids (issue 24, item 2): a counsellor's, room's or location's week as a calendar, for the
+published plan, a planning run under review and the counsellor's own week."""
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import event, select
+
+from guidance.extensions import db
+from guidance.models import BookingStatus, CareerCentre, InterpreterBooking, Location, Role, Room
+from guidance.services import week_grid
+from tests.app import factories as f
+from tests.app.planning.helpers import draft_run, draft_session
+
+SEASONS = {
+    # a Monday 09:00 in Oslo is 08:00 UTC in winter and 07:00 UTC in summer
+    "winter": dt.date(2027, 1, 18),
+    "summer": dt.date(2027, 6, 14),
+}
+
+
+def _week(day: dt.date) -> str:
+    year, week, _d = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _block_texts(page: str) -> list[str]:
+    """The text of each session block of the grid (tags stripped, spaces squeezed)."""
+    blocks = re.findall(r'<li class="grid-block[^"]*">(.*?)</li>', page, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", b).split()) for b in blocks]
+
+
+def _grid(page: str) -> str:
+    """The grid table only (the page's select lists every counsellor, room and location)."""
+    return page[page.index('<table class="week-grid"'):page.index("</table>", page.index('<table class="week-grid"'))]
+
+
+@pytest.mark.parametrize("season", sorted(SEASONS))
+def test_a_published_session_shows_at_its_oslo_time_in_winter_and_summer(client, travel_to, season):
+    day = SEASONS[season]
+    travel_to(f.oslo(day.year, day.month, day.day - 10, 12))
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(day.year, day.month, day.day, 9, 0))
+    f.login(client, w.lead)
+    response = client.get(f"/grids/?week={_week(day)}&of=counsellor-{w.counsellor.counsellor.id}")
+    assert response.status_code == 200
+    blocks = _block_texts(response.get_data(as_text=True))
+    assert len(blocks) == 1
+    assert blocks[0].startswith("09:00–10:30")
+    assert w.own_referral.reference in blocks[0]
+    assert "Booket" in blocks[0]  # the status as a word, not only a colour
+    # placed on the grid at 09:00: the frame starts at 08:00, four quarter-hour rows an hour
+    assert 'class="grid-block grid-booked gs-5 gn-6 lane-1"' in response.get_data(as_text=True)
+    assert f'href="/referrals/{w.own_referral.id}"' in response.get_data(as_text=True)  # the lead opens the referral
+
+
+def test_a_draft_run_has_a_week_view_beside_its_table(client):
+    w = f.world()
+    day = dt.date(2027, 1, 19)
+    run = draft_run(w.lead, today=dt.date(2027, 1, 8))
+    draft_session(run, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 19, 13, 15))
+    f.login(client, w.lead)
+    table = client.get(f"/planning/runs/{run.id}/sessions").get_data(as_text=True)
+    assert f"/planning/runs/{run.id}/week" in table  # the "Week" view beside the table
+    page = client.get(f"/planning/runs/{run.id}/week").get_data(as_text=True)  # the run's first week by default
+    assert "uke 3" in page
+    blocks = _block_texts(page)
+    assert len(blocks) == 1 and blocks[0].startswith("13:15–14:45") and "Utkast" in blocks[0]
+    # the table view of the same sessions, and the week navigation
+    assert f"/planning/runs/{run.id}/sessions?week={day - dt.timedelta(days=1)}" in page
+    assert "week=2027-W02" in page and "week=2027-W04" in page
+
+
+def test_blocks_belong_to_the_chosen_counsellor_room_or_location_only(client, travel_to):
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    other_counsellor = f.user(Role.COUNSELLOR)
+    second = f.referral(name="Lina Haddad")
+    mine = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 19, 9))
+    theirs = f.published_session(other_counsellor, second, start=f.oslo(2027, 1, 20, 12), room_name="Grupperom")
+    f.login(client, w.lead)
+    base = "/grids/?week=2027-W03&of="
+
+    page = _grid(client.get(base + f"counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True))
+    assert w.own_referral.reference in page and second.reference not in page
+    page = _grid(client.get(base + f"counsellor-{other_counsellor.counsellor.id}").get_data(as_text=True))
+    assert second.reference in page and w.own_referral.reference not in page
+
+    page = _grid(client.get(base + f"room-{mine.room_id}").get_data(as_text=True))
+    assert w.own_referral.reference in page and second.reference not in page
+    page = _grid(client.get(base + f"room-{theirs.room_id}").get_data(as_text=True))
+    assert second.reference in page and w.own_referral.reference not in page
+
+    page = _grid(client.get(base + f"location-{mine.location_id}").get_data(as_text=True))
+    assert w.own_referral.reference in page and second.reference in page  # both rooms of the location
+    other_location = Location(centre=db.session.scalar(select(CareerCentre)), municipality=f.municipality("4621"),
+                              name="Utekontor Voss")
+    other_location.rooms.append(Room(name="Voss-1"))
+    db.session.add(other_location)
+    db.session.commit()
+    page = client.get(base + f"location-{other_location.id}").get_data(as_text=True)
+    assert _block_texts(page) == []
+    assert "Ingen timer i uke 3 for Utekontor Voss." in page
+
+
+def test_overlapping_sessions_of_a_location_stand_side_by_side(client, travel_to):
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    other_counsellor = f.user(Role.COUNSELLOR)
+    a = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 19, 9))
+    f.published_session(other_counsellor, f.referral(name="Lina Haddad"), start=f.oslo(2027, 1, 19, 10),
+                        room_name="Grupperom")
+    f.login(client, w.lead)
+    page = client.get(f"/grids/?week=2027-W03&of=location-{a.location_id}").get_data(as_text=True)
+    assert "lanes-2" in page
+    assert "gs-5 gn-6 lane-1" in page and "gs-9 gn-6 lane-2" in page
+
+
+def test_an_empty_week_says_so_and_shows_the_free_time(client, travel_to):
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    f.login(client, w.lead)
+    page = client.get(f"/grids/?week=2027-W05&of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
+    assert f"Ingen timer i uke 5 for {w.counsellor.name}." in page
+    assert _block_texts(page) == []
+    # the counsellor works 08:00-15:30 Monday to Friday: each day is free
+    assert page.count("Ledig</span> 08:00–15:30") == 5
+
+
+def test_free_time_is_the_working_hours_no_session_takes(client, travel_to):
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 19, 10))
+    f.login(client, w.lead)
+    page = client.get(f"/grids/?week=2027-W03&of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
+    assert "Ledig</span> 08:00–10:00" in page and "Ledig</span> 11:30–15:30" in page
+    assert page.count("Ledig</span> 08:00–15:30") == 4  # the other four days
+
+
+def test_status_tags_say_interpreter_asked_cancelled_and_held(client, travel_to):
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    asked = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 18, 9), interpreter=w.interpreter)
+    db.session.add(InterpreterBooking(session=asked, interpreter_id=w.interpreter.interpreter.id,
+                                      status=BookingStatus.REQUESTED, answer_deadline=f.oslo(2027, 1, 15, 12),
+                                      mode="onsite", language="ar", billed_minutes=90, cost_ore=0))
+    db.session.commit()
+    f.published_session(w.counsellor, f.referral(name="Lina Haddad"), start=f.oslo(2027, 1, 19, 9), status="cancelled")
+    f.published_session(w.counsellor, f.referral(name="Sara Haddad"), start=f.oslo(2027, 1, 20, 9), status="completed")
+    f.login(client, w.lead)
+    blocks = _block_texts(client.get(f"/grids/?week=2027-W03&of=counsellor-{w.counsellor.counsellor.id}")
+                          .get_data(as_text=True))
+    assert [b.split(" ")[0] for b in blocks] == ["09:00–10:30"] * 3
+    assert "Tolk spurt" in blocks[0] and "Avlyst" in blocks[1] and "Holdt" in blocks[2]
+
+
+def test_the_table_view_lists_the_same_sessions(client, travel_to):
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 6, 15, 9))
+    f.login(client, w.lead)
+    page = client.get(f"/grids/?week=2027-W24&of=counsellor-{w.counsellor.counsellor.id}&layout=table").get_data(as_text=True)
+    assert '<table class="week-grid"' not in page
+    assert "09:00–10:30" in page and w.own_referral.reference in page
+
+
+def test_another_countys_counsellor_room_location_and_run_answer_404(client, travel_to):
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 19, 9))
+    run = draft_run(w.lead, today=dt.date(2027, 1, 8))
+    f.login(client, w.other_county_lead)
+    for of in (f"counsellor-{w.counsellor.counsellor.id}", f"room-{session.room_id}", f"location-{session.location_id}",
+               "counsellor-999999", "nonsense"):
+        assert client.get(f"/grids/?week=2027-W03&of={of}").status_code == 404, of
+    assert client.get(f"/planning/runs/{run.id}/week").status_code == 404
+    own = client.get("/grids/?week=2027-W03").get_data(as_text=True)  # their own county: nothing of ours
+    assert w.own_referral.reference not in own
+    assert client.get("/grids/?week=not-a-week").status_code == 404
+
+
+def test_an_installation_admin_chooses_the_county_and_sees_its_week(client, travel_to):
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 19, 9))
+    f.login(client, w.admin)
+    chooser = client.get("/grids/").get_data(as_text=True)
+    assert 'name="county"' in chooser
+    page = client.get(f"/grids/?county=46&week=2027-W03&of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
+    assert [b[:11] for b in _block_texts(page)] == ["09:00–10:30"]
+    assert f'href="/referrals/{w.own_referral.id}"' not in page  # admins do not read referrals
+
+
+def test_roles_outside_the_county_plan_are_refused(client):
+    w = f.world()
+    for person in (w.referrer, w.interpreter):
+        f.login(client, person)
+        assert client.get("/grids/").status_code == 403
+        client.post("/logout")
+    f.login(client, w.counsellor)
+    assert client.get("/grids/").status_code == 403
+
+
+def test_a_counsellor_sees_their_own_week_as_a_grid(client, travel_to):
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    other_counsellor = f.user(Role.COUNSELLOR)
+    mine = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 19, 9))
+    f.published_session(other_counsellor, f.referral(name="Lina Haddad"), start=f.oslo(2027, 1, 19, 12),
+                        room_name="Grupperom")
+    f.login(client, w.counsellor)
+    week = client.get("/week/2027/3").get_data(as_text=True)
+    assert "/week/grid?week=2027-W03" in week
+    page = client.get("/week/grid?week=2027-W03").get_data(as_text=True)
+    blocks = _block_texts(page)
+    assert len(blocks) == 1 and blocks[0].startswith("09:00–10:30")
+    assert f"/week/sessions/{mine.id}" in page
+    assert client.get("/week/grid?of=counsellor-1&week=2027-W03").status_code == 200  # "of" is ignored: always their own
+
+
+def test_a_week_costs_a_few_queries_however_many_sessions(app, client, travel_to):
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    for i in range(25):
+        referral = f.referral(name=f"Deltaker {i}")
+        day, hour = 18 + i % 5, 8 + i // 5
+        f.published_session(w.counsellor, referral, start=f.oslo(2027, 1, day, hour), minutes=45,
+                            interpreter=w.interpreter if i % 2 else None)
+    f.login(client, w.lead)
+    url = f"/grids/?week=2027-W03&of=counsellor-{w.counsellor.counsellor.id}"
+    client.get(url)
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        page = client.get(url).get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(_block_texts(page)) == 25
+    assert len(statements) <= 20, len(statements)
+
+
+def test_week_keys_read_iso_weeks_and_dates():
+    assert week_grid.parse_week("2026-W49") == dt.date(2026, 11, 30)
+    assert week_grid.parse_week("2026-12-03") == dt.date(2026, 11, 30)
+    assert week_grid.parse_week("2026-W54") is None and week_grid.parse_week("x") is None
+    assert week_grid.week_key(dt.date(2027, 1, 4)) == "2027-W01"
+
+
+def test_holidays_and_absences_leave_no_free_time(client, travel_to):
+    from guidance.models import Absence
+
+    travel_to(f.oslo(2027, 3, 1, 12))
+    w = f.world()
+    # Easter 2027: Maundy Thursday 25 March and Good Friday 26 March are public holidays
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 3, 23), end_date=dt.date(2027, 3, 23)))
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/grids/?week=2027-W12&of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
+    assert page.count("Ledig</span> 08:00–15:30") == 2  # Monday and Wednesday
+    assert page.count('<p class="grid-unavailable">Stengt</p>') == 2
+    assert page.count('<p class="grid-unavailable">Borte</p>') == 1

@@ -1,0 +1,92 @@
+"""Week grids in Chromium (issue 24, item 2): blocks at their Oslo times with status words, axe-clean,
+scrolling inside their region at 320 px, and screenshots for review (test-artifacts/browser/week-grid-*.png)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.browser.conftest import login, new_context, screenshot
+from tests.browser.test_accessibility import ZOOM_CHECK, _describe, axe_violations
+
+
+def _busy_week(live) -> tuple[str, int, int]:
+    """Twenty weeks ahead (clear of the lead's "today" lists and of the access fixtures' absence in February 2027):
+    the world's counsellor holds three sessions,
+    one with an interpreter asked and one cancelled; a second counsellor overlaps at the same location.
+    Returns (week key, the counsellor's profile id, the location id)."""
+    from guidance.extensions import db
+    from guidance.models import InterpreterBooking, Role, User
+    from guidance.planning.ids import local_today
+    from tests.app import factories as f
+
+    monday = local_today() + dt.timedelta(weeks=20)
+    monday -= dt.timedelta(days=monday.weekday())
+    tuesday, wednesday = monday + dt.timedelta(days=1), monday + dt.timedelta(days=2)
+    with live.app_context():
+        counsellor = db.session.get(User, live.world.counsellor.id)
+        interpreter = db.session.get(User, live.world.interpreter.id)
+        colleague = f.user(Role.COUNSELLOR, name="Kari Nordmann")
+        asked = f.published_session(counsellor, f.referral(name="Rahel Tesfay", language="ti"), interpreter=interpreter,
+                                    start=f.oslo(tuesday.year, tuesday.month, tuesday.day, 9))
+        db.session.add(InterpreterBooking(session=asked, interpreter_id=interpreter.interpreter.id, mode="onsite",
+                                          language="ti", billed_minutes=90, cost_ore=108_000,
+                                          answer_deadline=f.oslo(monday.year, monday.month, monday.day, 12)))
+        f.published_session(counsellor, f.referral(name="Omid Karimi", language="fa"),
+                            start=f.oslo(tuesday.year, tuesday.month, tuesday.day, 13))
+        f.published_session(counsellor, f.referral(name="Leyla Ahmadi", language="fa"), status="cancelled",
+                            start=f.oslo(wednesday.year, wednesday.month, wednesday.day, 10, 30))
+        other = f.published_session(colleague, f.referral(name="Jamal Hassan", language="so"), room_name="Grupperom",
+                                    start=f.oslo(tuesday.year, tuesday.month, tuesday.day, 9, 30))
+        db.session.commit()
+        year, week, _day = monday.isocalendar()
+        result = (f"{year}-W{week:02d}", counsellor.counsellor.id, other.location_id)
+        db.session.remove()
+    return result
+
+
+def test_week_grids_show_sessions_at_their_times_and_pass_axe(browser, live):
+    from playwright.sync_api import expect
+
+    week, counsellor_id, location_id = _busy_week(live)
+    context = new_context(browser, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, live, live.world.lead)
+
+    page.goto(f"{live.url}/grids/?week={week}&of=counsellor-{counsellor_id}")
+    grid = page.locator("table.week-grid")
+    expect(grid.locator("li.grid-block").filter(has_text="09:00–10:30")).to_contain_text("Tolk spurt")
+    expect(grid.locator("li.grid-block").filter(has_text="13:00–14:30")).to_contain_text("Booket")
+    expect(grid.locator("li.grid-block").filter(has_text="10:30–12:00")).to_contain_text("Avlyst")
+    expect(grid.locator("li.grid-free").first).to_be_visible()
+    # the 09:00 block lies below the 08:00 line and above the 13:00 block of the same day
+    nine = grid.locator("li.grid-block").filter(has_text="09:00–10:30").bounding_box()
+    one = grid.locator("li.grid-block").filter(has_text="13:00–14:30").bounding_box()
+    assert nine["y"] + nine["height"] <= one["y"]
+    screenshot(page, "week-grid-counsellor-nb")
+    assert not (violations := axe_violations(page, "week-grid-counsellor-nb")), _describe(violations)
+
+    page.goto(f"{live.url}/grids/?week={week}&of=location-{location_id}")
+    blocks = page.locator("table.week-grid li.grid-block")
+    expect(blocks.filter(has_text="09:30–11:00")).to_contain_text("Kari Nordmann")
+    first, second = (blocks.filter(has_text=t).bounding_box() for t in ("09:00–10:30", "09:30–11:00"))
+    assert first["x"] + first["width"] <= second["x"] + 1  # overlapping sessions stand side by side
+    screenshot(page, "week-grid-location-nb")
+    assert not (violations := axe_violations(page, "week-grid-location-nb")), _describe(violations)
+
+    for width, text_zoom in ((1280, "200%"), (320, "100%")):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{live.url}/grids/?week={week}&of=counsellor-{counsellor_id}")
+        page.evaluate("(size) => { document.documentElement.style.fontSize = size; }", text_zoom)
+        result = page.evaluate(ZOOM_CHECK)
+        assert result["overflow"] <= 1 and not result["clipped"], (width, result)
+        screenshot(page, f"week-grid-counsellor-{width}-{text_zoom.rstrip('%')}")
+    context.close()
+
+    context = new_context(browser, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, live, live.world.counsellor)
+    page.goto(f"{live.url}/week/grid?week={week}")
+    expect(page.locator("li.grid-block").filter(has_text="09:00–10:30")).to_be_visible()
+    expect(page.locator("li.grid-block")).to_have_count(3)  # not the colleague's session
+    screenshot(page, "week-grid-own-week-nb")
+    assert not (violations := axe_violations(page, "week-grid-own-week-nb")), _describe(violations)
+    context.close()
