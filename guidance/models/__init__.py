@@ -7,6 +7,7 @@ from guidance.models.people import (
     CounsellorProfile,
     InterpreterLanguage,
     InterpreterProfile,
+    RecoveryCode,
     Role,
     User,
     UserIdentity,

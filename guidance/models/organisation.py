@@ -29,6 +29,9 @@ class County(db.Model):
     closure_days: Mapped[list | None] = mapped_column(JSON, nullable=True)
     # Working days between publishing a plan and its first new or changed session (rules/notice.py).
     publish_notice_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # Minutes without a request after which a sign-in session of the county's users ends
+    # (services.sessions); empty: the installation's SESSION_IDLE_MINUTES.
+    session_idle_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="county")
     centres: Mapped[list[CareerCentre]] = relationship(back_populates="county")
