@@ -65,6 +65,7 @@ class SettingsData:
     closure_days: str = ""
     budget_month: str = ""  # "YYYY-MM"
     budget_amount: int | None = None  # NOK
+    session_idle_minutes: int | None = None  # None: the installation's SESSION_IDLE_MINUTES
 
 
 # ---------------------------------------------------------------------------- public use cases
@@ -158,6 +159,8 @@ def update_settings(actor, county: County, data: SettingsData) -> None:
         errors["max_travel_minutes"] = [_("Enter minutes between %(low)d and %(high)d.", low=15, high=600)]
     if data.booking_answer_hours is None or not 1 <= data.booking_answer_hours <= 336:
         errors["booking_answer_hours"] = [_("Enter between 1 and 336 hours.")]
+    if data.session_idle_minutes is not None and not 5 <= data.session_idle_minutes <= 720:
+        errors["session_idle_minutes"] = [_("Enter minutes between %(low)d and %(high)d.", low=5, high=720)]
     closure, bad = _parse_dates(data.closure_days)
     if bad:
         errors["closure_days"] = [_("Write each date as 2027-07-15 or 15.07.2027, one per line: %(lines)s",
@@ -174,7 +177,7 @@ def update_settings(actor, county: County, data: SettingsData) -> None:
         raise DomainError(_("Check the settings."), errors)
     values = {name: getattr(data, name) for name in (
         "individual_minutes", "group_minutes", "group_min_size", "group_max_size", "max_travel_minutes",
-        "booking_answer_hours")}
+        "booking_answer_hours", "session_idle_minutes")}
     values["closure_days"] = [d.isoformat() for d in closure]
     changed = sorted(k for k, v in values.items() if getattr(county, k) != v)
     for key, value in values.items():
