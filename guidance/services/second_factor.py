@@ -249,6 +249,19 @@ def enrol(user: User, secret: str, code: str) -> list[str]:
     return codes
 
 
+def turn_on(user: User, secret: str) -> None:
+    """Sets a second factor without a confirming code (the demo seed and `flask demo-code` only);
+    the caller commits."""
+    user.totp_secret = seal(secret)
+    user.totp_enabled_at = clock.now()
+
+
+def current_code(user: User) -> str | None:
+    """The code the user's app shows now (the demo's `flask demo-code`); None without a second factor."""
+    secret = unseal(user.totp_secret)
+    return code_for(secret, _step()) if secret else None
+
+
 def regenerate_recovery_codes(user: User, code: str) -> list[str]:
     """New recovery codes (the old ones stop working); needs a current code from the app."""
     _accept_code(user, code, recovery=False)

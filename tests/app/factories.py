@@ -139,19 +139,24 @@ def enrol(person: User) -> None:
         db.session.add(RecoveryCode(user_id=person.id, code_hash=second_factor._hash_recovery(code)))
 
 
+def user_by_email(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
 def second_factor_code(person: User) -> str:
-    """What a person with the test second factor types at the code step: the app's code for the current
+    """What a person with a second factor types at the code step: the app's code for the current
     time step; when that step was used already (a login a moment ago), the next one; when both were,
     an unused recovery code. Needs an app context."""
     from guidance.models import RecoveryCode
     from guidance.services import second_factor
 
     db.session.expire_all()
-    last = db.session.scalar(select(User.totp_last_step).where(User.id == person.id))
+    sealed, last = db.session.execute(select(User.totp_secret, User.totp_last_step).where(User.id == person.id)).one()
+    secret = second_factor.unseal(sealed)  # TOTP_SECRET, or the demo's own
     now = second_factor._step()
     for step in (now, now + 1):
         if last is None or step > last:
-            return second_factor.code_for(TOTP_SECRET, step)
+            return second_factor.code_for(secret, step)
     unused = set(db.session.scalars(select(RecoveryCode.code_hash).where(
         RecoveryCode.user_id == person.id, RecoveryCode.used_at.is_(None))))
     return next(c for c in RECOVERY_CODES if second_factor._hash_recovery(c) in unused)
