@@ -18,10 +18,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import hmac
 import io
 import secrets
 
-import pyotp
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -67,6 +67,8 @@ def must_enrol(user: User) -> bool:
 # --- secrets ---------------------------------------------------------------------------------
 
 def new_secret() -> str:
+    import pyotp  # imported where used: the queue consumer never needs it
+
     return pyotp.random_base32()
 
 
@@ -90,6 +92,8 @@ def unseal(sealed: str | None) -> str | None:
 
 
 def provisioning_uri(user: User, secret: str) -> str:
+    import pyotp
+
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
@@ -113,6 +117,8 @@ def _step(at: dt.datetime | None = None) -> int:
 
 
 def code_for(secret: str, step: int) -> str:
+    import pyotp
+
     return pyotp.TOTP(secret).at(step * STEP_SECONDS)
 
 
@@ -124,7 +130,7 @@ def _matching_step(secret: str, code: str, after: int | None) -> int | None:
     now = _step()
     reused = False
     for step in (now - 1, now, now + 1):
-        if pyotp.utils.strings_equal(code_for(secret, step), code):
+        if hmac.compare_digest(code_for(secret, step), code):
             if after is not None and step <= after:
                 reused = True
                 continue
