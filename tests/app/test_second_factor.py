@@ -295,3 +295,24 @@ def test_the_demo_lead_signs_in_with_the_code_flask_demo_code_prints(app, client
     client.post("/login", data={"email": email, "password": "demo-password-long-1"})
     assert code_step(client, code).status_code == 302
     assert app.test_cli_runner().invoke(args=["demo-code", "someone@example.no"]).exit_code != 0
+
+
+def test_the_code_step_is_rate_limited_like_the_login(app_config, database_url):
+    from guidance import create_app
+    from guidance.extensions import limiter
+
+    app_config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    app = create_app(app_config)
+    with app.app_context():
+        from tests.conftest import _empty_tables
+
+        limiter.reset()
+        client = app.test_client()
+        try:
+            lead = f.user(Role.LEAD)
+            client.post("/login", data={"email": lead.email, "password": f.PASSWORD})
+            codes = [code_step(client, "999999").status_code for _ in range(4)]
+            assert codes == [400, 400, 400, 429]
+        finally:
+            db.session.remove()
+            _empty_tables(db)  # this app is not the `app` fixture, which empties them otherwise
