@@ -13,6 +13,7 @@ from guidance.extensions import db
 def register(app: Flask) -> None:
     app.cli.add_command(load_reference_data_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(demo_code_command)
     app.cli.add_command(anonymise_command)
     app.cli.add_command(expire_bookings_command)
     app.cli.add_command(send_reminders_command)
@@ -72,11 +73,30 @@ def seed_demo_command(county: str, referrals: int, if_empty: bool):
         lines.append(f"A quarter in progress: {quarter.sessions} sessions published, {quarter.held} held.")
     lines.append("Demo users (e-mail / password):")
     lines += [f"  {role:<12} {email} / {password}" for role, (email, password) in result.credentials.items()]
+    lines += ["The lead and the administrator also enter a code from an authenticator app: add these to the app,",
+              "or print the current code with `flask demo-code EMAIL`:"]
+    lines += [f"  {role:<12} {uri}" for role, uri in result.second_factor.items()]
     text = "\n".join(lines) + "\n"
     credentials_file.parent.mkdir(parents=True, exist_ok=True)
     credentials_file.write_text(text)
     credentials_file.chmod(0o600)
     click.echo(text)
+
+
+@click.command("demo-code")
+@click.argument("email")
+def demo_code_command(email: str):
+    """Print the current second-factor code of a demo user (addresses ending in .demo.no only)."""
+    from guidance.services import second_factor
+    from guidance.services.accounts import find_by_email
+
+    user = find_by_email(email)
+    if user is None or not user.email.endswith(".demo.no"):
+        raise click.ClickException("no demo user with this e-mail address")
+    code = second_factor.current_code(user)
+    if code is None:
+        raise click.ClickException("this demo user has no second factor")
+    click.echo(code)
 
 
 @click.command("anonymise")

@@ -8,6 +8,7 @@ from guidance.models.people import (
     CounsellorProfile,
     InterpreterLanguage,
     InterpreterProfile,
+    RecoveryCode,
     Role,
     User,
     UserIdentity,

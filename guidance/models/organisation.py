@@ -31,6 +31,9 @@ class County(db.Model):
     publish_notice_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     # Working days before a session the referrer gets a reminder (services/notices.py).
     reminder_working_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    # Minutes without a request after which a sign-in session of the county's users ends
+    # (services.sessions); empty: the installation's SESSION_IDLE_MINUTES.
+    session_idle_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="county")
     centres: Mapped[list[CareerCentre]] = relationship(back_populates="county")

@@ -6,7 +6,7 @@ import enum
 
 from flask_login import UserMixin
 from sqlalchemy import true as sa_true
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -44,6 +44,12 @@ class User(UserMixin, db.Model):
     home_new_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The user's choice per kind of notice: {"referral_sessions": "digest", ...} (services/notices.py).
     notice_settings: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # The second factor (services.second_factor): the TOTP secret, encrypted with a key derived from
+    # SECRET_KEY, never shown again after enrolment; when it was confirmed; the last time step used
+    # (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     county: Mapped[County | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
@@ -65,6 +71,16 @@ class User(UserMixin, db.Model):
     def signs_in_externally(self) -> bool:
         """The county's identity provider vouches for this user: no local password to change or reset."""
         return bool(self.identities)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the second factor; only its SHA-256 is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class UserIdentity(db.Model):

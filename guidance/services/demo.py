@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -32,6 +32,7 @@ from guidance.models import (
 )
 from guidance.planning.ids import local_today
 from guidance.rules.deadlines import effective_deadline
+from guidance.services import second_factor
 from guidance.services.reference_data import load_reference_data
 from guidance.services.referral_reference import new_reference
 
@@ -68,6 +69,8 @@ class DemoResult:
     county: County
     credentials: dict[str, tuple[str, str]]  # role -> (email, password)
     referrals: int
+    # role -> otpauth URI of the second factor the demo's lead and admin log in with
+    second_factor: dict[str, str] = field(default_factory=dict)
 
 
 def seed_demo(county_number: str = "46", referrals: int = 200, seed: int = 2026, today: dt.date | None = None,
@@ -90,7 +93,11 @@ def seed_demo(county_number: str = "46", referrals: int = 200, seed: int = 2026,
     db.session.commit()
     credentials["counsellor"] = (counsellors[0].user.email, password)
     credentials["interpreter"] = (interpreters[0].user.email, password)
-    return DemoResult(county=county, credentials=credentials, referrals=created)
+    uris = {}
+    for role in ("admin", "lead"):
+        user = db.session.scalar(select(User).where(User.email == credentials[role][0]))
+        uris[role] = second_factor.provisioning_uri(user, second_factor.unseal(user.totp_secret))
+    return DemoResult(county=county, credentials=credentials, referrals=created, second_factor=uris)
 
 
 DEMO_WORKBOOKS = Path(__file__).resolve().parent.parent / "demo"
@@ -147,6 +154,8 @@ def _build_users(county, capital, password_hash):
     for user in users.values():
         user.password_hash = password_hash
         db.session.add(user)
+        if second_factor.required(user):  # leads and admins log in with a code too
+            second_factor.turn_on(user, second_factor.new_secret())
     return {role: user.email for role, user in users.items()}
 
 

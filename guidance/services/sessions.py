@@ -60,6 +60,7 @@ def end_current(reason: str) -> None:
 def log_out_everywhere(user: User) -> int:
     """Every session of the user ends, this one too; returns how many there were."""
     count = end_all(user.id, "everywhere")
+    audit.record(user, "auth.logged_out_everywhere", user, {"sessions": count})
     db.session.commit()
     return count
 
@@ -101,11 +102,20 @@ def _why_ended(row: UserSession | None, now: dt.datetime) -> str | None:
         return "unknown"
     if row.ended_at is not None:
         return row.end_reason or "ended"
-    if now - row.last_seen_at > dt.timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"]):
+    if now - row.last_seen_at > dt.timedelta(minutes=idle_minutes(current_user)):
         return "idle"
     if now - row.created_at > dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"]):
         return "expired"
     return None
+
+
+def idle_minutes(user: User) -> int:
+    """Minutes without a request before a session ends: the user's county's setting, or the
+    installation's SESSION_IDLE_MINUTES (admins without a county, referrers, unset)."""
+    county = getattr(user, "county", None)
+    if county is not None and county.session_idle_minutes:
+        return county.session_idle_minutes
+    return current_app.config["SESSION_IDLE_MINUTES"]
 
 
 def _drop_cookie() -> None:

@@ -67,6 +67,7 @@ class SettingsData:
     budget_amount: int | None = None  # NOK
     # Working days before a session the referrer is reminded (None: unchanged).
     reminder_working_days: int | None = None
+    session_idle_minutes: int | None = None  # None: the installation's SESSION_IDLE_MINUTES
 
 
 # ---------------------------------------------------------------------------- public use cases
@@ -174,6 +175,8 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
         errors["booking_answer_hours"] = [_("Enter between 1 and 336 hours.")]
     if data.reminder_working_days is not None and not 1 <= data.reminder_working_days <= 10:
         errors["reminder_working_days"] = [_("Enter a number between %(low)d and %(high)d.", low=1, high=10)]
+    if data.session_idle_minutes is not None and not 5 <= data.session_idle_minutes <= 720:
+        errors["session_idle_minutes"] = [_("Enter minutes between %(low)d and %(high)d.", low=5, high=720)]
     closure, bad = _parse_dates(data.closure_days)
     if bad:
         errors["closure_days"] = [_("Write each date as 2027-07-15 or 15.07.2027, one per line: %(lines)s",
@@ -190,7 +193,7 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
         raise DomainError(_("Check the settings."), errors)
     values = {name: getattr(data, name) for name in (
         "individual_minutes", "group_minutes", "group_min_size", "group_max_size", "max_travel_minutes",
-        "booking_answer_hours")}
+        "booking_answer_hours", "session_idle_minutes")}
     values["closure_days"] = [d.isoformat() for d in closure]
     if data.reminder_working_days is not None:
         values["reminder_working_days"] = data.reminder_working_days

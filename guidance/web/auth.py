@@ -12,6 +12,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
 from guidance.extensions import db, limiter
+from guidance.services import second_factor
 from guidance.services.accounts import authenticate, set_language
 from guidance.web import rate_limits
 
@@ -27,6 +28,12 @@ class LanguageForm(FlaskForm):
     # Each language in its own name; not translated.
     language = SelectField(_l("Language"), choices=[("nb", "Norsk bokmål"), ("nn", "Norsk nynorsk"), ("en", "English")])
     next = HiddenField()
+
+
+def start_code_step(user, next_url):
+    from guidance.web.second_factor import start_code_step as start
+
+    return start(user, next_url)
 
 
 def _safe_next(target: str | None) -> str:
@@ -48,6 +55,8 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
+            if second_factor.enrolled(user):
+                return start_code_step(user, request.args.get("next"))
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("The e-mail address or password is wrong."))

@@ -71,6 +71,7 @@ class SettingsForm(FlaskForm):
     reminder_working_days = IntegerField(_l("Reminder (working days before a session)"), validators=[Optional()])
     budget_month = StringField(_l("Month"), validators=[Length(max=7)])
     budget_amount = IntegerField(_l("Interpreter budget (NOK)"), validators=[Optional()])
+    session_idle_minutes = IntegerField(_l("Sign out after minutes without activity"), validators=[Optional()])
 
 
 class ActiveForm(FlaskForm):
@@ -119,7 +120,8 @@ def settings(county_id: int):
             group_min_size=form.group_min_size.data, group_max_size=form.group_max_size.data,
             max_travel_minutes=form.max_travel_minutes.data, booking_answer_hours=form.booking_answer_hours.data,
             closure_days=form.closure_days.data or "", budget_month=form.budget_month.data or "",
-            budget_amount=form.budget_amount.data, reminder_working_days=form.reminder_working_days.data)
+            budget_amount=form.budget_amount.data, reminder_working_days=form.reminder_working_days.data,
+            session_idle_minutes=form.session_idle_minutes.data)
         try:
             service.update_settings(current_user, county, data)
         except DomainError as error:

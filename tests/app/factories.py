@@ -27,6 +27,10 @@ from guidance.services.referral_reference import new_reference
 from guidance.planning.ids import local_today
 
 PASSWORD = "correct horse battery staple"
+# Leads and admins signing in with a password need a second factor (services.second_factor): the
+# factories enrol them with this secret and these recovery codes, and `login` answers the code step.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+RECOVERY_CODES = [f"test{n:02d}-rcode" for n in range(10)]
 _counter = itertools.count(1)
 
 
@@ -50,6 +54,8 @@ def user(role: Role, *, county_number: str | None = "46", municipality_number: s
         person.county = county(county_number)
     person.set_password(PASSWORD)
     db.session.add(person)
+    if role in (Role.LEAD, Role.ADMIN):
+        enrol(person)
     if role is Role.COUNSELLOR:
         db.session.add(CounsellorProfile(user=person, multicultural=True, languages=["nb", "en"],
                                          weekly={str(d): [["08:00", "15:30"]] for d in range(1, 6)}))
@@ -119,12 +125,74 @@ def world() -> World:
     )
 
 
+def enrol(person: User) -> None:
+    """Give `person` the test second factor (TOTP_SECRET and RECOVERY_CODES); the caller commits."""
+    from guidance import clock
+    from guidance.models import RecoveryCode
+    from guidance.services import second_factor
+
+    person.totp_secret = second_factor.seal(TOTP_SECRET)
+    person.totp_enabled_at = clock.now()
+    if person.id is None:
+        db.session.flush()
+    for code in RECOVERY_CODES:
+        db.session.add(RecoveryCode(user_id=person.id, code_hash=second_factor._hash_recovery(code)))
+
+
+def user_by_email(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def second_factor_code(person: User) -> str:
+    """What a person with a second factor types at the code step: the app's code for the current
+    time step; when that step was used already (a login a moment ago), the next one; when both were,
+    an unused recovery code. Needs an app context."""
+    from guidance.models import RecoveryCode
+    from guidance.services import second_factor
+
+    db.session.expire_all()
+    sealed, last = db.session.execute(select(User.totp_secret, User.totp_last_step).where(User.id == person.id)).one()
+    secret = second_factor.unseal(sealed)  # TOTP_SECRET, or the demo's own
+    now = second_factor._step()
+    for step in (now, now + 1):
+        if last is None or step > last:
+            return second_factor.code_for(secret, step)
+    unused = set(db.session.scalars(select(RecoveryCode.code_hash).where(
+        RecoveryCode.user_id == person.id, RecoveryCode.used_at.is_(None))))
+    known = next((c for c in RECOVERY_CODES if second_factor._hash_recovery(c) in unused), None)
+    if known is None:
+        # Dozens of logins within one time step (the write-access matrix): the person had printed
+        # another recovery code, as if they had made new ones.
+        known = f"more{next(_counter):06d}"
+        db.session.add(RecoveryCode(user_id=person.id, code_hash=second_factor._hash_recovery(known)))
+        db.session.commit()
+    return known
+
+
+def enrol_through_page(client) -> list[str]:
+    """The signed-in user sets up the second factor on the enrolment page as a person would: reads the
+    key shown for manual entry, types the app's code; returns the recovery codes shown once."""
+    import re
+
+    from guidance.services import second_factor
+
+    page = client.get("/account/second-factor/enrol").get_data(as_text=True)
+    secret = re.search(r'<code class="secret"[^>]*>([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
+    done = client.post("/account/second-factor/enrol", data={"code": second_factor.code_for(secret, second_factor._step())})
+    assert done.status_code == 200, done.status_code
+    return re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", done.get_data(as_text=True))
+
+
 def login(client, person: User, password: str = PASSWORD, *, language: str | None = None):
-    """Log `person` in; `language` picks the page language with the switcher first (it wins over
-    the user's saved choice and the county's form, rules/language.py)."""
+    """Log `person` in through both steps (the password, then the code when the person has a second
+    factor); `language` picks the page language with the switcher first (it wins over the user's saved
+    choice and the county's form, rules/language.py). Returns the last step's response."""
     if language:
         client.post("/language", data={"language": language, "next": "/login"})
-    return client.post("/login", data={"email": person.email, "password": password})
+    response = client.post("/login", data={"email": person.email, "password": password})
+    if response.status_code == 302 and response.headers["Location"].split("?")[0].endswith("/login/code"):
+        response = client.post("/login/code", data={"code": second_factor_code(person)})
+    return response
 
 
 def api_token(place: Municipality, name: str = "Fagsystem") -> str:

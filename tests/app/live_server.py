@@ -25,6 +25,11 @@ def serve(app) -> Iterator[str]:
 def logged_in(base: str, email: str, password: str) -> requests.Session:
     browser = requests.Session()
     response = browser.post(f"{base}/login", data={"email": email, "password": password}, allow_redirects=False)
+    if response.status_code == 302 and response.headers["Location"].endswith("/login/code"):
+        from tests.app.factories import second_factor_code, user_by_email
+
+        code = second_factor_code(user_by_email(email))  # the test process's app context
+        response = browser.post(f"{base}/login/code", data={"code": code}, allow_redirects=False)
     assert response.status_code == 302, response.status_code
     return browser
 

@@ -58,6 +58,12 @@ def test_logout_needs_a_post(client):
 def test_login_never_redirects_off_site(client):
     person = f.user(Role.LEAD)
     response = client.post("/login?next=https://evil.example/", data={"email": person.email, "password": f.PASSWORD})
+    assert response.headers["Location"] == "/login/code"  # a lead's second step keeps the target...
+    response = client.post("/login/code", data={"code": f.second_factor_code(person)})
+    assert response.headers["Location"] == "/"  # ...and still refuses the off-site one
+    client.post("/logout")
+    counsellor = f.user(Role.COUNSELLOR)
+    response = client.post("/login?next=https://evil.example/", data={"email": counsellor.email, "password": f.PASSWORD})
     assert response.headers["Location"] == "/"
 
 

@@ -127,6 +127,7 @@ def test_the_cancel_form_needs_its_csrf_token(csrf_app_config, app):
     login_page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
     client.post("/login", data={"email": w.lead.email, "password": f.PASSWORD, "csrf_token": token})
+    client.post("/login/code", data={"code": f.second_factor_code(w.lead), "csrf_token": token})
     page = client.get(f"/planning/sessions/{session.id}/cancel").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 

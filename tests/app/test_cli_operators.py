@@ -19,6 +19,9 @@ def test_create_admin_prints_a_one_time_password_that_signs_in(app, client):
     admin = accounts.authenticate("drift@fylke.example.no", password)
     assert admin is not None and admin.role is Role.ADMIN and admin.county_id is None
     assert f.login(client, admin, password).status_code == 302
+    # A new administrator sets up the second factor before any page.
+    assert client.get("/admin/users").headers["Location"] == "/account/second-factor/enrol"
+    assert len(f.enrol_through_page(client)) == 10
     assert client.get("/admin/users").status_code == 200
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.created")).actor_id is None
 

@@ -73,6 +73,14 @@ def test_a_lead_signs_in_through_the_provider_and_gets_an_account_with_the_mappe
     assert actions() == ["user.created", "user.signed_in", "auth.logged_in"]  # the provider, then the session
 
 
+def test_a_lead_signed_in_through_the_provider_needs_no_second_factor_of_ours(client, provider):
+    assert sign_in(client, provider, "lead").headers["Location"] == "/"
+    assert client.get("/queue/").status_code == 200  # no code step, no enrolment page
+    assert "auth.code_accepted" not in actions()
+    page = client.get("/account/second-factor").get_data(as_text=True)
+    assert "organisasjonen" in page
+
+
 def test_the_authorization_request_uses_pkce_state_and_nonce(client, provider):
     query = parse_qs(urlsplit(start(client)).query)
     assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) >= 43

@@ -96,6 +96,9 @@ class Browser:
         self._refresh_token()
         response = self.client.post("/login", data={"email": person.email, "password": f.PASSWORD,
                                                     "csrf_token": self.token})
+        if response.status_code == 302 and response.headers["Location"] == "/login/code":
+            response = self.client.post("/login/code", data={"code": f.second_factor_code(person),
+                                                             "csrf_token": self.token})
         assert response.status_code == 302, f"login as {person.role} failed"
         self._refresh_token()
 

@@ -95,7 +95,7 @@ def build(env: dict, referrals: int) -> dict:
         db.session.commit()
         feed_events = len(cal.feed_sessions(counsellor))
         facts = {
-            "run_id": run.id, "lead": result.credentials["lead"][0], "referrer": result.credentials["referrer"][0],
+            "run_id": run.id, "lead_otpauth": result.second_factor["lead"], "lead": result.credentials["lead"][0], "referrer": result.credentials["referrer"][0],
             "counsellor": counsellor.email, "feed_token": token, "feed_events": feed_events,
             "sessions": db.session.scalar(select(func.count()).select_from(Session).where(Session.run_id == run.id)),
             "unscheduled": len(plan["unscheduled"]),
@@ -127,12 +127,17 @@ def serve(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit("gunicorn did not start")
 
 
-def logged_in(base: str, email: str) -> requests.Session:
+def logged_in(base: str, email: str, otpauth: str | None = None) -> requests.Session:
     http = requests.Session()
     page = http.get(base + "/login").text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     answer = http.post(base + "/login", data={"csrf_token": token, "email": email, "password": PASSWORD},
                        allow_redirects=False)
+    if answer.headers.get("Location", "").endswith("/login/code") and otpauth:  # the lead's second step
+        import pyotp
+
+        answer = http.post(base + "/login/code", data={"csrf_token": token, "code": pyotp.parse_uri(otpauth).now()},
+                           allow_redirects=False)
     assert answer.status_code in (302, 303), f"login as {email} failed ({answer.status_code})"
     return http
 
@@ -190,7 +195,8 @@ def main() -> None:
           f"feed of {facts['feed_events']} events; built in {facts['build_seconds']} s")
     process, base = serve(env, args.workers)
     try:
-        lead, referrer, counsellor = (logged_in(base, facts[who]) for who in ("lead", "referrer", "counsellor"))
+        lead, referrer, counsellor = (logged_in(base, facts[who], facts.get(f"{who}_otpauth"))
+                                      for who in ("lead", "referrer", "counsellor"))
         anonymous = requests.Session()
         run = facts["run_id"]
         pages = [

@@ -174,7 +174,8 @@ with app.app_context():
     from guidance.services import api_tokens
     _token, plaintext = api_tokens.create_token(admin, municipality_id=bergen.id, name="load test")
     db.session.commit()
-    people = {role: list(pair) for role, pair in demo.credentials.items() if role in ("lead", "counsellor")}
+    people = {role: [*pair, demo.second_factor.get(role)] for role, pair in demo.credentials.items()
+              if role in ("lead", "counsellor")}
     print(json.dumps({"token": plaintext, "municipality": bergen.number, "people": people}))
 '''
 
@@ -315,24 +316,31 @@ def _open(opener, path: str, port: int, data: dict | None = None) -> tuple[int, 
         return error.code, error.headers.get("Content-Type", ""), error.read().decode(errors="replace")
 
 
-def _log_in(opener, port: int, email: str, password: str) -> bool:
+def _log_in(opener, port: int, email: str, password: str, otpauth: str | None = None) -> bool:
     status, _type, page = _open(opener, "/login", port)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     if status != 200 or not token:
         return False
     status, _type, _page = _open(opener, "/login", port, {"csrf_token": token.group(1), "email": email,
                                                           "password": password})
+    if status == 302 and otpauth:
+        # The lead's second step; a code used a moment ago is refused, and the loop tries again later.
+        import pyotp
+
+        status, _type, _page = _open(opener, "/login/code", port, {"csrf_token": token.group(1),
+                                                                    "code": pyotp.parse_uri(otpauth).now()})
     return status == 302
 
 
-def page_loop(port: int, role: str, email: str, password: str, stats: Stats, deadline: float) -> None:
+def page_loop(port: int, role: str, email: str, password: str, stats: Stats, deadline: float,
+              otpauth: str | None = None) -> None:
     """A browser user during the faults: every page answer counted; a 503 must be an HTML page."""
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect)
     logged_in = False
     while time.monotonic() < deadline:
         try:
             if not logged_in:
-                logged_in = _log_in(opener, port, email, password)
+                logged_in = _log_in(opener, port, email, password, otpauth)
                 if not logged_in:
                     time.sleep(0.5)
                     continue
@@ -583,8 +591,8 @@ def main() -> int:
         threads = [threading.Thread(target=client_loop, args=(n, port, seeded["token"], seeded["municipality"],
                                                               run_id, stats, deadline, counter, args.resend_share))
                    for n in range(args.clients)]
-        for role, (email, password) in seeded.get("people", {}).items():
-            threads.append(threading.Thread(target=page_loop, args=(port, role, email, password, stats, deadline)))
+        for role, (email, password, otpauth) in seeded.get("people", {}).items():
+            threads.append(threading.Thread(target=page_loop, args=(port, role, email, password, stats, deadline, otpauth)))
         if not args.no_faults:
             threads.append(threading.Thread(target=faults, args=(pg, consumer_box, env, args.seconds, stats, fault_log,
                                                                  planning_run, kill_box)))
