@@ -1,7 +1,7 @@
 """second factor (TOTP secret, last step, recovery codes) and the county's idle minutes
 
-Revision ID: 0016_totp
-Revises: 0015
+Revision ID: 0018_totp
+Revises: 0017_notices
 Create Date: 2026-12-04 12:50:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = "0016_totp"
-down_revision = "0015"
+revision = "0018_totp"
+down_revision = "0017_notices"
 branch_labels = None
 depends_on = None
 
