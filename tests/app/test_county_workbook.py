@@ -234,11 +234,6 @@ def test_a_workbook_saved_by_excel_is_read_cell_by_cell(app):
     assert room.capacity == 12 and room.video is True
 
 
-def _typed(book, sheet, column, value, row=1):
-    """Like `_set`, for a cell that a person's Excel keeps as a number, date or TRUE/FALSE."""
-    return _set(book, sheet, column, value, row)
-
-
 def _saved_by_openpyxl(book) -> bytes:
     """The sheets as a person's Excel saves them: cells of their own type, text in shared strings."""
     saved = openpyxl.Workbook()
@@ -265,15 +260,15 @@ def test_a_workbook_with_number_date_and_true_false_cells_imports(app):
                             "reminder_working_days": 4}[c] for c in header]
     book["closure_days"][1] = [dt.date(2027, 12, 24)]
     book["closure_days"].append([dt.datetime(2027, 12, 31)])
-    _typed(book, "rooms", "capacity", 12)
-    _typed(book, "rooms", "video", False)
-    _typed(book, "rooms", "active", True)
-    _typed(book, "counsellors", "multicultural", True)
-    _typed(book, "counsellors", "multicultural_completed_on", dt.datetime(2024, 3, 1))
-    _typed(book, "counsellors", "max_sessions_per_day", 5)
-    _typed(book, "interpreters", "register_checked_on", dt.date(2026, 1, 5))
-    _typed(book, "interpreters", "hourly_rate", 720.5)
-    _typed(book, "interpreters", "min_billed_minutes", 60)
+    _set(book, "rooms", "capacity", 12)
+    _set(book, "rooms", "video", False)
+    _set(book, "rooms", "active", True)
+    _set(book, "counsellors", "multicultural", True)
+    _set(book, "counsellors", "multicultural_completed_on", dt.datetime(2024, 3, 1))
+    _set(book, "counsellors", "max_sessions_per_day", 5)
+    _set(book, "interpreters", "register_checked_on", dt.date(2026, 1, 5))
+    _set(book, "interpreters", "hourly_rate", 720.5)
+    _set(book, "interpreters", "min_billed_minutes", 60)
     raw = _saved_by_openpyxl(book)
 
     read = workbook.read_upload(raw, "fra-excel.xlsx")
@@ -338,6 +333,15 @@ def test_a_broken_workbook_and_a_zip_bomb_are_refused_without_unpacking(app):
         archive.writestr("xl/worksheets/sheet1.xml", b" " * (sheets.MAX_UNZIPPED + 1))
     with pytest.raises(sheets.Unreadable, match="too large"):
         sheets.read(buffer.getvalue(), "county.xlsx")
+
+
+def test_a_sheet_with_too_many_rows_is_refused_on_the_first_row_too_many(app):
+    book = workbook.template(_county())
+    book["closure_days"] += [["2027-12-24"]] * sheets.MAX_ROWS
+    read = sheets.read(sheets.write_xlsx(book), "big.xlsx")
+    assert len(read["closure_days"]) == sheets.MAX_ROWS + 1  # reading stops there
+    problems = _problems(read)
+    assert ("closure_days", sheets.MAX_ROWS + 1, "") in [p[:3] for p in problems]
 
 
 # ---------------------------------------------------------------------------- the page
