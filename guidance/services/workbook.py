@@ -43,7 +43,7 @@ WEEKDAY_NUMBER = {name: n for n, name in enumerate(PERSON_DAYS, start=1)}
 
 COLUMNS: dict[str, list[str]] = {
     "settings": ["individual_minutes", "group_minutes", "group_min_size", "group_max_size", "max_travel_minutes",
-                 "booking_answer_hours"],
+                 "booking_answer_hours", "reminder_working_days"],
     "closure_days": ["date"],
     "locations": ["name", "centre", "municipality", "address", "directions", "step_free", "outreach",
                   *LOCATION_DAYS, "weekly_pattern", "open_dates", "active"],
@@ -92,7 +92,7 @@ class Imported:
 def export(county: County) -> dict[str, list[list[str]]]:
     """Every sheet of the county, rows sorted by their natural key (the header first)."""
     out = {name: [list(columns)] for name, columns in COLUMNS.items()}
-    out["settings"].append([str(getattr(county, c)) for c in COLUMNS["settings"]])
+    out["settings"].append([_whole(getattr(county, c)) for c in COLUMNS["settings"]])
     out["closure_days"] += [[d] for d in county.closure_days or []]
     locations = sorted(setup.locations_of(county), key=lambda loc: (loc.name.lower(), loc.id))
     for loc in locations:
@@ -140,7 +140,7 @@ def template(county: County) -> dict[str, list[list[str]]]:
     town = max(county.municipalities, key=lambda m: m.population)
     place = _municipality_label(town)
     out = {name: [list(columns)] for name, columns in COLUMNS.items()}
-    out["settings"].append([str(getattr(county, c)) for c in COLUMNS["settings"]])
+    out["settings"].append([_whole(getattr(county, c)) for c in COLUMNS["settings"]])
     out["closure_days"].append([f"{today.year}-12-24"])
     out["locations"].append([f"Karrieresenter {town.name}", f"Karrieresenter {town.name}", place, "Strandgata 1",
                              "2. etasje", "yes", "no", "08:00-11:30, 12:00-16:00", "08:00-16:00", "08:00-16:00",
@@ -158,6 +158,10 @@ def template(county: County) -> dict[str, list[list[str]]]:
 
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
+
+
+def _whole(value: int | None) -> str:
+    return "" if value is None else str(value)
 
 
 def _iso(day: dt.date | None) -> str:

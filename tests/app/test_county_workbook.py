@@ -4,6 +4,7 @@ import datetime as dt
 import io
 import zipfile
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
@@ -195,7 +196,14 @@ def _excel_like_workbook() -> bytes:
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     strings = ["location", "name", "capacity", "video", "Karrieresenter Bergen", "Grupperom"]
     buffer = io.BytesIO()
+    types = "application/vnd.openxmlformats-officedocument.spreadsheetml"
     with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml",
+                         '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                         '<Default Extension="xml" ContentType="application/xml"/>'
+                         f'<Override PartName="/xl/workbook.xml" ContentType="{types}.sheet.main+xml"/>'
+                         f'<Override PartName="/xl/worksheets/data.xml" ContentType="{types}.worksheet+xml"/>'
+                         f'<Override PartName="/xl/sharedStrings.xml" ContentType="{types}.sharedStrings+xml"/></Types>')
         archive.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
                                             f'<sheet name="Rooms" sheetId="1" r:id="rId7"/></sheets></workbook>')
         archive.writestr("xl/_rels/workbook.xml.rels",
@@ -224,6 +232,116 @@ def test_a_workbook_saved_by_excel_is_read_cell_by_cell(app):
     workbook.import_workbook(None, _county(), book)
     room = db.session.scalar(select(Room).where(Room.name == "Grupperom"))
     assert room.capacity == 12 and room.video is True
+
+
+def _saved_by_openpyxl(book) -> bytes:
+    """The sheets as a person's Excel saves them: cells of their own type, text in shared strings."""
+    saved = openpyxl.Workbook()
+    saved.remove(saved.active)
+    for name, rows in book.items():
+        sheet = saved.create_sheet(name.capitalize())
+        for row in rows:
+            sheet.append(row)
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, dt.date):
+                    cell.number_format = "dd.mm.yyyy"
+    buffer = io.BytesIO()
+    saved.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_workbook_with_number_date_and_true_false_cells_imports(app):
+    county = _county()
+    book = workbook.template(county)
+    header = book["settings"][0]
+    book["settings"][1] = [{"individual_minutes": 45, "group_minutes": 90.0, "group_min_size": 3,
+                            "group_max_size": 8, "max_travel_minutes": 90, "booking_answer_hours": 48,
+                            "reminder_working_days": 4}[c] for c in header]
+    book["closure_days"][1] = [dt.date(2027, 12, 24)]
+    book["closure_days"].append([dt.datetime(2027, 12, 31)])
+    _set(book, "rooms", "capacity", 12)
+    _set(book, "rooms", "video", False)
+    _set(book, "rooms", "active", True)
+    _set(book, "counsellors", "multicultural", True)
+    _set(book, "counsellors", "multicultural_completed_on", dt.datetime(2024, 3, 1))
+    _set(book, "counsellors", "max_sessions_per_day", 5)
+    _set(book, "interpreters", "register_checked_on", dt.date(2026, 1, 5))
+    _set(book, "interpreters", "hourly_rate", 720.5)
+    _set(book, "interpreters", "min_billed_minutes", 60)
+    raw = _saved_by_openpyxl(book)
+
+    read = workbook.read_upload(raw, "fra-excel.xlsx")
+    assert read["rooms"][1][2:5] == ["12", "no", "yes"]
+    assert read["closure_days"] == [["date"], ["2027-12-24"], ["2027-12-31"]]
+    result = workbook.import_workbook(None, _county(), read)
+    assert dict(result.created) == {"locations": 1, "rooms": 1, "counsellors": 1, "interpreters": 1}
+    county = _county()
+    assert (county.individual_minutes, county.group_minutes, county.group_min_size, county.reminder_working_days) \
+        == (45, 90, 3, 4)
+    assert county.closure_days == ["2027-12-24", "2027-12-31"]
+    room = db.session.scalar(select(Room))
+    assert (room.capacity, room.video, room.active) == (12, False, True)
+    counsellor = db.session.scalar(select(CounsellorProfile))
+    assert counsellor.multicultural_completed_on == dt.date(2024, 3, 1) and counsellor.max_sessions_per_day == 5
+    interpreter = db.session.scalar(select(InterpreterProfile))
+    assert interpreter.register_checked_on == dt.date(2026, 1, 5) and interpreter.hourly_rate_ore == 72050
+
+
+def test_the_reminder_days_make_the_round_trip(app):
+    county = _county()
+    county.reminder_working_days = 5
+    raw = workbook.template_xlsx(county)
+    assert sheets.read(raw, "t.xlsx")["settings"][0][-1] == "reminder_working_days"
+    county.reminder_working_days = 2
+    workbook.import_workbook(None, county, sheets.read(raw, "t.xlsx"))
+    assert _county().reminder_working_days == 5
+    # An older workbook without the column (or with it empty) keeps the county's value.
+    book = workbook.template(_county())
+    book["settings"] = [row[:-1] for row in book["settings"]]
+    workbook.import_workbook(None, _county(), book)
+    assert _county().reminder_working_days == 5
+    _set(book := workbook.template(_county()), "settings", "reminder_working_days", "11")
+    assert ("settings", 2, "reminder_working_days") in [p[:3] for p in _problems(book)]
+
+
+def test_a_written_workbook_keeps_text_as_text_with_a_bold_frozen_header_and_a_fixed_date(app):
+    raw = sheets.write_xlsx({"rooms": [["location", "name", "capacity"], ["=HYPERLINK(1)", "0800", "12"]]})
+    saved = openpyxl.load_workbook(io.BytesIO(raw))
+    sheet = saved["rooms"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b and not sheet["A2"].font.b
+    assert [(c.value, c.data_type, c.number_format) for c in sheet[2]] == [
+        ("=HYPERLINK(1)", "s", "@"), ("0800", "s", "@"), ("12", "s", "@")]
+    assert sheet.column_dimensions["A"].width > sheet.column_dimensions["C"].width
+    assert saved.properties.modified == saved.properties.created == sheets.FIXED_TIME
+    assert {i.date_time for i in zipfile.ZipFile(io.BytesIO(raw)).infolist()} == {(2020, 1, 1, 0, 0, 0)}
+    assert sheets.read(raw, "x.xlsx") == {"rooms": [["location", "name", "capacity"], ["=HYPERLINK(1)", "0800", "12"]]}
+
+
+def test_a_broken_workbook_and_a_zip_bomb_are_refused_without_unpacking(app):
+    good = zipfile.ZipFile(io.BytesIO(workbook.template_xlsx(_county())))
+    for broken_part in ("xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/styles.xml"):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for info in good.infolist():
+                archive.writestr(info.filename, b"<not xml" if info.filename == broken_part else good.read(info))
+        with pytest.raises(workbook.WorkbookRejected):
+            workbook.read_upload(buffer.getvalue(), "county.xlsx")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b" " * (sheets.MAX_UNZIPPED + 1))
+    with pytest.raises(sheets.Unreadable, match="too large"):
+        sheets.read(buffer.getvalue(), "county.xlsx")
+
+
+def test_a_sheet_with_too_many_rows_is_refused_on_the_first_row_too_many(app):
+    book = workbook.template(_county())
+    book["closure_days"] += [["2027-12-24"]] * sheets.MAX_ROWS
+    read = sheets.read(sheets.write_xlsx(book), "big.xlsx")
+    assert len(read["closure_days"]) == sheets.MAX_ROWS + 1  # reading stops there
+    problems = _problems(read)
+    assert ("closure_days", sheets.MAX_ROWS + 1, "") in [p[:3] for p in problems]
 
 
 # ---------------------------------------------------------------------------- the page
