@@ -257,7 +257,7 @@ def test_a_workbook_with_number_date_and_true_false_cells_imports(app):
     header = book["settings"][0]
     book["settings"][1] = [{"individual_minutes": 45, "group_minutes": 90.0, "group_min_size": 3,
                             "group_max_size": 8, "max_travel_minutes": 90, "booking_answer_hours": 48,
-                            "reminder_working_days": 4}[c] for c in header]
+                            "reminder_working_days": 4, "session_idle_minutes": 45}[c] for c in header]
     book["closure_days"][1] = [dt.date(2027, 12, 24)]
     book["closure_days"].append([dt.datetime(2027, 12, 31)])
     _set(book, "rooms", "capacity", 12)
@@ -288,21 +288,27 @@ def test_a_workbook_with_number_date_and_true_false_cells_imports(app):
     assert interpreter.register_checked_on == dt.date(2026, 1, 5) and interpreter.hourly_rate_ore == 72050
 
 
-def test_the_reminder_days_make_the_round_trip(app):
+def test_the_reminder_days_and_idle_minutes_make_the_round_trip(app):
     county = _county()
-    county.reminder_working_days = 5
+    county.reminder_working_days, county.session_idle_minutes = 5, 30
     raw = workbook.template_xlsx(county)
-    assert sheets.read(raw, "t.xlsx")["settings"][0][-1] == "reminder_working_days"
-    county.reminder_working_days = 2
+    assert sheets.read(raw, "t.xlsx")["settings"][0][-2:] == ["reminder_working_days", "session_idle_minutes"]
+    county.reminder_working_days, county.session_idle_minutes = 2, None
     workbook.import_workbook(None, county, sheets.read(raw, "t.xlsx"))
-    assert _county().reminder_working_days == 5
-    # An older workbook without the column (or with it empty) keeps the county's value.
+    assert (_county().reminder_working_days, _county().session_idle_minutes) == (5, 30)
+    # An older workbook without the columns keeps the county's values.
     book = workbook.template(_county())
-    book["settings"] = [row[:-1] for row in book["settings"]]
+    book["settings"] = [row[:-2] for row in book["settings"]]
     workbook.import_workbook(None, _county(), book)
-    assert _county().reminder_working_days == 5
+    assert (_county().reminder_working_days, _county().session_idle_minutes) == (5, 30)
+    # An empty idle-minutes cell means the installation's standard, as on the settings page.
+    _set(book := workbook.template(_county()), "settings", "session_idle_minutes", "")
+    workbook.import_workbook(None, _county(), book)
+    assert _county().session_idle_minutes is None
     _set(book := workbook.template(_county()), "settings", "reminder_working_days", "11")
     assert ("settings", 2, "reminder_working_days") in [p[:3] for p in _problems(book)]
+    _set(book := workbook.template(_county()), "settings", "session_idle_minutes", "2")
+    assert ("settings", 2, "session_idle_minutes") in [p[:3] for p in _problems(book)]
 
 
 def test_a_written_workbook_keeps_text_as_text_with_a_bold_frozen_header_and_a_fixed_date(app):
