@@ -114,7 +114,7 @@ def anonymise_command(months: int):
 @click.command("expire-bookings")
 def expire_bookings_command():
     """Expire interpreter requests nobody answered in time (run every few minutes, e.g. from cron)."""
-    from guidance.services.bookings import expire_overdue
+    from guidance.services.interpreter_bookings.state import expire_overdue
 
     expired = expire_overdue()
     click.echo(f"{len(expired)} booking request(s) expired.")

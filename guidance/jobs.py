@@ -99,7 +99,7 @@ def sweep_stale_runs() -> None:
 @huey.periodic_task(crontab(minute="*/5"))
 def expire_booking_requests() -> None:
     """Interpreter requests nobody answered in time expire, which alerts the lead."""
-    from guidance.services.bookings import expire_overdue
+    from guidance.services.interpreter_bookings.state import expire_overdue
 
     with app_context():
         expire_overdue()

@@ -248,7 +248,9 @@ def book(lead: User, referral: Referral, token: str) -> Session:
     the option no longer fits the plan in force, DomainError for anything else the lead must fix."""
     from solver.check import check_plan
 
-    from guidance.services import bookings, mail, notices
+    from guidance.services import mail, notices
+    from guidance.services.interpreter_bookings.changes import session_updated
+    from guidance.services.interpreter_bookings.requests import new_booking, request_messages
 
     chosen = _read(token, referral)
     pid = ids.participant_id(referral.id)
@@ -291,9 +293,9 @@ def book(lead: User, referral: Referral, token: str) -> Session:
     messages = []
     if joined is None:
         if session.interpreter_id is not None:
-            messages = bookings.request_messages([bookings.new_booking(session)], lead)
+            messages = request_messages([new_booking(session)], lead)
     else:
-        messages = bookings.session_updated(lead, session)  # new SEQUENCE; an interpreter's answer stands
+        messages = session_updated(lead, session)  # new SEQUENCE; an interpreter's answer stands
     if referral.status is not ReferralStatus.BOOKED:
         referral.status = ReferralStatus.BOOKED
     _record_in_run_plan(session.run, session, pid, typ)

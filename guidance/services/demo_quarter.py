@@ -266,7 +266,7 @@ def _requests(run: PlanningRun) -> list[InterpreterBooking]:
 def _answer_requests(rng: random.Random, lead: User, quarter: Quarter, published_on: dt.date, today: dt.date) -> None:
     """Interpreters answer within the day; a few decline and the lead asks the first offered
     replacement, who accepts. One declined request for a session ahead still waits for the lead."""
-    from guidance.services import bookings
+    from guidance.services.interpreter_bookings import answers, replacements
 
     requests = _requests(quarter.run)
     if not requests:
@@ -281,25 +281,26 @@ def _answer_requests(rng: random.Random, lead: User, quarter: Quarter, published
         with clock.moved_to(when):
             interpreter = booking.interpreter.user
             if booking.id in left_declined:  # the lead has not found a replacement yet
-                bookings.answer(interpreter, booking, False, rng.choice(DECLINE_REASONS))
+                answers.answer(interpreter, booking, False, rng.choice(DECLINE_REASONS))
                 quarter.declined += 1
                 continue
             if booking.id not in declining:
-                bookings.answer(interpreter, booking, True)
+                answers.answer(interpreter, booking, True)
                 continue
-            bookings.answer(interpreter, booking, False, rng.choice(DECLINE_REASONS))
+            answers.answer(interpreter, booking, False, rng.choice(DECLINE_REASONS))
             quarter.declined += 1
-            candidates = bookings.replacement_candidates(booking.session)
+            candidates = replacements.replacement_candidates(booking.session)
             if not candidates:
                 continue
-            replacement = bookings.rebook(lead, booking, candidates[0].id)
+            replacement = replacements.rebook(lead, booking, candidates[0].id)
         with clock.moved_to(min(when + dt.timedelta(hours=2), replacement.answer_deadline - dt.timedelta(minutes=5))):
-            bookings.answer(replacement.interpreter.user, replacement, True)
+            answers.answer(replacement.interpreter.user, replacement, True)
 
 
 def _hold_sessions(rng: random.Random, lead: User, quarter: Quarter, today: dt.date) -> None:
     """Every booked session before today is held: outcomes, follow-ups, actual minutes, notes."""
-    from guidance.services import bookings, notes, outcomes
+    from guidance.services import notes, outcomes
+    from guidance.services.interpreter_bookings import costs
     from guidance.services.today import outcome_window
 
     past = list(db.session.scalars(
@@ -335,7 +336,7 @@ def _hold_sessions(rng: random.Random, lead: User, quarter: Quarter, today: dt.d
         if booking is not None and rng.random() < INVOICED_SHARE:
             with clock.moved_to(session.end + dt.timedelta(hours=3)):
                 minutes = int((session.end - session.start).total_seconds() // 60) + rng.choice([0, 0, 0, 15, 30])
-                bookings.record_actual_minutes(lead, booking, minutes)
+                costs.record_actual_minutes(lead, booking, minutes)
                 quarter.invoiced += 1
         with clock.moved_to(session.end + dt.timedelta(hours=2)):
             for referral_id in attended:

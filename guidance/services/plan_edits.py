@@ -20,6 +20,7 @@ from guidance.planning import ids
 from guidance.planning.store import plan_from_sessions
 from guidance.services import audit
 from guidance.services.errors import DomainError
+from guidance.services.unit_of_work import unit_of_work
 
 RULES = {
     0: _l("The plan would no longer add up: a participant would be planned twice for the same kind of session."),
@@ -132,15 +133,29 @@ def _interpreted_language(session: Session, instance: dict) -> str | None:
 
 def move_published_session(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
                            interpreter_id: int | None, interpreter_mode: str | None) -> Session:
-    """Move or re-staff one booked session of the published plan, in one transaction.
+    """Move or re-staff one booked session of the published plan, in one transaction (one unit of
+    work; the e-mails and notices after its commit). See `_move`."""
+    from guidance.services import mail, notices
+
+    with unit_of_work() as uow:
+        messages, told = _move(lead, session, start=start, room_id=room_id, counsellor_id=counsellor_id,
+                               interpreter_id=interpreter_id, interpreter_mode=interpreter_mode)
+        uow.after_commit(mail.deliver_later, messages)
+        uow.after_commit(notices.dispatch_later, told)
+    return session
+
+
+def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
+          interpreter_id: int | None, interpreter_mode: str | None) -> tuple[list, list]:
+    """Move or re-staff one booked session of the published plan, in the caller's unit of work.
 
     The change is judged by the solver's checker against the published plan as it is now (today's
     absences, opening hours and the other booked sessions); a refusal names each broken rule in the
     lead's words on its field. A saved move is pinned, gives calendars a new SEQUENCE, asks the
     interpreter again (or cancels the old interpreter's booking and asks the new one), and is audited.
-    `start` is an Oslo wall-clock time (naive).
+    `start` is an Oslo wall-clock time (naive). Returns the e-mails and notices to hand on after the commit.
     """
-    from guidance.services import calendar, mail, notices
+    from guidance.services import calendar, notices
 
     if session.status is not SessionStatus.BOOKED or session.run.published_at is None:
         raise DomainError(_("Only a booked session of the published plan can be moved this way."))
@@ -196,36 +211,35 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
     audit.record(lead, "session.moved", session, {
         "from": ids.to_local(old[0]).strftime("%Y-%m-%dT%H:%M"), "to": raw["start"], "room": room.id,
         "counsellor": counsellor_id, "interpreter": interpreter_id or None})
-    db.session.commit()
-    mail.deliver_later(messages)
-    notices.dispatch_later(told)
-    return session
+    return messages, told
 
 
 def _tell_interpreters(lead: User, session: Session, old: tuple) -> list:
     """The same interpreter is asked again when time, place or way of interpreting changed (an
     unchanged assignment keeps its answer); another interpreter replaces the old one's booking."""
-    from guidance.services import bookings
+    from guidance.services.interpreter_bookings.changes import session_changed
+    from guidance.services.interpreter_bookings.requests import invitation, new_booking, request_messages
+    from guidance.services.interpreter_bookings.state import ACTIVE, transition
 
     start, location_id, interpreter_id, mode = old
     messages = []
     same_interpreter = interpreter_id is not None and interpreter_id == session.interpreter_id
     unchanged = same_interpreter and (start, location_id, mode) == (session.start, session.location_id,
                                                                     session.interpreter_mode)
-    active = [b for b in session.bookings if b.status in bookings.ACTIVE]
+    active = [b for b in session.bookings if b.status in ACTIVE]
     if unchanged:
         return messages
     if same_interpreter:
-        messages += bookings.session_changed_in_transaction(lead, session)
+        session_changed(lead, session)  # joins the move's unit of work; its e-mails go after the commit
     else:
         for booking in active:
-            bookings.transition(lead, booking, "cancel")
-            messages.append(bookings.invitation(booking, "CANCEL"))
+            transition(lead, booking, "cancel")
+            messages.append(invitation(booking, "CANCEL"))
     if session.interpreter_id and not (same_interpreter and active):
-        booking = bookings.new_booking(session)
+        booking = new_booking(session)
         booking.sequence = (session.sequence or 0) + 1
         db.session.flush()
-        messages += bookings.request_messages([booking], lead)
+        messages += request_messages([booking], lead)
     return messages
 
 

@@ -267,7 +267,9 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False,
         SessionParticipant,
     )
     from guidance.planning import ids
-    from guidance.services import bookings, calendar, mail
+    from guidance.services import calendar, mail
+    from guidance.services.interpreter_bookings.requests import invitation, new_booking, request_messages
+    from guidance.services.interpreter_bookings.state import transition
 
     run = db.session.scalar(select(PlanningRun).where(PlanningRun.id == run.id).with_for_update())
     if run.status is not RunStatus.SUCCEEDED or run.published_at is not None:
@@ -327,15 +329,15 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False,
                 booking.session = new  # the interpreter's answer still holds
                 kept_bookings.add(new.id)
             else:
-                bookings.transition(lead, booking, "cancel")
-                cancellations.append(bookings.invitation(booking, "CANCEL"))
+                transition(lead, booking, "cancel")
+                cancellations.append(invitation(booking, "CANCEL"))
     db.session.flush()
     for s in new_sessions:
         s.status = SessionStatus.BOOKED
         touched_referrals.update(sp.referral_id for sp in s.participants)
         if s.interpreter_id is None or s.id in kept_bookings:
             continue
-        booking = bookings.new_booking(s)
+        booking = new_booking(s)
         booking.sequence = s.sequence
         requests.append(booking)
     db.session.flush()
@@ -357,7 +359,7 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False,
                                                   if preview.newer_plan is not None else None,
                                                   "left_out": len(left_out),
                                                   "participants_removed": published.participants_removed})
-    messages = cancellations + bookings.request_messages(requests, lead)
+    messages = cancellations + request_messages(requests, lead)
     told = _notify_referrers(lead, replaced, new_sessions)
     db.session.commit()
     # The e-mails are written with the plan, in its transaction, and sent by the job queue once

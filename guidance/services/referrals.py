@@ -327,7 +327,18 @@ def correct_referral(actor: User, referral: Referral, data: ReferralData, upload
 
 
 def withdraw_referral(actor: User, referral: Referral, reason: str) -> None:
-    """Withdraw a referral at any time before guidance has taken place; the reason is required."""
+    """Withdraw a referral at any time before guidance has taken place; the reason is required.
+    One unit of work: the sessions it leaves are cancelled or changed in it, e-mails after the commit."""
+    from guidance.services import notices
+    from guidance.services.unit_of_work import unit_of_work
+
+    with unit_of_work() as uow:
+        messages = _withdraw(actor, referral, reason)
+        uow.after_commit(mail.deliver_later, messages)
+        uow.after_commit(notices.dispatch_later)  # the counsellor hears of a cancelled session
+
+
+def _withdraw(actor: User, referral: Referral, reason: str) -> list:
     reason = (reason or "").strip()
     if referral.status in NOT_WITHDRAWABLE:
         raise DomainError(_("This referral is already closed."))
@@ -344,21 +355,18 @@ def withdraw_referral(actor: User, referral: Referral, reason: str) -> None:
     messages = _leave_booked_sessions(actor, referral)
     # The reason is free text and may name the participant: it stays on the referral, not in the audit.
     audit.record(actor, "referral.withdrawn", referral, {"from_status": previous.value})
-    db.session.commit()
-    mail.deliver_later(messages)
-    from guidance.services import notices
-
-    notices.dispatch_later()  # the counsellor hears of a cancelled session
+    return messages
 
 
 def _leave_booked_sessions(actor: User, referral: Referral) -> list:
     """The withdrawn participant's sessions ahead, in the withdrawal's transaction: an individual
     session is cancelled; from a group the participant is removed, and the group is cancelled only
     when it falls below its minimum size (else its calendars and interpreter get the change).
-    Returns the e-mails to deliver after the commit."""
+    Returns the e-mails to deliver after the commit (a cancelled session hands on its own: it joins
+    the withdrawal's unit of work)."""
     from guidance.models import Session, SessionParticipant, SessionStatus
     from guidance.planning.instance import session_types
-    from guidance.services import bookings
+    from guidance.services.interpreter_bookings.changes import cancel_session, session_updated
 
     ahead = db.session.scalars(
         select(Session).join(SessionParticipant, SessionParticipant.session_id == Session.id)
@@ -371,9 +379,9 @@ def _leave_booked_sessions(actor: User, referral: Referral) -> list:
             session.participants.remove(member)
             audit.record(actor, "session.participant_removed", session, {"referral_id": referral.id})
             if len(session.participants) >= session_types(referral.county)["group"]["min_size"]:
-                messages += bookings.session_updated(actor, session)
+                messages += session_updated(actor, session)
                 continue
-        messages += bookings.cancel_in_transaction(actor, session, "referral_withdrawn")
+        cancel_session(actor, session, "referral_withdrawn")
     return messages
 
 

@@ -17,7 +17,8 @@ from wtforms.validators import Length
 from guidance.extensions import db
 from guidance.models import BookingStatus, InterpreterBooking, Session
 from guidance.models.types import utcnow
-from guidance.services import bookings as service
+from guidance.services.interpreter_bookings import answers
+from guidance.services.interpreter_bookings.requests import booking_for_token
 from guidance.services.errors import DomainError
 from guidance.web.guards import get_visible, requires
 
@@ -93,7 +94,7 @@ class LinkInvalid(Exception):
 
 def _booking_for_link(token: str) -> InterpreterBooking:
     try:
-        return service.booking_for_token(token)
+        return booking_for_token(token)
     except DomainError as error:
         raise LinkInvalid(error.message) from None
 
@@ -108,7 +109,7 @@ def _answer(booking, actor, template, *, action, done, via_link=False):
     accept = request.form.get("answer") == "accept"
     if (accept_form if accept else decline_form).validate_on_submit():
         try:
-            service.answer(actor, booking, accept, decline_form.reason.data)
+            answers.answer(actor, booking, accept, decline_form.reason.data)
         except DomainError as error:
             db.session.rollback()
             if error.field_errors.get("reason"):

@@ -13,7 +13,9 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from guidance.extensions import db
 from guidance.models import County, InterpreterBooking, PlanningRun, Session
-from guidance.services import bookings as service
+from guidance.models.types import utcnow
+from guidance.services.interpreter_bookings import costs, replacements
+from guidance.services.interpreter_bookings.requests import set_answer_hours
 from guidance.services.errors import DomainError
 from guidance.web.guards import get_visible, requires
 
@@ -53,9 +55,9 @@ def _page(hours_form=None, actual_forms=None, errors=None, status=200):
     actual_forms = actual_forms or {}
     for b in bookings:
         actual_forms.setdefault(b.id, ActualForm(formdata=None, prefix=f"b{b.id}", minutes=b.actual_minutes))
-    return render_template("interpreting/index.html", alerts=service.alerts(county.id), bookings=bookings,
-                           report=service.cost_report(county.id), hours_form=hours_form, actual_forms=actual_forms,
-                           rebook_form=RebookForm(), now=service.utcnow(), errors=errors or []), status
+    return render_template("interpreting/index.html", alerts=replacements.alerts(county.id), bookings=bookings,
+                           report=costs.cost_report(county.id), hours_form=hours_form, actual_forms=actual_forms,
+                           rebook_form=RebookForm(), now=utcnow(), errors=errors or []), status
 
 
 @bp.get("/")
@@ -69,7 +71,7 @@ def index():
 def answer_time():
     form = AnswerHoursForm()
     if form.validate_on_submit():
-        service.set_answer_hours(current_user, _county(), form.hours.data)
+        set_answer_hours(current_user, _county(), form.hours.data)
         flash(_("The answer time was saved."), "success")
         return redirect(url_for("interpreting.index"))
     return _page(hours_form=form, status=400)
@@ -82,7 +84,7 @@ def rebook(booking_id: int):
     form = RebookForm()
     if form.validate_on_submit():
         try:
-            service.rebook(current_user, booking, int(form.candidate_id.data))
+            replacements.rebook(current_user, booking, int(form.candidate_id.data))
         except (DomainError, ValueError) as error:
             db.session.rollback()
             flash(getattr(error, "message", _("Choose an interpreter from the list.")), "error")
@@ -98,7 +100,7 @@ def actual(booking_id: int):
     form = ActualForm(prefix=f"b{booking.id}")
     if form.validate_on_submit():
         try:
-            service.record_actual_minutes(current_user, booking, form.minutes.data)
+            costs.record_actual_minutes(current_user, booking, form.minutes.data)
         except DomainError as error:
             db.session.rollback()
             form.minutes.errors = list(error.field_errors.get("minutes", [error.message]))

@@ -553,7 +553,7 @@ def cancel_session(session_id: int):
     counsellor's calendar shows it cancelled, the participants wait in the queue again."""
     from guidance.models import SessionStatus
     from guidance.models.types import utcnow
-    from guidance.services import bookings
+    from guidance.services.interpreter_bookings.changes import cancel_session as cancel
 
     session = get_visible(Session, session_id, "cancel")
     back = url_for("planning.sessions", run_id=session.run_id, week=planning_ids.to_local(session.start).date().isoformat())
@@ -561,7 +561,7 @@ def cancel_session(session_id: int):
     cancellable = session.status is SessionStatus.BOOKED and session.start > utcnow()
     if request.method == "POST" and cancellable and form.validate_on_submit():
         try:
-            bookings.cancel_session(current_user, session, form.reason.data)
+            cancel(current_user, session, form.reason.data)
         except DomainError as error:
             db.session.rollback()
             form.reason.errors = list(form.reason.errors) + error.field_errors.get("reason", [error.message])

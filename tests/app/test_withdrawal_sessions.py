@@ -120,7 +120,9 @@ def test_withdrawal_and_its_cancellations_are_one_transaction(client, monkeypatc
     others = _others(MIN_GROUP)
     group, _group_booking = _session(w, [w.own_referral, *others], type="group", weeks=4)
 
-    original = bookings.invitation
+    from guidance.services.interpreter_bookings import changes
+
+    original = changes.invitation
 
     def broken(booking, method, update=False):
         # The individual session is already cancelled when the group's change fails.
@@ -128,7 +130,7 @@ def test_withdrawal_and_its_cancellations_are_one_transaction(client, monkeypatc
             raise RuntimeError("calendar service down")
         return original(booking, method, update)
 
-    monkeypatch.setattr(bookings, "invitation", broken)
+    monkeypatch.setattr(changes, "invitation", broken)
     with pytest.raises(RuntimeError):
         referrals.withdraw_referral(w.referrer, w.own_referral, "Flyttet")
     db.session.rollback()

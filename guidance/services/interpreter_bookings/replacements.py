@@ -1,0 +1,95 @@
+"""The lead's alerts (declined or expired requests of sessions ahead with nobody else asked), who can
+replace the interpreter (`availability`), and rebooking one of them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import InterpreterBooking, InterpreterProfile, Session, SessionStatus
+from guidance.models.types import utcnow
+from guidance.services import audit, mail
+from guidance.services import calendar as cal
+from guidance.services.errors import DomainError
+from guidance.services.interpreter_bookings.availability import Availability, mode_of
+from guidance.services.interpreter_bookings.costs import planned_cost
+from guidance.services.interpreter_bookings.requests import new_booking, request_messages
+from guidance.services.interpreter_bookings.state import ACTIVE, S, IllegalTransition
+from guidance.services.unit_of_work import unit_of_work
+
+
+@dataclass
+class Alert:
+    booking: InterpreterBooking
+    candidates: list[InterpreterProfile]
+
+
+def alerts(county_id: int) -> list[Alert]:
+    """Declined or expired bookings of booked sessions ahead that have no other active booking,
+    each with the interpreters who could take it (availability judged once for all of them)."""
+    from guidance.models import County, PlanningRun
+
+    stmt = (
+        select(InterpreterBooking)
+        .join(Session, Session.id == InterpreterBooking.session_id)
+        .join(PlanningRun, PlanningRun.id == Session.run_id)
+        .where(PlanningRun.county_id == county_id, InterpreterBooking.status.in_((S.DECLINED, S.EXPIRED)),
+               Session.status == SessionStatus.BOOKED, Session.start > utcnow())
+        .order_by(Session.start, InterpreterBooking.id)
+    )
+    found, seen = [], set()
+    for booking in db.session.scalars(stmt):
+        session = booking.session
+        if session.id in seen or any(b.status in ACTIVE for b in session.bookings):
+            continue
+        seen.add(session.id)
+        found.append(booking)
+    if not found:
+        return []
+    availability = Availability(db.session.get(County, county_id), [b.session for b in found])
+    return [Alert(b, replacement_candidates(b.session, availability=availability)) for b in found]
+
+
+def replacement_candidates(session: Session, limit: int = 3,
+                           availability: Availability | None = None) -> list[InterpreterProfile]:
+    """Interpreters who could take the session, cheapest first (then the better register category):
+    same county, the language and mode, within working hours, not absent, free with time to travel,
+    not already asked for it, and accepted by the plan checker (`availability`, failing closed)."""
+    availability = availability or Availability(session.run.county, [session])
+    asked = {b.interpreter_id for b in session.bookings}
+    mode = mode_of(session)
+    fitting = []
+    for profile in availability.candidates_for(session):
+        if profile.id in asked or mode not in (profile.modes or []):
+            continue
+        category = next((l.category for l in profile.languages if l.language == session.language), 9)
+        fitting.append((planned_cost(session, profile, mode)[2], category, profile.id, profile))
+    fitting.sort(key=lambda item: item[:3])
+    out = []
+    for *_, profile in fitting:
+        if len(out) == limit:
+            break
+        if availability.free(profile, session):
+            out.append(profile)
+    return out
+
+
+def rebook(actor, declined: InterpreterBooking, candidate_id: int) -> InterpreterBooking:
+    """Use case: the lead picks an offered interpreter; the session gets a new request to them."""
+    with unit_of_work() as uow:
+        session = declined.session
+        if declined.status not in (S.DECLINED, S.EXPIRED) or any(b.status in ACTIVE for b in session.bookings):
+            raise IllegalTransition(_("This session already has an interpreter request."))
+        candidate = next((c for c in replacement_candidates(session, limit=10) if c.id == candidate_id), None)
+        if candidate is None:
+            raise DomainError(_("That interpreter can no longer take the session. Choose another."))
+        session.interpreter = candidate
+        cal.bump_sequence(session)
+        booking = new_booking(session, candidate, session.interpreter_mode)
+        db.session.flush()
+        audit.record(actor, "booking.requested", booking, {"replaces": declined.id})
+        messages = request_messages([booking], actor)
+        uow.after_commit(mail.deliver_later, messages)
+    return booking

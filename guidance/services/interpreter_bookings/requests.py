@@ -1,0 +1,161 @@
+"""Asking an interpreter: a new request (costed, with its answer deadline), the invitation e-mails
+(METHOD:REQUEST, or METHOD:CANCEL), the signed answer link, and the county's answer time."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from guidance.extensions import db
+from guidance.models import InterpreterBooking, InterpreterProfile, OutboxMessage, Session
+from guidance.models.types import utcnow
+from guidance.rules.language import for_recipient as language_for
+from guidance.services import audit, mail
+from guidance.services import calendar as cal
+from guidance.services.errors import DomainError
+from guidance.services.interpreter_bookings.costs import planned_cost
+from guidance.services.interpreter_bookings.state import S
+from guidance.services.unit_of_work import unit_of_work
+
+DEFAULT_ANSWER_HOURS = 48
+# An interpreter's answer is due at least this long before the session starts.
+ANSWER_LEAD_HOURS = 24
+SALT = "booking-answer"
+
+
+def new_booking(session: Session, interpreter: InterpreterProfile | None = None, mode: str | None = None) -> InterpreterBooking:
+    """A requested booking for the session's interpreter (or `interpreter`), costed, in the
+    current transaction. Publishing a plan calls this per session with an interpreter."""
+    interpreter = interpreter or session.interpreter
+    mode = mode or session.interpreter_mode or "onsite"
+    billed, travel, cost = planned_cost(session, interpreter, mode)
+    booking = InterpreterBooking(session=session, interpreter=interpreter, status=S.REQUESTED, mode=mode,
+                                 language=session.language or "", billed_minutes=billed, travel_minutes=travel,
+                                 cost_ore=cost, answer_deadline=answer_deadline(session))
+    db.session.add(booking)
+    return booking
+
+
+def answer_deadline(session: Session) -> dt.datetime:
+    """When an unanswered request expires: the earlier of the county's answer time and
+    ANSWER_LEAD_HOURS before the session, so the lead has time to find someone else. A session
+    closer than that gets half the time that is left: the deadline always ends before the session."""
+    now = utcnow()
+    hours = getattr(session.run.county, "booking_answer_hours", None) or DEFAULT_ANSWER_HOURS
+    deadline = min(now + dt.timedelta(hours=hours), session.start - dt.timedelta(hours=ANSWER_LEAD_HOURS))
+    if deadline <= now:
+        deadline = now + (session.start - now) / 2
+    return deadline
+
+
+def send_booking_requests(bookings: list[InterpreterBooking], actor=None) -> list[OutboxMessage]:
+    """Use case: e-mail each booking's invitation (METHOD:REQUEST) with its signed answer link; the
+    delivery is queued after the commit (sent by the job queue, never inside the request)."""
+    with unit_of_work() as uow:
+        messages = request_messages(bookings, actor)
+        uow.after_commit(mail.deliver_later, messages)
+    return messages
+
+
+def request_messages(bookings: list[InterpreterBooking], actor=None) -> list[OutboxMessage]:
+    """The invitations (METHOD:REQUEST) for `bookings`, audited, in the caller's transaction;
+    the caller commits and then hands them to `mail.deliver_later`."""
+    messages = []
+    for booking in bookings:
+        if booking.answer_deadline is None:
+            booking.answer_deadline = answer_deadline(booking.session)
+        audit.record(actor, "booking.request_sent", booking, {"sequence": booking.sequence})
+        messages.append(invitation(booking, "REQUEST"))
+    return messages
+
+
+def set_answer_hours(actor, county, hours: int) -> None:
+    """Use case: how long an interpreter has to answer a request before it expires (lead's setting)."""
+    with unit_of_work():
+        if not 1 <= hours <= 336:
+            raise DomainError(_("Enter between 1 and 336 hours."), {"hours": [_("Enter between 1 and 336 hours.")]})
+        county.booking_answer_hours = hours
+        audit.record(actor, "county.booking_answer_hours", county, {"hours": hours})
+
+
+def answer_token(booking: InterpreterBooking) -> str:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT).dumps([booking.id, booking.sequence])
+
+
+def booking_for_token(token: str) -> InterpreterBooking:
+    """The booking a signed answer link is for; DomainError when it is forged, expired or outdated."""
+    max_age = current_app.config.get("BOOKING_LINK_MAX_AGE", 14 * 24 * 3600)
+    try:
+        booking_id, sequence = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise DomainError(_("The link has expired. Log in to answer the request.")) from None
+    except (BadSignature, ValueError, TypeError):
+        raise DomainError(_("The link is not valid.")) from None
+    booking = db.session.get(InterpreterBooking, booking_id)
+    if booking is None:
+        raise DomainError(_("The link is not valid."))
+    if booking.sequence != sequence:
+        raise DomainError(_("The request has changed since this e-mail. Use the link in the newest e-mail."))
+    return booking
+
+
+def invitation(booking: InterpreterBooking, method: str, update: bool = False) -> OutboxMessage:
+    """The e-mail for a request (METHOD:REQUEST) or cancellation (METHOD:CANCEL), in the
+    interpreter's language (rules.language.for_recipient); `update`: a new version of a request whose time and place stand.
+    Subject and calendar carry references, never names."""
+    from guidance.labels import LANGUAGE
+
+    session, person = booking.session, booking.interpreter.user
+    locale = language_for(person)
+    with force_locale(locale):
+        when = session.start.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
+        language = str(LANGUAGE.get(booking.language, booking.language))
+        if method == "CANCEL":
+            subject = _("Cancelled: interpreting %(when)s", when=when)
+            body = _("The interpreting assignment on %(when)s at %(place)s (%(language)s) is cancelled.",
+                     when=when, place=session.location.name, language=language)
+        elif update:
+            subject = _("Changed: interpreting %(when)s", when=when)
+            lines = [_("The group session on %(when)s at %(place)s (%(language)s) has one participant fewer. "
+                       "The time, the place and your booking are unchanged.",
+                       when=when, place=session.location.name, language=language)]
+            if booking.status is S.REQUESTED:
+                lines.append(_("Please accept or decline here: %(link)s",
+                               link=cal.app_url("interpreter.confirm", token=answer_token(booking))))
+            body = "\n\n".join(lines)
+        else:
+            subject = _("Interpreting request %(when)s", when=when)
+            link = cal.app_url("interpreter.confirm", token=answer_token(booking))
+            body = "\n\n".join([
+                _("You are asked to interpret (%(language)s, %(mode)s) on %(when)s at %(place)s, %(room)s.",
+                  language=language, mode=cal.interpreter_mode_label(booking.mode), when=when,
+                  place=session.location.name, room=session.room.name),
+                _where_to_be(booking, session),
+                _("Please answer by %(deadline)s.",
+                  deadline=booking.answer_deadline.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
+                  if booking.answer_deadline else "–"),
+                _("Please accept or decline here: %(link)s", link=link),
+                _("The link works until %(deadline)s. You can also answer after logging in to Veiled.",
+                  deadline=booking.answer_deadline.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
+                  if booking.answer_deadline else "–"),
+            ])
+        ics = cal.build_calendar([session], lambda s: cal.app_url("interpreter.show", booking_id=booking.id),
+                                 language=locale, method=method, sequence=booking.sequence,
+                                 organizer=current_app.config["MAIL_SENDER"], attendee=person.email)
+    return mail.queue(person, subject, body, ics)
+
+
+def _where_to_be(booking: InterpreterBooking, session: Session) -> str:
+    """The interpreter's practical details: the address on site, how a video or phone session reaches them."""
+    if booking.mode == "video":
+        return _("By video: the counsellor sends you the meeting link before the session.")
+    if booking.mode == "phone":
+        return _("By phone: the counsellor calls you on the phone number in your Veiled profile when the session starts.")
+    location = session.location
+    lines = [_("Address: %(address)s", address=location.address or location.name)]
+    if location.directions:
+        lines.append(_("How to get there: %(directions)s", directions=location.directions))
+    return "\n".join(lines)

@@ -1,0 +1,71 @@
+"""The interpreter booking state machine:
+
+    requested -> accepted | declined | expired | cancelled
+    accepted  -> cancelled | requested (the session changed: asked again)
+
+Every transition goes through `transition`, which refuses an illegal one and audits the rest.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import BookingStatus, InterpreterBooking
+from guidance.models.types import utcnow
+from guidance.services import audit
+from guidance.services.errors import DomainError
+from guidance.services.unit_of_work import unit_of_work
+
+S = BookingStatus
+# event -> (states it may start from, the state it leads to)
+EVENTS: dict[str, tuple[frozenset[BookingStatus], BookingStatus]] = {
+    "accept": (frozenset({S.REQUESTED}), S.ACCEPTED),
+    "decline": (frozenset({S.REQUESTED}), S.DECLINED),
+    "expire": (frozenset({S.REQUESTED}), S.EXPIRED),
+    "cancel": (frozenset({S.REQUESTED, S.ACCEPTED}), S.CANCELLED),
+    "change": (frozenset({S.REQUESTED, S.ACCEPTED}), S.REQUESTED),
+}
+ACTIVE = (S.REQUESTED, S.ACCEPTED)
+
+
+class IllegalTransition(DomainError):
+    pass
+
+
+def transition(actor, booking: InterpreterBooking, event: str, **detail) -> None:
+    """Move `booking` by `event` or raise IllegalTransition; audited (ids and states only).
+    In the caller's transaction."""
+    allowed_from, target = EVENTS[event]
+    if booking.status not in allowed_from:
+        raise IllegalTransition(_("This booking can no longer be changed that way (it is %(status)s).",
+                                  status=status_text(booking.status)))
+    before = booking.status
+    booking.status = target
+    if event in ("accept", "decline", "expire"):
+        booking.answered_at = utcnow()
+    if event in ("change", "cancel"):
+        booking.sequence = (booking.sequence or 0) + 1
+    audit.record(actor, f"booking.{event}", booking, {"from": before.value, "to": target.value, **detail})
+
+
+def status_text(status: BookingStatus) -> str:
+    from guidance.labels import BOOKING_STATUS
+
+    return str(BOOKING_STATUS.get(status.value, status.value)).lower()
+
+
+def expire_overdue(now: dt.datetime | None = None) -> list[InterpreterBooking]:
+    """Use case: requests nobody answered by their deadline become expired (they then alert the lead)."""
+    with unit_of_work():
+        now = now or utcnow()
+        overdue = db.session.scalars(
+            select(InterpreterBooking).where(InterpreterBooking.status == S.REQUESTED,
+                                             InterpreterBooking.answer_deadline.is_not(None),
+                                             InterpreterBooking.answer_deadline < now)
+        ).all()
+        for booking in overdue:
+            transition(None, booking, "expire")
+    return list(overdue)
