@@ -27,6 +27,9 @@ MARK_CONTROLS = """() => {
     let n = 0;
     for (const el of document.querySelectorAll(selector)) {
         if (el.disabled || el.closest('[inert]')) continue;
+        // a closed <details> shows only its summary (a Tab stop that opens it); the rest is not on the page yet
+        const closed = el.closest('details:not([open])');
+        if (closed && el !== closed.querySelector(':scope > summary')) continue;
         // the skip link is off-screen until focused: it counts
         if (!visible(el) && !el.classList.contains('skip-link')) continue;
         // radio groups take one Tab stop
