@@ -5,17 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
-from guidance.extensions import db
-from guidance.models import County, PlanningRun, Role, RunStatus, Session
+from guidance.models import PlanningRun, Role, RunStatus, Session
 from guidance.planning import review
 from guidance.planning.ids import local_today
-from guidance.rules.access import may_manage_county
 from guidance.services import week_grid
-from guidance.web.guards import get_visible, requires
+from guidance.web.guards import county_or_chooser, get_visible, requires
 
 bp = Blueprint("grids", __name__)
 
@@ -31,17 +29,6 @@ GRID_STATUS = {
 }
 
 KIND_LABEL = {"counsellor": _l("Counsellors"), "room": _l("Rooms"), "location": _l("Locations")}
-
-
-def _county() -> County | None:
-    """The lead's county; an admin's own, or for an installation admin the one chosen with ?county=NN."""
-    if current_user.county_id is not None:
-        return current_user.county
-    number = request.args.get("county", "")
-    county = db.session.scalar(select(County).where(County.number == number)) if number else None
-    if county is None or not may_manage_county(current_user, county.id):
-        return None
-    return county
 
 
 def _week_arg(default: dt.date) -> dt.date:
@@ -101,12 +88,9 @@ def _render(grid, *, options, run=None, county=None, endpoint: str, url_args: di
 @requires("grids")
 def published():
     """The published plan's week of one counsellor, room or location of the county."""
-    county = _county()
-    if county is None:
-        if current_user.role is Role.ADMIN and current_user.county_id is None:
-            counties = db.session.scalars(select(County).order_by(County.name)).all()
-            return render_template("grids/choose_county.html", counties=counties)
-        abort(404)
+    county, chooser = county_or_chooser(_("Week plan"))
+    if chooser is not None:
+        return chooser
     options = week_grid.choices(county.id)
     today = local_today()
     monday = _week_arg(today - dt.timedelta(days=today.weekday()))

@@ -36,3 +36,40 @@ def get_visible(model, object_id: int, action: str = "view"):
         g.access_refused = (model.__name__.lower(), object_id, {"action": action, "exists": obj is not None})
         abort(404)
     return obj
+
+
+def acting_county():
+    """The county a lead or admin acts for on set-up and planning pages: the user's own; for an
+    installation admin (no county) the one chosen with ?county=NN, None until chosen or when not theirs."""
+    from flask import request
+    from flask_login import current_user
+    from sqlalchemy import select
+
+    from guidance.models import County
+    from guidance.rules.access import may_manage_county
+
+    if current_user.county_id is not None:
+        return current_user.county
+    number = request.args.get("county", "")
+    county = db.session.scalar(select(County).where(County.number == number)) if number else None
+    if county is None or not may_manage_county(current_user, county.id):
+        return None
+    return county
+
+
+def county_or_chooser(heading: str):
+    """(county, None) for the county acted for; (None, the page where an installation admin chooses one)
+    while none is chosen; 404 for anyone else without one."""
+    from flask import render_template
+    from flask_login import current_user
+    from sqlalchemy import select
+
+    from guidance.models import County, Role
+
+    county = acting_county()
+    if county is None and current_user.role is Role.ADMIN and current_user.county_id is None:
+        counties = db.session.scalars(select(County).order_by(County.name)).all()
+        return None, render_template("choose_county.html", counties=counties, heading=heading)
+    if county is None:
+        abort(404)
+    return county, None

@@ -5,7 +5,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,13 +18,12 @@ from guidance import languages
 from guidance.extensions import db
 from guidance.models import Absence, County, CounsellorProfile, InterpreterProfile, Municipality, Role
 from guidance.planning.ids import local_today
-from guidance.rules.access import may_manage_county
 from guidance.services import people, setup
 from guidance.services.errors import DomainError
 from guidance.services.people import CATEGORIES, WEEKDAYS, CounsellorData, InterpreterData
 from guidance.web.forms import show_refusal
 from guidance.web.readiness import broken_context
-from guidance.web.guards import get_visible, requires
+from guidance.web.guards import county_or_chooser, get_visible, requires
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -98,26 +97,8 @@ class ActiveForm(FlaskForm):
 # ---------------------------------------------------------------------------- the county acted for
 
 
-def _acting_county() -> County | None:
-    """The county whose people the current user sets up: the lead's own; for an admin bound to a
-    county that one, for an installation admin the one chosen with ?county=NN (None until chosen)."""
-    if current_user.county_id is not None:
-        return current_user.county
-    number = request.args.get("county", "")
-    county = db.session.scalar(select(County).where(County.number == number)) if number else None
-    if county is None or not may_manage_county(current_user, county.id):
-        return None
-    return county
-
-
-def _county_or_chooser(template_kind: str):
-    county = _acting_county()
-    if county is None and current_user.role is Role.ADMIN:
-        counties = db.session.scalars(select(County).order_by(County.name)).all()
-        return None, render_template("people/choose_county.html", counties=counties, kind=template_kind)
-    if county is None:
-        abort(404)
-    return county, None
+def _county_or_chooser(kind: str):
+    return county_or_chooser(_("Counsellors") if kind == "counsellors" else _("Interpreters"))
 
 
 def _county_args(county: County) -> dict:
