@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from guidance.extensions import db
 from guidance.models import (
+    CareerCentre,
     CounsellorProfile,
     InterpreterProfile,
     Location,
@@ -20,6 +21,7 @@ from guidance.models import (
     Referral,
     Room,
     Session,
+    User,
 )
 from guidance.planning import ids
 
@@ -60,16 +62,27 @@ class Names:
         return referral.reference if referral else pid
 
 
-def names_for(instance: dict) -> Names:
+def names_for(instance: dict, county_id: int | None = None) -> Names:
+    """Names for the ids the review pages show. With `county_id`, the county's own counsellors,
+    locations and rooms only (the filters list nothing of other counties); interpreters are freelancers
+    of the national register and are named wherever they work. Columns, not ORM objects."""
     names = Names()
-    for c in db.session.scalars(select(CounsellorProfile).options(selectinload(CounsellorProfile.user))):
-        names.counsellors[ids.counsellor_id(c.id)] = c.user.name
-    for i in db.session.scalars(select(InterpreterProfile).options(selectinload(InterpreterProfile.user))):
-        names.interpreters[ids.interpreter_id(i.id)] = i.user.name
-    for loc in db.session.scalars(select(Location)):
-        names.locations[ids.location_id(loc.id)] = loc.name
-    for room in db.session.scalars(select(Room)):
-        names.rooms[ids.room_id(room.id)] = room.name
+    counsellors = select(CounsellorProfile.id, User.name).join(User, User.id == CounsellorProfile.user_id)
+    places = (select(Location.id, Location.name, Room.id, Room.name)
+              .join(Room, Room.location_id == Location.id, isouter=True))
+    if county_id is not None:
+        counsellors = counsellors.where(User.county_id == county_id)
+        places = (places.join(CareerCentre, CareerCentre.id == Location.centre_id)
+                  .where(CareerCentre.county_id == county_id))
+    for profile_id, name in db.session.execute(counsellors):
+        names.counsellors[ids.counsellor_id(profile_id)] = name
+    interpreters = select(InterpreterProfile.id, User.name).join(User, User.id == InterpreterProfile.user_id)
+    for profile_id, name in db.session.execute(interpreters):
+        names.interpreters[ids.interpreter_id(profile_id)] = name
+    for location_id, location_name, room_id, room_name in db.session.execute(places):
+        names.locations[ids.location_id(location_id)] = location_name
+        if room_id is not None:
+            names.rooms[ids.room_id(room_id)] = room_name
     wanted = [ids.db_id(p["id"], "R") for p in instance.get("participants", [])]
     previous = (instance.get("previous_plan") or {}).get("sessions", [])
     wanted += [ids.db_id(p, "R") for s in previous for p in s["participants"]]

@@ -57,3 +57,17 @@ def test_review_pages_of_an_unfinished_run_answer_not_found(client):
     db.session.commit()
     f.login(client, w.lead)
     assert client.get(f"/planning/runs/{run.id}/sessions").status_code == 404
+
+
+def test_the_session_filters_list_only_the_countys_own_counsellors_and_locations(client):
+    from guidance.models import Role
+
+    w = planning_world()
+    run = solved_run(w.lead)
+    assert run.status is RunStatus.SUCCEEDED, run.message
+    elsewhere = f.centre("18", "1804")  # Bodø, Nordland
+    f.user(Role.COUNSELLOR, county_number="18", name="Nordland Rettleiar")
+    f.login(client, w.lead, language="en")
+    page = client.get(f"/planning/runs/{run.id}/sessions", headers=EN).get_data(as_text=True)
+    assert w.counsellor.name in page
+    assert elsewhere.locations[0].name not in page and "Nordland Rettleiar" not in page
