@@ -60,7 +60,7 @@ def _login(client, email: str, password: str):
     f.login(client, f.user_by_email(email), password)
 
 
-def test_the_published_plan_began_weeks_ago_and_goes_on_after_today(app, demo):
+def _the_published_plan_began_weeks_ago_and_goes_on_after_today(app, demo):
     run = _run()
     assert run is not None
     published = _local_day(run.published_at)
@@ -77,7 +77,7 @@ def test_the_published_plan_began_weeks_ago_and_goes_on_after_today(app, demo):
     _assert_keeps_the_planning_rules(run)
 
 
-def test_held_sessions_have_outcomes_of_each_kind_and_new_referrals_wait(app, demo):
+def _held_sessions_have_outcomes_of_each_kind_and_new_referrals_wait(app, demo):
     run = _run()
     outcomes = dict(db.session.execute(
         select(SessionParticipant.outcome, func.count()).join(Session, Session.id == SessionParticipant.session_id)
@@ -105,7 +105,7 @@ def test_held_sessions_have_outcomes_of_each_kind_and_new_referrals_wait(app, de
     assert all(r.created_at < run.published_at for r in in_run if r.follow_up_of_id is None)
 
 
-def test_notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_ahead(app, client, demo):
+def _notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_ahead(app, client, demo):
     _output, password = demo
     notes = db.session.scalars(select(GuidanceNote)).all()
     shared = [n for n in notes if n.status == "shared"]
@@ -136,7 +136,7 @@ def test_notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_
     assert session.start.astimezone(OSLO).strftime("%H:%M") in page
 
 
-def test_interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_seed_changes_nothing(app, client, demo):
+def _interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_seed_changes_nothing(app, client, demo):
     output, password = demo
     run = _run()
     bookings = db.session.scalars(select(InterpreterBooking).join(Session)
@@ -187,3 +187,12 @@ def _assert_keeps_the_planning_rules(run: PlanningRun) -> None:
     unscheduled = json.loads(run.plan_json)["unscheduled"]
     result = check_plan(json.loads(run.instance_json), plan_from_sessions(sessions, unscheduled=unscheduled))
     assert not result.violations, [v.message for v in result.violations][:5]
+
+
+def test_the_demo_opens_on_a_quarter_in_progress(app, demo):
+    """One seed (10-30 s of planning) checked for everything a newcomer relies on, in the order they look."""
+    _the_published_plan_began_weeks_ago_and_goes_on_after_today(app, demo)
+    _held_sessions_have_outcomes_of_each_kind_and_new_referrals_wait(app, demo)
+    _notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_ahead(app, app.test_client(), demo)
+    _interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_seed_changes_nothing(
+        app, app.test_client(), demo)
