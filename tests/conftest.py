@@ -170,3 +170,14 @@ def travel_to(monkeypatch):
         monkeypatch.setattr(clock, "_source", lambda: instant)
 
     return move
+
+
+def pytest_collection_modifyitems(config, items):
+    """The PostgreSQL pass is for what touches the database: tests marked `one_database` (walks whose
+    answer is decided in Python, such as the GET access matrix) run on SQLite only."""
+    dropped = [item for item in items if item.get_closest_marker("one_database")
+               and getattr(item, "callspec", None) is not None
+               and item.callspec.params.get("database_url") == "postgresql"]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]

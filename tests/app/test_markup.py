@@ -26,6 +26,7 @@ def app_config(app_config):
     return {**app_config, "WTF_CSRF_ENABLED": True}
 
 
+@pytest.mark.one_database  # markup is rendered by the templates, whatever the database
 def test_no_page_writes_none_into_attributes_points_aria_at_missing_ids_or_repeats_an_id(app):
     w = f.world()
     people = {Role.ADMIN: w.admin, Role.LEAD: w.lead, Role.COUNSELLOR: w.counsellor,
