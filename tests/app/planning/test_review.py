@@ -71,3 +71,13 @@ def test_the_session_filters_list_only_the_countys_own_counsellors_and_locations
     page = client.get(f"/planning/runs/{run.id}/sessions", headers=EN).get_data(as_text=True)
     assert w.counsellor.name in page
     assert elsewhere.locations[0].name not in page and "Nordland Rettleiar" not in page
+
+
+def test_a_run_without_the_checkers_figures_shows_dashes_not_none(client):
+    from tests.app.planning.helpers import draft_run
+
+    w = planning_world()
+    run = draft_run(w.lead)
+    f.login(client, w.lead, language="nb")
+    page = client.get(f"/planning/runs/{run.id}").get_data(as_text=True)
+    assert "Dekning" in page and "None" not in page
