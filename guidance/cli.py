@@ -76,6 +76,8 @@ def seed_demo_command(county: str, referrals: int, if_empty: bool):
     lines += ["The lead and the administrator also enter a code from an authenticator app: add these to the app,",
               "or print the current code with `flask demo-code EMAIL`:"]
     lines += [f"  {role:<12} {uri}" for role, uri in result.second_factor.items()]
+    lines.append("Their recovery codes (each works once, instead of a code from the app):")
+    lines += [f"  {role:<12} {' '.join(codes)}" for role, codes in result.recovery_codes.items()]
     text = "\n".join(lines) + "\n"
     credentials_file.parent.mkdir(parents=True, exist_ok=True)
     credentials_file.write_text(text)

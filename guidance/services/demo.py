@@ -71,6 +71,8 @@ class DemoResult:
     referrals: int
     # role -> otpauth URI of the second factor the demo's lead and admin log in with
     second_factor: dict[str, str] = field(default_factory=dict)
+    # role -> the recovery codes of that second factor (shown once, like an enrolment shows them)
+    recovery_codes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def seed_demo(county_number: str = "46", referrals: int = 200, seed: int = 2026, today: dt.date | None = None,
@@ -88,7 +90,8 @@ def seed_demo(county_number: str = "46", referrals: int = 200, seed: int = 2026,
         raise ValueError(f"county {county.name} already has demo data")
     towns = sorted(county.municipalities, key=lambda m: -m.population)
     counsellors, interpreters = _import_places_and_people(county, password_hash)
-    credentials = {role: (email, password) for role, email in _build_users(county, towns[0], password_hash).items()}
+    users, recovery_codes = _build_users(county, towns[0], password_hash)
+    credentials = {role: (email, password) for role, email in users.items()}
     created = _build_referrals(rng, county, towns, referrals, today)
     db.session.commit()
     credentials["counsellor"] = (counsellors[0].user.email, password)
@@ -97,7 +100,8 @@ def seed_demo(county_number: str = "46", referrals: int = 200, seed: int = 2026,
     for role in ("admin", "lead"):
         user = db.session.scalar(select(User).where(User.email == credentials[role][0]))
         uris[role] = second_factor.provisioning_uri(user, second_factor.unseal(user.totp_secret))
-    return DemoResult(county=county, credentials=credentials, referrals=created, second_factor=uris)
+    return DemoResult(county=county, credentials=credentials, referrals=created, second_factor=uris,
+                      recovery_codes=recovery_codes)
 
 
 DEMO_WORKBOOKS = Path(__file__).resolve().parent.parent / "demo"
@@ -151,12 +155,13 @@ def _build_users(county, capital, password_hash):
         "referrer": User(email=f"programradgiver@{_slug(capital.name)}.kommune.demo.no", name="Eva Bakke",
                          role=Role.REFERRER, municipality=capital),
     }
-    for user in users.values():
+    recovery_codes = {}
+    for role, user in users.items():
         user.password_hash = password_hash
         db.session.add(user)
         if second_factor.required(user):  # leads and admins log in with a code too
-            second_factor.turn_on(user, second_factor.new_secret())
-    return {role: user.email for role, user in users.items()}
+            recovery_codes[role] = second_factor.turn_on(user, second_factor.new_secret())
+    return {role: user.email for role, user in users.items()}, recovery_codes
 
 
 def _build_referrals(rng, county, towns, count, today) -> int:

@@ -255,11 +255,14 @@ def enrol(user: User, secret: str, code: str) -> list[str]:
     return codes
 
 
-def turn_on(user: User, secret: str) -> None:
-    """Sets a second factor without a confirming code (the demo seed and `flask demo-code` only);
+def turn_on(user: User, secret: str) -> list[str]:
+    """Sets a second factor without a confirming code (the demo seed only) and returns its recovery
+    codes, as an enrolment would (without them the user is told at every sign-in that few are left);
     the caller commits."""
     user.totp_secret = seal(secret)
     user.totp_enabled_at = clock.now()
+    db.session.flush()  # the codes need the user's id
+    return _new_recovery_codes(user)
 
 
 def current_code(user: User) -> str | None:

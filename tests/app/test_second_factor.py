@@ -293,8 +293,22 @@ def test_the_demo_lead_signs_in_with_the_code_flask_demo_code_prints(app, client
     code = app.test_cli_runner().invoke(args=["demo-code", email]).output.strip()
     assert re.fullmatch(r"\d{6}", code)
     client.post("/login", data={"email": email, "password": "demo-password-long-1"})
-    assert code_step(client, code).status_code == 302
+    answer = code_step(client, code)
+    assert answer.status_code == 302
+    # the demo's lead has recovery codes like any enrolled lead: no "few codes left" at every sign-in
+    home = client.get(answer.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert "gjenopprettingskode" not in home and "recovery code" not in home
     assert app.test_cli_runner().invoke(args=["demo-code", "someone@example.no"]).exit_code != 0
+
+
+def test_the_demo_admin_signs_in_with_a_printed_recovery_code(app, client):
+    from guidance.services.demo import seed_demo
+
+    demo = seed_demo("46", referrals=5, password="demo-password-long-1")
+    codes = demo.recovery_codes["admin"]
+    assert len(codes) == 10 and len(set(codes)) == 10
+    client.post("/login", data={"email": demo.credentials["admin"][0], "password": "demo-password-long-1"})
+    assert code_step(client, codes[0]).status_code == 302
 
 
 def test_the_code_step_is_rate_limited_like_the_login(app_config, database_url):
