@@ -61,16 +61,17 @@ def _group_label(dimension: str, value: str) -> str:
     return value
 
 
-def period_label(period: str) -> str:
-    """A chart's period as people say it: "jan. 2027" for 2027-01, "K1 2027" for 2027-Q1 (page language)."""
+def period_label(period: str, full: bool = False) -> str:
+    """A period as people say it, in the page's language: "jan. 2027" for 2027-01 and "K1 2027" for 2027-Q1
+    on a chart's axis; with ``full`` (tables), "januar 2027" and "1. kvartal 2027"."""
     from babel.dates import format_skeleton
     from flask_babel import format_date, get_locale
 
     try:
         year, _sep, part = period.partition("-")
         if part.startswith("Q"):
-            return format_date(dt.date(int(year), 3 * int(part[1:]) - 2, 1), "QQQ y")
-        return format_skeleton("yMMM", dt.date(int(year), int(part), 1), locale=get_locale())
+            return format_date(dt.date(int(year), 3 * int(part[1:]) - 2, 1), "QQQQ y" if full else "QQQ y")
+        return format_skeleton("yMMMM" if full else "yMMM", dt.date(int(year), int(part), 1), locale=get_locale())
     except (ValueError, TypeError):
         return period
 
@@ -99,7 +100,8 @@ def _page(form: BudgetForm, status: int = 200):
         [(_("Cost"), [m["cost_nok"] for m in months])], y_label="NOK",
         target=(_("Budget"), [m["budget_nok"] for m in months]))
     return render_template("dashboard/index.html", form=form, referral_chart=referral_chart, cost_chart=cost_chart,
-                           group_label=_group_label, **figures), status
+                           group_label=_group_label, period=lambda value: period_label(value, full=True),
+                           **figures), status
 
 
 @bp.post("/budget")

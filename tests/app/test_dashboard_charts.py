@@ -21,3 +21,17 @@ def test_charts_name_the_months_and_show_the_budget_against_the_cost(client, tra
     f.login(client, w.lead, language="en")
     page = client.get("/dashboard/?period=quarter").get_data(as_text=True)
     assert ">Q4 2026</text>" in _chart(page, "referrals-chart")
+
+
+def test_the_tables_beside_the_charts_name_months_and_quarters_in_full(client, travel_to):
+    travel_to(f.oslo(2026, 12, 4, 12))
+    w = f.world()
+    f.login(client, w.lead)
+    client.post("/dashboard/budget", data={"month": "2027-01", "amount": "5000"})
+    page = client.get("/dashboard/").get_data(as_text=True)
+    tables = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
+    assert '<th scope="row">desember 2026</th>' in tables
+    assert '<th scope="row">januar 2027</th>' in tables  # the interpreter table's budgeted month
+    assert not re.search(r"<t[hd][^>]*>\d{4}-\d{2}</t[hd]>", tables)
+    page = client.get("/dashboard/?period=quarter").get_data(as_text=True)
+    assert '<th scope="row">4. kvartal 2026</th>' in page
