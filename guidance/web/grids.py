@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from guidance import clock
 from guidance.models import PlanningRun, Role, RunStatus, Session
 from guidance.planning import review
 from guidance.planning.ids import local_today
@@ -66,7 +67,9 @@ def _names(options) -> dict[int, str]:
 
 
 def _render(grid, *, options, run=None, county=None, endpoint: str, url_args: dict, table_url: str | None,
-            links: str):
+            links: str, actions: bool = False):
+    """`actions`: the published plan seen by its lead, whose booked sessions ahead can be moved or cancelled
+    from their block."""
     """`table_url`: the same sessions as a table elsewhere; None: this page lists them with ?layout=table."""
     layout = "table" if request.args.get("layout") == "table" else "grid"
     if table_url is None:
@@ -81,7 +84,8 @@ def _render(grid, *, options, run=None, county=None, endpoint: str, url_args: di
         previous_url=url_for(endpoint, **url_args, week=week_grid.week_key(previous), of=grid.subject.key),
         next_url=url_for(endpoint, **url_args, week=week_grid.week_key(following), of=grid.subject.key),
         this_week_url=url_for(endpoint, **url_args, of=grid.subject.key),
-        form_action=url_for(endpoint, **url_args), last_day=grid.monday + dt.timedelta(days=6))
+        form_action=url_for(endpoint, **url_args), last_day=grid.monday + dt.timedelta(days=6), actions=actions,
+        now=clock.now())
 
 
 @bp.get("/grids/")
@@ -98,7 +102,8 @@ def published():
     grid = week_grid.week(subject, monday, county_id=county.id, counsellor_names=_names(options))
     url_args = {"county": county.number} if current_user.county_id is None else {}
     return _render(grid, options=options, county=county, endpoint="grids.published", url_args=url_args,
-                   table_url=None, links="lead" if current_user.role is Role.LEAD else "none")
+                   table_url=None, links="lead" if current_user.role is Role.LEAD else "none",
+                   actions=current_user.role is Role.LEAD)
 
 
 @bp.get("/planning/runs/<int:run_id>/week")

@@ -60,15 +60,16 @@ def test_every_string_in_code_and_templates_has_a_translation(locale):
 
     root = Path(__file__).parents[2]
     method_map = [("guidance/**.py", "python"), ("templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
+                "pgettext": ((1, "c"), 2)}
     in_code = {
-        message if isinstance(message, str) else message[0]
-        for _file, _line, message, _comments, _context in extract_from_dir(str(root), method_map, keywords=keywords)
+        (context, message if isinstance(message, str) else message[0])
+        for _file, _line, message, _comments, context in extract_from_dir(str(root), method_map, keywords=keywords)
     }
     with (root / f"guidance/translations/{locale}/LC_MESSAGES/messages.po").open("rb") as handle:
         catalog = read_po(handle)
     translated = {
-        (m.id if isinstance(m.id, str) else m.id[0])
+        (m.context, m.id if isinstance(m.id, str) else m.id[0])
         for m in catalog
         if m.id and not m.fuzzy and (m.string if isinstance(m.string, str) else all(m.string))
     }

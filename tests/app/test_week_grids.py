@@ -263,3 +263,20 @@ def test_holidays_and_absences_leave_no_free_time(client, travel_to):
     assert page.count("Ledig</span> 08:00–15:30") == 2  # Monday and Wednesday
     assert page.count('<p class="grid-unavailable">Stengt</p>') == 2
     assert page.count('<p class="grid-unavailable">Borte</p>') == 1
+
+
+def test_the_lead_moves_or_cancels_a_booked_session_ahead_from_its_block(client, travel_to):
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    ahead = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 18, 9))
+    cancelled = f.published_session(w.counsellor, f.referral(name="Lina Haddad"), start=f.oslo(2027, 1, 19, 9),
+                                    status="cancelled")
+    f.login(client, w.lead)
+    page = client.get(f"/grids/?week=2027-W03&of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
+    assert f'href="/planning/sessions/{ahead.id}/edit">Flytt' in page
+    assert f'href="/planning/sessions/{ahead.id}/cancel">Avlys' in page
+    assert f"/sessions/{cancelled.id}/edit" not in page and f"/sessions/{cancelled.id}/cancel" not in page
+    assert client.get(f"/planning/sessions/{ahead.id}/edit").status_code == 200  # the link leads to the move form
+    travel_to(f.oslo(2027, 1, 18, 9, 30))  # once it has started, it is not moved from the grid
+    page = client.get(f"/grids/?week=2027-W03&of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
+    assert f"/sessions/{ahead.id}/edit" not in page
