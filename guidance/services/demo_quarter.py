@@ -115,6 +115,8 @@ class Quarter:
     shared: int = 0
     declined: int = 0
     invoiced: int = 0
+    # the counsellor with most sessions in the plan: the demo's counsellor, whose home has something on it
+    busiest_counsellor_email: str | None = None
 
 
 def publish_day(today: dt.date) -> dt.date:
@@ -155,6 +157,11 @@ def build(county: County, *, today: dt.date | None = None, seed: int = 2026) -> 
     _mark_sent(started_at)
     quarter.sessions = db.session.scalar(select(func.count()).select_from(Session).where(
         Session.run_id == quarter.run.id, Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED))))
+    quarter.busiest_counsellor_email = db.session.scalar(
+        select(User.email).join(CounsellorProfile, CounsellorProfile.user_id == User.id)
+        .join(Session, Session.counsellor_id == CounsellorProfile.id)
+        .where(Session.run_id == quarter.run.id, Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)))
+        .group_by(User.email).order_by(func.count(Session.id).desc(), User.email).limit(1))
     return quarter
 
 

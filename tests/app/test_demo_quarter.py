@@ -134,6 +134,12 @@ def _notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_ahea
     page = client.get(f"/week/{year}/{week}").get_data(as_text=True)
     assert session.participants[0].referral.reference in page
     assert session.start.astimezone(OSLO).strftime("%H:%M") in page
+    client.post("/logout")
+    # The demo's counsellor (printed with the credentials) is one with sessions: their home is not empty.
+    demo_counsellor = re.search(r"counsellor\s+(\S+) / ", demo[0]).group(1)
+    _login(client, demo_counsellor, password)
+    home = client.get("/").get_data(as_text=True)
+    assert "/week/sessions/" in home
 
 
 def _interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_seed_changes_nothing(app, client, demo):

@@ -1,0 +1,95 @@
+"""The counsellor's home: today's sessions, the next day with sessions, what still needs them.
+
+One read of the counsellor's own published sessions, returned as plain data for the template:
+- today's sessions (Oslo date), in time order, cancelled ones marked;
+- the next day after today (within LOOK_AHEAD) that has sessions, so Friday shows Monday;
+- sessions that have ended within OUTCOME_LOOK_BACK with a participant whose outcome is not recorded
+  (the same outcome that the lead's home asks for, seen from the one who records it);
+- participants who attended a session with the counsellor within NOTE_LOOK_BACK and have no shared
+  guidance note yet (a draft counts as not shared: the municipality has nothing until it is).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import selectinload
+
+from guidance import clock
+from guidance.extensions import db
+from guidance.models import GuidanceNote, Outcome, Participant, Referral, Session, SessionParticipant, SessionStatus
+from guidance.services import calendar as cal
+
+SHOWN = 5
+LOOK_AHEAD = dt.timedelta(days=14)
+OUTCOME_LOOK_BACK = dt.timedelta(days=28)
+NOTE_LOOK_BACK = dt.timedelta(days=60)
+
+
+@dataclass
+class NoteToWrite:
+    referral_id: int
+    reference: str
+    name: str
+    attended_on: dt.date  # Oslo date of the latest session with this counsellor they attended
+    draft: bool  # a draft exists, not yet shared
+
+
+@dataclass
+class CounsellorDay:
+    today: dt.date
+    sessions_today: list[Session]
+    next_day: dt.date | None
+    sessions_next_day: list[Session]
+    missing_outcomes: list[Session]  # ended, a participant without an outcome; at most SHOWN
+    missing_outcomes_total: int
+    notes: list[NoteToWrite]  # at most SHOWN
+    notes_total: int
+
+    @property
+    def week(self) -> int:
+        return self.today.isocalendar()[1]
+
+
+def overview(counsellor_id: int) -> CounsellorDay:
+    now = clock.now()
+    today = clock.today(now)
+    coming = cal.counsellor_sessions(counsellor_id, today, (now + LOOK_AHEAD).astimezone(cal.OSLO).date())
+    sessions_today = [s for s in coming if s.start.astimezone(cal.OSLO).date() == today]
+    later = [s for s in coming if s.start.astimezone(cal.OSLO).date() > today and s.status is not SessionStatus.CANCELLED]
+    next_day = later[0].start.astimezone(cal.OSLO).date() if later else None
+    sessions_next_day = [s for s in later if s.start.astimezone(cal.OSLO).date() == next_day]
+    missing, missing_total = _missing_outcomes(counsellor_id, now)
+    notes, notes_total = _notes_to_write(counsellor_id, now)
+    return CounsellorDay(today, sessions_today, next_day, sessions_next_day, missing, missing_total, notes, notes_total)
+
+
+def _missing_outcomes(counsellor_id: int, now: dt.datetime) -> tuple[list[Session], int]:
+    missing = exists().where(SessionParticipant.session_id == Session.id, SessionParticipant.outcome.is_(None))
+    stmt = (select(Session)
+            .where(Session.counsellor_id == counsellor_id, Session.status == SessionStatus.BOOKED,
+                   Session.end <= now, Session.start >= now - OUTCOME_LOOK_BACK, missing)
+            .options(selectinload(Session.participants), selectinload(Session.location))
+            .order_by(Session.start, Session.id))
+    sessions = list(db.session.scalars(stmt))
+    return sessions[:SHOWN], len(sessions)
+
+
+def _notes_to_write(counsellor_id: int, now: dt.datetime) -> tuple[list[NoteToWrite], int]:
+    shared = exists().where(GuidanceNote.referral_id == Referral.id, GuidanceNote.status == "shared")
+    rows = db.session.execute(
+        select(Referral.id, Referral.reference, Participant.name, Session.start)
+        .join(SessionParticipant, SessionParticipant.referral_id == Referral.id)
+        .join(Session, Session.id == SessionParticipant.session_id)
+        .join(Participant, Participant.id == Referral.participant_id)
+        .where(Session.counsellor_id == counsellor_id, SessionParticipant.outcome == Outcome.ATTENDED,
+               Session.start >= now - NOTE_LOOK_BACK, ~shared)
+        .order_by(Session.start.desc())).all()
+    latest: dict[int, tuple] = {}
+    for row in rows:
+        latest.setdefault(row.id, row)
+    drafts = set(db.session.scalars(select(GuidanceNote.referral_id).where(
+        GuidanceNote.referral_id.in_(list(latest)[:SHOWN]), GuidanceNote.status == "draft")))
+    items = [NoteToWrite(r.id, r.reference, r.name, r.start.astimezone(cal.OSLO).date(), r.id in drafts) for r in list(latest.values())[:SHOWN]]
+    return items, len(latest)

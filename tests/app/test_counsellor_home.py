@@ -1,0 +1,93 @@
+"""The counsellor's home: today's sessions at their Oslo times, the next day with sessions, outcomes to
+record and guidance notes to share — each linking to where it is done."""
+import datetime as dt
+import re
+
+import pytest
+
+from guidance.extensions import db
+from guidance.models import GuidanceNote, Outcome, Role
+from tests.app import factories as f
+
+
+def _text(page: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
+
+
+def _card(page: str, heading_id: str) -> str:
+    start = page.index(">", page.index(f'id="{heading_id}"')) + 1
+    return _text(page[start:page.index("</section>", start)])
+
+
+@pytest.mark.parametrize("season, day", [("winter", dt.date(2027, 1, 19)), ("summer", dt.date(2027, 6, 15))])
+def test_today_lists_the_counsellors_own_sessions_at_oslo_time(client, travel_to, season, day):
+    travel_to(f.oslo(day.year, day.month, day.day, 7, 30))
+    w = f.world()
+    mine = f.published_session(w.counsellor, w.own_referral, start=f.oslo(day.year, day.month, day.day, 9, 15))
+    colleague = f.user(Role.COUNSELLOR, name="Kari Berg")
+    f.published_session(colleague, f.referral(name="Lina Haddad"), start=f.oslo(day.year, day.month, day.day, 11, 0))
+    f.login(client, w.counsellor)
+    page = client.get("/").get_data(as_text=True)
+    today = _card(page, "day-today")
+    assert "09:15–10:45" in today and "1 deltaker" in today
+    assert f'href="/week/sessions/{mine.id}"' in page
+    assert "11:00" not in today  # the colleague's session
+
+
+def test_friday_shows_monday_as_the_next_day_and_no_cancelled_session(client, travel_to):
+    travel_to(f.oslo(2027, 1, 22, 12))  # a Friday
+    w = f.world()
+    f.published_session(w.counsellor, f.referral(name="Lina Haddad"), start=f.oslo(2027, 1, 25, 8, 0), status="cancelled")
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 25, 13, 0))
+    f.login(client, w.counsellor)
+    page = client.get("/").get_data(as_text=True)
+    assert "Ingen timer i dag." in _card(page, "day-today")
+    following = _card(page, "day-next")
+    assert following.startswith("Neste: mandag 25. januar")
+    assert "13:00–14:30" in following and "08:00" not in following
+
+
+def test_a_held_session_without_outcome_is_listed_until_recorded(client, travel_to):
+    travel_to(f.oslo(2027, 1, 20, 15))
+    w = f.world()
+    held = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 18, 9, 0))
+    f.published_session(w.counsellor, f.referral(name="Lina Haddad"), start=f.oslo(2027, 1, 20, 16, 0))
+    f.login(client, w.counsellor)
+    outcomes = _card(client.get("/").get_data(as_text=True), "day-outcomes")
+    assert "mandag 18. januar kl. 09:00" in outcomes and "1 uten utfall" in outcomes
+    assert "16:00" not in outcomes  # not over yet
+    held.participants[0].outcome = Outcome.NO_SHOW
+    db.session.commit()
+    outcomes = _card(client.get("/").get_data(as_text=True), "day-outcomes")
+    assert "Alle timene du har hatt, har utfall." in outcomes
+
+
+def test_a_participant_who_came_needs_a_shared_note(client, travel_to):
+    travel_to(f.oslo(2027, 1, 20, 15))
+    w = f.world()
+    held = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 18, 9, 0))
+    held.participants[0].outcome = Outcome.ATTENDED
+    db.session.commit()
+    f.login(client, w.counsellor)
+    page = client.get("/").get_data(as_text=True)
+    notes = _card(page, "day-notes")
+    assert w.own_referral.reference in notes and "Ikke skrevet" in notes
+    assert f'href="/referrals/{w.own_referral.id}/notes/draft"' in page
+    note = GuidanceNote(referral_id=w.own_referral.id, author_id=w.counsellor.id, goals="Arbeid", status="draft")
+    db.session.add(note)
+    db.session.commit()
+    assert "Utkast ikke delt" in _card(client.get("/").get_data(as_text=True), "day-notes")
+    note.status = "shared"
+    db.session.commit()
+    notes = _card(client.get("/").get_data(as_text=True), "day-notes")
+    assert w.own_referral.reference not in notes and "har et delt veiledningsnotat" in notes
+
+
+def test_another_counsellors_sessions_stay_off_the_home(client, travel_to):
+    travel_to(f.oslo(2027, 1, 20, 7))
+    w = f.world()
+    other = f.user(Role.COUNSELLOR)
+    f.published_session(other, w.own_referral, start=f.oslo(2027, 1, 20, 10, 0))
+    f.login(client, w.counsellor)
+    page = client.get("/").get_data(as_text=True)
+    assert "Ingen timer i dag." in _card(page, "day-today") and "10:00" not in _card(page, "day-today")
