@@ -73,6 +73,8 @@ def seed_demo_command(county: str, referrals: int, if_empty: bool):
         lines.append(f"A quarter in progress: {quarter.sessions} sessions published, {quarter.held} held.")
         if quarter.busiest_counsellor_email:  # a counsellor whose week and home have sessions on them
             result.credentials["counsellor"] = (quarter.busiest_counsellor_email, result.credentials["counsellor"][1])
+        if quarter.busiest_interpreter_email:
+            result.credentials["interpreter"] = (quarter.busiest_interpreter_email, result.credentials["interpreter"][1])
     lines.append("Demo users (e-mail / password):")
     lines += [f"  {role:<12} {email} / {password}" for role, (email, password) in result.credentials.items()]
     lines += ["The lead and the administrator also enter a code from an authenticator app: add these to the app,",

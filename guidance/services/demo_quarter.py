@@ -28,7 +28,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from guidance import clock
 from guidance.extensions import db
@@ -38,6 +38,7 @@ from guidance.models import (
     County,
     CounsellorProfile,
     InterpreterBooking,
+    InterpreterProfile,
     LegalBasis,
     OutboxMessage,
     Outcome,
@@ -115,8 +116,10 @@ class Quarter:
     shared: int = 0
     declined: int = 0
     invoiced: int = 0
-    # the counsellor with most sessions in the plan: the demo's counsellor, whose home has something on it
+    # the counsellor with most sessions ahead (then in all) in the plan: the demo's counsellor, whose home
+    # has something on it
     busiest_counsellor_email: str | None = None
+    busiest_interpreter_email: str | None = None  # likewise the demo's interpreter
 
 
 def publish_day(today: dt.date) -> dt.date:
@@ -157,11 +160,18 @@ def build(county: County, *, today: dt.date | None = None, seed: int = 2026) -> 
     _mark_sent(started_at)
     quarter.sessions = db.session.scalar(select(func.count()).select_from(Session).where(
         Session.run_id == quarter.run.id, Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED))))
+    ahead = func.sum(case((Session.start >= clock.now(), 1), else_=0))  # sessions still to come count first
     quarter.busiest_counsellor_email = db.session.scalar(
         select(User.email).join(CounsellorProfile, CounsellorProfile.user_id == User.id)
         .join(Session, Session.counsellor_id == CounsellorProfile.id)
         .where(Session.run_id == quarter.run.id, Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)))
-        .group_by(User.email).order_by(func.count(Session.id).desc(), User.email).limit(1))
+        .group_by(User.email).order_by(ahead.desc(), func.count(Session.id).desc(), User.email).limit(1))
+    quarter.busiest_interpreter_email = db.session.scalar(
+        select(User.email).join(InterpreterProfile, InterpreterProfile.user_id == User.id)
+        .join(InterpreterBooking, InterpreterBooking.interpreter_id == InterpreterProfile.id)
+        .join(Session, Session.id == InterpreterBooking.session_id)
+        .where(Session.run_id == quarter.run.id)
+        .group_by(User.email).order_by(ahead.desc(), func.count(InterpreterBooking.id).desc(), User.email).limit(1))
     return quarter
 
 

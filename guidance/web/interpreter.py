@@ -10,14 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from guidance.extensions import db
-from guidance.models import BookingStatus, InterpreterBooking, Session
-from guidance.models.types import utcnow
+from guidance.models import InterpreterBooking
 from guidance.services.interpreter_bookings import answers
+from guidance.services.interpreter_bookings import requests as requests_service
 from guidance.services.interpreter_bookings.requests import booking_for_token
 from guidance.services.errors import DomainError
 from guidance.web.guards import get_visible, requires
@@ -33,25 +32,13 @@ class DeclineForm(FlaskForm):
     reason = TextAreaField(_l("Why do you decline?"), validators=[Length(max=1000)])
 
 
-def _mine():
-    if current_user.interpreter is None:
-        abort(404)
-    return db.session.scalars(
-        select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
-        .where(InterpreterBooking.interpreter_id == current_user.interpreter.id)
-        .order_by(Session.start, InterpreterBooking.id)
-    ).all()
-
-
 @bp.get("/")
 @requires("bookings")
 def index():
-    mine = _mine()
-    now = utcnow()
-    requests = [b for b in mine if b.status is BookingStatus.REQUESTED and b.session.end > now]
-    upcoming = [b for b in mine if b.status is BookingStatus.ACCEPTED and b.session.end > now]
-    other = [b for b in mine if b not in requests and b not in upcoming]
-    return render_template("interpreter/index.html", requests=requests, upcoming=upcoming, other=other)
+    if current_user.interpreter is None:
+        abort(404)
+    work = requests_service.work_of(current_user.interpreter)
+    return render_template("interpreter/index.html", requests=work.requests, upcoming=work.upcoming, other=work.other)
 
 
 @bp.get("/<int:booking_id>")

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from guidance.rules.access import may
 from guidance.services import counsellor_today, queue
+from guidance.services.interpreter_bookings import requests as interpreter_requests
 from guidance.services import today as today_service
 from guidance.web.guards import requires
 
@@ -18,5 +19,6 @@ def home():
     open_referrals = queue.open_count(current_user) if may(current_user, "view", "referral_counts") else None
     overview = today_service.overview(current_user) if may(current_user, "view", "today") else None
     day = counsellor_today.overview(current_user.counsellor.id) if current_user.counsellor is not None else None
+    work = interpreter_requests.work_of(current_user.interpreter) if current_user.interpreter is not None else None
     return render_template(f"home/{current_user.role.value}.html", open_referrals=open_referrals, overview=overview,
-                           day=day)
+                           day=day, work=work)

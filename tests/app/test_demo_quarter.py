@@ -140,6 +140,10 @@ def _notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_ahea
     _login(client, demo_counsellor, password)
     home = client.get("/").get_data(as_text=True)
     assert "/week/sessions/" in home
+    client.post("/logout")
+    demo_interpreter = re.search(r"interpreter\s+(\S+) / ", demo[0]).group(1)
+    _login(client, demo_interpreter, password)
+    assert re.search(r'href="/bookings/\d+"', client.get("/").get_data(as_text=True))
 
 
 def _interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_seed_changes_nothing(app, client, demo):

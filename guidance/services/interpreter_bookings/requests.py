@@ -8,6 +8,8 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from guidance.extensions import db
 from guidance.models import InterpreterBooking, InterpreterProfile, OutboxMessage, Session
@@ -159,3 +161,23 @@ def _where_to_be(booking: InterpreterBooking, session: Session) -> str:
     if location.directions:
         lines.append(_("How to get there: %(directions)s", directions=location.directions))
     return "\n".join(lines)
+
+
+class InterpreterWork:
+    """One interpreter's bookings as they see them: requests to answer, accepted bookings ahead, the rest."""
+
+    def __init__(self, bookings: list[InterpreterBooking], now: dt.datetime):
+        self.requests = [b for b in bookings if b.status is S.REQUESTED and b.session.end > now]
+        self.upcoming = [b for b in bookings if b.status is S.ACCEPTED and b.session.end > now]
+        waiting = {b.id for b in self.requests} | {b.id for b in self.upcoming}
+        self.other = [b for b in bookings if b.id not in waiting]
+
+
+def work_of(interpreter: InterpreterProfile) -> InterpreterWork:
+    """The interpreter's own bookings, earliest session first (their list and their home)."""
+    bookings = db.session.scalars(
+        select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
+        .where(InterpreterBooking.interpreter_id == interpreter.id)
+        .options(selectinload(InterpreterBooking.session).selectinload(Session.location))
+        .order_by(Session.start, InterpreterBooking.id)).all()
+    return InterpreterWork(list(bookings), utcnow())
