@@ -5,7 +5,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from guidance.rules.access import may
-from guidance.services import counsellor_today, queue
+from guidance.services import counsellor_today, queue, referrer_today
 from guidance.services.interpreter_bookings import requests as interpreter_requests
 from guidance.services import today as today_service
 from guidance.web.guards import requires
@@ -20,5 +20,6 @@ def home():
     overview = today_service.overview(current_user) if may(current_user, "view", "today") else None
     day = counsellor_today.overview(current_user.counsellor.id) if current_user.counsellor is not None else None
     work = interpreter_requests.work_of(current_user.interpreter) if current_user.interpreter is not None else None
+    municipality = referrer_today.overview(current_user) if current_user.municipality_id is not None else None
     return render_template(f"home/{current_user.role.value}.html", open_referrals=open_referrals, overview=overview,
-                           day=day, work=work)
+                           day=day, work=work, municipality=municipality)

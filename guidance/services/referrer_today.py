@@ -1,0 +1,92 @@
+"""The referrer's home: what the municipality's participants have coming, and what came back.
+
+One read of the municipality's own referrals (`rules.access.referral_filter`), as plain data:
+- participants with a booked session within LOOK_AHEAD (earliest first): the letters to hand over;
+- guidance notes shared within NOTES_LOOK_BACK (newest first);
+- open referrals still without a booked session, and how many of them are past their deadline
+  (`rules.deadlines`: a passed deadline is still owed guidance).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
+
+from guidance import clock
+from guidance.extensions import db
+from guidance.models import (
+    OPEN_STATUSES,
+    GuidanceNote,
+    Location,
+    Participant,
+    Referral,
+    Session,
+    SessionParticipant,
+    SessionStatus,
+    User,
+)
+from guidance.rules.access import referral_filter
+
+SHOWN = 5
+LOOK_AHEAD = dt.timedelta(days=14)
+NOTES_LOOK_BACK = dt.timedelta(days=30)
+
+
+@dataclass
+class ComingSession:
+    referral_id: int
+    reference: str
+    name: str
+    start: dt.datetime  # aware UTC
+    location: str
+
+
+@dataclass
+class SharedNote:
+    note_id: int
+    reference: str
+    name: str
+    shared_at: dt.datetime  # aware UTC
+
+
+@dataclass
+class ReferrerOverview:
+    coming: list[ComingSession]
+    coming_total: int
+    notes: list[SharedNote]
+    notes_total: int
+    waiting: int  # open referrals without a booked session ahead
+    waiting_overdue: int  # of those, past their deadline
+
+
+def overview(referrer: User) -> ReferrerOverview:
+    now = clock.now()
+    today = clock.today(now)
+    own = referral_filter(referrer)
+    coming_rows = db.session.execute(
+        select(Referral.id, Referral.reference, Participant.name, Session.start, Session.location_id)
+        .join(Participant, Participant.id == Referral.participant_id)
+        .join(SessionParticipant, SessionParticipant.referral_id == Referral.id)
+        .join(Session, Session.id == SessionParticipant.session_id)
+        .where(own, Session.status == SessionStatus.BOOKED, Session.start >= now, Session.start < now + LOOK_AHEAD)
+        .order_by(Session.start, Referral.id)).all()
+    places = dict(db.session.execute(select(Location.id, Location.name).where(
+        Location.id.in_({r.location_id for r in coming_rows[:SHOWN]}))).all())
+    coming = [ComingSession(r.id, r.reference, r.name, r.start, places.get(r.location_id, ""))
+              for r in coming_rows[:SHOWN]]
+    note_rows = db.session.execute(
+        select(GuidanceNote.id, Referral.reference, Participant.name, GuidanceNote.shared_at)
+        .join(Referral, Referral.id == GuidanceNote.referral_id)
+        .join(Participant, Participant.id == Referral.participant_id)
+        .where(own, GuidanceNote.status == "shared", GuidanceNote.shared_at >= now - NOTES_LOOK_BACK)
+        .order_by(GuidanceNote.shared_at.desc(), GuidanceNote.id.desc())).all()
+    booked_ahead = exists().where(SessionParticipant.referral_id == Referral.id,
+                                  SessionParticipant.session_id == Session.id,
+                                  Session.status == SessionStatus.BOOKED, Session.start >= now)
+    waiting = select(func.count(), func.count().filter(Referral.deadline < today)).where(
+        own, Referral.status.in_(OPEN_STATUSES), ~booked_ahead)
+    waiting_total, waiting_overdue = db.session.execute(waiting).one()
+    return ReferrerOverview(coming, len(coming_rows),
+                            [SharedNote(*r) for r in note_rows[:SHOWN]], len(note_rows),
+                            waiting_total, waiting_overdue)

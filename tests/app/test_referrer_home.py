@@ -1,0 +1,51 @@
+"""The referrer's home: their participants' sessions in the next two weeks (with the letter to hand over),
+guidance notes shared with them, and open referrals still waiting for a session — their municipality's
+only."""
+import datetime as dt
+import re
+
+from guidance.extensions import db
+from guidance.models import GuidanceNote
+from tests.app import factories as f
+
+
+def _card(page: str, heading_id: str) -> str:
+    start = page.index(">", page.index(f'id="{heading_id}"')) + 1
+    return " ".join(re.sub(r"<[^>]+>", " ", page[start:page.index("</section>", start)]).split())
+
+
+def test_coming_sessions_notes_and_waiting_referrals_of_the_own_municipality(client, travel_to):
+    travel_to(f.oslo(2027, 1, 18, 12))
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 21, 9, 0))
+    f.published_session(w.counsellor, w.other_referral, start=f.oslo(2027, 1, 22, 10, 0))  # Voss: not theirs
+    waiting = f.referral(name="Lina Haddad", settlement=dt.date(2026, 9, 1))  # deadline passed, nothing booked
+    f.referral(name="Sara Haddad")  # waiting, deadline ahead
+    db.session.add(GuidanceNote(referral_id=w.own_referral.id, author_id=w.counsellor.id, goals="Arbeid",
+                                status="shared", shared_at=f.oslo(2027, 1, 15, 14)))
+    db.session.add(GuidanceNote(referral_id=w.other_referral.id, author_id=w.counsellor.id, goals="Skole",
+                                status="shared", shared_at=f.oslo(2027, 1, 15, 14)))
+    db.session.commit()
+    f.login(client, w.referrer)
+    page = client.get("/").get_data(as_text=True)
+    coming = _card(page, "home-coming")
+    assert "Amal Haddad" in coming and "torsdag 21. januar kl. 09:00" in coming
+    assert "Yonas Tesfay" not in page
+    letter = client.get(f"/referrals/{w.own_referral.id}/letters.pdf")  # the letter linked beside the session
+    assert f'href="/referrals/{w.own_referral.id}/letters.pdf"' in page and letter.mimetype == "application/pdf"
+    notes = _card(page, "home-notes")
+    assert w.own_referral.reference in notes and "delt fredag 15. januar" in notes
+    assert w.other_referral.reference not in notes
+    waiting_card = _card(page, "home-waiting")
+    assert "2 åpne henvisninger har ingen booket time ennå." in waiting_card
+    assert "1 av dem har passert fristen" in waiting_card
+    assert waiting.reference not in page  # counts only: the list is on the referral page
+
+
+def test_a_quiet_municipality_is_told_what_comes(client, travel_to):
+    travel_to(f.oslo(2027, 1, 18, 12))
+    w = f.world()
+    f.login(client, w.other_referrer)
+    page = client.get("/").get_data(as_text=True)
+    assert "Ingen av deltakerne deres har time de neste to ukene." in _card(page, "home-coming")
+    assert "Ingen veiledningsnotater er delt de siste 30 dagene." in _card(page, "home-notes")
