@@ -77,27 +77,57 @@ def counsellor(cid: str, locs: list[str], *, multicultural: bool = True, per_day
             "weekly": {d: [["08:00", "16:00"]] for d in "12345"}, "absences": [], "max_sessions_per_day": per_day}
 
 
-def rule_problems(prep, state) -> list[str]:
-    """Hard-rule problems of a planner state, judged by the independent checker (solver/check.py),
-    never by the planner's own rule check: the state's bookings are written out as plan sessions."""
-    from solver import calendar as cal
-    from solver.check import check_plan
+def state_plan(prep, state):
+    """A planner state written out as a guidance-plan/1 plan: each booking a session, each need
+    the state has not placed reported open (as a plan file would), so the checker sees it whole."""
+    from datetime import datetime, timedelta
+
     from solver.formats import Plan, Session, Unscheduled
 
+    def at(day_index: int, minute: int) -> datetime:
+        return datetime.combine(prep.days[day_index], datetime.min.time()) + timedelta(minutes=minute)
+
     bookings = sorted(state.bookings.values(), key=lambda b: (b.day, b.start, b.location, b.room, b.counsellor))
-    sessions = []
-    for n, b in enumerate(bookings, start=1):
-        day = prep.days[b.day]
-        sessions.append(Session(
-            id=b.prev_id or f"new-{n}", type=b.type, participants=list(b.participants), counsellor=b.counsellor,
-            location=b.location, room=b.room, start=cal.at_minute(day, b.start), end=cal.at_minute(day, b.end),
-            mode=b.mode, language=b.language, interpreter=b.interpreter, interpreter_mode=b.interpreter_mode))
-    # What the state has not placed yet is reported open, as a plan file would.
+    sessions = [Session(id=b.prev_id or f"new-{n}", type=b.type, participants=list(b.participants),
+                        counsellor=b.counsellor, location=b.location, room=b.room, start=at(b.day, b.start),
+                        end=at(b.day, b.end), mode=b.mode, language=b.language, interpreter=b.interpreter,
+                        interpreter_mode=b.interpreter_mode)
+                for n, b in enumerate(bookings, start=1)]
     placed = {(pid, s.type) for s in sessions for pid in s.participants}
     open_needs = [Unscheduled(participant=p.id, type=typ, reason="time_limit_reached")
                   for p in prep.instance.participants for typ in p.needs if (p.id, typ) not in placed]
-    result = check_plan(prep.instance, Plan(instance=prep.instance.name, sessions=sessions, unscheduled=open_needs))
-    return [str(v) for v in result.violations]
+    return Plan(instance=prep.instance.name, sessions=sessions, unscheduled=open_needs)
+
+
+def state_violations(prep, state) -> list:
+    """The independent checker's violations (solver/check.py) of a planner state: never the
+    planner's own rule check, so a bug in the planner cannot hide behind the same bug there."""
+    from solver.check import check_plan
+
+    return check_plan(prep.instance, state_plan(prep, state)).violations
+
+
+def rule_problems(prep, state) -> list[str]:
+    """Hard-rule problems of a planner state as the checker words them ([] = the state is valid)."""
+    return [str(v) for v in state_violations(prep, state)]
+
+
+def rules_broken(prep, state) -> set[int]:
+    """The PROBLEM.md rule numbers (0 = plan consistency) the checker finds broken in a state."""
+    return {v.rule for v in state_violations(prep, state)}
+
+
+def state_of(inst: dict, bookings) -> tuple:
+    """(prep, state) of an instance with the given bookings, booked as they are (no rule check)."""
+    from solver.construct import State
+    from solver.formats import load_instance
+    from solver.model_data import prepare
+
+    prep = prepare(load_instance(inst))
+    state = State(prep)
+    for b in bookings:
+        state.add(b)
+    return prep, state
 
 
 def make_instance(participants=(), **overrides) -> dict:

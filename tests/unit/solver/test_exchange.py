@@ -9,7 +9,7 @@ from solver.formats import load_instance
 from solver.model import exchange_rounds, objective
 from solver.model_data import prepare
 
-from .conftest import BERGEN_VOSS, centre, counsellor, make_instance, participant, rule_problems
+from .conftest import BERGEN_VOSS, centre, counsellor, make_instance, participant, rule_problems, rules_broken
 
 DEADLINE = "2027-01-05"
 
@@ -64,6 +64,7 @@ def test_no_exchange_when_it_costs_someone_their_preferred_counsellor():
 
     assert _counsellor_of(state, "A", "group") == "C1"
     assert _counsellor_of(state, "Z", "individual") == "C2"
+    assert rule_problems(prep, state) == []
 
 
 def _other_days_plan(z_deadline=DEADLINE, c2_per_day=2):
@@ -77,6 +78,18 @@ def _other_days_plan(z_deadline=DEADLINE, c2_per_day=2):
 
 def _session_of(state: State, pid: str, typ: str) -> Booking:
     return next(b for b in state.bookings.values() if b.type == typ and pid in b.participants)
+
+
+def _traded(state: State, a: Booking, b: Booking) -> State:
+    """A copy of the state where bookings ``a`` and ``b`` trade counsellor, day and start time."""
+    swapped = State(state.prep)
+    for x in state.bookings.values():
+        if x is a or x is b:
+            y = b if x is a else a
+            x = Booking(**{**x.__dict__, "counsellor": y.counsellor, "day": y.day,
+                           "start": y.start, "end": y.start + (x.end - x.start)})
+        swapped.add(x)
+    return swapped
 
 
 def test_a_group_trades_its_slot_with_the_follow_up_counsellors_individual_session():
@@ -96,6 +109,8 @@ def test_a_group_trades_its_slot_with_the_follow_up_counsellors_individual_sessi
 def test_no_slot_trade_when_the_individual_session_cannot_take_the_groups_time():
     # Z's deadline is Monday: Z cannot move to the group's Tuesday slot.
     prep, state, _tasks = _other_days_plan(z_deadline="2027-01-04")
+    traded = _traded(state, _session_of(state, "A", "group"), _session_of(state, "Z", "individual"))
+    assert rules_broken(prep, traded) == {2}   # the referee rejects the trade: Z after the deadline
 
     assert exchange_slots(prep, state) == 0
 
@@ -167,6 +182,7 @@ def test_no_hand_over_of_a_session_that_is_someone_elses_continuity():
 
     assert _session_of(state, "Z", "individual").counsellor == "C1"
     assert _session_of(state, "A", "individual").counsellor == "C2"
+    assert rule_problems(prep, state) == []
 
 
 def test_a_colleague_busy_at_that_time_takes_the_handed_session_later_that_day():
@@ -185,6 +201,12 @@ def test_a_colleague_busy_at_that_time_takes_the_handed_session_later_that_day()
 def test_no_hand_over_when_no_colleague_has_time_that_day():
     # C2 gives two sessions a day and has A and V: nobody can take Z's session on Monday.
     prep, state, _tasks = _leader_booked_plan(c2_busy_at_nine=True, c2_per_day=2)
+    z = _session_of(state, "Z", "individual")
+    handed = State(prep)
+    for b in state.bookings.values():
+        handed.add(Booking(**{**b.__dict__, "counsellor": "C2", "start": 13 * 60, "end": 14 * 60 + 30})
+                   if b is z else b)
+    assert rules_broken(prep, handed) == {3}   # the referee: C2 over max_sessions_per_day
 
     assert hand_over(prep, state) == 0
 
@@ -203,8 +225,10 @@ def _crunch_pair(other: dict, a_place: str = "4601", a_day: int = 0, third: dict
               other, participant("X1", needs=["group"], deadline=DEADLINE), participant("X2", needs=["group"], deadline=DEADLINE)]
     people += [third] if third else []
     places = BERGEN_VOSS + [{"id": "4628", "name": "Vaksdal", "lat": 60.48, "lon": 5.74}]
+    voss = centre("L-voss", "4621")
+    voss["rooms"][0]["video"] = True   # A's interpreter joins by video (rule 7)
     inst = make_instance(people, horizon={"start": "2027-01-04", "end": DEADLINE}, places=places,
-                         locations=[centre("L-bergen", "4601"), centre("L-voss", "4621")],
+                         locations=[centre("L-bergen", "4601"), voss],
                          counsellors=[counsellor("C1", ["L-bergen"], per_day=1), counsellor("C2", ["L-voss"])]
                          + ([_only_on_monday(counsellor("C3", ["L-bergen"], per_day=1))] if third else []))
     prep = prepare(load_instance(inst))
@@ -247,6 +271,7 @@ def test_no_seat_trade_when_the_other_participant_would_travel_more_than_the_mem
 
     assert _session_of(state, "A", "individual").counsellor == "C2"
     assert _session_of(state, "B", "individual").counsellor == "C1"
+    assert rule_problems(prep, state) == []
 
 
 def test_when_the_other_participant_cannot_take_the_members_time_they_are_rebooked_where_they_fit():
@@ -290,6 +315,7 @@ def test_a_kept_session_is_not_traded():
 
     assert exchange_seats(prep, state) == 0
     assert _session_of(state, "A", "individual").counsellor == "C2"
+    assert rule_problems(prep, state) == []
 
 
 def _only_on_monday(c: dict) -> dict:
@@ -327,3 +353,4 @@ def test_no_rotation_when_the_third_participant_would_travel_more_than_it_saves(
 
     assert _session_of(state, "A", "individual").counsellor == "C2"
     assert _session_of(state, "D", "individual").counsellor == "C3"
+    assert rule_problems(prep, state) == []

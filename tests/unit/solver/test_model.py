@@ -14,7 +14,7 @@ from solver.check import check_plan
 from solver.formats import dump_plan
 from solver.model import solve
 
-from .conftest import make_instance, participant
+from .conftest import make_instance, participant, rule_problems
 
 LIMIT = 2.0
 
@@ -413,6 +413,8 @@ def test_a_group_that_does_not_fit_as_formed_is_placed_without_the_members_who_b
     state = State(prep)
     b = place_group_or_smaller(prep, Constructor(prep, state), ("P4", "P1", "P2", "P5", "P3"), "group")
     assert b is not None and set(b.participants) == {"P1", "P2", "P3"}
+    state.add(b)
+    assert rule_problems(prep, state) == []
 
 
 @pytest.mark.parametrize("deadline, words", [("2027-01-04", "until the deadline 2027-01-04"),

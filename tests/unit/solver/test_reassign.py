@@ -4,12 +4,10 @@ and never where a rule forbids it."""
 from __future__ import annotations
 
 from solver.construct import Booking, State
-from solver.formats import load_instance
 from solver.model import objective
-from solver.model_data import prepare
 from solver.reassign import reassign
 
-from .conftest import BERGEN_VOSS, centre, counsellor, make_instance, participant, rule_problems
+from .conftest import BERGEN_VOSS, centre, counsellor, make_instance, participant, rule_problems, rules_broken, state_of
 
 DAY = "2027-01-04"
 
@@ -21,11 +19,7 @@ def _instance(people, counsellors, interpreters=()) -> dict:
 
 
 def _state(inst: dict, bookings: list[Booking]):
-    prep = prepare(load_instance(inst))
-    state = State(prep)
-    for b in bookings:
-        state.add(b)
-    return prep, state
+    return state_of(inst, bookings)
 
 
 def _individual(pid, cid, loc, start, day=0, **kw) -> Booking:
@@ -139,9 +133,14 @@ def test_no_swap_into_a_session_a_rule_forbids():
                      [counsellor("C-bergen", ["L-bergen"]), counsellor("C-voss", ["L-voss"], multicultural=False)])
     prep, state = _state(inst, [_individual("P-voss", "C-bergen", "L-bergen", 9 * 60),
                                 _individual("P-ord", "C-voss", "L-voss", 9 * 60)])
+    # The swap the pass must not make is one the referee rejects, for rule 4 alone.
+    swapped = _state(inst, [_individual("P-voss", "C-voss", "L-voss", 9 * 60),
+                            _individual("P-ord", "C-bergen", "L-bergen", 9 * 60)])
+    assert rules_broken(*swapped) == {4}
 
     assert reassign(prep, state) == 0
     assert _seat(state) == {"P-voss": ("C-bergen", "L-bergen"), "P-ord": ("C-voss", "L-voss")}
+    assert rule_problems(prep, state) == []
 
 
 def test_no_swap_into_a_slot_that_clashes_with_the_participants_other_session():
@@ -149,13 +148,20 @@ def test_no_swap_into_a_slot_that_clashes_with_the_participants_other_session():
               participant("P-bergen", place="4601", deadline="2027-01-05"),
               participant("G1", place="4621", needs=["group"], deadline="2027-01-05"),
               participant("G2", place="4621", needs=["group"], deadline="2027-01-05")]
-    inst = _instance(people, [counsellor("C-bergen", ["L-bergen"]), counsellor("C-voss", ["L-voss"])])
-    group = Booking("group", ("P-voss", "G1", "G2"), "C-voss", "L-voss", "L-voss-G", 0, 9 * 60, 9 * 60 + 90)
+    inst = _instance(people, [counsellor("C-bergen", ["L-bergen"]), counsellor("C-voss", ["L-voss"]),
+                              counsellor("C-voss-G", ["L-voss"])])
+    group = Booking("group", ("P-voss", "G1", "G2"), "C-voss-G", "L-voss", "L-voss-G", 0, 9 * 60, 9 * 60 + 90)
     # The Voss slot overlaps P-voss's own group session (rule 2), so P-voss stays in Bergen.
     prep, state = _state(inst, [group, _individual("P-voss", "C-bergen", "L-bergen", 12 * 60),
                                 _individual("P-bergen", "C-voss", "L-voss", 10 * 60)])
+    assert rule_problems(prep, state) == []
+    swapped = _state(inst, [group, _individual("P-voss", "C-voss", "L-voss", 10 * 60),
+                            _individual("P-bergen", "C-bergen", "L-bergen", 12 * 60)])
+    assert rules_broken(*swapped) == {2}
 
     assert reassign(prep, state) == 0
+    assert _seat(state) == {"P-voss": ("C-bergen", "L-bergen"), "P-bergen": ("C-voss", "L-voss")}
+    assert rule_problems(prep, state) == []
 
 
 def test_sessions_kept_from_the_previous_plan_are_left_alone():
@@ -167,3 +173,4 @@ def test_sessions_kept_from_the_previous_plan_are_left_alone():
 
     assert reassign(prep, state) == 0
     assert _seat(state)["P-voss"] == ("C-bergen", "L-bergen")
+    assert rule_problems(prep, state) == []

@@ -55,9 +55,10 @@ def _individual_of(state: State) -> dict[str, str]:
 def test_the_scarce_slot_goes_to_the_most_urgent_need():
     people = [participant("P-ordinary", legal_basis="ordinary", deadline=DAY),
               participant("P-act", legal_basis="integration_act", deadline=DAY)]
-    _prep, state = _route(people, [counsellor("C1", ["L-bergen"], per_day=1)])
+    prep, state = _route(people, [counsellor("C1", ["L-bergen"], per_day=1)])
 
     assert _individual_of(state) == {"P-act": "C1"}
+    assert rule_problems(prep, state) == []
 
 
 def test_a_group_member_is_routed_to_the_counsellor_who_leads_their_group():
@@ -68,10 +69,11 @@ def test_a_group_member_is_routed_to_the_counsellor_who_leads_their_group():
               participant("B", deadline=DAY)]
     people += [participant(p, needs=["group"], deadline=DAY) for p in ("X1", "X2")]
     group = Booking("group", ("A", "X1", "X2"), "C1", "L-bergen", "L-bergen-G", 0, 8 * 60, 8 * 60 + 90)
-    _prep, state = _route(people, [counsellor("C1", ["L-bergen"], per_day=2),
-                                   counsellor("C2", ["L-bergen"], per_day=1)], bookings=[group])
+    prep, state = _route(people, [counsellor("C1", ["L-bergen"], per_day=2),
+                                  counsellor("C2", ["L-bergen"], per_day=1)], bookings=[group])
 
     assert _individual_of(state) == {"A": "C1", "B": "C2"}
+    assert rule_problems(prep, state) == []
 
 
 def test_each_participant_is_routed_to_the_centre_near_home():
