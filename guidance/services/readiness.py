@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from babel.dates import format_date
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -258,10 +259,30 @@ def broken_sessions(county: County, *, location_id: int | None = None, counsello
     out = []
     for s in sessions:
         reasons = _reasons(s, counsellors.get(s.counsellor_id), closed, locale)
+        reasons += _counsellor_reasons(s, counsellors.get(s.counsellor_id), locale)
         if reasons:
             references = [sp.referral.reference for sp in sorted(s.participants, key=lambda sp: sp.referral_id)]
             out.append(BrokenSession(s.id, s.start, references, reasons))
     return out
+
+
+def _counsellor_reasons(s: Session, counsellor: CounsellorProfile | None, locale: str) -> list[str]:
+    """What a counsellor's own record says against the session: their employment has ended (or not
+    begun) by its day, or the training the participants' legal basis needs is no longer recorded."""
+    if counsellor is None or not counsellor.active or not counsellor.user.active:
+        return []  # "deactivated" says it already
+    day, name = ids.to_local(s.start).date(), counsellor.user.name
+    reasons = []
+    if counsellor.employment_end is not None and day > counsellor.employment_end:
+        reasons.append(_("%(name)s's employment ends on %(date)s.", name=name,
+                         date=format_date(counsellor.employment_end, "long", locale=locale)))
+    if counsellor.employment_start is not None and day < counsellor.employment_start:
+        reasons.append(_("%(name)s starts on %(date)s.", name=name,
+                         date=format_date(counsellor.employment_start, "long", locale=locale)))
+    if not counsellor.multicultural and any(sp.referral.legal_basis in NEEDS_TRAINING for sp in s.participants):
+        reasons.append(_("%(name)s has no multicultural training recorded, which a participant's legal basis needs.",
+                         name=name))
+    return reasons
 
 
 def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.date], locale: str) -> list[str]:

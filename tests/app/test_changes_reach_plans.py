@@ -109,6 +109,32 @@ def test_removing_a_counsellors_location_lists_their_sessions_ahead_there(client
                                  ("16.03.2027, 13:00", refs(s, "tuesday")[0], reason)]
 
 
+def test_a_counsellors_last_working_day_lists_the_sessions_after_it(client, plan):
+    w, s = plan
+    profile = w.counsellor.counsellor
+    f.login(client, w.lead)
+    assert 'name="employment_end"' in client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
+    profile.employment_end = s["monday"].start.date()  # leaves after Monday 15 March
+    db.session.commit()
+    page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
+    assert broken_rows(page) == [("16.03.2027, 13:00", refs(s, "tuesday")[0],
+                                  f"Arbeidsforholdet til {w.counsellor.name} slutter 15. mars 2027.")]
+
+
+def test_unticking_multicultural_training_lists_the_sessions_whose_participants_need_it(client, plan):
+    w, s = plan
+    profile = w.counsellor.counsellor
+    profile.multicultural = False
+    ordinary = s["tuesday"].participants[0].referral
+    ordinary.legal_basis = "ordinary"  # no training needed for an ordinary participant
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
+    assert broken_rows(page) == [("15.03.2027, 09:00", refs(s, "monday")[0],
+                                  f"{w.counsellor.name} har ikke registrert opplæring i flerkulturell veiledning, "
+                                  "som hjemmelen til en deltaker krever.")]
+
+
 def test_removing_an_interpreters_language_lists_only_their_sessions_ahead_in_it(client, plan):
     w, s = plan
     profile = w.interpreter.interpreter
