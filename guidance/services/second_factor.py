@@ -232,9 +232,18 @@ def remaining_recovery_codes(user: User) -> int:
         RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
 
 
-def enrol(user: User, secret: str, code: str) -> list[str]:
-    """Confirms a new secret with one code from the user's app; returns the recovery codes to show
-    once. Refuses a wrong code (audited) without storing anything."""
+def confirm_before_move(user: User, code: str) -> None:
+    """Before a new phone replaces the old one: a code from the old app, or a recovery code (a lost
+    phone), proves it is the user. Audited; a wrong code is refused like at sign-in."""
+    _accept_code(user, code, recovery=True)
+    audit.record(user, "auth.second_factor_move_started", user)
+    db.session.commit()
+
+
+def enrol(user: User, secret: str, code: str, *, moved: bool = False) -> list[str]:
+    """Confirms a new secret with one code from the user's app (`moved`: it replaces the one they had;
+    the old app and the old recovery codes stop working); returns the recovery codes to show once.
+    Refuses a wrong code (audited) without storing anything."""
     from flask_babel import gettext as _
 
     if locked(user):
@@ -250,7 +259,7 @@ def enrol(user: User, secret: str, code: str) -> list[str]:
     user.totp_enabled_at = clock.now()
     user.totp_last_step = step
     codes = _new_recovery_codes(user)
-    audit.record(user, "auth.second_factor_enrolled", user)
+    audit.record(user, "auth.second_factor_moved" if moved else "auth.second_factor_enrolled", user)
     db.session.commit()
     return codes
 

@@ -27,6 +27,8 @@ bp = Blueprint("second_factor", __name__)
 
 PENDING_KEY = "second_factor_pending"
 ENROL_KEY = "second_factor_enrol"
+MOVE_KEY = "second_factor_move"  # when the user proved a code to set up a new phone
+MOVE_MINUTES = 10
 PENDING_MINUTES = 5
 # Pages a user who must enrol may still reach: enrolment itself, logging out, the language switcher.
 _OPEN_WHILE_ENROLLING = {"static", "second_factor.enrol", "auth.logout", "auth.language", "sessions.logout_everywhere"}
@@ -34,6 +36,11 @@ _OPEN_WHILE_ENROLLING = {"static", "second_factor.enrol", "auth.logout", "auth.l
 
 class CodeForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(_l("Enter the code.")), Length(max=40)])
+
+
+class MoveForm(FlaskForm):
+    code = StringField(_l("Code from your app, or a recovery code"),
+                       validators=[DataRequired(_l("Enter the code.")), Length(max=40)])
 
 
 class SignInCodeForm(FlaskForm):
@@ -118,17 +125,47 @@ def status():
             show_refusal(form, error)
         else:
             return _show_codes(codes)
-    page = render_template("account/second_factor.html", form=form, enrolled=enrolled,
+    return _status_page(form, MoveForm(prefix="move", formdata=None), enrolled)
+
+
+def _status_page(form, move_form, enrolled: bool):
+    page = render_template("account/second_factor.html", form=form, move_form=move_form, enrolled=enrolled,
                            required=second_factor.required(current_user),
                            external=current_user.signs_in_externally,
                            remaining=second_factor.remaining_recovery_codes(current_user) if enrolled else 0)
     return page, (400 if request.method == "POST" else 200)
 
 
+@bp.post("/account/second-factor/move")
+@requires()
+def move():
+    """A new phone: a code from the old app (or a recovery code) first, then the enrolment page sets up
+    the new one; the old app works until the new one is confirmed."""
+    if not second_factor.enrolled(current_user):
+        return redirect(url_for("second_factor.enrol"))
+    move_form = MoveForm(prefix="move")
+    if move_form.validate_on_submit():
+        try:
+            second_factor.confirm_before_move(current_user, move_form.code.data)
+        except DomainError as error:
+            show_refusal(move_form, error)
+        else:
+            session[MOVE_KEY] = clock.now().timestamp()
+            session.pop(ENROL_KEY, None)  # a fresh key for the new phone
+            return redirect(url_for("second_factor.enrol"))
+    return _status_page(CodeForm(formdata=None), move_form, True)
+
+
+def _moving() -> bool:
+    started = session.get(MOVE_KEY)
+    return started is not None and 0 <= clock.now().timestamp() - float(started) <= MOVE_MINUTES * 60
+
+
 @bp.route("/account/second-factor/enrol", methods=["GET", "POST"])
 @requires()
 def enrol():
-    if second_factor.enrolled(current_user):
+    moving = _moving()
+    if second_factor.enrolled(current_user) and not moving:
         return redirect(url_for("second_factor.status"))
     secret = second_factor.unseal(session.get(ENROL_KEY))
     if secret is None:
@@ -137,16 +174,17 @@ def enrol():
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            codes = second_factor.enrol(current_user, secret, form.code.data)
+            codes = second_factor.enrol(current_user, secret, form.code.data, moved=moving)
         except DomainError as error:
             show_refusal(form, error)
         else:
             session.pop(ENROL_KEY, None)
+            session.pop(MOVE_KEY, None)
             return _show_codes(codes, enrolled_now=True)
     uri = second_factor.provisioning_uri(current_user, secret)
     page = render_template("account/enrol.html", form=form, secret=second_factor.grouped(secret),
                            qr=second_factor.qr_svg(uri, _("QR code for your authenticator app")),
-                           must=second_factor.required(current_user))
+                           must=second_factor.required(current_user), moving=moving)
     response = make_response(page, 400 if request.method == "POST" else 200)
     response.headers["Cache-Control"] = "no-store"
     return response

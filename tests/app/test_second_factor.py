@@ -201,6 +201,48 @@ def test_new_recovery_codes_need_a_current_code_and_replace_the_old_ones(client,
     assert code_step(client, codes[5]).status_code == 302
 
 
+# --- a new phone ------------------------------------------------------------------------------
+
+def test_a_lead_moves_to_a_new_phone_with_a_recovery_code_and_the_old_app_stops(client, travel_to):
+    travel_to(NOON)
+    lead = f.user(Role.LEAD)
+    f.login(client, lead)
+    refused = client.post("/account/second-factor/move", data={"move-code": "123456"})
+    assert refused.status_code == 400 and "move-code" in refused.get_data(as_text=True)
+    assert client.get("/account/second-factor/enrol").headers["Location"] == "/account/second-factor"
+    # The old phone is lost: a recovery code proves it is the lead.
+    started = client.post("/account/second-factor/move", data={"move-code": f.RECOVERY_CODES[2]})
+    assert started.headers["Location"] == "/account/second-factor/enrol"
+    page = client.get("/account/second-factor/enrol").get_data(as_text=True)
+    new_secret = re.search(r'<code class="secret" lang="en">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
+    assert new_secret != f.TOTP_SECRET
+    later = NOON + dt.timedelta(seconds=30)
+    travel_to(later)
+    done = client.post("/account/second-factor/enrol", data={"code": code_at(later, new_secret)})
+    assert done.status_code == 200
+    codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", done.get_data(as_text=True))
+    assert len(codes) == 10
+    assert "auth.second_factor_move_started" in actions(lead) and "auth.second_factor_moved" in actions(lead)
+    client.post("/logout")
+    travel_to(NOON + dt.timedelta(minutes=2))
+    password_step(client, lead)
+    assert code_step(client, code_at(NOON + dt.timedelta(minutes=2))).status_code == 400  # the old app
+    assert code_step(client, code_at(NOON + dt.timedelta(minutes=2), new_secret)).status_code == 302
+
+
+def test_the_new_phone_step_expires_and_the_old_app_keeps_working_meanwhile(client, travel_to):
+    travel_to(NOON)
+    lead = f.user(Role.LEAD)
+    f.login(client, lead)
+    later = NOON + dt.timedelta(seconds=30)
+    travel_to(later)
+    assert client.post("/account/second-factor/move", data={"move-code": code_at(later)}).status_code == 302
+    travel_to(NOON + dt.timedelta(minutes=11))  # not confirmed within ten minutes
+    assert client.get("/account/second-factor/enrol").headers["Location"] == "/account/second-factor"
+    db.session.expire_all()
+    assert second_factor.unseal(db.session.get(User, lead.id).totp_secret) == f.TOTP_SECRET
+
+
 # --- an administrator's reset ------------------------------------------------------------------
 
 def test_an_admin_resets_a_lost_second_factor_and_the_lead_sets_up_a_new_one(app, client, travel_to):

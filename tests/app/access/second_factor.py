@@ -10,6 +10,7 @@ EXPECTED = {
     "second_factor.enrol": {ANON: 302, Role.ADMIN: 302, Role.LEAD: 302, Role.COUNSELLOR: 200,
                             Role.REFERRER: 200, Role.INTERPRETER: 200},
     "second_factor.reset": {r: 405 for r in ROLES},
+    "second_factor.move": {r: 405 for r in ROLES},
 }
 
 WRITERS = {
@@ -17,8 +18,11 @@ WRITERS = {
     "second_factor.status": tuple(LOGGED_IN),
     "second_factor.enrol": tuple(LOGGED_IN),
     "second_factor.reset": (Role.ADMIN,),
+    # Anyone signed in may try to move their own second factor (a wrong code changes nothing).
+    "second_factor.move": tuple(LOGGED_IN),
 }
 
 
 def post_bodies(w) -> dict:
-    return {"second_factor.enrol": {"code": "000000"}, "second_factor.status": {"code": "000000"}}
+    return {"second_factor.enrol": {"code": "000000"}, "second_factor.status": {"code": "000000"},
+            "second_factor.move": {"move-code": "000000"}}
