@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from guidance.extensions import db
 from guidance.models import County, Municipality, Role, User
-from guidance.services import accounts
+from guidance.services import accounts, second_factor
 from guidance.services.errors import DomainError
 from guidance.web.forms import show_refusal
 from guidance.web.guards import get_visible, requires
@@ -62,7 +62,19 @@ def _fill_choices(form: UserForm) -> None:
 @requires("users")
 def users():
     all_users = db.session.scalars(select(User).order_by(User.role, User.name)).all()
-    return render_template("admin/users.html", users=all_users, role_labels=role_labels())
+    return render_template("admin/users.html", users=all_users, role_labels=role_labels(),
+                           sign_in={u.id: _sign_in(u) for u in all_users})
+
+
+def _sign_in(user: User) -> tuple[str, str]:
+    """How the user signs in, as (tag colour, words) for the user list."""
+    if user.signs_in_externally:
+        return "blue", _("Through their organisation")
+    if second_factor.enrolled(user):
+        return "green", _("Password and code")
+    if second_factor.required(user):
+        return "yellow", _("Sets up a code at the next login")
+    return "grey", _("Password only")
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

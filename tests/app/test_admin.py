@@ -125,3 +125,22 @@ def test_only_admins_edit_users(app):
     assert response.status_code == 403
     db.session.expire_all()
     assert person.role is Role.COUNSELLOR
+
+
+def test_the_user_list_says_how_each_user_logs_in(client):
+    import re
+
+    w = f.world()
+    unenrolled_lead = f.user(Role.LEAD, name="Ny Leder")
+    unenrolled_lead.totp_secret = unenrolled_lead.totp_enabled_at = None
+    db.session.commit()
+    f.login(client, w.admin)
+    page = client.get("/admin/users").get_data(as_text=True)
+
+    def login_cell(name: str) -> str:
+        row = re.search(rf"<tr>\s*<td><a [^>]*><bdi>{re.escape(name)}</bdi>.*?</tr>", page, re.S).group(0)
+        return " ".join(re.sub(r"<[^>]+>", " ", re.findall(r"<td>(.*?)</td>", row, re.S)[4]).split())
+
+    assert login_cell(w.lead.name) == "Passord og kode"
+    assert login_cell("Ny Leder") == "Setter opp kode ved neste innlogging"
+    assert login_cell(w.referrer.name) == "Bare passord"
