@@ -67,6 +67,8 @@ class SettingsData:
     budget_amount: int | None = None  # NOK
     # Working days before a session the referrer is reminded (None: unchanged).
     reminder_working_days: int | None = None
+    # Working days between publishing a plan and its first new session (None: unchanged).
+    publish_notice_days: int | None = None
     session_idle_minutes: int | None = None  # None: the installation's SESSION_IDLE_MINUTES
 
 
@@ -175,6 +177,8 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
         errors["booking_answer_hours"] = [_("Enter between 1 and 336 hours.")]
     if data.reminder_working_days is not None and not 1 <= data.reminder_working_days <= 10:
         errors["reminder_working_days"] = [_("Enter a number between %(low)d and %(high)d.", low=1, high=10)]
+    if data.publish_notice_days is not None and not 0 <= data.publish_notice_days <= 20:
+        errors["publish_notice_days"] = [_("Enter a number between %(low)d and %(high)d.", low=0, high=20)]
     if data.session_idle_minutes is not None and not 5 <= data.session_idle_minutes <= 720:
         errors["session_idle_minutes"] = [_("Enter minutes between %(low)d and %(high)d.", low=5, high=720)]
     closure, bad = _parse_dates(data.closure_days)
@@ -197,6 +201,8 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
     values["closure_days"] = [d.isoformat() for d in closure]
     if data.reminder_working_days is not None:
         values["reminder_working_days"] = data.reminder_working_days
+    if data.publish_notice_days is not None:
+        values["publish_notice_days"] = data.publish_notice_days
     return values, month
 
 

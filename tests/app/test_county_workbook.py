@@ -257,7 +257,8 @@ def test_a_workbook_with_number_date_and_true_false_cells_imports(app):
     header = book["settings"][0]
     book["settings"][1] = [{"individual_minutes": 45, "group_minutes": 90.0, "group_min_size": 3,
                             "group_max_size": 8, "max_travel_minutes": 90, "booking_answer_hours": 48,
-                            "reminder_working_days": 4, "session_idle_minutes": 45}[c] for c in header]
+                            "reminder_working_days": 4, "publish_notice_days": 2, "session_idle_minutes": 45}[c]
+                           for c in header]
     book["closure_days"][1] = [dt.date(2027, 12, 24)]
     book["closure_days"].append([dt.datetime(2027, 12, 31)])
     _set(book, "rooms", "capacity", 12)
@@ -288,19 +289,24 @@ def test_a_workbook_with_number_date_and_true_false_cells_imports(app):
     assert interpreter.register_checked_on == dt.date(2026, 1, 5) and interpreter.hourly_rate_ore == 72050
 
 
-def test_the_reminder_days_and_idle_minutes_make_the_round_trip(app):
+def test_the_reminder_days_notice_days_and_idle_minutes_make_the_round_trip(app):
     county = _county()
-    county.reminder_working_days, county.session_idle_minutes = 5, 30
+    county.reminder_working_days, county.publish_notice_days, county.session_idle_minutes = 5, 4, 30
     raw = workbook.template_xlsx(county)
-    assert sheets.read(raw, "t.xlsx")["settings"][0][-2:] == ["reminder_working_days", "session_idle_minutes"]
-    county.reminder_working_days, county.session_idle_minutes = 2, None
+    assert sheets.read(raw, "t.xlsx")["settings"][0][-3:] == ["reminder_working_days", "publish_notice_days",
+                                                              "session_idle_minutes"]
+    county.reminder_working_days, county.publish_notice_days, county.session_idle_minutes = 2, 3, None
     workbook.import_workbook(None, county, sheets.read(raw, "t.xlsx"))
-    assert (_county().reminder_working_days, _county().session_idle_minutes) == (5, 30)
+    assert (_county().reminder_working_days, _county().publish_notice_days, _county().session_idle_minutes) \
+        == (5, 4, 30)
     # An older workbook without the columns keeps the county's values.
     book = workbook.template(_county())
-    book["settings"] = [row[:-2] for row in book["settings"]]
+    book["settings"] = [row[:-3] for row in book["settings"]]
     workbook.import_workbook(None, _county(), book)
-    assert (_county().reminder_working_days, _county().session_idle_minutes) == (5, 30)
+    assert (_county().reminder_working_days, _county().publish_notice_days, _county().session_idle_minutes) \
+        == (5, 4, 30)
+    _set(book := workbook.template(_county()), "settings", "publish_notice_days", "21")
+    assert ("settings", 2, "publish_notice_days") in [p[:3] for p in _problems(book)]
     # An empty idle-minutes cell means the installation's standard, as on the settings page.
     _set(book := workbook.template(_county()), "settings", "session_idle_minutes", "")
     workbook.import_workbook(None, _county(), book)
