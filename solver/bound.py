@@ -335,6 +335,7 @@ class _Data:
         i_demand: dict[tuple, list] = defaultdict(list)     # (d, lid, lang, group, mc, minutes)
         room_all: dict[tuple, list] = defaultdict(list)     # (d, lid) -> [(w, var)]
         room_group: dict[tuple, list] = defaultdict(list)   # (d, lid, typ)
+        members: dict[tuple, list] = defaultdict(list)      # group (d, lid, typ) -> [(kind, mc, lang, mult, x)]
         objective = solver.Objective()
         n_vars = 0
         for (typ, opts), mult in classes.items():
@@ -345,16 +346,18 @@ class _Data:
                 n_vars += 1
                 row.SetCoefficient(x, 1)
                 objective.SetCoefficient(x, 1)
-                w = weight(typ, lid)
-                room_all[(d, lid)].append((w, x))
-                if group:
-                    room_group[(d, lid, typ)].append((w, x))
+                if group:   # members fill group sessions (below); the sessions use the resources
+                    members[(d, lid, typ)].append((kind, mc, lang, mult, x))
+                    continue
+                room_all[(d, lid)].append((1.0, x))
                 if kind == "self":
-                    c_demand[(d, lid, mc, lang)].append((w, x))
+                    c_demand[(d, lid, mc, lang)].append((1.0, x))
                 else:
-                    c_demand[(d, lid, mc, None)].append((w, x))
-                    i_demand[(d, lid, lang, group, mc, typ)].append((w, x))
+                    c_demand[(d, lid, mc, None)].append((1.0, x))
+                    i_demand[(d, lid, lang, group, mc, typ)].append((1.0, x))
         objective.SetMaximization()
+        n_vars += self._group_sessions(solver, members, weight, lambda t: self.types[t].min_size or 1,
+                                      c_demand, i_demand, room_all, room_group)
 
         # Counsellors: demand nodes drawn from qualified counsellors' daily capacity.
         c_use: dict[tuple, list] = defaultdict(list)   # (cid, d) -> vars
@@ -425,6 +428,70 @@ class _Data:
         if status != pywraplp.Solver.OPTIMAL:
             return None, names.get(status, str(status)), size
         return objective.Value(), "OPTIMAL", size
+
+    @staticmethod
+    def _group_sessions(solver, members: dict, weight, low_of, c_demand, i_demand, room_all, room_group) -> int:
+        """Group sessions as variables of their own (solver/README.md, "Settlement waves").
+
+        Per (day, location, group type), s[σ, m] ≥ 0 counts the sessions interpreted in σ (None:
+        in none) whose counsellor is multicultural (m) or not; each takes one counsellor, one
+        room and, when interpreted, one interpreter of σ. A member's option *fits* a session
+        when the member may sit in it: an "interp" option in σ only, a "self" option any σ;
+        an act participant's (rule 4) only where m. Then
+
+        - a session holds at most g = min(max_size, largest room) members: in total, per
+          interpreted language, and act participants in multicultural sessions;
+        - a session holds at least min_size members who fit it, per (σ, m);
+        - an option is used only where a session it fits is held: x <= min(mult, g) x Σ s over
+          those sessions (interchangeable needs share one variable of bound mult). This makes
+          five members of one language take a whole session, not 5/g of one.
+
+        Returns the number of variables added.
+        """
+        added = 0
+        for (d, lid, typ), mine in members.items():
+            g, low = round(1 / weight(typ, lid)), low_of(typ)
+            langs = sorted({lang for kind, _mc, lang, _n, _x in mine if kind == "interp"})
+            flags = (True, False) if any(not mc for _k, mc, _l, _n, _x in mine) else (True,)
+            s = {(sigma, flag): solver.NumVar(0, solver.infinity(), "") for sigma in [None] + langs for flag in flags}
+            added += len(s)
+
+            def fits(kind, mc, lang, sigma, flag) -> bool:
+                return (flag or not mc) and (kind == "self" or sigma == lang)
+
+            def at_most(sessions) -> Any:
+                row = solver.Constraint(-solver.infinity(), 0)
+                for var in sessions:
+                    row.SetCoefficient(var, -g)
+                return row
+
+            total = at_most(s.values())
+            act = at_most(v for (_sigma, flag), v in s.items() if flag)
+            per_lang = {sigma: at_most(v for (sg, _f), v in s.items() if sg == sigma) for sigma in langs}
+            least = {}
+            for key, var in s.items():
+                row = solver.Constraint(0, solver.infinity())
+                row.SetCoefficient(var, -low)
+                least[key] = row
+            for kind, mc, lang, mult, x in mine:
+                total.SetCoefficient(x, 1)
+                if mc:
+                    act.SetCoefficient(x, 1)
+                if kind == "interp":
+                    per_lang[lang].SetCoefficient(x, 1)
+                vub = solver.Constraint(-solver.infinity(), 0)
+                vub.SetCoefficient(x, 1)
+                for (sigma, flag), var in s.items():
+                    if fits(kind, mc, lang, sigma, flag):
+                        least[(sigma, flag)].SetCoefficient(x, 1)
+                        vub.SetCoefficient(var, -min(mult, g))
+            for (sigma, flag), var in s.items():
+                room_all[(d, lid)].append((1.0, var))
+                room_group[(d, lid, typ)].append((1.0, var))
+                c_demand[(d, lid, flag, None)].append((1.0, var))
+                if sigma is not None:
+                    i_demand[(d, lid, sigma, True, flag, typ)].append((1.0, var))
+        return added
 
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - convenience for humans
