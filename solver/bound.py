@@ -59,6 +59,7 @@ class BoundReport:
     excluded: dict[str, int] = field(default_factory=dict)  # why needs were dropped
     seconds: float = 0.0
     lp_size: tuple[int, int] = (0, 0)  # (variables, constraints)
+    lp_values: dict[str, float | None] = field(default_factory=dict)  # each relaxation's optimum
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -81,14 +82,26 @@ def bound_report(instance: Any, time_limit: float = 60.0, use_lp: bool = True) -
     if dropped:
         excluded["group_min_size"] = dropped
     after = len(options)
-    lp_value, status, size = None, "NOT_RUN", (0, 0)
+    lp_value, status, size, values = None, "NOT_RUN", (0, 0), {}
     bound = after
     if use_lp and options:
-        lp_value, status, size = data.capacity_lp(options, time_limit)
+        # Two relaxations, each valid on its own (step 3): group members as fractions of a
+        # session, and group sessions as variables per interpreted language. The second is
+        # tighter where languages split groups (settlement waves) but drops the counsellor's
+        # language for groups, so neither dominates: the smaller optimum is the bound.
+        for name, sessions in (("members", False), ("sessions", True)):
+            left = max(1.0, time_limit - (time.monotonic() - started))
+            value, state, shape = data.capacity_lp(options, left, group_sessions=sessions)
+            values[name] = value
+            size = (size[0] + shape[0], size[1] + shape[1])
+            if value is not None and (lp_value is None or value < lp_value):
+                lp_value, status = value, state
+            elif lp_value is None and status != "OPTIMAL":
+                status = state
         if lp_value is not None:
             bound = min(bound, math.floor(lp_value + LP_EPS))
     return BoundReport(required, feasible, after, lp_value, status, bound, dict(sorted(excluded.items())),
-                       round(time.monotonic() - started, 3), size)
+                       round(time.monotonic() - started, 3), size, values)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -304,8 +317,12 @@ class _Data:
 
     # -- step 3
 
-    def capacity_lp(self, options: dict, time_limit: float):
-        """Solve the capacity relaxation; (value, status, (variables, constraints))."""
+    def capacity_lp(self, options: dict, time_limit: float, group_sessions: bool = True):
+        """Solve the capacity relaxation; (value, status, (variables, constraints)).
+
+        ``group_sessions``: group members fill session variables (``_group_sessions``) instead
+        of each counting 1/g of a session where its own option is.
+        """
         from ortools.linear_solver import pywraplp
 
         solver = pywraplp.Solver.CreateSolver("GLOP")
@@ -346,15 +363,18 @@ class _Data:
                 n_vars += 1
                 row.SetCoefficient(x, 1)
                 objective.SetCoefficient(x, 1)
-                if group:   # members fill group sessions (below); the sessions use the resources
+                if group and group_sessions:   # members fill sessions (below); sessions use resources
                     members[(d, lid, typ)].append((kind, mc, lang, mult, x))
                     continue
-                room_all[(d, lid)].append((1.0, x))
+                w = weight(typ, lid)
+                room_all[(d, lid)].append((w, x))
+                if group:
+                    room_group[(d, lid, typ)].append((w, x))
                 if kind == "self":
-                    c_demand[(d, lid, mc, lang)].append((1.0, x))
+                    c_demand[(d, lid, mc, lang)].append((w, x))
                 else:
-                    c_demand[(d, lid, mc, None)].append((1.0, x))
-                    i_demand[(d, lid, lang, group, mc, typ)].append((1.0, x))
+                    c_demand[(d, lid, mc, None)].append((w, x))
+                    i_demand[(d, lid, lang, group, mc, typ)].append((w, x))
         objective.SetMaximization()
         n_vars += self._group_sessions(solver, members, weight, lambda t: self.types[t].min_size or 1,
                                       c_demand, i_demand, room_all, room_group)
@@ -434,57 +454,60 @@ class _Data:
         """Group sessions as variables of their own (solver/README.md, "Settlement waves").
 
         Per (day, location, group type), s[σ, m] ≥ 0 counts the sessions interpreted in σ (None:
-        in none) whose counsellor is multicultural (m) or not; each takes one counsellor, one
-        room and, when interpreted, one interpreter of σ. A member's option *fits* a session
-        when the member may sit in it: an "interp" option in σ only, a "self" option any σ;
-        an act participant's (rule 4) only where m. Then
+        in none) whose counsellor is multicultural (m) or not (only where some member is not
+        an act participant); each takes one counsellor, one room and, when interpreted, one
+        interpreter of σ. Members ("interp" options in σ sit only in σ sessions, "self" options
+        in any; act participants only where m, rule 4) fill them:
 
-        - a session holds at most g = min(max_size, largest room) members: in total, per
-          interpreted language, and act participants in multicultural sessions;
-        - a session holds at least min_size members who fit it, per (σ, m);
-        - an option is used only where a session it fits is held: x <= min(mult, g) x Σ s over
-          those sessions (interchangeable needs share one variable of bound mult). This makes
-          five members of one language take a whole session, not 5/g of one.
+        - in total at most g = min(max_size, largest room) a session, and act participants at
+          most g a multicultural session;
+        - members of σ at most min(g, n_σ) a σ session, n_σ = the needs with a σ option there:
+          five members of a language take a whole session, not 5/g of one;
+        - a σ session holds at least min_size members of σ or "self".
 
         Returns the number of variables added.
         """
         added = 0
         for (d, lid, typ), mine in members.items():
             g, low = round(1 / weight(typ, lid)), low_of(typ)
-            langs = sorted({lang for kind, _mc, lang, _n, _x in mine if kind == "interp"})
+            n_lang: dict = defaultdict(int)
+            for kind, _mc, lang, mult, _x in mine:
+                if kind == "interp":
+                    n_lang[lang] += mult
             flags = (True, False) if any(not mc for _k, mc, _l, _n, _x in mine) else (True,)
-            s = {(sigma, flag): solver.NumVar(0, solver.infinity(), "") for sigma in [None] + langs for flag in flags}
-            added += len(s)
+            sigmas = [None] + sorted(n_lang)
+            s = {(sigma, flag): solver.NumVar(0, solver.infinity(), "") for sigma in sigmas for flag in flags}
+            selfish = solver.NumVar(0, solver.infinity(), "")   # members with a "self" option here
+            added += len(s) + 1
 
-            def fits(kind, mc, lang, sigma, flag) -> bool:
-                return (flag or not mc) and (kind == "self" or sigma == lang)
-
-            def at_most(sessions) -> Any:
+            def at_most(cap: int, sessions) -> Any:
                 row = solver.Constraint(-solver.infinity(), 0)
                 for var in sessions:
-                    row.SetCoefficient(var, -g)
+                    row.SetCoefficient(var, -cap)
                 return row
 
-            total = at_most(s.values())
-            act = at_most(v for (_sigma, flag), v in s.items() if flag)
-            per_lang = {sigma: at_most(v for (sg, _f), v in s.items() if sg == sigma) for sigma in langs}
+            total = at_most(g, s.values())
+            act = at_most(g, [v for (_sigma, flag), v in s.items() if flag])
+            per_lang = {sigma: at_most(min(g, n_lang[sigma]), [v for (sg, _f), v in s.items() if sg == sigma])
+                        for sigma in n_lang}
+            self_row = solver.Constraint(0, 0)
+            self_row.SetCoefficient(selfish, -1)
             least = {}
-            for key, var in s.items():
+            for sigma in sigmas:
                 row = solver.Constraint(0, solver.infinity())
-                row.SetCoefficient(var, -low)
-                least[key] = row
-            for kind, mc, lang, mult, x in mine:
+                row.SetCoefficient(selfish, 1)
+                for flag in flags:
+                    row.SetCoefficient(s[(sigma, flag)], -low)
+                least[sigma] = row
+            for kind, mc, lang, _mult, x in mine:
                 total.SetCoefficient(x, 1)
                 if mc:
                     act.SetCoefficient(x, 1)
                 if kind == "interp":
                     per_lang[lang].SetCoefficient(x, 1)
-                vub = solver.Constraint(-solver.infinity(), 0)
-                vub.SetCoefficient(x, 1)
-                for (sigma, flag), var in s.items():
-                    if fits(kind, mc, lang, sigma, flag):
-                        least[(sigma, flag)].SetCoefficient(x, 1)
-                        vub.SetCoefficient(var, -min(mult, g))
+                    least[lang].SetCoefficient(x, 1)
+                else:
+                    self_row.SetCoefficient(x, 1)
             for (sigma, flag), var in s.items():
                 room_all[(d, lid)].append((1.0, var))
                 room_group[(d, lid, typ)].append((1.0, var))
