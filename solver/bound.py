@@ -43,7 +43,8 @@ from solver.formats import Instance, load_instance
 from solver.travel import TravelTable
 
 ACT_BASES = ("integration_act", "temporary_act")
-LP_EPS = 1e-3  # LP optima are floored after adding this (GLOP is accurate far below it)
+LP_EPS = 1e-3
+PER_OPTION_LIMIT = 30_000  # group options up to which the session LP gets a row per option  # LP optima are floored after adding this (GLOP is accurate far below it)
 
 
 @dataclass
@@ -376,7 +377,8 @@ class _Data:
                     c_demand[(d, lid, mc, None)].append((w, x))
                     i_demand[(d, lid, lang, group, mc, typ)].append((w, x))
         objective.SetMaximization()
-        n_vars += self._group_sessions(solver, members, weight, lambda t: self.types[t].min_size or 1,
+        per_option = sum(len(mine) for mine in members.values()) <= PER_OPTION_LIMIT
+        n_vars += self._group_sessions(solver, members, weight, lambda t: self.types[t].min_size or 1, per_option,
                                       c_demand, i_demand, room_all, room_group)
 
         # Counsellors: demand nodes drawn from qualified counsellors' daily capacity.
@@ -450,7 +452,8 @@ class _Data:
         return objective.Value(), "OPTIMAL", size
 
     @staticmethod
-    def _group_sessions(solver, members: dict, weight, low_of, c_demand, i_demand, room_all, room_group) -> int:
+    def _group_sessions(solver, members: dict, weight, low_of, per_option: bool,
+                        c_demand, i_demand, room_all, room_group) -> int:
         """Group sessions as variables of their own (solver/README.md, "Settlement waves").
 
         Per (day, location, group type), s[σ, m] ≥ 0 counts the sessions interpreted in σ (None:
@@ -463,7 +466,11 @@ class _Data:
           most g a multicultural session;
         - members of σ at most min(g, n_σ) a σ session, n_σ = the needs with a σ option there:
           five members of a language take a whole session, not 5/g of one;
-        - a σ session holds at least min_size members of σ or "self".
+        - a σ session holds at least min_size members of σ or "self";
+        - with ``per_option`` (small instances: a row per option), an option is used only as far
+          as sessions it fits are held: x <= min(mult, g) x those sessions (interchangeable
+          needs share one variable of bound mult), so members spread thinly over many days
+          still take whole sessions.
 
         Returns the number of variables added.
         """
@@ -499,7 +506,26 @@ class _Data:
                 for flag in flags:
                     row.SetCoefficient(s[(sigma, flag)], -low)
                 least[sigma] = row
-            for kind, mc, lang, _mult, x in mine:
+            held = {}   # member is an act participant? -> the sessions a "self" option fits
+            if per_option:
+                for act_member in (True, False):
+                    held[act_member] = solver.NumVar(0, solver.infinity(), "")
+                    row = solver.Constraint(0, 0)
+                    row.SetCoefficient(held[act_member], -1)
+                    for (_sigma, flag), var in s.items():
+                        if flag or not act_member:
+                            row.SetCoefficient(var, 1)
+                added += 2
+            for kind, mc, lang, mult, x in mine:
+                if per_option:
+                    vub = solver.Constraint(-solver.infinity(), 0)
+                    vub.SetCoefficient(x, 1)
+                    if kind == "self":
+                        vub.SetCoefficient(held[mc], -min(mult, g))
+                    else:
+                        for (sigma, flag), var in s.items():
+                            if sigma == lang and (flag or not mc):
+                                vub.SetCoefficient(var, -min(mult, g))
                 total.SetCoefficient(x, 1)
                 if mc:
                     act.SetCoefficient(x, 1)
