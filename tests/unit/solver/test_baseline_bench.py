@@ -62,3 +62,13 @@ def test_table_shows_slot_use_beside_the_gap():
     assert "0.84 (0.61-0.97)" in solver_line and "50.00%" in solver_line
     ratio_line = next(line for line in table.splitlines() if "solver/base" in line)
     assert "2.00" in ratio_line   # slot use and mc mean, solver / baseline
+
+
+def test_continuity_is_reported_but_not_judged_on_a_settlement_wave():
+    from solver.bench import Bench, targets
+
+    metrics = {"scheduled": 10, "participant_travel_minutes": 60}
+    runs = [Run("baseline", True, wall=1.0, metrics=metrics, quality={"continuity2": 0.2}),
+            Run("solver", True, wall=1.0, valid=True, metrics=metrics, quality={"continuity2": 0.64})]
+    assert targets(Bench("46-settlement-wave-2000", "settlement-wave", runs))["continuity"] == ("0.6400", None)
+    assert targets(Bench("46-normal-2000", "normal", runs))["continuity"] == ("0.6400", False)
