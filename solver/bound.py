@@ -24,9 +24,12 @@ The reasoning, step by step, is in tests/bench/README.md ("Upper bound"); in sho
    capacity; all sessions per (day, location) by the rooms' disjoint-session capacity.
    A group member counts 1/g of a session (g = largest group that fits there), an individual
    need one session. Every valid plan maps to a feasible LP point with value = its scheduled
-   count, so floor(LP optimum) bounds it.
+   count, so floor(LP optimum) bounds it. A second LP counts group *sessions* per (day,
+   location, interpreted language, multicultural counsellor) instead of member fractions, so
+   each language takes whole sessions (solver/README.md, "Settlement waves"); neither LP
+   dominates the other, both are solved.
 
-The bound is the minimum of the count after step 2 and the floored LP optimum. Everything is
+The bound is the minimum of the count after step 2 and the floored LP optima. Everything is
 re-derived from the formats (like solver.check), not from the planner's model.
 """
 
