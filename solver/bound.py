@@ -24,9 +24,12 @@ The reasoning, step by step, is in tests/bench/README.md ("Upper bound"); in sho
    capacity; all sessions per (day, location) by the rooms' disjoint-session capacity.
    A group member counts 1/g of a session (g = largest group that fits there), an individual
    need one session. Every valid plan maps to a feasible LP point with value = its scheduled
-   count, so floor(LP optimum) bounds it.
+   count, so floor(LP optimum) bounds it. A second LP counts group *sessions* per (day,
+   location, interpreted language, multicultural counsellor) instead of member fractions, so
+   each language takes whole sessions (solver/README.md, "Settlement waves"); neither LP
+   dominates the other, both are solved.
 
-The bound is the minimum of the count after step 2 and the floored LP optimum. Everything is
+The bound is the minimum of the count after step 2 and the floored LP optima. Everything is
 re-derived from the formats (like solver.check), not from the planner's model.
 """
 
@@ -43,7 +46,8 @@ from solver.formats import Instance, load_instance
 from solver.travel import TravelTable
 
 ACT_BASES = ("integration_act", "temporary_act")
-LP_EPS = 1e-3  # LP optima are floored after adding this (GLOP is accurate far below it)
+LP_EPS = 1e-3
+PER_OPTION_LIMIT = 30_000  # group options up to which the session LP gets a row per option  # LP optima are floored after adding this (GLOP is accurate far below it)
 
 
 @dataclass
@@ -59,6 +63,7 @@ class BoundReport:
     excluded: dict[str, int] = field(default_factory=dict)  # why needs were dropped
     seconds: float = 0.0
     lp_size: tuple[int, int] = (0, 0)  # (variables, constraints)
+    lp_values: dict[str, float | None] = field(default_factory=dict)  # each relaxation's optimum
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -81,14 +86,26 @@ def bound_report(instance: Any, time_limit: float = 60.0, use_lp: bool = True) -
     if dropped:
         excluded["group_min_size"] = dropped
     after = len(options)
-    lp_value, status, size = None, "NOT_RUN", (0, 0)
+    lp_value, status, size, values = None, "NOT_RUN", (0, 0), {}
     bound = after
     if use_lp and options:
-        lp_value, status, size = data.capacity_lp(options, time_limit)
+        # Two relaxations, each valid on its own (step 3): group members as fractions of a
+        # session, and group sessions as variables per interpreted language. The second is
+        # tighter where languages split groups (settlement waves) but drops the counsellor's
+        # language for groups, so neither dominates: the smaller optimum is the bound.
+        for name, sessions in (("members", False), ("sessions", True)):
+            left = max(1.0, time_limit - (time.monotonic() - started))
+            value, state, shape = data.capacity_lp(options, left, group_sessions=sessions)
+            values[name] = value
+            size = (size[0] + shape[0], size[1] + shape[1])
+            if value is not None and (lp_value is None or value < lp_value):
+                lp_value, status = value, state
+            elif lp_value is None and status != "OPTIMAL":
+                status = state
         if lp_value is not None:
             bound = min(bound, math.floor(lp_value + LP_EPS))
     return BoundReport(required, feasible, after, lp_value, status, bound, dict(sorted(excluded.items())),
-                       round(time.monotonic() - started, 3), size)
+                       round(time.monotonic() - started, 3), size, values)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -304,8 +321,12 @@ class _Data:
 
     # -- step 3
 
-    def capacity_lp(self, options: dict, time_limit: float):
-        """Solve the capacity relaxation; (value, status, (variables, constraints))."""
+    def capacity_lp(self, options: dict, time_limit: float, group_sessions: bool = True):
+        """Solve the capacity relaxation; (value, status, (variables, constraints)).
+
+        ``group_sessions``: group members fill session variables (``_group_sessions``) instead
+        of each counting 1/g of a session where its own option is.
+        """
         from ortools.linear_solver import pywraplp
 
         solver = pywraplp.Solver.CreateSolver("GLOP")
@@ -335,6 +356,7 @@ class _Data:
         i_demand: dict[tuple, list] = defaultdict(list)     # (d, lid, lang, group, mc, minutes)
         room_all: dict[tuple, list] = defaultdict(list)     # (d, lid) -> [(w, var)]
         room_group: dict[tuple, list] = defaultdict(list)   # (d, lid, typ)
+        members: dict[tuple, list] = defaultdict(list)      # group (d, lid, typ) -> [(kind, mc, lang, mult, x)]
         objective = solver.Objective()
         n_vars = 0
         for (typ, opts), mult in classes.items():
@@ -345,6 +367,9 @@ class _Data:
                 n_vars += 1
                 row.SetCoefficient(x, 1)
                 objective.SetCoefficient(x, 1)
+                if group and group_sessions:   # members fill sessions (below); sessions use resources
+                    members[(d, lid, typ)].append((kind, mc, lang, mult, x))
+                    continue
                 w = weight(typ, lid)
                 room_all[(d, lid)].append((w, x))
                 if group:
@@ -355,6 +380,9 @@ class _Data:
                     c_demand[(d, lid, mc, None)].append((w, x))
                     i_demand[(d, lid, lang, group, mc, typ)].append((w, x))
         objective.SetMaximization()
+        per_option = sum(len(mine) for mine in members.values()) <= PER_OPTION_LIMIT
+        n_vars += self._group_sessions(solver, members, weight, lambda t: self.types[t].min_size or 1, per_option,
+                                      c_demand, i_demand, room_all, room_group)
 
         # Counsellors: demand nodes drawn from qualified counsellors' daily capacity.
         c_use: dict[tuple, list] = defaultdict(list)   # (cid, d) -> vars
@@ -425,6 +453,97 @@ class _Data:
         if status != pywraplp.Solver.OPTIMAL:
             return None, names.get(status, str(status)), size
         return objective.Value(), "OPTIMAL", size
+
+    @staticmethod
+    def _group_sessions(solver, members: dict, weight, low_of, per_option: bool,
+                        c_demand, i_demand, room_all, room_group) -> int:
+        """Group sessions as variables of their own (solver/README.md, "Settlement waves").
+
+        Per (day, location, group type), s[σ, m] ≥ 0 counts the sessions interpreted in σ (None:
+        in none) whose counsellor is multicultural (m) or not (only where some member is not
+        an act participant); each takes one counsellor, one room and, when interpreted, one
+        interpreter of σ. Members ("interp" options in σ sit only in σ sessions, "self" options
+        in any; act participants only where m, rule 4) fill them:
+
+        - in total at most g = min(max_size, largest room) a session, and act participants at
+          most g a multicultural session;
+        - members of σ at most min(g, n_σ) a σ session, n_σ = the needs with a σ option there:
+          five members of a language take a whole session, not 5/g of one;
+        - a σ session holds at least min_size members of σ or "self";
+        - with ``per_option`` (small instances: a row per option), an option is used only as far
+          as sessions it fits are held: x <= min(mult, g) x those sessions (interchangeable
+          needs share one variable of bound mult), so members spread thinly over many days
+          still take whole sessions.
+
+        Returns the number of variables added.
+        """
+        added = 0
+        for (d, lid, typ), mine in members.items():
+            g, low = round(1 / weight(typ, lid)), low_of(typ)
+            n_lang: dict = defaultdict(int)
+            for kind, _mc, lang, mult, _x in mine:
+                if kind == "interp":
+                    n_lang[lang] += mult
+            flags = (True, False) if any(not mc for _k, mc, _l, _n, _x in mine) else (True,)
+            sigmas = [None] + sorted(n_lang)
+            s = {(sigma, flag): solver.NumVar(0, solver.infinity(), "") for sigma in sigmas for flag in flags}
+            selfish = solver.NumVar(0, solver.infinity(), "")   # members with a "self" option here
+            added += len(s) + 1
+
+            def at_most(cap: int, sessions) -> Any:
+                row = solver.Constraint(-solver.infinity(), 0)
+                for var in sessions:
+                    row.SetCoefficient(var, -cap)
+                return row
+
+            total = at_most(g, s.values())
+            act = at_most(g, [v for (_sigma, flag), v in s.items() if flag])
+            per_lang = {sigma: at_most(min(g, n_lang[sigma]), [v for (sg, _f), v in s.items() if sg == sigma])
+                        for sigma in n_lang}
+            self_row = solver.Constraint(0, 0)
+            self_row.SetCoefficient(selfish, -1)
+            least = {}
+            for sigma in sigmas:
+                row = solver.Constraint(0, solver.infinity())
+                row.SetCoefficient(selfish, 1)
+                for flag in flags:
+                    row.SetCoefficient(s[(sigma, flag)], -low)
+                least[sigma] = row
+            held = {}   # member is an act participant? -> the sessions a "self" option fits
+            if per_option:
+                for act_member in (True, False):
+                    held[act_member] = solver.NumVar(0, solver.infinity(), "")
+                    row = solver.Constraint(0, 0)
+                    row.SetCoefficient(held[act_member], -1)
+                    for (_sigma, flag), var in s.items():
+                        if flag or not act_member:
+                            row.SetCoefficient(var, 1)
+                added += 2
+            for kind, mc, lang, mult, x in mine:
+                if per_option:
+                    vub = solver.Constraint(-solver.infinity(), 0)
+                    vub.SetCoefficient(x, 1)
+                    if kind == "self":
+                        vub.SetCoefficient(held[mc], -min(mult, g))
+                    else:
+                        for (sigma, flag), var in s.items():
+                            if sigma == lang and (flag or not mc):
+                                vub.SetCoefficient(var, -min(mult, g))
+                total.SetCoefficient(x, 1)
+                if mc:
+                    act.SetCoefficient(x, 1)
+                if kind == "interp":
+                    per_lang[lang].SetCoefficient(x, 1)
+                    least[lang].SetCoefficient(x, 1)
+                else:
+                    self_row.SetCoefficient(x, 1)
+            for (sigma, flag), var in s.items():
+                room_all[(d, lid)].append((1.0, var))
+                room_group[(d, lid, typ)].append((1.0, var))
+                c_demand[(d, lid, flag, None)].append((1.0, var))
+                if sigma is not None:
+                    i_demand[(d, lid, sigma, True, flag, typ)].append((1.0, var))
+        return added
 
 
 def main(argv: list[str] | None = None) -> int:  # pragma: no cover - convenience for humans

@@ -11,6 +11,10 @@ Scenarios:
   rare-language  a large share of rare languages served by a few remote interpreters
   sick-leave     a normal instance re-planned: ``previous_plan`` is the baseline's plan, the
                  busiest counsellor is absent for two weeks and ``frozen_until`` is set
+  settlement-wave  the normal instance's participants (same seed: the same people) met by
+                 counsellors sized to a tenth of normal's capacity and half normal's
+                 interpreters per language (each centre and language keeps at least one):
+                 capacity, not feasibility, limits the plan
 
 The result is deterministic for its arguments (no global random state, no clock).
 """
@@ -30,7 +34,10 @@ from pathlib import Path
 
 from solver.travel import travel_minutes
 
-SCENARIOS = ("normal", "crunch", "rare-language", "sick-leave")
+SCENARIOS = ("normal", "crunch", "rare-language", "sick-leave", "settlement-wave")
+# settlement-wave: counsellor capacity and interpreters per language as shares of normal's.
+WAVE_COUNSELLORS, WAVE_INTERPRETERS = 0.1, 0.5
+NORMAL_SLACK = 1.4          # normal: multicultural capacity = demand x this
 DEFAULT_START = date(2027, 1, 4)
 DATA_FILE = Path(__file__).resolve().parent / "data" / "municipalities.csv"
 
@@ -220,7 +227,9 @@ class _Builder:
 
     def __init__(self, munis, n_participants, seed, scenario, weeks, start):
         self.munis, self.n, self.scenario, self.start = munis, n_participants, scenario, start
-        self.rng = random.Random(f"veiled/{munis[0].county}/{n_participants}/{seed}/{scenario}")
+        # A wave draws normal's random stream: its participants are normal's, drawn first.
+        stream = "normal" if scenario == "settlement-wave" else scenario
+        self.rng = random.Random(f"veiled/{munis[0].county}/{n_participants}/{seed}/{stream}")
         self.end = start + timedelta(days=7 * weeks - 3)  # Friday of the last week
         self.holidays = [d for y in range(start.year, self.end.year + 1)
                          for d in norwegian_holidays(y)
@@ -366,7 +375,8 @@ class _Builder:
         Guidance for referred refugees is one of a counsellor's tasks: each is available for it
         two to five days a week, so capacity can be matched to demand quite closely.
         """
-        slack = {"normal": 1.4, "rare-language": 1.4, "crunch": 1 / 1.3}[self.scenario]
+        slack = {"normal": NORMAL_SLACK, "rare-language": NORMAL_SLACK, "crunch": 1 / 1.3,
+                 "settlement-wave": NORMAL_SLACK * WAVE_COUNSELLORS}[self.scenario]
         demand = [0.0] * len(centres)
         for p in participants:
             if p["legal_basis"] in ("integration_act", "temporary_act"):
@@ -435,6 +445,8 @@ class _Builder:
                     out.append(self._interpreter(f"I{len(out) + 1}", language, remote=True))
                 continue
             count = max(2, math.ceil(demand[language] * 1.4 / 45))
+            if self.scenario == "settlement-wave":
+                count = math.ceil(count * WAVE_INTERPRETERS)
             for _ in range(count):
                 out.append(self._interpreter(f"I{len(out) + 1}", language, remote=self.rng.random() < 0.2))
         return out

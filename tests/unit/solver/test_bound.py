@@ -61,6 +61,18 @@ def test_bound_is_never_below_a_solver_plan(instance):
     assert solved(instance, time_limit=1.0) <= upper_bound(instance)
 
 
+@settings(max_examples=10, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(instance=st.builds(generate, county=st.sampled_from(["03", "46", "18", "55"]),
+                          participants=st.integers(min_value=20, max_value=100),
+                          seed=st.integers(min_value=0, max_value=10_000), scenario=st.just("settlement-wave"),
+                          weeks=st.integers(min_value=1, max_value=4)))
+def test_on_settlement_waves_where_capacity_binds_the_bound_stays_above_both_plans(instance):
+    report = bound_report(instance)
+    assert scheduled(instance, baseline(copy.deepcopy(instance))) <= report.bound
+    assert solved(instance, time_limit=1.0) <= report.bound
+
+
 # --------------------------------------------------------------------------- exact on tiny instances
 
 
@@ -123,6 +135,33 @@ def test_group_of_two_interpreted_languages_is_impossible():
     assert_exact(one_day(participants=group), 0)
     group[2]["needs_interpreter"] = False  # now the third needs no interpreter
     assert_exact(one_day(participants=group), 3)
+
+
+def test_each_interpreted_language_takes_a_session_of_its_own():
+    """Four Tigrinya and four Arabic group members, one session a day: one language's four.
+
+    Counted as fractions of a session (8 members = one full group) the bound would be 8.
+    """
+    group = people(4, needs=["group"], needs_interpreter=True, language="ti")
+    group += [participant(f"A{i}", needs=["group"], earliest="2027-01-04", deadline="2027-01-04",
+                          needs_interpreter=True, language="ar") for i in range(1, 5)]
+    inst = one_day(participants=group)
+    inst["counsellors"][0]["max_sessions_per_day"] = 1
+    assert_exact(inst, 4)
+    inst["counsellors"][0]["max_sessions_per_day"] = 2
+    inst["interpreters"].append(dict(copy.deepcopy(inst["interpreters"][0]), id="I2"))
+    assert_exact(inst, 8)
+
+
+def test_a_member_alone_in_a_language_needs_a_whole_session():
+    """Three Arabic members and one Tigrinya member whose counsellor cannot cover: the Tigrinya
+    member cannot reach min_size alone, and the one session goes to the Arabic three."""
+    group = people(3, needs=["group"], needs_interpreter=True, language="ar")
+    group.append(participant("T1", needs=["group"], earliest="2027-01-04", deadline="2027-01-04",
+                             needs_interpreter=True, language="ti"))
+    inst = one_day(participants=group)
+    inst["counsellors"][0]["max_sessions_per_day"] = 1
+    assert_exact(inst, 3)
 
 
 def test_group_seats_and_one_session():

@@ -125,3 +125,44 @@ def test_cli_generate_via_python_m_solver(tmp_path):
                            "--scenario", "crunch", "-o", str(out)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     load_instance(out)
+
+
+def test_settlement_wave_meets_normals_participants_with_a_tenth_of_the_capacity_and_half_the_interpreters():
+    for county in ("46", "18", "03"):
+        normal, wave = generate(county, 2000, seed=1), generate(county, 2000, seed=1, scenario="settlement-wave")
+        load_instance(wave)  # schema and references (a preferred counsellor who is not there would fail)
+
+        # The same people with the same needs, windows and languages.
+        def people(inst):
+            return [{**p, "preferred_counsellor": None} for p in inst["participants"]]
+        assert people(wave) == people(normal)
+        assert {p["preferred_counsellor"] for p in wave["participants"]} - {None} <= {c["id"] for c in wave["counsellors"]}
+
+        # Multicultural capacity (weekdays x sessions a day) about a tenth of normal's: each centre
+        # keeps at least one counsellor one day a week, so a little more than a tenth.
+        def capacity(inst):
+            return sum(len(c["weekly"]) * c["max_sessions_per_day"] for c in inst["counsellors"] if c["multicultural"])
+        assert 0.08 <= capacity(wave) / capacity(normal) <= 0.16, county
+        assert len(wave["counsellors"]) <= 0.4 * len(normal["counsellors"])
+        centres = {loc["id"] for loc in wave["locations"] if loc["open_dates"] is None}
+        assert centres <= {lid for c in wave["counsellors"] if c["multicultural"] for lid in c["locations"]}
+
+        # Half the interpreters of each language, rounded up (the first language is the one
+        # an interpreter was hired for).
+        def per_language(inst):
+            return Counter(next(iter(i["languages"])) for i in inst["interpreters"])
+        half = {lang: -(-n // 2) for lang, n in per_language(normal).items()}
+        assert per_language(wave) == half
+
+
+def test_settlement_wave_is_deterministic_for_a_seed_and_named_for_its_scenario():
+    first = generate("46", 300, seed=5, scenario="settlement-wave")
+    assert first == generate("46", 300, seed=5, scenario="settlement-wave")
+    assert first != generate("46", 300, seed=6, scenario="settlement-wave")
+    assert first["name"].endswith("-settlement-wave")
+
+
+def test_main_generates_a_settlement_wave(tmp_path):
+    out = tmp_path / "wave.json"
+    assert main(["--scenario", "settlement-wave", "--participants", "40", "-o", str(out)]) == 0
+    assert load_instance(out).name.endswith("settlement-wave")
