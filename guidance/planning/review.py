@@ -200,7 +200,8 @@ def change_counts(items: list[Change]) -> dict[str, int]:
 def headline(run: PlanningRun) -> dict:
     """The figures a lead decides on, from the checker's metrics of the stored plan."""
     m = run.metrics or {}
-    instance = instance_of(run)
+    instance, plan = instance_of(run), plan_of(run)  # parsed once: half a megabyte each at county scale
+    stats = plan.get("stats") or {}
     act = [p for p in instance.get("participants", []) if p["legal_basis"] == "integration_act"]
     return {
         "required": m.get("required"),
@@ -216,26 +217,26 @@ def headline(run: PlanningRun) -> dict:
         "video_sessions": m.get("video_sessions"),
         "sessions": m.get("sessions"),
         "valid": not m.get("violated_rules"),
-        "pins_not_kept": plan_of(run).get("stats", {}).get("pins_not_kept", []),
-        "terms": plan_terms(run),
-        "objective": (plan_of(run).get("stats") or {}).get("objective"),
-        "best_bound": (plan_of(run).get("stats") or {}).get("best_bound"),
+        "pins_not_kept": stats.get("pins_not_kept", []),
+        "terms": plan_terms(run, instance, plan),
+        "objective": stats.get("objective"),
+        "best_bound": stats.get("best_bound"),
     }
 
 
-def plan_terms(run: PlanningRun) -> dict | None:
+def plan_terms(run: PlanningRun, instance: dict, plan: dict) -> dict | None:
     """The objective's named terms of the run's plan (``stats.terms``, solver/objective.py);
-    counted from the stored files for plans made before the solver wrote them."""
+    counted from the stored files (`instance`, `plan`: the run's, parsed) for plans made before the
+    solver wrote them."""
     from solver.formats import FormatError
     from solver.objective import terms
 
-    plan = plan_of(run)
     found = (plan.get("stats") or {}).get("terms")
     if found:
         return found
     if not run.instance_json or not run.plan_json:
         return None
     try:
-        return terms(instance_of(run), plan)
+        return terms(instance, plan)
     except (FormatError, KeyError, TypeError, ValueError):
         return None
