@@ -78,6 +78,14 @@ def _span(*columns) -> tuple[dt.datetime, dt.datetime] | None:
     return (min(values), max(values)) if values else None
 
 
+def _session_starts(county_id: int) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The first and last start of any session of the county's runs: the months every figure about
+    sessions falls in (one cheap query on the run's index, whatever the figure's own filter)."""
+    return tuple(db.session.execute(select(func.min(Session.start), func.max(Session.start))
+                                    .join(PlanningRun, PlanningRun.id == Session.run_id)
+                                    .where(PlanningRun.county_id == county_id)).one())
+
+
 class ReferralRow(NamedTuple):
     """What the figures read of a referral: plain columns, one query for the whole county (no
     2,000 ORM objects with their participants; names are not needed here). Tuples: 2,000 are made
@@ -126,9 +134,7 @@ def referral_facts(county_id: int, today: dt.date | None = None) -> list[Referra
     mine = Referral.county_id == county_id
     span = _span(*db.session.execute(
         select(func.min(Referral.created_at), func.max(Referral.created_at), func.min(closed), func.max(closed))
-        .where(mine)).one(), *db.session.execute(  # every live session's start: first sessions lie within
-        select(func.min(Session.start), func.max(Session.start)).join(PlanningRun, PlanningRun.id == Session.run_id)
-        .where(PlanningRun.county_id == county_id, Session.status.in_(LIVE))).one())
+        .where(mine)).one(), *_session_starts(county_id))
     if span is None:
         return []
     months = oslo_months(*span)
@@ -218,8 +224,7 @@ def interpreter_months(county_id: int) -> list[dict]:
                 .where(PlanningRun.county_id == county_id, InterpreterBooking.status.in_(BILLABLE)))
     minutes: dict[str, int] = {}
     cost: dict[str, int] = {}
-    starts = billable.subquery()
-    span = _span(*db.session.execute(select(func.min(starts.c.start), func.max(starts.c.start))).one())
+    span = _span(*_session_starts(county_id))
     if span is not None:
         # Summed per Oslo month by the database: a county's thousands of bookings stay there. (Grouped
         # outside: PostgreSQL does not see a CASE with parameters in GROUP BY as the selected one.)
@@ -241,8 +246,7 @@ def counsellor_load(county_id: int) -> list[dict]:
     """Published sessions per counsellor and month."""
     live = (select(Session.start).join(PlanningRun, PlanningRun.id == Session.run_id)
             .where(PlanningRun.county_id == county_id, Session.status.in_(LIVE)))
-    starts = live.subquery()
-    span = _span(*db.session.execute(select(func.min(starts.c.start), func.max(starts.c.start))).one())
+    span = _span(*_session_starts(county_id))
     if span is None:
         return []
     rows = live.with_only_columns(Session.counsellor_id.label("counsellor_id"),
