@@ -33,8 +33,10 @@ class PlanningRun(db.Model):
     time_limit_seconds: Mapped[int] = mapped_column(Integer, default=60)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     progress: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    instance_json: Mapped[str | None] = mapped_column(Text, nullable=True)
-    plan_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Half a megabyte each at 2,000 referrals: read when used (checking, editing, the review of a
+    # plan), not with every run a page loads (a run's sessions page, the list of runs).
+    instance_json: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
+    plan_json: Mapped[str | None] = mapped_column(Text, nullable=True, deferred=True)
     metrics: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
     # A fingerprint of the data the instance was built from; a different one now means stale.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -62,10 +63,11 @@ class Names:
         return referral.reference if referral else pid
 
 
-def names_for(instance: dict, county_id: int | None = None) -> Names:
-    """Names for the ids the review pages show. With `county_id`, the county's own counsellors,
-    locations and rooms only (the filters list nothing of other counties); interpreters are freelancers
-    of the national register and are named wherever they work. Columns, not ORM objects."""
+def names_for(county_id: int | None = None, referral_ids: Iterable[int] = ()) -> Names:
+    """Names for the ids the review pages show: staff and places, and the referrals `referral_ids` (only
+    those a page shows: not the 2,000 of a county's instance). With `county_id`, the county's own
+    counsellors, locations and rooms only (the filters list nothing of other counties); interpreters are
+    freelancers of the national register and are named wherever they work. Columns, not ORM objects."""
     names = Names()
     counsellors = select(CounsellorProfile.id, User.name).join(User, User.id == CounsellorProfile.user_id)
     places = (select(Location.id, Location.name, Room.id, Room.name)
@@ -83,16 +85,14 @@ def names_for(instance: dict, county_id: int | None = None) -> Names:
         names.locations[ids.location_id(location_id)] = location_name
         if room_id is not None:
             names.rooms[ids.room_id(room_id)] = room_name
-    wanted = [ids.db_id(p["id"], "R") for p in instance.get("participants", [])]
-    previous = (instance.get("previous_plan") or {}).get("sessions", [])
-    wanted += [ids.db_id(p, "R") for s in previous for p in s["participants"]]
+    wanted = set(referral_ids)
     if wanted:
-        # Columns, not ORM objects: what the review pages read of a county's 2,000 referrals
+        # Columns, not ORM objects: what the review pages read of the referrals they show
         # (reference, deadline, the participant's language and municipality) in one query.
         stmt = (select(Referral.id, Referral.reference, Referral.deadline, Participant.language, Municipality.name)
                 .join(Participant, Participant.id == Referral.participant_id)
                 .join(Municipality, Municipality.id == Participant.municipality_id)
-                .where(Referral.id.in_(set(wanted))))
+                .where(Referral.id.in_(wanted)))
         for referral_id, reference, deadline, language, place in db.session.execute(stmt):
             names.referrals[ids.participant_id(referral_id)] = ReferralName(
                 referral_id, reference, deadline, ParticipantName(language, PlaceName(place)))
@@ -133,7 +133,8 @@ def run_sessions(run: PlanningRun, *, week: dt.date | None = None, location_id: 
 
 def weeks_of(run: PlanningRun) -> list[dt.date]:
     """Mondays of the weeks that have sessions in this run."""
-    starts = db.session.scalars(select(Session.start).where(Session.run_id == run.id))
+    # Distinct starts: a few hundred slot times, not a row per session.
+    starts = db.session.scalars(select(Session.start).where(Session.run_id == run.id).distinct())
     return sorted({week_start(ids.to_local(s).date()) for s in starts})
 
 
@@ -199,7 +200,8 @@ def change_counts(items: list[Change]) -> dict[str, int]:
 def headline(run: PlanningRun) -> dict:
     """The figures a lead decides on, from the checker's metrics of the stored plan."""
     m = run.metrics or {}
-    instance = instance_of(run)
+    instance, plan = instance_of(run), plan_of(run)  # parsed once: half a megabyte each at county scale
+    stats = plan.get("stats") or {}
     act = [p for p in instance.get("participants", []) if p["legal_basis"] == "integration_act"]
     return {
         "required": m.get("required"),
@@ -215,26 +217,26 @@ def headline(run: PlanningRun) -> dict:
         "video_sessions": m.get("video_sessions"),
         "sessions": m.get("sessions"),
         "valid": not m.get("violated_rules"),
-        "pins_not_kept": plan_of(run).get("stats", {}).get("pins_not_kept", []),
-        "terms": plan_terms(run),
-        "objective": (plan_of(run).get("stats") or {}).get("objective"),
-        "best_bound": (plan_of(run).get("stats") or {}).get("best_bound"),
+        "pins_not_kept": stats.get("pins_not_kept", []),
+        "terms": plan_terms(run, instance, plan),
+        "objective": stats.get("objective"),
+        "best_bound": stats.get("best_bound"),
     }
 
 
-def plan_terms(run: PlanningRun) -> dict | None:
+def plan_terms(run: PlanningRun, instance: dict, plan: dict) -> dict | None:
     """The objective's named terms of the run's plan (``stats.terms``, solver/objective.py);
-    counted from the stored files for plans made before the solver wrote them."""
+    counted from the stored files (`instance`, `plan`: the run's, parsed) for plans made before the
+    solver wrote them."""
     from solver.formats import FormatError
     from solver.objective import terms
 
-    plan = plan_of(run)
     found = (plan.get("stats") or {}).get("terms")
     if found:
         return found
     if not run.instance_json or not run.plan_json:
         return None
     try:
-        return terms(instance_of(run), plan)
+        return terms(instance, plan)
     except (FormatError, KeyError, TypeError, ValueError):
         return None

@@ -11,11 +11,11 @@ Definitions (shown on the dashboard too):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, case, func, null, or_, select, type_coerce
 
 from guidance.extensions import db
 from guidance.models import (
@@ -34,8 +34,10 @@ from guidance.models import (
     Session,
     SessionParticipant,
     SessionStatus,
+    User,
 )
-from guidance.planning.ids import local_today, to_local
+from guidance.models.types import UTCDateTime
+from guidance.planning.ids import local_today, to_local, to_utc
 from guidance.rules.at_risk import is_at_risk
 from guidance.rules.deadlines import working_days_between
 
@@ -52,10 +54,42 @@ def period_of(day: dt.date, granularity: str) -> str:
     return f"{day.year}-{day.month:02d}"
 
 
-@dataclass(frozen=True)
-class ReferralRow:
+def oslo_months(first: dt.datetime, last: dt.datetime) -> list[tuple[str, dt.datetime]]:
+    """Each Oslo month from the one of `first` to the one of `last`: its label ('2027-03') and its
+    first instant (UTC), converted by the one conversion (planning.ids)."""
+    day, end = to_local(first).date().replace(day=1), to_local(last).date()
+    months = []
+    while day <= end:
+        months.append((period_of(day, "month"), to_utc(dt.datetime.combine(day, dt.time()))))
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def oslo_month(instant, months: list[tuple[str, dt.datetime]]):
+    """SQL: the Oslo month ('2027-03') of an instant column, compared with each month's first instant
+    (`oslo_months`), so a database groups by Oslo month with no time-zone data of its own (SQLite has
+    none). NULL for an instant before the first month."""
+    return case(*[(instant >= begins, label) for label, begins in reversed(months)], else_=null())
+
+
+def _span(*columns) -> tuple[dt.datetime, dt.datetime] | None:
+    """The earliest and latest of some instant columns' (min, max) pairs, ignoring NULLs."""
+    values = [v for v in columns if v is not None]
+    return (min(values), max(values)) if values else None
+
+
+def _session_starts(county_id: int) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The first and last start of any session of the county's runs: the months every figure about
+    sessions falls in (one cheap query on the run's index, whatever the figure's own filter)."""
+    return tuple(db.session.execute(select(func.min(Session.start), func.max(Session.start))
+                                    .join(PlanningRun, PlanningRun.id == Session.run_id)
+                                    .where(PlanningRun.county_id == county_id)).one())
+
+
+class ReferralRow(NamedTuple):
     """What the figures read of a referral: plain columns, one query for the whole county (no
-    2,000 ORM objects with their participants; names are not needed here)."""
+    2,000 ORM objects with their participants; names are not needed here). Tuples: 2,000 are made
+    a page."""
 
     id: int
     reference: str
@@ -66,44 +100,68 @@ class ReferralRow:
     municipality_name: str
 
 
-@dataclass
-class ReferralFacts:
+class ReferralFacts(NamedTuple):
+    """A referral's figures. Months are Oslo months ('2027-03'): `received` when it arrived, `booked`
+    of its first published session, `completed` when it was closed; the first session and the first
+    held one (not a no-show) as Oslo dates."""
+
     referral: ReferralRow
-    received: dt.date
+    received: str
+    booked: str | None
+    completed: str | None
     first_session: dt.date | None
     first_held: dt.date | None
-    completed: dt.date | None
 
 
 def referral_facts(county_id: int, today: dt.date | None = None) -> list[ReferralFacts]:
+    """The county's referrals with their figures: one row per referral, the sessions aggregated and the
+    months worked out by the database (no row per session, no instant converted per row in Python)."""
+    now = today or local_today()
+    # Held: on or before today (Oslo) and not a no-show: before the first instant of tomorrow.
+    tomorrow = to_utc(dt.datetime.combine(now + dt.timedelta(days=1), dt.time()))
+    missed = (Outcome.NO_SHOW, Outcome.CANCELLED_LATE)
+    held = or_(SessionParticipant.outcome.is_(None), SessionParticipant.outcome.not_in(missed))
+    firsts = (select(SessionParticipant.referral_id.label("referral_id"),
+                     func.min(Session.start).label("first"),
+                     func.min(case((and_(Session.start < tomorrow, held), Session.start))).label("held"))
+              .join(Session, Session.id == SessionParticipant.session_id)
+              .join(PlanningRun, PlanningRun.id == Session.run_id)
+              .where(PlanningRun.county_id == county_id, Session.status.in_(LIVE))
+              .group_by(SessionParticipant.referral_id).subquery())
+    first_start = type_coerce(firsts.c.first, UTCDateTime())
+    first_held = type_coerce(firsts.c.held, UTCDateTime())
+    closed = func.coalesce(Referral.closed_at, Referral.updated_at)
+    mine = Referral.county_id == county_id
+    span = _span(*db.session.execute(
+        select(func.min(Referral.created_at), func.max(Referral.created_at), func.min(closed), func.max(closed))
+        .where(mine)).one(), *_session_starts(county_id))
+    if span is None:
+        return []
+    months = oslo_months(*span)
     rows = db.session.execute(
         select(Referral.id, Referral.reference, Referral.status, Referral.legal_basis, Referral.deadline,
-               Referral.created_at, Referral.closed_at, Referral.updated_at, Participant.language, Municipality.name)
+               Participant.language, Municipality.name, oslo_month(Referral.created_at, months),
+               oslo_month(first_start, months), oslo_month(closed, months), first_start, first_held)
         .join(Participant, Participant.id == Referral.participant_id)
         .join(Municipality, Municipality.id == Referral.referring_municipality_id)
-        .where(Referral.county_id == county_id)).all()
-    sessions: dict[int, list[tuple[dt.date, Outcome | None, SessionStatus]]] = defaultdict(list)
-    stmt = (select(SessionParticipant.referral_id, Session.start, SessionParticipant.outcome, Session.status)
-            .join(Session, Session.id == SessionParticipant.session_id)
-            .join(PlanningRun, PlanningRun.id == Session.run_id)
-            .where(PlanningRun.county_id == county_id, Session.status.in_(LIVE)))
-    for referral_id, start, outcome, status in db.session.execute(stmt):
-        sessions[referral_id].append((to_local(start).date(), outcome, status))
-    now = today or local_today()
+        .join(firsts, firsts.c.referral_id == Referral.id, isouter=True)
+        .where(mine))
+    local_date = functools.lru_cache(maxsize=None)(lambda instant: to_local(instant).date())  # slot times repeat
     out = []
-    for (referral_id, reference, status, basis, deadline, created_at, closed_at, updated_at, language,
-         municipality_name) in rows:
-        r = ReferralRow(referral_id, reference, ReferralStatus(status), LegalBasis(basis), deadline, language,
-                        municipality_name)
-        mine = sorted(sessions.get(r.id, []))
-        held = [d for d, outcome, status in mine
-                if d <= now and outcome not in (Outcome.NO_SHOW, Outcome.CANCELLED_LATE)]
-        completed = None
-        if r.status in DONE:
-            completed = to_local(closed_at or updated_at).date()
-        out.append(ReferralFacts(r, to_local(created_at).date(), mine[0][0] if mine else None,
-                                 held[0] if held else None, completed))
+    for (referral_id, reference, status, basis, deadline, language, municipality_name, received, booked, closed_in,
+         first, first_held_at) in rows:
+        r = ReferralRow(referral_id, reference, status, basis, deadline, language, municipality_name)
+        out.append(ReferralFacts(r, received, booked, closed_in if status in DONE else None,
+                                 local_date(first) if first else None,
+                                 local_date(first_held_at) if first_held_at else None))
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _period(month: str, granularity: str) -> str:
+    """A month label ('2027-03') as the period of `granularity` ('2027-03' or '2027-Q1')."""
+    year, number = month.split("-")
+    return period_of(dt.date(int(year), int(number), 1), granularity)
 
 
 def _group(facts: ReferralFacts, dimension: str) -> str:
@@ -120,11 +178,11 @@ def referral_counts(facts: list[ReferralFacts], dimension: str, granularity: str
     counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for f in facts:
         group = _group(f, dimension)
-        counts[(period_of(f.received, granularity), group)]["received"] += 1
-        if f.first_session:
-            counts[(period_of(f.first_session, granularity), group)]["booked"] += 1
+        counts[(_period(f.received, granularity), group)]["received"] += 1
+        if f.booked:
+            counts[(_period(f.booked, granularity), group)]["booked"] += 1
         if f.completed:
-            counts[(period_of(f.completed, granularity), group)]["completed"] += 1
+            counts[(_period(f.completed, granularity), group)]["completed"] += 1
     return [{"period": p, "group": g, "received": c["received"], "booked": c["booked"], "completed": c["completed"]}
             for (p, g), c in sorted(counts.items())]
 
@@ -161,35 +219,43 @@ def at_risk(facts: list[ReferralFacts], today: dt.date) -> list[dict]:
 
 def interpreter_months(county_id: int) -> list[dict]:
     """Per month of the session: booked interpreter hours and cost (NOK) against the budget."""
-    # Columns, not bookings: a county's thousands of bookings would each become an ORM object.
-    stmt = (select(InterpreterBooking.actual_minutes, InterpreterBooking.billed_minutes,
-                   InterpreterBooking.actual_cost_ore, InterpreterBooking.cost_ore, Session.start)
-            .join(Session, Session.id == InterpreterBooking.session_id)
-            .join(PlanningRun, PlanningRun.id == Session.run_id)
-            .where(PlanningRun.county_id == county_id, InterpreterBooking.status.in_(BILLABLE)))
-    minutes: Counter = Counter()
-    cost: Counter = Counter()
-    for actual_minutes, billed_minutes, actual_cost_ore, cost_ore, start in db.session.execute(stmt):
-        month = period_of(to_local(start).date(), "month")
-        minutes[month] += actual_minutes if actual_minutes is not None else billed_minutes
-        cost[month] += actual_cost_ore if actual_cost_ore is not None else cost_ore
+    billable = (select(Session.start).join(InterpreterBooking, InterpreterBooking.session_id == Session.id)
+                .join(PlanningRun, PlanningRun.id == Session.run_id)
+                .where(PlanningRun.county_id == county_id, InterpreterBooking.status.in_(BILLABLE)))
+    minutes: dict[str, int] = {}
+    cost: dict[str, int] = {}
+    span = _span(*_session_starts(county_id))
+    if span is not None:
+        # Summed per Oslo month by the database: a county's thousands of bookings stay there. (Grouped
+        # outside: PostgreSQL does not see a CASE with parameters in GROUP BY as the selected one.)
+        rows = billable.with_only_columns(
+            oslo_month(Session.start, oslo_months(*span)).label("month"),
+            func.coalesce(InterpreterBooking.actual_minutes, InterpreterBooking.billed_minutes).label("minutes"),
+            func.coalesce(InterpreterBooking.actual_cost_ore, InterpreterBooking.cost_ore).label("cost")).subquery()
+        stmt = (select(rows.c.month, func.sum(rows.c.minutes), func.sum(rows.c.cost)).group_by(rows.c.month))
+        for label, month_minutes, month_cost in db.session.execute(stmt):
+            minutes[label], cost[label] = int(month_minutes), int(month_cost)
     budgets = {period_of(b.month, "month"): b.amount_ore for b in
                db.session.scalars(select(InterpreterBudget).where(InterpreterBudget.county_id == county_id))}
     months = sorted(set(minutes) | set(budgets))
-    return [{"month": m, "hours": round(minutes[m] / 60, 2), "cost_nok": round(cost[m] / 100, 2),
+    return [{"month": m, "hours": round(minutes.get(m, 0) / 60, 2), "cost_nok": round(cost.get(m, 0) / 100, 2),
              "budget_nok": round(budgets[m] / 100, 2) if m in budgets else None} for m in months]
 
 
 def counsellor_load(county_id: int) -> list[dict]:
     """Published sessions per counsellor and month."""
-    stmt = (select(Session.counsellor_id, Session.start)
-            .join(PlanningRun, PlanningRun.id == Session.run_id)
+    live = (select(Session.start).join(PlanningRun, PlanningRun.id == Session.run_id)
             .where(PlanningRun.county_id == county_id, Session.status.in_(LIVE)))
-    load: Counter = Counter()
-    for counsellor_id, start in db.session.execute(stmt):
-        load[(counsellor_id, period_of(to_local(start).date(), "month"))] += 1
-    names = {c.id: c.user.name for c in db.session.scalars(
-        select(CounsellorProfile).options(selectinload(CounsellorProfile.user)))}
+    span = _span(*_session_starts(county_id))
+    if span is None:
+        return []
+    rows = live.with_only_columns(Session.counsellor_id.label("counsellor_id"),
+                                  oslo_month(Session.start, oslo_months(*span)).label("month")).subquery()
+    load = {(counsellor_id, label): n for counsellor_id, label, n in db.session.execute(
+        select(rows.c.counsellor_id, rows.c.month, func.count()).group_by(rows.c.counsellor_id, rows.c.month))}
+    names = dict(db.session.execute(select(CounsellorProfile.id, User.name)
+                                    .join(User, User.id == CounsellorProfile.user_id)
+                                    .where(CounsellorProfile.id.in_({cid for cid, _month in load}))).all())
     return [{"counsellor": names.get(cid, str(cid)), "month": month, "sessions": n}
             for (cid, month), n in sorted(load.items(), key=lambda kv: (names.get(kv[0][0], ""), kv[0][1]))]
 

@@ -262,7 +262,7 @@ def sessions(run_id: int):
     location_id = request.args.get("location", type=int)
     counsellor_id = request.args.get("counsellor", type=int)
     rows = review.run_sessions(planning_run, week=week, location_id=location_id, counsellor_id=counsellor_id)
-    names = review.names_for(review.instance_of(planning_run), planning_run.county_id)
+    names = review.names_for(planning_run.county_id, {sp.referral_id for s in rows for sp in s.participants})
     return render_template("planning/sessions.html", run=planning_run, rows=rows, names=names, weeks=weeks, week=week,
                            location_id=location_id, counsellor_id=counsellor_id, ids=planning_ids,
                            locations=_choices(names.locations, "L"), counsellors=_choices(names.counsellors, "C"),
@@ -277,9 +277,11 @@ def changes(run_id: int):
 
     planning_run = _succeeded(run_id)
     items = review.changes(planning_run)
-    names = review.names_for(review.instance_of(planning_run), planning_run.county_id)
     show_kept = request.args.get("kept") == "1"
-    return render_template("planning/changes.html", run=planning_run, items=[c for c in items if show_kept or c.kind != "kept"],
+    shown = [c for c in items if show_kept or c.kind != "kept"]
+    names = review.names_for(planning_run.county_id, {planning_ids.db_id(p, "R") for c in shown for s in (c.old, c.new)
+                                                      if s for p in s["participants"]})
+    return render_template("planning/changes.html", run=planning_run, items=shown,
                            counts=review.change_counts(items), names=names, kinds=CHANGE_KIND, show_kept=show_kept,
                            local=_local_text)
 
@@ -294,9 +296,10 @@ def unscheduled(run_id: int):
     from guidance.planning import review
 
     planning_run = _succeeded(run_id)
-    names = review.names_for(review.instance_of(planning_run), planning_run.county_id)
+    needs = review.plan_of(planning_run)["unscheduled"]
+    names = review.names_for(planning_run.county_id, {planning_ids.db_id(u["participant"], "R") for u in needs})
     rows = []
-    for u in review.plan_of(planning_run)["unscheduled"]:
+    for u in needs:
         referral = names.referrals.get(u["participant"])
         place = referral.participant.municipality.name if referral else ""
         language = language_name(referral.participant.language, str(get_locale())) if referral else ""
@@ -437,7 +440,7 @@ def _fill_session_choices(form: SessionEditForm, planning_run: PlanningRun) -> N
     if planning_run.published_at is not None:
         return _fill_county_choices(form, planning_run.county)
     instance = review.instance_of(planning_run)
-    names = review.names_for(instance, planning_run.county_id)
+    names = review.names_for(planning_run.county_id)  # rooms only: no referral is shown
     rooms = [(planning_ids.db_id(r["id"], "room"), f"{loc['name']} – {names.rooms.get(r['id'], r['id'])}")
              for loc in instance["locations"] for r in loc["rooms"]]
     form.room_id.choices = rooms

@@ -94,3 +94,20 @@ def test_each_string_is_translated_once(locale):
         msgid = re.search(r'^msgid ((?:".*"\n?)+)', block, re.M)
         keys.append(((context.group(1) if context else ""), msgid.group(1).strip()))
     assert [key for key, count in Counter(keys).items() if count > 1 and key[1] != '""'] == []
+
+
+def test_a_date_shown_again_reads_in_each_pages_language_and_oslo_time(app):
+    """Date texts are remembered (a week lists the same slot times 200 times): per language, so the
+    same instant still reads in the language of each page that shows it."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    winter = dt.datetime(2027, 1, 11, 8, 0, tzinfo=dt.timezone.utc)  # 09:00 in Oslo
+    summer = dt.datetime(2027, 6, 14, 8, 0, tzinfo=dt.timezone.utc)  # 10:00 in Oslo
+    texts = []
+    with app.test_request_context():
+        for language, instant in (("nb", winter), ("en", winter), ("nb", winter), ("nb", summer)):
+            with force_locale(language):
+                texts.append(render_template_string("{{ t | date('EEEE d. MMMM') }} {{ t | time }}", t=instant))
+    assert texts == ["mandag 11. januar 09:00", "Monday 11. January 09:00", "mandag 11. januar 09:00",
+                     "mandag 14. juni 10:00"]

@@ -108,3 +108,98 @@ def test_a_budget_must_be_a_month_and_an_amount(client):
     response = client.post("/dashboard/budget", data={"month": "March", "amount": "-5"})
     assert response.status_code == 400
     assert 'href="#month"' in response.get_data(as_text=True)
+
+
+def test_months_are_oslo_months_at_the_turn_of_a_month(app):
+    """An instant late on the last evening of a month (UTC) is already the next month in Oslo: one hour
+    ahead in winter, two in summer (the database groups by month, not Python)."""
+    w = f.world()
+    w.own_referral.status = w.other_referral.status = ReferralStatus.WITHDRAWN
+    w.own_referral.created_at = w.other_referral.created_at = _at("2026-12-01")
+    winter = f.referral(name="W", deadline=dt.date(2027, 6, 1))
+    winter.created_at = dt.datetime(2027, 1, 31, 23, 30, tzinfo=UTC)  # 1 February 00:30 in Oslo
+    summer = f.referral(name="S", deadline=dt.date(2027, 6, 1))
+    summer.created_at = dt.datetime(2027, 3, 31, 21, 30, tzinfo=UTC)  # 31 March 23:30 in Oslo (CEST)
+    run = PlanningRun(county_id=w.lead.county_id, status=RunStatus.SUCCEEDED, progress={})
+    room = db.session.query(Room).first()
+    # 30 April 22:30 UTC is 1 May 00:30 in Oslo (summer time): booked in May, counted in May.
+    start = dt.datetime(2027, 4, 30, 22, 30, tzinfo=UTC)
+    s = Session(run=run, plan_session_id="S1", uid="u-turn", type="individual",
+                counsellor_id=w.counsellor.counsellor.id, location_id=room.location_id, room_id=room.id,
+                start=start, end=start + dt.timedelta(minutes=90), status=SessionStatus.BOOKED)
+    s.participants.append(SessionParticipant(referral=summer))
+    db.session.add(s)
+    db.session.add(InterpreterBooking(session=s, interpreter_id=w.interpreter.interpreter.id,
+                                      status=BookingStatus.ACCEPTED, mode="onsite", language="ar",
+                                      billed_minutes=60, cost_ore=50000))
+    db.session.commit()
+
+    facts = [x for x in statistics.referral_facts(w.lead.county_id, dt.date(2027, 5, 3))
+             if x.referral.id in {winter.id, summer.id}]
+    assert statistics.referral_counts(facts, "legal_basis", "month") == [
+        {"period": "2027-02", "group": "integration_act", "received": 1, "booked": 0, "completed": 0},
+        {"period": "2027-03", "group": "integration_act", "received": 1, "booked": 0, "completed": 0},
+        {"period": "2027-05", "group": "integration_act", "received": 0, "booked": 1, "completed": 0},
+    ]
+    assert [x.first_session for x in facts if x.referral.id == summer.id] == [dt.date(2027, 5, 1)]
+    assert statistics.counsellor_load(w.lead.county_id) == [
+        {"counsellor": w.counsellor.name, "month": "2027-05", "sessions": 1}]
+    assert statistics.interpreter_months(w.lead.county_id) == [
+        {"month": "2027-05", "hours": 1.0, "cost_nok": 500.0, "budget_nok": None}]
+
+
+def test_a_session_late_today_in_oslo_is_held_today(app):
+    """Held means on or before Oslo's today: 23:30 in Oslo tonight counts; 00:30 tomorrow does not."""
+    w = f.world()
+    early = f.referral(name="E", deadline=dt.date(2027, 2, 26))
+    late = f.referral(name="L", deadline=dt.date(2027, 2, 26))
+    run = PlanningRun(county_id=w.lead.county_id, status=RunStatus.SUCCEEDED, progress={})
+    room = db.session.query(Room).first()
+    for r, start in ((early, f.oslo(2027, 2, 26, 23, 30)), (late, f.oslo(2027, 2, 27, 0, 30))):
+        s = Session(run=run, plan_session_id=f"S{r.id}", uid=f"u{r.id}", type="individual",
+                    counsellor_id=w.counsellor.counsellor.id, location_id=room.location_id, room_id=room.id,
+                    start=start, end=start + dt.timedelta(minutes=60), status=SessionStatus.COMPLETED)
+        s.participants.append(SessionParticipant(referral=r, outcome=Outcome.ATTENDED))
+        db.session.add(s)
+    db.session.commit()
+    facts = {x.referral.id: x for x in statistics.referral_facts(w.lead.county_id, dt.date(2027, 2, 26))}
+    assert facts[early.id].first_held == dt.date(2027, 2, 26)
+    assert facts[late.id].first_held is None and facts[late.id].first_session == dt.date(2027, 2, 27)
+    # The next day both are held, and only the early one was held by its deadline.
+    facts = [x for x in statistics.referral_facts(w.lead.county_id, dt.date(2027, 3, 1))
+             if x.referral.id in {early.id, late.id}]
+    assert statistics.deadline_compliance(facts, dt.date(2027, 3, 1)) == {"due": 2, "in_time": 1, "ratio": 0.5}
+
+
+def test_the_dashboard_costs_the_same_queries_however_many_referrals_and_sessions(client):
+    from sqlalchemy import event
+
+    w, a, b, c, d = _fixture()
+    f.login(client, w.lead)
+
+    def statements() -> int:
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/dashboard/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    few = statements()
+    run = db.session.query(PlanningRun).filter_by(county_id=w.lead.county_id).one()
+    room = db.session.query(Room).first()
+    for n in range(30):
+        r = f.referral(name=f"Person {n}", language=("ar", "ti", "so")[n % 3], deadline=dt.date(2027, 3, 1 + n % 20))
+        start = _at(f"2027-0{1 + n % 3}-{10 + n % 15:02d}", 8 + n % 8)
+        s = Session(run=run, plan_session_id=f"S-many-{n}", uid=f"u-many-{n}", type="individual",
+                    counsellor_id=w.counsellor.counsellor.id, location_id=room.location_id, room_id=room.id,
+                    start=start, end=start + dt.timedelta(minutes=60), status=SessionStatus.BOOKED)
+        s.participants.append(SessionParticipant(referral=r))
+        db.session.add(s)
+        db.session.add(InterpreterBooking(session=s, interpreter_id=w.interpreter.interpreter.id,
+                                          status=BookingStatus.REQUESTED, mode="onsite", language="ar",
+                                          billed_minutes=60, cost_ore=40000))
+    db.session.commit()
+    assert statements() == few

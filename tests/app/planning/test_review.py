@@ -81,3 +81,57 @@ def test_a_run_without_the_checkers_figures_shows_dashes_not_none(client):
     f.login(client, w.lead, language="nb")
     page = client.get(f"/planning/runs/{run.id}").get_data(as_text=True)
     assert "Dekning" in page and "None" not in page
+
+
+def _statements(client, url: str) -> tuple[int, str]:
+    """The number of SQL statements one GET of `url` costs, and the page."""
+    from sqlalchemy import event
+
+    from guidance.extensions import db
+
+    seen = []
+    listener = lambda *args: seen.append(1)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url, headers=EN)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    return len(seen), response.get_data(as_text=True)
+
+
+def test_the_run_review_pages_cost_the_same_queries_however_many_sessions(client):
+    """The sessions and unscheduled pages read the names of the rows they show in one query each:
+    no query per session, per participant or per unscheduled need."""
+    import datetime as dt
+
+    from guidance.extensions import db
+    from tests.app.planning.helpers import draft_run, draft_session
+
+    w = planning_world()
+    run = draft_run(w.lead)
+    f.login(client, w.lead, language="en")
+    sessions_url, unscheduled_url = f"/planning/runs/{run.id}/sessions", f"/planning/runs/{run.id}/unscheduled"
+
+    def add(count: int, first: int) -> list:
+        referrals = [f.referral(name=f"Person {first + n}", deadline=dt.date(2027, 3, 1) + dt.timedelta(days=first + n))
+                     for n in range(count)]
+        for n, r in enumerate(referrals):
+            draft_session(run, w.counsellor, [r], start=f.oslo(2027, 1, 11 + n % 5, 8 + n // 5))
+        plan = json.loads(run.plan_json)
+        plan["unscheduled"] += [{"participant": f"R{r.id}", "type": "group", "reason": "group_too_small"}
+                                for r in referrals]
+        run.plan_json = json.dumps(plan)
+        db.session.commit()
+        return referrals
+
+    first = add(2, 0)
+    few = _statements(client, sessions_url)[0], _statements(client, unscheduled_url)[0]
+    more = first + add(20, 2)
+    many_sessions, sessions = _statements(client, sessions_url)
+    many_unscheduled, unscheduled = _statements(client, unscheduled_url)
+    assert (many_sessions, many_unscheduled) == few
+    assert all(r.reference in sessions for r in more) and "Person" not in sessions
+    # Nearest deadline first, each with its reason.
+    assert [unscheduled.index(r.reference) for r in more] == sorted(unscheduled.index(r.reference) for r in more)
+    assert unscheduled.count("Too few participants can meet") == len(more)
