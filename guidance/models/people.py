@@ -123,6 +123,9 @@ class CounsellorProfile(db.Model):
     # Outside these dates the counsellor is not planned (None: open-ended).
     employment_start: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     employment_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # The counsellor's standing video meeting room (https), sent to participants, referrers and interpreters
+    # with every video session of theirs; None: the counsellor sends a link for each session.
+    video_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
     # Deactivated profiles stay (published plans and statistics point at them) but are not planned.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 

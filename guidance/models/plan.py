@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guidance.extensions import db
 from guidance.models.organisation import CareerCentre, County, Location, Room
-from guidance.models.people import InterpreterProfile, User
+from guidance.models.people import CounsellorProfile, InterpreterProfile, User
 from guidance.models.referral import Referral
 from guidance.models.types import StrEnumType, UTCDateTime, utcnow
 
@@ -91,6 +91,7 @@ class Session(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     run: Mapped[PlanningRun] = relationship(back_populates="sessions")
+    counsellor: Mapped[CounsellorProfile] = relationship()
     location: Mapped[Location] = relationship()
     room: Mapped[Room] = relationship()
     interpreter: Mapped[InterpreterProfile | None] = relationship()

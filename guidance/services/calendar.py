@@ -195,7 +195,7 @@ def _event_ical(session: Session, url: str, language: str) -> bytes:
     key = (session.uid, session.updated_at, session.sequence or 0, session.start, session.end, session.type,
            tuple(sorted(p.referral.reference for p in session.participants)), session.location.name,
            session.room.name, session.interpreter_id, session.language, session.interpreter_mode, session.mode,
-           session.status, url, language)
+           session.status, video_link(session), url, language)
     text = _EVENT_TEXT.get(key)
     if text is None:
         if session.updated_at is None:  # DTSTAMP would be "now": never remembered
@@ -205,6 +205,14 @@ def _event_ical(session: Session, url: str, language: str) -> bytes:
             _EVENT_TEXT.clear()
         _EVENT_TEXT[key] = text
     return text
+
+
+def video_link(session: Session) -> str | None:
+    """Where someone joins `session` by video (the participants of a video session, or an interpreter by
+    video): the counsellor's meeting room, when they have one. Read only for such sessions."""
+    if "video" not in (session.mode, session.interpreter_mode):
+        return None
+    return session.counsellor.video_link
 
 
 def _oslo_timezone(first: dt.datetime, last: dt.datetime) -> icalendar.Timezone:
@@ -237,6 +245,9 @@ def _event(session: Session, url: str, cancelled: bool = False) -> icalendar.Eve
                        mode=interpreter_mode_label(session.interpreter_mode)))
     if session.mode == "video":
         lines.append(_("The session is held by video."))
+    link = video_link(session)
+    if link:  # the counsellor's meeting room: where a video participant or interpreter joins
+        lines.append(_("Video meeting: %(link)s", link=link))
     lines.append(url)
     event.add("description", "\n".join(lines))
     event.add("url", url)

@@ -31,6 +31,7 @@ from guidance.models import BookingStatus, Municipality, Referral, Session, Sess
 from guidance.models.types import utcnow
 from guidance.rules.language import for_municipality
 from guidance.services import audit
+from guidance.services import calendar as cal
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 CATALOGUES = Path(__file__).resolve().parent.parent / "letters"
@@ -206,6 +207,7 @@ class Facts:
     start: dt.datetime  # Europe/Oslo
     end: dt.datetime
     video: bool
+    video_link: str | None  # the counsellor's meeting room, for a video session
     location: str
     address: str | None
     room: str | None
@@ -232,7 +234,9 @@ def facts(referral: Referral, session: Session) -> Facts:
         reference=referral.reference, name=referral.participant.name,
         sender=location.centre.name if location is not None else "",
         session_type=session.type, start=session.start.astimezone(OSLO), end=session.end.astimezone(OSLO),
-        video=session.mode == "video", location=location.name, address=location.address,
+        video=session.mode == "video",
+        video_link=cal.video_link(session) if session.mode == "video" else None,
+        location=location.name, address=location.address,
         room=session.room.name if session.room is not None else None, directions=location.directions,
         step_free=bool(location.step_free),
         interpreter_language=(active[-1].language if active else session.language) if interpreted else None,
@@ -263,7 +267,11 @@ def paragraphs(f: Facts, code: str, strict: bool = False) -> list[tuple[str, str
     out.append(("label", t("Time")))
     out.append(("text", isolate(f"{format_time(f.start, 'HH:mm', locale=locale)}–{format_time(f.end, 'HH:mm', locale=locale)}")))
     out.append(("label", t("Place")))
-    if f.video:
+    if f.video and f.video_link:
+        out.append(("text", t("The session is held by video. At the time of the session, open this link on a phone or "
+                              "computer (your programme adviser can help you):")))
+        out.append(("text", isolate(f.video_link)))
+    elif f.video:
         out.append(("text", t("The session is held by video. You will get the link before the session.")))
     else:
         out.append(("text", isolate(f.location, FSI)))

@@ -72,6 +72,7 @@ class CounsellorData(PersonData):
     max_sessions_per_day: int | None = 4
     employment_start: dt.date | None = None
     employment_end: dt.date | None = None
+    video_link: str = ""
 
 
 @dataclass
@@ -173,9 +174,27 @@ def _counsellor_values(data: CounsellorData, county: County, errors: Errors) -> 
     if data.employment_start and data.employment_end and data.employment_end < data.employment_start:
         errors["employment_end"] = [_("The last day of employment cannot be before the first.")]
     weekly = parse_weekly(data.weekly, errors)
+    link = video_link(data.video_link, errors)
     return {"multicultural": bool(data.multicultural), "multicultural_completed_on": completed if data.multicultural else None,
             "languages": codes, "locations": chosen, "max_sessions_per_day": data.max_sessions_per_day,
-            "employment_start": data.employment_start, "employment_end": data.employment_end, "weekly": weekly}
+            "employment_start": data.employment_start, "employment_end": data.employment_end, "weekly": weekly,
+            "video_link": link}
+
+
+def video_link(text: str | None, errors: Errors) -> str | None:
+    """A meeting address people can open: https, a host, no spaces, at most 500 characters; "" is none."""
+    from urllib.parse import urlsplit
+
+    link = (text or "").strip()
+    if not link:
+        return None
+    parts = urlsplit(link)
+    if parts.scheme != "https" or not parts.hostname or "." not in parts.hostname or any(c.isspace() for c in link) \
+            or len(link) > 500:
+        errors["video_link"] = [_("Enter the meeting room's full address, starting with https://, like "
+                                  "https://teams.microsoft.com/l/meetup-join/...")]
+        return None
+    return link
 
 
 def _apply_counsellor(profile: CounsellorProfile, values: dict) -> None:
@@ -187,7 +206,8 @@ def _snapshot_counsellor(p: CounsellorProfile) -> dict:
     return {"name": p.user.name, "email": p.user.email, "multicultural": p.multicultural,
             "multicultural_completed_on": p.multicultural_completed_on, "languages": list(p.languages or []),
             "locations": sorted(loc.id for loc in p.locations), "max_sessions_per_day": p.max_sessions_per_day,
-            "employment_start": p.employment_start, "employment_end": p.employment_end, "weekly": dict(p.weekly or {})}
+            "employment_start": p.employment_start, "employment_end": p.employment_end, "weekly": dict(p.weekly or {}),
+            "video_link": p.video_link}
 
 
 # ---------------------------------------------------------------------------- interpreters

@@ -49,7 +49,7 @@ COLUMNS: dict[str, list[str]] = {
                   *LOCATION_DAYS, "weekly_pattern", "open_dates", "active"],
     "rooms": ["location", "name", "capacity", "video", "active"],
     "counsellors": ["email", "name", "multicultural", "multicultural_completed_on", "languages", *PERSON_DAYS,
-                    "locations", "max_sessions_per_day", "employment_start", "employment_end", "active"],
+                    "locations", "max_sessions_per_day", "employment_start", "employment_end", "video_link", "active"],
     "interpreters": ["email", "name", "phone", "municipality", "languages", "register_id", "register_checked_on",
                      "modes", "hourly_rate", "min_billed_minutes", "travel_rate", *PERSON_DAYS, "booking_channel",
                      "agency_name", "active"],
@@ -110,7 +110,7 @@ def export(county: County) -> dict[str, list[list[str]]]:
             p.user.email, p.user.name, _yes(p.multicultural), _iso(p.multicultural_completed_on),
             ", ".join(p.languages or []), *_person_days(p.weekly),
             "; ".join(sorted(loc.name for loc in p.locations)), str(p.max_sessions_per_day),
-            _iso(p.employment_start), _iso(p.employment_end), _yes(p.active)])
+            _iso(p.employment_start), _iso(p.employment_end), p.video_link or "", _yes(p.active)])
     for p in sorted(people.interpreters_of(county.id), key=lambda p: p.user.email):
         out["interpreters"].append([
             p.user.email, p.user.name, p.user.phone or "", _municipality_label(p.municipality),
@@ -148,7 +148,8 @@ def template(county: County) -> dict[str, list[list[str]]]:
     out["rooms"].append([f"Karrieresenter {town.name}", "Samtalerom 1", "1", "yes", "yes"])
     out["counsellors"].append(["kari.nordmann@example.no", "Kari Nordmann", "yes", "2024-03-01", "nb, en, uk",
                                "08:00-15:30", "08:00-15:30", "08:00-15:30", "08:00-15:30", "08:00-15:30", "", "",
-                               f"Karrieresenter {town.name}", "4", "", "", "yes"])
+                               f"Karrieresenter {town.name}", "4", "", "", "https://meet.example.no/kari-nordmann",
+                               "yes"])
     out["interpreters"].append(["tolk@example.no", "Ola Tolk", "+47 400 00 000", place, "uk A, ru C", "T12345",
                                 (today.replace(day=1)).isoformat(), "onsite, video, phone", "720", "60", "360",
                                 "08:00-16:00", "08:00-16:00", "08:00-16:00", "08:00-16:00", "08:00-16:00", "", "",
@@ -571,7 +572,8 @@ class _Import:
             languages=[c.strip() for c in row.text("languages").split(",") if c.strip()],
             location_ids=location_ids,
             max_sessions_per_day=row.whole("max_sessions_per_day") if row.text("max_sessions_per_day") else 4,
-            employment_start=row.date("employment_start"), employment_end=row.date("employment_end"))
+            employment_start=row.date("employment_start"), employment_end=row.date("employment_end"),
+            video_link=row.text("video_link") if row.has("video_link") else (existing.video_link or "" if existing else ""))
         errors: people.Errors = {}
         if existing is not None:
             people._check_user_fields(data, errors, exclude=existing.user)

@@ -67,6 +67,7 @@ class CounsellorForm(FlaskForm):
     max_sessions_per_day = StringField(_l("At most this many sessions a day"))
     employment_start = StringField(_l("First day of employment (optional)"))
     employment_end = StringField(_l("Last day of employment (optional)"))
+    video_link = StringField(_l("Video meeting room (optional)"))
 
 
 @_with_weekly
@@ -206,7 +207,7 @@ def _counsellor_data(form: CounsellorForm) -> CounsellorData:
         languages=list(form.languages.data or []), location_ids=location_ids,
         max_sessions_per_day=_whole(form, "max_sessions_per_day", errors),
         employment_start=_date(form, "employment_start", errors), employment_end=_date(form, "employment_end", errors),
-        input_errors=errors,
+        video_link=form.video_link.data or "", input_errors=errors,
     )
 
 
@@ -218,6 +219,7 @@ def _load_counsellor(form: CounsellorForm, p: CounsellorProfile) -> None:
     form.location_ids.data = [str(loc.id) for loc in p.locations]
     form.max_sessions_per_day.data = str(p.max_sessions_per_day)
     form.employment_start.data, form.employment_end.data = _iso(p.employment_start), _iso(p.employment_end)
+    form.video_link.data = p.video_link or ""
     _load_weekly(form, p.weekly)
 
 

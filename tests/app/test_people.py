@@ -107,6 +107,9 @@ def test_lead_edits_a_counsellor_and_the_audit_names_the_changed_fields(client, 
     ({"multicultural": "", "multicultural_completed_on": "2025-05-20"}, "multicultural_completed_on", "tick the box"),
     ({"location_ids": ["999999"]}, "location_ids", "Choose locations of your county"),
     ({"email": "not-an-address"}, "email", "Enter a valid e-mail address"),
+    ({"video_link": "http://meet.example.no/kari"}, "video_link", "starting with https://"),
+    ({"video_link": "teams-rommet til Kari"}, "video_link", "starting with https://"),
+    ({"video_link": "https://meet.example.no/kari nordmann"}, "video_link", "starting with https://"),
 ])
 def test_a_bad_counsellor_field_is_refused_beside_it_and_nothing_is_written(client, county_world, overrides, field,
                                                                              message):

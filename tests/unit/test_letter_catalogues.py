@@ -19,6 +19,7 @@ def _facts(**changes) -> letters.Facts:
     base = letters.Facts(
         reference="H-7KQ2X", name="Olena Kovalenko", sender="Karrieresenter Bergen", session_type="individual",
         start=dt.datetime(2027, 3, 2, 9, tzinfo=oslo), end=dt.datetime(2027, 3, 2, 10, 30, tzinfo=oslo), video=False,
+        video_link=None,
         location="Karrieresenter Bergen", address="Kaigaten 4, 5015 Bergen", room="Rom 1", directions="Bybanen til Byparken.",
         step_free=True, interpreter_language="uk", interpreter_mode="onsite", contact_name="Kari Nordmann",
         contact_phone="+47 400 00 000", contact_email="kari@bergen.kommune.no", municipality="Bergen", norwegian="nb",
@@ -30,7 +31,7 @@ def _facts(**changes) -> letters.Facts:
 VARIANTS = [
     {}, {"session_type": "group", "step_free": False, "interpreter_mode": "video"},
     {"interpreter_mode": "phone", "contact_name": None, "contact_phone": None, "contact_email": None},
-    {"video": True}, {"second": None}, {"interpreter_language": None}, {"interpreter_mode": "arranging"},
+    {"video": True}, {"video": True, "video_link": "https://meet.example.no/kari"}, {"second": None}, {"interpreter_language": None}, {"interpreter_mode": "arranging"},
 ]
 
 

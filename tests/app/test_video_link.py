@@ -1,0 +1,84 @@
+"""A counsellor's video meeting room: typed once on their profile, it reaches everyone who joins a video
+session by video — the participant's letter, the referrer's notice, the interpreter's request and the
+calendars — instead of "the counsellor sends the link"."""
+import io
+
+import icalendar
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import Location
+from guidance.services import calendar as cal
+from guidance.services.interpreter_bookings import requests
+from tests.app import factories as f
+
+LINK = "https://meet.example.no/kari-nordmann"
+
+
+def _video_session(w, *, mode="video", interpreter_mode="video"):
+    day = f.future_weekday(3)
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(day.year, day.month, day.day, 9),
+                                  interpreter=w.interpreter, interpreter_mode=interpreter_mode, language="ar")
+    session.mode = mode
+    db.session.commit()
+    return session
+
+
+def test_the_lead_saves_a_link_and_it_is_shown_on_the_form_again(client):
+    w = f.world()
+    f.login(client, w.lead)
+    profile = w.counsellor.counsellor
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    data = {"name": w.counsellor.name, "email": w.counsellor.email, "multicultural": "y", "languages": ["nb", "en"],
+            "location_ids": [str(location.id)], "max_sessions_per_day": "4", "video_link": f"  {LINK}  ",
+            **{f"day{d}_start": "08:00" for d in range(1, 6)}, **{f"day{d}_end": "15:30" for d in range(1, 6)}}
+    assert client.post(f"/people/counsellors/{profile.id}", data=data).status_code == 302
+    db.session.expire_all()
+    assert w.counsellor.counsellor.video_link == LINK
+    assert f'value="{LINK}"' in client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
+
+
+def test_the_calendar_of_a_video_session_holds_the_link_and_an_onsite_one_does_not(app):
+    w = f.world()
+    w.counsellor.counsellor.video_link = LINK
+    video = _video_session(w)
+    day = f.future_weekday(4)
+    onsite = f.published_session(w.counsellor, w.other_referral, start=f.oslo(day.year, day.month, day.day, 9))
+    body = cal.build_calendar([video, onsite], lambda s: "https://veiled.example.no/s")
+    events = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(body).walk("VEVENT")}
+    assert f"Videomøte: {LINK}" in str(events[video.uid]["DESCRIPTION"])
+    assert LINK not in str(events[onsite.uid]["DESCRIPTION"])
+    from guidance.services import notices
+
+    assert notices._place(video) == f"videomøte {LINK}"  # the referrer's notice of the booking
+    # The feed remembers each event's text: a changed link is a changed event.
+    w.counsellor.counsellor.video_link = "https://meet.example.no/nytt-rom"
+    db.session.commit()
+    again = icalendar.Calendar.from_ical(cal.build_calendar([video], lambda s: "https://veiled.example.no/s"))
+    assert "nytt-rom" in str(again.walk("VEVENT")[0]["DESCRIPTION"])
+
+
+def test_an_interpreter_by_video_gets_the_link_in_the_request(app):
+    w = f.world()
+    w.counsellor.counsellor.video_link = LINK
+    session = _video_session(w, mode="onsite", interpreter_mode="video")  # participant on site, interpreter by video
+    booking = requests.new_booking(session)
+    db.session.commit()
+    assert requests._where_to_be(booking, session) == (
+        f"På video: gå inn i karriereveilederens møterom når timen begynner: {LINK}")
+    w.counsellor.counsellor.video_link = None
+    assert "sender deg lenken til møtet" in requests._where_to_be(booking, session)
+
+
+def test_the_participants_letter_gives_the_link_in_both_languages(client):
+    w = f.world()
+    w.counsellor.counsellor.video_link = LINK
+    w.own_referral.referred_by = w.referrer
+    _video_session(w)
+    f.login(client, w.referrer)
+    response = client.get(f"/referrals/{w.own_referral.id}/letters.pdf")
+    pages = ["".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(response.data)).pages]
+    assert len(pages) == 2
+    assert all(LINK in page for page in pages)
+    assert "Timenerpåvideo" in pages[0]
