@@ -1,22 +1,13 @@
 """The counsellor's home: today's sessions at their Oslo times, the next day with sessions, outcomes to
 record and guidance notes to share — each linking to where it is done."""
 import datetime as dt
-import re
 
 import pytest
 
 from guidance.extensions import db
 from guidance.models import GuidanceNote, Outcome, Role
 from tests.app import factories as f
-
-
-def _text(page: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
-
-
-def _card(page: str, heading_id: str) -> str:
-    start = page.index(">", page.index(f'id="{heading_id}"')) + 1
-    return _text(page[start:page.index("</section>", start)])
+from tests.app.page_text import card as _card
 
 
 @pytest.mark.parametrize("season, day", [("winter", dt.date(2027, 1, 19)), ("summer", dt.date(2027, 6, 15))])

@@ -1,15 +1,10 @@
 """The interpreter's home: requests waiting for an answer (with the answer deadline, Oslo time) and the
 accepted bookings ahead, each opening the booking; other interpreters' bookings never show."""
-import re
 
 from guidance.extensions import db
 from guidance.models import BookingStatus, InterpreterBooking, Role
 from tests.app import factories as f
-
-
-def _card(page: str, heading_id: str) -> str:
-    start = page.index(">", page.index(f'id="{heading_id}"')) + 1
-    return " ".join(re.sub(r"<[^>]+>", " ", page[start:page.index("</section>", start)]).split())
+from tests.app.page_text import card as _card
 
 
 def _booking(session, interpreter, status, answer_deadline=None):

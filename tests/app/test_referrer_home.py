@@ -2,16 +2,11 @@
 guidance notes shared with them, and open referrals still waiting for a session — their municipality's
 only."""
 import datetime as dt
-import re
 
 from guidance.extensions import db
 from guidance.models import GuidanceNote
 from tests.app import factories as f
-
-
-def _card(page: str, heading_id: str) -> str:
-    start = page.index(">", page.index(f'id="{heading_id}"')) + 1
-    return " ".join(re.sub(r"<[^>]+>", " ", page[start:page.index("</section>", start)]).split())
+from tests.app.page_text import card as _card
 
 
 def test_coming_sessions_notes_and_waiting_referrals_of_the_own_municipality(client, travel_to):
