@@ -10,7 +10,8 @@ judged by the checker like every run) and publishes that plan, so the outbox hol
 requests. Then it serves the app with gunicorn, logs in as the lead, a referrer and a counsellor,
 and times each page ``--requests`` times after two warm-up requests per worker: median, p95, the page's size
 and the ratio of its median to the login page's median in the same run. Targets: every page p95
-under 200 ms, the calendar feed (about 250 events) under 100 ms.
+under 200 ms, the calendar feed (about 250 events) under 100 ms, the options to book a waiting referral
+or move a booked session within 2 s.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ import requests  # noqa: E402
 
 PAGE_TARGET_MS = 200
 FEED_TARGET_MS = 100
+OPTIONS_TARGET_MS = 2000  # "book one referral now" and "move one session": the options within 2 s
 PASSWORD = "bench-" + secrets.token_hex(8)
 
 
@@ -94,9 +96,17 @@ def build(env: dict, referrals: int) -> dict:
         token = cal.issue_feed_token(counsellor)
         db.session.commit()
         feed_events = len(cal.feed_sessions(counsellor))
+        # A referral the plan left waiting (the lead books it now) and a booked session ahead (the lead moves it).
+        from guidance.models import Referral, ReferralStatus
+
+        waiting = db.session.scalar(select(Referral.id).where(Referral.status == ReferralStatus.RECEIVED)
+                                    .order_by(Referral.deadline, Referral.id).limit(1))
+        ahead = db.session.scalar(select(Session.id).where(Session.status == SessionStatus.BOOKED,
+                                                           Session.start > func.now()).order_by(Session.start).limit(1))
         facts = {
             "run_id": run.id, "lead_otpauth": result.second_factor["lead"], "lead": result.credentials["lead"][0], "referrer": result.credentials["referrer"][0],
             "counsellor": counsellor.email, "feed_token": token, "feed_events": feed_events,
+            "waiting_referral_id": waiting, "session_ahead_id": ahead,
             "sessions": db.session.scalar(select(func.count()).select_from(Session).where(Session.run_id == run.id)),
             "unscheduled": len(plan["unscheduled"]),
             "outbox": db.session.scalar(select(func.count()).select_from(OutboxMessage)),
@@ -201,6 +211,14 @@ def main() -> None:
         run = facts["run_id"]
         pages = [
             ("login page", anonymous, "/login", PAGE_TARGET_MS),
+            ("lead: home (today)", lead, "/", PAGE_TARGET_MS),
+            ("lead: week grid", lead, "/grids/", PAGE_TARGET_MS),
+            ("lead: a waiting referral", lead, f"/referrals/{facts['waiting_referral_id']}", PAGE_TARGET_MS),
+            ("lead: book it now, options", lead, f"/referrals/{facts['waiting_referral_id']}/times", OPTIONS_TARGET_MS),
+            ("lead: move a session, options", lead, f"/planning/sessions/{facts['session_ahead_id']}/edit",
+             OPTIONS_TARGET_MS),
+            ("referrer: home", referrer, "/", PAGE_TARGET_MS),
+            ("counsellor: home", counsellor, "/", PAGE_TARGET_MS),
             ("lead: referrals", lead, "/referrals/", PAGE_TARGET_MS),
             ("lead: referrals, page 2", lead, "/referrals/?page=2", PAGE_TARGET_MS),
             ("lead: referrals, status filter", lead, "/referrals/?status=received", PAGE_TARGET_MS),
