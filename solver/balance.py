@@ -5,7 +5,7 @@ time, else at the colleague's first free time that week there. A participant's s
 the busy counsellor go together (a group with its members' individual sessions), so nobody
 sees one more counsellor.
 
-Only a re-staffing that keeps every rule (``model.session_problems``: hours, travel, day
+Only a re-staffing that keeps every rule (``rules.session_problems``: hours, travel, day
 limit, multicultural, language cover, with room, interpreter and time unchanged) and costs no
 participant continuity (nobody sees more counsellors, a preferred counsellor stays) is made,
 so tiers 1-5 and the dates are unchanged. Frozen sessions, sessions kept from the previous
@@ -19,10 +19,11 @@ from collections import defaultdict
 from dataclasses import replace
 
 from . import calendar as cal
-from .construct import Constructor, State
+from .construct import Constructor, State, booking_from_session
 from .formats import Plan
 from .model_data import Prepared
-from .objective import available_minutes
+from .objective import available_minutes, booking_cost
+from .rules import session_problems
 
 
 MAX_BUNDLE = 12  # sessions handed over together at most
@@ -30,8 +31,6 @@ MAX_BUNDLE = 12  # sessions handed over together at most
 
 def balance_load(prep: Prepared, plan: Plan, stop_at: float) -> tuple[Plan, int]:
     """The plan with load spread reduced; returns (plan, sessions handed over)."""
-    from .model import booking_from_session, session_problems
-
     inst = prep.instance
     state = State(prep)
     index_of: dict[int, int] = {}
@@ -173,10 +172,7 @@ def balance_load(prep: Prepared, plan: Plan, stop_at: float) -> tuple[Plan, int]
 
 
 def _cost_without_day(prep: Prepared, b) -> int:
-    from .model import booking_cost
-    from .model_data import W_DAY
-
-    return booking_cost(prep, b) - b.day * W_DAY
+    return booking_cost(prep, b) - b.day * prep.weights.day
 
 
 def _as_session(prep: Prepared, old, b):

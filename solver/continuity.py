@@ -33,11 +33,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from . import calendar as cal
+from .check import check_plan
 from .formats import Instance, Plan, Session, load_instance, load_plan
+from .rules import may_counsel
 from .travel import TravelTable
-
-ACT_BASES = ("integration_act", "temporary_act")
-
 
 def improve_continuity(instance: Any, plan: Any, deadline_seconds: float | None = None,
                        verify: bool = True) -> Any:
@@ -58,8 +57,6 @@ def improve_continuity(instance: Any, plan: Any, deadline_seconds: float | None 
     setattr(new_stats, "continuity_pass", dict(moves, seconds=round(time.monotonic() - started, 3)))
     repaired = original.model_copy(update={"sessions": repair.sessions, "stats": new_stats})
     if verify:
-        from .check import check_plan
-
         after = check_plan(inst, repaired)
         if not after.valid and len(after.violations) > len(check_plan(inst, original).violations):
             return plan
@@ -102,7 +99,7 @@ class _Repair:
         # objective 2; frozen sessions are kept ones), or when it starts before frozen_until.
         # A previous session that kept its time with another counsellor (colleague first, after
         # an absence) is protected too: the participant keeps the appointment (objective 2 ranks
-        # above continuity; the planner's W_MOVED_AGAIN).
+        # above continuity; the planner's weight moved_again).
         previous = inst.previous_plan.sessions if inst.previous_plan else []
         kept = {(pid, _key(s)) for s in previous for pid in s.participants}
         kept_time = {(pid, _time_key(s)) for s in previous for pid in s.participants}
@@ -201,7 +198,7 @@ class _Repair:
             return False
         for pid in s.participants:
             p = self.ps[pid]
-            if p.legal_basis in ACT_BASES and not c.multicultural:
+            if not may_counsel(c, (p,)):
                 return False
             if p.needs_interpreter and p.language not in c.languages \
                     and not (s.language == p.language and s.interpreter is not None):
@@ -356,7 +353,7 @@ class _Repair:
                 continue
             if self.tt.minutes(p.place, self.locs[new.location].place) > old_travel:
                 continue
-            if p.legal_basis in ACT_BASES and not c.multicultural:
+            if not may_counsel(c, (p,)):
                 continue
             if p.needs_interpreter and p.language not in c.languages \
                     and not (new.language == p.language and new.interpreter is not None):
@@ -430,7 +427,7 @@ class _Repair:
         day, smin, emin = self.times[idx]
         if c is None or day not in self._days_of(p):
             return False
-        if p.legal_basis in ACT_BASES and not c.multicultural:
+        if not may_counsel(c, (p,)):
             return False
         if p.needs_interpreter and p.language not in c.languages \
                 and not (group.language == p.language and group.interpreter is not None):

@@ -20,18 +20,19 @@ import time
 from collections import Counter
 from dataclasses import replace
 
-from .construct import Booking, State
-from .model_data import W_NOT_PREFERRED, W_OTHER_COUNSELLOR, Prepared
+from .construct import Booking, Constructor, State
+from .model_data import Prepared
+from .objective import booking_cost, travel_cost
+from .rules import may_counsel, needs_multicultural, session_problems
 
 CANDIDATES = 3   # counsellors tried per group, those holding most of its members' other sessions
 
 
 def exchange_leaders(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
     """Exchange group leaders for continuity where it gains; returns how many groups moved."""
-    from .model import session_problems  # the one rule check of the planner
 
     def attempt(keys_of, gkey: int, cid: str) -> tuple[bool, int]:
-        return _try(prep, state, session_problems, keys_of, gkey, cid)
+        return _try(prep, state, keys_of, gkey, cid)
 
     return _each_group(prep, state, stop_at, attempt)
 
@@ -73,7 +74,7 @@ def _movable(b: Booking) -> bool:
     return not b.fixed and not b.prev_id and b.anchor is None
 
 
-def _try(prep: Prepared, state: State, session_problems, keys_of, gkey: int, cid: str) -> tuple[bool, int]:
+def _try(prep: Prepared, state: State, keys_of, gkey: int, cid: str) -> tuple[bool, int]:
     """Exchange the group's counsellor with ``cid``; returns (done, the group's key now)."""
     g = state.bookings[gkey]
     if g.location not in prep.counsellors[cid].locations:
@@ -118,10 +119,10 @@ def _tier5(prep: Prepared, state: State, keys_of, people, changed: dict[int, str
     cost = 0
     for pid in people:
         who = [changed.get(k, state.bookings[k].counsellor) for k in keys_of[pid]]
-        cost += W_OTHER_COUNSELLOR * (len(set(who)) - 1)
+        cost += prep.weights.other_counsellor * (len(set(who)) - 1)
         pref = prep.participants[pid].preferred_counsellor
         if pref is not None:
-            cost += W_NOT_PREFERRED * sum(c != pref for c in who)
+            cost += prep.weights.not_preferred * sum(c != pref for c in who)
     return cost
 
 
@@ -144,7 +145,6 @@ def exchange_slots(prep: Prepared, state: State, stop_at: float = float("inf")) 
     when the objective's tiers 3 to 6 fall (tiers 1 and 2 cannot change: the same sessions
     stay placed and nothing kept from a previous plan moves).
     """
-    from .construct import Constructor
 
     builder = Constructor(prep, state)
 
@@ -193,7 +193,6 @@ def _swap_with_best(prep: Prepared, state: State, builder, keys_of, gkey: int, c
 def _move_group(prep: Prepared, state: State, builder, keys_of, gkey: int, cid: str) -> tuple[bool, int]:
     """Move the group to the counsellor's earliest free time at its location, when the
     counsellor has one; returns (done, the group's key now)."""
-    from .model import booking_cost, session_problems
 
     g = state.bookings[gkey]
     people = set(g.participants)
@@ -222,7 +221,6 @@ def _common_days(prep: Prepared, members) -> tuple[int, int]:
 
 def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: int) -> tuple[bool, int]:
     """Trade the two sessions' slots; returns (done, the group's key now)."""
-    from .model import booking_cost
 
     g, x = state.bookings[gkey], state.bookings[xkey]
     people = set(g.participants) | set(x.participants)
@@ -252,7 +250,6 @@ def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: i
 def _retimed(prep: Prepared, state: State, builder, b: Booking, cid: str, day: int, start: int) -> Booking | None:
     """The session with another counsellor at another time: its own room and interpreter if
     they are free then, else the cheapest that are; None when no valid one exists."""
-    from .model import session_problems  # the one rule check of the planner
 
     moved = replace(b, counsellor=cid, day=day, start=start, end=start + (b.end - b.start))
     if not session_problems(prep, state, moved):
@@ -281,7 +278,6 @@ def hand_over(prep: Prepared, state: State, stop_at: float = float("inf")) -> in
     location and mode; interpreters and rooms are re-chosen where needed, and the pair is kept
     only when tiers 3 to 6 fall (the same sessions stay placed, so tiers 1 and 2 cannot change).
     """
-    from .construct import Constructor
 
     builder = Constructor(prep, state)
 
@@ -351,7 +347,6 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
                    leader: str, colleague: str) -> bool:
     """Hand session ``jkey`` to the colleague that day and move session ``ikey`` to the leader;
     kept only when tiers 3 to 6 fall, otherwise everything is restored under its old key."""
-    from .model import booking_cost, session_problems  # the one rule check of the planner
 
     own, j = state.bookings[ikey], state.bookings[jkey]
     people = set(own.participants) | set(j.participants)
@@ -413,7 +408,6 @@ def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf"), 
     change, and nothing frozen or kept from a previous plan moves. With ``eject``, a member
     may also take a session whose participant is then re-booked wherever they fit best.
     """
-    from .construct import Constructor
 
     builder = Constructor(prep, state)
 
@@ -477,7 +471,7 @@ def _may_take(prep: Prepared, pid: str, b: Booking) -> bool:
     first, last = prep.day_range(p)
     if not first <= b.day <= last:
         return False
-    if prep.needs_multicultural(pid) and not prep.counsellors[b.counsellor].multicultural:
+    if not may_counsel(prep.counsellors[b.counsellor], (prep.participants[pid],)):
         return False
     if b.mode == "video":
         return p.video_ok
@@ -485,13 +479,12 @@ def _may_take(prep: Prepared, pid: str, b: Booking) -> bool:
 
 
 def _seat_travel(prep: Prepared, pid: str, b: Booking) -> int:
-    return prep.travel_cost(pid, b.location, b.mode)
+    return travel_cost(prep, pid, b.location, b.mode)
 
 
 def _try_trade(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: int) -> bool:
     """Each participant takes the other's session (slot, counsellor, location, mode), with the
     interpreter they need; kept only when tiers 3 to 6 fall, else restored under the old keys."""
-    from .model import booking_cost, session_problems  # the one rule check of the planner
 
     own, j = state.bookings[ikey], state.bookings[jkey]
     pid, other = own.participants[0], j.participants[0]
@@ -523,8 +516,6 @@ def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> b
     """The member takes session ``jkey``; its participant is re-booked wherever they fit best
     (the member's old time included, waiting a few days for a counsellor they know, as
     construction does); kept only when tiers 3 to 6 fall, else restored under the old keys."""
-    from .construct import Constructor
-    from .model import booking_cost, session_problems
 
     own, j = state.bookings[ikey], state.bookings[jkey]
     pid, other = own.participants[0], j.participants[0]
@@ -586,7 +577,7 @@ class _Seats:
             p = prep.participants[pid]
             first, last = prep.day_range(p)
             self.by_type.setdefault(b.type, []).append(
-                (key, b, pid, first, last, prep.needs_multicultural(pid), p.video_ok,
+                (key, b, pid, first, last, needs_multicultural(p), p.video_ok,
                  frozenset(prep.reachable_locations(pid))))
         self.stale = False
 
@@ -617,7 +608,7 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, 
     for group in takers.values():
         group.sort(key=lambda t: (t[0], t[1]))
     # Each of the other two participants gains at most one counsellor fewer and the preferred one.
-    best_tier5 = W_OTHER_COUNSELLOR + W_NOT_PREFERRED
+    best_tier5 = prep.weights.other_counsellor + prep.weights.not_preferred
     third_tier5: dict[int, int] = {}
     options = []
     for jkey, j in _leader_seats(prep, state, own, leader):
@@ -629,7 +620,7 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, 
         p_other = prep.participants[other]
         o_first, o_last = prep.day_range(p_other)
         reach = set(prep.reachable_locations(other))
-        multicultural = prep.needs_multicultural(other)
+        multicultural = needs_multicultural(prep.participants[other])
         theirs: dict[str, int] = {}   # the other participant's continuity by counsellor of k
         for (loc, mode), group in takers.items():
             if not (p_other.video_ok if mode == "video" else loc in reach):
@@ -665,7 +656,6 @@ def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[in
     """Session ``keys[n]``'s participant takes session ``keys[n+1]`` (the last takes the
     first), each with the interpreter they need; kept only when tiers 3 to 6 fall, else
     everything is restored under its old key."""
-    from .model import booking_cost
 
     olds = [state.bookings[k] for k in keys]
     people = [b.participants[0] for b in olds]
@@ -697,7 +687,6 @@ def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[in
 def _seated(prep: Prepared, state: State, builder, slot: Booking, pid: str) -> Booking | None:
     """``slot`` with ``pid`` in it: its own room and interpreter when they still fit, else the
     cheapest free ones for the language ``pid`` needs; None when no valid one exists."""
-    from .model import session_problems
 
     language = prep.language_to_interpret(pid, slot.counsellor)
     seated = replace(slot, participants=(pid,))

@@ -27,7 +27,8 @@ from ortools.sat.python import cp_model
 from . import calendar as cal
 from .construct import Booking, Constructor, State
 from .model_groups import language_key, largest_room
-from .model_data import W_CHANGE, W_INCOMPLETE, W_MOVED_AGAIN, W_OTHER_COUNSELLOR, Prepared
+from .model_data import Prepared
+from .objective import booking_cost, unplaced_cost, video_equivalent_minutes
 
 MAX_CANDIDATES = 6_000        # thin start times until a window stays below this
 DETERMINISTIC_BUDGET = 1.0    # CP-SAT deterministic seconds per window
@@ -37,7 +38,6 @@ MAX_JOINERS = 4               # open participants offered to each group of a win
 MAX_JOINER_WINDOWS = 3        # placed groups tried for each open group need
 MAX_MOVERS = 15               # individual sessions elsewhere offered to move into a window
 MAX_GROUP_MOVERS = 4          # group sessions elsewhere offered to move into a window
-W_VIDEO_EQUIVALENT = 60       # minutes of travel a video session counts as, when moving
 STAFF_PER_WINDOW = 4          # counsellors re-planned together in a routine window
 DETERMINISTIC_PER_SECOND = 0.6  # CP-SAT deterministic seconds allowed per second of time limit
 CONTINUITY_DETERMINISTIC_PER_SECOND = 0.1  # and for the continuity windows after the search
@@ -66,9 +66,7 @@ def improve(prep: Prepared, state: State, run, objective, workers: int = 2, seed
     """Improve the state in place, window by window, until no window helps or the budget is
     spent; returns the status. ``run`` carries the clock, the open tasks and the groups;
     ``objective()`` is the global objective of the current state."""
-    from .model import booking_cost, unplaced_cost  # one objective definition, in model.py
-
-    search = _Search(prep, state, run, workers, seed, booking_cost, unplaced_cost, objective)
+    search = _Search(prep, state, run, workers, seed, objective)
     status = search.run()
     run.search_stats = {"windows": search.windows_solved,
                         "deterministic_seconds": round(search.deterministic_spent, 2)}
@@ -76,10 +74,10 @@ def improve(prep: Prepared, state: State, run, objective, workers: int = 2, seed
 
 
 class _Search:
-    def __init__(self, prep, state, run, workers, seed, booking_cost, unplaced_cost, objective):
+    def __init__(self, prep, state, run, workers, seed, objective):
         self.prep, self.state, self.clock = prep, state, run
         self.workers, self.seed = max(1, workers), seed
-        self.booking_cost, self.unplaced_cost, self.objective = booking_cost, unplaced_cost, objective
+        self.objective = objective
         self.slot = prep.instance.slot_minutes
         self.builder = Constructor(prep, state)
         self.rng = random.Random(seed)
@@ -306,7 +304,7 @@ class _Search:
             if not all(loc in prep.reachable_locations(m) for m in b.participants):
                 continue
             if b.mode == "video":
-                now = W_VIDEO_EQUIVALENT * len(b.participants)
+                now = video_equivalent_minutes(prep) * len(b.participants)
             else:
                 now = sum(prep.participant_travel(m, b.location) for m in b.participants)
             saving = now - sum(prep.participant_travel(m, loc) for m in b.participants)
@@ -566,30 +564,31 @@ class _Search:
 
     def _unplaced_weight(self, u: Unit) -> int:
         if u.outside is not None:  # a mover that stays where it is costs what it costs there
-            return self.booking_cost(self.prep, self.state.bookings[u.outside])
+            return booking_cost(self.prep, self.state.bookings[u.outside])
         weight = 0
         for m in u.members:
-            weight += self.unplaced_cost(self.prep, m)
+            weight += unplaced_cost(self.prep, m)
             others = [t for t in self.prep.participants[m].needs if t != u.typ]
             if all((m, t) in self.state.done for t in others):
-                weight += W_INCOMPLETE
+                weight += self.prep.weights.incomplete
         return weight
 
     def _candidate_cost(self, u: Unit, b: Booking, class_of) -> int:
-        cost = self.booking_cost(self.prep, b)
+        cost = booking_cost(self.prep, b)
         for joiner in set(b.participants) - set(u.members):  # placing a joiner saves its penalty
             cost -= self._unplaced_weight(Unit(u.typ, (joiner,)))
         for m in b.participants:
             others = self.state.met.get(m, {})
             if others and b.counsellor not in others:
-                cost += W_OTHER_COUNSELLOR
+                cost += self.prep.weights.other_counsellor
         if u.current is not None and u.current.prev_id and not self._same(u.current, b, class_of):
-            cost += W_CHANGE
+            cost += self.prep.weights.change
         if u.current is not None and u.current.anchor and u.current.anchor != (b.day, b.start):
-            cost += W_MOVED_AGAIN
+            cost += self.prep.weights.moved_again
         if u.outside is not None:  # moving a session here from another location
             there = self.state.bookings[u.outside]
-            cost += (W_CHANGE if there.prev_id else 0) + (W_MOVED_AGAIN if there.anchor else 0)
+            w = self.prep.weights
+            cost += (w.change if there.prev_id else 0) + (w.moved_again if there.anchor else 0)
         return cost
 
     @staticmethod

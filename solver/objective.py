@@ -30,6 +30,11 @@ internal state), so two plans can be compared term by term (``python -m solver e
   sessions one of them holds that week minus the smallest; the largest such spread.
   ``load_spread_by_location`` gives it per location, ``load_spread_where`` where it is.
 
+The planner's side of the same objective lives here too (below): the tier weights
+(:class:`Weights`), the cost of one session (:func:`booking_cost`), of a need left unplaced
+(:func:`unplaced_cost`), of the whole working plan (:func:`plan_objective`) and its bound.
+Every pass prices a move with these, so a new term is one edit in this module.
+
 Pure: knows nothing of Flask or a database; accepts models (``formats``) or their JSON.
 """
 
@@ -41,12 +46,153 @@ import math
 import sys
 from collections import Counter, defaultdict
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict
 
 from .formats import FormatError, Instance, Plan, load_instance, load_plan
 from .travel import travel_minutes
 
+if TYPE_CHECKING:  # type hints only: the planner's modules import this one
+    from .construct import Booking, State
+    from .model_data import Prepared
+
 TERMS_VERSION = 1
+
+
+# ------------------------------------------------------------------ the planner's objective
+
+
+class Weights(BaseModel):
+    """Objective weights (minimisation), per named term, by tier (PROBLEM.md "What better
+    means"). The tiers are separated by large factors (see solver/README.md "Objective"):
+    one change outweighs the travel of a full group moved 150 min (8 x 150 x 1e3); one more
+    session outweighs dozens of changes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    unplaced: int = 200_000_000         # tier 1: per required session not scheduled
+    incomplete: int = 100_000_000       # tier 1: extra when a participant's set is not complete
+    urgency: int = 50_000_000           # tier 1: up to this extra for urgent integration-act sessions
+    change: int = 5_000_000             # tier 2: per moved, re-staffed or dropped previous session
+    moved_again: int = 2_500_000        # tier 2: a re-staffed previous session also loses its time
+    travel_minute: int = 1_000          # tier 3: per minute of participant travel (one way)
+    video: int = 60_000                 # tier 3: video instead of on-site (= 60 min of travel)
+    interpreter_nok: int = 2            # tier 4: per NOK of interpreter cost
+    register_step: int = 100            # tier 4: per register category step above 1
+    other_counsellor: int = 100         # tier 5: participant sees more than one counsellor
+    not_preferred: int = 100            # tier 5: preferred counsellor not honoured
+    day: int = 1                        # tier 6: per working day after the first
+
+
+def urgency(prep: Prepared, pid: str) -> int:
+    """Tier-1 priority weight: overdue participants weigh most, the longest overdue most of
+    all (above ``urgency``, up to twice it); then integration-act participants with near
+    deadlines (up to ``urgency``)."""
+    w = prep.weights.urgency
+    p = prep.participants[pid]
+    horizon = prep.instance.horizon
+    span = max(1, (horizon.end - horizon.start).days)
+    if p.overdue_since is not None:
+        overdue_days = max(0, (horizon.start - p.overdue_since).days)
+        return int(w * (1.1 + 0.9 * min(1.0, overdue_days / (span + 1))))
+    if p.legal_basis != "integration_act":
+        return 0
+    if p.deadline is None:
+        return w // 10
+    days_left = max(0, (p.deadline - horizon.start).days)
+    return int(w * max(0.1, 1.0 - days_left / (span + 1)))
+
+
+def travel_cost(prep: Prepared, pid: str, loc_id: str, mode: str) -> int:
+    """Tier 3 part of a seat: travel, or video instead of on-site (a lower bound of seat_cost)."""
+    w = prep.weights
+    return w.video if mode == "video" else w.travel_minute * prep.participant_travel(pid, loc_id)
+
+
+def video_equivalent_minutes(prep: Prepared) -> int:
+    """Minutes of travel a video session counts as (tier 3)."""
+    return prep.weights.video // prep.weights.travel_minute
+
+
+def seat_cost(prep: Prepared, pid: str, loc_id: str, mode: str, cid: str) -> int:
+    """What one participant adds to a session's cost (tiers 3 and 5): travel, or video
+    instead of on-site, and a preferred counsellor not honoured."""
+    cost = travel_cost(prep, pid, loc_id, mode)
+    pref = prep.participants[pid].preferred_counsellor
+    if pref is not None and pref != cid:
+        cost += prep.weights.not_preferred
+    return cost
+
+
+def booking_cost(prep: Prepared, b: Booking) -> int:
+    """Tiers 3-6 cost of one session (travel, video, interpreter, preference, date)."""
+    w = prep.weights
+    cost = b.day * w.day + sum(seat_cost(prep, pid, b.location, b.mode, b.counsellor) for pid in b.participants)
+    if b.interpreter:
+        cost += interpreter_booking_cost(prep, b.interpreter, b.end - b.start, b.interpreter_mode, b.location,
+                                         b.language)
+    return cost
+
+
+def interpreter_booking_cost(prep: Prepared, iid: str, minutes: int, mode: str, loc_id: str, language: str) -> int:
+    """Tier 4 cost of booking this interpreter: the price in NOK and the register category."""
+    w = prep.weights
+    cost = w.interpreter_nok * prep.interpreter_cost(iid, minutes, mode, loc_id)
+    return cost + w.register_step * (prep.interpreters[iid].languages[language] - 1)
+
+
+def unplaced_cost(prep: Prepared, pid: str) -> int:
+    """Tier 1 cost of one required session not scheduled."""
+    return prep.weights.unplaced + urgency(prep, pid)
+
+
+def plan_objective(prep: Prepared, state: State, previous: dict, tasks=None, impossible=None) -> int:
+    """Total cost of the working plan (lower is better); ``previous``: the previous plan's
+    session ids (the change count refers to them)."""
+    w = prep.weights
+    total = sum(booking_cost(prep, b) for b in state.bookings.values())
+    missing: dict[str, int] = {}
+    for p in prep.instance.participants:
+        for typ in p.needs:
+            if (p.id, typ) not in state.done:
+                total += unplaced_cost(prep, p.id)
+                missing[p.id] = missing.get(p.id, 0) + 1
+    total += w.incomplete * len(missing)
+    kept = {b.prev_id for b in state.bookings.values() if b.prev_id}
+    total += w.change * sum(1 for sid in previous if sid not in kept)
+    total += sum(w.moved_again for b in state.bookings.values() if b.anchor and b.anchor != (b.day, b.start))
+    counsellors: dict[str, set] = {}
+    for b in state.bookings.values():
+        for pid in b.participants:
+            counsellors.setdefault(pid, set()).add(b.counsellor)
+    total += w.other_counsellor * sum(len(cs) - 1 for cs in counsellors.values())
+    return total
+
+
+def lower_bound(prep: Prepared, tasks, impossible) -> int:
+    """A valid lower bound: impossible sessions are always unplaced, and every other session
+    costs at least its participant's cheapest travel (or video) or, unplaced, more."""
+    memo = prep.memo.setdefault("bound", {})
+    key = (len(tasks), len(impossible))
+    if key not in memo:
+        incomplete = {pid for pid, _t in impossible}
+        bound = sum(unplaced_cost(prep, pid) for pid, _t in impossible) + prep.weights.incomplete * len(incomplete)
+        for pid, typ in tasks:
+            bound += _cheapest_travel(prep, pid, typ)
+        memo[key] = bound
+    return memo[key]
+
+
+def _cheapest_travel(prep: Prepared, pid: str, typ: str) -> int:
+    reach = prep.reachable_locations(pid)
+    costs = [prep.weights.travel_minute * prep.participant_travel(pid, reach[0])] if reach else []
+    if not prep.instance.session_types[typ].is_group and prep.participants[pid].video_ok:
+        costs.append(prep.weights.video)
+    return min(costs, default=0)
+
+
+# ------------------------------------------------------------------ named terms of a plan file
 
 
 def interpreter_cost_nok(minutes: int, hourly_rate: float, min_billed_minutes: int = 0,

@@ -31,7 +31,9 @@ from dataclasses import replace
 from ortools.graph.python import linear_sum_assignment
 
 from .construct import Booking, State
-from .model_data import W_OTHER_COUNSELLOR, Prepared
+from .model_data import Prepared
+from .objective import seat_cost
+from .rules import may_counsel
 
 MAX_ROUNDS = 6   # alternations between the session types; each round is about a second at 2,000
 
@@ -141,7 +143,7 @@ def _allowed(prep: Prepared, state: State, pid: str, b: Booking, own_key: int) -
     language: an interpreter booked for nobody is a cost a lead would cancel."""
     p = prep.participants[pid]
     c = prep.counsellors[b.counsellor]
-    if prep.needs_multicultural(pid) and not c.multicultural:
+    if not may_counsel(c, (p,)):
         return False
     if len(b.participants) == 1 and b.language is not None and not (p.needs_interpreter and p.language == b.language):
         return False
@@ -153,7 +155,7 @@ def _allowed(prep: Prepared, state: State, pid: str, b: Booking, own_key: int) -
 
 def _cost(prep: Prepared, pid: str, b: Booking, others: set[str]) -> int:
     """Tier 3 and tier 5 cost of the participant in this session (the rest does not change)."""
-    cost = prep.seat_cost(pid, b.location, b.mode, b.counsellor)
+    cost = seat_cost(prep, pid, b.location, b.mode, b.counsellor)
     if others and b.counsellor not in others:
-        cost += W_OTHER_COUNSELLOR
+        cost += prep.weights.other_counsellor
     return cost

@@ -10,8 +10,8 @@ Replacing or adding them in the previous plan keeps every hard rule.
 The previous plan is booked as it stands into the planner's own ``State`` (no rule is
 re-checked for it, nothing is re-planned), so every option is searched against what is
 really booked, with the constructor's free-window search, and ranked by the planner's
-objective (``model.booking_cost``, ``unplaced_cost`` and the tier weights of
-``model_data``): ``terms["objective"]`` is exactly the change of ``model.objective``.
+objective (``solver.objective``: ``booking_cost``, ``unplaced_cost`` and the tier weights):
+``terms["objective"]`` is exactly the change of ``objective.plan_objective``.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from dataclasses import replace
 from typing import Any
 
 from . import calendar as cal
-from .construct import Booking, Constructor, State
+from .construct import Booking, Constructor, State, booking_from_session
 from .formats import Session, format_time, load_instance
-from .model import booking_cost, booking_from_session, session_problems, unplaced_cost
-from .model_data import W_CHANGE, W_INCOMPLETE, W_MOVED_AGAIN, W_OTHER_COUNSELLOR, prepare
+from .model_data import prepare
+from .objective import booking_cost, seat_cost, travel_cost, unplaced_cost
+from .rules import session_problems
 from .model_reasons import final_reason, static_reason
 
 FORMAT = "guidance-recommendation/1"
@@ -172,7 +173,7 @@ class _Advisor:
             ok = not session_problems(prep, state, bigger)
             state.add(b, key)
             if ok:
-                out.append((prep.seat_cost(pid, b.location, b.mode, b.counsellor), bigger, key))
+                out.append((seat_cost(prep, pid, b.location, b.mode, b.counsellor), bigger, key))
         return out
 
     def _fresh(self, members: tuple[str, ...], typ: str, pool: int, exclude: Booking | None = None) -> list[Booking]:
@@ -188,7 +189,7 @@ class _Advisor:
             options = [(loc, "onsite") for loc in builder.group_locations(members)]
         else:
             options = builder.individual_options(members[0])
-        travel = {o: sum(prep.travel_cost(m, o[0], o[1]) for m in members) for o in options}
+        travel = {o: sum(travel_cost(prep, m, o[0], o[1]) for m in members) for o in options}
         options.sort(key=lambda o: (travel[o], o))
         found: list[Booking] = []
         costs: list[int] = []
@@ -242,8 +243,8 @@ class _Advisor:
             if len({b.type for b in bookings}) != len(bookings):
                 continue
             cost = sum(c for c, _b, _k in combo) - sum(unplaced_cost(self.prep, pid) for _ in combo)
-            cost -= W_INCOMPLETE if complete_now else 0
-            cost += W_OTHER_COUNSELLOR * self._extra_counsellors(pid, {b.counsellor for b in bookings})
+            cost -= self.prep.weights.incomplete if complete_now else 0
+            cost += self.prep.weights.other_counsellor * self._extra_counsellors(pid, {b.counsellor for b in bookings})
             ranked.append((cost, combo))
         ranked.sort(key=lambda item: (item[0], [_order(c) for c in item[1]]))
         feasible = (self._as_option(cost, combo, pid) for cost, combo in ranked if self._fits_together(combo))
@@ -360,10 +361,11 @@ class _Advisor:
         return out
 
     def _move_cost(self, old: Booking, new: Booking) -> int:
-        cost = booking_cost(self.prep, new) - booking_cost(self.prep, old) + W_CHANGE
+        w = self.prep.weights
+        cost = booking_cost(self.prep, new) - booking_cost(self.prep, old) + w.change
         if (new.day, new.start) != (old.day, old.start):
-            cost += W_MOVED_AGAIN   # the participants lose their appointment, not only its staff
-        return cost + W_OTHER_COUNSELLOR * self._continuity_change(old, new)
+            cost += w.moved_again   # the participants lose their appointment, not only its staff
+        return cost + w.other_counsellor * self._continuity_change(old, new)
 
     def _continuity_change(self, old: Booking, new: Booking) -> int:
         """Change of the continuity term over the session's participants (old one taken out)."""

@@ -26,9 +26,10 @@ from __future__ import annotations
 import time
 
 from .construct import Booking, Constructor, State
-from .model_data import W_OTHER_COUNSELLOR, Prepared
+from .model_data import Prepared
+from .objective import booking_cost, video_equivalent_minutes
+from .rules import may_counsel
 
-VIDEO_EQUIVALENT = 60   # travel minutes a video session counts as (W_VIDEO / W_TRAVEL_MIN)
 
 
 def relocate(prep: Prepared, state: State, stop_at: float) -> dict:
@@ -56,7 +57,7 @@ def _movable(b: Booking) -> bool:
 
 def _travel(prep: Prepared, members, loc: str, mode: str) -> int:
     if mode == "video":
-        return VIDEO_EQUIVALENT * len(members)
+        return video_equivalent_minutes(prep) * len(members)
     return sum(prep.participant_travel(m, loc) for m in members)
 
 
@@ -101,10 +102,9 @@ def _no_worse_continuity(state: State, members, before: list[int]) -> bool:
 
 def _local_cost(prep: Prepared, state: State, bookings, members) -> int:
     """The objective terms that a change of ``bookings`` can move (see the module docstring)."""
-    from .model import booking_cost  # one objective definition, in model.py
 
     cost = sum(booking_cost(prep, b) for b in bookings)
-    return cost + W_OTHER_COUNSELLOR * sum(max(0, len(state.met.get(m, ())) - 1) for m in members)
+    return cost + prep.weights.other_counsellor * sum(max(0, len(state.met.get(m, ())) - 1) for m in members)
 
 
 def _move(prep: Prepared, state: State, builder: Constructor, key: int, old: Booking) -> int | None:
@@ -128,7 +128,6 @@ def _eject_chain(prep: Prepared, state: State, builder: Constructor, key: int, o
                  stop_at: float) -> bool:
     """Make room at a better location by re-booking one of its sessions elsewhere (waiting a
     few days for a counsellor its participant knows, as construction does)."""
-    from .model import booking_cost
 
     patient = Constructor(prep, state)
     first, last = _day_range(prep, old)
@@ -227,7 +226,7 @@ def _may_join(prep: Prepared, state: State, group: Booking, pid: str, leaving: i
         return False
     p = prep.participants[pid]
     c = prep.counsellors[group.counsellor]
-    if prep.needs_multicultural(pid) and not c.multicultural:
+    if not may_counsel(c, (p,)):
         return False
     if p.needs_interpreter and p.language not in c.languages and not (group.interpreter and group.language == p.language):
         return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from solver.construct import Booking, State
 from solver.formats import load_instance
-from solver.model import objective
+from solver.objective import plan_objective
 from solver.model_data import prepare
 from solver.reassign import reassign
 
@@ -47,12 +47,12 @@ def test_two_participants_seated_far_from_home_swap_to_their_own_centre():
                      [counsellor("C-bergen", ["L-bergen"]), counsellor("C-voss", ["L-voss"])])
     prep, state = _state(inst, [_individual("P-voss", "C-bergen", "L-bergen", 9 * 60),
                                 _individual("P-bergen", "C-voss", "L-voss", 9 * 60)])
-    before = objective(prep, state, {}, *_tasks(inst))
+    before = plan_objective(prep, state, {}, *_tasks(inst))
 
     assert reassign(prep, state) == 2
 
     assert _seat(state) == {"P-voss": ("C-voss", "L-voss"), "P-bergen": ("C-bergen", "L-bergen")}
-    assert objective(prep, state, {}, *_tasks(inst)) < before
+    assert plan_objective(prep, state, {}, *_tasks(inst)) < before
     assert rule_problems(prep, state) == []
 
 
@@ -92,13 +92,13 @@ def test_group_members_trade_seats_when_their_individual_sessions_are_kept():
     # The individual sessions are kept from the previous plan (tier 2), so only the group
     # seats can move: A joins C2's group and B joins C1's.
     inst, prep, state = _crossed_groups(kept=True)
-    before = objective(prep, state, {}, *_tasks(inst))
+    before = plan_objective(prep, state, {}, *_tasks(inst))
 
     assert reassign(prep, state) == 2
 
     assert (_group_of(state, "A"), _group_of(state, "B")) == ("C2", "C1")
     assert sorted(len(b.participants) for b in state.bookings.values() if b.type == "group") == [3, 3]
-    assert objective(prep, state, {}, *_tasks(inst)) < before
+    assert plan_objective(prep, state, {}, *_tasks(inst)) < before
     assert rule_problems(prep, state) == []
 
 
