@@ -26,7 +26,6 @@ from .objective import available_minutes, booking_cost
 from .rules import session_problems
 
 
-MAX_BUNDLE = 12  # sessions handed over together at most
 
 
 def balance_load(prep: Prepared, plan: Plan, stop_at: float) -> tuple[Plan, int]:
@@ -80,7 +79,7 @@ def balance_load(prep: Prepared, plan: Plan, stop_at: float) -> tuple[Plan, int]
                     if other not in seen and state.bookings[other].counsellor == busy:
                         seen.add(other)
                         todo.append(other)
-            if len(seen) > MAX_BUNDLE:
+            if len(seen) > prep.config.search.balance_bundle:
                 return None
         for key in seen:
             b = state.bookings[key]

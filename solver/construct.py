@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 Windows = cal.Windows
 DAY_MINUTES = 24 * 60
-CONTINUITY_DAYS = 5   # working days an individual session may wait for a known counsellor
 
 
 @dataclass
@@ -256,11 +255,11 @@ class Caseload:
 class Constructor:
     """Greedy planner: places tasks one at a time at the cheapest option it finds first."""
 
-    def __init__(self, prep: Prepared, state: State, continuity_days: int = CONTINUITY_DAYS,
+    def __init__(self, prep: Prepared, state: State, continuity_days: int | None = None,
                  caseload: Caseload | None = None):
         self.prep = prep
         self.state = state
-        self.continuity_days = continuity_days
+        self.continuity_days = prep.config.search.continuity_days if continuity_days is None else continuity_days
         self.caseload = caseload
         self.slot = prep.instance.slot_minutes
         self._interp_cache: dict = {}
@@ -350,7 +349,7 @@ class Constructor:
     def first_fit(self, members, typ, loc, mode, first, last) -> Booking | None:
         """First feasible booking at a location, earliest day first. If its counsellor is not
         one the participant prefers or already meets (continuity, tier 5), such a counsellor
-        is taken instead when free within CONTINUITY_DAYS working days of that booking; a
+        is taken instead when free within ``continuity_days`` working days of that booking; a
         longer wait would spend later capacity that later referrals need (tier 1)."""
         group = self.prep.instance.session_types[typ].is_group
         ranked = self.counsellor_ranking(members, loc, group=group)

@@ -25,8 +25,6 @@ from .model_data import Prepared
 from .objective import booking_cost, travel_cost
 from .rules import may_counsel, needs_multicultural, session_problems
 
-CANDIDATES = 3   # counsellors tried per group, those holding most of its members' other sessions
-
 
 def exchange_leaders(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
     """Exchange group leaders for continuity where it gains; returns how many groups moved."""
@@ -53,7 +51,7 @@ def _each_group(prep: Prepared, state: State, stop_at: float, attempt) -> int:
             continue
         held = Counter(state.bookings[k].counsellor for m in g.participants for k in keys_of[m] if k != gkey)
         held.pop(g.counsellor, None)
-        for cid, _n in sorted(held.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATES]:
+        for cid, _n in sorted(held.items(), key=lambda kv: (-kv[1], kv[0]))[:prep.config.search.leader_candidates]:
             done, gkey = attempt(keys_of, gkey, cid)
             if done:
                 changed += 1
@@ -128,9 +126,6 @@ def _tier5(prep: Prepared, state: State, keys_of, people, changed: dict[int, str
 
 # ---------------------------------------------------------------------- slot exchange
 
-SLOT_CANDIDATES = 12  # individual sessions tried per (group, counsellor), best tier-5 gain first
-
-
 def exchange_slots(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
     """Exchange a group's slot with an individual session of the counsellor who follows its
     members up, at the same location but another time; returns how many pairs moved.
@@ -183,7 +178,7 @@ def _swap_with_best(prep: Prepared, state: State, builder, keys_of, gkey: int, c
             gain = _tier5(prep, state, keys_of, people, changed) - base[key]
             if gain < 0:
                 options.append((gain, day, x.start, xkey))
-    for _gain, _day, _start, xkey in sorted(options)[:SLOT_CANDIDATES]:
+    for _gain, _day, _start, xkey in sorted(options)[:prep.config.search.slot_candidates]:
         done, gkey = _try_swap(prep, state, builder, keys_of, gkey, xkey)
         if done:
             return True, gkey
@@ -262,9 +257,6 @@ def _retimed(prep: Prepared, state: State, builder, b: Booking, cid: str, day: i
 
 # ---------------------------------------------------------------------- hand-over
 
-HAND_OVER_CANDIDATES = 12  # (session, colleague) pairs tried per individual session, best tier-5 gain first
-
-
 def hand_over(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
     """A group member's individual session moves to their group's counsellor, who hands one
     of their own individual sessions that day, at that location, to a colleague (at its time
@@ -337,7 +329,7 @@ def _hand_over_best(prep: Prepared, state: State, builder, keys_of, ikey: int, l
                 if gain < 0:
                     same_time = any(s <= j.start and j.end <= e for s, e in free)
                     options.append((gain, not same_time, day, j.start, jkey, cid))
-    for _gain, _later, _day, _start, jkey, cid in sorted(options)[:HAND_OVER_CANDIDATES]:
+    for _gain, _later, _day, _start, jkey, cid in sorted(options)[:prep.config.search.hand_over_candidates]:
         if _try_hand_over(prep, state, builder, keys_of, ikey, jkey, leader, cid):
             return True
     return False
@@ -390,9 +382,6 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
 
 # ---------------------------------------------------------------------- seat exchange across languages
 
-SEAT_CANDIDATES = 8  # individual sessions of the group's counsellor tried per split member, best estimate first
-
-
 def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf"), eject: bool = True) -> int:
     """A group member whose individual session is with another counsellor trades it with one of
     their group's counsellor's individual sessions (each participant takes the other's time,
@@ -443,7 +432,7 @@ def _trade_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leade
         if trade:
             travel += _seat_travel(prep, other, own) - _seat_travel(prep, other, j)
         options.append((travel + gain, j.day, j.start, jkey, trade))
-    for _estimate, _day, _start, jkey, trade in sorted(options)[:SEAT_CANDIDATES]:
+    for _estimate, _day, _start, jkey, trade in sorted(options)[:prep.config.search.seat_candidates]:
         if trade and _try_trade(prep, state, builder, keys_of, ikey, jkey):
             return True
         if eject and _try_eject(prep, state, keys_of, ikey, jkey):
@@ -548,9 +537,6 @@ def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> b
     return False
 
 
-ROTATION_CANDIDATES = 12  # three-way rotations tried per split member, best estimate first
-
-
 class _Seats:
     """The movable individual sessions by type, each with what its participant may take
     (rules 2, 4, 7 and 9 as in _may_take): the rotation scans them once per split member, so
@@ -640,7 +626,7 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, 
                 estimate = mine + travel + third_tier5[kkey] + theirs[k.counsellor] + moved
                 if estimate < 0:
                     options.append((estimate, jkey, kkey))
-    for _estimate, jkey, kkey in sorted(options)[:ROTATION_CANDIDATES]:
+    for _estimate, jkey, kkey in sorted(options)[:prep.config.search.rotation_candidates]:
         if _try_rotation(prep, state, builder, keys_of, (ikey, jkey, kkey)):
             return True
     return False

@@ -30,18 +30,6 @@ from .model_groups import language_key, largest_room
 from .model_data import Prepared
 from .objective import booking_cost, unplaced_cost, video_equivalent_minutes
 
-MAX_CANDIDATES = 6_000        # thin start times until a window stays below this
-DETERMINISTIC_BUDGET = 1.0    # CP-SAT deterministic seconds per window
-MAX_EXTRA_UNITS = 40          # open tasks offered to one window
-MAX_TARGETED = 200            # open tasks that get their own windows
-MAX_JOINERS = 4               # open participants offered to each group of a window
-MAX_JOINER_WINDOWS = 3        # placed groups tried for each open group need
-MAX_MOVERS = 15               # individual sessions elsewhere offered to move into a window
-MAX_GROUP_MOVERS = 4          # group sessions elsewhere offered to move into a window
-STAFF_PER_WINDOW = 4          # counsellors re-planned together in a routine window
-DETERMINISTIC_PER_SECOND = 0.6  # CP-SAT deterministic seconds allowed per second of time limit
-CONTINUITY_DETERMINISTIC_PER_SECOND = 0.1  # and for the continuity windows after the search
-
 
 @dataclass
 class Unit:
@@ -78,11 +66,12 @@ class _Search:
         self.prep, self.state, self.clock = prep, state, run
         self.workers, self.seed = max(1, workers), seed
         self.objective = objective
+        self.limits = prep.config.search
         self.slot = prep.instance.slot_minutes
         self.builder = Constructor(prep, state)
         self.rng = random.Random(seed)
         self.deterministic_spent = 0.0
-        self.deterministic_budget = DETERMINISTIC_PER_SECOND * run.time_limit
+        self.deterministic_budget = prep.config.time.search_deterministic_per_second * run.time_limit
         self.window_times: list[float] = []
         self.cp_wall = 0.0
         self.windows_solved = 0
@@ -95,7 +84,7 @@ class _Search:
         of their own, continuity windows (tier 5)."""
         current = self._search(self.objective())
         self.deterministic_budget = (max(self.deterministic_budget, self.deterministic_spent)
-                                     + CONTINUITY_DETERMINISTIC_PER_SECOND * self.clock.time_limit)
+                                     + self.prep.config.time.continuity_deterministic_per_second * self.clock.time_limit)
         for loc, days, staff in self.continuity_windows():
             if self.out_of_budget():
                 break
@@ -161,7 +150,7 @@ class _Search:
         slack, so sessions with later deadlines can move out of the way (tier 1)."""
         prep = self.prep
         out = []
-        for unit in self.open_units(None, None, set())[:MAX_TARGETED]:
+        for unit in self.open_units(None, None, set())[:self.limits.targeted_units]:
             ranges = [prep.day_range(prep.participants[m]) for m in unit.members]
             first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
             if first > last:
@@ -194,7 +183,7 @@ class _Search:
             reach = prep.reachable_locations(pid)
             groups = sorted((b for b in state.bookings.values() if b.type == typ and b.location in reach
                              and not b.fixed), key=lambda b: (prep.participant_travel(pid, b.location), b.day))
-            for b in groups[:MAX_JOINER_WINDOWS]:
+            for b in groups[:self.limits.joiner_windows]:
                 ranges = [prep.day_range(prep.participants[m]) for m in b.participants + (pid,)]
                 lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
                 if lo <= hi:
@@ -246,7 +235,8 @@ class _Search:
             if not prep.locations[loc].rooms:
                 continue
             staff = sorted(c.id for c in prep.instance.counsellors if loc in c.locations)
-            chunks = [frozenset(staff[k:k + STAFF_PER_WINDOW]) for k in range(0, len(staff), STAFF_PER_WINDOW)]
+            size = self.limits.staff_per_window
+            chunks = [frozenset(staff[k:k + size]) for k in range(0, len(staff), size)]
             if len(chunks) == 1:
                 chunks = [None]
             out += [(loc, (d,), chunk) for d in range(len(prep.days)) if prep.loc_windows[loc][d]
@@ -315,7 +305,7 @@ class _Search:
                 (groups if is_group else individual).append((-saving, key, Unit(b.type, b.participants, outside=key)))
         individual.sort(key=lambda t: (t[0], t[1]))
         groups.sort(key=lambda t: (t[0], t[1]))
-        return [u for _s, _k, u in individual[:MAX_MOVERS] + groups[:MAX_GROUP_MOVERS]]
+        return [u for _s, _k, u in individual[:self.limits.movers] + groups[:self.limits.group_movers]]
 
     def _restore(self, freed: dict) -> None:
         for b in freed.values():
@@ -342,7 +332,7 @@ class _Search:
             if loc is None or all(loc in prep.reachable_locations(m) for m in members):
                 out.append(Unit(typ, members))
         out.sort(key=lambda u: min(prep.priority_key(m) for m in u.members))
-        return out[:MAX_EXTRA_UNITS]
+        return out[:self.limits.window_extra_units]
 
     def _with_smaller(self, typ: str, members: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
         """A group unit, and for an unplaced one also the same group at its minimum size with
@@ -382,7 +372,7 @@ class _Search:
                 first, last = prep.day_range(prep.participants[pid])
                 if any(first <= d <= last for d in days):
                     joiners.append(pid)
-            u.joiners = tuple(sorted(joiners, key=prep.priority_key)[:MAX_JOINERS])
+            u.joiners = tuple(sorted(joiners, key=prep.priority_key)[:self.limits.joiners])
 
     # -------------------------------------------------------------- candidates
     def room_classes(self, loc, days) -> list[RoomClass]:
@@ -474,7 +464,7 @@ class _Search:
                 for more in joined:  # the same group with one more member
                     u.candidates += [b for k, b in more if k % every == 0]
             total = sum(len(u.candidates) for u in units)
-            if total <= MAX_CANDIDATES or step >= 120:
+            if total <= self.limits.window_candidates or step >= 120:
                 break
             step *= 2
         model = cp_model.CpModel()
@@ -502,7 +492,7 @@ class _Search:
         params = solver.parameters
         params.num_workers = self.workers
         params.random_seed = self.seed
-        params.max_deterministic_time = DETERMINISTIC_BUDGET
+        params.max_deterministic_time = self.prep.config.time.window_deterministic_seconds
         params.max_time_in_seconds = max(0.05, min(max(1.0, 0.1 * self.clock.time_limit),
                                                     self.clock.remaining() - self.reserve()))
         if self.workers > 1:

@@ -21,7 +21,8 @@ from typing import Callable
 
 from . import calendar as cal
 from .balance import balance_load
-from .construct import CONTINUITY_DAYS, Booking, Caseload, Constructor, State, booking_from_session
+from .config import SolverConfig, load_config
+from .construct import Booking, Caseload, Constructor, State, booking_from_session
 from .continuity import improve_continuity
 from .exchange import exchange_leaders, exchange_seats, exchange_slots, hand_over
 from .flow import route_individuals
@@ -39,20 +40,22 @@ Progress = Callable[[dict], None]
 
 
 def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-          on_progress: Progress | None = None) -> Plan:
-    """Plan an instance (model or dict) within ``time_limit`` seconds.
+          on_progress: Progress | None = None, config: SolverConfig | dict | None = None) -> Plan:
+    """Plan an instance (model or dict) within ``time_limit`` seconds; ``config``: weights,
+    time shares and search limits (solver.config; None for the defaults).
 
-    Same instance, seed and workers give the same plan unless the wall clock cuts the search
-    short on a loaded machine (see README "Determinism"). Raises FormatError on bad input.
+    Same instance, seed, workers and config give the same plan unless the wall clock cuts the
+    search short on a loaded machine (see README "Determinism"). Raises FormatError on bad input.
     """
     started = time.monotonic()
     instance = load_instance(instance)
-    prep = prepare(instance)
+    prep = prepare(instance, load_config(config))
+    shares = prep.config.time
     run = _Run(prep, started, time_limit, on_progress)
     state = State(prep)
     previous = keep_previous(prep, state)
     tasks, impossible = required_tasks(prep, state)
-    grouped, run.group_units = construct(prep, state, tasks, stop_at=started + 0.9 * time_limit,
+    grouped, run.group_units = construct(prep, state, tasks, stop_at=started + shares.construction_stop * time_limit,
                                          strategy=STRATEGIES[0])
     run.context = (previous, tasks, impossible)
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
@@ -61,11 +64,11 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     for strategy in STRATEGIES[1:]:
         # Which construction wins depends on how tight capacity is (see Strategy); the others
         # run while they fit in a quarter of the time limit, and the objective decides.
-        if run.elapsed() + 1.5 * took > CONSTRUCTION_SHARE * time_limit:
+        if run.elapsed() + 1.5 * took > shares.construction * time_limit:
             break
         other = State(prep)
         keep_previous(prep, other)
-        other_grouped, other_units = construct(prep, other, tasks, stop_at=started + 0.9 * time_limit,
+        other_grouped, other_units = construct(prep, other, tasks, stop_at=started + shares.construction_stop * time_limit,
                                                strategy=strategy)
         value = plan_objective(prep, other, previous, tasks, impossible)
         if value < best:
@@ -73,12 +76,12 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
             run.report(state, previous, tasks, impossible, status="FEASIBLE")
     status = "FEASIBLE"
     # Participant travel (tier 3): move sessions construction pushed to farther locations.
-    run.relocation = relocate(prep, state, stop_at=started + RELOCATION_SHARE * time_limit)
+    run.relocation = relocate(prep, state, stop_at=started + shares.relocation * time_limit)
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
     # The continuity pass (same counsellor for a participant's sessions) runs inside the
     # caller's time limit, so the search gets what is left after its share.
-    continuity_share = min(CONTINUITY_MAX_SECONDS, CONTINUITY_SHARE * time_limit)
-    reassign_share = min(REASSIGN_MAX_SECONDS, REASSIGN_SHARE * time_limit)
+    continuity_share = min(shares.continuity_max_seconds, shares.continuity * time_limit)
+    reassign_share = min(shares.reassign_max_seconds, shares.reassign * time_limit)
     run.time_limit = time_limit - continuity_share - reassign_share
     if run.remaining() > 0.2:
         status = improve(prep, state, run, lambda: plan_objective(prep, state, previous, tasks, impossible),
@@ -92,14 +95,15 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     run.reassigned += reassigned
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
     plan = build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
-    plan = _improve_continuity(instance, plan, deadline=started + time_limit)
+    plan = _improve_continuity(prep, plan, deadline=started + time_limit)
     # Counsellors' load (tier 6): hand sessions to a colleague with alike hours, same time.
     plan, handed = balance_load(prep, plan, stop_at=max(time.monotonic() + 0.5, started + time_limit))
-    return with_terms(instance, plan, load_handed=handed)
+    return with_terms(instance, plan, load_handed=handed, config=prep.config.model_dump(mode="json"))
 
 
 def with_terms(instance: Instance, plan: Plan, **extra) -> Plan:
-    """The plan with ``stats.terms``: the objective's named terms (``solver.objective``)."""
+    """The plan with ``stats.terms``: the objective's named terms (``solver.objective``),
+    and ``extra`` stats (the configuration used, ...)."""
     stats = plan.stats.model_dump()
     stats.update(extra)
     stats["terms"] = terms(instance, plan)
@@ -118,7 +122,7 @@ def exchange_rounds(prep: Prepared, state: State, stop_at: float) -> tuple[int, 
     (a crunch on a slow machine) that time is worth a second round of the cheaper moves."""
     exchanges = reassigned = 0
     eject = False
-    for round_ in range(EXCHANGE_ROUNDS):
+    for round_ in range(prep.config.search.exchange_rounds):
         # The exchanges take a few seconds at county scale, the exact seat assignment several:
         # exchanges first, so a crunch that leaves this phase little time still gets them.
         exchanged = exchange_leaders(prep, state, stop_at=stop_at)
@@ -135,28 +139,13 @@ def exchange_rounds(prep: Prepared, state: State, stop_at: float) -> tuple[int, 
     return exchanges, reassigned
 
 
-CONSTRUCTION_SHARE = 0.25   # alternative constructions end by this share of the time limit
-RELOCATION_SHARE = 0.35      # the relocation pass ends by this share of the time limit
-# The continuity repair converges in about a second at county scale; what the exchanges and
-# the exact seat assignment do with the time is worth more (46-crunch-2000 on a slow machine,
-# one run each: 6% / 5% of the limit 0.8907, 6% / 10% 0.8987, 3% / 10% 0.9007).
-CONTINUITY_SHARE = 0.03
-# Reassignment has its own share: the search and the second relocation end on the clock in a
-# crunch, and the exchanges and the exact seat assignment (several seconds per round at county
-# scale) would otherwise get none.
-REASSIGN_SHARE = 0.10
-REASSIGN_MAX_SECONDS = 12.0
-EXCHANGE_ROUNDS = 4          # exchanges and seat reassignment, in turn
-CONTINUITY_MAX_SECONDS = 3.0
-CHECK_RESERVE_SECONDS = 0.3  # the pass verifies its result with the checker after its own deadline
-
-
-def _improve_continuity(instance: Instance, plan: Plan, deadline: float) -> Plan:
-    """Re-staff or re-time sessions so participants keep one counsellor, if time is left."""
-    left = deadline - time.monotonic() - CHECK_RESERVE_SECONDS
+def _improve_continuity(prep: Prepared, plan: Plan, deadline: float) -> Plan:
+    """Re-staff or re-time sessions so participants keep one counsellor, if time is left
+    (the repair verifies its result with the checker after its own deadline)."""
+    left = deadline - time.monotonic() - prep.config.time.check_reserve_seconds
     if left < 0.05:
         return plan
-    return improve_continuity(instance, plan, deadline_seconds=left)
+    return improve_continuity(prep.instance, plan, deadline_seconds=left)
 
 
 class _Run:
@@ -287,13 +276,13 @@ class Strategy:
     by the objective, because which one wins depends on how tight capacity is.
 
     ``continuity_days``: working days an individual session may wait for a counsellor the
-    participant already meets. ``groups_first``: all groups before any individual session
+    participant already meets (None: the configured ``search.continuity_days``). ``groups_first``: all groups before any individual session
     (a group seats many participants in one counsellor slot, so placing groups while
     counsellors are still free raises coverage when capacity is short). ``follow_up``: right
     after the groups, each member's individual session is booked with their group's
     counsellor where that counsellor has time, most urgent members first (continuity)."""
 
-    continuity_days: int = CONTINUITY_DAYS
+    continuity_days: int | None = None
     groups_first: bool = False
     follow_up: bool = False
     flow: bool = False
@@ -375,12 +364,9 @@ def follow_up(prep: Prepared, state: State, builder: Constructor, tasks) -> None
                 builder.book(b)
 
 
-SMALLER_GROUP_TRIES = 30   # place_group attempts for a group that does not fit as formed
-
-
 def place_group_or_smaller(prep: Prepared, builder: Constructor, members, typ) -> Booking | None:
     """Place a group; if it does not fit anywhere, try it without one member, then two, ...
-    (least urgent first, down to min_size, at most SMALLER_GROUP_TRIES attempts), so a few
+    (least urgent first, down to min_size, at most ``search.smaller_group_tries`` attempts), so a few
     participants' narrow dates or busy days do not sink the whole group."""
     b = builder.place_group(members, typ)
     min_size = prep.instance.session_types[typ].min_size or 1
@@ -390,7 +376,7 @@ def place_group_or_smaller(prep: Prepared, builder: Constructor, members, typ) -
     tries = 0
     for count in range(1, len(members) - min_size + 1):
         for dropped in combinations(by_urgency, count):
-            if tries >= SMALLER_GROUP_TRIES:
+            if tries >= prep.config.search.smaller_group_tries:
                 return None
             tries += 1
             b = builder.place_group(tuple(m for m in members if m not in dropped), typ)

@@ -12,6 +12,7 @@ from datetime import date
 
 from . import calendar as cal
 from .formats import Instance, Participant
+from .config import SolverConfig
 from .objective import Weights, interpreter_cost_whole_nok
 from .travel import TravelTable
 
@@ -34,7 +35,11 @@ class Prepared:
     rooms: dict = field(default_factory=dict)           # room id -> (location, room)
     interpreters_by_language: dict = field(default_factory=dict)
     memo: dict = field(default_factory=dict)            # caches of derived facts
-    weights: Weights = field(default_factory=Weights)   # the objective's (solver.objective)
+    config: SolverConfig = field(default_factory=SolverConfig)
+    weights: Weights = field(init=False)                # config.weights, read in every cost
+
+    def __post_init__(self) -> None:
+        self.weights = self.config.weights
 
     # ------------------------------------------------------------------ participants
     def day_range(self, p: Participant) -> tuple[int, int]:
@@ -84,8 +89,8 @@ class Prepared:
         return interpreter_cost_whole_nok(minutes, it.hourly_rate, it.min_billed_minutes, it.travel_rate, one_way)
 
 
-def prepare(instance: Instance) -> Prepared:
-    """Build the indexed view of an instance."""
+def prepare(instance: Instance, config: SolverConfig | None = None) -> Prepared:
+    """Build the indexed view of an instance (``config``: None for the defaults)."""
     days = cal.working_days(instance)
     prep = Prepared(
         instance=instance,
@@ -100,6 +105,7 @@ def prepare(instance: Instance) -> Prepared:
         interpreters=instance.interpreters_by_id(),
         participants=instance.participants_by_id(),
         rooms=instance.rooms_by_id(),
+        config=config or SolverConfig(),
     )
     by_lang: dict[str, list[str]] = {}
     for it in instance.interpreters:

@@ -48,7 +48,7 @@ from collections import Counter, defaultdict
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, NonNegativeInt
 
 from .formats import FormatError, Instance, Plan, load_instance, load_plan
 from .travel import travel_minutes
@@ -71,18 +71,18 @@ class Weights(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    unplaced: int = 200_000_000         # tier 1: per required session not scheduled
-    incomplete: int = 100_000_000       # tier 1: extra when a participant's set is not complete
-    urgency: int = 50_000_000           # tier 1: up to this extra for urgent integration-act sessions
-    change: int = 5_000_000             # tier 2: per moved, re-staffed or dropped previous session
-    moved_again: int = 2_500_000        # tier 2: a re-staffed previous session also loses its time
-    travel_minute: int = 1_000          # tier 3: per minute of participant travel (one way)
-    video: int = 60_000                 # tier 3: video instead of on-site (= 60 min of travel)
-    interpreter_nok: int = 2            # tier 4: per NOK of interpreter cost
-    register_step: int = 100            # tier 4: per register category step above 1
-    other_counsellor: int = 100         # tier 5: participant sees more than one counsellor
-    not_preferred: int = 100            # tier 5: preferred counsellor not honoured
-    day: int = 1                        # tier 6: per working day after the first
+    unplaced: NonNegativeInt = 200_000_000         # tier 1: per required session not scheduled
+    incomplete: NonNegativeInt = 100_000_000       # tier 1: extra when a participant's set is not complete
+    urgency: NonNegativeInt = 50_000_000           # tier 1: up to this extra for urgent integration-act sessions
+    change: NonNegativeInt = 5_000_000             # tier 2: per moved, re-staffed or dropped previous session
+    moved_again: NonNegativeInt = 2_500_000        # tier 2: a re-staffed previous session also loses its time
+    travel_minute: NonNegativeInt = 1_000          # tier 3: per minute of participant travel (one way)
+    video: NonNegativeInt = 60_000                 # tier 3: video instead of on-site (= 60 min of travel)
+    interpreter_nok: NonNegativeInt = 2            # tier 4: per NOK of interpreter cost
+    register_step: NonNegativeInt = 100            # tier 4: per register category step above 1
+    other_counsellor: NonNegativeInt = 100         # tier 5: participant sees more than one counsellor
+    not_preferred: NonNegativeInt = 100            # tier 5: preferred counsellor not honoured
+    day: NonNegativeInt = 1                        # tier 6: per working day after the first
 
 
 def urgency(prep: Prepared, pid: str) -> int:

@@ -35,7 +35,6 @@ from .model_data import Prepared
 from .objective import seat_cost
 from .rules import may_counsel
 
-MAX_ROUNDS = 6   # alternations between the session types; each round is about a second at 2,000
 
 
 def reassign(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
@@ -44,7 +43,7 @@ def reassign(prep: Prepared, state: State, stop_at: float = float("inf")) -> int
     changed = 0
     types = sorted(prep.instance.session_types)
     idle = 0   # types in a row whose assignment was already optimal
-    for step in range(MAX_ROUNDS * len(types)):
+    for step in range(prep.config.search.reassign_rounds * len(types)):
         if time.monotonic() > stop_at or idle >= len(types):
             break
         moved = _reassign_type(prep, state, types[step % len(types)], stop_at)
