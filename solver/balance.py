@@ -22,7 +22,7 @@ from . import calendar as cal
 from .construct import Constructor, State, booking_from_session
 from .formats import Plan
 from .model_data import Prepared
-from .objective import available_minutes, booking_cost
+from .objective import available_minutes, booking_tiers
 from .rules import session_problems
 
 
@@ -106,7 +106,7 @@ def balance_load(prep: Prepared, plan: Plan, stop_at: float) -> tuple[Plan, int]
                 new = Constructor(prep, state).fit_with(b.participants, b.type, b.location, b.mode,
                                                         weeks[week][0], weeks[week][-1], free)
                 if (new is None or new.mode != b.mode or session_problems(prep, state, new)
-                        or _cost_without_day(prep, new) > _cost_without_day(prep, b)):
+                        or booking_tiers(prep, new)[:5] > booking_tiers(prep, b)[:5]):
                     for done in news:
                         state.remove(done)
                     for back, old in olds.items():
@@ -168,10 +168,6 @@ def balance_load(prep: Prepared, plan: Plan, stop_at: float) -> tuple[Plan, int]
     if not handed:
         return plan, 0
     return plan.model_copy(update={"sessions": sessions}), handed
-
-
-def _cost_without_day(prep: Prepared, b) -> int:
-    return booking_cost(prep, b) - b.day * prep.weights.day
 
 
 def _as_session(prep: Prepared, old, b):

@@ -35,21 +35,23 @@ from typing import Any
 from . import calendar as cal
 from .check import check_plan
 from .formats import Instance, Plan, Session, load_instance, load_plan
+from .objective import Weights, interpreter_tier4
 from .rules import may_counsel
 from .travel import TravelTable
 
 def improve_continuity(instance: Any, plan: Any, deadline_seconds: float | None = None,
-                       verify: bool = True) -> Any:
+                       verify: bool = True, weights: Weights | None = None) -> Any:
     """A plan with at least as good continuity; same type as ``plan`` (Plan model or dict).
 
-    ``deadline_seconds`` bounds the search (the final verification is not counted).
+    ``deadline_seconds`` bounds the search (the final verification is not counted);
+    ``weights``: the objective's, for the interpreter cost a move may not raise (tier 4).
     """
     started = time.monotonic()
     inst = load_instance(instance)
     as_dict = isinstance(plan, dict)
     original = load_plan(plan)
     stop = started + deadline_seconds if deadline_seconds is not None else float("inf")
-    repair = _Repair(inst, original.sessions, stop)
+    repair = _Repair(inst, original.sessions, stop, weights or Weights())
     moves = repair.run()
     if not any(moves.values()):
         return plan
@@ -76,8 +78,9 @@ def _time_key(s: Session) -> tuple:
 class _Repair:
     """Mutable plan state with indexes, rule checks and the moves."""
 
-    def __init__(self, inst: Instance, sessions: list[Session], stop: float):
+    def __init__(self, inst: Instance, sessions: list[Session], stop: float, weights: Weights):
         self.inst = inst
+        self.weights = weights
         self.stop = stop
         self.sessions: list[Session] = list(sessions)
         self.locs = inst.locations_by_id()
@@ -218,12 +221,12 @@ class _Repair:
                                lambda o: o.interpreter_mode == "onsite",
                                self_travels=s.interpreter_mode == "onsite")
 
-    def interpreter_cost(self, iid: str, s: Session) -> tuple[float, int]:
+    def interpreter_cost(self, iid: str, s: Session) -> int:
+        """The planner's tier-4 cost of this interpreter in this session (objective.interpreter_tier4)."""
         i = self.ints[iid]
         minutes = self.inst.session_types[s.type].minutes
         one_way = self.tt.minutes(i.place, self.locs[s.location].place) if s.interpreter_mode == "onsite" else 0
-        cost = max(minutes, i.min_billed_minutes) * i.hourly_rate / 60 + 2 * one_way * i.travel_rate / 60
-        return round(cost, 6), i.languages.get(s.language, 5)
+        return interpreter_tier4(self.weights, i, minutes, one_way, s.language)
 
     # ------------------------------------------------------------------ scoring
 

@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from .construct import Booking, Constructor, State
 from .model_data import Prepared
-from .objective import booking_cost, travel_cost
+from .objective import Tiers, local_tiers, travel_cost
 from .rules import may_counsel, needs_multicultural, session_problems
 
 
@@ -112,6 +112,11 @@ def _rekey(state: State, keys_of, old_key: int, key: int) -> None:
         keys_of[pid].add(key)
 
 
+def _local(prep: Prepared, state: State, keys_of, bookings, people) -> Tiers:
+    """The cost per tier a move of ``bookings`` can change, with these participants' tier 5."""
+    return local_tiers(prep, bookings, _tier5(prep, state, keys_of, people, {}))
+
+
 def _tier5(prep: Prepared, state: State, keys_of, people, changed: dict[int, str]) -> int:
     """Continuity and preference cost of these participants with some sessions re-staffed."""
     cost = 0
@@ -194,14 +199,14 @@ def _move_group(prep: Prepared, state: State, builder, keys_of, gkey: int, cid: 
     continuity = _tier5(prep, state, keys_of, people, {})
     if _tier5(prep, state, keys_of, people, {gkey: cid}) >= continuity:
         return False, gkey
-    before = booking_cost(prep, g) + continuity
+    before = local_tiers(prep, [g], continuity)
     first, last = _common_days(prep, g.participants)
     state.remove(gkey)
     new = builder.fit_with(g.participants, g.type, g.location, g.mode, first, last, cid)
     if new is not None and not session_problems(prep, state, new):
         key = state.add(new)
         _rekey(state, keys_of, gkey, key)
-        if booking_cost(prep, new) + _tier5(prep, state, keys_of, people, {}) < before:
+        if _local(prep, state, keys_of, [new], people) < before:
             return True, key
         state.remove(key)
         return False, _add(state, keys_of, key, g)
@@ -219,7 +224,7 @@ def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: i
 
     g, x = state.bookings[gkey], state.bookings[xkey]
     people = set(g.participants) | set(x.participants)
-    before = sum(booking_cost(prep, b) for b in (g, x)) + _tier5(prep, state, keys_of, people, {})
+    before = _local(prep, state, keys_of, [g, x], people)
     state.remove(gkey)
     state.remove(xkey)
     new_g = _retimed(prep, state, builder, g, x.counsellor, x.day, x.start)
@@ -229,7 +234,7 @@ def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: i
         new_xkey = state.add(new_x)
         _rekey(state, keys_of, gkey, new_gkey)
         _rekey(state, keys_of, xkey, new_xkey)
-        after = sum(booking_cost(prep, b) for b in (new_g, new_x)) + _tier5(prep, state, keys_of, people, {})
+        after = _local(prep, state, keys_of, [new_g, new_x], people)
         if after < before:
             return True, new_gkey
         state.remove(new_xkey)
@@ -342,7 +347,7 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
 
     own, j = state.bookings[ikey], state.bookings[jkey]
     people = set(own.participants) | set(j.participants)
-    before = booking_cost(prep, own) + booking_cost(prep, j) + _tier5(prep, state, keys_of, people, {})
+    before = _local(prep, state, keys_of, [own, j], people)
     state.remove(jkey)
     language = prep.language_to_interpret(j.participants[0], colleague)
     handed = replace(j, counsellor=colleague)
@@ -364,7 +369,7 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
         mkey = state.add(mine)
         _rekey(state, keys_of, jkey, hkey)
         _rekey(state, keys_of, ikey, mkey)
-        after = booking_cost(prep, mine) + booking_cost(prep, handed) + _tier5(prep, state, keys_of, people, {})
+        after = _local(prep, state, keys_of, [mine, handed], people)
         if after < before:
             return True
         state.remove(mkey)
@@ -478,7 +483,7 @@ def _try_trade(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: 
     own, j = state.bookings[ikey], state.bookings[jkey]
     pid, other = own.participants[0], j.participants[0]
     people = {pid, other}
-    before = booking_cost(prep, own) + booking_cost(prep, j) + _tier5(prep, state, keys_of, people, {})
+    before = _local(prep, state, keys_of, [own, j], people)
     state.remove(ikey)
     state.remove(jkey)
     mine = _seated(prep, state, builder, j, pid)
@@ -488,7 +493,7 @@ def _try_trade(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: 
         tkey = state.add(theirs)
         _rekey_person(keys_of, pid, ikey, mkey)
         _rekey_person(keys_of, other, jkey, tkey)
-        after = booking_cost(prep, mine) + booking_cost(prep, theirs) + _tier5(prep, state, keys_of, people, {})
+        after = _local(prep, state, keys_of, [mine, theirs], people)
         if after < before:
             return True
         state.remove(tkey)
@@ -509,7 +514,7 @@ def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> b
     own, j = state.bookings[ikey], state.bookings[jkey]
     pid, other = own.participants[0], j.participants[0]
     people = {pid, other}
-    before = booking_cost(prep, own) + booking_cost(prep, j) + _tier5(prep, state, keys_of, people, {})
+    before = _local(prep, state, keys_of, [own, j], people)
     state.remove(ikey)
     state.remove(jkey)
     patient = Constructor(prep, state)
@@ -519,12 +524,12 @@ def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> b
         _rekey_person(keys_of, pid, ikey, mkey)
         keys_of[other].discard(jkey)
         # The re-booking can only add to the others' tier-5 cost, so dearer places are not searched.
-        below = before - booking_cost(prep, mine) - _tier5(prep, state, keys_of, people, {})
+        below = sum(before) - sum(_local(prep, state, keys_of, [mine], people))   # weighted: a search bound
         again = patient.place_individual(other, j.type, below) if below > 0 else None
         if again is not None and not session_problems(prep, state, again):
             akey = state.add(again)
             keys_of[other].add(akey)
-            after = booking_cost(prep, mine) + booking_cost(prep, again) + _tier5(prep, state, keys_of, people, {})
+            after = _local(prep, state, keys_of, [mine, again], people)
             if after < before:
                 return True
             state.remove(akey)
@@ -645,7 +650,7 @@ def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[in
 
     olds = [state.bookings[k] for k in keys]
     people = [b.participants[0] for b in olds]
-    before = sum(booking_cost(prep, b) for b in olds) + _tier5(prep, state, keys_of, set(people), {})
+    before = _local(prep, state, keys_of, olds, set(people))
     for k in keys:
         state.remove(k)
     added: list[int] = []
@@ -657,8 +662,7 @@ def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[in
     if len(added) == len(olds):
         for n, key in enumerate(added):
             _rekey_person(keys_of, people[n], keys[n], key)
-        after = (sum(booking_cost(prep, state.bookings[k]) for k in added)
-                 + _tier5(prep, state, keys_of, set(people), {}))
+        after = _local(prep, state, keys_of, [state.bookings[k] for k in added], set(people))
         if after < before:
             return True
         for n, key in enumerate(added):

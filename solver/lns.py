@@ -28,7 +28,7 @@ from . import calendar as cal
 from .construct import Booking, Constructor, State
 from .model_groups import language_key, largest_room
 from .model_data import Prepared
-from .objective import booking_cost, unplaced_cost, video_equivalent_minutes
+from .objective import Tiers, booking_cost, unplaced_cost, video_equivalent_minutes
 
 
 @dataclass
@@ -53,7 +53,8 @@ class RoomClass:
 def improve(prep: Prepared, state: State, run, objective, workers: int = 2, seed: int = 0) -> str:
     """Improve the state in place, window by window, until no window helps or the budget is
     spent; returns the status. ``run`` carries the clock, the open tasks and the groups;
-    ``objective()`` is the global objective of the current state."""
+    ``objective()`` is the current state's cost per tier (objective.plan_tiers): a window's
+    result is kept only when it is lexicographically lower, whatever CP-SAT's weighted sum says."""
     search = _Search(prep, state, run, workers, seed, objective)
     status = search.run()
     run.search_stats = {"windows": search.windows_solved,
@@ -89,9 +90,9 @@ class _Search:
             if self.out_of_budget():
                 break
             current = self._try(loc, days, staff, current)
-        return "OPTIMAL" if current <= self.clock.bound else "FEASIBLE"
+        return "OPTIMAL" if sum(current) <= self.clock.bound else "FEASIBLE"
 
-    def _search(self, current: int) -> int:
+    def _search(self, current: Tiers) -> Tiers:
         for loc, days in self.targeted_windows():
             if self.out_of_budget():
                 return current
@@ -133,7 +134,7 @@ class _Search:
         """Seconds kept free at the end for writing the plan and explaining what is missing."""
         return 0.3 + 0.04 * self.clock.time_limit
 
-    def _try(self, loc, days, staff, current: int) -> int:
+    def _try(self, loc, days, staff, current: Tiers) -> Tiers:
         days = tuple(d for d in days if self.prep.loc_windows[loc][d])
         if not days:
             return current
@@ -244,7 +245,7 @@ class _Search:
         return out
 
     # -------------------------------------------------------------- one window
-    def solve_window(self, loc: str, days: tuple[int, ...], staff, before: int) -> int:
+    def solve_window(self, loc: str, days: tuple[int, ...], staff, before: Tiers) -> Tiers:
         """Re-plan one window (optionally only some counsellors' sessions); keeps the result
         only when the global objective improves."""
         state = self.state

@@ -31,7 +31,7 @@ from .lns import improve
 from .model_data import Prepared, prepare
 from .model_groups import form_groups
 from .model_reasons import final_reason, static_reason
-from .objective import lower_bound, plan_objective, terms
+from .objective import lower_bound, plan_objective, plan_tiers, terms
 from .reassign import reassign
 from .relocate import relocate
 from .rules import session_problems
@@ -59,7 +59,7 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
                                          strategy=STRATEGIES[0])
     run.context = (previous, tasks, impossible)
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
-    best = plan_objective(prep, state, previous, tasks, impossible)
+    best = plan_tiers(prep, state, previous)
     took = run.elapsed()
     for strategy in STRATEGIES[1:]:
         # Which construction wins depends on how tight capacity is (see Strategy); the others
@@ -70,8 +70,8 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
         keep_previous(prep, other)
         other_grouped, other_units = construct(prep, other, tasks, stop_at=started + shares.construction_stop * time_limit,
                                                strategy=strategy)
-        value = plan_objective(prep, other, previous, tasks, impossible)
-        if value < best:
+        value = plan_tiers(prep, other, previous)
+        if value < best:   # lexicographic: tier by tier
             best, state, grouped, run.group_units = value, other, other_grouped, other_units
             run.report(state, previous, tasks, impossible, status="FEASIBLE")
     status = "FEASIBLE"
@@ -84,7 +84,7 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     reassign_share = min(shares.reassign_max_seconds, shares.reassign * time_limit)
     run.time_limit = time_limit - continuity_share - reassign_share
     if run.remaining() > 0.2:
-        status = improve(prep, state, run, lambda: plan_objective(prep, state, previous, tasks, impossible),
+        status = improve(prep, state, run, lambda: plan_tiers(prep, state, previous),
                          workers=workers, seed=seed)
         # The search moves sessions and frees capacity; what it left farther away gets a second try.
         again = relocate(prep, state, stop_at=started + run.time_limit)
@@ -95,7 +95,7 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     run.reassigned += reassigned
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
     plan = build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
-    plan = _improve_continuity(prep, plan, deadline=started + time_limit)
+    plan = _improve_continuity(prep, plan, previous, run.anchors, deadline=started + time_limit)
     # Counsellors' load (tier 6): hand sessions to a colleague with alike hours, same time.
     plan, handed = balance_load(prep, plan, stop_at=max(time.monotonic() + 0.5, started + time_limit))
     return with_terms(instance, plan, load_handed=handed, config=prep.config.model_dump(mode="json"))
@@ -139,13 +139,29 @@ def exchange_rounds(prep: Prepared, state: State, stop_at: float) -> tuple[int, 
     return exchanges, reassigned
 
 
-def _improve_continuity(prep: Prepared, plan: Plan, deadline: float) -> Plan:
+def _improve_continuity(prep: Prepared, plan: Plan, previous: dict, anchors: dict, deadline: float) -> Plan:
     """Re-staff or re-time sessions so participants keep one counsellor, if time is left
-    (the repair verifies its result with the checker after its own deadline)."""
+    (the repair verifies its result with the checker after its own deadline). The repair
+    works on the plan file with its own moves; its result is kept only when it is lower tier
+    by tier (objective.plan_tiers), like every other pass's."""
     left = deadline - time.monotonic() - prep.config.time.check_reserve_seconds
     if left < 0.05:
         return plan
-    return improve_continuity(prep.instance, plan, deadline_seconds=left)
+    repaired = improve_continuity(prep.instance, plan, deadline_seconds=left, weights=prep.weights)
+    if repaired is not plan and _plan_tiers(prep, repaired, previous, anchors) > _plan_tiers(prep, plan, previous, anchors):
+        return plan
+    return repaired
+
+
+def _plan_tiers(prep: Prepared, plan: Plan, previous: dict, anchors: dict):
+    """objective.plan_tiers of a plan file; ``anchors``: session id -> the time a re-staffed
+    previous session kept (tier 2 counts moving it again)."""
+    state = State(prep)
+    for s in plan.sessions:
+        b = booking_from_session(prep, s)
+        b.prev_id, b.anchor = (s.id if s.id in previous else None), anchors.get(s.id)
+        state.add(b)
+    return plan_tiers(prep, state, previous)
 
 
 class _Run:
@@ -163,6 +179,7 @@ class _Run:
         self.search_stats: dict = {"windows": 0, "deterministic_seconds": 0.0}
         self.relocation: dict = {"moved": 0, "ejected": 0}
         self.reassigned = 0
+        self.anchors: dict = {}                  # plan session id -> kept time of a re-staffed session
         self.exchanged = 0
 
     def elapsed(self) -> float:
@@ -419,6 +436,8 @@ def build_plan(prep: Prepared, state: State, previous, tasks, impossible, groupe
             while f"S{counter}" in used or f"S{counter}" in previous:
                 counter += 1
             sid = f"S{counter}"
+        if b.anchor:
+            run.anchors[sid] = b.anchor
         day: date = prep.days[b.day]
         sessions.append(Session(
             id=sid, type=b.type, participants=list(b.participants), counsellor=b.counsellor,

@@ -118,28 +118,65 @@ def video_equivalent_minutes(prep: Prepared) -> int:
 def seat_cost(prep: Prepared, pid: str, loc_id: str, mode: str, cid: str) -> int:
     """What one participant adds to a session's cost (tiers 3 and 5): travel, or video
     instead of on-site, and a preferred counsellor not honoured."""
-    cost = travel_cost(prep, pid, loc_id, mode)
+    return travel_cost(prep, pid, loc_id, mode) + preference_cost(prep, pid, cid)
+
+
+def preference_cost(prep: Prepared, pid: str, cid: str) -> int:
+    """Tier 5 part of a seat: the participant's preferred counsellor not honoured."""
     pref = prep.participants[pid].preferred_counsellor
-    if pref is not None and pref != cid:
-        cost += prep.weights.not_preferred
-    return cost
+    return prep.weights.not_preferred if pref is not None and pref != cid else 0
+
+
+Tiers = tuple[int, int, int, int, int, int]
+ZERO: Tiers = (0, 0, 0, 0, 0, 0)
+
+
+def booking_tiers(prep: Prepared, b: Booking) -> Tiers:
+    """The cost of one session per tier: travel and video (3), interpreter (4), preferred
+    counsellor (5), date (6); tiers 1 and 2 are costs of the plan, not of a session."""
+    travel = sum(travel_cost(prep, pid, b.location, b.mode) for pid in b.participants)
+    preference = sum(preference_cost(prep, pid, b.counsellor) for pid in b.participants)
+    interpreter = 0
+    if b.interpreter:
+        interpreter = interpreter_booking_cost(prep, b.interpreter, b.end - b.start, b.interpreter_mode,
+                                               b.location, b.language)
+    return (0, 0, travel, interpreter, preference, b.day * prep.weights.day)
 
 
 def booking_cost(prep: Prepared, b: Booking) -> int:
-    """Tiers 3-6 cost of one session (travel, video, interpreter, preference, date)."""
-    w = prep.weights
-    cost = b.day * w.day + sum(seat_cost(prep, pid, b.location, b.mode, b.counsellor) for pid in b.participants)
-    if b.interpreter:
-        cost += interpreter_booking_cost(prep, b.interpreter, b.end - b.start, b.interpreter_mode, b.location,
-                                         b.language)
-    return cost
+    """Weighted cost of one session (tiers 3-6): the guide of the searches."""
+    return sum(booking_tiers(prep, b))
+
+
+def local_tiers(prep: Prepared, bookings, continuity: int = 0) -> Tiers:
+    """What a move can change, per tier: the sessions it touches and the (weighted) tier-5
+    continuity of their participants. A pass keeps a move only when ``local_tiers`` after it
+    is lexicographically below ``local_tiers`` before it (tuples compare so), so no kept move
+    trades a higher tier for a lower one, whatever the weights."""
+    return add(*(booking_tiers(prep, b) for b in bookings), in_tier(5, continuity))
+
+
+def in_tier(tier: int, amount: int) -> Tiers:
+    """``amount`` in tier ``tier`` (1-6), nothing elsewhere."""
+    return ZERO[:tier - 1] + (amount,) + ZERO[tier:]
+
+
+def add(*vectors: Tiers) -> Tiers:
+    return tuple(map(sum, zip(ZERO, *vectors)))
 
 
 def interpreter_booking_cost(prep: Prepared, iid: str, minutes: int, mode: str, loc_id: str, language: str) -> int:
     """Tier 4 cost of booking this interpreter: the price in NOK and the register category."""
-    w = prep.weights
-    cost = w.interpreter_nok * prep.interpreter_cost(iid, minutes, mode, loc_id)
-    return cost + w.register_step * (prep.interpreters[iid].languages[language] - 1)
+    it = prep.interpreters[iid]
+    one_way = prep.travel.minutes(it.place, prep.locations[loc_id].place) if mode == "onsite" else 0
+    return interpreter_tier4(prep.weights, it, minutes, one_way, language)
+
+
+def interpreter_tier4(weights: Weights, it, minutes: int, one_way: int, language: str) -> int:
+    """:func:`interpreter_booking_cost` from plain data (the continuity repair has no ``Prepared``):
+    whole NOK (travel there and back on site) and register category steps above 1, weighted."""
+    nok = interpreter_cost_whole_nok(minutes, it.hourly_rate, it.min_billed_minutes, it.travel_rate, one_way)
+    return weights.interpreter_nok * nok + weights.register_step * (it.languages[language] - 1)
 
 
 def unplaced_cost(prep: Prepared, pid: str) -> int:
@@ -147,27 +184,32 @@ def unplaced_cost(prep: Prepared, pid: str) -> int:
     return prep.weights.unplaced + urgency(prep, pid)
 
 
-def plan_objective(prep: Prepared, state: State, previous: dict, tasks=None, impossible=None) -> int:
-    """Total cost of the working plan (lower is better); ``previous``: the previous plan's
-    session ids (the change count refers to them)."""
+def plan_tiers(prep: Prepared, state: State, previous: dict, tasks=None, impossible=None) -> Tiers:
+    """The working plan's cost per tier (lower is better, compared lexicographically);
+    ``previous``: the previous plan's session ids (the change count refers to them)."""
     w = prep.weights
-    total = sum(booking_cost(prep, b) for b in state.bookings.values())
     missing: dict[str, int] = {}
+    unplaced = 0
     for p in prep.instance.participants:
         for typ in p.needs:
             if (p.id, typ) not in state.done:
-                total += unplaced_cost(prep, p.id)
+                unplaced += unplaced_cost(prep, p.id)
                 missing[p.id] = missing.get(p.id, 0) + 1
-    total += w.incomplete * len(missing)
     kept = {b.prev_id for b in state.bookings.values() if b.prev_id}
-    total += w.change * sum(1 for sid in previous if sid not in kept)
-    total += sum(w.moved_again for b in state.bookings.values() if b.anchor and b.anchor != (b.day, b.start))
+    changes = w.change * sum(1 for sid in previous if sid not in kept)
+    changes += sum(w.moved_again for b in state.bookings.values() if b.anchor and b.anchor != (b.day, b.start))
     counsellors: dict[str, set] = {}
     for b in state.bookings.values():
         for pid in b.participants:
             counsellors.setdefault(pid, set()).add(b.counsellor)
-    total += w.other_counsellor * sum(len(cs) - 1 for cs in counsellors.values())
-    return total
+    continuity = w.other_counsellor * sum(len(cs) - 1 for cs in counsellors.values())
+    return add((unplaced + w.incomplete * len(missing), changes, 0, 0, continuity, 0),
+               *(booking_tiers(prep, b) for b in state.bookings.values()))
+
+
+def plan_objective(prep: Prepared, state: State, previous: dict, tasks=None, impossible=None) -> int:
+    """The working plan's weighted objective: the sum of its tiers (reported as ``objective``)."""
+    return sum(plan_tiers(prep, state, previous))
 
 
 def lower_bound(prep: Prepared, tasks, impossible) -> int:

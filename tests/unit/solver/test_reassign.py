@@ -167,3 +167,30 @@ def test_sessions_kept_from_the_previous_plan_are_left_alone():
 
     assert reassign(prep, state) == 0
     assert _seat(state)["P-voss"] == ("C-bergen", "L-bergen")
+
+
+def test_no_weight_makes_the_seat_assignment_trade_travel_for_continuity():
+    """Tiers are compared lexicographically: even with continuity weighed far above travel,
+    nobody is seated farther from home to see one counsellor fewer."""
+    from solver.config import SolverConfig
+
+    inst = _instance([participant("P-voss", place="4621", needs=["individual", "follow_up"], deadline="2027-01-05"),
+                      participant("P-bergen", place="4601", deadline="2027-01-05")],
+                     [counsellor("C-bergen", ["L-bergen"]), counsellor("C-voss", ["L-voss"])])
+    inst["session_types"]["follow_up"] = {"minutes": 90}
+    config = SolverConfig.model_validate({"weights": {"other_counsellor": 10**9}})
+    prep = prepare(load_instance(inst), config)
+    follow_up = Booking("follow_up", ("P-voss",), "C-bergen", "L-bergen", "L-bergen-2", 1, 9 * 60, 10 * 60 + 30)
+    seated = [_individual("P-voss", "C-voss", "L-voss", 9 * 60), _individual("P-bergen", "C-bergen", "L-bergen", 9 * 60)]
+    swapped = [_individual("P-bergen", "C-voss", "L-voss", 9 * 60), _individual("P-voss", "C-bergen", "L-bergen", 9 * 60)]
+    states = []
+    for bookings in (seated, swapped):
+        state = State(prep)
+        for b in [follow_up, *bookings]:
+            state.add(b)
+        states.append(state)
+    # The weighted sum alone would swap: P-voss would see only C-bergen, both would travel 85 min more.
+    assert plan_objective(prep, states[1], {}) < plan_objective(prep, states[0], {})
+
+    assert reassign(prep, states[0]) == 0
+    assert _seat(states[0]) == {"P-voss": ("C-voss", "L-voss"), "P-bergen": ("C-bergen", "L-bergen")}
