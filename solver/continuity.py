@@ -36,7 +36,7 @@ from . import calendar as cal
 from .check import check_plan
 from .formats import Instance, Plan, Session, load_instance, load_plan
 from .objective import Weights, interpreter_tier4
-from .rules import may_counsel
+from .rules import covered, may_counsel
 from .travel import TravelTable
 
 def improve_continuity(instance: Any, plan: Any, deadline_seconds: float | None = None,
@@ -203,8 +203,7 @@ class _Repair:
             p = self.ps[pid]
             if not may_counsel(c, (p,)):
                 return False
-            if p.needs_interpreter and p.language not in c.languages \
-                    and not (s.language == p.language and s.interpreter is not None):
+            if not covered(p, c, s.language, s.interpreter):
                 return False
         return not self._clash(others, smin, emin, s.location, lambda o: True)
 
@@ -358,8 +357,7 @@ class _Repair:
                 continue
             if not may_counsel(c, (p,)):
                 continue
-            if p.needs_interpreter and p.language not in c.languages \
-                    and not (new.language == p.language and new.interpreter is not None):
+            if not covered(p, c, new.language, new.interpreter):
                 continue
             if any(self.times[o][0] == day and self.times[o][1] < emin and smin < self.times[o][2]
                    for o in rest):
@@ -432,8 +430,7 @@ class _Repair:
             return False
         if not may_counsel(c, (p,)):
             return False
-        if p.needs_interpreter and p.language not in c.languages \
-                and not (group.language == p.language and group.interpreter is not None):
+        if not covered(p, c, group.language, group.interpreter):
             return False
         return self._participant_free(pid, day, smin, emin, leaving | {idx})
 

@@ -33,7 +33,7 @@ from ortools.graph.python import linear_sum_assignment
 from .construct import Booking, State
 from .model_data import Prepared
 from .objective import Tiers, add, in_tier, preference_cost, travel_cost
-from .rules import may_counsel
+from .rules import covered, may_counsel
 
 
 def reassign(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
@@ -153,7 +153,7 @@ def _allowed(prep: Prepared, state: State, pid: str, b: Booking, own_key: int) -
         return False
     if len(b.participants) == 1 and b.language is not None and not (p.needs_interpreter and p.language == b.language):
         return False
-    if p.needs_interpreter and p.language not in c.languages and b.language != p.language:
+    if not covered(p, c, b.language, b.interpreter):
         return False
     return not any(s < b.end and b.start < e and key != own_key
                    for s, e, key in state.part.get((pid, b.day), ()))

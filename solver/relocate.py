@@ -29,7 +29,7 @@ from dataclasses import replace
 from .construct import Booking, Constructor, State
 from .model_data import Prepared
 from .objective import Tiers, booking_tiers, local_tiers, video_equivalent_minutes
-from .rules import may_counsel
+from .rules import covered, may_counsel
 
 
 def relocate(prep: Prepared, state: State, stop_at: float) -> dict:
@@ -225,6 +225,6 @@ def _may_join(prep: Prepared, state: State, group: Booking, pid: str, leaving: i
     c = prep.counsellors[group.counsellor]
     if not may_counsel(c, (p,)):
         return False
-    if p.needs_interpreter and p.language not in c.languages and not (group.interpreter and group.language == p.language):
+    if not covered(p, c, group.language, group.interpreter):
         return False
     return not any(k != leaving and s < group.end and group.start < e for s, e, k in state.part.get((pid, group.day), ()))

@@ -31,6 +31,12 @@ def may_counsel(c: Counsellor, participants: Iterable[Participant]) -> bool:
     return c.multicultural or not any(needs_multicultural(p) for p in participants)
 
 
+def covered(p: Participant, c: Counsellor, language: str | None, interpreter: str | None) -> bool:
+    """Rule 5: the participant needs no interpreter, the counsellor speaks their language, or
+    the session's interpreter interprets it."""
+    return not p.needs_interpreter or p.language in c.languages or (interpreter is not None and language == p.language)
+
+
 def session_problems(prep: Prepared, state: State, b: Booking) -> list[str]:
     """Hard-rule problems of adding a booking to the state (empty when valid)."""
     inst = prep.instance
