@@ -147,7 +147,7 @@ def _improve_continuity(prep: Prepared, plan: Plan, previous: dict, anchors: dic
     left = deadline - time.monotonic() - prep.config.time.check_reserve_seconds
     if left < 0.05:
         return plan
-    repaired = improve_continuity(prep.instance, plan, deadline_seconds=left, weights=prep.weights)
+    repaired = improve_continuity(prep.instance, plan, deadline_seconds=left, prep=prep)
     if repaired is not plan and _plan_tiers(prep, repaired, previous, anchors) > _plan_tiers(prep, plan, previous, anchors):
         return plan
     return repaired

@@ -166,17 +166,10 @@ def add(*vectors: Tiers) -> Tiers:
 
 
 def interpreter_booking_cost(prep: Prepared, iid: str, minutes: int, mode: str, loc_id: str, language: str) -> int:
-    """Tier 4 cost of booking this interpreter: the price in NOK and the register category."""
-    it = prep.interpreters[iid]
-    one_way = prep.travel.minutes(it.place, prep.locations[loc_id].place) if mode == "onsite" else 0
-    return interpreter_tier4(prep.weights, it, minutes, one_way, language)
-
-
-def interpreter_tier4(weights: Weights, it, minutes: int, one_way: int, language: str) -> int:
-    """:func:`interpreter_booking_cost` from plain data (the continuity repair has no ``Prepared``):
-    whole NOK (travel there and back on site) and register category steps above 1, weighted."""
-    nok = interpreter_cost_whole_nok(minutes, it.hourly_rate, it.min_billed_minutes, it.travel_rate, one_way)
-    return weights.interpreter_nok * nok + weights.register_step * (it.languages[language] - 1)
+    """Tier 4 cost of booking this interpreter: the price in whole NOK and the register category."""
+    w = prep.weights
+    cost = w.interpreter_nok * prep.interpreter_cost(iid, minutes, mode, loc_id)
+    return cost + w.register_step * (prep.interpreters[iid].languages[language] - 1)
 
 
 def unplaced_cost(prep: Prepared, pid: str) -> int:
