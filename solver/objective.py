@@ -83,6 +83,7 @@ class Weights(BaseModel):
     other_counsellor: NonNegativeInt = 100         # tier 5: participant sees more than one counsellor
     not_preferred: NonNegativeInt = 100            # tier 5: preferred counsellor not honoured
     day: NonNegativeInt = 1                        # tier 6: per working day after the first
+    start_minute: NonNegativeInt = 0               # tier 6: per minute of start time (earlier in the day; off)
 
 
 def urgency(prep: Prepared, pid: str) -> int:
@@ -140,7 +141,7 @@ def booking_tiers(prep: Prepared, b: Booking) -> Tiers:
     if b.interpreter:
         interpreter = interpreter_booking_cost(prep, b.interpreter, b.end - b.start, b.interpreter_mode,
                                                b.location, b.language)
-    return (0, 0, travel, interpreter, preference, b.day * prep.weights.day)
+    return (0, 0, travel, interpreter, preference, b.day * prep.weights.day + b.start * prep.weights.start_minute)
 
 
 def booking_cost(prep: Prepared, b: Booking) -> int:
