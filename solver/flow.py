@@ -26,7 +26,7 @@ from ortools.graph.python import min_cost_flow
 
 from .construct import Constructor, State
 from .model_data import Prepared
-from .objective import seat_cost, unplaced_cost
+from .objective import open_need_cost, seat_cost
 from .rules import may_counsel
 
 
@@ -68,7 +68,7 @@ def route_individuals(prep: Prepared, state: State, builder: Constructor, tasks)
     for i, (pid, typ) in enumerate(open_tasks):
         node = task_base + i
         arc(source, node, 1, 0)
-        unplaced = _unplaced_cost(prep, state, pid, typ) * scale + (scale - 1 - rank[(pid, typ)])
+        unplaced = open_need_cost(prep, state, pid, typ) * scale + (scale - 1 - rank[(pid, typ)])
         arc(node, sink, 1, unplaced)
         for (cid, day), option in _options(prep, state, builder, pid, typ, cons_days, video_locs,
                                            interpreted_days).items():
@@ -124,13 +124,6 @@ def _interpreter_days(prep: Prepared) -> set[tuple[str, int]]:
                 if windows:
                     out.add((language, day))
     return out
-
-
-def _unplaced_cost(prep: Prepared, state: State, pid: str, typ: str) -> int:
-    """Tier 1: the need's own price, plus the incomplete-set price when it is the last one."""
-    p = prep.participants[pid]
-    last = all((pid, t) in state.done for t in p.needs if t != typ)
-    return unplaced_cost(prep, pid) + (prep.weights.incomplete if last else 0)
 
 
 def _options(prep, state, builder, pid, typ, cons_days, video_locs, interpreted_days) -> dict:

@@ -28,7 +28,7 @@ from . import calendar as cal
 from .construct import Booking, Constructor, State
 from .model_groups import language_key, largest_room
 from .model_data import Prepared
-from .objective import Tiers, booking_cost, unplaced_cost, video_equivalent_minutes
+from .objective import Tiers, booking_cost, open_need_cost, video_equivalent_minutes
 
 
 @dataclass
@@ -556,13 +556,7 @@ class _Search:
     def _unplaced_weight(self, u: Unit) -> int:
         if u.outside is not None:  # a mover that stays where it is costs what it costs there
             return booking_cost(self.prep, self.state.bookings[u.outside])
-        weight = 0
-        for m in u.members:
-            weight += unplaced_cost(self.prep, m)
-            others = [t for t in self.prep.participants[m].needs if t != u.typ]
-            if all((m, t) in self.state.done for t in others):
-                weight += self.prep.weights.incomplete
-        return weight
+        return sum(open_need_cost(self.prep, self.state, m, u.typ) for m in u.members)
 
     def _candidate_cost(self, u: Unit, b: Booking, class_of) -> int:
         cost = booking_cost(self.prep, b)

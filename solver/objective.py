@@ -178,6 +178,13 @@ def unplaced_cost(prep: Prepared, pid: str) -> int:
     return prep.weights.unplaced + urgency(prep, pid)
 
 
+def open_need_cost(prep: Prepared, state: State, pid: str, typ: str) -> int:
+    """Tier 1 cost of leaving this need open in the working plan: its own price, plus the
+    incomplete-set price when it is the participant's last open need."""
+    last = all((pid, t) in state.done for t in prep.participants[pid].needs if t != typ)
+    return unplaced_cost(prep, pid) + (prep.weights.incomplete if last else 0)
+
+
 def plan_tiers(prep: Prepared, state: State, previous: dict, tasks=None, impossible=None) -> Tiers:
     """The working plan's cost per tier (lower is better, compared lexicographically);
     ``previous``: the previous plan's session ids (the change count refers to them)."""
