@@ -65,9 +65,10 @@ TERMS_VERSION = 1
 
 class Weights(BaseModel):
     """Objective weights (minimisation), per named term, by tier (PROBLEM.md "What better
-    means"). The tiers are separated by large factors (see solver/README.md "Objective"):
-    one change outweighs the travel of a full group moved 150 min (8 x 150 x 1e3); one more
-    session outweighs dozens of changes."""
+    means"). They add terms up within a tier and make the weighted sum that guides the
+    searches; between tiers every kept change is compared tier by tier (``plan_tiers``,
+    ``local_tiers``), so no weight trades a higher tier for a lower one (solver/README.md
+    "Objective")."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -3,7 +3,7 @@
 :func:`session_problems` checks one booking against the working plan (every rule a single
 session can break, with the rule's number); the small predicates below are the parts the
 passes ask about before building a session (rule 4's "may this counsellor take these
-participants"), so no pass restates a rule. The independent referee is ``solver.check``,
+participants", rule 5's "is this participant covered"), so no pass restates a rule. The independent referee is ``solver.check``,
 which shares formats, not logic, with this module.
 """
 
