@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
     solve.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     solve.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    solve.add_argument("--config", help="JSON file of solver.config.SolverConfig overrides, e.g. "
+                                        "{\"weights\": {\"video\": 1000}} (reported in stats.config)")
     rec = sub.add_parser("recommend", help="best places for one participant's open needs, or to move one "
                                            "session, in the instance's previous plan (guidance-recommendation/1)")
     rec.add_argument("instance", help="instance JSON file; its previous_plan is the plan in force")
@@ -66,12 +68,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _solve(args) -> int:
+    from .config import load_config
     from .model import solve
 
     try:
         instance = load_instance(Path(args.instance))
     except FormatError as exc:
         _print_format_error(args.instance, exc)
+        return EXIT_BAD_INPUT
+    try:
+        config = load_config(Path(args.config) if args.config else None)
+    except FormatError as exc:
+        _print_format_error(args.config, exc)
         return EXIT_BAD_INPUT
 
     def progress(info: dict) -> None:
@@ -81,7 +89,7 @@ def _solve(args) -> int:
                   file=sys.stderr, flush=True)
 
     plan = solve(instance, time_limit=args.time_limit, workers=args.workers, seed=args.seed,
-                 on_progress=progress)
+                 on_progress=progress, config=config)
     text = json.dumps(dump_plan(plan), indent=2, ensure_ascii=False)
     if args.output:
         try:

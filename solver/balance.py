@@ -5,7 +5,7 @@ time, else at the colleague's first free time that week there. A participant's s
 the busy counsellor go together (a group with its members' individual sessions), so nobody
 sees one more counsellor.
 
-Only a re-staffing that keeps every rule (``model.session_problems``: hours, travel, day
+Only a re-staffing that keeps every rule (``rules.session_problems``: hours, travel, day
 limit, multicultural, language cover, with room, interpreter and time unchanged) and costs no
 participant continuity (nobody sees more counsellors, a preferred counsellor stays) is made,
 so tiers 1-5 and the dates are unchanged. Frozen sessions, sessions kept from the previous
@@ -19,19 +19,17 @@ from collections import defaultdict
 from dataclasses import replace
 
 from . import calendar as cal
-from .construct import Constructor, State
+from .construct import Constructor, State, booking_from_session
 from .formats import Plan
 from .model_data import Prepared
-from .objective import available_minutes
+from .objective import available_minutes, booking_tiers
+from .rules import session_problems
 
 
-MAX_BUNDLE = 12  # sessions handed over together at most
 
 
 def balance_load(prep: Prepared, plan: Plan, stop_at: float) -> tuple[Plan, int]:
     """The plan with load spread reduced; returns (plan, sessions handed over)."""
-    from .model import booking_from_session, session_problems
-
     inst = prep.instance
     state = State(prep)
     index_of: dict[int, int] = {}
@@ -81,7 +79,7 @@ def balance_load(prep: Prepared, plan: Plan, stop_at: float) -> tuple[Plan, int]
                     if other not in seen and state.bookings[other].counsellor == busy:
                         seen.add(other)
                         todo.append(other)
-            if len(seen) > MAX_BUNDLE:
+            if len(seen) > prep.config.search.balance_bundle:
                 return None
         for key in seen:
             b = state.bookings[key]
@@ -108,7 +106,7 @@ def balance_load(prep: Prepared, plan: Plan, stop_at: float) -> tuple[Plan, int]
                 new = Constructor(prep, state).fit_with(b.participants, b.type, b.location, b.mode,
                                                         weeks[week][0], weeks[week][-1], free)
                 if (new is None or new.mode != b.mode or session_problems(prep, state, new)
-                        or _cost_without_day(prep, new) > _cost_without_day(prep, b)):
+                        or booking_tiers(prep, new)[:5] > booking_tiers(prep, b)[:5]):
                     for done in news:
                         state.remove(done)
                     for back, old in olds.items():
@@ -170,13 +168,6 @@ def balance_load(prep: Prepared, plan: Plan, stop_at: float) -> tuple[Plan, int]
     if not handed:
         return plan, 0
     return plan.model_copy(update={"sessions": sessions}), handed
-
-
-def _cost_without_day(prep: Prepared, b) -> int:
-    from .model import booking_cost
-    from .model_data import W_DAY
-
-    return booking_cost(prep, b) - b.day * W_DAY
 
 
 def _as_session(prep: Prepared, old, b):

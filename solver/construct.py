@@ -9,17 +9,18 @@ first fitting grid start is found without trying every start.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import calendar as cal
-from .model_data import (
-    W_INTERP_NOK,
-    W_REGISTER,
-    Prepared,
-)
+from .model_data import Prepared
+from .objective import interpreter_booking_cost, travel_cost
+from .rules import may_counsel
+
+if TYPE_CHECKING:
+    from .formats import Session
 
 Windows = cal.Windows
 DAY_MINUTES = 24 * 60
-CONTINUITY_DAYS = 5   # working days an individual session may wait for a known counsellor
 
 
 @dataclass
@@ -41,6 +42,19 @@ class Booking:
     prev_id: str | None = None   # id of the previous-plan session it keeps unchanged
     fixed: bool = False          # frozen (rule 10): never moved by the planner
     anchor: tuple[int, int] | None = None  # (day, start) of a re-staffed previous session
+
+
+def booking_from_session(prep: Prepared, s: Session) -> Booking | None:
+    """A previous-plan session as a booking, or None when its day/room/type is gone."""
+    day = prep.day_index.get(s.start.date())
+    if day is None or s.type not in prep.instance.session_types or s.room not in prep.rooms:
+        return None
+    if s.end.date() != s.start.date():
+        return None
+    return Booking(s.type, tuple(s.participants), s.counsellor, s.location, s.room, day,
+                   cal.minute_of_day(s.start), cal.minute_of_day(s.end), s.mode, s.language,
+                   s.interpreter, s.interpreter_mode, prev_id=s.id)
+
 
 
 def subtract(windows: Windows, blocks: list[tuple[int, int]]) -> Windows:
@@ -241,11 +255,11 @@ class Caseload:
 class Constructor:
     """Greedy planner: places tasks one at a time at the cheapest option it finds first."""
 
-    def __init__(self, prep: Prepared, state: State, continuity_days: int = CONTINUITY_DAYS,
+    def __init__(self, prep: Prepared, state: State, continuity_days: int | None = None,
                  caseload: Caseload | None = None):
         self.prep = prep
         self.state = state
-        self.continuity_days = continuity_days
+        self.continuity_days = prep.config.search.continuity_days if continuity_days is None else continuity_days
         self.caseload = caseload
         self.slot = prep.instance.slot_minutes
         self._interp_cache: dict = {}
@@ -261,7 +275,7 @@ class Constructor:
         p = prep.participants[pid]
         first, last = prep.day_range(p)
         for loc, mode in self.individual_options(pid):
-            if below is not None and prep.travel_cost(pid, loc, mode) >= below:
+            if below is not None and travel_cost(prep, pid, loc, mode) >= below:
                 continue
             b = self.first_fit((pid,), typ, loc, mode, first, last)
             if b is not None:
@@ -306,7 +320,7 @@ class Constructor:
         ranges = [prep.day_range(prep.participants[m]) for m in members]
         first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
         for loc in self.group_locations(members):
-            if below is not None and sum(prep.travel_cost(m, loc, "onsite") for m in members) >= below:
+            if below is not None and sum(travel_cost(prep, m, loc, "onsite") for m in members) >= below:
                 continue
             b = self.first_fit(members, typ, loc, "onsite", first, last)
             if b is not None:
@@ -335,7 +349,7 @@ class Constructor:
     def first_fit(self, members, typ, loc, mode, first, last) -> Booking | None:
         """First feasible booking at a location, earliest day first. If its counsellor is not
         one the participant prefers or already meets (continuity, tier 5), such a counsellor
-        is taken instead when free within CONTINUITY_DAYS working days of that booking; a
+        is taken instead when free within ``continuity_days`` working days of that booking; a
         longer wait would spend later capacity that later referrals need (tier 1)."""
         group = self.prep.instance.session_types[typ].is_group
         ranked = self.counsellor_ranking(members, loc, group=group)
@@ -398,10 +412,10 @@ class Constructor:
         up individually, and load is the committed share of capacity (see Caseload)."""
         prep = self.prep
         caseload = self.caseload
-        need_mc = any(prep.needs_multicultural(m) for m in members)
+        people = [prep.participants[m] for m in members]
         out = []
         for c in prep.instance.counsellors:
-            if loc not in c.locations or (need_mc and not c.multicultural):
+            if loc not in c.locations or not may_counsel(c, people):
                 continue
             uncovered = {prep.participants[m].language for m in members
                          if prep.participants[m].needs_interpreter
@@ -495,9 +509,7 @@ class Constructor:
                     continue  # rule 7: phone only in individual sessions
                 if imode == "video" and not has_video_room:
                     continue
-                cost = prep.interpreter_cost(iid, minutes, imode, loc) * W_INTERP_NOK
-                cost += W_REGISTER * (it.languages[language] - 1)
-                out.append((cost, iid, imode))
+                out.append((interpreter_booking_cost(prep, iid, minutes, imode, loc, language), iid, imode))
         out.sort()
         self._interp_cache[key] = out
         return out

@@ -19,9 +19,9 @@ d. re-staff a whole group to the counsellor who has most of its members' other s
 Participants with a ``preferred_counsellor`` and one counsellor only get their sessions
 re-staffed to the preferred one when it is free (tie-breaker after continuity).
 
-Every move is validated locally against the rules it can affect (indexes per counsellor,
-room, interpreter and day). With ``verify=True`` (default) the result is checked with
-:func:`solver.check.check_plan` at the end; if the repaired plan has more violations than the
+The plan is mirrored in the planner's ``State`` and every move is checked by the planner's
+rule check (``rules.session_problems``), the sessions it changes together. With
+``verify=True`` (default) the result is checked with :func:`solver.check.check_plan` at the end; if the repaired plan has more violations than the
 input, the input plan is returned unchanged.
 """
 
@@ -33,24 +33,26 @@ from datetime import date, timedelta
 from typing import Any
 
 from . import calendar as cal
-from .formats import Instance, Plan, Session, load_instance, load_plan
-from .travel import TravelTable
-
-ACT_BASES = ("integration_act", "temporary_act")
-
+from .check import check_plan
+from .construct import State, booking_from_session
+from .formats import Plan, Session, load_instance, load_plan
+from .model_data import Prepared, prepare
+from .objective import interpreter_booking_cost
+from .rules import covered, may_counsel, session_problems
 
 def improve_continuity(instance: Any, plan: Any, deadline_seconds: float | None = None,
-                       verify: bool = True) -> Any:
+                       verify: bool = True, prep: Prepared | None = None) -> Any:
     """A plan with at least as good continuity; same type as ``plan`` (Plan model or dict).
 
-    ``deadline_seconds`` bounds the search (the final verification is not counted).
+    ``deadline_seconds`` bounds the search (the final verification is not counted); ``prep``:
+    the planner's view of the same instance (its configuration prices interpreters, tier 4).
     """
     started = time.monotonic()
     inst = load_instance(instance)
     as_dict = isinstance(plan, dict)
     original = load_plan(plan)
     stop = started + deadline_seconds if deadline_seconds is not None else float("inf")
-    repair = _Repair(inst, original.sessions, stop)
+    repair = _Repair(prep or prepare(inst), original.sessions, stop)
     moves = repair.run()
     if not any(moves.values()):
         return plan
@@ -58,8 +60,6 @@ def improve_continuity(instance: Any, plan: Any, deadline_seconds: float | None 
     setattr(new_stats, "continuity_pass", dict(moves, seconds=round(time.monotonic() - started, 3)))
     repaired = original.model_copy(update={"sessions": repair.sessions, "stats": new_stats})
     if verify:
-        from .check import check_plan
-
         after = check_plan(inst, repaired)
         if not after.valid and len(after.violations) > len(check_plan(inst, original).violations):
             return plan
@@ -77,24 +77,20 @@ def _time_key(s: Session) -> tuple:
 
 
 class _Repair:
-    """Mutable plan state with indexes, rule checks and the moves."""
+    """The plan's sessions, mirrored in the planner's ``State`` (key = the session's index), so
+    every move is checked by the planner's rule check (``rules.session_problems``)."""
 
-    def __init__(self, inst: Instance, sessions: list[Session], stop: float):
-        self.inst = inst
+    def __init__(self, prep: Prepared, sessions: list[Session], stop: float):
+        self.prep = prep
+        self.inst = inst = prep.instance
         self.stop = stop
         self.sessions: list[Session] = list(sessions)
-        self.locs = inst.locations_by_id()
-        self.rooms = inst.rooms_by_id()
-        self.cs = inst.counsellors_by_id()
-        self.ints = inst.interpreters_by_id()
-        self.ps = inst.participants_by_id()
-        self.tt = TravelTable(inst)
+        self.state = State(prep, next_key=len(self.sessions))
+        self.locs, self.cs, self.ints, self.ps = prep.locations, prep.counsellors, prep.interpreters, prep.participants
+        self.tt = prep.travel
         self.slot = inst.slot_minutes
-        self.working = set(cal.working_days(inst))
-        self._win: dict[tuple, list] = {}
+        self.working = set(prep.days)
         self.by_c: dict[tuple[str, date], set[int]] = defaultdict(set)
-        self.by_r: dict[tuple[str, date], set[int]] = defaultdict(set)
-        self.by_i: dict[tuple[str, date], set[int]] = defaultdict(set)
         self.by_p: dict[str, set[int]] = defaultdict(set)
         self.times: dict[int, tuple[date, int, int]] = {}
         # A session is protected when one of its participants' needs is "kept" from previous_plan
@@ -102,7 +98,7 @@ class _Repair:
         # objective 2; frozen sessions are kept ones), or when it starts before frozen_until.
         # A previous session that kept its time with another counsellor (colleague first, after
         # an absence) is protected too: the participant keeps the appointment (objective 2 ranks
-        # above continuity; the planner's W_MOVED_AGAIN).
+        # above continuity; the planner's weight moved_again).
         previous = inst.previous_plan.sessions if inst.previous_plan else []
         kept = {(pid, _key(s)) for s in previous for pid in s.participants}
         kept_time = {(pid, _time_key(s)) for s in previous for pid in s.participants}
@@ -134,99 +130,47 @@ class _Repair:
                                cal.minute_of_day(s.start) + int((s.end - s.start).total_seconds() // 60))
         op = set.add if add else set.discard
         op(self.by_c[(s.counsellor, day)], idx)
-        op(self.by_r[(s.room, day)], idx)
-        if s.interpreter is not None:
-            op(self.by_i[(s.interpreter, day)], idx)
         for pid in s.participants:
             op(self.by_p[pid], idx)
-
-    def _replace(self, idx: int, **update) -> None:
-        self._set(idx, self.sessions[idx].model_copy(update=update))
+        b = booking_from_session(self.prep, s) if add else None
+        if b is not None:
+            self.state.add(b, key=idx)
+        elif not add and idx in self.state.bookings:
+            self.state.remove(idx)
 
     def _set(self, idx: int, session: Session) -> None:
         self._index(idx, add=False)
         self.sessions[idx] = session
         self._index(idx, add=True)
 
-    # ------------------------------------------------------------------ availability
+    # ------------------------------------------------------------------ rules
 
-    def cwin(self, cid: str, day: date) -> list:
-        key = ("c", cid, day)
-        if key not in self._win:
-            self._win[key] = cal.weekly_windows(self.cs[cid], day)
-        return self._win[key]
+    def fits(self, changes: dict[int, Session]) -> bool:
+        """Whether the sessions ``changes`` (index -> new session) keep every rule together,
+        checked by the planner's rule check against the rest of the plan."""
+        state = self.state
+        old = {i: state.remove(i) for i in changes if i in state.bookings}
+        added = []
+        ok = True
+        for s in changes.values():
+            b = booking_from_session(self.prep, s)
+            if b is None or session_problems(self.prep, state, b):
+                ok = False
+                break
+            added.append(state.add(b))
+        for key in added:
+            state.remove(key)
+        for i, b in old.items():
+            state.add(b, key=i)
+        return ok
 
-    def iwin(self, iid: str, day: date) -> list:
-        key = ("i", iid, day)
-        if key not in self._win:
-            self._win[key] = cal.weekly_windows(self.ints[iid], day)
-        return self._win[key]
+    def _day(self, day: date) -> int:
+        return self.prep.day_index[day]
 
-    def lwin(self, loc: str, day: date) -> list:
-        key = ("l", loc, day)
-        if key not in self._win:
-            self._win[key] = cal.location_windows(self.locs[loc], day) if day in self.working else []
-        return self._win[key]
-
-    def loc_travel(self, a: str, b: str) -> int:
-        if a == b:
-            return 0
-        return self.tt.minutes(self.locs[a].place, self.locs[b].place)
-
-    def _clash(self, others, smin: int, emin: int, loc: str, travels, self_travels: bool = True) -> bool:
-        """Overlap with any of ``others``, or too little travel time to/from them."""
-        for o in others:
-            _, os_, oe = self.times[o]
-            if os_ < emin and smin < oe:
-                return True
-            other = self.sessions[o]
-            if not self_travels or not travels(other) or other.location == loc:
-                continue
-            need = self.loc_travel(other.location, loc)
-            gap = smin - oe if oe <= smin else os_ - emin
-            if gap < need:
-                return True
-        return False
-
-    def counsellor_ok(self, cid: str, s: Session, day: date, smin: int, emin: int,
-                      ignore: set[int]) -> bool:
-        """Rules 3, 4 and 5 for counsellor ``cid`` taking session ``s`` at (day, smin..emin)."""
-        c = self.cs.get(cid)
-        if c is None or s.location not in c.locations:
-            return False
-        if not cal.contains(self.cwin(cid, day), smin, emin):
-            return False
-        others = [o for o in self.by_c[(cid, day)] if o not in ignore]
-        if len(others) + 1 > c.max_sessions_per_day:
-            return False
-        for pid in s.participants:
-            p = self.ps[pid]
-            if p.legal_basis in ACT_BASES and not c.multicultural:
-                return False
-            if p.needs_interpreter and p.language not in c.languages \
-                    and not (s.language == p.language and s.interpreter is not None):
-                return False
-        return not self._clash(others, smin, emin, s.location, lambda o: True)
-
-    def interpreter_ok(self, iid: str, s: Session, day: date, smin: int, emin: int,
-                       ignore: set[int]) -> bool:
-        """Rule 6 for interpreter ``iid`` in session ``s`` (language and mode as in ``s``)."""
-        i = self.ints.get(iid)
-        if i is None or s.language not in i.languages or s.interpreter_mode not in i.modes:
-            return False
-        if not cal.contains(self.iwin(iid, day), smin, emin):
-            return False
-        others = [o for o in self.by_i[(iid, day)] if o not in ignore]
-        return not self._clash(others, smin, emin, s.location,
-                               lambda o: o.interpreter_mode == "onsite",
-                               self_travels=s.interpreter_mode == "onsite")
-
-    def interpreter_cost(self, iid: str, s: Session) -> tuple[float, int]:
-        i = self.ints[iid]
+    def interpreter_cost(self, iid: str, s: Session) -> int:
+        """The planner's tier-4 cost of this interpreter in this session."""
         minutes = self.inst.session_types[s.type].minutes
-        one_way = self.tt.minutes(i.place, self.locs[s.location].place) if s.interpreter_mode == "onsite" else 0
-        cost = max(minutes, i.min_billed_minutes) * i.hourly_rate / 60 + 2 * one_way * i.travel_rate / 60
-        return round(cost, 6), i.languages.get(s.language, 5)
+        return interpreter_booking_cost(self.prep, iid, minutes, s.interpreter_mode, s.location, s.language)
 
     # ------------------------------------------------------------------ scoring
 
@@ -349,24 +293,18 @@ class _Repair:
             if not direct and not (len(rest_cs) == 1 and any(i not in self.protected and not self._is_group(i)
                                                              for i in rest)):
                 continue
-            day, smin, emin = self.times[g2]
-            if not first <= day <= last or len(new.participants) >= (typ.max_size or len(new.participants) + 1):
-                continue
-            if self.rooms[new.room][1].capacity < len(new.participants) + 1:
-                continue
+            if not first <= self.times[g2][0] <= last or len(new.participants) >= (typ.max_size or 10**6):
+                continue   # cheap filters first; the rule check below decides
             if self.tt.minutes(p.place, self.locs[new.location].place) > old_travel:
                 continue
-            if p.legal_basis in ACT_BASES and not c.multicultural:
-                continue
-            if p.needs_interpreter and p.language not in c.languages \
-                    and not (new.language == p.language and new.interpreter is not None):
-                continue
-            if any(self.times[o][0] == day and self.times[o][1] < emin and smin < self.times[o][2]
-                   for o in rest):
+            left = old.model_copy(update={"participants": [x for x in old.participants if x != pid]})
+            joined = new.model_copy(update={"participants": list(new.participants) + [pid]})
+            if not (may_counsel(c, (p,)) and covered(p, c, new.language, new.interpreter)
+                    and self.fits({g1: left, g2: joined})):
                 continue
             journal = [(g1, old), (g2, new)]
-            self._replace(g1, participants=[x for x in old.participants if x != pid])
-            self._replace(g2, participants=list(new.participants) + [pid])
+            self._set(g1, left)
+            self._set(g2, joined)
             if not direct:
                 for i in rest:
                     if len(self.counsellors_of(pid, {})) == 1:
@@ -374,10 +312,8 @@ class _Repair:
                     if i in self.protected or self._is_group(i):
                         continue
                     si = self.sessions[i]
-                    di, si_s, si_e = self.times[i]
-                    if self.counsellor_ok(new.counsellor, si, di, si_s, si_e, {i}):
+                    if self._restaff(i, new.counsellor):
                         journal.append((i, si))
-                        self._replace(i, counsellor=new.counsellor)
             if len(self.counsellors_of(pid, {})) == 1:
                 self.moves["transferred"] += 1
                 self.moves["restaffed"] += len(journal) - 2
@@ -406,15 +342,17 @@ class _Repair:
             new = self.sessions[g2]
             if g2 == g1 or g2 in self.protected or new.counsellor != target or new.location != old.location:
                 continue
-            if not self._may_join(pid, new, g2, {g1}):
+            if not self._may_join(pid, new, g2):
                 continue
             for other in sorted(new.participants):
-                if not self._may_join(other, old, g1, {g2}):
+                here = old.model_copy(update={"participants": [other if x == pid else x for x in old.participants]})
+                there = new.model_copy(update={"participants": [pid if x == other else x for x in new.participants]})
+                if not self._may_join(other, old, g1) or not self.fits({g1: here, g2: there}):
                     continue
                 journal = [(g1, old), (g2, new)]
                 before = self.score([pid, other], {})
-                self._replace(g1, participants=[other if x == pid else x for x in old.participants])
-                self._replace(g2, participants=[pid if x == other else x for x in new.participants])
+                self._set(g1, here)
+                self._set(g2, there)
                 after = self.score([pid, other], {})
                 if after[pid][0] > before[pid][0] and after[other][0] >= before[other][0]:
                     self.moves["group_exchanged"] += 1
@@ -423,29 +361,27 @@ class _Repair:
                     self._set(i, sess)
         return False
 
-    def _may_join(self, pid: str, group: Session, idx: int, leaving: set[int]) -> bool:
-        """Rules 2, 4, 5 for pid taking a seat in ``group`` (its time, counsellor, language)."""
+    def _may_join(self, pid: str, group: Session, idx: int) -> bool:
+        """Cheap filters for pid taking a seat in ``group``: dates, rules 4 and 5 (``fits`` decides)."""
         p = self.ps[pid]
         c = self.cs.get(group.counsellor)
-        day, smin, emin = self.times[idx]
-        if c is None or day not in self._days_of(p):
-            return False
-        if p.legal_basis in ACT_BASES and not c.multicultural:
-            return False
-        if p.needs_interpreter and p.language not in c.languages \
-                and not (group.language == p.language and group.interpreter is not None):
-            return False
-        return self._participant_free(pid, day, smin, emin, leaving | {idx})
+        return (c is not None and self.times[idx][0] in self._days_of(p) and may_counsel(c, (p,))
+                and covered(p, c, group.language, group.interpreter))
 
     # a. re-staff in place
     def try_restaff(self, idx: int, cid: str) -> bool:
-        s = self.sessions[idx]
-        day, smin, emin = self.times[idx]
-        if not self.counsellor_ok(cid, s, day, smin, emin, {idx}):
+        pref_only = len(self.counsellors_of(self.sessions[idx].participants[0], {})) <= 1
+        if not self._restaff(idx, cid):
             return False
-        pref_only = len(self.counsellors_of(s.participants[0], {})) <= 1
-        self._replace(idx, counsellor=cid)
         self.moves["preferred" if pref_only else "restaffed"] += 1
+        return True
+
+    def _restaff(self, idx: int, cid: str) -> bool:
+        """Session ``idx`` with counsellor ``cid``, if every rule holds."""
+        new = self.sessions[idx].model_copy(update={"counsellor": cid})
+        if not self.fits({idx: new}):
+            return False
+        self._set(idx, new)
         return True
 
     # b. swap with another individual session of the target counsellor that day
@@ -454,19 +390,19 @@ class _Repair:
         day, smin, emin = self.times[idx]
         mine = s.counsellor
         c = self.cs.get(cid)
-        if c is None or s.location not in c.locations or not cal.contains(self.cwin(cid, day), smin, emin):
+        if c is None or s.location not in c.locations \
+                or not cal.contains(self.prep.cons_windows[cid][self._day(day)], smin, emin):
             return False
         for other in sorted(self.by_c[(cid, day)]):
             if other == idx or other in self.protected or self._is_group(other):
                 continue
             if not self.gain({idx: cid, other: mine}, strict_each=True):
                 continue
-            o = self.sessions[other]
-            od, os_, oe = self.times[other]
-            if self.counsellor_ok(cid, s, day, smin, emin, {idx, other}) and \
-                    self.counsellor_ok(mine, o, od, os_, oe, {idx, other}):
-                self._replace(idx, counsellor=cid)
-                self._replace(other, counsellor=mine)
+            changes = {idx: s.model_copy(update={"counsellor": cid}),
+                       other: self.sessions[other].model_copy(update={"counsellor": mine})}
+            if self.fits(changes):
+                for i, new in changes.items():
+                    self._set(i, new)
                 self.moves["swapped"] += 1
                 return True
         return False
@@ -507,43 +443,45 @@ class _Repair:
         rooms = [r for r in self.locs[s.location].rooms
                  if r.capacity >= len(s.participants) and (r.video or not need_video)]
         rooms.sort(key=lambda r: (r.id != s.room, r.capacity, r.id))
-        if not rooms:
+        if not rooms or not (may_counsel(c, (p,)) and covered(p, c, s.language, s.interpreter)):
             return False
-        for day in days:
-            if self.out_of_time():
-                return False
-            if len([o for o in self.by_c[(cid, day)] if o != idx]) + 1 > c.max_sessions_per_day:
-                continue
-            windows = cal.intersect_windows(self.lwin(s.location, day), self.cwin(cid, day))
-            if not windows:
-                continue
-            p_other = [o for o in self.by_p[p.id] if o != idx]
-            for smin in cal.grid_starts(windows, duration, self.slot):
-                emin = smin + duration
-                if (day, smin) == (day0, smin0) and loc == s0.location:
+        own = self.state.remove(idx)   # its old time, room and interpreter are free to take
+        try:
+            for day in days:
+                if self.out_of_time():
+                    return False
+                if len([o for o in self.by_c[(cid, day)] if o != idx]) + 1 > c.max_sessions_per_day:
                     continue
-                if frozen_until is not None and cal.at_minute(day, smin) < frozen_until:
-                    continue
-                if any(self.times[o][0] == day and self.times[o][1] < emin and smin < self.times[o][2]
-                       for o in p_other):
-                    continue
-                if not self.counsellor_ok(cid, s, day, smin, emin, {idx}):
-                    continue
-                room = next((r.id for r in rooms if not self._clash(
-                    [o for o in self.by_r[(r.id, day)] if o != idx], smin, emin, s.location,
-                    lambda o: False)), None)
-                if room is None:
-                    continue
-                interp = s.interpreter
-                if interp is not None:
-                    interp = self._interpreter_for(s, day, smin, emin, idx, old_cost)
-                    if interp is None:
+                d = self._day(day)
+                p_other = [o for o in self.by_p[p.id] if o != idx]
+                # Opening hours, the counsellor's hours and other sessions with travel (rule 3).
+                for smin in cal.grid_starts(self.state.counsellor_free(cid, d, loc), duration, self.slot):
+                    emin = smin + duration
+                    if (day, smin) == (day0, smin0) and loc == s0.location:
                         continue
-                start = cal.at_minute(day, smin)
-                self._replace(idx, counsellor=cid, location=loc, room=room, start=start,
-                              end=start + timedelta(minutes=duration), interpreter=interp)
-                self.moves["moved"] += 1
-                return True
+                    if frozen_until is not None and cal.at_minute(day, smin) < frozen_until:
+                        continue
+                    if any(self.times[o][0] == day and self.times[o][1] < emin and smin < self.times[o][2]
+                           for o in p_other):
+                        continue
+                    room = next((r.id for r in rooms if self.state.room_free(r.id, d, smin, emin)), None)
+                    if room is None:
+                        continue
+                    interp = s.interpreter
+                    if interp is not None:
+                        interp = self._interpreter_for(s, d, smin, emin, old_cost)
+                        if interp is None:
+                            continue
+                    start = cal.at_minute(day, smin)
+                    new = s.model_copy(update={"counsellor": cid, "room": room, "start": start, "interpreter": interp,
+                                               "end": start + timedelta(minutes=duration)})
+                    if self.fits({idx: new}):
+                        self._set(idx, new)
+                        self.moves["moved"] += 1
+                        return True
+        finally:
+            if idx not in self.state.bookings:
+                self.state.add(own, key=idx)
         return False
 
     # e. exchange participants with an individual session of the target counsellor
@@ -557,7 +495,7 @@ class _Repair:
         if len(s.participants) != 1 or cid not in self.cs or s.location not in self.cs[cid].locations:
             return False
         x = self.ps[s.participants[0]]
-        day_x, smin_x, emin_x = self.times[idx]
+        day_x = self.times[idx][0]
         for day in sorted(self._days_of(x)):
             for other in sorted(self.by_c[(cid, day)]):
                 o = self.sessions[other]
@@ -567,13 +505,9 @@ class _Repair:
                 y = self.ps[o.participants[0]]
                 if day_x not in self._days_of(y) or not self.gain({idx: cid, other: s.counsellor}, strict_each=True):
                     continue
-                _d, smin_o, emin_o = self.times[other]
                 x_there = o.model_copy(update={"participants": [x.id]})
                 y_here = s.model_copy(update={"participants": [y.id]})
-                if not (self._participant_free(x.id, day, smin_o, emin_o, {idx, other})
-                        and self._participant_free(y.id, day_x, smin_x, emin_x, {idx, other})
-                        and self.counsellor_ok(cid, x_there, day, smin_o, emin_o, {other})
-                        and self.counsellor_ok(s.counsellor, y_here, day_x, smin_x, emin_x, {idx})):
+                if not self.fits({other: x_there, idx: y_here}):
                     continue
                 self._set(other, x_there)
                 self._set(idx, y_here)
@@ -586,15 +520,14 @@ class _Repair:
         last = min(self.inst.horizon.end, p.deadline or self.inst.horizon.end)
         return {first + timedelta(days=k) for k in range((last - first).days + 1)} & self.working
 
-    def _participant_free(self, pid: str, day: date, smin: int, emin: int, ignore: set[int]) -> bool:
-        """Rule 2: none of the participant's other sessions overlaps (travel between a
-        participant's own sessions is theirs to make, as in the checker)."""
-        return not any(self.times[o][0] == day and self.times[o][1] < emin and smin < self.times[o][2]
-                       for o in self.by_p[pid] if o not in ignore)
+    def _interpreter_for(self, s: Session, d: int, smin: int, emin: int, old_cost) -> str | None:
+        """Its own interpreter if free then and no dearer, else the cheapest free one no dearer
+        (the session itself is out of the state)."""
+        def free(iid: str) -> bool:
+            return self.state.interpreter_ok(iid, d, smin, emin, s.location, s.interpreter_mode)
 
-    def _interpreter_for(self, s: Session, day: date, smin: int, emin: int, idx: int,
-                         old_cost) -> str | None:
-        if s.interpreter in self.ints and self.interpreter_ok(s.interpreter, s, day, smin, emin, {idx}) \
+        if s.interpreter in self.ints and s.language in self.ints[s.interpreter].languages \
+                and s.interpreter_mode in self.ints[s.interpreter].modes and free(s.interpreter) \
                 and (old_cost is None or self.interpreter_cost(s.interpreter, s) <= old_cost):
             return s.interpreter
         best = None
@@ -604,7 +537,7 @@ class _Repair:
             cost = self.interpreter_cost(iid, s)
             if old_cost is not None and cost > old_cost:
                 continue
-            if (best is None or cost < best[0]) and self.interpreter_ok(iid, s, day, smin, emin, {idx}):
+            if (best is None or cost < best[0]) and free(iid):
                 best = (cost, iid)
         return best[1] if best else None
 
@@ -621,12 +554,8 @@ class _Repair:
                 for o in self.by_p[pid]:
                     if o != idx and self.sessions[o].counsellor != s.counsellor:
                         counts[self.sessions[o].counsellor] += 1
-            day, smin, emin = self.times[idx]
             for cid in sorted(counts, key=lambda c: (-counts[c], c)):
-                if not self.gain({idx: cid}, strict_each=False):
-                    continue
-                if self.counsellor_ok(cid, s, day, smin, emin, {idx}):
-                    self._replace(idx, counsellor=cid)
+                if self.gain({idx: cid}, strict_each=False) and self._restaff(idx, cid):
                     self.moves["groups_restaffed"] += 1
                     break
 
@@ -651,7 +580,7 @@ class _Repair:
             day, smin, emin = self.times[idx]
             candidates = [c.id for c in self.inst.counsellors
                           if c.id != g.counsellor and g.location in c.locations
-                          and cal.contains(self.cwin(c.id, day), smin, emin)]
+                          and cal.contains(self.prep.cons_windows[c.id][self._day(day)], smin, emin)]
             candidates.sort(key=lambda c: (-counts.get(c, 0), c))
             for cid in candidates[:8]:
                 if self._compound(idx, cid, members):
@@ -659,23 +588,19 @@ class _Repair:
 
     def _compound(self, idx: int, cid: str, members: list[str]) -> bool:
         g = self.sessions[idx]
-        day, smin, emin = self.times[idx]
-        if not self.counsellor_ok(cid, g, day, smin, emin, {idx}):
-            return False
         touched = {pid for pid in members}
-        journal: list[tuple[int, Session]] = [(idx, g)]
         before = self.score(touched, {})
-        self._replace(idx, counsellor=cid)
+        if not self._restaff(idx, cid):
+            return False
+        journal: list[tuple[int, Session]] = [(idx, g)]
         saved = dict(self.moves)
         for pid in members:
             for o in sorted(self.by_p[pid], key=lambda i: self.times[i]):
                 if o == idx or o in self.protected or self._is_group(o) or self.sessions[o].counsellor == cid:
                     continue
-                od, os_, oe = self.times[o]
                 so = self.sessions[o]
-                if self.counsellor_ok(cid, so, od, os_, oe, {o}):
+                if self._restaff(o, cid):
                     journal.append((o, so))
-                    self._replace(o, counsellor=cid)
         after = self.score(touched, {})
         b = (sum(v[0] for v in before.values()), sum(v[1] for v in before.values()))
         a = (sum(v[0] for v in after.values()), sum(v[1] for v in after.values()))

@@ -20,18 +20,17 @@ import time
 from collections import Counter
 from dataclasses import replace
 
-from .construct import Booking, State
-from .model_data import W_NOT_PREFERRED, W_OTHER_COUNSELLOR, Prepared
-
-CANDIDATES = 3   # counsellors tried per group, those holding most of its members' other sessions
+from .construct import Booking, Constructor, State
+from .model_data import Prepared
+from .objective import Tiers, local_tiers, travel_cost
+from .rules import may_counsel, needs_multicultural, session_problems
 
 
 def exchange_leaders(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
     """Exchange group leaders for continuity where it gains; returns how many groups moved."""
-    from .model import session_problems  # the one rule check of the planner
 
     def attempt(keys_of, gkey: int, cid: str) -> tuple[bool, int]:
-        return _try(prep, state, session_problems, keys_of, gkey, cid)
+        return _try(prep, state, keys_of, gkey, cid)
 
     return _each_group(prep, state, stop_at, attempt)
 
@@ -52,7 +51,7 @@ def _each_group(prep: Prepared, state: State, stop_at: float, attempt) -> int:
             continue
         held = Counter(state.bookings[k].counsellor for m in g.participants for k in keys_of[m] if k != gkey)
         held.pop(g.counsellor, None)
-        for cid, _n in sorted(held.items(), key=lambda kv: (-kv[1], kv[0]))[:CANDIDATES]:
+        for cid, _n in sorted(held.items(), key=lambda kv: (-kv[1], kv[0]))[:prep.config.search.leader_candidates]:
             done, gkey = attempt(keys_of, gkey, cid)
             if done:
                 changed += 1
@@ -73,7 +72,7 @@ def _movable(b: Booking) -> bool:
     return not b.fixed and not b.prev_id and b.anchor is None
 
 
-def _try(prep: Prepared, state: State, session_problems, keys_of, gkey: int, cid: str) -> tuple[bool, int]:
+def _try(prep: Prepared, state: State, keys_of, gkey: int, cid: str) -> tuple[bool, int]:
     """Exchange the group's counsellor with ``cid``; returns (done, the group's key now)."""
     g = state.bookings[gkey]
     if g.location not in prep.counsellors[cid].locations:
@@ -113,22 +112,24 @@ def _rekey(state: State, keys_of, old_key: int, key: int) -> None:
         keys_of[pid].add(key)
 
 
+def _local(prep: Prepared, state: State, keys_of, bookings, people) -> Tiers:
+    """The cost per tier a move of ``bookings`` can change, with these participants' tier 5."""
+    return local_tiers(prep, bookings, _tier5(prep, state, keys_of, people, {}))
+
+
 def _tier5(prep: Prepared, state: State, keys_of, people, changed: dict[int, str]) -> int:
     """Continuity and preference cost of these participants with some sessions re-staffed."""
     cost = 0
     for pid in people:
         who = [changed.get(k, state.bookings[k].counsellor) for k in keys_of[pid]]
-        cost += W_OTHER_COUNSELLOR * (len(set(who)) - 1)
+        cost += prep.weights.other_counsellor * (len(set(who)) - 1)
         pref = prep.participants[pid].preferred_counsellor
         if pref is not None:
-            cost += W_NOT_PREFERRED * sum(c != pref for c in who)
+            cost += prep.weights.not_preferred * sum(c != pref for c in who)
     return cost
 
 
 # ---------------------------------------------------------------------- slot exchange
-
-SLOT_CANDIDATES = 12  # individual sessions tried per (group, counsellor), best tier-5 gain first
-
 
 def exchange_slots(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
     """Exchange a group's slot with an individual session of the counsellor who follows its
@@ -144,7 +145,6 @@ def exchange_slots(prep: Prepared, state: State, stop_at: float = float("inf")) 
     when the objective's tiers 3 to 6 fall (tiers 1 and 2 cannot change: the same sessions
     stay placed and nothing kept from a previous plan moves).
     """
-    from .construct import Constructor
 
     builder = Constructor(prep, state)
 
@@ -183,7 +183,7 @@ def _swap_with_best(prep: Prepared, state: State, builder, keys_of, gkey: int, c
             gain = _tier5(prep, state, keys_of, people, changed) - base[key]
             if gain < 0:
                 options.append((gain, day, x.start, xkey))
-    for _gain, _day, _start, xkey in sorted(options)[:SLOT_CANDIDATES]:
+    for _gain, _day, _start, xkey in sorted(options)[:prep.config.search.slot_candidates]:
         done, gkey = _try_swap(prep, state, builder, keys_of, gkey, xkey)
         if done:
             return True, gkey
@@ -193,21 +193,20 @@ def _swap_with_best(prep: Prepared, state: State, builder, keys_of, gkey: int, c
 def _move_group(prep: Prepared, state: State, builder, keys_of, gkey: int, cid: str) -> tuple[bool, int]:
     """Move the group to the counsellor's earliest free time at its location, when the
     counsellor has one; returns (done, the group's key now)."""
-    from .model import booking_cost, session_problems
 
     g = state.bookings[gkey]
     people = set(g.participants)
     continuity = _tier5(prep, state, keys_of, people, {})
     if _tier5(prep, state, keys_of, people, {gkey: cid}) >= continuity:
         return False, gkey
-    before = booking_cost(prep, g) + continuity
+    before = local_tiers(prep, [g], continuity)
     first, last = _common_days(prep, g.participants)
     state.remove(gkey)
     new = builder.fit_with(g.participants, g.type, g.location, g.mode, first, last, cid)
     if new is not None and not session_problems(prep, state, new):
         key = state.add(new)
         _rekey(state, keys_of, gkey, key)
-        if booking_cost(prep, new) + _tier5(prep, state, keys_of, people, {}) < before:
+        if _local(prep, state, keys_of, [new], people) < before:
             return True, key
         state.remove(key)
         return False, _add(state, keys_of, key, g)
@@ -222,11 +221,10 @@ def _common_days(prep: Prepared, members) -> tuple[int, int]:
 
 def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: int) -> tuple[bool, int]:
     """Trade the two sessions' slots; returns (done, the group's key now)."""
-    from .model import booking_cost
 
     g, x = state.bookings[gkey], state.bookings[xkey]
     people = set(g.participants) | set(x.participants)
-    before = sum(booking_cost(prep, b) for b in (g, x)) + _tier5(prep, state, keys_of, people, {})
+    before = _local(prep, state, keys_of, [g, x], people)
     state.remove(gkey)
     state.remove(xkey)
     new_g = _retimed(prep, state, builder, g, x.counsellor, x.day, x.start)
@@ -236,7 +234,7 @@ def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: i
         new_xkey = state.add(new_x)
         _rekey(state, keys_of, gkey, new_gkey)
         _rekey(state, keys_of, xkey, new_xkey)
-        after = sum(booking_cost(prep, b) for b in (new_g, new_x)) + _tier5(prep, state, keys_of, people, {})
+        after = _local(prep, state, keys_of, [new_g, new_x], people)
         if after < before:
             return True, new_gkey
         state.remove(new_xkey)
@@ -252,7 +250,6 @@ def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: i
 def _retimed(prep: Prepared, state: State, builder, b: Booking, cid: str, day: int, start: int) -> Booking | None:
     """The session with another counsellor at another time: its own room and interpreter if
     they are free then, else the cheapest that are; None when no valid one exists."""
-    from .model import session_problems  # the one rule check of the planner
 
     moved = replace(b, counsellor=cid, day=day, start=start, end=start + (b.end - b.start))
     if not session_problems(prep, state, moved):
@@ -264,9 +261,6 @@ def _retimed(prep: Prepared, state: State, builder, b: Booking, cid: str, day: i
 
 
 # ---------------------------------------------------------------------- hand-over
-
-HAND_OVER_CANDIDATES = 12  # (session, colleague) pairs tried per individual session, best tier-5 gain first
-
 
 def hand_over(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
     """A group member's individual session moves to their group's counsellor, who hands one
@@ -281,7 +275,6 @@ def hand_over(prep: Prepared, state: State, stop_at: float = float("inf")) -> in
     location and mode; interpreters and rooms are re-chosen where needed, and the pair is kept
     only when tiers 3 to 6 fall (the same sessions stay placed, so tiers 1 and 2 cannot change).
     """
-    from .construct import Constructor
 
     builder = Constructor(prep, state)
 
@@ -341,7 +334,7 @@ def _hand_over_best(prep: Prepared, state: State, builder, keys_of, ikey: int, l
                 if gain < 0:
                     same_time = any(s <= j.start and j.end <= e for s, e in free)
                     options.append((gain, not same_time, day, j.start, jkey, cid))
-    for _gain, _later, _day, _start, jkey, cid in sorted(options)[:HAND_OVER_CANDIDATES]:
+    for _gain, _later, _day, _start, jkey, cid in sorted(options)[:prep.config.search.hand_over_candidates]:
         if _try_hand_over(prep, state, builder, keys_of, ikey, jkey, leader, cid):
             return True
     return False
@@ -351,11 +344,10 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
                    leader: str, colleague: str) -> bool:
     """Hand session ``jkey`` to the colleague that day and move session ``ikey`` to the leader;
     kept only when tiers 3 to 6 fall, otherwise everything is restored under its old key."""
-    from .model import booking_cost, session_problems  # the one rule check of the planner
 
     own, j = state.bookings[ikey], state.bookings[jkey]
     people = set(own.participants) | set(j.participants)
-    before = booking_cost(prep, own) + booking_cost(prep, j) + _tier5(prep, state, keys_of, people, {})
+    before = _local(prep, state, keys_of, [own, j], people)
     state.remove(jkey)
     language = prep.language_to_interpret(j.participants[0], colleague)
     handed = replace(j, counsellor=colleague)
@@ -377,7 +369,7 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
         mkey = state.add(mine)
         _rekey(state, keys_of, jkey, hkey)
         _rekey(state, keys_of, ikey, mkey)
-        after = booking_cost(prep, mine) + booking_cost(prep, handed) + _tier5(prep, state, keys_of, people, {})
+        after = _local(prep, state, keys_of, [mine, handed], people)
         if after < before:
             return True
         state.remove(mkey)
@@ -395,9 +387,6 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
 
 # ---------------------------------------------------------------------- seat exchange across languages
 
-SEAT_CANDIDATES = 8  # individual sessions of the group's counsellor tried per split member, best estimate first
-
-
 def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf"), eject: bool = True) -> int:
     """A group member whose individual session is with another counsellor trades it with one of
     their group's counsellor's individual sessions (each participant takes the other's time,
@@ -413,7 +402,6 @@ def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf"), 
     change, and nothing frozen or kept from a previous plan moves. With ``eject``, a member
     may also take a session whose participant is then re-booked wherever they fit best.
     """
-    from .construct import Constructor
 
     builder = Constructor(prep, state)
 
@@ -449,7 +437,7 @@ def _trade_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leade
         if trade:
             travel += _seat_travel(prep, other, own) - _seat_travel(prep, other, j)
         options.append((travel + gain, j.day, j.start, jkey, trade))
-    for _estimate, _day, _start, jkey, trade in sorted(options)[:SEAT_CANDIDATES]:
+    for _estimate, _day, _start, jkey, trade in sorted(options)[:prep.config.search.seat_candidates]:
         if trade and _try_trade(prep, state, builder, keys_of, ikey, jkey):
             return True
         if eject and _try_eject(prep, state, keys_of, ikey, jkey):
@@ -477,7 +465,7 @@ def _may_take(prep: Prepared, pid: str, b: Booking) -> bool:
     first, last = prep.day_range(p)
     if not first <= b.day <= last:
         return False
-    if prep.needs_multicultural(pid) and not prep.counsellors[b.counsellor].multicultural:
+    if not may_counsel(prep.counsellors[b.counsellor], (prep.participants[pid],)):
         return False
     if b.mode == "video":
         return p.video_ok
@@ -485,18 +473,17 @@ def _may_take(prep: Prepared, pid: str, b: Booking) -> bool:
 
 
 def _seat_travel(prep: Prepared, pid: str, b: Booking) -> int:
-    return prep.travel_cost(pid, b.location, b.mode)
+    return travel_cost(prep, pid, b.location, b.mode)
 
 
 def _try_trade(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: int) -> bool:
     """Each participant takes the other's session (slot, counsellor, location, mode), with the
     interpreter they need; kept only when tiers 3 to 6 fall, else restored under the old keys."""
-    from .model import booking_cost, session_problems  # the one rule check of the planner
 
     own, j = state.bookings[ikey], state.bookings[jkey]
     pid, other = own.participants[0], j.participants[0]
     people = {pid, other}
-    before = booking_cost(prep, own) + booking_cost(prep, j) + _tier5(prep, state, keys_of, people, {})
+    before = _local(prep, state, keys_of, [own, j], people)
     state.remove(ikey)
     state.remove(jkey)
     mine = _seated(prep, state, builder, j, pid)
@@ -506,7 +493,7 @@ def _try_trade(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: 
         tkey = state.add(theirs)
         _rekey_person(keys_of, pid, ikey, mkey)
         _rekey_person(keys_of, other, jkey, tkey)
-        after = booking_cost(prep, mine) + booking_cost(prep, theirs) + _tier5(prep, state, keys_of, people, {})
+        after = _local(prep, state, keys_of, [mine, theirs], people)
         if after < before:
             return True
         state.remove(tkey)
@@ -523,13 +510,11 @@ def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> b
     """The member takes session ``jkey``; its participant is re-booked wherever they fit best
     (the member's old time included, waiting a few days for a counsellor they know, as
     construction does); kept only when tiers 3 to 6 fall, else restored under the old keys."""
-    from .construct import Constructor
-    from .model import booking_cost, session_problems
 
     own, j = state.bookings[ikey], state.bookings[jkey]
     pid, other = own.participants[0], j.participants[0]
     people = {pid, other}
-    before = booking_cost(prep, own) + booking_cost(prep, j) + _tier5(prep, state, keys_of, people, {})
+    before = _local(prep, state, keys_of, [own, j], people)
     state.remove(ikey)
     state.remove(jkey)
     patient = Constructor(prep, state)
@@ -539,12 +524,12 @@ def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> b
         _rekey_person(keys_of, pid, ikey, mkey)
         keys_of[other].discard(jkey)
         # The re-booking can only add to the others' tier-5 cost, so dearer places are not searched.
-        below = before - booking_cost(prep, mine) - _tier5(prep, state, keys_of, people, {})
+        below = sum(before) - sum(_local(prep, state, keys_of, [mine], people))   # weighted: a search bound
         again = patient.place_individual(other, j.type, below) if below > 0 else None
         if again is not None and not session_problems(prep, state, again):
             akey = state.add(again)
             keys_of[other].add(akey)
-            after = booking_cost(prep, mine) + booking_cost(prep, again) + _tier5(prep, state, keys_of, people, {})
+            after = _local(prep, state, keys_of, [mine, again], people)
             if after < before:
                 return True
             state.remove(akey)
@@ -555,9 +540,6 @@ def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> b
     state.add(own, key=ikey)
     state.add(j, key=jkey)
     return False
-
-
-ROTATION_CANDIDATES = 12  # three-way rotations tried per split member, best estimate first
 
 
 class _Seats:
@@ -586,7 +568,7 @@ class _Seats:
             p = prep.participants[pid]
             first, last = prep.day_range(p)
             self.by_type.setdefault(b.type, []).append(
-                (key, b, pid, first, last, prep.needs_multicultural(pid), p.video_ok,
+                (key, b, pid, first, last, needs_multicultural(p), p.video_ok,
                  frozenset(prep.reachable_locations(pid))))
         self.stale = False
 
@@ -617,7 +599,7 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, 
     for group in takers.values():
         group.sort(key=lambda t: (t[0], t[1]))
     # Each of the other two participants gains at most one counsellor fewer and the preferred one.
-    best_tier5 = W_OTHER_COUNSELLOR + W_NOT_PREFERRED
+    best_tier5 = prep.weights.other_counsellor + prep.weights.not_preferred
     third_tier5: dict[int, int] = {}
     options = []
     for jkey, j in _leader_seats(prep, state, own, leader):
@@ -629,7 +611,7 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, 
         p_other = prep.participants[other]
         o_first, o_last = prep.day_range(p_other)
         reach = set(prep.reachable_locations(other))
-        multicultural = prep.needs_multicultural(other)
+        multicultural = needs_multicultural(prep.participants[other])
         theirs: dict[str, int] = {}   # the other participant's continuity by counsellor of k
         for (loc, mode), group in takers.items():
             if not (p_other.video_ok if mode == "video" else loc in reach):
@@ -649,7 +631,7 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, 
                 estimate = mine + travel + third_tier5[kkey] + theirs[k.counsellor] + moved
                 if estimate < 0:
                     options.append((estimate, jkey, kkey))
-    for _estimate, jkey, kkey in sorted(options)[:ROTATION_CANDIDATES]:
+    for _estimate, jkey, kkey in sorted(options)[:prep.config.search.rotation_candidates]:
         if _try_rotation(prep, state, builder, keys_of, (ikey, jkey, kkey)):
             return True
     return False
@@ -665,11 +647,10 @@ def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[in
     """Session ``keys[n]``'s participant takes session ``keys[n+1]`` (the last takes the
     first), each with the interpreter they need; kept only when tiers 3 to 6 fall, else
     everything is restored under its old key."""
-    from .model import booking_cost
 
     olds = [state.bookings[k] for k in keys]
     people = [b.participants[0] for b in olds]
-    before = sum(booking_cost(prep, b) for b in olds) + _tier5(prep, state, keys_of, set(people), {})
+    before = _local(prep, state, keys_of, olds, set(people))
     for k in keys:
         state.remove(k)
     added: list[int] = []
@@ -681,8 +662,7 @@ def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[in
     if len(added) == len(olds):
         for n, key in enumerate(added):
             _rekey_person(keys_of, people[n], keys[n], key)
-        after = (sum(booking_cost(prep, state.bookings[k]) for k in added)
-                 + _tier5(prep, state, keys_of, set(people), {}))
+        after = _local(prep, state, keys_of, [state.bookings[k] for k in added], set(people))
         if after < before:
             return True
         for n, key in enumerate(added):
@@ -697,7 +677,6 @@ def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[in
 def _seated(prep: Prepared, state: State, builder, slot: Booking, pid: str) -> Booking | None:
     """``slot`` with ``pid`` in it: its own room and interpreter when they still fit, else the
     cheapest free ones for the language ``pid`` needs; None when no valid one exists."""
-    from .model import session_problems
 
     language = prep.language_to_interpret(pid, slot.counsellor)
     seated = replace(slot, participants=(pid,))

@@ -25,13 +25,9 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from .construct import Constructor, State
-from .model_data import (
-    W_DAY,
-    W_INCOMPLETE,
-    W_OTHER_COUNSELLOR,
-    W_UNPLACED,
-    Prepared,
-)
+from .model_data import Prepared
+from .objective import open_need_cost, seat_cost
+from .rules import may_counsel
 
 
 def route_individuals(prep: Prepared, state: State, builder: Constructor, tasks) -> int:
@@ -72,7 +68,7 @@ def route_individuals(prep: Prepared, state: State, builder: Constructor, tasks)
     for i, (pid, typ) in enumerate(open_tasks):
         node = task_base + i
         arc(source, node, 1, 0)
-        unplaced = _unplaced_cost(prep, state, pid, typ) * scale + (scale - 1 - rank[(pid, typ)])
+        unplaced = open_need_cost(prep, state, pid, typ) * scale + (scale - 1 - rank[(pid, typ)])
         arc(node, sink, 1, unplaced)
         for (cid, day), option in _options(prep, state, builder, pid, typ, cons_days, video_locs,
                                            interpreted_days).items():
@@ -130,13 +126,6 @@ def _interpreter_days(prep: Prepared) -> set[tuple[str, int]]:
     return out
 
 
-def _unplaced_cost(prep: Prepared, state: State, pid: str, typ: str) -> int:
-    """Tier 1: the need's own price, plus the incomplete-set price when it is the last one."""
-    p = prep.participants[pid]
-    last = all((pid, t) in state.done for t in p.needs if t != typ)
-    return W_UNPLACED + prep.urgency(pid) + (W_INCOMPLETE if last else 0)
-
-
 def _options(prep, state, builder, pid, typ, cons_days, video_locs, interpreted_days) -> dict:
     """Cheapest (cost, location, mode, language) per usable counsellor-day; ``cons_days``
     holds each counsellor's days with free capacity, in order."""
@@ -148,19 +137,20 @@ def _options(prep, state, builder, pid, typ, cons_days, video_locs, interpreted_
     if p.video_ok:
         places += [(loc, "video") for loc in video_locs]
     out: dict = {}
+    w = prep.weights
     for c in prep.instance.counsellors:
-        if prep.needs_multicultural(pid) and not c.multicultural:
+        if not may_counsel(c, (p,)):
             continue
         days = cons_days.get(c.id)
         if not days:
             continue
         days = days[bisect_left(days, first):bisect_right(days, last)]
         language = prep.language_to_interpret(pid, c.id)
-        other = W_OTHER_COUNSELLOR if met and c.id not in met else 0
+        other = w.other_counsellor if met and c.id not in met else 0
         for loc, mode in places:
             if loc not in c.locations:
                 continue
-            cost = other + prep.seat_cost(pid, loc, mode, c.id)
+            cost = other + seat_cost(prep, pid, loc, mode, c.id)
             if language is not None:
                 options = builder.interpreter_options(language, loc, minutes, 1)
                 if not options:
@@ -172,7 +162,7 @@ def _options(prep, state, builder, pid, typ, cons_days, video_locs, interpreted_
                     continue
                 if language is not None and (language, day) not in interpreted_days:
                     continue
-                total = cost + W_DAY * day
+                total = cost + w.day * day
                 known = out.get((c.id, day))
                 if known is None or total < known[0]:
                     out[(c.id, day)] = (total, loc, mode, language)

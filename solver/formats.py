@@ -195,6 +195,9 @@ class Stats(BaseModel):
     objective: int | float | None = None
     best_bound: int | float | None = None
     wall_seconds: float = 0.0
+    # The planner's configuration (solver.config.SolverConfig) the plan was made with; left
+    # out of the file when absent (a plan from elsewhere).
+    config: dict[str, Any] | None = Field(None, exclude_if=lambda v: v is None)
 
 
 class Plan(_Strict):

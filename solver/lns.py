@@ -27,20 +27,8 @@ from ortools.sat.python import cp_model
 from . import calendar as cal
 from .construct import Booking, Constructor, State
 from .model_groups import language_key, largest_room
-from .model_data import W_CHANGE, W_INCOMPLETE, W_MOVED_AGAIN, W_OTHER_COUNSELLOR, Prepared
-
-MAX_CANDIDATES = 6_000        # thin start times until a window stays below this
-DETERMINISTIC_BUDGET = 1.0    # CP-SAT deterministic seconds per window
-MAX_EXTRA_UNITS = 40          # open tasks offered to one window
-MAX_TARGETED = 200            # open tasks that get their own windows
-MAX_JOINERS = 4               # open participants offered to each group of a window
-MAX_JOINER_WINDOWS = 3        # placed groups tried for each open group need
-MAX_MOVERS = 15               # individual sessions elsewhere offered to move into a window
-MAX_GROUP_MOVERS = 4          # group sessions elsewhere offered to move into a window
-W_VIDEO_EQUIVALENT = 60       # minutes of travel a video session counts as, when moving
-STAFF_PER_WINDOW = 4          # counsellors re-planned together in a routine window
-DETERMINISTIC_PER_SECOND = 0.6  # CP-SAT deterministic seconds allowed per second of time limit
-CONTINUITY_DETERMINISTIC_PER_SECOND = 0.1  # and for the continuity windows after the search
+from .model_data import Prepared
+from .objective import Tiers, booking_cost, open_need_cost, video_equivalent_minutes
 
 
 @dataclass
@@ -65,10 +53,9 @@ class RoomClass:
 def improve(prep: Prepared, state: State, run, objective, workers: int = 2, seed: int = 0) -> str:
     """Improve the state in place, window by window, until no window helps or the budget is
     spent; returns the status. ``run`` carries the clock, the open tasks and the groups;
-    ``objective()`` is the global objective of the current state."""
-    from .model import booking_cost, unplaced_cost  # one objective definition, in model.py
-
-    search = _Search(prep, state, run, workers, seed, booking_cost, unplaced_cost, objective)
+    ``objective()`` is the current state's cost per tier (objective.plan_tiers): a window's
+    result is kept only when it is lexicographically lower, whatever CP-SAT's weighted sum says."""
+    search = _Search(prep, state, run, workers, seed, objective)
     status = search.run()
     run.search_stats = {"windows": search.windows_solved,
                         "deterministic_seconds": round(search.deterministic_spent, 2)}
@@ -76,15 +63,16 @@ def improve(prep: Prepared, state: State, run, objective, workers: int = 2, seed
 
 
 class _Search:
-    def __init__(self, prep, state, run, workers, seed, booking_cost, unplaced_cost, objective):
+    def __init__(self, prep, state, run, workers, seed, objective):
         self.prep, self.state, self.clock = prep, state, run
         self.workers, self.seed = max(1, workers), seed
-        self.booking_cost, self.unplaced_cost, self.objective = booking_cost, unplaced_cost, objective
+        self.objective = objective
+        self.limits = prep.config.search
         self.slot = prep.instance.slot_minutes
         self.builder = Constructor(prep, state)
         self.rng = random.Random(seed)
         self.deterministic_spent = 0.0
-        self.deterministic_budget = DETERMINISTIC_PER_SECOND * run.time_limit
+        self.deterministic_budget = prep.config.time.search_deterministic_per_second * run.time_limit
         self.window_times: list[float] = []
         self.cp_wall = 0.0
         self.windows_solved = 0
@@ -97,14 +85,14 @@ class _Search:
         of their own, continuity windows (tier 5)."""
         current = self._search(self.objective())
         self.deterministic_budget = (max(self.deterministic_budget, self.deterministic_spent)
-                                     + CONTINUITY_DETERMINISTIC_PER_SECOND * self.clock.time_limit)
+                                     + self.prep.config.time.continuity_deterministic_per_second * self.clock.time_limit)
         for loc, days, staff in self.continuity_windows():
             if self.out_of_budget():
                 break
             current = self._try(loc, days, staff, current)
-        return "OPTIMAL" if current <= self.clock.bound else "FEASIBLE"
+        return "OPTIMAL" if sum(current) <= self.clock.bound else "FEASIBLE"
 
-    def _search(self, current: int) -> int:
+    def _search(self, current: Tiers) -> Tiers:
         for loc, days in self.targeted_windows():
             if self.out_of_budget():
                 return current
@@ -146,7 +134,7 @@ class _Search:
         """Seconds kept free at the end for writing the plan and explaining what is missing."""
         return 0.3 + 0.04 * self.clock.time_limit
 
-    def _try(self, loc, days, staff, current: int) -> int:
+    def _try(self, loc, days, staff, current: Tiers) -> Tiers:
         days = tuple(d for d in days if self.prep.loc_windows[loc][d])
         if not days:
             return current
@@ -163,7 +151,7 @@ class _Search:
         slack, so sessions with later deadlines can move out of the way (tier 1)."""
         prep = self.prep
         out = []
-        for unit in self.open_units(None, None, set())[:MAX_TARGETED]:
+        for unit in self.open_units(None, None, set())[:self.limits.targeted_units]:
             ranges = [prep.day_range(prep.participants[m]) for m in unit.members]
             first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
             if first > last:
@@ -196,7 +184,7 @@ class _Search:
             reach = prep.reachable_locations(pid)
             groups = sorted((b for b in state.bookings.values() if b.type == typ and b.location in reach
                              and not b.fixed), key=lambda b: (prep.participant_travel(pid, b.location), b.day))
-            for b in groups[:MAX_JOINER_WINDOWS]:
+            for b in groups[:self.limits.joiner_windows]:
                 ranges = [prep.day_range(prep.participants[m]) for m in b.participants + (pid,)]
                 lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
                 if lo <= hi:
@@ -248,7 +236,8 @@ class _Search:
             if not prep.locations[loc].rooms:
                 continue
             staff = sorted(c.id for c in prep.instance.counsellors if loc in c.locations)
-            chunks = [frozenset(staff[k:k + STAFF_PER_WINDOW]) for k in range(0, len(staff), STAFF_PER_WINDOW)]
+            size = self.limits.staff_per_window
+            chunks = [frozenset(staff[k:k + size]) for k in range(0, len(staff), size)]
             if len(chunks) == 1:
                 chunks = [None]
             out += [(loc, (d,), chunk) for d in range(len(prep.days)) if prep.loc_windows[loc][d]
@@ -256,7 +245,7 @@ class _Search:
         return out
 
     # -------------------------------------------------------------- one window
-    def solve_window(self, loc: str, days: tuple[int, ...], staff, before: int) -> int:
+    def solve_window(self, loc: str, days: tuple[int, ...], staff, before: Tiers) -> Tiers:
         """Re-plan one window (optionally only some counsellors' sessions); keeps the result
         only when the global objective improves."""
         state = self.state
@@ -306,7 +295,7 @@ class _Search:
             if not all(loc in prep.reachable_locations(m) for m in b.participants):
                 continue
             if b.mode == "video":
-                now = W_VIDEO_EQUIVALENT * len(b.participants)
+                now = video_equivalent_minutes(prep) * len(b.participants)
             else:
                 now = sum(prep.participant_travel(m, b.location) for m in b.participants)
             saving = now - sum(prep.participant_travel(m, loc) for m in b.participants)
@@ -317,7 +306,7 @@ class _Search:
                 (groups if is_group else individual).append((-saving, key, Unit(b.type, b.participants, outside=key)))
         individual.sort(key=lambda t: (t[0], t[1]))
         groups.sort(key=lambda t: (t[0], t[1]))
-        return [u for _s, _k, u in individual[:MAX_MOVERS] + groups[:MAX_GROUP_MOVERS]]
+        return [u for _s, _k, u in individual[:self.limits.movers] + groups[:self.limits.group_movers]]
 
     def _restore(self, freed: dict) -> None:
         for b in freed.values():
@@ -344,7 +333,7 @@ class _Search:
             if loc is None or all(loc in prep.reachable_locations(m) for m in members):
                 out.append(Unit(typ, members))
         out.sort(key=lambda u: min(prep.priority_key(m) for m in u.members))
-        return out[:MAX_EXTRA_UNITS]
+        return out[:self.limits.window_extra_units]
 
     def _with_smaller(self, typ: str, members: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
         """A group unit, and for an unplaced one also the same group at its minimum size with
@@ -384,7 +373,7 @@ class _Search:
                 first, last = prep.day_range(prep.participants[pid])
                 if any(first <= d <= last for d in days):
                     joiners.append(pid)
-            u.joiners = tuple(sorted(joiners, key=prep.priority_key)[:MAX_JOINERS])
+            u.joiners = tuple(sorted(joiners, key=prep.priority_key)[:self.limits.joiners])
 
     # -------------------------------------------------------------- candidates
     def room_classes(self, loc, days) -> list[RoomClass]:
@@ -476,7 +465,7 @@ class _Search:
                 for more in joined:  # the same group with one more member
                     u.candidates += [b for k, b in more if k % every == 0]
             total = sum(len(u.candidates) for u in units)
-            if total <= MAX_CANDIDATES or step >= 120:
+            if total <= self.limits.window_candidates or step >= 120:
                 break
             step *= 2
         model = cp_model.CpModel()
@@ -504,7 +493,7 @@ class _Search:
         params = solver.parameters
         params.num_workers = self.workers
         params.random_seed = self.seed
-        params.max_deterministic_time = DETERMINISTIC_BUDGET
+        params.max_deterministic_time = self.prep.config.time.window_deterministic_seconds
         params.max_time_in_seconds = max(0.05, min(max(1.0, 0.1 * self.clock.time_limit),
                                                     self.clock.remaining() - self.reserve()))
         if self.workers > 1:
@@ -566,30 +555,25 @@ class _Search:
 
     def _unplaced_weight(self, u: Unit) -> int:
         if u.outside is not None:  # a mover that stays where it is costs what it costs there
-            return self.booking_cost(self.prep, self.state.bookings[u.outside])
-        weight = 0
-        for m in u.members:
-            weight += self.unplaced_cost(self.prep, m)
-            others = [t for t in self.prep.participants[m].needs if t != u.typ]
-            if all((m, t) in self.state.done for t in others):
-                weight += W_INCOMPLETE
-        return weight
+            return booking_cost(self.prep, self.state.bookings[u.outside])
+        return sum(open_need_cost(self.prep, self.state, m, u.typ) for m in u.members)
 
     def _candidate_cost(self, u: Unit, b: Booking, class_of) -> int:
-        cost = self.booking_cost(self.prep, b)
+        cost = booking_cost(self.prep, b)
         for joiner in set(b.participants) - set(u.members):  # placing a joiner saves its penalty
             cost -= self._unplaced_weight(Unit(u.typ, (joiner,)))
         for m in b.participants:
             others = self.state.met.get(m, {})
             if others and b.counsellor not in others:
-                cost += W_OTHER_COUNSELLOR
+                cost += self.prep.weights.other_counsellor
         if u.current is not None and u.current.prev_id and not self._same(u.current, b, class_of):
-            cost += W_CHANGE
+            cost += self.prep.weights.change
         if u.current is not None and u.current.anchor and u.current.anchor != (b.day, b.start):
-            cost += W_MOVED_AGAIN
+            cost += self.prep.weights.moved_again
         if u.outside is not None:  # moving a session here from another location
             there = self.state.bookings[u.outside]
-            cost += (W_CHANGE if there.prev_id else 0) + (W_MOVED_AGAIN if there.anchor else 0)
+            w = self.prep.weights
+            cost += (w.change if there.prev_id else 0) + (w.moved_again if there.anchor else 0)
         return cost
 
     @staticmethod

@@ -16,79 +16,75 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import combinations
 from typing import Callable
 
 from . import calendar as cal
-from .construct import CONTINUITY_DAYS, Booking, Caseload, Constructor, State
+from .balance import balance_load
+from .config import SolverConfig, load_config
+from .construct import Booking, Caseload, Constructor, State, booking_from_session
+from .continuity import improve_continuity
+from .exchange import exchange_leaders, exchange_seats, exchange_slots, hand_over
+from .flow import route_individuals
 from .formats import Instance, Plan, Session, Stats, Unscheduled, load_instance
-from .model_data import (
-    W_CHANGE,
-    W_DAY,
-    W_INCOMPLETE,
-    W_INTERP_NOK,
-    W_MOVED_AGAIN,
-    W_OTHER_COUNSELLOR,
-    W_REGISTER,
-    W_TRAVEL_MIN,
-    W_UNPLACED,
-    W_VIDEO,
-    Prepared,
-    prepare,
-)
+from .lns import improve
+from .model_data import Prepared, prepare
 from .model_groups import form_groups
 from .model_reasons import final_reason, static_reason
+from .objective import lower_bound, plan_objective, plan_tiers, terms
+from .reassign import reassign
+from .relocate import relocate
+from .rules import session_problems
 
 Progress = Callable[[dict], None]
 
 
 def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2, seed: int = 0,
-          on_progress: Progress | None = None) -> Plan:
-    """Plan an instance (model or dict) within ``time_limit`` seconds.
+          on_progress: Progress | None = None, config: SolverConfig | dict | None = None) -> Plan:
+    """Plan an instance (model or dict) within ``time_limit`` seconds; ``config``: weights,
+    time shares and search limits (solver.config; None for the defaults).
 
-    Same instance, seed and workers give the same plan unless the wall clock cuts the search
-    short on a loaded machine (see README "Determinism"). Raises FormatError on bad input.
+    Same instance, seed, workers and config give the same plan unless the wall clock cuts the
+    search short on a loaded machine (see README "Determinism"). Raises FormatError on bad input.
     """
     started = time.monotonic()
     instance = load_instance(instance)
-    prep = prepare(instance)
+    prep = prepare(instance, load_config(config))
+    shares = prep.config.time
     run = _Run(prep, started, time_limit, on_progress)
     state = State(prep)
     previous = keep_previous(prep, state)
     tasks, impossible = required_tasks(prep, state)
-    grouped, run.group_units = construct(prep, state, tasks, stop_at=started + 0.9 * time_limit,
+    grouped, run.group_units = construct(prep, state, tasks, stop_at=started + shares.construction_stop * time_limit,
                                          strategy=STRATEGIES[0])
     run.context = (previous, tasks, impossible)
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
-    best = objective(prep, state, previous, tasks, impossible)
+    best = plan_tiers(prep, state, previous)
     took = run.elapsed()
     for strategy in STRATEGIES[1:]:
         # Which construction wins depends on how tight capacity is (see Strategy); the others
         # run while they fit in a quarter of the time limit, and the objective decides.
-        if run.elapsed() + 1.5 * took > CONSTRUCTION_SHARE * time_limit:
+        if run.elapsed() + 1.5 * took > shares.construction * time_limit:
             break
         other = State(prep)
         keep_previous(prep, other)
-        other_grouped, other_units = construct(prep, other, tasks, stop_at=started + 0.9 * time_limit,
+        other_grouped, other_units = construct(prep, other, tasks, stop_at=started + shares.construction_stop * time_limit,
                                                strategy=strategy)
-        value = objective(prep, other, previous, tasks, impossible)
-        if value < best:
+        value = plan_tiers(prep, other, previous)
+        if value < best:   # lexicographic: tier by tier
             best, state, grouped, run.group_units = value, other, other_grouped, other_units
             run.report(state, previous, tasks, impossible, status="FEASIBLE")
     status = "FEASIBLE"
     # Participant travel (tier 3): move sessions construction pushed to farther locations.
-    from .relocate import relocate
-
-    run.relocation = relocate(prep, state, stop_at=started + RELOCATION_SHARE * time_limit)
+    run.relocation = relocate(prep, state, stop_at=started + shares.relocation * time_limit)
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
     # The continuity pass (same counsellor for a participant's sessions) runs inside the
     # caller's time limit, so the search gets what is left after its share.
-    continuity_share = min(CONTINUITY_MAX_SECONDS, CONTINUITY_SHARE * time_limit)
-    reassign_share = min(REASSIGN_MAX_SECONDS, REASSIGN_SHARE * time_limit)
+    continuity_share = min(shares.continuity_max_seconds, shares.continuity * time_limit)
+    reassign_share = min(shares.reassign_max_seconds, shares.reassign * time_limit)
     run.time_limit = time_limit - continuity_share - reassign_share
     if run.remaining() > 0.2:
-        from .lns import improve
-
-        status = improve(prep, state, run, lambda: objective(prep, state, previous, tasks, impossible),
+        status = improve(prep, state, run, lambda: plan_tiers(prep, state, previous),
                          workers=workers, seed=seed)
         # The search moves sessions and frees capacity; what it left farther away gets a second try.
         again = relocate(prep, state, stop_at=started + run.time_limit)
@@ -99,18 +95,15 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     run.reassigned += reassigned
     run.report(state, previous, tasks, impossible, status="FEASIBLE")
     plan = build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
-    plan = _improve_continuity(instance, plan, deadline=started + time_limit)
+    plan = _improve_continuity(prep, plan, previous, run.anchors, deadline=started + time_limit)
     # Counsellors' load (tier 6): hand sessions to a colleague with alike hours, same time.
-    from .balance import balance_load
-
     plan, handed = balance_load(prep, plan, stop_at=max(time.monotonic() + 0.5, started + time_limit))
-    return with_terms(instance, plan, load_handed=handed)
+    return with_terms(instance, plan, load_handed=handed, config=prep.config.model_dump(mode="json"))
 
 
 def with_terms(instance: Instance, plan: Plan, **extra) -> Plan:
-    """The plan with ``stats.terms``: the objective's named terms (``solver.objective``)."""
-    from .objective import terms
-
+    """The plan with ``stats.terms``: the objective's named terms (``solver.objective``),
+    and ``extra`` stats (the configuration used, ...)."""
     stats = plan.stats.model_dump()
     stats.update(extra)
     stats["terms"] = terms(instance, plan)
@@ -127,12 +120,9 @@ def exchange_rounds(prep: Prepared, state: State, stop_at: float) -> tuple[int, 
     rounds without it find nothing: on 46-crunch-2000 ejections succeeded 2 times in 2,625
     tries and took a third of the seat exchange's time, and where the clock ends this phase
     (a crunch on a slow machine) that time is worth a second round of the cheaper moves."""
-    from .exchange import exchange_leaders, exchange_seats, exchange_slots, hand_over
-    from .reassign import reassign
-
     exchanges = reassigned = 0
     eject = False
-    for round_ in range(EXCHANGE_ROUNDS):
+    for round_ in range(prep.config.search.exchange_rounds):
         # The exchanges take a few seconds at county scale, the exact seat assignment several:
         # exchanges first, so a crunch that leaves this phase little time still gets them.
         exchanged = exchange_leaders(prep, state, stop_at=stop_at)
@@ -149,30 +139,29 @@ def exchange_rounds(prep: Prepared, state: State, stop_at: float) -> tuple[int, 
     return exchanges, reassigned
 
 
-CONSTRUCTION_SHARE = 0.25   # alternative constructions end by this share of the time limit
-RELOCATION_SHARE = 0.35      # the relocation pass ends by this share of the time limit
-# The continuity repair converges in about a second at county scale; what the exchanges and
-# the exact seat assignment do with the time is worth more (46-crunch-2000 on a slow machine,
-# one run each: 6% / 5% of the limit 0.8907, 6% / 10% 0.8987, 3% / 10% 0.9007).
-CONTINUITY_SHARE = 0.03
-# Reassignment has its own share: the search and the second relocation end on the clock in a
-# crunch, and the exchanges and the exact seat assignment (several seconds per round at county
-# scale) would otherwise get none.
-REASSIGN_SHARE = 0.10
-REASSIGN_MAX_SECONDS = 12.0
-EXCHANGE_ROUNDS = 4          # exchanges and seat reassignment, in turn
-CONTINUITY_MAX_SECONDS = 3.0
-CHECK_RESERVE_SECONDS = 0.3  # the pass verifies its result with the checker after its own deadline
-
-
-def _improve_continuity(instance: Instance, plan: Plan, deadline: float) -> Plan:
-    """Re-staff or re-time sessions so participants keep one counsellor, if time is left."""
-    from .continuity import improve_continuity
-
-    left = deadline - time.monotonic() - CHECK_RESERVE_SECONDS
+def _improve_continuity(prep: Prepared, plan: Plan, previous: dict, anchors: dict, deadline: float) -> Plan:
+    """Re-staff or re-time sessions so participants keep one counsellor, if time is left
+    (the repair verifies its result with the checker after its own deadline). The repair
+    works on the plan file with its own moves; its result is kept only when it is lower tier
+    by tier (objective.plan_tiers), like every other pass's."""
+    left = deadline - time.monotonic() - prep.config.time.check_reserve_seconds
     if left < 0.05:
         return plan
-    return improve_continuity(instance, plan, deadline_seconds=left)
+    repaired = improve_continuity(prep.instance, plan, deadline_seconds=left, prep=prep)
+    if repaired is not plan and _plan_tiers(prep, repaired, previous, anchors) > _plan_tiers(prep, plan, previous, anchors):
+        return plan
+    return repaired
+
+
+def _plan_tiers(prep: Prepared, plan: Plan, previous: dict, anchors: dict):
+    """objective.plan_tiers of a plan file; ``anchors``: session id -> the time a re-staffed
+    previous session kept (tier 2 counts moving it again)."""
+    state = State(prep)
+    for s in plan.sessions:
+        b = booking_from_session(prep, s)
+        b.prev_id, b.anchor = (s.id if s.id in previous else None), anchors.get(s.id)
+        state.add(b)
+    return plan_tiers(prep, state, previous)
 
 
 class _Run:
@@ -190,6 +179,7 @@ class _Run:
         self.search_stats: dict = {"windows": 0, "deterministic_seconds": 0.0}
         self.relocation: dict = {"moved": 0, "ejected": 0}
         self.reassigned = 0
+        self.anchors: dict = {}                  # plan session id -> kept time of a re-staffed session
         self.exchanged = 0
 
     def elapsed(self) -> float:
@@ -199,7 +189,7 @@ class _Run:
         return self.time_limit - self.elapsed()
 
     def report(self, state, previous, tasks, impossible, status: str) -> None:
-        value = objective(self.prep, state, previous, tasks, impossible)
+        value = plan_objective(self.prep, state, previous, tasks, impossible)
         if self.best is not None and value >= self.best:
             return
         self.best = value
@@ -274,78 +264,9 @@ def restaff(prep: Prepared, state: State, released: list[Booking]) -> None:
                 break
 
 
-def booking_from_session(prep: Prepared, s: Session) -> Booking | None:
-    """A previous-plan session as a booking, or None when its day/room/type is gone."""
-    day = prep.day_index.get(s.start.date())
-    if day is None or s.type not in prep.instance.session_types or s.room not in prep.rooms:
-        return None
-    if s.end.date() != s.start.date():
-        return None
-    return Booking(s.type, tuple(s.participants), s.counsellor, s.location, s.room, day,
-                   cal.minute_of_day(s.start), cal.minute_of_day(s.end), s.mode, s.language,
-                   s.interpreter, s.interpreter_mode, prev_id=s.id)
-
-
 def _needs(prep: Prepared, state: State, pid: str, typ: str) -> bool:
     p = prep.participants.get(pid)
     return p is not None and typ in p.needs and (pid, typ) not in state.done
-
-
-def session_problems(prep: Prepared, state: State, b: Booking) -> list[str]:
-    """Hard-rule problems of adding a booking to the state (empty when valid)."""
-    inst = prep.instance
-    spec = inst.session_types[b.type]
-    problems = []
-    loc = prep.locations.get(b.location)
-    c = prep.counsellors.get(b.counsellor)
-    if loc is None or c is None or prep.rooms.get(b.room, (None,))[0] is not loc:
-        return ["unknown location, room or counsellor"]
-    room = prep.rooms[b.room][1]
-    # Rule 1: grid, duration, working day, opening hours.
-    if b.start % inst.slot_minutes or b.end - b.start != spec.minutes:
-        problems.append("rule 1: grid or duration")
-    if not cal.contains(prep.loc_windows[loc.id][b.day], b.start, b.end):
-        problems.append("rule 1: location closed")
-    # Rule 2 and 9: participants.
-    for pid in b.participants:
-        first, last = prep.day_range(prep.participants[pid])
-        if not first <= b.day <= last:
-            problems.append(f"rule 2: {pid} outside earliest..deadline")
-        if any(s < b.end and b.start < e for s, e, _k in state.part.get((pid, b.day), [])):
-            problems.append(f"rule 2: {pid} double-booked")
-        if b.mode == "onsite" and prep.participant_travel(pid, loc.id) > inst.max_participant_travel_minutes:
-            problems.append(f"rule 9: {pid} too far")
-    # Rule 3 and 4: counsellor.
-    if loc.id not in c.locations or not cal.contains(state.counsellor_free(c.id, b.day, loc.id), b.start, b.end):
-        problems.append("rule 3: counsellor unavailable")
-    if len(state.cons.get((c.id, b.day), [])) >= c.max_sessions_per_day:
-        problems.append("rule 3: counsellor day full")
-    if any(prep.needs_multicultural(m) for m in b.participants) and not c.multicultural:
-        problems.append("rule 4: counsellor not multicultural")
-    # Rule 5 and 6: coverage and interpreter.
-    uncovered = {prep.participants[m].language for m in b.participants
-                 if prep.participants[m].needs_interpreter and prep.participants[m].language not in c.languages}
-    if uncovered - {b.language} or (b.language is None) != (b.interpreter is None):
-        problems.append("rule 5: participant not covered")
-    if b.interpreter is not None:
-        it = prep.interpreters.get(b.interpreter)
-        if (it is None or b.language not in it.languages or b.interpreter_mode not in it.modes
-                or not state.interpreter_ok(it.id, b.day, b.start, b.end, loc.id, b.interpreter_mode)):
-            problems.append("rule 6: interpreter unavailable")
-    # Rule 7 and 8: modes and rooms.
-    size = len(b.participants)
-    if b.mode == "video" and (spec.is_group or not room.video
-                              or not all(prep.participants[m].video_ok for m in b.participants)):
-        problems.append("rule 7: video not allowed")
-    if (b.interpreter_mode == "phone" and spec.is_group) or (b.interpreter_mode == "video" and not room.video):
-        problems.append("rule 7: interpreter mode not allowed")
-    if size > room.capacity or not state.room_free(room.id, b.day, b.start, b.end):
-        problems.append("rule 8: room")
-    if spec.is_group and not (spec.min_size or 1) <= size <= (spec.max_size or size):
-        problems.append("rule 8: group size")
-    if not spec.is_group and size != 1:
-        problems.append("rule 8: individual session with several participants")
-    return problems
 
 
 # ------------------------------------------------------------------------ construction
@@ -372,13 +293,13 @@ class Strategy:
     by the objective, because which one wins depends on how tight capacity is.
 
     ``continuity_days``: working days an individual session may wait for a counsellor the
-    participant already meets. ``groups_first``: all groups before any individual session
+    participant already meets (None: the configured ``search.continuity_days``). ``groups_first``: all groups before any individual session
     (a group seats many participants in one counsellor slot, so placing groups while
     counsellors are still free raises coverage when capacity is short). ``follow_up``: right
     after the groups, each member's individual session is booked with their group's
     counsellor where that counsellor has time, most urgent members first (continuity)."""
 
-    continuity_days: int = CONTINUITY_DAYS
+    continuity_days: int | None = None
     groups_first: bool = False
     follow_up: bool = False
     flow: bool = False
@@ -419,8 +340,6 @@ def construct(prep: Prepared, state: State, tasks, stop_at: float = float("inf")
         if not followed and not types[typ].is_group:
             followed = True
             if strategy.flow:
-                from .flow import route_individuals
-
                 route_individuals(prep, state, builder, tasks)
             else:
                 follow_up(prep, state, builder, tasks)
@@ -462,15 +381,10 @@ def follow_up(prep: Prepared, state: State, builder: Constructor, tasks) -> None
                 builder.book(b)
 
 
-SMALLER_GROUP_TRIES = 30   # place_group attempts for a group that does not fit as formed
-
-
 def place_group_or_smaller(prep: Prepared, builder: Constructor, members, typ) -> Booking | None:
     """Place a group; if it does not fit anywhere, try it without one member, then two, ...
-    (least urgent first, down to min_size, at most SMALLER_GROUP_TRIES attempts), so a few
+    (least urgent first, down to min_size, at most ``search.smaller_group_tries`` attempts), so a few
     participants' narrow dates or busy days do not sink the whole group."""
-    from itertools import combinations
-
     b = builder.place_group(members, typ)
     min_size = prep.instance.session_types[typ].min_size or 1
     if b is not None or len(members) <= min_size:
@@ -479,7 +393,7 @@ def place_group_or_smaller(prep: Prepared, builder: Constructor, members, typ) -
     tries = 0
     for count in range(1, len(members) - min_size + 1):
         for dropped in combinations(by_urgency, count):
-            if tries >= SMALLER_GROUP_TRIES:
+            if tries >= prep.config.search.smaller_group_tries:
                 return None
             tries += 1
             b = builder.place_group(tuple(m for m in members if m not in dropped), typ)
@@ -505,67 +419,6 @@ def join_placed_groups(prep: Prepared, state: State, open_tasks) -> None:
             state.add(b)
 
 
-# ------------------------------------------------------------------------ objective
-
-
-def booking_cost(prep: Prepared, b: Booking) -> int:
-    """Tiers 3-6 cost of one session (travel, video, interpreter, preference, date)."""
-    cost = b.day * W_DAY + sum(prep.seat_cost(pid, b.location, b.mode, b.counsellor) for pid in b.participants)
-    if b.interpreter:
-        it = prep.interpreters[b.interpreter]
-        cost += W_INTERP_NOK * prep.interpreter_cost(b.interpreter, b.end - b.start, b.interpreter_mode, b.location)
-        cost += W_REGISTER * (it.languages[b.language] - 1)
-    return cost
-
-
-def unplaced_cost(prep: Prepared, pid: str) -> int:
-    """Tier 1 cost of one required session not scheduled."""
-    return W_UNPLACED + prep.urgency(pid)
-
-
-def objective(prep: Prepared, state: State, previous: dict, tasks, impossible) -> int:
-    """Total cost of the current plan (lower is better)."""
-    total = sum(booking_cost(prep, b) for b in state.bookings.values())
-    missing: dict[str, int] = {}
-    for p in prep.instance.participants:
-        for typ in p.needs:
-            if (p.id, typ) not in state.done:
-                total += unplaced_cost(prep, p.id)
-                missing[p.id] = missing.get(p.id, 0) + 1
-    total += W_INCOMPLETE * len(missing)
-    kept = {b.prev_id for b in state.bookings.values() if b.prev_id}
-    total += W_CHANGE * sum(1 for sid in previous if sid not in kept)
-    total += sum(W_MOVED_AGAIN for b in state.bookings.values() if b.anchor and b.anchor != (b.day, b.start))
-    counsellors: dict[str, set] = {}
-    for b in state.bookings.values():
-        for pid in b.participants:
-            counsellors.setdefault(pid, set()).add(b.counsellor)
-    total += W_OTHER_COUNSELLOR * sum(len(cs) - 1 for cs in counsellors.values())
-    return total
-
-
-def lower_bound(prep: Prepared, tasks, impossible) -> int:
-    """A valid lower bound: impossible sessions are always unplaced, and every other session
-    costs at least its participant's cheapest travel (or video) or, unplaced, more."""
-    memo = prep.memo.setdefault("bound", {})
-    key = (len(tasks), len(impossible))
-    if key not in memo:
-        incomplete = {pid for pid, _t in impossible}
-        bound = sum(unplaced_cost(prep, pid) for pid, _t in impossible) + W_INCOMPLETE * len(incomplete)
-        for pid, typ in tasks:
-            bound += _cheapest_travel(prep, pid, typ)
-        memo[key] = bound
-    return memo[key]
-
-
-def _cheapest_travel(prep: Prepared, pid: str, typ: str) -> int:
-    reach = prep.reachable_locations(pid)
-    costs = [W_TRAVEL_MIN * prep.participant_travel(pid, reach[0])] if reach else []
-    if not prep.instance.session_types[typ].is_group and prep.participants[pid].video_ok:
-        costs.append(W_VIDEO)
-    return min(costs, default=0)
-
-
 # ------------------------------------------------------------------------ output
 
 
@@ -583,6 +436,8 @@ def build_plan(prep: Prepared, state: State, previous, tasks, impossible, groupe
             while f"S{counter}" in used or f"S{counter}" in previous:
                 counter += 1
             sid = f"S{counter}"
+        if b.anchor:
+            run.anchors[sid] = b.anchor
         day: date = prep.days[b.day]
         sessions.append(Session(
             id=sid, type=b.type, participants=list(b.participants), counsellor=b.counsellor,
@@ -598,7 +453,7 @@ def build_plan(prep: Prepared, state: State, previous, tasks, impossible, groupe
                 reason = "time_limit_reached"
                 detail = f"the time limit ({run.time_limit:g} s) ended before this session was planned"
             unscheduled.append(Unscheduled(participant=p.id, type=typ, reason=reason, detail=detail))
-    value = objective(prep, state, previous, tasks, impossible)
+    value = plan_objective(prep, state, previous, tasks, impossible)
     if value <= lower_bound(prep, tasks, impossible):
         status = "OPTIMAL"
     stats = Stats(status=status, objective=value, best_bound=lower_bound(prep, tasks, impossible),

@@ -1,4 +1,4 @@
-"""Derived, indexed data for the planner: days, windows, travel, priorities, cost terms.
+"""Derived, indexed data for the planner: days, windows, travel, priorities, interpreter cost.
 
 Everything the constructor, the CP-SAT neighbourhoods and the objective need is computed
 once here, so the rules are read in one place and every part of the planner agrees.
@@ -12,28 +12,9 @@ from datetime import date
 
 from . import calendar as cal
 from .formats import Instance, Participant
-from .objective import interpreter_cost_whole_nok
+from .config import SolverConfig
+from .objective import Weights, interpreter_cost_whole_nok
 from .travel import TravelTable
-
-NEEDS_MULTICULTURAL = ("integration_act", "temporary_act")
-
-# Objective weights (minimisation). Tiers are separated by large factors so that, in
-# practice, a lower tier never outweighs a higher one (PROBLEM.md "What better means"):
-# one change (5e6) outweighs the travel of a full group moved 150 min (8 x 150 x 1e3);
-# one more session (2e8) outweighs dozens of changes. Strict lexicographic weights would
-# need ~1e15 coefficients, which slow CP-SAT's LP relaxation for no practical gain.
-W_UNPLACED = 200_000_000       # tier 1: per required session not scheduled
-W_INCOMPLETE = 100_000_000     # tier 1: extra when a participant's set is not complete
-W_URGENCY = 50_000_000         # tier 1: up to this extra for urgent integration-act sessions
-W_CHANGE = 5_000_000           # tier 2: per moved, re-staffed or dropped previous session
-W_MOVED_AGAIN = 2_500_000      # tier 2: a re-staffed previous session also loses its time
-W_TRAVEL_MIN = 1_000           # tier 3: per minute of participant travel (one way)
-W_VIDEO = 60_000               # tier 3: video instead of on-site (= 60 min of travel)
-W_INTERP_NOK = 2               # tier 4: per NOK of interpreter cost
-W_REGISTER = 100               # tier 4: per register category step above 1
-W_OTHER_COUNSELLOR = 100       # tier 5: participant sees more than one counsellor
-W_NOT_PREFERRED = 100          # tier 5: preferred counsellor not honoured
-W_DAY = 1                      # tier 6: per working day after the first
 
 
 @dataclass
@@ -54,6 +35,11 @@ class Prepared:
     rooms: dict = field(default_factory=dict)           # room id -> (location, room)
     interpreters_by_language: dict = field(default_factory=dict)
     memo: dict = field(default_factory=dict)            # caches of derived facts
+    config: SolverConfig = field(default_factory=SolverConfig)
+    weights: Weights = field(init=False)                # config.weights, read in every cost
+
+    def __post_init__(self) -> None:
+        self.weights = self.config.weights
 
     # ------------------------------------------------------------------ participants
     def day_range(self, p: Participant) -> tuple[int, int]:
@@ -84,26 +70,6 @@ class Prepared:
         p = self.participants[pid]
         return p.language if p.needs_interpreter and p.language not in self.counsellors[cid].languages else None
 
-    def needs_multicultural(self, pid: str) -> bool:
-        """Rule 4: integration-act and temporary-act participants need trained counsellors."""
-        return self.participants[pid].legal_basis in NEEDS_MULTICULTURAL
-
-    def urgency(self, pid: str) -> int:
-        """Tier-1 priority weight: overdue participants weigh most, the longest overdue most
-        of all (above W_URGENCY, up to 2 x W_URGENCY); then integration-act participants
-        with near deadlines (up to W_URGENCY)."""
-        p = self.participants[pid]
-        span = max(1, (self.instance.horizon.end - self.instance.horizon.start).days)
-        if p.overdue_since is not None:
-            overdue_days = max(0, (self.instance.horizon.start - p.overdue_since).days)
-            return int(W_URGENCY * (1.1 + 0.9 * min(1.0, overdue_days / (span + 1))))
-        if p.legal_basis != "integration_act":
-            return 0
-        if p.deadline is None:
-            return W_URGENCY // 10
-        days_left = max(0, (p.deadline - self.instance.horizon.start).days)
-        return int(W_URGENCY * max(0.1, 1.0 - days_left / (span + 1)))
-
     def priority_key(self, pid: str) -> tuple:
         """Order for construction: overdue first (longest overdue first), then integration
         act, then nearest deadline first."""
@@ -115,19 +81,6 @@ class Prepared:
         return (basis, deadline, pid)
 
     # ------------------------------------------------------------------ costs
-    def seat_cost(self, pid: str, loc_id: str, mode: str, cid: str) -> int:
-        """What one participant adds to a session's cost (tiers 3 and 5): travel, or video
-        instead of on-site, and a preferred counsellor not honoured."""
-        cost = self.travel_cost(pid, loc_id, mode)
-        pref = self.participants[pid].preferred_counsellor
-        if pref is not None and pref != cid:
-            cost += W_NOT_PREFERRED
-        return cost
-
-    def travel_cost(self, pid: str, loc_id: str, mode: str) -> int:
-        """Tier 3 part of a seat: travel, or video instead of on-site (a lower bound of seat_cost)."""
-        return W_VIDEO if mode == "video" else W_TRAVEL_MIN * self.participant_travel(pid, loc_id)
-
     def interpreter_cost(self, iid: str, minutes: int, mode: str, loc_id: str) -> int:
         """Tier 4 cost in NOK: billed minutes x hourly rate plus on-site travel there and back."""
         it = self.interpreters[iid]
@@ -136,8 +89,8 @@ class Prepared:
         return interpreter_cost_whole_nok(minutes, it.hourly_rate, it.min_billed_minutes, it.travel_rate, one_way)
 
 
-def prepare(instance: Instance) -> Prepared:
-    """Build the indexed view of an instance."""
+def prepare(instance: Instance, config: SolverConfig | None = None) -> Prepared:
+    """Build the indexed view of an instance (``config``: None for the defaults)."""
     days = cal.working_days(instance)
     prep = Prepared(
         instance=instance,
@@ -152,6 +105,7 @@ def prepare(instance: Instance) -> Prepared:
         interpreters=instance.interpreters_by_id(),
         participants=instance.participants_by_id(),
         rooms=instance.rooms_by_id(),
+        config=config or SolverConfig(),
     )
     by_lang: dict[str, list[str]] = {}
     for it in instance.interpreters:

@@ -7,7 +7,9 @@ does not waste effort on them); ``final_reason`` explains a task the planner did
 from __future__ import annotations
 
 from . import calendar as cal
+from .construct import Constructor, State
 from .model_data import Prepared
+from .rules import may_counsel, needs_multicultural
 
 
 def static_reason(prep: Prepared, pid: str, typ: str) -> tuple[str, str] | None:
@@ -34,7 +36,7 @@ def static_reason(prep: Prepared, pid: str, typ: str) -> tuple[str, str] | None:
                 + ("" if spec.is_group or p.video_ok else "; participant cannot take video"))
     qualified = qualified_counsellors(prep, pid, options)
     if not qualified:
-        need = "multicultural-trained counsellor" if prep.needs_multicultural(pid) else "counsellor"
+        need = "multicultural-trained counsellor" if needs_multicultural(prep.participants[pid]) else "counsellor"
         return ("no_qualified_counsellor", f"no {need} works at {', '.join(sorted(options))}")
     speaks = p.needs_interpreter and any(p.language in prep.counsellors[c].languages for c in qualified)
     interpreters = usable_interpreters(prep, pid, typ, options) if p.needs_interpreter and not speaks else None
@@ -97,8 +99,6 @@ def final_reason(prep: Prepared, pid: str, typ: str, grouped: bool) -> tuple[str
 
 def _fits_alone(prep: Prepared, pid: str, typ: str, drop_interpreter: bool = False) -> bool:
     """Could this need be placed in an otherwise empty plan (group size ignored)?"""
-    from .construct import Constructor, State  # local: construct is heavier than this module
-
     original = prep.participants[pid]
     if drop_interpreter:
         prep.participants[pid] = original.model_copy(update={"needs_interpreter": False})
@@ -128,9 +128,8 @@ def option_locations(prep: Prepared, pid: str, typ: str) -> list[str]:
 
 def qualified_counsellors(prep: Prepared, pid: str, options: list[str]) -> list[str]:
     """Counsellors working at an option location, trained where rule 4 asks for it."""
-    need_mc = prep.needs_multicultural(pid)
-    return [c.id for c in prep.instance.counsellors
-            if (c.multicultural or not need_mc) and set(c.locations) & set(options)]
+    p = prep.participants[pid]
+    return [c.id for c in prep.instance.counsellors if may_counsel(c, (p,)) and set(c.locations) & set(options)]
 
 
 def usable_interpreters(prep: Prepared, pid: str, typ: str, options: list[str]) -> list[str]:

@@ -30,6 +30,11 @@ internal state), so two plans can be compared term by term (``python -m solver e
   sessions one of them holds that week minus the smallest; the largest such spread.
   ``load_spread_by_location`` gives it per location, ``load_spread_where`` where it is.
 
+The planner's side of the same objective lives here too (below): the tier weights
+(:class:`Weights`), the cost of one session (:func:`booking_cost`), of a need left unplaced
+(:func:`unplaced_cost`), of the whole working plan (:func:`plan_objective`) and its bound.
+Every pass prices a move with these, so a new term is one edit in this module.
+
 Pure: knows nothing of Flask or a database; accepts models (``formats``) or their JSON.
 """
 
@@ -41,12 +46,197 @@ import math
 import sys
 from collections import Counter, defaultdict
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, NonNegativeInt
 
 from .formats import FormatError, Instance, Plan, load_instance, load_plan
 from .travel import travel_minutes
 
+if TYPE_CHECKING:  # type hints only: the planner's modules import this one
+    from .construct import Booking, State
+    from .model_data import Prepared
+
 TERMS_VERSION = 1
+
+
+# ------------------------------------------------------------------ the planner's objective
+
+
+class Weights(BaseModel):
+    """Objective weights (minimisation), per named term, by tier (PROBLEM.md "What better
+    means"). They add terms up within a tier and make the weighted sum that guides the
+    searches; between tiers every kept change is compared tier by tier (``plan_tiers``,
+    ``local_tiers``), so no weight trades a higher tier for a lower one (solver/README.md
+    "Objective")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    unplaced: NonNegativeInt = 200_000_000         # tier 1: per required session not scheduled
+    incomplete: NonNegativeInt = 100_000_000       # tier 1: extra when a participant's set is not complete
+    urgency: NonNegativeInt = 50_000_000           # tier 1: up to this extra for urgent integration-act sessions
+    change: NonNegativeInt = 5_000_000             # tier 2: per moved, re-staffed or dropped previous session
+    moved_again: NonNegativeInt = 2_500_000        # tier 2: a re-staffed previous session also loses its time
+    travel_minute: NonNegativeInt = 1_000          # tier 3: per minute of participant travel (one way)
+    video: NonNegativeInt = 60_000                 # tier 3: video instead of on-site (= 60 min of travel)
+    interpreter_nok: NonNegativeInt = 2            # tier 4: per NOK of interpreter cost
+    register_step: NonNegativeInt = 100            # tier 4: per register category step above 1
+    other_counsellor: NonNegativeInt = 100         # tier 5: participant sees more than one counsellor
+    not_preferred: NonNegativeInt = 100            # tier 5: preferred counsellor not honoured
+    day: NonNegativeInt = 1                        # tier 6: per working day after the first
+    start_minute: NonNegativeInt = 0               # tier 6: per minute of start time (earlier in the day; off)
+
+
+def urgency(prep: Prepared, pid: str) -> int:
+    """Tier-1 priority weight: overdue participants weigh most, the longest overdue most of
+    all (above ``urgency``, up to twice it); then integration-act participants with near
+    deadlines (up to ``urgency``)."""
+    w = prep.weights.urgency
+    p = prep.participants[pid]
+    horizon = prep.instance.horizon
+    span = max(1, (horizon.end - horizon.start).days)
+    if p.overdue_since is not None:
+        overdue_days = max(0, (horizon.start - p.overdue_since).days)
+        return int(w * (1.1 + 0.9 * min(1.0, overdue_days / (span + 1))))
+    if p.legal_basis != "integration_act":
+        return 0
+    if p.deadline is None:
+        return w // 10
+    days_left = max(0, (p.deadline - horizon.start).days)
+    return int(w * max(0.1, 1.0 - days_left / (span + 1)))
+
+
+def travel_cost(prep: Prepared, pid: str, loc_id: str, mode: str) -> int:
+    """Tier 3 part of a seat: travel, or video instead of on-site (a lower bound of seat_cost)."""
+    w = prep.weights
+    return w.video if mode == "video" else w.travel_minute * prep.participant_travel(pid, loc_id)
+
+
+def video_equivalent_minutes(prep: Prepared) -> int:
+    """Minutes of travel a video session counts as (tier 3)."""
+    return prep.weights.video // prep.weights.travel_minute
+
+
+def seat_cost(prep: Prepared, pid: str, loc_id: str, mode: str, cid: str) -> int:
+    """What one participant adds to a session's cost (tiers 3 and 5): travel, or video
+    instead of on-site, and a preferred counsellor not honoured."""
+    return travel_cost(prep, pid, loc_id, mode) + preference_cost(prep, pid, cid)
+
+
+def preference_cost(prep: Prepared, pid: str, cid: str) -> int:
+    """Tier 5 part of a seat: the participant's preferred counsellor not honoured."""
+    pref = prep.participants[pid].preferred_counsellor
+    return prep.weights.not_preferred if pref is not None and pref != cid else 0
+
+
+Tiers = tuple[int, int, int, int, int, int]
+ZERO: Tiers = (0, 0, 0, 0, 0, 0)
+
+
+def booking_tiers(prep: Prepared, b: Booking) -> Tiers:
+    """The cost of one session per tier: travel and video (3), interpreter (4), preferred
+    counsellor (5), date (6); tiers 1 and 2 are costs of the plan, not of a session."""
+    travel = sum(travel_cost(prep, pid, b.location, b.mode) for pid in b.participants)
+    preference = sum(preference_cost(prep, pid, b.counsellor) for pid in b.participants)
+    interpreter = 0
+    if b.interpreter:
+        interpreter = interpreter_booking_cost(prep, b.interpreter, b.end - b.start, b.interpreter_mode,
+                                               b.location, b.language)
+    return (0, 0, travel, interpreter, preference, b.day * prep.weights.day + b.start * prep.weights.start_minute)
+
+
+def booking_cost(prep: Prepared, b: Booking) -> int:
+    """Weighted cost of one session (tiers 3-6): the guide of the searches."""
+    return sum(booking_tiers(prep, b))
+
+
+def local_tiers(prep: Prepared, bookings, continuity: int = 0) -> Tiers:
+    """What a move can change, per tier: the sessions it touches and the (weighted) tier-5
+    continuity of their participants. A pass keeps a move only when ``local_tiers`` after it
+    is lexicographically below ``local_tiers`` before it (tuples compare so), so no kept move
+    trades a higher tier for a lower one, whatever the weights."""
+    return add(*(booking_tiers(prep, b) for b in bookings), in_tier(5, continuity))
+
+
+def in_tier(tier: int, amount: int) -> Tiers:
+    """``amount`` in tier ``tier`` (1-6), nothing elsewhere."""
+    return ZERO[:tier - 1] + (amount,) + ZERO[tier:]
+
+
+def add(*vectors: Tiers) -> Tiers:
+    return tuple(map(sum, zip(ZERO, *vectors)))
+
+
+def interpreter_booking_cost(prep: Prepared, iid: str, minutes: int, mode: str, loc_id: str, language: str) -> int:
+    """Tier 4 cost of booking this interpreter: the price in whole NOK and the register category."""
+    w = prep.weights
+    cost = w.interpreter_nok * prep.interpreter_cost(iid, minutes, mode, loc_id)
+    return cost + w.register_step * (prep.interpreters[iid].languages[language] - 1)
+
+
+def unplaced_cost(prep: Prepared, pid: str) -> int:
+    """Tier 1 cost of one required session not scheduled."""
+    return prep.weights.unplaced + urgency(prep, pid)
+
+
+def open_need_cost(prep: Prepared, state: State, pid: str, typ: str) -> int:
+    """Tier 1 cost of leaving this need open in the working plan: its own price, plus the
+    incomplete-set price when it is the participant's last open need."""
+    last = all((pid, t) in state.done for t in prep.participants[pid].needs if t != typ)
+    return unplaced_cost(prep, pid) + (prep.weights.incomplete if last else 0)
+
+
+def plan_tiers(prep: Prepared, state: State, previous: dict, tasks=None, impossible=None) -> Tiers:
+    """The working plan's cost per tier (lower is better, compared lexicographically);
+    ``previous``: the previous plan's session ids (the change count refers to them)."""
+    w = prep.weights
+    missing: dict[str, int] = {}
+    unplaced = 0
+    for p in prep.instance.participants:
+        for typ in p.needs:
+            if (p.id, typ) not in state.done:
+                unplaced += unplaced_cost(prep, p.id)
+                missing[p.id] = missing.get(p.id, 0) + 1
+    kept = {b.prev_id for b in state.bookings.values() if b.prev_id}
+    changes = w.change * sum(1 for sid in previous if sid not in kept)
+    changes += sum(w.moved_again for b in state.bookings.values() if b.anchor and b.anchor != (b.day, b.start))
+    counsellors: dict[str, set] = {}
+    for b in state.bookings.values():
+        for pid in b.participants:
+            counsellors.setdefault(pid, set()).add(b.counsellor)
+    continuity = w.other_counsellor * sum(len(cs) - 1 for cs in counsellors.values())
+    return add((unplaced + w.incomplete * len(missing), changes, 0, 0, continuity, 0),
+               *(booking_tiers(prep, b) for b in state.bookings.values()))
+
+
+def plan_objective(prep: Prepared, state: State, previous: dict, tasks=None, impossible=None) -> int:
+    """The working plan's weighted objective: the sum of its tiers (reported as ``objective``)."""
+    return sum(plan_tiers(prep, state, previous))
+
+
+def lower_bound(prep: Prepared, tasks, impossible) -> int:
+    """A valid lower bound: impossible sessions are always unplaced, and every other session
+    costs at least its participant's cheapest travel (or video) or, unplaced, more."""
+    memo = prep.memo.setdefault("bound", {})
+    key = (len(tasks), len(impossible))
+    if key not in memo:
+        incomplete = {pid for pid, _t in impossible}
+        bound = sum(unplaced_cost(prep, pid) for pid, _t in impossible) + prep.weights.incomplete * len(incomplete)
+        for pid, typ in tasks:
+            bound += _cheapest_travel(prep, pid, typ)
+        memo[key] = bound
+    return memo[key]
+
+
+def _cheapest_travel(prep: Prepared, pid: str, typ: str) -> int:
+    reach = prep.reachable_locations(pid)
+    costs = [prep.weights.travel_minute * prep.participant_travel(pid, reach[0])] if reach else []
+    if not prep.instance.session_types[typ].is_group and prep.participants[pid].video_ok:
+        costs.append(prep.weights.video)
+    return min(costs, default=0)
+
+
+# ------------------------------------------------------------------ named terms of a plan file
 
 
 def interpreter_cost_nok(minutes: int, hourly_rate: float, min_billed_minutes: int = 0,

@@ -31,9 +31,9 @@ from dataclasses import replace
 from ortools.graph.python import linear_sum_assignment
 
 from .construct import Booking, State
-from .model_data import W_OTHER_COUNSELLOR, Prepared
-
-MAX_ROUNDS = 6   # alternations between the session types; each round is about a second at 2,000
+from .model_data import Prepared
+from .objective import Tiers, add, in_tier, preference_cost, travel_cost
+from .rules import covered, may_counsel
 
 
 def reassign(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
@@ -42,7 +42,7 @@ def reassign(prep: Prepared, state: State, stop_at: float = float("inf")) -> int
     changed = 0
     types = sorted(prep.instance.session_types)
     idle = 0   # types in a row whose assignment was already optimal
-    for step in range(MAX_ROUNDS * len(types)):
+    for step in range(prep.config.search.reassign_rounds * len(types)):
         if time.monotonic() > stop_at or idle >= len(types):
             break
         moved = _reassign_type(prep, state, types[step % len(types)], stop_at)
@@ -77,6 +77,7 @@ def _reassign_type(prep: Prepared, state: State, typ: str, stop_at: float) -> in
 
     solver = linear_sum_assignment.SimpleLinearSumAssignment()
     current = 0
+    others_of: list[set[str]] = []
     # Costs are scaled so that staying in one's own seat wins every exact tie: among the
     # optimal assignments the one with the fewest moves is taken, never a neutral reshuffle.
     scale = len(people) + 1
@@ -87,6 +88,7 @@ def _reassign_type(prep: Prepared, state: State, typ: str, stop_at: float) -> in
         first, last = prep.day_range(p)
         own_key = seats[i][0]
         others = _other_counsellors(state, pid, own_key)
+        others_of.append(others)
         reach = prep.reachable_locations(pid)
         language = p.language if p.needs_interpreter else None
         for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
@@ -111,6 +113,12 @@ def _reassign_type(prep: Prepared, state: State, typ: str, stop_at: float) -> in
         return 0  # the current assignment is always feasible; no gain leaves the plan as it is
     mates = [solver.right_mate(i) for i in range(len(people))]
     moves = [(i, j) for i, j in enumerate(mates) if j != i]
+    # The assignment minimises the weighted sum; it is kept only if it is lower tier by tier
+    # (travel first, then continuity), so no seat change trades travel for continuity.
+    before = add(*(_tiers(prep, people[i], bookings[seats[i][0]], others_of[i]) for i, _j in moves))
+    after = add(*(_tiers(prep, people[i], bookings[seats[j][0]], others_of[i]) for i, j in moves))
+    if not after < before:
+        return 0
     seated: dict[int, list[str]] = {k: list(b.participants) for k, b in bookings.items()}
     for i, j in moves:
         k, pos = seats[j]
@@ -141,19 +149,22 @@ def _allowed(prep: Prepared, state: State, pid: str, b: Booking, own_key: int) -
     language: an interpreter booked for nobody is a cost a lead would cancel."""
     p = prep.participants[pid]
     c = prep.counsellors[b.counsellor]
-    if prep.needs_multicultural(pid) and not c.multicultural:
+    if not may_counsel(c, (p,)):
         return False
     if len(b.participants) == 1 and b.language is not None and not (p.needs_interpreter and p.language == b.language):
         return False
-    if p.needs_interpreter and p.language not in c.languages and b.language != p.language:
+    if not covered(p, c, b.language, b.interpreter):
         return False
     return not any(s < b.end and b.start < e and key != own_key
                    for s, e, key in state.part.get((pid, b.day), ()))
 
 
 def _cost(prep: Prepared, pid: str, b: Booking, others: set[str]) -> int:
-    """Tier 3 and tier 5 cost of the participant in this session (the rest does not change)."""
-    cost = prep.seat_cost(pid, b.location, b.mode, b.counsellor)
-    if others and b.counsellor not in others:
-        cost += W_OTHER_COUNSELLOR
-    return cost
+    """Weighted tier 3 and tier 5 cost of the participant in this session (the rest does not change)."""
+    return sum(_tiers(prep, pid, b, others))
+
+
+def _tiers(prep: Prepared, pid: str, b: Booking, others: set[str]) -> Tiers:
+    other = prep.weights.other_counsellor if others and b.counsellor not in others else 0
+    return add(in_tier(3, travel_cost(prep, pid, b.location, b.mode)),
+               in_tier(5, preference_cost(prep, pid, b.counsellor) + other))

@@ -10,8 +10,8 @@ Replacing or adding them in the previous plan keeps every hard rule.
 The previous plan is booked as it stands into the planner's own ``State`` (no rule is
 re-checked for it, nothing is re-planned), so every option is searched against what is
 really booked, with the constructor's free-window search, and ranked by the planner's
-objective (``model.booking_cost``, ``unplaced_cost`` and the tier weights of
-``model_data``): ``terms["objective"]`` is exactly the change of ``model.objective``.
+objective (``solver.objective``: ``booking_cost``, ``unplaced_cost`` and the tier weights):
+``terms["objective"]`` is exactly the change of ``objective.plan_objective``.
 """
 
 from __future__ import annotations
@@ -21,25 +21,24 @@ from dataclasses import replace
 from typing import Any
 
 from . import calendar as cal
-from .construct import Booking, Constructor, State
+from .config import SolverConfig, load_config
+from .construct import Booking, Constructor, State, booking_from_session
 from .formats import Session, format_time, load_instance
-from .model import booking_cost, booking_from_session, session_problems, unplaced_cost
-from .model_data import W_CHANGE, W_INCOMPLETE, W_MOVED_AGAIN, W_OTHER_COUNSELLOR, prepare
+from .model_data import prepare
+from .objective import booking_cost, seat_cost, travel_cost, unplaced_cost
+from .rules import session_problems
 from .model_reasons import final_reason, static_reason
 
 FORMAT = "guidance-recommendation/1"
-CANDIDATE_DAYS = 3   # per (location, mode, counsellor): the earliest days with a free time
-POOL_FACTOR = 4      # candidates kept per need: top x POOL_FACTOR, so options can differ
-SCAN_LIMIT = 3       # ... and the search stops at the next location once SCAN_LIMIT x that many are found
-COMBO_LIST = 12      # with several open needs, combinations of the best COMBO_LIST of each
 
 
 def recommend(instance: Any, participant: str | None = None, session: str | None = None,
-              top: int = 5, session_type: str | None = None) -> dict:
+              top: int = 5, session_type: str | None = None, config: Any = None) -> dict:
     """The ``top`` best options for ``participant``'s open needs (only ``session_type`` when
     given), or for moving ``session`` of the previous plan, best first by the objective.
 
-    ``instance`` is a dict, JSON text, path or ``Instance`` (FormatError on bad input).
+    ``instance`` is a dict, JSON text, path or ``Instance`` (FormatError on bad input);
+    ``config`` the planner's (solver.config; its weights rank, its ``recommend`` limits search).
     Raises ValueError for an unknown participant, session or type. When nothing fits,
     ``options`` is empty and ``reason``/``detail`` say why (the plan's unscheduled codes,
     plus ``already_scheduled`` and ``session_frozen``).
@@ -49,7 +48,7 @@ def recommend(instance: Any, participant: str | None = None, session: str | None
     if not isinstance(top, int) or top < 1:
         raise ValueError(f"top must be a positive whole number, not {top!r}")
     inst = load_instance(instance)
-    advisor = _Advisor(inst)
+    advisor = _Advisor(inst, load_config(config))
     if session is not None:
         return advisor.move(session, participant, top)
     return advisor.place(participant, top, session_type)
@@ -58,9 +57,10 @@ def recommend(instance: Any, participant: str | None = None, session: str | None
 class _Advisor:
     """The previous plan booked into a planner state, with the indexes the search needs."""
 
-    def __init__(self, inst):
+    def __init__(self, inst, config: SolverConfig):
         self.inst = inst
-        self.prep = prep = prepare(inst)
+        self.prep = prep = prepare(inst, config)
+        self.limits = config.recommend
         self.state = State(prep)
         self.keys: dict[str, int] = {}            # previous session id -> state key
         self.sessions: dict[str, Any] = {}        # previous session id -> formats.Session
@@ -108,7 +108,7 @@ class _Advisor:
         pools, unplaced = {}, []
         for typ in needs:
             reason = static_reason(prep, pid, typ)
-            pool = [] if reason else self._need_candidates(pid, typ, top * POOL_FACTOR)
+            pool = [] if reason else self._need_candidates(pid, typ, top * self.limits.pool_factor)
             if pool:
                 pools[typ] = pool
             else:
@@ -172,14 +172,14 @@ class _Advisor:
             ok = not session_problems(prep, state, bigger)
             state.add(b, key)
             if ok:
-                out.append((prep.seat_cost(pid, b.location, b.mode, b.counsellor), bigger, key))
+                out.append((seat_cost(prep, pid, b.location, b.mode, b.counsellor), bigger, key))
         return out
 
     def _fresh(self, members: tuple[str, ...], typ: str, pool: int, exclude: Booking | None = None) -> list[Booking]:
         """New bookings for these members: per location and mode (least travel first) and
-        per qualified counsellor, the first free time on each of the earliest CANDIDATE_DAYS
+        per qualified counsellor, the first free time on each of the earliest ``candidate_days``
         days that have one; the search stops at a location whose travel alone costs more
-        than ``pool`` candidates already found, or once SCAN_LIMIT x ``pool`` are found."""
+        than ``pool`` candidates already found, or once ``scan_limit`` x ``pool`` are found."""
         prep, builder = self.prep, self.builder
         group = self.inst.session_types[typ].is_group
         ranges = [prep.day_range(prep.participants[m]) for m in members]
@@ -188,12 +188,12 @@ class _Advisor:
             options = [(loc, "onsite") for loc in builder.group_locations(members)]
         else:
             options = builder.individual_options(members[0])
-        travel = {o: sum(prep.travel_cost(m, o[0], o[1]) for m in members) for o in options}
+        travel = {o: sum(travel_cost(prep, m, o[0], o[1]) for m in members) for o in options}
         options.sort(key=lambda o: (travel[o], o))
         found: list[Booking] = []
         costs: list[int] = []
         for loc, mode in options:
-            if sum(c <= travel[(loc, mode)] for c in costs) >= pool or len(costs) >= SCAN_LIMIT * pool:
+            if sum(c <= travel[(loc, mode)] for c in costs) >= pool or len(costs) >= self.limits.scan_limit * pool:
                 break   # (options of equal travel, e.g. video everywhere, never pass the first test)
             for _key, cid, language in builder.counsellor_ranking(members, loc, group=group):
                 for b in self._first_times(members, typ, loc, mode, first, last, cid, language, exclude):
@@ -202,7 +202,7 @@ class _Advisor:
         return found
 
     def _first_times(self, members, typ, loc, mode, first, last, cid, language, exclude) -> list[Booking]:
-        """The first free time with one counsellor on each of the first CANDIDATE_DAYS days
+        """The first free time with one counsellor on each of the first ``candidate_days`` days
         that have one (the constructor's window search: counsellor, participants, travel
         between locations, interpreters of the language, rooms)."""
         prep, state, builder = self.prep, self.state, self.builder
@@ -222,7 +222,7 @@ class _Advisor:
                 if b is not None and not _same_place(b, exclude):
                     out.append(b)
                     break
-            if len(out) >= CANDIDATE_DAYS:
+            if len(out) >= self.limits.candidate_days:
                 break
         return out
 
@@ -232,7 +232,7 @@ class _Advisor:
         types = [t for t in needs if t in pools]
         if not types:
             return []
-        width = COMBO_LIST if len(types) > 1 else len(pools[types[0]])
+        width = self.limits.combo_list if len(types) > 1 else len(pools[types[0]])
         lists = [pools[t][:width] for t in types]
         complete_now = len(types) == len(needs) and all(
             (pid, t) in self.state.done for t in self.prep.participants[pid].needs if t not in needs)
@@ -242,12 +242,12 @@ class _Advisor:
             if len({b.type for b in bookings}) != len(bookings):
                 continue
             cost = sum(c for c, _b, _k in combo) - sum(unplaced_cost(self.prep, pid) for _ in combo)
-            cost -= W_INCOMPLETE if complete_now else 0
-            cost += W_OTHER_COUNSELLOR * self._extra_counsellors(pid, {b.counsellor for b in bookings})
+            cost -= self.prep.weights.incomplete if complete_now else 0
+            cost += self.prep.weights.other_counsellor * self._extra_counsellors(pid, {b.counsellor for b in bookings})
             ranked.append((cost, combo))
         ranked.sort(key=lambda item: (item[0], [_order(c) for c in item[1]]))
         feasible = (self._as_option(cost, combo, pid) for cost, combo in ranked if self._fits_together(combo))
-        return _diverse(feasible, top)
+        return _diverse(feasible, top, self.limits.diversity_lookahead)
 
     def _extra_counsellors(self, pid: str, new: set[str]) -> int:
         """Change of the continuity term (counsellors beyond the first) for one participant."""
@@ -327,9 +327,10 @@ class _Advisor:
                 return {**out, "options": [], "reason": "session_frozen",
                         "detail": f"the session starts before {format_time(self.inst.frozen_until)}, "
                                   "when the plan is frozen, and still keeps every rule"}
-            found = self._same_time(old) + self._fresh(old.participants, old.type, top * POOL_FACTOR, exclude=old)
+            found = self._same_time(old) + self._fresh(old.participants, old.type, top * self.limits.pool_factor, exclude=old)
             ranked = sorted(((self._move_cost(old, b), b) for b in found), key=lambda item: _order(item))
-            options = _diverse((self._moved_option(sid, old, b, cost) for cost, b in ranked), top)
+            options = _diverse((self._moved_option(sid, old, b, cost) for cost, b in ranked), top,
+                               self.limits.diversity_lookahead)
         finally:
             state.add(old, self.keys[sid])
         out["options"] = [self._option(opt) for opt in options]
@@ -360,10 +361,11 @@ class _Advisor:
         return out
 
     def _move_cost(self, old: Booking, new: Booking) -> int:
-        cost = booking_cost(self.prep, new) - booking_cost(self.prep, old) + W_CHANGE
+        w = self.prep.weights
+        cost = booking_cost(self.prep, new) - booking_cost(self.prep, old) + w.change
         if (new.day, new.start) != (old.day, old.start):
-            cost += W_MOVED_AGAIN   # the participants lose their appointment, not only its staff
-        return cost + W_OTHER_COUNSELLOR * self._continuity_change(old, new)
+            cost += w.moved_again   # the participants lose their appointment, not only its staff
+        return cost + w.other_counsellor * self._continuity_change(old, new)
 
     def _continuity_change(self, old: Booking, new: Booking) -> int:
         """Change of the continuity term over the session's participants (old one taken out)."""
@@ -463,13 +465,12 @@ def _all_new(sig, taken) -> bool:
 
 _PASSES = (_apart, _all_new, lambda sig, taken: all(sorted(sig) != sorted(t) for t in taken),
            lambda sig, taken: True)
-DIVERSITY_LOOKAHEAD = 200   # ranked options looked at for the diverse choice
 
 
-def _diverse(ranked, top: int) -> list[dict]:
+def _diverse(ranked, top: int, lookahead: int) -> list[dict]:
     """The ``top`` options to show, best first by cost: the best one, then the best ones that
     differ most from those already taken (see _PASSES)."""
-    pool = list(itertools.islice(ranked, DIVERSITY_LOOKAHEAD))
+    pool = list(itertools.islice(ranked, lookahead))  # ranked options looked at
     chosen: list[int] = []
     taken: list[tuple] = []
     for accept in _PASSES:

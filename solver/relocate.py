@@ -24,11 +24,12 @@ preference, date) and the continuity term of their participants.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from .construct import Booking, Constructor, State
-from .model_data import W_OTHER_COUNSELLOR, Prepared
-
-VIDEO_EQUIVALENT = 60   # travel minutes a video session counts as (W_VIDEO / W_TRAVEL_MIN)
+from .model_data import Prepared
+from .objective import Tiers, booking_tiers, local_tiers, video_equivalent_minutes
+from .rules import covered, may_counsel
 
 
 def relocate(prep: Prepared, state: State, stop_at: float) -> dict:
@@ -56,7 +57,7 @@ def _movable(b: Booking) -> bool:
 
 def _travel(prep: Prepared, members, loc: str, mode: str) -> int:
     if mode == "video":
-        return VIDEO_EQUIVALENT * len(members)
+        return video_equivalent_minutes(prep) * len(members)
     return sum(prep.participant_travel(m, loc) for m in members)
 
 
@@ -99,12 +100,10 @@ def _no_worse_continuity(state: State, members, before: list[int]) -> bool:
     return all(now <= was for now, was in zip(_counsellors(state, members), before))
 
 
-def _local_cost(prep: Prepared, state: State, bookings, members) -> int:
+def _local_cost(prep: Prepared, state: State, bookings, members) -> Tiers:
     """The objective terms that a change of ``bookings`` can move (see the module docstring)."""
-    from .model import booking_cost  # one objective definition, in model.py
-
-    cost = sum(booking_cost(prep, b) for b in bookings)
-    return cost + W_OTHER_COUNSELLOR * sum(max(0, len(state.met.get(m, ())) - 1) for m in members)
+    extra = sum(max(0, len(state.met.get(m, ())) - 1) for m in members)
+    return local_tiers(prep, bookings, prep.weights.other_counsellor * extra)
 
 
 def _move(prep: Prepared, state: State, builder: Constructor, key: int, old: Booking) -> int | None:
@@ -128,11 +127,10 @@ def _eject_chain(prep: Prepared, state: State, builder: Constructor, key: int, o
                  stop_at: float) -> bool:
     """Make room at a better location by re-booking one of its sessions elsewhere (waiting a
     few days for a counsellor its participant knows, as construction does)."""
-    from .model import booking_cost
 
     patient = Constructor(prep, state)
     first, last = _day_range(prep, old)
-    old_cost = booking_cost(prep, old)
+    old_cost = booking_tiers(prep, old)
     for loc in _better_locations(prep, builder, old):
         for day in range(first, last + 1):
             if time.monotonic() >= stop_at:
@@ -150,11 +148,11 @@ def _eject_chain(prep: Prepared, state: State, builder: Constructor, key: int, o
                 state.remove(k)
                 state.remove(key)
                 b = builder.first_fit(old.participants, old.type, loc, "onsite", day, day)
-                if b is not None and booking_cost(prep, b) < old_cost:
+                if b is not None and booking_tiers(prep, b) < old_cost:
                     new_key = state.add(b)
                     # The chain is kept only if the victim's new booking costs less than what
                     # the move saved (continuity can only add to it), so dearer places are not searched.
-                    below = before - _local_cost(prep, state, [b], members)
+                    below = sum(before) - sum(_local_cost(prep, state, [b], members))   # weighted: a search bound
                     again = _rebook(prep, patient, victim, below) if below > 0 else None
                     if again is not None:
                         again_key = state.add(again)
@@ -177,8 +175,6 @@ def _rebook(prep: Prepared, builder: Constructor, b: Booking, below: int | None 
 def _move_members(prep: Prepared, state: State, stop_at: float) -> int:
     """Group members take a free seat in a nearer group of the same type (rules 2, 4, 5, 8
     and 9 re-checked for the member; the group they leave keeps its minimum size)."""
-    from dataclasses import replace
-
     groups = [k for k, b in state.bookings.items() if _movable(b) and prep.instance.session_types[b.type].is_group]
     moved = 0
     for k1 in groups:
@@ -227,8 +223,8 @@ def _may_join(prep: Prepared, state: State, group: Booking, pid: str, leaving: i
         return False
     p = prep.participants[pid]
     c = prep.counsellors[group.counsellor]
-    if prep.needs_multicultural(pid) and not c.multicultural:
+    if not may_counsel(c, (p,)):
         return False
-    if p.needs_interpreter and p.language not in c.languages and not (group.interpreter and group.language == p.language):
+    if not covered(p, c, group.language, group.interpreter):
         return False
     return not any(k != leaving and s < group.end and group.start < e for s, e, k in state.part.get((pid, group.day), ()))

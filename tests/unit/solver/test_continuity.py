@@ -248,7 +248,7 @@ def test_safety_net_returns_input_when_repair_would_break_a_rule(monkeypatch):
     from solver import continuity
 
     inst, plan = scenario(b_kw={"max_sessions_per_day": 1}, p1_kw={"deadline": MON})
-    monkeypatch.setattr(continuity._Repair, "counsellor_ok", lambda self, *a, **k: True)
+    monkeypatch.setattr(continuity._Repair, "fits", lambda self, changes: True)
     assert improve_continuity(inst, plan) is plan
     broken = improve_continuity(inst, plan, verify=False)
     assert not check_plan(inst, broken).valid

@@ -6,7 +6,8 @@ from __future__ import annotations
 from solver.construct import Booking, State
 from solver.exchange import exchange_leaders, exchange_seats, exchange_slots, hand_over
 from solver.formats import load_instance
-from solver.model import exchange_rounds, objective
+from solver.model import exchange_rounds
+from solver.objective import plan_objective
 from solver.model_data import prepare
 
 from .conftest import BERGEN_VOSS, centre, counsellor, make_instance, participant, rule_problems, rules_broken
@@ -46,13 +47,13 @@ def _counsellor_of(state: State, pid: str, typ: str) -> str:
 
 def test_the_counsellor_who_follows_a_member_up_takes_the_group_in_exchange():
     prep, state, tasks = _plan()
-    before = objective(prep, state, {}, tasks, {})
+    before = plan_objective(prep, state, {}, tasks, {})
 
     assert exchange_leaders(prep, state) == 1
 
     assert _counsellor_of(state, "A", "group") == "C2"
     assert _counsellor_of(state, "Z", "individual") == "C1"
-    assert objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}, tasks, {}) < before
     assert rule_problems(prep, state) == []
 
 
@@ -94,7 +95,7 @@ def _traded(state: State, a: Booking, b: Booking) -> State:
 
 def test_a_group_trades_its_slot_with_the_follow_up_counsellors_individual_session():
     prep, state, tasks = _other_days_plan()
-    before = objective(prep, state, {}, tasks, {})
+    before = plan_objective(prep, state, {}, tasks, {})
     assert exchange_leaders(prep, state) == 0   # C2 does not work at the group's time
 
     assert exchange_slots(prep, state) == 1
@@ -102,7 +103,7 @@ def test_a_group_trades_its_slot_with_the_follow_up_counsellors_individual_sessi
     group, z = _session_of(state, "A", "group"), _session_of(state, "Z", "individual")
     assert (group.counsellor, group.day, group.start) == ("C2", 0, 13 * 60)
     assert (z.counsellor, z.day, z.start) == ("C1", 1, 10 * 60)
-    assert objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}, tasks, {}) < before
     assert rule_problems(prep, state) == []
 
 
@@ -122,14 +123,14 @@ def test_no_slot_trade_when_the_individual_session_cannot_take_the_groups_time()
 def test_a_group_moves_to_a_free_time_of_the_counsellor_who_follows_its_member_up():
     # C2 has room on Monday: the group moves there, and Z's session stays where it is.
     prep, state, tasks = _other_days_plan(c2_per_day=3)
-    before = objective(prep, state, {}, tasks, {})
+    before = plan_objective(prep, state, {}, tasks, {})
 
     assert exchange_slots(prep, state) == 1
 
     group, z = _session_of(state, "A", "group"), _session_of(state, "Z", "individual")
     assert (group.counsellor, group.day) == ("C2", 0)
     assert (z.counsellor, z.day, z.start) == ("C2", 0, 13 * 60)
-    assert objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}, tasks, {}) < before
     assert rule_problems(prep, state) == []
 
 
@@ -162,7 +163,7 @@ def _leader_booked_plan(z_in_group=False, c2_busy_at_nine=False, c2_per_day=4):
 
 def test_the_groups_counsellor_hands_a_session_to_a_colleague_to_follow_the_member_up():
     prep, state, tasks = _leader_booked_plan()
-    before = objective(prep, state, {}, tasks, {})
+    before = plan_objective(prep, state, {}, tasks, {})
     assert exchange_leaders(prep, state) == 0 and exchange_slots(prep, state) == 0
 
     assert hand_over(prep, state) == 1
@@ -170,7 +171,7 @@ def test_the_groups_counsellor_hands_a_session_to_a_colleague_to_follow_the_memb
     z, a = _session_of(state, "Z", "individual"), _session_of(state, "A", "individual")
     assert (z.counsellor, z.day, z.start) == ("C2", 0, 9 * 60)   # Z keeps the time
     assert (a.counsellor, a.day, a.location) == ("C1", 0, "L-bergen")
-    assert objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}, tasks, {}) < before
     assert rule_problems(prep, state) == []
 
 
@@ -187,14 +188,14 @@ def test_no_hand_over_of_a_session_that_is_someone_elses_continuity():
 
 def test_a_colleague_busy_at_that_time_takes_the_handed_session_later_that_day():
     prep, state, tasks = _leader_booked_plan(c2_busy_at_nine=True)
-    before = objective(prep, state, {}, tasks, {})
+    before = plan_objective(prep, state, {}, tasks, {})
 
     assert hand_over(prep, state) == 1
 
     z, a = _session_of(state, "Z", "individual"), _session_of(state, "A", "individual")
     assert (z.counsellor, z.day) == ("C2", 0) and z.start != 9 * 60
     assert (a.counsellor, a.day) == ("C1", 0)
-    assert objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}, tasks, {}) < before
     assert rule_problems(prep, state) == []
 
 
@@ -249,7 +250,7 @@ def test_a_member_trades_seats_with_a_participant_of_another_language_and_each_g
     # B lives in Voss: both travel less, and A meets C1 only. The seat reassignment cannot do
     # this: each interpreted seat keeps its interpreter's language.
     prep, state, tasks = _crunch_pair(participant("B", place="4621", deadline=DEADLINE, language="ar", needs_interpreter=True))
-    before = objective(prep, state, {}, tasks, {})
+    before = plan_objective(prep, state, {}, tasks, {})
 
     assert exchange_seats(prep, state) == 1
 
@@ -257,7 +258,7 @@ def test_a_member_trades_seats_with_a_participant_of_another_language_and_each_g
     assert (a.counsellor, a.location, a.day, a.start, a.language) == ("C1", "L-bergen", 0, 8 * 60, "ti")
     assert (b.counsellor, b.location, b.day, b.start, b.language) == ("C2", "L-voss", 0, 12 * 60, "ar")
     assert a.interpreter and b.interpreter
-    assert objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}, tasks, {}) < before
     assert rule_problems(prep, state) == []
 
 
@@ -279,14 +280,14 @@ def test_when_the_other_participant_cannot_take_the_members_time_they_are_rebook
     # on day 0, where B lives.
     prep, state, tasks = _crunch_pair(participant("B", place="4621", deadline="2027-01-04", language="ar",
                                                   needs_interpreter=True), a_day=1)
-    before = objective(prep, state, {}, tasks, {})
+    before = plan_objective(prep, state, {}, tasks, {})
 
     assert exchange_seats(prep, state) == 1
 
     a, b = _session_of(state, "A", "individual"), _session_of(state, "B", "individual")
     assert (a.counsellor, a.location, a.day) == ("C1", "L-bergen", 0)
     assert (b.counsellor, b.location, b.day, b.language) == ("C2", "L-voss", 0, "ar")
-    assert objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}, tasks, {}) < before
     assert rule_problems(prep, state) == []
 
 
@@ -332,7 +333,7 @@ def _rotation(d_place: str):
 def test_three_participants_rotate_seats_when_a_pair_trade_would_add_travel():
     # D lives in Voss: A takes B's seat with C1, B takes D's at Bergen, D takes A's at Voss.
     prep, state, tasks = _rotation(d_place="4621")
-    before = objective(prep, state, {}, tasks, {})
+    before = plan_objective(prep, state, {}, tasks, {})
 
     assert exchange_seats(prep, state) == 1
 
@@ -341,7 +342,7 @@ def test_three_participants_rotate_seats_when_a_pair_trade_would_add_travel():
     assert (b.counsellor, b.location, b.day, b.start, b.language) == ("C3", "L-bergen", 0, 14 * 60, "ar")
     assert (d.counsellor, d.location, d.day, d.start, d.language) == ("C2", "L-voss", 0, 12 * 60, None)
     assert a.interpreter and b.interpreter and d.interpreter is None
-    assert objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}, tasks, {}) < before
     assert rule_problems(prep, state) == []
 
 

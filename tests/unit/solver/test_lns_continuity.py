@@ -8,7 +8,8 @@ import time
 from solver import lns
 from solver.construct import Booking, State
 from solver.formats import load_instance
-from solver.model import _Run, booking_cost, objective, unplaced_cost
+from solver.model import _Run
+from solver.objective import plan_objective
 from solver.model_data import prepare
 
 from .conftest import BERGEN_VOSS, centre, counsellor, make_instance, participant, rule_problems
@@ -33,8 +34,7 @@ def _split_member(c2_locations=("L-bergen",)):
     run = _Run(prep, time.monotonic(), 10.0, None)
     run.context = ({}, tasks, {})
     run.group_units = [("group", ("A", "X1", "X2"))]
-    search = lns._Search(prep, state, run, 1, 0, booking_cost, unplaced_cost,
-                         lambda: objective(prep, state, {}, tasks, {}))
+    search = lns._Search(prep, state, run, 1, 0, lambda: plan_objective(prep, state, {}, tasks, {}))
     return prep, state, search
 
 

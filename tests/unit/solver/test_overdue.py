@@ -10,6 +10,7 @@ from solver.check import check_plan
 from solver.formats import FormatError, load_instance
 from solver.model import solve
 from solver.model_data import prepare
+from solver.objective import urgency
 
 from .conftest import make_instance, participant
 
@@ -53,7 +54,7 @@ def test_overdue_weighs_more_than_any_deadline_in_the_objective():
                           participant("P-recent", deadline=None, overdue_since="2027-01-03"),
                           participant("P-long", deadline=None, overdue_since="2026-06-01")])
     prep = prepare(load_instance(inst))
-    assert prep.urgency("P-long") > prep.urgency("P-recent") > prep.urgency("P-today")
+    assert urgency(prep, "P-long") > urgency(prep, "P-recent") > urgency(prep, "P-today")
     assert prep.priority_key("P-long") < prep.priority_key("P-recent") < prep.priority_key("P-today")
 
 

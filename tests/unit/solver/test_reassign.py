@@ -4,7 +4,9 @@ and never where a rule forbids it."""
 from __future__ import annotations
 
 from solver.construct import Booking, State
-from solver.model import objective
+from solver.formats import load_instance
+from solver.objective import plan_objective
+from solver.model_data import prepare
 from solver.reassign import reassign
 
 from .conftest import BERGEN_VOSS, centre, counsellor, make_instance, participant, rule_problems, rules_broken, state_of
@@ -41,12 +43,12 @@ def test_two_participants_seated_far_from_home_swap_to_their_own_centre():
                      [counsellor("C-bergen", ["L-bergen"]), counsellor("C-voss", ["L-voss"])])
     prep, state = _state(inst, [_individual("P-voss", "C-bergen", "L-bergen", 9 * 60),
                                 _individual("P-bergen", "C-voss", "L-voss", 9 * 60)])
-    before = objective(prep, state, {}, *_tasks(inst))
+    before = plan_objective(prep, state, {}, *_tasks(inst))
 
     assert reassign(prep, state) == 2
 
     assert _seat(state) == {"P-voss": ("C-voss", "L-voss"), "P-bergen": ("C-bergen", "L-bergen")}
-    assert objective(prep, state, {}, *_tasks(inst)) < before
+    assert plan_objective(prep, state, {}, *_tasks(inst)) < before
     assert rule_problems(prep, state) == []
 
 
@@ -86,13 +88,13 @@ def test_group_members_trade_seats_when_their_individual_sessions_are_kept():
     # The individual sessions are kept from the previous plan (tier 2), so only the group
     # seats can move: A joins C2's group and B joins C1's.
     inst, prep, state = _crossed_groups(kept=True)
-    before = objective(prep, state, {}, *_tasks(inst))
+    before = plan_objective(prep, state, {}, *_tasks(inst))
 
     assert reassign(prep, state) == 2
 
     assert (_group_of(state, "A"), _group_of(state, "B")) == ("C2", "C1")
     assert sorted(len(b.participants) for b in state.bookings.values() if b.type == "group") == [3, 3]
-    assert objective(prep, state, {}, *_tasks(inst)) < before
+    assert plan_objective(prep, state, {}, *_tasks(inst)) < before
     assert rule_problems(prep, state) == []
 
 
@@ -174,3 +176,30 @@ def test_sessions_kept_from_the_previous_plan_are_left_alone():
     assert reassign(prep, state) == 0
     assert _seat(state)["P-voss"] == ("C-bergen", "L-bergen")
     assert rule_problems(prep, state) == []
+
+
+def test_no_weight_makes_the_seat_assignment_trade_travel_for_continuity():
+    """Tiers are compared lexicographically: even with continuity weighed far above travel,
+    nobody is seated farther from home to see one counsellor fewer."""
+    from solver.config import SolverConfig
+
+    inst = _instance([participant("P-voss", place="4621", needs=["individual", "follow_up"], deadline="2027-01-05"),
+                      participant("P-bergen", place="4601", deadline="2027-01-05")],
+                     [counsellor("C-bergen", ["L-bergen"]), counsellor("C-voss", ["L-voss"])])
+    inst["session_types"]["follow_up"] = {"minutes": 90}
+    config = SolverConfig.model_validate({"weights": {"other_counsellor": 10**9}})
+    prep = prepare(load_instance(inst), config)
+    follow_up = Booking("follow_up", ("P-voss",), "C-bergen", "L-bergen", "L-bergen-2", 1, 9 * 60, 10 * 60 + 30)
+    seated = [_individual("P-voss", "C-voss", "L-voss", 9 * 60), _individual("P-bergen", "C-bergen", "L-bergen", 9 * 60)]
+    swapped = [_individual("P-bergen", "C-voss", "L-voss", 9 * 60), _individual("P-voss", "C-bergen", "L-bergen", 9 * 60)]
+    states = []
+    for bookings in (seated, swapped):
+        state = State(prep)
+        for b in [follow_up, *bookings]:
+            state.add(b)
+        states.append(state)
+    # The weighted sum alone would swap: P-voss would see only C-bergen, both would travel 85 min more.
+    assert plan_objective(prep, states[1], {}) < plan_objective(prep, states[0], {})
+
+    assert reassign(prep, states[0]) == 0
+    assert _seat(states[0]) == {"P-voss": ("C-voss", "L-voss"), "P-bergen": ("C-bergen", "L-bergen")}

@@ -14,7 +14,9 @@ from solver.check import check_plan
 from solver.construct import State
 from solver.formats import dump_plan, load_instance, load_plan
 from solver.generate import generate
-from solver.model import booking_from_session, objective, solve
+from solver.construct import booking_from_session
+from solver.model import solve
+from solver.objective import plan_objective
 from solver.model_data import prepare
 from solver.recommend import FORMAT, recommend
 
@@ -62,7 +64,7 @@ def assert_nothing_else_moves(inst: dict, option: dict) -> None:
 
 
 def objective_change(inst: dict, option: dict) -> int:
-    """The planner's model.objective after minus before applying the option, recomputed from
+    """The planner's objective.plan_objective after minus before applying the option, recomputed from
     scratch: moved sessions count as changed (re-timed ones also lose their appointment),
     joined groups keep their id."""
     instance = load_instance(inst)
@@ -71,7 +73,7 @@ def objective_change(inst: dict, option: dict) -> int:
     state = State(prep)
     keys = {sid: state.add(booking_from_session(prep, s)) for sid, s in old.items()}
     previous = {sid: False for sid in old}
-    before = objective(prep, state, previous, [], {})
+    before = plan_objective(prep, state, previous, [], {})
     for raw in option["sessions"]:
         new = booking_from_session(prep, load_plan({"format": "guidance-plan/1", "sessions": [raw]}).sessions[0])
         if raw["id"] in old:
@@ -82,7 +84,7 @@ def objective_change(inst: dict, option: dict) -> int:
         else:
             new.prev_id = None
         state.add(new)
-    return objective(prep, state, previous, [], {}) - before
+    return plan_objective(prep, state, previous, [], {}) - before
 
 
 @pytest.fixture(scope="module")

@@ -186,7 +186,8 @@ def test_a_group_moving_into_a_window_never_leaves_its_old_booking_behind():
     import time
 
     from solver import lns
-    from solver.model import _Run, objective
+    from solver.model import _Run
+    from solver.objective import plan_objective
 
     voss = [participant(f"P-v{i}", place="4621", needs=["group"], deadline=DAY) for i in range(4)]
     inst = _instance(*voss)
@@ -200,13 +201,7 @@ def test_a_group_moving_into_a_window_never_leaves_its_old_booking_behind():
     run = _Run(prep, time.monotonic(), 10.0, None)
     run.context = ({}, tasks, {})
     run.group_units = [("group", ("P-v0", "P-v1", "P-v2"))]
-    search = lns._Search(prep, state, run, 1, 0, *_costs(), lambda: objective(prep, state, {}, tasks, {}))
-    search.solve_window("L-voss", (0,), None, objective(prep, state, {}, tasks, {}))
+    search = lns._Search(prep, state, run, 1, 0, lambda: plan_objective(prep, state, {}, tasks, {}))
+    search.solve_window("L-voss", (0,), None, plan_objective(prep, state, {}, tasks, {}))
     assert rule_problems(prep, state) == []   # no participant with two group sessions (rule 2)
     assert {b.location for b in state.bookings.values()} == {"L-voss"}  # the move itself still happens
-
-
-def _costs():
-    from solver.model import booking_cost, unplaced_cost
-
-    return booking_cost, unplaced_cost

@@ -39,7 +39,8 @@ def test_an_individual_takes_a_single_room_without_video_first():
 
 def test_the_search_also_offers_an_unplaced_group_at_its_minimum_size():
     from solver import lns
-    from solver.model import _Run, booking_cost, objective, unplaced_cost
+    from solver.model import _Run
+    from solver.objective import plan_objective
 
     early = [participant(f"E{i}", needs=["group"], deadline="2027-01-04") for i in range(2)]
     late = [participant(f"L{i}", needs=["group"], deadline="2027-01-08") for i in range(3)]
@@ -49,8 +50,7 @@ def test_the_search_also_offers_an_unplaced_group_at_its_minimum_size():
     tasks = [(m, "group") for m in members]
     run = _Run(prep, time.monotonic(), 10.0, None)
     run.context, run.group_units = ({}, tasks, {}), [("group", members)]
-    search = lns._Search(prep, state, run, 1, 0, booking_cost, unplaced_cost,
-                         lambda: objective(prep, state, {}, tasks, {}))
+    search = lns._Search(prep, state, run, 1, 0, lambda: plan_objective(prep, state, {}, tasks, {}))
     offered = {u.members for u in search.open_units(None, None, set())}
     assert offered == {members, ("L0", "L1", "L2")}
 
