@@ -288,6 +288,11 @@ def quality_metrics(instance: dict, plan: dict) -> dict:
     two = [cs for pid, cs in seen.items() if needs.get(pid, 0) >= 2 and len(cs) >= 2]
     out["continuity2"] = round(sum(len(set(cs)) == 1 for cs in two) / len(two), 4) if two else None
     out.update(slot_use(instance, sessions))
+    # Counsellors' load (tier 6): the largest gap, per location and week, between counsellors with alike
+    # hours and qualification (objective.terms, the plan's own named term).
+    from solver.objective import terms
+
+    out["load_spread"] = terms(instance, plan).get("load_spread")
     previous = instance.get("previous_plan")
     if previous:
         counsellors = {c["id"]: c for c in instance["counsellors"]}
@@ -372,6 +377,7 @@ COLUMNS = (  # header, metric key or callable, format
     # counsellors' slots used (see slot_use): beside the gap, it tells capacity from search
     ("slot use", lambda m: m.get("_q", {}).get("slot_use"), "{:.2f}"),
     ("mc slots", lambda m: m.get("_q", {}).get("slot_use_mc"), "{0[0]:.2f} ({0[1]:.2f}-{0[2]:.2f})"),
+    ("spread", lambda m: m.get("_q", {}).get("load_spread"), "{:d}"),
 )
 
 

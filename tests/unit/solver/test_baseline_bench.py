@@ -47,19 +47,21 @@ def test_slot_use_counts_each_counsellors_working_days_times_their_daily_maximum
 
     assert q["slot_use_mc"] == (0.25, 0.25, 0.25)     # C1: 3 of 12
     assert q["slot_use"] == (0.25 + 0.5) / 2           # C2: 1 of 2
+    assert q["load_spread"] == 0   # C1 and C2 are not alike (training, hours): nothing to spread between them
 
 
 def test_table_shows_slot_use_beside_the_gap():
     metrics = {"scheduled_ratio": 0.5, "complete_ratio": 0.5, "integration_act_complete_ratio": 0.5,
                "deadline_missed": 1, "interpreter_cost_nok": 1000.0, "participant_travel_minutes": 60,
                "video_sessions": 0, "changes": None, "scheduled": 10}
-    quality = {"slot_use": 0.5, "slot_use_mc": (0.84, 0.61, 0.97)}
+    quality = {"slot_use": 0.5, "slot_use_mc": (0.84, 0.61, 0.97), "load_spread": 7}
     rows = [("x", [Run("baseline", True, wall=1.0, peak_mb=30, valid=True, metrics=metrics,
                        quality={"slot_use": 0.25, "slot_use_mc": (0.42, 0.3, 0.5)}),
                    Run("solver", True, wall=1.0, peak_mb=30, valid=True, metrics=metrics, quality=quality)])]
     table = format_table(rows, 5, bounds={"x": {"bound": 20}})
     solver_line = next(line for line in table.splitlines() if line.split()[1:2] == ["solver"])
     assert "0.84 (0.61-0.97)" in solver_line and "50.00%" in solver_line
+    assert "spread" in table.splitlines()[1] and " 7 " in solver_line
     ratio_line = next(line for line in table.splitlines() if "solver/base" in line)
     assert "2.00" in ratio_line   # slot use and mc mean, solver / baseline
 
