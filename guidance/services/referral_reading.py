@@ -144,6 +144,17 @@ def next_booked_sessions(referral_ids: list[int]) -> dict[int, Session]:
     return found
 
 
+def sessions_of(referral_id: int) -> list[Session]:
+    """The referral's sessions in the published plan (booked, held or cancelled), earliest first."""
+    from guidance.services.calendar import PUBLISHED
+
+    return list(db.session.scalars(
+        select(Session).join(SessionParticipant, SessionParticipant.session_id == Session.id)
+        .where(SessionParticipant.referral_id == referral_id, Session.status.in_(PUBLISHED))
+        .order_by(Session.start, Session.id)
+        .options(joinedload(Session.location), joinedload(Session.room))))
+
+
 def counsellor_names(sessions) -> dict[int, str]:
     """The name of each session's counsellor, by counsellor profile id, in one query."""
     ids = {s.counsellor_id for s in sessions}

@@ -42,9 +42,12 @@ def index():
 def show(referral_id: int):
     referral = reading.read_referral(current_user, get_visible(Referral, referral_id))
     may_edit = may(current_user, "edit", referral)
+    sessions = reading.sessions_of(referral.id)
+    names = reading.counsellor_names(sessions)
     return render_template(
         "referrals/show.html", referral=referral, history=reading.history(referral),
         next_session=reading.next_booked_sessions([referral.id]).get(referral.id),
+        sessions=sessions, session_counsellor=lambda s: names.get(s.counsellor_id, ""), now=clock.now(),
         can_correct=may_edit and referral.status in CORRECTABLE,
         can_withdraw=may_edit and referral.status not in NOT_WITHDRAWABLE,
         field_label=REFERRAL_FIELD, action_label=AUDIT_ACTION, counsellor_name=reading.counsellor_name,
