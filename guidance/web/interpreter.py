@@ -24,6 +24,12 @@ from guidance.web.guards import get_visible, requires
 bp = Blueprint("interpreter", __name__, url_prefix="/bookings")
 
 
+@bp.context_processor
+def _how_to_take_part():
+    # The booking page says where to be, or how video and phone reach the interpreter, as the request e-mail does.
+    return {"where_to_be": requests_service.where_to_be}
+
+
 class AcceptForm(FlaskForm):
     pass
 

@@ -65,10 +65,10 @@ def test_an_interpreter_by_video_gets_the_link_in_the_request(app):
     session = _video_session(w, mode="onsite", interpreter_mode="video")  # participant on site, interpreter by video
     booking = requests.new_booking(session)
     db.session.commit()
-    assert requests._where_to_be(booking, session) == (
+    assert requests.where_to_be(booking, session) == (
         f"På video: gå inn i karriereveilederens møterom når timen begynner: {LINK}")
     w.counsellor.counsellor.video_link = None
-    assert "sender deg lenken til møtet" in requests._where_to_be(booking, session)
+    assert "sender deg lenken til møtet" in requests.where_to_be(booking, session)
 
 
 def test_the_participants_letter_gives_the_link_in_both_languages(client):
@@ -82,3 +82,22 @@ def test_the_participants_letter_gives_the_link_in_both_languages(client):
     assert len(pages) == 2
     assert all(LINK in page for page in pages)
     assert "Timenerpåvideo" in pages[0]
+
+
+def test_the_interpreters_booking_page_says_how_they_take_part(client):
+    w = f.world()
+    w.counsellor.counsellor.video_link = LINK
+    by_video = _video_session(w, mode="onsite", interpreter_mode="video")
+    video_booking = requests.new_booking(by_video)
+    location = by_video.location
+    location.address, location.directions = "Kaigaten 4, 5015 Bergen", "Inngang fra Kaigaten."
+    day = f.future_weekday(5)
+    on_site = f.published_session(w.counsellor, w.other_referral, start=f.oslo(day.year, day.month, day.day, 9),
+                                  interpreter=w.interpreter, interpreter_mode="onsite", language="ar")
+    site_booking = requests.new_booking(on_site)
+    db.session.commit()
+    f.login(client, w.interpreter)
+    page = client.get(f"/bookings/{video_booking.id}").get_data(as_text=True)
+    assert "Slik deltar du" in page and LINK in page
+    page = client.get(f"/bookings/{site_booking.id}").get_data(as_text=True)
+    assert "Adresse: Kaigaten 4, 5015 Bergen<br>" in page and "Inngang fra Kaigaten." in page and LINK not in page

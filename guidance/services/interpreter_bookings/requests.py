@@ -135,7 +135,7 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False) -
                 _("You are asked to interpret (%(language)s, %(mode)s) on %(when)s at %(place)s, %(room)s.",
                   language=language, mode=cal.interpreter_mode_label(booking.mode), when=when,
                   place=session.location.name, room=session.room.name),
-                _where_to_be(booking, session),
+                where_to_be(booking, session),
                 _("Please answer by %(deadline)s.",
                   deadline=booking.answer_deadline.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
                   if booking.answer_deadline else "–"),
@@ -150,7 +150,7 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False) -
     return mail.queue(person, subject, body, ics)
 
 
-def _where_to_be(booking: InterpreterBooking, session: Session) -> str:
+def where_to_be(booking: InterpreterBooking, session: Session) -> str:
     """The interpreter's practical details: the address on site, how a video or phone session reaches them."""
     if booking.mode == "video":
         if session.counsellor.video_link:  # the booking's mode is video, whatever the session's
