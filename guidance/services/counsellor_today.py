@@ -55,11 +55,11 @@ class CounsellorDay:
 def overview(counsellor_id: int) -> CounsellorDay:
     now = clock.now()
     today = clock.today(now)
-    coming = cal.counsellor_sessions(counsellor_id, today, (now + LOOK_AHEAD).astimezone(cal.OSLO).date())
-    sessions_today = [s for s in coming if s.start.astimezone(cal.OSLO).date() == today]
-    later = [s for s in coming if s.start.astimezone(cal.OSLO).date() > today and s.status is not SessionStatus.CANCELLED]
-    next_day = later[0].start.astimezone(cal.OSLO).date() if later else None
-    sessions_next_day = [s for s in later if s.start.astimezone(cal.OSLO).date() == next_day]
+    coming = cal.counsellor_sessions(counsellor_id, today, clock.local_date(now + LOOK_AHEAD))
+    sessions_today = [s for s in coming if clock.local_date(s.start) == today]
+    later = [s for s in coming if clock.local_date(s.start) > today and s.status is not SessionStatus.CANCELLED]
+    next_day = clock.local_date(later[0].start) if later else None
+    sessions_next_day = [s for s in later if clock.local_date(s.start) == next_day]
     missing, missing_total = _missing_outcomes(counsellor_id, now)
     notes, notes_total = _notes_to_write(counsellor_id, now)
     return CounsellorDay(today, sessions_today, next_day, sessions_next_day, missing, missing_total, notes, notes_total)
@@ -91,5 +91,5 @@ def _notes_to_write(counsellor_id: int, now: dt.datetime) -> tuple[list[NoteToWr
         latest.setdefault(row.id, row)
     drafts = set(db.session.scalars(select(GuidanceNote.referral_id).where(
         GuidanceNote.referral_id.in_(list(latest)[:SHOWN]), GuidanceNote.status == "draft")))
-    items = [NoteToWrite(r.id, r.reference, r.name, r.start.astimezone(cal.OSLO).date(), r.id in drafts) for r in list(latest.values())[:SHOWN]]
+    items = [NoteToWrite(r.id, r.reference, r.name, clock.local_date(r.start), r.id in drafts) for r in list(latest.values())[:SHOWN]]
     return items, len(latest)

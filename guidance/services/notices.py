@@ -277,8 +277,8 @@ def _when(session: Session) -> str:
 def _place(session: Session) -> str:
     location = session.location
     if session.mode == "video":
-        if cal.video_link(session):
-            return _("video meeting %(link)s", link=cal.video_link(session))
+        if link := cal.video_link(session):
+            return _("video meeting %(link)s", link=link)
         return _("video meeting (the link comes from the counsellor)")
     return f"{location.name}, {location.address}" if location.address else location.name
 

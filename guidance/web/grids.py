@@ -67,10 +67,10 @@ def _names(options) -> dict[int, str]:
 
 
 def _render(grid, *, options, run=None, county=None, endpoint: str, url_args: dict, table_url: str | None,
-            links: str, actions: bool = False):
-    """`actions`: the published plan seen by its lead, whose booked sessions ahead can be moved or cancelled
-    from their block."""
-    """`table_url`: the same sessions as a table elsewhere; None: this page lists them with ?layout=table."""
+            links: str):
+    """`table_url`: the same sessions as a table elsewhere; None: this page lists them with ?layout=table.
+    The published plan seen by its lead (`links` "lead", no `run`) offers to move or cancel a booked session
+    ahead from its block."""
     layout = "table" if request.args.get("layout") == "table" else "grid"
     if table_url is None:
         table_url = url_for(endpoint, **url_args, week=week_grid.week_key(grid.monday), of=grid.subject.key,
@@ -84,7 +84,8 @@ def _render(grid, *, options, run=None, county=None, endpoint: str, url_args: di
         previous_url=url_for(endpoint, **url_args, week=week_grid.week_key(previous), of=grid.subject.key),
         next_url=url_for(endpoint, **url_args, week=week_grid.week_key(following), of=grid.subject.key),
         this_week_url=url_for(endpoint, **url_args, of=grid.subject.key),
-        form_action=url_for(endpoint, **url_args), last_day=grid.monday + dt.timedelta(days=6), actions=actions,
+        form_action=url_for(endpoint, **url_args), last_day=grid.monday + dt.timedelta(days=6),
+        actions=links == "lead" and run is None,
         now=clock.now())
 
 
@@ -102,8 +103,7 @@ def published():
     grid = week_grid.week(subject, monday, county_id=county.id, counsellor_names=_names(options))
     url_args = {"county": county.number} if current_user.county_id is None else {}
     return _render(grid, options=options, county=county, endpoint="grids.published", url_args=url_args,
-                   table_url=None, links="lead" if current_user.role is Role.LEAD else "none",
-                   actions=current_user.role is Role.LEAD)
+                   table_url=None, links="lead" if current_user.role is Role.LEAD else "none")
 
 
 @bp.get("/planning/runs/<int:run_id>/week")

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from guidance import clock
 from guidance.labels import AUDIT_ACTION, REFERRAL_FIELD
-from guidance.models import Referral
+from guidance.models import Referral, SessionStatus
 from guidance.rules.access import may
 from guidance.rules.deadlines import deadline_passed
 from guidance.services import referral_reading as reading
@@ -42,15 +42,16 @@ def index():
 def show(referral_id: int):
     referral = reading.read_referral(current_user, get_visible(Referral, referral_id))
     may_edit = may(current_user, "edit", referral)
-    sessions = reading.sessions_of(referral.id)
+    sessions = reading.sessions_of(referral.id)  # the next booked one and every name come from these
     names = reading.counsellor_names(sessions)
+    now = clock.now()
     return render_template(
         "referrals/show.html", referral=referral, history=reading.history(referral),
-        next_session=reading.next_booked_sessions([referral.id]).get(referral.id),
-        sessions=sessions, session_counsellor=lambda s: names.get(s.counsellor_id, ""), now=clock.now(),
+        next_session=next((s for s in sessions if s.status is SessionStatus.BOOKED and s.start >= now), None),
+        sessions=sessions, now=now, counsellor_name=lambda s: names.get(s.counsellor_id, ""),
         can_correct=may_edit and referral.status in CORRECTABLE,
         can_withdraw=may_edit and referral.status not in NOT_WITHDRAWABLE,
-        field_label=REFERRAL_FIELD, action_label=AUDIT_ACTION, counsellor_name=reading.counsellor_name,
+        field_label=REFERRAL_FIELD, action_label=AUDIT_ACTION,
         deadline_passed=deadline_passed(referral.deadline, clock.today()),
     )
 

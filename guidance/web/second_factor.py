@@ -38,11 +38,6 @@ class CodeForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(_l("Enter the code.")), Length(max=40)])
 
 
-class MoveForm(FlaskForm):
-    code = StringField(_l("Code from your app, or a recovery code"),
-                       validators=[DataRequired(_l("Enter the code.")), Length(max=40)])
-
-
 class SignInCodeForm(FlaskForm):
     code = StringField(_l("Code from your app, or a recovery code"),
                        validators=[DataRequired(_l("Enter the code.")), Length(max=40)])
@@ -62,8 +57,7 @@ def _pending_user() -> User | None:
     pending = session.get(PENDING_KEY)
     if not isinstance(pending, dict):
         return None
-    age = clock.now().timestamp() - float(pending.get("at", 0))
-    if not 0 <= age <= PENDING_MINUTES * 60:
+    if not _recent(pending.get("at", 0), PENDING_MINUTES):
         session.pop(PENDING_KEY, None)
         return None
     user = db.session.get(User, pending.get("user"))
@@ -125,7 +119,7 @@ def status():
             show_refusal(form, error)
         else:
             return _show_codes(codes)
-    return _status_page(form, MoveForm(prefix="move", formdata=None), enrolled)
+    return _status_page(form, _move_form(formdata=None), enrolled)
 
 
 def _status_page(form, move_form, enrolled: bool):
@@ -143,7 +137,7 @@ def move():
     the new one; the old app works until the new one is confirmed."""
     if not second_factor.enrolled(current_user):
         return redirect(url_for("second_factor.enrol"))
-    move_form = MoveForm(prefix="move")
+    move_form = _move_form()
     if move_form.validate_on_submit():
         try:
             second_factor.confirm_before_move(current_user, move_form.code.data)
@@ -156,9 +150,19 @@ def move():
     return _status_page(CodeForm(formdata=None), move_form, True)
 
 
+def _move_form(**kwargs) -> SignInCodeForm:
+    """The new-phone form takes what the code step takes (an app code or a recovery code), beside the
+    status page's own code field."""
+    return SignInCodeForm(prefix="move", **kwargs)
+
+
 def _moving() -> bool:
-    started = session.get(MOVE_KEY)
-    return started is not None and 0 <= clock.now().timestamp() - float(started) <= MOVE_MINUTES * 60
+    return _recent(session.get(MOVE_KEY), MOVE_MINUTES)
+
+
+def _recent(stamp, minutes: int) -> bool:
+    """A timestamp this session stored no more than `minutes` ago."""
+    return stamp is not None and 0 <= clock.now().timestamp() - float(stamp) <= minutes * 60
 
 
 @bp.route("/account/second-factor/enrol", methods=["GET", "POST"])

@@ -153,9 +153,8 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False) -
 def where_to_be(booking: InterpreterBooking, session: Session) -> str:
     """The interpreter's practical details: the address on site, how a video or phone session reaches them."""
     if booking.mode == "video":
-        if session.counsellor.video_link:  # the booking's mode is video, whatever the session's
-            return _("By video: join the counsellor's meeting room when the session starts: %(link)s",
-                     link=session.counsellor.video_link)
+        if link := session.counsellor.video_link:  # the booking's mode is video, whatever the session's
+            return _("By video: join the counsellor's meeting room when the session starts: %(link)s", link=link)
         return _("By video: the counsellor sends you the meeting link before the session.")
     if booking.mode == "phone":
         return _("By phone: the counsellor calls you on the phone number in your Veiled profile when the session starts.")
