@@ -186,6 +186,7 @@ def test_new_recovery_codes_need_a_current_code_and_replace_the_old_ones(client,
     f.login(client, lead)
     page = client.get("/account/second-factor").get_data(as_text=True)
     assert "10 ubrukte gjenopprettingskoder" in page
+    assert "<h2>Innlogginger</h2>" in page and "<h2>Timer</h2>" not in page  # sign-in sessions, not guidance sessions
     refused = client.post("/account/second-factor", data={"code": f.RECOVERY_CODES[0]})
     assert refused.status_code == 400  # a recovery code cannot make new ones
     later = NOON + dt.timedelta(seconds=30)
