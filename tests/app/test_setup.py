@@ -11,6 +11,7 @@ from guidance.extensions import db
 from guidance.models import AuditEvent, County, InterpreterBudget, Location, Room
 from guidance.planning import InstanceOptions, build_instance
 from tests.app import factories as f
+from tests.app.page_text import words
 from tests.app.planning.helpers import TODAY  # Friday 8 January 2027: the horizon is 11 January - 11 April
 
 @pytest.fixture(autouse=True)
@@ -157,6 +158,20 @@ def test_county_settings_reach_the_plan(client):
     budget = db.session.scalar(select(InterpreterBudget).where(InterpreterBudget.county_id == county.id))
     assert (budget.month, budget.amount_ore) == (dt.date(2027, 2, 1), 5_000_000)
     assert audit_actions("county") == ["county.settings_updated"]
+
+
+def test_the_settings_page_lists_budgets_by_month_name_in_kroner(client):
+    w = f.world()
+    f.login(client, w.lead)
+    client.post(f"/setup/counties/{w.lead.county_id}/settings", data=settings_form(
+        individual_minutes="60", group_minutes="120", group_min_size="4", group_max_size="6",
+        max_travel_minutes="90", booking_answer_hours="24", budget_month="2027-02", budget_amount="45000",
+        publish_notice_days="5"))
+    page = words(client.get(f"/setup/counties/{w.lead.county_id}/settings").get_data(as_text=True))
+    assert "February 2027 NOK45,000.00" in page and "2027-02:" not in page
+    client.post("/language", data={"language": "nb", "next": "/"})
+    page = words(client.get(f"/setup/counties/{w.lead.county_id}/settings").get_data(as_text=True))
+    assert "februar 2027 45 000,00 kr" in page
 
 
 def test_deactivated_locations_and_rooms_are_left_out_of_new_plans(client):
