@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from .construct import Booking, Constructor, State
 from .model_data import Prepared
-from .objective import Tiers, local_tiers, travel_cost
+from .objective import Tiers, local_tiers, participant_tier5, tier5_one_session_bound, travel_cost
 from .rules import may_counsel, needs_multicultural, session_problems
 
 
@@ -119,14 +119,8 @@ def _local(prep: Prepared, state: State, keys_of, bookings, people) -> Tiers:
 
 def _tier5(prep: Prepared, state: State, keys_of, people, changed: dict[int, str]) -> int:
     """Continuity and preference cost of these participants with some sessions re-staffed."""
-    cost = 0
-    for pid in people:
-        who = [changed.get(k, state.bookings[k].counsellor) for k in keys_of[pid]]
-        cost += prep.weights.other_counsellor * (len(set(who)) - 1)
-        pref = prep.participants[pid].preferred_counsellor
-        if pref is not None:
-            cost += prep.weights.not_preferred * sum(c != pref for c in who)
-    return cost
+    return sum(participant_tier5(prep, pid, [changed.get(k, state.bookings[k].counsellor) for k in keys_of[pid]])
+               for pid in people)
 
 
 # ---------------------------------------------------------------------- slot exchange
@@ -599,7 +593,7 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, 
     for group in takers.values():
         group.sort(key=lambda t: (t[0], t[1]))
     # Each of the other two participants gains at most one counsellor fewer and the preferred one.
-    best_tier5 = prep.weights.other_counsellor + prep.weights.not_preferred
+    best_tier5 = tier5_one_session_bound(prep)
     third_tier5: dict[int, int] = {}
     options = []
     for jkey, j in _leader_seats(prep, state, own, leader):

@@ -26,7 +26,7 @@ from ortools.graph.python import min_cost_flow
 
 from .construct import Constructor, State
 from .model_data import Prepared
-from .objective import open_need_cost, seat_cost
+from .objective import date_cost, new_counsellor_cost, open_needs_cost, seat_cost
 from .rules import may_counsel
 
 
@@ -68,7 +68,7 @@ def route_individuals(prep: Prepared, state: State, builder: Constructor, tasks)
     for i, (pid, typ) in enumerate(open_tasks):
         node = task_base + i
         arc(source, node, 1, 0)
-        unplaced = open_need_cost(prep, state, pid, typ) * scale + (scale - 1 - rank[(pid, typ)])
+        unplaced = open_needs_cost(prep, state, pid, (typ,)) * scale + (scale - 1 - rank[(pid, typ)])
         arc(node, sink, 1, unplaced)
         for (cid, day), option in _options(prep, state, builder, pid, typ, cons_days, video_locs,
                                            interpreted_days).items():
@@ -137,7 +137,6 @@ def _options(prep, state, builder, pid, typ, cons_days, video_locs, interpreted_
     if p.video_ok:
         places += [(loc, "video") for loc in video_locs]
     out: dict = {}
-    w = prep.weights
     for c in prep.instance.counsellors:
         if not may_counsel(c, (p,)):
             continue
@@ -146,7 +145,7 @@ def _options(prep, state, builder, pid, typ, cons_days, video_locs, interpreted_
             continue
         days = days[bisect_left(days, first):bisect_right(days, last)]
         language = prep.language_to_interpret(pid, c.id)
-        other = w.other_counsellor if met and c.id not in met else 0
+        other = new_counsellor_cost(prep, met, c.id)
         for loc, mode in places:
             if loc not in c.locations:
                 continue
@@ -162,7 +161,7 @@ def _options(prep, state, builder, pid, typ, cons_days, video_locs, interpreted_
                     continue
                 if language is not None and (language, day) not in interpreted_days:
                     continue
-                total = cost + w.day * day
+                total = cost + date_cost(prep, day)
                 known = out.get((c.id, day))
                 if known is None or total < known[0]:
                     out[(c.id, day)] = (total, loc, mode, language)

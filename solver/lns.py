@@ -28,7 +28,7 @@ from . import calendar as cal
 from .construct import Booking, Constructor, State
 from .model_groups import language_key, largest_room
 from .model_data import Prepared
-from .objective import Tiers, booking_cost, open_need_cost, video_equivalent_minutes
+from .objective import Tiers, booking_cost, change_cost, new_counsellor_cost, open_needs_cost, video_equivalent_minutes
 
 
 @dataclass
@@ -556,24 +556,21 @@ class _Search:
     def _unplaced_weight(self, u: Unit) -> int:
         if u.outside is not None:  # a mover that stays where it is costs what it costs there
             return booking_cost(self.prep, self.state.bookings[u.outside])
-        return sum(open_need_cost(self.prep, self.state, m, u.typ) for m in u.members)
+        return sum(open_needs_cost(self.prep, self.state, m, (u.typ,)) for m in u.members)
 
     def _candidate_cost(self, u: Unit, b: Booking, class_of) -> int:
-        cost = booking_cost(self.prep, b)
+        prep, state, current = self.prep, self.state, u.current
+        cost = booking_cost(prep, b)
         for joiner in set(b.participants) - set(u.members):  # placing a joiner saves its penalty
             cost -= self._unplaced_weight(Unit(u.typ, (joiner,)))
         for m in b.participants:
-            others = self.state.met.get(m, {})
-            if others and b.counsellor not in others:
-                cost += self.prep.weights.other_counsellor
-        if u.current is not None and u.current.prev_id and not self._same(u.current, b, class_of):
-            cost += self.prep.weights.change
-        if u.current is not None and u.current.anchor and u.current.anchor != (b.day, b.start):
-            cost += self.prep.weights.moved_again
+            cost += new_counsellor_cost(prep, state.met.get(m, {}), b.counsellor)
+        if current is not None:
+            cost += change_cost(prep, current.prev_id and not self._same(current, b, class_of),
+                                current.anchor and current.anchor != (b.day, b.start))
         if u.outside is not None:  # moving a session here from another location
-            there = self.state.bookings[u.outside]
-            w = self.prep.weights
-            cost += (w.change if there.prev_id else 0) + (w.moved_again if there.anchor else 0)
+            there = state.bookings[u.outside]
+            cost += change_cost(prep, there.prev_id, there.anchor)
         return cost
 
     @staticmethod

@@ -142,7 +142,7 @@ def booking_tiers(prep: Prepared, b: Booking) -> Tiers:
     if b.interpreter:
         interpreter = interpreter_booking_cost(prep, b.interpreter, b.end - b.start, b.interpreter_mode,
                                                b.location, b.language)
-    return (0, 0, travel, interpreter, preference, b.day * prep.weights.day + b.start * prep.weights.start_minute)
+    return (0, 0, travel, interpreter, preference, date_cost(prep, b.day, b.start))
 
 
 def booking_cost(prep: Prepared, b: Booking) -> int:
@@ -179,11 +179,49 @@ def unplaced_cost(prep: Prepared, pid: str) -> int:
     return prep.weights.unplaced + urgency(prep, pid)
 
 
-def open_need_cost(prep: Prepared, state: State, pid: str, typ: str) -> int:
-    """Tier 1 cost of leaving this need open in the working plan: its own price, plus the
-    incomplete-set price when it is the participant's last open need."""
-    last = all((pid, t) in state.done for t in prep.participants[pid].needs if t != typ)
-    return unplaced_cost(prep, pid) + (prep.weights.incomplete if last else 0)
+def open_needs_cost(prep: Prepared, state: State, pid: str, types) -> int:
+    """Tier 1 cost of leaving these needs of ``pid`` open in the working plan (what placing
+    them saves): each need's own price, plus the incomplete-set price when they are all the
+    participant still has open."""
+    last = all(t in types or (pid, t) in state.done for t in prep.participants[pid].needs)
+    return len(types) * unplaced_cost(prep, pid) + (prep.weights.incomplete if last else 0)
+
+
+def change_cost(prep: Prepared, changed: bool, retimed: bool) -> int:
+    """Tier 2 cost of touching a previous plan's session: ``changed`` (moved, re-staffed or
+    dropped) and ``retimed`` (a re-staffed session that also loses its time)."""
+    w = prep.weights
+    return (w.change if changed else 0) + (w.moved_again if retimed else 0)
+
+
+def continuity_cost(prep: Prepared, extra_counsellors: int) -> int:
+    """Tier 5 cost of participants seeing ``extra_counsellors`` more counsellors (beyond one each)."""
+    return prep.weights.other_counsellor * extra_counsellors
+
+
+def new_counsellor_cost(prep: Prepared, met, cid: str) -> int:
+    """Tier 5 cost of a session with ``cid`` for a participant who has met the counsellors
+    ``met``: one counsellor more, unless ``cid`` is one of them or they have met nobody."""
+    return continuity_cost(prep, 1) if met and cid not in met else 0
+
+
+def participant_tier5(prep: Prepared, pid: str, counsellors) -> int:
+    """Tier 5 cost of one participant whose sessions are with ``counsellors`` (one entry a
+    session): the counsellors beyond the first, and each session without their preferred one."""
+    pref = prep.participants[pid].preferred_counsellor
+    missed = sum(c != pref for c in counsellors) if pref is not None else 0
+    return continuity_cost(prep, len(set(counsellors)) - 1) + prep.weights.not_preferred * missed
+
+
+def tier5_one_session_bound(prep: Prepared) -> int:
+    """The most a participant's tier 5 can fall when one of their sessions changes counsellor:
+    one counsellor fewer and the preferred one honoured."""
+    return prep.weights.other_counsellor + prep.weights.not_preferred
+
+
+def date_cost(prep: Prepared, day: int, start: int = 0) -> int:
+    """Tier 6 cost of a session on working day ``day`` (index) at minute ``start``."""
+    return day * prep.weights.day + start * prep.weights.start_minute
 
 
 def plan_tiers(prep: Prepared, state: State, previous: dict, tasks=None, impossible=None) -> Tiers:
@@ -204,7 +242,7 @@ def plan_tiers(prep: Prepared, state: State, previous: dict, tasks=None, impossi
     for b in state.bookings.values():
         for pid in b.participants:
             counsellors.setdefault(pid, set()).add(b.counsellor)
-    continuity = w.other_counsellor * sum(len(cs) - 1 for cs in counsellors.values())
+    continuity = continuity_cost(prep, sum(len(cs) - 1 for cs in counsellors.values()))
     return add((unplaced + w.incomplete * len(missing), changes, 0, 0, continuity, 0),
                *(booking_tiers(prep, b) for b in state.bookings.values()))
 

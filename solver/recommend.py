@@ -25,7 +25,7 @@ from .config import SolverConfig, load_config
 from .construct import Booking, Constructor, State, booking_from_session
 from .formats import Session, format_time, load_instance
 from .model_data import prepare
-from .objective import booking_cost, seat_cost, travel_cost, unplaced_cost
+from .objective import booking_cost, change_cost, continuity_cost, open_needs_cost, seat_cost, travel_cost
 from .rules import session_problems
 from .model_reasons import final_reason, static_reason
 
@@ -234,16 +234,14 @@ class _Advisor:
             return []
         width = self.limits.combo_list if len(types) > 1 else len(pools[types[0]])
         lists = [pools[t][:width] for t in types]
-        complete_now = len(types) == len(needs) and all(
-            (pid, t) in self.state.done for t in self.prep.participants[pid].needs if t not in needs)
+        placing_saves = open_needs_cost(self.prep, self.state, pid, types)
         ranked = []
         for combo in itertools.product(*lists):
             bookings = [b for _c, b, _k in combo]
             if len({b.type for b in bookings}) != len(bookings):
                 continue
-            cost = sum(c for c, _b, _k in combo) - sum(unplaced_cost(self.prep, pid) for _ in combo)
-            cost -= self.prep.weights.incomplete if complete_now else 0
-            cost += self.prep.weights.other_counsellor * self._extra_counsellors(pid, {b.counsellor for b in bookings})
+            cost = sum(c for c, _b, _k in combo) - placing_saves
+            cost += continuity_cost(self.prep, self._extra_counsellors(pid, {b.counsellor for b in bookings}))
             ranked.append((cost, combo))
         ranked.sort(key=lambda item: (item[0], [_order(c) for c in item[1]]))
         feasible = (self._as_option(cost, combo, pid) for cost, combo in ranked if self._fits_together(combo))
@@ -361,11 +359,10 @@ class _Advisor:
         return out
 
     def _move_cost(self, old: Booking, new: Booking) -> int:
-        w = self.prep.weights
-        cost = booking_cost(self.prep, new) - booking_cost(self.prep, old) + w.change
-        if (new.day, new.start) != (old.day, old.start):
-            cost += w.moved_again   # the participants lose their appointment, not only its staff
-        return cost + w.other_counsellor * self._continuity_change(old, new)
+        # Another time: the participants lose their appointment, not only its staff.
+        retimed = (new.day, new.start) != (old.day, old.start)
+        return (booking_cost(self.prep, new) - booking_cost(self.prep, old) + change_cost(self.prep, True, retimed)
+                + continuity_cost(self.prep, self._continuity_change(old, new)))
 
     def _continuity_change(self, old: Booking, new: Booking) -> int:
         """Change of the continuity term over the session's participants (old one taken out)."""

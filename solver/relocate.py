@@ -28,7 +28,7 @@ from dataclasses import replace
 
 from .construct import Booking, Constructor, State
 from .model_data import Prepared
-from .objective import Tiers, booking_tiers, local_tiers, video_equivalent_minutes
+from .objective import Tiers, booking_tiers, continuity_cost, local_tiers, video_equivalent_minutes
 from .rules import covered, may_counsel
 
 
@@ -103,7 +103,7 @@ def _no_worse_continuity(state: State, members, before: list[int]) -> bool:
 def _local_cost(prep: Prepared, state: State, bookings, members) -> Tiers:
     """The objective terms that a change of ``bookings`` can move (see the module docstring)."""
     extra = sum(max(0, len(state.met.get(m, ())) - 1) for m in members)
-    return local_tiers(prep, bookings, prep.weights.other_counsellor * extra)
+    return local_tiers(prep, bookings, continuity_cost(prep, extra))
 
 
 def _move(prep: Prepared, state: State, builder: Constructor, key: int, old: Booking) -> int | None:
