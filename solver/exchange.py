@@ -22,17 +22,13 @@ from dataclasses import replace
 
 from .construct import Booking, Constructor, State
 from .model_data import Prepared
-from .objective import Tiers, local_tiers, participant_tier5, tier5_one_session_bound, travel_cost
+from .objective import Tiers, add, in_tier, local_tiers, participant_tier5, tier5_one_session_bound, travel_cost
 from .rules import may_counsel, needs_multicultural, session_problems
 
 
 def exchange_leaders(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
     """Exchange group leaders for continuity where it gains; returns how many groups moved."""
-
-    def attempt(keys_of, gkey: int, cid: str) -> tuple[bool, int]:
-        return _try(prep, state, keys_of, gkey, cid)
-
-    return _each_group(prep, state, stop_at, attempt)
+    return _each_group(prep, state, stop_at, lambda keys_of, gkey, cid: _try(prep, state, keys_of, gkey, cid))
 
 
 def _each_group(prep: Prepared, state: State, stop_at: float, attempt) -> int:
@@ -114,7 +110,7 @@ def _rekey(state: State, keys_of, old_key: int, key: int) -> None:
 
 def _local(prep: Prepared, state: State, keys_of, bookings, people) -> Tiers:
     """The cost per tier a move of ``bookings`` can change, with these participants' tier 5."""
-    return local_tiers(prep, bookings, _tier5(prep, state, keys_of, people, {}))
+    return add(local_tiers(prep, state, bookings, ()), in_tier(5, _tier5(prep, state, keys_of, people, {})))
 
 
 def _tier5(prep: Prepared, state: State, keys_of, people, changed: dict[int, str]) -> int:
@@ -157,7 +153,7 @@ def _swap_with_best(prep: Prepared, state: State, builder, keys_of, gkey: int, c
         return True, gkey
     g = state.bookings[gkey]
     duration = g.end - g.start
-    first, last = _common_days(prep, g.participants)
+    first, last = prep.common_days(g.participants)
     base = {}
     options = []
     for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
@@ -166,7 +162,7 @@ def _swap_with_best(prep: Prepared, state: State, builder, keys_of, gkey: int, c
             if (loc != g.location or len(x.participants) != 1 or prep.instance.session_types[x.type].is_group
                     or x.end - x.start != duration or not _movable(x)):
                 continue
-            x_first, x_last = _common_days(prep, x.participants)
+            x_first, x_last = prep.common_days(x.participants)
             if not x_first <= g.day <= x_last:
                 continue   # rule 2: the individual session could not take the group's day
             changed = {gkey: cid, xkey: g.counsellor}
@@ -193,8 +189,8 @@ def _move_group(prep: Prepared, state: State, builder, keys_of, gkey: int, cid: 
     continuity = _tier5(prep, state, keys_of, people, {})
     if _tier5(prep, state, keys_of, people, {gkey: cid}) >= continuity:
         return False, gkey
-    before = local_tiers(prep, [g], continuity)
-    first, last = _common_days(prep, g.participants)
+    before = add(local_tiers(prep, state, [g], ()), in_tier(5, continuity))
+    first, last = prep.common_days(g.participants)
     state.remove(gkey)
     new = builder.fit_with(g.participants, g.type, g.location, g.mode, first, last, cid)
     if new is not None and not session_problems(prep, state, new):
@@ -205,12 +201,6 @@ def _move_group(prep: Prepared, state: State, builder, keys_of, gkey: int, cid: 
         state.remove(key)
         return False, _add(state, keys_of, key, g)
     return False, _add(state, keys_of, gkey, g)
-
-
-def _common_days(prep: Prepared, members) -> tuple[int, int]:
-    """The day indexes every member may attend (rule 2)."""
-    days = [prep.day_range(prep.participants[pid]) for pid in members]
-    return max(d[0] for d in days), min(d[1] for d in days)
 
 
 def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: int) -> tuple[bool, int]:

@@ -1,39 +1,14 @@
-"""The objective's named terms of a plan (PROBLEM.md additions, ``stats.terms``).
+"""The objective: one home for what "better" means (PROBLEM.md "What better means").
 
-One home for what "better" means, counted on the plan file itself (not on the planner's
-internal state), so two plans can be compared term by term (``python -m solver explain``):
+The planner's side: the tier weights (:class:`Weights`), the cost of one session
+(:func:`booking_cost`), of needs left open (:func:`open_needs_cost`), the delta of a move
+(:func:`change_cost`, :func:`continuity_cost`, :func:`local_tiers`, ...), the working plan's
+tiers (:func:`plan_tiers`) and a bound. Every pass prices a move with these and none reads a
+weight itself, so a new term is one edit in this module.
 
-- ``sessions_needed`` / ``sessions_placed`` (tier 1): required (participant, session type)
-  pairs, and those a session of the plan holds; ``..._by_type`` per session type of the
-  instance (individual, group, follow-up, as the instance names them).
-- ``participants`` / ``participants_complete`` (tier 1): participants with needs, and those
-  with every need placed.
-- ``overdue_participants`` / ``overdue_placed``: participants whose legal deadline passed
-  (``overdue_since``), and those of them with every need placed. ``deadline_participants`` /
-  ``deadline_misses``: participants whose deadline falls in the horizon, and those of them
-  left incomplete.
-- ``changes`` (tier 2, only with a previous plan): each previous session is *kept* (same
-  time, place, room, mode, counsellor and interpreter), *moved* (other time, place, room or
-  mode), *re-staffed* (same time and place, other counsellor or interpreter) or *dropped*
-  (none of its participants has a session of its type any more). The session compared is
-  the one that holds most of its participants (ties: the first in the plan).
-- ``participant_travel_minutes`` (tier 3, one way, summed over on-site attendances),
-  ``onsite_sessions`` / ``video_sessions``.
-- ``interpreter_bookings`` / ``interpreter_cost_nok`` (tier 4): sum of
-  :func:`interpreter_cost_nok` over the bookings, rounded to øre (2 decimals) once, at the end.
-- ``participants_several_sessions`` / ``participants_one_counsellor`` (tier 5 continuity), and
-  ``preferred_asked`` / ``preferred_honoured`` (participants with a preferred counsellor and a
-  session; those who see only that counsellor).
-- ``load_spread`` (tier 6): per location and ISO week, among the counsellors who work there
-  that week with alike hours and qualification (the same available minutes that week, both
-  multicultural-trained or both not: rule 4), the largest number of
-  sessions one of them holds that week minus the smallest; the largest such spread.
-  ``load_spread_by_location`` gives it per location, ``load_spread_where`` where it is.
-
-The planner's side of the same objective lives here too (below): the tier weights
-(:class:`Weights`), the cost of one session (:func:`booking_cost`), of a need left unplaced
-(:func:`unplaced_cost`), of the whole working plan (:func:`plan_objective`) and its bound.
-Every pass prices a move with these, so a new term is one edit in this module.
+The plan file's side: its named terms (``stats.terms``, :func:`terms`; the table in
+solver/README.md "Named terms"), counted on the plan file itself, so any two plans can be
+compared term by term (``python -m solver explain``).
 
 Pure: knows nothing of Flask or a database; accepts models (``formats``) or their JSON.
 """
@@ -150,12 +125,13 @@ def booking_cost(prep: Prepared, b: Booking) -> int:
     return sum(booking_tiers(prep, b))
 
 
-def local_tiers(prep: Prepared, bookings, continuity: int = 0) -> Tiers:
-    """What a move can change, per tier: the sessions it touches and the (weighted) tier-5
-    continuity of their participants. A pass keeps a move only when ``local_tiers`` after it
-    is lexicographically below ``local_tiers`` before it (tuples compare so), so no kept move
+def local_tiers(prep: Prepared, state: State, bookings, people) -> Tiers:
+    """What a move can change, per tier: the sessions it touches and the tier-5 continuity of
+    ``people`` in ``state``. A pass keeps a move only when ``local_tiers`` after it is
+    lexicographically below ``local_tiers`` before it (tuples compare so), so no kept move
     trades a higher tier for a lower one, whatever the weights."""
-    return add(*(booking_tiers(prep, b) for b in bookings), in_tier(5, continuity))
+    extra = sum(max(0, len(state.met.get(pid, ())) - 1) for pid in people)
+    return add(*(booking_tiers(prep, b) for b in bookings), in_tier(5, continuity_cost(prep, extra)))
 
 
 def in_tier(tier: int, amount: int) -> Tiers:
@@ -456,7 +432,7 @@ class _Terms:
                 for c in inst.counsellors:
                     if loc.id not in c.locations:
                         continue
-                    minutes = self.available_minutes(c, days)
+                    minutes = available_minutes(c, days)
                     if minutes > 0:
                         alike[(minutes, c.multicultural)].append((load[(c.id, week)], c.id))
                 for group in alike.values():
@@ -472,10 +448,6 @@ class _Terms:
                                  "fewest": group[0][1], "fewest_sessions": group[0][0]}
             by_location[loc.id] = worst
         return spread, by_location, where
-
-    @staticmethod
-    def available_minutes(c, days: list[date]) -> int:
-        return available_minutes(c, days)
 
 
 def available_minutes(counsellor, days: list[date]) -> int:
