@@ -317,8 +317,7 @@ class Constructor:
         """Best-found booking for a group (onsite only; rule 7), or None; ``below`` as in
         place_individual, for the members' travel together."""
         prep = self.prep
-        ranges = [prep.day_range(prep.participants[m]) for m in members]
-        first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+        first, last = prep.common_days(members)
         for loc in self.group_locations(members):
             if below is not None and sum(travel_cost(prep, m, loc, "onsite") for m in members) >= below:
                 continue

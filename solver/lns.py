@@ -74,7 +74,6 @@ class _Search:
         self.deterministic_spent = 0.0
         self.deterministic_budget = prep.config.time.search_deterministic_per_second * run.time_limit
         self.window_times: list[float] = []
-        self.cp_wall = 0.0
         self.windows_solved = 0
         self.staff: frozenset | None = None
 
@@ -152,8 +151,7 @@ class _Search:
         prep = self.prep
         out = []
         for unit in self.open_units(None, None, set())[:self.limits.targeted_units]:
-            ranges = [prep.day_range(prep.participants[m]) for m in unit.members]
-            first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+            first, last = prep.common_days(unit.members)
             if first > last:
                 continue
             locs = (self.builder.group_locations(unit.members) if len(unit.members) > 1
@@ -185,8 +183,7 @@ class _Search:
             groups = sorted((b for b in state.bookings.values() if b.type == typ and b.location in reach
                              and not b.fixed), key=lambda b: (prep.participant_travel(pid, b.location), b.day))
             for b in groups[:self.limits.joiner_windows]:
-                ranges = [prep.day_range(prep.participants[m]) for m in b.participants + (pid,)]
-                lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
+                lo, hi = prep.common_days(b.participants + (pid,))
                 if lo <= hi:
                     out.append((b.location, tuple(sorted({b.day, self.rng.randint(lo, hi)}))))
         return out
@@ -299,8 +296,7 @@ class _Search:
             else:
                 now = sum(prep.participant_travel(m, b.location) for m in b.participants)
             saving = now - sum(prep.participant_travel(m, loc) for m in b.participants)
-            ranges = [prep.day_range(prep.participants[m]) for m in b.participants]
-            first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+            first, last = prep.common_days(b.participants)
             if saving > 0 and any(first <= d <= last for d in days):
                 is_group = prep.instance.session_types[b.type].is_group
                 (groups if is_group else individual).append((-saving, key, Unit(b.type, b.participants, outside=key)))
@@ -393,8 +389,7 @@ class _Search:
         spec = prep.instance.session_types[unit.typ]
         duration = spec.minutes
         size = len(unit.members)
-        ranges = [prep.day_range(prep.participants[m]) for m in unit.members]
-        first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+        first, last = prep.common_days(unit.members)
         modes = []
         if all(loc in prep.reachable_locations(m) for m in unit.members):
             modes.append("onsite")
@@ -423,7 +418,7 @@ class _Search:
         return out
 
     def _complete(self, unit, loc, mode, day, start, end, cid, language, classes) -> list[Booking]:
-        prep, state = self.prep, self.state
+        state = self.state
         out = []
         for rc in classes:
             if mode == "video" and not rc.video:
@@ -449,7 +444,6 @@ class _Search:
     # -------------------------------------------------------------- the CP-SAT model
     def optimise(self, loc, days, units: list[Unit]) -> list[Booking] | None:
         """Solve the window model; returns the chosen bookings (rooms assigned) or None."""
-        prep = self.prep
         classes = self.room_classes(loc, days)
         class_of = {r: i for i, rc in enumerate(classes) for r in rc.rooms}
         numbered = [(self.candidates(u, loc, days, classes),
@@ -500,7 +494,6 @@ class _Search:
             params.interleave_search = True
         status = solver.Solve(model)
         self.deterministic_spent += solver.deterministic_time
-        self.cp_wall += solver.wall_time
         self.windows_solved += 1
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
