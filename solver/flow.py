@@ -1,20 +1,12 @@
 """Individual sessions routed to counsellor-days by a min-cost flow, then booked.
 
-Once the groups are placed, what is left for the individual sessions is each counsellor's
-free sessions per day. Which participant gets which counsellor-day is a transportation
-problem: every open individual need either takes one unit of a counsellor-day it may use
-(its dates, a location it can reach or video, a multicultural counsellor where rule 4 asks,
-an interpreter for its language that day or a counsellor who speaks it) or stays unplaced at
-its tier-1 price. The arc costs are the objective's own terms: travel or video (tier 3), the
-cheapest interpreter when the counsellor does not speak the language (tier 4), a counsellor
-the participant does not meet in their group (tier 5) and the day (tier 6). Solved exactly,
-it puts the most urgent needs where capacity is, and routes group members to their group's
-counsellor when that does not cost a session or travel: greedy placement in priority order
-cannot trade slots between participants that way.
-
-Rooms, interpreter bookings and the exact start time are not in the flow; each routed need
-is then booked at the first free time of that counsellor-day, and what does not fit there
-is left to the greedy placement that follows.
+Once the groups are placed, which participant gets which counsellor's free sessions of a
+day is a transportation problem: every open individual need takes one unit of a
+counsellor-day it may use or stays unplaced at its tier-1 price; the arc costs are the
+objective's terms (solver/README.md, "groups first + flow"). Solved exactly, it trades slots
+between participants as greedy placement in priority order cannot. Each routed need is then
+booked at the first free time of its counsellor-day; what does not fit is left to the
+greedy placement that follows.
 """
 
 from __future__ import annotations
