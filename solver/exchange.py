@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from .construct import Booking, Constructor, State
 from .model_data import Prepared
-from .objective import Tiers, add, in_tier, local_tiers, participant_tier5, tier5_one_session_bound, travel_cost
+from .objective import local_tiers, participant_tier5, tier5_one_session_bound, travel_cost
 from .rules import may_counsel, needs_multicultural, session_problems
 
 
@@ -108,13 +108,10 @@ def _rekey(state: State, keys_of, old_key: int, key: int) -> None:
         keys_of[pid].add(key)
 
 
-def _local(prep: Prepared, state: State, keys_of, bookings, people) -> Tiers:
-    """The cost per tier a move of ``bookings`` can change, with these participants' tier 5."""
-    return add(local_tiers(prep, state, bookings, ()), in_tier(5, _tier5(prep, state, keys_of, people, {})))
-
-
 def _tier5(prep: Prepared, state: State, keys_of, people, changed: dict[int, str]) -> int:
-    """Continuity and preference cost of these participants with some sessions re-staffed."""
+    """Continuity and preference cost of these participants with some sessions re-staffed: an
+    estimate that ranks candidates. What a move is kept by is ``local_tiers`` of the sessions
+    it changes, which holds their preference cost already (counted once, as in the plan)."""
     return sum(participant_tier5(prep, pid, [changed.get(k, state.bookings[k].counsellor) for k in keys_of[pid]])
                for pid in people)
 
@@ -186,17 +183,16 @@ def _move_group(prep: Prepared, state: State, builder, keys_of, gkey: int, cid: 
 
     g = state.bookings[gkey]
     people = set(g.participants)
-    continuity = _tier5(prep, state, keys_of, people, {})
-    if _tier5(prep, state, keys_of, people, {gkey: cid}) >= continuity:
+    if _tier5(prep, state, keys_of, people, {gkey: cid}) >= _tier5(prep, state, keys_of, people, {}):
         return False, gkey
-    before = add(local_tiers(prep, state, [g], ()), in_tier(5, continuity))
+    before = local_tiers(prep, state, [g], people)
     first, last = prep.common_days(g.participants)
     state.remove(gkey)
     new = builder.fit_with(g.participants, g.type, g.location, g.mode, first, last, cid)
     if new is not None and not session_problems(prep, state, new):
         key = state.add(new)
         _rekey(state, keys_of, gkey, key)
-        if _local(prep, state, keys_of, [new], people) < before:
+        if local_tiers(prep, state, [new], people) < before:
             return True, key
         state.remove(key)
         return False, _add(state, keys_of, key, g)
@@ -208,7 +204,7 @@ def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: i
 
     g, x = state.bookings[gkey], state.bookings[xkey]
     people = set(g.participants) | set(x.participants)
-    before = _local(prep, state, keys_of, [g, x], people)
+    before = local_tiers(prep, state, [g, x], people)
     state.remove(gkey)
     state.remove(xkey)
     new_g = _retimed(prep, state, builder, g, x.counsellor, x.day, x.start)
@@ -218,7 +214,7 @@ def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: i
         new_xkey = state.add(new_x)
         _rekey(state, keys_of, gkey, new_gkey)
         _rekey(state, keys_of, xkey, new_xkey)
-        after = _local(prep, state, keys_of, [new_g, new_x], people)
+        after = local_tiers(prep, state, [new_g, new_x], people)
         if after < before:
             return True, new_gkey
         state.remove(new_xkey)
@@ -331,7 +327,7 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
 
     own, j = state.bookings[ikey], state.bookings[jkey]
     people = set(own.participants) | set(j.participants)
-    before = _local(prep, state, keys_of, [own, j], people)
+    before = local_tiers(prep, state, [own, j], people)
     state.remove(jkey)
     language = prep.language_to_interpret(j.participants[0], colleague)
     handed = replace(j, counsellor=colleague)
@@ -353,7 +349,7 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
         mkey = state.add(mine)
         _rekey(state, keys_of, jkey, hkey)
         _rekey(state, keys_of, ikey, mkey)
-        after = _local(prep, state, keys_of, [mine, handed], people)
+        after = local_tiers(prep, state, [mine, handed], people)
         if after < before:
             return True
         state.remove(mkey)
@@ -467,7 +463,7 @@ def _try_trade(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: 
     own, j = state.bookings[ikey], state.bookings[jkey]
     pid, other = own.participants[0], j.participants[0]
     people = {pid, other}
-    before = _local(prep, state, keys_of, [own, j], people)
+    before = local_tiers(prep, state, [own, j], people)
     state.remove(ikey)
     state.remove(jkey)
     mine = _seated(prep, state, builder, j, pid)
@@ -477,7 +473,7 @@ def _try_trade(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: 
         tkey = state.add(theirs)
         _rekey_person(keys_of, pid, ikey, mkey)
         _rekey_person(keys_of, other, jkey, tkey)
-        after = _local(prep, state, keys_of, [mine, theirs], people)
+        after = local_tiers(prep, state, [mine, theirs], people)
         if after < before:
             return True
         state.remove(tkey)
@@ -498,7 +494,7 @@ def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> b
     own, j = state.bookings[ikey], state.bookings[jkey]
     pid, other = own.participants[0], j.participants[0]
     people = {pid, other}
-    before = _local(prep, state, keys_of, [own, j], people)
+    before = local_tiers(prep, state, [own, j], people)
     state.remove(ikey)
     state.remove(jkey)
     patient = Constructor(prep, state)
@@ -508,12 +504,12 @@ def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> b
         _rekey_person(keys_of, pid, ikey, mkey)
         keys_of[other].discard(jkey)
         # The re-booking can only add to the others' tier-5 cost, so dearer places are not searched.
-        below = sum(before) - sum(_local(prep, state, keys_of, [mine], people))   # weighted: a search bound
+        below = sum(before) - sum(local_tiers(prep, state, [mine], people))   # weighted: a search bound
         again = patient.place_individual(other, j.type, below) if below > 0 else None
         if again is not None and not session_problems(prep, state, again):
             akey = state.add(again)
             keys_of[other].add(akey)
-            after = _local(prep, state, keys_of, [mine, again], people)
+            after = local_tiers(prep, state, [mine, again], people)
             if after < before:
                 return True
             state.remove(akey)
@@ -634,7 +630,7 @@ def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[in
 
     olds = [state.bookings[k] for k in keys]
     people = [b.participants[0] for b in olds]
-    before = _local(prep, state, keys_of, olds, set(people))
+    before = local_tiers(prep, state, olds, set(people))
     for k in keys:
         state.remove(k)
     added: list[int] = []
@@ -646,7 +642,7 @@ def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[in
     if len(added) == len(olds):
         for n, key in enumerate(added):
             _rekey_person(keys_of, people[n], keys[n], key)
-        after = _local(prep, state, keys_of, [state.bookings[k] for k in added], set(people))
+        after = local_tiers(prep, state, [state.bookings[k] for k in added], set(people))
         if after < before:
             return True
         for n, key in enumerate(added):
