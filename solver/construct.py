@@ -150,6 +150,10 @@ class State:
         return set(self.met.get(pid, ()))
 
     # ------------------------------------------------------------------ free windows
+    def sessions_left(self, cid: str, day: int) -> int:
+        """How many more sessions the counsellor may give that day (rule 3's daily maximum)."""
+        return self.prep.counsellors[cid].max_sessions_per_day - len(self.cons.get((cid, day), []))
+
     def counsellor_free(self, cid: str, day: int, loc: str) -> Windows:
         """Counsellor's free windows at a location on a day (rule 3, travel included)."""
         prep = self.prep
@@ -379,8 +383,7 @@ class Constructor:
                 continue
             interpreted: dict[str, Windows] = {}
             for cid, language in counsellors:
-                c = prep.counsellors[cid]
-                if len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
+                if state.sessions_left(cid, day) <= 0:
                     continue
                 free = state.participants_free(members, day, state.counsellor_free(cid, day, loc))
                 if language is not None:

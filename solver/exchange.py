@@ -304,8 +304,7 @@ def _hand_over_best(prep: Prepared, state: State, builder, keys_of, ikey: int, l
             people = set(own.participants) | set(j.participants)
             base = _tier5(prep, state, keys_of, people, {})
             for cid in colleagues:
-                c = prep.counsellors[cid]
-                if len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
+                if state.sessions_left(cid, day) <= 0:
                     continue
                 free = state.counsellor_free(cid, day, loc)
                 if not any(e - s >= j.end - j.start for s, e in free):

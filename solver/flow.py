@@ -97,7 +97,7 @@ def _counsellor_days(prep: Prepared, state: State, builder: Constructor) -> dict
         for day in range(len(prep.days)):
             if not prep.cons_windows[c.id][day]:
                 continue
-            left = c.max_sessions_per_day - len(state.cons.get((c.id, day), []))
+            left = state.sessions_left(c.id, day)
             if left <= 0:
                 continue
             fit = max(sum((e - s) // duration for s, e in state.counsellor_free(c.id, day, loc))

@@ -219,7 +219,7 @@ class _Search:
         total = 0
         for c in self.prep.instance.counsellors:
             if loc in c.locations and self.prep.cons_windows[c.id][day]:
-                total += c.max_sessions_per_day - len(self.state.cons.get((c.id, day), []))
+                total += self.state.sessions_left(c.id, day)
         return total
 
     def routine_windows(self) -> list[tuple[str, tuple[int, ...], frozenset | None]]:
@@ -406,8 +406,7 @@ class _Search:
             for cid, language in self.builder.counsellor_order(unit.members, loc):
                 if self.staff is not None and cid not in self.staff:
                     continue
-                c = prep.counsellors[cid]
-                if len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
+                if state.sessions_left(cid, day) <= 0:
                     continue
                 free = state.participants_free(unit.members, day, state.counsellor_free(cid, day, loc))
                 starts = cal.numbered_grid_starts(free, duration, self.slot)
@@ -542,7 +541,7 @@ class _Search:
                 model.AddAtMostOne([v for vs in by_unit.values() for v in vs])
         for (cid, day), items in per_day.items():
             # Rule 3: at most max_sessions_per_day, counting fixed sessions outside the window.
-            left = self.prep.counsellors[cid].max_sessions_per_day - len(self.state.cons.get((cid, day), []))
+            left = self.state.sessions_left(cid, day)
             if len(items) > left:
                 model.Add(sum(items) <= left)
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, NonNegativeInt
 
 from .formats import FormatError, Instance, Plan, load_instance, load_plan
-from .travel import travel_minutes
+from .travel import TravelTable
 
 if TYPE_CHECKING:  # type hints only: the planner's modules import this one
     from .construct import Booking, State
@@ -307,18 +307,10 @@ def _number(value: Any) -> bool:
 class _Terms:
     def __init__(self, inst: Instance):
         self.inst = inst
-        self.places = {p.id: p for p in inst.places}
         self.locations = {loc.id: loc for loc in inst.locations}
         self.participants = {p.id: p for p in inst.participants}
         self.interpreters = {i.id: i for i in inst.interpreters}
-        self._travel: dict[tuple[str, str], int] = {}
-
-    def travel(self, place_a: str, place_b: str) -> int:
-        key = (place_a, place_b) if place_a <= place_b else (place_b, place_a)
-        if key not in self._travel:
-            t = self.inst.travel
-            self._travel[key] = travel_minutes(self.places[key[0]], self.places[key[1]], t.road_factor, t.speed_kmh)
-        return self._travel[key]
+        self.travel = TravelTable(inst).minutes
 
     def booking_cost(self, s) -> float:
         it = self.interpreters.get(s.interpreter or "")

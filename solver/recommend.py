@@ -10,8 +10,8 @@ Replacing or adding them in the previous plan keeps every hard rule.
 The previous plan is booked as it stands into the planner's own ``State`` (no rule is
 re-checked for it, nothing is re-planned), so every option is searched against what is
 really booked, with the constructor's free-window search, and ranked by the planner's
-objective (``solver.objective``: ``booking_cost``, ``unplaced_cost`` and the tier weights):
-``terms["objective"]`` is exactly the change of ``objective.plan_objective``.
+objective (``solver.objective``: ``booking_cost``, ``open_needs_cost``, ``change_cost``,
+``continuity_cost``): ``terms["objective"]`` is exactly the change of ``objective.plan_objective``.
 """
 
 from __future__ import annotations
@@ -207,10 +207,9 @@ class _Advisor:
         between locations, interpreters of the language, rooms)."""
         prep, state, builder = self.prep, self.state, self.builder
         duration = self.inst.session_types[typ].minutes
-        c = prep.counsellors[cid]
         out = []
         for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
-            if not prep.loc_windows[loc][day] or len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
+            if not prep.loc_windows[loc][day] or state.sessions_left(cid, day) <= 0:
                 continue
             free = state.participants_free(members, day, state.counsellor_free(cid, day, loc))
             if free and language is not None:
@@ -347,7 +346,7 @@ class _Advisor:
         group = self.inst.session_types[old.type].is_group
         out = []
         for _key, cid, language in builder.counsellor_ranking(old.participants, old.location, group=group):
-            if len(state.cons.get((cid, old.day), [])) >= prep.counsellors[cid].max_sessions_per_day:
+            if state.sessions_left(cid, old.day) <= 0:
                 continue
             free = state.participants_free(old.participants, old.day, state.counsellor_free(cid, old.day, old.location))
             if not cal.contains(free, old.start, old.end):
