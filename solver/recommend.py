@@ -182,8 +182,7 @@ class _Advisor:
         than ``pool`` candidates already found, or once ``scan_limit`` x ``pool`` are found."""
         prep, builder = self.prep, self.builder
         group = self.inst.session_types[typ].is_group
-        ranges = [prep.day_range(prep.participants[m]) for m in members]
-        first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+        first, last = prep.common_days(members)
         if group:
             options = [(loc, "onsite") for loc in builder.group_locations(members)]
         else:
@@ -205,24 +204,14 @@ class _Advisor:
         """The first free time with one counsellor on each of the first ``candidate_days`` days
         that have one (the constructor's window search: counsellor, participants, travel
         between locations, interpreters of the language, rooms)."""
-        prep, state, builder = self.prep, self.state, self.builder
-        duration = self.inst.session_types[typ].minutes
         out = []
-        for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
-            if not prep.loc_windows[loc][day] or state.sessions_left(cid, day) <= 0:
-                continue
-            free = state.participants_free(members, day, state.counsellor_free(cid, day, loc))
-            if free and language is not None:
-                free = cal.intersect_windows(free, builder.language_free(language, loc, duration, len(members), day))
-            if not free:
-                continue
-            for start in builder.room_starts(free, loc, day, duration, len(members), mode == "video"):
-                b = builder.complete(members, typ, loc, mode, day, start, start + duration, cid, language)
-                if b is not None and not _same_place(b, exclude):
-                    out.append(b)
+        for day in range(max(first, 0), min(last, len(self.prep.days) - 1) + 1):
+            b = self.builder.scan(members, typ, loc, mode, day, day, [(cid, language)],
+                                  skip=lambda found: _same_place(found, exclude))
+            if b is not None:
+                out.append(b)
+                if len(out) >= self.limits.candidate_days:
                     break
-            if len(out) >= self.limits.candidate_days:
-                break
         return out
 
     def _combine(self, pid: str, needs: list[str], pools: dict, top: int) -> list[dict]:
