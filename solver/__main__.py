@@ -71,15 +71,9 @@ def _solve(args) -> int:
     from .config import load_config
     from .model import solve
 
-    try:
-        instance = load_instance(Path(args.instance))
-    except FormatError as exc:
-        _print_format_error(args.instance, exc)
-        return EXIT_BAD_INPUT
-    try:
-        config = load_config(Path(args.config) if args.config else None)
-    except FormatError as exc:
-        _print_format_error(args.config, exc)
+    instance = _read(load_instance, args.instance)
+    config = _read(load_config, args.config) if instance is not None else None
+    if config is None:
         return EXIT_BAD_INPUT
 
     def progress(info: dict) -> None:
@@ -108,10 +102,8 @@ def _solve(args) -> int:
 def _recommend(args) -> int:
     from .recommend import recommend
 
-    try:
-        instance = load_instance(Path(args.instance))
-    except FormatError as exc:
-        _print_format_error(args.instance, exc)
+    instance = _read(load_instance, args.instance)
+    if instance is None:
         return EXIT_BAD_INPUT
     try:
         answer = recommend(instance, participant=args.participant, session=args.session, top=args.top,
@@ -123,10 +115,16 @@ def _recommend(args) -> int:
     return 0
 
 
-def _print_format_error(source: str, exc: FormatError) -> None:
-    print(f"error: {source} is not a valid input:", file=sys.stderr)
-    for path, message in exc.errors:
-        print(f"  {path}: {message}" if path else f"  {message}", file=sys.stderr)
+def _read(loader, source: str | None):
+    """``loader(Path(source))`` (``loader(None)`` without a source), or None after printing
+    the format errors."""
+    try:
+        return loader(Path(source) if source else None)
+    except FormatError as exc:
+        print(f"error: {source} is not a valid input:", file=sys.stderr)
+        for path, message in exc.errors:
+            print(f"  {path}: {message}" if path else f"  {message}", file=sys.stderr)
+        return None
 
 
 def _delegate(name: str, argv: list[str]) -> int:

@@ -1,36 +1,14 @@
 """A provable upper bound on the required sessions any valid plan can schedule.
 
 ``upper_bound(instance)`` returns an integer that no plan keeping hard rules 1-9 of
-PROBLEM.md can beat (rule 10 only removes plans, so ignoring it keeps the bound valid).
-The reasoning, step by step, is in tests/bench/README.md ("Upper bound"); in short:
-
-1. **Options per need.** For each required (participant, type) we list every
-   (day, location, coverage) combination a valid session could use: a working day in
-   earliest..deadline, a location open that day with a room that fits (a group room holds at
-   least ``min_size``, a video session needs a video room), on-site within the participant's
-   travel limit or video when allowed, a qualified counsellor (multicultural where rule 4
-   asks) whose hours at that location fit a grid start, and coverage: no interpreter needed,
-   a counsellor there who speaks the language, or an interpreter with the language, a mode
-   the session can use and hours that overlap a qualified counsellor's on a grid start.
-   A need without options cannot be placed.
-2. **Group minimum size.** A group session has at least ``min_size`` members, all of whom can
-   use its (day, location) and are covered by its one interpreted language or by the
-   counsellor. Options at a (day, location) where fewer than ``min_size`` candidates could
-   share a session are dropped, and needs left without options; repeated until stable.
-3. **Capacity LP.** A linear relaxation: a need is served at most once over its options.
-   Sessions are counted per (day, location, counsellor class) and must be covered by
-   qualified counsellors' daily capacity (``min(max_sessions_per_day, disjoint sessions in
-   their hours)``); interpreted sessions per (day, location, language) by interpreters' daily
-   capacity; all sessions per (day, location) by the rooms' disjoint-session capacity.
-   A group member counts 1/g of a session (g = largest group that fits there), an individual
-   need one session. Every valid plan maps to a feasible LP point with value = its scheduled
-   count, so floor(LP optimum) bounds it. A second LP counts group *sessions* per (day,
-   location, interpreted language, multicultural counsellor) instead of member fractions, so
-   each language takes whole sessions (solver/README.md, "Settlement waves"); neither LP
-   dominates the other, both are solved.
-
-The bound is the minimum of the count after step 2 and the floored LP optima. Everything is
-re-derived from the formats (like solver.check), not from the planner's model.
+PROBLEM.md can beat (rule 10 only removes plans, so ignoring it keeps the bound valid):
+the minimum of (1) the needs that have an option at all (a day, location and coverage a
+valid session could use), (2) those left after dropping options where fewer than
+``min_size`` candidates could share a group session, repeated until stable, and (3) the
+floored optima of two capacity LPs (group members as fractions of a session, and group
+sessions per interpreted language). The reasoning and its proofs, step by step, are in
+tests/bench/README.md ("Upper bound"). Everything is re-derived from the formats (like
+solver.check), not from the planner's model.
 """
 
 from __future__ import annotations
@@ -333,7 +311,6 @@ class _Data:
         if solver is None:
             return None, "NO_LP_SOLVER", (0, 0)
         solver.SetTimeLimit(int(max(1.0, time_limit) * 1000))
-        inst = self.inst
         loc_by_id = {loc.id: loc for loc in self.locations}
 
         # Interchangeable needs share variables: same type and same options.

@@ -142,11 +142,6 @@ def numbered_grid_starts(windows: Windows, duration: int, slot_minutes: int) -> 
     return out
 
 
-def on_grid(moment: datetime, slot_minutes: int) -> bool:
-    """True when a local time is on the slot grid (counted from midnight)."""
-    return (moment.hour * 60 + moment.minute) % slot_minutes == 0
-
-
 def at_minute(day: date, minute: int) -> datetime:
     """The local datetime at a minute after midnight of a date."""
     return datetime(day.year, day.month, day.day) + timedelta(minutes=minute)

@@ -150,6 +150,10 @@ class State:
         return set(self.met.get(pid, ()))
 
     # ------------------------------------------------------------------ free windows
+    def sessions_left(self, cid: str, day: int) -> int:
+        """How many more sessions the counsellor may give that day (rule 3's daily maximum)."""
+        return self.prep.counsellors[cid].max_sessions_per_day - len(self.cons.get((cid, day), []))
+
     def counsellor_free(self, cid: str, day: int, loc: str) -> Windows:
         """Counsellor's free windows at a location on a day (rule 3, travel included)."""
         prep = self.prep
@@ -290,13 +294,13 @@ class Constructor:
 
     def fit_on_day(self, pid: str, typ: str, loc, mode, day: int, cid: str, language) -> Booking | None:
         """The first free time for this individual session with one counsellor on one day."""
-        return self._scan((pid,), typ, loc, mode, day, day, [(cid, language)])
+        return self.scan((pid,), typ, loc, mode, day, day, [(cid, language)])
 
     def fit_with(self, members, typ, loc, mode, first: int, last: int, cid: str) -> Booking | None:
         """The earliest free booking of these members with one counsellor between two days."""
         pairs = [(c, lang) for _k, c, lang in self.counsellor_ranking(
             members, loc, group=self.prep.instance.session_types[typ].is_group) if c == cid]
-        return self._scan(members, typ, loc, mode, first, last, pairs) if pairs else None
+        return self.scan(members, typ, loc, mode, first, last, pairs) if pairs else None
 
     def place_with(self, pid: str, typ: str, cid: str) -> Booking | None:
         """The participant's individual session with one given counsellor, cheapest travel
@@ -308,7 +312,7 @@ class Constructor:
                 continue
             ranked = [(c, lang) for _k, c, lang in self.counsellor_ranking((pid,), loc) if c == cid]
             if ranked:
-                b = self._scan((pid,), typ, loc, mode, first, last, ranked)
+                b = self.scan((pid,), typ, loc, mode, first, last, ranked)
                 if b is not None:
                     return b
         return None
@@ -317,8 +321,7 @@ class Constructor:
         """Best-found booking for a group (onsite only; rule 7), or None; ``below`` as in
         place_individual, for the members' travel together."""
         prep = self.prep
-        ranges = [prep.day_range(prep.participants[m]) for m in members]
-        first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+        first, last = prep.common_days(members)
         for loc in self.group_locations(members):
             if below is not None and sum(travel_cost(prep, m, loc, "onsite") for m in members) >= below:
                 continue
@@ -359,20 +362,22 @@ class Constructor:
             # A group waits, within its members' dates, for a counsellor who can follow its
             # members up; only if none can does it go to the first free one.
             within = [(cid, lang) for key, cid, lang in ranked if not key[2]]
-            found = self._scan(members, typ, loc, mode, first, last, within) if within else None
+            found = self.scan(members, typ, loc, mode, first, last, within) if within else None
             if found is not None:
                 return found
-        found = self._scan(members, typ, loc, mode, first, last, [(cid, lang) for _k, cid, lang in ranked])
+        found = self.scan(members, typ, loc, mode, first, last, [(cid, lang) for _k, cid, lang in ranked])
         best = ranked[0][0]
         if found is None or len(members) != 1 or not (best[0] < 0 or best[1] < 0) or not self.continuity_days:
             return found
         favoured = [(cid, language) for key, cid, language in ranked if key == best]
         if found.counsellor in {cid for cid, _l in favoured}:
             return found
-        later = self._scan(members, typ, loc, mode, first, min(last, found.day + self.continuity_days), favoured)
+        later = self.scan(members, typ, loc, mode, first, min(last, found.day + self.continuity_days), favoured)
         return later or found
 
-    def _scan(self, members, typ, loc, mode, first, last, counsellors) -> Booking | None:
+    def scan(self, members, typ, loc, mode, first, last, counsellors, skip=None) -> Booking | None:
+        """The first free booking with one of ``counsellors`` (in order) on the earliest day
+        between ``first`` and ``last``; ``skip(b)`` passes a booking over for the next start."""
         prep, state = self.prep, self.state
         duration = prep.instance.session_types[typ].minutes
         for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
@@ -380,8 +385,7 @@ class Constructor:
                 continue
             interpreted: dict[str, Windows] = {}
             for cid, language in counsellors:
-                c = prep.counsellors[cid]
-                if len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
+                if state.sessions_left(cid, day) <= 0:
                     continue
                 free = state.participants_free(members, day, state.counsellor_free(cid, day, loc))
                 if language is not None:
@@ -394,7 +398,7 @@ class Constructor:
                     continue
                 for start in self.room_starts(free, loc, day, duration, len(members), mode == "video"):
                     b = self.complete(members, typ, loc, mode, day, start, start + duration, cid, language)
-                    if b is not None:
+                    if b is not None and not (skip and skip(b)):
                         return b
         return None
 

@@ -35,7 +35,7 @@ from typing import Any
 from . import calendar as cal
 from .check import check_plan
 from .construct import State, booking_from_session
-from .formats import Plan, Session, load_instance, load_plan
+from .formats import Session, load_instance, load_plan
 from .model_data import Prepared, prepare
 from .objective import interpreter_booking_cost
 from .rules import covered, may_counsel, session_problems

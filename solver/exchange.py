@@ -22,17 +22,13 @@ from dataclasses import replace
 
 from .construct import Booking, Constructor, State
 from .model_data import Prepared
-from .objective import Tiers, local_tiers, travel_cost
+from .objective import local_tiers, participant_tier5, tier5_one_session_bound, travel_cost
 from .rules import may_counsel, needs_multicultural, session_problems
 
 
 def exchange_leaders(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
     """Exchange group leaders for continuity where it gains; returns how many groups moved."""
-
-    def attempt(keys_of, gkey: int, cid: str) -> tuple[bool, int]:
-        return _try(prep, state, keys_of, gkey, cid)
-
-    return _each_group(prep, state, stop_at, attempt)
+    return _each_group(prep, state, stop_at, lambda keys_of, gkey, cid: _try(prep, state, keys_of, gkey, cid))
 
 
 def _each_group(prep: Prepared, state: State, stop_at: float, attempt) -> int:
@@ -112,21 +108,12 @@ def _rekey(state: State, keys_of, old_key: int, key: int) -> None:
         keys_of[pid].add(key)
 
 
-def _local(prep: Prepared, state: State, keys_of, bookings, people) -> Tiers:
-    """The cost per tier a move of ``bookings`` can change, with these participants' tier 5."""
-    return local_tiers(prep, bookings, _tier5(prep, state, keys_of, people, {}))
-
-
 def _tier5(prep: Prepared, state: State, keys_of, people, changed: dict[int, str]) -> int:
-    """Continuity and preference cost of these participants with some sessions re-staffed."""
-    cost = 0
-    for pid in people:
-        who = [changed.get(k, state.bookings[k].counsellor) for k in keys_of[pid]]
-        cost += prep.weights.other_counsellor * (len(set(who)) - 1)
-        pref = prep.participants[pid].preferred_counsellor
-        if pref is not None:
-            cost += prep.weights.not_preferred * sum(c != pref for c in who)
-    return cost
+    """Continuity and preference cost of these participants with some sessions re-staffed: an
+    estimate that ranks candidates. What a move is kept by is ``local_tiers`` of the sessions
+    it changes, which holds their preference cost already (counted once, as in the plan)."""
+    return sum(participant_tier5(prep, pid, [changed.get(k, state.bookings[k].counsellor) for k in keys_of[pid]])
+               for pid in people)
 
 
 # ---------------------------------------------------------------------- slot exchange
@@ -163,7 +150,7 @@ def _swap_with_best(prep: Prepared, state: State, builder, keys_of, gkey: int, c
         return True, gkey
     g = state.bookings[gkey]
     duration = g.end - g.start
-    first, last = _common_days(prep, g.participants)
+    first, last = prep.common_days(g.participants)
     base = {}
     options = []
     for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
@@ -172,7 +159,7 @@ def _swap_with_best(prep: Prepared, state: State, builder, keys_of, gkey: int, c
             if (loc != g.location or len(x.participants) != 1 or prep.instance.session_types[x.type].is_group
                     or x.end - x.start != duration or not _movable(x)):
                 continue
-            x_first, x_last = _common_days(prep, x.participants)
+            x_first, x_last = prep.common_days(x.participants)
             if not x_first <= g.day <= x_last:
                 continue   # rule 2: the individual session could not take the group's day
             changed = {gkey: cid, xkey: g.counsellor}
@@ -196,27 +183,20 @@ def _move_group(prep: Prepared, state: State, builder, keys_of, gkey: int, cid: 
 
     g = state.bookings[gkey]
     people = set(g.participants)
-    continuity = _tier5(prep, state, keys_of, people, {})
-    if _tier5(prep, state, keys_of, people, {gkey: cid}) >= continuity:
+    if _tier5(prep, state, keys_of, people, {gkey: cid}) >= _tier5(prep, state, keys_of, people, {}):
         return False, gkey
-    before = local_tiers(prep, [g], continuity)
-    first, last = _common_days(prep, g.participants)
+    before = local_tiers(prep, state, [g], people)
+    first, last = prep.common_days(g.participants)
     state.remove(gkey)
     new = builder.fit_with(g.participants, g.type, g.location, g.mode, first, last, cid)
     if new is not None and not session_problems(prep, state, new):
         key = state.add(new)
         _rekey(state, keys_of, gkey, key)
-        if _local(prep, state, keys_of, [new], people) < before:
+        if local_tiers(prep, state, [new], people) < before:
             return True, key
         state.remove(key)
         return False, _add(state, keys_of, key, g)
     return False, _add(state, keys_of, gkey, g)
-
-
-def _common_days(prep: Prepared, members) -> tuple[int, int]:
-    """The day indexes every member may attend (rule 2)."""
-    days = [prep.day_range(prep.participants[pid]) for pid in members]
-    return max(d[0] for d in days), min(d[1] for d in days)
 
 
 def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: int) -> tuple[bool, int]:
@@ -224,7 +204,7 @@ def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: i
 
     g, x = state.bookings[gkey], state.bookings[xkey]
     people = set(g.participants) | set(x.participants)
-    before = _local(prep, state, keys_of, [g, x], people)
+    before = local_tiers(prep, state, [g, x], people)
     state.remove(gkey)
     state.remove(xkey)
     new_g = _retimed(prep, state, builder, g, x.counsellor, x.day, x.start)
@@ -234,7 +214,7 @@ def _try_swap(prep: Prepared, state: State, builder, keys_of, gkey: int, xkey: i
         new_xkey = state.add(new_x)
         _rekey(state, keys_of, gkey, new_gkey)
         _rekey(state, keys_of, xkey, new_xkey)
-        after = _local(prep, state, keys_of, [new_g, new_x], people)
+        after = local_tiers(prep, state, [new_g, new_x], people)
         if after < before:
             return True, new_gkey
         state.remove(new_xkey)
@@ -324,8 +304,7 @@ def _hand_over_best(prep: Prepared, state: State, builder, keys_of, ikey: int, l
             people = set(own.participants) | set(j.participants)
             base = _tier5(prep, state, keys_of, people, {})
             for cid in colleagues:
-                c = prep.counsellors[cid]
-                if len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
+                if state.sessions_left(cid, day) <= 0:
                     continue
                 free = state.counsellor_free(cid, day, loc)
                 if not any(e - s >= j.end - j.start for s, e in free):
@@ -347,7 +326,7 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
 
     own, j = state.bookings[ikey], state.bookings[jkey]
     people = set(own.participants) | set(j.participants)
-    before = _local(prep, state, keys_of, [own, j], people)
+    before = local_tiers(prep, state, [own, j], people)
     state.remove(jkey)
     language = prep.language_to_interpret(j.participants[0], colleague)
     handed = replace(j, counsellor=colleague)
@@ -369,7 +348,7 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
         mkey = state.add(mine)
         _rekey(state, keys_of, jkey, hkey)
         _rekey(state, keys_of, ikey, mkey)
-        after = _local(prep, state, keys_of, [mine, handed], people)
+        after = local_tiers(prep, state, [mine, handed], people)
         if after < before:
             return True
         state.remove(mkey)
@@ -483,7 +462,7 @@ def _try_trade(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: 
     own, j = state.bookings[ikey], state.bookings[jkey]
     pid, other = own.participants[0], j.participants[0]
     people = {pid, other}
-    before = _local(prep, state, keys_of, [own, j], people)
+    before = local_tiers(prep, state, [own, j], people)
     state.remove(ikey)
     state.remove(jkey)
     mine = _seated(prep, state, builder, j, pid)
@@ -493,7 +472,7 @@ def _try_trade(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: 
         tkey = state.add(theirs)
         _rekey_person(keys_of, pid, ikey, mkey)
         _rekey_person(keys_of, other, jkey, tkey)
-        after = _local(prep, state, keys_of, [mine, theirs], people)
+        after = local_tiers(prep, state, [mine, theirs], people)
         if after < before:
             return True
         state.remove(tkey)
@@ -514,7 +493,7 @@ def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> b
     own, j = state.bookings[ikey], state.bookings[jkey]
     pid, other = own.participants[0], j.participants[0]
     people = {pid, other}
-    before = _local(prep, state, keys_of, [own, j], people)
+    before = local_tiers(prep, state, [own, j], people)
     state.remove(ikey)
     state.remove(jkey)
     patient = Constructor(prep, state)
@@ -524,12 +503,12 @@ def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> b
         _rekey_person(keys_of, pid, ikey, mkey)
         keys_of[other].discard(jkey)
         # The re-booking can only add to the others' tier-5 cost, so dearer places are not searched.
-        below = sum(before) - sum(_local(prep, state, keys_of, [mine], people))   # weighted: a search bound
+        below = sum(before) - sum(local_tiers(prep, state, [mine], people))   # weighted: a search bound
         again = patient.place_individual(other, j.type, below) if below > 0 else None
         if again is not None and not session_problems(prep, state, again):
             akey = state.add(again)
             keys_of[other].add(akey)
-            after = _local(prep, state, keys_of, [mine, again], people)
+            after = local_tiers(prep, state, [mine, again], people)
             if after < before:
                 return True
             state.remove(akey)
@@ -599,7 +578,7 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, 
     for group in takers.values():
         group.sort(key=lambda t: (t[0], t[1]))
     # Each of the other two participants gains at most one counsellor fewer and the preferred one.
-    best_tier5 = prep.weights.other_counsellor + prep.weights.not_preferred
+    best_tier5 = tier5_one_session_bound(prep)
     third_tier5: dict[int, int] = {}
     options = []
     for jkey, j in _leader_seats(prep, state, own, leader):
@@ -650,7 +629,7 @@ def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[in
 
     olds = [state.bookings[k] for k in keys]
     people = [b.participants[0] for b in olds]
-    before = _local(prep, state, keys_of, olds, set(people))
+    before = local_tiers(prep, state, olds, set(people))
     for k in keys:
         state.remove(k)
     added: list[int] = []
@@ -662,7 +641,7 @@ def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[in
     if len(added) == len(olds):
         for n, key in enumerate(added):
             _rekey_person(keys_of, people[n], keys[n], key)
-        after = _local(prep, state, keys_of, [state.bookings[k] for k in added], set(people))
+        after = local_tiers(prep, state, [state.bookings[k] for k in added], set(people))
         if after < before:
             return True
         for n, key in enumerate(added):

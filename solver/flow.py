@@ -1,20 +1,12 @@
 """Individual sessions routed to counsellor-days by a min-cost flow, then booked.
 
-Once the groups are placed, what is left for the individual sessions is each counsellor's
-free sessions per day. Which participant gets which counsellor-day is a transportation
-problem: every open individual need either takes one unit of a counsellor-day it may use
-(its dates, a location it can reach or video, a multicultural counsellor where rule 4 asks,
-an interpreter for its language that day or a counsellor who speaks it) or stays unplaced at
-its tier-1 price. The arc costs are the objective's own terms: travel or video (tier 3), the
-cheapest interpreter when the counsellor does not speak the language (tier 4), a counsellor
-the participant does not meet in their group (tier 5) and the day (tier 6). Solved exactly,
-it puts the most urgent needs where capacity is, and routes group members to their group's
-counsellor when that does not cost a session or travel: greedy placement in priority order
-cannot trade slots between participants that way.
-
-Rooms, interpreter bookings and the exact start time are not in the flow; each routed need
-is then booked at the first free time of that counsellor-day, and what does not fit there
-is left to the greedy placement that follows.
+Once the groups are placed, which participant gets which counsellor's free sessions of a
+day is a transportation problem: every open individual need takes one unit of a
+counsellor-day it may use or stays unplaced at its tier-1 price; the arc costs are the
+objective's terms (solver/README.md, "groups first + flow"). Solved exactly, it trades slots
+between participants as greedy placement in priority order cannot. Each routed need is then
+booked at the first free time of its counsellor-day; what does not fit is left to the
+greedy placement that follows.
 """
 
 from __future__ import annotations
@@ -26,7 +18,7 @@ from ortools.graph.python import min_cost_flow
 
 from .construct import Constructor, State
 from .model_data import Prepared
-from .objective import open_need_cost, seat_cost
+from .objective import date_cost, new_counsellor_cost, open_needs_cost, seat_cost
 from .rules import may_counsel
 
 
@@ -68,7 +60,7 @@ def route_individuals(prep: Prepared, state: State, builder: Constructor, tasks)
     for i, (pid, typ) in enumerate(open_tasks):
         node = task_base + i
         arc(source, node, 1, 0)
-        unplaced = open_need_cost(prep, state, pid, typ) * scale + (scale - 1 - rank[(pid, typ)])
+        unplaced = open_needs_cost(prep, state, pid, (typ,)) * scale + (scale - 1 - rank[(pid, typ)])
         arc(node, sink, 1, unplaced)
         for (cid, day), option in _options(prep, state, builder, pid, typ, cons_days, video_locs,
                                            interpreted_days).items():
@@ -105,7 +97,7 @@ def _counsellor_days(prep: Prepared, state: State, builder: Constructor) -> dict
         for day in range(len(prep.days)):
             if not prep.cons_windows[c.id][day]:
                 continue
-            left = c.max_sessions_per_day - len(state.cons.get((c.id, day), []))
+            left = state.sessions_left(c.id, day)
             if left <= 0:
                 continue
             fit = max(sum((e - s) // duration for s, e in state.counsellor_free(c.id, day, loc))
@@ -137,7 +129,6 @@ def _options(prep, state, builder, pid, typ, cons_days, video_locs, interpreted_
     if p.video_ok:
         places += [(loc, "video") for loc in video_locs]
     out: dict = {}
-    w = prep.weights
     for c in prep.instance.counsellors:
         if not may_counsel(c, (p,)):
             continue
@@ -146,7 +137,7 @@ def _options(prep, state, builder, pid, typ, cons_days, video_locs, interpreted_
             continue
         days = days[bisect_left(days, first):bisect_right(days, last)]
         language = prep.language_to_interpret(pid, c.id)
-        other = w.other_counsellor if met and c.id not in met else 0
+        other = new_counsellor_cost(prep, met, c.id)
         for loc, mode in places:
             if loc not in c.locations:
                 continue
@@ -162,7 +153,7 @@ def _options(prep, state, builder, pid, typ, cons_days, video_locs, interpreted_
                     continue
                 if language is not None and (language, day) not in interpreted_days:
                     continue
-                total = cost + w.day * day
+                total = cost + date_cost(prep, day)
                 known = out.get((c.id, day))
                 if known is None or total < known[0]:
                     out[(c.id, day)] = (total, loc, mode, language)

@@ -35,8 +35,6 @@ INSTANCE_FORMAT = "guidance-instance/1"
 PLAN_FORMAT = "guidance-plan/1"
 
 LEGAL_BASES = ("integration_act", "temporary_act", "ordinary")
-INTERPRETER_MODES = ("onsite", "video", "phone")
-SESSION_MODES = ("onsite", "video")
 
 
 class FormatError(Exception):
@@ -349,9 +347,6 @@ class Instance(_Strict):
     frozen_until: LocalTime | None = None
 
     # Lookup helpers (plain dict builds; cheap enough, callers may keep the result).
-    def places_by_id(self) -> dict[str, Place]:
-        return {p.id: p for p in self.places}
-
     def locations_by_id(self) -> dict[str, Location]:
         return {loc.id: loc for loc in self.locations}
 
@@ -407,11 +402,6 @@ def load_plan(source: Any) -> Plan:
 def dump_plan(plan: Plan) -> dict:
     """A plan as a JSON-ready dict in ``guidance-plan/1``."""
     return plan.model_dump(mode="json")
-
-
-def dump_instance(instance: Instance) -> dict:
-    """An instance as a JSON-ready dict in ``guidance-instance/1``."""
-    return instance.model_dump(mode="json")
 
 
 def json_schemas() -> dict[str, dict]:

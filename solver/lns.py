@@ -28,7 +28,7 @@ from . import calendar as cal
 from .construct import Booking, Constructor, State
 from .model_groups import language_key, largest_room
 from .model_data import Prepared
-from .objective import Tiers, booking_cost, open_need_cost, video_equivalent_minutes
+from .objective import Tiers, booking_cost, change_cost, new_counsellor_cost, open_needs_cost, video_equivalent_minutes
 
 
 @dataclass
@@ -74,7 +74,6 @@ class _Search:
         self.deterministic_spent = 0.0
         self.deterministic_budget = prep.config.time.search_deterministic_per_second * run.time_limit
         self.window_times: list[float] = []
-        self.cp_wall = 0.0
         self.windows_solved = 0
         self.staff: frozenset | None = None
 
@@ -152,8 +151,7 @@ class _Search:
         prep = self.prep
         out = []
         for unit in self.open_units(None, None, set())[:self.limits.targeted_units]:
-            ranges = [prep.day_range(prep.participants[m]) for m in unit.members]
-            first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+            first, last = prep.common_days(unit.members)
             if first > last:
                 continue
             locs = (self.builder.group_locations(unit.members) if len(unit.members) > 1
@@ -185,8 +183,7 @@ class _Search:
             groups = sorted((b for b in state.bookings.values() if b.type == typ and b.location in reach
                              and not b.fixed), key=lambda b: (prep.participant_travel(pid, b.location), b.day))
             for b in groups[:self.limits.joiner_windows]:
-                ranges = [prep.day_range(prep.participants[m]) for m in b.participants + (pid,)]
-                lo, hi = max(r[0] for r in ranges), min(r[1] for r in ranges)
+                lo, hi = prep.common_days(b.participants + (pid,))
                 if lo <= hi:
                     out.append((b.location, tuple(sorted({b.day, self.rng.randint(lo, hi)}))))
         return out
@@ -222,7 +219,7 @@ class _Search:
         total = 0
         for c in self.prep.instance.counsellors:
             if loc in c.locations and self.prep.cons_windows[c.id][day]:
-                total += c.max_sessions_per_day - len(self.state.cons.get((c.id, day), []))
+                total += self.state.sessions_left(c.id, day)
         return total
 
     def routine_windows(self) -> list[tuple[str, tuple[int, ...], frozenset | None]]:
@@ -299,8 +296,7 @@ class _Search:
             else:
                 now = sum(prep.participant_travel(m, b.location) for m in b.participants)
             saving = now - sum(prep.participant_travel(m, loc) for m in b.participants)
-            ranges = [prep.day_range(prep.participants[m]) for m in b.participants]
-            first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+            first, last = prep.common_days(b.participants)
             if saving > 0 and any(first <= d <= last for d in days):
                 is_group = prep.instance.session_types[b.type].is_group
                 (groups if is_group else individual).append((-saving, key, Unit(b.type, b.participants, outside=key)))
@@ -393,8 +389,7 @@ class _Search:
         spec = prep.instance.session_types[unit.typ]
         duration = spec.minutes
         size = len(unit.members)
-        ranges = [prep.day_range(prep.participants[m]) for m in unit.members]
-        first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+        first, last = prep.common_days(unit.members)
         modes = []
         if all(loc in prep.reachable_locations(m) for m in unit.members):
             modes.append("onsite")
@@ -411,8 +406,7 @@ class _Search:
             for cid, language in self.builder.counsellor_order(unit.members, loc):
                 if self.staff is not None and cid not in self.staff:
                     continue
-                c = prep.counsellors[cid]
-                if len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
+                if state.sessions_left(cid, day) <= 0:
                     continue
                 free = state.participants_free(unit.members, day, state.counsellor_free(cid, day, loc))
                 starts = cal.numbered_grid_starts(free, duration, self.slot)
@@ -423,7 +417,7 @@ class _Search:
         return out
 
     def _complete(self, unit, loc, mode, day, start, end, cid, language, classes) -> list[Booking]:
-        prep, state = self.prep, self.state
+        state = self.state
         out = []
         for rc in classes:
             if mode == "video" and not rc.video:
@@ -449,7 +443,6 @@ class _Search:
     # -------------------------------------------------------------- the CP-SAT model
     def optimise(self, loc, days, units: list[Unit]) -> list[Booking] | None:
         """Solve the window model; returns the chosen bookings (rooms assigned) or None."""
-        prep = self.prep
         classes = self.room_classes(loc, days)
         class_of = {r: i for i, rc in enumerate(classes) for r in rc.rooms}
         numbered = [(self.candidates(u, loc, days, classes),
@@ -500,7 +493,6 @@ class _Search:
             params.interleave_search = True
         status = solver.Solve(model)
         self.deterministic_spent += solver.deterministic_time
-        self.cp_wall += solver.wall_time
         self.windows_solved += 1
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
@@ -549,31 +541,28 @@ class _Search:
                 model.AddAtMostOne([v for vs in by_unit.values() for v in vs])
         for (cid, day), items in per_day.items():
             # Rule 3: at most max_sessions_per_day, counting fixed sessions outside the window.
-            left = self.prep.counsellors[cid].max_sessions_per_day - len(self.state.cons.get((cid, day), []))
+            left = self.state.sessions_left(cid, day)
             if len(items) > left:
                 model.Add(sum(items) <= left)
 
     def _unplaced_weight(self, u: Unit) -> int:
         if u.outside is not None:  # a mover that stays where it is costs what it costs there
             return booking_cost(self.prep, self.state.bookings[u.outside])
-        return sum(open_need_cost(self.prep, self.state, m, u.typ) for m in u.members)
+        return sum(open_needs_cost(self.prep, self.state, m, (u.typ,)) for m in u.members)
 
     def _candidate_cost(self, u: Unit, b: Booking, class_of) -> int:
-        cost = booking_cost(self.prep, b)
+        prep, state, current = self.prep, self.state, u.current
+        cost = booking_cost(prep, b)
         for joiner in set(b.participants) - set(u.members):  # placing a joiner saves its penalty
             cost -= self._unplaced_weight(Unit(u.typ, (joiner,)))
         for m in b.participants:
-            others = self.state.met.get(m, {})
-            if others and b.counsellor not in others:
-                cost += self.prep.weights.other_counsellor
-        if u.current is not None and u.current.prev_id and not self._same(u.current, b, class_of):
-            cost += self.prep.weights.change
-        if u.current is not None and u.current.anchor and u.current.anchor != (b.day, b.start):
-            cost += self.prep.weights.moved_again
+            cost += new_counsellor_cost(prep, state.met.get(m, {}), b.counsellor)
+        if current is not None:
+            cost += change_cost(prep, current.prev_id and not self._same(current, b, class_of),
+                                current.anchor and current.anchor != (b.day, b.start))
         if u.outside is not None:  # moving a session here from another location
-            there = self.state.bookings[u.outside]
-            w = self.prep.weights
-            cost += (w.change if there.prev_id else 0) + (w.moved_again if there.anchor else 0)
+            there = state.bookings[u.outside]
+            cost += change_cost(prep, there.prev_id, there.anchor)
         return cost
 
     @staticmethod

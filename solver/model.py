@@ -251,8 +251,7 @@ def restaff(prep: Prepared, state: State, released: list[Booking]) -> None:
         if not members:
             continue
         for cid, language in builder.counsellor_order(members, b.location):
-            c = prep.counsellors[cid]
-            if len(state.cons.get((cid, b.day), [])) >= c.max_sessions_per_day:
+            if state.sessions_left(cid, b.day) <= 0:
                 continue
             free = state.participants_free(members, b.day, state.counsellor_free(cid, b.day, b.location))
             if not cal.contains(free, b.start, b.end):

@@ -51,6 +51,11 @@ class Prepared:
             memo[lo, hi] = bisect.bisect_left(self.days, lo), bisect.bisect_right(self.days, hi) - 1
         return memo[lo, hi]
 
+    def common_days(self, members) -> tuple[int, int]:
+        """The day-index range [first, last] every member may attend (rule 2); first > last if none."""
+        ranges = [self.day_range(self.participants[m]) for m in members]
+        return max(r[0] for r in ranges), min(r[1] for r in ranges)
+
     def participant_travel(self, pid: str, loc_id: str) -> int:
         """One-way participant travel minutes to a location (rule 9)."""
         return self.travel.minutes(self.participants[pid].place, self.locations[loc_id].place)

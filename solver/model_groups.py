@@ -196,5 +196,5 @@ def _top_up(prep: Prepared, groups, left_out, max_size):
 
 
 def _common(prep: Prepared, members) -> bool:
-    ranges = [prep.day_range(prep.participants[m]) for m in members]
-    return max(r[0] for r in ranges) <= min(r[1] for r in ranges)
+    first, last = prep.common_days(members)
+    return first <= last

@@ -1,39 +1,14 @@
-"""The objective's named terms of a plan (PROBLEM.md additions, ``stats.terms``).
+"""The objective: one home for what "better" means (PROBLEM.md "What better means").
 
-One home for what "better" means, counted on the plan file itself (not on the planner's
-internal state), so two plans can be compared term by term (``python -m solver explain``):
+The planner's side: the tier weights (:class:`Weights`), the cost of one session
+(:func:`booking_cost`), of needs left open (:func:`open_needs_cost`), the delta of a move
+(:func:`change_cost`, :func:`continuity_cost`, :func:`local_tiers`, ...), the working plan's
+tiers (:func:`plan_tiers`) and a bound. Every pass prices a move with these and none reads a
+weight itself, so a new term is one edit in this module.
 
-- ``sessions_needed`` / ``sessions_placed`` (tier 1): required (participant, session type)
-  pairs, and those a session of the plan holds; ``..._by_type`` per session type of the
-  instance (individual, group, follow-up, as the instance names them).
-- ``participants`` / ``participants_complete`` (tier 1): participants with needs, and those
-  with every need placed.
-- ``overdue_participants`` / ``overdue_placed``: participants whose legal deadline passed
-  (``overdue_since``), and those of them with every need placed. ``deadline_participants`` /
-  ``deadline_misses``: participants whose deadline falls in the horizon, and those of them
-  left incomplete.
-- ``changes`` (tier 2, only with a previous plan): each previous session is *kept* (same
-  time, place, room, mode, counsellor and interpreter), *moved* (other time, place, room or
-  mode), *re-staffed* (same time and place, other counsellor or interpreter) or *dropped*
-  (none of its participants has a session of its type any more). The session compared is
-  the one that holds most of its participants (ties: the first in the plan).
-- ``participant_travel_minutes`` (tier 3, one way, summed over on-site attendances),
-  ``onsite_sessions`` / ``video_sessions``.
-- ``interpreter_bookings`` / ``interpreter_cost_nok`` (tier 4): sum of
-  :func:`interpreter_cost_nok` over the bookings, rounded to øre (2 decimals) once, at the end.
-- ``participants_several_sessions`` / ``participants_one_counsellor`` (tier 5 continuity), and
-  ``preferred_asked`` / ``preferred_honoured`` (participants with a preferred counsellor and a
-  session; those who see only that counsellor).
-- ``load_spread`` (tier 6): per location and ISO week, among the counsellors who work there
-  that week with alike hours and qualification (the same available minutes that week, both
-  multicultural-trained or both not: rule 4), the largest number of
-  sessions one of them holds that week minus the smallest; the largest such spread.
-  ``load_spread_by_location`` gives it per location, ``load_spread_where`` where it is.
-
-The planner's side of the same objective lives here too (below): the tier weights
-(:class:`Weights`), the cost of one session (:func:`booking_cost`), of a need left unplaced
-(:func:`unplaced_cost`), of the whole working plan (:func:`plan_objective`) and its bound.
-Every pass prices a move with these, so a new term is one edit in this module.
+The plan file's side: its named terms (``stats.terms``, :func:`terms`; the table in
+solver/README.md "Named terms"), counted on the plan file itself, so any two plans can be
+compared term by term (``python -m solver explain``).
 
 Pure: knows nothing of Flask or a database; accepts models (``formats``) or their JSON.
 """
@@ -51,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, NonNegativeInt
 
 from .formats import FormatError, Instance, Plan, load_instance, load_plan
-from .travel import travel_minutes
+from .travel import TravelTable
 
 if TYPE_CHECKING:  # type hints only: the planner's modules import this one
     from .construct import Booking, State
@@ -142,7 +117,7 @@ def booking_tiers(prep: Prepared, b: Booking) -> Tiers:
     if b.interpreter:
         interpreter = interpreter_booking_cost(prep, b.interpreter, b.end - b.start, b.interpreter_mode,
                                                b.location, b.language)
-    return (0, 0, travel, interpreter, preference, b.day * prep.weights.day + b.start * prep.weights.start_minute)
+    return (0, 0, travel, interpreter, preference, date_cost(prep, b.day, b.start))
 
 
 def booking_cost(prep: Prepared, b: Booking) -> int:
@@ -150,12 +125,13 @@ def booking_cost(prep: Prepared, b: Booking) -> int:
     return sum(booking_tiers(prep, b))
 
 
-def local_tiers(prep: Prepared, bookings, continuity: int = 0) -> Tiers:
-    """What a move can change, per tier: the sessions it touches and the (weighted) tier-5
-    continuity of their participants. A pass keeps a move only when ``local_tiers`` after it
-    is lexicographically below ``local_tiers`` before it (tuples compare so), so no kept move
+def local_tiers(prep: Prepared, state: State, bookings, people) -> Tiers:
+    """What a move can change, per tier: the sessions it touches and the tier-5 continuity of
+    ``people`` in ``state``. A pass keeps a move only when ``local_tiers`` after it is
+    lexicographically below ``local_tiers`` before it (tuples compare so), so no kept move
     trades a higher tier for a lower one, whatever the weights."""
-    return add(*(booking_tiers(prep, b) for b in bookings), in_tier(5, continuity))
+    extra = sum(max(0, len(state.met.get(pid, ())) - 1) for pid in people)
+    return add(*(booking_tiers(prep, b) for b in bookings), in_tier(5, continuity_cost(prep, extra)))
 
 
 def in_tier(tier: int, amount: int) -> Tiers:
@@ -179,11 +155,49 @@ def unplaced_cost(prep: Prepared, pid: str) -> int:
     return prep.weights.unplaced + urgency(prep, pid)
 
 
-def open_need_cost(prep: Prepared, state: State, pid: str, typ: str) -> int:
-    """Tier 1 cost of leaving this need open in the working plan: its own price, plus the
-    incomplete-set price when it is the participant's last open need."""
-    last = all((pid, t) in state.done for t in prep.participants[pid].needs if t != typ)
-    return unplaced_cost(prep, pid) + (prep.weights.incomplete if last else 0)
+def open_needs_cost(prep: Prepared, state: State, pid: str, types) -> int:
+    """Tier 1 cost of leaving these needs of ``pid`` open in the working plan (what placing
+    them saves): each need's own price, plus the incomplete-set price when they are all the
+    participant still has open."""
+    last = all(t in types or (pid, t) in state.done for t in prep.participants[pid].needs)
+    return len(types) * unplaced_cost(prep, pid) + (prep.weights.incomplete if last else 0)
+
+
+def change_cost(prep: Prepared, changed: bool, retimed: bool) -> int:
+    """Tier 2 cost of touching a previous plan's session: ``changed`` (moved, re-staffed or
+    dropped) and ``retimed`` (a re-staffed session that also loses its time)."""
+    w = prep.weights
+    return (w.change if changed else 0) + (w.moved_again if retimed else 0)
+
+
+def continuity_cost(prep: Prepared, extra_counsellors: int) -> int:
+    """Tier 5 cost of participants seeing ``extra_counsellors`` more counsellors (beyond one each)."""
+    return prep.weights.other_counsellor * extra_counsellors
+
+
+def new_counsellor_cost(prep: Prepared, met, cid: str) -> int:
+    """Tier 5 cost of a session with ``cid`` for a participant who has met the counsellors
+    ``met``: one counsellor more, unless ``cid`` is one of them or they have met nobody."""
+    return continuity_cost(prep, 1) if met and cid not in met else 0
+
+
+def participant_tier5(prep: Prepared, pid: str, counsellors) -> int:
+    """Tier 5 cost of one participant whose sessions are with ``counsellors`` (one entry a
+    session): the counsellors beyond the first, and each session without their preferred one."""
+    pref = prep.participants[pid].preferred_counsellor
+    missed = sum(c != pref for c in counsellors) if pref is not None else 0
+    return continuity_cost(prep, len(set(counsellors)) - 1) + prep.weights.not_preferred * missed
+
+
+def tier5_one_session_bound(prep: Prepared) -> int:
+    """The most a participant's tier 5 can fall when one of their sessions changes counsellor:
+    one counsellor fewer and the preferred one honoured."""
+    return prep.weights.other_counsellor + prep.weights.not_preferred
+
+
+def date_cost(prep: Prepared, day: int, start: int = 0) -> int:
+    """Tier 6 cost of a session on working day ``day`` (index) at minute ``start``."""
+    return day * prep.weights.day + start * prep.weights.start_minute
 
 
 def plan_tiers(prep: Prepared, state: State, previous: dict, tasks=None, impossible=None) -> Tiers:
@@ -204,7 +218,7 @@ def plan_tiers(prep: Prepared, state: State, previous: dict, tasks=None, impossi
     for b in state.bookings.values():
         for pid in b.participants:
             counsellors.setdefault(pid, set()).add(b.counsellor)
-    continuity = w.other_counsellor * sum(len(cs) - 1 for cs in counsellors.values())
+    continuity = continuity_cost(prep, sum(len(cs) - 1 for cs in counsellors.values()))
     return add((unplaced + w.incomplete * len(missing), changes, 0, 0, continuity, 0),
                *(booking_tiers(prep, b) for b in state.bookings.values()))
 
@@ -293,18 +307,10 @@ def _number(value: Any) -> bool:
 class _Terms:
     def __init__(self, inst: Instance):
         self.inst = inst
-        self.places = {p.id: p for p in inst.places}
         self.locations = {loc.id: loc for loc in inst.locations}
         self.participants = {p.id: p for p in inst.participants}
         self.interpreters = {i.id: i for i in inst.interpreters}
-        self._travel: dict[tuple[str, str], int] = {}
-
-    def travel(self, place_a: str, place_b: str) -> int:
-        key = (place_a, place_b) if place_a <= place_b else (place_b, place_a)
-        if key not in self._travel:
-            t = self.inst.travel
-            self._travel[key] = travel_minutes(self.places[key[0]], self.places[key[1]], t.road_factor, t.speed_kmh)
-        return self._travel[key]
+        self.travel = TravelTable(inst).minutes
 
     def booking_cost(self, s) -> float:
         it = self.interpreters.get(s.interpreter or "")
@@ -418,7 +424,7 @@ class _Terms:
                 for c in inst.counsellors:
                     if loc.id not in c.locations:
                         continue
-                    minutes = self.available_minutes(c, days)
+                    minutes = available_minutes(c, days)
                     if minutes > 0:
                         alike[(minutes, c.multicultural)].append((load[(c.id, week)], c.id))
                 for group in alike.values():
@@ -434,10 +440,6 @@ class _Terms:
                                  "fewest": group[0][1], "fewest_sessions": group[0][0]}
             by_location[loc.id] = worst
         return spread, by_location, where
-
-    @staticmethod
-    def available_minutes(c, days: list[date]) -> int:
-        return available_minutes(c, days)
 
 
 def available_minutes(counsellor, days: list[date]) -> int:

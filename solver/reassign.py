@@ -32,7 +32,7 @@ from ortools.graph.python import linear_sum_assignment
 
 from .construct import Booking, State
 from .model_data import Prepared
-from .objective import Tiers, add, in_tier, preference_cost, travel_cost
+from .objective import Tiers, add, in_tier, new_counsellor_cost, preference_cost, travel_cost
 from .rules import covered, may_counsel
 
 
@@ -165,6 +165,6 @@ def _cost(prep: Prepared, pid: str, b: Booking, others: set[str]) -> int:
 
 
 def _tiers(prep: Prepared, pid: str, b: Booking, others: set[str]) -> Tiers:
-    other = prep.weights.other_counsellor if others and b.counsellor not in others else 0
+    other = new_counsellor_cost(prep, others, b.counsellor)
     return add(in_tier(3, travel_cost(prep, pid, b.location, b.mode)),
                in_tier(5, preference_cost(prep, pid, b.counsellor) + other))

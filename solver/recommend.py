@@ -10,8 +10,8 @@ Replacing or adding them in the previous plan keeps every hard rule.
 The previous plan is booked as it stands into the planner's own ``State`` (no rule is
 re-checked for it, nothing is re-planned), so every option is searched against what is
 really booked, with the constructor's free-window search, and ranked by the planner's
-objective (``solver.objective``: ``booking_cost``, ``unplaced_cost`` and the tier weights):
-``terms["objective"]`` is exactly the change of ``objective.plan_objective``.
+objective (``solver.objective``: ``booking_cost``, ``open_needs_cost``, ``change_cost``,
+``continuity_cost``): ``terms["objective"]`` is exactly the change of ``objective.plan_objective``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .config import SolverConfig, load_config
 from .construct import Booking, Constructor, State, booking_from_session
 from .formats import Session, format_time, load_instance
 from .model_data import prepare
-from .objective import booking_cost, seat_cost, travel_cost, unplaced_cost
+from .objective import booking_cost, change_cost, continuity_cost, open_needs_cost, seat_cost, travel_cost
 from .rules import session_problems
 from .model_reasons import final_reason, static_reason
 
@@ -182,8 +182,7 @@ class _Advisor:
         than ``pool`` candidates already found, or once ``scan_limit`` x ``pool`` are found."""
         prep, builder = self.prep, self.builder
         group = self.inst.session_types[typ].is_group
-        ranges = [prep.day_range(prep.participants[m]) for m in members]
-        first, last = max(r[0] for r in ranges), min(r[1] for r in ranges)
+        first, last = prep.common_days(members)
         if group:
             options = [(loc, "onsite") for loc in builder.group_locations(members)]
         else:
@@ -205,25 +204,14 @@ class _Advisor:
         """The first free time with one counsellor on each of the first ``candidate_days`` days
         that have one (the constructor's window search: counsellor, participants, travel
         between locations, interpreters of the language, rooms)."""
-        prep, state, builder = self.prep, self.state, self.builder
-        duration = self.inst.session_types[typ].minutes
-        c = prep.counsellors[cid]
         out = []
-        for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
-            if not prep.loc_windows[loc][day] or len(state.cons.get((cid, day), [])) >= c.max_sessions_per_day:
-                continue
-            free = state.participants_free(members, day, state.counsellor_free(cid, day, loc))
-            if free and language is not None:
-                free = cal.intersect_windows(free, builder.language_free(language, loc, duration, len(members), day))
-            if not free:
-                continue
-            for start in builder.room_starts(free, loc, day, duration, len(members), mode == "video"):
-                b = builder.complete(members, typ, loc, mode, day, start, start + duration, cid, language)
-                if b is not None and not _same_place(b, exclude):
-                    out.append(b)
+        for day in range(max(first, 0), min(last, len(self.prep.days) - 1) + 1):
+            b = self.builder.scan(members, typ, loc, mode, day, day, [(cid, language)],
+                                  skip=lambda found: _same_place(found, exclude))
+            if b is not None:
+                out.append(b)
+                if len(out) >= self.limits.candidate_days:
                     break
-            if len(out) >= self.limits.candidate_days:
-                break
         return out
 
     def _combine(self, pid: str, needs: list[str], pools: dict, top: int) -> list[dict]:
@@ -234,16 +222,14 @@ class _Advisor:
             return []
         width = self.limits.combo_list if len(types) > 1 else len(pools[types[0]])
         lists = [pools[t][:width] for t in types]
-        complete_now = len(types) == len(needs) and all(
-            (pid, t) in self.state.done for t in self.prep.participants[pid].needs if t not in needs)
+        placing_saves = open_needs_cost(self.prep, self.state, pid, types)
         ranked = []
         for combo in itertools.product(*lists):
             bookings = [b for _c, b, _k in combo]
             if len({b.type for b in bookings}) != len(bookings):
                 continue
-            cost = sum(c for c, _b, _k in combo) - sum(unplaced_cost(self.prep, pid) for _ in combo)
-            cost -= self.prep.weights.incomplete if complete_now else 0
-            cost += self.prep.weights.other_counsellor * self._extra_counsellors(pid, {b.counsellor for b in bookings})
+            cost = sum(c for c, _b, _k in combo) - placing_saves
+            cost += continuity_cost(self.prep, self._extra_counsellors(pid, {b.counsellor for b in bookings}))
             ranked.append((cost, combo))
         ranked.sort(key=lambda item: (item[0], [_order(c) for c in item[1]]))
         feasible = (self._as_option(cost, combo, pid) for cost, combo in ranked if self._fits_together(combo))
@@ -349,7 +335,7 @@ class _Advisor:
         group = self.inst.session_types[old.type].is_group
         out = []
         for _key, cid, language in builder.counsellor_ranking(old.participants, old.location, group=group):
-            if len(state.cons.get((cid, old.day), [])) >= prep.counsellors[cid].max_sessions_per_day:
+            if state.sessions_left(cid, old.day) <= 0:
                 continue
             free = state.participants_free(old.participants, old.day, state.counsellor_free(cid, old.day, old.location))
             if not cal.contains(free, old.start, old.end):
@@ -361,11 +347,10 @@ class _Advisor:
         return out
 
     def _move_cost(self, old: Booking, new: Booking) -> int:
-        w = self.prep.weights
-        cost = booking_cost(self.prep, new) - booking_cost(self.prep, old) + w.change
-        if (new.day, new.start) != (old.day, old.start):
-            cost += w.moved_again   # the participants lose their appointment, not only its staff
-        return cost + w.other_counsellor * self._continuity_change(old, new)
+        # Another time: the participants lose their appointment, not only its staff.
+        retimed = (new.day, new.start) != (old.day, old.start)
+        return (booking_cost(self.prep, new) - booking_cost(self.prep, old) + change_cost(self.prep, True, retimed)
+                + continuity_cost(self.prep, self._continuity_change(old, new)))
 
     def _continuity_change(self, old: Booking, new: Booking) -> int:
         """Change of the continuity term over the session's participants (old one taken out)."""

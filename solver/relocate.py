@@ -28,7 +28,7 @@ from dataclasses import replace
 
 from .construct import Booking, Constructor, State
 from .model_data import Prepared
-from .objective import Tiers, booking_tiers, local_tiers, video_equivalent_minutes
+from .objective import booking_tiers, local_tiers, video_equivalent_minutes
 from .rules import covered, may_counsel
 
 
@@ -85,11 +85,6 @@ def _candidates(prep: Prepared, state: State, builder: Constructor) -> list[tupl
     return out
 
 
-def _day_range(prep: Prepared, b: Booking) -> tuple[int, int]:
-    ranges = [prep.day_range(prep.participants[m]) for m in b.participants]
-    return max(r[0] for r in ranges), min(r[1] for r in ranges)
-
-
 def _counsellors(state: State, members) -> list[int]:
     return [len(state.met.get(m, ())) for m in members]
 
@@ -100,16 +95,10 @@ def _no_worse_continuity(state: State, members, before: list[int]) -> bool:
     return all(now <= was for now, was in zip(_counsellors(state, members), before))
 
 
-def _local_cost(prep: Prepared, state: State, bookings, members) -> Tiers:
-    """The objective terms that a change of ``bookings`` can move (see the module docstring)."""
-    extra = sum(max(0, len(state.met.get(m, ())) - 1) for m in members)
-    return local_tiers(prep, bookings, prep.weights.other_counsellor * extra)
-
-
 def _move(prep: Prepared, state: State, builder: Constructor, key: int, old: Booking) -> int | None:
     """Book ``old`` at a better location if it fits; None when moved, else its (new) key."""
-    first, last = _day_range(prep, old)
-    before = _local_cost(prep, state, [old], old.participants)
+    first, last = prep.common_days(old.participants)
+    before = local_tiers(prep, state, [old], old.participants)
     seen = _counsellors(state, old.participants)
     state.remove(key)
     for loc in _better_locations(prep, builder, old):
@@ -117,7 +106,7 @@ def _move(prep: Prepared, state: State, builder: Constructor, key: int, old: Boo
         if b is None:
             continue
         new_key = state.add(b)
-        if _local_cost(prep, state, [b], old.participants) < before and _no_worse_continuity(state, old.participants, seen):
+        if local_tiers(prep, state, [b], old.participants) < before and _no_worse_continuity(state, old.participants, seen):
             return None
         state.remove(new_key)
     return state.add(old)
@@ -129,7 +118,7 @@ def _eject_chain(prep: Prepared, state: State, builder: Constructor, key: int, o
     few days for a counsellor its participant knows, as construction does)."""
 
     patient = Constructor(prep, state)
-    first, last = _day_range(prep, old)
+    first, last = prep.common_days(old.participants)
     old_cost = booking_tiers(prep, old)
     for loc in _better_locations(prep, builder, old):
         for day in range(first, last + 1):
@@ -143,7 +132,7 @@ def _eject_chain(prep: Prepared, state: State, builder: Constructor, key: int, o
                 if not _movable(victim) or set(victim.participants) & set(old.participants):
                     continue
                 members = old.participants + victim.participants
-                before = _local_cost(prep, state, [old, victim], members)
+                before = local_tiers(prep, state, [old, victim], members)
                 seen = _counsellors(state, members)
                 state.remove(k)
                 state.remove(key)
@@ -152,11 +141,11 @@ def _eject_chain(prep: Prepared, state: State, builder: Constructor, key: int, o
                     new_key = state.add(b)
                     # The chain is kept only if the victim's new booking costs less than what
                     # the move saved (continuity can only add to it), so dearer places are not searched.
-                    below = sum(before) - sum(_local_cost(prep, state, [b], members))   # weighted: a search bound
+                    below = sum(before) - sum(local_tiers(prep, state, [b], members))   # weighted: a search bound
                     again = _rebook(prep, patient, victim, below) if below > 0 else None
                     if again is not None:
                         again_key = state.add(again)
-                        if (_local_cost(prep, state, [b, again], members) < before
+                        if (local_tiers(prep, state, [b, again], members) < before
                                 and _no_worse_continuity(state, members, seen)):
                             return True
                         state.remove(again_key)
@@ -194,14 +183,14 @@ def _move_members(prep: Prepared, state: State, stop_at: float) -> int:
                 if not _may_join(prep, state, g2, pid, leaving=k1):
                     continue
                 members = (pid,) + tuple(m for m in g2.participants)
-                before = _local_cost(prep, state, [g1, g2], members)
+                before = local_tiers(prep, state, [g1, g2], members)
                 seen = _counsellors(state, (pid,))
                 state.remove(k1)
                 state.remove(k2)
                 n1 = replace(g1, participants=tuple(m for m in g1.participants if m != pid))
                 n2 = replace(g2, participants=g2.participants + (pid,))
                 a1, a2 = state.add(n1), state.add(n2)
-                if _local_cost(prep, state, [n1, n2], members) < before and _no_worse_continuity(state, (pid,), seen):
+                if local_tiers(prep, state, [n1, n2], members) < before and _no_worse_continuity(state, (pid,), seen):
                     moved += 1
                     k1 = a1
                     break

@@ -64,7 +64,7 @@ def session_problems(prep: Prepared, state: State, b: Booking) -> list[str]:
     # Rule 3 and 4: counsellor.
     if loc.id not in c.locations or not cal.contains(state.counsellor_free(c.id, b.day, loc.id), b.start, b.end):
         problems.append("rule 3: counsellor unavailable")
-    if len(state.cons.get((c.id, b.day), [])) >= c.max_sessions_per_day:
+    if state.sessions_left(c.id, b.day) <= 0:
         problems.append("rule 3: counsellor day full")
     if not may_counsel(c, (prep.participants[m] for m in b.participants)):
         problems.append("rule 4: counsellor not multicultural")

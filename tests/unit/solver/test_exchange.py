@@ -355,3 +355,38 @@ def test_no_rotation_when_the_third_participant_would_travel_more_than_it_saves(
     assert _session_of(state, "A", "individual").counsellor == "C2"
     assert _session_of(state, "D", "individual").counsellor == "C3"
     assert rule_problems(prep, state) == []
+
+
+def test_a_slot_trade_that_lowers_the_objective_is_made_though_someone_loses_their_preferred_counsellor():
+    """A and B, in C1's group on Tuesday, each see C2 individually on Monday (kept from the
+    previous plan); C2 works Mondays only and is full with Z at 13:00, who prefers C2. Trading
+    the group's slot with Z's gives A and B one counsellor each (tier 5: -2 x other_counsellor)
+    and costs Z the preferred counsellor (+1 x not_preferred): the objective falls, and the
+    preference counts once, as in the objective, not twice."""
+    c2 = counsellor("C2", ["L-bergen"], per_day=3)
+    c2["weekly"] = {"1": [["08:00", "16:00"]]}
+    people = [participant(p, needs=["individual", "group"], deadline=DEADLINE) for p in ("A", "B")]
+    people += [participant("Z", deadline=DEADLINE, preferred_counsellor="C2"),
+               participant("X1", needs=["group"], deadline=DEADLINE)]
+    inst = make_instance(people, horizon={"start": "2027-01-04", "end": DEADLINE}, places=BERGEN_VOSS,
+                         locations=[centre("L-bergen", "4601"), centre("L-voss", "4621")],
+                         counsellors=[counsellor("C1", ["L-bergen"]), c2])
+    prep = prepare(load_instance(inst))
+    state = State(prep)
+    state.add(Booking("group", ("A", "B", "X1"), "C1", "L-bergen", "L-bergen-G", 1, 10 * 60, 11 * 60 + 30))
+    state.add(Booking("individual", ("A",), "C2", "L-bergen", "L-bergen-1", 0, 9 * 60, 10 * 60 + 30, prev_id="S1"))
+    state.add(Booking("individual", ("B",), "C2", "L-bergen", "L-bergen-1", 0, 10 * 60 + 30, 12 * 60, prev_id="S2"))
+    state.add(Booking("individual", ("Z",), "C2", "L-bergen", "L-bergen-1", 0, 13 * 60, 14 * 60 + 30))
+    tasks = [(p["id"], t) for p in people for t in p["needs"]]
+    before = plan_objective(prep, state, {}, tasks, {})
+    traded = _traded(state, _session_of(state, "A", "group"), _session_of(state, "Z", "individual"))
+    assert rules_broken(prep, traded) == set()
+    assert plan_objective(prep, traded, {}, tasks, {}) < before
+
+    assert exchange_slots(prep, state) == 1
+
+    group, z = _session_of(state, "A", "group"), _session_of(state, "Z", "individual")
+    assert (group.counsellor, group.day, group.start) == ("C2", 0, 13 * 60)
+    assert (z.counsellor, z.day, z.start) == ("C1", 1, 10 * 60)
+    assert plan_objective(prep, state, {}, tasks, {}) < before
+    assert rule_problems(prep, state) == []
