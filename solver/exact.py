@@ -1,35 +1,25 @@
 """Exact CP-SAT model of the whole planning problem, for small instances (issue 23, item 5).
 
 ``solve_exact(instance)`` puts every hard rule of PROBLEM.md into one CP-SAT model and
-maximises the required (participant, type) needs scheduled — the count ``solver.bound``
-bounds — or, with ``objective="tier1"``, the engine's tier 1 (``objective.unplaced_cost`` per
-need plus ``Weights.incomplete`` per participant left incomplete). Tiers 2-6 are not optimised.
+maximises the required (participant, type) needs scheduled (``objective="count"``: what
+``solver.bound`` bounds) or the engine's tier 1 (``"tier1"``: ``objective.unplaced_cost`` per
+need placed plus ``Weights.incomplete`` per participant complete). Tiers 2-6 are not optimised.
 
-Each counsellor-day has ``max_sessions_per_day`` *slots* (rule 3's maximum), ordered by start.
-An active slot has a start on the instance's slot grid, a type, a location, a room class, a
-mode, at most one interpreted language with exactly one interpreter and mode, and members:
+Each counsellor-day has ``max_sessions_per_day`` *slots* (rule 3), ordered by start. An active
+slot has a grid start inside counsellor hours and opening hours (rule 1), a type, a location,
+a room class, a mode, at most one interpreted language with exactly one interpreter and mode
+(rules 5-7), and members: on days in earliest..deadline (2), act participants only with a
+multicultural counsellor (4), covered by the counsellor or the slot's language (5), on site
+within their travel limit, else video (7, 9). A counsellor's slots, and two on-site bookings of
+one interpreter, are apart by the travel between their locations (3, 6); a participant's and
+an interpreter's sessions of a day do not overlap (2, 6). Rooms are pooled per (location,
+capacity, video): a cumulative of the class's rooms per day, named after solving by interval
+colouring, which is exact for intervals (8). Frozen sessions of ``previous_plan`` the checker
+finds valid on their own are fixed slots, their rooms a class of their own (10).
 
-- rule 1: start among the grid starts of counsellor hours ∩ opening hours (per location, type);
-- rule 2: members only on days in earliest..deadline; each need at most once; a participant's
-  sessions of one day do not overlap;
-- rule 3: slots of one counsellor-day apart by the travel between their locations;
-- rule 4: act participants only in slots of multicultural counsellors;
-- rule 5: a member whose language the counsellor lacks only where the slot's language is theirs;
-- rule 6: the interpreter has the language and mode, works then (absences removed), overlaps
-  nothing, and two on-site bookings at different locations are apart by the travel;
-- rule 7: video sessions individual, video_ok members, video room; phone interpreting only in
-  individual sessions, video interpreting in a video room;
-- rule 8: rooms pooled per (location, capacity, video): a cumulative of the class's rooms per
-  day, rooms named after solving by interval colouring (exact for intervals); group size and
-  room capacity;
-- rule 9: on-site only within the participant's travel limit, else video;
-- rule 10: sessions of ``previous_plan`` starting before ``frozen_until`` that the checker
-  finds valid on their own are fixed slots (their rooms a class of their own).
-
-Nothing is restricted (the whole grid, every room, interpreter and mode), so OPTIMAL is the
-optimum of the whole problem for the objective chosen and ``best_bound`` an upper bound of
-it; any plan found is checked with ``solver.check``. Meant for tens of participants and a
-few weeks: the model grows with slots × participants and slot pairs per day.
+Nothing is restricted (every grid start, room, interpreter and mode), so OPTIMAL is the
+optimum of the whole problem for the objective chosen and ``best_bound`` an upper bound of it.
+Every plan is checked with ``solver.check``. Sized for tens of participants and a few weeks.
 """
 
 from __future__ import annotations
@@ -40,6 +30,7 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -75,22 +66,13 @@ class ExactResult:
     size: tuple[int, int] = (0, 0)       # (variables, constraints)
 
 
-@dataclass
 class _Slot:
-    cid: str
-    day: int
-    frozen: Session | None
-    act: Any
-    start: Any
-    dur: Any
-    end: Any
-    loc: dict = field(default_factory=dict)      # location -> literal
-    typ: dict = field(default_factory=dict)      # session type -> literal
-    cls: dict = field(default_factory=dict)      # room class -> literal
-    video: Any = None
-    lang: dict = field(default_factory=dict)     # interpreted language -> literal
-    interp: dict = field(default_factory=dict)   # (interpreter, mode) -> literal
-    x: dict = field(default_factory=dict)        # (participant, type) -> literal
+    """One slot of a counsellor-day: its variables; the dicts map a choice to its literal."""
+
+    def __init__(self, cid: str, day: int, frozen: Session | None, act, start, dur, end):
+        self.cid, self.day, self.frozen, self.act, self.start, self.dur, self.end = cid, day, frozen, act, start, dur, end
+        self.video = None
+        self.loc, self.typ, self.cls, self.lang, self.interp, self.x = {}, {}, {}, {}, {}, {}  # x: (pid, type)
 
 
 def solve_exact(instance: Any, time_limit: float = 120.0, workers: int = 1, objective: str = "count",
@@ -105,7 +87,7 @@ def solve_exact(instance: Any, time_limit: float = 120.0, workers: int = 1, obje
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = workers
     solver.parameters.log_search_progress = log
-    solver.parameters.linearization_level = 2   # the full LP: on a 20-participant wave OPTIMAL in 0.3 s, else no proof in 60 s
+    solver.parameters.linearization_level = 2   # the full LP: proofs in seconds (solver/README.md)
     status = solver.solve(model.m)
     proto = model.m.proto
     size = (len(proto.variables), len(proto.constraints))
@@ -402,38 +384,25 @@ class _Exact:
 
     def add_hint(self, plan: Plan) -> None:
         """Start CP-SAT from a plan: its sessions in the free slots of their counsellor-day, by start."""
-        prep = self.prep
         fixed = {(f.counsellor, f.room, f.start) for f in self.frozen}
-        by_day = defaultdict(list)
+        by_day, taken = defaultdict(list), defaultdict(int)
         for ses in sorted(plan.sessions, key=lambda x: x.start):
-            d = prep.day_index.get(ses.start.date())
-            if d is not None and (ses.counsellor, ses.room, ses.start) not in fixed:
-                by_day[(ses.counsellor, d)].append(ses)
-        free = defaultdict(list)
-        for s in self.slots:
-            if s.frozen is None:
-                free[(s.cid, s.day)].append(s)
-        for key, slots in free.items():
-            sessions = by_day.get(key, [])
-            for i, s in enumerate(slots):
-                ses = sessions[i] if i < len(sessions) else None
-                self._hint_slot(s, ses)
-
-    def _hint_slot(self, s: _Slot, ses: Session | None) -> None:
-        m = self.m
-        ok = ses is not None and ses.location in s.loc and ses.type in s.typ
-        on = {s.act} if ok else set()
-        if ok:
-            m.add_hint(s.start, cal.minute_of_day(ses.start))
-            m.add_hint(s.dur, self.types[ses.type].minutes)
-            on |= {s.loc[ses.location], s.typ[ses.type], s.cls.get(self.class_of[ses.room]),
-                   s.lang.get(ses.language), s.interp.get((ses.interpreter, ses.interpreter_mode))}
-            on |= {s.x.get((pid, ses.type)) for pid in ses.participants}
-            if ses.mode == "video":
-                on.add(s.video)
-        for v in [s.act, s.video, *s.loc.values(), *s.typ.values(), *s.cls.values(), *s.lang.values(),
-                  *s.interp.values(), *s.x.values()]:
-            m.add_hint(v, v in on)
+            if ses.start.date() in self.prep.day_index and (ses.counsellor, ses.room, ses.start) not in fixed:
+                by_day[(ses.counsellor, self.prep.day_index[ses.start.date()])].append(ses)
+        for s in (s for s in self.slots if s.frozen is None):
+            mine = by_day[(s.cid, s.day)]
+            ses = mine[taken[(s.cid, s.day)]] if taken[(s.cid, s.day)] < len(mine) else None
+            taken[(s.cid, s.day)] += 1
+            on = set()
+            if ses is not None and ses.location in s.loc and ses.type in s.typ:
+                self.m.add_hint(s.start, cal.minute_of_day(ses.start))
+                self.m.add_hint(s.dur, self.types[ses.type].minutes)
+                on = {s.act, s.loc[ses.location], s.typ[ses.type], s.cls.get(self.class_of[ses.room]),
+                      s.lang.get(ses.language), s.interp.get((ses.interpreter, ses.interpreter_mode)),
+                      s.video if ses.mode == "video" else None, *(s.x.get((p, ses.type)) for p in ses.participants)}
+            for v in [s.act, s.video, *s.loc.values(), *s.typ.values(), *s.cls.values(), *s.lang.values(),
+                      *s.interp.values(), *s.x.values()]:
+                self.m.add_hint(v, v in on)
 
     def plan(self, solver: cp_model.CpSolver, status: str, seconds: float) -> Plan:
         """The solution as a plan file: rooms by interval colouring, reasons for what is left."""
@@ -451,23 +420,22 @@ class _Exact:
             if lang and s.frozen is None and lang not in {prep.language_to_interpret(pid, s.cid) for pid in members}:
                 lang = iid = imode = None      # an interpreter nobody needs: dropping them keeps every rule
             rows.append((s, typ, members, lang, iid, imode, solver.value(s.start), solver.value(s.end)))
-        rooms = {}
-        for (k, d), items in _by_class(rows, self.class_of, self.classes, val).items():
-            free_at = {r: -1 for r in self.classes[k]}
+        rooms, by_class = {}, defaultdict(list)
+        for row in rows:
+            by_class[(next(k for k, v in row[0].cls.items() if val(v)), row[0].day)].append(row)
+        for (k, _d), items in by_class.items():   # interval colouring: first room free, by start
+            free_at = dict.fromkeys(self.classes[k], -1)
             for row in sorted(items, key=lambda r: r[6]):
                 room = next(r for r in self.classes[k] if free_at[r] <= row[6])
                 free_at[room], rooms[id(row)] = row[7], room
         used = {f.id for f in self.frozen}
-        sessions, n = [], 0
+        fresh = (f"E{k}" for k in count(1) if f"E{k}" not in used)
+        sessions = []
         for row in sorted(rows, key=lambda r: (r[0].day, r[6], r[0].cid)):
             s, typ, members, lang, iid, imode, start, end = row
-            sid = s.frozen.id if s.frozen else None
-            while sid is None or sid in used and s.frozen is None:
-                n += 1
-                sid = f"E{n}" if f"E{n}" not in used else None
             day = prep.days[s.day]
             sessions.append(Session(
-                id=sid, type=typ, participants=members, counsellor=s.cid,
+                id=s.frozen.id if s.frozen else next(fresh), type=typ, participants=members, counsellor=s.cid,
                 location=next(a for a, v in s.loc.items() if val(v)), room=rooms[id(row)],
                 start=cal.at_minute(day, start), end=cal.at_minute(day, end),
                 mode="video" if val(s.video) else "onsite", language=lang, interpreter=iid, interpreter_mode=imode))
@@ -478,19 +446,8 @@ class _Exact:
                     reason, detail = static_reason(prep, p.id, t) or final_reason(prep, p.id, t, False)
                     unscheduled.append(Unscheduled(participant=p.id, type=t, reason=reason, detail=detail))
         stats = Stats(status=status, objective=round(solver.objective_value), best_bound=solver.best_objective_bound,
-                      wall_seconds=round(seconds, 3), sessions_required=sum(len(p.needs) for p in prep.instance.participants),
-                      sessions_scheduled=len(done), solver="exact")
+                      wall_seconds=round(seconds, 3), sessions_scheduled=len(done), solver="exact")
         return Plan(instance=prep.instance.name, sessions=sessions, unscheduled=unscheduled, stats=stats)
-
-
-def _by_class(rows, class_of, classes, val) -> dict:
-    """Active slots per (room class, day)."""
-    out = defaultdict(list)
-    for row in rows:
-        s = row[0]
-        k = next(k for k, v in s.cls.items() if val(v))
-        out[(k, s.day)].append(row)
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:
