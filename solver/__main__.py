@@ -1,4 +1,4 @@
-"""Command line: python -m solver solve | recommend | schema | check | explain | generate | bench.
+"""Command line: python -m solver solve | recommend | schema | check | explain | generate | bench | exact.
 
 Bad input gives a clear message with field paths and exit code 2, never a traceback.
 """
@@ -15,7 +15,7 @@ from .formats import FormatError, dump_plan, json_schemas, load_instance
 
 EXIT_BAD_INPUT = 2
 DELEGATED = {"check": "solver.check", "generate": "solver.generate", "bench": "solver.bench",
-             "explain": "solver.objective"}
+             "explain": "solver.objective", "exact": "solver.exact"}
 
 
 def main(argv: list[str] | None = None) -> int:
