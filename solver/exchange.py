@@ -417,7 +417,7 @@ def _trade_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leade
             travel += _seat_travel(prep, other, own) - _seat_travel(prep, other, j)
         options.append((travel + gain, j.day, j.start, jkey, trade))
     for _estimate, _day, _start, jkey, trade in sorted(options)[:prep.config.search.seat_candidates]:
-        if trade and _try_trade(prep, state, builder, keys_of, ikey, jkey):
+        if trade and _try_cycle(prep, state, builder, keys_of, (ikey, jkey)):
             return True
         if eject and _try_eject(prep, state, keys_of, ikey, jkey):
             return True
@@ -453,36 +453,6 @@ def _may_take(prep: Prepared, pid: str, b: Booking) -> bool:
 
 def _seat_travel(prep: Prepared, pid: str, b: Booking) -> int:
     return travel_cost(prep, pid, b.location, b.mode)
-
-
-def _try_trade(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: int) -> bool:
-    """Each participant takes the other's session (slot, counsellor, location, mode), with the
-    interpreter they need; kept only when tiers 3 to 6 fall, else restored under the old keys."""
-
-    own, j = state.bookings[ikey], state.bookings[jkey]
-    pid, other = own.participants[0], j.participants[0]
-    people = {pid, other}
-    before = local_tiers(prep, state, [own, j], people)
-    state.remove(ikey)
-    state.remove(jkey)
-    mine = _seated(prep, state, builder, j, pid)
-    mkey = state.add(mine) if mine is not None else None
-    theirs = _seated(prep, state, builder, own, other) if mine is not None else None
-    if theirs is not None:
-        tkey = state.add(theirs)
-        _rekey_person(keys_of, pid, ikey, mkey)
-        _rekey_person(keys_of, other, jkey, tkey)
-        after = local_tiers(prep, state, [mine, theirs], people)
-        if after < before:
-            return True
-        state.remove(tkey)
-        _rekey_person(keys_of, pid, mkey, ikey)
-        _rekey_person(keys_of, other, tkey, jkey)
-    if mkey is not None:
-        state.remove(mkey)
-    state.add(own, key=ikey)
-    state.add(j, key=jkey)
-    return False
 
 
 def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> bool:
@@ -611,7 +581,7 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, 
                 if estimate < 0:
                     options.append((estimate, jkey, kkey))
     for _estimate, jkey, kkey in sorted(options)[:prep.config.search.rotation_candidates]:
-        if _try_rotation(prep, state, builder, keys_of, (ikey, jkey, kkey)):
+        if _try_cycle(prep, state, builder, keys_of, (ikey, jkey, kkey)):
             return True
     return False
 
@@ -622,10 +592,11 @@ def _tier5_change(prep: Prepared, state: State, keys_of, pid: str, key: int, cou
             - _tier5(prep, state, keys_of, (pid,), {}))
 
 
-def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[int, int, int]) -> bool:
+def _try_cycle(prep: Prepared, state: State, builder, keys_of, keys: tuple[int, ...]) -> bool:
     """Session ``keys[n]``'s participant takes session ``keys[n+1]`` (the last takes the
-    first), each with the interpreter they need; kept only when tiers 3 to 6 fall, else
-    everything is restored under its old key."""
+    first): a pair trade with two keys, a rotation with three. Each new session has the
+    interpreter its participant needs; kept only when tiers 3 to 6 fall, else everything is
+    restored under its old key."""
 
     olds = [state.bookings[k] for k in keys]
     people = [b.participants[0] for b in olds]
