@@ -141,7 +141,7 @@ class _Search:
         value = self.solve_window(loc, days, staff, current)
         self.window_times.append(time.monotonic() - started)
         if value < current:
-            self.clock.report(self.state, *self.clock.context, status="FEASIBLE")
+            self.clock.report(self.state)
             return value
         return current
 
@@ -176,7 +176,7 @@ class _Search:
         prep, state = self.prep, self.state
         in_groups = {(m, t) for t, ms in self.clock.group_units for m in ms}
         out = []
-        for pid, typ in self.clock.context[1]:
+        for pid, typ in self.clock.tasks:
             if not prep.instance.session_types[typ].is_group or (pid, typ) in state.done or (pid, typ) in in_groups:
                 continue
             reach = prep.reachable_locations(pid)
@@ -312,7 +312,7 @@ class _Search:
         """Open tasks that could be placed in this window, most urgent first."""
         prep, state = self.prep, self.state
         out = []
-        for pid, typ in self.clock.context[1]:
+        for pid, typ in self.clock.tasks:
             if (pid, typ) in state.done or pid in busy_members:
                 continue
             if prep.instance.session_types[typ].is_group:
@@ -358,7 +358,7 @@ class _Search:
                 continue
             keys = {language_key(prep, m, loc) for m in u.members} - {None}
             joiners = []
-            for pid, typ in self.clock.context[1]:
+            for pid, typ in self.clock.tasks:
                 if typ != u.typ or (pid, typ) in state.done or pid in in_units:
                     continue
                 if loc not in prep.reachable_locations(pid):

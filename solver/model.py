@@ -57,8 +57,8 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     tasks, impossible = required_tasks(prep, state)
     grouped, run.group_units = construct(prep, state, tasks, stop_at=started + shares.construction_stop * time_limit,
                                          strategy=STRATEGIES[0])
-    run.context = (previous, tasks, impossible)
-    run.report(state, previous, tasks, impossible, status="FEASIBLE")
+    run.previous, run.tasks, run.impossible = previous, tasks, impossible
+    run.report(state)
     best = plan_tiers(prep, state, previous)
     took = run.elapsed()
     for strategy in STRATEGIES[1:]:
@@ -73,11 +73,11 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
         value = plan_tiers(prep, other, previous)
         if value < best:   # lexicographic: tier by tier
             best, state, grouped, run.group_units = value, other, other_grouped, other_units
-            run.report(state, previous, tasks, impossible, status="FEASIBLE")
+            run.report(state)
     status = "FEASIBLE"
     # Participant travel (tier 3): move sessions construction pushed to farther locations.
     run.relocation = relocate(prep, state, stop_at=started + shares.relocation * time_limit)
-    run.report(state, previous, tasks, impossible, status="FEASIBLE")
+    run.report(state)
     # The continuity pass (same counsellor for a participant's sessions) runs inside the
     # caller's time limit, so the search gets what is left after its share.
     continuity_share = min(shares.continuity_max_seconds, shares.continuity * time_limit)
@@ -89,12 +89,12 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
         # The search moves sessions and frees capacity; what it left farther away gets a second try.
         again = relocate(prep, state, stop_at=started + run.time_limit)
         run.relocation = {k: run.relocation.get(k, 0) + v for k, v in again.items()}
-        run.report(state, previous, tasks, impossible, status="FEASIBLE")
+        run.report(state)
     exchanged, reassigned = exchange_rounds(prep, state, stop_at=started + time_limit - continuity_share)
     run.exchanged += exchanged
     run.reassigned += reassigned
-    run.report(state, previous, tasks, impossible, status="FEASIBLE")
-    plan = build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
+    run.report(state)
+    plan = build_plan(prep, state, grouped, run, status)
     plan = _improve_continuity(prep, plan, previous, run.anchors, deadline=started + time_limit)
     # Counsellors' load (tier 6): hand sessions to a colleague with alike hours, same time.
     plan, handed = balance_load(prep, plan, stop_at=max(time.monotonic() + 0.5, started + time_limit))
@@ -174,7 +174,9 @@ class _Run:
         self.on_progress = on_progress
         self.best: int | None = None
         self.bound: int = 0
-        self.context: tuple = ({}, [], {})       # (previous, tasks, impossible) for reports
+        self.previous: dict = {}                 # previous session id -> frozen (keep_previous)
+        self.tasks: list = []                    # open (participant, type) tasks (required_tasks)
+        self.impossible: dict = {}               # tasks no plan can place -> reason
         self.group_units: list = []              # (type, members) formed by construction
         self.search_stats: dict = {"windows": 0, "deterministic_seconds": 0.0}
         self.relocation: dict = {"moved": 0, "ejected": 0}
@@ -188,17 +190,18 @@ class _Run:
     def remaining(self) -> float:
         return self.time_limit - self.elapsed()
 
-    def report(self, state, previous, tasks, impossible, status: str) -> None:
-        value = plan_objective(self.prep, state, previous, tasks, impossible)
+    def report(self, state: State) -> None:
+        """Tell ``on_progress`` of a plan better than any reported before."""
+        value = plan_objective(self.prep, state, self.previous)
         if self.best is not None and value >= self.best:
             return
         self.best = value
-        self.bound = lower_bound(self.prep, tasks, impossible)
+        self.bound = lower_bound(self.prep, self.tasks, self.impossible)
         if self.on_progress:
             self.on_progress({
                 "sessions_placed": sum(len(b.participants) for b in state.bookings.values()),
                 "objective": value, "best_bound": self.bound,
-                "elapsed_seconds": round(self.elapsed(), 3), "status": status,
+                "elapsed_seconds": round(self.elapsed(), 3), "status": "FEASIBLE",
             })
 
 
@@ -421,10 +424,9 @@ def join_placed_groups(prep: Prepared, state: State, open_tasks) -> None:
 # ------------------------------------------------------------------------ output
 
 
-def build_plan(prep: Prepared, state: State, previous, tasks, impossible, grouped, run: _Run,
-               status: str) -> Plan:
+def build_plan(prep: Prepared, state: State, grouped, run: _Run, status: str) -> Plan:
     """The plan file: sessions, unscheduled with reasons, stats."""
-    inst = prep.instance
+    inst, previous, impossible = prep.instance, run.previous, run.impossible
     used = {b.prev_id for b in state.bookings.values() if b.prev_id}
     ordered = sorted(state.bookings.values(), key=lambda b: (b.day, b.start, b.location, b.room, b.counsellor))
     sessions, counter = [], 0
@@ -452,10 +454,9 @@ def build_plan(prep: Prepared, state: State, previous, tasks, impossible, groupe
                 reason = "time_limit_reached"
                 detail = f"the time limit ({run.time_limit:g} s) ended before this session was planned"
             unscheduled.append(Unscheduled(participant=p.id, type=typ, reason=reason, detail=detail))
-    value = plan_objective(prep, state, previous, tasks, impossible)
-    if value <= lower_bound(prep, tasks, impossible):
-        status = "OPTIMAL"
-    stats = Stats(status=status, objective=value, best_bound=lower_bound(prep, tasks, impossible),
+    value = plan_objective(prep, state, previous)
+    bound = lower_bound(prep, run.tasks, impossible)
+    stats = Stats(status="OPTIMAL" if value <= bound else status, objective=value, best_bound=bound,
                   wall_seconds=round(run.elapsed(), 3),
                   sessions_required=sum(len(p.needs) for p in inst.participants),
                   sessions_scheduled=sum(len(b.participants) for b in state.bookings.values()),

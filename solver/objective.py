@@ -200,7 +200,7 @@ def date_cost(prep: Prepared, day: int, start: int = 0) -> int:
     return day * prep.weights.day + start * prep.weights.start_minute
 
 
-def plan_tiers(prep: Prepared, state: State, previous: dict, tasks=None, impossible=None) -> Tiers:
+def plan_tiers(prep: Prepared, state: State, previous: dict) -> Tiers:
     """The working plan's cost per tier (lower is better, compared lexicographically);
     ``previous``: the previous plan's session ids (the change count refers to them)."""
     w = prep.weights
@@ -223,7 +223,7 @@ def plan_tiers(prep: Prepared, state: State, previous: dict, tasks=None, impossi
                *(booking_tiers(prep, b) for b in state.bookings.values()))
 
 
-def plan_objective(prep: Prepared, state: State, previous: dict, tasks=None, impossible=None) -> int:
+def plan_objective(prep: Prepared, state: State, previous: dict) -> int:
     """The working plan's weighted objective: the sum of its tiers (reported as ``objective``)."""
     return sum(plan_tiers(prep, state, previous))
 
