@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from . import calendar as cal
 from .model_data import Prepared
 from .objective import interpreter_booking_cost, travel_cost
-from .rules import may_counsel
+from .rules import may_counsel, session_problems
 
 if TYPE_CHECKING:
     from .formats import Session
@@ -169,6 +169,13 @@ class State:
         """Windows minus the members' own sessions (rule 2)."""
         blocks = [(s, e) for pid in members for s, e, _k in self.part.get((pid, day), [])]
         return subtract(windows, blocks)
+
+    def free_with(self, cid: str, members, day: int, loc: str) -> Windows:
+        """When the counsellor (rule 3, the daily maximum included) and the members (rule 2)
+        are all free at a location on a day."""
+        if self.sessions_left(cid, day) <= 0:
+            return []
+        return self.participants_free(members, day, self.counsellor_free(cid, day, loc))
 
     def interpreter_ok(self, iid: str, day: int, start: int, end: int, loc: str, mode: str) -> bool:
         """Rule 6: available, not absent, no overlap, travel between on-site sessions."""
@@ -385,10 +392,8 @@ class Constructor:
                 continue
             interpreted: dict[str, Windows] = {}
             for cid, language in counsellors:
-                if state.sessions_left(cid, day) <= 0:
-                    continue
-                free = state.participants_free(members, day, state.counsellor_free(cid, day, loc))
-                if language is not None:
+                free = state.free_with(cid, members, day, loc)
+                if free and language is not None:
                     # Only times some interpreter of the language is free: in a rare language
                     # most days have none, and trying each start with each room is the cost.
                     if language not in interpreted:
@@ -401,6 +406,16 @@ class Constructor:
                     if b is not None and not (skip and skip(b)):
                         return b
         return None
+
+    def at_time_of(self, members, b: Booking):
+        """``members`` in ``b``'s slot (type, location, mode, day and time) with each qualified
+        counsellor who is free then, best first, with a room and interpreter, every rule kept:
+        how a previous session keeps its appointment when its own staff cannot."""
+        for cid, language in self.counsellor_order(members, b.location):
+            if cal.contains(self.state.free_with(cid, members, b.day, b.location), b.start, b.end):
+                new = self.complete(members, b.type, b.location, b.mode, b.day, b.start, b.end, cid, language)
+                if new is not None and not session_problems(self.prep, self.state, new):
+                    yield new
 
     def counsellor_order(self, members, loc) -> list[tuple[str, str | None]]:
         """Qualified counsellors at a location with the interpreted language they would need,

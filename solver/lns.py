@@ -406,10 +406,7 @@ class _Search:
             for cid, language in self.builder.counsellor_order(unit.members, loc):
                 if self.staff is not None and cid not in self.staff:
                     continue
-                if state.sessions_left(cid, day) <= 0:
-                    continue
-                free = state.participants_free(unit.members, day, state.counsellor_free(cid, day, loc))
-                starts = cal.numbered_grid_starts(free, duration, self.slot)
+                starts = cal.numbered_grid_starts(state.free_with(cid, unit.members, day, loc), duration, self.slot)
                 for mode in modes:
                     for start, k in starts:
                         out += [(k, b) for b in self._complete(unit, loc, mode, day, start, start + duration,

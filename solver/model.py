@@ -253,17 +253,10 @@ def restaff(prep: Prepared, state: State, released: list[Booking]) -> None:
         members = tuple(m for m in b.participants if _needs(prep, state, m, b.type))
         if not members:
             continue
-        for cid, language in builder.counsellor_order(members, b.location):
-            if state.sessions_left(cid, b.day) <= 0:
-                continue
-            free = state.participants_free(members, b.day, state.counsellor_free(cid, b.day, b.location))
-            if not cal.contains(free, b.start, b.end):
-                continue
-            new = builder.complete(members, b.type, b.location, b.mode, b.day, b.start, b.end, cid, language)
-            if new is not None and not session_problems(prep, state, new):
-                new.anchor = (b.day, b.start)
-                state.add(new)
-                break
+        new = next(builder.at_time_of(members, b), None)
+        if new is not None:
+            new.anchor = (b.day, b.start)
+            state.add(new)
 
 
 def _needs(prep: Prepared, state: State, pid: str, typ: str) -> bool:

@@ -194,7 +194,7 @@ class _Advisor:
         for loc, mode in options:
             if sum(c <= travel[(loc, mode)] for c in costs) >= pool or len(costs) >= self.limits.scan_limit * pool:
                 break   # (options of equal travel, e.g. video everywhere, never pass the first test)
-            for _key, cid, language in builder.counsellor_ranking(members, loc, group=group):
+            for cid, language in builder.counsellor_order(members, loc):
                 for b in self._first_times(members, typ, loc, mode, first, last, cid, language, exclude):
                     found.append(b)
                     costs.append(booking_cost(prep, b))
@@ -331,20 +331,7 @@ class _Advisor:
     def _same_time(self, old: Booking) -> list[Booking]:
         """The session at its own time and place with another counsellor, room or interpreter
         (as the planner re-staffs a previous session), so the participants keep their appointment."""
-        prep, state, builder = self.prep, self.state, self.builder
-        group = self.inst.session_types[old.type].is_group
-        out = []
-        for _key, cid, language in builder.counsellor_ranking(old.participants, old.location, group=group):
-            if state.sessions_left(cid, old.day) <= 0:
-                continue
-            free = state.participants_free(old.participants, old.day, state.counsellor_free(cid, old.day, old.location))
-            if not cal.contains(free, old.start, old.end):
-                continue
-            b = builder.complete(old.participants, old.type, old.location, old.mode, old.day, old.start, old.end,
-                                 cid, language)
-            if b is not None and not _same_place(b, old) and not session_problems(prep, state, b):
-                out.append(b)
-        return out
+        return [b for b in self.builder.at_time_of(old.participants, old) if not _same_place(b, old)]
 
     def _move_cost(self, old: Booking, new: Booking) -> int:
         # Another time: the participants lose their appointment, not only its staff.
