@@ -25,19 +25,6 @@ from solver.objective import interpreter_cost_nok
 from solver.travel import travel_minutes
 
 CONSISTENCY = 0
-RULES = {
-    0: "plan consistency",
-    1: "slot grid, duration, horizon, workday, opening hours",
-    2: "participant needs, earliest/deadline, no overlap",
-    3: "counsellor location, hours, absence, daily load, overlap, travel",
-    4: "multicultural counsellor for act participants",
-    5: "language coverage and interpretation",
-    6: "interpreter language, mode, availability, overlap, travel",
-    7: "video and phone modes",
-    8: "room, capacity, group size",
-    9: "participant travel",
-    10: "frozen sessions of the previous plan",
-}
 _TIME_FMT = "%Y-%m-%dT%H:%M"
 
 
@@ -84,18 +71,6 @@ def check_plan(instance: Any, plan: Any) -> CheckResult:
     metrics = referee.metrics(data, sessions)
     metrics["violations"] = len(violations)
     return CheckResult(violations, metrics)
-
-
-def booking_cost(minutes: int, hourly_rate: float, min_billed_minutes: int = 0,
-                 travel_rate: float = 0.0, travel_one_way_minutes: int = 0) -> float:
-    """Interpreter cost in NOK of one booking (PROBLEM.md objective 4).
-
-    The one formula lives in ``solver.objective.interpreter_cost_nok`` (exact; the checker
-    sums it and rounds the total to øre): billed minutes are max(duration,
-    min_billed_minutes) at ``hourly_rate``; an on-site interpreter's travel there and back is
-    paid at ``travel_rate`` (pass 0 for video/phone).
-    """
-    return interpreter_cost_nok(minutes, hourly_rate, min_billed_minutes, travel_rate, travel_one_way_minutes)
 
 
 def session_interpreter_cost(instance: Any, session: Any) -> float:
@@ -261,8 +236,8 @@ class _Referee:
         if s.raw["interpreter_mode"] == "onsite":
             one_way = self.travel(interp["place"], self.locations[s.raw["location"]]["place"])
         minutes = int((s.end - s.start).total_seconds() // 60)
-        return booking_cost(minutes, interp["hourly_rate"], interp["min_billed_minutes"],
-                            interp["travel_rate"], one_way)
+        return interpreter_cost_nok(minutes, interp["hourly_rate"], interp["min_billed_minutes"],
+                                    interp["travel_rate"], one_way)
 
     # -- the whole plan
 

@@ -34,8 +34,6 @@ from pydantic import (
 INSTANCE_FORMAT = "guidance-instance/1"
 PLAN_FORMAT = "guidance-plan/1"
 
-LEGAL_BASES = ("integration_act", "temporary_act", "ordinary")
-
 
 class FormatError(Exception):
     """Input that does not follow a format; ``errors`` is a list of (field_path, message)."""
