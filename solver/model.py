@@ -1,14 +1,10 @@
 """The planner: ``solve(instance) -> Plan``.
 
-Pipeline (each step keeps the plan valid under every hard rule of PROBLEM.md):
-1. previous_plan: frozen sessions are kept exactly (rule 10) unless they break a rule under
-   the new instance; other previous sessions are kept when still valid (tier 2); sessions
-   that now break a rule first try to keep their time with another counsellor/interpreter.
-2. Analysis: sessions no plan can place get their reason now (deadline_before_earliest, ...).
-3. Construction: groups are formed (location, language, dates), then tasks are placed
-   greedily, integration-act and nearest deadlines first (solver.construct).
-4. Improvement: CP-SAT large-neighbourhood search over windows of days x location
-   (solver.lns), with everything outside the window fixed.
+The pipeline (solver/README.md "Pipeline"): the previous plan kept, needs no plan can place
+explained, groups formed and the plan constructed (several strategies, the best kept), then
+relocation, the LNS, the exchange and seat-reassignment rounds, the continuity repair and
+the load balance. Every step keeps every hard rule of PROBLEM.md, and after construction a
+change is kept only when it lowers the plan's tiers (solver/README.md "Objective").
 """
 
 from __future__ import annotations
