@@ -214,11 +214,7 @@ def plan_tiers(prep: Prepared, state: State, previous: dict) -> Tiers:
     kept = {b.prev_id for b in state.bookings.values() if b.prev_id}
     changes = w.change * sum(1 for sid in previous if sid not in kept)
     changes += sum(w.moved_again for b in state.bookings.values() if b.anchor and b.anchor != (b.day, b.start))
-    counsellors: dict[str, set] = {}
-    for b in state.bookings.values():
-        for pid in b.participants:
-            counsellors.setdefault(pid, set()).add(b.counsellor)
-    continuity = continuity_cost(prep, sum(len(cs) - 1 for cs in counsellors.values()))
+    continuity = continuity_cost(prep, sum(max(0, len(met) - 1) for met in state.met.values()))
     return add((unplaced + w.incomplete * len(missing), changes, 0, 0, continuity, 0),
                *(booking_tiers(prep, b) for b in state.bookings.values()))
 
