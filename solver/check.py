@@ -20,7 +20,7 @@ from datetime import date, datetime
 from itertools import combinations
 from typing import Any
 
-from solver.formats import FormatError, load_instance, load_plan
+from solver.formats import FormatError, load_file, load_instance, load_plan
 from solver.objective import interpreter_cost_nok
 from solver.travel import travel_minutes
 
@@ -93,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return 2 if exc.code else 0
     try:
-        instance = _load(load_instance, args.instance, "instance")
-        plan = _load(load_plan, args.plan, "plan")
+        instance = load_file(load_instance, args.instance)
+        plan = load_file(load_plan, args.plan)
         result = check_plan(instance, plan)
     except FormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -109,14 +109,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"plan {verdict}", file=sys.stderr)
     print(json.dumps(result.metrics, indent=1, ensure_ascii=False))
     return 0 if result.valid else 1
-
-
-def _load(loader, path: str, kind: str):
-    """Load a file, naming the file in every error message."""
-    try:
-        return loader(path)
-    except FormatError as exc:
-        raise FormatError([(f"{path}: {p}" if p else path, m) for p, m in exc.errors]) from None
 
 
 # --------------------------------------------------------------------------- sessions

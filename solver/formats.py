@@ -397,6 +397,14 @@ def load_plan(source: Any) -> Plan:
         raise FormatError(_pydantic_errors(exc)) from None
 
 
+def load_file(loader, path: str):
+    """``loader(path)`` (``load_instance`` or ``load_plan``), naming the file in every error."""
+    try:
+        return loader(path)
+    except FormatError as exc:
+        raise FormatError([(f"{path}: {p}" if p else path, m) for p, m in exc.errors]) from None
+
+
 def dump_plan(plan: Plan) -> dict:
     """A plan as a JSON-ready dict in ``guidance-plan/1``."""
     return plan.model_dump(mode="json")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, NonNegativeInt
 
-from .formats import FormatError, Instance, Plan, load_instance, load_plan
+from .formats import FormatError, Instance, Plan, load_file, load_instance, load_plan
 from .travel import TravelTable
 
 if TYPE_CHECKING:  # type hints only: the planner's modules import this one
@@ -477,9 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return 2 if exc.code else 0
     try:
-        instance = _load(load_instance, args.instance)
-        first = terms(instance, _load(load_plan, args.plan))
-        other = terms(instance, _load(load_plan, args.against)) if args.against else None
+        instance = load_file(load_instance, args.instance)
+        first = terms(instance, load_file(load_plan, args.plan))
+        other = terms(instance, load_file(load_plan, args.against)) if args.against else None
     except FormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -538,9 +538,3 @@ def _show(value: Any, signed: bool = False) -> str:
         return f"{value:+.2f}" if signed else f"{value:.2f}"
     return f"{value:+d}" if signed else str(value)
 
-
-def _load(loader, path: str):
-    try:
-        return loader(path)
-    except FormatError as exc:
-        raise FormatError([(f"{path}: {p}" if p else path, m) for p, m in exc.errors]) from None
