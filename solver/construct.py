@@ -214,15 +214,10 @@ class State:
 
 
 class Caseload:
-    """What each counsellor is committed to during construction, against what they can give.
-
-    A counsellor who leads a group will be asked for its members' individual sessions too
-    (continuity, tier 5). Choosing group counsellors by interpreter savings alone piles groups
-    on the few counsellors who speak a common language, and their members' individual
-    sessions then spill to whoever is free. Tracking the sessions a counsellor is expected to
-    hold (booked plus their group members' open individual needs) against their capacity over
-    the horizon lets group staffing spread groups by what each counsellor can follow up.
-    """
+    """What each counsellor is committed to during construction (booked sessions plus their
+    group members' open individual needs) against their capacity over the horizon, so that
+    group staffing spreads groups by what each counsellor can follow up (solver/README.md
+    "Pipeline" 4, *Caseload*)."""
 
     def __init__(self, prep: Prepared, tasks) -> None:
         duration = max((t.minutes for t in prep.instance.session_types.values()), default=60)

@@ -1,19 +1,13 @@
-"""CP-SAT large-neighbourhood search: re-plan one window (location x a few days) at a time.
+"""CP-SAT large-neighbourhood search (solver/README.md "Pipeline" 6): re-plan one window
+(location x a few days) at a time, everything outside it fixed.
 
-Everything outside the window stays fixed, so a window's model is small: the sessions booked
-there plus open tasks that could go there, each with explicit candidate placements
-(day, start, counsellor, room class, interpreter). Fixed bookings are respected by filtering
-candidates against the state (travel rules 3 and 6 included); inside the window all
-candidates share one location, so no travel arises between them.
-
-Rooms with the same capacity and video flag are interchangeable: the model only counts
-sessions per room class and time, and concrete rooms are assigned afterwards by interval
-colouring (always possible for intervals when the count never exceeds the class size).
-
-Determinism: windows are visited in a fixed order, each CP-SAT call stops on a
-*deterministic* time budget, and with several workers ``interleave_search`` makes CP-SAT's
-parallel search deterministic. Only the wall-clock safety cap (the overall time limit) can
-cut a run short at a machine-dependent point.
+A window's model holds the sessions booked there plus open tasks that could go there, each
+with explicit candidate placements (day, start, counsellor, room class, interpreter) already
+filtered against the state (travel rules 3 and 6 included; inside the window everything is
+at one location). Rooms of equal capacity and video flag form a class: the model counts
+sessions per class and time, and concrete rooms are assigned afterwards by interval
+colouring. The search is reproducible unless the wall clock cuts it short (solver/README.md
+"Determinism").
 """
 
 from __future__ import annotations

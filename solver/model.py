@@ -107,15 +107,10 @@ def with_terms(instance: Instance, plan: Plan, **extra) -> Plan:
 
 
 def exchange_rounds(prep: Prepared, state: State, stop_at: float) -> tuple[int, int]:
-    """Which counsellor leads which group, which slot and seat each participant takes,
-    exchanged for continuity, then who sits in which seat of each session type solved exactly
-    (travel and continuity), round after round while the exchanges find something; returns
-    (exchanges, seats reassigned).
-
-    The seat exchange re-books the other participant elsewhere (an ejection) only once the
-    rounds without it find nothing: on 46-crunch-2000 ejections succeeded 2 times in 2,625
-    tries and took a third of the seat exchange's time, and where the clock ends this phase
-    (a crunch on a slow machine) that time is worth a second round of the cheaper moves."""
+    """The exchanges for continuity, then the exact seat reassignment (travel and continuity),
+    round after round while the exchanges find something; returns (exchanges, seats
+    reassigned). The seat exchange's ejections, which rarely succeed and cost a third of its
+    time, join only once a round without them found nothing (solver/README.md "Pipeline" 7)."""
     exchanges = reassigned = 0
     eject = False
     for round_ in range(prep.config.search.exchange_rounds):
