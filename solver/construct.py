@@ -9,15 +9,12 @@ first fitting grid start is found without trying every start.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from . import calendar as cal
+from .formats import Session
 from .model_data import Prepared
 from .objective import interpreter_booking_cost, travel_cost
 from .rules import may_counsel, session_problems
-
-if TYPE_CHECKING:
-    from .formats import Session
 
 Windows = cal.Windows
 DAY_MINUTES = 24 * 60
@@ -55,6 +52,13 @@ def booking_from_session(prep: Prepared, s: Session) -> Booking | None:
                    cal.minute_of_day(s.start), cal.minute_of_day(s.end), s.mode, s.language,
                    s.interpreter, s.interpreter_mode, prev_id=s.id)
 
+
+def session_from_booking(prep: Prepared, b: Booking, sid: str) -> Session:
+    """A booking as a plan session with id ``sid`` (the inverse of booking_from_session)."""
+    day = prep.days[b.day]
+    return Session(id=sid, type=b.type, participants=list(b.participants), counsellor=b.counsellor,
+                   location=b.location, room=b.room, start=cal.at_minute(day, b.start), end=cal.at_minute(day, b.end),
+                   mode=b.mode, language=b.language, interpreter=b.interpreter, interpreter_mode=b.interpreter_mode)
 
 
 def subtract(windows: Windows, blocks: list[tuple[int, int]]) -> Windows:

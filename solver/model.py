@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from datetime import date
 from itertools import combinations
 from typing import Callable
 
-from . import calendar as cal
 from .balance import balance_load
 from .config import SolverConfig, load_config
-from .construct import Booking, Caseload, Constructor, State, booking_from_session
+from .construct import Booking, Caseload, Constructor, State, booking_from_session, session_from_booking
 from .continuity import improve_continuity
 from .exchange import exchange_leaders, exchange_seats, exchange_slots, hand_over
 from .flow import route_individuals
-from .formats import Instance, Plan, Session, Stats, Unscheduled, load_instance
+from .formats import Instance, Plan, Stats, Unscheduled, load_instance
 from .lns import improve
 from .model_data import Prepared, prepare
 from .model_groups import form_groups
@@ -423,11 +421,7 @@ def build_plan(prep: Prepared, state: State, grouped, run: _Run, status: str) ->
             sid = f"S{counter}"
         if b.anchor:
             run.anchors[sid] = b.anchor
-        day: date = prep.days[b.day]
-        sessions.append(Session(
-            id=sid, type=b.type, participants=list(b.participants), counsellor=b.counsellor,
-            location=b.location, room=b.room, start=cal.at_minute(day, b.start), end=cal.at_minute(day, b.end),
-            mode=b.mode, language=b.language, interpreter=b.interpreter, interpreter_mode=b.interpreter_mode))
+        sessions.append(session_from_booking(prep, b, sid))
     unscheduled = []
     for p in inst.participants:
         for typ in p.needs:

@@ -20,10 +20,9 @@ import itertools
 from dataclasses import replace
 from typing import Any
 
-from . import calendar as cal
 from .config import SolverConfig, load_config
-from .construct import Booking, Constructor, State, booking_from_session
-from .formats import Session, format_time, load_instance
+from .construct import Booking, Constructor, State, booking_from_session, session_from_booking
+from .formats import format_time, load_instance
 from .model_data import prepare
 from .objective import booking_cost, change_cost, continuity_cost, open_needs_cost, seat_cost, travel_cost
 from .rules import session_problems
@@ -375,11 +374,7 @@ class _Advisor:
         return f"new-{n}"
 
     def _session(self, sid: str, b: Booking) -> dict:
-        day = self.prep.days[b.day]
-        return Session(id=sid, type=b.type, participants=list(b.participants), counsellor=b.counsellor,
-                       location=b.location, room=b.room, start=cal.at_minute(day, b.start),
-                       end=cal.at_minute(day, b.end), mode=b.mode, language=b.language,
-                       interpreter=b.interpreter, interpreter_mode=b.interpreter_mode).model_dump(mode="json")
+        return session_from_booking(self.prep, b, sid).model_dump(mode="json")
 
     @staticmethod
     def _option(option: dict) -> dict:
