@@ -3,8 +3,8 @@
 The pipeline (solver/README.md "Pipeline"): the previous plan kept, needs no plan can place
 explained, groups formed and the plan constructed (several strategies, the best kept), then
 relocation, the LNS, the exchange and seat-reassignment rounds, the continuity repair and
-the load balance. Every step keeps every hard rule of PROBLEM.md, and after construction a
-change is kept only when it lowers the plan's tiers (solver/README.md "Objective").
+the load balance. Every step keeps every hard rule of PROBLEM.md, and after construction no
+step makes the plan's tiers worse (solver/README.md "Objective").
 """
 
 from __future__ import annotations
