@@ -73,6 +73,14 @@ def check_plan(instance: Any, plan: Any) -> CheckResult:
     return CheckResult(violations, metrics)
 
 
+def booking_cost(minutes: int, hourly_rate: float, min_billed_minutes: int = 0,
+                 travel_rate: float = 0.0, travel_one_way_minutes: int = 0) -> float:
+    """Interpreter cost in NOK of one booking (PROBLEM.md objective 4), the app's and the
+    checker's entry to the one formula, ``solver.objective.interpreter_cost_nok`` (exact; the
+    checker sums it and rounds the total to øre)."""
+    return interpreter_cost_nok(minutes, hourly_rate, min_billed_minutes, travel_rate, travel_one_way_minutes)
+
+
 def session_interpreter_cost(instance: Any, session: Any) -> float:
     """Interpreter cost in NOK of one plan session (0 without an interpreter)."""
     inst = instance if isinstance(instance, dict) else load_instance(instance).model_dump(mode="json")
@@ -228,8 +236,8 @@ class _Referee:
         if s.raw["interpreter_mode"] == "onsite":
             one_way = self.travel(interp["place"], self.locations[s.raw["location"]]["place"])
         minutes = int((s.end - s.start).total_seconds() // 60)
-        return interpreter_cost_nok(minutes, interp["hourly_rate"], interp["min_billed_minutes"],
-                                    interp["travel_rate"], one_way)
+        return booking_cost(minutes, interp["hourly_rate"], interp["min_billed_minutes"],
+                            interp["travel_rate"], one_way)
 
     # -- the whole plan
 

@@ -10,8 +10,7 @@ import copy
 
 import pytest
 
-from solver.check import check_plan, session_interpreter_cost
-from solver.objective import interpreter_cost_nok
+from solver.check import booking_cost, check_plan, session_interpreter_cost
 from solver.formats import FormatError
 from solver.travel import travel_minutes
 
@@ -484,10 +483,10 @@ def test_malformed_plan_raises_format_error():
 # --------------------------------------------------------------------------- cost
 
 
-def test_interpreter_cost_bills_minimum_and_travel_there_and_back():
-    assert interpreter_cost_nok(30, 720, 60) == 720
-    assert interpreter_cost_nok(90, 720, 60) == 1080
-    assert interpreter_cost_nok(90, 720, 60, 360, 50) == 1080 + 2 * 50 * 360 / 60
+def test_booking_cost_bills_minimum_and_travel_there_and_back():
+    assert booking_cost(30, 720, 60) == 720
+    assert booking_cost(90, 720, 60) == 1080
+    assert booking_cost(90, 720, 60, 360, 50) == 1080 + 2 * 50 * 360 / 60
 
 
 def test_session_interpreter_cost_uses_onsite_travel():

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from solver import objective
+from solver import check, objective
 from solver.check import check_plan
 from solver.formats import dump_plan, load_instance
 from solver.generate import generate
@@ -87,6 +87,7 @@ def test_explain_difference_of_a_plan_with_one_session_removed():
 def test_cost_formula_has_one_home():
     # 90 minutes billed at least 120 at 600 NOK/h, plus 45 minutes each way at 300 NOK/h.
     assert interpreter_cost_nok(90, 600, 120, 300, 45) == pytest.approx(1200 + 450)
+    assert check.booking_cost(90, 600, 120, 300, 45) == interpreter_cost_nok(90, 600, 120, 300, 45)
     # The planner weighs the same cost in whole NOK, rounded up.
     inst = make_instance([participant("P1")])
     inst["interpreters"][0].update(hourly_rate=601, min_billed_minutes=120, travel_rate=300, place="4621")
