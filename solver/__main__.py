@@ -128,18 +128,7 @@ def _read(loader, source: str | None):
 
 
 def _delegate(name: str, argv: list[str]) -> int:
-    try:
-        module = importlib.import_module(DELEGATED[name])
-    except ModuleNotFoundError as exc:
-        if exc.name == DELEGATED[name]:
-            print(f"error: '{name}' is not available yet ({DELEGATED[name]} is missing)", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        raise
-    entry = getattr(module, "main", None)
-    if entry is None:
-        print(f"error: {DELEGATED[name]} has no main(argv)", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    return int(entry(argv) or 0)
+    return int(importlib.import_module(DELEGATED[name]).main(argv) or 0)
 
 
 if __name__ == "__main__":

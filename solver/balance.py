@@ -18,14 +18,11 @@ import time
 from collections import defaultdict
 from dataclasses import replace
 
-from . import calendar as cal
-from .construct import Constructor, State, booking_from_session
+from .construct import Constructor, State, booking_from_session, session_from_booking
 from .formats import Plan
 from .model_data import Prepared
 from .objective import available_minutes, booking_tiers
 from .rules import session_problems
-
-
 
 
 def balance_load(prep: Prepared, plan: Plan, stop_at: float) -> tuple[Plan, int]:
@@ -116,7 +113,7 @@ def balance_load(prep: Prepared, plan: Plan, stop_at: float) -> tuple[Plan, int]
             news[key] = new
         for key, new in news.items():
             i = index_of[key]
-            sessions[i] = _as_session(prep, sessions[i], new)
+            sessions[i] = session_from_booking(prep, new, sessions[i].id)
         return True
 
     def hand_one(loc: str, week, busy: str, free: str) -> int:
@@ -168,11 +165,3 @@ def balance_load(prep: Prepared, plan: Plan, stop_at: float) -> tuple[Plan, int]
     if not handed:
         return plan, 0
     return plan.model_copy(update={"sessions": sessions}), handed
-
-
-def _as_session(prep: Prepared, old, b):
-    day = prep.days[b.day]
-    return old.model_copy(update={
-        "counsellor": b.counsellor, "room": b.room, "start": cal.at_minute(day, b.start),
-        "end": cal.at_minute(day, b.end), "language": b.language, "interpreter": b.interpreter,
-        "interpreter_mode": b.interpreter_mode})

@@ -26,13 +26,6 @@ def working_days(instance: Instance) -> list[date]:
     return [d for d in horizon_dates(instance) if d.isoweekday() in workdays and d not in holidays]
 
 
-def is_working_day(instance: Instance, day: date) -> bool:
-    """True when sessions may take place on this date (rule 1)."""
-    return (instance.horizon.start <= day <= instance.horizon.end
-            and day.isoweekday() in set(instance.calendar.workdays)
-            and day not in set(instance.calendar.holidays))
-
-
 def to_windows(pairs: Iterable[tuple[str, str]]) -> Windows:
     """'HH:MM' pairs as sorted, merged minute windows."""
     return merge_windows((clock_minutes(a), clock_minutes(b)) for a, b in pairs)

@@ -20,24 +20,11 @@ from datetime import date, datetime
 from itertools import combinations
 from typing import Any
 
-from solver.formats import FormatError, load_instance, load_plan
+from solver.formats import FormatError, load_file, load_instance, load_plan
 from solver.objective import interpreter_cost_nok
 from solver.travel import travel_minutes
 
 CONSISTENCY = 0
-RULES = {
-    0: "plan consistency",
-    1: "slot grid, duration, horizon, workday, opening hours",
-    2: "participant needs, earliest/deadline, no overlap",
-    3: "counsellor location, hours, absence, daily load, overlap, travel",
-    4: "multicultural counsellor for act participants",
-    5: "language coverage and interpretation",
-    6: "interpreter language, mode, availability, overlap, travel",
-    7: "video and phone modes",
-    8: "room, capacity, group size",
-    9: "participant travel",
-    10: "frozen sessions of the previous plan",
-}
 _TIME_FMT = "%Y-%m-%dT%H:%M"
 
 
@@ -88,13 +75,9 @@ def check_plan(instance: Any, plan: Any) -> CheckResult:
 
 def booking_cost(minutes: int, hourly_rate: float, min_billed_minutes: int = 0,
                  travel_rate: float = 0.0, travel_one_way_minutes: int = 0) -> float:
-    """Interpreter cost in NOK of one booking (PROBLEM.md objective 4).
-
-    The one formula lives in ``solver.objective.interpreter_cost_nok`` (exact; the checker
-    sums it and rounds the total to øre): billed minutes are max(duration,
-    min_billed_minutes) at ``hourly_rate``; an on-site interpreter's travel there and back is
-    paid at ``travel_rate`` (pass 0 for video/phone).
-    """
+    """Interpreter cost in NOK of one booking (PROBLEM.md objective 4), the app's and the
+    checker's entry to the one formula, ``solver.objective.interpreter_cost_nok`` (exact; the
+    checker sums it and rounds the total to øre)."""
     return interpreter_cost_nok(minutes, hourly_rate, min_billed_minutes, travel_rate, travel_one_way_minutes)
 
 
@@ -118,8 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return 2 if exc.code else 0
     try:
-        instance = _load(load_instance, args.instance, "instance")
-        plan = _load(load_plan, args.plan, "plan")
+        instance = load_file(load_instance, args.instance)
+        plan = load_file(load_plan, args.plan)
         result = check_plan(instance, plan)
     except FormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -134,14 +117,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"plan {verdict}", file=sys.stderr)
     print(json.dumps(result.metrics, indent=1, ensure_ascii=False))
     return 0 if result.valid else 1
-
-
-def _load(loader, path: str, kind: str):
-    """Load a file, naming the file in every error message."""
-    try:
-        return loader(path)
-    except FormatError as exc:
-        raise FormatError([(f"{path}: {p}" if p else path, m) for p, m in exc.errors]) from None
 
 
 # --------------------------------------------------------------------------- sessions

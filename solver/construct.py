@@ -9,15 +9,12 @@ first fitting grid start is found without trying every start.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from . import calendar as cal
+from .formats import Session
 from .model_data import Prepared
 from .objective import interpreter_booking_cost, travel_cost
-from .rules import may_counsel
-
-if TYPE_CHECKING:
-    from .formats import Session
+from .rules import may_counsel, session_problems
 
 Windows = cal.Windows
 DAY_MINUTES = 24 * 60
@@ -55,6 +52,13 @@ def booking_from_session(prep: Prepared, s: Session) -> Booking | None:
                    cal.minute_of_day(s.start), cal.minute_of_day(s.end), s.mode, s.language,
                    s.interpreter, s.interpreter_mode, prev_id=s.id)
 
+
+def session_from_booking(prep: Prepared, b: Booking, sid: str) -> Session:
+    """A booking as a plan session with id ``sid`` (the inverse of booking_from_session)."""
+    day = prep.days[b.day]
+    return Session(id=sid, type=b.type, participants=list(b.participants), counsellor=b.counsellor,
+                   location=b.location, room=b.room, start=cal.at_minute(day, b.start), end=cal.at_minute(day, b.end),
+                   mode=b.mode, language=b.language, interpreter=b.interpreter, interpreter_mode=b.interpreter_mode)
 
 
 def subtract(windows: Windows, blocks: list[tuple[int, int]]) -> Windows:
@@ -170,6 +174,13 @@ class State:
         blocks = [(s, e) for pid in members for s, e, _k in self.part.get((pid, day), [])]
         return subtract(windows, blocks)
 
+    def free_with(self, cid: str, members, day: int, loc: str) -> Windows:
+        """When the counsellor (rule 3, the daily maximum included) and the members (rule 2)
+        are all free at a location on a day."""
+        if self.sessions_left(cid, day) <= 0:
+            return []
+        return self.participants_free(members, day, self.counsellor_free(cid, day, loc))
+
     def interpreter_ok(self, iid: str, day: int, start: int, end: int, loc: str, mode: str) -> bool:
         """Rule 6: available, not absent, no overlap, travel between on-site sessions."""
         prep = self.prep
@@ -207,15 +218,10 @@ class State:
 
 
 class Caseload:
-    """What each counsellor is committed to during construction, against what they can give.
-
-    A counsellor who leads a group will be asked for its members' individual sessions too
-    (continuity, tier 5). Choosing group counsellors by interpreter savings alone piles groups
-    on the few counsellors who speak a common language, and their members' individual
-    sessions then spill to whoever is free. Tracking the sessions a counsellor is expected to
-    hold (booked plus their group members' open individual needs) against their capacity over
-    the horizon lets group staffing spread groups by what each counsellor can follow up.
-    """
+    """What each counsellor is committed to during construction (booked sessions plus their
+    group members' open individual needs) against their capacity over the horizon, so that
+    group staffing spreads groups by what each counsellor can follow up (solver/README.md
+    "Pipeline" 4, *Caseload*)."""
 
     def __init__(self, prep: Prepared, tasks) -> None:
         duration = max((t.minutes for t in prep.instance.session_types.values()), default=60)
@@ -385,10 +391,8 @@ class Constructor:
                 continue
             interpreted: dict[str, Windows] = {}
             for cid, language in counsellors:
-                if state.sessions_left(cid, day) <= 0:
-                    continue
-                free = state.participants_free(members, day, state.counsellor_free(cid, day, loc))
-                if language is not None:
+                free = state.free_with(cid, members, day, loc)
+                if free and language is not None:
                     # Only times some interpreter of the language is free: in a rare language
                     # most days have none, and trying each start with each room is the cost.
                     if language not in interpreted:
@@ -401,6 +405,16 @@ class Constructor:
                     if b is not None and not (skip and skip(b)):
                         return b
         return None
+
+    def at_time_of(self, members, b: Booking):
+        """``members`` in ``b``'s slot (type, location, mode, day and time) with each qualified
+        counsellor who is free then, best first, with a room and interpreter, every rule kept:
+        how a previous session keeps its appointment when its own staff cannot."""
+        for cid, language in self.counsellor_order(members, b.location):
+            if cal.contains(self.state.free_with(cid, members, b.day, b.location), b.start, b.end):
+                new = self.complete(members, b.type, b.location, b.mode, b.day, b.start, b.end, cid, language)
+                if new is not None and not session_problems(self.prep, self.state, new):
+                    yield new
 
     def counsellor_order(self, members, loc) -> list[tuple[str, str | None]]:
         """Qualified counsellors at a location with the interpreted language they would need,

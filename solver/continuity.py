@@ -1,28 +1,26 @@
-"""Continuity repair: the same counsellor for a participant's sessions (PROBLEM.md objective 5).
+"""Continuity repair (tier 5, solver/README.md "Pipeline" 8): a local search on the finished
+plan for participants whose sessions have different counsellors, or not their preferred one.
 
-``improve_continuity(instance, plan)`` is a local search run after the planner. It only ever
-re-staffs or re-times sessions in ways that keep every hard rule (1-10), never drops a session
-and never touches a session that a participant keeps unchanged from ``previous_plan`` nor one
-starting before ``frozen_until`` (so frozen sessions stay exactly as they are and objective 2,
-fewer changes, is not made worse; sessions already moved or re-staffed may change again).
+Every move keeps every hard rule (checked by ``rules.session_problems`` on the planner's
+``State``, which mirrors the plan), never drops a session and never touches a protected one:
+kept unchanged from ``previous_plan``, kept at its time with another counsellor, or starting
+before ``frozen_until``. The moves, tried per participant for each target counsellor (their
+other sessions' counsellor, the preferred one first):
 
-Moves, tried per participant whose sessions have different counsellors:
+a. re-staff the individual session with the target counsellor;
+b. swap counsellors with another individual session of the target that day;
+c. move it to a free slot of the target (same location, or one no farther), keeping or
+   re-booking an interpreter at no higher tier-4 cost;
+d. exchange participants with an individual session of the target (same type, mode,
+   location and language) when the target is fully booked;
+e. transfer the participant to another group of the target with a free seat;
+f. trade group seats with a member of such a group who does not lose continuity by it;
+g. re-staff a whole group, alone or with its members' individual sessions.
 
-a. re-staff the participant's individual session with the counsellor of their other session;
-b. swap counsellors between that individual session and another individual session of the
-   target counsellor on the same day, when no participant loses continuity and one gains;
-c. move the individual session (same location, mode, room type) to another free slot where
-   the target counsellor is free, keeping or re-booking an interpreter at no higher cost;
-d. re-staff a whole group to the counsellor who has most of its members' other sessions,
-   when that makes more members continuous than it breaks.
-
-Participants with a ``preferred_counsellor`` and one counsellor only get their sessions
-re-staffed to the preferred one when it is free (tie-breaker after continuity).
-
-The plan is mirrored in the planner's ``State`` and every move is checked by the planner's
-rule check (``rules.session_problems``), the sessions it changes together. With
-``verify=True`` (default) the result is checked with :func:`solver.check.check_plan` at the end; if the repaired plan has more violations than the
-input, the input plan is returned unchanged.
+A move is kept when it raises (participants with one counsellor, then participants with
+only their preferred one) among those it touches. With
+``verify=True`` (default) the result is checked with :func:`solver.check.check_plan`; if it
+has more violations than the input, the input plan is returned unchanged.
 """
 
 from __future__ import annotations
@@ -177,6 +175,10 @@ class _Repair:
     def counsellors_of(self, pid: str, override: dict[int, str]) -> set[str]:
         return {override.get(i, self.sessions[i].counsellor) for i in self.by_p[pid]}
 
+    def _sessions_of(self, pid: str) -> list[int]:
+        """The participant's sessions in time order."""
+        return sorted(self.by_p[pid], key=lambda i: self.times[i])
+
     def score(self, pids, override: dict[int, str]) -> dict[str, tuple[int, int]]:
         """Per participant: (continuous, preferred honoured) under a counsellor override."""
         out = {}
@@ -194,9 +196,7 @@ class _Repair:
         before, after = self.score(pids, {}), self.score(pids, override)
         if strict_each and any(after[p][0] < before[p][0] for p in pids):
             return False
-        b = (sum(v[0] for v in before.values()), sum(v[1] for v in before.values()))
-        a = (sum(v[0] for v in after.values()), sum(v[1] for v in after.values()))
-        return a > b
+        return _total(after) > _total(before)
 
     # ------------------------------------------------------------------ the search
 
@@ -246,8 +246,7 @@ class _Repair:
         for target in self.targets(pid):
             if self.out_of_time():
                 return
-            movable = [i for i in sorted(self.by_p[pid], key=lambda i: self.times[i])
-                       if i not in self.protected and not self._is_group(i)
+            movable = [i for i in self._sessions_of(pid) if i not in self.protected and not self._is_group(i)
                        and self.sessions[i].counsellor != target]
             if not movable:
                 continue
@@ -260,17 +259,16 @@ class _Repair:
         if len(self.counsellors_of(pid, {})) > 1:
             self.try_transfer(pid) or self.try_group_exchange(pid)
 
-    # f. move the participant to another group of the same type with their other counsellor
+    # e. move the participant to another group of the same type with their other counsellor
     def try_transfer(self, pid: str) -> bool:
         """Put ``pid`` into another group (not farther away, a free seat, qualified, covered,
         in the participant's dates, no overlap) whose counsellor then gives ``pid`` one counsellor
         for every session, possibly after re-staffing pid's individual session (rolled back if not)."""
         p = self.ps[pid]
-        mine = sorted(self.by_p[pid], key=lambda i: self.times[i])
-        groups = [i for i in mine if self._is_group(i)]
-        if len(groups) != 1 or groups[0] in self.protected:
+        mine = self._sessions_of(pid)
+        g1 = self._only_group(mine)
+        if g1 is None:
             return False
-        g1 = groups[0]
         old = self.sessions[g1]
         typ = self.inst.session_types[old.type]
         if len(old.participants) - 1 < (typ.min_size or 1):
@@ -280,8 +278,7 @@ class _Repair:
         if not rest:
             return False
         old_travel = self.tt.minutes(p.place, self.locs[old.location].place)
-        first = max(self.inst.horizon.start, p.earliest or self.inst.horizon.start)
-        last = min(self.inst.horizon.end, p.deadline or self.inst.horizon.end)
+        first, last = self._dates(p)
         for g2 in self.group_index.get(old.type, []):
             if g2 == g1 or g2 in self.protected:
                 continue
@@ -322,17 +319,16 @@ class _Repair:
                 self._set(i, sess)
         return False
 
-    # g. trade places with a member of a group of the participant's other counsellor
+    # f. trade places with a member of a group of the participant's other counsellor
     def try_group_exchange(self, pid: str) -> bool:
         """When the groups of pid's other counsellor are full, pid trades places with one of
         their members at the same location (so nobody travels farther) who does not lose
         continuity by it: a member whose other sessions are with pid's group counsellor gains
         too; one with the group session only is indifferent."""
-        mine = sorted(self.by_p[pid], key=lambda i: self.times[i])
-        groups = [i for i in mine if self._is_group(i)]
-        if len(groups) != 1 or groups[0] in self.protected:
+        mine = self._sessions_of(pid)
+        g1 = self._only_group(mine)
+        if g1 is None:
             return False
-        g1 = groups[0]
         rest_cs = {self.sessions[i].counsellor for i in mine if i != g1}
         if len(rest_cs) != 1:
             return False
@@ -360,6 +356,11 @@ class _Repair:
                 for i, sess in reversed(journal):
                     self._set(i, sess)
         return False
+
+    def _only_group(self, mine: list[int]) -> int | None:
+        """The participant's one group session among ``mine``, if it exists and may move."""
+        groups = [i for i in mine if self._is_group(i)]
+        return groups[0] if len(groups) == 1 and groups[0] not in self.protected else None
 
     def _may_join(self, pid: str, group: Session, idx: int) -> bool:
         """Cheap filters for pid taking a seat in ``group``: dates, rules 4 and 5 (``fits`` decides)."""
@@ -431,14 +432,10 @@ class _Repair:
         p = self.ps[s.participants[0]]
         day0, smin0, emin0 = self.times[idx]
         duration = emin0 - smin0
-        first = max(self.inst.horizon.start, p.earliest or self.inst.horizon.start)
-        last = min(self.inst.horizon.end, p.deadline or self.inst.horizon.end)
-        if last < first:
-            return False
         frozen_until = self.inst.frozen_until
-        days = [first + timedelta(days=k) for k in range((last - first).days + 1)]
-        days = [d for d in days if d in self.working]
-        days.sort(key=lambda d: (abs((d - day0).days), d))
+        days = sorted(self._days_of(p), key=lambda d: (abs((d - day0).days), d))
+        if not days:
+            return False
         need_video = s.mode == "video" or s.interpreter_mode == "video"
         rooms = [r for r in self.locs[s.location].rooms
                  if r.capacity >= len(s.participants) and (r.video or not need_video)]
@@ -484,7 +481,7 @@ class _Repair:
                 self.state.add(own, key=idx)
         return False
 
-    # e. exchange participants with an individual session of the target counsellor
+    # d. exchange participants with an individual session of the target counsellor
     def try_exchange(self, idx: int, cid: str) -> bool:
         """Swap the participants of two individual sessions of the same type, mode, location and
         interpreted language, one of them with ``cid``: when every counsellor is fully booked
@@ -515,9 +512,14 @@ class _Repair:
                 return True
         return False
 
+    def _dates(self, p) -> tuple[date, date]:
+        """The participant's first and last possible date within the horizon."""
+        horizon = self.inst.horizon
+        return max(horizon.start, p.earliest or horizon.start), min(horizon.end, p.deadline or horizon.end)
+
     def _days_of(self, p) -> set[date]:
-        first = max(self.inst.horizon.start, p.earliest or self.inst.horizon.start)
-        last = min(self.inst.horizon.end, p.deadline or self.inst.horizon.end)
+        """The participant's possible working days."""
+        first, last = self._dates(p)
         return {first + timedelta(days=k) for k in range((last - first).days + 1)} & self.working
 
     def _interpreter_for(self, s: Session, d: int, smin: int, emin: int, old_cost) -> str | None:
@@ -541,7 +543,7 @@ class _Repair:
                 best = (cost, iid)
         return best[1] if best else None
 
-    # d. re-staff whole groups
+    # g. re-staff whole groups
     def pass_groups(self) -> None:
         for idx in range(len(self.sessions)):
             if self.out_of_time():
@@ -559,7 +561,7 @@ class _Repair:
                     self.moves["groups_restaffed"] += 1
                     break
 
-    # e. re-staff a group and its members' individual sessions together
+    # g. re-staff a group and its members' individual sessions together
     def pass_groups_compound(self) -> None:
         """For each group, try a counsellor C at its location: the group goes to C, then each
         member's individual sessions go to C where C is free (re-staff or swap); kept only when
@@ -595,16 +597,13 @@ class _Repair:
         journal: list[tuple[int, Session]] = [(idx, g)]
         saved = dict(self.moves)
         for pid in members:
-            for o in sorted(self.by_p[pid], key=lambda i: self.times[i]):
+            for o in self._sessions_of(pid):
                 if o == idx or o in self.protected or self._is_group(o) or self.sessions[o].counsellor == cid:
                     continue
                 so = self.sessions[o]
                 if self._restaff(o, cid):
                     journal.append((o, so))
-        after = self.score(touched, {})
-        b = (sum(v[0] for v in before.values()), sum(v[1] for v in before.values()))
-        a = (sum(v[0] for v in after.values()), sum(v[1] for v in after.values()))
-        if a > b:
+        if _total(self.score(touched, {})) > _total(before):
             self.moves = saved
             self.moves["groups_restaffed"] += 1
             self.moves["restaffed"] += len(journal) - 1
@@ -613,3 +612,8 @@ class _Repair:
             self._set(i, old)
         self.moves = saved
         return False
+
+
+def _total(scores: dict[str, tuple[int, int]]) -> tuple[int, int]:
+    """(participants continuous, participants with their preferred counsellor only) of a score."""
+    return sum(v[0] for v in scores.values()), sum(v[1] for v in scores.values())

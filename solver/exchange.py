@@ -1,17 +1,13 @@
-"""Leader and slot exchange: a group goes to the counsellor who follows its members up individually.
+"""Exchanges for continuity (tier 5, solver/README.md "Pipeline" 7): leader exchange, slot
+exchange, hand-over and seat exchange (pair trade, ejection, three-way rotation).
 
-In a crunch every counsellor is fully booked, and the members of a group often have their
-individual session with another counsellor than the group's: the leader's own individual
-sessions are taken. Re-staffing the group alone is then impossible, because the counsellor
-who holds the members' individual sessions is busy at the group's time, but an exchange is
-not: that counsellor takes the group, and the group's counsellor takes the individual
-sessions they held at that time, at the same location. Times, rooms, interpreters and
-participants stay as they are, so tiers 1 to 4 and 6 do not change; the exchange is kept
-only when tier 5 gains (the same counsellor for a participant's sessions, the preferred
-counsellor honoured), and every rule is re-checked for the sessions it changes.
-
-The seat reassignment (``reassign.py``) then has counsellors whose groups and individual
-sessions belong to the same participants, so the two are run in turn.
+In a crunch every counsellor is fully booked and a group's members often have their
+individual session with another counsellor than the group's; no single re-staffing can fix
+that, but an exchange between two or three sessions can. Only movable sessions change (not
+frozen, kept from or re-staffed from the previous plan) and every session stays placed, so
+tiers 1 and 2 cannot change; a move is kept only when the tiers of the sessions it changes
+and of their participants' continuity fall (``objective.local_tiers``; the leader exchange,
+which changes counsellors only, by their tier 5), and every rule is re-checked for them.
 """
 
 from __future__ import annotations
@@ -120,18 +116,10 @@ def _tier5(prep: Prepared, state: State, keys_of, people, changed: dict[int, str
 
 def exchange_slots(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
     """Exchange a group's slot with an individual session of the counsellor who follows its
-    members up, at the same location but another time; returns how many pairs moved.
-
-    The leader exchange needs that counsellor at the group's very time. In a crunch they
-    mostly work other days (at Kinn one counsellor works one day a week and holds the
-    individual sessions, another leads the groups), so the two sessions trade places: the
-    group moves to the counsellor's individual slot and the individual session to the group's
-    old slot with the group's old leader. Both counsellors keep the same times at the same
-    location, so their days stay valid; participants, rooms and interpreters are re-checked
-    (rooms and interpreters re-chosen where the old ones are taken), and the pair is kept only
-    when the objective's tiers 3 to 6 fall (tiers 1 and 2 cannot change: the same sessions
-    stay placed and nothing kept from a previous plan moves).
-    """
+    members up, at the same location but another time (that counsellor mostly works other
+    days than the group's); returns how many pairs moved. The group moves to the counsellor's
+    slot (or their earliest free time there), the individual session to the group's old slot
+    with its old leader; rooms and interpreters are re-chosen where the old ones are taken."""
 
     builder = Constructor(prep, state)
 
@@ -246,15 +234,8 @@ def hand_over(prep: Prepared, state: State, stop_at: float = float("inf")) -> in
     """A group member's individual session moves to their group's counsellor, who hands one
     of their own individual sessions that day, at that location, to a colleague (at its time
     when the colleague is free then, else at the colleague's first free time that day);
-    returns how many sessions moved.
-
-    The slot exchange moves the group; this is for the member whose group's counsellor is
-    booked, on the member's days, with participants who do not need that counsellor (their
-    other sessions are with someone else, or they have no other): passing such a session to
-    a colleague at the same time frees the counsellor for the member. Both sessions keep their
-    location and mode; interpreters and rooms are re-chosen where needed, and the pair is kept
-    only when tiers 3 to 6 fall (the same sessions stay placed, so tiers 1 and 2 cannot change).
-    """
+    returns how many sessions moved. Both keep their location and mode; interpreters and
+    rooms are re-chosen where needed."""
 
     builder = Constructor(prep, state)
 
@@ -369,18 +350,10 @@ def _try_hand_over(prep: Prepared, state: State, builder, keys_of, ikey: int, jk
 def exchange_seats(prep: Prepared, state: State, stop_at: float = float("inf"), eject: bool = True) -> int:
     """A group member whose individual session is with another counsellor trades it with one of
     their group's counsellor's individual sessions (each participant takes the other's time,
-    place and counsellor); returns how many pairs traded.
-
-    The seat reassignment (``reassign.py``) keeps every session's interpreter, so an
-    interpreted individual session only ever passes to a participant of the same language.
-    In a crunch the member's group counsellor is typically full at the member's nearest
-    location with participants of other languages who do not need that counsellor, while
-    the member was pushed to a farther location. Here both sessions get the interpreter their
-    new participant needs (the cheapest free one, rooms re-chosen when taken) and the trade is
-    kept only when tiers 3 to 6 fall: the same sessions stay placed, so tiers 1 and 2 cannot
-    change, and nothing frozen or kept from a previous plan moves. With ``eject``, a member
-    may also take a session whose participant is then re-booked wherever they fit best.
-    """
+    place and counsellor), or a three-way rotation closes the loop; returns how many moved.
+    Unlike the seat reassignment, each session gets the interpreter its new participant needs
+    (rooms re-chosen when taken). With ``eject``, a member may also take a session whose
+    participant is then re-booked wherever they fit best."""
 
     builder = Constructor(prep, state)
 
@@ -417,7 +390,7 @@ def _trade_best(prep: Prepared, state: State, builder, keys_of, ikey: int, leade
             travel += _seat_travel(prep, other, own) - _seat_travel(prep, other, j)
         options.append((travel + gain, j.day, j.start, jkey, trade))
     for _estimate, _day, _start, jkey, trade in sorted(options)[:prep.config.search.seat_candidates]:
-        if trade and _try_trade(prep, state, builder, keys_of, ikey, jkey):
+        if trade and _try_cycle(prep, state, builder, keys_of, (ikey, jkey)):
             return True
         if eject and _try_eject(prep, state, keys_of, ikey, jkey):
             return True
@@ -453,36 +426,6 @@ def _may_take(prep: Prepared, pid: str, b: Booking) -> bool:
 
 def _seat_travel(prep: Prepared, pid: str, b: Booking) -> int:
     return travel_cost(prep, pid, b.location, b.mode)
-
-
-def _try_trade(prep: Prepared, state: State, builder, keys_of, ikey: int, jkey: int) -> bool:
-    """Each participant takes the other's session (slot, counsellor, location, mode), with the
-    interpreter they need; kept only when tiers 3 to 6 fall, else restored under the old keys."""
-
-    own, j = state.bookings[ikey], state.bookings[jkey]
-    pid, other = own.participants[0], j.participants[0]
-    people = {pid, other}
-    before = local_tiers(prep, state, [own, j], people)
-    state.remove(ikey)
-    state.remove(jkey)
-    mine = _seated(prep, state, builder, j, pid)
-    mkey = state.add(mine) if mine is not None else None
-    theirs = _seated(prep, state, builder, own, other) if mine is not None else None
-    if theirs is not None:
-        tkey = state.add(theirs)
-        _rekey_person(keys_of, pid, ikey, mkey)
-        _rekey_person(keys_of, other, jkey, tkey)
-        after = local_tiers(prep, state, [mine, theirs], people)
-        if after < before:
-            return True
-        state.remove(tkey)
-        _rekey_person(keys_of, pid, mkey, ikey)
-        _rekey_person(keys_of, other, tkey, jkey)
-    if mkey is not None:
-        state.remove(mkey)
-    state.add(own, key=ikey)
-    state.add(j, key=jkey)
-    return False
 
 
 def _try_eject(prep: Prepared, state: State, keys_of, ikey: int, jkey: int) -> bool:
@@ -556,11 +499,7 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, 
     """A three-way rotation where a pair trade does not pay: the member takes one of the group
     counsellor's individual sessions ``j``, its participant takes some other individual
     session ``k`` of that type, and ``k``'s participant takes the member's old session.
-
-    In a crunch the leader's sessions are held by participants for whom the member's old
-    seat is too far (a pair trade adds travel); a third participant who lives nearer to it
-    closes the loop. Estimated by travel and continuity, tried best first; kept only when
-    tiers 3 to 6 fall, as every exchange here."""
+    Estimated by travel and continuity, tried best first."""
     own = state.bookings[ikey]
     pid = own.participants[0]
     # The third participant takes the member's old session: those who may, with how their
@@ -611,7 +550,7 @@ def _rotate_best(prep: Prepared, state: State, builder, keys_of, seats: _Seats, 
                 if estimate < 0:
                     options.append((estimate, jkey, kkey))
     for _estimate, jkey, kkey in sorted(options)[:prep.config.search.rotation_candidates]:
-        if _try_rotation(prep, state, builder, keys_of, (ikey, jkey, kkey)):
+        if _try_cycle(prep, state, builder, keys_of, (ikey, jkey, kkey)):
             return True
     return False
 
@@ -622,10 +561,11 @@ def _tier5_change(prep: Prepared, state: State, keys_of, pid: str, key: int, cou
             - _tier5(prep, state, keys_of, (pid,), {}))
 
 
-def _try_rotation(prep: Prepared, state: State, builder, keys_of, keys: tuple[int, int, int]) -> bool:
+def _try_cycle(prep: Prepared, state: State, builder, keys_of, keys: tuple[int, ...]) -> bool:
     """Session ``keys[n]``'s participant takes session ``keys[n+1]`` (the last takes the
-    first), each with the interpreter they need; kept only when tiers 3 to 6 fall, else
-    everything is restored under its old key."""
+    first): a pair trade with two keys, a rotation with three. Each new session has the
+    interpreter its participant needs; kept only when tiers 3 to 6 fall, else everything is
+    restored under its old key."""
 
     olds = [state.bookings[k] for k in keys]
     people = [b.participants[0] for b in olds]

@@ -34,8 +34,6 @@ from pydantic import (
 INSTANCE_FORMAT = "guidance-instance/1"
 PLAN_FORMAT = "guidance-plan/1"
 
-LEGAL_BASES = ("integration_act", "temporary_act", "ordinary")
-
 
 class FormatError(Exception):
     """Input that does not follow a format; ``errors`` is a list of (field_path, message)."""
@@ -397,6 +395,14 @@ def load_plan(source: Any) -> Plan:
         return Plan.model_validate(data)
     except ValidationError as exc:
         raise FormatError(_pydantic_errors(exc)) from None
+
+
+def load_file(loader, path: str):
+    """``loader(path)`` (``load_instance`` or ``load_plan``), naming the file in every error."""
+    try:
+        return loader(path)
+    except FormatError as exc:
+        raise FormatError([(f"{path}: {p}" if p else path, m) for p, m in exc.errors]) from None
 
 
 def dump_plan(plan: Plan) -> dict:

@@ -1,19 +1,13 @@
-"""CP-SAT large-neighbourhood search: re-plan one window (location x a few days) at a time.
+"""CP-SAT large-neighbourhood search (solver/README.md "Pipeline" 6): re-plan one window
+(location x a few days) at a time, everything outside it fixed.
 
-Everything outside the window stays fixed, so a window's model is small: the sessions booked
-there plus open tasks that could go there, each with explicit candidate placements
-(day, start, counsellor, room class, interpreter). Fixed bookings are respected by filtering
-candidates against the state (travel rules 3 and 6 included); inside the window all
-candidates share one location, so no travel arises between them.
-
-Rooms with the same capacity and video flag are interchangeable: the model only counts
-sessions per room class and time, and concrete rooms are assigned afterwards by interval
-colouring (always possible for intervals when the count never exceeds the class size).
-
-Determinism: windows are visited in a fixed order, each CP-SAT call stops on a
-*deterministic* time budget, and with several workers ``interleave_search`` makes CP-SAT's
-parallel search deterministic. Only the wall-clock safety cap (the overall time limit) can
-cut a run short at a machine-dependent point.
+A window's model holds the sessions booked there plus open tasks that could go there, each
+with explicit candidate placements (day, start, counsellor, room class, interpreter) already
+filtered against the state (travel rules 3 and 6 included; inside the window everything is
+at one location). Rooms of equal capacity and video flag form a class: the model counts
+sessions per class and time, and concrete rooms are assigned afterwards by interval
+colouring. The search is reproducible unless the wall clock cuts it short (solver/README.md
+"Determinism").
 """
 
 from __future__ import annotations
@@ -141,7 +135,7 @@ class _Search:
         value = self.solve_window(loc, days, staff, current)
         self.window_times.append(time.monotonic() - started)
         if value < current:
-            self.clock.report(self.state, *self.clock.context, status="FEASIBLE")
+            self.clock.report(self.state)
             return value
         return current
 
@@ -176,7 +170,7 @@ class _Search:
         prep, state = self.prep, self.state
         in_groups = {(m, t) for t, ms in self.clock.group_units for m in ms}
         out = []
-        for pid, typ in self.clock.context[1]:
+        for pid, typ in self.clock.tasks:
             if not prep.instance.session_types[typ].is_group or (pid, typ) in state.done or (pid, typ) in in_groups:
                 continue
             reach = prep.reachable_locations(pid)
@@ -312,7 +306,7 @@ class _Search:
         """Open tasks that could be placed in this window, most urgent first."""
         prep, state = self.prep, self.state
         out = []
-        for pid, typ in self.clock.context[1]:
+        for pid, typ in self.clock.tasks:
             if (pid, typ) in state.done or pid in busy_members:
                 continue
             if prep.instance.session_types[typ].is_group:
@@ -358,7 +352,7 @@ class _Search:
                 continue
             keys = {language_key(prep, m, loc) for m in u.members} - {None}
             joiners = []
-            for pid, typ in self.clock.context[1]:
+            for pid, typ in self.clock.tasks:
                 if typ != u.typ or (pid, typ) in state.done or pid in in_units:
                     continue
                 if loc not in prep.reachable_locations(pid):
@@ -406,10 +400,7 @@ class _Search:
             for cid, language in self.builder.counsellor_order(unit.members, loc):
                 if self.staff is not None and cid not in self.staff:
                     continue
-                if state.sessions_left(cid, day) <= 0:
-                    continue
-                free = state.participants_free(unit.members, day, state.counsellor_free(cid, day, loc))
-                starts = cal.numbered_grid_starts(free, duration, self.slot)
+                starts = cal.numbered_grid_starts(state.free_with(cid, unit.members, day, loc), duration, self.slot)
                 for mode in modes:
                     for start, k in starts:
                         out += [(k, b) for b in self._complete(unit, loc, mode, day, start, start + duration,

@@ -1,32 +1,26 @@
 """The planner: ``solve(instance) -> Plan``.
 
-Pipeline (each step keeps the plan valid under every hard rule of PROBLEM.md):
-1. previous_plan: frozen sessions are kept exactly (rule 10) unless they break a rule under
-   the new instance; other previous sessions are kept when still valid (tier 2); sessions
-   that now break a rule first try to keep their time with another counsellor/interpreter.
-2. Analysis: sessions no plan can place get their reason now (deadline_before_earliest, ...).
-3. Construction: groups are formed (location, language, dates), then tasks are placed
-   greedily, integration-act and nearest deadlines first (solver.construct).
-4. Improvement: CP-SAT large-neighbourhood search over windows of days x location
-   (solver.lns), with everything outside the window fixed.
+The pipeline (solver/README.md "Pipeline"): the previous plan kept, needs no plan can place
+explained, groups formed and the plan constructed (several strategies, the best kept), then
+relocation, the LNS, the exchange and seat-reassignment rounds, the continuity repair and
+the load balance. Every step keeps every hard rule of PROBLEM.md, and after construction no
+step makes the plan's tiers worse (solver/README.md "Objective").
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from datetime import date
 from itertools import combinations
 from typing import Callable
 
-from . import calendar as cal
 from .balance import balance_load
 from .config import SolverConfig, load_config
-from .construct import Booking, Caseload, Constructor, State, booking_from_session
+from .construct import Booking, Caseload, Constructor, State, booking_from_session, session_from_booking
 from .continuity import improve_continuity
 from .exchange import exchange_leaders, exchange_seats, exchange_slots, hand_over
 from .flow import route_individuals
-from .formats import Instance, Plan, Session, Stats, Unscheduled, load_instance
+from .formats import Instance, Plan, Stats, Unscheduled, load_instance
 from .lns import improve
 from .model_data import Prepared, prepare
 from .model_groups import form_groups
@@ -57,8 +51,8 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     tasks, impossible = required_tasks(prep, state)
     grouped, run.group_units = construct(prep, state, tasks, stop_at=started + shares.construction_stop * time_limit,
                                          strategy=STRATEGIES[0])
-    run.context = (previous, tasks, impossible)
-    run.report(state, previous, tasks, impossible, status="FEASIBLE")
+    run.previous, run.tasks, run.impossible = previous, tasks, impossible
+    run.report(state)
     best = plan_tiers(prep, state, previous)
     took = run.elapsed()
     for strategy in STRATEGIES[1:]:
@@ -73,11 +67,11 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
         value = plan_tiers(prep, other, previous)
         if value < best:   # lexicographic: tier by tier
             best, state, grouped, run.group_units = value, other, other_grouped, other_units
-            run.report(state, previous, tasks, impossible, status="FEASIBLE")
+            run.report(state)
     status = "FEASIBLE"
     # Participant travel (tier 3): move sessions construction pushed to farther locations.
     run.relocation = relocate(prep, state, stop_at=started + shares.relocation * time_limit)
-    run.report(state, previous, tasks, impossible, status="FEASIBLE")
+    run.report(state)
     # The continuity pass (same counsellor for a participant's sessions) runs inside the
     # caller's time limit, so the search gets what is left after its share.
     continuity_share = min(shares.continuity_max_seconds, shares.continuity * time_limit)
@@ -89,12 +83,12 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
         # The search moves sessions and frees capacity; what it left farther away gets a second try.
         again = relocate(prep, state, stop_at=started + run.time_limit)
         run.relocation = {k: run.relocation.get(k, 0) + v for k, v in again.items()}
-        run.report(state, previous, tasks, impossible, status="FEASIBLE")
+        run.report(state)
     exchanged, reassigned = exchange_rounds(prep, state, stop_at=started + time_limit - continuity_share)
     run.exchanged += exchanged
     run.reassigned += reassigned
-    run.report(state, previous, tasks, impossible, status="FEASIBLE")
-    plan = build_plan(prep, state, previous, tasks, impossible, grouped, run, status)
+    run.report(state)
+    plan = build_plan(prep, state, grouped, run, status)
     plan = _improve_continuity(prep, plan, previous, run.anchors, deadline=started + time_limit)
     # Counsellors' load (tier 6): hand sessions to a colleague with alike hours, same time.
     plan, handed = balance_load(prep, plan, stop_at=max(time.monotonic() + 0.5, started + time_limit))
@@ -111,15 +105,10 @@ def with_terms(instance: Instance, plan: Plan, **extra) -> Plan:
 
 
 def exchange_rounds(prep: Prepared, state: State, stop_at: float) -> tuple[int, int]:
-    """Which counsellor leads which group, which slot and seat each participant takes,
-    exchanged for continuity, then who sits in which seat of each session type solved exactly
-    (travel and continuity), round after round while the exchanges find something; returns
-    (exchanges, seats reassigned).
-
-    The seat exchange re-books the other participant elsewhere (an ejection) only once the
-    rounds without it find nothing: on 46-crunch-2000 ejections succeeded 2 times in 2,625
-    tries and took a third of the seat exchange's time, and where the clock ends this phase
-    (a crunch on a slow machine) that time is worth a second round of the cheaper moves."""
+    """The exchanges for continuity, then the exact seat reassignment (travel and continuity),
+    round after round while the exchanges find something; returns (exchanges, seats
+    reassigned). The seat exchange's ejections, which rarely succeed and cost a third of its
+    time, join only once a round without them found nothing (solver/README.md "Pipeline" 7)."""
     exchanges = reassigned = 0
     eject = False
     for round_ in range(prep.config.search.exchange_rounds):
@@ -174,7 +163,9 @@ class _Run:
         self.on_progress = on_progress
         self.best: int | None = None
         self.bound: int = 0
-        self.context: tuple = ({}, [], {})       # (previous, tasks, impossible) for reports
+        self.previous: dict = {}                 # previous session id -> frozen (keep_previous)
+        self.tasks: list = []                    # open (participant, type) tasks (required_tasks)
+        self.impossible: dict = {}               # tasks no plan can place -> reason
         self.group_units: list = []              # (type, members) formed by construction
         self.search_stats: dict = {"windows": 0, "deterministic_seconds": 0.0}
         self.relocation: dict = {"moved": 0, "ejected": 0}
@@ -188,17 +179,18 @@ class _Run:
     def remaining(self) -> float:
         return self.time_limit - self.elapsed()
 
-    def report(self, state, previous, tasks, impossible, status: str) -> None:
-        value = plan_objective(self.prep, state, previous, tasks, impossible)
+    def report(self, state: State) -> None:
+        """Tell ``on_progress`` of a plan better than any reported before."""
+        value = plan_objective(self.prep, state, self.previous)
         if self.best is not None and value >= self.best:
             return
         self.best = value
-        self.bound = lower_bound(self.prep, tasks, impossible)
+        self.bound = lower_bound(self.prep, self.tasks, self.impossible)
         if self.on_progress:
             self.on_progress({
                 "sessions_placed": sum(len(b.participants) for b in state.bookings.values()),
                 "objective": value, "best_bound": self.bound,
-                "elapsed_seconds": round(self.elapsed(), 3), "status": status,
+                "elapsed_seconds": round(self.elapsed(), 3), "status": "FEASIBLE",
             })
 
 
@@ -250,17 +242,10 @@ def restaff(prep: Prepared, state: State, released: list[Booking]) -> None:
         members = tuple(m for m in b.participants if _needs(prep, state, m, b.type))
         if not members:
             continue
-        for cid, language in builder.counsellor_order(members, b.location):
-            if state.sessions_left(cid, b.day) <= 0:
-                continue
-            free = state.participants_free(members, b.day, state.counsellor_free(cid, b.day, b.location))
-            if not cal.contains(free, b.start, b.end):
-                continue
-            new = builder.complete(members, b.type, b.location, b.mode, b.day, b.start, b.end, cid, language)
-            if new is not None and not session_problems(prep, state, new):
-                new.anchor = (b.day, b.start)
-                state.add(new)
-                break
+        new = next(builder.at_time_of(members, b), None)
+        if new is not None:
+            new.anchor = (b.day, b.start)
+            state.add(new)
 
 
 def _needs(prep: Prepared, state: State, pid: str, typ: str) -> bool:
@@ -421,10 +406,9 @@ def join_placed_groups(prep: Prepared, state: State, open_tasks) -> None:
 # ------------------------------------------------------------------------ output
 
 
-def build_plan(prep: Prepared, state: State, previous, tasks, impossible, grouped, run: _Run,
-               status: str) -> Plan:
+def build_plan(prep: Prepared, state: State, grouped, run: _Run, status: str) -> Plan:
     """The plan file: sessions, unscheduled with reasons, stats."""
-    inst = prep.instance
+    inst, previous, impossible = prep.instance, run.previous, run.impossible
     used = {b.prev_id for b in state.bookings.values() if b.prev_id}
     ordered = sorted(state.bookings.values(), key=lambda b: (b.day, b.start, b.location, b.room, b.counsellor))
     sessions, counter = [], 0
@@ -437,11 +421,7 @@ def build_plan(prep: Prepared, state: State, previous, tasks, impossible, groupe
             sid = f"S{counter}"
         if b.anchor:
             run.anchors[sid] = b.anchor
-        day: date = prep.days[b.day]
-        sessions.append(Session(
-            id=sid, type=b.type, participants=list(b.participants), counsellor=b.counsellor,
-            location=b.location, room=b.room, start=cal.at_minute(day, b.start), end=cal.at_minute(day, b.end),
-            mode=b.mode, language=b.language, interpreter=b.interpreter, interpreter_mode=b.interpreter_mode))
+        sessions.append(session_from_booking(prep, b, sid))
     unscheduled = []
     for p in inst.participants:
         for typ in p.needs:
@@ -452,10 +432,9 @@ def build_plan(prep: Prepared, state: State, previous, tasks, impossible, groupe
                 reason = "time_limit_reached"
                 detail = f"the time limit ({run.time_limit:g} s) ended before this session was planned"
             unscheduled.append(Unscheduled(participant=p.id, type=typ, reason=reason, detail=detail))
-    value = plan_objective(prep, state, previous, tasks, impossible)
-    if value <= lower_bound(prep, tasks, impossible):
-        status = "OPTIMAL"
-    stats = Stats(status=status, objective=value, best_bound=lower_bound(prep, tasks, impossible),
+    value = plan_objective(prep, state, previous)
+    bound = lower_bound(prep, run.tasks, impossible)
+    stats = Stats(status="OPTIMAL" if value <= bound else status, objective=value, best_bound=bound,
                   wall_seconds=round(run.elapsed(), 3),
                   sessions_required=sum(len(p.needs) for p in inst.participants),
                   sessions_scheduled=sum(len(b.participants) for b in state.bookings.values()),

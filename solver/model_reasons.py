@@ -160,20 +160,14 @@ def _staff_windows(prep: Prepared, qualified: tuple, day: int, options: tuple) -
 
 
 def _counsellor_day(prep: Prepared, cid: str, day: int, options: list[str], minutes: int) -> bool:
+    """Whether the counsellor has time for a session of ``minutes`` at an option location
+    that day (hours, opening hours, the grid; memoised)."""
     key = (cid, day, tuple(options), minutes)
     memo = prep.memo.setdefault("counsellor_day", {})
-    cached = memo.get(key)
-    if cached is None:
-        cached = memo[key] = _counsellor_day_uncached(prep, cid, day, options, minutes)
-    return cached
-
-
-def _counsellor_day_uncached(prep: Prepared, cid: str, day: int, options: list[str], minutes: int) -> bool:
-    c = prep.counsellors[cid]
-    if c.max_sessions_per_day < 1:
-        return False
-    for loc in set(c.locations) & set(options):
-        windows = cal.intersect_windows(prep.cons_windows[cid][day], prep.loc_windows[loc][day])
-        if cal.grid_starts(windows, minutes, prep.instance.slot_minutes):
-            return True
-    return False
+    if key not in memo:
+        c = prep.counsellors[cid]
+        memo[key] = c.max_sessions_per_day >= 1 and any(
+            cal.grid_starts(cal.intersect_windows(prep.cons_windows[cid][day], prep.loc_windows[loc][day]),
+                            minutes, prep.instance.slot_minutes)
+            for loc in set(c.locations) & set(options))
+    return memo[key]

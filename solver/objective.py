@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, NonNegativeInt
 
-from .formats import FormatError, Instance, Plan, load_instance, load_plan
+from .formats import FormatError, Instance, Plan, load_file, load_instance, load_plan
 from .travel import TravelTable
 
 if TYPE_CHECKING:  # type hints only: the planner's modules import this one
@@ -200,7 +200,7 @@ def date_cost(prep: Prepared, day: int, start: int = 0) -> int:
     return day * prep.weights.day + start * prep.weights.start_minute
 
 
-def plan_tiers(prep: Prepared, state: State, previous: dict, tasks=None, impossible=None) -> Tiers:
+def plan_tiers(prep: Prepared, state: State, previous: dict) -> Tiers:
     """The working plan's cost per tier (lower is better, compared lexicographically);
     ``previous``: the previous plan's session ids (the change count refers to them)."""
     w = prep.weights
@@ -214,16 +214,12 @@ def plan_tiers(prep: Prepared, state: State, previous: dict, tasks=None, impossi
     kept = {b.prev_id for b in state.bookings.values() if b.prev_id}
     changes = w.change * sum(1 for sid in previous if sid not in kept)
     changes += sum(w.moved_again for b in state.bookings.values() if b.anchor and b.anchor != (b.day, b.start))
-    counsellors: dict[str, set] = {}
-    for b in state.bookings.values():
-        for pid in b.participants:
-            counsellors.setdefault(pid, set()).add(b.counsellor)
-    continuity = continuity_cost(prep, sum(len(cs) - 1 for cs in counsellors.values()))
+    continuity = continuity_cost(prep, sum(max(0, len(met) - 1) for met in state.met.values()))
     return add((unplaced + w.incomplete * len(missing), changes, 0, 0, continuity, 0),
                *(booking_tiers(prep, b) for b in state.bookings.values()))
 
 
-def plan_objective(prep: Prepared, state: State, previous: dict, tasks=None, impossible=None) -> int:
+def plan_objective(prep: Prepared, state: State, previous: dict) -> int:
     """The working plan's weighted objective: the sum of its tiers (reported as ``objective``)."""
     return sum(plan_tiers(prep, state, previous))
 
@@ -481,9 +477,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return 2 if exc.code else 0
     try:
-        instance = _load(load_instance, args.instance)
-        first = terms(instance, _load(load_plan, args.plan))
-        other = terms(instance, _load(load_plan, args.against)) if args.against else None
+        instance = load_file(load_instance, args.instance)
+        first = terms(instance, load_file(load_plan, args.plan))
+        other = terms(instance, load_file(load_plan, args.against)) if args.against else None
     except FormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -542,9 +538,3 @@ def _show(value: Any, signed: bool = False) -> str:
         return f"{value:+.2f}" if signed else f"{value:.2f}"
     return f"{value:+d}" if signed else str(value)
 
-
-def _load(loader, path: str):
-    try:
-        return loader(path)
-    except FormatError as exc:
-        raise FormatError([(f"{path}: {p}" if p else path, m) for p, m in exc.errors]) from None

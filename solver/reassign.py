@@ -1,26 +1,13 @@
-"""Reassignment: who sits in which session, solved exactly as an assignment, type by type.
+"""Reassignment (tiers 3 and 5, solver/README.md "Pipeline" 7): who sits in which session,
+solved exactly as an assignment, type by type.
 
-The construction, relocation and LNS place participants one at a time or a window at a time,
-so two participants can each hold the seat the other should have: one travels past a centre
-where the other's session is, or sees a counsellor who leads the other's group. With every
-session's time, counsellor, room and interpreter kept as they are, choosing who sits in which
-seat of one session type is a linear assignment problem: each participant of the pool takes
-exactly one seat of that type that they may use (dates, reach or video, multicultural
-counsellor, language covered, no clash with their other sessions), and the cost of a pair is
-what the objective charges for it (tier 3 travel or video, tier 5 continuity and preferred
-counsellor; tiers 1, 2, 4 and 6 do not change). OR-Tools' min-cost assignment solves it to
-optimality in about a second at county scale.
-
-A group's seats are its members' places. Seats of an interpreted group that are held by a
-participant who needs its interpreter stay with such participants, so no interpreter is left
-booked for nobody; the other seats take anyone the session covers.
-
-Continuity couples the types: a member's group seat and individual session should share a
-counsellor. Solving the group seats with the individual sessions fixed, then the individual
-sessions with the group seats fixed, and so on, improves both until neither gains (each step
-is exact for its half, so the plan never gets worse).
-
-Frozen, kept-from-previous and re-staffed previous sessions stay as they are (tier 2).
+With every session's time, counsellor, room and interpreter kept, choosing who sits in which
+seat of one session type is a linear assignment: each participant of the pool takes one seat
+of that type they may use, at what the objective charges for it (travel or video, continuity,
+preferred counsellor). A group's seats are its members' places; a seat of an interpreted
+group held by a participant who needs its interpreter stays with such participants. The
+types are solved in turn (continuity couples a member's group seat and individual session)
+until neither gains. Frozen, kept-from-previous and re-staffed previous sessions stay.
 """
 
 from __future__ import annotations

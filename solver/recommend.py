@@ -20,10 +20,9 @@ import itertools
 from dataclasses import replace
 from typing import Any
 
-from . import calendar as cal
 from .config import SolverConfig, load_config
-from .construct import Booking, Constructor, State, booking_from_session
-from .formats import Session, format_time, load_instance
+from .construct import Booking, Constructor, State, booking_from_session, session_from_booking
+from .formats import format_time, load_instance
 from .model_data import prepare
 from .objective import booking_cost, change_cost, continuity_cost, open_needs_cost, seat_cost, travel_cost
 from .rules import session_problems
@@ -194,7 +193,7 @@ class _Advisor:
         for loc, mode in options:
             if sum(c <= travel[(loc, mode)] for c in costs) >= pool or len(costs) >= self.limits.scan_limit * pool:
                 break   # (options of equal travel, e.g. video everywhere, never pass the first test)
-            for _key, cid, language in builder.counsellor_ranking(members, loc, group=group):
+            for cid, language in builder.counsellor_order(members, loc):
                 for b in self._first_times(members, typ, loc, mode, first, last, cid, language, exclude):
                     found.append(b)
                     costs.append(booking_cost(prep, b))
@@ -331,20 +330,7 @@ class _Advisor:
     def _same_time(self, old: Booking) -> list[Booking]:
         """The session at its own time and place with another counsellor, room or interpreter
         (as the planner re-staffs a previous session), so the participants keep their appointment."""
-        prep, state, builder = self.prep, self.state, self.builder
-        group = self.inst.session_types[old.type].is_group
-        out = []
-        for _key, cid, language in builder.counsellor_ranking(old.participants, old.location, group=group):
-            if state.sessions_left(cid, old.day) <= 0:
-                continue
-            free = state.participants_free(old.participants, old.day, state.counsellor_free(cid, old.day, old.location))
-            if not cal.contains(free, old.start, old.end):
-                continue
-            b = builder.complete(old.participants, old.type, old.location, old.mode, old.day, old.start, old.end,
-                                 cid, language)
-            if b is not None and not _same_place(b, old) and not session_problems(prep, state, b):
-                out.append(b)
-        return out
+        return [b for b in self.builder.at_time_of(old.participants, old) if not _same_place(b, old)]
 
     def _move_cost(self, old: Booking, new: Booking) -> int:
         # Another time: the participants lose their appointment, not only its staff.
@@ -388,11 +374,7 @@ class _Advisor:
         return f"new-{n}"
 
     def _session(self, sid: str, b: Booking) -> dict:
-        day = self.prep.days[b.day]
-        return Session(id=sid, type=b.type, participants=list(b.participants), counsellor=b.counsellor,
-                       location=b.location, room=b.room, start=cal.at_minute(day, b.start),
-                       end=cal.at_minute(day, b.end), mode=b.mode, language=b.language,
-                       interpreter=b.interpreter, interpreter_mode=b.interpreter_mode).model_dump(mode="json")
+        return session_from_booking(self.prep, b, sid).model_dump(mode="json")
 
     @staticmethod
     def _option(option: dict) -> dict:

@@ -1,24 +1,16 @@
-"""Relocation pass: move sessions to a location their participants reach with less travel.
+"""Relocation pass (tier 3, solver/README.md "Pipeline" 5): move sessions to a location their
+participants reach with less travel.
 
-Construction places each unit at the cheapest location *that still had room when its turn
-came*, so the nearest locations fill up in priority order and later units, groups above all,
-are pushed to farther centres; the LNS revisits only a few dozen windows at county scale.
-For every session whose participants would travel less elsewhere (largest saving first)
-this pass tries:
-
+For every session whose participants would travel less elsewhere (largest saving first):
 1. a direct move: the first feasible booking at each better location;
 2. an ejection chain: on one day at a better location, take one session out, book the
-   session there, and re-book the ejected one wherever it fits best (often a neighbouring
-   centre its participant reaches almost as easily);
-3. for a group member: a free seat in a group of the same type at a nearer location
-   (group formation pulls members to wherever a group of their language came together).
+   session there, and re-book the ejected one wherever it fits best;
+3. for a group member: a free seat in a group of the same type at a nearer location.
 
-A change is kept only when the objective improves and no participant it touches (moved or
-ejected) sees one more counsellor. Only sessions that are not frozen, not kept from the
-previous plan and not moved already are touched, and every session stays placed, so tiers 1
-and 2 (coverage, stability) cannot get worse; the local delta below is
-therefore the whole change in the objective: the sessions' own cost (travel, interpreter,
-preference, date) and the continuity term of their participants.
+Only movable sessions are touched (not frozen, kept from the previous plan or moved already)
+and every session stays placed, so tiers 1 and 2 cannot change and ``objective.local_tiers``
+of the touched sessions is the whole change; a move is kept only when it falls and no
+participant it touches (moved or ejected) sees one more counsellor.
 """
 
 from __future__ import annotations

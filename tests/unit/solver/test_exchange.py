@@ -37,8 +37,7 @@ def _group_and_follow_up(z: dict, c2: dict, z_at: tuple[int, int]):
     state.add(Booking("individual", ("A",), "C2", "L-bergen", "L-bergen-1", 0, 9 * 60, 10 * 60 + 30, prev_id="S1"))
     day, start = z_at
     state.add(Booking("individual", ("Z",), "C2", "L-bergen", "L-bergen-1", day, start, start + 90))
-    tasks = [(p["id"], t) for p in inst["participants"] for t in p["needs"]]
-    return prep, state, tasks
+    return prep, state
 
 
 def _counsellor_of(state: State, pid: str, typ: str) -> str:
@@ -46,20 +45,20 @@ def _counsellor_of(state: State, pid: str, typ: str) -> str:
 
 
 def test_the_counsellor_who_follows_a_member_up_takes_the_group_in_exchange():
-    prep, state, tasks = _plan()
-    before = plan_objective(prep, state, {}, tasks, {})
+    prep, state = _plan()
+    before = plan_objective(prep, state, {})
 
     assert exchange_leaders(prep, state) == 1
 
     assert _counsellor_of(state, "A", "group") == "C2"
     assert _counsellor_of(state, "Z", "individual") == "C1"
-    assert plan_objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}) < before
     assert rule_problems(prep, state) == []
 
 
 def test_no_exchange_when_it_costs_someone_their_preferred_counsellor():
     # Z prefers C2: A would gain continuity and Z would lose the preferred counsellor (both tier 5).
-    prep, state, _tasks = _plan(z_prefers="C2")
+    prep, state = _plan(z_prefers="C2")
 
     assert exchange_leaders(prep, state) == 0
 
@@ -94,8 +93,8 @@ def _traded(state: State, a: Booking, b: Booking) -> State:
 
 
 def test_a_group_trades_its_slot_with_the_follow_up_counsellors_individual_session():
-    prep, state, tasks = _other_days_plan()
-    before = plan_objective(prep, state, {}, tasks, {})
+    prep, state = _other_days_plan()
+    before = plan_objective(prep, state, {})
     assert exchange_leaders(prep, state) == 0   # C2 does not work at the group's time
 
     assert exchange_slots(prep, state) == 1
@@ -103,13 +102,13 @@ def test_a_group_trades_its_slot_with_the_follow_up_counsellors_individual_sessi
     group, z = _session_of(state, "A", "group"), _session_of(state, "Z", "individual")
     assert (group.counsellor, group.day, group.start) == ("C2", 0, 13 * 60)
     assert (z.counsellor, z.day, z.start) == ("C1", 1, 10 * 60)
-    assert plan_objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}) < before
     assert rule_problems(prep, state) == []
 
 
 def test_no_slot_trade_when_the_individual_session_cannot_take_the_groups_time():
     # Z's deadline is Monday: Z cannot move to the group's Tuesday slot.
-    prep, state, _tasks = _other_days_plan(z_deadline="2027-01-04")
+    prep, state = _other_days_plan(z_deadline="2027-01-04")
     traded = _traded(state, _session_of(state, "A", "group"), _session_of(state, "Z", "individual"))
     assert rules_broken(prep, traded) == {2}   # the referee rejects the trade: Z after the deadline
 
@@ -122,15 +121,15 @@ def test_no_slot_trade_when_the_individual_session_cannot_take_the_groups_time()
 
 def test_a_group_moves_to_a_free_time_of_the_counsellor_who_follows_its_member_up():
     # C2 has room on Monday: the group moves there, and Z's session stays where it is.
-    prep, state, tasks = _other_days_plan(c2_per_day=3)
-    before = plan_objective(prep, state, {}, tasks, {})
+    prep, state = _other_days_plan(c2_per_day=3)
+    before = plan_objective(prep, state, {})
 
     assert exchange_slots(prep, state) == 1
 
     group, z = _session_of(state, "A", "group"), _session_of(state, "Z", "individual")
     assert (group.counsellor, group.day) == ("C2", 0)
     assert (z.counsellor, z.day, z.start) == ("C2", 0, 13 * 60)
-    assert plan_objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}) < before
     assert rule_problems(prep, state) == []
 
 
@@ -157,13 +156,12 @@ def _leader_booked_plan(z_in_group=False, c2_busy_at_nine=False, c2_per_day=4):
     state.add(Booking("individual", ("A",), "C2", "L-bergen", "L-bergen-2", 0, 11 * 60, 12 * 60 + 30))
     if c2_busy_at_nine:
         state.add(Booking("individual", ("V",), "C2", "L-bergen", "L-bergen-2", 0, 9 * 60, 10 * 60 + 30))
-    tasks = [(b_pid, t) for b in state.bookings.values() for b_pid in b.participants for t in [b.type]]
-    return prep, state, tasks
+    return prep, state
 
 
 def test_the_groups_counsellor_hands_a_session_to_a_colleague_to_follow_the_member_up():
-    prep, state, tasks = _leader_booked_plan()
-    before = plan_objective(prep, state, {}, tasks, {})
+    prep, state = _leader_booked_plan()
+    before = plan_objective(prep, state, {})
     assert exchange_leaders(prep, state) == 0 and exchange_slots(prep, state) == 0
 
     assert hand_over(prep, state) == 1
@@ -171,13 +169,13 @@ def test_the_groups_counsellor_hands_a_session_to_a_colleague_to_follow_the_memb
     z, a = _session_of(state, "Z", "individual"), _session_of(state, "A", "individual")
     assert (z.counsellor, z.day, z.start) == ("C2", 0, 9 * 60)   # Z keeps the time
     assert (a.counsellor, a.day, a.location) == ("C1", 0, "L-bergen")
-    assert plan_objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}) < before
     assert rule_problems(prep, state) == []
 
 
 def test_no_hand_over_of_a_session_that_is_someone_elses_continuity():
     # Z is in C1's group too: handing Z's session over would cost Z what A gains.
-    prep, state, _tasks = _leader_booked_plan(z_in_group=True)
+    prep, state = _leader_booked_plan(z_in_group=True)
 
     assert hand_over(prep, state) == 0
 
@@ -187,21 +185,21 @@ def test_no_hand_over_of_a_session_that_is_someone_elses_continuity():
 
 
 def test_a_colleague_busy_at_that_time_takes_the_handed_session_later_that_day():
-    prep, state, tasks = _leader_booked_plan(c2_busy_at_nine=True)
-    before = plan_objective(prep, state, {}, tasks, {})
+    prep, state = _leader_booked_plan(c2_busy_at_nine=True)
+    before = plan_objective(prep, state, {})
 
     assert hand_over(prep, state) == 1
 
     z, a = _session_of(state, "Z", "individual"), _session_of(state, "A", "individual")
     assert (z.counsellor, z.day) == ("C2", 0) and z.start != 9 * 60
     assert (a.counsellor, a.day) == ("C1", 0)
-    assert plan_objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}) < before
     assert rule_problems(prep, state) == []
 
 
 def test_no_hand_over_when_no_colleague_has_time_that_day():
     # C2 gives two sessions a day and has A and V: nobody can take Z's session on Monday.
-    prep, state, _tasks = _leader_booked_plan(c2_busy_at_nine=True, c2_per_day=2)
+    prep, state = _leader_booked_plan(c2_busy_at_nine=True, c2_per_day=2)
     z = _session_of(state, "Z", "individual")
     handed = State(prep)
     for b in state.bookings.values():
@@ -242,15 +240,14 @@ def _crunch_pair(other: dict, a_place: str = "4601", a_day: int = 0, third: dict
                       language="ar", interpreter="I1", interpreter_mode="phone"))
     if third:
         state.add(Booking("individual", (third["id"],), "C3", "L-bergen", "L-bergen-1", 0, 14 * 60, 15 * 60 + 30))
-    tasks = [(p["id"], t) for p in inst["participants"] for t in p["needs"]]
-    return prep, state, tasks
+    return prep, state
 
 
 def test_a_member_trades_seats_with_a_participant_of_another_language_and_each_gets_their_interpreter():
     # B lives in Voss: both travel less, and A meets C1 only. The seat reassignment cannot do
     # this: each interpreted seat keeps its interpreter's language.
-    prep, state, tasks = _crunch_pair(participant("B", place="4621", deadline=DEADLINE, language="ar", needs_interpreter=True))
-    before = plan_objective(prep, state, {}, tasks, {})
+    prep, state = _crunch_pair(participant("B", place="4621", deadline=DEADLINE, language="ar", needs_interpreter=True))
+    before = plan_objective(prep, state, {})
 
     assert exchange_seats(prep, state) == 1
 
@@ -258,15 +255,15 @@ def test_a_member_trades_seats_with_a_participant_of_another_language_and_each_g
     assert (a.counsellor, a.location, a.day, a.start, a.language) == ("C1", "L-bergen", 0, 8 * 60, "ti")
     assert (b.counsellor, b.location, b.day, b.start, b.language) == ("C2", "L-voss", 0, 12 * 60, "ar")
     assert a.interpreter and b.interpreter
-    assert plan_objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}) < before
     assert rule_problems(prep, state) == []
 
 
 def test_no_seat_trade_when_the_other_participant_would_travel_more_than_the_member_saves():
     # A lives in Vaksdal (Bergen 33 min, Voss 52): trading saves A 19 minutes and one
     # counsellor, but B, who lives in Bergen, would travel about 100 minutes to Voss (tier 3).
-    prep, state, _tasks = _crunch_pair(participant("B", place="4601", deadline=DEADLINE, language="ar",
-                                                   needs_interpreter=True), a_place="4628")
+    prep, state = _crunch_pair(participant("B", place="4601", deadline=DEADLINE, language="ar",
+                                           needs_interpreter=True), a_place="4628")
 
     assert exchange_seats(prep, state) == 0
 
@@ -278,24 +275,24 @@ def test_no_seat_trade_when_the_other_participant_would_travel_more_than_the_mem
 def test_when_the_other_participant_cannot_take_the_members_time_they_are_rebooked_where_they_fit():
     # A's Voss session is on day 1, after B's deadline: B cannot have it, but C2 is free at Voss
     # on day 0, where B lives.
-    prep, state, tasks = _crunch_pair(participant("B", place="4621", deadline="2027-01-04", language="ar",
-                                                  needs_interpreter=True), a_day=1)
-    before = plan_objective(prep, state, {}, tasks, {})
+    prep, state = _crunch_pair(participant("B", place="4621", deadline="2027-01-04", language="ar",
+                                           needs_interpreter=True), a_day=1)
+    before = plan_objective(prep, state, {})
 
     assert exchange_seats(prep, state) == 1
 
     a, b = _session_of(state, "A", "individual"), _session_of(state, "B", "individual")
     assert (a.counsellor, a.location, a.day) == ("C1", "L-bergen", 0)
     assert (b.counsellor, b.location, b.day, b.language) == ("C2", "L-voss", 0, "ar")
-    assert plan_objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}) < before
     assert rule_problems(prep, state) == []
 
 
 def test_ejections_wait_until_rounds_of_the_cheaper_exchanges_find_nothing():
     # As above, B must be re-booked for A to take C1's session: a round without ejections
     # leaves both as they are, and the exchange rounds then eject.
-    prep, state, tasks = _crunch_pair(participant("B", place="4621", deadline="2027-01-04", language="ar",
-                                                  needs_interpreter=True), a_day=1)
+    prep, state = _crunch_pair(participant("B", place="4621", deadline="2027-01-04", language="ar",
+                                           needs_interpreter=True), a_day=1)
 
     assert exchange_seats(prep, state, eject=False) == 0
     assert _session_of(state, "A", "individual").counsellor == "C2"
@@ -309,7 +306,7 @@ def test_ejections_wait_until_rounds_of_the_cheaper_exchanges_find_nothing():
 
 
 def test_a_kept_session_is_not_traded():
-    prep, state, _tasks = _crunch_pair(participant("B", place="4621", deadline=DEADLINE, language="ar", needs_interpreter=True))
+    prep, state = _crunch_pair(participant("B", place="4621", deadline=DEADLINE, language="ar", needs_interpreter=True))
     key = next(k for k, b in state.bookings.items() if b.participants == ("B",))
     kept = state.remove(key)
     state.add(Booking(**{**kept.__dict__, "prev_id": "S9"}))
@@ -332,8 +329,8 @@ def _rotation(d_place: str):
 
 def test_three_participants_rotate_seats_when_a_pair_trade_would_add_travel():
     # D lives in Voss: A takes B's seat with C1, B takes D's at Bergen, D takes A's at Voss.
-    prep, state, tasks = _rotation(d_place="4621")
-    before = plan_objective(prep, state, {}, tasks, {})
+    prep, state = _rotation(d_place="4621")
+    before = plan_objective(prep, state, {})
 
     assert exchange_seats(prep, state) == 1
 
@@ -342,13 +339,13 @@ def test_three_participants_rotate_seats_when_a_pair_trade_would_add_travel():
     assert (b.counsellor, b.location, b.day, b.start, b.language) == ("C3", "L-bergen", 0, 14 * 60, "ar")
     assert (d.counsellor, d.location, d.day, d.start, d.language) == ("C2", "L-voss", 0, 12 * 60, None)
     assert a.interpreter and b.interpreter and d.interpreter is None
-    assert plan_objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}) < before
     assert rule_problems(prep, state) == []
 
 
 def test_no_rotation_when_the_third_participant_would_travel_more_than_it_saves():
     # D lives in Bergen too: the loop would send someone from Bergen to Voss.
-    prep, state, _tasks = _rotation(d_place="4601")
+    prep, state = _rotation(d_place="4601")
 
     assert exchange_seats(prep, state) == 0
 
@@ -377,16 +374,15 @@ def test_a_slot_trade_that_lowers_the_objective_is_made_though_someone_loses_the
     state.add(Booking("individual", ("A",), "C2", "L-bergen", "L-bergen-1", 0, 9 * 60, 10 * 60 + 30, prev_id="S1"))
     state.add(Booking("individual", ("B",), "C2", "L-bergen", "L-bergen-1", 0, 10 * 60 + 30, 12 * 60, prev_id="S2"))
     state.add(Booking("individual", ("Z",), "C2", "L-bergen", "L-bergen-1", 0, 13 * 60, 14 * 60 + 30))
-    tasks = [(p["id"], t) for p in people for t in p["needs"]]
-    before = plan_objective(prep, state, {}, tasks, {})
+    before = plan_objective(prep, state, {})
     traded = _traded(state, _session_of(state, "A", "group"), _session_of(state, "Z", "individual"))
     assert rules_broken(prep, traded) == set()
-    assert plan_objective(prep, traded, {}, tasks, {}) < before
+    assert plan_objective(prep, traded, {}) < before
 
     assert exchange_slots(prep, state) == 1
 
     group, z = _session_of(state, "A", "group"), _session_of(state, "Z", "individual")
     assert (group.counsellor, group.day, group.start) == ("C2", 0, 13 * 60)
     assert (z.counsellor, z.day, z.start) == ("C1", 1, 10 * 60)
-    assert plan_objective(prep, state, {}, tasks, {}) < before
+    assert plan_objective(prep, state, {}) < before
     assert rule_problems(prep, state) == []

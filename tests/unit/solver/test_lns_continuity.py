@@ -32,9 +32,9 @@ def _split_member(c2_locations=("L-bergen",)):
     state.add(Booking("individual", ("A",), "C2", c2_at, f"{c2_at}-1", 0, 9 * 60, 10 * 60 + 30))
     tasks = [(p["id"], t) for p in inst["participants"] for t in p["needs"]]
     run = _Run(prep, time.monotonic(), 10.0, None)
-    run.context = ({}, tasks, {})
+    run.tasks = tasks
     run.group_units = [("group", ("A", "X1", "X2"))]
-    search = lns._Search(prep, state, run, 1, 0, lambda: plan_objective(prep, state, {}, tasks, {}))
+    search = lns._Search(prep, state, run, 1, 0, lambda: plan_objective(prep, state, {}))
     return prep, state, search
 
 

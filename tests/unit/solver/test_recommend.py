@@ -73,7 +73,7 @@ def objective_change(inst: dict, option: dict) -> int:
     state = State(prep)
     keys = {sid: state.add(booking_from_session(prep, s)) for sid, s in old.items()}
     previous = {sid: False for sid in old}
-    before = plan_objective(prep, state, previous, [], {})
+    before = plan_objective(prep, state, previous)
     for raw in option["sessions"]:
         new = booking_from_session(prep, load_plan({"format": "guidance-plan/1", "sessions": [raw]}).sessions[0])
         if raw["id"] in old:
@@ -84,7 +84,7 @@ def objective_change(inst: dict, option: dict) -> int:
         else:
             new.prev_id = None
         state.add(new)
-    return plan_objective(prep, state, previous, [], {}) - before
+    return plan_objective(prep, state, previous) - before
 
 
 @pytest.fixture(scope="module")

@@ -199,9 +199,9 @@ def test_a_group_moving_into_a_window_never_leaves_its_old_booking_behind():
     state.add(builder.first_fit(("P-v0", "P-v1", "P-v2"), "group", "L-bergen", "onsite", 0, 0))
     tasks = [(p["id"], "group") for p in voss]
     run = _Run(prep, time.monotonic(), 10.0, None)
-    run.context = ({}, tasks, {})
+    run.tasks = tasks
     run.group_units = [("group", ("P-v0", "P-v1", "P-v2"))]
-    search = lns._Search(prep, state, run, 1, 0, lambda: plan_objective(prep, state, {}, tasks, {}))
-    search.solve_window("L-voss", (0,), None, plan_objective(prep, state, {}, tasks, {}))
+    search = lns._Search(prep, state, run, 1, 0, lambda: plan_objective(prep, state, {}))
+    search.solve_window("L-voss", (0,), None, plan_objective(prep, state, {}))
     assert rule_problems(prep, state) == []   # no participant with two group sessions (rule 2)
     assert {b.location for b in state.bookings.values()} == {"L-voss"}  # the move itself still happens

@@ -49,8 +49,8 @@ def test_the_search_also_offers_an_unplaced_group_at_its_minimum_size():
     members = ("E0", "E1", "L0", "L1", "L2")
     tasks = [(m, "group") for m in members]
     run = _Run(prep, time.monotonic(), 10.0, None)
-    run.context, run.group_units = ({}, tasks, {}), [("group", members)]
-    search = lns._Search(prep, state, run, 1, 0, lambda: plan_objective(prep, state, {}, tasks, {}))
+    run.tasks, run.group_units = tasks, [("group", members)]
+    search = lns._Search(prep, state, run, 1, 0, lambda: plan_objective(prep, state, {}))
     offered = {u.members for u in search.open_units(None, None, set())}
     assert offered == {members, ("L0", "L1", "L2")}
 
