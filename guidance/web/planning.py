@@ -640,4 +640,4 @@ def absence(absence_id: int):
     form = StartRunForm()
     form.keep_until.data = next_working_day(local_today())
     return render_template("planning/absence.html", absence=item, sessions=affected_sessions(item), form=form,
-                           active=planning_service.active_run(current_user.county_id))
+                           active=planning_service.active_run(current_user.county_id), now=_utcnow())
