@@ -352,3 +352,17 @@ def test_a_counsellor_whose_role_an_admin_changed_is_no_longer_planned(app, coun
         "county_id": str(w.counsellor.county_id), "municipality_id": "0", "active": "y"})
     assert response.status_code == 302
     assert f"C{w.counsellor.counsellor.id}" not in {c["id"] for c in _instance()["counsellors"]}
+
+
+def test_the_menu_marks_the_one_list_a_person_page_belongs_to(client, county_world):
+    """Counsellors and Interpreters share a blueprint; the menu marked both as the current page."""
+    import re
+
+    w, _location = county_world
+    pages = {"Karriereveiledere": ["/people/counsellors", f"/people/counsellors/{w.counsellor.counsellor.id}",
+                                   "/people/counsellors/new"],
+             "Tolker": ["/people/interpreters", f"/people/interpreters/{w.interpreter.interpreter.id}"]}
+    for label, urls in pages.items():
+        for url in urls:
+            page = client.get(url).get_data(as_text=True)
+            assert re.findall(r'aria-current="page">([^<]+)<', page) == [label], url
