@@ -30,8 +30,9 @@ from guidance.models import (
     Role,
     User,
 )
-from guidance.planning.ids import local_today
-from guidance.rules.deadlines import effective_deadline
+from guidance import clock
+from guidance.planning.ids import local_today, to_utc
+from guidance.rules.deadlines import effective_deadline, is_working_day
 from guidance.services import second_factor
 from guidance.services.reference_data import load_reference_data
 from guidance.services.referral_reference import new_reference
@@ -92,7 +93,7 @@ def seed_demo(county_number: str = "46", referrals: int = 200, seed: int = 2026,
     counsellors, interpreters = _import_places_and_people(county, password_hash)
     users, recovery_codes = _build_users(county, towns[0], password_hash)
     credentials = {role: (email, password) for role, email in users.items()}
-    created = _build_referrals(rng, county, towns, referrals, today)
+    created = _build_referrals(rng, county, towns, referrals, today, random.Random(f"{seed}-{county_number}-arrived"))
     db.session.commit()
     credentials["counsellor"] = (counsellors[0].user.email, password)
     credentials["interpreter"] = (interpreters[0].user.email, password)
@@ -164,7 +165,15 @@ def _build_users(county, capital, password_hash):
     return {role: user.email for role, user in users.items()}, recovery_codes
 
 
-def _build_referrals(rng, county, towns, count, today) -> int:
+def _build_referrals(rng, county, towns, count, today, arrivals: random.Random) -> int:
+    """The referrals waiting now. They arrived on the working days since the demo quarter's publish day
+    (services.demo_quarter), each at its own time in office hours and never before the settlement,
+    so the lead's "new referrals" and the dashboard's "received" read as a real stream, not all today."""
+    from guidance.services.demo_quarter import publish_day
+
+    after_publish = publish_day(today) + dt.timedelta(days=1)
+    working_days = [after_publish + dt.timedelta(days=n) for n in range((today - after_publish).days + 1)]
+    working_days = [d for d in working_days if is_working_day(d)] or [today]
     weights = [t.population for t in towns]
     codes = [c for c, *_ in LANGUAGES]
     shares = [s for _c, s, *_ in LANGUAGES]
@@ -174,7 +183,12 @@ def _build_referrals(rng, county, towns, count, today) -> int:
         basis = rng.choices(list(LegalBasis), weights=[0.8, 0.12, 0.08])[0]
         settled = today - dt.timedelta(days=rng.randint(5, 75))
         decision = settled + dt.timedelta(days=rng.randint(60, 120)) if basis is LegalBasis.INTEGRATION_ACT and rng.random() < 0.4 else None
-        referred = settled + dt.timedelta(days=rng.randint(0, 10))
+        rng.randint(0, 10)  # (the referral day drawn before arrivals had their own generator: the rest stays as it was)
+        referred = arrivals.choice([d for d in working_days if d >= settled] or [working_days[-1]])
+        office_hours = dt.time(arrivals.randint(8, 15), arrivals.choice((0, 15, 30, 45)))
+        received = to_utc(dt.datetime.combine(referred, office_hours))
+        if referred == clock.today():
+            received = min(received, clock.now())  # today's arrivals came in before the demo started
         participant = Participant(
             name=f"{rng.choice(FIRST_NAMES[language])} {rng.choice(LAST_NAMES[language])}",
             phone=f"+47 4{rng.randint(0, 9)}{rng.randint(0, 9)} {rng.randint(10, 99)} {rng.randint(100, 999)}",
@@ -189,6 +203,7 @@ def _build_referrals(rng, county, towns, count, today) -> int:
             legal_basis=basis, settlement_date=settled, programme_decision_date=decision, needs=needs,
             earliest_date=max(referred, today), deadline=deadline, status=status,
             withdrawn_reason="Flyttet fra kommunen" if status is ReferralStatus.WITHDRAWN else None,
+            created_at=received,
         ))
     return count
 

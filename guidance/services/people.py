@@ -278,6 +278,9 @@ def _interpreter_values(data: InterpreterData, errors: Errors) -> dict:
     modes = [m for m in data.modes if m in MODES]
     if len(modes) != len(data.modes) or not modes:
         errors["modes"] = [_("Choose how the interpreter works: on site, by video or by phone.")]
+    elif "phone" in modes and not phone and "phone" not in errors:
+        # The phone assignment's request tells the interpreter the counsellor calls this number.
+        errors["phone"] = [_("Enter the phone number the counsellor calls: the interpreter works by phone.")]
     for name, value in (("hourly_rate", data.hourly_rate_ore), ("travel_rate", data.travel_rate_ore)):
         if value is None or not 0 <= value <= 10_000_00:
             errors[name] = [_("Enter an amount in kroner from 0 to 10 000.")]

@@ -17,6 +17,7 @@ from guidance.models.types import utcnow
 from guidance.services.interpreter_bookings import costs, replacements
 from guidance.services.interpreter_bookings.requests import set_answer_hours
 from guidance.services.errors import DomainError
+from guidance.web.dashboard import period_label
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("interpreting", __name__, url_prefix="/centre/interpreters")
@@ -57,7 +58,8 @@ def _page(hours_form=None, actual_forms=None, errors=None, status=200):
         actual_forms.setdefault(b.id, ActualForm(formdata=None, prefix=f"b{b.id}", minutes=b.actual_minutes))
     return render_template("interpreting/index.html", alerts=replacements.alerts(county.id), bookings=bookings,
                            report=costs.cost_report(county.id), hours_form=hours_form, actual_forms=actual_forms,
-                           rebook_form=RebookForm(), now=utcnow(), errors=errors or []), status
+                           rebook_form=RebookForm(), now=utcnow(), errors=errors or [],
+                           period=lambda month: period_label(month, full=True)), status
 
 
 @bp.get("/")

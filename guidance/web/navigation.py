@@ -1,6 +1,6 @@
 """The main menu: (endpoint, label, area). An entry shows when its route exists and the
 user's role uses its area (rules.access.AREAS)."""
-from flask import current_app
+from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -35,3 +35,19 @@ def menu_for_current_user() -> list[tuple[str, str]]:
         for endpoint, label, area in MENU
         if endpoint in current_app.view_functions and (area is None or may(current_user, "use", area))
     ]
+
+
+def current_entry(endpoints: list[str]) -> str | None:
+    """The one menu entry the page belongs to (marked aria-current): the entry of the page's own
+    blueprint; where several entries share it (Counsellors and Interpreters), the one whose address
+    the page's address begins with."""
+    if not request.endpoint:
+        return None
+    blueprint = request.endpoint.split(".")[0]
+    same = [e for e in endpoints if e.split(".")[0] == blueprint]
+    if len(same) <= 1:
+        return same[0] if same else None
+    if request.endpoint in same:
+        return request.endpoint
+    under = [e for e in same if request.path.startswith(url_for(e).rstrip("/"))]
+    return max(under, key=lambda e: len(url_for(e)), default=None)

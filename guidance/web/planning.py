@@ -446,7 +446,7 @@ def _fill_session_choices(form: SessionEditForm, planning_run: PlanningRun) -> N
     form.room_id.choices = rooms
     form.counsellor_id.choices = [(planning_ids.db_id(c["id"], "C"), c["name"]) for c in instance["counsellors"]]
     form.interpreter_id.choices = [(0, _("No interpreter"))] + [
-        (planning_ids.db_id(i["id"], "I"), f"{i['name']} ({', '.join(sorted(i['languages']))})") for i in instance["interpreters"]]
+        (planning_ids.db_id(i["id"], "I"), _interpreter_choice(i["name"], i["languages"])) for i in instance["interpreters"]]
 
 
 def _fill_county_choices(form: SessionEditForm, county) -> None:
@@ -471,7 +471,15 @@ def _fill_county_choices(form: SessionEditForm, county) -> None:
         .options(selectinload(InterpreterProfile.languages), selectinload(InterpreterProfile.user))
         .order_by(User.name)).all()
     form.interpreter_id.choices = [(0, _("No interpreter"))] + [
-        (i.id, f"{i.user.name} ({', '.join(sorted(lang.language for lang in i.languages))})") for i in interpreters]
+        (i.id, _interpreter_choice(i.user.name, [lang.language for lang in i.languages])) for i in interpreters]
+
+
+def _interpreter_choice(name: str, codes) -> str:
+    """'Amal Khalil (Arabic)': the interpreter's languages by name in the page's language, not as codes."""
+    from guidance.languages import language_name
+
+    locale = str(get_locale() or "nb")
+    return f"{name} ({', '.join(sorted(language_name(code, locale) for code in codes))})"
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
@@ -599,7 +607,8 @@ def _fill_absence_choices(form: AbsenceForm) -> None:
     from guidance.services.absences import staff_of_county
 
     form.user_id.choices = [(0, _("Choose a person"))] + [
-        (u.id, f"{u.name} ({_('counsellor') if u.role.value == 'counsellor' else _('interpreter')})")
+        (u.id, _("%(name)s (counsellor)", name=u.name) if u.role.value == "counsellor"
+         else _("%(name)s (interpreter)", name=u.name))
         for u in staff_of_county(current_user.county_id)]
 
 
@@ -639,4 +648,4 @@ def absence(absence_id: int):
     form = StartRunForm()
     form.keep_until.data = next_working_day(local_today())
     return render_template("planning/absence.html", absence=item, sessions=affected_sessions(item), form=form,
-                           active=planning_service.active_run(current_user.county_id))
+                           active=planning_service.active_run(current_user.county_id), now=_utcnow())

@@ -13,7 +13,7 @@ from flask_login import current_user
 from guidance import clock
 from guidance.rules.access import may
 from guidance.labels import all_labels
-from guidance.web.navigation import menu_for_current_user
+from guidance.web.navigation import current_entry, menu_for_current_user
 
 
 def _instant(value: dt.datetime) -> dt.datetime:
@@ -56,6 +56,7 @@ def register_template_helpers(app: Flask) -> None:
     def inject():
         return {"may": lambda action, target: may(current_user, action, target), "current_locale": str(get_locale()),
                 "menu": menu_for_current_user,
+                "current_entry": current_entry,
                 **all_labels()}
 
 

@@ -70,3 +70,21 @@ def test_week_shows_whether_the_interpreter_has_answered(client):
     f.login(client, w.counsellor)
     page = client.get("/week/2027/9").get_data(as_text=True)
     assert "Avslått" in page and "Opptatt" not in page
+
+
+def test_the_counsellor_sees_the_number_to_call_a_phone_interpreter_on(client):
+    """The interpreter's request says the counsellor calls them when the session starts; the counsellor's
+    session page, week and printed day give the number to call."""
+    from guidance.extensions import db
+
+    w = f.world()
+    w.interpreter.phone = "+47 412 34 567"
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 2, 9, 15),
+                                  interpreter=w.interpreter, interpreter_mode="phone")
+    db.session.commit()
+    f.login(client, w.counsellor)
+    call = 'href="tel:+4741234567"'
+    for url in (f"/week/sessions/{session.id}", "/week/2027/9", "/week/day/2027-03-02"):
+        page = client.get(url).get_data(as_text=True)
+        assert call in page and "+47 412 34 567" in page, url
+    assert "Tolkens telefon" in client.get(f"/week/sessions/{session.id}").get_data(as_text=True)

@@ -71,3 +71,11 @@ def test_demo_places_have_addresses_hours_and_outreach_days_the_plan_reads(app):
             assert all(d.isocalendar().week % 2 == 0 for d in days)
     assert "2027-12-24" not in instance["calendar"]["holidays"]  # beyond this horizon
     assert result.county.closure_days and "2027-12-24" in result.county.closure_days
+
+
+def test_demo_interpreters_who_work_by_phone_have_a_number_to_be_called_on(app):
+    """A phone assignment's request says the counsellor calls the interpreter on their Veiled number."""
+    seed_demo("46", referrals=20, today=dt.date(2027, 1, 4), password="demo-password-1")
+    by_phone = [p for p in db.session.scalars(select(InterpreterProfile)) if "phone" in p.modes]
+    assert len(by_phone) >= 10
+    assert all(p.user.phone for p in by_phone), [p.user.name for p in by_phone if not p.user.phone]

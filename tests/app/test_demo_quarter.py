@@ -8,10 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
 
+from guidance import clock
 from guidance.extensions import db
 from guidance.models import (
     AuditEvent,
@@ -101,6 +103,11 @@ def _held_sessions_have_outcomes_of_each_kind_and_new_referrals_wait(app, demo):
                                                         Referral.id.not_in(planned))).all()
     assert len(waiting) >= 50
     assert all(r.created_at > run.published_at for r in waiting)
+    # ... a few on each working day since, never before the settlement nor after now: the lead's "new
+    # referrals" and the dashboard's "received" read as a stream, not as everything arriving today.
+    days = Counter(_local_day(r.created_at) for r in waiting)
+    assert len(days) >= 10 and max(days.values()) <= len(waiting) // 4, days
+    assert all(r.settlement_date <= _local_day(r.created_at) and r.created_at <= clock.now() for r in waiting)
     in_run = db.session.scalars(select(Referral).where(Referral.id.in_(planned))).all()
     assert all(r.created_at < run.published_at for r in in_run if r.follow_up_of_id is None)
 

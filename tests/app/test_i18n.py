@@ -111,3 +111,13 @@ def test_a_date_shown_again_reads_in_each_pages_language_and_oslo_time(app):
                 texts.append(render_template_string("{{ t | date('EEEE d. MMMM') }} {{ t | time }}", t=instant))
     assert texts == ["mandag 11. januar 09:00", "Monday 11. January 09:00", "mandag 11. januar 09:00",
                      "mandag 14. juni 10:00"]
+
+
+@pytest.mark.parametrize("language, counsellor, interpreter", [
+    ("nb", "(karriereveileder)", "(tolk)"), ("nn", "(karriererettleiar)", "(tolk)"), ("en", "(counsellor)", "(interpreter)")])
+def test_the_absence_form_names_who_is_a_counsellor_and_who_an_interpreter_in_the_pages_language(
+        client, language, counsellor, interpreter):
+    w = f.world()
+    f.login(client, w.lead, language=language)
+    page = client.get("/planning/absences").get_data(as_text=True)
+    assert f"{w.counsellor.name} {counsellor}" in page and f"{w.interpreter.name} {interpreter}" in page

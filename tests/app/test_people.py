@@ -203,6 +203,7 @@ def test_lead_edits_an_interpreters_languages(client, county_world):
     ({"agency_name": ""}, "agency_name", "Name the agency"),
     ({"register_checked_on": "2099-01-01"}, "register_checked_on", "cannot be in the future"),
     ({"phone": "call me"}, "phone", "Enter a phone number"),
+    ({"phone": ""}, "phone", "Enter the phone number the counsellor calls: the interpreter works by phone."),
 ])
 def test_a_bad_interpreter_field_is_refused_beside_it_and_nothing_is_written(client, county_world, overrides, field,
                                                                               message, travel_to):
@@ -352,3 +353,24 @@ def test_a_counsellor_whose_role_an_admin_changed_is_no_longer_planned(app, coun
         "county_id": str(w.counsellor.county_id), "municipality_id": "0", "active": "y"})
     assert response.status_code == 302
     assert f"C{w.counsellor.counsellor.id}" not in {c["id"] for c in _instance()["counsellors"]}
+
+
+def test_the_menu_marks_the_one_list_a_person_page_belongs_to(client, county_world):
+    """Counsellors and Interpreters share a blueprint; the menu marked both as the current page."""
+    import re
+
+    w, _location = county_world
+    pages = {"Karriereveiledere": ["/people/counsellors", f"/people/counsellors/{w.counsellor.counsellor.id}",
+                                   "/people/counsellors/new"],
+             "Tolker": ["/people/interpreters", f"/people/interpreters/{w.interpreter.interpreter.id}"]}
+    for label, urls in pages.items():
+        for url in urls:
+            page = client.get(url).get_data(as_text=True)
+            assert re.findall(r'aria-current="page">([^<]+)<', page) == [label], url
+
+
+
+def test_an_interpreter_who_does_not_work_by_phone_may_leave_the_number_empty(client, county_world):
+    form = _interpreter_form(phone="", modes=["onsite", "video"])
+    assert client.post("/people/interpreters/new", data=form).status_code == 302
+    assert db.session.scalar(select(User).where(User.email == "olena@tolk.example.no")).phone is None

@@ -217,6 +217,26 @@ def test_an_absence_that_hits_a_published_session_shows_until_the_session_is_dea
     assert f'href="/planning/absences/{hit.id}"' not in card(home(client), "today-absences")
 
 
+
+def test_the_absence_page_moves_or_cancels_each_hit_session_still_ahead(client, winter):
+    """A counsellor phones in sick: from the absence page the lead moves or cancels each session still
+    ahead, one by one, without a new plan; a session already begun offers neither."""
+    w = f.world()
+    f.login(client, w.lead)
+    begun = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 10, 9))
+    ahead = f.published_session(w.counsellor, f.referral(name="Next Person"), start=f.oslo(2027, 3, 11, 9))
+    sick = Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 3, 10), end_date=dt.date(2027, 3, 11))
+    one_day = Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 3, 11), end_date=dt.date(2027, 3, 11))
+    db.session.add_all([sick, one_day])
+    db.session.commit()
+    page = client.get(f"/planning/absences/{sick.id}").get_data(as_text=True)
+    assert "2 publiserte timer trenger et annet tidspunkt" in page
+    assert f'href="/planning/sessions/{ahead.id}/edit"' in page and f'href="/planning/sessions/{ahead.id}/cancel"' in page
+    assert f"/planning/sessions/{begun.id}/" not in page
+    assert client.get(f"/planning/sessions/{ahead.id}/edit").status_code == 200
+    page = client.get(f"/planning/absences/{one_day.id}").get_data(as_text=True)
+    assert "1 publisert time trenger et annet tidspunkt" in page
+
 def test_new_referrals_since_the_last_visit_stay_while_the_lead_works_through_them(client, travel_to):
     travel_to(WINTER)
     w = f.world()

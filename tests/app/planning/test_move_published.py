@@ -222,3 +222,17 @@ def test_the_published_plans_sessions_page_offers_move_for_booked_sessions_ahead
     week = ids.to_local(session.start).date().isoformat()
     page = client.get(f"/planning/runs/{run.id}/sessions?week={week}", headers=EN).get_data(as_text=True)
     assert f'href="/planning/sessions/{session.id}/edit">Move' in page
+
+
+def test_the_interpreter_choice_names_their_languages_in_the_page_language(client, world):
+    """'Amal Khalil (Arabisk)', not '(ar)': a lead moving a session reads language names."""
+    import re
+
+    w = world
+    session = _published(w)
+    f.login(client, w.lead)
+    page = client.get(f"/planning/sessions/{session.id}/edit").get_data(as_text=True)
+    choices = page[page.index('<select id="interpreter_id"'):]
+    choices = choices[:choices.index("</select>")]
+    [shown] = re.findall(rf'<option[^>]*value="{w.interpreter.interpreter.id}"[^>]*>([^<]+)</option>', choices)
+    assert shown == f"{w.interpreter.name} (Arabisk)", shown
