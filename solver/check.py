@@ -210,6 +210,11 @@ class _Referee:
         self.interpreters = {i["id"]: i for i in inst["interpreters"]}
         self.participants = {p["id"]: p for p in inst["participants"]}
         self._travel: dict[tuple[str, str], int] = {}
+        # Addition `new_sessions_from`: only frozen previous sessions kept exactly may start before it.
+        self.new_from = inst.get("new_sessions_from")
+        frozen = inst.get("frozen_until")
+        self.frozen = {_Session.of(raw).signature() for raw in (inst.get("previous_plan") or {}).get("sessions", [])
+                       if frozen and raw["start"] < frozen}
 
     # -- helpers
 
@@ -366,6 +371,8 @@ class _Referee:
                 bad(2, f"participant {p['id']} does not need a {r['type']} session")
             if p["earliest"] and s.day.isoformat() < p["earliest"]:
                 bad(2, f"participant {p['id']}: {s.day} is before earliest {p['earliest']}")
+            if self.new_from and s.day.isoformat() < self.new_from and s.signature() not in self.frozen:
+                bad(2, f"participant {p['id']}: a new session on {s.day}, before {self.new_from} (new_sessions_from)")
             # An overdue participant (overdue_since set) has no deadline: no upper date limit.
             if p["deadline"] and s.day.isoformat() > p["deadline"]:
                 bad(2, f"participant {p['id']}: {s.day} is after deadline {p['deadline']}")

@@ -515,7 +515,8 @@ class _Repair:
     def _dates(self, p) -> tuple[date, date]:
         """The participant's first and last possible date within the horizon."""
         horizon = self.inst.horizon
-        return max(horizon.start, p.earliest or horizon.start), min(horizon.end, p.deadline or horizon.end)
+        first = max(horizon.start, p.earliest or horizon.start, self.inst.new_sessions_from or horizon.start)
+        return first, min(horizon.end, p.deadline or horizon.end)
 
     def _days_of(self, p) -> set[date]:
         """The participant's possible working days."""

@@ -343,6 +343,9 @@ class Instance(_Strict):
     participants: list[Participant]
     previous_plan: Plan | None = None
     frozen_until: LocalTime | None = None
+    # Addition: no session starts before this date unless it is a frozen previous session kept exactly
+    # (a county's minimum notice: letters must reach participants, interpreters must answer).
+    new_sessions_from: Date | None = None
 
     # Lookup helpers (plain dict builds; cheap enough, callers may keep the result).
     def locations_by_id(self) -> dict[str, Location]:

@@ -221,12 +221,13 @@ def keep_previous(prep: Prepared, state: State) -> dict[str, bool]:
         b.participants = members
         if not members:
             continue
-        if session_problems(prep, state, b):
-            released.append(b)
-            continue
         # A frozen session is kept exactly (and never moved); one that lost a participant is
         # no longer exact, so it stays as a normal, movable session.
         b.fixed = frozen and exact
+        if session_problems(prep, state, b):
+            b.fixed = False
+            released.append(b)
+            continue
         b.prev_id = s.id if exact else None
         state.add(b)
     restaff(prep, state, released)

@@ -42,9 +42,12 @@ class Prepared:
         self.weights = self.config.weights
 
     # ------------------------------------------------------------------ participants
-    def day_range(self, p: Participant) -> tuple[int, int]:
-        """Inclusive day-index range [first, last] allowed for a participant (rule 2); first > last if none."""
+    def day_range(self, p: Participant, new: bool = True) -> tuple[int, int]:
+        """Inclusive day-index range [first, last] allowed for a participant (rule 2); first > last if none.
+        A new session also waits for `new_sessions_from`; a frozen one kept exactly (`new=False`) does not."""
         lo = p.earliest or self.instance.horizon.start
+        if new and self.instance.new_sessions_from is not None:
+            lo = max(lo, self.instance.new_sessions_from)
         hi = p.deadline or self.instance.horizon.end
         memo = self.memo.setdefault("day_range", {})
         if (lo, hi) not in memo:   # asked in every inner loop of the exchanges; days are sorted

@@ -54,7 +54,7 @@ def session_problems(prep: Prepared, state: State, b: Booking) -> list[str]:
         problems.append("rule 1: location closed")
     # Rule 2 and 9: participants.
     for pid in b.participants:
-        first, last = prep.day_range(prep.participants[pid])
+        first, last = prep.day_range(prep.participants[pid], new=not b.fixed)
         if not first <= b.day <= last:
             problems.append(f"rule 2: {pid} outside earliest..deadline")
         if any(s < b.end and b.start < e for s, e, _k in state.part.get((pid, b.day), [])):

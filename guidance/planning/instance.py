@@ -138,8 +138,17 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
         "interpreters": [_interpreter(i, start, end) for i in interpreters],
         "participants": participants,
         "previous_plan": previous,
-        "frozen_until": options.frozen_until.strftime("%Y-%m-%dT%H:%M") if previous else None,
+        "frozen_until": _frozen_until(options).strftime("%Y-%m-%dT%H:%M") if previous else None,
+        **({"new_sessions_from": options.earliest_new.isoformat()} if options.earliest_new is not None else {}),
     }
+
+
+def _frozen_until(options: InstanceOptions) -> dt.datetime:
+    """Published sessions inside the minimum notice are kept as they are: moving one there would be a
+    change the notice forbids (and publishing would refuse it)."""
+    if options.earliest_new is None:
+        return options.frozen_until
+    return max(options.frozen_until, dt.datetime.combine(options.earliest_new, dt.time(0, 0)))
 
 
 def data_fingerprint(instance: dict) -> str:
@@ -331,21 +340,21 @@ def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, c
 
 def _respect_notice(participants: list[dict], published: list[Session], horizon_start: dt.date,
                     earliest_new: dt.date) -> None:
-    """Participants with nothing published in the horizon get new sessions only after the notice.
+    """New sessions only after the notice (the instance's `new_sessions_from`, which the planner and the
+    checker keep for every session but the published ones frozen inside the notice).
 
-    Those with a published session keep their dates: their session is already known to everyone,
-    and pushing their earliest date would make the planner move it. A deadline inside the notice can
-    no longer be met, so such a participant is planned as soon as the notice allows."""
+    Participants with nothing published in the horizon also get it as their earliest date; those with
+    a published session keep their dates, which that session must stay within. A deadline inside the
+    notice can no longer be met, so such a participant is planned as soon as the notice allows."""
     booked = {ids.participant_id(sp.referral_id) for s in published
               if s.status is SessionStatus.BOOKED and ids.to_local(s.start).date() >= horizon_start
               for sp in s.participants}
     first = earliest_new.isoformat()
     for p in participants:
-        if p["id"] in booked or (p["earliest"] or "") >= first:
-            continue
-        p["earliest"] = first
         if p["deadline"] is not None and p["deadline"] < first:
             p["deadline"] = None
+        if p["id"] not in booked and (p["earliest"] or "") < first:
+            p["earliest"] = first
 
 
 def session_dict(s: Session, participants: list[str] | None = None) -> dict:

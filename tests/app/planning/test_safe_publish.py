@@ -136,3 +136,22 @@ def test_the_notice_counts_working_days_and_skips_holidays():
     assert first_day_after_notice(dt.date(2027, 1, 8), 3) == dt.date(2027, 1, 13)  # Friday -> Wednesday
     assert first_day_after_notice(dt.date(2027, 3, 23), 3) == dt.date(2027, 3, 31)  # Wed 24, Easter, Tue 30, Wed 31
     assert first_day_after_notice(TODAY, 0) == dt.date(2027, 1, 9)
+
+
+def test_participants_with_a_published_session_inside_the_notice_get_their_other_sessions_after_it(app, friday):
+    """A group published for Tuesday 12 January (inside the notice) stays as it is, and its members' individual
+    sessions come from Wednesday 13: before, they could land inside the notice and publishing was refused."""
+    w = planning_world()
+    members = [w.own_referral, f.referral(name="Rami Saleh"), f.referral(name="Lina Nasser")]
+    group = f.published_session(w.counsellor, members, start=f.oslo(2027, 1, 12, 10), minutes=90, type="group",
+                                interpreter=w.interpreter, room_name="Grupperom")
+    run = solved_run(w.lead)
+
+    by_uid = {s.uid: s for s in run.sessions}
+    assert by_uid[group.uid].start == group.start  # the published group is kept as it is
+    individual = [s for s in run.sessions if s.type == "individual"]
+    assert {sp.referral_id for s in individual for sp in s.participants} == {r.id for r in members}
+    assert min(ids.to_local(s.start).date() for s in individual) >= dt.date(2027, 1, 13)
+    preview = planning_service.publish_preview(run)
+    assert preview.too_soon == []
+    planning_service.publish_run(w.lead, run)  # not refused

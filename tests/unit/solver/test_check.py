@@ -458,6 +458,18 @@ def test_rule10_frozen_session_that_breaks_a_rule_may_move():
     assert check_plan(inst, plan).valid
 
 
+def test_new_sessions_from_holds_every_session_but_the_frozen_ones_kept_exactly():
+    inst = replan_instance()  # frozen until 5 January: S1, S3, S4 and S5 on the 4th
+    inst["new_sessions_from"] = "2027-01-06"
+    plan = with_unscheduled(valid_plan(), ("P4", "group"))
+    assert broken_rules(inst, plan) == {2}  # S2 on the 5th is not frozen, so it is new here
+    assert [v.session for v in check_plan(inst, plan).violations] == ["S2"] * 3  # one per member
+    inst["frozen_until"] = "2027-01-06T00:00"
+    assert check_plan(inst, plan).valid  # now S2 is frozen and kept exactly
+    find(plan, "S3").update(start="2027-01-04T13:00", end="2027-01-04T14:30")  # a frozen one changed
+    assert broken_rules(inst, plan) == {2, 10}
+
+
 # --------------------------------------------------------------------------- consistency
 
 

@@ -249,6 +249,25 @@ def test_rule10_frozen_session_with_sick_counsellor_moves():
     assert s.start.date().isoformat() != "2027-01-05"
 
 
+def test_new_sessions_wait_for_new_sessions_from_and_frozen_ones_before_it_stay():
+    """A county's minimum notice: P1's published session on the 5th stays; P1's group session and P2's
+    individual one start on the 7th at the earliest."""
+    frozen = {"id": "S-old", "type": "individual", "participants": ["P1"], "counsellor": "C1",
+              "location": "L-bergen", "room": "L-bergen-1", "start": "2027-01-05T09:00",
+              "end": "2027-01-05T10:30", "mode": "onsite", "language": None, "interpreter": None,
+              "interpreter_mode": None}
+    prev = {"format": "guidance-plan/1", "instance": "tiny", "sessions": [frozen], "unscheduled": []}
+    people = [participant("P1", needs=["individual", "group"]), participant("P2", needs=["individual", "group"]),
+              participant("P3", needs=["group"])]
+    inst = make_instance(people, **_previous(prev, "2027-01-06T00:00", new_sessions_from="2027-01-07"))
+    plan = plan_for(inst)  # valid under the checker, which holds new_sessions_from too
+    sessions = dump_plan(plan)["sessions"]
+    assert frozen in sessions
+    others = [s for s in sessions if s["id"] != "S-old"]
+    assert others and all(s["start"] >= "2027-01-07" for s in others)
+    assert {(m, s["type"]) for s in others for m in s["participants"]} >= {("P2", "individual")}
+
+
 def test_previous_plan_unchanged_when_still_valid():
     first = solve(make_instance([participant("P1"), participant("P2")]), time_limit=LIMIT)
     inst = make_instance([participant("P1"), participant("P2"), participant("P3")],
