@@ -32,6 +32,7 @@ from guidance.models import (
     User,
 )
 from guidance.planning import InstanceOptions, build_instance, ids
+from guidance.rules.notice import first_day_after_notice
 from guidance.planning.instance import NOT_HELD_OUTCOMES
 from guidance.planning.store import new_uid
 from guidance.services import audit
@@ -85,6 +86,7 @@ class Choices:
     published: bool  # a published plan exists to book into
     open: bool  # the referral may be booked (open status)
     seconds: dict = field(default_factory=dict)  # where the time went: build, recommend
+    first_allowed: dt.date | None = None  # the first day after the county's minimum notice
 
 
 # ---------------------------------------------------------------------------- options
@@ -104,7 +106,9 @@ def choices(referral: Referral, today: dt.date | None = None) -> Choices:
     if not is_open or not published:
         return out
     started = time.perf_counter()
-    data = build_instance(referral.county, InstanceOptions(today=today))
+    options = _instance_options(referral.county, today)
+    out.first_allowed = options.earliest_new
+    data = build_instance(referral.county, options)
     out.seconds["build_instance"] = time.perf_counter() - started
     pid = ids.participant_id(referral.id)
     booked = _booked_sessions(referral)
@@ -134,6 +138,12 @@ def choices(referral: Referral, today: dt.date | None = None) -> Choices:
         out.needs.append(need)
     out.seconds["recommend"] = time.perf_counter() - started
     return out
+
+
+def _instance_options(county, today: dt.date) -> InstanceOptions:
+    """Single bookings keep the county's minimum notice as a published plan does: letters reach the
+    participant and the interpreter can answer before the session."""
+    return InstanceOptions(today=today, earliest_new=first_day_after_notice(today, county.publish_notice_days))
 
 
 class _Names:
@@ -265,7 +275,7 @@ def book(lead: User, referral: Referral, token: str) -> Session:
     if run is None:
         raise DomainError(_("There is no published plan yet. Publish a plan first; then single referrals can be "
                             "booked around it."))
-    data = build_instance(referral.county, InstanceOptions(today=clock.today()))
+    data = build_instance(referral.county, _instance_options(referral.county, clock.today()))
     participant = next((p for p in data["participants"] if p["id"] == pid), None)
     previous = (data.get("previous_plan") or {}).get("sessions", [])
     typ = chosen.get("type")

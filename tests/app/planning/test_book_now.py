@@ -34,8 +34,9 @@ def _tokens(page: str) -> list[str]:
     return re.findall(r'name="option" value="([^"]+)"', page)
 
 
-def booking_world(travel_to, *, today=dt.date(2027, 1, 8), hour_utc=9):
-    """planning_world() on `today` (Oslo) with a published plan: one session of another referral."""
+def booking_world(travel_to, *, today=dt.date(2027, 1, 8), hour_utc=9, notice_days=0):
+    """planning_world() on `today` (Oslo) with a published plan: one session of another referral; the
+    county's minimum notice `notice_days` (0: from the next working day)."""
     travel_to(dt.datetime(today.year, today.month, today.day, hour_utc, 0, tzinfo=UTC))
     w = planning_world()
     w.counsellor.name = "Hanne Vik"
@@ -44,6 +45,7 @@ def booking_world(travel_to, *, today=dt.date(2027, 1, 8), hour_utc=9):
     for r in (w.own_referral, w.other_referral):
         r.settlement_date = r.earliest_date = settled
         r.deadline = settled + dt.timedelta(days=90)
+    w.lead.county.publish_notice_days = notice_days
     db.session.commit()
     day = today + dt.timedelta(days=3)
     f.published_session(w.counsellor, w.other_referral, start=f.oslo(day.year, day.month, day.day, 9))
@@ -82,6 +84,18 @@ def test_options_show_names_and_oslo_times(client, travel_to, today, first, utc_
     client.post(f"/referrals/{w.own_referral.id}/times", data={"option": _tokens(page)[0]})
     booked = db.session.scalars(select(Session).where(Session.participants.any(referral_id=w.own_referral.id))).one()
     assert booked.start == dt.datetime(today.year, today.month, today.day + 3, utc_hour, 30, tzinfo=UTC)
+
+
+def test_options_keep_the_countys_minimum_notice(client, travel_to):
+    """Friday 8 January with 3 working days' notice: the first time offered is on Wednesday 13, as a
+    published plan would book it, and the page says why."""
+    w = booking_world(travel_to, notice_days=3)
+    f.login(client, w.lead)
+    page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
+    headings = re.findall(r'<h3 id="option-individual-\d">([^<]+)</h3>', page)
+    assert headings and headings[0].startswith("onsdag 13. januar 2027")
+    assert not any("11. januar" in h or "12. januar" in h for h in headings)
+    assert "Tider fra onsdag 13. januar 2027" in page
 
 
 def test_booking_an_option_writes_one_session_one_request_and_one_email(client, travel_to):
