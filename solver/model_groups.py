@@ -16,9 +16,13 @@ from .model_data import Prepared
 def form_groups(prep: Prepared, typ: str, pids: list[str]) -> tuple[list[tuple[str, ...]], list[str]]:
     """Split participants needing group type ``typ`` into groups; returns (groups, left_out).
 
-    Three passes: groups at each participant's nearest location; then left-out participants
-    join a compatible group with room at any reachable location; then the rest are grouped
-    again at whichever reachable location gathers most of them.
+    Interpreted participants first: a bucket per language at each participant's nearest
+    location; those left out join a group of their language with room at any reachable
+    location, then are grouped again at the reachable location that gathers most of them.
+    Only then do participants without an interpreter need ("fillers") go where they make a
+    group possible (``_fill``: the bucket below ``min_size`` that needs fewest of them first);
+    the remaining fillers form groups of their own, and whoever is still out joins any
+    compatible group or is regrouped as before.
     """
     spec = prep.instance.session_types[typ]
     min_size = spec.min_size or 1
@@ -30,15 +34,93 @@ def form_groups(prep: Prepared, typ: str, pids: list[str]) -> tuple[list[tuple[s
             left_out.append(pid)
         else:
             by_location.setdefault(loc, []).append(pid)
+    fillers = {loc: [p for p in here if language_key(prep, p, loc) is None] for loc, here in by_location.items()}
     groups: list[_Group] = []
     for loc in sorted(by_location):
-        made, rest = _groups_at(prep, loc, by_location[loc], min_size, _max_size(prep, spec, loc))
+        interpreted = [p for p in by_location[loc] if p not in fillers[loc]]
+        made, rest = _groups_at(prep, loc, interpreted, min_size, _max_size(prep, spec, loc))
         groups += [_Group(loc, list(g), _language(prep, loc, g)) for g in made]
         left_out += rest
     left_out = _join_existing(prep, spec, groups, left_out)
     groups += _regroup(prep, spec, left_out, min_size)
     placed = {m for g in groups for m in g.members}
+    spare = sorted((p for here in fillers.values() for p in here), key=prep.priority_key)
+    short = [p for p in left_out if p not in placed and prep.reachable_locations(p)]
+    groups += _fill(prep, spec, groups, short, spare, min_size)
+    placed = {m for g in groups for m in g.members}
+    left_out = [p for p in left_out if p not in placed]
+    for loc in sorted(fillers):
+        here = [p for p in fillers[loc] if p not in placed]
+        made, rest = _groups_at(prep, loc, here, min_size, _max_size(prep, spec, loc))
+        groups += [_Group(loc, list(g), None) for g in made]
+        left_out += rest
+    left_out = _join_existing(prep, spec, groups, left_out)
+    groups += _regroup(prep, spec, left_out, min_size)
+    placed = {m for g in groups for m in g.members}
     return [tuple(g.members) for g in groups], [p for p in pids if p not in placed]
+
+
+def _fill(prep: Prepared, spec, groups: list[_Group], short: list[str], fillers: list[str],
+          min_size: int) -> list[_Group]:
+    """Groups for interpreted participants too few to meet ``min_size``, completed by fillers.
+
+    Repeatedly takes the (language, location) bucket of short participants that needs fewest
+    others to reach ``min_size`` (then the one with most members, then the least travel) and
+    completes it, first with members a same-language group above ``min_size`` can spare, then
+    with fillers (``fillers`` is consumed; the nearest first). Every member shares a day.
+    """
+    out: list[_Group] = []
+    short = list(short)
+    while short:
+        best = None
+        for loc in sorted({l for p in short for l in prep.reachable_locations(p)}):
+            if _max_size(prep, spec, loc) < min_size:
+                continue
+            buckets: dict[str | None, list[str]] = {}
+            for pid in short:
+                if loc in prep.reachable_locations(pid):
+                    buckets.setdefault(language_key(prep, pid, loc), []).append(pid)
+            for language, members in buckets.items():
+                members = _sharing(prep, sorted(members, key=prep.priority_key), [])
+                donors = [(g, m) for g in groups if language is not None and g.language == language
+                          for m in _spare(prep, g, loc, min_size)]
+                others = [m for _g, m in donors] + sorted(
+                    (f for f in fillers if loc in prep.reachable_locations(f)),
+                    key=lambda f: (prep.participant_travel(f, loc), prep.priority_key(f)))
+                extra = _sharing(prep, others, members)[:max(0, min_size - len(members))]
+                if len(members) + len(extra) < min_size:
+                    continue
+                key = (min_size - len(members), -len(members), min(prep.priority_key(m) for m in members),
+                       sum(prep.participant_travel(m, loc) for m in members + extra), loc, language or "")
+                if best is None or key < best[0]:
+                    best = (key, loc, language, members, extra, donors)
+        if best is None:
+            break
+        _key, loc, language, members, extra, donors = best
+        for g, m in donors:
+            if m in extra:
+                g.members.remove(m)
+        fillers[:] = [f for f in fillers if f not in extra]
+        out.append(_Group(loc, members + extra, language))
+        short = [p for p in short if p not in members]
+    return out
+
+
+def _spare(prep: Prepared, g: _Group, loc: str, min_size: int) -> list[str]:
+    """Members a group above ``min_size`` can give to a group at ``loc`` (same language
+    there), least urgent first, never leaving it below ``min_size``."""
+    fit = [m for m in sorted(g.members, key=prep.priority_key, reverse=True)
+           if loc in prep.reachable_locations(m) and language_key(prep, m, loc) == g.language]
+    return fit[:max(0, len(g.members) - min_size)]
+
+
+def _sharing(prep: Prepared, candidates: list[str], members: list[str]) -> list[str]:
+    """The candidates, in order, that can join ``members`` keeping a common day."""
+    taken: list[str] = []
+    for c in candidates:
+        if c not in taken and _common(prep, members + taken + [c]):
+            taken.append(c)
+    return taken
 
 
 class _Group:
