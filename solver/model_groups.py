@@ -2,8 +2,9 @@
 
 Groups share one location and at most one interpreted language (rule 5), fit between
 min_size and max_size and the largest group room (rule 8), and their members need a common
-day between earliest and deadline (rule 2). Participants without an interpreter need fill
-language groups first, so small language communities still reach min_size.
+day between earliest and deadline (rule 2). Participants without an interpreter need are
+kept until the language groups are formed, then go first to the language groups they make
+possible, so small language communities still reach min_size.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def form_groups(prep: Prepared, typ: str, pids: list[str]) -> tuple[list[tuple[s
     fillers = {loc: [p for p in here if language_key(prep, p, loc) is None] for loc, here in by_location.items()}
     groups: list[_Group] = []
     for loc in sorted(by_location):
-        interpreted = [p for p in by_location[loc] if p not in fillers[loc]]
+        interpreted = [p for p in by_location[loc] if language_key(prep, p, loc) is not None]
         made, rest = _groups_at(prep, loc, interpreted, min_size, _max_size(prep, spec, loc))
         groups += [_Group(loc, list(g), _language(prep, loc, g)) for g in made]
         left_out += rest
@@ -65,7 +66,8 @@ def _fill(prep: Prepared, spec, groups: list[_Group], short: list[str], fillers:
     """Groups for interpreted participants too few to meet ``min_size``, completed by fillers.
 
     Repeatedly takes the (language, location) bucket of short participants that needs fewest
-    others to reach ``min_size`` (then the one with most members, then the least travel) and
+    others to reach ``min_size`` (then the one with most members, the most urgent, the least
+    travel) and
     completes it, first with members a same-language group above ``min_size`` can spare, then
     with fillers (``fillers`` is consumed; the nearest first). Every member shares a day.
     """
