@@ -47,7 +47,7 @@ def form_groups(prep: Prepared, typ: str, pids: list[str]) -> tuple[list[tuple[s
     placed = {m for g in groups for m in g.members}
     spare = sorted((p for here in fillers.values() for p in here), key=prep.priority_key)
     short = [p for p in left_out if p not in placed and prep.reachable_locations(p)]
-    groups += _fill(prep, spec, groups, short, spare, min_size)
+    groups += _fill(prep, spec, short, spare, min_size)
     placed = {m for g in groups for m in g.members}
     left_out = [p for p in left_out if p not in placed]
     for loc in sorted(fillers):
@@ -61,15 +61,16 @@ def form_groups(prep: Prepared, typ: str, pids: list[str]) -> tuple[list[tuple[s
     return [tuple(g.members) for g in groups], [p for p in pids if p not in placed]
 
 
-def _fill(prep: Prepared, spec, groups: list[_Group], short: list[str], fillers: list[str],
-          min_size: int) -> list[_Group]:
+def _fill(prep: Prepared, spec, short: list[str], fillers: list[str], min_size: int) -> list[_Group]:
     """Groups for interpreted participants too few to meet ``min_size``, completed by fillers.
 
     Repeatedly takes the (language, location) bucket of short participants that needs fewest
     others to reach ``min_size`` (then the one with most members, the most urgent, the least
-    travel) and
-    completes it, first with members a same-language group above ``min_size`` can spare, then
-    with fillers (``fillers`` is consumed; the nearest first). Every member shares a day.
+    travel) and completes it with the nearest fillers (``fillers`` is consumed). Every member
+    shares a day.
+    (Taking a spare member of a same-language group above ``min_size`` as well closed one
+    more small group on 46-normal-40-w2 but lowered tier 1 of 18-crunch-2000's construction:
+    more small groups, more counsellor slots.)
     """
     out: list[_Group] = []
     short = list(short)
@@ -83,37 +84,23 @@ def _fill(prep: Prepared, spec, groups: list[_Group], short: list[str], fillers:
                 if loc in prep.reachable_locations(pid):
                     buckets.setdefault(language_key(prep, pid, loc), []).append(pid)
             for language, members in buckets.items():
-                members = _sharing(prep, sorted(members, key=prep.priority_key), [])
-                donors = [(g, m) for g in groups if language is not None and g.language == language
-                          for m in _spare(prep, g, loc, min_size)]
-                others = [m for _g, m in donors] + sorted(
-                    (f for f in fillers if loc in prep.reachable_locations(f)),
-                    key=lambda f: (prep.participant_travel(f, loc), prep.priority_key(f)))
+                members = _sharing(prep, sorted(members, key=prep.priority_key), [])[:_max_size(prep, spec, loc)]
+                others = sorted((f for f in fillers if loc in prep.reachable_locations(f)),
+                                key=lambda f: (prep.participant_travel(f, loc), prep.priority_key(f)))
                 extra = _sharing(prep, others, members)[:max(0, min_size - len(members))]
                 if len(members) + len(extra) < min_size:
                     continue
                 key = (min_size - len(members), -len(members), min(prep.priority_key(m) for m in members),
                        sum(prep.participant_travel(m, loc) for m in members + extra), loc, language or "")
                 if best is None or key < best[0]:
-                    best = (key, loc, language, members, extra, donors)
+                    best = (key, loc, language, members, extra)
         if best is None:
             break
-        _key, loc, language, members, extra, donors = best
-        for g, m in donors:
-            if m in extra:
-                g.members.remove(m)
+        _key, loc, language, members, extra = best
         fillers[:] = [f for f in fillers if f not in extra]
         out.append(_Group(loc, members + extra, language))
         short = [p for p in short if p not in members]
     return out
-
-
-def _spare(prep: Prepared, g: _Group, loc: str, min_size: int) -> list[str]:
-    """Members a group above ``min_size`` can give to a group at ``loc`` (same language
-    there), least urgent first, never leaving it below ``min_size``."""
-    fit = [m for m in sorted(g.members, key=prep.priority_key, reverse=True)
-           if loc in prep.reachable_locations(m) and language_key(prep, m, loc) == g.language]
-    return fit[:max(0, len(g.members) - min_size)]
 
 
 def _sharing(prep: Prepared, candidates: list[str], members: list[str]) -> list[str]:
