@@ -2,8 +2,9 @@
 
 Groups share one location and at most one interpreted language (rule 5), fit between
 min_size and max_size and the largest group room (rule 8), and their members need a common
-day between earliest and deadline (rule 2). Participants without an interpreter need fill
-language groups first, so small language communities still reach min_size.
+day between earliest and deadline (rule 2). Participants without an interpreter need are
+kept until the language groups are formed, then go first to the language groups they make
+possible, so small language communities still reach min_size.
 """
 
 from __future__ import annotations
@@ -16,9 +17,13 @@ from .model_data import Prepared
 def form_groups(prep: Prepared, typ: str, pids: list[str]) -> tuple[list[tuple[str, ...]], list[str]]:
     """Split participants needing group type ``typ`` into groups; returns (groups, left_out).
 
-    Three passes: groups at each participant's nearest location; then left-out participants
-    join a compatible group with room at any reachable location; then the rest are grouped
-    again at whichever reachable location gathers most of them.
+    Interpreted participants first: a bucket per language at each participant's nearest
+    location; those left out join a group of their language with room at any reachable
+    location, then are grouped again at the reachable location that gathers most of them.
+    Only then do participants without an interpreter need ("fillers") go where they make a
+    group possible (``_fill``: the bucket below ``min_size`` that needs fewest of them first);
+    the remaining fillers form groups of their own, and whoever is still out joins any
+    compatible group or is regrouped as before.
     """
     spec = prep.instance.session_types[typ]
     min_size = spec.min_size or 1
@@ -30,15 +35,81 @@ def form_groups(prep: Prepared, typ: str, pids: list[str]) -> tuple[list[tuple[s
             left_out.append(pid)
         else:
             by_location.setdefault(loc, []).append(pid)
+    fillers = {loc: [p for p in here if language_key(prep, p, loc) is None] for loc, here in by_location.items()}
     groups: list[_Group] = []
     for loc in sorted(by_location):
-        made, rest = _groups_at(prep, loc, by_location[loc], min_size, _max_size(prep, spec, loc))
+        interpreted = [p for p in by_location[loc] if language_key(prep, p, loc) is not None]
+        made, rest = _groups_at(prep, loc, interpreted, min_size, _max_size(prep, spec, loc))
         groups += [_Group(loc, list(g), _language(prep, loc, g)) for g in made]
         left_out += rest
     left_out = _join_existing(prep, spec, groups, left_out)
     groups += _regroup(prep, spec, left_out, min_size)
     placed = {m for g in groups for m in g.members}
+    spare = sorted((p for here in fillers.values() for p in here), key=prep.priority_key)
+    short = [p for p in left_out if p not in placed and prep.reachable_locations(p)]
+    groups += _fill(prep, spec, short, spare, min_size)
+    placed = {m for g in groups for m in g.members}
+    left_out = [p for p in left_out if p not in placed]
+    for loc in sorted(fillers):
+        here = [p for p in fillers[loc] if p not in placed]
+        made, rest = _groups_at(prep, loc, here, min_size, _max_size(prep, spec, loc))
+        groups += [_Group(loc, list(g), None) for g in made]
+        left_out += rest
+    left_out = _join_existing(prep, spec, groups, left_out)
+    groups += _regroup(prep, spec, left_out, min_size)
+    placed = {m for g in groups for m in g.members}
     return [tuple(g.members) for g in groups], [p for p in pids if p not in placed]
+
+
+def _fill(prep: Prepared, spec, short: list[str], fillers: list[str], min_size: int) -> list[_Group]:
+    """Groups for interpreted participants too few to meet ``min_size``, completed by fillers.
+
+    Repeatedly takes the (language, location) bucket of short participants that needs fewest
+    others to reach ``min_size`` (then the one with most members, the most urgent, the least
+    travel) and completes it with the nearest fillers (``fillers`` is consumed). Every member
+    shares a day.
+    (Taking a spare member of a same-language group above ``min_size`` as well closed one
+    more small group on 46-normal-40-w2 but lowered tier 1 of 18-crunch-2000's construction:
+    more small groups, more counsellor slots.)
+    """
+    out: list[_Group] = []
+    short = list(short)
+    while short:
+        best = None
+        for loc in sorted({l for p in short for l in prep.reachable_locations(p)}):
+            if _max_size(prep, spec, loc) < min_size:
+                continue
+            buckets: dict[str | None, list[str]] = {}
+            for pid in short:
+                if loc in prep.reachable_locations(pid):
+                    buckets.setdefault(language_key(prep, pid, loc), []).append(pid)
+            for language, members in buckets.items():
+                members = _sharing(prep, sorted(members, key=prep.priority_key), [])[:_max_size(prep, spec, loc)]
+                others = sorted((f for f in fillers if loc in prep.reachable_locations(f)),
+                                key=lambda f: (prep.participant_travel(f, loc), prep.priority_key(f)))
+                extra = _sharing(prep, others, members)[:max(0, min_size - len(members))]
+                if len(members) + len(extra) < min_size:
+                    continue
+                key = (min_size - len(members), -len(members), min(prep.priority_key(m) for m in members),
+                       sum(prep.participant_travel(m, loc) for m in members + extra), loc, language or "")
+                if best is None or key < best[0]:
+                    best = (key, loc, language, members, extra)
+        if best is None:
+            break
+        _key, loc, language, members, extra = best
+        fillers[:] = [f for f in fillers if f not in extra]
+        out.append(_Group(loc, members + extra, language))
+        short = [p for p in short if p not in members]
+    return out
+
+
+def _sharing(prep: Prepared, candidates: list[str], members: list[str]) -> list[str]:
+    """The candidates, in order, that can join ``members`` keeping a common day."""
+    taken: list[str] = []
+    for c in candidates:
+        if c not in taken and _common(prep, members + taken + [c]):
+            taken.append(c)
+    return taken
 
 
 class _Group:
