@@ -215,7 +215,7 @@ class _Exact:
         frozen = s.frozen
         wanted: dict[tuple, str | None] = {}
         for p in prep.instance.participants:
-            first, last = prep.day_range(p)
+            first, last = prep.day_range(p, new=frozen is None)
             if not first <= s.day <= last or not may_counsel(c, (p,)) or frozen and p.id not in frozen.participants:
                 continue
             near = [a for a in locs if prep.participant_travel(p.id, a) <= limit]
