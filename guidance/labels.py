@@ -35,6 +35,7 @@ SESSION_STATUS = {
     "booked": _l("Booked"),
     "cancelled": _l("Cancelled"),
     "completed": _l("Completed"),
+    "not_held": _l("Not held: nobody came"),
     "superseded": _l("Replaced by a newer plan"),
     "left_out": _l("Left out when the plan was published"),
 }
