@@ -502,7 +502,7 @@ def edit_session(session_id: int):
         start = dt.datetime.combine(form.day.data, dt.datetime.strptime(form.start_time.data, "%H:%M").time())
         change = plan_edits.move_published_session if published else plan_edits.edit_session
         try:
-            change(current_user, session, start=start, room_id=form.room_id.data,
+            result = change(current_user, session, start=start, room_id=form.room_id.data,
                    counsellor_id=form.counsellor_id.data, interpreter_id=form.interpreter_id.data or None,
                    interpreter_mode=form.interpreter_mode.data)
         except DomainError as error:
@@ -512,8 +512,12 @@ def edit_session(session_id: int):
             for name, messages in (error.field_errors or {"start_time": [error.message]}).items():
                 getattr(form, name).errors = list(getattr(form, name).errors) + messages
         else:
-            flash(_("The session is moved. The counsellor's calendar is updated and the interpreter is asked again.")
-                  if published else _("The session was changed and pinned."), "success")
+            if not published:
+                flash(_("The session was changed and pinned."), "success")
+            elif result.interpreter_asked:
+                flash(_("The session is moved. The counsellor's calendar is updated and the interpreter is asked again."), "success")
+            else:
+                flash(_("The session is moved. The counsellor's calendar is updated."), "success")
             return redirect(url_for("planning.sessions", run_id=planning_run.id, week=start.date().isoformat()))
     status = 400 if request.method == "POST" else 200
     options = plan_edits.move_options(session) if published else []
