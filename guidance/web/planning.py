@@ -230,16 +230,30 @@ REASONS = {
         _l("Move or unpin the pinned session, then run the planning again.")),
 }
 
+# The same reasons for an overdue participant (the instance's overdue_since): their deadline has
+# passed, so the engine searched the whole planning period, and "before the deadline" would mislead.
+OVERDUE_REASONS = {
+    "no_working_day_before_deadline": _l("The deadline has passed, and there is no working day in the planning period "
+                                         "from the earliest date."),
+    "no_counsellor_available": _l("The deadline has passed, and the counsellors who could hold the session have no "
+                                  "free time in the planning period."),
+    "no_capacity_before_deadline": _l("The deadline has passed, and there is no free room and counsellor time in the "
+                                      "planning period."),
+}
+
 CHANGE_KIND = {
     "new": _l("New"), "moved": _l("Moved"), "restaffed": _l("Re-staffed"), "regrouped": _l("Group changed"),
     "dropped": _l("Dropped"), "kept": _l("Unchanged"),
 }
 
 
-def explain_reason(code: str, *, place: str, language: str) -> tuple[str, str]:
-    """(what happened, what the lead can do) for an unscheduled reason code, in the lead's language."""
+def explain_reason(code: str, *, place: str, language: str, overdue: bool = False) -> tuple[str, str]:
+    """(what happened, what the lead can do) for an unscheduled reason code, in the lead's language;
+    `overdue`: the participant's deadline has already passed."""
     what, action = REASONS.get(code, (_l("The solver could not place the session (%(code)s)."),
                                       _l("Look at the participant's referral and the centre's capacity.")))
+    if overdue:
+        what = OVERDUE_REASONS.get(code, what)
     values = {"place": place, "language": language, "code": code}
     return str(what) % values if "%(" in str(what) else str(what), str(action) % values if "%(" in str(action) else str(action)
 
