@@ -312,12 +312,14 @@ def unscheduled(run_id: int):
     planning_run = _succeeded(run_id)
     needs = review.plan_of(planning_run)["unscheduled"]
     names = review.names_for(planning_run.county_id, {planning_ids.db_id(u["participant"], "R") for u in needs})
+    overdue = {p["id"] for p in review.instance_of(planning_run).get("participants", []) if p.get("overdue_since")}
     rows = []
     for u in needs:
         referral = names.referrals.get(u["participant"])
         place = referral.participant.municipality.name if referral else ""
         language = language_name(referral.participant.language, str(get_locale())) if referral else ""
-        what, action = explain_reason(u["reason"], place=place, language=language)
+        what, action = explain_reason(u["reason"], place=place, language=language,
+                                      overdue=u["participant"] in overdue)
         rows.append({"referral": referral, "pid": u["participant"], "type": u["type"], "code": u["reason"],
                      "what": what, "action": action, "detail": u.get("detail", "")})
     rows.sort(key=lambda r: (r["referral"].deadline is None if r["referral"] else True,
