@@ -170,7 +170,9 @@ def build(county: County, *, today: dt.date | None = None, seed: int = 2026) -> 
         select(User.email).join(InterpreterProfile, InterpreterProfile.user_id == User.id)
         .join(InterpreterBooking, InterpreterBooking.interpreter_id == InterpreterProfile.id)
         .join(Session, Session.id == InterpreterBooking.session_id)
-        .where(Session.run_id == quarter.run.id)
+        # Only bookings the interpreter still has (asked or accepted): a declined or cancelled one is not on their home.
+        .where(Session.run_id == quarter.run.id, Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)),
+               InterpreterBooking.status.in_((BookingStatus.REQUESTED, BookingStatus.ACCEPTED)))
         .group_by(User.email).order_by(ahead.desc(), func.count(InterpreterBooking.id).desc(), User.email).limit(1))
     return quarter
 
