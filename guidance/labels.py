@@ -23,7 +23,7 @@ SESSION_TYPE = {
 }
 
 LANGUAGE = {
-    "nb": _l("Norwegian"), "en": _l("English"), "uk": _l("Ukrainian"), "ru": _l("Russian"), "ar": _l("Arabic"),
+    "nb": _l("Norwegian Bokmål"), "en": _l("English"), "uk": _l("Ukrainian"), "ru": _l("Russian"), "ar": _l("Arabic"),
     "ti": _l("Tigrinya"), "prs": _l("Dari"), "ps": _l("Pashto"), "so": _l("Somali"), "kmr": _l("Kurmanji"),
     "ckb": _l("Sorani"), "fa": _l("Farsi"), "ln": _l("Lingala"), "sw": _l("Swahili"),
     "fr": _l("French"), "tr": _l("Turkish"), "am": _l("Amharic"), "my": _l("Burmese"),
@@ -35,6 +35,7 @@ SESSION_STATUS = {
     "booked": _l("Booked"),
     "cancelled": _l("Cancelled"),
     "completed": _l("Completed"),
+    "not_held": _l("Not held: nobody came"),
     "superseded": _l("Replaced by a newer plan"),
     "left_out": _l("Left out when the plan was published"),
 }

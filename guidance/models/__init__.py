@@ -16,6 +16,7 @@ from guidance.models.people import (
 )
 from guidance.models.plan import (
     BookingStatus,
+    MISSED,
     InterpreterBooking,
     Outcome,
     OutboxMessage,

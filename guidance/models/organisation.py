@@ -27,6 +27,11 @@ class County(db.Model):
     max_travel_minutes: Mapped[int] = mapped_column(Integer, default=150, server_default="150")
     # ISO dates the county's centres are closed on top of Norway's public holidays.
     closure_days: Mapped[list | None] = mapped_column(JSON, nullable=True)
+
+    @property
+    def closure_dates(self) -> list[dt.date]:
+        """The closure days as dates, in order (stored as ISO text)."""
+        return sorted(dt.date.fromisoformat(d) for d in self.closure_days or [])
     # Working days between publishing a plan and its first new or changed session (rules/notice.py).
     publish_notice_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     # Working days before a session the referrer gets a reminder (services/notices.py).

@@ -98,11 +98,24 @@ class Session(db.Model):
     participants: Mapped[list[SessionParticipant]] = relationship(back_populates="session", cascade="all, delete-orphan")
     bookings: Mapped[list[InterpreterBooking]] = relationship(back_populates="session")
 
+    @property
+    def shown_status(self) -> str:
+        """The status a person reads: a completed session where every participant missed it (no-show
+        or cancelled late) was not held, though its outcomes are recorded ("not_held")."""
+        if self.status is SessionStatus.COMPLETED and all(sp.outcome in MISSED for sp in self.participants):
+            return "not_held"
+        return self.status.value
+
 
 class Outcome(enum.StrEnum):
     ATTENDED = "attended"
     NO_SHOW = "no_show"
     CANCELLED_LATE = "cancelled_late"
+
+
+# Outcomes of a participant who did not get the session: it was not held for them (the
+# statistics' first held session and a session's shown status both read this).
+MISSED = (Outcome.NO_SHOW, Outcome.CANCELLED_LATE)
 
 
 class SessionParticipant(db.Model):

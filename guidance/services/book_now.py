@@ -87,6 +87,7 @@ class Choices:
     open: bool  # the referral may be booked (open status)
     seconds: dict = field(default_factory=dict)  # where the time went: build, recommend
     first_allowed: dt.date | None = None  # the first day after the county's minimum notice
+    overdue: bool = False  # the deadline has passed (the instance's overdue_since): searched without one
 
 
 # ---------------------------------------------------------------------------- options
@@ -114,6 +115,7 @@ def choices(referral: Referral, today: dt.date | None = None) -> Choices:
     booked = _booked_sessions(referral)
     participant = next((p for p in data["participants"] if p["id"] == pid), None)
     wanted = [t for t in referral.needs if t in data["session_types"]]
+    out.overdue = bool(participant and participant.get("overdue_since"))
     if participant is None:
         out.needs = [Need(type=t, booked=booked.get(t), reason=None if t in booked else "already_scheduled")
                      for t in wanted]

@@ -65,6 +65,38 @@ COUNSELLOR_NAMES = [
 ]
 
 
+def taken_names(county: County) -> set[str]:
+    """Every person's name in the county so far: its users (counsellors, interpreters, lead, referrer)
+    and its participants, so a new demo participant is not mistaken for any of them."""
+    users = db.session.scalars(select(User.name).where(User.county_id == county.id))
+    participants = db.session.scalars(select(Participant.name).join(Referral, Referral.participant_id == Participant.id)
+                                      .where(Referral.county_id == county.id))
+    return set(users) | set(participants)
+
+
+def unique_name(rng: random.Random, language: str, taken: set[str]) -> str:
+    """A participant's name in `language` that no one in `taken` has; the name is added to `taken`.
+
+    The first draw is the one the demo always made (same calls on `rng`, so the rest of the seeded
+    demo stays as it was); a name already taken is replaced from a generator of its own: another
+    first and family name, then a double family name, two first names, a middle initial."""
+    firsts, lasts = FIRST_NAMES[language], LAST_NAMES[language]
+    name = f"{rng.choice(firsts)} {rng.choice(lasts)}"
+    if name in taken:
+        side = random.Random(f"{name}-{len(taken)}")
+        pairs = [(f, ln) for f in firsts for ln in lasts]
+        doubles = [(f, f"{a} {b}") for f in firsts for a in lasts for b in lasts if a != b]
+        two_firsts = [(f"{a} {b}", ln) for a in firsts for b in firsts if a != b for ln in lasts]
+        initials = [(f"{f} {chr(c)}.", ln) for f in firsts for c in range(ord("A"), ord("Z") + 1) for ln in lasts]
+        for group in (pairs, doubles, two_firsts, initials):
+            free = [f"{f} {ln}" for f, ln in group if f"{f} {ln}" not in taken]
+            if free:
+                name = side.choice(free)
+                break
+    taken.add(name)
+    return name
+
+
 @dataclass
 class DemoResult:
     county: County
@@ -177,6 +209,7 @@ def _build_referrals(rng, county, towns, count, today, arrivals: random.Random) 
     weights = [t.population for t in towns]
     codes = [c for c, *_ in LANGUAGES]
     shares = [s for _c, s, *_ in LANGUAGES]
+    taken = taken_names(county)
     for _ in range(count):
         town = rng.choices(towns, weights=weights)[0]
         language = rng.choices(codes, weights=shares)[0]
@@ -190,7 +223,7 @@ def _build_referrals(rng, county, towns, count, today, arrivals: random.Random) 
         if referred == clock.today():
             received = min(received, clock.now())  # today's arrivals came in before the demo started
         participant = Participant(
-            name=f"{rng.choice(FIRST_NAMES[language])} {rng.choice(LAST_NAMES[language])}",
+            name=unique_name(rng, language, taken),
             phone=f"+47 4{rng.randint(0, 9)}{rng.randint(0, 9)} {rng.randint(10, 99)} {rng.randint(100, 999)}",
             municipality=town, language=language, needs_interpreter=rng.random() < 0.92,
             video_ok=rng.random() < 0.15,

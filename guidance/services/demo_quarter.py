@@ -170,7 +170,9 @@ def build(county: County, *, today: dt.date | None = None, seed: int = 2026) -> 
         select(User.email).join(InterpreterProfile, InterpreterProfile.user_id == User.id)
         .join(InterpreterBooking, InterpreterBooking.interpreter_id == InterpreterProfile.id)
         .join(Session, Session.id == InterpreterBooking.session_id)
-        .where(Session.run_id == quarter.run.id)
+        # Only bookings the interpreter still has (asked or accepted): a declined or cancelled one is not on their home.
+        .where(Session.run_id == quarter.run.id, Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)),
+               InterpreterBooking.status.in_((BookingStatus.REQUESTED, BookingStatus.ACCEPTED)))
         .group_by(User.email).order_by(ahead.desc(), func.count(InterpreterBooking.id).desc(), User.email).limit(1))
     return quarter
 
@@ -204,7 +206,7 @@ def _restore(later: dict[int, ReferralStatus]) -> None:
 def _arrivals(rng: random.Random, county: County, published_on: dt.date) -> int:
     """Referrals received on the working days of the five weeks before the publish day; each
     arrives at its own time (the clock is moved), so "received" dates and deadlines are as they were."""
-    from guidance.services.demo import FIRST_NAMES, LANGUAGES, LAST_NAMES
+    from guidance.services.demo import LANGUAGES, taken_names, unique_name
 
     towns = sorted(county.municipalities, key=lambda m: -m.population)
     weights = [t.population for t in towns]
@@ -212,6 +214,7 @@ def _arrivals(rng: random.Random, county: County, published_on: dt.date) -> int:
     days = [published_on - dt.timedelta(days=n) for n in range(35, 0, -1)]
     days = [d for d in days if is_working_day(d)]
     arrivals = sorted((rng.choice(days), rng.randint(8, 15), rng.choice((0, 15, 30, 45))) for _ in range(ARRIVALS))
+    taken = taken_names(county)
     for day, hour, minute in arrivals:
         with clock.moved_to(at(day, hour, minute)):
             town = rng.choices(towns, weights=weights)[0]
@@ -225,7 +228,7 @@ def _arrivals(rng: random.Random, county: County, published_on: dt.date) -> int:
             if deadline is not None:
                 earliest = max(day, min(earliest, deadline - dt.timedelta(days=21)))
             participant = Participant(
-                name=f"{rng.choice(FIRST_NAMES[language])} {rng.choice(LAST_NAMES[language])}",
+                name=unique_name(rng, language, taken),
                 phone=f"+47 9{rng.randint(0, 9)}{rng.randint(0, 9)} {rng.randint(10, 99)} {rng.randint(100, 999)}",
                 municipality=town, language=language, needs_interpreter=rng.random() < 0.92,
                 video_ok=rng.random() < 0.15)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
@@ -131,29 +132,37 @@ def _interpreted_language(session: Session, instance: dict) -> str | None:
 # ---------------------------------------------------------------------------- move a published session
 
 
+class Moved(NamedTuple):
+    """A saved move: the session, and whether an interpreter is asked (again or anew) because of it."""
+
+    session: Session
+    interpreter_asked: bool
+
+
 def move_published_session(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
-                           interpreter_id: int | None, interpreter_mode: str | None) -> Session:
+                           interpreter_id: int | None, interpreter_mode: str | None) -> Moved:
     """Move or re-staff one booked session of the published plan, in one transaction (one unit of
     work; the e-mails and notices after its commit). See `_move`."""
     from guidance.services import mail, notices
 
     with unit_of_work() as uow:
-        messages, told = _move(lead, session, start=start, room_id=room_id, counsellor_id=counsellor_id,
-                               interpreter_id=interpreter_id, interpreter_mode=interpreter_mode)
+        messages, told, asked = _move(lead, session, start=start, room_id=room_id, counsellor_id=counsellor_id,
+                                      interpreter_id=interpreter_id, interpreter_mode=interpreter_mode)
         uow.after_commit(mail.deliver_later, messages)
         uow.after_commit(notices.dispatch_later, told)
-    return session
+    return Moved(session, asked)
 
 
 def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
-          interpreter_id: int | None, interpreter_mode: str | None) -> tuple[list, list]:
+          interpreter_id: int | None, interpreter_mode: str | None) -> tuple[list, list, bool]:
     """Move or re-staff one booked session of the published plan, in the caller's unit of work.
 
     The change is judged by the solver's checker against the published plan as it is now (today's
     absences, opening hours and the other booked sessions); a refusal names each broken rule in the
     lead's words on its field. A saved move is pinned, gives calendars a new SEQUENCE, asks the
     interpreter again (or cancels the old interpreter's booking and asks the new one), and is audited.
-    `start` is an Oslo wall-clock time (naive). Returns the e-mails and notices to hand on after the commit.
+    `start` is an Oslo wall-clock time (naive). Returns the e-mails and notices to hand on after the commit,
+    and whether an interpreter is asked because of the move.
     """
     from guidance.services import calendar, notices
 
@@ -203,7 +212,7 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     session.pinned = True
     db.session.flush()
     db.session.refresh(session, ["room", "location", "interpreter"])
-    messages = _tell_interpreters(lead, session, old)
+    messages, asked = _tell_interpreters(lead, session, old)
     calendar.bump_sequence(session)
     # The referrer hears of a new time or place; a new counsellor or interpreter is the centre's business.
     told = notices.session_event(lead, session, notices.MOVED, previous_counsellor_id=old_counsellor_id,
@@ -211,12 +220,13 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     audit.record(lead, "session.moved", session, {
         "from": ids.to_local(old[0]).strftime("%Y-%m-%dT%H:%M"), "to": raw["start"], "room": room.id,
         "counsellor": counsellor_id, "interpreter": interpreter_id or None})
-    return messages, told
+    return messages, told, asked
 
 
-def _tell_interpreters(lead: User, session: Session, old: tuple) -> list:
+def _tell_interpreters(lead: User, session: Session, old: tuple) -> tuple[list, bool]:
     """The same interpreter is asked again when time, place or way of interpreting changed (an
-    unchanged assignment keeps its answer); another interpreter replaces the old one's booking."""
+    unchanged assignment keeps its answer); another interpreter replaces the old one's booking.
+    Returns the e-mails and whether an interpreter is asked (the lead is told only then)."""
     from guidance.services.interpreter_bookings.changes import session_changed
     from guidance.services.interpreter_bookings.requests import invitation, new_booking, request_messages
     from guidance.services.interpreter_bookings.state import ACTIVE, transition
@@ -228,7 +238,7 @@ def _tell_interpreters(lead: User, session: Session, old: tuple) -> list:
                                                                     session.interpreter_mode)
     active = [b for b in session.bookings if b.status in ACTIVE]
     if unchanged:
-        return messages
+        return messages, False
     if same_interpreter:
         session_changed(lead, session)  # joins the move's unit of work; its e-mails go after the commit
     else:
@@ -240,7 +250,7 @@ def _tell_interpreters(lead: User, session: Session, old: tuple) -> list:
         booking.sequence = (session.sequence or 0) + 1
         db.session.flush()
         messages += request_messages([booking], lead)
-    return messages
+    return messages, session.interpreter_id is not None
 
 
 def published_plan(county) -> tuple[dict, dict, dict[str, str]]:

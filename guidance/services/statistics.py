@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, null, or_, select, type_coerce
 
 from guidance.extensions import db
 from guidance.models import (
+    MISSED,
     OPEN_STATUSES,
     BookingStatus,
     CounsellorProfile,
@@ -26,7 +27,6 @@ from guidance.models import (
     InterpreterBudget,
     LegalBasis,
     Municipality,
-    Outcome,
     Participant,
     PlanningRun,
     Referral,
@@ -119,8 +119,7 @@ def referral_facts(county_id: int, today: dt.date | None = None) -> list[Referra
     now = today or local_today()
     # Held: on or before today (Oslo) and not a no-show: before the first instant of tomorrow.
     tomorrow = to_utc(dt.datetime.combine(now + dt.timedelta(days=1), dt.time()))
-    missed = (Outcome.NO_SHOW, Outcome.CANCELLED_LATE)
-    held = or_(SessionParticipant.outcome.is_(None), SessionParticipant.outcome.not_in(missed))
+    held = or_(SessionParticipant.outcome.is_(None), SessionParticipant.outcome.not_in(MISSED))
     firsts = (select(SessionParticipant.referral_id.label("referral_id"),
                      func.min(Session.start).label("first"),
                      func.min(case((and_(Session.start < tomorrow, held), Session.start))).label("held"))

@@ -39,7 +39,7 @@ DEFAULT_HOURS = (8, 16)  # the frame of a week with neither sessions nor hours
 MAX_LANES = 8  # side-by-side sessions a day column shows (a location's rooms at the same hour)
 
 # What a block's status tag says (the text; the colour only repeats it).
-STATUSES = ("draft", "booked", "interpreter_asked", "interpreter_missing", "held", "cancelled", "replaced")
+STATUSES = ("draft", "booked", "interpreter_asked", "interpreter_missing", "held", "not_held", "cancelled", "replaced")
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ def status_of(session: Session) -> str:
     if value == "planned":
         return "draft"
     if value == "completed":
-        return "held"
+        return "held" if session.shown_status == "completed" else "not_held"
     if value in ("cancelled", "left_out"):
         return "cancelled"
     if value == "superseded":

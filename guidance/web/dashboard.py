@@ -101,7 +101,7 @@ def _page(form: BudgetForm, status: int = 200):
         target=(_("Budget"), [m["budget_nok"] for m in months]))
     return render_template("dashboard/index.html", form=form, referral_chart=referral_chart, cost_chart=cost_chart,
                            group_label=_group_label, period=lambda value: period_label(value, full=True),
-                           **figures), status
+                           grouped="dimension" in request.args, **figures), status
 
 
 @bp.post("/budget")

@@ -25,6 +25,7 @@ GRID_STATUS = {
     "interpreter_asked": (_l("Interpreter asked"), "yellow"),
     "interpreter_missing": (_l("No interpreter yet"), "red"),
     "held": (_l("Held"), "blue"),
+    "not_held": (_l("Not held: nobody came"), "orange"),
     "cancelled": (_l("Cancelled"), "grey"),
     "replaced": (_l("Replaced by a newer plan"), "grey"),
 }

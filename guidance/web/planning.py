@@ -230,16 +230,30 @@ REASONS = {
         _l("Move or unpin the pinned session, then run the planning again.")),
 }
 
+# The same reasons for an overdue participant (the instance's overdue_since): their deadline has
+# passed, so the engine searched the whole planning period, and "before the deadline" would mislead.
+OVERDUE_REASONS = {
+    "no_working_day_before_deadline": _l("The deadline has passed, and there is no working day in the planning period "
+                                         "from the earliest date."),
+    "no_counsellor_available": _l("The deadline has passed, and the counsellors who could hold the session have no "
+                                  "free time in the planning period."),
+    "no_capacity_before_deadline": _l("The deadline has passed, and there is no free room and counsellor time in the "
+                                      "planning period."),
+}
+
 CHANGE_KIND = {
     "new": _l("New"), "moved": _l("Moved"), "restaffed": _l("Re-staffed"), "regrouped": _l("Group changed"),
     "dropped": _l("Dropped"), "kept": _l("Unchanged"),
 }
 
 
-def explain_reason(code: str, *, place: str, language: str) -> tuple[str, str]:
-    """(what happened, what the lead can do) for an unscheduled reason code, in the lead's language."""
+def explain_reason(code: str, *, place: str, language: str, overdue: bool = False) -> tuple[str, str]:
+    """(what happened, what the lead can do) for an unscheduled reason code, in the lead's language;
+    `overdue`: the participant's deadline has already passed."""
     what, action = REASONS.get(code, (_l("The solver could not place the session (%(code)s)."),
                                       _l("Look at the participant's referral and the centre's capacity.")))
+    if overdue:
+        what = OVERDUE_REASONS.get(code, what)
     values = {"place": place, "language": language, "code": code}
     return str(what) % values if "%(" in str(what) else str(what), str(action) % values if "%(" in str(action) else str(action)
 
@@ -298,12 +312,14 @@ def unscheduled(run_id: int):
     planning_run = _succeeded(run_id)
     needs = review.plan_of(planning_run)["unscheduled"]
     names = review.names_for(planning_run.county_id, {planning_ids.db_id(u["participant"], "R") for u in needs})
+    overdue = {p["id"] for p in review.instance_of(planning_run).get("participants", []) if p.get("overdue_since")}
     rows = []
     for u in needs:
         referral = names.referrals.get(u["participant"])
         place = referral.participant.municipality.name if referral else ""
         language = language_name(referral.participant.language, str(get_locale())) if referral else ""
-        what, action = explain_reason(u["reason"], place=place, language=language)
+        what, action = explain_reason(u["reason"], place=place, language=language,
+                                      overdue=u["participant"] in overdue)
         rows.append({"referral": referral, "pid": u["participant"], "type": u["type"], "code": u["reason"],
                      "what": what, "action": action, "detail": u.get("detail", "")})
     rows.sort(key=lambda r: (r["referral"].deadline is None if r["referral"] else True,
@@ -502,7 +518,7 @@ def edit_session(session_id: int):
         start = dt.datetime.combine(form.day.data, dt.datetime.strptime(form.start_time.data, "%H:%M").time())
         change = plan_edits.move_published_session if published else plan_edits.edit_session
         try:
-            change(current_user, session, start=start, room_id=form.room_id.data,
+            result = change(current_user, session, start=start, room_id=form.room_id.data,
                    counsellor_id=form.counsellor_id.data, interpreter_id=form.interpreter_id.data or None,
                    interpreter_mode=form.interpreter_mode.data)
         except DomainError as error:
@@ -512,8 +528,12 @@ def edit_session(session_id: int):
             for name, messages in (error.field_errors or {"start_time": [error.message]}).items():
                 getattr(form, name).errors = list(getattr(form, name).errors) + messages
         else:
-            flash(_("The session is moved. The counsellor's calendar is updated and the interpreter is asked again.")
-                  if published else _("The session was changed and pinned."), "success")
+            if not published:
+                flash(_("The session was changed and pinned."), "success")
+            elif result.interpreter_asked:
+                flash(_("The session is moved. The counsellor's calendar is updated and the interpreter is asked again."), "success")
+            else:
+                flash(_("The session is moved. The counsellor's calendar is updated."), "success")
             return redirect(url_for("planning.sessions", run_id=planning_run.id, week=start.date().isoformat()))
     status = 400 if request.method == "POST" else 200
     options = plan_edits.move_options(session) if published else []

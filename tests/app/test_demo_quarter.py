@@ -213,3 +213,17 @@ def test_the_demo_opens_on_a_quarter_in_progress(app, demo):
     _notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_ahead(app, app.test_client(), demo)
     _interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_seed_changes_nothing(
         app, app.test_client(), demo)
+
+
+def test_no_two_people_in_the_demo_share_a_name(app, demo):
+    # Two "Dawit Gebremedhin" in the queue, or a participant named like an interpreter, confuse anyone
+    # trying the demo: the seeded county (the quarter's arrivals and today's referrals) names each
+    # person once across participants, counsellors and interpreters.
+    from guidance.models import Participant
+
+    county = db.session.scalar(select(PlanningRun)).county
+    people = list(db.session.scalars(select(Participant.name).join(Referral, Referral.participant_id == Participant.id)
+                                     .where(Referral.county_id == county.id, Referral.follow_up_of_id.is_(None))))
+    staff = list(db.session.scalars(select(User.name).where(User.county_id == county.id)))
+    assert len(people) > 100
+    assert [n for n, c in Counter(people + staff).items() if c > 1] == []

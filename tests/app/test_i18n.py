@@ -121,3 +121,16 @@ def test_the_absence_form_names_who_is_a_counsellor_and_who_an_interpreter_in_th
     f.login(client, w.lead, language=language)
     page = client.get("/planning/absences").get_data(as_text=True)
     assert f"{w.counsellor.name} {counsellor}" in page and f"{w.interpreter.name} {interpreter}" in page
+
+
+@pytest.mark.parametrize("locale", ["nb", "nn", "en"])
+def test_every_language_a_participant_may_speak_has_a_name_of_its_own(app, locale):
+    # "Norsk" twice (the bokmål label and CLDR's "no") left a referrer guessing which to pick.
+    from flask_babel import force_locale
+
+    from guidance.languages import choices
+
+    with app.test_request_context(), force_locale(locale):
+        common, others = choices(locale)
+        names = [name.casefold() for _, name in common + others]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)

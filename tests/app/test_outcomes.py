@@ -101,3 +101,34 @@ def test_follow_up_for_someone_outside_the_session_is_refused(app):
     session = _held(w)
     with pytest.raises(DomainError):
         outcomes.request_follow_up(w.counsellor, session, w.other_referral, 6)
+
+
+def _status_tags(page: str) -> list[str]:
+    import re
+
+    return [re.sub(r"\s+", " ", t).strip() for t in re.findall(r'<strong class="tag tag-[a-z]+">([^<]*)</strong>', page)]
+
+
+def test_a_session_whose_only_participant_did_not_show_reads_not_held(client):
+    w = f.world()
+    session = _held(w)
+    f.login(client, w.counsellor)
+    client.post(f"/week/sessions/{session.id}/outcomes", data={f"outcome-{w.own_referral.id}": "no_show"})
+    page = client.get(f"/week/sessions/{session.id}").get_data(as_text=True)
+    assert "Ikke gjennomført: ingen møtte" in _status_tags(page)
+    assert "Gjennomført" not in _status_tags(page)
+    # The counsellor's week says the same.
+    assert "Ikke gjennomført: ingen møtte" in _status_tags(client.get("/week/2026/41").get_data(as_text=True))
+
+
+def test_a_group_session_with_one_participant_present_was_held(app):
+    w = f.world()
+    session = _held(w, w.own_referral, w.other_referral, type="group")
+    outcomes.record_outcomes(w.counsellor, session, {w.own_referral.id: Outcome.ATTENDED,
+                                                     w.other_referral.id: Outcome.NO_SHOW})
+    assert session.status is SessionStatus.COMPLETED and session.shown_status == "completed"
+    outcomes.record_outcomes(w.counsellor, session, {w.own_referral.id: Outcome.CANCELLED_LATE})
+    assert session.shown_status == "not_held"
+    from guidance.services.week_grid import status_of
+
+    assert status_of(session) == "not_held"  # the lead's week grids

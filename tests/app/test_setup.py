@@ -337,3 +337,18 @@ def test_messages_name_the_weekday_in_bokmal_by_default(app):
                               data=location_form(h1_2_from="11:00"))
     assert response.status_code == 400
     assert "Mandag: de to åpningsperiodene overlapper." in response.get_data(as_text=True)
+
+
+def test_closure_days_read_as_dates_in_the_users_language_and_the_field_keeps_iso(client):
+    w = f.world()
+    f.login(client, w.lead)
+    client.post(f"/setup/counties/{w.lead.county_id}/settings",
+                data=settings_form(closure_days="2027-12-24\n2027-01-26"))
+    page = words(client.get(f"/setup/counties/{w.lead.county_id}").get_data(as_text=True))
+    assert "Closure days Jan 26, 2027, Dec 24, 2027" in page and "2027-12-24" not in page
+    client.post("/language", data={"language": "nb", "next": "/"})
+    page = words(client.get(f"/setup/counties/{w.lead.county_id}").get_data(as_text=True))
+    assert "26. jan. 2027, 24. des. 2027" in page
+    # The form itself stays as it is typed: one ISO date per line.
+    form = client.get(f"/setup/counties/{w.lead.county_id}/settings").get_data(as_text=True)
+    assert "2027-12-24" in form

@@ -344,3 +344,30 @@ def test_after_a_no_show_the_session_is_offered_again(client, travel_to):
     f.login(client, w.lead)
     page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
     assert 'id="option-individual-1"' in page and "tag-booked" not in page
+
+
+def test_an_overdue_participant_is_not_told_there_is_no_time_before_the_deadline(client, travel_to):
+    from guidance.services import bookings
+
+    w = booking_world(travel_to)
+    w.own_referral.county.group_max_size = 3
+    members = [f.referral(municipality_number="4601", name=f"Member {n}", settlement=WINTER + dt.timedelta(days=2))
+               for n in range(3)]
+    group = f.published_session(w.counsellor, members, start=f.oslo(2027, 1, 13, 12, 0), type="group",
+                                room_name="Grupperom", interpreter=w.interpreter)
+    bookings.new_booking(group)
+    late = f.referral(municipality_number="4601", name="Hodan Warsame", settlement=WINTER - dt.timedelta(days=200),
+                      deadline=WINTER - dt.timedelta(days=10))
+    waiting = f.referral(municipality_number="4601", name="Dawit Haile", settlement=WINTER + dt.timedelta(days=2))
+    late.needs = waiting.needs = ["group"]
+    db.session.commit()
+    f.login(client, w.lead)
+
+    # The only group is full: a participant within their deadline hears of the deadline ...
+    page = client.get(f"/referrals/{waiting.id}/times").get_data(as_text=True)
+    assert "Det er ikke ledig rom og veiledertid før fristen." in page
+    # ... one whose deadline has passed hears that it has, and of the planning period instead.
+    page = client.get(f"/referrals/{late.id}/times").get_data(as_text=True)
+    assert not _tokens(page)
+    assert "Fristen er passert, og det er ikke ledig rom og veiledertid i planperioden." in page
+    assert "før fristen" not in page

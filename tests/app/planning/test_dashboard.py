@@ -1,5 +1,6 @@
 """Dashboard figures against a small fixture counted by hand."""
 import datetime as dt
+import re
 
 from guidance.extensions import db
 from guidance.models import (
@@ -203,3 +204,20 @@ def test_the_dashboard_costs_the_same_queries_however_many_referrals_and_session
                                           billed_minutes=60, cost_ore=40000))
     db.session.commit()
     assert statements() == few
+
+
+def test_what_a_lead_acts_on_comes_first_and_the_long_table_is_folded_last(client):
+    w, *_ = _fixture()
+    f.login(client, w.lead)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    order = [page.index(f'id="{name}-heading"') for name in ("compliance", "risk", "interpreter", "referrals")]
+    assert order == sorted(order)
+    # The table per period and group is in a closed <details> with a plain summary, after everything else.
+    details = re.search(r'<details id="referral-detail"[^>]*>\s*<summary>([^<]+)</summary>', page)
+    assert details and " open" not in details.group(0)
+    assert "Henvisninger per periode og gruppe" in details.group(1)
+    assert page.index('id="detail-caption"') > details.start() > max(order)
+    assert page.index('id="detail-caption"') < page.index("</details>")
+    # Choosing a grouping is asking for that table: it opens.
+    grouped = client.get("/dashboard/?dimension=language&period=month").get_data(as_text=True)
+    assert re.search(r'<details id="referral-detail"[^>]* open>', grouped)

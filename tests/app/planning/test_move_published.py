@@ -236,3 +236,28 @@ def test_the_interpreter_choice_names_their_languages_in_the_page_language(clien
     choices = choices[:choices.index("</select>")]
     [shown] = re.findall(rf'<option[^>]*value="{w.interpreter.interpreter.id}"[^>]*>([^<]+)</option>', choices)
     assert shown == f"{w.interpreter.name} (Arabisk)", shown
+
+
+def test_only_a_move_that_changes_the_interpreters_booking_says_they_are_asked_again(client, world):
+    w = world
+    colleague = f.user(Role.COUNSELLOR, name="Hanne Vik")
+    colleague.counsellor.locations = list(w.counsellor.counsellor.locations)
+    db.session.commit()
+    session = _published(w)
+    booking = session.bookings[0]
+    f.login(client, w.lead, language="en")
+
+    # Another counsellor, same time, place and way of interpreting: the interpreter's answer stands.
+    response = _move(client, session, day=MONDAY, time="09:00", counsellor_id=colleague.counsellor.id)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
+    assert "The session is moved. The counsellor's calendar is updated." in page
+    assert "interpreter is asked again" not in page
+    db.session.expire_all()
+    assert db.session.get(InterpreterBooking, booking.id).status is BookingStatus.ACCEPTED
+
+    # A new time: the interpreter is asked again, and the lead is told so.
+    response = _move(client, db.session.get(Session, session.id), day=MONDAY, time="13:00")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
+    assert "The counsellor's calendar is updated and the interpreter is asked again." in page

@@ -135,3 +135,22 @@ def test_the_run_review_pages_cost_the_same_queries_however_many_sessions(client
     # Nearest deadline first, each with its reason.
     assert [unscheduled.index(r.reference) for r in more] == sorted(unscheduled.index(r.reference) for r in more)
     assert unscheduled.count("Too few participants can meet") == len(more)
+
+
+def test_an_overdue_participant_left_unplanned_is_not_told_of_time_before_the_deadline(client):
+    import datetime as dt
+
+    from guidance.extensions import db
+    from tests.app.planning.helpers import TODAY, draft_run
+
+    w = planning_world()
+    late = f.referral(name="Hodan Warsame", settlement=TODAY - dt.timedelta(days=200), deadline=TODAY - dt.timedelta(days=5))
+    run = draft_run(w.lead)  # the run's instance marks the late referral overdue_since its deadline
+    run.plan_json = json.dumps({"format": "guidance-plan/1", "sessions": [], "stats": {}, "unscheduled": [
+        {"participant": f"R{r.id}", "type": "individual", "reason": "no_capacity_before_deadline", "detail": ""}
+        for r in (late, w.own_referral)]})
+    db.session.commit()
+    f.login(client, w.lead, language="en")
+    page = client.get(f"/planning/runs/{run.id}/unscheduled", headers=EN).get_data(as_text=True)
+    assert page.count("There is no free room and counsellor time before the deadline.") == 1  # the one on time
+    assert page.count("The deadline has passed, and there is no free room and counsellor time in the planning period.") == 1
