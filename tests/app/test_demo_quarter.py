@@ -211,11 +211,12 @@ def test_the_demo_opens_on_a_quarter_in_progress(app, demo):
     _the_published_plan_began_weeks_ago_and_goes_on_after_today(app, demo)
     _held_sessions_have_outcomes_of_each_kind_and_new_referrals_wait(app, demo)
     _notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_ahead(app, app.test_client(), demo)
+    _no_two_people_share_a_name(app, demo)
     _interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_seed_changes_nothing(
         app, app.test_client(), demo)
 
 
-def test_no_two_people_in_the_demo_share_a_name(app, demo):
+def _no_two_people_share_a_name(app, demo):
     # Two "Dawit Gebremedhin" in the queue, or a participant named like an interpreter, confuse anyone
     # trying the demo: the seeded county (the quarter's arrivals and today's referrals) names each
     # person once across participants, counsellors and interpreters.
