@@ -2,7 +2,7 @@
 
 The pipeline (solver/README.md "Pipeline"): the previous plan kept, needs no plan can place
 explained, groups formed and the plan constructed (several strategies, the best kept), then
-relocation, the LNS, the exchange and seat-reassignment rounds, the continuity repair and
+relocation, the LNS, the filling, the exchange and seat-reassignment rounds, the continuity repair and
 the load balance. Every step keeps every hard rule of PROBLEM.md, and after construction no
 step makes the plan's tiers worse (solver/README.md "Objective").
 """
@@ -19,6 +19,7 @@ from .config import SolverConfig, load_config
 from .construct import Booking, Caseload, Constructor, State, booking_from_session, session_from_booking
 from .continuity import improve_continuity
 from .exchange import exchange_leaders, exchange_seats, exchange_slots, hand_over
+from .fill import fill
 from .flow import route_individuals
 from .formats import Instance, Plan, Stats, Unscheduled, load_instance
 from .lns import improve
@@ -84,9 +85,15 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
         again = relocate(prep, state, stop_at=started + run.time_limit)
         run.relocation = {k: run.relocation.get(k, 0) + v for k, v in again.items()}
         run.report(state)
+    # Open needs into the capacity the passes left and into slots small groups give up (tier 1).
+    run.filled = fill(prep, state, tasks, stop_at=started + time_limit - continuity_share)
+    run.report(state)
     exchanged, reassigned = exchange_rounds(prep, state, stop_at=started + time_limit - continuity_share)
     run.exchanged += exchanged
     run.reassigned += reassigned
+    # The exchanges moved sessions again: what they freed goes to open needs too.
+    again = fill(prep, state, tasks, stop_at=started + time_limit - continuity_share)
+    run.filled = {k: run.filled[k] + v for k, v in again.items()}
     run.report(state)
     plan = build_plan(prep, state, grouped, run, status)
     plan = _improve_continuity(prep, plan, previous, run.anchors, deadline=started + time_limit)
@@ -172,6 +179,7 @@ class _Run:
         self.reassigned = 0
         self.anchors: dict = {}                  # plan session id -> kept time of a re-staffed session
         self.exchanged = 0
+        self.filled: dict = {"placed": 0, "groups_dissolved": 0}
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -440,5 +448,5 @@ def build_plan(prep: Prepared, state: State, grouped, run: _Run, status: str) ->
                   sessions_required=sum(len(p.needs) for p in inst.participants),
                   sessions_scheduled=sum(len(b.participants) for b in state.bookings.values()),
                   search=run.search_stats, relocation=run.relocation,
-                  reassigned=run.reassigned, leaders_exchanged=run.exchanged)
+                  reassigned=run.reassigned, leaders_exchanged=run.exchanged, filled=run.filled)
     return Plan(instance=inst.name, sessions=sessions, unscheduled=unscheduled, stats=stats)

@@ -1,0 +1,160 @@
+"""Filling (tier 1, solver/README.md "Pipeline" 6, *Filling*): open needs into the capacity the other
+passes left, and counsellor slots freed by seating a small group's members in other groups.
+
+1. *Direct*: each open individual need, most urgent first, at its first fit anywhere (the
+   relocation, the search and the exchanges move sessions and free times the construction
+   had no more when the need's turn came).
+2. *Consolidation*: a group whose every member can take a free seat in another group of
+   its type (each member's seat checked against rules 2, 4, 5, 8 and 9; the member's own
+   counsellor's group, then the nearest, first) gives its slot up when an open individual
+   need takes that slot (the group's counsellor, day and location). In a crunch a group of
+   three holds a counsellor slot that the plan's other groups have seats for, while
+   participants wait for an individual session with exactly that counsellor.
+
+A change is kept only when it places an open need and every session stays placed, so tier 1
+falls with each (and tier 2 cannot change: only movable sessions are touched); travel and
+continuity of the moved members are left to the exchanges and the seat reassignment after it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from .construct import Booking, Constructor, State
+from .model_data import Prepared
+from .rules import covered, may_counsel, session_problems
+
+
+def fill(prep: Prepared, state: State, tasks: list[tuple[str, str]], stop_at: float) -> dict:
+    """Place open individual needs of ``tasks`` directly and by consolidating groups, until
+    done or ``stop_at``; returns counts (``placed``, ``groups_dissolved``)."""
+    builder = Constructor(prep, state, continuity_days=0)
+    open_needs = sorted(((p, t) for p, t in tasks if (p, t) not in state.done
+                         and not prep.instance.session_types[t].is_group), key=lambda n: prep.priority_key(n[0]))
+    placed = _direct(builder, open_needs, stop_at)
+    dissolved = 0
+    groups = sorted((k for k, b in state.bookings.items() if _movable(b) and prep.instance.session_types[b.type].is_group),
+                    key=lambda k: (len(state.bookings[k].participants), k))
+    for key in groups:
+        if not open_needs or time.monotonic() >= stop_at:
+            break
+        if key in state.bookings and _dissolve(prep, state, builder, key, open_needs):
+            dissolved += 1
+            placed += 1
+    placed += _direct(builder, open_needs, stop_at)
+    return {"placed": placed, "groups_dissolved": dissolved}
+
+
+def _movable(b: Booking) -> bool:
+    return not b.fixed and not b.prev_id and not b.anchor
+
+
+def _direct(builder: Constructor, open_needs: list[tuple[str, str]], stop_at: float) -> int:
+    placed = 0
+    for need in list(open_needs):
+        if time.monotonic() >= stop_at:
+            break
+        b = builder.place_individual(*need)
+        if b is not None:
+            builder.state.add(b)
+            open_needs.remove(need)
+            placed += 1
+    return placed
+
+
+def _dissolve(prep: Prepared, state: State, builder: Constructor, key: int, open_needs: list) -> bool:
+    """Seat the group's members in other groups and give its slot to an open need; False (and
+    the state as before) when either is not possible."""
+    group = state.bookings[key]
+    seats = _seats(prep, state, key, group)
+    if seats is None:
+        return False
+    state.remove(key)
+    grown: dict[int, tuple[Booking, int]] = {}
+    for target in sorted(set(seats.values())):
+        old = state.remove(target)
+        joined = tuple(m for m, t in seats.items() if t == target)
+        new = replace(old, participants=old.participants + joined)
+        if session_problems(prep, state, new):
+            state.add(old, key=target)
+            _undo(state, grown, group, key)
+            return False
+        grown[target] = (old, state.add(new))
+    # Who takes the slot: first a participant who meets its counsellor already (or no one yet).
+    for need in sorted(open_needs, key=lambda n: not set(state.met.get(n[0], ())) <= {group.counsellor}):
+        b = _in_slot(prep, builder, need, group)
+        if b is not None:
+            state.add(b)
+            open_needs.remove(need)
+            return True
+    _undo(state, grown, group, key)
+    return False
+
+
+def _undo(state: State, grown: dict, group: Booking, key: int) -> None:
+    for target, (old, new_key) in grown.items():
+        state.remove(new_key)
+        state.add(old, key=target)
+    state.add(group, key=key)
+
+
+def _seats(prep: Prepared, state: State, key: int, group: Booking) -> dict[str, int] | None:
+    """A seat in another movable group of the same type for every member (member -> group
+    key), or None. Seats with the member's own counsellor first, then the nearest."""
+    spec = prep.instance.session_types[group.type]
+    others = [(k, b) for k, b in state.bookings.items()
+              if k != key and b.type == group.type and _movable(b)]
+    taken: dict[int, int] = {}
+    seats: dict[str, int] = {}
+    for pid in group.participants:
+        reach = set(prep.reachable_locations(pid))
+        # counsellors the member meets in their other sessions
+        others_met = {c for c, n in state.met.get(pid, {}).items() if n > (c == group.counsellor)}
+        best = None
+        for k, b in others:
+            if b.location not in reach:
+                continue
+            size = len(b.participants) + taken.get(k, 0) + 1
+            if size > (spec.max_size or size) or size > prep.rooms[b.room][1].capacity:
+                continue
+            if not _may_sit(prep, state, b, pid, key):
+                continue
+            if others_met and b.counsellor not in others_met:
+                continue   # the member would see one more counsellor (continuity is not traded away)
+            rank = (prep.participant_travel(pid, b.location), k)
+            if best is None or rank < best[0]:
+                best = (rank, k)
+        if best is None:
+            return None
+        seats[pid] = best[1]
+        taken[best[1]] = taken.get(best[1], 0) + 1
+    return seats
+
+
+def _may_sit(prep: Prepared, state: State, b: Booking, pid: str, leaving: int) -> bool:
+    """Rules 2, 4 and 5 for one more member of ``b`` (the room and size are the caller's)."""
+    p = prep.participants[pid]
+    first, last = prep.day_range(p)
+    if not first <= b.day <= last:
+        return False
+    c = prep.counsellors[b.counsellor]
+    if not may_counsel(c, (p,)) or not covered(p, c, b.language, b.interpreter):
+        return False
+    return not any(k != leaving and s < b.end and b.start < e for s, e, k in state.part.get((pid, b.day), ()))
+
+
+def _in_slot(prep: Prepared, builder: Constructor, need: tuple[str, str], group: Booking) -> Booking | None:
+    """The need's first fit on the freed slot's day at its location (on site, else by video)."""
+    pid, typ = need
+    p = prep.participants[pid]
+    first, last = prep.day_range(p)
+    if not first <= group.day <= last:
+        return None
+    if group.location in prep.reachable_locations(pid):
+        b = builder.first_fit((pid,), typ, group.location, "onsite", group.day, group.day)
+        if b is not None:
+            return b
+    if p.video_ok and any(r.video for r in prep.locations[group.location].rooms):
+        return builder.first_fit((pid,), typ, group.location, "video", group.day, group.day)
+    return None

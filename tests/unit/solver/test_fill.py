@@ -1,0 +1,138 @@
+"""The fill pass places open needs in capacity left free and in slots a small group gives up,
+never losing a session and never making a moved member see one more counsellor."""
+
+from __future__ import annotations
+
+from solver.construct import Booking
+from solver.fill import fill
+
+from .conftest import make_instance, participant, rule_problems, state_of
+
+DAY = "2027-01-04"
+ROOMS = [{"id": "L-bergen-1", "capacity": 1, "video": False}, {"id": "L-bergen-2", "capacity": 1, "video": False},
+         {"id": "L-bergen-G", "capacity": 10, "video": False}]
+
+
+def _counsellor(cid: str, slots: int, weekdays: str = "12345") -> dict:
+    return {"id": cid, "name": cid, "locations": ["L-bergen"], "multicultural": True, "languages": ["nb"],
+            "weekly": {d: [["08:00", "16:00"]] for d in weekdays}, "absences": [], "max_sessions_per_day": slots}
+
+
+def _instance(people, counsellors, end=DAY) -> dict:
+    inst = make_instance(people, horizon={"start": DAY, "end": end}, counsellors=counsellors, interpreters=[])
+    inst["locations"][0]["rooms"] = ROOMS
+    return inst
+
+
+def _group(members, counsellor: str, start: int, day: int = 0) -> Booking:
+    return Booking("group", tuple(members), counsellor, "L-bergen", "L-bergen-G", day, start, start + 90)
+
+
+def _individual(pid: str, counsellor: str, start: int, day: int = 0, room: str = "L-bergen-1") -> Booking:
+    return Booking("individual", (pid,), counsellor, "L-bergen", room, day, start, start + 90)
+
+
+def _placed(state) -> set[tuple[str, str]]:
+    return set(state.done)
+
+
+def test_an_open_need_takes_a_time_the_other_passes_left_free():
+    inst = _instance([participant("P-open", deadline=DAY)], [_counsellor("C1", 2)])
+    prep, state = state_of(inst, [])
+    counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
+    assert counts == {"placed": 1, "groups_dissolved": 0}
+    assert ("P-open", "individual") in _placed(state)
+    assert rule_problems(prep, state) == []
+
+
+def test_a_small_group_gives_its_slot_to_a_waiting_participant_and_its_members_join_another_group():
+    # C1 gives three sessions a day, all taken: two groups of three and one individual session.
+    # P-open's deadline is today. Group B's members fit in group A (six of eight seats), which
+    # frees C1's 09:30 slot for P-open: one more participant helped, nobody loses a session.
+    a = [f"A{i}" for i in range(3)]
+    b = [f"B{i}" for i in range(3)]
+    people = [participant(p, needs=["group"], deadline=DAY) for p in a + b]
+    people += [participant("P-x", deadline=DAY), participant("P-open", deadline=DAY)]
+    inst = _instance(people, [_counsellor("C1", 3)])
+    prep, state = state_of(inst, [_group(a, "C1", 8 * 60), _group(b, "C1", 9 * 60 + 30),
+                                  _individual("P-x", "C1", 11 * 60)])
+    counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
+    assert counts == {"placed": 1, "groups_dissolved": 1}
+    assert _placed(state) == {(p, "group") for p in a + b} | {("P-x", "individual"), ("P-open", "individual")}
+    [group] = [s for s in state.bookings.values() if s.type == "group"]
+    assert sorted(group.participants) == sorted(a + b)
+    assert rule_problems(prep, state) == []
+
+
+def test_no_group_is_dissolved_when_nobody_can_take_its_slot():
+    a = [f"A{i}" for i in range(3)]
+    b = [f"B{i}" for i in range(3)]
+    people = [participant(p, needs=["group"], deadline=DAY) for p in a + b]
+    people += [participant("P-x", deadline=DAY), participant("P-late", earliest="2027-01-05", deadline="2027-01-05")]
+    inst = _instance(people, [_counsellor("C1", 3, weekdays="1")], end="2027-01-05")
+    prep, state = state_of(inst, [_group(a, "C1", 8 * 60), _group(b, "C1", 9 * 60 + 30),
+                                  _individual("P-x", "C1", 11 * 60)])
+    counts = fill(prep, state, [("P-late", "individual")], stop_at=float("inf"))
+    assert counts == {"placed": 0, "groups_dissolved": 0}
+    assert sorted(len(s.participants) for s in state.bookings.values()) == [1, 3, 3]
+
+
+def test_a_member_is_not_moved_to_a_group_whose_counsellor_they_do_not_meet():
+    # On Tuesday C1 leads group B and C2 group A, and both are full for the day. Each group's
+    # members had their individual sessions with their group's counsellor on Monday. Either
+    # group fits into the other, but its members would then see a second counsellor: both
+    # groups stay and P-open waits (continuity is a promise, not traded for a session).
+    a = [f"A{i}" for i in range(3)]
+    b = [f"B{i}" for i in range(3)]
+    people = [participant(p, needs=["individual", "group"], deadline="2027-01-05") for p in a + b]
+    people += [participant(p, deadline="2027-01-05") for p in ("P-x", "P-y", "P-z", "P-w")]
+    people += [participant("P-open", earliest="2027-01-05", deadline="2027-01-05")]
+    inst = _instance(people, [_counsellor("C1", 3), _counsellor("C2", 3)], end="2027-01-05")
+    bookings = [_group(a, "C2", 8 * 60, day=1), _group(b, "C1", 9 * 60 + 30, day=1)]
+    bookings += [_individual(p, "C1", 11 * 60 + 90 * i, day=1) for i, p in enumerate(("P-x", "P-y"))]
+    bookings += [_individual(p, "C2", 9 * 60 + 30 + 90 * i, day=1, room="L-bergen-2") for i, p in enumerate(("P-z", "P-w"))]
+    bookings += [_individual(p, "C1", 8 * 60 + 90 * i, day=0) for i, p in enumerate(b)]
+    bookings += [_individual(p, "C2", 8 * 60 + 90 * i, day=0, room="L-bergen-2") for i, p in enumerate(a)]
+    prep, state = state_of(inst, bookings)
+    assert rule_problems(prep, state) == []
+    counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
+    assert counts == {"placed": 0, "groups_dissolved": 0}
+    assert all(set(state.met[p]) == {"C1"} for p in b) and all(set(state.met[p]) == {"C2"} for p in a)
+
+
+def test_a_member_who_meets_no_other_counsellor_may_move_to_another_group():
+    # The same Tuesday, but group A's members have no individual session: A gives its slot up,
+    # its members join C1's group B, and P-open takes C2's freed time.
+    a = [f"A{i}" for i in range(3)]
+    b = [f"B{i}" for i in range(3)]
+    people = [participant(p, needs=["group"], deadline="2027-01-05") for p in a]
+    people += [participant(p, needs=["individual", "group"], deadline="2027-01-05") for p in b]
+    people += [participant(p, deadline="2027-01-05") for p in ("P-x", "P-y", "P-z", "P-w")]
+    people += [participant("P-open", earliest="2027-01-05", deadline="2027-01-05")]
+    inst = _instance(people, [_counsellor("C1", 3), _counsellor("C2", 3)], end="2027-01-05")
+    bookings = [_group(a, "C2", 8 * 60, day=1), _group(b, "C1", 9 * 60 + 30, day=1)]
+    bookings += [_individual(p, "C1", 11 * 60 + 90 * i, day=1) for i, p in enumerate(("P-x", "P-y"))]
+    bookings += [_individual(p, "C2", 9 * 60 + 30 + 90 * i, day=1, room="L-bergen-2") for i, p in enumerate(("P-z", "P-w"))]
+    bookings += [_individual(p, "C1", 8 * 60 + 90 * i, day=0) for i, p in enumerate(b)]
+    prep, state = state_of(inst, bookings)
+    counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
+    assert counts == {"placed": 1, "groups_dissolved": 1}
+    [group] = [s for s in state.bookings.values() if s.type == "group"]
+    assert group.counsellor == "C1" and sorted(group.participants) == sorted(a + b)
+    assert state.bookings[state.done[("P-open", "individual")]].counsellor == "C2"
+    assert all(set(state.met[p]) == {"C1"} for p in a + b)
+    assert rule_problems(prep, state) == []
+
+
+def test_no_group_grows_beyond_its_maximum_size():
+    # Groups of five and four: nine would exceed the eight seats a group session has.
+    a = [f"A{i}" for i in range(5)]
+    b = [f"B{i}" for i in range(4)]
+    people = [participant(p, needs=["group"], deadline=DAY) for p in a + b]
+    people += [participant("P-x", deadline=DAY), participant("P-open", deadline=DAY)]
+    inst = _instance(people, [_counsellor("C1", 3)])
+    prep, state = state_of(inst, [_group(a, "C1", 8 * 60), _group(b, "C1", 9 * 60 + 30),
+                                  _individual("P-x", "C1", 11 * 60)])
+    counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
+    assert counts == {"placed": 0, "groups_dissolved": 0}
+    assert sorted(len(s.participants) for s in state.bookings.values()) == [1, 4, 5]
