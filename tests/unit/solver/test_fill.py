@@ -45,17 +45,24 @@ def test_an_open_need_takes_a_time_the_other_passes_left_free():
     assert rule_problems(prep, state) == []
 
 
-def test_a_small_group_gives_its_slot_to_a_waiting_participant_and_its_members_join_another_group():
-    # C1 gives three sessions a day, all taken: two groups of three and one individual session.
-    # P-open's deadline is today. Group B's members fit in group A (six of eight seats), which
-    # frees C1's 09:30 slot for P-open: one more participant helped, nobody loses a session.
-    a = [f"A{i}" for i in range(3)]
-    b = [f"B{i}" for i in range(3)]
+def _full_monday(sizes=(3, 3), waiting=None, weekdays="12345", end=DAY):
+    """C1 gives three sessions a day and Monday is full: group A at 08:00, group B at 09:30
+    (``sizes`` members, group needs only) and P-x's individual session at 11:00. ``waiting``
+    is the participant with an open individual need. Returns (prep, state, A, B)."""
+    a = [f"A{i}" for i in range(sizes[0])]
+    b = [f"B{i}" for i in range(sizes[1])]
     people = [participant(p, needs=["group"], deadline=DAY) for p in a + b]
-    people += [participant("P-x", deadline=DAY), participant("P-open", deadline=DAY)]
-    inst = _instance(people, [_counsellor("C1", 3)])
+    people += [participant("P-x", deadline=DAY), waiting]
+    inst = _instance(people, [_counsellor("C1", 3, weekdays)], end=end)
     prep, state = state_of(inst, [_group(a, "C1", 8 * 60), _group(b, "C1", 9 * 60 + 30),
                                   _individual("P-x", "C1", 11 * 60)])
+    return prep, state, a, b
+
+
+def test_a_small_group_gives_its_slot_to_a_waiting_participant_and_its_members_join_another_group():
+    # P-open's deadline is today. Group B's members fit in group A (six of eight seats), which
+    # frees C1's 09:30 slot for P-open: one more participant helped, nobody loses a session.
+    prep, state, a, b = _full_monday(waiting=participant("P-open", deadline=DAY))
     counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
     assert counts == {"placed": 1, "groups_dissolved": 1}
     assert _placed(state) == {(p, "group") for p in a + b} | {("P-x", "individual"), ("P-open", "individual")}
@@ -65,56 +72,58 @@ def test_a_small_group_gives_its_slot_to_a_waiting_participant_and_its_members_j
 
 
 def test_no_group_is_dissolved_when_nobody_can_take_its_slot():
-    a = [f"A{i}" for i in range(3)]
-    b = [f"B{i}" for i in range(3)]
-    people = [participant(p, needs=["group"], deadline=DAY) for p in a + b]
-    people += [participant("P-x", deadline=DAY), participant("P-late", earliest="2027-01-05", deadline="2027-01-05")]
-    inst = _instance(people, [_counsellor("C1", 3, weekdays="1")], end="2027-01-05")
-    prep, state = state_of(inst, [_group(a, "C1", 8 * 60), _group(b, "C1", 9 * 60 + 30),
-                                  _individual("P-x", "C1", 11 * 60)])
+    # P-late may come only on Tuesday, when C1 does not work.
+    waiting = participant("P-late", earliest="2027-01-05", deadline="2027-01-05")
+    prep, state, _a, _b = _full_monday(waiting=waiting, weekdays="1", end="2027-01-05")
     counts = fill(prep, state, [("P-late", "individual")], stop_at=float("inf"))
     assert counts == {"placed": 0, "groups_dissolved": 0}
     assert sorted(len(s.participants) for s in state.bookings.values()) == [1, 3, 3]
 
 
-def test_a_member_is_not_moved_to_a_group_whose_counsellor_they_do_not_meet():
-    # On Tuesday C1 leads group B and C2 group A, and both are full for the day. Each group's
-    # members had their individual sessions with their group's counsellor on Monday. Either
-    # group fits into the other, but its members would then see a second counsellor: both
-    # groups stay and P-open waits (continuity is a promise, not traded for a session).
+def test_no_group_grows_beyond_its_maximum_size():
+    # Groups of five and four: nine would exceed the eight seats a group session has.
+    prep, state, _a, _b = _full_monday(sizes=(5, 4), waiting=participant("P-open", deadline=DAY))
+    counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
+    assert counts == {"placed": 0, "groups_dissolved": 0}
+    assert sorted(len(s.participants) for s in state.bookings.values()) == [1, 4, 5]
+
+
+def _full_tuesday(a_individual: bool):
+    """On Tuesday C2 leads group A at 08:00 and C1 group B at 09:30, and both are full for the
+    day; B's members had their individual sessions with C1 on Monday, and so had A's with C2
+    when ``a_individual``. P-open may come only on Tuesday. Returns (prep, state, A, B)."""
+    tuesday = "2027-01-05"
     a = [f"A{i}" for i in range(3)]
     b = [f"B{i}" for i in range(3)]
-    people = [participant(p, needs=["individual", "group"], deadline="2027-01-05") for p in a + b]
-    people += [participant(p, deadline="2027-01-05") for p in ("P-x", "P-y", "P-z", "P-w")]
-    people += [participant("P-open", earliest="2027-01-05", deadline="2027-01-05")]
-    inst = _instance(people, [_counsellor("C1", 3), _counsellor("C2", 3)], end="2027-01-05")
+    people = [participant(p, needs=["individual", "group"] if a_individual else ["group"], deadline=tuesday) for p in a]
+    people += [participant(p, needs=["individual", "group"], deadline=tuesday) for p in b]
+    people += [participant(p, deadline=tuesday) for p in ("P-x", "P-y", "P-z", "P-w")]
+    people += [participant("P-open", earliest=tuesday, deadline=tuesday)]
+    inst = _instance(people, [_counsellor("C1", 3), _counsellor("C2", 3)], end=tuesday)
     bookings = [_group(a, "C2", 8 * 60, day=1), _group(b, "C1", 9 * 60 + 30, day=1)]
     bookings += [_individual(p, "C1", 11 * 60 + 90 * i, day=1) for i, p in enumerate(("P-x", "P-y"))]
     bookings += [_individual(p, "C2", 9 * 60 + 30 + 90 * i, day=1, room="L-bergen-2") for i, p in enumerate(("P-z", "P-w"))]
     bookings += [_individual(p, "C1", 8 * 60 + 90 * i, day=0) for i, p in enumerate(b)]
-    bookings += [_individual(p, "C2", 8 * 60 + 90 * i, day=0, room="L-bergen-2") for i, p in enumerate(a)]
+    if a_individual:
+        bookings += [_individual(p, "C2", 8 * 60 + 90 * i, day=0, room="L-bergen-2") for i, p in enumerate(a)]
     prep, state = state_of(inst, bookings)
     assert rule_problems(prep, state) == []
+    return prep, state, a, b
+
+
+def test_a_member_is_not_moved_to_a_group_whose_counsellor_they_do_not_meet():
+    # Either group fits into the other, but its members would then see a second counsellor:
+    # both groups stay and P-open waits (continuity is a promise, not traded for a session).
+    prep, state, a, b = _full_tuesday(a_individual=True)
     counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
     assert counts == {"placed": 0, "groups_dissolved": 0}
     assert all(set(state.met[p]) == {"C1"} for p in b) and all(set(state.met[p]) == {"C2"} for p in a)
 
 
 def test_a_member_who_meets_no_other_counsellor_may_move_to_another_group():
-    # The same Tuesday, but group A's members have no individual session: A gives its slot up,
-    # its members join C1's group B, and P-open takes C2's freed time.
-    a = [f"A{i}" for i in range(3)]
-    b = [f"B{i}" for i in range(3)]
-    people = [participant(p, needs=["group"], deadline="2027-01-05") for p in a]
-    people += [participant(p, needs=["individual", "group"], deadline="2027-01-05") for p in b]
-    people += [participant(p, deadline="2027-01-05") for p in ("P-x", "P-y", "P-z", "P-w")]
-    people += [participant("P-open", earliest="2027-01-05", deadline="2027-01-05")]
-    inst = _instance(people, [_counsellor("C1", 3), _counsellor("C2", 3)], end="2027-01-05")
-    bookings = [_group(a, "C2", 8 * 60, day=1), _group(b, "C1", 9 * 60 + 30, day=1)]
-    bookings += [_individual(p, "C1", 11 * 60 + 90 * i, day=1) for i, p in enumerate(("P-x", "P-y"))]
-    bookings += [_individual(p, "C2", 9 * 60 + 30 + 90 * i, day=1, room="L-bergen-2") for i, p in enumerate(("P-z", "P-w"))]
-    bookings += [_individual(p, "C1", 8 * 60 + 90 * i, day=0) for i, p in enumerate(b)]
-    prep, state = state_of(inst, bookings)
+    # Group A's members have no individual session: A gives its slot up, its members join
+    # C1's group B, and P-open takes C2's freed time.
+    prep, state, a, b = _full_tuesday(a_individual=False)
     counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
     assert counts == {"placed": 1, "groups_dissolved": 1}
     [group] = [s for s in state.bookings.values() if s.type == "group"]
@@ -122,17 +131,3 @@ def test_a_member_who_meets_no_other_counsellor_may_move_to_another_group():
     assert state.bookings[state.done[("P-open", "individual")]].counsellor == "C2"
     assert all(set(state.met[p]) == {"C1"} for p in a + b)
     assert rule_problems(prep, state) == []
-
-
-def test_no_group_grows_beyond_its_maximum_size():
-    # Groups of five and four: nine would exceed the eight seats a group session has.
-    a = [f"A{i}" for i in range(5)]
-    b = [f"B{i}" for i in range(4)]
-    people = [participant(p, needs=["group"], deadline=DAY) for p in a + b]
-    people += [participant("P-x", deadline=DAY), participant("P-open", deadline=DAY)]
-    inst = _instance(people, [_counsellor("C1", 3)])
-    prep, state = state_of(inst, [_group(a, "C1", 8 * 60), _group(b, "C1", 9 * 60 + 30),
-                                  _individual("P-x", "C1", 11 * 60)])
-    counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
-    assert counts == {"placed": 0, "groups_dissolved": 0}
-    assert sorted(len(s.participants) for s in state.bookings.values()) == [1, 4, 5]
