@@ -29,7 +29,7 @@ from .rules import covered, may_counsel, session_problems
 def fill(prep: Prepared, state: State, tasks: list[tuple[str, str]], stop_at: float) -> dict:
     """Place open individual needs of ``tasks`` directly and by consolidating groups, until
     done or ``stop_at``; returns counts (``placed``, ``groups_dissolved``)."""
-    builder = Constructor(prep, state, continuity_days=0)
+    builder = Constructor(prep, state)   # waits a few days for a counsellor the participant meets (tier 5)
     open_needs = sorted(((p, t) for p, t in tasks if (p, t) not in state.done
                          and not prep.instance.session_types[t].is_group), key=lambda n: prep.priority_key(n[0]))
     placed = _direct(builder, open_needs, stop_at)

@@ -91,9 +91,14 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
     exchanged, reassigned = exchange_rounds(prep, state, stop_at=started + time_limit - continuity_share)
     run.exchanged += exchanged
     run.reassigned += reassigned
-    # The exchanges moved sessions again: what they freed goes to open needs too.
+    # The exchanges moved sessions again: what they freed goes to open needs too, and the
+    # participants it places (and the members it seats elsewhere) get one more round.
     again = fill(prep, state, tasks, stop_at=started + time_limit - continuity_share)
     run.filled = {k: run.filled[k] + v for k, v in again.items()}
+    if again["placed"]:
+        exchanged, reassigned = exchange_rounds(prep, state, stop_at=started + time_limit - continuity_share, rounds=1)
+        run.exchanged += exchanged
+        run.reassigned += reassigned
     run.report(state)
     plan = build_plan(prep, state, grouped, run, status)
     plan = _improve_continuity(prep, plan, previous, run.anchors, deadline=started + time_limit)
@@ -111,14 +116,14 @@ def with_terms(instance: Instance, plan: Plan, **extra) -> Plan:
     return plan.model_copy(update={"stats": Stats.model_validate(stats)})
 
 
-def exchange_rounds(prep: Prepared, state: State, stop_at: float) -> tuple[int, int]:
+def exchange_rounds(prep: Prepared, state: State, stop_at: float, rounds: int | None = None) -> tuple[int, int]:
     """The exchanges for continuity, then the exact seat reassignment (travel and continuity),
     round after round while the exchanges find something; returns (exchanges, seats
     reassigned). The seat exchange's ejections, which rarely succeed and cost a third of its
     time, join only once a round without them found nothing (solver/README.md "Pipeline" 7)."""
     exchanges = reassigned = 0
     eject = False
-    for round_ in range(prep.config.search.exchange_rounds):
+    for round_ in range(rounds or prep.config.search.exchange_rounds):
         # The exchanges take a few seconds at county scale, the exact seat assignment several:
         # exchanges first, so a crunch that leaves this phase little time still gets them.
         exchanged = exchange_leaders(prep, state, stop_at=stop_at)
