@@ -184,7 +184,7 @@ class _Run:
         self.reassigned = 0
         self.anchors: dict = {}                  # plan session id -> kept time of a re-staffed session
         self.exchanged = 0
-        self.filled: dict = {"placed": 0, "groups_dissolved": 0}
+        self.filled: dict = {"placed": 0, "groups_dissolved": 0, "days_at_one_place": 0}
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started

@@ -40,7 +40,7 @@ def test_an_open_need_takes_a_time_the_other_passes_left_free():
     inst = _instance([participant("P-open", deadline=DAY)], [_counsellor("C1", 2)])
     prep, state = state_of(inst, [])
     counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
-    assert counts == {"placed": 1, "groups_dissolved": 0}
+    assert counts == {"placed": 1, "groups_dissolved": 0, "days_at_one_place": 0}
     assert ("P-open", "individual") in _placed(state)
     assert rule_problems(prep, state) == []
 
@@ -64,7 +64,7 @@ def test_a_small_group_gives_its_slot_to_a_waiting_participant_and_its_members_j
     # frees C1's 09:30 slot for P-open: one more participant helped, nobody loses a session.
     prep, state, a, b = _full_monday(waiting=participant("P-open", deadline=DAY))
     counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
-    assert counts == {"placed": 1, "groups_dissolved": 1}
+    assert counts == {"placed": 1, "groups_dissolved": 1, "days_at_one_place": 0}
     assert _placed(state) == {(p, "group") for p in a + b} | {("P-x", "individual"), ("P-open", "individual")}
     [group] = [s for s in state.bookings.values() if s.type == "group"]
     assert sorted(group.participants) == sorted(a + b)
@@ -76,7 +76,7 @@ def test_no_group_is_dissolved_when_nobody_can_take_its_slot():
     waiting = participant("P-late", earliest="2027-01-05", deadline="2027-01-05")
     prep, state, _a, _b = _full_monday(waiting=waiting, weekdays="1", end="2027-01-05")
     counts = fill(prep, state, [("P-late", "individual")], stop_at=float("inf"))
-    assert counts == {"placed": 0, "groups_dissolved": 0}
+    assert counts == {"placed": 0, "groups_dissolved": 0, "days_at_one_place": 0}
     assert sorted(len(s.participants) for s in state.bookings.values()) == [1, 3, 3]
 
 
@@ -84,7 +84,7 @@ def test_no_group_grows_beyond_its_maximum_size():
     # Groups of five and four: nine would exceed the eight seats a group session has.
     prep, state, _a, _b = _full_monday(sizes=(5, 4), waiting=participant("P-open", deadline=DAY))
     counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
-    assert counts == {"placed": 0, "groups_dissolved": 0}
+    assert counts == {"placed": 0, "groups_dissolved": 0, "days_at_one_place": 0}
     assert sorted(len(s.participants) for s in state.bookings.values()) == [1, 4, 5]
 
 
@@ -116,7 +116,7 @@ def test_a_member_is_not_moved_to_a_group_whose_counsellor_they_do_not_meet():
     # both groups stay and P-open waits (continuity is a promise, not traded for a session).
     prep, state, a, b = _full_tuesday(a_individual=True)
     counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
-    assert counts == {"placed": 0, "groups_dissolved": 0}
+    assert counts == {"placed": 0, "groups_dissolved": 0, "days_at_one_place": 0}
     assert all(set(state.met[p]) == {"C1"} for p in b) and all(set(state.met[p]) == {"C2"} for p in a)
 
 
@@ -125,9 +125,58 @@ def test_a_member_who_meets_no_other_counsellor_may_move_to_another_group():
     # C1's group B, and P-open takes C2's freed time.
     prep, state, a, b = _full_tuesday(a_individual=False)
     counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
-    assert counts == {"placed": 1, "groups_dissolved": 1}
+    assert counts == {"placed": 1, "groups_dissolved": 1, "days_at_one_place": 0}
     [group] = [s for s in state.bookings.values() if s.type == "group"]
     assert group.counsellor == "C1" and sorted(group.participants) == sorted(a + b)
     assert state.bookings[state.done[("P-open", "individual")]].counsellor == "C2"
     assert all(set(state.met[p]) == {"C1"} for p in a + b)
     assert rule_problems(prep, state) == []
+
+
+def _split_day(mover_place: str):
+    """C1 works 08:00-14:00 at Bergen and Voss and gives four sessions a day: P-a at Bergen at
+    08:00, the mover (living at ``mover_place``) at Voss at 11:30. The drive between them
+    leaves no 90-minute window that day; P-open, from Bergen, may come only today."""
+    places = BERGEN_VOSS_VAKSDAL
+    locations = [{"id": lid, "name": lid, "place": place, "opening": [["08:00", "16:00"]], "open_dates": None,
+                  "rooms": [{"id": f"{lid}-1", "capacity": 1, "video": False}, {"id": f"{lid}-2", "capacity": 1, "video": False}]}
+                 for lid, place in (("L-bergen", "4601"), ("L-voss", "4621"))]
+    c1 = _counsellor("C1", 4)
+    c1["locations"] = ["L-bergen", "L-voss"]
+    c1["weekly"] = {d: [["08:00", "14:00"]] for d in "12345"}
+    people = [participant("P-a", deadline=DAY), participant("P-mover", place=mover_place, deadline=DAY),
+              participant("P-open", deadline=DAY)]
+    inst = make_instance(people, horizon={"start": DAY, "end": DAY}, places=places, locations=locations,
+                         counsellors=[c1], interpreters=[])
+    inst["max_participant_travel_minutes"] = 60
+    bookings = [Booking("individual", ("P-a",), "C1", "L-bergen", "L-bergen-1", 0, 8 * 60, 8 * 60 + 90),
+                Booking("individual", ("P-mover",), "C1", "L-voss", "L-voss-1", 0, 11 * 60 + 30, 13 * 60)]
+    prep, state = state_of(inst, bookings)
+    assert rule_problems(prep, state) == []
+    return prep, state
+
+
+BERGEN_VOSS_VAKSDAL = [
+    {"id": "4601", "name": "Bergen", "lat": 60.39, "lon": 5.32},
+    {"id": "4621", "name": "Voss", "lat": 60.63, "lon": 6.42},
+    {"id": "4628", "name": "Vaksdal", "lat": 60.48, "lon": 5.74},
+]
+
+
+def test_a_counsellor_s_day_at_two_places_goes_to_one_and_the_travel_time_to_a_waiting_participant():
+    # The mover lives in Vaksdal and reaches Bergen too: their session moves to Bergen with C1,
+    # and the time the drive to Voss took is P-open's.
+    prep, state = _split_day(mover_place="4628")
+    counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
+    assert counts == {"placed": 1, "groups_dissolved": 0, "days_at_one_place": 1}
+    assert {b.participants[0]: (b.location, b.counsellor) for b in state.bookings.values()} == {
+        "P-a": ("L-bergen", "C1"), "P-mover": ("L-bergen", "C1"), "P-open": ("L-bergen", "C1")}
+    assert rule_problems(prep, state) == []
+
+
+def test_the_day_stays_at_two_places_when_the_session_there_cannot_move():
+    # The mover lives in Voss, more than the 60-minute limit from Bergen: nothing moves.
+    prep, state = _split_day(mover_place="4621")
+    counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
+    assert counts == {"placed": 0, "groups_dissolved": 0, "days_at_one_place": 0}
+    assert {b.participants[0]: b.location for b in state.bookings.values()} == {"P-a": "L-bergen", "P-mover": "L-voss"}
