@@ -40,6 +40,12 @@ class Booking:
     fixed: bool = False          # frozen (rule 10): never moved by the planner
     anchor: tuple[int, int] | None = None  # (day, start) of a re-staffed previous session
 
+    @property
+    def movable(self) -> bool:
+        """May a pass move or change it? Not when frozen, kept from the previous plan (tier 2)
+        or re-staffed at a previous session's time."""
+        return not self.fixed and not self.prev_id and self.anchor is None
+
 
 def booking_from_session(prep: Prepared, s: Session) -> Booking | None:
     """A previous-plan session as a booking, or None when its day/room/type is gone."""

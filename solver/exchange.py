@@ -34,7 +34,7 @@ def _each_group(prep: Prepared, state: State, stop_at: float, attempt) -> int:
     types = prep.instance.session_types
     changed = 0
     keys_of = _keys_of(state)
-    groups = sorted(k for k, b in state.bookings.items() if types[b.type].is_group and _movable(b))
+    groups = sorted(k for k, b in state.bookings.items() if types[b.type].is_group and b.movable)
     for gkey in groups:
         if time.monotonic() > stop_at:
             break
@@ -60,9 +60,6 @@ def _keys_of(state: State) -> dict[str, set[int]]:
     return keys_of
 
 
-def _movable(b: Booking) -> bool:
-    return not b.fixed and not b.prev_id and b.anchor is None
-
 
 def _try(prep: Prepared, state: State, keys_of, gkey: int, cid: str) -> tuple[bool, int]:
     """Exchange the group's counsellor with ``cid``; returns (done, the group's key now)."""
@@ -70,7 +67,7 @@ def _try(prep: Prepared, state: State, keys_of, gkey: int, cid: str) -> tuple[bo
     if g.location not in prep.counsellors[cid].locations:
         return False, gkey
     taken = [k for s, e, _loc, k in state.cons.get((cid, g.day), []) if s < g.end and g.start < e]
-    if any(not _movable(state.bookings[k]) or len(state.bookings[k].participants) != 1
+    if any(not state.bookings[k].movable or len(state.bookings[k].participants) != 1
            or state.bookings[k].location != g.location for k in taken):
         return False, gkey
     changed = {gkey: cid} | {k: g.counsellor for k in taken}
@@ -145,7 +142,7 @@ def _swap_with_best(prep: Prepared, state: State, builder, keys_of, gkey: int, c
         for _s, _e, loc, xkey in state.cons.get((cid, day), []):
             x = state.bookings[xkey]
             if (loc != g.location or len(x.participants) != 1 or prep.instance.session_types[x.type].is_group
-                    or x.end - x.start != duration or not _movable(x)):
+                    or x.end - x.start != duration or not x.movable):
                 continue
             x_first, x_last = prep.common_days(x.participants)
             if not x_first <= g.day <= x_last:
@@ -262,7 +259,7 @@ def _each_split_member(prep: Prepared, state: State, stop_at: float, attempt) ->
         leader = next(iter(leaders))
         for ikey in sorted(keys_of[pid]):
             own = state.bookings[ikey]
-            if types[own.type].is_group or own.counsellor == leader or not _movable(own):
+            if types[own.type].is_group or own.counsellor == leader or not own.movable:
                 continue
             if attempt(keys_of, ikey, leader):
                 done += 1
@@ -280,7 +277,7 @@ def _hand_over_best(prep: Prepared, state: State, builder, keys_of, ikey: int, l
     for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
         for _s, _e, loc, jkey in state.cons.get((leader, day), []):
             j = state.bookings[jkey]
-            if loc != own.location or types[j.type].is_group or not _movable(j):
+            if loc != own.location or types[j.type].is_group or not j.movable:
                 continue
             people = set(own.participants) | set(j.participants)
             base = _tier5(prep, state, keys_of, people, {})
@@ -406,7 +403,7 @@ def _leader_seats(prep: Prepared, state: State, own: Booking, leader: str):
     for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
         for _s, _e, _loc, jkey in state.cons.get((leader, day), []):
             j = state.bookings[jkey]
-            if not types[j.type].is_group and j.type == own.type and _movable(j) and _may_take(prep, pid, j):
+            if not types[j.type].is_group and j.type == own.type and j.movable and _may_take(prep, pid, j):
                 yield jkey, j
 
 
@@ -484,7 +481,7 @@ class _Seats:
         types = prep.instance.session_types
         self.by_type = {}
         for key, b in self.state.bookings.items():
-            if types[b.type].is_group or not _movable(b):
+            if types[b.type].is_group or not b.movable:
                 continue
             pid = b.participants[0]
             p = prep.participants[pid]

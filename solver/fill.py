@@ -42,7 +42,7 @@ def fill(prep: Prepared, state: State, tasks: list[tuple[str, str]], stop_at: fl
                          and not prep.instance.session_types[t].is_group), key=lambda n: prep.priority_key(n[0]))
     placed = _direct(builder, open_needs, stop_at)
     dissolved = 0
-    groups = sorted((k for k, b in state.bookings.items() if _movable(b) and prep.instance.session_types[b.type].is_group),
+    groups = sorted((k for k, b in state.bookings.items() if b.movable and prep.instance.session_types[b.type].is_group),
                     key=lambda k: (len(state.bookings[k].participants), k))
     for key in groups:
         if not open_needs or time.monotonic() >= stop_at:
@@ -60,9 +60,6 @@ def fill(prep: Prepared, state: State, tasks: list[tuple[str, str]], stop_at: fl
     placed += _direct(builder, open_needs, stop_at)
     return {"placed": placed, "groups_dissolved": dissolved, "days_at_one_place": days}
 
-
-def _movable(b: Booking) -> bool:
-    return not b.fixed and not b.prev_id and not b.anchor
 
 
 def _direct(builder: Constructor, open_needs: list[tuple[str, str]], stop_at: float) -> int:
@@ -95,7 +92,7 @@ def _one_place(prep: Prepared, state: State, builder: Constructor, cid: str, day
         count[loc] = count.get(loc, 0) + 1
     main = max(sorted(count), key=lambda loc: count[loc])
     movers = [k for _s, _e, loc, k in items if loc != main]
-    if not all(_movable(state.bookings[k]) for k in movers):
+    if not all(state.bookings[k].movable for k in movers):
         return 0
     members = [m for k in movers for m in state.bookings[k].participants]
     seen = {m: len(state.met.get(m, ())) for m in members}
@@ -190,7 +187,7 @@ def _seats(prep: Prepared, state: State, key: int, group: Booking) -> dict[str, 
     key), or None. Seats with the member's own counsellor first, then the nearest."""
     spec = prep.instance.session_types[group.type]
     others = [(k, b) for k, b in state.bookings.items()
-              if k != key and b.type == group.type and _movable(b)]
+              if k != key and b.type == group.type and b.movable]
     taken: dict[int, int] = {}
     seats: dict[str, int] = {}
     for pid in group.participants:

@@ -39,8 +39,7 @@ def reassign(prep: Prepared, state: State, stop_at: float = float("inf")) -> int
 
 
 def _reassign_type(prep: Prepared, state: State, typ: str, stop_at: float) -> int:
-    keys = sorted(k for k, b in state.bookings.items()
-                  if b.type == typ and not b.fixed and not b.prev_id and b.anchor is None)
+    keys = sorted(k for k, b in state.bookings.items() if b.type == typ and b.movable)
     seats = [(k, pos) for k in keys for pos in range(len(state.bookings[k].participants))]
     if len(seats) < 2:
         return 0

@@ -32,7 +32,7 @@ def relocate(prep: Prepared, state: State, stop_at: float) -> dict:
         if time.monotonic() >= stop_at:
             break
         old = state.bookings.get(key)
-        if old is None or not _movable(old):
+        if old is None or not old.movable:
             continue
         key = _move(prep, state, builder, key, old)
         if key is None:
@@ -42,9 +42,6 @@ def relocate(prep: Prepared, state: State, stop_at: float) -> dict:
     counts["members_moved"] = _move_members(prep, state, stop_at)
     return counts
 
-
-def _movable(b: Booking) -> bool:
-    return not b.fixed and not b.prev_id and not b.anchor
 
 
 def _travel(prep: Prepared, members, loc: str, mode: str) -> int:
@@ -67,7 +64,7 @@ def _candidates(prep: Prepared, state: State, builder: Constructor) -> list[tupl
     """Movable sessions with a possible travel saving, largest saving first."""
     out = []
     for key, b in state.bookings.items():
-        if not _movable(b):
+        if not b.movable:
             continue
         better = _better_locations(prep, builder, b)
         if better:
@@ -121,7 +118,7 @@ def _eject_chain(prep: Prepared, state: State, builder: Constructor, key: int, o
             keys = {k for r in prep.locations[loc].rooms for _s, _e, k in state.room.get((r.id, day), ())}
             for k in sorted(keys):
                 victim = state.bookings[k]
-                if not _movable(victim) or set(victim.participants) & set(old.participants):
+                if not victim.movable or set(victim.participants) & set(old.participants):
                     continue
                 members = old.participants + victim.participants
                 before = local_tiers(prep, state, [old, victim], members)
@@ -156,7 +153,7 @@ def _rebook(prep: Prepared, builder: Constructor, b: Booking, below: int | None 
 def _move_members(prep: Prepared, state: State, stop_at: float) -> int:
     """Group members take a free seat in a nearer group of the same type (rules 2, 4, 5, 8
     and 9 re-checked for the member; the group they leave keeps its minimum size)."""
-    groups = [k for k, b in state.bookings.items() if _movable(b) and prep.instance.session_types[b.type].is_group]
+    groups = [k for k, b in state.bookings.items() if b.movable and prep.instance.session_types[b.type].is_group]
     moved = 0
     for k1 in groups:
         for pid in list(state.bookings[k1].participants) if k1 in state.bookings else ():
@@ -168,7 +165,7 @@ def _move_members(prep: Prepared, state: State, stop_at: float) -> int:
                 break
             here = prep.participant_travel(pid, g1.location)
             options = sorted((prep.participant_travel(pid, b.location), k) for k, b in state.bookings.items()
-                             if b.type == g1.type and b.location != g1.location and _movable(b)
+                             if b.type == g1.type and b.location != g1.location and b.movable
                              and prep.participant_travel(pid, b.location) < here)
             for _t, k2 in options:
                 g2 = state.bookings[k2]
