@@ -30,7 +30,7 @@ from dataclasses import replace
 
 from .construct import Booking, Constructor, State
 from .model_data import Prepared
-from .rules import covered, may_counsel, session_problems
+from .rules import may_join, session_problems
 
 
 def fill(prep: Prepared, state: State, tasks: list[tuple[str, str]], stop_at: float) -> dict:
@@ -185,7 +185,6 @@ def _undo(state: State, grown: dict, group: Booking, key: int) -> None:
 def _seats(prep: Prepared, state: State, key: int, group: Booking) -> dict[str, int] | None:
     """A seat in another movable group of the same type for every member (member -> group
     key), or None. Seats with the member's own counsellor first, then the nearest."""
-    spec = prep.instance.session_types[group.type]
     others = [(k, b) for k, b in state.bookings.items()
               if k != key and b.type == group.type and b.movable]
     taken: dict[int, int] = {}
@@ -196,12 +195,7 @@ def _seats(prep: Prepared, state: State, key: int, group: Booking) -> dict[str, 
         others_met = {c for c, n in state.met.get(pid, {}).items() if n > (c == group.counsellor)}
         best = None
         for k, b in others:
-            if b.location not in reach:
-                continue
-            size = len(b.participants) + taken.get(k, 0) + 1
-            if size > (spec.max_size or size) or size > prep.rooms[b.room][1].capacity:
-                continue
-            if not _may_sit(prep, state, b, pid, key):
+            if b.location not in reach or not may_join(prep, state, b, pid, leaving=key, joining=taken.get(k, 0)):
                 continue
             if others_met and b.counsellor not in others_met:
                 continue   # the member would see one more counsellor (continuity is not traded away)
@@ -213,18 +207,6 @@ def _seats(prep: Prepared, state: State, key: int, group: Booking) -> dict[str, 
         seats[pid] = best[1]
         taken[best[1]] = taken.get(best[1], 0) + 1
     return seats
-
-
-def _may_sit(prep: Prepared, state: State, b: Booking, pid: str, leaving: int) -> bool:
-    """Rules 2, 4 and 5 for one more member of ``b`` (the room and size are the caller's)."""
-    p = prep.participants[pid]
-    first, last = prep.day_range(p)
-    if not first <= b.day <= last:
-        return False
-    c = prep.counsellors[b.counsellor]
-    if not may_counsel(c, (p,)) or not covered(p, c, b.language, b.interpreter):
-        return False
-    return not any(k != leaving and s < b.end and b.start < e for s, e, k in state.part.get((pid, b.day), ()))
 
 
 def _in_slot(prep: Prepared, builder: Constructor, need: tuple[str, str], group: Booking) -> Booking | None:

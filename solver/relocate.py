@@ -21,7 +21,7 @@ from dataclasses import replace
 from .construct import Booking, Constructor, State
 from .model_data import Prepared
 from .objective import booking_tiers, local_tiers, video_equivalent_minutes
-from .rules import covered, may_counsel
+from .rules import may_join
 
 
 def relocate(prep: Prepared, state: State, stop_at: float) -> dict:
@@ -169,7 +169,7 @@ def _move_members(prep: Prepared, state: State, stop_at: float) -> int:
                              and prep.participant_travel(pid, b.location) < here)
             for _t, k2 in options:
                 g2 = state.bookings[k2]
-                if not _may_join(prep, state, g2, pid, leaving=k1):
+                if not may_join(prep, state, g2, pid, leaving=k1):
                     continue
                 members = (pid,) + tuple(m for m in g2.participants)
                 before = local_tiers(prep, state, [g1, g2], members)
@@ -189,20 +189,3 @@ def _move_members(prep: Prepared, state: State, stop_at: float) -> int:
                 state.add(g2)
     return moved
 
-
-def _may_join(prep: Prepared, state: State, group: Booking, pid: str, leaving: int) -> bool:
-    spec = prep.instance.session_types[group.type]
-    size = len(group.participants) + 1
-    room = next(r for r in prep.locations[group.location].rooms if r.id == group.room)
-    if size > (spec.max_size or size) or size > room.capacity or group.location not in prep.reachable_locations(pid):
-        return False
-    first, last = prep.day_range(prep.participants[pid])
-    if not first <= group.day <= last:
-        return False
-    p = prep.participants[pid]
-    c = prep.counsellors[group.counsellor]
-    if not may_counsel(c, (p,)):
-        return False
-    if not covered(p, c, group.language, group.interpreter):
-        return False
-    return not any(k != leaving and s < group.end and group.start < e for s, e, k in state.part.get((pid, group.day), ()))

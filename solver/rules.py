@@ -3,7 +3,8 @@
 :func:`session_problems` checks one booking against the working plan (every rule a single
 session can break, with the rule's number); the small predicates below are the parts the
 passes ask about before building a session (rule 4's "may this counsellor take these
-participants", rule 5's "is this participant covered"), so no pass restates a rule. The independent referee is ``solver.check``,
+participants", rule 5's "is this participant covered", "may this participant join this
+group"), so no pass restates a rule. The independent referee is ``solver.check``,
 which shares formats, not logic, with this module.
 """
 
@@ -35,6 +36,26 @@ def covered(p: Participant, c: Counsellor, language: str | None, interpreter: st
     """Rule 5: the participant needs no interpreter, the counsellor speaks their language, or
     the session's interpreter interprets it."""
     return not p.needs_interpreter or p.language in c.languages or (interpreter is not None and language == p.language)
+
+
+def may_join(prep: Prepared, state: State, group: Booking, pid: str, leaving: int, joining: int = 0) -> bool:
+    """May the participant take one more seat in a placed group, beside ``joining`` others who
+    join it too? Rules 8 and 9 (size and room), the participant's reach, rule 2 (dates, and no
+    clash with their sessions other than ``leaving``, the key of the one they give up), rule 4
+    and rule 5 (the group's counsellor or interpreter covers them)."""
+    spec = prep.instance.session_types[group.type]
+    size = len(group.participants) + joining + 1
+    if size > (spec.max_size or size) or size > prep.rooms[group.room][1].capacity \
+            or group.location not in prep.reachable_locations(pid):
+        return False
+    p = prep.participants[pid]
+    first, last = prep.day_range(p)
+    if not first <= group.day <= last:
+        return False
+    c = prep.counsellors[group.counsellor]
+    if not may_counsel(c, (p,)) or not covered(p, c, group.language, group.interpreter):
+        return False
+    return not any(k != leaving and s < group.end and group.start < e for s, e, k in state.part.get((pid, group.day), ()))
 
 
 def session_problems(prep: Prepared, state: State, b: Booking) -> list[str]:
