@@ -5,12 +5,11 @@ passes left, and counsellor slots freed by seating a small group's members in ot
    relocation, the search and the exchanges move sessions and free times the construction
    had no more when the need's turn came).
 2. *Consolidation*: a group whose every member can take a free seat in another group of
-   its type (each member's seat checked against rules 2, 4, 5, 8 and 9; the member's own
-   counsellor's group, then the nearest, first) gives its slot up when an open individual
+   its type (each seat checked by ``rules.may_join``; the nearest, and never with a counsellor
+   a member who meets others would see in addition) gives its slot up when an open individual
    need takes that slot (the group's counsellor, day and location). In a crunch a group of
    three holds a counsellor slot that the plan's other groups have seats for, while
    participants wait for an individual session with exactly that counsellor.
-
 3. *One place a day*: a counsellor's day at two locations, where the drive between them
    leaves no time for another session, goes to the location with most sessions that day:
    the sessions elsewhere move there with the same counsellor (or to their cheapest first fit
@@ -19,8 +18,8 @@ passes left, and counsellor slots freed by seating a small group's members in ot
    multicultural counsellors were on such days.
 
 A change is kept only when it places an open need and every session stays placed, so tier 1
-falls with each (and tier 2 cannot change: only movable sessions are touched); travel and
-continuity of the moved members are left to the exchanges and the seat reassignment after it.
+falls with each (and tier 2 cannot change: only movable sessions are touched); the travel of
+the moved members is left to the exchanges and the seat reassignment after it.
 """
 
 from __future__ import annotations
@@ -118,32 +117,32 @@ def _one_place(prep: Prepared, state: State, builder: Constructor, cid: str, day
             return 0
         undo[-1] = (state.add(new), old, k)
     placed = 0
-    for need in sorted(open_needs, key=lambda n: not set(state.met.get(n[0], ())) <= {cid}):
+    for need in _knowing_first(state, open_needs, cid):
         if state.sessions_left(cid, day) <= 0:
             break
-        pid, typ = need
-        first, last = prep.day_range(prep.participants[pid])
-        if not first <= day <= last:
-            continue
-        modes = (["onsite"] if main in prep.reachable_locations(pid) else []) + \
-            (["video"] if prep.participants[pid].video_ok else [])
-        for mode in modes:
-            b = builder.fit_with((pid,), typ, main, mode, day, day, cid)
-            if b is not None:
-                state.add(b)
-                open_needs.remove(need)
-                placed += 1
-                break
+        b = _fit_on_day(prep, builder, need, main, day, cid)
+        if b is not None:
+            state.add(b)
+            open_needs.remove(need)
+            placed += 1
     if not placed:
         _restore(state, undo)
     return placed
 
 
-def _restore(state: State, undo: list) -> None:
+def _restore(state: State, undo: list[tuple[int | None, Booking, int]]) -> None:
+    """Undo a tried change: each (key of the booking that replaced it or None, the booking taken
+    out, its key), latest first."""
     for new_key, old, old_key in reversed(undo):
         if new_key is not None:
             state.remove(new_key)
         state.add(old, key=old_key)
+
+
+def _knowing_first(state: State, open_needs: list[tuple[str, str]], cid: str) -> list[tuple[str, str]]:
+    """Who takes a counsellor's freed time: first the participants who meet no other counsellor
+    (continuity), each part most urgent first (the order of ``open_needs``)."""
+    return sorted(open_needs, key=lambda n: not set(state.met.get(n[0], ())) <= {cid})
 
 
 def _dissolve(prep: Prepared, state: State, builder: Constructor, key: int, open_needs: list) -> bool:
@@ -153,49 +152,40 @@ def _dissolve(prep: Prepared, state: State, builder: Constructor, key: int, open
     seats = _seats(prep, state, key, group)
     if seats is None:
         return False
-    state.remove(key)
-    grown: dict[int, tuple[Booking, int]] = {}
+    undo: list[tuple[int | None, Booking, int]] = [(None, state.remove(key), key)]
     for target in sorted(set(seats.values())):
         old = state.remove(target)
         joined = tuple(m for m, t in seats.items() if t == target)
         new = replace(old, participants=old.participants + joined)
         if session_problems(prep, state, new):
-            state.add(old, key=target)
-            _undo(state, grown, group, key)
+            undo.append((None, old, target))
+            _restore(state, undo)
             return False
-        grown[target] = (old, state.add(new))
-    # Who takes the slot: first a participant who meets its counsellor already (or no one yet).
-    for need in sorted(open_needs, key=lambda n: not set(state.met.get(n[0], ())) <= {group.counsellor}):
-        b = _in_slot(prep, builder, need, group)
+        undo.append((state.add(new), old, target))
+    for need in _knowing_first(state, open_needs, group.counsellor):
+        b = _fit_on_day(prep, builder, need, group.location, group.day)
         if b is not None:
             state.add(b)
             open_needs.remove(need)
             return True
-    _undo(state, grown, group, key)
+    _restore(state, undo)
     return False
-
-
-def _undo(state: State, grown: dict, group: Booking, key: int) -> None:
-    for target, (old, new_key) in grown.items():
-        state.remove(new_key)
-        state.add(old, key=target)
-    state.add(group, key=key)
 
 
 def _seats(prep: Prepared, state: State, key: int, group: Booking) -> dict[str, int] | None:
     """A seat in another movable group of the same type for every member (member -> group
-    key), or None. Seats with the member's own counsellor first, then the nearest."""
+    key), or None: the nearest seat (``rules.may_join``) with a counsellor the member meets in
+    their other sessions, any counsellor for a member who has none."""
     others = [(k, b) for k, b in state.bookings.items()
               if k != key and b.type == group.type and b.movable]
     taken: dict[int, int] = {}
     seats: dict[str, int] = {}
     for pid in group.participants:
-        reach = set(prep.reachable_locations(pid))
         # counsellors the member meets in their other sessions
         others_met = {c for c, n in state.met.get(pid, {}).items() if n > (c == group.counsellor)}
         best = None
         for k, b in others:
-            if b.location not in reach or not may_join(prep, state, b, pid, leaving=key, joining=taken.get(k, 0)):
+            if not may_join(prep, state, b, pid, leaving=key, joining=taken.get(k, 0)):
                 continue
             if others_met and b.counsellor not in others_met:
                 continue   # the member would see one more counsellor (continuity is not traded away)
@@ -209,17 +199,21 @@ def _seats(prep: Prepared, state: State, key: int, group: Booking) -> dict[str, 
     return seats
 
 
-def _in_slot(prep: Prepared, builder: Constructor, need: tuple[str, str], group: Booking) -> Booking | None:
-    """The need's first fit on the freed slot's day at its location (on site, else by video)."""
+def _fit_on_day(prep: Prepared, builder: Constructor, need: tuple[str, str], loc: str, day: int,
+                cid: str | None = None) -> Booking | None:
+    """The need's first fit at a location on one day (with counsellor ``cid``, else any): on
+    site where the participant reaches it, else by video where they may and a room has it."""
     pid, typ = need
     p = prep.participants[pid]
     first, last = prep.day_range(p)
-    if not first <= group.day <= last:
+    if not first <= day <= last:
         return None
-    if group.location in prep.reachable_locations(pid):
-        b = builder.first_fit((pid,), typ, group.location, "onsite", group.day, group.day)
+    modes = ["onsite"] if loc in prep.reachable_locations(pid) else []
+    if p.video_ok and any(r.video for r in prep.locations[loc].rooms):
+        modes.append("video")
+    for mode in modes:
+        b = (builder.first_fit((pid,), typ, loc, mode, day, day) if cid is None
+             else builder.fit_with((pid,), typ, loc, mode, day, day, cid))
         if b is not None:
             return b
-    if p.video_ok and any(r.video for r in prep.locations[group.location].rooms):
-        return builder.first_fit((pid,), typ, group.location, "video", group.day, group.day)
     return None

@@ -85,18 +85,20 @@ def solve(instance: Instance | dict, time_limit: float = 60.0, workers: int = 2,
         again = relocate(prep, state, stop_at=started + run.time_limit)
         run.relocation = {k: run.relocation.get(k, 0) + v for k, v in again.items()}
         run.report(state)
-    # Open needs into the capacity the passes left and into slots small groups give up (tier 1).
-    run.filled = fill(prep, state, tasks, stop_at=started + time_limit - continuity_share)
+    before_repair = started + time_limit - continuity_share   # the filling and the exchanges end here
+    # Open needs into the capacity the passes left, slots small groups give up and time a
+    # counsellor spent driving between two centres (tier 1, solver.fill).
+    run.filled = fill(prep, state, tasks, stop_at=before_repair)
     run.report(state)
-    exchanged, reassigned = exchange_rounds(prep, state, stop_at=started + time_limit - continuity_share)
+    exchanged, reassigned = exchange_rounds(prep, state, stop_at=before_repair)
     run.exchanged += exchanged
     run.reassigned += reassigned
     # The exchanges moved sessions again: what they freed goes to open needs too, and the
     # participants it places (and the members it seats elsewhere) get one more round.
-    again = fill(prep, state, tasks, stop_at=started + time_limit - continuity_share)
+    again = fill(prep, state, tasks, stop_at=before_repair)
     run.filled = {k: run.filled[k] + v for k, v in again.items()}
     if again["placed"]:
-        exchanged, reassigned = exchange_rounds(prep, state, stop_at=started + time_limit - continuity_share, rounds=1)
+        exchanged, reassigned = exchange_rounds(prep, state, stop_at=before_repair, rounds=1)
         run.exchanged += exchanged
         run.reassigned += reassigned
     run.report(state)
