@@ -6,16 +6,11 @@ from __future__ import annotations
 from solver.construct import Booking
 from solver.fill import fill
 
-from .conftest import make_instance, participant, rule_problems, state_of
+from .conftest import BERGEN_VOSS, centre, counsellor, make_instance, participant, rule_problems, state_of
 
 DAY = "2027-01-04"
 ROOMS = [{"id": "L-bergen-1", "capacity": 1, "video": False}, {"id": "L-bergen-2", "capacity": 1, "video": False},
          {"id": "L-bergen-G", "capacity": 10, "video": False}]
-
-
-def _counsellor(cid: str, slots: int, weekdays: str = "12345") -> dict:
-    return {"id": cid, "name": cid, "locations": ["L-bergen"], "multicultural": True, "languages": ["nb"],
-            "weekly": {d: [["08:00", "16:00"]] for d in weekdays}, "absences": [], "max_sessions_per_day": slots}
 
 
 def _instance(people, counsellors, end=DAY) -> dict:
@@ -37,7 +32,7 @@ def _placed(state) -> set[tuple[str, str]]:
 
 
 def test_an_open_need_takes_a_time_the_other_passes_left_free():
-    inst = _instance([participant("P-open", deadline=DAY)], [_counsellor("C1", 2)])
+    inst = _instance([participant("P-open", deadline=DAY)], [counsellor("C1", ["L-bergen"], per_day=2)])
     prep, state = state_of(inst, [])
     counts = fill(prep, state, [("P-open", "individual")], stop_at=float("inf"))
     assert counts == {"placed": 1, "groups_dissolved": 0, "days_at_one_place": 0}
@@ -53,7 +48,9 @@ def _full_monday(sizes=(3, 3), waiting=None, weekdays="12345", end=DAY):
     b = [f"B{i}" for i in range(sizes[1])]
     people = [participant(p, needs=["group"], deadline=DAY) for p in a + b]
     people += [participant("P-x", deadline=DAY), waiting]
-    inst = _instance(people, [_counsellor("C1", 3, weekdays)], end=end)
+    c1 = counsellor("C1", ["L-bergen"], per_day=3)
+    c1["weekly"] = {d: [["08:00", "16:00"]] for d in weekdays}
+    inst = _instance(people, [c1], end=end)
     prep, state = state_of(inst, [_group(a, "C1", 8 * 60), _group(b, "C1", 9 * 60 + 30),
                                   _individual("P-x", "C1", 11 * 60)])
     return prep, state, a, b
@@ -99,7 +96,7 @@ def _full_tuesday(a_individual: bool):
     people += [participant(p, needs=["individual", "group"], deadline=tuesday) for p in b]
     people += [participant(p, deadline=tuesday) for p in ("P-x", "P-y", "P-z", "P-w")]
     people += [participant("P-open", earliest=tuesday, deadline=tuesday)]
-    inst = _instance(people, [_counsellor("C1", 3), _counsellor("C2", 3)], end=tuesday)
+    inst = _instance(people, [counsellor(c, ["L-bergen"], per_day=3) for c in ("C1", "C2")], end=tuesday)
     bookings = [_group(a, "C2", 8 * 60, day=1), _group(b, "C1", 9 * 60 + 30, day=1)]
     bookings += [_individual(p, "C1", 11 * 60 + 90 * i, day=1) for i, p in enumerate(("P-x", "P-y"))]
     bookings += [_individual(p, "C2", 9 * 60 + 30 + 90 * i, day=1, room="L-bergen-2") for i, p in enumerate(("P-z", "P-w"))]
@@ -133,34 +130,25 @@ def test_a_member_who_meets_no_other_counsellor_may_move_to_another_group():
     assert rule_problems(prep, state) == []
 
 
+VAKSDAL = {"id": "4628", "name": "Vaksdal", "lat": 60.48, "lon": 5.74}
+
+
 def _split_day(mover_place: str):
     """C1 works 08:00-14:00 at Bergen and Voss and gives four sessions a day: P-a at Bergen at
     08:00, the mover (living at ``mover_place``) at Voss at 11:30. The drive between them
     leaves no 90-minute window that day; P-open, from Bergen, may come only today."""
-    places = BERGEN_VOSS_VAKSDAL
-    locations = [{"id": lid, "name": lid, "place": place, "opening": [["08:00", "16:00"]], "open_dates": None,
-                  "rooms": [{"id": f"{lid}-1", "capacity": 1, "video": False}, {"id": f"{lid}-2", "capacity": 1, "video": False}]}
-                 for lid, place in (("L-bergen", "4601"), ("L-voss", "4621"))]
-    c1 = _counsellor("C1", 4)
-    c1["locations"] = ["L-bergen", "L-voss"]
+    c1 = counsellor("C1", ["L-bergen", "L-voss"])
     c1["weekly"] = {d: [["08:00", "14:00"]] for d in "12345"}
     people = [participant("P-a", deadline=DAY), participant("P-mover", place=mover_place, deadline=DAY),
               participant("P-open", deadline=DAY)]
-    inst = make_instance(people, horizon={"start": DAY, "end": DAY}, places=places, locations=locations,
-                         counsellors=[c1], interpreters=[])
+    inst = make_instance(people, horizon={"start": DAY, "end": DAY}, places=BERGEN_VOSS + [VAKSDAL],
+                         locations=[centre("L-bergen", "4601"), centre("L-voss", "4621")], counsellors=[c1], interpreters=[])
     inst["max_participant_travel_minutes"] = 60
     bookings = [Booking("individual", ("P-a",), "C1", "L-bergen", "L-bergen-1", 0, 8 * 60, 8 * 60 + 90),
                 Booking("individual", ("P-mover",), "C1", "L-voss", "L-voss-1", 0, 11 * 60 + 30, 13 * 60)]
     prep, state = state_of(inst, bookings)
     assert rule_problems(prep, state) == []
     return prep, state
-
-
-BERGEN_VOSS_VAKSDAL = [
-    {"id": "4601", "name": "Bergen", "lat": 60.39, "lon": 5.32},
-    {"id": "4621", "name": "Voss", "lat": 60.63, "lon": 6.42},
-    {"id": "4628", "name": "Vaksdal", "lat": 60.48, "lon": 5.74},
-]
 
 
 def test_a_counsellor_s_day_at_two_places_goes_to_one_and_the_travel_time_to_a_waiting_participant():
