@@ -35,6 +35,7 @@ from guidance.models import (
 )
 from guidance.planning import ids
 from guidance.rules.deadlines import is_working_day
+from guidance.rules.notice import first_day_after_notice
 from guidance.rules.opening import closed_days, common_hours, open_days
 
 INSTANCE_FORMAT = "guidance-instance/1"
@@ -83,6 +84,12 @@ class InstanceOptions:
     extra: dict = field(default_factory=dict)
     # New sessions not before this date (the county's minimum notice, rules/notice.py); None: no limit.
     earliest_new: dt.date | None = None
+
+    @classmethod
+    def for_one_booking(cls, county: County, today: dt.date) -> "InstanceOptions":
+        """A single booking or a move keeps the county's minimum notice as a published plan does:
+        letters reach the participant and the interpreter can answer before the session."""
+        return cls(today=today, earliest_new=first_day_after_notice(today, county.publish_notice_days))
 
     @property
     def horizon_start(self) -> dt.date:

@@ -32,7 +32,6 @@ from guidance.models import (
     User,
 )
 from guidance.planning import InstanceOptions, build_instance, ids
-from guidance.rules.notice import first_day_after_notice
 from guidance.planning.instance import NOT_HELD_OUTCOMES
 from guidance.planning.store import new_uid
 from guidance.services import audit
@@ -107,7 +106,7 @@ def choices(referral: Referral, today: dt.date | None = None) -> Choices:
     if not is_open or not published:
         return out
     started = time.perf_counter()
-    options = _instance_options(referral.county, today)
+    options = InstanceOptions.for_one_booking(referral.county, today)
     out.first_allowed = options.earliest_new
     data = build_instance(referral.county, options)
     out.seconds["build_instance"] = time.perf_counter() - started
@@ -140,12 +139,6 @@ def choices(referral: Referral, today: dt.date | None = None) -> Choices:
         out.needs.append(need)
     out.seconds["recommend"] = time.perf_counter() - started
     return out
-
-
-def _instance_options(county, today: dt.date) -> InstanceOptions:
-    """Single bookings keep the county's minimum notice as a published plan does: letters reach the
-    participant and the interpreter can answer before the session."""
-    return InstanceOptions(today=today, earliest_new=first_day_after_notice(today, county.publish_notice_days))
 
 
 class _Names:
@@ -277,7 +270,7 @@ def book(lead: User, referral: Referral, token: str) -> Session:
     if run is None:
         raise DomainError(_("There is no published plan yet. Publish a plan first; then single referrals can be "
                             "booked around it."))
-    data = build_instance(referral.county, _instance_options(referral.county, clock.today()))
+    data = build_instance(referral.county, InstanceOptions.for_one_booking(referral.county, clock.today()))
     participant = next((p for p in data["participants"] if p["id"] == pid), None)
     previous = (data.get("previous_plan") or {}).get("sessions", [])
     typ = chosen.get("type")

@@ -133,10 +133,13 @@ def _interpreted_language(session: Session, instance: dict) -> str | None:
 
 
 class Moved(NamedTuple):
-    """A saved move: the session, and whether an interpreter is asked (again or anew) because of it."""
+    """A saved move: the session, whether an interpreter is asked (again or anew) because of it, and
+    whether its new time or place is sooner than the county's minimum notice (a letter may not reach
+    the participant in time, so the lead should tell them another way)."""
 
     session: Session
     interpreter_asked: bool
+    inside_notice: bool = False
 
 
 def move_published_session(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
@@ -145,12 +148,17 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
     work; the e-mails and notices after its commit). See `_move`."""
     from guidance.services import mail, notices
 
+    from guidance.planning import InstanceOptions
+
+    before = (session.start, session.location_id)
     with unit_of_work() as uow:
         messages, told, asked = _move(lead, session, start=start, room_id=room_id, counsellor_id=counsellor_id,
                                       interpreter_id=interpreter_id, interpreter_mode=interpreter_mode)
         uow.after_commit(mail.deliver_later, messages)
         uow.after_commit(notices.dispatch_later, told)
-    return Moved(session, asked)
+    first_new = InstanceOptions.for_one_booking(session.run.county, ids.local_today()).earliest_new
+    retold = before != (session.start, session.location_id)
+    return Moved(session, asked, retold and start.date() < first_new)
 
 
 def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
@@ -313,12 +321,23 @@ def _new_violations(before: list, after: list, moved_id: str) -> list:
 
 # ---------------------------------------------------------------------------- suggested times
 
-def move_options(session: Session, top: int = 5) -> list[dict]:
+class MoveOptions(NamedTuple):
+    """The engine's suggested places for a session, and the first day a new time may be on (None when
+    the engine could not answer: then there is nothing to say about free times)."""
+
+    options: list[dict]
+    first_new: dt.date | None
+
+
+def move_options(session: Session, top: int = 5) -> MoveOptions:
     """The planning engine's best few places for a published session, as the move form's values.
 
     From `solver.recommend.recommend(instance, session=..., top=...)` (guidance-recommendation/1: each
     option's sessions are plan-format sessions, the moved one under its old id); if the engine fails
-    there are no options and the form is the way to move. Each option is checked again by
+    there are no options and the form is the way to move. A suggested new time keeps the county's
+    minimum notice, as a single booking does (the instance's `new_sessions_from`), so the participant
+    and the interpreter hear of it in time; the participants keep their own dates (a deadline inside
+    the notice still counts, as the move's check counts it). Each option is checked again by
     `move_published_session` when the lead picks it."""
     import logging
 
@@ -327,22 +346,25 @@ def move_options(session: Session, top: int = 5) -> list[dict]:
     from guidance.planning import InstanceOptions, build_instance
 
     target = ids.session_id(session.id)
+    county = session.run.county
+    first_new = InstanceOptions.for_one_booking(county, ids.local_today()).earliest_new
     try:
-        instance = build_instance(session.run.county, InstanceOptions(today=ids.local_today()))
+        instance = build_instance(county, InstanceOptions(today=ids.local_today()))
+        instance["new_sessions_from"] = first_new.isoformat()
         answer = engine.recommend(instance, session=target, top=top)
         found = [s for option in answer.get("options", []) for s in option["sessions"] if s["id"] == target]
     except Exception:  # noqa: BLE001 - suggestions are a help; the form still works without them
         logging.getLogger(__name__).exception("move options failed for session %s", session.id)
-        return []
+        return MoveOptions([], None)
     names = {c["id"]: c["name"] for c in instance["counsellors"]} | {i["id"]: i["name"] for i in instance["interpreters"]}
     locations = {loc["id"]: loc["name"] for loc in instance["locations"]}
     rooms = {r.id: r.name for r in db.session.scalars(select(Room).where(Room.location_id.in_(
         [ids.db_id(loc["id"], "L") for loc in instance["locations"]] or [0])))}
-    options = []
+    suggestions = []
     for raw in found:
         start = dt.datetime.strptime(raw["start"], "%Y-%m-%dT%H:%M")
         room_id = ids.db_id(raw["room"], "room")
-        options.append({
+        suggestions.append({
             "day": start.date().isoformat(), "start_time": start.strftime("%H:%M"), "end_time": raw["end"][11:16],
             "room_id": room_id, "counsellor_id": ids.db_id(raw["counsellor"], "C"),
             "interpreter_id": ids.db_id(raw["interpreter"], "I") if raw.get("interpreter") else 0,
@@ -351,4 +373,4 @@ def move_options(session: Session, top: int = 5) -> list[dict]:
             "room": rooms.get(room_id, raw["room"]), "counsellor": names.get(raw["counsellor"], raw["counsellor"]),
             "interpreter": names.get(raw.get("interpreter") or "", ""),
         })
-    return options
+    return MoveOptions(suggestions, first_new)

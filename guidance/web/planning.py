@@ -530,15 +530,20 @@ def edit_session(session_id: int):
         else:
             if not published:
                 flash(_("The session was changed and pinned."), "success")
+            elif result.inside_notice:
+                flash(_("The session is moved to a time sooner than the county's notice, so a letter may not reach "
+                        "the participant in time. Make sure the participant is told, for instance through the "
+                        "referrer or by phone with an interpreter."), "warning")
             elif result.interpreter_asked:
                 flash(_("The session is moved. The counsellor's calendar is updated and the interpreter is asked again."), "success")
             else:
                 flash(_("The session is moved. The counsellor's calendar is updated."), "success")
             return redirect(url_for("planning.sessions", run_id=planning_run.id, week=start.date().isoformat()))
     status = 400 if request.method == "POST" else 200
-    options = plan_edits.move_options(session) if published else []
+    suggested = plan_edits.move_options(session) if published else None
     return render_template("planning/edit_session.html", form=form, session=session, run=planning_run,
-                           published=published, options=options), status
+                           published=published, options=suggested.options if suggested else [],
+                           first_new=suggested.first_new if suggested else None), status
 
 
 @bp.post("/sessions/<int:session_id>/pin")

@@ -261,3 +261,41 @@ def test_only_a_move_that_changes_the_interpreters_booking_says_they_are_asked_a
     assert response.status_code == 302, response.get_data(as_text=True)
     page = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
     assert "The counsellor's calendar is updated and the interpreter is asked again." in page
+
+
+# The county's minimum notice: letters must reach the participant before a new time.
+
+def _suggested_days(page: str) -> list[dt.date]:
+    import re
+
+    return [dt.date.fromisoformat(day) for day in re.findall(r'name="day" value="(\d{4}-\d\d-\d\d)"', page)]
+
+
+def test_suggested_times_keep_the_countys_notice_and_say_from_when(client, world):
+    w = world
+    w.lead.county.publish_notice_days = 8      # from Wednesday 13 January: the eighth working day is Monday 25th
+    db.session.commit()
+    session = _published(w, day=MONDAY + dt.timedelta(days=2))
+    f.login(client, w.lead, language="en")
+
+    page = client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True)
+
+    days = _suggested_days(page[page.index("Suggested times"):page.index("Or choose a time yourself")])
+    assert days and min(days) >= MONDAY, days
+    assert "from January 25, 2027 on" in html.unescape(page)
+
+
+def test_a_move_inside_the_notice_is_saved_with_a_warning_to_tell_the_participant(client, world):
+    w = world
+    session = _published(w)
+    f.login(client, w.lead, language="en")
+
+    response = _move(client, session, day=dt.date(2027, 1, 14), time="13:00")  # tomorrow; notice: 3 working days
+
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
+    assert "sooner than the county's notice" in html.unescape(page)
+    # A later time within the notice rules is moved without the warning.
+    response = _move(client, session, day=MONDAY, time="13:00")
+    page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
+    assert response.status_code == 302 and "sooner than the county's notice" not in html.unescape(page)
