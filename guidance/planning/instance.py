@@ -281,12 +281,18 @@ def _interpreters(county: County, start: dt.date, end: dt.date) -> list[Interpre
     return profiles
 
 
+def usable_modes(p: InterpreterProfile) -> list[str]:
+    """The interpreter's ways of working the plan may use: phone only with a number to call (the
+    counsellor calls the interpreter; the readiness check asks for the missing number)."""
+    return [m for m in (p.modes or []) if m != "phone" or p.user.phone]
+
+
 def _interpreter(p: InterpreterProfile, start: dt.date, end: dt.date) -> dict:
     return {
         "id": ids.interpreter_id(p.id),
         "name": p.user.name,
         "languages": {lang.language: lang.category for lang in p.languages},
-        "modes": list(p.modes),
+        "modes": usable_modes(p),
         "place": p.municipality.number,
         "weekly": p.weekly or {},
         "absences": getattr(p, "_absences", []),

@@ -45,7 +45,7 @@ from guidance.models import (
     User,
 )
 from guidance.planning import ids
-from guidance.planning.instance import InstanceOptions, travel_minutes
+from guidance.planning.instance import InstanceOptions, travel_minutes, usable_modes
 from guidance.rules.opening import closed_days, common_hours, open_days
 from guidance.rules.readiness import covers, location_open
 
@@ -59,7 +59,7 @@ class Problem:
     """One thing to fix before planning; `blocking` ones stop a planning run."""
 
     kind: str  # language | location_rooms | location_hours | counsellor_hours | counsellor_locations
-    #            | training | travel | no_location | no_counsellor
+    #            | training | travel | no_location | no_counsellor | interpreter_phone
     text: str
     link_text: str
     endpoint: str
@@ -167,8 +167,16 @@ def check(county: County) -> Readiness:
         select(InterpreterProfile).join(User, User.id == InterpreterProfile.user_id)
         .where(User.county_id == county.id, User.active.is_(True), User.role == Role.INTERPRETER,
                InterpreterProfile.active.is_(True))
-        .options(selectinload(InterpreterProfile.languages)))
-    spoken |= {lang.language for p in interpreters if p.modes for lang in p.languages}
+        .options(selectinload(InterpreterProfile.languages), selectinload(InterpreterProfile.user))
+        .order_by(User.name, InterpreterProfile.id)).all()
+    spoken |= {lang.language for p in interpreters if usable_modes(p) for lang in p.languages}
+    for p in interpreters:
+        if "phone" in (p.modes or []) and not p.user.phone:
+            problems.append(Problem("interpreter_phone", _(
+                "%(name)s interprets by phone but has no phone number, so the plan gives them no phone "
+                "assignments.", name=p.user.name),
+                _("Add the phone number of %(name)s", name=p.user.name), "people.edit_interpreter",
+                {"interpreter_id": p.id}))
     unserved: dict[str, int] = {}
     for _place, language, _basis, needs_interpreter, count in groups:
         if needs_interpreter and language not in spoken:

@@ -107,6 +107,31 @@ def test_a_counsellor_without_hours_or_locations_is_listed_with_a_link_to_their_
     assert items(readiness_page(client, world)) == []
 
 
+def test_a_phone_interpreter_without_a_number_is_listed_and_gets_no_phone_assignments(client, world):
+    from guidance.planning import InstanceOptions, build_instance, ids
+
+    world.other_referral.participant.language = "ar"
+    interpreter = world.interpreter.interpreter
+    interpreter.modes = ["onsite", "phone"]
+    db.session.commit()
+    f.login(client, world.lead)
+    page = readiness_page(client, world)
+    name = world.interpreter.name
+    assert items(page) == [f"interpreter_phone: {name} tolker på telefon, men har ikke noe telefonnummer, så planen "
+                           f"gir ingen telefonoppdrag til {name}. Legg til telefonnummeret til {name}"]
+    assert f'href="/people/interpreters/{interpreter.id}"' in page
+    planned = {i["id"]: i["modes"] for i in build_instance(world.lead.county, InstanceOptions(today=dt.date(2027, 3, 10)))
+               ["interpreters"]}
+    assert planned[ids.interpreter_id(interpreter.id)] == ["onsite"]
+
+    world.interpreter.phone = "+47 400 00 001"
+    db.session.commit()
+    assert items(readiness_page(client, world)) == []
+    planned = {i["id"]: i["modes"] for i in build_instance(world.lead.county, InstanceOptions(today=dt.date(2027, 3, 10)))
+               ["interpreters"]}
+    assert planned[ids.interpreter_id(interpreter.id)] == ["onsite", "phone"]
+
+
 def test_integration_act_referrals_without_a_trained_counsellor_are_listed(client, world):
     world.other_referral.participant.language = "ar"
     world.counsellor.counsellor.multicultural = False
