@@ -248,12 +248,25 @@ def _read(token: str, referral: Referral) -> dict:
 
 
 def book(lead: User, referral: Referral, token: str) -> Session:
-    """Book the chosen option in ONE transaction: the session in the published plan, the referral
+    """Book the chosen option in one unit of work: the session in the published plan, the referral
     booked, an interpreter request (its e-mail sent after the commit), audited. Raises OptionGone when
     the option no longer fits the plan in force, DomainError for anything else the lead must fix."""
+    from guidance.services import mail, notices
+    from guidance.services.unit_of_work import unit_of_work
+
+    with unit_of_work() as uow:
+        session, messages, told = _book(lead, referral, token)
+        uow.after_commit(mail.deliver_later, messages)
+        uow.after_commit(notices.dispatch_later, told)
+    return session
+
+
+def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, list]:
+    """`book` in the caller's unit of work; returns the session, and the e-mails and notices to hand on
+    after the commit."""
     from solver.check import check_plan
 
-    from guidance.services import mail, notices
+    from guidance.services import notices
     from guidance.services.interpreter_bookings.changes import session_updated
     from guidance.services.interpreter_bookings.requests import new_booking, request_messages
 
@@ -310,10 +323,7 @@ def book(lead: User, referral: Referral, token: str) -> Session:
     # The referrer hears of the booking; the counsellor of a new session gets it in their calendar.
     told = notices.session_event(lead, session, notices.BOOKED, counsellor=joined is None,
                                  referral_ids={referral.id})
-    db.session.commit()
-    mail.deliver_later(messages)
-    notices.dispatch_later(told)
-    return session
+    return session, messages, told
 
 
 def _breaks_a_rule(check_plan, data: dict, previous: list[dict], chosen: dict) -> bool:

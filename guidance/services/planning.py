@@ -250,7 +250,22 @@ class Published:
 
 def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False,
                 confirm_newer: bool = False) -> Published:
-    """Make the run's plan the published plan, in one transaction.
+    """Make the run's plan the published plan, in one unit of work (see `_publish`).
+
+    The e-mails are written with the plan, in its transaction, and sent by the job queue once the
+    plan is in force; a mail failure stays pending in the outbox and never undoes the publication."""
+    from guidance.services import mail
+    from guidance.services.unit_of_work import unit_of_work
+
+    with unit_of_work() as uow:
+        published, messages, told = _publish(lead, run, confirm_stale=confirm_stale, confirm_newer=confirm_newer)
+        uow.after_commit(mail.deliver_later, messages)
+        uow.after_commit(notices.dispatch_later, told)
+    return published
+
+
+def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer: bool) -> tuple[Published, list, list]:
+    """Make the run's plan the published plan, in the caller's unit of work.
 
     Sessions become booked; published sessions it replaces become superseded (same uid,
     continued) or cancelled; interpreter booking requests are created for new or changed
@@ -258,6 +273,7 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False,
     plan become booked, and booked referrals that lost all their sessions go back to received.
     Participants whose referral is no longer open (withdrawn or closed since the run) are not
     booked: see `_leave_out_closed_referrals`.
+    Returns the publication, the e-mails and the notices to hand on after the commit.
     """
     from guidance.models import (
         BookingStatus,
@@ -267,34 +283,28 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False,
         SessionParticipant,
     )
     from guidance.planning import ids
-    from guidance.services import calendar, mail
+    from guidance.services import calendar
     from guidance.services.interpreter_bookings.requests import invitation, new_booking, request_messages
     from guidance.services.interpreter_bookings.state import transition
 
     run = db.session.scalar(select(PlanningRun).where(PlanningRun.id == run.id).with_for_update())
     if run.status is not RunStatus.SUCCEEDED or run.published_at is not None:
-        db.session.rollback()
         raise DomainError(_("Only a finished plan that has not been published can be published."))
     if (run.metrics or {}).get("violated_rules"):
-        db.session.rollback()
         raise DomainError(_("This plan breaks a planning rule and cannot be published. Run the planning again."))
     try:
         instance = json.loads(run.instance_json)
         horizon_start = dt.date.fromisoformat(instance["horizon"]["start"])
     except (KeyError, ValueError, TypeError):
-        db.session.rollback()
         raise DomainError(_("This run's data is incomplete, so it cannot be published. Run the planning again.")) from None
     if not confirm_stale and is_stale(run):
-        db.session.rollback()
         raise PlanStale(_("The data has changed since this plan was made (for example a new referral or an absence). "
                           "Run the planning again, or confirm that you want to publish it as it is."))
     preview = publish_preview(run, with_stale=False)
     if preview.newer_plan is not None and not confirm_newer:
-        db.session.rollback()
         raise NewerPlanPublished(_("Another plan was published after this run started. Publishing this one replaces "
                                    "it: confirm that you want that, or start a new run."))
     if preview.too_soon:
-        db.session.rollback()
         raise TooSoon(ngettext(
             "%(num)d new or changed session starts before %(date)s, inside the minimum notice of %(days)d working "
             "days. Move it to a later date, or start a new run.",
@@ -360,13 +370,7 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False,
                                                   "left_out": len(left_out),
                                                   "participants_removed": published.participants_removed})
     messages = cancellations + request_messages(requests, lead)
-    told = _notify_referrers(lead, replaced, new_sessions)
-    db.session.commit()
-    # The e-mails are written with the plan, in its transaction, and sent by the job queue once
-    # the plan is in force; a mail failure stays pending in the outbox and never undoes the publication.
-    mail.deliver_later(messages)
-    notices.dispatch_later(told)
-    return published
+    return published, messages, _notify_referrers(lead, replaced, new_sessions)
 
 
 def _notify_referrers(lead: User, replaced: list[Session], new_sessions: list[Session]) -> list:
