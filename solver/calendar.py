@@ -76,11 +76,35 @@ def location_windows(location: Location, day: date) -> Windows:
     return to_windows(location.opening)
 
 
+def subtract_windows(windows: Windows, taken: Windows) -> Windows:
+    """``windows`` without the minutes of ``taken`` (both sorted and merged)."""
+    out: Windows = []
+    for start, end in windows:
+        for t_start, t_end in taken:
+            if t_end <= start or t_start >= end:
+                continue
+            if t_start > start:
+                out.append((start, t_start))
+            start = max(start, t_end)
+        if start < end:
+            out.append((start, end))
+    return out
+
+
+def busy_windows(person: Counsellor | Interpreter, day: date) -> Windows:
+    """The minutes of a date the person's `busy` times take (solver/README.md: "busy")."""
+    day_start = datetime(day.year, day.month, day.day)
+    return merge_windows((max(0, int((first - day_start).total_seconds()) // 60),
+                          min(24 * 60, -(-int((last - day_start).total_seconds()) // 60)))
+                         for first, last in person.busy if first.date() <= day <= last.date())
+
+
 def weekly_windows(person: Counsellor | Interpreter, day: date) -> Windows:
-    """Weekly hours of a counsellor or interpreter on a date, [] when absent."""
+    """Weekly hours of a counsellor or interpreter on a date, [] when absent, without their busy times."""
     if is_absent(person.absences, day):
         return []
-    return to_windows(person.weekly.get(str(day.isoweekday()), []))
+    windows = to_windows(person.weekly.get(str(day.isoweekday()), []))
+    return subtract_windows(windows, busy_windows(person, day)) if person.busy else windows
 
 
 def weekly_windows_for(person: Counsellor | Interpreter, days: list[date]) -> list[Windows]:
@@ -95,7 +119,8 @@ def weekly_windows_for(person: Counsellor | Interpreter, days: list[date]) -> li
         weekday = day.isoweekday()
         if weekday not in by_weekday:
             by_weekday[weekday] = to_windows(person.weekly.get(str(weekday), []))
-        out.append(list(by_weekday[weekday]))
+        windows = list(by_weekday[weekday])
+        out.append(subtract_windows(windows, busy_windows(person, day)) if person.busy else windows)
     return out
 
 

@@ -180,6 +180,13 @@ def _inside(windows, start: int, end: int) -> bool:
     return any(a <= start and end <= b for a, b in windows)
 
 
+def _busy(person: dict, session: dict) -> list:
+    """The person's `busy` times (addition, solver/README.md) that overlap the session; the
+    local times compare as strings ('YYYY-MM-DDTHH:MM')."""
+    return [(first, last) for first, last in person.get("busy") or ()
+            if first < session["end"] and session["start"] < last]
+
+
 def _absent(absences, day: date) -> bool:
     iso = day.isoformat()
     return any(first <= iso <= last for first, last in absences)
@@ -395,6 +402,8 @@ class _Referee:
                    f"{_hhmm(s.end_minute)} on {s.day:%A}s")
         if _absent(c["absences"], s.day):
             bad(3, f"counsellor {c['id']} is absent on {s.day}")
+        for first, last in _busy(c, r):
+            bad(3, f"counsellor {c['id']} is busy {first}-{last[11:]}")
         acts = [p["id"] for p in known if p["legal_basis"] in ("integration_act", "temporary_act")]
         if acts and not c["multicultural"]:
             bad(4, f"counsellor {c['id']} lacks multicultural training for {', '.join(acts)}")
@@ -428,6 +437,8 @@ class _Referee:
                    f"{_hhmm(s.end_minute)} on {s.day:%A}s")
         if _absent(i["absences"], s.day):
             bad(6, f"interpreter {i['id']} is absent on {s.day}")
+        for first, last in _busy(i, r):
+            bad(6, f"interpreter {i['id']} is busy {first}-{last[11:]}")
 
     # -- rules across sessions
 

@@ -107,6 +107,7 @@ Clock = Annotated[
 ]
 Window = tuple[Clock, Clock]
 DateRange = tuple[Date, Date]
+TimeRange = tuple[LocalTime, LocalTime]
 
 
 def clock_minutes(clock: str) -> int:
@@ -143,7 +144,7 @@ def _check_weekly(weekly: dict[str, list[tuple[str, str]]]) -> dict[str, list[tu
 def _check_ranges(ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:
     for first, last in ranges:
         if last < first:
-            raise ValueError(f"absence [{first}, {last}] ends before it starts")
+            raise ValueError(f"[{first}, {last}] ends before it starts")
     return ranges
 
 
@@ -280,10 +281,12 @@ class Counsellor(_Strict):
     languages: list[str] = Field(default_factory=list)
     weekly: dict[str, list[Window]]
     absences: list[DateRange] = Field(default_factory=list)
+    busy: list[TimeRange] = Field(default_factory=list)   # solver/README.md: "busy"
     max_sessions_per_day: int = Field(ge=0)
 
     _v_weekly = field_validator("weekly")(_check_weekly)
     _v_absences = field_validator("absences")(_check_ranges)
+    _v_busy = field_validator("busy")(_check_ranges)
 
 
 class Interpreter(_Strict):
@@ -294,12 +297,14 @@ class Interpreter(_Strict):
     place: str
     weekly: dict[str, list[Window]]
     absences: list[DateRange] = Field(default_factory=list)
+    busy: list[TimeRange] = Field(default_factory=list)   # solver/README.md: "busy"
     hourly_rate: float = Field(ge=0)
     min_billed_minutes: int = Field(default=0, ge=0)
     travel_rate: float = Field(default=0, ge=0)
 
     _v_weekly = field_validator("weekly")(_check_weekly)
     _v_absences = field_validator("absences")(_check_ranges)
+    _v_busy = field_validator("busy")(_check_ranges)
 
 
 class Participant(_Strict):

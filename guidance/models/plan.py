@@ -88,6 +88,9 @@ class Session(db.Model):
     interpreter_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[SessionStatus] = mapped_column(StrEnumType(SessionStatus), default=SessionStatus.PLANNED)
+    # Why a lead cancelled it (interpreter_bookings.changes.CANCEL_REASONS): a counsellor or interpreter
+    # who could not hold it is kept free at that time in later plans (planning/instance.py, `busy`).
+    cancel_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     run: Mapped[PlanningRun] = relationship(back_populates="sessions")

@@ -18,6 +18,8 @@ from guidance.extensions import db
 from guidance.models import (
     OPEN_STATUSES,
     Absence,
+    BookingStatus,
+    InterpreterBooking,
     CareerCentre,
     County,
     CounsellorProfile,
@@ -113,6 +115,9 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
     locations = _locations(county, start, end, closed)
     counsellors = _counsellors(county, locations, start, end)
     interpreters = _interpreters(county, start, end)
+    counsellors_busy, interpreters_busy = said_no(county, start, end)
+    for profile_id, counsellor in counsellors.items():
+        counsellor["busy"] = counsellors_busy.get(profile_id, [])
     published = published_sessions(county)
     referrals = _open_referrals(county)
     held = _held_needs(published, start)
@@ -142,7 +147,7 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
         "places": [{"id": m.number, "name": m.name, "lat": m.lat, "lon": m.lon} for m in places],
         "locations": [_location(loc, days, start, end, closed) for loc, days in locations],
         "counsellors": [c for c in counsellors.values()],
-        "interpreters": [_interpreter(i, start, end) for i in interpreters],
+        "interpreters": [{**_interpreter(i, start, end), "busy": interpreters_busy.get(i.id, [])} for i in interpreters],
         "participants": participants,
         "previous_plan": previous,
         "frozen_until": _frozen_until(options).strftime("%Y-%m-%dT%H:%M") if previous else None,
@@ -279,6 +284,46 @@ def _interpreters(county: County, start: dt.date, end: dt.date) -> list[Interpre
     for p in profiles:
         p._absences = absences.get(p.user_id, [])  # carried to _interpreter without a second query
     return profiles
+
+
+# Why a session was cancelled that says its counsellor, or its interpreter, could not hold it then.
+COUNSELLOR_COULD_NOT = "counsellor_unavailable"
+INTERPRETER_COULD_NOT = "interpreter_unavailable"
+
+
+def said_no(county: County, start: dt.date, end: dt.date) -> tuple[dict[int, list], dict[int, list]]:
+    """(counsellor profile id -> busy times, interpreter profile id -> busy times) in the horizon: the
+    times of requests an interpreter declined, and of sessions a lead cancelled because their
+    counsellor or interpreter could not hold them. Later plans, suggestions and moves keep them
+    free then (the solver's `busy`, solver/README.md), so nobody is asked again for a time they
+    said no to. Local 'YYYY-MM-DDTHH:MM' pairs, sorted."""
+    first, last = ids.to_utc(dt.datetime.combine(start, dt.time())), ids.to_utc(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
+    in_horizon = (Session.start >= first, Session.start < last)
+    centre_ids = select(CareerCentre.id).where(CareerCentre.county_id == county.id)
+    of_county = Session.location_id.in_(select(Location.id).where(Location.centre_id.in_(centre_ids)))
+    counsellors: dict[int, set] = {}
+    interpreters: dict[int, set] = {}
+
+    def span(s_start: dt.datetime, s_end: dt.datetime) -> tuple[str, str]:
+        return tuple(ids.to_local(t).strftime("%Y-%m-%dT%H:%M") for t in (s_start, s_end))
+
+    cancelled = db.session.execute(
+        select(Session.counsellor_id, Session.interpreter_id, Session.cancel_reason, Session.start, Session.end)
+        .where(Session.status == SessionStatus.CANCELLED, Session.cancel_reason.in_(
+            [COUNSELLOR_COULD_NOT, INTERPRETER_COULD_NOT]), of_county, *in_horizon))
+    for counsellor_id, interpreter_id, reason, s_start, s_end in cancelled:
+        if reason == COUNSELLOR_COULD_NOT:
+            counsellors.setdefault(counsellor_id, set()).add(span(s_start, s_end))
+        elif interpreter_id is not None:
+            interpreters.setdefault(interpreter_id, set()).add(span(s_start, s_end))
+    declined = db.session.execute(
+        select(InterpreterBooking.interpreter_id, Session.start, Session.end)
+        .join(Session, Session.id == InterpreterBooking.session_id)
+        .where(InterpreterBooking.status == BookingStatus.DECLINED, of_county, *in_horizon))
+    for interpreter_id, s_start, s_end in declined:
+        interpreters.setdefault(interpreter_id, set()).add(span(s_start, s_end))
+    return ({k: [list(t) for t in sorted(v)] for k, v in counsellors.items()},
+            {k: [list(t) for t in sorted(v)] for k, v in interpreters.items()})
 
 
 def usable_modes(p: InterpreterProfile) -> list[str]:

@@ -80,6 +80,7 @@ def cancel_session(actor, session: Session, reason: str | None = None) -> list[O
         if session.status is not SessionStatus.BOOKED:
             raise DomainError(_("Only a booked session can be cancelled."))
         session.status = SessionStatus.CANCELLED
+        session.cancel_reason = reason
         cal.bump_sequence(session)
         audit.record(actor, "session.cancel", session, {"reason": reason} if reason else None)
         notices.session_event(actor, session, notices.CANCELLED)

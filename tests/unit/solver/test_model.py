@@ -83,6 +83,42 @@ def test_rule3_counsellor_absence_and_daily_limit():
     assert max(days.count(d) for d in set(days)) <= 2
 
 
+def test_rule3_busy_times_keep_the_counsellor_free_then_and_only_then():
+    # Monday 08:00-16:00 works, but 08:00-14:30 is taken (a session the counsellor could not hold):
+    # the only 90-minute time left that day is 14:30.
+    inst = make_instance([participant("P1", deadline="2027-01-04")])
+    inst["counsellors"][0]["busy"] = [["2027-01-04T08:00", "2027-01-04T14:30"]]
+    plan = plan_for(inst)
+    assert [s.start.strftime("%Y-%m-%dT%H:%M") for s in plan.sessions] == ["2027-01-04T14:30"]
+
+
+def test_the_checker_refuses_a_session_in_a_counsellors_or_interpreters_busy_time():
+    inst = make_instance([participant("P1", language="ti", needs_interpreter=True)])
+    plan = plan_for(inst)
+    session = plan.sessions[0]
+    span = [session.start.strftime("%Y-%m-%dT%H:%M"), session.end.strftime("%Y-%m-%dT%H:%M")]
+    inst["counsellors"][0]["busy"] = [span]
+    inst["interpreters"][0]["busy"] = [[span[0][:11] + "00:00", span[0]]]   # ends as the session starts
+    assert {v.rule for v in check_plan(inst, plan).violations} == {3}
+    inst["counsellors"][0]["busy"] = []
+    inst["interpreters"][0]["busy"] = [span]
+    assert {v.rule for v in check_plan(inst, plan).violations} == {6}
+
+
+def test_an_interpreter_busy_at_the_kept_sessions_time_is_replaced_in_a_re_plan():
+    # The previous plan booked I1 on Monday 09:00; I1 said no to that time (busy): the re-plan keeps
+    # the appointment with the other interpreter.
+    inst = make_instance([participant("P1", language="ti", needs_interpreter=True)])
+    inst["interpreters"].append({**inst["interpreters"][0], "id": "I2", "name": "Tolk 2"})
+    inst["previous_plan"] = {"format": "guidance-plan/1", "instance": "tiny", "unscheduled": [], "sessions": [
+        {"id": "S1", "type": "individual", "participants": ["P1"], "counsellor": "C1", "location": "L-bergen",
+         "room": "L-bergen-1", "start": "2027-01-04T09:00", "end": "2027-01-04T10:30", "mode": "onsite",
+         "language": "ti", "interpreter": "I1", "interpreter_mode": "onsite"}]}
+    inst["interpreters"][0]["busy"] = [["2027-01-04T09:00", "2027-01-04T10:30"]]
+    plan = plan_for(inst)
+    assert [(s.start.strftime("%H:%M"), s.interpreter) for s in plan.sessions] == [("09:00", "I2")]
+
+
 def test_rule3_travel_between_locations():
     inst = make_instance([participant("P1", place="4601", deadline="2027-01-04"),
                           participant("P2", place="4621", deadline="2027-01-04")])
