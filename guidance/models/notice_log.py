@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guidance.extensions import db
+from guidance.models.organisation import Location
 from guidance.models.people import User
 from guidance.models.plan import OutboxMessage, Session
 from guidance.models.referral import Referral
@@ -31,11 +32,16 @@ class Notice(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     dispatched_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"), nullable=True)
+    # The time and place the notice tells of when they are not the session's own: a session handed to
+    # another counsellor is cancelled for the first one at the time and place it had.
+    told_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    told_location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), nullable=True)
 
     user: Mapped[User] = relationship()
     referral: Mapped[Referral | None] = relationship()
     session: Mapped[Session | None] = relationship()
     message: Mapped[OutboxMessage | None] = relationship()
+    told_location: Mapped[Location | None] = relationship()
 
 
 class TextMessage(db.Model):

@@ -119,7 +119,7 @@ def _key(*parts) -> str:
 
 
 def _add(user: User, kind: str, key: str, session: Session | None = None, referral: Referral | None = None,
-         delivery: str | None = None) -> Notice | None:
+         delivery: str | None = None, as_it_was: tuple[dt.datetime, int] | None = None) -> Notice | None:
     """A notice for `user`, unless they chose never or the same notice exists already."""
     delivery = delivery or choice(user, GOVERNED_BY[kind])
     if delivery == NEVER or not user.active:
@@ -130,6 +130,8 @@ def _add(user: User, kind: str, key: str, session: Session | None = None, referr
     if any(isinstance(n, Notice) and n.key == key for n in db.session.new):
         return None
     notice = Notice(key=key, user=user, kind=kind, session=session, referral=referral, delivery=delivery)
+    if as_it_was is not None:
+        notice.told_start, notice.told_location_id = as_it_was
     db.session.add(notice)
     return notice
 
@@ -146,12 +148,14 @@ def referrers_of(referral: Referral) -> list[User]:
 
 
 def session_event(actor, session: Session, event: str, *, counsellor: bool = True, referrers: bool = True,
-                  referral_ids: set[int] | None = None, previous_counsellor_id: int | None = None) -> list[Notice]:
+                  referral_ids: set[int] | None = None, previous_counsellor_id: int | None = None,
+                  previous: tuple[dt.datetime, int] | None = None) -> list[Notice]:
     """Notices about `session` (BOOKED, MOVED or CANCELLED), in the caller's transaction: to the
     referrers of its participants (with `referrers`; only those of `referral_ids` when given; never to an actor
     telling themselves), and with `counsellor` to the counsellor (a change outside a full publish;
-    a session handed to another counsellor is cancelled for `previous_counsellor_id` and new for
-    the new one). Call it after the session's SEQUENCE went up."""
+    a session handed to another counsellor is cancelled for `previous_counsellor_id`, at its
+    `previous` (start, location id) when it moved too, and new for the new one). Call it after the
+    session's SEQUENCE went up."""
     actor_id = getattr(actor, "id", None)
     version = (session.uid, session.sequence, session.start.isoformat(), session.location_id)
     notices = []
@@ -171,7 +175,9 @@ def session_event(actor, session: Session, event: str, *, counsellor: bool = Tru
             profile = db.session.get(CounsellorProfile, profile_id)
             if profile is not None and profile.user_id != actor_id:
                 key = _key(f"counsellor_{what}", *version, profile.user_id)
-                notices.append(_add(profile.user, f"counsellor_{what}", key, session))
+                handed_over = profile_id == previous_counsellor_id != session.counsellor_id
+                notices.append(_add(profile.user, f"counsellor_{what}", key, session,
+                                    as_it_was=previous if handed_over else None))
     return [n for n in notices if n is not None]
 
 
@@ -270,11 +276,15 @@ def send_digests(now: dt.datetime | None = None) -> list[OutboxMessage]:
 
 # -- rendering ----------------------------------------------------------------------------------
 
-def _when(session: Session) -> str:
-    return session.start.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
+def _when(session: Session, notice: Notice | None = None) -> str:
+    start = notice.told_start if notice is not None and notice.told_start is not None else session.start
+    return start.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
 
 
-def _place(session: Session) -> str:
+def _place(session: Session, notice: Notice | None = None) -> str:
+    if notice is not None and notice.told_location is not None:
+        location = notice.told_location
+        return f"{location.name}, {location.address}" if location.address else location.name
     location = session.location
     if session.mode == "video":
         if link := cal.video_link(session):
@@ -296,10 +306,13 @@ def _line(notice: Notice) -> str:
         "counsellor_moved": _("Your session is moved to %(when)s at %(place)s."),
         "counsellor_cancelled": _("Your session %(when)s at %(place)s is cancelled."),
     }[notice.kind]
-    return what % {"reference": reference, "when": _when(session), "place": _place(session)}
+    return what % {"reference": reference, "when": _when(session, notice), "place": _place(session, notice)}
 
 
 def _link(notice: Notice) -> str:
+    if notice.told_start is not None:
+        # The session is someone else's now: the counsellor's own day, as it is after the change.
+        return cal.app_url("counsellor.day", day=notice.told_start.astimezone(cal.OSLO).date().isoformat())
     if notice.kind in COUNSELLOR_KINDS:
         return cal.app_url("counsellor.session", session_id=notice.session_id)
     return cal.app_url("referrals.show", referral_id=notice.referral_id)
@@ -328,7 +341,7 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
                 "counsellor_booked": _("New session %(when)s"),
                 "counsellor_moved": _("Moved: session %(when)s"),
                 "counsellor_cancelled": _("Cancelled: session %(when)s"),
-            }[first.kind] % {"reference": reference, "when": _when(first.session) if first.session else ""}
+            }[first.kind] % {"reference": reference, "when": _when(first.session, first) if first.session else ""}
             intro = ""
         lines = [intro] if intro else []
         for notice in notices:

@@ -224,6 +224,7 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     calendar.bump_sequence(session)
     # The referrer hears of a new time or place; a new counsellor or interpreter is the centre's business.
     told = notices.session_event(lead, session, notices.MOVED, previous_counsellor_id=old_counsellor_id,
+                                 previous=(old[0], old[1]),
                                  referrers=(old[0], old[1]) != (session.start, session.location_id))
     audit.record(lead, "session.moved", session, {
         "from": ids.to_local(old[0]).strftime("%Y-%m-%dT%H:%M"), "to": raw["start"], "room": room.id,

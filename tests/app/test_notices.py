@@ -419,3 +419,27 @@ def test_a_new_plan_tells_the_referrer_what_moved_and_what_was_cancelled(app, tr
     assert f"{w.own_referral.reference}: timen er flytta til 21.01.2027 13:00" in latest.body
     assert f"{second.reference}: timen 20.01.2027 10:00" in latest.body and "avlyst" in latest.body
     assert dropped.uid not in latest.body and "Sara" not in latest.body
+
+
+def test_a_session_handed_over_and_moved_is_cancelled_for_the_first_counsellor_at_the_time_they_had(app, travel_to):
+    from guidance.models import Location, Role
+
+    travel_to(f.oslo(2027, 1, 13, 12))
+    w = planning_world()
+    w.counsellor.language = "en"
+    other = f.user(Role.COUNSELLOR)
+    other.counsellor.locations = list(db.session.scalars(select(Location)))
+    db.session.commit()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 25, 9), interpreter=w.interpreter)
+
+    plan_edits.move_published_session(w.lead, session, start=dt.datetime(2027, 1, 27, 13, 0), room_id=session.room_id,
+                                      counsellor_id=other.counsellor.id, interpreter_id=w.interpreter.interpreter.id,
+                                      interpreter_mode="onsite")
+    run_queued_jobs()
+
+    [gone] = _to(w.counsellor)
+    assert gone.subject == "Cancelled: session 25.01.2027 09:00"
+    assert "Your session 25.01.2027 09:00 at" in gone.body and "27.01.2027" not in gone.body
+    assert f"{BASE}/week/day/2027-01-25" in gone.body and f"/week/sessions/{session.id}" not in gone.body
+    [new] = _to(other)
+    assert new.subject.endswith("27.01.2027 13:00")
