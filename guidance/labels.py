@@ -93,5 +93,18 @@ AUDIT_ACTION = {
     "referral.corrected": _l("Corrected by the referrer"),
     "referral.withdrawn": _l("Withdrawn"),
     "referral.booked_now": _l("Booked by the centre"),
+    "referral.requeued": _l("Back in the queue: its session was cancelled"),
+    "referral.follow_up_requested": _l("A follow-up session was asked for"),
+    "session.moved": _l("Session moved by the centre"),
+    "session.cancel": _l("Session cancelled by the centre"),
     "letters.downloaded": _l("Letters for the participant downloaded"),
+}
+
+# Why a lead cancels one session (interpreter_bookings.changes.CANCEL_REASONS).
+CANCEL_REASON = {
+    "participant_cancelled": _l("The participant cannot come"),
+    "counsellor_unavailable": _l("The counsellor cannot hold it"),
+    "interpreter_unavailable": _l("No interpreter can be found"),
+    "room_unavailable": _l("The room or location is not available"),
+    "other": _l("Another reason"),
 }

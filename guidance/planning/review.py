@@ -217,11 +217,26 @@ def headline(run: PlanningRun) -> dict:
         "video_sessions": m.get("video_sessions"),
         "sessions": m.get("sessions"),
         "valid": not m.get("violated_rules"),
-        "pins_not_kept": stats.get("pins_not_kept", []),
+        "pins_not_kept": _pins_not_kept(run, stats.get("pins_not_kept", [])),
         "terms": plan_terms(run, instance, plan),
-        "objective": stats.get("objective"),
-        "best_bound": stats.get("best_bound"),
     }
+
+
+def _pins_not_kept(run: PlanningRun, not_kept: list[str]) -> list[dict]:
+    """The pinned sessions the run could not keep, as the lead knows them: when, and whose."""
+    from guidance.models import CounsellorProfile
+
+    pins = {pin["id"]: pin for pin in run.pinned or []}
+    out = []
+    for session_id in not_kept:
+        pin = pins.get(session_id)
+        if pin is None:
+            out.append({"start": None, "counsellor": ""})
+            continue
+        profile = db.session.get(CounsellorProfile, ids.db_id(pin["counsellor"], "C"))
+        out.append({"start": ids.to_utc(dt.datetime.strptime(pin["start"], "%Y-%m-%dT%H:%M")),
+                    "counsellor": profile.user.name if profile is not None else ""})
+    return out
 
 
 def plan_terms(run: PlanningRun, instance: dict, plan: dict) -> dict | None:

@@ -5,6 +5,7 @@ as the read, so a view only parses, calls here and renders.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from dataclasses import dataclass
@@ -117,13 +118,35 @@ def read_attachment(user, referral: Referral, attachment_id: int) -> tuple[Attac
     return item, path
 
 
+# What happened to the referral's sessions that its history shows: a lead moved or cancelled one.
+SESSION_HISTORY = ("session.moved", "session.cancel")
+
+
 def history(referral: Referral) -> list[dict]:
-    """The referral's audit events that changed something, oldest first (views and refusals are left out)."""
+    """The referral's audit events that changed something, and the moves and cancellations of its
+    sessions, oldest first (views and refusals are left out). A move's `detail` carries `from` and
+    `to` as aware datetimes."""
+    from sqlalchemy import and_, or_
+
+    from guidance.planning import ids
+
+    own_sessions = select(SessionParticipant.session_id).where(SessionParticipant.referral_id == referral.id)
     events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.object_type == "referral", AuditEvent.object_id == referral.id,
-                                 AuditEvent.action.notin_(("referral.viewed", "access.refused"))).order_by(AuditEvent.at, AuditEvent.id)
+        select(AuditEvent).where(or_(
+            and_(AuditEvent.object_type == "referral", AuditEvent.object_id == referral.id,
+                 AuditEvent.action.notin_(("referral.viewed", "access.refused"))),
+            and_(AuditEvent.object_type == "session", AuditEvent.object_id.in_(own_sessions),
+                 AuditEvent.action.in_(SESSION_HISTORY))))
+        .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
-    return [{"event": e, "detail": json.loads(e.detail) if e.detail else {}} for e in events]
+    out = []
+    for e in events:
+        detail = json.loads(e.detail) if e.detail else {}
+        for key in ("from", "to"):
+            if isinstance(detail.get(key), str):
+                detail[key] = ids.to_utc(dt.datetime.strptime(detail[key], "%Y-%m-%dT%H:%M"))
+        out.append({"event": e, "detail": detail})
+    return out
 
 
 def next_booked_sessions(referral_ids: list[int]) -> dict[int, Session]:

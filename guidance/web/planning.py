@@ -15,6 +15,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from guidance.extensions import db
+from guidance.labels import CANCEL_REASON
 from guidance.models import PlanningRun, RunStatus, Session
 from guidance.models.types import utcnow as _utcnow
 from guidance.planning import ids as planning_ids
@@ -81,7 +82,8 @@ def progress_payload(run: PlanningRun) -> dict:
         "sessions_placed": progress.get("sessions_placed"),
         "objective": progress.get("objective"),
         "best_bound": progress.get("best_bound"),
-        "elapsed_seconds": progress.get("elapsed_seconds"),
+        # Whole seconds: a lead reads "31", not "30.5" (and the page's script shows it as it comes).
+        "elapsed_seconds": round(progress["elapsed_seconds"]) if progress.get("elapsed_seconds") is not None else None,
         "time_limit_seconds": run.time_limit_seconds,
         "message": explanation,
         "detail": detail,
@@ -566,15 +568,6 @@ def pin_session(session_id: int):
 
 
 # ---------------------------------------------------------------------------- cancel one session
-
-CANCEL_REASON = {
-    "participant_cancelled": _l("The participant cannot come"),
-    "counsellor_unavailable": _l("The counsellor cannot hold it"),
-    "interpreter_unavailable": _l("No interpreter can be found"),
-    "room_unavailable": _l("The room or location is not available"),
-    "other": _l("Another reason"),
-}
-
 
 class CancelSessionForm(FlaskForm):
     reason = SelectField(_l("Why is the session cancelled?"),

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user
 
 from guidance import clock
-from guidance.labels import AUDIT_ACTION, REFERRAL_FIELD
+from guidance.labels import AUDIT_ACTION, CANCEL_REASON, REFERRAL_FIELD
 from guidance.models import Referral, SessionStatus
 from guidance.rules.access import may
 from guidance.rules.deadlines import deadline_passed
@@ -51,7 +51,7 @@ def show(referral_id: int):
         sessions=sessions, now=now, counsellor_name=lambda s: names.get(s.counsellor_id, ""),
         can_correct=may_edit and referral.status in CORRECTABLE,
         can_withdraw=may_edit and referral.status not in NOT_WITHDRAWABLE,
-        field_label=REFERRAL_FIELD, action_label=AUDIT_ACTION,
+        field_label=REFERRAL_FIELD, action_label=AUDIT_ACTION, cancel_reason=CANCEL_REASON,
         deadline_passed=deadline_passed(referral.deadline, clock.today()),
     )
 

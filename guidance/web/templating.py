@@ -50,6 +50,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["week"] = week_text
     # "1 234" and "1 234,50 kr" in nb and nn, "1,234" and "NOK 1,234.50" in en.
     app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0, "#,##0")
+    app.jinja_env.filters["decimal"] = lambda value: format_decimal(value or 0, "#,##0.##")
     app.jinja_env.filters["money"] = lambda ore: format_currency((ore or 0) / 100, "NOK")
 
     @app.context_processor

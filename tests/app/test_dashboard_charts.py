@@ -35,3 +35,19 @@ def test_the_tables_beside_the_charts_name_months_and_quarters_in_full(client, t
     assert not re.search(r"<t[hd][^>]*>\d{4}-\d{2}</t[hd]>", tables)
     page = client.get("/dashboard/?period=quarter").get_data(as_text=True)
     assert '<th scope="row">4. kvartal 2026</th>' in page
+
+
+def test_interpreter_hours_are_written_with_the_pages_decimal_comma(client, travel_to):
+    from guidance.extensions import db
+    from guidance.services import bookings
+
+    travel_to(f.oslo(2026, 12, 4, 12))
+    w = f.world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2026, 12, 14, 9), interpreter=w.interpreter)
+    booking = bookings.new_booking(session)
+    bookings.transition(None, booking, "accept")
+    db.session.commit()
+    f.login(client, w.lead)
+    tables = re.sub(r"<svg.*?</svg>", "", client.get("/dashboard/").get_data(as_text=True), flags=re.S)
+    row = re.search(r'<th scope="row">desember 2026</th><td>([^<]*)</td>', tables).group(1)
+    assert row == "1,5"

@@ -75,3 +75,25 @@ def test_a_pinned_session_is_kept_by_the_next_run(app):
     kept = db.session.scalars(select(Session).where(Session.run_id == second.id, Session.uid == session.uid)).one()
     assert (kept.start, kept.room_id, kept.counsellor_id, kept.pinned) == \
         (session.start, session.room_id, session.counsellor_id, True)
+
+
+def test_a_pin_that_now_breaks_a_rule_is_named_with_its_time_and_counsellor(client):
+    from guidance.models import Absence
+    from guidance.services import plan_edits
+
+    w = planning_world()
+    first = solved_run(w.lead)
+    session = _the_session(first)
+    plan_edits.set_pinned(w.lead, session, True)
+    planning_service.publish_run(w.lead, first)
+    day = ids.to_local(session.start).date()
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=day, end_date=day, reason="Syk"))
+    db.session.commit()
+
+    second = solved_run(w.lead)
+    f.login(client, w.lead, language="nb")
+    page = client.get(f"/planning/runs/{second.id}").get_data(as_text=True)
+
+    assert "1 fastlåst time kunne ikke beholdes" in page
+    when = ids.to_local(session.start)
+    assert f"{when.day}. " in page and f"{when:%H:%M}, {w.counsellor.name}" in page

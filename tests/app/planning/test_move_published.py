@@ -73,6 +73,8 @@ def test_a_published_session_moves_updates_the_calendars_re_asks_the_interpreter
     audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "session.moved")).one()
     assert audit.object_id == session.id and audit.actor_id == w.lead.id
     assert "Amal" not in (audit.detail or "")
+    history = client.get(f"/referrals/{w.own_referral.id}", headers=EN).get_data(as_text=True)
+    assert "Session moved by the centre" in history and "From 1/25/27, 9:00" in history
     client.post("/logout")
     f.login(client, w.counsellor, language="en")
     week = client.get("/week/2027/4").get_data(as_text=True)
