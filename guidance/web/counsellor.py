@@ -57,8 +57,10 @@ def _week_or_404(year: int, week: int) -> dt.date:
 @bp.get("/")
 @requires("week")
 def week():
-    """This week."""
-    year, week_number, _day = local_today().isocalendar()
+    """This week (the coming one at the weekend)."""
+    from guidance.rules.week import opening_monday
+
+    year, week_number, _day = opening_monday(local_today()).isocalendar()
     return _render_week(year, week_number)
 
 

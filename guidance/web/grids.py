@@ -13,6 +13,7 @@ from guidance import clock
 from guidance.models import PlanningRun, Role, RunStatus, Session
 from guidance.planning import review
 from guidance.planning.ids import local_today
+from guidance.rules.week import first_week_ahead, opening_monday
 from guidance.services import week_grid
 from guidance.web.guards import county_or_chooser, get_visible, requires
 
@@ -98,8 +99,7 @@ def published():
     if chooser is not None:
         return chooser
     options = week_grid.choices(county.id)
-    today = local_today()
-    monday = _week_arg(today - dt.timedelta(days=today.weekday()))
+    monday = _week_arg(opening_monday(local_today()))
     subject = _subject(options, monday, county.id, None)
     grid = week_grid.week(subject, monday, county_id=county.id, counsellor_names=_names(options))
     url_args = {"county": county.number} if current_user.county_id is None else {}
@@ -116,7 +116,7 @@ def run(run_id: int):
         abort(404)
     options = week_grid.choices(planning_run.county_id)
     weeks = review.weeks_of(planning_run)
-    monday = _week_arg(weeks[0] if weeks else local_today() - dt.timedelta(days=local_today().weekday()))
+    monday = _week_arg(first_week_ahead(weeks, local_today()) or opening_monday(local_today()))
     subject = _subject(options, monday, planning_run.county_id, planning_run.id)
     grid = week_grid.week(subject, monday, county_id=planning_run.county_id, run_id=planning_run.id,
                           counsellor_names=_names(options))
@@ -134,8 +134,7 @@ def mine():
     profile = current_user.counsellor
     if profile is None:
         abort(404)
-    today = local_today()
-    monday = _week_arg(today - dt.timedelta(days=today.weekday()))
+    monday = _week_arg(opening_monday(local_today()))
     subject = week_grid.Choice("counsellor", profile.id, current_user.name)
     grid = week_grid.week(subject, monday, county_id=None, counsellor_names={profile.id: current_user.name},
                           closures_of=current_user.county_id)

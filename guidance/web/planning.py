@@ -342,7 +342,9 @@ def _week_arg(value: str | None, weeks: list[dt.date]) -> dt.date | None:
             day = None
         if day is not None:
             return day - dt.timedelta(days=day.weekday())
-    return weeks[0] if weeks else None
+    from guidance.rules.week import first_week_ahead
+
+    return first_week_ahead(weeks, planning_ids.local_today())
 
 
 def _choices(mapping: dict[str, str], prefix: str) -> list[tuple[int, str]]:
