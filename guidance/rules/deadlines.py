@@ -96,3 +96,21 @@ def at_risk_cutoff(today: dt.date, working_days: int = AT_RISK_WORKING_DAYS) -> 
         day += dt.timedelta(days=1)
         count += is_working_day(day)
     return day
+
+
+# An interpreter's answer is due at the end of an office day, never at night or over a weekend.
+ANSWER_DUE_AT = dt.time(16, 0)
+
+
+def answer_due(now: dt.datetime, hours: int) -> dt.datetime:
+    """When an interpreter's answer to a request sent at `now` (Oslo wall clock, naive) is due,
+    for a county's answer time of `hours`: a day or more is counted in working days (48 hours: the
+    second working day after today), due at ANSWER_DUE_AT; less than a day stays `hours` (a
+    county that asks for quick answers gets them)."""
+    if hours < 24:
+        return now + dt.timedelta(hours=hours)
+    day, left = now.date(), -(-hours // 24)
+    while left:
+        day += dt.timedelta(days=1)
+        left -= is_working_day(day)
+    return dt.datetime.combine(day, ANSWER_DUE_AT)

@@ -42,12 +42,17 @@ def new_booking(session: Session, interpreter: InterpreterProfile | None = None,
 
 
 def answer_deadline(session: Session) -> dt.datetime:
-    """When an unanswered request expires: the earlier of the county's answer time and
-    ANSWER_LEAD_HOURS before the session, so the lead has time to find someone else. A session
-    closer than that gets half the time that is left: the deadline always ends before the session."""
+    """When an unanswered request expires: the earlier of the county's answer time (in working days,
+    at the end of an office day: rules.deadlines.answer_due) and ANSWER_LEAD_HOURS before the session,
+    so the lead has time to find someone else. A session closer than that gets half the time that is
+    left: the deadline always ends before the session."""
+    from guidance.planning import ids
+    from guidance.rules.deadlines import answer_due
+
     now = utcnow()
     hours = getattr(session.run.county, "booking_answer_hours", None) or DEFAULT_ANSWER_HOURS
-    deadline = min(now + dt.timedelta(hours=hours), session.start - dt.timedelta(hours=ANSWER_LEAD_HOURS))
+    due = ids.to_utc(answer_due(ids.to_local(now), hours))
+    deadline = min(due, session.start - dt.timedelta(hours=ANSWER_LEAD_HOURS))
     if deadline <= now:
         deadline = now + (session.start - now) / 2
     return deadline

@@ -113,7 +113,7 @@ def test_a_plan_published_after_the_run_started_must_be_replaced_explicitly(clie
 
 
 @pytest.mark.parametrize("hours_ahead, answer_hours, expected_hours", [
-    (24 * 7, 48, 48),   # far ahead: the county's answer time
+    (24 * 7, 48, 56),   # far ahead: the county's answer time, two working days: Wednesday 16:00
     (30, 48, 6),        # the day before the session comes first
     (10, 48, 5),        # closer than a day: half the time left, still before the session
 ])

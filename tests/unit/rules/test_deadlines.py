@@ -64,3 +64,14 @@ def test_at_risk_cutoff_is_15_working_days_ahead_skipping_holidays():
     # From Friday 19 March 2027: Maundy Thursday, Good Friday and Easter Monday are skipped.
     assert at_risk_cutoff(dt.date(2027, 3, 19)) == dt.date(2027, 4, 14)
     assert working_days_between(dt.date(2027, 3, 19), dt.date(2027, 4, 14)) == 15
+
+
+def test_an_interpreters_answer_is_due_at_the_end_of_a_working_day():
+    from guidance.rules.deadlines import answer_due
+
+    saturday_night = dt.datetime(2026, 12, 5, 1, 42)
+    assert answer_due(saturday_night, 48) == dt.datetime(2026, 12, 8, 16, 0)       # Tuesday, not Monday 01:42
+    assert answer_due(dt.datetime(2026, 12, 3, 15, 0), 48) == dt.datetime(2026, 12, 7, 16, 0)   # Thursday -> Monday
+    # Over Christmas: Wednesday 23rd, Thursday 24th, then Monday 28th (25th and 26th are holidays).
+    assert answer_due(dt.datetime(2026, 12, 22, 9, 0), 72) == dt.datetime(2026, 12, 28, 16, 0)
+    assert answer_due(dt.datetime(2026, 12, 3, 9, 0), 4) == dt.datetime(2026, 12, 3, 13, 0)     # a quick county
