@@ -172,11 +172,58 @@ class PublishPreview:
     too_soon: list = field(default_factory=list)  # new or changed sessions inside the notice
     newer_plan: PlanningRun | None = None
     stale: bool = False
+    budgets: list = field(default_factory=list)  # BudgetAfter per month the plan touches that has a budget
+
+    @property
+    def over_budget(self) -> list:
+        return [b for b in self.budgets if b.over]
 
     @property
     def emails(self) -> int:
         """E-mails publishing writes: one per interpreter request and one per cancelled booking."""
         return self.interpreter_requests + self.interpreter_cancellations
+
+
+@dataclass
+class BudgetAfter:
+    """A month's interpreter cost against its budget, now and once the plan is published (NOK)."""
+
+    month: dt.date
+    now_nok: float
+    after_nok: float
+    budget_nok: float
+
+    @property
+    def over(self) -> bool:
+        return self.after_nok > self.budget_nok
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.after_nok / self.budget_nok) if self.budget_nok else 0
+
+
+def _budgets_after(county_id: int, requested: list[Session], cancelled: list) -> list[BudgetAfter]:
+    """Per month with a budget: the booked interpreter cost (statistics.interpreter_months) plus the
+    planned cost of the requests publishing sends, minus the bookings it cancels."""
+    from guidance.planning import ids
+    from guidance.services import statistics
+    from guidance.services.interpreter_bookings.costs import planned_cost
+
+    change: dict[str, float] = {}
+    for s in requested:
+        month = statistics.period_of(ids.to_local(s.start).date(), "month")
+        change[month] = change.get(month, 0.0) + planned_cost(s, s.interpreter, s.interpreter_mode or "onsite")[2] / 100
+    for booking in cancelled:
+        month = statistics.period_of(ids.to_local(booking.session.start).date(), "month")
+        change[month] = change.get(month, 0.0) - (booking.cost_ore or 0) / 100
+    out = []
+    for row in statistics.interpreter_months(county_id):
+        if row["budget_nok"] is None or row["month"] not in change:
+            continue
+        year, month = (int(x) for x in row["month"].split("-"))
+        out.append(BudgetAfter(dt.date(year, month, 1), row["cost_nok"], row["cost_nok"] + change[row["month"]],
+                               row["budget_nok"]))
+    return out
 
 
 def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPreview:
@@ -198,6 +245,7 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
                 if s.status is SessionStatus.BOOKED and ids.to_local(s.start).date() >= horizon_start}
     live = (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)
     kept_interpreting = set()
+    requested = []
     for s in new_sessions:
         old = replaced.get(s.uid)
         if old is None or not same_booking(session_dict(s), session_dict(old)):
@@ -208,9 +256,11 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
             kept_interpreting.add(old.uid)
         elif s.interpreter_id is not None:
             preview.interpreter_requests += 1
-    preview.interpreter_cancellations = sum(
-        1 for old in replaced.values() if old.uid not in kept_interpreting
-        for b in old.bookings if b.status in live)
+            requested.append(s)
+    cancelled = [b for old in replaced.values() if old.uid not in kept_interpreting
+                 for b in old.bookings if b.status in live]
+    preview.interpreter_cancellations = len(cancelled)
+    preview.budgets = _budgets_after(county.id, requested, cancelled)
     preview.sessions = len(new_sessions)
     preview.new_or_changed.sort(key=lambda s: s.start)
     preview.first_new = preview.new_or_changed[0].start if preview.new_or_changed else None

@@ -261,3 +261,26 @@ def test_the_lead_is_told_how_many_sessions_were_left_out_and_why(client):
     assert "1 participant whose referral was withdrawn or closed was taken out of a group session" in warning
     for name in ("Amal", "Yonas", "Group Member"):
         assert name not in warning
+
+
+def test_the_publish_page_warns_when_the_plan_puts_a_month_over_its_interpreter_budget(client, travel_to):
+    import datetime as dt
+
+    from guidance.models import InterpreterBudget
+    from guidance.planning import ids
+
+    travel_to(f.oslo(2027, 1, 8, 9))
+    w = planning_world()
+    run = solved_run(w.lead)
+    interpreted = db.session.scalars(select(Session).where(Session.run_id == run.id,
+                                                           Session.interpreter_id.is_not(None))).one()
+    month = ids.to_local(interpreted.start).date().replace(day=1)
+    db.session.add(InterpreterBudget(county_id=w.lead.county_id, month=month, amount_ore=50000))  # NOK 500
+    db.session.commit()
+    f.login(client, w.lead, language="en")
+
+    page = client.get(f"/planning/runs/{run.id}/publish", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    # 90 minutes at NOK 720 an hour: NOK 1,080 against NOK 500.
+    assert f"over its budget: NOK 1,080 of NOK 500 (216 %)" in page
+    assert "NOK 1,080 of NOK 500 after publishing (216 %; NOK 0 now)" in page
