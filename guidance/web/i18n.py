@@ -7,7 +7,17 @@ from flask_login import current_user
 from guidance.rules import language as forms
 
 
+# English pages write dates and times as people in Norway read them: day before month, a 24-hour
+# clock ("18/12/2026, 08:00", not "12/18/26, 8:00 AM"); the translations are the "en" catalogue.
+FORMATTING = {"en": "en_GB"}
+
+
 def select_locale() -> str:
+    code = _chosen_language()
+    return FORMATTING.get(code, code)
+
+
+def _chosen_language() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # services called from the CLI, jobs or tests: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]

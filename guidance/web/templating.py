@@ -34,7 +34,10 @@ def _memoized(formatter):
         return formatter(value, fmt)
 
     def call(value, fmt: str) -> str:
-        return cached(type(value), value, fmt, str(get_locale()), str(get_timezone()))
+        locale = get_locale()
+        if locale is not None and locale.language == "en":
+            fmt = fmt.replace("d. ", "d ")   # the pages' patterns are Norwegian ("18. desember"); English has no dot
+        return cached(type(value), value, fmt, str(locale), str(get_timezone()))
 
     return call
 
@@ -55,7 +58,7 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject():
-        return {"may": lambda action, target: may(current_user, action, target), "current_locale": str(get_locale()),
+        return {"may": lambda action, target: may(current_user, action, target), "current_locale": get_locale().language if get_locale() else "nb",
                 "menu": menu_for_current_user,
                 "current_entry": current_entry,
                 **all_labels()}

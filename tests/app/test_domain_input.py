@@ -14,7 +14,7 @@ from tests.app import factories as f
 EN = {"Accept-Language": "en"}
 TODAY = dt.date(2026, 12, 3)
 TOMORROW = TODAY + dt.timedelta(days=1)
-FUTURE_MESSAGE = "The settlement date cannot be after today (12/3/26)."
+FUTURE_MESSAGE = "The settlement date cannot be after today (03/12/2026)."
 
 
 @pytest.fixture(autouse=True)
@@ -78,7 +78,7 @@ def test_a_passed_deadline_reads_passed_in_the_form_preview_the_referral_and_the
     f.login(client, referrer, language="en")
     preview = client.post("/intake/new", headers=EN, data=_form(settlement_date="2016-03-01", action="preview"))
     page = preview.get_data(as_text=True)
-    assert "Deadline: June 1, 2016" in page and "passed" in page
+    assert "Deadline: 1 June 2016" in page and "passed" in page
     assert "0 working days left" not in page
 
     old = f.referral(settlement=dt.date(2016, 3, 1))

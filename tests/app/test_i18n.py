@@ -109,7 +109,7 @@ def test_a_date_shown_again_reads_in_each_pages_language_and_oslo_time(app):
         for language, instant in (("nb", winter), ("en", winter), ("nb", winter), ("nb", summer)):
             with force_locale(language):
                 texts.append(render_template_string("{{ t | date('EEEE d. MMMM') }} {{ t | time }}", t=instant))
-    assert texts == ["mandag 11. januar 09:00", "Monday 11. January 09:00", "mandag 11. januar 09:00",
+    assert texts == ["mandag 11. januar 09:00", "Monday 11 January 09:00", "mandag 11. januar 09:00",
                      "mandag 14. juni 10:00"]
 
 

@@ -135,7 +135,7 @@ def test_the_list_shows_deadlines_as_people_write_them_with_the_week(app, client
     assert "6. desember</time> <span class=\"muted\">(uke 49)</span>" in norsk
     assert "4. januar 2028</time>" in norsk  # another year: with the year
     _reads(w.lead, "en")
-    assert "December 6</time> <span class=\"muted\">(week 49)</span>" in _text(client, "/referrals/")
+    assert "6 December</time> <span class=\"muted\">(week 49)</span>" in _text(client, "/referrals/")
 
 
 # -- the outbox ------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def test_a_published_session_moves_updates_the_calendars_re_asks_the_interpreter
     assert audit.object_id == session.id and audit.actor_id == w.lead.id
     assert "Amal" not in (audit.detail or "")
     history = client.get(f"/referrals/{w.own_referral.id}", headers=EN).get_data(as_text=True)
-    assert "Session moved by the centre" in history and "From 1/25/27, 9:00" in history
+    assert "Session moved by the centre" in history and "From 25/01/2027, 09:00" in history
     client.post("/logout")
     f.login(client, w.counsellor, language="en")
     week = client.get("/week/2027/4").get_data(as_text=True)
@@ -94,8 +94,7 @@ def test_an_absent_counsellor_is_named_with_the_dates_of_the_absence(client, wor
 
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Hanne Vik is absent Jan 26" in _field_error(page, "counsellor_id")
-    assert "27, 2027" in _field_error(page, "counsellor_id")
+    assert "Hanne Vik is absent 26–27 Jan 2027" in _field_error(page, "counsellor_id")
     # Only the rule that is broken, never the list of every possible cause.
     assert "cannot take it" not in page and "opening hours" not in page
     assert 'value="2027-01-26"' in page
@@ -284,7 +283,7 @@ def test_suggested_times_keep_the_countys_notice_and_say_from_when(client, world
 
     days = _suggested_days(page[page.index("Suggested times"):page.index("Or choose a time yourself")])
     assert days and min(days) >= MONDAY, days
-    assert "from January 25, 2027 on" in html.unescape(page)
+    assert "from 25 January 2027 on" in html.unescape(page)
 
 
 def test_a_move_inside_the_notice_is_saved_with_a_warning_to_tell_the_participant(client, world):
