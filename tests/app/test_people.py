@@ -67,7 +67,7 @@ def test_lead_creates_a_counsellor_and_the_plan_gets_exactly_what_was_typed(clie
     assert entry == {
         "id": f"C{profile.id}", "name": "Kari Nordmann", "locations": [f"L{location.id}"], "multicultural": True,
         "languages": ["nb", "uk"], "weekly": {"1": [["08:00", "15:30"]], "3": [["09:15", "12:00"]]},
-        "absences": [], "max_sessions_per_day": 3,
+        "absences": [], "busy": [], "max_sessions_per_day": 3,
     }
     page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
     assert 'value="09:15"' in page and 'value="2025-05-20"' in page
@@ -167,7 +167,7 @@ def test_lead_creates_an_interpreter_and_the_plan_gets_exactly_what_was_typed(cl
     [entry] = [i for i in _instance()["interpreters"] if i["id"] == f"I{profile.id}"]
     assert entry == {
         "id": f"I{profile.id}", "name": "Olena Kovalenko", "languages": {"ru": 3, "uk": 1},
-        "modes": ["onsite", "phone"], "place": "4621", "weekly": {"2": [["10:00", "14:00"]]}, "absences": [],
+        "modes": ["onsite", "phone"], "place": "4621", "weekly": {"2": [["10:00", "14:00"]]}, "absences": [], "busy": [],
         "hourly_rate": 720.5, "min_billed_minutes": 60, "travel_rate": 360.0,
     }
     page = client.get(f"/people/interpreters/{profile.id}").get_data(as_text=True)

@@ -45,7 +45,7 @@ def test_the_confirmation_page_says_what_publishing_will_do_and_publishing_then_
     assert facts["interpreter_requests"] == str(len(interpreted)) == "1"
     assert facts["emails"] == "1"
     local_first = ids.to_local(first)
-    assert f"{local_first.day}. {local_first:%B} 2027" in facts["first_new"] and f"{local_first:%H:%M}" in facts["first_new"]
+    assert f"{local_first.day} {local_first:%B} 2027" in facts["first_new"] and f"{local_first:%H:%M}" in facts["first_new"]
     assert "3 working days: new sessions from Wednesday 13 January 2027" in page
     assert db.session.get(PlanningRun, run.id).published_at is None  # looking changes nothing
 
