@@ -420,24 +420,30 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
                                                   "left_out": len(left_out),
                                                   "participants_removed": published.participants_removed})
     messages = cancellations + request_messages(requests, lead)
-    return published, messages, _notify_referrers(lead, replaced, new_sessions)
+    return published, messages, _tell_of_changes(lead, replaced, new_sessions)
 
 
-def _notify_referrers(lead: User, replaced: list[Session], new_sessions: list[Session]) -> list:
+def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Session]) -> list:
     """The referrers hear which sessions of their referrals the publication booked, moved or
-    cancelled (services/notices.py; counsellors see a published plan in their calendar)."""
+    cancelled; the counsellors hear of their published sessions it moved, handed to a colleague or
+    cancelled (services/notices.py). New sessions reach a counsellor's calendar without an e-mail
+    each: a first plan books hundreds."""
     old_by_uid = {s.uid: s for s in replaced}
     told = []
     for session in new_sessions:
         old = old_by_uid.get(session.uid)
         if old is None:
             told += notices.session_event(lead, session, notices.BOOKED, counsellor=False)
-        elif (old.start, old.location_id) != (session.start, session.location_id):
-            told += notices.session_event(lead, session, notices.MOVED, counsellor=False)
+            continue
+        moved = (old.start, old.location_id) != (session.start, session.location_id)
+        if moved or old.counsellor_id != session.counsellor_id:
+            told += notices.session_event(lead, session, notices.MOVED, referrers=moved,
+                                          previous_counsellor_id=old.counsellor_id,
+                                          previous=(old.start, old.location_id))
     new_uids = {s.uid for s in new_sessions}
     for old in replaced:
         if old.uid not in new_uids:
-            told += notices.session_event(lead, old, notices.CANCELLED, counsellor=False)
+            told += notices.session_event(lead, old, notices.CANCELLED)
     return told
 
 

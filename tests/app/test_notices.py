@@ -419,6 +419,10 @@ def test_a_new_plan_tells_the_referrer_what_moved_and_what_was_cancelled(app, tr
     assert f"{w.own_referral.reference}: timen er flytta til 21.01.2027 13:00" in latest.body
     assert f"{second.reference}: timen 20.01.2027 10:00" in latest.body and "avlyst" in latest.body
     assert dropped.uid not in latest.body and "Sara" not in latest.body
+    # The counsellor hears of their own sessions the new plan moved or cancelled (the first plan's
+    # bookings reached their calendar without e-mails): one e-mail each, with its calendar event.
+    subjects = sorted(m.subject for m in _to(w.counsellor))
+    assert subjects == ["Avlyst: time 20.01.2027 10:00", "Flyttet: time 21.01.2027 13:00"]
 
 
 def test_a_session_handed_over_and_moved_is_cancelled_for_the_first_counsellor_at_the_time_they_had(app, travel_to):
