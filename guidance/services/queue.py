@@ -74,11 +74,16 @@ def first_session_dates(referral_ids: Iterable[int]) -> dict[int, dt.date]:
 
 def at_risk_ids(clauses: list, today: dt.date) -> list[int]:
     """Ids of the referrals among `clauses` that are at risk today (rules.at_risk)."""
+    return [referral_id for referral_id, _deadline in _at_risk(clauses, today)]
+
+
+def _at_risk(clauses: list, today: dt.date) -> list[tuple[int, dt.date]]:
+    """(id, deadline) of the referrals among `clauses` that are at risk today (rules.at_risk)."""
     candidates = db.session.execute(
         select(Referral.id, Referral.deadline, Referral.status).join(Referral.participant)
         .where(*clauses, Referral.deadline.is_not(None), Referral.deadline <= at_risk_cutoff(today))).all()
     first = first_session_dates(r.id for r in candidates)
-    return [r.id for r in candidates
+    return [(r.id, r.deadline) for r in candidates
             if is_at_risk(is_open=r.status in OPEN_STATUSES, deadline=r.deadline, first_session=first.get(r.id),
                           today=today)]
 
@@ -121,10 +126,10 @@ def counts(clauses: list, today: dt.date) -> dict:
     by_status = dict(db.session.execute(
         select(Referral.status, func.count()).join(Referral.participant).where(*clauses).group_by(Referral.status)
     ).all())
-    overdue = db.session.scalar(select(func.count()).select_from(
-        _base([*clauses, Referral.deadline < today]).subquery()))
+    # "Past the deadline" as the home counts it: at risk with the deadline behind (no session in time).
+    risk = _at_risk(clauses, today)
     return {"by_status": {ReferralStatus(s).value: n for s, n in by_status.items()},
-            "at_risk": len(at_risk_ids(clauses, today)), "overdue": overdue}
+            "at_risk": len(risk), "overdue": sum(deadline < today for _id, deadline in risk)}
 
 
 def all_rows(user, chosen: QueueFilter, today: dt.date) -> list[Referral]:

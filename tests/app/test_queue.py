@@ -141,3 +141,20 @@ def test_referrers_and_counsellors_have_no_queue(client):
         assert client.get("/queue/").status_code == 403
         assert client.get("/queue/export.csv").status_code == 403
         client.post("/logout")
+
+
+def test_past_the_deadline_counts_only_referrals_without_a_session_in_time(client):
+    # A referral whose session was held before its deadline is not "past the deadline" once the
+    # deadline is behind; one with no session before it is (the same count as the lead's home).
+    today = local_today()
+    f.centre()
+    lead = f.user(Role.LEAD)
+    counsellor = f.user(Role.COUNSELLOR)
+    served = f.referral(name="A", deadline=today - dt.timedelta(days=2))
+    f.published_session(counsellor, served, start=_oslo_nine(today - dt.timedelta(days=5)))
+    served.status = ReferralStatus.BOOKED
+    f.referral(name="B", deadline=today - dt.timedelta(days=2))
+    db.session.commit()
+    f.login(client, lead)
+    page = client.get("/queue/").get_data(as_text=True)
+    assert '<span class="figure-number">1</span> over fristen' in page
