@@ -134,12 +134,23 @@ def new_counsellor():
         except DomainError as error:
             show_refusal(form, error)
         else:
-            flash(_("The counsellor was saved."), "success")
+            _saved_counsellor(profile)
             return redirect(url_for("people.edit_counsellor", counsellor_id=profile.id))
         return _counsellor_page(form, county, None, 400)
     form.max_sessions_per_day.data = "4"
     form.languages.data = ["nb"]
     return _counsellor_page(form, county, None)
+
+
+def _saved_counsellor(profile: CounsellorProfile) -> None:
+    """Saved; and what keeps the counsellor out of every plan, said at once rather than on the home later."""
+    flash(_("The counsellor was saved."), "success")
+    if not profile.locations:
+        flash(_("%(name)s works at no location yet, so plans give them no sessions. Choose their locations below.",
+                name=profile.user.name), "warning")
+    elif not any((profile.weekly or {}).values()):
+        flash(_("%(name)s has no working hours yet, so plans give them no sessions. Set their hours below.",
+                name=profile.user.name), "warning")
 
 
 @bp.route("/counsellors/<int:counsellor_id>", methods=["GET", "POST"])
@@ -155,7 +166,7 @@ def edit_counsellor(counsellor_id: int):
         except DomainError as error:
             show_refusal(form, error)
         else:
-            flash(_("The counsellor was saved."), "success")
+            _saved_counsellor(profile)
             return redirect(url_for("people.edit_counsellor", counsellor_id=profile.id))
         return _counsellor_page(form, county, profile, 400)
     _load_counsellor(form, profile)

@@ -56,7 +56,7 @@ for _row in range(1, service.PATTERN_ROWS + 1):
 
 class RoomForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=100)])
-    capacity = IntegerField(_l("Capacity (people)"), validators=[Optional()])
+    capacity = IntegerField(_l("Participants the room seats"), validators=[Optional()])
     video = BooleanField(_l("Video equipment"))
 
 

@@ -73,6 +73,16 @@ def test_lead_creates_a_counsellor_and_the_plan_gets_exactly_what_was_typed(clie
     assert 'value="09:15"' in page and 'value="2025-05-20"' in page
 
 
+def test_a_counsellor_saved_without_a_location_is_told_at_once_that_plans_leave_them_out(client, county_world):
+    w, location = county_world
+    data = _counsellor_form(location)
+    data.pop("location_ids")
+    response = client.post("/people/counsellors/new", data=data, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "er lagret" in page
+    assert "Kari Nordmann arbeider ikke på noe sted ennå, så planene gir ingen timer til Kari Nordmann" in page
+
+
 def test_lead_edits_a_counsellor_and_the_audit_names_the_changed_fields(client, county_world, travel_to):
     travel_to(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone.utc))
     w, location = county_world
