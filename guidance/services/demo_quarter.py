@@ -67,7 +67,7 @@ DECLINES = 4  # interpreter requests declined and replaced
 DECLINED_AHEAD = 1  # a request for a session ahead declined and not yet replaced (the lead's home shows it)
 INVOICED_SHARE = 0.8  # accepted bookings of held sessions with the actual minutes entered
 UNRECORDED_YESTERDAY = 2  # sessions of yesterday still waiting for their outcome (the lead's home shows them)
-MONTHLY_BUDGET_NOK = 45000  # the interpreter budget the lead set for each month of the plan
+MONTHLY_BUDGET_NOK = 160000  # the interpreter budget the lead set for each month (a county of this size; the backlog still tests it)
 
 NOTES = {
     "nn": [

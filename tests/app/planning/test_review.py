@@ -18,7 +18,7 @@ def test_a_finished_run_shows_its_figures_sessions_and_what_could_not_be_planned
     assert "Checked against every rule" in page
     # In the lead's words, from the plan's named terms; solver words only under "For the curious".
     terms = json.loads(run.plan_json)["stats"]["terms"]
-    assert f"{terms['sessions_placed']} of {terms['sessions_needed']} needed sessions" in page
+    assert f"{terms['sessions_placed']} of the {terms['sessions_needed']} that participants need" in page
     assert f"{terms['participants_complete']} of {terms['participants']} participants" in page
     assert "Deadlines kept" in page and "Counsellors' load" in page
     assert "minutes one way in total" in page and "NOK" in page
@@ -29,7 +29,7 @@ def test_a_finished_run_shows_its_figures_sessions_and_what_could_not_be_planned
 
     f.login(client, w.lead, language="nb")
     nb = client.get(f"/planning/runs/{run.id}").get_data(as_text=True)
-    assert f"{terms['sessions_placed']} av {terms['sessions_needed']} nødvendige timer" in nb
+    assert f"{terms['sessions_placed']} av de {terms['sessions_needed']} som deltakerne trenger" in nb
     assert "For de nysgjerrige" in nb and "kr" in nb
     f.login(client, w.lead, language="en")
 
