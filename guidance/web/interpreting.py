@@ -2,12 +2,12 @@
 replacements, the answer time, actual minutes, and planned vs actual cost."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import HiddenField, IntegerField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
@@ -43,14 +43,37 @@ def _county() -> County:
     return db.session.get(County, current_user.county_id)
 
 
-def _page(hours_form=None, actual_forms=None, errors=None, status=200):
+# Which bookings the list shows: the sessions ahead (the default), the held ones whose actual
+# minutes are still to be recorded, or all (the latest LIMIT).
+SHOWS = ("ahead", "to_record", "all")
+LIMIT = 300
+
+
+def _listed(county: County, show: str):
+    """The bookings of one view of the list, and how many each view holds."""
+    from guidance.models import BookingStatus
+
+    now = utcnow()
+    base = (select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
+            .join(PlanningRun, PlanningRun.id == Session.run_id).where(PlanningRun.county_id == county.id))
+    views = {
+        "ahead": (base.where(Session.start >= now), (Session.start, InterpreterBooking.id)),
+        "to_record": (base.where(Session.start < now, InterpreterBooking.status == BookingStatus.ACCEPTED,
+                                 InterpreterBooking.actual_minutes.is_(None)),
+                      (Session.start.desc(), InterpreterBooking.id.desc())),
+        "all": (base, (Session.start.desc(), InterpreterBooking.id.desc())),
+    }
+    counts = {name: db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+              for name, (stmt, _order) in views.items()}
+    stmt, order = views[show]
+    return db.session.scalars(stmt.order_by(*order).limit(LIMIT)).all(), counts
+
+
+def _page(hours_form=None, actual_forms=None, errors=None, status=200, show: str | None = None):
     county = _county()
-    bookings = db.session.scalars(
-        select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
-        .join(PlanningRun, PlanningRun.id == Session.run_id)
-        .where(PlanningRun.county_id == county.id)
-        .order_by(Session.start.desc(), InterpreterBooking.id.desc()).limit(300)
-    ).all()
+    show = show if show in SHOWS else request.args.get("show", "ahead")
+    show = show if show in SHOWS else "ahead"
+    bookings, counts = _listed(county, show)
     if hours_form is None:
         hours_form = AnswerHoursForm(formdata=None, hours=county.booking_answer_hours)
     actual_forms = actual_forms or {}
@@ -58,7 +81,8 @@ def _page(hours_form=None, actual_forms=None, errors=None, status=200):
         actual_forms.setdefault(b.id, ActualForm(formdata=None, prefix=f"b{b.id}", minutes=b.actual_minutes))
     return render_template("interpreting/index.html", alerts=replacements.alerts(county.id), bookings=bookings,
                            report=costs.cost_report(county.id), hours_form=hours_form, actual_forms=actual_forms,
-                           rebook_form=RebookForm(), now=utcnow(), errors=errors or [],
+                           rebook_form=RebookForm(), now=utcnow(), errors=errors or [], show=show, counts=counts,
+                           limit=LIMIT,
                            period=lambda month: period_label(month, full=True)), status
 
 
@@ -108,5 +132,7 @@ def actual(booking_id: int):
             form.minutes.errors = list(error.field_errors.get("minutes", [error.message]))
         else:
             flash(_("The actual minutes were saved."), "success")
-            return redirect(url_for("interpreting.index"))
-    return _page(actual_forms={booking.id: form}, errors=form.minutes.errors, status=400)
+            return redirect(url_for("interpreting.index", show="to_record", _anchor="bookings"))
+    # The list the booking is in, so the message stands beside its field.
+    show = "to_record" if booking.session.start < utcnow() and booking.actual_minutes is None else "all"
+    return _page(actual_forms={booking.id: form}, errors=form.minutes.errors, status=400, show=show)

@@ -389,3 +389,24 @@ def test_an_interpreter_who_cannot_travel_in_time_from_an_earlier_session_is_not
     offered = bookings.replacement_candidates(db.session.get(SessionRow, session.id), limit=10)
     assert near.interpreter in offered
     assert far.interpreter not in offered
+
+
+def test_the_bookings_list_opens_on_the_sessions_ahead_and_lists_held_ones_to_record_apart(client):
+    w = f.world()
+    held = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2026, 10, 6, 10), interpreter=w.interpreter)
+    held_booking = bookings.new_booking(held)
+    db.session.commit()
+    bookings.answer(w.interpreter, held_booking, True)
+    _ahead, ahead_booking = _booked(w)
+    f.login(client, w.lead)
+
+    page = client.get("/centre/interpreters/").get_data(as_text=True)
+    assert f'id="booking-{ahead_booking.id}"' in page and f'id="booking-{held_booking.id}"' not in page
+    assert "Timer framover (1)" in page and "Holdt: faktiske minutter skal føres (1)" in page and "Alle (2)" in page
+
+    to_record = client.get("/centre/interpreters/?show=to_record").get_data(as_text=True)
+    assert f'id="booking-{held_booking.id}"' in to_record and f'name="b{held_booking.id}-minutes"' in to_record
+    assert f'id="booking-{ahead_booking.id}"' not in to_record
+    saved = client.post(f"/centre/interpreters/{held_booking.id}/actual", data={f"b{held_booking.id}-minutes": "95"})
+    assert saved.status_code == 302 and "show=to_record" in saved.headers["Location"]
+    assert "Holdt: faktiske minutter skal føres (0)" in client.get(saved.headers["Location"]).get_data(as_text=True)
