@@ -14,7 +14,7 @@ from guidance.models import Referral
 from guidance.services import book_now as service
 from guidance.services.errors import DomainError
 from guidance.web.guards import get_visible, requires
-from guidance.web.planning import explain_reason
+from guidance.web.planning import explain_reason, reason_link
 
 bp = Blueprint("book_now", __name__, url_prefix="/referrals")
 
@@ -83,7 +83,7 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
                 what, action = (str(x) for x in EXTRA_REASONS[need.reason])
             else:
                 what, action = explain_reason(need.reason, place=place, language=language, overdue=found.overdue)
-            reasons[need.type] = (what, action)
+            reasons[need.type] = (what, action, reason_link(need.reason))
     from guidance.services.referral_reading import counsellor_name
 
     return render_template("book_now/options.html", referral=referral, found=found, reasons=reasons, marks=MARKS,

@@ -249,6 +249,25 @@ CHANGE_KIND = {
 }
 
 
+# Where the lead fixes what a reason names: (endpoint, link text).
+REASON_LINKS = {
+    "no_location_with_rooms": ("setup.index", _l("Go to the centre set-up")),
+    "too_far_from_any_location": ("setup.index", _l("Go to the centre set-up")),
+    "no_qualified_counsellor": ("people.counsellors", _l("Go to the counsellors")),
+    "no_counsellor_available": ("people.counsellors", _l("Go to the counsellors")),
+    "no_capacity_before_deadline": ("people.counsellors", _l("Go to the counsellors")),
+    "no_interpreter_for_language": ("people.interpreters", _l("Go to the interpreters")),
+    "time_limit_reached": ("planning.index", _l("Go to planning")),
+    "displaced_by_pinned_session": ("planning.index", _l("Go to planning")),
+}
+
+
+def reason_link(code: str) -> tuple[str, str] | None:
+    """(url, text) of the page where the lead fixes what the reason names, if there is one."""
+    found = REASON_LINKS.get(code)
+    return (url_for(found[0]), str(found[1])) if found else None
+
+
 def explain_reason(code: str, *, place: str, language: str, overdue: bool = False) -> tuple[str, str]:
     """(what happened, what the lead can do) for an unscheduled reason code, in the lead's language;
     `overdue`: the participant's deadline has already passed."""
@@ -323,6 +342,7 @@ def unscheduled(run_id: int):
         what, action = explain_reason(u["reason"], place=place, language=language,
                                       overdue=u["participant"] in overdue)
         rows.append({"referral": referral, "pid": u["participant"], "type": u["type"], "code": u["reason"],
+                     "link": reason_link(u["reason"]),
                      "what": what, "action": action, "detail": u.get("detail", "")})
     rows.sort(key=lambda r: (r["referral"].deadline is None if r["referral"] else True,
                              r["referral"].deadline if r["referral"] and r["referral"].deadline else dt.date.max))

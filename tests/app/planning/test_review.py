@@ -155,3 +155,5 @@ def test_an_overdue_participant_left_unplanned_is_not_told_of_time_before_the_de
     page = client.get(f"/planning/runs/{run.id}/unscheduled", headers=EN).get_data(as_text=True)
     assert page.count("There is no free room and counsellor time before the deadline.") == 1  # the one on time
     assert page.count("The deadline has passed, and there is no free room and counsellor time in the planning period.") == 1
+    # Each "what you can do" leads to the page where it is done.
+    assert page.count('<a href="/people/counsellors">Go to the counsellors</a>') == 2
