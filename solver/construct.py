@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from . import calendar as cal
 from .formats import Session
 from .model_data import Prepared
-from .objective import interpreter_booking_cost, travel_cost
+from .objective import interpreter_booking_cost, overdue_wait_cost, travel_cost
 from .rules import may_counsel, session_problems
 
 Windows = cal.Windows
@@ -290,13 +290,24 @@ class Constructor:
         prep = self.prep
         p = prep.participants[pid]
         first, last = prep.day_range(p)
+        overdue = p.overdue_since is not None
+        best, best_cost = None, None
         for loc, mode in self.individual_options(pid):
             if below is not None and travel_cost(prep, pid, loc, mode) >= below:
                 continue
+            if best_cost is not None and travel_cost(prep, pid, loc, mode) >= best_cost:
+                continue   # its travel alone costs more than the best found
             b = self.first_fit((pid,), typ, loc, mode, first, last)
-            if b is not None:
+            if b is None:
+                continue
+            if not overdue:
                 return b
-        return None
+            # An overdue participant waits at a cost (tier 3): a farther place that is days
+            # sooner may cost less than the nearest one's first free day.
+            cost = travel_cost(prep, pid, loc, mode) + overdue_wait_cost(prep, pid, b.day)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = b, cost
+        return best
 
     def book(self, b: Booking) -> None:
         """Add a booking to the state, and to the caseload when there is one."""

@@ -54,6 +54,7 @@ class Weights(BaseModel):
     moved_again: NonNegativeInt = 2_500_000        # tier 2: a re-staffed previous session also loses its time
     travel_minute: NonNegativeInt = 1_000          # tier 3: per minute of participant travel (one way)
     video: NonNegativeInt = 60_000                 # tier 3: video instead of on-site (= 60 min of travel)
+    overdue_day: NonNegativeInt = 30_000           # tier 3: per working day an overdue participant waits (= 30 min of travel)
     interpreter_nok: NonNegativeInt = 2            # tier 4: per NOK of interpreter cost
     register_step: NonNegativeInt = 100            # tier 4: per register category step above 1
     other_counsellor: NonNegativeInt = 100         # tier 5: participant sees more than one counsellor
@@ -109,9 +110,13 @@ ZERO: Tiers = (0, 0, 0, 0, 0, 0)
 
 
 def booking_tiers(prep: Prepared, b: Booking) -> Tiers:
-    """The cost of one session per tier: travel and video (3), interpreter (4), preferred
-    counsellor (5), date (6); tiers 1 and 2 are costs of the plan, not of a session."""
-    travel = sum(travel_cost(prep, pid, b.location, b.mode) for pid in b.participants)
+    """The cost of one session per tier: travel, video and an overdue participant's wait (3),
+    interpreter (4), preferred counsellor (5), date (6); tiers 1 and 2 are costs of the plan, not
+    of a session. The wait sits below the published plan's stability (tier 2): a re-plan does not
+    move booked sessions to see an overdue participant sooner, but a new session goes to the
+    earliest day that costs less than 30 minutes more travel a day."""
+    travel = sum(travel_cost(prep, pid, b.location, b.mode) + overdue_wait_cost(prep, pid, b.day)
+                 for pid in b.participants)
     preference = sum(preference_cost(prep, pid, b.counsellor) for pid in b.participants)
     interpreter = 0
     if b.interpreter:
@@ -148,6 +153,11 @@ def interpreter_booking_cost(prep: Prepared, iid: str, minutes: int, mode: str, 
     w = prep.weights
     cost = w.interpreter_nok * prep.interpreter_cost(iid, minutes, mode, loc_id)
     return cost + w.register_step * (prep.interpreters[iid].languages[language] - 1)
+
+
+def overdue_wait_cost(prep: Prepared, pid: str, day: int) -> int:
+    """Tier 3: an overdue participant (``overdue_since``) is seen as soon as can be; per working day."""
+    return prep.weights.overdue_day * day if prep.participants[pid].overdue_since is not None else 0
 
 
 def unplaced_cost(prep: Prepared, pid: str) -> int:

@@ -83,3 +83,20 @@ def test_checker_sets_no_upper_date_limit_for_the_overdue():
          "location": "L-bergen", "room": "L-bergen-1", "start": "2027-01-08T09:00", "end": "2027-01-08T10:30"}]}
     result = check_plan(inst, plan)
     assert result.valid, [str(v) for v in result.violations]
+
+
+def test_an_overdue_participant_is_seen_days_sooner_for_some_more_travel_and_others_are_not():
+    # Bergen (where they live) has time only on Friday; Voss, 88 minutes away, on Monday.
+    from .conftest import BERGEN_VOSS, centre, counsellor
+
+    def instance(**who):
+        inst = make_instance([participant("P1", **who)], places=BERGEN_VOSS,
+                             locations=[{**centre("L-bergen", "4601"), "open_dates": ["2027-01-08"]},
+                                        {**centre("L-voss", "4621"), "open_dates": ["2027-01-04"]}],
+                             counsellors=[counsellor("C1", ["L-bergen", "L-voss"])])
+        return inst
+
+    overdue = solve(instance(deadline=None, overdue_since="2026-12-01"), time_limit=2.0)
+    on_time = solve(instance(), time_limit=2.0)
+    assert [(s.location, s.start.date().isoformat()) for s in overdue.sessions] == [("L-voss", "2027-01-04")]
+    assert [(s.location, s.start.date().isoformat()) for s in on_time.sessions] == [("L-bergen", "2027-01-08")]
