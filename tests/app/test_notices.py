@@ -376,20 +376,27 @@ def test_a_withdrawal_tells_the_counsellor_but_not_the_referrer_who_withdrew(app
     assert to_counsellor.subject == "Cancelled: session 25.01.2027 09:00" and "METHOD:CANCEL" in to_counsellor.ics
 
 
-def test_a_session_handed_to_another_counsellor_leaves_one_calendar_and_enters_the_other(app, travel_to):
+def _handed_over(travel_to, to: dt.datetime, reader: str = "nb"):
+    """Monday 25 January 09:00 with the world's counsellor, handed to a colleague at `to` (Oslo
+    wall clock) by the lead's move; the notices dispatched. (world, colleague, session)."""
     from guidance.models import Location, Role
 
     travel_to(f.oslo(2027, 1, 13, 12))
     w = planning_world()
+    w.counsellor.language = reader
     other = f.user(Role.COUNSELLOR)
     other.counsellor.locations = list(db.session.scalars(select(Location)))
     db.session.commit()
     session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 25, 9), interpreter=w.interpreter)
-
-    plan_edits.move_published_session(w.lead, session, start=dt.datetime(2027, 1, 25, 9, 0), room_id=session.room_id,
+    plan_edits.move_published_session(w.lead, session, start=to, room_id=session.room_id,
                                       counsellor_id=other.counsellor.id, interpreter_id=w.interpreter.interpreter.id,
                                       interpreter_mode="onsite")
     run_queued_jobs()
+    return w, other, session
+
+
+def test_a_session_handed_to_another_counsellor_leaves_one_calendar_and_enters_the_other(app, travel_to):
+    w, other, session = _handed_over(travel_to, dt.datetime(2027, 1, 25, 9, 0))
 
     [gone] = _to(w.counsellor)
     [new] = _to(other)
@@ -426,20 +433,7 @@ def test_a_new_plan_tells_the_referrer_what_moved_and_what_was_cancelled(app, tr
 
 
 def test_a_session_handed_over_and_moved_is_cancelled_for_the_first_counsellor_at_the_time_they_had(app, travel_to):
-    from guidance.models import Location, Role
-
-    travel_to(f.oslo(2027, 1, 13, 12))
-    w = planning_world()
-    w.counsellor.language = "en"
-    other = f.user(Role.COUNSELLOR)
-    other.counsellor.locations = list(db.session.scalars(select(Location)))
-    db.session.commit()
-    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 25, 9), interpreter=w.interpreter)
-
-    plan_edits.move_published_session(w.lead, session, start=dt.datetime(2027, 1, 27, 13, 0), room_id=session.room_id,
-                                      counsellor_id=other.counsellor.id, interpreter_id=w.interpreter.interpreter.id,
-                                      interpreter_mode="onsite")
-    run_queued_jobs()
+    w, other, session = _handed_over(travel_to, dt.datetime(2027, 1, 27, 13, 0), reader="en")
 
     [gone] = _to(w.counsellor)
     assert gone.subject == "Cancelled: session 25.01.2027 09:00"

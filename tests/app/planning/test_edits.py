@@ -62,14 +62,20 @@ def test_moving_a_session_to_a_free_time_saves_it_pinned_and_keeps_the_plan_vali
     assert check_plan(json.loads(run.instance_json), json.loads(run.plan_json)).valid
 
 
-def test_a_pinned_session_is_kept_by_the_next_run(app):
+def _pinned_and_published():
+    """A solved run's first session pinned, and the run published: (world, session)."""
+    from guidance.services import plan_edits
+
     w = planning_world()
     first = solved_run(w.lead)
     session = _the_session(first)
-    from guidance.services import plan_edits
-
     plan_edits.set_pinned(w.lead, session, True)
     planning_service.publish_run(w.lead, first)
+    return w, session
+
+
+def test_a_pinned_session_is_kept_by_the_next_run(app):
+    w, session = _pinned_and_published()
 
     second = solved_run(w.lead)
     kept = db.session.scalars(select(Session).where(Session.run_id == second.id, Session.uid == session.uid)).one()
@@ -79,13 +85,8 @@ def test_a_pinned_session_is_kept_by_the_next_run(app):
 
 def test_a_pin_that_now_breaks_a_rule_is_named_with_its_time_and_counsellor(client):
     from guidance.models import Absence
-    from guidance.services import plan_edits
 
-    w = planning_world()
-    first = solved_run(w.lead)
-    session = _the_session(first)
-    plan_edits.set_pinned(w.lead, session, True)
-    planning_service.publish_run(w.lead, first)
+    w, session = _pinned_and_published()
     day = ids.to_local(session.start).date()
     db.session.add(Absence(user_id=w.counsellor.id, start_date=day, end_date=day, reason="Syk"))
     db.session.commit()
