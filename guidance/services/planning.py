@@ -126,6 +126,25 @@ def _options_of(instance: dict, county: County | None = None) -> InstanceOptions
     return options
 
 
+def repair_keep_until(county: County, today: dt.date | None = None) -> dt.date:
+    """The re-plan after a change (an absence, a closed room) keeps every published session as it is
+    up to this date unless the change broke it: the day of the last booked session ahead, so only
+    what broke moves and the queue is planned around the rest (the next working day when nothing is
+    booked ahead). A lead who wants later sessions to move too picks an earlier date."""
+    from sqlalchemy import func
+
+    from guidance.planning import ids
+    from guidance.planning.instance import next_working_day
+
+    today = today or local_today()
+    last = db.session.scalar(
+        select(func.max(Session.start)).join(PlanningRun, PlanningRun.id == Session.run_id)
+        .where(PlanningRun.county_id == county.id, PlanningRun.published_at.is_not(None),
+               Session.status == SessionStatus.BOOKED))
+    floor = next_working_day(today)
+    return max(floor, ids.to_local(last).date()) if last is not None else floor
+
+
 def _pins(county: County) -> list[dict]:
     """Pinned sessions of the published plan and of newer, unpublished runs (newest wins per uid)."""
     pins: dict[str, dict] = {}

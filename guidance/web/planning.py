@@ -680,12 +680,10 @@ def absences():
 @requires("planning")
 def absence(absence_id: int):
     from guidance.models import Absence
-    from guidance.planning.instance import next_working_day
-    from guidance.planning.ids import local_today
     from guidance.services.absences import affected_sessions
 
     item = get_visible(Absence, absence_id)
     form = StartRunForm()
-    form.keep_until.data = next_working_day(local_today())
+    form.keep_until.data = planning_service.repair_keep_until(current_user.county)
     return render_template("planning/absence.html", absence=item, sessions=affected_sessions(item), form=form,
                            active=planning_service.active_run(current_user.county_id), now=_utcnow())

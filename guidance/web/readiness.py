@@ -35,8 +35,6 @@ def county(county_id: int):
 def broken_context(county: County, **only) -> dict:
     """What `readiness/_broken.html` needs: the published sessions ahead that no longer fit (for one
     location, counsellor or interpreter when given) and the absence flow's re-plan offer."""
-    from guidance.planning.ids import local_today
-    from guidance.planning.instance import next_working_day
     from guidance.services import planning as planning_service
     from guidance.web.planning import StartRunForm
 
@@ -45,6 +43,6 @@ def broken_context(county: County, **only) -> dict:
                and current_user.county_id == county.id}
     if broken and context["may_replan"]:
         form = StartRunForm(formdata=None)
-        form.keep_until.data = next_working_day(local_today())
+        form.keep_until.data = planning_service.repair_keep_until(county)
         context.update(replan_form=form, replan_active=planning_service.active_run(county.id))
     return context

@@ -84,3 +84,41 @@ def test_after_an_absence_a_free_qualified_colleague_takes_the_session_at_its_ow
     f.login(client, w.lead, language="en")
     page = client.get(f"/planning/runs/{second.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert f"{restaffed} at the same time with another counsellor or interpreter" in page
+
+
+def test_the_absence_re_plan_keeps_every_unbroken_published_session_by_default(client):
+    import re
+
+    from guidance.models import PlanningRun, RunStatus
+    from guidance.planning.runner import execute_run
+
+    w = planning_world()
+    for name in ("Rania Saleh", "Omar Khalil"):
+        f.referral(municipality_number="4601", name=name)
+    first = solved_run(w.lead, time_limit=5)
+    planning_service.publish_run(w.lead, first)
+    published = db.session.scalars(select(Session).where(Session.run_id == first.id)).all()
+    hit = published[0]
+    day = ids.to_local(hit.start).date()
+    f.referral(municipality_number="4601", name="Waiting Person")   # the queue is planned around the rest
+    f.login(client, w.lead)
+    response = client.post("/planning/absences", data={"user_id": w.counsellor.id, "start_date": day.isoformat(),
+                                                       "end_date": day.isoformat(), "reason": ""})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+
+    found = re.search(r'name="keep_until"[^>]*value="([\d-]+)"|value="([\d-]+)"[^>]*name="keep_until"', page)
+    keep_until = found.group(1) or found.group(2)
+    assert keep_until == max(ids.to_local(s.start).date() for s in published).isoformat()
+
+    client.post("/planning/runs", data={"time_limit": "60", "keep_until": keep_until})
+    run = db.session.scalar(select(PlanningRun).order_by(PlanningRun.id.desc()))
+    run.time_limit_seconds = 3
+    db.session.commit()
+    execute_run(run.id)
+    db.session.expire_all()
+    run = db.session.get(PlanningRun, run.id)
+    assert run.status is RunStatus.SUCCEEDED, run.message
+    broken = {ids.session_id(s.id) for s in published if ids.to_local(s.start).date() == day
+              and s.counsellor_id == w.counsellor.counsellor.id}
+    changed = {c.old["id"] for c in changes(run) if c.kind != "kept" and c.old}
+    assert broken and changed == broken
