@@ -11,6 +11,7 @@ import json
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from sqlalchemy import select
@@ -143,35 +144,36 @@ class Moved(NamedTuple):
 
 
 def move_published_session(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
-                           interpreter_id: int | None, interpreter_mode: str | None) -> Moved:
+                           interpreter_id: int | None, interpreter_mode: str | None,
+                           confirm_soon: bool = False) -> Moved:
     """Move or re-staff one booked session of the published plan, in one transaction (one unit of
-    work; the e-mails and notices after its commit). See `_move`."""
+    work; the e-mails and notices after its commit). See `_move`. A new time or place sooner than
+    the county's minimum notice is refused on the `confirm_soon` field until the lead confirms it
+    (a letter may not reach the participant in time)."""
     from guidance.services import mail, notices
 
-    from guidance.planning import InstanceOptions
-
-    before = (session.start, session.location_id)
     with unit_of_work() as uow:
-        messages, told, asked = _move(lead, session, start=start, room_id=room_id, counsellor_id=counsellor_id,
-                                      interpreter_id=interpreter_id, interpreter_mode=interpreter_mode)
+        messages, told, asked, soon = _move(lead, session, start=start, room_id=room_id, counsellor_id=counsellor_id,
+                                            interpreter_id=interpreter_id, interpreter_mode=interpreter_mode,
+                                            confirm_soon=confirm_soon)
         uow.after_commit(mail.deliver_later, messages)
         uow.after_commit(notices.dispatch_later, told)
-    first_new = InstanceOptions.for_one_booking(session.run.county, ids.local_today()).earliest_new
-    retold = before != (session.start, session.location_id)
-    return Moved(session, asked, retold and start.date() < first_new)
+    return Moved(session, asked, soon)
 
 
 def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
-          interpreter_id: int | None, interpreter_mode: str | None) -> tuple[list, list, bool]:
+          interpreter_id: int | None, interpreter_mode: str | None, confirm_soon: bool = False) -> tuple[list, list, bool, bool]:
     """Move or re-staff one booked session of the published plan, in the caller's unit of work.
 
     The change is judged by the solver's checker against the published plan as it is now (today's
     absences, opening hours and the other booked sessions); a refusal names each broken rule in the
     lead's words on its field. A saved move is pinned, gives calendars a new SEQUENCE, asks the
     interpreter again (or cancels the old interpreter's booking and asks the new one), and is audited.
-    `start` is an Oslo wall-clock time (naive). Returns the e-mails and notices to hand on after the commit,
-    and whether an interpreter is asked because of the move.
+    `start` is an Oslo wall-clock time (naive). A new time or place sooner than the county's minimum
+    notice needs `confirm_soon`. Returns the e-mails and notices to hand on after the commit, whether an
+    interpreter is asked because of the move, and whether it is sooner than the notice.
     """
+    from guidance.planning import InstanceOptions
     from guidance.services import calendar, notices
 
     if session.status is not SessionStatus.BOOKED or session.run.published_at is None:
@@ -192,6 +194,13 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     if ids.to_utc(start) <= now:
         message = _("Choose a time that has not passed.")
         raise DomainError(message, {"day": [message]})
+    first_new = InstanceOptions.for_one_booking(session.run.county, ids.local_today()).earliest_new
+    soon = start.date() < first_new and (session.start, session.location_id) != (ids.to_utc(start), room.location_id)
+    if soon and not confirm_soon:
+        message = _("%(date)s is sooner than the county's notice (new times from %(first)s), so a letter may not "
+                    "reach the participant in time. Tick the box to move it anyway and tell the participant "
+                    "another way.", date=format_date(start.date(), "long"), first=format_date(first_new, "long"))
+        raise DomainError(message, {"confirm_soon": [message]})
     minutes = instance["session_types"][session.type]["minutes"]
     language = (session.language or _interpreted_language(session, instance)) if interpreter_id else None
     interpreter_mode = (interpreter_mode or "onsite") if interpreter_id else None
@@ -229,7 +238,7 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     audit.record(lead, "session.moved", session, {
         "from": ids.to_local(old[0]).strftime("%Y-%m-%dT%H:%M"), "to": raw["start"], "room": room.id,
         "counsellor": counsellor_id, "interpreter": interpreter_id or None})
-    return messages, told, asked
+    return messages, told, asked, soon
 
 
 def _tell_interpreters(lead: User, session: Session, old: tuple) -> tuple[list, bool]:

@@ -468,6 +468,8 @@ class SessionEditForm(FlaskForm):
     interpreter_id = SelectField(_l("Interpreter"), coerce=int)
     interpreter_mode = SelectField(_l("Interpreting"), choices=[("onsite", _l("on site")), ("video", _l("video")),
                                                                 ("phone", _l("phone"))])
+    # Shown when a published session would move to a time sooner than the county's notice.
+    confirm_soon = BooleanField(_l("Move it anyway: the participant will be told another way"))
 
 
 class PinForm(FlaskForm):
@@ -541,10 +543,11 @@ def edit_session(session_id: int):
     elif form.validate_on_submit():
         start = dt.datetime.combine(form.day.data, dt.datetime.strptime(form.start_time.data, "%H:%M").time())
         change = plan_edits.move_published_session if published else plan_edits.edit_session
+        extra = {"confirm_soon": bool(form.confirm_soon.data)} if published else {}
         try:
             result = change(current_user, session, start=start, room_id=form.room_id.data,
                    counsellor_id=form.counsellor_id.data, interpreter_id=form.interpreter_id.data or None,
-                   interpreter_mode=form.interpreter_mode.data)
+                   interpreter_mode=form.interpreter_mode.data, **extra)
         except DomainError as error:
             db.session.rollback()
             if error.field_errors:

@@ -286,17 +286,28 @@ def test_suggested_times_keep_the_countys_notice_and_say_from_when(client, world
     assert "from 25 January 2027 on" in html.unescape(page)
 
 
-def test_a_move_inside_the_notice_is_saved_with_a_warning_to_tell_the_participant(client, world):
+def test_a_move_inside_the_notice_asks_for_confirmation_then_is_saved_with_a_warning(client, world):
     w = world
     session = _published(w)
     f.login(client, w.lead, language="en")
+    tomorrow = dt.date(2027, 1, 14)   # the notice: 3 working days, new times from Monday 18th
 
-    response = _move(client, session, day=dt.date(2027, 1, 14), time="13:00")  # tomorrow; notice: 3 working days
+    refused = _move(client, session, day=tomorrow, time="13:00")
 
+    assert refused.status_code == 400
+    message = _field_error(refused.get_data(as_text=True), "confirm_soon")
+    assert "14 January 2027 is sooner than the county's notice (new times from 18 January 2027)" in message
+    db.session.expire_all()
+    assert ids.to_local(db.session.get(Session, session.id).start) == dt.datetime(2027, 1, 25, 9, 0)
+
+    response = client.post(f"/planning/sessions/{session.id}/edit", headers=EN, data={
+        "day": tomorrow.isoformat(), "start_time": "13:00", "room_id": session.room_id,
+        "counsellor_id": session.counsellor_id, "interpreter_id": session.interpreter_id or 0,
+        "interpreter_mode": session.interpreter_mode or "onsite", "confirm_soon": "y"})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
     assert "sooner than the county's notice" in html.unescape(page)
-    # A later time within the notice rules is moved without the warning.
+    # A later time within the notice rules is moved without a question or a warning.
     response = _move(client, session, day=MONDAY, time="13:00")
     page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
     assert response.status_code == 302 and "sooner than the county's notice" not in html.unescape(page)
