@@ -296,7 +296,9 @@ def said_no(county: County, start: dt.date, end: dt.date) -> tuple[dict[int, lis
     times of requests an interpreter declined, and of sessions a lead cancelled because their
     counsellor or interpreter could not hold them. Later plans, suggestions and moves keep them
     free then (the solver's `busy`, solver/README.md), so nobody is asked again for a time they
-    said no to. Local 'YYYY-MM-DDTHH:MM' pairs, sorted."""
+    said no to. A time the lead has booked the same person for again since (a booked session of the
+    counsellor, an interpreter's request or acceptance then) is theirs again: the lead knows better.
+    Local 'YYYY-MM-DDTHH:MM' pairs, sorted."""
     first, last = ids.to_utc(dt.datetime.combine(start, dt.time())), ids.to_utc(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))
     in_horizon = (Session.start >= first, Session.start < last)
     centre_ids = select(CareerCentre.id).where(CareerCentre.county_id == county.id)
@@ -322,8 +324,21 @@ def said_no(county: County, start: dt.date, end: dt.date) -> tuple[dict[int, lis
         .where(InterpreterBooking.status == BookingStatus.DECLINED, of_county, *in_horizon))
     for interpreter_id, s_start, s_end in declined:
         interpreters.setdefault(interpreter_id, set()).add(span(s_start, s_end))
-    return ({k: [list(t) for t in sorted(v)] for k, v in counsellors.items()},
-            {k: [list(t) for t in sorted(v)] for k, v in interpreters.items()})
+    booked_again = {("C", c, span(a, b)) for c, a, b in db.session.execute(
+        select(Session.counsellor_id, Session.start, Session.end)
+        .where(Session.status == SessionStatus.BOOKED, Session.counsellor_id.in_(list(counsellors) or [0]),
+               of_county, *in_horizon))}
+    booked_again |= {("I", i, span(a, b)) for i, a, b in db.session.execute(
+        select(InterpreterBooking.interpreter_id, Session.start, Session.end)
+        .join(Session, Session.id == InterpreterBooking.session_id)
+        .where(InterpreterBooking.status.in_([BookingStatus.REQUESTED, BookingStatus.ACCEPTED]),
+               InterpreterBooking.interpreter_id.in_(list(interpreters) or [0]), of_county, *in_horizon))}
+
+    def still_no(kind: str, people: dict[int, set]) -> dict[int, list]:
+        kept = {k: sorted(t for t in v if (kind, k, t) not in booked_again) for k, v in people.items()}
+        return {k: [list(t) for t in v] for k, v in kept.items() if v}
+
+    return still_no("C", counsellors), still_no("I", interpreters)
 
 
 def usable_modes(p: InterpreterProfile) -> list[str]:

@@ -63,3 +63,20 @@ def test_a_session_cancelled_because_the_counsellor_could_not_hold_it_keeps_them
     again = [s for s in run.sessions if s.counsellor_id == w.counsellor.counsellor.id
              and s.start < session.end and session.start < s.end]
     assert again == []
+
+
+def test_a_time_the_lead_books_the_same_person_for_again_is_theirs_again(world):
+    w = world
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 13, 10), interpreter=w.interpreter)
+    declined = bookings.new_booking(session)
+    db.session.commit()
+    bookings.transition(w.interpreter, declined, "decline", reason="Kan ikke den dagen")
+    db.session.commit()
+    assert _busy(_instance(w), "interpreters", w.interpreter.interpreter.id) != []
+
+    again = bookings.new_booking(session)   # she rang back: the lead asks her again, and she accepts
+    db.session.commit()
+    bookings.transition(w.interpreter, again, "accept")
+    db.session.commit()
+
+    assert _busy(_instance(w), "interpreters", w.interpreter.interpreter.id) == []
