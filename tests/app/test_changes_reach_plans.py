@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from guidance.extensions import db
-from guidance.models import InterpreterLanguage, Location, PlanningRun, Role, RunStatus
+from guidance.models import InterpreterLanguage, Location, Role, RunStatus
 from tests.app import factories as f
 
 WEDNESDAY = f.oslo(2027, 3, 10, 10, 0)  # winter time: Oslo is UTC+1
@@ -172,7 +172,7 @@ def test_nothing_is_listed_when_the_change_breaks_nothing(client, plan):
 
 
 def test_the_re_plan_offer_starts_a_run_that_plans_around_the_change(client, plan):
-    from guidance.planning.runner import execute_run
+    from tests.app.planning.helpers import run_from_the_form
 
     w, s = plan
     room = s["monday"].room
@@ -181,15 +181,8 @@ def test_the_re_plan_offer_starts_a_run_that_plans_around_the_change(client, pla
     assert 'action="/planning/runs"' in page and "Planlegg på nytt nå" in page
     keep_until = re.search(r'name="keep_until"[^>]*value="([\d-]+)"|value="([\d-]+)"[^>]*name="keep_until"', page)
     assert keep_until is not None
-    response = client.post("/planning/runs", data={"time_limit": "60",
-                                                   "keep_until": keep_until.group(1) or keep_until.group(2)})
-    run = db.session.scalar(select(PlanningRun).order_by(PlanningRun.id.desc()))
+    response, run = run_from_the_form(client, keep_until.group(1) or keep_until.group(2))
     assert response.status_code == 302 and response.headers["Location"] == f"/planning/runs/{run.id}"
-    run.time_limit_seconds = 3
-    db.session.commit()
-    execute_run(run.id)
-    db.session.expire_all()
-    run = db.session.get(PlanningRun, run.id)
     assert run.status is RunStatus.SUCCEEDED, run.message
     planned_rooms = {x.room_id for x in run.sessions}
     assert room.id not in planned_rooms

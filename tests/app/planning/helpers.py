@@ -71,3 +71,18 @@ def draft_session(run, counsellor, referrals, *, start: dt.datetime, type: str =
     db.session.commit()
     return session
 
+
+
+def run_from_the_form(client, keep_until: str, *, time_limit: int = 3):
+    """A run started through the lead's form (POST /planning/runs, as the re-plan offer does) and
+    solved in this process in `time_limit` seconds: (the form's response, the run)."""
+    from guidance.models import PlanningRun
+    from guidance.planning.runner import execute_run
+
+    response = client.post("/planning/runs", data={"time_limit": "60", "keep_until": keep_until})
+    run = db.session.scalar(select(PlanningRun).order_by(PlanningRun.id.desc()))
+    run.time_limit_seconds = time_limit  # below the form's minimum: tests need no long search
+    db.session.commit()
+    execute_run(run.id)
+    db.session.expire_all()
+    return response, db.session.get(PlanningRun, run.id)

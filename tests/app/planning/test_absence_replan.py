@@ -89,8 +89,8 @@ def test_after_an_absence_a_free_qualified_colleague_takes_the_session_at_its_ow
 def test_the_absence_re_plan_keeps_every_unbroken_published_session_by_default(client):
     import re
 
-    from guidance.models import PlanningRun, RunStatus
-    from guidance.planning.runner import execute_run
+    from guidance.models import RunStatus
+    from tests.app.planning.helpers import run_from_the_form
 
     w = planning_world()
     for name in ("Rania Saleh", "Omar Khalil"):
@@ -110,13 +110,7 @@ def test_the_absence_re_plan_keeps_every_unbroken_published_session_by_default(c
     keep_until = found.group(1) or found.group(2)
     assert keep_until == max(ids.to_local(s.start).date() for s in published).isoformat()
 
-    client.post("/planning/runs", data={"time_limit": "60", "keep_until": keep_until})
-    run = db.session.scalar(select(PlanningRun).order_by(PlanningRun.id.desc()))
-    run.time_limit_seconds = 3
-    db.session.commit()
-    execute_run(run.id)
-    db.session.expire_all()
-    run = db.session.get(PlanningRun, run.id)
+    _response, run = run_from_the_form(client, keep_until)
     assert run.status is RunStatus.SUCCEEDED, run.message
     broken = {ids.session_id(s.id) for s in published if ids.to_local(s.start).date() == day
               and s.counsellor_id == w.counsellor.counsellor.id}
