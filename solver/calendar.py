@@ -76,18 +76,20 @@ def location_windows(location: Location, day: date) -> Windows:
     return to_windows(location.opening)
 
 
-def subtract_windows(windows: Windows, taken: Windows) -> Windows:
-    """``windows`` without the minutes of ``taken`` (both sorted and merged)."""
-    out: Windows = []
-    for start, end in windows:
-        for t_start, t_end in taken:
-            if t_end <= start or t_start >= end:
+def subtract_windows(windows: Windows, blocks: Iterable[tuple[int, int]]) -> Windows:
+    """Windows minus blocked intervals (in any order; the windows' order is kept)."""
+    out = list(windows)
+    for bs, be in blocks:
+        nxt = []
+        for ws, we in out:
+            if be <= ws or bs >= we:
+                nxt.append((ws, we))
                 continue
-            if t_start > start:
-                out.append((start, t_start))
-            start = max(start, t_end)
-        if start < end:
-            out.append((start, end))
+            if ws < bs:
+                nxt.append((ws, bs))
+            if be < we:
+                nxt.append((be, we))
+        out = nxt
     return out
 
 

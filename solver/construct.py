@@ -67,23 +67,6 @@ def session_from_booking(prep: Prepared, b: Booking, sid: str) -> Session:
                    mode=b.mode, language=b.language, interpreter=b.interpreter, interpreter_mode=b.interpreter_mode)
 
 
-def subtract(windows: Windows, blocks: list[tuple[int, int]]) -> Windows:
-    """Windows minus blocked intervals."""
-    out = list(windows)
-    for bs, be in blocks:
-        nxt = []
-        for ws, we in out:
-            if be <= ws or bs >= we:
-                nxt.append((ws, we))
-                continue
-            if ws < bs:
-                nxt.append((ws, bs))
-            if be < we:
-                nxt.append((be, we))
-        out = nxt
-    return out
-
-
 def overlaps(items, start: int, end: int) -> bool:
     """True when [start, end) overlaps any (s, e, ...) item."""
     return any(s < end and start < e for s, e, *_ in items)
@@ -173,12 +156,12 @@ class State:
         for s, e, other, _k in self.cons.get((cid, day), []):
             t = prep.travel.minutes(loc_place, prep.locations[other].place) if other != loc else 0
             blocks.append((s - t, e + t))
-        return subtract(windows, blocks)
+        return cal.subtract_windows(windows, blocks)
 
     def participants_free(self, members, day: int, windows: Windows) -> Windows:
         """Windows minus the members' own sessions (rule 2)."""
         blocks = [(s, e) for pid in members for s, e, _k in self.part.get((pid, day), [])]
-        return subtract(windows, blocks)
+        return cal.subtract_windows(windows, blocks)
 
     def free_with(self, cid: str, members, day: int, loc: str) -> Windows:
         """When the counsellor (rule 3, the daily maximum included) and the members (rule 2)
@@ -204,14 +187,14 @@ class State:
     def interpreter_free(self, iid: str, day: int) -> Windows:
         """An interpreter's available windows on a day minus their bookings (travel between
         on-site sessions not counted: a superset of where interpreter_ok can hold)."""
-        return subtract(self.prep.interp_windows[iid][day],
+        return cal.subtract_windows(self.prep.interp_windows[iid][day],
                         [(s, e) for s, e, _o, _k in self.interp.get((iid, day), [])])
 
     def room_windows(self, rid: str, day: int) -> Windows:
         """The room's free windows on a day (the whole day minus its bookings)."""
         windows = self.room_open.get((rid, day))
         if windows is None:
-            windows = subtract([(0, DAY_MINUTES)], [(s, e) for s, e, _k in self.room.get((rid, day), [])])
+            windows = cal.subtract_windows([(0, DAY_MINUTES)], [(s, e) for s, e, _k in self.room.get((rid, day), [])])
             self.room_open[(rid, day)] = windows
         return windows
 
@@ -293,9 +276,10 @@ class Constructor:
         overdue = p.overdue_since is not None
         best, best_cost = None, None
         for loc, mode in self.individual_options(pid):
-            if below is not None and travel_cost(prep, pid, loc, mode) >= below:
+            travel = travel_cost(prep, pid, loc, mode)
+            if below is not None and travel >= below:
                 continue
-            if best_cost is not None and travel_cost(prep, pid, loc, mode) >= best_cost:
+            if best_cost is not None and travel >= best_cost:
                 continue   # its travel alone costs more than the best found
             b = self.first_fit((pid,), typ, loc, mode, first, last)
             if b is None:
@@ -304,7 +288,7 @@ class Constructor:
                 return b
             # An overdue participant waits at a cost (tier 3): a farther place that is days
             # sooner may cost less than the nearest one's first free day.
-            cost = travel_cost(prep, pid, loc, mode) + overdue_wait_cost(prep, pid, b.day)
+            cost = travel + overdue_wait_cost(prep, pid, b.day)
             if best_cost is None or cost < best_cost:
                 best, best_cost = b, cost
         return best
