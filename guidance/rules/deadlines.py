@@ -84,18 +84,23 @@ def is_short_deadline(deadline: dt.date | None, today: dt.date) -> bool:
     return left is not None and left < SHORT_DEADLINE_WORKING_DAYS
 
 
-@functools.lru_cache(maxsize=64)  # a pure function of the date, asked once per referral in lists
+@functools.lru_cache(maxsize=256)  # a pure function of its arguments, asked once per referral in lists
+def working_day_after(day: dt.date, n: int) -> dt.date:
+    """The `n`-th working day after `day` (`day` itself for n = 0)."""
+    count = 0
+    while count < n:
+        day += dt.timedelta(days=1)
+        count += is_working_day(day)
+    return day
+
+
 def at_risk_cutoff(today: dt.date, working_days: int = AT_RISK_WORKING_DAYS) -> dt.date:
     """The last date that is still within `working_days` working days of today.
 
     A deadline on or before this date is "at risk" (the queue filter), so the filter is one
     date comparison in SQL instead of a holiday calculation per row.
     """
-    day, count = today, 0
-    while count < working_days:
-        day += dt.timedelta(days=1)
-        count += is_working_day(day)
-    return day
+    return working_day_after(today, working_days)
 
 
 # An interpreter's answer is due at the end of an office day, never at night or over a weekend.
@@ -109,8 +114,4 @@ def answer_due(now: dt.datetime, hours: int) -> dt.datetime:
     county that asks for quick answers gets them)."""
     if hours < 24:
         return now + dt.timedelta(hours=hours)
-    day, left = now.date(), -(-hours // 24)
-    while left:
-        day += dt.timedelta(days=1)
-        left -= is_working_day(day)
-    return dt.datetime.combine(day, ANSWER_DUE_AT)
+    return dt.datetime.combine(working_day_after(now.date(), -(-hours // 24)), ANSWER_DUE_AT)

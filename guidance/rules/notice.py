@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from guidance.rules.deadlines import is_working_day
+from guidance.rules.deadlines import working_day_after
 
 DEFAULT_NOTICE_WORKING_DAYS = 3
 
 
 def first_day_after_notice(today: dt.date, working_days: int | None) -> dt.date:
     """The first date a newly published session may be on (`today` + that many working days)."""
-    day, left = today, DEFAULT_NOTICE_WORKING_DAYS if working_days is None else max(0, working_days)
+    left = DEFAULT_NOTICE_WORKING_DAYS if working_days is None else max(0, working_days)
     if left == 0:
         return today + dt.timedelta(days=1)
-    while left:
-        day += dt.timedelta(days=1)
-        left -= is_working_day(day)
-    return day
+    return working_day_after(today, left)
