@@ -282,11 +282,9 @@ def _when(session: Session, notice: Notice | None = None) -> str:
 
 
 def _place(session: Session, notice: Notice | None = None) -> str:
-    if notice is not None and notice.told_location is not None:
-        location = notice.told_location
-        return f"{location.name}, {location.address}" if location.address else location.name
-    location = session.location
-    if session.mode == "video":
+    told = notice.told_location if notice is not None else None
+    location = told or session.location
+    if told is None and session.mode == "video":
         if link := cal.video_link(session):
             return _("video meeting %(link)s", link=link)
         return _("video meeting (the link comes from the counsellor)")

@@ -171,7 +171,7 @@ def check(county: County) -> Readiness:
         .order_by(User.name, InterpreterProfile.id)).all()
     spoken |= {lang.language for p in interpreters if usable_modes(p) for lang in p.languages}
     for p in interpreters:
-        if "phone" in (p.modes or []) and not p.user.phone:
+        if "phone" in (p.modes or []) and "phone" not in usable_modes(p):
             problems.append(Problem("interpreter_phone", _(
                 "%(name)s interprets by phone but has no phone number, so the plan gives them no phone "
                 "assignments.", name=p.user.name),

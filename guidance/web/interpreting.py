@@ -71,7 +71,7 @@ def _listed(county: County, show: str):
 
 def _page(hours_form=None, actual_forms=None, errors=None, status=200, show: str | None = None):
     county = _county()
-    show = show if show in SHOWS else request.args.get("show", "ahead")
+    show = show or request.args.get("show")
     show = show if show in SHOWS else "ahead"
     bookings, counts = _listed(county, show)
     if hours_form is None:
