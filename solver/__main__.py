@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--session", help="session id of the previous plan: move it (same id and participants)")
     rec.add_argument("--type", dest="session_type", help="only this session type of the participant's needs")
     rec.add_argument("--top", type=int, default=5, help="at most this many options (default 5)")
+    rec.add_argument("--not-before", help="only options on or after this date (YYYY-MM-DD)")
+    rec.add_argument("--between", help="only options inside these daily hours, e.g. 12:00-16:00")
     sub.add_parser("schema", help="print the JSON Schemas of both formats")
     for name in DELEGATED:
         sub.add_parser(name, help=f"see python -m solver {name} --help", add_help=False)
@@ -106,8 +108,9 @@ def _recommend(args) -> int:
     if instance is None:
         return EXIT_BAD_INPUT
     try:
+        between = tuple(args.between.split("-", 1)) if args.between else None
         answer = recommend(instance, participant=args.participant, session=args.session, top=args.top,
-                           session_type=args.session_type)
+                           session_type=args.session_type, not_before=args.not_before, between=between)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

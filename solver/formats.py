@@ -81,7 +81,7 @@ def _parse_time(value: Any) -> datetime:
         raise ValueError(f"not a valid local time: {value!r}") from None
 
 
-def _check_clock(value: Any) -> str:
+def check_clock(value: Any) -> str:
     if not isinstance(value, str) or not _CLOCK_RE.match(value):
         raise ValueError(f"expected a clock time 'HH:MM' (00:00..24:00), got {value!r}")
     return value
@@ -102,7 +102,7 @@ LocalTime = Annotated[
 ]
 Clock = Annotated[
     str,
-    BeforeValidator(_check_clock),
+    BeforeValidator(check_clock),
     WithJsonSchema({"type": "string", "pattern": _CLOCK_RE.pattern}),
 ]
 Window = tuple[Clock, Clock]

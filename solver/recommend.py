@@ -16,13 +16,15 @@ objective (``solver.objective``: ``booking_cost``, ``open_needs_cost``, ``change
 
 from __future__ import annotations
 
+import bisect
 import itertools
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from .config import SolverConfig, load_config
 from .construct import Booking, Constructor, State, booking_from_session, session_from_booking
-from .formats import format_time, load_instance
+from .formats import check_clock, clock_minutes, format_time, load_instance
 from .model_data import prepare
 from .objective import booking_cost, change_cost, continuity_cost, open_needs_cost, seat_cost, travel_cost
 from .rules import session_problems
@@ -32,32 +34,85 @@ FORMAT = "guidance-recommendation/1"
 
 
 def recommend(instance: Any, participant: str | None = None, session: str | None = None,
-              top: int = 5, session_type: str | None = None, config: Any = None) -> dict:
+              top: int = 5, session_type: str | None = None, config: Any = None,
+              not_before: str | None = None, between: tuple[str, str] | None = None) -> dict:
     """The ``top`` best options for ``participant``'s open needs (only ``session_type`` when
     given), or for moving ``session`` of the previous plan, best first by the objective.
 
     ``instance`` is a dict, JSON text, path or ``Instance`` (FormatError on bad input);
     ``config`` the planner's (solver.config; its weights rank, its ``recommend`` limits search).
-    Raises ValueError for an unknown participant, session or type. When nothing fits,
-    ``options`` is empty and ``reason``/``detail`` say why (the plan's unscheduled codes,
-    plus ``already_scheduled`` and ``session_frozen``).
+    ``not_before`` (ISO date) and ``between`` (("HH:MM", "HH:MM"), local time) keep only
+    options on or after that day that start and end inside those hours: what the participant
+    said they can come to (a language course in the mornings, say).
+    Raises ValueError for an unknown participant, session or type, or a malformed wish. When
+    nothing fits, ``options`` is empty and ``reason``/``detail`` say why (the plan's unscheduled
+    codes, plus ``already_scheduled``, ``session_frozen`` and ``not_as_wished``: options exist,
+    none at the time asked for).
     """
     if participant is None and session is None:
         raise ValueError("give a participant or a session to recommend for")
     if not isinstance(top, int) or top < 1:
         raise ValueError(f"top must be a positive whole number, not {top!r}")
     inst = load_instance(instance)
-    advisor = _Advisor(inst, load_config(config))
+    advisor = _Advisor(inst, load_config(config), _Wish.parse(not_before, between))
     if session is not None:
         return advisor.move(session, participant, top)
     return advisor.place(participant, top, session_type)
 
 
+@dataclass(frozen=True)
+class _Wish:
+    """When the participant can come: not before a date, inside daily hours (minutes after midnight)."""
+
+    not_before: date | None = None
+    start: int = 0
+    end: int = 24 * 60
+
+    @classmethod
+    def parse(cls, not_before: str | None, between: tuple[str, str] | None) -> "_Wish":
+        day = None
+        if not_before:
+            try:
+                day = date.fromisoformat(str(not_before))
+            except ValueError:
+                raise ValueError(f"not_before must be a date like 2027-01-11, not {not_before!r}") from None
+        if not between:
+            return cls(day)
+        try:
+            start, end = (clock_minutes(check_clock(t)) for t in between)
+        except (TypeError, ValueError):
+            raise ValueError(f"between must be two times like ('12:00', '16:00'), not {between!r}") from None
+        if start >= end:
+            raise ValueError(f"between must start before it ends, not {between!r}")
+        return cls(day, start, end)
+
+    @property
+    def any(self) -> bool:
+        return self.not_before is not None or (self.start, self.end) != (0, 24 * 60)
+
+    def first_day(self, prep) -> int:
+        return 0 if self.not_before is None else bisect.bisect_left(prep.days, self.not_before)
+
+    def allows(self, prep, b: Booking) -> bool:
+        return b.day >= self.first_day(prep) and self.start <= b.start and b.end <= self.end
+
+    def detail(self) -> str:
+        parts = []
+        if self.not_before is not None:
+            parts.append(f"on or after {self.not_before.isoformat()}")
+        if (self.start, self.end) != (0, 24 * 60):
+            parts.append(f"between {self.start // 60:02d}:{self.start % 60:02d} and "
+                         f"{self.end // 60:02d}:{self.end % 60:02d}")
+        return "there are free times, but none " + " and ".join(parts)
+
+
 class _Advisor:
     """The previous plan booked into a planner state, with the indexes the search needs."""
 
-    def __init__(self, inst, config: SolverConfig):
+    def __init__(self, inst, config: SolverConfig, wish: "_Wish | None" = None):
         self.inst = inst
+        self.wish = wish or _Wish()
+        self.config = config
         self.prep = prep = prepare(inst, config)
         self.limits = config.recommend
         self.state = State(prep)
@@ -125,7 +180,14 @@ class _Advisor:
             first = unplaced[0] if unplaced else {"reason": "no_capacity_before_deadline",
                                                   "detail": "no combination of the open needs fits"}
             out["reason"], out["detail"] = first["reason"], first["detail"]
+            self._unless_wished(out, lambda advisor: advisor.place(pid, 1, session_type))
         return out
+
+    def _unless_wished(self, out: dict, again) -> None:
+        """Nothing at the time asked for: say so when the same search without the wish finds
+        something (the participant's hours, not the plan, are what leaves nothing)."""
+        if self.wish.any and (again(_Advisor(self.inst, self.config))).get("options"):
+            out["reason"], out["detail"] = "not_as_wished", self.wish.detail()
 
     def _reason(self, pid: str, typ: str, reason) -> dict:
         if reason is None:
@@ -164,7 +226,8 @@ class _Advisor:
         out = []
         for key, b in list(state.bookings.items()):
             if (b.type != typ or b.fixed or not first <= b.day <= last or b.location not in reach
-                    or len(b.participants) >= (spec.max_size or len(b.participants) + 1)):
+                    or len(b.participants) >= (spec.max_size or len(b.participants) + 1)
+                    or not self.wish.allows(prep, b)):
                 continue
             state.remove(key)
             bigger = replace(b, participants=b.participants + (pid,))
@@ -204,9 +267,10 @@ class _Advisor:
         that have one (the constructor's window search: counsellor, participants, travel
         between locations, interpreters of the language, rooms)."""
         out = []
-        for day in range(max(first, 0), min(last, len(self.prep.days) - 1) + 1):
+        wish = self.wish
+        for day in range(max(first, wish.first_day(self.prep), 0), min(last, len(self.prep.days) - 1) + 1):
             b = self.builder.scan(members, typ, loc, mode, day, day, [(cid, language)],
-                                  skip=lambda found: _same_place(found, exclude))
+                                  skip=lambda found: _same_place(found, exclude) or not wish.allows(self.prep, found))
             if b is not None:
                 out.append(b)
                 if len(out) >= self.limits.candidate_days:
@@ -325,12 +389,14 @@ class _Advisor:
                 reason = ("no_capacity_before_deadline",
                           "no other time, place or counsellor is free for all its participants together")
             out["reason"], out["detail"] = reason
+            self._unless_wished(out, lambda advisor: advisor.move(sid, pid, 1))
         return out
 
     def _same_time(self, old: Booking) -> list[Booking]:
         """The session at its own time and place with another counsellor, room or interpreter
         (as the planner re-staffs a previous session), so the participants keep their appointment."""
-        return [b for b in self.builder.at_time_of(old.participants, old) if not _same_place(b, old)]
+        return [b for b in self.builder.at_time_of(old.participants, old)
+                if not _same_place(b, old) and self.wish.allows(self.prep, b)]
 
     def _move_cost(self, old: Booking, new: Booking) -> int:
         # Another time: the participants lose their appointment, not only its staff.

@@ -5,6 +5,7 @@ nothing else moved, best first by the planner's own objective."""
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 
 import pytest
@@ -369,3 +370,57 @@ def test_without_a_plan_in_force_the_options_fit_an_empty_plan():
     assert check_plan(inst, plan).valid
     with pytest.raises(ValueError, match="no previous plan"):
         recommend(inst, session="S1")
+
+
+# ---------------------------------------------------------------------- when the participant can come
+
+
+def _local(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value)
+
+
+def test_options_keep_the_date_and_hours_the_participant_can_come(county):
+    """A participant at a language course every morning: only afternoon times from a given
+    date, each still valid under the checker and leaving the rest of the plan as it was."""
+    unwished = recommend(county, participant="R1", top=5)["options"]
+    first = min(_local(s["start"]) for o in unwished for s in o["sessions"])
+    later = (first.date() + dt.timedelta(days=7)).isoformat()
+    answer = recommend(county, participant="R1", top=5, not_before=later, between=("12:00", "16:00"))
+    assert answer["options"], answer
+    for option in answer["options"]:
+        assert_valid_merge(county, option)
+        assert_nothing_else_moves(county, option)
+        for s in option["sessions"]:
+            start, end = _local(s["start"]), _local(s["end"])
+            assert start.date().isoformat() >= later
+            assert start.strftime("%H:%M") >= "12:00" and end.strftime("%H:%M") <= "16:00"
+
+
+def test_a_moved_session_goes_only_where_the_participant_can_come(county):
+    old = county["previous_plan"]["sessions"][0]
+    answer = recommend(county, session=old["id"], top=3, between=("13:00", "16:00"))
+    assert answer["options"], answer
+    for option in answer["options"]:
+        (s,) = option["sessions"]
+        assert _local(s["start"]).strftime("%H:%M") >= "13:00" and _local(s["end"]).strftime("%H:%M") <= "16:00"
+        assert_valid_merge(county, option)
+
+
+def test_nothing_at_the_hours_asked_for_says_so_not_that_the_plan_is_full(county):
+    answer = recommend(county, participant="R3", top=5, between=("05:00", "06:00"))
+    assert answer["options"] == []
+    assert answer["reason"] == "not_as_wished"
+    assert "between 05:00 and 06:00" in answer["detail"]
+
+
+def test_a_malformed_wish_is_a_clear_error(county, tmp_path, capsys):
+    with pytest.raises(ValueError, match="between must start before it ends"):
+        recommend(county, participant="R1", between=("16:00", "12:00"))
+    with pytest.raises(ValueError, match="not_before must be a date"):
+        recommend(county, participant="R1", not_before="next week")
+    path = tmp_path / "instance.json"
+    path.write_text(json.dumps(county))
+    assert main(["recommend", str(path), "--participant", "R1", "--between", "noon"]) == 2
+    assert "between must be two times" in capsys.readouterr().err
+    assert main(["recommend", str(path), "--participant", "R1", "--between", "12:00-16:00",
+                 "--not-before", "2000-01-01"]) == 0
