@@ -34,6 +34,7 @@ from guidance.models import (
 from guidance.planning import InstanceOptions, build_instance, ids
 from guidance.planning.instance import NOT_HELD_OUTCOMES
 from guidance.planning.store import new_uid
+from guidance.planning.wish import Wish
 from guidance.services import audit
 from guidance.services.errors import DomainError
 
@@ -92,8 +93,9 @@ class Choices:
 # ---------------------------------------------------------------------------- options
 
 
-def choices(referral: Referral, today: dt.date | None = None) -> Choices:
-    """The best TOP options for each session type `referral` still needs, around the published plan."""
+def choices(referral: Referral, today: dt.date | None = None, wish: Wish | None = None) -> Choices:
+    """The best TOP options for each session type `referral` still needs, around the published plan,
+    only on the days and at the hours of `wish` when one is given."""
     import time
 
     from solver.formats import FormatError, load_instance
@@ -132,7 +134,7 @@ def choices(referral: Referral, today: dt.date | None = None) -> Choices:
         if typ not in participant["needs"] or typ in booked:
             out.needs.append(Need(type=typ, booked=booked.get(typ), reason=None if typ in booked else "already_scheduled"))
             continue
-        answer = recommend(instance, participant=pid, top=TOP, session_type=typ)
+        answer = recommend(instance, participant=pid, top=TOP, session_type=typ, **(wish or Wish()).recommend_args())
         need = Need(type=typ, reason=answer.get("reason"))
         need.options = [_option(referral, typ, o, names) for o in answer["options"]]
         _mark(need.options, met=_met_counsellors(data, pid))

@@ -2,7 +2,7 @@
 the published plan, and booking the one the lead picks. Lead of the referral's county only."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,6 +13,7 @@ from guidance.extensions import db
 from guidance.models import Referral
 from guidance.services import book_now as service
 from guidance.services.errors import DomainError
+from guidance.web.forms import WishForm
 from guidance.web.guards import get_visible, requires
 from guidance.web.planning import explain_reason, reason_link
 
@@ -34,6 +35,8 @@ EXTRA_REASONS = {
     "session_frozen": (_l("The plan is fixed for the next working day."), _l("Choose a later day, or book by hand.")),
     "data_error": (_l("The county's planning data has a problem, so no time can be searched for."),
                    _l("Start a planning run: its page names the problem. Ask the administrator if it stays.")),
+    "not_as_wished": (_l("There are free times, but none on the days and at the time of day you chose."),
+                      _l("Choose a later date or another time of day, or show every free time.")),
 }
 
 
@@ -67,11 +70,20 @@ def book(referral_id: int):
             type=_type_label(session.type).lower(), when=_when(session.start)), "success")
     if session.interpreter_id:
         flash(_("An interpreter request has been sent."), "success")
-    return redirect(url_for("book_now.options", referral_id=referral.id))
+    return redirect(url_for("book_now.options", referral_id=referral.id, **_wish_form().wish().query()))
+
+
+def _wish_form() -> WishForm:
+    form = WishForm(formdata=request.args)
+    if request.args:
+        form.validate()
+    return form
 
 
 def _page(referral: Referral, *, error: str | None = None, status: int = 200):
-    found = service.choices(referral)
+    wish_form = _wish_form()
+    wish = wish_form.wish()
+    found = service.choices(referral, wish=wish)
     reasons = {}
     place = referral.participant.municipality.name
     from guidance.labels import LanguageNames
@@ -87,7 +99,8 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
     from guidance.services.referral_reading import counsellor_name
 
     return render_template("book_now/options.html", referral=referral, found=found, reasons=reasons, marks=MARKS,
-                           form=BookForm(), error=error, counsellor_name=counsellor_name), status
+                           form=BookForm(), error=error, counsellor_name=counsellor_name, wish_form=wish_form,
+                           wish=wish), status
 
 
 def _type_label(code: str) -> str:

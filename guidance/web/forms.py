@@ -4,12 +4,15 @@ from __future__ import annotations
 from dateutil.relativedelta import relativedelta
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.validators import StopValidation
+from wtforms import DateField, SelectField
+from wtforms.validators import Optional, StopValidation
 
 from guidance import clock
 
 from guidance.extensions import db
+from guidance.planning.wish import Wish
 from guidance.services.errors import DomainError
 
 
@@ -44,3 +47,20 @@ class NearToday:
         if not first <= field.data <= last:
             raise StopValidation(_("Enter a date from %(first)s to %(last)s.",
                                    first=format_date(first, "long"), last=format_date(last, "long")))
+
+
+class WishForm(FlaskForm):
+    """When the participant can come (a GET form over the suggested times: nothing is written)."""
+
+    class Meta:
+        csrf = False
+
+    from_date = DateField(_l("From date"), validators=[Optional(), NearToday()])
+    part_of_day = SelectField(_l("Time of day"), default="", validate_choice=True, choices=[
+        ("", _l("Any time of day")), ("morning", _l("Before 12:00")), ("afternoon", _l("From 12:00"))])
+
+    def wish(self) -> Wish:
+        """The wish the form holds; a field with an error counts as not given."""
+        day = self.from_date.data if not self.from_date.errors else None
+        part = self.part_of_day.data if not self.part_of_day.errors else None
+        return Wish(not_before=day, part_of_day=part or None)

@@ -371,3 +371,57 @@ def test_an_overdue_participant_is_not_told_there_is_no_time_before_the_deadline
     assert not _tokens(page)
     assert "Fristen er passert, og det er ikke ledig rom og veiledertid i planperioden." in page
     assert "før fristen" not in page
+
+
+def _option_times(page: str) -> list[tuple[str, str]]:
+    """(day heading, start time) of each option shown."""
+    return re.findall(r'<h3 id="option-[a-z]+-\d+">([^,<]+), (\d\d:\d\d)–', page)
+
+
+def test_a_lead_asks_only_for_the_times_the_participant_can_come(client, travel_to):
+    """The referrer says: a Norwegian course every morning, and not before the 18th. Only
+    afternoon times from then are offered; booking one keeps the choice for the next need."""
+    w = booking_world(travel_to)
+    f.login(client, w.lead)
+    every = _option_times(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))
+    assert any(start < "12:00" for _day, start in every)   # without a wish the mornings come first
+
+    url = f"/referrals/{w.own_referral.id}/times?from_date=2027-01-18&part_of_day=afternoon"
+    page = client.get(url).get_data(as_text=True)
+    wished = _option_times(page)
+    assert wished
+    assert all(start >= "12:00" for _day, start in wished), wished
+    assert all(re.search(r"(1[89]|2\d|3[01])\. januar 2027", day) for day, _start in wished), wished
+    assert 'value="2027-01-18"' in page and '<option selected value="afternoon">' in page
+    assert "Vis alle ledige tider" in page
+
+    token = _tokens(page)[0]
+    response = client.post(url, data={"option": token})
+    assert response.status_code == 302
+    assert response.location.endswith(f"/referrals/{w.own_referral.id}/times?from_date=2027-01-18&part_of_day=afternoon")
+    session = db.session.scalars(select(Session).where(Session.participants.any(referral_id=w.own_referral.id))).one()
+    from guidance.planning.ids import to_local
+    start = to_local(session.start)
+    assert start.date() >= dt.date(2027, 1, 18) and start.hour >= 12
+
+
+def test_no_time_at_the_hours_asked_for_says_so_and_offers_every_time(client, travel_to):
+    w = booking_world(travel_to)
+    f.login(client, w.lead)
+    w.counsellor.counsellor.weekly = {str(d): [["08:00", "12:00"]] for d in range(1, 6)}
+    db.session.commit()
+    page = client.get(f"/referrals/{w.own_referral.id}/times?part_of_day=afternoon").get_data(as_text=True)
+    assert not _tokens(page)
+    assert "Det finnes ledige tider, men ingen på dagene og tiden på dagen du valgte." in page
+    assert "Vis alle ledige tider" in page
+    assert _tokens(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))
+
+
+def test_a_wish_the_form_cannot_read_is_named_and_every_time_is_shown(client, travel_to):
+    w = booking_world(travel_to)
+    f.login(client, w.lead)
+    response = client.get(f"/referrals/{w.own_referral.id}/times?from_date=9999-01-01&part_of_day=evening")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in page and "Skriv en dato fra" in page
+    assert _tokens(page)
