@@ -20,6 +20,7 @@ from guidance.extensions import db
 from guidance.models import InterpreterProfile, Room, RunStatus, Session, SessionStatus, User
 from guidance.planning import ids
 from guidance.planning.store import plan_from_sessions
+from guidance.planning.wish import Wish
 from guidance.services import audit
 from guidance.services.errors import DomainError
 from guidance.services.unit_of_work import unit_of_work
@@ -339,7 +340,7 @@ class MoveOptions(NamedTuple):
     first_new: dt.date | None
 
 
-def move_options(session: Session, top: int = 5) -> MoveOptions:
+def move_options(session: Session, top: int = 5, wish: Wish | None = None) -> MoveOptions:
     """The planning engine's best few places for a published session, as the move form's values.
 
     From `solver.recommend.recommend(instance, session=..., top=...)` (guidance-recommendation/1: each
@@ -347,8 +348,8 @@ def move_options(session: Session, top: int = 5) -> MoveOptions:
     there are no options and the form is the way to move. A suggested new time keeps the county's
     minimum notice, as a single booking does (the instance's `new_sessions_from`), so the participant
     and the interpreter hear of it in time; the participants keep their own dates (a deadline inside
-    the notice still counts, as the move's check counts it). Each option is checked again by
-    `move_published_session` when the lead picks it."""
+    the notice still counts, as the move's check counts it); `wish` keeps only the days and hours the
+    participant can come. Each option is checked again by `move_published_session` when the lead picks it."""
     import logging
 
     from solver import recommend as engine
@@ -361,7 +362,7 @@ def move_options(session: Session, top: int = 5) -> MoveOptions:
     try:
         instance = build_instance(county, InstanceOptions(today=ids.local_today()))
         instance["new_sessions_from"] = first_new.isoformat()
-        answer = engine.recommend(instance, session=target, top=top)
+        answer = engine.recommend(instance, session=target, top=top, **(wish or Wish()).recommend_args())
         found = [s for option in answer.get("options", []) for s in option["sessions"] if s["id"] == target]
     except Exception:  # noqa: BLE001 - suggestions are a help; the form still works without them
         logging.getLogger(__name__).exception("move options failed for session %s", session.id)

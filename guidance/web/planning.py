@@ -21,7 +21,7 @@ from guidance.models.types import utcnow as _utcnow
 from guidance.planning import ids as planning_ids
 from guidance.services import planning as planning_service
 from guidance.services.errors import DomainError
-from guidance.web.forms import NearToday, show_refusal
+from guidance.web.forms import NearToday, WishForm, show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
@@ -567,10 +567,15 @@ def edit_session(session_id: int):
                 flash(_("The session is moved. The counsellor's calendar is updated."), "success")
             return redirect(url_for("planning.sessions", run_id=planning_run.id, week=start.date().isoformat()))
     status = 400 if request.method == "POST" else 200
-    suggested = plan_edits.move_options(session) if published else None
+    wish_form = WishForm(formdata=request.args)
+    if request.args:
+        wish_form.validate()
+    wish = wish_form.wish()
+    suggested = plan_edits.move_options(session, wish=wish) if published else None
     return render_template("planning/edit_session.html", form=form, session=session, run=planning_run,
                            published=published, options=suggested.options if suggested else [],
-                           first_new=suggested.first_new if suggested else None), status
+                           first_new=suggested.first_new if suggested else None, wish_form=wish_form,
+                           wish=wish), status
 
 
 @bp.post("/sessions/<int:session_id>/pin")

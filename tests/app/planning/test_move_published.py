@@ -196,12 +196,32 @@ def test_suggested_times_move_the_session_in_one_click(client, world):
     assert (moved.date().isoformat(), moved.strftime("%H:%M")) == (day, time)
 
 
+def test_suggested_times_keep_to_the_days_and_hours_the_participant_can_come(client, world):
+    import re
+
+    w = world
+    session = _published(w)
+    f.login(client, w.lead, language="en")
+    url = f"/planning/sessions/{session.id}/edit?from_date=2027-01-27&part_of_day=afternoon"
+    page = client.get(url, headers=EN).get_data(as_text=True)
+    assert "When can the participant come?" in page and "Show every free time" in page
+    moves = [dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', page[page.rindex("<form", 0, i):i]))
+             for i in (m.start() for m in re.finditer("Move here", page))]
+    assert moves
+    assert all(m["day"] >= "2027-01-27" and m["start_time"] >= "12:00" for m in moves), moves
+
+    page = client.get(f"/planning/sessions/{session.id}/edit?part_of_day=morning&from_date=2027-01-27",
+                      headers=EN).get_data(as_text=True)
+    mornings = re.findall(r'name="start_time" value="(\d\d:\d\d)"', page)[:-1]   # the last: the form's own
+    assert mornings and all(s < "12:00" for s in mornings), mornings
+
+
 def test_without_suggestions_the_form_is_the_way_to_move(client, world, monkeypatch):
     w = world
     session = _published(w)
     f.login(client, w.lead, language="en")
 
-    def broken(instance, session, top=5):
+    def broken(instance, session, top=5, **wish):
         raise RuntimeError("engine down")
 
     monkeypatch.setattr("solver.recommend.recommend", broken)
