@@ -23,7 +23,12 @@ from guidance.extensions import db
 from guidance.models import Attachment, LegalBasis, Municipality, Participant, Referral, ReferralStatus, SessionType, User
 from guidance.models.types import utcnow
 from guidance.planning import ids
-from guidance.rules.deadlines import TEMPORARY_ACT_DEFAULT_MONTHS, effective_deadline, is_short_deadline
+from guidance.rules.deadlines import (
+    TEMPORARY_ACT_DEFAULT_MONTHS,
+    deadline_passed,
+    effective_deadline,
+    is_short_deadline,
+)
 from guidance.rules.eligibility import served_municipalities
 from guidance.services import audit, mail
 from guidance.services.attachments import StagedFiles, Upload, check_uploads, display_name
@@ -182,7 +187,10 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
     if data.earliest_date and data.earliest_date > today + relativedelta(years=1):
         add("earliest_date", _("The earliest date can be at most a year from today."))
     deadline = deadline_for(data, referral_date or today)
-    if deadline and data.earliest_date and data.earliest_date > deadline and "earliest_date" not in errors:
+    # An earliest date after a deadline still ahead would miss it by choice: a typing error. Once the
+    # deadline has passed, every date is after it; the referral is late and most urgent, not wrong.
+    if (deadline and not deadline_passed(deadline, today) and data.earliest_date and data.earliest_date > deadline
+            and "earliest_date" not in errors):
         add("earliest_date", _("The earliest date is after the deadline (%(deadline)s).", deadline=format_date(deadline, "long")))
     if data.accessibility_needs and len(data.accessibility_needs) > 2000:
         add("accessibility_needs", _("Write at most 2000 characters."))

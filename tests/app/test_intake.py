@@ -455,3 +455,35 @@ def test_the_queue_counts_working_days_from_the_oslo_date(client, late_evening):
     assert cells["received"] == OSLO_DAY.isoformat()
     # Monday 18 to Friday 29 January: ten working days from Friday 15 (eleven from Thursday 14).
     assert cells["working_days_left"] == "10"
+
+
+def test_a_participant_whose_deadline_has_passed_can_still_be_referred(client):
+    """Settled five months ago, referred today: the deadline is behind us, the referral is late and
+    the most urgent in the queue, never refused because "earliest" (today) is after the deadline."""
+    referrer = f.user(Role.REFERRER)
+    f.login(client, referrer)
+    settled = local_today() - relativedelta(months=5)
+    response = client.post("/intake/new", data=form_data(settlement_date=settled.isoformat()))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    referral = db.session.scalar(select(Referral))
+    assert referral.deadline == settled + relativedelta(months=3) < local_today()
+    assert referral.earliest_date == local_today()
+
+
+def test_an_overdue_referral_can_be_corrected(app):
+    referrer = f.user(Role.REFERRER)
+    settled = local_today() - relativedelta(months=4)
+    referral = referrals.submit_referral(referrer, valid_data(settlement_date=settled),
+                                         referring=referrer.municipality).referral
+    data = ReferralData.from_referral(referral)
+    data.phone = "+47 400 00 001"
+    assert referrals.correct_referral(referrer, referral, data) == ["phone"]
+
+
+def test_an_earliest_date_after_a_deadline_still_ahead_is_refused(app):
+    referrer = f.user(Role.REFERRER)
+    data = valid_data(settlement_date=local_today() - dt.timedelta(days=10),
+                      earliest_date=local_today() + dt.timedelta(days=100))
+    with pytest.raises(DomainError) as refused:
+        referrals.submit_referral(referrer, data, referring=referrer.municipality)
+    assert "earliest_date" in refused.value.field_errors
