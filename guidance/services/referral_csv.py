@@ -38,8 +38,8 @@ BASIS = {"integreringsloven": "integration_act", "integration_act": "integration
          "ordinær": "ordinary", "ordinar": "ordinary", "ordinary": "ordinary"}
 YES = {"ja", "j", "yes", "y", "x", "1", "true", "sant"}
 NO = {"nei", "n", "no", "0", "false", "usant", ""}
-EXAMPLE = ["Olena Kovalenko", "+47 412 34 567", "4601", "integreringsloven", "15.01.2027", "", "", "uk", "ja", "nei",
-           "ja", "ja", "", "", "nei", ""]
+EXAMPLE = ["Olena Kovalenko", "+47 412 34 567", "4601", "integreringsloven", None, "", "", "uk", "ja", "nei",
+           "ja", "ja", "", "", "nei", ""]   # None: the settlement date, two weeks before the day it is downloaded
 
 
 @dataclass
@@ -56,12 +56,14 @@ class Parsed:
     errors: list[CellError]
 
 
-def template() -> str:
-    """The template: UTF-8 with a BOM (so Excel keeps æøå), semicolons, one example row."""
+def template(today: dt.date) -> str:
+    """The template: UTF-8 with a BOM (so Excel keeps æøå), semicolons, one example row that the
+    import accepts as it stands (a settlement date in the past, as every real one is)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([header for header, _attr in COLUMNS])
-    writer.writerow(EXAMPLE)
+    settled = (today - dt.timedelta(days=14)).strftime("%d.%m.%Y")
+    writer.writerow([settled if cell is None else cell for cell in EXAMPLE])
     return "\ufeff" + buffer.getvalue()
 
 

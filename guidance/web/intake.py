@@ -305,7 +305,7 @@ class BulkForm(FlaskForm):
 @bp.get("/bulk/template.csv")
 @requires("intake")
 def bulk_template():
-    return Response(referral_csv.template(), mimetype="text/csv", headers={
+    return Response(referral_csv.template(local_today()), mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="henvisninger-mal.csv"'})
 
 

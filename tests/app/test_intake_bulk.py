@@ -36,6 +36,17 @@ def test_template_is_utf8_with_bom_and_semicolons(client):
     assert response.data.decode("utf-8-sig").splitlines()[0] == HEADER
 
 
+def test_the_templates_own_example_row_is_accepted_as_it_stands(client):
+    """A referrer first tries the template unchanged: its example must import, not be refused for a
+    settlement date in the future."""
+    f.login(client, f.user(Role.REFERRER, municipality_number="4601"))
+    text = client.get("/intake/bulk/template.csv").data.decode("utf-8-sig")
+    response = upload(client, text)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    (made,) = db.session.scalars(select(Referral)).all()
+    assert made.settlement_date == local_today() - dt.timedelta(days=14)
+
+
 def test_a_filled_template_sends_every_row(client):
     f.login(client, f.user(Role.REFERRER))
     text = "\n".join([HEADER,
