@@ -6,10 +6,20 @@ from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from guidance import oidc
 from guidance.config import ROOT, build_config
 from guidance.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+class RowIdConverter(IntegerConverter):
+    """A whole number in a URL (an id, a year, a week) at most the largest 32-bit integer: a longer
+    one is no page (404), not an overflow in the database driver or the calendar (500)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -20,6 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
+    # Before any route is added: every <int:...> in a URL is a row id the databases can hold.
+    app.url_map.converters["int"] = RowIdConverter
     app.config.update(build_config(Path(app.instance_path), config))
     if app.config["TRUSTED_PROXIES"]:
         # The client's address (rate limits per address) and scheme as the proxies saw them.

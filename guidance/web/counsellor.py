@@ -48,6 +48,8 @@ def _ics_response(body: bytes, filename: str) -> Response:
 
 
 def _week_or_404(year: int, week: int) -> dt.date:
+    if not 2000 <= year <= 2100:   # the page links the weeks before and after: year 9999 would overflow
+        abort(404)
     try:
         return cal.week_start(year, week)
     except ValueError:

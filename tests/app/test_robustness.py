@@ -86,3 +86,32 @@ def test_malformed_form_fields_on_every_html_post_route_never_give_a_500(app):
             if response.status_code >= 500:
                 failures.append((getattr(person, "role", "anonymous"), rule.endpoint, response.status_code))
     assert not failures
+
+
+def test_an_id_too_long_for_the_database_in_any_url_is_no_page_not_a_500(app):
+    """Every GET route with a number in it, as each signed-in role, with a number past what a database
+    row id can hold: 404 (or the role's refusal), never an overflow in the driver."""
+    from werkzeug.routing import IntegerConverter
+
+    w = f.world()
+    values = _url_values(w)
+    failures = []
+    for person in (w.lead, w.counsellor, w.referrer, w.interpreter, w.admin):
+        client = app.test_client()
+        f.login(client, person)
+        for rule in app.url_map.iter_rules():
+            numbers = [name for name, conv in rule._converters.items() if isinstance(conv, IntegerConverter)]
+            if "GET" not in rule.methods or not numbers:
+                continue
+            url = _fill(rule, {**values, **{name: "9" * 20 for name in numbers}})
+            response = client.get(url)
+            if response.status_code >= 500 or response.status_code == 200:
+                failures.append((person.role.value, url, response.status_code))
+    assert not failures
+
+
+def test_a_week_far_in_the_future_is_no_page(client):
+    w = f.world()
+    f.login(client, w.counsellor)
+    assert client.get("/week/9999/52").status_code == 404
+    assert client.get("/week/2027/3").status_code == 200
