@@ -97,6 +97,7 @@ AUDIT_ACTION = {
     "referral.follow_up_requested": _l("A follow-up session was asked for"),
     "session.moved": _l("Session moved by the centre"),
     "session.cancel": _l("Session cancelled by the centre"),
+    "session.cancel.referral_withdrawn": _l("Session cancelled: the referral was withdrawn"),
     "letters.downloaded": _l("Letters for the participant downloaded"),
 }
 

@@ -120,6 +120,7 @@ def read_attachment(user, referral: Referral, attachment_id: int) -> tuple[Attac
 
 # What happened to the referral's sessions that its history shows: a lead moved or cancelled one.
 SESSION_HISTORY = ("session.moved", "session.cancel")
+SYSTEM_CANCELS = ("referral_withdrawn",)   # interpreter_bookings.changes.SYSTEM_CANCEL_REASONS
 
 
 def history(referral: Referral) -> list[dict]:
@@ -145,7 +146,10 @@ def history(referral: Referral) -> list[dict]:
         for key in ("from", "to"):
             if isinstance(detail.get(key), str):
                 detail[key] = ids.to_utc(dt.datetime.strptime(detail[key], "%Y-%m-%dT%H:%M"))
-        out.append({"event": e, "detail": detail})
+        # A session the system cancelled for the referral's own reason (withdrawn) is not "cancelled by the centre".
+        action = f"{e.action}.{detail['reason']}" if e.action == "session.cancel" and detail.get("reason") in \
+            SYSTEM_CANCELS else e.action
+        out.append({"event": e, "detail": detail, "action": action})
     return out
 
 
@@ -176,6 +180,17 @@ def sessions_of(referral_id: int) -> list[Session]:
         .where(SessionParticipant.referral_id == referral_id, Session.status.in_(PUBLISHED))
         .order_by(Session.start, Session.id)
         .options(joinedload(Session.location), joinedload(Session.room))))
+
+
+def sessions_ahead(referral_id: int) -> list[Session]:
+    """The referral's booked sessions that have not started, earliest first: what a withdrawal
+    cancels or takes the participant out of."""
+    return list(db.session.scalars(
+        select(Session).join(SessionParticipant, SessionParticipant.session_id == Session.id)
+        .where(SessionParticipant.referral_id == referral_id, Session.status == SessionStatus.BOOKED,
+               Session.start > utcnow())
+        .order_by(Session.start, Session.id)
+        .options(joinedload(Session.location))))
 
 
 def counsellor_names(sessions) -> dict[int, str]:

@@ -372,14 +372,11 @@ def _leave_booked_sessions(actor: User, referral: Referral) -> list:
     when it falls below its minimum size (else its calendars and interpreter get the change).
     Returns the e-mails to deliver after the commit (a cancelled session hands on its own: it joins
     the withdrawal's unit of work)."""
-    from guidance.models import Session, SessionParticipant, SessionStatus
     from guidance.planning.instance import session_types
     from guidance.services.interpreter_bookings.changes import cancel_session, session_updated
+    from guidance.services.referral_reading import sessions_ahead
 
-    ahead = db.session.scalars(
-        select(Session).join(SessionParticipant, SessionParticipant.session_id == Session.id)
-        .where(SessionParticipant.referral_id == referral.id, Session.status == SessionStatus.BOOKED,
-               Session.start > utcnow()).order_by(Session.start, Session.id)).all()
+    ahead = sessions_ahead(referral.id)
     messages = []
     for session in ahead:
         if session.type == SessionType.GROUP.value:

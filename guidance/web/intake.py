@@ -291,10 +291,18 @@ def withdraw(referral_id: int):
                 flash(error.message, "error")
                 return redirect(url_for("referrals.show", referral_id=referral.id))
             form.reason.errors = error.field_errors.get("reason", [])
-            return render_template("intake/withdraw.html", form=form, referral=referral), 400
+            return render_template("intake/withdraw.html", form=form, referral=referral, ahead=_ahead(referral)), 400
         flash(_("Referral %(reference)s was withdrawn.", reference=referral.reference), "success")
         return redirect(url_for("referrals.show", referral_id=referral.id))
-    return render_template("intake/withdraw.html", form=form, referral=referral), 400 if request.method == "POST" else 200
+    return render_template("intake/withdraw.html", form=form, referral=referral, ahead=_ahead(referral)), \
+        400 if request.method == "POST" else 200
+
+
+def _ahead(referral: Referral) -> list:
+    """The booked sessions a withdrawal would cancel or leave (the page says so before the click)."""
+    from guidance.services.referral_reading import sessions_ahead
+
+    return sessions_ahead(referral.id)
 
 
 class BulkForm(FlaskForm):

@@ -148,3 +148,32 @@ def test_withdrawing_a_referral_without_sessions_sends_nothing(client):
     assert _withdraw(client, w).status_code == 302
     assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.WITHDRAWN
     assert db.session.scalars(select(OutboxMessage)).all() == []
+
+
+def test_the_withdraw_page_names_the_sessions_it_will_cancel_and_the_history_says_why(client):
+    """Before the click the referrer sees what withdrawing cancels; afterwards the referral's history
+    says the session went because the referral was withdrawn, not that the centre cancelled it."""
+    import re
+
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2026, 10, 6, 10))   # held: not named
+    session, _booking = _session(w, w.own_referral)
+    f.login(client, w.referrer)
+    page = client.get(f"/intake/referrals/{w.own_referral.id}/withdraw").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", page)
+    assert "Deltakeren har 1 booket time framover. Tilbaketrekkingen avlyser den" in text
+    day = session.start.astimezone(cal.OSLO)
+    assert f"{day.day}. " in text and day.strftime("%H:%M") in text
+    assert "6. oktober" not in text
+
+    assert _withdraw(client, w).status_code == 302
+    history = re.sub(r"\s+", " ", client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))
+    assert "Timen avlyst: henvisningen ble trukket tilbake" in history
+    assert "Timen avlyst av karrieresenteret" not in history
+
+
+def test_the_withdraw_page_of_a_referral_without_sessions_warns_of_nothing(client):
+    w = f.world()
+    f.login(client, w.referrer)
+    page = client.get(f"/intake/referrals/{w.own_referral.id}/withdraw").get_data(as_text=True)
+    assert "framover" not in page
