@@ -11,6 +11,10 @@ STATUS = {
     "no_show": _l("Did not attend"),
 }
 
+# What a referral's status tag says: a booked referral with nothing booked ahead (its held session
+# is behind it, the next kind of guidance not yet booked) is waiting, not "booked" (shown_status).
+SHOWN_STATUS = {**STATUS, "waiting_next": _l("Waiting for the next session")}
+
 LEGAL_BASIS = {
     "integration_act": _l("Integration Act"),
     "temporary_act": _l("Temporary act"),
@@ -73,7 +77,7 @@ class LanguageNames(dict):
 
 
 def all_labels() -> dict:
-    return {"status_label": STATUS, "basis_label": LEGAL_BASIS, "session_label": SESSION_TYPE, "language_label": LanguageNames(),
+    return {"status_label": STATUS, "shown_status_label": SHOWN_STATUS, "basis_label": LEGAL_BASIS, "session_label": SESSION_TYPE, "language_label": LanguageNames(),
             "session_status_label": SESSION_STATUS, "mode_label": INTERPRETER_MODE, "booking_status_label": BOOKING_STATUS,
             "outcome_label": OUTCOME}
 

@@ -182,6 +182,18 @@ def sessions_of(referral_id: int) -> list[Session]:
         .options(joinedload(Session.location), joinedload(Session.room))))
 
 
+def shown_statuses(referrals) -> dict[int, str]:
+    """The status each referral's tag shows (labels.SHOWN_STATUS), by id, in one query: "booked" only
+    while a booked session is still to be held (ahead, or held without an outcome yet); once it is
+    held and another kind of guidance is still to be booked, the referral is waiting for it."""
+    booked = [r.id for r in referrals if r.status is ReferralStatus.BOOKED]
+    pending = set(db.session.scalars(
+        select(SessionParticipant.referral_id).join(Session, Session.id == SessionParticipant.session_id)
+        .where(SessionParticipant.referral_id.in_(booked), Session.status == SessionStatus.BOOKED,
+               SessionParticipant.outcome.is_(None)))) if booked else set()
+    return {r.id: "waiting_next" if r.id in booked and r.id not in pending else r.status.value for r in referrals}
+
+
 def sessions_ahead(referral_id: int) -> list[Session]:
     """The referral's booked sessions that have not started, earliest first: what a withdrawal
     cancels or takes the participant out of."""

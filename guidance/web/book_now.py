@@ -96,11 +96,11 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
             else:
                 what, action = explain_reason(need.reason, place=place, language=language, overdue=found.overdue)
             reasons[need.type] = (what, action, reason_link(need.reason))
-    from guidance.services.referral_reading import counsellor_name
+    from guidance.services.referral_reading import counsellor_name, shown_statuses
 
     return render_template("book_now/options.html", referral=referral, found=found, reasons=reasons, marks=MARKS,
                            form=BookForm(), error=error, counsellor_name=counsellor_name, wish_form=wish_form,
-                           wish=wish), status
+                           wish=wish, shown_status=shown_statuses([referral])[referral.id]), status
 
 
 def _type_label(code: str) -> str:

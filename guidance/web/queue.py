@@ -14,6 +14,7 @@ from flask_login import current_user
 from guidance.planning.ids import local_date, local_today
 from guidance.rules.deadlines import deadline_passed, working_days_left
 from guidance.services import queue as service
+from guidance.services.referral_reading import shown_statuses
 from guidance.web.guards import requires
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -38,6 +39,7 @@ def index():
         language_codes=service.languages_in_queue(current_user),
         days_left=lambda r: working_days_left(r.deadline, today), today=today,
         query={k: v for k, v in request.args.items() if k != "page"},
+        shown=shown_statuses(result.rows),
     )
 
 

@@ -31,6 +31,7 @@ def index():
     return render_template(
         "referrals/index.html", referrals=result.rows, total=result.total, page=result.page, pages=result.pages,
         chosen=chosen, next_sessions=next_sessions, counsellor_name=lambda s: names.get(s.counsellor_id, ""),
+        shown=reading.shown_statuses(result.rows),
         municipalities=reading.municipalities_to_filter(current_user) if current_user.role.value != "referrer" else [],
         query={k: v for k, v in {"reference": chosen.reference, "municipality": chosen.municipality,
                                   "status": chosen.status}.items() if v},
@@ -53,6 +54,7 @@ def show(referral_id: int):
         can_withdraw=may_edit and referral.status not in NOT_WITHDRAWABLE,
         field_label=REFERRAL_FIELD, action_label=AUDIT_ACTION, cancel_reason=CANCEL_REASON,
         deadline_passed=deadline_passed(referral.deadline, clock.today()),
+        shown_status=reading.shown_statuses([referral])[referral.id],
     )
 
 

@@ -132,3 +132,38 @@ def test_a_group_session_with_one_participant_present_was_held(app):
     from guidance.services.week_grid import status_of
 
     assert status_of(session) == "not_held"  # the lead's week grids
+
+
+def test_after_the_individual_session_a_referral_waiting_for_its_group_reads_waiting_not_booked(client, app):
+    """The referrer's list and page, and the lead's queue, say "booked" only while a session is still to
+    be held; after the individual session, with the group session not yet booked, they say waiting."""
+    import re
+
+    w = f.world()
+    w.own_referral.needs = ["individual", "group"]
+    w.own_referral.status = ReferralStatus.BOOKED
+    db.session.commit()
+    session = _held(w)
+
+    def tags(page: str) -> list[str]:
+        return [re.sub(r"\s+", " ", t).strip() for t in re.findall(r'<strong class="tag tag-[a-z]+">([^<]*)</strong>', page)]
+
+    referrer = app.test_client()
+    f.login(referrer, w.referrer)
+    assert "Booket" in tags(referrer.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))   # outcome not yet in
+
+    f.login(client, w.counsellor)
+    client.post(f"/week/sessions/{session.id}/outcomes", data={f"outcome-{w.own_referral.id}": "attended"})
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.BOOKED
+    page = referrer.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    assert "Venter på neste time" in tags(page) and "Booket" not in tags(page)
+    assert "Venter på neste time" in tags(referrer.get("/referrals/").get_data(as_text=True))
+    lead = app.test_client()
+    f.login(lead, w.lead)
+    assert "Venter på neste time" in tags(lead.get("/queue/").get_data(as_text=True))
+
+    # Booked again for the group: "booked" once more.
+    day = f.future_weekday(weeks=2)
+    f.published_session(w.counsellor, w.own_referral, type="group", start=f.oslo(day.year, day.month, day.day, 10),
+                        room_name="Grupperom")
+    assert "Booket" in tags(referrer.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))
