@@ -90,7 +90,9 @@ def check_current() -> None:
         if row is not None and row.ended_at is None:
             row.ended_at, row.end_reason = now, reason
             db.session.commit()
+        minutes = idle_minutes(current_user)
         _drop_cookie()
+        _say_why(reason, minutes)
         return
     if now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
@@ -118,10 +120,29 @@ def idle_minutes(user: User) -> int:
     return current_app.config["SESSION_IDLE_MINUTES"]
 
 
+def _say_why(reason: str, minutes: int) -> None:
+    """The login page that follows says why the user must sign in again, and where their text may be."""
+    from flask import flash
+    from flask_babel import gettext as _
+
+    if reason == "idle":
+        message = _("You were signed out after %(minutes)d minutes without using Veiled.", minutes=minutes)
+    elif reason == "expired":
+        message = _("You were signed out because you had been signed in for %(hours)d hours.",
+                    hours=current_app.config["SESSION_MAX_HOURS"])
+    else:
+        message = _("You were signed out (for instance on all your devices). Sign in again to go on.")
+    if request.method == "POST":
+        message += " " + _("What you had just written was not saved. Go back in the browser after signing in: "
+                           "the text may still be on the page, so you can copy it.")
+    flash(message, "warning")
+
+
 def _drop_cookie() -> None:
     g.session_dropped = True
+    # The language the user chose in their profile stays for the login page that follows.
+    language = session.get("language") or getattr(current_user, "language", None)
     logout_user()
-    language = session.get("language")
     session.clear()
     if language:
         session["language"] = language

@@ -105,3 +105,12 @@ def reset_password(reset_token: str):
             return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("account/reset_password.html", form=form), status
+
+
+@bp.get("/alive")
+@limiter.exempt
+def alive():
+    """Typing in a form counts as using Veiled (static/js/keep-alive.js asks here every few minutes
+    while someone writes), so a long note is not lost to the idle sign-out. Answers 204 while signed
+    in and 401 once the session has ended, so the page can say so before the text is sent."""
+    return ("", 204) if current_user.is_authenticated else ("", 401)

@@ -109,3 +109,47 @@ def test_a_session_ends_after_the_longest_lifetime_however_busy(app, client, tra
     travel_to(start + dt.timedelta(hours=app.config["SESSION_MAX_HOURS"], minutes=1))
     assert not opens(client)
     assert app.config["PERMANENT_SESSION_LIFETIME"] <= dt.timedelta(hours=app.config["SESSION_MAX_HOURS"])
+
+
+def test_typing_in_a_form_keeps_the_session_alive_and_an_ended_one_says_so(app, client, travel_to):
+    """keep-alive.js asks /account/alive while someone writes: a counsellor writing a note for longer
+    than the idle limit is not signed out under it; once the session has ended the answer is 401."""
+    start = clock.now()
+    counsellor = f.user(Role.COUNSELLOR)
+    travel_to(start)
+    f.login(client, counsellor)
+    idle = app.config["SESSION_IDLE_MINUTES"]
+    for step in (1, 2, 3):   # a ping every idle-10 minutes: three of them span far more than the limit
+        travel_to(start + dt.timedelta(minutes=step * (idle - 10)))
+        assert client.get("/account/alive").status_code == 204
+    assert opens(client)
+    travel_to(start + dt.timedelta(minutes=3 * (idle - 10) + idle + 1))
+    assert client.get("/account/alive").status_code == 401
+
+
+def test_the_login_page_after_an_idle_sign_out_says_why_in_the_users_language(app, client, travel_to):
+    start = clock.now()
+    counsellor = f.user(Role.COUNSELLOR, language="nn")
+    travel_to(start)
+    f.login(client, counsellor)
+    travel_to(start + dt.timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 1))
+    response = client.post("/account/password", data={"current_password": "x"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.request.path == "/login"
+    assert f"Du vart logga ut etter {app.config['SESSION_IDLE_MINUTES']} minutt utan bruk av Veiled." in page
+    assert "Det du nettopp skreiv, vart ikkje lagra." in page
+
+
+def test_a_page_opened_after_signing_out_everywhere_says_so(app, client):
+    counsellor = f.user(Role.COUNSELLOR)
+    f.login(client, counsellor)
+    other = copy_of(app, client)
+    accounts_out = app.test_client()
+    f.login(accounts_out, counsellor)
+    from guidance.services import sessions
+
+    with app.test_request_context():
+        sessions.log_out_everywhere(counsellor)
+    page = client.get(PAGE, follow_redirects=True).get_data(as_text=True)
+    assert "Du ble logget ut (for eksempel på alle enheter)." in page
+    assert not opens(other)

@@ -8,6 +8,7 @@ EXPECTED = {
     "sign_in.callback": {r: 404 for r in ROLES},
     "account.password": {ANON: 302, **{r: 200 for r in LOGGED_IN}},
     "account.forgot_password": {r: 200 for r in ROLES},
+    "account.alive": {ANON: 401, **{r: 204 for r in LOGGED_IN}},
     # a link that was never issued
     "account.reset_password": {r: 400 for r in ROLES},
 }
