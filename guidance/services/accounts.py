@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -52,6 +53,21 @@ def set_language(user: User, language: str) -> None:
 
 # zxcvbn's scale: 3 is "safely unguessable" for an online attack (about 10^8 guesses and up).
 MIN_PASSWORD_SCORE = 3
+
+
+def set_phone(user: User, phone: str | None) -> None:
+    """A user's own phone number: the participant's letter gives a referrer's, the centre rings an
+    interpreter's for interpreting by phone. Empty removes it. The number is not written to the audit."""
+    from guidance.services.referrals import PHONE, canonical_phone
+
+    tidy = canonical_phone(phone)
+    if tidy and (not PHONE.match(tidy) or sum(ch.isdigit() for ch in tidy) < 8):
+        message = _("Enter a phone number with at least 8 digits, like +47 400 00 000.")
+        raise DomainError(message, {"phone": [message]})
+    if tidy != user.phone:
+        user.phone = tidy
+        audit.record(user, "account.phone_changed", user, {"removed": tidy is None})
+    db.session.commit()
 
 
 def strong_enough(password: str, user_inputs: list[str] | None = None) -> bool:

@@ -185,8 +185,9 @@ def _build_users(county, capital, password_hash):
     users = {
         "admin": User(email="admin@veiled.demo.no", name="Administrator", role=Role.ADMIN),
         "lead": User(email="senterleder@karriere.demo.no", name="Guro Lie", role=Role.LEAD, county=county),
+        # A phone number: the participant's letter says "call or write to" the adviser.
         "referrer": User(email=f"programradgiver@{_slug(capital.name)}.kommune.demo.no", name="Eva Bakke",
-                         role=Role.REFERRER, municipality=capital),
+                         role=Role.REFERRER, municipality=capital, phone="+47 400 00 001"),
     }
     recovery_codes = {}
     for role, user in users.items():

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from guidance.extensions import limiter
 from guidance.services import accounts, mail
@@ -36,6 +36,10 @@ class ChangePasswordForm(FlaskForm):
         DataRequired(_l("Enter your current password.")), Length(max=200)])
     new_password = _new_password()
     repeat_password = _repeat_password()
+
+
+class PhoneForm(FlaskForm):
+    phone = StringField(_l("Your phone number"), validators=[Optional(), Length(max=40)])
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -105,6 +109,25 @@ def reset_password(reset_token: str):
             return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("account/reset_password.html", form=form), status
+
+
+@bp.route("/phone", methods=["GET", "POST"])
+@requires()
+def phone():
+    form = PhoneForm()
+    if request.method == "GET":
+        form.phone.data = current_user.phone
+    elif form.validate_on_submit():
+        try:
+            accounts.set_phone(current_user, form.phone.data)
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            flash(_("Your phone number was saved.") if current_user.phone else _("Your phone number was removed."),
+                  "success")
+            return redirect(url_for("account.phone"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("account/phone.html", form=form), status
 
 
 @bp.get("/alive")

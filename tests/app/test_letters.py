@@ -207,3 +207,25 @@ def test_a_municipality_with_more_letters_than_one_download_gets_them_in_parts(c
     assert olena.reference in first[0] and w.own_referral.reference in first[2] and len(first) == 4
     assert len(second) == 2 and olena.reference in second[0]
     assert client.get(f"/municipalities/{bergen}/letters.pdf?part=3").status_code == 302
+
+
+def test_a_referrer_without_a_phone_number_is_told_and_adds_it_to_the_letter(client):
+    """The letter says "call or write to" the adviser: one without a number on file sees so beside the
+    letter, adds it on their own page, and the next letter gives it."""
+    w = f.world()
+    referral, _day = _ukrainian(w)
+    w.referrer.phone = None
+    db.session.commit()
+    f.login(client, w.referrer)
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "har ikke telefonnummeret ditt" in page and 'href="/account/phone"' in page
+    assert all("Telefon" not in p for p in _pages(client.get(f"/referrals/{referral.id}/letters.pdf")))
+
+    refused = client.post("/account/phone", data={"phone": "12 34"})
+    assert refused.status_code == 400 and "minst 8 sifre" in refused.get_data(as_text=True)
+    assert 'value="12 34"' in refused.get_data(as_text=True)
+    assert client.post("/account/phone", data={"phone": "91122333"}).status_code == 302
+    assert "+47 911 22 333" in _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))[0]
+    assert "har ikke telefonnummeret ditt" not in client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.phone_changed"))
+    assert event.actor_id == w.referrer.id and "911" not in (event.detail or "")

@@ -9,6 +9,7 @@ EXPECTED = {
     "account.password": {ANON: 302, **{r: 200 for r in LOGGED_IN}},
     "account.forgot_password": {r: 200 for r in ROLES},
     "account.alive": {ANON: 401, **{r: 204 for r in LOGGED_IN}},
+    "account.phone": {ANON: 302, **{r: 200 for r in LOGGED_IN}},
     # a link that was never issued
     "account.reset_password": {r: 400 for r in ROLES},
 }
@@ -20,6 +21,7 @@ WRITERS = {
     # (tests/app/test_oidc_sign_in.py starts sign-ins with a real one)
     "sign_in.start": (),
     "account.password": tuple(LOGGED_IN),
+    "account.phone": tuple(LOGGED_IN),
     "account.forgot_password": (ANON, *LOGGED_IN),
     "account.reset_password": (ANON, *LOGGED_IN),
 }
