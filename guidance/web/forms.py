@@ -6,7 +6,9 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import DateField, SelectField
+from wtforms.widgets import Select
 from wtforms.validators import Optional, StopValidation
 
 from guidance import clock
@@ -64,3 +66,18 @@ class WishForm(FlaskForm):
         day = self.from_date.data if not self.from_date.errors else None
         part = self.part_of_day.data if not self.part_of_day.errors else None
         return Wish(not_before=day, part_of_day=part or None)
+
+
+class PromptSelect(Select):
+    """A grouped select that starts on an empty "choose" option, so nothing is picked for the user:
+    a preselected first language sends an Arabic speaker's referral as Ukrainian when nobody looks."""
+
+    def __init__(self, prompt):
+        super().__init__()
+        self.prompt = prompt
+
+    def __call__(self, field, **kwargs):
+        html = str(super().__call__(field, **kwargs))
+        head, sep, rest = html.partition(">")
+        chosen = " selected" if not field.data else ""
+        return Markup(f'{head}{sep}<option value=""{chosen}>{escape(str(self.prompt))}</option>{rest}')

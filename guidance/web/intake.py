@@ -42,6 +42,7 @@ from guidance.services import referral_csv, referrals
 from guidance.services.attachments import Upload
 from guidance.services.errors import DomainError
 from guidance.services.referrals import ReferralData
+from guidance.web.forms import PromptSelect
 from guidance.web.guards import get_visible, requires
 from guidance.labels import LEGAL_BASIS, SESSION_TYPE
 
@@ -63,7 +64,7 @@ class ReferralForm(FlaskForm):
     settlement_date = StringField(_l("Settlement date"))
     programme_decision_date = StringField(_l("Expected date of the programme decision (optional)"))
     window_months = IntegerField(_l("Window for guidance under the temporary act, in months"))
-    language = SelectField(_l("Language"), validate_choice=False)
+    language = SelectField(_l("Language"), validate_choice=False, widget=PromptSelect(_l("Choose the language")))
     needs_interpreter = BooleanField(_l("Needs an interpreter"))
     video_ok = BooleanField(_l("Can take a session by video"))
     needs = CheckboxesField(_l("Sessions needed"), validate_choice=False)

@@ -487,3 +487,20 @@ def test_an_earliest_date_after_a_deadline_still_ahead_is_refused(app):
     with pytest.raises(DomainError) as refused:
         referrals.submit_referral(referrer, data, referring=referrer.municipality)
     assert "earliest_date" in refused.value.field_errors
+
+
+def test_the_language_is_not_chosen_for_the_referrer(client):
+    """A new referral's language starts empty: sent without choosing, the form asks for it and keeps
+    everything else (a preselected Ukrainian went unnoticed for an Arabic speaker)."""
+    f.login(client, f.user(Role.REFERRER))
+    page = client.get("/intake/new").get_data(as_text=True)
+    import re
+
+    menu = re.search(r'<select[^>]*id="language"[^>]*>.*?</select>', page, re.S).group(0)
+    assert '<option value="" selected>Velg språk</option>' in menu
+    assert menu.count(" selected") == 1
+    response = client.post("/intake/new", data=form_data(language=""))
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "Velg deltakerens språk fra listen." in body and 'value="Olena Kovalenko"' in body
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
