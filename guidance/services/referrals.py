@@ -468,9 +468,18 @@ def _refuse_duplicate(data: ReferralData, referring: Municipality, today: dt.dat
     earlier = find_duplicates(data, referring, today)
     if earlier:
         first = earlier[0]
-        message = _("%(reference)s, sent %(date)s, looks like the same participant. Tick the box to send this referral anyway.",
-                    reference=first.reference, date=format_date(first.created_at, "long"))
+        message = _duplicate_because(data, first) + " " + _("Tick the box to send this referral anyway.")
         raise DuplicateSuspected(_("This participant may already have been referred."), {"confirm_duplicate": [message]})
+
+
+def _duplicate_because(data: ReferralData, earlier: Referral) -> str:
+    """Which earlier referral looks like this participant, and why: the referrer checks the right thing
+    (a shared phone is common in a family, a name and municipality less so)."""
+    same = dict(reference=earlier.reference, date=format_date(earlier.created_at, "long"))
+    if _name_key(earlier.participant.name) == _name_key(data.name):
+        return _("%(reference)s, sent %(date)s, has the same name and home municipality.", **same)
+    return _("%(reference)s, sent %(date)s, has the same phone number. Family members often share one: check that "
+             "it is not the same person.", **same)
 
 
 def _by_idempotency_key(referring: Municipality, key: str, fingerprint: str | None) -> Referral | None:
@@ -575,9 +584,7 @@ def check_many(items: list[ReferralData], *, referring: Municipality, confirm_du
             continue
         earlier = find_duplicates(data, referring, today)
         if earlier:
-            problems.append(RowError(index, "name", _(
-                "%(reference)s, sent %(date)s, looks like the same participant.",
-                reference=earlier[0].reference, date=format_date(earlier[0].created_at, "long"))))
+            problems.append(RowError(index, "name", _duplicate_because(data, earlier[0])))
         for key in _identity_keys(data):
             if key in seen:
                 problems.append(RowError(index, "name", _("Looks like the same participant as row %(row)d.",

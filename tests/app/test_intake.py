@@ -261,7 +261,7 @@ def test_the_same_participant_twice_within_six_months_asks_for_confirmation(clie
     again = client.post("/intake/new", data=form_data(name="  olena   KOVALENKO ", phone=""))
     page = again.get_data(as_text=True)
     assert again.status_code == 400
-    assert "ser ut som samme deltaker" in page and 'name="confirm_duplicate"' in page
+    assert "har samme navn og bostedskommune" in page and 'name="confirm_duplicate"' in page
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 1
     confirmed = client.post("/intake/new", data=form_data(name="olena kovalenko", confirm_duplicate="y"))
     assert confirmed.status_code == 302
@@ -271,8 +271,10 @@ def test_the_same_participant_twice_within_six_months_asks_for_confirmation(clie
 def test_the_same_phone_number_in_another_format_counts_as_a_duplicate(app):
     referrer = f.user(Role.REFERRER)
     referrals.submit_referral(referrer, valid_data(phone="+47 412 34 567"), referring=referrer.municipality)
-    with pytest.raises(referrals.DuplicateSuspected):
+    with pytest.raises(referrals.DuplicateSuspected) as suspected:
         referrals.submit_referral(referrer, valid_data(name="Someone Else", phone="41234567"), referring=referrer.municipality)
+    # The referrer is told why: the number, not the name (a family often shares one phone).
+    assert "har samme telefonnummer" in suspected.value.field_errors["confirm_duplicate"][0]
 
 
 def test_a_referral_older_than_six_months_or_from_another_municipality_is_no_duplicate(app):
