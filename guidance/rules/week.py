@@ -7,10 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 
+def opens_on_next_week(today: dt.date) -> bool:
+    """At the weekend a week view opens on the coming week (its link says so, not "this week")."""
+    return today.weekday() >= 5
+
+
 def opening_monday(today: dt.date) -> dt.date:
     """The Monday of the week a week view opens on for `today` (a local date)."""
     monday = today - dt.timedelta(days=today.weekday())
-    return monday + dt.timedelta(weeks=1) if today.weekday() >= 5 else monday
+    return monday + dt.timedelta(weeks=1) if opens_on_next_week(today) else monday
 
 
 def first_week_ahead(weeks: list[dt.date], today: dt.date) -> dt.date | None:

@@ -45,6 +45,7 @@ def _memoized(formatter):
 def register_template_helpers(app: Flask) -> None:
     date_text = _memoized(format_date)
     datetime_text = _memoized(lambda value, fmt: format_datetime(_instant(value), fmt))
+    app.jinja_env.globals["this_week_label"] = this_week_label
     app.jinja_env.filters["date"] = lambda value, fmt="medium": date_text(value, fmt) if value else ""
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": datetime_text(value, fmt) if value else ""
     app.jinja_env.filters["time"] = lambda value: datetime_text(value, "HH:mm") if value else ""
@@ -84,3 +85,11 @@ def week_text(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
     return _("week %(num)d", num=_oslo_date(value).isocalendar().week)
+
+
+def this_week_label() -> str:
+    """The words of the link to the week a week view opens on (rules.week): at the weekend that is the
+    coming week, and the link must not call it "this week"."""
+    from guidance.rules.week import opens_on_next_week
+
+    return _("The coming week") if opens_on_next_week(clock.today()) else _("This week")

@@ -88,3 +88,17 @@ def test_the_counsellor_sees_the_number_to_call_a_phone_interpreter_on(client):
         page = client.get(url).get_data(as_text=True)
         assert call in page and "+47 412 34 567" in page, url
     assert "Tolkens telefon" in client.get(f"/week/sessions/{session.id}").get_data(as_text=True)
+
+
+def test_the_link_to_the_opening_week_says_coming_week_at_the_weekend(client, travel_to):
+    """At the weekend /week/ opens on the coming week, so its link does not call it "this week"."""
+    import datetime as dt
+
+    w, _session = _setup()
+    travel_to(dt.datetime(2027, 3, 6, 10, tzinfo=dt.timezone.utc))   # a Saturday
+    f.login(client, w.counsellor)
+    saturday = client.get("/week/").get_data(as_text=True)
+    assert "Uke 10, 2027" in saturday and ">Kommende uke</a>" in saturday and "Denne uken" not in saturday
+    travel_to(dt.datetime(2027, 3, 3, 10, tzinfo=dt.timezone.utc))   # a Wednesday
+    wednesday = client.get("/week/").get_data(as_text=True)
+    assert "Uke 9, 2027" in wednesday and ">Denne uken</a>" in wednesday
