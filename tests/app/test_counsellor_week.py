@@ -102,3 +102,11 @@ def test_the_link_to_the_opening_week_says_coming_week_at_the_weekend(client, tr
     travel_to(dt.datetime(2027, 3, 3, 10, tzinfo=dt.timezone.utc))   # a Wednesday
     wednesday = client.get("/week/").get_data(as_text=True)
     assert "Uke 9, 2027" in wednesday and ">Denne uken</a>" in wednesday
+
+
+def test_each_participant_shows_their_language_even_without_an_interpreter(client):
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 2, 9, 15))   # no interpreter booked
+    f.login(client, w.counsellor)
+    page = client.get("/week/2027/9").get_data(as_text=True)
+    assert f"{w.own_referral.reference} · Arabisk" in page
