@@ -103,6 +103,9 @@ def request_follow_up(actor, session: Session, referral: Referral, weeks: int) -
     referral in the queue, linked to the first."""
     if referral.id not in {sp.referral_id for sp in session.participants}:
         raise DomainError(_("Choose a participant of this session."), {"referral_id": [_("Choose a participant of this session.")]})
+    if session.start > utcnow():
+        # Guidance is a process: the counsellor asks for more after meeting the participant, not before.
+        raise DomainError(_("A follow-up can be asked for once the session has started."))
     if not 1 <= weeks <= 26:
         raise DomainError(_("Choose between 1 and 26 weeks."), {"weeks": [_("Choose between 1 and 26 weeks.")]})
     existing = db.session.scalar(select(Referral.id).where(Referral.follow_up_of_id == referral.id,

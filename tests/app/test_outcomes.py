@@ -167,3 +167,14 @@ def test_after_the_individual_session_a_referral_waiting_for_its_group_reads_wai
     f.published_session(w.counsellor, w.own_referral, type="group", start=f.oslo(day.year, day.month, day.day, 10),
                         room_name="Grupperom")
     assert "Booket" in tags(referrer.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))
+
+
+def test_a_follow_up_is_not_offered_or_taken_before_the_session(client):
+    w = f.world()
+    day = f.future_weekday(weeks=2)
+    ahead = f.published_session(w.counsellor, w.own_referral, start=f.oslo(day.year, day.month, day.day, 10))
+    f.login(client, w.counsellor)
+    assert "Be om en oppfølgingssamtale" not in client.get(f"/week/sessions/{ahead.id}").get_data(as_text=True)
+    response = client.post(f"/week/sessions/{ahead.id}/follow-up", data={"referral_id": w.own_referral.id, "weeks": "6"})
+    assert response.status_code in (302, 400)
+    assert db.session.scalar(select(Referral).where(Referral.follow_up_of_id == w.own_referral.id)) is None
