@@ -38,6 +38,8 @@ from guidance.services.referral_reference import new_reference
 DUPLICATE_WINDOW = relativedelta(months=6)
 # A referral can be corrected by its referrer until a session is booked.
 CORRECTABLE = (ReferralStatus.RECEIVED, ReferralStatus.PLANNED)
+# A booked referral can no longer be corrected, but files can still be added (a correction adds them before).
+ATTACHABLE = (ReferralStatus.BOOKED, ReferralStatus.NO_SHOW)
 # Nothing is left to withdraw once guidance has happened or the referral is already closed.
 NOT_WITHDRAWABLE = (ReferralStatus.WITHDRAWN, ReferralStatus.COMPLETED, ReferralStatus.NOTE_SHARED)
 MAX_WINDOW_MONTHS = 12
@@ -332,6 +334,29 @@ def correct_referral(actor: User, referral: Referral, data: ReferralData, upload
         raise
     staged.publish()
     return changed
+
+
+def add_attachments(actor: User, referral: Referral, uploads: list[Upload]) -> None:
+    """Attach notes or plans to an open referral after it is booked (the plan for the introduction
+    programme often comes later); the answers themselves can then only change through the centre."""
+    if referral.status not in ATTACHABLE + CORRECTABLE:
+        raise DomainError(_("Attachments can be added while the referral is open."))
+    if not uploads:
+        message = _("Choose at least one file.")
+        raise DomainError(message, {"attachments": [message]})
+    errors, types = check_uploads(uploads, already=len(referral.attachments))
+    if errors:
+        raise DomainError(_("The files could not be attached."), {"attachments": errors})
+    staged = StagedFiles(Path(current_app.config["UPLOAD_FOLDER"]))
+    try:
+        _attach(actor, referral, uploads, types, staged)
+        audit.record(actor, "referral.corrected", referral, {"fields": [], "attachments_added": len(uploads)})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        staged.discard()
+        raise
+    staged.publish()
 
 
 def withdraw_referral(actor: User, referral: Referral, reason: str) -> None:

@@ -278,6 +278,32 @@ def correct(referral_id: int):
     return redirect(url_for("referrals.show", referral_id=referral.id))
 
 
+class AttachForm(FlaskForm):
+    attachments = MultipleFileField(_l("Add notes or plans"))
+
+
+@bp.post("/referrals/<int:referral_id>/attachments")
+@requires("intake")
+def attach(referral_id: int):
+    """Files for a referral that can no longer be corrected (booked): the referral page's small form."""
+    referral = get_visible(Referral, referral_id, "edit")
+    form = AttachForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Choose the files again."), "error")
+        return redirect(url_for("referrals.show", referral_id=referral.id))
+    uploads = [Upload(filename=f.filename, data=f.read())
+               for f in request.files.getlist(form.attachments.name) if f and f.filename]
+    try:
+        referrals.add_attachments(current_user, referral, uploads)
+    except DomainError as error:
+        db.session.rollback()
+        for message in error.field_errors.get("attachments", [error.message]):
+            flash(message, "error")
+    else:
+        flash(ngettext("%(num)d file was attached.", "%(num)d files were attached.", len(uploads)), "success")
+    return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="attachments"))
+
+
 @bp.route("/referrals/<int:referral_id>/withdraw", methods=["GET", "POST"])
 @requires("intake")
 def withdraw(referral_id: int):

@@ -11,8 +11,9 @@ from guidance.rules.access import may
 from guidance.rules.deadlines import deadline_passed
 from guidance.services import referral_reading as reading
 from guidance.services.attachments import EXTENSION
-from guidance.services.referrals import CORRECTABLE, NOT_WITHDRAWABLE
+from guidance.services.referrals import ATTACHABLE, CORRECTABLE, NOT_WITHDRAWABLE
 from guidance.web.guards import get_visible, requires
+from guidance.web.intake import AttachForm
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
@@ -52,6 +53,9 @@ def show(referral_id: int):
         sessions=sessions, now=now, counsellor_name=lambda s: names.get(s.counsellor_id, ""),
         can_correct=may_edit and referral.status in CORRECTABLE,
         can_withdraw=may_edit and referral.status not in NOT_WITHDRAWABLE,
+        # Booked: the answers are the centre's now, but a plan or note can still come (intake.attach).
+        can_attach=may_edit and may(current_user, "use", "intake") and referral.status in ATTACHABLE,
+        attach_form=AttachForm(),
         field_label=REFERRAL_FIELD, action_label=AUDIT_ACTION, cancel_reason=CANCEL_REASON,
         deadline_passed=deadline_passed(referral.deadline, clock.today()),
         shown_status=reading.shown_statuses([referral])[referral.id],

@@ -506,3 +506,29 @@ def test_the_language_is_not_chosen_for_the_referrer(client):
     body = response.get_data(as_text=True)
     assert "Velg deltakerens språk fra listen." in body and 'value="Olena Kovalenko"' in body
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+
+
+def test_a_booked_referral_still_takes_a_plan_sent_later(client, app):
+    """The introduction programme's plan often comes after the booking: the referrer attaches it on the
+    referral page; a bad file is refused and nothing is stored."""
+    w = f.world()
+    w.own_referral.status = ReferralStatus.BOOKED
+    db.session.commit()
+    f.login(client, w.referrer)
+    page = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    assert f'action="/intake/referrals/{w.own_referral.id}/attachments"' in page
+    url = f"/intake/referrals/{w.own_referral.id}/attachments"
+    refused = client.post(url, data={"attachments": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "plan.pdf")},
+                          content_type="multipart/form-data", follow_redirects=True)
+    assert "plan.pdf" in refused.get_data(as_text=True) and not db.session.get(Referral, w.own_referral.id).attachments
+    assert files_in(app) == []
+    response = client.post(url, data={"attachments": (io.BytesIO(PDF), "plan.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    referral = db.session.get(Referral, w.own_referral.id)
+    assert [a.original_name for a in referral.attachments] == ["plan.pdf"]
+    page = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    assert "1 vedlegg lagt til" in page
+    lead = app.test_client()
+    f.login(lead, w.lead)
+    lead_page = lead.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    assert "plan.pdf" in lead_page and f'action="{url}"' not in lead_page   # the lead reads, the referrer attaches

@@ -10,6 +10,7 @@ EXPECTED = {
     "intake.new": only(Role.REFERRER),
     "intake.correct": only(Role.REFERRER),
     "intake.withdraw": only(Role.REFERRER),
+    "intake.attach": {r: 405 for r in (ANON, *LOGGED_IN)},   # POST only (the referral page's form)
     # the own municipality's referral: its referrer and the county's lead; the counsellor has no session with it
     "referrals.attachment": {**only(Role.LEAD, Role.REFERRER), Role.COUNSELLOR: 404},
 }
@@ -38,4 +39,5 @@ WRITERS = {
     "intake.correct": (Role.REFERRER,),
     "intake.new": (Role.REFERRER,),
     "intake.withdraw": (Role.REFERRER,),
+    "intake.attach": (Role.REFERRER,),
 }
