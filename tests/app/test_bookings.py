@@ -410,3 +410,31 @@ def test_the_bookings_list_opens_on_the_sessions_ahead_and_lists_held_ones_to_re
     saved = client.post(f"/centre/interpreters/{held_booking.id}/actual", data={f"b{held_booking.id}-minutes": "95"})
     assert saved.status_code == 302 and "show=to_record" in saved.headers["Location"]
     assert "Holdt: faktiske minutter skal føres (0)" in client.get(saved.headers["Location"]).get_data(as_text=True)
+
+
+def test_an_interpreter_accepts_the_ticked_requests_together(client):
+    """After a plan is published an interpreter may have dozens of requests: ticked ones are accepted in
+    one click; one cancelled meanwhile is left and counted; another interpreter's request is refused."""
+    w = f.world()
+    first = _booked(w, hour=9)[1]
+    second = _booked(w, hour=12)[1]
+    cancelled_session, gone = _booked(w, hour=14)
+    untouched = _booked(w, day=f.future_weekday(weeks=3))[1]
+    f.login(client, w.interpreter)
+    page = client.get("/bookings/").get_data(as_text=True)
+    assert page.count('name="booking"') == 4 and "Takk ja til de avkryssede forespørslene" in page
+    cancelled_session.status = SessionStatus.CANCELLED
+    db.session.commit()
+    response = client.post("/bookings/accept", data={"booking": [first.id, second.id, gone.id]}, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "Du takket ja til 2 oppdrag." in text and "1 forespørsel kunne ikke tas" in text
+    db.session.expire_all()
+    assert [db.session.get(InterpreterBooking, b.id).status for b in (first, second, gone, untouched)] == [
+        BookingStatus.ACCEPTED, BookingStatus.ACCEPTED, BookingStatus.REQUESTED, BookingStatus.REQUESTED]
+    assert "Kryss først av forespørslene" in client.post("/bookings/accept", data={}, follow_redirects=True).get_data(as_text=True)
+
+    other = _second_interpreter()
+    intruder = client.application.test_client()
+    f.login(intruder, other)
+    assert intruder.post("/bookings/accept", data={"booking": [untouched.id]}).status_code == 404
+    assert db.session.get(InterpreterBooking, untouched.id).status is BookingStatus.REQUESTED

@@ -23,3 +23,17 @@ def answer(actor, booking: InterpreterBooking, accept: bool, reason: str | None 
         if not accept:
             # The reason is the interpreter's own words: kept on the booking, not in the audit trail.
             booking.decline_reason = reason
+
+
+def accept_many(actor, bookings: list[InterpreterBooking]) -> tuple[int, int]:
+    """Use case: the interpreter accepts several requests at once (after a plan is published there
+    may be dozens). Requests still open are accepted together in one transaction; those that
+    changed meanwhile (the session cancelled, the request expired) are left as they are and
+    counted, so the page can say so. Returns (accepted, left)."""
+    from guidance.models import BookingStatus
+
+    with unit_of_work():
+        open_now = [b for b in bookings if b.status is BookingStatus.REQUESTED and b.session.status is SessionStatus.BOOKED]
+        for booking in open_now:
+            transition(actor, booking, "accept")
+    return len(open_now), len(bookings) - len(open_now)
