@@ -11,6 +11,7 @@ EXPECTED = {
     "counsellor.session": only(Role.COUNSELLOR),
     "counsellor.session_ics": only(Role.COUNSELLOR),
     "counsellor.calendar": only(Role.COUNSELLOR),
+    "counsellor.absence": only(Role.COUNSELLOR),
     "counsellor.new_token": {r: 405 for r in ROLES},
     "counsellor.revoke_token": {r: 405 for r in ROLES},
     # A made-up token: the feed never says whether an address existed.
@@ -25,6 +26,7 @@ def url_values(w) -> dict:
 
 
 WRITERS = {
+    "counsellor.absence": (Role.COUNSELLOR,),
     "counsellor.follow_up": (Role.COUNSELLOR,),
     "counsellor.new_token": (Role.COUNSELLOR,),
     "counsellor.outcomes": (Role.COUNSELLOR,),

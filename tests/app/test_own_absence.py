@@ -1,0 +1,52 @@
+"""A counsellor reports their own absence: recorded at once, the county's lead e-mailed with the
+booked sessions it hits (no participant named), the lead's absence page lists them for a re-plan."""
+import datetime as dt
+import re
+
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import Absence, AuditEvent, OutboxMessage
+from guidance.planning import ids
+from tests.app import factories as f
+
+
+def test_a_counsellor_reports_an_absence_and_the_lead_is_told_which_sessions_it_hits(client, app):
+    w = f.world()
+    day = f.future_weekday(weeks=2)
+    hit = f.published_session(w.counsellor, w.own_referral, start=f.oslo(day.year, day.month, day.day, 10))
+    f.login(client, w.counsellor)
+    assert "Meld fravær" in client.get("/week/").get_data(as_text=True)
+
+    wrong = client.post("/week/absence", data={"start_date": day.isoformat(),
+                                              "end_date": (day - dt.timedelta(days=1)).isoformat()})
+    assert wrong.status_code == 400 and "Siste dag kan ikke være før første dag." in wrong.get_data(as_text=True)
+    assert db.session.scalar(select(Absence)) is None
+
+    response = client.post("/week/absence", data={"start_date": day.isoformat(), "end_date": day.isoformat()},
+                           follow_redirects=True)
+    assert "Fraværet ditt er meldt" in response.get_data(as_text=True)
+    assert "1 av de bookede timene dine er berørt" in response.get_data(as_text=True)
+    absence = db.session.scalar(select(Absence))
+    assert (absence.user_id, absence.start_date, absence.end_date, absence.reason) == (w.counsellor.id, day, day, None)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "absence.reported")).actor_id == w.counsellor.id
+
+    (mail,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.lead.id)).all()
+    assert mail.subject == "Fravær meldt av en karriereveileder"
+    assert w.counsellor.name in mail.body and "1 booket time er berørt" in mail.body
+    assert f"/planning/absences/{absence.id}" in mail.body
+    assert "Amal" not in mail.subject + mail.body and w.own_referral.reference not in mail.subject
+
+    lead = app.test_client()
+    f.login(lead, w.lead)
+    page = lead.get(re.search(r"(/planning/absences/\d+)", mail.body).group(1)).get_data(as_text=True)
+    assert w.own_referral.reference in page and ids.to_local(hit.start).strftime("%H:%M") in page
+
+
+def test_an_absence_reported_with_nothing_booked_says_so(client):
+    w = f.world()
+    f.login(client, w.counsellor)
+    day = f.future_weekday(weeks=5)
+    page = client.post("/week/absence", data={"start_date": day.isoformat(), "end_date": day.isoformat()},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Ingen av de bookede timene dine er berørt." in page
