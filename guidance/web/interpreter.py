@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
+from guidance import clock
 from guidance.extensions import db
 from guidance.models import InterpreterBooking
 from guidance.services.interpreter_bookings import answers
@@ -37,6 +38,10 @@ class AcceptForm(FlaskForm):
 
 class DeclineForm(FlaskForm):
     reason = TextAreaField(_l("Why do you decline?"), validators=[Length(max=1000)])
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(_l("Why can you no longer come?"), validators=[Length(max=1000)])
 
 
 @bp.get("/")
@@ -78,7 +83,32 @@ def accept_chosen():
 def show(booking_id: int):
     booking = get_visible(InterpreterBooking, booking_id)
     return render_template("interpreter/show.html", booking=booking, accept_form=AcceptForm(),
-                           decline_form=DeclineForm(), action=url_for("interpreter.answer", booking_id=booking.id))
+                           decline_form=DeclineForm(), withdraw_form=WithdrawForm(), now=clock.now(),
+                           action=url_for("interpreter.answer", booking_id=booking.id))
+
+
+@bp.post("/<int:booking_id>/withdraw")
+@requires("bookings")
+def withdraw(booking_id: int):
+    """An accepted booking the interpreter can no longer keep (ill, a clash): the lead is told at once."""
+    booking = get_visible(InterpreterBooking, booking_id)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            answers.withdraw(current_user, booking, form.reason.data)
+        except DomainError as error:
+            db.session.rollback()
+            if error.field_errors.get("reason"):
+                form.reason.errors = list(error.field_errors["reason"])
+            else:
+                flash(error.message, "error")
+                return redirect(url_for("interpreter.show", booking_id=booking.id))
+        else:
+            flash(_("You have withdrawn from the booking. The career centre is told and finds another interpreter."),
+                  "success")
+            return redirect(url_for("interpreter.index"))
+    return render_template("interpreter/show.html", booking=booking, accept_form=AcceptForm(), decline_form=DeclineForm(),
+                           withdraw_form=form, now=clock.now(), action=url_for("interpreter.answer", booking_id=booking.id)), 400
 
 
 @bp.post("/<int:booking_id>/answer")

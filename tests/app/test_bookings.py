@@ -438,3 +438,32 @@ def test_an_interpreter_accepts_the_ticked_requests_together(client):
     f.login(intruder, other)
     assert intruder.post("/bookings/accept", data={"booking": [untouched.id]}).status_code == 404
     assert db.session.get(InterpreterBooking, untouched.id).status is BookingStatus.REQUESTED
+
+
+def test_an_interpreter_who_can_no_longer_come_withdraws_and_the_lead_is_alerted(client):
+    """An accepted booking ahead: the interpreter withdraws with a reason; the lead gets an e-mail and
+    the home's alert with replacements; without a reason nothing changes."""
+    from guidance.services.interpreter_bookings.replacements import alerts
+
+    w = f.world()
+    session, booking = _booked(w)
+    bookings.answer(w.interpreter, booking, True)
+    f.login(client, w.interpreter)
+    page = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
+    assert "Kan du ikke komme likevel?" in page and w.counsellor.name in page and w.counsellor.email in page
+    empty = client.post(f"/bookings/{booking.id}/withdraw", data={"reason": " "})
+    assert empty.status_code == 400 and "Skriv hvorfor du ikke kan komme." in empty.get_data(as_text=True)
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.ACCEPTED
+
+    assert client.post(f"/bookings/{booking.id}/withdraw", data={"reason": "Syk"}).status_code == 302
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.DECLINED and booking.decline_reason == "Syk"
+    (mail,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.lead.id)).all()
+    assert mail.subject == "En tolk kan ikke komme likevel" and "Syk" not in mail.body and "Amal" not in mail.body
+    assert [a.booking.id for a in alerts(w.lead.county_id)] == [booking.id]
+    # Once withdrawn there is nothing left to withdraw.
+    again = client.post(f"/bookings/{booking.id}/withdraw", data={"reason": "Syk"})
+    assert again.status_code == 302
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.DECLINED

@@ -1,6 +1,7 @@
 """The interpreter's answer to a request: accept, or decline with a reason."""
 from __future__ import annotations
 
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from guidance.models import InterpreterBooking, SessionStatus
@@ -37,3 +38,39 @@ def accept_many(actor, bookings: list[InterpreterBooking]) -> tuple[int, int]:
         for booking in open_now:
             transition(actor, booking, "accept")
     return len(open_now), len(bookings) - len(open_now)
+
+
+def withdraw(actor, booking: InterpreterBooking, reason: str | None) -> None:
+    """Use case: an interpreter who accepted can no longer come. The booking counts as declined (with
+    the reason), so the lead's alert offers replacements at once and later plans keep the time free;
+    each lead of the county is e-mailed, since the session is near and nobody may look at the home page."""
+    from flask_babel import force_locale
+    from sqlalchemy import select
+
+    from guidance.extensions import db
+    from guidance.models import Role, User
+    from guidance.rules.language import for_recipient
+    from guidance.services import mail
+    from guidance.services.calendar import app_url
+    from guidance.models.types import utcnow
+
+    with unit_of_work() as uow:
+        reason = (reason or "").strip()
+        if not reason:
+            raise DomainError(_("Say why you can no longer come."), {"reason": [_("Say why you can no longer come.")]})
+        if len(reason) > 1000:
+            raise DomainError(_("Keep the reason under 1000 characters."), {"reason": [_("Keep the reason under 1000 characters.")]})
+        session = booking.session
+        if session.status is not SessionStatus.BOOKED or session.start <= utcnow():
+            raise DomainError(_("Only a booking ahead can be withdrawn here. Call the career centre."))
+        transition(actor, booking, "withdraw")
+        booking.decline_reason = reason
+        county_id = session.run.county_id
+        messages = []
+        for lead in db.session.scalars(select(User).where(User.role == Role.LEAD, User.county_id == county_id,
+                                                          User.active.is_(True))):
+            with force_locale(for_recipient(lead)):
+                messages.append(mail.queue(lead, _("An interpreter can no longer come"), _(
+                    "The interpreter booked for a session on %(when)s can no longer come. Find another in Veiled: %(link)s",
+                    when=format_datetime(session.start, "EEEE d. MMMM HH:mm"), link=app_url("main.home"))))
+        uow.after_commit(mail.deliver_later, messages)

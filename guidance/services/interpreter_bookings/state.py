@@ -2,6 +2,7 @@
 
     requested -> accepted | declined | expired | cancelled
     accepted  -> cancelled | requested (the session changed: asked again)
+              | declined (the interpreter withdraws: the lead's alert finds another)
 
 Every transition goes through `transition`, which refuses an illegal one and audits the rest.
 """
@@ -24,6 +25,7 @@ S = BookingStatus
 EVENTS: dict[str, tuple[frozenset[BookingStatus], BookingStatus]] = {
     "accept": (frozenset({S.REQUESTED}), S.ACCEPTED),
     "decline": (frozenset({S.REQUESTED}), S.DECLINED),
+    "withdraw": (frozenset({S.ACCEPTED}), S.DECLINED),
     "expire": (frozenset({S.REQUESTED}), S.EXPIRED),
     "cancel": (frozenset({S.REQUESTED, S.ACCEPTED}), S.CANCELLED),
     "change": (frozenset({S.REQUESTED, S.ACCEPTED}), S.REQUESTED),
@@ -44,7 +46,7 @@ def transition(actor, booking: InterpreterBooking, event: str, **detail) -> None
                                   status=status_text(booking.status)))
     before = booking.status
     booking.status = target
-    if event in ("accept", "decline", "expire"):
+    if event in ("accept", "decline", "expire", "withdraw"):
         booking.answered_at = utcnow()
     if event in ("change", "cancel"):
         booking.sequence = (booking.sequence or 0) + 1

@@ -13,6 +13,7 @@ EXPECTED = {
     "interpreter.show": only(Role.INTERPRETER),
     "interpreter.answer": POST_ONLY,
     "interpreter.accept_chosen": POST_ONLY,
+    "interpreter.withdraw": POST_ONLY,
     # a made-up token: the answer page never says whether a booking exists
     "interpreter.confirm": {r: 404 for r in ROLES},
     # the same address as the confirm page: a GET there is the (refused) confirm page
@@ -61,6 +62,7 @@ def write_url_values(w) -> dict:
 WRITERS = {
     "interpreter.answer": (Role.INTERPRETER,),
     "interpreter.accept_chosen": (Role.INTERPRETER,),
+    "interpreter.withdraw": (Role.INTERPRETER,),
     # a made-up signed link: nobody gets through with it
     "interpreter.confirm_answer": (),
     "interpreting.actual": (Role.LEAD,),
