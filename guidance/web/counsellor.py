@@ -125,15 +125,19 @@ def _follow_up_form(session: Session, formdata=None) -> FollowUpForm:
     return form
 
 
-def _render_session(session: Session, follow_up_form=None, outcome_error=None, missing_outcomes=(), status=200):
+def _render_session(session: Session, follow_up_form=None, outcome_error=None, missing_outcomes=(), status=200,
+                    chosen=None, changing=()):
     """`outcome_error`: the message of a refused outcome form; `missing_outcomes`: the referral ids
-    of participants it asks an outcome for (their radio groups show the message)."""
+    of participants it asks an outcome for (their radio groups show the message); `chosen`: outcomes
+    the form sent, shown instead of the stored ones; `changing`: members whose recorded outcome the
+    form would change, to be confirmed."""
     from guidance.models.types import utcnow
 
     return render_template("counsellor/session.html", session=session, iso=session.start.astimezone(cal.OSLO).isocalendar(),
                            outcome_form=PostForm(), follow_up_form=follow_up_form or _follow_up_form(session),
                            outcomes=list(Outcome), started=session.start <= utcnow(),
-                           outcome_error=outcome_error, missing_outcomes=list(missing_outcomes)), status
+                           outcome_error=outcome_error, missing_outcomes=list(missing_outcomes),
+                           chosen=chosen or {}, changing=list(changing)), status
 
 
 @bp.post("/sessions/<int:session_id>/outcomes")
@@ -152,6 +156,10 @@ def outcomes(session_id: int):
                 chosen[member.referral_id] = Outcome(value)
             except ValueError:
                 abort(400)
+    # A recorded outcome changed later moves the participant in or out of the queue: asked once more.
+    changing = [m for m in session.participants if m.outcome is not None and chosen.get(m.referral_id) not in (None, m.outcome)]
+    if changing and request.form.get("confirm_change") != "y":
+        return _render_session(session, chosen=chosen, changing=changing, status=409)
     try:
         outcome_service.record_outcomes(current_user, session, chosen)
     except DomainError as error:

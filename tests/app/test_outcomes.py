@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from guidance.extensions import db
-from guidance.models import AuditEvent, Outcome, Referral, ReferralStatus, Role, SessionStatus
+from guidance.models import AuditEvent, Outcome, Referral, ReferralStatus, Role, Session, SessionStatus
 from guidance.services import outcomes
 from guidance.services.errors import DomainError
 from tests.app import factories as f
@@ -178,3 +178,26 @@ def test_a_follow_up_is_not_offered_or_taken_before_the_session(client):
     response = client.post(f"/week/sessions/{ahead.id}/follow-up", data={"referral_id": w.own_referral.id, "weeks": "6"})
     assert response.status_code in (302, 400)
     assert db.session.scalar(select(Referral).where(Referral.follow_up_of_id == w.own_referral.id)) is None
+
+
+def test_changing_a_recorded_outcome_is_confirmed_first(client):
+    """Weeks later a counsellor changes "came" to "cancelled late": the page names the change and what it
+    does (back into the queue) and saves only when confirmed; the choice is kept meanwhile."""
+    w = f.world()
+    session = _held(w)
+    f.login(client, w.counsellor)
+    url = f"/week/sessions/{session.id}/outcomes"
+    client.post(url, data={f"outcome-{w.own_referral.id}": "attended"})
+    asked = client.post(url, data={f"outcome-{w.own_referral.id}": "cancelled_late"})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 409 and "Du endrer et utfall som allerede er registrert" in page
+    assert "Møtte → Avlyst sent" in page
+    assert f'value="cancelled_late" checked' in page
+    db.session.expire_all()
+    member = db.session.get(Session, session.id).participants[0]
+    assert member.outcome is Outcome.ATTENDED
+
+    assert client.post(url, data={f"outcome-{w.own_referral.id}": "cancelled_late", "confirm_change": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).participants[0].outcome is Outcome.CANCELLED_LATE
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.RECEIVED
