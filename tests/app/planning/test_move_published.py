@@ -74,7 +74,7 @@ def test_a_published_session_moves_updates_the_calendars_re_asks_the_interpreter
     assert audit.object_id == session.id and audit.actor_id == w.lead.id
     assert "Amal" not in (audit.detail or "")
     history = client.get(f"/referrals/{w.own_referral.id}", headers=EN).get_data(as_text=True)
-    assert "Session moved by the centre" in history and "From 25/01/2027, 09:00" in history
+    assert "Session moved by the centre" in history and "From Mon 25 Jan 2027, 09:00 to Tue 26 Jan 2027, 13:00" in history
     client.post("/logout")
     f.login(client, w.counsellor, language="en")
     week = client.get("/week/2027/4").get_data(as_text=True)
