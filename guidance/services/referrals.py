@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -319,20 +321,13 @@ def correct_referral(actor: User, referral: Referral, data: ReferralData, upload
     changed = [name for name in FIELD_NAMES if getattr(before, name) != getattr(data, name)]
     if not changed and not uploads:
         return []
-    staged = StagedFiles(Path(current_app.config["UPLOAD_FOLDER"]))
-    try:
+    with _files_committed() as staged:
         _apply(referral, data)
         referral.deadline = deadline_for(data, ids.local_date(referral.created_at))
         _attach(actor, referral, uploads, types, staged)
         audit.record(actor, "referral.corrected", referral, {
             "fields": changed, **({"attachments_added": len(uploads)} if uploads else {}),
         })
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        staged.discard()
-        raise
-    staged.publish()
     return changed
 
 
@@ -347,10 +342,18 @@ def add_attachments(actor: User, referral: Referral, uploads: list[Upload]) -> N
     errors, types = check_uploads(uploads, already=len(referral.attachments))
     if errors:
         raise DomainError(_("The files could not be attached."), {"attachments": errors})
-    staged = StagedFiles(Path(current_app.config["UPLOAD_FOLDER"]))
-    try:
+    with _files_committed() as staged:
         _attach(actor, referral, uploads, types, staged)
         audit.record(actor, "referral.corrected", referral, {"fields": [], "attachments_added": len(uploads)})
+
+
+@contextmanager
+def _files_committed() -> Iterator[StagedFiles]:
+    """Files staged for the block's rows: the rows are committed and the files published together,
+    or both are dropped (a stored file without its row, or a row without its file, is never left)."""
+    staged = StagedFiles(Path(current_app.config["UPLOAD_FOLDER"]))
+    try:
+        yield staged
         db.session.commit()
     except BaseException:
         db.session.rollback()
