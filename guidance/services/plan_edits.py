@@ -144,6 +144,10 @@ class Moved(NamedTuple):
     inside_notice: bool = False
 
 
+class NothingChanged(DomainError):
+    """The move form was sent with the session's own time, place and people."""
+
+
 def move_published_session(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
                            interpreter_id: int | None, interpreter_mode: str | None,
                            confirm_soon: bool = False) -> Moved:
@@ -153,6 +157,12 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
     (a letter may not reach the participant in time)."""
     from guidance.services import mail, notices
 
+    same_staff = (room_id, counsellor_id, interpreter_id or None) == (session.room_id, session.counsellor_id,
+                                                                      session.interpreter_id)
+    same_mode = not interpreter_id or (interpreter_mode or "onsite") == (session.interpreter_mode or "onsite")
+    if ids.to_utc(start) == session.start and same_staff and same_mode:
+        # Saving the form as it came: no move, no pin, nobody told.
+        raise NothingChanged(_("Nothing was changed."))
     with unit_of_work() as uow:
         messages, told, asked, soon = _move(lead, session, start=start, room_id=room_id, counsellor_id=counsellor_id,
                                             interpreter_id=interpreter_id, interpreter_mode=interpreter_mode,

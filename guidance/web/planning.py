@@ -548,6 +548,9 @@ def edit_session(session_id: int):
             result = change(current_user, session, start=start, room_id=form.room_id.data,
                    counsellor_id=form.counsellor_id.data, interpreter_id=form.interpreter_id.data or None,
                    interpreter_mode=form.interpreter_mode.data, **extra)
+        except plan_edits.NothingChanged as unchanged:
+            flash(unchanged.message, "info")
+            return redirect(url_for("planning.sessions", run_id=planning_run.id, week=start.date().isoformat()))
         except DomainError as error:
             db.session.rollback()
             if error.field_errors:

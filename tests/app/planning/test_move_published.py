@@ -4,7 +4,7 @@ import datetime as dt
 import html
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from guidance.extensions import db
 from guidance.models import Absence, AuditEvent, BookingStatus, InterpreterBooking, OutboxMessage, Role, Session
@@ -331,3 +331,22 @@ def test_a_move_inside_the_notice_asks_for_confirmation_then_is_saved_with_a_war
     response = _move(client, session, day=MONDAY, time="13:00")
     page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
     assert response.status_code == 302 and "sooner than the county's notice" not in html.unescape(page)
+
+
+def test_saving_the_move_form_unchanged_moves_nothing_and_tells_nobody(client, world):
+    w = world
+    session = _published(w)
+    before = (session.sequence, session.pinned)
+    mails = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    f.login(client, w.lead, language="en")
+    response = client.post(f"/planning/sessions/{session.id}/edit", headers=EN, data={
+        "day": MONDAY.isoformat(), "start_time": "09:00", "room_id": session.room_id,
+        "counsellor_id": session.counsellor_id, "interpreter_id": session.interpreter_id,
+        "interpreter_mode": session.interpreter_mode})
+    assert response.status_code == 302
+    assert "Nothing was changed." in client.get(response.location, headers=EN).get_data(as_text=True)
+    db.session.expire_all()
+    again = db.session.get(Session, session.id)
+    assert (again.sequence, again.pinned) == before
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == mails
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "session.moved")) is None
