@@ -134,6 +134,20 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return ids.to_utc(dt.datetime.combine(day, dt.time(hour, minute)))
 
 
+def _referred_by_the_advisers(county: County) -> None:
+    """A municipality with one programme adviser in the demo sent its referrals through them, so the
+    participant's letter names someone to call or write to, as a real referral's does."""
+    advisers = {}
+    for user in db.session.scalars(select(User).where(User.role == Role.REFERRER, User.active.is_(True))):
+        advisers.setdefault(user.municipality_id, []).append(user)
+    for referral in db.session.scalars(select(Referral).where(Referral.county_id == county.id,
+                                                              Referral.referred_by_id.is_(None))):
+        found = advisers.get(referral.referring_municipality_id, [])
+        if len(found) == 1:
+            referral.referred_by = found[0]
+    db.session.commit()
+
+
 def build(county: County, *, today: dt.date | None = None, seed: int = 2026) -> Quarter:
     """Give the demo county a published plan of some weeks ago and what happened since; once per
     county (a county that already has a published run is left as it is)."""
@@ -158,6 +172,7 @@ def build(county: County, *, today: dt.date | None = None, seed: int = 2026) -> 
     _answer_requests(rng, lead, quarter, published_on, today)
     _hold_sessions(rng, lead, quarter, today)
     _mark_sent(started_at)
+    _referred_by_the_advisers(county)
     quarter.sessions = db.session.scalar(select(func.count()).select_from(Session).where(
         Session.run_id == quarter.run.id, Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED))))
     ahead = func.sum(case((Session.start >= clock.now(), 1), else_=0))  # sessions still to come count first

@@ -229,3 +229,15 @@ def test_a_referrer_without_a_phone_number_is_told_and_adds_it_to_the_letter(cli
     assert "har ikke telefonnummeret ditt" not in client.get(f"/referrals/{referral.id}").get_data(as_text=True)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "account.phone_changed"))
     assert event.actor_id == w.referrer.id and "911" not in (event.detail or "")
+
+
+def test_the_phone_notice_shows_only_where_the_letter_names_the_referrer(client):
+    """A referral sent by nobody in particular gives the introduction programme on the letter, not the
+    adviser: no notice about the adviser's phone there."""
+    w = f.world()
+    referral, _day = _ukrainian(w)
+    w.referrer.phone = None
+    referral.referred_by = None
+    db.session.commit()
+    f.login(client, w.referrer)
+    assert "har ikke telefonnummeret ditt" not in client.get(f"/referrals/{referral.id}").get_data(as_text=True)
