@@ -140,15 +140,28 @@ def _say_why(reason: str, minutes: int) -> None:
 
 def _drop_cookie() -> None:
     g.session_dropped = True
-    # The language the user chose in their profile stays for the login page that follows.
-    language = session.get("language") or getattr(current_user, "language", None)
+    user = current_user._get_current_object()
     logout_user()
+    clear_keeping_language(user)
+    # A form sent from a page opened before this (its CSRF token went with the session) is answered
+    # with the login page and why, not "the form had expired" (web.errors).
+    session[SIGNED_OUT] = True
+
+
+SIGNED_OUT = "signed_out"
+
+
+def clear_keeping_language(user) -> None:
+    """Empty the session at sign-out, but keep the user's language (chosen on the page or in their
+    profile): the login page that follows, and its message, are in it, not in the browser's."""
+    language = session.get("language") or getattr(user, "language", None)
     session.clear()
     if language:
         session["language"] = language
 
 
 def _on_login(_app, user: User, **_extra) -> None:
+    session.pop(SIGNED_OUT, None)
     start(user)
 
 

@@ -69,9 +69,12 @@ def login():
 def logout():
     from guidance.web.sign_in import end_session_url
 
+    from guidance.services.sessions import clear_keeping_language
+
     provider, id_token = session.get("oidc_provider"), session.get("oidc_id_token")
+    user = current_user._get_current_object()
     logout_user()
-    session.clear()
+    clear_keeping_language(user)
     flash(_("You are logged out."), "info")
     # Signed in through a provider: end its session too, or the next visitor at this browser
     # would be signed straight back in by it.

@@ -1,7 +1,7 @@
 """Ending one's own sign-in sessions: "log out everywhere" (logout itself is in auth.py)."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, session, url_for
+from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -15,8 +15,9 @@ bp = Blueprint("sessions", __name__)
 @requires()
 def logout_everywhere():
     """Every browser and device signed in as this user is logged out, this one too."""
-    sessions.log_out_everywhere(current_user)
+    user = current_user._get_current_object()
+    sessions.log_out_everywhere(user)
     logout_user()
-    session.clear()
+    sessions.clear_keeping_language(user)
     flash(_("You are logged out on every device."), "info")
     return redirect(url_for("auth.login"))

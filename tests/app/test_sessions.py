@@ -153,3 +153,28 @@ def test_a_page_opened_after_signing_out_everywhere_says_so(app, client):
     page = client.get(PAGE, follow_redirects=True).get_data(as_text=True)
     assert "Du ble logget ut (for eksempel på alle enheter)." in page
     assert not opens(other)
+
+
+def test_a_form_sent_after_the_keep_alive_found_the_session_ended_gets_the_login_page_and_why(app, travel_to):
+    """The keep-alive saw the session end (signed out on another device) and took the CSRF token with
+    it; the note then sent is not "a bad request" but the login page, in the user's language, saying
+    the text was not saved."""
+    from guidance.services import sessions
+
+    import re
+
+    counsellor = f.user(Role.COUNSELLOR, language="nn")
+    browser = app.test_client()
+    f.login(browser, counsellor)
+    app.config["WTF_CSRF_ENABLED"] = True   # from here on as a browser sends forms
+    page = browser.get("/account/phone").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    with app.test_request_context():
+        sessions.log_out_everywhere(counsellor)
+    assert browser.get("/account/alive").status_code == 401
+    response = browser.post("/account/phone", data={"csrf_token": token, "phone": "+47 400 00 009"},
+                            follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert response.request.path == "/login" and response.status_code == 200
+    assert "Du vart logga ut før skjemaet vart sendt." in text and "vart ikkje lagra" in text
+    assert counsellor.phone is None
