@@ -344,7 +344,7 @@ def add_attachments(actor: User, referral: Referral, uploads: list[Upload]) -> N
         raise DomainError(_("The files could not be attached."), {"attachments": errors})
     with _files_committed() as staged:
         _attach(actor, referral, uploads, types, staged)
-        audit.record(actor, "referral.corrected", referral, {"fields": [], "attachments_added": len(uploads)})
+        audit.record(actor, "referral.attachments_added", referral, {"attachments_added": len(uploads)})
 
 
 @contextmanager

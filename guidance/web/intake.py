@@ -301,7 +301,7 @@ def attach(referral_id: int):
             flash(message, "error")
     else:
         flash(ngettext("%(num)d file was attached.", "%(num)d files were attached.", len(uploads)), "success")
-    return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="attachments"))
+    return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="referral-attachments"))
 
 
 @bp.route("/referrals/<int:referral_id>/withdraw", methods=["GET", "POST"])

@@ -517,6 +517,7 @@ def test_a_booked_referral_still_takes_a_plan_sent_later(client, app):
     f.login(client, w.referrer)
     page = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
     assert f'action="/intake/referrals/{w.own_referral.id}/attachments"' in page
+    assert page.count('id="attachments"') == 1 and '<label class="label" for="attachments">' in page   # the input's own label
     url = f"/intake/referrals/{w.own_referral.id}/attachments"
     refused = client.post(url, data={"attachments": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "plan.pdf")},
                           content_type="multipart/form-data", follow_redirects=True)
@@ -527,7 +528,7 @@ def test_a_booked_referral_still_takes_a_plan_sent_later(client, app):
     referral = db.session.get(Referral, w.own_referral.id)
     assert [a.original_name for a in referral.attachments] == ["plan.pdf"]
     page = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
-    assert "1 vedlegg lagt til" in page
+    assert "Filer lagt ved av henviser" in page and "1 vedlegg lagt til" in page
     lead = app.test_client()
     f.login(lead, w.lead)
     lead_page = lead.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
