@@ -47,6 +47,15 @@ def report_own_absence(counsellor: User, *, start: dt.date, end: dt.date) -> tup
 
     if counsellor.role is not Role.COUNSELLOR or counsellor.county_id is None:
         raise DomainError(_("Only a counsellor can report their own absence here."))
+    if end < ids.local_today():
+        message = _("These days are over, so there is nothing to re-plan. Tell the lead if they must be recorded.")
+        raise DomainError(message, {"end_date": [message]})
+    overlap = db.session.scalar(select(Absence).where(Absence.user_id == counsellor.id, Absence.start_date <= end,
+                                                      Absence.end_date >= start).order_by(Absence.start_date).limit(1))
+    if overlap is not None:
+        message = _("You have already reported an absence from %(first)s to %(last)s. Report only the days not "
+                    "covered yet.", first=format_date(overlap.start_date, "long"), last=format_date(overlap.end_date, "long"))
+        raise DomainError(message, {"start_date": [message]})
     with unit_of_work() as uow:
         absence = _new_absence(counsellor, counsellor, start, end, None, "absence.reported")
         hit = len(affected_sessions(absence))

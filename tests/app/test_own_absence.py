@@ -50,3 +50,19 @@ def test_an_absence_reported_with_nothing_booked_says_so(client):
     page = client.post("/week/absence", data={"start_date": day.isoformat(), "end_date": day.isoformat()},
                        follow_redirects=True).get_data(as_text=True)
     assert "Ingen av de bookede timene dine er berørt." in page
+
+
+def test_an_absence_already_reported_or_already_over_is_refused_with_the_reason(client):
+    w = f.world()
+    f.login(client, w.counsellor)
+    day = f.future_weekday(weeks=2)
+    first = {"start_date": day.isoformat(), "end_date": (day + dt.timedelta(days=1)).isoformat()}
+    assert client.post("/week/absence", data=first).status_code == 302
+    again = client.post("/week/absence", data={"start_date": (day + dt.timedelta(days=1)).isoformat(),
+                                              "end_date": (day + dt.timedelta(days=3)).isoformat()})
+    assert again.status_code == 400 and "Du har allerede meldt fravær fra" in again.get_data(as_text=True)
+    past = ids.local_today() - dt.timedelta(days=30)
+    over = client.post("/week/absence", data={"start_date": past.isoformat(), "end_date": past.isoformat()})
+    assert over.status_code == 400 and "Disse dagene er over" in over.get_data(as_text=True)
+    assert len(db.session.scalars(select(Absence)).all()) == 1
+    assert len(db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.lead.id)).all()) == 1
