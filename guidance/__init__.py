@@ -89,6 +89,9 @@ def _init_babel(app: Flask) -> None:
 
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    from guidance.web.i18n import use_app_catalogs_for_forms
+
+    use_app_catalogs_for_forms()
 
 
 def _quiet_logs(app: Flask) -> None:

@@ -38,3 +38,26 @@ def _chosen_language() -> str:
 
 def select_timezone() -> str:
     return "Europe/Oslo"
+
+
+class FormMessages:
+    """WTForms' own messages ("Not a valid date value.", "Field cannot be longer than ...") through the
+    app's catalogs: WTForms ships no nynorsk, so a nynorsk page said them in English. The msgids are
+    WTForms' own (guidance/translations: "WTForms' messages")."""
+
+    def gettext(self, string: str) -> str:
+        from flask_babel import get_translations
+
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        from flask_babel import get_translations
+
+        return get_translations().ungettext(singular, plural, n)
+
+
+def use_app_catalogs_for_forms() -> None:
+    """Every FlaskForm asks FormMessages for WTForms' built-in messages."""
+    import flask_wtf.form
+
+    flask_wtf.form.translations = FormMessages()

@@ -425,3 +425,12 @@ def test_a_wish_the_form_cannot_read_is_named_and_every_time_is_shown(client, tr
     assert response.status_code == 200
     assert 'aria-invalid="true"' in page and "Skriv en dato fra" in page
     assert _tokens(page)
+
+
+def test_a_date_or_choice_the_form_cannot_read_is_named_in_nynorsk_too(client, travel_to):
+    """WTForms' own messages come through the app's catalogs: WTForms has no nynorsk of its own."""
+    w = booking_world(travel_to)
+    f.login(client, w.lead, language="nn")
+    page = client.get(f"/referrals/{w.own_referral.id}/times?from_date=banana&part_of_day=evening").get_data(as_text=True)
+    assert "Ikkje ein gyldig dato." in page and "Ikkje eit gyldig val." in page
+    assert "Not a valid" not in page
