@@ -461,6 +461,7 @@ def test_an_interpreter_who_can_no_longer_come_withdraws_and_the_lead_is_alerted
     assert booking.status is BookingStatus.DECLINED and booking.decline_reason == "Syk"
     (mail,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.lead.id)).all()
     assert mail.subject == "En tolk kan ikke komme likevel" and "Syk" not in mail.body and "Amal" not in mail.body
+    assert w.interpreter.name in mail.body and "har trukket seg etter å ha takket ja" in mail.body and "#alerts" in mail.body
     assert [a.booking.id for a in alerts(w.lead.county_id)] == [booking.id]
     # Once withdrawn there is nothing left to withdraw.
     again = client.post(f"/bookings/{booking.id}/withdraw", data={"reason": "Syk"})

@@ -71,6 +71,8 @@ def withdraw(actor, booking: InterpreterBooking, reason: str | None) -> None:
                                                           User.active.is_(True))):
             with force_locale(for_recipient(lead)):
                 messages.append(mail.queue(lead, _("An interpreter can no longer come"), _(
-                    "The interpreter booked for a session on %(when)s can no longer come. Find another in Veiled: %(link)s",
-                    when=format_datetime(session.start, "EEEE d. MMMM HH:mm"), link=app_url("main.home"))))
+                    "%(name)s, booked to interpret on %(when)s, has withdrawn after accepting. Find another "
+                    "interpreter in Veiled: %(link)s", name=booking.interpreter.user.name,
+                    when=format_datetime(session.start, "EEEE d. MMMM HH:mm"),
+                    link=app_url("interpreting.index") + "#alerts")))
         uow.after_commit(mail.deliver_later, messages)
