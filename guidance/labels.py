@@ -97,6 +97,7 @@ AUDIT_ACTION = {
     "referral.corrected": _l("Corrected by the referrer"),
     "referral.withdrawn": _l("Withdrawn"),
     "referral.attachments_added": _l("Files attached by the referrer"),
+    "referral.left_group": _l("Taken out of a group session: the referral was withdrawn"),
     "referral.booked_now": _l("Booked by the centre"),
     "referral.requeued": _l("Back in the queue: its session was cancelled"),
     "referral.follow_up_requested": _l("A follow-up session was asked for"),

@@ -149,7 +149,10 @@ def history(referral: Referral) -> list[dict]:
         # A session the system cancelled for the referral's own reason (withdrawn) is not "cancelled by the centre".
         action = f"{e.action}.{detail['reason']}" if e.action == "session.cancel" and detail.get("reason") in \
             SYSTEM_CANCELS else e.action
-        out.append({"event": e, "detail": detail, "action": action})
+        # Which session it was (kind and time), for the events about one.
+        session_id = e.object_id if e.object_type == "session" else detail.get("session_id")
+        session = db.session.get(Session, session_id) if isinstance(session_id, int) else None
+        out.append({"event": e, "detail": detail, "action": action, "session": session})
     return out
 
 

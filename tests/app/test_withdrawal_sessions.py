@@ -177,3 +177,17 @@ def test_the_withdraw_page_of_a_referral_without_sessions_warns_of_nothing(clien
     f.login(client, w.referrer)
     page = client.get(f"/intake/referrals/{w.own_referral.id}/withdraw").get_data(as_text=True)
     assert "framover" not in page
+
+
+def test_the_history_names_each_session_a_withdrawal_cancelled_or_left(client):
+    import re
+
+    w = f.world()
+    individual, _b1 = _session(w, w.own_referral, weeks=3, hour=9)
+    group, _b2 = _session(w, [w.own_referral, *_others(MIN_GROUP)], type="group", weeks=4, hour=12)
+    assert _withdraw(client, w).status_code == 302
+    history = re.sub(r"\s+", " ", client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))
+    assert "Timen avlyst: henvisningen ble trukket tilbake" in history
+    assert "Tatt ut av en gruppetime: henvisningen ble trukket tilbake" in history
+    for s, kind in ((individual, "Individuell veiledning"), (group, "Gruppeveiledning")):
+        assert f"{kind}, " in history and s.start.astimezone(cal.OSLO).strftime("%H:%M") in history
