@@ -61,8 +61,9 @@ def set_phone(user: User, phone: str | None) -> None:
     from guidance.services.referrals import PHONE, canonical_phone
 
     tidy = canonical_phone(phone)
-    if tidy and (not PHONE.match(tidy) or sum(ch.isdigit() for ch in tidy) < 8):
-        message = _("Enter a phone number with at least 8 digits, like +47 400 00 000.")
+    digits = sum(ch.isdigit() for ch in tidy or "")
+    if tidy and (not PHONE.match(tidy) or not 8 <= digits <= 15):   # 15: the longest number dialled anywhere
+        message = _("Enter a phone number of 8 to 15 digits, like +47 400 00 000.")
         raise DomainError(message, {"phone": [message]})
     if tidy != user.phone:
         user.phone = tidy

@@ -393,6 +393,7 @@ def test_a_lead_asks_only_for_the_times_the_participant_can_come(client, travel_
     assert all(start >= "12:00" for _day, start in wished), wished
     assert all(re.search(r"(1[89]|2\d|3[01])\. januar 2027", day) for day, _start in wished), wished
     assert 'value="2027-01-18"' in page and '<option selected value="afternoon">' in page
+    assert "Tider fra mandag 18. januar 2027, slik du valgte nedenfor." in page
     assert "Vis alle ledige tider" in page
 
     token = _tokens(page)[0]
