@@ -38,29 +38,30 @@ def register_absence(lead: User, *, user_id: int, start: dt.date, end: dt.date, 
     return absence
 
 
-def report_own_absence(counsellor: User, *, start: dt.date, end: dt.date) -> tuple[Absence, int]:
-    """A counsellor reports their own absence (ill, a course): recorded at once and e-mailed to the
-    county's leads with the booked sessions it hits, so nobody has to reach the lead by phone first.
-    No reason is asked (it may be health information). Returns the absence and the sessions hit."""
+def report_own_absence(person: User, *, start: dt.date, end: dt.date) -> tuple[Absence, int]:
+    """A counsellor or interpreter reports their own absence (ill, a course, another assignment):
+    recorded at once (later plans and replacements keep them free) and e-mailed to the county's leads
+    with the booked sessions it hits, so nobody has to reach the lead by phone first. No reason is
+    asked (it may be health information). Returns the absence and the sessions hit."""
     from guidance.services import mail
     from guidance.services.unit_of_work import unit_of_work
 
-    if counsellor.role is not Role.COUNSELLOR or counsellor.county_id is None:
-        raise DomainError(_("Only a counsellor can report their own absence here."))
+    if person.role not in (Role.COUNSELLOR, Role.INTERPRETER) or person.county_id is None:
+        raise DomainError(_("Only a counsellor or an interpreter can report their own absence here."))
     if end < ids.local_today():
         message = _("These days are over, so there is nothing to re-plan. Tell the lead if they must be recorded.")
         raise DomainError(message, {"end_date": [message]})
-    overlap = db.session.scalar(select(Absence).where(Absence.user_id == counsellor.id, Absence.start_date <= end,
+    overlap = db.session.scalar(select(Absence).where(Absence.user_id == person.id, Absence.start_date <= end,
                                                       Absence.end_date >= start).order_by(Absence.start_date).limit(1))
     if overlap is not None:
         message = _("You have already reported an absence from %(first)s to %(last)s. Report only the days not "
                     "covered yet.", first=format_date(overlap.start_date, "long"), last=format_date(overlap.end_date, "long"))
         raise DomainError(message, {"start_date": [message]})
     with unit_of_work() as uow:
-        absence = _new_absence(counsellor, counsellor, start, end, None, "absence.reported")
+        absence = _new_absence(person, person, start, end, None, "absence.reported")
         hit = len(affected_sessions(absence))
         messages = [_tell_lead(lead, absence, hit) for lead in db.session.scalars(
-            select(User).where(User.role == Role.LEAD, User.county_id == counsellor.county_id, User.active.is_(True)))]
+            select(User).where(User.role == Role.LEAD, User.county_id == person.county_id, User.active.is_(True)))]
         uow.after_commit(mail.deliver_later, messages)
     return absence, hit
 
@@ -93,11 +94,15 @@ def _tell_lead(lead: User, absence: Absence, hit: int):
     with force_locale(for_recipient(lead)):
         days = _("%(first)s to %(last)s", first=format_date(absence.start_date, "long"),
                  last=format_date(absence.end_date, "long"))
-        subject = _("Absence reported by a counsellor")
+        subject = _("Absence reported by a counsellor") if absence.user.role is Role.COUNSELLOR \
+            else _("Absence reported by an interpreter")
         body = " ".join([
             _("%(name)s has reported an absence, %(days)s.", name=absence.user.name, days=days),
-            ngettext("%(num)d booked session is hit and needs a new counsellor or time.",
-                     "%(num)d booked sessions are hit and need a new counsellor or time.", hit) if hit
+            (ngettext("%(num)d booked session is hit and needs a new counsellor or time.",
+                      "%(num)d booked sessions are hit and need a new counsellor or time.", hit)
+             if absence.user.role is Role.COUNSELLOR else
+             ngettext("%(num)d booked session is hit and needs another interpreter.",
+                      "%(num)d booked sessions are hit and need another interpreter.", hit)) if hit
             else _("No booked session is hit."),
             _("See it and re-plan in Veiled: %(link)s", link=app_url("planning.absence", absence_id=absence.id)),
         ])

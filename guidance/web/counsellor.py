@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField
-from wtforms.validators import DataRequired, InputRequired, NumberRange
+from wtforms import IntegerField, SelectField
+from wtforms.validators import InputRequired, NumberRange
 
 from sqlalchemy import select
 
@@ -21,7 +21,7 @@ from guidance.rules.language import for_recipient
 from guidance.services import calendar as cal
 from guidance.services import outcomes as outcome_service
 from guidance.services.errors import DomainError
-from guidance.web.forms import NearToday, PostForm, show_refusal
+from guidance.web.forms import PostForm, show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("counsellor", __name__, url_prefix="/week")
@@ -31,11 +31,6 @@ class FollowUpForm(FlaskForm):
     referral_id = SelectField(_l("Participant"), coerce=int, validators=[InputRequired()])
     weeks = IntegerField(_l("Within how many weeks?"), default=6, validators=[
         InputRequired(_l("Enter a number of weeks.")), NumberRange(min=1, max=26, message=_l("Choose between 1 and 26 weeks."))])
-
-
-class OwnAbsenceForm(FlaskForm):
-    start_date = DateField(_l("First day"), validators=[DataRequired(_l("Enter the first day of the absence.")), NearToday()])
-    end_date = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day of the absence.")), NearToday()])
 
 
 def _profile_id() -> int:
@@ -232,25 +227,7 @@ def revoke_token():
 @requires("week")
 def absence():
     """The counsellor reports their own absence; the leads get an e-mail with the sessions it hits."""
-    from guidance.models import Absence
-    from guidance.services.absences import report_own_absence
+    from guidance.web import own_absence
 
     _profile_id()
-    form = OwnAbsenceForm()
-    if request.method == "GET":
-        form.start_date.data = form.end_date.data = local_today()
-    elif form.validate_on_submit():
-        try:
-            _absence, hit = report_own_absence(current_user, start=form.start_date.data, end=form.end_date.data)
-        except DomainError as error:
-            show_refusal(form, error)
-        else:
-            flash(_("Your absence is reported to the career centre lead.") + " " + (
-                ngettext("%(num)d of your booked sessions is hit; the lead finds another counsellor or time.",
-                         "%(num)d of your booked sessions are hit; the lead finds another counsellor or time.", hit)
-                if hit else _("None of your booked sessions is hit.")), "success")
-            return redirect(url_for("counsellor.week"))
-    earlier = db.session.scalars(select(Absence).where(Absence.user_id == current_user.id)
-                                 .order_by(Absence.start_date.desc()).limit(10)).all()
-    return render_template("counsellor/absence.html", form=form, earlier=earlier), \
-        400 if request.method == "POST" else 200
+    return own_absence.page(done=url_for("counsellor.week"))

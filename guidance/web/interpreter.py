@@ -171,3 +171,15 @@ def _answer(booking, actor, template, *, action, done, via_link=False):
             return redirect(done)
     return render_template(template, booking=booking, accept_form=accept_form, decline_form=decline_form,
                            action=action, via_link=via_link), 400
+
+
+@bp.route("/absence", methods=["GET", "POST"])
+@requires("bookings")
+def absence():
+    """The interpreter blocks days they cannot take (ill, another assignment): plans and replacements keep
+    them free, and the lead hears of the bookings it hits."""
+    from guidance.web import own_absence
+
+    if current_user.interpreter is None:
+        abort(404)
+    return own_absence.page(done=url_for("interpreter.index"))

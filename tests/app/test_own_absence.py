@@ -66,3 +66,26 @@ def test_an_absence_already_reported_or_already_over_is_refused_with_the_reason(
     assert over.status_code == 400 and "Disse dagene er over" in over.get_data(as_text=True)
     assert len(db.session.scalars(select(Absence)).all()) == 1
     assert len(db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.lead.id)).all()) == 1
+
+
+def test_an_interpreter_blocks_days_and_the_lead_hears_of_the_bookings_it_hits(client):
+    """An interpreter on another assignment reports the days: recorded like a lead's registration (so
+    replacements and plans leave them free), the lead e-mailed with the bookings it hits."""
+    from guidance.services import bookings
+
+    w = f.world()
+    day = f.future_weekday(weeks=2)
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(day.year, day.month, day.day, 10),
+                                  interpreter=w.interpreter)
+    bookings.answer(w.interpreter, bookings.new_booking(session), True)
+    f.login(client, w.interpreter)
+    assert "Meld dager du ikke kan tolke" in client.get("/bookings/").get_data(as_text=True)
+    page = client.post("/bookings/absence", data={"start_date": day.isoformat(), "end_date": day.isoformat()},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "1 av oppdragene dine er berørt; lederen finner en annen tolk." in page
+    absence = db.session.scalar(select(Absence))
+    assert absence.user_id == w.interpreter.id and (absence.start_date, absence.end_date) == (day, day)
+    (mail,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.lead.id)).all()
+    assert mail.subject == "Fravær meldt av en tolk" and "1 booket time er berørt og trenger en annen tolk." in mail.body
+    # An Absence row like a lead's registration: replacements and plans leave those days free
+    # (tests/app/test_bookings.py: an absent interpreter is not offered).

@@ -10,6 +10,7 @@ POST_ONLY = {r: 405 for r in ROLES}
 
 EXPECTED = {
     "interpreter.index": only(Role.INTERPRETER),
+    "interpreter.absence": only(Role.INTERPRETER),
     "interpreter.show": only(Role.INTERPRETER),
     "interpreter.answer": POST_ONLY,
     "interpreter.accept_chosen": POST_ONLY,
@@ -62,6 +63,7 @@ def write_url_values(w) -> dict:
 WRITERS = {
     "interpreter.answer": (Role.INTERPRETER,),
     "interpreter.accept_chosen": (Role.INTERPRETER,),
+    "interpreter.absence": (Role.INTERPRETER,),
     "interpreter.withdraw": (Role.INTERPRETER,),
     # a made-up signed link: nobody gets through with it
     "interpreter.confirm_answer": (),

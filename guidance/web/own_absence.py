@@ -1,0 +1,54 @@
+"""A counsellor's or interpreter's own absence: one form for both (services.absences.report_own_absence)."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField
+from wtforms.validators import DataRequired
+
+from guidance.extensions import db
+from guidance.models import Absence, Role
+from guidance.planning.ids import local_today
+from guidance.services.errors import DomainError
+from guidance.web.forms import NearToday, show_refusal
+
+
+class OwnAbsenceForm(FlaskForm):
+    start_date = DateField(_l("First day"), validators=[DataRequired(_l("Enter the first day of the absence.")), NearToday()])
+    end_date = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day of the absence.")), NearToday()])
+
+
+def page(*, done: str):
+    """GET: the form; POST: report the absence and go back to `done`."""
+    from guidance.services.absences import report_own_absence
+
+    form = OwnAbsenceForm()
+    if request.method == "GET":
+        form.start_date.data = form.end_date.data = local_today()
+    elif form.validate_on_submit():
+        try:
+            _absence, hit = report_own_absence(current_user, start=form.start_date.data, end=form.end_date.data)
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            flash(_("Your absence is reported to the career centre lead.") + " " + _what_happens(hit), "success")
+            return redirect(done)
+    earlier = db.session.scalars(select(Absence).where(Absence.user_id == current_user.id)
+                                 .order_by(Absence.start_date.desc()).limit(10)).all()
+    return render_template("own_absence.html", form=form, earlier=earlier, back=done), \
+        400 if request.method == "POST" else 200
+
+
+def _what_happens(hit: int) -> str:
+    if not hit:
+        return _("None of your booked sessions is hit.")
+    if current_user.role is Role.INTERPRETER:
+        return ngettext("%(num)d of your bookings is hit; the lead finds another interpreter.",
+                        "%(num)d of your bookings are hit; the lead finds another interpreter.", hit)
+    return ngettext("%(num)d of your booked sessions is hit; the lead finds another counsellor or time.",
+                    "%(num)d of your booked sessions are hit; the lead finds another counsellor or time.", hit)
