@@ -553,8 +553,8 @@ def edit_session(session_id: int):
             return redirect(url_for("planning.sessions", run_id=planning_run.id, week=start.date().isoformat()))
         except DomainError as error:
             db.session.rollback()
-            if error.field_errors:
-                flash(error.message, "error")
+            if error.field_errors and not any(error.message in m for m in error.field_errors.values()):
+                flash(error.message, "error")   # a summary of its own; a field's own message is said on the field
             for name, messages in (error.field_errors or {"start_time": [error.message]}).items():
                 getattr(form, name).errors = list(getattr(form, name).errors) + messages
         else:

@@ -317,6 +317,8 @@ def test_a_move_inside_the_notice_asks_for_confirmation_then_is_saved_with_a_war
     assert refused.status_code == 400
     message = _field_error(refused.get_data(as_text=True), "confirm_soon")
     assert "14 January 2027 is sooner than the county's notice (new times from 18 January 2027)" in message
+    # Said on the field and listed in the summary, not a third time as a flash.
+    assert html.unescape(refused.get_data(as_text=True)).count("is sooner than the county's notice") == 2
     db.session.expire_all()
     assert ids.to_local(db.session.get(Session, session.id).start) == dt.datetime(2027, 1, 25, 9, 0)
 
