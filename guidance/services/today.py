@@ -69,7 +69,7 @@ class BookingItem:
     start: dt.datetime  # aware UTC
     language: str
     interpreter: str
-    state: str  # "declined" | "expired" (no answer, deadline passed) | "due" (answer deadline near)
+    state: str  # "declined" | "withdrawn" (after accepting) | "expired" (no answer, deadline passed) | "due" (answer deadline near)
     answer_deadline: dt.datetime | None
 
 
@@ -223,12 +223,18 @@ def _bookings(county_id: int, now: dt.datetime) -> tuple[list[BookingItem], int]
             .options(selectinload(InterpreterBooking.session),
                      selectinload(InterpreterBooking.interpreter).selectinload(InterpreterProfile.user))
             .order_by(Session.start, InterpreterBooking.id))
+    from guidance.services.interpreter_bookings.state import withdrawn
+
     items, seen = [], set()
-    for b in db.session.scalars(stmt):
+    found = list(db.session.scalars(stmt))
+    gone = withdrawn(b.id for b in found if b.status is BookingStatus.DECLINED)
+    for b in found:
         if b.session_id in seen:  # one line per session: its latest trouble is enough
             continue
         seen.add(b.session_id)
-        if b.status is BookingStatus.DECLINED:
+        if b.id in gone:
+            state = "withdrawn"
+        elif b.status is BookingStatus.DECLINED:
             state = "declined"
         elif b.status is BookingStatus.EXPIRED or b.answer_deadline <= now:
             state = "expired"

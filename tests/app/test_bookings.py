@@ -462,7 +462,11 @@ def test_an_interpreter_who_can_no_longer_come_withdraws_and_the_lead_is_alerted
     (mail,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.lead.id)).all()
     assert mail.subject == "En tolk kan ikke komme likevel" and "Syk" not in mail.body and "Amal" not in mail.body
     assert w.interpreter.name in mail.body and "har trukket seg etter å ha takket ja" in mail.body and "#alerts" in mail.body
-    assert [a.booking.id for a in alerts(w.lead.county_id)] == [booking.id]
+    assert [(a.booking.id, a.withdrawn) for a in alerts(w.lead.county_id)] == [(booking.id, True)]
+    lead = client.application.test_client()
+    f.login(lead, w.lead)
+    assert "trakk seg etter å ha takket ja: Syk" in lead.get("/centre/interpreters/").get_data(as_text=True)
+    assert ">Trakk seg</strong>" in lead.get("/").get_data(as_text=True)
     # Once withdrawn there is nothing left to withdraw.
     again = client.post(f"/bookings/{booking.id}/withdraw", data={"reason": "Syk"})
     assert again.status_code == 302

@@ -16,7 +16,7 @@ from guidance.services.errors import DomainError
 from guidance.services.interpreter_bookings.availability import Availability, mode_of
 from guidance.services.interpreter_bookings.costs import planned_cost
 from guidance.services.interpreter_bookings.requests import new_booking, request_messages
-from guidance.services.interpreter_bookings.state import ACTIVE, S, IllegalTransition
+from guidance.services.interpreter_bookings.state import ACTIVE, S, IllegalTransition, withdrawn
 from guidance.services.unit_of_work import unit_of_work
 
 
@@ -24,6 +24,7 @@ from guidance.services.unit_of_work import unit_of_work
 class Alert:
     booking: InterpreterBooking
     candidates: list[InterpreterProfile]
+    withdrawn: bool = False  # declined after accepting (state.withdrawn)
 
 
 def alerts(county_id: int) -> list[Alert]:
@@ -49,7 +50,8 @@ def alerts(county_id: int) -> list[Alert]:
     if not found:
         return []
     availability = Availability(db.session.get(County, county_id), [b.session for b in found])
-    return [Alert(b, replacement_candidates(b.session, availability=availability)) for b in found]
+    gone = withdrawn(b.id for b in found)
+    return [Alert(b, replacement_candidates(b.session, availability=availability), b.id in gone) for b in found]
 
 
 def replacement_candidates(session: Session, limit: int = 3,

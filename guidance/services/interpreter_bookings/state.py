@@ -71,3 +71,16 @@ def expire_overdue(now: dt.datetime | None = None) -> list[InterpreterBooking]:
         for booking in overdue:
             transition(None, booking, "expire")
     return list(overdue)
+
+
+def withdrawn(booking_ids) -> set[int]:
+    """Of these declined bookings, those the interpreter withdrew after accepting (the `withdraw`
+    event): the lead reads "withdrew", not "declined"."""
+    from guidance.models import AuditEvent
+
+    ids = list(booking_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(AuditEvent.object_id).where(
+        AuditEvent.action == "booking.withdraw", AuditEvent.object_type == "interpreterbooking",
+        AuditEvent.object_id.in_(ids))))
