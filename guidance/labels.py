@@ -104,6 +104,7 @@ AUDIT_ACTION = {
     "session.moved": _l("Session moved by the centre"),
     "session.cancel": _l("Session cancelled by the centre"),
     "session.cancel.referral_withdrawn": _l("Session cancelled: the referral was withdrawn"),
+    "session.cancel.booked_by_mistake": _l("Booking undone by the centre"),
     "letters.downloaded": _l("Letters for the participant downloaded"),
 }
 

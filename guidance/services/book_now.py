@@ -263,6 +263,40 @@ def book(lead: User, referral: Referral, token: str) -> Session:
     return session
 
 
+UNDO_WITHIN = dt.timedelta(minutes=15)
+
+
+def undoable(lead: User, referral: Referral) -> set[int]:
+    """Sessions of `referral` this lead created with Find a time in the last UNDO_WITHIN (not groups
+    joined): a wrong click is taken back at once, before anyone has acted on it."""
+    from guidance.models import AuditEvent
+
+    since = clock.now() - UNDO_WITHIN
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "referral.booked_now", AuditEvent.object_id == referral.id,
+        AuditEvent.actor_id == lead.id, AuditEvent.at >= since))
+    found = set()
+    for event in events:
+        detail = json.loads(event.detail or "{}")
+        if not detail.get("joined_group") and isinstance(detail.get("session"), int):
+            found.add(detail["session"])
+    return found
+
+
+def undo(lead: User, referral: Referral, session_id: int) -> Session:
+    """Take back a booking this lead just made (`undoable`): the session is cancelled as booked by
+    mistake — its interpreter request is withdrawn, the participant waits in the queue again, and
+    the time stays free for everyone (not a time someone said no to)."""
+    from guidance.services.interpreter_bookings.changes import cancel_session
+
+    session = db.session.get(Session, session_id)
+    if session is None or session_id not in undoable(lead, referral) or session.status is not SessionStatus.BOOKED:
+        raise DomainError(_("Only a booking you made here in the last %(minutes)d minutes can be undone. To take "
+                            "back an older one, cancel the session.", minutes=UNDO_WITHIN.seconds // 60))
+    cancel_session(lead, session, "booked_by_mistake")
+    return session
+
+
 def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, list]:
     """`book` in the caller's unit of work; returns the session, and the e-mails and notices to hand on
     after the commit."""

@@ -29,6 +29,7 @@ from guidance.models import (
     SessionStatus,
 )
 from guidance.models.types import utcnow
+from guidance.services.interpreter_bookings.changes import SYSTEM_CANCEL_REASONS
 from guidance.rules.access import referral_filter
 from guidance.services import audit
 from guidance.services.attachments import stored_path
@@ -120,7 +121,6 @@ def read_attachment(user, referral: Referral, attachment_id: int) -> tuple[Attac
 
 # What happened to the referral's sessions that its history shows: a lead moved or cancelled one.
 SESSION_HISTORY = ("session.moved", "session.cancel")
-SYSTEM_CANCELS = ("referral_withdrawn",)   # interpreter_bookings.changes.SYSTEM_CANCEL_REASONS
 
 
 def history(referral: Referral) -> list[dict]:
@@ -148,7 +148,7 @@ def history(referral: Referral) -> list[dict]:
                 detail[key] = ids.to_utc(dt.datetime.strptime(detail[key], "%Y-%m-%dT%H:%M"))
         # A session the system cancelled for the referral's own reason (withdrawn) is not "cancelled by the centre".
         action = f"{e.action}.{detail['reason']}" if e.action == "session.cancel" and detail.get("reason") in \
-            SYSTEM_CANCELS else e.action
+            SYSTEM_CANCEL_REASONS else e.action
         # Which session it was (kind and time), for the events about one.
         session_id = e.object_id if e.object_type == "session" else detail.get("session_id")
         session = db.session.get(Session, session_id) if isinstance(session_id, int) else None

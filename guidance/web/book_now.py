@@ -44,6 +44,10 @@ class BookForm(FlaskForm):
     option = HiddenField()
 
 
+class UndoForm(FlaskForm):
+    session_id = HiddenField()
+
+
 @bp.get("/<int:referral_id>/times")
 @requires("planning")
 def options(referral_id: int):
@@ -73,6 +77,24 @@ def book(referral_id: int):
     return redirect(url_for("book_now.options", referral_id=referral.id, **_wish_form().wish().query()))
 
 
+@bp.post("/<int:referral_id>/times/undo")
+@requires("planning")
+def undo(referral_id: int):
+    """Take back a booking just made here (a wrong click): the session is cancelled, the request withdrawn."""
+    referral = get_visible(Referral, referral_id, "plan")
+    form = UndoForm()
+    if not form.validate_on_submit() or not (form.session_id.data or "").isdigit():
+        return _page(referral, error=_("The form had expired. Choose the time again."), status=400)
+    try:
+        session = service.undo(current_user, referral, int(form.session_id.data))
+    except DomainError as error:
+        db.session.rollback()
+        return _page(referral, error=error.message, status=400)
+    flash(_("The booking of %(when)s is undone. The participant waits in the queue again.", when=_when(session.start)),
+          "success")
+    return redirect(url_for("book_now.options", referral_id=referral.id))
+
+
 def _wish_form() -> WishForm:
     form = WishForm(formdata=request.args)
     if request.args:
@@ -100,7 +122,8 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
 
     return render_template("book_now/options.html", referral=referral, found=found, reasons=reasons, marks=MARKS,
                            form=BookForm(), error=error, counsellor_name=counsellor_name, wish_form=wish_form,
-                           wish=wish, shown_status=shown_statuses([referral])[referral.id]), status
+                           wish=wish, shown_status=shown_statuses([referral])[referral.id],
+                           undoable=service.undoable(current_user, referral), undo_form=UndoForm()), status
 
 
 def _type_label(code: str) -> str:

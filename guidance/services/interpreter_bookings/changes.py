@@ -20,7 +20,7 @@ from guidance.services.unit_of_work import unit_of_work
 CANCEL_REASONS = ("participant_cancelled", "counsellor_unavailable", "interpreter_unavailable",
                   "room_unavailable", "other")
 # Reasons the app itself gives when a use case cancels a session along the way.
-SYSTEM_CANCEL_REASONS = ("referral_withdrawn",)
+SYSTEM_CANCEL_REASONS = ("referral_withdrawn", "booked_by_mistake")
 
 
 def session_changed(actor, session: Session) -> list[OutboxMessage]:

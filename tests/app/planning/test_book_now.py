@@ -435,3 +435,38 @@ def test_a_date_or_choice_the_form_cannot_read_is_named_in_nynorsk_too(client, t
     page = client.get(f"/referrals/{w.own_referral.id}/times?from_date=banana&part_of_day=evening").get_data(as_text=True)
     assert "Ikkje ein gyldig dato." in page and "Ikkje eit gyldig val." in page
     assert "Not a valid" not in page
+
+
+def test_a_booking_made_by_mistake_is_undone_at_once_and_not_later(client, travel_to):
+    """A wrong click: for a few minutes the page offers to take it back — the session cancelled, the
+    interpreter's request withdrawn, the participant back in the queue; later only a cancellation does it."""
+    w = booking_world(travel_to)
+    f.login(client, w.lead)
+    url = f"/referrals/{w.own_referral.id}/times"
+    token = _tokens(client.get(url).get_data(as_text=True))[0]
+    assert client.post(url, data={"option": token}).status_code == 302
+    session = db.session.scalars(select(Session).where(Session.participants.any(referral_id=w.own_referral.id))).one()
+    page = client.get(url).get_data(as_text=True)
+    assert "Angre denne bookingen" in page
+
+    response = client.post(f"{url}/undo", data={"session_id": session.id}, follow_redirects=True)
+    assert "er angret. Deltakeren venter i køen igjen." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).status is SessionStatus.CANCELLED
+    assert db.session.get(Session, session.id).cancel_reason == "booked_by_mistake"
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.RECEIVED
+    assert db.session.scalars(select(InterpreterBooking)).one().status.value == "cancelled"
+    history = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    assert "Bookingen angret av senteret" in history
+
+    # Booked again, then twenty minutes pass: no undo any more.
+    token = _tokens(client.get(url).get_data(as_text=True))[0]
+    assert client.post(url, data={"option": token}).status_code == 302
+    again = db.session.scalars(select(Session).where(Session.participants.any(referral_id=w.own_referral.id),
+                                                     Session.status == SessionStatus.BOOKED)).one()
+    travel_to(dt.datetime(2027, 1, 8, 9, 25, tzinfo=UTC))
+    assert "Angre denne bookingen" not in client.get(url).get_data(as_text=True)
+    late = client.post(f"{url}/undo", data={"session_id": again.id})
+    assert late.status_code == 400 and "avlys timen" in late.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Session, again.id).status is SessionStatus.BOOKED
