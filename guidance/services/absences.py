@@ -54,8 +54,8 @@ def report_own_absence(person: User, *, start: dt.date, end: dt.date) -> tuple[A
     overlap = db.session.scalar(select(Absence).where(Absence.user_id == person.id, Absence.start_date <= end,
                                                       Absence.end_date >= start).order_by(Absence.start_date).limit(1))
     if overlap is not None:
-        message = _("You have already reported an absence from %(first)s to %(last)s. Report only the days not "
-                    "covered yet.", first=format_date(overlap.start_date, "long"), last=format_date(overlap.end_date, "long"))
+        message = _("An absence from %(first)s to %(last)s is already registered for you. Report only the days "
+                    "not covered yet.", first=format_date(overlap.start_date, "long"), last=format_date(overlap.end_date, "long"))
         raise DomainError(message, {"start_date": [message]})
     with unit_of_work() as uow:
         absence = _new_absence(person, person, start, end, None, "absence.reported")
