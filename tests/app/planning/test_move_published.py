@@ -205,6 +205,7 @@ def test_suggested_times_keep_to_the_days_and_hours_the_participant_can_come(cli
     url = f"/planning/sessions/{session.id}/edit?from_date=2027-01-27&part_of_day=afternoon"
     page = client.get(url, headers=EN).get_data(as_text=True)
     assert "When can the participant come?" in page and "Show every free time" in page
+    assert "from 27 January 2027 on as you chose" in html.unescape(page)
     moves = [dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', page[page.rindex("<form", 0, i):i]))
              for i in (m.start() for m in re.finditer("Move here", page))]
     assert moves
