@@ -2,7 +2,7 @@
 the published plan, and booking the one the lead picks. Lead of the referral's county only."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -74,7 +74,7 @@ def book(referral_id: int):
             type=_type_label(session.type).lower(), when=_when(session.start)), "success")
     if session.interpreter_id:
         flash(_("An interpreter request has been sent."), "success")
-    return redirect(url_for("book_now.options", referral_id=referral.id, **_wish_form().wish().query()))
+    return redirect(url_for("book_now.options", referral_id=referral.id, **WishForm.from_query().wish().query()))
 
 
 @bp.post("/<int:referral_id>/times/undo")
@@ -95,15 +95,8 @@ def undo(referral_id: int):
     return redirect(url_for("book_now.options", referral_id=referral.id))
 
 
-def _wish_form() -> WishForm:
-    form = WishForm(formdata=request.args)
-    if request.args:
-        form.validate()
-    return form
-
-
 def _page(referral: Referral, *, error: str | None = None, status: int = 200):
-    wish_form = _wish_form()
+    wish_form = WishForm.from_query()
     wish = wish_form.wish()
     found = service.choices(referral, wish=wish)
     reasons = {}

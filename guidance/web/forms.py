@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import DateField, SelectField
 from wtforms.widgets import Select
-from wtforms.validators import Optional, StopValidation
+from wtforms.validators import DataRequired, Optional, StopValidation
 
 from guidance import clock
 
@@ -51,6 +51,15 @@ class NearToday:
                                    first=format_date(first, "long"), last=format_date(last, "long")))
 
 
+def absence_first_day() -> DateField:
+    """The first day of an absence, as the lead's and the person's own absence forms ask it."""
+    return DateField(_l("First day"), validators=[DataRequired(_l("Enter the first day of the absence.")), NearToday()])
+
+
+def absence_last_day() -> DateField:
+    return DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day of the absence.")), NearToday()])
+
+
 class WishForm(FlaskForm):
     """When the participant can come (a GET form over the suggested times: nothing is written)."""
 
@@ -60,6 +69,16 @@ class WishForm(FlaskForm):
     from_date = DateField(_l("From date"), validators=[Optional(), NearToday()])
     part_of_day = SelectField(_l("Time of day"), default="", validate_choice=True, choices=[
         ("", _l("Any time of day")), ("morning", _l("Before 12:00")), ("afternoon", _l("From 12:00"))])
+
+    @classmethod
+    def from_query(cls) -> "WishForm":
+        """The form as the page's URL query holds it, checked when there is one (its errors shown)."""
+        from flask import request
+
+        form = cls(formdata=request.args)
+        if request.args:
+            form.validate()
+        return form
 
     def wish(self) -> Wish:
         """The wish the form holds; a field with an error counts as not given."""

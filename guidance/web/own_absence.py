@@ -3,24 +3,21 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField
-from wtforms.validators import DataRequired
 
 from guidance.extensions import db
 from guidance.models import Absence, Role
 from guidance.planning.ids import local_today
 from guidance.services.errors import DomainError
-from guidance.web.forms import NearToday, show_refusal
+from guidance.web.forms import absence_first_day, absence_last_day, show_refusal
 
 
 class OwnAbsenceForm(FlaskForm):
-    start_date = DateField(_l("First day"), validators=[DataRequired(_l("Enter the first day of the absence.")), NearToday()])
-    end_date = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day of the absence.")), NearToday()])
+    start_date = absence_first_day()
+    end_date = absence_last_day()
 
 
 def page(*, done: str):

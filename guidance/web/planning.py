@@ -21,7 +21,7 @@ from guidance.models.types import utcnow as _utcnow
 from guidance.planning import ids as planning_ids
 from guidance.services import planning as planning_service
 from guidance.services.errors import DomainError
-from guidance.web.forms import NearToday, WishForm, show_refusal
+from guidance.web.forms import NearToday, WishForm, absence_first_day, absence_last_day, show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
@@ -570,9 +570,7 @@ def edit_session(session_id: int):
                 flash(_("The session is moved. The counsellor's calendar is updated."), "success")
             return redirect(url_for("planning.sessions", run_id=planning_run.id, week=start.date().isoformat()))
     status = 400 if request.method == "POST" else 200
-    wish_form = WishForm(formdata=request.args)
-    if request.args:
-        wish_form.validate()
+    wish_form = WishForm.from_query()
     wish = wish_form.wish()
     suggested = plan_edits.move_options(session, wish=wish) if published else None
     return render_template("planning/edit_session.html", form=form, session=session, run=planning_run,
@@ -640,8 +638,8 @@ def cancel_session(session_id: int):
 
 class AbsenceForm(FlaskForm):
     user_id = SelectField(_l("Who is away"), coerce=int, validators=[DataRequired(_l("Choose who is away."))])
-    start_date = DateField(_l("First day"), validators=[DataRequired(_l("Enter the first day of the absence.")), NearToday()])
-    end_date = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day of the absence.")), NearToday()])
+    start_date = absence_first_day()
+    end_date = absence_last_day()
     reason = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
 
 
