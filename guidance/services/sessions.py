@@ -133,9 +133,16 @@ def _say_why(reason: str, minutes: int) -> None:
     else:
         message = _("You were signed out (for instance on all your devices). Sign in again to go on.")
     if request.method == "POST":
-        message += " " + _("What you had just written was not saved. Go back in the browser after signing in: "
-                           "the text may still be on the page, so you can copy it.")
+        message += " " + unsaved_text_hint()
     flash(message, "warning")
+
+
+def unsaved_text_hint() -> str:
+    """What a user who sent a form after their sign-in ended is told about the text they wrote."""
+    from flask_babel import gettext as _
+
+    return _("What you had just written was not saved. Go back in the browser after signing in: the text may "
+             "still be on the page, so you can copy it.")
 
 
 def _drop_cookie() -> None:

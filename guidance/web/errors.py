@@ -109,14 +109,12 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error):
         from flask import flash, redirect, session, url_for
 
-        from guidance.services.sessions import SIGNED_OUT
+        from guidance.services.sessions import SIGNED_OUT, unsaved_text_hint
 
         if session.pop(SIGNED_OUT, False) and not current_user.is_authenticated and not request.path.startswith("/api/"):
             # The sign-in ended while the page was open: its token went with it. Not "the form had
             # expired": the login page, in the user's language, and that the text was not saved.
-            flash(_("You were signed out before the form was sent.") + " " + _(
-                "What you had just written was not saved. Go back in the browser after signing in: the text may still "
-                "be on the page, so you can copy it."), "warning")
+            flash(_("You were signed out before the form was sent.") + " " + unsaved_text_hint(), "warning")
             return redirect(url_for("auth.login"))
         return _respond(400, _("The form had expired or was sent from elsewhere. Please reload the page and try again."))
 
