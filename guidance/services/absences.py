@@ -60,8 +60,7 @@ def report_own_absence(person: User, *, start: dt.date, end: dt.date) -> tuple[A
     with unit_of_work() as uow:
         absence = _new_absence(person, person, start, end, None, "absence.reported")
         hit = len(affected_sessions(absence))
-        messages = [_tell_lead(lead, absence, hit) for lead in db.session.scalars(
-            select(User).where(User.role == Role.LEAD, User.county_id == person.county_id, User.active.is_(True)))]
+        messages = mail.queue_to_leads(person.county_id, lambda: _lead_mail(absence, hit))
         uow.after_commit(mail.deliver_later, messages)
     return absence, hit
 
@@ -84,29 +83,27 @@ def _new_absence(actor: User, person: User, start: dt.date, end: dt.date, reason
     return absence
 
 
-def _tell_lead(lead: User, absence: Absence, hit: int):
-    from flask_babel import force_locale, ngettext
+def _lead_mail(absence: Absence, hit: int) -> tuple[str, str]:
+    """(subject, body) of the e-mail that tells a lead of a reported absence, in the current locale."""
+    from flask_babel import ngettext
 
-    from guidance.rules.language import for_recipient
-    from guidance.services import mail
     from guidance.services.calendar import app_url
 
-    with force_locale(for_recipient(lead)):
-        days = _("%(first)s to %(last)s", first=format_date(absence.start_date, "long"),
-                 last=format_date(absence.end_date, "long"))
-        subject = _("Absence reported by a counsellor") if absence.user.role is Role.COUNSELLOR \
-            else _("Absence reported by an interpreter")
-        body = " ".join([
-            _("%(name)s has reported an absence, %(days)s.", name=absence.user.name, days=days),
-            (ngettext("%(num)d booked session is hit and needs a new counsellor or time.",
-                      "%(num)d booked sessions are hit and need a new counsellor or time.", hit)
-             if absence.user.role is Role.COUNSELLOR else
-             ngettext("%(num)d booked session is hit and needs another interpreter.",
-                      "%(num)d booked sessions are hit and need another interpreter.", hit)) if hit
-            else _("No booked session is hit."),
-            _("See it and re-plan in Veiled: %(link)s", link=app_url("planning.absence", absence_id=absence.id)),
-        ])
-    return mail.queue(lead, subject, body)
+    days = _("%(first)s to %(last)s", first=format_date(absence.start_date, "long"),
+             last=format_date(absence.end_date, "long"))
+    subject = _("Absence reported by a counsellor") if absence.user.role is Role.COUNSELLOR \
+        else _("Absence reported by an interpreter")
+    body = " ".join([
+        _("%(name)s has reported an absence, %(days)s.", name=absence.user.name, days=days),
+        (ngettext("%(num)d booked session is hit and needs a new counsellor or time.",
+                  "%(num)d booked sessions are hit and need a new counsellor or time.", hit)
+         if absence.user.role is Role.COUNSELLOR else
+         ngettext("%(num)d booked session is hit and needs another interpreter.",
+                  "%(num)d booked sessions are hit and need another interpreter.", hit)) if hit
+        else _("No booked session is hit."),
+        _("See it and re-plan in Veiled: %(link)s", link=app_url("planning.absence", absence_id=absence.id)),
+    ])
+    return subject, body
 
 
 def affected_sessions(absence: Absence) -> list[Session]:

@@ -72,6 +72,22 @@ def queue(to: User, subject: str, body: str, ics: bytes | None = None) -> Outbox
     return message
 
 
+def queue_to_leads(county_id: int, compose) -> list[OutboxMessage]:
+    """One message to each active lead of a county, each in that lead's language: `compose()` gives
+    (subject, body) and is called inside the lead's locale. In the current transaction."""
+    from flask_babel import force_locale
+
+    from guidance.models import Role
+    from guidance.rules.language import for_recipient
+
+    messages = []
+    for lead in db.session.scalars(select(User).where(User.role == Role.LEAD, User.county_id == county_id,
+                                                      User.active.is_(True)).order_by(User.id)):
+        with force_locale(for_recipient(lead)):
+            messages.append(queue(lead, *compose()))
+    return messages
+
+
 def _unsent_invitations(address: str) -> list[OutboxMessage]:
     """Invitations to ``address`` waiting or failed (not sent, not replaced), those queued in
     this transaction included. Without a flush per call: publishing a plan queues hundreds."""

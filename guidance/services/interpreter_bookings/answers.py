@@ -13,17 +13,24 @@ from guidance.services.unit_of_work import unit_of_work
 def answer(actor, booking: InterpreterBooking, accept: bool, reason: str | None = None) -> None:
     """Use case: the interpreter accepts or declines (a reason is required to decline)."""
     with unit_of_work():
-        reason = (reason or "").strip()
-        if not accept and not reason:
-            raise DomainError(_("Say why you decline."), {"reason": [_("Say why you decline.")]})
-        if len(reason) > 1000:
-            raise DomainError(_("Keep the reason under 1000 characters."), {"reason": [_("Keep the reason under 1000 characters.")]})
+        reason = _reason(reason, _("Say why you decline.") if not accept else None)
         if booking.session.status is not SessionStatus.BOOKED:
             raise IllegalTransition(_("The session is no longer planned; nothing to answer."))
         transition(actor, booking, "accept" if accept else "decline")
         if not accept:
             # The reason is the interpreter's own words: kept on the booking, not in the audit trail.
             booking.decline_reason = reason
+
+
+def _reason(text: str | None, missing: str | None) -> str:
+    """The interpreter's reason, trimmed: required (`missing` says so) when declining or withdrawing."""
+    text = (text or "").strip()
+    if missing and not text:
+        raise DomainError(missing, {"reason": [missing]})
+    if len(text) > 1000:
+        message = _("Keep the reason under 1000 characters.")
+        raise DomainError(message, {"reason": [message]})
+    return text
 
 
 def accept_many(actor, bookings: list[InterpreterBooking]) -> tuple[int, int]:
@@ -44,35 +51,19 @@ def withdraw(actor, booking: InterpreterBooking, reason: str | None) -> None:
     """Use case: an interpreter who accepted can no longer come. The booking counts as declined (with
     the reason), so the lead's alert offers replacements at once and later plans keep the time free;
     each lead of the county is e-mailed, since the session is near and nobody may look at the home page."""
-    from flask_babel import force_locale
-    from sqlalchemy import select
-
-    from guidance.extensions import db
-    from guidance.models import Role, User
-    from guidance.rules.language import for_recipient
+    from guidance.models.types import utcnow
     from guidance.services import mail
     from guidance.services.calendar import app_url
-    from guidance.models.types import utcnow
 
     with unit_of_work() as uow:
-        reason = (reason or "").strip()
-        if not reason:
-            raise DomainError(_("Say why you can no longer come."), {"reason": [_("Say why you can no longer come.")]})
-        if len(reason) > 1000:
-            raise DomainError(_("Keep the reason under 1000 characters."), {"reason": [_("Keep the reason under 1000 characters.")]})
+        reason = _reason(reason, _("Say why you can no longer come."))
         session = booking.session
         if session.status is not SessionStatus.BOOKED or session.start <= utcnow():
             raise DomainError(_("Only a booking ahead can be withdrawn here. Call the career centre."))
         transition(actor, booking, "withdraw")
         booking.decline_reason = reason
-        county_id = session.run.county_id
-        messages = []
-        for lead in db.session.scalars(select(User).where(User.role == Role.LEAD, User.county_id == county_id,
-                                                          User.active.is_(True))):
-            with force_locale(for_recipient(lead)):
-                messages.append(mail.queue(lead, _("An interpreter can no longer come"), _(
-                    "%(name)s, booked to interpret on %(when)s, has withdrawn after accepting. Find another "
-                    "interpreter in Veiled: %(link)s", name=booking.interpreter.user.name,
-                    when=format_datetime(session.start, "EEEE d. MMMM HH:mm"),
-                    link=app_url("interpreting.index") + "#alerts")))
+        messages = mail.queue_to_leads(session.run.county_id, lambda: (_("An interpreter can no longer come"), _(
+            "%(name)s, booked to interpret on %(when)s, has withdrawn after accepting. Find another "
+            "interpreter in Veiled: %(link)s", name=booking.interpreter.user.name,
+            when=format_datetime(session.start, "EEEE d. MMMM HH:mm"), link=app_url("interpreting.index") + "#alerts")))
         uow.after_commit(mail.deliver_later, messages)
