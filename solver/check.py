@@ -20,7 +20,7 @@ from datetime import date, datetime
 from itertools import combinations
 from typing import Any
 
-from solver.formats import FormatError, load_file, load_instance, load_plan
+from solver.formats import FormatError, clock_text, load_file, load_instance, load_plan
 from solver.objective import interpreter_cost_nok
 from solver.travel import travel_minutes
 
@@ -192,10 +192,6 @@ def _absent(absences, day: date) -> bool:
     return any(first <= iso <= last for first, last in absences)
 
 
-def _hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
 # --------------------------------------------------------------------------- the referee
 
 
@@ -337,7 +333,7 @@ class _Referee:
         if s.day.isoformat() in self.holidays:
             bad(1, f"{s.day} is a holiday")
         if not _inside(_windows(loc["opening"]), s.start_minute, s.end_minute):
-            bad(1, f"{_hhmm(s.start_minute)}-{_hhmm(s.end_minute)} is outside the opening hours "
+            bad(1, f"{clock_text(s.start_minute)}-{clock_text(s.end_minute)} is outside the opening hours "
                    f"of {loc['id']}")
         if loc["open_dates"] is not None and s.day.isoformat() not in loc["open_dates"]:
             bad(1, f"{loc['id']} is not open on {s.day}")
@@ -398,8 +394,8 @@ class _Referee:
             bad(3, f"counsellor {c['id']} does not work at {r['location']}")
         hours = _windows(c["weekly"].get(str(s.day.isoweekday()), []))
         if not _inside(hours, s.start_minute, s.end_minute):
-            bad(3, f"counsellor {c['id']} does not work {_hhmm(s.start_minute)}-"
-                   f"{_hhmm(s.end_minute)} on {s.day:%A}s")
+            bad(3, f"counsellor {c['id']} does not work {clock_text(s.start_minute)}-"
+                   f"{clock_text(s.end_minute)} on {s.day:%A}s")
         if _absent(c["absences"], s.day):
             bad(3, f"counsellor {c['id']} is absent on {s.day}")
         for first, last in _busy(c, r):
@@ -433,8 +429,8 @@ class _Referee:
             bad(6, f"interpreter {i['id']} does not work in mode {r['interpreter_mode']}")
         hours = _windows(i["weekly"].get(str(s.day.isoweekday()), []))
         if not _inside(hours, s.start_minute, s.end_minute):
-            bad(6, f"interpreter {i['id']} is not available {_hhmm(s.start_minute)}-"
-                   f"{_hhmm(s.end_minute)} on {s.day:%A}s")
+            bad(6, f"interpreter {i['id']} is not available {clock_text(s.start_minute)}-"
+                   f"{clock_text(s.end_minute)} on {s.day:%A}s")
         if _absent(i["absences"], s.day):
             bad(6, f"interpreter {i['id']} is absent on {s.day}")
         for first, last in _busy(i, r):

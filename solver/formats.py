@@ -116,6 +116,11 @@ def clock_minutes(clock: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+def clock_text(minute: int) -> str:
+    """The clock time 'HH:MM' of minutes after midnight (1440 -> '24:00'): clock_minutes backwards."""
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
 def format_time(value: datetime) -> str:
     """A datetime as the formats write it: 'YYYY-MM-DDTHH:MM'."""
     return value.strftime(TIME_FMT)

@@ -24,7 +24,7 @@ from typing import Any
 
 from .config import SolverConfig, load_config
 from .construct import Booking, Constructor, State, booking_from_session, session_from_booking
-from .formats import check_clock, clock_minutes, format_time, load_instance
+from .formats import check_clock, clock_minutes, clock_text, format_time, load_instance
 from .model_data import prepare
 from .objective import booking_cost, change_cost, continuity_cost, open_needs_cost, seat_cost, travel_cost
 from .rules import session_problems
@@ -101,8 +101,7 @@ class _Wish:
         if self.not_before is not None:
             parts.append(f"on or after {self.not_before.isoformat()}")
         if (self.start, self.end) != (0, 24 * 60):
-            parts.append(f"between {self.start // 60:02d}:{self.start % 60:02d} and "
-                         f"{self.end // 60:02d}:{self.end % 60:02d}")
+            parts.append(f"between {clock_text(self.start)} and {clock_text(self.end)}")
         return "there are free times, but none " + " and ".join(parts)
 
 
