@@ -2,7 +2,7 @@
 because calendar clients cannot log in. Conditional requests and a rate limit keep polling cheap."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 
 from guidance.extensions import limiter
 from guidance.models import Session

@@ -70,7 +70,7 @@ def replacement_candidates(session: Session, limit: int = 3,
         fitting.append((planned_cost(session, profile, mode)[2], category, profile.id, profile))
     fitting.sort(key=lambda item: item[:3])
     out = []
-    for *_, profile in fitting:
+    for *_rank, profile in fitting:
         if len(out) == limit:
             break
         if availability.free(profile, session):
