@@ -255,4 +255,4 @@ def county_import_command(path: str, county_number: str):
         _refuse(f"{len(error.problems)} problem(s); nothing was imported.")
     created = ", ".join(f"{n} {kind}" for kind, n in sorted(result.created.items())) or "nothing"
     updated = ", ".join(f"{n} {kind}" for kind, n in sorted(result.updated.items())) or "nothing"
-    click.echo(f"{county.name}: created {created}; changed {updated}.")
+    click.echo(f"{county.name}: created {created}; changed {updated}; invitations e-mailed to {result.invited} new account(s).")

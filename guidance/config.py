@@ -115,6 +115,8 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "LOCAL_LOGIN": os.environ.get("LOCAL_LOGIN", "1").strip().lower() not in ("0", "false", "no", "off"),
         # A password-reset link works once, for this many seconds.
         "PASSWORD_RESET_SECONDS": 3600,
+        # An invitation to a person the centre entered works once, for two weeks (services/invitations.py).
+        "INVITATION_SECONDS": 14 * 86400,
     }
     if overrides:
         config.update(overrides)

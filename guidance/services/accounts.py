@@ -191,7 +191,8 @@ def _reset_serializer():
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
 
 
-def _fingerprint(user: User) -> str:
+def password_fingerprint(user: User) -> str:
+    """A short digest of the password hash: a link that carries it works until the password changes."""
     import hashlib
 
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
@@ -203,7 +204,7 @@ def password_reset_token(user: User) -> str:
     from guidance import clock
 
     expires = int(clock.now().timestamp()) + current_app.config["PASSWORD_RESET_SECONDS"]
-    return _reset_serializer().dumps({"user": user.id, "expires": expires, "password": _fingerprint(user)})
+    return _reset_serializer().dumps({"user": user.id, "expires": expires, "password": password_fingerprint(user)})
 
 
 def user_for_reset_token(token: str) -> User | None:
@@ -222,7 +223,7 @@ def user_for_reset_token(token: str) -> User | None:
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.signs_in_externally:
         return None
-    if not secrets.compare_digest(fingerprint, _fingerprint(user)):
+    if not secrets.compare_digest(fingerprint, password_fingerprint(user)):
         return None
     return user
 

@@ -26,9 +26,10 @@ from guidance.models import (
     Role,
     User,
 )
-from guidance.services import audit, setup
+from guidance.services import audit, invitations, mail, setup
 from guidance.services.accounts import find_by_email
 from guidance.services.errors import DomainError
+from guidance.services.unit_of_work import unit_of_work
 
 WEEKDAYS = (1, 2, 3, 4, 5, 6, 7)
 GRID_MINUTES = 15
@@ -110,14 +111,17 @@ def create_counsellor(actor, county: County, data: CounsellorData) -> Counsellor
     errors.update(data.input_errors)
     if errors:
         raise DomainError(_("The counsellor was not saved."), errors)
-    if user is None:
-        user = _new_user(data, county, Role.COUNSELLOR)
-    profile = CounsellorProfile(user=user)
-    _apply_counsellor(profile, values)
-    db.session.add(profile)
-    db.session.flush()
-    audit.record(actor, "counsellor.created", profile, {"user": user.id})
-    db.session.commit()
+    with unit_of_work() as uow:
+        invite = user is None
+        if invite:
+            user = _new_user(data, county, Role.COUNSELLOR)
+        profile = CounsellorProfile(user=user)
+        _apply_counsellor(profile, values)
+        db.session.add(profile)
+        db.session.flush()
+        audit.record(actor, "counsellor.created", profile, {"user": user.id})
+        if invite:   # a new account nobody knows the password of: tell the person how to get in
+            uow.after_commit(mail.deliver_later, [invitations.queue(actor, user)])
     return profile
 
 
@@ -228,14 +232,17 @@ def create_interpreter(actor, county: County, data: InterpreterData) -> Interpre
     errors.update(data.input_errors)
     if errors:
         raise DomainError(_("The interpreter was not saved."), errors)
-    if user is None:
-        user = _new_user(data, county, Role.INTERPRETER)
-    profile = InterpreterProfile(user=user)
-    _apply_interpreter(profile, values)
-    db.session.add(profile)
-    db.session.flush()
-    audit.record(actor, "interpreter.created", profile, {"user": user.id})
-    db.session.commit()
+    with unit_of_work() as uow:
+        invite = user is None
+        if invite:
+            user = _new_user(data, county, Role.INTERPRETER)
+        profile = InterpreterProfile(user=user)
+        _apply_interpreter(profile, values)
+        db.session.add(profile)
+        db.session.flush()
+        audit.record(actor, "interpreter.created", profile, {"user": user.id})
+        if invite:   # a new account nobody knows the password of: tell the person how to get in
+            uow.after_commit(mail.deliver_later, [invitations.queue(actor, user)])
     return profile
 
 
@@ -427,7 +434,8 @@ def _user_for_new_profile(data: PersonData, county: County, role: Role, errors: 
 
 def _new_user(data: PersonData, county: County, role: Role) -> User:
     user = User(email=data.email.strip().lower(), name=data.name.strip(), role=role, county=county)
-    # They sign in through the county's identity provider, or an admin sets a password later.
+    # A password nobody knows: the invitation (services/invitations.py) lets them choose one or
+    # connect the county's sign-in.
     user.set_password(secrets.token_urlsafe(32))
     db.session.add(user)
     return user

@@ -30,8 +30,12 @@ class SignInRefused(DomainError):
         self.reason = reason
 
 
-def sign_in(provider: OidcProvider, claims: Mapping) -> User:
-    """The user that these verified claims sign in as; raises SignInRefused (audited) otherwise."""
+def sign_in(provider: OidcProvider, claims: Mapping, invited: User | None = None) -> User:
+    """The user that these verified claims sign in as; raises SignInRefused (audited) otherwise.
+
+    `invited`: the account an invitation link (services/invitations.py) was opened for. A first
+    sign-in through that link is connected to it — the person proved they read its e-mail — where
+    otherwise an account with the claims' e-mail refuses the sign-in."""
     issuer, subject = str(claims["iss"]), str(claims["sub"])
     identity = db.session.scalar(select(UserIdentity).where(UserIdentity.issuer == issuer,
                                                             UserIdentity.subject == subject))
@@ -42,14 +46,28 @@ def sign_in(provider: OidcProvider, claims: Mapping) -> User:
         grant = grant_for(provider, claims)
         county, municipality = _scope(grant)
         email = _email(provider, claims)
-        if identity is None and find_by_email(email) is not None:
+        if identity is None and find_by_email(email) not in (None, invited):
             raise NoGrant("email_taken")
     except NoGrant as refusal:
         _refuse(provider, identity, subject, refusal.reason)
         raise SignInRefused(refusal.reason) from None
 
     name = str(claims.get(provider.name_claim) or email)[:200]
-    if identity is None:
+    if identity is None and invited is not None:
+        user = invited
+        before = _role_and_scope(user)
+        identity = UserIdentity(user=user, provider=provider.name, issuer=issuer, subject=subject)
+        user.set_password(secrets.token_urlsafe(32))  # the provider holds the password now; the link is spent
+        _apply(user, grant, county, municipality)
+        db.session.add(identity)
+        audit.record(user, "user.identity_connected", user, {"provider": provider.name})
+        if _role_and_scope(user) != before:
+            audit.record(user, "user.role_changed", user, {"provider": provider.name, "from": before,
+                                                           "to": _role_and_scope(user)})
+        user.name = name
+        if email != user.email and find_by_email(email) is None:
+            user.email = email
+    elif identity is None:
         user = User(email=email, name=name, role=grant.role)
         user.set_password(secrets.token_urlsafe(32))  # never told to anyone: no local sign-in
         identity = UserIdentity(user=user, provider=provider.name, issuer=issuer, subject=subject)

@@ -34,8 +34,9 @@ from guidance.models import (
     Room,
     User,
 )
-from guidance.services import audit, people, setup, sheets
+from guidance.services import audit, invitations, mail, people, setup, sheets
 from guidance.services.errors import DomainError
+from guidance.services.unit_of_work import unit_of_work
 
 LOCATION_DAYS = ("mon", "tue", "wed", "thu", "fri")
 PERSON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -84,6 +85,8 @@ class WorkbookRejected(DomainError):
 class Imported:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
+    new_users: list = field(default_factory=list)   # accounts the import made (invited by import_workbook)
+    invited: int = 0
 
 
 # ---------------------------------------------------------------------------- export and template
@@ -189,9 +192,13 @@ def _municipality_label(m: Municipality) -> str:
 
 
 def import_workbook(actor, county: County, book: dict[str, list[list[str]]]) -> Imported:
-    """Apply the workbook and commit, or raise `WorkbookRejected` with nothing written."""
-    result = apply_workbook(actor, county, book)
-    db.session.commit()
+    """Apply the workbook and commit, or raise `WorkbookRejected` with nothing written. Every
+    account the import made gets an invitation (services/invitations.py) in the same transaction."""
+    with unit_of_work() as uow:
+        result = apply_workbook(actor, county, book)
+        messages = [invitations.queue(actor, user) for user in result.new_users]
+        result.invited = len(messages)
+        uow.after_commit(mail.deliver_later, messages)
     return result
 
 
@@ -586,7 +593,7 @@ class _Import:
         if row.bad:
             return
         if existing is None:
-            existing = CounsellorProfile(user=user or people._new_user(data, self.county, Role.COUNSELLOR))
+            existing = CounsellorProfile(user=user or self.new_user(data, Role.COUNSELLOR))
             people._apply_counsellor(existing, values)
             db.session.add(existing)
             self.result.created["counsellors"] += 1
@@ -599,6 +606,11 @@ class _Import:
         if active is not None:
             existing.active = active
         db.session.flush()
+
+    def new_user(self, data, role: Role):
+        user = people._new_user(data, self.county, role)
+        self.result.new_users.append(user)
+        return user
 
     def interpreter(self, row: _Row) -> None:
         email, register_id = row.text("email").lower(), row.text("register_id")
@@ -631,7 +643,7 @@ class _Import:
         if row.bad:
             return
         if existing is None:
-            existing = InterpreterProfile(user=user or people._new_user(data, self.county, Role.INTERPRETER))
+            existing = InterpreterProfile(user=user or self.new_user(data, Role.INTERPRETER))
             people._apply_interpreter(existing, values)
             db.session.add(existing)
             self.result.created["interpreters"] += 1

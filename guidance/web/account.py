@@ -1,4 +1,5 @@
-"""A user's own account: change the password; a forgotten one is reset by an e-mailed link."""
+"""A user's own account: change the password; a forgotten one is reset by an e-mailed link; an
+invitation lets a person the centre entered choose one, or connect the county's sign-in."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -10,11 +11,13 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from guidance.extensions import limiter
-from guidance.services import accounts, mail
+from guidance.models import Role
+from guidance.services import accounts, invitations, mail
 from guidance.services.errors import DomainError
 from guidance.web import rate_limits
 from guidance.web.forms import show_refusal
 from guidance.web.guards import requires
+from guidance.web.i18n import speak_to
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -109,6 +112,33 @@ def reset_password(reset_token: str):
             return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("account/reset_password.html", form=form), status
+
+
+@bp.route("/invitation/<invitation_token>", methods=["GET", "POST"])
+@limiter.limit(rate_limits.configured("LOGIN_RATE_LIMIT"), methods=["POST"])
+def invitation(invitation_token: str):
+    """Where an invitation e-mail leads: choose a password, or log in with the county's provider
+    (that sign-in is then connected to this account, services/invitations.py)."""
+    token = invitation_token
+    user = invitations.user_for_token(token)
+    if user is None:
+        return render_template("account/invitation_invalid.html"), 400
+    speak_to(user)
+    local = current_app.config["LOCAL_LOGIN"]
+    # Interpreters are freelancers outside the county's directory: they keep local passwords.
+    providers = [] if user.role is Role.INTERPRETER else current_app.config["OIDC_PROVIDERS"]
+    form = ResetPasswordForm()
+    if local and form.validate_on_submit():
+        try:
+            invitations.accept_with_password(token, form.new_password.data)
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            flash(_("Your password is saved. Log in with your e-mail address and the new password."), "success")
+            return redirect(url_for("auth.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("account/invitation.html", form=form, invited=user, token=token, local=local,
+                           providers=providers, role=invitations.role_words(user.role)), status
 
 
 @bp.route("/phone", methods=["GET", "POST"])

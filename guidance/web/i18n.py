@@ -24,6 +24,11 @@ def _chosen_language() -> str:
     chosen = session.get("language")
     if chosen in languages:
         return chosen
+    # A page opened from an e-mailed link (an invitation, an interpreter's request) speaks the
+    # e-mail's language to the person it was for, whatever their browser asks for.
+    recipient = g.get("link_recipient")
+    if recipient is not None and not (current_user and current_user.is_authenticated):
+        return forms.for_recipient(recipient)
     # While the database is unreachable the user cannot be loaded: session and browser only.
     if not g.get("database_unavailable") and current_user and current_user.is_authenticated:
         if current_user.language in languages:
@@ -34,6 +39,14 @@ def _chosen_language() -> str:
     # "no" (Norwegian, unspecified) reads as bokmål.
     best = request.accept_languages.best_match(languages + ["no"], default=forms.BOKMAL)
     return forms.BOKMAL if best == "no" else best
+
+
+def speak_to(user) -> None:
+    """This request's page is for `user`, who came by a link in an e-mail written in their language."""
+    from flask_babel import refresh
+
+    g.link_recipient = user
+    refresh()
 
 
 def select_timezone() -> str:

@@ -21,6 +21,7 @@ from guidance.services.interpreter_bookings import answers
 from guidance.services.interpreter_bookings import requests as requests_service
 from guidance.services.interpreter_bookings.requests import booking_for_token
 from guidance.services.errors import DomainError
+from guidance.web.i18n import speak_to
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("interpreter", __name__, url_prefix="/bookings")
@@ -143,9 +144,11 @@ class LinkInvalid(Exception):
 
 def _booking_for_link(token: str) -> InterpreterBooking:
     try:
-        return booking_for_token(token)
+        booking = booking_for_token(token)
     except DomainError as error:
         raise LinkInvalid(error.message) from None
+    speak_to(booking.interpreter.user)   # the page in the request e-mail's language
+    return booking
 
 
 @bp.errorhandler(LinkInvalid)

@@ -18,7 +18,7 @@ from guidance import languages
 from guidance.extensions import db
 from guidance.models import Absence, County, CounsellorProfile, InterpreterProfile, Municipality, Role
 from guidance.planning.ids import local_today
-from guidance.services import people, setup
+from guidance.services import invitations, people, setup
 from guidance.services.errors import DomainError
 from guidance.services.people import CATEGORIES, WEEKDAYS, CounsellorData, InterpreterData
 from guidance.web.forms import show_refusal
@@ -135,11 +135,18 @@ def new_counsellor():
             show_refusal(form, error)
         else:
             _saved_counsellor(profile)
+            _invited(profile)
             return redirect(url_for("people.edit_counsellor", counsellor_id=profile.id))
         return _counsellor_page(form, county, None, 400)
     form.max_sessions_per_day.data = "4"
     form.languages.data = ["nb"]
     return _counsellor_page(form, county, None)
+
+
+def _invited(profile) -> None:
+    """After creating a person: say that the new account was invited, and where."""
+    if invitations.status(profile.user)[1] is not None:
+        flash(_("%(email)s was e-mailed an invitation to choose a password or log in.", email=profile.user.email), "info")
 
 
 def _saved_counsellor(profile: CounsellorProfile) -> None:
@@ -173,6 +180,32 @@ def edit_counsellor(counsellor_id: int):
     return _counsellor_page(form, county, profile)
 
 
+@bp.post("/counsellors/<int:counsellor_id>/invitation")
+@requires("people")
+def counsellor_invitation(counsellor_id: int):
+    profile = get_visible(CounsellorProfile, counsellor_id, "manage")
+    _invite(profile)
+    return redirect(url_for("people.edit_counsellor", counsellor_id=profile.id))
+
+
+def _invite(profile) -> None:
+    if ActiveForm().validate_on_submit():   # the CSRF check
+        try:
+            invitations.invite_again(current_user, profile.user)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("%(email)s was e-mailed an invitation to choose a password or log in.", email=profile.user.email),
+                  "success")
+
+
+def _access(profile) -> dict | None:
+    if profile is None:
+        return None
+    signed_in, invited_at = invitations.status(profile.user)
+    return {"signed_in": signed_in, "invited_at": invited_at}
+
+
 @bp.post("/counsellors/<int:counsellor_id>/active")
 @requires("people")
 def counsellor_active(counsellor_id: int):
@@ -187,6 +220,7 @@ def counsellor_active(counsellor_id: int):
 
 def _counsellor_page(form, county, profile, status=200):
     return render_template("people/counsellor_form.html", form=form, county=county, profile=profile,
+                           access=_access(profile),
                            absences=_absences_ahead(profile),
                            weekdays=weekday_names(), county_args=_county_args(county), active_form=ActiveForm(),
                            may_plan=current_user.role is Role.LEAD,
@@ -263,6 +297,7 @@ def new_interpreter():
             show_refusal(form, error)
         else:
             flash(_("The interpreter was saved."), "success")
+            _invited(profile)
             return redirect(url_for("people.edit_interpreter", interpreter_id=profile.id))
         return _interpreter_page(form, county, None, 400)
     form.min_billed_minutes.data, form.travel_rate.data = "60", "0"
@@ -291,6 +326,14 @@ def edit_interpreter(interpreter_id: int):
     return _interpreter_page(form, county, profile)
 
 
+@bp.post("/interpreters/<int:interpreter_id>/invitation")
+@requires("people")
+def interpreter_invitation(interpreter_id: int):
+    profile = get_visible(InterpreterProfile, interpreter_id, "manage")
+    _invite(profile)
+    return redirect(url_for("people.edit_interpreter", interpreter_id=profile.id))
+
+
 @bp.post("/interpreters/<int:interpreter_id>/active")
 @requires("people")
 def interpreter_active(interpreter_id: int):
@@ -306,6 +349,7 @@ def interpreter_active(interpreter_id: int):
 def _interpreter_page(form, county, profile, status=200):
     rows = [(getattr(form, f"lang{i}_code"), getattr(form, f"lang{i}_category")) for i in range(LANGUAGE_ROWS)]
     return render_template("people/interpreter_form.html", form=form, county=county, profile=profile,
+                           access=_access(profile),
                            absences=_absences_ahead(profile), rows=rows,
                            weekdays=weekday_names(), county_args=_county_args(county), active_form=ActiveForm(),
                            may_plan=current_user.role is Role.LEAD,

@@ -16,7 +16,7 @@ from joserfc.errors import JoseError
 
 from guidance import oidc
 from guidance.extensions import db, limiter
-from guidance.services import audit
+from guidance.services import audit, invitations
 from guidance.services.calendar import app_url
 from guidance.services.sign_in import SignInRefused, sign_in
 from guidance.web import rate_limits
@@ -45,6 +45,12 @@ def start(provider_name: str):
     from guidance.web.auth import _safe_next
 
     session["sign_in_next"] = _safe_next(request.args.get("next"))
+    # From an invitation's page: the sign-in that comes back is connected to the invited account.
+    invitation = request.form.get("invitation", "")[:1000]
+    if invitation:
+        session["sign_in_invitation"] = invitation
+    else:
+        session.pop("sign_in_invitation", None)
     try:
         return oidc.client(provider.name).authorize_redirect(redirect_uri=absolute("sign_in.callback", provider_name=name))
     except SIGN_IN_ERRORS as error:
@@ -73,8 +79,9 @@ def callback(provider_name: str):
         audit.record(None, "user.sign_in_failed", None, {"provider": name, "error": type(error).__name__})
         db.session.commit()
         return render_template("auth/sign_in_failed.html", provider=provider, unreachable=False), 400
+    invited = invitations.user_for_token(session.pop("sign_in_invitation", None))
     try:
-        user = sign_in(provider, claims)
+        user = sign_in(provider, claims, invited=invited)
     except SignInRefused as refusal:
         return render_template("auth/sign_in_refused.html", provider=provider, reason=refusal.reason), 403
     target = session.pop("sign_in_next", None) or url_for("main.home")

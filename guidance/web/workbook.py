@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -46,6 +47,10 @@ def page(county_id: int):
         return _page(county, form, problems=error.problems, status=400)
     flash(_("The workbook was imported: %(created)d new and %(updated)d changed entries.",
             created=sum(result.created.values()), updated=sum(result.updated.values())), "success")
+    if result.invited:
+        flash(ngettext("%(num)d new person was e-mailed an invitation to choose a password or log in.",
+                       "%(num)d new people were e-mailed an invitation to choose a password or log in.",
+                       result.invited), "info")
     return redirect(url_for("setup.county", county_id=county.id))
 
 

@@ -287,3 +287,42 @@ def test_pages_let_forms_lead_to_the_provider_and_nowhere_else(client, provider)
     # the login buttons and the log-out button are redirected to the provider after posting here
     policy = client.get("/login").headers["Content-Security-Policy"]
     assert f"form-action 'self' {provider.issuer};" in policy
+
+
+def test_a_counsellor_the_lead_entered_gets_in_through_the_invitation_and_keeps_their_profile(client, provider):
+    """Without the invitation the provider's sign-in is refused (the e-mail has an account); through
+    its link the same sign-in is connected to the account the lead made, hours and all."""
+    import re
+
+    from sqlalchemy import func
+
+    from guidance.models import CounsellorProfile, Location, OutboxMessage
+    from tests.app.test_people import _counsellor_form
+
+    w = f.world()
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    form = _counsellor_form(location)
+    f.login(client, w.lead)
+    assert client.post("/people/counsellors/new", data=form).status_code == 302
+    client.post("/logout")
+    profile = db.session.scalar(select(CounsellorProfile).join(User).where(User.email == form["email"]))
+    provider.set_user("kari", email=form["email"], name="Kari Nordmann", groups=["g-counsellor-46"])
+
+    refused = sign_in(client, provider, "kari")
+    assert refused.status_code == 403 and "invitasjon" in refused.get_data(as_text=True)
+
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == form["email"]))
+    link = re.search(r"/account/invitation/\S+", message.body).group(0)
+    page = client.get(link).get_data(as_text=True)
+    assert "Logg inn med" in page
+    started = client.post("/login/oidc/county", data={"invitation": link.rsplit("/", 1)[1]})
+    assert started.status_code == 302
+    callback = Browser(provider).sign_in(started.headers["Location"], "kari")
+    assert client.get(callback).status_code == 302
+    assert client.get("/week/").status_code == 200
+    db.session.expire_all()
+    user = db.session.get(CounsellorProfile, profile.id).user
+    assert [i.subject for i in user.identities] == ["kari"]
+    assert [loc.id for loc in user.counsellor.locations] == [location.id] and user.counsellor.multicultural
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.email == form["email"])) == 1
+    assert client.get(link).status_code == 400   # the link is spent

@@ -14,6 +14,8 @@ EXPECTED = {
     "people.new_interpreter": LEAD_AND_ADMIN,
     "people.edit_interpreter": LEAD_AND_ADMIN,
     "people.interpreter_active": POST_ONLY,
+    "people.counsellor_invitation": POST_ONLY,
+    "people.interpreter_invitation": POST_ONLY,
 }
 
 # Who may POST to each write route (the lead and admins of the object's county); every other
@@ -25,6 +27,8 @@ WRITERS = {
     "people.new_interpreter": (Role.LEAD, Role.ADMIN),
     "people.edit_interpreter": (Role.LEAD, Role.ADMIN),
     "people.interpreter_active": (Role.LEAD, Role.ADMIN),
+    "people.counsellor_invitation": (Role.LEAD, Role.ADMIN),
+    "people.interpreter_invitation": (Role.LEAD, Role.ADMIN),
 }
 
 

@@ -12,6 +12,7 @@ EXPECTED = {
     "account.phone": {ANON: 302, **{r: 200 for r in LOGGED_IN}},
     # a link that was never issued
     "account.reset_password": {r: 400 for r in ROLES},
+    "account.invitation": {r: 400 for r in ROLES},
 }
 
 # Who may POST: starting a sign-in and the forgotten-password forms are for anyone (a signed-in
@@ -24,8 +25,9 @@ WRITERS = {
     "account.phone": tuple(LOGGED_IN),
     "account.forgot_password": (ANON, *LOGGED_IN),
     "account.reset_password": (ANON, *LOGGED_IN),
+    "account.invitation": (ANON, *LOGGED_IN),
 }
 
 
 def url_values(w) -> dict:
-    return {"provider_name": "entra", "reset_token": "not-a-signed-link"}
+    return {"provider_name": "entra", "reset_token": "not-a-signed-link", "invitation_token": "not-a-signed-link"}

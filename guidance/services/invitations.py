@@ -1,0 +1,122 @@
+"""Invitations: a person the centre entered (a counsellor, an interpreter) is told they have an
+account and how to get in.
+
+Counsellors and interpreters are created by the lead with a password nobody knows. The invitation
+e-mails them a link that works for INVITATION_SECONDS (two weeks): with local passwords they choose
+one there; with the county's identity provider they log in through it from there, and that sign-in
+is connected to the account the lead made (without the link a provider sign-in whose e-mail has an
+account here is refused, so nobody takes an account over by e-mail alone). Like a reset link, the
+link is signed with SECRET_KEY and carries a fingerprint of the password it may replace, so it works
+once: a chosen password, or a connected provider sign-in, ends it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy import select
+
+from guidance import clock
+from guidance.extensions import db
+from guidance.models import AuditEvent, OutboxMessage, Role, User
+from guidance.rules.language import for_recipient
+from guidance.services import audit, mail
+from guidance.services.accounts import MIN_PASSWORD_LENGTH, password_fingerprint
+from guidance.services.errors import DomainError
+
+_SALT = "invitation"
+INVITED = "user.invited"
+SIGNED_IN = ("auth.logged_in", "user.signed_in")
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def token(user: User) -> str:
+    expires = int(clock.now().timestamp()) + current_app.config["INVITATION_SECONDS"]
+    return _serializer().dumps({"user": user.id, "expires": expires, "password": password_fingerprint(user)})
+
+
+def user_for_token(value: str | None) -> User | None:
+    """The invited user, or None when the link is forged, expired, used or the account is off."""
+    if not value:
+        return None
+    try:
+        data = _serializer().loads(value)
+        user_id, expires, fingerprint = int(data["user"]), int(data["expires"]), str(data["password"])
+    except (BadData, KeyError, TypeError, ValueError):
+        return None
+    if clock.now().timestamp() > expires:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.signs_in_externally:
+        return None
+    if not secrets.compare_digest(fingerprint, password_fingerprint(user)):
+        return None
+    return user
+
+
+def queue(actor, user: User) -> OutboxMessage:
+    """Write the invitation to the outbox in the current transaction (audited); the caller hands
+    it to delivery after the commit."""
+    from guidance.services.calendar import app_url
+
+    link = app_url("account.invitation", invitation_token=token(user))
+    days = current_app.config["INVITATION_SECONDS"] // 86400
+    inviter = (actor.name if actor is not None else None) or _("The career centre")
+    with force_locale(for_recipient(user)):
+        subject = _("You have been given access to Veiled")
+        body = _("%(inviter)s has given you access to Veiled, the career centre's planning tool, as %(role)s. "
+                 "Your user name is this e-mail address.\n\nOpen this link within %(days)d days to get in: "
+                 "%(link)s\n\nThe link works once. If you do not know why you got this, ignore it.",
+                 inviter=inviter, role=role_words(user.role), days=days, link=link)
+    message = mail.queue(user, subject, body)
+    audit.record(actor, INVITED, user)
+    return message
+
+
+def role_words(role: Role) -> str:
+    return {Role.ADMIN: _("administrator"), Role.LEAD: _("career-centre lead"), Role.COUNSELLOR: _("counsellor"),
+            Role.REFERRER: _("municipality referrer"), Role.INTERPRETER: _("interpreter")}[role]
+
+
+def accept_with_password(value: str, password: str) -> User:
+    """Choose the first password through the invitation; the link then stops working."""
+    user = user_for_token(value)
+    if user is None:
+        raise DomainError(_("This link is no longer valid. Ask the career centre for a new invitation."))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(_("The password was not saved."), {"new_password": [
+            _("The new password must be at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)]})
+    user.set_password(password)
+    audit.record(user, "user.invitation_accepted", user)
+    db.session.commit()
+    return user
+
+
+def status(user: User) -> tuple[bool, dt.datetime | None]:
+    """(has signed in here at least once, when the last invitation was sent)."""
+    signed_in = db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.actor_id == user.id, AuditEvent.action.in_(SIGNED_IN)).limit(1)) is not None
+    invited = db.session.scalar(select(AuditEvent.at).where(
+        AuditEvent.object_type == "user", AuditEvent.object_id == user.id, AuditEvent.action == INVITED)
+        .order_by(AuditEvent.at.desc()).limit(1))
+    return signed_in, invited
+
+
+def invite_again(actor, user: User) -> None:
+    """The lead e-mails a (new) invitation to a person of their county; earlier links keep working
+    until one of them is used."""
+    from guidance.services.unit_of_work import unit_of_work
+
+    if not user.active:
+        raise DomainError(_("%(name)s is deactivated: activate them before inviting them.", name=user.name))
+    if user.signs_in_externally:
+        raise DomainError(_("%(name)s logs in with the county's account already.", name=user.name))
+    with unit_of_work() as uow:
+        uow.after_commit(mail.deliver_later, [queue(actor, user)])

@@ -1,0 +1,145 @@
+"""A person the lead entered is invited by e-mail and gets in through the link (services/invitations.py).
+
+Before, counsellors and interpreters the lead typed in had a password nobody knew and nobody was told;
+with the county's identity provider their first sign-in was refused because the e-mail had an account.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import AuditEvent, CounsellorProfile, Location, OutboxMessage, Role, User
+from guidance.services import sheets
+from tests.app import factories as f
+from tests.app.test_people import _counsellor_form, _interpreter_form
+
+LINK = re.compile(r"https?://\S+/account/invitation/(\S+)")
+
+
+def _mail_to(address: str) -> list[OutboxMessage]:
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == address)
+                                   .order_by(OutboxMessage.id)))
+
+
+def _path(message: OutboxMessage) -> str:
+    return "/account/invitation/" + LINK.search(message.body).group(1)
+
+
+def _new_counsellor(client, w, **overrides) -> CounsellorProfile:
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    f.login(client, w.lead)
+    response = client.post("/people/counsellors/new", data=_counsellor_form(location, **overrides),
+                           follow_redirects=True)
+    assert response.status_code == 200
+    assert "kari@karriere.example.no fikk en invitasjon på e-post" in response.get_data(as_text=True)
+    return db.session.scalar(select(CounsellorProfile).join(User).where(User.email == "kari@karriere.example.no"))
+
+
+def test_a_new_counsellor_is_e_mailed_a_link_that_lets_them_choose_a_password_and_log_in(client, app, travel_to):
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    profile = _new_counsellor(client, w)
+    [message] = _mail_to("kari@karriere.example.no")
+    # no participant's data, and the county's written form (Vestland: nynorsk) for a user without a choice
+    assert message.subject == "Du har fått tilgang til Veiled"
+    assert "som karriererettleiar" in message.body and "14 dagar" in message.body
+    client.post("/logout")
+
+    anonymous = app.test_client()
+    page = anonymous.get(_path(message), headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Velkomen til Veiled" in text and "kari@karriere.example.no" in text   # the e-mail's language
+    too_short = anonymous.post(_path(message), data={"new_password": "kort", "repeat_password": "kort"})
+    assert too_short.status_code == 400
+    saved = anonymous.post(_path(message), data={"new_password": "Fjordhest-Kaffe-2027",
+                                                 "repeat_password": "Fjordhest-Kaffe-2027"})
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("/login")
+
+    login = anonymous.post("/login", data={"email": "kari@karriere.example.no", "password": "Fjordhest-Kaffe-2027"})
+    assert login.status_code == 302 and anonymous.get("/week/").status_code == 200
+    # the link worked once
+    assert app.test_client().get(_path(message)).status_code == 400
+    db.session.refresh(profile)
+    assert [e.action for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == "user", AuditEvent.object_id == profile.user.id))][:1] == ["user.invited"]
+
+
+def test_the_lead_sees_who_has_not_logged_in_and_can_e_mail_a_new_invitation(client, travel_to):
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    profile = _new_counsellor(client, w)
+    page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
+    assert "Kari Nordmann har ikke logget inn ennå" in page and "3. des. 2026" in page
+    again = client.post(f"/people/counsellors/{profile.id}/invitation", follow_redirects=True)
+    assert "kari@karriere.example.no fikk en invitasjon på e-post" in again.get_data(as_text=True)
+    assert len(_mail_to("kari@karriere.example.no")) == 2
+
+
+def test_an_invitation_expires_after_two_weeks(client, app, travel_to):
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    _new_counsellor(client, w)
+    [message] = _mail_to("kari@karriere.example.no")
+    travel_to(dt.datetime(2026, 12, 17, 10, 0, tzinfo=dt.timezone.utc))
+    expired = app.test_client().get(_path(message))
+    assert expired.status_code == 400 and "14 dager" in expired.get_data(as_text=True)
+
+
+def test_an_interpreter_entered_by_the_lead_is_invited_too(client, travel_to):
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    f.login(client, w.lead)
+    response = client.post("/people/interpreters/new", data=_interpreter_form(), follow_redirects=True)
+    assert "olena@tolk.example.no fikk en invitasjon" in response.get_data(as_text=True)
+    [message] = _mail_to("olena@tolk.example.no")
+    assert "som tolk" in message.body
+
+
+def test_the_workbook_invites_the_accounts_it_makes_and_nobody_else(client, travel_to):
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    f.login(client, w.lead)
+    book = {"counsellors": [
+        ["email", "name", "multicultural", "languages", "mon", "locations", "max_sessions_per_day"],
+        ["ny.radgiver@karriere.example.no", "Ny Rådgiver", "yes", "nb", "08:00-15:30", location.name, "4"],
+        [w.counsellor.email, w.counsellor.name, "yes", "nb", "08:00-15:30", location.name, "4"],
+    ]}
+    response = client.post(f"/setup/counties/{w.lead.county_id}/workbook", data={
+        "file": (_xlsx(book), "fylke.xlsx")}, content_type="multipart/form-data", follow_redirects=True)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "1 ny person fikk en invitasjon" in response.get_data(as_text=True)
+    assert len(_mail_to("ny.radgiver@karriere.example.no")) == 1
+    assert _mail_to(w.counsellor.email) == []
+
+
+def _xlsx(book) -> "io.BytesIO":
+    import io
+
+    return io.BytesIO(sheets.write_xlsx(book))
+
+
+def test_an_interpreter_request_link_opens_in_the_interpreters_language_not_the_browsers(app, travel_to):
+    from guidance.services import bookings
+    from guidance.services.interpreter_bookings.requests import answer_token
+
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    w.interpreter.language = None   # follows the county's form, as the request e-mail did: nynorsk
+    day = f.future_weekday()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(day.year, day.month, day.day, 10),
+                                  interpreter=w.interpreter, interpreter_mode="onsite")
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    link = f"/bookings/confirm/{answer_token(booking)}"
+    for browser in ("en-US", "nb-NO", "uk-UA"):
+        page = app.test_client().get(link, headers={"Accept-Language": browser})
+        assert page.status_code == 200
+        assert '<html lang="nn"' in page.get_data(as_text=True), browser
+    declined = app.test_client().post(link, data={"answer": "decline", "reason": ""},
+                                      headers={"Accept-Language": "en-US"})
+    assert declined.status_code == 400 and '<html lang="nn"' in declined.get_data(as_text=True)
