@@ -100,6 +100,8 @@ AUDIT_ACTION = {
     "referral.left_group": _l("Taken out of a group session: the referral was withdrawn"),
     "referral.booked_now": _l("Booked by the centre"),
     "referral.requeued": _l("Back in the queue: its session was cancelled"),
+    "referral.requeued.no_show": _l("Back in the queue: the participant did not come"),
+    "referral.requeued.cancelled_late": _l("Back in the queue: the participant cancelled late"),
     "referral.follow_up_requested": _l("A follow-up session was asked for"),
     "session.moved": _l("Session moved by the centre"),
     "session.cancel": _l("Session cancelled by the centre"),

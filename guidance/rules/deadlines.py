@@ -78,6 +78,12 @@ def deadline_passed(deadline: dt.date | None, today: dt.date) -> bool:
     return deadline is not None and deadline < today
 
 
+def guided_in_time(deadline: dt.date | None, first_held: dt.date | None) -> bool:
+    """Guided within the deadline: the first session held for the participant (not a no-show) was on
+    or before it (the dashboard's compliance and the referral page both read this)."""
+    return deadline is not None and first_held is not None and first_held <= deadline
+
+
 def is_short_deadline(deadline: dt.date | None, today: dt.date) -> bool:
     """True when the deadline leaves fewer than SHORT_DEADLINE_WORKING_DAYS: the form warns, never blocks."""
     left = working_days_left(deadline, today)

@@ -20,6 +20,7 @@ from guidance.models import (
     Attachment,
     AuditEvent,
     CounsellorProfile,
+    MISSED,
     Municipality,
     Participant,
     Referral,
@@ -121,6 +122,8 @@ def read_attachment(user, referral: Referral, attachment_id: int) -> tuple[Attac
 
 # What happened to the referral's sessions that its history shows: a lead moved or cancelled one.
 SESSION_HISTORY = ("session.moved", "session.cancel")
+# Outcomes that put a referral back in the queue (services.outcomes.REQUEUE), named in its history.
+REQUEUED_BY_OUTCOME = tuple(outcome.value for outcome in MISSED)
 
 
 def history(referral: Referral) -> list[dict]:
@@ -149,6 +152,9 @@ def history(referral: Referral) -> list[dict]:
         # A session the system cancelled for the referral's own reason (withdrawn) is not "cancelled by the centre".
         action = f"{e.action}.{detail['reason']}" if e.action == "session.cancel" and detail.get("reason") in \
             SYSTEM_CANCEL_REASONS else e.action
+        # Back in the queue because the participant did not come (or cancelled late), not a cancellation.
+        if e.action == "referral.requeued" and detail.get("outcome") in REQUEUED_BY_OUTCOME:
+            action = f"{e.action}.{detail['outcome']}"
         # Which session it was (kind and time), for the events about one.
         session_id = e.object_id if e.object_type == "session" else detail.get("session_id")
         session = db.session.get(Session, session_id) if isinstance(session_id, int) else None
@@ -183,6 +189,24 @@ def sessions_of(referral_id: int) -> list[Session]:
         .where(SessionParticipant.referral_id == referral_id, Session.status.in_(PUBLISHED))
         .order_by(Session.start, Session.id)
         .options(joinedload(Session.location), joinedload(Session.room))))
+
+
+def first_held_day(referral_id: int) -> dt.date | None:
+    """The Oslo day of the first session held for the referral's participant (today's counts; a
+    no-show or late cancellation does not), as the dashboard's compliance counts it."""
+    from sqlalchemy import or_, type_coerce
+
+    from guidance.clock import local_date
+    from guidance.models.types import UTCDateTime
+    from guidance.planning.ids import local_today, to_utc
+
+    tomorrow = to_utc(dt.datetime.combine(local_today() + dt.timedelta(days=1), dt.time()))
+    first = db.session.scalar(
+        select(type_coerce(func.min(Session.start), UTCDateTime())).join(SessionParticipant, SessionParticipant.session_id == Session.id)
+        .where(SessionParticipant.referral_id == referral_id,
+               Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)), Session.start < tomorrow,
+               or_(SessionParticipant.outcome.is_(None), SessionParticipant.outcome.not_in(MISSED))))
+    return local_date(first) if first is not None else None
 
 
 def shown_statuses(referrals) -> dict[int, str]:

@@ -39,7 +39,7 @@ from guidance.models import (
 from guidance.models.types import UTCDateTime
 from guidance.planning.ids import local_today, to_local, to_utc
 from guidance.rules.at_risk import is_at_risk
-from guidance.rules.deadlines import working_days_between
+from guidance.rules.deadlines import guided_in_time, working_days_between
 
 LIVE = (SessionStatus.BOOKED, SessionStatus.COMPLETED)
 DONE = (ReferralStatus.COMPLETED, ReferralStatus.NOTE_SHARED)
@@ -198,7 +198,7 @@ def deadline_compliance(facts: list[ReferralFacts], today: dt.date) -> dict:
     """Integration Act referrals whose deadline has passed: how many were guided in time."""
     due = [f for f in facts if f.referral.legal_basis is LegalBasis.INTEGRATION_ACT and f.referral.deadline
            and f.referral.deadline < today and f.referral.status is not ReferralStatus.WITHDRAWN]
-    in_time = [f for f in due if f.first_held is not None and f.first_held <= f.referral.deadline]
+    in_time = [f for f in due if guided_in_time(f.referral.deadline, f.first_held)]
     return {"due": len(due), "in_time": len(in_time), "ratio": round(len(in_time) / len(due), 4) if due else None}
 
 

@@ -8,7 +8,7 @@ from guidance import clock
 from guidance.labels import AUDIT_ACTION, CANCEL_REASON, REFERRAL_FIELD
 from guidance.models import Referral, SessionStatus
 from guidance.rules.access import may
-from guidance.rules.deadlines import deadline_passed
+from guidance.rules.deadlines import deadline_passed, guided_in_time
 from guidance.services import referral_reading as reading
 from guidance.services.attachments import EXTENSION
 from guidance.services.referrals import ATTACHABLE, CORRECTABLE, NOT_WITHDRAWABLE
@@ -58,6 +58,8 @@ def show(referral_id: int):
         attach_form=AttachForm(),
         field_label=REFERRAL_FIELD, action_label=AUDIT_ACTION, cancel_reason=CANCEL_REASON,
         deadline_passed=deadline_passed(referral.deadline, clock.today()),
+        first_held=(first_held := reading.first_held_day(referral.id)),
+        guided_in_time=guided_in_time(referral.deadline, first_held),
         shown_status=reading.shown_statuses([referral])[referral.id],
     )
 
