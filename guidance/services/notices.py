@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -322,13 +323,13 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
     first = notices[0]
     with force_locale(locale):
         if digest:
-            subject = _("Daily summary: %(count)d changes in Veiled", count=len(notices))
+            subject = ngettext("Daily summary: %(num)d change in Veiled", "Daily summary: %(num)d changes in Veiled", len(notices))
             intro = _("Here is what changed since the last summary:")
         elif first.kind == "reminder":
             subject = _("Reminder: sessions on %(day)s", day=first.session.start.astimezone(cal.OSLO).strftime("%d.%m.%Y"))
             intro = _("Your participants have these sessions. Please remind them:")
         elif len(notices) > 1:
-            subject = _("%(count)d changes to sessions of your referrals", count=len(notices))
+            subject = ngettext("%(num)d change to sessions of your referrals", "%(num)d changes to sessions of your referrals", len(notices))
             intro = _("Sessions of your referrals have changed:")
         else:
             reference = first.referral.reference if first.referral else ""

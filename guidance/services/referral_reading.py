@@ -21,6 +21,7 @@ from guidance.models import (
     AuditEvent,
     CounsellorProfile,
     MISSED,
+    OPEN_STATUSES,
     Municipality,
     Participant,
     Referral,
@@ -209,15 +210,30 @@ def first_held_day(referral_id: int) -> dt.date | None:
     return local_date(first) if first is not None else None
 
 
+def with_session_to_hold():
+    """The ids of referrals with a booked session still to be held (ahead, or held without an
+    outcome yet): a booked referral without one waits for its next session."""
+    return (select(SessionParticipant.referral_id).join(Session, Session.id == SessionParticipant.session_id)
+            .where(Session.status == SessionStatus.BOOKED, SessionParticipant.outcome.is_(None)))
+
+
+def waiting_count(county_id: int) -> int:
+    """The county's open referrals that wait for a session: not booked, or booked with the session
+    held and the next kind of guidance still to book (the readiness page's figure)."""
+    from sqlalchemy import or_
+
+    return db.session.scalar(select(func.count()).select_from(Referral).where(
+        Referral.county_id == county_id, Referral.status.in_(OPEN_STATUSES),
+        or_(Referral.status != ReferralStatus.BOOKED, Referral.id.not_in(with_session_to_hold()))))
+
+
 def shown_statuses(referrals) -> dict[int, str]:
     """The status each referral's tag shows (labels.SHOWN_STATUS), by id, in one query: "booked" only
     while a booked session is still to be held (ahead, or held without an outcome yet); once it is
     held and another kind of guidance is still to be booked, the referral is waiting for it."""
     booked = [r.id for r in referrals if r.status is ReferralStatus.BOOKED]
     pending = set(db.session.scalars(
-        select(SessionParticipant.referral_id).join(Session, Session.id == SessionParticipant.session_id)
-        .where(SessionParticipant.referral_id.in_(booked), Session.status == SessionStatus.BOOKED,
-               SessionParticipant.outcome.is_(None)))) if booked else set()
+        with_session_to_hold().where(SessionParticipant.referral_id.in_(booked)))) if booked else set()
     return {r.id: "waiting_next" if r.id in booked and r.id not in pending else r.status.value for r in referrals}
 
 

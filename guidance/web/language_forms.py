@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -69,7 +70,7 @@ def index():
         except DomainError as error:
             show_refusal(form, error)
         else:
-            flash(_("The language forms were saved (%(count)d municipalities changed).", count=len(changed)), "success")
+            flash(ngettext("The language forms were saved (%(num)d municipality changed).", "The language forms were saved (%(num)d municipalities changed).", len(changed)), "success")
             return redirect(url_for("language_forms.index", county=county.number if current_user.role is Role.ADMIN else None))
     status = 400 if request.method == "POST" else 200
     return render_template("language_forms/index.html", form=form, county=county, municipalities=municipalities,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField
@@ -71,7 +72,7 @@ def text_messages(county_id: int):
         if form.validate_on_submit():
             chosen = {m.number: bool(form[text_settings.field_name(m)].data) for m in municipalities}
             changed = text_settings.set_sms_reminders(current_user, county, chosen)
-            flash(_("Saved (%(count)d municipalities changed).", count=len(changed)), "success")
+            flash(ngettext("Saved (%(num)d municipality changed).", "Saved (%(num)d municipalities changed).", len(changed)), "success")
             return redirect(url_for("notices.text_messages", county_id=county.id))
     status = 400 if request.method == "POST" else 200
     return render_template("notices/text_messages.html", form=form, county=county, municipalities=municipalities,

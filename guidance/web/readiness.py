@@ -28,8 +28,10 @@ def index():
 @requires("readiness")
 def county(county_id: int):
     item = get_visible(County, county_id)
+    from guidance.services.referral_reading import waiting_count
+
     return render_template("readiness/county.html", county=item, readiness=service.check(item),
-                           **broken_context(item))
+                           waiting=waiting_count(item.id), **broken_context(item))
 
 
 def broken_context(county: County, **only) -> dict:

@@ -262,3 +262,30 @@ def test_a_lead_who_follows_the_county_reads_the_block_in_nynorsk(client, world)
     assert "Før neste plan: 1 ting å rette" in page
     assert "1 tilvising på tigrinja ventar, og ingen tolk eller rettleiar snakkar tigrinja." in page
     assert "Legg til ein tolk for tigrinja" in page
+
+
+def test_the_page_counts_only_referrals_still_waiting_for_a_session(client, world):
+    """A booked referral with its session ahead does not wait (the review: "7 wait for a plan" with
+    every one booked); one whose session is held and whose group session is not booked yet does."""
+    from guidance.models import Outcome
+    from guidance.services import outcomes
+
+    f.login(client, world.lead)
+
+    def figure() -> str:
+        page = client.get(f"/readiness/counties/{world.lead.county_id}").get_data(as_text=True)
+        return page.split('<p class="lead">')[1].split("</p>")[0].strip()
+
+    assert figure() == "2 henvisninger venter på en time."     # the world's two open referrals
+    day = f.future_weekday()
+    session = f.published_session(world.counsellor, world.own_referral, start=f.oslo(day.year, day.month, day.day, 10))
+    assert figure() == "1 henvisning venter på en time."
+    yesterday = WEDNESDAY.date() - dt.timedelta(days=1)
+    held = f.published_session(world.counsellor, world.own_referral,
+                               start=f.oslo(yesterday.year, yesterday.month, yesterday.day, 10))
+    session.status = type(session.status)("cancelled")
+    db.session.commit()
+    outcomes.record_outcomes(world.counsellor, held, {world.own_referral.id: Outcome.ATTENDED})
+    world.own_referral.needs = ["individual", "group"]
+    db.session.commit()
+    assert figure() == "2 henvisninger venter på en time."
