@@ -21,3 +21,17 @@ def location_open(location, closed: set[dt.date], start: dt.datetime, end: dt.da
     """Is the location open for the whole wall-clock span (its open days, closures and weekly hours)?"""
     day = start.date()
     return bool(open_days(location, day, day, closed)) and covers(location.weekly_hours, start, end)
+
+
+def days_with_time(weekly: dict | None, location, open_dates: list[dt.date], length: int) -> list[dt.date]:
+    """The location's open dates on which a person with these weekly hours is there for a session of
+    `length` minutes: their hours and the location's overlap that long that weekday (a counsellor who
+    works Tuesdays at a venue open on Wednesdays has none, and no plan can give them a session)."""
+    out = []
+    for day in open_dates:
+        weekday = str(day.isoweekday())
+        mine = [(minutes(a), minutes(b)) for a, b in (weekly or {}).get(weekday, [])]
+        theirs = [(minutes(a), minutes(b)) for a, b in (location.weekly_hours or {}).get(weekday, [])]
+        if any(min(b, d) - max(a, c) >= length for a, b in mine for c, d in theirs):
+            out.append(day)
+    return out

@@ -47,7 +47,7 @@ from guidance.models import (
 from guidance.planning import ids
 from guidance.planning.instance import InstanceOptions, travel_minutes, usable_modes
 from guidance.rules.opening import closed_days, common_hours, open_days
-from guidance.rules.readiness import covers, location_open
+from guidance.rules.readiness import covers, days_with_time, location_open
 
 # Legal bases whose participants need a counsellor with multicultural training (the planner's rule 4).
 NEEDS_TRAINING = (LegalBasis.INTEGRATION_ACT, LegalBasis.TEMPORARY_ACT)
@@ -59,7 +59,7 @@ class Problem:
     """One thing to fix before planning; `blocking` ones stop a planning run."""
 
     kind: str  # language | location_rooms | location_hours | counsellor_hours | counsellor_locations
-    #            | training | travel | no_location | no_counsellor | interpreter_phone
+    #            | counsellor_days | training | travel | no_location | no_counsellor | interpreter_phone
     text: str
     link_text: str
     endpoint: str
@@ -100,8 +100,10 @@ def check(county: County) -> Readiness:
         .options(selectinload(Location.rooms), selectinload(Location.municipality))
         .order_by(Location.name, Location.id)))
     usable: list[Location] = []
+    open_by_location: dict[int, list[dt.date]] = {}
+    shortest = min(county.individual_minutes or 90, county.group_minutes or 90)
     for loc in locations:
-        days = open_days(loc, start, end, closed)
+        days = open_by_location[loc.id] = open_days(loc, start, end, closed)
         has_room = any(r.active for r in loc.rooms)
         has_hours = bool(days) and bool(common_hours(loc.weekly_hours or {}, {d.isoweekday() for d in days}))
         if not has_room:
@@ -144,7 +146,17 @@ def check(county: County) -> Readiness:
                                     _("%(name)s works at no location that is open and has a room.", name=p.user.name),
                                     _("Choose the locations of %(name)s", name=p.user.name),
                                     "people.edit_counsellor", {"counsellor_id": p.id}))
-        if has_hours and has_location:
+        if has_hours and has_location and not any(
+                days_with_time(p.weekly, loc, open_by_location[loc.id], shortest)
+                for loc in p.locations if loc.id in usable_ids):
+            problems.append(Problem("counsellor_days", _(
+                "%(name)s never works when their locations are open (%(locations)s) in the next %(weeks)d weeks, "
+                "so plans give them no sessions.", name=p.user.name,
+                locations=", ".join(loc.name for loc in p.locations if loc.id in usable_ids),
+                weeks=options.horizon_weeks),
+                _("Check the working hours and locations of %(name)s", name=p.user.name),
+                "people.edit_counsellor", {"counsellor_id": p.id}))
+        elif has_hours and has_location:
             working.append(p)
     people_args = {"county": county.number}
     if not working:
@@ -211,6 +223,20 @@ def check(county: County) -> Readiness:
                     "setup.settings", {"county_id": county.id}))
     problems.sort(key=lambda p: not p.blocking)
     return Readiness(problems=problems, open_referrals=open_count)
+
+
+def never_there(profile: CounsellorProfile) -> bool:
+    """True when the counsellor has hours and active locations but is never at one of them while it
+    is open in the planning horizon (said when the counsellor is saved, as `check` says it later)."""
+    county = profile.user.county
+    places = [loc for loc in profile.locations if loc.active]
+    if county is None or not places or not any((profile.weekly or {}).values()):
+        return False
+    options = InstanceOptions(today=clock.today())
+    closed = closed_days(county, options.horizon_start, options.horizon_end)
+    shortest = min(county.individual_minutes or 90, county.group_minutes or 90)
+    return not any(days_with_time(profile.weekly, loc, open_days(loc, options.horizon_start, options.horizon_end,
+                                                                  closed), shortest) for loc in places)
 
 
 def _open_referral_groups(county: County) -> list[tuple[int, str, LegalBasis, bool, int]]:

@@ -18,7 +18,7 @@ from guidance import languages
 from guidance.extensions import db
 from guidance.models import Absence, County, CounsellorProfile, InterpreterProfile, Municipality, Role
 from guidance.planning.ids import local_today
-from guidance.services import invitations, people, setup
+from guidance.services import invitations, people, readiness, setup
 from guidance.services.errors import DomainError
 from guidance.services.people import CATEGORIES, WEEKDAYS, CounsellorData, InterpreterData
 from guidance.web.forms import show_refusal
@@ -157,6 +157,10 @@ def _saved_counsellor(profile: CounsellorProfile) -> None:
                 name=profile.user.name), "warning")
     elif not any((profile.weekly or {}).values()):
         flash(_("%(name)s has no working hours yet, so plans give them no sessions. Set their hours below.",
+                name=profile.user.name), "warning")
+    elif readiness.never_there(profile):
+        flash(_("%(name)s never works on a day and at an hour when their locations are open, so plans give them "
+                "no sessions. Check their hours and locations below, or the locations' opening hours.",
                 name=profile.user.name), "warning")
 
 

@@ -289,3 +289,31 @@ def test_the_page_counts_only_referrals_still_waiting_for_a_session(client, worl
     world.own_referral.needs = ["individual", "group"]
     db.session.commit()
     assert figure() == "2 henvisninger venter på en time."
+
+
+def test_a_counsellor_who_never_works_when_their_location_is_open_is_named(client, world):
+    """Tuesdays only, at a venue open on Wednesdays: saved without a word and 'ready' before (the review)."""
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    location.weekly_hours = {"3": [["09:00", "15:00"]]}
+    counsellor = world.counsellor.counsellor
+    counsellor.locations = [location]
+    counsellor.weekly = {"2": [["09:00", "15:00"]]}
+    db.session.commit()
+    f.login(client, world.lead)
+    assert ("counsellor_days: " + world.counsellor.name + " jobber aldri når kontorstedene sine er åpne ("
+            + location.name + ")") in " ".join(items(readiness_page(client, world)))
+    # Wednesday mornings are enough: one 90-minute session fits 09:00-10:30
+    counsellor.weekly = {"2": [["09:00", "15:00"]], "3": [["09:00", "10:30"]]}
+    db.session.commit()
+    assert not [i for i in items(readiness_page(client, world)) if i.startswith("counsellor_days")]
+
+
+def test_saving_such_a_counsellor_says_so_at_once(client, world):
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    location.weekly_hours = {"3": [["09:00", "15:00"]]}
+    db.session.commit()
+    f.login(client, world.lead)
+    form = {"name": "Eirik Stordal", "email": "eirik@karriere.example.no", "languages": ["nb"],
+            "location_ids": [str(location.id)], "max_sessions_per_day": "4", "day2_start": "09:00", "day2_end": "15:00"}
+    page = client.post("/people/counsellors/new", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "Eirik Stordal jobber aldri på en dag og et klokkeslett når kontorstedene sine er åpne" in page
