@@ -136,8 +136,10 @@ class Today:
     outcomes: list[MissingOutcome]
     outcomes_total: int
     budget: Budget
-    # What stops the next plan (services.readiness); listed only while referrals wait.
+    # What stops the next plan (services.readiness); listed while referrals wait, or while the
+    # county is still being set up (no usable location or counsellor yet).
     readiness: list = field(default_factory=list)
+    setting_up: bool = False
 
     @property
     def week(self) -> int:
@@ -162,20 +164,25 @@ def overview(lead: User) -> Today:
                    bookings=bookings, bookings_total=bookings_total, absences=_absences(lead.county_id, now),
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today),
-                   readiness=_readiness(lead))
+                   **_readiness(lead))
     lead.last_seen_home_at, lead.home_new_since = now, since
     db.session.commit()
     return result
 
 
-def _readiness(lead: User) -> list:
-    """What stops the county's next plan, when referrals wait for one."""
+# Problems that mean the county is not set up yet: a new lead's home leads to the set-up.
+NOT_SET_UP = ("no_location", "no_counsellor")
+
+
+def _readiness(lead: User) -> dict:
+    """What stops the county's next plan, when referrals wait for one or nothing can be planned yet."""
     from guidance.services import readiness
 
     if lead.county is None:
-        return []
+        return {}
     result = readiness.check(lead.county)
-    return result.problems if result.open_referrals else []
+    setting_up = any(p.kind in NOT_SET_UP for p in result.problems)
+    return {"readiness": result.problems if result.open_referrals or setting_up else [], "setting_up": setting_up}
 
 
 def _new_since(lead: User, now: dt.datetime) -> dt.datetime:

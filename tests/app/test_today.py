@@ -48,6 +48,16 @@ def queue_at_risk(client) -> list[str]:
     return re.findall(r'href="/referrals/\d+">(H-[A-Z0-9-]+)<', client.get("/queue/?at_risk=1").get_data(as_text=True))
 
 
+def set_up(county_number: str = "46") -> None:
+    """A county that can plan: the centre's location (f.centre) and a counsellor working there."""
+    from guidance.models import Location
+
+    counsellor = f.user(Role.COUNSELLOR, county_number=county_number)
+    counsellor.counsellor.locations = [loc for loc in db.session.scalars(select(Location))
+                                       if loc.centre.county.number == county_number]
+    db.session.commit()
+
+
 def lead_seen(client, lead) -> None:
     """Log in and open the home once, so "new since your last visit" starts empty."""
     f.login(client, lead)
@@ -56,6 +66,7 @@ def lead_seen(client, lead) -> None:
 
 def test_an_empty_day_says_nothing_needs_you_and_what_to_do_next(client, winter):
     f.centre()
+    set_up()
     lead = f.user(Role.LEAD)
     lead_seen(client, lead)
     page = home(client)
@@ -309,6 +320,7 @@ def test_the_interpreter_budget_used_this_month(client, winter):
 def test_another_countys_data_never_appears(client, winter):
     f.centre()
     f.centre("18", town="1804")
+    set_up()
     lead = f.user(Role.LEAD)
     nordland_lead = f.user(Role.LEAD, county_number="18")
     nordland_counsellor = f.user(Role.COUNSELLOR, county_number="18", name="Nordland Counsellor")
@@ -353,3 +365,18 @@ def test_viewing_the_home_records_the_visit(client, winter):
     home(client)
     db.session.expire_all()
     assert db.session.get(type(w.lead), w.lead.id).last_seen_home_at == WINTER
+
+
+def test_a_county_not_set_up_yet_leads_its_lead_to_the_set_up_not_to_all_clear(client, winter):
+    """A new lead of an empty county read "All clear, nothing needs you" (the go-live review)."""
+    lead = f.user(Role.LEAD)
+    lead_seen(client, lead)
+    page = home(client)
+    assert "Ingenting venter på deg i dag" not in page
+    assert "Sett opp fylket før den første planen" in page
+    for link in (f'href="/setup/counties/{lead.county_id}"', 'href="/people/counsellors"', 'href="/people/interpreters"',
+                 f'href="/setup/counties/{lead.county_id}/workbook"'):
+        assert link in page
+    f.centre()
+    set_up()
+    assert "Sett opp fylket før den første planen" not in home(client)
