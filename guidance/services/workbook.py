@@ -86,6 +86,7 @@ class Imported:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     new_users: list = field(default_factory=list)   # accounts the import made (invited by import_workbook)
+    closure_days_removed: list = field(default_factory=list)   # the sheet replaces the list: what it dropped
     invited: int = 0
 
 
@@ -138,7 +139,8 @@ def template_xlsx(county: County) -> bytes:
 
 
 def template(county: County) -> dict[str, list[list[str]]]:
-    """The sheets with one example row each, importable into `county` as they are."""
+    """The sheets with one example row each. The example people and place are refused when uploaded as
+    they are (`_refuse_examples`): they show the format, they are not the county's."""
     today = clock.today()
     town = max(county.municipalities, key=lambda m: m.population)
     place = _municipality_label(town)
@@ -207,6 +209,7 @@ def apply_workbook(actor, county: County, book: dict[str, list[list[str]]]) -> I
     and raise `WorkbookRejected`. Adds the audit event."""
     problems: list[Problem] = []
     tables = _tables(book, problems)
+    _refuse_examples(county, tables, problems)
     if problems:
         raise WorkbookRejected(problems)
     result = Imported()
@@ -264,6 +267,33 @@ def _tables(book: dict[str, list[list[str]]], problems: list[Problem]) -> dict[s
                 body.append((number, cells))
         tables[name] = _Table(name, body, set(header))
     return tables
+
+
+# The template's example people, by their key: a real county never has them.
+_EXAMPLE_KEYS = {"counsellors": "email", "interpreters": "email"}
+
+
+def _refuse_examples(county: County, tables: dict[str, _Table], problems: list[Problem]) -> None:
+    """A row left from the template's examples (Kari Nordmann, Ola Tolk, the example location and its
+    room) would become a real entry, and an account: refused with the reason (the go-live review
+    uploaded the template with them)."""
+    refused_example_location = False
+    for name, rows in template(county).items():
+        table = tables.get(name)
+        if table is None or name in ("settings", "closure_days") or len(rows) < 2:
+            continue
+        if name == "rooms" and not refused_example_location:
+            continue   # "Samtalerom 1" may well be a real room: only with the example location itself
+        example = {c: v for c, v in zip(rows[0], rows[1])}
+        key = _EXAMPLE_KEYS.get(name)
+        for number, cells in table.rows:
+            same_key = key is not None and cells.get(key, "").lower() == example[key].lower()
+            same_row = all(cells.get(c, "") == v for c, v in example.items() if c in table.columns) and \
+                any(c in table.columns for c in example)
+            if same_key or same_row:
+                refused_example_location = refused_example_location or name == "locations"
+                problems.append(Problem(name, number, key or "", _(
+                    "This is the template's example row. Replace it with your own entry or delete the row.")))
 
 
 class _Row:
@@ -455,6 +485,7 @@ class _Import:
                 if day is not None:
                     days.append(day.isoformat())
             data.closure_days = "\n".join(days)
+            self.result.closure_days_removed = sorted(set(county.closure_days or []) - set(days))
         try:
             values, _month = setup.validate_settings(data)
         except DomainError as error:

@@ -2,9 +2,11 @@
 back (all rows or none). For the county's lead and administrators, from the centre set-up page."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import format_date, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -47,6 +49,12 @@ def page(county_id: int):
         return _page(county, form, problems=error.problems, status=400)
     flash(_("The workbook was imported: %(created)d new and %(updated)d changed entries.",
             created=sum(result.created.values()), updated=sum(result.updated.values())), "success")
+    if result.closure_days_removed:
+        flash(ngettext("The closure days are now the workbook's: %(days)s is no longer a closure day.",
+                       "The closure days are now the workbook's: %(days)s are no longer closure days.",
+                       len(result.closure_days_removed),
+                       days=", ".join(format_date(dt.date.fromisoformat(d))
+                                      for d in result.closure_days_removed)), "info")
     if result.invited:
         flash(ngettext("%(num)d new person was e-mailed an invitation to choose a password or log in.",
                        "%(num)d new people were e-mailed an invitation to choose a password or log in.",

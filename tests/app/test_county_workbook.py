@@ -41,6 +41,15 @@ def _set(book, sheet, column, value, row=1):
     return book
 
 
+def _own(book):
+    """The template with its example rows made a county's own entries (the import refuses the
+    examples themselves): other e-mails and another address."""
+    _set(book, "counsellors", "email", "kari.nordmann@karriere.example.no")
+    _set(book, "interpreters", "email", "ola.tolk@tolk.example.no")
+    _set(book, "locations", "address", "Strandgata 3")
+    return book
+
+
 def _problems(book, county_number="46"):
     with pytest.raises(workbook.WorkbookRejected) as refused:
         workbook.import_workbook(None, _county(county_number), book)
@@ -80,7 +89,7 @@ def test_export_then_import_into_an_empty_database_then_export_is_identical(app)
 
 
 def test_template_imports_into_an_empty_county(app):
-    book = sheets.read(workbook.template_xlsx(_county()), "template.xlsx")
+    book = _own(sheets.read(workbook.template_xlsx(_county()), "template.xlsx"))
     result = workbook.import_workbook(None, _county(), book)
     assert dict(result.created) == {"locations": 1, "rooms": 1, "counsellors": 1, "interpreters": 1}
     counsellor = db.session.scalar(select(CounsellorProfile))
@@ -108,7 +117,7 @@ BAD_CELLS = [
 def test_a_bad_cell_is_reported_by_sheet_row_and_column_and_nothing_is_written(app, sheet, column, value, at_sheet,
                                                                                  at_column, words):
     before = _counts()
-    book = _set(workbook.template(_county()), sheet, column, value)
+    book = _set(_own(workbook.template(_county())), sheet, column, value)
     problems = _problems(book)
     assert any(p[0] == at_sheet and p[1] == 2 and p[2] == at_column and words in p[3] for p in problems), problems
     db.session.remove()
@@ -117,13 +126,13 @@ def test_a_bad_cell_is_reported_by_sheet_row_and_column_and_nothing_is_written(a
 
 def test_a_counsellor_at_another_countys_location_is_refused(app):
     f.centre(county_number="18", town="1804")  # Karrieresenter Bodø, in Nordland
-    book = _set(workbook.template(_county()), "counsellors", "locations", "Karrieresenter Bodø")
+    book = _set(_own(workbook.template(_county())), "counsellors", "locations", "Karrieresenter Bodø")
     problems = _problems(book)
     assert ("counsellors", 2, "locations", "Velg kontorsteder i ditt fylke som er i bruk.") in problems
 
 
 def test_a_missing_required_column_is_reported_on_the_header_row(app):
-    book = workbook.template(_county())
+    book = _own(workbook.template(_county()))
     book["rooms"] = [[cell for i, cell in enumerate(row) if i != 2] for row in book["rooms"]]  # no capacity
     problems = _problems(book)
     assert [(p[0], p[1], p[2]) for p in problems] == [("rooms", 1, "capacity")]
@@ -132,7 +141,7 @@ def test_a_missing_required_column_is_reported_on_the_header_row(app):
 
 def test_good_sheets_and_one_bad_row_write_nothing(app):
     before = _counts()
-    book = workbook.template(_county())
+    book = _own(workbook.template(_county()))
     book["rooms"].append(["Karrieresenter Bergen", "Grupperom", "0", "no", "yes"])
     book["rooms"].append(["Nowhere", "Rom 9", "2", "no", "yes"])
     problems = _problems(book)
@@ -144,7 +153,7 @@ def test_good_sheets_and_one_bad_row_write_nothing(app):
 
 def test_import_updates_by_natural_key_deactivates_and_leaves_absent_rows_alone(app):
     county = _county()
-    workbook.import_workbook(None, county, workbook.template(county))
+    workbook.import_workbook(None, county, _own(workbook.template(county)))
     kept = db.session.scalar(select(Location).where(Location.name == "Karrieresenter Bergen"))
     book = workbook.export(_county())
     # Change one location's address, deactivate one counsellor, and leave the rooms sheet out.
@@ -163,7 +172,7 @@ def test_import_updates_by_natural_key_deactivates_and_leaves_absent_rows_alone(
 
 
 def test_the_same_key_twice_in_a_sheet_is_refused(app):
-    book = workbook.template(_county())
+    book = _own(workbook.template(_county()))
     book["counsellors"].append(list(book["counsellors"][1]))
     problems = _problems(book)
     assert [(p[0], p[1], p[2]) for p in problems] == [("counsellors", 3, "email")]
@@ -171,7 +180,7 @@ def test_the_same_key_twice_in_a_sheet_is_refused(app):
 
 def test_single_csv_and_zip_of_csvs_are_read_as_their_sheets(app):
     county = _county()
-    workbook.import_workbook(None, county, workbook.template(county))
+    workbook.import_workbook(None, county, _own(workbook.template(county)))
     csv_rooms = "location;name;capacity;video;active\r\nKarrieresenter Bergen;Grupperom;10;nei;ja\r\n".encode()
     workbook.import_workbook(None, _county(), workbook.read_upload(csv_rooms, "rooms.csv"))
     assert {r.name for r in db.session.scalars(select(Room))} == {"Samtalerom 1", "Grupperom"}
@@ -227,7 +236,7 @@ def test_a_workbook_saved_by_excel_is_read_cell_by_cell(app):
                               ["Karrieresenter Bergen", "Grupperom", "12", "yes", "", "46082", "2026-03-01"]]}
     assert sheets.excel_serial_date("46082") == dt.date(2026, 3, 1)
     county = _county()
-    workbook.import_workbook(None, county, workbook.template(county))
+    workbook.import_workbook(None, county, _own(workbook.template(county)))
     book["rooms"][2] = book["rooms"][2][:4]
     workbook.import_workbook(None, _county(), book)
     room = db.session.scalar(select(Room).where(Room.name == "Grupperom"))
@@ -253,7 +262,7 @@ def _saved_by_openpyxl(book) -> bytes:
 
 def test_a_workbook_with_number_date_and_true_false_cells_imports(app):
     county = _county()
-    book = workbook.template(county)
+    book = _own(workbook.template(county))
     header = book["settings"][0]
     book["settings"][1] = [{"individual_minutes": 45, "group_minutes": 90.0, "group_min_size": 3,
                             "group_max_size": 8, "max_travel_minutes": 90, "booking_answer_hours": 48,
@@ -296,24 +305,24 @@ def test_the_reminder_days_notice_days_and_idle_minutes_make_the_round_trip(app)
     assert sheets.read(raw, "t.xlsx")["settings"][0][-3:] == ["reminder_working_days", "publish_notice_days",
                                                               "session_idle_minutes"]
     county.reminder_working_days, county.publish_notice_days, county.session_idle_minutes = 2, 3, None
-    workbook.import_workbook(None, county, sheets.read(raw, "t.xlsx"))
+    workbook.import_workbook(None, county, _own(sheets.read(raw, "t.xlsx")))
     assert (_county().reminder_working_days, _county().publish_notice_days, _county().session_idle_minutes) \
         == (5, 4, 30)
     # An older workbook without the columns keeps the county's values.
-    book = workbook.template(_county())
+    book = _own(workbook.template(_county()))
     book["settings"] = [row[:-3] for row in book["settings"]]
     workbook.import_workbook(None, _county(), book)
     assert (_county().reminder_working_days, _county().publish_notice_days, _county().session_idle_minutes) \
         == (5, 4, 30)
-    _set(book := workbook.template(_county()), "settings", "publish_notice_days", "21")
+    _set(book := _own(workbook.template(_county())), "settings", "publish_notice_days", "21")
     assert ("settings", 2, "publish_notice_days") in [p[:3] for p in _problems(book)]
     # An empty idle-minutes cell means the installation's standard, as on the settings page.
-    _set(book := workbook.template(_county()), "settings", "session_idle_minutes", "")
+    _set(book := _own(workbook.template(_county())), "settings", "session_idle_minutes", "")
     workbook.import_workbook(None, _county(), book)
     assert _county().session_idle_minutes is None
-    _set(book := workbook.template(_county()), "settings", "reminder_working_days", "11")
+    _set(book := _own(workbook.template(_county())), "settings", "reminder_working_days", "11")
     assert ("settings", 2, "reminder_working_days") in [p[:3] for p in _problems(book)]
-    _set(book := workbook.template(_county()), "settings", "session_idle_minutes", "2")
+    _set(book := _own(workbook.template(_county())), "settings", "session_idle_minutes", "2")
     assert ("settings", 2, "session_idle_minutes") in [p[:3] for p in _problems(book)]
 
 
@@ -348,7 +357,7 @@ def test_a_broken_workbook_and_a_zip_bomb_are_refused_without_unpacking(app):
 
 
 def test_a_sheet_with_too_many_rows_is_refused_on_the_first_row_too_many(app):
-    book = workbook.template(_county())
+    book = _own(workbook.template(_county()))
     book["closure_days"] += [["2027-12-24"]] * sheets.MAX_ROWS
     read = sheets.read(sheets.write_xlsx(book), "big.xlsx")
     assert len(read["closure_days"]) == sheets.MAX_ROWS + 1  # reading stops there
@@ -368,7 +377,7 @@ def test_lead_uploads_a_workbook_with_bad_rows_and_sees_a_problem_per_row_and_co
     w = f.world()
     f.login(client, w.lead)
     before = _counts()
-    book = _set(workbook.template(_county()), "rooms", "capacity", "0")
+    book = _set(_own(workbook.template(_county())), "rooms", "capacity", "0")
     _set(book, "interpreters", "languages", "uk F")
     response = _upload(client, w.lead.county_id, sheets.write_xlsx(book))
     assert response.status_code == 400
@@ -387,12 +396,20 @@ def test_lead_downloads_the_template_uploads_it_and_exports_the_county(app, clie
     assert "workbook" in client.get(f"/setup/counties/{county_id}").get_data(as_text=True)
     template = client.get(f"/setup/counties/{county_id}/workbook/template.xlsx")
     assert template.status_code == 200 and template.mimetype.endswith("spreadsheetml.sheet")
-    response = _upload(client, county_id, template.data)
+    # Uploaded as it is, its example people and place would become real ones: refused, with the reason.
+    before = _counts()
+    refused = _upload(client, county_id, template.data)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert page.count("Dette er eksempelraden fra malen") == 4   # location, its room, counsellor, interpreter
+    db.session.remove()
+    assert _counts() == before
+    response = _upload(client, county_id, sheets.write_xlsx(_own(sheets.read(template.data, "t.xlsx"))))
     assert response.status_code == 302
     exported = client.get(f"/setup/counties/{county_id}/workbook/export.xlsx")
     assert exported.status_code == 200 and exported.headers["Cache-Control"] == "no-store"
     rows = sheets.read(exported.data, "x.xlsx")
-    assert "kari.nordmann@example.no" in [r[0] for r in rows["counsellors"]]
+    assert "kari.nordmann@karriere.example.no" in [r[0] for r in rows["counsellors"]]
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "county.workbook_exported")) is not None
 
 
@@ -415,7 +432,7 @@ def test_another_countys_lead_gets_404_and_a_referrer_403(app, client):
 def test_county_import_command_refuses_bad_input_with_exit_code_2_and_writes_nothing(app, tmp_path):
     before = _counts()
     path = tmp_path / "bad.xlsx"
-    path.write_bytes(sheets.write_xlsx(_set(workbook.template(_county()), "rooms", "capacity", "0")))
+    path.write_bytes(sheets.write_xlsx(_set(_own(workbook.template(_county())), "rooms", "capacity", "0")))
     result = app.test_cli_runner().invoke(args=["county", "import", str(path), "--county", "46"])
     assert result.exit_code == 2
     assert "rooms, row 2, capacity:" in result.output
@@ -426,12 +443,29 @@ def test_county_import_command_refuses_bad_input_with_exit_code_2_and_writes_not
 def test_county_commands_export_and_import(app, tmp_path):
     runner = app.test_cli_runner()
     template = tmp_path / "template.xlsx"
-    template.write_bytes(workbook.template_xlsx(_county()))
+    template.write_bytes(sheets.write_xlsx(_own(workbook.template(_county()))))
     result = runner.invoke(args=["county", "import", str(template), "--county", "46"])
     assert result.exit_code == 0, result.output
     assert "created 1 counsellors, 1 interpreters, 1 locations, 1 rooms" in result.output
+    assert "invitations e-mailed to 2 new account(s)" in result.output
     out = tmp_path / "export.xlsx"
     result = runner.invoke(args=["county", "export", str(out), "--county", "46"])
     assert result.exit_code == 0, result.output
     assert sheets.read(out.read_bytes(), out.name)["rooms"][1][:3] == ["Karrieresenter Bergen", "Samtalerom 1", "1"]
     assert runner.invoke(args=["county", "export", str(out), "--county", "99"]).exit_code == 2
+
+
+def test_closure_days_the_sheet_drops_are_named_after_the_import(app, client):
+    """The sheet replaces the list: a closure day set on the settings page and missing from the sheet
+    went without a word (the go-live review)."""
+    w = f.world()
+    county = _county()
+    county.closure_days = ["2027-04-01", "2026-12-24"]
+    db.session.commit()
+    f.login(client, w.lead)
+    book = {"closure_days": [["date"], ["2026-12-24"], ["2026-12-31"]]}
+    response = _upload(client, w.lead.county_id, sheets.write_xlsx(book))
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "1. apr. 2027 er ikke lenger en stengt dag" in page
+    assert sorted(_county().closure_days) == ["2026-12-24", "2026-12-31"]
