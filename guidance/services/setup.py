@@ -29,13 +29,16 @@ PATTERN_ROWS = 3  # weekly-pattern rows for an outreach venue
 TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 
 
+NOT_CHOSEN = -1   # the location form's "choose the career centre" prompt
+
+
 @dataclass
 class LocationData:
     """A location as typed in: hours as text pairs per weekday, dates as text lines."""
 
     name: str
     municipality_id: int
-    centre_id: int = 0  # 0: a new career centre named after the location
+    centre_id: int = 0  # 0: a new career centre named after the location; NOT_CHOSEN: refused
     address: str = ""
     directions: str = ""
     step_free: bool = False
@@ -103,11 +106,17 @@ def create_location(actor, county: County, data: LocationData) -> Location:
 
 
 def update_location(actor, location: Location, data: LocationData) -> Location:
+    """Save a location's fields, and the career centre it belongs to (another of the county's, or a
+    new one named after it: a venue put under the wrong centre sent letters in that centre's name)."""
     county = location.centre.county
     values = _validate_location(county, data)
     changed = sorted(k for k, v in values.items() if getattr(location, k) != v)
     for key, value in values.items():
         setattr(location, key, value)
+    if data.centre_id != location.centre_id and not (data.centre_id == 0 and location.centre.name == data.name.strip()
+                                                     and len(location.centre.locations) == 1):
+        location.centre = _centre(county, data)
+        changed.append("centre_id")
     audit.record(actor, "location.updated", location, {"fields": changed})
     db.session.commit()
     return location
@@ -222,7 +231,10 @@ def _validate_location(county: County, data: LocationData) -> dict:
     municipality = db.session.get(Municipality, data.municipality_id or 0)
     if municipality is None or municipality.county_id != county.id:
         errors["municipality_id"] = [_("Choose a municipality in %(county)s.", county=county.name)]
-    if data.centre_id and not any(c.id == data.centre_id for c in centres_of(county)):
+    if data.centre_id == NOT_CHOSEN:
+        errors["centre_id"] = [_("Choose the career centre the location belongs to, or a new one with its name. "
+                                 "Letters to participants are sent in the centre's name.")]
+    elif data.centre_id and not any(c.id == data.centre_id for c in centres_of(county)):
         errors["centre_id"] = [_("Choose one of the county's career centres.")]
     weekly = _weekly_hours(data.hours, errors)
     pattern, extra = [], []

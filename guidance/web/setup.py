@@ -210,11 +210,11 @@ def _location_choices(form: LocationForm, county: County, editing: bool = False)
     places = db.session.scalars(select(Municipality).where(Municipality.county_id == county.id)
                                 .order_by(Municipality.name)).all()
     form.municipality_id.choices = [(0, _("Choose a municipality"))] + [(m.id, m.name) for m in places]
-    if editing:
-        del form.centre_id
-    else:
-        centres = service.centres_of(county)
-        form.centre_id.choices = [(c.id, c.name) for c in centres] + [(0, _("A new career centre with this name"))]
+    centres = service.centres_of(county)
+    form.centre_id.choices = [(c.id, c.name) for c in centres] + [(0, _("A new career centre with this name"))]
+    if centres and not editing:
+        # With centres to choose from, nothing is chosen for the lead: a venue silently joined the first.
+        form.centre_id.choices.insert(0, (service.NOT_CHOSEN, _("Choose the career centre")))
     for row in range(1, service.PATTERN_ROWS + 1):
         getattr(form, f"pattern_{row}_weekday").choices = [(0, _("No weekday"))] + [
             (d, str(name)) for d, name in service.WEEKDAY_NAMES.items()]
@@ -234,10 +234,9 @@ def _location_data(form: LocationForm) -> service.LocationData:
                  for p in range(1, service.PERIODS_PER_DAY + 1)] for d in WEEKDAYS}
     pattern = [(getattr(form, f"pattern_{n}_weekday").data or 0, getattr(form, f"pattern_{n}_weeks").data or "every")
                for n in range(1, service.PATTERN_ROWS + 1)]
-    centre = getattr(form, "centre_id", None)
     return service.LocationData(
         name=form.name.data or "", municipality_id=form.municipality_id.data or 0,
-        centre_id=(centre.data or 0) if centre is not None else 0, address=form.address.data or "",
+        centre_id=form.centre_id.data if form.centre_id.data is not None else 0, address=form.address.data or "",
         directions=form.directions.data or "", step_free=form.step_free.data, outreach=form.outreach.data,
         hours=hours, pattern=pattern, open_dates=form.open_dates.data or "")
 

@@ -352,3 +352,36 @@ def test_closure_days_read_as_dates_in_the_users_language_and_the_field_keeps_is
     # The form itself stays as it is typed: one ISO date per line.
     form = client.get(f"/setup/counties/{w.lead.county_id}/settings").get_data(as_text=True)
     assert "2027-12-24" in form
+
+
+def test_a_new_location_asks_for_its_career_centre_and_an_existing_one_can_move(client):
+    """With centres in the county nothing is chosen for the lead (Førde joined Bergen's centre unseen
+    and its letters went out in Bergen's name); a location put under the wrong centre can be moved."""
+    from guidance.models import CareerCentre
+
+    w = f.world()   # Bergen's centre and its location
+    f.login(client, w.lead)
+    county_id = w.lead.county_id
+    form_page = client.get(f"/setup/counties/{county_id}/locations/new").get_data(as_text=True)
+    assert '<option value="-1">Choose the career centre</option>' in form_page
+    refused = client.post(f"/setup/counties/{county_id}/locations/new",
+                          data=location_form(name="Førde karrieresenter", centre_id="-1"))
+    assert refused.status_code == 400
+    assert "Choose the career centre the location belongs to" in refused.get_data(as_text=True)
+    bergen = db.session.scalar(select(CareerCentre).order_by(CareerCentre.id))
+    created = client.post(f"/setup/counties/{county_id}/locations/new",
+                          data=location_form(name="Førde karrieresenter", centre_id=str(bergen.id)))
+    assert created.status_code == 302
+    forde = db.session.scalar(select(Location).where(Location.name == "Førde karrieresenter"))
+    assert forde.centre_id == bergen.id
+    moved = client.post(f"/setup/locations/{forde.id}", data=location_form(name="Førde karrieresenter", centre_id="0"))
+    assert moved.status_code == 302
+    db.session.expire_all()
+    forde = db.session.get(Location, forde.id)
+    assert forde.centre.name == "Førde karrieresenter" and forde.centre_id != bergen.id
+    assert "centre_id" in db.session.scalars(select(AuditEvent.detail).where(
+        AuditEvent.action == "location.updated")).all()[-1]
+    # saving it again does not make yet another centre
+    client.post(f"/setup/locations/{forde.id}", data=location_form(name="Førde karrieresenter", centre_id="0"))
+    assert db.session.scalar(select(func.count()).select_from(CareerCentre)
+                             .where(CareerCentre.name == "Førde karrieresenter")) == 1

@@ -28,6 +28,8 @@ def test_lead_types_in_a_location_with_hours_and_a_room_nb(browser, live):
         page.get_by_label("Navn", exact=True).click()
         page.keyboard.type("Karrieresenter Odda")
         page.get_by_label("Kommune", exact=True).select_option(label="Ullensvang")
+        # Nothing is chosen for the lead: Odda is its own centre, not silently Bergen's.
+        page.get_by_label("Karrieresenter", exact=True).select_option(label="Et nytt karrieresenter med dette navnet")
         page.get_by_label("Gateadresse").click()
         page.keyboard.type("Almerket 3, 5750 Odda")
         page.get_by_label("Trinnfri tilgang").check()
