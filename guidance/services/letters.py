@@ -37,9 +37,10 @@ FONTS = Path(__file__).resolve().parent.parent / "fonts"
 CATALOGUES = Path(__file__).resolve().parent.parent / "letters"
 
 # Letter language (catalogue name) -> Babel locale for dates and language names.
-LOCALES = {"nb": "nb", "nn": "nn", "en": "en_GB", "uk": "uk", "ar": "ar", "ti": "ti", "prs": "fa_AF", "so": "so"}
+LOCALES = {"nb": "nb", "nn": "nn", "en": "en_GB", "uk": "uk", "ar": "ar", "ti": "ti", "prs": "fa_AF", "so": "so",
+           "ru": "ru", "fa": "fa"}
 NORWEGIAN = ("nb", "nn")
-RIGHT_TO_LEFT = {"ar", "prs"}
+RIGHT_TO_LEFT = {"ar", "prs", "fa"}
 # Letters in one download, made inside the request: 50 two-page letters take about 1 s of CPU, so 100
 # stay near 2 s; a municipality with more gets several downloads (parts_for_municipality).
 MAX_LETTERS = 100
@@ -110,6 +111,15 @@ def second_language(participant_language: str | None) -> str | None:
     """The participant's letter language when a catalogue exists (never a second Norwegian page)."""
     code = (participant_language or "").lower()
     if code in ("no", *NORWEGIAN) or code not in LOCALES or not (CATALOGUES / f"{code}.po").exists():
+        return None
+    return code
+
+
+def untranslated(participant_language: str | None) -> str | None:
+    """The participant's language when their letter has no page in it (Norwegian only), else None:
+    the referrer is told to go through the letter with them."""
+    code = (participant_language or "").lower()
+    if not code or code in ("no", *NORWEGIAN) or second_language(code):
         return None
     return code
 
@@ -425,7 +435,8 @@ def _family(code: str) -> str:
 # (ActualText), since the page draws it in visual order.
 TAGS = {"title": "H1", "heading": "H2", "label": "H2", "text": "P", "item": "P", "small": "P"}
 # BCP 47 tags for the structure tree (Dari as Afghan Persian, which screen readers know).
-PDF_LANG = {"nb": "nb", "nn": "nn", "en": "en", "uk": "uk", "ar": "ar", "ti": "ti", "prs": "fa-AF", "so": "so"}
+PDF_LANG = {"nb": "nb", "nn": "nn", "en": "en", "uk": "uk", "ar": "ar", "ti": "ti", "prs": "fa-AF", "so": "so",
+            "ru": "ru", "fa": "fa"}
 
 
 @functools.cache

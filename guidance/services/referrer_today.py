@@ -27,6 +27,7 @@ from guidance.models import (
     User,
 )
 from guidance.rules.access import referral_filter
+from guidance.services import letters
 
 SHOWN = 5
 LOOK_AHEAD = dt.timedelta(days=14)
@@ -40,6 +41,8 @@ class ComingSession:
     name: str
     start: dt.datetime  # aware UTC
     location: str
+    # The participant's language when their letter is in Norwegian only (no catalogue for it yet).
+    no_letter_in: str | None = None
 
 
 @dataclass
@@ -65,7 +68,8 @@ def overview(referrer: User) -> ReferrerOverview:
     today = clock.today(now)
     own = referral_filter(referrer)
     coming_rows = db.session.execute(
-        select(Referral.id, Referral.reference, Participant.name, Session.start, Session.location_id)
+        select(Referral.id, Referral.reference, Participant.name, Session.start, Session.location_id,
+               Participant.language)
         .join(Participant, Participant.id == Referral.participant_id)
         .join(SessionParticipant, SessionParticipant.referral_id == Referral.id)
         .join(Session, Session.id == SessionParticipant.session_id)
@@ -73,7 +77,8 @@ def overview(referrer: User) -> ReferrerOverview:
         .order_by(Session.start, Referral.id)).all()
     places = dict(db.session.execute(select(Location.id, Location.name).where(
         Location.id.in_({r.location_id for r in coming_rows[:SHOWN]}))).all())
-    coming = [ComingSession(r.id, r.reference, r.name, r.start, places.get(r.location_id, ""))
+    coming = [ComingSession(r.id, r.reference, r.name, r.start, places.get(r.location_id, ""),
+                            letters.untranslated(r.language))
               for r in coming_rows[:SHOWN]]
     note_rows = db.session.execute(
         select(GuidanceNote.id, Referral.reference, Participant.name, GuidanceNote.shared_at)

@@ -9,6 +9,7 @@ from guidance.labels import AUDIT_ACTION, CANCEL_REASON, REFERRAL_FIELD
 from guidance.models import Referral, SessionStatus
 from guidance.rules.access import may
 from guidance.rules.deadlines import deadline_passed, guided_in_time
+from guidance.services import letters
 from guidance.services import referral_reading as reading
 from guidance.services.attachments import EXTENSION
 from guidance.services.referrals import ATTACHABLE, CORRECTABLE, NOT_WITHDRAWABLE
@@ -60,6 +61,7 @@ def show(referral_id: int):
         deadline_passed=deadline_passed(referral.deadline, clock.today()),
         first_held=(first_held := reading.first_held_day(referral.id)),
         guided_in_time=guided_in_time(referral.deadline, first_held),
+        no_letter_in=letters.untranslated(referral.participant.language),
         shown_status=reading.shown_statuses([referral])[referral.id],
     )
 

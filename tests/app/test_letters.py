@@ -241,3 +241,40 @@ def test_the_phone_notice_shows_only_where_the_letter_names_the_referrer(client)
     db.session.commit()
     f.login(client, w.referrer)
     assert "har ikke telefonnummeret ditt" not in client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+
+
+def _booked(w, name: str, language: str, weeks: int = 1):
+    _place()
+    referral = f.referral(name=name, language=language)
+    referral.referred_by = w.referrer
+    db.session.commit()
+    day = f.future_weekday(weeks)
+    f.published_session(w.counsellor, referral, start=f.oslo(day.year, day.month, day.day, 9))
+    return referral
+
+
+def test_russian_and_persian_participants_get_a_page_in_their_language(client):
+    """A quarter of the demo's referrals (Russian, Persian, ...) got a Norwegian-only letter."""
+    w = f.world()
+    russian = _booked(w, "Irina Petrova", "ru")
+    persian = _booked(w, "Maryam Ahmadi", "fa")
+    f.login(client, w.referrer)
+    _norwegian, page = _pages(client.get(f"/referrals/{russian.id}/letters.pdf"))
+    page = " ".join(page.split())
+    assert "Приглашение на карьерную консультацию" in page and "Irina Petrova" in page
+    _norwegian, page = _pages(client.get(f"/referrals/{persian.id}/letters.pdf"))
+    assert "Maryam Ahmadi" in page and "09:00" in page
+    assert len(PdfReader(io.BytesIO(client.get(f"/referrals/{persian.id}/letters.pdf").data)).pages) == 2
+
+
+def test_a_letter_in_norwegian_only_is_said_so_where_the_referrer_takes_it(client):
+    w = f.world()
+    pashto = _booked(w, "Gul Ahmad", "ps")
+    f.login(client, w.referrer)
+    assert len(_pages(client.get(f"/referrals/{pashto.id}/letters.pdf"))) == 1
+    page = client.get(f"/referrals/{pashto.id}").get_data(as_text=True)
+    assert "Det finnes ikke noe brev på pashto ennå: dette er bare på norsk." in page
+    home = client.get("/").get_data(as_text=True)
+    assert "Bare på norsk: ikke noe brev på pashto ennå" in home
+    ukrainian, _day = _ukrainian(w)
+    assert "Det finnes ikke noe brev" not in client.get(f"/referrals/{ukrainian.id}").get_data(as_text=True)
