@@ -16,6 +16,14 @@ from guidance.labels import all_labels
 from guidance.web.navigation import current_entry, menu_for_current_user
 
 
+def money(ore: int | None) -> str:
+    """An amount in the page's language, in kroner: "1 275 kr" (nb, nn), "1,275 NOK" (en); øre only
+    when there are some ("NOK63,492.00" and "1275 kr" stood on two pages of one lead's day)."""
+    ore = ore or 0
+    pattern = "#,##0\u00a0¤" if ore % 100 == 0 else "#,##0.00\u00a0¤"
+    return format_currency(ore / 100, "NOK", format=pattern, currency_digits=False)
+
+
 def _instant(value: dt.datetime) -> dt.datetime:
     """Babel reads a naive datetime as UTC and shifts it to Oslo: a naive Oslo wall-clock time would
     show one hour late (two in summer). Only aware instants may reach a formatter."""
@@ -55,7 +63,8 @@ def register_template_helpers(app: Flask) -> None:
     # "1 234" and "1 234,50 kr" in nb and nn, "1,234" and "NOK 1,234.50" in en.
     app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0, "#,##0")
     app.jinja_env.filters["decimal"] = lambda value: format_decimal(value or 0, "#,##0.##")
-    app.jinja_env.filters["money"] = lambda ore: format_currency((ore or 0) / 100, "NOK")
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["kroner"] = lambda nok: money(round((nok or 0) * 100))
 
     @app.context_processor
     def inject():

@@ -309,7 +309,7 @@ def test_the_interpreter_budget_used_this_month(client, winter):
     db.session.add(InterpreterBudget(county_id=w.lead.county_id, month=dt.date(2027, 3, 1), amount_ore=1_000_000))
     db.session.commit()
     budget = card(home(client), "today-budget")
-    assert "Tolkebudsjett, mars" in budget and "15 %" in budget and "brukt: 1 500 kr av 10 000 kr" in budget
+    assert "Tolkebudsjett, mars" in budget and "15 %" in budget and "brukt: 1\xa0500\xa0kr av 10\xa0000\xa0kr" in budget
     assert "Innenfor budsjett" in budget and 'href="/dashboard/#interpreter-heading"' in budget
     booking.cost_ore = 1_200_000
     db.session.commit()
