@@ -37,6 +37,21 @@ def local_date(instant: dt.datetime) -> dt.date:
     return instant.astimezone(OSLO).date()
 
 
+def year_shown(pattern: str, value: dt.date | dt.datetime) -> str:
+    """A date pattern without a year ("EEEE d. MMMM 'kl.' HH:mm") gets one when the date is in
+    another year than today's: "tirsdag 30. mars 2027 kl. 09:00" read in December. The month
+    (MMM or MMMM) is followed by the year; a pattern with a year, or a named one, is left alone."""
+    import re
+
+    unquoted = re.sub(r"'[^']*'", "", pattern)
+    if "y" in unquoted or not re.search(r"M{3,4}", unquoted):
+        return pattern
+    day = local_date(value) if isinstance(value, dt.datetime) else value
+    if day.year == today().year:
+        return pattern
+    return re.sub(r"(M{3,4})", r"\1 y", pattern, count=1)
+
+
 def freeze(instant: dt.datetime):
     """Make `now()` answer `instant` (aware) until `unfreeze()`; for tests and the demo seed."""
     global _source

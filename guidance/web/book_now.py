@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+from guidance import clock
 from guidance.extensions import db
 from guidance.models import Referral
 from guidance.services import book_now as service
@@ -128,4 +129,4 @@ def _type_label(code: str) -> str:
 def _when(instant) -> str:
     from flask_babel import format_datetime
 
-    return format_datetime(instant, "EEEE d. MMMM HH:mm")
+    return format_datetime(instant, clock.year_shown("EEEE d. MMMM HH:mm", instant))

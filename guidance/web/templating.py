@@ -54,8 +54,10 @@ def register_template_helpers(app: Flask) -> None:
     date_text = _memoized(format_date)
     datetime_text = _memoized(lambda value, fmt: format_datetime(_instant(value), fmt))
     app.jinja_env.globals["this_week_label"] = this_week_label
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": date_text(value, fmt) if value else ""
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": datetime_text(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": date_text(value, clock.year_shown(fmt, value)) \
+        if value else ""
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": datetime_text(
+        value, clock.year_shown(fmt, _instant(value))) if value else ""
     app.jinja_env.filters["time"] = lambda value: datetime_text(value, "HH:mm") if value else ""
     # Dates as people write them: "4. desember" (this year) / "4. desember 2027", "uke 49".
     app.jinja_env.filters["day"] = day_text

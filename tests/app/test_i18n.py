@@ -105,7 +105,9 @@ def test_a_date_shown_again_reads_in_each_pages_language_and_oslo_time(app):
     winter = dt.datetime(2027, 1, 11, 8, 0, tzinfo=dt.timezone.utc)  # 09:00 in Oslo
     summer = dt.datetime(2027, 6, 14, 8, 0, tzinfo=dt.timezone.utc)  # 10:00 in Oslo
     texts = []
-    with app.test_request_context():
+    from guidance import clock
+
+    with app.test_request_context(), clock.moved_to(dt.datetime(2027, 1, 4, 9, tzinfo=dt.timezone.utc)):
         for language, instant in (("nb", winter), ("en", winter), ("nb", winter), ("nb", summer)):
             with force_locale(language):
                 texts.append(render_template_string("{{ t | date('EEEE d. MMMM') }} {{ t | time }}", t=instant))

@@ -165,10 +165,14 @@ def test_an_interpreter_without_a_choice_gets_invitations_in_the_countys_form(ap
 def test_nynorsk_dates_and_numbers_come_from_babel(app):
     from flask_babel import force_locale
 
-    with app.test_request_context(), force_locale("nn"):
+    from guidance import clock
+
+    with app.test_request_context(), force_locale("nn"), clock.moved_to(dt.datetime(2027, 6, 1, tzinfo=dt.timezone.utc)):
         env = app.jinja_env
         assert env.from_string("{{ d | date('long') }}").render(d=dt.date(2027, 12, 4)) == "4. desember 2027"
         assert env.from_string("{{ d | date('EEEE d. MMMM') }}").render(d=dt.date(2027, 12, 4)) == "laurdag 4. desember"
+        # another year than today's shows its year
+        assert env.from_string("{{ d | date('EEEE d. MMMM') }}").render(d=dt.date(2028, 1, 4)) == "tysdag 4. januar 2028"
         assert env.from_string("{{ 123450 | money }}").render() == "1\xa0234,50\xa0kr"
         assert env.from_string("{{ 1234 | number }}").render() == "1\xa0234"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
+from guidance import clock
 from guidance.models import InterpreterBooking, SessionStatus
 from guidance.services.errors import DomainError
 from guidance.services.interpreter_bookings.state import IllegalTransition, transition
@@ -65,5 +66,5 @@ def withdraw(actor, booking: InterpreterBooking, reason: str | None) -> None:
         messages = mail.queue_to_leads(session.run.county_id, lambda: (_("An interpreter can no longer come"), _(
             "%(name)s, booked to interpret on %(when)s, has withdrawn after accepting. Find another "
             "interpreter in Veiled: %(link)s", name=booking.interpreter.user.name,
-            when=format_datetime(session.start, "EEEE d. MMMM HH:mm"), link=app_url("interpreting.index") + "#alerts")))
+            when=format_datetime(session.start, clock.year_shown("EEEE d. MMMM HH:mm", session.start)), link=app_url("interpreting.index") + "#alerts")))
         uow.after_commit(mail.deliver_later, messages)
