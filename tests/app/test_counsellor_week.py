@@ -110,3 +110,25 @@ def test_each_participant_shows_their_language_even_without_an_interpreter(clien
     f.login(client, w.counsellor)
     page = client.get("/week/2027/9").get_data(as_text=True)
     assert f"{w.own_referral.reference} · Arabisk" in page
+
+
+def test_the_session_page_says_whether_the_interpreter_has_answered_and_what_to_know_before(client):
+    """'Booked' with an interpreter's name read as if they had said yes; the wheelchair was one click
+    away on the referral (the go-live review)."""
+    from guidance.extensions import db
+    from guidance.models import BookingStatus
+    from guidance.services import bookings
+
+    w, session = _setup()
+    w.own_referral.accessibility_needs = "Rullestol"
+    w.own_referral.adviser_attends = True
+    db.session.commit()
+    bookings.new_booking(session)
+    db.session.commit()
+    f.login(client, w.counsellor)
+    page = client.get(f"/week/sessions/{session.id}").get_data(as_text=True)
+    assert "Forespurt" in page
+    assert "Amal Haddad</bdi>: trenger <q>Rullestol</q>" in page and "programrådgiveren blir med" in page
+    session.bookings[-1].status = BookingStatus.ACCEPTED
+    db.session.commit()
+    assert "Forespurt" not in client.get(f"/week/sessions/{session.id}").get_data(as_text=True)
