@@ -90,3 +90,29 @@ def test_week_grids_show_sessions_at_their_times_and_pass_axe(browser, live):
     screenshot(page, "week-grid-own-week-nb")
     assert not (violations := axe_violations(page, "week-grid-own-week-nb")), _describe(violations)
     context.close()
+
+
+def test_a_counsellors_week_on_a_phone_shows_each_session_whole_and_the_menu_is_short(browser, live):
+    """390 px (a phone): each session a card whose 'Open' link is on the screen without swiping
+    sideways, and the header leaves the page its first screen (the review: an 817-px table in a
+    358-px box, 'Open' at x=753, a 342-px header)."""
+    week, _counsellor_id, _location_id = _busy_week(live)
+    year, number = week.split("-W")
+    context = new_context(browser, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    login(page, live, live.world.counsellor)
+    page.goto(f"{live.url}/week/{year}/{int(number)}")
+    header = page.locator("header.site-header").bounding_box()
+    assert header["height"] < 250, header
+    links = page.get_by_role("link", name="Åpne")
+    assert links.count() >= 3   # this week's sessions (other tests of the module book the same week)
+    for i in range(links.count()):
+        box = links.nth(i).bounding_box()
+        assert 0 <= box["x"] and box["x"] + box["width"] <= 390, box
+        assert box["height"] >= 24, box   # WCAG 2.5.8 target size
+    screenshot(page, "week-phone-counsellor")
+    # the account's pages are one tap away, logging out is at hand
+    page.get_by_text(live.world.counsellor.name, exact=True).click()
+    assert page.get_by_role("link", name="Endre passord").is_visible()
+    assert page.get_by_role("button", name="Logg ut", exact=True).is_visible()
+    context.close()
