@@ -25,6 +25,33 @@ def all_codes() -> frozenset[str]:
     return frozenset(two_letter | set(COMMON) | set(EXTRA) | {"ckb"})
 
 
+# Names people write for languages CLDR names otherwise (or not at all), in any of the UI languages.
+_ALIASES = {"norsk": "nb", "norwegian": "nb", "dari": "prs", "kurmanji": "kmr", "kurmandsji": "kmr", "sorani": "ckb",
+            "farsi": "fa", "persisk": "fa", "persian": "fa"}
+
+
+@functools.cache
+def _codes_by_name() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for locale in ("en", "nb", "nn"):
+        known = Locale.parse(locale).languages
+        for code in sorted(all_codes()):
+            name = known.get(code)
+            if name:
+                names.setdefault(name.casefold(), code)
+    names.update(_ALIASES)
+    return names
+
+
+def code_for(text: str) -> str | None:
+    """The code of a language written as its code ("so") or its name in English, bokmål or nynorsk
+    ("Somali", "arabisk"), as people fill in a spreadsheet; None when neither."""
+    word = (text or "").strip()
+    if word.lower() in all_codes():
+        return word.lower()
+    return _codes_by_name().get(word.casefold())
+
+
 def is_known(code: str | None) -> bool:
     return bool(code) and code in all_codes()
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from guidance import clock
+from guidance import clock, languages
 from guidance.extensions import db
 from guidance.models import (
     CareerCentre,
@@ -269,6 +269,12 @@ def _tables(book: dict[str, list[list[str]]], problems: list[Problem]) -> dict[s
     return tables
 
 
+# The words a cell may use, to the stored value: the export writes the English codes, and a lead who
+# types Norwegian gets what they meant (the review wrote "oppmøte, video" and "byrå").
+MODE_WORDS = {"onsite": "onsite", "on site": "onsite", "oppmøte": "onsite", "frammøte": "onsite", "fremmøte": "onsite",
+              "video": "video", "phone": "phone", "telefon": "phone"}
+CHANNEL_WORDS = {"direct": "direct", "direkte": "direct", "agency": "agency", "byrå": "agency", "tolkebyrå": "agency"}
+
 # The template's example people, by their key: a real county never has them.
 _EXAMPLE_KEYS = {"counsellors": "email", "interpreters": "email"}
 
@@ -406,6 +412,7 @@ class _Import:
     def __init__(self, county: County, tables: dict[str, _Table], problems: list[Problem], result: Imported):
         self.county, self.tables, self.problems, self.result = county, tables, problems, result
         self.locations = {loc.name.strip().lower(): loc for loc in setup.locations_of(county)}
+        self.bad_locations: dict[str, int] = {}   # location name -> the row of the locations sheet that failed
         self.places = self._place_lookup()
         self.deactivate: list[Location] = []
 
@@ -522,8 +529,8 @@ class _Import:
             values = setup._validate_location(self.county, data)
         except DomainError as error:
             row.refused(error, _location_column)
-            return
         if row.bad:
+            self.bad_locations[name.lower()] = row.number
             return
         if centre is None:
             centre = CareerCentre(county=self.county, name=(centre_name or name)[:200])
@@ -568,7 +575,7 @@ class _Import:
         location = self.locations.get(row.text("location").lower())
         capacity, video, active = row.whole("capacity"), row.flag("video"), row.flag("active")
         if location is None:
-            row.fail("location", _("No location with this name in the county or in the locations sheet."))
+            row.fail("location", self.missing_location(row.text("location")))
             return
         existing = next((r for r in location.rooms if r.name.strip().lower() == row.text("name").lower()), None)
         try:
@@ -602,12 +609,14 @@ class _Import:
         for name in (n.strip() for n in row.text("locations").split(";")):
             if name:
                 location = self.locations.get(name.lower())
+                if location is None:
+                    row.fail("locations", self.missing_location(name))
                 location_ids.append(location.id if location is not None and location.id else -1)
         multicultural, active = row.flag("multicultural"), row.flag("active")
         data = people.CounsellorData(
             name=row.text("name"), email=email, weekly=_person_weekly(row),
             multicultural=bool(multicultural), multicultural_completed_on=row.date("multicultural_completed_on"),
-            languages=[c.strip() for c in row.text("languages").split(",") if c.strip()],
+            languages=self.language_codes(row, [c for c in row.text("languages").split(",") if c.strip()]),
             location_ids=location_ids,
             max_sessions_per_day=row.whole("max_sessions_per_day") if row.text("max_sessions_per_day") else 4,
             employment_start=row.date("employment_start"), employment_end=row.date("employment_end"),
@@ -638,6 +647,40 @@ class _Import:
             existing.active = active
         db.session.flush()
 
+    def missing_location(self, name: str) -> str:
+        """Why a room or counsellor row names no location: one typo in a location's row said "no
+        location with this name" on each of its rooms and counsellors (the go-live review)."""
+        if name.lower() in self.bad_locations:
+            return _("%(name)s has a problem in its own row (row %(row)d of the locations sheet): correct that row first.",
+                     name=name, row=self.bad_locations[name.lower()])
+        return _("No location with this name in the county or in the locations sheet.")
+
+    def language_codes(self, row: _Row, texts: list[str]) -> list[str]:
+        """Codes for languages written as codes or names; an unknown one fails its cell with the way to write it."""
+        out = []
+        for text in texts:
+            code = languages.code_for(text)
+            if code is None:
+                row.fail("languages", _("%(text)s is not a language we know. Write its code (ar, so, ti, prs, uk) "
+                                        "or its name (arabisk, somali); docs/county-workbook.md lists the codes.",
+                                        text=text.strip()))
+                code = text.strip()
+            out.append(code)
+        return out
+
+    @staticmethod
+    def words(row: _Row, column: str, known: dict[str, str], message: str) -> list[str]:
+        """A list cell's values through their accepted words (English codes and Norwegian words)."""
+        out = []
+        for word in (w.strip().lower() for w in row.text(column).split(",")):
+            if not word:
+                continue
+            if word not in known:
+                row.fail(column, message)
+                return out
+            out.append(known[word])
+        return out
+
     def new_user(self, data, role: Role):
         user = people._new_user(data, self.county, role)
         self.result.new_users.append(user)
@@ -652,16 +695,21 @@ class _Import:
         for part in row.text("languages").split(","):
             words = part.replace(":", " ").split()
             if words:
-                languages.append((words[0], words[1] if len(words) > 1 else ""))
+                # "uk A", "Somali B", "norsk bokmål A": the last word is the category when it is one letter
+                category = words[-1] if len(words) > 1 and len(words[-1]) == 1 else ""
+                name = " ".join(words[:-1] if category else words)
+                languages.append((self.language_codes(row, [name])[0], category))
         active = row.flag("active")
         data = people.InterpreterData(
             name=row.text("name"), email=email, weekly=_person_weekly(row), phone=row.text("phone"),
             municipality_id=self.place(row, "municipality") or None, languages=languages, register_id=register_id,
             register_checked_on=row.date("register_checked_on"),
-            modes=[m.strip().lower() for m in row.text("modes").split(",") if m.strip()],
+            modes=self.words(row, "modes", MODE_WORDS, _("Write onsite, video or phone (or oppmøte, video, telefon), "
+                                                           "separated by commas.")),
             hourly_rate_ore=row.ore("hourly_rate"), min_billed_minutes=row.whole("min_billed_minutes")
             if row.text("min_billed_minutes") else 60,
-            travel_rate_ore=row.ore("travel_rate", blank=0), booking_channel=row.text("booking_channel").lower() or "direct",
+            travel_rate_ore=row.ore("travel_rate", blank=0), booking_channel=(self.words(row, "booking_channel", CHANNEL_WORDS, _(
+                "Write direct or agency (or direkte, byrå).")) or ["direct"])[0],
             agency_name=row.text("agency_name"))
         errors: people.Errors = {}
         if existing is not None:

@@ -128,7 +128,8 @@ def test_a_counsellor_at_another_countys_location_is_refused(app):
     f.centre(county_number="18", town="1804")  # Karrieresenter Bodø, in Nordland
     book = _set(_own(workbook.template(_county())), "counsellors", "locations", "Karrieresenter Bodø")
     problems = _problems(book)
-    assert ("counsellors", 2, "locations", "Velg kontorsteder i ditt fylke som er i bruk.") in problems
+    assert ("counsellors", 2, "locations",
+            "Det finnes ikke noe kontorsted med dette navnet i fylket eller i arket locations.") in problems
 
 
 def test_a_missing_required_column_is_reported_on_the_header_row(app):
@@ -469,3 +470,38 @@ def test_closure_days_the_sheet_drops_are_named_after_the_import(app, client):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1. apr. 2027 er ikke lenger en stengt dag" in page
     assert sorted(_county().closure_days) == ["2026-12-24", "2026-12-31"]
+
+
+def test_norwegian_words_and_language_names_are_read_and_a_wrong_one_names_what_to_write(app):
+    """The review typed "oppmøte, video", "byrå" and "Somali B": refused with messages that repeated the
+    words the sheet did not take."""
+    book = _own(workbook.template(_county()))
+    _set(book, "interpreters", "modes", "oppmøte, video")
+    _set(book, "interpreters", "booking_channel", "byrå")
+    _set(book, "interpreters", "agency_name", "Tolkebyrå Vest AS")
+    _set(book, "interpreters", "languages", "Somali B, arabisk A")
+    _set(book, "counsellors", "languages", "norsk, Engelsk, ukrainsk")
+    workbook.import_workbook(None, _county(), book)
+    interpreter = db.session.scalar(select(InterpreterProfile))
+    assert interpreter.modes == ["onsite", "video"] and interpreter.booking_channel == "agency"
+    assert {(lang.language, lang.category) for lang in interpreter.languages} == {("so", 2), ("ar", 1)}
+    assert db.session.scalar(select(CounsellorProfile)).languages == ["nb", "en", "uk"]
+
+    wrong = _own(workbook.template(_county()))
+    _set(wrong, "interpreters", "modes", "tolk på stedet")
+    _set(wrong, "interpreters", "booking_channel", "rammeavtale")
+    _set(wrong, "counsellors", "languages", "nb, klingon")
+    problems = {(p[0], p[2]): p[3] for p in _problems(wrong)}
+    assert problems[("interpreters", "modes")].startswith("Skriv onsite, video eller phone (eller oppmøte")
+    assert problems[("interpreters", "booking_channel")] == "Skriv direct eller agency (eller direkte, byrå)."
+    assert problems[("counsellors", "languages")].startswith("klingon er ikke et språk vi kjenner. Skriv koden")
+
+
+def test_one_bad_location_row_is_named_on_its_rooms_and_counsellors_rows(app):
+    book = _own(workbook.template(_county()))
+    _set(book, "locations", "mon", "8-16")
+    problems = _problems(book)
+    assert ("locations", 2, "mon") in [p[:3] for p in problems]
+    follow_on = [p for p in problems if p[0] in ("rooms", "counsellors")]
+    assert follow_on and all(p[3].startswith("Karrieresenter Bergen har en feil i sin egen rad (rad 2 i arket "
+                                             "locations)") for p in follow_on), follow_on
