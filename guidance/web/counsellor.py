@@ -79,8 +79,15 @@ def _render_week(year: int, week: int):
     by_day = {day: [s for s in sessions if s.start.astimezone(cal.OSLO).date() == day] for day in days}
     previous = (monday - dt.timedelta(days=7)).isocalendar()
     following = (monday + dt.timedelta(days=7)).isocalendar()
+    from guidance.rules.week import opening_monday
+
+    # The link to the week the view opens on, only where it leads elsewhere than this page or its
+    # neighbours ("The coming week" and "Next week" led to the same week at the weekend).
+    opening = opening_monday(local_today())
+    home_link = opening not in (monday - dt.timedelta(days=7), monday, monday + dt.timedelta(days=7))
     return render_template("counsellor/week.html", year=year, week=week, monday=monday, days=days, by_day=by_day,
-                           sessions=sessions, previous=previous, following=following, today=local_today())
+                           sessions=sessions, previous=previous, following=following, today=local_today(),
+                           home_link=home_link)
 
 
 @bp.get("/<int:year>/<int:week>.ics")
