@@ -84,6 +84,22 @@ def write_xlsx(sheets: Sheets) -> bytes:
 # ---------------------------------------------------------------------------- reading
 
 
+def csv_text(header: list[str], rows) -> str:
+    """A CSV file as a Norwegian Excel opens it in columns: semicolons, a BOM for UTF-8; and a cell
+    that would start a formula (CSV injection) starts with an apostrophe instead."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(header)
+    writer.writerows([_safe_cell(v) for v in row] for row in rows)
+    return "\ufeff" + buffer.getvalue()
+
+
+def _safe_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text.lstrip("-").replace(",", "").isdigit() \
+        else text
+
+
 def is_zip(raw: bytes) -> bool:
     return raw[:4] == b"PK\x03\x04"
 

@@ -2,11 +2,10 @@
 cost against budget, counsellor load; charts as accessible SVG with the numbers beside, CSV export."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,7 +14,7 @@ from wtforms import DecimalField, StringField
 from wtforms.validators import DataRequired, NumberRange, Regexp
 
 from guidance.planning.ids import local_today
-from guidance.services import statistics
+from guidance.services import sheets, statistics
 from guidance.web.charts import bar_chart
 from guidance.web.guards import requires
 
@@ -122,22 +121,23 @@ def export():
     """The dashboard's tables as CSV (references only, no names)."""
     table = request.args.get("table", "referrals")
     figures = _figures()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    decimal = lambda value: format_decimal(value or 0, "0.##")   # noqa: E731 - "12,5" for a Norwegian Excel
     if table == "interpreters":
-        writer.writerow(["month", "hours", "cost_nok", "budget_nok"])
-        writer.writerows([m["month"], m["hours"], m["cost_nok"], m["budget_nok"]] for m in figures["interpreters"])
+        header = ["month", "hours", "cost_nok", "budget_nok"]
+        rows = [[m["month"], decimal(m["hours"]), decimal(m["cost_nok"]), decimal(m["budget_nok"]) if m["budget_nok"]
+                 is not None else ""] for m in figures["interpreters"]]
     elif table == "load":
-        writer.writerow(["counsellor", "month", "sessions"])
-        writer.writerows([r["counsellor"], r["month"], r["sessions"]] for r in figures["load"])
+        header = ["counsellor", "month", "sessions"]
+        rows = [[r["counsellor"], r["month"], r["sessions"]] for r in figures["load"]]
     elif table == "at_risk":
-        writer.writerow(["reference", "deadline", "working_days_left", "first_session"])
-        writer.writerows([r["referral"].reference, r["deadline"],
-                          "passed" if r["working_days_left"] < 0 else r["working_days_left"], r["first_session"] or ""]
-                         for r in figures["at_risk"])
+        header = ["reference", "deadline", "working_days_left", "first_session"]
+        rows = [[r["referral"].reference, r["deadline"],
+                 _("passed") if r["working_days_left"] < 0 else r["working_days_left"], r["first_session"] or ""]
+                for r in figures["at_risk"]]
     else:
         table = "referrals"
-        writer.writerow(["period", figures["dimension"], "received", "booked", "completed"])
-        writer.writerows([r["period"], r["group"], r["received"], r["booked"], r["completed"]] for r in figures["rows"])
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{table}.csv"'})
+        header = ["period", figures["dimension"], "received", "booked", "completed"]
+        rows = [[r["period"], r["group"], r["received"], r["booked"], r["completed"]] for r in figures["rows"]]
+    # Semicolons and a BOM: a Norwegian Excel opened the comma file as one column (the review).
+    return Response(sheets.csv_text(header, rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{table}.csv"', "Cache-Control": "no-store"})

@@ -5,15 +5,16 @@ anyone's personal data; opening one (which is audited) shows the participant.
 """
 from __future__ import annotations
 
-import csv
-import io
 
 from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from guidance.labels import all_labels
 from guidance.planning.ids import local_date, local_today
 from guidance.rules.deadlines import deadline_passed, working_days_left
 from guidance.services import queue as service
+from guidance.services import sheets
 from guidance.services.referral_reading import shown_statuses
 from guidance.web.guards import requires
 
@@ -49,24 +50,20 @@ def export():
     """The filtered queue as CSV, without personal data: reference, municipality, language, basis, dates, status."""
     today = local_today()
     rows = service.all_rows(current_user, _chosen(), today)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(["reference", "referring_municipality", "home_municipality", "language", "legal_basis",
-                     "received", "earliest", "deadline", "working_days_left", "status"])
+    # Labels in the page's language (the review: raw codes like integration_act in the spreadsheet).
+    labels = all_labels()
+    rows_out = []
     for r in rows:
         left = working_days_left(r.deadline, today)
-        writer.writerow([_cell(v) for v in (
-            r.reference, r.referring_municipality.number, r.participant.municipality.number, r.participant.language,
-            r.legal_basis.value, local_date(r.created_at).isoformat(), r.earliest_date.isoformat(),
-            r.deadline.isoformat() if r.deadline else "",
-            "" if left is None else ("passed" if deadline_passed(r.deadline, today) else left), r.status.value,
-        )])
-    # A BOM so Excel reads UTF-8; no-store because even this list is the county's business.
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv", headers={
+        rows_out.append((
+            r.reference, r.referring_municipality.name, r.participant.municipality.name,
+            labels["language_label"].get(r.participant.language, r.participant.language),
+            labels["basis_label"].get(r.legal_basis.value, r.legal_basis.value), local_date(r.created_at).isoformat(),
+            r.earliest_date.isoformat(), r.deadline.isoformat() if r.deadline else "",
+            "" if left is None else (_("passed") if deadline_passed(r.deadline, today) else left),
+            labels["status_label"].get(r.status.value, r.status.value)))
+    text = sheets.csv_text(["reference", "referring_municipality", "home_municipality", "language", "legal_basis",
+                            "received", "earliest", "deadline", "working_days_left", "status"], rows_out)
+    # no-store because even this list is the county's business.
+    return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="queue-{today.isoformat()}.csv"', "Cache-Control": "no-store"})
-
-
-def _cell(value) -> str:
-    """Neutralise spreadsheet formulas (CSV injection) in any text cell."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not text.lstrip("-").isdigit() else text

@@ -120,9 +120,22 @@ def test_csv_export_has_no_names_or_phones(client):
     response = client.get("/queue/export.csv")
     text = response.data.decode("utf-8-sig")
     assert response.mimetype == "text/csv" and response.headers["Cache-Control"] == "no-store"
-    assert referral.reference in text and "4601" in text and "integration_act" in text
+    # what a spreadsheet reader understands: names and labels, not codes (the review)
+    assert f"{referral.reference};Bergen;Bergen;Arabisk;Integreringsloven;" in text
+    assert "integration_act" not in text
     assert "Navnesen" not in text and "400 00 000" not in text and "40000000" not in text
     assert text.splitlines()[0].startswith("reference;")
+
+
+def test_the_dashboards_csv_opens_in_columns_in_a_norwegian_excel(client):
+    """Semicolons and a BOM (the comma file opened as one column), decimals with a comma."""
+    lead = f.user(Role.LEAD)
+    f.referral(name="Unik Navnesen")
+    f.login(client, lead)
+    response = client.get("/dashboard/export.csv?table=referrals")
+    raw = response.data
+    assert raw.startswith("\ufeff".encode()) and response.headers["Cache-Control"] == "no-store"
+    assert raw.decode("utf-8-sig").splitlines()[0].startswith("period;")
 
 
 def test_csv_export_follows_the_filters(client):
