@@ -207,6 +207,17 @@ def dispatch_later(notices: list[Notice] | None = None) -> None:
 
 # -- dispatch (the job) -------------------------------------------------------------------------
 
+def _drop_stale(notices: list[Notice], now: dt.datetime) -> list[Notice]:
+    """The notices still worth sending: one about a session that has started by now tells nobody
+    anything (a digest delayed by an outage listed 49 sessions held weeks ago as "booked"). The stale
+    ones are marked dispatched without a message (audited with their count) and left out."""
+    stale = [n for n in notices if n.session is not None and n.session.start <= now]
+    if stale and _claim(stale, now):
+        audit.record(None, "notice.dropped_stale", None, {"count": len(stale)})
+        db.session.commit()
+    return [n for n in notices if n not in stale]
+
+
 def _claim(notices: list[Notice], now: dt.datetime) -> bool:
     """Take these notices for this worker (one conditional UPDATE): False when another took any."""
     ids = [n.id for n in notices]
@@ -235,6 +246,8 @@ def dispatch(now: dt.datetime | None = None, rounds: int = 50) -> list[OutboxMes
 def _dispatch_batch(now: dt.datetime) -> tuple[list[OutboxMessage], bool]:
     waiting = list(db.session.scalars(select(Notice).where(Notice.dispatched_at.is_(None), Notice.delivery == IMMEDIATE)
                                       .order_by(Notice.id).limit(BATCH)))
+    full = len(waiting) == BATCH
+    waiting = _drop_stale(waiting, now)
     groups: dict[tuple, list[Notice]] = defaultdict(list)
     for notice in waiting:
         group = ("counsellor", notice.id) if notice.kind in COUNSELLOR_KINDS else (notice.kind == "reminder", notice.user_id)
@@ -249,15 +262,15 @@ def _dispatch_batch(now: dt.datetime) -> tuple[list[OutboxMessage], bool]:
         audit.record(None, "notice.sent", message, {"kinds": sorted({n.kind for n in group}), "count": len(group)})
         db.session.commit()
         messages.append(message)
-    return messages, len(waiting) == BATCH
+    return messages, full
 
 
 def send_digests(now: dt.datetime | None = None) -> list[OutboxMessage]:
     """One e-mail per user listing every notice they chose to get in the daily summary and that
     has not been in one yet. Run once a day (`flask send-digests`); a second run sends nothing."""
     now = now or clock.now()
-    waiting = list(db.session.scalars(select(Notice).where(Notice.dispatched_at.is_(None), Notice.delivery == DIGEST)
-                                      .order_by(Notice.user_id, Notice.id)))
+    waiting = _drop_stale(list(db.session.scalars(select(Notice).where(
+        Notice.dispatched_at.is_(None), Notice.delivery == DIGEST).order_by(Notice.user_id, Notice.id))), now)
     by_user: dict[int, list[Notice]] = defaultdict(list)
     for notice in waiting:
         by_user[notice.user_id].append(notice)

@@ -441,3 +441,24 @@ def test_a_session_handed_over_and_moved_is_cancelled_for_the_first_counsellor_a
     assert f"{BASE}/week/day/2027-01-25" in gone.body and f"/week/sessions/{session.id}" not in gone.body
     [new] = _to(other)
     assert new.subject.endswith("27.01.2027 13:00")
+
+
+def test_a_summary_sent_late_leaves_out_sessions_that_have_started(app, travel_to):
+    """A digest held back (an outage, a stopped worker) listed 49 sessions held weeks ago as "booked"."""
+    travel_to(f.oslo(2027, 1, 13, 12))
+    w = planning_world()
+    w.referrer.notice_settings = {key: notices.DIGEST for key in notices.kinds_for(w.referrer)}
+    db.session.commit()
+    early = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 18, 9), interpreter=w.interpreter)
+    later = f.published_session(w.counsellor, f.referral(name="Samir Haddad", language="ar"),
+                                start=f.oslo(2027, 2, 1, 9), interpreter=w.interpreter)
+    for session, start in ((early, dt.datetime(2027, 1, 18, 13, 0)), (later, dt.datetime(2027, 2, 1, 13, 0))):
+        plan_edits.move_published_session(w.lead, session, start=start, room_id=session.room_id,
+                                          counsellor_id=session.counsellor_id, interpreter_id=w.interpreter.interpreter.id,
+                                          interpreter_mode="onsite")
+    travel_to(f.oslo(2027, 1, 20, 12))   # the summary runs a week late: the first session is held by now
+    [digest] = notices.send_digests()
+    referral_of_later = later.participants[0].referral
+    assert referral_of_later.reference in digest.body and w.own_referral.reference not in digest.body
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "notice.dropped_stale")) is not None
+    assert notices.send_digests() == []   # nothing left over for the next day
