@@ -60,6 +60,10 @@ def may(user: Any, action: str, target: Any = None) -> bool:
     if isinstance(target, (CounsellorProfile, InterpreterProfile)):
         return _may_manage_county(user, target.user.county_id)
     if isinstance(target, User):
+        if action == "manage_referrer":
+            # A municipality's referrers are onboarded by the lead of its county (and admins).
+            return (target.role is Role.REFERRER and target.municipality is not None
+                    and may_manage_county(user, target.municipality.county_id))
         return user.role is Role.ADMIN
     if isinstance(target, ApiToken):
         return user.role is Role.ADMIN

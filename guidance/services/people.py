@@ -439,3 +439,36 @@ def _new_user(data: PersonData, county: County, role: Role) -> User:
     user.set_password(secrets.token_urlsafe(32))
     db.session.add(user)
     return user
+
+
+# ---------------------------------------------------------------------------- referrers
+
+
+def referrers_of(county_id: int) -> list[User]:
+    """The referrer accounts of the county's municipalities, active first, by municipality and name."""
+    return list(db.session.scalars(
+        select(User).join(Municipality, Municipality.id == User.municipality_id)
+        .where(User.role == Role.REFERRER, Municipality.county_id == county_id)
+        .order_by(User.active.desc(), Municipality.name, User.name)))
+
+
+def create_referrer(actor, county: County, data: PersonData, municipality_id: int | None) -> User:
+    """A municipality's referrer (a refugee-service or NAV programme adviser), entered by the county's
+    lead and invited by e-mail to choose a password or log in with their own provider."""
+    errors: Errors = {}
+    _check_user_fields(data, errors)
+    municipality = db.session.get(Municipality, municipality_id or 0)
+    if municipality is None or municipality.county_id != county.id:
+        errors["municipality_id"] = [_("Choose the municipality the referrer works for.")]
+    if errors:
+        raise DomainError(_("The referrer was not saved."), errors)
+    with unit_of_work() as uow:
+        user = User(email=data.email.strip().lower(), name=data.name.strip(), role=Role.REFERRER,
+                    municipality=municipality)
+        user.set_password(secrets.token_urlsafe(32))   # nobody knows it: the invitation lets them in
+        db.session.add(user)
+        db.session.flush()
+        audit.record(actor, "user.created", user, {"role": Role.REFERRER.value, "municipality": municipality.number})
+        uow.after_commit(mail.deliver_later, [invitations.queue(actor, user)])
+    return user
+

@@ -16,6 +16,7 @@ MENU = [
     ("dashboard.index", _l("Dashboard"), "dashboard"),
     ("people.counsellors", _l("Counsellors"), "people"),
     ("people.interpreters", _l("Interpreters"), "people"),
+    ("people.referrers", _l("Referrers"), "people"),
     ("admin.users", _l("Users"), "users"),
     ("api_tokens.index", _l("API tokens"), "api_tokens"),
     ("privacy.search", _l("Data-subject access"), "data_subject"),

@@ -13,14 +13,15 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms.validators import Length
 
 from guidance import languages
 from guidance.extensions import db
-from guidance.models import Absence, County, CounsellorProfile, InterpreterProfile, Municipality, Role
+from guidance.models import Absence, County, CounsellorProfile, InterpreterProfile, Municipality, Role, User
 from guidance.planning.ids import local_today
-from guidance.services import invitations, people, readiness, setup
+from guidance.services import accounts, invitations, people, readiness, setup
 from guidance.services.errors import DomainError
-from guidance.services.people import CATEGORIES, WEEKDAYS, CounsellorData, InterpreterData
+from guidance.services.people import CATEGORIES, WEEKDAYS, CounsellorData, InterpreterData, PersonData
 from guidance.web.forms import show_refusal
 from guidance.web.readiness import broken_context
 from guidance.web.guards import county_or_chooser, get_visible, requires
@@ -99,7 +100,8 @@ class ActiveForm(FlaskForm):
 
 
 def _county_or_chooser(kind: str):
-    return county_or_chooser(_("Counsellors") if kind == "counsellors" else _("Interpreters"))
+    return county_or_chooser({"counsellors": _("Counsellors"), "interpreters": _("Interpreters"),
+                              "referrers": _("Referrers")}[kind])
 
 
 def _county_args(county: County) -> dict:
@@ -474,3 +476,74 @@ def _absences_ahead(profile) -> list[Absence]:
 def _language_names() -> dict[str, str]:
     locale = str(get_locale() or "nb")
     return {code: languages.language_name(code, locale) for code in languages.all_codes()}
+
+
+# ---------------------------------------------------------------------------- referrers
+
+
+class ReferrerForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[Length(max=200)])
+    email = StringField(_l("E-mail address"), validators=[Length(max=254)])
+    municipality_id = SelectField(_l("Municipality"), coerce=int, validate_choice=False)
+
+
+@bp.route("/referrers", methods=["GET", "POST"])
+@requires("people")
+def referrers():
+    """The municipalities' referrers: the lead adds a programme adviser, who is invited by e-mail
+    (onboarding a municipality needed the installation's administrator)."""
+    county, chooser = _county_or_chooser("referrers")
+    if chooser:
+        return chooser
+    form = ReferrerForm()
+    places = county.municipalities
+    form.municipality_id.choices = [(0, _("Choose the municipality"))] + [
+        (m.id, m.name) for m in sorted(places, key=lambda m: m.name)]
+    status = 200
+    if request.method == "POST":
+        try:
+            user = people.create_referrer(current_user, county, PersonData(name=form.name.data or "",
+                                                                          email=form.email.data or ""),
+                                          form.municipality_id.data)
+        except DomainError as error:
+            show_refusal(form, error)
+            status = 400
+        else:
+            flash(_("%(email)s was e-mailed an invitation to choose a password or log in.", email=user.email), "success")
+            return redirect(url_for("people.referrers", **_county_args(county)))
+    found = people.referrers_of(county.id)
+    return render_template("people/referrers.html", county=county, referrers=found, form=form,
+                           access={u.id: _access_of(u) for u in found}, active_form=ActiveForm(),
+                           county_args=_county_args(county)), status
+
+
+@bp.post("/referrers/<int:referrer_id>/invitation")
+@requires("people")
+def referrer_invitation(referrer_id: int):
+    user = get_visible(User, referrer_id, "manage_referrer")
+    if ActiveForm().validate_on_submit():
+        try:
+            invitations.invite_again(current_user, user)
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("%(email)s was e-mailed an invitation to choose a password or log in.", email=user.email),
+                  "success")
+    return redirect(url_for("people.referrers", **_county_args(user.municipality.county)))
+
+
+@bp.post("/referrers/<int:referrer_id>/active")
+@requires("people")
+def referrer_active(referrer_id: int):
+    user = get_visible(User, referrer_id, "manage_referrer")
+    form = ActiveForm()
+    if form.validate_on_submit():
+        accounts.set_active(current_user, user, bool(form.active.data))
+        flash(_("%(name)s can log in again.", name=user.name) if user.active
+              else _("%(name)s is deactivated and logged out everywhere.", name=user.name), "success")
+    return redirect(url_for("people.referrers", **_county_args(user.municipality.county)))
+
+
+def _access_of(user) -> dict:
+    signed_in, invited_at = invitations.status(user)
+    return {"signed_in": signed_in, "invited_at": invited_at}

@@ -143,3 +143,34 @@ def test_an_interpreter_request_link_opens_in_the_interpreters_language_not_the_
     declined = app.test_client().post(link, data={"answer": "decline", "reason": ""},
                                       headers={"Accept-Language": "en-US"})
     assert declined.status_code == 400 and '<html lang="nn"' in declined.get_data(as_text=True)
+
+
+def test_the_lead_adds_a_municipalitys_referrer_who_gets_in_through_the_invitation(client, app, travel_to):
+    """Onboarding a municipality needed the installation's administrator (the lead got 403)."""
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    f.login(client, w.lead)
+    voss = f.municipality("4621")
+    refused = client.post("/people/referrers", data={"name": "Nina Voss", "email": "nina@voss.kommune.example.no",
+                                                     "municipality_id": str(f.municipality("1804").id)})  # Bodø: Nordland
+    assert refused.status_code == 400 and "Velg kommunen henviseren jobber for." in refused.get_data(as_text=True)
+    added = client.post("/people/referrers", data={"name": "Nina Voss", "email": "nina@voss.kommune.example.no",
+                                                   "municipality_id": str(voss.id)}, follow_redirects=True)
+    page = added.get_data(as_text=True)
+    assert "nina@voss.kommune.example.no fikk en invitasjon" in page and "Invitert 3. des. 2026" in page
+    referrer = f.user_by_email("nina@voss.kommune.example.no")
+    assert referrer.role is Role.REFERRER and referrer.municipality_id == voss.id
+    [message] = _mail_to("nina@voss.kommune.example.no")
+    assert "som henviser i kommunen" in message.body or "som tilvisar i kommunen" in message.body
+    client.post("/logout")
+    browser = app.test_client()
+    browser.post(_path(message), data={"new_password": "Vossevangen-Tog-2027", "repeat_password": "Vossevangen-Tog-2027"})
+    assert browser.post("/login", data={"email": "nina@voss.kommune.example.no",
+                                        "password": "Vossevangen-Tog-2027"}).status_code == 302
+    assert "Tilvisingar frå Voss" in browser.get("/").get_data(as_text=True)   # Voss writes nynorsk
+    # another county's lead cannot touch Vestland's referrers
+    other = app.test_client()
+    f.login(other, w.other_county_lead)
+    assert other.post(f"/people/referrers/{referrer.id}/active").status_code == 404
+    db.session.refresh(referrer)
+    assert referrer.active

@@ -16,6 +16,9 @@ EXPECTED = {
     "people.interpreter_active": POST_ONLY,
     "people.counsellor_invitation": POST_ONLY,
     "people.interpreter_invitation": POST_ONLY,
+    "people.referrers": LEAD_AND_ADMIN,
+    "people.referrer_invitation": POST_ONLY,
+    "people.referrer_active": POST_ONLY,
 }
 
 # Who may POST to each write route (the lead and admins of the object's county); every other
@@ -29,9 +32,13 @@ WRITERS = {
     "people.interpreter_active": (Role.LEAD, Role.ADMIN),
     "people.counsellor_invitation": (Role.LEAD, Role.ADMIN),
     "people.interpreter_invitation": (Role.LEAD, Role.ADMIN),
+    "people.referrers": (Role.LEAD, Role.ADMIN),
+    "people.referrer_invitation": (Role.LEAD, Role.ADMIN),
+    "people.referrer_active": (Role.LEAD, Role.ADMIN),
 }
 
 
 def url_values(w) -> dict:
     """The world's own counsellor and interpreter (same county as the lead)."""
-    return {"counsellor_id": w.counsellor.counsellor.id, "interpreter_id": w.interpreter.interpreter.id}
+    return {"counsellor_id": w.counsellor.counsellor.id, "interpreter_id": w.interpreter.interpreter.id,
+            "referrer_id": w.other_referrer.id}   # Voss's referrer: a writer may deactivate them
