@@ -273,7 +273,10 @@ def paragraphs(f: Facts, code: str, strict: bool = False) -> list[tuple[str, str
         out.append(("text", t("You are invited to individual career guidance at the career centre. A career counsellor will "
                               "talk with you about your education, your work experience and your goals.")))
     out.append(("label", t("Date")))
-    out.append(("text", format_date(f.start.date(), "full", locale=locale)))
+    # The numeric date beside the long one, as the text reminder writes it: a participant who cannot
+    # read the month's name in their language (Tigrinya's, Somali's) can match "02.03.2027".
+    out.append(("text", format_date(f.start.date(), "full", locale=locale) + " "
+                + isolate(f"({f.start.strftime('%d.%m.%Y')})")))
     out.append(("label", t("Time")))
     out.append(("text", isolate(f"{format_time(f.start, 'HH:mm', locale=locale)}–{format_time(f.end, 'HH:mm', locale=locale)}")))
     out.append(("label", t("Place")))
