@@ -178,17 +178,18 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.commit()
 
 
-# A reset link carries the user's id, its expiry and a fingerprint of the password hash it may
-# replace, signed with SECRET_KEY: once the password changes (by this link or otherwise) every
-# earlier link stops working, so a link is single-use without a table of spent tokens.
+# A one-time link (a password reset, an invitation) carries the user's id, its expiry and a
+# fingerprint of the password hash it may replace, signed with SECRET_KEY under its own salt: once
+# the password changes (by this link or otherwise) every earlier link stops working, so a link is
+# single-use without a table of spent tokens.
 _RESET_SALT = "password-reset"
 
 
-def _reset_serializer():
+def _serializer(salt: str):
     from flask import current_app
     from itsdangerous import URLSafeSerializer
 
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def password_fingerprint(user: User) -> str:
@@ -198,23 +199,25 @@ def password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
 
 
-def password_reset_token(user: User) -> str:
-    from flask import current_app
-
+def one_time_token(user: User, salt: str, seconds: int) -> str:
+    """A signed link token for `user` that works for `seconds` and until their password changes."""
     from guidance import clock
 
-    expires = int(clock.now().timestamp()) + current_app.config["PASSWORD_RESET_SECONDS"]
-    return _reset_serializer().dumps({"user": user.id, "expires": expires, "password": password_fingerprint(user)})
+    expires = int(clock.now().timestamp()) + seconds
+    return _serializer(salt).dumps({"user": user.id, "expires": expires, "password": password_fingerprint(user)})
 
 
-def user_for_reset_token(token: str) -> User | None:
-    """The user a reset link is for, or None when it is forged, expired, used or for an inactive user."""
+def user_for_one_time_token(token: str | None, salt: str) -> User | None:
+    """The user a one-time link is for, or None when it is forged, expired, used, for an inactive
+    user or for one who signs in with an identity provider."""
     from itsdangerous import BadData
 
     from guidance import clock
 
+    if not token:
+        return None
     try:
-        data = _reset_serializer().loads(token)
+        data = _serializer(salt).loads(token)
         user_id, expires, fingerprint = int(data["user"]), int(data["expires"]), str(data["password"])
     except (BadData, KeyError, TypeError, ValueError):
         return None
@@ -226,6 +229,17 @@ def user_for_reset_token(token: str) -> User | None:
     if not secrets.compare_digest(fingerprint, password_fingerprint(user)):
         return None
     return user
+
+
+def password_reset_token(user: User) -> str:
+    from flask import current_app
+
+    return one_time_token(user, _RESET_SALT, current_app.config["PASSWORD_RESET_SECONDS"])
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user a reset link is for, or None when it is forged, expired, used or for an inactive user."""
+    return user_for_one_time_token(token, _RESET_SALT)
 
 
 def request_password_reset(email: str) -> list:

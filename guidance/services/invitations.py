@@ -12,20 +12,17 @@ once: a chosen password, or a connected provider sign-in, ends it.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
 
-from guidance import clock
 from guidance.extensions import db
 from guidance.models import AuditEvent, OutboxMessage, Role, User
 from guidance.rules.language import for_recipient
 from guidance.services import audit, mail
-from guidance.services.accounts import MIN_PASSWORD_LENGTH, password_fingerprint
+from guidance.services.accounts import MIN_PASSWORD_LENGTH, one_time_token, user_for_one_time_token
 from guidance.services.errors import DomainError
 
 _SALT = "invitation"
@@ -33,32 +30,13 @@ INVITED = "user.invited"
 SIGNED_IN = ("auth.logged_in", "user.signed_in")
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
-
-
 def token(user: User) -> str:
-    expires = int(clock.now().timestamp()) + current_app.config["INVITATION_SECONDS"]
-    return _serializer().dumps({"user": user.id, "expires": expires, "password": password_fingerprint(user)})
+    return one_time_token(user, _SALT, current_app.config["INVITATION_SECONDS"])
 
 
 def user_for_token(value: str | None) -> User | None:
     """The invited user, or None when the link is forged, expired, used or the account is off."""
-    if not value:
-        return None
-    try:
-        data = _serializer().loads(value)
-        user_id, expires, fingerprint = int(data["user"]), int(data["expires"]), str(data["password"])
-    except (BadData, KeyError, TypeError, ValueError):
-        return None
-    if clock.now().timestamp() > expires:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.active or user.signs_in_externally:
-        return None
-    if not secrets.compare_digest(fingerprint, password_fingerprint(user)):
-        return None
-    return user
+    return user_for_one_time_token(value, _SALT)
 
 
 def queue(actor, user: User) -> OutboxMessage:

@@ -55,18 +55,11 @@ def sign_in(provider: OidcProvider, claims: Mapping, invited: User | None = None
     name = str(claims.get(provider.name_claim) or email)[:200]
     if identity is None and invited is not None:
         user = invited
-        before = _role_and_scope(user)
         identity = UserIdentity(user=user, provider=provider.name, issuer=issuer, subject=subject)
         user.set_password(secrets.token_urlsafe(32))  # the provider holds the password now; the link is spent
-        _apply(user, grant, county, municipality)
         db.session.add(identity)
         audit.record(user, "user.identity_connected", user, {"provider": provider.name})
-        if _role_and_scope(user) != before:
-            audit.record(user, "user.role_changed", user, {"provider": provider.name, "from": before,
-                                                           "to": _role_and_scope(user)})
-        user.name = name
-        if email != user.email and find_by_email(email) is None:
-            user.email = email
+        _follow_claims(provider, user, grant, county, municipality, name, email)
     elif identity is None:
         user = User(email=email, name=name, role=grant.role)
         user.set_password(secrets.token_urlsafe(32))  # never told to anyone: no local sign-in
@@ -80,18 +73,23 @@ def sign_in(provider: OidcProvider, claims: Mapping, invited: User | None = None
             identity.access_withdrawn_at = None
             user.active = True
             audit.record(user, "user.activated", user, {"provider": provider.name, "reason": "claims"})
-        before = _role_and_scope(user)
-        _apply(user, grant, county, municipality)
-        if _role_and_scope(user) != before:
-            audit.record(user, "user.role_changed", user, {"provider": provider.name, "from": before,
-                                                           "to": _role_and_scope(user)})
-        user.name = name
-        if email != user.email and find_by_email(email) is None:
-            user.email = email
+        _follow_claims(provider, user, grant, county, municipality, name, email)
     identity.last_sign_in_at = clock.now()
     audit.record(user, "user.signed_in", user, {"provider": provider.name})
     db.session.commit()
     return user
+
+
+def _follow_claims(provider: OidcProvider, user: User, grant: Grant, county, municipality, name: str, email: str) -> None:
+    """An existing account takes the role, scope, name and (when free) e-mail the claims give."""
+    before = _role_and_scope(user)
+    _apply(user, grant, county, municipality)
+    if _role_and_scope(user) != before:
+        audit.record(user, "user.role_changed", user, {"provider": provider.name, "from": before,
+                                                       "to": _role_and_scope(user)})
+    user.name = name
+    if email != user.email and find_by_email(email) is None:
+        user.email = email
 
 
 def _refuse(provider: OidcProvider, identity: UserIdentity | None, subject: str, reason: str) -> None:

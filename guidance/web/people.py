@@ -195,13 +195,18 @@ def counsellor_invitation(counsellor_id: int):
 
 
 def _invite(profile) -> None:
-    if ActiveForm().validate_on_submit():   # the CSRF check
+    _invite_user(profile.user)
+
+
+def _invite_user(user) -> None:
+    """E-mail a (new) invitation, said in a flash (the CSRF check first)."""
+    if ActiveForm().validate_on_submit():
         try:
-            invitations.invite_again(current_user, profile.user)
+            invitations.invite_again(current_user, user)
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(_("%(email)s was e-mailed an invitation to choose a password or log in.", email=profile.user.email),
+            flash(_("%(email)s was e-mailed an invitation to choose a password or log in.", email=user.email),
                   "success")
 
 
@@ -521,14 +526,7 @@ def referrers():
 @requires("people")
 def referrer_invitation(referrer_id: int):
     user = get_visible(User, referrer_id, "manage_referrer")
-    if ActiveForm().validate_on_submit():
-        try:
-            invitations.invite_again(current_user, user)
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("%(email)s was e-mailed an invitation to choose a password or log in.", email=user.email),
-                  "success")
+    _invite_user(user)
     return redirect(url_for("people.referrers", **_county_args(user.municipality.county)))
 
 
