@@ -96,11 +96,12 @@ def test_dashboard_page_shows_svg_charts_with_tables_and_exports_csv(client):
     page = client.get("/dashboard/?dimension=language&period=quarter").get_data(as_text=True)
     assert 'role="img"' in page and "<title id=\"referrals-chart-title\">" in page
     assert "<caption id=\"totals-caption\">" in page and "1. kvartal 2027" in page
-    csv_text = client.get("/dashboard/export.csv?table=interpreters").get_data(as_text=True)
-    assert csv_text.splitlines()[:3] == ["month,hours,cost_nok,budget_nok", "2027-01,1.5,1080.0,", "2027-02,1.5,1200.0,2000.0"]
+    csv_text = client.get("/dashboard/export.csv?table=interpreters").data.decode("utf-8-sig")
+    # as a Norwegian Excel reads it: semicolons, decimal commas
+    assert csv_text.splitlines()[:3] == ["month;hours;cost_nok;budget_nok", "2027-01;1,5;1080;", "2027-02;1,5;1200;2000"]
     referrals_csv = client.get("/dashboard/export.csv?table=referrals&period=quarter&dimension=legal_basis")
     lines = referrals_csv.get_data(as_text=True).splitlines()
-    assert "2027-Q1,integration_act,3,2,0" in lines and "2027-Q1,temporary_act,1,1,1" in lines
+    assert "2027-Q1;integration_act;3;2;0" in lines and "2027-Q1;temporary_act;1;1;1" in lines
 
 
 def test_a_budget_must_be_a_month_and_an_amount(client):
