@@ -39,6 +39,19 @@ def user_for_token(value: str | None) -> User | None:
     return user_for_one_time_token(value, _SALT)
 
 
+def usable(user: User) -> bool:
+    """Can an invitation get this person in: with local passwords, or through the county's provider
+    (interpreters keep local accounts, so with passwords switched off theirs would lead nowhere)."""
+    if current_app.config["LOCAL_LOGIN"]:
+        return True
+    return user.role is not Role.INTERPRETER and bool(current_app.config["OIDC_PROVIDERS"])
+
+
+def queue_if_usable(actor, user: User) -> list[OutboxMessage]:
+    """The invitation for a new account, when it can get them in (else nothing)."""
+    return [queue(actor, user)] if usable(user) else []
+
+
 def queue(actor, user: User) -> OutboxMessage:
     """Write the invitation to the outbox in the current transaction (audited); the caller hands
     it to delivery after the commit."""
@@ -96,5 +109,11 @@ def invite_again(actor, user: User) -> None:
         raise DomainError(_("%(name)s is deactivated: activate them before inviting them.", name=user.name))
     if user.signs_in_externally:
         raise DomainError(_("%(name)s logs in with the county's account already.", name=user.name))
+    if status(user)[0]:
+        # Someone who has logged in gets no link that sets their password: "Forgot your password?" is theirs.
+        raise DomainError(_("%(name)s has logged in already. If they forgot the password, they use "
+                            "\"Forgot your password?\" on the login page.", name=user.name))
+    if not usable(user):
+        raise DomainError(_("An invitation cannot get %(name)s in: passwords are switched off here.", name=user.name))
     with unit_of_work() as uow:
         uow.after_commit(mail.deliver_later, [queue(actor, user)])

@@ -29,6 +29,7 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import re
 import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -98,6 +99,19 @@ def _unsent_invitations(address: str) -> list[OutboxMessage]:
     new = [m for m in db.session.new if isinstance(m, OutboxMessage) and m.to_address == address and m.ics
            and m.sent_at is None and m.superseded_by is None]
     return [m for m in stored if m.superseded_by is None] + new
+
+
+# Links that act as the person they were sent to (an invitation, a password reset, an interpreter's
+# answer): the outbox page shows every e-mail to the county's lead, who must not be able to use them.
+ONE_TIME_LINK = re.compile(r"(/(?:account/invitation|account/reset-password|bookings/confirm)/)\S+")
+
+
+def without_one_time_links(body: str) -> str:
+    """The body as the outbox page shows it: one-time links cut after their path."""
+    from flask_babel import gettext as _
+
+    return ONE_TIME_LINK.sub(lambda m: m.group(1) + "… (" + _("hidden: the link works only for the person it was sent to") + ")",
+                             body or "")
 
 
 def deliver_later(messages: list[OutboxMessage]) -> None:

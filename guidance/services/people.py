@@ -121,7 +121,7 @@ def create_counsellor(actor, county: County, data: CounsellorData) -> Counsellor
         db.session.flush()
         audit.record(actor, "counsellor.created", profile, {"user": user.id})
         if invite:   # a new account nobody knows the password of: tell the person how to get in
-            uow.after_commit(mail.deliver_later, [invitations.queue(actor, user)])
+            uow.after_commit(mail.deliver_later, invitations.queue_if_usable(actor, user))
     return profile
 
 
@@ -242,7 +242,7 @@ def create_interpreter(actor, county: County, data: InterpreterData) -> Interpre
         db.session.flush()
         audit.record(actor, "interpreter.created", profile, {"user": user.id})
         if invite:   # a new account nobody knows the password of: tell the person how to get in
-            uow.after_commit(mail.deliver_later, [invitations.queue(actor, user)])
+            uow.after_commit(mail.deliver_later, invitations.queue_if_usable(actor, user))
     return profile
 
 
@@ -469,6 +469,6 @@ def create_referrer(actor, county: County, data: PersonData, municipality_id: in
         db.session.add(user)
         db.session.flush()
         audit.record(actor, "user.created", user, {"role": Role.REFERRER.value, "municipality": municipality.number})
-        uow.after_commit(mail.deliver_later, [invitations.queue(actor, user)])
+        uow.after_commit(mail.deliver_later, invitations.queue_if_usable(actor, user))
     return user
 

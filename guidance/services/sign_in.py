@@ -34,8 +34,11 @@ def sign_in(provider: OidcProvider, claims: Mapping, invited: User | None = None
     """The user that these verified claims sign in as; raises SignInRefused (audited) otherwise.
 
     `invited`: the account an invitation link (services/invitations.py) was opened for. A first
-    sign-in through that link is connected to it — the person proved they read its e-mail — where
-    otherwise an account with the claims' e-mail refuses the sign-in."""
+    sign-in through that link is connected to it (the person read its e-mail) where otherwise an
+    account with the claims' e-mail refuses the sign-in; only when the provider vouches for the very
+    person and access the lead entered (the same e-mail, role and county or municipality), so a
+    forwarded link, or a colleague still signed in at the provider on a shared PC, connects nothing.
+    Interpreters keep local passwords: their invitations connect no provider account."""
     issuer, subject = str(claims["iss"]), str(claims["sub"])
     identity = db.session.scalar(select(UserIdentity).where(UserIdentity.issuer == issuer,
                                                             UserIdentity.subject == subject))
@@ -46,6 +49,10 @@ def sign_in(provider: OidcProvider, claims: Mapping, invited: User | None = None
         grant = grant_for(provider, claims)
         county, municipality = _scope(grant)
         email = _email(provider, claims)
+        if invited is not None and (invited.role is Role.INTERPRETER or identity is not None):
+            invited = None
+        if invited is not None and not _same_person(invited, email, grant.role, county, municipality):
+            raise NoGrant("invitation_mismatch")
         if identity is None and find_by_email(email) not in (None, invited):
             raise NoGrant("email_taken")
     except NoGrant as refusal:
@@ -78,6 +85,13 @@ def sign_in(provider: OidcProvider, claims: Mapping, invited: User | None = None
     audit.record(user, "user.signed_in", user, {"provider": provider.name})
     db.session.commit()
     return user
+
+
+def _same_person(invited: User, email: str, role: Role, county, municipality) -> bool:
+    """Does the provider's account match the one the lead entered: e-mail, role and scope?"""
+    return (email == invited.email.lower() and role is invited.role
+            and (county.id if county else None) == invited.county_id
+            and (municipality.id if municipality else None) == invited.municipality_id)
 
 
 def _follow_claims(provider: OidcProvider, user: User, grant: Grant, county, municipality, name: str, email: str) -> None:

@@ -82,4 +82,4 @@ def _page(state: str, search: str = "", page: int = 1, status: int = 200):
     return render_template("outbox/index.html", messages=result.rows, total=result.total, page=result.page,
                            pages=result.pages, state=chosen.state, search=chosen.search, chosen=chosen, query=query,
                            failed_count=failed_count,
-                           mail_server=bool(current_app.config.get("MAIL_SERVER"))), status
+                           mail_server=bool(current_app.config.get("MAIL_SERVER")), body_of=mail.without_one_time_links), status

@@ -133,7 +133,8 @@ def test_the_session_page_says_whether_the_interpreter_has_answered_and_what_to_
     f.login(client, w.counsellor)
     page = client.get(f"/week/sessions/{session.id}").get_data(as_text=True)
     assert "Forespurt" in page
-    assert "Amal Haddad</bdi>: trenger <q>Rullestol</q>" in page and "programrådgiveren blir med" in page
+    assert "Amal Haddad</bdi> – Behov for tilrettelegging: <q>Rullestol</q>" in page
+    assert "Amal Haddad</bdi> – Programrådgiver deltar" in page
     session.bookings[-1].status = BookingStatus.ACCEPTED
     db.session.commit()
     assert "Forespurt" not in client.get(f"/week/sessions/{session.id}").get_data(as_text=True)

@@ -174,3 +174,28 @@ def test_the_lead_adds_a_municipalitys_referrer_who_gets_in_through_the_invitati
     assert other.post(f"/people/referrers/{referrer.id}/active").status_code == 404
     db.session.refresh(referrer)
     assert referrer.active
+
+
+def test_the_outbox_page_never_shows_a_link_that_acts_as_its_receiver(client, travel_to):
+    """The lead sees every e-mail to the county's staff: a working invitation there let them choose
+    the counsellor's password (the review of this change)."""
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    _new_counsellor(client, w)
+    [message] = _mail_to("kari@karriere.example.no")
+    token = LINK.search(message.body).group(1)
+    page = client.get("/outbox/").get_data(as_text=True)
+    assert "/account/invitation/" in page and token not in page
+    assert "skjult: lenken virker bare for personen den ble sendt til" in page
+
+
+def test_someone_who_has_logged_in_gets_no_new_invitation(client, app, travel_to):
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    f.login(app.test_client(), w.counsellor)   # the world's counsellor has logged in
+    f.login(client, w.lead)
+    page = client.get(f"/people/counsellors/{w.counsellor.counsellor.id}").get_data(as_text=True)
+    assert "har logget inn i Veiled" in page and "Send en invitasjon" not in page
+    refused = client.post(f"/people/counsellors/{w.counsellor.counsellor.id}/invitation", follow_redirects=True)
+    assert "har allerede logget inn" in refused.get_data(as_text=True)
+    assert _mail_to(w.counsellor.email) == []

@@ -326,3 +326,29 @@ def test_a_counsellor_the_lead_entered_gets_in_through_the_invitation_and_keeps_
     assert [loc.id for loc in user.counsellor.locations] == [location.id] and user.counsellor.multicultural
     assert db.session.scalar(select(func.count()).select_from(User).where(User.email == form["email"])) == 1
     assert client.get(link).status_code == 400   # the link is spent
+
+
+def test_an_invitation_connects_only_the_person_it_was_for(client, provider):
+    """A forwarded link, or a colleague still signed in at the provider, must not take the account
+    the lead made: another e-mail is refused and nothing is connected."""
+    import re
+
+    from guidance.models import CounsellorProfile, Location, OutboxMessage
+    from tests.app.test_people import _counsellor_form
+
+    w = f.world()
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    form = _counsellor_form(location)
+    f.login(client, w.lead)
+    assert client.post("/people/counsellors/new", data=form).status_code == 302
+    client.post("/logout")
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == form["email"]))
+    token = re.search(r"/account/invitation/(\S+)", message.body).group(1)
+    provider.set_user("colleague", email="ola.kollega@vlfk.example.no", name="Ola Kollega", groups=["g-counsellor-46"])
+    started = client.post("/login/oidc/county", data={"invitation": token})
+    refused = client.get(Browser(provider).sign_in(started.headers["Location"], "colleague"))
+    assert refused.status_code == 403 and "ikke den invitasjonen gjaldt" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    profile = db.session.scalar(select(CounsellorProfile).join(User).where(User.email == form["email"]))
+    assert profile.user.identities == [] and profile.user.name == form["name"]
+    assert db.session.scalar(select(User).where(User.email == "ola.kollega@vlfk.example.no")) is None
