@@ -74,6 +74,8 @@ class CounsellorData(PersonData):
     employment_start: dt.date | None = None
     employment_end: dt.date | None = None
     video_link: str = ""
+    # A daily break (from, to) inside the working hours, e.g. ("11:30", "12:00"): no session then.
+    lunch: tuple[str, str] = ("", "")
 
 
 @dataclass
@@ -177,7 +179,7 @@ def _counsellor_values(data: CounsellorData, county: County, errors: Errors) -> 
         errors["max_sessions_per_day"] = [_("Enter a number of sessions from 1 to 12.")]
     if data.employment_start and data.employment_end and data.employment_end < data.employment_start:
         errors["employment_end"] = [_("The last day of employment cannot be before the first.")]
-    weekly = parse_weekly(data.weekly, errors)
+    weekly = with_break(parse_weekly(data.weekly, errors), data.lunch, errors)
     link = video_link(data.video_link, errors)
     return {"multicultural": bool(data.multicultural), "multicultural_completed_on": completed if data.multicultural else None,
             "languages": codes, "locations": chosen, "max_sessions_per_day": data.max_sessions_per_day,
@@ -388,13 +390,56 @@ def parse_weekly(days: dict[int, tuple[str, str]], errors: Errors) -> dict[str, 
     return weekly
 
 
+def with_break(weekly: dict[str, list[list[str]]], lunch: tuple[str, str], errors: Errors) -> dict[str, list[list[str]]]:
+    """The weekly map with a daily break cut out of every working day it falls inside (a counsellor
+    held four 90-minute sessions back to back, 09:00-15:00: the Working Environment Act wants a
+    break). A day that ends before the break, or starts after it, is left whole."""
+    start, end = ((lunch or ("", ""))[0] or "").strip(), ((lunch or ("", ""))[1] or "").strip()
+    if not start and not end:
+        return weekly
+    parsed = []
+    for name, text in (("lunch_start", start), ("lunch_end", end)):
+        minutes = _minutes(text)
+        if not text:
+            errors[name] = [_("Enter both times of the break, or clear both.")]
+        elif minutes is None:
+            errors[name] = [_("Enter a time like 08:00.")]
+        elif minutes % GRID_MINUTES:
+            errors[name] = [_("Use quarter hours: :00, :15, :30 or :45.")]
+        parsed.append(minutes)
+    if "lunch_start" in errors or "lunch_end" in errors:
+        return weekly
+    if parsed[0] >= parsed[1]:
+        errors["lunch_end"] = [_("The break must end after it starts.")]
+        return weekly
+    out = {}
+    for day, windows in weekly.items():
+        cut = []
+        for a, b in windows:
+            first, last = _minutes(a), _minutes(b)
+            if first < parsed[0] and parsed[1] < last:
+                cut += [[a, _clock(parsed[0])], [_clock(parsed[1]), b]]
+            else:
+                cut.append([a, b])
+        out[day] = cut
+    return out
+
+
 def weekly_pairs(weekly: dict | None) -> dict[int, tuple[str, str]]:
-    """The editor's one from/to pair per weekday from a stored weekly map (its first interval)."""
+    """The editor's one from/to pair per weekday from a stored weekly map: from the first period's
+    start to the last one's end (the break between them is `daily_break`)."""
     out = {}
     for day in WEEKDAYS:
         windows = (weekly or {}).get(str(day)) or []
-        out[day] = (windows[0][0], windows[0][1]) if windows else ("", "")
+        out[day] = (windows[0][0], windows[-1][1]) if windows else ("", "")
     return out
+
+
+def daily_break(weekly: dict | None) -> tuple[str, str]:
+    """The break a weekly map holds: the gap between the two periods of its days (the same on every
+    day that has two); ("", "") when none or when the days differ."""
+    gaps = {(windows[0][1], windows[1][0]) for windows in (weekly or {}).values() if len(windows) == 2}
+    return gaps.pop() if len(gaps) == 1 else ("", "")
 
 
 def _minutes(text: str) -> int | None:

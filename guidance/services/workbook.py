@@ -395,6 +395,25 @@ def _person_weekly(row: _Row) -> dict[int, tuple[str, str]]:
     return weekly
 
 
+def _counsellor_weekly(row: _Row) -> tuple[dict[int, tuple[str, str]], tuple[str, str]]:
+    """A counsellor's day and daily break: a cell of two periods ("08:00-11:30, 12:00-15:30", as the
+    export writes a day with a break) is the day from the first start to the last end and the break
+    between; the break must be the same on every day that has one (the pages keep one break)."""
+    weekly, breaks = {}, {}
+    for day, column in enumerate(PERSON_DAYS, start=1):
+        spans = _spans(row, column)
+        if len(spans) == 2:
+            weekly[day] = (spans[0][0], spans[1][1])
+            breaks[column] = (spans[0][1], spans[1][0])
+        else:
+            text = row.text(column)
+            weekly[day] = _split_pair(text) if text else ("", "")
+    if len(set(breaks.values())) > 1:
+        row.fail(sorted(breaks, key=PERSON_DAYS.index)[1], _(
+            "A counsellor has one daily break: write the same break on every day, like 08:00-11:30, 12:00-15:30."))
+    return weekly, next(iter(breaks.values()), ("", ""))
+
+
 def _location_column(key: str) -> str:
     match = re.fullmatch(r"h(\d)_\d+_(from|to)", key)
     if match:
@@ -411,7 +430,7 @@ def _person_column(key: str) -> str:
     if key.startswith("lang"):
         return "languages"
     return {"municipality_id": "municipality", "location_ids": "locations", "hourly_rate": "hourly_rate",
-            "travel_rate": "travel_rate"}.get(key, key)
+            "travel_rate": "travel_rate", "lunch_start": "mon", "lunch_end": "mon"}.get(key, key)
 
 
 class _Import:
@@ -621,8 +640,9 @@ class _Import:
                     row.fail("locations", self.missing_location(name))
                 location_ids.append(location.id if location is not None and location.id else -1)
         multicultural, active = row.flag("multicultural"), row.flag("active")
+        weekly, lunch = _counsellor_weekly(row)
         data = people.CounsellorData(
-            name=row.text("name"), email=email, weekly=_person_weekly(row),
+            name=row.text("name"), email=email, weekly=weekly, lunch=lunch,
             multicultural=bool(multicultural), multicultural_completed_on=row.date("multicultural_completed_on"),
             languages=self.language_codes(row, [c for c in row.text("languages").split(",") if c.strip()]),
             location_ids=location_ids,

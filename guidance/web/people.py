@@ -69,6 +69,8 @@ class CounsellorForm(FlaskForm):
     employment_start = StringField(_l("First day of employment (optional)"))
     employment_end = StringField(_l("Last day of employment (optional)"))
     video_link = StringField(_l("Video meeting room (optional)"))
+    lunch_start = StringField(_l("Break from"))
+    lunch_end = StringField(_l("Break to"))
 
 
 @_with_weekly
@@ -263,7 +265,8 @@ def _counsellor_data(form: CounsellorForm) -> CounsellorData:
         languages=list(form.languages.data or []), location_ids=location_ids,
         max_sessions_per_day=_whole(form, "max_sessions_per_day", errors),
         employment_start=_date(form, "employment_start", errors), employment_end=_date(form, "employment_end", errors),
-        video_link=form.video_link.data or "", input_errors=errors,
+        video_link=form.video_link.data or "", lunch=(form.lunch_start.data or "", form.lunch_end.data or ""),
+        input_errors=errors,
     )
 
 
@@ -277,6 +280,7 @@ def _load_counsellor(form: CounsellorForm, p: CounsellorProfile) -> None:
     form.employment_start.data, form.employment_end.data = _iso(p.employment_start), _iso(p.employment_end)
     form.video_link.data = p.video_link or ""
     _load_weekly(form, p.weekly)
+    form.lunch_start.data, form.lunch_end.data = people.daily_break(p.weekly)
 
 
 # ---------------------------------------------------------------------------- interpreters

@@ -505,3 +505,19 @@ def test_one_bad_location_row_is_named_on_its_rooms_and_counsellors_rows(app):
     follow_on = [p for p in problems if p[0] in ("rooms", "counsellors")]
     assert follow_on and all(p[3].startswith("Karrieresenter Bergen har en feil i sin egen rad (rad 2 i arket "
                                              "locations)") for p in follow_on), follow_on
+
+
+def test_a_counsellors_daily_break_makes_the_round_trip_and_must_be_one_break(app):
+    book = _own(workbook.template(_county()))
+    _set(book, "counsellors", "mon", "08:00-11:30, 12:00-15:30")
+    _set(book, "counsellors", "tue", "08:00-11:30, 12:00-15:30")
+    workbook.import_workbook(None, _county(), book)
+    profile = db.session.scalar(select(CounsellorProfile))
+    assert profile.weekly["1"] == [["08:00", "11:30"], ["12:00", "15:30"]] and profile.weekly["2"] == profile.weekly["1"]
+    exported = workbook.export(_county())
+    header = exported["counsellors"][0]
+    assert exported["counsellors"][1][header.index("mon")] == "08:00-11:30, 12:00-15:30"
+    workbook.import_workbook(None, _county(), exported)
+    assert workbook.export(_county()) == exported
+    _set(book, "counsellors", "tue", "08:00-11:00, 11:30-15:30")
+    assert ("counsellors", 2, "tue") in [p[:3] for p in _problems(book)]

@@ -384,3 +384,24 @@ def test_an_interpreter_who_does_not_work_by_phone_may_leave_the_number_empty(cl
     form = _interpreter_form(phone="", modes=["onsite", "video"])
     assert client.post("/people/interpreters/new", data=form).status_code == 302
     assert db.session.scalar(select(User).where(User.email == "olena@tolk.example.no")).phone is None
+
+
+def test_a_counsellors_daily_break_keeps_the_plan_off_it_and_reads_back_in_the_form(client, county_world, travel_to):
+    """Four 90-minute sessions back to back, 09:00-15:00 (the go-live review): a daily break is cut out
+    of every working day it falls inside, and the form shows it again."""
+    travel_to(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone.utc))
+    w, location = county_world
+    response = client.post("/people/counsellors/new", data=_counsellor_form(
+        location, lunch_start="11:30", lunch_end="12:00", day3_start="12:30", day3_end="15:00"))
+    assert response.status_code == 302
+    profile = db.session.scalar(select(CounsellorProfile).join(User).where(User.email == "kari@karriere.example.no"))
+    assert profile.weekly == {"1": [["08:00", "11:30"], ["12:00", "15:30"]],   # Monday: split around the break
+                              "3": [["12:30", "15:00"]]}                      # Wednesday starts after it
+    counsellor = next(c for c in _instance()["counsellors"] if c["id"] == f"C{profile.id}")
+    assert counsellor["weekly"]["1"] == [["08:00", "11:30"], ["12:00", "15:30"]]
+    page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
+    assert '<input id="lunch_start" name="lunch_start" step="900" type="time" value="11:30">' in page
+    assert '<input id="day1_end" name="day1_end" step="900" type="time" value="15:30">' in page   # the whole day
+    refused = client.post("/people/counsellors/new", data=_counsellor_form(
+        location, email="ola@karriere.example.no", lunch_start="12:00", lunch_end="11:30"))
+    assert refused.status_code == 400 and "Pausen må slutte etter at den begynner." in refused.get_data(as_text=True)
