@@ -1,7 +1,11 @@
 """The dashboard's charts name months as people do, in the page's language (issue 24, item 10)."""
 import re
 
+import pytest
+
 from tests.app import factories as f
+
+pytestmark = pytest.mark.one_database  # the charts are drawn from figures in Python (statistics' SQL: planning/test_dashboard.py)
 
 
 def _chart(page: str, chart_id: str) -> str:

@@ -1,7 +1,11 @@
 """A finished look (issue 24, item 10): statuses as tags with their words, empty states that say
 what to do next, and a favicon the browser finds."""
+import pytest
+
 from guidance.models import Role
 from tests.app import factories as f
+
+pytestmark = pytest.mark.one_database  # tags, empty states and the favicon come from the templates
 
 
 def test_statuses_are_tags_with_words(client, travel_to):

@@ -6,6 +6,8 @@ import pytest
 from guidance.models import Role
 from tests.app import factories as f
 
+pytestmark = pytest.mark.one_database  # catalogues, formats and the language choice are decided in Python
+
 
 def test_login_page_is_norwegian_by_default(client):
     page = client.get("/login").get_data(as_text=True)

@@ -41,6 +41,7 @@ def _person(w, role):
             Role.REFERRER: w.referrer, Role.INTERPRETER: w.interpreter}.get(role)
 
 
+@pytest.mark.one_database  # what reaches the logs is decided in Python, whatever the database
 def test_logs_of_a_full_walk_through_the_app_never_contain_names_phones_or_note_text(app, caplog):
     w = f.world()
     w.own_referral.notes = SECRET_NOTE
