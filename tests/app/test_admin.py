@@ -1,9 +1,12 @@
 """An administrator manages users."""
+import pytest
 from sqlalchemy import select
 
 from guidance.extensions import db
 from guidance.models import AuditEvent, Role, User
 from tests.app import factories as f
+
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 
 def _form(**overrides):

@@ -1,6 +1,9 @@
 """Logging in and out, and how bad input is answered."""
+import pytest
 from guidance.models import Role
 from tests.app import factories as f
+
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 
 def test_each_role_logs_in_and_sees_its_home_page(client):

@@ -1,10 +1,13 @@
 """Operators' commands: the first administrator and API tokens from the command line (issue 21)."""
+import pytest
 from sqlalchemy import func, select
 
 from guidance.extensions import db
 from guidance.models import ApiToken, AuditEvent, Role, User
 from guidance.services import accounts, api_tokens
 from tests.app import factories as f
+
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 
 def _users() -> int:

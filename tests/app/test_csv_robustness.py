@@ -12,6 +12,8 @@ from tests.app import factories as f
 
 from guidance.services import referral_csv
 
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
+
 CELL = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30) | st.sampled_from(
     ["", "ja", "nei", "x", "31.02.2027", "2027-01-15", "15.01.2027", "4601", "9999", "integreringsloven",
      "midlertidig lov", "ordinær", "uk", "zz", "-1", "13", "0", "=cmd|' /C calc'!A0", "\"", ";", "\r\n"])

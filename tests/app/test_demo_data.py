@@ -1,4 +1,5 @@
 """The demo county is realistic enough to try every feature with."""
+import pytest
 import datetime as dt
 from collections import Counter
 
@@ -7,6 +8,8 @@ from sqlalchemy import func, select
 from guidance.extensions import db
 from guidance.models import CareerCentre, CounsellorProfile, InterpreterProfile, Location, Referral, Role, User
 from guidance.services.demo import seed_demo
+
+pytestmark = pytest.mark.one_database  # the demo runs on the embedded SQLite (README)
 
 
 def test_demo_builds_a_county_with_every_role(app):

@@ -35,6 +35,8 @@ from guidance.models import (
 from guidance.services.calendar import OSLO
 from tests.app import factories as f
 
+pytestmark = pytest.mark.one_database  # the demo runs on the embedded SQLite (README)
+
 TODAY = dt.date(2027, 3, 10)  # a Wednesday
 
 

@@ -11,6 +11,8 @@ from guidance.extensions import db
 from guidance.models import Referral, Role
 from tests.app import factories as f
 
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
+
 EN = {"Accept-Language": "en"}
 TODAY = dt.date(2026, 12, 3)
 TOMORROW = TODAY + dt.timedelta(days=1)

@@ -1,6 +1,9 @@
 """Errors are friendly and translated; the API answers problem JSON; headers protect the pages."""
+import pytest
 from guidance.models import Role
 from tests.app import factories as f
+
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 
 def test_unknown_page_is_a_friendly_norwegian_404(client):

@@ -29,6 +29,8 @@ from guidance.models import (
 from tests.app import factories as f
 from tests.app.test_access import _url_values
 
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
+
 UTC = dt.timezone.utc
 
 

@@ -1,6 +1,7 @@
 """Absurd input gets a message, never a 500 (issue 25, items 4 and 5)."""
 from __future__ import annotations
 
+import pytest
 import datetime as dt
 
 from sqlalchemy import func, select
@@ -9,6 +10,8 @@ from guidance.extensions import db
 from guidance.models import Absence, Role
 from guidance.planning.ids import local_today
 from tests.app import factories as f
+
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 
 def test_json_nested_1500_deep_is_a_400_problem(client):

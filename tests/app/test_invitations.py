@@ -5,6 +5,7 @@ with the county's identity provider their first sign-in was refused because the 
 """
 from __future__ import annotations
 
+import pytest
 import datetime as dt
 import re
 
@@ -15,6 +16,8 @@ from guidance.models import AuditEvent, CounsellorProfile, Location, OutboxMessa
 from guidance.services import sheets
 from tests.app import factories as f
 from tests.app.test_people import _counsellor_form, _interpreter_form
+
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 LINK = re.compile(r"https?://\S+/account/invitation/(\S+)")
 

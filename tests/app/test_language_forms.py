@@ -11,6 +11,8 @@ from guidance.models import AuditEvent, County, GuidanceNote, Municipality, Outb
 from guidance.rules import language
 from tests.app import factories as f
 
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
+
 NOTE = {"goals": "Bli sjukepleiar", "background": "Vidaregåande skule", "next_steps": "Norskopplæring",
         "further_guidance": "y", "action": "share"}
 

@@ -1,6 +1,7 @@
 """Summons letters (issue 27): the referrer downloads a PDF letter per participant and booked session
 ahead, in Norwegian (the municipality's form) and the participant's language; never the interpreter's
 name; only their own municipality's letters; the download is audited without names."""
+import pytest
 import io
 import json
 
@@ -11,6 +12,8 @@ from sqlalchemy import select
 from guidance.extensions import db
 from guidance.models import AuditEvent, BookingStatus, InterpreterBooking, Location, Role
 from tests.app import factories as f
+
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 ADDRESS = "Kaigaten 4, 5015 Bergen"
 

@@ -1,10 +1,13 @@
 """Guidance notes: drafts, sharing, versions, who may read them, and that every read is audited."""
+import pytest
 from sqlalchemy import select
 
 from guidance.extensions import db
 from guidance.models import AuditEvent, GuidanceNote, OutboxMessage, ReferralStatus, Role
 from tests.app import factories as f
 from guidance.planning.ids import local_today
+
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 NOTE = {"goals": "Bli sykepleier – først norsk på B1-nivå", "background": "Videregående skole; butikkarbeid",
         "next_steps": "Norskopplæring og praksisplass", "further_guidance": "y"}

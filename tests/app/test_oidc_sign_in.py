@@ -17,6 +17,8 @@ from guidance.oidc import providers_from_env
 from tests.app import factories as f
 from tests.oidc import Browser, running_provider
 
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
+
 APP_URL = "http://127.0.0.1:5000"
 ROLE_MAP = {
     "g-lead-46": {"role": "lead", "county": "46"},

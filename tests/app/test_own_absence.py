@@ -1,5 +1,6 @@
 """A counsellor reports their own absence: recorded at once, the county's lead e-mailed with the
 booked sessions it hits (no participant named), the lead's absence page lists them for a re-plan."""
+import pytest
 import datetime as dt
 import re
 
@@ -9,6 +10,8 @@ from guidance.extensions import db
 from guidance.models import Absence, AuditEvent, OutboxMessage
 from guidance.planning import ids
 from tests.app import factories as f
+
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 
 def test_a_counsellor_reports_an_absence_and_the_lead_is_told_which_sessions_it_hits(client, app):

@@ -1,6 +1,7 @@
 """Local accounts: a user changes their own password, and resets a forgotten one by e-mail."""
 from __future__ import annotations
 
+import pytest
 import datetime as dt
 import re
 
@@ -10,6 +11,8 @@ from guidance import clock
 from guidance.extensions import db
 from guidance.models import AuditEvent, OutboxMessage, Role, UserIdentity
 from tests.app import factories as f
+
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 NEW = "a brand new passphrase 2026"
 

@@ -13,6 +13,8 @@ from guidance.models import AuditEvent, CounsellorProfile, InterpreterProfile, L
 from guidance.planning.instance import InstanceOptions, build_instance
 from tests.app import factories as f
 
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
+
 
 def _counsellor_form(location: Location, **overrides) -> dict:
     data = {"name": "Kari Nordmann", "email": "kari@karriere.example.no", "multicultural": "y",

@@ -2,6 +2,7 @@
 an authenticator app (or a one-time recovery code) after the password; sessions and idle minutes."""
 from __future__ import annotations
 
+import pytest
 import datetime as dt
 import json
 import re
@@ -13,6 +14,8 @@ from guidance.extensions import db
 from guidance.models import AuditEvent, County, Role, User, UserSession
 from guidance.services import second_factor
 from tests.app import factories as f
+
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 NOON = dt.datetime(2027, 3, 10, 11, 0, tzinfo=dt.timezone.utc)
 

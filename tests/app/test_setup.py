@@ -14,6 +14,8 @@ from tests.app import factories as f
 from tests.app.page_text import words
 from tests.app.planning.helpers import TODAY  # Friday 8 January 2027: the horizon is 11 January - 11 April
 
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
+
 @pytest.fixture(autouse=True)
 def english(client):
     """The messages below are asserted in English: chosen with the switcher, which wins over the

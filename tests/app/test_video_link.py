@@ -1,6 +1,7 @@
 """A counsellor's video meeting room: typed once on their profile, it reaches everyone who joins a video
 session by video — the participant's letter, the referrer's notice, the interpreter's request and the
 calendars — instead of "the counsellor sends the link"."""
+import pytest
 import io
 
 import icalendar
@@ -12,6 +13,8 @@ from guidance.models import Location
 from guidance.services import calendar as cal
 from guidance.services.interpreter_bookings import requests
 from tests.app import factories as f
+
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 LINK = "https://meet.example.no/kari-nordmann"
 

@@ -21,6 +21,8 @@ from tests.app import factories as f
 from tests.app.access.foundation import ANON, ROLES
 from tests.app.test_access import _area_modules, _url_for_rule, _url_values
 
+pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
+
 REFUSED = {401, 403, 404}  # 401: the API takes bearer tokens, not sessions
 REFUSED_ANONYMOUS = {302, 401, 404}
 NOT_PAST_THE_GATE = {401, 403, 404, 405}
