@@ -9,6 +9,8 @@ from guidance.models import GuidanceNote, Outcome, Role
 from tests.app import factories as f
 from tests.app.page_text import card as _card
 
+pytestmark = pytest.mark.one_database  # pages over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
+
 
 @pytest.mark.parametrize("season, day", [("winter", dt.date(2027, 1, 19)), ("summer", dt.date(2027, 6, 15))])
 def test_today_lists_the_counsellors_own_sessions_at_oslo_time(client, travel_to, season, day):

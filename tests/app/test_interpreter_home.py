@@ -1,10 +1,13 @@
 """The interpreter's home: requests waiting for an answer (with the answer deadline, Oslo time) and the
 accepted bookings ahead, each opening the booking; other interpreters' bookings never show."""
 
+import pytest
 from guidance.extensions import db
 from guidance.models import BookingStatus, InterpreterBooking, Role
 from tests.app import factories as f
 from tests.app.page_text import card as _card
+
+pytestmark = pytest.mark.one_database  # pages over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 
 def _booking(session, interpreter, status, answer_deadline=None):

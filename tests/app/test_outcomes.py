@@ -10,6 +10,8 @@ from guidance.services import outcomes
 from guidance.services.errors import DomainError
 from tests.app import factories as f
 
+pytestmark = pytest.mark.one_database  # pages over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
+
 
 def _held(w, *referrals, type="individual"):
     return f.published_session(w.counsellor, list(referrals) or [w.own_referral], start=f.oslo(2026, 10, 6, 10), type=type)

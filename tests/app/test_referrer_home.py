@@ -1,12 +1,15 @@
 """The referrer's home: their participants' sessions in the next two weeks (with the letter to hand over),
 guidance notes shared with them, and open referrals still waiting for a session — their municipality's
 only."""
+import pytest
 import datetime as dt
 
 from guidance.extensions import db
 from guidance.models import GuidanceNote
 from tests.app import factories as f
 from tests.app.page_text import card as _card
+
+pytestmark = pytest.mark.one_database  # pages over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 
 def test_coming_sessions_notes_and_waiting_referrals_of_the_own_municipality(client, travel_to):

@@ -12,6 +12,8 @@ from guidance.services import week_grid
 from tests.app import factories as f
 from tests.app.planning.helpers import draft_run, draft_session
 
+pytestmark = pytest.mark.one_database  # pages over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
+
 SEASONS = {
     # a Monday 09:00 in Oslo is 08:00 UTC in winter and 07:00 UTC in summer
     "winter": dt.date(2027, 1, 18),

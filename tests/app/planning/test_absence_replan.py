@@ -1,4 +1,5 @@
 """Sick leave: the affected published sessions are listed at once; a re-plan moves only them."""
+import pytest
 import datetime as dt
 import json
 
@@ -11,6 +12,8 @@ from guidance.planning.review import changes
 from guidance.services import planning as planning_service
 from tests.app import factories as f
 from tests.app.planning.helpers import planning_world, solved_run
+
+pytestmark = pytest.mark.one_database  # the solver decides these; the PostgreSQL pass keeps publishing, runs in the queue and the bridge's queries (test_publish, test_safe_publish, test_jobs, test_bridge)
 
 
 def test_sick_leave_lists_affected_sessions_and_a_replan_moves_only_those(client):

@@ -1,4 +1,5 @@
 """Pinning and editing sessions: every edit is checked by the solver's checker."""
+import pytest
 import datetime as dt
 
 from sqlalchemy import select
@@ -9,6 +10,8 @@ from guidance.planning import ids
 from guidance.services import planning as planning_service
 from tests.app import factories as f
 from tests.app.planning.helpers import planning_world, solved_run
+
+pytestmark = pytest.mark.one_database  # the solver decides these; the PostgreSQL pass keeps publishing, runs in the queue and the bridge's queries (test_publish, test_safe_publish, test_jobs, test_bridge)
 
 EN = {"Accept-Language": "en"}
 

@@ -13,6 +13,8 @@ from guidance.services import bookings
 from tests.app import factories as f
 from tests.app.planning.helpers import planning_world
 
+pytestmark = pytest.mark.one_database  # the solver decides these; the PostgreSQL pass keeps publishing, runs in the queue and the bridge's queries (test_publish, test_safe_publish, test_jobs, test_bridge)
+
 EN = {"Accept-Language": "en"}
 MONDAY = dt.date(2027, 1, 25)
 

@@ -1,5 +1,6 @@
 """The web app's call: solver.recommend.recommend on exactly the instance the bridge builds, whose
 previous_plan is the published plan; a new referral gets options that keep the plan valid."""
+import pytest
 import copy
 import json
 
@@ -10,6 +11,8 @@ from guidance.planning import InstanceOptions, build_instance, ids
 from guidance.services import planning as planning_service
 from tests.app import factories as f
 from tests.app.planning.helpers import TODAY, planning_world, solved_run
+
+pytestmark = pytest.mark.one_database  # the solver decides these; the PostgreSQL pass keeps publishing, runs in the queue and the bridge's queries (test_publish, test_safe_publish, test_jobs, test_bridge)
 
 
 def test_a_new_referral_gets_options_against_the_published_plan(app):

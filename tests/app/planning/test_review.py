@@ -1,9 +1,12 @@
 """Reviewing a finished run: figures, sessions by week/location/counsellor, changes, unscheduled."""
+import pytest
 import json
 
 from guidance.models import RunStatus
 from tests.app import factories as f
 from tests.app.planning.helpers import planning_world, solved_run
+
+pytestmark = pytest.mark.one_database  # pages over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 EN = {"Accept-Language": "en"}
 

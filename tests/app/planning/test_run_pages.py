@@ -1,10 +1,13 @@
 """The lead's run pages: start, refusal messages, progress JSON, cancel, downloads."""
+import pytest
 import json
 
 from guidance.extensions import db
 from guidance.models import PlanningRun, RunStatus
 from tests.app import factories as f
 from tests.app.planning.helpers import planning_world
+
+pytestmark = pytest.mark.one_database  # pages over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 
 def test_a_time_budget_outside_the_limits_is_refused_with_the_field_named(client):

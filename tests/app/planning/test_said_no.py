@@ -13,6 +13,8 @@ from guidance.services.interpreter_bookings.changes import cancel_session
 from tests.app import factories as f
 from tests.app.planning.helpers import TODAY, planning_world, solved_run
 
+pytestmark = pytest.mark.one_database  # the solver decides these; the PostgreSQL pass keeps publishing, runs in the queue and the bridge's queries (test_publish, test_safe_publish, test_jobs, test_bridge)
+
 WEDNESDAY = dt.date(2027, 1, 13)   # inside the first plan's horizon, after the notice
 
 
