@@ -272,13 +272,22 @@ def reset_password(token: str, new: str) -> User:
     """Set a new password through a reset link; the link then stops working."""
     from flask_babel import gettext as _
 
-    user = user_for_reset_token(token)
+    return set_password_by_link(user_for_reset_token(token), new, "user.password_reset",
+                                invalid=_("This link is no longer valid. Ask for a new one."),
+                                refused=_("The password was not changed."))
+
+
+def set_password_by_link(user: User | None, new: str, action: str, *, invalid: str, refused: str) -> User:
+    """Set the password of the user a one-time link is for (None: the link is not valid any more);
+    the link then stops working. Audited as `action`."""
+    from flask_babel import gettext as _
+
     if user is None:
-        raise DomainError(_("This link is no longer valid. Ask for a new one."))
+        raise DomainError(invalid)
     if len(new) < MIN_PASSWORD_LENGTH:
-        raise DomainError(_("The password was not changed."), {"new_password": [
+        raise DomainError(refused, {"new_password": [
             _("The new password must be at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)]})
     user.set_password(new)
-    audit.record(user, "user.password_reset", user)
+    audit.record(user, action, user)
     db.session.commit()
     return user

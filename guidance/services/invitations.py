@@ -22,7 +22,7 @@ from guidance.extensions import db
 from guidance.models import AuditEvent, OutboxMessage, Role, User
 from guidance.rules.language import for_recipient
 from guidance.services import audit, mail
-from guidance.services.accounts import MIN_PASSWORD_LENGTH, one_time_token, user_for_one_time_token
+from guidance.services.accounts import one_time_token, set_password_by_link, user_for_one_time_token
 from guidance.services.errors import DomainError
 
 _SALT = "invitation"
@@ -78,16 +78,10 @@ def role_words(role: Role) -> str:
 
 def accept_with_password(value: str, password: str) -> User:
     """Choose the first password through the invitation; the link then stops working."""
-    user = user_for_token(value)
-    if user is None:
-        raise DomainError(_("This link is no longer valid. Ask the career centre for a new invitation."))
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(_("The password was not saved."), {"new_password": [
-            _("The new password must be at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)]})
-    user.set_password(password)
-    audit.record(user, "user.invitation_accepted", user)
-    db.session.commit()
-    return user
+    return set_password_by_link(
+        user_for_token(value), password, "user.invitation_accepted",
+        invalid=_("This link is no longer valid. Ask the career centre for a new invitation."),
+        refused=_("The password was not saved."))
 
 
 def status(user: User) -> tuple[bool, dt.datetime | None]:

@@ -113,15 +113,21 @@ def create_counsellor(actor, county: County, data: CounsellorData) -> Counsellor
     errors.update(data.input_errors)
     if errors:
         raise DomainError(_("The counsellor was not saved."), errors)
+    return _create_profile(actor, county, data, user, Role.COUNSELLOR, CounsellorProfile, _apply_counsellor, values)
+
+
+def _create_profile(actor, county: County, data: PersonData, user: User | None, role: Role, profile_class, apply,
+                    values: dict):
+    """One transaction: the profile on `user` (or on a new account, invited), audited as created."""
     with unit_of_work() as uow:
         invite = user is None
         if invite:
-            user = _new_user(data, county, Role.COUNSELLOR)
-        profile = CounsellorProfile(user=user)
-        _apply_counsellor(profile, values)
+            user = _new_user(data, county, role)
+        profile = profile_class(user=user)
+        apply(profile, values)
         db.session.add(profile)
         db.session.flush()
-        audit.record(actor, "counsellor.created", profile, {"user": user.id})
+        audit.record(actor, f"{role.value}.created", profile, {"user": user.id})
         if invite:   # a new account nobody knows the password of: tell the person how to get in
             uow.after_commit(mail.deliver_later, invitations.queue_if_usable(actor, user))
     return profile
@@ -234,18 +240,7 @@ def create_interpreter(actor, county: County, data: InterpreterData) -> Interpre
     errors.update(data.input_errors)
     if errors:
         raise DomainError(_("The interpreter was not saved."), errors)
-    with unit_of_work() as uow:
-        invite = user is None
-        if invite:
-            user = _new_user(data, county, Role.INTERPRETER)
-        profile = InterpreterProfile(user=user)
-        _apply_interpreter(profile, values)
-        db.session.add(profile)
-        db.session.flush()
-        audit.record(actor, "interpreter.created", profile, {"user": user.id})
-        if invite:   # a new account nobody knows the password of: tell the person how to get in
-            uow.after_commit(mail.deliver_later, invitations.queue_if_usable(actor, user))
-    return profile
+    return _create_profile(actor, county, data, user, Role.INTERPRETER, InterpreterProfile, _apply_interpreter, values)
 
 
 def update_interpreter(actor, profile: InterpreterProfile, data: InterpreterData) -> None:

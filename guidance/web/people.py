@@ -213,10 +213,7 @@ def _invite_user(user) -> None:
 
 
 def _access(profile) -> dict | None:
-    if profile is None:
-        return None
-    signed_in, invited_at = invitations.status(profile.user)
-    return {"signed_in": signed_in, "invited_at": invited_at}
+    return _access_of(profile.user) if profile is not None else None
 
 
 @bp.post("/counsellors/<int:counsellor_id>/active")
