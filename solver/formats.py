@@ -356,6 +356,11 @@ class Instance(_Strict):
     # Addition: no session starts before this date unless it is a frozen previous session kept exactly
     # (a county's minimum notice: letters must reach participants, interpreters must answer).
     new_sessions_from: Date | None = None
+    # Addition: what the county pays at most, per session, for an interpreter one register category
+    # better (NOK; null: the planner's default, `weights.register_step`). How much qualification is
+    # worth against price is the county's procurement decision (the Interpreter Act asks for
+    # qualified interpreters), not a constant of the planner.
+    category_step_nok: int | None = Field(default=None, ge=0, le=100_000)
 
     # Lookup helpers (plain dict builds; cheap enough, callers may keep the result).
     def locations_by_id(self) -> dict[str, Location]:

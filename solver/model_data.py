@@ -36,10 +36,13 @@ class Prepared:
     interpreters_by_language: dict = field(default_factory=dict)
     memo: dict = field(default_factory=dict)            # caches of derived facts
     config: SolverConfig = field(default_factory=SolverConfig)
-    weights: Weights = field(init=False)                # config.weights, read in every cost
+    weights: Weights = field(init=False)                # config.weights (+ the instance's category_step_nok), read in every cost
 
     def __post_init__(self) -> None:
         self.weights = self.config.weights
+        step = self.instance.category_step_nok
+        if step is not None:  # the county's price of a register step, in the tier's unit (per NOK)
+            self.weights = self.weights.model_copy(update={"register_step": step * self.weights.interpreter_nok})
 
     # ------------------------------------------------------------------ participants
     def day_range(self, p: Participant, new: bool = True) -> tuple[int, int]:

@@ -39,6 +39,10 @@ class County(db.Model):
     # Minutes without a request after which a sign-in session of the county's users ends
     # (services.sessions); empty: the installation's SESSION_IDLE_MINUTES.
     session_idle_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # What a plan may pay more, per session, for an interpreter one category better in the national
+    # register (NOK; the instance's `category_step_nok`). The Interpreter Act asks for qualified
+    # interpreters; what a step is worth against price is the county's procurement decision.
+    category_step_nok: Mapped[int] = mapped_column(Integer, default=250, server_default="250")
 
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="county")
     centres: Mapped[list[CareerCentre]] = relationship(back_populates="county")

@@ -144,6 +144,7 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
         "session_types": types,
         "travel": TRAVEL,
         "max_participant_travel_minutes": county.max_travel_minutes,
+        "category_step_nok": county.category_step_nok,
         "places": [{"id": m.number, "name": m.name, "lat": m.lat, "lon": m.lon} for m in places],
         "locations": [_location(loc, days, start, end, closed) for loc, days in locations],
         "counsellors": [c for c in counsellors.values()],

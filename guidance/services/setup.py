@@ -57,6 +57,10 @@ class RoomData:
     video: bool = False
 
 
+# More than an interpreter's whole day: a step worth more than this is a typing error.
+MAX_CATEGORY_STEP_NOK = 10_000
+
+
 @dataclass
 class SettingsData:
     individual_minutes: int | None
@@ -73,6 +77,8 @@ class SettingsData:
     # Working days between publishing a plan and its first new session (None: unchanged).
     publish_notice_days: int | None = None
     session_idle_minutes: int | None = None  # None: the installation's SESSION_IDLE_MINUTES
+    # NOK a plan may pay more per session for an interpreter one register category better (None: unchanged).
+    category_step_nok: int | None = None
 
 
 # ---------------------------------------------------------------------------- public use cases
@@ -188,6 +194,9 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
         errors["reminder_working_days"] = [_("Enter a number between %(low)d and %(high)d.", low=1, high=10)]
     if data.publish_notice_days is not None and not 0 <= data.publish_notice_days <= 20:
         errors["publish_notice_days"] = [_("Enter a number between %(low)d and %(high)d.", low=0, high=20)]
+    if data.category_step_nok is not None and not 0 <= data.category_step_nok <= MAX_CATEGORY_STEP_NOK:
+        errors["category_step_nok"] = [_("Enter an amount between %(low)d and %(high)d NOK.",
+                                         low=0, high=MAX_CATEGORY_STEP_NOK)]
     if data.session_idle_minutes is not None and not 5 <= data.session_idle_minutes <= 720:
         errors["session_idle_minutes"] = [_("Enter minutes between %(low)d and %(high)d.", low=5, high=720)]
     closure, bad = _parse_dates(data.closure_days)
@@ -212,6 +221,8 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
         values["reminder_working_days"] = data.reminder_working_days
     if data.publish_notice_days is not None:
         values["publish_notice_days"] = data.publish_notice_days
+    if data.category_step_nok is not None:
+        values["category_step_nok"] = data.category_step_nok
     return values, month
 
 

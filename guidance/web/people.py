@@ -312,7 +312,9 @@ def new_interpreter():
             _invited(profile)
             return redirect(url_for("people.edit_interpreter", interpreter_id=profile.id))
         return _interpreter_page(form, county, None, 400)
-    form.min_billed_minutes.data, form.travel_rate.data = "60", "0"
+    # The travel rate is asked, not assumed: at 0 an interpreter three hours away looks as cheap as
+    # one in town, and the plan books the far one.
+    form.min_billed_minutes.data = "60"
     form.booking_channel.data = "direct"
     form.modes.data = ["onsite", "video", "phone"]
     return _interpreter_page(form, county, None)

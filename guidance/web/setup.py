@@ -71,6 +71,8 @@ class SettingsForm(FlaskForm):
     reminder_working_days = IntegerField(_l("Reminder (working days before a session)"), validators=[Optional()])
     publish_notice_days = IntegerField(_l("Notice before the first new session of a plan (working days)"),
                                        validators=[Optional()])
+    category_step_nok = IntegerField(_l("Extra cost allowed per better interpreter category (NOK)"),
+                                     validators=[Optional()])
     budget_month = StringField(_l("Month"), validators=[Length(max=7)])
     budget_amount = IntegerField(_l("Interpreter budget (NOK)"), validators=[Optional()])
     session_idle_minutes = IntegerField(_l("Sign out after minutes without activity"), validators=[Optional()])
@@ -123,7 +125,7 @@ def settings(county_id: int):
             max_travel_minutes=form.max_travel_minutes.data, booking_answer_hours=form.booking_answer_hours.data,
             closure_days=form.closure_days.data or "", budget_month=form.budget_month.data or "",
             budget_amount=form.budget_amount.data, reminder_working_days=form.reminder_working_days.data,
-            publish_notice_days=form.publish_notice_days.data,
+            publish_notice_days=form.publish_notice_days.data, category_step_nok=form.category_step_nok.data,
             session_idle_minutes=form.session_idle_minutes.data)
         try:
             service.update_settings(current_user, county, data)

@@ -210,6 +210,7 @@ def test_lead_edits_an_interpreters_languages(client, county_world):
     ({"hourly_rate": "lots"}, "hourly_rate", "Enter an amount in kroner"),
     ({"hourly_rate": "1e30"}, "hourly_rate", "Enter an amount in kroner"),
     ({"travel_rate": "-5"}, "travel_rate", "from 0 to 10 000"),
+    ({"travel_rate": ""}, "travel_rate", "Enter an amount in kroner"),  # asked, never assumed to be 0
     ({"min_billed_minutes": ""}, "min_billed_minutes", "Enter a whole number."),
     ({"municipality_id": "0"}, "municipality_id", "Choose the municipality"),
     ({"agency_name": ""}, "agency_name", "Name the agency"),

@@ -146,15 +146,17 @@ def test_county_settings_reach_the_plan(client):
     response = client.post(f"/setup/counties/{w.lead.county_id}/settings", data=settings_form(
         individual_minutes="60", group_minutes="120", group_min_size="4", group_max_size="6",
         max_travel_minutes="90", booking_answer_hours="24", budget_month="2027-02", budget_amount="50000",
-        publish_notice_days="5"))
+        publish_notice_days="5", category_step_nok="400"))
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "5 working days after publishing" in page  # the notice a published plan keeps
+    assert "Extra cost allowed per better interpreter category" in page and "400 NOK" in words(page)
 
     instance = build_instance(w.lead.county, InstanceOptions(today=TODAY))
     assert instance["session_types"] == {"individual": {"minutes": 60},
                                          "group": {"minutes": 120, "min_size": 4, "max_size": 6}}
     assert instance["max_participant_travel_minutes"] == 90
+    assert instance["category_step_nok"] == 400  # what the plan pays for a better interpreter category
     county = db.session.get(County, w.lead.county_id)
     assert county.booking_answer_hours == 24 and county.publish_notice_days == 5
     budget = db.session.scalar(select(InterpreterBudget).where(InterpreterBudget.county_id == county.id))
@@ -271,10 +273,10 @@ def test_bad_settings_are_shown_per_field(client):
     f.login(client, w.lead)
     response = client.post(f"/setup/counties/{w.lead.county_id}/settings", data=settings_form(
         individual_minutes="50", group_min_size="9", group_max_size="4", closure_days="2027-02-30",
-        publish_notice_days="21"))
+        publish_notice_days="21", category_step_nok="-5"))
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    for field in ("individual_minutes", "group_max_size", "closure_days", "publish_notice_days"):
+    for field in ("individual_minutes", "group_max_size", "closure_days", "publish_notice_days", "category_step_nok"):
         assert f'id="{field}-error"' in page
     assert db.session.get(County, w.lead.county_id).individual_minutes == 90
 

@@ -129,3 +129,21 @@ def test_explain_bad_input_exits_2(tmp_path):
     proc = _cli(bad, bad)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("step_nok, chosen", [(None, "I-D"), (0, "I-D"), (250, "I-B")])
+def test_the_county_decides_what_a_better_register_category_is_worth(step_nok, chosen):
+    """A category-B interpreter costs 150 NOK more for the session than a category-D one (two
+    steps). The planner's default (50 NOK a step) and 0 book the cheaper D; a county that pays up
+    to 250 NOK a step (the web app's default) gets the better qualified B."""
+    def interpreter(iid, category, rate):
+        return {"id": iid, "name": iid, "languages": {"ar": category}, "modes": ["onsite"], "place": "4601",
+                "weekly": {d: [["08:00", "16:00"]] for d in "12345"}, "absences": [],
+                "hourly_rate": rate, "min_billed_minutes": 60, "travel_rate": 0}
+    inst = make_instance(participants=[participant("P1", language="ar", needs_interpreter=True)],
+                         interpreters=[interpreter("I-B", 2, 900), interpreter("I-D", 4, 800)])
+    if step_nok is not None:
+        inst["category_step_nok"] = step_nok
+    plan = solve(inst, time_limit=5, workers=1)
+    assert [s.interpreter for s in plan.sessions] == [chosen]
+    assert check_plan(load_instance(inst), plan).valid
