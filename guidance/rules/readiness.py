@@ -1,6 +1,7 @@
 """Whether a published session still fits the data it was planned on: the location's and the
-counsellor's hours, the rooms and people in use, the interpreter's languages. The readiness check
-and the pages that save such changes ask here."""
+counsellor's hours, the rooms and people in use, the interpreter's languages; and whether an
+interpreter's register entry is due a new look. The readiness check and the pages that save such
+changes ask here."""
 from __future__ import annotations
 
 import datetime as dt
@@ -35,3 +36,14 @@ def days_with_time(weekly: dict | None, location, open_dates: list[dt.date], len
         if any(min(b, d) - max(a, c) >= length for a, b in mine for c, d in theirs):
             out.append(day)
     return out
+
+
+# A register entry is looked at again after a year: categories change (an interpreter passes the
+# authorisation exam, or is removed), and the plans prefer the better category the centre recorded.
+REGISTER_CHECK_DAYS = 365
+
+
+def register_check_due(checked_on: dt.date | None, today: dt.date) -> bool:
+    """Has the centre never checked this interpreter in the national interpreter register, or not
+    for a year or more?"""
+    return checked_on is None or (today - checked_on).days >= REGISTER_CHECK_DAYS

@@ -122,7 +122,7 @@ def seed_demo(county_number: str = "46", referrals: int = 200, seed: int = 2026,
     if db.session.scalar(select(CareerCentre).where(CareerCentre.county_id == county.id)) is not None:
         raise ValueError(f"county {county.name} already has demo data")
     towns = sorted(county.municipalities, key=lambda m: -m.population)
-    counsellors, interpreters = _import_places_and_people(county, password_hash)
+    counsellors, interpreters = _import_places_and_people(county, password_hash, today)
     users, recovery_codes = _build_users(county, towns[0], password_hash)
     credentials = {role: (email, password) for role, email in users.items()}
     created = _build_referrals(rng, county, towns, referrals, today, random.Random(f"{seed}-{county_number}-arrived"))
@@ -145,7 +145,7 @@ def demo_workbook_path(county_number: str) -> Path:
     return DEMO_WORKBOOKS / f"county-{county_number}.xlsx"
 
 
-def _import_places_and_people(county: County, password_hash: str):
+def _import_places_and_people(county: County, password_hash: str, today: dt.date):
     """Settings, locations, rooms, counsellors and interpreters through the county workbook import, as a
     real county sets itself up; the demo's people then share the demo password."""
     from guidance.services import sheets, workbook
@@ -164,6 +164,14 @@ def _import_places_and_people(county: County, password_hash: str):
                                            .where(User.county_id == county.id).order_by(InterpreterProfile.id)))
     for profile in counsellors + interpreters:
         profile.user.password_hash = password_hash
+    # The workbooks' register check dates are fixed: a demo seeded a year on would call every
+    # interpreter unchecked. Their spread is kept, the latest a month before today.
+    checked = [p.register_checked_on for p in interpreters if p.register_checked_on]
+    if checked:
+        shift = today - dt.timedelta(days=30) - max(checked)
+        for profile in interpreters:
+            if profile.register_checked_on:
+                profile.register_checked_on += shift
     return counsellors, interpreters
 
 

@@ -47,7 +47,7 @@ from guidance.models import (
 from guidance.planning import ids
 from guidance.planning.instance import InstanceOptions, travel_minutes, usable_modes
 from guidance.rules.opening import closed_days, common_hours, open_days
-from guidance.rules.readiness import covers, days_with_time, location_open
+from guidance.rules.readiness import covers, days_with_time, location_open, register_check_due
 
 # Legal bases whose participants need a counsellor with multicultural training (the planner's rule 4).
 NEEDS_TRAINING = (LegalBasis.INTEGRATION_ACT, LegalBasis.TEMPORARY_ACT)
@@ -60,6 +60,7 @@ class Problem:
 
     kind: str  # language | location_rooms | location_hours | counsellor_hours | counsellor_locations
     #            | counsellor_days | training | travel | no_location | no_counsellor | interpreter_phone
+    #            | interpreter_register
     text: str
     link_text: str
     endpoint: str
@@ -189,6 +190,15 @@ def check(county: County) -> Readiness:
                 "assignments.", name=p.user.name),
                 _("Add the phone number of %(name)s", name=p.user.name), "people.edit_interpreter",
                 {"interpreter_id": p.id}))
+    unchecked = [p for p in interpreters if register_check_due(p.register_checked_on, clock.today())]
+    if unchecked:
+        problems.append(Problem("interpreter_register", ngettext(
+            "%(num)d interpreter has not been checked in the national interpreter register for a year or more "
+            "(%(names)s): their categories may have changed, and plans prefer the better category.",
+            "%(num)d interpreters have not been checked in the national interpreter register for a year or more "
+            "(%(names)s): their categories may have changed, and plans prefer the better category.",
+            len(unchecked), names=_some_names([p.user.name for p in unchecked])),
+            _("See the interpreters"), "people.interpreters", people_args))
     unserved: dict[str, int] = {}
     for _place, language, _basis, needs_interpreter, count in groups:
         if needs_interpreter and language not in spoken:
@@ -223,6 +233,14 @@ def check(county: County) -> Readiness:
                     "setup.settings", {"county_id": county.id}))
     problems.sort(key=lambda p: not p.blocking)
     return Readiness(problems=problems, open_referrals=open_count)
+
+
+def _some_names(names: list[str], shown: int = 3) -> str:
+    """The first few names, and how many more: a list of forty names does not fit a warning."""
+    if len(names) <= shown:
+        return ", ".join(names)
+    return ngettext("%(names)s and %(num)d more", "%(names)s and %(num)d more", len(names) - shown,
+                    names=", ".join(names[:shown]))
 
 
 def never_there(profile: CounsellorProfile) -> bool:

@@ -19,6 +19,7 @@ from guidance import languages
 from guidance.extensions import db
 from guidance.models import Absence, County, CounsellorProfile, InterpreterProfile, Municipality, Role, User
 from guidance.planning.ids import local_today
+from guidance.rules.readiness import register_check_due
 from guidance.services import accounts, invitations, people, readiness, setup
 from guidance.services.errors import DomainError
 from guidance.services.people import CATEGORIES, WEEKDAYS, CounsellorData, InterpreterData, PersonData
@@ -291,7 +292,7 @@ def interpreters():
         return chooser
     return render_template("people/interpreters.html", county=county, interpreters=people.interpreters_of(county.id),
                            county_args=_county_args(county), names=_language_names(), modes=mode_labels(),
-                           letter=people.category_letter)
+                           letter=people.category_letter, today=local_today(), check_due=register_check_due)
 
 
 @bp.route("/interpreters/new", methods=["GET", "POST"])

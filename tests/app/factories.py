@@ -62,7 +62,8 @@ def user(role: Role, *, county_number: str | None = "46", municipality_number: s
     if role is Role.INTERPRETER:
         profile = InterpreterProfile(user=person, municipality=municipality("4601"), modes=["onsite", "video"],
                                      weekly={str(d): [["08:00", "16:00"]] for d in range(1, 6)},
-                                     hourly_rate_ore=72000, min_billed_minutes=60, travel_rate_ore=36000)
+                                     hourly_rate_ore=72000, min_billed_minutes=60, travel_rate_ore=36000,
+                                     register_checked_on=local_today() - dt.timedelta(days=30))
         profile.languages.append(InterpreterLanguage(language="ar", category=2))
         db.session.add(profile)
     db.session.commit()

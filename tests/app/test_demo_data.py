@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from guidance.extensions import db
 from guidance.models import CareerCentre, CounsellorProfile, InterpreterProfile, Location, Referral, Role, User
+from guidance.services import readiness
 from guidance.services.demo import seed_demo
 
 pytestmark = pytest.mark.one_database  # the demo runs on the embedded SQLite (README)
@@ -48,8 +49,13 @@ def test_rare_languages_have_remote_interpreters_only(app):
             assert "onsite" not in profile.modes
 
 
-def test_demo_can_seed_another_county(app):
-    result = seed_demo("18", referrals=30, today=dt.date(2027, 1, 4), password="demo-password-1")
+def test_demo_can_seed_another_county(app, travel_to):
+    # Seeded two years after its workbook was made: the interpreters' register checks are still recent.
+    travel_to(dt.datetime(2028, 6, 5, 8, 0, tzinfo=dt.timezone.utc))
+    result = seed_demo("18", referrals=30, today=dt.date(2028, 6, 5), password="demo-password-1")
+    checked = [p.register_checked_on for p in db.session.scalars(select(InterpreterProfile))]
+    assert checked and all(dt.date(2027, 6, 5) < day < dt.date(2028, 6, 5) for day in checked)
+    assert readiness.check(result.county).problems == []
     assert result.county.name == "Nordland"
     lead = db.session.scalar(select(User).where(User.role == Role.LEAD))
     assert lead.county.number == "18"

@@ -132,6 +132,25 @@ def test_a_phone_interpreter_without_a_number_is_listed_and_gets_no_phone_assign
     assert planned[ids.interpreter_id(interpreter.id)] == ["onsite", "phone"]
 
 
+def test_an_interpreter_not_checked_in_the_register_for_a_year_is_listed_until_checked(client, world):
+    world.other_referral.participant.language = "ar"
+    interpreter = world.interpreter.interpreter
+    interpreter.register_checked_on = dt.date(2026, 3, 10)  # a year before this Wednesday
+    db.session.commit()
+    f.login(client, world.lead)
+    name = world.interpreter.name
+    assert items(readiness_page(client, world)) == [
+        f"interpreter_register: 1 tolk er ikke sjekket i Nasjonalt tolkeregister på et år eller mer ({name}): "
+        "kategoriene kan ha endret seg, og planene foretrekker bedre kategori. Se tolkene"]
+    page = client.get("/people/interpreters?county=46").get_data(as_text=True)
+    assert "10. mars 2026 <strong>sjekk på nytt</strong>" in page
+
+    interpreter.register_checked_on = dt.date(2026, 3, 11)
+    db.session.commit()
+    assert items(readiness_page(client, world)) == []
+    assert "sjekk på nytt" not in client.get("/people/interpreters?county=46").get_data(as_text=True)
+
+
 def test_integration_act_referrals_without_a_trained_counsellor_are_listed(client, world):
     world.other_referral.participant.language = "ar"
     world.counsellor.counsellor.multicultural = False
