@@ -30,6 +30,9 @@ from guidance.web.guards import county_or_chooser, get_visible, requires
 bp = Blueprint("people", __name__, url_prefix="/people")
 
 LANGUAGE_ROWS = 6
+# A counsellor's languages beyond the common ones, one list each (a multiple select dropped every
+# earlier choice when a lead clicked without Ctrl): three shown, one more than are filled, at most six.
+OTHER_LANGUAGE_ROWS, OTHER_LANGUAGES_SHOWN = 6, 3
 # Counsellors hold most sessions in Norwegian; it leads their list.
 COUNSELLOR_COMMON = ("nb", "nn", "en") + tuple(c for c in languages.COMMON if c != "en")
 
@@ -64,7 +67,7 @@ class CounsellorForm(FlaskForm):
     email = StringField(_l("E-mail address"))
     multicultural = BooleanField(_l("Has completed the multicultural-guidance training"))
     multicultural_completed_on = StringField(_l("Training completed on (optional)"))
-    languages = SelectMultipleField(_l("Languages the counsellor holds a session in"), validate_choice=False)
+    languages = CheckboxesField(_l("Languages the counsellor holds a session in"), validate_choice=False)
     location_ids = CheckboxesField(_l("Locations the counsellor works from"), coerce=str, validate_choice=False)
     max_sessions_per_day = StringField(_l("At most this many sessions a day"))
     employment_start = StringField(_l("First day of employment (optional)"))
@@ -72,6 +75,10 @@ class CounsellorForm(FlaskForm):
     video_link = StringField(_l("Video meeting room (optional)"))
     lunch_start = StringField(_l("Break from"))
     lunch_end = StringField(_l("Break to"))
+
+
+for _row in range(OTHER_LANGUAGE_ROWS):
+    setattr(CounsellorForm, f"other_language{_row}", SelectField(_l("Another language"), validate_choice=False))
 
 
 @_with_weekly
@@ -230,7 +237,9 @@ def counsellor_active(counsellor_id: int):
 
 
 def _counsellor_page(form, county, profile, status=200):
+    filled = sum(1 for row in range(OTHER_LANGUAGE_ROWS) if getattr(form, f"other_language{row}").data)
     return render_template("people/counsellor_form.html", form=form, county=county, profile=profile,
+                           other_rows=min(OTHER_LANGUAGE_ROWS, max(OTHER_LANGUAGES_SHOWN, filled + 1)),
                            access=_access(profile),
                            absences=_absences_ahead(profile),
                            weekdays=weekday_names(), county_args=_county_args(county), active_form=ActiveForm(),
@@ -240,10 +249,13 @@ def _counsellor_page(form, county, profile, status=200):
 
 def _fill_counsellor_choices(form: CounsellorForm, county: County) -> None:
     locale = str(get_locale() or "nb")
-    common = [(code, languages.language_name(code, locale)) for code in COUNSELLOR_COMMON]
+    form.languages.choices = [(code, languages.language_name(code, locale)) for code in COUNSELLOR_COMMON]
     others = sorted(((c, languages.language_name(c, locale)) for c in languages.all_codes() if c not in COUNSELLOR_COMMON),
                     key=lambda pair: pair[1].casefold())
-    form.languages.choices = {_("Common languages"): common, _("All languages"): others}
+    for row in range(OTHER_LANGUAGE_ROWS):
+        select_field = getattr(form, f"other_language{row}")
+        select_field.choices = [("", _("(no language)"))] + others
+        select_field.label.text = _("Language %(number)d", number=row + 1)
     form.location_ids.choices = [(str(loc.id), f"{loc.name} ({loc.municipality.name})")
                                  for loc in setup.locations_of(county, active_only=True)]
 
@@ -260,7 +272,7 @@ def _counsellor_data(form: CounsellorForm) -> CounsellorData:
         name=form.name.data or "", email=form.email.data or "", weekly=_weekly(form),
         multicultural=bool(form.multicultural.data),
         multicultural_completed_on=_date(form, "multicultural_completed_on", errors),
-        languages=list(form.languages.data or []), location_ids=location_ids,
+        languages=_counsellor_languages(form), location_ids=location_ids,
         max_sessions_per_day=_whole(form, "max_sessions_per_day", errors),
         employment_start=_date(form, "employment_start", errors), employment_end=_date(form, "employment_end", errors),
         video_link=form.video_link.data or "", lunch=(form.lunch_start.data or "", form.lunch_end.data or ""),
@@ -268,11 +280,24 @@ def _counsellor_data(form: CounsellorForm) -> CounsellorData:
     )
 
 
+def _counsellor_languages(form: CounsellorForm) -> list[str]:
+    """The ticked common languages, then the ones chosen from the whole list, each once."""
+    chosen = list(form.languages.data or [])
+    for row in range(OTHER_LANGUAGE_ROWS):
+        code = getattr(form, f"other_language{row}").data or ""
+        if code and code not in chosen:
+            chosen.append(code)
+    return chosen
+
+
 def _load_counsellor(form: CounsellorForm, p: CounsellorProfile) -> None:
     form.name.data, form.email.data = p.user.name, p.user.email
     form.multicultural.data = p.multicultural
     form.multicultural_completed_on.data = _iso(p.multicultural_completed_on)
-    form.languages.data = list(p.languages or [])
+    form.languages.data = [code for code in p.languages or [] if code in COUNSELLOR_COMMON]
+    others = [code for code in p.languages or [] if code not in COUNSELLOR_COMMON]
+    for row, code in enumerate(others[:OTHER_LANGUAGE_ROWS]):
+        getattr(form, f"other_language{row}").data = code
     form.location_ids.data = [str(loc.id) for loc in p.locations]
     form.max_sessions_per_day.data = str(p.max_sessions_per_day)
     form.employment_start.data, form.employment_end.data = _iso(p.employment_start), _iso(p.employment_end)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -90,11 +91,15 @@ def test_lead_edits_a_counsellor_and_the_audit_names_the_changed_fields(client, 
     w, location = county_world
     profile = w.counsellor.counsellor
     form = _counsellor_form(location, name=w.counsellor.name, email=w.counsellor.email, languages=["nb", "ar"],
-                            max_sessions_per_day="2", employment_end="2027-01-29",
+                            other_language0="is", other_language1="ar", max_sessions_per_day="2", employment_end="2027-01-29",
                             day3_start="", day3_end="", day5_start="12:00", day5_end="16:45")
     assert client.post(f"/people/counsellors/{profile.id}", data=form).status_code == 302
     db.session.expire_all()
-    assert profile.languages == ["nb", "ar"] and profile.max_sessions_per_day == 2
+    # Ticked among the common languages, or chosen from the whole list (Icelandic), each once.
+    assert profile.languages == ["nb", "ar", "is"] and profile.max_sessions_per_day == 2
+    page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
+    assert re.search(r'<input checked id="languages-\d+" name="languages" type="checkbox" value="ar">', page)
+    assert re.search(r'<option selected value="is">', page) and 'name="other_language3"' not in page
     assert profile.weekly == {"1": [["08:00", "15:30"]], "5": [["12:00", "16:45"]]}
     [event] = _audit("counsellor.updated")
     fields = json.loads(event.detail)["fields"]
