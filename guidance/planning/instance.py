@@ -86,6 +86,9 @@ class InstanceOptions:
     extra: dict = field(default_factory=dict)
     # New sessions not before this date (the county's minimum notice, rules/notice.py); None: no limit.
     earliest_new: dt.date | None = None
+    # The horizon starts today (a working day) instead of the next working day: a change to one of
+    # today's sessions that have not started (its counsellor fell ill this morning) is checked too.
+    from_today: bool = False
 
     @classmethod
     def for_one_booking(cls, county: County, today: dt.date) -> "InstanceOptions":
@@ -95,6 +98,8 @@ class InstanceOptions:
 
     @property
     def horizon_start(self) -> dt.date:
+        if self.from_today and is_working_day(self.today):
+            return self.today
         return next_working_day(self.today)
 
     @property

@@ -135,13 +135,15 @@ def _interpreted_language(session: Session, instance: dict) -> str | None:
 
 
 class Moved(NamedTuple):
-    """A saved move: the session, whether an interpreter is asked (again or anew) because of it, and
+    """A saved move: the session, whether an interpreter is asked (again or anew) because of it,
     whether its new time or place is sooner than the county's minimum notice (a letter may not reach
-    the participant in time, so the lead should tell them another way)."""
+    the participant in time, so the lead should tell them another way), and whether only the
+    counsellor changed (the session is handed to a colleague: participants keep their letter)."""
 
     session: Session
     interpreter_asked: bool
     inside_notice: bool = False
+    handed_over: bool = False
 
 
 class NothingChanged(DomainError):
@@ -163,13 +165,16 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
     if ids.to_utc(start) == session.start and same_staff and same_mode:
         # Saving the form as it came: no move, no pin, nobody told.
         raise NothingChanged(_("Nothing was changed."))
+    handed_over = (ids.to_utc(start) == session.start and room_id == session.room_id
+                   and counsellor_id != session.counsellor_id and (interpreter_id or None) == session.interpreter_id
+                   and same_mode)
     with unit_of_work() as uow:
         messages, told, asked, soon = _move(lead, session, start=start, room_id=room_id, counsellor_id=counsellor_id,
                                             interpreter_id=interpreter_id, interpreter_mode=interpreter_mode,
                                             confirm_soon=confirm_soon)
         uow.after_commit(mail.deliver_later, messages)
         uow.after_commit(notices.dispatch_later, told)
-    return Moved(session, asked, soon)
+    return Moved(session, asked, soon, handed_over)
 
 
 def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
@@ -291,7 +296,7 @@ def published_plan(county) -> tuple[dict, dict, dict[str, str]]:
     from guidance.planning.store import PLAN_FORMAT
     from guidance.services.calendar import latest_per_uid
 
-    instance = build_instance(county, InstanceOptions(today=ids.local_today()))
+    instance = build_instance(county, InstanceOptions(today=ids.local_today(), from_today=True))
     instance["previous_plan"], instance["frozen_until"] = None, None
     first, last = (dt.date.fromisoformat(instance["horizon"][k]) for k in ("start", "end"))
     booked = [s for s in latest_per_uid(published_sessions(county)) if s.status is SessionStatus.BOOKED
@@ -342,6 +347,36 @@ def _new_violations(before: list, after: list, moved_id: str) -> list:
 
 # ---------------------------------------------------------------------------- suggested times
 
+class Colleague(NamedTuple):
+    counsellor_id: int
+    name: str
+
+
+def colleagues_at_the_same_time(session: Session) -> list[Colleague]:
+    """The counsellors who can hold a booked session of the published plan at its own time and place,
+    with its room and interpreter: each is the move's own check against the published plan (their
+    hours, absences, other sessions and the day's travel, the training and the languages it needs).
+    For the morning a counsellor falls ill: the participants keep their letter and come as told,
+    and the interpreter's assignment stands."""
+    if (session.status is not SessionStatus.BOOKED or session.run.published_at is None
+            or session.start <= ids.clock()):
+        return []
+    instance, plan, _names = published_plan(session.run.county)
+    moved_id = ids.session_id(session.id)
+    raw = next((s for s in plan["sessions"] if s["id"] == moved_id), None)
+    if raw is None:
+        return []
+    free = []
+    for counsellor in instance["counsellors"]:
+        if counsellor["id"] == raw["counsellor"] or raw["location"] not in counsellor["locations"]:
+            continue
+        given = {**raw, "counsellor": counsellor["id"]}
+        trial = {**plan, "sessions": [given if s is raw else s for s in plan["sessions"]]}
+        if not check_move(instance, trial, raw, given):
+            free.append(Colleague(ids.db_id(counsellor["id"], "C"), counsellor["name"]))
+    return sorted(free, key=lambda c: c.name.casefold())
+
+
 class MoveOptions(NamedTuple):
     """The engine's suggested places for a session, and the first day a new time may be on (None when
     the engine could not answer: then there is nothing to say about free times)."""
@@ -370,8 +405,10 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None) -> Mo
     county = session.run.county
     first_new = InstanceOptions.for_one_booking(county, ids.local_today()).earliest_new
     try:
-        instance = build_instance(county, InstanceOptions(today=ids.local_today()))
+        instance = build_instance(county, InstanceOptions(today=ids.local_today(), from_today=True))
         instance["new_sessions_from"] = first_new.isoformat()
+        # Today's sessions that have not started may move too (to a time after the notice).
+        instance["frozen_until"] = ids.to_local(ids.clock()).strftime("%Y-%m-%dT%H:%M")
         answer = engine.recommend(instance, session=target, top=top, **(wish or Wish()).recommend_args())
         found = [s for option in answer.get("options", []) for s in option["sessions"] if s["id"] == target]
     except Exception:  # noqa: BLE001 - suggestions are a help; the form still works without them

@@ -560,6 +560,10 @@ def edit_session(session_id: int):
         else:
             if not published:
                 flash(_("The session was changed and pinned."), "success")
+            elif result.handed_over:
+                flash(_("The session is given to %(name)s at the same time. Both counsellors' calendars are updated; "
+                        "the participants and the interpreter keep the time and place they were told.",
+                        name=result.session.counsellor.user.name), "success")
             elif result.inside_notice:
                 flash(_("The session is moved to a time sooner than the county's notice, so a letter may not reach "
                         "the participant in time. Make sure the participant is told, for instance through the "
@@ -573,8 +577,11 @@ def edit_session(session_id: int):
     wish_form = WishForm.from_query()
     wish = wish_form.wish()
     suggested = plan_edits.move_options(session, wish=wish) if published else None
+    colleagues = plan_edits.colleagues_at_the_same_time(session) if published else []
     return render_template("planning/edit_session.html", form=form, session=session, run=planning_run,
-                           published=published, options=suggested.options if suggested else [],
+                           published=published, colleagues=colleagues,
+                           local_start=planning_ids.to_local(session.start),
+                           options=suggested.options if suggested else [],
                            first_new=suggested.first_new if suggested else None, wish_form=wish_form,
                            wish=wish), status
 

@@ -275,7 +275,7 @@ def test_only_a_move_that_changes_the_interpreters_booking_says_they_are_asked_a
     response = _move(client, session, day=MONDAY, time="09:00", counsellor_id=colleague.counsellor.id)
     assert response.status_code == 302, response.get_data(as_text=True)
     page = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
-    assert "The session is moved. The counsellor's calendar is updated." in page
+    assert "The session is given to Hanne Vik at the same time." in page
     assert "interpreter is asked again" not in page
     db.session.expire_all()
     assert db.session.get(InterpreterBooking, booking.id).status is BookingStatus.ACCEPTED
@@ -355,3 +355,44 @@ def test_saving_the_move_form_unchanged_moves_nothing_and_tells_nobody(client, w
     assert (again.sequence, again.pinned) == before
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == mails
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "session.moved")) is None
+
+
+def test_a_session_today_whose_counsellor_fell_ill_is_given_to_a_free_colleague_in_one_click(client, world,
+                                                                                                 travel_to):
+    """08:40 on the day: the counsellor of the 13:00 session calls in sick. The page offers the colleagues
+    who work there then (not the one who is away too); giving it keeps time, room and interpreter."""
+    w = world
+    wednesday = dt.date(2027, 1, 13)
+    session = _published(w, day=wednesday, hour=13)
+    per = f.user(Role.COUNSELLOR, name="Per Aas")
+    away = f.user(Role.COUNSELLOR, name="Anne Berg")
+    for colleague in (per, away):
+        colleague.counsellor.locations = list(w.counsellor.counsellor.locations)
+    db.session.add_all([Absence(user_id=w.counsellor.id, start_date=wednesday, end_date=wednesday),
+                        Absence(user_id=away.id, start_date=wednesday, end_date=wednesday)])
+    db.session.commit()
+    travel_to(f.oslo(2027, 1, 13, 8, 40))
+    f.login(client, w.lead, language="en")
+
+    page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True))
+    assert "Give it to a colleague at the same time" in page
+    assert "Give to Per Aas" in page and "Give to Anne Berg" not in page
+    assert "Suggested times" in page  # or a new time after the notice (the engine knows today's sessions)
+    button = page.index("Give to Per Aas")
+    form = page[page.rindex("<form", 0, button):button]
+    import re
+
+    values = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', form))
+    values.pop("csrf_token", None)
+    assert (values["day"], values["start_time"]) == ("2027-01-13", "13:00")
+    response = client.post(f"/planning/sessions/{session.id}/edit", headers=EN, data=values)
+
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert "The session is given to Per Aas at the same time" in html.unescape(
+        client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
+    db.session.expire_all()
+    given = db.session.get(Session, session.id)
+    assert given.counsellor_id == per.counsellor.id
+    assert ids.to_local(given.start) == dt.datetime(2027, 1, 13, 13, 0)
+    assert given.interpreter_id == w.interpreter.interpreter.id
+    assert given.bookings[0].status is BookingStatus.ACCEPTED  # the interpreter's yes stands
