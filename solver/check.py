@@ -439,7 +439,9 @@ class _Referee:
     # -- rules across sessions
 
     def _participant_rules(self, sessions: list[_Session]) -> list[Violation]:
-        """Rule 2: each need at most once, no overlapping sessions for a participant."""
+        """Rule 2: each need at most once, no overlapping sessions for a participant; and (an
+        addition, solver/README.md) two on-site sessions of a participant on one day at different
+        locations are at least the travel between them apart, as a counsellor's are."""
         out = []
         by_participant: dict[str, list[_Session]] = defaultdict(list)
         for s in sessions:
@@ -450,9 +452,12 @@ class _Referee:
                 if n > 1:
                     ids = ", ".join(s.id for s in mine if s.raw["type"] == typ)
                     out.append(Violation(2, None, f"participant {pid} has {n} {typ} sessions ({ids})"))
-            for a, b in combinations(sorted(mine, key=lambda x: x.start), 2):
-                if a.overlaps(b):
-                    out.append(Violation(2, b.id, f"participant {pid} is also in overlapping session {a.id}"))
+            by_day: dict[object, list[_Session]] = defaultdict(list)
+            for s in sorted(mine, key=lambda x: x.start):
+                by_day[s.start.date()].append(s)
+            for day_sessions in by_day.values():
+                out.extend(self._overlap_and_travel(2, f"participant {pid}", day_sessions,
+                                                    travels=lambda s: s.raw["mode"] == "onsite"))
         return out
 
     def _counsellor_rules(self, sessions: list[_Session]) -> list[Violation]:

@@ -14,7 +14,7 @@ from . import calendar as cal
 from .formats import Session
 from .model_data import Prepared
 from .objective import interpreter_booking_cost, overdue_wait_cost, travel_cost
-from .rules import may_counsel, session_problems
+from .rules import may_counsel, participant_gap, session_problems
 
 Windows = cal.Windows
 DAY_MINUTES = 24 * 60
@@ -100,7 +100,7 @@ class State:
             raise ValueError(f"key {key} is taken or was never given out")
         self.bookings[key] = b
         for pid in b.participants:
-            self.part.setdefault((pid, b.day), []).append((b.start, b.end, key))
+            self.part.setdefault((pid, b.day), []).append((b.start, b.end, b.location if b.mode == "onsite" else None, key))
             self.done[(pid, b.type)] = key
             met = self.met.setdefault(pid, {})
             met[b.counsellor] = met.get(b.counsellor, 0) + 1
@@ -158,9 +158,15 @@ class State:
             blocks.append((s - t, e + t))
         return cal.subtract_windows(windows, blocks)
 
-    def participants_free(self, members, day: int, windows: Windows) -> Windows:
-        """Windows minus the members' own sessions (rule 2)."""
-        blocks = [(s, e) for pid in members for s, e, _k in self.part.get((pid, day), [])]
+    def participants_free(self, members, day: int, windows: Windows, loc: str | None = None) -> Windows:
+        """Windows minus the members' own sessions (rule 2), and minus the travel to or from
+        their on-site sessions at other locations that day when the new one is at ``loc``
+        (``rules.participant_gap``)."""
+        blocks = []
+        for pid in members:
+            for s, e, where, _k in self.part.get((pid, day), []):
+                t = participant_gap(self.prep, where, loc)
+                blocks.append((s - t, e + t))
         return cal.subtract_windows(windows, blocks)
 
     def free_with(self, cid: str, members, day: int, loc: str) -> Windows:
@@ -168,7 +174,7 @@ class State:
         are all free at a location on a day."""
         if self.sessions_left(cid, day) <= 0:
             return []
-        return self.participants_free(members, day, self.counsellor_free(cid, day, loc))
+        return self.participants_free(members, day, self.counsellor_free(cid, day, loc), loc)
 
     def interpreter_ok(self, iid: str, day: int, start: int, end: int, loc: str, mode: str) -> bool:
         """Rule 6: available, not absent, no overlap, travel between on-site sessions."""

@@ -11,8 +11,9 @@ a room class, a mode, at most one interpreted language with exactly one interpre
 (rules 5-7), and members: on days in earliest..deadline (2), act participants only with a
 multicultural counsellor (4), covered by the counsellor or the slot's language (5), on site
 within their travel limit, else video (7, 9). A counsellor's slots, and two on-site bookings of
-one interpreter, are apart by the travel between their locations (3, 6); a participant's and
-an interpreter's sessions of a day do not overlap (2, 6). Rooms are pooled per (location,
+one interpreter, are apart by the travel between their locations (3, 6), and so are a
+participant's at two locations (2, solver/README.md); a participant's and an interpreter's
+sessions of a day do not overlap (2, 6). Rooms are pooled per (location,
 capacity, video): a cumulative of the class's rooms per day, named after solving by interval
 colouring, which is exact for intervals (8). Frozen sessions of ``previous_plan`` the checker
 finds valid on their own are fixed slots, their rooms a class of their own (10).
@@ -333,6 +334,7 @@ class _Exact:
         m = self.m
         rooms, people, interp = defaultdict(list), defaultdict(list), defaultdict(list)
         onsite: dict[tuple, list] = defaultdict(list)
+        seats: dict[tuple, list] = defaultdict(list)
         for s in self.slots:
             def interval(lit, s=s):
                 return m.new_optional_interval_var(s.start, s.dur, s.end, lit, "")
@@ -340,6 +342,7 @@ class _Exact:
                 rooms[(k, s.day)].append(interval(v))
             for (pid, _t), v in s.x.items():
                 people[(pid, s.day)].append(interval(v))
+                seats[(pid, s.day)].append((s, v))
             for (iid, mode), v in s.interp.items():
                 interp[(iid, s.day)].append(interval(v))
                 if mode == "onsite":
@@ -352,6 +355,11 @@ class _Exact:
         for items in list(people.values()) + list(interp.values()):
             if len(items) > 1:
                 m.add_no_overlap(items)
+        for items in seats.values():    # a participant's sessions at two locations: travel between (2)
+            for i, (a, va) in enumerate(items):
+                for b, vb in items[i + 1:]:
+                    if a is not b and a.cid != b.cid and any(la != lb for la in a.loc for lb in b.loc):
+                        self._apart(a, b, [va, vb])
         for items in onsite.values():   # on-site interpreting at two locations: travel between
             for i, (a, va) in enumerate(items):
                 for b, vb in items[i + 1:]:

@@ -500,6 +500,7 @@ class _Search:
             for m in {m for b in u.candidates for m in b.participants}:
                 seen[m] = seen.get(m, 0) + 1
         shared = {m for m, n in seen.items() if n > 1}  # only they can overlap themselves
+        places: dict[tuple, list] = {}  # (shared participant, day) -> [(on-site location or None, var)]
         for i, u in enumerate(units):
             for j, b in enumerate(u.candidates):
                 var = x[i][j]
@@ -508,6 +509,7 @@ class _Search:
                 if any(m in shared for m in b.participants):
                     for m in b.participants:
                         usage.setdefault(("p", m, b.day), []).append((b.start, b.end, var))      # rule 2
+                        places.setdefault((m, b.day), []).append((b.location if b.mode == "onsite" else None, var))
                 if b.interpreter:
                     usage.setdefault(("i", b.interpreter, b.day), []).append((b.start, b.end, var))  # rule 6
                 usage.setdefault(("r", class_of[b.room], b.day), []).append((b.start, b.end, var))   # rule 8
@@ -521,6 +523,12 @@ class _Search:
                     model.AddAtMostOne(active)
                 else:
                     model.Add(sum(active) <= cap)
+        # Rule 2's travel: a shared participant's candidates at two locations on one day are at most
+        # one session that day (stricter than the journey between them, and rare: both of their
+        # needs in one window).
+        for items in places.values():
+            if len({where for where, _v in items if where is not None}) > 1:
+                model.AddAtMostOne([v for _w, v in items])
         # Rule 2: a need is met at most once, even when two units offer it (overlapping groups).
         offers: dict[tuple, dict[int, list]] = {}
         for i, u in enumerate(units):

@@ -55,7 +55,30 @@ def may_join(prep: Prepared, state: State, group: Booking, pid: str, leaving: in
     c = prep.counsellors[group.counsellor]
     if not may_counsel(c, (p,)) or not covered(p, c, group.language, group.interpreter):
         return False
-    return not any(k != leaving and s < group.end and group.start < e for s, e, k in state.part.get((pid, group.day), ()))
+    return not participant_busy(prep, state, pid, group.day, group.start, group.end, group.location, ignore=leaving)
+
+
+def participant_gap(prep: Prepared, where: str | None, loc: str | None) -> int:
+    """Minutes a participant needs between an on-site session at ``where`` and one at ``loc``
+    on the same day (an addition to rule 2, solver/README.md: as a counsellor's, rule 3); 0 at
+    the same location or when either is not on site (None)."""
+    if where is None or loc is None or where == loc:
+        return 0
+    return prep.travel.minutes(prep.locations[where].place, prep.locations[loc].place)
+
+
+def participant_busy(prep: Prepared, state: State, pid: str, day: int, start: int, end: int, loc: str | None,
+                     ignore: int | None = None) -> bool:
+    """Rule 2: does a session of the participant that day (other than the one with key ``ignore``)
+    overlap [start, end), or lie at another location nearer in time than the journey between them?
+    ``loc``: the new session's location when it is on site, else None."""
+    for s, e, where, key in state.part.get((pid, day), ()):
+        if key == ignore:
+            continue
+        t = participant_gap(prep, where, loc)
+        if s < end + t and start < e + t:
+            return True
+    return False
 
 
 def session_problems(prep: Prepared, state: State, b: Booking) -> list[str]:
@@ -78,8 +101,8 @@ def session_problems(prep: Prepared, state: State, b: Booking) -> list[str]:
         first, last = prep.day_range(prep.participants[pid], new=not b.fixed)
         if not first <= b.day <= last:
             problems.append(f"rule 2: {pid} outside earliest..deadline")
-        if any(s < b.end and b.start < e for s, e, _k in state.part.get((pid, b.day), [])):
-            problems.append(f"rule 2: {pid} double-booked")
+        if participant_busy(prep, state, pid, b.day, b.start, b.end, b.location if b.mode == "onsite" else None):
+            problems.append(f"rule 2: {pid} double-booked or no time to travel")
         if b.mode == "onsite" and prep.participant_travel(pid, loc.id) > inst.max_participant_travel_minutes:
             problems.append(f"rule 9: {pid} too far")
     # Rule 3 and 4: counsellor.

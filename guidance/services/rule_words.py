@@ -116,6 +116,10 @@ PATTERNS: list[tuple[int, str, Explain]] = [
      lambda w, v, m: (DAY, _("The participant's deadline is %(date)s.", date=date_text(dt.date.fromisoformat(m[1]))))),
     (2, r"^participant \S+ is also in overlapping session (\S+)",
      lambda w, v, m: (TIME, _("The participant has another session %(time)s.", time=w.times(w.other(v, m[1]))))),
+    (2, r"^participant \S+ has -?\d+ min from \S+ at (\S+) to (\S+); travel takes (\d+) min",
+     lambda w, v, m: (TIME, _("The participant has another session that day and cannot get between %(first)s and "
+                             "%(second)s in time: the journey takes %(minutes)s minutes.", first=w.location(m[1]),
+                             second=w.location(m[2]), minutes=m[3]))),
     (3, r"^counsellor (\S+) does not work at (\S+)",
      lambda w, v, m: (COUNSELLOR, _("%(name)s does not work at %(location)s.", name=w.name(m[1]),
                                    location=w.location(m[2])))),

@@ -264,6 +264,19 @@ def test_rule3_travel_between_locations_counts_from_end_to_start():
     assert broken_rules(inst, plan) == {3}
 
 
+def test_rule2_a_participant_gets_from_one_location_to_the_next_in_time():
+    """An addition (solver/README.md): P2's group is in Bergen 09:00-10:30 on the 5th; their individual
+    session at Voss that day must leave the journey free, as a counsellor's would."""
+    inst, plan = tiny(), with_unscheduled(valid_plan(), ("P4", "group"))
+    fmt = lambda m: f"2027-01-05T{m // 60:02d}:{m % 60:02d}"  # noqa: E731
+    first = -(-(10 * 60 + 30 + BERGEN_VOSS) // 15) * 15
+    find(plan, "S4").update(location="L-voss", room="V-1", start=fmt(first), end=fmt(first + 90))
+    assert check_plan(inst, plan).valid
+    find(plan, "S4").update(start=fmt(10 * 60 + 30), end=fmt(12 * 60))   # straight from the group
+    assert broken_rules(inst, plan) == {2}
+    assert "participant P2 has 0 min from S2 at L-bergen to L-voss" in str(check_plan(inst, plan).violations)
+
+
 # --------------------------------------------------------------------------- rule 4
 
 
@@ -508,3 +521,29 @@ def test_session_interpreter_cost_uses_onsite_travel():
     assert session_interpreter_cost(inst, s) == 1080 + 2 * BERGEN_VOSS * 360 / 60
     s["interpreter_mode"] = "video"
     assert session_interpreter_cost(inst, s) == 1080
+
+
+def test_the_planner_asks_for_the_journey_between_a_participants_sessions_too():
+    """The planner's own rule check (solver.rules) refuses what the checker refuses, and allows the
+    same session after the journey or by video."""
+    import datetime as dt
+
+    from solver.construct import Booking, State
+    from solver.formats import load_instance
+    from solver.model_data import prepare
+    from solver.rules import session_problems
+
+    inst = tiny()
+    inst["participants"][1]["video_ok"] = True
+    inst["locations"][1]["rooms"][0]["video"] = True
+    prep = prepare(load_instance(inst))
+    state = State(prep)
+    tuesday = prep.day_index[dt.date(2027, 1, 5)]
+    state.add(Booking("group", ("P1", "P2", "P3"), "C1", "L-bergen", "B-G", tuesday, 540, 630))
+    straight = Booking("individual", ("P2",), "C2", "L-voss", "V-1", tuesday, 630, 720)
+    assert any("rule 2" in p for p in session_problems(prep, state, straight))
+    later = -(-(630 + BERGEN_VOSS) // 15) * 15
+    assert not session_problems(prep, state, Booking("individual", ("P2",), "C2", "L-voss", "V-1", tuesday,
+                                                     later, later + 90))
+    assert not session_problems(prep, state, Booking("individual", ("P2",), "C2", "L-voss", "V-1", tuesday,
+                                                     630, 720, mode="video"))

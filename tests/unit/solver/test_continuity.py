@@ -41,7 +41,7 @@ def plan_of(*sessions) -> dict:
 
 
 def scenario(b_kw=None, p1_kw=None, group_day=MON, ind_day=MON, ind_time=("12:00", "13:30"),
-             group_location="L-bergen", extra_locations=(), extra=()):
+             group_location="L-bergen", extra_locations=(), extra=(), ind_kw=None):
     """P1 needs individual (with A) + group (with B); P2, P3 only the group."""
     p1 = participant("P1", **{"needs": ["individual", "group"], "earliest": MON, "deadline": TUE,
                               **(p1_kw or {})})
@@ -54,7 +54,8 @@ def scenario(b_kw=None, p1_kw=None, group_day=MON, ind_day=MON, ind_time=("12:00
     sessions = [
         session("S1", "group", ["P1", "P2", "P3"], "B", f"{group_day}T09:00", f"{group_day}T10:30",
                 location=group_location),
-        session("S2", "individual", ["P1"], "A", f"{ind_day}T{ind_time[0]}", f"{ind_day}T{ind_time[1]}"),
+        session("S2", "individual", ["P1"], "A", f"{ind_day}T{ind_time[0]}", f"{ind_day}T{ind_time[1]}",
+                **(ind_kw or {})),
     ]
     sessions += [s for _, s in extra]
     return inst, plan_of(*sessions)
@@ -127,11 +128,11 @@ def test_illegal_moves_leave_plan_unchanged(case):
     elif case == "hours":
         kw = dict(b_kw={"weekly": {"1": [["08:00", "11:00"]]}}, p1_kw={"deadline": MON})
     elif case == "travel":
-        # group at Voss 09:00-10:30; individual in Bergen 10:45; B cannot get there in time and
-        # works until 12:30 only, so no later slot either.
+        # group at Voss 09:00-10:30; individual from Bergen 10:45 (by video: the participant is home
+        # by then); B cannot get there in time and works until 12:30 only, so no later slot either.
         kw = dict(b_kw={"locations": ["L-voss", "L-bergen"], "weekly": {"1": [["08:00", "12:30"]]}},
-                  p1_kw={"deadline": MON}, group_location="L-voss", extra_locations=[VOSS_LOCATION],
-                  ind_time=("10:45", "12:15"))
+                  p1_kw={"deadline": MON, "video_ok": True}, group_location="L-voss",
+                  extra_locations=[VOSS_LOCATION], ind_time=("10:45", "12:15"), ind_kw={"mode": "video"})
     inst, plan = scenario(**kw)
     new, before, after = run(inst, plan)
     assert by_id(new, "S2")["counsellor"] == "A"
