@@ -193,19 +193,20 @@ def sessions_of(referral_id: int) -> list[Session]:
 
 
 def first_held_day(referral_id: int) -> dt.date | None:
-    """The Oslo day of the first session held for the referral's participant (today's counts; a
-    no-show or late cancellation does not), as the dashboard's compliance counts it."""
+    """The Oslo day of the first session held for the referral's participant (one that has started; a
+    no-show or late cancellation does not), as the dashboard's compliance counts it (which counts all
+    of today's: at 08:35 a session at 09:30 has not been held, and the page said the deadline was kept)."""
     from sqlalchemy import or_, type_coerce
 
     from guidance.clock import local_date
     from guidance.models.types import UTCDateTime
-    from guidance.planning.ids import local_today, to_utc
+    from guidance.planning.ids import clock
 
-    tomorrow = to_utc(dt.datetime.combine(local_today() + dt.timedelta(days=1), dt.time()))
+    now = clock()
     first = db.session.scalar(
         select(type_coerce(func.min(Session.start), UTCDateTime())).join(SessionParticipant, SessionParticipant.session_id == Session.id)
         .where(SessionParticipant.referral_id == referral_id,
-               Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)), Session.start < tomorrow,
+               Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)), Session.start <= now,
                or_(SessionParticipant.outcome.is_(None), SessionParticipant.outcome.not_in(MISSED))))
     return local_date(first) if first is not None else None
 

@@ -55,3 +55,14 @@ def test_a_deadline_with_no_session_held_before_it_is_passed(client, travel_to):
     outcomes.record_outcomes(w.counsellor, late, {w.own_referral.id: Outcome.ATTENDED})
     page = _page(client, w)
     assert "<strong>passert</strong> (den første timen var 20. nov. 2026)" in page
+
+
+def test_a_session_later_today_has_not_kept_the_deadline_yet(client, travel_to):
+    travel_to(f.oslo(2026, 12, 8, 8, 35))
+    w = f.world()
+    w.own_referral.deadline = dt.date(2026, 12, 8)
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2026, 12, 8, 9, 30))
+    assert "overholdt" not in _page(client, w)
+    client.post("/logout")
+    travel_to(f.oslo(2026, 12, 8, 9, 45))
+    assert "overholdt: den første timen var 8. des." in _page(client, w)
