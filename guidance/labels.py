@@ -40,6 +40,8 @@ SESSION_STATUS = {
     "cancelled": _l("Cancelled"),
     "completed": _l("Completed"),
     "not_held": _l("Not held: nobody came"),
+    "no_show": _l("Did not attend"),          # one participant's view of a session held for others
+    "cancelled_late": _l("Cancelled late"),
     "superseded": _l("Replaced by a newer plan"),
     "left_out": _l("Left out when the plan was published"),
 }

@@ -109,6 +109,14 @@ class Session(db.Model):
             return "not_held"
         return self.status.value
 
+    def shown_status_for(self, referral_id: int) -> str:
+        """The status as one participant's page reads it: a group held for the others was not held
+        for a member who did not come ("no_show" / "cancelled_late", their outcome)."""
+        mine = next((sp for sp in self.participants if sp.referral_id == referral_id), None)
+        if self.status is SessionStatus.COMPLETED and mine is not None and mine.outcome in MISSED:
+            return mine.outcome.value
+        return self.shown_status
+
 
 class Outcome(enum.StrEnum):
     ATTENDED = "attended"

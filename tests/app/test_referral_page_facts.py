@@ -66,3 +66,15 @@ def test_a_session_later_today_has_not_kept_the_deadline_yet(client, travel_to):
     client.post("/logout")
     travel_to(f.oslo(2026, 12, 8, 9, 45))
     assert "overholdt: den første timen var 8. des." in _page(client, w)
+
+
+def test_a_group_held_for_the_others_reads_did_not_attend_for_the_one_who_missed_it(client, travel_to):
+    travel_to(dt.datetime(2026, 12, 8, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    group = f.published_session(w.counsellor, [w.own_referral, w.other_referral], start=f.oslo(2026, 12, 7, 10),
+                                type="group")
+    outcomes.record_outcomes(w.counsellor, group, {w.own_referral.id: Outcome.NO_SHOW,
+                                                   w.other_referral.id: Outcome.ATTENDED})
+    page = _page(client, w)
+    assert '<strong class="tag tag-red">Møtte ikke</strong>' in page
+    assert "Gjennomført</strong>" not in page
