@@ -236,9 +236,11 @@ class Facts:
 def facts(referral: Referral, session: Session) -> Facts:
     contact = referral.referred_by
     location = session.location
-    # The interpreter's language and how they take part (never who): from the live request; a session
-    # whose request was declined or expired is still getting one (the lead asks another interpreter).
+    # The interpreter's language and how they take part (never who): from the live request; how only
+    # once the interpreter has said yes. A request not yet answered, declined or expired is still
+    # getting one ("we are arranging"): a letter printed before the answer promised "by phone".
     active = [b for b in session.bookings if b.status in (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)]
+    accepted = [b for b in active if b.status is BookingStatus.ACCEPTED]
     interpreted = session.interpreter_id is not None or bool(active)
     return Facts(
         reference=referral.reference, name=referral.participant.name,
@@ -250,7 +252,7 @@ def facts(referral: Referral, session: Session) -> Facts:
         room=session.room.name if session.room is not None else None, directions=location.directions,
         step_free=bool(location.step_free),
         interpreter_language=(active[-1].language if active else session.language) if interpreted else None,
-        interpreter_mode=(active[-1].mode if active else "arranging") if interpreted else None,
+        interpreter_mode=(accepted[-1].mode if accepted else "arranging") if interpreted else None,
         contact_name=contact.name if contact is not None and contact.active else None,
         contact_phone=contact.phone if contact is not None and contact.active else None,
         contact_email=contact.email if contact is not None and contact.active else None,

@@ -155,11 +155,13 @@ def test_no_booked_session_ahead_sends_the_referrer_back_with_a_message(client):
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "letters.downloaded")) is None
 
 
-def test_a_declined_interpreter_request_reads_as_an_interpreter_being_arranged(client):
+@pytest.mark.parametrize("status", [BookingStatus.DECLINED, BookingStatus.REQUESTED])
+def test_an_interpreter_not_confirmed_reads_as_an_interpreter_being_arranged(client, status):
+    """Declined, or asked and not yet answered: the letter does not promise how the interpreter takes part."""
     w = f.world()
     referral, _day = _ukrainian(w)
     booking = db.session.scalar(select(InterpreterBooking))
-    booking.status = BookingStatus.DECLINED
+    booking.status = status
     db.session.commit()
     f.login(client, w.referrer)
     norwegian, ukrainian = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
