@@ -83,6 +83,12 @@ def test_confirm_link_shows_the_request_and_only_a_post_declines(client, inbox):
     assert booking.status is BookingStatus.DECLINED and booking.decline_reason == "Syk den dagen"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "booking.decline"))
     assert event.actor_id == w.interpreter.id and "Syk" not in (event.detail or "")
+    # The request their mail program put in their calendar is taken out again (a later SEQUENCE).
+    run_queued_jobs()
+    request, cancel = (_calendar_part(m) for m in handler.messages)
+    assert cancel["METHOD"] == "CANCEL" and "Fjernet fra kalenderen din" in handler.messages[1]["Subject"]
+    sequence = lambda cal: int(next(iter(cal.walk("VEVENT")))["SEQUENCE"])  # noqa: E731
+    assert sequence(cancel) > sequence(request)
 
 
 def test_a_forged_link_is_refused(client):
@@ -308,14 +314,17 @@ def test_a_request_does_not_wait_for_the_mail_server(client, inbox):
         started = time.monotonic()
         response = client.post(f"/centre/interpreters/{booking.id}/rebook", data={"candidate_id": spare.interpreter.id})
         assert response.status_code == 302 and time.monotonic() - started < 3  # the SMTP timeout is 10 s
-    [message] = db.session.scalars(select(OutboxMessage)).all()
+    # The expired request is taken out of the first interpreter's calendar; the spare is asked.
+    expired, message = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert expired.to_address == w.interpreter.email and "METHOD:CANCEL" in expired.ics
     assert message.to_address == spare.email and message.sent_at is None and message.attempts == 0
     assert "Venter på å bli sendt" in client.get("/outbox/").get_data(as_text=True)
 
     client.application.config["MAIL_PORT"] = port
     run_queued_jobs()
     db.session.refresh(message)
-    assert message.sent_at is not None and [m["To"] for m in handler.messages] == [spare.email]
+    assert message.sent_at is not None and sorted(m["To"] for m in handler.messages) == sorted([spare.email,
+                                                                                                 w.interpreter.email])
 
 
 def test_a_message_is_sent_exactly_once(app, inbox):

@@ -13,7 +13,10 @@ from guidance.services.unit_of_work import unit_of_work
 
 def answer(actor, booking: InterpreterBooking, accept: bool, reason: str | None = None) -> None:
     """Use case: the interpreter accepts or declines (a reason is required to decline)."""
-    with unit_of_work():
+    from guidance.services import mail
+    from guidance.services.interpreter_bookings.requests import invitation
+
+    with unit_of_work() as uow:
         reason = _reason(reason, _("Say why you decline.") if not accept else None)
         if booking.session.status is not SessionStatus.BOOKED:
             raise IllegalTransition(_("The session is no longer planned; nothing to answer."))
@@ -21,6 +24,7 @@ def answer(actor, booking: InterpreterBooking, accept: bool, reason: str | None 
         if not accept:
             # The reason is the interpreter's own words: kept on the booking, not in the audit trail.
             booking.decline_reason = reason
+            uow.after_commit(mail.deliver_later, [invitation(booking, "CANCEL", ended="declined")])
 
 
 def _reason(text: str | None, missing: str | None) -> str:
@@ -55,6 +59,7 @@ def withdraw(actor, booking: InterpreterBooking, reason: str | None) -> None:
     from guidance.models.types import utcnow
     from guidance.services import mail
     from guidance.services.calendar import app_url
+    from guidance.services.interpreter_bookings.requests import invitation
 
     with unit_of_work() as uow:
         reason = _reason(reason, _("Say why you can no longer come."))
@@ -63,6 +68,7 @@ def withdraw(actor, booking: InterpreterBooking, reason: str | None) -> None:
             raise DomainError(_("Only a booking ahead can be withdrawn here. Call the career centre."))
         transition(actor, booking, "withdraw")
         booking.decline_reason = reason
+        uow.after_commit(mail.deliver_later, [invitation(booking, "CANCEL", ended="withdrawn")])
         messages = mail.queue_to_leads(session.run.county_id, lambda: (_("An interpreter can no longer come"), _(
             "%(name)s, booked to interpret on %(when)s, has withdrawn after accepting. Find another "
             "interpreter in Veiled: %(link)s", name=booking.interpreter.user.name,

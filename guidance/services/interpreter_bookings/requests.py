@@ -109,9 +109,11 @@ def booking_for_token(token: str) -> InterpreterBooking:
     return booking
 
 
-def invitation(booking: InterpreterBooking, method: str, update: bool = False) -> OutboxMessage:
+def invitation(booking: InterpreterBooking, method: str, update: bool = False, ended: str | None = None) -> OutboxMessage:
     """The e-mail for a request (METHOD:REQUEST) or cancellation (METHOD:CANCEL), in the
-    interpreter's language (rules.language.for_recipient); `update`: a new version of a request whose time and place stand.
+    interpreter's language (rules.language.for_recipient); `update`: a new version of a request whose time and place stand;
+    `ended` ("declined", "expired", "withdrawn"): the CANCEL that takes a request the interpreter
+    will not take out of their calendar (their mail program put it there when the request came).
     Subject and calendar carry references, never names."""
     from guidance.labels import LANGUAGE
 
@@ -120,7 +122,18 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False) -
     with force_locale(locale):
         when = session.start.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
         language = str(LANGUAGE.get(booking.language, booking.language))
-        if method == "CANCEL":
+        if method == "CANCEL" and ended:
+            subject = _("Removed from your calendar: interpreting %(when)s", when=when)
+            body = {"declined": _("You declined the interpreting request on %(when)s at %(place)s (%(language)s). "
+                                  "It is taken out of your calendar.", when=when, place=session.location.name,
+                                  language=language),
+                    "expired": _("The interpreting request on %(when)s at %(place)s (%(language)s) was not answered "
+                                 "in time, and the centre asks someone else. It is taken out of your calendar.",
+                                 when=when, place=session.location.name, language=language),
+                    "withdrawn": _("You can no longer interpret on %(when)s at %(place)s (%(language)s); the centre "
+                                   "is told. It is taken out of your calendar.", when=when,
+                                   place=session.location.name, language=language)}[ended]
+        elif method == "CANCEL":
             subject = _("Cancelled: interpreting %(when)s", when=when)
             body = _("The interpreting assignment on %(when)s at %(place)s (%(language)s) is cancelled.",
                      when=when, place=session.location.name, language=language)
@@ -139,7 +152,10 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False) -
             body = "\n\n".join([
                 _("You are asked to interpret (%(language)s, %(mode)s) on %(when)s at %(place)s, %(room)s.",
                   language=language, mode=cal.interpreter_mode_label(booking.mode), when=when,
-                  place=session.location.name, room=session.room.name),
+                  place=session.location.name, room=session.room.name) if booking.mode == "onsite" else
+                _("You are asked to interpret (%(language)s, %(mode)s) on %(when)s, in a session held at %(place)s. "
+                  "You take part from where you are.", language=language, mode=cal.interpreter_mode_label(booking.mode),
+                  when=when, place=session.location.name),
                 where_to_be(booking, session),
                 _("Please answer by %(deadline)s.",
                   deadline=booking.answer_deadline.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
@@ -149,8 +165,10 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False) -
                   deadline=booking.answer_deadline.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
                   if booking.answer_deadline else "–"),
             ])
+        # An ended request's CANCEL comes after the request it ends (a calendar ignores an older one).
+        sequence = (booking.sequence or 0) + (1 if ended else 0)
         ics = cal.build_calendar([session], lambda s: cal.app_url("interpreter.show", booking_id=booking.id),
-                                 language=locale, method=method, sequence=booking.sequence,
+                                 language=locale, method=method, sequence=sequence,
                                  organizer=current_app.config["MAIL_SENDER"], attendee=person.email)
     return mail.queue(person, subject, body, ics)
 

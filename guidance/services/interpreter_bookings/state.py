@@ -61,7 +61,10 @@ def status_text(status: BookingStatus) -> str:
 
 def expire_overdue(now: dt.datetime | None = None) -> list[InterpreterBooking]:
     """Use case: requests nobody answered by their deadline become expired (they then alert the lead)."""
-    with unit_of_work():
+    from guidance.services import mail
+    from guidance.services.interpreter_bookings.requests import invitation
+
+    with unit_of_work() as uow:
         now = now or utcnow()
         overdue = db.session.scalars(
             select(InterpreterBooking).where(InterpreterBooking.status == S.REQUESTED,
@@ -70,6 +73,7 @@ def expire_overdue(now: dt.datetime | None = None) -> list[InterpreterBooking]:
         ).all()
         for booking in overdue:
             transition(None, booking, "expire")
+        uow.after_commit(mail.deliver_later, [invitation(b, "CANCEL", ended="expired") for b in overdue])
     return list(overdue)
 
 
