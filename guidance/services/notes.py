@@ -74,7 +74,7 @@ def share(actor: User, referral: Referral, data: NoteInput) -> GuidanceNote:
         referral.status = ReferralStatus.NOTE_SHARED
     audit.record(actor, "note.shared", note, {"version": note.version})
     # Each referrer's choice (services/notices.py): an e-mail now, a line in the daily summary, or nothing.
-    messages = [_notify(person, note) for person in _referrers(referral)
+    messages = [_notify(person, note) for person in readers(referral)
                 if notices.note_shared(person, note) == notices.IMMEDIATE]
     db.session.commit()
     mail.deliver_later(messages)
@@ -95,7 +95,9 @@ def _validate(data: NoteInput, sharing: bool) -> None:
         raise DomainError(_("The note could not be saved."), errors)
 
 
-def _referrers(referral: Referral) -> list[User]:
+def readers(referral: Referral) -> list[User]:
+    """The referrers who can read a shared note: the municipality's active referrers (none where the
+    municipality has no account yet: the note waits for the first one the lead invites)."""
     return list(db.session.scalars(select(User).where(User.role == Role.REFERRER, User.active.is_(True),
                                                       User.municipality_id == referral.referring_municipality_id)))
 

@@ -56,6 +56,10 @@ def draft(referral_id: int):
             show_refusal(form, error)
         else:
             flash(_("The note was shared with the municipality.") if sharing else _("The draft was saved."), "success")
+            if sharing and not service.readers(referral):
+                flash(_("Nobody at %(municipality)s has an account in Veiled yet, so nobody there can read the note. "
+                        "It waits for them: the career centre's lead can invite the municipality's referrer.",
+                        municipality=referral.referring_municipality.name), "warning")
             if sharing:
                 return redirect(url_for("notes.show", note_id=saved.id))
             return redirect(url_for("notes.draft", referral_id=referral.id))

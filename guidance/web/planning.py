@@ -621,11 +621,15 @@ def cancel_session(session_id: int):
     from guidance.models import SessionStatus
     from guidance.models.types import utcnow
     from guidance.services.interpreter_bookings.changes import cancel_session as cancel
+    from guidance.services.notices import referrers_of
 
     session = get_visible(Session, session_id, "cancel")
     back = url_for("planning.sessions", run_id=session.run_id, week=planning_ids.to_local(session.start).date().isoformat())
     form = CancelSessionForm()
     cancellable = session.status is SessionStatus.BOOKED and session.start > utcnow()
+    # Who hears of it through Veiled: the referrers of each participant (notices.referrers_of); a
+    # municipality without an account hears nothing, and the lead must phone.
+    told = {sp.referral: referrers_of(sp.referral) for sp in session.participants}
     if request.method == "POST" and cancellable and form.validate_on_submit():
         try:
             cancel(current_user, session, form.reason.data)
@@ -634,10 +638,15 @@ def cancel_session(session_id: int):
             form.reason.errors = list(form.reason.errors) + error.field_errors.get("reason", [error.message])
         else:
             flash(_("The session is cancelled. The participants are back in the queue."), "success")
+            untold = [r for r, people in told.items() if not people]
+            if untold:
+                flash(_("Nobody is told of %(references)s in Veiled: their municipality has no referrer with an "
+                        "account. Tell the participant yourself.",
+                        references=", ".join(r.reference for r in untold)), "warning")
             return redirect(back)
     status = 400 if request.method == "POST" else 200
     return render_template("planning/cancel_session.html", form=form, session=session, cancellable=cancellable,
-                           back=back), status
+                           back=back, told=told), status
 
 
 # ---------------------------------------------------------------------------- absences and re-plan

@@ -140,3 +140,24 @@ def test_the_cancel_form_needs_its_csrf_token(csrf_app_config, app):
     assert _state(session, booking)[0] is SessionStatus.BOOKED
     response = client.post(f"/planning/sessions/{session.id}/cancel", data={"reason": "other", "csrf_token": token})
     assert response.status_code == 302 and _state(session, booking)[0] is SessionStatus.CANCELLED
+
+
+def test_the_lead_sees_who_is_told_and_is_warned_about_a_municipality_without_a_referrer(client, app):
+    """Bergen's referral has its referrer; the other municipality has no account in Veiled, so the
+    lead is given the participant's phone before cancelling, and a warning after."""
+    w = f.world()
+    w.other_referral.phone = "+47 412 34 567"
+    for person in db.session.scalars(select(type(w.referrer)).where(
+            type(w.referrer).municipality_id == w.other_referral.referring_municipality_id)):
+        person.active = False
+    db.session.commit()
+    session, _booking = _booked(w, referrals=[w.own_referral, w.other_referral])
+    f.login(client, w.lead)
+    page = client.get(f"/planning/sessions/{session.id}/cancel").get_data(as_text=True)
+    told = page[page.index("Hvem får beskjed"):]
+    assert f"{w.own_referral.reference} (Bergen): får beskjed i Veiled: {w.referrer.name}" in " ".join(told.split())
+    assert "ingen: kommunen har ingen henviser med konto." in told and "Ring deltakeren: +47 412 34 567." in told
+    response = client.post(f"/planning/sessions/{session.id}/cancel", data={"reason": "other"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert f"Ingen får beskjed om {w.other_referral.reference} i Veiled" in page
+    assert w.own_referral.reference not in page[page.index("Ingen får beskjed"):page.index("Si fra til deltakeren")]

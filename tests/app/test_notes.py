@@ -63,6 +63,20 @@ def test_shared_note_notifies_the_referrer_who_reads_it_and_downloads_a_pdf(clie
     assert all("sykepleier" not in (e.detail or "") for e in db.session.scalars(select(AuditEvent)))
 
 
+def test_sharing_with_a_municipality_where_nobody_has_an_account_says_nobody_can_read_it_yet(client):
+    w = _setup()
+    f.login(client, w.counsellor)
+    page = client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "action": "share"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Ingen i Bergen har konto" not in page   # Bergen's referrer reads it
+    w.referrer.active = False
+    db.session.commit()
+    page = client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "goals": "Ny versjon",
+                                                                          "action": "share"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Ingen i Bergen har konto i Veiled ennå, så ingen der kan lese notatet." in page
+
+
 def test_a_shared_note_is_read_only_and_a_correction_is_a_new_version(client):
     w = _setup()
     _share(client, w)
