@@ -40,6 +40,7 @@ from guidance.models import (
     InterpreterBooking,
     InterpreterProfile,
     LegalBasis,
+    Notice,
     OutboxMessage,
     Outcome,
     Participant,
@@ -391,9 +392,14 @@ def _hold_sessions(rng: random.Random, lead: User, quarter: Quarter, today: dt.d
 
 
 def _mark_sent(since: dt.datetime) -> None:
-    """The e-mails of the quarter went out when they were written."""
+    """The e-mails of the quarter went out when they were written, and so did the notices waiting for
+    a daily summary (else the demo's first summary told referrers of changes five weeks old)."""
+    # Nothing was superseded: each went out before the next about its session was written (a request
+    # before the interpreter declined it and its calendar entry was taken out again).
     db.session.execute(update(OutboxMessage).where(OutboxMessage.sent_at.is_(None),
-                                                   OutboxMessage.superseded_by_id.is_(None),
                                                    OutboxMessage.created_at < since)
-                       .values(sent_at=OutboxMessage.created_at).execution_options(synchronize_session=False))
+                       .values(sent_at=OutboxMessage.created_at, superseded_by_id=None)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(update(Notice).where(Notice.dispatched_at.is_(None), Notice.created_at < since)
+                       .values(dispatched_at=Notice.created_at).execution_options(synchronize_session=False))
     db.session.commit()

@@ -21,6 +21,7 @@ from guidance.models import (
     CounsellorProfile,
     GuidanceNote,
     InterpreterBooking,
+    Notice,
     OutboxMessage,
     Outcome,
     PlanningRun,
@@ -130,6 +131,8 @@ def _notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_ahea
     # The note's e-mail went out back then; the demo keeps no old mail waiting to be sent.
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.sent_at.is_(None))) == 0
+    # Nor notices waiting for a daily summary: its first one told of changes five weeks old.
+    assert db.session.scalar(select(func.count()).select_from(Notice).where(Notice.dispatched_at.is_(None))) == 0
     client.post("/logout")
     # The counsellor's week shows their booked sessions ahead.
     run = _run()
