@@ -12,10 +12,10 @@ from flask_login import current_user
 
 from guidance.labels import all_labels
 from guidance.planning.ids import local_date, local_today
-from guidance.rules.deadlines import deadline_passed, working_days_left
+from guidance.rules.deadlines import deadline_passed, guided_in_time, working_days_left
 from guidance.services import queue as service
 from guidance.services import sheets
-from guidance.services.referral_reading import shown_statuses
+from guidance.services.referral_reading import first_held_days, shown_statuses
 from guidance.web.guards import requires
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -34,6 +34,9 @@ def index():
     today = local_today()
     chosen = _chosen()
     result = service.queue_page(current_user, chosen, request.args.get("page", 1, type=int), today)
+    # A deadline kept by a held session reads "kept", as on the referral page (the queue said
+    # "Passed" of a participant guided in time who now waits for their group session).
+    held = first_held_days(r.id for r in result.rows)
     return render_template(
         "queue/index.html", rows=result.rows, total=result.total, page=result.page, pages=result.pages,
         chosen=vars(chosen), counts=result.counts, municipalities=service.municipalities(current_user),
@@ -41,6 +44,7 @@ def index():
         days_left=lambda r: working_days_left(r.deadline, today), today=today,
         query={k: v for k, v in request.args.items() if k != "page"},
         shown=shown_statuses(result.rows),
+        kept={r.id for r in result.rows if guided_in_time(r.deadline, held.get(r.id))},
     )
 
 

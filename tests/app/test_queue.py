@@ -171,3 +171,25 @@ def test_past_the_deadline_counts_only_referrals_without_a_session_in_time(clien
     f.login(client, lead)
     page = client.get("/queue/").get_data(as_text=True)
     assert '<span class="figure-number">1</span> over fristen' in page
+
+
+def test_a_deadline_kept_by_a_held_session_reads_kept_not_passed(client, travel_to):
+    """Guided in time on 3 November, now waiting for the group session: the deadline was kept."""
+    from guidance.models import Outcome
+    from guidance.services import outcomes
+
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    kept, missed = w.own_referral, w.other_referral
+    for referral in (kept, missed):
+        referral.deadline, referral.needs = dt.date(2026, 11, 14), ["individual", "group"]
+    held = f.published_session(w.counsellor, [kept, missed], start=f.oslo(2026, 11, 3, 10))
+    outcomes.record_outcomes(w.counsellor, held, {kept.id: Outcome.ATTENDED, missed.id: Outcome.NO_SHOW})
+    for referral in (kept, missed):
+        referral.status = ReferralStatus.RECEIVED   # back in the queue: the group, or the missed session
+    db.session.commit()
+    f.login(client, w.lead, language="nb")
+    page = client.get("/queue/").get_data(as_text=True)
+    cells = lambda ref: " ".join(page[page.index(ref):page.index("</tr>", page.index(ref))].split())  # noqa: E731
+    assert "<td>Overholdt</td>" in cells(kept.reference) and "Passert" not in cells(kept.reference)
+    assert "<strong>Passert</strong>" in cells(missed.reference)
