@@ -16,6 +16,7 @@ from guidance.models.people import (
 )
 from guidance.models.plan import (
     BookingStatus,
+    CannotCome,
     MISSED,
     InterpreterBooking,
     Outcome,

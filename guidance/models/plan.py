@@ -199,3 +199,24 @@ class OutboxMessage(db.Model):
 
     to_user: Mapped[User | None] = relationship()
     superseded_by: Mapped[OutboxMessage | None] = relationship(remote_side=[id])
+
+
+class CannotCome(db.Model):
+    """A referrer's word that a participant cannot come to a booked session, with when they can
+    instead: it waits on the lead's home until the session is moved, cancelled or held."""
+
+    __tablename__ = "cannot_come"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # The session's start when asked: once it has moved (or is no longer booked) the request is met.
+    session_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # When the participant can come instead, in the referrer's words (no health details: the form says so).
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[Session] = relationship()
+    referral: Mapped[Referral] = relationship()
+    requested_by: Mapped[User] = relationship()

@@ -39,7 +39,7 @@ from guidance.planning import ids
 from guidance.rules.access import referral_filter
 from guidance.rules.deadlines import working_days_left
 from guidance.services import absences as absence_service
-from guidance.services import queue, statistics
+from guidance.services import cannot_come, queue, statistics
 
 SHOWN = 5  # items listed per heading; the rest is a count and a link
 URGENT_WORKING_DAYS = 5
@@ -140,6 +140,8 @@ class Today:
     # county is still being set up (no usable location or counsellor yet).
     readiness: list = field(default_factory=list)
     setting_up: bool = False
+    # Sessions a referrer said the participant cannot come to (services.cannot_come).
+    cannot_come: list = field(default_factory=list)
 
     @property
     def week(self) -> int:
@@ -148,7 +150,7 @@ class Today:
     @property
     def needs_nothing(self) -> bool:
         return not (self.at_risk_ids or self.bookings or self.absences or self.new_referrals or self.outcomes
-                    or self.readiness)
+                    or self.readiness or self.cannot_come)
 
 
 def overview(lead: User) -> Today:
@@ -164,7 +166,7 @@ def overview(lead: User) -> Today:
                    bookings=bookings, bookings_total=bookings_total, absences=_absences(lead.county_id, now),
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today),
-                   **_readiness(lead))
+                   cannot_come=cannot_come.waiting(lead.county_id, now), **_readiness(lead))
     lead.last_seen_home_at, lead.home_new_since = now, since
     db.session.commit()
     return result

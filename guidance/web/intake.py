@@ -6,7 +6,7 @@ import hashlib
 import json
 import secrets
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -42,7 +42,7 @@ from guidance.services import referral_csv, referrals
 from guidance.services.attachments import Upload
 from guidance.services.errors import DomainError
 from guidance.services.referrals import ReferralData
-from guidance.web.forms import PromptSelect
+from guidance.web.forms import PromptSelect, show_refusal
 from guidance.web.guards import get_visible, requires
 from guidance.labels import LEGAL_BASIS, SESSION_TYPE
 
@@ -323,6 +323,37 @@ def withdraw(referral_id: int):
         return redirect(url_for("referrals.show", referral_id=referral.id))
     return render_template("intake/withdraw.html", form=form, referral=referral, ahead=_ahead(referral)), \
         400 if request.method == "POST" else 200
+
+
+class CannotComeForm(FlaskForm):
+    note = TextAreaField(_l("When can the participant come instead? (optional)"))
+
+
+@bp.route("/referrals/<int:participant_referral_id>/cannot-come/<int:booked_session_id>", methods=["GET", "POST"])
+@requires("intake")
+def cannot_come(participant_referral_id: int, booked_session_id: int):
+    """The referrer tells the centre that the participant cannot come to one booked session (a group
+    session has several participants: the referral says whose)."""
+    from guidance.services import cannot_come as service
+
+    referral = get_visible(Referral, participant_referral_id, "edit")
+    session = service.session_ahead(referral, booked_session_id)
+    if session is None:
+        abort(404)
+    form = CannotComeForm()
+    told = service.already_told(referral, session)
+    if request.method == "POST" and told is None and form.validate_on_submit():
+        try:
+            service.tell(current_user, referral, session, form.note.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            show_refusal(form, error)
+        else:
+            flash(_("The career centre is told and finds another time. You get a notice when the session is moved."),
+                  "success")
+            return redirect(url_for("referrals.show", referral_id=referral.id))
+    return render_template("intake/cannot_come.html", form=form, referral=referral, session=session, told=told), \
+        400 if request.method == "POST" and told is None else 200
 
 
 def _ahead(referral: Referral) -> list:

@@ -12,6 +12,7 @@ from guidance.rules.deadlines import deadline_passed, guided_in_time
 from guidance.services import letters
 from guidance.services import referral_reading as reading
 from guidance.services.attachments import EXTENSION
+from guidance.services.cannot_come import waiting
 from guidance.services.referrals import ATTACHABLE, CORRECTABLE, NOT_WITHDRAWABLE
 from guidance.web.guards import get_visible, requires
 from guidance.web.intake import AttachForm
@@ -63,6 +64,8 @@ def show(referral_id: int):
         guided_in_time=guided_in_time(referral.deadline, first_held),
         no_letter_in=letters.untranslated(referral.participant.language),
         shown_status=reading.shown_statuses([referral])[referral.id],
+        # The sessions the referrer has said the participant cannot come to (still at that time).
+        cannot_come={w.session_id for w in waiting(referral.county_id, now, referral_id=referral.id)},
     )
 
 

@@ -4,12 +4,15 @@ from flask import current_app
 from guidance.extensions import db
 from guidance.models import Attachment, Role
 from guidance.services.attachments import StagedFiles
+from tests.app import factories as f
 from tests.app.access.foundation import ANON, LOGGED_IN, only
 
 EXPECTED = {
     "intake.new": only(Role.REFERRER),
     "intake.correct": only(Role.REFERRER),
     "intake.withdraw": only(Role.REFERRER),
+    # the referrer's own referral's booked session ahead; the form's page
+    "intake.cannot_come": only(Role.REFERRER),
     "intake.attach": {r: 405 for r in (ANON, *LOGGED_IN)},   # POST only (the referral page's form)
     # the own municipality's referral: its referrer and the county's lead; the counsellor has no session with it
     "referrals.attachment": {**only(Role.LEAD, Role.REFERRER), Role.COUNSELLOR: 404},
@@ -26,7 +29,11 @@ def url_values(w) -> dict:
                       content_type="application/pdf", size=13)
     db.session.add(item)
     db.session.commit()
-    return {"attachment_id": item.id}
+    day = f.future_weekday(2)
+    # A referral of the referrer's municipality of its own (the own referral stays without a session ahead).
+    participant = f.referral(municipality_number="4601", name="Cannot Come")
+    booked = f.published_session(w.counsellor, participant, start=f.oslo(day.year, day.month, day.day, 10))
+    return {"attachment_id": item.id, "booked_session_id": booked.id, "participant_referral_id": participant.id}
 
 EXPECTED.update({
     "intake.bulk": only(Role.REFERRER),
@@ -40,4 +47,5 @@ WRITERS = {
     "intake.new": (Role.REFERRER,),
     "intake.withdraw": (Role.REFERRER,),
     "intake.attach": (Role.REFERRER,),
+    "intake.cannot_come": (Role.REFERRER,),
 }

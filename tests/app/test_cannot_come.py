@@ -1,0 +1,68 @@
+"""A referrer tells the centre that a participant cannot come to a booked session: the leads are
+e-mailed, the request waits on the lead's home and on the move page until the session is moved.
+Before, the referrer's only button withdrew the whole referral."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import pytest
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import AuditEvent, CannotCome, OutboxMessage, Session
+from tests.app import factories as f
+from tests.app.planning.helpers import planning_world
+
+pytestmark = pytest.mark.one_database  # pages and one insert over the ORM: nothing a second database decides
+
+
+def test_the_referrer_says_the_participant_cannot_come_and_the_lead_moves_the_session(client, app, travel_to):
+    travel_to(f.oslo(2027, 1, 12, 8, 30))   # a Tuesday
+    w = planning_world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 14, 10),   # Thursday
+                                  interpreter=w.interpreter)
+    f.login(client, w.referrer)
+    page = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    link = f"/intake/referrals/{w.own_referral.id}/cannot-come/{session.id}"
+    assert f'href="{link}"' in page
+
+    too_long = client.post(link, data={"note": "x" * 501})
+    assert too_long.status_code == 400 and 'id="note-error"' in too_long.get_data(as_text=True)
+    response = client.post(link, data={"note": "Mandager etter kl. 12"})
+    assert response.status_code == 302
+    page = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Karrieresenteret har fått beskjed og finner en annen tid." in page
+    assert "Senteret vet at deltakeren ikke kan komme" in page and f'href="{link}"' not in page
+    # Asking twice does not ask twice.
+    client.post(link, data={"note": "igjen"})
+    assert len(db.session.scalars(select(CannotCome)).all()) == 1
+    [mail] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.lead.id)).all()
+    assert w.own_referral.reference in mail.subject and "Amal" not in mail.subject + mail.body
+    assert f"/planning/sessions/{session.id}/edit" in mail.body
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "session.cannot_come"))
+    assert event.actor_id == w.referrer.id and "Mandager" not in (event.detail or "")
+    client.post("/logout")
+
+    f.login(client, w.lead)
+    home = html.unescape(client.get("/").get_data(as_text=True))
+    assert "Kan ikke komme" in home and "Kan komme: Mandager etter kl. 12" in home
+    move_page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit").get_data(as_text=True))
+    assert f"Henviseren sier at deltakeren i {w.own_referral.reference} ikke kan komme på denne tiden." in move_page
+    moved = client.post(f"/planning/sessions/{session.id}/edit", data={
+        "day": "2027-01-18", "start_time": "13:00", "room_id": session.room_id, "counsellor_id": session.counsellor_id,
+        "interpreter_id": session.interpreter_id, "interpreter_mode": "onsite"})
+    assert moved.status_code == 302, moved.get_data(as_text=True)[:400]
+    # Moved: the request is met; the home no longer lists it.
+    assert "Kan komme: Mandager" not in html.unescape(client.get("/").get_data(as_text=True))
+    assert db.session.get(Session, session.id).start.astimezone(dt.timezone.utc).hour == 12
+
+
+def test_only_the_participants_own_session_ahead_can_be_said_no_to(client, travel_to):
+    travel_to(f.oslo(2027, 1, 12, 8, 30))
+    w = planning_world()
+    theirs = f.published_session(w.counsellor, w.other_referral, start=f.oslo(2027, 1, 14, 13))
+    held = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 11, 10))
+    f.login(client, w.referrer)
+    assert client.get(f"/intake/referrals/{w.own_referral.id}/cannot-come/{theirs.id}").status_code == 404
+    assert client.get(f"/intake/referrals/{w.own_referral.id}/cannot-come/{held.id}").status_code == 404
