@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from guidance.extensions import db
@@ -66,6 +66,36 @@ class ReferralPage:
     total: int
     page: int
     pages: int
+
+
+FOUND_AT_MOST = 25
+
+
+def find_participants(user, text: str) -> list[Referral]:
+    """The referrals `user` may see whose participant's name holds every word of `text`, or whose phone
+    number holds its digits (four or more): for the phone call that gives a name. The words are matched
+    case-blind in the database; the term never reaches a URL, a log or the audit trail (the search is
+    audited with its count only)."""
+    words = [w.lower() for w in (text or "").split() if w][:6]
+    digits = "".join(ch for ch in text or "" if ch.isdigit())
+    if not words:
+        return []
+    if len(digits) >= 4 and all(ch.isdigit() or ch in " +" for ch in text.strip()):
+        found = Participant.phone.is_not(None) & func.replace(func.replace(Participant.phone, " ", ""), "+", "").like(
+            f"%{digits}%")
+    else:
+        def like(word):
+            pattern = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return func.lower(Participant.name).like(f"%{pattern}%", escape="\\")
+        found = and_(*(like(w) for w in words))
+    rows = db.session.scalars(
+        select(Referral).join(Referral.participant)
+        .where(referral_filter(user), Participant.anonymised_at.is_(None), found)
+        .order_by(Referral.created_at.desc(), Referral.id.desc()).limit(FOUND_AT_MOST)
+        .options(selectinload(Referral.participant).selectinload(Participant.municipality))).all()
+    audit.record(user, "referral.searched", None, {"found": len(rows)})
+    db.session.commit()
+    return list(rows)
 
 
 def referral_page(user, chosen: ReferralFilter, page: int = 1) -> ReferralPage:

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, send_file
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
 from flask_login import current_user
 
 from guidance import clock
@@ -39,6 +42,22 @@ def index():
         query={k: v for k, v in {"reference": chosen.reference, "municipality": chosen.municipality,
                                   "status": chosen.status}.items() if v},
     )
+
+
+class FindForm(FlaskForm):
+    name = StringField(_l("Participant's name or phone number"))
+
+
+@bp.route("/find", methods=["GET", "POST"])
+@requires("referrals")
+def find():
+    """Find a participant by name or phone (a POST: the name stays out of the URL and the access log)."""
+    form = FindForm()
+    found = None
+    if request.method == "POST" and form.validate_on_submit():
+        found = reading.find_participants(current_user, form.name.data or "")
+    return render_template("referrals/find.html", form=form, found=found,
+                           shown=reading.shown_statuses(found or []))
 
 
 @bp.get("/<int:referral_id>")

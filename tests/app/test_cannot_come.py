@@ -66,3 +66,4 @@ def test_only_the_participants_own_session_ahead_can_be_said_no_to(client, trave
     f.login(client, w.referrer)
     assert client.get(f"/intake/referrals/{w.own_referral.id}/cannot-come/{theirs.id}").status_code == 404
     assert client.get(f"/intake/referrals/{w.own_referral.id}/cannot-come/{held.id}").status_code == 404
+

@@ -22,6 +22,7 @@ EXPECTED = {
     "admin.set_active": {r: 405 for r in ROLES},
     "admin.edit_user": only(Role.ADMIN),
     "referrals.index": only(Role.LEAD, Role.COUNSELLOR, Role.REFERRER),
+    "referrals.find": only(Role.LEAD, Role.COUNSELLOR, Role.REFERRER),
     # the referral of the referrer's own municipality; the counsellor has no session with it
     "referrals.show": {**only(Role.LEAD, Role.REFERRER), Role.COUNSELLOR: 404},
     "api.health": {r: 200 for r in ROLES},
@@ -37,6 +38,7 @@ WRITERS = {
     "auth.login": tuple(ROLES),
     "auth.logout": tuple(LOGGED_IN),
     "auth.language": tuple(ROLES),
+    "referrals.find": (Role.LEAD, Role.COUNSELLOR, Role.REFERRER),
     "admin.new_user": (Role.ADMIN,),
     "admin.edit_user": (Role.ADMIN,),
     "admin.set_active": (Role.ADMIN,),

@@ -1,0 +1,34 @@
+"""Finding a participant by name or phone: for the phone call that gives a name; the name never
+sits in a URL, the access log or the audit trail."""
+from __future__ import annotations
+
+import html
+
+import pytest
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import AuditEvent
+from tests.app import factories as f
+from tests.app.planning.helpers import planning_world
+
+pytestmark = pytest.mark.one_database  # a page and one query over the ORM
+
+
+def test_a_lead_finds_a_participant_by_name_or_phone_without_the_name_in_the_address(client, travel_to):
+    """A referrer phones about 'Amal'; the list searched references only."""
+    travel_to(f.oslo(2027, 1, 12, 8, 30))
+    w = planning_world()
+    w.own_referral.participant.phone = "+47 412 34 567"
+    elsewhere = f.referral(municipality_number="1804", name="Amal Haddad")   # Bodø: another county's
+    db.session.commit()
+    f.login(client, w.lead)
+    assert client.get("/referrals/find").status_code == 200
+    page = html.unescape(client.post("/referrals/find", data={"name": "haddad amal"}).get_data(as_text=True))
+    assert w.own_referral.reference in page and elsewhere.reference not in page
+    assert "1 deltaker funnet" in page
+    assert w.own_referral.reference in client.post("/referrals/find", data={"name": "41234"}).get_data(as_text=True)
+    none = html.unescape(client.post("/referrals/find", data={"name": "Amal Nordmann"}).get_data(as_text=True))
+    assert "Ingen du har tilgang til" in none
+    [event, *_] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "referral.searched")).all()
+    assert "Amal" not in (event.detail or "") and "haddad" not in (event.detail or "")
