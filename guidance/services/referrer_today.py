@@ -9,13 +9,14 @@ One read of the municipality's own referrals (`rules.access.referral_filter`), a
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import exists, func, select
 
 from guidance import clock
 from guidance.extensions import db
 from guidance.models import (
+    MISSED,
     OPEN_STATUSES,
     GuidanceNote,
     Location,
@@ -32,6 +33,7 @@ from guidance.services import letters
 SHOWN = 5
 LOOK_AHEAD = dt.timedelta(days=14)
 NOTES_LOOK_BACK = dt.timedelta(days=30)
+MISSED_LOOK_BACK = dt.timedelta(days=14)
 
 
 @dataclass
@@ -54,6 +56,17 @@ class SharedNote:
 
 
 @dataclass
+class Missed:
+    """A session a participant did not come to (or cancelled too late), lately: the referrer follows it up."""
+
+    referral_id: int
+    reference: str
+    name: str
+    start: dt.datetime  # aware UTC
+    outcome: str  # no_show | cancelled_late
+
+
+@dataclass
 class ReferrerOverview:
     coming: list[ComingSession]
     coming_total: int
@@ -61,6 +74,8 @@ class ReferrerOverview:
     notes_total: int
     waiting: int  # open referrals without a booked session ahead
     waiting_overdue: int  # of those, past their deadline
+    missed: list[Missed] = field(default_factory=list)  # the last MISSED_LOOK_BACK, newest first
+    missed_total: int = 0
 
 
 def overview(referrer: User) -> ReferrerOverview:
@@ -92,6 +107,17 @@ def overview(referrer: User) -> ReferrerOverview:
     waiting = select(func.count(), func.count().filter(Referral.deadline < today)).where(
         own, Referral.status.in_(OPEN_STATUSES), ~booked_ahead)
     waiting_total, waiting_overdue = db.session.execute(waiting).one()
+    # The municipality's adviser follows a no-show up with the participant (nobody told them before).
+    missed_rows = db.session.execute(
+        select(Referral.id, Referral.reference, Participant.name, Session.start, SessionParticipant.outcome)
+        .join(Participant, Participant.id == Referral.participant_id)
+        .join(SessionParticipant, SessionParticipant.referral_id == Referral.id)
+        .join(Session, Session.id == SessionParticipant.session_id)
+        .where(own, SessionParticipant.outcome.in_(MISSED), Session.start >= now - MISSED_LOOK_BACK,
+               Session.start < now)
+        .order_by(Session.start.desc(), Referral.id)).all()
     return ReferrerOverview(coming, len(coming_rows),
                             [SharedNote(*r) for r in note_rows[:SHOWN]], len(note_rows),
-                            waiting_total, waiting_overdue)
+                            waiting_total, waiting_overdue,
+                            [Missed(r.id, r.reference, r.name, r.start, r.outcome.value) for r in missed_rows[:SHOWN]],
+                            len(missed_rows))

@@ -47,3 +47,24 @@ def test_a_quiet_municipality_is_told_what_comes(client, travel_to):
     page = client.get("/").get_data(as_text=True)
     assert "Ingen av deltakerne deres har time de neste to ukene." in _card(page, "home-coming")
     assert "Ingen veiledningsnotater er delt de siste 30 dagene." in _card(page, "home-notes")
+
+
+def test_a_participant_who_did_not_come_is_listed_for_the_referrer_to_follow_up(client, travel_to):
+    from guidance.models import Outcome
+    from guidance.services import outcomes
+
+    travel_to(f.oslo(2027, 1, 18, 12))
+    w = f.world()
+    missed = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 14, 9, 0))
+    outcomes.record_outcomes(w.counsellor, missed, {w.own_referral.id: Outcome.NO_SHOW})
+    elsewhere = f.published_session(w.counsellor, w.other_referral, start=f.oslo(2027, 1, 14, 11, 0))
+    outcomes.record_outcomes(w.counsellor, elsewhere, {w.other_referral.id: Outcome.NO_SHOW})   # Voss: not theirs
+    f.login(client, w.referrer)
+    page = client.get("/").get_data(as_text=True)
+    card = _card(page, "home-missed")
+    assert "Amal Haddad" in card and "torsdag 14. januar kl. 09:00" in card and "Møtte ikke" in card
+    assert "Yonas Tesfay" not in page
+    client.post("/logout")
+    travel_to(f.oslo(2027, 2, 5, 12))   # three weeks on: followed up long ago
+    f.login(client, w.referrer)
+    assert 'id="home-missed"' not in client.get("/").get_data(as_text=True)
