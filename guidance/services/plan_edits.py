@@ -358,23 +358,34 @@ def colleagues_at_the_same_time(session: Session) -> list[Colleague]:
     hours, absences, other sessions and the day's travel, the training and the languages it needs).
     For the morning a counsellor falls ill: the participants keep their letter and come as told,
     and the interpreter's assignment stands."""
-    if (session.status is not SessionStatus.BOOKED or session.run.published_at is None
-            or session.start <= ids.clock()):
-        return []
-    instance, plan, _names = published_plan(session.run.county)
-    moved_id = ids.session_id(session.id)
-    raw = next((s for s in plan["sessions"] if s["id"] == moved_id), None)
-    if raw is None:
-        return []
-    free = []
-    for counsellor in instance["counsellors"]:
-        if counsellor["id"] == raw["counsellor"] or raw["location"] not in counsellor["locations"]:
+    return colleagues_for([session]).get(session.id, [])
+
+
+def colleagues_for(sessions: list[Session]) -> dict[int, list[Colleague]]:
+    """`colleagues_at_the_same_time` of several sessions of one county (an absence's), the published
+    plan read once. Sessions that are not booked, not published or have started have none."""
+    now = ids.clock()
+    ahead = [s for s in sessions if s.status is SessionStatus.BOOKED and s.run.published_at is not None
+             and s.start > now]
+    if not ahead:
+        return {}
+    instance, plan, _names = published_plan(ahead[0].run.county)
+    by_id = {s["id"]: s for s in plan["sessions"]}
+    out: dict[int, list[Colleague]] = {}
+    for session in ahead:
+        raw = by_id.get(ids.session_id(session.id))
+        if raw is None:
             continue
-        given = {**raw, "counsellor": counsellor["id"]}
-        trial = {**plan, "sessions": [given if s is raw else s for s in plan["sessions"]]}
-        if not check_move(instance, trial, raw, given):
-            free.append(Colleague(ids.db_id(counsellor["id"], "C"), counsellor["name"]))
-    return sorted(free, key=lambda c: c.name.casefold())
+        free = []
+        for counsellor in instance["counsellors"]:
+            if counsellor["id"] == raw["counsellor"] or raw["location"] not in counsellor["locations"]:
+                continue
+            given = {**raw, "counsellor": counsellor["id"]}
+            trial = {**plan, "sessions": [given if s is raw else s for s in plan["sessions"]]}
+            if not check_move(instance, trial, raw, given):
+                free.append(Colleague(ids.db_id(counsellor["id"], "C"), counsellor["name"]))
+        out[session.id] = sorted(free, key=lambda c: c.name.casefold())
+    return out
 
 
 class MoveOptions(NamedTuple):

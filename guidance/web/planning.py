@@ -11,7 +11,7 @@ from flask_babel import get_locale, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from guidance.extensions import db
@@ -470,6 +470,8 @@ class SessionEditForm(FlaskForm):
                                                                 ("phone", _l("phone"))])
     # Shown when a published session would move to a time sooner than the county's notice.
     confirm_soon = BooleanField(_l("Move it anyway: the participant will be told another way"))
+    # The page the lead came from (the absence, the referral): they go back there, not to the run's week.
+    back = HiddenField()
 
 
 class PinForm(FlaskForm):
@@ -540,6 +542,7 @@ def edit_session(session_id: int):
         form.room_id.data, form.counsellor_id.data = session.room_id, session.counsellor_id
         form.interpreter_id.data = session.interpreter_id or 0
         form.interpreter_mode.data = session.interpreter_mode or "onsite"
+        form.back.data = request.args.get("back", "")
     elif form.validate_on_submit():
         start = dt.datetime.combine(form.day.data, dt.datetime.strptime(form.start_time.data, "%H:%M").time())
         change = plan_edits.move_published_session if published else plan_edits.edit_session
@@ -550,7 +553,8 @@ def edit_session(session_id: int):
                    interpreter_mode=form.interpreter_mode.data, **extra)
         except plan_edits.NothingChanged as unchanged:
             flash(unchanged.message, "info")
-            return redirect(url_for("planning.sessions", run_id=planning_run.id, week=start.date().isoformat()))
+            return redirect(_came_from(form, url_for("planning.sessions", run_id=planning_run.id,
+                                                      week=start.date().isoformat())))
         except DomainError as error:
             db.session.rollback()
             if error.field_errors and not any(error.message in m for m in error.field_errors.values()):
@@ -572,7 +576,8 @@ def edit_session(session_id: int):
                 flash(_("The session is moved. The counsellor's calendar is updated and the interpreter is asked again."), "success")
             else:
                 flash(_("The session is moved. The counsellor's calendar is updated."), "success")
-            return redirect(url_for("planning.sessions", run_id=planning_run.id, week=start.date().isoformat()))
+            return redirect(_came_from(form, url_for("planning.sessions", run_id=planning_run.id,
+                                                      week=start.date().isoformat())))
     status = 400 if request.method == "POST" else 200
     wish_form = WishForm.from_query()
     wish = wish_form.wish()
@@ -613,6 +618,16 @@ class CancelSessionForm(FlaskForm):
     reason = SelectField(_l("Why is the session cancelled?"),
                          choices=[("", _l("Choose a reason"))] + list(CANCEL_REASON.items()),
                          validators=[DataRequired(_l("Choose why the session is cancelled."))])
+    back = HiddenField()
+
+
+def _came_from(form, default: str) -> str:
+    """Where the lead goes after a move or a cancellation: the page they came from (a same-site path
+    in `back`, from the link's query or the form), else `default`."""
+    from guidance.web.auth import _safe_next
+
+    target = form.back.data or request.args.get("back")
+    return _safe_next(target) if target else default
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
@@ -626,8 +641,11 @@ def cancel_session(session_id: int):
     from guidance.services.notices import referrers_of
 
     session = get_visible(Session, session_id, "cancel")
-    back = url_for("planning.sessions", run_id=session.run_id, week=planning_ids.to_local(session.start).date().isoformat())
     form = CancelSessionForm()
+    back = _came_from(form, url_for("planning.sessions", run_id=session.run_id,
+                                    week=planning_ids.to_local(session.start).date().isoformat()))
+    if request.method == "GET":
+        form.back.data = request.args.get("back", "")
     cancellable = session.status is SessionStatus.BOOKED and session.start > utcnow()
     # Who hears of it through Veiled: the referrers of each participant (notices.referrers_of); a
     # municipality without an account hears nothing, and the lead must phone.
@@ -712,5 +730,9 @@ def absence(absence_id: int):
     item = get_visible(Absence, absence_id)
     form = StartRunForm()
     form.keep_until.data = planning_service.repair_keep_until(current_user.county)
-    return render_template("planning/absence.html", absence=item, sessions=affected_sessions(item), form=form,
+    from guidance.services.plan_edits import colleagues_for
+
+    sessions = affected_sessions(item)
+    return render_template("planning/absence.html", absence=item, sessions=sessions, form=form,
+                           colleagues=colleagues_for(sessions), edit_form=SessionEditForm(),
                            active=planning_service.active_run(current_user.county_id), now=_utcnow())

@@ -28,8 +28,13 @@ def test_the_referral_lists_its_sessions_and_the_lead_may_move_the_booked_ones_a
     assert len(rows) == 2
     assert "09:00–10:30" in rows[1] and "Grupperom" in rows[1] and w.counsellor.name in rows[1]
     assert "Booket" in rows[1] and "Gjennomført" in rows[0]
-    assert f'href="/planning/sessions/{ahead.id}/edit"' in page and f'href="/planning/sessions/{ahead.id}/cancel"' in page
+    # Move and cancel come back to the referral afterwards.
+    back = f"?back=/referrals/{w.own_referral.id}"
+    assert f'href="/planning/sessions/{ahead.id}/edit{back}"' in page
+    assert f'href="/planning/sessions/{ahead.id}/cancel{back}"' in page
     assert f"/planning/sessions/{held.id}/edit" not in page
+    cancelled = client.post(f"/planning/sessions/{ahead.id}/cancel{back}", data={"reason": "other"})
+    assert cancelled.headers["Location"].endswith(f"/referrals/{w.own_referral.id}")
     client.post("/logout")
     f.login(client, w.referrer)
     page = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)

@@ -396,3 +396,32 @@ def test_a_session_today_whose_counsellor_fell_ill_is_given_to_a_free_colleague_
     assert ids.to_local(given.start) == dt.datetime(2027, 1, 13, 13, 0)
     assert given.interpreter_id == w.interpreter.interpreter.id
     assert given.bookings[0].status is BookingStatus.ACCEPTED  # the interpreter's yes stands
+
+
+def test_the_absence_page_gives_each_session_to_a_free_colleague_and_comes_back(client, world, travel_to):
+    w = world
+    monday = MONDAY
+    first = _published(w, day=monday, hour=9)
+    second = _published(w, day=monday, hour=13, referral=f.referral(name="Lina Haddad", language="ar"))
+    per = f.user(Role.COUNSELLOR, name="Per Aas")
+    per.counsellor.locations = list(w.counsellor.counsellor.locations)
+    absence = Absence(user_id=w.counsellor.id, start_date=monday, end_date=monday)
+    db.session.add(absence)
+    db.session.commit()
+    f.login(client, w.lead, language="en")
+    page = html.unescape(client.get(f"/planning/absences/{absence.id}", headers=EN).get_data(as_text=True))
+    assert page.count("Give to Per Aas") == 2
+    button = page.index("Give to Per Aas")
+    form = page[page.rindex("<form", 0, button):button]
+    import re
+
+    action = re.search(r'action="([^"]+)"', form).group(1)
+    values = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', form))
+    values.pop("csrf_token", None)
+    response = client.post(action, headers=EN, data=values)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/planning/absences/{absence.id}")
+    page = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
+    assert "The session is given to Per Aas at the same time" in page
+    db.session.expire_all()
+    assert {db.session.get(Session, first.id).counsellor_id, db.session.get(Session, second.id).counsellor_id} \
+        == {per.counsellor.id, w.counsellor.counsellor.id}
