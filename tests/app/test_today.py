@@ -242,7 +242,9 @@ def test_the_absence_page_moves_or_cancels_each_hit_session_still_ahead(client, 
     db.session.commit()
     page = client.get(f"/planning/absences/{sick.id}").get_data(as_text=True)
     assert "2 publiserte timer trenger et annet tidspunkt" in page
-    assert f'href="/planning/sessions/{ahead.id}/edit"' in page and f'href="/planning/sessions/{ahead.id}/cancel"' in page
+    back = f"?back=/planning/absences/{sick.id}"
+    assert f'href="/planning/sessions/{ahead.id}/edit{back}"' in page
+    assert f'href="/planning/sessions/{ahead.id}/cancel{back}"' in page
     assert f"/planning/sessions/{begun.id}/" not in page
     assert client.get(f"/planning/sessions/{ahead.id}/edit").status_code == 200
     page = client.get(f"/planning/absences/{one_day.id}").get_data(as_text=True)

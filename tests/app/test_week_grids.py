@@ -275,8 +275,9 @@ def test_the_lead_moves_or_cancels_a_booked_session_ahead_from_its_block(client,
                                     status="cancelled")
     f.login(client, w.lead)
     page = client.get(f"/grids/?week=2027-W03&of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
-    assert f'href="/planning/sessions/{ahead.id}/edit">Flytt' in page
-    assert f'href="/planning/sessions/{ahead.id}/cancel">Avlys' in page
+    # Each link brings the lead back to this week afterwards.
+    assert re.search(rf'href="/planning/sessions/{ahead.id}/edit\?back=/grids/\?week%3D2027-W03[^"]*">Flytt', page)
+    assert re.search(rf'href="/planning/sessions/{ahead.id}/cancel\?back=[^"]+">Avlys', page)
     assert f"/sessions/{cancelled.id}/edit" not in page and f"/sessions/{cancelled.id}/cancel" not in page
     assert client.get(f"/planning/sessions/{ahead.id}/edit").status_code == 200  # the link leads to the move form
     travel_to(f.oslo(2027, 1, 18, 9, 30))  # once it has started, it is not moved from the grid
