@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from guidance.extensions import db
-from guidance.models import Attachment, GuidanceNote, Participant, Referral
+from guidance.models import Attachment, CannotCome, GuidanceNote, Participant, Referral
 from guidance.services import audit
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ PERSONAL_COLUMNS: dict[str, dict[str, object]] = {
     # the fingerprint is a hash of the submitted body: no use once the referral has closed
     "referral": {"notes": None, "withdrawn_reason": None, "idempotency_fingerprint": None},
     "guidance_note": {"goals": "", "background": "", "next_steps": ""},
+    # when the participant can come instead, in the referrer's words
+    "cannot_come": {"note": ""},
 }
 # Tables whose rows are deleted outright (their files too, for attachments).
 DELETED_TABLES = {"attachment"}
@@ -93,6 +95,9 @@ def anonymise(months: int, actor=None, now: dt.datetime | None = None) -> Retent
         db.session.execute(update(Referral).where(Referral.id.in_(referral_ids)).values(**_cleared(Referral)))
         db.session.execute(
             update(GuidanceNote).where(GuidanceNote.referral_id.in_(referral_ids)).values(**_cleared(GuidanceNote))
+        )
+        db.session.execute(
+            update(CannotCome).where(CannotCome.referral_id.in_(referral_ids)).values(**_cleared(CannotCome))
         )
         db.session.execute(delete(Attachment).where(Attachment.referral_id.in_(referral_ids)))
         for participant in db.session.scalars(select(Participant).where(Participant.id.in_(ids))):

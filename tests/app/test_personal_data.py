@@ -11,7 +11,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
 from guidance.extensions import db
-from guidance.models import Attachment, AuditEvent, GuidanceNote, Participant, Referral, ReferralStatus, Role
+from guidance.models import Attachment, AuditEvent, CannotCome, GuidanceNote, Participant, Referral, ReferralStatus, Role
 from guidance.services import retention
 from tests.app import factories as f
 from tests.app.access.foundation import ANON, ROLES
@@ -113,6 +113,9 @@ def test_anonymise_clears_personal_data_of_long_closed_referrals_and_keeps_stati
     old.notes = SECRET_NOTE
     old.participant.accessibility_needs = "Rullestol"
     db.session.add(GuidanceNote(referral=old, author_id=w.counsellor.id, goals=SECRET_GOALS, status="shared"))
+    session = f.published_session(w.counsellor, old, start=NOW - dt.timedelta(days=40 * 31))
+    db.session.add(CannotCome(session=session, referral=old, requested_by=w.referrer, session_start=session.start,
+                              note="Etter legetimen på tirsdager"))
     _close(old, months_ago=40)
     file_path = _attach(app, old)
     recent = w.other_referral
@@ -131,6 +134,7 @@ def test_anonymise_clears_personal_data_of_long_closed_referrals_and_keeps_stati
     assert old.notes is None
     note = db.session.scalar(select(GuidanceNote).where(GuidanceNote.referral_id == old.id))
     assert (note.goals, note.background, note.next_steps, note.status) == ("", "", "", "shared")
+    assert db.session.scalar(select(CannotCome.note).where(CannotCome.referral_id == old.id)) == ""
     assert old.attachments == [] and not file_path.exists()
     # statistics stay
     assert (old.legal_basis, person.language, old.referring_municipality_id, old.deadline, old.created_at) == tuple(before.values())
