@@ -195,8 +195,10 @@ class _Advisor:
                 reach = set(self.prep.reachable_locations(pid))
                 if any(b.type == typ and not b.fixed and first <= b.day <= last and b.location in reach
                        for b in self.state.bookings.values()):
-                    reason = ("no_capacity_before_deadline", "every group session this participant could "
-                              "reach on a day they can come is full, clashes or lacks their language")
+                    # Not the rooms' or counsellors' time: a single booking joins groups, it
+                    # does not start one (the next plan forms groups).
+                    reason = ("no_group_seat", "every group session this participant could reach on a day "
+                              "they can come is full, clashes or lacks their language")
                 else:
                     reason = ("group_too_small", "no group session in the plan is at a location this "
                               "participant can reach on a day they can come")

@@ -36,6 +36,10 @@ EXTRA_REASONS = {
     "session_frozen": (_l("The plan is fixed for the next working day."), _l("Choose a later day, or book by hand.")),
     "data_error": (_l("The county's planning data has a problem, so no time can be searched for."),
                    _l("Start a planning run: its page names the problem. Ask the administrator if it stays.")),
+    "no_group_seat": (_l("Every group session the participant can reach before the deadline is full, is at a time they "
+                         "have another session, or is in another language."),
+                      _l("Book the individual session now: the next planning run forms new groups and gives the "
+                         "participant a place in one.")),
     "not_as_wished": (_l("There are free times, but none on the days and at the time of day you chose."),
                       _l("Choose a later date or another time of day, or show every free time.")),
 }

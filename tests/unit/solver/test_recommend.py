@@ -323,7 +323,8 @@ def test_a_group_need_without_a_group_to_join_says_why():
     people = [participant(m, needs=["group"]) for m in members] + [participant("R1", needs=["group"])]
     full = make_instance(people, previous_plan={"format": "guidance-plan/1", "sessions": [group]})
     answer = recommend(full, participant="R1")
-    assert answer["options"] == [] and answer["reason"] == "no_capacity_before_deadline"
+    # The group is full: no seat (not the rooms' or counsellors' time, which a lead would extend).
+    assert answer["options"] == [] and answer["reason"] == "no_group_seat"
     none = make_instance(people, previous_plan={"format": "guidance-plan/1", "sessions": []})
     answer = recommend(none, participant="R1")
     assert answer["options"] == [] and answer["reason"] == "group_too_small"
