@@ -21,7 +21,6 @@ from guidance.extensions import db
 from guidance.models import (
     MISSED,
     OPEN_STATUSES,
-    BookingStatus,
     CounsellorProfile,
     InterpreterBooking,
     InterpreterBudget,
@@ -40,10 +39,10 @@ from guidance.models.types import UTCDateTime
 from guidance.planning.ids import local_today, to_local, to_utc
 from guidance.rules.at_risk import is_at_risk
 from guidance.rules.deadlines import guided_in_time, working_days_between
+from guidance.services.interpreter_bookings.costs import BILLABLE, county_pays_for_session
 
 LIVE = (SessionStatus.BOOKED, SessionStatus.COMPLETED)
 DONE = (ReferralStatus.COMPLETED, ReferralStatus.NOTE_SHARED)
-BILLABLE = (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)
 DIMENSIONS = ("municipality", "language", "legal_basis")
 
 
@@ -217,10 +216,12 @@ def at_risk(facts: list[ReferralFacts], today: dt.date) -> list[dict]:
 
 
 def interpreter_months(county_id: int) -> list[dict]:
-    """Per month of the session: booked interpreter hours and cost (NOK) against the budget."""
+    """Per month of the session: booked interpreter hours and cost (NOK) against the budget: the bookings
+    the county pays for (act referrals, asked or accepted), the actual minutes and cost where recorded."""
     billable = (select(Session.start).join(InterpreterBooking, InterpreterBooking.session_id == Session.id)
                 .join(PlanningRun, PlanningRun.id == Session.run_id)
-                .where(PlanningRun.county_id == county_id, InterpreterBooking.status.in_(BILLABLE)))
+                .where(PlanningRun.county_id == county_id, InterpreterBooking.status.in_(BILLABLE),
+                       county_pays_for_session()))
     minutes: dict[str, int] = {}
     cost: dict[str, int] = {}
     span = _span(*_session_starts(county_id))

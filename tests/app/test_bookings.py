@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from guidance.extensions import db
-from guidance.models import AuditEvent, BookingStatus, InterpreterBooking, OutboxMessage, Role, SessionStatus
-from guidance.services import bookings, mail
+from guidance.models import AuditEvent, BookingStatus, InterpreterBooking, LegalBasis, OutboxMessage, Role, SessionStatus
+from guidance.services import bookings, mail, statistics
 from guidance.services.errors import DomainError
 from tests.app import factories as f
 from tests.queue_consumer import run_queued_jobs
@@ -226,13 +226,28 @@ def test_lead_enters_actual_minutes_and_sees_planned_against_actual_cost(client)
     assert client.post(f"/centre/interpreters/{booking.id}/actual", data={f"b{booking.id}-minutes": "120"}).status_code == 302
     db.session.refresh(booking)
     assert booking.actual_cost_ore == 144000
+    # A second booking, asked and not yet answered, that month: planned and expected, no actual yet.
+    asked = bookings.new_booking(f.published_session(w.counsellor, f.referral(name="Lina Haddad", language="ar"),
+                                                     start=f.oslo(2026, 10, 8, 10), interpreter=w.interpreter))
+    # An ordinary referral's interpreter is not the county's to pay: in neither figure.
+    ordinary = f.referral(name="Sara Haddad", language="ar", legal_basis=LegalBasis.ORDINARY)
+    bookings.new_booking(f.published_session(w.counsellor, ordinary, start=f.oslo(2026, 10, 9, 10),
+                                             interpreter=w.interpreter))
+    db.session.commit()
     report = bookings.cost_report(w.lead.county_id)
-    assert report["month"] == [("2026-10", 108000, 144000)]
-    assert report["interpreter"] == [(w.interpreter.name, 108000, 144000)]
-    assert report["language"] == [("ar", 108000, 144000)]
+    assert report["month"] == [("2026-10", 108000 + asked.cost_ore, 144000, 144000 + asked.cost_ore)]
+    assert report["interpreter"] == [(w.interpreter.name, 108000 + asked.cost_ore, 144000, 144000 + asked.cost_ore)]
+    assert report["language"] == [("ar", 108000 + asked.cost_ore, 144000, 144000 + asked.cost_ore)]
+    # The budget's figure (home page, overview) is the report's expected cost.
+    [month] = [m for m in statistics.interpreter_months(w.lead.county_id) if m["month"] == "2026-10"]
+    assert month["cost_nok"] * 100 == 144000 + asked.cost_ore
     page = client.get("/centre/interpreters/").get_data(as_text=True)
-    # Babel's Norwegian money format (no-break spaces): "1 080,00 kr"
-    assert "1\xa0080\xa0kr" in page and "1\xa0440\xa0kr" in page
+    # Babel's Norwegian money format (no-break spaces): "1 440 kr" actual, and the expected beside it
+    from guidance.web.templating import money
+
+    with client.application.test_request_context():
+        expected = money(144000 + asked.cost_ore)
+    assert "1\xa0440\xa0kr" in page and f"<td>{expected}</td>" in page
     # The month as the lead says it, not the report's key.
     assert '<th scope="row">oktober 2026</th>' in page and ">2026-10<" not in page
 

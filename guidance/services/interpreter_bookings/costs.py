@@ -18,6 +18,19 @@ from guidance.services.unit_of_work import unit_of_work
 
 # The county pays the interpreter for referrals under the two acts (DOMAIN.md).
 COUNTY_PAYS = (LegalBasis.INTEGRATION_ACT, LegalBasis.TEMPORARY_ACT)
+# The bookings that cost the county: asked for or accepted (a declined, expired or cancelled one does not).
+BILLABLE = (S.REQUESTED, S.ACCEPTED)
+
+
+def county_pays_for_session():
+    """SQL: the session has a participant whose interpreter the county pays (an act referral): the
+    budget's figures and the cost report count the same bookings."""
+    from sqlalchemy import exists
+
+    from guidance.models import Referral, SessionParticipant
+
+    return exists().where(SessionParticipant.session_id == Session.id, SessionParticipant.referral_id == Referral.id,
+                          Referral.legal_basis.in_(COUNTY_PAYS))
 
 
 def planned_cost(session: Session, interpreter: InterpreterProfile, mode: str) -> tuple[int, int, int]:
@@ -61,27 +74,28 @@ def record_actual_minutes(actor, booking: InterpreterBooking, minutes: int) -> N
         audit.record(actor, "booking.actual_minutes", booking, {"minutes": minutes})
 
 
-def cost_report(county_id: int) -> dict[str, list[tuple[str, int, int | None]]]:
-    """Planned vs actual cost (øre) of accepted bookings for act referrals, per month,
-    interpreter and language: {"month": [(key, planned, actual)], ...}."""
+def cost_report(county_id: int) -> dict[str, list[tuple[str, int, int | None, int]]]:
+    """Planned, actual and expected cost (øre) of the bookings the county pays for (asked or accepted,
+    for act referrals), per month, interpreter and language: {"month": [(key, planned, actual, expected)]}.
+    Actual is None while no booking of the row has its minutes recorded; expected is the actual cost
+    where recorded, else the planned: what the budget counts (statistics.interpreter_months)."""
     from guidance.models import PlanningRun
 
     bookings = db.session.scalars(
         select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
         .join(PlanningRun, PlanningRun.id == Session.run_id)
-        .where(PlanningRun.county_id == county_id, InterpreterBooking.status == S.ACCEPTED)
-        .options(selectinload(InterpreterBooking.session).selectinload(Session.participants),
-                 selectinload(InterpreterBooking.interpreter).selectinload(InterpreterProfile.user))
+        .where(PlanningRun.county_id == county_id, InterpreterBooking.status.in_(BILLABLE), county_pays_for_session())
+        .options(selectinload(InterpreterBooking.interpreter).selectinload(InterpreterProfile.user),
+                 selectinload(InterpreterBooking.session))
     ).all()
     groups: dict[str, dict[str, list[int]]] = {"month": {}, "interpreter": {}, "language": {}}
     for b in bookings:
-        if not any(p.referral.legal_basis in COUNTY_PAYS for p in b.session.participants):
-            continue
         keys = {"month": b.session.start.astimezone(cal.OSLO).strftime("%Y-%m"),
                 "interpreter": b.interpreter.user.name, "language": b.language}
+        actual = b.actual_cost_ore
         for group, key in keys.items():
-            planned, actual, known = groups[group].setdefault(key, [0, 0, 0])
-            groups[group][key] = [planned + b.cost_ore, actual + (b.actual_cost_ore or 0),
-                                  known + (1 if b.actual_cost_ore is not None else 0)]
-    return {group: [(key, v[0], v[1] if v[2] else None) for key, v in sorted(rows.items())]
+            planned, spent, known, expected = groups[group].setdefault(key, [0, 0, 0, 0])
+            groups[group][key] = [planned + b.cost_ore, spent + (actual or 0), known + (actual is not None),
+                                  expected + (actual if actual is not None else b.cost_ore)]
+    return {group: [(key, v[0], v[1] if v[2] else None, v[3]) for key, v in sorted(rows.items())]
             for group, rows in groups.items()}
