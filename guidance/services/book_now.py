@@ -88,14 +88,17 @@ class Choices:
     seconds: dict = field(default_factory=dict)  # where the time went: build, recommend
     first_allowed: dt.date | None = None  # the first day after the county's minimum notice
     overdue: bool = False  # the deadline has passed (the instance's overdue_since): searched without one
+    sooner: bool = False  # an overdue participant's times from the next working day, inside the notice
 
 
 # ---------------------------------------------------------------------------- options
 
 
-def choices(referral: Referral, today: dt.date | None = None, wish: Wish | None = None) -> Choices:
+def choices(referral: Referral, today: dt.date | None = None, wish: Wish | None = None,
+            sooner: bool = False) -> Choices:
     """The best TOP options for each session type `referral` still needs, around the published plan,
-    only on the days and at the hours of `wish` when one is given."""
+    only on the days and at the hours of `wish` when one is given; `sooner`: an overdue participant's
+    from the next working day, inside the county's notice (the lead tells them another way)."""
     import time
 
     from solver.formats import FormatError, load_instance
@@ -117,6 +120,8 @@ def choices(referral: Referral, today: dt.date | None = None, wish: Wish | None 
     participant = next((p for p in data["participants"] if p["id"] == pid), None)
     wanted = [t for t in referral.needs if t in data["session_types"]]
     out.overdue = bool(participant and participant.get("overdue_since"))
+    if sooner and out.overdue:
+        out.sooner, out.first_allowed = True, _sooner_than_notice(data, today, pid)
     if participant is None:
         out.needs = [Need(type=t, booked=booked.get(t), reason=None if t in booked else "already_scheduled")
                      for t in wanted]
@@ -136,7 +141,7 @@ def choices(referral: Referral, today: dt.date | None = None, wish: Wish | None 
             continue
         answer = recommend(instance, participant=pid, top=TOP, session_type=typ, **(wish or Wish()).recommend_args())
         need = Need(type=typ, reason=answer.get("reason"))
-        need.options = [_option(referral, typ, o, names) for o in answer["options"]]
+        need.options = [_option(referral, typ, o, names, out.sooner) for o in answer["options"]]
         _mark(need.options, met=_met_counsellors(data, pid))
         out.needs.append(need)
     out.seconds["recommend"] = time.perf_counter() - started
@@ -154,12 +159,25 @@ class _Names:
         self.rooms = {ids.room_id(r.id): r.name for r in db.session.scalars(select(Room).where(Room.id.in_(room_ids or [0])))}
 
 
-def _option(referral: Referral, typ: str, option: dict, names: _Names) -> Option:
+def _sooner_than_notice(data: dict, today: dt.date, pid: str) -> dt.date:
+    """Let the instance's new sessions, and the overdue participant `pid`, start on the next working day
+    (when the lead asks: the most urgent need not wait out the notice); the first day allowed."""
+    from guidance.rules.notice import first_day_after_notice
+
+    first = first_day_after_notice(today, 0)
+    data["new_sessions_from"] = first.isoformat()
+    for p in data["participants"]:
+        if p["id"] == pid and (p["earliest"] or "") > first.isoformat():
+            p["earliest"] = first.isoformat()   # the bridge set it to the notice's first day
+    return first
+
+
+def _option(referral: Referral, typ: str, option: dict, names: _Names, sooner: bool = False) -> Option:
     raw = option["sessions"][0]
     terms = option["terms"]
     joins = 0 if raw["id"].startswith("new-") else len(raw["participants"]) - 1
     return Option(
-        token=_sign({"referral": referral.id, "session": raw}),
+        token=_sign({"referral": referral.id, "session": raw, **({"sooner": True} if sooner else {})}),
         type=typ,
         start=ids.to_utc(_parse(raw["start"])),
         end=ids.to_utc(_parse(raw["end"])),
@@ -239,14 +257,15 @@ def _sign(payload: dict) -> str:
     return _serializer().dumps(payload)
 
 
-def _read(token: str, referral: Referral) -> dict:
+def _read(token: str, referral: Referral) -> tuple[dict, bool]:
+    """The chosen session of a signed option, and whether it was offered inside the notice."""
     try:
         payload = _serializer().loads(token or "")
     except BadSignature:
         payload = None
     if not isinstance(payload, dict) or payload.get("referral") != referral.id or not isinstance(payload.get("session"), dict):
         raise DomainError(_("Choose one of the times shown."), {"option": [_("Choose one of the times shown.")]})
-    return payload["session"]
+    return payload["session"], payload.get("sooner") is True
 
 
 def book(lead: User, referral: Referral, token: str) -> Session:
@@ -306,7 +325,7 @@ def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, li
     from guidance.services.interpreter_bookings.changes import session_updated
     from guidance.services.interpreter_bookings.requests import new_booking, request_messages
 
-    chosen = _read(token, referral)
+    chosen, sooner = _read(token, referral)
     pid = ids.participant_id(referral.id)
     # One booking at a time per county: the second of two leads waits here, then sees the first's
     # session in the plan below (a row lock on PostgreSQL; the write lock on SQLite).
@@ -321,6 +340,8 @@ def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, li
                             "booked around it."))
     data = build_instance(referral.county, InstanceOptions.for_one_booking(referral.county, clock.today()))
     participant = next((p for p in data["participants"] if p["id"] == pid), None)
+    if sooner and participant is not None and participant.get("overdue_since"):
+        _sooner_than_notice(data, clock.today(), pid)
     previous = (data.get("previous_plan") or {}).get("sessions", [])
     typ = chosen.get("type")
     if (participant is None or typ not in participant["needs"]

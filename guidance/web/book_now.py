@@ -2,7 +2,7 @@
 the published plan, and booking the one the lead picks. Lead of the referral's county only."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,6 +12,9 @@ from wtforms import HiddenField
 from guidance import clock
 from guidance.extensions import db
 from guidance.models import Referral
+from guidance.planning import InstanceOptions
+from guidance.planning import ids as planning_ids
+from guidance.planning.ids import local_today
 from guidance.services import book_now as service
 from guidance.services.errors import DomainError
 from guidance.web.forms import WishForm
@@ -36,10 +39,6 @@ EXTRA_REASONS = {
     "session_frozen": (_l("The plan is fixed for the next working day."), _l("Choose a later day, or book by hand.")),
     "data_error": (_l("The county's planning data has a problem, so no time can be searched for."),
                    _l("Start a planning run: its page names the problem. Ask the administrator if it stays.")),
-    "no_group_seat": (_l("Every group session the participant can reach before the deadline is full, is at a time they "
-                         "have another session, or is in another language."),
-                      _l("Book the individual session now: the next planning run forms new groups and gives the "
-                         "participant a place in one.")),
     "not_as_wished": (_l("There are free times, but none on the days and at the time of day you chose."),
                       _l("Choose a later date or another time of day, or show every free time.")),
 }
@@ -79,6 +78,11 @@ def book(referral_id: int):
             type=_type_label(session.type).lower(), when=_when(session.start)), "success")
     if session.interpreter_id:
         flash(_("An interpreter request has been sent."), "success")
+    notice = InstanceOptions.for_one_booking(referral.county, local_today()).earliest_new
+    if notice is not None and planning_ids.to_local(session.start).date() < notice:
+        flash(_("The session is sooner than the county's notice, so a letter may not reach the participant in "
+                "time. Tell the participant another way, through the referrer or by phone with an interpreter."),
+              "warning")
     return redirect(url_for("book_now.options", referral_id=referral.id, **WishForm.from_query().wish().query()))
 
 
@@ -103,7 +107,8 @@ def undo(referral_id: int):
 def _page(referral: Referral, *, error: str | None = None, status: int = 200):
     wish_form = WishForm.from_query()
     wish = wish_form.wish()
-    found = service.choices(referral, wish=wish)
+    # An overdue participant's times inside the county's notice, when the lead asks (a GET flag).
+    found = service.choices(referral, wish=wish, sooner=request.args.get("sooner") == "1")
     reasons = {}
     place = referral.participant.municipality.name
     from guidance.labels import LanguageNames
@@ -121,6 +126,7 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
     return render_template("book_now/options.html", referral=referral, found=found, reasons=reasons, marks=MARKS,
                            form=BookForm(), error=error, counsellor_name=counsellor_name, wish_form=wish_form,
                            wish=wish, shown_status=shown_statuses([referral])[referral.id],
+                           wish_hidden={"sooner": "1"} if found.sooner else {},
                            undoable=service.undoable(current_user, referral), undo_form=UndoForm()), status
 
 

@@ -221,6 +221,12 @@ REASONS = {
     "no_capacity_before_deadline": (
         _l("There is no free room and counsellor time before the deadline."),
         _l("Extend a counsellor's hours, or open an outreach day near %(place)s.")),
+    # A single booking joins groups, it does not start one (solver.recommend).
+    "no_group_seat": (
+        _l("Every group session the participant can reach before the deadline is full, is at a time they "
+           "have another session, or is in another language."),
+        _l("Book the individual session now: the next planning run forms new groups and gives the participant a "
+           "place in one.")),
     "group_too_small": (
         _l("Too few participants can meet at the same place and time for a group session."),
         _l("Plan the group later when more participants are referred, or open a group day at a location more can reach.")),
@@ -241,6 +247,8 @@ OVERDUE_REASONS = {
                                   "free time in the planning period."),
     "no_capacity_before_deadline": _l("The deadline has passed, and there is no free room and counsellor time in the "
                                       "planning period."),
+    "no_group_seat": _l("The deadline has passed, and every group session the participant can reach in the planning "
+                        "period is full, is at a time they have another session, or is in another language."),
 }
 
 CHANGE_KIND = {

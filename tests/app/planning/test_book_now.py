@@ -1,6 +1,7 @@
 """Book one referral now (issue 24 item 3): the options page around the published plan, booking one
 in one transaction, a stale option refused with fresh options, and access."""
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -16,6 +17,7 @@ from guidance.models import (
     Session,
     SessionStatus,
 )
+from guidance.planning import ids
 from tests.app import factories as f
 from tests.app.planning.helpers import planning_world
 
@@ -98,6 +100,29 @@ def test_options_keep_the_countys_minimum_notice(client, travel_to):
     assert headings and headings[0].startswith("onsdag 13. januar 2027")
     assert not any("11. januar" in h or "12. januar" in h for h in headings)
     assert "Tider fra onsdag 13. januar 2027" in page
+
+
+def test_an_overdue_participant_can_be_booked_inside_the_notice_when_the_lead_asks(client, travel_to):
+    """The deadline has passed: the lead may offer Monday 11 January instead of waiting out the notice
+    (Wednesday 13), and is told to tell the participant another way; a participant within their
+    deadline gets no such times whatever the address says."""
+    w = booking_world(travel_to, notice_days=3)
+    late = f.referral(municipality_number="4601", name="Hodan Warsame", settlement=WINTER - dt.timedelta(days=200),
+                      deadline=WINTER - dt.timedelta(days=10))
+    db.session.commit()
+    f.login(client, w.lead)
+    page = html.unescape(client.get(f"/referrals/{late.id}/times").get_data(as_text=True))
+    assert "Fristen har gått ut: vis tider fra neste arbeidsdag" in page
+    sooner = html.unescape(client.get(f"/referrals/{late.id}/times?sooner=1").get_data(as_text=True))
+    headings = re.findall(r'<h3 id="option-individual-\d">([^<]+)</h3>', sooner)
+    assert headings and headings[0].startswith("mandag 11. januar 2027")
+    assert "før fylkets minste varsel: fristen har gått ut" in sooner
+    response = client.post(f"/referrals/{late.id}/times", data={"option": _tokens(sooner)[0]}, follow_redirects=True)
+    assert "Timen er før fylkets minste varsel" in html.unescape(response.get_data(as_text=True))
+    session = db.session.scalars(select(Session).where(Session.participants.any(referral_id=late.id))).one()
+    assert ids.to_local(session.start).date() == dt.date(2027, 1, 11)
+    within = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times?sooner=1").get_data(as_text=True))
+    assert re.findall(r'<h3 id="option-individual-\d">([^<]+)</h3>', within)[0].startswith("onsdag 13. januar 2027")
 
 
 def test_booking_an_option_writes_one_session_one_request_and_one_email(client, travel_to):
@@ -365,13 +390,15 @@ def test_an_overdue_participant_is_not_told_there_is_no_time_before_the_deadline
     db.session.commit()
     f.login(client, w.lead)
 
-    # The only group is full: a participant within their deadline hears of the deadline ...
+    # The only group is full: a participant within their deadline hears of the deadline (and of the
+    # group's seats, not of rooms and counsellors' time, which the lead would extend in vain) ...
     page = client.get(f"/referrals/{waiting.id}/times").get_data(as_text=True)
-    assert "Det er ikke ledig rom og veiledertid før fristen." in page
+    assert "Alle gruppeveiledninger deltakeren kan nå før fristen, er fulle" in page
+    assert "ledig rom og veiledertid" not in page
     # ... one whose deadline has passed hears that it has, and of the planning period instead.
     page = client.get(f"/referrals/{late.id}/times").get_data(as_text=True)
     assert not _tokens(page)
-    assert "Fristen er passert, og det er ikke ledig rom og veiledertid i planperioden." in page
+    assert "Fristen er passert, og alle gruppeveiledninger deltakeren kan nå i planperioden, er fulle" in page
     assert "før fristen" not in page
 
 
