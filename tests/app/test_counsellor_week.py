@@ -87,7 +87,18 @@ def test_the_counsellor_sees_the_number_to_call_a_phone_interpreter_on(client):
     for url in (f"/week/sessions/{session.id}", "/week/2027/9", "/week/day/2027-03-02"):
         page = client.get(url).get_data(as_text=True)
         assert call in page and "+47 412 34 567" in page, url
-    assert "Tolkens telefon" in client.get(f"/week/sessions/{session.id}").get_data(as_text=True)
+    page = client.get(f"/week/sessions/{session.id}").get_data(as_text=True)
+    assert "Tolkens telefon" in page and "Arabisk (med tolk)" in page
+    # Declined: not the number of someone who will not come, and the counsellor reads that another is asked.
+    from guidance.services import bookings
+
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    bookings.answer(w.interpreter, booking, False, "Opptatt den dagen")
+    for url in (f"/week/sessions/{session.id}", "/week/2027/9", "/week/day/2027-03-02"):
+        assert call not in client.get(url).get_data(as_text=True), url
+    assert "Ingen tolk har sagt ja ennå: senteret spør en annen." in client.get(
+        f"/week/sessions/{session.id}").get_data(as_text=True)
 
 
 def test_the_link_to_the_opening_week_says_coming_week_at_the_weekend(client, travel_to):
