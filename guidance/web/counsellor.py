@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
@@ -85,9 +86,15 @@ def _render_week(year: int, week: int):
     # neighbours ("The coming week" and "Next week" led to the same week at the weekend).
     opening = opening_monday(local_today())
     home_link = opening not in (monday - dt.timedelta(days=7), monday, monday + dt.timedelta(days=7))
+    # The counsellor's own registered absences: a day off reads so, and its sessions wait for the centre.
+    from guidance.models import Absence
+
+    away = {day for a in db.session.scalars(select(Absence).where(
+        Absence.user_id == current_user.id, Absence.start_date <= days[-1], Absence.end_date >= days[0]))
+        for day in days if a.start_date <= day <= a.end_date}
     return render_template("counsellor/week.html", year=year, week=week, monday=monday, days=days, by_day=by_day,
                            sessions=sessions, previous=previous, following=following, today=local_today(),
-                           home_link=home_link)
+                           home_link=home_link, away=away)
 
 
 @bp.get("/<int:year>/<int:week>.ics")

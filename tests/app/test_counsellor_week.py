@@ -1,4 +1,6 @@
 """The counsellor's week: their own sessions by ISO week, a printable day, nobody else's."""
+import datetime as dt
+
 from guidance.models import Role
 from tests.app import factories as f
 
@@ -149,3 +151,21 @@ def test_the_session_page_says_whether_the_interpreter_has_answered_and_what_to_
     session.bookings[-1].status = BookingStatus.ACCEPTED
     db.session.commit()
     assert "Forespurt" not in client.get(f"/week/sessions/{session.id}").get_data(as_text=True)
+
+
+def test_the_counsellors_own_absence_reads_on_their_week(client, travel_to):
+    """Registered away on Tuesday: the day says so, and that its session waits for the centre."""
+    from guidance.extensions import db
+    from guidance.models import Absence
+
+    travel_to(f.oslo(2027, 3, 1, 8))
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 2, 9, 15))
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 3, 2), end_date=dt.date(2027, 3, 2)))
+    db.session.commit()
+    f.login(client, w.counsellor)
+    page = client.get("/week/2027/9").get_data(as_text=True)
+    tuesday = page[page.index('id="day-2027-03-02"'):page.index('id="day-2027-03-03"')]
+    assert "Du er registrert som borte." in tuesday and "Senteret flytter disse timene" in tuesday
+    monday = page[page.index('id="day-2027-03-01"'):page.index('id="day-2027-03-02"')]
+    assert "registrert som borte" not in monday
