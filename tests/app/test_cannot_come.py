@@ -49,6 +49,9 @@ def test_the_referrer_says_the_participant_cannot_come_and_the_lead_moves_the_se
     assert "Kan ikke komme" in home and "Kan komme: Mandager etter kl. 12" in home
     move_page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit").get_data(as_text=True))
     assert f"Henviseren sier at deltakeren i {w.own_referral.reference} ikke kan komme på denne tiden." in move_page
+    # Another time, not the same one with other staff, and no colleague at this time.
+    assert "Gi veiledningen til en kollega" not in move_page
+    assert 'name="day" value="2027-01-14"' not in move_page.split('id="options-heading"')[-1].split("<h2>")[0]
     moved = client.post(f"/planning/sessions/{session.id}/edit", data={
         "day": "2027-01-18", "start_time": "13:00", "room_id": session.room_id, "counsellor_id": session.counsellor_id,
         "interpreter_id": session.interpreter_id, "interpreter_mode": "onsite"})
