@@ -327,9 +327,11 @@ def check_move(instance: dict, plan: dict, original: dict, moved: dict) -> list:
 
 
 def _new_violations(before: list, after: list, moved_id: str) -> list:
-    """What the move breaks: every rule the moved session now breaks, and any other violation the
-    published plan did not have already (a colleague's double booking, a room taken twice).
-    Plan-consistency notes (rule 0) are about needs planned elsewhere, not about the move."""
+    """What the move breaks: any violation the published plan did not have already, the moved
+    session's own included (a colleague's double booking, a room taken twice, the new counsellor's
+    absence). What the session broke before and still breaks word for word is not the move's doing:
+    an interpreter who declined it must not stop the lead from giving it to a colleague (that is the
+    interpreter alert's business). Plan-consistency notes (rule 0) are about needs planned elsewhere."""
     from collections import Counter
 
     known = Counter((v.rule, v.session, v.message) for v in before)
@@ -338,7 +340,7 @@ def _new_violations(before: list, after: list, moved_id: str) -> list:
         if v.rule == 0:
             continue
         key = (v.rule, v.session, v.message)
-        if v.session != moved_id and known[key] > 0:
+        if known[key] > 0:
             known[key] -= 1
             continue
         out.append(v)

@@ -425,3 +425,24 @@ def test_the_absence_page_gives_each_session_to_a_free_colleague_and_comes_back(
     db.session.expire_all()
     assert {db.session.get(Session, first.id).counsellor_id, db.session.get(Session, second.id).counsellor_id} \
         == {per.counsellor.id, w.counsellor.counsellor.id}
+
+
+def test_a_session_whose_interpreter_declined_can_still_be_given_to_a_colleague(client, world):
+    """The declined interpreter is the interpreter alert's business; the handover is not refused for it."""
+    w = world
+    session = _published(w, day=MONDAY, hour=9, interpreter=False)
+    session.interpreter, session.interpreter_mode, session.language = w.interpreter.interpreter, "onsite", "ar"
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    bookings.answer(w.interpreter, booking, False, "Opptatt")
+    per = f.user(Role.COUNSELLOR, name="Per Aas")
+    per.counsellor.locations = list(w.counsellor.counsellor.locations)
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=MONDAY, end_date=MONDAY))
+    db.session.commit()
+    f.login(client, w.lead, language="en")
+    page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True))
+    assert "Give to Per Aas" in page
+    response = _move(client, session, day=MONDAY, time="09:00", counsellor_id=per.counsellor.id)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).counsellor_id == per.counsellor.id
