@@ -148,8 +148,17 @@ def _may_referral(user: User, action: str, referral: Referral) -> bool:
     if user.role is Role.LEAD:
         return referral.county_id == user.county_id and action in ("view", "plan", "withdraw", "letters")
     if user.role is Role.COUNSELLOR:
+        if action == "view" and _asked_follow_up(user, referral):
+            return True
         return action in ("view", "write_note") and _counsellor_has_referral(user, referral.id)
     return False
+
+
+def _asked_follow_up(user: User, referral: Referral) -> bool:
+    """A follow-up the counsellor asked for names them (`preferred_counsellor_id`): they may read it
+    before it is booked (it answered them 404, and they could not follow what they had asked for)."""
+    return (referral.follow_up_of_id is not None and user.counsellor is not None
+            and referral.preferred_counsellor_id == user.counsellor.id)
 
 
 def _may_municipality_letters(user: User, municipality: Municipality) -> bool:
@@ -225,7 +234,8 @@ def referral_filter(user: User):
             .join(Session, Session.id == SessionParticipant.session_id)
             .where(Session.counsellor_id == user.counsellor.id)
         )
-        return Referral.id.in_(mine)
+        asked = (Referral.follow_up_of_id.is_not(None)) & (Referral.preferred_counsellor_id == user.counsellor.id)
+        return Referral.id.in_(mine) | asked
     return false()
 
 

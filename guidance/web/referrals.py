@@ -4,11 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import StringField
 from flask_login import current_user
 
 from guidance import clock
 from guidance.labels import AUDIT_ACTION, CANCEL_REASON, REFERRAL_FIELD
+from guidance.extensions import db
 from guidance.models import Referral, SessionStatus
 from guidance.rules.access import may
 from guidance.rules.deadlines import deadline_passed, guided_in_time
@@ -85,6 +87,10 @@ def show(referral_id: int):
         shown_status=reading.shown_statuses([referral])[referral.id],
         # The sessions the referrer has said the participant cannot come to (still at that time).
         cannot_come={w.session_id for w in waiting(referral.county_id, now, referral_id=referral.id)},
+        # A follow-up a counsellor asked for, and the referral it follows (each way a link).
+        origin=db.session.get(Referral, referral.follow_up_of_id) if referral.follow_up_of_id else None,
+        follow_ups=db.session.scalars(select(Referral).where(Referral.follow_up_of_id == referral.id)
+                                      .order_by(Referral.id)).all(),
     )
 
 

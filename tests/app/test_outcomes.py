@@ -96,6 +96,14 @@ def test_follow_up_enters_the_queue_with_the_counsellor_preferred(client):
     assert follow_up.deadline - follow_up.earliest_date == dt.timedelta(weeks=6, days=-1)
     again = client.post(f"/week/sessions/{session.id}/follow-up", data={"referral_id": w.own_referral.id, "weeks": "6"})
     assert again.status_code == 400
+    # The counsellor who asked can read it (it answered 404), and the two referrals link each other.
+    page = client.get(f"/referrals/{follow_up.id}").get_data(as_text=True)
+    assert f'Karriereveilederen, som oppfølging av <a href="/referrals/{w.own_referral.id}">' in page
+    assert follow_up.reference in client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    assert follow_up.reference in client.get("/referrals/").get_data(as_text=True)
+    client.post("/logout")
+    f.login(client, f.user(Role.COUNSELLOR, name="Another Counsellor"))
+    assert client.get(f"/referrals/{follow_up.id}").status_code == 404
 
 
 def test_follow_up_for_someone_outside_the_session_is_refused(app):
