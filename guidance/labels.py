@@ -106,6 +106,7 @@ AUDIT_ACTION = {
     "referral.requeued.cancelled_late": _l("Back in the queue: the participant cancelled late"),
     "referral.follow_up_requested": _l("A follow-up session was asked for"),
     "session.moved": _l("Session moved by the centre"),
+    "session.cannot_come": _l("The referrer said the participant cannot come"),
     "session.cancel": _l("Session cancelled by the centre"),
     "session.cancel.referral_withdrawn": _l("Session cancelled: the referral was withdrawn"),
     "session.cancel.booked_by_mistake": _l("Booking undone by the centre"),

@@ -152,7 +152,7 @@ def read_attachment(user, referral: Referral, attachment_id: int) -> tuple[Attac
 
 
 # What happened to the referral's sessions that its history shows: a lead moved or cancelled one.
-SESSION_HISTORY = ("session.moved", "session.cancel")
+SESSION_HISTORY = ("session.moved", "session.cancel", "session.cannot_come")
 # Outcomes that put a referral back in the queue (services.outcomes.REQUEUE), named in its history.
 REQUEUED_BY_OUTCOME = tuple(outcome.value for outcome in MISSED)
 
@@ -177,6 +177,8 @@ def history(referral: Referral) -> list[dict]:
     out = []
     for e in events:
         detail = json.loads(e.detail) if e.detail else {}
+        if e.action == "session.cannot_come" and detail.get("referral_id") != referral.id:
+            continue  # another member of the group session could not come, not this participant
         for key in ("from", "to"):
             if isinstance(detail.get(key), str):
                 detail[key] = ids.to_utc(dt.datetime.strptime(detail[key], "%Y-%m-%dT%H:%M"))

@@ -34,6 +34,7 @@ def test_the_referrer_says_the_participant_cannot_come_and_the_lead_moves_the_se
     page = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
     assert "Karrieresenteret har fått beskjed og finner en annen tid." in page
     assert "Senteret vet at deltakeren ikke kan komme" in page and f'href="{link}"' not in page
+    assert "Henviseren sa at deltakeren ikke kan komme" in page[page.index("Historikk"):]
     # Asking twice does not ask twice.
     client.post(link, data={"note": "igjen"})
     assert len(db.session.scalars(select(CannotCome)).all()) == 1
