@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import logging
 import re
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from guidance.clock import OSLO
 from guidance.extensions import db
-from guidance.models import BookingStatus, Municipality, Referral, Session, SessionParticipant, SessionStatus
+from guidance.models import AuditEvent, BookingStatus, Municipality, Referral, Session, SessionParticipant, SessionStatus
 from guidance.models.types import utcnow
 from guidance.rules.language import for_municipality
 from guidance.services import audit
@@ -231,6 +232,25 @@ class Facts:
     municipality: str
     norwegian: str
     second: str | None
+    # The time an earlier letter gave, when the centre has moved the session since: the participant
+    # may hold both letters, and two that look alike sent people on the old day.
+    replaces: dt.datetime | None = None
+
+
+def moved_from(session: Session) -> dt.datetime | None:
+    """The session's first start before the centre moved it (Oslo time), if it was moved to another time."""
+    from guidance.planning import ids
+
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.object_type == "session", AuditEvent.object_id == session.id,
+        AuditEvent.action == "session.moved").order_by(AuditEvent.at, AuditEvent.id).limit(1))
+    if event is None or not event.detail:
+        return None
+    raw = json.loads(event.detail).get("from")
+    if not isinstance(raw, str):
+        return None
+    first = ids.to_utc(dt.datetime.strptime(raw, "%Y-%m-%dT%H:%M"))
+    return first.astimezone(OSLO) if first != session.start else None
 
 
 def facts(referral: Referral, session: Session) -> Facts:
@@ -259,6 +279,7 @@ def facts(referral: Referral, session: Session) -> Facts:
         municipality=referral.referring_municipality.name,
         norwegian=for_municipality(referral.referring_municipality),
         second=second_language(referral.participant.language),
+        replaces=moved_from(session),
     )
 
 
@@ -268,6 +289,11 @@ def paragraphs(f: Facts, code: str, strict: bool = False) -> list[tuple[str, str
     locale = LOCALES[code]
     out: list[tuple[str, str]] = [("small", isolate(f.sender, FSI)), ("title", t("Invitation to career guidance"))]
     out.append(("text", t("To: %(name)s", name=isolate(f.name, FSI))))
+    if f.replaces is not None:
+        # The numeric old date and time: readable whatever the alphabet (as the reminder writes dates).
+        out.append(("label", t("New time")))
+        out.append(("text", t("This letter replaces the letter about %(date)s. Come at the new time below.",
+                              date=isolate(f.replaces.strftime("%d.%m.%Y %H:%M")))))
     if f.session_type == "group":
         out.append(("text", t("You are invited to a group session on career guidance at the career centre. You will meet "
                               "other participants and a career counsellor and talk about education and work in Norway.")))
@@ -482,12 +508,31 @@ def _tagged(document, tag: str, lang: str, actual_text: str | None, mcids: dict[
     document._out("EMC")
 
 
-def _write(document, code: str, items: list[tuple[str, str]], mcids: dict[int, int], widths: dict) -> None:
+def _fitting_scale(document, code: str, items: list[tuple[str, str]], widths: dict) -> float:
+    """The type scale that keeps one language's letter on one sheet: 1, or a little smaller when a
+    longer letter (a moved session's, a long address) would spill a line or two onto another page."""
+    family = _family(code)
+    room = document.page_break_trigger - document.t_margin
+    for scale in (1.0, 0.92, 0.85):
+        needed = 0.0
+        for style, text in items:
+            size = SIZES[style] * scale
+            document.set_font(family, "B" if style in ("title", "heading", "label") else "", size)
+            indent = 6 if style == "item" else 0
+            lines = _lines(document, _shape(text), document.epw - indent - 1, widths)
+            needed += size * POINT * LINE * len(lines) + (2 if style == "label" else 3 if style == "title" else 0)
+        if needed <= room:
+            return scale
+    return 0.85
+
+
+def _write(document, code: str, items: list[tuple[str, str]], mcids: dict[int, int], widths: dict,
+           scale: float = 1.0) -> None:
     rtl = code in RIGHT_TO_LEFT
     family = _family(code)
     align = "R" if rtl else "L"
     for style, text in items:
-        size = SIZES[style]
+        size = SIZES[style] * scale
         bold = style in ("title", "heading", "label")
         document.set_font(family, "B" if bold else "", size)
         if style == "label":
@@ -545,5 +590,6 @@ def render_facts(letters: list[Facts]) -> bytes:
                 continue
             document.add_page()
             document.start_section(f"{f.reference} – {language_name(code, 'en')}")
-            _write(document, code, paragraphs(f, code), mcids, widths)
+            items = paragraphs(f, code)
+            _write(document, code, items, mcids, widths, _fitting_scale(document, code, items, widths))
     return bytes(document.output())

@@ -2,6 +2,7 @@
 ahead, in Norwegian (the municipality's form) and the participant's language; never the interpreter's
 name; only their own municipality's letters; the download is audited without names."""
 import pytest
+import datetime as dt
 import io
 import json
 
@@ -283,3 +284,28 @@ def test_a_letter_in_norwegian_only_is_said_so_where_the_referrer_takes_it(clien
     assert "Bare på norsk: ikke noe brev på pashto ennå" in home
     ukrainian, _day = _ukrainian(w)
     assert "Det finnes ikke noe brev" not in client.get(f"/referrals/{ukrainian.id}").get_data(as_text=True)
+
+
+def test_a_moved_sessions_letter_says_it_replaces_the_letter_with_the_old_time(client):
+    """Two letters that look alike sent participants on the old day: the new one names the old time."""
+    from guidance.models import Session
+    from guidance.planning import ids
+    from guidance.services import plan_edits
+
+    w = f.world()
+    w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
+    referral, day = _ukrainian(w)
+    session = db.session.scalar(select(Session).where(Session.participants.any(referral_id=referral.id)))
+    new_day = day + dt.timedelta(days=1)
+    referral.earliest_date = day - dt.timedelta(days=7)
+    db.session.commit()
+    plan_edits.move_published_session(w.lead, session, start=dt.datetime.combine(new_day, dt.time(13, 0)),
+                                      room_id=session.room_id, counsellor_id=session.counsellor_id,
+                                      interpreter_id=session.interpreter_id, interpreter_mode="video")
+    f.login(client, w.referrer)
+    # Still one sheet per language: the longer letter is set a little smaller rather than spill over.
+    norwegian, ukrainian = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
+    old = f"{day.strftime('%d.%m.%Y')} 09:00"
+    assert "Ny tid" in norwegian and f"erstattar brevet om {old}" in " ".join(norwegian.split())
+    assert old in ukrainian and "Новий час" in ukrainian
+    assert ids.to_local(db.session.get(Session, session.id).start).hour == 13

@@ -32,6 +32,7 @@ VARIANTS = [
     {}, {"session_type": "group", "step_free": False, "interpreter_mode": "video"},
     {"interpreter_mode": "phone", "contact_name": None, "contact_phone": None, "contact_email": None},
     {"video": True}, {"video": True, "video_link": "https://meet.example.no/kari"}, {"second": None}, {"interpreter_language": None}, {"interpreter_mode": "arranging"},
+    {"replaces": dt.datetime(2027, 2, 25, 13, 0, tzinfo=ZoneInfo("Europe/Oslo"))},
 ]
 
 
