@@ -46,6 +46,27 @@ class Words:
         person = self.counsellors.get(solver_id) or self.interpreters.get(solver_id)
         return person["name"] if person else solver_id
 
+    def reference(self, participant_id: str) -> str:
+        """The referral's reference a lead knows (the solver's participant id is the referral's)."""
+        from guidance.extensions import db
+        from guidance.models import Referral
+        from guidance.planning import ids
+
+        try:
+            referral = db.session.get(Referral, ids.db_id(participant_id, "R"))
+        except ValueError:
+            referral = None
+        return referral.reference if referral is not None else participant_id
+
+    def language(self, code: str) -> str:
+        from flask_babel import get_locale
+
+        from guidance.languages import language_name
+
+        locale = str(get_locale() or "nb")[:2]
+        name = language_name(code, locale)
+        return name.lower() if locale in ("nb", "nn") else name   # Norwegian language names are common nouns
+
     def location(self, solver_id: str) -> str:
         return self.locations.get(solver_id, {}).get("name", solver_id)
 
@@ -143,6 +164,11 @@ PATTERNS: list[tuple[int, str, Explain]] = [
      lambda w, v, m: (COUNSELLOR, _("%(name)s has not completed the multicultural-guidance training that "
                                    "participants under the Integration Act or the temporary act need.",
                                    name=w.name(m[1])))),
+    (5, r"^participant (\S+) \((\S+)\) is not covered",
+     lambda w, v, m: (INTERPRETER, _("%(name)s does not speak %(language)s, the language of %(reference)s, and the "
+                                    "session has no interpreter for it: choose an interpreter for %(language)s, or "
+                                    "another counsellor.", name=w.name(w.session["counsellor"]),
+                                    language=w.language(m[2]), reference=w.reference(m[1])))),
     (5, r"is not covered",
      lambda w, v, m: (INTERPRETER, _("%(name)s does not speak the participant's language: choose an interpreter.",
                                     name=w.name(w.session["counsellor"])))),

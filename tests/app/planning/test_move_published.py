@@ -446,3 +446,14 @@ def test_a_session_whose_interpreter_declined_can_still_be_given_to_a_colleague(
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     db.session.expire_all()
     assert db.session.get(Session, session.id).counsellor_id == per.counsellor.id
+
+
+def test_taking_away_the_interpreter_names_the_language_and_the_referral_it_leaves_uncovered(client, world):
+    w = world
+    session = _published(w)
+    f.login(client, w.lead)   # in Norwegian
+    response = _move(client, session, day=MONDAY, time="09:00", interpreter_id=0, headers={})
+    assert response.status_code == 400
+    message = " ".join(_field_error(response.get_data(as_text=True), "interpreter_id").split())
+    assert f"snakker ikke arabisk, språket til {w.own_referral.reference}, og veiledningen har ingen tolk for det" \
+        in message
