@@ -260,6 +260,10 @@ def test_new_referrals_since_the_last_visit_stay_while_the_lead_works_through_th
 
     travel_to(WINTER + dt.timedelta(minutes=10))  # back from a referral: the same visit, the same list
     assert "Amal Haddad" in card(home(client), "today-new")
+    for n in range(5):   # more than the card lists: the rest is a link to them in the queue
+        f.referral(name=f"Extra Person {n}")
+    more = card(home(client), "today-new")
+    assert '<a href="/queue/?status=received">Og 2 til.</a>' in more
 
     travel_to(WINTER + dt.timedelta(hours=3))  # the next visit: only what came since the last view
     fresh = f.referral(name="Fresh Person")
