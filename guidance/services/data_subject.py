@@ -16,39 +16,23 @@ from sqlalchemy import Table, or_, select
 from guidance.extensions import db
 from guidance.models import AuditEvent, Participant, Referral, Session, SessionParticipant
 from guidance.services import audit
+from guidance.services.matching import PHONE_QUERY, contains, digits_of
 from guidance.services.referrals import phone_key
 
 FORMAT = "veiled-data-subject-export/1"
 # Never part of an export: credentials and internal fingerprints.
 SECRET_COLUMN = re.compile(r"(password|token|secret|hash)", re.IGNORECASE)
-PHONE_QUERY = re.compile(r"^\+?[0-9 ()\-.]+$")
-# The characters a stored phone may hold besides digits (referrals.PHONE).
-PHONE_PUNCTUATION = " ()-.+"
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _digits_of(column):
-    for ch in PHONE_PUNCTUATION:
-        column = db.func.replace(column, ch, "")
-    return column
-
-
 def find_participants(query: str, limit: int = 50) -> list[Participant]:
     """Participants whose name or phone contains `query`, or whose referral has that reference."""
     text = " ".join(query.split())
     if not text:
         return []
-    # % and _ are what the user typed, not wildcards.
-    pattern = f"%{_escape_like(text.lower())}%"
     by_reference = select(Referral.participant_id).where(Referral.reference == text.upper())
-    matches = [db.func.lower(Participant.name).like(pattern, escape="\\"), Participant.id.in_(by_reference)]
+    matches = [contains(Participant.name, text), Participant.id.in_(by_reference)]
     digits = phone_key(text)
     if len(digits) >= 6 and PHONE_QUERY.match(text):
         # Phones compared by their digits: "44331743" finds "+47 443 31 743" and the other way round.
-        matches.append(_digits_of(Participant.phone).like(f"%{digits}%"))
+        matches.append(digits_of(Participant.phone).like(f"%{digits}%"))
     stmt = (
         select(Participant)
         .where(or_(*matches))

@@ -45,6 +45,7 @@ from guidance.models import OutboxMessage, User
 from guidance.models.types import utcnow
 from guidance.services import audit
 from guidance.services.errors import DomainError
+from guidance.services.matching import contains
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=5)  # far longer than one message's SMTP timeout
@@ -421,9 +422,8 @@ def outbox_page(visible, chosen: OutboxFilter, page: int = 1) -> OutboxPage:
     if chosen.state:
         clauses.extend(OUTBOX_STATES[chosen.state]())
     if chosen.search:
-        pattern = "%" + chosen.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        clauses.append(or_(func.lower(OutboxMessage.to_address).like(pattern, escape="\\"),
-                           func.lower(OutboxMessage.subject).like(pattern, escape="\\")))
+        clauses.append(or_(contains(OutboxMessage.to_address, chosen.search),
+                           contains(OutboxMessage.subject, chosen.search)))
     total = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(*clauses))
     pages = max(1, -(-total // OUTBOX_PAGE_SIZE))
     page = min(max(page, 1), pages)

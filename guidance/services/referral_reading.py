@@ -35,6 +35,7 @@ from guidance.services.interpreter_bookings.changes import SYSTEM_CANCEL_REASONS
 from guidance.rules.access import referral_filter
 from guidance.services import audit
 from guidance.services.attachments import stored_path
+from guidance.services.matching import PHONE_QUERY, contains, digits_of
 
 PAGE_SIZE = 50
 REFERENCE_LENGTH = 16  # Referral.reference's column
@@ -76,18 +77,14 @@ def find_participants(user, text: str) -> list[Referral]:
     number holds its digits (four or more): for the phone call that gives a name. The words are matched
     case-blind in the database; the term never reaches a URL, a log or the audit trail (the search is
     audited with its count only)."""
-    words = [w.lower() for w in (text or "").split() if w][:6]
+    words = (text or "").split()[:6]
     digits = "".join(ch for ch in text or "" if ch.isdigit())
     if not words:
         return []
-    if len(digits) >= 4 and all(ch.isdigit() or ch in " +" for ch in text.strip()):
-        found = Participant.phone.is_not(None) & func.replace(func.replace(Participant.phone, " ", ""), "+", "").like(
-            f"%{digits}%")
+    if len(digits) >= 4 and PHONE_QUERY.match(text.strip()):
+        found = digits_of(Participant.phone).like(f"%{digits}%")
     else:
-        def like(word):
-            pattern = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            return func.lower(Participant.name).like(f"%{pattern}%", escape="\\")
-        found = and_(*(like(w) for w in words))
+        found = and_(*(contains(Participant.name, word) for word in words))
     rows = db.session.scalars(
         select(Referral).join(Referral.participant)
         .where(referral_filter(user), Participant.anonymised_at.is_(None), found)
@@ -102,8 +99,7 @@ def referral_page(user, chosen: ReferralFilter, page: int = 1) -> ReferralPage:
     """One page (PAGE_SIZE) of the referrals `user` may see, narrowed by `chosen`, nearest deadline first."""
     clauses = [referral_filter(user)]
     if chosen.reference:
-        pattern = chosen.reference.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append(func.upper(Referral.reference).like(f"%{pattern}%", escape="\\"))
+        clauses.append(contains(Referral.reference, chosen.reference))
     if chosen.municipality:
         clauses.append(Referral.referring_municipality_id == chosen.municipality)
     if chosen.status:

@@ -1,0 +1,29 @@
+"""How a search box matches stored text, one way everywhere: what was typed is contained in the
+value, case-blind, and % and _ are the user's characters, not wildcards; phones compare by their
+digits ("44331743" finds "+47 443 31 743")."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func
+
+# The characters a stored phone may hold besides digits (referrals.PHONE).
+PHONE_PUNCTUATION = " ()-.+"
+# What a typed phone number may look like (digits and the punctuation above).
+PHONE_QUERY = re.compile(r"^\+?[0-9 ()\-.]+$")
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains(column, text: str):
+    """SQL: `column` contains `text`, whatever the case."""
+    return func.lower(column).like(f"%{escape_like(text.lower())}%", escape="\\")
+
+
+def digits_of(column):
+    """SQL: the stored phone without its punctuation."""
+    for ch in PHONE_PUNCTUATION:
+        column = func.replace(column, ch, "")
+    return column
