@@ -83,12 +83,15 @@ class Waiting:
     asked_at: dt.datetime
 
 
-def waiting(county_id: int, now: dt.datetime | None = None, referral_id: int | None = None) -> list[Waiting]:
-    """The county's requests still to act on (one referral's with `referral_id`): the session is
-    booked, ahead, and still at the time the referrer said the participant cannot come to (a move or
+def waiting(county_id: int, now: dt.datetime | None = None, referral_id: int | None = None,
+            session_id: int | None = None) -> list[Waiting]:
+    """The county's requests still to act on (one referral's or one session's when given): the session
+    is booked, ahead, and still at the time the referrer said the participant cannot come to (a move or
     a cancellation meets the request)."""
     now = now or clock.now()
     only = [CannotCome.referral_id == referral_id] if referral_id is not None else []
+    if session_id is not None:
+        only.append(CannotCome.session_id == session_id)
     rows = db.session.execute(
         select(CannotCome, Session, Referral.reference)
         .join(Session, Session.id == CannotCome.session_id)

@@ -323,10 +323,10 @@ def check_move(instance: dict, plan: dict, original: dict, moved: dict) -> list:
     involved = {pid for s in after for pid in s["participants"]}
     part = {**instance, "participants": [p for p in instance["participants"] if p["id"] in involved]}
     return _new_violations(check_plan(part, {**plan, "sessions": before}).violations,
-                           check_plan(part, {**plan, "sessions": after}).violations, moved["id"])
+                           check_plan(part, {**plan, "sessions": after}).violations)
 
 
-def _new_violations(before: list, after: list, moved_id: str) -> list:
+def _new_violations(before: list, after: list) -> list:
     """What the move breaks: any violation the published plan did not have already, the moved
     session's own included (a colleague's double booking, a room taken twice, the new counsellor's
     absence). What the session broke before and still breaks word for word is not the move's doing:
