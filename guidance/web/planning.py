@@ -591,7 +591,8 @@ def edit_session(session_id: int):
     wish = wish_form.wish()
     suggested = plan_edits.move_options(session, wish=wish) if published else None
     from guidance.services.cannot_come import waiting
-    cannot_come = [w for w in waiting(planning_run.county_id) if w.session_id == session.id] if published else []
+
+    cannot_come = waiting(planning_run.county_id, session_id=session.id) if published else []
     # A participant who cannot come needs another time: neither a colleague at this time nor this
     # time with other staff (the engine's first suggestions) helps.
     colleagues = plan_edits.colleagues_at_the_same_time(session) if published and not cannot_come else []
@@ -599,7 +600,6 @@ def edit_session(session_id: int):
         suggested = suggested._replace(options=[o for o in suggested.options if o["start"] != session.start])
     return render_template("planning/edit_session.html", form=form, session=session, run=planning_run,
                            published=published, colleagues=colleagues, cannot_come=cannot_come,
-                           local_start=planning_ids.to_local(session.start),
                            options=suggested.options if suggested else [],
                            first_new=suggested.first_new if suggested else None, wish_form=wish_form,
                            wish=wish), status
