@@ -508,22 +508,32 @@ def _tagged(document, tag: str, lang: str, actual_text: str | None, mcids: dict[
     document._out("EMC")
 
 
+# Space (mm) before a label and after the title; an item's continuation lines are indented.
+SPACE_BEFORE, SPACE_AFTER, INDENT = {"label": 2}, {"title": 3}, {"item": 6}
+SCALES = (1.0, 0.92, 0.85)  # the type scales a letter may be set at to stay on one sheet
+
+
+def _paragraph(document, family: str, style: str, text: str, widths: dict, scale: float) -> tuple[list[str], float]:
+    """Set the style's font and break `text` into lines: (lines, line height in mm). The one measure
+    of a paragraph, for writing it and for checking that a letter fits its sheet."""
+    size = SIZES[style] * scale
+    document.set_font(family, "B" if style in ("title", "heading", "label") else "", size)
+    return _lines(document, _shape(text), document.epw - INDENT.get(style, 0) - 1, widths), size * POINT * LINE
+
+
 def _fitting_scale(document, code: str, items: list[tuple[str, str]], widths: dict) -> float:
     """The type scale that keeps one language's letter on one sheet: 1, or a little smaller when a
     longer letter (a moved session's, a long address) would spill a line or two onto another page."""
     family = _family(code)
     room = document.page_break_trigger - document.t_margin
-    for scale in (1.0, 0.92, 0.85):
+    for scale in SCALES:
         needed = 0.0
         for style, text in items:
-            size = SIZES[style] * scale
-            document.set_font(family, "B" if style in ("title", "heading", "label") else "", size)
-            indent = 6 if style == "item" else 0
-            lines = _lines(document, _shape(text), document.epw - indent - 1, widths)
-            needed += size * POINT * LINE * len(lines) + (2 if style == "label" else 3 if style == "title" else 0)
+            lines, height = _paragraph(document, family, style, text, widths, scale)
+            needed += height * len(lines) + SPACE_BEFORE.get(style, 0) + SPACE_AFTER.get(style, 0)
         if needed <= room:
             return scale
-    return 0.85
+    return SCALES[-1]
 
 
 def _write(document, code: str, items: list[tuple[str, str]], mcids: dict[int, int], widths: dict,
@@ -532,15 +542,9 @@ def _write(document, code: str, items: list[tuple[str, str]], mcids: dict[int, i
     family = _family(code)
     align = "R" if rtl else "L"
     for style, text in items:
-        size = SIZES[style] * scale
-        bold = style in ("title", "heading", "label")
-        document.set_font(family, "B" if bold else "", size)
-        if style == "label":
-            document.ln(2)
-        indent = 6 if style == "item" else 0
-        width = document.epw - indent - 1
-        height = size * POINT * LINE
-        lines = _lines(document, _shape(text), width, widths)
+        if style in SPACE_BEFORE:
+            document.ln(SPACE_BEFORE[style])
+        lines, height = _paragraph(document, family, style, text, widths, scale)
         # A paragraph stays on one page (its marked content cannot cross a page).
         if document.get_y() + height * len(lines) > document.page_break_trigger:
             document.add_page()
@@ -552,10 +556,10 @@ def _write(document, code: str, items: list[tuple[str, str]], mcids: dict[int, i
                 if rtl:
                     document.set_x(document.l_margin)
                 else:
-                    document.set_x(document.l_margin + (indent if number else 0))
+                    document.set_x(document.l_margin + (INDENT.get(style, 0) if number else 0))
                 document.cell(document.epw, height, _visual(line, rtl), align=align, new_x="LMARGIN", new_y="NEXT")
-        if style == "title":
-            document.ln(3)
+        if style in SPACE_AFTER:
+            document.ln(SPACE_AFTER[style])
 
 
 def render(pairs: list[tuple[Referral, Session]]) -> bytes:
