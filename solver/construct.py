@@ -41,6 +41,11 @@ class Booking:
     anchor: tuple[int, int] | None = None  # (day, start) of a re-staffed previous session
 
     @property
+    def attended_at(self) -> str | None:
+        """Where the participants come to: the location on site, None by video (no journey, rule 2)."""
+        return self.location if self.mode == "onsite" else None
+
+    @property
     def movable(self) -> bool:
         """May a pass move or change it? Not when frozen, kept from the previous plan (tier 2)
         or re-staffed at a previous session's time."""
@@ -100,7 +105,7 @@ class State:
             raise ValueError(f"key {key} is taken or was never given out")
         self.bookings[key] = b
         for pid in b.participants:
-            self.part.setdefault((pid, b.day), []).append((b.start, b.end, b.location if b.mode == "onsite" else None, key))
+            self.part.setdefault((pid, b.day), []).append((b.start, b.end, b.attended_at, key))
             self.done[(pid, b.type)] = key
             met = self.met.setdefault(pid, {})
             met[b.counsellor] = met.get(b.counsellor, 0) + 1

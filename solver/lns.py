@@ -509,7 +509,7 @@ class _Search:
                 if any(m in shared for m in b.participants):
                     for m in b.participants:
                         usage.setdefault(("p", m, b.day), []).append((b.start, b.end, var))      # rule 2
-                        places.setdefault((m, b.day), []).append((b.location if b.mode == "onsite" else None, var))
+                        places.setdefault((m, b.day), []).append((b.attended_at, var))
                 if b.interpreter:
                     usage.setdefault(("i", b.interpreter, b.day), []).append((b.start, b.end, var))  # rule 6
                 usage.setdefault(("r", class_of[b.room], b.day), []).append((b.start, b.end, var))   # rule 8

@@ -141,8 +141,7 @@ def _allowed(prep: Prepared, state: State, pid: str, b: Booking, own_key: int) -
         return False
     if not covered(p, c, b.language, b.interpreter):
         return False
-    return not participant_busy(prep, state, pid, b.day, b.start, b.end,
-                                b.location if b.mode == "onsite" else None, ignore=own_key)
+    return not participant_busy(prep, state, pid, b.day, b.start, b.end, b.attended_at, ignore=own_key)
 
 
 def _cost(prep: Prepared, pid: str, b: Booking, others: set[str]) -> int:

@@ -101,7 +101,7 @@ def session_problems(prep: Prepared, state: State, b: Booking) -> list[str]:
         first, last = prep.day_range(prep.participants[pid], new=not b.fixed)
         if not first <= b.day <= last:
             problems.append(f"rule 2: {pid} outside earliest..deadline")
-        if participant_busy(prep, state, pid, b.day, b.start, b.end, b.location if b.mode == "onsite" else None):
+        if participant_busy(prep, state, pid, b.day, b.start, b.end, b.attended_at):
             problems.append(f"rule 2: {pid} double-booked or no time to travel")
         if b.mode == "onsite" and prep.participant_travel(pid, loc.id) > inst.max_participant_travel_minutes:
             problems.append(f"rule 9: {pid} too far")
