@@ -13,7 +13,7 @@ from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from guidance.extensions import db
-from guidance.models import Outcome, Referral, Session
+from guidance.models import Absence, Outcome, Referral, Session
 from guidance.planning.ids import local_today
 from guidance.rules.language import for_recipient
 from guidance.services import calendar as cal
@@ -87,8 +87,6 @@ def _render_week(year: int, week: int):
     opening = opening_monday(local_today())
     home_link = opening not in (monday - dt.timedelta(days=7), monday, monday + dt.timedelta(days=7))
     # The counsellor's own registered absences: a day off reads so, and its sessions wait for the centre.
-    from guidance.models import Absence
-
     away = {day for a in db.session.scalars(select(Absence).where(
         Absence.user_id == current_user.id, Absence.start_date <= days[-1], Absence.end_date >= days[0]))
         for day in days if a.start_date <= day <= a.end_date}

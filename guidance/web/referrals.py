@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import StringField
-from flask_login import current_user
 
 from guidance import clock
-from guidance.labels import AUDIT_ACTION, CANCEL_REASON, REFERRAL_FIELD
 from guidance.extensions import db
+from guidance.labels import AUDIT_ACTION, CANCEL_REASON, REFERRAL_FIELD
 from guidance.models import Referral, SessionStatus
 from guidance.rules.access import may
 from guidance.rules.deadlines import deadline_passed, guided_in_time
