@@ -62,6 +62,16 @@ OUTCOME = {
     "cancelled_late": _l("Cancelled late"),
 }
 
+# What the day plan marks on a session to act on (services.county_day.PROBLEMS).
+DAY_PROBLEM = {
+    "counsellor_away": _l("Counsellor away"),
+    "interpreter_away": _l("Interpreter away"),
+    "interpreter_missing": _l("No interpreter yet"),
+    "interpreter_asked": _l("Interpreter has not answered"),
+    "cannot_come": _l("Participant cannot come"),
+    "outcome_missing": _l("Outcome not recorded"),
+}
+
 
 class LanguageNames(dict):
     """LANGUAGE for templates, falling back to CLDR names for the long tail of ISO 639 codes."""
@@ -81,7 +91,7 @@ class LanguageNames(dict):
 def all_labels() -> dict:
     return {"status_label": STATUS, "shown_status_label": SHOWN_STATUS, "basis_label": LEGAL_BASIS, "session_label": SESSION_TYPE, "language_label": LanguageNames(),
             "session_status_label": SESSION_STATUS, "mode_label": INTERPRETER_MODE, "booking_status_label": BOOKING_STATUS,
-            "outcome_label": OUTCOME}
+            "outcome_label": OUTCOME, "day_problem_label": DAY_PROBLEM}
 
 
 # The referral's fields, as named in services.referrals.ReferralData, for "what changed".

@@ -39,7 +39,7 @@ from guidance.planning import ids
 from guidance.rules.access import referral_filter
 from guidance.rules.deadlines import working_days_left
 from guidance.services import absences as absence_service
-from guidance.services import cannot_come, queue, statistics
+from guidance.services import cannot_come, county_day, queue, statistics
 
 SHOWN = 5  # items listed per heading; the rest is a count and a link
 URGENT_WORKING_DAYS = 5
@@ -142,6 +142,11 @@ class Today:
     setting_up: bool = False
     # Sessions a referrer said the participant cannot come to (services.cannot_come).
     cannot_come: list = field(default_factory=list)
+    # Today's published sessions at every location (not cancelled) and what to act on in them, by
+    # problem (services.county_day); the day plan lists them.
+    sessions_today: int = 0
+    day_problems: dict = field(default_factory=dict)
+    next_working_day: dt.date | None = None
 
     @property
     def week(self) -> int:
@@ -150,7 +155,7 @@ class Today:
     @property
     def needs_nothing(self) -> bool:
         return not (self.at_risk_ids or self.bookings or self.absences or self.new_referrals or self.outcomes
-                    or self.readiness or self.cannot_come)
+                    or self.readiness or self.cannot_come or self.day_problems)
 
 
 def overview(lead: User) -> Today:
@@ -166,10 +171,17 @@ def overview(lead: User) -> Today:
                    bookings=bookings, bookings_total=bookings_total, absences=_absences(lead.county_id, now),
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today),
-                   cannot_come=cannot_come.waiting(lead.county_id, now), **_readiness(lead))
+                   cannot_come=cannot_come.waiting(lead.county_id, now), **_day(lead.county_id, now),
+                   **_readiness(lead))
     lead.last_seen_home_at, lead.home_new_since = now, since
     db.session.commit()
     return result
+
+
+def _day(county_id: int, now: dt.datetime) -> dict:
+    sessions, problems = county_day.today_counts(county_id, now)
+    return {"sessions_today": sessions, "day_problems": problems,
+            "next_working_day": county_day.working_day_after(clock.today(now))}
 
 
 # Problems that mean the county is not set up yet: a new lead's home leads to the set-up.

@@ -14,7 +14,7 @@ from guidance.models import PlanningRun, Role, RunStatus, Session
 from guidance.planning import review
 from guidance.planning.ids import local_today
 from guidance.rules.week import first_week_ahead, opening_monday
-from guidance.services import week_grid
+from guidance.services import county_day, week_grid
 from guidance.web.guards import county_or_chooser, get_visible, requires
 
 bp = Blueprint("grids", __name__)
@@ -69,7 +69,7 @@ def _names(options) -> dict[int, str]:
 
 
 def _render(grid, *, options, run=None, county=None, endpoint: str, url_args: dict, table_url: str | None,
-            links: str):
+            links: str, day_url: str | None = None):
     """`table_url`: the same sessions as a table elsewhere; None: this page lists them with ?layout=table.
     The published plan seen by its lead (`links` "lead", no `run`) offers to move or cancel a booked session
     ahead from its block."""
@@ -87,7 +87,7 @@ def _render(grid, *, options, run=None, county=None, endpoint: str, url_args: di
         next_url=url_for(endpoint, **url_args, week=week_grid.week_key(following), of=grid.subject.key),
         this_week_url=url_for(endpoint, **url_args, of=grid.subject.key),
         form_action=url_for(endpoint, **url_args), last_day=grid.monday + dt.timedelta(days=6),
-        actions=links == "lead" and run is None,
+        actions=links == "lead" and run is None, day_url=day_url,
         now=clock.now())
 
 
@@ -103,8 +103,40 @@ def published():
     subject = _subject(options, monday, county.id, None)
     grid = week_grid.week(subject, monday, county_id=county.id, counsellor_names=_names(options))
     url_args = {"county": county.number} if current_user.county_id is None else {}
+    today = local_today()
+    first_day = today if monday <= today < monday + dt.timedelta(days=7) else monday
     return _render(grid, options=options, county=county, endpoint="grids.published", url_args=url_args,
-                   table_url=None, links="lead" if current_user.role is Role.LEAD else "none")
+                   table_url=None, links="lead" if current_user.role is Role.LEAD else "none",
+                   day_url=url_for("grids.day", **url_args, date=first_day.isoformat()))
+
+
+@bp.get("/grids/day")
+@requires("grids")
+def day():
+    """The published plan's sessions of one day at every location of the county, with what to act on."""
+    county, chooser = county_or_chooser(_("Day plan"))
+    if chooser is not None:
+        return chooser
+    today = local_today()
+    date = today
+    if request.args.get("date"):
+        try:
+            date = dt.date.fromisoformat(request.args["date"])
+        except ValueError:
+            abort(404)
+        if not dt.date(2000, 1, 1) <= date <= dt.date(2199, 12, 31):
+            abort(404)
+    only_problems = request.args.get("show") == "to_act_on"
+    url_args = {"county": county.number} if current_user.county_id is None else {}
+    plan = county_day.day(county.id, date)
+    return render_template(
+        "grids/day.html", plan=plan, county=county, today=today, only_problems=only_problems,
+        statuses=GRID_STATUS, actions=current_user.role is Role.LEAD, url_args=url_args,
+        previous_url=url_for("grids.day", **url_args, date=county_day.working_day_after(date, -1).isoformat()),
+        next_url=url_for("grids.day", **url_args, date=county_day.working_day_after(date).isoformat()),
+        week_url=url_for("grids.published", **url_args, week=week_grid.week_key(
+            date - dt.timedelta(days=date.weekday())), of="location-%d" % plan.locations[0].location_id)
+        if plan.locations else url_for("grids.published", **url_args))
 
 
 @bp.get("/planning/runs/<int:run_id>/week")

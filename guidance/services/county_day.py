@@ -1,0 +1,171 @@
+"""One day at the county's locations: every published session of an Oslo date, by location, with what
+the lead must act on before it starts.
+
+The week grid shows one counsellor, room or location; on a normal morning the lead needs the whole
+county at once (who is ill, which interpreter said no, which participant cannot come) and a move or
+cancel link beside each. What is marked on a session (`PROBLEMS`, in the order they are listed):
+- its counsellor is registered away that day (`Absence`);
+- its interpreter is registered away, declined, or the request expired or was withdrawn;
+- the interpreter has not answered yet;
+- a referrer said a participant cannot come (`cannot_come.waiting`), until it is moved or cancelled;
+- it has ended and a participant has no outcome.
+The status tag is the week grid's (`week_grid.status_of`), so both pages read a session alike.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from guidance import clock
+from guidance.extensions import db
+from guidance.models import (
+    Absence,
+    CounsellorProfile,
+    InterpreterProfile,
+    Location,
+    Participant,
+    Referral,
+    Room,
+    Session,
+    SessionParticipant,
+    SessionStatus,
+    User,
+)
+from guidance.services import calendar as cal
+from guidance.services import cannot_come, week_grid
+
+PROBLEMS = ("counsellor_away", "interpreter_away", "interpreter_missing", "interpreter_asked", "cannot_come",
+            "outcome_missing")
+
+LOADS = (
+    selectinload(Session.participants).selectinload(SessionParticipant.referral)
+    .load_only(Referral.id, Referral.reference, Referral.participant_id)
+    .selectinload(Referral.participant).load_only(Participant.id, Participant.name, Participant.language),
+    selectinload(Session.interpreter).selectinload(InterpreterProfile.user).load_only(User.id, User.name),
+    selectinload(Session.bookings),
+    selectinload(Session.location).load_only(Location.id, Location.name),
+    selectinload(Session.room).load_only(Room.id, Room.name),
+)
+
+
+@dataclass
+class DayParticipant:
+    referral_id: int
+    reference: str
+    name: str
+    language: str
+    outcome: str | None  # the recorded outcome's value
+    cannot_come: str | None  # the referrer's words, while the request waits
+
+
+@dataclass
+class DaySession:
+    session: Session
+    status: str  # week_grid.STATUSES
+    counsellor: str
+    interpreter: str
+    participants: list[DayParticipant]
+    problems: list[str] = field(default_factory=list)  # PROBLEMS, in their order
+    changeable: bool = False  # booked and not yet started: it can be moved or cancelled
+
+    @property
+    def anchor(self) -> str:
+        return f"session-{self.session.id}"
+
+
+@dataclass
+class LocationDay:
+    location_id: int
+    name: str
+    sessions: list[DaySession]
+
+
+@dataclass
+class CountyDay:
+    date: dt.date
+    locations: list[LocationDay]
+    counsellors_away: list[str]  # names of counsellors registered away that day who hold sessions on it
+
+    @property
+    def sessions(self) -> list[DaySession]:
+        return [s for place in self.locations for s in place.sessions]
+
+    @property
+    def problem_counts(self) -> dict[str, int]:
+        counts = Counter(problem for s in self.sessions for problem in s.problems)
+        return {problem: counts[problem] for problem in PROBLEMS if counts[problem]}
+
+    @property
+    def to_act_on(self) -> list[DaySession]:
+        return [s for s in self.sessions if s.problems]
+
+
+def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None) -> CountyDay:
+    """The county's published sessions starting on `date` (Oslo), by location (by name), each in time order."""
+    now = now or clock.now()
+    sessions = cal.sessions_between(date, date, county_id=county_id, loads=LOADS)
+    counsellor_names = dict(db.session.execute(
+        select(CounsellorProfile.id, User.name).join(User, User.id == CounsellorProfile.user_id)
+        .where(CounsellorProfile.id.in_({s.counsellor_id for s in sessions}))).all())
+    away_users = set(db.session.scalars(select(Absence.user_id).where(
+        Absence.start_date <= date, Absence.end_date >= date)))
+    counsellor_users = dict(db.session.execute(select(CounsellorProfile.id, CounsellorProfile.user_id).where(
+        CounsellorProfile.id.in_({s.counsellor_id for s in sessions}))).all())
+    waiting = {(w.session_id, w.referral_id): w.note for w in cannot_come.waiting(county_id, now)}
+
+    places: dict[int, LocationDay] = {}
+    away_names: set[str] = set()
+    for session in sessions:
+        item = DaySession(
+            session, week_grid.status_of(session), counsellor_names.get(session.counsellor_id, ""),
+            session.interpreter.user.name if session.interpreter else "",
+            [DayParticipant(sp.referral_id, sp.referral.reference, sp.referral.participant.name,
+                            sp.referral.participant.language, sp.outcome.value if sp.outcome else None,
+                            waiting.get((session.id, sp.referral_id)))
+             for sp in session.participants],
+            changeable=session.status is SessionStatus.BOOKED and session.start > now)
+        if session.status is SessionStatus.BOOKED:
+            item.problems = _problems(item, away_users, counsellor_users, now)
+            if "counsellor_away" in item.problems:
+                away_names.add(item.counsellor)
+        places.setdefault(session.location_id, LocationDay(session.location_id, session.location.name, []))
+        places[session.location_id].sessions.append(item)
+    return CountyDay(date, sorted(places.values(), key=lambda p: p.name), sorted(away_names))
+
+
+def _problems(item: DaySession, away_users: set[int], counsellor_users: dict[int, int], now: dt.datetime) -> list[str]:
+    session = item.session
+    found = set()
+    if counsellor_users.get(session.counsellor_id) in away_users:
+        found.add("counsellor_away")
+    if session.interpreter is not None and session.interpreter.user_id in away_users:
+        found.add("interpreter_away")
+    elif item.status == "interpreter_missing":
+        found.add("interpreter_missing")
+    elif item.status == "interpreter_asked":
+        found.add("interpreter_asked")
+    if any(p.cannot_come is not None for p in item.participants):
+        found.add("cannot_come")
+    if session.end <= now and any(p.outcome is None for p in item.participants):
+        found.add("outcome_missing")
+    return [problem for problem in PROBLEMS if problem in found]
+
+
+def today_counts(county_id: int, now: dt.datetime | None = None) -> tuple[int, dict[str, int]]:
+    """For the lead's home: today's sessions (not cancelled) and what to act on, by problem."""
+    now = now or clock.now()
+    today = day(county_id, clock.today(now), now=now)
+    held = [s for s in today.sessions if s.status not in ("cancelled", "replaced")]
+    return len(held), today.problem_counts
+
+
+def working_day_after(date: dt.date, step: int = 1) -> dt.date:
+    """The weekday after (step 1) or before (step -1) `date`: the day plan's pager skips weekends."""
+    date += dt.timedelta(days=step)
+    while date.weekday() >= 5:
+        date += dt.timedelta(days=step)
+    return date

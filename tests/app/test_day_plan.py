@@ -1,0 +1,156 @@
+"""The day plan: every published session of one day at all the county's locations, with what the lead
+must act on before it starts, and the "Today's sessions" card on the lead's home that leads to it.
+Before, the lead saw one counsellor, room or location at a time (the week grid) and had no view of
+the morning across the county: who is ill, which interpreter said no, who cannot come."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import pytest
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import Absence, Location, Outcome, PlanningRun, Role, Room
+from guidance.services import bookings, cannot_come
+from tests.app import factories as f
+from tests.app.planning.helpers import planning_world
+
+pytestmark = pytest.mark.one_database  # pages over a few inserts: nothing a second database decides
+
+TUESDAY_MORNING = f.oslo(2027, 1, 12, 8, 30)  # winter time (UTC+1)
+SUMMER_TUESDAY = f.oslo(2027, 6, 15, 8, 30)  # summer time (UTC+2)
+
+
+def page(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return html.unescape(response.get_data(as_text=True))
+
+
+def rows(text: str) -> dict[str, str]:
+    """Each session row of the day plan, by its anchor."""
+    return {m.group(1): m.group(2) for m in re.finditer(r'<tr id="(session-\d+)">(.*?)</tr>', text, re.S)}
+
+
+def second_location() -> Location:
+    """A second location of the county (Voss), with one room, where the counsellor also works."""
+    first = db.session.scalar(select(Location).order_by(Location.id))
+    voss = Location(centre=first.centre, municipality=f.municipality("4621"), name="Utekontor Voss")
+    voss.rooms.append(Room(name="Møterom", capacity=1))
+    db.session.add(voss)
+    db.session.commit()
+    return voss
+
+
+def test_the_day_lists_every_location_and_marks_what_to_act_on(client, travel_to):
+    travel_to(TUESDAY_MORNING)
+    w = planning_world()
+    other = f.user(Role.COUNSELLOR, name="Lars Nilsen")
+    voss = second_location()
+    early = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 12, 8, 0))  # started at 08:00
+    interpreted = f.published_session(other, w.other_referral, start=f.oslo(2027, 1, 12, 13, 0),
+                                      interpreter=w.interpreter)
+    booking = bookings.new_booking(interpreted)
+    db.session.commit()
+    bookings.transition(w.interpreter, booking, "decline", reason="Opptatt")
+    db.session.commit()
+    clean = f.published_session(other, f.referral(name="Rania Haddad"), start=f.oslo(2027, 1, 12, 10, 0))
+    at_voss = f.published_session(w.counsellor, f.referral(name="Omar Said"), start=f.oslo(2027, 1, 12, 11, 0))
+    at_voss.location, at_voss.room = voss, voss.rooms[0]
+    tomorrow = f.published_session(other, f.referral(name="Ahmad Rahimi"), start=f.oslo(2027, 1, 13, 9, 0))
+    other_county = f.published_session(f.user(Role.COUNSELLOR, county_number="18"), f.referral(name="Nordland Person"),
+                                       start=f.oslo(2027, 1, 12, 9, 0))
+    other_county.run = PlanningRun(county_id=f.county("18").id, status="succeeded", published_at=TUESDAY_MORNING)
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 1, 12), end_date=dt.date(2027, 1, 13)))
+    db.session.commit()
+    cannot_come.tell(w.referrer, w.own_referral, f.published_session(
+        other, w.own_referral, start=f.oslo(2027, 1, 12, 14, 30)), "Etter kl. 15")
+    travel_to(f.oslo(2027, 1, 12, 9, 45))  # the 08:00 session has ended without an outcome
+
+    f.login(client, w.lead)
+    day = page(client, "/grids/day?date=2027-01-12")
+    assert "Dagsplan" in day and "tirsdag 12. januar 2027" in day
+    assert "Nordland Person" not in day and "Ahmad Rahimi" not in day
+    # By location (by name), each in time order, with local times.
+    assert day.index("Karrieresenter Bergen") < day.index("Utekontor Voss")
+    bergen = day[day.index('<h2 id="place-'):day.index("Utekontor Voss")]
+    assert [m for m in re.findall(r"(\d\d:\d\d)–\d\d:\d\d", bergen)] == ["08:00", "10:00", "13:00", "14:30"]
+    assert "5 veiledninger på 2 kontorsteder" in day
+
+    by_row = rows(day)
+    assert "Karriereveileder borte" in by_row[f"session-{at_voss.id}"]
+    assert "Utfall ikke registrert" in by_row[f"session-{early.id}"] and "Karriereveileder borte" in by_row[f"session-{early.id}"]
+    assert "Ingen tolk ennå" in by_row[f"session-{interpreted.id}"]
+    assert 'href="/centre/interpreters/#alerts"' in by_row[f"session-{interpreted.id}"]
+    assert "Kan ikke komme" in day and "<q>Etter kl. 15</q>" in day
+    assert not any(word in by_row[f"session-{clean.id}"] for word in ("borte", "Ingen tolk", "Utfall", "Kan ikke", "svart"))
+    # Who is away, named once in the summary.
+    assert f"Registrert borte med veiledninger denne dagen: <bdi>{w.counsellor.name}</bdi>." in day
+    # A session ahead can be moved or cancelled from here and the move comes back here; a started one cannot.
+    back = "back=/grids/day?date%3D2027-01-12"
+    assert f'/planning/sessions/{at_voss.id}/edit?{back}' in by_row[f"session-{at_voss.id}"]
+    assert f"/planning/sessions/{early.id}/edit" not in by_row[f"session-{early.id}"]
+
+    only = rows(page(client, "/grids/day?date=2027-01-12&show=to_act_on"))
+    assert f"session-{clean.id}" not in only and f"session-{at_voss.id}" in only and len(only) == 4
+
+    # Tomorrow from the pager (a Wednesday); the pager skips the weekend from a Friday.
+    assert 'href="/grids/day?date=2027-01-13"' in day and 'href="/grids/day?date=2027-01-11"' in day
+    assert 'href="/grids/day?date=2027-01-18"' in page(client, "/grids/day?date=2027-01-15")
+    assert f"session-{tomorrow.id}" in rows(page(client, "/grids/day?date=2027-01-13"))
+
+
+def test_the_home_card_counts_todays_sessions_and_leads_to_the_day_plan(client, travel_to):
+    travel_to(f.oslo(2027, 1, 15, 8, 30))  # a Friday
+    w = planning_world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 15, 10, 0))
+    f.published_session(w.counsellor, w.other_referral, start=f.oslo(2027, 1, 15, 12, 0), status="cancelled")
+    f.login(client, w.lead)
+    home = page(client, "/")
+    card = home[home.index('id="today-sessions"'):home.index('id="today-deadlines"')]
+    assert "1 veiledning i dag på fylkets kontorsteder." in card and "I rute" in card
+    assert 'href="/grids/day"' in card
+    assert 'href="/grids/day?date=2027-01-18"' in card and "Neste arbeidsdag: mandag 18. januar" in card
+
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 1, 15), end_date=dt.date(2027, 1, 15)))
+    db.session.commit()
+    card = page(client, "/")
+    card = card[card.index('id="today-sessions"'):card.index('id="today-deadlines"')]
+    assert "1 må gjøres" in card and "Karriereveileder borte" in card
+    assert 'href="/grids/day?show=to_act_on"' in card
+
+
+def test_summer_time_and_an_outcome_recorded(client, travel_to):
+    travel_to(SUMMER_TUESDAY)
+    w = planning_world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 6, 15, 9, 0))
+    assert session.start.astimezone(dt.timezone.utc).hour == 7
+    travel_to(f.oslo(2027, 6, 15, 11, 0))
+    session.participants[0].outcome = Outcome.ATTENDED
+    db.session.commit()
+    f.login(client, w.lead)
+    row = rows(page(client, "/grids/day?date=2027-06-15"))[f"session-{session.id}"]
+    assert "09:00–10:30" in row and "Møtte" in row and "Utfall ikke registrert" not in row
+
+
+def test_who_may_see_the_day_plan(client, travel_to):
+    travel_to(TUESDAY_MORNING)
+    w = planning_world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 12, 10, 0))
+    for person in (w.referrer, w.counsellor, w.interpreter):
+        f.login(client, person)
+        assert client.get("/grids/day").status_code == 403
+        client.post("/logout")
+    f.login(client, w.other_county_lead)
+    assert w.own_referral.participant.name not in page(client, "/grids/day?date=2027-01-12")
+    client.post("/logout")
+    f.login(client, w.lead)
+    for bad in ("2027-13-01", "yesterday", "0001-01-01"):
+        assert client.get(f"/grids/day?date={bad}").status_code == 404
+    client.post("/logout")
+    f.login(client, w.admin)
+    assert "Vis fylket" in page(client, "/grids/day")
+    admin_view = page(client, "/grids/day?county=46&date=2027-01-12")
+    assert w.own_referral.participant.name in admin_view and "/planning/sessions/" not in admin_view
