@@ -89,6 +89,11 @@ class InstanceOptions:
     # The horizon starts today (a working day) instead of the next working day: a change to one of
     # today's sessions that have not started (its counsellor fell ill this morning) is checked too.
     from_today: bool = False
+    # Re-plan only what is already in the published plan (after an absence or a change): each
+    # participant's needs that have a published session in the horizon, nobody from the queue. The
+    # full re-plan also books every waiting referral, which after a sick day sent a county 171 new
+    # interpreter requests and its budget to 122 % when the lead only meant to mend one day.
+    repair_only: bool = False
 
     @classmethod
     def for_one_booking(cls, county: County, today: dt.date) -> "InstanceOptions":
@@ -127,9 +132,11 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
     referrals = _open_referrals(county)
     held = _held_needs(published, start)
     types = session_types(county)
+    in_plan = _needs_in_plan(published, start) if options.repair_only else None
     participants = []
     for referral in referrals:
-        needs = [n for n in referral.needs if (referral.id, n) not in held]
+        needs = [n for n in referral.needs if (referral.id, n) not in held
+                 and (in_plan is None or (referral.id, n) in in_plan)]
         if needs:
             participants.append(_participant(referral, needs, start, counsellors, types))
     if options.earliest_new is not None:
@@ -390,6 +397,12 @@ def _held_needs(published: list[Session], horizon_start: dt.date) -> set[tuple[i
             if sp.outcome not in NOT_HELD_OUTCOMES:
                 held.add((sp.referral_id, s.type))
     return held
+
+
+def _needs_in_plan(published: list[Session], horizon_start: dt.date) -> set[tuple[int, str]]:
+    """(referral id, type) of published sessions in the horizon: what a repair re-plans."""
+    return {(sp.referral_id, s.type) for s in published if ids.to_local(s.start).date() >= horizon_start
+            for sp in s.participants}
 
 
 def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, counsellors: dict, types: dict) -> dict:

@@ -35,8 +35,9 @@ def active_run(county_id: int) -> PlanningRun | None:
 
 
 def start_run(lead: User, *, time_limit: int = DEFAULT_SECONDS, keep_until: dt.date | None = None,
-              today: dt.date | None = None, enqueue=None) -> PlanningRun:
-    """Snapshot the county's data as an instance and queue it; refuses while another run is active."""
+              today: dt.date | None = None, enqueue=None, repair_only: bool = False) -> PlanningRun:
+    """Snapshot the county's data as an instance and queue it; refuses while another run is active.
+    `repair_only`: re-plan the published plan's participants only (InstanceOptions.repair_only)."""
     from guidance import jobs
 
     enqueue = enqueue or jobs.enqueue_solve
@@ -51,7 +52,7 @@ def start_run(lead: User, *, time_limit: int = DEFAULT_SECONDS, keep_until: dt.d
     fail_stale_runs()
     # Lock the county row so two leads starting at once cannot both pass the check below.
     county = db.session.scalar(select(County).where(County.id == lead.county_id).with_for_update())
-    options = InstanceOptions(today=today, keep_until=keep_until,
+    options = InstanceOptions(today=today, keep_until=keep_until, repair_only=repair_only,
                               earliest_new=first_day_after_notice(today, county.publish_notice_days))
     running = active_run(county.id)
     if running is not None:
@@ -64,7 +65,7 @@ def start_run(lead: User, *, time_limit: int = DEFAULT_SECONDS, keep_until: dt.d
                       pinned=_pins(county), progress={})
     db.session.add(run)
     db.session.flush()
-    audit.record(lead, "planning.run_started", run, {"time_limit": int(time_limit),
+    audit.record(lead, "planning.run_started", run, {"time_limit": int(time_limit), "repair_only": repair_only,
                                                      "participants": len(instance["participants"])})
     db.session.commit()
     try:

@@ -14,8 +14,9 @@ from guidance.models import PlanningRun, Role, RunStatus, Session
 from guidance.planning import review
 from guidance.planning.ids import local_today
 from guidance.rules.week import first_week_ahead, opening_monday
-from guidance.services import county_day, week_grid
+from guidance.services import county_day, plan_edits, week_grid
 from guidance.web.guards import county_or_chooser, get_visible, requires
+from guidance.web.planning import SessionEditForm
 
 bp = Blueprint("grids", __name__)
 
@@ -129,9 +130,15 @@ def day():
     only_problems = request.args.get("show") == "to_act_on"
     url_args = {"county": county.number} if current_user.county_id is None else {}
     plan = county_day.day(county.id, date)
+    actions = current_user.role is Role.LEAD
+    # The colleagues free at the same time, for the sessions whose counsellor is away (the absence
+    # page's one-click handover): reading the published plan once costs a second, so only then.
+    away = [s.session for s in plan.sessions if s.changeable and "counsellor_away" in s.problems]
+    colleagues = plan_edits.colleagues_for(away) if actions and away else {}
     return render_template(
         "grids/day.html", plan=plan, county=county, today=today, only_problems=only_problems,
-        statuses=GRID_STATUS, actions=current_user.role is Role.LEAD, url_args=url_args,
+        statuses=GRID_STATUS, actions=actions, url_args=url_args, colleagues=colleagues,
+        edit_form=SessionEditForm(),
         previous_url=url_for("grids.day", **url_args, date=county_day.working_day_after(date, -1).isoformat()),
         next_url=url_for("grids.day", **url_args, date=county_day.working_day_after(date).isoformat()),
         week_url=url_for("grids.published", **url_args, week=week_grid.week_key(

@@ -11,7 +11,7 @@ from flask_babel import get_locale, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from guidance.extensions import db
@@ -54,6 +54,11 @@ class StartRunForm(FlaskForm):
                     NumberRange(min=planning_service.MIN_SECONDS, max=planning_service.MAX_SECONDS,
                                 message=_l("Choose a time budget between %(min)s and %(max)s seconds."))])
     keep_until = DateField(_l("Keep published sessions up to and including"), validators=[Optional(), NearToday()])
+    # Offered with a re-plan after an absence or a change (planning/_replan.html); the planning page's
+    # own form plans everything (no field: None).
+    scope = RadioField(_l("What to plan"), choices=[
+        ("repair", _l("Only the published sessions: move what broke, book nothing new")),
+        ("all", _l("The published sessions and every waiting referral"))], validate_choice=False)
 
 
 class CancelForm(FlaskForm):
@@ -118,7 +123,7 @@ def start():
     if form.validate_on_submit() and not blocked:
         try:
             run = planning_service.start_run(current_user, time_limit=form.time_limit.data,
-                                             keep_until=form.keep_until.data)
+                                             keep_until=form.keep_until.data, repair_only=form.scope.data == "repair")
         except DomainError as error:
             show_refusal(form, error)
             if not error.field_errors:
@@ -742,6 +747,7 @@ def absence(absence_id: int):
     item = get_visible(Absence, absence_id)
     form = StartRunForm()
     form.keep_until.data = planning_service.repair_keep_until(current_user.county)
+    form.scope.data = "repair"
     from guidance.services.plan_edits import colleagues_for
 
     sessions = affected_sessions(item)

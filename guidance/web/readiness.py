@@ -46,5 +46,6 @@ def broken_context(county: County, **only) -> dict:
     if broken and context["may_replan"]:
         form = StartRunForm(formdata=None)
         form.keep_until.data = planning_service.repair_keep_until(county)
+        form.scope.data = "repair"
         context.update(replan_form=form, replan_active=planning_service.active_run(county.id))
     return context

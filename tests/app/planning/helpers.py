@@ -73,13 +73,14 @@ def draft_session(run, counsellor, referrals, *, start: dt.datetime, type: str =
 
 
 
-def run_from_the_form(client, keep_until: str, *, time_limit: int = 3):
+def run_from_the_form(client, keep_until: str, *, time_limit: int = 3, scope: str | None = None):
     """A run started through the lead's form (POST /planning/runs, as the re-plan offer does) and
     solved in this process in `time_limit` seconds: (the form's response, the run)."""
     from guidance.models import PlanningRun
     from guidance.planning.runner import execute_run
 
-    response = client.post("/planning/runs", data={"time_limit": "60", "keep_until": keep_until})
+    response = client.post("/planning/runs", data={"time_limit": "60", "keep_until": keep_until,
+                                                   **({"scope": scope} if scope else {})})
     run = db.session.scalar(select(PlanningRun).order_by(PlanningRun.id.desc()))
     run.time_limit_seconds = time_limit  # below the form's minimum: tests need no long search
     db.session.commit()

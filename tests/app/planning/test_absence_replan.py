@@ -119,3 +119,40 @@ def test_the_absence_re_plan_keeps_every_unbroken_published_session_by_default(c
               and s.counsellor_id == w.counsellor.counsellor.id}
     changed = {c.old["id"] for c in changes(run) if c.kind != "kept" and c.old}
     assert broken and changed == broken
+
+
+def test_a_repair_re_plan_mends_what_the_absence_broke_and_books_nobody_new(client):
+    """The absence page offers a repair by default: the waiting queue is left for the planning page
+    (a full re-plan after one sick day booked the whole queue and its interpreters)."""
+    import re
+
+    from guidance.models import RunStatus
+    from tests.app.planning.helpers import run_from_the_form
+
+    w = planning_world()
+    for name in ("Rania Saleh", "Omar Khalil"):
+        f.referral(municipality_number="4601", name=name)
+    first = solved_run(w.lead, time_limit=5)
+    planning_service.publish_run(w.lead, first)
+    published = db.session.scalars(select(Session).where(Session.run_id == first.id)).all()
+    day = ids.to_local(published[0].start).date()
+    waiting = f.referral(municipality_number="4601", name="Waiting Person")
+    f.login(client, w.lead)
+    response = client.post("/planning/absences", data={"user_id": w.counsellor.id, "start_date": day.isoformat(),
+                                                       "end_date": day.isoformat(), "reason": ""})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*value="repair"|<input[^>]*value="repair"[^>]*checked', page)
+    keep_until = max(ids.to_local(s.start).date() for s in published).isoformat()
+
+    _response, run = run_from_the_form(client, keep_until, scope="repair")
+    assert run.status is RunStatus.SUCCEEDED, run.message
+    instance = json.loads(run.instance_json)
+    assert ids.participant_id(waiting.id) not in {p["id"] for p in instance["participants"]}
+    broken = {ids.session_id(s.id) for s in published if ids.to_local(s.start).date() == day
+              and s.counsellor_id == w.counsellor.counsellor.id}
+    assert broken and {c.old["id"] for c in changes(run) if c.kind != "kept" and c.old} == broken
+    assert [c for c in changes(run) if c.kind == "new"] == []
+
+    # The full re-plan, chosen on the same form, plans the waiting referral too.
+    _response, full = run_from_the_form(client, keep_until, scope="all")
+    assert ids.participant_id(waiting.id) in {p["id"] for p in json.loads(full.instance_json)["participants"]}

@@ -457,3 +457,28 @@ def test_taking_away_the_interpreter_names_the_language_and_the_referral_it_leav
     message = " ".join(_field_error(response.get_data(as_text=True), "interpreter_id").split())
     assert f"snakker ikke arabisk, språket til {w.own_referral.reference}, og veiledningen har ingen tolk for det" \
         in message
+
+
+def test_the_day_plan_gives_a_session_of_a_counsellor_away_to_a_free_colleague_and_comes_back(client, world):
+    w = world
+    session = _published(w, day=MONDAY, hour=9)
+    per = f.user(Role.COUNSELLOR, name="Per Aas")
+    per.counsellor.locations = list(w.counsellor.counsellor.locations)
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=MONDAY, end_date=MONDAY))
+    db.session.commit()
+    f.login(client, w.lead, language="en")
+    day_url = f"/grids/day?date={MONDAY.isoformat()}&show=to_act_on"
+    page = html.unescape(client.get(day_url, headers=EN).get_data(as_text=True))
+    assert "Counsellor away" in page and page.count("Give to Per Aas") == 1
+    import re
+
+    button = page.index("Give to Per Aas")
+    form = page[page.rindex("<form", 0, button):button]
+    values = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', form))
+    values.pop("csrf_token", None)
+    response = client.post(re.search(r'action="([^"]+)"', form).group(1), headers=EN, data=values)
+    assert response.status_code == 302 and response.headers["Location"].endswith(day_url)
+    page = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
+    assert "The session is given to Per Aas at the same time" in page and "Counsellor away" not in page
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).counsellor_id == per.counsellor.id
