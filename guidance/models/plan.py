@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guidance.extensions import db
@@ -41,6 +41,8 @@ class PlanningRun(db.Model):
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
     # A fingerprint of the data the instance was built from; a different one now means stale.
     data_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Re-plans only the published plan's participants (planning.instance.InstanceOptions.repair_only).
+    repair_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Pinned sessions (guidance-plan/1 session shape) this run must keep; see guidance.planning.pins.
     pinned: Mapped[list | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -61,6 +61,7 @@ def start_run(lead: User, *, time_limit: int = DEFAULT_SECONDS, keep_until: dt.d
                             "finish or cancel it before starting another.", id=running.id))
     instance = build_instance(county, options)
     run = PlanningRun(county=county, started_by_id=lead.id, status=RunStatus.QUEUED, time_limit_seconds=int(time_limit),
+                      repair_only=repair_only,
                       instance_json=json.dumps(instance, ensure_ascii=False), data_fingerprint=data_fingerprint(instance),
                       pinned=_pins(county), progress={})
     db.session.add(run)
@@ -101,6 +102,7 @@ def is_stale(run: PlanningRun) -> bool:
         return False
     try:
         options = _options_of(json.loads(run.instance_json), run.county)
+        options.repair_only = run.repair_only
     except (KeyError, ValueError, TypeError):
         return True  # an instance we cannot rebuild cannot be shown to be current
     return data_fingerprint(build_instance(run.county, options)) != run.data_fingerprint

@@ -152,6 +152,12 @@ def test_a_repair_re_plan_mends_what_the_absence_broke_and_books_nobody_new(clie
               and s.counsellor_id == w.counsellor.counsellor.id}
     assert broken and {c.old["id"] for c in changes(run) if c.kind != "kept" and c.old} == broken
     assert [c for c in changes(run) if c.kind == "new"] == []
+    assert "booker ingen fra køen" in client.get(f"/planning/runs/{run.id}").get_data(as_text=True)
+    planning_service.publish_run(w.lead, run)
+    db.session.expire_all()
+    assert waiting.status.value == "received"
+    assert not db.session.scalars(select(Session).where(Session.run_id == run.id, Session.status == "booked")
+                                  .where(Session.participants.any(referral_id=waiting.id))).all()
 
     # The full re-plan, chosen on the same form, plans the waiting referral too.
     _response, full = run_from_the_form(client, keep_until, scope="all")
