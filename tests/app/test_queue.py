@@ -193,3 +193,27 @@ def test_a_deadline_kept_by_a_held_session_reads_kept_not_passed(client, travel_
     cells = lambda ref: " ".join(page[page.index(ref):page.index("</tr>", page.index(ref))].split())  # noqa: E731
     assert "<td>Overholdt</td>" in cells(kept.reference) and "Passert" not in cells(kept.reference)
     assert "<strong>Passert</strong>" in cells(missed.reference)
+
+
+def test_the_status_filter_and_counts_separate_booked_from_waiting_for_the_next_session(client, travel_to):
+    """A booked referral whose session is held and whose group session is not yet booked reads
+    "Waiting for the next session" in the table; the filter and the counts say the same."""
+    from guidance.models import Outcome
+    from guidance.services import outcomes
+
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    waiting, booked = w.own_referral, w.other_referral
+    waiting.needs = ["individual", "group"]
+    held = f.published_session(w.counsellor, waiting, start=f.oslo(2026, 11, 30, 10))
+    outcomes.record_outcomes(w.counsellor, held, {waiting.id: Outcome.ATTENDED})
+    f.published_session(w.counsellor, booked, start=f.oslo(2026, 12, 10, 10))
+    for referral in (waiting, booked):
+        referral.status = ReferralStatus.BOOKED
+    db.session.commit()
+    f.login(client, w.lead, language="nb")
+    everything = client.get("/queue/").get_data(as_text=True)
+    assert '<span class="figure-number">1</span> booket' in everything
+    assert '<span class="figure-number">1</span> venter på neste time' in everything
+    assert queue_rows(client.get("/queue/?status=waiting_next").get_data(as_text=True)) == [waiting.reference]
+    assert queue_rows(client.get("/queue/?status=booked").get_data(as_text=True)) == [booked.reference]
