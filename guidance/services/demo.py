@@ -64,6 +64,11 @@ COUNSELLOR_NAMES = [
     "Hanne Vik", "Tor Kleppe",
 ]
 
+# Advisers at the refugee services of the county's next largest municipalities: most referrals come
+# from a handful of towns, and a municipality without a referrer hears nothing of a cancelled session.
+REFERRER_NAMES = ["Kristin Aasen", "Jon Vik", "Siri Hauge", "Mona Strand", "Geir Tveit", "Lene Ask", "Arne Moe",
+                  "Tone Sæther"]
+
 
 def taken_names(county: County) -> set[str]:
     """Every person's name in the county so far: its users (counsellors, interpreters, lead, referrer)
@@ -124,6 +129,7 @@ def seed_demo(county_number: str = "46", referrals: int = 200, seed: int = 2026,
     towns = sorted(county.municipalities, key=lambda m: -m.population)
     counsellors, interpreters = _import_places_and_people(county, password_hash, today)
     users, recovery_codes = _build_users(county, towns[0], password_hash)
+    _build_more_referrers(towns[1:1 + len(REFERRER_NAMES)], password_hash)
     credentials = {role: (email, password) for role, email in users.items()}
     created = _build_referrals(rng, county, towns, referrals, today, random.Random(f"{seed}-{county_number}-arrived"))
     db.session.commit()
@@ -204,6 +210,13 @@ def _build_users(county, capital, password_hash):
         if second_factor.required(user):  # leads and admins log in with a code too
             recovery_codes[role] = second_factor.turn_on(user, second_factor.new_secret())
     return {role: user.email for role, user in users.items()}, recovery_codes
+
+
+def _build_more_referrers(towns: list[Municipality], password_hash: str) -> None:
+    """One referrer in each of the next largest municipalities (same demo password, not listed)."""
+    for number, (town, name) in enumerate(zip(towns, REFERRER_NAMES), start=2):
+        db.session.add(User(email=f"flyktningtenesta@{_slug(town.name)}.kommune.demo.no", name=name, role=Role.REFERRER,
+                            municipality=town, phone=f"+47 400 00 {number:03d}", password_hash=password_hash))
 
 
 def _build_referrals(rng, county, towns, count, today, arrivals: random.Random) -> int:

@@ -31,6 +31,10 @@ def test_demo_referrals_follow_population_and_the_deadline_rule(app):
     assert len(referrals) == 200
     by_town = Counter(r.referring_municipality.name for r in referrals)
     assert by_town.most_common(1)[0][0] == "Bergen"
+    # Most referrals come from a municipality with a referrer, who hears of changes to their sessions.
+    with_referrer = set(db.session.scalars(select(User.municipality_id).where(User.role == Role.REFERRER)))
+    assert len(with_referrer) == 9
+    assert sum(r.referring_municipality_id in with_referrer for r in referrals) > 0.6 * len(referrals)
     for r in referrals:
         if r.legal_basis.value == "integration_act":
             assert r.deadline <= r.settlement_date.replace(month=r.settlement_date.month) + dt.timedelta(days=92)
