@@ -43,6 +43,10 @@ class County(db.Model):
     # register (NOK; the instance's `category_step_nok`). The Interpreter Act asks for qualified
     # interpreters; what a step is worth against price is the county's procurement decision.
     category_step_nok: Mapped[int] = mapped_column(Integer, default=250, server_default="250")
+    # An interpreter who accepted is paid the booked time when the session is cancelled less than this
+    # many hours before it starts (the usual term of interpreting agreements; 0: never). The budget
+    # counts that cost (interpreter_bookings.costs.bill_late_cancellation).
+    interpreter_late_cancel_hours: Mapped[int] = mapped_column(Integer, default=48, server_default="48")
 
     municipalities: Mapped[list[Municipality]] = relationship(back_populates="county")
     centres: Mapped[list[CareerCentre]] = relationship(back_populates="county")

@@ -79,6 +79,9 @@ class SettingsData:
     session_idle_minutes: int | None = None  # None: the installation's SESSION_IDLE_MINUTES
     # NOK a plan may pay more per session for an interpreter one register category better (None: unchanged).
     category_step_nok: int | None = None
+    # Hours before a session within which cancelling an accepted interpreter costs the booked time
+    # (None: unchanged; 0: never).
+    interpreter_late_cancel_hours: int | None = None
 
 
 # ---------------------------------------------------------------------------- public use cases
@@ -197,6 +200,8 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
     if data.category_step_nok is not None and not 0 <= data.category_step_nok <= MAX_CATEGORY_STEP_NOK:
         errors["category_step_nok"] = [_("Enter an amount between %(low)d and %(high)d NOK.",
                                          low=0, high=MAX_CATEGORY_STEP_NOK)]
+    if data.interpreter_late_cancel_hours is not None and not 0 <= data.interpreter_late_cancel_hours <= 336:
+        errors["interpreter_late_cancel_hours"] = [_("Enter between 0 and 336 hours.")]
     if data.session_idle_minutes is not None and not 5 <= data.session_idle_minutes <= 720:
         errors["session_idle_minutes"] = [_("Enter minutes between %(low)d and %(high)d.", low=5, high=720)]
     closure, bad = _parse_dates(data.closure_days)
@@ -223,6 +228,8 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
         values["publish_notice_days"] = data.publish_notice_days
     if data.category_step_nok is not None:
         values["category_step_nok"] = data.category_step_nok
+    if data.interpreter_late_cancel_hours is not None:
+        values["interpreter_late_cancel_hours"] = data.interpreter_late_cancel_hours
     return values, month
 
 

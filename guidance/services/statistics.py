@@ -39,7 +39,7 @@ from guidance.models.types import UTCDateTime
 from guidance.planning.ids import local_today, to_local, to_utc
 from guidance.rules.at_risk import is_at_risk
 from guidance.rules.deadlines import guided_in_time, working_days_between
-from guidance.services.interpreter_bookings.costs import BILLABLE, county_pays_for_session
+from guidance.services.interpreter_bookings.costs import billable, county_pays_for_session
 
 LIVE = (SessionStatus.BOOKED, SessionStatus.COMPLETED)
 DONE = (ReferralStatus.COMPLETED, ReferralStatus.NOTE_SHARED)
@@ -217,18 +217,18 @@ def at_risk(facts: list[ReferralFacts], today: dt.date) -> list[dict]:
 
 def interpreter_months(county_id: int) -> list[dict]:
     """Per month of the session: booked interpreter hours and cost (NOK) against the budget: the bookings
-    the county pays for (act referrals, asked or accepted), the actual minutes and cost where recorded."""
-    billable = (select(Session.start).join(InterpreterBooking, InterpreterBooking.session_id == Session.id)
+    the county pays for (act referrals, asked or accepted, or cancelled late and paid), the actual minutes
+    and cost where recorded."""
+    paid = (select(Session.start).join(InterpreterBooking, InterpreterBooking.session_id == Session.id)
                 .join(PlanningRun, PlanningRun.id == Session.run_id)
-                .where(PlanningRun.county_id == county_id, InterpreterBooking.status.in_(BILLABLE),
-                       county_pays_for_session()))
+                .where(PlanningRun.county_id == county_id, billable(), county_pays_for_session()))
     minutes: dict[str, int] = {}
     cost: dict[str, int] = {}
     span = _span(*_session_starts(county_id))
     if span is not None:
         # Summed per Oslo month by the database: a county's thousands of bookings stay there. (Grouped
         # outside: PostgreSQL does not see a CASE with parameters in GROUP BY as the selected one.)
-        rows = billable.with_only_columns(
+        rows = paid.with_only_columns(
             oslo_month(Session.start, oslo_months(*span)).label("month"),
             func.coalesce(InterpreterBooking.actual_minutes, InterpreterBooking.billed_minutes).label("minutes"),
             func.coalesce(InterpreterBooking.actual_cost_ore, InterpreterBooking.cost_ore).label("cost")).subquery()

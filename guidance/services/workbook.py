@@ -44,7 +44,7 @@ WEEKDAY_NUMBER = {name: n for n, name in enumerate(PERSON_DAYS, start=1)}
 
 COLUMNS: dict[str, list[str]] = {
     "settings": ["individual_minutes", "group_minutes", "group_min_size", "group_max_size", "max_travel_minutes",
-                 "booking_answer_hours", "category_step_nok", "reminder_working_days", "publish_notice_days", "session_idle_minutes"],
+                 "booking_answer_hours", "category_step_nok", "interpreter_late_cancel_hours", "reminder_working_days", "publish_notice_days", "session_idle_minutes"],
     "closure_days": ["date"],
     "locations": ["name", "centre", "municipality", "address", "directions", "step_free", "outreach",
                   *LOCATION_DAYS, "weekly_pattern", "open_dates", "active"],

@@ -655,6 +655,7 @@ def cancel_session(session_id: int):
     from guidance.models import SessionStatus
     from guidance.models.types import utcnow
     from guidance.services.interpreter_bookings.changes import cancel_session as cancel
+    from guidance.services.interpreter_bookings.costs import late_cancellation_cost
     from guidance.services.notices import referrers_of
 
     session = get_visible(Session, session_id, "cancel")
@@ -667,6 +668,8 @@ def cancel_session(session_id: int):
     # Who hears of it through Veiled: the referrers of each participant (notices.referrers_of); a
     # municipality without an account hears nothing, and the lead must phone.
     told = {sp.referral: referrers_of(sp.referral) for sp in session.participants}
+    # An interpreter who accepted is paid the booked time when the cancellation is late (the county's term).
+    late_cost = sum(filter(None, (late_cancellation_cost(b) for b in session.bookings)))
     if request.method == "POST" and cancellable and form.validate_on_submit():
         try:
             cancel(current_user, session, form.reason.data)
@@ -683,7 +686,8 @@ def cancel_session(session_id: int):
             return redirect(back)
     status = 400 if request.method == "POST" else 200
     return render_template("planning/cancel_session.html", form=form, session=session, cancellable=cancellable,
-                           back=back, told=told), status
+                           back=back, told=told, late_cost=late_cost,
+                           late_hours=session.run.county.interpreter_late_cancel_hours), status
 
 
 # ---------------------------------------------------------------------------- absences and re-plan

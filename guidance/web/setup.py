@@ -73,6 +73,8 @@ class SettingsForm(FlaskForm):
                                        validators=[Optional()])
     category_step_nok = IntegerField(_l("Extra cost allowed per better interpreter category (NOK)"),
                                      validators=[Optional()])
+    interpreter_late_cancel_hours = IntegerField(_l("Late cancellation of an interpreter (hours before)"),
+                                                 validators=[Optional()])
     budget_month = StringField(_l("Month"), validators=[Length(max=7)])
     budget_amount = IntegerField(_l("Interpreter budget (NOK)"), validators=[Optional()])
     session_idle_minutes = IntegerField(_l("Sign out after minutes without activity"), validators=[Optional()])
@@ -126,6 +128,7 @@ def settings(county_id: int):
             closure_days=form.closure_days.data or "", budget_month=form.budget_month.data or "",
             budget_amount=form.budget_amount.data, reminder_working_days=form.reminder_working_days.data,
             publish_notice_days=form.publish_notice_days.data, category_step_nok=form.category_step_nok.data,
+            interpreter_late_cancel_hours=form.interpreter_late_cancel_hours.data,
             session_idle_minutes=form.session_idle_minutes.data)
         try:
             service.update_settings(current_user, county, data)

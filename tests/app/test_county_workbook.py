@@ -267,7 +267,7 @@ def test_a_workbook_with_number_date_and_true_false_cells_imports(app):
     header = book["settings"][0]
     book["settings"][1] = [{"individual_minutes": 45, "group_minutes": 90.0, "group_min_size": 3,
                             "group_max_size": 8, "max_travel_minutes": 90, "booking_answer_hours": 48,
-                            "category_step_nok": 300.0, "reminder_working_days": 4, "publish_notice_days": 2, "session_idle_minutes": 45}[c]
+                            "category_step_nok": 300.0, "interpreter_late_cancel_hours": 24.0, "reminder_working_days": 4, "publish_notice_days": 2, "session_idle_minutes": 45}[c]
                            for c in header]
     book["closure_days"][1] = [dt.date(2027, 12, 24)]
     book["closure_days"].append([dt.datetime(2027, 12, 31)])
@@ -289,7 +289,7 @@ def test_a_workbook_with_number_date_and_true_false_cells_imports(app):
     assert dict(result.created) == {"locations": 1, "rooms": 1, "counsellors": 1, "interpreters": 1}
     county = _county()
     assert (county.individual_minutes, county.group_minutes, county.group_min_size, county.reminder_working_days,
-            county.category_step_nok) == (45, 90, 3, 4, 300)
+            county.category_step_nok, county.interpreter_late_cancel_hours) == (45, 90, 3, 4, 300, 24)
     assert county.closure_days == ["2027-12-24", "2027-12-31"]
     room = db.session.scalar(select(Room))
     assert (room.capacity, room.video, room.active) == (12, False, True)

@@ -18,8 +18,43 @@ from guidance.services.unit_of_work import unit_of_work
 
 # The county pays the interpreter for referrals under the two acts (DOMAIN.md).
 COUNTY_PAYS = (LegalBasis.INTEGRATION_ACT, LegalBasis.TEMPORARY_ACT)
-# The bookings that cost the county: asked for or accepted (a declined, expired or cancelled one does not).
+# The bookings that cost the county: asked for or accepted, and a cancelled one the interpreter is
+# paid for (cancelled late after accepting: its actual cost is set). Declined and expired ones do not.
 BILLABLE = (S.REQUESTED, S.ACCEPTED)
+
+
+def billable():
+    """SQL: the booking costs the county (BILLABLE, or cancelled late and paid for)."""
+    from sqlalchemy import and_, or_
+
+    return or_(InterpreterBooking.status.in_(BILLABLE),
+               and_(InterpreterBooking.status == S.CANCELLED, InterpreterBooking.actual_cost_ore.is_not(None)))
+
+
+def late_cancellation_cost(booking: InterpreterBooking, now=None) -> int | None:
+    """What cancelling this booking now costs the county (øre): the booked time (not travel) when the
+    interpreter has accepted and the session starts within the county's late-cancellation hours;
+    None when cancelling costs nothing."""
+    import datetime as dt
+
+    from solver.check import booking_cost
+
+    session = booking.session
+    hours = session.run.county.interpreter_late_cancel_hours if session.run is not None else 0
+    now = now or utcnow()
+    if booking.status is not S.ACCEPTED or not hours or not now < session.start <= now + dt.timedelta(hours=hours):
+        return None
+    interpreter = booking.interpreter
+    return round(booking_cost(booking.billed_minutes, interpreter.hourly_rate_ore / 100,
+                              interpreter.min_billed_minutes) * 100)
+
+
+def bill_late_cancellation(booking: InterpreterBooking) -> None:
+    """Part of cancelling an accepted booking (state.transition): a late one keeps the booked time as
+    its actual minutes and cost, so the budget and the cost report count what the interpreter bills."""
+    cost = late_cancellation_cost(booking)
+    if cost is not None:
+        booking.actual_minutes, booking.actual_cost_ore = booking.billed_minutes, cost
 
 
 def county_pays_for_session():
@@ -75,8 +110,8 @@ def record_actual_minutes(actor, booking: InterpreterBooking, minutes: int) -> N
 
 
 def cost_report(county_id: int) -> dict[str, list[tuple[str, int, int | None, int]]]:
-    """Planned, actual and expected cost (øre) of the bookings the county pays for (asked or accepted,
-    for act referrals), per month, interpreter and language: {"month": [(key, planned, actual, expected)]}.
+    """Planned, actual and expected cost (øre) of the bookings the county pays for (`billable`, for act
+    referrals), per month, interpreter and language: {"month": [(key, planned, actual, expected)]}.
     Actual is None while no booking of the row has its minutes recorded; expected is the actual cost
     where recorded, else the planned: what the budget counts (statistics.interpreter_months)."""
     from guidance.models import PlanningRun
@@ -84,7 +119,7 @@ def cost_report(county_id: int) -> dict[str, list[tuple[str, int, int | None, in
     bookings = db.session.scalars(
         select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
         .join(PlanningRun, PlanningRun.id == Session.run_id)
-        .where(PlanningRun.county_id == county_id, InterpreterBooking.status.in_(BILLABLE), county_pays_for_session())
+        .where(PlanningRun.county_id == county_id, billable(), county_pays_for_session())
         .options(selectinload(InterpreterBooking.interpreter).selectinload(InterpreterProfile.user),
                  selectinload(InterpreterBooking.session))
     ).all()

@@ -45,6 +45,10 @@ def transition(actor, booking: InterpreterBooking, event: str, **detail) -> None
         raise IllegalTransition(_("This booking can no longer be changed that way (it is %(status)s).",
                                   status=status_text(booking.status)))
     before = booking.status
+    if event == "cancel" and before is S.ACCEPTED:
+        from guidance.services.interpreter_bookings.costs import bill_late_cancellation
+
+        bill_late_cancellation(booking)  # before the status changes: it reads the accepted booking
     booking.status = target
     if event in ("accept", "decline", "expire", "withdraw"):
         booking.answered_at = utcnow()
