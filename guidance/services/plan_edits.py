@@ -6,6 +6,7 @@ An edited session is pinned: the lead knows better, so later runs keep it.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from typing import NamedTuple
@@ -287,16 +288,24 @@ def _tell_interpreters(lead: User, session: Session, old: tuple) -> tuple[list, 
     return messages, session.interpreter_id is not None
 
 
-def published_plan(county) -> tuple[dict, dict, dict[str, str]]:
+def instance_today(county) -> dict:
+    """The county's instance from today (today's sessions that have not started included): what a
+    move is checked against and the engine suggests from. A page that needs both builds it once."""
+    from guidance.planning import InstanceOptions, build_instance
+
+    return build_instance(county, InstanceOptions(today=ids.local_today(), from_today=True))
+
+
+def published_plan(county, instance: dict | None = None) -> tuple[dict, dict, dict[str, str]]:
     """(instance as of today, the published plan inside its horizon, room id -> room name).
 
-    The instance carries no previous plan: the published plan itself is what is checked."""
-    from guidance.planning import InstanceOptions, build_instance
+    The instance carries no previous plan: the published plan itself is what is checked.
+    `instance`: `instance_today(county)` already built (copied here, not changed)."""
     from guidance.planning.instance import published_sessions, session_dict
     from guidance.planning.store import PLAN_FORMAT
     from guidance.services.calendar import latest_per_uid
 
-    instance = build_instance(county, InstanceOptions(today=ids.local_today(), from_today=True))
+    instance = copy.deepcopy(instance) if instance is not None else instance_today(county)
     instance["previous_plan"], instance["frozen_until"] = None, None
     first, last = (dt.date.fromisoformat(instance["horizon"][k]) for k in ("start", "end"))
     booked = [s for s in latest_per_uid(published_sessions(county)) if s.status is SessionStatus.BOOKED
@@ -354,16 +363,16 @@ class Colleague(NamedTuple):
     name: str
 
 
-def colleagues_at_the_same_time(session: Session) -> list[Colleague]:
+def colleagues_at_the_same_time(session: Session, instance: dict | None = None) -> list[Colleague]:
     """The counsellors who can hold a booked session of the published plan at its own time and place,
     with its room and interpreter: each is the move's own check against the published plan (their
     hours, absences, other sessions and the day's travel, the training and the languages it needs).
     For the morning a counsellor falls ill: the participants keep their letter and come as told,
     and the interpreter's assignment stands."""
-    return colleagues_for([session]).get(session.id, [])
+    return colleagues_for([session], instance).get(session.id, [])
 
 
-def colleagues_for(sessions: list[Session]) -> dict[int, list[Colleague]]:
+def colleagues_for(sessions: list[Session], instance: dict | None = None) -> dict[int, list[Colleague]]:
     """`colleagues_at_the_same_time` of several sessions of one county (an absence's), the published
     plan read once. Sessions that are not booked, not published or have started have none."""
     now = ids.clock()
@@ -371,7 +380,7 @@ def colleagues_for(sessions: list[Session]) -> dict[int, list[Colleague]]:
              and s.start > now]
     if not ahead:
         return {}
-    instance, plan, _names = published_plan(ahead[0].run.county)
+    instance, plan, _names = published_plan(ahead[0].run.county, instance)
     by_id = {s["id"]: s for s in plan["sessions"]}
     out: dict[int, list[Colleague]] = {}
     for session in ahead:
@@ -398,7 +407,7 @@ class MoveOptions(NamedTuple):
     first_new: dt.date | None
 
 
-def move_options(session: Session, top: int = 5, wish: Wish | None = None) -> MoveOptions:
+def move_options(session: Session, top: int = 5, wish: Wish | None = None, instance: dict | None = None) -> MoveOptions:
     """The planning engine's best few places for a published session, as the move form's values.
 
     From `solver.recommend.recommend(instance, session=..., top=...)` (guidance-recommendation/1: each
@@ -407,18 +416,19 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None) -> Mo
     minimum notice, as a single booking does (the instance's `new_sessions_from`), so the participant
     and the interpreter hear of it in time; the participants keep their own dates (a deadline inside
     the notice still counts, as the move's check counts it); `wish` keeps only the days and hours the
-    participant can come. Each option is checked again by `move_published_session` when the lead picks it."""
+    participant can come. Each option is checked again by `move_published_session` when the lead picks it.
+    `instance`: `instance_today(county)` already built (copied here, not changed)."""
     import logging
 
     from solver import recommend as engine
 
-    from guidance.planning import InstanceOptions, build_instance
+    from guidance.planning import InstanceOptions
 
     target = ids.session_id(session.id)
     county = session.run.county
     first_new = InstanceOptions.for_one_booking(county, ids.local_today()).earliest_new
     try:
-        instance = build_instance(county, InstanceOptions(today=ids.local_today(), from_today=True))
+        instance = copy.deepcopy(instance) if instance is not None else instance_today(county)
         instance["new_sessions_from"] = first_new.isoformat()
         # Today's sessions that have not started may move too (to a time after the notice).
         instance["frozen_until"] = ids.to_local(ids.clock()).strftime("%Y-%m-%dT%H:%M")

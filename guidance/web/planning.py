@@ -594,14 +594,17 @@ def edit_session(session_id: int):
     status = 400 if request.method == "POST" else 200
     wish_form = WishForm.from_query()
     wish = wish_form.wish()
-    suggested = plan_edits.move_options(session, wish=wish) if published else None
     from guidance.services.cannot_come import waiting
 
+    # The county's instance from today, built once for the engine's suggestions and the colleagues' check.
+    instance = plan_edits.instance_today(planning_run.county) if published else None
+    suggested = plan_edits.move_options(session, wish=wish, instance=instance) if published else None
     cannot_come = waiting(planning_run.county_id, session_id=session.id) if published else []
     # A participant who cannot come needs another time: neither a colleague at this time nor this
     # time with other staff (the engine's first suggestions) helps.
-    colleagues = plan_edits.colleagues_at_the_same_time(session) if published and not cannot_come else []
-    if suggested and cannot_come:
+    colleagues = plan_edits.colleagues_at_the_same_time(session, instance) if published and not cannot_come else []
+    if suggested and (cannot_come or colleagues):
+        # The same time is the colleague list's (or of no use): the suggestions keep the other times.
         suggested = suggested._replace(options=[o for o in suggested.options if o["start"] != session.start])
     return render_template("planning/edit_session.html", form=form, session=session, run=planning_run,
                            published=published, colleagues=colleagues, cannot_come=cannot_come,

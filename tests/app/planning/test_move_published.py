@@ -472,6 +472,12 @@ def test_the_day_plan_gives_a_session_of_a_counsellor_away_to_a_free_colleague_a
     assert "Counsellor away" in page and page.count("Give to Per Aas") == 1
     import re
 
+    # Its move page lists Per at the same time once, as a colleague, not again among the suggested times.
+    move_page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True))
+    suggestions = move_page[move_page.index("Suggested times"):move_page.index("Or choose a time yourself")]
+    assert "Give to Per Aas" in move_page and "Move here" in suggestions
+    assert "25 January 2027, 09:00" not in suggestions
+
     button = page.index("Give to Per Aas")
     form = page[page.rindex("<form", 0, button):button]
     values = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', form))
