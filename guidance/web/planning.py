@@ -491,11 +491,11 @@ class PinForm(FlaskForm):
     pinned = BooleanField()
 
 
-def _fill_session_choices(form: SessionEditForm, planning_run: PlanningRun) -> None:
+def _fill_session_choices(form: SessionEditForm, planning_run: PlanningRun, session: Session | None = None) -> None:
     from guidance.planning import review
 
     if planning_run.published_at is not None:
-        return _fill_county_choices(form, planning_run.county)
+        return _fill_county_choices(form, planning_run.county, session)
     instance = review.instance_of(planning_run)
     names = review.names_for(planning_run.county_id)  # rooms only: no referral is shown
     rooms = [(planning_ids.db_id(r["id"], "room"), f"{loc['name']} – {names.rooms.get(r['id'], r['id'])}")
@@ -506,9 +506,11 @@ def _fill_session_choices(form: SessionEditForm, planning_run: PlanningRun) -> N
         (planning_ids.db_id(i["id"], "I"), _interpreter_choice(i["name"], i["languages"])) for i in instance["interpreters"]]
 
 
-def _fill_county_choices(form: SessionEditForm, county) -> None:
+def _fill_county_choices(form: SessionEditForm, county, session: Session | None = None) -> None:
     """The county's rooms, counsellors and interpreters as they are today (a published session moves
-    within today's county, not within the snapshot its run was planned from)."""
+    within today's county, not within the snapshot its run was planned from). For a `session`, the
+    counsellors who work at its location and the interpreters of its language come first, each in a
+    group of their own (the move's check still judges every choice)."""
     from sqlalchemy.orm import selectinload
 
     from guidance.models import CareerCentre, CounsellorProfile, InterpreterProfile, Location, User
@@ -518,17 +520,30 @@ def _fill_county_choices(form: SessionEditForm, county) -> None:
         .where(CareerCentre.county_id == county.id, Location.active.is_(True))
         .options(selectinload(Location.rooms)).order_by(Location.name)).all()
     form.room_id.choices = [(r.id, f"{loc.name} – {r.name}") for loc in locations for r in loc.rooms]
-    counsellors = db.session.execute(
-        select(CounsellorProfile.id, User.name).join(User, User.id == CounsellorProfile.user_id)
-        .where(User.county_id == county.id, User.active.is_(True)).order_by(User.name)).all()
-    form.counsellor_id.choices = [(profile_id, name) for profile_id, name in counsellors]
+    counsellors = db.session.scalars(
+        select(CounsellorProfile).join(User, User.id == CounsellorProfile.user_id)
+        .where(User.county_id == county.id, User.active.is_(True))
+        .options(selectinload(CounsellorProfile.locations), selectinload(CounsellorProfile.user))
+        .order_by(User.name)).all()
+    choices = [(c.id, c.user.name) for c in counsellors]
     interpreters = db.session.scalars(
         select(InterpreterProfile).join(User, User.id == InterpreterProfile.user_id)
         .where(User.county_id == county.id, User.active.is_(True))
         .options(selectinload(InterpreterProfile.languages), selectinload(InterpreterProfile.user))
         .order_by(User.name)).all()
-    form.interpreter_id.choices = [(0, _("No interpreter"))] + [
-        (i.id, _interpreter_choice(i.user.name, [lang.language for lang in i.languages])) for i in interpreters]
+    spoken = [(i.id, _interpreter_choice(i.user.name, [lang.language for lang in i.languages])) for i in interpreters]
+    if session is None:
+        form.counsellor_id.choices = choices
+        form.interpreter_id.choices = [(0, _("No interpreter"))] + spoken
+        return
+    here = {c.id for c in counsellors if any(loc.id == session.location_id for loc in c.locations)}
+    groups = {_("Work at %(place)s", place=session.location.name): [c for c in choices if c[0] in here],
+              _("Other counsellors"): [c for c in choices if c[0] not in here]}
+    form.counsellor_id.choices = {label: group for label, group in groups.items() if group}
+    # The interpreters of the session's language first (each name says its languages).
+    language = session.language or next((sp.referral.participant.language for sp in session.participants), None)
+    speaks = {i.id for i in interpreters if any(lang.language == language for lang in i.languages)}
+    form.interpreter_id.choices = [(0, _("No interpreter"))] + sorted(spoken, key=lambda i: i[0] not in speaks)
 
 
 def _interpreter_choice(name: str, codes) -> str:
@@ -548,7 +563,7 @@ def edit_session(session_id: int):
     planning_run = session.run
     published = planning_run.published_at is not None
     form = SessionEditForm()
-    _fill_session_choices(form, planning_run)
+    _fill_session_choices(form, planning_run, session)
     if request.method == "GET":
         local = planning_ids.to_local(session.start)
         form.day.data, form.start_time.data = local.date(), local.strftime("%H:%M")

@@ -488,3 +488,27 @@ def test_the_day_plan_gives_a_session_of_a_counsellor_away_to_a_free_colleague_a
     assert "The session is given to Per Aas at the same time" in page and "Counsellor away" not in page
     db.session.expire_all()
     assert db.session.get(Session, session.id).counsellor_id == per.counsellor.id
+
+
+def test_the_move_form_lists_the_counsellors_of_the_location_first_and_the_interpreters_of_the_language(client, world):
+    import re
+
+    w = world
+    session = _published(w)
+    per = f.user(Role.COUNSELLOR, name="Per Aas")
+    per.counsellor.locations = list(w.counsellor.counsellor.locations)
+    elsewhere = f.user(Role.COUNSELLOR, name="Anne Berg")  # works at no location of this session
+    tigrinya = f.user(Role.INTERPRETER, name="Aaron Tesfay")
+    tigrinya.interpreter.languages[0].language = "ti"
+    db.session.commit()
+    f.login(client, w.lead, language="en")
+    page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True))
+    select = re.search(r'<select[^>]*name="counsellor_id".*?</select>', page, re.S).group(0)
+    here = re.search(r'<optgroup label="Work at ([^"]+)">(.*?)</optgroup>', select, re.S)
+    assert here.group(1) == session.location.name
+    assert "Per Aas" in here.group(2) and w.counsellor.name in here.group(2) and "Anne Berg" not in here.group(2)
+    assert re.search(r'<optgroup label="Other counsellors">.*Anne Berg', select, re.S)
+    interpreters = re.search(r'<select[^>]*name="interpreter_id".*?</select>', page, re.S).group(0)
+    names = re.findall(r">([^<>]+)</option>", interpreters)
+    # Arabic is the session's language: its interpreter comes before the alphabetically first Tigrinya one.
+    assert names[0] == "No interpreter" and names[1].startswith(w.interpreter.name) and "Aaron Tesfay" in names[2]
