@@ -56,6 +56,8 @@ def may(user: Any, action: str, target: Any = None) -> bool:
     if isinstance(target, PlanningRun):
         return user.role is Role.LEAD and target.county_id == user.county_id
     if isinstance(target, Absence):
+        if action == "end" and target.user_id == user.id:
+            return True  # back earlier than one reported oneself, or than the lead registered
         return user.role is Role.LEAD and target.user.county_id == user.county_id
     if isinstance(target, (CounsellorProfile, InterpreterProfile)):
         return _may_manage_county(user, target.user.county_id)

@@ -83,6 +83,45 @@ def _new_absence(actor: User, person: User, start: dt.date, end: dt.date, reason
     return absence
 
 
+def end_absence(actor: User, absence: Absence, *, back_on: dt.date) -> Absence | None:
+    """Use case: the person is back earlier than registered (better sooner, the course cancelled). The
+    absence ends the day before `back_on`, or is removed when they are back by its first day; from
+    then on plans and replacements may book them again. Sessions already moved or given to a colleague
+    stay as they are. Told to the leads when the person does it themself. Returns the absence, or None
+    when it was removed."""
+    from guidance.services import mail
+    from guidance.services.calendar import app_url
+    from guidance.services.unit_of_work import unit_of_work
+
+    today = ids.local_today()
+    if back_on < today:
+        message = _("Enter today or a later day.")
+        raise DomainError(message, {"back_on": [message]})
+    if back_on > absence.end_date:
+        message = _("The absence ends on %(last)s already: enter a day up to then.",
+                    last=format_date(absence.end_date, "long"))
+        raise DomainError(message, {"back_on": [message]})
+    person = absence.user
+    with unit_of_work() as uow:
+        removed = back_on <= absence.start_date
+        audit.record(actor, "absence.ended", absence, {"user": person.id, "back_on": back_on.isoformat(),
+                                                        "removed": removed})
+        if removed:
+            db.session.delete(absence)
+        else:
+            absence.end_date = back_on - dt.timedelta(days=1)
+        if actor.id == person.id:
+            def lead_mail() -> tuple[str, str]:
+                return (_("Back earlier than reported"),
+                        " ".join([_("%(name)s is back on %(day)s, earlier than the absence they reported.",
+                                    name=person.name, day=format_date(back_on, "long")),
+                                  _("Plans may book them again from then on. See the absences in Veiled: %(link)s",
+                                    link=app_url("planning.absences"))]))
+
+            uow.after_commit(mail.deliver_later, mail.queue_to_leads(person.county_id, lead_mail))
+    return None if removed else absence
+
+
 def _lead_mail(absence: Absence, hit: int) -> tuple[str, str]:
     """(subject, body) of the e-mail that tells a lead of a reported absence, in the current locale."""
     from flask_babel import ngettext

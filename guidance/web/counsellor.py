@@ -240,3 +240,12 @@ def absence():
 
     _profile_id()
     return own_absence.page(done=url_for("counsellor.week"))
+
+
+@bp.post("/absence/<int:absence_id>/end")
+@requires("week")
+def end_absence(absence_id: int):
+    """The counsellor is back earlier than one of their absences says."""
+    from guidance.web import own_absence
+
+    return own_absence.end(absence_id, done=url_for("counsellor.absence"))

@@ -60,6 +60,12 @@ def absence_last_day() -> DateField:
     return DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day of the absence.")), NearToday()])
 
 
+class AbsenceEndForm(FlaskForm):
+    """Back earlier than an absence says (services.absences.end_absence)."""
+
+    back_on = DateField(_l("Back on"), validators=[DataRequired(_l("Enter the day you are back.")), NearToday()])
+
+
 class WishForm(FlaskForm):
     """When the participant can come (a GET form over the suggested times: nothing is written)."""
 

@@ -186,3 +186,12 @@ def absence():
     if current_user.interpreter is None:
         abort(404)
     return own_absence.page(done=url_for("interpreter.index"))
+
+
+@bp.post("/absence/<int:absence_id>/end")
+@requires("bookings")
+def end_absence(absence_id: int):
+    """The interpreter is back earlier than one of their absences says."""
+    from guidance.web import own_absence
+
+    return own_absence.end(absence_id, done=url_for("interpreter.absence"))

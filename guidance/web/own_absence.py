@@ -35,10 +35,35 @@ def page(*, done: str):
         else:
             flash(_("Your absence is reported to the career centre lead.") + " " + _what_happens(hit), "success")
             return redirect(done)
+    from guidance.web.forms import AbsenceEndForm
+
     earlier = db.session.scalars(select(Absence).where(Absence.user_id == current_user.id)
                                  .order_by(Absence.start_date.desc()).limit(10)).all()
-    return render_template("own_absence.html", form=form, earlier=earlier, back=done), \
+    return render_template("own_absence.html", form=form, earlier=earlier, back=done, today=local_today(),
+                           end_form=AbsenceEndForm(formdata=None, back_on=local_today())), \
         400 if request.method == "POST" else 200
+
+
+def end(absence_id: int, *, done: str):
+    """POST: the person is back earlier than one of their own absences says."""
+    from guidance.services.absences import end_absence
+    from guidance.web.forms import AbsenceEndForm
+    from guidance.web.guards import get_visible
+
+    absence = get_visible(Absence, absence_id, "end")
+    form = AbsenceEndForm()
+    if form.validate_on_submit():
+        try:
+            end_absence(current_user, absence, back_on=form.back_on.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("Welcome back. The career centre lead is told, and plans may book you again from that day."),
+                  "success")
+    else:
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    return redirect(done)
 
 
 def _what_happens(hit: int) -> str:

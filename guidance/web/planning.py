@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import get_locale, ngettext
+from flask_babel import format_date, get_locale, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -760,6 +760,33 @@ def absences():
     return _absence_page(form)
 
 
+@bp.post("/absences/<int:absence_id>/end")
+@requires("planning")
+def end_absence(absence_id: int):
+    """The lead records that the person is back earlier (the absence ends, or goes when not begun)."""
+    from guidance.models import Absence
+    from guidance.services.absences import end_absence as end
+    from guidance.web.forms import AbsenceEndForm
+
+    item = get_visible(Absence, absence_id, "end")
+    name = item.user.name
+    form = AbsenceEndForm()
+    if form.validate_on_submit():
+        try:
+            kept = end(current_user, item, back_on=form.back_on.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("%(name)s is back on %(day)s: plans may book them again from then on.", name=name,
+                    day=format_date(form.back_on.data, "long")), "success")
+            if kept is None:
+                return redirect(url_for("planning.absences"))
+    else:
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("planning.absence", absence_id=absence_id))
+
+
 @bp.get("/absences/<int:absence_id>")
 @requires("planning")
 def absence(absence_id: int):
@@ -773,6 +800,10 @@ def absence(absence_id: int):
     from guidance.services.plan_edits import colleagues_for
 
     sessions = affected_sessions(item)
-    return render_template("planning/absence.html", absence=item, sessions=sessions, form=form,
+    from guidance.web.forms import AbsenceEndForm
+
+    today = planning_ids.local_today()
+    end_form = AbsenceEndForm(formdata=None, back_on=max(today, item.start_date)) if item.end_date >= today else None
+    return render_template("planning/absence.html", absence=item, sessions=sessions, form=form, end_form=end_form,
                            colleagues=colleagues_for(sessions), edit_form=SessionEditForm(),
                            active=planning_service.active_run(current_user.county_id), now=_utcnow())

@@ -92,3 +92,44 @@ def test_an_interpreter_blocks_days_and_the_lead_hears_of_the_bookings_it_hits(c
     assert mail.subject == "Fravær meldt av en tolk" and "1 booket time er berørt og trenger en annen tolk." in mail.body
     # An Absence row like a lead's registration: replacements and plans leave those days free
     # (tests/app/test_bookings.py: an absent interpreter is not offered).
+
+
+def test_back_earlier_ends_the_absence_and_plans_may_book_the_counsellor_again(client, app, travel_to):
+    """Reported ill Tuesday to Thursday, better on Wednesday: the counsellor says they are back on
+    Wednesday; the absence ends on Tuesday, the leads are told, the next plan sees them from Wednesday."""
+    from guidance.planning import InstanceOptions, build_instance
+
+    travel_to(f.oslo(2027, 1, 12, 8, 0))  # Tuesday
+    w = f.world()
+    f.login(client, w.counsellor)
+    client.post("/week/absence", data={"start_date": "2027-01-12", "end_date": "2027-01-14"})
+    absence = db.session.scalar(select(Absence))
+    page = client.get("/week/absence").get_data(as_text=True)
+    assert f'action="/week/absence/{absence.id}/end"' in page
+
+    late = client.post(f"/week/absence/{absence.id}/end", data={"back_on": "2027-01-15"}, follow_redirects=True)
+    assert "Fraværet slutter allerede" in late.get_data(as_text=True)
+    done = client.post(f"/week/absence/{absence.id}/end", data={"back_on": "2027-01-13"}, follow_redirects=True)
+    assert "Velkommen tilbake" in done.get_data(as_text=True)
+    db.session.expire_all()
+    assert (absence.start_date, absence.end_date) == (dt.date(2027, 1, 12), dt.date(2027, 1, 12))
+    told = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_user_id == w.lead.id,
+                                                         OutboxMessage.subject == "Tilbake tidligere enn meldt"))
+    assert told is not None and w.counsellor.name in told.body and "13. januar 2027" in told.body
+    instance = build_instance(w.lead.county, InstanceOptions(today=dt.date(2027, 1, 12)))
+    counsellor = next(c for c in instance["counsellors"] if c["name"] == w.counsellor.name)
+    assert counsellor["absences"] == []  # the horizon starts Wednesday: nothing of the absence is left in it
+
+    # Another person's absence is out of reach; the lead ends one that has not begun, and it is gone.
+    other = Absence(user_id=w.interpreter.id, start_date=dt.date(2027, 1, 18), end_date=dt.date(2027, 1, 20))
+    db.session.add(other)
+    db.session.commit()
+    assert client.post(f"/week/absence/{other.id}/end", data={"back_on": "2027-01-18"}).status_code == 404
+    lead = app.test_client()
+    f.login(lead, w.lead)
+    assert "Tilbake tidligere?" in lead.get(f"/planning/absences/{other.id}").get_data(as_text=True)
+    response = lead.post(f"/planning/absences/{other.id}/end", data={"back_on": "2027-01-18"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/planning/absences")
+    assert db.session.get(Absence, other.id) is None
+    # A lead's own change is not e-mailed back to the leads.
+    assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.body.contains(w.interpreter.name))) is None

@@ -11,6 +11,7 @@ POST_ONLY = {r: 405 for r in ROLES}
 EXPECTED = {
     "interpreter.index": only(Role.INTERPRETER),
     "interpreter.absence": only(Role.INTERPRETER),
+    "interpreter.end_absence": POST_ONLY,
     "interpreter.show": only(Role.INTERPRETER),
     "interpreter.answer": POST_ONLY,
     "interpreter.accept_chosen": POST_ONLY,
@@ -56,14 +57,23 @@ def url_values(w) -> dict:
 def write_url_values(w) -> dict:
     """Per endpoint, URL values for the writes: the writer's own objects where the shared ones are
     deliberately out of reach (tests/app/test_write_access.py)."""
+    import datetime as dt
+
+    from guidance.models import Absence
+
+    # the interpreter's own absence (the shared absence_id is the counsellor's)
+    away = Absence(user_id=w.interpreter.id, start_date=dt.date(2027, 2, 1), end_date=dt.date(2027, 2, 5))
+    db.session.add(away)
+    db.session.commit()
     # the counsellor writes notes on the referral they hold a session with
-    return {"notes.draft": {"referral_id": w.noted_referral.id}}
+    return {"notes.draft": {"referral_id": w.noted_referral.id}, "interpreter.end_absence": {"absence_id": away.id}}
 
 
 WRITERS = {
     "interpreter.answer": (Role.INTERPRETER,),
     "interpreter.accept_chosen": (Role.INTERPRETER,),
     "interpreter.absence": (Role.INTERPRETER,),
+    "interpreter.end_absence": (Role.INTERPRETER,),
     "interpreter.withdraw": (Role.INTERPRETER,),
     # a made-up signed link: nobody gets through with it
     "interpreter.confirm_answer": (),

@@ -12,6 +12,7 @@ EXPECTED = {
     "counsellor.session_ics": only(Role.COUNSELLOR),
     "counsellor.calendar": only(Role.COUNSELLOR),
     "counsellor.absence": only(Role.COUNSELLOR),
+    "counsellor.end_absence": {r: 405 for r in ROLES},
     "counsellor.new_token": {r: 405 for r in ROLES},
     "counsellor.revoke_token": {r: 405 for r in ROLES},
     # A made-up token: the feed never says whether an address existed.
@@ -27,6 +28,8 @@ def url_values(w) -> dict:
 
 WRITERS = {
     "counsellor.absence": (Role.COUNSELLOR,),
+    # their own absence (tests/app/access/planning.py's absence_id)
+    "counsellor.end_absence": (Role.COUNSELLOR,),
     "counsellor.follow_up": (Role.COUNSELLOR,),
     "counsellor.new_token": (Role.COUNSELLOR,),
     "counsellor.outcomes": (Role.COUNSELLOR,),

@@ -30,6 +30,7 @@ EXPECTED = {
     "planning.cancel_session": LEAD_ONLY,
     "planning.absences": LEAD_ONLY,
     "planning.absence": LEAD_ONLY,
+    "planning.end_absence": POST_ONLY,
 }
 
 
@@ -42,6 +43,8 @@ WRITERS = {
     "planning.edit_session": (Role.LEAD,),
     "planning.cancel_session": (Role.LEAD,),
     "planning.absences": (Role.LEAD,),
+    # the world's counsellor's absence: the lead of the county records that they are back earlier
+    "planning.end_absence": (Role.LEAD,),
 }
 
 
