@@ -25,6 +25,7 @@ from guidance.models import (
     User,
 )
 from guidance.planning import ids
+from guidance.planning.store import continuations
 
 
 @dataclass(frozen=True)
@@ -159,13 +160,14 @@ def changes(run: PlanningRun) -> list[Change]:
     instance, plan = instance_of(run), plan_of(run)
     previous = (instance.get("previous_plan") or {}).get("sessions", [])
     by_need = {(p, s["type"]): s for s in previous for p in s["participants"]}
+    follows = continuations(previous, plan["sessions"])  # as publishing matches them (planning.store)
     out, continued = [], set()
     for s in plan["sessions"]:
         olds = [by_need[(p, s["type"])] for p in s["participants"] if (p, s["type"]) in by_need]
         if not olds:
             out.append(Change("new", None, s))
             continue
-        old = next((o for o in olds if o["id"] == s["id"]), olds[0])
+        old = follows.get(s["id"], olds[0])
         continued.update(o["id"] for o in olds)
         out.append(Change(_kind(old, s), old, s))
     for old in previous:

@@ -18,9 +18,11 @@ def store_plan(run: PlanningRun, plan: dict, instance: dict, pins: list[dict] | 
     invitations and bookings follow it; its sequence goes up when anything changed.
     """
     previous = _previous_sessions(instance, run, pins or [])
+    offered = (instance.get("previous_plan") or {"sessions": []})["sessions"] + list(pins or [])
+    continued = continuations(offered, plan["sessions"])
     stored = []
     for raw in plan["sessions"]:
-        before = previous.get(raw["id"])
+        before = previous.get(continued[raw["id"]]["id"]) if raw["id"] in continued else None
         session = Session(
             run=run,
             plan_session_id=raw["id"],
@@ -60,6 +62,31 @@ def plan_from_sessions(sessions: list[Session], *, instance_name: str = "", unsc
         out.append(raw)
     return {"format": PLAN_FORMAT, "instance": instance_name, "sessions": out,
             "unscheduled": list(unscheduled or []), "stats": stats or {"status": "UNKNOWN"}}
+
+
+def continuations(previous: list[dict], sessions: list[dict]) -> dict[str, dict]:
+    """Which published session each plan session continues, by the plan session's id: the one with
+    the same id, else the first published session that held one of its participants' same need and
+    that no other plan session continues. The solver may give a session it moved a new id; matched
+    so, the move is published as a move of the same calendar event (its uid), not as a cancellation
+    and a new booking. The review's changes (planning.review.changes) read plans the same way."""
+    by_id = {s["id"]: s for s in previous}
+    by_need = {}
+    for s in previous:
+        for pid in s["participants"]:
+            by_need.setdefault((pid, s["type"]), s)
+    out: dict[str, dict] = {s["id"]: by_id[s["id"]] for s in sessions if s["id"] in by_id}
+    claimed = {old["id"] for old in out.values()}
+    for s in sessions:
+        if s["id"] in out:
+            continue
+        for pid in s["participants"]:
+            old = by_need.get((pid, s["type"]))
+            if old is not None and old["id"] not in claimed:
+                out[s["id"]] = old
+                claimed.add(old["id"])
+                break
+    return out
 
 
 def same_booking(a: dict, b: dict) -> bool:

@@ -284,3 +284,46 @@ def test_the_publish_page_warns_when_the_plan_puts_a_month_over_its_interpreter_
     # 90 minutes at NOK 720 an hour: NOK 1,080 against NOK 500.
     assert f"over its budget: NOK 1,080 of NOK 500 (216 %)" in page
     assert "NOK 1,080 of NOK 500 after publishing (216 %; NOK 0 now)" in page
+
+
+def test_a_session_the_plan_moved_under_a_new_id_is_published_as_a_move(app):
+    """The solver may number a session it moved anew; publishing moves the same calendar event: the
+    referrer and the counsellor hear of a move, not of a cancellation and a new booking, and the
+    referral lists one session, not a cancelled one beside a booked one."""
+    import datetime as dt
+    import json
+
+    from guidance.models import Notice
+    from guidance.planning import ids
+    from guidance.planning.review import changes, instance_of
+    from guidance.planning.store import store_plan
+    from tests.app.planning.helpers import draft_run
+
+    w = planning_world()
+    first = solved_run(w.lead)
+    planning_service.publish_run(w.lead, first)
+    old = db.session.scalar(select(Session).where(Session.run_id == first.id, Session.participants.any(
+        referral_id=w.own_referral.id)))
+    db.session.execute(Notice.__table__.delete())
+    db.session.commit()
+
+    run = draft_run(w.lead)
+    previous = instance_of(run)["previous_plan"]["sessions"]
+    moved = next(s for s in previous if s["id"] == ids.session_id(old.id))
+    later = dt.datetime.strptime(moved["start"], "%Y-%m-%dT%H:%M") + dt.timedelta(hours=2)
+    end = later + (dt.datetime.strptime(moved["end"], "%Y-%m-%dT%H:%M") - dt.datetime.strptime(moved["start"], "%Y-%m-%dT%H:%M"))
+    renumbered = {**moved, "id": "S999999", "start": later.strftime("%Y-%m-%dT%H:%M"), "end": end.strftime("%Y-%m-%dT%H:%M")}
+    plan = {"format": "guidance-plan/1", "sessions": [renumbered if s is moved else s for s in previous],
+            "unscheduled": [], "stats": {}}
+    store_plan(run, plan, instance_of(run))
+    run.plan_json = json.dumps(plan)
+    db.session.commit()
+    assert [c.kind for c in changes(run) if c.kind != "kept"] == ["moved"]
+
+    planning_service.publish_run(w.lead, run)
+    db.session.expire_all()
+    new = db.session.scalar(select(Session).where(Session.run_id == run.id, Session.plan_session_id == "S999999"))
+    assert new.uid == old.uid and new.sequence > old.sequence and new.status is SessionStatus.BOOKED
+    assert db.session.get(Session, old.id).status is SessionStatus.SUPERSEDED
+    kinds = set(db.session.scalars(select(Notice.kind)))
+    assert "referral_moved" in kinds and not {"referral_cancelled", "counsellor_cancelled"} & kinds
