@@ -23,7 +23,10 @@ def enforce_pins(instance: dict, plan: dict, pins: list[dict]) -> dict:
 
     plan = copy.deepcopy(plan)
     not_kept = []
+    first, last = instance["horizon"]["start"], instance["horizon"]["end"]
     for pin in pins:
+        if not first <= pin["start"][:10] <= last:
+            continue  # before the plan's first day (today's handover) or after its last: not this plan's to keep
         if any(same_booking(pin, s) for s in plan["sessions"]):
             continue
         if not _rules_ok(check_plan(instance, _alone(plan, pin)), pin["id"]):

@@ -101,3 +101,15 @@ def test_a_pin_that_now_breaks_a_rule_is_named_with_its_time_and_counsellor(clie
     assert "1 fastlåst time kunne ikke beholdes" in page
     when = ids.to_local(session.start)
     assert f"{when.day}. " in page and f"{when:%H:%M}, {w.counsellor.name}" in page
+
+
+def test_a_pin_of_today_is_not_reported_as_broken_by_a_run_that_starts_tomorrow(client):
+    """A session handed to a colleague this morning is pinned; the re-plan after it plans from the next
+    working day, so that pin is not its to keep and is not reported as one it could not keep."""
+    w, session = _pinned_and_published()
+    day = ids.to_local(session.start).date()
+
+    second = solved_run(w.lead, today=day)
+    f.login(client, w.lead, language="nb")
+    page = client.get(f"/planning/runs/{second.id}").get_data(as_text=True)
+    assert second.status.value == "succeeded" and "fastlåst" not in page
