@@ -195,6 +195,9 @@ class PublishPreview:
     newer_plan: PlanningRun | None = None
     stale: bool = False
     budgets: list = field(default_factory=list)  # BudgetAfter per month the plan touches that has a budget
+    # Referrals whose published session moves or is cancelled and whom nobody tells in Veiled (their
+    # municipality has no referrer with an account): the lead tells them another way.
+    untold: list = field(default_factory=list)
 
     @property
     def over_budget(self) -> list:
@@ -248,6 +251,22 @@ def _budgets_after(county_id: int, requested: list[Session], cancelled: list) ->
     return out
 
 
+def _untold(replaced: dict, new_by_uid: dict) -> list:
+    """Referrals of published sessions that move or go, with nobody to tell them in Veiled."""
+    from guidance.services.notices import referrers_of
+
+    out, seen = [], set()
+    for uid, old in replaced.items():
+        new = new_by_uid.get(uid)
+        if new is not None and (new.start, new.location_id) == (old.start, old.location_id):
+            continue
+        for member in old.participants:
+            if member.referral_id not in seen and not referrers_of(member.referral):
+                seen.add(member.referral_id)
+                out.append(member.referral)
+    return sorted(out, key=lambda r: r.reference)
+
+
 def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPreview:
     """Count what publishing `run` would book, ask and send, and check the notice; changes nothing."""
     from guidance.models import BookingStatus
@@ -282,6 +301,7 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
     cancelled = [b for old in replaced.values() if old.uid not in kept_interpreting
                  for b in old.bookings if b.status in live]
     preview.interpreter_cancellations = len(cancelled)
+    preview.untold = _untold(replaced, {s.uid: s for s in new_sessions})
     preview.budgets = _budgets_after(county.id, requested, cancelled)
     preview.sessions = len(new_sessions)
     preview.new_or_changed.sort(key=lambda s: s.start)

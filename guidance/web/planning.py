@@ -604,6 +604,10 @@ def edit_session(session_id: int):
                 flash(_("The session is moved. The counsellor's calendar is updated and the interpreter is asked again."), "success")
             else:
                 flash(_("The session is moved. The counsellor's calendar is updated."), "success")
+            if published and not result.handed_over:
+                from guidance.services.notices import referrers_of
+
+                _warn_untold([sp.referral for sp in result.session.participants if not referrers_of(sp.referral)])
             return redirect(_came_from(form, url_for("planning.sessions", run_id=planning_run.id,
                                                       week=start.date().isoformat())))
     status = 400 if request.method == "POST" else 200
@@ -696,16 +700,21 @@ def cancel_session(session_id: int):
             form.reason.errors = list(form.reason.errors) + error.field_errors.get("reason", [error.message])
         else:
             flash(_("The session is cancelled. The participants are back in the queue."), "success")
-            untold = [r for r, people in told.items() if not people]
-            if untold:
-                flash(_("Nobody is told of %(references)s in Veiled: their municipality has no referrer with an "
-                        "account. Tell the participant yourself.",
-                        references=", ".join(r.reference for r in untold)), "warning")
+            _warn_untold([r for r, people in told.items() if not people])
             return redirect(back)
     status = 400 if request.method == "POST" else 200
     return render_template("planning/cancel_session.html", form=form, session=session, cancellable=cancellable,
                            back=back, told=told, late_cost=late_cost,
                            late_hours=session.run.county.interpreter_late_cancel_hours), status
+
+
+def _warn_untold(referrals) -> None:
+    """After a change to a published session: name the participants nobody hears of it from in Veiled
+    (their municipality has no referrer with an account), so the lead tells them another way."""
+    if referrals:
+        flash(_("Nobody is told of %(references)s in Veiled: their municipality has no referrer with an "
+                "account. Tell the participant yourself.",
+                references=", ".join(r.reference for r in referrals)), "warning")
 
 
 # ---------------------------------------------------------------------------- absences and re-plan

@@ -512,3 +512,20 @@ def test_the_move_form_lists_the_counsellors_of_the_location_first_and_the_inter
     names = re.findall(r">([^<>]+)</option>", interpreters)
     # Arabic is the session's language: its interpreter comes before the alphabetically first Tigrinya one.
     assert names[0] == "No interpreter" and names[1].startswith(w.interpreter.name) and "Aaron Tesfay" in names[2]
+
+
+def test_moving_a_session_of_a_municipality_without_a_referrer_says_to_tell_the_participant(client, world):
+    w = world
+    askoy = f.referral(municipality_number="4627", name="Askøy Person")  # no referrer has an account there
+    session = _published(w, referral=askoy, interpreter=False)
+    f.login(client, w.lead, language="en")
+    response = _move(client, session, day=MONDAY + dt.timedelta(days=1), time="10:00")
+    assert response.status_code == 302
+    page = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
+    assert "The session is moved" in page
+    assert f"Nobody is told of {askoy.reference} in Veiled" in page
+
+    # A participant whose municipality has a referrer: the referrer is told, no warning.
+    told = _published(w, hour=13, interpreter=False)
+    response = _move(client, told, day=MONDAY + dt.timedelta(days=1), time="13:00")
+    assert "Nobody is told" not in html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))

@@ -327,3 +327,31 @@ def test_a_session_the_plan_moved_under_a_new_id_is_published_as_a_move(app):
     assert db.session.get(Session, old.id).status is SessionStatus.SUPERSEDED
     kinds = set(db.session.scalars(select(Notice.kind)))
     assert "referral_moved" in kinds and not {"referral_cancelled", "counsellor_cancelled"} & kinds
+
+
+def test_the_publish_page_names_participants_nobody_tells_of_a_moved_or_cancelled_session(client):
+    import json
+
+    from guidance.planning.review import instance_of
+    from guidance.planning.store import store_plan
+    from tests.app.planning.helpers import draft_run
+
+    w = planning_world()
+    askoy = f.referral(municipality_number="4627", name="Askøy Person")  # no referrer has an account there
+    first = solved_run(w.lead)
+    planning_service.publish_run(w.lead, first)
+    theirs = db.session.scalar(select(Session).where(Session.run_id == first.id,
+                                                     Session.participants.any(referral_id=askoy.id)))
+    assert theirs is not None
+
+    run = draft_run(w.lead)
+    previous = instance_of(run)["previous_plan"]["sessions"]
+    plan = {"format": "guidance-plan/1", "stats": {}, "unscheduled": [],
+            "sessions": [s for s in previous if s["id"] != f"S{theirs.id}"]}  # their session goes
+    store_plan(run, plan, instance_of(run))
+    run.plan_json = json.dumps(plan)
+    db.session.commit()
+    f.login(client, w.lead, language="en")
+    page = client.get(f"/planning/runs/{run.id}/publish", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert f"The session of {askoy.reference} moves or is cancelled, and nobody is told in Veiled" in page
+    assert w.own_referral.reference not in page[page.index('id="untold"'):page.index("</p>", page.index('id="untold"'))]
