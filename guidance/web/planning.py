@@ -103,7 +103,12 @@ def index():
         select(PlanningRun).where(PlanningRun.county_id == current_user.county_id).order_by(PlanningRun.id.desc()).limit(20)
     ).all()
     active = planning_service.active_run(current_user.county_id)
-    return render_template("planning/index.html", form=StartRunForm(), runs=runs, active=active,
+    form = StartRunForm()
+    # Published sessions have had their letters and interpreter requests: a new plan keeps them all
+    # by default and plans the queue around them (the lead may pick an earlier date).
+    form.keep_until.data = planning_service.repair_keep_until(current_user.county) \
+        if current_user.county is not None else None
+    return render_template("planning/index.html", form=form, runs=runs, active=active,
                            run_status=RUN_STATUS, readiness=_readiness())
 
 

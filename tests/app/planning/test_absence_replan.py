@@ -162,3 +162,18 @@ def test_a_repair_re_plan_mends_what_the_absence_broke_and_books_nobody_new(clie
     # The full re-plan, chosen on the same form, plans the waiting referral too.
     _response, full = run_from_the_form(client, keep_until, scope="all")
     assert ids.participant_id(waiting.id) in {p["id"] for p in json.loads(full.instance_json)["participants"]}
+
+
+def test_the_planning_page_keeps_every_published_session_by_default(client):
+    """A full plan of the queue keeps the published sessions (their letters are out) unless the lead
+    picks an earlier date: the walk's full plan moved two published groups to fit a fourth member."""
+    import re
+
+    w = planning_world()
+    first = solved_run(w.lead, time_limit=3)
+    planning_service.publish_run(w.lead, first)
+    last = max(ids.to_local(s.start).date() for s in db.session.scalars(select(Session).where(Session.run_id == first.id)))
+    f.login(client, w.lead)
+    page = client.get("/planning/").get_data(as_text=True)
+    found = re.search(r'name="keep_until"[^>]*value="([\d-]+)"|value="([\d-]+)"[^>]*name="keep_until"', page)
+    assert (found.group(1) or found.group(2)) == last.isoformat()
