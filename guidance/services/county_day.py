@@ -6,7 +6,7 @@ county at once (who is ill, which interpreter said no, which participant cannot 
 cancel link beside each. What is marked on a session (`PROBLEMS`, in the order they are listed):
 - its counsellor is registered away that day (`Absence`);
 - its interpreter is registered away, declined, or the request expired or was withdrawn;
-- the interpreter has not answered yet;
+- the interpreter has not answered, and the answer deadline has passed or is near (`answer_due`);
 - a referrer said a participant cannot come (`cannot_come.waiting`), until it is moved or cancelled;
 - it has ended and a participant has no outcome.
 The status tag is the week grid's (`week_grid.status_of`), so both pages read a session alike.
@@ -37,6 +37,7 @@ from guidance.models import (
 )
 from guidance.services import calendar as cal
 from guidance.services import cannot_come, week_grid
+from guidance.services.interpreter_bookings.state import answer_due
 
 PROBLEMS = ("counsellor_away", "interpreter_away", "interpreter_missing", "interpreter_asked", "cannot_come",
             "outcome_missing")
@@ -71,6 +72,7 @@ class DaySession:
     participants: list[DayParticipant]
     problems: list[str] = field(default_factory=list)  # PROBLEMS, in their order
     changeable: bool = False  # booked and not yet started: it can be moved or cancelled
+    under_way: bool = False  # booked, started and not yet ended
 
     @property
     def anchor(self) -> str:
@@ -127,7 +129,8 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None) -> Cou
                             sp.referral.participant.language, sp.outcome.value if sp.outcome else None,
                             waiting.get((session.id, sp.referral_id)))
              for sp in session.participants],
-            changeable=session.status is SessionStatus.BOOKED and session.start > now)
+            changeable=session.status is SessionStatus.BOOKED and session.start > now,
+            under_way=session.status is SessionStatus.BOOKED and session.start <= now < session.end)
         if session.status is SessionStatus.BOOKED:
             item.problems = _problems(item, away_users, counsellor_users, now)
             if "counsellor_away" in item.problems:
@@ -146,8 +149,8 @@ def _problems(item: DaySession, away_users: set[int], counsellor_users: dict[int
         found.add("interpreter_away")
     elif item.status == "interpreter_missing":
         found.add("interpreter_missing")
-    elif item.status == "interpreter_asked":
-        found.add("interpreter_asked")
+    elif item.status == "interpreter_asked" and answer_due(max(session.bookings, key=lambda b: b.id), now):
+        found.add("interpreter_asked")  # not while the interpreter still has time to answer
     if any(p.cannot_come is not None for p in item.participants):
         found.add("cannot_come")
     if session.end <= now and any(p.outcome is None for p in item.participants):

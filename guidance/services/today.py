@@ -40,10 +40,10 @@ from guidance.rules.access import referral_filter
 from guidance.rules.deadlines import working_days_left
 from guidance.services import absences as absence_service
 from guidance.services import cannot_come, county_day, queue, statistics
+from guidance.services.interpreter_bookings.state import ANSWER_SOON
 
 SHOWN = 5  # items listed per heading; the rest is a count and a link
 URGENT_WORKING_DAYS = 5
-ANSWER_SOON = dt.timedelta(hours=24)
 FIRST_VISIT_WINDOW = dt.timedelta(days=7)
 # Views of the home less than this apart are one visit: the "new" list stays while the lead works
 # through it (opens a referral, comes back), and starts afresh at the next visit.

@@ -141,9 +141,8 @@ def day():
         edit_form=SessionEditForm(),
         previous_url=url_for("grids.day", **url_args, date=county_day.working_day_after(date, -1).isoformat()),
         next_url=url_for("grids.day", **url_args, date=county_day.working_day_after(date).isoformat()),
-        week_url=url_for("grids.published", **url_args, week=week_grid.week_key(
-            date - dt.timedelta(days=date.weekday())), of="location-%d" % plan.locations[0].location_id)
-        if plan.locations else url_for("grids.published", **url_args))
+        week_url=url_for("grids.published", **url_args,
+                         week=week_grid.week_key(date - dt.timedelta(days=date.weekday()))))
 
 
 @bp.get("/planning/runs/<int:run_id>/week")

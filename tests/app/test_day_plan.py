@@ -154,3 +154,23 @@ def test_who_may_see_the_day_plan(client, travel_to):
     assert "Vis fylket" in page(client, "/grids/day")
     admin_view = page(client, "/grids/day?county=46&date=2027-01-12")
     assert w.own_referral.participant.name in admin_view and "/planning/sessions/" not in admin_view
+
+
+def test_a_session_under_way_and_an_interpreter_who_still_has_time_to_answer(client, travel_to):
+    travel_to(f.oslo(2027, 1, 12, 9, 30))
+    w = planning_world()
+    now_on = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 12, 9, 0))
+    ahead = f.published_session(w.counsellor, w.other_referral, start=f.oslo(2027, 1, 14, 13, 0),
+                                interpreter=w.interpreter, interpreter_mode="video")
+    booking = bookings.new_booking(ahead)
+    booking.answer_deadline = f.oslo(2027, 1, 13, 16, 0)  # tomorrow afternoon: the interpreter has time
+    db.session.commit()
+    f.login(client, w.lead)
+    assert "Pågår" in rows(page(client, "/grids/day?date=2027-01-12"))[f"session-{now_on.id}"]
+    row = rows(page(client, "/grids/day?date=2027-01-14"))[f"session-{ahead.id}"]
+    assert "Tolk spurt" in row and "Tolken har ikke svart" not in row and "video" in row
+
+    travel_to(f.oslo(2027, 1, 13, 9, 0))  # the answer is due within a day: now it needs the lead
+    f.login(client, w.lead)
+    row = rows(page(client, "/grids/day?date=2027-01-14"))[f"session-{ahead.id}"]
+    assert "Tolken har ikke svart" in row

@@ -31,6 +31,15 @@ EVENTS: dict[str, tuple[frozenset[BookingStatus], BookingStatus]] = {
     "change": (frozenset({S.REQUESTED, S.ACCEPTED}), S.REQUESTED),
 }
 ACTIVE = (S.REQUESTED, S.ACCEPTED)
+# An unanswered request needs the lead once its answer deadline is this near (or passed): before
+# that, the interpreter still has their time to answer (the lead's home, the day plan).
+ANSWER_SOON = dt.timedelta(hours=24)
+
+
+def answer_due(booking: InterpreterBooking, now: dt.datetime) -> bool:
+    """The request is unanswered and its answer deadline has passed or is within ANSWER_SOON."""
+    return (booking.status is S.REQUESTED and booking.answer_deadline is not None
+            and booking.answer_deadline <= now + ANSWER_SOON)
 
 
 class IllegalTransition(DomainError):
