@@ -361,7 +361,7 @@ class _Greedy:
             if not self._participant_can(p, self.locations[s["location"]], s["mode"], day, start, end):
                 continue
             s["participants"].append(p["id"])
-            self.busy["p", p["id"]].add(day, start, end, s["location"] if s["mode"] == "onsite" else None)
+            self.busy["p", p["id"]].add(day, start, end, self._where(p, self.locations[s["location"]], s["mode"]))
             self.done.add((p["id"], need))
             return True
         return False
@@ -399,8 +399,8 @@ class _Greedy:
     def _try(self, people, need, loc, mode, c, day, start, end) -> bool:
         if not self.busy["c", c["id"]].free(day, start, end, loc["id"], self.loc_travel):
             return False
-        where = loc["id"] if mode == "onsite" else None
-        if any(not self.busy["p", p["id"]].free(day, start, end, where, self.loc_travel) for p in people):
+        if any(not self.busy["p", p["id"]].free(day, start, end, self._where(p, loc, mode), self.place_travel)
+               for p in people):
             return False
         language = self._interpreted_language(people, c)
         rooms = sorted(loc["rooms"], key=lambda r: (r["capacity"], not r["video"], _id_key(r["id"])))
@@ -487,7 +487,13 @@ class _Greedy:
             return False
         if mode == "onsite" and self.place_travel(p["place"], loc["place"]) > self.inst["max_participant_travel_minutes"]:
             return False
-        return self.busy["p", p["id"]].free(day, start, end, loc["id"] if mode == "onsite" else None, self.loc_travel)
+        return self.busy["p", p["id"]].free(day, start, end, self._where(p, loc, mode), self.place_travel)
+
+    @staticmethod
+    def _where(p, loc, mode) -> str:
+        """Where the participant is for a session: the location's place on site, their own place by
+        video (rule 2's journey, solver/README.md)."""
+        return loc["place"] if mode == "onsite" else p["place"]
 
     def _interpreter_can(self, i, language, mode, room, need, loc_id, day, start, end) -> bool:
         hours = _merge((_minutes(a), _minutes(b)) for a, b in i["weekly"].get(str(day.isoweekday()), []))
@@ -516,7 +522,8 @@ class _Greedy:
         self.busy["c", s["counsellor"]].add(day, start, end, s["location"])
         self.busy["r", s["room"]].add(day, start, end, None)
         for pid in s["participants"]:
-            self.busy["p", pid].add(day, start, end, s["location"] if s["mode"] == "onsite" else None)
+            person = self.participants.get(pid, {"place": self.locations[s["location"]]["place"]})
+            self.busy["p", pid].add(day, start, end, self._where(person, self.locations[s["location"]], s["mode"]))
             self.done.add((pid, s["type"]))
         if s["interpreter"]:
             where = s["location"] if s["interpreter_mode"] == "onsite" else None

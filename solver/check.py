@@ -440,8 +440,9 @@ class _Referee:
 
     def _participant_rules(self, sessions: list[_Session]) -> list[Violation]:
         """Rule 2: each need at most once, no overlapping sessions for a participant; and (an
-        addition, solver/README.md) two on-site sessions of a participant on one day at different
-        locations are at least the travel between them apart, as a counsellor's are."""
+        addition, solver/README.md) two sessions of a participant on one day are at least the
+        journey between where they are for them apart, as a counsellor's are: the location's place
+        on site, their own place by video (taken from home)."""
         out = []
         by_participant: dict[str, list[_Session]] = defaultdict(list)
         for s in sessions:
@@ -455,9 +456,11 @@ class _Referee:
             by_day: dict[object, list[_Session]] = defaultdict(list)
             for s in sorted(mine, key=lambda x: x.start):
                 by_day[s.start.date()].append(s)
+            home = self.participants[pid]["place"] if pid in self.participants else None
             for day_sessions in by_day.values():
-                out.extend(self._overlap_and_travel(2, f"participant {pid}", day_sessions,
-                                                    travels=lambda s: s.raw["mode"] == "onsite"))
+                out.extend(self._overlap_and_travel(
+                    2, f"participant {pid}", day_sessions, travels=lambda s: home is not None,
+                    place=lambda s, home=home: home if s.raw["mode"] == "video" else self.locations[s.raw["location"]]["place"]))
         return out
 
     def _counsellor_rules(self, sessions: list[_Session]) -> list[Violation]:
@@ -502,8 +505,9 @@ class _Referee:
         return out
 
     def _overlap_and_travel(self, rule: int, who: str, mine: list[_Session],
-                            travels=lambda s: True) -> list[Violation]:
-        """Overlaps, and too little time between sessions at different locations.
+                            travels=lambda s: True, place=None) -> list[Violation]:
+        """Overlaps, and too little time between sessions in different places: at different
+        locations, or (``place``: the place the person is at for a session) in different places.
 
         "Between" is from the end of the earlier session to the start of the later one.
         All pairs are checked, not only neighbours, so nothing relies on the triangle inequality.
@@ -513,15 +517,25 @@ class _Referee:
             if a.overlaps(b):
                 out.append(Violation(rule, b.id, f"{who} is also in overlapping session {a.id}"))
                 continue
-            if not (travels(a) and travels(b)) or a.raw["location"] == b.raw["location"]:
+            if not (travels(a) and travels(b)):
                 continue
             if a.raw["location"] not in self.locations or b.raw["location"] not in self.locations:
                 continue
-            need = self.location_travel(a.raw["location"], b.raw["location"])
+            if place is None:
+                if a.raw["location"] == b.raw["location"]:
+                    continue
+                need = self.location_travel(a.raw["location"], b.raw["location"])
+                there, here = a.raw["location"], b.raw["location"]
+            else:
+                if place(a) == place(b):
+                    continue
+                need = self.travel(place(a), place(b))
+                # Named as the person knows them: the location, or home for a session taken from there.
+                there, here = (s.raw["location"] if s.raw["mode"] == "onsite" else "home" for s in (a, b))
             gap = int((b.start - a.end).total_seconds() // 60)
             if gap < need:
-                out.append(Violation(rule, b.id, f"{who} has {gap} min from {a.id} at {a.raw['location']} "
-                                                 f"to {b.raw['location']}; travel takes {need} min"))
+                out.append(Violation(rule, b.id, f"{who} has {gap} min from {a.id} at {there} "
+                                                 f"to {here}; travel takes {need} min"))
         return out
 
     def _unscheduled_consistency(self, plan: dict, sessions: list[_Session]) -> list[Violation]:

@@ -14,7 +14,7 @@ from . import calendar as cal
 from .formats import Session
 from .model_data import Prepared
 from .objective import interpreter_booking_cost, overdue_wait_cost, travel_cost
-from .rules import may_counsel, participant_gap, session_problems
+from .rules import may_counsel, participant_gap, participant_place, session_problems
 
 Windows = cal.Windows
 DAY_MINUTES = 24 * 60
@@ -39,11 +39,6 @@ class Booking:
     prev_id: str | None = None   # id of the previous-plan session it keeps unchanged
     fixed: bool = False          # frozen (rule 10): never moved by the planner
     anchor: tuple[int, int] | None = None  # (day, start) of a re-staffed previous session
-
-    @property
-    def attended_at(self) -> str | None:
-        """Where the participants come to: the location on site, None by video (no journey, rule 2)."""
-        return self.location if self.mode == "onsite" else None
 
     @property
     def movable(self) -> bool:
@@ -105,7 +100,8 @@ class State:
             raise ValueError(f"key {key} is taken or was never given out")
         self.bookings[key] = b
         for pid in b.participants:
-            self.part.setdefault((pid, b.day), []).append((b.start, b.end, b.attended_at, key))
+            self.part.setdefault((pid, b.day), []).append(
+                (b.start, b.end, participant_place(self.prep, pid, b.location, b.mode), key))
             self.done[(pid, b.type)] = key
             met = self.met.setdefault(pid, {})
             met[b.counsellor] = met.get(b.counsellor, 0) + 1
@@ -163,23 +159,25 @@ class State:
             blocks.append((s - t, e + t))
         return cal.subtract_windows(windows, blocks)
 
-    def participants_free(self, members, day: int, windows: Windows, loc: str | None = None) -> Windows:
-        """Windows minus the members' own sessions (rule 2), and minus the travel to or from
-        their on-site sessions at other locations that day when the new one is at ``loc``
-        (``rules.participant_gap``)."""
+    def participants_free(self, members, day: int, windows: Windows, loc: str | None = None,
+                          mode: str = "onsite") -> Windows:
+        """Windows minus the members' own sessions (rule 2), and minus the journey between where
+        they are for their other sessions that day and where they are for a new one at ``loc`` in
+        ``mode`` (``rules.participant_place``, ``participant_gap``: by video, at home)."""
         blocks = []
         for pid in members:
+            place = participant_place(self.prep, pid, loc, mode) if loc is not None else None
             for s, e, where, _k in self.part.get((pid, day), []):
-                t = participant_gap(self.prep, where, loc)
+                t = participant_gap(self.prep, where, place) if place is not None else 0
                 blocks.append((s - t, e + t))
         return cal.subtract_windows(windows, blocks)
 
-    def free_with(self, cid: str, members, day: int, loc: str) -> Windows:
+    def free_with(self, cid: str, members, day: int, loc: str, mode: str = "onsite") -> Windows:
         """When the counsellor (rule 3, the daily maximum included) and the members (rule 2)
-        are all free at a location on a day."""
+        are all free for a session at a location on a day, on site or by video."""
         if self.sessions_left(cid, day) <= 0:
             return []
-        return self.participants_free(members, day, self.counsellor_free(cid, day, loc), loc)
+        return self.participants_free(members, day, self.counsellor_free(cid, day, loc), loc, mode)
 
     def interpreter_ok(self, iid: str, day: int, start: int, end: int, loc: str, mode: str) -> bool:
         """Rule 6: available, not absent, no overlap, travel between on-site sessions."""
@@ -403,7 +401,7 @@ class Constructor:
                 continue
             interpreted: dict[str, Windows] = {}
             for cid, language in counsellors:
-                free = state.free_with(cid, members, day, loc)
+                free = state.free_with(cid, members, day, loc, mode)
                 if free and language is not None:
                     # Only times some interpreter of the language is free: in a rare language
                     # most days have none, and trying each start with each room is the cost.
@@ -423,7 +421,7 @@ class Constructor:
         counsellor who is free then, best first, with a room and interpreter, every rule kept:
         how a previous session keeps its appointment when its own staff cannot."""
         for cid, language in self.counsellor_order(members, b.location):
-            if cal.contains(self.state.free_with(cid, members, b.day, b.location), b.start, b.end):
+            if cal.contains(self.state.free_with(cid, members, b.day, b.location, b.mode), b.start, b.end):
                 new = self.complete(members, b.type, b.location, b.mode, b.day, b.start, b.end, cid, language)
                 if new is not None and not session_problems(self.prep, self.state, new):
                     yield new

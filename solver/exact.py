@@ -329,6 +329,29 @@ class _Exact:
         self.m.add(b.start >= a.end + gap).only_enforce_if(when + [first])
         self.m.add(a.start >= b.end + gap).only_enforce_if(when + [first.Not()])
 
+    def _journey(self, a: _Slot, b: _Slot, home: str, when: list) -> None:
+        """When ``when`` holds, one slot ends the participant's journey before the other starts: between
+        the two locations when both are on site, from home to the other's location when one is by
+        video (taken from home), none when both are."""
+        place = {loc: self.prep.locations[loc].place for loc in set(a.loc) | set(b.loc)}
+
+        def minutes(x: str, y: str) -> int:
+            return 0 if x == y else self.prep.travel.minutes(x, y)
+
+        needs = [(minutes(place[la], place[lb]), [a.loc[la], b.loc[lb], a.video.Not(), b.video.Not()])
+                 for la in a.loc for lb in b.loc]
+        needs += [(minutes(home, place[lb]), [a.video, b.loc[lb], b.video.Not()]) for lb in b.loc]
+        needs += [(minutes(place[la], home), [a.loc[la], a.video.Not(), b.video]) for la in a.loc]
+        needs = [(t, lits) for t, lits in needs if t > 0]
+        if not needs:
+            return
+        gap = self.m.new_int_var(0, max(t for t, _lits in needs), "")
+        for t, lits in needs:
+            self.m.add(gap >= t).only_enforce_if(lits)
+        first = self.m.new_bool_var("")
+        self.m.add(b.start >= a.end + gap).only_enforce_if(when + [first])
+        self.m.add(a.start >= b.end + gap).only_enforce_if(when + [first.Not()])
+
     def _resources(self) -> None:
         """Rooms (8), participants (2) and interpreters (6) across slots, per day."""
         m = self.m
@@ -355,11 +378,12 @@ class _Exact:
         for items in list(people.values()) + list(interp.values()):
             if len(items) > 1:
                 m.add_no_overlap(items)
-        for items in seats.values():    # a participant's sessions at two locations: travel between (2)
+        for (pid, _d), items in seats.items():    # a participant's journey between two sessions (2)
+            home = self.prep.participants[pid].place
             for i, (a, va) in enumerate(items):
                 for b, vb in items[i + 1:]:
-                    if a is not b and a.cid != b.cid and any(la != lb for la in a.loc for lb in b.loc):
-                        self._apart(a, b, [va, vb])
+                    if a is not b:
+                        self._journey(a, b, home, [va, vb])
         for items in onsite.values():   # on-site interpreting at two locations: travel between
             for i, (a, va) in enumerate(items):
                 for b, vb in items[i + 1:]:

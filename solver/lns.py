@@ -23,6 +23,7 @@ from .construct import Booking, Constructor, State
 from .model_groups import language_key, largest_room
 from .model_data import Prepared
 from .objective import Tiers, booking_cost, change_cost, new_counsellor_cost, open_needs_cost, video_equivalent_minutes
+from .rules import participant_place
 
 
 @dataclass
@@ -400,8 +401,9 @@ class _Search:
             for cid, language in self.builder.counsellor_order(unit.members, loc):
                 if self.staff is not None and cid not in self.staff:
                     continue
-                starts = cal.numbered_grid_starts(state.free_with(cid, unit.members, day, loc), duration, self.slot)
                 for mode in modes:
+                    starts = cal.numbered_grid_starts(state.free_with(cid, unit.members, day, loc, mode), duration,
+                                                      self.slot)
                     for start, k in starts:
                         out += [(k, b) for b in self._complete(unit, loc, mode, day, start, start + duration,
                                                                cid, language, fitting)]
@@ -509,7 +511,8 @@ class _Search:
                 if any(m in shared for m in b.participants):
                     for m in b.participants:
                         usage.setdefault(("p", m, b.day), []).append((b.start, b.end, var))      # rule 2
-                        places.setdefault((m, b.day), []).append((b.attended_at, var))
+                        places.setdefault((m, b.day), []).append(
+                            (participant_place(self.prep, m, b.location, b.mode), var))
                 if b.interpreter:
                     usage.setdefault(("i", b.interpreter, b.day), []).append((b.start, b.end, var))  # rule 6
                 usage.setdefault(("r", class_of[b.room], b.day), []).append((b.start, b.end, var))   # rule 8
@@ -527,7 +530,7 @@ class _Search:
         # one session that day (stricter than the journey between them, and rare: both of their
         # needs in one window).
         for items in places.values():
-            if len({where for where, _v in items if where is not None}) > 1:
+            if len({where for where, _v in items}) > 1:
                 model.AddAtMostOne([v for _w, v in items])
         # Rule 2: a need is met at most once, even when two units offer it (overlapping groups).
         offers: dict[tuple, dict[int, list]] = {}

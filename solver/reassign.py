@@ -20,7 +20,7 @@ from ortools.graph.python import linear_sum_assignment
 from .construct import Booking, State
 from .model_data import Prepared
 from .objective import Tiers, add, in_tier, new_counsellor_cost, preference_cost, travel_cost
-from .rules import covered, may_counsel, participant_busy
+from .rules import covered, may_counsel, participant_busy, participant_place
 
 
 def reassign(prep: Prepared, state: State, stop_at: float = float("inf")) -> int:
@@ -141,7 +141,8 @@ def _allowed(prep: Prepared, state: State, pid: str, b: Booking, own_key: int) -
         return False
     if not covered(p, c, b.language, b.interpreter):
         return False
-    return not participant_busy(prep, state, pid, b.day, b.start, b.end, b.attended_at, ignore=own_key)
+    return not participant_busy(prep, state, pid, b.day, b.start, b.end,
+                                participant_place(prep, pid, b.location, b.mode), ignore=own_key)
 
 
 def _cost(prep: Prepared, pid: str, b: Booking, others: set[str]) -> int:

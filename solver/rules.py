@@ -55,27 +55,31 @@ def may_join(prep: Prepared, state: State, group: Booking, pid: str, leaving: in
     c = prep.counsellors[group.counsellor]
     if not may_counsel(c, (p,)) or not covered(p, c, group.language, group.interpreter):
         return False
-    return not participant_busy(prep, state, pid, group.day, group.start, group.end, group.location, ignore=leaving)
+    return not participant_busy(prep, state, pid, group.day, group.start, group.end,
+                                participant_place(prep, pid, group.location, group.mode), ignore=leaving)
 
 
-def participant_gap(prep: Prepared, where: str | None, loc: str | None) -> int:
-    """Minutes a participant needs between an on-site session at ``where`` and one at ``loc``
-    on the same day (an addition to rule 2, solver/README.md: as a counsellor's, rule 3); 0 at
-    the same location or when either is not on site (None)."""
-    if where is None or loc is None or where == loc:
-        return 0
-    return prep.travel.minutes(prep.locations[where].place, prep.locations[loc].place)
+def participant_place(prep: Prepared, pid: str, location: str, mode: str) -> str:
+    """Where the participant is for a session (an addition to rule 2, solver/README.md): the
+    location's place on site, their own place by video (they take it from home)."""
+    return prep.locations[location].place if mode == "onsite" else prep.participants[pid].place
 
 
-def participant_busy(prep: Prepared, state: State, pid: str, day: int, start: int, end: int, loc: str | None,
+def participant_gap(prep: Prepared, where: str, place: str) -> int:
+    """Minutes a participant needs between a session where they are at place ``where`` and one at
+    ``place`` on the same day (as a counsellor's journey, rule 3); 0 in the same place."""
+    return 0 if where == place else prep.travel.minutes(where, place)
+
+
+def participant_busy(prep: Prepared, state: State, pid: str, day: int, start: int, end: int, place: str,
                      ignore: int | None = None) -> bool:
     """Rule 2: does a session of the participant that day (other than the one with key ``ignore``)
-    overlap [start, end), or lie at another location nearer in time than the journey between them?
-    ``loc``: the new session's location when it is on site, else None."""
+    overlap [start, end), or lie nearer in time than the journey between where they are for it and
+    ``place`` (``participant_place`` of the new session)?"""
     for s, e, where, key in state.part.get((pid, day), ()):
         if key == ignore:
             continue
-        t = participant_gap(prep, where, loc)
+        t = participant_gap(prep, where, place)
         if s < end + t and start < e + t:
             return True
     return False
@@ -101,7 +105,7 @@ def session_problems(prep: Prepared, state: State, b: Booking) -> list[str]:
         first, last = prep.day_range(prep.participants[pid], new=not b.fixed)
         if not first <= b.day <= last:
             problems.append(f"rule 2: {pid} outside earliest..deadline")
-        if participant_busy(prep, state, pid, b.day, b.start, b.end, b.attended_at):
+        if participant_busy(prep, state, pid, b.day, b.start, b.end, participant_place(prep, pid, b.location, b.mode)):
             problems.append(f"rule 2: {pid} double-booked or no time to travel")
         if b.mode == "onsite" and prep.participant_travel(pid, loc.id) > inst.max_participant_travel_minutes:
             problems.append(f"rule 9: {pid} too far")

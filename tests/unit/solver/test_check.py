@@ -277,6 +277,25 @@ def test_rule2_a_participant_gets_from_one_location_to_the_next_in_time():
     assert "participant P2 has 0 min from S2 at L-bergen to L-voss" in str(check_plan(inst, plan).violations)
 
 
+def test_rule2_a_session_by_video_is_taken_from_home():
+    """P2 lives in Voss and has the group in Bergen 09:00-10:30 on the 5th: a video session that day
+    starts once they can be home (book-now offered one straight after the group, 88 min away)."""
+    inst, plan = tiny(), with_unscheduled(valid_plan(), ("P4", "group"))
+    p2 = next(p for p in inst["participants"] if p["id"] == "P2")
+    p2.update(place="4621", video_ok=True)
+    fmt = lambda m: f"2027-01-05T{m // 60:02d}:{m % 60:02d}"  # noqa: E731
+    find(plan, "S4").update(room="B-1", mode="video", start=fmt(10 * 60 + 30), end=fmt(12 * 60))
+    assert broken_rules(inst, plan) == {2}
+    assert "participant P2 has 0 min from S2 at L-bergen to home" in str(check_plan(inst, plan).violations)
+    home = -(-(10 * 60 + 30 + BERGEN_VOSS) // 15) * 15
+    find(plan, "S4").update(start=fmt(home), end=fmt(home + 90))
+    assert check_plan(inst, plan).valid
+    # Living in Bergen, the same video session straight after the group is fine: no journey.
+    p2["place"] = "4601"
+    find(plan, "S4").update(start=fmt(10 * 60 + 30), end=fmt(12 * 60))
+    assert check_plan(inst, plan).valid
+
+
 # --------------------------------------------------------------------------- rule 4
 
 

@@ -128,10 +128,11 @@ def test_illegal_moves_leave_plan_unchanged(case):
     elif case == "hours":
         kw = dict(b_kw={"weekly": {"1": [["08:00", "11:00"]]}}, p1_kw={"deadline": MON})
     elif case == "travel":
-        # group at Voss 09:00-10:30; individual from Bergen 10:45 (by video: the participant is home
-        # by then); B cannot get there in time and works until 12:30 only, so no later slot either.
+        # group at Voss 09:00-10:30; individual from Bergen 10:45 by video (the participant lives in
+        # Voss, so they are home by then); B cannot get to Bergen in time and works until 12:30 only,
+        # so no later slot either.
         kw = dict(b_kw={"locations": ["L-voss", "L-bergen"], "weekly": {"1": [["08:00", "12:30"]]}},
-                  p1_kw={"deadline": MON, "video_ok": True}, group_location="L-voss",
+                  p1_kw={"deadline": MON, "video_ok": True, "place": "4621"}, group_location="L-voss",
                   extra_locations=[VOSS_LOCATION], ind_time=("10:45", "12:15"), ind_kw={"mode": "video"})
     inst, plan = scenario(**kw)
     new, before, after = run(inst, plan)
