@@ -229,18 +229,24 @@ class BudgetAfter:
 
 def _budgets_after(county_id: int, requested: list[Session], cancelled: list) -> list[BudgetAfter]:
     """Per month with a budget: the booked interpreter cost (statistics.interpreter_months) plus the
-    planned cost of the requests publishing sends, minus the bookings it cancels."""
+    planned cost of the requests publishing sends, minus the bookings it cancels (less what a late
+    cancellation still costs), counting only the sessions the county pays for, as the budget does."""
     from guidance.planning import ids
     from guidance.services import statistics
-    from guidance.services.interpreter_bookings.costs import planned_cost
+    from guidance.services.interpreter_bookings.costs import county_pays, late_cancellation_cost, planned_cost
 
     change: dict[str, float] = {}
     for s in requested:
+        if not county_pays(s):
+            continue
         month = statistics.period_of(ids.to_local(s.start).date(), "month")
         change[month] = change.get(month, 0.0) + planned_cost(s, s.interpreter, s.interpreter_mode or "onsite")[2] / 100
     for booking in cancelled:
+        if not county_pays(booking.session):
+            continue
         month = statistics.period_of(ids.to_local(booking.session.start).date(), "month")
-        change[month] = change.get(month, 0.0) - (booking.cost_ore or 0) / 100
+        counted = booking.actual_cost_ore if booking.actual_cost_ore is not None else (booking.cost_ore or 0)
+        change[month] = change.get(month, 0.0) - (counted - (late_cancellation_cost(booking) or 0)) / 100
     out = []
     for row in statistics.interpreter_months(county_id):
         if row["budget_nok"] is None or row["month"] not in change:

@@ -57,6 +57,11 @@ def bill_late_cancellation(booking: InterpreterBooking) -> None:
         booking.actual_minutes, booking.actual_cost_ore = booking.billed_minutes, cost
 
 
+def county_pays(session: Session) -> bool:
+    """The county pays this session's interpreter (`county_pays_for_session` for one loaded session)."""
+    return any(sp.referral.legal_basis in COUNTY_PAYS for sp in session.participants)
+
+
 def county_pays_for_session():
     """SQL: the session has a participant whose interpreter the county pays (an act referral): the
     budget's figures and the cost report count the same bookings."""

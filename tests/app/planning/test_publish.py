@@ -355,3 +355,30 @@ def test_the_publish_page_names_participants_nobody_tells_of_a_moved_or_cancelle
     page = client.get(f"/planning/runs/{run.id}/publish", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert f"The session of {askoy.reference} moves or is cancelled, and nobody is told in Veiled" in page
     assert w.own_referral.reference not in page[page.index('id="untold"'):page.index("</p>", page.index('id="untold"'))]
+
+
+def test_the_budget_the_publish_page_foresees_is_the_budget_after_publishing(client, travel_to):
+    """The walk read 196,916 NOK foreseen and 188,726 NOK after: the preview counted the interpreters of
+    ordinary referrals, whom the county does not pay for."""
+    from guidance.models import InterpreterBudget, LegalBasis
+    from guidance.planning import ids
+    from guidance.services import statistics
+
+    travel_to(f.oslo(2027, 1, 8, 9))
+    w = planning_world()
+    ordinary = f.referral(name="Ordinary Person", legal_basis=LegalBasis.ORDINARY)  # Arabic, needs an interpreter
+    ordinary.needs = ["individual"]
+    db.session.commit()
+    run = solved_run(w.lead)
+    interpreted = db.session.scalars(select(Session).where(Session.run_id == run.id,
+                                                           Session.interpreter_id.is_not(None))).all()
+    assert any(sp.referral_id == ordinary.id for s in interpreted for sp in s.participants)
+    months = {ids.to_local(s.start).date().replace(day=1) for s in interpreted}
+    for month in months:
+        db.session.add(InterpreterBudget(county_id=w.lead.county_id, month=month, amount_ore=10_000_000))
+    db.session.commit()
+    foreseen = {b.month: round(b.after_nok, 2) for b in planning_service.publish_preview(run).budgets}
+
+    planning_service.publish_run(w.lead, run)
+    after = {row["month"]: row["cost_nok"] for row in statistics.interpreter_months(w.lead.county_id)}
+    assert foreseen and all(after[m.strftime("%Y-%m")] == pytest.approx(v) for m, v in foreseen.items())
