@@ -91,6 +91,7 @@ class NewReferral:
     municipality: str
     received_at: dt.datetime
     received_on: dt.date  # the Oslo date
+    status: str = "received"  # the referral's status now: one booked since reads so
 
 
 @dataclass
@@ -287,7 +288,7 @@ def _new_referrals(lead: User, since: dt.datetime) -> tuple[list[NewReferral], i
                               .options(selectinload(Referral.participant), selectinload(Referral.referring_municipality))
                               .order_by(Referral.created_at.desc(), Referral.id.desc()).limit(SHOWN))
     return [NewReferral(r.id, r.reference, r.participant.name, r.referring_municipality.name, r.created_at,
-                        clock.local_date(r.created_at)) for r in rows], total
+                        clock.local_date(r.created_at), r.status.value) for r in rows], total
 
 
 def outcome_window(today: dt.date) -> tuple[dt.date, dt.date]:

@@ -757,6 +757,8 @@ def absences():
 
     form = AbsenceForm()
     _fill_absence_choices(form)
+    if request.method == "GET":
+        form.start_date.data = form.end_date.data = planning_ids.local_today()  # the usual case: ill today
     if request.method == "GET" and request.args.get("user_id", type=int):
         # Linked from a counsellor's or interpreter's page: that person is already chosen.
         form.user_id.data = request.args.get("user_id", type=int)
