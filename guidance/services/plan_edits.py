@@ -361,6 +361,8 @@ def _new_violations(before: list, after: list) -> list:
 class Colleague(NamedTuple):
     counsellor_id: int
     name: str
+    # Why they cannot hold it, in the lead's words (the move's first broken rule); "" when they can.
+    refusal: str = ""
 
 
 def colleagues_at_the_same_time(session: Session, instance: dict | None = None) -> list[Colleague]:
@@ -372,30 +374,41 @@ def colleagues_at_the_same_time(session: Session, instance: dict | None = None) 
     return colleagues_for([session], instance).get(session.id, [])
 
 
-def colleagues_for(sessions: list[Session], instance: dict | None = None) -> dict[int, list[Colleague]]:
+def colleagues_for(sessions: list[Session], instance: dict | None = None,
+                   refused: bool = False) -> dict[int, list[Colleague]]:
     """`colleagues_at_the_same_time` of several sessions of one county (an absence's), the published
-    plan read once. Sessions that are not booked, not published or have started have none."""
+    plan read once. Sessions that are not booked, not published or have started have none. With
+    `refused`, the counsellors of the location who cannot hold it are listed too, each with why
+    (`Colleague.refusal`): "nobody free" alone left the lead guessing (they work there, and are free)."""
     now = ids.clock()
     ahead = [s for s in sessions if s.status is SessionStatus.BOOKED and s.run.published_at is not None
              and s.start > now]
     if not ahead:
         return {}
-    instance, plan, _names = published_plan(ahead[0].run.county, instance)
+    from guidance.services.rule_words import Words, explain
+
+    instance, plan, names = published_plan(ahead[0].run.county, instance)
     by_id = {s["id"]: s for s in plan["sessions"]}
     out: dict[int, list[Colleague]] = {}
     for session in ahead:
         raw = by_id.get(ids.session_id(session.id))
         if raw is None:
             continue
-        free = []
+        found = []
         for counsellor in instance["counsellors"]:
             if counsellor["id"] == raw["counsellor"] or raw["location"] not in counsellor["locations"]:
                 continue
             given = {**raw, "counsellor": counsellor["id"]}
             trial = {**plan, "sessions": [given if s is raw else s for s in plan["sessions"]]}
-            if not check_move(instance, trial, raw, given):
-                free.append(Colleague(ids.db_id(counsellor["id"], "C"), counsellor["name"]))
-        out[session.id] = sorted(free, key=lambda c: c.name.casefold())
+            broken = check_move(instance, trial, raw, given)
+            if broken and not refused:
+                continue
+            refusal = ""
+            if broken:
+                sentences = explain(Words(instance, trial, raw["id"], names), broken, rule_sentence)
+                refusal = next((s for field in sentences.values() for s in field), rule_sentence(broken[0].rule))
+            found.append(Colleague(ids.db_id(counsellor["id"], "C"), counsellor["name"], refusal))
+        out[session.id] = sorted(found, key=lambda c: (bool(c.refusal), c.name.casefold()))
     return out
 
 

@@ -626,7 +626,8 @@ def edit_session(session_id: int):
     cannot_come = waiting(planning_run.county_id, session_id=session.id) if published else []
     # A participant who cannot come needs another time: neither a colleague at this time nor this
     # time with other staff (the engine's first suggestions) helps.
-    colleagues = plan_edits.colleagues_at_the_same_time(session, instance) if published and not cannot_come else []
+    colleagues = plan_edits.colleagues_for([session], instance, refused=True).get(session.id, []) \
+        if published and not cannot_come else []
     if suggested and (cannot_come or colleagues):
         # The same time is the colleague list's (or of no use): the suggestions keep the other times.
         suggested = suggested._replace(options=[o for o in suggested.options if o["start"] != session.start])
@@ -821,5 +822,5 @@ def absence(absence_id: int):
     today = planning_ids.local_today()
     end_form = AbsenceEndForm(formdata=None, back_on=max(today, item.start_date)) if item.end_date >= today else None
     return render_template("planning/absence.html", absence=item, sessions=sessions, form=form, end_form=end_form,
-                           colleagues=colleagues_for(sessions), edit_form=SessionEditForm(),
+                           colleagues=colleagues_for(sessions, refused=True), edit_form=SessionEditForm(),
                            active=planning_service.active_run(current_user.county_id), now=_utcnow())

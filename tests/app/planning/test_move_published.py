@@ -377,6 +377,10 @@ def test_a_session_today_whose_counsellor_fell_ill_is_given_to_a_free_colleague_
     page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True))
     assert "Give it to a colleague at the same time" in page
     assert "Give to Per Aas" in page and "Give to Anne Berg" not in page
+    # The colleague who cannot is named with why, in the lead's words.
+    assert "Why 1 colleague cannot" in page
+    why = page[page.index("Anne Berg</bdi>: "):page.index("</li>", page.index("Anne Berg</bdi>: "))]
+    assert "absent" in why and "Anne Berg" in why, why
     assert "Suggested times" in page  # or a new time after the notice (the engine knows today's sessions)
     button = page.index("Give to Per Aas")
     form = page[page.rindex("<form", 0, button):button]
