@@ -122,7 +122,24 @@ def reminder_text(session: Session, language: str) -> str:
     else:
         location = session.location
         place = f"{location.name}, {location.address}" if location.address else location.name
-    return texts["reminder"].format(date=start.strftime("%d.%m.%Y"), time=start.strftime("%H:%M"), place=place)
+    return texts["reminder"].format(date=f"{weekday(start, language)} {start:%d.%m.%Y}".lstrip(),
+                                    time=start.strftime("%H:%M"), place=place)
+
+
+# The catalogue's language codes that CLDR spells otherwise (Dari is Persian as written in Afghanistan).
+CLDR_LOCALE = {"prs": "fa_AF"}
+
+
+def weekday(day, language: str) -> str:
+    """The weekday in the participant's language ("fredag", "الجمعة"): a date alone is easy to misread,
+    the day of the week is what people plan by. Empty when CLDR does not know the language."""
+    from babel import UnknownLocaleError
+    from babel.dates import format_date
+
+    try:
+        return format_date(day, "EEEE", locale=CLDR_LOCALE.get(language, language))
+    except (UnknownLocaleError, ValueError):
+        return ""
 
 
 def e164(phone: str) -> str:

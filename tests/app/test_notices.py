@@ -244,12 +244,22 @@ def test_the_participant_gets_a_text_in_their_language_once(app, travel_to, gate
 
     [request] = gateway.received
     assert request["json"]["to"] == "+4740000000" and request["json"]["sender"] == "Veiled"
-    assert request["json"]["text"].startswith("تذكير") and "15.01.2027" in request["json"]["text"]
+    assert request["json"]["text"].startswith("تذكير") and "الجمعة 15.01.2027" in request["json"]["text"]  # Friday
     assert "10:00" in request["json"]["text"] and "Amal" not in request["json"]["text"]
     assert request["auth"].startswith("Basic ") and request["type"].startswith("application/json")
     [row] = db.session.scalars(select(TextMessage)).all()
     assert (row.status, row.language, row.gateway_id) == ("sent", "ar", "gw-1")
     assert request["json"]["reference"] == row.key
+
+
+def test_every_text_names_the_weekday_in_its_language():
+    """A date alone is easy to misread; the weekday is what people plan by (Friday 15 January 2027)."""
+    import datetime as dt
+
+    friday = dt.datetime(2027, 1, 15, 10, tzinfo=dt.timezone.utc)
+    words = {language: sms.weekday(friday, language) for language in sms.catalogue()}
+    assert words["nb"] == "fredag" and words["nn"] == "fredag" and words["en"] == "Friday"
+    assert words["uk"] == "пʼятниця" and words["prs"] == words["fa"] and all(words.values())
 
 
 def test_a_gateway_error_is_recorded_and_tried_again_on_the_next_run(app, travel_to, gateway, opted_in):
