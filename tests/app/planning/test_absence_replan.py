@@ -90,27 +90,11 @@ def test_after_an_absence_a_free_qualified_colleague_takes_the_session_at_its_ow
 
 
 def test_the_absence_re_plan_keeps_every_unbroken_published_session_by_default(client):
-    import re
-
     from guidance.models import RunStatus
     from tests.app.planning.helpers import run_from_the_form
 
-    w = planning_world()
-    for name in ("Rania Saleh", "Omar Khalil"):
-        f.referral(municipality_number="4601", name=name)
-    first = solved_run(w.lead, time_limit=5)
-    planning_service.publish_run(w.lead, first)
-    published = db.session.scalars(select(Session).where(Session.run_id == first.id)).all()
-    hit = published[0]
-    day = ids.to_local(hit.start).date()
-    f.referral(municipality_number="4601", name="Waiting Person")   # the queue is planned around the rest
-    f.login(client, w.lead)
-    response = client.post("/planning/absences", data={"user_id": w.counsellor.id, "start_date": day.isoformat(),
-                                                       "end_date": day.isoformat(), "reason": ""})
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-
-    found = re.search(r'name="keep_until"[^>]*value="([\d-]+)"|value="([\d-]+)"[^>]*name="keep_until"', page)
-    keep_until = found.group(1) or found.group(2)
+    w, published, day, page = _published_then_absent(client)
+    keep_until = _keep_until(page)
     assert keep_until == max(ids.to_local(s.start).date() for s in published).isoformat()
 
     _response, run = run_from_the_form(client, keep_until)
@@ -129,18 +113,8 @@ def test_a_repair_re_plan_mends_what_the_absence_broke_and_books_nobody_new(clie
     from guidance.models import RunStatus
     from tests.app.planning.helpers import run_from_the_form
 
-    w = planning_world()
-    for name in ("Rania Saleh", "Omar Khalil"):
-        f.referral(municipality_number="4601", name=name)
-    first = solved_run(w.lead, time_limit=5)
-    planning_service.publish_run(w.lead, first)
-    published = db.session.scalars(select(Session).where(Session.run_id == first.id)).all()
-    day = ids.to_local(published[0].start).date()
-    waiting = f.referral(municipality_number="4601", name="Waiting Person")
-    f.login(client, w.lead)
-    response = client.post("/planning/absences", data={"user_id": w.counsellor.id, "start_date": day.isoformat(),
-                                                       "end_date": day.isoformat(), "reason": ""})
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    w, published, day, page = _published_then_absent(client)
+    waiting = w.waiting
     assert re.search(r'<input[^>]*checked[^>]*value="repair"|<input[^>]*value="repair"[^>]*checked', page)
     keep_until = max(ids.to_local(s.start).date() for s in published).isoformat()
 
@@ -167,13 +141,35 @@ def test_a_repair_re_plan_mends_what_the_absence_broke_and_books_nobody_new(clie
 def test_the_planning_page_keeps_every_published_session_by_default(client):
     """A full plan of the queue keeps the published sessions (their letters are out) unless the lead
     picks an earlier date: the walk's full plan moved two published groups to fit a fourth member."""
-    import re
-
     w = planning_world()
     first = solved_run(w.lead, time_limit=3)
     planning_service.publish_run(w.lead, first)
     last = max(ids.to_local(s.start).date() for s in db.session.scalars(select(Session).where(Session.run_id == first.id)))
     f.login(client, w.lead)
-    page = client.get("/planning/").get_data(as_text=True)
+    assert _keep_until(client.get("/planning/").get_data(as_text=True)) == last.isoformat()
+
+
+def _published_then_absent(client):
+    """Two referrals planned and published, one more waiting in the queue, and the lead registers the
+    counsellor away on the first session's day: (world with .waiting, published sessions, the day, the
+    absence page)."""
+    w = planning_world()
+    for name in ("Rania Saleh", "Omar Khalil"):
+        f.referral(municipality_number="4601", name=name)
+    first = solved_run(w.lead, time_limit=5)
+    planning_service.publish_run(w.lead, first)
+    published = db.session.scalars(select(Session).where(Session.run_id == first.id)).all()
+    day = ids.to_local(published[0].start).date()
+    w.waiting = f.referral(municipality_number="4601", name="Waiting Person")
+    f.login(client, w.lead)
+    response = client.post("/planning/absences", data={"user_id": w.counsellor.id, "start_date": day.isoformat(),
+                                                       "end_date": day.isoformat(), "reason": ""})
+    return w, published, day, client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def _keep_until(page: str) -> str:
+    """The date the page's re-plan form keeps published sessions up to."""
+    import re
+
     found = re.search(r'name="keep_until"[^>]*value="([\d-]+)"|value="([\d-]+)"[^>]*name="keep_until"', page)
-    assert (found.group(1) or found.group(2)) == last.isoformat()
+    return found.group(1) or found.group(2)
