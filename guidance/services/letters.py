@@ -323,6 +323,10 @@ def paragraphs(f: Facts, code: str, strict: bool = False) -> list[tuple[str, str
         if f.directions:
             out.append(("label", t("How to find us")))
             out.append(("text", isolate(f.directions, FSI)))
+            if code not in ("nb", "nn"):
+                # The centre writes its directions in Norwegian only: say so in the reader's language.
+                out.append(("small", t("The directions are in Norwegian. Your programme adviser can go through them "
+                                       "with you.")))
         out.append(("label", t("Access")))
         out.append(("text", t("There is step-free access to the entrance (no stairs).") if f.step_free
                     else t("The entrance may have steps. Tell us if you need help getting in.")))

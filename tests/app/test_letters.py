@@ -66,6 +66,8 @@ def test_ukrainian_participant_gets_date_time_and_address_in_norwegian_and_ukrai
         assert w.interpreter.name not in page
     assert "tolk på ukrainsk er med på video" in norwegian
     assert "українська" in ukrainian and "відеозв'язку" in ukrainian
+    # The directions are the centre's, in Norwegian: the Ukrainian sheet says so in Ukrainian.
+    assert "Опис дороги норвезькою мовою" in " ".join(ukrainian.split()) and "på norsk" not in norwegian
 
 
 def test_bokmal_municipality_gets_bokmal_and_nynorsk_municipality_gets_nynorsk(client):
