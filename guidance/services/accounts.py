@@ -148,6 +148,17 @@ def _snapshot(user: User) -> dict:
 
 
 def set_active(actor, user: User, active: bool) -> None:
+    """Use case: an administrator (any account) or a county's lead (its referrers) switches an account
+    on or off. An account an administrator switched off stays off for a lead: the administrator may
+    have had a reason the lead does not see (a shared password, a person who left)."""
+    from guidance.models import AuditEvent
+
+    if active and not user.active and getattr(actor, "role", None) is not Role.ADMIN:
+        last = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "user.deactivated", AuditEvent.object_type == "user", AuditEvent.object_id == user.id)
+            .order_by(AuditEvent.id.desc()).limit(1))
+        if last is not None and last.actor is not None and last.actor.role is Role.ADMIN:
+            raise DomainError(_("An administrator switched this account off. Ask the administrator to switch it on."))
     user.active = active
     for identity in user.identities:
         # An administrator's decision overrides a withdrawal by the provider's claims: a

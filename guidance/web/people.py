@@ -565,9 +565,14 @@ def referrer_active(referrer_id: int):
     user = get_visible(User, referrer_id, "manage_referrer")
     form = ActiveForm()
     if form.validate_on_submit():
-        accounts.set_active(current_user, user, bool(form.active.data))
-        flash(_("%(name)s can log in again.", name=user.name) if user.active
-              else _("%(name)s is deactivated and logged out everywhere.", name=user.name), "success")
+        try:
+            accounts.set_active(current_user, user, bool(form.active.data))
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("%(name)s can log in again.", name=user.name) if user.active
+                  else _("%(name)s is deactivated and logged out everywhere.", name=user.name), "success")
     return redirect(url_for("people.referrers", **_county_args(user.municipality.county)))
 
 

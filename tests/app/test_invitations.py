@@ -202,3 +202,24 @@ def test_someone_who_has_logged_in_gets_no_new_invitation(client, app, travel_to
     refused = client.post(f"/people/counsellors/{w.counsellor.counsellor.id}/invitation", follow_redirects=True)
     assert "har allerede logget inn" in refused.get_data(as_text=True)
     assert _mail_to(w.counsellor.email) == []
+
+
+def test_a_referrer_an_administrator_switched_off_stays_off_for_the_lead(client, app):
+    w = f.world()
+    admin = app.test_client()
+    f.login(admin, w.admin)
+    assert admin.post(f"/admin/users/{w.referrer.id}/active", data={}).status_code == 302
+    db.session.refresh(w.referrer)
+    assert not w.referrer.active
+
+    f.login(client, w.lead)
+    page = client.post(f"/people/referrers/{w.referrer.id}/active", data={"active": "y"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "En administrator slo av denne kontoen" in page
+    db.session.refresh(w.referrer)
+    assert not w.referrer.active
+    # One the lead switched off, the lead may switch on again.
+    client.post(f"/people/referrers/{w.other_referrer.id}/active", data={})
+    client.post(f"/people/referrers/{w.other_referrer.id}/active", data={"active": "y"})
+    db.session.refresh(w.other_referrer)
+    assert w.other_referrer.active
