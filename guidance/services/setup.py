@@ -172,7 +172,7 @@ def update_settings(actor, county: County, data: SettingsData) -> None:
         setattr(county, key, value)
     audit.record(actor, "county.settings_updated", county, {"fields": changed})
     if month is not None:
-        _set_budget(actor, county, month, data.budget_amount)
+        set_budget(actor, county, month, data.budget_amount)
     db.session.commit()
 
 
@@ -388,12 +388,17 @@ def _centre(county: County, data: LocationData) -> CareerCentre:
     return centre
 
 
-def _set_budget(actor, county: County, month: dt.date, amount_nok: int) -> None:
+def set_budget(actor, county: County, month: dt.date, amount_nok: float,
+               action: str = "county.budget_set") -> InterpreterBudget:
+    """One month's interpreter budget, in the caller's transaction: the one home for the settings page,
+    the dashboard and the workbook's interpreter_budgets sheet."""
+    first = month.replace(day=1)
     budget = db.session.scalar(select(InterpreterBudget).where(InterpreterBudget.county_id == county.id,
-                                                               InterpreterBudget.month == month))
+                                                               InterpreterBudget.month == first))
     if budget is None:
-        budget = InterpreterBudget(county_id=county.id, month=month, amount_ore=0)
+        budget = InterpreterBudget(county_id=county.id, month=first, amount_ore=0)
         db.session.add(budget)
-    budget.amount_ore = amount_nok * 100
+    budget.amount_ore = round(amount_nok * 100)
     db.session.flush()
-    audit.record(actor, "county.budget_set", budget, {"month": month.isoformat(), "amount_ore": budget.amount_ore})
+    audit.record(actor, action, budget, {"month": first.isoformat(), "amount_ore": budget.amount_ore})
+    return budget

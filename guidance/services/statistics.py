@@ -261,17 +261,9 @@ def counsellor_load(county_id: int) -> list[dict]:
 
 
 def set_budget(lead, month: dt.date, amount_nok: float) -> InterpreterBudget:
-    """Set (or change) the interpreter budget of one month."""
-    from guidance.services import audit
+    """Use case (the dashboard): set (or change) the interpreter budget of one month."""
+    from guidance.services import setup
 
-    first = month.replace(day=1)
-    budget = db.session.scalar(select(InterpreterBudget).where(InterpreterBudget.county_id == lead.county_id,
-                                                               InterpreterBudget.month == first))
-    if budget is None:
-        budget = InterpreterBudget(county_id=lead.county_id, month=first, amount_ore=0)
-        db.session.add(budget)
-    budget.amount_ore = round(amount_nok * 100)
-    db.session.flush()
-    audit.record(lead, "dashboard.budget_set", budget, {"month": first.isoformat(), "amount_ore": budget.amount_ore})
+    budget = setup.set_budget(lead, lead.county, month, amount_nok, action="dashboard.budget_set")
     db.session.commit()
     return budget

@@ -46,6 +46,7 @@ COLUMNS: dict[str, list[str]] = {
     "settings": ["individual_minutes", "group_minutes", "group_min_size", "group_max_size", "max_travel_minutes",
                  "booking_answer_hours", "category_step_nok", "interpreter_late_cancel_hours", "reminder_working_days", "publish_notice_days", "session_idle_minutes"],
     "closure_days": ["date"],
+    "interpreter_budgets": ["month", "amount_nok"],
     "locations": ["name", "centre", "municipality", "address", "directions", "step_free", "outreach",
                   *LOCATION_DAYS, "weekly_pattern", "open_dates", "active"],
     "rooms": ["location", "name", "capacity", "video", "active"],
@@ -56,7 +57,8 @@ COLUMNS: dict[str, list[str]] = {
                      "agency_name", "active"],
 }
 REQUIRED = {
-    "settings": [], "closure_days": ["date"], "locations": ["name", "municipality"],
+    "settings": [], "closure_days": ["date"], "interpreter_budgets": ["month", "amount_nok"],
+    "locations": ["name", "municipality"],
     "rooms": ["location", "name", "capacity"], "counsellors": ["email", "name", "languages"],
     "interpreters": ["email", "name", "municipality", "languages", "modes", "hourly_rate"],
 }
@@ -98,6 +100,8 @@ def export(county: County) -> dict[str, list[list[str]]]:
     out = {name: [list(columns)] for name, columns in COLUMNS.items()}
     out["settings"].append([_whole(getattr(county, c)) for c in COLUMNS["settings"]])
     out["closure_days"] += [[d] for d in county.closure_days or []]
+    out["interpreter_budgets"] += [[b.month.strftime("%Y-%m"), _whole(b.amount_ore // 100)]
+                                   for b in sorted(setup.budgets_of(county), key=lambda b: b.month)]
     locations = sorted(setup.locations_of(county), key=lambda loc: (loc.name.lower(), loc.id))
     for loc in locations:
         hours = [", ".join(f"{a}-{b}" for a, b in (loc.weekly_hours or {}).get(str(d), []))
@@ -463,6 +467,8 @@ class _Import:
 
     def run(self) -> None:
         self.settings()
+        for row in self.rows("interpreter_budgets"):
+            self.budget(row)
         for row in self.rows("locations"):
             self.location(row)
         for row in self.rows("rooms"):
@@ -531,6 +537,31 @@ class _Import:
             setattr(county, key, value)
         if changed:
             self.result.updated["settings"] += 1
+
+    def budget(self, row: _Row) -> None:
+        """One month's interpreter budget (NOK), as the settings page sets it; a month not in the sheet
+        keeps its budget."""
+        raw = row.text("month")
+        found = re.fullmatch(r"(\d{4})-(\d{2})(-01)?( 00:00:00)?", raw)
+        month = None
+        if found:
+            try:
+                month = dt.date(int(found.group(1)), int(found.group(2)), 1)
+            except ValueError:
+                month = None
+        if month is None:
+            row.fail("month", _("Enter the month as 2027-03."))
+        amount = re.sub(r"[\s\u00a0]", "", row.text("amount_nok"))
+        if not re.fullmatch(r"\d{1,9}(\.0+)?", amount) or not 0 <= float(amount) <= 100_000_000:
+            row.fail("amount_nok", _("Enter an amount of 0 NOK or more."))
+            return
+        if month is None:
+            return
+        kroner = int(float(amount))
+        current = next((b for b in setup.budgets_of(self.county) if b.month == month), None)
+        if current is None or current.amount_ore != kroner * 100:
+            setup.set_budget(None, self.county, month, kroner)
+            self.result.updated["interpreter_budgets"] += 1
 
     # ------------------------------------------------------------------ locations and rooms
 
@@ -772,7 +803,8 @@ class _Import:
         db.session.flush()
 
 
-KEY_COLUMN = {"locations": "name", "rooms": "name", "counsellors": "email", "interpreters": "email"}
+KEY_COLUMN = {"locations": "name", "rooms": "name", "counsellors": "email", "interpreters": "email",
+              "interpreter_budgets": "month"}
 
 
 def _pick(value: bool | None, current) -> bool:

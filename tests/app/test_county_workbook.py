@@ -521,3 +521,32 @@ def test_a_counsellors_daily_break_makes_the_round_trip_and_must_be_one_break(ap
     assert workbook.export(_county()) == exported
     _set(book, "counsellors", "tue", "08:00-11:00, 11:30-15:30")
     assert ("counsellors", 2, "tue") in [p[:3] for p in _problems(book)]
+
+
+def test_a_years_interpreter_budgets_come_in_one_sheet(app):
+    """A county sets its budget month by month on the settings page; a year's plan is one sheet."""
+    from guidance.models import InterpreterBudget
+    from guidance.services import setup
+
+    county = _county()
+    book = _own(workbook.template(county))
+    book["interpreter_budgets"] += [["2027-01", "160 000"], ["2027-02", "155000"], [dt.datetime(2027, 3, 1), "150000"]]
+    read = workbook.read_upload(_saved_by_openpyxl(book), "budsjett.xlsx")
+    result = workbook.import_workbook(None, _county(), read)
+    assert result.updated["interpreter_budgets"] == 3
+    budgets = {b.month: b.amount_ore // 100 for b in setup.budgets_of(_county())}
+    assert budgets == {dt.date(2027, 1, 1): 160_000, dt.date(2027, 2, 1): 155_000, dt.date(2027, 3, 1): 150_000}
+    # The county's workbook gives them back; a bad month is named and nothing is written.
+    assert workbook.export(_county())["interpreter_budgets"][1:] == [["2027-01", "160000"], ["2027-02", "155000"],
+                                                                     ["2027-03", "150000"]]
+    bad = workbook.export(_county())
+    bad["interpreter_budgets"].append(["mars 2027", "1000"])
+    bad["interpreter_budgets"][1][1] = "170000"
+    try:
+        workbook.import_workbook(None, _county(), bad)
+    except workbook.WorkbookRejected as error:
+        assert [(p.sheet, p.row, p.column) for p in error.problems] == [("interpreter_budgets", 5, "month")]
+    else:
+        raise AssertionError("a month that is not a month was accepted")
+    assert db.session.scalar(select(InterpreterBudget).where(InterpreterBudget.month == dt.date(2027, 1, 1))
+                             ).amount_ore == 16_000_000
