@@ -34,7 +34,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from guidance import clock
 from guidance.extensions import db
@@ -81,7 +81,7 @@ BOOKED, MOVED, CANCELLED = "booked", "moved", "cancelled"
 REFERRER_KINDS = {f"referral_{e}": REFERRAL_SESSIONS for e in (BOOKED, MOVED, CANCELLED)}
 COUNSELLOR_KINDS = {f"counsellor_{e}": MY_SESSIONS for e in (BOOKED, MOVED, CANCELLED)}
 GOVERNED_BY = {**REFERRER_KINDS, **COUNSELLOR_KINDS, "note_shared": GUIDANCE_NOTES, "reminder": REMINDERS}
-BATCH = 200
+BATCH = 200  # recipients per round of `dispatch`: all of a recipient's waiting notices go in one round
 
 
 # -- the user's choices -------------------------------------------------------------------------
@@ -244,9 +244,14 @@ def dispatch(now: dt.datetime | None = None, rounds: int = 50) -> list[OutboxMes
 
 
 def _dispatch_batch(now: dt.datetime) -> tuple[list[OutboxMessage], bool]:
-    waiting = list(db.session.scalars(select(Notice).where(Notice.dispatched_at.is_(None), Notice.delivery == IMMEDIATE)
-                                      .order_by(Notice.id).limit(BATCH)))
-    full = len(waiting) == BATCH
+    """One round: the BATCH recipients waiting longest, each with every notice waiting for them (a
+    round of notices cut a referrer's changes of one publication into two e-mails)."""
+    pending = (Notice.dispatched_at.is_(None), Notice.delivery == IMMEDIATE)
+    users = list(db.session.scalars(select(Notice.user_id).where(*pending).group_by(Notice.user_id)
+                                    .order_by(func.min(Notice.id)).limit(BATCH)))
+    full = len(users) == BATCH
+    waiting = list(db.session.scalars(select(Notice).where(*pending, Notice.user_id.in_(users or [0]))
+                                      .order_by(Notice.id)))
     waiting = _drop_stale(waiting, now)
     groups: dict[tuple, list[Notice]] = defaultdict(list)
     for notice in waiting:

@@ -472,3 +472,21 @@ def test_a_summary_sent_late_leaves_out_sessions_that_have_started(app, travel_t
     assert referral_of_later.reference in digest.body and w.own_referral.reference not in digest.body
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "notice.dropped_stale")) is not None
     assert notices.send_digests() == []   # nothing left over for the next day
+
+
+def test_a_referrers_changes_of_one_publication_come_in_one_e_mail_however_many_there_are(app, travel_to, monkeypatch):
+    """Rounds of 200 notices cut Bergen's 200 changes into two e-mails 0.4 s apart; a round now takes
+    whole recipients (here two a round, so three rounds)."""
+    monkeypatch.setattr(notices, "BATCH", 2)
+    travel_to(f.oslo(2027, 1, 8, 12))
+    w = planning_world()
+    run = draft_run(w.lead)
+    bergen = [w.own_referral] + [f.referral(name=f"Bergen Person {n}") for n in range(4)]
+    for day, referral in enumerate(bergen):
+        draft_session(run, w.counsellor, [referral], start=f.oslo(2027, 1, 18 + day, 10))
+    draft_session(run, w.counsellor, [w.other_referral], start=f.oslo(2027, 1, 25, 10))
+    planning_service.publish_run(w.lead, run, confirm_stale=True)
+    run_queued_jobs()
+    [message] = _to(w.referrer)
+    assert all(r.reference in message.body for r in bergen)
+    assert len(_to(w.other_referrer)) == 1
