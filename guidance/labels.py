@@ -131,3 +131,13 @@ CANCEL_REASON = {
     "room_unavailable": _l("The room or location is not available"),
     "other": _l("Another reason"),
 }
+
+
+def money(ore: int | None) -> str:
+    """An amount in the page's language, in kroner: "1 275 kr" (nb, nn), "1,275 NOK" (en); øre only
+    when there are some ("NOK63,492.00" and "1275 kr" stood on two pages of one lead's day)."""
+    ore = ore or 0
+    from flask_babel import format_currency
+
+    pattern = "#,##0\u00a0¤" if ore % 100 == 0 else "#,##0.00\u00a0¤"
+    return format_currency(ore / 100, "NOK", format=pattern, currency_digits=False)

@@ -275,7 +275,8 @@ def _tell_interpreters(lead: User, session: Session, old: tuple) -> tuple[list, 
     if unchanged:
         return messages, False
     if same_interpreter:
-        session_changed(lead, session)  # joins the move's unit of work; its e-mails go after the commit
+        # Joins the move's unit of work; its e-mails go after the commit.
+        session_changed(lead, session, moved_from=start if start != session.start else None)
     else:
         for booking in active:
             transition(lead, booking, "cancel")

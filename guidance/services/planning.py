@@ -198,6 +198,8 @@ class PublishPreview:
     # Referrals whose published session moves or is cancelled and whom nobody tells in Veiled (their
     # municipality has no referrer with an account): the lead tells them another way.
     untold: list = field(default_factory=list)
+    # What the interpreters of cancelled bookings are paid anyway (cancelled late), øre.
+    late_cancellation_cost_ore: int = 0
 
     @property
     def over_budget(self) -> list:
@@ -227,7 +229,8 @@ class BudgetAfter:
         return round(100 * self.after_nok / self.budget_nok) if self.budget_nok else 0
 
 
-def _budgets_after(county_id: int, requested: list[Session], cancelled: list) -> list[BudgetAfter]:
+def _budgets_after(county_id: int, requested: list[Session], cancelled: list,
+                   released: list | None = None) -> list[BudgetAfter]:
     """Per month with a budget: the booked interpreter cost (statistics.interpreter_months) plus the
     planned cost of the requests publishing sends, minus the bookings it cancels (less what a late
     cancellation still costs), counting only the sessions the county pays for, as the budget does."""
@@ -241,12 +244,13 @@ def _budgets_after(county_id: int, requested: list[Session], cancelled: list) ->
             continue
         month = statistics.period_of(ids.to_local(s.start).date(), "month")
         change[month] = change.get(month, 0.0) + planned_cost(s, s.interpreter, s.interpreter_mode or "onsite")[2] / 100
-    for booking in cancelled:
+    for booking, still_paid in [*((b, late_cancellation_cost(b) or 0) for b in cancelled),
+                                *((b, 0) for b in released or [])]:
         if not county_pays(booking.session):
             continue
         month = statistics.period_of(ids.to_local(booking.session.start).date(), "month")
         counted = booking.actual_cost_ore if booking.actual_cost_ore is not None else (booking.cost_ore or 0)
-        change[month] = change.get(month, 0.0) - (counted - (late_cancellation_cost(booking) or 0)) / 100
+        change[month] = change.get(month, 0.0) - (counted - still_paid) / 100
     out = []
     for row in statistics.interpreter_months(county_id):
         if row["budget_nok"] is None or row["month"] not in change:
@@ -276,6 +280,7 @@ def _untold(replaced: dict, new_by_uid: dict) -> list:
 def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPreview:
     """Count what publishing `run` would book, ask and send, and check the notice; changes nothing."""
     from guidance.models import BookingStatus
+    from guidance.services.interpreter_bookings.costs import late_cancellation_cost
     from guidance.planning import ids
     from guidance.planning.store import same_booking
 
@@ -293,6 +298,7 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
     live = (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)
     kept_interpreting = set()
     requested = []
+    released = []  # bookings that follow their moved session: their old cost goes, the new one is requested
     for s in new_sessions:
         old = replaced.get(s.uid)
         if old is None or not same_booking(session_dict(s), session_dict(old)):
@@ -304,11 +310,17 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
         elif s.interpreter_id is not None:
             preview.interpreter_requests += 1
             requested.append(s)
+            following = [b for b in (old.bookings if old is not None else []) if b.status in live
+                         and b.interpreter_id == s.interpreter_id]
+            if following:  # publish_run asks the same interpreter again (`ask_again`): nothing is cancelled
+                kept_interpreting.add(old.uid)
+                released += following[:1]
     cancelled = [b for old in replaced.values() if old.uid not in kept_interpreting
                  for b in old.bookings if b.status in live]
     preview.interpreter_cancellations = len(cancelled)
+    preview.late_cancellation_cost_ore = sum(filter(None, (late_cancellation_cost(b) for b in cancelled)))
     preview.untold = _untold(replaced, {s.uid: s for s in new_sessions})
-    preview.budgets = _budgets_after(county.id, requested, cancelled)
+    preview.budgets = _budgets_after(county.id, requested, cancelled, released)
     preview.sessions = len(new_sessions)
     preview.new_or_changed.sort(key=lambda s: s.start)
     preview.first_new = preview.new_or_changed[0].start if preview.new_or_changed else None
@@ -382,6 +394,7 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
     )
     from guidance.planning import ids
     from guidance.services import calendar
+    from guidance.services.interpreter_bookings.changes import ask_again
     from guidance.services.interpreter_bookings.requests import invitation, new_booking, request_messages
     from guidance.services.interpreter_bookings.state import transition
 
@@ -419,6 +432,7 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
     kept_bookings: set[int] = set()
     requests: list[InterpreterBooking] = []  # new booking requests, sent once the plan is published
     cancellations: list = []  # cancellation e-mails for bookings the new plan no longer needs
+    moved_requests: list = []  # requests asked again: the same interpreter, the session moved
     # Members of a left-out group wait in the queue again (unless another session books them).
     touched_referrals: set[int] = {sp.referral_id for s in left_out for sp in s.participants}
     for old in replaced:
@@ -436,6 +450,13 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
             if same_interpreting:
                 booking.session = new  # the interpreter's answer still holds
                 kept_bookings.add(new.id)
+            elif new is not None and booking.interpreter_id == new.interpreter_id and new.id not in kept_bookings:
+                # The same interpreter, the session moved: asked again for the new time (as a lead's move
+                # does), not cancelled (late, it would be paid) and asked anew as a stranger.
+                booking.session = new
+                ask_again(lead, booking, new)
+                kept_bookings.add(new.id)
+                moved_requests.append((booking, old.start))
             else:
                 transition(lead, booking, "cancel")
                 cancellations.append(invitation(booking, "CANCEL"))
@@ -467,7 +488,8 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
                                                   if preview.newer_plan is not None else None,
                                                   "left_out": len(left_out),
                                                   "participants_removed": published.participants_removed})
-    messages = cancellations + request_messages(requests, lead)
+    messages = cancellations + request_messages(requests, lead) + [
+        invitation(booking, "REQUEST", moved_from=moved_from) for booking, moved_from in moved_requests]
     return published, messages, _tell_of_changes(lead, replaced, new_sessions)
 
 

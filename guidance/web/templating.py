@@ -6,22 +6,14 @@ import functools
 
 from babel.dates import format_skeleton
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_decimal, get_locale, get_timezone
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from guidance import clock
 from guidance.rules.access import may
-from guidance.labels import all_labels
+from guidance.labels import all_labels, money
 from guidance.web.navigation import current_entry, menu_for_current_user
-
-
-def money(ore: int | None) -> str:
-    """An amount in the page's language, in kroner: "1 275 kr" (nb, nn), "1,275 NOK" (en); øre only
-    when there are some ("NOK63,492.00" and "1275 kr" stood on two pages of one lead's day)."""
-    ore = ore or 0
-    pattern = "#,##0\u00a0¤" if ore % 100 == 0 else "#,##0.00\u00a0¤"
-    return format_currency(ore / 100, "NOK", format=pattern, currency_digits=False)
 
 
 def _instant(value: dt.datetime) -> dt.datetime:

@@ -23,23 +23,30 @@ CANCEL_REASONS = ("participant_cancelled", "counsellor_unavailable", "interprete
 SYSTEM_CANCEL_REASONS = ("referral_withdrawn", "booked_by_mistake")
 
 
-def session_changed(actor, session: Session) -> list[OutboxMessage]:
+def session_changed(actor, session: Session, moved_from=None) -> list[OutboxMessage]:
     """Use case (or part of the caller's, e.g. a lead moving a published session): the session moved
-    or changed, so its active booking is asked again with the new details. The e-mails are handed
-    to the queue after the commit."""
+    or changed, so its active booking is asked again with the new details (`moved_from`: its start
+    before, named in the e-mail). The e-mails are handed to the queue after the commit."""
     with unit_of_work() as uow:
         messages = []
         for booking in session.bookings:
             if booking.status in ACTIVE:
-                transition(actor, booking, "change")
-                booking.answered_at = None
-                booking.mode = session.interpreter_mode or booking.mode
-                booking.answer_deadline = answer_deadline(session)
-                booking.billed_minutes, booking.travel_minutes, booking.cost_ore = planned_cost(
-                    session, booking.interpreter, booking.mode)
-                messages.append(invitation(booking, "REQUEST"))
+                ask_again(actor, booking, session)
+                messages.append(invitation(booking, "REQUEST", moved_from=moved_from))
         uow.after_commit(mail.deliver_later, messages)
     return messages
+
+
+def ask_again(actor, booking: InterpreterBooking, session: Session) -> None:
+    """The booking follows its session to a new time, place or way of taking part: asked again with the
+    new details and cost (a lead's move, a published plan that moved the session). Not a cancellation:
+    nothing is paid for the old time."""
+    transition(actor, booking, "change")
+    booking.answered_at = None
+    booking.mode = session.interpreter_mode or booking.mode
+    booking.answer_deadline = answer_deadline(session)
+    booking.billed_minutes, booking.travel_minutes, booking.cost_ore = planned_cost(session, booking.interpreter,
+                                                                                    booking.mode)
 
 
 def session_updated(actor, session: Session) -> list[OutboxMessage]:

@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from guidance import labels
 from guidance.extensions import db
 from guidance.models import InterpreterBooking, InterpreterProfile, OutboxMessage, Session
 from guidance.models.types import utcnow
@@ -109,11 +110,13 @@ def booking_for_token(token: str) -> InterpreterBooking:
     return booking
 
 
-def invitation(booking: InterpreterBooking, method: str, update: bool = False, ended: str | None = None) -> OutboxMessage:
+def invitation(booking: InterpreterBooking, method: str, update: bool = False, ended: str | None = None,
+               moved_from: dt.datetime | None = None) -> OutboxMessage:
     """The e-mail for a request (METHOD:REQUEST) or cancellation (METHOD:CANCEL), in the
     interpreter's language (rules.language.for_recipient); `update`: a new version of a request whose time and place stand;
     `ended` ("declined", "expired", "withdrawn"): the CANCEL that takes a request the interpreter
-    will not take out of their calendar (their mail program put it there when the request came).
+    will not take out of their calendar (their mail program put it there when the request came);
+    `moved_from`: the request is the same assignment moved from that time (asked again).
     Subject and calendar carry references, never names."""
     from guidance.labels import LANGUAGE
 
@@ -137,6 +140,9 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False, e
             subject = _("Cancelled: interpreting %(when)s", when=when)
             body = _("The interpreting assignment on %(when)s at %(place)s (%(language)s) is cancelled.",
                      when=when, place=session.location.name, language=language)
+            if booking.actual_cost_ore is not None:  # cancelled late (costs.bill_late_cancellation)
+                body += "\n\n" + _("It is cancelled late: you are paid for the booked time, %(cost)s.",
+                                    cost=labels.money(booking.actual_cost_ore))
         elif update:
             subject = _("Changed: interpreting %(when)s", when=when)
             lines = [_("The group session on %(when)s at %(place)s (%(language)s) has one participant fewer. "
@@ -147,9 +153,12 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False, e
                                link=cal.app_url("interpreter.confirm", token=answer_token(booking))))
             body = "\n\n".join(lines)
         else:
-            subject = _("Interpreting request %(when)s", when=when)
+            subject = _("Interpreting request %(when)s", when=when) if moved_from is None else \
+                _("Moved: interpreting %(when)s", when=when)
             link = cal.app_url("interpreter.confirm", token=answer_token(booking))
-            body = "\n\n".join([
+            body = "\n\n".join(([_("The assignment on %(old)s is moved. Please answer again for the new time.",
+                                   old=moved_from.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M"))]
+                                 if moved_from is not None else []) + [
                 _("You are asked to interpret (%(language)s, %(mode)s) on %(when)s at %(place)s, %(room)s.",
                   language=language, mode=cal.interpreter_mode_label(booking.mode), when=when,
                   place=session.location.name, room=session.room.name) if booking.mode == "onsite" else

@@ -382,3 +382,70 @@ def test_the_budget_the_publish_page_foresees_is_the_budget_after_publishing(cli
     planning_service.publish_run(w.lead, run)
     after = {row["month"]: row["cost_nok"] for row in statistics.interpreter_months(w.lead.county_id)}
     assert foreseen and all(after[m.strftime("%Y-%m")] == pytest.approx(v) for m, v in foreseen.items())
+
+
+def test_a_plan_that_moves_a_session_asks_its_interpreter_again_instead_of_cancelling(app):
+    """The walk: a re-plan moved a group with an accepted interpreter two days ahead; publishing cancelled
+    the booking late (paid, with no word of it) and asked the same interpreter anew as a stranger."""
+    import datetime as dt
+    import json
+
+    from guidance.models import OutboxMessage
+    from guidance.planning import ids
+    from guidance.planning.review import instance_of
+    from guidance.planning.store import store_plan
+    from guidance.services import bookings
+    from tests.app.planning.helpers import draft_run
+
+    w = planning_world()
+    first = solved_run(w.lead)
+    planning_service.publish_run(w.lead, first)
+    old = db.session.scalars(select(Session).where(Session.run_id == first.id,
+                                                   Session.interpreter_id.is_not(None))).one()
+    [booking] = old.bookings
+    bookings.transition(w.interpreter, booking, "accept")
+    db.session.commit()
+
+    run = draft_run(w.lead)
+    previous = instance_of(run)["previous_plan"]["sessions"]
+    moved = next(s for s in previous if s["id"] == ids.session_id(old.id))
+    start = dt.datetime.strptime(moved["start"], "%Y-%m-%dT%H:%M") + dt.timedelta(hours=2)
+    end = dt.datetime.strptime(moved["end"], "%Y-%m-%dT%H:%M") + dt.timedelta(hours=2)
+    plan = {"format": "guidance-plan/1", "stats": {}, "unscheduled": [],
+            "sessions": [{**s, "start": start.strftime("%Y-%m-%dT%H:%M"), "end": end.strftime("%Y-%m-%dT%H:%M")}
+                         if s is moved else s for s in previous]}
+    store_plan(run, plan, instance_of(run))
+    run.plan_json = json.dumps(plan)
+    db.session.commit()
+    preview = planning_service.publish_preview(run)
+    assert (preview.interpreter_requests, preview.interpreter_cancellations) == (1, 0)
+
+    planning_service.publish_run(w.lead, run)
+    db.session.expire_all()
+    booking = db.session.get(InterpreterBooking, booking.id)
+    assert booking.status is BookingStatus.REQUESTED and booking.session.run_id == run.id
+    assert booking.actual_cost_ore is None and db.session.scalars(select(InterpreterBooking)).all() == [booking]
+    [mail] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.interpreter.id,
+                                                            OutboxMessage.subject.like("Flyttet%"))).all()
+    old_time = ids.to_local(old.start).strftime("%d.%m.%Y %H:%M")
+    assert f"Oppdraget {old_time} er flyttet" in mail.body
+
+
+def test_an_interpreter_whose_accepted_booking_is_cancelled_late_is_told_they_are_paid(client, travel_to):
+    from guidance.models import OutboxMessage
+    from guidance.services import bookings
+
+    travel_to(f.oslo(2027, 1, 12, 9))
+    w = f.world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 13, 10), interpreter=w.interpreter)
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    bookings.transition(w.interpreter, booking, "accept")
+    db.session.commit()
+    bookings.cancel_session(w.lead, session, "counsellor_unavailable")
+    [mail] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.interpreter.id,
+                                                            OutboxMessage.subject.like("Avlyst%"))).all()
+    assert "du får betalt for bestilt tid, 1" in mail.body.replace("\xa0", " ")
+    f.login(client, w.interpreter)
+    page = client.get(f"/bookings/{booking.id}").get_data(as_text=True).replace("\xa0", " ").replace("\u202f", " ")
+    assert "Avbestilt sent: du får betalt for bestilt tid, 1 080 kr." in page
