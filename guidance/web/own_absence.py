@@ -53,14 +53,19 @@ def end(absence_id: int, *, done: str):
     absence = get_visible(Absence, absence_id, "end")
     form = AbsenceEndForm()
     if form.validate_on_submit():
+        begun = absence.start_date < local_today()
         try:
-            end_absence(current_user, absence, back_on=form.back_on.data)
+            kept = end_absence(current_user, absence, back_on=form.back_on.data)
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
         else:
-            flash(_("Welcome back. The career centre lead is told, and plans may book you again from that day."),
-                  "success")
+            if kept is None and not begun:
+                flash(_("The absence is taken away: you are available as usual. The career centre lead is told."),
+                      "success")
+            else:
+                flash(_("Welcome back. The career centre lead is told, and plans may book you again from that day."),
+                      "success")
     else:
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     return redirect(done)

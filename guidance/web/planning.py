@@ -718,9 +718,13 @@ def _warn_untold(referrals) -> None:
     """After a change to a published session: name the participants nobody hears of it from in Veiled
     (their municipality has no referrer with an account), so the lead tells them another way."""
     if referrals:
-        flash(_("Nobody is told of %(references)s in Veiled: their municipality has no referrer with an "
-                "account. Tell the participant yourself.",
-                references=", ".join(r.reference for r in referrals)), "warning")
+        flash(ngettext("Nobody is told of %(references)s in Veiled: the municipality has no referrer with an "
+                       "account. Tell the participant yourself.",
+                       "Nobody is told of %(references)s in Veiled: their municipalities have no referrer with an "
+                       "account. Tell the participants yourself.", len(referrals),
+                       references=", ".join(f"{r.participant.name} ({r.reference}, {r.participant.phone})"
+                                            if r.participant.phone else f"{r.participant.name} ({r.reference})"
+                                            for r in referrals)), "warning")
 
 
 # ---------------------------------------------------------------------------- absences and re-plan
@@ -820,7 +824,9 @@ def absence(absence_id: int):
     from guidance.web.forms import AbsenceEndForm
 
     today = planning_ids.local_today()
-    end_form = AbsenceEndForm(formdata=None, back_on=max(today, item.start_date)) if item.end_date >= today else None
+    # The usual case: back the next day (today would take the whole absence away).
+    back_on = min(max(today, item.start_date) + dt.timedelta(days=1), item.end_date)
+    end_form = AbsenceEndForm(formdata=None, back_on=back_on) if item.end_date >= today else None
     return render_template("planning/absence.html", absence=item, sessions=sessions, form=form, end_form=end_form,
                            colleagues=colleagues_for(sessions, refused=True), edit_form=SessionEditForm(),
                            active=planning_service.active_run(current_user.county_id), now=_utcnow())

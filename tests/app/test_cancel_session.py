@@ -146,7 +146,7 @@ def test_the_lead_sees_who_is_told_and_is_warned_about_a_municipality_without_a_
     """Bergen's referral has its referrer; the other municipality has no account in Veiled, so the
     lead is given the participant's phone before cancelling, and a warning after."""
     w = f.world()
-    w.other_referral.phone = "+47 412 34 567"
+    w.other_referral.participant.phone = "+47 412 34 567"
     for person in db.session.scalars(select(type(w.referrer)).where(
             type(w.referrer).municipality_id == w.other_referral.referring_municipality_id)):
         person.active = False
@@ -159,5 +159,7 @@ def test_the_lead_sees_who_is_told_and_is_warned_about_a_municipality_without_a_
     assert "ingen: kommunen har ingen henviser med konto." in told and "Ring deltakeren: +47 412 34 567." in told
     response = client.post(f"/planning/sessions/{session.id}/cancel", data={"reason": "other"}, follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert f"Ingen får beskjed om {w.other_referral.reference} i Veiled" in page
+    # Named with the phone to call (the lead tells them), and only those nobody tells.
+    assert (f"Ingen får beskjed om Yonas Tesfay ({w.other_referral.reference}, {w.other_referral.participant.phone}) "
+            "i Veiled") in page
     assert w.own_referral.reference not in page[page.index("Ingen får beskjed"):page.index("Si fra til deltakeren")]

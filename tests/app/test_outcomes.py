@@ -211,3 +211,12 @@ def test_changing_a_recorded_outcome_is_confirmed_first(client):
     db.session.expire_all()
     assert db.session.get(Session, session.id).participants[0].outcome is Outcome.CANCELLED_LATE
     assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.RECEIVED
+
+
+def test_a_cancelled_session_asks_the_counsellor_for_no_outcome(client, travel_to):
+    travel_to(f.oslo(2027, 1, 14, 12))
+    w = f.world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 13, 10), status="cancelled")
+    f.login(client, w.counsellor)
+    page = client.get(f"/week/sessions/{session.id}").get_data(as_text=True)
+    assert "Ikke noe utfall: timen er avlyst" in page and "Etter timen" not in page

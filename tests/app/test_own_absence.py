@@ -127,9 +127,16 @@ def test_back_earlier_ends_the_absence_and_plans_may_book_the_counsellor_again(c
     assert client.post(f"/week/absence/{other.id}/end", data={"back_on": "2027-01-18"}).status_code == 404
     lead = app.test_client()
     f.login(lead, w.lead)
-    assert "Tilbake tidligere?" in lead.get(f"/planning/absences/{other.id}").get_data(as_text=True)
+    lead_page = lead.get(f"/planning/absences/{other.id}").get_data(as_text=True)
+    # The form offers the day after the first (the first day would take the whole absence away).
+    assert "Tilbake tidligere?" in lead_page and 'value="2027-01-19"' in lead_page
     response = lead.post(f"/planning/absences/{other.id}/end", data={"back_on": "2027-01-18"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/planning/absences")
     assert db.session.get(Absence, other.id) is None
+    # An absence reported ahead and taken away before it begins is not a "welcome back".
+    client.post("/week/absence", data={"start_date": "2027-01-25", "end_date": "2027-01-26"})
+    ahead = db.session.scalar(select(Absence).where(Absence.start_date == dt.date(2027, 1, 25)))
+    gone = client.post(f"/week/absence/{ahead.id}/end", data={"back_on": "2027-01-25"}, follow_redirects=True)
+    assert "Fraværet er fjernet" in gone.get_data(as_text=True) and db.session.get(Absence, ahead.id) is None
     # A lead's own change is not e-mailed back to the leads.
     assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.body.contains(w.interpreter.name))) is None
