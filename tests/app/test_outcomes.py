@@ -219,4 +219,4 @@ def test_a_cancelled_session_asks_the_counsellor_for_no_outcome(client, travel_t
     session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 13, 10), status="cancelled")
     f.login(client, w.counsellor)
     page = client.get(f"/week/sessions/{session.id}").get_data(as_text=True)
-    assert "Ikke noe utfall: timen er avlyst" in page and "Etter timen" not in page
+    assert "Ikke noe utfall: timen er avlyst" in page and "Etter veiledningen" not in page
