@@ -148,6 +148,7 @@ class Today:
     sessions_today: int = 0
     day_problems: dict = field(default_factory=dict)
     next_working_day: dt.date | None = None
+    next_day_problems: dict = field(default_factory=dict)  # the same for the next working day
 
     @property
     def week(self) -> int:
@@ -181,8 +182,9 @@ def overview(lead: User) -> Today:
 
 def _day(county_id: int, now: dt.datetime) -> dict:
     sessions, problems = county_day.today_counts(county_id, now)
-    return {"sessions_today": sessions, "day_problems": problems,
-            "next_working_day": county_day.working_day_after(clock.today(now))}
+    following = county_day.working_day_after(clock.today(now))
+    return {"sessions_today": sessions, "day_problems": problems, "next_working_day": following,
+            "next_day_problems": county_day.day(county_id, following, now=now).problem_counts}
 
 
 # Problems that mean the county is not set up yet: a new lead's home leads to the set-up.
