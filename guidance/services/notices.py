@@ -323,7 +323,17 @@ def _line(notice: Notice) -> str:
         "counsellor_moved": _("Your session is moved to %(when)s at %(place)s."),
         "counsellor_cancelled": _("Your session %(when)s at %(place)s is cancelled."),
     }[notice.kind]
-    return what % {"reference": reference, "when": _when(session, notice), "place": _place(session, notice)}
+    if _handed_over(notice):
+        what = _("Your session %(when)s at %(place)s is given to %(name)s: it is out of your calendar.")
+    return what % {"reference": reference, "when": _when(session, notice), "place": _place(session, notice),
+                   "name": session.counsellor.user.name if session is not None else ""}
+
+
+def _handed_over(notice: Notice) -> bool:
+    """A counsellor's cancellation of a session that goes on with a colleague (told as it was for them)."""
+    session = notice.session
+    return (notice.kind == "counsellor_cancelled" and notice.told_start is not None and session is not None
+            and session.status is SessionStatus.BOOKED and session.counsellor.user_id != notice.user_id)
 
 
 def _link(notice: Notice) -> str:
@@ -357,7 +367,8 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
                 "referral_cancelled": _("Session cancelled for referral %(reference)s"),
                 "counsellor_booked": _("New session %(when)s"),
                 "counsellor_moved": _("Moved: session %(when)s"),
-                "counsellor_cancelled": _("Cancelled: session %(when)s"),
+                "counsellor_cancelled": _("Given to a colleague: session %(when)s") if _handed_over(first)
+                else _("Cancelled: session %(when)s"),
             }[first.kind] % {"reference": reference, "when": _when(first.session, first) if first.session else ""}
             intro = ""
         lines = [intro] if intro else []

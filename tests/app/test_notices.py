@@ -413,6 +413,8 @@ def test_a_session_handed_to_another_counsellor_leaves_one_calendar_and_enters_t
     assert "METHOD:CANCEL" in gone.ics and "METHOD:REQUEST" in new.ics
     assert str(icalendar.Calendar.from_ical(gone.ics).walk("VEVENT")[0]["UID"]) == session.uid
     assert _to(w.referrer) == []  # the same time and place for the participant: nothing to tell
+    # The first counsellor reads that it goes on with a colleague, not that it is cancelled.
+    assert gone.subject.startswith("Gitt til en kollega") and f"er gitt til {other.name}" in gone.body
 
 
 def test_a_new_plan_tells_the_referrer_what_moved_and_what_was_cancelled(app, travel_to):
@@ -446,7 +448,7 @@ def test_a_session_handed_over_and_moved_is_cancelled_for_the_first_counsellor_a
     w, other, session = _handed_over(travel_to, dt.datetime(2027, 1, 27, 13, 0), reader="en")
 
     [gone] = _to(w.counsellor)
-    assert gone.subject == "Cancelled: session 25.01.2027 09:00"
+    assert gone.subject == "Given to a colleague: session 25.01.2027 09:00"
     assert "Your session 25.01.2027 09:00 at" in gone.body and "27.01.2027" not in gone.body
     assert f"{BASE}/week/day/2027-01-25" in gone.body and f"/week/sessions/{session.id}" not in gone.body
     [new] = _to(other)
