@@ -239,7 +239,12 @@ def absence():
     from guidance.web import own_absence
 
     _profile_id()
-    return own_absence.page(done=url_for("counsellor.week"))
+
+    def week_of(day: dt.date) -> str:
+        year, week, _weekday = day.isocalendar()
+        return url_for("counsellor.week_of", year=year, week=week)
+
+    return own_absence.page(done=url_for("counsellor.week"), week_of=week_of)
 
 
 @bp.post("/absence/<int:absence_id>/end")

@@ -20,8 +20,9 @@ class OwnAbsenceForm(FlaskForm):
     end_date = absence_last_day()
 
 
-def page(*, done: str):
-    """GET: the form; POST: report the absence and go back to `done`."""
+def page(*, done: str, week_of=None):
+    """GET: the form; POST: report the absence and go back to `done` (or, with `week_of(day)`, to the
+    week the absence begins in, where its days show as away)."""
     from guidance.services.absences import report_own_absence
 
     form = OwnAbsenceForm()
@@ -34,7 +35,7 @@ def page(*, done: str):
             show_refusal(form, error)
         else:
             flash(_("Your absence is reported to the career centre lead.") + " " + _what_happens(hit), "success")
-            return redirect(done)
+            return redirect(week_of(form.start_date.data) if week_of else done)
     from guidance.web.forms import AbsenceEndForm
 
     earlier = db.session.scalars(select(Absence).where(Absence.user_id == current_user.id)

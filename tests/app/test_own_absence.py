@@ -102,7 +102,8 @@ def test_back_earlier_ends_the_absence_and_plans_may_book_the_counsellor_again(c
     travel_to(f.oslo(2027, 1, 12, 8, 0))  # Tuesday
     w = f.world()
     f.login(client, w.counsellor)
-    client.post("/week/absence", data={"start_date": "2027-01-12", "end_date": "2027-01-14"})
+    reported = client.post("/week/absence", data={"start_date": "2027-01-12", "end_date": "2027-01-14"})
+    assert reported.headers["Location"].endswith("/week/2027/2")  # the week the absence begins in
     absence = db.session.scalar(select(Absence))
     page = client.get("/week/absence").get_data(as_text=True)
     assert f'action="/week/absence/{absence.id}/end"' in page
