@@ -240,11 +240,11 @@ def absence():
 
     _profile_id()
 
-    def week_of(day: dt.date) -> str:
+    def week_url(day: dt.date) -> str:
         year, week, _weekday = day.isocalendar()
         return url_for("counsellor.week_of", year=year, week=week)
 
-    return own_absence.page(done=url_for("counsellor.week"), week_of=week_of)
+    return own_absence.page(done=url_for("counsellor.week"), week_of=week_url)
 
 
 @bp.post("/absence/<int:absence_id>/end")
