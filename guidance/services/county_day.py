@@ -110,13 +110,13 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None) -> Cou
     """The county's published sessions starting on `date` (Oslo), by location (by name), each in time order."""
     now = now or clock.now()
     sessions = cal.sessions_between(date, date, county_id=county_id, loads=LOADS)
-    counsellor_names = dict(db.session.execute(
-        select(CounsellorProfile.id, User.name).join(User, User.id == CounsellorProfile.user_id)
-        .where(CounsellorProfile.id.in_({s.counsellor_id for s in sessions}))).all())
+    counsellors = db.session.execute(
+        select(CounsellorProfile.id, User.id, User.name).join(User, User.id == CounsellorProfile.user_id)
+        .where(CounsellorProfile.id.in_({s.counsellor_id for s in sessions}))).all()
+    counsellor_names = {profile_id: name for profile_id, _user_id, name in counsellors}
+    counsellor_users = {profile_id: user_id for profile_id, user_id, _name in counsellors}
     away_users = set(db.session.scalars(select(Absence.user_id).where(
         Absence.start_date <= date, Absence.end_date >= date)))
-    counsellor_users = dict(db.session.execute(select(CounsellorProfile.id, CounsellorProfile.user_id).where(
-        CounsellorProfile.id.in_({s.counsellor_id for s in sessions}))).all())
     waiting = {(w.session_id, w.referral_id): w.note for w in cannot_come.waiting(county_id, now)}
 
     places: dict[int, LocationDay] = {}
