@@ -47,29 +47,35 @@ def page(*, done: str, week_of=None):
 
 def end(absence_id: int, *, done: str):
     """POST: the person is back earlier than one of their own absences says."""
-    from guidance.services.absences import end_absence
-    from guidance.web.forms import AbsenceEndForm
     from guidance.web.guards import get_visible
 
     absence = get_visible(Absence, absence_id, "end")
-    form = AbsenceEndForm()
-    if form.validate_on_submit():
-        begun = absence.start_date < local_today()
-        try:
-            kept = end_absence(current_user, absence, back_on=form.back_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            if kept is None and not begun:
-                flash(_("The absence is taken away: you are available as usual. The career centre lead is told."),
-                      "success")
-            else:
-                flash(_("Welcome back. The career centre lead is told, and plans may book you again from that day."),
-                      "success")
-    else:
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    begun = absence.start_date < local_today()
+    ended = end_from_form(absence)
+    if ended is not None and ended[0] is None and not begun:
+        flash(_("The absence is taken away: you are available as usual. The career centre lead is told."), "success")
+    elif ended is not None:
+        flash(_("Welcome back. The career centre lead is told, and plans may book you again from that day."),
+              "success")
     return redirect(done)
+
+
+def end_from_form(absence: Absence):
+    """The back-earlier form posted for `absence` (the person's own page or the lead's): (the absence,
+    or None when it went, the day back), or None with the reason flashed."""
+    from guidance.services.absences import end_absence
+    from guidance.web.forms import AbsenceEndForm
+
+    form = AbsenceEndForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return None
+    try:
+        return end_absence(current_user, absence, back_on=form.back_on.data), form.back_on.data
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return None
 
 
 def _what_happens(hit: int) -> str:

@@ -786,25 +786,17 @@ def absences():
 def end_absence(absence_id: int):
     """The lead records that the person is back earlier (the absence ends, or goes when not begun)."""
     from guidance.models import Absence
-    from guidance.services.absences import end_absence as end
-    from guidance.web.forms import AbsenceEndForm
+    from guidance.web.own_absence import end_from_form
 
     item = get_visible(Absence, absence_id, "end")
     name = item.user.name
-    form = AbsenceEndForm()
-    if form.validate_on_submit():
-        try:
-            kept = end(current_user, item, back_on=form.back_on.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            flash(_("%(name)s is back on %(day)s: plans may book them again from then on.", name=name,
-                    day=format_date(form.back_on.data, "long")), "success")
-            if kept is None:
-                return redirect(url_for("planning.absences"))
-    else:
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    ended = end_from_form(item)
+    if ended is not None:
+        kept, back_on = ended
+        flash(_("%(name)s is back on %(day)s: plans may book them again from then on.", name=name,
+                day=format_date(back_on, "long")), "success")
+        if kept is None:
+            return redirect(url_for("planning.absences"))
     return redirect(url_for("planning.absence", absence_id=absence_id))
 
 
