@@ -111,6 +111,14 @@ class Session(db.Model):
             return "not_held"
         return self.status.value
 
+    @property
+    def interpreter_gone(self) -> bool:
+        """It names an interpreter whose latest request was declined, expired or cancelled: nobody
+        interprets until the centre finds another (the name alone read as if they came)."""
+        if self.interpreter_id is None or not self.bookings:
+            return False
+        return max(self.bookings, key=lambda b: b.id).status.value in ("declined", "expired", "cancelled")
+
     def shown_status_for(self, referral_id: int) -> str:
         """The status as one participant's page reads it: a group held for the others was not held
         for a member who did not come ("no_show" / "cancelled_late", their outcome)."""

@@ -195,7 +195,7 @@ def _event_ical(session: Session, url: str, language: str) -> bytes:
     key = (session.uid, session.updated_at, session.sequence or 0, session.start, session.end, session.type,
            tuple(sorted(p.referral.reference for p in session.participants)), session.location.name,
            session.room.name, session.interpreter_id, session.language, session.interpreter_mode, session.mode,
-           session.status, video_link(session), url, language)
+           session.status, video_link(session), url, language, session.interpreter_gone)
     text = _EVENT_TEXT.get(key)
     if text is None:
         if session.updated_at is None:  # DTSTAMP would be "now": never remembered
@@ -241,7 +241,9 @@ def _event(session: Session, url: str, cancelled: bool = False) -> icalendar.Eve
     lines = [_("Referrals: %(references)s", references=references or "–")]
     if session.interpreter_id:
         language = str(LANGUAGE.get(session.language, session.language))
-        lines.append(_("Interpreter: %(language)s (%(mode)s)", language=language,
+        lines.append(_("Interpreter: %(language)s, none has said yes yet (the centre is finding one)", language=language)
+                     if session.interpreter_gone else
+                     _("Interpreter: %(language)s (%(mode)s)", language=language,
                        mode=interpreter_mode_label(session.interpreter_mode)))
     if session.mode == "video":
         lines.append(_("The session is held by video."))

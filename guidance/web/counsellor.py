@@ -136,8 +136,10 @@ def _render_session(session: Session, follow_up_form=None, outcome_error=None, m
     the form sent, shown instead of the stored ones; `changing`: members whose recorded outcome the
     form would change, to be confirmed."""
     from guidance.models.types import utcnow
+    from guidance.services.cannot_come import waiting
 
     return render_template("counsellor/session.html", session=session, iso=session.start.astimezone(cal.OSLO).isocalendar(),
+                           cannot_come=waiting(session.run.county_id, session_id=session.id),
                            outcome_form=PostForm(), follow_up_form=follow_up_form or _follow_up_form(session),
                            outcomes=list(Outcome), started=session.start <= utcnow(),
                            outcome_error=outcome_error, missing_outcomes=list(missing_outcomes),

@@ -45,6 +45,12 @@ def test_the_referrer_says_the_participant_cannot_come_and_the_lead_moves_the_se
     assert event.actor_id == w.referrer.id and "Mandager" not in (event.detail or "")
     client.post("/logout")
 
+    # The counsellor who holds it reads it on the session's page (they would turn up and wait).
+    f.login(client, w.counsellor)
+    theirs = html.unescape(client.get(f"/week/sessions/{session.id}").get_data(as_text=True))
+    assert "ikke kan komme på denne tiden" in theirs and "Senteret flytter timen." in theirs and "Kan komme: Mandager etter kl. 12" in theirs
+    client.post("/logout")
+
     f.login(client, w.lead)
     home = html.unescape(client.get("/").get_data(as_text=True))
     assert "Kan ikke komme" in home and "Kan komme: Mandager etter kl. 12" in home

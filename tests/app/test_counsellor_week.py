@@ -99,8 +99,11 @@ def test_the_counsellor_sees_the_number_to_call_a_phone_interpreter_on(client):
     bookings.answer(w.interpreter, booking, False, "Opptatt den dagen")
     for url in (f"/week/sessions/{session.id}", "/week/2027/9", "/week/day/2027-03-02"):
         assert call not in client.get(url).get_data(as_text=True), url
-    assert "Ingen tolk har sagt ja ennå: senteret spør en annen." in client.get(
+    assert "Ingen tolk har sagt ja ennå. Senteret vet det og finner en annen." in client.get(
         f"/week/sessions/{session.id}").get_data(as_text=True)
+    # The calendar and the home say so too: the name and the way of taking part read as if they came.
+    ics = client.get(f"/week/sessions/{session.id}.ics").get_data(as_text=True)
+    assert "ingen har sagt ja ennå" in " ".join(ics.replace("\r\n ", "").split())
 
 
 def test_the_link_to_the_opening_week_says_coming_week_at_the_weekend(client, travel_to):
