@@ -169,6 +169,20 @@ def _deadline_preview(data: ReferralData, today: dt.date, created: dt.date | Non
             "passed": deadline_passed(deadline, today)}
 
 
+# The answers the deadline is computed from: "Show the deadline" names their problems instead of
+# previewing no deadline from a date it could not read.
+DEADLINE_FIELDS = ("legal_basis", "settlement_date", "programme_decision_date", "window_months")
+
+
+def _deadline_problems(form: ReferralForm, data, errors: dict, municipality, today: dt.date, **validate) -> bool:
+    """Show the problems of the deadline's answers on their fields; True when there are some."""
+    found = {**referrals.validate(referrals.normalise(ReferralData(**vars(data)), today), municipality, today,
+                                  **validate), **errors}
+    found = {k: v for k, v in found.items() if k in DEADLINE_FIELDS}
+    _show_errors(form, found)
+    return bool(found)
+
+
 def _flash_short_deadline(referral: Referral, today: dt.date) -> None:
     left = working_days_left(referral.deadline, today)
     if deadline_passed(referral.deadline, today):
@@ -201,6 +215,9 @@ def new():
     uploads = _uploads(form)
     preview = _deadline_preview(ReferralData(**vars(data)), today)
     if request.form.get("action") == "preview":
+        if _deadline_problems(form, data, errors, current_user.municipality, today):
+            return render_template("intake/form.html", form=form, preview=None, mode="new",
+                                   files_dropped=bool(uploads)), 400
         return render_template("intake/form.html", form=form, preview=preview, mode="new",
                                files_dropped=bool(uploads))
     if errors:
@@ -256,6 +273,10 @@ def correct(referral_id: int):
     uploads = _uploads(form)
     preview = _deadline_preview(ReferralData(**vars(data)), today, local_date(referral.created_at))
     if request.form.get("action") == "preview":
+        if _deadline_problems(form, data, errors, referral.referring_municipality, today,
+                              referral_date=local_date(referral.created_at), stored_settlement=referral.settlement_date):
+            return render_template("intake/form.html", form=form, preview=None, mode="correct", referral=referral,
+                                   files_dropped=bool(uploads)), 400
         return render_template("intake/form.html", form=form, preview=preview, mode="correct", referral=referral,
                                files_dropped=bool(uploads))
     try:

@@ -141,6 +141,17 @@ def test_a_distant_deadline_has_no_warning(client):
     assert "Frist:" in page and "færre enn 10 arbeidsdager" not in page
 
 
+def test_showing_the_deadline_of_an_unreadable_or_future_date_names_the_date_not_no_deadline(client):
+    """The walk: "32.10.2026" previewed "no statutory deadline with these answers" for an Integration Act
+    referral, which always has one; a future date previewed a deadline that sending then refused."""
+    f.login(client, f.user(Role.REFERRER))
+    for bad in ("32.10.2026", (local_today() + dt.timedelta(days=300)).isoformat()):
+        response = client.post("/intake/new", data=form_data(settlement_date=bad, action="preview"))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and 'id="settlement_date-error"' in page, bad
+        assert "Ingen lovfestet frist" not in page and "Frist:" not in page
+
+
 def test_home_municipality_must_be_own_or_in_the_same_county(client):
     f.login(client, f.user(Role.REFERRER))
     oslo = f.municipality("0301")

@@ -102,3 +102,22 @@ def test_choosing_ordinary_guidance_offers_individual_sessions_only_unless_alrea
         assert not group.is_checked()
     finally:
         ctx.close()
+
+
+def test_enter_in_a_field_sends_the_referral_as_the_send_button_does_nb(browser, live):
+    """The walk: Enter pressed "Show the deadline" (the first button), reloaded the page at the top and
+    dropped the chosen files."""
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    try:
+        choose_language(page, live, "nb")
+        login(page, live, live.world.referrer)
+        page.goto(f"{live.url}/intake/new")
+        page.get_by_label("Deltakerens fulle navn").fill("Enter Person")
+        page.get_by_label("Bosettingsdato").fill((local_today() - dt.timedelta(days=10)).strftime("%d.%m.%Y"))
+        page.locator("main").get_by_label("Språk", exact=True).select_option("uk")
+        page.get_by_label("Deltakerens fulle navn").press("Enter")
+        page.wait_for_load_state()
+        assert "/referrals/" in page.url and "ble sendt til karrieresenteret" in page.content()
+    finally:
+        ctx.close()

@@ -27,6 +27,9 @@ MARK_CONTROLS = """() => {
     let n = 0;
     for (const el of document.querySelectorAll(selector)) {
         if (el.disabled || el.closest('[inert]')) continue;
+        // taken out of the Tab order and hidden from assistive technology on purpose (the intake form's
+        // Enter-sends button): not a control a keyboard user is meant to reach
+        if (el.getAttribute('tabindex') === '-1' && el.getAttribute('aria-hidden') === 'true') continue;
         // a closed <details> shows only its summary (a Tab stop that opens it); the rest is not on the page yet
         const closed = el.closest('details:not([open])');
         if (closed && el !== closed.querySelector(':scope > summary')) continue;
