@@ -29,7 +29,7 @@ from guidance.planning.ids import to_local
 from guidance.rules.access import referral_filter
 from guidance.rules.at_risk import is_at_risk
 from guidance.rules.deadlines import at_risk_cutoff
-from guidance.services.referral_reading import with_session_to_hold
+from guidance.services.referral_reading import WAITING_NEXT, shown_status_clauses
 
 PAGE_SIZE = 50
 LEGAL_BASES = ("integration_act", "temporary_act", "ordinary")
@@ -50,9 +50,6 @@ class QueueFilter:
         self.language = (self.language or "").strip()
         self.basis = self.basis if self.basis in LEGAL_BASES else ""
         self.status = self.status if self.status in {s.value for s in OPEN_STATUSES} | {WAITING_NEXT} else ""
-
-
-WAITING_NEXT = "waiting_next"  # the status filter's choice beside the stored statuses (labels.SHOWN_STATUS)
 
 
 @dataclass
@@ -101,14 +98,8 @@ def clauses_for(user, chosen: QueueFilter, today: dt.date) -> list:
         clauses.append(Participant.language == chosen.language)
     if chosen.basis:
         clauses.append(Referral.legal_basis == chosen.basis)
-    if chosen.status == WAITING_NEXT:
-        # As the status tag reads it (referral_reading.shown_statuses): booked, its session held,
-        # the next kind of guidance not yet booked.
-        clauses += [Referral.status == ReferralStatus.BOOKED, Referral.id.not_in(with_session_to_hold())]
-    elif chosen.status == ReferralStatus.BOOKED.value:
-        clauses += [Referral.status == ReferralStatus.BOOKED, Referral.id.in_(with_session_to_hold())]
-    elif chosen.status:
-        clauses.append(Referral.status == chosen.status)
+    if chosen.status:
+        clauses += shown_status_clauses(chosen.status)
     if chosen.at_risk:
         clauses.append(Referral.id.in_(at_risk_ids(clauses, today)))
     return clauses
@@ -141,7 +132,7 @@ def counts(clauses: list, today: dt.date) -> dict:
     by_status = {ReferralStatus(s).value: n for s, n in by_status.items()}
     if by_status.get(ReferralStatus.BOOKED.value):
         waiting = db.session.scalar(select(func.count()).select_from(_base([
-            *clauses, Referral.status == ReferralStatus.BOOKED, Referral.id.not_in(with_session_to_hold())]).subquery()))
+            *clauses, *shown_status_clauses(WAITING_NEXT)]).subquery()))
         by_status[ReferralStatus.BOOKED.value] -= waiting
         by_status[WAITING_NEXT] = waiting
     return {"by_status": by_status,

@@ -54,7 +54,7 @@ class ReferralFilter:
 
     def __post_init__(self):
         self.reference = "".join((self.reference or "").split()).upper()[:REFERENCE_LENGTH]
-        self.status = self.status if self.status in {s.value for s in ReferralStatus} else ""
+        self.status = self.status if self.status in {s.value for s in ReferralStatus} | {WAITING_NEXT} else ""
 
     @property
     def active(self) -> bool:
@@ -103,7 +103,7 @@ def referral_page(user, chosen: ReferralFilter, page: int = 1) -> ReferralPage:
     if chosen.municipality:
         clauses.append(Referral.referring_municipality_id == chosen.municipality)
     if chosen.status:
-        clauses.append(Referral.status == chosen.status)
+        clauses += shown_status_clauses(chosen.status)
     total = db.session.scalar(select(func.count()).select_from(Referral).where(*clauses))
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -253,6 +253,20 @@ def with_session_to_hold():
     outcome yet): a booked referral without one waits for its next session."""
     return (select(SessionParticipant.referral_id).join(Session, Session.id == SessionParticipant.session_id)
             .where(Session.status == SessionStatus.BOOKED, SessionParticipant.outcome.is_(None)))
+
+
+WAITING_NEXT = "waiting_next"  # a shown status (labels.SHOWN_STATUS) beside the stored ones
+
+
+def shown_status_clauses(status: str) -> list:
+    """WHERE clauses for referrals whose status tag reads `status` (`shown_statuses`): "booked" only
+    with a session still to hold, "waiting_next" the booked ones without; the list's and the queue's
+    status filters both."""
+    if status == WAITING_NEXT:
+        return [Referral.status == ReferralStatus.BOOKED, Referral.id.not_in(with_session_to_hold())]
+    if status == ReferralStatus.BOOKED.value:
+        return [Referral.status == ReferralStatus.BOOKED, Referral.id.in_(with_session_to_hold())]
+    return [Referral.status == status]
 
 
 def waiting_count(county_id: int) -> int:

@@ -217,3 +217,25 @@ def test_the_status_filter_and_counts_separate_booked_from_waiting_for_the_next_
     assert '<span class="figure-number">1</span> venter på neste time' in everything
     assert queue_rows(client.get("/queue/?status=waiting_next").get_data(as_text=True)) == [waiting.reference]
     assert queue_rows(client.get("/queue/?status=booked").get_data(as_text=True)) == [booked.reference]
+
+
+def test_the_referral_list_filters_by_the_status_its_rows_show(client, travel_to):
+    """The walk: rows read "Waiting for the next session", the filter had no such choice, and those rows
+    came up under "Booked" with no next session."""
+    from guidance.models import Outcome
+    from guidance.services import outcomes
+
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    waiting, booked = w.own_referral, f.referral(name="Booked Person")
+    waiting.needs = ["individual", "group"]
+    held = f.published_session(w.counsellor, waiting, start=f.oslo(2026, 11, 30, 10))
+    outcomes.record_outcomes(w.counsellor, held, {waiting.id: Outcome.ATTENDED})
+    f.published_session(w.counsellor, booked, start=f.oslo(2026, 12, 10, 10))
+    waiting.status = ReferralStatus.BOOKED
+    db.session.commit()
+    f.login(client, w.referrer)
+    listing = client.get("/referrals/").get_data(as_text=True)
+    assert 'value="waiting_next"' in listing
+    assert queue_rows(client.get("/referrals/?status=waiting_next").get_data(as_text=True)) == [waiting.reference]
+    assert queue_rows(client.get("/referrals/?status=booked").get_data(as_text=True)) == [booked.reference]
