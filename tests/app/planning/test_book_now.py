@@ -499,3 +499,13 @@ def test_a_booking_made_by_mistake_is_undone_at_once_and_not_later(client, trave
     assert late.status_code == 400 and "avlys timen" in late.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Session, again.id).status is SessionStatus.BOOKED
+
+
+def test_the_booking_page_shows_what_the_referrer_asked_for(client, travel_to):
+    """The walk: "Wants a woman counsellor" was in the referral, not on the page where the lead chose."""
+    w = booking_world(travel_to, notice_days=3)
+    w.own_referral.notes = "Ønsker kvinnelig veileder."
+    db.session.commit()
+    f.login(client, w.lead)
+    page = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))
+    assert "Ønsker kvinnelig veileder." in page
