@@ -28,7 +28,7 @@ from guidance.models import (
     User,
 )
 from guidance.rules.access import referral_filter
-from guidance.services import letters
+from guidance.services import cannot_come, letters
 
 SHOWN = 5
 LOOK_AHEAD = dt.timedelta(days=14)
@@ -45,6 +45,7 @@ class ComingSession:
     location: str
     # The participant's language when their letter is in Norwegian only (no catalogue for it yet).
     no_letter_in: str | None = None
+    cannot_come: bool = False  # the referrer said the participant cannot come: the centre moves it
 
 
 @dataclass
@@ -84,7 +85,7 @@ def overview(referrer: User) -> ReferrerOverview:
     own = referral_filter(referrer)
     coming_rows = db.session.execute(
         select(Referral.id, Referral.reference, Participant.name, Session.start, Session.location_id,
-               Participant.language)
+               Participant.language, Session.id.label("session_id"))
         .join(Participant, Participant.id == Referral.participant_id)
         .join(SessionParticipant, SessionParticipant.referral_id == Referral.id)
         .join(Session, Session.id == SessionParticipant.session_id)
@@ -92,8 +93,10 @@ def overview(referrer: User) -> ReferrerOverview:
         .order_by(Session.start, Referral.id)).all()
     places = dict(db.session.execute(select(Location.id, Location.name).where(
         Location.id.in_({r.location_id for r in coming_rows[:SHOWN]}))).all())
+    told = {(w.session_id, w.referral_id) for w in cannot_come.waiting(referrer.municipality.county_id, now)} \
+        if referrer.municipality is not None else set()
     coming = [ComingSession(r.id, r.reference, r.name, r.start, places.get(r.location_id, ""),
-                            letters.untranslated(r.language))
+                            letters.untranslated(r.language), (r.session_id, r.id) in told)
               for r in coming_rows[:SHOWN]]
     note_rows = db.session.execute(
         select(GuidanceNote.id, Referral.reference, Participant.name, GuidanceNote.shared_at)

@@ -38,12 +38,20 @@ def menu_for_current_user() -> list[tuple[str, str]]:
     ]
 
 
+# Pages of one blueprint that belong to another entry: saying a participant cannot come is about a
+# referral (the referrer came from its page), not a new one.
+BELONGS_TO = {"intake.cannot_come": "referrals.index", "intake.correct": "referrals.index",
+              "intake.withdraw": "referrals.index"}
+
+
 def current_entry(endpoints: list[str]) -> str | None:
     """The one menu entry the page belongs to (marked aria-current): the entry of the page's own
     blueprint; where several entries share it (Counsellors and Interpreters), the one whose address
     the page's address begins with."""
     if not request.endpoint:
         return None
+    if request.endpoint in BELONGS_TO and BELONGS_TO[request.endpoint] in endpoints:
+        return BELONGS_TO[request.endpoint]
     blueprint = request.endpoint.split(".")[0]
     same = [e for e in endpoints if e.split(".")[0] == blueprint]
     if len(same) <= 1:

@@ -27,6 +27,9 @@ def test_the_referrer_says_the_participant_cannot_come_and_the_lead_moves_the_se
     link = f"/intake/referrals/{w.own_referral.id}/cannot-come/{session.id}"
     assert f'href="{link}"' in page
 
+    # The menu marks the referrals, where the referrer came from (it marked "New referral").
+    form_page = client.get(link).get_data(as_text=True)
+    assert 'href="/referrals/" aria-current="page"' in form_page or 'aria-current="page" href="/referrals/"' in form_page
     too_long = client.post(link, data={"note": "x" * 501})
     assert too_long.status_code == 400 and 'id="note-error"' in too_long.get_data(as_text=True)
     response = client.post(link, data={"note": "Mandager etter kl. 12"})
@@ -43,8 +46,10 @@ def test_the_referrer_says_the_participant_cannot_come_and_the_lead_moves_the_se
     assert f"/planning/sessions/{session.id}/edit" in mail.body
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "session.cannot_come"))
     assert event.actor_id == w.referrer.id and "Mandager" not in (event.detail or "")
+    # The referrer's home no longer offers the letter for that time.
+    referrer_home = html.unescape(client.get("/").get_data(as_text=True))
+    assert "Kan ikke komme: senteret flytter timen" in referrer_home
     client.post("/logout")
-
     # The counsellor who holds it reads it on the session's page (they would turn up and wait).
     f.login(client, w.counsellor)
     theirs = html.unescape(client.get(f"/week/sessions/{session.id}").get_data(as_text=True))
