@@ -544,3 +544,11 @@ def test_a_booked_referral_still_takes_a_plan_sent_later(client, app):
     f.login(lead, w.lead)
     lead_page = lead.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
     assert "plan.pdf" in lead_page and f'action="{url}"' not in lead_page   # the lead reads, the referrer attaches
+
+
+def test_date_fields_bring_up_a_phones_number_pad(client):
+    f.login(client, f.user(Role.REFERRER))
+    page = client.get("/intake/new").get_data(as_text=True)
+    for name in ("settlement_date", "programme_decision_date", "earliest_date"):
+        field = page[page.index(f'name="{name}"') - 200:page.index(f'name="{name}"') + 200]
+        assert 'inputmode="decimal"' in field, name

@@ -116,8 +116,9 @@ def test_enter_in_a_field_sends_the_referral_as_the_send_button_does_nb(browser,
         page.get_by_label("Deltakerens fulle navn").fill("Enter Person")
         page.get_by_label("Bosettingsdato").fill((local_today() - dt.timedelta(days=10)).strftime("%d.%m.%Y"))
         page.locator("main").get_by_label("Språk", exact=True).select_option("uk")
-        page.get_by_label("Deltakerens fulle navn").press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_label("Deltakerens fulle navn").press("Enter")
+        page.wait_for_url(re.compile(r".*/referrals/\d+"))
         assert "/referrals/" in page.url and "ble sendt til karrieresenteret" in page.content()
     finally:
         ctx.close()
