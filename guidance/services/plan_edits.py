@@ -366,19 +366,14 @@ class Colleague(NamedTuple):
     refusal: str = ""
 
 
-def colleagues_at_the_same_time(session: Session, instance: dict | None = None) -> list[Colleague]:
-    """The counsellors who can hold a booked session of the published plan at its own time and place,
-    with its room and interpreter: each is the move's own check against the published plan (their
-    hours, absences, other sessions and the day's travel, the training and the languages it needs).
-    For the morning a counsellor falls ill: the participants keep their letter and come as told,
-    and the interpreter's assignment stands."""
-    return colleagues_for([session], instance).get(session.id, [])
-
-
 def colleagues_for(sessions: list[Session], instance: dict | None = None,
                    refused: bool = False) -> dict[int, list[Colleague]]:
-    """`colleagues_at_the_same_time` of several sessions of one county (an absence's), the published
-    plan read once. Sessions that are not booked, not published or have started have none. With
+    """For each of `sessions` of one county, the counsellors who can hold it at its own time and place,
+    with its room and interpreter: each is the move's own check against the published plan (their
+    hours, absences, other sessions and the day's travel, the training and the languages it needs),
+    read once. For the morning a counsellor falls ill: the participants keep their letter and come as
+    told, and the interpreter's assignment stands. Sessions that are not booked, not published or have
+    started have none. With
     `refused`, the counsellors of the location who cannot hold it are listed too, each with why
     (`Colleague.refusal`): "nobody free" alone left the lead guessing (they work there, and are free)."""
     now = ids.clock()
