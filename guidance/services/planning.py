@@ -11,13 +11,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from guidance.extensions import db
-from guidance.models import County, PlanningRun, RunStatus, Session, SessionStatus, User
+from guidance.models import County, InterpreterBooking, PlanningRun, RunStatus, Session, SessionStatus, User
 from guidance.models.types import utcnow
 from guidance.planning import InstanceOptions, build_instance, data_fingerprint
 from guidance.planning.ids import local_today
 from guidance.planning.instance import published_sessions, session_dict
 from guidance.planning.runner import fail_stale_runs
 from guidance.rules.notice import first_day_after_notice
+from guidance.services.interpreter_bookings.state import ACTIVE as ACTIVE_BOOKINGS
 from guidance.services import audit, notices
 from guidance.services.errors import DomainError
 
@@ -229,14 +230,14 @@ class BudgetAfter:
         return round(100 * self.after_nok / self.budget_nok) if self.budget_nok else 0
 
 
-def _budgets_after(county_id: int, requested: list[Session], cancelled: list,
-                   released: list | None = None) -> list[BudgetAfter]:
+def _budgets_after(county_id: int, requested: list[Session], released: list[tuple]) -> list[BudgetAfter]:
     """Per month with a budget: the booked interpreter cost (statistics.interpreter_months) plus the
-    planned cost of the requests publishing sends, minus the bookings it cancels (less what a late
-    cancellation still costs), counting only the sessions the county pays for, as the budget does."""
+    planned cost of the requests publishing sends, minus the bookings it lets go ((booking, what is
+    still paid for it): a late cancellation's cost stays), counting only the sessions the county pays
+    for, as the budget does."""
     from guidance.planning import ids
     from guidance.services import statistics
-    from guidance.services.interpreter_bookings.costs import county_pays, late_cancellation_cost, planned_cost
+    from guidance.services.interpreter_bookings.costs import county_pays, planned_cost
 
     change: dict[str, float] = {}
     for s in requested:
@@ -244,8 +245,7 @@ def _budgets_after(county_id: int, requested: list[Session], cancelled: list,
             continue
         month = statistics.period_of(ids.to_local(s.start).date(), "month")
         change[month] = change.get(month, 0.0) + planned_cost(s, s.interpreter, s.interpreter_mode or "onsite")[2] / 100
-    for booking, still_paid in [*((b, late_cancellation_cost(b) or 0) for b in cancelled),
-                                *((b, 0) for b in released or [])]:
+    for booking, still_paid in released:
         if not county_pays(booking.session):
             continue
         month = statistics.period_of(ids.to_local(booking.session.start).date(), "month")
@@ -259,6 +259,20 @@ def _budgets_after(county_id: int, requested: list[Session], cancelled: list,
         out.append(BudgetAfter(dt.date(year, month, 1), row["cost_nok"], row["cost_nok"] + change[row["month"]],
                                row["budget_nok"]))
     return out
+
+
+def _same_interpreting(old: Session | None, new: Session | None) -> bool:
+    """The interpreter's assignment is as it was (interpreter, time, way of taking part, place): their
+    answer stands, and publishing keeps the booking."""
+    return old is not None and new is not None and \
+        (old.interpreter_id, old.start, old.end, old.interpreter_mode, old.location_id) == \
+        (new.interpreter_id, new.start, new.end, new.interpreter_mode, new.location_id)
+
+
+def _follows(booking: InterpreterBooking, new: Session | None) -> bool:
+    """A live booking whose interpreter the moved session keeps: publishing asks them again for the new
+    time (`ask_again`) instead of cancelling it."""
+    return new is not None and booking.status in ACTIVE_BOOKINGS and booking.interpreter_id == new.interpreter_id
 
 
 def _untold(replaced: dict, new_by_uid: dict) -> list:
@@ -279,10 +293,9 @@ def _untold(replaced: dict, new_by_uid: dict) -> list:
 
 def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPreview:
     """Count what publishing `run` would book, ask and send, and check the notice; changes nothing."""
-    from guidance.models import BookingStatus
-    from guidance.services.interpreter_bookings.costs import late_cancellation_cost
     from guidance.planning import ids
     from guidance.planning.store import same_booking
+    from guidance.services.interpreter_bookings.costs import late_cancellation_cost
 
     county = run.county
     preview = PublishPreview(run, notice_days=county.publish_notice_days)
@@ -295,32 +308,29 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
                                                                   Session.status == SessionStatus.PLANNED)))
     replaced = {s.uid: s for s in published_sessions(county)
                 if s.status is SessionStatus.BOOKED and ids.to_local(s.start).date() >= horizon_start}
-    live = (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)
     kept_interpreting = set()
     requested = []
-    released = []  # bookings that follow their moved session: their old cost goes, the new one is requested
+    released = []  # (booking, what is still paid): its cost leaves the budget, less a late cancellation's
     for s in new_sessions:
         old = replaced.get(s.uid)
         if old is None or not same_booking(session_dict(s), session_dict(old)):
             preview.new_or_changed.append(s)
-        same = old is not None and (old.interpreter_id, old.start, old.end, old.interpreter_mode, old.location_id) == \
-            (s.interpreter_id, s.start, s.end, s.interpreter_mode, s.location_id)
-        if same and any(b.status in live for b in old.bookings):
+        if _same_interpreting(old, s) and any(b.status in ACTIVE_BOOKINGS for b in old.bookings):
             kept_interpreting.add(old.uid)
         elif s.interpreter_id is not None:
             preview.interpreter_requests += 1
             requested.append(s)
-            following = [b for b in (old.bookings if old is not None else []) if b.status in live
-                         and b.interpreter_id == s.interpreter_id]
-            if following:  # publish_run asks the same interpreter again (`ask_again`): nothing is cancelled
+            following = [b for b in (old.bookings if old is not None else []) if _follows(b, s)]
+            if following:  # asked again, not cancelled
                 kept_interpreting.add(old.uid)
-                released += following[:1]
+                released.append((following[0], 0))
     cancelled = [b for old in replaced.values() if old.uid not in kept_interpreting
-                 for b in old.bookings if b.status in live]
+                 for b in old.bookings if b.status in ACTIVE_BOOKINGS]
+    late = [(b, late_cancellation_cost(b) or 0) for b in cancelled]
     preview.interpreter_cancellations = len(cancelled)
-    preview.late_cancellation_cost_ore = sum(filter(None, (late_cancellation_cost(b) for b in cancelled)))
+    preview.late_cancellation_cost_ore = sum(cost for _b, cost in late)
     preview.untold = _untold(replaced, {s.uid: s for s in new_sessions})
-    preview.budgets = _budgets_after(county.id, requested, cancelled, released)
+    preview.budgets = _budgets_after(county.id, requested, released + late)
     preview.sessions = len(new_sessions)
     preview.new_or_changed.sort(key=lambda s: s.start)
     preview.first_new = preview.new_or_changed[0].start if preview.new_or_changed else None
@@ -386,8 +396,6 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
     Returns the publication, the e-mails and the notices to hand on after the commit.
     """
     from guidance.models import (
-        BookingStatus,
-        InterpreterBooking,
         Referral,
         ReferralStatus,
         SessionParticipant,
@@ -441,16 +449,14 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
         old.status = SessionStatus.SUPERSEDED if new is not None else SessionStatus.CANCELLED
         if new is None:
             calendar.bump_sequence(old)  # calendar clients ignore a cancellation without a new SEQUENCE
-        same_interpreting = new is not None and (old.interpreter_id, old.start, old.end, old.interpreter_mode,
-                                                 old.location_id) == (new.interpreter_id, new.start, new.end,
-                                                                      new.interpreter_mode, new.location_id)
+        same_interpreting = _same_interpreting(old, new)
         for booking in old.bookings:
-            if booking.status in (BookingStatus.CANCELLED, BookingStatus.DECLINED, BookingStatus.EXPIRED):
+            if booking.status not in ACTIVE_BOOKINGS:
                 continue
             if same_interpreting:
                 booking.session = new  # the interpreter's answer still holds
                 kept_bookings.add(new.id)
-            elif new is not None and booking.interpreter_id == new.interpreter_id and new.id not in kept_bookings:
+            elif _follows(booking, new) and new.id not in kept_bookings:
                 # The same interpreter, the session moved: asked again for the new time (as a lead's move
                 # does), not cancelled (late, it would be paid) and asked anew as a stranger.
                 booking.session = new
