@@ -102,12 +102,18 @@ class CountyDay:
         return {problem: counts[problem] for problem in PROBLEMS if counts[problem]}
 
     @property
+    def going_ahead(self) -> int:
+        """Sessions of the day not cancelled (the lead's home counts them)."""
+        return sum(s.status not in ("cancelled", "replaced") for s in self.sessions)
+
+    @property
     def to_act_on(self) -> list[DaySession]:
         return [s for s in self.sessions if s.problems]
 
 
-def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None) -> CountyDay:
-    """The county's published sessions starting on `date` (Oslo), by location (by name), each in time order."""
+def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None, waiting: list | None = None) -> CountyDay:
+    """The county's published sessions starting on `date` (Oslo), by location (by name), each in time order.
+    `waiting`: the county's `cannot_come.waiting` when the caller has read it already (the lead's home)."""
     now = now or clock.now()
     sessions = cal.sessions_between(date, date, county_id=county_id, loads=LOADS)
     counsellors = db.session.execute(
@@ -117,7 +123,8 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None) -> Cou
     counsellor_users = {profile_id: user_id for profile_id, user_id, _name in counsellors}
     away_users = set(db.session.scalars(select(Absence.user_id).where(
         Absence.start_date <= date, Absence.end_date >= date)))
-    waiting = {(w.session_id, w.referral_id): w.note for w in cannot_come.waiting(county_id, now)}
+    waiting = {(w.session_id, w.referral_id): w.note
+               for w in (cannot_come.waiting(county_id, now) if waiting is None else waiting)}
 
     places: dict[int, LocationDay] = {}
     away_names: set[str] = set()
@@ -156,14 +163,6 @@ def _problems(item: DaySession, away_users: set[int], counsellor_users: dict[int
     if session.end <= now and any(p.outcome is None for p in item.participants):
         found.add("outcome_missing")
     return [problem for problem in PROBLEMS if problem in found]
-
-
-def today_counts(county_id: int, now: dt.datetime | None = None) -> tuple[int, dict[str, int]]:
-    """For the lead's home: today's sessions (not cancelled) and what to act on, by problem."""
-    now = now or clock.now()
-    today = day(county_id, clock.today(now), now=now)
-    held = [s for s in today.sessions if s.status not in ("cancelled", "replaced")]
-    return len(held), today.problem_counts
 
 
 def working_day_after(date: dt.date, step: int = 1) -> dt.date:

@@ -165,6 +165,7 @@ def overview(lead: User) -> Today:
     now = clock.now()
     today = clock.today(now)
     risk_ids, passed, urgent, urgent_total = _deadlines(lead, today)
+    waiting = cannot_come.waiting(lead.county_id, now)  # the card, and the day plan's counts
     bookings, bookings_total = _bookings(lead.county_id, now)
     since = _new_since(lead, now)
     new, new_total = _new_referrals(lead, since)
@@ -173,18 +174,18 @@ def overview(lead: User) -> Today:
                    bookings=bookings, bookings_total=bookings_total, absences=_absences(lead.county_id, now),
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today),
-                   cannot_come=cannot_come.waiting(lead.county_id, now), **_day(lead.county_id, now),
-                   **_readiness(lead))
+                   cannot_come=waiting, **_day(lead.county_id, now, waiting), **_readiness(lead))
     lead.last_seen_home_at, lead.home_new_since = now, since
     db.session.commit()
     return result
 
 
-def _day(county_id: int, now: dt.datetime) -> dict:
-    sessions, problems = county_day.today_counts(county_id, now)
+def _day(county_id: int, now: dt.datetime, waiting: list) -> dict:
+    """Today's and the next working day's sessions in counts (services.county_day)."""
+    today = county_day.day(county_id, clock.today(now), now=now, waiting=waiting)
     following = county_day.working_day_after(clock.today(now))
-    return {"sessions_today": sessions, "day_problems": problems, "next_working_day": following,
-            "next_day_problems": county_day.day(county_id, following, now=now).problem_counts}
+    return {"sessions_today": today.going_ahead, "day_problems": today.problem_counts, "next_working_day": following,
+            "next_day_problems": county_day.day(county_id, following, now=now, waiting=waiting).problem_counts}
 
 
 # Problems that mean the county is not set up yet: a new lead's home leads to the set-up.
