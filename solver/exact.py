@@ -44,7 +44,7 @@ from .formats import FormatError, Plan, Session, Stats, Unscheduled, dump_plan, 
 from .model_data import Prepared, prepare
 from .model_reasons import final_reason, static_reason
 from .objective import unplaced_cost
-from .rules import may_counsel
+from .rules import may_counsel, participant_gap
 
 STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
           cp_model.MODEL_INVALID: "MODEL_INVALID", cp_model.UNKNOWN: "UNKNOWN"}
@@ -325,7 +325,10 @@ class _Exact:
             return
         if key not in self._order:
             self._order[key] = self.m.new_bool_var("")
-        first = self._order[key]
+        self._either_way(a, b, gap, when, self._order[key])
+
+    def _either_way(self, a: _Slot, b: _Slot, gap, when: list, first) -> None:
+        """When ``when`` holds, ``first`` says which slot comes first, the other ``gap`` after its end."""
         self.m.add(b.start >= a.end + gap).only_enforce_if(when + [first])
         self.m.add(a.start >= b.end + gap).only_enforce_if(when + [first.Not()])
 
@@ -334,23 +337,18 @@ class _Exact:
         the two locations when both are on site, from home to the other's location when one is by
         video (taken from home), none when both are."""
         place = {loc: self.prep.locations[loc].place for loc in set(a.loc) | set(b.loc)}
-
-        def minutes(x: str, y: str) -> int:
-            return 0 if x == y else self.prep.travel.minutes(x, y)
-
-        needs = [(minutes(place[la], place[lb]), [a.loc[la], b.loc[lb], a.video.Not(), b.video.Not()])
+        prep = self.prep  # the journey is the rule's own (rules.participant_gap)
+        needs = [(participant_gap(prep, place[la], place[lb]), [a.loc[la], b.loc[lb], a.video.Not(), b.video.Not()])
                  for la in a.loc for lb in b.loc]
-        needs += [(minutes(home, place[lb]), [a.video, b.loc[lb], b.video.Not()]) for lb in b.loc]
-        needs += [(minutes(place[la], home), [a.loc[la], a.video.Not(), b.video]) for la in a.loc]
+        needs += [(participant_gap(prep, home, place[lb]), [a.video, b.loc[lb], b.video.Not()]) for lb in b.loc]
+        needs += [(participant_gap(prep, place[la], home), [a.loc[la], a.video.Not(), b.video]) for la in a.loc]
         needs = [(t, lits) for t, lits in needs if t > 0]
         if not needs:
             return
         gap = self.m.new_int_var(0, max(t for t, _lits in needs), "")
         for t, lits in needs:
             self.m.add(gap >= t).only_enforce_if(lits)
-        first = self.m.new_bool_var("")
-        self.m.add(b.start >= a.end + gap).only_enforce_if(when + [first])
-        self.m.add(a.start >= b.end + gap).only_enforce_if(when + [first.Not()])
+        self._either_way(a, b, gap, when, self.m.new_bool_var(""))
 
     def _resources(self) -> None:
         """Rooms (8), participants (2) and interpreters (6) across slots, per day."""
