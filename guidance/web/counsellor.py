@@ -8,16 +8,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from guidance.extensions import db
-from guidance.models import Absence, Outcome, Referral, Session
+from guidance.models import Outcome, Referral, Session
 from guidance.planning.ids import local_today
 from guidance.rules.language import for_recipient
 from guidance.services import calendar as cal
 from guidance.services import outcomes as outcome_service
+from guidance.services import week_grid
 from guidance.services.errors import DomainError
 from guidance.web.forms import PostForm, show_refusal
 from guidance.web.guards import get_visible, requires
@@ -86,10 +86,10 @@ def _render_week(year: int, week: int):
     # neighbours ("The coming week" and "Next week" led to the same week at the weekend).
     opening = opening_monday(local_today())
     home_link = opening not in (monday - dt.timedelta(days=7), monday, monday + dt.timedelta(days=7))
-    # The counsellor's own registered absences: a day off reads so, and its sessions wait for the centre.
-    away = {day for a in db.session.scalars(select(Absence).where(
-        Absence.user_id == current_user.id, Absence.start_date <= days[-1], Absence.end_date >= days[0]))
-        for day in days if a.start_date <= day <= a.end_date}
+    # The counsellor's own registered absences: a day off reads so, and its sessions wait for the centre
+    # (the week grid's reading of them: week_grid.unavailable_days).
+    subject = week_grid.Choice("counsellor", _profile_id(), current_user.name)
+    away = {day for day, why in week_grid.unavailable_days(subject, monday, None).items() if why == "away"}
     return render_template("counsellor/week.html", year=year, week=week, monday=monday, days=days, by_day=by_day,
                            sessions=sessions, previous=previous, following=following, today=local_today(),
                            home_link=home_link, away=away)
