@@ -444,6 +444,7 @@ class _Import:
         self.bad_locations: dict[str, int] = {}   # location name -> the row of the locations sheet that failed
         self.places = self._place_lookup()
         self.deactivate: list[Location] = []
+        self.budgets: dict | None = None  # month -> amount (øre) as stored, read at the first budget row
 
     def rows(self, name: str):
         table = self.tables.get(name)
@@ -558,8 +559,9 @@ class _Import:
         if month is None:
             return
         kroner = int(float(amount))
-        current = next((b for b in setup.budgets_of(self.county) if b.month == month), None)
-        if current is None or current.amount_ore != kroner * 100:
+        if self.budgets is None:  # read once for the sheet
+            self.budgets = {b.month: b.amount_ore for b in setup.budgets_of(self.county)}
+        if self.budgets.get(month) != kroner * 100:
             setup.set_budget(None, self.county, month, kroner)
             self.result.updated["interpreter_budgets"] += 1
 
