@@ -126,18 +126,16 @@ def reminder_text(session: Session, language: str) -> str:
                                     time=start.strftime("%H:%M"), place=place)
 
 
-# The catalogue's language codes that CLDR spells otherwise (Dari is Persian as written in Afghanistan).
-CLDR_LOCALE = {"prs": "fa_AF"}
-
-
 def weekday(day, language: str) -> str:
     """The weekday in the participant's language ("fredag", "الجمعة"): a date alone is easy to misread,
     the day of the week is what people plan by. Empty when CLDR does not know the language."""
     from babel import UnknownLocaleError
     from babel.dates import format_date
 
+    from guidance.services.letters import LOCALES  # the letters' CLDR locale per language (Dari: fa_AF)
+
     try:
-        return format_date(day, "EEEE", locale=CLDR_LOCALE.get(language, language))
+        return format_date(day, "EEEE", locale=LOCALES.get(language, language))
     except (UnknownLocaleError, ValueError):
         return ""
 

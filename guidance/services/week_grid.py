@@ -200,11 +200,10 @@ def status_of(session: Session) -> str:
     if value == "superseded":
         return "replaced"
     if session.interpreter_id and session.bookings:
-        latest = max(session.bookings, key=lambda b: b.id).status.value
-        if latest == "requested":
-            return "interpreter_asked"
-        if latest in ("declined", "expired", "cancelled"):
+        if session.interpreter_gone:
             return "interpreter_missing"
+        if max(session.bookings, key=lambda b: b.id).status.value == "requested":
+            return "interpreter_asked"
     return "booked"
 
 
