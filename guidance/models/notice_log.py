@@ -36,6 +36,9 @@ class Notice(db.Model):
     # another counsellor is cancelled for the first one at the time and place it had.
     told_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     told_location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), nullable=True)
+    # A moved session's start before the move: "moved from Tuesday 10:00 to Thursday 13:00" tells a
+    # referrer with a participant of several sessions which one moved.
+    moved_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     user: Mapped[User] = relationship()
     referral: Mapped[Referral | None] = relationship()

@@ -120,7 +120,8 @@ def _key(*parts) -> str:
 
 
 def _add(user: User, kind: str, key: str, session: Session | None = None, referral: Referral | None = None,
-         delivery: str | None = None, as_it_was: tuple[dt.datetime, int] | None = None) -> Notice | None:
+         delivery: str | None = None, as_it_was: tuple[dt.datetime, int] | None = None,
+         moved_from: dt.datetime | None = None) -> Notice | None:
     """A notice for `user`, unless they chose never or the same notice exists already."""
     delivery = delivery or choice(user, GOVERNED_BY[kind])
     if delivery == NEVER or not user.active:
@@ -133,6 +134,7 @@ def _add(user: User, kind: str, key: str, session: Session | None = None, referr
     notice = Notice(key=key, user=user, kind=kind, session=session, referral=referral, delivery=delivery)
     if as_it_was is not None:
         notice.told_start, notice.told_location_id = as_it_was
+    notice.moved_from = moved_from
     db.session.add(notice)
     return notice
 
@@ -159,6 +161,8 @@ def session_event(actor, session: Session, event: str, *, counsellor: bool = Tru
     session's SEQUENCE went up."""
     actor_id = getattr(actor, "id", None)
     version = (session.uid, session.sequence, session.start.isoformat(), session.location_id)
+    # Which session moved, for whoever is told of the move (not of a handover: theirs is cancelled).
+    moved_from = previous[0] if event == MOVED and previous and previous[0] != session.start else None
     notices = []
     for member in session.participants if referrers else ():
         if referral_ids is not None and member.referral_id not in referral_ids:
@@ -167,7 +171,7 @@ def session_event(actor, session: Session, event: str, *, counsellor: bool = Tru
             if person.id == actor_id:
                 continue
             key = _key(f"referral_{event}", *version, person.id, member.referral_id)
-            notices.append(_add(person, f"referral_{event}", key, session, member.referral))
+            notices.append(_add(person, f"referral_{event}", key, session, member.referral, moved_from=moved_from))
     if counsellor:
         told = [(session.counsellor_id, event)]
         if previous_counsellor_id is not None and previous_counsellor_id != session.counsellor_id:
@@ -178,7 +182,8 @@ def session_event(actor, session: Session, event: str, *, counsellor: bool = Tru
                 key = _key(f"counsellor_{what}", *version, profile.user_id)
                 handed_over = profile_id == previous_counsellor_id != session.counsellor_id
                 notices.append(_add(profile.user, f"counsellor_{what}", key, session,
-                                    as_it_was=previous if handed_over else None))
+                                    as_it_was=previous if handed_over else None,
+                                    moved_from=moved_from if what == MOVED else None))
     return [n for n in notices if n is not None]
 
 
@@ -297,6 +302,10 @@ def send_digests(now: dt.datetime | None = None) -> list[OutboxMessage]:
 
 def _when(session: Session, notice: Notice | None = None) -> str:
     start = notice.told_start if notice is not None and notice.told_start is not None else session.start
+    return _oslo(start)
+
+
+def _oslo(start: dt.datetime) -> str:
     return start.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
 
 
@@ -325,8 +334,13 @@ def _line(notice: Notice) -> str:
     }[notice.kind]
     if _handed_over(notice):
         what = _("Your session %(when)s at %(place)s is given to %(name)s: it is out of your calendar.")
+    elif notice.moved_from is not None and notice.kind == "referral_moved":
+        what = _("Referral %(reference)s: the session %(before)s is moved to %(when)s at %(place)s.")
+    elif notice.moved_from is not None and notice.kind == "counsellor_moved":
+        what = _("Your session %(before)s is moved to %(when)s at %(place)s.")
     return what % {"reference": reference, "when": _when(session, notice), "place": _place(session, notice),
-                   "name": session.counsellor.user.name if session is not None else ""}
+                   "name": session.counsellor.user.name if session is not None else "",
+                   "before": _oslo(notice.moved_from) if notice.moved_from is not None else ""}
 
 
 def _handed_over(notice: Notice) -> bool:

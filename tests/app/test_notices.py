@@ -89,9 +89,12 @@ def test_a_move_tells_the_referrer_and_sends_the_counsellor_the_updated_event(ap
 
     [to_referrer] = _to(w.referrer)
     assert to_referrer.subject == f"Time flytta for tilvising {w.own_referral.reference}"  # Bergen: the county's nynorsk
-    assert "26.01.2027 13:00" in to_referrer.body and f"{BASE}/referrals/{w.own_referral.id}" in to_referrer.body
+    # Which session moved, from when to when: a participant may have several.
+    assert "timen 25.01.2027 09:00 er flytta til 26.01.2027 13:00" in to_referrer.body
+    assert f"{BASE}/referrals/{w.own_referral.id}" in to_referrer.body
     [to_counsellor] = _to(w.counsellor)
     assert "Amal" not in to_counsellor.subject and "26.01.2027 13:00" in to_counsellor.subject
+    assert "Timen din 25.01.2027 09:00 er flyttet til 26.01.2027 13:00" in to_counsellor.body
     calendar = icalendar.Calendar.from_ical(to_counsellor.ics)
     [event] = calendar.walk("VEVENT")
     moved = db.session.get(Session, session.id)
@@ -435,7 +438,7 @@ def test_a_new_plan_tells_the_referrer_what_moved_and_what_was_cancelled(app, tr
 
     latest = _to(w.referrer)[-1]
     assert len(_to(w.referrer)) == 2 and latest.subject == "2 endringar i timar for tilvisingane dine"
-    assert f"{w.own_referral.reference}: timen er flytta til 21.01.2027 13:00" in latest.body
+    assert f"{w.own_referral.reference}: timen 19.01.2027 10:00 er flytta til 21.01.2027 13:00" in latest.body
     assert f"{second.reference}: timen 20.01.2027 10:00" in latest.body and "avlyst" in latest.body
     assert dropped.uid not in latest.body and "Sara" not in latest.body
     # The counsellor hears of their own sessions the new plan moved or cancelled (the first plan's
