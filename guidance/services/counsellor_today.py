@@ -42,9 +42,9 @@ class CounsellorDay:
     sessions_today: list[Session]
     next_day: dt.date | None
     sessions_next_day: list[Session]
-    missing_outcomes: list[Session]  # ended, a participant without an outcome; at most SHOWN
+    missing_outcomes: list[Session]  # ended, a participant without an outcome; at most SHOWN unless all asked
     missing_outcomes_total: int
-    notes: list[NoteToWrite]  # at most SHOWN
+    notes: list[NoteToWrite]  # at most SHOWN unless all asked
     notes_total: int
 
     @property
@@ -52,7 +52,9 @@ class CounsellorDay:
         return self.today.isocalendar()[1]
 
 
-def overview(counsellor_id: int) -> CounsellorDay:
+def overview(counsellor_id: int, everything: bool = False) -> CounsellorDay:
+    """The home's cards; `everything` lists every outcome and note to write ("And 4 more." opens them)."""
+    shown = None if everything else SHOWN
     now = clock.now()
     today = clock.today(now)
     coming = cal.counsellor_sessions(counsellor_id, today, clock.local_date(now + LOOK_AHEAD))
@@ -60,12 +62,12 @@ def overview(counsellor_id: int) -> CounsellorDay:
     later = [s for s in coming if clock.local_date(s.start) > today and s.status is not SessionStatus.CANCELLED]
     next_day = clock.local_date(later[0].start) if later else None
     sessions_next_day = [s for s in later if clock.local_date(s.start) == next_day]
-    missing, missing_total = _missing_outcomes(counsellor_id, now)
-    notes, notes_total = _notes_to_write(counsellor_id, now)
+    missing, missing_total = _missing_outcomes(counsellor_id, now, shown)
+    notes, notes_total = _notes_to_write(counsellor_id, now, shown)
     return CounsellorDay(today, sessions_today, next_day, sessions_next_day, missing, missing_total, notes, notes_total)
 
 
-def _missing_outcomes(counsellor_id: int, now: dt.datetime) -> tuple[list[Session], int]:
+def _missing_outcomes(counsellor_id: int, now: dt.datetime, shown: int | None) -> tuple[list[Session], int]:
     missing = exists().where(SessionParticipant.session_id == Session.id, SessionParticipant.outcome.is_(None))
     stmt = (select(Session)
             .where(Session.counsellor_id == counsellor_id, Session.status == SessionStatus.BOOKED,
@@ -73,10 +75,10 @@ def _missing_outcomes(counsellor_id: int, now: dt.datetime) -> tuple[list[Sessio
             .options(selectinload(Session.participants), selectinload(Session.location))
             .order_by(Session.start, Session.id))
     sessions = list(db.session.scalars(stmt))
-    return sessions[:SHOWN], len(sessions)
+    return sessions[:shown], len(sessions)
 
 
-def _notes_to_write(counsellor_id: int, now: dt.datetime) -> tuple[list[NoteToWrite], int]:
+def _notes_to_write(counsellor_id: int, now: dt.datetime, shown: int | None) -> tuple[list[NoteToWrite], int]:
     shared = exists().where(GuidanceNote.referral_id == Referral.id, GuidanceNote.status == "shared")
     rows = db.session.execute(
         select(Referral.id, Referral.reference, Participant.name, Session.start)
@@ -90,6 +92,6 @@ def _notes_to_write(counsellor_id: int, now: dt.datetime) -> tuple[list[NoteToWr
     for row in rows:
         latest.setdefault(row.id, row)
     drafts = set(db.session.scalars(select(GuidanceNote.referral_id).where(
-        GuidanceNote.referral_id.in_(list(latest)[:SHOWN]), GuidanceNote.status == "draft")))
-    items = [NoteToWrite(r.id, r.reference, r.name, clock.local_date(r.start), r.id in drafts) for r in list(latest.values())[:SHOWN]]
+        GuidanceNote.referral_id.in_(list(latest)[:shown]), GuidanceNote.status == "draft")))
+    items = [NoteToWrite(r.id, r.reference, r.name, clock.local_date(r.start), r.id in drafts) for r in list(latest.values())[:shown]]
     return items, len(latest)

@@ -79,7 +79,8 @@ class ReferrerOverview:
     missed_total: int = 0
 
 
-def overview(referrer: User) -> ReferrerOverview:
+def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
+    """The home's cards; `everything` lists every participant who did not come ("And 4 more.")."""
     now = clock.now()
     today = clock.today(now)
     own = referral_filter(referrer)
@@ -122,5 +123,5 @@ def overview(referrer: User) -> ReferrerOverview:
     return ReferrerOverview(coming, len(coming_rows),
                             [SharedNote(*r) for r in note_rows[:SHOWN]], len(note_rows),
                             waiting_total, waiting_overdue,
-                            [Missed(r.id, r.reference, r.name, r.start, r.outcome.value) for r in missed_rows[:SHOWN]],
+                            [Missed(r.id, r.reference, r.name, r.start, r.outcome.value) for r in missed_rows[:None if everything else SHOWN]],
                             len(missed_rows))

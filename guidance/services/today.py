@@ -160,8 +160,9 @@ class Today:
                     or self.readiness or self.cannot_come or self.day_problems)
 
 
-def overview(lead: User) -> Today:
-    """The lead's to-do overview for today and this week; records this visit (one transaction)."""
+def overview(lead: User, all_outcomes: bool = False) -> Today:
+    """The lead's to-do overview for today and this week; records this visit (one transaction).
+    `all_outcomes` lists every session without its outcome (the card's "And 4 more.")."""
     now = clock.now()
     today = clock.today(now)
     risk_ids, passed, urgent, urgent_total = _deadlines(lead, today)
@@ -169,7 +170,7 @@ def overview(lead: User) -> Today:
     bookings, bookings_total = _bookings(lead.county_id, now)
     since = _new_since(lead, now)
     new, new_total = _new_referrals(lead, since)
-    outcomes, outcomes_total = _missing_outcomes(lead.county_id, today)
+    outcomes, outcomes_total = _missing_outcomes(lead.county_id, today, None if all_outcomes else SHOWN)
     result = Today(today=today, at_risk_ids=risk_ids, passed=passed, urgent=urgent, urgent_total=urgent_total,
                    bookings=bookings, bookings_total=bookings_total, absences=_absences(lead.county_id, now),
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
@@ -301,7 +302,7 @@ def outcome_window(today: dt.date) -> tuple[dt.date, dt.date]:
     return min(monday, yesterday), yesterday
 
 
-def _missing_outcomes(county_id: int, today: dt.date) -> tuple[list[MissingOutcome], int]:
+def _missing_outcomes(county_id: int, today: dt.date, shown: int | None) -> tuple[list[MissingOutcome], int]:
     first, last = outcome_window(today)
     start = ids.to_utc(dt.datetime.combine(first, dt.time(0, 0)))
     end = ids.to_utc(dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0, 0)))
@@ -314,9 +315,9 @@ def _missing_outcomes(county_id: int, today: dt.date) -> tuple[list[MissingOutco
     sessions = list(db.session.scalars(stmt))
     names = dict(db.session.execute(
         select(CounsellorProfile.id, User.name).join(User, User.id == CounsellorProfile.user_id)
-        .where(CounsellorProfile.id.in_({s.counsellor_id for s in sessions[:SHOWN]}))).all())
+        .where(CounsellorProfile.id.in_({s.counsellor_id for s in sessions[:shown]}))).all())
     return [MissingOutcome(s.id, s.run_id, s.start, names.get(s.counsellor_id, ""), len(s.participants),
-                           sum(sp.outcome is None for sp in s.participants)) for s in sessions[:SHOWN]], len(sessions)
+                           sum(sp.outcome is None for sp in s.participants)) for s in sessions[:shown]], len(sessions)
 
 
 def _budget(county_id: int, today: dt.date) -> Budget:

@@ -84,3 +84,19 @@ def test_another_counsellors_sessions_stay_off_the_home(client, travel_to):
     f.login(client, w.counsellor)
     page = client.get("/").get_data(as_text=True)
     assert "Ingen timer i dag." in _card(page, "day-today") and "10:00" not in _card(page, "day-today")
+
+
+def test_and_n_more_opens_every_outcome_still_to_record(client, travel_to):
+    travel_to(f.oslo(2027, 1, 22, 16))  # a Friday afternoon after a full week
+    w = f.world()
+    held = [f.published_session(w.counsellor, f.referral(name=f"Person {day} {hour}"), start=f.oslo(2027, 1, day, hour, 0))
+            for day in (18, 19, 20, 21) for hour in (9, 13)]
+    f.login(client, w.counsellor)
+    page = client.get("/").get_data(as_text=True)
+    outcomes = _card(page, "day-outcomes")
+    assert "8 veiledninger" in outcomes and outcomes.count("1 uten utfall") == 5
+    assert 'href="/?all=1#day-outcomes">Og 3 til.' in page
+    page = client.get("/?all=1").get_data(as_text=True)
+    everything = _card(page, "day-outcomes")
+    assert everything.count("1 uten utfall") == 8 and "Og 3 til" not in everything
+    assert all(f'href="/week/sessions/{s.id}"' in page for s in held)

@@ -68,3 +68,21 @@ def test_a_participant_who_did_not_come_is_listed_for_the_referrer_to_follow_up(
     travel_to(f.oslo(2027, 2, 5, 12))   # three weeks on: followed up long ago
     f.login(client, w.referrer)
     assert 'id="home-missed"' not in client.get("/").get_data(as_text=True)
+
+
+def test_and_n_more_opens_everyone_who_did_not_come(client, travel_to):
+    from guidance.models import Outcome
+    from guidance.services import outcomes
+
+    travel_to(f.oslo(2027, 1, 18, 12))
+    w = f.world()
+    for hour in (8, 9, 10, 11, 12, 13, 14):
+        referral = f.referral(name=f"Person {hour}")
+        session = f.published_session(w.counsellor, referral, start=f.oslo(2027, 1, 14, hour, 0))
+        outcomes.record_outcomes(w.counsellor, session, {referral.id: Outcome.NO_SHOW})
+    f.login(client, w.referrer)
+    page = client.get("/").get_data(as_text=True)
+    card = _card(page, "home-missed")
+    assert card.count(" · Møtte ikke") == 5 and "Og 2 til." in card and 'href="/?all=1#home-missed">Og 2 til.' in page
+    everything = _card(client.get("/?all=1").get_data(as_text=True), "home-missed")
+    assert all(f"Person {hour}" in everything for hour in (8, 9, 10, 11, 12, 13, 14)) and "Og 2 til" not in everything

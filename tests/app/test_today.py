@@ -386,3 +386,16 @@ def test_a_county_not_set_up_yet_leads_its_lead_to_the_set_up_not_to_all_clear(c
     f.centre()
     set_up()
     assert "Sett opp fylket før den første planen" not in home(client)
+
+
+def test_and_n_more_outcomes_lists_them_all_on_the_home(client, winter):
+    w = f.world()
+    lead_seen(client, w.lead)
+    for day in (8, 9):
+        for hour in (9, 11, 13, 15):
+            f.published_session(w.counsellor, f.referral(name=f"Person {day} {hour}"), start=f.oslo(2027, 3, day, hour))
+    outcomes_card = card(home(client), "today-outcomes")
+    assert "8 veiledninger" in outcomes_card and outcomes_card.count("uten utfall</strong>") == 5
+    assert 'href="/?all=1#today-outcomes">Og 3 til.' in outcomes_card
+    everything = card(client.get("/?all=1").get_data(as_text=True), "today-outcomes")
+    assert everything.count("uten utfall</strong>") == 8 and "Og 3 til" not in everything
