@@ -137,7 +137,9 @@ def export():
     else:
         table = "referrals"
         header = ["period", figures["dimension"], "received", "booked", "completed"]
-        rows = [[r["period"], r["group"], r["received"], r["booked"], r["completed"]] for r in figures["rows"]]
+        # The group as the page names it (Arabisk, Integreringsloven), as the queue's export does.
+        rows = [[r["period"], _group_label(figures["dimension"], r["group"]), r["received"], r["booked"], r["completed"]]
+                for r in figures["rows"]]
     # Semicolons and a BOM: a Norwegian Excel opened the comma file as one column (the review).
     return Response(sheets.csv_text(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{table}.csv"', "Cache-Control": "no-store"})

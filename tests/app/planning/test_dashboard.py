@@ -101,7 +101,9 @@ def test_dashboard_page_shows_svg_charts_with_tables_and_exports_csv(client):
     assert csv_text.splitlines()[:3] == ["month;hours;cost_nok;budget_nok", "2027-01;1,5;1080;", "2027-02;1,5;1200;2000"]
     referrals_csv = client.get("/dashboard/export.csv?table=referrals&period=quarter&dimension=legal_basis")
     lines = referrals_csv.get_data(as_text=True).splitlines()
-    assert "2027-Q1;integration_act;3;2;0" in lines and "2027-Q1;temporary_act;1;1;1" in lines
+    assert "2027-Q1;Integreringsloven;3;2;0" in lines and "2027-Q1;Midlertidig lov;1;1;1" in lines
+    by_language = client.get("/dashboard/export.csv?table=referrals&period=quarter&dimension=language").get_data(as_text=True)
+    assert ";Arabisk;" in by_language and ";ar;" not in by_language
 
 
 def test_a_budget_must_be_a_month_and_an_amount(client):
