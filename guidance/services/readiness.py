@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from guidance import clock
 from guidance.extensions import db
+from guidance.labels import INTERPRETER_MODE
 from guidance.languages import language_name
 from guidance.models import (
     OPEN_STATUSES,
@@ -289,7 +290,8 @@ def broken_sessions(county: County, *, location_id: int | None = None, counsello
                    Session.start > clock.now())
             .options(selectinload(Session.location).selectinload(Location.municipality),
                      selectinload(Session.room),
-                     selectinload(Session.participants).selectinload(SessionParticipant.referral),
+                     selectinload(Session.participants).selectinload(SessionParticipant.referral)
+                     .selectinload(Referral.participant),
                      selectinload(Session.interpreter).selectinload(InterpreterProfile.languages),
                      selectinload(Session.interpreter).selectinload(InterpreterProfile.user))
             .order_by(Session.start, Session.id))
@@ -347,6 +349,12 @@ def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.da
         reasons.append(_("%(location)s is not open at this time.", location=loc.name))
     if not s.room.active:
         reasons.append(_("The room %(room)s is deactivated.", room=s.room.name))
+    else:
+        if len(s.participants) > s.room.capacity:
+            reasons.append(_("The room %(room)s now holds %(capacity)d; the session has %(booked)d participants.",
+                             room=s.room.name, capacity=s.room.capacity, booked=len(s.participants)))
+        if s.mode == "video" and not s.room.video:
+            reasons.append(_("The room %(room)s no longer has video equipment.", room=s.room.name))
     if counsellor is not None:
         name = counsellor.user.name
         if not counsellor.active or not counsellor.user.active:
@@ -356,6 +364,11 @@ def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.da
                 reasons.append(_("%(name)s no longer works at %(location)s.", name=name, location=loc.name))
             if not covers(counsellor.weekly, start, end):
                 reasons.append(_("%(name)s does not work at this time.", name=name))
+            # A participant whose language no interpreter covers relied on the counsellor speaking it.
+            for language in sorted(_uninterpreted(s) - set(counsellor.languages or ())):
+                shown = language_name(language, locale)
+                reasons.append(_("%(name)s does not speak %(language)s, and no interpreter is booked for it.",
+                                 name=name, language=shown.lower() if locale in ("nb", "nn") else shown))
     interpreter = s.interpreter
     if interpreter is not None:
         name = interpreter.user.name
@@ -368,4 +381,14 @@ def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.da
                                  language=language.lower() if locale in ("nb", "nn") else language))
             if not covers(interpreter.weekly, start, end):
                 reasons.append(_("%(name)s does not work at this time.", name=name))
+            if s.interpreter_mode and s.interpreter_mode not in (interpreter.modes or ()):
+                reasons.append(_("%(name)s no longer interprets this way: %(mode)s.", name=name,
+                                 mode=str(INTERPRETER_MODE.get(s.interpreter_mode, s.interpreter_mode))))
     return reasons
+
+
+def _uninterpreted(s: Session) -> set[str]:
+    """The languages of the session's participants who need an interpreter and have none booked."""
+    interpreted = s.language if s.interpreter_id is not None else None
+    return {sp.referral.participant.language for sp in s.participants
+            if sp.referral.participant.needs_interpreter and sp.referral.participant.language != interpreted}

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from guidance.extensions import db
-from guidance.models import InterpreterLanguage, Location, Role, RunStatus
+from guidance.models import InterpreterLanguage, Location, Role, RunStatus, SessionParticipant
 from tests.app import factories as f
 
 WEDNESDAY = f.oslo(2027, 3, 10, 10, 0)  # winter time: Oslo is UTC+1
@@ -19,12 +19,13 @@ WEDNESDAY = f.oslo(2027, 3, 10, 10, 0)  # winter time: Oslo is UTC+1
 def plan(travel_to):
     """A counsellor at Bergen's centre, an Arabic interpreter, and three published sessions:
     yesterday (past), Monday 15 March 09:00 with the interpreter in "Rom 1", Tuesday 16 March 13:00
-    in "Grupperom" without one."""
+    in "Grupperom" without one (its participant needs none)."""
     travel_to(WEDNESDAY)
     w = f.world()
     w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
     db.session.commit()
     past_ref, monday_ref, tuesday_ref = (f.referral(name=n) for n in ("Past Person", "Monday Person", "Tuesday Person"))
+    tuesday_ref.participant.needs_interpreter = False  # the Tuesday session has no interpreter
     past = f.published_session(w.counsellor, past_ref, start=f.oslo(2027, 3, 9, 9), interpreter=w.interpreter)
     monday = f.published_session(w.counsellor, monday_ref, start=f.oslo(2027, 3, 15, 9), interpreter=w.interpreter)
     tuesday = f.published_session(w.counsellor, tuesday_ref, start=f.oslo(2027, 3, 16, 13), room_name="Grupperom")
@@ -58,6 +59,10 @@ def test_deactivating_a_room_lists_its_sessions_ahead_on_the_location_page(clien
     assert "1 publisert time passer ikke lenger" in page
     assert broken_rows(page) == [("15.03.2027, 09:00", refs(s, "monday")[0], "Rommet Rom 1 er deaktivert.")]
     assert refs(s, "past")[0] not in page and refs(s, "tuesday")[0] not in page
+    # each session can be moved or cancelled from its row, and the lead comes back here
+    back = f"back=/setup/locations/{room.location_id}"
+    assert f'href="/planning/sessions/{s["monday"].id}/edit?{back}"' in page
+    assert f'href="/planning/sessions/{s["monday"].id}/cancel?{back}"' in page
 
 
 def test_deactivating_a_location_lists_every_session_ahead_there_on_the_county_page(client, plan):
@@ -161,6 +166,42 @@ def test_shorter_interpreter_hours_list_their_sessions_outside_them(client, plan
                                   f"{w.interpreter.name} arbeider ikke på dette tidspunktet.")]
 
 
+def test_a_counsellor_who_no_longer_speaks_the_language_nobody_interprets_is_listed(client, plan):
+    w, s = plan
+    tuesday = s["tuesday"].participants[0].referral.participant
+    tuesday.needs_interpreter, tuesday.language = True, "ti"
+    profile = w.counsellor.counsellor
+    profile.languages = ["nb", "en", "ti"]
+    db.session.commit()
+    f.login(client, w.lead)
+    assert broken_rows(client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)) == []
+    profile.languages = ["nb", "en"]  # Tigrinya unticked: the Monday session has its Arabic interpreter
+    db.session.commit()
+    page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
+    assert broken_rows(page) == [("16.03.2027, 13:00", refs(s, "tuesday")[0],
+                                  f"{w.counsellor.name} snakker ikke tigrinja, og ingen tolk er bestilt for det.")]
+
+
+def test_a_smaller_room_a_room_without_video_and_an_interpreter_without_the_mode_are_listed(client, plan):
+    w, s = plan
+    room = s["monday"].room
+    room.capacity = 1
+    second = f.referral(name="Second Person")
+    s["monday"].participants.append(SessionParticipant(referral=second))
+    s["tuesday"].mode = "video"
+    s["tuesday"].room.video = False
+    profile = w.interpreter.interpreter
+    profile.modes = ["video", "phone"]
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/readiness/counties/{w.lead.county_id}").get_data(as_text=True)
+    assert broken_rows(page) == [
+        ("15.03.2027, 09:00", f"{refs(s, 'monday')[0]} , {second.reference}",
+         f"Rommet Rom 1 har nå plass til 1; timen har 2 deltakere. {w.interpreter.name} tolker ikke lenger på denne måten: oppmøte."),
+        ("16.03.2027, 13:00", refs(s, "tuesday")[0], "Rommet Grupperom har ikke lenger videoutstyr."),
+    ]
+
+
 def test_nothing_is_listed_when_the_change_breaks_nothing(client, plan):
     w, s = plan
     location = s["monday"].location
@@ -196,7 +237,7 @@ def test_an_admin_sees_the_broken_sessions_and_is_pointed_to_the_lead_for_the_re
     f.login(client, admin)
     page = client.get(f"/setup/locations/{s['monday'].location_id}").get_data(as_text=True)
     assert len(broken_rows(page)) == 1
-    assert 'action="/planning/runs"' not in page
+    assert 'action="/planning/runs"' not in page and "/planning/sessions/" not in page
     assert "Fylkets leder kan planlegge disse timene på nytt på planleggingssiden." in page
 
 
