@@ -99,9 +99,14 @@ def language_name(code: str, in_language: str) -> str:
     named = catalogue(in_language).get(_LANGUAGE_MSGIDS.get(code, "-"))
     if named:
         return named
-    name = Locale.parse(LOCALES.get(in_language, "en")).languages.get(code)
+    names = Locale.parse(LOCALES.get(in_language, "en")).languages
+    name = names.get(code) or names.get(_CLDR_CODES.get(code, "-"))
     return name if name else code
 
+
+# CLDR has no name for Kurmanji (ISO 639-3 kmr) but names Kurdish (ku), which is what it means to
+# its speakers: "a tolk på kmr" reached a participant's letter.
+_CLDR_CODES = {"kmr": "ku"}
 
 # The language names every catalogue carries (the participant languages with a letter).
 _LANGUAGE_MSGIDS = {"nb": "Norwegian", "nn": "Norwegian", "en": "English", "uk": "Ukrainian", "ar": "Arabic",

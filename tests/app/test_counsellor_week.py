@@ -141,7 +141,7 @@ def test_the_session_page_says_whether_the_interpreter_has_answered_and_what_to_
     from guidance.services import bookings
 
     w, session = _setup()
-    w.own_referral.accessibility_needs = "Rullestol"
+    w.own_referral.participant.accessibility_needs = "Rullestol"  # where the intake keeps it
     w.own_referral.adviser_attends = True
     db.session.commit()
     bookings.new_booking(session)
@@ -151,6 +151,9 @@ def test_the_session_page_says_whether_the_interpreter_has_answered_and_what_to_
     assert "Forespurt" in page
     assert "Amal Haddad</bdi> – Behov for tilrettelegging: <q>Rullestol</q>" in page
     assert "Amal Haddad</bdi> – Programrådgiver deltar" in page
+    # the week and the printed day carry it too
+    for view in ("/week/2027/9", "/week/day/2027-03-02"):
+        assert "Behov for tilrettelegging: <q>Rullestol</q>" in client.get(view).get_data(as_text=True)
     session.bookings[-1].status = BookingStatus.ACCEPTED
     db.session.commit()
     assert "Forespurt" not in client.get(f"/week/sessions/{session.id}").get_data(as_text=True)

@@ -311,3 +311,19 @@ def test_a_moved_sessions_letter_says_it_replaces_the_letter_with_the_old_time(c
     assert "Ny tid" in norwegian and f"erstattar brevet om {old}" in " ".join(norwegian.split())
     assert old in ukrainian and "Новий час" in ukrainian
     assert ids.to_local(db.session.get(Session, session.id).start).hour == 13
+
+
+def test_a_kurmanji_speakers_letter_names_the_language_not_its_code(client):
+    """CLDR names no "kmr": the letter said "ein tolk på kmr"."""
+    w = f.world()
+    _place()
+    referral = f.referral(name="Berivan Aydin", language="kmr")
+    referral.referred_by = w.referrer
+    db.session.commit()
+    day = f.future_weekday(2)
+    f.published_session(w.counsellor, referral, start=f.oslo(day.year, day.month, day.day, 9),
+                        interpreter=w.interpreter, interpreter_mode="onsite", language="kmr")
+    f.login(client, w.referrer)
+    [page] = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
+    text = " ".join(page.split())
+    assert "tolk på kurdisk" in text and "kmr" not in text
