@@ -57,7 +57,7 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
         "QUEUE_PATH": os.environ.get("QUEUE_PATH", str(instance_path / "queue.sqlite3")),
         "QUEUE_NAME": os.environ.get("QUEUE_NAME", "guidance"),
-        "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "nb",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
         "LANGUAGES": ["nb", "nn", "en"],

@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+from types import SimpleNamespace
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale
@@ -39,7 +40,7 @@ from guidance.rules.deadlines import (
 )
 from guidance.rules.eligibility import served_municipalities
 from guidance.services import referral_csv, referrals
-from guidance.services.attachments import Upload
+from guidance.services.attachments import MAX_BYTES, MAX_PER_REFERRAL, Upload
 from guidance.services.errors import DomainError
 from guidance.services.referrals import ReferralData
 from guidance.web.forms import PromptSelect, show_refusal
@@ -47,6 +48,12 @@ from guidance.web.guards import get_visible, requires
 from guidance.labels import LEGAL_BASIS, SESSION_TYPE
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
+
+
+@bp.context_processor
+def _attachment_limits() -> dict:
+    """The form's file field tells the browser the limits the service checks (static/js/intake.js)."""
+    return {"attachment_limits": SimpleNamespace(count=MAX_PER_REFERRAL, bytes=MAX_BYTES)}
 
 
 class CheckboxesField(SelectMultipleField):

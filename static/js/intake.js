@@ -16,3 +16,23 @@
     });
   });
 })();
+
+// Attachments: the browser refuses too many or too large files before sending. The service
+// checks the same limits, but an upload over the request limit is cut off before the form can be
+// read and shown again, so what the referrer typed would be lost.
+(function () {
+  "use strict";
+  var input = document.querySelector("input[type=file][data-max-bytes]");
+  if (!input) { return; }
+  var maxBytes = parseInt(input.getAttribute("data-max-bytes"), 10);
+  var maxFiles = parseInt(input.getAttribute("data-max-files"), 10);
+  input.addEventListener("change", function () {
+    var problems = [];
+    if (input.files.length > maxFiles) { problems.push(input.getAttribute("data-too-many")); }
+    Array.prototype.forEach.call(input.files, function (file) {
+      if (file.size > maxBytes) { problems.push(input.getAttribute("data-too-large").replace("{name}", file.name)); }
+    });
+    input.setCustomValidity(problems.join(" "));
+    if (problems.length) { input.reportValidity(); }
+  });
+})();

@@ -122,3 +122,26 @@ def test_enter_in_a_field_sends_the_referral_as_the_send_button_does_nb(browser,
         assert "/referrals/" in page.url and "ble sendt til karrieresenteret" in page.content()
     finally:
         ctx.close()
+
+
+def test_a_file_over_the_limit_is_refused_by_the_browser_before_anything_typed_is_sent(browser, live):
+    """Five 12 MB files went over the request limit: the 413 page came back and name and phone were gone."""
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        choose_language(page, live, "nb")
+        login(page, live, live.world.referrer)
+        page.goto(f"{live.url}/intake/new")
+        page.get_by_label("Deltakerens fulle navn").fill("Olena Kovalenko")
+        big = {"name": "stor-plan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n" + b"0" * (11 * 1024 * 1024)}
+        files = page.get_by_label("Vedlegg: notater og planer (valgfritt)")
+        files.set_input_files([big])
+        assert files.evaluate("input => input.validationMessage") == "stor-plan.pdf er større enn 10 MB."
+        page.get_by_role("button", name="Send henvisningen").click()
+        assert page.url == f"{live.url}/intake/new"  # not sent
+        assert page.get_by_label("Deltakerens fulle navn").input_value() == "Olena Kovalenko"
+        files.set_input_files([PLAN])
+        assert files.evaluate("input => input.validationMessage") == ""
+    finally:
+        ctx.close()
