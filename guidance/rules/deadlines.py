@@ -13,6 +13,7 @@ import holidays
 from dateutil.relativedelta import relativedelta
 
 INTEGRATION_ACT_MONTHS = 3
+INTEGRATION_ACT_IN_FORCE = dt.date(2021, 1, 1)  # the act applies to those settled from this day
 TEMPORARY_ACT_DEFAULT_MONTHS = 3
 AT_RISK_WORKING_DAYS = 15
 SHORT_DEADLINE_WORKING_DAYS = 10

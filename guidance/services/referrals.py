@@ -26,6 +26,7 @@ from guidance.models import Attachment, LegalBasis, Municipality, Participant, R
 from guidance.models.types import utcnow
 from guidance.planning import ids
 from guidance.rules.deadlines import (
+    INTEGRATION_ACT_IN_FORCE,
     TEMPORARY_ACT_DEFAULT_MONTHS,
     deadline_passed,
     effective_deadline,
@@ -131,18 +132,19 @@ def normalise(data: ReferralData, today: dt.date) -> ReferralData:
     if data.earliest_date is None:
         data.earliest_date = today
     if data.legal_basis == LegalBasis.TEMPORARY_ACT.value:
-        data.window_months = data.window_months or TEMPORARY_ACT_DEFAULT_MONTHS
+        # Only an empty field takes the default: a 0 typed is refused by validate(), not read as 3.
+        data.window_months = TEMPORARY_ACT_DEFAULT_MONTHS if data.window_months is None else data.window_months
     else:
         data.window_months = None
     return data
 
 
 def validate(data: ReferralData, referring: Municipality, today: dt.date, referral_date: dt.date | None = None,
-             stored_settlement: dt.date | None = None) -> dict[str, list[str]]:
+             stored_settlement: dt.date | None = None, stored_earliest: dt.date | None = None) -> dict[str, list[str]]:
     """Field errors for these answers, keyed by ReferralData attribute; empty when all is well.
 
-    `stored_settlement`: a correction's settlement date as stored; left unchanged, it is not
-    judged again by the "not after today" rule (only what the referrer types is)."""
+    `stored_settlement`, `stored_earliest`: a correction's dates as stored; left unchanged, they are
+    not judged again by the "not after today" and "not before today" rules (only what the referrer types is)."""
     errors: dict[str, list[str]] = {}
 
     def add(name: str, message: str) -> None:
@@ -173,6 +175,11 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
                                  "participant was settled.", today=format_date(today, "short")))
     if data.settlement_date and data.settlement_date < dt.date(2000, 1, 1):
         add("settlement_date", _("Enter a settlement date after 1 January 2000."))
+    elif (data.legal_basis == LegalBasis.INTEGRATION_ACT.value and data.settlement_date
+          and data.settlement_date < INTEGRATION_ACT_IN_FORCE):
+        # Settled before the act: a typing error, or another legal basis (it made a deadline in 2019).
+        add("settlement_date", _("The Integration Act applies to those settled from %(date)s. Check the date, or "
+                                 "choose another legal basis.", date=format_date(INTEGRATION_ACT_IN_FORCE, "long")))
     if data.programme_decision_date and not dt.date(2000, 1, 1) <= data.programme_decision_date <= today + relativedelta(years=2):
         add("programme_decision_date", _("Enter a programme decision date between 2000 and two years from today."))
     elif data.programme_decision_date and data.settlement_date and data.programme_decision_date <= data.settlement_date:
@@ -186,8 +193,9 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
         add("needs", _("Choose at least one kind of guidance."))
     elif any(n not in {t.value for t in SessionType} for n in needs) or len(set(needs)) != len(needs):
         add("needs", _("Choose individual guidance, group guidance or both."))
-    if data.earliest_date and data.earliest_date < dt.date(2000, 1, 1):
-        add("earliest_date", _("Enter an earliest date after 1 January 2000."))
+    if data.earliest_date and data.earliest_date < today and data.earliest_date != stored_earliest:
+        # "Not before" a day gone by says nothing: the referrer meant today, or mistyped the year.
+        add("earliest_date", _("The earliest date cannot be before today. Leave it empty for as soon as possible."))
     if data.earliest_date and data.earliest_date > today + relativedelta(years=1):
         add("earliest_date", _("The earliest date can be at most a year from today."))
     deadline = deadline_for(data, referral_date or today)
@@ -310,7 +318,7 @@ def correct_referral(actor: User, referral: Referral, data: ReferralData, upload
                             "Contact the career centre."))
     data = normalise(data, today)
     errors = validate(data, referral.referring_municipality, today, referral_date=ids.local_date(referral.created_at),
-                      stored_settlement=referral.settlement_date)
+                      stored_settlement=referral.settlement_date, stored_earliest=referral.earliest_date)
     upload_errors, types = check_uploads(uploads, already=len(referral.attachments))
     if upload_errors:
         errors["attachments"] = upload_errors

@@ -78,12 +78,12 @@ def test_the_api_refuses_a_settlement_date_after_today_with_its_path(client):
 def test_a_passed_deadline_reads_passed_in_the_form_preview_the_referral_and_the_queue_export(client):
     referrer = f.user(Role.REFERRER)
     f.login(client, referrer, language="en")
-    preview = client.post("/intake/new", headers=EN, data=_form(settlement_date="2016-03-01", action="preview"))
+    preview = client.post("/intake/new", headers=EN, data=_form(settlement_date="2024-03-01", action="preview"))
     page = preview.get_data(as_text=True)
-    assert "Deadline: 1 June 2016" in page and "passed" in page
+    assert "Deadline: 1 June 2024" in page and "passed" in page
     assert "0 working days left" not in page
 
-    old = f.referral(settlement=dt.date(2016, 3, 1))
+    old = f.referral(settlement=dt.date(2024, 3, 1))
     client.post("/logout")
     lead = f.user(Role.LEAD)
     f.login(client, lead, language="en")

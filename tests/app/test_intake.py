@@ -392,6 +392,9 @@ def test_audit_details_never_carry_personal_data(app):
     ({"needs": []}, "needs"),
     ({"needs": ["individual", "coaching"]}, "needs"),
     ({"earliest_date": local_today() + dt.timedelta(days=200)}, "earliest_date"),
+    ({"earliest_date": local_today() - dt.timedelta(days=1)}, "earliest_date"),  # "not before" a day gone by
+    ({"legal_basis": "temporary_act", "window_months": 0}, "window_months"),  # not read as the default 3
+    ({"settlement_date": dt.date(2019, 1, 1)}, "settlement_date"),  # before the Integration Act
     ({"accessibility_needs": "x" * 2001}, "accessibility_needs"),
     ({"notes": "x" * 5001}, "notes"),
 ])
@@ -491,6 +494,18 @@ def test_an_overdue_referral_can_be_corrected(app):
     data = ReferralData.from_referral(referral)
     data.phone = "+47 400 00 001"
     assert referrals.correct_referral(referrer, referral, data) == ["phone"]
+
+
+def test_a_correction_keeps_an_earliest_date_that_has_passed_since(app, travel_to):
+    referrer = f.user(Role.REFERRER)
+    travel_to(f.oslo(2027, 1, 11, 10))
+    referral = referrals.submit_referral(referrer, valid_data(settlement_date=dt.date(2027, 1, 4)),
+                                         referring=referrer.municipality).referral
+    travel_to(f.oslo(2027, 2, 1, 10))
+    data = ReferralData.from_referral(referral)
+    data.phone = "+47 400 00 001"
+    assert referrals.correct_referral(referrer, referral, data) == ["phone"]
+    assert referral.earliest_date == dt.date(2027, 1, 11)
 
 
 def test_an_earliest_date_after_a_deadline_still_ahead_is_refused(app):
