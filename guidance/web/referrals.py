@@ -11,7 +11,7 @@ from wtforms import StringField
 from guidance import clock
 from guidance.extensions import db
 from guidance.labels import AUDIT_ACTION, CANCEL_REASON, REFERRAL_FIELD
-from guidance.models import Referral, SessionStatus
+from guidance.models import OPEN_STATUSES, Referral, SessionStatus
 from guidance.rules.access import may
 from guidance.rules.deadlines import deadline_passed, guided_in_time
 from guidance.services import letters
@@ -36,10 +36,14 @@ def index():
     result = reading.referral_page(current_user, chosen, args.get("page", 1, type=int))
     next_sessions = reading.next_booked_sessions([r.id for r in result.rows])
     names = reading.counsellor_names(next_sessions.values())
+    # "Passed" as the queue says it: an open referral whose deadline went by without a session held in time.
+    held, today = reading.first_held_days([r.id for r in result.rows]), clock.today()
+    late = {r.id for r in result.rows if r.status in OPEN_STATUSES and r.deadline and deadline_passed(r.deadline, today)
+            and not guided_in_time(r.deadline, held.get(r.id))}
     return render_template(
         "referrals/index.html", referrals=result.rows, total=result.total, page=result.page, pages=result.pages,
         chosen=chosen, next_sessions=next_sessions, counsellor_name=lambda s: names.get(s.counsellor_id, ""),
-        shown=reading.shown_statuses(result.rows),
+        shown=reading.shown_statuses(result.rows), late=late,
         municipalities=reading.municipalities_to_filter(current_user) if current_user.role.value != "referrer" else [],
         query={k: v for k, v in {"reference": chosen.reference, "municipality": chosen.municipality,
                                   "status": chosen.status}.items() if v},

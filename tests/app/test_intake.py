@@ -170,6 +170,21 @@ def test_referrer_sees_the_new_referral_in_their_list_with_its_deadline(client):
     assert str(referral.deadline.year) in listing
 
 
+def test_the_list_marks_a_deadline_gone_by_without_a_session_as_passed(client, travel_to):
+    travel_to(f.oslo(2027, 3, 1, 10))
+    w = f.world()
+    late = f.referral(name="Late Person", settlement=dt.date(2026, 11, 2))  # deadline 31 January
+    kept = f.referral(name="Kept Person", settlement=dt.date(2026, 11, 2))
+    f.published_session(w.counsellor, kept, start=f.oslo(2027, 1, 20, 9), status="completed")
+    ahead = f.referral(name="Ahead Person", settlement=dt.date(2027, 2, 1))
+    f.login(client, w.referrer)
+    rows = {name: row for row in client.get("/referrals/").get_data(as_text=True).split("<tr>")
+            for name in ("Late Person", "Kept Person", "Ahead Person") if name in row}
+    assert "passert" in rows["Late Person"]
+    assert "passert" not in rows["Kept Person"] and "passert" not in rows["Ahead Person"]
+    assert late.deadline == dt.date(2027, 1, 31) and ahead.deadline > dt.date(2027, 3, 1)
+
+
 # --- attachments -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("data,kind", [
