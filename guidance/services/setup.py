@@ -104,7 +104,7 @@ def locations_of(county: County, *, active_only: bool = False) -> list[Location]
 
 def create_location(actor, county: County, data: LocationData) -> Location:
     """Add a location (office or outreach venue) to one of the county's centres."""
-    values = _validate_location(county, data)
+    values = _validate_location(county, data, None)
     centre = _centre(county, data)
     location = Location(centre=centre, **values)
     db.session.add(location)
@@ -118,7 +118,7 @@ def update_location(actor, location: Location, data: LocationData) -> Location:
     """Save a location's fields, and the career centre it belongs to (another of the county's, or a
     new one named after it: a venue put under the wrong centre sent letters in that centre's name)."""
     county = location.centre.county
-    values = _validate_location(county, data)
+    values = _validate_location(county, data, location)
     changed = sorted(k for k, v in values.items() if getattr(location, k) != v)
     for key, value in values.items():
         setattr(location, key, value)
@@ -139,7 +139,7 @@ def set_location_active(actor, location: Location, active: bool) -> None:
 
 
 def create_room(actor, location: Location, data: RoomData) -> Room:
-    values = _validate_room(data)
+    values = _validate_room(data, location, None)
     room = Room(location=location, **values)
     db.session.add(room)
     db.session.flush()
@@ -149,7 +149,7 @@ def create_room(actor, location: Location, data: RoomData) -> Room:
 
 
 def update_room(actor, room: Room, data: RoomData) -> Room:
-    values = _validate_room(data)
+    values = _validate_room(data, room.location, room)
     changed = sorted(k for k, v in values.items() if getattr(room, k) != v)
     for key, value in values.items():
         setattr(room, key, value)
@@ -241,11 +241,14 @@ def budgets_of(county: County) -> list[InterpreterBudget]:
 # ---------------------------------------------------------------------------- validation
 
 
-def _validate_location(county: County, data: LocationData) -> dict:
+def _validate_location(county: County, data: LocationData, current: Location | None) -> dict:
     errors: dict[str, list[str]] = {}
     name = (data.name or "").strip()
     if not name:
         errors["name"] = [_("Enter the location's name.")]
+    elif any(other.name.casefold() == name.casefold() and other is not current for other in locations_of(county)):
+        # Two of one name cannot be told apart in a plan, and the workbook finds places by name.
+        errors["name"] = [_("The county already has a location called %(name)s. Give this one another name.", name=name)]
     municipality = db.session.get(Municipality, data.municipality_id or 0)
     if municipality is None or municipality.county_id != county.id:
         errors["municipality_id"] = [_("Choose a municipality in %(county)s.", county=county.name)]
@@ -368,11 +371,14 @@ def _parse_dates(text: str) -> tuple[list[dt.date], list[str]]:
     return sorted(days), bad
 
 
-def _validate_room(data: RoomData) -> dict:
+def _validate_room(data: RoomData, location: Location, current: Room | None) -> dict:
     errors = {}
     name = (data.name or "").strip()
     if not name:
         errors["name"] = [_("Enter the room's name.")]
+    elif any(other.name.casefold() == name.casefold() and other is not current for other in location.rooms):
+        errors["name"] = [_("%(location)s already has a room called %(name)s. Give this one another name.",
+                            location=location.name, name=name)]
     if data.capacity is None or not 1 <= data.capacity <= 500:
         errors["capacity"] = [_("Enter how many people the room seats: 1 or more.")]
     if errors:

@@ -584,7 +584,7 @@ class _Import:
             hours={d: _spans(row, c) for d, c in enumerate(LOCATION_DAYS, start=1)},
             pattern=pattern, open_dates=row.text("open_dates"))
         try:
-            values = setup._validate_location(self.county, data)
+            values = setup._validate_location(self.county, data, existing)
         except DomainError as error:
             row.refused(error, _location_column)
             self.bad_locations[name.lower()] = row.number
@@ -640,7 +640,8 @@ class _Import:
         existing = next((r for r in location.rooms if r.name.strip().lower() == row.text("name").lower()), None)
         try:
             values = setup._validate_room(setup.RoomData(name=row.text("name"), capacity=capacity,
-                                                         video=_pick(video, existing and existing.video)))
+                                                         video=_pick(video, existing and existing.video)),
+                                          location, existing)
         except DomainError as error:
             row.refused(error, lambda key: key)
             return

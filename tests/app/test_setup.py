@@ -232,8 +232,9 @@ def test_lead_edits_a_location_and_a_room(client):
     ({"name": ""}, "name", "Enter the location&#39;s name."),
     ({"outreach": "y"}, "open_dates", "Enter the days the outreach venue is open"),
     ({"outreach": "y", "pattern_1_weekday": "3"}, "pattern_1_weekday", "Enter opening hours for this weekday first."),
+    ({"name": "karrieresenter bergen"}, "name", "The county already has a location called karrieresenter bergen."),
 ], ids=["overlap", "from-after-to", "off-grid", "half-pair", "other-county", "no-name", "outreach-no-days",
-        "pattern-closed-day"])
+        "pattern-closed-day", "same-name"])
 def test_bad_location_input_is_shown_per_field_and_nothing_is_written(client, changes, field, message):
     w = f.world()
     f.login(client, w.lead)
@@ -250,6 +251,20 @@ def test_bad_location_input_is_shown_per_field_and_nothing_is_written(client, ch
     assert 'value="Uttrågata 9, 5700 Voss"' in page  # the user's input is kept
     assert db.session.scalar(select(func.count()).select_from(Location)) == before
     assert audit_actions("location") == []
+
+
+def test_a_room_needs_a_name_of_its_own_at_its_location(client):
+    """Two rooms of one name could not be told apart in a plan, and the workbook round trip refused them."""
+    w = f.world()
+    f.login(client, w.lead)
+    location = db.session.scalars(select(Location)).first()
+    first, second = location.rooms[0], location.rooms[1]
+    response = client.post(f"/setup/locations/{location.id}/rooms/new", data={"name": f" {first.name.upper()} ", "capacity": "2"})
+    assert response.status_code == 400 and "already has a room called" in response.get_data(as_text=True)
+    response = client.post(f"/setup/rooms/{second.id}", data={"name": first.name, "capacity": "2"})
+    assert response.status_code == 400 and 'id="name-error"' in response.get_data(as_text=True)
+    response = client.post(f"/setup/rooms/{first.id}", data={"name": first.name, "capacity": "3"})  # itself
+    assert response.status_code == 302
 
 
 def test_a_room_needs_a_capacity_of_at_least_one(client):
