@@ -52,20 +52,29 @@ def queue_if_usable(actor, user: User) -> list[OutboxMessage]:
     return [queue(actor, user)] if usable(user) else []
 
 
-def queue(actor, user: User) -> OutboxMessage:
+def queue(actor, user: User, connect: bool = False) -> OutboxMessage:
     """Write the invitation to the outbox in the current transaction (audited); the caller hands
-    it to delivery after the commit."""
+    it to delivery after the commit. `connect`: the person has a password here and is asked to log
+    in with the county's account instead (the link's page offers no password)."""
     from guidance.services.calendar import app_url
 
     link = app_url("account.invitation", invitation_token=token(user))
     days = current_app.config["INVITATION_SECONDS"] // 86400
     inviter = (actor.name if actor is not None else None) or _("The career centre")
     with force_locale(for_recipient(user)):
-        subject = _("You have been given access to Veiled")
-        body = _("%(inviter)s has given you access to Veiled, the career centre's planning tool, as %(role)s. "
-                 "Your user name is this e-mail address.\n\nOpen this link within %(days)d days to get in: "
-                 "%(link)s\n\nThe link works once. If you do not know why you got this, ignore it.",
-                 inviter=inviter, role=role_words(user.role), days=days, link=link)
+        if connect:
+            subject = _("Log in to Veiled with your work account")
+            body = _("%(inviter)s asks you to log in to Veiled with the same account you use at work, instead of "
+                     "your password here.\n\nOpen this link within %(days)d days and log in: %(link)s\n\nAfter "
+                     "that you log in the same way from the login page; your password here stops working. The link "
+                     "works once. If you do not know why you got this, ignore it.",
+                     inviter=inviter, days=days, link=link)
+        else:
+            subject = _("You have been given access to Veiled")
+            body = _("%(inviter)s has given you access to Veiled, the career centre's planning tool, as %(role)s. "
+                     "Your user name is this e-mail address.\n\nOpen this link within %(days)d days to get in: "
+                     "%(link)s\n\nThe link works once. If you do not know why you got this, ignore it.",
+                     inviter=inviter, role=role_words(user.role), days=days, link=link)
     message = mail.queue(user, subject, body)
     audit.record(actor, INVITED, user)
     return message
@@ -94,20 +103,35 @@ def status(user: User) -> tuple[bool, dt.datetime | None]:
     return signed_in, invited
 
 
-def invite_again(actor, user: User) -> None:
+def may_connect(user: User) -> bool:
+    """Can this person be asked to log in with the county's account instead of their password here: a
+    county that started on passwords moves its staff to its identity provider (interpreters, outside
+    the county's directory, keep passwords)."""
+    return (user.active and not user.signs_in_externally and user.role is not Role.INTERPRETER
+            and bool(current_app.config["OIDC_PROVIDERS"]))
+
+
+def has_signed_in(user: User) -> bool:
+    return status(user)[0]
+
+
+def invite_again(actor, user: User) -> bool:
     """The lead e-mails a (new) invitation to a person of their county; earlier links keep working
-    until one of them is used."""
+    until one of them is used. Someone who has logged in with a password is asked to connect the
+    county's account instead, when there is one (returns True then)."""
     from guidance.services.unit_of_work import unit_of_work
 
     if not user.active:
         raise DomainError(_("%(name)s is deactivated: activate them before inviting them.", name=user.name))
     if user.signs_in_externally:
         raise DomainError(_("%(name)s logs in with the county's account already.", name=user.name))
-    if status(user)[0]:
+    connect = has_signed_in(user)
+    if connect and not may_connect(user):
         # Someone who has logged in gets no link that sets their password: "Forgot your password?" is theirs.
         raise DomainError(_("%(name)s has logged in already. If they forgot the password, they use "
                             "\"Forgot your password?\" on the login page.", name=user.name))
     if not usable(user):
         raise DomainError(_("An invitation cannot get %(name)s in: passwords are switched off here.", name=user.name))
     with unit_of_work() as uow:
-        uow.after_commit(mail.deliver_later, [queue(actor, user)])
+        uow.after_commit(mail.deliver_later, [queue(actor, user, connect=connect)])
+    return connect

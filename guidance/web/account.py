@@ -124,7 +124,8 @@ def invitation(invitation_token: str):
     if user is None:
         return render_template("account/invitation_invalid.html"), 400
     speak_to(user)
-    local = current_app.config["LOCAL_LOGIN"]
+    # Someone who has logged in before came to connect the county's account: no password is set here.
+    local = current_app.config["LOCAL_LOGIN"] and not invitations.has_signed_in(user)
     # Interpreters are freelancers outside the county's directory: they keep local passwords.
     providers = [] if user.role is Role.INTERPRETER else current_app.config["OIDC_PROVIDERS"]
     form = ResetPasswordForm()

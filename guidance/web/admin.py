@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from guidance.extensions import db
 from guidance.models import County, Municipality, Role, User
-from guidance.services import accounts, second_factor
+from guidance.services import accounts, invitations, second_factor
 from guidance.services.errors import DomainError
 from guidance.web.forms import show_refusal
 from guidance.web.guards import get_visible, requires
@@ -121,7 +121,27 @@ def edit_user(user_id: int):
             flash(_("The user was updated."), "success")
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/user_edit.html", form=form, user=user), status
+    return render_template("admin/user_edit.html", form=form, user=user,
+                           may_connect=invitations.may_connect(user)), status
+
+
+@bp.post("/users/<int:user_id>/connect")
+@requires("users")
+def connect(user_id: int):
+    """E-mail a link that moves the user from their password here to the county's own sign-in."""
+    user = get_visible(User, user_id, "manage")
+    if ActiveForm().validate_on_submit():
+        if not invitations.may_connect(user):
+            flash(_("%(name)s cannot be moved to the county's account.", name=user.name), "error")
+        else:
+            try:
+                invitations.invite_again(current_user, user)
+            except DomainError as error:
+                flash(error.message, "error")
+            else:
+                flash(_("%(email)s was e-mailed a link to log in with the county's account.", email=user.email),
+                      "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/active")

@@ -212,11 +212,12 @@ def _invite_user(user) -> None:
     """E-mail a (new) invitation, said in a flash (the CSRF check first)."""
     if ActiveForm().validate_on_submit():
         try:
-            invitations.invite_again(current_user, user)
+            connect = invitations.invite_again(current_user, user)
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(_("%(email)s was e-mailed an invitation to choose a password or log in.", email=user.email),
+            flash(_("%(email)s was e-mailed a link to log in with the county's account.", email=user.email) if connect
+                  else _("%(email)s was e-mailed an invitation to choose a password or log in.", email=user.email),
                   "success")
 
 
@@ -578,4 +579,4 @@ def referrer_active(referrer_id: int):
 
 def _access_of(user) -> dict:
     signed_in, invited_at = invitations.status(user)
-    return {"signed_in": signed_in, "invited_at": invited_at}
+    return {"signed_in": signed_in, "invited_at": invited_at, "may_connect": signed_in and invitations.may_connect(user)}

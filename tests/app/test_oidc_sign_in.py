@@ -354,3 +354,51 @@ def test_an_invitation_connects_only_the_person_it_was_for(client, provider):
     profile = db.session.scalar(select(CounsellorProfile).join(User).where(User.email == form["email"]))
     assert profile.user.identities == [] and profile.user.name == form["name"]
     assert db.session.scalar(select(User).where(User.email == "ola.kollega@vlfk.example.no")) is None
+
+
+def test_a_counsellor_on_a_password_moves_to_the_countys_account_through_the_leads_link(client, provider):
+    """A county that started on passwords moves its staff to its provider: the provider's sign-in of
+    someone with a password here was refused ("email_taken") and nobody could send them a link."""
+    import re
+
+    from guidance.models import OutboxMessage
+
+    w = f.world()
+    assert f.login(client, w.counsellor).status_code == 302  # they have logged in with their password
+    client.post("/logout")
+    provider.set_user("per", email=w.counsellor.email, name=w.counsellor.name, groups=["g-counsellor-46"])
+    assert sign_in(client, provider, "per").status_code == 403  # not without the link
+
+    f.login(client, w.lead)
+    page = client.get(f"/people/counsellors/{w.counsellor.counsellor.id}").get_data(as_text=True)
+    assert "Send lenke for å logge inn med fylkets konto" in page
+    client.post(f"/people/counsellors/{w.counsellor.counsellor.id}/invitation")
+    client.post("/logout")
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == w.counsellor.email))
+    assert message.subject == "Logg inn i Veiled med jobbkontoen din"
+    token = re.search(r"/account/invitation/(\S+)", message.body).group(1)
+    page = client.get(f"/account/invitation/{token}").get_data(as_text=True)
+    assert "Logg inn med" in page and 'name="new_password"' not in page  # the link sets no password
+
+    started = client.post("/login/oidc/county", data={"invitation": token})
+    assert client.get(Browser(provider).sign_in(started.headers["Location"], "per")).status_code == 302
+    assert client.get("/week/").status_code == 200
+    client.post("/logout")
+    db.session.expire_all()
+    user = db.session.get(User, w.counsellor.id)
+    assert [i.subject for i in user.identities] == ["per"] and user.counsellor.id == w.counsellor.counsellor.id
+    assert not user.check_password(f.PASSWORD)  # the password here stopped working
+
+
+def test_an_administrator_sends_a_lead_on_a_password_the_link_to_the_countys_account(client, provider):
+    from guidance.models import OutboxMessage
+
+    w = f.world()
+    f.login(client, w.lead)
+    client.post("/logout")
+    admin = f.user(Role.ADMIN)
+    f.login(client, admin)
+    assert "Send lenke for å logge inn med fylkets konto" in client.get(f"/admin/users/{w.lead.id}").get_data(as_text=True)
+    assert client.post(f"/admin/users/{w.lead.id}/connect").status_code == 302
+    assert db.session.scalar(select(OutboxMessage.subject).where(OutboxMessage.to_address == w.lead.email)) \
+        == "Logg inn i Veiled med jobbkontoen din"

@@ -20,6 +20,7 @@ EXPECTED = {
     "admin.users": only(Role.ADMIN),
     "admin.new_user": only(Role.ADMIN),
     "admin.set_active": {r: 405 for r in ROLES},
+    "admin.connect": {r: 405 for r in ROLES},
     "admin.edit_user": only(Role.ADMIN),
     "referrals.index": only(Role.LEAD, Role.COUNSELLOR, Role.REFERRER),
     "referrals.find": only(Role.LEAD, Role.COUNSELLOR, Role.REFERRER),
@@ -42,6 +43,7 @@ WRITERS = {
     "admin.new_user": (Role.ADMIN,),
     "admin.edit_user": (Role.ADMIN,),
     "admin.set_active": (Role.ADMIN,),
+    "admin.connect": (Role.ADMIN,),
 }
 
 
