@@ -56,6 +56,8 @@ COLUMNS: dict[str, list[str]] = {
                      "modes", "hourly_rate", "min_billed_minutes", "travel_rate", *PERSON_DAYS, "booking_channel",
                      "agency_name", "active"],
 }
+LANGUAGE_SHEET = "language_codes"  # in the downloads only: every code the languages columns take, with its name
+
 REQUIRED = {
     "settings": [], "closure_days": ["date"], "interpreter_budgets": ["month", "amount_nok"],
     "locations": ["name", "municipality"],
@@ -132,14 +134,14 @@ def export(county: County) -> dict[str, list[list[str]]]:
 
 def export_xlsx(actor, county: County) -> bytes:
     """The county's workbook as an .xlsx file; the download is audited (it names the county's people)."""
-    content = sheets.write_xlsx(export(county))
+    content = sheets.write_xlsx(_with_language_codes(export(county)))
     audit.record(actor, "county.workbook_exported", county)
     db.session.commit()
     return content
 
 
 def template_xlsx(county: County) -> bytes:
-    return sheets.write_xlsx(template(county))
+    return sheets.write_xlsx(_with_language_codes(template(county)))
 
 
 def template(county: County) -> dict[str, list[list[str]]]:
@@ -245,10 +247,18 @@ class _Table:
     columns: set[str]
 
 
+def _with_language_codes(book: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
+    """A sheet that lists every language code with its name, to look codes up in (not read back)."""
+    codes = sorted(languages.all_codes(), key=lambda code: languages.language_name(code, "nb").casefold())
+    return {**book, LANGUAGE_SHEET: [["code", "name"]] + [[code, languages.language_name(code, "nb")] for code in codes]}
+
+
 def _tables(book: dict[str, list[list[str]]], problems: list[Problem]) -> dict[str, _Table]:
     tables = {}
     for raw_name, rows in book.items():
         name = raw_name.strip().lower().replace(" ", "_")
+        if name == LANGUAGE_SHEET:
+            continue  # a reference, not the county's data
         if name not in COLUMNS:
             problems.append(Problem(raw_name, 1, "", _("Unknown sheet. The sheets are: %(names)s.",
                                                        names=", ".join(COLUMNS))))
@@ -724,8 +734,8 @@ class _Import:
             code = languages.code_for(text)
             if code is None:
                 row.fail("languages", _("%(text)s is not a language we know. Write its code (ar, so, ti, prs, uk) "
-                                        "or its name (arabisk, somali); docs/county-workbook.md lists the codes.",
-                                        text=text.strip()))
+                                        "or its name (arabisk, somali); the sheet %(sheet)s lists the codes.",
+                                        text=text.strip(), sheet=LANGUAGE_SHEET))
                 code = text.strip()
             out.append(code)
         return out

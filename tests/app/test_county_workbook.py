@@ -405,12 +405,16 @@ def test_lead_downloads_the_template_uploads_it_and_exports_the_county(app, clie
     assert page.count("Dette er eksempelraden fra malen") == 4   # location, its room, counsellor, interpreter
     db.session.remove()
     assert _counts() == before
+    # the downloads list every language code with its name, to look up; it is not read back
+    codes = {row[0]: row[1] for row in sheets.read(template.data, "t.xlsx")["language_codes"][1:]}
+    assert codes["kmr"] == "Kurmanji" and codes["ti"] == "Tigrinja" and codes["prs"] == "Dari"
     response = _upload(client, county_id, sheets.write_xlsx(_own(sheets.read(template.data, "t.xlsx"))))
     assert response.status_code == 302
     exported = client.get(f"/setup/counties/{county_id}/workbook/export.xlsx")
     assert exported.status_code == 200 and exported.headers["Cache-Control"] == "no-store"
     rows = sheets.read(exported.data, "x.xlsx")
     assert "kari.nordmann@karriere.example.no" in [r[0] for r in rows["counsellors"]]
+    assert "language_codes" in rows and _upload(client, county_id, exported.data).status_code == 302  # round trip
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "county.workbook_exported")) is not None
 
 
@@ -495,6 +499,7 @@ def test_norwegian_words_and_language_names_are_read_and_a_wrong_one_names_what_
     assert problems[("interpreters", "modes")].startswith("Skriv onsite, video eller phone (eller oppmøte")
     assert problems[("interpreters", "booking_channel")] == "Skriv direct eller agency (eller direkte, byrå)."
     assert problems[("counsellors", "languages")].startswith("klingon er ikke et språk vi kjenner. Skriv koden")
+    assert problems[("counsellors", "languages")].endswith("arket language_codes har kodene.")
 
 
 def test_one_bad_location_row_is_named_on_its_rooms_and_counsellors_rows(app):
