@@ -188,6 +188,9 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
         if value is None or not low <= value <= high:
             errors[name] = [_("Enter a number between %(low)d and %(high)d.", low=low, high=high)]
     if "group_min_size" not in errors and "group_max_size" not in errors and data.group_min_size > data.group_max_size:
+        # On both fields: either may be the one the lead just changed.
+        errors["group_min_size"] = [_("The smallest group cannot be larger than the largest group (%(num)d).",
+                                      num=data.group_max_size)]
         errors["group_max_size"] = [_("The largest group must be at least the smallest group.")]
     if data.max_travel_minutes is None or not 15 <= data.max_travel_minutes <= 600:
         errors["max_travel_minutes"] = [_("Enter minutes between %(low)d and %(high)d.", low=15, high=600)]

@@ -120,23 +120,32 @@ def settings(county_id: int):
         form.closure_days.data = "\n".join(county.closure_days or [])
         return _settings_page(county, form)
     form = SettingsForm()
-    if form.validate_on_submit():
-        data = service.SettingsData(
-            individual_minutes=form.individual_minutes.data, group_minutes=form.group_minutes.data,
-            group_min_size=form.group_min_size.data, group_max_size=form.group_max_size.data,
-            max_travel_minutes=form.max_travel_minutes.data, booking_answer_hours=form.booking_answer_hours.data,
-            closure_days=form.closure_days.data or "", budget_month=form.budget_month.data or "",
-            budget_amount=form.budget_amount.data, reminder_working_days=form.reminder_working_days.data,
-            publish_notice_days=form.publish_notice_days.data, category_step_nok=form.category_step_nok.data,
-            interpreter_late_cancel_hours=form.interpreter_late_cancel_hours.data,
-            session_idle_minutes=form.session_idle_minutes.data)
-        try:
-            service.update_settings(current_user, county, data)
-        except DomainError as error:
-            show_refusal(form, error)
+    valid = form.validate_on_submit()
+    if "csrf_token" in form.errors:
+        return _settings_page(county, form, 400)
+    data = service.SettingsData(
+        individual_minutes=form.individual_minutes.data, group_minutes=form.group_minutes.data,
+        group_min_size=form.group_min_size.data, group_max_size=form.group_max_size.data,
+        max_travel_minutes=form.max_travel_minutes.data, booking_answer_hours=form.booking_answer_hours.data,
+        closure_days=form.closure_days.data or "", budget_month=form.budget_month.data or "",
+        budget_amount=form.budget_amount.data, reminder_working_days=form.reminder_working_days.data,
+        publish_notice_days=form.publish_notice_days.data, category_step_nok=form.category_step_nok.data,
+        interpreter_late_cancel_hours=form.interpreter_late_cancel_hours.data,
+        session_idle_minutes=form.session_idle_minutes.data)
+    try:
+        if not valid:
+            # A value that is not a number stopped the form's own check: the service's rules still
+            # judge the rest, so the lead sees every problem in one round.
+            service.validate_settings(data)
         else:
+            service.update_settings(current_user, county, data)
             flash(_("The settings were saved."), "success")
             return redirect(url_for("setup.county", county_id=county.id))
+    except DomainError as error:
+        db.session.rollback()
+        for name, messages in error.field_errors.items():
+            field = getattr(form, name)
+            field.errors = list(field.errors) or list(messages)  # "Not a valid number" says it already
     return _settings_page(county, form, 400)
 
 

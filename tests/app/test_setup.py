@@ -291,8 +291,24 @@ def test_bad_settings_are_shown_per_field(client):
         publish_notice_days="21", category_step_nok="-5"))
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    for field in ("individual_minutes", "group_max_size", "closure_days", "publish_notice_days", "category_step_nok"):
+    for field in ("individual_minutes", "group_min_size", "group_max_size", "closure_days", "publish_notice_days",
+                  "category_step_nok"):
         assert f'id="{field}-error"' in page
+    assert db.session.get(County, w.lead.county_id).individual_minutes == 90
+
+
+def test_a_value_that_is_not_a_number_does_not_hide_the_other_problems(client):
+    """"1e9" showed only "Not a valid integer": the lead corrected it and met the next problem on the next round."""
+    w = f.world()
+    f.login(client, w.lead)
+    response = client.post(f"/setup/counties/{w.lead.county_id}/settings", data=settings_form(
+        booking_answer_hours="1e9", individual_minutes="50", max_travel_minutes="5"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for field in ("booking_answer_hours", "individual_minutes", "max_travel_minutes"):
+        assert f'id="{field}-error"' in page
+    assert 'value="1e9"' in page and 'value="50"' in page
+    assert page.count('id="booking_answer_hours-error"') == 1
     assert db.session.get(County, w.lead.county_id).individual_minutes == 90
 
 
