@@ -11,14 +11,24 @@ One read of the counsellor's own published sessions, returned as plain data for 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
 from guidance import clock
 from guidance.extensions import db
-from guidance.models import GuidanceNote, Outcome, Participant, Referral, Session, SessionParticipant, SessionStatus
+from guidance.models import (
+    Absence,
+    CounsellorProfile,
+    GuidanceNote,
+    Outcome,
+    Participant,
+    Referral,
+    Session,
+    SessionParticipant,
+    SessionStatus,
+)
 from guidance.services import calendar as cal
 
 SHOWN = 5
@@ -46,6 +56,7 @@ class CounsellorDay:
     missing_outcomes_total: int
     notes: list[NoteToWrite]  # at most SHOWN unless all asked
     notes_total: int
+    away: set[dt.date] = field(default_factory=set)  # of today and the next day: those the counsellor is away
 
     @property
     def week(self) -> int:
@@ -64,7 +75,17 @@ def overview(counsellor_id: int, everything: bool = False) -> CounsellorDay:
     sessions_next_day = [s for s in later if clock.local_date(s.start) == next_day]
     missing, missing_total = _missing_outcomes(counsellor_id, now, shown)
     notes, notes_total = _notes_to_write(counsellor_id, now, shown)
-    return CounsellorDay(today, sessions_today, next_day, sessions_next_day, missing, missing_total, notes, notes_total)
+    return CounsellorDay(today, sessions_today, next_day, sessions_next_day, missing, missing_total, notes, notes_total,
+                         _away(counsellor_id, {today, next_day} - {None}))
+
+
+def _away(counsellor_id: int, days: set[dt.date]) -> set[dt.date]:
+    """Which of `days` the counsellor registered themselves (or was registered) away: the home said
+    "Next: Thursday, 1 session" on a day they had reported sick."""
+    user_id = db.session.scalar(select(CounsellorProfile.user_id).where(CounsellorProfile.id == counsellor_id))
+    spans = db.session.execute(select(Absence.start_date, Absence.end_date).where(
+        Absence.user_id == user_id, Absence.start_date <= max(days), Absence.end_date >= min(days))).all()
+    return {day for day in days if any(start <= day <= end for start, end in spans)}
 
 
 def _missing_outcomes(counsellor_id: int, now: dt.datetime, shown: int | None) -> tuple[list[Session], int]:

@@ -100,3 +100,19 @@ def test_and_n_more_opens_every_outcome_still_to_record(client, travel_to):
     everything = _card(page, "day-outcomes")
     assert everything.count("1 uten utfall") == 8 and "Og 3 til" not in everything
     assert all(f'href="/week/sessions/{s.id}"' in page for s in held)
+
+
+def test_a_day_the_counsellor_is_away_says_so_on_the_home(client, travel_to):
+    """Reported sick for Thursday: the home said "Next: Thursday, 1 session" as if nothing had happened."""
+    from guidance.models import Absence
+
+    travel_to(f.oslo(2027, 1, 20, 15))  # Wednesday
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 21, 9, 0))
+    f.login(client, w.counsellor)
+    assert "Du er registrert som borte" not in client.get("/").get_data(as_text=True)
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 1, 21), end_date=dt.date(2027, 1, 22)))
+    db.session.commit()
+    following = _card(client.get("/").get_data(as_text=True), "day-next")
+    assert following.startswith("Neste: torsdag 21. januar") and "Du er registrert som borte." in following
+    assert "Du er registrert som borte" not in _card(client.get("/").get_data(as_text=True), "day-today")
