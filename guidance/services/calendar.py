@@ -93,6 +93,18 @@ def latest_per_uid(sessions: Iterable[Session]) -> list[Session]:
     return sorted(latest.values(), key=lambda s: (s.start, s.id))
 
 
+def current_of(session: Session) -> Session | None:
+    """The session as it stands now under the same calendar UID, when a later publication replaced
+    this row (a re-plan gives every session a new row): links in e-mails and calendars name the row
+    they were written for."""
+    if session.status is not SessionStatus.SUPERSEDED:
+        return None
+    return db.session.scalar(select(Session).where(Session.uid == session.uid, Session.id > session.id,
+                                                   Session.status != SessionStatus.SUPERSEDED,
+                                                   Session.status != SessionStatus.PLANNED)
+                             .order_by(Session.id.desc()).limit(1))
+
+
 def bump_sequence(session: Session) -> None:
     """Every change a calendar client should notice raises SEQUENCE (RFC 5545 3.8.7.4)."""
     session.sequence = (session.sequence or 0) + 1

@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired, NumberRange
 from guidance.extensions import db
 from guidance.models import Outcome, Referral, Session
 from guidance.planning.ids import local_today
+from guidance.rules.access import may
 from guidance.rules.language import for_recipient
 from guidance.services import calendar as cal
 from guidance.services import outcomes as outcome_service
@@ -120,6 +121,10 @@ def day(day: str):
 @requires("week")
 def session(session_id: int):
     session = get_visible(Session, session_id)
+    # A link from an e-mail or the calendar written before a re-plan: the session as it stands now.
+    current = cal.current_of(session)
+    if current is not None and may(current_user, "view", current):
+        return redirect(url_for("counsellor.session", session_id=current.id))
     return _render_session(session)
 
 

@@ -1,6 +1,8 @@
 """The counsellor's week: their own sessions by ISO week, a printable day, nobody else's."""
 import datetime as dt
 
+from sqlalchemy import select
+
 from guidance.models import Role
 from tests.app import factories as f
 
@@ -175,3 +177,29 @@ def test_the_counsellors_own_absence_reads_on_their_week(client, travel_to):
     assert "Du er registrert som borte." in tuesday and "Senteret flytter disse timene" in tuesday
     monday = page[page.index('id="day-2027-03-01"'):page.index('id="day-2027-03-02"')]
     assert "registrert som borte" not in monday
+
+
+def test_a_link_written_before_a_re_plan_opens_the_session_as_it_stands_now(client, travel_to):
+    """A re-plan gives every session a new row: the e-mail's /week/sessions/95 read "replaced by a newer
+    plan ... cancelled" while the session went ahead as 367."""
+    from guidance.extensions import db
+    from guidance.models import Session, SessionStatus
+    from guidance.services import planning as planning_service
+    from tests.app.planning.helpers import draft_run, draft_session, planning_world
+
+    travel_to(f.oslo(2027, 1, 8, 12))
+    w = planning_world()
+    first = draft_run(w.lead)
+    old = draft_session(first, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 19, 10))
+    planning_service.publish_run(w.lead, first, confirm_stale=True)
+    second = draft_run(w.lead)
+    draft_session(second, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 19, 10), uid=old.uid)
+    planning_service.publish_run(w.lead, second, confirm_stale=True)
+    db.session.expire_all()
+    assert db.session.get(Session, old.id).status is SessionStatus.SUPERSEDED
+    new = db.session.scalar(select(Session).where(Session.uid == old.uid, Session.status == SessionStatus.BOOKED))
+
+    f.login(client, w.counsellor)
+    response = client.get(f"/week/sessions/{old.id}")
+    assert response.status_code == 302 and response.headers["Location"] == f"/week/sessions/{new.id}"
+    assert "Booket" in client.get(f"/week/sessions/{new.id}").get_data(as_text=True)
