@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from guidance.extensions import db
-from guidance.models import Absence, Location, Outcome, PlanningRun, Role, Room
+from guidance.models import Absence, BookingStatus, Location, Outcome, PlanningRun, Role, Room
 from guidance.services import bookings, cannot_come
 from tests.app import factories as f
 from tests.app.planning.helpers import planning_world
@@ -82,7 +82,7 @@ def test_the_day_lists_every_location_and_marks_what_to_act_on(client, travel_to
     by_row = rows(day)
     assert "Karriereveileder borte" in by_row[f"session-{at_voss.id}"]
     assert "Utfall ikke registrert" in by_row[f"session-{early.id}"] and "Karriereveileder borte" in by_row[f"session-{early.id}"]
-    assert "Ingen tolk ennå" in by_row[f"session-{interpreted.id}"]
+    assert "Ingen tolk ennå" in by_row[f"session-{interpreted.id}"] and "sa nei" in by_row[f"session-{interpreted.id}"]
     assert 'href="/centre/interpreters/#alerts"' in by_row[f"session-{interpreted.id}"]
     assert "Kan ikke komme" in day and "<q>Etter kl. 15</q>" in day
     assert not any(word in by_row[f"session-{clean.id}"] for word in ("borte", "Ingen tolk", "Utfall", "Kan ikke", "svart"))
@@ -162,6 +162,19 @@ def test_who_may_see_the_day_plan(client, travel_to):
     assert "Vis fylket" in page(client, "/grids/day")
     admin_view = page(client, "/grids/day?county=46&date=2027-01-12")
     assert w.own_referral.participant.name in admin_view and "/planning/sessions/" not in admin_view
+
+
+def test_an_interpreter_who_never_answered_is_not_said_to_have_said_no(client, travel_to):
+    travel_to(TUESDAY_MORNING)
+    w = planning_world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 12, 13, 0), interpreter=w.interpreter)
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    booking.status = BookingStatus.EXPIRED
+    db.session.commit()
+    f.login(client, w.lead)
+    row = rows(page(client, "/grids/day?date=2027-01-12"))[f"session-{session.id}"]
+    assert "ikke svart i tide" in row and "sa nei" not in row
 
 
 def test_a_session_under_way_and_an_interpreter_who_still_has_time_to_answer(client, travel_to):
