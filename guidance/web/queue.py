@@ -54,6 +54,7 @@ def export():
     """The filtered queue as CSV, without personal data: reference, municipality, language, basis, dates, status."""
     today = local_today()
     rows = service.all_rows(current_user, _chosen(), today)
+    held = first_held_days(r.id for r in rows)  # a deadline kept reads "kept", as on the page
     # Labels in the page's language (the review: raw codes like integration_act in the spreadsheet).
     labels = all_labels()
     rows_out = []
@@ -64,7 +65,8 @@ def export():
             labels["language_label"].get(r.participant.language, r.participant.language),
             labels["basis_label"].get(r.legal_basis.value, r.legal_basis.value), local_date(r.created_at).isoformat(),
             r.earliest_date.isoformat(), r.deadline.isoformat() if r.deadline else "",
-            "" if left is None else (_("passed") if deadline_passed(r.deadline, today) else left),
+            "" if left is None else (_("Kept") if guided_in_time(r.deadline, held.get(r.id))
+                                     else _("passed") if deadline_passed(r.deadline, today) else left),
             labels["status_label"].get(r.status.value, r.status.value)))
     text = sheets.csv_text(["reference", "referring_municipality", "home_municipality", "language", "legal_basis",
                             "received", "earliest", "deadline", "working_days_left", "status"], rows_out)

@@ -239,3 +239,17 @@ def test_the_referral_list_filters_by_the_status_its_rows_show(client, travel_to
     assert 'value="waiting_next"' in listing
     assert queue_rows(client.get("/referrals/?status=waiting_next").get_data(as_text=True)) == [waiting.reference]
     assert queue_rows(client.get("/referrals/?status=booked").get_data(as_text=True)) == [booked.reference]
+
+
+def test_the_export_says_kept_where_the_queue_does(client, travel_to):
+    """The page read "Kept" for a deadline met by a held session; the CSV said "passed" for the same row."""
+    travel_to(f.oslo(2027, 3, 1, 10))
+    w = f.world()
+    kept = f.referral(name="Kept Person", settlement=dt.date(2026, 11, 2))
+    f.published_session(w.counsellor, kept, start=f.oslo(2027, 1, 20, 9), status="completed")
+    kept.status = ReferralStatus.BOOKED
+    db.session.commit()
+    f.login(client, w.lead)
+    row = next(line for line in client.get("/queue/export.csv").data.decode("utf-8-sig").splitlines()
+               if kept.reference in line)
+    assert ";Overholdt;" in row and "passert" not in row
