@@ -130,6 +130,7 @@ class Today:
     urgent_total: int
     bookings: list[BookingItem]
     bookings_total: int
+    bookings_waiting: int  # of bookings_total: requests still within their answer time (not yet a problem)
     absences: list[AbsenceItem]
     new_referrals: list[NewReferral]
     new_total: int
@@ -167,12 +168,12 @@ def overview(lead: User, all_outcomes: bool = False) -> Today:
     today = clock.today(now)
     risk_ids, passed, urgent, urgent_total = _deadlines(lead, today)
     waiting = cannot_come.waiting(lead.county_id, now)  # the card, and the day plan's counts
-    bookings, bookings_total = _bookings(lead.county_id, now)
+    bookings, bookings_total, bookings_waiting = _bookings(lead.county_id, now)
     since = _new_since(lead, now)
     new, new_total = _new_referrals(lead, since)
     outcomes, outcomes_total = _missing_outcomes(lead.county_id, today, None if all_outcomes else SHOWN)
     result = Today(today=today, at_risk_ids=risk_ids, passed=passed, urgent=urgent, urgent_total=urgent_total,
-                   bookings=bookings, bookings_total=bookings_total, absences=_absences(lead.county_id, now),
+                   bookings=bookings, bookings_total=bookings_total, bookings_waiting=bookings_waiting, absences=_absences(lead.county_id, now),
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today),
                    cannot_come=waiting, **_day(lead.county_id, now, waiting), **_readiness(lead))
@@ -235,7 +236,8 @@ def _deadlines(lead: User, today: dt.date) -> tuple[list[int], int, list[Deadlin
     return [i.referral_id for i in items], passed, urgent[:SHOWN], len(urgent)
 
 
-def _bookings(county_id: int, now: dt.datetime) -> tuple[list[BookingItem], int]:
+def _bookings(county_id: int, now: dt.datetime) -> tuple[list[BookingItem], int, int]:
+    """The requests to watch: (the first SHOWN, how many, how many of them still wait within their answer time)."""
     other = aliased(InterpreterBooking)
     other_active = exists().where(other.session_id == Session.id, other.status.in_(ACTIVE_BOOKINGS))
     needs = (
@@ -268,7 +270,7 @@ def _bookings(county_id: int, now: dt.datetime) -> tuple[list[BookingItem], int]
             state = "due"
         items.append(BookingItem(b.id, b.session_id, b.session.start, b.language, b.interpreter.user.name, state,
                                  b.answer_deadline))
-    return items[:SHOWN], len(items)
+    return items[:SHOWN], len(items), sum(item.state == "due" for item in items)
 
 
 def _absences(county_id: int, now: dt.datetime) -> list[AbsenceItem]:

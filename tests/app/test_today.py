@@ -160,11 +160,15 @@ def test_interpreter_requests_declined_or_unanswered_show_until_answered_or_rebo
     interpreters = card(home(client), "today-interpreters")
     assert "Venter på svar" in interpreters and f'href="/centre/interpreters/#booking-{booking.id}"' in interpreters
     assert "svarfrist onsdag 10. mars kl. 16:00" in interpreters
+    # still within its answer time: waiting, not yet a session that needs an interpreter (the page it
+    # links to lists only those, and the home said "177 need an interpreter" where the page had 6)
+    assert "1 venter på svar" in interpreters and "trenger tolk" not in interpreters
 
     bookings.transition(w.interpreter, booking, "decline", reason="Busy")
     db.session.commit()
     interpreters = card(home(client), "today-interpreters")
     assert '<strong class="tag tag-red">Avslått</strong>' in interpreters
+    assert "1 trenger tolk" in interpreters and "venter på svar</strong>" not in interpreters
     assert 'href="/centre/interpreters/#alerts"' in interpreters
     # The interpreting page has the row the home links to.
     f.login(client, w.lead)
