@@ -496,3 +496,21 @@ def test_an_interpreter_who_can_no_longer_come_withdraws_and_the_lead_is_alerted
     assert again.status_code == 302
     db.session.refresh(booking)
     assert booking.status is BookingStatus.DECLINED
+
+
+def test_an_interpreter_who_could_not_be_there_in_time_if_asked_now_is_not_offered(app, travel_to):
+    """08:31 for a 09:30 session: the page offered an interpreter 88 minutes' drive away."""
+    w = f.world()
+    day = f.future_weekday()
+    session, booking = _booked(w, day=day, hour=10)
+    near, far = _second_interpreter(modes=("onsite",)), _second_interpreter(modes=("onsite",))
+    far.interpreter.municipality = f.municipality("4621")  # Voss: well over an hour from Bergen
+    db.session.commit()
+    bookings.answer(w.interpreter, booking, False, "busy")
+
+    travel_to(f.oslo(day.year, day.month, day.day, 7, 0))
+    [alert] = bookings.alerts(w.lead.county_id)
+    assert {c.id for c in alert.candidates} == {near.interpreter.id, far.interpreter.id}
+    travel_to(f.oslo(day.year, day.month, day.day, 9, 15))
+    [alert] = bookings.alerts(w.lead.county_id)
+    assert [c.id for c in alert.candidates] == [near.interpreter.id]

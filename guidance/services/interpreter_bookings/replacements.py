@@ -2,11 +2,13 @@
 replace the interpreter (`availability`), and rebooking one of them."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from guidance import clock
 from guidance.extensions import db
 from guidance.models import InterpreterBooking, InterpreterProfile, Session, SessionStatus
 from guidance.models.types import utcnow
@@ -63,11 +65,15 @@ def replacement_candidates(session: Session, limit: int = 3,
     asked = {b.interpreter_id for b in session.bookings}
     mode = mode_of(session)
     fitting = []
+    now = clock.now()
     for profile in availability.candidates_for(session):
         if profile.id in asked or mode not in (profile.modes or []):
             continue
+        _billed, travel, cost = planned_cost(session, profile, mode)
+        if now + dt.timedelta(minutes=travel) > session.start:
+            continue  # asked now, they could not be there in time (an hour's drive to a session in 30 minutes)
         category = next((l.category for l in profile.languages if l.language == session.language), 9)
-        fitting.append((planned_cost(session, profile, mode)[2], category, profile.id, profile))
+        fitting.append((cost, category, profile.id, profile))
     fitting.sort(key=lambda item: item[:3])
     out = []
     for *_rank, profile in fitting:
