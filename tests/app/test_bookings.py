@@ -514,3 +514,14 @@ def test_an_interpreter_who_could_not_be_there_in_time_if_asked_now_is_not_offer
     travel_to(f.oslo(day.year, day.month, day.day, 9, 15))
     [alert] = bookings.alerts(w.lead.county_id)
     assert [c.id for c in alert.candidates] == [near.interpreter.id]
+
+
+def test_a_declined_request_nobody_else_can_take_offers_to_move_the_session(client):
+    """The advice was "start a new planning run", which keeps published sessions as they are."""
+    w = f.world()
+    session, booking = _booked(w)
+    bookings.answer(w.interpreter, booking, False, "busy")
+    f.login(client, w.lead)
+    page = client.get("/centre/interpreters/").get_data(as_text=True)
+    assert "Flytt timen til et tidspunkt da en tolk med språket er ledig" in page
+    assert f'href="/planning/sessions/{session.id}/edit?back=/centre/interpreters/"' in page
