@@ -14,6 +14,7 @@ from guidance.extensions import db
 from guidance.models import County, InterpreterBooking, PlanningRun, RunStatus, Session, SessionStatus, User
 from guidance.models.types import utcnow
 from guidance.planning import InstanceOptions, build_instance, data_fingerprint
+from guidance.planning import ids
 from guidance.planning.ids import local_today
 from guidance.planning.instance import published_sessions, session_dict
 from guidance.planning.runner import fail_stale_runs
@@ -509,9 +510,15 @@ def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Ses
     for session in new_sessions:
         old = old_by_uid.get(session.uid)
         if old is None:
+            # The referral's history says when a plan booked it (it had nothing after "received").
+            audit.record(lead, "session.planned", session, {"run": session.run_id})
             told += notices.session_event(lead, session, notices.BOOKED, counsellor=False)
             continue
         moved = (old.start, old.location_id) != (session.start, session.location_id)
+        if moved:
+            audit.record(lead, "session.replanned", session, {
+                "run": session.run_id, "from": ids.to_local(old.start).strftime("%Y-%m-%dT%H:%M"),
+                "to": ids.to_local(session.start).strftime("%Y-%m-%dT%H:%M")})
         if moved or old.counsellor_id != session.counsellor_id:
             told += notices.session_event(lead, session, notices.MOVED, referrers=moved,
                                           previous_counsellor_id=old.counsellor_id,

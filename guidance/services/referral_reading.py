@@ -20,6 +20,7 @@ from guidance.models import (
     Attachment,
     AuditEvent,
     CounsellorProfile,
+    GuidanceNote,
     MISSED,
     OPEN_STATUSES,
     Municipality,
@@ -148,7 +149,11 @@ def read_attachment(user, referral: Referral, attachment_id: int) -> tuple[Attac
 
 
 # What happened to the referral's sessions that its history shows: a lead moved or cancelled one.
-SESSION_HISTORY = ("session.moved", "session.cancel", "session.cannot_come")
+SESSION_HISTORY = ("session.planned", "session.replanned", "session.moved", "session.cancel", "session.cannot_come",
+                   "session.outcome")
+# Session events about one member of it (a group's other members are not this referral's history).
+MEMBER_EVENTS = ("session.cannot_come", "session.outcome")
+MOVES = ("session.moved", "session.replanned")
 # Outcomes that put a referral back in the queue (services.outcomes.REQUEUE), named in its history.
 REQUEUED_BY_OUTCOME = tuple(outcome.value for outcome in MISSED)
 
@@ -162,19 +167,22 @@ def history(referral: Referral) -> list[dict]:
     from guidance.planning import ids
 
     own_sessions = select(SessionParticipant.session_id).where(SessionParticipant.referral_id == referral.id)
+    own_notes = select(GuidanceNote.id).where(GuidanceNote.referral_id == referral.id)
     events = db.session.scalars(
         select(AuditEvent).where(or_(
             and_(AuditEvent.object_type == "referral", AuditEvent.object_id == referral.id,
                  AuditEvent.action.notin_(("referral.viewed", "access.refused"))),
             and_(AuditEvent.object_type == "session", AuditEvent.object_id.in_(own_sessions),
-                 AuditEvent.action.in_(SESSION_HISTORY))))
+                 AuditEvent.action.in_(SESSION_HISTORY)),
+            and_(AuditEvent.object_type == "guidancenote", AuditEvent.object_id.in_(own_notes),
+                 AuditEvent.action == "note.shared")))
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
     out = []
     for e in events:
         detail = json.loads(e.detail) if e.detail else {}
-        if e.action == "session.cannot_come" and detail.get("referral_id") != referral.id:
-            continue  # another member of the group session could not come, not this participant
+        if e.action in MEMBER_EVENTS and detail.get("referral_id") != referral.id:
+            continue  # about another member of the group session, not this participant
         for key in ("from", "to"):
             if isinstance(detail.get(key), str):
                 detail[key] = ids.to_utc(dt.datetime.strptime(detail[key], "%Y-%m-%dT%H:%M"))

@@ -78,3 +78,51 @@ def test_a_group_held_for_the_others_reads_did_not_attend_for_the_one_who_missed
     page = _page(client, w)
     assert '<strong class="tag tag-red">Møtte ikke</strong>' in page
     assert "Gjennomført</strong>" not in page
+
+
+def _history(page: str) -> str:
+    import re
+
+    part = page[page.index('<ol class="history">'):]
+    return " ".join(re.sub(r"<[^>]+>", " ", part[:part.index("</ol>")]).split())
+
+
+def test_the_history_tells_the_booking_the_moves_of_plans_the_outcome_and_the_shared_note(client, travel_to):
+    """Referrals booked by a plan showed no history; a move by a new plan, an outcome and a shared
+    note were missing, and a handover read "from 08:00 to 08:00"."""
+    from guidance.services import notes
+    from guidance.services import planning as planning_service
+    from guidance.services import plan_edits
+    from tests.app.planning.helpers import draft_run, draft_session, planning_world
+
+    travel_to(f.oslo(2027, 1, 8, 12))
+    w = planning_world()
+    first = draft_run(w.lead)
+    booked = draft_session(first, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 19, 10))
+    planning_service.publish_run(w.lead, first, confirm_stale=True)
+    second = draft_run(w.lead)
+    draft_session(second, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 21, 13), uid=booked.uid)
+    planning_service.publish_run(w.lead, second, confirm_stale=True)
+    from sqlalchemy import select
+
+    from guidance.extensions import db
+    from guidance.models import Role, Session, SessionStatus
+    moved = db.session.scalar(select(Session).where(Session.uid == booked.uid, Session.status == SessionStatus.BOOKED))
+    colleague = f.user(Role.COUNSELLOR, name="Kari Berg")
+    colleague.counsellor.locations = list(w.counsellor.counsellor.locations)
+    colleague.counsellor.multicultural = True
+    colleague.counsellor.weekly = dict(w.counsellor.counsellor.weekly)
+    db.session.commit()
+    plan_edits.move_published_session(w.lead, moved, start=dt.datetime(2027, 1, 21, 13, 0), room_id=moved.room_id,
+                                      counsellor_id=colleague.counsellor.id, interpreter_id=None, interpreter_mode=None)
+    travel_to(f.oslo(2027, 1, 22, 12))
+    outcomes.record_outcomes(colleague, moved, {w.own_referral.id: Outcome.ATTENDED})
+    notes.share(colleague, w.own_referral, notes.NoteInput(goals="Fagbrev", background="Erfaring",
+                                                           next_steps="Søke skole", further_guidance=False))
+
+    history = _history(_page(client, w))
+    assert "Time booket i en publisert plan" in history and "tir. 19. jan. 2027, 10:00" in history
+    assert "Time flyttet i en ny plan" in history and "Fra tir. 19. jan. 2027, 10:00 til tor. 21. jan. 2027, 13:00" in history
+    assert "tor. 21. jan. 2027, 13:00: karriereveileder Kari Berg" in history  # given to a colleague, same time
+    assert "Utfall registrert" in history and "Møtte" in history
+    assert "Veiledningsnotat delt med kommunen" in history
