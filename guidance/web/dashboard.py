@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from babel import numbers
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -121,7 +121,9 @@ def export():
     """The dashboard's tables as CSV (references only, no names)."""
     table = request.args.get("table", "referrals")
     figures = _figures()
-    decimal = lambda value: format_decimal(value or 0, "0.##")   # noqa: E731 - "12,5" for a Norwegian Excel
+    # "12,5" whatever the page's language: the file is opened by a Norwegian Excel (semicolons), which
+    # read the English page's "254.5" as a date or text.
+    decimal = lambda value: numbers.format_decimal(value or 0, "0.##", locale="nb")   # noqa: E731
     if table == "interpreters":
         header = ["month", "hours", "cost_nok", "budget_nok"]
         rows = [[m["month"], decimal(m["hours"]), decimal(m["cost_nok"]), decimal(m["budget_nok"]) if m["budget_nok"]

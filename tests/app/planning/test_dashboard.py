@@ -104,6 +104,10 @@ def test_dashboard_page_shows_svg_charts_with_tables_and_exports_csv(client):
     assert "2027-Q1;Integreringsloven;3;2;0" in lines and "2027-Q1;Midlertidig lov;1;1;1" in lines
     by_language = client.get("/dashboard/export.csv?table=referrals&period=quarter&dimension=language").get_data(as_text=True)
     assert ";Arabisk;" in by_language and ";ar;" not in by_language
+    # the same decimal comma when the page is in English: the file goes to a Norwegian Excel
+    client.post("/language", data={"language": "en", "next": "/"})
+    english = client.get("/dashboard/export.csv?table=interpreters").data.decode("utf-8-sig")
+    assert english.splitlines()[1] == "2027-01;1,5;1080;"
 
 
 def test_a_budget_must_be_a_month_and_an_amount(client):
