@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange
 from guidance.extensions import db
 from guidance.models import County, InterpreterBooking, PlanningRun, Session
 from guidance.models.types import utcnow
-from guidance.services.interpreter_bookings import costs, replacements
+from guidance.services.interpreter_bookings import answers, costs, replacements
 from guidance.services.interpreter_bookings.requests import set_answer_hours
 from guidance.services.errors import DomainError
 from guidance.web.dashboard import period_label
@@ -25,6 +25,10 @@ bp = Blueprint("interpreting", __name__, url_prefix="/centre/interpreters")
 
 class RebookForm(FlaskForm):
     candidate_id = HiddenField(validators=[DataRequired()])
+
+
+class PhoneAnswerForm(FlaskForm):
+    answer = HiddenField(validators=[DataRequired()])
 
 
 class AnswerHoursForm(FlaskForm):
@@ -81,7 +85,7 @@ def _page(hours_form=None, actual_forms=None, errors=None, status=200, show: str
         actual_forms.setdefault(b.id, ActualForm(formdata=None, prefix=f"b{b.id}", minutes=b.actual_minutes))
     return render_template("interpreting/index.html", alerts=replacements.alerts(county.id), bookings=bookings,
                            report=costs.cost_report(county.id), hours_form=hours_form, actual_forms=actual_forms,
-                           rebook_form=RebookForm(), now=utcnow(), errors=errors or [], show=show, counts=counts,
+                           rebook_form=RebookForm(), phone_form=PhoneAnswerForm(), now=utcnow(), errors=errors or [], show=show, counts=counts,
                            limit=LIMIT,
                            period=lambda month: period_label(month, full=True)), status
 
@@ -117,6 +121,23 @@ def rebook(booking_id: int):
         else:
             flash(_("The request was sent to the interpreter."), "success")
     return redirect(url_for("interpreting.index"))
+
+
+@bp.post("/<int:booking_id>/phone-answer")
+@requires("interpreting")
+def phone_answer(booking_id: int):
+    """The interpreter answered on the phone: the lead records yes or no for them."""
+    booking = get_visible(InterpreterBooking, booking_id, "manage")
+    form = PhoneAnswerForm()
+    if form.validate_on_submit() and form.answer.data in ("accept", "decline"):
+        try:
+            answers.answer_by_phone(current_user, booking, form.answer.data == "accept")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("%(name)s's answer is recorded.", name=booking.interpreter.user.name), "success")
+    return redirect(url_for("interpreting.index", _anchor=f"booking-{booking.id}"))
 
 
 @bp.post("/<int:booking_id>/actual")

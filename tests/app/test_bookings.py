@@ -525,3 +525,30 @@ def test_a_declined_request_nobody_else_can_take_offers_to_move_the_session(clie
     page = client.get("/centre/interpreters/").get_data(as_text=True)
     assert "Flytt timen til et tidspunkt da en tolk med språket er ledig" in page
     assert f'href="/planning/sessions/{session.id}/edit?back=/centre/interpreters/"' in page
+
+
+def test_the_lead_records_an_answer_the_interpreter_gave_on_the_phone(client, inbox):
+    """Tomorrow 08:00's request had an answer time before the interpreter read e-mail; they rang the centre."""
+    handler, _port = inbox
+    w = f.world()
+    session, booking = _booked(w)
+    second_session, second = _booked(w, hour=13)
+    f.login(client, w.lead)
+    page = client.get("/centre/interpreters/").get_data(as_text=True)
+    assert f'action="/centre/interpreters/{booking.id}/phone-answer"' in page and "Sa ja på telefon" in page
+
+    response = client.post(f"/centre/interpreters/{booking.id}/phone-answer", data={"answer": "accept"})
+    assert response.status_code == 302
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.ACCEPTED and booking.answered_at is not None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "booking.accept"))
+    assert event.actor_id == w.lead.id and '"by": "phone"' in event.detail
+
+    client.post(f"/centre/interpreters/{second.id}/phone-answer", data={"answer": "decline"})
+    run_queued_jobs()
+    db.session.refresh(second)
+    assert second.status is BookingStatus.DECLINED and second.decline_reason == "Sa nei på telefon til senteret."
+    [alert] = bookings.alerts(w.lead.county_id)  # the lead finds another, as after an e-mailed no
+    assert alert.booking.id == second.id
+    # an answered request offers no phone buttons any more
+    assert f"/centre/interpreters/{booking.id}/phone-answer" not in client.get("/centre/interpreters/").get_data(as_text=True)

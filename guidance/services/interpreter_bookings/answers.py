@@ -27,6 +27,22 @@ def answer(actor, booking: InterpreterBooking, accept: bool, reason: str | None 
             uow.after_commit(mail.deliver_later, [invitation(booking, "CANCEL", ended="declined")])
 
 
+def answer_by_phone(lead, booking: InterpreterBooking, accept: bool) -> None:
+    """Use case: the interpreter answered the centre on the phone (a request for tomorrow morning, an
+    interpreter who does not read e-mail in time); the lead records it for them. A no takes the
+    request out of their calendar, as their own answer would, and the session then asks for another."""
+    from guidance.services import mail
+    from guidance.services.interpreter_bookings.requests import invitation
+
+    with unit_of_work() as uow:
+        if booking.session.status is not SessionStatus.BOOKED or booking.session.start <= clock.now():
+            raise IllegalTransition(_("The session is no longer ahead; nothing to answer."))
+        transition(lead, booking, "accept" if accept else "decline", by="phone")
+        if not accept:
+            booking.decline_reason = _("Said no on the phone to the centre.")
+            uow.after_commit(mail.deliver_later, [invitation(booking, "CANCEL", ended="declined")])
+
+
 def _reason(text: str | None, missing: str | None) -> str:
     """The interpreter's reason, trimmed: required (`missing` says so) when declining or withdrawing."""
     text = (text or "").strip()
