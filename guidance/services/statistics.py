@@ -260,6 +260,18 @@ def counsellor_load(county_id: int) -> list[dict]:
             for (cid, month), n in sorted(load.items(), key=lambda kv: (names.get(kv[0][0], ""), kv[0][1]))]
 
 
+def idle_counsellors(county_id: int) -> list[CounsellorProfile]:
+    """Active counsellors with no published session at all: capacity the load table cannot show (three
+    counsellors without multicultural training sat idle for five weeks while the queue waited)."""
+    busy = (select(Session.counsellor_id).join(PlanningRun, PlanningRun.id == Session.run_id)
+            .where(PlanningRun.county_id == county_id, Session.status.in_(LIVE)))
+    return list(db.session.scalars(
+        select(CounsellorProfile).join(User, User.id == CounsellorProfile.user_id)
+        .where(User.county_id == county_id, User.active.is_(True), CounsellorProfile.active.is_(True),
+               CounsellorProfile.id.notin_(busy))
+        .order_by(User.name)))
+
+
 def set_budget(lead, month: dt.date, amount_nok: float) -> InterpreterBudget:
     """Use case (the dashboard): set (or change) the interpreter budget of one month."""
     from guidance.services import setup

@@ -47,6 +47,7 @@ def _figures():
         "at_risk": statistics.at_risk(facts, today),
         "interpreters": statistics.interpreter_months(current_user.county_id),
         "load": statistics.counsellor_load(current_user.county_id),
+        "idle": statistics.idle_counsellors(current_user.county_id),
     }
 
 

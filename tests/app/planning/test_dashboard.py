@@ -10,6 +10,7 @@ from guidance.models import (
     Outcome,
     PlanningRun,
     ReferralStatus,
+    Role,
     Room,
     RunStatus,
     Session,
@@ -228,3 +229,19 @@ def test_what_a_lead_acts_on_comes_first_and_the_long_table_is_folded_last(clien
     # Choosing a grouping is asking for that table: it opens.
     grouped = client.get("/dashboard/?dimension=language&period=month").get_data(as_text=True)
     assert re.search(r'<details id="referral-detail"[^>]* open>', grouped)
+
+
+def test_counsellors_without_any_session_are_named_with_why(client):
+    """Three counsellors without multicultural training sat idle for five weeks: the load table only
+    lists counsellors who have sessions."""
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 2, 9))
+    idle = f.user(Role.COUNSELLOR, name="Erik Myklebust")
+    idle.counsellor.multicultural = False
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    section = page[page.index('id="load-heading"'):page.index('id="referrals-heading"')]
+    assert "Karriereveiledere uten publiserte timer" in section and "Erik Myklebust" in section
+    assert "ingen registrert opplæring i flerkulturell veiledning" in section
+    assert section.count(w.counsellor.name) == 1  # in the load table, not among the idle
