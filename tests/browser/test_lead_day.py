@@ -9,7 +9,9 @@ from tests.browser.conftest import login, new_context, screenshot
 
 
 def _published_pair(live):
-    """Two published sessions on one Tuesday in Rom 1: ours at 09:00, a colleague's at 13:00."""
+    """Two published sessions on one Wednesday in Rom 1: ours at 09:00, a colleague's at 13:00 (a Wednesday:
+    the access expectations' url_values book the world's counsellor on Tuesdays ahead, one at 10:00 two weeks
+    ahead, which the move to 11:00 ran into whenever no earlier test had cancelled it)."""
     from guidance.extensions import db
     from guidance.models import Role, User
     from guidance.planning.ids import local_today
@@ -22,7 +24,7 @@ def _published_pair(live):
         settled = local_today() - dt.timedelta(days=20)
         ours = f.referral(name="Move Participant", settlement=settled, language="en")
         theirs = f.referral(name="Other Participant", settlement=settled, language="en")
-        day = f.future_weekday(weeks=2, weekday=2)
+        day = f.future_weekday(weeks=2, weekday=3)
         session = f.published_session(counsellor, ours, start=f.oslo(day.year, day.month, day.day, 9))
         f.published_session(colleague, theirs, start=f.oslo(day.year, day.month, day.day, 13))
         session_id = session.id
