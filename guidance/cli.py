@@ -65,7 +65,7 @@ def seed_demo_command(county: str, referrals: int, if_empty: bool):
 
     lines = [f"Demo data for {result.county.name}: {result.referrals} referrals."]
     try:
-        quarter = demo_quarter.build(result.county)  # a plan published weeks ago, sessions held since
+        quarter = demo_quarter.build(result.county)  # plans published weeks ago and last week, sessions held since
     except (RuntimeError, ValueError, DomainError) as error:  # the county is usable without its past quarter
         db.session.rollback()
         lines.append(f"No quarter in progress: {getattr(error, 'message', error)}")

@@ -8,13 +8,17 @@ do what the lead, interpreters and counsellors would have done since then:
 2. the lead starts a planning run that morning, the planning engine solves it, the lead publishes it
    and sets the interpreter budget of the months it covers;
 3. interpreters answer their requests (a few decline; the lead books a replacement, who accepts);
-4. each session up to yesterday is held: outcomes recorded (most attended, some no-shows and late
+4. each session up to the next plan is held: outcomes recorded (most attended, some no-shows and late
    cancellations, a few follow-ups asked for), interpreters' actual minutes entered for the invoice,
-   guidance notes written for many of the attended, some of them shared with the municipality.
+   guidance notes written for many of the attended, some of them shared with the municipality;
+5. last week (REPLANNED_DAYS_AGO) the lead plans again: the published sessions are kept, and the
+   referrals that had arrived by then, the follow-ups and the no-shows are booked around them; the
+   interpreters answer, and the sessions up to yesterday are held as in 4.
 
-Sessions from today on stay booked. The referrals that were already in the database (the ones
-`seed_demo` made) arrived after the publish day: they are kept out of that run and wait unplanned,
-with the follow-ups and the no-shows. Everything comes from a random generator seeded by the county
+Sessions from today on stay booked: the counsellors' weeks, the lead's day plan and the referrers'
+letters have this week's and the coming weeks' sessions, as in a county that plans every week or
+two. The referrals that were already in the database (the ones `seed_demo` made) arrived after the
+first publish day: those that arrived after last week's plan wait unplanned. Everything comes from a random generator seeded by the county
 and today, so the same day gives the same quarter (the solver is deterministic too, unless the wall
 clock cuts its search short on a very loaded machine).
 
@@ -58,6 +62,7 @@ from guidance.rules.deadlines import effective_deadline, is_working_day
 from guidance.services.referral_reference import new_reference
 
 PUBLISHED_DAYS_AGO = 38  # about five and a half weeks: the publish day is the working day on or before
+REPLANNED_DAYS_AGO = 6  # last week's plan (the working day on or before): only later referrals wait
 ARRIVALS = 80  # referrals that arrived in the five weeks before the publish day
 SOLVE_SECONDS = 8  # the planning engine's time budget (the demo's first start waits for it)
 ATTENDED, NO_SHOW, CANCELLED_LATE = 0.86, 0.10, 0.04
@@ -117,14 +122,16 @@ class Quarter:
     shared: int = 0
     declined: int = 0
     invoiced: int = 0
+    followed_up: set[int] = field(default_factory=set)  # referrals already asked a follow-up for (once each)
+    noted: set[int] = field(default_factory=set)  # referrals with a guidance note written
     # the counsellor with most sessions ahead (then in all) in the plan: the demo's counsellor, whose home
     # has something on it
     busiest_counsellor_email: str | None = None
     busiest_interpreter_email: str | None = None  # likewise the demo's interpreter
 
 
-def publish_day(today: dt.date) -> dt.date:
-    day = today - dt.timedelta(days=PUBLISHED_DAYS_AGO)
+def publish_day(today: dt.date, days_ago: int = PUBLISHED_DAYS_AGO) -> dt.date:
+    day = today - dt.timedelta(days=days_ago)
     while not is_working_day(day):
         day -= dt.timedelta(days=1)
     return day
@@ -163,19 +170,30 @@ def build(county: County, *, today: dt.date | None = None, seed: int = 2026) -> 
     rng = random.Random(f"{seed}-{county.number}-{today.isoformat()}")
     quarter = Quarter()
     published_on = publish_day(today)
+    replanned_on = publish_day(today, REPLANNED_DAYS_AGO)
     started_at = clock.now()
     later = _hide_later_referrals(county)
     try:
         quarter.arrived = _arrivals(rng, county, published_on)
-        quarter.run = _plan_and_publish(lead, published_on)
+        first = _plan_and_publish(lead, published_on)
     finally:
         _restore(later)
-    _answer_requests(rng, lead, quarter, published_on, today)
-    _hold_sessions(rng, lead, quarter, today)
+    _set_budgets(lead, published_on)
+    _answer_requests(rng, lead, quarter, first, published_on, today, leave_declined=0)
+    _hold_sessions(rng, lead, quarter, first, replanned_on, leave_unrecorded=False)
+    # Last week's plan: the published sessions stay, the referrals that had arrived are booked around them.
+    later = _hide_later_referrals(county, arrived_from=at(replanned_on, 8, 30))
+    try:
+        quarter.run = _plan_and_publish(lead, replanned_on, keep_published=True)
+    finally:
+        _restore(later)
+    _answer_requests(rng, lead, quarter, quarter.run, replanned_on, today, leave_declined=DECLINED_AHEAD)
+    _hold_sessions(rng, lead, quarter, quarter.run, today, leave_unrecorded=True)
     _mark_sent(started_at)
     _referred_by_the_advisers(county)
     quarter.sessions = db.session.scalar(select(func.count()).select_from(Session).where(
-        Session.run_id == quarter.run.id, Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED))))
+        Session.run_id.in_((first.id, quarter.run.id)),
+        Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED))))
     ahead = func.sum(case((Session.start >= clock.now(), 1), else_=0))  # sessions still to come count first
     quarter.busiest_counsellor_email = db.session.scalar(
         select(User.email).join(CounsellorProfile, CounsellorProfile.user_id == User.id)
@@ -195,13 +213,16 @@ def build(county: County, *, today: dt.date | None = None, seed: int = 2026) -> 
 
 # -------------------------------------------------------------------- before the publish day
 
-def _hide_later_referrals(county: County) -> dict[int, ReferralStatus]:
-    """The referrals already waiting arrived after the publish day: keep them out of that run.
+def _hide_later_referrals(county: County, arrived_from: dt.datetime | None = None) -> dict[int, ReferralStatus]:
+    """The referrals already waiting arrived after the publish day: keep them out of that run (with
+    `arrived_from`, only those that arrived from then on).
 
     They are set aside (a status the planner leaves out) only while the run is made and
     published, and put back as they were afterwards, so nothing about them changes."""
-    later = dict(db.session.execute(select(Referral.id, Referral.status).where(
-        Referral.county_id == county.id, Referral.status.in_(OPEN_STATUSES))).all())
+    clauses = [Referral.county_id == county.id, Referral.status.in_(OPEN_STATUSES)]
+    if arrived_from is not None:
+        clauses.append(Referral.created_at >= arrived_from)
+    later = dict(db.session.execute(select(Referral.id, Referral.status).where(*clauses)).all())
     if later:
         db.session.execute(update(Referral).where(Referral.id.in_(later)).values(status=ReferralStatus.WITHDRAWN)
                            .execution_options(synchronize_session=False))
@@ -257,15 +278,17 @@ def _arrivals(rng: random.Random, county: County, published_on: dt.date) -> int:
     return len(arrivals)
 
 
-def _plan_and_publish(lead: User, published_on: dt.date) -> PlanningRun:
+def _plan_and_publish(lead: User, published_on: dt.date, keep_published: bool = False) -> PlanningRun:
     """The lead starts a run on the publish day's morning; the planning engine solves it (in this
-    process's child, as the queue would); the lead reviews and publishes it an hour later."""
+    process's child, as the queue would); the lead reviews and publishes it an hour later.
+    `keep_published`: the planning page's default, every published session kept as it is."""
     from guidance.planning.runner import execute_run
     from guidance.services import planning as planning_service
 
     with clock.moved_to(at(published_on, 8, 30)):
+        keep = planning_service.repair_keep_until(lead.county, published_on) if keep_published else None
         run = planning_service.start_run(lead, time_limit=planning_service.MIN_SECONDS, today=published_on,
-                                         enqueue=lambda run_id: None)
+                                         keep_until=keep, enqueue=lambda run_id: None)
         run.time_limit_seconds = SOLVE_SECONDS
         db.session.commit()
         execute_run(run.id)
@@ -275,7 +298,6 @@ def _plan_and_publish(lead: User, published_on: dt.date) -> PlanningRun:
         raise RuntimeError(f"the demo's planning run ended {run.status.value}: {run.message}")
     with clock.moved_to(at(published_on, 9, 45)):
         planning_service.publish_run(lead, run)
-    _set_budgets(lead, published_on)
     return db.session.get(PlanningRun, run.id)
 
 
@@ -299,16 +321,17 @@ def _requests(run: PlanningRun) -> list[InterpreterBooking]:
         .order_by(Session.start, InterpreterBooking.id)))
 
 
-def _answer_requests(rng: random.Random, lead: User, quarter: Quarter, published_on: dt.date, today: dt.date) -> None:
+def _answer_requests(rng: random.Random, lead: User, quarter: Quarter, run: PlanningRun, published_on: dt.date,
+                     today: dt.date, leave_declined: int) -> None:
     """Interpreters answer within the day; a few decline and the lead asks the first offered
-    replacement, who accepts. One declined request for a session ahead still waits for the lead."""
+    replacement, who accepts. `leave_declined` declined requests for sessions ahead still wait for the lead."""
     from guidance.services.interpreter_bookings import answers, replacements
 
-    requests = _requests(quarter.run)
+    requests = _requests(run)
     if not requests:
         return
     ahead = [b for b in requests if clock.local_date(b.session.start) > today + dt.timedelta(days=2)]
-    left_declined = set(b.id for b in rng.sample(ahead, min(DECLINED_AHEAD, len(ahead))))
+    left_declined = set(b.id for b in rng.sample(ahead, min(leave_declined, len(ahead))))
     others = [b for b in requests if b.id not in left_declined]
     declining = set(b.id for b in rng.sample(others, min(DECLINES, len(others))))
     answered_at = at(published_on, 11)
@@ -333,21 +356,23 @@ def _answer_requests(rng: random.Random, lead: User, quarter: Quarter, published
             answers.answer(replacement.interpreter.user, replacement, True)
 
 
-def _hold_sessions(rng: random.Random, lead: User, quarter: Quarter, today: dt.date) -> None:
-    """Every booked session before today is held: outcomes, follow-ups, actual minutes, notes."""
+def _hold_sessions(rng: random.Random, lead: User, quarter: Quarter, run: PlanningRun, until: dt.date,
+                   leave_unrecorded: bool) -> None:
+    """Every booked session of `run` before `until` is held: outcomes, follow-ups, actual minutes, notes.
+    `leave_unrecorded`: a few of the last days' sessions wait for their outcome (the lead's home shows them)."""
     from guidance.services import notes, outcomes
     from guidance.services.interpreter_bookings import costs
     from guidance.services.today import outcome_window
 
     past = list(db.session.scalars(
-        select(Session).where(Session.run_id == quarter.run.id, Session.status == SessionStatus.BOOKED,
-                              Session.start < at(today, 0)).order_by(Session.start, Session.id)))
-    first, last = outcome_window(today)
-    recent = [s for s in past if first <= clock.local_date(s.start) <= last]
+        select(Session).where(Session.run_id == run.id, Session.status == SessionStatus.BOOKED,
+                              Session.start < at(until, 0)).order_by(Session.start, Session.id)))
+    first, last = outcome_window(until)
+    recent = [s for s in past if first <= clock.local_date(s.start) <= last] if leave_unrecorded else []
     unrecorded = {s.id for s in rng.sample(recent, min(UNRECORDED_YESTERDAY, len(recent)))}
-    followed_up: set[int] = set()
-    noted: set[int] = set()
-    language_form = "nn" if getattr(quarter.run.county, "language_form", "nb") == "nn" else "nb"
+    followed_up = quarter.followed_up
+    noted = quarter.noted
+    language_form = "nn" if getattr(run.county, "language_form", "nb") == "nn" else "nb"
     for session in past:
         if session.id in unrecorded:
             continue

@@ -52,8 +52,19 @@ def demo(app, travel_to, tmp_path):
     return result.output, password
 
 
+def _runs() -> list[PlanningRun]:
+    """The published plans, oldest first: the quarter's first plan and last week's."""
+    return list(db.session.scalars(select(PlanningRun).where(PlanningRun.published_at.is_not(None))
+                                   .order_by(PlanningRun.published_at)))
+
+
 def _run() -> PlanningRun:
-    return db.session.scalar(select(PlanningRun).where(PlanningRun.published_at.is_not(None)))
+    """Last week's plan: the one the sessions ahead belong to."""
+    return _runs()[-1]
+
+
+def _run_ids() -> list[int]:
+    return [run.id for run in _runs()]
 
 
 def _local_day(instant: dt.datetime) -> dt.date:
@@ -66,53 +77,66 @@ def _login(client, email: str, password: str):
 
 
 def _the_published_plan_began_weeks_ago_and_goes_on_after_today(app, demo):
-    run = _run()
-    assert run is not None
-    published = _local_day(run.published_at)
+    first, last = _runs()
+    published = _local_day(first.published_at)
     assert dt.timedelta(weeks=5) <= TODAY - published <= dt.timedelta(weeks=6)
-    sessions = db.session.scalars(select(Session).where(Session.run_id == run.id)).all()
+    assert dt.timedelta(days=5) <= TODAY - _local_day(last.published_at) <= dt.timedelta(days=9)  # last week's
+    sessions = db.session.scalars(select(Session).where(Session.run_id == first.id)).all()
     starts = sorted(_local_day(s.start) for s in sessions)
     assert starts[0] > published  # after the publish day (its minimum notice) ...
     assert TODAY - starts[0] >= dt.timedelta(weeks=4)  # ... and weeks before today
-    held = [s for s in sessions if _local_day(s.start) < TODAY]
-    ahead = [s for s in sessions if _local_day(s.start) >= TODAY]
-    assert len(held) >= 30 and len(ahead) >= 5
-    assert all(s.status is SessionStatus.BOOKED for s in ahead)
+    live = db.session.scalars(select(Session).where(Session.run_id.in_(_run_ids()), Session.status.in_(
+        (SessionStatus.BOOKED, SessionStatus.COMPLETED)))).all()
+    held = [s for s in live if _local_day(s.start) < TODAY]
+    ahead = [s for s in live if _local_day(s.start) >= TODAY]
+    assert len(held) >= 30
+    # Last week's plan kept the first plan's sessions and booked the referrals that had come since: the
+    # coming days are as full as a county that plans every week or two (the first plan alone left one
+    # session on some days).
+    assert all(s.run_id == last.id and s.status is SessionStatus.BOOKED for s in ahead)
     assert all(sp.outcome is None for s in ahead for sp in s.participants)
-    _assert_keeps_the_planning_rules(run)
+    coming = Counter(_local_day(s.start) for s in ahead)
+    this_week = [TODAY + dt.timedelta(days=n) for n in range(3)]  # Wednesday to Friday
+    assert len(ahead) >= 40 and coming[TODAY] >= 3 and sum(coming[day] for day in this_week) >= 20, coming
+    _assert_keeps_the_planning_rules(last)
 
 
 def _held_sessions_have_outcomes_of_each_kind_and_new_referrals_wait(app, demo):
     run = _run()
     outcomes = dict(db.session.execute(
         select(SessionParticipant.outcome, func.count()).join(Session, Session.id == SessionParticipant.session_id)
-        .where(Session.run_id == run.id, SessionParticipant.outcome.is_not(None))
+        .where(Session.run_id.in_(_run_ids()), SessionParticipant.outcome.is_not(None))
         .group_by(SessionParticipant.outcome)).all())
     assert outcomes[Outcome.ATTENDED] > outcomes.get(Outcome.NO_SHOW, 0) >= 1
     assert outcomes[Outcome.ATTENDED] >= 0.7 * sum(outcomes.values())
-    completed = db.session.scalars(select(Session).where(Session.run_id == run.id,
+    completed = db.session.scalars(select(Session).where(Session.run_id.in_(_run_ids()),
                                                         Session.status == SessionStatus.COMPLETED)).all()
     assert completed and all(_local_day(s.start) < TODAY for s in completed)
+    # Follow-ups asked for before last week's plan were booked by it; those asked for since wait.
     follow_ups = db.session.scalars(select(Referral).where(Referral.follow_up_of_id.is_not(None))).all()
-    assert follow_ups and all(r.status is ReferralStatus.RECEIVED for r in follow_ups)
-    assert all(r.earliest_date <= TODAY + dt.timedelta(weeks=1) for r in follow_ups)
-    # No-shows wait for a new session with the same counsellor.
+    in_last_plan = set(db.session.scalars(select(SessionParticipant.referral_id).join(Session).where(
+        Session.run_id == run.id)))
+    assert follow_ups and all(r.status is ReferralStatus.RECEIVED or r.id in in_last_plan for r in follow_ups)
+    assert any(r.id in in_last_plan for r in follow_ups)
+    assert all(r.earliest_date <= TODAY + dt.timedelta(weeks=1) for r in follow_ups
+               if r.status is ReferralStatus.RECEIVED)
+    # No-shows wait for a new session with the same counsellor (those before last week's plan it booked again).
     no_shows = db.session.scalars(select(Referral).where(Referral.status == ReferralStatus.NO_SHOW)).all()
-    assert no_shows and all(r.preferred_counsellor_id is not None for r in no_shows)
-    # Referrals that arrived after the publication wait unplanned ("Find a time" has work to do).
+    assert all(r.preferred_counsellor_id is not None for r in no_shows)
+    # Referrals that arrived after last week's plan was made wait unplanned ("Find a time" has work to do).
     planned = select(SessionParticipant.referral_id)
     waiting = db.session.scalars(select(Referral).where(Referral.status == ReferralStatus.RECEIVED,
                                                         Referral.follow_up_of_id.is_(None),
                                                         Referral.id.not_in(planned))).all()
-    assert len(waiting) >= 50
-    assert all(r.created_at > run.published_at for r in waiting)
+    assert len(waiting) >= 5
+    assert all(r.created_at > run.created_at for r in waiting)
     # ... a few on each working day since, never before the settlement nor after now: the lead's "new
     # referrals" and the dashboard's "received" read as a stream, not as everything arriving today.
     days = Counter(_local_day(r.created_at) for r in waiting)
-    assert len(days) >= 10 and max(days.values()) <= len(waiting) // 4, days
+    assert len(days) >= 3 and max(days.values()) <= len(waiting) // 2, days
     assert all(r.settlement_date <= _local_day(r.created_at) and r.created_at <= clock.now() for r in waiting)
     in_run = db.session.scalars(select(Referral).where(Referral.id.in_(planned))).all()
-    assert all(r.created_at < run.published_at for r in in_run if r.follow_up_of_id is None)
+    assert all(r.created_at < run.created_at for r in in_run if r.follow_up_of_id is None)
 
 
 def _notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_ahead(app, client, demo):
@@ -160,9 +184,9 @@ def _notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_ahea
 
 def _interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_seed_changes_nothing(app, client, demo):
     output, password = demo
-    run = _run()
+    runs = _runs()
     bookings = db.session.scalars(select(InterpreterBooking).join(Session)
-                                  .where(Session.run_id == run.id)).all()
+                                  .where(Session.run_id.in_(_run_ids()))).all()
     assert bookings and not [b for b in bookings if b.status is BookingStatus.REQUESTED]
     declined = [b for b in bookings if b.status is BookingStatus.DECLINED]
     assert len(declined) >= 2 and all(b.decline_reason for b in declined)
@@ -171,12 +195,12 @@ def _interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_seed_c
                             if o.status is BookingStatus.ACCEPTED)
     invoiced = [b for b in bookings if b.actual_minutes is not None]
     assert invoiced and all(_local_day(b.session.start) < TODAY and b.actual_cost_ore for b in invoiced)
-    # Answers came after the publication and before each answer deadline.
+    # Answers came after the publication that asked and before each answer deadline.
     for b in bookings:
         if b.answered_at is not None:
-            assert run.published_at < b.answered_at <= b.answer_deadline
+            assert runs[0].published_at < b.answered_at <= b.answer_deadline
     # One declined request for a session ahead still waits for a replacement: the lead's home lists it.
-    waiting = [b for b in declined if _local_day(b.session.start) > TODAY
+    waiting = [b for b in declined if _local_day(b.session.start) > TODAY and b.session.status is SessionStatus.BOOKED
                and not any(o.status is BookingStatus.ACCEPTED for o in b.session.bookings)]
     assert waiting
     lead = db.session.scalar(select(User).where(User.role == Role.LEAD))
