@@ -123,8 +123,10 @@ class _Greedy:
         self.next_id = 1
         self.unscheduled: list[dict] = []
         self._travel: dict[tuple[str, str], int] = {}
-        self.opening = {lid: _merge((_minutes(a), _minutes(b)) for a, b in loc["opening"])
-                        for lid, loc in self.locations.items()}
+        # (location, ISO weekday) -> opening minutes: one set of hours, or each weekday's own
+        self.opening = {(lid, wd): _merge((_minutes(a), _minutes(b)) for a, b in (
+            loc["opening"] if loc.get("weekly_opening") is None else loc["weekly_opening"].get(str(wd), [])))
+            for lid, loc in self.locations.items() for wd in range(1, 8)}
 
     # -- set-up
 
@@ -386,7 +388,7 @@ class _Greedy:
                     if _absent(c["absences"], day) or self.busy["c", c["id"]].count(day) >= c["max_sessions_per_day"]:
                         continue
                     hours = _merge((_minutes(a), _minutes(b)) for a, b in c["weekly"].get(str(day.isoweekday()), []))
-                    for start in self._starts(_intersect(hours, self.opening[loc["id"]]), minutes):
+                    for start in self._starts(_intersect(hours, self.opening[loc["id"], day.isoweekday()]), minutes):
                         if self._try(people, need, loc, mode, c, day, start, start + minutes):
                             return True
         return False
@@ -429,7 +431,8 @@ class _Greedy:
         return loc["open_dates"] is None or day.isoformat() in loc["open_dates"]
 
     def _location_open(self, loc: dict, day: date, start: int, end: int) -> bool:
-        return self._open_on(loc, day) and any(a <= start and end <= b for a, b in self.opening[loc["id"]]) \
+        hours = self.opening[loc["id"], day.isoweekday()]
+        return self._open_on(loc, day) and any(a <= start and end <= b for a, b in hours) \
             and start % self.slot == 0
 
     def _sites(self, p: dict, need: str) -> list[tuple[dict, str]]:

@@ -69,11 +69,19 @@ def is_absent(absences: list[tuple[date, date]], day: date) -> bool:
     return any(first <= day <= last for first, last in absences)
 
 
+def opening_on(location: Location, weekday: int) -> list:
+    """The opening hours (as written) of a location on an ISO weekday: its weekday's own when the hours
+    differ between days, else the one set of hours."""
+    if location.weekly_opening is not None:
+        return location.weekly_opening.get(str(weekday), [])
+    return location.opening
+
+
 def location_windows(location: Location, day: date) -> Windows:
     """Opening windows of a location on a date ([] when not open that date)."""
     if location.open_dates is not None and day not in location.open_dates:
         return []
-    return to_windows(location.opening)
+    return to_windows(opening_on(location, day.isoweekday()))
 
 
 def subtract_windows(windows: Windows, blocks: Iterable[tuple[int, int]]) -> Windows:
@@ -128,9 +136,9 @@ def weekly_windows_for(person: Counsellor | Interpreter, days: list[date]) -> li
 
 def location_windows_for(location: Location, days: list[date]) -> list[Windows]:
     """location_windows for each of ``days``, the opening hours parsed once."""
-    opening = to_windows(location.opening)
+    opening = {weekday: to_windows(opening_on(location, weekday)) for weekday in range(1, 8)}
     open_dates = set(location.open_dates) if location.open_dates is not None else None
-    return [list(opening) if open_dates is None or day in open_dates else [] for day in days]
+    return [list(opening[day.isoweekday()]) if open_dates is None or day in open_dates else [] for day in days]
 
 
 def grid_starts(windows: Windows, duration: int, slot_minutes: int, step: int | None = None) -> list[int]:

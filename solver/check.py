@@ -332,7 +332,9 @@ class _Referee:
             bad(1, f"{s.day} is not a workday")
         if s.day.isoformat() in self.holidays:
             bad(1, f"{s.day} is a holiday")
-        if not _inside(_windows(loc["opening"]), s.start_minute, s.end_minute):
+        weekly = loc.get("weekly_opening")
+        opening = weekly.get(str(s.day.isoweekday()), []) if weekly is not None else loc["opening"]
+        if not _inside(_windows(opening), s.start_minute, s.end_minute):
             bad(1, f"{clock_text(s.start_minute)}-{clock_text(s.end_minute)} is outside the opening hours "
                    f"of {loc['id']}")
         if loc["open_dates"] is not None and s.day.isoformat() not in loc["open_dates"]:

@@ -272,10 +272,18 @@ class Location(_Strict):
     name: str = ""
     place: str
     opening: list[Window]
+    # Opening hours per ISO weekday when they differ between days (a short Monday, a late Thursday);
+    # when given they replace `opening` (solver/README.md, "Opening hours per weekday").
+    weekly_opening: dict[str, list[Window]] | None = None
     open_dates: list[Date] | None = None
     rooms: list[Room] = Field(default_factory=list)
 
     _v_opening = field_validator("opening")(_check_windows)
+
+    @field_validator("weekly_opening")
+    @classmethod
+    def _v_weekly_opening(cls, value):
+        return None if value is None else _check_weekly(value)
 
 
 class Counsellor(_Strict):

@@ -38,7 +38,7 @@ from guidance.models import (
 from guidance.planning import ids
 from guidance.rules.deadlines import is_working_day
 from guidance.rules.notice import first_day_after_notice
-from guidance.rules.opening import closed_days, common_hours, open_days
+from guidance.rules.opening import closed_days, common_hours, has_hours, open_days
 
 INSTANCE_FORMAT = "guidance-instance/1"
 PLAN_FORMAT = "guidance-plan/1"
@@ -210,24 +210,30 @@ def _locations(county: County, start: dt.date, end: dt.date, closed: list[dt.dat
     out = []
     for loc in db.session.scalars(stmt):
         days = open_days(loc, start, end, closed)
-        if days and common_hours(loc.weekly_hours, {d.isoweekday() for d in days}) and any(r.active for r in loc.rooms):
+        if days and has_hours(loc.weekly_hours, {d.isoweekday() for d in days}) and any(r.active for r in loc.rooms):
             out.append((loc, days))
     return out
 
 
 def _location(loc: Location, days: list[dt.date], start: dt.date, end: dt.date, closed: list[dt.date]) -> dict:
-    """One set of opening hours (those every open weekday shares), and the open dates unless the
-    location is open on every working day of the horizon."""
+    """The opening hours (those every open weekday shares, and each weekday's own when they differ: a
+    short Monday no longer shortened every day of the plan), and the open dates unless the location
+    is open on every working day of the horizon."""
     every_workday = [d for d in (start + dt.timedelta(days=k) for k in range((end - start).days + 1))
                      if d.isoweekday() <= 5 and d not in set(closed)]
-    return {
+    weekdays = sorted({d.isoweekday() for d in days})
+    own = {str(wd): [list(span) for span in loc.weekly_hours.get(str(wd), [])] for wd in weekdays}
+    out = {
         "id": ids.location_id(loc.id),
         "name": loc.name,
         "place": loc.municipality.number,
-        "opening": common_hours(loc.weekly_hours, {d.isoweekday() for d in days}),
+        "opening": common_hours(loc.weekly_hours, set(weekdays)),
         "open_dates": None if days == every_workday else [d.isoformat() for d in days],
         "rooms": [{"id": ids.room_id(r.id), "capacity": r.capacity, "video": r.video} for r in loc.rooms if r.active],
     }
+    if len({json.dumps(spans) for spans in own.values()}) > 1:
+        out["weekly_opening"] = own
+    return out
 
 
 def _absences(user_ids: list[int], start: dt.date, end: dt.date) -> dict[int, list[list[str]]]:

@@ -51,9 +51,14 @@ def open_days(location, start: dt.date, end: dt.date, closed: set[dt.date] | lis
     return days
 
 
+def has_hours(weekly_hours: dict, weekdays: set[int]) -> bool:
+    """Is the location open some time on one of `weekdays` (each weekday's own hours reach the plan)."""
+    return any(weekly_hours.get(str(weekday)) for weekday in weekdays)
+
+
 def common_hours(weekly_hours: dict, weekdays: set[int]) -> list[list[str]]:
-    """The opening intervals every one of `weekdays` shares (the planning format has one set of
-    opening hours per location; on days with longer hours the extra time is not planned)."""
+    """The opening intervals every one of `weekdays` shares (the planning format's one set of opening
+    hours per location; where the weekdays differ, each weekday's own go along, `weekly_opening`)."""
     common: list[tuple[int, int]] | None = None
     for weekday in sorted(weekdays):
         spans = [(minutes(a), minutes(b)) for a, b in weekly_hours.get(str(weekday), [])]

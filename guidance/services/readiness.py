@@ -47,7 +47,7 @@ from guidance.models import (
 )
 from guidance.planning import ids
 from guidance.planning.instance import InstanceOptions, travel_minutes, usable_modes
-from guidance.rules.opening import closed_days, common_hours, open_days
+from guidance.rules.opening import closed_days, has_hours, open_days
 from guidance.rules.readiness import covers, days_with_time, location_open, register_check_due
 
 # Legal bases whose participants need a counsellor with multicultural training (the planner's rule 4).
@@ -107,18 +107,18 @@ def check(county: County) -> Readiness:
     for loc in locations:
         days = open_by_location[loc.id] = open_days(loc, start, end, closed)
         has_room = any(r.active for r in loc.rooms)
-        has_hours = bool(days) and bool(common_hours(loc.weekly_hours or {}, {d.isoweekday() for d in days}))
+        open_hours = bool(days) and has_hours(loc.weekly_hours or {}, {d.isoweekday() for d in days})
         if not has_room:
             problems.append(Problem("location_rooms", _("%(location)s has no room in use.", location=loc.name),
                                     _("Add a room to %(location)s", location=loc.name), "setup.location",
                                     {"location_id": loc.id}))
-        if not has_hours:
+        if not open_hours:
             problems.append(Problem("location_hours",
                                     _("%(location)s has no opening hours in the next %(weeks)d weeks.",
                                       location=loc.name, weeks=options.horizon_weeks),
                                     _("Set the opening hours of %(location)s", location=loc.name), "setup.location",
                                     {"location_id": loc.id}))
-        if has_room and has_hours:
+        if has_room and open_hours:
             usable.append(loc)
     if not usable:
         problems.append(Problem("no_location", _("No location has both a room and opening hours, so no session "
@@ -137,9 +137,9 @@ def check(county: County) -> Readiness:
                    and not (p.employment_start and p.employment_start > end)]
     working: list[CounsellorProfile] = []
     for p in counsellors:
-        has_hours = any((p.weekly or {}).values())
+        has_weekly = any((p.weekly or {}).values())
         has_location = any(loc.id in usable_ids for loc in p.locations)
-        if not has_hours:
+        if not has_weekly:
             problems.append(Problem("counsellor_hours", _("%(name)s has no working hours.", name=p.user.name),
                                     _("Set the working hours of %(name)s", name=p.user.name),
                                     "people.edit_counsellor", {"counsellor_id": p.id}))
@@ -148,7 +148,7 @@ def check(county: County) -> Readiness:
                                     _("%(name)s works at no location that is open and has a room.", name=p.user.name),
                                     _("Choose the locations of %(name)s", name=p.user.name),
                                     "people.edit_counsellor", {"counsellor_id": p.id}))
-        if has_hours and has_location and not any(
+        if has_weekly and has_location and not any(
                 days_with_time(p.weekly, loc, open_by_location[loc.id], shortest)
                 for loc in p.locations if loc.id in usable_ids):
             problems.append(Problem("counsellor_days", _(
@@ -158,7 +158,7 @@ def check(county: County) -> Readiness:
                 weeks=options.horizon_weeks),
                 _("Check the working hours and locations of %(name)s", name=p.user.name),
                 "people.edit_counsellor", {"counsellor_id": p.id}))
-        elif has_hours and has_location:
+        elif has_weekly and has_location:
             working.append(p)
     people_args = {"county": county.number}
     if not working:

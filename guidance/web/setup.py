@@ -16,7 +16,7 @@ from guidance.extensions import db
 from guidance.models import County, Location, Municipality, Role, Room
 from guidance.models.organisation import WEEKDAYS
 from guidance.planning.ids import local_today
-from guidance.rules.opening import closed_days, common_hours, open_days
+from guidance.rules.opening import closed_days, open_days
 from guidance.services import setup as service
 from guidance.services.errors import DomainError
 from guidance.web.forms import show_refusal
@@ -256,26 +256,19 @@ def _location_data(form: LocationForm) -> service.LocationData:
 
 
 def _location_page(county: County, form: LocationForm, item: Location | None, status: int = 200):
-    preview, shared = [], []
+    preview = []
     if item is not None:
         start = local_today() + dt.timedelta(days=1)
         end = start + dt.timedelta(weeks=PREVIEW_WEEKS) - dt.timedelta(days=1)
         preview = open_days(item, start, end, closed_days(county, start, end))
-        shared = common_hours(item.weekly_hours or {}, {d.isoweekday() for d in preview})
     rows = [(d, service.WEEKDAY_NAMES[d], [(getattr(form, service.hours_field(d, p, "from")),
                                             getattr(form, service.hours_field(d, p, "to")))
                                            for p in range(1, service.PERIODS_PER_DAY + 1)]) for d in WEEKDAYS]
     patterns = [(getattr(form, f"pattern_{n}_weekday"), getattr(form, f"pattern_{n}_weeks"))
                 for n in range(1, service.PATTERN_ROWS + 1)]
     return render_template("setup/location.html", county=county, form=form, location=item, hour_rows=rows,
-                           patterns=patterns, preview=preview, shared=shared, active_form=ActiveForm(),
-                           differs=bool(item and _hours_differ(item, preview)),
+                           patterns=patterns, preview=preview, active_form=ActiveForm(),
                            **(broken_context(county, location_id=item.id) if item else {})), status
-
-
-def _hours_differ(item: Location, days: list[dt.date]) -> bool:
-    weekly = item.weekly_hours or {}
-    return len({tuple(map(tuple, weekly.get(str(d.isoweekday()), []))) for d in days}) > 1
 
 
 # ---------------------------------------------------------------------------- rooms

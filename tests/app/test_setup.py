@@ -103,6 +103,21 @@ def test_lead_types_in_a_location_with_a_room_and_the_plan_uses_exactly_that(cli
     assert audit_actions("room") == ["room.created"]
 
 
+def test_each_weekdays_own_hours_reach_the_plan_when_the_days_differ(client):
+    """A short Monday shortened every day of the plan (one set of hours, the overlap of all days), and a
+    location open Monday mornings and Tuesday afternoons had no hours in common and was left out."""
+    w = f.world()
+    f.login(client, w.lead)
+    location = new_location(client, w.lead.county_id, h1_1_to="10:00", h1_2_from="", h1_2_to="",
+                            h2_1_from="13:00", h2_1_to="16:00", h2_2_from="", h2_2_to="")
+    client.post(f"/setup/locations/{location.id}/rooms/new", data={"name": "Samtalerom 1", "capacity": "1"})
+    placed = instance_location(w.lead, location.id)
+    assert placed is not None and placed["opening"] == []
+    assert placed["weekly_opening"] == {"1": [["08:00", "10:00"]], "2": [["13:00", "16:00"]]}
+    page = client.get(f"/readiness/counties/{w.lead.county_id}").get_data(as_text=True)
+    assert "har ingen åpningstider" not in page
+
+
 def test_a_location_open_every_weekday_has_no_date_list(client):
     w = f.world()
     f.login(client, w.lead)

@@ -566,3 +566,23 @@ def test_the_planner_asks_for_the_journey_between_a_participants_sessions_too():
                                                      later, later + 90))
     assert not session_problems(prep, state, Booking("individual", ("P2",), "C2", "L-voss", "V-1", tuesday,
                                                      630, 720, mode="video"))
+
+
+def test_rule1_each_weekday_has_its_own_opening_hours_when_given():
+    """`weekly_opening` (solver/README.md): a Bergen with a short Monday and a late Thursday."""
+    inst = tiny()
+    inst["locations"][0]["weekly_opening"] = {"1": [["08:00", "11:30"]], "2": [["08:00", "16:00"]],
+                                              "3": [["08:00", "16:00"]], "4": [["08:00", "19:00"]],
+                                              "5": [["08:00", "16:00"]]}
+    for counsellor_ in inst["counsellors"]:
+        counsellor_["weekly"]["4"] = [["08:00", "19:00"]]
+    plan = with_unscheduled(valid_plan(), ("P4", "group"))
+    result = check_plan(inst, plan)
+    # Monday's 11:00 sessions end at 12:30, after Monday's closing (the one set of hours allowed them)
+    assert {v.session for v in result.violations} == {"S3", "S5"} and result.rules_broken() == {1}
+    find(plan, "S3").update(start="2027-01-07T17:00", end="2027-01-07T18:30")
+    find(plan, "S5").update(start="2027-01-07T17:00", end="2027-01-07T18:30")
+    assert broken_rules(inst, plan) == set()  # Thursday evening: open then
+    one_set = copy.deepcopy(inst)
+    del one_set["locations"][0]["weekly_opening"]
+    assert broken_rules(one_set, plan) == {1}  # without the weekday's hours: closed at 16:00

@@ -504,3 +504,24 @@ def test_a_colleague_keeps_the_appointment_even_when_the_participant_then_sees_t
     ind = by_type["individual"]
     assert ind.counsellor == "C2" and ind.start.isoformat() == "2027-01-06T13:00:00"
     assert plan.stats.terms["changes"] == {"kept": 1, "moved": 0, "restaffed": 1, "dropped": 0}
+
+
+def test_rule1_a_weekdays_own_opening_hours_are_used_when_given():
+    """One set of hours was the overlap of all days: a late Thursday was never planned."""
+    inst = make_instance([participant("P1", earliest="2027-01-07", deadline="2027-01-07")])
+    inst["locations"][0]["opening"] = [["08:00", "09:00"]]  # what every weekday shares: no 90-minute session
+    inst["locations"][0]["weekly_opening"] = {d: [["08:00", "09:00"]] for d in "1235"} | {"4": [["15:00", "18:00"]]}
+    inst["counsellors"][0]["weekly"]["4"] = [["08:00", "18:00"]]
+    (s,) = plan_for(inst).sessions
+    assert s.start.date().isoformat() == "2027-01-07" and s.start.hour >= 15
+
+
+def test_the_baseline_keeps_a_weekdays_own_opening_hours():
+    from solver.baseline import baseline
+
+    inst = make_instance([participant("P1", earliest="2027-01-04", deadline="2027-01-08")])
+    inst["locations"][0]["weekly_opening"] = {"1": [], "2": [], "3": [["13:00", "16:00"]], "4": [], "5": []}
+    plan = baseline(inst)
+    assert check_plan(inst, plan).valid
+    (s,) = plan["sessions"]
+    assert s["start"].startswith("2027-01-06T") and s["start"][11:13] >= "13"
