@@ -198,7 +198,14 @@ def deadline_compliance(facts: list[ReferralFacts], today: dt.date) -> dict:
     due = [f for f in facts if f.referral.legal_basis is LegalBasis.INTEGRATION_ACT and f.referral.deadline
            and f.referral.deadline < today and f.referral.status is not ReferralStatus.WITHDRAWN]
     in_time = [f for f in due if guided_in_time(f.referral.deadline, f.first_held)]
-    return {"due": len(due), "in_time": len(in_time), "ratio": round(len(in_time) / len(due), 4) if due else None}
+    # Who was not guided in time, latest deadline first: the figure alone named nobody to follow up.
+    kept = {f.referral.id for f in in_time}
+    late = sorted((f for f in due if f.referral.id not in kept), key=lambda f: (f.referral.deadline, f.referral.id),
+                  reverse=True)
+    return {"due": len(due), "in_time": len(in_time), "ratio": round(len(in_time) / len(due), 4) if due else None,
+            "late": [{"referral": f.referral, "deadline": f.referral.deadline, "first_held": f.first_held,
+                      "days_late": (f.first_held - f.referral.deadline).days if f.first_held else None}
+                     for f in late]}
 
 
 def at_risk(facts: list[ReferralFacts], today: dt.date) -> list[dict]:

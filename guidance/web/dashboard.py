@@ -132,6 +132,10 @@ def export():
     elif table == "load":
         header = ["counsellor", "month", "sessions"]
         rows = [[r["counsellor"], r["month"], r["sessions"]] for r in figures["load"]]
+    elif table == "late":
+        header = ["reference", "municipality", "deadline", "first_session_held", "days_late"]
+        rows = [[r["referral"].reference, r["referral"].municipality_name, r["deadline"], r["first_held"] or "",
+                 "" if r["days_late"] is None else r["days_late"]] for r in figures["compliance"]["late"]]
     elif table == "at_risk":
         header = ["reference", "deadline", "working_days_left", "first_session"]
         rows = [[r["referral"].reference, r["deadline"],

@@ -78,7 +78,11 @@ def test_dashboard_figures_match_the_hand_count(app):
         {"period": "2027-Q1", "group": "temporary_act", "received": 1, "booked": 1, "completed": 1},
     ]
     # A guided on 20 January (deadline 1 February); B on 15 February (deadline 10 February).
-    assert statistics.deadline_compliance(facts, TODAY) == {"due": 2, "in_time": 1, "ratio": 0.5}
+    compliance = statistics.deadline_compliance(facts, TODAY)
+    assert {k: compliance[k] for k in ("due", "in_time", "ratio")} == {"due": 2, "in_time": 1, "ratio": 0.5}
+    # ... and B is named: who was late, and by how many days
+    assert [(r["referral"].id, r["deadline"], r["first_held"], r["days_late"]) for r in compliance["late"]] == [
+        (b.id, dt.date(2027, 2, 10), dt.date(2027, 2, 15), 5)]
     risk = statistics.at_risk(facts, TODAY)
     assert [(r["referral"].reference, r["working_days_left"]) for r in risk] == [(b.reference, -1), (d.reference, 4)]
     assert statistics.interpreter_months(w.lead.county_id) == [
@@ -91,12 +95,18 @@ def test_dashboard_figures_match_the_hand_count(app):
     ]
 
 
-def test_dashboard_page_shows_svg_charts_with_tables_and_exports_csv(client):
+def test_dashboard_page_shows_svg_charts_with_tables_and_exports_csv(client, travel_to):
+    travel_to(f.oslo(TODAY.year, TODAY.month, TODAY.day, 12))
     w, a, b, c, d = _fixture()
     f.login(client, w.lead)
     page = client.get("/dashboard/?dimension=language&period=quarter").get_data(as_text=True)
     assert 'role="img"' in page and "<title id=\"referrals-chart-title\">" in page
     assert "<caption id=\"totals-caption\">" in page and "1. kvartal 2027" in page
+    late = page[page.index('id="late-caption"'):page.index("</table>", page.index('id="late-caption"'))]
+    assert b.reference in late and a.reference not in late and "5 dager for sent" in late
+    late_csv = client.get("/dashboard/export.csv?table=late").data.decode("utf-8-sig").splitlines()
+    assert late_csv == ["reference;municipality;deadline;first_session_held;days_late",
+                        f"{b.reference};{b.referring_municipality.name};2027-02-10;2027-02-15;5"]
     csv_text = client.get("/dashboard/export.csv?table=interpreters").data.decode("utf-8-sig")
     # as a Norwegian Excel reads it: semicolons, decimal commas
     assert csv_text.splitlines()[:3] == ["month;hours;cost_nok;budget_nok", "2027-01;1,5;1080;", "2027-02;1,5;1200;2000"]
@@ -177,7 +187,9 @@ def test_a_session_late_today_in_oslo_is_held_today(app):
     # The next day both are held, and only the early one was held by its deadline.
     facts = [x for x in statistics.referral_facts(w.lead.county_id, dt.date(2027, 3, 1))
              if x.referral.id in {early.id, late.id}]
-    assert statistics.deadline_compliance(facts, dt.date(2027, 3, 1)) == {"due": 2, "in_time": 1, "ratio": 0.5}
+    compliance = statistics.deadline_compliance(facts, dt.date(2027, 3, 1))
+    assert {k: compliance[k] for k in ("due", "in_time", "ratio")} == {"due": 2, "in_time": 1, "ratio": 0.5}
+    assert [r["referral"].id for r in compliance["late"]] == [late.id]
 
 
 def test_the_dashboard_costs_the_same_queries_however_many_referrals_and_sessions(client):
