@@ -13,7 +13,18 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from guidance.extensions import db
-from guidance.models import GuidanceNote, Referral, ReferralStatus, Role, User
+from guidance.models import (
+    CareerCentre,
+    GuidanceNote,
+    Location,
+    Outcome,
+    Referral,
+    ReferralStatus,
+    Role,
+    Session,
+    SessionParticipant,
+    User,
+)
 from guidance.models.types import utcnow
 from guidance.rules.language import for_municipality, for_recipient
 from guidance.services import audit, mail, notices
@@ -123,25 +134,67 @@ def pdf(note: GuidanceNote) -> bytes:
         return _pdf(note)
 
 
+def _attended_days(referral: Referral) -> list:
+    """The Oslo dates of the sessions the participant came to (what the note is the outcome of)."""
+    starts = db.session.scalars(
+        select(Session.start).join(SessionParticipant, SessionParticipant.session_id == Session.id)
+        .where(SessionParticipant.referral_id == referral.id, SessionParticipant.outcome == Outcome.ATTENDED)
+        .order_by(Session.start))
+    return sorted({start.astimezone(OSLO).date() for start in starts})
+
+
+def _centre_name(referral: Referral) -> str:
+    """Who sends the note: the career centre of the participant's latest attended session, else the county's."""
+    name = db.session.scalar(
+        select(CareerCentre.name).join(Location, Location.centre_id == CareerCentre.id)
+        .join(Session, Session.location_id == Location.id)
+        .join(SessionParticipant, SessionParticipant.session_id == Session.id)
+        .where(SessionParticipant.referral_id == referral.id, SessionParticipant.outcome == Outcome.ATTENDED)
+        .order_by(Session.start.desc()).limit(1))
+    return name or _("Career centre, %(county)s", county=referral.county.name)
+
+
 def _pdf(note: GuidanceNote) -> bytes:
     from fpdf import FPDF
 
     referral = note.referral
-    document = FPDF(format="A4")
-    document.set_title(_("Guidance note %(reference)s", reference=referral.reference))
+    reference = referral.reference
+    # A document for the municipality's case file: marked as exempt from public access on every page,
+    # with the sender, the sessions it comes from and page numbers (it had none of them).
+    marking = _("Exempt from public access: Freedom of Information Act section 13, cf. Public Administration Act "
+                "section 13.")
+
+    class Note(FPDF):
+        def header(self):
+            self.set_font("DejaVu", "", 8)
+            self.multi_cell(0, 4, marking, new_x="LMARGIN", new_y="NEXT")
+            self.ln(2)
+
+        def footer(self):
+            self.set_y(-15)
+            self.set_font("DejaVu", "", 8)
+            self.cell(0, 5, _("Guidance note %(reference)s – page %(page)s of %(pages)s", reference=reference,
+                              page=self.page_no(), pages="{nb}"), align="C")
+
+    document = Note(format="A4")
+    document.set_title(_("Guidance note %(reference)s", reference=reference))
     document.set_creator("Veiled")
     document.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     document.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    document.set_margins(20, 20, 20)
+    document.set_margins(20, 15, 20)
+    document.alias_nb_pages()
     document.add_page()
     document.set_font("DejaVu", "B", 16)
     document.multi_cell(0, 9, _("Guidance note"), new_x="LMARGIN", new_y="NEXT")
     document.set_font("DejaVu", "", 10)
     shared = format_date(note.shared_at.astimezone(OSLO).date(), "long") if note.shared_at else "–"
+    days = _attended_days(referral)
     facts = [
+        (_("From"), _centre_name(referral)),
+        (_("To"), referral.referring_municipality.name),
         (_("Participant"), referral.participant.name),
-        (_("Reference"), referral.reference),
-        (_("Referring municipality"), referral.referring_municipality.name),
+        (_("Reference"), reference),
+        (_("Guidance sessions attended"), ", ".join(format_date(day, "long") for day in days) or "–"),
         (_("Counsellor"), note.author.name),
         (_("Version"), str(note.version)),
         (_("Shared"), shared),

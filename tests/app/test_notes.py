@@ -136,3 +136,28 @@ def test_a_note_shared_before_the_group_session_keeps_that_session_planned(clien
     travel_to(group.end + dt.timedelta(minutes=5))
     outcomes.record_outcomes(w.counsellor, group, {w.own_referral.id: Outcome.ATTENDED})
     assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.NOTE_SHARED
+
+
+def test_the_pdf_is_a_document_for_the_case_file(client, app):
+    """It had no sender, no sessions, no marking that it is exempt from public access, no page numbers."""
+    import io
+
+    from pypdf import PdfReader
+
+    from guidance.models import Outcome
+    from guidance.services import outcomes
+
+    w = _setup()  # a session on 6 October without an outcome: not one the note comes from
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2026, 10, 13, 9))
+    outcomes.record_outcomes(w.counsellor, session, {w.own_referral.id: Outcome.ATTENDED})
+    assert _share(client, w).status_code == 302
+    note = db.session.scalar(select(GuidanceNote))
+    referrer = app.test_client()
+    f.login(referrer, w.referrer)
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(referrer.get(f"/notes/{note.id}.pdf").data)).pages]
+    text = " ".join(pages)
+    # Bergen writes nynorsk (the county's form for a neutral municipality)
+    assert "Unnateke frå offentlegheit: offentleglova § 13, jf. forvaltningslova § 13." in pages[0]
+    assert f"Frå: {session.location.centre.name}" in text and "Til: Bergen" in text
+    assert "Rettleiingar deltakaren møtte til: 13. oktober 2026" in text
+    assert f"Rettleiingsnotat {w.own_referral.reference} – side 1 av {len(pages)}" in pages[0]
