@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -25,6 +26,10 @@ bp = Blueprint("interpreting", __name__, url_prefix="/centre/interpreters")
 
 class RebookForm(FlaskForm):
     candidate_id = HiddenField(validators=[DataRequired()])
+
+
+class PostOnlyForm(FlaskForm):
+    """A button's POST: the CSRF token only."""
 
 
 class PhoneAnswerForm(FlaskForm):
@@ -85,7 +90,7 @@ def _page(hours_form=None, actual_forms=None, errors=None, status=200, show: str
         actual_forms.setdefault(b.id, ActualForm(formdata=None, prefix=f"b{b.id}", minutes=b.actual_minutes))
     return render_template("interpreting/index.html", alerts=replacements.alerts(county.id), bookings=bookings,
                            report=costs.cost_report(county.id), hours_form=hours_form, actual_forms=actual_forms,
-                           rebook_form=RebookForm(), phone_form=PhoneAnswerForm(), now=utcnow(), errors=errors or [], show=show, counts=counts,
+                           rebook_form=RebookForm(), phone_form=PhoneAnswerForm(), all_form=PostOnlyForm(), now=utcnow(), errors=errors or [], show=show, counts=counts,
                            limit=LIMIT,
                            period=lambda month: period_label(month, full=True)), status
 
@@ -121,6 +126,19 @@ def rebook(booking_id: int):
         else:
             flash(_("The request was sent to the interpreter."), "success")
     return redirect(url_for("interpreting.index"))
+
+
+@bp.post("/rebook-all")
+@requires("interpreting")
+def rebook_all():
+    """Ask the first offered replacement for every session in the alerts."""
+    if PostOnlyForm().validate_on_submit():
+        asked, left = replacements.rebook_all(current_user, current_user.county_id)
+        flash(ngettext("%(num)d interpreter was asked.", "%(num)d interpreters were asked.", asked)
+              + (" " + ngettext("%(num)d session has nobody to offer: move it or cancel it.",
+                                "%(num)d sessions have nobody to offer: move them or cancel them.", left)
+                 if left else ""), "success" if asked else "warning")
+    return redirect(url_for("interpreting.index", _anchor="alerts"))
 
 
 @bp.post("/<int:booking_id>/phone-answer")

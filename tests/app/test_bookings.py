@@ -552,3 +552,23 @@ def test_the_lead_records_an_answer_the_interpreter_gave_on_the_phone(client, in
     assert alert.booking.id == second.id
     # an answered request offers no phone buttons any more
     assert f"/centre/interpreters/{booking.id}/phone-answer" not in client.get("/centre/interpreters/").get_data(as_text=True)
+
+
+def test_the_lead_asks_the_first_offered_for_every_session_at_once(client, inbox):
+    """After a morning of expired requests the lead pressed "Ask" a hundred times."""
+    w = f.world()
+    day = f.future_weekday()
+    first, first_booking = _booked(w, day=day, hour=9)
+    second, second_booking = _booked(w, day=day, hour=13)
+    spare = _second_interpreter()
+    for booking in (first_booking, second_booking):
+        bookings.answer(w.interpreter, booking, False, "busy")
+    f.login(client, w.lead)
+    page = client.get("/centre/interpreters/").get_data(as_text=True)
+    assert "Spør den første som tilbys for alle 2 timene" in page
+    response = client.post("/centre/interpreters/rebook-all", follow_redirects=True)
+    assert "2 tolker er spurt." in response.get_data(as_text=True)
+    asked = db.session.scalars(select(InterpreterBooking).where(InterpreterBooking.interpreter_id == spare.interpreter.id,
+                                                                InterpreterBooking.status == BookingStatus.REQUESTED)).all()
+    assert sorted(b.session_id for b in asked) == sorted([first.id, second.id])
+    assert bookings.alerts(w.lead.county_id) == []

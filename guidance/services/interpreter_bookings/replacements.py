@@ -84,6 +84,27 @@ def replacement_candidates(session: Session, limit: int = 3,
     return out
 
 
+def rebook_all(actor, county_id: int) -> tuple[int, int]:
+    """Use case: every session in the alerts asks its first offered replacement (cheapest first), one
+    session at a time (each its own transaction: one that changed meanwhile is left as it is). After
+    a morning of expired requests the lead pressed "Ask" a hundred times. Returns (asked, left)."""
+    asked = left = 0
+    for alert in alerts(county_id):
+        # Judged again after each request: the interpreter just asked may be the first for the next session too.
+        candidates = replacement_candidates(alert.booking.session, limit=1) if alert.candidates else []
+        if not candidates:
+            left += 1
+            continue
+        try:
+            rebook(actor, alert.booking, candidates[0].id)
+        except DomainError:
+            db.session.rollback()
+            left += 1
+        else:
+            asked += 1
+    return asked, left
+
+
 def rebook(actor, declined: InterpreterBooking, candidate_id: int) -> InterpreterBooking:
     """Use case: the lead picks an offered interpreter; the session gets a new request to them."""
     with unit_of_work() as uow:

@@ -24,6 +24,7 @@ EXPECTED = {
     "interpreting.answer_time": POST_ONLY,
     "interpreting.rebook": POST_ONLY,
     "interpreting.phone_answer": POST_ONLY,
+    "interpreting.rebook_all": POST_ONLY,
     "interpreting.actual": POST_ONLY,
     "outbox.index": only(Role.LEAD, Role.ADMIN),
     # a failed message to the world's interpreter (a person of the lead's county)
@@ -82,6 +83,7 @@ WRITERS = {
     "interpreting.answer_time": (Role.LEAD,),
     "interpreting.rebook": (Role.LEAD,),
     "interpreting.phone_answer": (Role.LEAD,),
+    "interpreting.rebook_all": (Role.LEAD,),
     "notes.draft": (Role.COUNSELLOR,),
     "outbox.retry": (Role.ADMIN, Role.LEAD),
     "outbox.retry_failed": (Role.ADMIN, Role.LEAD),
