@@ -173,3 +173,16 @@ def _keep_until(page: str) -> str:
 
     found = re.search(r'name="keep_until"[^>]*value="([\d-]+)"|value="([\d-]+)"[^>]*name="keep_until"', page)
     return found.group(1) or found.group(2)
+
+
+def test_the_absence_note_is_shown_in_the_list_and_on_the_persons_page(client):
+    """The lead typed "Kurs i Oslo" and found it nowhere afterwards."""
+    w = f.world()
+    f.login(client, w.lead)
+    day = f.future_weekday()
+    response = client.post("/planning/absences", data={"user_id": w.counsellor.id, "start_date": day.isoformat(),
+                                                       "end_date": day.isoformat(), "reason": "Kurs i Oslo"})
+    assert response.status_code == 302
+    listing = client.get("/planning/absences").get_data(as_text=True)
+    assert "<td>Kurs i Oslo</td>" in listing
+    assert "Kurs i Oslo" in client.get(f"/people/counsellors/{w.counsellor.counsellor.id}").get_data(as_text=True)
