@@ -80,7 +80,11 @@ ROLE_KINDS = {Role.REFERRER: (REFERRAL_SESSIONS, GUIDANCE_NOTES, REMINDERS), Rol
 BOOKED, MOVED, CANCELLED = "booked", "moved", "cancelled"
 REFERRER_KINDS = {f"referral_{e}": REFERRAL_SESSIONS for e in (BOOKED, MOVED, CANCELLED)}
 COUNSELLOR_KINDS = {f"counsellor_{e}": MY_SESSIONS for e in (BOOKED, MOVED, CANCELLED)}
-GOVERNED_BY = {**REFERRER_KINDS, **COUNSELLOR_KINDS, "note_shared": GUIDANCE_NOTES, "reminder": REMINDERS}
+# A counsellor's session has another interpreter, who said yes (the counsellor sends a video link,
+# or greets them at the door): no calendar change of theirs, so no calendar event with it.
+INTERPRETER_CHANGED = "counsellor_interpreter"
+GOVERNED_BY = {**REFERRER_KINDS, **COUNSELLOR_KINDS, INTERPRETER_CHANGED: MY_SESSIONS, "note_shared": GUIDANCE_NOTES,
+               "reminder": REMINDERS}
 BATCH = 200  # recipients per round of `dispatch`: all of a recipient's waiting notices go in one round
 
 
@@ -185,6 +189,21 @@ def session_event(actor, session: Session, event: str, *, counsellor: bool = Tru
                                     as_it_was=previous if handed_over else None,
                                     moved_from=moved_from if what == MOVED else None))
     return [n for n in notices if n is not None]
+
+
+def interpreter_changed(booking) -> Notice | None:
+    """In the caller's transaction, when `booking` was just accepted: tell the session's counsellor if
+    another interpreter had been asked for it before (declined, did not answer, withdrew or was
+    cancelled), since they only knew that one's name."""
+    session = booking.session
+    earlier = [b for b in session.bookings if b.id != booking.id and b.interpreter_id != booking.interpreter_id]
+    if session.status is not SessionStatus.BOOKED or not earlier:
+        return None
+    profile = db.session.get(CounsellorProfile, session.counsellor_id)
+    if profile is None:
+        return None
+    key = _key(INTERPRETER_CHANGED, booking.id, profile.user_id)
+    return _add(profile.user, INTERPRETER_CHANGED, key, session)
 
 
 def note_shared(person: User, note) -> str:
@@ -323,6 +342,12 @@ def _line(notice: Notice) -> str:
     session, reference = notice.session, notice.referral.reference if notice.referral else ""
     if notice.kind == "note_shared":
         return _("Referral %(reference)s: a guidance note has been shared.", reference=reference)
+    if notice.kind == INTERPRETER_CHANGED:
+        accepted = [b for b in session.bookings if b.status.value == "accepted"] or session.bookings
+        booking = max(accepted, key=lambda b: b.id)
+        return _("Your session %(when)s at %(place)s: the interpreter is now %(name)s (%(mode)s).") % {
+            "when": _when(session, notice), "place": _place(session, notice), "name": booking.interpreter.user.name,
+            "mode": cal.interpreter_mode_label(booking.mode)}
     what = {
         "referral_booked": _("Referral %(reference)s: session booked %(when)s at %(place)s."),
         "referral_moved": _("Referral %(reference)s: session moved to %(when)s at %(place)s."),
@@ -354,7 +379,7 @@ def _link(notice: Notice) -> str:
     if notice.told_start is not None:
         # The session is someone else's now: the counsellor's own day, as it is after the change.
         return cal.app_url("counsellor.day", day=notice.told_start.astimezone(cal.OSLO).date().isoformat())
-    if notice.kind in COUNSELLOR_KINDS:
+    if notice.kind in COUNSELLOR_KINDS or notice.kind == INTERPRETER_CHANGED:
         return cal.app_url("counsellor.session", session_id=notice.session_id)
     return cal.app_url("referrals.show", referral_id=notice.referral_id)
 
@@ -379,6 +404,7 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
                 "referral_booked": _("Session booked for referral %(reference)s"),
                 "referral_moved": _("Session moved for referral %(reference)s"),
                 "referral_cancelled": _("Session cancelled for referral %(reference)s"),
+                INTERPRETER_CHANGED: _("New interpreter: session %(when)s"),
                 "counsellor_booked": _("New session %(when)s"),
                 "counsellor_moved": _("Moved: session %(when)s"),
                 "counsellor_cancelled": _("Given to a colleague: session %(when)s") if _handed_over(first)

@@ -572,3 +572,27 @@ def test_the_lead_asks_the_first_offered_for_every_session_at_once(client, inbox
                                                                 InterpreterBooking.status == BookingStatus.REQUESTED)).all()
     assert sorted(b.session_id for b in asked) == sorted([first.id, second.id])
     assert bookings.alerts(w.lead.county_id) == []
+
+
+def test_the_counsellor_hears_who_interprets_when_a_replacement_says_yes(client, inbox):
+    """Hodan Farah's request expired and Abdi Ali took it: only the interpreters were e-mailed, and the
+    counsellor, who sends the video link, did not know to whom."""
+    handler, _port = inbox
+    w = f.world()
+    session, booking = _booked(w)
+    spare = _second_interpreter()
+    bookings.answer(w.interpreter, booking, False, "busy")
+    [alert] = bookings.alerts(w.lead.county_id)
+    replacement = bookings.rebook(w.lead, booking, spare.interpreter.id)
+    run_queued_jobs()
+    assert not [m for m in db.session.scalars(select(OutboxMessage)) if m.to_user_id == w.counsellor.id]
+    bookings.answer(spare, replacement, True)
+    run_queued_jobs()
+    [told] = [m for m in db.session.scalars(select(OutboxMessage)) if m.to_user_id == w.counsellor.id]
+    assert told.subject.startswith("Ny tolk: time ") and "Amal" not in told.subject
+    assert f"tolken er nå {spare.name} (oppmøte)" in told.body and told.ics is None
+    # the first interpreter's own yes would tell nobody: there was no one before them
+    other, first = _booked(w, hour=13)
+    bookings.answer(w.interpreter, first, True)
+    run_queued_jobs()
+    assert len([m for m in db.session.scalars(select(OutboxMessage)) if m.to_user_id == w.counsellor.id]) == 1

@@ -21,6 +21,8 @@ def answer(actor, booking: InterpreterBooking, accept: bool, reason: str | None 
         if booking.session.status is not SessionStatus.BOOKED:
             raise IllegalTransition(_("The session is no longer planned; nothing to answer."))
         transition(actor, booking, "accept" if accept else "decline")
+        if accept:
+            _tell_counsellor(uow, [booking])
         if not accept:
             # The reason is the interpreter's own words: kept on the booking, not in the audit trail.
             booking.decline_reason = reason
@@ -38,6 +40,8 @@ def answer_by_phone(lead, booking: InterpreterBooking, accept: bool) -> None:
         if booking.session.status is not SessionStatus.BOOKED or booking.session.start <= clock.now():
             raise IllegalTransition(_("The session is no longer ahead; nothing to answer."))
         transition(lead, booking, "accept" if accept else "decline", by="phone")
+        if accept:
+            _tell_counsellor(uow, [booking])
         if not accept:
             booking.decline_reason = _("Said no on the phone to the centre.")
             uow.after_commit(mail.deliver_later, [invitation(booking, "CANCEL", ended="declined")])
@@ -61,11 +65,21 @@ def accept_many(actor, bookings: list[InterpreterBooking]) -> tuple[int, int]:
     counted, so the page can say so. Returns (accepted, left)."""
     from guidance.models import BookingStatus
 
-    with unit_of_work():
+    with unit_of_work() as uow:
         open_now = [b for b in bookings if b.status is BookingStatus.REQUESTED and b.session.status is SessionStatus.BOOKED]
         for booking in open_now:
             transition(actor, booking, "accept")
+        _tell_counsellor(uow, open_now)
     return len(open_now), len(bookings) - len(open_now)
+
+
+def _tell_counsellor(uow, accepted: list[InterpreterBooking]) -> None:
+    """A replacement's yes reaches the session's counsellor (services/notices.py: interpreter_changed)."""
+    from guidance.services import notices
+
+    told = [n for n in (notices.interpreter_changed(b) for b in accepted) if n is not None]
+    if told:
+        uow.after_commit(notices.dispatch_later, told)
 
 
 def withdraw(actor, booking: InterpreterBooking, reason: str | None) -> None:
