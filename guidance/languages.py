@@ -18,15 +18,22 @@ COMMON = ("uk", "ar", "ti", "prs", "ps", "so", "kmr", "ckb", "fa", "ru", "en", "
 EXTRA = ("prs", "kmr")
 
 
+# ISO 639-1 codes nobody is referred in: classical, liturgical and constructed languages, and "no",
+# which bokmål (nb) and nynorsk (nn) already cover (the intake's list offered Latin, Volapük and a
+# third Norwegian).
+NOT_SPOKEN = frozenset({"ae", "cu", "eo", "ia", "ie", "io", "la", "no", "pi", "sa", "vo"})
+
+
 @functools.cache
 def all_codes() -> frozenset[str]:
-    """Every accepted code: the ISO 639-1 codes CLDR knows, plus the common and extra ones."""
+    """Every accepted code: the ISO 639-1 codes CLDR knows (but those nobody is referred in), plus the
+    common and extra ones."""
     two_letter = {code for code in Locale.parse("en").languages if re.fullmatch(r"[a-z]{2}", code)}
-    return frozenset(two_letter | set(COMMON) | set(EXTRA) | {"ckb"})
+    return frozenset((two_letter - NOT_SPOKEN) | set(COMMON) | set(EXTRA) | {"ckb"})
 
 
 # Names people write for languages CLDR names otherwise (or not at all), in any of the UI languages.
-_ALIASES = {"norsk": "nb", "norwegian": "nb", "dari": "prs", "kurmanji": "kmr", "kurmandsji": "kmr", "sorani": "ckb",
+_ALIASES = {"norsk": "nb", "norwegian": "nb", "no": "nb", "dari": "prs", "kurmanji": "kmr", "kurmandsji": "kmr", "sorani": "ckb",
             "farsi": "fa", "persisk": "fa", "persian": "fa"}
 
 

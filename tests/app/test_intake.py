@@ -103,6 +103,8 @@ def test_the_form_is_norwegian_and_lists_common_languages_first(client):
     assert "Ny henvisning" in page and "Integreringsloven" in page
     common = page.index('label="Vanlige språk"')
     assert common < page.index(">Ukrainsk<") < page.index('label="Alle språk"') < page.index(">Zulu<")
+    # nobody is referred in Latin or Volapük, and bokmål and nynorsk are the Norwegian there is
+    assert 'value="la"' not in page and 'value="vo"' not in page and 'value="no"' not in page
 
 
 def test_bad_input_gets_a_message_beside_each_field_and_keeps_what_was_typed(client, app):
