@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from guidance import clock
 from guidance.extensions import db
 from guidance.models import (
     Absence,
@@ -278,6 +279,9 @@ def build(subject: Choice, monday: dt.date, sessions: list[Session], *, names: d
     def row_of(minute: int) -> int:
         return (minute - frame_start) // SLOT_MINUTES + 1
 
+    # Time gone by is not free: Monday's morning read "Free" on Monday afternoon.
+    now = clock.now().astimezone(cal.OSLO)
+    now_minute = -(-(now.hour * 60 + now.minute) // SLOT_MINUTES) * SLOT_MINUTES
     days = []
     for offset in range(7):
         date = monday + dt.timedelta(days=offset)
@@ -295,7 +299,8 @@ def build(subject: Choice, monday: dt.date, sessions: list[Session], *, names: d
                 references=[(p.referral_id, p.referral.reference) for p in session.participants]))
         _lanes(day)
         day.unavailable = (unavailable or {}).get(date, "")
-        day.free = [] if day.unavailable else _free(day, hours.get(date.isoweekday(), []), row_of)
+        not_before = 24 * 60 if date < now.date() else now_minute if date == now.date() else 0
+        day.free = [] if day.unavailable else _free(day, hours.get(date.isoweekday(), []), row_of, not_before)
         if offset < 5 or day.blocks:
             days.append(day)
     return Grid(monday, subject, days, first_hour, last_hour)
@@ -319,14 +324,15 @@ def _lanes(day: Day) -> None:
     day.lanes = max(1, len(lane_ends))
 
 
-def _free(day: Day, periods: list[tuple[dt.time, dt.time]], row_of) -> list[Free]:
+def _free(day: Day, periods: list[tuple[dt.time, dt.time]], row_of, not_before: int = 0) -> list[Free]:
     """Working or opening periods of the day minus its sessions (a cancelled one's time too: its block
-    stays in the grid), periods of at least a quarter hour."""
+    stays in the grid) and minus what has gone by (before minute `not_before`), periods of at least a
+    quarter hour."""
     taken = sorted((_minutes(b.start.time()), _minutes(b.end.time()) if b.end.date() == day.date else 24 * 60)
                    for b in day.blocks)
     out = []
     for a, b in periods:
-        cursor, stop = _minutes(a), _minutes(b)
+        cursor, stop = max(_minutes(a), not_before), _minutes(b)
         for s, e in taken:
             if e <= cursor or s >= stop:
                 continue

@@ -139,6 +139,17 @@ def test_free_time_is_the_working_hours_no_session_takes(client, travel_to):
     assert page.count("Ledig</span> 08:00–15:30") == 4  # the other four days
 
 
+def test_time_gone_by_is_not_free(client, travel_to):
+    """Monday afternoon, Monday morning still read "Free" (and last week all of it)."""
+    travel_to(f.oslo(2027, 1, 18, 12, 10))  # Monday 12:10 of week 3
+    w = f.world()
+    f.login(client, w.lead)
+    page = client.get(f"/grids/?week=2027-W03&of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
+    assert "Ledig</span> 12:15–15:30" in page and page.count("Ledig</span> 08:00–15:30") == 4
+    last_week = client.get(f"/grids/?week=2027-W02&of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
+    assert "Ledig</span>" not in last_week
+
+
 def test_status_tags_say_interpreter_asked_cancelled_and_held(client, travel_to):
     travel_to(f.oslo(2027, 1, 4, 12))
     w = f.world()
