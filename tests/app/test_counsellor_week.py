@@ -1,8 +1,6 @@
 """The counsellor's week: their own sessions by ISO week, a printable day, nobody else's."""
 import datetime as dt
 
-from sqlalchemy import select
-
 from guidance.models import Role
 from tests.app import factories as f
 
@@ -182,22 +180,14 @@ def test_the_counsellors_own_absence_reads_on_their_week(client, travel_to):
 def test_a_link_written_before_a_re_plan_opens_the_session_as_it_stands_now(client, travel_to):
     """A re-plan gives every session a new row: the e-mail's /week/sessions/95 read "replaced by a newer
     plan ... cancelled" while the session went ahead as 367."""
-    from guidance.extensions import db
-    from guidance.models import Session, SessionStatus
-    from guidance.services import planning as planning_service
-    from tests.app.planning.helpers import draft_run, draft_session, planning_world
+    from guidance.models import SessionStatus
+    from tests.app.planning.helpers import planning_world, published_then_replanned
 
     travel_to(f.oslo(2027, 1, 8, 12))
     w = planning_world()
-    first = draft_run(w.lead)
-    old = draft_session(first, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 19, 10))
-    planning_service.publish_run(w.lead, first, confirm_stale=True)
-    second = draft_run(w.lead)
-    draft_session(second, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 19, 10), uid=old.uid)
-    planning_service.publish_run(w.lead, second, confirm_stale=True)
-    db.session.expire_all()
-    assert db.session.get(Session, old.id).status is SessionStatus.SUPERSEDED
-    new = db.session.scalar(select(Session).where(Session.uid == old.uid, Session.status == SessionStatus.BOOKED))
+    old, new = published_then_replanned(w, w.own_referral, first_start=f.oslo(2027, 1, 19, 10),
+                                        second_start=f.oslo(2027, 1, 19, 10))
+    assert old.status is SessionStatus.SUPERSEDED and new.id != old.id
 
     f.login(client, w.counsellor)
     response = client.get(f"/week/sessions/{old.id}")

@@ -90,24 +90,15 @@ def _history(page: str) -> str:
 def test_the_history_tells_the_booking_the_moves_of_plans_the_outcome_and_the_shared_note(client, travel_to):
     """Referrals booked by a plan showed no history; a move by a new plan, an outcome and a shared
     note were missing, and a handover read "from 08:00 to 08:00"."""
-    from guidance.services import notes
-    from guidance.services import planning as planning_service
-    from guidance.services import plan_edits
-    from tests.app.planning.helpers import draft_run, draft_session, planning_world
+    from guidance.extensions import db
+    from guidance.models import Role
+    from guidance.services import notes, plan_edits
+    from tests.app.planning.helpers import planning_world, published_then_replanned
 
     travel_to(f.oslo(2027, 1, 8, 12))
     w = planning_world()
-    first = draft_run(w.lead)
-    booked = draft_session(first, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 19, 10))
-    planning_service.publish_run(w.lead, first, confirm_stale=True)
-    second = draft_run(w.lead)
-    draft_session(second, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 21, 13), uid=booked.uid)
-    planning_service.publish_run(w.lead, second, confirm_stale=True)
-    from sqlalchemy import select
-
-    from guidance.extensions import db
-    from guidance.models import Role, Session, SessionStatus
-    moved = db.session.scalar(select(Session).where(Session.uid == booked.uid, Session.status == SessionStatus.BOOKED))
+    _booked, moved = published_then_replanned(w, w.own_referral, first_start=f.oslo(2027, 1, 19, 10),
+                                              second_start=f.oslo(2027, 1, 21, 13))
     colleague = f.user(Role.COUNSELLOR, name="Kari Berg")
     colleague.counsellor.locations = list(w.counsellor.counsellor.locations)
     colleague.counsellor.multicultural = True

@@ -87,3 +87,20 @@ def run_from_the_form(client, keep_until: str, *, time_limit: int = 3, scope: st
     execute_run(run.id)
     db.session.expire_all()
     return response, db.session.get(PlanningRun, run.id)
+
+
+def published_then_replanned(w, referral, *, first_start: dt.datetime, second_start: dt.datetime):
+    """One session of `referral` published, then a second plan that keeps it (its calendar UID) at
+    `second_start` published too; returns (the first row, now superseded, and the session as it stands)."""
+    from guidance.models import Session, SessionStatus
+    from guidance.services import planning as planning_service
+
+    first = draft_run(w.lead)
+    old = draft_session(first, w.counsellor, [referral], start=first_start)
+    planning_service.publish_run(w.lead, first, confirm_stale=True)
+    second = draft_run(w.lead)
+    draft_session(second, w.counsellor, [referral], start=second_start, uid=old.uid)
+    planning_service.publish_run(w.lead, second, confirm_stale=True)
+    db.session.expire_all()
+    current = db.session.scalar(select(Session).where(Session.uid == old.uid, Session.status == SessionStatus.BOOKED))
+    return db.session.get(Session, old.id), current
