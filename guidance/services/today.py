@@ -150,6 +150,7 @@ class Today:
     day_problems: dict = field(default_factory=dict)
     next_working_day: dt.date | None = None
     next_day_problems: dict = field(default_factory=dict)  # the same for the next working day
+    sessions_next_day: int = 0
 
     @property
     def week(self) -> int:
@@ -186,8 +187,9 @@ def _day(county_id: int, now: dt.datetime, waiting: list) -> dict:
     """Today's and the next working day's sessions in counts (services.county_day)."""
     today = county_day.day(county_id, clock.today(now), now=now, waiting=waiting)
     following = county_day.working_day_after(clock.today(now))
+    next_day = county_day.day(county_id, following, now=now, waiting=waiting)
     return {"sessions_today": today.going_ahead, "day_problems": today.problem_counts, "next_working_day": following,
-            "next_day_problems": county_day.day(county_id, following, now=now, waiting=waiting).problem_counts}
+            "next_day_problems": next_day.problem_counts, "sessions_next_day": next_day.going_ahead}
 
 
 # Problems that mean the county is not set up yet: a new lead's home leads to the set-up.

@@ -113,12 +113,14 @@ def test_the_home_card_counts_todays_sessions_and_leads_to_the_day_plan(client, 
     assert "1 veiledning i dag på fylkets kontorsteder." in card and "I rute" in card
     assert 'href="/grids/day"' in card
     assert 'href="/grids/day?date=2027-01-18"' in card and "Neste arbeidsdag: mandag 18. januar" in card
+    assert "· 0 veiledninger" in card
     # What Monday holds that needs the lead shows on Friday already.
     db.session.add(Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 1, 18), end_date=dt.date(2027, 1, 18)))
     f.published_session(w.counsellor, f.referral(name="Monday Person"), start=f.oslo(2027, 1, 18, 10, 0))
     card = page(client, "/")
     card = card[card.index('id="today-sessions"'):card.index('id="today-deadlines"')]
     assert 'href="/grids/day?date=2027-01-18&show=to_act_on"' in card and "1 må gjøres" in card
+    assert "· 1 veiledning" in card  # Monday's sessions, counted on Friday
     db.session.execute(Absence.__table__.delete())
     db.session.commit()
 
