@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from guidance import clock
@@ -187,6 +187,17 @@ def busy_counsellors(monday: dt.date, *, county_id: int, run_id: int | None = No
             .where(PlanningRun.county_id == county_id, Session.start >= start, Session.start < end).distinct())
     stmt = stmt.where(Session.run_id == run_id) if run_id is not None else stmt.where(Session.status.in_(cal.PUBLISHED))
     return set(db.session.scalars(stmt))
+
+
+def busiest_location(monday: dt.date, *, county_id: int) -> int | None:
+    """The location with most published sessions in the week (the lead's week plan opens on it)."""
+    start = dt.datetime.combine(monday, dt.time(0), cal.OSLO)
+    end = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(0), cal.OSLO)
+    return db.session.scalar(
+        select(Session.location_id).join(PlanningRun, PlanningRun.id == Session.run_id)
+        .where(PlanningRun.county_id == county_id, Session.start >= start, Session.start < end,
+               Session.status.in_(cal.PUBLISHED))
+        .group_by(Session.location_id).order_by(func.count().desc(), Session.location_id).limit(1))
 
 
 def status_of(session: Session) -> str:

@@ -46,14 +46,20 @@ def _week_arg(default: dt.date) -> dt.date:
 
 
 def _subject(options, monday: dt.date, county_id: int, run_id: int | None) -> week_grid.Choice:
-    """The counsellor, room or location asked for (another county's answers 404); by default the
-    first counsellor with a session that week, or the first counsellor."""
+    """The counsellor, room or location asked for (another county's answers 404); by default, for the
+    published plan the location with most sessions that week (the centre's week, not an arbitrary
+    counsellor's), for a run the first counsellor with a session that week, or the first counsellor."""
     key = request.args.get("of")
     if key:
         chosen = week_grid.find_choice(options, key)
         if chosen is None:
             abort(404)
         return chosen
+    if run_id is None:
+        busiest = week_grid.busiest_location(monday, county_id=county_id)
+        chosen = next((option for option in options["location"] if option.id == busiest), None)
+        if chosen is not None:
+            return chosen
     busy = week_grid.busy_counsellors(monday, county_id=county_id, run_id=run_id)
     for option in options["counsellor"]:
         if option.id in busy:

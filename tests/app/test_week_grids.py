@@ -294,3 +294,16 @@ def test_the_lead_moves_or_cancels_a_booked_session_ahead_from_its_block(client,
     travel_to(f.oslo(2027, 1, 18, 9, 30))  # once it has started, it is not moved from the grid
     page = client.get(f"/grids/?week=2027-W03&of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
     assert f"/sessions/{ahead.id}/edit" not in page
+
+
+def test_the_week_plan_opens_on_the_location_with_most_sessions_that_week(client, travel_to):
+    """It opened on the first counsellor (by name) with a session: an arbitrary person's week."""
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 19, 10))
+    f.published_session(w.counsellor, f.referral(name="Lina Haddad"), start=f.oslo(2027, 1, 20, 10))
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    f.login(client, w.lead)
+    page = client.get("/grids/?week=2027-W03").get_data(as_text=True)
+    assert f'<option value="location-{location.id}" selected>' in page
+    assert f'<option value="counsellor-{w.counsellor.counsellor.id}" selected>' not in page
