@@ -27,6 +27,18 @@ def staff_of_county(county_id: int) -> list[User]:
                            User.active.is_(True)).order_by(User.name)))
 
 
+def days_away(user_id: int, first: dt.date, last: dt.date) -> set[dt.date]:
+    """The days from `first` to `last` (inclusive) that the person is registered away."""
+    out: set[dt.date] = set()
+    for start, end in db.session.execute(select(Absence.start_date, Absence.end_date).where(
+            Absence.user_id == user_id, Absence.start_date <= last, Absence.end_date >= first)):
+        day = max(start, first)
+        while day <= min(end, last):
+            out.add(day)
+            day += dt.timedelta(days=1)
+    return out
+
+
 def register_absence(lead: User, *, user_id: int, start: dt.date, end: dt.date, reason: str | None) -> Absence:
     """Record an absence (inclusive dates) of one of the county's counsellors or interpreters."""
     person = db.session.get(User, user_id)

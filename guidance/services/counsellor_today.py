@@ -19,7 +19,6 @@ from sqlalchemy.orm import selectinload
 from guidance import clock
 from guidance.extensions import db
 from guidance.models import (
-    Absence,
     CounsellorProfile,
     GuidanceNote,
     Outcome,
@@ -29,6 +28,7 @@ from guidance.models import (
     SessionParticipant,
     SessionStatus,
 )
+from guidance.services import absences
 from guidance.services import calendar as cal
 
 SHOWN = 5
@@ -83,9 +83,7 @@ def _away(counsellor_id: int, days: set[dt.date]) -> set[dt.date]:
     """Which of `days` the counsellor registered themselves (or was registered) away: the home said
     "Next: Thursday, 1 session" on a day they had reported sick."""
     user_id = db.session.scalar(select(CounsellorProfile.user_id).where(CounsellorProfile.id == counsellor_id))
-    spans = db.session.execute(select(Absence.start_date, Absence.end_date).where(
-        Absence.user_id == user_id, Absence.start_date <= max(days), Absence.end_date >= min(days))).all()
-    return {day for day in days if any(start <= day <= end for start, end in spans)}
+    return days & absences.days_away(user_id, min(days), max(days))
 
 
 def _missing_outcomes(counsellor_id: int, now: dt.datetime, shown: int | None) -> tuple[list[Session], int]:

@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 from guidance import clock
 from guidance.extensions import db
 from guidance.models import (
-    Absence,
     CareerCentre,
     County,
     CounsellorProfile,
@@ -32,6 +31,7 @@ from guidance.models import (
     User,
 )
 from guidance.rules import opening
+from guidance.services import absences
 from guidance.services import calendar as cal
 
 KINDS = ("counsellor", "room", "location")
@@ -261,12 +261,8 @@ def unavailable_days(subject: Choice, monday: dt.date, county_id: int | None) ->
             out = {day: why for day, why in out.items() if why}
     else:
         user_id = db.session.scalar(select(CounsellorProfile.user_id).where(CounsellorProfile.id == subject.id))
-        for start, end in db.session.execute(select(Absence.start_date, Absence.end_date).where(
-                Absence.user_id == user_id, Absence.start_date <= sunday, Absence.end_date >= monday)):
-            day = max(start, monday)
-            while day <= min(end, sunday):
-                out.setdefault(day, "away")
-                day += dt.timedelta(days=1)
+        for day in sorted(absences.days_away(user_id, monday, sunday)):
+            out.setdefault(day, "away")
     return out
 
 
