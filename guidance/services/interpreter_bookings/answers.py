@@ -13,38 +13,36 @@ from guidance.services.unit_of_work import unit_of_work
 
 def answer(actor, booking: InterpreterBooking, accept: bool, reason: str | None = None) -> None:
     """Use case: the interpreter accepts or declines (a reason is required to decline)."""
-    from guidance.services import mail
-    from guidance.services.interpreter_bookings.requests import invitation
-
     with unit_of_work() as uow:
         reason = _reason(reason, _("Say why you decline.") if not accept else None)
         if booking.session.status is not SessionStatus.BOOKED:
             raise IllegalTransition(_("The session is no longer planned; nothing to answer."))
-        transition(actor, booking, "accept" if accept else "decline")
-        if accept:
-            _tell_counsellor(uow, [booking])
-        if not accept:
-            # The reason is the interpreter's own words: kept on the booking, not in the audit trail.
-            booking.decline_reason = reason
-            uow.after_commit(mail.deliver_later, [invitation(booking, "CANCEL", ended="declined")])
+        _record(uow, actor, booking, accept, reason)
 
 
 def answer_by_phone(lead, booking: InterpreterBooking, accept: bool) -> None:
     """Use case: the interpreter answered the centre on the phone (a request for tomorrow morning, an
     interpreter who does not read e-mail in time); the lead records it for them. A no takes the
     request out of their calendar, as their own answer would, and the session then asks for another."""
-    from guidance.services import mail
-    from guidance.services.interpreter_bookings.requests import invitation
-
     with unit_of_work() as uow:
         if booking.session.status is not SessionStatus.BOOKED or booking.session.start <= clock.now():
             raise IllegalTransition(_("The session is no longer ahead; nothing to answer."))
-        transition(lead, booking, "accept" if accept else "decline", by="phone")
-        if accept:
-            _tell_counsellor(uow, [booking])
-        if not accept:
-            booking.decline_reason = _("Said no on the phone to the centre.")
-            uow.after_commit(mail.deliver_later, [invitation(booking, "CANCEL", ended="declined")])
+        _record(uow, lead, booking, accept, _("Said no on the phone to the centre."), by="phone")
+
+
+def _record(uow, actor, booking: InterpreterBooking, accept: bool, reason: str, **detail) -> None:
+    """An answer, however it came: a yes tells the counsellor of a new interpreter; a no keeps its reason
+    (the interpreter's own words: on the booking, not in the audit trail) and takes the request out of
+    the interpreter's calendar."""
+    from guidance.services import mail
+    from guidance.services.interpreter_bookings.requests import invitation
+
+    transition(actor, booking, "accept" if accept else "decline", **detail)
+    if accept:
+        _tell_counsellor(uow, [booking])
+    else:
+        booking.decline_reason = reason
+        uow.after_commit(mail.deliver_later, [invitation(booking, "CANCEL", ended="declined")])
 
 
 def _reason(text: str | None, missing: str | None) -> str:
