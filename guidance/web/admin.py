@@ -16,6 +16,7 @@ from guidance.services import accounts, invitations, second_factor
 from guidance.services.errors import DomainError
 from guidance.web.forms import show_refusal
 from guidance.web.guards import get_visible, requires
+from guidance.web.people import invite_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -130,17 +131,10 @@ def edit_user(user_id: int):
 def connect(user_id: int):
     """E-mail a link that moves the user from their password here to the county's own sign-in."""
     user = get_visible(User, user_id, "manage")
-    if ActiveForm().validate_on_submit():
-        if not invitations.may_connect(user):
-            flash(_("%(name)s cannot be moved to the county's account.", name=user.name), "error")
-        else:
-            try:
-                invitations.invite_again(current_user, user)
-            except DomainError as error:
-                flash(error.message, "error")
-            else:
-                flash(_("%(email)s was e-mailed a link to log in with the county's account.", email=user.email),
-                      "success")
+    if not invitations.may_connect(user):
+        flash(_("%(name)s cannot be moved to the county's account.", name=user.name), "error")
+    else:
+        invite_user(user)
     return redirect(url_for("admin.edit_user", user_id=user.id))
 
 

@@ -19,6 +19,7 @@ from guidance.services.interpreter_bookings import answers, costs, replacements
 from guidance.services.interpreter_bookings.requests import set_answer_hours
 from guidance.services.errors import DomainError
 from guidance.web.dashboard import period_label
+from guidance.web.forms import PostForm
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("interpreting", __name__, url_prefix="/centre/interpreters")
@@ -26,10 +27,6 @@ bp = Blueprint("interpreting", __name__, url_prefix="/centre/interpreters")
 
 class RebookForm(FlaskForm):
     candidate_id = HiddenField(validators=[DataRequired()])
-
-
-class PostOnlyForm(FlaskForm):
-    """A button's POST: the CSRF token only."""
 
 
 class PhoneAnswerForm(FlaskForm):
@@ -90,7 +87,8 @@ def _page(hours_form=None, actual_forms=None, errors=None, status=200, show: str
         actual_forms.setdefault(b.id, ActualForm(formdata=None, prefix=f"b{b.id}", minutes=b.actual_minutes))
     return render_template("interpreting/index.html", alerts=replacements.alerts(county.id), bookings=bookings,
                            report=costs.cost_report(county.id), hours_form=hours_form, actual_forms=actual_forms,
-                           rebook_form=RebookForm(), phone_form=PhoneAnswerForm(), all_form=PostOnlyForm(), now=utcnow(), errors=errors or [], show=show, counts=counts,
+                           rebook_form=RebookForm(), phone_form=PhoneAnswerForm(), all_form=PostForm(), now=utcnow(),
+                           errors=errors or [], show=show, counts=counts,
                            limit=LIMIT,
                            period=lambda month: period_label(month, full=True)), status
 
@@ -132,7 +130,7 @@ def rebook(booking_id: int):
 @requires("interpreting")
 def rebook_all():
     """Ask the first offered replacement for every session in the alerts."""
-    if PostOnlyForm().validate_on_submit():
+    if PostForm().validate_on_submit():
         asked, left = replacements.rebook_all(current_user, current_user.county_id)
         flash(ngettext("%(num)d interpreter was asked.", "%(num)d interpreters were asked.", asked)
               + (" " + ngettext("%(num)d session has nobody to offer: move it or cancel it.",

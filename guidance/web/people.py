@@ -23,7 +23,7 @@ from guidance.rules.readiness import register_check_due
 from guidance.services import accounts, invitations, people, readiness, setup
 from guidance.services.errors import DomainError
 from guidance.services.people import CATEGORIES, WEEKDAYS, CounsellorData, InterpreterData, PersonData
-from guidance.web.forms import show_refusal
+from guidance.web.forms import PostForm, show_refusal
 from guidance.web.readiness import broken_context
 from guidance.web.guards import county_or_chooser, get_visible, requires
 
@@ -205,12 +205,13 @@ def counsellor_invitation(counsellor_id: int):
 
 
 def _invite(profile) -> None:
-    _invite_user(profile.user)
+    invite_user(profile.user)
 
 
-def _invite_user(user) -> None:
-    """E-mail a (new) invitation, said in a flash (the CSRF check first)."""
-    if ActiveForm().validate_on_submit():
+def invite_user(user) -> None:
+    """E-mail a (new) invitation, or the link to the county's sign-in to someone on a password, said
+    in a flash (the CSRF check first); the people pages' and the administrator's user page's button."""
+    if PostForm().validate_on_submit():
         try:
             connect = invitations.invite_again(current_user, user)
         except DomainError as error:
@@ -556,7 +557,7 @@ def referrers():
 @requires("people")
 def referrer_invitation(referrer_id: int):
     user = get_visible(User, referrer_id, "manage_referrer")
-    _invite_user(user)
+    invite_user(user)
     return redirect(url_for("people.referrers", **_county_args(user.municipality.county)))
 
 
