@@ -33,8 +33,8 @@ def all_codes() -> frozenset[str]:
 
 
 # Names people write for languages CLDR names otherwise (or not at all), in any of the UI languages.
-_ALIASES = {"norsk": "nb", "norwegian": "nb", "no": "nb", "dari": "prs", "kurmanji": "kmr", "kurmandsji": "kmr", "sorani": "ckb",
-            "farsi": "fa", "persisk": "fa", "persian": "fa"}
+_ALIASES = {"norsk": "nb", "norwegian": "nb", "no": "nb", "dari": "prs", "kurmanji": "kmr", "kurmandsji": "kmr",
+            "sorani": "ckb", "farsi": "fa", "persisk": "fa", "persian": "fa"}
 
 
 @functools.cache

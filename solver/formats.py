@@ -273,7 +273,7 @@ class Location(_Strict):
     place: str
     opening: list[Window]
     # Opening hours per ISO weekday when they differ between days (a short Monday, a late Thursday);
-    # when given they replace `opening` (solver/README.md, "Opening hours per weekday").
+    # when given they replace `opening` (solver/README.md, "A field beyond PROBLEM.md: weekly_opening").
     weekly_opening: dict[str, list[Window]] | None = None
     open_dates: list[Date] | None = None
     rooms: list[Room] = Field(default_factory=list)

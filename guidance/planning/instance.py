@@ -231,7 +231,7 @@ def _location(loc: Location, days: list[dt.date], start: dt.date, end: dt.date, 
         "open_dates": None if days == every_workday else [d.isoformat() for d in days],
         "rooms": [{"id": ids.room_id(r.id), "capacity": r.capacity, "video": r.video} for r in loc.rooms if r.active],
     }
-    if len({json.dumps(spans) for spans in own.values()}) > 1:
+    if any(spans != own[str(weekdays[0])] for spans in own.values()):
         out["weekly_opening"] = own
     return out
 

@@ -134,24 +134,16 @@ def pdf(note: GuidanceNote) -> bytes:
         return _pdf(note)
 
 
-def _attended_days(referral: Referral) -> list:
-    """The Oslo dates of the sessions the participant came to (what the note is the outcome of)."""
-    starts = db.session.scalars(
-        select(Session.start).join(SessionParticipant, SessionParticipant.session_id == Session.id)
+def _attended(referral: Referral) -> tuple[list, str]:
+    """The Oslo dates of the sessions the participant came to (what the note is the outcome of), and who
+    sends the note: the career centre of the latest of them, else the county's."""
+    rows = db.session.execute(
+        select(Session.start, CareerCentre.name).join(SessionParticipant, SessionParticipant.session_id == Session.id)
+        .join(Location, Location.id == Session.location_id).join(CareerCentre, CareerCentre.id == Location.centre_id)
         .where(SessionParticipant.referral_id == referral.id, SessionParticipant.outcome == Outcome.ATTENDED)
-        .order_by(Session.start))
-    return sorted({start.astimezone(OSLO).date() for start in starts})
-
-
-def _centre_name(referral: Referral) -> str:
-    """Who sends the note: the career centre of the participant's latest attended session, else the county's."""
-    name = db.session.scalar(
-        select(CareerCentre.name).join(Location, Location.centre_id == CareerCentre.id)
-        .join(Session, Session.location_id == Location.id)
-        .join(SessionParticipant, SessionParticipant.session_id == Session.id)
-        .where(SessionParticipant.referral_id == referral.id, SessionParticipant.outcome == Outcome.ATTENDED)
-        .order_by(Session.start.desc()).limit(1))
-    return name or _("Career centre, %(county)s", county=referral.county.name)
+        .order_by(Session.start)).all()
+    days = sorted({start.astimezone(OSLO).date() for start, _centre in rows})
+    return days, rows[-1][1] if rows else _("Career centre, %(county)s", county=referral.county.name)
 
 
 def _pdf(note: GuidanceNote) -> bytes:
@@ -188,9 +180,9 @@ def _pdf(note: GuidanceNote) -> bytes:
     document.multi_cell(0, 9, _("Guidance note"), new_x="LMARGIN", new_y="NEXT")
     document.set_font("DejaVu", "", 10)
     shared = format_date(note.shared_at.astimezone(OSLO).date(), "long") if note.shared_at else "–"
-    days = _attended_days(referral)
+    days, centre = _attended(referral)
     facts = [
-        (_("From"), _centre_name(referral)),
+        (_("From"), centre),
         (_("To"), referral.referring_municipality.name),
         (_("Participant"), referral.participant.name),
         (_("Reference"), reference),

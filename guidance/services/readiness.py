@@ -366,9 +366,8 @@ def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.da
                 reasons.append(_("%(name)s does not work at this time.", name=name))
             # A participant whose language no interpreter covers relied on the counsellor speaking it.
             for language in sorted(_uninterpreted(s) - set(counsellor.languages or ())):
-                shown = language_name(language, locale)
                 reasons.append(_("%(name)s does not speak %(language)s, and no interpreter is booked for it.",
-                                 name=name, language=shown.lower() if locale in ("nb", "nn") else shown))
+                                 name=name, language=_in_sentence(language, locale)))
     interpreter = s.interpreter
     if interpreter is not None:
         name = interpreter.user.name
@@ -376,15 +375,20 @@ def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.da
             reasons.append(_("%(name)s is deactivated.", name=name))
         else:
             if s.language and s.language not in {lang.language for lang in interpreter.languages}:
-                language = language_name(s.language, locale)
                 reasons.append(_("%(name)s no longer interprets %(language)s.", name=name,
-                                 language=language.lower() if locale in ("nb", "nn") else language))
+                                 language=_in_sentence(s.language, locale)))
             if not covers(interpreter.weekly, start, end):
                 reasons.append(_("%(name)s does not work at this time.", name=name))
             if s.interpreter_mode and s.interpreter_mode not in (interpreter.modes or ()):
                 reasons.append(_("%(name)s no longer interprets this way: %(mode)s.", name=name,
                                  mode=str(INTERPRETER_MODE.get(s.interpreter_mode, s.interpreter_mode))))
     return reasons
+
+
+def _in_sentence(code: str, locale: str) -> str:
+    """A language's name inside a sentence: Norwegian writes it in lower case ("tolker ikke lenger arabisk")."""
+    name = language_name(code, locale)
+    return name.lower() if locale in ("nb", "nn") else name
 
 
 def _uninterpreted(s: Session) -> set[str]:

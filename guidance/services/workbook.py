@@ -249,8 +249,9 @@ class _Table:
 
 def _with_language_codes(book: dict[str, list[list[str]]]) -> dict[str, list[list[str]]]:
     """A sheet that lists every language code with its name, to look codes up in (not read back)."""
-    codes = sorted(languages.all_codes(), key=lambda code: languages.language_name(code, "nb").casefold())
-    return {**book, LANGUAGE_SHEET: [["code", "name"]] + [[code, languages.language_name(code, "nb")] for code in codes]}
+    named = sorted(([code, languages.language_name(code, "nb")] for code in languages.all_codes()),
+                   key=lambda row: row[1].casefold())
+    return {**book, LANGUAGE_SHEET: [["code", "name"], *named]}
 
 
 def _tables(book: dict[str, list[list[str]]], problems: list[Problem]) -> dict[str, _Table]:
