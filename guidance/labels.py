@@ -100,6 +100,7 @@ REFERRAL_FIELD = {
     "legal_basis": _l("Legal basis"), "settlement_date": _l("Settlement date"),
     "programme_decision_date": _l("Programme decision"), "window_months": _l("Window (months)"),
     "language": _l("Language"), "needs_interpreter": _l("Needs an interpreter"), "video_ok": _l("Video possible"),
+    "needs_step_free": _l("Needs step-free access"),
     "needs": _l("Sessions needed"), "earliest_date": _l("Earliest date"), "accessibility_needs": _l("Accessibility needs"),
     "adviser_attends": _l("Adviser attends"), "notes": _l("Notes"),
 }

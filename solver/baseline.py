@@ -439,7 +439,8 @@ class _Greedy:
         """Locations the participant can use, nearest first: on site within reach, else video."""
         limit = self.inst["max_participant_travel_minutes"]
         near = sorted((self.place_travel(p["place"], loc["place"]), loc["id"]) for loc in self.locations.values())
-        onsite = [(self.locations[lid], "onsite") for t, lid in near if t <= limit and self.locations[lid]["rooms"]]
+        onsite = [(self.locations[lid], "onsite") for t, lid in near
+                  if t <= limit and self.locations[lid]["rooms"] and self._step_free_ok(p, self.locations[lid])]
         if onsite or self.is_group(need) or not p["video_ok"]:
             return onsite
         return [(self.locations[lid], "video") for _, lid in near
@@ -485,10 +486,15 @@ class _Greedy:
         return (size <= room["capacity"] and (mode != "video" or room["video"])
                 and self.busy["r", room["id"]].free(day, start, end, None, self.loc_travel))
 
+    @staticmethod
+    def _step_free_ok(p: dict, loc: dict) -> bool:
+        return loc.get("step_free", False) or not p.get("needs_step_free", False)
+
     def _participant_can(self, p, loc, mode, day, start, end) -> bool:
         if mode == "video" and not p["video_ok"]:
             return False
-        if mode == "onsite" and self.place_travel(p["place"], loc["place"]) > self.inst["max_participant_travel_minutes"]:
+        if mode == "onsite" and (self.place_travel(p["place"], loc["place"]) > self.inst["max_participant_travel_minutes"]
+                                 or not self._step_free_ok(p, loc)):
             return False
         return self.busy["p", p["id"]].free(day, start, end, self._where(p, loc, mode), self.place_travel)
 

@@ -202,7 +202,7 @@ class _Data:
                     continue
                 locs = []
                 for loc in self.locations:
-                    onsite = self.travel.minutes(p.place, loc.place) <= limit
+                    onsite = self.travel.minutes(p.place, loc.place) <= limit and (loc.step_free or not p.needs_step_free)
                     video = (not group and p.video_ok and any(r.video for r in loc.rooms))
                     if not (onsite or video):
                         continue

@@ -387,6 +387,8 @@ class _Referee:
                 minutes = self.travel(p["place"], loc["place"])
                 if minutes > limit:
                     bad(9, f"participant {p['id']} travels {minutes} min to {loc['id']} (max {limit})")
+                if p.get("needs_step_free") and not loc.get("step_free"):
+                    bad(9, f"participant {p['id']} needs step-free access and {loc['id']} has none")
 
     def _check_counsellor(self, s: _Session, known: list[dict], bad) -> None:
         """Rules 3 and 4 for the session's counsellor."""

@@ -212,14 +212,13 @@ class _Exact:
     def _members(self, s: _Slot, c, locs: dict, video_rooms: bool) -> None:
         """Who may sit in the slot (rules 2, 4, 5, 9) and how many (rule 8)."""
         prep, m = self.prep, self.m
-        limit = prep.instance.max_participant_travel_minutes
         frozen = s.frozen
         wanted: dict[tuple, str | None] = {}
         for p in prep.instance.participants:
             first, last = prep.day_range(p, new=frozen is None)
             if not first <= s.day <= last or not may_counsel(c, (p,)) or frozen and p.id not in frozen.participants:
                 continue
-            near = [a for a in locs if prep.participant_travel(p.id, a) <= limit]
+            near = [a for a in locs if prep.may_attend(p.id, a)]
             for t in p.needs:
                 video = video_rooms and p.video_ok and not self.types[t].is_group
                 if t in s.typ and (near or video):
@@ -240,7 +239,7 @@ class _Exact:
                 m.add_implication(x, s.video.Not())
             video = [] if self.types[t].is_group or not p.video_ok else [s.video]
             for a in locs:
-                if prep.participant_travel(pid, a) > limit:
+                if not prep.may_attend(pid, a):
                     m.add_bool_or([x.Not(), s.loc[a].Not()] + video)
         size = sum(s.x.values())
         for t, spec in self.types.items():   # linear, not enforced: the LP sees them (a tighter bound)

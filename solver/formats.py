@@ -277,6 +277,8 @@ class Location(_Strict):
     weekly_opening: dict[str, list[Window]] | None = None
     open_dates: list[Date] | None = None
     rooms: list[Room] = Field(default_factory=list)
+    # The way in has no steps (solver/README.md, "A field beyond PROBLEM.md: step-free access").
+    step_free: bool = False
 
     _v_opening = field_validator("opening")(_check_windows)
 
@@ -331,6 +333,8 @@ class Participant(_Strict):
     needs_interpreter: bool = False
     video_ok: bool = False
     preferred_counsellor: str | None = None
+    # Comes on site only where the way in has no steps (a wheelchair, a walker): rule 9.
+    needs_step_free: bool = False
     # The date the participant's legal deadline passed (guidance still owed): no deadline
     # then (rule 2 has no upper limit), and the most urgent of all (PROBLEM.md additions).
     overdue_since: Date | None = None

@@ -66,12 +66,17 @@ class Prepared:
         """One-way participant travel minutes to a location (rule 9)."""
         return self.travel.minutes(self.participants[pid].place, self.locations[loc_id].place)
 
+    def may_attend(self, pid: str, loc_id: str) -> bool:
+        """The participant can come to the location on site (rule 9): within the travel limit and,
+        for one who needs it, with step-free access."""
+        return (self.participant_travel(pid, loc_id) <= self.instance.max_participant_travel_minutes
+                and (self.locations[loc_id].step_free or not self.participants[pid].needs_step_free))
+
     def reachable_locations(self, pid: str) -> list[str]:
-        """Locations within max participant travel, nearest first (rule 9)."""
+        """Locations the participant can come to on site, nearest first (rule 9)."""
         memo = self.memo.setdefault("reachable", {})
         if pid not in memo:
-            limit = self.instance.max_participant_travel_minutes
-            locs = [l for l in self.locations if self.participant_travel(pid, l) <= limit]
+            locs = [l for l in self.locations if self.may_attend(pid, l)]
             memo[pid] = sorted(locs, key=lambda l: (self.participant_travel(pid, l), l))
         return memo[pid]
 

@@ -30,6 +30,11 @@ def static_reason(prep: Prepared, pid: str, typ: str) -> tuple[str, str] | None:
         return ("no_location_with_rooms", "the instance has no location with a room")
     if not options:
         limit = inst.max_participant_travel_minutes
+        near = sorted(l for l in prep.locations if prep.participant_travel(pid, l) <= limit and prep.locations[l].rooms)
+        if p.needs_step_free and near:
+            return ("no_step_free_location",
+                    f"no location within {limit} min has step-free access ({', '.join(near)} have steps)"
+                    + ("" if spec.is_group or p.video_ok else "; participant cannot take video"))
         nearest = min((prep.participant_travel(pid, l) for l in prep.locations), default=None)
         return ("too_far_from_any_location",
                 f"nearest location is {nearest} min away (limit {limit} min)"

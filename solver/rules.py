@@ -107,8 +107,8 @@ def session_problems(prep: Prepared, state: State, b: Booking) -> list[str]:
             problems.append(f"rule 2: {pid} outside earliest..deadline")
         if participant_busy(prep, state, pid, b.day, b.start, b.end, participant_place(prep, pid, b.location, b.mode)):
             problems.append(f"rule 2: {pid} double-booked or no time to travel")
-        if b.mode == "onsite" and prep.participant_travel(pid, loc.id) > inst.max_participant_travel_minutes:
-            problems.append(f"rule 9: {pid} too far")
+        if b.mode == "onsite" and not prep.may_attend(pid, loc.id):
+            problems.append(f"rule 9: {pid} too far or no step-free access")
     # Rule 3 and 4: counsellor.
     if loc.id not in c.locations or not cal.contains(state.counsellor_free(c.id, b.day, loc.id), b.start, b.end):
         problems.append("rule 3: counsellor unavailable")

@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from guidance.extensions import db
@@ -47,6 +48,8 @@ class Participant(db.Model):
     language: Mapped[str] = mapped_column(String(8))
     needs_interpreter: Mapped[bool] = mapped_column(Boolean, default=True)
     video_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Comes on site only where the way in has no steps: the planner books a step-free location.
+    needs_step_free: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     accessibility_needs: Mapped[str | None] = mapped_column(Text, nullable=True)
     anonymised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

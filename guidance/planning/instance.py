@@ -230,6 +230,7 @@ def _location(loc: Location, days: list[dt.date], start: dt.date, end: dt.date, 
         "opening": common_hours(loc.weekly_hours, set(weekdays)),
         "open_dates": None if days == every_workday else [d.isoformat() for d in days],
         "rooms": [{"id": ids.room_id(r.id), "capacity": r.capacity, "video": r.video} for r in loc.rooms if r.active],
+        "step_free": bool(loc.step_free),
     }
     if any(spans != own[str(weekdays[0])] for spans in own.values()):
         out["weekly_opening"] = own
@@ -431,6 +432,7 @@ def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, c
         "language": person.language,
         "needs_interpreter": person.needs_interpreter,
         "video_ok": person.video_ok,
+        "needs_step_free": person.needs_step_free,
         "preferred_counsellor": ids.counsellor_id(preferred) if preferred in counsellors else None,
         "overdue_since": overdue_since.isoformat() if overdue_since else None,
     }

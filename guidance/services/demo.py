@@ -232,7 +232,7 @@ def _build_referrals(rng, county, towns, count, today, arrivals: random.Random) 
     codes = [c for c, *_ in LANGUAGES]
     shares = [s for _c, s, *_ in LANGUAGES]
     taken = taken_names(county)
-    for _ in range(count):
+    for n in range(count):
         town = rng.choices(towns, weights=weights)[0]
         language = rng.choices(codes, weights=shares)[0]
         basis = rng.choices(list(LegalBasis), weights=[0.8, 0.12, 0.08])[0]
@@ -250,6 +250,8 @@ def _build_referrals(rng, county, towns, count, today, arrivals: random.Random) 
             municipality=town, language=language, needs_interpreter=rng.random() < 0.92,
             video_ok=rng.random() < 0.15,
         )
+        if n % 37 == 11:  # about one in forty uses a wheelchair (counted, not drawn: the rest stays as it was)
+            participant.needs_step_free, participant.accessibility_needs = True, "Bruker rullestol."
         deadline = effective_deadline(basis, settlement_date=settled, programme_decision_date=decision, referral_date=referred)
         status = ReferralStatus.WITHDRAWN if rng.random() < 0.03 else ReferralStatus.RECEIVED
         needs = ["individual", "group"] if basis is not LegalBasis.ORDINARY else ["individual"]

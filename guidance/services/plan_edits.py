@@ -42,7 +42,8 @@ RULES = {
     7: _l("Video or phone is not allowed here: video only for individual sessions in a room with video, with "
           "participants who can take video; phone interpreting only in individual sessions."),
     8: _l("The room is taken at that time, or too small for the group."),
-    9: _l("The location is too far from where a participant lives."),
+    9: _l("A participant cannot come to the location: it is too far from where they live, or they need step-free "
+          "access and it has steps."),
     10: _l("A session that this run had to keep unchanged would change."),
 }
 

@@ -347,6 +347,10 @@ def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.da
         reasons.append(_("%(location)s is deactivated.", location=loc.name))
     elif not location_open(loc, closed, start, end):
         reasons.append(_("%(location)s is not open at this time.", location=loc.name))
+    if s.mode == "onsite" and not loc.step_free and any(sp.referral.participant.needs_step_free
+                                                         for sp in s.participants):
+        reasons.append(_("A participant needs step-free access, and %(location)s is not recorded as step-free.",
+                         location=loc.name))
     if not s.room.active:
         reasons.append(_("The room %(room)s is deactivated.", room=s.room.name))
     else:

@@ -25,7 +25,7 @@ COLUMNS = [
     ("navn", "name"), ("telefon", "phone"), ("bostedskommune", "municipality_id"), ("hjemmel", "legal_basis"),
     ("bosettingsdato", "settlement_date"), ("vedtaksdato", "programme_decision_date"),
     ("frist_maaneder", "window_months"), ("spraak", "language"), ("tolk", "needs_interpreter"),
-    ("video", "video_ok"), ("individuell", "needs_individual"), ("gruppe", "needs_group"),
+    ("video", "video_ok"), ("trinnfri_tilgang", "needs_step_free"), ("individuell", "needs_individual"), ("gruppe", "needs_group"),
     ("tidligste_dato", "earliest_date"), ("tilrettelegging", "accessibility_needs"),
     ("programraadgiver_deltar", "adviser_attends"), ("merknader", "notes"),
 ]
@@ -39,7 +39,7 @@ BASIS = {"integreringsloven": "integration_act", "integration_act": "integration
 YES = {"ja", "j", "yes", "y", "x", "1", "true", "sant"}
 NO = {"nei", "n", "no", "0", "false", "usant", ""}
 EXAMPLE = ["Olena Kovalenko", "+47 412 34 567", "4601", "integreringsloven", None, "", "", "uk", "ja", "nei",
-           "ja", "ja", "", "", "nei", ""]   # None: the settlement date, two weeks before the day it is downloaded
+           "nei", "ja", "ja", "", "", "nei", ""]   # None: the settlement date, two weeks before the day it is downloaded
 
 
 @dataclass
@@ -165,7 +165,7 @@ def _row(cells: dict[str, str], number: int, municipalities: dict[str, int], err
         legal_basis=basis or "", settlement_date=date("settlement_date"),
         programme_decision_date=date("programme_decision_date"), window_months=window,
         language=cells.get("language", "").lower(), needs_interpreter=flag("needs_interpreter", True),
-        video_ok=flag("video_ok", False), needs=needs, earliest_date=date("earliest_date"),
+        video_ok=flag("video_ok", False), needs_step_free=flag("needs_step_free", False), needs=needs, earliest_date=date("earliest_date"),
         accessibility_needs=cells.get("accessibility_needs") or None, adviser_attends=flag("adviser_attends", False),
         notes=cells.get("notes") or None,
     )

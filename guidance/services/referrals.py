@@ -63,6 +63,7 @@ class ReferralData:
     language: str = ""
     needs_interpreter: bool = True
     video_ok: bool = False
+    needs_step_free: bool = False
     needs: list[str] | None = None  # None: the default for the legal basis
     earliest_date: dt.date | None = None  # None: today
     accessibility_needs: str | None = None
@@ -76,7 +77,7 @@ class ReferralData:
             name=p.name, phone=p.phone, municipality_id=p.municipality_id, legal_basis=referral.legal_basis.value,
             settlement_date=referral.settlement_date, programme_decision_date=referral.programme_decision_date,
             window_months=referral.window_months, language=p.language, needs_interpreter=p.needs_interpreter,
-            video_ok=p.video_ok, needs=list(referral.needs), earliest_date=referral.earliest_date,
+            video_ok=p.video_ok, needs_step_free=p.needs_step_free, needs=list(referral.needs), earliest_date=referral.earliest_date,
             accessibility_needs=p.accessibility_needs, adviser_attends=referral.adviser_attends, notes=referral.notes,
         )
 
@@ -546,7 +547,7 @@ def _apply(referral: Referral, data: ReferralData) -> None:
     p = referral.participant
     p.name, p.phone, p.municipality_id = data.name, data.phone, data.municipality_id
     p.language, p.needs_interpreter, p.video_ok = data.language, data.needs_interpreter, data.video_ok
-    p.accessibility_needs = data.accessibility_needs
+    p.needs_step_free, p.accessibility_needs = data.needs_step_free, data.accessibility_needs
     referral.legal_basis = LegalBasis(data.legal_basis)
     referral.settlement_date, referral.programme_decision_date = data.settlement_date, data.programme_decision_date
     referral.window_months = data.window_months

@@ -42,7 +42,8 @@ MAX_PAGE = 100_000  # keeps OFFSET inside what every database accepts  # beyond 
 PATHS = {
     "name": "participant.name", "phone": "participant.phone", "municipality_id": "participant.municipality",
     "language": "participant.language", "needs_interpreter": "participant.needs_interpreter",
-    "video_ok": "participant.video_ok", "accessibility_needs": "participant.accessibility_needs",
+    "video_ok": "participant.video_ok", "needs_step_free": "participant.needs_step_free",
+    "accessibility_needs": "participant.accessibility_needs",
 }
 
 
@@ -132,7 +133,8 @@ def create_referral():
         legal_basis=body.legal_basis, settlement_date=body.settlement_date,
         programme_decision_date=body.programme_decision_date, window_months=body.window_months,
         language=body.participant.language, needs_interpreter=body.participant.needs_interpreter,
-        video_ok=body.participant.video_ok, needs=list(body.needs) if body.needs is not None else None,
+        video_ok=body.participant.video_ok, needs_step_free=body.participant.needs_step_free,
+        needs=list(body.needs) if body.needs is not None else None,
         earliest_date=body.earliest_date, accessibility_needs=body.participant.accessibility_needs,
         adviser_attends=body.adviser_attends, notes=body.notes,
     )
@@ -215,7 +217,8 @@ def _referral_json(referral: Referral) -> dict:
         created_at=referral.created_at, updated_at=referral.updated_at,
         participant=api_schema.ParticipantOut(
             name=p.name, phone=p.phone, municipality=p.municipality.number, language=p.language,
-            needs_interpreter=p.needs_interpreter, video_ok=p.video_ok, accessibility_needs=p.accessibility_needs,
+            needs_interpreter=p.needs_interpreter, video_ok=p.video_ok, needs_step_free=p.needs_step_free,
+            accessibility_needs=p.accessibility_needs,
         ),
         next_session=api_schema.SessionOut(start=session.start, end=session.end, location=session.location.name,
                                            mode=session.mode) if session else None,

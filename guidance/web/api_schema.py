@@ -20,6 +20,7 @@ class ParticipantIn(BaseModel):
     language: str = Field(pattern=r"^[a-z]{2,3}$", description="ISO 639-1 code, or ISO 639-3 where none exists (prs, kmr, ckb).")
     needs_interpreter: bool = True
     video_ok: bool = Field(False, description="The participant can take a session by video.")
+    needs_step_free: bool = Field(False, description="The participant cannot use stairs: on site only at step-free locations.")
     accessibility_needs: str | None = Field(None, max_length=2000)
 
 
@@ -47,6 +48,7 @@ class ParticipantOut(BaseModel):
     language: str
     needs_interpreter: bool
     video_ok: bool
+    needs_step_free: bool
     accessibility_needs: str | None
 
 

@@ -74,6 +74,7 @@ class ReferralForm(FlaskForm):
     language = SelectField(_l("Language"), validate_choice=False, widget=PromptSelect(_l("Choose the language")))
     needs_interpreter = BooleanField(_l("Needs an interpreter"))
     video_ok = BooleanField(_l("Can take a session by video"))
+    needs_step_free = BooleanField(_l("Needs step-free access"))
     needs = CheckboxesField(_l("Sessions needed"), validate_choice=False)
     earliest_date = StringField(_l("Earliest date for guidance"))
     accessibility_needs = TextAreaField(_l("Accessibility needs (optional)"))
@@ -147,7 +148,7 @@ def _parse(form: ReferralForm) -> tuple[ReferralData, dict[str, list[str]]]:
         legal_basis=form.legal_basis.data or "", settlement_date=_parse_date(form, "settlement_date", errors),
         programme_decision_date=_parse_date(form, "programme_decision_date", errors), window_months=window,
         language=form.language.data or "", needs_interpreter=bool(form.needs_interpreter.data),
-        video_ok=bool(form.video_ok.data), needs=list(form.needs.data or []),
+        video_ok=bool(form.video_ok.data), needs_step_free=bool(form.needs_step_free.data), needs=list(form.needs.data or []),
         earliest_date=_parse_date(form, "earliest_date", errors), accessibility_needs=form.accessibility_needs.data,
         adviser_attends=bool(form.adviser_attends.data), notes=form.notes.data,
     )

@@ -219,6 +219,9 @@ REASONS = {
     "too_far_from_any_location": (
         _l("Every location is further from where the participant lives than the travel limit allows."),
         _l("Open an outreach day near %(place)s, or offer a video session.")),
+    "no_step_free_location": (
+        _l("The participant needs step-free access, and no location within the travel limit is recorded as step-free."),
+        _l("Record step-free access where a location has it, or offer a video session.")),
     "no_qualified_counsellor": (
         _l("No counsellor with multicultural-guidance training works at a location the participant can reach."),
         _l("Give a trained counsellor hours at a location near %(place)s.")),
@@ -271,6 +274,7 @@ CHANGE_KIND = {
 REASON_LINKS = {
     "no_location_with_rooms": ("setup.index", _l("Go to the centre set-up")),
     "too_far_from_any_location": ("setup.index", _l("Go to the centre set-up")),
+    "no_step_free_location": ("setup.index", _l("Go to the centre set-up")),
     "no_qualified_counsellor": ("people.counsellors", _l("Go to the counsellors")),
     "no_counsellor_available": ("people.counsellors", _l("Go to the counsellors")),
     "no_capacity_before_deadline": ("people.counsellors", _l("Go to the counsellors")),

@@ -202,6 +202,25 @@ def test_a_smaller_room_a_room_without_video_and_an_interpreter_without_the_mode
     ]
 
 
+def test_a_participant_who_needs_step_free_access_at_a_location_with_steps_is_listed(client, plan):
+    """A referral corrected to "needs step-free access", or a location whose step-free access was
+    unticked: the session on site there is listed; recording the access clears it."""
+    w, s = plan
+    s["monday"].participants[0].referral.participant.needs_step_free = True
+    location = s["monday"].location
+    location.step_free = False
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/readiness/counties/{w.lead.county_id}").get_data(as_text=True)
+    assert broken_rows(page) == [
+        ("15.03.2027, 09:00", refs(s, "monday")[0],
+         f"En deltaker trenger trinnfri tilgang, og {location.name} er ikke registrert med trinnfri tilgang."),
+    ]
+    location.step_free = True
+    db.session.commit()
+    assert broken_rows(client.get(f"/readiness/counties/{w.lead.county_id}").get_data(as_text=True)) == []
+
+
 def test_nothing_is_listed_when_the_change_breaks_nothing(client, plan):
     w, s = plan
     location = s["monday"].location

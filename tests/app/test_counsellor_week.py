@@ -142,6 +142,7 @@ def test_the_session_page_says_whether_the_interpreter_has_answered_and_what_to_
 
     w, session = _setup()
     w.own_referral.participant.accessibility_needs = "Rullestol"  # where the intake keeps it
+    w.own_referral.participant.needs_step_free = True
     w.own_referral.adviser_attends = True
     db.session.commit()
     bookings.new_booking(session)
@@ -151,9 +152,11 @@ def test_the_session_page_says_whether_the_interpreter_has_answered_and_what_to_
     assert "Forespurt" in page
     assert "Amal Haddad</bdi> – Behov for tilrettelegging: <q>Rullestol</q>" in page
     assert "Amal Haddad</bdi> – Programrådgiver deltar" in page
+    assert "Amal Haddad</bdi> – Trenger trinnfri tilgang" in page
     # the week and the printed day carry it too
     for view in ("/week/2027/9", "/week/day/2027-03-02"):
-        assert "Behov for tilrettelegging: <q>Rullestol</q>" in client.get(view).get_data(as_text=True)
+        text = client.get(view).get_data(as_text=True)
+        assert "Behov for tilrettelegging: <q>Rullestol</q>" in text and "<br>Trenger trinnfri tilgang" in text
     session.bookings[-1].status = BookingStatus.ACCEPTED
     db.session.commit()
     assert "Forespurt" not in client.get(f"/week/sessions/{session.id}").get_data(as_text=True)

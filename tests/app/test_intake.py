@@ -97,6 +97,19 @@ def test_referrer_submits_a_referral_with_a_pdf_plan(client, app):
     assert referral.reference in page and "plan.pdf" in page
 
 
+def test_a_participant_who_needs_step_free_access_is_told_to_the_centre(client):
+    """The tick reaches the referral (which the planner reads) and the pages the lead and referrer read."""
+    f.login(client, f.user(Role.REFERRER))
+    form = client.get("/intake/new").get_data(as_text=True)
+    assert "Trenger trinnfri tilgang" in form and "rullestol eller med rullator" in form
+    response = client.post("/intake/new", data=form_data(needs_step_free="y"))
+    assert response.status_code == 302
+    referral = db.session.scalar(select(Referral))
+    assert referral.participant.needs_step_free is True
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<dt>Trenger trinnfri tilgang</dt><dd>Ja</dd>" in page
+
+
 def test_the_form_is_norwegian_and_lists_common_languages_first(client):
     f.login(client, f.user(Role.REFERRER))
     page = client.get("/intake/new").get_data(as_text=True)

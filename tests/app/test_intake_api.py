@@ -49,6 +49,19 @@ def test_a_case_system_sends_a_referral_and_reads_it_back(client):
     assert event.actor_id is None and '"api"' in event.detail and "Olena" not in event.detail
 
 
+def test_a_case_system_says_the_participant_needs_step_free_access(client):
+    token = f.api_token(f.municipality("4601"))
+    sent = body()
+    sent["participant"]["needs_step_free"] = True
+    created = client.post("/api/v1/referrals", json=sent, headers=auth(token)).get_json()
+    assert created["participant"]["needs_step_free"] is True
+    assert db.session.get(Referral, created["id"]).participant.needs_step_free is True
+    plain = client.post("/api/v1/referrals", json=body(participant={**body()["participant"], "name": "Amal Haddad",
+                                                                         "phone": "+47 400 00 001"}),
+                        headers=auth(token)).get_json()
+    assert plain["participant"]["needs_step_free"] is False
+
+
 def test_a_retry_with_the_same_idempotency_key_returns_the_first_result(client):
     token = f.api_token(f.municipality("4601"))
     first = client.post("/api/v1/referrals", json=body(), headers=auth(token, **{"Idempotency-Key": "case-123"}))

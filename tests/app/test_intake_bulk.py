@@ -12,6 +12,7 @@ from guidance.services import referral_csv
 from tests.app import factories as f
 from guidance.planning.ids import local_today
 
+# The header of sheets filled before the step-free column came (they still import: every test below).
 HEADER = "navn;telefon;bostedskommune;hjemmel;bosettingsdato;vedtaksdato;frist_maaneder;spraak;tolk;video;individuell;gruppe;tidligste_dato;tilrettelegging;programraadgiver_deltar;merknader"
 
 
@@ -33,7 +34,17 @@ def test_template_is_utf8_with_bom_and_semicolons(client):
     response = client.get("/intake/bulk/template.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.data.startswith("\ufeff".encode())
-    assert response.data.decode("utf-8-sig").splitlines()[0] == HEADER
+    assert response.data.decode("utf-8-sig").splitlines()[0] == HEADER.replace(";video;", ";video;trinnfri_tilgang;")
+
+
+def test_a_participant_who_needs_step_free_access_says_so_in_its_column(client):
+    f.login(client, f.user(Role.REFERRER))
+    header = HEADER.replace(";video;", ";video;trinnfri_tilgang;")
+    text = "\n".join([header, f"Amal Haddad;;4601;integreringsloven;{settled()};;;ar;ja;nei;ja;ja;ja;;;nei;",
+                      f"Selam Tesfay;;4601;integreringsloven;{settled()};;;ti;ja;nei;;ja;ja;;;nei;"])
+    assert upload(client, text).status_code == 302
+    made = {r.participant.name: r.participant.needs_step_free for r in db.session.scalars(select(Referral))}
+    assert made == {"Amal Haddad": True, "Selam Tesfay": False}
 
 
 def test_the_templates_own_example_row_is_accepted_as_it_stands(client):

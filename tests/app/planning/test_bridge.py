@@ -60,3 +60,31 @@ def test_fingerprint_changes_when_a_referral_arrives(app):
     assert data_fingerprint(build_instance(w.lead.county, options)) == before
     f.referral(municipality_number="4601", name="New Person")
     assert data_fingerprint(build_instance(w.lead.county, options)) != before
+
+
+def test_a_participant_who_needs_step_free_access_is_planned_where_the_way_in_has_no_steps(app):
+    """Bergen's centre has steps, Voss's (within the travel limit) has none: a Bergen participant
+    who needs step-free access is booked in Voss, although Bergen is nearer."""
+    from sqlalchemy import select
+
+    from guidance.models import Location
+    from tests.app.planning.helpers import solved_run
+
+    f.centre(town="4621")
+    w = planning_world()
+    bergen, voss = (db.session.scalar(select(Location).where(Location.name == f"Karrieresenter {n}"))
+                    for n in ("Bergen", "Voss"))
+    voss.step_free = True
+    w.own_referral.participant.needs_step_free = True
+    w.own_referral.participant.needs_interpreter = False
+    db.session.commit()
+
+    data = build_instance(w.lead.county, InstanceOptions(today=TODAY))
+    steps = {loc["name"]: loc["step_free"] for loc in data["locations"]}
+    assert steps == {"Karrieresenter Bergen": False, "Karrieresenter Voss": True}
+    (participant,) = [p for p in data["participants"] if p["id"] == f"R{w.own_referral.id}"]
+    assert participant["needs_step_free"] is True
+
+    run = solved_run(w.lead)
+    placed = [s for s in run.sessions if any(sp.referral_id == w.own_referral.id for sp in s.participants)]
+    assert placed and {(s.location_id, s.mode) for s in placed} == {(voss.id, "onsite")}

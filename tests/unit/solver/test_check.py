@@ -451,6 +451,21 @@ def test_rule9_participant_travel_on_site():
     assert broken_rules(tiny(), plan) == {9}
 
 
+def test_rule9_step_free_access_for_a_participant_who_needs_it():
+    inst = tiny()
+    inst["participants"][4]["needs_step_free"] = True  # P5, on site in Bergen (S6)
+    plan = with_unscheduled(valid_plan(), ("P4", "group"))
+    assert broken_rules(inst, plan) == {9}
+    inst["locations"][0]["step_free"] = True
+    assert check_plan(inst, plan).valid
+
+
+def test_rule9_step_free_access_not_asked_of_a_video_session():
+    inst = tiny()
+    inst["participants"][5]["needs_step_free"] = True  # P6 takes S7 by video from home
+    assert check_plan(inst, with_unscheduled(valid_plan(), ("P4", "group"))).valid
+
+
 # --------------------------------------------------------------------------- rule 10
 
 

@@ -89,6 +89,33 @@ def test_too_far_from_any_location_fixed_by_video():
     assert_actionable(broken, fixed, "too_far_from_any_location")
 
 
+def test_no_step_free_location_fixed_by_step_free_access():
+    broken = make_instance([participant("P1", needs_step_free=True)])
+    fixed = copy.deepcopy(broken)
+    fixed["locations"][0]["step_free"] = True
+    assert_actionable(broken, fixed, "no_step_free_location")
+
+
+def test_no_step_free_location_fixed_by_video():
+    broken = make_instance([participant("P1", needs_step_free=True)])
+    fixed = make_instance([participant("P1", needs_step_free=True, video_ok=True)])
+    assert_actionable(broken, fixed, "no_step_free_location")
+
+
+def test_step_free_participant_goes_to_the_step_free_location():
+    # Bergen has steps, Voss (within reach) has none: the participant is planned at Voss even
+    # though Bergen is nearer; the other participant stays in Bergen.
+    inst = make_instance([participant("P1", needs_step_free=True), participant("P2")])
+    voss = copy.deepcopy(inst["locations"][0])
+    voss.update(id="L-voss", name="Voss", place="4621", step_free=True,
+                rooms=[{"id": "L-voss-1", "capacity": 1, "video": False}])
+    inst["locations"].append(voss)
+    inst["counsellors"][0]["locations"].append("L-voss")
+    plan = plan_for(inst)
+    where = {s.participants[0]: s.location for s in plan.sessions}
+    assert where == {"P1": "L-voss", "P2": "L-bergen"}
+
+
 def test_no_qualified_counsellor_fixed_by_a_multicultural_counsellor():
     broken = make_instance([participant("P1", legal_basis="integration_act")])
     broken["counsellors"][0]["multicultural"] = False
