@@ -28,6 +28,7 @@ from guidance.models import (
     Room,
     Session,
     SessionParticipant,
+    SessionStatus,
     User,
 )
 
@@ -210,6 +211,11 @@ def _may_outbox_message(user: User, action: str, message: OutboxMessage) -> bool
     return db.session.execute(stmt).first() is not None
 
 
+# The sessions that give a counsellor a participant: booked for them, or held. Not a draft a lead is
+# still trying (every run would widen every counsellor's access), nor a cancelled or replaced one.
+COUNSELLING = (SessionStatus.BOOKED, SessionStatus.COMPLETED)
+
+
 def _counsellor_has_referral(user: User, referral_id: int) -> bool:
     from guidance.extensions import db
 
@@ -218,7 +224,8 @@ def _counsellor_has_referral(user: User, referral_id: int) -> bool:
     stmt = (
         select(SessionParticipant.referral_id)
         .join(Session, Session.id == SessionParticipant.session_id)
-        .where(Session.counsellor_id == user.counsellor.id, SessionParticipant.referral_id == referral_id)
+        .where(Session.counsellor_id == user.counsellor.id, SessionParticipant.referral_id == referral_id,
+               Session.status.in_(COUNSELLING))
         .limit(1)
     )
     return db.session.execute(stmt).first() is not None
@@ -234,7 +241,7 @@ def referral_filter(user: User):
         mine = (
             select(SessionParticipant.referral_id)
             .join(Session, Session.id == SessionParticipant.session_id)
-            .where(Session.counsellor_id == user.counsellor.id)
+            .where(Session.counsellor_id == user.counsellor.id, Session.status.in_(COUNSELLING))
         )
         asked = (Referral.follow_up_of_id.is_not(None)) & (Referral.preferred_counsellor_id == user.counsellor.id)
         return Referral.id.in_(mine) | asked

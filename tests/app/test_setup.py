@@ -97,7 +97,7 @@ def test_lead_types_in_a_location_with_a_room_and_the_plan_uses_exactly_that(cli
         "id": f"L{location.id}", "name": "Karrieresenter Voss", "place": "4621",
         "opening": [["08:00", "11:30"], ["12:00", "16:00"]],
         "open_dates": days(dt.date(2027, 1, 11), dt.date(2027, 4, 11), {1, 2}, skip={easter_monday}),
-        "rooms": [{"id": f"room{room.id}", "capacity": 1, "video": True}],
+        "rooms": [{"id": f"room{room.id}", "capacity": 1, "video": True}], "step_free": True,
     }
     assert audit_actions("location") == ["location.created"]
     assert audit_actions("room") == ["room.created"]
