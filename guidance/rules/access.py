@@ -67,15 +67,16 @@ def may(user: Any, action: str, target: Any = None) -> bool:
             # A municipality's referrers are onboarded by the lead of its county (and admins).
             return (target.role is Role.REFERRER and target.municipality is not None
                     and may_manage_county(user, target.municipality.county_id))
-        return user.role is Role.ADMIN
+        return user.role is Role.ADMIN and admin_reaches(user, user_county(target))
     if isinstance(target, ApiToken):
-        return user.role is Role.ADMIN
+        return user.role is Role.ADMIN and admin_reaches(user, target.municipality.county_id)
     if isinstance(target, OutboxMessage):
         return _may_outbox_message(user, action, target)
     if isinstance(target, County):
         if action == "manage_language":
             # A county's language forms: admins, and the county's own lead.
-            return user.role is Role.ADMIN or (user.role is Role.LEAD and target.id == user.county_id)
+            return (user.role is Role.ADMIN and admin_reaches(user, target.id)) or (
+                user.role is Role.LEAD and target.id == user.county_id)
         return _may_set_up(user, target.id)
     if isinstance(target, Location):
         return _may_set_up(user, target.centre.county_id)
@@ -85,7 +86,7 @@ def may(user: Any, action: str, target: Any = None) -> bool:
         return action == "letters" and _may_municipality_letters(user, target)
     if isinstance(target, Participant):
         # Data-subject access requests are answered by the installation's administrators.
-        return user.role is Role.ADMIN and action == "export"
+        return user.role is Role.ADMIN and action == "export" and admin_reaches(user, target.municipality.county_id)
     return False
 
 
@@ -123,6 +124,33 @@ AREAS: dict[str, tuple[Role, ...]] = {
 
 def _may_use_area(user: User, action: str, area: str) -> bool:
     return user.role in AREAS.get(area, ())
+
+
+def admin_reaches(user: User, county_id: int | None) -> bool:
+    """An installation administrator (no county) reaches everything; one bound to a county reaches
+    only that county's people, tokens and participants, never the installation's own administrators
+    (county None): otherwise a county's administrator could take over any account in the country."""
+    return user.county_id is None or (county_id is not None and county_id == user.county_id)
+
+
+def user_county(target: User) -> int | None:
+    """The county a user belongs to: their own, or their municipality's (a referrer)."""
+    if target.county_id is not None:
+        return target.county_id
+    return target.municipality.county_id if target.municipality is not None else None
+
+
+def admin_user_filter(user: User):
+    """A WHERE clause selecting the users an administrator manages (their county's, or everyone)."""
+    if user.county_id is None:
+        return true()
+    return or_(User.county_id == user.county_id,
+               User.municipality_id.in_(select(Municipality.id).where(Municipality.county_id == user.county_id)))
+
+
+def admin_municipality_filter(user: User):
+    """The municipalities an administrator gives tokens for and finds participants in."""
+    return true() if user.county_id is None else Municipality.county_id == user.county_id
 
 
 def _may_set_up(user: User, county_id: int) -> bool:
@@ -249,15 +277,17 @@ def referral_filter(user: User):
 
 
 def outbox_filter(user: User):
-    """A WHERE clause selecting the outbox messages `user` may view and retry: admins every
-    message, a lead those to people of their county (staff, or referrers of its municipalities)."""
-    if user.role is Role.ADMIN:
+    """A WHERE clause selecting the outbox messages `user` may view and retry: the installation's
+    administrators every message; a lead, or an administrator bound to a county, those to people of
+    their county (staff, or referrers of its municipalities)."""
+    if user.role is Role.ADMIN and user.county_id is None:
         return true()
-    if user.role is Role.LEAD:
+    if user.role in (Role.LEAD, Role.ADMIN):
         in_county = select(User.id).outerjoin(Municipality, Municipality.id == User.municipality_id).where(
             or_(User.county_id == user.county_id, Municipality.county_id == user.county_id))
         return OutboxMessage.to_user_id.in_(in_county)
     return false()
 
 
-__all__ = ["may", "may_manage_county", "referral_filter", "outbox_filter", "AREAS"]
+__all__ = ["may", "may_manage_county", "referral_filter", "outbox_filter", "admin_reaches", "admin_user_filter",
+           "admin_municipality_filter", "user_county", "AREAS"]

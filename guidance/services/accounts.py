@@ -97,6 +97,7 @@ def create_user(actor, *, email: str, name: str, password: str, role: Role, coun
         errors["municipality_id"] = [_("A referrer must belong to a municipality.")]
     if role in (Role.LEAD, Role.COUNSELLOR, Role.INTERPRETER) and not county_id:
         errors["county_id"] = [_("This role must belong to a county.")]
+    _outside_scope(actor, role, county_id, municipality_id, errors)
     if errors:
         raise DomainError(_("The user could not be created."), errors)
     user = User(email=email.strip().lower(), name=name.strip(), role=role, language=language,
@@ -128,6 +129,7 @@ def update_user(actor, user: User, *, email: str, name: str, role: Role, county_
     if getattr(actor, "id", None) == user.id and (role is not Role.ADMIN or not active):
         errors["role" if role is not Role.ADMIN else "active"] = [
             _("You cannot take away your own administrator access; ask another administrator.")]
+    _outside_scope(actor, role, county_id, municipality_id, errors)
     if errors:
         raise DomainError(_("The user was not saved."), errors)
     before = _snapshot(user)
@@ -140,6 +142,24 @@ def update_user(actor, user: User, *, email: str, name: str, role: Role, county_
     changed = sorted(k for k, v in _snapshot(user).items() if before[k] != v) + (["password"] if password else [])
     audit.record(actor, "user.updated", user, {"fields": changed, "role": role.value})
     db.session.commit()
+
+
+def _outside_scope(actor, role: Role, county_id, municipality_id, errors: dict) -> None:
+    """An administrator bound to a county keeps every account they create or change in that county
+    (and cannot make anyone, themselves included, an administrator of the whole installation)."""
+    from flask_babel import gettext as _
+
+    from guidance.models import Municipality
+    from guidance.rules.access import admin_reaches
+
+    if actor is None or getattr(actor, "county_id", None) is None:
+        return
+    if role is Role.REFERRER:
+        municipality = db.session.get(Municipality, municipality_id) if municipality_id else None
+        if municipality is not None and not admin_reaches(actor, municipality.county_id):
+            errors.setdefault("municipality_id", []).append(_("Choose a municipality in your own county."))
+    elif not admin_reaches(actor, county_id):
+        errors.setdefault("county_id", []).append(_("Choose your own county: you administer only its accounts."))
 
 
 def _snapshot(user: User) -> dict:

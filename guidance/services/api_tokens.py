@@ -10,6 +10,7 @@ from sqlalchemy import select
 from guidance.extensions import db
 from guidance.models import ApiToken, Municipality, User
 from guidance.models.types import utcnow
+from guidance.rules.access import admin_reaches
 from guidance.services import audit
 from guidance.services.errors import DomainError
 
@@ -29,8 +30,11 @@ def create_token(actor: User | None, *, municipality_id: int | None, name: str, 
         errors["name"] = [_("Name the system that will use the token, like the case system's name.")]
     elif len(name) > 200:
         errors["name"] = [_("The name can be at most 200 characters.")]
-    if not municipality_id or db.session.get(Municipality, municipality_id) is None:
+    municipality = db.session.get(Municipality, municipality_id) if municipality_id else None
+    if municipality is None:
         errors["municipality_id"] = [_("Choose the municipality the token acts for.")]
+    elif actor is not None and not admin_reaches(actor, municipality.county_id):
+        errors["municipality_id"] = [_("Choose a municipality in your own county.")]
     if errors:
         raise DomainError(_("The token was not created."), errors)
     plaintext = PREFIX + secrets.token_urlsafe(32)

@@ -11,10 +11,10 @@ import datetime as dt
 import enum
 import re
 
-from sqlalchemy import Table, or_, select
+from sqlalchemy import Table, or_, select, true
 
 from guidance.extensions import db
-from guidance.models import AuditEvent, Participant, Referral, Session, SessionParticipant
+from guidance.models import AuditEvent, Municipality, Participant, Referral, Session, SessionParticipant
 from guidance.services import audit
 from guidance.services.matching import PHONE_QUERY, contains, digits_of
 from guidance.services.referrals import phone_key
@@ -22,8 +22,9 @@ from guidance.services.referrals import phone_key
 FORMAT = "veiled-data-subject-export/1"
 # Never part of an export: credentials and internal fingerprints.
 SECRET_COLUMN = re.compile(r"(password|token|secret|hash)", re.IGNORECASE)
-def find_participants(query: str, limit: int = 50) -> list[Participant]:
-    """Participants whose name or phone contains `query`, or whose referral has that reference."""
+def find_participants(query: str, limit: int = 50, county_id: int | None = None) -> list[Participant]:
+    """Participants whose name or phone contains `query`, or whose referral has that reference;
+    with `county_id`, only those living in that county (an administrator bound to it)."""
     text = " ".join(query.split())
     if not text:
         return []
@@ -36,6 +37,8 @@ def find_participants(query: str, limit: int = 50) -> list[Participant]:
     stmt = (
         select(Participant)
         .where(or_(*matches))
+        .where(true() if county_id is None else Participant.municipality_id.in_(
+            select(Municipality.id).where(Municipality.county_id == county_id)))
         .order_by(Participant.name, Participant.id)
         .limit(limit)
     )

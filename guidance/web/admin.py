@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from guidance.extensions import db
 from guidance.models import County, Municipality, Role, User
+from guidance.rules.access import admin_municipality_filter, admin_user_filter
 from guidance.services import accounts, invitations, second_factor
 from guidance.services.errors import DomainError
 from guidance.web.forms import show_refusal
@@ -53,16 +54,22 @@ class ActiveForm(FlaskForm):
 
 def _fill_choices(form: UserForm) -> None:
     form.role.choices = [("", _("Choose a role"))] + list(role_labels().items())
-    form.county_id.choices = [(0, _("(none)"))] + [(c.id, c.name) for c in db.session.scalars(select(County).order_by(County.name))]
+    # An administrator bound to a county chooses only among its county and municipalities.
+    counties = select(County).order_by(County.name)
+    if current_user.county_id is not None:
+        counties = counties.where(County.id == current_user.county_id)
+    form.county_id.choices = ([(0, _("(none)"))] if current_user.county_id is None else []) + [
+        (c.id, c.name) for c in db.session.scalars(counties)]
     form.municipality_id.choices = [(0, _("(none)"))] + [
-        (m.id, f"{m.name} ({m.number})") for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
+        (m.id, f"{m.name} ({m.number})") for m in db.session.scalars(
+            select(Municipality).where(admin_municipality_filter(current_user)).order_by(Municipality.name))
     ]
 
 
 @bp.get("/users")
 @requires("users")
 def users():
-    all_users = db.session.scalars(select(User).order_by(User.role, User.name)).all()
+    all_users = db.session.scalars(select(User).where(admin_user_filter(current_user)).order_by(User.role, User.name)).all()
     return render_template("admin/users.html", users=all_users, role_labels=role_labels(),
                            sign_in={u.id: _sign_in(u) for u in all_users})
 

@@ -11,6 +11,7 @@ from wtforms import SelectField, StringField
 
 from guidance.extensions import db
 from guidance.models import ApiToken, Municipality
+from guidance.rules.access import admin_municipality_filter
 from guidance.services import api_tokens
 from guidance.services.errors import DomainError
 from guidance.web.forms import show_refusal
@@ -30,8 +31,12 @@ class RevokeForm(FlaskForm):
 
 def _page(form: TokenForm, plaintext: str | None = None, created: ApiToken | None = None, status: int = 200):
     form.municipality_id.choices = [(0, _("Choose a municipality"))] + [
-        (m.id, f"{m.name} ({m.number})") for m in db.session.scalars(select(Municipality).order_by(Municipality.name))]
-    tokens = db.session.scalars(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())).all()
+        (m.id, f"{m.name} ({m.number})") for m in db.session.scalars(
+            select(Municipality).where(admin_municipality_filter(current_user)).order_by(Municipality.name))]
+    tokens = db.session.scalars(
+        select(ApiToken).join(Municipality, Municipality.id == ApiToken.municipality_id)
+        .where(admin_municipality_filter(current_user))
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())).all()
     return render_template("admin/api_tokens.html", form=form, tokens=tokens, plaintext=plaintext, created=created,
                            revoke_form=RevokeForm()), status
 

@@ -36,7 +36,7 @@ def search():
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            participants = data_subject.find_participants(form.query.data)
+            participants = data_subject.find_participants(form.query.data, county_id=current_user.county_id)
         else:
             status = 400
     return render_template("privacy/search.html", form=form, participants=participants), status
