@@ -79,6 +79,20 @@ def strong_enough(password: str, user_inputs: list[str] | None = None) -> bool:
     return zxcvbn(password[:100], user_inputs=[u for u in user_inputs or [] if u])["score"] >= MIN_PASSWORD_SCORE
 
 
+def password_problem(password: str, user: User | None = None, user_inputs: list[str] | None = None) -> str | None:
+    """What is wrong with a new password, or None: the one rule for every way a password is set
+    (created by an administrator, changed by its owner, set through a reset or an invitation link)."""
+    from flask_babel import gettext as _
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("The new password must be at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+    known = list(user_inputs or []) + ([user.email, user.name] if user is not None else [])
+    if not strong_enough(password, known):
+        return _("This password is too easy to guess: it is common or follows a common pattern. "
+                 "Choose another, for example a few unrelated words.")
+    return None
+
+
 def create_user(actor, *, email: str, name: str, password: str, role: Role, county_id=None, municipality_id=None, language=None) -> User:
     """Create a user in one transaction; refuses a taken e-mail or a role without its binding."""
     from flask_babel import gettext as _
@@ -86,9 +100,8 @@ def create_user(actor, *, email: str, name: str, password: str, role: Role, coun
     errors: dict[str, list[str]] = {}
     from guidance.services.referrals import has_control_characters
 
-    if not strong_enough(password, [email, name]):
-        errors["password"] = [_("This password is too easy to guess: it is common or follows a common pattern. "
-                                "Choose another, for example a few unrelated words.")]
+    if problem := password_problem(password, user_inputs=[email, name]):
+        errors["password"] = [problem]
     if has_control_characters(name):
         errors["name"] = [_("Remove the invisible control characters from this field.")]
     if find_by_email(email) is not None:
@@ -200,8 +213,8 @@ def change_password(user: User, current: str, new: str) -> None:
         raise DomainError(_("Your password is managed by your organisation's identity provider."))
     if not user.check_password(current):
         errors["current_password"] = [_("The current password is wrong.")]
-    if len(new) < MIN_PASSWORD_LENGTH:
-        errors["new_password"] = [_("The new password must be at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)]
+    if problem := password_problem(new, user):
+        errors["new_password"] = [problem]
     if errors:
         raise DomainError(_("The password was not changed."), errors)
     user.set_password(new)
@@ -315,9 +328,8 @@ def set_password_by_link(user: User | None, new: str, action: str, *, invalid: s
 
     if user is None:
         raise DomainError(invalid)
-    if len(new) < MIN_PASSWORD_LENGTH:
-        raise DomainError(refused, {"new_password": [
-            _("The new password must be at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)]})
+    if problem := password_problem(new, user):
+        raise DomainError(refused, {"new_password": [problem]})
     user.set_password(new)
     audit.record(user, action, user)
     db.session.commit()

@@ -58,6 +58,8 @@ def test_a_new_counsellor_is_e_mailed_a_link_that_lets_them_choose_a_password_an
     assert "Velkomen til Veiled" in text and "kari@karriere.example.no" in text   # the e-mail's language
     too_short = anonymous.post(_path(message), data={"new_password": "kort", "repeat_password": "kort"})
     assert too_short.status_code == 400
+    common = anonymous.post(_path(message), data={"new_password": "aaaaaaaaaaaa", "repeat_password": "aaaaaaaaaaaa"})
+    assert common.status_code == 400 and "for lett" in common.get_data(as_text=True)
     saved = anonymous.post(_path(message), data={"new_password": "Fjordhest-Kaffe-2027",
                                                  "repeat_password": "Fjordhest-Kaffe-2027"})
     assert saved.status_code == 302 and saved.headers["Location"].endswith("/login")

@@ -56,6 +56,23 @@ def test_a_short_or_mistyped_new_password_gets_a_message_per_field(client):
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.password_changed")) is None
 
 
+def test_a_common_new_password_is_refused_however_it_is_set(client):
+    """The rule that refuses "password1234" when an administrator creates a user holds for the
+    user's own change and for the reset link too (a referrer sees refugees' data and has no code)."""
+    person = f.user(Role.REFERRER, name="Kari Nordmann")
+    f.login(client, person)
+    for weak in ("password1234", "Kari Nordmann1", "aaaaaaaaaaaa"):
+        response = change(client, new=weak)
+        assert response.status_code == 400 and "for lett å gjette" in response.get_data(as_text=True), weak
+    client.post("/logout")
+    client.post("/account/forgot-password", data={"email": person.email})
+    link = _link(db.session.scalar(select(OutboxMessage)))
+    weak = client.post(link, data={"new_password": "password1234", "repeat_password": "password1234"})
+    assert weak.status_code == 400 and "for lett å gjette" in weak.get_data(as_text=True)
+    assert f.login(client, person, "password1234").status_code == 400
+    assert client.post(link, data={"new_password": NEW, "repeat_password": NEW}).status_code == 302  # still usable
+
+
 def test_a_user_of_the_identity_provider_has_no_password_here(client):
     person = f.user(Role.LEAD)
     db.session.add(UserIdentity(user=person, provider="entra", issuer="https://login.example", subject="abc"))
