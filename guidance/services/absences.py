@@ -9,6 +9,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
+from guidance import clock
 from guidance.extensions import db
 from guidance.models import Absence, PlanningRun, Role, Session, SessionStatus, User
 from guidance.planning import ids
@@ -45,8 +46,12 @@ def register_absence(lead: User, *, user_id: int, start: dt.date, end: dt.date, 
     if person is None or person.county_id != lead.county_id or person.role not in (Role.COUNSELLOR, Role.INTERPRETER):
         message = _("Choose a counsellor or interpreter of your county.")
         raise DomainError(message, {"user_id": [message]})
+    from guidance.services import mail
+
     absence = _new_absence(lead, person, start, end, reason, "absence.registered")
+    messages = _release_interpreter_bookings(lead, absence)
     db.session.commit()
+    mail.deliver_later(messages)
     return absence
 
 
@@ -73,7 +78,7 @@ def report_own_absence(person: User, *, start: dt.date, end: dt.date) -> tuple[A
         absence = _new_absence(person, person, start, end, None, "absence.reported")
         hit = len(affected_sessions(absence))
         messages = mail.queue_to_leads(person.county_id, lambda: _lead_mail(absence, hit))
-        uow.after_commit(mail.deliver_later, messages)
+        uow.after_commit(mail.deliver_later, messages + _release_interpreter_bookings(person, absence))
     return absence, hit
 
 
@@ -93,6 +98,35 @@ def _new_absence(actor: User, person: User, start: dt.date, end: dt.date, reason
     # The reason may be health information: it stays out of the audit trail.
     audit.record(actor, action, absence, {"user": person.id, "days": (end - start).days + 1})
     return absence
+
+
+def _release_interpreter_bookings(actor: User, absence: Absence) -> list:
+    """An interpreter away on some days keeps no request or booking ahead on them: an open request is
+    declined and an accepted booking withdrawn (the reason says they are away), so the lead's alert
+    offers another interpreter at once, the request can no longer be accepted by mistake, and the
+    interpreter's calendar loses them (a CANCEL each). Returns those e-mails, to send after the commit."""
+    from guidance.models import BookingStatus, InterpreterBooking
+    from guidance.services.interpreter_bookings.requests import invitation
+    from guidance.services.interpreter_bookings.state import transition
+
+    person = absence.user
+    if person.interpreter is None:
+        return []
+    first = ids.to_utc(dt.datetime.combine(max(absence.start_date, dt.date(1900, 1, 1)), dt.time(0, 0)))
+    last = ids.to_utc(dt.datetime.combine(min(absence.end_date, dt.date(9000, 1, 1)) + dt.timedelta(days=1), dt.time(0, 0)))
+    bookings = db.session.scalars(
+        select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
+        .where(InterpreterBooking.interpreter_id == person.interpreter.id,
+               InterpreterBooking.status.in_((BookingStatus.REQUESTED, BookingStatus.ACCEPTED)),
+               Session.status == SessionStatus.BOOKED, Session.start >= max(first, clock.now()), Session.start < last)
+        .order_by(Session.start)).all()
+    messages = []
+    for booking in bookings:
+        withdrawn = booking.status is BookingStatus.ACCEPTED
+        transition(actor, booking, "withdraw" if withdrawn else "decline", by="absence")
+        booking.decline_reason = _("Away on this day (absence registered).")
+        messages.append(invitation(booking, "CANCEL", ended="withdrawn"))  # "you can no longer interpret then"
+    return messages
 
 
 def end_absence(actor: User, absence: Absence, *, back_on: dt.date) -> Absence | None:

@@ -35,6 +35,15 @@ def _booked(w, day=None, hour=10):
     return session, booking
 
 
+def _accepted_in_time(interpreter, booking) -> None:
+    """The interpreter said yes while there was time (a booking of a session now past: its answer
+    deadline, set today, has gone by already)."""
+    from guidance import clock
+
+    with clock.moved_to(booking.session.start - dt.timedelta(days=3)):
+        bookings.answer(interpreter, booking, True)
+
+
 def _calendar_part(message) -> icalendar.Calendar:
     part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
     return icalendar.Calendar.from_ical(part.get_content())
@@ -95,6 +104,33 @@ def test_a_forged_link_is_refused(client):
     f.world()
     assert client.get("/bookings/confirm/not-a-token").status_code == 404
     assert client.post("/bookings/confirm/not-a-token", data={"answer": "accept"}).status_code == 404
+
+
+def test_a_switched_off_interpreter_can_no_longer_answer_through_an_old_link(client):
+    from guidance.services.interpreter_bookings.requests import answer_token
+
+    w = f.world()
+    _session, booking = _booked(w)
+    link = f"/bookings/confirm/{answer_token(booking)}"
+    assert client.get(link).status_code == 200
+    w.interpreter.active = False
+    db.session.commit()
+    assert client.get(link).status_code == 404
+    assert client.post(link, data={"answer": "accept"}).status_code == 404
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.REQUESTED
+
+
+def test_a_yes_after_the_answer_deadline_is_refused_before_the_expiry_sweep_runs(client, travel_to):
+    """The lead may already be asking someone else: a late yes would book two interpreters."""
+    w = f.world()
+    _session, booking = _booked(w, day=f.future_weekday(weeks=2))
+    travel_to(booking.answer_deadline + dt.timedelta(minutes=1))
+    f.login(client, w.interpreter)
+    page = client.post(f"/bookings/{booking.id}/answer", data={"answer": "accept"}, follow_redirects=True)
+    assert "Fristen for å svare har gått ut" in page.get_data(as_text=True)
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.REQUESTED
 
 
 def test_illegal_transitions_are_refused_and_nothing_changes(app):
@@ -221,7 +257,7 @@ def test_lead_enters_actual_minutes_and_sees_planned_against_actual_cost(client)
     db.session.commit()
     # 90 minutes at 720 kr/h, interpreter and location both in Bergen (no travel)
     assert (booking.billed_minutes, booking.travel_minutes, booking.cost_ore) == (90, 0, 108000)
-    bookings.answer(w.interpreter, booking, True)
+    _accepted_in_time(w.interpreter, booking)
     f.login(client, w.lead)
     assert client.post(f"/centre/interpreters/{booking.id}/actual", data={f"b{booking.id}-minutes": "120"}).status_code == 302
     db.session.refresh(booking)
@@ -388,7 +424,7 @@ def test_actual_cost_keeps_the_planned_travel_and_bills_the_actual_minutes(app):
     booking = bookings.new_booking(session)
     db.session.commit()
     assert booking.travel_minutes > 0 and booking.cost_ore > 108000
-    bookings.answer(w.interpreter, booking, True)
+    _accepted_in_time(w.interpreter, booking)
     bookings.record_actual_minutes(w.lead, booking, 120)
     # 30 minutes more than planned at 720 kr/h; the travel is paid as planned
     assert booking.actual_cost_ore - booking.cost_ore == 36000
@@ -420,7 +456,7 @@ def test_the_bookings_list_opens_on_the_sessions_ahead_and_lists_held_ones_to_re
     held = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2026, 10, 6, 10), interpreter=w.interpreter)
     held_booking = bookings.new_booking(held)
     db.session.commit()
-    bookings.answer(w.interpreter, held_booking, True)
+    _accepted_in_time(w.interpreter, held_booking)
     _ahead, ahead_booking = _booked(w)
     f.login(client, w.lead)
 

@@ -94,6 +94,38 @@ def test_an_interpreter_blocks_days_and_the_lead_hears_of_the_bookings_it_hits(c
     # (tests/app/test_bookings.py: an absent interpreter is not offered).
 
 
+def test_an_interpreters_absence_releases_their_requests_and_bookings_on_those_days(client):
+    """A request on a day away can no longer be accepted by mistake, and an accepted booking is given
+    back: both count as declined (so the lead's alert offers another interpreter at once) and leave
+    the interpreter's calendar; a booking on another day stays."""
+    from guidance.models import BookingStatus, InterpreterBooking
+    from guidance.services import bookings
+
+    w = f.world()
+    day = f.future_weekday(weeks=2)
+    other_day = day + dt.timedelta(days=7)
+    at = lambda d, h: f.oslo(d.year, d.month, d.day, h)
+    accepted = f.published_session(w.counsellor, w.own_referral, start=at(day, 9), interpreter=w.interpreter)
+    asked = f.published_session(w.counsellor, f.referral(name="Asked Person"), start=at(day, 13), interpreter=w.interpreter)
+    later = f.published_session(w.counsellor, f.referral(name="Later Person"), start=at(other_day, 9),
+                                interpreter=w.interpreter)
+    bookings.answer(w.interpreter, bookings.new_booking(accepted), True)
+    bookings.new_booking(asked)
+    bookings.answer(w.interpreter, bookings.new_booking(later), True)
+    db.session.commit()
+    f.login(client, w.interpreter)
+    client.post("/bookings/absence", data={"start_date": day.isoformat(), "end_date": day.isoformat()})
+    status = {b.session_id: (b.status, b.decline_reason) for b in db.session.scalars(select(InterpreterBooking))}
+    away = "Borte denne dagen (fravær registrert)."
+    assert status == {accepted.id: (BookingStatus.DECLINED, away), asked.id: (BookingStatus.DECLINED, away),
+                      later.id: (BookingStatus.ACCEPTED, None)}
+    cancels = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.interpreter.id,
+                                                             OutboxMessage.subject.like("Fjernet fra kalenderen din%"))).all()
+    assert len(cancels) == 2
+    page = client.get("/bookings/").get_data(as_text=True)
+    assert f'name="booking" value="' not in page  # nothing left to accept
+
+
 def test_back_earlier_ends_the_absence_and_plans_may_book_the_counsellor_again(client, app, travel_to):
     """Reported ill Tuesday to Thursday, better on Wednesday: the counsellor says they are back on
     Wednesday; the absence ends on Tuesday, the leads are told, the next plan sees them from Wednesday."""

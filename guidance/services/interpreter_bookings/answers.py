@@ -17,6 +17,9 @@ def answer(actor, booking: InterpreterBooking, accept: bool, reason: str | None 
         reason = _reason(reason, _("Say why you decline.") if not accept else None)
         if booking.session.status is not SessionStatus.BOOKED:
             raise IllegalTransition(_("The session is no longer planned; nothing to answer."))
+        if _too_late(booking):
+            raise IllegalTransition(_("The time to answer has passed, and the centre asks someone else. Call the "
+                                      "career centre if you can still come."))
         _record(uow, actor, booking, accept, reason)
 
 
@@ -45,6 +48,15 @@ def _record(uow, actor, booking: InterpreterBooking, accept: bool, reason: str, 
         uow.after_commit(mail.deliver_later, [invitation(booking, "CANCEL", ended="declined")])
 
 
+def _too_late(booking: InterpreterBooking) -> bool:
+    """A request past its answer deadline (the expiry sweep may not have run yet): the lead may already
+    be asking someone else, so a late yes would book two interpreters."""
+    from guidance.models import BookingStatus
+
+    return (booking.status is BookingStatus.REQUESTED and booking.answer_deadline is not None
+            and booking.answer_deadline <= clock.now())
+
+
 def _reason(text: str | None, missing: str | None) -> str:
     """The interpreter's reason, trimmed: required (`missing` says so) when declining or withdrawing."""
     text = (text or "").strip()
@@ -64,7 +76,8 @@ def accept_many(actor, bookings: list[InterpreterBooking]) -> tuple[int, int]:
     from guidance.models import BookingStatus
 
     with unit_of_work() as uow:
-        open_now = [b for b in bookings if b.status is BookingStatus.REQUESTED and b.session.status is SessionStatus.BOOKED]
+        open_now = [b for b in bookings if b.status is BookingStatus.REQUESTED and b.session.status is SessionStatus.BOOKED
+                    and not _too_late(b)]
         for booking in open_now:
             transition(actor, booking, "accept")
         _tell_counsellor(uow, open_now)

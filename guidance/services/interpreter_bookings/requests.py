@@ -105,6 +105,9 @@ def booking_for_token(token: str) -> InterpreterBooking:
     booking = db.session.get(InterpreterBooking, booking_id)
     if booking is None:
         raise DomainError(_("The link is not valid."))
+    # A switched-off account (or interpreter) answers nothing, whatever links it was sent before.
+    if not (booking.interpreter.active and booking.interpreter.user.active):
+        raise DomainError(_("The link is not valid."))
     if booking.sequence != sequence:
         raise DomainError(_("The request has changed since this e-mail. Use the link in the newest e-mail."))
     return booking
