@@ -266,7 +266,13 @@ def facts(referral: Referral, session: Session) -> Facts:
     # getting one ("we are arranging"): a letter printed before the answer promised "by phone".
     active = [b for b in session.bookings if b.status in (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)]
     accepted = [b for b in active if b.status is BookingStatus.ACCEPTED]
-    interpreted = session.interpreter_id is not None or bool(active)
+    language = active[-1].language if active else session.language
+    # Only this participant's interpreter: in a group of several languages the session's interpreter
+    # may be for someone else (the counsellor speaks this participant's language, or they need none),
+    # and "a Sorani interpreter" in an Arabic speaker's letter tells them they will not understand.
+    person = referral.participant
+    interpreted = ((session.interpreter_id is not None or bool(active))
+                   and person.needs_interpreter and language == person.language)
     return Facts(
         reference=referral.reference, name=referral.participant.name,
         sender=location.centre.name if location is not None else "",
@@ -276,7 +282,7 @@ def facts(referral: Referral, session: Session) -> Facts:
         location=location.name, address=location.address,
         room=session.room.name if session.room is not None else None, directions=location.directions,
         step_free=bool(location.step_free),
-        interpreter_language=(active[-1].language if active else session.language) if interpreted else None,
+        interpreter_language=language if interpreted else None,
         interpreter_mode=(accepted[-1].mode if accepted else "arranging") if interpreted else None,
         contact_name=contact.name if contact is not None and contact.active else None,
         contact_phone=contact.phone if contact is not None and contact.active else None,

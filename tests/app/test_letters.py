@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from guidance.extensions import db
-from guidance.models import AuditEvent, BookingStatus, InterpreterBooking, Location, Role
+from guidance.models import AuditEvent, BookingStatus, InterpreterBooking, Location, Role, Session, SessionParticipant
 from tests.app import factories as f
 
 pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
@@ -327,3 +327,27 @@ def test_a_kurmanji_speakers_letter_names_the_language_not_its_code(client):
     [page] = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
     text = " ".join(page.split())
     assert "tolk på kurdisk" in text and "kmr" not in text
+
+
+def test_in_a_group_of_two_languages_each_letter_speaks_only_of_its_own_interpreter(client):
+    """A group with a Ukrainian interpreter: the Ukrainian participant's letter names the interpreter;
+    an Arabic speaker the counsellor understands, and a participant who needs none, read of no interpreter
+    (not "an interpreter in Ukrainian")."""
+    w = f.world()
+    ukrainian, _day = _ukrainian(w)
+    session = db.session.scalar(select(Session))
+    arabic = f.referral(name="Rania Haddad", language="ar")          # the counsellor speaks Arabic
+    no_need = f.referral(name="Selam Haile", language="ti")
+    no_need.participant.needs_interpreter = False
+    w.counsellor.counsellor.languages = ["nb", "en", "ar"]
+    for r in (arabic, no_need):
+        r.referred_by = w.referrer
+        session.participants.append(SessionParticipant(referral=r))
+    db.session.commit()
+    f.login(client, w.referrer)
+    norwegian = _pages(client.get(f"/referrals/{ukrainian.id}/letters.pdf"))[0]
+    assert "ukrainsk" in norwegian and "Tolk" in norwegian
+    for other in (arabic, no_need):
+        pages = _pages(client.get(f"/referrals/{other.id}/letters.pdf"))
+        assert all("ukrainsk" not in p and "украї" not in p.lower() for p in pages), other.participant.name
+        assert "Tolk" not in pages[0]
