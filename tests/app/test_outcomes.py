@@ -203,6 +203,10 @@ def test_changing_a_recorded_outcome_is_confirmed_first(client):
     assert asked.status_code == 409 and "Du endrer et utfall som allerede er registrert" in page
     assert "Møtte → Avlyst sent" in page
     assert f'value="cancelled_late" checked' in page
+    # said where the page opens (on a phone the form is screens further down), linked to the box
+    summary = page[page.index("</h1>"):page.index('id="outcomes-caption"')]
+    assert 'class="error-summary"' in summary and 'href="#confirm_change"' in summary
+    assert "Utfallene er ikke lagret ennå" in summary
     db.session.expire_all()
     member = db.session.get(Session, session.id).participants[0]
     assert member.outcome is Outcome.ATTENDED
