@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from guidance.extensions import db
 from guidance.models import Municipality
-from guidance.services.referrals import ReferralData
+from guidance.services.referrals import ReferralData, parse_typed_date
 
 MAX_ROWS = 500
 
@@ -127,13 +127,10 @@ def _row(cells: dict[str, str], number: int, municipalities: dict[str, int], err
         raw = cells.get(attr, "")
         if not raw:
             return None
-        for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y", "%d/%m/%Y"):
-            try:
-                return dt.datetime.strptime(raw, pattern).date()
-            except ValueError:
-                continue
-        fail(attr, _("Write the date as 17.03.2027."))
-        return None
+        day = parse_typed_date(raw)
+        if day is None:
+            fail(attr, _("Write the date as 17.03.2027."))
+        return day
 
     def flag(attr: str, default: bool) -> bool:
         raw = cells.get(attr, "").lower()

@@ -100,6 +100,29 @@ class IdempotencyConflict(DomainError):
     """An Idempotency-Key was reused with a different request body."""
 
 
+# The separators people type between day, month and year: a Norwegian phone's number pad offers
+# "," where "." is meant, Excel and other countries write "/" or "-".
+_DATE_SEPARATORS = re.compile(r"\s*[.,/-]\s*")
+
+
+def parse_typed_date(raw: str | None) -> dt.date | None:
+    """A date as a referrer types or pastes it: 17.03.2027, 17,03,2027, 17/3/27, 2027-03-17. None when
+    it is empty or not a real date (the caller says which)."""
+    text = (raw or "").strip()
+    if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+        year, month, day = (int(p) for p in text.split("-"))
+    else:
+        parts = _DATE_SEPARATORS.split(text)
+        if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[2]) not in (2, 4):
+            return None
+        day, month, year = (int(p) for p in parts)
+        year += 2000 if year < 100 else 0
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
 def default_needs(legal_basis: str) -> list[str]:
     """Both individual and group guidance under the acts (the budget assumes both); ordinary: individual."""
     if legal_basis == LegalBasis.ORDINARY.value:

@@ -123,13 +123,10 @@ def _parse_date(form: ReferralForm, name: str, errors: dict) -> dt.date | None:
     raw = (getattr(form, name).data or "").strip()
     if not raw:
         return None
-    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
-        try:
-            return dt.datetime.strptime(raw, pattern).date()
-        except ValueError:
-            continue
-    errors.setdefault(name, []).append(_("Enter a real date, like 17.03.2027."))
-    return None
+    day = referrals.parse_typed_date(raw)
+    if day is None:
+        errors.setdefault(name, []).append(_("Enter a real date, like 17.03.2027."))
+    return day
 
 
 def _parse(form: ReferralForm) -> tuple[ReferralData, dict[str, list[str]]]:

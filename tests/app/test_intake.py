@@ -110,6 +110,14 @@ def test_a_participant_who_needs_step_free_access_is_told_to_the_centre(client):
     assert "<dt>Trenger trinnfri tilgang</dt><dd>Ja</dd>" in page
 
 
+def test_a_date_typed_with_the_commas_of_a_phones_number_pad_is_read(client):
+    f.login(client, f.user(Role.REFERRER))
+    settled = local_today() - dt.timedelta(days=10)
+    response = client.post("/intake/new", data=form_data(settlement_date=settled.strftime("%d,%m,%Y")))
+    assert response.status_code == 302
+    assert db.session.scalar(select(Referral)).settlement_date == settled
+
+
 def test_the_form_is_norwegian_and_lists_common_languages_first(client):
     f.login(client, f.user(Role.REFERRER))
     page = client.get("/intake/new").get_data(as_text=True)
