@@ -18,6 +18,15 @@ from guidance.planning.wish import Wish
 from guidance.services.errors import DomainError
 
 
+def row_id(value: str) -> int:
+    """A number from a query string that a database column can hold (an id, a page): as `type=` of
+    `request.args.get`, anything else (99999999999999999999, -1) reads as absent instead of a 500."""
+    number = int(value)
+    if not 0 <= number < 2**31:
+        raise ValueError(value)
+    return number
+
+
 class PostForm(FlaskForm):
     """A button that only carries the CSRF token."""
 

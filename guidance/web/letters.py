@@ -10,6 +10,7 @@ from guidance import clock
 from guidance.models import Municipality, Referral
 from guidance.services import letters as service
 from guidance.web.guards import get_visible, requires
+from guidance.web.forms import row_id
 
 bp = Blueprint("letters", __name__)
 
@@ -39,7 +40,7 @@ def municipality(municipality_id: int):
     """The letters for the booked sessions ahead of the municipality's referrals, one PDF of at most
     `service.MAX_LETTERS` (`?part=2` for the next ones)."""
     place = get_visible(Municipality, municipality_id, "letters")
-    part = request.args.get("part", 1, type=int)
+    part = request.args.get("part", 1, type=row_id)
     body, count = service.municipality_letters(current_user, place, part)
     if not count:
         flash(_("There is no booked session ahead, so there is no letter to print."), "info")

@@ -13,7 +13,7 @@ from guidance.models import OutboxMessage
 from guidance.rules.access import outbox_filter
 from guidance.services import mail
 from guidance.services.errors import DomainError
-from guidance.web.forms import PostForm
+from guidance.web.forms import PostForm, row_id
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
@@ -25,7 +25,7 @@ def index():
     """Admins see every message; a lead the messages to people of their county. Narrowed by
     ?state=, searched by ?q= (recipient address or subject: no participant names are in either),
     50 a page (?page=)."""
-    return _page(request.args.get("state", ""), request.args.get("q", ""), request.args.get("page", 1, type=int))
+    return _page(request.args.get("state", ""), request.args.get("q", ""), request.args.get("page", 1, type=row_id))
 
 
 @bp.post("/<int:message_id>/retry")

@@ -21,7 +21,7 @@ from guidance.models.types import utcnow as _utcnow
 from guidance.planning import ids as planning_ids
 from guidance.services import planning as planning_service
 from guidance.services.errors import DomainError
-from guidance.web.forms import NearToday, WishForm, absence_first_day, absence_last_day, show_refusal
+from guidance.web.forms import NearToday, WishForm, absence_first_day, absence_last_day, row_id, show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
@@ -316,8 +316,8 @@ def sessions(run_id: int):
     planning_run = _succeeded(run_id)
     weeks = review.weeks_of(planning_run)
     week = _week_arg(request.args.get("week"), weeks)
-    location_id = request.args.get("location", type=int)
-    counsellor_id = request.args.get("counsellor", type=int)
+    location_id = request.args.get("location", type=row_id)
+    counsellor_id = request.args.get("counsellor", type=row_id)
     rows = review.run_sessions(planning_run, week=week, location_id=location_id, counsellor_id=counsellor_id)
     names = review.names_for(planning_run.county_id, {sp.referral_id for s in rows for sp in s.participants})
     return render_template("planning/sessions.html", run=planning_run, rows=rows, names=names, weeks=weeks, week=week,
@@ -768,9 +768,9 @@ def absences():
     _fill_absence_choices(form)
     if request.method == "GET":
         form.start_date.data = form.end_date.data = planning_ids.local_today()  # the usual case: ill today
-    if request.method == "GET" and request.args.get("user_id", type=int):
+    if request.method == "GET" and request.args.get("user_id", type=row_id):
         # Linked from a counsellor's or interpreter's page: that person is already chosen.
-        form.user_id.data = request.args.get("user_id", type=int)
+        form.user_id.data = request.args.get("user_id", type=row_id)
     if request.method == "POST":
         if form.validate_on_submit():
             try:

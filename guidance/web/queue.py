@@ -17,13 +17,14 @@ from guidance.services import queue as service
 from guidance.services import sheets
 from guidance.services.referral_reading import first_held_days, shown_statuses
 from guidance.web.guards import requires
+from guidance.web.forms import row_id
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 
 
 def _chosen() -> service.QueueFilter:
     args = request.args
-    return service.QueueFilter(municipality=args.get("municipality", type=int), language=args.get("language", ""),
+    return service.QueueFilter(municipality=args.get("municipality", type=row_id), language=args.get("language", ""),
                                basis=args.get("basis", ""), status=args.get("status", ""),
                                at_risk=args.get("at_risk") == "1")
 
@@ -33,7 +34,7 @@ def _chosen() -> service.QueueFilter:
 def index():
     today = local_today()
     chosen = _chosen()
-    result = service.queue_page(current_user, chosen, request.args.get("page", 1, type=int), today)
+    result = service.queue_page(current_user, chosen, request.args.get("page", 1, type=row_id), today)
     # A deadline kept by a held session reads "kept", as on the referral page (the queue said
     # "Passed" of a participant guided in time who now waits for their group session).
     held = first_held_days(r.id for r in result.rows)

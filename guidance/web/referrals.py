@@ -21,6 +21,7 @@ from guidance.services.cannot_come import waiting
 from guidance.services.referrals import ATTACHABLE, CORRECTABLE, NOT_WITHDRAWABLE
 from guidance.web.guards import get_visible, requires
 from guidance.web.intake import AttachForm
+from guidance.web.forms import row_id
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
@@ -31,9 +32,9 @@ def index():
     """The referrals the user may see, 50 a page; narrowed by reference, municipality and status (GET:
     nothing here is personal data)."""
     args = request.args
-    chosen = reading.ReferralFilter(reference=args.get("reference", ""), municipality=args.get("municipality", type=int),
+    chosen = reading.ReferralFilter(reference=args.get("reference", ""), municipality=args.get("municipality", type=row_id),
                                     status=args.get("status", ""))
-    result = reading.referral_page(current_user, chosen, args.get("page", 1, type=int))
+    result = reading.referral_page(current_user, chosen, args.get("page", 1, type=row_id))
     next_sessions = reading.next_booked_sessions([r.id for r in result.rows])
     names = reading.counsellor_names(next_sessions.values())
     # "Passed" as the queue says it: an open referral whose deadline went by without a session held in time.

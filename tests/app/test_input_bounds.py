@@ -53,3 +53,12 @@ def test_keeping_published_sessions_until_year_9999_is_refused(client):
     response = client.post("/planning/runs", data={"time_limit": "10", "keep_until": "9999-12-31"})
     assert response.status_code == 400
     assert "Skriv en dato fra" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/referrals/?municipality=99999999999999999999", "/referrals/?page=99999999999999999999",
+                                  "/queue/?municipality=99999999999999999999", "/queue/?page=-99999999999999999999",
+                                  "/outbox/?page=99999999999999999999"])
+def test_a_number_no_column_can_hold_in_the_address_reads_as_absent(client, path):
+    w = f.world()
+    f.login(client, w.lead)
+    assert client.get(path).status_code == 200
