@@ -7,6 +7,7 @@ import threading
 import time
 
 import icalendar
+from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
@@ -483,6 +484,12 @@ def test_an_interpreter_accepts_the_ticked_requests_together(client):
     f.login(client, w.interpreter)
     page = client.get("/bookings/").get_data(as_text=True)
     assert page.count('name="booking"') == 4 and "Takk ja til de avkryssede forespørslene" in page
+    # each says by when (Oslo time), and with more than three the button also stands before the list
+    from babel.dates import format_datetime
+
+    due = format_datetime(first.answer_deadline, "EEE d. MMM HH:mm", tzinfo=ZoneInfo("Europe/Oslo"), locale="nb")
+    assert f'data-label="Svar innen">{due}</td>' in page
+    assert page.count("Takk ja til de avkryssede forespørslene") == 2
     cancelled_session.status = SessionStatus.CANCELLED
     db.session.commit()
     response = client.post("/bookings/accept", data={"booking": [first.id, second.id, gone.id]}, follow_redirects=True)
