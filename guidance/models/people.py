@@ -150,6 +150,9 @@ class InterpreterProfile(db.Model):
     booking_channel: Mapped[str] = mapped_column(String(16), default="direct", server_default="direct")
     agency_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    # New requests by e-mail: "each" (one calendar invitation per request) or "summary" (one e-mail
+    # per publication listing them; accepted assignments reach their calendar subscription).
+    request_mail: Mapped[str] = mapped_column(String(16), default="each", server_default="each")
 
     user: Mapped[User] = relationship(back_populates="interpreter")
     municipality: Mapped[Municipality] = relationship()

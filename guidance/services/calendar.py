@@ -137,18 +137,38 @@ def user_for_feed_token(token: str) -> User | None:
     if not token or len(token) > 100:
         return None
     user = db.session.scalar(select(User).where(User.calendar_token_hash == _hash_token(token)))
-    if user is None or not user.active or user.counsellor is None:
+    if user is None or not user.active or (user.counsellor is None and user.interpreter is None):
         return None
     return user
 
 
 # -- iCalendar ----------------------------------------------------------------------------
 
-def feed_sessions(user: User, today: dt.date | None = None) -> list[Session]:
-    """What the subscription holds: the past 30 and the next 180 days."""
+def feed_window(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """What a subscription holds: the past 30 and the next 180 days."""
     today = today or local_today()
-    return counsellor_sessions(user.counsellor.id, today - dt.timedelta(days=FEED_PAST_DAYS),
-                               today + dt.timedelta(days=FEED_FUTURE_DAYS), loads=FEED_LOADS)
+    return today - dt.timedelta(days=FEED_PAST_DAYS), today + dt.timedelta(days=FEED_FUTURE_DAYS)
+
+
+def feed_sessions(user: User, today: dt.date | None = None) -> list[Session]:
+    """A counsellor's subscription: their published sessions in the feed's window."""
+    return counsellor_sessions(user.counsellor.id, *feed_window(today), loads=FEED_LOADS)
+
+
+def accepted_bookings(interpreter_id: int, first: dt.date, last: dt.date) -> list:
+    """The interpreter's accepted bookings of published sessions starting on Oslo dates first..last."""
+    from guidance.models import BookingStatus, InterpreterBooking
+
+    start = dt.datetime.combine(first, dt.time(0), OSLO)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), OSLO)
+    bookings = db.session.scalars(
+        select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
+        .where(InterpreterBooking.interpreter_id == interpreter_id, InterpreterBooking.status == BookingStatus.ACCEPTED,
+               Session.status.in_(PUBLISHED), Session.start >= start, Session.start < end)
+        .options(selectinload(InterpreterBooking.session).options(*FEED_LOADS))
+    ).all()
+    kept = {s.id for s in latest_per_uid(b.session for b in bookings)}
+    return sorted((b for b in bookings if b.session.id in kept), key=lambda b: (b.session.start, b.session.id))
 
 
 def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], *, language: str = "nb",

@@ -20,6 +20,7 @@ from guidance.services import calendar as cal
 from guidance.services import outcomes as outcome_service
 from guidance.services import week_grid
 from guidance.services.errors import DomainError
+from guidance.web import feed
 from guidance.web.forms import PostForm, show_refusal
 from guidance.web.guards import get_visible, requires
 
@@ -217,26 +218,13 @@ def calendar():
 @bp.post("/calendar/token")
 @requires("week")
 def new_token():
-    form = PostForm()
-    if not form.validate_on_submit():
-        abort(400)
-    token = cal.issue_feed_token(current_user)
-    https = cal.app_url("feed.feed", token=token)
-    webcal = "webcal://" + https.split("://", 1)[1]
-    flash(_("Your new calendar address is ready. Any address you made before no longer works."), "success")
-    # Shown once, like a password: only its hash is stored.
-    return render_template("counsellor/calendar.html", form=PostForm(), has_token=True, https=https, webcal=webcal)
+    return feed.make_address("counsellor/calendar.html")
 
 
 @bp.post("/calendar/revoke")
 @requires("week")
 def revoke_token():
-    form = PostForm()
-    if not form.validate_on_submit():
-        abort(400)
-    cal.revoke_feed_token(current_user)
-    flash(_("Your calendar address was switched off."), "success")
-    return redirect(url_for("counsellor.calendar"))
+    return feed.switch_off("counsellor.calendar")
 
 
 @bp.route("/absence", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import TextAreaField
+from wtforms import RadioField, TextAreaField
 from wtforms.validators import Length
 
 from guidance import clock
@@ -21,6 +21,8 @@ from guidance.services.interpreter_bookings import answers
 from guidance.services.interpreter_bookings import requests as requests_service
 from guidance.services.interpreter_bookings.requests import booking_for_token
 from guidance.services.errors import DomainError
+from guidance.web import feed
+from guidance.web.forms import PostForm
 from guidance.web.i18n import speak_to
 from guidance.web.guards import get_visible, requires
 
@@ -174,6 +176,58 @@ def _answer(booking, actor, template, *, action, done, via_link=False):
             return redirect(done)
     return render_template(template, booking=booking, accept_form=accept_form, decline_form=decline_form,
                            action=action, via_link=via_link), 400
+
+
+class RequestMailForm(FlaskForm):
+    request_mail = RadioField(_l("How new requests reach you by e-mail"), choices=[
+        (requests_service.EACH, _l("One e-mail per request, with a calendar invitation")),
+        (requests_service.SUMMARY, _l("One e-mail listing the requests of each new plan, without calendar invitations "
+                                      "(what you accept appears in your calendar subscription)"))])
+
+
+def _calendar_page(form: RequestMailForm | None = None, status: int = 200):
+    profile = current_user.interpreter
+    if form is None:
+        form = RequestMailForm(formdata=None, data={"request_mail": profile.request_mail})
+    return render_template("interpreter/calendar.html", form=PostForm(), mail_form=form,
+                           has_token=bool(current_user.calendar_token_hash)), status
+
+
+@bp.get("/calendar")
+@requires("bookings")
+def calendar():
+    """The calendar subscription of accepted assignments, and how requests come by e-mail."""
+    if current_user.interpreter is None:
+        abort(404)
+    return _calendar_page()
+
+
+@bp.post("/calendar/request-mail")
+@requires("bookings")
+def request_mail():
+    if current_user.interpreter is None:
+        abort(404)
+    form = RequestMailForm()
+    if not form.validate_on_submit():
+        return _calendar_page(form, 400)
+    requests_service.set_request_mail(current_user.interpreter, form.request_mail.data)
+    flash(_("Saved: new requests reach you that way."), "success")
+    return redirect(url_for("interpreter.calendar"))
+
+
+@bp.post("/calendar/token")
+@requires("bookings")
+def new_token():
+    if current_user.interpreter is None:
+        abort(404)
+    return feed.make_address("interpreter/calendar.html",
+                             mail_form=RequestMailForm(formdata=None, data={"request_mail": current_user.interpreter.request_mail}))
+
+
+@bp.post("/calendar/revoke")
+@requires("bookings")
+def revoke_token():
+    return feed.switch_off("interpreter.calendar")
 
 
 @bp.route("/absence", methods=["GET", "POST"])

@@ -71,13 +71,68 @@ def send_booking_requests(bookings: list[InterpreterBooking], actor=None) -> lis
 def request_messages(bookings: list[InterpreterBooking], actor=None) -> list[OutboxMessage]:
     """The invitations (METHOD:REQUEST) for `bookings`, audited, in the caller's transaction;
     the caller commits and then hands them to `mail.deliver_later`."""
-    messages = []
+    messages, summarised = [], {}
     for booking in bookings:
         if booking.answer_deadline is None:
             booking.answer_deadline = answer_deadline(booking.session)
         audit.record(actor, "booking.request_sent", booking, {"sequence": booking.sequence})
-        messages.append(invitation(booking, "REQUEST"))
+        if booking.interpreter.request_mail == SUMMARY:
+            summarised.setdefault(booking.interpreter_id, []).append(booking)
+        else:
+            messages.append(invitation(booking, "REQUEST"))
+    messages += [summary(group) for group in summarised.values()]
     return messages
+
+
+# An interpreter's choice (InterpreterProfile.request_mail): one e-mail listing the requests of a
+# publication, without calendar invitations; what they accept reaches their calendar subscription.
+EACH, SUMMARY = "each", "summary"
+
+
+def set_request_mail(interpreter: InterpreterProfile, choice: str) -> None:
+    """Use case: the interpreter chooses how new requests reach them by e-mail."""
+    with unit_of_work():
+        if choice not in (EACH, SUMMARY):
+            message = _("Choose one of the ways.")
+            raise DomainError(message, {"request_mail": [message]})
+        interpreter.request_mail = choice
+        audit.record(interpreter.user, "interpreter.request_mail", interpreter, {"choice": choice})
+
+
+def summary(bookings: list[InterpreterBooking]) -> OutboxMessage:
+    """One e-mail for several requests to one interpreter (one publication), earliest first: each with
+    its time, place, language, way of taking part, answer deadline and own answer link. No calendar
+    attachment (one invitation may hold only one event, RFC 5546); the subject names no one."""
+    from flask_babel import ngettext
+
+    from guidance.labels import LANGUAGE
+
+    bookings = sorted(bookings, key=lambda b: (b.session.start, b.id))
+    person = bookings[0].interpreter.user
+    with force_locale(language_for(person)):
+        subject = ngettext("%(num)d interpreting request", "%(num)d interpreting requests", len(bookings))
+        lines = [ngettext("You are asked to interpret at %(num)d session. Please answer by the time given.",
+                          "You are asked to interpret at %(num)d sessions. Please answer each by the time given.",
+                          len(bookings))]
+        for booking in bookings:
+            session = booking.session
+            start, end = session.start.astimezone(cal.OSLO), session.end.astimezone(cal.OSLO)
+            lines.append("\n".join([
+                _("%(when)s–%(end)s, %(place)s: %(language)s, %(mode)s", when=start.strftime("%d.%m.%Y %H:%M"),
+                  end=end.strftime("%H:%M"), place=session.location.name,
+                  language=str(LANGUAGE.get(booking.language, booking.language)),
+                  mode=cal.interpreter_mode_label(booking.mode)),
+                _("Please answer by %(deadline)s.", deadline=booking.answer_deadline.astimezone(cal.OSLO).strftime(
+                    "%d.%m.%Y %H:%M") if booking.answer_deadline else "–"),
+                _("Please accept or decline here: %(link)s",
+                  link=cal.app_url("interpreter.confirm", token=answer_token(booking))),
+            ]))
+        lines.append(_("Or log in, tick the requests you can take and accept them together: %(link)s",
+                       link=cal.app_url("interpreter.index")))
+        lines.append(_("What you accept appears in your calendar subscription: %(link)s",
+                       link=cal.app_url("interpreter.calendar")))
+        body = "\n\n".join(lines)
+    return mail.queue(person, subject, body)
 
 
 def set_answer_hours(actor, county, hours: int) -> None:

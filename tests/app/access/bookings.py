@@ -16,6 +16,10 @@ EXPECTED = {
     "interpreter.answer": POST_ONLY,
     "interpreter.accept_chosen": POST_ONLY,
     "interpreter.withdraw": POST_ONLY,
+    "interpreter.calendar": only(Role.INTERPRETER),
+    "interpreter.request_mail": POST_ONLY,
+    "interpreter.new_token": POST_ONLY,
+    "interpreter.revoke_token": POST_ONLY,
     # a made-up token: the answer page never says whether a booking exists
     "interpreter.confirm": {r: 404 for r in ROLES},
     # the same address as the confirm page: a GET there is the (refused) confirm page
@@ -77,6 +81,9 @@ WRITERS = {
     "interpreter.absence": (Role.INTERPRETER,),
     "interpreter.end_absence": (Role.INTERPRETER,),
     "interpreter.withdraw": (Role.INTERPRETER,),
+    "interpreter.request_mail": (Role.INTERPRETER,),
+    "interpreter.new_token": (Role.INTERPRETER,),
+    "interpreter.revoke_token": (Role.INTERPRETER,),
     # a made-up signed link: nobody gets through with it
     "interpreter.confirm_answer": (),
     "interpreting.actual": (Role.LEAD,),
