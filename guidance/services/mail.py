@@ -192,6 +192,9 @@ def _send_each(smtp: smtplib.SMTP, due: list[int], now: dt.datetime, result: Del
             continue
         message.sent_at, message.error = utcnow(), None
         message.locked_until = message.next_attempt_at = None
+        # Sent: the outbox keeps no working one-time link (a database dump or backup would hold live
+        # invitations, password resets and answer links for their whole lifetime).
+        message.body = ONE_TIME_LINK.sub(lambda m: m.group(1) + "…", message.body or "")
         db.session.commit()
         result.sent.append(message.id)
 

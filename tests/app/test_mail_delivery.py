@@ -176,6 +176,11 @@ def test_a_temporary_refusal_stays_pending_and_is_sent_after_the_backoff(app, qu
     sent = _reload(message_id)
     assert sent.sent_at is not None and sent.error is None and sent.attempts == 2
     assert [m["To"] for m in smtp.messages] == [w.interpreter.email]
+    # The interpreter got their working answer link; the outbox keeps none once it is sent (a dump or a
+    # backup would hold live links), while it kept it for the retry.
+    delivered = smtp.messages[0].get_body(("plain",)).get_content()
+    token = delivered.split("/bookings/confirm/", 1)[1].split()[0]
+    assert len(token) > 20 and token not in sent.body and "/bookings/confirm/…" in sent.body
 
 
 @pytest.mark.parametrize("cause", ["451-reply", "server-down"])
