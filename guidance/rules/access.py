@@ -140,12 +140,15 @@ def user_county(target: User) -> int | None:
     return target.municipality.county_id if target.municipality is not None else None
 
 
+def _of_county(county_id: int | None):
+    """A WHERE clause on User: the county's staff and the referrers of its municipalities."""
+    return or_(User.county_id == county_id,
+               User.municipality_id.in_(select(Municipality.id).where(Municipality.county_id == county_id)))
+
+
 def admin_user_filter(user: User):
     """A WHERE clause selecting the users an administrator manages (their county's, or everyone)."""
-    if user.county_id is None:
-        return true()
-    return or_(User.county_id == user.county_id,
-               User.municipality_id.in_(select(Municipality.id).where(Municipality.county_id == user.county_id)))
+    return true() if user.county_id is None else _of_county(user.county_id)
 
 
 def admin_municipality_filter(user: User):
@@ -283,9 +286,7 @@ def outbox_filter(user: User):
     if user.role is Role.ADMIN and user.county_id is None:
         return true()
     if user.role in (Role.LEAD, Role.ADMIN):
-        in_county = select(User.id).outerjoin(Municipality, Municipality.id == User.municipality_id).where(
-            or_(User.county_id == user.county_id, Municipality.county_id == user.county_id))
-        return OutboxMessage.to_user_id.in_(in_county)
+        return OutboxMessage.to_user_id.in_(select(User.id).where(_of_county(user.county_id)))
     return false()
 
 

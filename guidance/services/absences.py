@@ -112,8 +112,7 @@ def _release_interpreter_bookings(actor: User, absence: Absence) -> list:
     person = absence.user
     if person.interpreter is None:
         return []
-    first = ids.to_utc(dt.datetime.combine(max(absence.start_date, dt.date(1900, 1, 1)), dt.time(0, 0)))
-    last = ids.to_utc(dt.datetime.combine(min(absence.end_date, dt.date(9000, 1, 1)) + dt.timedelta(days=1), dt.time(0, 0)))
+    first, last = _absent_span(absence)
     bookings = db.session.scalars(
         select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
         .where(InterpreterBooking.interpreter_id == person.interpreter.id,
@@ -191,14 +190,19 @@ def _lead_mail(absence: Absence, hit: int) -> tuple[str, str]:
     return subject, body
 
 
+def _absent_span(absence: Absence) -> tuple[dt.datetime, dt.datetime]:
+    """The absence as UTC instants: from the start of its first Oslo day to the start of the day after
+    its last. Clamped: an absence stored before dates had bounds may end on 9999-12-31."""
+    first_day = max(absence.start_date, dt.date(1900, 1, 1))
+    last_day = min(absence.end_date, dt.date(9000, 1, 1))
+    return (ids.to_utc(dt.datetime.combine(first_day, dt.time(0, 0))),
+            ids.to_utc(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 0))))
+
+
 def affected_sessions(absence: Absence) -> list[Session]:
     """Published (booked) sessions the absent person holds or interprets on the absent days."""
     person = absence.user
-    # Clamped: an absence stored before dates had bounds may end on 9999-12-31.
-    first_day = max(absence.start_date, dt.date(1900, 1, 1))
-    last_day = min(absence.end_date, dt.date(9000, 1, 1))
-    first = ids.to_utc(dt.datetime.combine(first_day, dt.time(0, 0)))
-    last = ids.to_utc(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 0)))
+    first, last = _absent_span(absence)
     who = []
     if person.counsellor is not None:
         who.append(Session.counsellor_id == person.counsellor.id)

@@ -185,11 +185,13 @@ class RequestMailForm(FlaskForm):
                                       "(what you accept appears in your calendar subscription)"))])
 
 
+def _saved_mail_choice() -> RequestMailForm:
+    """The e-mail choice as saved (not as posted)."""
+    return RequestMailForm(formdata=None, data={"request_mail": current_user.interpreter.request_mail})
+
+
 def _calendar_page(form: RequestMailForm | None = None, status: int = 200):
-    profile = current_user.interpreter
-    if form is None:
-        form = RequestMailForm(formdata=None, data={"request_mail": profile.request_mail})
-    return render_template("interpreter/calendar.html", form=PostForm(), mail_form=form,
+    return render_template("interpreter/calendar.html", form=PostForm(), mail_form=form or _saved_mail_choice(),
                            has_token=bool(current_user.calendar_token_hash)), status
 
 
@@ -220,8 +222,7 @@ def request_mail():
 def new_token():
     if current_user.interpreter is None:
         abort(404)
-    return feed.make_address("interpreter/calendar.html",
-                             mail_form=RequestMailForm(formdata=None, data={"request_mail": current_user.interpreter.request_mail}))
+    return feed.make_address("interpreter/calendar.html", mail_form=_saved_mail_choice())
 
 
 @bp.post("/calendar/revoke")

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from guidance import clock
 from guidance.models import InterpreterBooking, SessionStatus
 from guidance.services.errors import DomainError
-from guidance.services.interpreter_bookings.state import IllegalTransition, transition
+from guidance.services.interpreter_bookings.state import IllegalTransition, past_answer_deadline, transition
 from guidance.services.unit_of_work import unit_of_work
 
 
@@ -51,10 +51,7 @@ def _record(uow, actor, booking: InterpreterBooking, accept: bool, reason: str, 
 def _too_late(booking: InterpreterBooking) -> bool:
     """A request past its answer deadline (the expiry sweep may not have run yet): the lead may already
     be asking someone else, so a late yes would book two interpreters."""
-    from guidance.models import BookingStatus
-
-    return (booking.status is BookingStatus.REQUESTED and booking.answer_deadline is not None
-            and booking.answer_deadline <= clock.now())
+    return past_answer_deadline(booking, clock.now())
 
 
 def _reason(text: str | None, missing: str | None) -> str:

@@ -36,10 +36,15 @@ ACTIVE = (S.REQUESTED, S.ACCEPTED)
 ANSWER_SOON = dt.timedelta(hours=24)
 
 
+def past_answer_deadline(booking: InterpreterBooking, moment: dt.datetime) -> bool:
+    """The request is unanswered and its answer deadline has come by `moment`."""
+    return (booking.status is S.REQUESTED and booking.answer_deadline is not None
+            and booking.answer_deadline <= moment)
+
+
 def answer_due(booking: InterpreterBooking, now: dt.datetime) -> bool:
     """The request is unanswered and its answer deadline has passed or is within ANSWER_SOON."""
-    return (booking.status is S.REQUESTED and booking.answer_deadline is not None
-            and booking.answer_deadline <= now + ANSWER_SOON)
+    return past_answer_deadline(booking, now + ANSWER_SOON)
 
 
 class IllegalTransition(DomainError):
