@@ -64,6 +64,8 @@ def test_by_default_each_request_is_its_own_calendar_invitation(app, world):
     bookings.send_booking_requests(_requests(w))
     messages = _mail_to(w.interpreter)
     assert len(messages) == 3 and all("METHOD:REQUEST" in m.ics for m in messages)
+    # the text says how long they are booked (their day's plan), in Oslo time
+    assert "10.03.2027 09:00–10:30" in messages[0].body and "10.03.2027 14:00–15:30" in messages[2].body
 
 
 def test_an_unknown_choice_is_refused_beside_the_field(client, world):

@@ -214,15 +214,16 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False, e
             subject = _("Interpreting request %(when)s", when=when) if moved_from is None else \
                 _("Moved: interpreting %(when)s", when=when)
             link = cal.app_url("interpreter.confirm", token=answer_token(booking))
+            span = f"{when}–{session.end.astimezone(cal.OSLO):%H:%M}"  # how long they are booked: their day's plan
             body = "\n\n".join(([_("The assignment on %(old)s is moved. Please answer again for the new time.",
                                    old=moved_from.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M"))]
                                  if moved_from is not None else []) + [
                 _("You are asked to interpret (%(language)s, %(mode)s) on %(when)s at %(place)s, %(room)s.",
-                  language=language, mode=cal.interpreter_mode_label(booking.mode), when=when,
+                  language=language, mode=cal.interpreter_mode_label(booking.mode), when=span,
                   place=session.location.name, room=session.room.name) if booking.mode == "onsite" else
                 _("You are asked to interpret (%(language)s, %(mode)s) on %(when)s, in a session held at %(place)s. "
                   "You take part from where you are.", language=language, mode=cal.interpreter_mode_label(booking.mode),
-                  when=when, place=session.location.name),
+                  when=span, place=session.location.name),
                 where_to_be(booking, session),
                 _("Please answer by %(deadline)s.",
                   deadline=booking.answer_deadline.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
