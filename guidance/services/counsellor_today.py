@@ -57,6 +57,8 @@ class CounsellorDay:
     notes: list[NoteToWrite]  # at most SHOWN unless all asked
     notes_total: int
     away: set[dt.date] = field(default_factory=set)  # of today and the next day: those the counsellor is away
+    under_way_id: int | None = None  # today's session going on now
+    next_id: int | None = None  # today's next session to start (where to go after this one)
 
     @property
     def week(self) -> int:
@@ -75,8 +77,11 @@ def overview(counsellor_id: int, everything: bool = False) -> CounsellorDay:
     sessions_next_day = [s for s in later if clock.local_date(s.start) == next_day]
     missing, missing_total = _missing_outcomes(counsellor_id, now, shown)
     notes, notes_total = _notes_to_write(counsellor_id, now, shown)
+    held = [s for s in sessions_today if s.status is not SessionStatus.CANCELLED]
+    under_way = next((s.id for s in held if s.start <= now < s.end), None)
+    upcoming = next((s.id for s in held if s.start > now), None)
     return CounsellorDay(today, sessions_today, next_day, sessions_next_day, missing, missing_total, notes, notes_total,
-                         _away(counsellor_id, {today, next_day} - {None}))
+                         _away(counsellor_id, {today, next_day} - {None}), under_way, upcoming)
 
 
 def _away(counsellor_id: int, days: set[dt.date]) -> set[dt.date]:

@@ -27,6 +27,21 @@ def test_today_lists_the_counsellors_own_sessions_at_oslo_time(client, travel_to
     assert "11:00" not in today  # the colleague's session
 
 
+def test_today_marks_the_session_under_way_and_the_next_one(client, travel_to):
+    travel_to(f.oslo(2027, 1, 19, 10, 0))  # during the 09:15 session
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 19, 9, 15))
+    f.published_session(w.counsellor, f.referral(name="Lina Haddad"), start=f.oslo(2027, 1, 19, 11, 0),
+                        status="cancelled")
+    f.published_session(w.counsellor, f.referral(name="Sara Tesfay"), start=f.oslo(2027, 1, 19, 13, 0))
+    f.published_session(w.counsellor, f.referral(name="Omid Rahimi"), start=f.oslo(2027, 1, 19, 15, 0))
+    f.login(client, w.counsellor)
+    today = _card(client.get("/").get_data(as_text=True), "day-today")
+    assert today.index("09:15") < today.index("Pågår") < today.index("11:00")
+    assert today.index("13:00") < today.index("Neste") < today.index("15:00")  # not the cancelled 11:00
+    assert today.count("Neste") == 1 and today.count("Pågår") == 1
+
+
 def test_friday_shows_monday_as_the_next_day_and_no_cancelled_session(client, travel_to):
     travel_to(f.oslo(2027, 1, 22, 12))  # a Friday
     w = f.world()
