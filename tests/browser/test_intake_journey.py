@@ -46,7 +46,7 @@ def test_referrer_sends_corrects_and_follows_a_referral_and_the_lead_sees_it_in_
         page.get_by_label("Deltakerens fulle navn").fill("Olena Kovalenko")
         page.get_by_label("Bosettingsdato").fill(settled.strftime("%d.%m.%Y"))
         page.get_by_role("button", name="Vis fristen").click()
-        assert page.get_by_text(re.compile(r"Frist: ")).is_visible()
+        page.get_by_text(re.compile(r"Frist: ")).wait_for()  # shown in the page, without a reload
         page.get_by_label("Vedlegg: notater og planer (valgfritt)").set_input_files([PLAN])
         page.get_by_role("button", name="Send henvisningen").click()
         screenshot(page, "journey-intake-nb-3-sent")
@@ -143,5 +143,51 @@ def test_a_file_over_the_limit_is_refused_by_the_browser_before_anything_typed_i
         assert page.get_by_label("Deltakerens fulle navn").input_value() == "Olena Kovalenko"
         files.set_input_files([PLAN])
         assert files.evaluate("input => input.validationMessage") == ""
+    finally:
+        ctx.close()
+
+
+def test_show_the_deadline_keeps_the_chosen_files_and_asks_the_window_only_for_the_temporary_act(browser, live):
+    """The walk: "Show the deadline" reloaded the page and the chosen files were gone (a browser never refills
+    a file field); the temporary act's window stood under every legal basis."""
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        choose_language(page, live, "nb")
+        login(page, live, live.world.referrer)
+        page.goto(f"{live.url}/intake/new")
+        window = page.get_by_label("Frist for veiledning etter midlertidig lov, i måneder")
+        assert not window.is_visible()  # the Integration Act is chosen
+        page.get_by_role("radio", name="Midlertidig lov").check()
+        assert window.is_visible()
+        page.get_by_label("Integreringsloven").check()
+        assert not window.is_visible()
+
+        page.get_by_label("Deltakerens fulle navn").fill("Mariia Shevchenko")
+        page.locator("main").get_by_label("Språk", exact=True).select_option("uk")
+        files = page.get_by_label("Vedlegg: notater og planer (valgfritt)")
+        files.set_input_files([PLAN])
+        page.get_by_label("Bosettingsdato").fill("31.02.2027")  # no such day
+        page.get_by_role("button", name="Vis fristen").click()
+        settlement = page.get_by_label("Bosettingsdato")
+        page.get_by_text("Skriv en gyldig dato, som 17.03.2027.").wait_for()
+        assert settlement.evaluate("input => document.activeElement === input")  # taken to what is wrong
+        settled = local_today() - dt.timedelta(days=10)
+        settlement.fill(settled.strftime("%d.%m.%Y"))
+        page.get_by_role("button", name="Vis fristen").click()
+        deadline = settled + relativedelta(months=3)
+        page.get_by_text(f"Frist: {format_date(deadline, 'long', locale='nb')}").wait_for()
+        assert page.url == f"{live.url}/intake/new"
+        assert files.evaluate("input => input.files.length") == 1  # still chosen
+        assert not page.get_by_text("Du må velge vedleggene på nytt").count()
+        # the new radios still offer their basis's sessions and its fields
+        page.get_by_role("radio", name="Midlertidig lov").check()
+        assert page.get_by_label("Frist for veiledning etter midlertidig lov, i måneder").is_visible()
+        page.get_by_label("Integreringsloven").check()
+
+        page.get_by_role("button", name="Send henvisningen").click()
+        page.wait_for_url(re.compile(r".*/referrals/\d+"))
+        assert page.get_by_role("link", name="plan.pdf").is_visible()
     finally:
         ctx.close()
