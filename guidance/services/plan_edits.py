@@ -240,6 +240,7 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
         raise DomainError(_("The session was not moved. Change what is marked and try again."), field_errors)
     old = (session.start, session.location_id, session.interpreter_id, session.interpreter_mode)
     old_counsellor_id = session.counsellor_id
+    released = _release_replaced_interpreter(lead, session, interpreter_id or None)
     session.start, session.end = ids.to_utc(start), ids.to_utc(start + dt.timedelta(minutes=minutes))
     session.room_id, session.location_id, session.counsellor_id = room.id, room.location_id, counsellor_id
     session.interpreter_id, session.interpreter_mode, session.language = interpreter_id or None, interpreter_mode, language
@@ -248,6 +249,7 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     db.session.flush()
     db.session.refresh(session, ["room", "location", "interpreter"])
     messages, asked = _tell_interpreters(lead, session, old)
+    messages = released + messages
     calendar.bump_sequence(session)
     # The referrer hears of a new time or place; a new counsellor or interpreter is the centre's business.
     told = notices.session_event(lead, session, notices.MOVED, previous_counsellor_id=old_counsellor_id,
@@ -259,13 +261,29 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     return messages, told, asked, soon
 
 
+def _release_replaced_interpreter(lead: User, session: Session, interpreter_id: int | None) -> list:
+    """Cancel the bookings of an interpreter the move replaces (or drops), before the session moves: the
+    cancellation names the time and place they accepted, and a late one is billed by that time (read
+    after the move, it named the new day and billed nothing). Returns the e-mails."""
+    from guidance.services.interpreter_bookings.requests import invitation
+    from guidance.services.interpreter_bookings.state import ACTIVE, transition
+
+    if session.interpreter_id is None or session.interpreter_id == interpreter_id:
+        return []
+    messages = []
+    for booking in [b for b in session.bookings if b.status in ACTIVE]:
+        transition(lead, booking, "cancel")
+        messages.append(invitation(booking, "CANCEL"))
+    return messages
+
+
 def _tell_interpreters(lead: User, session: Session, old: tuple) -> tuple[list, bool]:
     """The same interpreter is asked again when time, place or way of interpreting changed (an
-    unchanged assignment keeps its answer); another interpreter replaces the old one's booking.
-    Returns the e-mails and whether an interpreter is asked (the lead is told only then)."""
+    unchanged assignment keeps its answer); a new interpreter is asked (the one replaced was released
+    before the move). Returns the e-mails and whether an interpreter is asked (the lead is told only then)."""
     from guidance.services.interpreter_bookings.changes import session_changed
-    from guidance.services.interpreter_bookings.requests import invitation, new_booking, request_messages
-    from guidance.services.interpreter_bookings.state import ACTIVE, transition
+    from guidance.services.interpreter_bookings.requests import new_booking, request_messages
+    from guidance.services.interpreter_bookings.state import ACTIVE
 
     start, location_id, interpreter_id, mode = old
     messages = []
@@ -278,10 +296,6 @@ def _tell_interpreters(lead: User, session: Session, old: tuple) -> tuple[list, 
     if same_interpreter:
         # Joins the move's unit of work; its e-mails go after the commit.
         session_changed(lead, session, moved_from=start if start != session.start else None)
-    else:
-        for booking in active:
-            transition(lead, booking, "cancel")
-            messages.append(invitation(booking, "CANCEL"))
     if session.interpreter_id and not (same_interpreter and active):
         booking = new_booking(session)
         booking.sequence = (session.sequence or 0) + 1

@@ -165,6 +165,34 @@ def test_moving_to_another_interpreter_cancels_the_first_and_asks_the_second(cli
     assert db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == second.id)).first() is not None
 
 
+def test_the_replaced_interpreter_is_told_the_time_they_accepted_and_paid_when_it_is_late(client, world, travel_to):
+    """The walk: the old interpreter got "Cancelled: interpreting" on the new day (never theirs), and a
+    cancellation 37 hours before the accepted time cost nothing in the budget."""
+    w = world
+    second = f.user(Role.INTERPRETER, name="Sara Nilsen")
+    session = _published(w)  # Monday 25 January 09:00, accepted
+    first_booking = session.bookings[0]
+    travel_to(f.oslo(2027, 1, 23, 20))  # Saturday evening: 37 hours before, inside the county's 48
+    f.login(client, w.lead, language="en")
+
+    response = _move(client, session, day=MONDAY + dt.timedelta(days=2), time="11:00",
+                     interpreter_id=second.interpreter.id)
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    first_booking = db.session.get(InterpreterBooking, first_booking.id)
+    assert first_booking.status is BookingStatus.CANCELLED
+    assert first_booking.actual_cost_ore > 0  # billed: the budget counts what the interpreter is paid
+    assert first_booking.actual_minutes == first_booking.billed_minutes
+    cancel = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.interpreter.id)
+                                .order_by(OutboxMessage.id.desc())).first()
+    assert "25.01.2027 09:00" in cancel.subject and "27.01.2027" not in cancel.subject + cancel.body
+    assert "du får betalt for bestilt tid" in cancel.body  # in the interpreter's language
+    assert "DTSTART;TZID=Europe/Oslo:20270125T090000" in cancel.ics
+    request = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == second.id)).one()
+    assert "27.01.2027 11:00" in request.subject
+
+
 def test_a_session_that_has_started_cannot_be_moved(client, world, travel_to):
     w = world
     session = _published(w, interpreter=False)
