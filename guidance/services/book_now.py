@@ -370,7 +370,7 @@ def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, li
         if session.interpreter_id is not None:
             messages = request_messages([new_booking(session)], lead)
     else:
-        messages = session_updated(lead, session)  # new SEQUENCE; an interpreter's answer stands
+        messages = session_updated(lead, session, joined=True)  # new SEQUENCE; an interpreter's answer stands
     if referral.status is not ReferralStatus.BOOKED:
         referral.status = ReferralStatus.BOOKED
     _record_in_run_plan(session.run, session, pid, typ)
@@ -380,6 +380,8 @@ def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, li
     # The referrer hears of the booking; the counsellor of a new session gets it in their calendar.
     told = notices.session_event(lead, session, notices.BOOKED, counsellor=joined is None,
                                  referral_ids={referral.id})
+    if joined is not None:  # the group's counsellor hears who joined
+        told += [n for n in [notices.participant_joined(lead, session, referral)] if n is not None]
     return session, messages, told
 
 

@@ -83,7 +83,8 @@ COUNSELLOR_KINDS = {f"counsellor_{e}": MY_SESSIONS for e in (BOOKED, MOVED, CANC
 # A counsellor's session has another interpreter, who said yes (the counsellor sends a video link,
 # or greets them at the door): no calendar change of theirs, so no calendar event with it.
 INTERPRETER_CHANGED = "counsellor_interpreter"
-GOVERNED_BY = {**REFERRER_KINDS, **COUNSELLOR_KINDS, INTERPRETER_CHANGED: MY_SESSIONS, "note_shared": GUIDANCE_NOTES,
+JOINED = "counsellor_joined"  # a participant joined the counsellor's group session (booked one at a time)
+GOVERNED_BY = {**REFERRER_KINDS, **COUNSELLOR_KINDS, INTERPRETER_CHANGED: MY_SESSIONS, JOINED: MY_SESSIONS, "note_shared": GUIDANCE_NOTES,
                "reminder": REMINDERS}
 BATCH = 200  # recipients per round of `dispatch`: all of a recipient's waiting notices go in one round
 
@@ -204,6 +205,17 @@ def interpreter_changed(booking) -> Notice | None:
         return None
     key = _key(INTERPRETER_CHANGED, booking.id, profile.user_id)
     return _add(profile.user, INTERPRETER_CHANGED, key, session)
+
+
+def participant_joined(actor, session: Session, referral: Referral) -> Notice | None:
+    """In the caller's transaction, when `referral` was booked into an existing group session: its
+    counsellor hears who joined (their calendar's event gets the new version), as they would of a
+    new session; a lead who counsels tells no one."""
+    profile = db.session.get(CounsellorProfile, session.counsellor_id)
+    if profile is None or profile.user_id == getattr(actor, "id", None):
+        return None
+    key = _key(JOINED, session.uid, session.sequence, referral.id, profile.user_id)
+    return _add(profile.user, JOINED, key, session, referral)
 
 
 def note_shared(person: User, note) -> str:
@@ -356,6 +368,7 @@ def _line(notice: Notice) -> str:
         "counsellor_booked": _("New session %(when)s at %(place)s."),
         "counsellor_moved": _("Your session is moved to %(when)s at %(place)s."),
         "counsellor_cancelled": _("Your session %(when)s at %(place)s is cancelled."),
+        JOINED: _("Your group session %(when)s at %(place)s has a new participant: referral %(reference)s."),
     }[notice.kind]
     if _handed_over(notice):
         what = _("Your session %(when)s at %(place)s is given to %(name)s: it is out of your calendar.")
@@ -379,7 +392,7 @@ def _link(notice: Notice) -> str:
     if notice.told_start is not None:
         # The session is someone else's now: the counsellor's own day, as it is after the change.
         return cal.app_url("counsellor.day", day=notice.told_start.astimezone(cal.OSLO).date().isoformat())
-    if notice.kind in COUNSELLOR_KINDS or notice.kind == INTERPRETER_CHANGED:
+    if notice.kind in COUNSELLOR_KINDS or notice.kind in (INTERPRETER_CHANGED, JOINED):
         return cal.app_url("counsellor.session", session_id=notice.session_id)
     return cal.app_url("referrals.show", referral_id=notice.referral_id)
 
@@ -405,6 +418,7 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
                 "referral_moved": _("Session moved for referral %(reference)s"),
                 "referral_cancelled": _("Session cancelled for referral %(reference)s"),
                 INTERPRETER_CHANGED: _("New interpreter: session %(when)s"),
+                JOINED: _("New participant: group session %(when)s"),
                 "counsellor_booked": _("New session %(when)s"),
                 "counsellor_moved": _("Moved: session %(when)s"),
                 "counsellor_cancelled": _("Given to a colleague: session %(when)s") if _handed_over(first)
@@ -417,7 +431,7 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
         lines.append(_("Choose which notices you get and how: %(link)s", link=cal.app_url("notices.settings")))
         body = "\n\n".join(lines)
         ics = None
-        if first.kind in COUNSELLOR_KINDS and not digest:
+        if (first.kind in COUNSELLOR_KINDS or first.kind == JOINED) and not digest:
             session = first.session
             method = "CANCEL" if first.kind == "counsellor_cancelled" else "REQUEST"
             ics = cal.build_calendar([session], lambda s: cal.app_url("counsellor.session", session_id=s.id),

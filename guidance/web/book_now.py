@@ -76,7 +76,9 @@ def book(referral_id: int):
         return _page(referral, error=error.message, status=400)
     flash(_("Booked: %(type)s on %(when)s. The counsellor's calendar shows it.",
             type=_type_label(session.type).lower(), when=_when(session.start)), "success")
-    if session.interpreter_id:
+    if session.interpreter_id and len(session.participants) > 1:  # joined a group: its interpreter is told
+        flash(_("The group's interpreter is told that one participant more comes; their answer stands."), "success")
+    elif session.interpreter_id:
         flash(_("An interpreter request has been sent."), "success")
     notice = InstanceOptions.for_one_booking(referral.county, local_today()).earliest_new
     if notice is not None and planning_ids.to_local(session.start).date() < notice:

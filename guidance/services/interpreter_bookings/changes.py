@@ -49,9 +49,9 @@ def ask_again(actor, booking: InterpreterBooking, session: Session) -> None:
                                                                                     booking.mode)
 
 
-def session_updated(actor, session: Session) -> list[OutboxMessage]:
+def session_updated(actor, session: Session, joined: bool = False) -> list[OutboxMessage]:
     """Part of the caller's use case: the session keeps its time, place and interpreter but its
-    details changed (a group member left): calendars get a new version, an interpreter's answer
+    group changed (a member left, or `joined`): calendars get a new version, an interpreter's answer
     stands. Returns the e-mails for the caller to deliver after its commit."""
     cal.bump_sequence(session)
     messages = []
@@ -60,7 +60,7 @@ def session_updated(actor, session: Session) -> list[OutboxMessage]:
             # A new SEQUENCE for the interpreter's calendar; the state (and the answer) is kept.
             booking.sequence = (booking.sequence or 0) + 1
             audit.record(actor, "booking.updated", booking, {"sequence": booking.sequence})
-            messages.append(invitation(booking, "REQUEST", update=True))
+            messages.append(invitation(booking, "REQUEST", update="joined" if joined else "left"))
     return messages
 
 

@@ -168,10 +168,11 @@ def booking_for_token(token: str) -> InterpreterBooking:
     return booking
 
 
-def invitation(booking: InterpreterBooking, method: str, update: bool = False, ended: str | None = None,
+def invitation(booking: InterpreterBooking, method: str, update: str | None = None, ended: str | None = None,
                moved_from: dt.datetime | None = None) -> OutboxMessage:
     """The e-mail for a request (METHOD:REQUEST) or cancellation (METHOD:CANCEL), in the
-    interpreter's language (rules.language.for_recipient); `update`: a new version of a request whose time and place stand;
+    interpreter's language (rules.language.for_recipient); `update` ("joined", "left"): a new version of a request
+    whose time and place stand, the group having one participant more or fewer;
     `ended` ("declined", "expired", "withdrawn"): the CANCEL that takes a request the interpreter
     will not take out of their calendar (their mail program put it there when the request came);
     `moved_from`: the request is the same assignment moved from that time (asked again).
@@ -203,7 +204,10 @@ def invitation(booking: InterpreterBooking, method: str, update: bool = False, e
                                     cost=labels.money(booking.actual_cost_ore))
         elif update:
             subject = _("Changed: interpreting %(when)s", when=when)
-            lines = [_("The group session on %(when)s at %(place)s (%(language)s) has one participant fewer. "
+            lines = [_("The group session on %(when)s at %(place)s (%(language)s) has one participant more. "
+                       "The time, the place and your booking are unchanged.",
+                       when=when, place=session.location.name, language=language) if update == "joined" else
+                     _("The group session on %(when)s at %(place)s (%(language)s) has one participant fewer. "
                        "The time, the place and your booking are unchanged.",
                        when=when, place=session.location.name, language=language)]
             if booking.status is S.REQUESTED:

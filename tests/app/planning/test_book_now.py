@@ -279,7 +279,20 @@ def test_joining_a_planned_group_adds_the_participant_and_keeps_its_interpreter(
 
     response = client.post(f"/referrals/{w.own_referral.id}/times", data={"option": tokens[int(join.group(1)) - 1]})
     assert response.status_code == 302
+    flashed = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Tolken for gruppen får beskjed om at det kommer én deltaker til" in flashed
+    assert "En tolkeforespørsel er sendt" not in flashed  # none was: the group's request stands
     db.session.expire_all()
+    told = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.interpreter.id)).all()
+    assert [m.subject for m in told] == ["Endret: tolkeoppdrag 13.01.2027 12:00"]
+    assert "har én deltaker til" in told[0].body and "mindre" not in told[0].body  # the walk: it said "fewer"
+    # the group's counsellor hears who joined, with the new version for their calendar
+    from guidance.services import notices
+    notices.dispatch()
+    (mail,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.counsellor.id)).all()
+    assert mail.subject == "Ny deltaker: gruppeveiledning 13.01.2027 12:00"
+    assert w.own_referral.reference in mail.body and "Amal" not in mail.subject + mail.body
+    assert f"SEQUENCE:{sequence + 1}" in mail.ics and "METHOD:REQUEST" in mail.ics
     group = db.session.get(Session, group.id)
     assert sorted(sp.referral_id for sp in group.participants) == sorted([m.id for m in members] + [w.own_referral.id])
     sessions, requests, _mails, _audits = (a - b for a, b in zip(_counts(), before))
