@@ -36,7 +36,7 @@ from guidance.models import (
     User,
 )
 from guidance.services import calendar as cal
-from guidance.services import cannot_come, week_grid
+from guidance.services import absences, cannot_come, week_grid
 from guidance.services.interpreter_bookings.state import answer_due
 
 PROBLEMS = ("counsellor_away", "interpreter_away", "interpreter_missing", "interpreter_asked", "cannot_come",
@@ -91,6 +91,7 @@ class CountyDay:
     date: dt.date
     locations: list[LocationDay]
     counsellors_away: list[str]  # names of counsellors registered away that day who hold sessions on it
+    staff_away: list[str] = field(default_factory=list)  # every counsellor and interpreter of the county away that day
 
     @property
     def sessions(self) -> list[DaySession]:
@@ -144,7 +145,8 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None, waitin
                 away_names.add(item.counsellor)
         places.setdefault(session.location_id, LocationDay(session.location_id, session.location.name, []))
         places[session.location_id].sessions.append(item)
-    return CountyDay(date, sorted(places.values(), key=lambda p: p.name), sorted(away_names))
+    staff_away = [person.name for person in absences.staff_of_county(county_id) if person.id in away_users]
+    return CountyDay(date, sorted(places.values(), key=lambda p: p.name), sorted(away_names), staff_away)
 
 
 def _problems(item: DaySession, away_users: set[int], counsellor_users: dict[int, int], now: dt.datetime) -> list[str]:

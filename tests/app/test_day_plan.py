@@ -197,3 +197,24 @@ def test_a_session_under_way_and_an_interpreter_who_still_has_time_to_answer(cli
     f.login(client, w.lead)
     row = rows(page(client, "/grids/day?date=2027-01-14"))[f"session-{ahead.id}"]
     assert "Tolken har ikke svart" in row
+
+
+def test_who_is_away_is_named_even_when_their_sessions_are_taken_care_of(client, travel_to):
+    """The walk: the counsellor's sessions had been given to a colleague, and the day plan said "no
+    counsellor or interpreter is away" on the day she was registered ill."""
+    travel_to(TUESDAY_MORNING)
+    w = planning_world()
+    ill = f.user(Role.COUNSELLOR, name="Sara Lunde")
+    elsewhere = f.user(Role.COUNSELLOR, county_number="18", name="Nordland Person")  # another county's
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 12, 13, 0))
+    for person in (ill, elsewhere, w.interpreter):
+        db.session.add(Absence(user_id=person.id, start_date=dt.date(2027, 1, 12), end_date=dt.date(2027, 1, 13)))
+    db.session.commit()
+    f.login(client, w.lead)
+    text = page(client, "/grids/day?date=2027-01-12")
+    assert "ingen veiledning har karriereveileder eller tolk som er borte" in text
+    away = re.search(r"Registrert borte denne dagen:(.*?)</p>", text, re.S).group(1)
+    assert "Sara Lunde" in away and w.interpreter.name in away and "Nordland Person" not in away
+    quiet = page(client, "/grids/day?date=2027-01-13")  # no sessions, still away
+    assert "Ingen publiserte veiledninger" in quiet and "Sara Lunde" in quiet
+    assert "Registrert borte denne dagen" not in page(client, "/grids/day?date=2027-01-14")
