@@ -59,6 +59,7 @@ class QueuePage:
     page: int
     pages: int
     counts: dict = field(default_factory=dict)
+    at_risk: set[int] = field(default_factory=set)  # of the rows: booked late or not at all, deadline near
 
 
 def first_session_dates(referral_ids: Iterable[int]) -> dict[int, dt.date]:
@@ -120,7 +121,8 @@ def queue_page(user, chosen: QueueFilter, page: int, today: dt.date) -> QueuePag
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(page, 1), pages)
     rows = db.session.scalars(_by_deadline(_base(clauses)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return QueuePage(rows=list(rows), total=total, page=page, pages=pages, counts=counts(clauses, today))
+    risky = set(at_risk_ids([Referral.id.in_([r.id for r in rows])], today)) if rows else set()
+    return QueuePage(rows=list(rows), total=total, page=page, pages=pages, counts=counts(clauses, today), at_risk=risky)
 
 
 def counts(clauses: list, today: dt.date) -> dict:

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from guidance.labels import all_labels
 from guidance.planning.ids import local_date, local_today
-from guidance.rules.deadlines import deadline_passed, guided_in_time, working_days_left
+from guidance.rules.deadlines import AT_RISK_WORKING_DAYS, deadline_passed, guided_in_time, working_days_left
 from guidance.services import queue as service
 from guidance.services import sheets
 from guidance.services.referral_reading import first_held_days, shown_statuses
@@ -46,6 +46,7 @@ def index():
         query={k: v for k, v in request.args.items() if k != "page"},
         shown=shown_statuses(result.rows),
         kept={r.id for r in result.rows if guided_in_time(r.deadline, held.get(r.id))},
+        at_risk=result.at_risk, risk_days=AT_RISK_WORKING_DAYS,
     )
 
 

@@ -70,6 +70,14 @@ def test_at_risk_means_deadline_within_15_working_days_and_no_session_on_or_befo
     assert queue_rows(page) == [booked_too_late.reference, at_risk.reference]
     assert safe.reference not in page and booked_in_time.reference not in page
     assert '<span class="figure-number">2</span> i faresonen' in client.get("/queue/").get_data(as_text=True)
+    # The filter's words say what it shows, and a booked row says why it is there (the walk: "not booked",
+    # over a list of booked referrals)
+    assert "Bare i faresonen (frist innen 15 arbeidsdager, ingen time før eller på fristen)" in page
+    late_row = page[page.index(booked_too_late.reference):page.index("</tr>", page.index(booked_too_late.reference))]
+    assert "Time etter fristen" in late_row
+    every = client.get("/queue/").get_data(as_text=True)
+    in_time_row = every[every.index(booked_in_time.reference):every.index("</tr>", every.index(booked_in_time.reference))]
+    assert "Time etter fristen" not in in_time_row
 
 
 def test_the_queue_the_dashboard_and_the_rule_agree_on_at_risk(client):
