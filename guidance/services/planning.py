@@ -511,7 +511,8 @@ def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Ses
         old = old_by_uid.get(session.uid)
         if old is None:
             # The referral's history says when a plan booked it (it had nothing after "received").
-            audit.record(lead, "session.planned", session, {"run": session.run_id})
+            audit.record(lead, "session.planned", session, {  # its time then: a later move does not rewrite it
+                "run": session.run_id, "at": ids.to_local(session.start).strftime("%Y-%m-%dT%H:%M")})
             told += notices.session_event(lead, session, notices.BOOKED, counsellor=False)
             continue
         moved = (old.start, old.location_id) != (session.start, session.location_id)

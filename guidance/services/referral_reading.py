@@ -161,7 +161,7 @@ REQUEUED_BY_OUTCOME = tuple(outcome.value for outcome in MISSED)
 def history(referral: Referral) -> list[dict]:
     """The referral's audit events that changed something, and the moves and cancellations of its
     sessions, oldest first (views and refusals are left out). A move's `detail` carries `from` and
-    `to` as aware datetimes."""
+    `to` as aware datetimes, a booking's `at` the session's start when it was booked."""
     from sqlalchemy import and_, or_
 
     from guidance.planning import ids
@@ -183,7 +183,7 @@ def history(referral: Referral) -> list[dict]:
         detail = json.loads(e.detail) if e.detail else {}
         if e.action in MEMBER_EVENTS and detail.get("referral_id") != referral.id:
             continue  # about another member of the group session, not this participant
-        for key in ("from", "to"):
+        for key in ("from", "to", "at"):  # Oslo wall-clock times as recorded
             if isinstance(detail.get(key), str):
                 detail[key] = ids.to_utc(dt.datetime.strptime(detail[key], "%Y-%m-%dT%H:%M"))
         # A session the system cancelled for the referral's own reason (withdrawn) is not "cancelled by the centre".
@@ -193,7 +193,8 @@ def history(referral: Referral) -> list[dict]:
         if e.action == "referral.requeued" and detail.get("outcome") in REQUEUED_BY_OUTCOME:
             action = f"{e.action}.{detail['outcome']}"
         # Which session it was (kind and time), for the events about one.
-        session_id = e.object_id if e.object_type == "session" else detail.get("session_id")
+        session_id = e.object_id if e.object_type == "session" else detail.get("session_id") or (
+            detail.get("session") if e.action == "referral.booked_now" else None)
         session = db.session.get(Session, session_id) if isinstance(session_id, int) else None
         out.append({"event": e, "detail": detail, "action": action, "session": session})
     return out

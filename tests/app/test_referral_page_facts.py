@@ -117,3 +117,24 @@ def test_the_history_tells_the_booking_the_moves_of_plans_the_outcome_and_the_sh
     assert "tor. 21. jan. 2027, 13:00: karriereveileder Kari Berg" in history  # given to a colleague, same time
     assert "Utfall registrert" in history and "Møtte" in history
     assert "Veiledningsnotat delt med kommunen" in history
+
+
+def test_the_booking_in_the_history_keeps_the_time_it_was_booked_for_after_a_move(client, travel_to):
+    """The walk: "Session booked in a published plan, 27 Nov ... Thursday 10 Dec": booked for 7 Dec, it
+    was only moved to the 10th on 5 Dec, and the booking's line showed the new time."""
+    from guidance.services import plan_edits
+    from guidance.services import planning as planning_service
+    from tests.app.planning.helpers import draft_run, draft_session, planning_world
+
+    travel_to(f.oslo(2027, 1, 8, 12))
+    w = planning_world()
+    run = draft_run(w.lead)
+    session = draft_session(run, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 19, 10))
+    planning_service.publish_run(w.lead, run, confirm_stale=True)
+    plan_edits.move_published_session(w.lead, session, start=dt.datetime(2027, 1, 21, 13, 0), room_id=session.room_id,
+                                      counsellor_id=session.counsellor_id, interpreter_id=None, interpreter_mode=None)
+
+    history = _history(_page(client, w))
+    booked = history[history.index("Time booket i en publisert plan"):history.index("Timen flyttet av karrieresenteret")]
+    assert "tir. 19. jan. 2027, 10:00" in booked and "21. jan" not in booked
+    assert "Fra tir. 19. jan. 2027, 10:00 til tor. 21. jan. 2027, 13:00" in history
