@@ -126,6 +126,8 @@ AUDIT_ACTION = {
     "session.cancel.referral_withdrawn": _l("Session cancelled: the referral was withdrawn"),
     "session.cancel.booked_by_mistake": _l("Booking undone by the centre"),
     "letters.downloaded": _l("Letters for the participant downloaded"),
+    "participant.to_tell": _l("The centre is to tell the participant of the change (nobody else does in time)"),
+    "participant.told": _l("The centre told the participant of the change"),
 }
 
 # Why a lead cancels one session (interpreter_bookings.changes.CANCEL_REASONS).

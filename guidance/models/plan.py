@@ -230,3 +230,29 @@ class CannotCome(db.Model):
     session: Mapped[Session] = relationship()
     referral: Mapped[Referral] = relationship()
     requested_by: Mapped[User] = relationship()
+
+
+class ParticipantToTell(db.Model):
+    """A participant the lead tells of a change to their published session themselves: nobody hears of
+    it in Veiled (their municipality has no referrer with an account), or it is sooner than the
+    county's notice (a letter may not arrive in time). It waits on the lead's home until marked told
+    or until the session's time has passed (services/to_tell.py). One open row per participant and
+    session (its calendar UID, which a new plan keeps); a later change updates it."""
+
+    __tablename__ = "participant_to_tell"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("county.id"), index=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    session_uid: Mapped[str] = mapped_column(String(64), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("session.id"))  # the session as it stands after the change
+    change: Mapped[str] = mapped_column(String(16))  # booked, moved, cancelled
+    reason: Mapped[str] = mapped_column(String(16))  # no_referrer, short_notice
+    # The start that matters: the new one, or the one that is off (a cancellation). Past it, telling is moot.
+    session_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    told_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    told_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+
+    referral: Mapped[Referral] = relationship()
+    session: Mapped[Session] = relationship()

@@ -22,6 +22,7 @@ from guidance.models import (
     Municipality,
     OutboxMessage,
     Participant,
+    ParticipantToTell,
     PlanningRun,
     Referral,
     Role,
@@ -55,6 +56,8 @@ def may(user: Any, action: str, target: Any = None) -> bool:
     if isinstance(target, Session):
         return _may_session(user, action, target)
     if isinstance(target, PlanningRun):
+        return user.role is Role.LEAD and target.county_id == user.county_id
+    if isinstance(target, ParticipantToTell):  # the county's leads tell the participant and mark it
         return user.role is Role.LEAD and target.county_id == user.county_id
     if isinstance(target, Absence):
         if action == "end" and target.user_id == user.id:

@@ -35,7 +35,7 @@ from guidance.planning import InstanceOptions, build_instance, ids
 from guidance.planning.instance import NOT_HELD_OUTCOMES
 from guidance.planning.store import new_uid
 from guidance.planning.wish import Wish
-from guidance.services import audit
+from guidance.services import audit, to_tell
 from guidance.services.errors import DomainError
 
 TOP = 5
@@ -383,6 +383,7 @@ def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, li
                                  referral_ids={referral.id})
     if joined is not None:  # the group's counsellor hears who joined
         told += [n for n in [notices.participant_joined(lead, session, referral)] if n is not None]
+    to_tell.session_changed(lead, session, to_tell.BOOKED, short_notice=sooner, referral_ids={referral.id})
     return session, messages, told
 
 

@@ -22,7 +22,7 @@ from guidance.models import InterpreterProfile, Room, RunStatus, Session, Sessio
 from guidance.planning import ids
 from guidance.planning.store import plan_from_sessions
 from guidance.planning.wish import Wish
-from guidance.services import audit
+from guidance.services import audit, to_tell
 from guidance.services.errors import DomainError
 from guidance.services.unit_of_work import unit_of_work
 
@@ -252,9 +252,11 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     messages = released + messages
     calendar.bump_sequence(session)
     # The referrer hears of a new time or place; a new counsellor or interpreter is the centre's business.
+    moved = (old[0], old[1]) != (session.start, session.location_id)
     told = notices.session_event(lead, session, notices.MOVED, previous_counsellor_id=old_counsellor_id,
-                                 previous=(old[0], old[1]),
-                                 referrers=(old[0], old[1]) != (session.start, session.location_id))
+                                 previous=(old[0], old[1]), referrers=moved)
+    if moved:  # a new time or place the participant may hear of from nobody, or too late by letter
+        to_tell.session_changed(lead, session, to_tell.MOVED, short_notice=soon)
     audit.record(lead, "session.moved", session, {
         "from": ids.to_local(old[0]).strftime("%Y-%m-%dT%H:%M"), "to": raw["start"], "room": room.id,
         "counsellor": counsellor_id, "interpreter": interpreter_id or None})

@@ -20,7 +20,7 @@ from guidance.planning.instance import published_sessions, session_dict
 from guidance.planning.runner import fail_stale_runs
 from guidance.rules.notice import first_day_after_notice
 from guidance.services.interpreter_bookings.state import ACTIVE as ACTIVE_BOOKINGS
-from guidance.services import audit, notices
+from guidance.services import audit, notices, to_tell
 from guidance.services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -514,12 +514,14 @@ def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Ses
             audit.record(lead, "session.planned", session, {  # its time then: a later move does not rewrite it
                 "run": session.run_id, "at": ids.to_local(session.start).strftime("%Y-%m-%dT%H:%M")})
             told += notices.session_event(lead, session, notices.BOOKED, counsellor=False)
+            to_tell.session_changed(lead, session, to_tell.BOOKED)
             continue
         moved = (old.start, old.location_id) != (session.start, session.location_id)
         if moved:
             audit.record(lead, "session.replanned", session, {
                 "run": session.run_id, "from": ids.to_local(old.start).strftime("%Y-%m-%dT%H:%M"),
                 "to": ids.to_local(session.start).strftime("%Y-%m-%dT%H:%M")})
+            to_tell.session_changed(lead, session, to_tell.MOVED)
         if moved or old.counsellor_id != session.counsellor_id:
             told += notices.session_event(lead, session, notices.MOVED, referrers=moved,
                                           previous_counsellor_id=old.counsellor_id,
@@ -528,6 +530,7 @@ def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Ses
     for old in replaced:
         if old.uid not in new_uids:
             told += notices.session_event(lead, old, notices.CANCELLED)
+            to_tell.session_changed(lead, old, to_tell.CANCELLED)
     return told
 
 

@@ -48,6 +48,8 @@ KEPT_COLUMNS: dict[str, set[str]] = {
     # notices and text messages keep no number, name or text: keys, codes and states only
     "notice": {"key", "kind", "delivery"},
     "text_message": {"key", "language", "status", "gateway_id", "error"},
+    # a participant the lead tells themselves: the session's calendar UID and codes only
+    "participant_to_tell": {"session_uid", "change", "reason"},
 }
 
 

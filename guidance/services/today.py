@@ -39,7 +39,7 @@ from guidance.planning import ids
 from guidance.rules.access import referral_filter
 from guidance.rules.deadlines import working_days_left
 from guidance.services import absences as absence_service
-from guidance.services import cannot_come, county_day, queue, statistics
+from guidance.services import cannot_come, county_day, queue, statistics, to_tell
 from guidance.services.interpreter_bookings.state import ANSWER_SOON
 
 SHOWN = 5  # items listed per heading; the rest is a count and a link
@@ -144,6 +144,8 @@ class Today:
     setting_up: bool = False
     # Sessions a referrer said the participant cannot come to (services.cannot_come).
     cannot_come: list = field(default_factory=list)
+    # Participants the lead tells of a change themselves (services.to_tell), soonest first; all of them.
+    to_tell: list = field(default_factory=list)
     # Today's published sessions at every location (not cancelled) and what to act on in them, by
     # problem (services.county_day); the day plan lists them.
     sessions_today: int = 0
@@ -159,7 +161,7 @@ class Today:
     @property
     def needs_nothing(self) -> bool:
         return not (self.at_risk_ids or self.bookings or self.absences or self.new_referrals or self.outcomes
-                    or self.readiness or self.cannot_come or self.day_problems)
+                    or self.readiness or self.cannot_come or self.day_problems or self.to_tell)
 
 
 def overview(lead: User, all_outcomes: bool = False) -> Today:
@@ -177,7 +179,7 @@ def overview(lead: User, all_outcomes: bool = False) -> Today:
                    bookings=bookings, bookings_total=bookings_total, bookings_waiting=bookings_waiting, absences=_absences(lead.county_id, now),
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today),
-                   cannot_come=waiting, **_day(lead.county_id, now, waiting), **_readiness(lead))
+                   cannot_come=waiting, to_tell=to_tell.waiting(lead.county_id, now), **_day(lead.county_id, now, waiting), **_readiness(lead))
     lead.last_seen_home_at, lead.home_new_since = now, since
     db.session.commit()
     return result

@@ -77,7 +77,7 @@ def cancel_session(actor, session: Session, reason: str | None = None) -> list[O
     """Use case (or part of the caller's, e.g. a withdrawal): cancel a published session. Calendars
     show it cancelled, its interpreter is told, its participants with nothing else booked go back to
     the queue; the e-mails and notices go out after the commit."""
-    from guidance.services import notices
+    from guidance.services import notices, to_tell
 
     with unit_of_work() as uow:
         if reason is not None and reason not in CANCEL_REASONS + SYSTEM_CANCEL_REASONS:
@@ -91,6 +91,10 @@ def cancel_session(actor, session: Session, reason: str | None = None) -> list[O
         cal.bump_sequence(session)
         audit.record(actor, "session.cancel", session, {"reason": reason} if reason else None)
         notices.session_event(actor, session, notices.CANCELLED)
+        if reason in SYSTEM_CANCEL_REASONS:  # withdrawn by the municipality, or a booking taken back at once
+            to_tell.forget(session)
+        else:  # nobody may tell the participant in Veiled: the lead does
+            to_tell.session_changed(actor, session, to_tell.CANCELLED)
         messages = []
         for booking in session.bookings:
             if booking.status in ACTIVE:

@@ -1,0 +1,104 @@
+"""Participants the lead tells of a change themselves.
+
+A change to a published session reaches a participant through their referrer (a notice) and a
+letter. Two cases reach nobody: the participant's municipality has no referrer with an account in
+Veiled (NO_REFERRER), or the new time is sooner than the county's notice, so a letter may come too
+late (SHORT_NOTICE). Before, the lead read their names once in a message at the top of the page
+and had nothing left to work from. Now each such participant waits on the lead's home with their
+phone number and the change, until the lead marks them told or the session's time has passed.
+
+`session_changed` is called inside the use case that changed the session (a move, a cancellation,
+a publication, a booking of one referral), in its transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from guidance import clock
+from guidance.extensions import db
+from guidance.models import ParticipantToTell, Referral, Session, User
+from guidance.services import audit
+from guidance.services.errors import DomainError
+from guidance.services.unit_of_work import unit_of_work
+
+BOOKED, MOVED, CANCELLED = "booked", "moved", "cancelled"
+NO_REFERRER, SHORT_NOTICE = "no_referrer", "short_notice"
+
+
+def session_changed(actor, session: Session, change: str, *, short_notice: bool = False,
+                    referral_ids: set[int] | None = None, start: dt.datetime | None = None) -> list[ParticipantToTell]:
+    """In the caller's transaction: for each participant of `session` (only `referral_ids` when given)
+    whom nobody tells in Veiled, or every one when the change is `short_notice`, a task for the lead.
+    `start`: the time the participant must hear of before (a cancelled session's own start by default)."""
+    from guidance.services.notices import referrers_of
+
+    recorded = []
+    for member in session.participants:
+        referral = member.referral
+        if referral_ids is not None and referral.id not in referral_ids:
+            continue
+        reason = NO_REFERRER if not referrers_of(referral) else SHORT_NOTICE if short_notice else None
+        if reason is not None:
+            task = _record(actor, session, referral, change, reason, start or session.start)
+            recorded += [task] if task is not None else []
+    return recorded
+
+
+def forget(session: Session) -> None:
+    """In the caller's transaction: the session is gone for a reason its participants' municipality gave
+    (a withdrawal) or a booking taken back at once: nothing is left to tell of it."""
+    for task in _open(session):
+        db.session.delete(task)
+
+
+def _open(session: Session, referral_id: int | None = None) -> list[ParticipantToTell]:
+    stmt = select(ParticipantToTell).where(ParticipantToTell.session_uid == session.uid,
+                                           ParticipantToTell.told_at.is_(None))
+    if referral_id is not None:
+        stmt = stmt.where(ParticipantToTell.referral_id == referral_id)
+    return list(db.session.scalars(stmt))
+
+
+def _record(actor, session: Session, referral: Referral, change: str, reason: str,
+            start: dt.datetime) -> ParticipantToTell | None:
+    """One open task per participant and session (its calendar UID): a second change before the lead
+    told them replaces the first (they hear of the session as it is now); a booking they were never
+    told of and that is cancelled leaves nothing to tell."""
+    task = next(iter(_open(session, referral.id)), None)
+    if task is not None and task.change == BOOKED and change == CANCELLED:
+        db.session.delete(task)
+        return None
+    if task is None:
+        task = ParticipantToTell(county_id=referral.county_id, referral_id=referral.id, session_uid=session.uid)
+        db.session.add(task)
+    elif task.change == BOOKED and change == MOVED:
+        change = BOOKED  # not told of the booking yet: to them it is simply booked at the new time
+    task.session, task.change, task.reason, task.session_start = session, change, reason, start
+    task.created_at = clock.now()
+    db.session.flush()
+    audit.record(actor, "participant.to_tell", referral, {"session_id": session.id, "change": change, "reason": reason})
+    return task
+
+
+def waiting(county_id: int, now: dt.datetime | None = None, limit: int | None = None) -> list[ParticipantToTell]:
+    """The county's participants still to be told, the soonest session first (past ones drop off)."""
+    stmt = (select(ParticipantToTell)
+            .where(ParticipantToTell.county_id == county_id, ParticipantToTell.told_at.is_(None),
+                   ParticipantToTell.session_start > (now or clock.now()))
+            .order_by(ParticipantToTell.session_start, ParticipantToTell.id)
+            .options(joinedload(ParticipantToTell.referral).joinedload(Referral.participant),
+                     joinedload(ParticipantToTell.session).joinedload(Session.location)))
+    return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
+
+
+def mark_told(lead: User, task: ParticipantToTell) -> None:
+    """Use case: the lead told the participant (by phone, through an interpreter, in person); audited."""
+    with unit_of_work():
+        if task.told_at is not None:
+            raise DomainError(_("This participant is already marked as told."))
+        task.told_at, task.told_by_id = clock.now(), lead.id
+        audit.record(lead, "participant.told", task.referral, {"session_id": task.session_id, "change": task.change})

@@ -1,0 +1,37 @@
+"""Participants the lead tells of a change themselves (services/to_tell.py): marked told from the home."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from guidance.extensions import db
+from guidance.models import ParticipantToTell
+from guidance.services import to_tell as service
+from guidance.services.errors import DomainError
+from guidance.web.guards import get_visible, requires
+
+bp = Blueprint("to_tell", __name__, url_prefix="/to-tell")
+
+
+class ToldForm(FlaskForm):
+    """Only the CSRF token: the button says it all."""
+
+
+@bp.post("/<int:task_id>/told")
+@requires("planning")
+def told(task_id: int):
+    task = get_visible(ParticipantToTell, task_id, "mark")
+    back = url_for("main.home", _anchor="today-to-tell")
+    if not ToldForm().validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+        return redirect(back)
+    try:
+        service.mark_told(current_user, task)
+    except DomainError as error:  # another lead marked them a moment ago
+        db.session.rollback()
+        flash(error.message, "warning")
+    else:
+        flash(_("%(reference)s is marked as told.", reference=task.referral.reference), "success")
+    return redirect(back)

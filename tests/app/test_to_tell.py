@@ -1,0 +1,127 @@
+"""Participants the lead tells of a change themselves. The walk: after a move the page said once "Nobody
+is told of Dmytro Melnyk (..., +47 449 44 786) in Veiled. Tell the participant yourself", and once that
+message was gone the lead's home said nothing was left to do."""
+import datetime as dt
+import html
+import re
+
+import pytest
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import AuditEvent, ParticipantToTell, Role
+from guidance.services import plan_edits
+from guidance.services import planning as planning_service
+from guidance.services.interpreter_bookings.changes import cancel_session
+from tests.app import factories as f
+from tests.app.planning.helpers import draft_run, draft_session, planning_world
+
+pytestmark = pytest.mark.one_database  # pages and one use case each: nothing a second database decides
+
+
+@pytest.fixture
+def world(travel_to):
+    travel_to(f.oslo(2027, 1, 8, 12))  # a Friday in winter
+    w = planning_world()
+    w.lead.county.publish_notice_days = 3
+    # Sogndal has no referrer with an account (Bergen and Voss have one each)
+    w.untold = f.referral(municipality_number="4640", name="Dmytro Melnyk", language="uk")
+    db.session.commit()
+    return w
+
+
+def _published(w, referral, start):
+    run = draft_run(w.lead)
+    session = draft_session(run, w.counsellor, [referral], start=start)
+    planning_service.publish_run(w.lead, run, confirm_stale=True)
+    return session
+
+
+def _move(w, session, start: dt.datetime, confirm_soon=False):
+    return plan_edits.move_published_session(w.lead, session, start=start, room_id=session.room_id,
+                                             counsellor_id=session.counsellor_id, interpreter_id=None,
+                                             interpreter_mode=None, confirm_soon=confirm_soon)
+
+
+def _home_card(client, w) -> str:
+    """The card's markup ("" when the home has none)."""
+    f.login(client, w.lead)
+    page = html.unescape(client.get("/").get_data(as_text=True))
+    if 'id="today-to-tell"' not in page:
+        return ""
+    start = page.index('id="today-to-tell"')
+    return page[start:page.index("</section>", start)]
+
+
+def test_a_participant_nobody_tells_waits_on_the_home_until_marked_told(client, world):
+    w = world
+    session = _published(w, w.untold, f.oslo(2027, 1, 26, 10))
+    db.session.execute(db.delete(ParticipantToTell))  # its first booking: marked told as the letter went out
+    db.session.commit()
+    _move(w, session, dt.datetime(2027, 1, 28, 13, 0))
+
+    home = _home_card(client, w)
+    assert "Dmytro Melnyk" in home and w.untold.reference in home
+    assert 'href="tel:+4740000000"' in home and "Ukrainsk (tolk)" in home
+    assert "Flyttet til torsdag 28. januar kl. 13:00" in home and "ingen henviser i Veiled" in home
+
+    task = db.session.scalars(select(ParticipantToTell)).one()
+    response = client.post(f"/to-tell/{task.id}/told")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"{w.untold.reference} er merket som informert." in page
+    assert 'id="today-to-tell"' not in page
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "participant.told")).actor_id == w.lead.id
+    history = client.get(f"/referrals/{w.untold.id}").get_data(as_text=True)
+    assert "Karrieresenteret sa fra til deltakeren om endringen" in history
+
+
+def test_a_referrer_tells_their_own_unless_the_move_is_sooner_than_a_letter(client, world):
+    w = world
+    session = _published(w, w.own_referral, f.oslo(2027, 1, 26, 10))  # Bergen has a referrer
+    assert db.session.scalars(select(ParticipantToTell)).all() == []
+    _move(w, session, dt.datetime(2027, 1, 27, 13, 0))
+    assert db.session.scalars(select(ParticipantToTell)).all() == []
+    assert _home_card(client, w) == ""
+
+    _move(w, session, dt.datetime(2027, 1, 11, 13, 0), confirm_soon=True)  # Monday: inside the three days' notice
+    home = _home_card(client, w)
+    assert "Amal Haddad" in home and "for snart til at et brev rekker frem" in home
+    assert "Flyttet til mandag 11. januar kl. 13:00" in home
+
+
+def test_a_cancellation_is_to_tell_and_a_booking_never_told_then_cancelled_is_not(client, world):
+    w = world
+    first = _published(w, w.untold, f.oslo(2027, 1, 26, 10))
+    booked = db.session.scalars(select(ParticipantToTell)).one()
+    assert (booked.change, booked.reason) == ("booked", "no_referrer")
+    cancel_session(w.lead, first, "counsellor_unavailable")
+    assert db.session.scalars(select(ParticipantToTell)).all() == []  # they never heard of it: nothing to undo
+
+    second = _published(w, w.untold, f.oslo(2027, 2, 2, 10))
+    task = db.session.scalars(select(ParticipantToTell)).one()
+    f.login(client, w.lead)
+    client.post(f"/to-tell/{task.id}/told")
+    cancel_session(w.lead, second, "counsellor_unavailable")
+    home = _home_card(client, w)
+    assert "Avlyst: timen tirsdag 2. februar kl. 10:00" in home and "Brev (PDF)" not in home
+
+
+def test_the_task_drops_off_once_the_session_time_has_passed(client, world, travel_to):
+    w = world
+    _published(w, w.untold, f.oslo(2027, 1, 19, 10))
+    assert "Dmytro Melnyk" in _home_card(client, w)
+    travel_to(f.oslo(2027, 1, 19, 10, 30))
+    assert _home_card(client, w) == ""
+
+
+def test_another_countys_lead_cannot_mark_the_participant_told(client, world):
+    w = world
+    _published(w, w.untold, f.oslo(2027, 1, 26, 10))
+    task = db.session.scalars(select(ParticipantToTell)).one()
+    other_lead = f.user(Role.LEAD, county_number="18")
+    f.login(client, other_lead)
+    assert client.post(f"/to-tell/{task.id}/told").status_code == 404
+    db.session.refresh(task)
+    assert task.told_at is None
+    assert re.search(r"Dmytro", client.get("/").get_data(as_text=True)) is None
