@@ -514,7 +514,6 @@ def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Ses
             audit.record(lead, "session.planned", session, {  # its time then: a later move does not rewrite it
                 "run": session.run_id, "at": ids.to_local(session.start).strftime("%Y-%m-%dT%H:%M")})
             told += notices.session_event(lead, session, notices.BOOKED, counsellor=False)
-            to_tell.session_changed(lead, session, to_tell.BOOKED)
             continue
         moved = (old.start, old.location_id) != (session.start, session.location_id)
         if moved:

@@ -2,8 +2,8 @@
 
 A change to a published session reaches a participant through their referrer (a notice) and a
 letter. Two cases reach nobody: the participant's municipality has no referrer with an account in
-Veiled (NO_REFERRER), or the new time is sooner than the county's notice, so a letter may come too
-late (SHORT_NOTICE). Before, the lead read their names once in a message at the top of the page
+Veiled (NO_REFERRER) and a letter with the old time may be out (a move, a cancellation), or the new
+time is sooner than the county's notice, so a letter may come too late (SHORT_NOTICE). Before, the lead read their names once in a message at the top of the page
 and had nothing left to work from. Now each such participant waits on the lead's home with their
 phone number and the change, until the lead marks them told or the session's time has passed.
 
@@ -33,18 +33,26 @@ def session_changed(actor, session: Session, change: str, *, short_notice: bool 
                     referral_ids: set[int] | None = None, start: dt.datetime | None = None) -> list[ParticipantToTell]:
     """In the caller's transaction: for each participant of `session` (only `referral_ids` when given)
     whom nobody tells in Veiled, or every one when the change is `short_notice`, a task for the lead.
-    `start`: the time the participant must hear of before (a cancelled session's own start by default)."""
+    A booking kept to the county's notice is not one: its letter reaches them (the lead prints the
+    letters of a municipality without a referrer); a move or cancellation is, since a letter with the
+    old time may be out. `start`: the time the participant must hear of before (by default the session's
+    start; a cancelled session's own)."""
     from guidance.services.notices import referrers_of
 
+    if change == BOOKED and not short_notice:
+        return []
     recorded = []
     for member in session.participants:
         referral = member.referral
         if referral_ids is not None and referral.id not in referral_ids:
             continue
+        open_task = next(iter(_open(session, referral.id)), None)
+        if change == CANCELLED and open_task is not None and open_task.change == BOOKED:
+            db.session.delete(open_task)  # never told of the booking: nothing to take back
+            continue
         reason = NO_REFERRER if not referrers_of(referral) else SHORT_NOTICE if short_notice else None
         if reason is not None:
-            task = _record(actor, session, referral, change, reason, start or session.start)
-            recorded += [task] if task is not None else []
+            recorded.append(_record(actor, session, referral, change, reason, start or session.start))
     return recorded
 
 
@@ -64,14 +72,10 @@ def _open(session: Session, referral_id: int | None = None) -> list[ParticipantT
 
 
 def _record(actor, session: Session, referral: Referral, change: str, reason: str,
-            start: dt.datetime) -> ParticipantToTell | None:
+            start: dt.datetime) -> ParticipantToTell:
     """One open task per participant and session (its calendar UID): a second change before the lead
-    told them replaces the first (they hear of the session as it is now); a booking they were never
-    told of and that is cancelled leaves nothing to tell."""
+    told them replaces the first (they hear of the session as it is now)."""
     task = next(iter(_open(session, referral.id)), None)
-    if task is not None and task.change == BOOKED and change == CANCELLED:
-        db.session.delete(task)
-        return None
     if task is None:
         task = ParticipantToTell(county_id=referral.county_id, referral_id=referral.id, session_uid=session.uid)
         db.session.add(task)
