@@ -66,6 +66,9 @@ class Option:
     travel_minutes: int
     interpreter_cost_nok: int
     joins_group: int = 0  # members already in the group session it joins (0: a new session)
+    # the counsellor speaks the participant's language: why no interpreter is booked for them, or why the
+    # interpreter shown is another member's
+    counsellor_speaks: str | None = None
     marks: list[str] = field(default_factory=list)  # what sets it apart: "earliest", "least_travel", ...
 
 
@@ -153,6 +156,7 @@ class _Names:
 
     def __init__(self, data: dict):
         self.counsellors = {c["id"]: c["name"] for c in data["counsellors"]}
+        self.spoken = {c["id"]: set(c.get("languages") or ()) for c in data["counsellors"]}
         self.interpreters = {i["id"]: i["name"] for i in data["interpreters"]}
         self.locations = {loc["id"]: loc["name"] for loc in data["locations"]}
         room_ids = [ids.db_id(r["id"], "room") for loc in data["locations"] for r in loc["rooms"]]
@@ -191,6 +195,8 @@ def _option(referral: Referral, typ: str, option: dict, names: _Names, sooner: b
         travel_minutes=int(terms.get("participant_travel_minutes", 0)),
         interpreter_cost_nok=round(terms.get("interpreter_cost_nok", 0)),
         joins_group=joins,
+        counsellor_speaks=referral.participant.language
+        if referral.participant.language in names.spoken.get(raw["counsellor"], ()) else None,
     )
 
 

@@ -522,3 +522,15 @@ def test_the_booking_page_shows_what_the_referrer_asked_for(client, travel_to):
     f.login(client, w.lead)
     page = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))
     assert "Ønsker kvinnelig veileder." in page
+
+
+def test_an_option_says_when_the_counsellor_speaks_the_participants_language(client, travel_to):
+    """The walk: an Arabic speaker's options read "Interpreter: not needed", or showed a Ukrainian
+    interpreter, with nothing saying the counsellor speaks Arabic: it looked like a wrong booking."""
+    w = booking_world(travel_to)
+    f.login(client, w.lead)
+    assert "snakker deltakerens språk" not in client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
+    w.counsellor.counsellor.languages = ["ar"]
+    db.session.commit()
+    page = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))
+    assert _tokens(page) and "Veilederen snakker deltakerens språk: Arabisk." in page
