@@ -771,6 +771,12 @@ def absences():
     if request.method == "GET" and request.args.get("user_id", type=row_id):
         # Linked from a counsellor's or interpreter's page: that person is already chosen.
         form.user_id.data = request.args.get("user_id", type=row_id)
+    if request.method == "GET" and request.args.get("day"):
+        # Linked from an interpreter's decline ("ill that day"): that day is already chosen.
+        try:
+            form.start_date.data = form.end_date.data = dt.date.fromisoformat(request.args["day"])
+        except ValueError:
+            pass  # a hand-made address: today stays
     if request.method == "POST":
         if form.validate_on_submit():
             try:

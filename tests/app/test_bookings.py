@@ -1,6 +1,7 @@
 """Interpreter bookings: invitations over SMTP (sent by the delivery job), answers by POST, the
 state machine, alerts, replacements and cost."""
 import datetime as dt
+import html
 import re
 import socket
 import threading
@@ -639,3 +640,19 @@ def test_the_counsellor_hears_who_interprets_when_a_replacement_says_yes(client,
     bookings.answer(w.interpreter, first, True)
     run_queued_jobs()
     assert len([m for m in db.session.scalars(select(OutboxMessage)) if m.to_user_id == w.counsellor.id]) == 1
+
+
+def test_a_decline_offers_to_register_the_interpreter_away_that_day(client):
+    """The walk: an interpreter declined with "ill that week", nothing suggested registering it, and the
+    afternoon's run booked her six times more that week."""
+    w = f.world()
+    session, booking = _booked(w)
+    bookings.answer(w.interpreter, booking, False, "Sjuk den veka")
+    f.login(client, w.lead)
+    page = html.unescape(client.get("/centre/interpreters/").get_data(as_text=True))
+    day = session.start.astimezone(ZoneInfo("Europe/Oslo")).date()
+    link = f'/planning/absences?user_id={w.interpreter.id}&day={day.isoformat()}'
+    assert f'href="{link}"' in page and f"Registrer at {w.interpreter.name} er borte" in page
+    form = client.get(link).get_data(as_text=True)
+    assert f'<option selected value="{w.interpreter.id}">' in form
+    assert form.count(f'value="{day.isoformat()}"') == 2  # first and last day
