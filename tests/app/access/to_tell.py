@@ -18,7 +18,10 @@ def url_values(w) -> dict:
 
     # a referral of its own: the world's referrals keep the state the other areas' expectations assume
     referral = f.referral(name="Told Person")
-    session = f.published_session(w.counsellor, referral, start=f.oslo(2031, 3, 10, 9))
+    # weeks ahead, not years: the browser journeys share this world, and a published session years away
+    # pushed the planning form's "keep until" past its horizon
+    day = f.future_weekday(weekday=3)
+    session = f.published_session(w.counsellor, referral, start=f.oslo(day.year, day.month, day.day, 9))
     task = ParticipantToTell(county_id=referral.county_id, referral_id=referral.id,
                              session_uid=session.uid, session_id=session.id, change="moved", reason="no_referrer",
                              session_start=session.start)
