@@ -121,7 +121,8 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
             if need.reason in EXTRA_REASONS:
                 what, action = (str(x) for x in EXTRA_REASONS[need.reason])
             else:
-                what, action = explain_reason(need.reason, place=place, language=language, overdue=found.overdue)
+                what, action = explain_reason(need.reason, place=place, language=language, overdue=found.overdue,
+                                              session_type=need.type)
             reasons[need.type] = (what, action, reason_link(need.reason))
     from guidance.services.referral_reading import counsellor_name, shown_statuses
 

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from guidance.extensions import db
 from guidance.labels import CANCEL_REASON
-from guidance.models import PlanningRun, RunStatus, Session
+from guidance.models import PlanningRun, RunStatus, Session, SessionType
 from guidance.models.types import utcnow as _utcnow
 from guidance.planning import ids as planning_ids
 from guidance.services import planning as planning_service
@@ -264,6 +264,16 @@ OVERDUE_REASONS = {
                         "period is full, is at a time they have another session, or is in another language."),
 }
 
+# The same reasons for a group session, where a phone interpreter never serves and a video one needs a group
+# room with video (rule 7): "book one by video or phone" sent the lead after interpreters who could not help.
+GROUP_REASONS = {
+    "no_interpreter_for_language": (
+        _l("No interpreter for %(language)s can take part in a group session in time: a group needs one on site, "
+           "or by video in a group room with video."),
+        _l("Book an interpreter for %(language)s who comes on site, give a group room video, or book the "
+           "participant's individual session with an interpreter by video or phone.")),
+}
+
 CHANGE_KIND = {
     "new": _l("New"), "moved": _l("Moved"), "restaffed": _l("Re-staffed"), "regrouped": _l("Group changed"),
     "dropped": _l("Dropped"), "kept": _l("Unchanged"),
@@ -290,11 +300,15 @@ def reason_link(code: str) -> tuple[str, str] | None:
     return (url_for(found[0]), str(found[1])) if found else None
 
 
-def explain_reason(code: str, *, place: str, language: str, overdue: bool = False) -> tuple[str, str]:
+def explain_reason(code: str, *, place: str, language: str, overdue: bool = False,
+                   session_type: str | None = None) -> tuple[str, str]:
     """(what happened, what the lead can do) for an unscheduled reason code, in the lead's language;
-    `overdue`: the participant's deadline has already passed."""
+    `overdue`: the participant's deadline has already passed; `session_type`: the need's ("group" has
+    words of its own where they differ)."""
     what, action = REASONS.get(code, (_l("The solver could not place the session (%(code)s)."),
                                       _l("Look at the participant's referral and the centre's capacity.")))
+    if session_type == SessionType.GROUP.value:
+        what, action = GROUP_REASONS.get(code, (what, action))
     if overdue:
         what = OVERDUE_REASONS.get(code, what)
     values = {"place": place, "language": language, "code": code}
@@ -362,7 +376,7 @@ def unscheduled(run_id: int):
         place = referral.participant.municipality.name if referral else ""
         language = language_name(referral.participant.language, str(get_locale())) if referral else ""
         what, action = explain_reason(u["reason"], place=place, language=language,
-                                      overdue=u["participant"] in overdue)
+                                      overdue=u["participant"] in overdue, session_type=u["type"])
         rows.append({"referral": referral, "pid": u["participant"], "type": u["type"], "code": u["reason"],
                      "link": reason_link(u["reason"]),
                      "what": what, "action": action, "detail": u.get("detail", "")})

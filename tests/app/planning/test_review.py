@@ -160,3 +160,24 @@ def test_an_overdue_participant_left_unplanned_is_not_told_of_time_before_the_de
     assert page.count("The deadline has passed, and there is no free room and counsellor time in the planning period.") == 1
     # Each "what you can do" leads to the page where it is done.
     assert page.count('<a href="/people/counsellors">Go to the counsellors</a>') == 2
+
+
+def test_a_group_need_without_an_interpreter_is_not_sent_after_phone_interpreters(client):
+    """The walk: a Swahili group need read "book an interpreter, also by video or phone" while the county's
+    Swahili interpreters took video only and no group room had video; a phone interpreter never serves a group."""
+    from guidance.extensions import db
+    from tests.app.planning.helpers import draft_run
+
+    w = planning_world()
+    run = draft_run(w.lead)
+    swahili = f.referral(name="Amani Juma", language="sw")
+    plan = json.loads(run.plan_json)
+    plan["unscheduled"] += [{"participant": f"R{swahili.id}", "type": t, "reason": "no_interpreter_for_language"}
+                            for t in ("individual", "group")]
+    run.plan_json = json.dumps(plan)
+    db.session.commit()
+    f.login(client, w.lead, language="en")
+    page = client.get(f"/planning/runs/{run.id}/unscheduled", headers=EN).get_data(as_text=True)
+    assert page.count("Book an interpreter for Swahili, also by video or phone") == 1  # the individual need
+    assert "No interpreter for Swahili can take part in a group session in time" in page
+    assert "give a group room video" in page
