@@ -126,6 +126,7 @@ AUDIT_ACTION = {
     "session.cancel.referral_withdrawn": _l("Session cancelled: the referral was withdrawn"),
     "session.cancel.booked_by_mistake": _l("Booking undone by the centre"),
     "letters.downloaded": _l("Letters for the participant downloaded"),
+    "referral.need_dropped": _l("A session taken off the referral by the centre"),
     "participant.to_tell": _l("The centre is to tell the participant of the change (nobody else does in time)"),
     "participant.told": _l("The centre told the participant of the change"),
 }

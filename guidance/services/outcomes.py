@@ -64,17 +64,37 @@ def _update_referral(referral: Referral, session: Session, outcome: Outcome) -> 
         referral.preferred_counsellor_id = session.counsellor_id
         audit.record(None, "referral.requeued", referral, {"session_id": session.id, "outcome": outcome.value})
         return
+    if _guided(referral, session):
+        _close(referral)
+    elif referral.status is ReferralStatus.NO_SHOW:
+        referral.status = ReferralStatus.BOOKED
+
+
+def _guided(referral: Referral, just_held: Session | None = None) -> bool:
+    """Every session the referral needs has been held (`just_held` counted as held) and no other booked
+    one waits for its outcome: the guidance is done."""
     pending = db.session.scalar(
         select(SessionParticipant.session_id).join(Session, Session.id == SessionParticipant.session_id)
         .where(SessionParticipant.referral_id == referral.id, Session.status == SessionStatus.BOOKED,
-               Session.id != session.id, SessionParticipant.outcome.is_(None)).limit(1))
-    held = {s.type for s in _held_sessions(referral.id)} | {session.type}
-    if pending is None and set(referral.needs) <= held:
-        # A note shared before this last session already went to the municipality.
-        referral.status = ReferralStatus.NOTE_SHARED if _note_shared(referral.id) else ReferralStatus.COMPLETED
-        referral.closed_at = utcnow()
-    elif referral.status is ReferralStatus.NO_SHOW:
-        referral.status = ReferralStatus.BOOKED
+               Session.id != (just_held.id if just_held is not None else -1),
+               SessionParticipant.outcome.is_(None)).limit(1))
+    held = {s.type for s in _held_sessions(referral.id)} | ({just_held.type} if just_held is not None else set())
+    return pending is None and set(referral.needs) <= held
+
+
+def _close(referral: Referral) -> None:
+    # A note shared before the last session already went to the municipality.
+    referral.status = ReferralStatus.NOTE_SHARED if _note_shared(referral.id) else ReferralStatus.COMPLETED
+    referral.closed_at = utcnow()
+
+
+def close_if_guided(referral: Referral) -> bool:
+    """In the caller's transaction: close the referral when its guidance is done (its needs changed:
+    one it was waiting for was taken off). True when closed."""
+    if referral.status in OPEN_STATUSES and _guided(referral):
+        _close(referral)
+        return True
+    return False
 
 
 def has_session_ahead(referral: Referral) -> bool:

@@ -394,6 +394,38 @@ def _files_committed() -> Iterator[StagedFiles]:
     staged.publish()
 
 
+def drop_need(lead: User, referral: Referral, session_type: str) -> bool:
+    """Use case: the centre takes a session the participant turned out not to need off an open referral
+    (a lone speaker's group session no plan can form, guidance the participant got elsewhere); audited,
+    in the referral's history. Only a session with nothing booked or held for it, and never the last
+    one (a participant who needs no guidance is withdrawn by the municipality). Returns True when that
+    completes the referral (every other session held)."""
+    from sqlalchemy import exists
+
+    from guidance.models import OPEN_STATUSES, Session, SessionParticipant, SessionStatus
+    from guidance.services import outcomes
+    from guidance.services.unit_of_work import unit_of_work
+
+    with unit_of_work():
+        if referral.status not in OPEN_STATUSES:
+            raise DomainError(_("This referral is closed, so its sessions can no longer be changed."))
+        needs = list(referral.needs or [])
+        if session_type not in needs:
+            raise DomainError(_("The participant does not need this session."))
+        if len(needs) == 1:
+            raise DomainError(_("This is the only session the participant needs. If they need no guidance, the "
+                                "municipality withdraws the referral."))
+        taken = db.session.scalar(select(exists().where(
+            SessionParticipant.referral_id == referral.id, SessionParticipant.session_id == Session.id,
+            Session.type == session_type, Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)))))
+        if taken:
+            raise DomainError(_("A session of this kind is booked or held for the participant. Cancel a booked one "
+                                "first."))
+        referral.needs = [n for n in needs if n != session_type]
+        audit.record(lead, "referral.need_dropped", referral, {"type": session_type})
+        return outcomes.close_if_guided(referral)
+
+
 def withdraw_referral(actor: User, referral: Referral, reason: str) -> None:
     """Withdraw a referral at any time before guidance has taken place; the reason is required.
     One unit of work: the sessions it leaves are cancelled or changed in it, e-mails after the commit."""

@@ -52,6 +52,10 @@ class UndoForm(FlaskForm):
     session_id = HiddenField()
 
 
+class DropNeedForm(FlaskForm):
+    session_type = HiddenField()
+
+
 @bp.get("/<int:referral_id>/times")
 @requires("planning")
 def options(referral_id: int):
@@ -86,6 +90,28 @@ def book(referral_id: int):
                 "time. Tell the participant another way, through the referrer or by phone with an interpreter."),
               "warning")
     return redirect(url_for("book_now.options", referral_id=referral.id, **WishForm.from_query().wish().query()))
+
+
+@bp.post("/<int:referral_id>/times/drop-need")
+@requires("planning")
+def drop_need(referral_id: int):
+    """Take a session the participant does not need after all off the referral (referrals.drop_need)."""
+    from guidance.services import referrals
+
+    referral = get_visible(Referral, referral_id, "plan")
+    form = DropNeedForm()
+    if not form.validate_on_submit():
+        return _page(referral, error=_("The form had expired. Choose the time again."), status=400)
+    kind = _type_label(form.session_type.data or "")
+    try:
+        closed = referrals.drop_need(current_user, referral, form.session_type.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        return _page(referral, error=error.message, status=400)
+    flash(_("%(type)s is taken off the referral: the participant no longer waits for it.", type=kind), "success")
+    if closed:
+        flash(_("Every session the participant needs has been held: the referral is completed."), "success")
+    return redirect(url_for("book_now.options", referral_id=referral.id))
 
 
 @bp.post("/<int:referral_id>/times/undo")
@@ -130,7 +156,8 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
                            form=BookForm(), error=error, counsellor_name=counsellor_name, wish_form=wish_form,
                            wish=wish, shown_status=shown_statuses([referral])[referral.id],
                            wish_hidden={"sooner": "1"} if found.sooner else {},
-                           undoable=service.undoable(current_user, referral), undo_form=UndoForm()), status
+                           undoable=service.undoable(current_user, referral), undo_form=UndoForm(),
+                           drop_form=DropNeedForm()), status
 
 
 def _type_label(code: str) -> str:

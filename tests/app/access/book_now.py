@@ -9,9 +9,11 @@ EXPECTED = {
     # the same address as the page: a GET there is the page
     "book_now.book": only(Role.LEAD),
     "book_now.undo": {r: 405 for r in ROLES},   # POST only (the page's button)
+    "book_now.drop_need": {r: 405 for r in ROLES},
 }
 
 WRITERS = {
     "book_now.book": (Role.LEAD,),
     "book_now.undo": (Role.LEAD,),
+    "book_now.drop_need": (Role.LEAD,),
 }

@@ -534,3 +534,53 @@ def test_an_option_says_when_the_counsellor_speaks_the_participants_language(cli
     db.session.commit()
     page = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))
     assert _tokens(page) and "Veilederen snakker deltakerens språk: Arabisk." in page
+
+
+def test_the_lead_takes_a_group_session_no_plan_can_form_off_the_referral(client, travel_to):
+    """The walk: a lone Swahili speaker's group session could never be formed; only the referrer could
+    correct the referral, and it waited in the queue for ever."""
+    w = booking_world(travel_to)
+    assert w.own_referral.needs == ["individual", "group"]
+    f.login(client, w.lead)
+    page = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))
+    assert "Ta gruppeveiledning av henvisningen" in page and "Ta individuell veiledning av henvisningen" in page
+
+    response = client.post(f"/referrals/{w.own_referral.id}/times/drop-need", data={"session_type": "group"})
+    assert response.status_code == 302
+    page = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Gruppeveiledning er tatt av henvisningen" in page
+    assert "Ta individuell veiledning av henvisningen" not in page  # the last one stays
+    db.session.expire_all()
+    referral = db.session.get(Referral, w.own_referral.id)
+    assert referral.needs == ["individual"] and referral.status is ReferralStatus.RECEIVED
+    history = html.unescape(client.get(f"/referrals/{referral.id}").get_data(as_text=True))
+    assert "En veiledning tatt av henvisningen av karrieresenteret" in history
+
+    refused = client.post(f"/referrals/{referral.id}/times/drop-need", data={"session_type": "individual"})
+    assert refused.status_code == 400 and "trekker kommunen tilbake henvisningen" in html.unescape(refused.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).needs == ["individual"]
+
+
+def test_a_need_with_a_booked_session_stays_and_dropping_the_last_open_one_completes_the_referral(client, travel_to):
+    from guidance.models import Outcome
+    from guidance.services import outcomes
+
+    w = booking_world(travel_to)
+    held = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 11, 9))
+    w.own_referral.status = ReferralStatus.BOOKED
+    db.session.commit()
+    f.login(client, w.lead)
+    refused = client.post(f"/referrals/{w.own_referral.id}/times/drop-need", data={"session_type": "individual"})
+    assert refused.status_code == 400 and "er booket eller holdt" in html.unescape(refused.get_data(as_text=True))
+
+    travel_to(f.oslo(2027, 1, 11, 12))
+    outcomes.record_outcomes(w.counsellor, held, {w.own_referral.id: Outcome.ATTENDED})
+    db.session.expire_all()
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.BOOKED  # the group still to come
+    f.login(client, w.lead)
+    response = client.post(f"/referrals/{w.own_referral.id}/times/drop-need", data={"session_type": "group"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    referral = db.session.get(Referral, w.own_referral.id)
+    assert referral.status is ReferralStatus.COMPLETED and referral.closed_at is not None
