@@ -94,6 +94,8 @@ def test_passed_and_near_deadlines_are_listed_until_a_session_meets_them(client,
     assert f'href="/referrals/{overdue.id}"' in deadlines
     assert "frist 1. mars" in deadlines
     assert "Se alle 3 i faresonen i køen" in deadlines and 'href="/queue/?at_risk=1"' in deadlines
+    # the two listed and the button's three: the walk could not tell what the third was
+    assert "1 til har frist innen 15 arbeidsdager og ingen time før den." in deadlines
     assert '<strong class="tag tag-red">1 passert</strong>' in deadlines
 
     # A session after the deadline does not meet it; one on the deadline day does.
