@@ -52,7 +52,7 @@ def session_changed(actor, session: Session, change: str, *, short_notice: bool 
             continue
         reason = NO_REFERRER if not referrers_of(referral) else SHORT_NOTICE if short_notice else None
         if reason is not None:
-            recorded.append(_record(actor, session, referral, change, reason, start or session.start))
+            recorded.append(_record(actor, session, referral, open_task, change, reason, start or session.start))
     return recorded
 
 
@@ -71,11 +71,10 @@ def _open(session: Session, referral_id: int | None = None) -> list[ParticipantT
     return list(db.session.scalars(stmt))
 
 
-def _record(actor, session: Session, referral: Referral, change: str, reason: str,
+def _record(actor, session: Session, referral: Referral, task: ParticipantToTell | None, change: str, reason: str,
             start: dt.datetime) -> ParticipantToTell:
     """One open task per participant and session (its calendar UID): a second change before the lead
-    told them replaces the first (they hear of the session as it is now)."""
-    task = next(iter(_open(session, referral.id)), None)
+    told them (`task`, the open one) replaces the first (they hear of the session as it is now)."""
     if task is None:
         task = ParticipantToTell(county_id=referral.county_id, referral_id=referral.id, session_uid=session.uid)
         db.session.add(task)

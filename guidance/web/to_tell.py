@@ -4,19 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from guidance.extensions import db
 from guidance.models import ParticipantToTell
 from guidance.services import to_tell as service
 from guidance.services.errors import DomainError
+from guidance.web.forms import PostForm
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("to_tell", __name__, url_prefix="/to-tell")
-
-
-class ToldForm(FlaskForm):
-    """Only the CSRF token: the button says it all."""
 
 
 @bp.post("/<int:task_id>/told")
@@ -24,7 +20,7 @@ class ToldForm(FlaskForm):
 def told(task_id: int):
     task = get_visible(ParticipantToTell, task_id, "mark")
     back = url_for("main.home", _anchor="today-to-tell")
-    if not ToldForm().validate_on_submit():
+    if not PostForm().validate_on_submit():
         flash(_("The form had expired. Please try again."), "error")
         return redirect(back)
     try:
