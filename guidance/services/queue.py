@@ -121,16 +121,19 @@ def queue_page(user, chosen: QueueFilter, page: int, today: dt.date) -> QueuePag
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(page, 1), pages)
     rows = db.session.scalars(_by_deadline(_base(clauses)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    risky = set(at_risk_ids([Referral.id.in_([r.id for r in rows])], today)) if rows else set()
-    return QueuePage(rows=list(rows), total=total, page=page, pages=pages, counts=counts(clauses, today), at_risk=risky)
+    risk = _at_risk(clauses, today)  # read once: the counts above the list and the rows' marks
+    on_page = {r.id for r in rows}
+    return QueuePage(rows=list(rows), total=total, page=page, pages=pages, counts=counts(clauses, today, risk),
+                     at_risk={referral_id for referral_id, _deadline in risk if referral_id in on_page})
 
 
-def counts(clauses: list, today: dt.date) -> dict:
+def counts(clauses: list, today: dt.date, risk: list[tuple[int, dt.date]] | None = None) -> dict:
+    """The figures above the queue; `risk`: `_at_risk(clauses, today)` when the caller has it."""
     by_status = dict(db.session.execute(
         select(Referral.status, func.count()).join(Referral.participant).where(*clauses).group_by(Referral.status)
     ).all())
     # "Past the deadline" as the home counts it: at risk with the deadline behind (no session in time).
-    risk = _at_risk(clauses, today)
+    risk = _at_risk(clauses, today) if risk is None else risk
     by_status = {ReferralStatus(s).value: n for s, n in by_status.items()}
     if by_status.get(ReferralStatus.BOOKED.value):
         waiting = db.session.scalar(select(func.count()).select_from(_base([
