@@ -127,13 +127,12 @@ def queue_page(user, chosen: QueueFilter, page: int, today: dt.date) -> QueuePag
                      at_risk={referral_id for referral_id, _deadline in risk if referral_id in on_page})
 
 
-def counts(clauses: list, today: dt.date, risk: list[tuple[int, dt.date]] | None = None) -> dict:
-    """The figures above the queue; `risk`: `_at_risk(clauses, today)` when the caller has it."""
+def counts(clauses: list, today: dt.date, risk: list[tuple[int, dt.date]]) -> dict:
+    """The figures above the queue; `risk`: `_at_risk(clauses, today)`."""
     by_status = dict(db.session.execute(
         select(Referral.status, func.count()).join(Referral.participant).where(*clauses).group_by(Referral.status)
     ).all())
     # "Past the deadline" as the home counts it: at risk with the deadline behind (no session in time).
-    risk = _at_risk(clauses, today) if risk is None else risk
     by_status = {ReferralStatus(s).value: n for s, n in by_status.items()}
     if by_status.get(ReferralStatus.BOOKED.value):
         waiting = db.session.scalar(select(func.count()).select_from(_base([
