@@ -51,6 +51,20 @@ def to_local(instant: dt.datetime) -> dt.datetime:
     return instant.astimezone(OSLO).replace(tzinfo=None)
 
 
+# A minute in the plan format (and in audit details): Oslo wall-clock time, "2027-03-17T09:30".
+PLAN_MINUTE = "%Y-%m-%dT%H:%M"
+
+
+def plan_minute(instant: dt.datetime) -> str:
+    """An aware instant as the plan format writes it (Oslo wall-clock time to the minute)."""
+    return to_local(instant).strftime(PLAN_MINUTE)
+
+
+def from_plan_minute(text: str) -> dt.datetime:
+    """A plan-format minute (Oslo wall-clock time) as an aware UTC instant."""
+    return to_utc(dt.datetime.strptime(text, PLAN_MINUTE))
+
+
 def clock() -> dt.datetime:
     """Now, as an aware UTC instant (reads `guidance.clock`, the one clock)."""
     return _clock.now()

@@ -327,7 +327,7 @@ def said_no(county: County, start: dt.date, end: dt.date) -> tuple[dict[int, lis
     interpreters: dict[int, set] = {}
 
     def span(s_start: dt.datetime, s_end: dt.datetime) -> tuple[str, str]:
-        return tuple(ids.to_local(t).strftime("%Y-%m-%dT%H:%M") for t in (s_start, s_end))
+        return tuple(ids.plan_minute(t) for t in (s_start, s_end))
 
     cancelled = db.session.execute(
         select(Session.counsellor_id, Session.interpreter_id, Session.cancel_reason, Session.start, Session.end)
@@ -467,8 +467,8 @@ def session_dict(s: Session, participants: list[str] | None = None) -> dict:
         "counsellor": ids.counsellor_id(s.counsellor_id),
         "location": ids.location_id(s.location_id),
         "room": ids.room_id(s.room_id),
-        "start": ids.to_local(s.start).strftime("%Y-%m-%dT%H:%M"),
-        "end": ids.to_local(s.end).strftime("%Y-%m-%dT%H:%M"),
+        "start": ids.plan_minute(s.start),
+        "end": ids.plan_minute(s.end),
         "mode": s.mode,
         "language": s.language,
         "interpreter": ids.interpreter_id(s.interpreter_id) if s.interpreter_id else None,

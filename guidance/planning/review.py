@@ -236,7 +236,7 @@ def _pins_not_kept(run: PlanningRun, not_kept: list[str]) -> list[dict]:
             out.append({"start": None, "counsellor": ""})
             continue
         profile = db.session.get(CounsellorProfile, ids.db_id(pin["counsellor"], "C"))
-        out.append({"start": ids.to_utc(dt.datetime.strptime(pin["start"], "%Y-%m-%dT%H:%M")),
+        out.append({"start": ids.from_plan_minute(pin["start"]),
                     "counsellor": profile.user.name if profile is not None else ""})
     return out
 

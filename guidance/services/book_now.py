@@ -382,7 +382,7 @@ def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, li
     _record_in_run_plan(session.run, session, pid, typ)
     audit.record(lead, "referral.booked_now", referral, {"session": session.id, "type": typ,
                                                          "joined_group": joined is not None,
-                                                         "at": ids.to_local(session.start).strftime("%Y-%m-%dT%H:%M")})
+                                                         "at": ids.plan_minute(session.start)})
     audit.record(lead, "session.booked_now", session, {"referral": referral.id, "run": run.id})
     # The referrer hears of the booking; the counsellor of a new session gets it in their calendar.
     told = notices.session_event(lead, session, notices.BOOKED, counsellor=joined is None,

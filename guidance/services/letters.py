@@ -254,7 +254,7 @@ def moved_from(session: Session) -> dt.datetime | None:
     raw = json.loads(event.detail).get("from")
     if not isinstance(raw, str):
         return None
-    first = ids.to_utc(dt.datetime.strptime(raw, "%Y-%m-%dT%H:%M"))
+    first = ids.from_plan_minute(raw)
     return first.astimezone(OSLO) if first != session.start else None
 
 

@@ -258,7 +258,7 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     if moved:  # a new time or place the participant may hear of from nobody, or too late by letter
         to_tell.session_changed(lead, session, to_tell.MOVED, short_notice=soon)
     audit.record(lead, "session.moved", session, {
-        "from": ids.to_local(old[0]).strftime("%Y-%m-%dT%H:%M"), "to": raw["start"], "room": room.id,
+        "from": ids.plan_minute(old[0]), "to": raw["start"], "room": room.id,
         "counsellor": counsellor_id, "interpreter": interpreter_id or None})
     return messages, told, asked, soon
 
@@ -457,7 +457,7 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
         instance = copy.deepcopy(instance) if instance is not None else instance_today(county)
         instance["new_sessions_from"] = first_new.isoformat()
         # Today's sessions that have not started may move too (to a time after the notice).
-        instance["frozen_until"] = ids.to_local(ids.clock()).strftime("%Y-%m-%dT%H:%M")
+        instance["frozen_until"] = ids.plan_minute(ids.clock())
         answer = engine.recommend(instance, session=target, top=top, **(wish or Wish()).recommend_args())
         found = [s for option in answer.get("options", []) for s in option["sessions"] if s["id"] == target]
     except Exception:  # noqa: BLE001 - suggestions are a help; the form still works without them

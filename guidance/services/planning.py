@@ -512,14 +512,13 @@ def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Ses
         if old is None:
             # The referral's history says when a plan booked it (it had nothing after "received").
             audit.record(lead, "session.planned", session, {  # its time then: a later move does not rewrite it
-                "run": session.run_id, "at": ids.to_local(session.start).strftime("%Y-%m-%dT%H:%M")})
+                "run": session.run_id, "at": ids.plan_minute(session.start)})
             told += notices.session_event(lead, session, notices.BOOKED, counsellor=False)
             continue
         moved = (old.start, old.location_id) != (session.start, session.location_id)
         if moved:
             audit.record(lead, "session.replanned", session, {
-                "run": session.run_id, "from": ids.to_local(old.start).strftime("%Y-%m-%dT%H:%M"),
-                "to": ids.to_local(session.start).strftime("%Y-%m-%dT%H:%M")})
+                "run": session.run_id, "from": ids.plan_minute(old.start), "to": ids.plan_minute(session.start)})
             to_tell.session_changed(lead, session, to_tell.MOVED)
         if moved or old.counsellor_id != session.counsellor_id:
             told += notices.session_event(lead, session, notices.MOVED, referrers=moved,

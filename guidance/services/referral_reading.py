@@ -185,7 +185,7 @@ def history(referral: Referral) -> list[dict]:
             continue  # about another member of the group session, not this participant
         for key in ("from", "to", "at"):  # Oslo wall-clock times as recorded
             if isinstance(detail.get(key), str):
-                detail[key] = ids.to_utc(dt.datetime.strptime(detail[key], "%Y-%m-%dT%H:%M"))
+                detail[key] = ids.from_plan_minute(detail[key])
         # A session the system cancelled for the referral's own reason (withdrawn) is not "cancelled by the centre".
         action = f"{e.action}.{detail['reason']}" if e.action == "session.cancel" and detail.get("reason") in \
             SYSTEM_CANCEL_REASONS else e.action

@@ -387,7 +387,7 @@ def unscheduled(run_id: int):
 
 def _local_text(value: str) -> dt.datetime:
     """A plan's Oslo wall-clock text as an aware instant (the date filters take only aware ones)."""
-    return planning_ids.to_utc(dt.datetime.strptime(value, "%Y-%m-%dT%H:%M"))
+    return planning_ids.from_plan_minute(value)
 
 
 def _week_arg(value: str | None, weeks: list[dt.date]) -> dt.date | None:
