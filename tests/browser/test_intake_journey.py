@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextlib import contextmanager
 
 from babel.dates import format_date
 from dateutil.relativedelta import relativedelta
@@ -13,6 +14,22 @@ from tests.browser.conftest import choose_language, login, new_context, screensh
 from guidance.planning.ids import local_today
 
 PLAN = {"name": "plan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n% kartleggingsplan\n"}
+
+
+@contextmanager
+def new_referral_form(browser, live):
+    """The referrer (bokmål) on an empty "New referral" form, in a browser context closed afterwards."""
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        # another journey may have saved English for this referrer: these read bokmål
+        choose_language(page, live, "nb")
+        login(page, live, live.world.referrer)
+        page.goto(f"{live.url}/intake/new")
+        yield page
+    finally:
+        ctx.close()
 
 
 def test_referrer_sends_corrects_and_follows_a_referral_and_the_lead_sees_it_in_the_queue_nb(browser, live):
@@ -107,12 +124,7 @@ def test_choosing_ordinary_guidance_offers_individual_sessions_only_unless_alrea
 def test_enter_in_a_field_sends_the_referral_as_the_send_button_does_nb(browser, live):
     """The walk: Enter pressed "Show the deadline" (the first button), reloaded the page at the top and
     dropped the chosen files."""
-    ctx = new_context(browser)
-    page = ctx.new_page()
-    try:
-        choose_language(page, live, "nb")
-        login(page, live, live.world.referrer)
-        page.goto(f"{live.url}/intake/new")
+    with new_referral_form(browser, live) as page:
         page.get_by_label("Deltakerens fulle navn").fill("Enter Person")
         page.get_by_label("Bosettingsdato").fill((local_today() - dt.timedelta(days=10)).strftime("%d.%m.%Y"))
         page.locator("main").get_by_label("Språk", exact=True).select_option("uk")
@@ -120,19 +132,11 @@ def test_enter_in_a_field_sends_the_referral_as_the_send_button_does_nb(browser,
             page.get_by_label("Deltakerens fulle navn").press("Enter")
         page.wait_for_url(re.compile(r".*/referrals/\d+"))
         assert "/referrals/" in page.url and "ble sendt til karrieresenteret" in page.content()
-    finally:
-        ctx.close()
 
 
 def test_a_file_over_the_limit_is_refused_by_the_browser_before_anything_typed_is_sent(browser, live):
     """Five 12 MB files went over the request limit: the 413 page came back and name and phone were gone."""
-    ctx = new_context(browser)
-    page = ctx.new_page()
-    page.set_default_timeout(15_000)
-    try:
-        choose_language(page, live, "nb")
-        login(page, live, live.world.referrer)
-        page.goto(f"{live.url}/intake/new")
+    with new_referral_form(browser, live) as page:
         page.get_by_label("Deltakerens fulle navn").fill("Olena Kovalenko")
         big = {"name": "stor-plan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n" + b"0" * (11 * 1024 * 1024)}
         files = page.get_by_label("Vedlegg: notater og planer (valgfritt)")
@@ -143,20 +147,12 @@ def test_a_file_over_the_limit_is_refused_by_the_browser_before_anything_typed_i
         assert page.get_by_label("Deltakerens fulle navn").input_value() == "Olena Kovalenko"
         files.set_input_files([PLAN])
         assert files.evaluate("input => input.validationMessage") == ""
-    finally:
-        ctx.close()
 
 
 def test_show_the_deadline_keeps_the_chosen_files_and_asks_the_window_only_for_the_temporary_act(browser, live):
     """The walk: "Show the deadline" reloaded the page and the chosen files were gone (a browser never refills
     a file field); the temporary act's window stood under every legal basis."""
-    ctx = new_context(browser)
-    page = ctx.new_page()
-    page.set_default_timeout(15_000)
-    try:
-        choose_language(page, live, "nb")
-        login(page, live, live.world.referrer)
-        page.goto(f"{live.url}/intake/new")
+    with new_referral_form(browser, live) as page:
         window = page.get_by_label("Frist for veiledning etter midlertidig lov, i måneder")
         assert not window.is_visible()  # the Integration Act is chosen
         page.get_by_role("radio", name="Midlertidig lov").check()
@@ -189,5 +185,3 @@ def test_show_the_deadline_keeps_the_chosen_files_and_asks_the_window_only_for_t
         page.get_by_role("button", name="Send henvisningen").click()
         page.wait_for_url(re.compile(r".*/referrals/\d+"))
         assert page.get_by_role("link", name="plan.pdf").is_visible()
-    finally:
-        ctx.close()
