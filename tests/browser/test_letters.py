@@ -34,7 +34,7 @@ def test_referrer_downloads_the_letters_of_the_municipality_and_of_one_referral(
     with live.app_context():
         referrer = db.session.merge(live.world.referrer)
         counsellor = db.session.merge(live.world.counsellor)
-        referral = f.referral(municipality_number="4601", name="Olena Kovalenko", language="uk")
+        referral = f.referral(municipality_number="4601", name="Oksana Bondarenko", language="uk")
         referral.referred_by = referrer
         db.session.commit()
         day = f.future_weekday(4)
@@ -62,7 +62,7 @@ def test_referrer_downloads_the_letters_of_the_municipality_and_of_one_referral(
     one = LETTERS / f"letter-{reference}.pdf"
     waiting.value.save_as(one)
     texts = [p.extract_text() for p in PdfReader(str(one)).pages]
-    assert len(texts) == 2 and "Olena Kovalenko" in texts[0] and "Кому: Olena Kovalenko" in texts[1]
+    assert len(texts) == 2 and "Oksana Bondarenko" in texts[0] and "Кому: Oksana Bondarenko" in texts[1]
     assert len(_save_pictures(one, "letter-ukrainian")) == 2  # Norwegian page and Ukrainian page
     assert _save_pictures(all_letters, "all-letters")
     assert municipality_id

@@ -30,7 +30,7 @@ def _busy_day(live) -> None:
         counsellor = db.session.get(User, live.world.counsellor.id)
         interpreter = db.session.get(User, live.world.interpreter.id)
         f.referral(name="Hamid Rahimi", language="fa", deadline=today - dt.timedelta(days=9))
-        f.referral(name="Olena Kovalenko", language="uk", deadline=working_day(today, 3))
+        f.referral(name="Iryna Shevchenko", language="uk", deadline=working_day(today, 3))
         f.referral(name="Samira Yusuf", language="so", deadline=working_day(today, 1))
         ahead = working_day(today, 4)
         declined = f.published_session(counsellor, f.referral(name="Noor Ali"), interpreter=interpreter,
