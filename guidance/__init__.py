@@ -33,6 +33,11 @@ def create_app(config: dict | None = None) -> Flask:
     # Before any route is added: every <int:...> in a URL is a row id the databases can hold.
     app.url_map.converters["int"] = RowIdConverter
     app.config.update(build_config(Path(app.instance_path), config))
+    if app.config["TEMPLATE_CACHE_DIR"]:  # before anything builds the template environment
+        from jinja2 import FileSystemBytecodeCache
+
+        Path(app.config["TEMPLATE_CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
+        app.jinja_options = {**app.jinja_options, "bytecode_cache": FileSystemBytecodeCache(app.config["TEMPLATE_CACHE_DIR"])}
     if app.config["TRUSTED_PROXIES"]:
         # The client's address (rate limits per address) and scheme as the proxies saw them.
         hops = app.config["TRUSTED_PROXIES"]

@@ -85,6 +85,10 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
         # one, without this every client has the proxy's address and shares one login budget;
         # with it set higher than the real number, a client could pick its own address.
         "TRUSTED_PROXIES": _whole_number("TRUSTED_PROXIES", "0"),
+        # Compiled templates kept on disk between application starts (Jinja's bytecode cache; each
+        # entry is checked against its template's source). Off unless set: the test suite builds an
+        # application per test and would otherwise compile every page it renders again each time.
+        "TEMPLATE_CACHE_DIR": os.environ.get("TEMPLATE_CACHE_DIR"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "noreply@veiled.invalid"),

@@ -87,10 +87,16 @@ def _test_config(url: str, instance_dir) -> dict:
 REFERENCE_TABLES = {"county", "municipality", "alembic_version"}
 
 
+@pytest.fixture(scope="session")
+def template_cache(tmp_path_factory):
+    """One compiled-template cache for the worker's apps (an app per test compiled every page again)."""
+    return str(tmp_path_factory.mktemp("templates"))
+
+
 @pytest.fixture
-def app_config(database_url, tmp_path):
+def app_config(database_url, tmp_path, template_cache):
     """Settings for one test's app; tests may change them before asking for `app`."""
-    return _test_config(database_url, tmp_path)
+    return {**_test_config(database_url, tmp_path), "TEMPLATE_CACHE_DIR": template_cache}
 
 
 @pytest.fixture

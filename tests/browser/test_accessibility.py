@@ -85,7 +85,8 @@ def test_every_page_has_no_serious_accessibility_violations(browser, live, role,
             response = page.goto(url)
             assert response is not None and response.status == 200, f"{endpoint} answered {response and response.status}"
             assert page.get_attribute("html", "lang") == language, f"{endpoint} is not in {language}"
-            screenshot(page, f"a11y-{role}-{language}-{endpoint}")
+            if language == "nb":  # a picture of each page, once: the nynorsk page has the same layout
+                screenshot(page, f"a11y-{role}-{language}-{endpoint}")
             violations = axe_violations(page, f"a11y-{role}-{language}-{endpoint}")
             if violations:
                 failures.append(f"{endpoint} ({path}):\n    {_describe(violations)}")
@@ -162,8 +163,8 @@ def test_login_form_works_by_keyboard_alone_with_visible_focus_and_announced_err
 
     # Submit the empty form with the keyboard only.
     page.focus("input[name=email]")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the form is sent: wait for the answer, not the old page
+        page.keyboard.press("Enter")
     screenshot(page, "keyboard-login-errors-nb")
     summary = page.locator(".error-summary")
     assert summary.get_attribute("role") == "alert"

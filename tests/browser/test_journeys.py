@@ -80,8 +80,8 @@ def test_referrer_submits_a_referral_by_keyboard_and_sees_it_nb(browser, live):
         # Sent without a name, from the keyboard: the error summary takes focus and is announced,
         # and the field says what is wrong through aria-describedby.
         page.locator("button[value=send]").focus()
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():  # the form is sent: wait for the answer, not the old page
+            page.keyboard.press("Enter")
         screenshot(page, "journey-referral-nb-2-errors")
         assert page.evaluate("() => document.activeElement.classList.contains('error-summary')")
         assert page.locator(".error-summary").get_attribute("role") == "alert"

@@ -25,8 +25,8 @@ def test_the_referrer_chooses_a_daily_summary_by_keyboard(browser, live, languag
         radios.nth(1).focus()
         page.keyboard.press("Space")
         page.locator('button[type="submit"]').last.focus()
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():  # the form is sent: wait for the answer, not the old page
+            page.keyboard.press("Enter")
         expect(page.locator('input[name="referral_sessions"][value="digest"]')).to_be_checked()
         page.set_viewport_size({"width": 320, "height": 800})
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
