@@ -39,6 +39,7 @@ class Booking:
     prev_id: str | None = None   # id of the previous-plan session it keeps unchanged
     fixed: bool = False          # frozen (rule 10): never moved by the planner
     anchor: tuple[int, int] | None = None  # (day, start) of a re-staffed previous session
+    was_interpreter: str | None = None     # the interpreter that previous session had booked
 
     @property
     def movable(self) -> bool:
@@ -391,9 +392,11 @@ class Constructor:
         later = self.scan(members, typ, loc, mode, first, min(last, found.day + self.continuity_days), favoured)
         return later or found
 
-    def scan(self, members, typ, loc, mode, first, last, counsellors, skip=None) -> Booking | None:
+    def scan(self, members, typ, loc, mode, first, last, counsellors, skip=None,
+             keep_interpreter: str | None = None) -> Booking | None:
         """The first free booking with one of ``counsellors`` (in order) on the earliest day
-        between ``first`` and ``last``; ``skip(b)`` passes a booking over for the next start."""
+        between ``first`` and ``last``; ``skip(b)`` passes a booking over for the next start;
+        ``keep_interpreter`` is tried before the cheaper ones (see :meth:`complete`)."""
         prep, state = self.prep, self.state
         duration = prep.instance.session_types[typ].minutes
         for day in range(max(first, 0), min(last, len(prep.days) - 1) + 1):
@@ -411,18 +414,20 @@ class Constructor:
                 if not free:
                     continue
                 for start in self.room_starts(free, loc, day, duration, len(members), mode == "video"):
-                    b = self.complete(members, typ, loc, mode, day, start, start + duration, cid, language)
+                    b = self.complete(members, typ, loc, mode, day, start, start + duration, cid, language,
+                                      keep_interpreter)
                     if b is not None and not (skip and skip(b)):
                         return b
         return None
 
     def at_time_of(self, members, b: Booking):
         """``members`` in ``b``'s slot (type, location, mode, day and time) with each qualified
-        counsellor who is free then, best first, with a room and interpreter, every rule kept:
-        how a previous session keeps its appointment when its own staff cannot."""
+        counsellor who is free then, best first, with a room and interpreter (``b``'s own when
+        free), every rule kept: how a previous session keeps its appointment when its own staff cannot."""
         for cid, language in self.counsellor_order(members, b.location):
             if cal.contains(self.state.free_with(cid, members, b.day, b.location, b.mode), b.start, b.end):
-                new = self.complete(members, b.type, b.location, b.mode, b.day, b.start, b.end, cid, language)
+                new = self.complete(members, b.type, b.location, b.mode, b.day, b.start, b.end, cid, language,
+                                    b.interpreter)
                 if new is not None and not session_problems(self.prep, self.state, new):
                     yield new
 
@@ -466,8 +471,11 @@ class Constructor:
         out.sort()
         return [(key, cid, language) for key, _load, cid, language in out]
 
-    def complete(self, members, typ, loc, mode, day, start, end, cid, language) -> Booking | None:
-        """Add room and interpreter to a (day, start, counsellor) choice, or None."""
+    def complete(self, members, typ, loc, mode, day, start, end, cid, language,
+                 keep_interpreter: str | None = None) -> Booking | None:
+        """Add room and interpreter to a (day, start, counsellor) choice, or None. The cheapest
+        interpreter first, but ``keep_interpreter`` (who has the session booked) before all:
+        another one means a cancellation and a new request (tier 2, ``Weights.new_interpreter``)."""
         size = len(members)
         if language is None:
             room = self.pick_room(loc, day, start, end, size, video=(mode == "video"))
@@ -475,7 +483,10 @@ class Constructor:
                 return None
             return Booking(typ, tuple(members), cid, loc, room, day, start, end, mode)
         rooms: dict[bool, str | None] = {}   # one room look-up per video need, not per interpreter
-        for _cost, iid, imode in self.interpreter_options(language, loc, end - start, size):
+        options = self.interpreter_options(language, loc, end - start, size)
+        if keep_interpreter is not None:
+            options = sorted(options, key=lambda option: option[1] != keep_interpreter)  # stable
+        for _cost, iid, imode in options:
             video = mode == "video" or imode == "video"
             if video not in rooms:
                 rooms[video] = self.pick_room(loc, day, start, end, size, video)

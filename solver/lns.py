@@ -22,7 +22,8 @@ from . import calendar as cal
 from .construct import Booking, Constructor, State
 from .model_groups import language_key, largest_room
 from .model_data import Prepared
-from .objective import Tiers, booking_cost, change_cost, new_counsellor_cost, open_needs_cost, video_equivalent_minutes
+from .objective import (Tiers, booking_cost, change_cost, loses_interpreter, new_counsellor_cost, open_needs_cost,
+                        video_equivalent_minutes)
 from .rules import participant_place
 
 
@@ -561,7 +562,8 @@ class _Search:
             cost += new_counsellor_cost(prep, state.met.get(m, {}), b.counsellor)
         if current is not None:
             cost += change_cost(prep, current.prev_id and not self._same(current, b, class_of),
-                                current.anchor and current.anchor != (b.day, b.start))
+                                current.anchor and current.anchor != (b.day, b.start),
+                                bool(current.anchor) and loses_interpreter(current.was_interpreter, b.interpreter))
         if u.outside is not None:  # moving a session here from another location
             there = state.bookings[u.outside]
             cost += change_cost(prep, there.prev_id, there.anchor)
@@ -587,7 +589,8 @@ class _Search:
                     items.append((b.start, b.end))
                     prev_id = u.current.prev_id if keep == room and u.current is not None else None
                     anchor = u.current.anchor if u.current is not None else None
-                    out.append(replace(b, room=room, prev_id=prev_id, fixed=False, anchor=anchor))
+                    was = u.current.was_interpreter if u.current is not None else None
+                    out.append(replace(b, room=room, prev_id=prev_id, fixed=False, anchor=anchor, was_interpreter=was))
                     break
             else:
                 return None  # cannot happen when counts hold; be safe and keep the old window

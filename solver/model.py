@@ -158,11 +158,12 @@ def _improve_continuity(prep: Prepared, plan: Plan, previous: dict, anchors: dic
 
 def _plan_tiers(prep: Prepared, plan: Plan, previous: dict, anchors: dict):
     """objective.plan_tiers of a plan file; ``anchors``: session id -> the time a re-staffed
-    previous session kept (tier 2 counts moving it again)."""
+    previous session kept and the interpreter it had (tier 2 counts moving it again or losing them)."""
     state = State(prep)
     for s in plan.sessions:
         b = booking_from_session(prep, s)
-        b.prev_id, b.anchor = (s.id if s.id in previous else None), anchors.get(s.id)
+        b.prev_id = s.id if s.id in previous else None
+        b.anchor, b.was_interpreter = anchors.get(s.id, (None, None))
         state.add(b)
     return plan_tiers(prep, state, previous)
 
@@ -184,7 +185,7 @@ class _Run:
         self.search_stats: dict = {"windows": 0, "deterministic_seconds": 0.0}
         self.relocation: dict = {"moved": 0, "ejected": 0}
         self.reassigned = 0
-        self.anchors: dict = {}                  # plan session id -> kept time of a re-staffed session
+        self.anchors: dict = {}                  # plan session id -> (kept time, booked interpreter) of a re-staffed session
         self.exchanged = 0
         self.filled: dict = {"placed": 0, "groups_dissolved": 0, "days_at_one_place": 0}
 
@@ -260,7 +261,7 @@ def restaff(prep: Prepared, state: State, released: list[Booking]) -> None:
             continue
         new = next(builder.at_time_of(members, b), None)
         if new is not None:
-            new.anchor = (b.day, b.start)
+            new.anchor, new.was_interpreter = (b.day, b.start), b.interpreter
             state.add(new)
 
 
@@ -436,7 +437,7 @@ def build_plan(prep: Prepared, state: State, grouped, run: _Run, status: str) ->
                 counter += 1
             sid = f"S{counter}"
         if b.anchor:
-            run.anchors[sid] = b.anchor
+            run.anchors[sid] = (b.anchor, b.was_interpreter)
         sessions.append(session_from_booking(prep, b, sid))
     unscheduled = []
     for p in inst.participants:

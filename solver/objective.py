@@ -52,6 +52,7 @@ class Weights(BaseModel):
     urgency: NonNegativeInt = 50_000_000           # tier 1: up to this extra for urgent integration-act sessions
     change: NonNegativeInt = 5_000_000             # tier 2: per moved, re-staffed or dropped previous session
     moved_again: NonNegativeInt = 2_500_000        # tier 2: a re-staffed previous session also loses its time
+    new_interpreter: NonNegativeInt = 1_000_000    # tier 2: ... or its booked interpreter (cancelled, another asked)
     travel_minute: NonNegativeInt = 1_000          # tier 3: per minute of participant travel (one way)
     video: NonNegativeInt = 60_000                 # tier 3: video instead of on-site (= 60 min of travel)
     overdue_day: NonNegativeInt = 30_000           # tier 3: per working day an overdue participant waits (= 30 min of travel)
@@ -173,11 +174,19 @@ def open_needs_cost(prep: Prepared, state: State, pid: str, types) -> int:
     return len(types) * unplaced_cost(prep, pid) + (prep.weights.incomplete if last else 0)
 
 
-def change_cost(prep: Prepared, changed: bool, retimed: bool) -> int:
+def change_cost(prep: Prepared, changed: bool, retimed: bool, new_interpreter: bool = False) -> int:
     """Tier 2 cost of touching a previous plan's session: ``changed`` (moved, re-staffed or
-    dropped) and ``retimed`` (a re-staffed session that also loses its time)."""
+    dropped), ``retimed`` (a re-staffed session that also loses its time) and
+    ``new_interpreter`` (one that loses the interpreter it had booked)."""
     w = prep.weights
-    return (w.change if changed else 0) + (w.moved_again if retimed else 0)
+    return ((w.change if changed else 0) + (w.moved_again if retimed else 0)
+            + (w.new_interpreter if new_interpreter else 0))
+
+
+def loses_interpreter(was_interpreter: str | None, interpreter: str | None) -> bool:
+    """Does a re-staffed previous session lose the interpreter it had booked (``was_interpreter``)?
+    The booking is cancelled (billed when late) and another interpreter asked, who may decline."""
+    return was_interpreter is not None and interpreter != was_interpreter
 
 
 def continuity_cost(prep: Prepared, extra_counsellors: int) -> int:
@@ -223,7 +232,8 @@ def plan_tiers(prep: Prepared, state: State, previous: dict) -> Tiers:
                 missing[p.id] = missing.get(p.id, 0) + 1
     kept = {b.prev_id for b in state.bookings.values() if b.prev_id}
     changes = w.change * sum(1 for sid in previous if sid not in kept)
-    changes += sum(w.moved_again for b in state.bookings.values() if b.anchor and b.anchor != (b.day, b.start))
+    changes += sum(change_cost(prep, False, b.anchor != (b.day, b.start), loses_interpreter(b.was_interpreter, b.interpreter))
+                   for b in state.bookings.values() if b.anchor)
     continuity = continuity_cost(prep, sum(max(0, len(met) - 1) for met in state.met.values()))
     return add((unplaced + w.incomplete * len(missing), changes, 0, 0, continuity, 0),
                *(booking_tiers(prep, b) for b in state.bookings.values()))
@@ -382,15 +392,18 @@ class _Terms:
             "load_spread_where": where,
         }
         if inst.previous_plan is not None:
-            out["changes"] = self.changes(plan)
+            out["changes"], out["interpreters_replaced"] = self.changes(plan)
         return out
 
-    def changes(self, plan: Plan) -> dict[str, int]:
+    def changes(self, plan: Plan) -> tuple[dict[str, int], int]:
+        """Each previous session as kept, moved, re-staffed or dropped; and how many that are still
+        held lost the interpreter they had booked."""
         holding: dict[tuple[str, str], int] = {}
         for i, s in enumerate(plan.sessions):
             for pid in s.participants:
                 holding.setdefault((pid, s.type), i)
         out = Counter(kept=0, moved=0, restaffed=0, dropped=0)
+        replaced = 0
         for old in self.inst.previous_plan.sessions:
             hits = Counter(holding[(pid, old.type)] for pid in old.participants if (pid, old.type) in holding)
             if not hits:
@@ -398,6 +411,7 @@ class _Terms:
                 continue
             best = max(hits.values())
             new = plan.sessions[min(i for i, n in hits.items() if n == best)]
+            replaced += loses_interpreter(old.interpreter, new.interpreter)
             if (new.start, new.location, new.room, new.mode) != (old.start, old.location, old.room, old.mode):
                 out["moved"] += 1
             elif (new.counsellor, new.interpreter, new.interpreter_mode) != \
@@ -405,7 +419,7 @@ class _Terms:
                 out["restaffed"] += 1
             else:
                 out["kept"] += 1
-        return dict(out)
+        return dict(out), replaced
 
     def load_spread(self, plan: Plan) -> tuple[int, dict[str, int], dict[str, Any] | None]:
         """Largest (most - fewest) sessions per week among counsellors with alike hours and

@@ -26,7 +26,8 @@ from .config import SolverConfig, load_config
 from .construct import Booking, Constructor, State, booking_from_session, session_from_booking
 from .formats import check_clock, clock_minutes, clock_text, format_time, load_instance
 from .model_data import prepare
-from .objective import booking_cost, change_cost, continuity_cost, open_needs_cost, seat_cost, travel_cost
+from .objective import (booking_cost, change_cost, continuity_cost, loses_interpreter, open_needs_cost, seat_cost,
+                        travel_cost)
 from .rules import session_problems
 from .model_reasons import final_reason, static_reason
 
@@ -271,7 +272,8 @@ class _Advisor:
         wish = self.wish
         for day in range(max(first, wish.first_day(self.prep), 0), min(last, len(self.prep.days) - 1) + 1):
             b = self.builder.scan(members, typ, loc, mode, day, day, [(cid, language)],
-                                  skip=lambda found: _same_place(found, exclude) or not wish.allows(self.prep, found))
+                                  skip=lambda found: _same_place(found, exclude) or not wish.allows(self.prep, found),
+                                  keep_interpreter=exclude.interpreter if exclude is not None else None)
             if b is not None:
                 out.append(b)
                 if len(out) >= self.limits.candidate_days:
@@ -402,7 +404,8 @@ class _Advisor:
     def _move_cost(self, old: Booking, new: Booking) -> int:
         # Another time: the participants lose their appointment, not only its staff.
         retimed = (new.day, new.start) != (old.day, old.start)
-        return (booking_cost(self.prep, new) - booking_cost(self.prep, old) + change_cost(self.prep, True, retimed)
+        lost = loses_interpreter(old.interpreter, new.interpreter)
+        return (booking_cost(self.prep, new) - booking_cost(self.prep, old) + change_cost(self.prep, True, retimed, lost)
                 + continuity_cost(self.prep, self._continuity_change(old, new)))
 
     def _continuity_change(self, old: Booking, new: Booking) -> int:
@@ -415,13 +418,14 @@ class _Advisor:
 
     def _moved_option(self, sid: str, old: Booking, new: Booking, cost: int) -> dict:
         prep = self.prep
-        new = replace(new, prev_id=None, anchor=(old.day, old.start))
+        new = replace(new, prev_id=None, anchor=(old.day, old.start), was_interpreter=old.interpreter)
         terms = {
             "objective": cost,
             "sessions_placed": 0,
             "participants_complete": 0,
             "changes": 1,
             "time_changed": (new.day, new.start) != (old.day, old.start),
+            "interpreter_changed": loses_interpreter(old.interpreter, new.interpreter),
             "participant_travel_minutes": sum(_travel(prep, m, new) - _travel(prep, m, old) for m in old.participants),
             "video_sessions": (new.mode == "video") - (old.mode == "video"),
             "interpreter_cost_nok": _interpreter_nok(prep, new) - _interpreter_nok(prep, old),

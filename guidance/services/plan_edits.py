@@ -467,17 +467,22 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
     locations = {loc["id"]: loc["name"] for loc in instance["locations"]}
     rooms = {r.id: r.name for r in db.session.scalars(select(Room).where(Room.location_id.in_(
         [ids.db_id(loc["id"], "L") for loc in instance["locations"]] or [0])))}
+    # The interpreter the session has booked (not one who said no): an option with another loses
+    # that booking (the engine ranks such options after those that keep it).
+    booked = session.interpreter if session.interpreter_id is not None and not session.interpreter_gone else None
     suggestions = []
     for raw in found:
         start = dt.datetime.strptime(raw["start"], "%Y-%m-%dT%H:%M")
         room_id = ids.db_id(raw["room"], "room")
+        interpreter_id = ids.db_id(raw["interpreter"], "I") if raw.get("interpreter") else 0
         suggestions.append({
             "day": start.date().isoformat(), "start_time": start.strftime("%H:%M"), "end_time": raw["end"][11:16],
             "room_id": room_id, "counsellor_id": ids.db_id(raw["counsellor"], "C"),
-            "interpreter_id": ids.db_id(raw["interpreter"], "I") if raw.get("interpreter") else 0,
+            "interpreter_id": interpreter_id,
             "interpreter_mode": raw.get("interpreter_mode") or "onsite",
             "start": ids.to_utc(start), "location": locations.get(raw["location"], raw["location"]),
             "room": rooms.get(room_id, raw["room"]), "counsellor": names.get(raw["counsellor"], raw["counsellor"]),
             "interpreter": names.get(raw.get("interpreter") or "", ""),
+            "replaces": booked.user.name if booked is not None and interpreter_id != booked.id else None,
         })
     return MoveOptions(suggestions, first_new)

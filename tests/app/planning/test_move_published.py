@@ -226,6 +226,41 @@ def test_suggested_times_move_the_session_in_one_click(client, world):
     assert (moved.date().isoformat(), moved.strftime("%H:%M")) == (day, time)
 
 
+def _suggestions(page: str) -> list[str]:
+    """Each suggested time's line, as the lead reads it."""
+    import re
+
+    part = page[page.index("Suggested times"):page.index("Or choose a time yourself")]
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split())
+            for item in re.findall(r"<li>(.*?)</li>", part, flags=re.S)]
+
+
+def test_suggested_times_keep_the_interpreter_who_accepted_over_a_cheaper_one(client, world):
+    w = world
+    cheaper = f.user(Role.INTERPRETER, name="Billig Tolk")   # Arabic, as the world's interpreter
+    cheaper.interpreter.hourly_rate_ore = 50000
+    db.session.commit()
+    session = _published(w)   # Amal's interpreter has accepted
+    booked = w.interpreter.name
+    f.login(client, w.lead, language="en")
+    lines = _suggestions(client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True))
+    # At its own time only the interpreter can change (for when they cannot come), and the line says
+    # what that costs; at every other time the interpreter who accepted comes along.
+    same_time = [line for line in lines if line.startswith("Monday 25 January 2027, 09:00")]
+    other_times = [line for line in lines if line not in same_time]
+    assert other_times and all(line.count("interpreter") == 1 and f"interpreter {booked}" in line
+                               for line in other_times), lines
+    assert all(f"interpreter Billig Tolk instead of {booked}, whose booking is cancelled" in line
+               for line in same_time), lines
+
+    # Away from today for a month: every time is with the other interpreter, and each line says so.
+    db.session.add(Absence(user_id=w.interpreter.id, start_date=dt.date(2027, 1, 13), end_date=dt.date(2027, 2, 12)))
+    db.session.commit()
+    lines = _suggestions(client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True))
+    assert lines and all(f"interpreter Billig Tolk instead of {booked}, whose booking is cancelled" in line
+                         for line in lines), lines
+
+
 def test_suggested_times_keep_to_the_days_and_hours_the_participant_can_come(client, world):
     import re
 

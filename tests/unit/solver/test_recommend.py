@@ -81,7 +81,7 @@ def objective_change(inst: dict, option: dict) -> int:
             was = state.remove(keys[raw["id"]])
             if was.participants != new.participants[:len(was.participants)] or (
                     was.day, was.start, was.counsellor, was.room) != (new.day, new.start, new.counsellor, new.room):
-                new.prev_id, new.anchor = None, (was.day, was.start)
+                new.prev_id, new.anchor, new.was_interpreter = None, (was.day, was.start), was.interpreter
         else:
             new.prev_id = None
         state.add(new)
@@ -275,6 +275,59 @@ def test_an_absent_counsellors_session_gets_options_with_other_counsellors():
     for option in options:
         assert_valid_merge(inst, option)
         assert_nothing_else_moves(inst, option)
+
+
+def _booked_interpreter_instance() -> dict:
+    """P1 (Tigrinya) has a session with the sick C1 and interpreter I1, who is free all week; I2
+    is cheaper. P2's session with C2 and I2 starts when P1's does."""
+    inst = _sick_counsellor_instance(frozen_until="2027-01-06T00:00")
+    inst["participants"][0].update(language="ti", needs_interpreter=True)
+    inst["participants"][1].update(language="ti", needs_interpreter=True)
+    expensive = inst["interpreters"][0]
+    cheap = {**copy.deepcopy(expensive), "id": "I2", "name": "Billig", "hourly_rate": 500}
+    inst["interpreters"] = [expensive, cheap]
+    sessions = inst["previous_plan"]["sessions"]
+    sessions[0].update(language="ti", interpreter="I1", interpreter_mode="onsite")
+    sessions[1].update(language="ti", interpreter="I2", interpreter_mode="onsite", start="2027-01-05T09:00",
+                       end="2027-01-05T10:30", room="L-bergen-G")
+    assert check_plan({**inst, "counsellors": [{**c, "absences": []} for c in inst["counsellors"]]},
+                      inst["previous_plan"]).valid
+    return inst
+
+
+def test_a_moved_session_keeps_the_interpreter_it_has_booked_over_a_cheaper_one():
+    inst = _booked_interpreter_instance()
+    inst["previous_plan"]["sessions"].pop(1)   # I2 is free too, and cheaper
+    answer = recommend(inst, session="S1", top=5)
+    options = answer["options"]
+    assert options
+    # Cancelling the booked interpreter and asking another is a change (tier 2): every option
+    # keeps I1 while I1 is free, however much cheaper I2 is.
+    assert {o["sessions"][0]["interpreter"] for o in options} == {"I1"}
+    assert all(o["terms"]["interpreter_changed"] is False for o in options)
+    for option in options:
+        assert option["terms"]["objective"] == objective_change(inst, option)
+        assert_valid_merge(inst, option)
+
+
+def test_a_moved_session_gets_another_interpreter_only_when_its_own_is_taken():
+    inst = _booked_interpreter_instance()
+    inst["interpreters"][0]["weekly"] = {"2": [["08:00", "11:00"]]}   # I1 works Tuesday morning only
+    inst["counsellors"][2]["weekly"]["2"] = [["09:30", "16:00"]]   # C3 starts at 09:30 on Tuesday
+    answer = recommend(inst, session="S1", top=5)
+    options = answer["options"]
+    assert options
+    kept = [o for o in options if o["sessions"][0]["interpreter"] == "I1"]
+    others = [o for o in options if o["sessions"][0]["interpreter"] != "I1"]
+    assert kept and others
+    # Nobody is free at 09:00, so every option loses the appointment; keeping I1 means 09:30 with
+    # C3, and a day with the cheaper I2 costs the booking (tier 2), so it comes after.
+    assert kept[0]["sessions"][0]["start"] == "2027-01-05T09:30"
+    assert options.index(kept[0]) < options.index(others[0])
+    assert all(o["terms"]["interpreter_changed"] is True for o in others)
+    for option in options:
+        assert option["terms"]["objective"] == objective_change(inst, option)
+        assert_valid_merge(inst, option)
 
 
 def test_a_frozen_session_that_keeps_every_rule_is_not_moved():
