@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Rule
 
 from guidance import oidc
 from guidance.config import ROOT, build_config
@@ -22,6 +22,24 @@ class RowIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class LazyBuildRule(Rule):
+    """A URL rule that writes its URL-building code when a URL is first built from it, not when it is
+    added: Werkzeug generates and compiles that code for every rule of every application started
+    (two functions a rule, some 300 for this app), most of them never used by a worker or a command
+    (and the test suite starts an application per test). Matching is unchanged. If Werkzeug stops
+    calling this hook, rules are simply compiled as before."""
+
+    def _compile_builder(self, append_unknown: bool = True):
+        built = []
+
+        def build(rule, *args, **kwargs):
+            if not built:
+                built.append(Rule._compile_builder(rule, append_unknown).__get__(rule, None))
+            return built[0](*args, **kwargs)
+
+        return build
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; nothing runs at import time."""
     app = Flask(
@@ -32,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     # Before any route is added: every <int:...> in a URL is a row id the databases can hold.
     app.url_map.converters["int"] = RowIdConverter
+    app.url_rule_class = LazyBuildRule
     app.config.update(build_config(Path(app.instance_path), config))
     if app.config["TEMPLATE_CACHE_DIR"]:  # before anything builds the template environment
         from jinja2 import FileSystemBytecodeCache
