@@ -74,6 +74,26 @@ def first_session_dates(referral_ids: Iterable[int]) -> dict[int, dt.date]:
     return {referral_id: to_local(start).date() for referral_id, start in db.session.execute(stmt)}
 
 
+def still_to_book(referrals: Iterable[Referral]) -> dict[int, list[str]]:
+    """For each booked referral among `referrals`, the kinds of guidance it needs that have no booked
+    or held session yet (a referral reads "booked" with its first session booked and the group
+    still to plan); referrals with nothing left out are not in the answer."""
+    booked = {r.id: r for r in referrals if r.status is ReferralStatus.BOOKED}
+    if not booked:
+        return {}
+    covered: dict[int, set[str]] = {}
+    for referral_id, kind in db.session.execute(
+            select(SessionParticipant.referral_id, Session.type).join(Session, Session.id == SessionParticipant.session_id)
+            .where(SessionParticipant.referral_id.in_(list(booked)), Session.status.in_(PUBLISHED))):
+        covered.setdefault(referral_id, set()).add(kind)
+    out = {}
+    for referral_id, referral in booked.items():
+        missing = [need for need in referral.needs or [] if need not in covered.get(referral_id, set())]
+        if missing:
+            out[referral_id] = missing
+    return out
+
+
 def at_risk_ids(clauses: list, today: dt.date) -> list[int]:
     """Ids of the referrals among `clauses` that are at risk today (rules.at_risk)."""
     return [referral_id for referral_id, _deadline in _at_risk(clauses, today)]

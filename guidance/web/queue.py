@@ -44,7 +44,7 @@ def index():
         language_codes=service.languages_in_queue(current_user),
         days_left=lambda r: working_days_left(r.deadline, today), today=today,
         query={k: v for k, v in request.args.items() if k != "page"},
-        shown=shown_statuses(result.rows),
+        shown=shown_statuses(result.rows), still_to_book=service.still_to_book(result.rows),
         kept={r.id for r in result.rows if guided_in_time(r.deadline, held.get(r.id))},
         at_risk=result.at_risk, risk_days=AT_RISK_WORKING_DAYS,
     )

@@ -261,3 +261,27 @@ def test_the_export_says_kept_where_the_queue_does(client, travel_to):
     row = next(line for line in client.get("/queue/export.csv").data.decode("utf-8-sig").splitlines()
                if kept.reference in line)
     assert ";Overholdt;" in row and "passert" not in row
+
+
+def test_a_booked_row_says_which_guidance_is_not_booked_yet(client, travel_to):
+    """A referral reads "booked" once its first session is; the row also names what is still to book
+    (the lead read "booked" and thought the participant's group session was planned)."""
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    part, whole = w.own_referral, w.other_referral
+    part.needs = ["individual", "group"]
+    whole.needs = ["individual"]
+    f.published_session(w.counsellor, part, start=f.oslo(2026, 12, 10, 10))
+    f.published_session(w.counsellor, whole, start=f.oslo(2026, 12, 11, 10))
+    for referral in (part, whole):
+        referral.status = ReferralStatus.BOOKED
+    db.session.commit()
+    f.login(client, w.lead, language="nb")
+    page = client.get("/queue/").get_data(as_text=True)
+    rows = {reference: row for reference, row in
+            ((r.split('">', 1)[1].split("<", 1)[0], r) for r in page.split('<a href="/referrals/')[1:])}
+    assert "Ikke booket ennå: gruppeveiledning" in rows[part.reference]
+    assert "Ikke booket ennå" not in rows[whole.reference]
+    client.post("/logout")
+    f.login(client, w.lead, language="nn")
+    assert "Ikkje booka enno: grupperettleiing" in client.get("/queue/").get_data(as_text=True)
