@@ -96,6 +96,12 @@ def progress_payload(run: PlanningRun) -> dict:
     }
 
 
+def _keep_until_default():
+    """The form's "keep until": the day of the last published session ahead, but never past the dates
+    the field takes (a session booked years ahead made the form refuse its own default)."""
+    return min(planning_service.repair_keep_until(current_user.county), NearToday().bounds()[1])
+
+
 @bp.get("/")
 @requires("planning")
 def index():
@@ -106,8 +112,7 @@ def index():
     form = StartRunForm()
     # Published sessions have had their letters and interpreter requests: a new plan keeps them all
     # by default and plans the queue around them (the lead may pick an earlier date).
-    form.keep_until.data = planning_service.repair_keep_until(current_user.county) \
-        if current_user.county is not None else None
+    form.keep_until.data = _keep_until_default() if current_user.county is not None else None
     return render_template("planning/index.html", form=form, runs=runs, active=active,
                            run_status=RUN_STATUS, readiness=_readiness())
 
@@ -832,7 +837,7 @@ def absence(absence_id: int):
 
     item = get_visible(Absence, absence_id)
     form = StartRunForm()
-    form.keep_until.data = planning_service.repair_keep_until(current_user.county)
+    form.keep_until.data = _keep_until_default()
     form.scope.data = "repair"
     from guidance.services.plan_edits import colleagues_for
 

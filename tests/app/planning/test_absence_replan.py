@@ -149,6 +149,18 @@ def test_the_planning_page_keeps_every_published_session_by_default(client):
     assert _keep_until(client.get("/planning/").get_data(as_text=True)) == last.isoformat()
 
 
+def test_a_session_booked_years_ahead_does_not_make_the_planning_form_refuse_its_own_default(client, travel_to):
+    """The default stops at the last date the field takes (two years ahead), and a run starts with it."""
+    travel_to(f.oslo(2027, 1, 8, 12))
+    w = planning_world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2031, 3, 3, 9))
+    f.login(client, w.lead)
+    default = _keep_until(client.get("/planning/").get_data(as_text=True))
+    assert default == "2029-01-08"
+    response = client.post("/planning/runs", data={"time_limit": "60", "keep_until": default})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+
+
 def _published_then_absent(client):
     """Two referrals planned and published, one more waiting in the queue, and the lead registers the
     counsellor away on the first session's day: (world with .waiting, published sessions, the day, the
