@@ -24,7 +24,6 @@ MENU = [
     ("interpreter.index", _l("My bookings"), "bookings"),
     ("interpreting.index", _l("Interpreter bookings"), "interpreting"),
     ("outbox.index", _l("Outbox"), "outbox"),
-    ("language_forms.index", _l("Language forms"), "language_forms"),
     ("setup.index", _l("Centre set-up"), "setup"),
 ]
 
@@ -41,7 +40,9 @@ def menu_for_current_user() -> list[tuple[str, str]]:
 # Pages of one blueprint that belong to another entry: saying a participant cannot come is about a
 # referral (the referrer came from its page), not a new one.
 BELONGS_TO = {"intake.cannot_come": "referrals.index", "intake.correct": "referrals.index",
-              "intake.withdraw": "referrals.index"}
+              "intake.withdraw": "referrals.index",
+              # Set once for the county: under the set-up (the lead's menu did not fit on one line at 1280 px).
+              "language_forms.index": "setup.index"}
 
 
 def current_entry(endpoints: list[str]) -> str | None:

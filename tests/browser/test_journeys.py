@@ -45,8 +45,8 @@ def test_lead_starts_a_planning_run_and_sees_it_finish_nb(browser, live, queue_c
         page.get_by_role("navigation").get_by_role("link", name="Planlegging").click()
         screenshot(page, "journey-planning-nb-1-index")
         page.locator("input[name=time_limit]").fill("10")
-        page.get_by_role("button", name="Start planleggingen").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():  # the run's own page, after the form is sent
+            page.get_by_role("button", name="Start planleggingen").click()
         screenshot(page, "journey-planning-nb-2-run")
         assert re.search(r"/runs/\d+$", page.url), page.url
         # The page follows the run by itself (script) and by refresh without it; wait for the end.
@@ -60,8 +60,8 @@ def test_lead_starts_a_planning_run_and_sees_it_finish_nb(browser, live, queue_c
             box = page.locator(f"input[name={name}]")
             if box.count():
                 box.check()  # other journeys changed the data or published since the run began
-        page.get_by_role("button", name="Publiser denne planen").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Publiser denne planen").click()
         screenshot(page, "journey-planning-nb-4-published")
         assert page.get_by_text("Planen er publisert.").first.is_visible()
     finally:
