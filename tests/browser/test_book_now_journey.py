@@ -39,8 +39,8 @@ def test_lead_finds_a_time_for_a_new_referral_and_books_it_nb(browser, live):
         login(page, live, live.world.lead)
         page.get_by_role("navigation").get_by_role("link", name="Kø").click()
         screenshot(page, "journey-book-now-nb-1-queue")
-        page.get_by_role("link", name=f"Finn tid for {reference}").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("link", name=f"Finn tid for {reference}").click()
         assert page.url.endswith(f"/referrals/{referral_id}/times")
         expect(page.get_by_role("heading", level=1)).to_have_text(f"Finn tid for {reference}")
         expect(page.get_by_role("heading", name="Individuell veiledning")).to_be_visible()
@@ -54,8 +54,8 @@ def test_lead_finds_a_time_for_a_new_referral_and_books_it_nb(browser, live):
         violations = axe_violations(page, "journey-book-now-nb-2-options")
         assert not violations, violations
         assert not page.evaluate(MARKUP_CHECK)
-        option.get_by_role("button", name="Book denne tiden").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            option.get_by_role("button", name="Book denne tiden").click()
         screenshot(page, "journey-book-now-nb-3-booked")
         day_and_time = re.sub(r" 20\d\d,", "", when).split("–")[0]
         expect(page.locator(".flash-success").first).to_contain_text(f"Booket: individuell veiledning {day_and_time}")

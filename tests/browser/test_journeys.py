@@ -54,8 +54,8 @@ def test_lead_starts_a_planning_run_and_sees_it_finish_nb(browser, live, queue_c
         screenshot(page, "journey-planning-nb-3-finished")
         assert int(page.locator("[data-field=sessions_placed]").inner_text()) > 0
         page.reload()
-        page.get_by_role("link", name="Se over og publiser").click()  # the confirmation page
-        page.wait_for_load_state()
+        with page.expect_navigation():  # the confirmation page
+            page.get_by_role("link", name="Se over og publiser").click()
         for name in ("confirm_stale", "confirm_newer"):
             box = page.locator(f"input[name={name}]")
             if box.count():
@@ -99,8 +99,8 @@ def test_referrer_submits_a_referral_by_keyboard_and_sees_it_nb(browser, live):
         settled = (local_today() - dt.timedelta(days=14)).isoformat()
         page.get_by_label("Bosettingsdato").fill(settled)
         page.get_by_label("Merknader til karrieresenteret (valgfritt)").fill("Ønsker time etter klokka ti.")
-        page.get_by_role("button", name="Send henvisningen").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Send henvisningen").click()
         screenshot(page, "journey-referral-nb-3-sent")
         flash = page.locator(".flash").first.inner_text()
         assert "ble sendt til karrieresenteret" in flash
@@ -188,8 +188,8 @@ def test_counsellor_opens_the_week_and_records_an_outcome_nb(browser, live):
         page.locator(f"a[href='/week/sessions/{session_id}']").first.click()
         screenshot(page, "journey-counsellor-nb-3-session")
         page.locator(f"input[name='outcome-{referral_id}'][value='attended']").check()
-        page.get_by_role("button", name="Lagre utfall").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Lagre utfall").click()
         screenshot(page, "journey-counsellor-nb-4-saved")
         assert page.get_by_text("Utfallene er lagret.").is_visible()
         assert page.locator(f"input[name='outcome-{referral_id}'][value='attended']").is_checked()
@@ -208,8 +208,8 @@ def test_interpreter_accepts_a_booking_nb(browser, live):
         screenshot(page, "journey-interpreter-nb-1-bookings")
         page.locator(f"a[href='/bookings/{booking_id}']").first.click()
         screenshot(page, "journey-interpreter-nb-2-request")
-        page.get_by_role("button", name="Takk ja").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Takk ja").click()
         screenshot(page, "journey-interpreter-nb-3-accepted")
         assert page.get_by_text("Akseptert").first.is_visible()
         assert not page.get_by_role("button", name="Takk ja", exact=True).count()

@@ -48,16 +48,16 @@ def test_lead_moves_a_published_session_and_the_counsellors_week_changes_nb(brow
 
         # 13:30 in Rom 1 collides with the colleague's session: the room rule, in words, on the room field.
         page.get_by_label("Starttid").fill("13:30")
-        page.get_by_role("button", name="Flytt timen").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Flytt timen").click()
         room_error = page.locator("#room_id-error")
         expect(room_error).to_contain_text("Rom 1 er opptatt 13:00–14:30 av en annen time.")
         expect(page.locator(".error-summary")).to_be_visible()
         screenshot(page, "lead-day-nb-2-move-refused")
 
         page.get_by_label("Starttid").fill("11:00")
-        page.get_by_role("button", name="Flytt timen").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Flytt timen").click()
         expect(page.get_by_text("Timen er flyttet.").first).to_be_visible()
         screenshot(page, "lead-day-nb-3-moved")
     finally:
@@ -104,20 +104,20 @@ def test_lead_publishes_through_the_confirmation_with_the_notice_respected_nb(br
     try:
         login(page, live, live.world.lead)
         page.goto(f"{live.url}/planning/runs/{run_id}")
-        page.get_by_role("link", name="Se over og publiser").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("link", name="Se over og publiser").click()
         expect(page.get_by_role("heading", name=f"Publiser kjøring {run_id}")).to_be_visible()
         expect(page.locator("#too-soon")).to_contain_text("1 ny eller endret time begynner innenfor minste varsel")
         expect(page.get_by_role("button", name="Publiser denne planen")).to_have_count(0)
         screenshot(page, "lead-day-nb-5-publish-notice")
 
-        page.locator(f"a[href='/planning/sessions/{session_id}/edit']").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.locator(f"a[href='/planning/sessions/{session_id}/edit']").click()
         page.get_by_label("Dato").fill(later.isoformat())
         # after lunch: journeys sharing this server book their first options in the morning
         page.get_by_label("Starttid").fill("13:00")
-        page.get_by_role("button", name="Lagre endringen").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Lagre endringen").click()
 
         page.goto(f"{live.url}/planning/runs/{run_id}/publish")
         expect(page.locator("[data-field=sessions]")).to_have_text("1")
@@ -128,8 +128,8 @@ def test_lead_publishes_through_the_confirmation_with_the_notice_respected_nb(br
             if box.count():
                 box.check()
         screenshot(page, "lead-day-nb-6-publish-confirmation")
-        page.get_by_role("button", name="Publiser denne planen").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Publiser denne planen").click()
         expect(page.get_by_text("Planen er publisert.").first).to_be_visible()
         screenshot(page, "lead-day-nb-7-published")
     finally:

@@ -41,8 +41,8 @@ def test_lead_types_in_a_counsellor_with_weekly_hours_without_javascript(browser
         wednesday.get_by_label("Fra").fill("12:00")
         wednesday.get_by_label("Til").fill("09:00")
         page.get_by_label("Høyst så mange veiledninger per dag").fill("3")
-        page.get_by_role("button", name="Lagre karriereveilederen").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Lagre karriereveilederen").click()
         screenshot(page, "journey-people-nb-1-error")
         summary = page.locator(".error-summary")
         expect(summary).to_contain_text("Dagen må slutte etter at den begynner.")
@@ -52,8 +52,8 @@ def test_lead_types_in_a_counsellor_with_weekly_hours_without_javascript(browser
         wednesday = page.get_by_role("group", name="Onsdag")
         wednesday.get_by_label("Fra").fill("09:00")
         wednesday.get_by_label("Til").fill("12:00")
-        page.get_by_role("button", name="Lagre karriereveilederen").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Lagre karriereveilederen").click()
         screenshot(page, "journey-people-nb-2-saved")
         expect(page.locator(".flash-success")).to_contain_text("Karriereveilederen er lagret.")
         expect(page.get_by_role("heading", level=1)).to_have_text("Ingrid Haugland")

@@ -48,8 +48,8 @@ def test_lead_types_in_a_location_with_hours_and_a_room_nb(browser, live):
         times("Tirsdag", ["09:00", "11:30", "12:00", "15:00"])
         for day in ("Onsdag", "Torsdag", "Fredag"):  # closed
             times(day, ["", "", "", ""])
-        page.get_by_role("button", name="Opprett kontorstedet").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Opprett kontorstedet").click()
         screenshot(page, "journey-setup-nb-2-errors")
         summary = page.locator(".error-summary")
         expect(summary).to_contain_text("Mandag: de to åpningsperiodene overlapper.")
@@ -58,8 +58,8 @@ def test_lead_types_in_a_location_with_hours_and_a_room_nb(browser, live):
         assert page.evaluate("() => document.activeElement.name") == "h1_2_from"
         page.keyboard.press("Control+A")
         page.keyboard.type("12:00")
-        page.get_by_role("button", name="Opprett kontorstedet").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Opprett kontorstedet").click()
         screenshot(page, "journey-setup-nb-3-created")
         expect(page.locator(".flash").first).to_contain_text("Kontorstedet er opprettet")
 
@@ -71,8 +71,8 @@ def test_lead_types_in_a_location_with_hours_and_a_room_nb(browser, live):
         page.keyboard.type("2")
         page.get_by_label("Videoutstyr").focus()
         page.keyboard.press("Space")
-        page.get_by_role("button", name="Legg til rommet").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Legg til rommet").click()
         screenshot(page, "journey-setup-nb-4-room")
         expect(page.get_by_role("link", name="Samtalerom 1")).to_be_visible()
 

@@ -33,8 +33,8 @@ def test_lead_uploads_a_workbook_and_corrects_a_bad_row_nb(browser, live, tmp_pa
         assert axe_violations(page, "workbook-nb-1-page") == []
 
         page.get_by_label("Arbeidsbok (.xlsx), CSV-fil eller zip-fil med CSV-filer").set_input_files(workbook_file("0"))
-        page.get_by_role("button", name="Kontroller og importer").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Kontroller og importer").click()
         screenshot(page, "workbook-nb-2-problems")
         expect(page.get_by_role("alert")).to_contain_text("Ingenting ble importert")
         row = page.get_by_role("row").filter(has_text="capacity")
@@ -45,8 +45,8 @@ def test_lead_uploads_a_workbook_and_corrects_a_bad_row_nb(browser, live, tmp_pa
             assert db.session.scalar(select(Room).where(Room.name == "Stillerom")) is None
 
         page.get_by_label("Arbeidsbok (.xlsx), CSV-fil eller zip-fil med CSV-filer").set_input_files(workbook_file("2"))
-        page.get_by_role("button", name="Kontroller og importer").click()
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Kontroller og importer").click()
         screenshot(page, "workbook-nb-3-imported")
         expect(page.locator(".flash").first).to_contain_text("Arbeidsboken ble importert: 1 nye")
         with live.app_context():
