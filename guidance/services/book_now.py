@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from guidance import clock
 from guidance.extensions import db
@@ -32,7 +32,7 @@ from guidance.models import (
     User,
 )
 from guidance.planning import InstanceOptions, build_instance, ids
-from guidance.planning.instance import NOT_HELD_OUTCOMES
+from guidance.services.referral_reading import sessions_giving_needs
 from guidance.planning.store import new_uid
 from guidance.planning.wish import Wish
 from guidance.services import audit, to_tell
@@ -231,16 +231,9 @@ def _met_counsellors(data: dict, pid: str) -> set[str]:
 
 
 def _booked_sessions(referral: Referral) -> dict[str, Session]:
-    """The referral's booked (or held) sessions by type, from the published plan."""
-    rows = db.session.scalars(
-        select(Session).join(SessionParticipant, SessionParticipant.session_id == Session.id)
-        .where(SessionParticipant.referral_id == referral.id,
-               Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)),
-               # a no-show or late cancellation is not held: the need is open again (as in the bridge)
-               or_(SessionParticipant.outcome.is_(None), SessionParticipant.outcome.not_in(NOT_HELD_OUTCOMES)))
-        .order_by(Session.start))
+    """The referral's booked (or held) sessions by type, from the published plan (the first of each)."""
     found: dict[str, Session] = {}
-    for s in rows:
+    for _referral_id, s in sessions_giving_needs([referral.id]):
         found.setdefault(s.type, s)
     return found
 

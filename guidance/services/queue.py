@@ -29,7 +29,7 @@ from guidance.planning.ids import to_local
 from guidance.rules.access import referral_filter
 from guidance.rules.at_risk import is_at_risk
 from guidance.rules.deadlines import at_risk_cutoff
-from guidance.services.referral_reading import WAITING_NEXT, shown_status_clauses
+from guidance.services.referral_reading import WAITING_NEXT, sessions_giving_needs, shown_status_clauses
 
 PAGE_SIZE = 50
 LEGAL_BASES = ("integration_act", "temporary_act", "ordinary")
@@ -79,13 +79,9 @@ def still_to_book(referrals: Iterable[Referral]) -> dict[int, list[str]]:
     or held session yet (a referral reads "booked" with its first session booked and the group
     still to plan); referrals with nothing left out are not in the answer."""
     booked = {r.id: r for r in referrals if r.status is ReferralStatus.BOOKED}
-    if not booked:
-        return {}
     covered: dict[int, set[str]] = {}
-    for referral_id, kind in db.session.execute(
-            select(SessionParticipant.referral_id, Session.type).join(Session, Session.id == SessionParticipant.session_id)
-            .where(SessionParticipant.referral_id.in_(list(booked)), Session.status.in_(PUBLISHED))):
-        covered.setdefault(referral_id, set()).add(kind)
+    for referral_id, session in sessions_giving_needs(booked):
+        covered.setdefault(referral_id, set()).add(session.type)
     out = {}
     for referral_id, referral in booked.items():
         missing = [need for need in referral.needs or [] if need not in covered.get(referral_id, set())]

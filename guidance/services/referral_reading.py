@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from guidance.extensions import db
@@ -265,6 +265,21 @@ def with_session_to_hold():
 
 
 WAITING_NEXT = "waiting_next"  # a shown status (labels.SHOWN_STATUS) beside the stored ones
+
+
+def sessions_giving_needs(referral_ids) -> list[tuple[int, Session]]:
+    """(referral id, session) for each booked or held session that gives a referral one of the sessions
+    it needs, earliest first. A no-show or a late cancellation is not held: that need is open again (as
+    in the bridge). Finding a time and the queue's "not booked yet" read the same answer."""
+    ids = list(referral_ids)
+    if not ids:
+        return []
+    return list(db.session.execute(
+        select(SessionParticipant.referral_id, Session).join(Session, Session.id == SessionParticipant.session_id)
+        .where(SessionParticipant.referral_id.in_(ids),
+               Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)),
+               or_(SessionParticipant.outcome.is_(None), SessionParticipant.outcome.not_in(MISSED)))
+        .order_by(Session.start)).tuples())
 
 
 def shown_status_clauses(status: str) -> list:

@@ -285,3 +285,20 @@ def test_a_booked_row_says_which_guidance_is_not_booked_yet(client, travel_to):
     client.post("/logout")
     f.login(client, w.lead, language="nn")
     assert "Ikkje booka enno: grupperettleiing" in client.get("/queue/").get_data(as_text=True)
+
+
+def test_a_session_the_participant_did_not_come_to_leaves_its_guidance_not_booked_yet(client, travel_to):
+    """As Find a time reads it: a no-show is not held, so that guidance is to book again."""
+    from guidance.models import Outcome
+
+    travel_to(dt.datetime(2026, 12, 3, 9, 0, tzinfo=dt.timezone.utc))
+    w = f.world()
+    referral = w.own_referral
+    referral.needs = ["individual", "group"]
+    missed = f.published_session(w.counsellor, referral, start=f.oslo(2026, 11, 30, 10))
+    missed.participants[0].outcome = Outcome.NO_SHOW
+    f.published_session(w.counsellor, referral, start=f.oslo(2026, 12, 10, 10), type="group")
+    referral.status = ReferralStatus.BOOKED
+    db.session.commit()
+    f.login(client, w.lead, language="nb")
+    assert "Ikke booket ennå: individuell veiledning" in client.get("/queue/").get_data(as_text=True)
