@@ -174,16 +174,24 @@ class InterpreterLanguage(db.Model):
 
 
 class Absence(db.Model):
-    """A counsellor's or interpreter's absence, inclusive dates."""
+    """A counsellor's or interpreter's absence: whole days (inclusive dates), or part of one day (the
+    dentist 10:00-12:00), when `away_from` and `away_until` hold the instants (UTC) and both dates are
+    that day in Oslo, so that a query by date finds it either way."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date] = mapped_column(Date)
+    away_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    away_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
+
+    @property
+    def part_day(self) -> bool:
+        return self.away_from is not None
 
 
 class ApiToken(db.Model):

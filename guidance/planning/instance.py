@@ -127,7 +127,7 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
     interpreters = _interpreters(county, start, end)
     counsellors_busy, interpreters_busy = said_no(county, start, end)
     for profile_id, counsellor in counsellors.items():
-        counsellor["busy"] = counsellors_busy.get(profile_id, [])
+        counsellor["busy"] = _merged(counsellor["busy"], counsellors_busy.get(profile_id, []))
     published = published_sessions(county)
     referrals = _open_referrals(county)
     held = _held_needs(published, start)
@@ -160,7 +160,8 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
         "places": [{"id": m.number, "name": m.name, "lat": m.lat, "lon": m.lon} for m in places],
         "locations": [_location(loc, days, start, end, closed) for loc, days in locations],
         "counsellors": [c for c in counsellors.values()],
-        "interpreters": [{**_interpreter(i, start, end), "busy": interpreters_busy.get(i.id, [])} for i in interpreters],
+        "interpreters": [{**_interpreter(i, start, end), "busy": _merged(i._hours_away, interpreters_busy.get(i.id, []))}
+                         for i in interpreters],
         "participants": participants,
         "previous_plan": previous,
         "frozen_until": _frozen_until(options).strftime("%Y-%m-%dT%H:%M") if previous else None,
@@ -237,16 +238,22 @@ def _location(loc: Location, days: list[dt.date], start: dt.date, end: dt.date, 
     return out
 
 
-def _absences(user_ids: list[int], start: dt.date, end: dt.date) -> dict[int, list[list[str]]]:
+def _absences(user_ids: list[int], start: dt.date, end: dt.date) -> tuple[dict[int, list], dict[int, list]]:
+    """(user id -> whole days away as [first, last] dates, user id -> part-day absences as the solver's
+    `busy` times [from, until]): the dentist 10:00-12:00 keeps the rest of the day plannable."""
     stmt = (
         select(Absence)
         .where(Absence.user_id.in_(user_ids), Absence.end_date >= start, Absence.start_date <= end)
-        .order_by(Absence.start_date, Absence.id)
+        .order_by(Absence.start_date, Absence.away_from, Absence.id)
     )
-    out: dict[int, list[list[str]]] = {}
+    days: dict[int, list[list[str]]] = {}
+    hours: dict[int, list[list[str]]] = {}
     for a in db.session.scalars(stmt):
-        out.setdefault(a.user_id, []).append([a.start_date.isoformat(), a.end_date.isoformat()])
-    return out
+        if a.part_day:
+            hours.setdefault(a.user_id, []).append([ids.plan_minute(a.away_from), ids.plan_minute(a.away_until)])
+        else:
+            days.setdefault(a.user_id, []).append([a.start_date.isoformat(), a.end_date.isoformat()])
+    return days, hours
 
 
 def _counsellors(county: County, locations: list[tuple[Location, list]], start: dt.date, end: dt.date) -> dict[int, dict]:
@@ -262,7 +269,7 @@ def _counsellors(county: County, locations: list[tuple[Location, list]], start: 
     # Counsellors whose employment lies wholly outside the horizon are not in the plan at all.
     profiles = [p for p in db.session.scalars(stmt)
                 if not (p.employment_end and p.employment_end < start) and not (p.employment_start and p.employment_start > end)]
-    absences = _absences([p.user_id for p in profiles], start, end)
+    absences, hours_away = _absences([p.user_id for p in profiles], start, end)
     usable = {loc.id for loc, _days in locations}
     return {
         p.id: {
@@ -273,6 +280,7 @@ def _counsellors(county: County, locations: list[tuple[Location, list]], start: 
             "languages": list(p.languages or []),
             "weekly": p.weekly or {},
             "absences": _with_employment(absences.get(p.user_id, []), p, start, end),
+            "busy": hours_away.get(p.user_id, []),
             "max_sessions_per_day": p.max_sessions_per_day,
         }
         for p in profiles
@@ -300,10 +308,16 @@ def _interpreters(county: County, start: dt.date, end: dt.date) -> list[Interpre
         .order_by(InterpreterProfile.id)
     )
     profiles = [p for p in db.session.scalars(stmt) if p.languages and p.modes]
-    absences = _absences([p.user_id for p in profiles], start, end)
+    absences, hours_away = _absences([p.user_id for p in profiles], start, end)
     for p in profiles:
-        p._absences = absences.get(p.user_id, [])  # carried to _interpreter without a second query
+        # carried to _interpreter and build_instance without a second query
+        p._absences, p._hours_away = absences.get(p.user_id, []), hours_away.get(p.user_id, [])
     return profiles
+
+
+def _merged(*lists: list[list[str]]) -> list[list[str]]:
+    """Busy times from several sources (part-day absences, times said no to), sorted, each once."""
+    return [list(t) for t in sorted({tuple(t) for times in lists for t in times})]
 
 
 # Why a session was cancelled that says its counsellor, or its interpreter, could not hold it then.

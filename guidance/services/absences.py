@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dateutil.relativedelta import relativedelta
-from flask_babel import format_date
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
@@ -29,10 +29,12 @@ def staff_of_county(county_id: int) -> list[User]:
 
 
 def days_away(user_id: int, first: dt.date, last: dt.date) -> set[dt.date]:
-    """The days from `first` to `last` (inclusive) that the person is registered away."""
+    """The days from `first` to `last` (inclusive) that the person is registered away the whole day
+    (a part-day absence leaves the rest of its day free: `hours_away`)."""
     out: set[dt.date] = set()
     for start, end in db.session.execute(select(Absence.start_date, Absence.end_date).where(
-            Absence.user_id == user_id, Absence.start_date <= last, Absence.end_date >= first)):
+            Absence.user_id == user_id, Absence.start_date <= last, Absence.end_date >= first,
+            Absence.away_from.is_(None))):
         day = max(start, first)
         while day <= min(end, last):
             out.add(day)
@@ -40,22 +42,67 @@ def days_away(user_id: int, first: dt.date, last: dt.date) -> set[dt.date]:
     return out
 
 
-def register_absence(lead: User, *, user_id: int, start: dt.date, end: dt.date, reason: str | None) -> Absence:
-    """Record an absence (inclusive dates) of one of the county's counsellors or interpreters."""
+def hours_away(user_id: int, first: dt.date, last: dt.date) -> list[Absence]:
+    """The person's part-day absences on the days from `first` to `last` (inclusive), in time order."""
+    return list(db.session.scalars(select(Absence).where(
+        Absence.user_id == user_id, Absence.start_date <= last, Absence.end_date >= first,
+        Absence.away_from.is_not(None)).order_by(Absence.away_from)))
+
+
+def spans_away(user_ids, first: dt.date, last: dt.date) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+    """user id -> the UTC spans they are away (whole days and part days alike) that touch the days from
+    `first` to `last`: for the questions "is this person free at this time?"."""
+    out: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for absence in db.session.scalars(select(Absence).where(
+            Absence.user_id.in_(list(user_ids)), Absence.start_date <= last, Absence.end_date >= first)):
+        out.setdefault(absence.user_id, []).append(absent_span(absence))
+    return out
+
+
+def away_on(county_id: int, date: dt.date) -> list[str]:
+    """The county's counsellors and interpreters away on `date`, by name: "Kari Nordmann", or
+    "Kari Nordmann (10:00–12:00)" when away part of the day."""
+    staff = {person.id: person.name for person in staff_of_county(county_id)}
+    found: dict[int, list[Absence]] = {}
+    for absence in db.session.scalars(select(Absence).where(
+            Absence.user_id.in_(list(staff)), Absence.start_date <= date, Absence.end_date >= date)
+            .order_by(Absence.away_from)):
+        found.setdefault(absence.user_id, []).append(absence)
+    out = []
+    for user_id, found_absences in found.items():
+        parts = [hours_text(a) for a in found_absences if a.part_day]
+        whole = len(parts) < len(found_absences)
+        out.append(staff[user_id] if whole else _("%(name)s (%(hours)s)", name=staff[user_id], hours=", ".join(parts)))
+    return sorted(out)
+
+
+def away_during(spans: list[tuple[dt.datetime, dt.datetime]], start: dt.datetime, end: dt.datetime) -> bool:
+    """Whether one of the spans overlaps the time from `start` to `end`."""
+    return any(first < end and start < last for first, last in spans)
+
+
+Hours = tuple[dt.time, dt.time]
+
+
+def register_absence(lead: User, *, user_id: int, start: dt.date, end: dt.date, reason: str | None,
+                     hours: Hours | None = None) -> Absence:
+    """Record an absence of one of the county's counsellors or interpreters: whole days (inclusive dates),
+    or with `hours` (from, until; Oslo times) part of one day."""
     person = db.session.get(User, user_id)
     if person is None or person.county_id != lead.county_id or person.role not in (Role.COUNSELLOR, Role.INTERPRETER):
         message = _("Choose a counsellor or interpreter of your county.")
         raise DomainError(message, {"user_id": [message]})
     from guidance.services import mail
 
-    absence = _new_absence(lead, person, start, end, reason, "absence.registered")
+    absence = _new_absence(lead, person, start, end, reason, "absence.registered", hours)
     messages = _release_interpreter_bookings(lead, absence)
     db.session.commit()
     mail.deliver_later(messages)
     return absence
 
 
-def report_own_absence(person: User, *, start: dt.date, end: dt.date) -> tuple[Absence, int]:
+def report_own_absence(person: User, *, start: dt.date, end: dt.date,
+                       hours: Hours | None = None) -> tuple[Absence, int]:
     """A counsellor or interpreter reports their own absence (ill, a course, another assignment):
     recorded at once (later plans and replacements keep them free) and e-mailed to the county's leads
     with the booked sessions it hits, so nobody has to reach the lead by phone first. No reason is
@@ -68,21 +115,25 @@ def report_own_absence(person: User, *, start: dt.date, end: dt.date) -> tuple[A
     if end < ids.local_today():
         message = _("These days are over, so there is nothing to re-plan. Tell the lead if they must be recorded.")
         raise DomainError(message, {"end_date": [message]})
-    overlap = db.session.scalar(select(Absence).where(Absence.user_id == person.id, Absence.start_date <= end,
-                                                      Absence.end_date >= start).order_by(Absence.start_date).limit(1))
+    instants = _instants(start, end, hours)
+    wanted = _span(start, end, instants.get("away_from"), instants.get("away_until"))
+    overlap = next((a for a in db.session.scalars(
+        select(Absence).where(Absence.user_id == person.id, Absence.start_date <= end, Absence.end_date >= start)
+        .order_by(Absence.start_date, Absence.away_from)) if away_during([absent_span(a)], *wanted)), None)
     if overlap is not None:
-        message = _("An absence from %(first)s to %(last)s is already registered for you. Report only the days "
-                    "not covered yet.", first=format_date(overlap.start_date, "long"), last=format_date(overlap.end_date, "long"))
+        message = _("An absence, %(when)s, is already registered for you. Report only the time not covered yet.",
+                    when=period_text(overlap))
         raise DomainError(message, {"start_date": [message]})
     with unit_of_work() as uow:
-        absence = _new_absence(person, person, start, end, None, "absence.reported")
+        absence = _new_absence(person, person, start, end, None, "absence.reported", hours)
         hit = len(affected_sessions(absence))
         messages = mail.queue_to_leads(person.county_id, lambda: _lead_mail(absence, hit))
         uow.after_commit(mail.deliver_later, messages + _release_interpreter_bookings(person, absence))
     return absence, hit
 
 
-def _new_absence(actor: User, person: User, start: dt.date, end: dt.date, reason: str | None, action: str) -> Absence:
+def _new_absence(actor: User, person: User, start: dt.date, end: dt.date, reason: str | None, action: str,
+                 hours: Hours | None = None) -> Absence:
     today = ids.local_today()
     for name, day in (("start_date", start), ("end_date", end)):
         if not today - EARLIEST_BACK <= day <= today + LATEST_AHEAD:
@@ -92,12 +143,31 @@ def _new_absence(actor: User, person: User, start: dt.date, end: dt.date, reason
     if end < start:
         message = _("The last day cannot be before the first day.")
         raise DomainError(message, {"end_date": [message]})
-    absence = Absence(user_id=person.id, start_date=start, end_date=end, reason=(reason or "").strip() or None)
+    absence = Absence(user_id=person.id, start_date=start, end_date=end, reason=(reason or "").strip() or None,
+                      **_instants(start, end, hours))
     db.session.add(absence)
     db.session.flush()
     # The reason may be health information: it stays out of the audit trail.
-    audit.record(actor, action, absence, {"user": person.id, "days": (end - start).days + 1})
+    audit.record(actor, action, absence, {"user": person.id, "days": (end - start).days + 1,
+                                          **({"hours": [t.strftime("%H:%M") for t in hours]} if hours else {})})
     return absence
+
+
+def _instants(start: dt.date, end: dt.date, hours: Hours | None) -> dict:
+    """The UTC instants of a part-day absence (nothing for whole days), after checking the hours: on one
+    day, and the end after the start."""
+    if hours is None:
+        return {}
+    if end != start:
+        message = _("An absence of some hours lies within one day: give the same first and last day, or "
+                    "leave the times empty for whole days.")
+        raise DomainError(message, {"end_date": [message]})
+    away_from, away_until = hours
+    if away_until <= away_from:
+        message = _("The absence must end after it starts.")
+        raise DomainError(message, {"until_time": [message]})
+    return {"away_from": ids.to_utc(dt.datetime.combine(start, away_from)),
+            "away_until": ids.to_utc(dt.datetime.combine(start, away_until))}
 
 
 def _release_interpreter_bookings(actor: User, absence: Absence) -> list:
@@ -112,18 +182,20 @@ def _release_interpreter_bookings(actor: User, absence: Absence) -> list:
     person = absence.user
     if person.interpreter is None:
         return []
-    first, last = _absent_span(absence)
+    first, last = absent_span(absence)
     bookings = db.session.scalars(
         select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
         .where(InterpreterBooking.interpreter_id == person.interpreter.id,
                InterpreterBooking.status.in_((BookingStatus.REQUESTED, BookingStatus.ACCEPTED)),
-               Session.status == SessionStatus.BOOKED, Session.start >= max(first, clock.now()), Session.start < last)
+               Session.status == SessionStatus.BOOKED, Session.start >= clock.now(), Session.start < last,
+               Session.end > first)
         .order_by(Session.start)).all()
     messages = []
     for booking in bookings:
         withdrawn = booking.status is BookingStatus.ACCEPTED
         transition(actor, booking, "withdraw" if withdrawn else "decline", by="absence")
-        booking.decline_reason = _("Away on this day (absence registered).")
+        booking.decline_reason = _("Away at this time (absence registered).") if absence.part_day \
+            else _("Away on this day (absence registered).")
         messages.append(invitation(booking, "CANCEL", ended="withdrawn"))  # "you can no longer interpret then"
     return messages
 
@@ -167,14 +239,29 @@ def end_absence(actor: User, absence: Absence, *, back_on: dt.date) -> Absence |
     return None if removed else absence
 
 
+def period_text(absence: Absence, fmt: str = "long") -> str:
+    """When the absence is, in the current locale and Oslo time: "8. desember 2026", "8.–10. desember"
+    as `fmt` writes a date, and "8. desember 2026, 10:00–12:00" for part of a day."""
+    first = format_date(absence.start_date, fmt)
+    if absence.part_day:
+        return _("%(day)s, %(hours)s", day=first, hours=hours_text(absence))
+    if absence.end_date == absence.start_date:
+        return first
+    return _("%(first)s to %(last)s", first=first, last=format_date(absence.end_date, fmt))
+
+
+def hours_text(absence: Absence) -> str:
+    """The hours of a part-day absence in Oslo time: "10:00–12:00"."""
+    return "–".join(format_datetime(t, "HH:mm") for t in (absence.away_from, absence.away_until))
+
+
 def _lead_mail(absence: Absence, hit: int) -> tuple[str, str]:
     """(subject, body) of the e-mail that tells a lead of a reported absence, in the current locale."""
     from flask_babel import ngettext
 
     from guidance.services.calendar import app_url
 
-    days = _("%(first)s to %(last)s", first=format_date(absence.start_date, "long"),
-             last=format_date(absence.end_date, "long"))
+    days = period_text(absence)
     subject = _("Absence reported by a counsellor") if absence.user.role is Role.COUNSELLOR \
         else _("Absence reported by an interpreter")
     body = " ".join([
@@ -190,19 +277,28 @@ def _lead_mail(absence: Absence, hit: int) -> tuple[str, str]:
     return subject, body
 
 
-def _absent_span(absence: Absence) -> tuple[dt.datetime, dt.datetime]:
-    """The absence as UTC instants: from the start of its first Oslo day to the start of the day after
-    its last. Clamped: an absence stored before dates had bounds may end on 9999-12-31."""
-    first_day = max(absence.start_date, dt.date(1900, 1, 1))
-    last_day = min(absence.end_date, dt.date(9000, 1, 1))
+def absent_span(absence: Absence) -> tuple[dt.datetime, dt.datetime]:
+    """The absence as UTC instants: its hours for part of a day, else from the start of its first Oslo
+    day to the start of the day after its last. Clamped: an absence stored before dates had bounds may
+    end on 9999-12-31."""
+    return _span(absence.start_date, absence.end_date, absence.away_from, absence.away_until)
+
+
+def _span(start: dt.date, end: dt.date, away_from: dt.datetime | None,
+          away_until: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+    if away_from is not None and away_until is not None:
+        return away_from, away_until
+    first_day = max(start, dt.date(1900, 1, 1))
+    last_day = min(end, dt.date(9000, 1, 1))
     return (ids.to_utc(dt.datetime.combine(first_day, dt.time(0, 0))),
             ids.to_utc(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 0))))
 
 
 def affected_sessions(absence: Absence) -> list[Session]:
-    """Published (booked) sessions the absent person holds or interprets on the absent days."""
+    """Published (booked) sessions the absent person holds or interprets while away (any overlap: a
+    session 09:00-10:30 is hit by an absence from 10:00)."""
     person = absence.user
-    first, last = _absent_span(absence)
+    first, last = absent_span(absence)
     who = []
     if person.counsellor is not None:
         who.append(Session.counsellor_id == person.counsellor.id)
@@ -212,6 +308,6 @@ def affected_sessions(absence: Absence) -> list[Session]:
         return []
     stmt = (select(Session).join(PlanningRun, PlanningRun.id == Session.run_id)
             .where(PlanningRun.county_id == person.county_id, Session.status == SessionStatus.BOOKED,
-                   Session.start >= first, Session.start < last, or_(*who))
+                   Session.start < last, Session.end > first, or_(*who))
             .order_by(Session.start))
     return list(db.session.scalars(stmt))

@@ -4,7 +4,7 @@ the lead must act on before it starts.
 The week grid shows one counsellor, room or location; on a normal morning the lead needs the whole
 county at once (who is ill, which interpreter said no, which participant cannot come) and a move or
 cancel link beside each. What is marked on a session (`PROBLEMS`, in the order they are listed):
-- its counsellor is registered away that day (`Absence`);
+- its counsellor is registered away then (`Absence`: that day, or hours of it that the session overlaps);
 - its interpreter is registered away, declined, or the request expired or was withdrawn;
 - the interpreter has not answered, and the answer deadline has passed or is near (`answer_due`);
 - a referrer said a participant cannot come (`cannot_come.waiting`), until it is moved or cancelled;
@@ -23,7 +23,6 @@ from sqlalchemy.orm import selectinload
 from guidance import clock
 from guidance.extensions import db
 from guidance.models import (
-    Absence,
     CounsellorProfile,
     InterpreterProfile,
     Location,
@@ -91,7 +90,7 @@ class CountyDay:
     date: dt.date
     locations: list[LocationDay]
     counsellors_away: list[str]  # names of counsellors registered away that day who hold sessions on it
-    staff_away: list[str] = field(default_factory=list)  # every counsellor and interpreter of the county away that day
+    staff_away: list[str] = field(default_factory=list)  # every counsellor and interpreter of the county away that day, with the hours of a part-day absence
 
     @property
     def sessions(self) -> list[DaySession]:
@@ -122,8 +121,8 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None, waitin
         .where(CounsellorProfile.id.in_({s.counsellor_id for s in sessions}))).all()
     counsellor_names = {profile_id: name for profile_id, _user_id, name in counsellors}
     counsellor_users = {profile_id: user_id for profile_id, user_id, _name in counsellors}
-    away_users = set(db.session.scalars(select(Absence.user_id).where(
-        Absence.start_date <= date, Absence.end_date >= date)))
+    away = absences.spans_away(set(counsellor_users.values()) | {s.interpreter.user_id for s in sessions if s.interpreter},
+                               date, date)
     waiting = {(w.session_id, w.referral_id): w.note
                for w in (cannot_come.waiting(county_id, now) if waiting is None else waiting)}
 
@@ -140,21 +139,25 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None, waitin
             changeable=session.status is SessionStatus.BOOKED and session.start > now,
             under_way=session.status is SessionStatus.BOOKED and session.start <= now < session.end)
         if session.status is SessionStatus.BOOKED:
-            item.problems = _problems(item, away_users, counsellor_users, now)
+            item.problems = _problems(item, away, counsellor_users, now)
             if "counsellor_away" in item.problems:
                 away_names.add(item.counsellor)
         places.setdefault(session.location_id, LocationDay(session.location_id, session.location.name, []))
         places[session.location_id].sessions.append(item)
-    staff_away = [person.name for person in absences.staff_of_county(county_id) if person.id in away_users]
+    staff_away = absences.away_on(county_id, date)
     return CountyDay(date, sorted(places.values(), key=lambda p: p.name), sorted(away_names), staff_away)
 
 
-def _problems(item: DaySession, away_users: set[int], counsellor_users: dict[int, int], now: dt.datetime) -> list[str]:
+def _problems(item: DaySession, away: dict[int, list], counsellor_users: dict[int, int], now: dt.datetime) -> list[str]:
     session = item.session
     found = set()
-    if counsellor_users.get(session.counsellor_id) in away_users:
+
+    def away_then(user_id: int | None) -> bool:
+        return absences.away_during(away.get(user_id, []), session.start, session.end)
+
+    if away_then(counsellor_users.get(session.counsellor_id)):
         found.add("counsellor_away")
-    if session.interpreter is not None and session.interpreter.user_id in away_users:
+    if session.interpreter is not None and away_then(session.interpreter.user_id):
         found.add("interpreter_away")
     elif item.status == "interpreter_missing":
         found.add("interpreter_missing")

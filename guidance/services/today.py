@@ -81,6 +81,7 @@ class AbsenceItem:
     end_date: dt.date
     sessions: int
     first_start: dt.datetime
+    hours: str | None = None  # "10:00–12:00" when away part of the day
 
 
 @dataclass
@@ -287,7 +288,7 @@ def _absences(county_id: int, now: dt.datetime) -> list[AbsenceItem]:
         hit = [s for s in absence_service.affected_sessions(absence) if s.start > now]
         if hit:
             out.append(AbsenceItem(absence.id, absence.user.name, absence.start_date, absence.end_date, len(hit),
-                                   hit[0].start))
+                                   hit[0].start, absence_service.hours_text(absence) if absence.part_day else None))
     return out
 
 

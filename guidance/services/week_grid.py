@@ -76,7 +76,8 @@ class Free:
     end: dt.time
     row: int
     span: int
-    is_free: bool = True
+    is_free: bool = True  # not a session (`Block`)
+    away: bool = False  # hours of a part-day absence instead of free time
 
     @property
     def text(self) -> str:
@@ -88,13 +89,14 @@ class Day:
     date: dt.date
     blocks: list[Block] = field(default_factory=list)
     free: list[Free] = field(default_factory=list)
+    away: list[Free] = field(default_factory=list)  # hours of part-day absences
     lanes: int = 1
     unavailable: str = ""  # "closed" (a public holiday, a closure day, a venue not open) or "away" (an absence)
 
     @property
     def items(self) -> list[Block | Free]:
         """Sessions and free periods in the order of the day (the order a screen reader reads)."""
-        return sorted([*self.blocks, *self.free], key=lambda item: (item.row, isinstance(item, Block)))
+        return sorted([*self.blocks, *self.free, *self.away], key=lambda item: (item.row, isinstance(item, Block)))
 
 
 @dataclass
@@ -268,7 +270,8 @@ def unavailable_days(subject: Choice, monday: dt.date, county_id: int | None) ->
 
 def build(subject: Choice, monday: dt.date, sessions: list[Session], *, names: dict[int, str] | None = None,
           hours: dict[int, list[tuple[dt.time, dt.time]]] | None = None,
-          unavailable: dict[dt.date, str] | None = None) -> Grid:
+          unavailable: dict[dt.date, str] | None = None,
+          away: dict[dt.date, list[tuple[dt.time, dt.time]]] | None = None) -> Grid:
     """Lay the week out: Monday to Friday (and a weekend day with sessions), blocks side by side
     where they overlap, free periods where the working or opening hours have no session."""
     hours = hours or {}
@@ -307,7 +310,11 @@ def build(subject: Choice, monday: dt.date, sessions: list[Session], *, names: d
         _lanes(day)
         day.unavailable = (unavailable or {}).get(date, "")
         not_before = 24 * 60 if date < now.date() else now_minute if date == now.date() else 0
-        day.free = [] if day.unavailable else _free(day, hours.get(date.isoweekday(), []), row_of, not_before)
+        away_periods = [] if day.unavailable else (away or {}).get(date, [])
+        day.away = [Free(a, b, row_of(_minutes(a)), max(1, math.ceil((_minutes(b) - _minutes(a)) / SLOT_MINUTES)),
+                         away=True) for a, b in away_periods]
+        day.free = [] if day.unavailable else _free(day, hours.get(date.isoweekday(), []), row_of, not_before,
+                                                    away_periods)
         if offset < 5 or day.blocks:
             days.append(day)
     return Grid(monday, subject, days, first_hour, last_hour)
@@ -331,12 +338,13 @@ def _lanes(day: Day) -> None:
     day.lanes = max(1, len(lane_ends))
 
 
-def _free(day: Day, periods: list[tuple[dt.time, dt.time]], row_of, not_before: int = 0) -> list[Free]:
+def _free(day: Day, periods: list[tuple[dt.time, dt.time]], row_of, not_before: int = 0,
+          away: list[tuple[dt.time, dt.time]] = ()) -> list[Free]:
     """Working or opening periods of the day minus its sessions (a cancelled one's time too: its block
-    stays in the grid) and minus what has gone by (before minute `not_before`), periods of at least a
-    quarter hour."""
-    taken = sorted((_minutes(b.start.time()), _minutes(b.end.time()) if b.end.date() == day.date else 24 * 60)
-                   for b in day.blocks)
+    stays in the grid), minus the hours away and minus what has gone by (before minute `not_before`),
+    periods of at least a quarter hour."""
+    taken = sorted([(_minutes(b.start.time()), _minutes(b.end.time()) if b.end.date() == day.date else 24 * 60)
+                    for b in day.blocks] + [(_minutes(a), _minutes(b)) for a, b in away])
     out = []
     for a, b in periods:
         cursor, stop = max(_minutes(a), not_before), _minutes(b)
@@ -358,4 +366,18 @@ def week(subject: Choice, monday: dt.date, *, county_id: int | None, run_id: int
     `closures_of`: the county whose holidays and closure days leave no free time (default `county_id`)."""
     sessions = week_sessions(subject, monday, county_id=county_id, run_id=run_id)
     return build(subject, monday, sessions, names=counsellor_names, hours=working_hours(subject),
-                 unavailable=unavailable_days(subject, monday, closures_of or county_id))
+                 unavailable=unavailable_days(subject, monday, closures_of or county_id),
+                 away=away_hours(subject, monday))
+
+
+def away_hours(subject: Choice, monday: dt.date) -> dict[dt.date, list[tuple[dt.time, dt.time]]]:
+    """A counsellor's part-day absences in the week, as Oslo times by day (the dentist 10:00-12:00):
+    the grid shows them instead of free time."""
+    if subject.kind != "counsellor":
+        return {}
+    user_id = db.session.scalar(select(CounsellorProfile.user_id).where(CounsellorProfile.id == subject.id))
+    out: dict[dt.date, list[tuple[dt.time, dt.time]]] = {}
+    for absence in absences.hours_away(user_id, monday, monday + dt.timedelta(days=6)):
+        start, end = absence.away_from.astimezone(cal.OSLO), absence.away_until.astimezone(cal.OSLO)
+        out.setdefault(start.date(), []).append((start.time(), end.time()))
+    return out

@@ -92,9 +92,11 @@ def _render_week(year: int, week: int):
     # (the week grid's reading of them: week_grid.unavailable_days).
     subject = week_grid.Choice("counsellor", _profile_id(), current_user.name)
     away = {day for day, why in week_grid.unavailable_days(subject, monday, None).items() if why == "away"}
+    away_hours = {day: [f"{a:%H:%M}–{b:%H:%M}" for a, b in periods]
+                  for day, periods in week_grid.away_hours(subject, monday).items()}
     return render_template("counsellor/week.html", year=year, week=week, monday=monday, days=days, by_day=by_day,
                            sessions=sessions, previous=previous, following=following, today=local_today(),
-                           home_link=home_link, away=away)
+                           home_link=home_link, away=away, away_hours=away_hours)
 
 
 @bp.get("/<int:year>/<int:week>.ics")

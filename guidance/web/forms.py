@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DateField, SelectField
+from wtforms import DateField, SelectField, TimeField
 from wtforms.widgets import Select
 from wtforms.validators import DataRequired, Optional, StopValidation
 
@@ -60,13 +60,28 @@ class NearToday:
                                    first=format_date(first, "long"), last=format_date(last, "long")))
 
 
-def absence_first_day() -> DateField:
-    """The first day of an absence, as the lead's and the person's own absence forms ask it."""
-    return DateField(_l("First day"), validators=[DataRequired(_l("Enter the first day of the absence.")), NearToday()])
+class AbsenceTimeForm(FlaskForm):
+    """When an absence is, as the lead's and the person's own absence forms ask it: whole days, or part
+    of one day when both times are given (services.absences)."""
 
+    start_date = DateField(_l("First day"), validators=[DataRequired(_l("Enter the first day of the absence.")),
+                                                        NearToday()])
+    end_date = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day of the absence.")), NearToday()])
+    from_time = TimeField(_l("From (time)"), validators=[Optional()])
+    until_time = TimeField(_l("Until (time)"), validators=[Optional()])
 
-def absence_last_day() -> DateField:
-    return DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day of the absence.")), NearToday()])
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        given = (self.from_time.data is not None, self.until_time.data is not None)
+        if valid and any(given) and not all(given):
+            missing = self.until_time if given[0] else self.from_time
+            missing.errors = [*missing.errors, _("Give both times for part of a day, or neither for whole days.")]
+            return False
+        return valid
+
+    def hours(self):
+        """(from, until) for part of a day, or None for whole days."""
+        return (self.from_time.data, self.until_time.data) if self.from_time.data and self.until_time.data else None
 
 
 class AbsenceEndForm(FlaskForm):

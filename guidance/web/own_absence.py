@@ -5,19 +5,17 @@ from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from guidance.extensions import db
 from guidance.models import Absence, Role
 from guidance.planning.ids import local_today
 from guidance.services.errors import DomainError
-from guidance.web.forms import absence_first_day, absence_last_day, show_refusal
+from guidance.web.forms import AbsenceTimeForm, show_refusal
 
 
-class OwnAbsenceForm(FlaskForm):
-    start_date = absence_first_day()
-    end_date = absence_last_day()
+class OwnAbsenceForm(AbsenceTimeForm):
+    """Whole days, or some hours of one day (the dentist)."""
 
 
 def page(*, done: str, week_of=None):
@@ -30,7 +28,8 @@ def page(*, done: str, week_of=None):
         form.start_date.data = form.end_date.data = local_today()
     elif form.validate_on_submit():
         try:
-            _absence, hit = report_own_absence(current_user, start=form.start_date.data, end=form.end_date.data)
+            _absence, hit = report_own_absence(current_user, start=form.start_date.data, end=form.end_date.data,
+                                              hours=form.hours())
         except DomainError as error:
             show_refusal(form, error)
         else:

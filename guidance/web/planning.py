@@ -21,7 +21,7 @@ from guidance.models.types import utcnow as _utcnow
 from guidance.planning import ids as planning_ids
 from guidance.services import planning as planning_service
 from guidance.services.errors import DomainError
-from guidance.web.forms import NearToday, WishForm, absence_first_day, absence_last_day, row_id, show_refusal
+from guidance.web.forms import AbsenceTimeForm, NearToday, WishForm, row_id, show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
@@ -753,10 +753,8 @@ def _warn_untold(referrals) -> None:
 # ---------------------------------------------------------------------------- absences and re-plan
 
 
-class AbsenceForm(FlaskForm):
+class AbsenceForm(AbsenceTimeForm):
     user_id = SelectField(_l("Who is away"), coerce=int, validators=[DataRequired(_l("Choose who is away."))])
-    start_date = absence_first_day()
-    end_date = absence_last_day()
     reason = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
 
 
@@ -800,7 +798,7 @@ def absences():
         if form.validate_on_submit():
             try:
                 absence = register_absence(current_user, user_id=form.user_id.data, start=form.start_date.data,
-                                           end=form.end_date.data, reason=form.reason.data)
+                                           end=form.end_date.data, reason=form.reason.data, hours=form.hours())
             except DomainError as error:
                 show_refusal(form, error)
             else:
@@ -822,10 +820,11 @@ def end_absence(absence_id: int):
     ended = end_from_form(item)
     if ended is not None:
         kept, back_on = ended
+        if kept is None:
+            flash(_("The absence of %(name)s is taken away: plans may book them as usual.", name=name), "success")
+            return redirect(url_for("planning.absences"))
         flash(_("%(name)s is back on %(day)s: plans may book them again from then on.", name=name,
                 day=format_date(back_on, "long")), "success")
-        if kept is None:
-            return redirect(url_for("planning.absences"))
     return redirect(url_for("planning.absence", absence_id=absence_id))
 
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from guidance import clock
 from guidance.rules.access import may
+from guidance.services import absences
 from guidance.labels import all_labels, money
 from guidance.web.navigation import current_entry, menu_for_current_user
 
@@ -59,6 +60,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["decimal"] = lambda value: format_decimal(value or 0, "#,##0.##")
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["kroner"] = lambda nok: money(round((nok or 0) * 100))
+    # "8.–10. desember", "8. desember, 10:00–12:00": one wording for an absence on every page and in the e-mail.
+    app.jinja_env.filters["absence_period"] = absences.period_text
 
     @app.context_processor
     def inject():

@@ -21,7 +21,6 @@ from sqlalchemy.orm import selectinload
 from guidance.clock import local_date
 from guidance.extensions import db
 from guidance.models import (
-    Absence,
     InterpreterBooking,
     InterpreterLanguage,
     InterpreterProfile,
@@ -32,6 +31,7 @@ from guidance.models import (
 )
 from guidance.planning.instance import travel_minutes
 from guidance.services import calendar as cal
+from guidance.services.absences import away_during, spans_away
 from guidance.services.interpreter_bookings.state import ACTIVE
 
 log = logging.getLogger(__name__)
@@ -88,17 +88,11 @@ class Availability:
         self._commitments = self._load_commitments()
         self._referee: _PlanReferee | None = None
 
-    def _load_absences(self) -> dict[int, list[tuple[dt.date, dt.date]]]:
+    def _load_absences(self) -> dict[int, list[tuple[dt.datetime, dt.datetime]]]:
+        """user id -> the spans they are away (whole days and part days) on the days concerned."""
         if not self.days or not self.profiles:
             return {}
-        rows = db.session.execute(
-            select(Absence.user_id, Absence.start_date, Absence.end_date)
-            .where(Absence.user_id.in_([p.user_id for p in self.profiles]),
-                   Absence.start_date <= self.days[-1], Absence.end_date >= self.days[0])).all()
-        out: dict[int, list[tuple[dt.date, dt.date]]] = {}
-        for user_id, first, last in rows:
-            out.setdefault(user_id, []).append((first, last))
-        return out
+        return spans_away([p.user_id for p in self.profiles], self.days[0], self.days[-1])
 
     def _load_commitments(self) -> dict[int, list[tuple[Session, str]]]:
         """interpreter id -> [(booked session, way of interpreting)] on the days concerned (a day's
@@ -142,8 +136,7 @@ class Availability:
             return False
         if not within_hours(profile.weekly or {}, session.start, session.end):
             return False
-        day = local_date(session.start)
-        if any(first <= day <= last for first, last in self._absences.get(profile.user_id, [])):
+        if away_during(self._absences.get(profile.user_id, []), session.start, session.end):
             return False
         for other, other_mode in self._commitments.get(profile.id, []):
             if other.id != session.id and clashes(session, mode, other, other_mode):
