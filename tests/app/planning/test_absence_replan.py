@@ -198,3 +198,40 @@ def test_the_absence_note_is_shown_in_the_list_and_on_the_persons_page(client):
     listing = client.get("/planning/absences").get_data(as_text=True)
     assert "<td>Kurs i Oslo</td>" in listing
     assert "Kurs i Oslo" in client.get(f"/people/counsellors/{w.counsellor.counsellor.id}").get_data(as_text=True)
+
+
+def test_a_re_plan_after_some_hours_away_moves_only_the_sessions_in_those_hours(client):
+    """The dentist from the first session's start for an hour: that session is re-staffed or moved out of
+    the hours, and the counsellor's other sessions that day stay where they are."""
+    from guidance.models import RunStatus
+    from tests.app.planning.helpers import run_from_the_form
+
+    w = planning_world()
+    for name in ("Rania Saleh", "Omar Khalil", "Layla Nasser"):
+        f.referral(municipality_number="4601", name=name)
+    first = solved_run(w.lead, time_limit=5)
+    planning_service.publish_run(w.lead, first)
+    published = db.session.scalars(select(Session).where(Session.run_id == first.id)
+                                   .order_by(Session.start)).all()
+    hit = published[0]
+    begin = ids.to_local(hit.start)  # Oslo wall clock, as the form takes it
+    hours_away = (hit.start, hit.start + dt.timedelta(hours=1))
+    f.login(client, w.lead)
+    response = client.post("/planning/absences", data={
+        "user_id": w.counsellor.id, "start_date": begin.date().isoformat(), "end_date": begin.date().isoformat(),
+        "from_time": begin.strftime("%H:%M"), "until_time": (begin + dt.timedelta(hours=1)).strftime("%H:%M"),
+        "reason": ""})
+    assert response.status_code == 302
+    overlapping = {ids.session_id(s.id) for s in published if s.counsellor_id == w.counsellor.counsellor.id
+                   and s.start < hours_away[1] and hours_away[0] < s.end}
+    assert ids.session_id(hit.id) in overlapping
+
+    _response, run = run_from_the_form(client, max(ids.to_local(s.start).date() for s in published).isoformat(),
+                                       scope="repair")
+    assert run.status is RunStatus.SUCCEEDED, run.message
+    changed = [c for c in changes(run) if c.kind != "kept" and c.old]
+    assert {c.old["id"] for c in changed} == overlapping
+    for c in changed:  # re-staffed, or with this counsellor outside the hours away
+        starts, ends = (ids.from_plan_minute(c.new[k]) for k in ("start", "end"))
+        assert c.new["counsellor"] != ids.counsellor_id(w.counsellor.counsellor.id) or \
+            not (starts < hours_away[1] and hours_away[0] < ends)
