@@ -78,6 +78,7 @@ class Free:
     span: int
     is_free: bool = True  # not a session (`Block`)
     away: bool = False  # hours of a part-day absence instead of free time
+    lane: int = 1  # hours away go beside the sessions they overlap (`_lanes`); free time spans the day
 
     @property
     def text(self) -> str:
@@ -307,12 +308,12 @@ def build(subject: Choice, monday: dt.date, sessions: list[Session], *, names: d
                 counsellor=names.get(session.counsellor_id, ""),
                 interpreter=session.interpreter.user.name if session.interpreter else "",
                 references=[(p.referral_id, p.referral.reference) for p in session.participants]))
-        _lanes(day)
         day.unavailable = (unavailable or {}).get(date, "")
         not_before = 24 * 60 if date < now.date() else now_minute if date == now.date() else 0
         away_periods = [] if day.unavailable else (away or {}).get(date, [])
         day.away = [Free(a, b, row_of(_minutes(a)), max(1, math.ceil((_minutes(b) - _minutes(a)) / SLOT_MINUTES)),
                          away=True) for a, b in away_periods]
+        _lanes(day)
         day.free = [] if day.unavailable else _free(day, hours.get(date.isoweekday(), []), row_of, not_before,
                                                     away_periods)
         if offset < 5 or day.blocks:
@@ -321,9 +322,9 @@ def build(subject: Choice, monday: dt.date, sessions: list[Session], *, names: d
 
 
 def _lanes(day: Day) -> None:
-    """Overlapping blocks go side by side: each takes the first lane free at its start."""
+    """Overlapping blocks and hours away go side by side: each takes the first lane free at its start."""
     lane_ends: list[int] = []  # last row + 1 per lane
-    for block in sorted(day.blocks, key=lambda b: (b.row, -b.span)):
+    for block in sorted([*day.blocks, *day.away], key=lambda b: (b.row, -b.span)):
         for index, free_from in enumerate(lane_ends):
             if free_from <= block.row:
                 block.lane = index + 1
