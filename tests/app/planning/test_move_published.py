@@ -104,6 +104,28 @@ def test_an_absent_counsellor_is_named_with_the_dates_of_the_absence(client, wor
     assert db.session.get(Session, session.id).counsellor_id == w.counsellor.counsellor.id
 
 
+def test_a_counsellor_away_some_hours_is_named_with_the_hours_and_the_rest_of_the_day_is_free(client, world):
+    w = world
+    hanne = f.user(Role.COUNSELLOR, name="Hanne Vik")
+    hanne.counsellor.locations = list(w.counsellor.counsellor.locations)
+    day = dt.date(2027, 1, 26)
+    db.session.add(Absence(user_id=hanne.id, start_date=day, end_date=day,
+                           away_from=f.oslo(2027, 1, 26, 10).astimezone(dt.UTC),
+                           away_until=f.oslo(2027, 1, 26, 12).astimezone(dt.UTC)))
+    db.session.commit()
+    session = _published(w)
+    f.login(client, w.lead, language="en")
+
+    refused = _move(client, session, day=day, time="09:00", counsellor_id=hanne.counsellor.id)  # 09:00-10:30
+    assert refused.status_code == 400
+    assert "Hanne Vik cannot take a session 10:00–12:00: away then" in _field_error(
+        refused.get_data(as_text=True), "counsellor_id")
+    moved = _move(client, session, day=day, time="12:00", counsellor_id=hanne.counsellor.id)
+    assert moved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).counsellor_id == hanne.counsellor.id
+
+
 def test_a_room_taken_by_another_session_is_named_with_its_time(client, world):
     w = world
     colleague = f.user(Role.COUNSELLOR)
