@@ -5,10 +5,12 @@ next page, in the participant's language when a catalogue for it exists. The let
 one catalogue per language under `guidance/letters/<code>.po` (msgid: the English text; msgstr: the
 translation), so a person can review and extend them without touching code (docs/letters.md).
 
-The PDF embeds DejaVu Sans (Latin, Cyrillic), Noto Sans Arabic (Arabic, Dari) and Noto Sans
-Ethiopic (Tigrinya). fpdf2 without HarfBuzz neither joins Arabic letters nor orders right-to-left
-text, so every line is shaped with `arabic_reshaper` (contextual letter forms) and put in visual
-order with fpdf2's own Unicode bidi algorithm, after the line breaks are chosen.
+The PDF embeds DejaVu Sans (Latin, Cyrillic), Noto Sans Arabic (Arabic, Dari, Persian, Pashto, Sorani)
+and Noto Sans Ethiopic (Tigrinya). fpdf2's own drawing neither joins Arabic letters nor orders
+right-to-left text, so a line is shaped with `arabic_reshaper` (contextual letter forms) and put in
+visual order with fpdf2's Unicode bidi algorithm, after the line breaks are chosen. Pashto and Sorani
+letters have no presentation forms to reshape into: their pages go through HarfBuzz instead
+(`SHAPED_BY_HARFBUZZ`).
 """
 from __future__ import annotations
 
@@ -39,9 +41,13 @@ CATALOGUES = Path(__file__).resolve().parent.parent / "letters"
 
 # Letter language (catalogue name) -> Babel locale for dates and language names.
 LOCALES = {"nb": "nb", "nn": "nn", "en": "en_GB", "uk": "uk", "ar": "ar", "ti": "ti", "prs": "fa_AF", "so": "so",
-           "ru": "ru", "fa": "fa"}
+           "ru": "ru", "fa": "fa", "ps": "ps", "ckb": "ckb", "kmr": "ku"}
 NORWEGIAN = ("nb", "nn")
-RIGHT_TO_LEFT = {"ar", "prs", "fa"}
+RIGHT_TO_LEFT = {"ar", "prs", "fa", "ps", "ckb"}
+# Pashto and Sorani use letters with no Unicode presentation forms (ښ ځ ګ ټ, ڵ ێ ڕ), so arabic_reshaper
+# leaves them unjoined: their pages are shaped by HarfBuzz (fpdf2's text shaping), which also orders
+# the line right to left. Language tags as OpenType names them.
+SHAPED_BY_HARFBUZZ = {"ps": "PAS", "ckb": "KUR"}
 # Letters in one download, made inside the request: 50 two-page letters take about 1 s of CPU, so 100
 # stay near 2 s; a municipality with more gets several downloads (parts_for_municipality).
 MAX_LETTERS = 100
@@ -436,7 +442,7 @@ def _balance(lines: list[str]) -> list[str]:
 def _lines(document, text: str, width: float, widths: dict) -> list[str]:
     """Break shaped text into lines that fit `width` (breaks at spaces; a too long word is cut).
     `widths` keeps measured words for the whole document (the same words recur in every letter)."""
-    font = (document.font_family, document.font_style, document.font_size_pt)
+    font = (document.font_family, document.font_style, document.font_size_pt, bool(document.text_shaping))
 
     def measure(word: str) -> float:
         key = (font, word)
@@ -533,13 +539,75 @@ def _paragraph(document, family: str, style: str, text: str, widths: dict, scale
     of a paragraph, for writing it and for checking that a letter fits its sheet."""
     size = SIZES[style] * scale
     document.set_font(family, "B" if style in ("title", "heading", "label") else "", size)
-    return _lines(document, _shape(text), document.epw - INDENT.get(style, 0) - 1, widths), size * POINT * LINE
+    shaped = text if document.text_shaping else _shape(text)
+    return _lines(document, shaped, document.epw - INDENT.get(style, 0) - 1, widths), size * POINT * LINE
+
+
+def _shaping(document, code: str, rtl: bool = True) -> None:
+    """HarfBuzz for the languages that need it (`SHAPED_BY_HARFBUZZ`), the document's own drawing else."""
+    if code in SHAPED_BY_HARFBUZZ:
+        document.set_text_shaping(use_shaping_engine=True, direction="rtl" if rtl else "ltr",
+                                  script="arab" if rtl else None, language=SHAPED_BY_HARFBUZZ[code])
+    else:
+        document.set_text_shaping(False)
+
+
+def _draw_shaped(document, code: str, line: str, height: float) -> None:
+    """One line of a HarfBuzz-shaped page, right-aligned. The bidi algorithm runs here, with the
+    isolates that keep a time ("09:00–10:30"), a phone number or an address whole (fpdf2's shaping
+    drops them and drew "10:30–09:00"); each run is then shaped in its own direction, in drawing order."""
+    from fpdf.bidi import BidiParagraph
+    from fpdf.enums import TextDirection
+
+    runs: list[tuple[list[str], bool]] = []
+    for char in BidiParagraph(line, base_direction=TextDirection.RTL).get_reordered_characters():
+        if char.character in "\u2066\u2067\u2068\u2069":
+            continue
+        rtl = bool(char.embedding_level % 2)
+        if runs and runs[-1][1] == rtl:
+            runs[-1][0].append(char.character)
+        else:
+            runs.append(([char.character], rtl))
+    # A right-to-left run is given to HarfBuzz in reading order (it was reversed for drawing). Spaces at
+    # a run's ends are left out and added as room (a shaped cell drops them: "د2027").
+    # A left-to-right run (a time, a number, a Latin name) is drawn in the Latin font it is measured in:
+    # measured in the Arabic font and drawn in the fallback, a date's "2027" ran into its neighbours.
+    family, style, size = document.font_family, document.font_style, document.font_size_pt
+
+    def use(rtl: bool) -> None:
+        document.set_font(family if rtl else "dejavu", style, size)
+        _shaping(document, code, rtl)
+
+    space = document.get_string_width(" ")
+    pieces = []
+    for chars, rtl in runs:
+        visual = "".join(chars)
+        text = visual.strip(" ")
+        left, right = len(visual) - len(visual.lstrip(" ")), len(visual) - len(visual.rstrip(" "))
+        text = text[::-1] if rtl else text
+        use(rtl)
+        pieces.append((text, rtl, left * space, document.get_string_width(text) if text else 0.0, right * space))
+    # Right-aligned as the other pages' cells are (their text ends a cell margin inside the page margin);
+    # the pieces themselves sit edge to edge, without a cell's margins.
+    margin, document.c_margin = document.c_margin, 0
+    x, y = document.l_margin + document.epw - margin - sum(a + w + b for _t, _r, a, w, b in pieces), document.get_y()
+    for text, rtl, before, width, after in pieces:
+        x += before
+        if text:
+            use(rtl)
+            document.set_xy(x, y)
+            document.cell(width, height, text)
+        x += width + after
+    document.c_margin = margin
+    use(True)
+    document.set_xy(document.l_margin, y + height)
 
 
 def _fitting_scale(document, code: str, items: list[tuple[str, str]], widths: dict) -> float:
     """The type scale that keeps one language's letter on one sheet: 1, or a little smaller when a
     longer letter (a moved session's, a long address) would spill a line or two onto another page."""
     family = _family(code)
+    _shaping(document, code)
     room = document.page_break_trigger - document.t_margin
     for scale in SCALES:
         needed = 0.0
@@ -556,6 +624,7 @@ def _write(document, code: str, items: list[tuple[str, str]], mcids: dict[int, i
     rtl = code in RIGHT_TO_LEFT
     family = _family(code)
     align = "R" if rtl else "L"
+    _shaping(document, code)
     for style, text in items:
         if style in SPACE_BEFORE:
             document.ln(SPACE_BEFORE[style])
@@ -572,7 +641,11 @@ def _write(document, code: str, items: list[tuple[str, str]], mcids: dict[int, i
                     document.set_x(document.l_margin)
                 else:
                     document.set_x(document.l_margin + (INDENT.get(style, 0) if number else 0))
-                document.cell(document.epw, height, _visual(line, rtl), align=align, new_x="LMARGIN", new_y="NEXT")
+                if code in SHAPED_BY_HARFBUZZ:
+                    _draw_shaped(document, code, line, height)
+                else:
+                    document.cell(document.epw, height, _visual(line, rtl), align=align, new_x="LMARGIN",
+                                  new_y="NEXT")
         if style in SPACE_AFTER:
             document.ln(SPACE_AFTER[style])
 

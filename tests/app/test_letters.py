@@ -275,15 +275,30 @@ def test_russian_and_persian_participants_get_a_page_in_their_language(client):
     assert len(PdfReader(io.BytesIO(client.get(f"/referrals/{persian.id}/letters.pdf").data)).pages) == 2
 
 
+def test_pashto_sorani_and_kurmanji_speakers_get_a_page_in_their_language(client):
+    """Three of the commonest languages of newly settled refugees had a Norwegian-only letter."""
+    w = f.world()
+    w.referrer.phone = "+47 412 34 567"
+    db.session.commit()
+    for name, code, title in (("Gul Ahmad", "ps", "د مسلکي مشورې بلنلیک"), ("Shilan Ahmed", "ckb", "بانگهێشت"),
+                              ("Berivan Aydin", "kmr", "Vexwendin ji bo şêwirmendiya pîşeyî")):
+        referral = _booked(w, name, code)
+        f.login(client, w.referrer)
+        _norwegian, page = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
+        text = " ".join(page.split())
+        assert title in text and name in text and "09:00–10:30" in text and "+47 412 34 567" in text, (code, text)
+        assert "Det finnes ikke noe brev" not in client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+
+
 def test_a_letter_in_norwegian_only_is_said_so_where_the_referrer_takes_it(client):
     w = f.world()
-    pashto = _booked(w, "Gul Ahmad", "ps")
+    amharic = _booked(w, "Meron Tesfaye", "am")
     f.login(client, w.referrer)
-    assert len(_pages(client.get(f"/referrals/{pashto.id}/letters.pdf"))) == 1
-    page = client.get(f"/referrals/{pashto.id}").get_data(as_text=True)
-    assert "Det finnes ikke noe brev på pashto ennå: dette er bare på norsk." in page
+    assert len(_pages(client.get(f"/referrals/{amharic.id}/letters.pdf"))) == 1
+    page = client.get(f"/referrals/{amharic.id}").get_data(as_text=True)
+    assert "Det finnes ikke noe brev på amharisk ennå: dette er bare på norsk." in page
     home = client.get("/").get_data(as_text=True)
-    assert "Bare på norsk: ikke noe brev på pashto ennå" in home
+    assert "Bare på norsk: ikke noe brev på amharisk ennå" in home
     ukrainian, _day = _ukrainian(w)
     assert "Det finnes ikke noe brev" not in client.get(f"/referrals/{ukrainian.id}").get_data(as_text=True)
 
@@ -324,7 +339,7 @@ def test_a_kurmanji_speakers_letter_names_the_language_not_its_code(client):
     f.published_session(w.counsellor, referral, start=f.oslo(day.year, day.month, day.day, 9),
                         interpreter=w.interpreter, interpreter_mode="onsite", language="kmr")
     f.login(client, w.referrer)
-    [page] = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
+    page, _kurmanji = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
     text = " ".join(page.split())
     assert "tolk på kurdisk" in text and "kmr" not in text
 

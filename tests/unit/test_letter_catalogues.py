@@ -11,7 +11,7 @@ import pytest
 from guidance.services import letters
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-REQUIRED = {"nb", "nn", "uk", "ar", "ti", "prs", "so", "en", "ru", "fa"}
+REQUIRED = {"nb", "nn", "uk", "ar", "ti", "prs", "so", "en", "ru", "fa", "ps", "ckb", "kmr"}
 
 
 def _facts(**changes) -> letters.Facts:
@@ -108,3 +108,24 @@ def test_the_pdf_embeds_fonts_for_cyrillic_arabic_and_ethiopic_text():
             assert "/FontFile2" in descriptor  # embedded, not just named
             fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
     assert {"DejaVuSansBook", "NotoSansArabic", "NotoSansEthiopic"} <= fonts
+
+
+def test_a_pashto_line_keeps_a_time_and_a_phone_number_whole_and_in_reading_order():
+    """fpdf2's own shaping drew "10:30–09:00" and "567 34 412 +47" on the Pashto page: the bidi
+    algorithm runs with the letter's isolates, and each run is drawn where it belongs, right to left."""
+    from fpdf import FPDF
+
+    document = FPDF(format="A4")
+    document.add_font("arabic", "", str(letters.FONTS / "NotoSansArabic-Regular.ttf"))
+    document.add_font("dejavu", "", str(letters.FONTS / "DejaVuSans.ttf"))
+    document.add_page()
+    document.set_font("arabic", "", 13)
+    drawn: list[tuple[float, str]] = []
+    cell = document.cell
+    document.cell = lambda width, height, text, **kw: (drawn.append((document.get_x(), text)), cell(width, height, text, **kw))
+    phone = "تلیفون: " + letters.isolate("+47 412 34 567")
+    letters._draw_shaped(document, "ps", phone, 6)
+    letters._draw_shaped(document, "ps", "وخت: " + letters.isolate("09:00–10:30"), 6)
+    (number_x, number), (label_x, label) = sorted(drawn[:2])
+    assert number == "+47 412 34 567" and label == "تلیفون:" and number_x < label_x  # the label on the right
+    assert [text for _x, text in sorted(drawn[2:])] == ["09:00–10:30", "وخت:"]
