@@ -656,7 +656,8 @@ class _Referee:
             "onsite_sessions": sum(s.raw["mode"] == "onsite" for s in sessions),
             "video_sessions": sum(s.raw["mode"] == "video" for s in sessions),
             "interpreter_bookings": len(bookings),
-            "interpreter_modes": dict(sorted(Counter(s.raw["interpreter_mode"] for s in bookings).items())),
+            # str: a booking without a way of interpreting (None) sorts with the others instead of failing
+            "interpreter_modes": dict(sorted(Counter(s.raw["interpreter_mode"] for s in bookings).items(), key=lambda kv: str(kv[0]))),
             "interpreter_cost_nok": round(sum(self.cost(s) for s in bookings), 2),
             "mean_register_category": round(sum(categories) / len(categories), 3) if categories else None,
             "continuity_ratio": _ratio(sum(len(counsellors_of[pid]) == 1 for pid in multi), len(multi)),

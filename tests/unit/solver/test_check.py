@@ -141,6 +141,18 @@ def test_metrics_count_coverage_cost_and_continuity():
     assert m["changes"] is None
 
 
+
+def test_metrics_of_a_plan_with_a_booking_without_a_way_of_interpreting_do_not_fail():
+    """The web app asks the checker whether an interpreter is free; a stored session with an interpreter
+    and no mode made the metrics fail, and the app then offered nobody."""
+    plan = with_unscheduled(valid_plan(), ("P4", "group"))
+    booked = [s for s in plan["sessions"] if s.get("interpreter")]
+    assert booked
+    booked[0]["interpreter_mode"] = None
+    modes = check_plan(tiny(), plan).metrics["interpreter_modes"]
+    assert modes[None] == 1 and sum(modes.values()) == len(booked)
+
+
 # --------------------------------------------------------------------------- rule 1
 
 
