@@ -115,17 +115,17 @@ def report_own_absence(person: User, *, start: dt.date, end: dt.date,
     if end < ids.local_today():
         message = _("These days are over, so there is nothing to re-plan. Tell the lead if they must be recorded.")
         raise DomainError(message, {"end_date": [message]})
-    instants = _instants(start, end, hours)
-    wanted = _span(start, end, instants.get("away_from"), instants.get("away_until"))
-    overlap = next((a for a in db.session.scalars(
-        select(Absence).where(Absence.user_id == person.id, Absence.start_date <= end, Absence.end_date >= start)
-        .order_by(Absence.start_date, Absence.away_from)) if away_during([absent_span(a)], *wanted)), None)
-    if overlap is not None:
-        message = _("An absence, %(when)s, is already registered for you. Report only the time not covered yet.",
-                    when=period_text(overlap))
-        raise DomainError(message, {"start_date": [message]})
     with unit_of_work() as uow:
         absence = _new_absence(person, person, start, end, None, "absence.reported", hours)
+        wanted = absent_span(absence)
+        overlap = next((a for a in db.session.scalars(
+            select(Absence).where(Absence.user_id == person.id, Absence.id != absence.id, Absence.start_date <= end,
+                                  Absence.end_date >= start).order_by(Absence.start_date, Absence.away_from))
+            if away_during([absent_span(a)], *wanted)), None)
+        if overlap is not None:  # the unit of work takes the new absence back
+            message = _("An absence, %(when)s, is already registered for you. Report only the time not covered "
+                        "yet.", when=period_text(overlap))
+            raise DomainError(message, {"start_date": [message]})
         hit = len(affected_sessions(absence))
         messages = mail.queue_to_leads(person.county_id, lambda: _lead_mail(absence, hit))
         uow.after_commit(mail.deliver_later, messages + _release_interpreter_bookings(person, absence))
@@ -281,15 +281,10 @@ def absent_span(absence: Absence) -> tuple[dt.datetime, dt.datetime]:
     """The absence as UTC instants: its hours for part of a day, else from the start of its first Oslo
     day to the start of the day after its last. Clamped: an absence stored before dates had bounds may
     end on 9999-12-31."""
-    return _span(absence.start_date, absence.end_date, absence.away_from, absence.away_until)
-
-
-def _span(start: dt.date, end: dt.date, away_from: dt.datetime | None,
-          away_until: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
-    if away_from is not None and away_until is not None:
-        return away_from, away_until
-    first_day = max(start, dt.date(1900, 1, 1))
-    last_day = min(end, dt.date(9000, 1, 1))
+    if absence.part_day:
+        return absence.away_from, absence.away_until
+    first_day = max(absence.start_date, dt.date(1900, 1, 1))
+    last_day = min(absence.end_date, dt.date(9000, 1, 1))
     return (ids.to_utc(dt.datetime.combine(first_day, dt.time(0, 0))),
             ids.to_utc(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 0))))
 

@@ -16,6 +16,7 @@ from guidance.models import Outcome, Referral, Session
 from guidance.planning.ids import local_today
 from guidance.rules.access import may
 from guidance.rules.language import for_recipient
+from guidance.services import absences
 from guidance.services import calendar as cal
 from guidance.services import outcomes as outcome_service
 from guidance.services import week_grid
@@ -92,8 +93,9 @@ def _render_week(year: int, week: int):
     # (the week grid's reading of them: week_grid.unavailable_days).
     subject = week_grid.Choice("counsellor", _profile_id(), current_user.name)
     away = {day for day, why in week_grid.unavailable_days(subject, monday, None).items() if why == "away"}
-    away_hours = {day: [f"{a:%H:%M}–{b:%H:%M}" for a, b in periods]
-                  for day, periods in week_grid.away_hours(subject, monday).items()}
+    away_hours: dict[dt.date, list[str]] = {}
+    for absence in absences.hours_away(current_user.id, monday, monday + dt.timedelta(days=6)):
+        away_hours.setdefault(absence.start_date, []).append(absences.hours_text(absence))
     return render_template("counsellor/week.html", year=year, week=week, monday=monday, days=days, by_day=by_day,
                            sessions=sessions, previous=previous, following=following, today=local_today(),
                            home_link=home_link, away=away, away_hours=away_hours)
