@@ -94,10 +94,11 @@ def register_absence(lead: User, *, user_id: int, start: dt.date, end: dt.date, 
         raise DomainError(message, {"user_id": [message]})
     from guidance.services import mail
 
-    absence = _new_absence(lead, person, start, end, reason, "absence.registered", hours)
-    messages = _release_interpreter_bookings(lead, absence)
-    db.session.commit()
-    mail.deliver_later(messages)
+    from guidance.services.unit_of_work import unit_of_work
+
+    with unit_of_work() as uow:
+        absence = _new_absence(lead, person, start, end, reason, "absence.registered", hours)
+        uow.after_commit(mail.deliver_later, _release_interpreter_bookings(lead, absence))
     return absence
 
 
@@ -117,15 +118,6 @@ def report_own_absence(person: User, *, start: dt.date, end: dt.date,
         raise DomainError(message, {"end_date": [message]})
     with unit_of_work() as uow:
         absence = _new_absence(person, person, start, end, None, "absence.reported", hours)
-        wanted = absent_span(absence)
-        overlap = next((a for a in db.session.scalars(
-            select(Absence).where(Absence.user_id == person.id, Absence.id != absence.id, Absence.start_date <= end,
-                                  Absence.end_date >= start).order_by(Absence.start_date, Absence.away_from))
-            if away_during([absent_span(a)], *wanted)), None)
-        if overlap is not None:  # the unit of work takes the new absence back
-            message = _("An absence, %(when)s, is already registered for you. Report only the time not covered "
-                        "yet.", when=period_text(overlap))
-            raise DomainError(message, {"start_date": [message]})
         hit = len(affected_sessions(absence))
         messages = mail.queue_to_leads(person.county_id, lambda: _lead_mail(absence, hit))
         uow.after_commit(mail.deliver_later, messages + _release_interpreter_bookings(person, absence))
@@ -147,10 +139,32 @@ def _new_absence(actor: User, person: User, start: dt.date, end: dt.date, reason
                       **_instants(start, end, hours))
     db.session.add(absence)
     db.session.flush()
+    _refuse_overlap(actor, person, absence)
     # The reason may be health information: it stays out of the audit trail.
     audit.record(actor, action, absence, {"user": person.id, "days": (end - start).days + 1,
                                           **({"hours": [t.strftime("%H:%M") for t in hours]} if hours else {})})
     return absence
+
+
+def _refuse_overlap(actor: User, person: User, absence: Absence) -> None:
+    """Two absences of one person never overlap: the second would be listed, mailed and ended apart from
+    the first, and ending one would seem to bring the person back. Checked on the new absence, flushed
+    (its span is read the one way, `absent_span`); the caller's unit of work takes it back."""
+    wanted = absent_span(absence)
+    overlap = next((other for other in db.session.scalars(
+        select(Absence).where(Absence.user_id == person.id, Absence.id != absence.id,
+                              Absence.start_date <= absence.end_date, Absence.end_date >= absence.start_date)
+        .order_by(Absence.start_date, Absence.away_from))
+        if away_during([absent_span(other)], *wanted)), None)
+    if overlap is None:
+        return
+    if actor.id == person.id:
+        message = _("An absence, %(when)s, is already registered for you. Report only the time not covered "
+                    "yet.", when=period_text(overlap))
+    else:
+        message = _("An absence, %(when)s, is already registered for %(name)s. Register only the time not "
+                    "covered yet, or end that absence first.", when=period_text(overlap), name=person.name)
+    raise DomainError(message, {"start_date": [message]})
 
 
 def _instants(start: dt.date, end: dt.date, hours: Hours | None) -> dict:

@@ -103,6 +103,28 @@ def test_the_hours_are_checked_and_a_refused_form_keeps_what_was_typed(client, t
     assert re.search(r"15\. juni 2027, 10:00–12:00", listed)
 
 
+def test_the_lead_cannot_register_an_absence_over_one_already_registered(client, travel_to):
+    """The counsellor reported the dentist; the lead, told by phone, registers the whole day: refused with
+    the absence already there named, and nothing written (one absence, one line on the lists)."""
+    travel_to(SUMMER_MONDAY)
+    w = f.world()
+    part_day(w.counsellor, DENTIST_DAY, (10, 0), (12, 0))
+    f.login(client, w.lead)
+    day = DENTIST_DAY.isoformat()
+    refused = client.post("/planning/absences", data={"user_id": w.counsellor.id, "start_date": day,
+                                                      "end_date": (DENTIST_DAY + dt.timedelta(days=2)).isoformat(),
+                                                      "reason": "Syk"})
+    assert refused.status_code == 400
+    text = html.unescape(refused.get_data(as_text=True))
+    assert f"15. juni 2027, 10:00–12:00, er allerede registrert på {w.counsellor.name}" in text
+    assert 'value="Syk"' in text  # what the lead typed is kept
+    assert len(db.session.scalars(select(Absence)).all()) == 1
+    later = (DENTIST_DAY + dt.timedelta(days=1)).isoformat()  # the days after are not covered yet
+    assert client.post("/planning/absences", data={"user_id": w.counsellor.id, "start_date": later,
+                                                   "end_date": later, "reason": ""}).status_code == 302
+    assert len(db.session.scalars(select(Absence)).all()) == 2
+
+
 def test_two_part_day_absences_on_one_day_may_stand_but_not_overlap_a_whole_day(client, travel_to):
     travel_to(SUMMER_MONDAY)
     w = f.world()
