@@ -57,6 +57,7 @@ class CounsellorDay:
     notes: list[NoteToWrite]  # at most SHOWN unless all asked
     notes_total: int
     away: set[dt.date] = field(default_factory=set)  # of today and the next day: those the counsellor is away
+    away_hours: dict[dt.date, list[str]] = field(default_factory=dict)  # of those days: hours away ("10:00–12:00")
     under_way_id: int | None = None  # today's session going on now
     next_id: int | None = None  # today's next session to start (where to go after this one)
 
@@ -80,15 +81,22 @@ def overview(counsellor_id: int, everything: bool = False) -> CounsellorDay:
     held = [s for s in sessions_today if s.status is not SessionStatus.CANCELLED]
     under_way = next((s.id for s in held if s.start <= now < s.end), None)
     upcoming = next((s.id for s in held if s.start > now), None)
+    away, away_hours = _away(counsellor_id, {today, next_day} - {None})
     return CounsellorDay(today, sessions_today, next_day, sessions_next_day, missing, missing_total, notes, notes_total,
-                         _away(counsellor_id, {today, next_day} - {None}), under_way, upcoming)
+                         away, away_hours, under_way, upcoming)
 
 
-def _away(counsellor_id: int, days: set[dt.date]) -> set[dt.date]:
-    """Which of `days` the counsellor registered themselves (or was registered) away: the home said
-    "Next: Thursday, 1 session" on a day they had reported sick."""
+def _away(counsellor_id: int, days: set[dt.date]) -> tuple[set[dt.date], dict[dt.date, list[str]]]:
+    """Which of `days` the counsellor registered themselves (or was registered) away the whole day, and the
+    hours away on the others: the home said "Next: Thursday, 1 session" on a day they had reported sick,
+    or away for the dentist in the middle of it."""
     user_id = db.session.scalar(select(CounsellorProfile.user_id).where(CounsellorProfile.id == counsellor_id))
-    return days & absences.days_away(user_id, min(days), max(days))
+    first, last = min(days), max(days)
+    hours: dict[dt.date, list[str]] = {}
+    for absence in absences.hours_away(user_id, first, last):
+        if absence.start_date in days:
+            hours.setdefault(absence.start_date, []).append(absences.hours_text(absence))
+    return days & absences.days_away(user_id, first, last), hours
 
 
 def _missing_outcomes(counsellor_id: int, now: dt.datetime, shown: int | None) -> tuple[list[Session], int]:

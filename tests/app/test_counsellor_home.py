@@ -131,3 +131,24 @@ def test_a_day_the_counsellor_is_away_says_so_on_the_home(client, travel_to):
     following = _card(client.get("/").get_data(as_text=True), "day-next")
     assert following.startswith("Neste: torsdag 21. januar") and "Du er registrert som borte." in following
     assert "Du er registrert som borte" not in _card(client.get("/").get_data(as_text=True), "day-today")
+
+
+def test_hours_away_are_named_on_the_day_they_fall(client, travel_to):
+    """Away 10:00-12:00 on Thursday for the dentist: the home said nothing of it (only whole days were
+    named), so the counsellor could not see that the centre knew, nor which hours it keeps free."""
+    from guidance.models import Absence
+
+    travel_to(f.oslo(2027, 6, 16, 15))  # Wednesday, summer time
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 6, 17, 13, 0))
+    f.login(client, w.counsellor)
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 6, 17), end_date=dt.date(2027, 6, 17),
+                           away_from=dt.datetime(2027, 6, 17, 8, tzinfo=dt.UTC),
+                           away_until=dt.datetime(2027, 6, 17, 10, tzinfo=dt.UTC)))
+    db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    following = _card(home, "day-next")
+    assert following.startswith("Neste: torsdag 17. juni")
+    assert "Du er registrert borte 10:00–12:00." in following  # Oslo time (UTC+2 in June)
+    assert "Du er registrert som borte." not in following  # the rest of the day is worked
+    assert "borte" not in _card(home, "day-today")
