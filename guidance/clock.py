@@ -37,6 +37,14 @@ def local_date(instant: dt.datetime) -> dt.date:
     return instant.astimezone(OSLO).date()
 
 
+def oslo_days(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Oslo dates `first`..`last` (inclusive) as UTC instants [start, end): midnight in Oslo before the
+    first, midnight after the last (23 or 25 hours apart on the days the clocks change)."""
+    start = dt.datetime.combine(first, dt.time(0), OSLO)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), OSLO)
+    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+
+
 def year_shown(pattern: str, value: dt.date | dt.datetime) -> str:
     """A date pattern without a year ("EEEE d. MMMM 'kl.' HH:mm") gets one when the date is in
     another year than today's: "tirsdag 30. mars 2027 kl. 09:00" read in December. The month

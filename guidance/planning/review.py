@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from guidance import clock
 from guidance.extensions import db
 from guidance.models import (
     CareerCentre,
@@ -126,8 +127,7 @@ def run_sessions(run: PlanningRun, *, week: dt.date | None = None, location_id: 
     if counsellor_id:
         stmt = stmt.where(Session.counsellor_id == counsellor_id)
     if week is not None:
-        first = ids.to_utc(dt.datetime.combine(week, dt.time(0, 0)))
-        last = ids.to_utc(dt.datetime.combine(week + dt.timedelta(days=7), dt.time(0, 0)))
+        first, last = clock.oslo_days(week, week + dt.timedelta(days=6))
         stmt = stmt.where(Session.start >= first, Session.start < last)
     return list(db.session.scalars(stmt))
 

@@ -299,8 +299,7 @@ def absent_span(absence: Absence) -> tuple[dt.datetime, dt.datetime]:
         return absence.away_from, absence.away_until
     first_day = max(absence.start_date, dt.date(1900, 1, 1))
     last_day = min(absence.end_date, dt.date(9000, 1, 1))
-    return (ids.to_utc(dt.datetime.combine(first_day, dt.time(0, 0))),
-            ids.to_utc(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 0))))
+    return clock.oslo_days(first_day, last_day)
 
 
 def affected_sessions(absence: Absence) -> list[Session]:

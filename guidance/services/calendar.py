@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
-from zoneinfo import ZoneInfo
 
 import icalendar
 from flask import current_app
@@ -19,12 +18,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from guidance import clock
 from guidance.extensions import db
 from guidance.models import Location, PlanningRun, Referral, Room, Session, SessionParticipant, SessionStatus, User
 from guidance.planning.ids import local_today
 from guidance.services import audit
 
-OSLO = ZoneInfo("Europe/Oslo")
+OSLO = clock.OSLO
 PRODID = "-//Veiled//Career guidance calendar//NB"
 # Sessions of a published plan; "planned" sessions belong to a draft nobody has seen yet.
 PUBLISHED = (SessionStatus.BOOKED, SessionStatus.COMPLETED, SessionStatus.CANCELLED)
@@ -44,18 +44,13 @@ def counsellor_sessions(counsellor_id: int, first: dt.date, last: dt.date, *, lo
     return sessions_between(first, last, counsellor_id=counsellor_id, loads=loads)
 
 
-def _oslo_days(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """Oslo dates first..last (inclusive) as [start, end) instants: midnight of the first, midnight after the last."""
-    return dt.datetime.combine(first, dt.time(0), OSLO), dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0), OSLO)
-
-
 def sessions_between(first: dt.date, last: dt.date, *, counsellor_id: int | None = None, room_id: int | None = None,
                      location_id: int | None = None, run_id: int | None = None, county_id: int | None = None,
                      loads=None) -> list[Session]:
     """The one home for "sessions of a week": sessions starting on Oslo dates first..last (inclusive)
     of one counsellor, room or location. Without `run_id` the published plan (one row per calendar
     UID, optionally only `county_id`'s); with it, every session of that planning run (a draft)."""
-    start, end = _oslo_days(first, last)
+    start, end = clock.oslo_days(first, last)
     stmt = select(Session).where(Session.start >= start, Session.start < end)
     if counsellor_id is not None:
         stmt = stmt.where(Session.counsellor_id == counsellor_id)
@@ -163,7 +158,7 @@ def accepted_bookings(interpreter_id: int, first: dt.date, last: dt.date) -> lis
     """The interpreter's accepted bookings of published sessions starting on Oslo dates first..last."""
     from guidance.models import BookingStatus, InterpreterBooking
 
-    start, end = _oslo_days(first, last)
+    start, end = clock.oslo_days(first, last)
     bookings = db.session.scalars(
         select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
         .where(InterpreterBooking.interpreter_id == interpreter_id, InterpreterBooking.status == BookingStatus.ACCEPTED,

@@ -35,7 +35,6 @@ from guidance.models import (
     SessionStatus,
     User,
 )
-from guidance.planning import ids
 from guidance.rules.access import referral_filter
 from guidance.rules.deadlines import working_days_left
 from guidance.services import absences as absence_service
@@ -311,8 +310,7 @@ def outcome_window(today: dt.date) -> tuple[dt.date, dt.date]:
 
 def _missing_outcomes(county_id: int, today: dt.date, shown: int | None) -> tuple[list[MissingOutcome], int]:
     first, last = outcome_window(today)
-    start = ids.to_utc(dt.datetime.combine(first, dt.time(0, 0)))
-    end = ids.to_utc(dt.datetime.combine(last + dt.timedelta(days=1), dt.time(0, 0)))
+    start, end = clock.oslo_days(first, last)
     missing = exists().where(SessionParticipant.session_id == Session.id, SessionParticipant.outcome.is_(None))
     stmt = (select(Session).join(PlanningRun, PlanningRun.id == Session.run_id)
             .where(PlanningRun.county_id == county_id, Session.status == SessionStatus.BOOKED,

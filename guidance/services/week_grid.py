@@ -184,8 +184,7 @@ def week_sessions(subject: Choice, monday: dt.date, *, county_id: int | None, ru
 
 def busy_counsellors(monday: dt.date, *, county_id: int, run_id: int | None = None) -> set[int]:
     """Counsellors with a session in the week (published plan or run): one query of ids."""
-    start = dt.datetime.combine(monday, dt.time(0), cal.OSLO)
-    end = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(0), cal.OSLO)
+    start, end = clock.oslo_days(monday, monday + dt.timedelta(days=6))
     stmt = (select(Session.counsellor_id).join(PlanningRun, PlanningRun.id == Session.run_id)
             .where(PlanningRun.county_id == county_id, Session.start >= start, Session.start < end).distinct())
     stmt = stmt.where(Session.run_id == run_id) if run_id is not None else stmt.where(Session.status.in_(cal.PUBLISHED))
@@ -194,8 +193,7 @@ def busy_counsellors(monday: dt.date, *, county_id: int, run_id: int | None = No
 
 def busiest_location(monday: dt.date, *, county_id: int) -> int | None:
     """The location with most published sessions in the week (the lead's week plan opens on it)."""
-    start = dt.datetime.combine(monday, dt.time(0), cal.OSLO)
-    end = dt.datetime.combine(monday + dt.timedelta(days=7), dt.time(0), cal.OSLO)
+    start, end = clock.oslo_days(monday, monday + dt.timedelta(days=6))
     return db.session.scalar(
         select(Session.location_id).join(PlanningRun, PlanningRun.id == Session.run_id)
         .where(PlanningRun.county_id == county_id, Session.start >= start, Session.start < end,
