@@ -504,15 +504,20 @@ class _Greedy:
         video (rule 2's journey, solver/README.md)."""
         return loc["place"] if mode == "onsite" else p["place"]
 
+    def _interpreter_where(self, i, loc_id, mode) -> str:
+        """Where the interpreter is for a booking: the location's place on site, their own place by
+        video or phone (rule 6's journey, solver/README.md)."""
+        return self.locations[loc_id]["place"] if mode == "onsite" else i["place"]
+
     def _interpreter_can(self, i, language, mode, room, need, loc_id, day, start, end) -> bool:
         hours = _merge((_minutes(a), _minutes(b)) for a, b in i["weekly"].get(str(day.isoweekday()), []))
         if language not in i["languages"] or mode not in i["modes"] or _absent(i["absences"], day):
             return False
         if (mode == "video" and not room["video"]) or (mode == "phone" and self.is_group(need)):
             return False
-        where = loc_id if mode == "onsite" else None
         return (any(a <= start and end <= b for a, b in hours)
-                and self.busy["i", i["id"]].free(day, start, end, where, self.loc_travel))
+                and self.busy["i", i["id"]].free(day, start, end, self._interpreter_where(i, loc_id, mode),
+                                                 self.place_travel))
 
     # -- booking
 
@@ -535,7 +540,8 @@ class _Greedy:
             self.busy["p", pid].add(day, start, end, self._where(person, self.locations[s["location"]], s["mode"]))
             self.done.add((pid, s["type"]))
         if s["interpreter"]:
-            where = s["location"] if s["interpreter_mode"] == "onsite" else None
+            i = next((i for i in self.interpreters if i["id"] == s["interpreter"]), None)
+            where = self._interpreter_where(i, s["location"], s["interpreter_mode"]) if i else None
             self.busy["i", s["interpreter"]].add(day, start, end, where)
         self.used_ids.add(s["id"])
         self.sessions.append(dict(s, participants=list(s["participants"])))

@@ -464,6 +464,7 @@ class _Referee:
             for day_sessions in by_day.values():
                 out.extend(self._overlap_and_travel(
                     2, f"participant {pid}", day_sessions, travels=lambda s: home is not None,
+                    remote=lambda s: s.raw["mode"] == "video",
                     place=lambda s, home=home: home if s.raw["mode"] == "video" else self.locations[s.raw["location"]]["place"]))
         return out
 
@@ -481,13 +482,19 @@ class _Referee:
         return out
 
     def _interpreter_rules(self, sessions: list[_Session]) -> list[Violation]:
-        """Rule 6: no overlap; travel between on-site bookings on the same day."""
+        """Rule 6: no overlap; travel between on-site bookings on the same day; and (an addition,
+        solver/README.md) an interpreter interprets by video or phone from their own place, so the
+        journey between that and an on-site booking the same day counts as well: nobody interprets
+        while driving from one centre to the next."""
         out = []
         for (iid, day), mine in sorted(self._group(sessions, "interpreter").items()):
             if iid not in self.interpreters:
                 continue
-            out.extend(self._overlap_and_travel(6, f"interpreter {iid}", mine,
-                                                travels=lambda s: s.raw["interpreter_mode"] == "onsite"))
+            home = self.interpreters[iid]["place"]
+            out.extend(self._overlap_and_travel(
+                6, f"interpreter {iid}", mine, remote=lambda s: s.raw["interpreter_mode"] != "onsite",
+                place=lambda s, home=home: home if s.raw["interpreter_mode"] != "onsite"
+                else self.locations[s.raw["location"]]["place"]))
         return out
 
     def _room_rules(self, sessions: list[_Session]) -> list[Violation]:
@@ -509,9 +516,10 @@ class _Referee:
         return out
 
     def _overlap_and_travel(self, rule: int, who: str, mine: list[_Session],
-                            travels=lambda s: True, place=None) -> list[Violation]:
+                            travels=lambda s: True, place=None, remote=lambda s: False) -> list[Violation]:
         """Overlaps, and too little time between sessions in different places: at different
-        locations, or (``place``: the place the person is at for a session) in different places.
+        locations, or (``place``: the place the person is at for a session) in different places;
+        ``remote``: the person takes that session from home (named so in the message).
 
         "Between" is from the end of the earlier session to the start of the later one.
         All pairs are checked, not only neighbours, so nothing relies on the triangle inequality.
@@ -535,7 +543,7 @@ class _Referee:
                     continue
                 need = self.travel(place(a), place(b))
                 # Named as the person knows them: the location, or home for a session taken from there.
-                there, here = (s.raw["location"] if s.raw["mode"] == "onsite" else "home" for s in (a, b))
+                there, here = ("home" if remote(s) else s.raw["location"] for s in (a, b))
             gap = int((b.start - a.end).total_seconds() // 60)
             if gap < need:
                 out.append(Violation(rule, b.id, f"{who} has {gap} min from {a.id} at {there} "

@@ -14,7 +14,7 @@ from . import calendar as cal
 from .formats import Session
 from .model_data import Prepared
 from .objective import interpreter_booking_cost, overdue_wait_cost, travel_cost
-from .rules import may_counsel, participant_gap, participant_place, session_problems
+from .rules import interpreter_place, may_counsel, participant_gap, participant_place, session_problems
 
 Windows = cal.Windows
 DAY_MINUTES = 24 * 60
@@ -109,7 +109,7 @@ class State:
         self.cons.setdefault((b.counsellor, b.day), []).append((b.start, b.end, b.location, key))
         self.load[b.counsellor] = self.load.get(b.counsellor, 0) + 1
         if b.interpreter:
-            where = b.location if b.interpreter_mode == "onsite" else None
+            where = interpreter_place(self.prep, b.interpreter, b.location, b.interpreter_mode)
             self.interp.setdefault((b.interpreter, b.day), []).append((b.start, b.end, where, key))
             self.interp_changes[b.day] = self.interp_changes.get(b.day, 0) + 1
         self.room.setdefault((b.room, b.day), []).append((b.start, b.end, key))
@@ -181,15 +181,14 @@ class State:
         return self.participants_free(members, day, self.counsellor_free(cid, day, loc), loc, mode)
 
     def interpreter_ok(self, iid: str, day: int, start: int, end: int, loc: str, mode: str) -> bool:
-        """Rule 6: available, not absent, no overlap, travel between on-site sessions."""
+        """Rule 6: available, not absent, no overlap, and the journey between where they are for
+        each booking that day (``rules.interpreter_place``: remote interpreting from home)."""
         prep = self.prep
         if not cal.contains(prep.interp_windows[iid][day], start, end):
             return False
-        loc_place = prep.locations[loc].place
+        place = interpreter_place(prep, iid, loc, mode)
         for s, e, other, _k in self.interp.get((iid, day), []):
-            t = 0
-            if mode == "onsite" and other is not None and other != loc:
-                t = prep.travel.minutes(loc_place, prep.locations[other].place)
+            t = participant_gap(prep, place, other)
             if s - t < end and start < e + t:
                 return False
         return True

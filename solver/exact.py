@@ -349,11 +349,24 @@ class _Exact:
             self.m.add(gap >= t).only_enforce_if(lits)
         self._either_way(a, b, gap, when, self.m.new_bool_var(""))
 
+    def _home_journey(self, a: _Slot, b: _Slot, home: str, when: list) -> None:
+        """When ``when`` holds (an interpreter on site in ``a``, from home in ``b``), one slot ends the
+        journey between ``a``'s location and home before the other starts (rules.interpreter_place)."""
+        needs = [(participant_gap(self.prep, self.prep.locations[la].place, home), [lit]) for la, lit in a.loc.items()]
+        needs = [(t, lits) for t, lits in needs if t > 0]
+        if not needs:
+            return
+        gap = self.m.new_int_var(0, max(t for t, _lits in needs), "")
+        for t, lits in needs:
+            self.m.add(gap >= t).only_enforce_if(lits)
+        self._either_way(a, b, gap, when, self.m.new_bool_var(""))
+
     def _resources(self) -> None:
         """Rooms (8), participants (2) and interpreters (6) across slots, per day."""
         m = self.m
         rooms, people, interp = defaultdict(list), defaultdict(list), defaultdict(list)
         onsite: dict[tuple, list] = defaultdict(list)
+        remote: dict[tuple, list] = defaultdict(list)
         seats: dict[tuple, list] = defaultdict(list)
         for s in self.slots:
             def interval(lit, s=s):
@@ -365,8 +378,7 @@ class _Exact:
                 seats[(pid, s.day)].append((s, v))
             for (iid, mode), v in s.interp.items():
                 interp[(iid, s.day)].append(interval(v))
-                if mode == "onsite":
-                    onsite[(iid, s.day)].append((s, v))
+                (onsite if mode == "onsite" else remote)[(iid, s.day)].append((s, v))
         for (k, _d), items in rooms.items():
             if len(self.classes[k]) == 1:
                 m.add_no_overlap(items)
@@ -386,6 +398,12 @@ class _Exact:
                 for b, vb in items[i + 1:]:
                     if a.cid != b.cid and any(la != lb for la in a.loc for lb in b.loc):
                         self._apart(a, b, [va, vb])
+        for key, items in onsite.items():  # remote interpreting is from home: the journey to an on-site booking
+            home = self.prep.interpreters[key[0]].place
+            for a, va in items:
+                for b, vb in remote.get(key, []):
+                    if a is not b:
+                        self._home_journey(a, b, home, [va, vb])
 
     def _objective(self, objective: str) -> None:
         prep, m = self.prep, self.m

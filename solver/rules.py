@@ -65,9 +65,17 @@ def participant_place(prep: Prepared, pid: str, location: str, mode: str) -> str
     return prep.locations[location].place if mode == "onsite" else prep.participants[pid].place
 
 
+def interpreter_place(prep: Prepared, iid: str, location: str, mode: str) -> str:
+    """Where the interpreter is for a booking (an addition to rule 6, solver/README.md): the
+    location's place on site, their own place by video or phone (remote interpreting is done from
+    home, never on the road between two centres)."""
+    return prep.locations[location].place if mode == "onsite" else prep.interpreters[iid].place
+
+
 def participant_gap(prep: Prepared, where: str, place: str) -> int:
-    """Minutes a participant needs between a session where they are at place ``where`` and one at
-    ``place`` on the same day (as a counsellor's journey, rule 3); 0 in the same place."""
+    """Minutes a participant (or an interpreter) needs between a session where they are at place
+    ``where`` and one at ``place`` on the same day (as a counsellor's journey, rule 3); 0 in the
+    same place."""
     return 0 if where == place else prep.travel.minutes(where, place)
 
 

@@ -68,6 +68,8 @@ class Words:
         return name.lower() if locale in ("nb", "nn") else name   # Norwegian language names are common nouns
 
     def location(self, solver_id: str) -> str:
+        if solver_id == "home":  # solver.check names so the place someone takes a session from by video
+            return _("home")
         return self.locations.get(solver_id, {}).get("name", solver_id)
 
     def room(self, solver_id: str) -> str:
@@ -192,6 +194,10 @@ PATTERNS: list[tuple[int, str, Explain]] = [
     (6, r"^interpreter (\S+) is also in overlapping session (\S+)",
      lambda w, v, m: (INTERPRETER, _("%(name)s interprets in another session %(time)s.", name=w.name(m[1]),
                                     time=w.times(w.other(v, m[2]))))),
+    (6, r"^interpreter (\S+) has -?\d+ min from \S+ at (?:home to (\S+)|(\S+) to home); travel takes (\d+) min",
+     lambda w, v, m: (INTERPRETER, _("%(name)s interprets by video or phone from home and cannot get between home "
+                                    "and %(location)s in time: the journey takes %(minutes)s minutes.",
+                                    name=w.name(m[1]), location=w.location(m[2] or m[3]), minutes=m[4]))),
     (6, r"^interpreter (\S+) has -?\d+ min from \S+ at (\S+) to (\S+); travel takes (\d+) min",
      lambda w, v, m: (INTERPRETER, _("%(name)s cannot get between %(first)s and %(second)s in time: the journey "
                                     "takes %(minutes)s minutes.", name=w.name(m[1]), first=w.location(m[2]),

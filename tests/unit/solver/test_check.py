@@ -387,6 +387,61 @@ def test_rule6_onsite_interpreter_travel_but_not_remote():
     assert check_plan(inst, plan).valid
 
 
+def test_rule6_remote_interpreting_is_from_home_so_the_journey_counts():
+    """An addition (solver/README.md): an interpreter interprets by video or phone from home. A published
+    plan had one on site at Stord 09:30-11:00, by video 11:00-12:30 and on site in Bergen at 12:30: the
+    video booking fell in the drive, and the letter promised an interpreter in the room at 12:30."""
+    inst = tiny()
+    plan = with_unscheduled(valid_plan(), *[(p, "group") for p in ("P1", "P2", "P3", "P4")])
+    plan["sessions"].remove(find(plan, "S2"))
+    next(i for i in inst["interpreters"] if i["id"] == "I1")["place"] = "4621"  # lives at Voss
+    find(plan, "S1").update(start="2027-01-05T09:00", end="2027-01-05T10:30")  # on site in Bergen
+    inst["participants"].append(person("P7", language="ti", needs_interpreter=True, needs=["individual"]))
+    plan["sessions"].append(session("S9", ["P7"], "01-05T10:30", counsellor="C2", room="B-2",
+                                    language="ti", interpreter="I1", interpreter_mode="phone"))
+    assert broken_rules(inst, plan) == {6}
+    assert "interpreter I1 has 0 min from S1 at L-bergen to home" in str(check_plan(inst, plan).violations)
+    home = -(-(10 * 60 + 30 + BERGEN_VOSS) // 15) * 15  # once back at Voss
+    fmt = lambda m: f"2027-01-05T{m // 60:02d}:{m % 60:02d}"  # noqa: E731
+    find(plan, "S9").update(start=fmt(home), end=fmt(home + 90))
+    assert check_plan(inst, plan).valid
+    # Before the on-site booking, too: by phone at Voss until 10:00 leaves no time to reach Bergen at 11:00.
+    find(plan, "S1").update(start="2027-01-05T11:00", end="2027-01-05T12:30")
+    find(plan, "S9").update(start="2027-01-05T08:30", end="2027-01-05T10:00")
+    assert broken_rules(inst, plan) == {6}
+
+
+def test_the_planner_asks_for_the_interpreters_journey_home_too():
+    """The planner's rule check refuses what the checker refuses: a remote booking straight after an
+    on-site one far from the interpreter's home; the same booking once they are home, or with an
+    interpreter who lives where the on-site session is, is fine."""
+    import datetime as dt
+
+    from solver.construct import Booking, State
+    from solver.formats import load_instance
+    from solver.model_data import prepare
+    from solver.rules import session_problems
+
+    inst = tiny()
+    inst["interpreters"][0]["place"] = "4621"  # I1 lives at Voss, I2 in Bergen
+    inst["participants"].append(person("P7", language="ti", needs_interpreter=True, needs=["individual"]))
+    prep = prepare(load_instance(inst))
+    tuesday = prep.day_index[dt.date(2027, 1, 5)]
+
+    def by_phone(interpreter: str, start: int) -> Booking:
+        return Booking("individual", ("P7",), "C2", "L-bergen", "B-2", tuesday, start, start + 90, language="ti",
+                       interpreter=interpreter, interpreter_mode="phone")
+
+    for iid, straight_ok in (("I1", False), ("I2", True)):
+        state = State(prep)
+        state.add(Booking("individual", ("P1",), "C1", "L-bergen", "B-1", tuesday, 540, 630, language="ti",
+                          interpreter=iid, interpreter_mode="onsite"))
+        refused = [p for p in session_problems(prep, state, by_phone(iid, 630)) if "rule 6" in p]
+        assert bool(refused) is not straight_ok, iid
+        later = -(-(630 + BERGEN_VOSS) // 15) * 15
+        assert not session_problems(prep, state, by_phone(iid, later))
+
+
 # --------------------------------------------------------------------------- rule 7
 
 
