@@ -276,20 +276,43 @@ def _follows(booking: InterpreterBooking, new: Session | None) -> bool:
     return new is not None and booking.status in ACTIVE_BOOKINGS and booking.interpreter_id == new.interpreter_id
 
 
-def _untold(replaced: dict, new_by_uid: dict) -> list:
-    """Referrals of published sessions that move or go, with nobody to tell them in Veiled."""
+@dataclass(frozen=True)
+class MemberChange:
+    """What a publication does to one participant's session of one kind: "booked" (none before), "moved"
+    (another time or place than `before`) or "cancelled" (none after; `session` is the one they had)."""
+    kind: str
+    referral: object
+    session: Session
+    before: Session | None = None
+
+
+def member_changes(replaced: list[Session], new_sessions: list[Session]) -> list[MemberChange]:
+    """Each participant's change, read per participant and session type, not per session: a re-plan may
+    keep a group's identity (its calendar event) for other people, its members moved to another group.
+    Read session by session, the members heard "booked" of their new group and nothing of the old one,
+    and the new members "moved" from a session they never had. Unchanged participants are left out."""
+    had = {(sp.referral_id, s.type): s for s in replaced for sp in s.participants}
+    has = {(sp.referral_id, s.type) for s in new_sessions for sp in s.participants}
+    out = []
+    for session in new_sessions:
+        for member in session.participants:
+            before = had.get((member.referral_id, session.type))
+            if before is None:
+                out.append(MemberChange(notices.BOOKED, member.referral, session))
+            elif (before.start, before.location_id) != (session.start, session.location_id):
+                out.append(MemberChange(notices.MOVED, member.referral, session, before))
+    out += [MemberChange(notices.CANCELLED, member.referral, old) for old in replaced for member in old.participants
+            if (member.referral_id, old.type) not in has]
+    return out
+
+
+def _untold(replaced: list[Session], new_sessions: list[Session]) -> list:
+    """Referrals whose published session moves or goes, with nobody to tell them in Veiled."""
     from guidance.services.notices import referrers_of
 
-    out, seen = [], set()
-    for uid, old in replaced.items():
-        new = new_by_uid.get(uid)
-        if new is not None and (new.start, new.location_id) == (old.start, old.location_id):
-            continue
-        for member in old.participants:
-            if member.referral_id not in seen and not referrers_of(member.referral):
-                seen.add(member.referral_id)
-                out.append(member.referral)
-    return sorted(out, key=lambda r: r.reference)
+    out = {change.referral.id: change.referral for change in member_changes(replaced, new_sessions)
+           if change.kind != notices.BOOKED}
+    return sorted((r for r in out.values() if not referrers_of(r)), key=lambda r: r.reference)
 
 
 def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPreview:
@@ -330,7 +353,7 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
     late = [(b, late_cancellation_cost(b) or 0) for b in cancelled]
     preview.interpreter_cancellations = len(cancelled)
     preview.late_cancellation_cost_ore = sum(cost for _b, cost in late)
-    preview.untold = _untold(replaced, {s.uid: s for s in new_sessions})
+    preview.untold = _untold(list(replaced.values()), new_sessions)
     preview.budgets = _budgets_after(county.id, requested, released + late)
     preview.sessions = len(new_sessions)
     preview.new_or_changed.sort(key=lambda s: s.start)
@@ -502,33 +525,40 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
 
 def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Session]) -> list:
     """The referrers hear which sessions of their referrals the publication booked, moved or
-    cancelled; the counsellors hear of their published sessions it moved, handed to a colleague or
-    cancelled (services/notices.py). New sessions reach a counsellor's calendar without an e-mail
-    each: a first plan books hundreds."""
-    old_by_uid = {s.uid: s for s in replaced}
+    cancelled, participant by participant (`member_changes`); the counsellors hear of their published
+    sessions it moved, handed to a colleague or cancelled (services/notices.py). New sessions reach a
+    counsellor's calendar without an e-mail each: a first plan books hundreds."""
     told = []
-    for session in new_sessions:
-        old = old_by_uid.get(session.uid)
-        if old is None:
+    by_event: dict[tuple, set[int]] = {}  # (kind, session, session they had) -> referral ids
+    for change in member_changes(replaced, new_sessions):
+        by_event.setdefault((change.kind, change.session, change.before), set()).add(change.referral.id)
+    for (kind, session, before), referral_ids in by_event.items():
+        if kind == notices.BOOKED:
             # The referral's history says when a plan booked it (it had nothing after "received").
             audit.record(lead, "session.planned", session, {  # its time then: a later move does not rewrite it
-                "run": session.run_id, "at": ids.plan_minute(session.start)})
-            told += notices.session_event(lead, session, notices.BOOKED, counsellor=False)
-            continue
-        moved = (old.start, old.location_id) != (session.start, session.location_id)
-        if moved:
+                "run": session.run_id, "at": ids.plan_minute(session.start), "referrals": sorted(referral_ids)})
+            told += notices.session_event(lead, session, kind, counsellor=False, referral_ids=referral_ids)
+        elif kind == notices.MOVED:
             audit.record(lead, "session.replanned", session, {
-                "run": session.run_id, "from": ids.plan_minute(old.start), "to": ids.plan_minute(session.start)})
-            to_tell.session_changed(lead, session, to_tell.MOVED)
-        if moved or old.counsellor_id != session.counsellor_id:
-            told += notices.session_event(lead, session, notices.MOVED, referrers=moved,
+                "run": session.run_id, "from": ids.plan_minute(before.start), "to": ids.plan_minute(session.start),
+                "referrals": sorted(referral_ids)})
+            to_tell.session_changed(lead, session, to_tell.MOVED, referral_ids=referral_ids)
+            told += notices.session_event(lead, session, kind, counsellor=False, referral_ids=referral_ids,
+                                          previous=(before.start, before.location_id))
+        else:  # the session may go on without them (it was someone else's too)
+            to_tell.session_changed(lead, session, to_tell.CANCELLED, referral_ids=referral_ids)
+            told += notices.session_event(lead, session, kind, counsellor=False, referral_ids=referral_ids)
+    # The counsellor's sessions, as their calendar knows them (one event per uid).
+    old_by_uid = {s.uid: s for s in replaced}
+    for session in new_sessions:
+        old = old_by_uid.pop(session.uid, None)
+        if old is not None and ((old.start, old.location_id) != (session.start, session.location_id)
+                                or old.counsellor_id != session.counsellor_id):
+            told += notices.session_event(lead, session, notices.MOVED, referrers=False,
                                           previous_counsellor_id=old.counsellor_id,
                                           previous=(old.start, old.location_id))
-    new_uids = {s.uid for s in new_sessions}
-    for old in replaced:
-        if old.uid not in new_uids:
-            told += notices.session_event(lead, old, notices.CANCELLED)
-            to_tell.session_changed(lead, old, to_tell.CANCELLED)
+    for old in old_by_uid.values():
+        told += notices.session_event(lead, old, notices.CANCELLED, referrers=False)
     return told
 
 

@@ -183,6 +183,8 @@ def history(referral: Referral) -> list[dict]:
         detail = json.loads(e.detail) if e.detail else {}
         if e.action in MEMBER_EVENTS and detail.get("referral_id") != referral.id:
             continue  # about another member of the group session, not this participant
+        if "referrals" in detail and referral.id not in detail["referrals"]:
+            continue  # a plan booked or moved other members of the session (recorded so since 2026-12-06)
         for key in ("from", "to", "at"):  # Oslo wall-clock times as recorded
             if isinstance(detail.get(key), str):
                 detail[key] = ids.from_plan_minute(detail[key])

@@ -449,3 +449,45 @@ def test_an_interpreter_whose_accepted_booking_is_cancelled_late_is_told_they_ar
     f.login(client, w.interpreter)
     page = client.get(f"/bookings/{booking.id}").get_data(as_text=True).replace("\xa0", " ").replace("\u202f", " ")
     assert "Avbestilt sent: du får betalt for bestilt tid, 1 080 kr." in page
+
+
+def test_a_re_plan_that_gives_a_groups_event_to_other_people_tells_each_participant_their_own_change(client):
+    """A re-plan may keep a group's identity (its calendar event) for other people and move its members to
+    another group. Read session by session, the members' referrers heard "booked" of the new group and
+    nothing of the old one (they came on Monday to a session that was gone), and a newcomer's referrer
+    heard "moved" from a session the participant never had."""
+    import datetime as dt
+
+    from guidance.models import Notice
+    from tests.app.planning.helpers import draft_run, draft_session
+
+    w = planning_world()
+    amal, berhane, dawit = (f.referral(name=n) for n in ("Amal One", "Berhane Two", "Dawit Four"))
+    newcomer = f.referral(name="Chala Three")
+    monday = f.oslo(2027, 1, 25, 12, 30)
+    first = draft_run(w.lead)
+    draft_session(first, w.counsellor, [amal, berhane, dawit], start=monday, type="group", uid="group-1@veiled.test")
+    planning_service.publish_run(w.lead, first, confirm_stale=True)
+    db.session.execute(Notice.__table__.delete())
+    db.session.commit()
+
+    second = draft_run(w.lead)
+    # The group's event goes to the newcomer on Wednesday; Amal and Berhane go to another group; Dawit has none.
+    draft_session(second, w.counsellor, [newcomer], start=f.oslo(2027, 1, 27, 12, 30), type="group",
+                  uid="group-1@veiled.test")
+    draft_session(second, w.counsellor, [amal, berhane], start=f.oslo(2027, 2, 2, 12, 30), type="group")
+    planning_service.publish_run(w.lead, second, confirm_stale=True)
+    db.session.expire_all()
+
+    told = {(n.referral_id, n.kind): n for n in db.session.scalars(select(Notice).where(Notice.referral_id.is_not(None)))}
+    for moved in (amal, berhane):
+        assert told[(moved.id, "referral_moved")].moved_from == monday.astimezone(dt.UTC)
+        assert (moved.id, "referral_booked") not in told
+    assert set(k for r, k in told if r == newcomer.id) == {"referral_booked"}
+    assert set(k for r, k in told if r == dawit.id) == {"referral_cancelled"}
+
+    # The referral's history: the newcomer's says booked, not "moved in a new plan from Monday".
+    f.login(client, w.lead)
+    history = client.get(f"/referrals/{newcomer.id}").get_data(as_text=True)
+    assert "Time flyttet i en ny plan" not in history and "Time booket i en publisert plan" in history
+    assert "Time flyttet i en ny plan" in client.get(f"/referrals/{amal.id}").get_data(as_text=True)
