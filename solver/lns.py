@@ -4,7 +4,7 @@
 A window's model holds the sessions booked there plus open tasks that could go there, each
 with explicit candidate placements (day, start, counsellor, room class, interpreter) already
 filtered against the state (travel rules 3 and 6 included; inside the window everything is
-at one location). Rooms of equal capacity and video flag form a class: the model counts
+at one location, but for an interpreter's journey home, _resource_constraints). Rooms of equal capacity and video flag form a class: the model counts
 sessions per class and time, and concrete rooms are assigned afterwards by interval
 colouring. The search is reproducible unless the wall clock cuts it short (solver/README.md
 "Determinism").
@@ -24,7 +24,7 @@ from .model_groups import language_key, largest_room
 from .model_data import Prepared
 from .objective import (Tiers, booking_cost, change_cost, loses_interpreter, new_counsellor_cost, open_needs_cost,
                         video_equivalent_minutes)
-from .rules import participant_place
+from .rules import interpreter_place, participant_gap, participant_place
 
 
 @dataclass
@@ -504,6 +504,7 @@ class _Search:
                 seen[m] = seen.get(m, 0) + 1
         shared = {m for m, n in seen.items() if n > 1}  # only they can overlap themselves
         places: dict[tuple, list] = {}  # (shared participant, day) -> [(on-site location or None, var)]
+        journeys: dict[tuple, dict] = {}  # (interpreter, day) -> {(their place, start, end): [vars]}
         for i, u in enumerate(units):
             for j, b in enumerate(u.candidates):
                 var = x[i][j]
@@ -516,6 +517,8 @@ class _Search:
                             (participant_place(self.prep, m, b.location, b.mode), var))
                 if b.interpreter:
                     usage.setdefault(("i", b.interpreter, b.day), []).append((b.start, b.end, var))  # rule 6
+                    where = interpreter_place(self.prep, b.interpreter, b.location, b.interpreter_mode)
+                    journeys.setdefault((b.interpreter, b.day), {}).setdefault((where, b.start, b.end), []).append(var)
                 usage.setdefault(("r", class_of[b.room], b.day), []).append((b.start, b.end, var))   # rule 8
         for (kind, res, _day), items in usage.items():
             cap = len(classes[res].rooms) if kind == "r" else 1
@@ -533,6 +536,18 @@ class _Search:
         for items in places.values():
             if len({where for where, _v in items}) > 1:
                 model.AddAtMostOne([v for _w, v in items])
+        # Rule 6's journey (solver/README.md): the window is one location, but an interpreter there on site
+        # and from home by video or phone needs the journey between the two. Candidates with one interpreter
+        # and one interval are at most one already, so each pair of intervals too close is one constraint.
+        for spots in journeys.values():
+            if len({where for where, _s, _e in spots}) < 2:
+                continue
+            keys = sorted(spots)
+            for n, (there, s1, e1) in enumerate(keys):
+                for here, s2, e2 in keys[n + 1:]:
+                    gap = participant_gap(self.prep, there, here)
+                    if there != here and s1 < e2 + gap and s2 < e1 + gap:
+                        model.AddAtMostOne(spots[(there, s1, e1)] + spots[(here, s2, e2)])
         # Rule 2: a need is met at most once, even when two units offer it (overlapping groups).
         offers: dict[tuple, dict[int, list]] = {}
         for i, u in enumerate(units):
