@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from guidance import languages
 from guidance.extensions import db
 from guidance.models import Municipality
 from guidance.services.referrals import ReferralData, parse_typed_date
@@ -33,8 +34,10 @@ ALIASES = {header: attr for header, attr in COLUMNS} | {attr: attr for _h, attr 
     "språk": "language", "frist_måneder": "window_months", "programrådgiver_deltar": "adviser_attends",
 }
 HEADER_OF = {attr: header for header, attr in COLUMNS} | {"needs": "individuell"}
-BASIS = {"integreringsloven": "integration_act", "integration_act": "integration_act",
-         "midlertidig lov": "temporary_act", "midlertidig": "temporary_act", "temporary_act": "temporary_act",
+# Bokmål, nynorsk (a municipality writing nynorsk fills in its own words) and the API's values.
+BASIS = {"integreringsloven": "integration_act", "integreringslova": "integration_act", "integration_act": "integration_act",
+         "midlertidig lov": "temporary_act", "midlertidig": "temporary_act", "mellombels lov": "temporary_act",
+         "mellombels": "temporary_act", "temporary_act": "temporary_act",
          "ordinær": "ordinary", "ordinar": "ordinary", "ordinary": "ordinary"}
 YES = {"ja", "j", "yes", "y", "x", "1", "true", "sant"}
 NO = {"nei", "n", "no", "0", "false", "usant", ""}
@@ -149,6 +152,9 @@ def _row(cells: dict[str, str], number: int, municipalities: dict[str, int], err
     basis = BASIS.get(cells.get("legal_basis", "").lower())
     if basis is None:
         fail("legal_basis", _("Write integreringsloven, midlertidig or ordinær."))
+    language = languages.code_for(cells.get("language", ""))
+    if cells.get("language") and language is None:
+        fail("language", _("Unknown language: write its name (like tigrinja) or its code (like ti)."))
     window = None
     if cells.get("window_months"):
         try:
@@ -161,7 +167,7 @@ def _row(cells: dict[str, str], number: int, municipalities: dict[str, int], err
         name=cells.get("name", ""), phone=cells.get("phone") or None, municipality_id=municipality_id,
         legal_basis=basis or "", settlement_date=date("settlement_date"),
         programme_decision_date=date("programme_decision_date"), window_months=window,
-        language=cells.get("language", "").lower(), needs_interpreter=flag("needs_interpreter", True),
+        language=language or cells.get("language", "").lower(), needs_interpreter=flag("needs_interpreter", True),
         video_ok=flag("video_ok", False), needs_step_free=flag("needs_step_free", False), needs=needs, earliest_date=date("earliest_date"),
         accessibility_needs=cells.get("accessibility_needs") or None, adviser_attends=flag("adviser_attends", False),
         notes=cells.get("notes") or None,

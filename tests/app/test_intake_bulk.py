@@ -137,3 +137,23 @@ def test_old_mac_line_endings_and_a_huge_cell_are_handled(client):
     assert upload(client, text).status_code == 302
     huge = upload(client, HEADER + "\n" + "x" * 200_000 + ";" * 15)
     assert huge.status_code == 400 and "Filen kunne ikke leses som CSV." in huge.get_data(as_text=True)
+
+
+def test_a_nynorsk_sheet_with_language_names_is_read_as_its_words_say(client):
+    """A nynorsk municipality wrote "integreringslova" and "mellombels" as the nynorsk error message told
+    it to, and "Tigrinja" for the language: every row was refused, in a loop it could not get out of."""
+    f.login(client, f.user(Role.REFERRER), language="nn")
+    text = "\n".join([HEADER,
+                      f"Selam Tesfay;;4601;integreringslova;{settled()};;;Tigrinja;ja;nei;ja;ja;;;nei;",
+                      f"Olena Kovalenko;;4601;mellombels;{settled()};;;ukrainsk;ja;nei;ja;ja;;;nei;"])
+    assert upload(client, text).status_code == 302
+    made = {r.participant.name: r for r in db.session.scalars(select(Referral))}
+    assert made["Selam Tesfay"].legal_basis.value == "integration_act"
+    assert made["Selam Tesfay"].participant.language == "ti"
+    assert (made["Olena Kovalenko"].legal_basis.value, made["Olena Kovalenko"].participant.language) == \
+        ("temporary_act", "uk")
+
+    unknown = upload(client, "\n".join([HEADER, f"Ali Hassan;;4601;integreringslova;{settled()};;;klingon;ja;nei;ja;ja;;;nei;"]))
+    assert unknown.status_code == 400
+    assert "<td>2</td><td>spraak</td><td>Ukjent språk: skriv namnet (som tigrinja) eller koden (som ti).</td>" in \
+        unknown.get_data(as_text=True)
