@@ -51,11 +51,16 @@ def end(absence_id: int, *, done: str):
     absence = get_visible(Absence, absence_id, "end")
     begun = absence.start_date < local_today()
     ended = end_from_form(absence)
+    # Bookings given back for the absence stay given back: the lead may have asked another interpreter.
+    given_back = " " + _("Assignments you gave back for this absence stay given back: the centre may have booked "
+                         "another interpreter. It asks you again if it needs you.") \
+        if current_user.interpreter is not None else ""
     if ended is not None and ended[0] is None and not begun:
-        flash(_("The absence is taken away: you are available as usual. The career centre lead is told."), "success")
-    elif ended is not None:
-        flash(_("Welcome back. The career centre lead is told, and plans may book you again from that day."),
+        flash(_("The absence is taken away: you are available as usual. The career centre lead is told.") + given_back,
               "success")
+    elif ended is not None:
+        flash(_("Welcome back. The career centre lead is told, and plans may book you again from that day.")
+              + given_back, "success")
     return redirect(done)
 
 

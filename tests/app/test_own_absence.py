@@ -124,6 +124,14 @@ def test_an_interpreters_absence_releases_their_requests_and_bookings_on_those_d
     assert len(cancels) == 2
     page = client.get("/bookings/").get_data(as_text=True)
     assert f'name="booking" value="' not in page  # nothing left to accept
+    # The list says why they are declined (the interpreter never pressed "decline"), the latest first.
+    closed = page[page.index("Tidligere og avsluttede"):]
+    assert closed.count(away) == 2
+
+    absence = db.session.scalar(select(Absence))
+    ended = client.post(f"/bookings/absence/{absence.id}/end", data={"back_on": day.isoformat()},
+                        follow_redirects=True)
+    assert "Oppdrag du ga tilbake for dette fraværet, forblir gitt tilbake" in ended.get_data(as_text=True)
 
 
 def test_back_earlier_ends_the_absence_and_plans_may_book_the_counsellor_again(client, app, travel_to):

@@ -267,7 +267,9 @@ class InterpreterWork:
         self.requests = [b for b in bookings if b.status is S.REQUESTED and b.session.end > now]
         self.upcoming = [b for b in bookings if b.status is S.ACCEPTED and b.session.end > now]
         waiting = {b.id for b in self.requests} | {b.id for b in self.upcoming}
-        self.other = [b for b in bookings if b.id not in waiting]
+        # The latest first: a booking given back for next week matters more than one held in the spring.
+        self.other = sorted((b for b in bookings if b.id not in waiting), key=lambda b: (b.session.start, b.id),
+                            reverse=True)
 
 
 def work_of(interpreter: InterpreterProfile) -> InterpreterWork:
