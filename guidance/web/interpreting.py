@@ -123,7 +123,10 @@ def rebook(booking_id: int):
             flash(getattr(error, "message", _("Choose an interpreter from the list.")), "error")
         else:
             flash(_("The request was sent to the interpreter."), "success")
-    return redirect(url_for("interpreting.index"))
+    from guidance.web.auth import _safe_next
+
+    back = request.form.get("back")  # the absence page asks from its own list
+    return redirect(_safe_next(back) if back else url_for("interpreting.index"))
 
 
 @bp.post("/rebook-all")

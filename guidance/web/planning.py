@@ -847,6 +847,18 @@ def absence(absence_id: int):
     # The usual case: back the next day (today would take the whole absence away).
     back_on = min(max(today, item.start_date) + dt.timedelta(days=1), item.end_date)
     end_form = AbsenceEndForm(formdata=None, back_on=back_on) if item.end_date >= today else None
+    if item.user.interpreter is not None:
+        # An interpreter away: the session keeps its counsellor and time, and needs another interpreter
+        # (their bookings were given back when the absence was registered: the replacement alerts).
+        from guidance.services.interpreter_bookings import replacements
+        from guidance.web.interpreting import RebookForm
+
+        hit = {s.id for s in sessions}
+        others = {a.booking.session_id: a for a in replacements.alerts(current_user.county_id)
+                  if a.booking.session_id in hit}
+        return render_template("planning/absence.html", absence=item, sessions=sessions, form=form,
+                               end_form=end_form, interpreters=others, rebook_form=RebookForm(),
+                               active=planning_service.active_run(current_user.county_id), now=_utcnow())
     return render_template("planning/absence.html", absence=item, sessions=sessions, form=form, end_form=end_form,
                            colleagues=colleagues_for(sessions, refused=True), edit_form=SessionEditForm(),
                            active=planning_service.active_run(current_user.county_id), now=_utcnow())
