@@ -112,7 +112,7 @@ def test_an_overdue_participant_can_be_booked_inside_the_notice_when_the_lead_as
     db.session.commit()
     f.login(client, w.lead)
     page = html.unescape(client.get(f"/referrals/{late.id}/times").get_data(as_text=True))
-    assert "Fristen har gått ut: vis tider fra neste arbeidsdag" in page
+    assert "Fristen kan ikke lenger holdes: vis tider fra neste arbeidsdag" in page
     sooner = html.unescape(client.get(f"/referrals/{late.id}/times?sooner=1").get_data(as_text=True))
     headings = re.findall(r'<h3 id="option-individual-\d">([^<]+)</h3>', sooner)
     assert headings and headings[0].startswith("mandag 11. januar 2027")
