@@ -619,3 +619,16 @@ def test_moving_a_session_of_a_municipality_without_a_referrer_says_to_tell_the_
     told = _published(w, hour=13, interpreter=False)
     response = _move(client, told, day=MONDAY + dt.timedelta(days=1), time="13:00")
     assert "Nobody is told" not in html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
+
+
+def test_the_move_page_says_whose_session_it_is_and_by_when(client, world):
+    """The page named only the kind, time and place: the lead could not tell whose session it was, nor
+    whether a time they had in mind broke the participant's deadline."""
+    session = _published(world)
+    f.login(client, world.lead)
+    page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit").get_data(as_text=True))
+    facts = page[page.index('<dl class="facts">'):page.index("</dl>")]
+    referral = world.own_referral
+    assert world.counsellor.name in facts and world.interpreter.name in facts
+    assert referral.participant.name in facts and referral.reference in facts
+    assert f"frist {referral.deadline.day}. " in facts  # "frist 10. april 2027", in the page's language
