@@ -12,7 +12,7 @@ from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from guidance.extensions import db
-from guidance.models import Outcome, Referral, Session
+from guidance.models import Outcome, Referral, Session, SessionStatus
 from guidance.planning.ids import local_today
 from guidance.rules.access import may
 from guidance.rules.language import for_recipient
@@ -96,9 +96,12 @@ def _render_week(year: int, week: int):
     away_hours: dict[dt.date, list[str]] = {}
     for absence in absences.hours_away(current_user.id, monday, monday + dt.timedelta(days=6)):
         away_hours.setdefault(absence.start_date, []).append(absences.hours_text(absence))
+    # Which sessions the absences hit (a part-day one only those it overlaps): marked in the list.
+    spans = absences.spans_away([current_user.id], monday, monday + dt.timedelta(days=6)).get(current_user.id, [])
+    away_ids = {s.id for s in sessions if s.status is SessionStatus.BOOKED and absences.away_during(spans, s.start, s.end)}
     return render_template("counsellor/week.html", year=year, week=week, monday=monday, days=days, by_day=by_day,
                            sessions=sessions, previous=previous, following=following, today=local_today(),
-                           home_link=home_link, away=away, away_hours=away_hours)
+                           home_link=home_link, away=away, away_hours=away_hours, away_ids=away_ids)
 
 
 @bp.get("/<int:year>/<int:week>.ics")

@@ -67,6 +67,10 @@ def test_a_counsellor_reports_two_hours_and_only_the_session_they_overlap_is_hit
     week = page(client, "/week/2027/24")
     assert "Du er registrert borte 10:00–12:00." in week
     assert "Du er registrert som borte." not in week
+    # The session the hours hit is marked in the list; the afternoon one is not.
+    marked = "Du er borte da: senteret flytter timen eller gir den til en kollega."
+    assert week.count(marked) == 1
+    assert week.index(marked) < week.index(afternoon.participants[0].referral.reference)
 
     lead = client.application.test_client()
     f.login(lead, w.lead)
