@@ -341,6 +341,11 @@ class _Exact:
                  for la in a.loc for lb in b.loc]
         needs += [(participant_gap(prep, home, place[lb]), [a.video, b.loc[lb], b.video.Not()]) for lb in b.loc]
         needs += [(participant_gap(prep, place[la], home), [a.loc[la], a.video.Not(), b.video]) for la in a.loc]
+        self._apart_by(a, b, needs, when)
+
+    def _apart_by(self, a: _Slot, b: _Slot, needs: list, when: list) -> None:
+        """When ``when`` holds, one slot starts at least the largest of ``needs`` (minutes, the literals
+        under which they apply) after the other ends."""
         needs = [(t, lits) for t, lits in needs if t > 0]
         if not needs:
             return
@@ -353,13 +358,7 @@ class _Exact:
         """When ``when`` holds (an interpreter on site in ``a``, from home in ``b``), one slot ends the
         journey between ``a``'s location and home before the other starts (rules.interpreter_place)."""
         needs = [(participant_gap(self.prep, self.prep.locations[la].place, home), [lit]) for la, lit in a.loc.items()]
-        needs = [(t, lits) for t, lits in needs if t > 0]
-        if not needs:
-            return
-        gap = self.m.new_int_var(0, max(t for t, _lits in needs), "")
-        for t, lits in needs:
-            self.m.add(gap >= t).only_enforce_if(lits)
-        self._either_way(a, b, gap, when, self.m.new_bool_var(""))
+        self._apart_by(a, b, needs, when)
 
     def _resources(self) -> None:
         """Rooms (8), participants (2) and interpreters (6) across slots, per day."""
