@@ -14,7 +14,7 @@ from . import calendar as cal
 from .formats import Session
 from .model_data import Prepared
 from .objective import interpreter_booking_cost, overdue_wait_cost, travel_cost
-from .rules import interpreter_place, may_counsel, participant_gap, participant_place, session_problems
+from .rules import interpreter_place, may_counsel, journey_minutes, participant_place, session_problems
 
 Windows = cal.Windows
 DAY_MINUTES = 24 * 60
@@ -164,12 +164,12 @@ class State:
                           mode: str = "onsite") -> Windows:
         """Windows minus the members' own sessions (rule 2), and minus the journey between where
         they are for their other sessions that day and where they are for a new one at ``loc`` in
-        ``mode`` (``rules.participant_place``, ``participant_gap``: by video, at home)."""
+        ``mode`` (``rules.participant_place``, ``journey_minutes``: by video, at home)."""
         blocks = []
         for pid in members:
             place = participant_place(self.prep, pid, loc, mode) if loc is not None else None
             for s, e, where, _k in self.part.get((pid, day), []):
-                t = participant_gap(self.prep, where, place) if place is not None else 0
+                t = journey_minutes(self.prep, where, place) if place is not None else 0
                 blocks.append((s - t, e + t))
         return cal.subtract_windows(windows, blocks)
 
@@ -188,7 +188,7 @@ class State:
             return False
         place = interpreter_place(prep, iid, loc, mode)
         for s, e, other, _k in self.interp.get((iid, day), []):
-            t = participant_gap(prep, place, other)
+            t = journey_minutes(prep, place, other)
             if s - t < end and start < e + t:
                 return False
         return True

@@ -44,7 +44,7 @@ from .formats import FormatError, Plan, Session, Stats, Unscheduled, dump_plan, 
 from .model_data import Prepared, prepare
 from .model_reasons import final_reason, static_reason
 from .objective import unplaced_cost
-from .rules import may_counsel, participant_gap
+from .rules import may_counsel, journey_minutes
 
 STATUS = {cp_model.OPTIMAL: "OPTIMAL", cp_model.FEASIBLE: "FEASIBLE", cp_model.INFEASIBLE: "INFEASIBLE",
           cp_model.MODEL_INVALID: "MODEL_INVALID", cp_model.UNKNOWN: "UNKNOWN"}
@@ -336,11 +336,11 @@ class _Exact:
         the two locations when both are on site, from home to the other's location when one is by
         video (taken from home), none when both are."""
         place = {loc: self.prep.locations[loc].place for loc in set(a.loc) | set(b.loc)}
-        prep = self.prep  # the journey is the rule's own (rules.participant_gap)
-        needs = [(participant_gap(prep, place[la], place[lb]), [a.loc[la], b.loc[lb], a.video.Not(), b.video.Not()])
+        prep = self.prep  # the journey is the rule's own (rules.journey_minutes)
+        needs = [(journey_minutes(prep, place[la], place[lb]), [a.loc[la], b.loc[lb], a.video.Not(), b.video.Not()])
                  for la in a.loc for lb in b.loc]
-        needs += [(participant_gap(prep, home, place[lb]), [a.video, b.loc[lb], b.video.Not()]) for lb in b.loc]
-        needs += [(participant_gap(prep, place[la], home), [a.loc[la], a.video.Not(), b.video]) for la in a.loc]
+        needs += [(journey_minutes(prep, home, place[lb]), [a.video, b.loc[lb], b.video.Not()]) for lb in b.loc]
+        needs += [(journey_minutes(prep, place[la], home), [a.loc[la], a.video.Not(), b.video]) for la in a.loc]
         self._apart_by(a, b, needs, when)
 
     def _apart_by(self, a: _Slot, b: _Slot, needs: list, when: list) -> None:
@@ -357,7 +357,7 @@ class _Exact:
     def _home_journey(self, a: _Slot, b: _Slot, home: str, when: list) -> None:
         """When ``when`` holds (an interpreter on site in ``a``, from home in ``b``), one slot ends the
         journey between ``a``'s location and home before the other starts (rules.interpreter_place)."""
-        needs = [(participant_gap(self.prep, self.prep.locations[la].place, home), [lit]) for la, lit in a.loc.items()]
+        needs = [(journey_minutes(self.prep, self.prep.locations[la].place, home), [lit]) for la, lit in a.loc.items()]
         self._apart_by(a, b, needs, when)
 
     def _resources(self) -> None:

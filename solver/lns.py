@@ -24,7 +24,7 @@ from .model_groups import language_key, largest_room
 from .model_data import Prepared
 from .objective import (Tiers, booking_cost, change_cost, loses_interpreter, new_counsellor_cost, open_needs_cost,
                         video_equivalent_minutes)
-from .rules import interpreter_place, participant_gap, participant_place
+from .rules import interpreter_place, journey_minutes, participant_place
 
 
 @dataclass
@@ -545,7 +545,7 @@ class _Search:
             keys = sorted(spots)
             for n, (there, s1, e1) in enumerate(keys):
                 for here, s2, e2 in keys[n + 1:]:
-                    gap = participant_gap(self.prep, there, here)
+                    gap = journey_minutes(self.prep, there, here)
                     if there != here and s1 < e2 + gap and s2 < e1 + gap:
                         model.AddAtMostOne(spots[(there, s1, e1)] + spots[(here, s2, e2)])
         # Rule 2: a need is met at most once, even when two units offer it (overlapping groups).

@@ -72,8 +72,8 @@ def interpreter_place(prep: Prepared, iid: str, location: str, mode: str) -> str
     return prep.locations[location].place if mode == "onsite" else prep.interpreters[iid].place
 
 
-def participant_gap(prep: Prepared, where: str, place: str) -> int:
-    """Minutes a participant (or an interpreter) needs between a session where they are at place
+def journey_minutes(prep: Prepared, where: str, place: str) -> int:
+    """Minutes a participant or an interpreter needs between a session where they are at place
     ``where`` and one at ``place`` on the same day (as a counsellor's journey, rule 3); 0 in the
     same place."""
     return 0 if where == place else prep.travel.minutes(where, place)
@@ -87,7 +87,7 @@ def participant_busy(prep: Prepared, state: State, pid: str, day: int, start: in
     for s, e, where, key in state.part.get((pid, day), ()):
         if key == ignore:
             continue
-        t = participant_gap(prep, where, place)
+        t = journey_minutes(prep, where, place)
         if s < end + t and start < e + t:
             return True
     return False
