@@ -113,6 +113,7 @@ class _Greedy:
         self.locations = {loc["id"]: loc for loc in inst["locations"]}
         self.counsellors = sorted(inst["counsellors"], key=lambda c: _id_key(c["id"]))
         self.interpreters = sorted(inst["interpreters"], key=lambda i: _id_key(i["id"]))
+        self.interpreter_by_id = {i["id"]: i for i in self.interpreters}
         self.participants = {p["id"]: p for p in inst["participants"]}
         self.days = self._working_days()
         self.busy = defaultdict(_Busy)  # ("c"|"i"|"r"|"p", id) -> bookings
@@ -198,7 +199,7 @@ class _Greedy:
             return False
         if s["interpreter"] is None:
             return True
-        i = next((i for i in self.interpreters if i["id"] == s["interpreter"]), None)
+        i = self.interpreter_by_id.get(s["interpreter"])
         return i is not None and self._interpreter_can(i, s["language"], s["interpreter_mode"], room,
                                                       s["type"], loc["id"], day, start, end)
 
@@ -540,7 +541,7 @@ class _Greedy:
             self.busy["p", pid].add(day, start, end, self._where(person, self.locations[s["location"]], s["mode"]))
             self.done.add((pid, s["type"]))
         if s["interpreter"]:
-            i = next((i for i in self.interpreters if i["id"] == s["interpreter"]), None)
+            i = self.interpreter_by_id.get(s["interpreter"])
             where = self._interpreter_where(i, s["location"], s["interpreter_mode"]) if i else None
             self.busy["i", s["interpreter"]].add(day, start, end, where)
         self.used_ids.add(s["id"])
