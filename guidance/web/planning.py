@@ -854,11 +854,9 @@ def absence(absence_id: int):
         from guidance.web.interpreting import RebookForm
 
         hit = {s.id for s in sessions}
-        others = {a.booking.session_id: a for a in replacements.alerts(current_user.county_id)
-                  if a.booking.session_id in hit}
-        return render_template("planning/absence.html", absence=item, sessions=sessions, form=form,
-                               end_form=end_form, interpreters=others, rebook_form=RebookForm(),
-                               active=planning_service.active_run(current_user.county_id), now=_utcnow())
+        offers = {"interpreters": {a.booking.session_id: a for a in replacements.alerts(current_user.county_id)
+                                   if a.booking.session_id in hit}, "rebook_form": RebookForm()}
+    else:
+        offers = {"colleagues": colleagues_for(sessions, refused=True), "edit_form": SessionEditForm()}
     return render_template("planning/absence.html", absence=item, sessions=sessions, form=form, end_form=end_form,
-                           colleagues=colleagues_for(sessions, refused=True), edit_form=SessionEditForm(),
-                           active=planning_service.active_run(current_user.county_id), now=_utcnow())
+                           active=planning_service.active_run(current_user.county_id), now=_utcnow(), **offers)
