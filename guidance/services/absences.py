@@ -59,21 +59,24 @@ def spans_away(user_ids, first: dt.date, last: dt.date) -> dict[int, list[tuple[
     return out
 
 
-def away_on(county_id: int, date: dt.date) -> list[str]:
-    """The county's counsellors and interpreters away on `date`, by name: "Kari Nordmann", or
-    "Kari Nordmann (10:00–12:00)" when away part of the day."""
+def away_on(county_id: int, date: dt.date, also=()) -> tuple[list[str], dict[int, list[tuple[dt.datetime, dt.datetime]]]]:
+    """Who of the county is away on `date`, in one read: the counsellors and interpreters by name ("Kari
+    Nordmann", or "Kari Nordmann (10:00–12:00)" when away part of the day), and user id -> the UTC spans
+    away of them and of the users in `also` (those holding the day's sessions)."""
     staff = {person.id: person.name for person in staff_of_county(county_id)}
     found: dict[int, list[Absence]] = {}
     for absence in db.session.scalars(select(Absence).where(
-            Absence.user_id.in_(list(staff)), Absence.start_date <= date, Absence.end_date >= date)
+            Absence.user_id.in_(set(staff) | set(also)), Absence.start_date <= date, Absence.end_date >= date)
             .order_by(Absence.away_from)):
         found.setdefault(absence.user_id, []).append(absence)
-    out = []
+    names = []
     for user_id, found_absences in found.items():
+        if user_id not in staff:
+            continue
         parts = [hours_text(a) for a in found_absences if a.part_day]
         whole = len(parts) < len(found_absences)
-        out.append(staff[user_id] if whole else _("%(name)s (%(hours)s)", name=staff[user_id], hours=", ".join(parts)))
-    return sorted(out)
+        names.append(staff[user_id] if whole else _("%(name)s (%(hours)s)", name=staff[user_id], hours=", ".join(parts)))
+    return sorted(names), {user_id: [absent_span(a) for a in mine] for user_id, mine in found.items()}
 
 
 def away_during(spans: list[tuple[dt.datetime, dt.datetime]], start: dt.datetime, end: dt.datetime) -> bool:

@@ -121,8 +121,8 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None, waitin
         .where(CounsellorProfile.id.in_({s.counsellor_id for s in sessions}))).all()
     counsellor_names = {profile_id: name for profile_id, _user_id, name in counsellors}
     counsellor_users = {profile_id: user_id for profile_id, user_id, _name in counsellors}
-    away = absences.spans_away(set(counsellor_users.values()) | {s.interpreter.user_id for s in sessions if s.interpreter},
-                               date, date)
+    staff_away, away = absences.away_on(
+        county_id, date, also=set(counsellor_users.values()) | {s.interpreter.user_id for s in sessions if s.interpreter})
     waiting = {(w.session_id, w.referral_id): w.note
                for w in (cannot_come.waiting(county_id, now) if waiting is None else waiting)}
 
@@ -144,7 +144,6 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None, waitin
                 away_names.add(item.counsellor)
         places.setdefault(session.location_id, LocationDay(session.location_id, session.location.name, []))
         places[session.location_id].sessions.append(item)
-    staff_away = absences.away_on(county_id, date)
     return CountyDay(date, sorted(places.values(), key=lambda p: p.name), sorted(away_names), staff_away)
 
 
