@@ -44,7 +44,7 @@ class DeclineForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    reason = TextAreaField(_l("Why can you no longer come?"), validators=[Length(max=1000)])
+    reason = TextAreaField(_l("Why can you no longer come? (optional)"), validators=[Length(max=1000)])
 
 
 @bp.get("/")

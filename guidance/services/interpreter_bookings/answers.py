@@ -55,7 +55,7 @@ def _too_late(booking: InterpreterBooking) -> bool:
 
 
 def _reason(text: str | None, missing: str | None) -> str:
-    """The interpreter's reason, trimmed: required (`missing` says so) when declining or withdrawing."""
+    """The interpreter's reason, trimmed: required when `missing` says so (declining)."""
     text = (text or "").strip()
     if missing and not text:
         raise DomainError(missing, {"reason": [missing]})
@@ -92,7 +92,7 @@ def _tell_counsellor(uow, accepted: list[InterpreterBooking]) -> None:
 
 def withdraw(actor, booking: InterpreterBooking, reason: str | None) -> None:
     """Use case: an interpreter who accepted can no longer come. The booking counts as declined (with
-    the reason), so the lead's alert offers replacements at once and later plans keep the time free;
+    the reason, if given), so the lead's alert offers replacements at once and later plans keep the time free;
     each lead of the county is e-mailed, since the session is near and nobody may look at the home page."""
     from guidance.models.types import utcnow
     from guidance.services import mail
@@ -100,7 +100,9 @@ def withdraw(actor, booking: InterpreterBooking, reason: str | None) -> None:
     from guidance.services.interpreter_bookings.requests import invitation
 
     with unit_of_work() as uow:
-        reason = _reason(reason, _("Say why you can no longer come."))
+        # Optional, as on the absence form: the usual reason is illness, and the lead needs only to know
+        # that the interpreter is not coming. An empty answer is stored as no reason (None).
+        reason = _reason(reason, None) or None
         session = booking.session
         if session.status is not SessionStatus.BOOKED or session.start <= utcnow():
             raise DomainError(_("Only a booking ahead can be withdrawn here. Call the career centre."))
