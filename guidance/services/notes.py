@@ -5,6 +5,8 @@ what the municipality once read stays as it was.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +92,30 @@ def share(actor: User, referral: Referral, data: NoteInput) -> GuidanceNote:
     db.session.commit()
     mail.deliver_later(messages)
     return note
+
+
+def prepare_sharing(actor: User, referral: Referral, data: NoteInput) -> GuidanceNote:
+    """The first of sharing's two steps: the text must be complete enough to share, and is saved as the
+    draft, so the counsellor checks exactly what will go and finds it again when going back to edit."""
+    _validate(data, sharing=True)
+    return save_draft(actor, referral, data)
+
+
+def fingerprint(note: GuidanceNote) -> str:
+    """What the confirmation page showed: sharing refuses a draft that changed since (another tab, a
+    colleague's save), so nobody shares a text they did not check."""
+    text = json.dumps([note.version, note.goals, note.background, note.next_steps, bool(note.further_guidance)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def share_draft(actor: User, referral: Referral, checked: str) -> GuidanceNote:
+    """The second step: share the saved draft as the counsellor checked it (`checked` is its fingerprint)."""
+    note = current_draft(referral)
+    if note is None:
+        raise DomainError(_("There is no draft to share. The note may have been shared already."))
+    if fingerprint(note) != checked:
+        raise DomainError(_("The draft has changed since you checked it. Check it again before sharing."))
+    return share(actor, referral, NoteInput(note.goals, note.background, note.next_steps, note.further_guidance))
 
 
 def _validate(data: NoteInput, sharing: bool) -> None:

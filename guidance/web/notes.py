@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, TextAreaField
+from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import Length
 
+from guidance.extensions import db
 from guidance.models import GuidanceNote, Referral
 from guidance.rules.access import may
 from guidance.services import notes as service
@@ -25,6 +26,10 @@ class NoteForm(FlaskForm):
     background = TextAreaField(_l("Education and work background"), validators=[Length(max=service.MAX_TEXT)])
     next_steps = TextAreaField(_l("Recommended next steps in the introduction programme"), validators=[Length(max=service.MAX_TEXT)])
     further_guidance = BooleanField(_l("Further guidance is advised"))
+
+
+class ShareForm(FlaskForm):
+    checked = HiddenField()  # the fingerprint of the draft the confirmation page showed
 
 
 @bp.get("/referrals/<int:referral_id>/notes")
@@ -49,22 +54,55 @@ def draft(referral_id: int):
     if form.validate_on_submit():
         data = service.NoteInput(form.goals.data or "", form.background.data or "", form.next_steps.data or "",
                                  bool(form.further_guidance.data))
+        # "Share" only leads to the confirmation page: shared is final, so the counsellor first sees the
+        # note as the municipality will and says yes there (the draft is saved, so going back keeps it).
         sharing = request.form.get("action") == "share"
         try:
-            saved = service.share(current_user, referral, data) if sharing else service.save_draft(current_user, referral, data)
+            if sharing:
+                service.prepare_sharing(current_user, referral, data)
+            else:
+                service.save_draft(current_user, referral, data)
         except DomainError as error:
             show_refusal(form, error)
         else:
-            flash(_("The note was shared with the municipality.") if sharing else _("The draft was saved."), "success")
-            if sharing and not service.readers(referral):
-                flash(_("Nobody at %(municipality)s has an account in Veiled yet, so nobody there can read the note. "
-                        "It waits for them: the career centre's lead can invite the municipality's referrer.",
-                        municipality=referral.referring_municipality.name), "warning")
             if sharing:
-                return redirect(url_for("notes.show", note_id=saved.id))
+                return redirect(url_for("notes.share", referral_id=referral.id))
+            flash(_("The draft was saved."), "success")
             return redirect(url_for("notes.draft", referral_id=referral.id))
     status = 400 if request.method == "POST" else 200
     return render_template("notes/form.html", referral=referral, form=form, note=service.current_draft(referral)), status
+
+
+@bp.route("/referrals/<int:referral_id>/notes/share", methods=["GET", "POST"])
+@requires("note_writing")
+def share(referral_id: int):
+    """The confirmation step: the saved draft as it will be shared, who can read it, and Share or Back to edit."""
+    referral = get_visible(Referral, referral_id, "write_note")
+    form = ShareForm()
+    if form.validate_on_submit():
+        try:
+            saved = service.share_draft(current_user, referral, form.checked.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            for message in [m for ms in error.field_errors.values() for m in ms] or [error.message]:
+                flash(message, "error")
+            # A changed draft is shown again to be checked; missing text is fixed on the draft page.
+            again = service.current_draft(referral) is not None and not error.field_errors
+            return redirect(url_for("notes.share" if again else "notes.draft", referral_id=referral.id))
+        flash(_("The note was shared with the municipality."), "success")
+        if not service.readers(referral):
+            flash(_("Nobody at %(municipality)s has an account in Veiled yet, so nobody there can read the note. "
+                    "It waits for them: the career centre's lead can invite the municipality's referrer.",
+                    municipality=referral.referring_municipality.name), "warning")
+        return redirect(url_for("notes.show", note_id=saved.id))
+    note = service.current_draft(referral)
+    if note is None:
+        return redirect(url_for("notes.draft", referral_id=referral.id))
+    if request.method == "POST":
+        flash(_("The form had expired. Check the note and share it again."), "error")
+    form.checked.data = service.fingerprint(note)
+    return render_template("notes/share.html", referral=referral, note=note, form=form,
+                           readers=service.readers(referral)), 400 if request.method == "POST" else 200
 
 
 @bp.get("/notes/<int:note_id>")

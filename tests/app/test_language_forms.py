@@ -114,6 +114,9 @@ def _share_note_with(client, municipality_number: str, referrer_language=None, w
     f.published_session(w.counsellor, referral, start=f.oslo(2026, 10, 6, 10))
     f.login(client, w.counsellor)
     assert client.post(f"/referrals/{referral.id}/notes/draft", data=NOTE).status_code == 302
+    page = client.get(f"/referrals/{referral.id}/notes/share").get_data(as_text=True)
+    checked = re.search(r'name="checked" type="hidden" value="([0-9a-f]+)"', page).group(1)
+    assert client.post(f"/referrals/{referral.id}/notes/share", data={"checked": checked}).status_code == 302
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_user_id == referrer.id))
     return referral, referrer, message
 

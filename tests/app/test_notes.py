@@ -1,4 +1,6 @@
 """Guidance notes: drafts, sharing, versions, who may read them, and that every read is audited."""
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -19,9 +21,23 @@ def _setup():
     return w
 
 
+def _checked(page: str) -> str:
+    return re.search(r'name="checked" type="hidden" value="([0-9a-f]+)"', page).group(1)
+
+
+def _confirm(client, referral, **kwargs):
+    """The confirmation step: the page the draft form's Share leads to, then its Share button."""
+    page = client.get(f"/referrals/{referral.id}/notes/share").get_data(as_text=True)
+    return client.post(f"/referrals/{referral.id}/notes/share", data={"checked": _checked(page)}, **kwargs)
+
+
 def _share(client, w, data=NOTE):
     f.login(client, w.counsellor)
-    return client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**data, "action": "share"})
+    response = client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**data, "action": "share"})
+    if response.status_code != 302:
+        return response
+    assert response.headers["Location"].endswith(f"/referrals/{w.own_referral.id}/notes/share")
+    return _confirm(client, w.own_referral)
 
 
 def test_counsellor_saves_a_draft_the_municipality_cannot_see(client, app):
@@ -66,15 +82,71 @@ def test_shared_note_notifies_the_referrer_who_reads_it_and_downloads_a_pdf(clie
 def test_sharing_with_a_municipality_where_nobody_has_an_account_says_nobody_can_read_it_yet(client):
     w = _setup()
     f.login(client, w.counsellor)
-    page = client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "action": "share"},
-                       follow_redirects=True).get_data(as_text=True)
-    assert "Ingen i Bergen har konto" not in page   # Bergen's referrer reads it
+    confirm = client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "action": "share"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Ingen i Bergen har konto" not in confirm   # Bergen's referrer reads it
+    page = _confirm(client, w.own_referral, follow_redirects=True).get_data(as_text=True)
+    assert "Ingen i Bergen har konto" not in page
     w.referrer.active = False
     db.session.commit()
-    page = client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "goals": "Ny versjon",
-                                                                          "action": "share"},
-                       follow_redirects=True).get_data(as_text=True)
+    confirm = client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "goals": "Ny versjon",
+                                                                             "action": "share"},
+                          follow_redirects=True).get_data(as_text=True)
+    # said before sharing, and again once shared
+    assert "Ingen i Bergen har konto i Veiled ennå, så ingen der kan lese notatet." in confirm
+    page = _confirm(client, w.own_referral, follow_redirects=True).get_data(as_text=True)
     assert "Ingen i Bergen har konto i Veiled ennå, så ingen der kan lese notatet." in page
+
+
+def test_share_shows_the_note_and_its_readers_and_shares_only_when_confirmed(client):
+    """Sharing is final, so the draft form's Share leads to a confirmation page (no JavaScript): the
+    note as it will go, to whom, Share and Back to edit. Until confirmed nothing is shared or sent."""
+    w = _setup()
+    f.login(client, w.counsellor)
+    draft_url = f"/referrals/{w.own_referral.id}/notes/draft"
+    response = client.post(draft_url, data={**NOTE, "action": "share"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/referrals/{w.own_referral.id}/notes/share")
+    note = db.session.scalar(select(GuidanceNote))
+    assert note.status == "draft" and note.shared_at is None
+    assert db.session.scalars(select(OutboxMessage)).all() == []
+
+    page = client.get(f"/referrals/{w.own_referral.id}/notes/share").get_data(as_text=True)
+    assert "Dele notatet med Bergen?" in page and "Del med Bergen</button>" in page
+    assert NOTE["goals"] in page and NOTE["background"] in page and NOTE["next_steps"] in page
+    assert "1 henviser i Bergen har konto i Veiled og kan lese det:" in page and w.referrer.name in page
+    assert f'href="{draft_url}">Tilbake for å redigere</a>' in page
+
+    # Back to edit: the draft's text is there.
+    assert NOTE["goals"] in client.get(draft_url).get_data(as_text=True)
+    assert db.session.scalar(select(GuidanceNote)).status == "draft"
+
+    assert _confirm(client, w.own_referral).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(GuidanceNote)).status == "shared"
+    assert len(db.session.scalars(select(OutboxMessage)).all()) == 1
+
+
+def test_a_draft_changed_after_the_confirmation_page_is_not_shared(client):
+    """Another tab saved a new text after the check: Share refuses and shows the note again."""
+    w = _setup()
+    f.login(client, w.counsellor)
+    client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "action": "share"})
+    checked = _checked(client.get(f"/referrals/{w.own_referral.id}/notes/share").get_data(as_text=True))
+    client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "goals": "Bli lærer", "action": "save"})
+    response = client.post(f"/referrals/{w.own_referral.id}/notes/share", data={"checked": checked})
+    assert response.headers["Location"].endswith(f"/referrals/{w.own_referral.id}/notes/share")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Utkastet er endret siden du så over det." in page and "Bli lærer" in page
+    assert db.session.scalar(select(GuidanceNote)).status == "draft"
+
+
+def test_share_without_a_draft_goes_back_to_the_draft_page(client):
+    w = _setup()
+    f.login(client, w.counsellor)
+    response = client.get(f"/referrals/{w.own_referral.id}/notes/share")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/referrals/{w.own_referral.id}/notes/draft")
+    response = client.post(f"/referrals/{w.own_referral.id}/notes/share", data={"checked": "0" * 64})
+    assert response.status_code == 302 and db.session.scalar(select(GuidanceNote)) is None
 
 
 def test_a_shared_note_is_read_only_and_a_correction_is_a_new_version(client):
@@ -107,6 +179,7 @@ def test_only_the_counsellor_writes_notes(client, app):
         writer = app.test_client()
         f.login(writer, person)
         assert writer.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "action": "share"}).status_code == status
+        assert writer.post(f"/referrals/{w.own_referral.id}/notes/share", data={"checked": "0" * 64}).status_code == status
     assert db.session.scalar(select(GuidanceNote)) is None
 
 

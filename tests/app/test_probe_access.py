@@ -25,6 +25,8 @@ def test_a_draft_run_gives_a_counsellor_no_participant(client, travel_to):
     shared = client.post(f"/referrals/{w.own_referral.id}/notes/draft",
                          data={"goals": "Mål", "next_steps": "Steg", "background": "", "action": "share"})
     assert shared.status_code == 404
+    assert client.get(f"/referrals/{w.own_referral.id}/notes/share").status_code == 404
+    assert client.post(f"/referrals/{w.own_referral.id}/notes/share", data={"checked": "0" * 64}).status_code == 404
 
 
 def test_a_booked_session_gives_the_counsellor_the_participant_and_a_cancelled_one_takes_it_back(client, travel_to):

@@ -387,6 +387,12 @@ def test_issue_8_done_means_walkthrough(app, inbox, consumer, caplog, travel_to)
     response = submit(counsellor_client, note_form, ("action", "share"), goals=goals,
                       background="Bachelor i sykepleie, fem års erfaring.",
                       next_steps="Norskopplæring til B2 og søknad om autorisasjon.", further_guidance="y")
+    # Sharing is final: the counsellor sees the note as it will go, and to whom, and confirms.
+    share_url = f"/referrals/{referral_id}/notes/share"
+    assert response.status_code == 302 and path_of(response.headers["Location"]) == share_url
+    page = counsellor_client.get(share_url).get_data(as_text=True)
+    assert goals in page and referrer.name in page
+    response = submit(counsellor_client, form_to(page, share_url))
     assert response.status_code == 302
     note_url = path_of(response.headers["Location"])
     note_id = int(note_url.rsplit("/", 1)[1])

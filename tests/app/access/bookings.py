@@ -39,6 +39,7 @@ EXPECTED = {
     # the referrer's own referral, which the world's counsellor has no session with
     "notes.index": {ANON: 302, Role.ADMIN: 403, Role.INTERPRETER: 403, Role.LEAD: 200, Role.REFERRER: 200, Role.COUNSELLOR: 404},
     "notes.draft": {ANON: 302, **{r: 403 for r in LOGGED_IN}, Role.COUNSELLOR: 404},
+    "notes.share": {ANON: 302, **{r: 403 for r in LOGGED_IN}, Role.COUNSELLOR: 404},
     # a shared note of a referral the counsellor holds a session with
     "notes.show": {ANON: 302, Role.ADMIN: 403, Role.INTERPRETER: 403, Role.LEAD: 200, Role.REFERRER: 200, Role.COUNSELLOR: 200},
     "notes.pdf": {ANON: 302, Role.ADMIN: 403, Role.INTERPRETER: 403, Role.LEAD: 200, Role.REFERRER: 200, Role.COUNSELLOR: 200},
@@ -72,7 +73,8 @@ def write_url_values(w) -> dict:
     db.session.add(away)
     db.session.commit()
     # the counsellor writes notes on the referral they hold a session with
-    return {"notes.draft": {"referral_id": w.noted_referral.id}, "interpreter.end_absence": {"absence_id": away.id}}
+    return {"notes.draft": {"referral_id": w.noted_referral.id}, "notes.share": {"referral_id": w.noted_referral.id},
+            "interpreter.end_absence": {"absence_id": away.id}}
 
 
 WRITERS = {
@@ -92,6 +94,7 @@ WRITERS = {
     "interpreting.phone_answer": (Role.LEAD,),
     "interpreting.rebook_all": (Role.LEAD,),
     "notes.draft": (Role.COUNSELLOR,),
+    "notes.share": (Role.COUNSELLOR,),
     "outbox.retry": (Role.ADMIN, Role.LEAD),
     "outbox.retry_failed": (Role.ADMIN, Role.LEAD),
 }
