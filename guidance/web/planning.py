@@ -49,7 +49,7 @@ RUN_MESSAGE = {
 
 class StartRunForm(FlaskForm):
     time_limit = IntegerField(
-        _l("Time budget (seconds)"), default=planning_service.DEFAULT_SECONDS,
+        _l("How long to search for a better plan (seconds)"), default=planning_service.DEFAULT_SECONDS,
         validators=[DataRequired(_l("Enter a time budget in seconds.")),
                     NumberRange(min=planning_service.MIN_SECONDS, max=planning_service.MAX_SECONDS,
                                 message=_l("Choose a time budget between %(min)s and %(max)s seconds."))])

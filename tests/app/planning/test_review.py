@@ -19,21 +19,23 @@ def test_a_finished_run_shows_its_figures_sessions_and_what_could_not_be_planned
 
     page = client.get(f"/planning/runs/{run.id}", headers=EN).get_data(as_text=True)
     assert "Checked against every rule" in page
-    # In the lead's words, from the plan's named terms; solver words only under "For the curious".
+    # In the lead's words, from the plan's named terms; solver words only under "Details for support staff",
+    # and no command lines at all (a walkthrough: they meant nothing to a lead).
     terms = json.loads(run.plan_json)["stats"]["terms"]
     assert f"{terms['sessions_placed']} of the {terms['sessions_needed']} that participants need" in page
     assert f"{terms['participants_complete']} of {terms['participants']} participants" in page
     assert "Deadlines kept" in page and "Counsellors' load" in page
     assert "minutes one way in total" in page and "NOK" in page
-    curious = page.index("For the curious")
-    assert page.index("python -m solver check") > curious
+    curious = page.index("Details for support staff")
+    assert "python -m" not in page and "solver check" not in page
+    assert page.index("Download the data the plan was made from (JSON file)") > curious
     assert "objective" not in page.lower() and "Bound" not in page   # solver numbers stay in the files
     assert page.index("Coverage") > curious
 
     f.login(client, w.lead, language="nb")
     nb = client.get(f"/planning/runs/{run.id}").get_data(as_text=True)
     assert f"{terms['sessions_placed']} av de {terms['sessions_needed']} som deltakerne trenger" in nb
-    assert "For de nysgjerrige" in nb and "kr" in nb
+    assert "Detaljer for brukerstøtte" in nb and "kr" in nb
     f.login(client, w.lead, language="en")
 
     sessions = client.get(f"/planning/runs/{run.id}/sessions", headers=EN).get_data(as_text=True)

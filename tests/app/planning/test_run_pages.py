@@ -17,6 +17,8 @@ def test_a_time_budget_outside_the_limits_is_refused_with_the_field_named(client
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'href="#time_limit"' in page and 'value="5"' in page
+    # the search time waits behind "More settings", opened here so the message and the field show
+    assert '<details class="advanced" open>' in page
     assert db.session.query(PlanningRun).count() == 0
 
 
@@ -34,6 +36,24 @@ def test_starting_a_run_queues_it_and_shows_progress_that_refreshes(client):
     progress = client.get(f"/planning/runs/{run.id}/progress").get_json()
     assert progress["status"] == "queued" and progress["active"] is True
     assert client.get(f"/planning/runs/{run.id}/instance.json").get_json()["format"] == "guidance-instance/1"
+
+
+def test_the_search_time_is_in_plain_words_behind_more_settings(client):
+    """A walkthrough: "Time budget (seconds)" meant nothing to a lead. It says what a longer search
+    gives, folded under a closed <details> (most leads never change it), and the run page's own
+    figures say time so far and time allowed."""
+    w = planning_world()
+    f.login(client, w.lead, language="en")
+    page = client.get("/planning/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    folded = page[page.index('<details class="advanced">'):page.index("</details>", page.index('<details class="advanced">'))]
+    assert "<summary>More settings: search time</summary>" in folded and 'name="time_limit"' in folded
+    assert "A longer search can book a few more sessions" in folded
+    assert "Time budget" not in page
+    client.post("/planning/runs", data={"time_limit": "60"})
+    run = db.session.query(PlanningRun).one()
+    page = client.get(f"/planning/runs/{run.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "<dt>Time so far (seconds)</dt>" in page and "<dt>Time allowed (seconds)</dt>" in page
+    assert "Search time" not in page and "Elapsed" not in page
 
 
 def test_a_second_start_while_one_is_queued_is_refused_clearly(client):
