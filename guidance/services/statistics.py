@@ -249,6 +249,17 @@ def interpreter_months(county_id: int) -> list[dict]:
              "budget_nok": round(budgets[m] / 100, 2) if m in budgets else None} for m in months]
 
 
+def interpreter_cost_between(county_id: int, start: dt.datetime, end: dt.datetime) -> float:
+    """The interpreter cost (NOK) of the sessions starting in [start, end), counted as `interpreter_months`
+    counts a month: the lead's home uses it for the month's cost so far (rules.budget's pace)."""
+    total = db.session.scalar(
+        select(func.sum(func.coalesce(InterpreterBooking.actual_cost_ore, InterpreterBooking.cost_ore)))
+        .join(Session, Session.id == InterpreterBooking.session_id).join(PlanningRun, PlanningRun.id == Session.run_id)
+        .where(PlanningRun.county_id == county_id, billable(), county_pays_for_session(),
+               Session.start >= start, Session.start < end))
+    return round((total or 0) / 100, 2)
+
+
 def counsellor_load(county_id: int) -> list[dict]:
     """Published sessions per counsellor and month."""
     live = (select(Session.start).join(PlanningRun, PlanningRun.id == Session.run_id)

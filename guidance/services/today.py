@@ -9,7 +9,8 @@ One read of the county (`overview`), returned as plain data for the template:
 - absences (today or later) that hit published sessions;
 - referrals received since the lead's previous visit to the home (the visit is recorded here);
 - published sessions from yesterday and earlier this week that still lack an outcome;
-- the interpreter cost of this month against its budget (`statistics.interpreter_months`).
+- the interpreter cost of this month against its budget (`statistics.interpreter_months`), its status
+  (within, near, on course to go over, over) from `rules.budget`.
 """
 from __future__ import annotations
 
@@ -35,7 +36,9 @@ from guidance.models import (
     SessionStatus,
     User,
 )
+from guidance.rules import budget as budget_rules
 from guidance.rules.access import referral_filter
+from guidance.rules.budget import BudgetStatus
 from guidance.rules.deadlines import working_days_left
 from guidance.services import absences as absence_service
 from guidance.services import cannot_come, county_day, queue, statistics, to_tell
@@ -107,8 +110,10 @@ class MissingOutcome:
 @dataclass
 class Budget:
     month: dt.date  # first day of this month
-    cost_nok: float
+    cost_nok: float  # spent and booked for the month
     budget_nok: float | None
+    status: BudgetStatus = BudgetStatus.NOT_SET  # rules.budget decides
+    projected_nok: float | None = None  # the month's cost at the pace so far (None: too early to say)
 
     @property
     def percent(self) -> int | None:
@@ -116,7 +121,7 @@ class Budget:
 
     @property
     def over(self) -> bool:
-        return self.budget_nok is not None and self.cost_nok > self.budget_nok
+        return self.status is BudgetStatus.OVER
 
 
 @dataclass
@@ -330,4 +335,10 @@ def _budget(county_id: int, today: dt.date) -> Budget:
     row = next((m for m in statistics.interpreter_months(county_id) if m["month"] == month), None)
     if row is None:
         return Budget(today.replace(day=1), 0.0, None)
-    return Budget(today.replace(day=1), row["cost_nok"], row["budget_nok"])
+    first = today.replace(day=1)
+    # The pace reads the sessions of the days gone (held, or paid as cancelled late); today's are still ahead.
+    spent = statistics.interpreter_cost_between(county_id, *clock.oslo_days(first, today - dt.timedelta(days=1)))
+    projected = budget_rules.projected_cost(spent, today)
+    return Budget(first, row["cost_nok"], row["budget_nok"],
+                  budget_rules.status(row["budget_nok"], row["cost_nok"], spent, today),
+                  round(projected, -2) if projected is not None else None)  # "about": to the hundred kroner

@@ -329,6 +329,35 @@ def test_the_interpreter_budget_used_this_month(client, winter):
     assert "Over budsjett" in budget and "meter-100 meter-over" in budget
 
 
+def test_the_budget_card_warns_near_the_budget_and_on_a_pace_past_it(client, winter):
+    """The walkthrough: green "Within budget" at 96 %. At 90 % spent and booked, or when the month's pace
+    (rules.budget) carries past the budget, the card warns in orange, and says why."""
+    w = f.world()
+    lead_seen(client, w.lead)
+    db.session.add(InterpreterBudget(county_id=w.lead.county_id, month=dt.date(2027, 3, 1), amount_ore=1_000_000))
+    _session, ahead = _interpreted_session(w, f.oslo(2027, 3, 17, 9))
+    ahead.cost_ore = 960_000  # 9 600 kr of 10 000, all still ahead
+    db.session.commit()
+    budget = card(home(client), "today-budget")
+    assert "96 %" in budget and "Nesten brukt opp" in budget and "tag-orange" in budget
+    assert "Innenfor budsjett" not in budget and "tag-green" not in budget and "meter-warn" in budget
+    assert "Det er lite igjen til nye tolkebestillinger denne måneden" in budget
+
+    # 40 % booked, but 4 000 kr of it held on 8 March: 7 working days gone of March's 20 make about 11 400 kr.
+    ahead.cost_ore = 0
+    _session, held = _interpreted_session(w, f.oslo(2027, 3, 8, 9))
+    held.cost_ore = 400_000
+    db.session.commit()
+    budget = card(home(client), "today-budget")
+    assert "40 %" in budget and "På vei over budsjettet" in budget and "Innenfor budsjett" not in budget
+    assert "blir kostnaden omtrent 11\xa0400\xa0kr ved utgangen av måneden" in budget
+
+    held.cost_ore = 300_000  # about 8 600 kr by the end of the month: within
+    db.session.commit()
+    budget = card(home(client), "today-budget")
+    assert "Innenfor budsjett" in budget and "omtrent" not in budget
+
+
 def test_another_countys_data_never_appears(client, winter):
     f.centre()
     f.centre("18", town="1804")
