@@ -11,9 +11,11 @@ STATUS = {
     "no_show": _l("Did not attend"),
 }
 
-# What a referral's status tag says: a booked referral with nothing booked ahead (its held session
-# is behind it, the next kind of guidance not yet booked) is waiting, not "booked" (shown_status).
-SHOWN_STATUS = {**STATUS, "waiting_next": _l("Waiting for the next session")}
+# What a referral's status tag says (referral_reading.shown_statuses): a booked referral whose session
+# is over but has no outcome yet, or with nothing booked ahead (its held session is behind it, the next
+# kind of guidance not yet booked), is not "booked".
+SHOWN_STATUS = {**STATUS, "awaiting_outcome": _l("Session over, waiting for the outcome"),
+                "waiting_next": _l("Waiting for the next session")}
 
 LEGAL_BASIS = {
     "integration_act": _l("Integration Act"),
@@ -40,6 +42,7 @@ SESSION_STATUS = {
     "cancelled": _l("Cancelled"),
     "completed": _l("Completed"),
     "not_held": _l("Not held: nobody came"),
+    "awaiting_outcome": _l("Over, waiting for the outcome"),  # one participant's view: no outcome recorded yet
     "no_show": _l("Did not attend"),          # one participant's view of a session held for others
     "cancelled_late": _l("Cancelled late"),
     "superseded": _l("Replaced by a newer plan"),

@@ -119,12 +119,17 @@ class Session(db.Model):
             return False
         return max(self.bookings, key=lambda b: b.id).status.value in ("declined", "expired", "cancelled")
 
-    def shown_status_for(self, referral_id: int) -> str:
+    def shown_status_for(self, referral_id: int, now: dt.datetime | None = None) -> str:
         """The status as one participant's page reads it: a group held for the others was not held
-        for a member who did not come ("no_show" / "cancelled_late", their outcome)."""
+        for a member who did not come ("no_show" / "cancelled_late", their outcome); a booked session
+        that has ended without their outcome is not "booked" any more, it waits for the outcome (as
+        the referral's tag says, referral_reading.shown_statuses)."""
         mine = next((sp for sp in self.participants if sp.referral_id == referral_id), None)
         if self.status is SessionStatus.COMPLETED and mine is not None and mine.outcome in MISSED:
             return mine.outcome.value
+        if self.status is SessionStatus.BOOKED and mine is not None and mine.outcome is None \
+                and self.end <= (now or utcnow()):
+            return "awaiting_outcome"
         return self.shown_status
 
 

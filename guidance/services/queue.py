@@ -29,7 +29,7 @@ from guidance.planning.ids import to_local
 from guidance.rules.access import referral_filter
 from guidance.rules.at_risk import is_at_risk
 from guidance.rules.deadlines import at_risk_cutoff
-from guidance.services.referral_reading import WAITING_NEXT, sessions_giving_needs, shown_status_clauses
+from guidance.services.referral_reading import SHOWN_ONLY, sessions_giving_needs, shown_status_clauses
 
 PAGE_SIZE = 50
 LEGAL_BASES = ("integration_act", "temporary_act", "ordinary")
@@ -49,7 +49,7 @@ class QueueFilter:
     def __post_init__(self):
         self.language = (self.language or "").strip()
         self.basis = self.basis if self.basis in LEGAL_BASES else ""
-        self.status = self.status if self.status in {s.value for s in OPEN_STATUSES} | {WAITING_NEXT} else ""
+        self.status = self.status if self.status in {s.value for s in OPEN_STATUSES} | set(SHOWN_ONLY) else ""
 
 
 @dataclass
@@ -151,10 +151,12 @@ def counts(clauses: list, today: dt.date, risk: list[tuple[int, dt.date]]) -> di
     # "Past the deadline" as the home counts it: at risk with the deadline behind (no session in time).
     by_status = {ReferralStatus(s).value: n for s, n in by_status.items()}
     if by_status.get(ReferralStatus.BOOKED.value):
-        waiting = db.session.scalar(select(func.count()).select_from(_base([
-            *clauses, *shown_status_clauses(WAITING_NEXT)]).subquery()))
-        by_status[ReferralStatus.BOOKED.value] -= waiting
-        by_status[WAITING_NEXT] = waiting
+        # The booked ones read as their tags do: booked, over and waiting for the outcome, or waiting next.
+        for shown in SHOWN_ONLY:
+            n = db.session.scalar(select(func.count()).select_from(_base([
+                *clauses, *shown_status_clauses(shown)]).subquery()))
+            by_status[ReferralStatus.BOOKED.value] -= n
+            by_status[shown] = n
     return {"by_status": by_status,
             "at_risk": len(risk), "overdue": sum(deadline < today for _id, deadline in risk)}
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from guidance.extensions import db
@@ -31,7 +31,7 @@ from guidance.models import (
     SessionParticipant,
     SessionStatus,
 )
-from guidance.models.types import utcnow
+from guidance.models.types import UTCDateTime, utcnow
 from guidance.services.interpreter_bookings.changes import SYSTEM_CANCEL_REASONS
 from guidance.rules.access import referral_filter
 from guidance.services import audit
@@ -55,7 +55,7 @@ class ReferralFilter:
 
     def __post_init__(self):
         self.reference = "".join((self.reference or "").split()).upper()[:REFERENCE_LENGTH]
-        self.status = self.status if self.status in {s.value for s in ReferralStatus} | {WAITING_NEXT} else ""
+        self.status = self.status if self.status in {s.value for s in ReferralStatus} | set(SHOWN_ONLY) else ""
 
     @property
     def active(self) -> bool:
@@ -266,7 +266,16 @@ def with_session_to_hold():
             .where(Session.status == SessionStatus.BOOKED, SessionParticipant.outcome.is_(None)))
 
 
+def with_session_not_ended():
+    """Of `with_session_to_hold`, the referrals whose booked session has not ended: "booked". The others'
+    session is over and waits for the counsellor's outcome (the day plan's "outcome_missing" reads
+    the same end), so "booked" with no next session would tell the municipality something stale."""
+    return with_session_to_hold().where(Session.end > utcnow())
+
+
 WAITING_NEXT = "waiting_next"  # a shown status (labels.SHOWN_STATUS) beside the stored ones
+AWAITING_OUTCOME = "awaiting_outcome"  # likewise: the session is over, its outcome not recorded yet
+SHOWN_ONLY = (WAITING_NEXT, AWAITING_OUTCOME)
 
 
 def sessions_giving_needs(referral_ids) -> list[tuple[int, Session]]:
@@ -286,12 +295,16 @@ def sessions_giving_needs(referral_ids) -> list[tuple[int, Session]]:
 
 def shown_status_clauses(status: str) -> list:
     """WHERE clauses for referrals whose status tag reads `status` (`shown_statuses`): "booked" only
-    with a session still to hold, "waiting_next" the booked ones without; the list's and the queue's
+    with a booked session that has not ended, "awaiting_outcome" the booked ones whose sessions to hold
+    have all ended, "waiting_next" the booked ones with nothing to hold; the list's and the queue's
     status filters both."""
+    booked = Referral.status == ReferralStatus.BOOKED
     if status == WAITING_NEXT:
-        return [Referral.status == ReferralStatus.BOOKED, Referral.id.not_in(with_session_to_hold())]
+        return [booked, Referral.id.not_in(with_session_to_hold())]
+    if status == AWAITING_OUTCOME:
+        return [booked, Referral.id.in_(with_session_to_hold()), Referral.id.not_in(with_session_not_ended())]
     if status == ReferralStatus.BOOKED.value:
-        return [Referral.status == ReferralStatus.BOOKED, Referral.id.in_(with_session_to_hold())]
+        return [booked, Referral.id.in_(with_session_not_ended())]
     return [Referral.status == status]
 
 
@@ -307,12 +320,26 @@ def waiting_count(county_id: int) -> int:
 
 def shown_statuses(referrals) -> dict[int, str]:
     """The status each referral's tag shows (labels.SHOWN_STATUS), by id, in one query: "booked" only
-    while a booked session is still to be held (ahead, or held without an outcome yet); once it is
-    held and another kind of guidance is still to be booked, the referral is waiting for it."""
+    while a booked session has not ended; "awaiting_outcome" once every booked session still to be held
+    has ended without an outcome; once they are held and another kind of guidance is still to be booked,
+    the referral is waiting for it ("waiting_next")."""
     booked = [r.id for r in referrals if r.status is ReferralStatus.BOOKED]
-    pending = set(db.session.scalars(
-        with_session_to_hold().where(SessionParticipant.referral_id.in_(booked)))) if booked else set()
-    return {r.id: "waiting_next" if r.id in booked and r.id not in pending else r.status.value for r in referrals}
+    ends = db.session.execute(
+        select(SessionParticipant.referral_id, type_coerce(func.max(Session.end), UTCDateTime())).join(Session, Session.id == SessionParticipant.session_id)
+        .where(Session.status == SessionStatus.BOOKED, SessionParticipant.outcome.is_(None),
+               SessionParticipant.referral_id.in_(booked))
+        .group_by(SessionParticipant.referral_id)).all() if booked else []
+    now = utcnow()
+    # The latest end decides: a session ahead keeps the referral booked whatever is behind it.
+    last_end = dict(ends)
+
+    def shown(r) -> str:
+        if r.id not in booked:
+            return r.status.value
+        if r.id not in last_end:
+            return WAITING_NEXT
+        return ReferralStatus.BOOKED.value if last_end[r.id] > now else AWAITING_OUTCOME
+    return {r.id: shown(r) for r in referrals}
 
 
 def sessions_ahead(referral_id: int) -> list[Session]:

@@ -3,7 +3,7 @@
 One read of the municipality's own referrals (`rules.access.referral_filter`), as plain data:
 - participants with a booked session within LOOK_AHEAD (earliest first): the letters to hand over;
 - guidance notes shared within NOTES_LOOK_BACK (newest first);
-- open referrals still without a booked session, and how many of them are past their deadline
+- open referrals without a booked session still to be held, and how many of them are past their deadline
   (`rules.deadlines`: a passed deadline is still owed guidance).
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 
 from guidance import clock
 from guidance.extensions import db
@@ -29,6 +29,7 @@ from guidance.models import (
 )
 from guidance.rules.access import referral_filter
 from guidance.services import cannot_come, letters
+from guidance.services.referral_reading import with_session_to_hold
 
 SHOWN = 5
 LOOK_AHEAD = dt.timedelta(days=14)
@@ -105,11 +106,10 @@ def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
         .join(Participant, Participant.id == Referral.participant_id)
         .where(own, GuidanceNote.status == "shared", GuidanceNote.shared_at >= now - NOTES_LOOK_BACK)
         .order_by(GuidanceNote.shared_at.desc(), GuidanceNote.id.desc())).all()
-    booked_ahead = exists().where(SessionParticipant.referral_id == Referral.id,
-                                  SessionParticipant.session_id == Session.id,
-                                  Session.status == SessionStatus.BOOKED, Session.start >= now)
+    # A session that is over but has no outcome yet is not "no session booked": the centre has not said
+    # whether it was held (referral_reading, as the readiness page counts those who wait).
     waiting = select(func.count(), func.count().filter(Referral.deadline < today)).where(
-        own, Referral.status.in_(OPEN_STATUSES), ~booked_ahead)
+        own, Referral.status.in_(OPEN_STATUSES), Referral.id.not_in(with_session_to_hold()))
     waiting_total, waiting_overdue = db.session.execute(waiting).one()
     # The municipality's adviser follows a no-show up with the participant (nobody told them before).
     missed_rows = db.session.execute(

@@ -146,7 +146,8 @@ def test_a_group_session_with_one_participant_present_was_held(app):
 
 def test_after_the_individual_session_a_referral_waiting_for_its_group_reads_waiting_not_booked(client, app):
     """The referrer's list and page, and the lead's queue, say "booked" only while a session is still to
-    be held; after the individual session, with the group session not yet booked, they say waiting."""
+    be held; after the individual session, with the group session not yet booked, they say waiting (and
+    until its outcome is recorded, that the session is over)."""
     import re
 
     w = f.world()
@@ -160,7 +161,9 @@ def test_after_the_individual_session_a_referral_waiting_for_its_group_reads_wai
 
     referrer = app.test_client()
     f.login(referrer, w.referrer)
-    assert "Booket" in tags(referrer.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))   # outcome not yet in
+    # Held, outcome not yet in: over and waiting for the outcome, neither booked nor waiting for the next one.
+    before = tags(referrer.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))
+    assert "Timen er over, venter på utfall" in before and "Booket" not in before
 
     f.login(client, w.counsellor)
     client.post(f"/week/sessions/{session.id}/outcomes", data={f"outcome-{w.own_referral.id}": "attended"})
