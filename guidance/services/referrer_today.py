@@ -3,6 +3,7 @@
 One read of the municipality's own referrals (`rules.access.referral_filter`), as plain data:
 - participants with a booked session within LOOK_AHEAD (earliest first): the letters to hand over;
 - guidance notes shared within NOTES_LOOK_BACK (newest first);
+- participants who did not come (or cancelled late) within MISSED_LOOK_BACK, with their new time if one is booked;
 - open referrals without a booked session still to be held, and how many of them are past their deadline
   (`rules.deadlines`: a passed deadline is still owed guidance).
 """
@@ -29,7 +30,7 @@ from guidance.models import (
 )
 from guidance.rules.access import referral_filter
 from guidance.services import cannot_come, letters
-from guidance.services.referral_reading import with_session_to_hold
+from guidance.services.referral_reading import next_booked_sessions, with_session_to_hold
 
 SHOWN = 5
 LOOK_AHEAD = dt.timedelta(days=14)
@@ -66,6 +67,9 @@ class Missed:
     name: str
     start: dt.datetime  # aware UTC
     outcome: str  # no_show | cancelled_late
+    # The participant's next booked session, when the centre has booked one since: the referrer still
+    # talks with them about the missed one, but they are no longer waiting in the queue.
+    new_start: dt.datetime | None = None  # aware UTC
 
 
 @dataclass
@@ -120,8 +124,11 @@ def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
         .where(own, SessionParticipant.outcome.in_(MISSED), Session.start >= now - MISSED_LOOK_BACK,
                Session.start < now)
         .order_by(Session.start.desc(), Referral.id)).all()
+    missed_shown = missed_rows[:None if everything else SHOWN]
+    rebooked = next_booked_sessions([r.id for r in missed_shown])
     return ReferrerOverview(coming, len(coming_rows),
                             [SharedNote(*r) for r in note_rows[:SHOWN]], len(note_rows),
                             waiting_total, waiting_overdue,
-                            [Missed(r.id, r.reference, r.name, r.start, r.outcome.value) for r in missed_rows[:None if everything else SHOWN]],
+                            [Missed(r.id, r.reference, r.name, r.start, r.outcome.value,
+                                    rebooked[r.id].start if r.id in rebooked else None) for r in missed_shown],
                             len(missed_rows))

@@ -86,3 +86,43 @@ def test_and_n_more_opens_everyone_who_did_not_come(client, travel_to):
     assert card.count(" · Møtte ikke") == 5 and "Og 2 til." in card and 'href="/?all=1#home-missed">Og 2 til.' in page
     everything = _card(client.get("/?all=1").get_data(as_text=True), "home-missed")
     assert all(f"Person {hour}" in everything for hour in (8, 9, 10, 11, 12, 13, 14)) and "Og 2 til" not in everything
+
+
+def test_a_participant_who_did_not_come_shows_the_new_time_once_it_is_booked(client, travel_to):
+    """The walk: the card said "they are back in the queue" beside a participant the centre had already
+    booked again. The referrer still talks with them about the missed session, so the line stays and says
+    the new time (Oslo), or that there is none yet."""
+    from guidance.models import Outcome
+    from guidance.services import outcomes
+
+    travel_to(f.oslo(2027, 1, 18, 12))
+    w = f.world()
+    rebooked = w.own_referral
+    waiting = f.referral(name="Sara Haddad")
+    for referral, hour in ((rebooked, 9), (waiting, 11)):
+        missed = f.published_session(w.counsellor, referral, start=f.oslo(2027, 1, 14, hour, 0))
+        outcomes.record_outcomes(w.counsellor, missed, {referral.id: Outcome.NO_SHOW})
+    f.published_session(w.counsellor, rebooked, start=f.oslo(2027, 1, 26, 13, 30))   # booked again
+    f.login(client, w.referrer)
+    page = client.get("/").get_data(as_text=True)
+    card = _card(page, "home-missed")
+    waiting_line = card[card.index("Sara Haddad"):card.index("Amal Haddad")]   # newest first
+    assert "Ingen ny time ennå" in waiting_line and "Ny time:" not in waiting_line
+    rebooked_line = card[card.index("Amal Haddad"):]
+    assert "torsdag 14. januar kl. 09:00 · Møtte ikke" in rebooked_line
+    assert "Ny time: tirsdag 26. januar kl. 13:30" in rebooked_line
+    assert "står i køen igjen" not in card
+
+
+def test_the_new_time_of_a_participant_who_did_not_come_is_oslo_time_in_summer(client, travel_to):
+    from guidance.models import Outcome
+    from guidance.services import outcomes
+
+    travel_to(f.oslo(2027, 6, 14, 12))
+    w = f.world()
+    missed = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 6, 10, 9, 0))
+    outcomes.record_outcomes(w.counsellor, missed, {w.own_referral.id: Outcome.CANCELLED_LATE})
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 6, 17, 8, 15))   # 06:15 UTC
+    f.login(client, w.referrer, language="nn")
+    card = _card(client.get("/").get_data(as_text=True), "home-missed")
+    assert "Ny time: torsdag 17. juni kl. 08:15" in card
