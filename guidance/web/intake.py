@@ -163,6 +163,17 @@ def _show_errors(form: ReferralForm, errors: dict[str, list[str]]) -> None:
         target.errors = list(target.errors or []) + [m for m in messages if m not in (target.errors or [])]
 
 
+def _form_again(form: ReferralForm, uploads: list[Upload], status: int = 400, **context):
+    """The form shown again with what was typed. A browser never refills a file field, so chosen files
+    are asked for again at the field and in the error summary, by name: a note below the summary was
+    missed, and the referral went without its plans."""
+    if uploads:
+        _show_errors(form, {"attachments": [_("Choose the attachments again (%(files)s): a browser cannot keep "
+                                              "chosen files when the form comes back.",
+                                              files=", ".join(u.filename for u in uploads))]})
+    return render_template("intake/form.html", form=form, **context), status
+
+
 def _deadline_preview(data: ReferralData, today: dt.date, created: dt.date | None = None) -> dict | None:
     """The deadline these answers give, and whether it is short, for the form to show."""
     data = referrals.normalise(data, today)
@@ -221,15 +232,13 @@ def new():
     preview = _deadline_preview(ReferralData(**vars(data)), today)
     if request.form.get("action") == "preview":
         if _deadline_problems(form, data, errors, current_user.municipality, today):
-            return render_template("intake/form.html", form=form, preview=None, mode="new",
-                                   files_dropped=bool(uploads)), 400
-        return render_template("intake/form.html", form=form, preview=preview, mode="new",
-                               files_dropped=bool(uploads))
+            return _form_again(form, uploads, preview=None, mode="new")
+        return _form_again(form, uploads, 200, preview=preview, mode="new")
     if errors:
         # Show the parse errors and every other rule at once.
         more = referrals.validate(referrals.normalise(ReferralData(**vars(data)), today), current_user.municipality, today)
         _show_errors(form, {**{k: v for k, v in more.items() if k not in errors}, **errors})
-        return render_template("intake/form.html", form=form, preview=preview, mode="new", files_dropped=bool(uploads)), 400
+        return _form_again(form, uploads, preview=preview, mode="new")
     try:
         result = referrals.submit_referral(current_user, data, uploads, referring=current_user.municipality,
                                            confirm_duplicate=bool(form.confirm_duplicate.data), today=today,
@@ -238,13 +247,11 @@ def new():
         # This page was sent before with other answers (back button, then edited): a new form.
         form.submission.data = _new_submission_token()
         _show_errors(form, {"name": [_("This form was already sent with other answers. Check the answers and send the form again.")]})
-        return render_template("intake/form.html", form=form, preview=preview, mode="new",
-                               files_dropped=bool(uploads)), 400
+        return _form_again(form, uploads, preview=preview, mode="new")
     except DomainError as error:
         _show_errors(form, error.field_errors)
         duplicate = isinstance(error, referrals.DuplicateSuspected)
-        return render_template("intake/form.html", form=form, preview=preview, mode="new", error=error,
-                               duplicate=duplicate, files_dropped=bool(uploads)), 400
+        return _form_again(form, uploads, preview=preview, mode="new", error=error, duplicate=duplicate)
     flash(_("Referral %(reference)s was sent to the career centre.", reference=result.referral.reference), "success")
     _flash_short_deadline(result.referral, today)
     return redirect(url_for("referrals.show", referral_id=result.referral.id))
@@ -280,10 +287,8 @@ def correct(referral_id: int):
     if request.form.get("action") == "preview":
         if _deadline_problems(form, data, errors, referral.referring_municipality, today,
                               referral_date=local_date(referral.created_at), stored_settlement=referral.settlement_date):
-            return render_template("intake/form.html", form=form, preview=None, mode="correct", referral=referral,
-                                   files_dropped=bool(uploads)), 400
-        return render_template("intake/form.html", form=form, preview=preview, mode="correct", referral=referral,
-                               files_dropped=bool(uploads))
+            return _form_again(form, uploads, preview=None, mode="correct", referral=referral)
+        return _form_again(form, uploads, 200, preview=preview, mode="correct", referral=referral)
     try:
         if errors:
             more = referrals.validate(referrals.normalise(ReferralData(**vars(data)), today), referral.referring_municipality,
@@ -294,8 +299,7 @@ def correct(referral_id: int):
     except DomainError as error:
         db.session.rollback()
         _show_errors(form, error.field_errors)
-        return render_template("intake/form.html", form=form, preview=preview, mode="correct", referral=referral,
-                               error=error, files_dropped=bool(uploads)), 400
+        return _form_again(form, uploads, preview=preview, mode="correct", referral=referral, error=error)
     if changed or uploads:
         flash(_("The referral was corrected."), "success")
         _flash_short_deadline(referral, today)

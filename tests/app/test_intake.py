@@ -145,6 +145,31 @@ def test_bad_input_gets_a_message_beside_each_field_and_keeps_what_was_typed(cli
     assert files_in(app) == []
 
 
+def test_files_to_choose_again_are_a_problem_in_the_summary_and_at_the_file_field(client):
+    """The walk: a note under the error summary said files "are not kept", named none, and stood far from
+    the file field; the referral was sent again without its plan. The browser cannot refill the field, so
+    the page asks for the files by name where a problem is listed and where they are chosen."""
+    import re
+
+    f.login(client, f.user(Role.REFERRER))
+    data = form_data(name="", attachments=[(io.BytesIO(PDF), "plan.pdf"), (io.BytesIO(PDF), "cv.pdf")])
+    response = client.post("/intake/new", data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    asked = "Du må velge vedleggene på nytt (plan.pdf, cv.pdf)"
+    assert response.status_code == 400
+    summary = page[page.index('class="error-summary"'):page.index("</div>", page.index('class="error-summary"'))]
+    assert f'<a href="#attachments">{asked}' in summary
+    assert re.search(r'<p class="error-message" id="attachments-error"><span>' + re.escape(asked), page)
+    field = re.search(r'<input[^>]*id="attachments"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field and "attachments-error" in field
+
+
+def test_nothing_is_asked_again_when_no_file_was_chosen(client):
+    f.login(client, f.user(Role.REFERRER))
+    page = client.post("/intake/new", data=form_data(name=""), content_type="multipart/form-data").get_data(as_text=True)
+    assert "vedleggene på nytt" not in page and 'id="attachments-error"' not in page
+
+
 def test_the_form_shows_the_deadline_and_warns_when_few_working_days_remain(client):
     f.login(client, f.user(Role.REFERRER))
     today = local_today()

@@ -58,7 +58,10 @@ def test_referrer_sends_corrects_and_follows_a_referral_and_the_lead_sees_it_in_
         assert page.get_by_text("Skriv en gyldig dato, som 17.03.2027.").first.is_visible()
         assert page.get_by_label("Bosettingsdato").input_value() == "31.02.2027"
         assert page.get_by_label("Merknader til karrieresenteret (valgfritt)").input_value() == "Ønsker å jobbe i helse."
-        assert page.get_by_text("Du må velge vedleggene på nytt").is_visible()
+        # The file field cannot be refilled: a problem in the summary, by name, and at the field.
+        asked = "Du må velge vedleggene på nytt (plan.pdf)"
+        assert page.locator(".error-summary").get_by_role("link", name=re.compile(re.escape(asked))).is_visible()
+        assert page.locator("#attachments-error").get_by_text(asked).is_visible()
 
         page.get_by_label("Deltakerens fulle navn").fill("Olena Kovalenko")
         page.get_by_label("Bosettingsdato").fill(settled.strftime("%d.%m.%Y"))
