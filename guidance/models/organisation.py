@@ -72,6 +72,10 @@ class CareerCentre(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     county_id: Mapped[int] = mapped_column(ForeignKey("county.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    # How referrers and participants reach the centre: on the referrer's pages and the letterhead of
+    # the participant's letters (set by the lead; a county may leave them empty).
+    phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
     county: Mapped[County] = relationship(back_populates="centres")
     locations: Mapped[list[Location]] = relationship(back_populates="centre", order_by="Location.id")

@@ -18,6 +18,7 @@ from guidance.models import (
     GuidanceNote,
     InterpreterBooking,
     InterpreterProfile,
+    CareerCentre,
     Location,
     Municipality,
     OutboxMessage,
@@ -81,6 +82,8 @@ def may(user: Any, action: str, target: Any = None) -> bool:
             return (user.role is Role.ADMIN and admin_reaches(user, target.id)) or (
                 user.role is Role.LEAD and target.id == user.county_id)
         return _may_set_up(user, target.id)
+    if isinstance(target, CareerCentre):
+        return _may_set_up(user, target.county_id)
     if isinstance(target, Location):
         return _may_set_up(user, target.centre.county_id)
     if isinstance(target, Room):

@@ -58,11 +58,10 @@ MIN_PASSWORD_SCORE = 3
 def set_phone(user: User, phone: str | None) -> None:
     """A user's own phone number: the participant's letter gives a referrer's, the centre rings an
     interpreter's for interpreting by phone. Empty removes it. The number is not written to the audit."""
-    from guidance.services.referrals import PHONE, canonical_phone
+    from guidance.services.referrals import canonical_phone, dialable
 
     tidy = canonical_phone(phone)
-    digits = sum(ch.isdigit() for ch in tidy or "")
-    if tidy and (not PHONE.match(tidy) or not 8 <= digits <= 15):   # 15: the longest number dialled anywhere
+    if tidy and not dialable(tidy):
         message = _("Enter a phone number of 8 to 15 digits, like +47 400 00 000.")
         raise DomainError(message, {"phone": [message]})
     if tidy != user.phone:

@@ -246,6 +246,8 @@ class Facts:
     # The time an earlier letter gave, when the centre has moved the session since: the participant
     # may hold both letters, and two that look alike sent people on the old day.
     replaces: dt.datetime | None = None
+    # The centre's phone number, under its name at the top (the letterhead), when the lead gave one.
+    sender_phone: str | None = None
 
 
 def moved_from(session: Session) -> dt.datetime | None:
@@ -297,6 +299,7 @@ def facts(referral: Referral, session: Session) -> Facts:
         norwegian=for_municipality(referral.referring_municipality),
         second=second_language(referral.participant.language),
         replaces=moved_from(session),
+        sender_phone=location.centre.phone if location is not None else None,
     )
 
 
@@ -304,7 +307,10 @@ def paragraphs(f: Facts, code: str, strict: bool = False) -> list[tuple[str, str
     """The letter in language `code` as (style, text) pairs: title, heading, text, label, item, small."""
     t = translator(code, strict)
     locale = LOCALES[code]
-    out: list[tuple[str, str]] = [("small", isolate(f.sender, FSI)), ("title", t("Invitation to career guidance"))]
+    out: list[tuple[str, str]] = [("small", isolate(f.sender, FSI))]
+    if f.sender_phone:
+        out.append(("small", t("Phone: %(phone)s", phone=isolate(f.sender_phone))))
+    out.append(("title", t("Invitation to career guidance")))
     out.append(("text", t("To: %(name)s", name=isolate(f.name, FSI))))
     if f.replaces is not None:
         # The numeric old date and time: readable whatever the alphabet (as the reminder writes dates).

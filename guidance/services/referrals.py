@@ -540,6 +540,11 @@ def canonical_phone(phone: str | None) -> str | None:
     return tidy
 
 
+def dialable(tidy: str | None) -> bool:
+    """A number in one of PHONE's written forms with 8 to 15 digits (15: the longest dialled anywhere)."""
+    return bool(tidy) and bool(PHONE.match(tidy)) and 8 <= sum(ch.isdigit() for ch in tidy) <= 15
+
+
 def phone_key(phone: str | None) -> str:
     """The digits that identify a number (a Norwegian one without its country code)."""
     return _phone_key(phone)

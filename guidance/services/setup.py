@@ -62,6 +62,13 @@ MAX_CATEGORY_STEP_NOK = 10_000
 
 
 @dataclass
+class CentreData:
+    name: str | None
+    phone: str | None
+    email: str | None
+
+
+@dataclass
 class SettingsData:
     individual_minutes: int | None
     group_minutes: int | None
@@ -90,6 +97,57 @@ class SettingsData:
 def centres_of(county: County) -> list[CareerCentre]:
     return list(db.session.scalars(select(CareerCentre).where(CareerCentre.county_id == county.id)
                                    .order_by(CareerCentre.name, CareerCentre.id)))
+
+
+def contacts_of(municipality: Municipality) -> list[CareerCentre]:
+    """The centres of the municipality's county that gave a phone number or an e-mail address, the one
+    with a location nearest the municipality first: what its referrers see."""
+    from solver.travel import haversine_km
+
+    def distance(centre: CareerCentre) -> float:
+        return min((haversine_km(municipality.lat, municipality.lon, loc.municipality.lat, loc.municipality.lon)
+                    for loc in centre.locations if loc.active), default=float("inf"))
+
+    found = [c for c in db.session.scalars(select(CareerCentre).where(CareerCentre.county_id == municipality.county_id)
+                                           .order_by(CareerCentre.name, CareerCentre.id))
+             if c.phone or c.email]
+    return sorted(found, key=distance)
+
+
+def update_centre(actor, centre: CareerCentre, data: CentreData) -> CareerCentre:
+    """A centre's name (the sender of its letters) and how referrers and participants reach it."""
+    values = validate_centre(centre, data)
+    changed = sorted(k for k, v in values.items() if getattr(centre, k) != v)
+    for key, value in values.items():
+        setattr(centre, key, value)
+    # The fields' names only: a phone number is not personal, but the trail has no need of it.
+    audit.record(actor, "centre.updated", centre, {"fields": changed})
+    db.session.commit()
+    return centre
+
+
+def validate_centre(centre: CareerCentre, data: CentreData) -> dict:
+    from guidance.services.people import valid_email
+    from guidance.services.referrals import canonical_phone, dialable
+
+    errors: dict[str, list[str]] = {}
+    name = " ".join((data.name or "").split())
+    if not name:
+        errors["name"] = [_("Enter the career centre's name.")]
+    elif len(name) > 200:
+        errors["name"] = [_("The name can be at most 200 characters.")]
+    elif any(other.name.casefold() == name.casefold() and other is not centre for other in centres_of(centre.county)):
+        # The locations' form and workbook choose a centre by its name.
+        errors["name"] = [_("The county already has a career centre called %(name)s.", name=name)]
+    phone = canonical_phone(data.phone)
+    if phone and (not dialable(phone) or len(phone) > 30):
+        errors["phone"] = [_("Enter a phone number of 8 to 15 digits, like +47 400 00 000.")]
+    email = (data.email or "").strip()
+    if email and not valid_email(email):
+        errors["email"] = [_("Enter a valid e-mail address, like name@example.no.")]
+    if errors:
+        raise DomainError(_("Check the career centre."), errors)
+    return {"name": name, "phone": phone, "email": email or None}
 
 
 def locations_of(county: County, *, active_only: bool = False) -> list[Location]:

@@ -50,6 +50,8 @@ COLUMNS: dict[str, list[str]] = {
     "locations": ["name", "centre", "municipality", "address", "directions", "step_free", "outreach",
                   *LOCATION_DAYS, "weekly_pattern", "open_dates", "active"],
     "rooms": ["location", "name", "capacity", "video", "active"],
+    # How referrers and participants reach each centre (a centre is made by naming it in `locations`).
+    "centres": ["name", "phone", "email"],
     "counsellors": ["email", "name", "multicultural", "multicultural_completed_on", "languages", *PERSON_DAYS,
                     "locations", "max_sessions_per_day", "employment_start", "employment_end", "video_link", "active"],
     "interpreters": ["email", "name", "phone", "municipality", "languages", "register_id", "register_checked_on",
@@ -61,7 +63,7 @@ LANGUAGE_SHEET = "language_codes"  # in the downloads only: every code the langu
 REQUIRED = {
     "settings": [], "closure_days": ["date"], "interpreter_budgets": ["month", "amount_nok"],
     "locations": ["name", "municipality"],
-    "rooms": ["location", "name", "capacity"], "counsellors": ["email", "name", "languages"],
+    "rooms": ["location", "name", "capacity"], "centres": ["name"], "counsellors": ["email", "name", "languages"],
     "interpreters": ["email", "name", "municipality", "languages", "modes", "hourly_rate"],
 }
 YES = {"yes", "y", "ja", "j", "true", "1", "x"}
@@ -115,6 +117,8 @@ def export(county: County) -> dict[str, list[list[str]]]:
                                  ", ".join(loc.open_dates or []), _yes(loc.active)])
         for room in sorted(loc.rooms, key=lambda r: (r.name.lower(), r.id)):
             out["rooms"].append([loc.name, room.name, str(room.capacity), _yes(room.video), _yes(room.active)])
+    for centre in sorted(setup.centres_of(county), key=lambda c: (c.name.lower(), c.id)):
+        out["centres"].append([centre.name, centre.phone or "", centre.email or ""])
     for p in sorted(people.counsellors_of(county.id), key=lambda p: p.user.email):
         out["counsellors"].append([
             p.user.email, p.user.name, _yes(p.multicultural), _iso(p.multicultural_completed_on),
@@ -159,6 +163,7 @@ def template(county: County) -> dict[str, list[list[str]]]:
                              "2. etasje", "yes", "no", "08:00-11:30, 12:00-16:00", "08:00-16:00", "08:00-16:00",
                              "08:00-16:00", "08:00-14:00", "", "", "yes"])
     out["rooms"].append([f"Karrieresenter {town.name}", "Samtalerom 1", "1", "yes", "yes"])
+    out["centres"].append([f"Karrieresenter {town.name}", "+47 400 00 000", "karrieresenter@example.no"])
     out["counsellors"].append(["kari.nordmann@example.no", "Kari Nordmann", "yes", "2024-03-01", "nb, en, uk",
                                "08:00-15:30", "08:00-15:30", "08:00-15:30", "08:00-15:30", "08:00-15:30", "", "",
                                f"Karrieresenter {town.name}", "4", "", "", "https://meet.example.no/kari-nordmann",
@@ -485,6 +490,8 @@ class _Import:
             self.location(row)
         for row in self.rows("rooms"):
             self.room(row)
+        for row in self.rows("centres"):
+            self.centre(row)
         for row in self.rows("counsellors"):
             self.counsellor(row)
         for row in self.rows("interpreters"):
@@ -641,6 +648,27 @@ class _Import:
                 return []
             out.append((day, weeks))
         return out
+
+    def centre(self, row: _Row) -> None:
+        """A centre's phone and e-mail; the centre itself is the one a location names (found by name)."""
+        name = row.text("name")
+        centre = next((c for c in setup.centres_of(self.county) if c.name.strip().lower() == name.lower()), None)
+        if centre is None:
+            row.fail("name", _("No location belongs to a career centre called %(name)s. Name the centre in the "
+                               "locations sheet's centre column.", name=name))
+            return
+        data = setup.CentreData(name=centre.name,
+                                phone=row.text("phone") if row.has("phone") else centre.phone,
+                                email=row.text("email") if row.has("email") else centre.email)
+        try:
+            values = setup.validate_centre(centre, data)
+        except DomainError as error:
+            row.refused(error, lambda key: key)
+            return
+        if any(getattr(centre, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(centre, key, value)
+            self.result.updated["centres"] += 1
 
     def room(self, row: _Row) -> None:
         location = self.locations.get(row.text("location").lower())
@@ -817,7 +845,7 @@ class _Import:
         db.session.flush()
 
 
-KEY_COLUMN = {"locations": "name", "rooms": "name", "counsellors": "email", "interpreters": "email",
+KEY_COLUMN = {"locations": "name", "rooms": "name", "centres": "name", "counsellors": "email", "interpreters": "email",
               "interpreter_budgets": "month"}
 
 

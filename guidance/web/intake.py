@@ -45,6 +45,7 @@ from guidance.services.errors import DomainError
 from guidance.services.referrals import ReferralData
 from guidance.web.forms import PromptSelect, show_refusal
 from guidance.web.guards import get_visible, requires
+from guidance.web.templating import centre_contacts
 from guidance.labels import LEGAL_BASIS, SESSION_TYPE
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
@@ -203,10 +204,16 @@ def _flash_short_deadline(referral: Referral, today: dt.date) -> None:
     left = working_days_left(referral.deadline, today)
     if deadline_passed(referral.deadline, today):
         flash(_("The deadline %(deadline)s has passed. Call the career centre: the participant is now among the "
-                "most urgent.", deadline=format_date(referral.deadline, "long")), "warning")
+                "most urgent.", deadline=format_date(referral.deadline, "long")) + _numbers_to_call(), "warning")
     elif left is not None and left < SHORT_DEADLINE_WORKING_DAYS:
         flash(_("The deadline %(deadline)s leaves only %(days)d working days. Call the career centre if the referral is urgent.",
-                deadline=format_date(referral.deadline, "long"), days=left), "warning")
+                deadline=format_date(referral.deadline, "long"), days=left) + _numbers_to_call(), "warning")
+
+
+def _numbers_to_call() -> str:
+    """" Karrieresenter Bergen: +47 55 00 00 00." for each centre of the county with a phone number."""
+    return "".join(" " + _("%(centre)s: %(phone)s.", centre=c.name, phone=c.phone)
+                   for c in centre_contacts() if c.phone)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import Length, Optional
 
 from guidance.extensions import db
-from guidance.models import County, Location, Municipality, Role, Room
+from guidance.models import CareerCentre, County, Location, Municipality, Role, Room
 from guidance.models.organisation import WEEKDAYS
 from guidance.planning.ids import local_today
 from guidance.rules.opening import closed_days, open_days
@@ -58,6 +58,12 @@ class RoomForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=100)])
     capacity = IntegerField(_l("Participants the room seats"), validators=[Optional()])
     video = BooleanField(_l("Video equipment"))
+
+
+class CentreForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[Length(max=30)])
+    email = StringField(_l("E-mail address"), validators=[Length(max=254)])
 
 
 class SettingsForm(FlaskForm):
@@ -106,7 +112,7 @@ def county(county_id: int):
 
 def _county_page(county: County):
     locations = service.locations_of(county)
-    return render_template("setup/county.html", county=county, locations=locations,
+    return render_template("setup/county.html", county=county, locations=locations, centres=service.centres_of(county),
                            budgets=service.budgets_of(county), active_form=ActiveForm(),
                            weekday_names=service.WEEKDAY_NAMES, **broken_context(county))
 
@@ -152,6 +158,33 @@ def settings(county_id: int):
 def _settings_page(county: County, form: SettingsForm, status: int = 200):
     return render_template("setup/settings.html", county=county, form=form,
                            budgets=service.budgets_of(county)), status
+
+
+# ---------------------------------------------------------------------------- career centres
+
+
+@bp.route("/centres/<int:centre_id>", methods=["GET", "POST"])
+@requires("setup")
+def centre(centre_id: int):
+    """A centre's name and the phone and e-mail referrers and participants reach it on."""
+    item = get_visible(CareerCentre, centre_id, "manage")
+    if request.method == "GET":
+        return _centre_page(item, CentreForm(formdata=None, obj=item))
+    form = CentreForm()
+    if form.validate_on_submit():
+        try:
+            service.update_centre(current_user, item, service.CentreData(
+                name=form.name.data, phone=form.phone.data, email=form.email.data))
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            flash(_("The career centre was saved."), "success")
+            return redirect(url_for("setup.county", county_id=item.county_id))
+    return _centre_page(item, form, 400)
+
+
+def _centre_page(item: CareerCentre, form: CentreForm, status: int = 200):
+    return render_template("setup/centre.html", centre=item, form=form), status
 
 
 # ---------------------------------------------------------------------------- locations

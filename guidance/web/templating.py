@@ -63,12 +63,23 @@ def register_template_helpers(app: Flask) -> None:
     # "8.–10. desember", "8. desember, 10:00–12:00": one wording for an absence on every page and in the e-mail.
     app.jinja_env.filters["absence_period"] = absences.period_text
 
+    app.jinja_env.globals["centre_contacts"] = centre_contacts
+
     @app.context_processor
     def inject():
         return {"may": lambda action, target: may(current_user, action, target), "current_locale": get_locale().language if get_locale() else "nb",
                 "menu": menu_for_current_user,
                 "current_entry": current_entry,
                 **all_labels()}
+
+
+def centre_contacts() -> list:
+    """The phone numbers and e-mail addresses of the career centres of the signed-in referrer's county,
+    the nearest first."""
+    from guidance.services.setup import contacts_of
+
+    municipality = getattr(current_user, "municipality", None)
+    return contacts_of(municipality) if municipality is not None else []
 
 
 def _oslo_date(value: dt.date | dt.datetime) -> dt.date:

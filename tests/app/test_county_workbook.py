@@ -43,10 +43,11 @@ def _set(book, sheet, column, value, row=1):
 
 def _own(book):
     """The template with its example rows made a county's own entries (the import refuses the
-    examples themselves): other e-mails and another address."""
+    examples themselves): other e-mails, another address and phone number."""
     _set(book, "counsellors", "email", "kari.nordmann@karriere.example.no")
     _set(book, "interpreters", "email", "ola.tolk@tolk.example.no")
     _set(book, "locations", "address", "Strandgata 3")
+    _set(book, "centres", "phone", "+47 553 06 000")
     return book
 
 
@@ -402,7 +403,7 @@ def test_lead_downloads_the_template_uploads_it_and_exports_the_county(app, clie
     refused = _upload(client, county_id, template.data)
     assert refused.status_code == 400
     page = refused.get_data(as_text=True)
-    assert page.count("Dette er eksempelraden fra malen") == 4   # location, its room, counsellor, interpreter
+    assert page.count("Dette er eksempelraden fra malen") == 5   # location, its room, its centre, counsellor, interpreter
     db.session.remove()
     assert _counts() == before
     # the downloads list every language code with its name, to look up; it is not read back

@@ -18,6 +18,7 @@ EXPECTED = {
     "setup.new_room": SETUP,
     "setup.room": SETUP,
     "setup.room_active": POST_ONLY,
+    "setup.centre": SETUP,
 }
 
 # Who may POST to each write route; every other role is refused (403, or 404 for another county's lead).
@@ -29,13 +30,15 @@ WRITERS = {
     "setup.new_room": (Role.LEAD, Role.ADMIN),
     "setup.room": (Role.LEAD, Role.ADMIN),
     "setup.room_active": (Role.LEAD, Role.ADMIN),
+    "setup.centre": (Role.LEAD, Role.ADMIN),
 }
 
 
 def url_values(w) -> dict:
-    """The lead's own county, its first location and that location's first room."""
+    """The lead's own county, its first location, that location's first room and its centre."""
     location = db.session.scalars(select(Location).order_by(Location.id)).first()
-    return {"county_id": w.lead.county_id, "location_id": location.id, "room_id": location.rooms[0].id}
+    return {"county_id": w.lead.county_id, "location_id": location.id, "room_id": location.rooms[0].id,
+            "centre_id": location.centre_id}
 
 
 __all__ = ["EXPECTED", "WRITERS", "url_values", "ANON", "LOGGED_IN"]
