@@ -48,7 +48,6 @@ def index():
         municipalities=reading.municipalities_to_filter(current_user) if current_user.role.value != "referrer" else [],
         query={k: v for k, v in {"reference": chosen.reference, "municipality": chosen.municipality,
                                   "status": chosen.status}.items() if v},
-        find_form=FindForm(formdata=None),
     )
 
 

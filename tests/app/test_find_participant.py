@@ -24,10 +24,12 @@ def test_a_lead_finds_a_participant_by_name_or_phone_without_the_name_in_the_add
     db.session.commit()
     f.login(client, w.lead)
     assert client.get("/referrals/find").status_code == 200
-    # The referral list has the search box, posting to the finder (a name never goes in the address).
-    listing = client.get("/referrals/").get_data(as_text=True)
-    form = listing[listing.index('action="/referrals/find"') - 40:listing.index("</form>", listing.index('action="/referrals/find"'))]
-    assert 'method="post"' in form and 'name="name"' in form
+    # The referral list and the queue (where the lead is when the phone rings) have the search box,
+    # posting to the finder (a name never goes in the address).
+    for path in ("/referrals/", "/queue/"):
+        listing = client.get(path).get_data(as_text=True)
+        form = listing[listing.index('action="/referrals/find"') - 40:listing.index("</form>", listing.index('action="/referrals/find"'))]
+        assert 'method="post"' in form and 'name="name"' in form and 'name="csrf_token"' in form, path
     page = html.unescape(client.post("/referrals/find", data={"name": "haddad amal"}).get_data(as_text=True))
     assert w.own_referral.reference in page and elsewhere.reference not in page
     assert "1 deltaker funnet" in page
