@@ -62,7 +62,7 @@ def status(budget: float | None, committed: float, spent: float, today: dt.date)
         return BudgetStatus.NOT_SET
     if committed > budget:
         return BudgetStatus.OVER
-    if committed >= WARN_SHARE * budget:
+    if committed >= WARN_SHARE * budget and committed > 0:   # a budget of 0 kr with nothing booked is kept
         return BudgetStatus.NEAR
     projected = projected_cost(spent, today)
     if projected is not None and projected > budget:

@@ -327,6 +327,12 @@ def test_the_interpreter_budget_used_this_month(client, winter):
     db.session.commit()
     budget = card(home(client), "today-budget")
     assert "Over budsjett" in budget and "meter-100 meter-over" in budget
+    # A month given 0 kr: no share of nothing, the figures alone.
+    db.session.scalar(select(InterpreterBudget)).amount_ore = 0
+    db.session.commit()
+    budget = card(home(client), "today-budget")
+    assert "None" not in budget and "Over budsjett" in budget and "brukt: 12\xa0000\xa0kr av 0\xa0kr" in budget
+    assert "meter-100 meter-over" in budget
 
 
 def test_the_budget_card_warns_near_the_budget_and_on_a_pace_past_it(client, winter):

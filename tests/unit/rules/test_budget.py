@@ -25,6 +25,11 @@ def test_more_than_the_budget_is_over_and_no_budget_is_not_set():
     assert not BudgetStatus.NOT_SET.warns
 
 
+def test_a_budget_of_nothing_is_kept_until_something_is_booked():
+    assert status(0, 0, 0, DEC_6) is BudgetStatus.WITHIN
+    assert status(0, 1, 0, DEC_6) is BudgetStatus.OVER
+
+
 def test_working_days_of_the_month_count_holidays():
     assert month_working_days(MARCH_10) == (7, 20)
     assert month_working_days(dt.date(2027, 3, 1)) == (0, 20)
