@@ -365,9 +365,10 @@ def paragraphs(f: Facts, code: str, strict: bool = False) -> list[tuple[str, str
         else:
             out.append(("text", t("An interpreter in %(language)s will be in the room with you.", language=language)))
     out.append(("label", t("Please bring")))
-    for item in ("This letter.", "Your ID card or residence card.",
-                 "Diplomas, certificates and papers from school or work, if you have them (on paper or on your phone).",
-                 "Glasses or a hearing aid, if you use them."):
+    # At home by video nobody looks at the letter or an ID card: only what the talk itself needs.
+    for item in (() if f.video else ("This letter.", "Your ID card or residence card.")) + (
+            "Diplomas, certificates and papers from school or work, if you have them (on paper or on your phone).",
+            "Glasses or a hearing aid, if you use them."):
         out.append(("item", t(item)))
     out.append(("label", t("Cannot come, or need another time?")))
     if f.contact_name:

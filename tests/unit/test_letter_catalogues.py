@@ -33,7 +33,19 @@ VARIANTS = [
     {"interpreter_mode": "phone", "contact_name": None, "contact_phone": None, "contact_email": None},
     {"video": True}, {"video": True, "video_link": "https://meet.example.no/kari"}, {"second": None}, {"interpreter_language": None}, {"interpreter_mode": "arranging"},
     {"replaces": dt.datetime(2027, 2, 25, 13, 0, tzinfo=ZoneInfo("Europe/Oslo"))},
+    {"sender_phone": "+47 553 06 000"},
 ]
+
+
+def test_a_video_letter_does_not_ask_the_participant_to_bring_the_letter_or_an_id_card():
+    """Nobody at home looks at them; glasses and papers from school still help the talk."""
+    def items(**changes):
+        return [text for style, text in letters.paragraphs(_facts(**changes), "nb", strict=True) if style == "item"]
+
+    on_site, by_video = items(), items(video=True, video_link="https://meet.example.no/kari")
+    assert "Dette brevet." in on_site and "Dette brevet." not in by_video
+    assert any("ID-kort" in item for item in on_site) and not any("ID-kort" in item for item in by_video)
+    assert any("Briller" in item for item in by_video) and any("Vitnemål" in item for item in by_video)
 
 
 def test_every_letter_language_the_task_names_has_a_catalogue():
