@@ -217,24 +217,35 @@ def _release_interpreter_bookings(actor: User, absence: Absence) -> list:
     return messages
 
 
-def end_absence(actor: User, absence: Absence, *, back_on: dt.date) -> Absence | None:
+def end_absence(actor: User, absence: Absence, *, back_on: dt.date | None) -> Absence | None:
     """Use case: the person is back earlier than registered (better sooner, the course cancelled). The
-    absence ends the day before `back_on`, or is removed when they are back by its first day; from
-    then on plans and replacements may book them again. Sessions already moved or given to a colleague
-    stay as they are. Told to the leads when the person does it themself. Returns the absence, or None
-    when it was removed."""
+    absence ends the day before `back_on`, a day after its first; `back_on` None takes the whole absence
+    away (not away after all), while it has not begun. From then on plans and replacements may book them
+    again. Sessions already moved or given to a colleague stay as they are. Told to the leads when the
+    person does it themself. Returns the absence, or None when it was removed."""
     from guidance.services import mail
     from guidance.services.calendar import app_url
     from guidance.services.unit_of_work import unit_of_work
 
     today = ids.local_today()
-    if back_on < today:
-        message = _("Enter today or a later day.")
+    if back_on is None and absence.start_date < today:
+        message = _("The absence began on %(first)s: enter the day back instead.",
+                    first=format_date(absence.start_date, "long"))
         raise DomainError(message, {"back_on": [message]})
-    if back_on > absence.end_date:
-        message = _("The absence ends on %(last)s already: enter a day up to then.",
-                    last=format_date(absence.end_date, "long"))
-        raise DomainError(message, {"back_on": [message]})
+    if back_on is not None:
+        if back_on < today:
+            message = _("Enter today or a later day.")
+            raise DomainError(message, {"back_on": [message]})
+        if back_on <= absence.start_date:
+            # The first day itself would take the whole absence away: that is its own button.
+            message = _("Enter a day after the first day of the absence (%(first)s). To take the whole absence "
+                        "away, use the button for that.", first=format_date(absence.start_date, "long"))
+            raise DomainError(message, {"back_on": [message]})
+        if back_on > absence.end_date:
+            message = _("The absence ends on %(last)s already: enter a day up to then.",
+                        last=format_date(absence.end_date, "long"))
+            raise DomainError(message, {"back_on": [message]})
+    back_on = back_on or absence.start_date
     person = absence.user
     with unit_of_work() as uow:
         removed = back_on <= absence.start_date

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DateField, SelectField, TimeField
+from wtforms import DateField, HiddenField, SelectField, TimeField
 from wtforms.widgets import Select
 from wtforms.validators import DataRequired, Optional, StopValidation
 
@@ -87,7 +87,10 @@ class AbsenceTimeForm(FlaskForm):
 class AbsenceEndForm(FlaskForm):
     """Back earlier than an absence says (services.absences.end_absence)."""
 
-    back_on = DateField(_l("Back on"), validators=[DataRequired(_l("Enter the day you are back.")), NearToday()])
+    back_on = DateField(_l("Back on"), validators=[Optional(), NearToday()])
+    # "1": take the whole absence away (not away after all), its own button; else the day back is needed.
+    # Two intents, two buttons: a day filled in for the lead once took a one-day absence away in one click.
+    whole = HiddenField()
 
 
 class WishForm(FlaskForm):

@@ -1,6 +1,8 @@
 """A counsellor's or interpreter's own absence: one form for both (services.absences.report_own_absence)."""
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -39,8 +41,12 @@ def page(*, done: str, week_of=None):
 
     earlier = db.session.scalars(select(Absence).where(Absence.user_id == current_user.id)
                                  .order_by(Absence.start_date.desc()).limit(10)).all()
-    return render_template("own_absence.html", form=form, earlier=earlier, back=done, today=local_today(),
-                           end_form=AbsenceEndForm(formdata=None, back_on=local_today())), \
+    today = local_today()
+    return render_template("own_absence.html", form=form, earlier=earlier, back=done, today=today,
+                           # The first day back each absence may take: the day after its first (the first day
+                           # itself is the whole absence, its own button).
+                           first_back={a.id: max(today, a.start_date + dt.timedelta(days=1)) for a in earlier},
+                           end_form=AbsenceEndForm(formdata=None)), \
         400 if request.method == "POST" else 200
 
 
@@ -71,11 +77,15 @@ def end_from_form(absence: Absence):
     from guidance.web.forms import AbsenceEndForm
 
     form = AbsenceEndForm()
-    if not form.validate_on_submit():
+    whole = form.whole.data == "1"
+    if form.validate_on_submit() and not whole and form.back_on.data is None:
+        form.back_on.errors = [_("Enter the day you are back.")]
+    if form.errors:
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return None
     try:
-        return end_absence(current_user, absence, back_on=form.back_on.data), form.back_on.data
+        back_on = None if whole else form.back_on.data
+        return end_absence(current_user, absence, back_on=back_on), back_on or absence.start_date
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -844,9 +844,10 @@ def absence(absence_id: int):
     from guidance.web.forms import AbsenceEndForm
 
     today = planning_ids.local_today()
-    # The usual case: back the next day (today would take the whole absence away).
-    back_on = min(max(today, item.start_date) + dt.timedelta(days=1), item.end_date)
-    end_form = AbsenceEndForm(formdata=None, back_on=back_on) if item.end_date >= today else None
+    # Empty: a day filled in once took a one-day absence away in one click. The first day it may
+    # hold: the day after the absence's first (the first day would be the whole absence: its own button).
+    end_form = AbsenceEndForm(formdata=None) if item.end_date >= today else None
+    first_back = max(today, item.start_date + dt.timedelta(days=1))
     if item.user.interpreter is not None:
         # An interpreter away: the session keeps its counsellor and time, and needs another interpreter
         # (their bookings were given back when the absence was registered: the replacement alerts).
@@ -859,4 +860,5 @@ def absence(absence_id: int):
     else:
         offers = {"colleagues": colleagues_for(sessions, refused=True), "edit_form": SessionEditForm()}
     return render_template("planning/absence.html", absence=item, sessions=sessions, form=form, end_form=end_form,
+                           today=today, first_back=first_back,
                            active=planning_service.active_run(current_user.county_id), now=_utcnow(), **offers)

@@ -129,8 +129,7 @@ def test_an_interpreters_absence_releases_their_requests_and_bookings_on_those_d
     assert closed.count(away) == 2
 
     absence = db.session.scalar(select(Absence))
-    ended = client.post(f"/bookings/absence/{absence.id}/end", data={"back_on": day.isoformat()},
-                        follow_redirects=True)
+    ended = client.post(f"/bookings/absence/{absence.id}/end", data={"whole": "1"}, follow_redirects=True)
     assert "Oppdrag du ga tilbake for dette fraværet, forblir gitt tilbake" in ended.get_data(as_text=True)
 
 
@@ -169,15 +168,23 @@ def test_back_earlier_ends_the_absence_and_plans_may_book_the_counsellor_again(c
     lead = app.test_client()
     f.login(lead, w.lead)
     lead_page = lead.get(f"/planning/absences/{other.id}").get_data(as_text=True)
-    # The form offers the day after the first (the first day would take the whole absence away).
-    assert "Tilbake tidligere?" in lead_page and 'value="2027-01-19"' in lead_page
-    response = lead.post(f"/planning/absences/{other.id}/end", data={"back_on": "2027-01-18"})
+    # The day back is left for the lead to type, from the day after the first: a day filled in took a
+    # one-day absence away in one click (the walk of 8 December). Taking it all away is its own button.
+    back = lead_page[lead_page.index('id="back-earlier"'):]
+    date_input = back[back.rindex("<input", 0, back.index('name="back_on"')):].split(">")[0]
+    assert "Tilbake tidligere?" in lead_page and 'min="2027-01-19"' in date_input and 'value=""' in date_input
+    assert "Ta bort fraværet" in lead_page
+    first_day = lead.post(f"/planning/absences/{other.id}/end", data={"back_on": "2027-01-18"}, follow_redirects=True)
+    assert "Skriv en dag etter den første dagen i fraværet" in first_day.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Absence, other.id) is not None
+    response = lead.post(f"/planning/absences/{other.id}/end", data={"whole": "1"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/planning/absences")
     assert db.session.get(Absence, other.id) is None
     # An absence reported ahead and taken away before it begins is not a "welcome back".
     client.post("/week/absence", data={"start_date": "2027-01-25", "end_date": "2027-01-26"})
     ahead = db.session.scalar(select(Absence).where(Absence.start_date == dt.date(2027, 1, 25)))
-    gone = client.post(f"/week/absence/{ahead.id}/end", data={"back_on": "2027-01-25"}, follow_redirects=True)
+    gone = client.post(f"/week/absence/{ahead.id}/end", data={"whole": "1"}, follow_redirects=True)
     assert "Fraværet er fjernet" in gone.get_data(as_text=True) and db.session.get(Absence, ahead.id) is None
     # A lead's own change is not e-mailed back to the leads.
     assert db.session.scalar(select(OutboxMessage).where(OutboxMessage.body.contains(w.interpreter.name))) is None
