@@ -129,7 +129,8 @@ def counsellors():
     if chooser:
         return chooser
     return render_template("people/counsellors.html", county=county, counsellors=people.counsellors_of(county.id),
-                           county_args=_county_args(county), names=_language_names(), form=ActiveForm())
+                           county_args=_county_args(county), names=_language_names(), form=ActiveForm(),
+                           today=local_today())
 
 
 @bp.route("/counsellors/new", methods=["GET", "POST"])

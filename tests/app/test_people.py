@@ -413,3 +413,20 @@ def test_a_counsellors_daily_break_keeps_the_plan_off_it_and_reads_back_in_the_f
     refused = client.post("/people/counsellors/new", data=_counsellor_form(
         location, email="ola@karriere.example.no", lunch_start="12:00", lunch_end="11:30"))
     assert refused.status_code == 400 and "Pausen må slutte etter at den begynner." in refused.get_data(as_text=True)
+
+
+def test_the_counsellor_list_says_who_has_not_started_yet_and_who_has_left(client, county_world, travel_to):
+    """The walk of 8 December: a counsellor starting in January read "Active" beside the others."""
+    travel_to(dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.timezone.utc))
+    w, location = county_world
+    for email, start, end in (("ny@karriere.example.no", "2027-01-04", ""),
+                              ("slutta@karriere.example.no", "2025-01-06", "2026-11-30"),
+                              ("vikar@karriere.example.no", "2026-08-01", "2027-06-30")):
+        assert client.post("/people/counsellors/new", data=_counsellor_form(
+            location, email=email, name=email.split("@")[0].title(), employment_start=start,
+            employment_end=end)).status_code == 302
+    page = client.get("/people/counsellors").get_data(as_text=True)
+    rows = {row.split("</a>")[0].rsplit(">", 1)[1]: row.split("</tr>")[0] for row in page.split('<th scope="row">')[1:]}
+    assert "Begynner 4. januar" in rows["Ny"] and "Aktiv" not in rows["Ny"]
+    assert "Sluttet 30. november" in rows["Slutta"]
+    assert "Aktiv til 30. juni 2027" in rows["Vikar"]
