@@ -211,9 +211,10 @@ def _flash_short_deadline(referral: Referral, today: dt.date) -> None:
 
 
 def _numbers_to_call() -> str:
-    """" Karrieresenter Bergen: +47 55 00 00 00." for each centre of the county with a phone number."""
-    return "".join(" " + _("%(centre)s: %(phone)s.", centre=c.name, phone=c.phone)
-                   for c in centre_contacts() if c.phone)
+    """" Karrieresenter Bergen: +47 55 00 00 00.": the nearest centre with a phone number (the page lists
+    them all; four numbers in one warning left the referrer to guess)."""
+    nearest = next((c for c in centre_contacts() if c.phone), None)
+    return " " + _("%(centre)s: %(phone)s.", centre=nearest.name, phone=nearest.phone) if nearest else ""
 
 
 @bp.route("/new", methods=["GET", "POST"])

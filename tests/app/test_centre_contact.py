@@ -126,13 +126,15 @@ def test_a_short_deadline_warning_gives_the_number_to_call(client):
 
     w = f.world()
     _centre().phone = "+47 553 06 000"
+    f.centre(town="4621").phone = "+47 565 00 000"   # Voss: farther from the Bergen referrer
     db.session.commit()
     f.login(client, w.referrer)
     settled = local_today() - relativedelta(months=5)   # the deadline is behind us
     sent = client.post("/intake/new", data=form_data(settlement_date=settled.isoformat()), follow_redirects=True)
     text = words(sent.get_data(as_text=True))
     assert "Call the career centre" in text
-    assert f"{_centre().name}: +47 553 06 000." in text
+    warning = text[text.index("Call the career centre"):text.index("Contact the career centre")]
+    assert f"{_centre().name}: +47 553 06 000." in warning and "+47 565 00 000" not in warning   # the nearest only
 
 
 def test_the_letter_prints_the_centres_phone_under_its_name(client):
