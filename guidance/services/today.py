@@ -241,6 +241,9 @@ def _deadlines(lead: User, today: dt.date) -> tuple[list[int], int, list[Deadlin
                                   (today - r.deadline).days if passed else None,
                                   None if passed else working_days_left(r.deadline, today), first.get(r.id)))
     urgent = [i for i in items if i.days_passed is not None or i.working_days_left <= URGENT_WORKING_DAYS]
+    # Nothing booked first, then nearest deadline: a referral with no session at all is the one to act
+    # on (the walk of 8 December found them behind "and 3 more", under five already booked late).
+    urgent.sort(key=lambda i: i.first_session is not None)
     passed = sum(i.days_passed is not None for i in items)
     return [i.referral_id for i in items], passed, urgent[:SHOWN], len(urgent)
 

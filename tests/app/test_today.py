@@ -101,8 +101,14 @@ def test_passed_and_near_deadlines_are_listed_until_a_session_meets_them(client,
     # A session after the deadline does not meet it; one on the deadline day does.
     f.published_session(counsellor, near, start=f.oslo(2027, 3, 16, 9))
     assert "Near Person" in card(home(client), "today-deadlines")
-    f.published_session(counsellor, near, start=f.oslo(2027, 3, 15, 9), room_name="Grupperom")
+    # Nothing booked comes first: the overdue one booked late goes below the one with no session at all.
     f.published_session(counsellor, overdue, start=f.oslo(2027, 3, 11, 9))
+    unbooked = f.referral(name="Unbooked Person", deadline=dt.date(2027, 3, 5))
+    deadlines = card(home(client), "today-deadlines")
+    assert deadlines.index("Unbooked Person") < deadlines.index("Overdue Person")
+    db.session.delete(unbooked)
+    db.session.commit()
+    f.published_session(counsellor, near, start=f.oslo(2027, 3, 15, 9), room_name="Grupperom")
     deadlines = card(home(client), "today-deadlines")
     assert "Near Person" not in deadlines
     # A session after a passed deadline still leaves it passed (the law was not met).
