@@ -250,20 +250,25 @@ class Facts:
     sender_phone: str | None = None
 
 
-def moved_from(session: Session) -> dt.datetime | None:
-    """The session's first start before the centre moved it (Oslo time), if it was moved to another time."""
+def moved_from(session: Session, referral_id: int) -> dt.datetime | None:
+    """The participant's first start of this session before the centre moved it (Oslo time), if it was
+    moved to another time: by the lead (`session.moved`, every member) or by a re-plan
+    (`session.replanned`, on the new session, naming the participants it moved there)."""
     from guidance.planning import ids
 
-    event = db.session.scalar(select(AuditEvent).where(
+    events = db.session.scalars(select(AuditEvent).where(
         AuditEvent.object_type == "session", AuditEvent.object_id == session.id,
-        AuditEvent.action == "session.moved").order_by(AuditEvent.at, AuditEvent.id).limit(1))
-    if event is None or not event.detail:
-        return None
-    raw = json.loads(event.detail).get("from")
-    if not isinstance(raw, str):
-        return None
-    first = ids.from_plan_minute(raw)
-    return first.astimezone(OSLO) if first != session.start else None
+        AuditEvent.action.in_(("session.moved", "session.replanned"))).order_by(AuditEvent.at, AuditEvent.id))
+    for event in events:
+        detail = json.loads(event.detail) if event.detail else {}
+        if event.action == "session.replanned" and referral_id not in detail.get("referrals", []):
+            continue   # others moved into this group; this participant's letter had this time already
+        raw = detail.get("from")
+        if not isinstance(raw, str):
+            continue
+        first = ids.from_plan_minute(raw)
+        return first.astimezone(OSLO) if first != session.start else None
+    return None
 
 
 def facts(referral: Referral, session: Session) -> Facts:
@@ -298,7 +303,7 @@ def facts(referral: Referral, session: Session) -> Facts:
         municipality=referral.referring_municipality.name,
         norwegian=for_municipality(referral.referring_municipality),
         second=second_language(referral.participant.language),
-        replaces=moved_from(session),
+        replaces=moved_from(session, referral.id),
         sender_phone=location.centre.phone if location is not None else None,
     )
 

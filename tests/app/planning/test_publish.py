@@ -491,3 +491,16 @@ def test_a_re_plan_that_gives_a_groups_event_to_other_people_tells_each_particip
     history = client.get(f"/referrals/{newcomer.id}").get_data(as_text=True)
     assert "Time flyttet i en ny plan" not in history and "Time booket i en publisert plan" in history
     assert "Time flyttet i en ny plan" in client.get(f"/referrals/{amal.id}").get_data(as_text=True)
+
+    # The letters: Amal's new one replaces the Monday letter; the newcomer's replaces nothing.
+    import io
+
+    from pypdf import PdfReader
+
+    def letter(referral) -> str:
+        response = client.get(f"/referrals/{referral.id}/letters.pdf")
+        assert response.status_code == 200
+        return " ".join(PdfReader(io.BytesIO(response.data)).pages[0].extract_text().split())
+
+    assert "brevet om 25.01.2027 12:30" in letter(amal)
+    assert "brevet om" not in letter(newcomer)
