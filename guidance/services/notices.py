@@ -397,6 +397,19 @@ def _link(notice: Notice) -> str:
     return cal.app_url("referrals.show", referral_id=notice.referral_id)
 
 
+def _letter_line(notice: Notice) -> str:
+    """The participant's letter for a session booked or moved ahead: the referrer hands it over, and a
+    participant holding only the old letter comes on the old day."""
+    session = notice.session
+    if notice.kind not in ("referral_booked", "referral_moved") or session is None or notice.referral_id is None \
+            or session.status is not SessionStatus.BOOKED or session.start <= clock.now():
+        return ""
+    link = cal.app_url("letters.referral", referral_id=notice.referral_id)
+    if notice.kind == "referral_moved":
+        return "\n  " + _("Give the participant the new letter, which replaces the old one (PDF): %(link)s", link=link)
+    return "\n  " + _("Give the participant the letter (PDF): %(link)s", link=link)
+
+
 def _render(person: User, notices: list[Notice], digest: bool = False) -> OutboxMessage:
     """One e-mail for `notices` to `person`, in their language; the subject names references only."""
     locale = for_recipient(person)
@@ -427,7 +440,7 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
             intro = ""
         lines = [intro] if intro else []
         for notice in notices:
-            lines.append(f"- {_line(notice)}\n  {_link(notice)}")
+            lines.append(f"- {_line(notice)}\n  {_link(notice)}" + _letter_line(notice))
         lines.append(_("Choose which notices you get and how: %(link)s", link=cal.app_url("notices.settings")))
         body = "\n\n".join(lines)
         ics = None

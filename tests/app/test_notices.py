@@ -440,6 +440,11 @@ def test_a_new_plan_tells_the_referrer_what_moved_and_what_was_cancelled(app, tr
     assert len(_to(w.referrer)) == 2 and latest.subject == "2 endringar i timar for tilvisingane dine"
     assert f"{w.own_referral.reference}: timen 19.01.2027 10:00 er flytta til 21.01.2027 13:00" in latest.body
     assert f"{second.reference}: timen 20.01.2027 10:00" in latest.body and "avlyst" in latest.body
+    # The moved one's new letter, to hand over (the participant holds the one for the 19th); none for the cancelled.
+    moved_line = latest.body[latest.body.index(w.own_referral.reference):].split("\n\n")[0]
+    assert f"Gi deltakaren det nye brevet, som erstattar det gamle (PDF): http" in moved_line
+    assert f"/referrals/{w.own_referral.id}/letters.pdf" in moved_line
+    assert latest.body.count("letters.pdf") == 1
     assert dropped.uid not in latest.body and "Sara" not in latest.body
     # The counsellor hears of their own sessions the new plan moved or cancelled (the first plan's
     # bookings reached their calendar without e-mails): one e-mail each, with its calendar event.
