@@ -162,6 +162,8 @@ def test_booking_an_option_writes_one_session_one_request_and_one_email(client, 
     assert "Booket: individuell veiledning mandag 11. januar 10:30" in page
     assert "option-individual-1" not in page
     assert "mandag 11. januar 2027, 10:30–12:00, Karrieresenter Bergen, Rom 1, Hanne Vik." in re.sub(r"\s+", " ", page)
+    # The letter for the participant, where the lead is (the walk went back to the referral for it).
+    assert f'href="/referrals/{w.own_referral.id}/letters.pdf"' in page
 
 
 def test_a_stale_option_is_refused_with_fresh_options(client, travel_to):
