@@ -189,6 +189,29 @@ def _kind(old: dict, new: dict) -> str:
     return "kept"
 
 
+LONG_JOURNEY_MINUTES = 60   # a change that asks a participant to travel longer than this is marked
+
+
+def journeys(run: PlanningRun):
+    """`minutes(participant id, location id)`: the participant's one-way journey to the location by the
+    plans' own rule (the instance's places and travel); None when either is not in the instance."""
+    from solver.travel import travel_minutes
+
+    instance = instance_of(run)
+    places = {p["id"]: p for p in instance.get("places", [])}
+    home = {p["id"]: p.get("place") for p in instance.get("participants", [])}
+    where = {loc["id"]: loc.get("place") for loc in instance.get("locations", [])}
+    travel = instance.get("travel") or {}
+
+    def minutes(participant: str, location: str) -> int | None:
+        a, b = places.get(home.get(participant)), places.get(where.get(location))
+        if a is None or b is None or not travel:
+            return None
+        return travel_minutes(a, b, travel["road_factor"], travel["speed_kmh"])
+
+    return minutes
+
+
 def change_counts(items: list[Change]) -> dict[str, int]:
     counts = {k: 0 for k in ("new", "moved", "restaffed", "regrouped", "dropped", "kept")}
     for c in items:

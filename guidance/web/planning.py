@@ -359,7 +359,8 @@ def changes(run_id: int):
                                                       if s for p in s["participants"]})
     return render_template("planning/changes.html", run=planning_run, items=shown,
                            counts=review.change_counts(items), names=names, kinds=CHANGE_KIND, show_kept=show_kept,
-                           local=_local_text)
+                           local=_local_text, journey=review.journeys(planning_run),
+                           long_journey=review.LONG_JOURNEY_MINUTES)
 
 
 @bp.get("/runs/<int:run_id>/unscheduled")

@@ -183,3 +183,23 @@ def test_a_group_need_without_an_interpreter_is_not_sent_after_phone_interpreter
     assert page.count("Book an interpreter for Swahili, also by video or phone") == 1  # the individual need
     assert "No interpreter for Swahili can take part in a group session in time" in page
     assert "give a group room video" in page
+
+
+def test_the_changes_page_names_each_participants_journey_and_marks_a_long_one(client):
+    """A re-plan for a sick day sent Bergen residents to Stord, 86 minutes each way: the changes page
+    showed times and rooms only, so the lead could not see what the plan asked of the participants."""
+    from guidance.planning.instance import travel_minutes
+
+    w = planning_world()
+    far = f.referral(municipality_number="4621", name="Voss Person", language="nb")   # Voss; the centre is in Bergen
+    run = solved_run(w.lead)
+    assert run.status is RunStatus.SUCCEEDED, run.message
+    f.login(client, w.lead, language="en")
+    changes = client.get(f"/planning/runs/{run.id}/changes", headers=EN).get_data(as_text=True)
+    minutes = travel_minutes(f.municipality("4621"), f.municipality("4601"))
+    assert minutes > 60
+    row = changes[changes.index(far.reference):].split("</td>")[0]
+    assert f'<strong class="tag tag-orange">{minutes} min journey</strong>' in row
+    # Bergen's own participant travels no distance: nothing is said.
+    own = changes[changes.index(w.own_referral.reference):].split("</td>")[0]
+    assert "journey" not in own
