@@ -152,3 +152,25 @@ def money(ore: int | None) -> str:
 
     pattern = "#,##0\u00a0¤" if ore % 100 == 0 else "#,##0.00\u00a0¤"
     return format_currency(ore / 100, "NOK", format=pattern, currency_digits=False)
+
+
+def ore_from_kroner(text: str | None) -> int | None:
+    """An amount in kroner as people type it ("720", "720,50", "1 200", "720.50") in øre; None when it is
+    not one (the caller says so on its field). Whole kroner and up to two decimals."""
+    import re
+    from decimal import Decimal, InvalidOperation
+
+    raw = (text or "").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    if not re.fullmatch(r"-?\d{1,9}(\.\d{1,2})?", raw):
+        return None
+    try:
+        return int(Decimal(raw) * 100)
+    except InvalidOperation:
+        return None
+
+
+def kroner_text(ore: int | None) -> str:
+    """An amount in øre as a form shows it back ("720", "720,50"); empty for none."""
+    if ore is None:
+        return ""
+    return str(ore // 100) if ore % 100 == 0 else f"{ore // 100},{ore % 100:02d}"

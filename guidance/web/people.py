@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -17,6 +16,7 @@ from wtforms.validators import Length
 
 from guidance import languages
 from guidance.extensions import db
+from guidance.labels import kroner_text, ore_from_kroner
 from guidance.models import Absence, County, CounsellorProfile, InterpreterProfile, Municipality, Role, User
 from guidance.planning.ids import local_today
 from guidance.rules.readiness import register_check_due
@@ -481,21 +481,14 @@ def _whole(form, name: str, errors: dict) -> int | None:
 
 def _ore(form, name: str, errors: dict) -> int | None:
     """An amount in kroner as typed ("720", "720,50", "1 200") in øre."""
-    raw = (getattr(form, name).data or "").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
-    try:
-        amount = Decimal(raw) if re.fullmatch(r"-?\d{1,9}(\.\d{1,2})?", raw) else None
-    except InvalidOperation:
-        amount = None
+    amount = ore_from_kroner(getattr(form, name).data)
     if amount is None:
         errors[name] = [_("Enter an amount in kroner, like 720 or 720,50.")]
-        return None
-    return int(amount * 100)
+    return amount
 
 
 def _kroner(ore: int | None) -> str:
-    if ore is None:
-        return ""
-    return str(ore // 100) if ore % 100 == 0 else f"{ore // 100},{ore % 100:02d}"
+    return kroner_text(ore)
 
 
 def _iso(day: dt.date | None) -> str:
