@@ -93,6 +93,15 @@ class Session(db.Model):
     # Why a lead cancelled it (interpreter_bookings.changes.CANCEL_REASONS): a counsellor or interpreter
     # who could not hold it is kept free at that time in later plans (planning/instance.py, `busy`).
     cancel_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # An interpreter the lead arranged outside Veiled for this one session (an agency, or a freelancer
+    # who is not in Veiled) when nobody in Veiled could take it: who, as the lead typed it; how they
+    # take part; the price agreed (øre, optional: the budget counts it as planned cost); the lead's
+    # order number or note. While it is set the session has no interpreter in Veiled (interpreter_id
+    # is empty) and its need is covered: services/interpreter_bookings/outside.py.
+    outside_interpreter: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    outside_interpreter_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    outside_interpreter_price_ore: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    outside_interpreter_note: Mapped[str | None] = mapped_column(String(200), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     run: Mapped[PlanningRun] = relationship(back_populates="sessions")
@@ -118,6 +127,12 @@ class Session(db.Model):
         if self.interpreter_id is None or not self.bookings:
             return False
         return max(self.bookings, key=lambda b: b.id).status.value in ("declined", "expired", "cancelled")
+
+    @property
+    def interpreting_mode(self) -> str | None:
+        """How the session's interpreter takes part (onsite, video, phone): the one arranged outside
+        Veiled when there is one, else the one planned in Veiled."""
+        return self.outside_interpreter_mode if self.outside_interpreter else self.interpreter_mode
 
     def shown_status_for(self, referral_id: int, now: dt.datetime | None = None) -> str:
         """The status as one participant's page reads it: a group held for the others was not held

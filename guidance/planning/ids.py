@@ -22,6 +22,18 @@ def interpreter_id(profile_id: int) -> str:
     return f"I{profile_id}"
 
 
+def outside_interpreter_id(session_uid: str) -> str:
+    """The stand-in for an interpreter arranged outside Veiled for one session (planning/instance.py):
+    named by the session's calendar uid, which the session keeps through re-plans and publishing, so a
+    run's draft of it names the same stand-in as its instance."""
+    return f"X{session_uid}"
+
+
+def is_outside_interpreter(solver_id: str | None) -> bool:
+    """Is this plan interpreter the stand-in for one arranged outside Veiled (no interpreter profile)?"""
+    return bool(solver_id) and solver_id.startswith("X")
+
+
 def location_id(location_id_: int) -> str:
     return f"L{location_id_}"
 

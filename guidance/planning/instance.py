@@ -129,6 +129,9 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
     for profile_id, counsellor in counsellors.items():
         counsellor["busy"] = _merged(counsellor["busy"], counsellors_busy.get(profile_id, []))
     published = published_sessions(county)
+    # One stand-in per calendar uid (a uid is one appointment, however many rows it has had).
+    outside = list({s.uid: s for s in published if s.status is SessionStatus.BOOKED and s.outside_interpreter
+                    and s.language and start <= ids.to_local(s.start).date() <= end}.values())
     referrals = _open_referrals(county)
     held = _held_needs(published, start)
     types = session_types(county)
@@ -144,7 +147,7 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
     known = {p["id"] for p in participants}
     previous = _previous_plan(published, start, end, known, name)
     place_ids = {loc.municipality_id for loc, _days in locations} | {p.participant.municipality_id for p in referrals} \
-        | {i.municipality_id for i in interpreters}
+        | {i.municipality_id for i in interpreters} | {s.location.municipality_id for s in outside}
     places = db.session.scalars(select(Municipality).where(Municipality.id.in_(place_ids)).order_by(Municipality.number))
     return {
         "format": INSTANCE_FORMAT,
@@ -161,7 +164,7 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
         "locations": [_location(loc, days, start, end, closed) for loc, days in locations],
         "counsellors": [c for c in counsellors.values()],
         "interpreters": [{**_interpreter(i, start, end), "busy": _merged(i._hours_away, interpreters_busy.get(i.id, []))}
-                         for i in interpreters],
+                         for i in interpreters] + [outside_stand_in(s, start, end) for s in outside],
         "participants": participants,
         "previous_plan": previous,
         "frozen_until": _frozen_until(options).strftime("%Y-%m-%dT%H:%M") if previous else None,
@@ -397,6 +400,50 @@ def _interpreter(p: InterpreterProfile, start: dt.date, end: dt.date) -> dict:
     }
 
 
+def outside_stand_in(s: Session, start: dt.date, end: dt.date, *, at: tuple[dt.datetime, dt.datetime] | None = None,
+                     place: str | None = None, anytime: bool = False) -> dict:
+    """A stand-in for the interpreter the lead arranged outside Veiled for the published session `s`
+    (services/interpreter_bookings/outside.py), in a horizon `start`-`end`: the session's language and
+    way of taking part, free at its time only (that weekday's hours are the session's, every other day
+    of the horizon away), at its place, at the agreed price (none: free). So the plan keeps the session
+    with them, as it keeps a booked interpreter, nobody else is given them, and the session's need reads
+    as covered; the bridge also pins the session (services/planning.py `_pins`). The register category
+    is unknown; the best is given so the objective never prefers undoing the lead's arrangement.
+    `at` and `place`: the time and place a move would give the session (the arrangement goes with it);
+    `anytime`: free at any time of the horizon, for the times a move could suggest (the lead asks them)."""
+    begin, finish = at or (s.start, s.end)
+    first, last = ids.to_local(begin), ids.to_local(finish)
+    day = first.date()
+    minutes = max(1, int((finish - begin).total_seconds() // 60))
+    away = []
+    if day > start:
+        away.append([start.isoformat(), min(end, day - dt.timedelta(days=1)).isoformat()])
+    if day < end:
+        away.append([max(start, day + dt.timedelta(days=1)).isoformat(), end.isoformat()])
+    weekly = {str(day.isoweekday()): [[first.strftime("%H:%M"), last.strftime("%H:%M")]]}
+    if anytime:
+        weekly, away = {str(d): [["00:00", "23:45"]] for d in range(1, 8)}, []
+    return {
+        "id": ids.outside_interpreter_id(s.uid),
+        "name": s.outside_interpreter,
+        "languages": {s.language: 1},
+        "modes": [s.outside_interpreter_mode],
+        "place": place or s.location.municipality.number,
+        "weekly": weekly,
+        "absences": away,
+        "busy": [],
+        # The price is for the session: as an hourly rate over its length, the plan's cost formula gives it back.
+        "hourly_rate": (s.outside_interpreter_price_ore or 0) / 100 * 60 / minutes,
+        "min_billed_minutes": 0,
+        "travel_rate": 0,
+    }
+
+
+def with_stand_in(instance: dict, stand_in: dict) -> None:
+    """Put `stand_in` into `instance` in place of the one with its id (a move gives it the new time)."""
+    instance["interpreters"] = [i for i in instance["interpreters"] if i["id"] != stand_in["id"]] + [stand_in]
+
+
 def _open_referrals(county: County) -> list[Referral]:
     stmt = (
         select(Referral)
@@ -472,7 +519,9 @@ def _respect_notice(participants: list[dict], published: list[Session], horizon_
 
 
 def session_dict(s: Session, participants: list[str] | None = None) -> dict:
-    """A database session in the guidance-plan/1 session shape."""
+    """A database session in the guidance-plan/1 session shape. An interpreter arranged outside Veiled
+    is its stand-in (`outside_stand_in`), so the session reads as interpreted."""
+    outside = bool(s.outside_interpreter and s.language)
     return {
         "id": ids.session_id(s.id),
         "type": s.type,
@@ -485,8 +534,9 @@ def session_dict(s: Session, participants: list[str] | None = None) -> dict:
         "end": ids.plan_minute(s.end),
         "mode": s.mode,
         "language": s.language,
-        "interpreter": ids.interpreter_id(s.interpreter_id) if s.interpreter_id else None,
-        "interpreter_mode": s.interpreter_mode,
+        "interpreter": ids.outside_interpreter_id(s.uid) if outside
+        else ids.interpreter_id(s.interpreter_id) if s.interpreter_id else None,
+        "interpreter_mode": s.outside_interpreter_mode if outside else s.interpreter_mode,
     }
 
 

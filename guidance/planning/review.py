@@ -83,6 +83,12 @@ def names_for(county_id: int | None = None, referral_ids: Iterable[int] = ()) ->
     interpreters = select(InterpreterProfile.id, User.name).join(User, User.id == InterpreterProfile.user_id)
     for profile_id, name in db.session.execute(interpreters):
         names.interpreters[ids.interpreter_id(profile_id)] = name
+    # Interpreters arranged outside Veiled, by their stand-in's id (a handful: one per such session).
+    outside = select(Session.uid, Session.outside_interpreter).where(Session.outside_interpreter.is_not(None))
+    if county_id is not None:
+        outside = outside.join(PlanningRun, PlanningRun.id == Session.run_id).where(PlanningRun.county_id == county_id)
+    for uid, name in db.session.execute(outside):
+        names.interpreters[ids.outside_interpreter_id(uid)] = name
     for location_id, location_name, room_id, room_name in db.session.execute(places):
         names.locations[ids.location_id(location_id)] = location_name
         if room_id is not None:

@@ -20,9 +20,17 @@ def store_plan(run: PlanningRun, plan: dict, instance: dict, pins: list[dict] | 
     previous = _previous_sessions(instance, run, pins or [])
     offered = (instance.get("previous_plan") or {"sessions": []})["sessions"] + list(pins or [])
     continued = continuations(offered, plan["sessions"])
+    # Interpreters arranged outside Veiled, by their stand-in's id (planning/instance.py): the session
+    # keeping one keeps the arrangement, and has no interpreter in Veiled.
+    outside = {ids.outside_interpreter_id(s.uid): s for s in previous.values() if s.outside_interpreter}
     stored = []
     for raw in plan["sessions"]:
         before = previous.get(continued[raw["id"]]["id"]) if raw["id"] in continued else None
+        arranged = None
+        if ids.is_outside_interpreter(raw.get("interpreter")):
+            arranged = outside.get(raw["interpreter"])
+            if arranged is None:  # only a published session with that arrangement offers its stand-in
+                raise ValueError(f"plan session {raw['id']} names an unknown outside interpreter")
         session = Session(
             run=run,
             plan_session_id=raw["id"],
@@ -34,8 +42,12 @@ def store_plan(run: PlanningRun, plan: dict, instance: dict, pins: list[dict] | 
             end=ids.to_utc(_parse(raw["end"])),
             mode=raw.get("mode") or "onsite",
             language=raw.get("language"),
-            interpreter_id=ids.db_id(raw["interpreter"], "I") if raw.get("interpreter") else None,
-            interpreter_mode=raw.get("interpreter_mode"),
+            interpreter_id=ids.db_id(raw["interpreter"], "I") if raw.get("interpreter") and arranged is None else None,
+            interpreter_mode=raw.get("interpreter_mode") if arranged is None else None,
+            outside_interpreter=arranged.outside_interpreter if arranged else None,
+            outside_interpreter_mode=arranged.outside_interpreter_mode if arranged else None,
+            outside_interpreter_price_ore=arranged.outside_interpreter_price_ore if arranged else None,
+            outside_interpreter_note=arranged.outside_interpreter_note if arranged else None,
             status=SessionStatus.PLANNED,
             uid=before.uid if before is not None else new_uid(),
             sequence=0,

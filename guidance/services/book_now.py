@@ -355,6 +355,10 @@ def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, li
             raise OptionGone(_("The group session has changed since the times were shown."))
     elif chosen.get("participants") != [pid]:
         raise DomainError(_("Choose one of the times shown."), {"option": [_("Choose one of the times shown.")]})
+    elif ids.is_outside_interpreter(chosen.get("interpreter")):
+        # The stand-in for an interpreter arranged outside Veiled serves its own session only (planning/instance.py).
+        raise OptionGone(_("That time is no longer free: someone booked it, or the plan changed, after the times "
+                           "were shown. Here are the times that fit now."))
     if _breaks_a_rule(check_plan, data, previous, chosen):
         raise OptionGone(_("That time is no longer free: someone booked it, or the plan changed, after the times "
                            "were shown. Here are the times that fit now."))

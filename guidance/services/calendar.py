@@ -225,7 +225,8 @@ def _event_ical(session: Session, url: str, language: str) -> bytes:
     key = (session.uid, session.updated_at, session.sequence or 0, session.start, session.end, session.type,
            tuple(sorted(p.referral.reference for p in session.participants)), session.location.name,
            session.room.name, session.interpreter_id, session.language, session.interpreter_mode, session.mode,
-           session.status, video_link(session), url, language, session.interpreter_gone)
+           session.status, video_link(session), url, language, session.interpreter_gone,
+           session.outside_interpreter_mode if session.outside_interpreter else None)
     text = _EVENT_TEXT.get(key)
     if text is None:
         if session.updated_at is None:  # DTSTAMP would be "now": never remembered
@@ -240,7 +241,7 @@ def _event_ical(session: Session, url: str, language: str) -> bytes:
 def video_link(session: Session) -> str | None:
     """Where someone joins `session` by video (the participants of a video session, or an interpreter by
     video): the counsellor's meeting room, when they have one. Read only for such sessions."""
-    if "video" not in (session.mode, session.interpreter_mode):
+    if "video" not in (session.mode, session.interpreting_mode):
         return None
     return session.counsellor.video_link
 
@@ -269,7 +270,11 @@ def _event(session: Session, url: str, cancelled: bool = False) -> icalendar.Eve
     event.add("summary", f"{kind} – {references}" if references else kind)
     event.add("location", f"{session.location.name}, {session.room.name}")
     lines = [_("Referrals: %(references)s", references=references or "–")]
-    if session.interpreter_id:
+    if session.outside_interpreter and session.language:
+        # Arranged by the centre outside Veiled: how they take part, never who (as for one in Veiled).
+        lines.append(_("Interpreter: %(language)s (%(mode)s)", language=str(LANGUAGE.get(session.language, session.language)),
+                       mode=interpreter_mode_label(session.outside_interpreter_mode)))
+    elif session.interpreter_id:
         language = str(LANGUAGE.get(session.language, session.language))
         lines.append(_("Interpreter: %(language)s, none has said yes yet (the centre is finding one)", language=language)
                      if session.interpreter_gone else

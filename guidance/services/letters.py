@@ -276,16 +276,19 @@ def facts(referral: Referral, session: Session) -> Facts:
     location = session.location
     # The interpreter's language and how they take part (never who): from the live request; how only
     # once the interpreter has said yes. A request not yet answered, declined or expired is still
-    # getting one ("we are arranging"): a letter printed before the answer promised "by phone".
+    # getting one ("we are arranging"): a letter printed before the answer promised "by phone". One the
+    # centre arranged outside Veiled is settled: how they take part is the lead's record of it.
     active = [b for b in session.bookings if b.status in (BookingStatus.REQUESTED, BookingStatus.ACCEPTED)]
     accepted = [b for b in active if b.status is BookingStatus.ACCEPTED]
+    outside = bool(session.outside_interpreter)
     language = active[-1].language if active else session.language
     # Only this participant's interpreter: in a group of several languages the session's interpreter
     # may be for someone else (the counsellor speaks this participant's language, or they need none),
     # and "a Sorani interpreter" in an Arabic speaker's letter tells them they will not understand.
     person = referral.participant
-    interpreted = ((session.interpreter_id is not None or bool(active))
+    interpreted = ((session.interpreter_id is not None or bool(active) or outside)
                    and person.needs_interpreter and language == person.language)
+    mode = session.outside_interpreter_mode if outside else accepted[-1].mode if accepted else "arranging"
     return Facts(
         reference=referral.reference, name=referral.participant.name,
         sender=location.centre.name if location is not None else "",
@@ -296,7 +299,7 @@ def facts(referral: Referral, session: Session) -> Facts:
         room=session.room.name if session.room is not None else None, directions=location.directions,
         step_free=bool(location.step_free),
         interpreter_language=language if interpreted else None,
-        interpreter_mode=(accepted[-1].mode if accepted else "arranging") if interpreted else None,
+        interpreter_mode=mode if interpreted else None,
         contact_name=contact.name if contact is not None and contact.active else None,
         contact_phone=contact.phone if contact is not None and contact.active else None,
         contact_email=contact.email if contact is not None and contact.active else None,

@@ -22,7 +22,9 @@ from guidance.models import InterpreterProfile, Room, RunStatus, Session, Sessio
 from guidance.planning import ids
 from guidance.planning.store import plan_from_sessions
 from guidance.planning.wish import Wish
+from guidance.rules.outside_interpreter import ends_with_change
 from guidance.services import audit, to_tell
+from guidance.services.interpreter_bookings import outside
 from guidance.services.errors import DomainError
 from guidance.services.unit_of_work import unit_of_work
 
@@ -79,6 +81,9 @@ def edit_session(lead: User, session: Session, *, start: dt.datetime, room_id: i
     if room is None or ids.location_id(room.location_id) not in {loc["id"] for loc in instance["locations"]}:
         raise DomainError(_("Choose one of the county's rooms."), {"room_id": [_("Choose one of the county's rooms.")]})
     minutes = instance["session_types"][session.type]["minutes"]
+    # An interpreter arranged outside Veiled goes with the session unless the lead books one in Veiled.
+    keeps_outside = session.outside_interpreter is not None and not ends_with_change(
+        interpreter_in_veiled=bool(interpreter_id))
     language = None
     if interpreter_id:
         interpreter = db.session.get(InterpreterProfile, interpreter_id)
@@ -95,9 +100,12 @@ def edit_session(lead: User, session: Session, *, start: dt.datetime, room_id: i
     raw = next(s for s in plan["sessions"] if s["id"] == session.plan_session_id)
     raw.update(start=start.strftime("%Y-%m-%dT%H:%M"), end=(start + dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M"),
                room=ids.room_id(room.id), location=ids.location_id(room.location_id),
-               counsellor=ids.counsellor_id(counsellor_id), language=language,
-               interpreter=ids.interpreter_id(interpreter_id) if interpreter_id else None,
-               interpreter_mode=interpreter_mode)
+               counsellor=ids.counsellor_id(counsellor_id))
+    if keeps_outside:
+        _stand_in_at(instance, session, ids.to_utc(start), ids.to_utc(start + dt.timedelta(minutes=minutes)), room)
+    else:
+        raw.update(language=language, interpreter=ids.interpreter_id(interpreter_id) if interpreter_id else None,
+                   interpreter_mode=interpreter_mode)
     if raw["mode"] == "video" and not room.video:
         raw["mode"] = "onsite"
     before = {(v.rule, v.session) for v in check_plan(instance, json.loads(run.plan_json)).violations}
@@ -113,7 +121,10 @@ def edit_session(lead: User, session: Session, *, start: dt.datetime, room_id: i
                           explain(Words(instance, plan, session.plan_session_id, names), broken, rule_sentence))
     session.start, session.end = ids.to_utc(start), ids.to_utc(start + dt.timedelta(minutes=minutes))
     session.room_id, session.location_id, session.counsellor_id = room.id, room.location_id, counsellor_id
-    session.interpreter_id, session.interpreter_mode, session.language = interpreter_id or None, interpreter_mode, language
+    if not keeps_outside:
+        session.interpreter_id, session.interpreter_mode, session.language = interpreter_id or None, interpreter_mode, language
+        session.outside_interpreter = session.outside_interpreter_mode = None  # a draft: nothing to audit apart
+        session.outside_interpreter_price_ore = session.outside_interpreter_note = None
     session.mode = raw["mode"]
     session.pinned = True
     plan["stats"] = json.loads(run.plan_json).get("stats", {})
@@ -133,6 +144,16 @@ def _interpreted_language(session: Session, instance: dict) -> str | None:
     return None
 
 
+def _stand_in_at(instance: dict, session: Session, start: dt.datetime, end: dt.datetime, room: Room) -> None:
+    """The stand-in for the session's interpreter arranged outside Veiled, at the time and place a change
+    gives the session (the arrangement goes with it: rules.outside_interpreter.ends_with_change)."""
+    from guidance.planning.instance import outside_stand_in, with_stand_in
+
+    first, last = (dt.date.fromisoformat(instance["horizon"][k]) for k in ("start", "end"))
+    with_stand_in(instance, outside_stand_in(session, first, last, at=(start, end),
+                                             place=room.location.municipality.number))
+
+
 # ---------------------------------------------------------------------------- move a published session
 
 
@@ -146,6 +167,9 @@ class Moved(NamedTuple):
     interpreter_asked: bool
     inside_notice: bool = False
     handed_over: bool = False
+    # An interpreter arranged outside Veiled the lead must tell, Veiled cannot: ("moved", who) when the
+    # arrangement goes to the new time or place, ("ended", who) when an interpreter in Veiled replaced it.
+    outside: tuple[str, str] | None = None
 
 
 class NothingChanged(DomainError):
@@ -171,16 +195,17 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
                    and counsellor_id != session.counsellor_id and (interpreter_id or None) == session.interpreter_id
                    and same_mode)
     with unit_of_work() as uow:
-        messages, told, asked, soon = _move(lead, session, start=start, room_id=room_id, counsellor_id=counsellor_id,
-                                            interpreter_id=interpreter_id, interpreter_mode=interpreter_mode,
-                                            confirm_soon=confirm_soon)
+        messages, told, asked, soon, outside_change = _move(
+            lead, session, start=start, room_id=room_id, counsellor_id=counsellor_id, interpreter_id=interpreter_id,
+            interpreter_mode=interpreter_mode, confirm_soon=confirm_soon)
         uow.after_commit(mail.deliver_later, messages)
         uow.after_commit(notices.dispatch_later, told)
-    return Moved(session, asked, soon, handed_over)
+    return Moved(session, asked, soon, handed_over, outside_change)
 
 
 def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
-          interpreter_id: int | None, interpreter_mode: str | None, confirm_soon: bool = False) -> tuple[list, list, bool, bool]:
+          interpreter_id: int | None, interpreter_mode: str | None,
+          confirm_soon: bool = False) -> tuple[list, list, bool, bool, tuple[str, str] | None]:
     """Move or re-staff one booked session of the published plan, in the caller's unit of work.
 
     The change is judged by the solver's checker against the published plan as it is now (today's
@@ -188,8 +213,10 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     lead's words on its field. A saved move is pinned, gives calendars a new SEQUENCE, asks the
     interpreter again (or cancels the old interpreter's booking and asks the new one), and is audited.
     `start` is an Oslo wall-clock time (naive). A new time or place sooner than the county's minimum
-    notice needs `confirm_soon`. Returns the e-mails and notices to hand on after the commit, whether an
-    interpreter is asked because of the move, and whether it is sooner than the notice.
+    notice needs `confirm_soon`. An interpreter arranged outside Veiled goes with the session unless an
+    interpreter in Veiled is chosen (rules.outside_interpreter). Returns the e-mails and notices to hand on
+    after the commit, whether an interpreter is asked because of the move, whether it is sooner than the
+    notice, and what the lead must tell an interpreter arranged outside Veiled (`Moved.outside`).
     """
     from guidance.planning import InstanceOptions
     from guidance.services import calendar, notices
@@ -220,6 +247,8 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
                     "another way.", date=format_date(start.date(), "long"), first=format_date(first_new, "long"))
         raise DomainError(message, {"confirm_soon": [message]})
     minutes = instance["session_types"][session.type]["minutes"]
+    keeps_outside = session.outside_interpreter is not None and not ends_with_change(
+        interpreter_in_veiled=bool(interpreter_id))
     language = (session.language or _interpreted_language(session, instance)) if interpreter_id else None
     interpreter_mode = (interpreter_mode or "onsite") if interpreter_id else None
     moved_id = ids.session_id(session.id)
@@ -227,9 +256,12 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     original = dict(raw)
     raw.update(start=start.strftime("%Y-%m-%dT%H:%M"), end=(start + dt.timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M"),
                room=ids.room_id(room.id), location=ids.location_id(room.location_id),
-               counsellor=ids.counsellor_id(counsellor_id), language=language,
-               interpreter=ids.interpreter_id(interpreter_id) if interpreter_id else None,
-               interpreter_mode=interpreter_mode)
+               counsellor=ids.counsellor_id(counsellor_id))
+    if keeps_outside:  # the same stand-in, at the new time and place (the checker judges its way of taking part there)
+        _stand_in_at(instance, session, ids.to_utc(start), ids.to_utc(start + dt.timedelta(minutes=minutes)), room)
+    else:
+        raw.update(language=language, interpreter=ids.interpreter_id(interpreter_id) if interpreter_id else None,
+                   interpreter_mode=interpreter_mode)
     if raw["mode"] == "video" and not room.video:
         raw["mode"] = "onsite"
     broken = check_move(instance, plan, original, raw)
@@ -240,10 +272,12 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
         raise DomainError(_("The session was not moved. Change what is marked and try again."), field_errors)
     old = (session.start, session.location_id, session.interpreter_id, session.interpreter_mode)
     old_counsellor_id = session.counsellor_id
+    ended = None if keeps_outside else outside.end_for_change(lead, session)
     released = _release_replaced_interpreter(lead, session, interpreter_id or None)
     session.start, session.end = ids.to_utc(start), ids.to_utc(start + dt.timedelta(minutes=minutes))
     session.room_id, session.location_id, session.counsellor_id = room.id, room.location_id, counsellor_id
-    session.interpreter_id, session.interpreter_mode, session.language = interpreter_id or None, interpreter_mode, language
+    if not keeps_outside:
+        session.interpreter_id, session.interpreter_mode, session.language = interpreter_id or None, interpreter_mode, language
     session.mode = raw["mode"]
     session.pinned = True
     db.session.flush()
@@ -260,7 +294,9 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     audit.record(lead, "session.moved", session, {
         "from": ids.plan_minute(old[0]), "to": raw["start"], "room": room.id,
         "counsellor": counsellor_id, "interpreter": interpreter_id or None})
-    return messages, told, asked, soon
+    to_tell_outside = ("ended", ended) if ended else \
+        ("moved", session.outside_interpreter) if keeps_outside and moved else None
+    return messages, told, asked, soon, to_tell_outside
 
 
 def _release_replaced_interpreter(lead: User, session: Session, interpreter_id: int | None) -> list:
@@ -458,6 +494,11 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
         instance["new_sessions_from"] = first_new.isoformat()
         # Today's sessions that have not started may move too (to a time after the notice).
         instance["frozen_until"] = ids.plan_minute(ids.clock())
+        if session.outside_interpreter:  # the arrangement goes with the session: times need not fit a stand-in's
+            from guidance.planning.instance import outside_stand_in, with_stand_in
+
+            first, last = (dt.date.fromisoformat(instance["horizon"][k]) for k in ("start", "end"))
+            with_stand_in(instance, outside_stand_in(session, first, last, anytime=True))
         answer = engine.recommend(instance, session=target, top=top, **(wish or Wish()).recommend_args())
         found = [s for option in answer.get("options", []) for s in option["sessions"] if s["id"] == target]
     except Exception:  # noqa: BLE001 - suggestions are a help; the form still works without them
@@ -474,7 +515,8 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
     for raw in found:
         start = dt.datetime.strptime(raw["start"], "%Y-%m-%dT%H:%M")
         room_id = ids.db_id(raw["room"], "room")
-        interpreter_id = ids.db_id(raw["interpreter"], "I") if raw.get("interpreter") else 0
+        outside_kept = ids.is_outside_interpreter(raw.get("interpreter"))
+        interpreter_id = ids.db_id(raw["interpreter"], "I") if raw.get("interpreter") and not outside_kept else 0
         suggestions.append({
             "day": start.date().isoformat(), "start_time": start.strftime("%H:%M"), "end_time": raw["end"][11:16],
             "room_id": room_id, "counsellor_id": ids.db_id(raw["counsellor"], "C"),
@@ -484,5 +526,7 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
             "room": rooms.get(room_id, raw["room"]), "counsellor": names.get(raw["counsellor"], raw["counsellor"]),
             "interpreter": names.get(raw.get("interpreter") or "", ""),
             "replaces": booked.user.name if booked is not None and interpreter_id != booked.id else None,
+            # An interpreter in Veiled instead of the one arranged outside it: the lead must tell them.
+            "ends_outside": session.outside_interpreter if session.outside_interpreter and not outside_kept else None,
         })
     return MoveOptions(suggestions, first_new)

@@ -151,10 +151,12 @@ def repair_keep_until(county: County, today: dt.date | None = None) -> dt.date:
 
 
 def _pins(county: County) -> list[dict]:
-    """Pinned sessions of the published plan and of newer, unpublished runs (newest wins per uid)."""
+    """Pinned sessions of the published plan and of newer, unpublished runs (newest wins per uid). A
+    published session with an interpreter arranged outside Veiled counts as pinned: the arrangement is
+    for its time and place, and its stand-in (planning.instance.outside_stand_in) serves it alone."""
     pins: dict[str, dict] = {}
     for s in published_sessions(county):
-        if s.pinned and s.status is SessionStatus.BOOKED:
+        if (s.pinned or s.outside_interpreter) and s.status is SessionStatus.BOOKED:
             pins[s.uid] = session_dict(s)
     latest = db.session.scalar(
         select(PlanningRun).where(PlanningRun.county_id == county.id, PlanningRun.status == RunStatus.SUCCEEDED,
@@ -473,6 +475,11 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
         old.status = SessionStatus.SUPERSEDED if new is not None else SessionStatus.CANCELLED
         if new is None:
             calendar.bump_sequence(old)  # calendar clients ignore a cancellation without a new SEQUENCE
+        elif new.outside_interpreter:
+            # The interpreter arranged outside Veiled goes on with the session (store_plan), and so do its
+            # requests in Veiled: removing the arrangement later brings back the one who declined, and the alert.
+            for booking in list(old.bookings):
+                booking.session = new
         same_interpreting = _same_interpreting(old, new)
         for booking in old.bookings:
             if booking.status not in ACTIVE_BOOKINGS:

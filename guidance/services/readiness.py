@@ -396,7 +396,8 @@ def _in_sentence(code: str, locale: str) -> str:
 
 
 def _uninterpreted(s: Session) -> set[str]:
-    """The languages of the session's participants who need an interpreter and have none booked."""
-    interpreted = s.language if s.interpreter_id is not None else None
+    """The languages of the session's participants who need an interpreter and have none booked (in
+    Veiled, or arranged outside it: that one is the lead's word, with nothing in Veiled to check)."""
+    interpreted = s.language if s.interpreter_id is not None or s.outside_interpreter else None
     return {sp.referral.participant.language for sp in s.participants
             if sp.referral.participant.needs_interpreter and sp.referral.participant.language != interpreted}

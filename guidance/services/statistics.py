@@ -39,7 +39,7 @@ from guidance.models.types import UTCDateTime
 from guidance.planning.ids import local_today, to_local, to_utc
 from guidance.rules.at_risk import is_at_risk
 from guidance.rules.deadlines import guided_in_time, working_days_between
-from guidance.services.interpreter_bookings.costs import billable, county_pays_for_session
+from guidance.services.interpreter_bookings.costs import billable, county_pays_for_session, outside_billable
 
 LIVE = (SessionStatus.BOOKED, SessionStatus.COMPLETED)
 DONE = (ReferralStatus.COMPLETED, ReferralStatus.NOTE_SHARED)
@@ -225,7 +225,8 @@ def at_risk(facts: list[ReferralFacts], today: dt.date) -> list[dict]:
 def interpreter_months(county_id: int) -> list[dict]:
     """Per month of the session: booked interpreter hours and cost (NOK) against the budget: the bookings
     the county pays for (act referrals, asked or accepted, or cancelled late and paid), the actual minutes
-    and cost where recorded."""
+    and cost where recorded, and the interpreters arranged outside Veiled for such sessions
+    (`costs.outside_billable`: the session's length and the agreed price)."""
     paid = (select(Session.start).join(InterpreterBooking, InterpreterBooking.session_id == Session.id)
                 .join(PlanningRun, PlanningRun.id == Session.run_id)
                 .where(PlanningRun.county_id == county_id, billable(), county_pays_for_session()))
@@ -242,6 +243,14 @@ def interpreter_months(county_id: int) -> list[dict]:
         stmt = (select(rows.c.month, func.sum(rows.c.minutes), func.sum(rows.c.cost)).group_by(rows.c.month))
         for label, month_minutes, month_cost in db.session.execute(stmt):
             minutes[label], cost[label] = int(month_minutes), int(month_cost)
+        # A handful a month: summed here, by the same Oslo months.
+        for start, end, price in db.session.execute(
+                select(Session.start, Session.end, Session.outside_interpreter_price_ore)
+                .join(PlanningRun, PlanningRun.id == Session.run_id)
+                .where(PlanningRun.county_id == county_id, outside_billable(), county_pays_for_session())):
+            label = period_of(to_local(start).date(), "month")
+            minutes[label] = minutes.get(label, 0) + int((end - start).total_seconds() // 60)
+            cost[label] = cost.get(label, 0) + (price or 0)
     budgets = {period_of(b.month, "month"): b.amount_ore for b in
                db.session.scalars(select(InterpreterBudget).where(InterpreterBudget.county_id == county_id))}
     months = sorted(set(minutes) | set(budgets))

@@ -259,7 +259,7 @@ def _bookings(county_id: int, now: dt.datetime) -> tuple[list[BookingItem], int,
     stmt = (select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
             .join(PlanningRun, PlanningRun.id == Session.run_id)
             .where(PlanningRun.county_id == county_id, Session.status == SessionStatus.BOOKED, Session.start > now,
-                   needs)
+                   needs, Session.outside_interpreter.is_(None))  # arranged outside Veiled: nothing to watch
             .options(selectinload(InterpreterBooking.session),
                      selectinload(InterpreterBooking.interpreter).selectinload(InterpreterProfile.user))
             .order_by(Session.start, InterpreterBooking.id))

@@ -12,6 +12,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -220,6 +221,13 @@ def status_of(session: Session) -> str:
     return "booked"
 
 
+def interpreter_name(session: Session) -> str:
+    """Who interprets, as a block says it: the interpreter in Veiled, or the one arranged outside it."""
+    if session.outside_interpreter:
+        return _("%(name)s (arranged outside Veiled)", name=session.outside_interpreter)
+    return session.interpreter.user.name if session.interpreter else ""
+
+
 def working_hours(subject: Choice) -> dict[int, list[tuple[dt.time, dt.time]]]:
     """ISO weekday -> periods the subject could hold sessions (the free time of the grid)."""
     if subject.kind == "counsellor":
@@ -304,7 +312,7 @@ def build(subject: Choice, monday: dt.date, sessions: list[Session], *, names: d
             day.blocks.append(Block(
                 session, start, end, row_of(begin), span, status=status_of(session),
                 counsellor=names.get(session.counsellor_id, ""),
-                interpreter=session.interpreter.user.name if session.interpreter else "",
+                interpreter=interpreter_name(session),
                 references=[(p.referral_id, p.referral.reference) for p in session.participants]))
         day.unavailable = (unavailable or {}).get(date, "")
         not_before = 24 * 60 if date < now.date() else now_minute if date == now.date() else 0

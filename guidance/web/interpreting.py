@@ -9,13 +9,14 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import HiddenField, IntegerField
+from wtforms import HiddenField, IntegerField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from guidance.extensions import db
 from guidance.models import County, InterpreterBooking, PlanningRun, Session
 from guidance.models.types import utcnow
-from guidance.services.interpreter_bookings import answers, costs, replacements
+from guidance.labels import INTERPRETER_MODE, kroner_text
+from guidance.services.interpreter_bookings import answers, costs, outside, replacements
 from guidance.services.interpreter_bookings.requests import set_answer_hours
 from guidance.services.errors import DomainError
 from guidance.web.dashboard import period_label
@@ -43,6 +44,16 @@ class ActualForm(FlaskForm):
     minutes = IntegerField(_l("Actual minutes"), validators=[
         InputRequired(_l("Enter the minutes the interpreter worked.")),
         NumberRange(min=0, max=1440, message=_l("Enter minutes between 0 and 1440."))])
+
+
+class OutsideForm(FlaskForm):
+    """An interpreter arranged outside Veiled: the service checks every field (outside.validate)."""
+
+    who = StringField(_l("Agency or interpreter"))
+    # The session's own choices (outside.modes_for); the service says which are allowed.
+    mode = RadioField(_l("How the interpreter takes part"), validate_choice=False)
+    price = StringField(_l("Agreed price for the session, NOK (optional)"))
+    note = StringField(_l("Order number or note (optional)"))
 
 
 def _county() -> County:
@@ -86,6 +97,7 @@ def _page(hours_form=None, actual_forms=None, errors=None, status=200, show: str
     for b in bookings:
         actual_forms.setdefault(b.id, ActualForm(formdata=None, prefix=f"b{b.id}", minutes=b.actual_minutes))
     return render_template("interpreting/index.html", alerts=replacements.alerts(county.id), bookings=bookings,
+                           outside=outside.arranged_ahead(county.id),
                            report=costs.cost_report(county.id), hours_form=hours_form, actual_forms=actual_forms,
                            rebook_form=RebookForm(), phone_form=PhoneAnswerForm(), all_form=PostForm(), now=utcnow(),
                            errors=errors or [], show=show, counts=counts,
@@ -176,3 +188,56 @@ def actual(booking_id: int):
     # The list the booking is in, so the message stands beside its field.
     show = "to_record" if booking.session.start < utcnow() and booking.actual_minutes is None else "all"
     return _page(actual_forms={booking.id: form}, errors=form.minutes.errors, status=400, show=show)
+
+
+@bp.route("/sessions/<int:session_id>/outside", methods=["GET", "POST"])
+@requires("interpreting")
+def outside_interpreter(session_id: int):
+    """Record, correct or remove the interpreter the lead arranged outside Veiled for one session."""
+    session = get_visible(Session, session_id, "manage")
+    form = OutsideForm()
+    modes = outside.modes_for(session)
+    form.mode.choices = [(m, str(INTERPRETER_MODE[m])) for m in modes]
+    refused = outside.refusal(session)
+    if request.method == "GET":
+        if session.outside_interpreter:
+            form.who.data, form.mode.data = session.outside_interpreter, session.outside_interpreter_mode
+            form.price.data = kroner_text(session.outside_interpreter_price_ore)
+            form.note.data = session.outside_interpreter_note or ""
+        else:  # the way the interpreter in Veiled was to take part, when the session still allows it
+            latest = max(session.bookings, key=lambda b: b.id) if session.bookings else None
+            planned = latest.mode if latest is not None else session.interpreter_mode
+            form.mode.data = planned if planned in modes else modes[0]
+    elif refused is None and form.validate_on_submit():
+        try:
+            outside.record(current_user, session, outside.OutsideData(
+                who=form.who.data or "", mode=form.mode.data or "", price=form.price.data or "",
+                note=form.note.data or ""))
+        except DomainError as error:
+            db.session.rollback()
+            for name, messages in error.field_errors.items():
+                getattr(form, name).errors = list(getattr(form, name).errors) + messages
+            if not error.field_errors:
+                refused = error.message
+        else:
+            flash(_("The interpreter arranged outside Veiled is recorded for the session. Veiled does not contact "
+                    "them: tell them yourself of any change."), "success")
+            return redirect(url_for("interpreting.index", _anchor="outside"))
+    return render_template("interpreting/outside.html", session=session, form=form, refused=refused,
+                           remove_form=PostForm()), 400 if request.method == "POST" else 200
+
+
+@bp.post("/sessions/<int:session_id>/outside/remove")
+@requires("interpreting")
+def remove_outside_interpreter(session_id: int):
+    """Remove the interpreter arranged outside Veiled: the session needs one again (the alert is back)."""
+    session = get_visible(Session, session_id, "manage")
+    if PostForm().validate_on_submit():
+        try:
+            outside.remove(current_user, session)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(url_for("interpreting.outside_interpreter", session_id=session.id))
+        flash(_("The interpreter arranged outside Veiled is removed. The session needs an interpreter again."), "warning")
+    return redirect(url_for("interpreting.index", _anchor="alerts"))

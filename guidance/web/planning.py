@@ -532,7 +532,8 @@ def _fill_session_choices(form: SessionEditForm, planning_run: PlanningRun, sess
     form.room_id.choices = rooms
     form.counsellor_id.choices = [(planning_ids.db_id(c["id"], "C"), c["name"]) for c in instance["counsellors"]]
     form.interpreter_id.choices = [(0, _("No interpreter"))] + [
-        (planning_ids.db_id(i["id"], "I"), _interpreter_choice(i["name"], i["languages"])) for i in instance["interpreters"]]
+        (planning_ids.db_id(i["id"], "I"), _interpreter_choice(i["name"], i["languages"])) for i in instance["interpreters"]
+        if not planning_ids.is_outside_interpreter(i["id"])]  # a stand-in serves its own session only
 
 
 def _fill_county_choices(form: SessionEditForm, county, session: Session | None = None) -> None:
@@ -633,6 +634,12 @@ def edit_session(session_id: int):
                 flash(_("The session is moved. The counsellor's calendar is updated and the interpreter is asked again."), "success")
             else:
                 flash(_("The session is moved. The counsellor's calendar is updated."), "success")
+            if published and result.outside:  # nobody in Veiled tells an interpreter arranged outside it
+                kind, who = result.outside
+                flash(_("Tell %(name)s the new time and place: they were arranged outside Veiled, which does not "
+                        "tell them.", name=who) if kind == "moved" else
+                      _("%(name)s, arranged outside Veiled, is no longer the session's interpreter: tell them.",
+                        name=who), "warning")
             if published and not result.handed_over:
                 from guidance.services.notices import referrers_of
 

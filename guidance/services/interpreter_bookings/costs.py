@@ -31,6 +31,19 @@ def billable():
                and_(InterpreterBooking.status == S.CANCELLED, InterpreterBooking.actual_cost_ore.is_not(None)))
 
 
+def outside_billable():
+    """SQL: the session's interpreter was arranged outside Veiled (outside.py) and it costs the county:
+    the session is booked or was held (a draft, a replaced or a cancelled session is not, so a re-plan
+    that keeps the arrangement counts it once). The agreed price is its planned cost; no actual cost is
+    recorded for it (no minutes: the agency bills what was agreed), so it is the expected cost too."""
+    from sqlalchemy import and_
+
+    from guidance.models import SessionStatus
+
+    return and_(Session.outside_interpreter.is_not(None),
+                Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)))
+
+
 def late_cancellation_cost(booking: InterpreterBooking, now=None) -> int | None:
     """What cancelling this booking now costs the county (øre): the booked time (not travel) when the
     interpreter has accepted and the session starts within the county's late-cancellation hours;
@@ -116,7 +129,9 @@ def record_actual_minutes(actor, booking: InterpreterBooking, minutes: int) -> N
 
 def cost_report(county_id: int) -> dict[str, list[tuple[str, int, int | None, int]]]:
     """Planned, actual and expected cost (øre) of the bookings the county pays for (`billable`, for act
-    referrals), per month, interpreter and language: {"month": [(key, planned, actual, expected)]}.
+    referrals) and of the interpreters arranged outside Veiled (`outside_billable`: their agreed price,
+    planned and expected, no actual), per month, interpreter and language:
+    {"month": [(key, planned, actual, expected)]}.
     Actual is None while no booking of the row has its minutes recorded; expected is the actual cost
     where recorded, else the planned: what the budget counts (statistics.interpreter_months)."""
     from guidance.models import PlanningRun
@@ -128,14 +143,22 @@ def cost_report(county_id: int) -> dict[str, list[tuple[str, int, int | None, in
         .options(selectinload(InterpreterBooking.interpreter).selectinload(InterpreterProfile.user),
                  selectinload(InterpreterBooking.session))
     ).all()
+    outside = db.session.scalars(
+        select(Session).join(PlanningRun, PlanningRun.id == Session.run_id)
+        .where(PlanningRun.county_id == county_id, outside_billable(), county_pays_for_session())).all()
     groups: dict[str, dict[str, list[int]]] = {"month": {}, "interpreter": {}, "language": {}}
-    for b in bookings:
-        keys = {"month": b.session.start.astimezone(cal.OSLO).strftime("%Y-%m"),
-                "interpreter": b.interpreter.user.name, "language": b.language}
-        actual = b.actual_cost_ore
+
+    def add(start, interpreter: str, language: str, cost: int, actual: int | None) -> None:
+        keys = {"month": start.astimezone(cal.OSLO).strftime("%Y-%m"), "interpreter": interpreter, "language": language}
         for group, key in keys.items():
             planned, spent, known, expected = groups[group].setdefault(key, [0, 0, 0, 0])
-            groups[group][key] = [planned + b.cost_ore, spent + (actual or 0), known + (actual is not None),
-                                  expected + (actual if actual is not None else b.cost_ore)]
+            groups[group][key] = [planned + cost, spent + (actual or 0), known + (actual is not None),
+                                  expected + (actual if actual is not None else cost)]
+
+    for b in bookings:
+        add(b.session.start, b.interpreter.user.name, b.language, b.cost_ore, b.actual_cost_ore)
+    for s in outside:
+        add(s.start, _("%(name)s (arranged outside Veiled)", name=s.outside_interpreter), s.language or "",
+            s.outside_interpreter_price_ore or 0, None)
     return {group: [(key, v[0], v[1] if v[2] else None, v[3]) for key, v in sorted(rows.items())]
             for group, rows in groups.items()}

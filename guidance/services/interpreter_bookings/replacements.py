@@ -30,8 +30,9 @@ class Alert:
 
 
 def alerts(county_id: int) -> list[Alert]:
-    """Declined or expired bookings of booked sessions ahead that have no other active booking,
-    each with the interpreters who could take it (availability judged once for all of them)."""
+    """Declined or expired bookings of booked sessions ahead that have no other active booking and no
+    interpreter arranged outside Veiled (outside.py), each with the interpreters who could take it
+    (availability judged once for all of them)."""
     from guidance.models import County, PlanningRun
 
     stmt = (
@@ -39,7 +40,8 @@ def alerts(county_id: int) -> list[Alert]:
         .join(Session, Session.id == InterpreterBooking.session_id)
         .join(PlanningRun, PlanningRun.id == Session.run_id)
         .where(PlanningRun.county_id == county_id, InterpreterBooking.status.in_((S.DECLINED, S.EXPIRED)),
-               Session.status == SessionStatus.BOOKED, Session.start > utcnow())
+               Session.status == SessionStatus.BOOKED, Session.start > utcnow(),
+               Session.outside_interpreter.is_(None))
         .order_by(Session.start, InterpreterBooking.id)
     )
     found, seen = [], set()
@@ -111,6 +113,9 @@ def rebook(actor, declined: InterpreterBooking, candidate_id: int) -> Interprete
         session = declined.session
         if declined.status not in (S.DECLINED, S.EXPIRED) or any(b.status in ACTIVE for b in session.bookings):
             raise IllegalTransition(_("This session already has an interpreter request."))
+        if session.outside_interpreter is not None:  # a page open from before the lead recorded it
+            raise DomainError(_("An interpreter arranged outside Veiled is recorded for this session. Remove it "
+                                "first if you want to ask someone in Veiled."))
         candidate = next((c for c in replacement_candidates(session, limit=10) if c.id == candidate_id), None)
         if candidate is None:
             raise DomainError(_("That interpreter can no longer take the session. Choose another."))

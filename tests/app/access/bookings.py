@@ -30,6 +30,9 @@ EXPECTED = {
     "interpreting.phone_answer": POST_ONLY,
     "interpreting.rebook_all": POST_ONLY,
     "interpreting.actual": POST_ONLY,
+    # a session of the lead's county: its page says whether an interpreter arranged outside Veiled can be recorded
+    "interpreting.outside_interpreter": only(Role.LEAD),
+    "interpreting.remove_outside_interpreter": POST_ONLY,
     "outbox.index": only(Role.LEAD, Role.ADMIN),
     # a failed message to the world's interpreter (a person of the lead's county)
     "outbox.retry": POST_ONLY,
@@ -93,6 +96,8 @@ WRITERS = {
     "interpreting.rebook": (Role.LEAD,),
     "interpreting.phone_answer": (Role.LEAD,),
     "interpreting.rebook_all": (Role.LEAD,),
+    "interpreting.outside_interpreter": (Role.LEAD,),
+    "interpreting.remove_outside_interpreter": (Role.LEAD,),
     "notes.draft": (Role.COUNSELLOR,),
     "notes.share": (Role.COUNSELLOR,),
     "outbox.retry": (Role.ADMIN, Role.LEAD),
