@@ -428,6 +428,7 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
     )
     from guidance.planning import ids
     from guidance.services import calendar
+    from guidance.services.interpreter_bookings import outside
     from guidance.services.interpreter_bookings.changes import ask_again
     from guidance.services.interpreter_bookings.requests import invitation, new_booking, request_messages
     from guidance.services.interpreter_bookings.state import transition
@@ -476,10 +477,12 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
         if new is None:
             calendar.bump_sequence(old)  # calendar clients ignore a cancellation without a new SEQUENCE
         elif new.outside_interpreter:
-            # The interpreter arranged outside Veiled goes on with the session (store_plan), and so do its
-            # requests in Veiled: removing the arrangement later brings back the one who declined, and the alert.
-            for booking in list(old.bookings):
-                booking.session = new
+            # The interpreter arranged outside Veiled goes on with the session (store_plan), as it stands now,
+            # and so do its requests in Veiled. Removed since the run, the session keeps its declined request
+            # (the lead's alert) and nobody is asked by the publication.
+            outside.carry_over(old, new)
+            if new.outside_interpreter is None:
+                kept_bookings.add(new.id)
         same_interpreting = _same_interpreting(old, new)
         for booking in old.bookings:
             if booking.status not in ACTIVE_BOOKINGS:

@@ -399,3 +399,29 @@ def test_a_handover_keeps_the_outside_interpreter_and_an_interpreter_in_veiled_e
     assert session.outside_interpreter is None and session.interpreter_id == other.interpreter.id
     assert db.session.scalar(select(AuditEvent.detail).where(
         AuditEvent.action == "session.outside_interpreter_ended")) == json.dumps({"who": AGENCY}, ensure_ascii=False)
+
+
+def test_an_arrangement_removed_or_corrected_after_the_run_is_published_as_it_stands_now(planning):
+    from guidance.services import planning as planning_service
+    from tests.app.planning.helpers import solved_run
+
+    w = planning
+    session, booking = _covered(w)
+    run = solved_run(w.lead)
+    _record(w, session, who="Tolkesentralen AS", price="1200")   # corrected after the run
+    planning_service.publish_run(w.lead, run, confirm_stale=True)
+    db.session.expire_all()
+    live = db.session.scalar(select(Session).where(Session.uid == session.uid, Session.status == SessionStatus.BOOKED))
+    assert (live.outside_interpreter, live.outside_interpreter_price_ore) == ("Tolkesentralen AS", 120000)
+
+    session, booking = _declined(w, day=dt.date(2027, 1, 14))
+    _record(w, session)
+    run = solved_run(w.lead)
+    outside.remove(w.lead, session)   # it fell through before the plan was published
+    requests_before = db.session.scalar(select(func.count()).select_from(InterpreterBooking))
+    planning_service.publish_run(w.lead, run, confirm_stale=True)
+    db.session.expire_all()
+    live = db.session.scalar(select(Session).where(Session.uid == session.uid, Session.status == SessionStatus.BOOKED))
+    assert live.outside_interpreter is None and live.interpreter_id == w.interpreter.interpreter.id
+    assert db.session.scalar(select(func.count()).select_from(InterpreterBooking)) == requests_before
+    assert [a.booking.id for a in bookings.alerts(w.lead.county_id)] == [booking.id]

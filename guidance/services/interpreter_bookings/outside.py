@@ -143,6 +143,22 @@ def end_for_change(actor, session: Session) -> str | None:
     return who
 
 
+def carry_over(old: Session, new: Session) -> None:
+    """Part of publishing a plan that keeps a session with its interpreter arranged outside Veiled (the
+    run's draft `new` copied the arrangement when it was planned): the arrangement as it stands now on the
+    published session `old` goes on (the lead may have corrected it since, or removed it: then the draft
+    gets back the interpreter of its latest request, as `remove` does), and so do its requests in Veiled,
+    so removing it later brings back the one who declined, and the alert. In the caller's transaction."""
+    for booking in list(old.bookings):
+        booking.session = new
+    new.outside_interpreter, new.outside_interpreter_mode = old.outside_interpreter, old.outside_interpreter_mode
+    new.outside_interpreter_price_ore, new.outside_interpreter_note = (old.outside_interpreter_price_ore,
+                                                                       old.outside_interpreter_note)
+    if new.outside_interpreter is None and new.bookings:
+        latest = max(new.bookings, key=lambda b: b.id)
+        new.interpreter_id, new.interpreter_mode = latest.interpreter_id, latest.mode
+
+
 def arranged_ahead(county_id: int) -> list[Session]:
     """The county's booked sessions ahead with an interpreter arranged outside Veiled, soonest first."""
     return list(db.session.scalars(
