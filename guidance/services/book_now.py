@@ -91,7 +91,9 @@ class Choices:
     seconds: dict = field(default_factory=dict)  # where the time went: build, recommend
     first_allowed: dt.date | None = None  # the first day after the county's minimum notice
     overdue: bool = False  # the deadline has passed (the instance's overdue_since): searched without one
-    sooner: bool = False  # an overdue participant's times from the next working day, inside the notice
+    # The deadline falls by the notice's first day: waiting out the notice leaves that one day at most.
+    deadline_in_notice: bool = False
+    sooner: bool = False  # times from the next working day, inside the notice (`may_book_sooner`)
 
 
 # ---------------------------------------------------------------------------- options
@@ -123,7 +125,8 @@ def choices(referral: Referral, today: dt.date | None = None, wish: Wish | None 
     participant = next((p for p in data["participants"] if p["id"] == pid), None)
     wanted = [t for t in referral.needs if t in data["session_types"]]
     out.overdue = bool(participant and participant.get("overdue_since"))
-    if sooner and out.overdue:
+    out.deadline_in_notice = not out.overdue and may_book_sooner(participant, out.first_allowed)
+    if sooner and may_book_sooner(participant, out.first_allowed):
         out.sooner, out.first_allowed = True, _sooner_than_notice(data, today, pid)
     if participant is None:
         out.needs = [Need(type=t, booked=booked.get(t), reason=None if t in booked else "already_scheduled")
@@ -161,6 +164,18 @@ class _Names:
         self.locations = {loc["id"]: loc["name"] for loc in data["locations"]}
         room_ids = [ids.db_id(r["id"], "room") for loc in data["locations"] for r in loc["rooms"]]
         self.rooms = {ids.room_id(r.id): r.name for r in db.session.scalars(select(Room).where(Room.id.in_(room_ids or [0])))}
+
+
+def may_book_sooner(participant: dict | None, first_allowed: dt.date | None) -> bool:
+    """The lead may book inside the county's notice (and tell the participant another way) when the
+    deadline has passed, or falls on or before the notice's first day: waiting out the notice keeps it
+    on that one day at most (the walk of 8 December: deadline Wednesday, Monday and Tuesday hidden)."""
+    if participant is None:
+        return False
+    if participant.get("overdue_since"):
+        return True
+    deadline = participant.get("deadline")
+    return bool(deadline and first_allowed and dt.date.fromisoformat(deadline) <= first_allowed)
 
 
 def _sooner_than_notice(data: dict, today: dt.date, pid: str) -> dt.date:
@@ -339,7 +354,7 @@ def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, li
                             "booked around it."))
     data = build_instance(referral.county, InstanceOptions.for_one_booking(referral.county, clock.today()))
     participant = next((p for p in data["participants"] if p["id"] == pid), None)
-    if sooner and participant is not None and participant.get("overdue_since"):
+    if sooner and may_book_sooner(participant, InstanceOptions.for_one_booking(referral.county, clock.today()).earliest_new):
         _sooner_than_notice(data, clock.today(), pid)
     previous = (data.get("previous_plan") or {}).get("sessions", [])
     typ = chosen.get("type")

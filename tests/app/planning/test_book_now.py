@@ -125,6 +125,33 @@ def test_an_overdue_participant_can_be_booked_inside_the_notice_when_the_lead_as
     assert re.findall(r'<h3 id="option-individual-\d">([^<]+)</h3>', within)[0].startswith("onsdag 13. januar 2027")
 
 
+def test_a_deadline_on_the_notices_first_day_lets_the_lead_book_sooner(client, travel_to):
+    """The walk of 8 December: deadline Wednesday, the notice's first day; Monday and Tuesday were hidden
+    though the lead would phone the participant. Waiting out the notice leaves one day: the lead may
+    offer the days before, and is told to tell the participant another way."""
+    w = booking_world(travel_to, notice_days=3)   # Friday 8 January: the notice's first day is Wednesday 13
+    urgent = f.referral(municipality_number="4601", name="Hodan Warsame", settlement=WINTER - dt.timedelta(days=80),
+                        deadline=dt.date(2027, 1, 13))
+    db.session.commit()
+    f.login(client, w.lead)
+    page = html.unescape(client.get(f"/referrals/{urgent.id}/times").get_data(as_text=True))
+    assert "Fristen onsdag 13. januar er innenfor minste varsel: vis tider fra neste arbeidsdag" in page
+    sooner = html.unescape(client.get(f"/referrals/{urgent.id}/times?sooner=1").get_data(as_text=True))
+    headings = re.findall(r'<h3 id="option-individual-\d">([^<]+)</h3>', sooner)
+    assert headings and headings[0].startswith("mandag 11. januar 2027")
+    assert "før fylkets minste varsel: fristen er onsdag 13. januar" in sooner
+    client.post(f"/referrals/{urgent.id}/times", data={"option": _tokens(sooner)[0]})
+    session = db.session.scalars(select(Session).where(Session.participants.any(referral_id=urgent.id))).one()
+    assert ids.to_local(session.start).date() == dt.date(2027, 1, 11)
+    # A deadline a day after the notice's first day keeps to the notice, whatever the address says.
+    later = f.referral(municipality_number="4601", name="Amina Yusuf", settlement=WINTER - dt.timedelta(days=80),
+                       deadline=dt.date(2027, 1, 14))
+    db.session.commit()
+    page = html.unescape(client.get(f"/referrals/{later.id}/times?sooner=1").get_data(as_text=True))
+    assert "innenfor minste varsel" not in page
+    assert re.findall(r'<h3 id="option-individual-\d">([^<]+)</h3>', page)[0].startswith("onsdag 13. januar 2027")
+
+
 def test_booking_an_option_writes_one_session_one_request_and_one_email(client, travel_to):
     from guidance.services import calendar, queue
 
