@@ -117,9 +117,7 @@ def contacts_of(municipality: Municipality) -> list[CareerCentre]:
 def update_centre(actor, centre: CareerCentre, data: CentreData) -> CareerCentre:
     """A centre's name (the sender of its letters) and how referrers and participants reach it."""
     values = validate_centre(centre, data)
-    changed = sorted(k for k, v in values.items() if getattr(centre, k) != v)
-    for key, value in values.items():
-        setattr(centre, key, value)
+    changed = _apply(centre, values)
     # The fields' names only: a phone number is not personal, but the trail has no need of it.
     audit.record(actor, "centre.updated", centre, {"fields": changed})
     db.session.commit()
@@ -150,6 +148,14 @@ def validate_centre(centre: CareerCentre, data: CentreData) -> dict:
     return {"name": name, "phone": phone, "email": email or None}
 
 
+def _apply(target, values: dict) -> list[str]:
+    """Set `values` on `target`; the names of the fields that changed, for the audit trail."""
+    changed = sorted(k for k, v in values.items() if getattr(target, k) != v)
+    for key, value in values.items():
+        setattr(target, key, value)
+    return changed
+
+
 def locations_of(county: County, *, active_only: bool = False) -> list[Location]:
     """Every location of the county, active ones first; `active_only`: what a counsellor may work from."""
     stmt = (select(Location).join(CareerCentre, CareerCentre.id == Location.centre_id)
@@ -177,9 +183,7 @@ def update_location(actor, location: Location, data: LocationData) -> Location:
     new one named after it: a venue put under the wrong centre sent letters in that centre's name)."""
     county = location.centre.county
     values = _validate_location(county, data, location)
-    changed = sorted(k for k, v in values.items() if getattr(location, k) != v)
-    for key, value in values.items():
-        setattr(location, key, value)
+    changed = _apply(location, values)
     if data.centre_id != location.centre_id and not (data.centre_id == 0 and location.centre.name == data.name.strip()
                                                      and len(location.centre.locations) == 1):
         location.centre = _centre(county, data)
@@ -208,9 +212,7 @@ def create_room(actor, location: Location, data: RoomData) -> Room:
 
 def update_room(actor, room: Room, data: RoomData) -> Room:
     values = _validate_room(data, room.location, room)
-    changed = sorted(k for k, v in values.items() if getattr(room, k) != v)
-    for key, value in values.items():
-        setattr(room, key, value)
+    changed = _apply(room, values)
     audit.record(actor, "room.updated", room, {"fields": changed})
     db.session.commit()
     return room
@@ -225,9 +227,7 @@ def set_room_active(actor, room: Room, active: bool) -> None:
 def update_settings(actor, county: County, data: SettingsData) -> None:
     """Session lengths, group sizes, travel limit, closure days, interpreter answer time and budget."""
     values, month = validate_settings(data)
-    changed = sorted(k for k, v in values.items() if getattr(county, k) != v)
-    for key, value in values.items():
-        setattr(county, key, value)
+    changed = _apply(county, values)
     audit.record(actor, "county.settings_updated", county, {"fields": changed})
     if month is not None:
         set_budget(actor, county, month, data.budget_amount)
