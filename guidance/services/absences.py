@@ -127,17 +127,27 @@ def report_own_absence(person: User, *, start: dt.date, end: dt.date,
     return absence, hit
 
 
-def _new_absence(actor: User, person: User, start: dt.date, end: dt.date, reason: str | None, action: str,
-                 hours: Hours | None = None) -> Absence:
+def span_problems(start: dt.date, end: dt.date) -> dict[str, list[str]]:
+    """What is wrong with an absence's first and last day, per field: each within the window registered,
+    the last not before the first. The forms ask it too when another field stopped them, so that every
+    problem shows in one round."""
     today = ids.local_today()
+    problems: dict[str, list[str]] = {}
     for name, day in (("start_date", start), ("end_date", end)):
         if not today - EARLIEST_BACK <= day <= today + LATEST_AHEAD:
-            message = _("Enter a date from %(first)s to %(last)s.", first=format_date(today - EARLIEST_BACK, "long"),
-                        last=format_date(today + LATEST_AHEAD, "long"))
-            raise DomainError(message, {name: [message]})
-    if end < start:
-        message = _("The last day cannot be before the first day.")
-        raise DomainError(message, {"end_date": [message]})
+            problems[name] = [_("Enter a date from %(first)s to %(last)s.",
+                                first=format_date(today - EARLIEST_BACK, "long"),
+                                last=format_date(today + LATEST_AHEAD, "long"))]
+    if end < start and "end_date" not in problems:
+        problems["end_date"] = [_("The last day cannot be before the first day.")]
+    return problems
+
+
+def _new_absence(actor: User, person: User, start: dt.date, end: dt.date, reason: str | None, action: str,
+                 hours: Hours | None = None) -> Absence:
+    problems = span_problems(start, end)
+    if problems:
+        raise DomainError(next(iter(problems.values()))[0], problems)
     absence = Absence(user_id=person.id, start_date=start, end_date=end, reason=(reason or "").strip() or None,
                       **_instants(start, end, hours))
     db.session.add(absence)

@@ -71,12 +71,21 @@ class AbsenceTimeForm(FlaskForm):
     until_time = TimeField(_l("Until (time)"), validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:
+        from guidance.services.absences import span_problems
+
         valid = super().validate(extra_validators)
         given = (self.from_time.data is not None, self.until_time.data is not None)
         if valid and any(given) and not all(given):
             missing = self.until_time if given[0] else self.from_time
             missing.errors = [*missing.errors, _("Give both times for part of a day, or neither for whole days.")]
-            return False
+            valid = False
+        if not valid and self.start_date.data and self.end_date.data:
+            # A time the form could not read stopped it before the service's check of the days: the
+            # days' problems too, so the person sees every problem in one round (the walk saw them one by one).
+            for name, messages in span_problems(self.start_date.data, self.end_date.data).items():
+                field = getattr(self, name)
+                if not field.errors:
+                    field.errors = list(messages)
         return valid
 
     def hours(self):

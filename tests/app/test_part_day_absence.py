@@ -98,6 +98,10 @@ def test_the_hours_are_checked_and_a_refused_form_keeps_what_was_typed(client, t
     assert "Fraværet må slutte etter at det begynner." in backwards
     two_days = post(end_date=(DENTIST_DAY + dt.timedelta(days=1)).isoformat(), from_time="10:00", until_time="12:00")
     assert "Fravær på noen timer gjelder én dag" in two_days
+    # A time the form cannot read and days the wrong way round: both said in one round, not one by one.
+    both = post(end_date=(DENTIST_DAY - dt.timedelta(days=1)).isoformat(), from_time="25:99", until_time="12:00")
+    assert "Siste dag kan ikke være før første dag." in both and 'value="25:99"' in both
+    assert 'id="from_time-error"' in both and 'id="end_date-error"' in both
     assert db.session.scalar(select(Absence)) is None
 
     assert client.post("/planning/absences", data={"user_id": w.counsellor.id, "start_date": day, "end_date": day,
