@@ -128,6 +128,14 @@ class Session(db.Model):
             return False
         return max(self.bookings, key=lambda b: b.id).status.value in ("declined", "expired", "cancelled")
 
+    def take_outside_interpreter(self, other: "Session | None") -> None:
+        """The interpreter arranged outside Veiled as `other` has it (none when `other` is None or has none):
+        a session that follows another (a re-plan, publishing) carries the arrangement as it stands."""
+        self.outside_interpreter = other.outside_interpreter if other else None
+        self.outside_interpreter_mode = other.outside_interpreter_mode if other else None
+        self.outside_interpreter_price_ore = other.outside_interpreter_price_ore if other else None
+        self.outside_interpreter_note = other.outside_interpreter_note if other else None
+
     @property
     def interpreting_mode(self) -> str | None:
         """How the session's interpreter takes part (onsite, video, phone): the one arranged outside

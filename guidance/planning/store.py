@@ -44,14 +44,11 @@ def store_plan(run: PlanningRun, plan: dict, instance: dict, pins: list[dict] | 
             language=raw.get("language"),
             interpreter_id=ids.db_id(raw["interpreter"], "I") if raw.get("interpreter") and arranged is None else None,
             interpreter_mode=raw.get("interpreter_mode") if arranged is None else None,
-            outside_interpreter=arranged.outside_interpreter if arranged else None,
-            outside_interpreter_mode=arranged.outside_interpreter_mode if arranged else None,
-            outside_interpreter_price_ore=arranged.outside_interpreter_price_ore if arranged else None,
-            outside_interpreter_note=arranged.outside_interpreter_note if arranged else None,
             status=SessionStatus.PLANNED,
             uid=before.uid if before is not None else new_uid(),
             sequence=0,
         )
+        session.take_outside_interpreter(arranged)
         if before is not None:
             with db.session.no_autoflush:  # reading the old session must not flush the half-built new one
                 unchanged = same_booking(session_dict(before), raw)

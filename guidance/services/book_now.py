@@ -352,9 +352,10 @@ def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, li
     if run is None:
         raise DomainError(_("There is no published plan yet. Publish a plan first; then single referrals can be "
                             "booked around it."))
-    data = build_instance(referral.county, InstanceOptions.for_one_booking(referral.county, clock.today()))
+    options = InstanceOptions.for_one_booking(referral.county, clock.today())
+    data = build_instance(referral.county, options)
     participant = next((p for p in data["participants"] if p["id"] == pid), None)
-    if sooner and may_book_sooner(participant, InstanceOptions.for_one_booking(referral.county, clock.today()).earliest_new):
+    if sooner and may_book_sooner(participant, options.earliest_new):
         _sooner_than_notice(data, clock.today(), pid)
     previous = (data.get("previous_plan") or {}).get("sessions", [])
     typ = chosen.get("type")

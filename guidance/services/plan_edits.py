@@ -123,8 +123,7 @@ def edit_session(lead: User, session: Session, *, start: dt.datetime, room_id: i
     session.room_id, session.location_id, session.counsellor_id = room.id, room.location_id, counsellor_id
     if not keeps_outside:
         session.interpreter_id, session.interpreter_mode, session.language = interpreter_id or None, interpreter_mode, language
-        session.outside_interpreter = session.outside_interpreter_mode = None  # a draft: nothing to audit apart
-        session.outside_interpreter_price_ore = session.outside_interpreter_note = None
+        session.take_outside_interpreter(None)  # a draft: nothing to audit apart
     session.mode = raw["mode"]
     session.pinned = True
     plan["stats"] = json.loads(run.plan_json).get("stats", {})

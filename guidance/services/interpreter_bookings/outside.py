@@ -120,11 +120,8 @@ def remove(actor, session: Session) -> Session:
         if session.status is not SessionStatus.BOOKED or session.start <= clock.now():
             raise DomainError(_("The session has started, so its interpreter can no longer be changed here."))
         who = session.outside_interpreter
-        session.outside_interpreter = session.outside_interpreter_mode = None
-        session.outside_interpreter_price_ore = session.outside_interpreter_note = None
-        latest = max(session.bookings, key=lambda b: b.id) if session.bookings else None
-        if latest is not None:
-            session.interpreter_id, session.interpreter_mode = latest.interpreter_id, latest.mode
+        session.take_outside_interpreter(None)
+        _back_to_latest_request(session)
         cal.bump_sequence(session)
         audit.record(actor, "session.outside_interpreter_removed", session, {"who": who})
     return session
@@ -137,8 +134,7 @@ def end_for_change(actor, session: Session) -> str | None:
     who = session.outside_interpreter
     if who is None:
         return None
-    session.outside_interpreter = session.outside_interpreter_mode = None
-    session.outside_interpreter_price_ore = session.outside_interpreter_note = None
+    session.take_outside_interpreter(None)
     audit.record(actor, "session.outside_interpreter_ended", session, {"who": who})
     return who
 
@@ -151,12 +147,17 @@ def carry_over(old: Session, new: Session) -> None:
     so removing it later brings back the one who declined, and the alert. In the caller's transaction."""
     for booking in list(old.bookings):
         booking.session = new
-    new.outside_interpreter, new.outside_interpreter_mode = old.outside_interpreter, old.outside_interpreter_mode
-    new.outside_interpreter_price_ore, new.outside_interpreter_note = (old.outside_interpreter_price_ore,
-                                                                       old.outside_interpreter_note)
-    if new.outside_interpreter is None and new.bookings:
-        latest = max(new.bookings, key=lambda b: b.id)
-        new.interpreter_id, new.interpreter_mode = latest.interpreter_id, latest.mode
+    new.take_outside_interpreter(old)
+    if new.outside_interpreter is None:
+        _back_to_latest_request(new)
+
+
+def _back_to_latest_request(session: Session) -> None:
+    """The session's interpreter in Veiled is again the one of its latest request (declined or expired:
+    the lead's alert offers replacements), when it has one."""
+    if session.bookings:
+        latest = max(session.bookings, key=lambda b: b.id)
+        session.interpreter_id, session.interpreter_mode = latest.interpreter_id, latest.mode
 
 
 def arranged_ahead(county_id: int) -> list[Session]:
