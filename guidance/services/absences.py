@@ -227,6 +227,12 @@ def _release_interpreter_bookings(actor: User, absence: Absence) -> list:
     return messages
 
 
+def first_day_back(absence: Absence, today: dt.date) -> dt.date:
+    """The earliest day back `end_absence` takes: today or later, and after the absence's first day (the
+    first day itself would be the whole absence, taken away on its own)."""
+    return max(today, absence.start_date + dt.timedelta(days=1))
+
+
 def end_absence(actor: User, absence: Absence, *, back_on: dt.date | None) -> Absence | None:
     """Use case: the person is back earlier than registered (better sooner, the course cancelled). The
     absence ends the day before `back_on`, a day after its first; `back_on` None takes the whole absence

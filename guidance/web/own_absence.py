@@ -1,8 +1,6 @@
 """A counsellor's or interpreter's own absence: one form for both (services.absences.report_own_absence)."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -37,6 +35,7 @@ def page(*, done: str, week_of=None):
         else:
             flash(_("Your absence is reported to the career centre lead.") + " " + _what_happens(hit), "success")
             return redirect(week_of(form.start_date.data) if week_of else done)
+    from guidance.services.absences import first_day_back
     from guidance.web.forms import AbsenceEndForm
 
     earlier = db.session.scalars(select(Absence).where(Absence.user_id == current_user.id)
@@ -45,7 +44,7 @@ def page(*, done: str, week_of=None):
     return render_template("own_absence.html", form=form, earlier=earlier, back=done, today=today,
                            # The first day back each absence may take: the day after its first (the first day
                            # itself is the whole absence, its own button).
-                           first_back={a.id: max(today, a.start_date + dt.timedelta(days=1)) for a in earlier},
+                           first_back={a.id: first_day_back(a, today) for a in earlier},
                            end_form=AbsenceEndForm(formdata=None)), \
         400 if request.method == "POST" else 200
 

@@ -840,7 +840,7 @@ def end_absence(absence_id: int):
 @requires("planning")
 def absence(absence_id: int):
     from guidance.models import Absence
-    from guidance.services.absences import affected_sessions
+    from guidance.services.absences import affected_sessions, first_day_back
 
     item = get_visible(Absence, absence_id)
     form = StartRunForm()
@@ -855,7 +855,7 @@ def absence(absence_id: int):
     # Empty: a day filled in once took a one-day absence away in one click. The first day it may
     # hold: the day after the absence's first (the first day would be the whole absence: its own button).
     end_form = AbsenceEndForm(formdata=None) if item.end_date >= today else None
-    first_back = max(today, item.start_date + dt.timedelta(days=1))
+    first_back = first_day_back(item, today)
     if item.user.interpreter is not None:
         # An interpreter away: the session keeps its counsellor and time, and needs another interpreter
         # (their bookings were given back when the absence was registered: the replacement alerts).
