@@ -20,7 +20,7 @@ from guidance.services.interpreter_bookings import answers, costs, outside, repl
 from guidance.services.interpreter_bookings.requests import set_answer_hours
 from guidance.services.errors import DomainError
 from guidance.web.dashboard import period_label
-from guidance.web.forms import PostForm
+from guidance.web.forms import PostForm, show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("interpreting", __name__, url_prefix="/centre/interpreters")
@@ -205,7 +205,7 @@ def outside_interpreter(session_id: int):
             form.price.data = kroner_text(session.outside_interpreter_price_ore)
             form.note.data = session.outside_interpreter_note or ""
         else:  # the way the interpreter in Veiled was to take part, when the session still allows it
-            latest = max(session.bookings, key=lambda b: b.id) if session.bookings else None
+            latest = outside.latest_request(session)
             planned = latest.mode if latest is not None else session.interpreter_mode
             form.mode.data = planned if planned in modes else modes[0]
     elif refused is None and form.validate_on_submit():
@@ -214,9 +214,7 @@ def outside_interpreter(session_id: int):
                 who=form.who.data or "", mode=form.mode.data or "", price=form.price.data or "",
                 note=form.note.data or ""))
         except DomainError as error:
-            db.session.rollback()
-            for name, messages in error.field_errors.items():
-                getattr(form, name).errors = list(getattr(form, name).errors) + messages
+            show_refusal(form, error)
             if not error.field_errors:
                 refused = error.message
         else:

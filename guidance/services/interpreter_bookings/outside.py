@@ -152,11 +152,16 @@ def carry_over(old: Session, new: Session) -> None:
         _back_to_latest_request(new)
 
 
+def latest_request(session: Session):
+    """The session's latest request to an interpreter in Veiled (whatever its answer), or None."""
+    return max(session.bookings, key=lambda b: b.id) if session.bookings else None
+
+
 def _back_to_latest_request(session: Session) -> None:
     """The session's interpreter in Veiled is again the one of its latest request (declined or expired:
     the lead's alert offers replacements), when it has one."""
-    if session.bookings:
-        latest = max(session.bookings, key=lambda b: b.id)
+    latest = latest_request(session)
+    if latest is not None:
         session.interpreter_id, session.interpreter_mode = latest.interpreter_id, latest.mode
 
 
