@@ -82,16 +82,31 @@ def fail_stale_runs(now: dt.datetime | None = None, stale_after: float = STALE_A
 # ---------------------------------------------------------------------------- the child
 
 
-def child_main(instance_json: str, time_limit: float, workers: int, conn, parent_pid: int) -> None:
+# The solver process is forked from a fork server that has imported this module and the solver
+# once (multiprocessing's "forkserver": a clean single-threaded process, so forking it is safe where
+# forking the consumer, with its threads and sockets, is not). A fresh interpreter per run spent
+# about two seconds importing the app and OR-Tools before it solved anything.
+SOLVER_PRELOAD = ["guidance.planning.runner", "solver", "solver.model"]
+
+
+def _solver_context():
+    multiprocessing.set_forkserver_preload(SOLVER_PRELOAD)  # read when the fork server starts
+    return multiprocessing.get_context("forkserver")
+
+
+def child_main(instance_json: str, time_limit: float, workers: int, conn, consumer_pid: int) -> None:
     """Entry point of the solver process: sends ("progress", {...})*, then ("plan", {...}) or ("error", text)."""
     from solver import solve
     from solver.formats import FormatError
 
+    first_parent = os.getppid()
+
     def orphan_watch():
-        # A consumer killed with SIGKILL cannot stop us; stop when our parent is gone.
+        # A consumer killed with SIGKILL cannot stop us; stop when it is gone (the fork server, our
+        # parent, ends with it, so a changed parent says so too).
         while True:
             time.sleep(1.0)
-            if os.getppid() != parent_pid:
+            if os.getppid() != first_parent or not _alive(consumer_pid):
                 os._exit(3)
 
     threading.Thread(target=orphan_watch, daemon=True).start()
@@ -107,8 +122,18 @@ def child_main(instance_json: str, time_limit: float, workers: int, conn, parent
         conn.close()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _solve_in_child(run: PlanningRun) -> tuple[str, object]:
-    context = multiprocessing.get_context("spawn")  # no fork: the consumer has threads and sockets
+    context = _solver_context()
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=child_main, daemon=True,
                             args=(run.instance_json, float(run.time_limit_seconds), SOLVER_WORKERS, sender, os.getpid()))

@@ -140,6 +140,48 @@ def test_a_worker_that_dies_mid_run_leaves_the_run_failed(consumer):
     assert db.session.query(Session).filter_by(run_id=run.id).count() == 0
 
 
+def _state_and_parent(pid: int) -> tuple[str, int] | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return fields[0], int(fields[1])
+
+
+def _running(pid: int) -> bool:
+    found = _state_and_parent(pid)
+    return found is not None and found[0] != "Z"  # a zombie has ended; it waits only to be reaped
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every running process below `pid` (read from /proc: the consumer's fork server and its solver)."""
+    parents = {int(entry.name): found[1] for entry in Path("/proc").iterdir()
+               if entry.name.isdigit() and (found := _state_and_parent(int(entry.name))) and found[0] != "Z"}
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def test_a_solver_whose_consumer_is_killed_stops_instead_of_running_its_budget_out(consumer):
+    """SIGKILL to the consumer alone (not its group) cannot pass a signal on: the solver must notice."""
+    lead = _demo_lead()
+    run = planning_service.start_run(lead, time_limit=300, today=TODAY)
+    _wait_for(run.id, {RunStatus.RUNNING})
+    deadline = time.monotonic() + 30
+    while not (below := _descendants(consumer.pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert below, "the running run has no solver process"
+
+    os.kill(consumer.pid, signal.SIGKILL)
+    consumer.wait(10)
+    deadline = time.monotonic() + 15
+    while (left := {pid for pid in below if _running(pid)}) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert not left, f"solver processes {sorted(left)} still run after their consumer was killed"
+
+
 class KilledOnStart:
     """A real solver process that is killed right after it starts."""
 
@@ -176,7 +218,7 @@ def test_a_solver_process_that_dies_fails_the_run_at_once(app, monkeypatch):
         def Process(self, **kwargs):
             return KilledOnStart(self.inner.Process(**kwargs))
 
-    monkeypatch.setattr(runner.multiprocessing, "get_context", KillingContext)
+    monkeypatch.setattr(runner, "_solver_context", lambda: KillingContext("forkserver"))
     runner.execute_run(run.id)
 
     db.session.expire_all()
