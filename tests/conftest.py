@@ -181,9 +181,23 @@ def travel_to(monkeypatch):
 def pytest_collection_modifyitems(config, items):
     """The PostgreSQL pass is for what touches the database: tests marked `one_database` (walks whose
     answer is decided in Python, such as the GET access matrix) run on SQLite only."""
-    dropped = [item for item in items if item.get_closest_marker("one_database")
-               and getattr(item, "callspec", None) is not None
-               and item.callspec.params.get("database_url") == "postgresql"]
+    dropped = [item for item in items if getattr(item, "callspec", None) is not None
+               and ((item.callspec.params.get("database_url") == "postgresql" and item.get_closest_marker("one_database"))
+                    or _crossed_queue(item))]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item not in dropped]
+
+
+QUEUE_KINDS = {"sqlite-queue", "redis-queue"}
+
+
+def _crossed_queue(item) -> bool:
+    """With the PostgreSQL pass on, a test parametrised by queue runs the pairs as deployed: the SQLite
+    queue with SQLite (the demo), Redis with PostgreSQL (production). The crossed pairs start a real
+    consumer each and decide nothing the deployed pairs do not; on SQLite alone both queues run."""
+    database = item.callspec.params.get("database_url")
+    if "postgresql" not in BACKENDS or database is None:
+        return False
+    queue = QUEUE_KINDS.intersection(str(v) for v in item.callspec.params.values())
+    return queue == {"sqlite-queue" if database == "postgresql" else "redis-queue"}
