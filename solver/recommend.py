@@ -505,12 +505,25 @@ _PASSES = (_apart, _all_new, lambda sig, taken: all(sorted(sig) != sorted(t) for
            lambda sig, taken: True)
 
 
+def _nearest(pool: list[dict]) -> int | None:
+    """The best-ranked option with the shortest journey for the participants (ties: the better rank)."""
+    if not pool:
+        return None
+    return min(range(len(pool)), key=lambda i: (pool[i]["terms"]["participant_travel_minutes"], i))
+
+
 def _diverse(ranked, top: int, lookahead: int) -> list[dict]:
-    """The ``top`` options to show, best first by cost: the best one, then the best ones that
-    differ most from those already taken (see _PASSES)."""
+    """The ``top`` options to show, best first by cost: the best one and the best of those with
+    the shortest journey (an overdue participant's earliest time may be a long way off, and the
+    lead chooses between sooner and nearer), then the best ones that differ most from those
+    already taken (see _PASSES)."""
     pool = list(itertools.islice(ranked, lookahead))  # ranked options looked at
     chosen: list[int] = []
     taken: list[tuple] = []
+    for index in dict.fromkeys(i for i in (0 if pool else None, _nearest(pool)) if i is not None):
+        if len(chosen) < top:
+            chosen.append(index)
+            taken.append(_signature(pool[index]))
     for accept in _PASSES:
         for index, option in enumerate(pool):
             if len(chosen) >= top:

@@ -478,3 +478,24 @@ def test_a_malformed_wish_is_a_clear_error(county, tmp_path, capsys):
     assert "between must be two times" in capsys.readouterr().err
     assert main(["recommend", str(path), "--participant", "R1", "--between", "12:00-16:00",
                  "--not-before", "2000-01-01"]) == 0
+
+
+def test_an_overdue_participants_options_include_the_nearest_place_beside_the_soonest():
+    # Bergen (where they live) has time only on Friday; Voss, 88 minutes away, every day. By the
+    # objective an overdue participant is best seen in Voss on Monday, and every Voss day ranks
+    # above Bergen's Friday; the lead must still be shown Bergen to choose sooner or nearer.
+    from .conftest import BERGEN_VOSS, centre
+
+    inst = make_instance([participant("R1", deadline=None, overdue_since="2026-12-01")], places=BERGEN_VOSS,
+                         locations=[{**centre("L-bergen", "4601"), "open_dates": ["2027-01-08"]}, centre("L-voss", "4621")],
+                         counsellors=[counsellor("C1", ["L-bergen", "L-voss"]), counsellor("C2", ["L-voss"])],
+                         previous_plan={"format": "guidance-plan/1", "sessions": []})
+    options = recommend(inst, participant="R1", top=3)["options"]
+    places = [(o["sessions"][0]["location"], o["sessions"][0]["start"][:10]) for o in options]
+    assert places[0] == ("L-voss", "2027-01-04")
+    assert ("L-bergen", "2027-01-08") in places
+    nearest = next(o for o in options if o["sessions"][0]["location"] == "L-bergen")
+    assert nearest["terms"]["participant_travel_minutes"] == 0
+    assert min(o["terms"]["participant_travel_minutes"] for o in options if o is not nearest) > 60
+    for option in options:
+        assert_valid_merge(inst, option)
