@@ -4,12 +4,15 @@ One read of the municipality's own referrals (`rules.access.referral_filter`), a
 - participants with a booked session within LOOK_AHEAD (earliest first): the letters to hand over;
 - guidance notes shared within NOTES_LOOK_BACK (newest first);
 - participants who did not come (or cancelled late) within MISSED_LOOK_BACK, with their new time if one is booked;
+- participants whose booked session ahead the centre moved to another time within MOVED_LOOK_BACK: the
+  letter they were given has the old time, so the referrer hands over the new one;
 - open referrals without a booked session still to be held, and how many of them are past their deadline
   (`rules.deadlines`: a passed deadline is still owed guidance).
 """
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -19,6 +22,7 @@ from guidance.extensions import db
 from guidance.models import (
     MISSED,
     OPEN_STATUSES,
+    AuditEvent,
     GuidanceNote,
     Location,
     Participant,
@@ -30,12 +34,13 @@ from guidance.models import (
 )
 from guidance.rules.access import referral_filter
 from guidance.services import cannot_come, letters
-from guidance.services.referral_reading import next_booked_sessions, with_session_to_hold
+from guidance.services.referral_reading import MOVES, next_booked_sessions, with_session_to_hold
 
 SHOWN = 5
 LOOK_AHEAD = dt.timedelta(days=14)
 NOTES_LOOK_BACK = dt.timedelta(days=30)
 MISSED_LOOK_BACK = dt.timedelta(days=14)
+MOVED_LOOK_BACK = dt.timedelta(days=14)
 
 
 @dataclass
@@ -73,6 +78,19 @@ class Missed:
 
 
 @dataclass
+class Moved:
+    """A booked session ahead that the centre moved to another time lately: the participant's letter
+    has the old time (the first one they were given)."""
+
+    referral_id: int
+    reference: str
+    name: str
+    start: dt.datetime  # aware UTC, the time now
+    was: dt.datetime  # aware, the time in the first letter
+    location: str
+
+
+@dataclass
 class ReferrerOverview:
     coming: list[ComingSession]
     coming_total: int
@@ -82,6 +100,8 @@ class ReferrerOverview:
     waiting_overdue: int  # of those, past their deadline
     missed: list[Missed] = field(default_factory=list)  # the last MISSED_LOOK_BACK, newest first
     missed_total: int = 0
+    moved: list[Moved] = field(default_factory=list)  # moved within MOVED_LOOK_BACK, soonest first
+    moved_total: int = 0
 
 
 def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
@@ -124,6 +144,7 @@ def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
         .where(own, SessionParticipant.outcome.in_(MISSED), Session.start >= now - MISSED_LOOK_BACK,
                Session.start < now)
         .order_by(Session.start.desc(), Referral.id)).all()
+    moved = _moved(own, now)
     missed_shown = missed_rows[:None if everything else SHOWN]
     rebooked = next_booked_sessions([r.id for r in missed_shown])
     return ReferrerOverview(coming, len(coming_rows),
@@ -131,4 +152,38 @@ def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
                             waiting_total, waiting_overdue,
                             [Missed(r.id, r.reference, r.name, r.start, r.outcome.value,
                                     rebooked[r.id].start if r.id in rebooked else None) for r in missed_shown],
-                            len(missed_rows))
+                            len(missed_rows), moved[:None if everything else SHOWN], len(moved))
+
+
+def _moved(own, now: dt.datetime) -> list[Moved]:
+    """The municipality's participants whose booked session ahead was moved to another time within
+    MOVED_LOOK_BACK (by the lead, or by a re-plan for the participants it moved there), soonest first."""
+    events = db.session.execute(
+        select(AuditEvent.object_id, AuditEvent.action, AuditEvent.detail)
+        .join(Session, Session.id == AuditEvent.object_id)
+        .where(AuditEvent.object_type == "session", AuditEvent.action.in_(MOVES),
+               AuditEvent.at >= now - MOVED_LOOK_BACK, Session.status == SessionStatus.BOOKED,
+               Session.start >= now)).all()
+    if not events:
+        return []
+    rows = db.session.execute(
+        select(Referral.id, Referral.reference, Participant.name, Session.id.label("session_id"))
+        .join(Participant, Participant.id == Referral.participant_id)
+        .join(SessionParticipant, SessionParticipant.referral_id == Referral.id)
+        .join(Session, Session.id == SessionParticipant.session_id)
+        .where(own, Session.id.in_({e.object_id for e in events}))).all()
+    # Whom each move concerns: a re-plan's event names the participants it moved there (the others of
+    # the group kept their time); a lead's move, every member.
+    concerns: dict[int, list] = {}
+    for e in events:
+        named = (json.loads(e.detail) if e.detail else {}).get("referrals")
+        concerns.setdefault(e.object_id, []).append(named)
+    out = []
+    for r in rows:
+        if not any(named is None or r.id in named for named in concerns[r.session_id]):
+            continue
+        session = db.session.get(Session, r.session_id)
+        was = letters.moved_from(session, r.id)
+        if was is not None:
+            out.append(Moved(r.id, r.reference, r.name, session.start, was, session.location.name))
+    return sorted(out, key=lambda m: (m.start, m.referral_id))

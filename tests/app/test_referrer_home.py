@@ -126,3 +126,72 @@ def test_the_new_time_of_a_participant_who_did_not_come_is_oslo_time_in_summer(c
     f.login(client, w.referrer, language="nn")
     card = _card(client.get("/").get_data(as_text=True), "home-missed")
     assert "Ny time: torsdag 17. juni kl. 08:15" in card
+
+
+def _moved_by_the_lead(client, w, session, *, day: dt.date, time: str) -> None:
+    f.login(client, w.lead, language="en")
+    response = client.post(f"/planning/sessions/{session.id}/edit", headers={"Accept-Language": "en"}, data={
+        "day": day.isoformat(), "start_time": time, "room_id": session.room_id,
+        "counsellor_id": session.counsellor_id, "interpreter_id": 0, "interpreter_mode": "onsite"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    client.post("/logout")
+
+
+def test_a_session_the_centre_moved_asks_the_referrer_to_hand_over_the_new_letter(client, travel_to):
+    """The walk: after a move the referrer's home showed the new time among the others, nothing saying the
+    participant holds a letter with the old one. The move's card names both times and links the new letter."""
+    travel_to(f.oslo(2027, 1, 13, 12))
+    w = f.world()
+    moved = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 25, 9, 0))
+    kept = f.referral(name="Sara Haddad")
+    f.published_session(w.counsellor, kept, start=f.oslo(2027, 1, 26, 9, 0))
+    elsewhere = f.published_session(w.counsellor, w.other_referral, start=f.oslo(2027, 1, 27, 9, 0))  # Voss
+    _moved_by_the_lead(client, w, moved, day=dt.date(2027, 1, 28), time="13:30")
+    _moved_by_the_lead(client, w, elsewhere, day=dt.date(2027, 1, 29), time="13:30")
+    f.login(client, w.referrer, language="nb")
+    page = client.get("/").get_data(as_text=True)
+    card = _card(page, "home-moved")
+    assert "Amal Haddad" in card and "torsdag 28. januar kl. 13:30" in card
+    assert "var mandag 25. januar kl. 09:00" in card
+    section = page[page.index('aria-labelledby="home-moved"'):]
+    assert f'href="/referrals/{w.own_referral.id}/letters.pdf"' in section[:section.index("</section>")]
+    assert "Nytt brev (PDF)" in card
+    assert "Sara Haddad" not in card and "Yonas Tesfay" not in page
+    client.post("/logout")
+    travel_to(f.oslo(2027, 1, 29, 12))   # the session is over: nothing left to hand over
+    f.login(client, w.referrer, language="nb")
+    assert 'id="home-moved"' not in client.get("/").get_data(as_text=True)
+
+
+def test_a_moved_session_in_summer_reads_oslo_time_and_a_change_of_counsellor_is_no_new_time(client, travel_to):
+    travel_to(f.oslo(2027, 6, 7, 12))
+    w = f.world()
+    moved = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 6, 14, 8, 15))
+    restaffed = f.published_session(w.counsellor, f.referral(name="Sara Haddad"), start=f.oslo(2027, 6, 15, 9, 0))
+    _moved_by_the_lead(client, w, moved, day=dt.date(2027, 6, 17), time="08:15")
+    _moved_by_the_lead(client, w, restaffed, day=dt.date(2027, 6, 15), time="09:00")   # same time, same room
+    f.login(client, w.referrer, language="nn")
+    card = _card(client.get("/").get_data(as_text=True), "home-moved")
+    assert "torsdag 17. juni kl. 08:15" in card and "var måndag 14. juni kl. 08:15" in card
+    assert "Sara Haddad" not in card
+
+
+def test_a_session_a_new_plan_moved_is_listed_and_one_it_kept_is_not(client, travel_to):
+    from guidance.services import planning as planning_service
+    from tests.app.planning.helpers import draft_run, draft_session
+
+    travel_to(f.oslo(2027, 1, 8, 12))
+    w = f.world()
+    kept = f.referral(name="Sara Haddad")
+    first = draft_run(w.lead)
+    moving = draft_session(first, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 18, 9, 0))
+    staying = draft_session(first, w.counsellor, [kept], start=f.oslo(2027, 1, 20, 9, 0))
+    planning_service.publish_run(w.lead, first, confirm_stale=True)
+    second = draft_run(w.lead)
+    draft_session(second, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 19, 13, 0), uid=moving.uid)
+    draft_session(second, w.counsellor, [kept], start=f.oslo(2027, 1, 20, 9, 0), uid=staying.uid)
+    planning_service.publish_run(w.lead, second, confirm_stale=True)
+    f.login(client, w.referrer, language="nb")
+    card = _card(client.get("/").get_data(as_text=True), "home-moved")
+    assert "Amal Haddad" in card and "tirsdag 19. januar kl. 13:00" in card and "var mandag 18. januar kl. 09:00" in card
+    assert "Sara Haddad" not in card
