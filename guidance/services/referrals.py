@@ -43,6 +43,8 @@ DUPLICATE_WINDOW = relativedelta(months=6)
 CORRECTABLE = (ReferralStatus.RECEIVED, ReferralStatus.PLANNED)
 # A booked referral can no longer be corrected, but files can still be added (a correction adds them before).
 ATTACHABLE = (ReferralStatus.BOOKED, ReferralStatus.NO_SHOW)
+# Once booked, the name as written and the phone number can still be corrected: the plan does not rest on them.
+CONTACT_CORRECTABLE = ATTACHABLE
 # Nothing is left to withdraw once guidance has happened or the referral is already closed.
 NOT_WITHDRAWABLE = (ReferralStatus.WITHDRAWN, ReferralStatus.COMPLETED, ReferralStatus.NOTE_SHARED)
 MAX_WINDOW_MONTHS = 12
@@ -163,6 +165,21 @@ def normalise(data: ReferralData, today: dt.date) -> ReferralData:
     return data
 
 
+def contact_problems(name: str, phone: str | None) -> dict[str, list[str]]:
+    """Field errors for the participant's name and phone number (normalised), keyed "name" and "phone"."""
+    errors: dict[str, list[str]] = {}
+    for field, value in (("name", name), ("phone", phone)):
+        if _has_control_characters(value, allow_newlines=False):
+            errors.setdefault(field, []).append(_("Remove the invisible control characters from this field."))
+    if not name:
+        errors.setdefault("name", []).append(_("Enter the participant's full name."))
+    elif len(name) > 200:
+        errors.setdefault("name", []).append(_("The name can be at most 200 characters."))
+    if phone and (not PHONE.match(phone) or sum(ch.isdigit() for ch in phone) < 8):
+        errors.setdefault("phone", []).append(_("Enter a phone number with at least 8 digits, like +47 400 00 000."))
+    return errors
+
+
 def validate(data: ReferralData, referring: Municipality, today: dt.date, referral_date: dt.date | None = None,
              stored_settlement: dt.date | None = None, stored_earliest: dt.date | None = None) -> dict[str, list[str]]:
     """Field errors for these answers, keyed by ReferralData attribute; empty when all is well.
@@ -174,15 +191,12 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
     def add(name: str, message: str) -> None:
         errors.setdefault(name, []).append(message)
 
-    for name in ("name", "phone", "accessibility_needs", "notes"):
-        if _has_control_characters(getattr(data, name), allow_newlines=name in ("accessibility_needs", "notes")):
+    for name, messages in contact_problems(data.name, data.phone).items():
+        for message in messages:
+            add(name, message)
+    for name in ("accessibility_needs", "notes"):
+        if _has_control_characters(getattr(data, name), allow_newlines=True):
             add(name, _("Remove the invisible control characters from this field."))
-    if not data.name:
-        add("name", _("Enter the participant's full name."))
-    elif len(data.name) > 200:
-        add("name", _("The name can be at most 200 characters."))
-    if data.phone and (not PHONE.match(data.phone) or sum(ch.isdigit() for ch in data.phone) < 8):
-        add("phone", _("Enter a phone number with at least 8 digits, like +47 400 00 000."))
     served = {m.id for m in served_municipalities(referring)}
     if data.municipality_id is None:
         add("municipality_id", _("Choose the participant's home municipality."))
@@ -360,6 +374,27 @@ def correct_referral(actor: User, referral: Referral, data: ReferralData, upload
         audit.record(actor, "referral.corrected", referral, {
             "fields": changed, **({"attachments_added": len(uploads)} if uploads else {}),
         })
+    return changed
+
+
+def correct_contact(actor: User, referral: Referral, name: str, phone: str | None) -> list[str]:
+    """Use case: the referrer corrects the participant's name as written or phone number after a session
+    is booked (the other answers the plan rests on then change through the centre). Letters and text
+    messages read them when they are made, so the next ones are right. Returns the fields changed."""
+    if referral.status not in CONTACT_CORRECTABLE:
+        raise DomainError(_("The name and phone number can be corrected while a session is booked or a new "
+                            "one is awaited. Contact the career centre."))
+    name, phone = " ".join((name or "").split()), canonical_phone(phone)
+    errors = contact_problems(name, phone)
+    if errors:
+        raise DomainError(_("The correction could not be saved. Check the fields marked below."), errors)
+    participant = referral.participant
+    changed = [field for field, before, after in (("name", participant.name, name), ("phone", participant.phone, phone))
+               if before != after]
+    if changed:
+        participant.name, participant.phone = name, phone
+        audit.record(actor, "referral.corrected", referral, {"fields": changed})
+        db.session.commit()
     return changed
 
 

@@ -103,6 +103,11 @@ def _fingerprint(data: ReferralData) -> str:
     return hashlib.sha256(json.dumps(vars(data), default=str, sort_keys=True).encode()).hexdigest()
 
 
+class ContactForm(FlaskForm):
+    name = StringField(_l("Participant's full name"))
+    phone = StringField(_l("Participant's phone number (optional)"))
+
+
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(_l("Why is the referral withdrawn?"))
 
@@ -314,6 +319,32 @@ def correct(referral_id: int):
     else:
         flash(_("Nothing was changed."), "info")
     return redirect(url_for("referrals.show", referral_id=referral.id))
+
+
+@bp.route("/referrals/<int:participant_referral_id>/contact", methods=["GET", "POST"])
+@requires("intake")
+def correct_contact(participant_referral_id: int):
+    """After booking: the participant's name as written and phone number (the rest goes through the centre).
+    (The URL names the referral as the cannot-come page does: the access matrix walks both with a booked one.)"""
+    referral = get_visible(Referral, participant_referral_id, "edit")
+    if referral.status not in referrals.CONTACT_CORRECTABLE:
+        flash(_("The name and phone number can be corrected while a session is booked or a new one is awaited. "
+                "Contact the career centre."), "error")
+        return redirect(url_for("referrals.show", referral_id=referral.id))
+    form = ContactForm()
+    if request.method == "GET":
+        form.name.data, form.phone.data = referral.participant.name, referral.participant.phone
+    elif form.validate_on_submit():
+        try:
+            changed = referrals.correct_contact(current_user, referral, form.name.data, form.phone.data)
+        except DomainError as error:
+            show_refusal(form, error)
+        else:
+            flash(_("The name and phone number were saved.") if changed else _("Nothing was changed."),
+                  "success" if changed else "info")
+            return redirect(url_for("referrals.show", referral_id=referral.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("intake/contact.html", form=form, referral=referral), status
 
 
 class AttachForm(FlaskForm):

@@ -18,7 +18,7 @@ from guidance.services import letters
 from guidance.services import referral_reading as reading
 from guidance.services.attachments import EXTENSION
 from guidance.services.cannot_come import waiting
-from guidance.services.referrals import ATTACHABLE, CORRECTABLE, NOT_WITHDRAWABLE
+from guidance.services.referrals import ATTACHABLE, CONTACT_CORRECTABLE, CORRECTABLE, NOT_WITHDRAWABLE
 from guidance.web.guards import get_visible, requires
 from guidance.web.intake import AttachForm
 from guidance.web.forms import row_id
@@ -80,6 +80,7 @@ def show(referral_id: int):
         next_session=next((s for s in sessions if s.status is SessionStatus.BOOKED and s.start >= now), None),
         sessions=sessions, now=now, counsellor_name=lambda s: names.get(s.counsellor_id, ""),
         can_correct=may_edit and referral.status in CORRECTABLE,
+        can_correct_contact=may_edit and may(current_user, "use", "intake") and referral.status in CONTACT_CORRECTABLE,
         can_withdraw=may_edit and referral.status not in NOT_WITHDRAWABLE,
         # Booked: the answers are the centre's now, but a plan or note can still come (intake.attach).
         can_attach=may_edit and may(current_user, "use", "intake") and referral.status in ATTACHABLE,

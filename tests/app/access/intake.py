@@ -13,6 +13,8 @@ EXPECTED = {
     "intake.withdraw": only(Role.REFERRER),
     # the referrer's own referral's booked session ahead; the form's page
     "intake.cannot_come": only(Role.REFERRER),
+    # the referrer's own referral with a session booked: the name and phone number
+    "intake.correct_contact": only(Role.REFERRER),
     "intake.attach": {r: 405 for r in (ANON, *LOGGED_IN)},   # POST only (the referral page's form)
     # the own municipality's referral: its referrer and the county's lead; the counsellor has no session with it
     "referrals.attachment": {**only(Role.LEAD, Role.REFERRER), Role.COUNSELLOR: 404},
@@ -48,4 +50,5 @@ WRITERS = {
     "intake.withdraw": (Role.REFERRER,),
     "intake.attach": (Role.REFERRER,),
     "intake.cannot_come": (Role.REFERRER,),
+    "intake.correct_contact": (Role.REFERRER,),
 }
