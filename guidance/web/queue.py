@@ -57,6 +57,7 @@ def export():
     today = local_today()
     rows = service.all_rows(current_user, _chosen(), today)
     held = first_held_days(r.id for r in rows)  # a deadline kept reads "kept", as on the page
+    shown = shown_statuses(rows)  # "session over, waiting for the outcome", as on the page, not "booked"
     # Labels in the page's language (the review: raw codes like integration_act in the spreadsheet).
     labels = all_labels()
     rows_out = []
@@ -69,7 +70,7 @@ def export():
             r.earliest_date.isoformat(), r.deadline.isoformat() if r.deadline else "",
             "" if left is None else (_("Kept") if guided_in_time(r.deadline, held.get(r.id))
                                      else _("passed") if deadline_passed(r.deadline, today) else left),
-            labels["status_label"].get(r.status.value, r.status.value)))
+            labels["shown_status_label"].get(shown[r.id], shown[r.id])))
     text = sheets.csv_text(["reference", "referring_municipality", "home_municipality", "language", "legal_basis",
                             "received", "earliest", "deadline", "working_days_left", "status"], rows_out)
     # no-store because even this list is the county's business.

@@ -263,6 +263,23 @@ def test_the_export_says_kept_where_the_queue_does(client, travel_to):
     assert ";Overholdt;" in row and "passert" not in row
 
 
+def test_the_export_gives_the_status_the_queue_shows(client, travel_to):
+    """The page read "session over, waiting for the outcome"; the CSV said "booked" for the same row."""
+    travel_to(f.oslo(2027, 1, 20, 14))
+    w = f.world()
+    over = f.referral(name="Over Person")
+    f.published_session(w.counsellor, over, start=f.oslo(2027, 1, 20, 9))   # ended 10:30, no outcome yet
+    ahead = f.referral(name="Ahead Person")
+    f.published_session(w.counsellor, ahead, start=f.oslo(2027, 1, 22, 9))
+    for referral in (over, ahead):
+        referral.status = ReferralStatus.BOOKED
+    db.session.commit()
+    f.login(client, w.lead)
+    lines = client.get("/queue/export.csv").data.decode("utf-8-sig").splitlines()
+    assert next(line for line in lines if over.reference in line).endswith(";Timen er over, venter på utfall")
+    assert next(line for line in lines if ahead.reference in line).endswith(";Booket")
+
+
 def test_a_booked_row_says_which_guidance_is_not_booked_yet(client, travel_to):
     """A referral reads "booked" once its first session is; the row also names what is still to book
     (the lead read "booked" and thought the participant's group session was planned)."""
