@@ -175,6 +175,15 @@ class NothingChanged(DomainError):
     """The move form was sent with the session's own time, place and people."""
 
 
+PASSED = _l("Choose a time that has not passed.")
+
+
+def day_passed(day: dt.date) -> list[str]:
+    """The day field's message when the day itself has passed, whatever the time: the move form asks
+    it too when the time could not be read, so that both show in one round."""
+    return [str(PASSED)] if day < ids.local_today() else []
+
+
 def move_published_session(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
                            interpreter_id: int | None, interpreter_mode: str | None,
                            confirm_soon: bool = False) -> Moved:
@@ -236,8 +245,8 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
         raise DomainError(_("Choose an interpreter from the list."),
                           {"interpreter_id": [_("Choose an interpreter from the list.")]})
     if ids.to_utc(start) <= now:
-        message = _("Choose a time that has not passed.")
-        raise DomainError(message, {"day": [message]})
+        message = PASSED
+        raise DomainError(str(message), {"day": [str(message)]})
     first_new = InstanceOptions.for_one_booking(session.run.county, ids.local_today()).earliest_new
     soon = start.date() < first_new and (session.start, session.location_id) != (ids.to_utc(start), room.location_id)
     if soon and not confirm_soon:

@@ -646,6 +646,9 @@ def edit_session(session_id: int):
                 _warn_untold([sp.referral for sp in result.session.participants if not referrers_of(sp.referral)])
             return redirect(_came_from(form, url_for("planning.sessions", run_id=planning_run.id,
                                                       week=start.date().isoformat())))
+    elif published and form.start_time.errors and not form.day.errors and form.day.data is not None:
+        # The time could not be read: a day that has passed is said now too, not after the time is mended.
+        form.day.errors = list(form.day.errors) + plan_edits.day_passed(form.day.data)
     status = 400 if request.method == "POST" else 200
     wish_form = WishForm.from_query()
     wish = wish_form.wish()

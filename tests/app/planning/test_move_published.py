@@ -158,6 +158,19 @@ def test_a_time_outside_the_opening_hours_and_a_passed_deadline_are_named_on_the
     assert "The participant's deadline is 3 Feb 2027." in _field_error(after_deadline, "day")
 
 
+def test_a_day_that_has_passed_is_named_in_the_same_round_as_a_time_that_cannot_be_read(client, world):
+    """The walk: "25:99" on a day last week was refused for the time alone; once the time was mended the
+    form came back a second time for the day."""
+    w = world
+    session = _published(w, interpreter=False)
+    f.login(client, w.lead, language="en")
+    page = _move(client, session, day=dt.date(2027, 1, 11), time="25:99").get_data(as_text=True)
+    assert "Enter the time as HH:MM" in _field_error(page, "start_time")
+    assert "Choose a time that has not passed." in _field_error(page, "day")
+    today_bad_time = _move(client, session, day=dt.date(2027, 1, 13), time="25:99").get_data(as_text=True)
+    assert 'id="day-error"' not in today_bad_time   # today itself may still have times ahead
+
+
 def test_the_refusal_is_in_norwegian_for_a_norwegian_lead(client, world):
     w = world
     session = _published(w, interpreter=False)
