@@ -8,8 +8,10 @@ re-renders with a message per field.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -102,6 +104,14 @@ def counsellors_of(county_id: int) -> list[CounsellorProfile]:
     stmt = (select(CounsellorProfile).join(User, User.id == CounsellorProfile.user_id)
             .where(User.county_id == county_id).order_by(CounsellorProfile.active.desc(), User.name))
     return list(db.session.scalars(stmt))
+
+
+def usual_week(county_id: int) -> dict:
+    """The working week most of the county's active counsellors have (stored form, {} when none has one):
+    a new colleague's form starts from it rather than from seven empty days."""
+    weeks = Counter(json.dumps(profile.weekly, sort_keys=True) for profile in counsellors_of(county_id)
+                    if profile.active and profile.weekly)
+    return json.loads(weeks.most_common(1)[0][0]) if weeks else {}
 
 
 def create_counsellor(actor, county: County, data: CounsellorData) -> CounsellorProfile:

@@ -153,7 +153,11 @@ def new_counsellor():
         return _counsellor_page(form, county, None, 400)
     form.max_sessions_per_day.data = "4"
     form.languages.data = ["nb"]
-    return _counsellor_page(form, county, None)
+    usual = people.usual_week(county.id)
+    if usual:   # most colleagues' hours: the lead changes where this person differs
+        _load_weekly(form, usual)
+        form.lunch_start.data, form.lunch_end.data = people.daily_break(usual)
+    return _counsellor_page(form, county, None, usual_week=bool(usual))
 
 
 def _invited(profile) -> None:
@@ -239,14 +243,14 @@ def counsellor_active(counsellor_id: int):
     return redirect(url_for("people.edit_counsellor", counsellor_id=profile.id))
 
 
-def _counsellor_page(form, county, profile, status=200):
+def _counsellor_page(form, county, profile, status=200, usual_week=False):
     filled = sum(1 for row in range(OTHER_LANGUAGE_ROWS) if getattr(form, f"other_language{row}").data)
     return render_template("people/counsellor_form.html", form=form, county=county, profile=profile,
                            other_rows=min(OTHER_LANGUAGE_ROWS, max(OTHER_LANGUAGES_SHOWN, filled + 1)),
                            access=_access(profile),
                            absences=_absences_ahead(profile),
                            weekdays=weekday_names(), county_args=_county_args(county), active_form=ActiveForm(),
-                           may_plan=current_user.role is Role.LEAD,
+                           may_plan=current_user.role is Role.LEAD, usual_week=usual_week,
                            **(broken_context(county, counsellor_id=profile.id) if profile else {})), status
 
 
@@ -395,7 +399,7 @@ def _interpreter_page(form, county, profile, status=200):
                            access=_access(profile),
                            absences=_absences_ahead(profile), rows=rows,
                            weekdays=weekday_names(), county_args=_county_args(county), active_form=ActiveForm(),
-                           may_plan=current_user.role is Role.LEAD,
+                           may_plan=current_user.role is Role.LEAD, usual_week=usual_week,
                            **(broken_context(county, interpreter_id=profile.id) if profile else {})), status
 
 

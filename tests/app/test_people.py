@@ -430,3 +430,32 @@ def test_the_counsellor_list_says_who_has_not_started_yet_and_who_has_left(clien
     assert "Begynner 4. januar" in rows["Ny"] and "Aktiv" not in rows["Ny"]
     assert "Sluttet 30. november" in rows["Slutta"]
     assert "Aktiv til 30. juni 2027" in rows["Vikar"]
+
+
+def test_a_new_counsellors_hours_start_from_the_week_most_colleagues_work(client, county_world):
+    """The walk: a new counsellor's form had seven empty weekday rows to type in, for the hours everyone works."""
+    w, _location = county_world
+    for _ in range(2):   # two colleagues on 08:15-15:45 with a break 11:30-12:00; the world's counsellor 08:00-15:30
+        colleague = f.user(Role.COUNSELLOR)
+        colleague.counsellor.weekly = {str(d): [["08:15", "11:30"], ["12:00", "15:45"]] for d in range(1, 6)}
+    outside = f.user(Role.COUNSELLOR, county_number="03")   # Oslo's counsellors are not this county's
+    outside.counsellor.weekly = {str(d): [["10:00", "14:00"]] for d in range(1, 8)}
+    db.session.commit()
+    page = client.get("/people/counsellors/new").get_data(as_text=True)
+    assert "Fylt ut med tidene de fleste karriereveilederne i fylket jobber" in page
+    for day in range(1, 6):
+        assert f'id="day{day}_start" name="day{day}_start" step="900" type="time" value="08:15"' in page
+        assert f'id="day{day}_end" name="day{day}_end" step="900" type="time" value="15:45"' in page
+    assert 'name="day6_start" step="900" type="time" value=""' in page
+    assert 'name="lunch_start"' in page and 'value="11:30"' in page
+
+
+def test_the_first_counsellor_of_a_county_starts_from_an_empty_week(client, travel_to):
+    w = f.world()
+    for profile in db.session.scalars(select(CounsellorProfile)):
+        profile.weekly = {}
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get("/people/counsellors/new").get_data(as_text=True)
+    assert "Fylt ut med tidene" not in page
+    assert 'name="day1_start" step="900" type="time" value=""' in page
