@@ -19,6 +19,7 @@ from guidance.labels import INTERPRETER_MODE, kroner_text
 from guidance.services.interpreter_bookings import answers, costs, outside, replacements
 from guidance.services.interpreter_bookings.requests import set_answer_hours
 from guidance.services.errors import DomainError
+from guidance.services.people import category_letter
 from guidance.web.dashboard import period_label
 from guidance.web.forms import PostForm, show_refusal
 from guidance.web.guards import get_visible, requires
@@ -101,7 +102,7 @@ def _page(hours_form=None, actual_forms=None, errors=None, status=200, show: str
                            report=costs.cost_report(county.id), hours_form=hours_form, actual_forms=actual_forms,
                            rebook_form=RebookForm(), phone_form=PhoneAnswerForm(), all_form=PostForm(), now=utcnow(),
                            errors=errors or [], show=show, counts=counts,
-                           limit=LIMIT,
+                           limit=LIMIT, letter=category_letter,
                            period=lambda month: period_label(month, full=True)), status
 
 

@@ -216,6 +216,30 @@ def test_no_answer_in_time_alerts_the_lead_who_picks_the_offered_replacement(cli
     assert 'class="alert-box"' not in client.get("/centre/interpreters/").get_data(as_text=True)  # the alert is resolved
 
 
+def test_each_offered_replacement_shows_its_planned_cost_category_and_travel_and_the_alert_names_who_it_is_for(client):
+    """The walk: "cheapest first" with names alone; the lead could not see what the first one costs, nor
+    whose session it was to call their referrer."""
+    w = f.world()
+    session, booking = _booked(w)
+    near = _second_interpreter()   # Bergen, like the location: no travel; 720 kr an hour, category B
+    far = f.user(Role.INTERPRETER, name="Far Interpreter")
+    far.interpreter.municipality = f.municipality("4621")   # Voss
+    far.interpreter.hourly_rate_ore = 60000
+    far.interpreter.languages[0].category = 3
+    db.session.commit()
+    bookings.answer(w.interpreter, booking, False, "busy")
+    f.login(client, w.lead)
+    page = html.unescape(client.get("/centre/interpreters/").get_data(as_text=True))
+    alert = page[page.index('class="alert-box"'):]
+    alert = alert[:alert.index("</div>")]
+    assert f"Med {w.counsellor.name} for" in alert and "Amal Haddad" in alert
+    near_line = alert[alert.index("Second Interpreter –"):alert.index("Far Interpreter –")]   # cheaper first
+    assert "1\xa0080\xa0kr" in near_line   # 90 minutes at 720 kr an hour, as the budget counts it
+    assert "kategori B" in near_line and "reise" not in near_line
+    far_line = alert[alert.index("Far Interpreter –"):]
+    assert "kategori C" in far_line and "min reise hver vei" in far_line
+
+
 def test_a_busy_or_absent_interpreter_is_not_offered(app):
     from guidance.models import Absence
 

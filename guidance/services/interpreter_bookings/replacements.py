@@ -22,11 +22,33 @@ from guidance.services.interpreter_bookings.state import ACTIVE, S, IllegalTrans
 from guidance.services.unit_of_work import unit_of_work
 
 
+@dataclass(frozen=True)
+class Offer:
+    """What asking one replacement means: the planned cost (øre, as the budget counts it), their register
+    category for the language (1 = A), and their one-way travel for an on-site session."""
+
+    cost_ore: int
+    category: int | None
+    travel_minutes: int
+
+
 @dataclass
 class Alert:
     booking: InterpreterBooking
     candidates: list[InterpreterProfile]
     withdrawn: bool = False  # declined after accepting (state.withdrawn)
+    offers: dict[int, Offer] | None = None  # by candidate profile id
+
+    def offer(self, candidate: InterpreterProfile) -> Offer:
+        if self.offers is None:
+            self.offers = {c.id: offer_of(self.booking.session, c) for c in self.candidates}
+        return self.offers[candidate.id]
+
+
+def offer_of(session: Session, profile: InterpreterProfile) -> Offer:
+    _billed, travel, cost = planned_cost(session, profile, mode_of(session))
+    category = next((l.category for l in profile.languages if l.language == session.language), None)
+    return Offer(cost, category, travel)
 
 
 def alerts(county_id: int) -> list[Alert]:
@@ -71,11 +93,10 @@ def replacement_candidates(session: Session, limit: int = 3,
     for profile in availability.candidates_for(session):
         if profile.id in asked or mode not in (profile.modes or []):
             continue
-        _billed, travel, cost = planned_cost(session, profile, mode)
-        if now + dt.timedelta(minutes=travel) > session.start:
+        offer = offer_of(session, profile)
+        if now + dt.timedelta(minutes=offer.travel_minutes) > session.start:
             continue  # asked now, they could not be there in time (an hour's drive to a session in 30 minutes)
-        category = next((l.category for l in profile.languages if l.language == session.language), 9)
-        fitting.append((cost, category, profile.id, profile))
+        fitting.append((offer.cost_ore, offer.category or 9, profile.id, profile))
     fitting.sort(key=lambda item: item[:3])
     out = []
     for *_rank, profile in fitting:
