@@ -399,7 +399,7 @@ def _interpreter_page(form, county, profile, status=200):
                            access=_access(profile),
                            absences=_absences_ahead(profile), rows=rows,
                            weekdays=weekday_names(), county_args=_county_args(county), active_form=ActiveForm(),
-                           may_plan=current_user.role is Role.LEAD, usual_week=usual_week,
+                           may_plan=current_user.role is Role.LEAD,
                            **(broken_context(county, interpreter_id=profile.id) if profile else {})), status
 
 

@@ -33,6 +33,12 @@ def test_lead_types_in_a_counsellor_with_weekly_hours_without_javascript(browser
         others = page.get_by_role("group", name="Andre språk karriereveilederen holder veiledning på (valgfritt)")
         others.get_by_label("Språk 1").select_option("is")
         page.get_by_role("group", name="Kontorsteder veilederen jobber fra").get_by_role("checkbox").first.check()
+        # The week starts as most colleagues work (Monday to Friday, 08:00-15:30); this one works Monday and
+        # Wednesday: the other days are emptied.
+        expect(page.get_by_role("group", name="Tirsdag").get_by_label("Fra")).to_have_value("08:00")
+        for day_off in ("Tirsdag", "Torsdag", "Fredag"):
+            page.get_by_role("group", name=day_off).get_by_label("Fra").fill("")
+            page.get_by_role("group", name=day_off).get_by_label("Til").fill("")
         monday = page.get_by_role("group", name="Mandag")
         monday.get_by_label("Fra").fill("08:00")
         monday.get_by_label("Til").fill("15:30")
