@@ -71,6 +71,19 @@ class Option:
     counsellor_speaks: str | None = None
     marks: list[str] = field(default_factory=list)  # what sets it apart: "earliest", "least_travel", ...
 
+    @property
+    def leaves_home(self) -> dt.datetime | None:
+        """When the participant sets off for an on-site session (aware UTC, to five minutes before)."""
+        if self.video or self.travel_minutes <= 0:
+            return None
+        at = self.start - dt.timedelta(minutes=self.travel_minutes)
+        return at - dt.timedelta(minutes=at.minute % 5, seconds=at.second, microseconds=at.microsecond)
+
+
+# Setting off before this (Oslo time) clashes with taking children to school and kindergarten: the lead
+# weighs such a time against a nearer, later one (the engine ranks a day's wait against travel, not the hour).
+EARLY_DEPARTURE = dt.time(7, 0)
+
 
 @dataclass
 class Need:
@@ -236,6 +249,8 @@ def _mark(options: list[Option], *, met: set[str]) -> None:
             o.marks.append("video")
         if o.joins_group:
             o.marks.append("joins_group")
+        if o.leaves_home is not None and ids.to_local(o.leaves_home).time() < EARLY_DEPARTURE:
+            o.marks.append("early_departure")
 
 
 def _met_counsellors(data: dict, pid: str) -> set[str]:

@@ -31,6 +31,7 @@ MARKS = {
     "same_counsellor": _l("Same counsellor as before"),
     "video": _l("By video"),
     "joins_group": _l("Joins a planned group"),
+    "early_departure": _l("Leaves home before 07:00"),
 }
 
 # Reasons the planning engine gives only for a single referral (the rest: planning.REASONS).

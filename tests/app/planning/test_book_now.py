@@ -613,3 +613,27 @@ def test_a_need_with_a_booked_session_stays_and_dropping_the_last_open_one_compl
     db.session.expire_all()
     referral = db.session.get(Referral, w.own_referral.id)
     assert referral.status is ReferralStatus.COMPLETED and referral.closed_at is not None
+
+
+def _option(start: dt.datetime, travel: int, *, video: bool = False):
+    from guidance.services.book_now import Option
+
+    return Option(token="t", type="individual", start=start, end=start + dt.timedelta(minutes=90), counsellor="Per Aas",
+                  location="Karrieresenter Stord", room="Rom 1", video=video, language=None, interpreter=None,
+                  interpreter_mode=None, travel_minutes=travel, interpreter_cost_nok=0)
+
+
+@pytest.mark.parametrize("day", [dt.date(2027, 1, 12), dt.date(2027, 6, 15)], ids=["winter", "summer"])
+def test_an_option_that_means_leaving_home_before_seven_says_so_with_the_time(day):
+    """The walk: every time offered to a Bergen participant was 08:00 in Stord, 86 minutes away, and nothing
+    said the participant would leave home about 06:30."""
+    from guidance.services.book_now import _mark
+
+    early = _option(f.oslo(day.year, day.month, day.day, 8, 0), 86)
+    near = _option(f.oslo(day.year, day.month, day.day, 10, 0), 0)
+    by_video = _option(f.oslo(day.year, day.month, day.day, 8, 0), 86, video=True)
+    _mark([early, near, by_video], met=set())
+    assert ids.to_local(early.leaves_home).strftime("%H:%M") == "06:30"   # 08:00 less 86 min, to five minutes before
+    assert "early_departure" in early.marks
+    assert near.leaves_home is None and "early_departure" not in near.marks
+    assert by_video.leaves_home is None and "early_departure" not in by_video.marks
