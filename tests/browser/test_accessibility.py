@@ -2,6 +2,8 @@
 login form, and text zoom to 200 % without loss of content."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.app.access.foundation import ANON, ROLES
@@ -64,6 +66,10 @@ def _is_html(page, url: str) -> bool:
     return response.headers.get("content-type", "").startswith("text/html")
 
 
+# A full-page picture of every page walked took a quarter of the walk's time: taken for a page that fails,
+# and for every page with BROWSER_SCREENSHOTS=all (to look the pages over).
+PICTURE_EVERY_PAGE = os.environ.get("BROWSER_SCREENSHOTS") == "all"
+
 # Every page is walked in the two written Norwegian forms (bokmål, the default; nynorsk, Vestland's form).
 # English pages share their markup; the error pages (below) and the lead's home (test_today.py) are checked in
 # English too. Walking every page a third time cost about a minute of the CI run's 15.
@@ -90,9 +96,10 @@ def test_every_page_has_no_serious_accessibility_violations(browser, live, role,
             response = page.goto(url)
             assert response is not None and response.status == 200, f"{endpoint} answered {response and response.status}"
             assert page.get_attribute("html", "lang") == language, f"{endpoint} is not in {language}"
-            if language == "nb":  # a picture of each page, once: the nynorsk page has the same layout
-                screenshot(page, f"a11y-{role}-{language}-{endpoint}")
-            violations = axe_violations(page, f"a11y-{role}-{language}-{endpoint}",
+            name = f"a11y-{role}-{language}-{endpoint}"
+            if PICTURE_EVERY_PAGE and language == "nb":  # once: the nynorsk page has the same layout
+                screenshot(page, name)
+            violations = axe_violations(page, name,
                                         AXE_OPTIONS if language == WALKED_LANGUAGES[0] else SAME_STYLES_AS_FIRST_WALK)
             if violations:
                 failures.append(f"{endpoint} ({path}):\n    {_describe(violations)}")
@@ -100,6 +107,8 @@ def test_every_page_has_no_serious_accessibility_violations(browser, live, role,
             markup = page.evaluate(MARKUP_CHECK)
             if markup:
                 failures.append(f"{endpoint} ({path}): " + "; ".join(sorted(set(markup))[:5]))
+            if (violations or markup) and not PICTURE_EVERY_PAGE:
+                screenshot(page, name)   # the page that failed, beside its axe result
             visited.append(endpoint)
         assert visited, f"no HTML page visited for {role}"
         assert not failures, f"{role}/{language}: accessibility problems\n" + "\n".join(failures)
@@ -213,9 +222,11 @@ def test_text_zoom_200_percent_loses_no_content(browser, live, role):
         for endpoint, path in pages_for(live, role):
             if not _is_html(page, live.url + path):
                 continue
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.goto(live.url + path)
+            # One load per page: the same page is laid out again at each size (it is rendered on the server).
             for width, text_zoom in ((1280, "200%"), (320, "100%")):
                 page.set_viewport_size({"width": width, "height": 900})
-                page.goto(live.url + path)
                 page.evaluate("(size) => { document.documentElement.style.fontSize = size; }", text_zoom)
                 result = page.evaluate(ZOOM_CHECK)
                 if result["overflow"] > 1 or result["clipped"]:
