@@ -3,7 +3,7 @@ replace the interpreter (`availability`), and rebooking one of them."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -37,11 +37,9 @@ class Alert:
     booking: InterpreterBooking
     candidates: list[InterpreterProfile]
     withdrawn: bool = False  # declined after accepting (state.withdrawn)
-    offers: dict[int, Offer] | None = None  # by candidate profile id
+    offers: dict[int, Offer] = field(default_factory=dict)  # by candidate profile id, as they were ranked
 
     def offer(self, candidate: InterpreterProfile) -> Offer:
-        if self.offers is None:
-            self.offers = {c.id: offer_of(self.booking.session, c) for c in self.candidates}
         return self.offers[candidate.id]
 
 
@@ -77,14 +75,26 @@ def alerts(county_id: int) -> list[Alert]:
         return []
     availability = Availability(db.session.get(County, county_id), [b.session for b in found])
     gone = withdrawn(b.id for b in found)
-    return [Alert(b, replacement_candidates(b.session, availability=availability), b.id in gone) for b in found]
+    out = []
+    for b in found:
+        ranked = ranked_candidates(b.session, availability=availability)
+        out.append(Alert(b, [profile for profile, _offer in ranked], b.id in gone,
+                         {profile.id: offer for profile, offer in ranked}))
+    return out
 
 
 def replacement_candidates(session: Session, limit: int = 3,
                            availability: Availability | None = None) -> list[InterpreterProfile]:
-    """Interpreters who could take the session, cheapest first (then the better register category):
-    same county, the language and mode, within working hours, not absent, free with time to travel,
-    not already asked for it, and accepted by the plan checker (`availability`, failing closed)."""
+    """Interpreters who could take the session, cheapest first (see `ranked_candidates`)."""
+    return [profile for profile, _offer in ranked_candidates(session, limit, availability)]
+
+
+def ranked_candidates(session: Session, limit: int = 3,
+                      availability: Availability | None = None) -> list[tuple[InterpreterProfile, Offer]]:
+    """Interpreters who could take the session with what asking each means, cheapest first (then the
+    better register category): same county, the language and mode, within working hours, not absent,
+    free with time to travel, not already asked for it, and accepted by the plan checker
+    (`availability`, failing closed)."""
     availability = availability or Availability(session.run.county, [session])
     asked = {b.interpreter_id for b in session.bookings}
     mode = mode_of(session)
@@ -96,14 +106,14 @@ def replacement_candidates(session: Session, limit: int = 3,
         offer = offer_of(session, profile)
         if now + dt.timedelta(minutes=offer.travel_minutes) > session.start:
             continue  # asked now, they could not be there in time (an hour's drive to a session in 30 minutes)
-        fitting.append((offer.cost_ore, offer.category or 9, profile.id, profile))
+        fitting.append((offer.cost_ore, offer.category or 9, profile.id, profile, offer))
     fitting.sort(key=lambda item: item[:3])
     out = []
-    for *_rank, profile in fitting:
+    for *_rank, profile, offer in fitting:
         if len(out) == limit:
             break
         if availability.free(profile, session):
-            out.append(profile)
+            out.append((profile, offer))
     return out
 
 
