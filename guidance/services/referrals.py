@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -45,6 +46,8 @@ CORRECTABLE = (ReferralStatus.RECEIVED, ReferralStatus.PLANNED)
 ATTACHABLE = (ReferralStatus.BOOKED, ReferralStatus.NO_SHOW)
 # Once booked, the name as written and the phone number can still be corrected: the plan does not rest on them.
 CONTACT_CORRECTABLE = ATTACHABLE
+CONTACT_CLOSED = _l("The name and phone number can be corrected while a session is booked or a new one is awaited. "
+                    "Contact the career centre.")
 # Nothing is left to withdraw once guidance has happened or the referral is already closed.
 NOT_WITHDRAWABLE = (ReferralStatus.WITHDRAWN, ReferralStatus.COMPLETED, ReferralStatus.NOTE_SHARED)
 MAX_WINDOW_MONTHS = 12
@@ -148,8 +151,7 @@ def deadline_for(data: ReferralData, referral_date: dt.date) -> dt.date | None:
 
 def normalise(data: ReferralData, today: dt.date) -> ReferralData:
     """Trim text, apply the defaults (needs by legal basis, earliest = today, window = 3 months)."""
-    data.name = " ".join((data.name or "").split())
-    data.phone = canonical_phone(data.phone)
+    data.name, data.phone = written_contact(data.name, data.phone)
     data.accessibility_needs = (data.accessibility_needs or "").strip() or None
     data.notes = (data.notes or "").strip() or None
     data.language = (data.language or "").strip()
@@ -163,6 +165,12 @@ def normalise(data: ReferralData, today: dt.date) -> ReferralData:
     else:
         data.window_months = None
     return data
+
+
+def written_contact(name: str | None, phone: str | None) -> tuple[str, str | None]:
+    """The participant's name and phone number as stored: the name's spaces made single, the number in
+    one written form (`canonical_phone`)."""
+    return " ".join((name or "").split()), canonical_phone(phone)
 
 
 def contact_problems(name: str, phone: str | None) -> dict[str, list[str]]:
@@ -382,9 +390,8 @@ def correct_contact(actor: User, referral: Referral, name: str, phone: str | Non
     is booked (the other answers the plan rests on then change through the centre). Letters and text
     messages read them when they are made, so the next ones are right. Returns the fields changed."""
     if referral.status not in CONTACT_CORRECTABLE:
-        raise DomainError(_("The name and phone number can be corrected while a session is booked or a new "
-                            "one is awaited. Contact the career centre."))
-    name, phone = " ".join((name or "").split()), canonical_phone(phone)
+        raise DomainError(str(CONTACT_CLOSED))
+    name, phone = written_contact(name, phone)
     errors = contact_problems(name, phone)
     if errors:
         raise DomainError(_("The correction could not be saved. Check the fields marked below."), errors)

@@ -328,8 +328,7 @@ def correct_contact(participant_referral_id: int):
     (The URL names the referral as the cannot-come page does: the access matrix walks both with a booked one.)"""
     referral = get_visible(Referral, participant_referral_id, "edit")
     if referral.status not in referrals.CONTACT_CORRECTABLE:
-        flash(_("The name and phone number can be corrected while a session is booked or a new one is awaited. "
-                "Contact the career centre."), "error")
+        flash(str(referrals.CONTACT_CLOSED), "error")
         return redirect(url_for("referrals.show", referral_id=referral.id))
     form = ContactForm()
     if request.method == "GET":
