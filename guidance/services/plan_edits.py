@@ -245,8 +245,8 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
         raise DomainError(_("Choose an interpreter from the list."),
                           {"interpreter_id": [_("Choose an interpreter from the list.")]})
     if ids.to_utc(start) <= now:
-        message = PASSED
-        raise DomainError(str(message), {"day": [str(message)]})
+        message = str(PASSED)
+        raise DomainError(message, {"day": [message]})
     first_new = InstanceOptions.for_one_booking(session.run.county, ids.local_today()).earliest_new
     soon = start.date() < first_new and (session.start, session.location_id) != (ids.to_utc(start), room.location_id)
     if soon and not confirm_soon:

@@ -34,6 +34,11 @@ def _counts():
                  for m in (Session, InterpreterBooking, OutboxMessage)) + (db.session.scalar(changes),)
 
 
+def _headings(page: str) -> list[str]:
+    """The individual options' headings (day and time), best first."""
+    return re.findall(r'<h3 id="option-individual-\d">([^<]+)</h3>', page)
+
+
 def _tokens(page: str) -> list[str]:
     return re.findall(r'name="option" value="([^"]+)"', page)
 
@@ -96,7 +101,7 @@ def test_options_keep_the_countys_minimum_notice(client, travel_to):
     w = booking_world(travel_to, notice_days=3)
     f.login(client, w.lead)
     page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
-    headings = re.findall(r'<h3 id="option-individual-\d">([^<]+)</h3>', page)
+    headings = _headings(page)
     assert headings and headings[0].startswith("onsdag 13. januar 2027")
     assert not any("11. januar" in h or "12. januar" in h for h in headings)
     assert "Tider fra onsdag 13. januar 2027" in page
@@ -114,7 +119,7 @@ def test_an_overdue_participant_can_be_booked_inside_the_notice_when_the_lead_as
     page = html.unescape(client.get(f"/referrals/{late.id}/times").get_data(as_text=True))
     assert "Fristen kan ikke lenger holdes: vis tider fra neste arbeidsdag" in page
     sooner = html.unescape(client.get(f"/referrals/{late.id}/times?sooner=1").get_data(as_text=True))
-    headings = re.findall(r'<h3 id="option-individual-\d">([^<]+)</h3>', sooner)
+    headings = _headings(sooner)
     assert headings and headings[0].startswith("mandag 11. januar 2027")
     assert "før fylkets minste varsel: fristen har gått ut" in sooner
     response = client.post(f"/referrals/{late.id}/times", data={"option": _tokens(sooner)[0]}, follow_redirects=True)
@@ -122,7 +127,7 @@ def test_an_overdue_participant_can_be_booked_inside_the_notice_when_the_lead_as
     session = db.session.scalars(select(Session).where(Session.participants.any(referral_id=late.id))).one()
     assert ids.to_local(session.start).date() == dt.date(2027, 1, 11)
     within = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times?sooner=1").get_data(as_text=True))
-    assert re.findall(r'<h3 id="option-individual-\d">([^<]+)</h3>', within)[0].startswith("onsdag 13. januar 2027")
+    assert _headings(within)[0].startswith("onsdag 13. januar 2027")
 
 
 def test_a_deadline_on_the_notices_first_day_lets_the_lead_book_sooner(client, travel_to):
@@ -137,7 +142,7 @@ def test_a_deadline_on_the_notices_first_day_lets_the_lead_book_sooner(client, t
     page = html.unescape(client.get(f"/referrals/{urgent.id}/times").get_data(as_text=True))
     assert "Fristen onsdag 13. januar er innenfor minste varsel: vis tider fra neste arbeidsdag" in page
     sooner = html.unescape(client.get(f"/referrals/{urgent.id}/times?sooner=1").get_data(as_text=True))
-    headings = re.findall(r'<h3 id="option-individual-\d">([^<]+)</h3>', sooner)
+    headings = _headings(sooner)
     assert headings and headings[0].startswith("mandag 11. januar 2027")
     assert "før fylkets minste varsel: fristen er onsdag 13. januar" in sooner
     client.post(f"/referrals/{urgent.id}/times", data={"option": _tokens(sooner)[0]})
@@ -149,7 +154,7 @@ def test_a_deadline_on_the_notices_first_day_lets_the_lead_book_sooner(client, t
     db.session.commit()
     page = html.unescape(client.get(f"/referrals/{later.id}/times?sooner=1").get_data(as_text=True))
     assert "innenfor minste varsel" not in page
-    assert re.findall(r'<h3 id="option-individual-\d">([^<]+)</h3>', page)[0].startswith("onsdag 13. januar 2027")
+    assert _headings(page)[0].startswith("onsdag 13. januar 2027")
 
 
 def test_booking_an_option_writes_one_session_one_request_and_one_email(client, travel_to):
