@@ -218,6 +218,29 @@ def journeys(run: PlanningRun):
     return minutes
 
 
+DEADLINE_NEAR_DAYS = 14   # a changed session this close to a participant's deadline names the deadline
+
+
+def near_deadlines(run: PlanningRun):
+    """`near(participant id, session)`: ("overdue", the day the deadline passed), ("deadline", the last day) when
+    the session lies within DEADLINE_NEAR_DAYS of it, or None. A re-plan that sends a group far and early most
+    often does so to keep one member's legal deadline (a sick day moved three Bergen residents to Stord for a
+    deadline two days on); the changes page says whose, so the lead can judge the journey."""
+    deadline = {p["id"]: (p.get("deadline"), p.get("overdue_since")) for p in instance_of(run).get("participants", [])}
+
+    def near(participant: str, session: dict) -> tuple[str, dt.date] | None:
+        last, overdue_since = deadline.get(participant, (None, None))
+        if overdue_since:
+            return "overdue", dt.date.fromisoformat(overdue_since)
+        if last is None:
+            return None
+        last_day = dt.date.fromisoformat(last)
+        day = dt.datetime.fromisoformat(session["start"]).date()
+        return ("deadline", last_day) if (last_day - day).days <= DEADLINE_NEAR_DAYS else None
+
+    return near
+
+
 def change_counts(items: list[Change]) -> dict[str, int]:
     counts = {k: 0 for k in ("new", "moved", "restaffed", "regrouped", "dropped", "kept")}
     for c in items:

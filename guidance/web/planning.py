@@ -360,7 +360,8 @@ def changes(run_id: int):
     return render_template("planning/changes.html", run=planning_run, items=shown,
                            counts=review.change_counts(items), names=names, kinds=CHANGE_KIND, show_kept=show_kept,
                            local=_local_text, journey=review.journeys(planning_run),
-                           long_journey=review.LONG_JOURNEY_MINUTES)
+                           long_journey=review.LONG_JOURNEY_MINUTES, near_deadline=review.near_deadlines(planning_run),
+                           near_days=review.DEADLINE_NEAR_DAYS)
 
 
 @bp.get("/runs/<int:run_id>/unscheduled")

@@ -203,3 +203,28 @@ def test_the_changes_page_names_each_participants_journey_and_marks_a_long_one(c
     # Bergen's own participant travels no distance: nothing is said.
     own = changes[changes.index(w.own_referral.reference):].split("</td>")[0]
     assert "journey" not in own
+
+
+def test_the_changes_page_names_a_deadline_close_to_the_session_and_not_a_distant_one(client, travel_to):
+    """The sick-day re-plan moved a Bergen group to Stord two days on: one member's deadline was that Friday.
+    The page said "86 min journey" and not why; now the member whose deadline is near has it beside them."""
+    import datetime as dt
+
+    w = planning_world()
+    settled = dt.date(2027, 1, 10)
+    urgent = f.referral(name="Near Deadline", language="nb", settlement=settled, deadline=settled + dt.timedelta(days=10))
+    run = solved_run(w.lead)
+    assert run.status is RunStatus.SUCCEEDED, run.message
+    travel_to(dt.datetime(2027, 1, 8, 9, tzinfo=dt.timezone.utc))   # the run's today: a date this year has no year
+    f.login(client, w.lead, language="en")
+    changes = client.get(f"/planning/runs/{run.id}/changes", headers=EN).get_data(as_text=True)
+    row = changes[changes.index(urgent.reference):].split("</td>")[0]
+    assert '<span class="tag tag-blue">deadline 20 January</span>' in row
+    # The world's own referral has 90 days: nothing is said of it.
+    own = changes[changes.index(w.own_referral.reference):].split("</td>")[0]
+    assert "deadline" not in own
+    assert "at most 14 days after the session" in changes
+
+    f.login(client, w.lead, language="nn")
+    nynorsk = client.get(f"/planning/runs/{run.id}/changes").get_data(as_text=True)
+    assert "frist 20. januar" in nynorsk
