@@ -102,12 +102,21 @@ class Day:
 
 
 @dataclass
+class RoomWeek:
+    """One room of a location across the week: a location's week reads as its rooms by days (four rooms
+    side by side in five day columns were twenty lanes, most of them off the screen at 1280 px)."""
+    name: str
+    days: list[list[Block | Free]]  # per day of the grid: the room's sessions and free periods in the day's order
+
+
+@dataclass
 class Grid:
     monday: dt.date
     subject: Choice
     days: list[Day]
     first_hour: int
     last_hour: int
+    rooms: list[RoomWeek] = field(default_factory=list)  # a location's grid: its rooms (`room_weeks`)
 
     @property
     def rows(self) -> int:
@@ -296,9 +305,6 @@ def build(subject: Choice, monday: dt.date, sessions: list[Session], *, names: d
     def row_of(minute: int) -> int:
         return (minute - frame_start) // SLOT_MINUTES + 1
 
-    # Time gone by is not free: Monday's morning read "Free" on Monday afternoon.
-    now = clock.now().astimezone(cal.OSLO)
-    now_minute = -(-(now.hour * 60 + now.minute) // SLOT_MINUTES) * SLOT_MINUTES
     days = []
     for offset in range(7):
         date = monday + dt.timedelta(days=offset)
@@ -315,7 +321,7 @@ def build(subject: Choice, monday: dt.date, sessions: list[Session], *, names: d
                 interpreter=interpreter_name(session),
                 references=[(p.referral_id, p.referral.reference) for p in session.participants]))
         day.unavailable = (unavailable or {}).get(date, "")
-        not_before = 24 * 60 if date < now.date() else now_minute if date == now.date() else 0
+        not_before = _not_before(date)
         away_periods = [] if day.unavailable else (away or {}).get(date, [])
         day.away = [Free(a, b, row_of(_minutes(a)), max(1, math.ceil((_minutes(b) - _minutes(a)) / SLOT_MINUTES)),
                          away=True) for a, b in away_periods]
@@ -325,6 +331,40 @@ def build(subject: Choice, monday: dt.date, sessions: list[Session], *, names: d
         if offset < 5 or day.blocks:
             days.append(day)
     return Grid(monday, subject, days, first_hour, last_hour)
+
+
+def _not_before(date: dt.date) -> int:
+    """The minute of `date` free time starts at: time gone by is not free (Monday's morning read "Free" on
+    Monday afternoon)."""
+    now = clock.now().astimezone(cal.OSLO)
+    if date != now.date():
+        return 24 * 60 if date < now.date() else 0
+    return -(-(now.hour * 60 + now.minute) // SLOT_MINUTES) * SLOT_MINUTES
+
+
+def room_weeks(grid: Grid, location_id: int, hours: dict[int, list[tuple[dt.time, dt.time]]]) -> list[RoomWeek]:
+    """The location's active rooms (and any other room its sessions use) by days: each room's sessions and its
+    own free time within the opening hours, so "free" says which room is free."""
+    rooms = db.session.scalars(select(Room).where(Room.location_id == location_id, Room.active)
+                               .order_by(Room.name)).all()
+    used = {b.session.room_id: b.session.room for d in grid.days for b in d.blocks}
+    known = {r.id for r in rooms}
+    rooms = [*rooms, *sorted((r for i, r in used.items() if i not in known), key=lambda r: r.name)]
+    frame_start = grid.first_hour * 60
+
+    def row_of(minute: int) -> int:
+        return (minute - frame_start) // SLOT_MINUTES + 1
+
+    out = []
+    for room in rooms:
+        cells = []
+        for day in grid.days:
+            own = Day(day.date, blocks=[b for b in day.blocks if b.session.room_id == room.id])
+            free = [] if day.unavailable else _free(own, hours.get(day.date.isoweekday(), []), row_of,
+                                                    _not_before(day.date))
+            cells.append(sorted([*own.blocks, *free], key=lambda item: (item.row, isinstance(item, Block))))
+        out.append(RoomWeek(room.name, cells))
+    return out
 
 
 def _lanes(day: Day) -> None:
@@ -372,9 +412,13 @@ def week(subject: Choice, monday: dt.date, *, county_id: int | None, run_id: int
     """The grid of one counsellor's, room's or location's week (published plan or one run);
     `closures_of`: the county whose holidays and closure days leave no free time (default `county_id`)."""
     sessions = week_sessions(subject, monday, county_id=county_id, run_id=run_id)
-    return build(subject, monday, sessions, names=counsellor_names, hours=working_hours(subject),
+    hours = working_hours(subject)
+    grid = build(subject, monday, sessions, names=counsellor_names, hours=hours,
                  unavailable=unavailable_days(subject, monday, closures_of or county_id),
                  away=away_hours(subject, monday))
+    if subject.kind == "location":
+        grid.rooms = room_weeks(grid, subject.id, hours)
+    return grid
 
 
 def away_hours(subject: Choice, monday: dt.date) -> dict[dt.date, list[tuple[dt.time, dt.time]]]:

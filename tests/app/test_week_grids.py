@@ -33,8 +33,10 @@ def _block_texts(page: str) -> list[str]:
 
 
 def _grid(page: str) -> str:
-    """The grid table only (the page's select lists every counsellor, room and location)."""
-    return page[page.index('<table class="week-grid"'):page.index("</table>", page.index('<table class="week-grid"'))]
+    """The grid table only (the page's select lists every counsellor, room and location): a counsellor's or
+    room's time grid, or a location's rooms by days."""
+    start = page.index('<table class="week-grid"' if '<table class="week-grid"' in page else '<table class="room-week"')
+    return page[start:page.index("</table>", start)]
 
 
 @pytest.mark.parametrize("season", sorted(SEASONS))
@@ -105,17 +107,28 @@ def test_blocks_belong_to_the_chosen_counsellor_room_or_location_only(client, tr
     assert "Ingen timer i uke 3 for Utekontor Voss." in page
 
 
-def test_overlapping_sessions_of_a_location_stand_side_by_side(client, travel_to):
+def test_a_locations_week_has_a_row_per_room_with_its_sessions_and_its_own_free_time(client, travel_to):
+    """Four rooms side by side in five day columns were twenty lanes: at 1280 px the lead saw two days and
+    cut-off blocks. A location's week is its rooms by days; "free" is the room's own free time."""
     travel_to(f.oslo(2027, 1, 4, 12))
     w = f.world()
     other_counsellor = f.user(Role.COUNSELLOR)
     a = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 19, 9))
-    f.published_session(other_counsellor, f.referral(name="Lina Haddad"), start=f.oslo(2027, 1, 19, 10),
-                        room_name="Grupperom")
+    lina = f.referral(name="Lina Haddad")
+    f.published_session(other_counsellor, lina, start=f.oslo(2027, 1, 19, 10), room_name="Grupperom")
     f.login(client, w.lead)
-    page = client.get(f"/grids/?week=2027-W03&of=location-{a.location_id}").get_data(as_text=True)
-    assert "lanes-2" in page
-    assert "gs-5 gn-6 lane-1" in page and "gs-9 gn-6 lane-2" in page
+    page = _grid(client.get(f"/grids/?week=2027-W03&of=location-{a.location_id}").get_data(as_text=True))
+    rows = {re.sub(r"<[^>]+>", "", row.split("</th>")[0]).strip(): row.split("</th>", 1)[1]
+            for row in page.split('<th scope="row">')[1:]}
+    room = a.room.name
+    assert set(rows) >= {room, "Grupperom"}
+    assert w.own_referral.reference in rows[room] and lina.reference not in rows[room]
+    assert lina.reference in rows["Grupperom"] and w.own_referral.reference not in rows["Grupperom"]
+    tuesday = {name: row.split("<td>")[2] for name, row in rows.items()}   # Monday's cell is the first
+    # The group room is free on Tuesday until its 10:00 session, the other room until 09:00.
+    assert re.search(r"Ledig</span> \d\d:\d\d–10:00", tuesday["Grupperom"]), tuesday["Grupperom"]
+    assert re.search(r"Ledig</span> \d\d:\d\d–09:00", tuesday[room]), tuesday[room]
+    assert "10:00–11:30" in tuesday["Grupperom"] and "09:00–10:30" in tuesday[room]
 
 
 def test_an_empty_week_says_so_and_shows_the_free_time(client, travel_to):
