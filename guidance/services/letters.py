@@ -171,6 +171,16 @@ def letters_for_municipality(municipality: Municipality) -> list[tuple[Referral,
     return _pairs(db.session.execute(stmt).all())
 
 
+def letters_for_sessions(wanted: list[tuple[int, int]]) -> list[tuple[Referral, Session]]:
+    """The letters of these (referral id, session id) pairs whose session is still booked ahead, earliest first."""
+    if not wanted:
+        return []
+    rows = db.session.execute(_booked_ahead().where(Session.id.in_({s for _r, s in wanted}),
+                                                    SessionParticipant.referral_id.in_({r for r, _s in wanted}))).all()
+    keep = set(wanted)
+    return _pairs([(referral_id, session) for referral_id, session in rows if (referral_id, session.id) in keep])
+
+
 # --- Use cases (audited, one transaction each) ---------------------------------------------------
 
 def referral_letters(actor, referral: Referral) -> tuple[bytes, int]:
@@ -192,6 +202,19 @@ def municipality_letters(actor, municipality: Municipality, part: int = 1) -> tu
         return b"", 0
     body = render(pairs)
     audit.record(actor, "letters.downloaded", municipality, {"letters": len(pairs), "part": part})
+    db.session.commit()
+    return body, len(pairs)
+
+
+def session_letters(actor, wanted: list[tuple[int, int]], about) -> tuple[bytes, int]:
+    """The letters of these (referral id, session id) pairs, one PDF of at most MAX_LETTERS (the sessions the
+    centre moved lately: the referrer hands each participant the new time); audited against `about` (the
+    municipality or county), without names."""
+    pairs = letters_for_sessions(wanted)[:MAX_LETTERS]
+    if not pairs:
+        return b"", 0
+    body = render(pairs)
+    audit.record(actor, "letters.downloaded", about, {"letters": len(pairs), "moved": True})
     db.session.commit()
     return body, len(pairs)
 

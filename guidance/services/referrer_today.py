@@ -88,6 +88,7 @@ class Moved:
     start: dt.datetime  # aware UTC, the time now
     was: dt.datetime  # aware, the time in the first letter
     location: str
+    session_id: int = 0
 
 
 @dataclass
@@ -155,6 +156,12 @@ def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
                             len(missed_rows), moved[:None if everything else SHOWN], len(moved))
 
 
+def moved(user: User) -> list[Moved]:
+    """Every participant of the user's own referrals whose booked session ahead was moved lately (the home's
+    "New times" card, all of it): whose new letters to print in one go."""
+    return _moved(referral_filter(user), clock.now())
+
+
 def _moved(own, now: dt.datetime) -> list[Moved]:
     """The municipality's participants whose booked session ahead was moved to another time within
     MOVED_LOOK_BACK (by the lead, or by a re-plan for the participants it moved there), soonest first."""
@@ -185,5 +192,5 @@ def _moved(own, now: dt.datetime) -> list[Moved]:
         session = db.session.get(Session, r.session_id)
         was = letters.moved_from(session, r.id)
         if was is not None:
-            out.append(Moved(r.id, r.reference, r.name, session.start, was, session.location.name))
+            out.append(Moved(r.id, r.reference, r.name, session.start, was, session.location.name, session.id))
     return sorted(out, key=lambda m: (m.start, m.referral_id))

@@ -49,6 +49,22 @@ def municipality(municipality_id: int):
     return _pdf(body, f"letters-{place.number}-{clock.today().isoformat()}{suffix}.pdf")
 
 
+@bp.get("/letters/moved.pdf")
+@requires("letters")
+def moved():
+    """The new letters of every participant whose booked session the centre moved lately (the referrer home's
+    "New times" card), one PDF: the referrer prints them in one go instead of one participant at a time."""
+    from guidance.services import referrer_today
+
+    wanted = [(m.referral_id, m.session_id) for m in referrer_today.moved(current_user)]
+    about = current_user.municipality or current_user.county
+    body, count = service.session_letters(current_user, wanted, about)
+    if not count:
+        flash(_("No session has been moved lately, so there is no new letter to print."), "info")
+        return redirect(url_for("main.home"))
+    return _pdf(body, f"new-letters-{clock.today().isoformat()}.pdf")
+
+
 @bp.app_context_processor
 def letter_downloads():
     """`letter_parts(municipality)` for the referral list: its downloads of at most MAX_LETTERS letters."""

@@ -195,3 +195,41 @@ def test_a_session_a_new_plan_moved_is_listed_and_one_it_kept_is_not(client, tra
     card = _card(client.get("/").get_data(as_text=True), "home-moved")
     assert "Amal Haddad" in card and "tirsdag 19. januar kl. 13:00" in card and "var mandag 18. januar kl. 09:00" in card
     assert "Sara Haddad" not in card
+
+
+def test_the_new_letters_of_every_moved_participant_come_as_one_pdf(client, travel_to):
+    """A moved group session listed six participants, each with their own "New letter" link: the referrer
+    printed six files. One download holds the new letter of each moved session, and only those: a session
+    that was not moved, or another municipality's participant, is not in it."""
+    import io
+
+    from pypdf import PdfReader
+
+    travel_to(f.oslo(2027, 1, 13, 12))
+    w = f.world()
+    second = f.referral(name="Sara Haddad")
+    still = f.referral(name="Omid Karimi")
+    first_moved = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 25, 9, 0))
+    second_moved = f.published_session(w.counsellor, second, start=f.oslo(2027, 1, 26, 9, 0))
+    f.published_session(w.counsellor, still, start=f.oslo(2027, 1, 26, 13, 0))
+    elsewhere = f.published_session(w.counsellor, w.other_referral, start=f.oslo(2027, 1, 27, 9, 0))  # Voss
+    _moved_by_the_lead(client, w, first_moved, day=dt.date(2027, 1, 28), time="13:30")
+    _moved_by_the_lead(client, w, second_moved, day=dt.date(2027, 1, 29), time="09:00")
+    _moved_by_the_lead(client, w, elsewhere, day=dt.date(2027, 1, 29), time="13:30")
+    f.login(client, w.referrer, language="nb")
+    page = client.get("/").get_data(as_text=True)
+    section = page[page.index('aria-labelledby="home-moved"'):]
+    assert 'href="/letters/moved.pdf"' in section[:section.index("</section>")]
+    assert "Alle 2 nye brev (PDF)" in _card(page, "home-moved")
+    response = client.get("/letters/moved.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert w.own_referral.reference in text and second.reference in text
+    assert still.reference not in text and w.other_referral.reference not in text
+    assert "28. januar" in text and "29. januar" in text
+
+    client.post("/logout")
+    travel_to(f.oslo(2027, 1, 30, 12))   # both sessions are over: nothing left to print
+    f.login(client, w.referrer, language="nb")
+    response = client.get("/letters/moved.pdf")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/")

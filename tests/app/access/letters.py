@@ -11,6 +11,8 @@ LETTER_READERS = (Role.REFERRER, Role.LEAD)
 EXPECTED = {
     "letters.referral": {ANON: 302, **{r: (302 if r in LETTER_READERS else 403) for r in LOGGED_IN}},
     "letters.municipality": {ANON: 302, **{r: (200 if r in LETTER_READERS else 403) for r in LOGGED_IN}},
+    # Nothing was moved in the access world: an allowed user is sent home with a message.
+    "letters.moved": {ANON: 302, **{r: (302 if r in LETTER_READERS else 403) for r in LOGGED_IN}},
 }
 
 
