@@ -79,6 +79,9 @@ class RecommendLimits(BaseModel):
     scan_limit: PositiveInt = 3           # the search stops at the next location once scan_limit x that many
     combo_list: PositiveInt = 12          # with several open needs, combinations of the best combo_list of each
     diversity_lookahead: PositiveInt = 200  # ranked options looked at for the diverse choice
+    # Setting off from home before this minute of the day (07:00) clashes with taking children to school and
+    # kindergarten: when the best option means that, the best one that does not is shown beside it.
+    early_departure_minute: int = Field(7 * 60, ge=0, le=24 * 60)
 
 
 class SolverConfig(BaseModel):

@@ -267,17 +267,33 @@ class _Advisor:
     def _first_times(self, members, typ, loc, mode, first, last, cid, language, exclude) -> list[Booking]:
         """The first free time with one counsellor on each of the first ``candidate_days`` days
         that have one (the constructor's window search: counsellor, participants, travel
-        between locations, interpreters of the language, rooms)."""
+        between locations, interpreters of the language, rooms) and, where that time means a member
+        leaves home before ``early_departure_minute``, the day's first time that does not."""
         out = []
-        wish = self.wish
-        for day in range(max(first, wish.first_day(self.prep), 0), min(last, len(self.prep.days) - 1) + 1):
-            b = self.builder.scan(members, typ, loc, mode, day, day, [(cid, language)],
-                                  skip=lambda found: _same_place(found, exclude) or not wish.allows(self.prep, found),
-                                  keep_interpreter=exclude.interpreter if exclude is not None else None)
-            if b is not None:
-                out.append(b)
-                if len(out) >= self.limits.candidate_days:
-                    break
+        wish, prep, early = self.wish, self.prep, self.limits.early_departure_minute
+        days = 0
+
+        def too_early(found: Booking) -> bool:
+            sets_off = _sets_off(prep, [(m, found) for m in members])
+            return sets_off is not None and sets_off < early
+
+        def skip(found: Booking) -> bool:
+            return _same_place(found, exclude) or not wish.allows(prep, found)
+
+        def first_time(day: int, test) -> Booking | None:
+            return self.builder.scan(members, typ, loc, mode, day, day, [(cid, language)], skip=test,
+                                     keep_interpreter=exclude.interpreter if exclude is not None else None)
+
+        for day in range(max(first, wish.first_day(prep), 0), min(last, len(prep.days) - 1) + 1):
+            b = first_time(day, skip)
+            if b is None:
+                continue
+            out.append(b)
+            if too_early(b) and (later := first_time(day, lambda found: skip(found) or too_early(found))):
+                out.append(later)
+            days += 1
+            if days >= self.limits.candidate_days:
+                break
         return out
 
     def _combine(self, pid: str, needs: list[str], pools: dict, top: int) -> list[dict]:
@@ -299,7 +315,7 @@ class _Advisor:
             ranked.append((cost, combo))
         ranked.sort(key=lambda item: (item[0], [_order(c) for c in item[1]]))
         feasible = (self._as_option(cost, combo, pid) for cost, combo in ranked if self._fits_together(combo))
-        return _diverse(feasible, top, self.limits.diversity_lookahead)
+        return _diverse(feasible, top, self.limits.diversity_lookahead, self.limits.early_departure_minute)
 
     def _extra_counsellors(self, pid: str, new: set[str]) -> int:
         """Change of the continuity term (counsellors beyond the first) for one participant."""
@@ -353,7 +369,8 @@ class _Advisor:
             "preferred_counsellor_missed": pref,
             "date": min(prep.days[b.day] for b in bookings).isoformat(),
         }
-        return {"bookings": bookings, "sessions": sessions, "terms": terms}
+        return {"bookings": bookings, "sessions": sessions, "terms": terms,
+                "sets_off": _sets_off(prep, [(pid, b) for b in bookings])}
 
     def _complete_after(self, pid: str, bookings) -> bool:
         placed = {b.type for b in bookings}
@@ -382,7 +399,7 @@ class _Advisor:
             found = self._same_time(old) + self._fresh(old.participants, old.type, top * self.limits.pool_factor, exclude=old)
             ranked = sorted(((self._move_cost(old, b), b) for b in found), key=lambda item: _order(item))
             options = _diverse((self._moved_option(sid, old, b, cost) for cost, b in ranked), top,
-                               self.limits.diversity_lookahead)
+                               self.limits.diversity_lookahead, self.limits.early_departure_minute)
         finally:
             state.add(old, self.keys[sid])
         out["options"] = [self._option(opt) for opt in options]
@@ -435,7 +452,8 @@ class _Advisor:
                                                for m in old.participants),
             "date": prep.days[new.day].isoformat(),
         }
-        return {"bookings": [new], "sessions": [self._session(sid, new)], "terms": terms}
+        return {"bookings": [new], "sessions": [self._session(sid, new)], "terms": terms,
+                "sets_off": _sets_off(prep, [(m, new) for m in old.participants])}
 
     # ------------------------------------------------------------------ output
     def _new_id(self, used: list[str]) -> str:
@@ -471,6 +489,13 @@ def _same_place(b: Booking, other: Booking | None) -> bool:
 
 def _travel(prep, pid: str, b: Booking) -> int:
     return prep.participant_travel(pid, b.location) if b.mode == "onsite" else 0
+
+
+def _sets_off(prep, seats) -> int | None:
+    """The earliest minute of the day a participant leaves home for one of these (participant, session)
+    seats on site; None when nobody travels."""
+    times = [b.start - _travel(prep, pid, b) for pid, b in seats if _travel(prep, pid, b) > 0]
+    return min(times) if times else None
 
 
 def _interpreter_nok(prep, b: Booking) -> int:
@@ -512,15 +537,26 @@ def _nearest(pool: list[dict]) -> int | None:
     return min(range(len(pool)), key=lambda i: (pool[i]["terms"]["participant_travel_minutes"], i))
 
 
-def _diverse(ranked, top: int, lookahead: int) -> list[dict]:
-    """The ``top`` options to show, best first by cost: the best one and the best of those with
-    the shortest journey (an overdue participant's earliest time may be a long way off, and the
-    lead chooses between sooner and nearer), then the best ones that differ most from those
-    already taken (see _PASSES)."""
+def _not_early(pool: list[dict], early: int) -> int | None:
+    """When the best option has someone leave home before minute ``early`` of the day: the best-ranked one
+    where nobody does (the lead weighs an 08:00 session 86 minutes away against a later one)."""
+    if not pool or pool[0]["sets_off"] is None or pool[0]["sets_off"] >= early:
+        return None
+    return next((i for i, option in enumerate(pool) if option["sets_off"] is None or option["sets_off"] >= early),
+                None)
+
+
+def _diverse(ranked, top: int, lookahead: int, early: int = 0) -> list[dict]:
+    """The ``top`` options to show, best first by cost: the best one, the best of those with the
+    shortest journey for the participants (an overdue participant's earliest time may be a long way
+    off, and the lead chooses between sooner and nearer) and, when the best means leaving home before
+    ``early``, the best that does not; then the best ones that differ most from those already taken
+    (see _PASSES)."""
     pool = list(itertools.islice(ranked, lookahead))  # ranked options looked at
     chosen: list[int] = []
     taken: list[tuple] = []
-    for index in dict.fromkeys(i for i in (0 if pool else None, _nearest(pool)) if i is not None):
+    for index in dict.fromkeys(i for i in (0 if pool else None, _nearest(pool), _not_early(pool, early))
+                               if i is not None):
         if len(chosen) < top:
             chosen.append(index)
             taken.append(_signature(pool[index]))

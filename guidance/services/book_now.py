@@ -37,6 +37,7 @@ from guidance.planning.store import new_uid
 from guidance.planning.wish import Wish
 from guidance.services import audit, to_tell
 from guidance.services.errors import DomainError
+from solver.config import SolverConfig
 
 TOP = 5
 log = logging.getLogger(__name__)
@@ -81,8 +82,9 @@ class Option:
 
 
 # Setting off before this (Oslo time) clashes with taking children to school and kindergarten: the lead
-# weighs such a time against a nearer, later one (the engine ranks a day's wait against travel, not the hour).
-EARLY_DEPARTURE = dt.time(7, 0)
+# weighs such a time against a later one, which the engine then always offers beside it (its one home is the
+# solver's configuration; the ranking weighs a day's wait against travel, not the hour).
+EARLY_DEPARTURE = dt.time(*divmod(SolverConfig().recommend.early_departure_minute, 60))
 
 
 @dataclass

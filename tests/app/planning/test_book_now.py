@@ -642,3 +642,22 @@ def test_an_option_that_means_leaving_home_before_seven_says_so_with_the_time(da
     assert "early_departure" in early.marks
     assert near.leaves_home is None and "early_departure" not in near.marks
     assert by_video.leaves_home is None and "early_departure" not in by_video.marks
+
+
+def test_a_participant_far_from_the_centre_is_offered_a_time_they_need_not_leave_home_before_seven_for(app, travel_to):
+    """A Voss resident, 88 minutes from the Bergen centre: the soonest times are 08:00 (leaving home about
+    06:30). Beside them the lead is offered the soonest time they can reach setting off at 07:00 or later."""
+    from guidance.services import book_now
+
+    w = booking_world(travel_to)
+    far = f.referral(municipality_number="4621", name="Voss Person", language="nb",
+                     settlement=dt.date(2027, 1, 10), deadline=dt.date(2027, 3, 10))
+    need = next(n for n in book_now.choices(far).needs if n.type == "individual")
+    assert need.options, need.reason
+    shown = [(ids.to_local(o.start), o.marks) for o in need.options]
+    early = [o for o in need.options if "early_departure" in o.marks]
+    assert early and all(ids.to_local(o.start).strftime("%H:%M") == "08:00" for o in early), shown
+    day = ids.to_local(early[0].start).date()
+    later = [o for o in need.options if ids.to_local(o.start).date() == day and "early_departure" not in o.marks]
+    assert later, shown
+    assert ids.to_local(later[0].leaves_home).time() >= book_now.EARLY_DEPARTURE

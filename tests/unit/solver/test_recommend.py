@@ -499,3 +499,38 @@ def test_an_overdue_participants_options_include_the_nearest_place_beside_the_so
     assert min(o["terms"]["participant_travel_minutes"] for o in options if o is not nearest) > 60
     for option in options:
         assert_valid_merge(inst, option)
+
+
+def test_when_the_best_time_means_leaving_home_before_seven_a_later_one_is_shown_beside_it():
+    # A Voss resident, 88 minutes from the Bergen centre: Monday 08:00 is the best time by the objective
+    # (the earliest day, and the start hour weighs nothing), and means leaving home about 06:30. The lead is
+    # shown the best time where nobody sets off before 07:00 beside it, whatever the other options are.
+    from solver.config import SolverConfig
+    from solver.travel import travel_minutes
+
+    from .conftest import BERGEN_VOSS, centre
+
+    inst = make_instance([participant("R1", place="4621", deadline="2027-01-29")], places=BERGEN_VOSS,
+                         locations=[centre("L-bergen", "4601")],
+                         counsellors=[counsellor(c, ["L-bergen"]) for c in ("C1", "C2", "C3", "C4")],
+                         previous_plan={"format": "guidance-plan/1", "sessions": []})
+    journey = travel_minutes(BERGEN_VOSS[1], BERGEN_VOSS[0], inst["travel"]["road_factor"], inst["travel"]["speed_kmh"])
+    early = SolverConfig().recommend.early_departure_minute
+    assert 8 * 60 - journey < early   # 08:00 in Bergen means setting off before 07:00
+
+    def sets_off(option) -> int:
+        start = _local(option["sessions"][0]["start"])
+        return start.hour * 60 + start.minute - journey
+
+    options = recommend(inst, participant="R1", top=3)["options"]
+    assert _local(options[0]["sessions"][0]["start"]).strftime("%a %H:%M") == "Mon 08:00"
+    later = [o for o in options if sets_off(o) >= early]
+    assert later, [o["sessions"][0]["start"] for o in options]
+    assert _local(later[0]["sessions"][0]["start"]).date() == _local(options[0]["sessions"][0]["start"]).date()
+    for option in options:
+        assert_valid_merge(inst, option)
+
+    # Without the rule (any time of day will do) the four counsellors' 08:00 sessions fill the options.
+    plain = recommend(inst, participant="R1", top=3, config={"recommend": {"early_departure_minute": 0}})["options"]
+    assert all(_local(o["sessions"][0]["start"]).strftime("%H:%M") == "08:00" for o in plain), \
+        [o["sessions"][0]["start"] for o in plain]
