@@ -867,8 +867,11 @@ def absence(absence_id: int):
         from guidance.web.interpreting import RebookForm
 
         hit = {s.id for s in sessions}
+        from guidance.services.people import category_letter
+
         offers = {"interpreters": {a.booking.session_id: a for a in replacements.alerts(current_user.county_id)
-                                   if a.booking.session_id in hit}, "rebook_form": RebookForm()}
+                                   if a.booking.session_id in hit}, "rebook_form": RebookForm(),
+                  "letter": category_letter}
     else:
         offers = {"colleagues": colleagues_for(sessions, refused=True), "edit_form": SessionEditForm()}
     return render_template("planning/absence.html", absence=item, sessions=sessions, form=form, end_form=end_form,

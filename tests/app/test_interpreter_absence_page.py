@@ -4,6 +4,7 @@ interpreter on it and locked it, and the next run reported it as a broken pinned
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from sqlalchemy import select
@@ -35,6 +36,10 @@ def test_the_absence_of_an_interpreter_offers_another_interpreter_and_asks_them(
     page = html.unescape(lead.get(f"/planning/absences/{absence.id}").get_data(as_text=True))
     assert "En annen tolk til samme tid" in page and "Spør Yonas Haile" in page
     assert "Gi til Marte Solberg" not in page
+    # what asking them costs and their register category, as on the interpreter desk
+    offered = page[page.index("Spør Yonas Haile"):]
+    offered = offered[:offered.index("</span>", offered.index('<span class="hint">'))]
+    assert re.search(r'<span class="hint">[\d\s\u00a0]+(,\d\d)?\s?kr, kategori [A-E]', offered), offered
 
     form = page[page.index('action="/centre/interpreters/'):]
     booking_id = int(form[len('action="/centre/interpreters/'):form.index("/rebook")])
