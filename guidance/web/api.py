@@ -19,6 +19,7 @@ from guidance.extensions import csrf, db, limiter
 from guidance.models import Municipality, Referral, ReferralStatus
 from guidance.services import api_tokens, referrals
 from guidance.services.errors import DomainError
+from guidance.services.referral_reading import shown_statuses
 from guidance.services.referrals import ReferralData
 from guidance.web import api_schema
 from guidance.web import rate_limits
@@ -181,7 +182,8 @@ def list_referrals():
     total = db.session.scalar(select(func.count()).select_from(Referral).where(*clauses))
     rows = db.session.scalars(select(Referral).where(*clauses).order_by(Referral.id.desc())
                               .offset((page - 1) * per_page).limit(per_page)).all()
-    return jsonify({"items": [_referral_json(r) for r in rows], "page": page, "per_page": per_page, "total": total,
+    shown = shown_statuses(rows)   # one query for the page
+    return jsonify({"items": [_referral_json(r, shown[r.id]) for r in rows], "page": page, "per_page": per_page, "total": total,
                     "pages": max(1, math.ceil(total / per_page))})
 
 
@@ -203,13 +205,14 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-def _referral_json(referral: Referral) -> dict:
+def _referral_json(referral: Referral, shown_status: str | None = None) -> dict:
     from guidance.services.referral_reading import next_booked_sessions
 
     p = referral.participant
     session = next_booked_sessions([referral.id]).get(referral.id)
     out = api_schema.ReferralOut(
         id=referral.id, reference=referral.reference, status=referral.status.value,
+        shown_status=shown_status or shown_statuses([referral])[referral.id],
         legal_basis=referral.legal_basis.value, settlement_date=referral.settlement_date,
         programme_decision_date=referral.programme_decision_date, window_months=referral.window_months,
         deadline=referral.deadline, earliest_date=referral.earliest_date, needs=list(referral.needs),

@@ -10,6 +10,10 @@ from pydantic.json_schema import models_json_schema
 Basis = Literal["integration_act", "temporary_act", "ordinary"]
 Need = Literal["individual", "group"]
 Status = Literal["received", "planned", "booked", "completed", "note_shared", "withdrawn", "no_show"]
+# What the centre's pages show (referral_reading.shown_statuses): the stored status, except a booked referral
+# whose sessions are over and wait for the outcome, or whose next kind of guidance is not booked yet.
+ShownStatus = Literal["received", "planned", "booked", "awaiting_outcome", "waiting_next", "completed",
+                      "note_shared", "withdrawn", "no_show"]
 
 
 class ParticipantIn(BaseModel):
@@ -63,6 +67,10 @@ class ReferralOut(BaseModel):
     id: int
     reference: str = Field(description="Pseudonymous reference, safe in e-mails and calendars.")
     status: Status
+    shown_status: ShownStatus = Field(description=(
+        "The status as the centre's pages show it: the same as status, except for a booked referral "
+        "whose booked sessions are over and wait for the counsellor's outcome (awaiting_outcome), or whose "
+        "sessions are held and the next kind of guidance is not booked yet (waiting_next)."))
     legal_basis: Basis
     settlement_date: dt.date | None
     programme_decision_date: dt.date | None

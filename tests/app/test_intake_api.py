@@ -248,3 +248,29 @@ def test_each_token_has_its_own_rate_limit_and_a_refused_request_stores_nothing(
                        headers=auth(other)).status_code == 201
     # a wrong token is refused as unauthorised (401), never mistaken for a busy token (429)
     assert client.get("/api/v1/referrals", headers=auth("not-a-token")).status_code == 401
+
+
+def test_a_booked_referral_whose_session_is_over_reads_awaiting_outcome_as_the_pages_do(client, travel_to):
+    """The API said "booked" for a participant whose only session was yesterday and had no outcome yet, while
+    the centre's pages said "the session is over, waiting for the outcome": a case system showed a stale
+    "booked" with no next session. `status` stays the stored one (a documented enum); `shown_status` reads
+    as the pages do, in the item and in the list."""
+    from guidance.models import ReferralStatus
+
+    travel_to(f.oslo(2027, 1, 11, 12))
+    w = f.world()
+    token = f.api_token(w.own_referral.referring_municipality)
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 13, 9))
+    w.own_referral.status = ReferralStatus.BOOKED
+    db.session.commit()
+    ahead = client.get(f"/api/v1/referrals/{w.own_referral.id}", headers=auth(token)).get_json()
+    assert ahead["status"] == "booked" and ahead["shown_status"] == "booked" and ahead["next_session"]
+
+    travel_to(f.oslo(2027, 1, 14, 12))   # the day after: no outcome recorded
+    over = client.get(f"/api/v1/referrals/{w.own_referral.id}", headers=auth(token)).get_json()
+    assert over["status"] == "booked" and over["shown_status"] == "awaiting_outcome"
+    listing = client.get("/api/v1/referrals", headers=auth(token)).get_json()
+    item = next(i for i in listing["items"] if i["id"] == w.own_referral.id)
+    assert item["shown_status"] == "awaiting_outcome"
+    schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["ReferralOut"]
+    assert "awaiting_outcome" in str(schema["properties"]["shown_status"])
