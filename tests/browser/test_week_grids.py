@@ -3,6 +3,7 @@ scrolling inside their region at 320 px, and screenshots for review (test-artifa
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -122,4 +123,28 @@ def test_a_counsellors_week_on_a_phone_shows_each_session_whole_and_the_menu_is_
     page.get_by_text(live.world.counsellor.name, exact=True).click()
     assert page.get_by_role("link", name="Endre passord").is_visible()
     assert page.get_by_role("button", name="Logg ut", exact=True).is_visible()
+    context.close()
+
+
+def test_a_printed_day_plan_and_week_plan_hold_the_sessions_without_the_pages_controls(browser, live, busy_week):
+    """Printed for the reception desk, the day plan carried its tabs, pagers, filter form and Move/Cancel
+    links, and squeezed the participants' column to a word a line."""
+    import io
+
+    from pypdf import PdfReader
+
+    week, _counsellor_id, location_id = busy_week
+    year, number = week.split("-W")
+    tuesday = dt.date.fromisocalendar(int(year), int(number), 2)
+    context = new_context(browser, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    login(page, live, live.world.lead)
+    for path in (f"/grids/day?date={tuesday.isoformat()}", f"/grids/?week={week}&of=location-{location_id}"):
+        page.goto(f"{live.url}{path}")
+        page.emulate_media(media="print")
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(page.pdf(format="A4"))).pages)
+        assert "09:00" in text and "Kari Nordmann" in text, text[:400]
+        for control in ("Flytt", "Avlys", "Neste", "Forrige", "Vis uka for"):
+            assert not re.search(rf"\b{control}\b", text), (path, control)   # "Avlyst", the status, stays
+        page.emulate_media(media="screen")
     context.close()
