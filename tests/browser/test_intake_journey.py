@@ -94,12 +94,14 @@ def test_referrer_sends_corrects_and_follows_a_referral_and_the_lead_sees_it_in_
     page = ctx.new_page()
     try:
         login(page, live, live.world.lead)
+        from playwright.sync_api import expect
+
         page.get_by_role("navigation").get_by_role("link", name="Kø").click()
+        expect(page.get_by_role("link", name=reference, exact=True)).to_be_visible()   # waits for the page
         screenshot(page, "journey-intake-nb-6-queue")
-        assert page.get_by_role("link", name=reference, exact=True).is_visible()
         assert not page.get_by_text("Olena Kovalenko").count(), "the queue shows references, not names"
         page.get_by_role("link", name=reference, exact=True).click()
-        assert page.get_by_text("Korrigert av henviser").is_visible()
+        expect(page.get_by_text("Korrigert av henviser")).to_be_visible()
         assert page.get_by_text(re.compile("Endret: Telefon")).is_visible()
     finally:
         ctx.close()

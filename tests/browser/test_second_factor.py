@@ -39,7 +39,7 @@ def test_a_new_lead_sets_up_two_step_login_and_logs_in_with_a_code(browser, live
 
         page.get_by_label("Kode").fill("000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
         page.get_by_role("button", name="Bekreft").click()
-        assert page.locator(".error-summary").is_visible()
+        page.locator(".error-summary").wait_for()   # visible once the form comes back with the message
         screenshot(page, "second-factor-enrol-error-nb")
 
         page.get_by_label("Kode").fill(pyotp.TOTP(secret).now())
@@ -63,6 +63,9 @@ def test_a_new_lead_sets_up_two_step_login_and_logs_in_with_a_code(browser, live
         assert not violations, _describe(violations)
         page.get_by_label("Kode fra appen, eller en gjenopprettingskode").fill(codes[0])
         page.get_by_role("button", name="Logg inn").click()
-        assert page.get_by_role("button", name="Logg ut", exact=True).is_visible()
+        from playwright.sync_api import expect
+
+        # waits for the home page to load (is_visible() did not: CI once read the page before it had come)
+        expect(page.get_by_role("button", name="Logg ut", exact=True)).to_be_visible()
     finally:
         ctx.close()
