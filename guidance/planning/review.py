@@ -218,6 +218,25 @@ def journeys(run: PlanningRun):
     return minutes
 
 
+def away_on_the_day(run: PlanningRun):
+    """`away(published session)`: who of its counsellor and interpreter is away (a whole-day absence in the
+    instance) on its day, as [("counsellor" | "interpreter", id)]. On the changes page it tells the sessions
+    the absence broke from those the plan moved to make room for them."""
+    instance = instance_of(run)
+    absences = {(kind, person["id"]): [(dt.date.fromisoformat(a), dt.date.fromisoformat(b))
+                                       for a, b in person.get("absences") or []]
+                for kind, key in (("counsellor", "counsellors"), ("interpreter", "interpreters"))
+                for person in instance.get(key, [])}
+
+    def away(session: dict) -> list[tuple[str, str]]:
+        day = dt.datetime.fromisoformat(session["start"]).date()
+        return [(kind, person) for kind, person in (("counsellor", session["counsellor"]),
+                                                    ("interpreter", session.get("interpreter")))
+                if person and any(a <= day <= b for a, b in absences.get((kind, person), []))]
+
+    return away
+
+
 DEADLINE_NEAR_DAYS = 14   # a changed session this close to a participant's deadline names the deadline
 
 

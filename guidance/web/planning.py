@@ -361,6 +361,7 @@ def changes(run_id: int):
                            counts=review.change_counts(items), names=names, kinds=CHANGE_KIND, show_kept=show_kept,
                            local=_local_text, journey=review.journeys(planning_run),
                            long_journey=review.LONG_JOURNEY_MINUTES, near_deadline=review.near_deadlines(planning_run),
+                           away=review.away_on_the_day(planning_run),
                            near_days=review.DEADLINE_NEAR_DAYS)
 
 

@@ -45,6 +45,14 @@ def test_sick_leave_lists_affected_sessions_and_a_replan_moves_only_those(client
     assert moved == {ids.session_id(s.id) for s in affected}
     new_sessions = [c for c in changes(second) if c.kind == "new"]
     assert new_sessions == []
+    # The changes page says why each of them changes: the counsellor is away that day (and says it of no other).
+    page = client.get(f"/planning/runs/{second.id}/changes?kept=1").get_data(as_text=True)
+    rows = page[page.index("<tbody>"):page.index("</tbody>")].split("<tr>")[1:]
+    away = f'<strong class="tag tag-red">{absent.name} er borte</strong>'
+    flagged = [row for row in rows if away in row]
+    assert len(flagged) == len(affected) and len(rows) > len(affected)
+    for s in affected:
+        assert any(s.participants[0].referral.reference in row for row in flagged)
 
 
 def test_after_an_absence_a_free_qualified_colleague_takes_the_session_at_its_own_time(client):
