@@ -35,6 +35,7 @@ from guidance.models.types import utcnow
 from guidance.rules.language import for_municipality
 from guidance.services import audit
 from guidance.services import calendar as cal
+from guidance.services.referral_reading import MOVES
 
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 CATALOGUES = Path(__file__).resolve().parent.parent / "letters"
@@ -273,15 +274,28 @@ class Facts:
     sender_phone: str | None = None
 
 
-def moved_from(session: Session, referral_id: int) -> dt.datetime | None:
+def move_events(session_ids) -> dict[int, list[AuditEvent]]:
+    """The move events of these sessions, by session id, oldest first (one query for many sessions)."""
+    ids_ = list(session_ids)
+    out: dict[int, list[AuditEvent]] = {}
+    if not ids_:
+        return out
+    for event in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.object_type == "session", AuditEvent.object_id.in_(ids_),
+            AuditEvent.action.in_(MOVES)).order_by(AuditEvent.at, AuditEvent.id)):
+        out.setdefault(event.object_id, []).append(event)
+    return out
+
+
+def moved_from(session: Session, referral_id: int, events: list[AuditEvent] | None = None) -> dt.datetime | None:
     """The participant's first start of this session before the centre moved it (Oslo time), if it was
     moved to another time: by the lead (`session.moved`, every member) or by a re-plan
-    (`session.replanned`, on the new session, naming the participants it moved there)."""
+    (`session.replanned`, on the new session, naming the participants it moved there). `events`: the
+    session's move events when already read (`move_events`), else they are read here."""
     from guidance.planning import ids
 
-    events = db.session.scalars(select(AuditEvent).where(
-        AuditEvent.object_type == "session", AuditEvent.object_id == session.id,
-        AuditEvent.action.in_(("session.moved", "session.replanned"))).order_by(AuditEvent.at, AuditEvent.id))
+    if events is None:
+        events = move_events([session.id]).get(session.id, [])
     for event in events:
         detail = json.loads(event.detail) if event.detail else {}
         if event.action == "session.replanned" and referral_id not in detail.get("referrals", []):

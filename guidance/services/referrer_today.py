@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from guidance import clock
 from guidance.extensions import db
@@ -185,12 +186,16 @@ def _moved(own, now: dt.datetime) -> list[Moved]:
     for e in events:
         named = (json.loads(e.detail) if e.detail else {}).get("referrals")
         concerns.setdefault(e.object_id, []).append(named)
+    # The sessions and all their move events in two queries, however many a re-plan moved.
+    sessions = {s.id: s for s in db.session.scalars(
+        select(Session).where(Session.id.in_({r.session_id for r in rows})).options(selectinload(Session.location)))}
+    history = letters.move_events(sessions)
     out = []
     for r in rows:
         if not any(named is None or r.id in named for named in concerns[r.session_id]):
             continue
-        session = db.session.get(Session, r.session_id)
-        was = letters.moved_from(session, r.id)
+        session = sessions[r.session_id]
+        was = letters.moved_from(session, r.id, history.get(session.id, []))
         if was is not None:
             out.append(Moved(r.id, r.reference, r.name, session.start, was, session.location.name, session.id))
     return sorted(out, key=lambda m: (m.start, m.referral_id))

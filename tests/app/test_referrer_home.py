@@ -233,3 +233,39 @@ def test_the_new_letters_of_every_moved_participant_come_as_one_pdf(client, trav
     f.login(client, w.referrer, language="nb")
     response = client.get("/letters/moved.pdf")
     assert response.status_code == 302 and response.headers["Location"].endswith("/")
+
+
+def test_the_new_times_card_reads_the_same_number_of_queries_for_two_moved_participants_as_for_six(client, travel_to):
+    """A re-plan may move a hundred of one municipality's participants: the card read each one's session and
+    its first time with queries of its own. Now the home's queries do not grow with the moved participants."""
+    from sqlalchemy import event
+
+    travel_to(f.oslo(2027, 1, 13, 12))
+    w = f.world()
+    sessions = [f.published_session(w.counsellor, f.referral(name=f"Deltaker {i}"), start=f.oslo(2027, 1, 25 + i % 4, 8 + 2 * (i // 4)))
+                for i in range(6)]
+
+    def home_queries() -> tuple[int, str]:
+        f.login(client, w.referrer, language="nb")
+        statements = []
+
+        def count(*_args, **_kwargs):
+            statements.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            page = client.get("/").get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        client.post("/logout")
+        return len(statements), page
+
+    for s in sessions[:2]:
+        _moved_by_the_lead(client, w, s, day=s.start.date() + dt.timedelta(days=7), time="13:00")
+    two, page = home_queries()
+    assert "2 deltakere" in _card(page, "home-moved")
+    for i, s in enumerate(sessions[2:], start=2):
+        _moved_by_the_lead(client, w, s, day=s.start.date() + dt.timedelta(days=7), time="13:00" if i < 4 else "08:00")
+    six, page = home_queries()
+    assert "6 deltakere" in _card(page, "home-moved")
+    assert six == two, (two, six)
