@@ -240,21 +240,25 @@ def away_on_the_day(run: PlanningRun):
 DEADLINE_NEAR_DAYS = 14   # a changed session this close to a participant's deadline names the deadline
 
 
-def near_deadlines(run: PlanningRun):
-    """`near(participant id, session)`: ("overdue", the day the deadline passed), ("deadline", the last day) when
-    the session lies within DEADLINE_NEAR_DAYS of it, or None. A re-plan that sends a group far and early most
-    often does so to keep one member's legal deadline (a sick day moved three Bergen residents to Stord for a
-    deadline two days on); the changes page says whose, so the lead can judge the journey."""
-    deadline = {p["id"]: (p.get("deadline"), p.get("overdue_since")) for p in instance_of(run).get("participants", [])}
+def near_deadlines(names: Names, today: dt.date):
+    """`near(participant id, session)`: the participant's legal deadline when it bears on the session's day:
+    ("overdue", the deadline) once it has passed, ("after", the deadline) when the session lies after it,
+    ("deadline", the deadline) when it is at most DEADLINE_NEAR_DAYS after the session; else None. A
+    re-plan that sends a group far and soon most often does so to keep one member's deadline (a sick day
+    moved three Bergen residents to Stord for a deadline two days on); the changes page says whose. The
+    referral's own deadline, not the instance's: the bridge leaves out a deadline the notice no longer
+    lets a plan meet, the most urgent of all."""
 
     def near(participant: str, session: dict) -> tuple[str, dt.date] | None:
-        last, overdue_since = deadline.get(participant, (None, None))
-        if overdue_since:
-            return "overdue", dt.date.fromisoformat(overdue_since)
-        if last is None:
+        referral = names.referrals.get(participant)
+        last_day = referral.deadline if referral is not None else None
+        if last_day is None:
             return None
-        last_day = dt.date.fromisoformat(last)
         day = dt.datetime.fromisoformat(session["start"]).date()
+        if last_day < today:
+            return "overdue", last_day
+        if day > last_day:
+            return "after", last_day
         return ("deadline", last_day) if (last_day - day).days <= DEADLINE_NEAR_DAYS else None
 
     return near

@@ -360,7 +360,7 @@ def changes(run_id: int):
     return render_template("planning/changes.html", run=planning_run, items=shown,
                            counts=review.change_counts(items), names=names, kinds=CHANGE_KIND, show_kept=show_kept,
                            local=_local_text, journey=review.journeys(planning_run),
-                           long_journey=review.LONG_JOURNEY_MINUTES, near_deadline=review.near_deadlines(planning_run),
+                           long_journey=review.LONG_JOURNEY_MINUTES, near_deadline=review.near_deadlines(names, planning_ids.local_today()),
                            away=review.away_on_the_day(planning_run),
                            near_days=review.DEADLINE_NEAR_DAYS)
 

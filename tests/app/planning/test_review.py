@@ -213,15 +213,19 @@ def test_the_changes_page_names_a_deadline_close_to_the_session_and_not_a_distan
     w = planning_world()
     settled = dt.date(2027, 1, 10)
     urgent = f.referral(name="Near Deadline", language="nb", settlement=settled, deadline=settled + dt.timedelta(days=10))
+    # Past its deadline before the run: the bridge plans it as overdue (the instance has no deadline for it).
+    late = f.referral(name="Past Deadline", language="nb", settlement=dt.date(2026, 10, 1), deadline=dt.date(2027, 1, 5))
     run = solved_run(w.lead)
     assert run.status is RunStatus.SUCCEEDED, run.message
     travel_to(dt.datetime(2027, 1, 8, 9, tzinfo=dt.timezone.utc))   # the run's today: a date this year has no year
     f.login(client, w.lead, language="en")
     changes = client.get(f"/planning/runs/{run.id}/changes", headers=EN).get_data(as_text=True)
-    row = changes[changes.index(urgent.reference):].split("</td>")[0]
+    row = changes[changes.index(urgent.reference):].split("</li>")[0]   # the participant's line
     assert '<span class="tag tag-blue">deadline 20 January</span>' in row
+    row = changes[changes.index(late.reference):].split("</li>")[0]   # the participant's line
+    assert '<span class="tag tag-red">past the deadline since 5 January</span>' in row
     # The world's own referral has 90 days: nothing is said of it.
-    own = changes[changes.index(w.own_referral.reference):].split("</td>")[0]
+    own = changes[changes.index(w.own_referral.reference):].split("</li>")[0]   # the participant's line
     assert "deadline" not in own
     assert "at most 14 days after the session" in changes
 
