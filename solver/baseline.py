@@ -102,6 +102,11 @@ class _Busy:
 # --------------------------------------------------------------------------- the greedy
 
 
+def _there(c: dict, loc_id: str, day: date) -> bool:
+    """The counsellor works at the location, and on this weekday when their `location_days` name it."""
+    return loc_id in c["locations"] and day.isoweekday() in (c.get("location_days") or {}).get(loc_id, range(1, 8))
+
+
 class _Greedy:
     """Resource calendars and first-fit placement over one instance's JSON shape."""
 
@@ -386,7 +391,8 @@ class _Greedy:
                 if not self._open_on(loc, day):
                     continue
                 for c in self._qualified(people, loc):
-                    if _absent(c["absences"], day) or self.busy["c", c["id"]].count(day) >= c["max_sessions_per_day"]:
+                    if (_absent(c["absences"], day) or not _there(c, loc["id"], day)
+                            or self.busy["c", c["id"]].count(day) >= c["max_sessions_per_day"]):
                         continue
                     hours = _merge((_minutes(a), _minutes(b)) for a, b in c["weekly"].get(str(day.isoweekday()), []))
                     for start in self._starts(_intersect(hours, self.opening[loc["id"], day.isoweekday()]), minutes):
@@ -478,7 +484,7 @@ class _Greedy:
     def _counsellor_can(self, c, loc_id, people, day, start, end) -> bool:
         hours = _merge((_minutes(a), _minutes(b)) for a, b in c["weekly"].get(str(day.isoweekday()), []))
         need_multi = any(p["legal_basis"] in ACT_BASES for p in people)
-        return (loc_id in c["locations"] and any(a <= start and end <= b for a, b in hours)
+        return (_there(c, loc_id, day) and any(a <= start and end <= b for a, b in hours)
                 and not _absent(c["absences"], day) and (c["multicultural"] or not need_multi)
                 and self.busy["c", c["id"]].count(day) < c["max_sessions_per_day"]
                 and self.busy["c", c["id"]].free(day, start, end, loc_id, self.loc_travel))

@@ -396,6 +396,8 @@ class _Referee:
         c = self.counsellors[r["counsellor"]]
         if r["location"] not in c["locations"]:
             bad(3, f"counsellor {c['id']} does not work at {r['location']}")
+        elif s.day.isoweekday() not in (c.get("location_days") or {}).get(r["location"], range(1, 8)):
+            bad(3, f"counsellor {c['id']} is not at {r['location']} on {s.day:%A}s")
         hours = _windows(c["weekly"].get(str(s.day.isoweekday()), []))
         if not _inside(hours, s.start_minute, s.end_minute):
             bad(3, f"counsellor {c['id']} does not work {clock_text(s.start_minute)}-"

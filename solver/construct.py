@@ -152,7 +152,7 @@ class State:
     def counsellor_free(self, cid: str, day: int, loc: str) -> Windows:
         """Counsellor's free windows at a location on a day (rule 3, travel included)."""
         prep = self.prep
-        windows = cal.intersect_windows(prep.cons_windows[cid][day], prep.loc_windows[loc][day])
+        windows = prep.counsellor_at(cid, loc, day)
         blocks = []
         loc_place = prep.locations[loc].place
         for s, e, other, _k in self.cons.get((cid, day), []):

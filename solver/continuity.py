@@ -391,7 +391,7 @@ class _Repair:
         day, smin, emin = self.times[idx]
         mine = s.counsellor
         c = self.cs.get(cid)
-        if c is None or s.location not in c.locations \
+        if c is None or not self.prep.works_there(cid, s.location, self._day(day)) \
                 or not cal.contains(self.prep.cons_windows[cid][self._day(day)], smin, emin):
             return False
         for other in sorted(self.by_c[(cid, day)]):
@@ -582,7 +582,7 @@ class _Repair:
                     counts[self.sessions[o].counsellor] += 1
             day, smin, emin = self.times[idx]
             candidates = [c.id for c in self.inst.counsellors
-                          if c.id != g.counsellor and g.location in c.locations
+                          if c.id != g.counsellor and self.prep.works_there(c.id, g.location, self._day(day))
                           and cal.contains(self.prep.cons_windows[c.id][self._day(day)], smin, emin)]
             candidates.sort(key=lambda c: (-counts.get(c, 0), c))
             for cid in candidates[:8]:

@@ -160,7 +160,7 @@ class _Exact:
         for a in c.locations:
             if frozen is not None and a != frozen.location or not prep.locations[a].rooms:
                 continue
-            win = cal.intersect_windows(prep.cons_windows[c.id][d], prep.loc_windows[a][d])
+            win = prep.counsellor_at(c.id, a, d)
             starts = {t: cal.grid_starts(win, spec.minutes, grid) for t, spec in types.items()}
             if any(starts.values()):
                 locs[a] = starts

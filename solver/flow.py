@@ -149,7 +149,7 @@ def _options(prep, state, builder, pid, typ, cons_days, video_locs, interpreted_
                 cost += options[0][0]
             open_days = prep.loc_windows[loc]
             for day in days:
-                if not open_days[day]:
+                if not open_days[day] or not prep.works_there(c.id, loc, day):
                     continue
                 if language is not None and (language, day) not in interpreted_days:
                     continue

@@ -298,6 +298,8 @@ class Counsellor(_Strict):
     absences: list[DateRange] = Field(default_factory=list)
     busy: list[TimeRange] = Field(default_factory=list)   # solver/README.md: "busy"
     max_sessions_per_day: int = Field(ge=0)
+    # solver/README.md "location_days": location -> ISO weekdays the counsellor is there (absent: every working day)
+    location_days: dict[str, list[Annotated[int, Field(ge=1, le=7)]]] = Field(default_factory=dict)
 
     _v_weekly = field_validator("weekly")(_check_weekly)
     _v_absences = field_validator("absences")(_check_ranges)
@@ -529,6 +531,10 @@ def instance_reference_errors(instance: Instance) -> list[tuple[str, str]]:
         for j, loc_id in enumerate(c.locations):
             if loc_id not in locations:
                 errors.append((f"counsellors[{i}].locations[{j}]", f"unknown location {loc_id!r}"))
+        for loc_id in c.location_days:
+            if loc_id not in c.locations:
+                errors.append((f"counsellors[{i}].location_days.{loc_id}",
+                               f"{loc_id!r} is not one of the counsellor's locations"))
     for i, interp in enumerate(instance.interpreters):
         if interp.place not in places:
             errors.append((f"interpreters[{i}].place", f"unknown place {interp.place!r}"))

@@ -214,7 +214,7 @@ class _Search:
         """Free counsellor session slots at a location on a day (a rough measure)."""
         total = 0
         for c in self.prep.instance.counsellors:
-            if loc in c.locations and self.prep.cons_windows[c.id][day]:
+            if self.prep.works_there(c.id, loc, day) and self.prep.cons_windows[c.id][day]:
                 total += self.state.sessions_left(c.id, day)
         return total
 

@@ -37,12 +37,35 @@ class Prepared:
     memo: dict = field(default_factory=dict)            # caches of derived facts
     config: SolverConfig = field(default_factory=SolverConfig)
     weights: Weights = field(init=False)                # config.weights (+ the instance's category_step_nok), read in every cost
+    # (counsellor, location) pairs a counsellor works at, and the weekdays of those named in `location_days`
+    # (asked in every free-window computation: plain lookups, not the models)
+    _works_at: set = field(init=False, default_factory=set)
+    _location_days: dict = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        self._works_at = {(c.id, loc) for c in self.instance.counsellors for loc in c.locations}
+        self._location_days = {(c.id, loc): frozenset(days) for c in self.instance.counsellors
+                               for loc, days in c.location_days.items()}
         self.weights = self.config.weights
         step = self.instance.category_step_nok
         if step is not None:  # the county's price of a register step, in the tier's unit (per NOK)
             self.weights = self.weights.model_copy(update={"register_step": step * self.weights.interpreter_nok})
+
+    # ------------------------------------------------------------------ counsellors
+    def works_there(self, cid: str, loc: str, day: int) -> bool:
+        """Rule 3's place: the counsellor works at the location and, when their `location_days` name
+        it, on this weekday (solver/README.md "location_days": Tuesdays in Sogndal, the rest in Førde)."""
+        if (cid, loc) not in self._works_at:
+            return False
+        weekdays = self._location_days.get((cid, loc))
+        return weekdays is None or self.days[day].isoweekday() in weekdays
+
+    def counsellor_at(self, cid: str, loc: str, day: int) -> cal.Windows:
+        """The counsellor's hours at the location that day (rule 3, before their sessions): their
+        working hours within its opening hours, none on a day they are not there."""
+        if not self.works_there(cid, loc, day):
+            return []
+        return cal.intersect_windows(self.cons_windows[cid][day], self.loc_windows[loc][day])
 
     # ------------------------------------------------------------------ participants
     def day_range(self, p: Participant, new: bool = True) -> tuple[int, int]:

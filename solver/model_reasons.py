@@ -159,7 +159,7 @@ def _staff_windows(prep: Prepared, qualified: tuple, day: int, options: tuple) -
         windows = []
         for cid in qualified:
             for loc in set(prep.counsellors[cid].locations) & set(options):
-                windows += cal.intersect_windows(prep.cons_windows[cid][day], prep.loc_windows[loc][day])
+                windows += prep.counsellor_at(cid, loc, day)
         memo[key] = cal.merge_windows(windows)
     return memo[key]
 
@@ -172,7 +172,6 @@ def _counsellor_day(prep: Prepared, cid: str, day: int, options: list[str], minu
     if key not in memo:
         c = prep.counsellors[cid]
         memo[key] = c.max_sessions_per_day >= 1 and any(
-            cal.grid_starts(cal.intersect_windows(prep.cons_windows[cid][day], prep.loc_windows[loc][day]),
-                            minutes, prep.instance.slot_minutes)
+            cal.grid_starts(prep.counsellor_at(cid, loc, day), minutes, prep.instance.slot_minutes)
             for loc in set(c.locations) & set(options))
     return memo[key]

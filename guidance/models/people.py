@@ -126,6 +126,9 @@ class CounsellorProfile(db.Model):
     # The counsellor's standing video meeting room (https), sent to participants, referrers and interpreters
     # with every video session of theirs; None: the counsellor sends a link for each session.
     video_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # {"12": [2]}: location id -> the ISO weekdays the counsellor is there ("Tuesdays in Voss"); a location not
+    # named: every day they work. The planner reads it as the instance's `location_days` (solver/README.md).
+    location_days: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     # Deactivated profiles stay (published plans and statistics point at them) but are not planned.
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
 

@@ -285,9 +285,18 @@ def _counsellors(county: County, locations: list[tuple[Location, list]], start: 
             "absences": _with_employment(absences.get(p.user_id, []), p, start, end),
             "busy": hours_away.get(p.user_id, []),
             "max_sessions_per_day": p.max_sessions_per_day,
+            # the weekdays at a location when the lead named them (solver/README.md "location_days")
+            **({"location_days": named} if (named := _location_days(p, usable)) else {}),
         }
         for p in profiles
     }
+
+
+def _location_days(p: CounsellorProfile, usable) -> dict[str, list[int]]:
+    """The counsellor's named weekdays per location in the instance, by the plan's location ids."""
+    mine = {loc.id for loc in p.locations if loc.id in usable}
+    return {ids.location_id(int(loc_id)): sorted(days) for loc_id, days in (p.location_days or {}).items()
+            if str(loc_id).isdigit() and int(loc_id) in mine and days}
 
 
 def _with_employment(absences: list[list[str]], p: CounsellorProfile, start: dt.date, end: dt.date) -> list[list[str]]:

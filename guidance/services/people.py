@@ -78,6 +78,9 @@ class CounsellorData(PersonData):
     video_link: str = ""
     # A daily break (from, to) inside the working hours, e.g. ("11:30", "12:00"): no session then.
     lunch: tuple[str, str] = ("", "")
+    # Location id -> the ISO weekdays ticked for it ("Tuesdays in Voss"); None: not asked (a form without
+    # the days keeps what is stored).
+    location_days: dict[int, list[int]] | None = None
 
 
 @dataclass
@@ -197,10 +200,31 @@ def _counsellor_values(data: CounsellorData, county: County, errors: Errors) -> 
         errors["employment_end"] = [_("The last day of employment cannot be before the first.")]
     weekly = with_break(parse_weekly(data.weekly, errors), data.lunch, errors)
     link = video_link(data.video_link, errors)
-    return {"multicultural": bool(data.multicultural), "multicultural_completed_on": completed if data.multicultural else None,
-            "languages": codes, "locations": chosen, "max_sessions_per_day": data.max_sessions_per_day,
-            "employment_start": data.employment_start, "employment_end": data.employment_end, "weekly": weekly,
-            "video_link": link}
+    values = {"multicultural": bool(data.multicultural),
+              "multicultural_completed_on": completed if data.multicultural else None,
+              "languages": codes, "locations": chosen, "max_sessions_per_day": data.max_sessions_per_day,
+              "employment_start": data.employment_start, "employment_end": data.employment_end, "weekly": weekly,
+              "video_link": link}
+    if data.location_days is not None:
+        values["location_days"] = location_days(chosen, data.location_days, errors)
+    return values
+
+
+WORKING_WEEK = frozenset(range(1, 6))
+
+
+def location_days(chosen: list, ticked: dict[int, list[int]], errors: Errors) -> dict[str, list[int]]:
+    """The weekdays at each chosen location, as stored (`CounsellorProfile.location_days`): a location with
+    the whole working week ticked is not named (any day it is open); one with no day ticked is refused."""
+    out = {}
+    for location in chosen:
+        days = sorted({d for d in ticked.get(location.id, []) if 1 <= d <= 7})
+        if not days:
+            errors.setdefault("location_days", []).append(
+                _("Tick at least one day at %(location)s, or untick the location.", location=location.name))
+        elif not WORKING_WEEK <= set(days):
+            out[str(location.id)] = days
+    return out
 
 
 def video_link(text: str | None, errors: Errors) -> str | None:

@@ -69,6 +69,9 @@ class CounsellorForm(FlaskForm):
     multicultural_completed_on = StringField(_l("Training completed on (optional)"))
     languages = CheckboxesField(_l("Languages the counsellor holds a session in"), validate_choice=False)
     location_ids = CheckboxesField(_l("Locations the counsellor works from"), coerce=str, validate_choice=False)
+    # The days at each location are checkboxes per location ("days_<id>", read from the request: their number
+    # follows the county's locations); this field carries their message to the error summary.
+    location_days = StringField(_l("Days at each location"))
     max_sessions_per_day = StringField(_l("At most this many sessions a day"))
     employment_start = StringField(_l("First day of employment (optional)"))
     employment_end = StringField(_l("Last day of employment (optional)"))
@@ -251,6 +254,7 @@ def _counsellor_page(form, county, profile, status=200, usual_week=False):
                            absences=_absences_ahead(profile),
                            weekdays=weekday_names(), county_args=_county_args(county), active_form=ActiveForm(),
                            may_plan=current_user.role is Role.LEAD, usual_week=usual_week,
+                           location_days=_location_days_shown(form, profile),
                            **(broken_context(county, counsellor_id=profile.id) if profile else {})), status
 
 
@@ -283,8 +287,27 @@ def _counsellor_data(form: CounsellorForm) -> CounsellorData:
         max_sessions_per_day=_whole(form, "max_sessions_per_day", errors),
         employment_start=_date(form, "employment_start", errors), employment_end=_date(form, "employment_end", errors),
         video_link=form.video_link.data or "", lunch=(form.lunch_start.data or "", form.lunch_end.data or ""),
+        location_days=_location_days_posted(form),
         input_errors=errors,
     )
+
+
+def _location_days_posted(form: CounsellorForm) -> dict[int, list[int]] | None:
+    """The weekdays ticked per location ("days_<location id>"); None when the form did not show them."""
+    if request.form.get("days_shown") != "1":
+        return None
+    return {int(value): [int(d) for d in request.form.getlist(f"days_{value}") if d.isdigit()]
+            for value, _label in form.location_ids.choices}
+
+
+def _location_days_shown(form: CounsellorForm, profile: CounsellorProfile | None) -> dict[str, set[int]]:
+    """The ticks each location's days show: as posted when the form comes back, else as stored (a location not
+    named: the whole working week)."""
+    posted = _location_days_posted(form) if request.method == "POST" else None
+    if posted is not None:
+        return {str(k): set(v) for k, v in posted.items()}
+    stored = (profile.location_days or {}) if profile is not None else {}
+    return {value: set(stored.get(value, people.WORKING_WEEK)) for value, _label in form.location_ids.choices}
 
 
 def _counsellor_languages(form: CounsellorForm) -> list[str]:

@@ -459,3 +459,52 @@ def test_the_first_counsellor_of_a_county_starts_from_an_empty_week(client, trav
     page = client.get("/people/counsellors/new").get_data(as_text=True)
     assert "Fylt ut med tidene" not in page
     assert 'name="day1_start" step="900" type="time" value=""' in page
+
+
+def _second_location():
+    from guidance.models import CareerCentre, Room
+
+    voss = Location(centre=db.session.scalar(select(CareerCentre)), municipality=f.municipality("4621"),
+                    name="Utekontor Voss")
+    voss.rooms.append(Room(name="Voss-1"))
+    db.session.add(voss)
+    db.session.commit()
+    return voss
+
+
+def test_the_lead_says_which_days_a_counsellor_is_at_each_location_and_plans_get_it(client, county_world, travel_to):
+    """"Tuesdays in Voss, the rest of the week in Bergen": the planner put a counsellor of two locations at
+    either on any day, and the lead could not say otherwise."""
+    travel_to(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone.utc))
+    w, location = county_world
+    voss = _second_location()
+    data = _counsellor_form(location, location_ids=[str(location.id), str(voss.id)], days_shown="1",
+                            **{f"days_{location.id}": ["1", "2", "3", "4", "5"], f"days_{voss.id}": ["2"]})
+    response = client.post("/people/counsellors/new", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    profile = db.session.scalar(select(CounsellorProfile).join(User).where(User.email == "kari@karriere.example.no"))
+    assert profile.location_days == {str(voss.id): [2]}   # the whole week at the centre is no restriction
+    [entry] = [c for c in _instance()["counsellors"] if c["id"] == f"C{profile.id}"]
+    assert entry["location_days"] == {f"L{voss.id}": [2]}
+
+    page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
+    ticked = set(re.findall(r'id="days_(\d+)_(\d)" name="days_\d+" value="\d" checked', page))
+    assert ticked == {(str(location.id), str(d)) for d in range(1, 6)} | {(str(voss.id), "2")}
+
+    # No day ticked at a chosen location: refused, with the message on the days and the rest kept as typed.
+    data[f"days_{voss.id}"] = []
+    data["name"] = "Kari Nordmann-Vik"
+    refused = client.post(f"/people/counsellors/{profile.id}", data=data)
+    assert refused.status_code == 400
+    text = html.unescape(refused.get_data(as_text=True))
+    assert "Kryss av minst én dag på Utekontor Voss, eller ta bort krysset for kontorstedet." in text
+    assert 'href="#location_days"' in text and 'value="Kari Nordmann-Vik"' in text
+    db.session.expire_all()
+    assert db.session.get(CounsellorProfile, profile.id).location_days == {str(voss.id): [2]}
+
+    # A form that does not show the days (an older page, a script) keeps what is stored.
+    data.pop("days_shown")
+    data["name"] = "Kari Nordmann"
+    assert client.post(f"/people/counsellors/{profile.id}", data=data).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(CounsellorProfile, profile.id).location_days == {str(voss.id): [2]}
