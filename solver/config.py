@@ -81,7 +81,7 @@ class RecommendLimits(BaseModel):
     diversity_lookahead: PositiveInt = 200  # ranked options looked at for the diverse choice
     # Setting off from home before this minute of the day (07:00) clashes with taking children to school and
     # kindergarten: when the best option means that, the best one that does not is shown beside it.
-    early_departure_minute: int = Field(7 * 60, ge=0, le=24 * 60)
+    early_departure_minute: int = Field(7 * 60, ge=0, le=24 * 60 - 1)
 
 
 class SolverConfig(BaseModel):
