@@ -108,7 +108,17 @@ def names_for(county_id: int | None = None, referral_ids: Iterable[int] = ()) ->
 
 
 def instance_of(run: PlanningRun) -> dict:
-    return json.loads(run.instance_json) if run.instance_json else {}
+    """The run's instance, parsed once per loaded run (read it, do not change it): a page asks for it several
+    times (changes, journeys, deadlines, who is away), half a megabyte of JSON at county scale."""
+    text = run.instance_json
+    if not text:
+        return {}
+    cached = getattr(run, "_parsed_instance", None)
+    if cached is not None and cached[0] is text:
+        return cached[1]
+    parsed = json.loads(text)
+    run._parsed_instance = (text, parsed)
+    return parsed
 
 
 def plan_of(run: PlanningRun) -> dict:
@@ -219,20 +229,29 @@ def journeys(run: PlanningRun):
 
 
 def away_on_the_day(run: PlanningRun):
-    """`away(published session)`: who of its counsellor and interpreter is away (a whole-day absence in the
-    instance) on its day, as [("counsellor" | "interpreter", id)]. On the changes page it tells the sessions
-    the absence broke from those the plan moved to make room for them."""
+    """`away(published session)`: who of its counsellor and interpreter cannot hold it, as
+    [("counsellor" | "interpreter", id, "away" | "busy")]: "away" a whole-day absence on its day, "busy" hours
+    they cannot take then (a part-day absence, or a time they said no to: the instance's `busy`). On the
+    changes page it tells the sessions the absence broke from those the plan moved to make room for them."""
     instance = instance_of(run)
-    absences = {(kind, person["id"]): [(dt.date.fromisoformat(a), dt.date.fromisoformat(b))
-                                       for a, b in person.get("absences") or []]
-                for kind, key in (("counsellor", "counsellors"), ("interpreter", "interpreters"))
-                for person in instance.get(key, [])}
+    absences, busy = {}, {}
+    for kind, key in (("counsellor", "counsellors"), ("interpreter", "interpreters")):
+        for person in instance.get(key, []):
+            absences[kind, person["id"]] = [(dt.date.fromisoformat(a), dt.date.fromisoformat(b))
+                                            for a, b in person.get("absences") or []]
+            busy[kind, person["id"]] = [(a, b) for a, b in person.get("busy") or []]
 
-    def away(session: dict) -> list[tuple[str, str]]:
+    def away(session: dict) -> list[tuple[str, str, str]]:
         day = dt.datetime.fromisoformat(session["start"]).date()
-        return [(kind, person) for kind, person in (("counsellor", session["counsellor"]),
-                                                    ("interpreter", session.get("interpreter")))
-                if person and any(a <= day <= b for a, b in absences.get((kind, person), []))]
+        out = []
+        for kind, person in (("counsellor", session["counsellor"]), ("interpreter", session.get("interpreter"))):
+            if not person:
+                continue
+            if any(a <= day <= b for a, b in absences.get((kind, person), [])):
+                out.append((kind, person, "away"))
+            elif any(a < session["end"] and session["start"] < b for a, b in busy.get((kind, person), [])):
+                out.append((kind, person, "busy"))   # local "YYYY-MM-DDTHH:MM" texts compare as times
+        return out
 
     return away
 

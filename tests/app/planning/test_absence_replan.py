@@ -243,3 +243,7 @@ def test_a_re_plan_after_some_hours_away_moves_only_the_sessions_in_those_hours(
         starts, ends = (ids.from_plan_minute(c.new[k]) for k in ("start", "end"))
         assert c.new["counsellor"] != ids.counsellor_id(w.counsellor.counsellor.id) or \
             not (starts < hours_away[1] and hours_away[0] < ends)
+    # The changes page says why: the counsellor cannot then (hours away are not a whole day away).
+    page = client.get(f"/planning/runs/{run.id}/changes").get_data(as_text=True)
+    assert page.count(f'<strong class="tag tag-red">{w.counsellor.name} kan ikke da</strong>') == len(overlapping)
+    assert f"{w.counsellor.name} er borte" not in page
