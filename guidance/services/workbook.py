@@ -41,6 +41,10 @@ from guidance.services.unit_of_work import unit_of_work
 LOCATION_DAYS = ("mon", "tue", "wed", "thu", "fri")
 PERSON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NUMBER = {name: n for n, name in enumerate(PERSON_DAYS, start=1)}
+# A weekday as leads write it in `counsellors.locations` ("Utekontor Voss (tue, thu)" or "(tirsdag)"): English,
+# bokmål and nynorsk, whole or by their first three letters.
+DAY_WORDS = {**WEEKDAY_NUMBER, "man": 1, "mån": 1, "tir": 2, "tys": 2, "ons": 3, "tor": 4, "fre": 5,
+             "lør": 6, "lau": 6, "søn": 7}
 
 COLUMNS: dict[str, list[str]] = {
     "settings": ["individual_minutes", "group_minutes", "group_min_size", "group_max_size", "max_travel_minutes",
@@ -123,7 +127,8 @@ def export(county: County) -> dict[str, list[list[str]]]:
         out["counsellors"].append([
             p.user.email, p.user.name, _yes(p.multicultural), _iso(p.multicultural_completed_on),
             ", ".join(p.languages or []), *_person_days(p.weekly),
-            "; ".join(sorted(loc.name for loc in p.locations)), str(p.max_sessions_per_day),
+            "; ".join(_with_days(loc, p.location_days) for loc in sorted(p.locations, key=lambda loc: loc.name)),
+            str(p.max_sessions_per_day),
             _iso(p.employment_start), _iso(p.employment_end), p.video_link or "", _yes(p.active)])
     for p in sorted(people.interpreters_of(county.id), key=lambda p: p.user.email):
         out["interpreters"].append([
@@ -413,6 +418,27 @@ def _person_weekly(row: _Row) -> dict[int, tuple[str, str]]:
         start, end = _split_pair(text) if text else ("", "")
         weekly[day] = (start, end)
     return weekly
+
+
+def _location_and_days(item: str) -> tuple[str, list[int] | None]:
+    """"Utekontor Voss (tue, thu)" -> ("Utekontor Voss", [2, 4]); a name alone -> (name, []): every working day;
+    days that cannot be read -> (name, None)."""
+    found = re.fullmatch(r"(.*?)\s*\(([^()]*)\)", item)
+    if found is None:
+        return item, []
+    days = []
+    for word in (w.strip().lower() for w in re.split(r"[,\s]+", found[2]) if w.strip()):
+        day = DAY_WORDS.get(word[:3])
+        if day is None:
+            return found[1], None
+        days.append(day)
+    return found[1], sorted(set(days)) or None
+
+
+def _with_days(location, location_days: dict | None) -> str:
+    """A counsellor's location as the sheet writes it: its name, and its days when they are named."""
+    days = (location_days or {}).get(str(location.id))
+    return f"{location.name} ({', '.join(PERSON_DAYS[d - 1] for d in days)})" if days else location.name
 
 
 def _counsellor_weekly(row: _Row) -> tuple[dict[int, tuple[str, str]], tuple[str, str]]:
@@ -705,20 +731,27 @@ class _Import:
         email = row.text("email").lower()
         existing = db.session.scalar(select(CounsellorProfile).join(CounsellorProfile.user).where(
             db.func.lower(User.email) == email, User.county_id == self.county.id)) if email else None
-        location_ids = []
-        for name in (n.strip() for n in row.text("locations").split(";")):
-            if name:
-                location = self.locations.get(name.lower())
-                if location is None:
-                    row.fail("locations", self.missing_location(name))
-                location_ids.append(location.id if location is not None and location.id else -1)
+        location_ids, location_days = [], {}
+        for item in (n.strip() for n in row.text("locations").split(";")):
+            if not item:
+                continue
+            # a location whose own name ends in brackets is that location, every day
+            name, days = (item, []) if item.lower() in self.locations else _location_and_days(item)
+            if days is None:
+                row.fail("locations", _("Write the days at a location after its name, like: Utekontor Voss (tue, thu)."))
+            location = self.locations.get(name.lower())
+            if location is None:
+                row.fail("locations", self.missing_location(name))
+            location_id = location.id if location is not None and location.id else -1
+            location_ids.append(location_id)
+            location_days[location_id] = days or sorted(people.WORKING_WEEK)
         multicultural, active = row.flag("multicultural"), row.flag("active")
         weekly, lunch = _counsellor_weekly(row)
         data = people.CounsellorData(
             name=row.text("name"), email=email, weekly=weekly, lunch=lunch,
             multicultural=bool(multicultural), multicultural_completed_on=row.date("multicultural_completed_on"),
             languages=self.language_codes(row, [c for c in row.text("languages").split(",") if c.strip()]),
-            location_ids=location_ids,
+            location_ids=location_ids, location_days=location_days,
             max_sessions_per_day=row.whole("max_sessions_per_day") if row.text("max_sessions_per_day") else 4,
             employment_start=row.date("employment_start"), employment_end=row.date("employment_end"),
             video_link=row.text("video_link") if row.has("video_link") else (existing.video_link or "" if existing else ""))

@@ -556,3 +556,31 @@ def test_a_years_interpreter_budgets_come_in_one_sheet(app):
         raise AssertionError("a month that is not a month was accepted")
     assert db.session.scalar(select(InterpreterBudget).where(InterpreterBudget.month == dt.date(2027, 1, 1))
                              ).amount_ore == 16_000_000
+
+
+def test_a_counsellors_days_at_a_location_make_the_round_trip_and_an_unreadable_day_is_named(app):
+    """"Tuesdays in Voss": the sheet writes the days in brackets after the location, as the counsellor page
+    ticks them; a location without brackets is every day."""
+    book = _own(workbook.template(_county()))
+    workbook.import_workbook(None, _county(), book)   # the example location first
+    name = db.session.scalar(select(Location.name))
+    exported = workbook.export(_county())
+    header = exported["counsellors"][0]
+    column = header.index("locations")
+    assert exported["counsellors"][1][column] == name
+    exported["counsellors"][1][column] = f"{name} (tirsdag, tor)"
+    workbook.import_workbook(None, _county(), exported)
+    profile = db.session.scalar(select(CounsellorProfile))
+    location_id = db.session.scalar(select(Location.id))
+    assert profile.location_days == {str(location_id): [2, 4]}
+    again = workbook.export(_county())
+    assert again["counsellors"][1][column] == f"{name} (tue, thu)"
+    workbook.import_workbook(None, _county(), again)
+    assert workbook.export(_county()) == again
+
+    again["counsellors"][1][column] = f"{name} (someday)"
+    problems = _problems(again)
+    assert [(p[0], p[1], p[2]) for p in problems] == [("counsellors", 2, "locations")]
+    assert "Utekontor Voss (tir, tor)" in problems[0][3]
+    db.session.expire_all()
+    assert db.session.scalar(select(CounsellorProfile)).location_days == {str(location_id): [2, 4]}
