@@ -11,10 +11,11 @@ from tests.browser.conftest import login, new_context, screenshot
 from tests.browser.test_accessibility import ZOOM_CHECK, _describe, axe_violations
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def busy_week(live) -> tuple[str, int, int]:
-    """Built once for the module, whichever of its tests runs first (the live app is shared by the session, so a
-    second build would double the counsellor's sessions). Twenty weeks ahead (clear of the lead's "today" lists and of the access fixtures' absence in February 2027):
+    """Built once per live app, whichever test asks first: the app is shared by the session, and a second build
+    doubles the counsellor's sessions (a module-scoped fixture was built again when the worker's tests of this
+    module were not consecutive, as under pytest-xdist's load distribution). Twenty weeks ahead (clear of the lead's "today" lists and of the access fixtures' absence in February 2027):
     the world's counsellor holds three sessions,
     one with an interpreter asked and one cancelled; a second counsellor overlaps at the same location.
     Returns (week key, the counsellor's profile id, the location id)."""
