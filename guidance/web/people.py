@@ -133,7 +133,7 @@ def counsellors():
         return chooser
     return render_template("people/counsellors.html", county=county, counsellors=people.counsellors_of(county.id),
                            county_args=_county_args(county), names=_language_names(), form=ActiveForm(),
-                           today=local_today())
+                           today=local_today(), weekdays=weekday_names())
 
 
 @bp.route("/counsellors/new", methods=["GET", "POST"])

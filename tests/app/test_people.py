@@ -487,6 +487,8 @@ def test_the_lead_says_which_days_a_counsellor_is_at_each_location_and_plans_get
     [entry] = [c for c in _instance()["counsellors"] if c["id"] == f"C{profile.id}"]
     assert entry["location_days"] == {f"L{voss.id}": [2]}
 
+    listing = client.get("/people/counsellors").get_data(as_text=True)
+    assert 'Utekontor Voss <span class="muted">(tirsdag)</span>' in listing
     page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
     ticked = set(re.findall(r'id="days_(\d+)_(\d)" name="days_\d+" value="\d" checked', page))
     assert ticked == {(str(location.id), str(d)) for d in range(1, 6)} | {(str(voss.id), "2")}
