@@ -186,36 +186,29 @@ def letters_for_sessions(wanted: list[tuple[int, int]]) -> list[tuple[Referral, 
 
 def referral_letters(actor, referral: Referral) -> tuple[bytes, int]:
     """The letters of one referral as one PDF, and how many; the download is audited (no names)."""
-    pairs = letters_for_referral(referral)
-    if not pairs:
-        return b"", 0
-    body = render(pairs)
-    audit.record(actor, "letters.downloaded", referral, {"letters": len(pairs)})
-    db.session.commit()
-    return body, len(pairs)
+    return _download(actor, letters_for_referral(referral), referral, {})
 
 
 def municipality_letters(actor, municipality: Municipality, part: int = 1) -> tuple[bytes, int]:
     """The letters for the booked sessions ahead of a municipality's referrals, as one PDF of at most
     MAX_LETTERS letters: `part` 1 holds the earliest sessions, part 2 the next MAX_LETTERS, ..."""
     pairs = letters_for_municipality(municipality)[(part - 1) * MAX_LETTERS:part * MAX_LETTERS] if part >= 1 else []
-    if not pairs:
-        return b"", 0
-    body = render(pairs)
-    audit.record(actor, "letters.downloaded", municipality, {"letters": len(pairs), "part": part})
-    db.session.commit()
-    return body, len(pairs)
+    return _download(actor, pairs, municipality, {"part": part})
 
 
 def session_letters(actor, wanted: list[tuple[int, int]], about) -> tuple[bytes, int]:
     """The letters of these (referral id, session id) pairs, one PDF of at most MAX_LETTERS (the sessions the
     centre moved lately: the referrer hands each participant the new time); audited against `about` (the
     municipality or county), without names."""
-    pairs = letters_for_sessions(wanted)[:MAX_LETTERS]
+    return _download(actor, letters_for_sessions(wanted)[:MAX_LETTERS], about, {"moved": True})
+
+
+def _download(actor, pairs: list[tuple[Referral, Session]], about, detail: dict) -> tuple[bytes, int]:
+    """One PDF of these letters and how many; the download audited against `about`, by count (no names)."""
     if not pairs:
         return b"", 0
     body = render(pairs)
-    audit.record(actor, "letters.downloaded", about, {"letters": len(pairs), "moved": True})
+    audit.record(actor, "letters.downloaded", about, {"letters": len(pairs), **detail})
     db.session.commit()
     return body, len(pairs)
 
