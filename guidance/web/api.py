@@ -14,12 +14,13 @@ from flask import Blueprint, g, jsonify, request, url_for
 from pydantic import ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import selectinload
 
 from guidance.extensions import csrf, db, limiter
-from guidance.models import Municipality, Referral, ReferralStatus
+from guidance.models import Municipality, Participant, Referral, ReferralStatus
 from guidance.services import api_tokens, referrals
 from guidance.services.errors import DomainError
-from guidance.services.referral_reading import shown_statuses
+from guidance.services.referral_reading import next_booked_sessions, shown_statuses
 from guidance.services.referrals import ReferralData
 from guidance.web import api_schema
 from guidance.web import rate_limits
@@ -181,9 +182,11 @@ def list_referrals():
         clauses.append(Referral.status == status)
     total = db.session.scalar(select(func.count()).select_from(Referral).where(*clauses))
     rows = db.session.scalars(select(Referral).where(*clauses).order_by(Referral.id.desc())
+                              .options(selectinload(Referral.participant).selectinload(Participant.municipality))
                               .offset((page - 1) * per_page).limit(per_page)).all()
-    shown = shown_statuses(rows)   # one query for the page
-    return jsonify({"items": [_referral_json(r, shown[r.id]) for r in rows], "page": page, "per_page": per_page, "total": total,
+    # the page's shown statuses and next sessions in one query each, not one per referral
+    shown, coming = shown_statuses(rows), next_booked_sessions([r.id for r in rows])
+    return jsonify({"items": [_referral_json(r, shown[r.id], coming.get(r.id)) for r in rows], "page": page, "per_page": per_page, "total": total,
                     "pages": max(1, math.ceil(total / per_page))})
 
 
@@ -205,11 +208,11 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-def _referral_json(referral: Referral, shown_status: str | None = None) -> dict:
-    from guidance.services.referral_reading import next_booked_sessions
-
+def _referral_json(referral: Referral, shown_status: str | None = None, session=False) -> dict:
+    """The referral as the API shows it; a list passes its page's shown status and next session (None: none)."""
     p = referral.participant
-    session = next_booked_sessions([referral.id]).get(referral.id)
+    if session is False:
+        session = next_booked_sessions([referral.id]).get(referral.id)
     out = api_schema.ReferralOut(
         id=referral.id, reference=referral.reference, status=referral.status.value,
         shown_status=shown_status or shown_statuses([referral])[referral.id],

@@ -274,3 +274,39 @@ def test_a_booked_referral_whose_session_is_over_reads_awaiting_outcome_as_the_p
     assert item["shown_status"] == "awaiting_outcome"
     schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["ReferralOut"]
     assert "awaiting_outcome" in str(schema["properties"]["shown_status"])
+
+
+def test_the_list_reads_the_same_number_of_queries_for_three_referrals_as_for_nine(client):
+    """A case system reads a hundred referrals a page: each one's next session and participant were read with
+    queries of their own."""
+    from sqlalchemy import event
+
+    w = f.world()
+    token = f.api_token(w.own_referral.referring_municipality)
+    day = f.future_weekday(2)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            referral = f.referral(name=f"Deltaker {i}")
+            f.published_session(w.counsellor, referral, start=f.oslo(day.year, day.month, day.day, 8 + i % 6))
+
+    def queries() -> tuple[int, int]:
+        statements = []
+
+        def count(*_args, **_kwargs):
+            statements.append(1)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            listing = client.get("/api/v1/referrals?per_page=100", headers=auth(token)).get_json()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert all(item["next_session"] for item in listing["items"] if item["reference"] != w.own_referral.reference)
+        return len(statements), listing["total"]
+
+    add(2)
+    few, total = queries()
+    assert total == 3
+    add(6)
+    many, total = queries()
+    assert total == 9 and many == few, (few, many)
