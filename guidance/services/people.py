@@ -253,7 +253,7 @@ def _snapshot_counsellor(p: CounsellorProfile) -> dict:
             "multicultural_completed_on": p.multicultural_completed_on, "languages": list(p.languages or []),
             "locations": sorted(loc.id for loc in p.locations), "max_sessions_per_day": p.max_sessions_per_day,
             "employment_start": p.employment_start, "employment_end": p.employment_end, "weekly": dict(p.weekly or {}),
-            "video_link": p.video_link}
+            "video_link": p.video_link, "location_days": dict(p.location_days or {})}
 
 
 # ---------------------------------------------------------------------------- interpreters
@@ -500,11 +500,14 @@ def _check_user_fields(data: PersonData, errors: Errors, exclude: User | None = 
 
 
 def _user_for_new_profile(data: PersonData, county: County, role: Role, errors: Errors) -> User | None:
-    """The existing user to link (same e-mail, same role and county, no profile yet), or None for a new one."""
+    """The existing user to link (same e-mail, same role and county, no profile yet), or None for a new one. A
+    counsellor profile also links the county's lead of that e-mail: a lead who holds sessions too keeps their
+    role and is planned as a counsellor (rules.access.counsels)."""
     email = (data.email or "").strip()
     existing = find_by_email(email) if _EMAIL.match(email) else None
     has_profile = existing is not None and (existing.counsellor if role is Role.COUNSELLOR else existing.interpreter)
-    if existing is not None and existing.role is role and existing.county_id == county.id and not has_profile:
+    linkable = (role,) + ((Role.LEAD,) if role is Role.COUNSELLOR else ())
+    if existing is not None and existing.role in linkable and existing.county_id == county.id and not has_profile:
         _check_user_fields(data, errors, exclude=existing)
         return existing
     _check_user_fields(data, errors)

@@ -47,6 +47,7 @@ from guidance.models import (
 )
 from guidance.planning import ids
 from guidance.planning.instance import InstanceOptions, travel_minutes, usable_modes
+from guidance.rules.access import COUNSELLING_ROLES
 from guidance.rules.opening import closed_days, has_hours, open_days
 from guidance.rules.readiness import covers, days_with_time, location_open, register_check_due
 
@@ -129,7 +130,7 @@ def check(county: County) -> Readiness:
 
     counsellors = list(db.session.scalars(
         select(CounsellorProfile).join(User, User.id == CounsellorProfile.user_id)
-        .where(User.county_id == county.id, User.active.is_(True), User.role == Role.COUNSELLOR,
+        .where(User.county_id == county.id, User.active.is_(True), User.role.in_(COUNSELLING_ROLES),
                CounsellorProfile.active.is_(True))
         .options(selectinload(CounsellorProfile.locations), selectinload(CounsellorProfile.user))
         .order_by(User.name, CounsellorProfile.id)))
@@ -366,6 +367,9 @@ def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.da
         else:
             if loc.id not in {x.id for x in counsellor.locations}:
                 reasons.append(_("%(name)s no longer works at %(location)s.", name=name, location=loc.name))
+            elif start.isoweekday() not in (counsellor.location_days or {}).get(str(loc.id), range(1, 8)):
+                reasons.append(_("%(name)s is not at %(location)s on %(weekday)s.", name=name, location=loc.name,
+                                 weekday=format_date(start.date(), "EEEE", locale=locale)))
             if not covers(counsellor.weekly, start, end):
                 reasons.append(_("%(name)s does not work at this time.", name=name))
             # A participant whose language no interpreter covers relied on the counsellor speaking it.

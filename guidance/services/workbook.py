@@ -429,7 +429,7 @@ def _location_and_days(item: str) -> tuple[str, list[int] | None]:
     days = []
     for word in (w.strip().lower() for w in re.split(r"[,\s]+", found[2]) if w.strip()):
         day = DAY_WORDS.get(word[:3])
-        if day is None:
+        if day is None or day > 5:   # Monday to Friday, as the counsellor page asks them
             return found[1], None
         days.append(day)
     return found[1], sorted(set(days)) or None
@@ -738,7 +738,7 @@ class _Import:
             # a location whose own name ends in brackets is that location, every day
             name, days = (item, []) if item.lower() in self.locations else _location_and_days(item)
             if days is None:
-                row.fail("locations", _("Write the days at a location after its name, like: Utekontor Voss (tue, thu)."))
+                row.fail("locations", _("Write the days at a location after its name, Monday to Friday, like: Utekontor Voss (tue, thu)."))
             location = self.locations.get(name.lower())
             if location is None:
                 row.fail("locations", self.missing_location(name))

@@ -296,7 +296,8 @@ def _location_days_posted(form: CounsellorForm) -> dict[int, list[int]] | None:
     """The weekdays ticked per location ("days_<location id>"); None when the form did not show them."""
     if request.form.get("days_shown") != "1":
         return None
-    return {int(value): [int(d) for d in request.form.getlist(f"days_{value}") if d.isdigit()]
+    days = {str(d): d for d in range(1, 8)}   # only the weekdays themselves: "²" or a 5,000-digit number are none
+    return {int(value): [days[d] for d in request.form.getlist(f"days_{value}") if d in days]
             for value, _label in form.location_ids.choices}
 
 
