@@ -104,7 +104,10 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
+        from sqlalchemy.orm import joinedload
+
+        # The counsellor profile in the same query: the menu asks whether the user counsels (a lead may).
+        user = db.session.get(User, int(user_id), options=[joinedload(User.counsellor)], populate_existing=True)
         return user if user is not None and user.active else None
 
 

@@ -36,6 +36,7 @@ from guidance.models import (
     User,
 )
 from guidance.planning import ids
+from guidance.rules.access import COUNSELLING_ROLES
 from guidance.rules.deadlines import is_working_day
 from guidance.rules.notice import first_day_after_notice
 from guidance.rules.opening import closed_days, common_hours, has_hours, open_days
@@ -263,8 +264,9 @@ def _counsellors(county: County, locations: list[tuple[Location, list]], start: 
     stmt = (
         select(CounsellorProfile)
         .join(User, User.id == CounsellorProfile.user_id)
-        # A user whose role was changed away from counsellor keeps the profile but is not planned.
-        .where(User.county_id == county.id, User.active.is_(True), User.role == Role.COUNSELLOR,
+        # A user whose role was changed away from counsellor keeps the profile but is not planned (a lead
+        # with a profile is: rules.access.counsels).
+        .where(User.county_id == county.id, User.active.is_(True), User.role.in_(COUNSELLING_ROLES),
                CounsellorProfile.active.is_(True))
         .options(selectinload(CounsellorProfile.locations), selectinload(CounsellorProfile.user))
         .order_by(CounsellorProfile.id)

@@ -128,8 +128,24 @@ AREAS: dict[str, tuple[Role, ...]] = {
 }
 
 
+# A lead with a counsellor profile counsels too (a small centre's lead holds sessions): their own week,
+# outcomes and guidance notes, as a counsellor's.
+COUNSELLING_AREAS = ("week", "note_writing")
+# What a lead may do to a session of the county only when it is their own, as its counsellor.
+OWN_SESSION_ACTIONS = ("record_outcome",)
+
+
+# The roles whose users with a counsellor profile are planned as counsellors (a lead who counsels too).
+COUNSELLING_ROLES = (Role.COUNSELLOR, Role.LEAD)
+
+
+def counsels(user: User) -> bool:
+    """Does the user hold guidance sessions: a counsellor, or a lead with a counsellor profile?"""
+    return user.role in COUNSELLING_ROLES and user.counsellor is not None
+
+
 def _may_use_area(user: User, action: str, area: str) -> bool:
-    return user.role in AREAS.get(area, ())
+    return user.role in AREAS.get(area, ()) or (area in COUNSELLING_AREAS and counsels(user))
 
 
 def admin_reaches(user: User, county_id: int | None) -> bool:
@@ -186,6 +202,8 @@ def _may_referral(user: User, action: str, referral: Referral) -> bool:
     if user.role is Role.REFERRER:
         return referral.referring_municipality_id == user.municipality_id
     if user.role is Role.LEAD:
+        if action == "write_note":   # a lead who counsels writes the notes of their own participants
+            return referral.county_id == user.county_id and _counsellor_has_referral(user, referral.id)
         return referral.county_id == user.county_id and action in ("view", "plan", "withdraw", "letters")
     if user.role is Role.COUNSELLOR:
         if action == "view" and _asked_follow_up(user, referral):
@@ -215,7 +233,9 @@ def _may_note(user: User, action: str, note: GuidanceNote) -> bool:
     if user.role is Role.REFERRER:
         return action == "view" and note.status == "shared" and _may_referral(user, "view", referral)
     if user.role is Role.LEAD:
-        return action == "view" and referral.county_id == user.county_id
+        if action == "view":
+            return referral.county_id == user.county_id
+        return referral.county_id == user.county_id and _counsellor_has_referral(user, referral.id)   # their own
     if user.role is Role.COUNSELLOR:
         return _counsellor_has_referral(user, referral.id)
     return False
@@ -231,6 +251,9 @@ def _may_booking(user: User, action: str, booking: InterpreterBooking) -> bool:
 
 def _may_session(user: User, action: str, session: Session) -> bool:
     if user.role is Role.LEAD:
+        if action in OWN_SESSION_ACTIONS:   # as the session's counsellor: outcomes are theirs to record
+            return (session.run.county_id == user.county_id and user.counsellor is not None
+                    and session.counsellor_id == user.counsellor.id)
         return session.run.county_id == user.county_id
     if user.role is Role.COUNSELLOR:
         return user.counsellor is not None and session.counsellor_id == user.counsellor.id

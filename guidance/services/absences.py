@@ -13,6 +13,7 @@ from guidance import clock
 from guidance.extensions import db
 from guidance.models import Absence, PlanningRun, Role, Session, SessionStatus, User
 from guidance.planning import ids
+from guidance.rules.access import counsels
 from guidance.services import audit
 from guidance.services.errors import DomainError
 
@@ -22,9 +23,13 @@ LATEST_AHEAD = relativedelta(years=2)
 
 
 def staff_of_county(county_id: int) -> list[User]:
-    """Counsellors and interpreters of a county, by name."""
+    """Counsellors (a lead who counsels among them) and interpreters of a county, by name."""
+    from guidance.models import CounsellorProfile
+    from guidance.rules.access import COUNSELLING_ROLES
+
+    counselling = User.role.in_(COUNSELLING_ROLES) & User.id.in_(select(CounsellorProfile.user_id))
     return list(db.session.scalars(
-        select(User).where(User.county_id == county_id, User.role.in_([Role.COUNSELLOR, Role.INTERPRETER]),
+        select(User).where(User.county_id == county_id, counselling | (User.role == Role.INTERPRETER),
                            User.active.is_(True)).order_by(User.name)))
 
 
@@ -92,7 +97,7 @@ def register_absence(lead: User, *, user_id: int, start: dt.date, end: dt.date, 
     """Record an absence of one of the county's counsellors or interpreters: whole days (inclusive dates),
     or with `hours` (from, until; Oslo times) part of one day."""
     person = db.session.get(User, user_id)
-    if person is None or person.county_id != lead.county_id or person.role not in (Role.COUNSELLOR, Role.INTERPRETER):
+    if person is None or person.county_id != lead.county_id or not (counsels(person) or person.role is Role.INTERPRETER):
         message = _("Choose a counsellor or interpreter of your county.")
         raise DomainError(message, {"user_id": [message]})
     from guidance.services import mail
@@ -114,7 +119,7 @@ def report_own_absence(person: User, *, start: dt.date, end: dt.date,
     from guidance.services import mail
     from guidance.services.unit_of_work import unit_of_work
 
-    if person.role not in (Role.COUNSELLOR, Role.INTERPRETER) or person.county_id is None:
+    if not (counsels(person) or person.role is Role.INTERPRETER) or person.county_id is None:
         raise DomainError(_("Only a counsellor or an interpreter can report their own absence here."))
     if end < ids.local_today():
         message = _("These days are over, so there is nothing to re-plan. Tell the lead if they must be recorded.")
@@ -306,13 +311,13 @@ def _lead_mail(absence: Absence, hit: int) -> tuple[str, str]:
     from guidance.services.calendar import app_url
 
     days = period_text(absence)
-    subject = _("Absence reported by a counsellor") if absence.user.role is Role.COUNSELLOR \
+    subject = _("Absence reported by a counsellor") if counsels(absence.user) \
         else _("Absence reported by an interpreter")
     body = " ".join([
         _("%(name)s has reported an absence, %(days)s.", name=absence.user.name, days=days),
         (ngettext("%(num)d booked session is hit and needs a new counsellor or time.",
                   "%(num)d booked sessions are hit and need a new counsellor or time.", hit)
-         if absence.user.role is Role.COUNSELLOR else
+         if counsels(absence.user) else
          ngettext("%(num)d booked session is hit and needs another interpreter.",
                   "%(num)d booked sessions are hit and need another interpreter.", hit)) if hit
         else _("No booked session is hit."),

@@ -784,7 +784,7 @@ def _fill_absence_choices(form: AbsenceForm) -> None:
     from guidance.services.absences import staff_of_county
 
     form.user_id.choices = [(0, _("Choose a person"))] + [
-        (u.id, _("%(name)s (counsellor)", name=u.name) if u.role.value == "counsellor"
+        (u.id, _("%(name)s (counsellor)", name=u.name) if u.role.value != "interpreter"
          else _("%(name)s (interpreter)", name=u.name))
         for u in staff_of_county(current_user.county_id)]
 

@@ -1,0 +1,81 @@
+"""A lead who holds sessions too (a small centre's lead): the lead's e-mail on the counsellor form gives them a
+counsellor profile and keeps them lead; plans book them; they see their week, record their sessions'
+outcomes and write their participants' notes, and no more of a colleague's than a lead may."""
+from __future__ import annotations
+
+import html
+
+import pytest
+from sqlalchemy import select
+
+from guidance.extensions import db
+from guidance.models import CounsellorProfile, GuidanceNote, Location, Outcome, Role, SessionParticipant
+from guidance.planning.instance import InstanceOptions, build_instance
+from guidance.services import absences
+from tests.app import factories as f
+
+pytestmark = pytest.mark.one_database  # forms and pages over the ORM
+
+
+def _counselling_lead(client, w):
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    f.login(client, w.lead)
+    response = client.post("/people/counsellors/new", data={
+        "name": w.lead.name, "email": w.lead.email, "multicultural": "y", "languages": ["nb"],
+        "location_ids": [str(location.id)], "max_sessions_per_day": "2",
+        "day2_start": "08:00", "day2_end": "15:30"})
+    assert response.status_code == 302, html.unescape(response.get_data(as_text=True))
+    db.session.expire_all()
+    return db.session.get(type(w.lead), w.lead.id)
+
+
+def test_the_leads_own_email_makes_them_a_counsellor_too_and_plans_book_them(client, travel_to):
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    lead = _counselling_lead(client, w)
+    assert lead.role is Role.LEAD and lead.counsellor is not None and lead.counsellor.max_sessions_per_day == 2
+    planned = [c["id"] for c in build_instance(f.county("46"), InstanceOptions(today=f.oslo(2027, 1, 4).date()))["counsellors"]]
+    assert f"C{lead.counsellor.id}" in planned
+    assert lead in absences.staff_of_county(lead.county_id)   # the lead can be registered away as a counsellor
+
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/week/"' in page   # "Min uke" in the lead's menu
+    # A lead without a counsellor profile has no week.
+    other = f.user(Role.LEAD, name="Annen Leder")
+    client.post("/logout")
+    f.login(client, other)
+    assert client.get("/week/").status_code == 403
+
+
+def test_a_counselling_lead_records_their_own_sessions_outcomes_and_writes_their_notes_not_a_colleagues(client, travel_to):
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    lead = _counselling_lead(client, w)
+    mine = f.published_session(lead, w.own_referral, start=f.oslo(2027, 1, 5, 9))
+    colleagues_referral = f.referral(name="Sara Haddad")
+    theirs = f.published_session(w.counsellor, colleagues_referral, start=f.oslo(2027, 1, 5, 11))
+    week = client.get("/week/2027/1").get_data(as_text=True)
+    assert w.own_referral.reference in week and colleagues_referral.reference not in week
+
+    travel_to(f.oslo(2027, 1, 5, 15))   # after the session (the idle sign-out has ended the first login)
+    client.post("/logout")
+    f.login(client, lead)
+    done = client.post(f"/week/sessions/{mine.id}/outcomes", data={f"outcome-{w.own_referral.id}": "attended"})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/week/sessions/{mine.id}")
+    db.session.expire_all()
+    assert db.session.scalar(select(SessionParticipant.outcome).where(
+        SessionParticipant.session_id == mine.id)) is Outcome.ATTENDED
+    refused = client.post(f"/week/sessions/{theirs.id}/outcomes", data={f"outcome-{colleagues_referral.id}": "attended"})
+    assert refused.status_code in (403, 404)
+    db.session.expire_all()
+    assert db.session.scalar(select(SessionParticipant.outcome).where(
+        SessionParticipant.session_id == theirs.id)) is None
+
+    written = client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={
+        "goals": "Jobbe som sykepleier", "background": "", "next_steps": "", "action": "save"})
+    assert written.status_code in (200, 302)
+    assert db.session.scalar(select(GuidanceNote).where(GuidanceNote.referral_id == w.own_referral.id)) is not None
+    assert client.get(f"/referrals/{colleagues_referral.id}/notes/draft").status_code in (403, 404)
+    # As lead they still read the county's referrals and plan.
+    assert client.get(f"/referrals/{colleagues_referral.id}").status_code == 200
+    assert client.get("/planning/").status_code == 200
