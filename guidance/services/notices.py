@@ -92,7 +92,10 @@ BATCH = 200  # recipients per round of `dispatch`: all of a recipient's waiting 
 # -- the user's choices -------------------------------------------------------------------------
 
 def kinds_for(user: User) -> tuple[str, ...]:
-    return ROLE_KINDS.get(user.role, ())
+    """The notices the user chooses how to get: their role's, and their own sessions' for a lead who counsels."""
+    from guidance.rules.access import counsels
+
+    return ROLE_KINDS.get(user.role, ()) + ((MY_SESSIONS,) if user.role is Role.LEAD and counsels(user) else ())
 
 
 def choice(user: User, kind: str) -> str:

@@ -40,6 +40,9 @@ def test_the_leads_own_email_makes_them_a_counsellor_too_and_plans_book_them(cli
 
     page = client.get("/").get_data(as_text=True)
     assert 'href="/week/"' in page   # "Min uke" in the lead's menu
+    # They choose how to hear of changes to their own sessions, as a counsellor does.
+    settings = client.get("/account/notices").get_data(as_text=True)
+    assert 'name="my_sessions"' in settings, settings[:3000]
     # A lead without a counsellor profile has no week.
     other = f.user(Role.LEAD, name="Annen Leder")
     client.post("/logout")
