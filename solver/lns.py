@@ -234,7 +234,8 @@ class _Search:
             if len(chunks) == 1:
                 chunks = [None]
             out += [(loc, (d,), chunk) for d in range(len(prep.days)) if prep.loc_windows[loc][d]
-                    for chunk in chunks]
+                    for chunk in chunks   # not a day none of the chunk is there (`location_days`)
+                    if any(prep.works_there(cid, loc, d) for cid in (chunk or staff))]
         return out
 
     # -------------------------------------------------------------- one window
