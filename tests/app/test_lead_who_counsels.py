@@ -59,6 +59,13 @@ def test_a_counselling_lead_records_their_own_sessions_outcomes_and_writes_their
     theirs = f.published_session(w.counsellor, colleagues_referral, start=f.oslo(2027, 1, 5, 11))
     week = client.get("/week/2027/1").get_data(as_text=True)
     assert w.own_referral.reference in week and colleagues_referral.reference not in week
+    travel_to(f.oslo(2027, 1, 5, 7))   # the morning of the session: the lead's home has it first
+    client.post("/logout")
+    f.login(client, lead)
+    home = html.unescape(client.get("/").get_data(as_text=True))
+    mine_card = home[home.index('id="my-sessions-today"'):home.index("</section>", home.index('id="my-sessions-today"'))]
+    assert "09:00–10:30" in mine_card and f'href="/week/sessions/{mine.id}"' in mine_card
+    assert f'/week/sessions/{theirs.id}"' not in mine_card
 
     travel_to(f.oslo(2027, 1, 5, 15))   # after the session (the idle sign-out has ended the first login)
     client.post("/logout")
