@@ -196,11 +196,12 @@ def municipality_letters(actor, municipality: Municipality, part: int = 1) -> tu
     return _download(actor, pairs, municipality, {"part": part})
 
 
-def session_letters(actor, wanted: list[tuple[int, int]], about) -> tuple[bytes, int]:
-    """The letters of these (referral id, session id) pairs, one PDF of at most MAX_LETTERS (the sessions the
-    centre moved lately: the referrer hands each participant the new time); audited against `about` (the
-    municipality or county), without names."""
-    return _download(actor, letters_for_sessions(wanted)[:MAX_LETTERS], about, {"moved": True})
+def session_letters(actor, wanted: list[tuple[int, int]], about, part: int = 1) -> tuple[bytes, int]:
+    """The letters of these (referral id, session id) pairs, as one PDF of at most MAX_LETTERS (`part` 1 the
+    earliest sessions, 2 the next MAX_LETTERS, ...): the sessions the centre moved lately, whose new time the
+    referrer hands each participant; audited against `about` (the municipality or county), without names."""
+    pairs = letters_for_sessions(wanted)[(part - 1) * MAX_LETTERS:part * MAX_LETTERS] if part >= 1 else []
+    return _download(actor, pairs, about, {"moved": True, "part": part})
 
 
 def _download(actor, pairs: list[tuple[Referral, Session]], about, detail: dict) -> tuple[bytes, int]:
@@ -229,6 +230,11 @@ def parts_for_municipality(municipality: Municipality) -> list[Part]:
         .join(Referral, Referral.id == SessionParticipant.referral_id)
         .where(Session.status == SessionStatus.BOOKED, Session.start >= utcnow(),
                Referral.referring_municipality_id == municipality.id)) or 0
+    return parts_of(total)
+
+
+def parts_of(total: int) -> list[Part]:
+    """`total` letters as downloads of at most MAX_LETTERS each (empty: none)."""
     return [Part(number, (number - 1) * MAX_LETTERS + 1, min(number * MAX_LETTERS, total), total)
             for number in range(1, (total + MAX_LETTERS - 1) // MAX_LETTERS + 1)]
 

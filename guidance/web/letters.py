@@ -58,14 +58,17 @@ def moved():
 
     wanted = [(m.referral_id, m.session_id) for m in referrer_today.moved(current_user)]
     about = current_user.municipality or current_user.county
-    body, count = service.session_letters(current_user, wanted, about)
+    part = request.args.get("part", 1, type=row_id)
+    body, count = service.session_letters(current_user, wanted, about, part)
     if not count:
         flash(_("No session has been moved lately, so there is no new letter to print."), "info")
         return redirect(url_for("main.home"))
-    return _pdf(body, f"new-letters-{clock.today().isoformat()}.pdf")
+    suffix = f"-{part}" if part > 1 else ""
+    return _pdf(body, f"new-letters-{clock.today().isoformat()}{suffix}.pdf")
 
 
 @bp.app_context_processor
 def letter_downloads():
-    """`letter_parts(municipality)` for the referral list: its downloads of at most MAX_LETTERS letters."""
-    return {"letter_parts": service.parts_for_municipality}
+    """`letter_parts(municipality)` for the referral list and `letter_parts_of(total)` for the referrer home's
+    new letters: downloads of at most MAX_LETTERS letters."""
+    return {"letter_parts": service.parts_for_municipality, "letter_parts_of": service.parts_of}

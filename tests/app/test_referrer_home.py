@@ -197,7 +197,7 @@ def test_a_session_a_new_plan_moved_is_listed_and_one_it_kept_is_not(client, tra
     assert "Sara Haddad" not in card
 
 
-def test_the_new_letters_of_every_moved_participant_come_as_one_pdf(client, travel_to):
+def test_the_new_letters_of_every_moved_participant_come_as_one_pdf(client, travel_to, monkeypatch):
     """A moved group session listed six participants, each with their own "New letter" link: the referrer
     printed six files. One download holds the new letter of each moved session, and only those: a session
     that was not moved, or another municipality's participant, is not in it."""
@@ -227,6 +227,17 @@ def test_the_new_letters_of_every_moved_participant_come_as_one_pdf(client, trav
     assert w.own_referral.reference in text and second.reference in text
     assert still.reference not in text and w.other_referral.reference not in text
     assert "28. januar" in text and "29. januar" in text
+
+    # More than one PDF holds (MAX_LETTERS, here 1): one download per part, each saying which letters.
+    from guidance.services import letters
+
+    monkeypatch.setattr(letters, "MAX_LETTERS", 1)
+    card = _card(client.get("/").get_data(as_text=True), "home-moved")
+    assert "Nye brev 1–1 av 2 (PDF)" in card and "Nye brev 2–2 av 2 (PDF)" in card and "Alle 2" not in card
+    second_part = client.get("/letters/moved.pdf?part=2")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(second_part.data)).pages)
+    assert second.reference in text and w.own_referral.reference not in text   # the later session's letter
+    monkeypatch.undo()
 
     client.post("/logout")
     travel_to(f.oslo(2027, 1, 30, 12))   # both sessions are over: nothing left to print
