@@ -65,6 +65,8 @@ def may(user: Any, action: str, target: Any = None) -> bool:
             return True  # back earlier than one reported oneself, or than the lead registered
         return user.role is Role.LEAD and target.user.county_id == user.county_id
     if isinstance(target, (CounsellorProfile, InterpreterProfile)):
+        if target.user.role is Role.LEAD and user.role is Role.LEAD and target.user_id != user.id:
+            return False   # a lead who counsels: their own profile (and the administrators'), not a fellow lead's
         return _may_manage_county(user, target.user.county_id)
     if isinstance(target, User):
         if action == "manage_referrer":
@@ -141,7 +143,7 @@ COUNSELLING_ROLES = (Role.COUNSELLOR, Role.LEAD)
 
 def counsels(user: User) -> bool:
     """Does the user hold guidance sessions: a counsellor, or a lead with a counsellor profile?"""
-    return user.role in COUNSELLING_ROLES and user.counsellor is not None
+    return user.role in COUNSELLING_ROLES and user.counsellor is not None and user.counsellor.active
 
 
 def _may_use_area(user: User, action: str, area: str) -> bool:

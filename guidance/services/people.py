@@ -121,7 +121,7 @@ def create_counsellor(actor, county: County, data: CounsellorData) -> Counsellor
     """A new counsellor of `county`: a new user with role counsellor, or an existing counsellor
     user of the county without a profile, linked."""
     errors: Errors = {}
-    user = _user_for_new_profile(data, county, Role.COUNSELLOR, errors)
+    user = _user_for_new_profile(data, county, Role.COUNSELLOR, errors, actor)
     values = _counsellor_values(data, county, errors)
     errors.update(data.input_errors)
     if errors:
@@ -499,14 +499,17 @@ def _check_user_fields(data: PersonData, errors: Errors, exclude: User | None = 
             errors["email"] = [_("A user with this e-mail address already exists.")]
 
 
-def _user_for_new_profile(data: PersonData, county: County, role: Role, errors: Errors) -> User | None:
+def _user_for_new_profile(data: PersonData, county: County, role: Role, errors: Errors, actor=None) -> User | None:
     """The existing user to link (same e-mail, same role and county, no profile yet), or None for a new one. A
-    counsellor profile also links the county's lead of that e-mail: a lead who holds sessions too keeps their
-    role and is planned as a counsellor (rules.access.counsels)."""
+    counsellor profile also links the county's lead of that e-mail when that lead (or an administrator) makes
+    it: a lead who holds sessions too keeps their role and is planned as a counsellor (rules.access.counsels);
+    one lead cannot make another a counsellor, nor so take over their account's e-mail."""
     email = (data.email or "").strip()
     existing = find_by_email(email) if _EMAIL.match(email) else None
     has_profile = existing is not None and (existing.counsellor if role is Role.COUNSELLOR else existing.interpreter)
-    linkable = (role,) + ((Role.LEAD,) if role is Role.COUNSELLOR else ())
+    may_link_lead = role is Role.COUNSELLOR and existing is not None and actor is not None and (
+        getattr(actor, "id", None) == existing.id or getattr(actor, "role", None) is Role.ADMIN)
+    linkable = (role,) + ((Role.LEAD,) if may_link_lead else ())
     if existing is not None and existing.role in linkable and existing.county_id == county.id and not has_profile:
         _check_user_fields(data, errors, exclude=existing)
         return existing

@@ -45,7 +45,9 @@ def page(*, done: str, week_of=None):
                            # The first day back each absence may take: the day after its first (the first day
                            # itself is the whole absence, its own button).
                            first_back={a.id: first_day_back(a, today) for a in earlier},
-                           end_form=AbsenceEndForm(formdata=None)), \
+                           end_form=AbsenceEndForm(formdata=None),
+                           # the blueprint the page is shown under (a lead who counsels reports under /week)
+                           end_endpoint=f"{request.blueprint}.end_absence"), \
         400 if request.method == "POST" else 200
 
 

@@ -64,6 +64,10 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["absence_period"] = absences.period_text
 
     app.jinja_env.globals["centre_contacts"] = centre_contacts
+    # Whether the account menu offers "Notices": the user has notices to choose how to get (a lead who counsels too).
+    from guidance.services.notices import kinds_for
+
+    app.jinja_env.globals["notice_kinds"] = kinds_for
 
     @app.context_processor
     def inject():

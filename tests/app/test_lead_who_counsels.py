@@ -43,11 +43,30 @@ def test_the_leads_own_email_makes_them_a_counsellor_too_and_plans_book_them(cli
     # They choose how to hear of changes to their own sessions, as a counsellor does.
     settings = client.get("/account/notices").get_data(as_text=True)
     assert 'name="my_sessions"' in settings, settings[:3000]
-    # A lead without a counsellor profile has no week.
+    assert 'href="/account/notices"' in page
+    # Reporting their own absence works under their week (the page built its form address from the role).
+    reported = client.post("/week/absence", data={"start_date": "2027-01-06", "end_date": "2027-01-06"})
+    assert reported.status_code == 302
+    assert client.get("/week/absence").status_code == 200
+
+    # A fellow lead: no week, cannot make the first a counsellor nor open or change their profile (the e-mail
+    # on it is their login).
     other = f.user(Role.LEAD, name="Annen Leder")
     client.post("/logout")
     f.login(client, other)
     assert client.get("/week/").status_code == 403
+    assert client.get(f"/people/counsellors/{lead.counsellor.id}").status_code in (403, 404)
+    refused = client.post("/people/counsellors/new", data={
+        "name": other.name, "email": w.lead.email, "multicultural": "y", "languages": ["nb"],
+        "location_ids": [str(lead.counsellor.locations[0].id)], "max_sessions_per_day": "2"})
+    assert refused.status_code == 400
+    third = f.user(Role.LEAD, name="Tredje Leder")
+    taken = client.post("/people/counsellors/new", data={
+        "name": third.name, "email": third.email, "multicultural": "y", "languages": ["nb"],
+        "location_ids": [str(lead.counsellor.locations[0].id)], "max_sessions_per_day": "2"})
+    assert taken.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(type(third), third.id).counsellor is None
 
 
 def test_a_counselling_lead_records_their_own_sessions_outcomes_and_writes_their_notes_not_a_colleagues(client, travel_to):

@@ -363,8 +363,9 @@ def test_junk_in_every_field_is_a_form_message_never_a_500(client, county_world,
 
 
 def test_a_counsellor_whose_role_an_admin_changed_is_no_longer_planned(app, county_world):
-    """Made a referrer, the counsellor is not planned; made the county's lead, they still are (a lead with a
-    counsellor profile counsels too, rules.access.counsels) until the profile is deactivated."""
+    """Given another role the counsellor is not planned (their profile is deactivated); made the county's lead,
+    they are planned again once the profile is activated on the counsellor page (a lead who counsels,
+    rules.access.counsels)."""
     w, _location = county_world
     admin = app.test_client()
     f.login(admin, w.admin)
@@ -376,10 +377,13 @@ def test_a_counsellor_whose_role_an_admin_changed_is_no_longer_planned(app, coun
             "municipality_id": str(municipality_id), "active": "y"})
         assert response.status_code == 302, response.get_data(as_text=True)
 
+    planned = lambda: f"C{w.counsellor.counsellor.id}" in {c["id"] for c in _instance()["counsellors"]}  # noqa: E731
     change_role("lead")
-    assert f"C{w.counsellor.counsellor.id}" in {c["id"] for c in _instance()["counsellors"]}
+    assert not planned()
+    assert admin.post(f"/people/counsellors/{w.counsellor.counsellor.id}/active", data={"active": "y"}).status_code == 302
+    assert planned()
     change_role("referrer", f.municipality("4601").id)
-    assert f"C{w.counsellor.counsellor.id}" not in {c["id"] for c in _instance()["counsellors"]}
+    assert not planned()
 
 
 def test_the_menu_marks_the_one_list_a_person_page_belongs_to(client, county_world):
