@@ -134,7 +134,7 @@ AREAS: dict[str, tuple[Role, ...]] = {
 # outcomes and guidance notes, as a counsellor's.
 COUNSELLING_AREAS = ("week", "note_writing")
 # What a lead may do to a session of the county only when it is their own, as its counsellor.
-OWN_SESSION_ACTIONS = ("record_outcome",)
+OWN_SESSION_ACTIONS = ("record_outcome", "counsel")
 
 
 # The roles whose users with a counsellor profile are planned as counsellors (a lead who counsels too).

@@ -127,7 +127,7 @@ def report_own_absence(person: User, *, start: dt.date, end: dt.date,
     with unit_of_work() as uow:
         absence = _new_absence(person, person, start, end, None, "absence.reported", hours)
         hit = len(affected_sessions(absence))
-        messages = mail.queue_to_leads(person.county_id, lambda: _lead_mail(absence, hit))
+        messages = mail.queue_to_leads(person.county_id, lambda: _lead_mail(absence, hit), but=person)
         uow.after_commit(mail.deliver_later, messages + _release_interpreter_bookings(person, absence))
     return absence, hit
 

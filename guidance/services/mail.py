@@ -74,9 +74,10 @@ def queue(to: User, subject: str, body: str, ics: bytes | None = None) -> Outbox
     return message
 
 
-def queue_to_leads(county_id: int, compose) -> list[OutboxMessage]:
-    """One message to each active lead of a county, each in that lead's language: `compose()` gives
-    (subject, body) and is called inside the lead's locale. In the current transaction."""
+def queue_to_leads(county_id: int, compose, but: User | None = None) -> list[OutboxMessage]:
+    """One message to each active lead of a county (`but` one: a lead who counsels and wrote it themselves),
+    each in that lead's language: `compose()` gives (subject, body) and is called inside the lead's locale.
+    In the current transaction."""
     from flask_babel import force_locale
 
     from guidance.models import Role
@@ -85,6 +86,8 @@ def queue_to_leads(county_id: int, compose) -> list[OutboxMessage]:
     messages = []
     for lead in db.session.scalars(select(User).where(User.role == Role.LEAD, User.county_id == county_id,
                                                       User.active.is_(True)).order_by(User.id)):
+        if but is not None and lead.id == but.id:
+            continue
         with force_locale(for_recipient(lead)):
             messages.append(queue(lead, *compose()))
     return messages

@@ -128,7 +128,7 @@ def day(day: str):
 @bp.get("/sessions/<int:session_id>")
 @requires("week")
 def session(session_id: int):
-    session = get_visible(Session, session_id)
+    session = get_visible(Session, session_id, "counsel")   # their own session (a lead who counsels: not a colleague's)
     # A link from an e-mail or the calendar written before a re-plan: the session as it stands now.
     current = cal.current_of(session)
     if current is not None and may(current_user, "view", current):
@@ -210,7 +210,7 @@ def follow_up(session_id: int):
 @bp.get("/sessions/<int:session_id>.ics")
 @requires("week")
 def session_ics(session_id: int):
-    session = get_visible(Session, session_id)
+    session = get_visible(Session, session_id, "counsel")
     body = cal.build_calendar([session], _session_link, language=for_recipient(current_user))
     return _ics_response(body, f"session-{session.id}.ics")
 

@@ -48,6 +48,10 @@ def test_the_leads_own_email_makes_them_a_counsellor_too_and_plans_book_them(cli
     reported = client.post("/week/absence", data={"start_date": "2027-01-06", "end_date": "2027-01-06"})
     assert reported.status_code == 302
     assert client.get("/week/absence").status_code == 200
+    from guidance.models import OutboxMessage
+
+    told = set(db.session.scalars(select(OutboxMessage.to_user_id)))
+    assert lead.id not in told   # the county's other leads are told; not the one who reported it
 
     # A fellow lead: no week, cannot make the first a counsellor nor open or change their profile (the e-mail
     # on it is their login).
@@ -94,6 +98,13 @@ def test_a_counselling_lead_records_their_own_sessions_outcomes_and_writes_their
     db.session.expire_all()
     assert db.session.scalar(select(SessionParticipant.outcome).where(
         SessionParticipant.session_id == mine.id)) is Outcome.ATTENDED
+    # Their home asks for the guidance note of the participant who came.
+    home = html.unescape(client.get("/").get_data(as_text=True))
+    card = home[home.index('id="my-sessions-today"'):home.index("</section>", home.index('id="my-sessions-today"'))]
+    assert "1 veiledningsnotat å dele" in card and w.own_referral.reference in card
+    # A colleague's session is not theirs to open under their week (a lead sees it on the planning pages).
+    assert client.get(f"/week/sessions/{theirs.id}").status_code in (403, 404)
+    assert client.get(f"/week/sessions/{mine.id}").status_code == 200
     refused = client.post(f"/week/sessions/{theirs.id}/outcomes", data={f"outcome-{colleagues_referral.id}": "attended"})
     assert refused.status_code in (403, 404)
     db.session.expire_all()
