@@ -31,8 +31,14 @@ MARKS = {
     "same_counsellor": _l("Same counsellor as before"),
     "video": _l("By video"),
     "joins_group": _l("Joins a planned group"),
-    "early_departure": _l("Leaves home before 07:00"),
 }
+
+
+def _marks() -> dict:
+    """The marks' words; the early departure names the hour the solver's configuration sets (07:00)."""
+    from guidance.services.book_now import EARLY_DEPARTURE
+
+    return {**MARKS, "early_departure": _("Leaves home before %(time)s", time=EARLY_DEPARTURE.strftime("%H:%M"))}
 
 # Reasons the planning engine gives only for a single referral (the rest: planning.REASONS).
 EXTRA_REASONS = {
@@ -153,7 +159,7 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
             reasons[need.type] = (what, action, reason_link(need.reason))
     from guidance.services.referral_reading import counsellor_name, shown_statuses
 
-    return render_template("book_now/options.html", referral=referral, found=found, reasons=reasons, marks=MARKS,
+    return render_template("book_now/options.html", referral=referral, found=found, reasons=reasons, marks=_marks(),
                            form=BookForm(), error=error, counsellor_name=counsellor_name, wish_form=wish_form,
                            wish=wish, shown_status=shown_statuses([referral])[referral.id],
                            wish_hidden={"sooner": "1"} if found.sooner else {},

@@ -644,7 +644,7 @@ def test_an_option_that_means_leaving_home_before_seven_says_so_with_the_time(da
     assert by_video.leaves_home is None and "early_departure" not in by_video.marks
 
 
-def test_a_participant_far_from_the_centre_is_offered_a_time_they_need_not_leave_home_before_seven_for(app, travel_to):
+def test_a_participant_far_from_the_centre_is_offered_a_time_they_need_not_leave_home_before_seven_for(client, travel_to):
     """A Voss resident, 88 minutes from the Bergen centre: the soonest times are 08:00 (leaving home about
     06:30). Beside them the lead is offered the soonest time they can reach setting off at 07:00 or later."""
     from guidance.services import book_now
@@ -661,3 +661,7 @@ def test_a_participant_far_from_the_centre_is_offered_a_time_they_need_not_leave
     later = [o for o in need.options if ids.to_local(o.start).date() == day and "early_departure" not in o.marks]
     assert later, shown
     assert ids.to_local(later[0].leaves_home).time() >= book_now.EARLY_DEPARTURE
+    # The page marks the early ones with the hour.
+    f.login(client, w.lead)
+    page = client.get(f"/referrals/{far.id}/times").get_data(as_text=True)
+    assert page.count('<span class="tag tag-orange">Må dra hjemmefra før kl. 07:00</span>') >= len(early) > 0
