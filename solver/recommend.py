@@ -259,19 +259,21 @@ class _Advisor:
             if sum(c <= travel[(loc, mode)] for c in costs) >= pool or len(costs) >= self.limits.scan_limit * pool:
                 break   # (options of equal travel, e.g. video everywhere, never pass the first test)
             for cid, language in builder.counsellor_order(members, loc):
-                for b in self._first_times(members, typ, loc, mode, first, last, cid, language, exclude):
+                for b, later in self._first_times(members, typ, loc, mode, first, last, cid, language, exclude):
                     found.append(b)
                     costs.append(booking_cost(prep, b))
+                    if later is not None:   # beside the day's first time, not counted against the search's limits
+                        found.append(later)
         return found
 
-    def _first_times(self, members, typ, loc, mode, first, last, cid, language, exclude) -> list[Booking]:
+    def _first_times(self, members, typ, loc, mode, first, last, cid, language, exclude
+                     ) -> list[tuple[Booking, Booking | None]]:
         """The first free time with one counsellor on each of the first ``candidate_days`` days
         that have one (the constructor's window search: counsellor, participants, travel
         between locations, interpreters of the language, rooms) and, where that time means a member
         leaves home before ``early_departure_minute``, the day's first time that does not."""
         out = []
         wish, prep, early = self.wish, self.prep, self.limits.early_departure_minute
-        days = 0
 
         def too_early(found: Booking) -> bool:
             sets_off = _sets_off(prep, [(m, found) for m in members])
@@ -288,11 +290,9 @@ class _Advisor:
             b = first_time(day, skip)
             if b is None:
                 continue
-            out.append(b)
-            if too_early(b) and (later := first_time(day, lambda found: skip(found) or too_early(found))):
-                out.append(later)
-            days += 1
-            if days >= self.limits.candidate_days:
+            later = first_time(day, lambda found: skip(found) or too_early(found)) if too_early(b) else None
+            out.append((b, later))
+            if len(out) >= self.limits.candidate_days:
                 break
         return out
 
