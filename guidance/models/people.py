@@ -135,6 +135,11 @@ class CounsellorProfile(db.Model):
     user: Mapped[User] = relationship(back_populates="counsellor")
     locations: Mapped[list[Location]] = relationship(secondary=counsellor_location)
 
+    def days_at(self, location_id: int) -> list[int] | None:
+        """The ISO weekdays the counsellor is at the location when they are named (`location_days`), else None:
+        every day they work."""
+        return (self.location_days or {}).get(str(location_id)) or None
+
 
 class InterpreterProfile(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -367,7 +367,7 @@ def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.da
         else:
             if loc.id not in {x.id for x in counsellor.locations}:
                 reasons.append(_("%(name)s no longer works at %(location)s.", name=name, location=loc.name))
-            elif start.isoweekday() not in (counsellor.location_days or {}).get(str(loc.id), range(1, 8)):
+            elif start.isoweekday() not in (counsellor.days_at(loc.id) or range(1, 8)):
                 reasons.append(_("%(name)s is not at %(location)s on %(weekday)s.", name=name, location=loc.name,
                                  weekday=format_date(start.date(), "EEEE", locale=locale)))
             if not covers(counsellor.weekly, start, end):

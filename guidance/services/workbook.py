@@ -42,9 +42,9 @@ LOCATION_DAYS = ("mon", "tue", "wed", "thu", "fri")
 PERSON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_NUMBER = {name: n for n, name in enumerate(PERSON_DAYS, start=1)}
 # A weekday as leads write it in `counsellors.locations` ("Utekontor Voss (tue, thu)" or "(tirsdag)"): English,
-# bokmål and nynorsk, whole or by their first three letters.
-DAY_WORDS = {**WEEKDAY_NUMBER, "man": 1, "mån": 1, "tir": 2, "tys": 2, "ons": 3, "tor": 4, "fre": 5,
-             "lør": 6, "lau": 6, "søn": 7}
+# bokmål and nynorsk, whole or by their first three letters; Monday to Friday, as the counsellor page asks them.
+DAY_WORDS = {**{name: n for name, n in WEEKDAY_NUMBER.items() if n <= 5},
+             "man": 1, "mån": 1, "tir": 2, "tys": 2, "ons": 3, "tor": 4, "fre": 5}
 
 COLUMNS: dict[str, list[str]] = {
     "settings": ["individual_minutes", "group_minutes", "group_min_size", "group_max_size", "max_travel_minutes",
@@ -127,7 +127,7 @@ def export(county: County) -> dict[str, list[list[str]]]:
         out["counsellors"].append([
             p.user.email, p.user.name, _yes(p.multicultural), _iso(p.multicultural_completed_on),
             ", ".join(p.languages or []), *_person_days(p.weekly),
-            "; ".join(_with_days(loc, p.location_days) for loc in sorted(p.locations, key=lambda loc: loc.name)),
+            "; ".join(_with_days(p, loc) for loc in sorted(p.locations, key=lambda loc: loc.name)),
             str(p.max_sessions_per_day),
             _iso(p.employment_start), _iso(p.employment_end), p.video_link or "", _yes(p.active)])
     for p in sorted(people.interpreters_of(county.id), key=lambda p: p.user.email):
@@ -429,15 +429,15 @@ def _location_and_days(item: str) -> tuple[str, list[int] | None]:
     days = []
     for word in (w.strip().lower() for w in re.split(r"[,\s]+", found[2]) if w.strip()):
         day = DAY_WORDS.get(word[:3])
-        if day is None or day > 5:   # Monday to Friday, as the counsellor page asks them
+        if day is None:
             return found[1], None
         days.append(day)
     return found[1], sorted(set(days)) or None
 
 
-def _with_days(location, location_days: dict | None) -> str:
+def _with_days(profile: CounsellorProfile, location) -> str:
     """A counsellor's location as the sheet writes it: its name, and its days when they are named."""
-    days = (location_days or {}).get(str(location.id))
+    days = profile.days_at(location.id)
     return f"{location.name} ({', '.join(PERSON_DAYS[d - 1] for d in days)})" if days else location.name
 
 

@@ -307,8 +307,8 @@ def _location_days_shown(form: CounsellorForm, profile: CounsellorProfile | None
     posted = _location_days_posted(form) if request.method == "POST" else None
     if posted is not None:
         return {str(k): set(v) for k, v in posted.items()}
-    stored = (profile.location_days or {}) if profile is not None else {}
-    return {value: set(stored.get(value, people.WORKING_WEEK)) for value, _label in form.location_ids.choices}
+    return {value: set((profile.days_at(value) if profile is not None else None) or people.WORKING_WEEK)
+            for value, _label in form.location_ids.choices}
 
 
 def _counsellor_languages(form: CounsellorForm) -> list[str]:
