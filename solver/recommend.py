@@ -276,8 +276,7 @@ class _Advisor:
         wish, prep, early = self.wish, self.prep, self.limits.early_departure_minute
 
         def too_early(found: Booking) -> bool:
-            sets_off = _sets_off(prep, [(m, found) for m in members])
-            return sets_off is not None and sets_off < early
+            return _early(_sets_off(prep, [(m, found) for m in members]), early)
 
         def skip(found: Booking) -> bool:
             return _same_place(found, exclude) or not wish.allows(prep, found)
@@ -494,8 +493,13 @@ def _travel(prep, pid: str, b: Booking) -> int:
 def _sets_off(prep, seats) -> int | None:
     """The earliest minute of the day a participant leaves home for one of these (participant, session)
     seats on site; None when nobody travels."""
-    times = [b.start - _travel(prep, pid, b) for pid, b in seats if _travel(prep, pid, b) > 0]
+    times = [b.start - minutes for pid, b in seats if (minutes := _travel(prep, pid, b)) > 0]
     return min(times) if times else None
+
+
+def _early(sets_off: int | None, early: int) -> bool:
+    """Does someone leave home before minute ``early`` of the day (``_sets_off``; None: nobody travels)?"""
+    return sets_off is not None and sets_off < early
 
 
 def _interpreter_nok(prep, b: Booking) -> int:
@@ -540,10 +544,9 @@ def _nearest(pool: list[dict]) -> int | None:
 def _not_early(pool: list[dict], early: int) -> int | None:
     """When the best option has someone leave home before minute ``early`` of the day: the best-ranked one
     where nobody does (the lead weighs an 08:00 session 86 minutes away against a later one)."""
-    if not pool or pool[0]["sets_off"] is None or pool[0]["sets_off"] >= early:
+    if not pool or not _early(pool[0]["sets_off"], early):
         return None
-    return next((i for i, option in enumerate(pool) if option["sets_off"] is None or option["sets_off"] >= early),
-                None)
+    return next((i for i, option in enumerate(pool) if not _early(option["sets_off"], early)), None)
 
 
 def _diverse(ranked, top: int, lookahead: int, early: int = 0) -> list[dict]:

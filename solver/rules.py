@@ -118,8 +118,8 @@ def session_problems(prep: Prepared, state: State, b: Booking) -> list[str]:
         if b.mode == "onsite" and not prep.may_attend(pid, loc.id):
             problems.append(f"rule 9: {pid} too far or no step-free access")
     # Rule 3 and 4: counsellor.
-    if not prep.works_there(c.id, loc.id, b.day) or not cal.contains(state.counsellor_free(c.id, b.day, loc.id),
-                                                                      b.start, b.end):
+    # (no free time where the counsellor does not work, or not that weekday: Prepared.counsellor_at)
+    if not cal.contains(state.counsellor_free(c.id, b.day, loc.id), b.start, b.end):
         problems.append("rule 3: counsellor unavailable")
     if state.sessions_left(c.id, b.day) <= 0:
         problems.append("rule 3: counsellor day full")
