@@ -106,7 +106,8 @@ def _init_login(app: Flask) -> None:
     def load_user(user_id: str):
         from sqlalchemy.orm import joinedload
 
-        # The counsellor profile in the same query: the menu asks whether the user counsels (a lead may).
+        # The counsellor profile in the same query: the menu asks whether the user counsels (a lead may);
+        # populate_existing: also when the user is already in the session (the tests share one).
         user = db.session.get(User, int(user_id), options=[joinedload(User.counsellor)], populate_existing=True)
         return user if user is not None and user.active else None
 

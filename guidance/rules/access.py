@@ -254,14 +254,18 @@ def _may_booking(user: User, action: str, booking: InterpreterBooking) -> bool:
 def _may_session(user: User, action: str, session: Session) -> bool:
     if user.role is Role.LEAD:
         if action in OWN_SESSION_ACTIONS:   # as the session's counsellor: outcomes are theirs to record
-            return (session.run.county_id == user.county_id and user.counsellor is not None
-                    and session.counsellor_id == user.counsellor.id)
+            return session.run.county_id == user.county_id and _holds(user, session)
         return session.run.county_id == user.county_id
     if user.role is Role.COUNSELLOR:
-        return user.counsellor is not None and session.counsellor_id == user.counsellor.id
+        return _holds(user, session)
     if user.role is Role.INTERPRETER:
         return action == "view" and user.interpreter is not None and session.interpreter_id == user.interpreter.id
     return False
+
+
+def _holds(user: User, session: Session) -> bool:
+    """Is the user the session's counsellor?"""
+    return user.counsellor is not None and session.counsellor_id == user.counsellor.id
 
 
 def _may_outbox_message(user: User, action: str, message: OutboxMessage) -> bool:

@@ -11,9 +11,9 @@ from sqlalchemy import or_, select
 
 from guidance import clock
 from guidance.extensions import db
-from guidance.models import Absence, PlanningRun, Role, Session, SessionStatus, User
+from guidance.models import Absence, CounsellorProfile, PlanningRun, Role, Session, SessionStatus, User
 from guidance.planning import ids
-from guidance.rules.access import counsels
+from guidance.rules.access import COUNSELLING_ROLES, counsels
 from guidance.services import audit
 from guidance.services.errors import DomainError
 
@@ -24,9 +24,6 @@ LATEST_AHEAD = relativedelta(years=2)
 
 def staff_of_county(county_id: int) -> list[User]:
     """Counsellors (a lead who counsels among them) and interpreters of a county, by name."""
-    from guidance.models import CounsellorProfile
-    from guidance.rules.access import COUNSELLING_ROLES
-
     counselling = User.role.in_(COUNSELLING_ROLES) & User.id.in_(select(CounsellorProfile.user_id))
     return list(db.session.scalars(
         select(User).where(User.county_id == county_id, counselling | (User.role == Role.INTERPRETER),

@@ -145,7 +145,7 @@ def update_user(actor, user: User, *, email: str, name: str, role: Role, county_
     if errors:
         raise DomainError(_("The user was not saved."), errors)
     before = _snapshot(user)
-    _role_leaves_counselling(user, role)
+    role_leaves_counselling(user, role)
     user.email, user.name, user.role, user.active = email.strip().lower(), name.strip(), role, active
     # Admins belong to the installation or one county; referrers to a municipality; staff to a county.
     user.county_id = county_id if role is not Role.REFERRER else None
@@ -157,7 +157,7 @@ def update_user(actor, user: User, *, email: str, name: str, role: Role, county_
     db.session.commit()
 
 
-def _role_leaves_counselling(user: User, role: Role) -> None:
+def role_leaves_counselling(user: User, role: Role) -> None:
     """A counsellor given another role keeps their profile (published sessions point at it) but is no longer
     planned: it is deactivated. A counsellor made lead who still counsels has it activated again on the
     counsellor page (rules.access.counsels)."""

@@ -139,9 +139,9 @@ def _scope(grant: Grant) -> tuple[County | None, Municipality | None]:
 
 
 def _apply(user: User, grant: Grant, county: County | None, municipality: Municipality | None) -> None:
-    from guidance.services.accounts import _role_leaves_counselling
+    from guidance.services.accounts import role_leaves_counselling
 
-    _role_leaves_counselling(user, grant.role)
+    role_leaves_counselling(user, grant.role)
     user.role = grant.role
     user.county = county
     user.municipality = municipality

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
 from guidance.extensions import csrf, db, limiter
-from guidance.models import Municipality, Participant, Referral, ReferralStatus
+from guidance.models import Municipality, Participant, Referral, ReferralStatus, Session
 from guidance.services import api_tokens, referrals
 from guidance.services.errors import DomainError
 from guidance.services.referral_reading import next_booked_sessions, shown_statuses
@@ -159,7 +159,7 @@ def create_referral():
         db.session.rollback()
         return _invalid([{"path": PATHS.get(name, name), "message": m}
                          for name, messages in error.field_errors.items() for m in messages])
-    response = jsonify(_referral_json(result.referral))
+    response = jsonify(_referrals_json([result.referral])[0])
     response.status_code = 201 if result.created else 200
     response.headers["Location"] = url_for("api.get_referral", referral_id=result.referral.id)
     return response
@@ -184,9 +184,7 @@ def list_referrals():
     rows = db.session.scalars(select(Referral).where(*clauses).order_by(Referral.id.desc())
                               .options(selectinload(Referral.participant).selectinload(Participant.municipality))
                               .offset((page - 1) * per_page).limit(per_page)).all()
-    # the page's shown statuses and next sessions in one query each, not one per referral
-    shown, coming = shown_statuses(rows), next_booked_sessions([r.id for r in rows])
-    return jsonify({"items": [_referral_json(r, shown[r.id], coming.get(r.id)) for r in rows], "page": page, "per_page": per_page, "total": total,
+    return jsonify({"items": _referrals_json(rows), "page": page, "per_page": per_page, "total": total,
                     "pages": max(1, math.ceil(total / per_page))})
 
 
@@ -197,7 +195,7 @@ def get_referral(referral_id: int):
     # Another municipality's referral does not exist for this token (its existence is personal data).
     if referral is None or referral.referring_municipality_id != g.api_token.municipality_id:
         return problem(404, "Not Found", "No such referral for this municipality.", type_="not-found")
-    return jsonify(_referral_json(referral))
+    return jsonify(_referrals_json([referral])[0])
 
 
 def _invalid(errors: list[dict], title: str = "Invalid referral", type_: str = "validation"):
@@ -208,14 +206,18 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-def _referral_json(referral: Referral, shown_status: str | None = None, session=False) -> dict:
-    """The referral as the API shows it; a list passes its page's shown status and next session (None: none)."""
+def _referrals_json(referrals: list[Referral]) -> list[dict]:
+    """The referrals as the API shows them: their shown statuses and next sessions in one query each, not one per
+    referral (a list page holds up to a hundred)."""
+    shown, coming = shown_statuses(referrals), next_booked_sessions([r.id for r in referrals])
+    return [_referral_json(r, shown[r.id], coming.get(r.id)) for r in referrals]
+
+
+def _referral_json(referral: Referral, shown_status: str, session: Session | None) -> dict:
     p = referral.participant
-    if session is False:
-        session = next_booked_sessions([referral.id]).get(referral.id)
     out = api_schema.ReferralOut(
         id=referral.id, reference=referral.reference, status=referral.status.value,
-        shown_status=shown_status or shown_statuses([referral])[referral.id],
+        shown_status=shown_status,
         legal_basis=referral.legal_basis.value, settlement_date=referral.settlement_date,
         programme_decision_date=referral.programme_decision_date, window_months=referral.window_months,
         deadline=referral.deadline, earliest_date=referral.earliest_date, needs=list(referral.needs),
