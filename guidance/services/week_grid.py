@@ -355,13 +355,14 @@ def room_weeks(grid: Grid, location_id: int, hours: dict[int, list[tuple[dt.time
     def row_of(minute: int) -> int:
         return (minute - frame_start) // SLOT_MINUTES + 1
 
+    not_before = {day.date: _not_before(day.date) for day in grid.days}   # the same for every room
     out = []
     for room in rooms:
         cells = []
         for day in grid.days:
             own = Day(day.date, blocks=[b for b in day.blocks if b.session.room_id == room.id])
             free = [] if day.unavailable else _free(own, hours.get(day.date.isoweekday(), []), row_of,
-                                                    _not_before(day.date))
+                                                    not_before[day.date])
             cells.append(sorted([*own.blocks, *free], key=lambda item: (item.row, isinstance(item, Block))))
         out.append(RoomWeek(room.name, cells))
     return out
