@@ -2,6 +2,7 @@
 user's role uses its area (rules.access.AREAS)."""
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from guidance.rules.access import may
@@ -16,13 +17,13 @@ MENU = [
     ("dashboard.index", _l("Dashboard"), "dashboard"),
     ("people.counsellors", _l("Counsellors"), "people"),
     ("people.interpreters", _l("Interpreters"), "people"),
-    ("people.referrers", _l("Referrers"), "people"),
     ("admin.users", _l("Users"), "users"),
     ("api_tokens.index", _l("API tokens"), "api_tokens"),
     ("privacy.search", _l("Data-subject access"), "data_subject"),
     ("counsellor.week", _l("My week"), "week"),
     ("interpreter.index", _l("My bookings"), "bookings"),
-    ("interpreting.index", _l("Interpreter bookings"), "interpreting"),
+    # In English the page's own title, "Interpreter bookings", did not leave the menu room on one line.
+    ("interpreting.index", lazy_pgettext("menu", "Interpreting"), "interpreting"),
     ("outbox.index", _l("Outbox"), "outbox"),
     ("setup.index", _l("Centre set-up"), "setup"),
 ]
@@ -41,8 +42,9 @@ def menu_for_current_user() -> list[tuple[str, str]]:
 # referral (the referrer came from its page), not a new one.
 BELONGS_TO = {"intake.cannot_come": "referrals.index", "intake.correct": "referrals.index",
               "intake.withdraw": "referrals.index",
-              # Set once for the county: under the set-up (the lead's menu did not fit on one line at 1280 px).
-              "language_forms.index": "setup.index"}
+              # Set once for the county, or seldom: under the set-up (the lead's menu did not fit on one
+              # line at 1280 px, in English, nor in Norwegian for a lead who counsels and has "My week").
+              "language_forms.index": "setup.index", "people.referrers": "setup.index"}
 
 
 def current_entry(endpoints: list[str]) -> str | None:

@@ -63,7 +63,7 @@ def test_every_string_in_code_and_templates_has_a_translation(locale):
     root = Path(__file__).parents[2]
     method_map = [("guidance/**.py", "python"), ("templates/**.html", "jinja2")]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
-                "pgettext": ((1, "c"), 2)}
+                "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
     in_code = {
         (context, message if isinstance(message, str) else message[0])
         for _file, _line, message, _comments, context in extract_from_dir(str(root), method_map, keywords=keywords)
