@@ -34,6 +34,7 @@ from guidance.models import (
     Room,
     User,
 )
+from guidance.rules.access import may
 from guidance.services import audit, invitations, mail, people, setup, sheets
 from guidance.services.errors import DomainError
 from guidance.services.unit_of_work import unit_of_work
@@ -231,7 +232,7 @@ def apply_workbook(actor, county: County, book: dict[str, list[list[str]]]) -> I
     if problems:
         raise WorkbookRejected(problems)
     result = Imported()
-    _Import(county, tables, problems, result).run()
+    _Import(actor, county, tables, problems, result).run()
     if problems:
         db.session.rollback()
         raise WorkbookRejected(problems)
@@ -480,8 +481,9 @@ def _person_column(key: str) -> str:
 
 
 class _Import:
-    def __init__(self, county: County, tables: dict[str, _Table], problems: list[Problem], result: Imported):
-        self.county, self.tables, self.problems, self.result = county, tables, problems, result
+    def __init__(self, actor, county: County, tables: dict[str, _Table], problems: list[Problem], result: Imported):
+        # the actor: a lead's own row in the counsellors sheet links their account, as on the form
+        self.actor, self.county, self.tables, self.problems, self.result = actor, county, tables, problems, result
         self.locations = {loc.name.strip().lower(): loc for loc in setup.locations_of(county)}
         self.bad_locations: dict[str, int] = {}   # location name -> the row of the locations sheet that failed
         self.places = self._place_lookup()
@@ -758,9 +760,9 @@ class _Import:
         errors: people.Errors = {}
         if existing is not None:
             people._check_user_fields(data, errors, exclude=existing.user)
-            user = existing.user
+            user, before_name = existing.user, existing.user.name
         else:
-            user = people._user_for_new_profile(data, self.county, Role.COUNSELLOR, errors)
+            user = people._user_for_new_profile(data, self.county, Role.COUNSELLOR, errors, actor=self.actor)
         values = people._counsellor_values(data, self.county, errors)
         if errors:
             row.refused(DomainError("", errors), _person_column)
@@ -775,7 +777,14 @@ class _Import:
             before = people._snapshot_counsellor(existing)
             user.name, user.email = data.name.strip(), email
             people._apply_counsellor(existing, values)
-            if before != people._snapshot_counsellor(existing) or (active is not None and active != existing.active):
+            changed = before != people._snapshot_counsellor(existing) or (active is not None and active != existing.active)
+            if changed and self.actor is not None and not may(self.actor, "manage", existing):
+                # A fellow lead who counsels keeps their own row, as on the form (the exported sheet lists them,
+                # so an unchanged row passes); the whole import rolls back on this problem.
+                row.fail("email", _("This is %(name)s's own row: only they or an administrator change it.",
+                                    name=before_name))
+                return
+            if changed:
                 self.result.updated["counsellors"] += 1
         if active is not None:
             existing.active = active

@@ -584,3 +584,42 @@ def test_a_counsellors_days_at_a_location_make_the_round_trip_and_an_unreadable_
     assert "Utekontor Voss (tir, tor)" in problems[0][3]
     db.session.expire_all()
     assert db.session.scalar(select(CounsellorProfile)).location_days == {str(location_id): [2, 4]}
+
+
+def test_a_leads_own_row_makes_them_a_counsellor_and_a_fellow_leads_row_stays_theirs(app):
+    """A small centre's lead who holds sessions enters their own row in the counsellors sheet, as on the
+    counsellor form: they keep the role lead and are planned. A fellow lead's row is theirs: the exported sheet
+    lists it and an unchanged row passes, a changed one is refused and nothing is written; nor does a fellow
+    lead's e-mail make them a counsellor."""
+    county = _county()
+    lead, fellow = f.user(Role.LEAD, name="Liv Leder"), f.user(Role.LEAD, name="Frode Fellesleder")
+    book = _own(workbook.template(county))
+    _set(book, "counsellors", "email", lead.email)
+    _set(book, "counsellors", "name", lead.name)
+    result = workbook.import_workbook(lead, county, book)
+    assert result.created["counsellors"] == 1 and lead not in result.new_users   # no second account, no invitation
+    db.session.expire_all()
+    assert lead.role is Role.LEAD and lead.counsellor is not None and lead.counsellor.active
+
+    # The fellow lead imports the county's own export, their colleague's row unchanged: it passes.
+    exported = workbook.export(county)
+    workbook.import_workbook(fellow, county, exported)
+    # ... and changed: refused on that row, nothing written.
+    row = next(i for i, r in enumerate(exported["counsellors"]) if r[0] == lead.email)
+    changed = [list(r) for r in exported["counsellors"]]
+    changed[row][changed[0].index("max_sessions_per_day")] = "1"
+    before = _counts()
+    with pytest.raises(workbook.WorkbookRejected) as refused:
+        workbook.import_workbook(fellow, county, {**exported, "counsellors": changed})
+    assert [(p.sheet, p.row, p.column) for p in refused.value.problems] == [("counsellors", row + 1, "email")]
+    assert lead.name in refused.value.problems[0].message
+    db.session.expire_all()
+    assert lead.counsellor.max_sessions_per_day != 1 and _counts() == before
+
+    # The fellow lead's e-mail in a row of their colleague's import: refused, not linked.
+    added = [list(r) for r in exported["counsellors"]] + [list(exported["counsellors"][row])]
+    added[-1][0], added[-1][1] = fellow.email, fellow.name
+    with pytest.raises(workbook.WorkbookRejected):
+        workbook.import_workbook(lead, county, {**exported, "counsellors": added})
+    db.session.expire_all()
+    assert fellow.counsellor is None
