@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from guidance import clock
 from guidance.extensions import db
@@ -36,9 +37,11 @@ def session_ahead(referral: Referral, session_id: int) -> Session | None:
 
 
 def already_told(referral: Referral, session: Session) -> CannotCome | None:
-    """The request already made about this session at its present time, if any."""
-    return db.session.scalar(select(CannotCome).where(
-        CannotCome.referral_id == referral.id, CannotCome.session_id == session.id,
+    """The request already made about this appointment at its present time, if any: asked about this
+    session or an earlier version of it (a re-plan publishes a kept session again, same uid, new row)."""
+    asked = aliased(Session)
+    return db.session.scalar(select(CannotCome).join(asked, asked.id == CannotCome.session_id).where(
+        CannotCome.referral_id == referral.id, asked.uid == session.uid,
         CannotCome.session_start == session.start).order_by(CannotCome.id.desc()).limit(1))
 
 
@@ -81,24 +84,29 @@ class Waiting:
     start: dt.datetime
     note: str
     asked_at: dt.datetime
+    session_uid: str   # the appointment: a re-plan that keeps it publishes it again under the same uid
 
 
 def waiting(county_id: int, now: dt.datetime | None = None, referral_id: int | None = None,
             session_id: int | None = None) -> list[Waiting]:
     """The county's requests still to act on (one referral's or one session's when given): the session
     is booked, ahead, and still at the time the referrer said the participant cannot come to (a move or
-    a cancellation meets the request)."""
+    a cancellation meets the request). The session is the appointment's present version: a re-plan that
+    kept the participant there published it again (same uid, new row), and the request stood."""
     now = now or clock.now()
     only = [CannotCome.referral_id == referral_id] if referral_id is not None else []
     if session_id is not None:
-        only.append(CannotCome.session_id == session_id)
+        only.append(Session.id == session_id)
+    asked = aliased(Session)
     rows = db.session.execute(
         select(CannotCome, Session, Referral.reference)
-        .join(Session, Session.id == CannotCome.session_id)
+        .join(asked, asked.id == CannotCome.session_id)
+        .join(Session, Session.uid == asked.uid)
         .join(Referral, Referral.id == CannotCome.referral_id)
         .join(SessionParticipant, (SessionParticipant.session_id == Session.id)
               & (SessionParticipant.referral_id == CannotCome.referral_id))
         .where(Referral.county_id == county_id, Session.status == SessionStatus.BOOKED, Session.start > now,
                Session.start == CannotCome.session_start, *only)
         .order_by(Session.start, CannotCome.id)).all()
-    return [Waiting(r.id, s.id, r.referral_id, reference, s.start, r.note, r.created_at) for r, s, reference in rows]
+    return [Waiting(r.id, s.id, r.referral_id, reference, s.start, r.note, r.created_at, s.uid)
+            for r, s, reference in rows]

@@ -204,6 +204,10 @@ class PublishPreview:
     untold: list = field(default_factory=list)
     # What the interpreters of cancelled bookings are paid anyway (cancelled late), øre.
     late_cancellation_cost_ore: int = 0
+    # Referrers' "cannot come" requests this plan leaves as they are (the participant stays at that time):
+    # the request stays on the lead's home after publishing (cannot_come.waiting); the planner cannot
+    # read "when they can come instead" (free text), so the lead moves them.
+    cannot_come_kept: list = field(default_factory=list)
 
     @property
     def over_budget(self) -> list:
@@ -317,6 +321,14 @@ def _untold(replaced: list[Session], new_sessions: list[Session]) -> list:
     return sorted((r for r in out.values() if not referrers_of(r)), key=lambda r: r.reference)
 
 
+def _cannot_come_kept(county_id: int, new_sessions: list[Session]) -> list:
+    """The waiting "cannot come" requests (cannot_come.Waiting) whose participant the plan keeps at that time."""
+    from guidance.services.cannot_come import waiting
+
+    at = {(s.uid, s.start, sp.referral_id) for s in new_sessions for sp in s.participants}
+    return [w for w in waiting(county_id) if (w.session_uid, w.start, w.referral_id) in at]
+
+
 def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPreview:
     """Count what publishing `run` would book, ask and send, and check the notice; changes nothing."""
     from guidance.planning import ids
@@ -356,6 +368,7 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
     preview.interpreter_cancellations = len(cancelled)
     preview.late_cancellation_cost_ore = sum(cost for _b, cost in late)
     preview.untold = _untold(list(replaced.values()), new_sessions)
+    preview.cannot_come_kept = _cannot_come_kept(county.id, new_sessions)
     preview.budgets = _budgets_after(county.id, requested, released + late)
     preview.sessions = len(new_sessions)
     preview.new_or_changed.sort(key=lambda s: s.start)

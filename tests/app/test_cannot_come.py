@@ -82,3 +82,50 @@ def test_only_the_participants_own_session_ahead_can_be_said_no_to(client, trave
     assert client.get(f"/intake/referrals/{w.own_referral.id}/cannot-come/{theirs.id}").status_code == 404
     assert client.get(f"/intake/referrals/{w.own_referral.id}/cannot-come/{held.id}").status_code == 404
 
+
+
+def test_a_request_outlives_a_re_plan_that_keeps_the_participant_there_and_publishing_says_so(client, travel_to):
+    """A re-plan publishes a kept session again (same appointment, a new row): the request was read from the
+    old row, so it vanished from the lead's home and the referrer was offered "cannot come" afresh while
+    the participant stayed at that time. Now the request follows the appointment, and the publish page
+    names it before the lead publishes."""
+    from tests.app.planning.helpers import TODAY, draft_run, draft_session
+
+    travel_to(f.oslo(TODAY.year, TODAY.month, TODAY.day, 8, 30))
+    w = planning_world()
+    start = f.oslo(2027, 1, 20, 10)
+    session = f.published_session(w.counsellor, w.own_referral, start=start)
+    f.login(client, w.referrer)
+    assert client.post(f"/intake/referrals/{w.own_referral.id}/cannot-come/{session.id}",
+                       data={"note": "Tirsdager etter kl. 12"}).status_code == 302
+    client.post("/logout")
+
+    f.login(client, w.lead)
+    run = draft_run(w.lead)
+    kept = draft_session(run, w.counsellor, [w.own_referral], start=start, uid=session.uid)
+    page = html.unescape(client.get(f"/planning/runs/{run.id}/publish").get_data(as_text=True))
+    warning = page[page.index('id="cannot-come-kept"'):]
+    assert "Henviseren sa at denne deltakeren ikke kan komme" in warning[:400]
+    assert w.own_referral.reference in warning[:800] and "Kan komme: Tirsdager etter kl. 12" in warning[:800]
+    assert client.post(f"/planning/runs/{run.id}/publish", data={"confirm_stale": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Session, kept.id).status.value == "booked"
+
+    # Still waiting: on the lead's home and on the move page of the session as published now.
+    assert "Kan komme: Tirsdager etter kl. 12" in html.unescape(client.get("/").get_data(as_text=True))
+    move_page = html.unescape(client.get(f"/planning/sessions/{kept.id}/edit").get_data(as_text=True))
+    assert f"Henviseren sier at deltakeren i {w.own_referral.reference} ikke kan komme på denne tiden." in move_page
+    client.post("/logout")
+    # The referrer is not asked to say it again.
+    f.login(client, w.referrer)
+    page = html.unescape(client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))
+    assert "Senteret vet at deltakeren ikke kan komme" in page
+    assert f"/cannot-come/{kept.id}" not in page
+    client.post("/logout")
+
+    # A plan that moves the participant meets the request: the next publish page does not name it.
+    f.login(client, w.lead)
+    moved_run = draft_run(w.lead)
+    draft_session(moved_run, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 21, 13), uid=session.uid)
+    page = client.get(f"/planning/runs/{moved_run.id}/publish").get_data(as_text=True)
+    assert 'id="cannot-come-kept"' not in page
