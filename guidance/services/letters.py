@@ -196,12 +196,13 @@ def municipality_letters(actor, municipality: Municipality, part: int = 1) -> tu
     return _download(actor, pairs, municipality, {"part": part})
 
 
-def session_letters(actor, wanted: list[tuple[int, int]], about, part: int = 1) -> tuple[bytes, int]:
+def session_letters(actor, wanted: list[tuple[int, int]], about, part: int = 1, which: str = "moved") -> tuple[bytes, int]:
     """The letters of these (referral id, session id) pairs, as one PDF of at most MAX_LETTERS (`part` 1 the
-    earliest sessions, 2 the next MAX_LETTERS, ...): the sessions the centre moved lately, whose new time the
-    referrer hands each participant; audited against `about` (the municipality or county), without names."""
+    earliest sessions, 2 the next MAX_LETTERS, ...): `which` "moved", the sessions the centre moved lately,
+    whose new time the referrer hands each participant; "to_tell", those the lead sends themselves. Audited
+    against `about` (the municipality or county), without names."""
     pairs = letters_for_sessions(wanted)[(part - 1) * MAX_LETTERS:part * MAX_LETTERS] if part >= 1 else []
-    return _download(actor, pairs, about, {"moved": True, "part": part})
+    return _download(actor, pairs, about, {which: True, "part": part})
 
 
 def _download(actor, pairs: list[tuple[Referral, Session]], about, detail: dict) -> tuple[bytes, int]:

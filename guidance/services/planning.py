@@ -560,6 +560,7 @@ def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Ses
             # The referral's history says when a plan booked it (it had nothing after "received").
             audit.record(lead, "session.planned", session, {  # its time then: a later move does not rewrite it
                 "run": session.run_id, "at": ids.plan_minute(session.start), "referrals": sorted(referral_ids)})
+            to_tell.session_changed(lead, session, to_tell.BOOKED, referral_ids=referral_ids)  # no referrer: the lead
             told += notices.session_event(lead, session, kind, counsellor=False, referral_ids=referral_ids)
         elif kind == notices.MOVED:
             audit.record(lead, "session.replanned", session, {

@@ -1,11 +1,14 @@
 """Participants the lead tells of a change themselves.
 
-A change to a published session reaches a participant through their referrer (a notice) and a
+A new or changed published session reaches a participant through their referrer (a notice) and a
 letter. Two cases reach nobody: the participant's municipality has no referrer with an account in
-Veiled (NO_REFERRER) and a letter with the old time may be out (a move, a cancellation), or the new
-time is sooner than the county's notice, so a letter may come too late (SHORT_NOTICE). Before, the lead read their names once in a message at the top of the page
-and had nothing left to work from. Now each such participant waits on the lead's home with their
-phone number and the change, until the lead marks them told or the session's time has passed.
+Veiled (NO_REFERRER: nobody hands them the letter of a new booking, and a letter with the old time may
+be out after a move or a cancellation), or the new time is sooner than the county's notice, so a
+letter may come too late (SHORT_NOTICE). Before, the lead read their names once in a message at the
+top of the page and had nothing left to work from; and a publication that booked participants of a
+municipality without a referrer said nothing about whose letters to send. Now each such participant
+waits on the lead's home with their phone number, the change and their letter, until the lead marks
+them told or the session's time has passed.
 
 `session_changed` is called inside the use case that changed the session (a move, a cancellation,
 a publication, a booking of one referral), in its transaction.
@@ -32,15 +35,12 @@ NO_REFERRER, SHORT_NOTICE = "no_referrer", "short_notice"
 def session_changed(actor, session: Session, change: str, *, short_notice: bool = False,
                     referral_ids: set[int] | None = None, start: dt.datetime | None = None) -> list[ParticipantToTell]:
     """In the caller's transaction: for each participant of `session` (only `referral_ids` when given)
-    whom nobody tells in Veiled, or every one when the change is `short_notice`, a task for the lead.
-    A booking kept to the county's notice is not one: its letter reaches them (the lead prints the
-    letters of a municipality without a referrer); a move or cancellation is, since a letter with the
-    old time may be out. `start`: the time the participant must hear of before (by default the session's
-    start; a cancelled session's own)."""
+    whom nobody tells in Veiled, or every one when the change is `short_notice`, a task for the lead
+    (a new booking of a participant whose referrer is in Veiled reaches them through the referrer and
+    the letter the referrer prints). `start`: the time the participant must hear of before (by default
+    the session's start; a cancelled session's own)."""
     from guidance.services.notices import referrers_of
 
-    if change == BOOKED and not short_notice:
-        return []
     recorded = []
     for member in session.participants:
         referral = member.referral
@@ -98,10 +98,24 @@ def waiting(county_id: int, now: dt.datetime | None = None, limit: int | None = 
     return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
 
 
+def by_participant(tasks: list[ParticipantToTell]) -> list[list[ParticipantToTell]]:
+    """The tasks per participant, in the order of each one's soonest: a participant whose group and
+    individual session both moved is one person to call (the card counted and listed them twice)."""
+    out: dict[int, list[ParticipantToTell]] = {}
+    for task in tasks:
+        out.setdefault(task.referral_id, []).append(task)
+    return list(out.values())
+
+
 def mark_told(lead: User, task: ParticipantToTell) -> None:
-    """Use case: the lead told the participant (by phone, through an interpreter, in person); audited."""
+    """Use case: the lead told the participant (by phone, through an interpreter, in person, by letter)
+    of this change and of their other open ones (the home lists them together); audited per change."""
     with unit_of_work():
         if task.told_at is not None:
             raise DomainError(_("This participant is already marked as told."))
-        task.told_at, task.told_by_id = clock.now(), lead.id
-        audit.record(lead, "participant.told", task.referral, {"session_id": task.session_id, "change": task.change})
+        same = select(ParticipantToTell).where(ParticipantToTell.county_id == task.county_id,
+                                               ParticipantToTell.referral_id == task.referral_id,
+                                               ParticipantToTell.told_at.is_(None))
+        for each in db.session.scalars(same):
+            each.told_at, each.told_by_id = clock.now(), lead.id
+            audit.record(lead, "participant.told", each.referral, {"session_id": each.session_id, "change": each.change})

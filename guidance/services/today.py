@@ -149,7 +149,8 @@ class Today:
     setting_up: bool = False
     # Sessions a referrer said the participant cannot come to (services.cannot_come).
     cannot_come: list = field(default_factory=list)
-    # Participants the lead tells of a change themselves (services.to_tell), soonest first; all of them.
+    # Participants the lead tells of a change themselves (services.to_tell), soonest first, all of them:
+    # one list of open tasks per participant.
     to_tell: list = field(default_factory=list)
     # Today's published sessions at every location (not cancelled) and what to act on in them, by
     # problem (services.county_day); the day plan lists them.
@@ -184,7 +185,7 @@ def overview(lead: User, all_outcomes: bool = False) -> Today:
                    bookings=bookings, bookings_total=bookings_total, bookings_waiting=bookings_waiting, absences=_absences(lead.county_id, now),
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today),
-                   cannot_come=waiting, to_tell=to_tell.waiting(lead.county_id, now), **_day(lead.county_id, now, waiting), **_readiness(lead))
+                   cannot_come=waiting, to_tell=to_tell.by_participant(to_tell.waiting(lead.county_id, now)), **_day(lead.county_id, now, waiting), **_readiness(lead))
     lead.last_seen_home_at, lead.home_new_since = now, since
     db.session.commit()
     return result

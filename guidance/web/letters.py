@@ -67,6 +67,23 @@ def moved():
     return _pdf(body, f"new-letters-{clock.today().isoformat()}{suffix}.pdf")
 
 
+@bp.get("/letters/to-tell.pdf")
+@requires("planning")
+def to_tell():
+    """The letters of the participants on the lead's home whom nobody tells in Veiled (new and moved sessions),
+    one PDF: the lead posts or hands them (a municipality without a referrer has nobody to print them)."""
+    from guidance.services import to_tell as tasks
+
+    wanted = [(t.referral_id, t.session_id) for t in tasks.waiting(current_user.county_id) if t.change != tasks.CANCELLED]
+    part = request.args.get("part", 1, type=row_id)
+    body, count = service.session_letters(current_user, wanted, current_user.county, part, which="to_tell")
+    if not count:
+        flash(_("Nobody is waiting for a letter from you."), "info")
+        return redirect(url_for("main.home"))
+    suffix = f"-{part}" if part > 1 else ""
+    return _pdf(body, f"letters-to-send-{clock.today().isoformat()}{suffix}.pdf")
+
+
 @bp.app_context_processor
 def letter_downloads():
     """`letter_parts(municipality)` for the referral list and `letter_parts_of(total)` for the referrer home's

@@ -54,23 +54,41 @@ def _home_card(client, w) -> str:
 
 
 def test_a_participant_nobody_tells_waits_on_the_home_until_marked_told(client, world):
+    """A publication that books a participant of a municipality without a referrer said nothing of whose
+    letter to send; the card now names them, with their letter, one line a person however many changes."""
     w = world
     session = _published(w, w.untold, f.oslo(2027, 1, 26, 10))
-    assert _home_card(client, w) == ""  # booked within the notice: the letter tells them
+    home = _home_card(client, w)
+    assert "Dmytro Melnyk" in home and "Ny time tirsdag 26. januar kl. 10:00" in home and "ingen henviser i Veiled" in home
+    assert "Brevet (PDF)" in home and 'href="/letters/to-tell.pdf"' in home
+    letter = client.get("/letters/to-tell.pdf")
+    assert letter.status_code == 200 and letter.mimetype == "application/pdf"
     _move(w, session, dt.datetime(2027, 1, 28, 13, 0))
 
     home = _home_card(client, w)
     assert "Dmytro Melnyk" in home and w.untold.reference in home
     assert 'href="tel:+4740000000"' in home and "Ukrainsk (tolk)" in home
-    assert "Flyttet til torsdag 28. januar kl. 13:00" in home and "ingen henviser i Veiled" in home
+    # not told of the booking yet: to them it is simply booked at the new time
+    assert "Ny time torsdag 28. januar kl. 13:00" in home and "ingen henviser i Veiled" in home
+    assert "1 deltaker" in home and home.count("Dmytro Melnyk") == 1
 
-    task = db.session.scalars(select(ParticipantToTell)).one()
+    # A second session of theirs: one person with two lines, told once.
+    group_run = draft_run(w.lead)   # the published plan again, and a group session of theirs
+    draft_session(group_run, w.counsellor, [w.untold], start=f.oslo(2027, 1, 28, 13), uid=session.uid)
+    draft_session(group_run, w.counsellor, [w.untold], start=f.oslo(2027, 1, 27, 10), type="group")
+    planning_service.publish_run(w.lead, group_run, confirm_stale=True)
+    home = _home_card(client, w)
+    assert "1 deltaker" in home and home.count("Dmytro Melnyk") == 1 and home.count("Ny time") == 2, home
+    assert "Alle de 2 brevene deres (PDF)" in home
+
+    task = db.session.scalars(select(ParticipantToTell).order_by(ParticipantToTell.session_start)).first()
     response = client.post(f"/to-tell/{task.id}/told")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"{w.untold.reference} er merket som informert." in page
     assert 'id="today-to-tell"' not in page
-    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "participant.told")).actor_id == w.lead.id
+    told = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "participant.told")).all()
+    assert len(told) == 2 and {e.actor_id for e in told} == {w.lead.id}
     history = client.get(f"/referrals/{w.untold.id}").get_data(as_text=True)
     assert "Karrieresenteret sa fra til deltakeren om endringen" in history
 
@@ -94,6 +112,9 @@ def test_a_cancellation_is_to_tell_and_a_booking_never_told_then_cancelled_is_no
 
     w = world
     session = _published(w, w.untold, f.oslo(2027, 2, 2, 10))
+    for task in db.session.scalars(select(ParticipantToTell)):   # the lead sent the letter of the booking
+        task.told_at = f.oslo(2027, 1, 8, 12)
+    db.session.commit()
     cancel_session(w.lead, session, "counsellor_unavailable")
     home = _home_card(client, w)
     assert "Avlyst: timen tirsdag 2. februar kl. 10:00" in home and "Brev (PDF)" not in home

@@ -13,6 +13,8 @@ EXPECTED = {
     "letters.municipality": {ANON: 302, **{r: (200 if r in LETTER_READERS else 403) for r in LOGGED_IN}},
     # Nothing was moved in the access world: an allowed user is sent home with a message.
     "letters.moved": {ANON: 302, **{r: (302 if r in LETTER_READERS else 403) for r in LOGGED_IN}},
+    # The lead's participants to tell (tests/app/access/to_tell.py makes one): their letters.
+    "letters.to_tell": {ANON: 302, **{r: (200 if r is Role.LEAD else 403) for r in LOGGED_IN}},
 }
 
 
