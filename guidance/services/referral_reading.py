@@ -202,8 +202,9 @@ def history(referral: Referral) -> list[dict]:
     return out
 
 
-def next_booked_sessions(referral_ids: list[int]) -> dict[int, Session]:
-    """For each referral, its next booked session from now on (from the published plan)."""
+def next_booked_sessions(referral_ids: list[int], by_type: bool = False) -> dict:
+    """For each referral, its next booked session from now on (from the published plan); `by_type`: for
+    each (referral, session type), so a missed individual session's new time is not their group's."""
     if not referral_ids:
         return {}
     rows = db.session.execute(
@@ -214,9 +215,9 @@ def next_booked_sessions(referral_ids: list[int]) -> dict[int, Session]:
         .order_by(Session.start)
         .options(joinedload(Session.location))
     ).all()
-    found: dict[int, Session] = {}
+    found: dict = {}
     for referral_id, session in rows:
-        found.setdefault(referral_id, session)
+        found.setdefault((referral_id, session.type) if by_type else referral_id, session)
     return found
 
 

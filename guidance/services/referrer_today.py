@@ -104,6 +104,7 @@ class ReferrerOverview:
     missed_total: int = 0
     moved: list[Moved] = field(default_factory=list)  # moved within MOVED_LOOK_BACK, soonest first
     moved_total: int = 0
+    letter_parts: list = field(default_factory=list)  # every booked session ahead's letters, as downloads
 
 
 def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
@@ -139,7 +140,8 @@ def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
     waiting_total, waiting_overdue = db.session.execute(waiting).one()
     # The municipality's adviser follows a no-show up with the participant (nobody told them before).
     missed_rows = db.session.execute(
-        select(Referral.id, Referral.reference, Participant.name, Session.start, SessionParticipant.outcome)
+        select(Referral.id, Referral.reference, Participant.name, Session.start, SessionParticipant.outcome,
+               Session.type)
         .join(Participant, Participant.id == Referral.participant_id)
         .join(SessionParticipant, SessionParticipant.referral_id == Referral.id)
         .join(Session, Session.id == SessionParticipant.session_id)
@@ -148,13 +150,15 @@ def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
         .order_by(Session.start.desc(), Referral.id)).all()
     moved = _moved(own, now)
     missed_shown = missed_rows[:None if everything else SHOWN]
-    rebooked = next_booked_sessions([r.id for r in missed_shown])
+    rebooked = next_booked_sessions([r.id for r in missed_shown], by_type=True)   # the same kind of session
     return ReferrerOverview(coming, len(coming_rows),
                             [SharedNote(*r) for r in note_rows[:SHOWN]], len(note_rows),
                             waiting_total, waiting_overdue,
                             [Missed(r.id, r.reference, r.name, r.start, r.outcome.value,
-                                    rebooked[r.id].start if r.id in rebooked else None) for r in missed_shown],
-                            len(missed_rows), moved[:None if everything else SHOWN], len(moved))
+                                    rebooked[r.id, r.type].start if (r.id, r.type) in rebooked else None)
+                             for r in missed_shown],
+                            len(missed_rows), moved[:None if everything else SHOWN], len(moved),
+                            letters.parts_for_municipality(referrer.municipality) if referrer.municipality else [])
 
 
 def moved(user: User) -> list[Moved]:

@@ -202,13 +202,16 @@ def test_a_municipality_with_more_letters_than_one_download_gets_them_in_parts(c
 
     monkeypatch.setattr(letters, "MAX_LETTERS", 2)  # 100 in production; three letters here
     w = f.world()
-    olena, day = _ukrainian(w)
+    olena, day = _ukrainian(w, weeks=1)   # inside the referrer home's two weeks ahead
     f.published_session(w.counsellor, [olena, w.own_referral], type="group", room_name="Grupperom",
                         start=f.oslo(day.year, day.month, day.day, 13))
     f.login(client, w.referrer)
     bergen = w.referrer.municipality_id
     listing = client.get("/referrals/").get_data(as_text=True)
     assert "Brev 1–2 av 3" in listing and "Brev 3–3 av 3" in listing
+    # The home's "every booked session ahead" also comes in parts (it silently stopped at the first part).
+    home = client.get("/").get_data(as_text=True)
+    assert "Brev 1–2 av 3 (PDF)" in home and f"/municipalities/{bergen}/letters.pdf?part=2" in home, home
     first = _pages(client.get(f"/municipalities/{bergen}/letters.pdf?part=1"))
     second = _pages(client.get(f"/municipalities/{bergen}/letters.pdf?part=2"))
     # Earliest first; in a group, participants in the order they were referred.

@@ -103,6 +103,10 @@ def test_a_participant_who_did_not_come_shows_the_new_time_once_it_is_booked(cli
         missed = f.published_session(w.counsellor, referral, start=f.oslo(2027, 1, 14, hour, 0))
         outcomes.record_outcomes(w.counsellor, missed, {referral.id: Outcome.NO_SHOW})
     f.published_session(w.counsellor, rebooked, start=f.oslo(2027, 1, 26, 13, 30))   # booked again
+    # Their group session, booked all along and sooner: not the new time of the missed individual session
+    # (the card said "Ny time" of it, as of the other's). The one who waits has a group session too.
+    for referral in (rebooked, waiting):
+        f.published_session(w.counsellor, referral, start=f.oslo(2027, 1, 20, 8, 0), type="group", room_name="Grupperom")
     f.login(client, w.referrer)
     page = client.get("/").get_data(as_text=True)
     card = _card(page, "home-missed")
