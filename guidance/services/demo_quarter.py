@@ -48,6 +48,7 @@ from guidance.models import (
     OutboxMessage,
     Outcome,
     Participant,
+    ParticipantToTell,
     PlanningRun,
     Referral,
     ReferralStatus,
@@ -427,4 +428,11 @@ def _mark_sent(since: dt.datetime) -> None:
                        .execution_options(synchronize_session=False))
     db.session.execute(update(Notice).where(Notice.dispatched_at.is_(None), Notice.created_at < since)
                        .values(dispatched_at=Notice.created_at).execution_options(synchronize_session=False))
+    # The lead sent the letters of the participants whom no referrer tells the day each plan was published.
+    lead = select(User.id).where(User.role == Role.LEAD, User.county_id == ParticipantToTell.county_id) \
+        .order_by(User.id).limit(1).scalar_subquery()
+    db.session.execute(update(ParticipantToTell).where(ParticipantToTell.told_at.is_(None),
+                                                       ParticipantToTell.created_at < since)
+                       .values(told_at=ParticipantToTell.created_at, told_by_id=lead)
+                       .execution_options(synchronize_session=False))
     db.session.commit()

@@ -207,6 +207,13 @@ def _interpreter_requests_are_answered_replaced_and_invoiced_and_a_second_seed_c
     _login(client, lead.email, password)
     home = client.get("/").get_data(as_text=True)
     assert f"#booking-{waiting[0].id}" in home
+    # The letters of the quarter's bookings whom no referrer tells went out when each plan was published:
+    # the home does not open on fifty participants to tell (their tasks are there, marked told).
+    assert 'id="today-to-tell"' not in home
+    from guidance.models import ParticipantToTell
+
+    tasks = db.session.scalars(select(ParticipantToTell)).all()
+    assert tasks and all(t.told_at is not None and t.told_by_id == lead.id for t in tasks)
     # `./scripts/demo` seeds on every start: the second time changes nothing.
     before = _counts()
     again = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
