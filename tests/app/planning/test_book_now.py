@@ -196,6 +196,13 @@ def test_booking_an_option_writes_one_session_one_request_and_one_email(client, 
     assert "mandag 11. januar 2027, 10:30–12:00, Karrieresenter Bergen, Rom 1, Hanne Vik." in re.sub(r"\s+", " ", page)
     # The letter for the participant, where the lead is (the walk went back to the referral for it).
     assert f'href="/referrals/{w.own_referral.id}/letters.pdf"' in page
+    # By video it says so: a lead phoning the participant read "Karrieresenter Sunnfjord" and would have sent
+    # them there.
+    session.mode = "video"
+    db.session.commit()
+    page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
+    assert "mandag 11. januar 2027, 10:30–12:00, på video, karriereveilederen sitter på Karrieresenter Bergen, Hanne Vik." \
+        in re.sub(r"\s+", " ", page)
 
 
 def test_a_stale_option_is_refused_with_fresh_options(client, travel_to):
