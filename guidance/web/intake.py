@@ -40,7 +40,7 @@ from guidance.rules.deadlines import (
 )
 from guidance.rules.eligibility import served_municipalities
 from guidance.services import referral_csv, referrals
-from guidance.services.attachments import MAX_BYTES, MAX_PER_REFERRAL, Upload
+from guidance.services.attachments import MAX_BYTES, MAX_PER_REFERRAL, Upload, check_uploads
 from guidance.services.errors import DomainError
 from guidance.services.referrals import ReferralData
 from guidance.web.forms import PromptSelect, show_refusal
@@ -174,9 +174,12 @@ def _form_again(form: ReferralForm, uploads: list[Upload], status: int = 400, **
     are asked for again at the field and in the error summary, by name: a note below the summary was
     missed, and the referral went without its plans."""
     if uploads:
-        _show_errors(form, {"attachments": [_("Choose the attachments again (%(files)s): a browser cannot keep "
-                                              "chosen files when the form comes back.",
-                                              files=", ".join(u.filename for u in uploads))]})
+        # A file that will be refused anyway is named now, not after the form is sent a second time.
+        problems, _types = check_uploads(uploads)
+        good = [u for u, kind in zip(uploads, _types) if kind and 0 < len(u.data) <= MAX_BYTES]
+        again = [_("Choose the attachments again (%(files)s): a browser cannot keep chosen files when the form "
+                   "comes back.", files=", ".join(u.filename for u in good))] if good else []
+        _show_errors(form, {"attachments": problems + again})
     return render_template("intake/form.html", form=form, **context), status
 
 
@@ -365,10 +368,11 @@ def attach(referral_id: int):
         referrals.add_attachments(current_user, referral, uploads)
     except DomainError as error:
         db.session.rollback()
-        for message in error.field_errors.get("attachments", [error.message]):
-            flash(message, "error")
-    else:
-        flash(ngettext("%(num)d file was attached.", "%(num)d files were attached.", len(uploads)), "success")
+        from guidance.web.referrals import page
+
+        form.attachments.errors = list(error.field_errors.get("attachments", [error.message]))
+        return page(referral, attach_form=form, status=400)
+    flash(ngettext("%(num)d file was attached.", "%(num)d files were attached.", len(uploads)), "success")
     return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="referral-attachments"))
 
 

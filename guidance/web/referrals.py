@@ -70,7 +70,13 @@ def find():
 @bp.get("/<int:referral_id>")
 @requires("referrals")
 def show(referral_id: int):
-    referral = reading.read_referral(current_user, get_visible(Referral, referral_id))
+    return page(get_visible(Referral, referral_id))
+
+
+def page(found: Referral, attach_form: AttachForm | None = None, status: int = 200):
+    """The referral's page; `attach_form` with its errors when files could not be attached (the form is
+    where the message belongs: a flash at the top was out of view below the attachments)."""
+    referral = reading.read_referral(current_user, found)
     may_edit = may(current_user, "edit", referral)
     sessions = reading.sessions_of(referral.id)  # the next booked one and every name come from these
     names = reading.counsellor_names(sessions)
@@ -84,7 +90,7 @@ def show(referral_id: int):
         can_withdraw=may_edit and referral.status not in NOT_WITHDRAWABLE,
         # Booked: the answers are the centre's now, but a plan or note can still come (intake.attach).
         can_attach=may_edit and may(current_user, "use", "intake") and referral.status in ATTACHABLE,
-        attach_form=AttachForm(),
+        attach_form=attach_form or AttachForm(),
         field_label=REFERRAL_FIELD, action_label=AUDIT_ACTION, cancel_reason=CANCEL_REASON,
         deadline_passed=deadline_passed(referral.deadline, clock.today()),
         first_held=(first_held := reading.first_held_day(referral.id)),
@@ -97,7 +103,7 @@ def show(referral_id: int):
         origin=db.session.get(Referral, referral.follow_up_of_id) if referral.follow_up_of_id else None,
         follow_ups=db.session.scalars(select(Referral).where(Referral.follow_up_of_id == referral.id)
                                       .order_by(Referral.id)).all(),
-    )
+    ), status
 
 
 @bp.get("/<int:referral_id>/attachments/<int:attachment_id>")
