@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from guidance import clock
 from guidance.extensions import db
 from guidance.models import (
+    OPEN_STATUSES,
     CounsellorProfile,
     InterpreterProfile,
     Location,
@@ -60,6 +61,7 @@ class DayParticipant:
     language: str
     outcome: str | None  # the recorded outcome's value
     cannot_come: str | None  # the referrer's words, while the request waits
+    still_open: bool = False  # the referral is open (a cancelled session's participant may need a new time)
 
 
 @dataclass
@@ -84,6 +86,10 @@ class LocationDay:
     name: str
     sessions: list[DaySession]
 
+    @property
+    def going_ahead(self) -> int:
+        return sum(s.status not in ("cancelled", "replaced") for s in self.sessions)
+
 
 @dataclass
 class CountyDay:
@@ -103,8 +109,8 @@ class CountyDay:
 
     @property
     def going_ahead(self) -> int:
-        """Sessions of the day not cancelled (the lead's home counts them)."""
-        return sum(s.status not in ("cancelled", "replaced") for s in self.sessions)
+        """Sessions of the day not cancelled (the lead's home and the day plan count them)."""
+        return sum(place.going_ahead for place in self.locations)
 
     @property
     def to_act_on(self) -> list[DaySession]:
@@ -134,7 +140,7 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None, waitin
             session.interpreter.user.name if session.interpreter else "",
             [DayParticipant(sp.referral_id, sp.referral.reference, sp.referral.participant.name,
                             sp.referral.participant.language, sp.outcome.value if sp.outcome else None,
-                            waiting.get((session.id, sp.referral_id)))
+                            waiting.get((session.id, sp.referral_id)), sp.referral.status in OPEN_STATUSES)
              for sp in session.participants],
             changeable=session.status is SessionStatus.BOOKED and session.start > now,
             under_way=session.status is SessionStatus.BOOKED and session.start <= now < session.end)

@@ -112,6 +112,12 @@ def test_the_home_card_counts_todays_sessions_and_leads_to_the_day_plan(client, 
     card = home[home.index('id="today-sessions"'):home.index('id="today-deadlines"')]
     assert "1 veiledning i dag på fylkets kontorsteder." in card and "I rute" in card
     assert 'href="/grids/day"' in card
+    # The day plan counts the same: the cancelled session is shown and counted apart, its participant (still
+    # waiting for guidance) a link to find a new time.
+    day = page(client, "/grids/day")
+    assert '1 veiledning på 1 kontorsted <span class="heading-sub">og 1 avlyst</span>' in day
+    assert '<span class="heading-sub">1 veiledning, 1 avlyst</span>' in day
+    assert f'href="/referrals/{w.other_referral.id}/times"' in day and f'href="/referrals/{w.own_referral.id}/times"' not in day
     assert 'href="/grids/day?date=2027-01-18"' in card and "Neste arbeidsdag: mandag 18. januar" in card
     assert "· 0 veiledninger" in card
     # What Monday holds that needs the lead shows on Friday already.
