@@ -133,6 +133,29 @@ def test_each_participant_shows_their_language_even_without_an_interpreter(clien
     assert f"{w.own_referral.reference} · Arabisk" in page
 
 
+def test_a_session_the_counsellor_holds_in_the_participants_language_says_so_not_a_dash(client):
+    """The walk: a group of Arabic speakers the counsellor holds in Arabic read "Language –, Interpreter –",
+    which looks like a missing interpreter."""
+    import html
+    import re
+
+    from guidance.extensions import db
+
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 2, 9, 15))   # no interpreter booked
+    w.counsellor.counsellor.languages = ["nb", "ar"]
+    db.session.commit()
+    f.login(client, w.counsellor)
+    row = re.sub(r"\s+", " ", html.unescape(client.get("/week/2027/9").get_data(as_text=True)))
+    assert 'data-label="Språk">Arabisk<br><span class="muted">du snakker det</span>' in row
+    assert 'data-label="Tolk">Ikke nødvendig</td>' in row
+    # One who does not speak it: the language, and no claim that nobody is needed.
+    w.counsellor.counsellor.languages = ["nb"]
+    db.session.commit()
+    row = re.sub(r"\s+", " ", html.unescape(client.get("/week/2027/9").get_data(as_text=True)))
+    assert 'data-label="Språk">Arabisk</td>' in row and "Ikke nødvendig" not in row
+
+
 def test_the_session_page_says_whether_the_interpreter_has_answered_and_what_to_know_before(client):
     """'Booked' with an interpreter's name read as if they had said yes; the wheelchair was one click
     away on the referral (the go-live review)."""
