@@ -171,8 +171,11 @@ def accepted_bookings(interpreter_id: int, first: dt.date, last: dt.date) -> lis
 
 def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], *, language: str = "nb",
                    name: str | None = None, method: str | None = None, sequence: int | None = None,
-                   organizer: str | None = None, attendee: str | None = None) -> bytes:
+                   organizer: str | None = None, attendee: str | None = None, interpreter: bool = False) -> bytes:
     """An RFC 5545 calendar of `sessions` with the Europe/Oslo VTIMEZONE.
+
+    `interpreter`: the calendar of the session's interpreter, whose place is theirs (by video or phone
+    the room was a place they would have driven to).
 
     `link(session)` gives the address of the session in the app. `method` (REQUEST, CANCEL)
     makes it an iTIP message for e-mail invitations (RFC 5546), with its own `sequence` and
@@ -199,10 +202,10 @@ def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], 
             # so a poll that finds nothing changed joins known bytes instead of rebuilding 250 events.
             body = calendar.to_ical()
             end = body.rindex(b"END:VCALENDAR")
-            events = b"".join(_event_ical(session, link(session), language) for session in sessions)
+            events = b"".join(_event_ical(session, link(session), language, interpreter) for session in sessions)
             return body[:end] + events + body[end:]
         for session in sessions:
-            event = _event(session, link(session), cancelled=method == "CANCEL")
+            event = _event(session, link(session), cancelled=method == "CANCEL", interpreter=interpreter)
             if sequence is not None:
                 event.pop("sequence")
                 event.add("sequence", sequence)
@@ -219,19 +222,19 @@ _EVENT_TEXT: dict[tuple, bytes] = {}
 EVENT_TEXT_LIMIT = 20_000  # about 10 MB per process; emptied when full
 
 
-def _event_ical(session: Session, url: str, language: str) -> bytes:
+def _event_ical(session: Session, url: str, language: str, interpreter: bool = False) -> bytes:
     """The VEVENT of `session` as bytes, built once per distinct content (every input of `_event`
     is in the key, so a changed session, place, reference or language builds it anew)."""
     key = (session.uid, session.updated_at, session.sequence or 0, session.start, session.end, session.type,
            tuple(sorted(p.referral.reference for p in session.participants)), session.location.name,
            session.room.name, session.interpreter_id, session.language, session.interpreter_mode, session.mode,
            session.status, video_link(session), url, language, session.interpreter_gone,
-           session.outside_interpreter_mode if session.outside_interpreter else None)
+           session.outside_interpreter_mode if session.outside_interpreter else None, interpreter)
     text = _EVENT_TEXT.get(key)
     if text is None:
         if session.updated_at is None:  # DTSTAMP would be "now": never remembered
-            return _event(session, url).to_ical()
-        text = _event(session, url).to_ical()
+            return _event(session, url, interpreter=interpreter).to_ical()
+        text = _event(session, url, interpreter=interpreter).to_ical()
         if len(_EVENT_TEXT) >= EVENT_TEXT_LIMIT:
             _EVENT_TEXT.clear()
         _EVENT_TEXT[key] = text
@@ -254,7 +257,7 @@ def _oslo_timezone(first: dt.datetime, last: dt.datetime) -> icalendar.Timezone:
                                         last_date=last.date() + dt.timedelta(days=366))
 
 
-def _event(session: Session, url: str, cancelled: bool = False) -> icalendar.Event:
+def _event(session: Session, url: str, cancelled: bool = False, interpreter: bool = False) -> icalendar.Event:
     from guidance.labels import LANGUAGE, SESSION_TYPE
 
     references = ", ".join(sorted(p.referral.reference for p in session.participants))
@@ -268,7 +271,10 @@ def _event(session: Session, url: str, cancelled: bool = False) -> icalendar.Eve
     event.add("dtstart", session.start.astimezone(OSLO))
     event.add("dtend", session.end.astimezone(OSLO))
     event.add("summary", f"{kind} – {references}" if references else kind)
-    event.add("location", f"{session.location.name}, {session.room.name}")
+    if interpreter and session.interpreter_mode in ("video", "phone"):
+        event.add("location", _("By video") if session.interpreter_mode == "video" else _("By phone"))
+    else:
+        event.add("location", f"{session.location.name}, {session.room.name}")
     lines = [_("Referrals: %(references)s", references=references or "–")]
     if session.outside_interpreter and session.language:
         # Arranged by the centre outside Veiled: how they take part, never who (as for one in Veiled).

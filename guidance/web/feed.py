@@ -61,7 +61,8 @@ def feed(token: str):
         def link(session: Session) -> str:
             return cal.app_url("interpreter.show", booking_id=booking_of[session.id])
 
-    body = cal.build_calendar(sessions, link, language=for_recipient(user), name="Veiled")
+    body = cal.build_calendar(sessions, link, language=for_recipient(user), name="Veiled",
+                              interpreter=user.counsellor is None)
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="veiled.ics"'
     response.headers["Cache-Control"] = "private, max-age=300"

@@ -78,19 +78,23 @@ def test_an_unknown_choice_is_refused_beside_the_field(client, world):
 
 def test_the_subscription_holds_the_accepted_assignments_only(client, world):
     w = world
-    first, second, _third = _requests(w)
+    first, second, third = _requests(w)
+    third.mode = third.session.interpreter_mode = "video"   # from home: the room is not where they go
     bookings.answer(w.interpreter, first, True)
     bookings.answer(w.interpreter, second, False, "Opptatt")
+    bookings.answer(w.interpreter, third, True)
     f.login(client, w.interpreter)
     page = client.post("/bookings/calendar/token").get_data(as_text=True)
     https = re.search(r'value="(http[^"]+\.ics)"', page).group(1)
     assert "Lag en ny kalenderadresse" not in page  # not right under the address just shown
+    assert "når og hvor oppdragene dine er" in page   # assignments, not guidance sessions of their own
     client.post("/logout")
     body = client.get("/" + https.split("://", 1)[1].split("/", 1)[1]).data
     events = list(icalendar.Calendar.from_ical(body).walk("VEVENT"))
-    assert len(events) == 1
-    (event,) = events
+    assert len(events) == 2
+    event, by_video = events
     assert event["DTSTART"].dt.hour == 9 and str(event["DTSTART"].dt.tzinfo) == "Europe/Oslo"
+    assert "Rom 1" in str(event["LOCATION"]) and str(by_video["LOCATION"]) == "På video"
     assert f"/bookings/{first.id}" in str(event["URL"])
     assert b"Amal" not in body and w.own_referral.reference.encode() in body
     # switched off: the address answers nothing

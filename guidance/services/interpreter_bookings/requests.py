@@ -241,7 +241,7 @@ def invitation(booking: InterpreterBooking, method: str, update: str | None = No
         sequence = (booking.sequence or 0) + (1 if ended else 0)
         ics = cal.build_calendar([session], lambda s: cal.app_url("interpreter.show", booking_id=booking.id),
                                  language=locale, method=method, sequence=sequence,
-                                 organizer=current_app.config["MAIL_SENDER"], attendee=person.email)
+                                 organizer=current_app.config["MAIL_SENDER"], attendee=person.email, interpreter=True)
     return mail.queue(person, subject, body, ics)
 
 
