@@ -195,9 +195,9 @@ def check(county: County) -> Readiness:
     unchecked = [p for p in interpreters if register_check_due(p.register_checked_on, clock.today())]
     if unchecked:
         problems.append(Problem("interpreter_register", ngettext(
-            "%(num)d interpreter has not been checked in the national interpreter register for a year or more "
+            "%(num)d interpreter has not been checked in the national interpreter register in the last year "
             "(%(names)s): their categories may have changed, and plans prefer the better category.",
-            "%(num)d interpreters have not been checked in the national interpreter register for a year or more "
+            "%(num)d interpreters have not been checked in the national interpreter register in the last year "
             "(%(names)s): their categories may have changed, and plans prefer the better category.",
             len(unchecked), names=_some_names([p.user.name for p in unchecked])),
             _("See the interpreters"), "people.interpreters", people_args))

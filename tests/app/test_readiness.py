@@ -140,7 +140,7 @@ def test_an_interpreter_not_checked_in_the_register_for_a_year_is_listed_until_c
     f.login(client, world.lead)
     name = world.interpreter.name
     assert items(readiness_page(client, world)) == [
-        f"interpreter_register: 1 tolk er ikke sjekket i Nasjonalt tolkeregister på et år eller mer ({name}): "
+        f"interpreter_register: 1 tolk er ikke sjekket i Nasjonalt tolkeregister det siste året ({name}): "
         "kategoriene kan ha endret seg, og planene foretrekker bedre kategori. Se tolkene"]
     page = client.get("/people/interpreters?county=46").get_data(as_text=True)
     assert "10. mars 2026 <strong>sjekk på nytt</strong>" in page
@@ -149,6 +149,12 @@ def test_an_interpreter_not_checked_in_the_register_for_a_year_is_listed_until_c
     db.session.commit()
     assert items(readiness_page(client, world)) == []
     assert "sjekk på nytt" not in client.get("/people/interpreters?county=46").get_data(as_text=True)
+
+    # Never checked: said so, not "Never check again" (the date's "never" beside "check again").
+    interpreter.register_checked_on = None
+    db.session.commit()
+    page = client.get("/people/interpreters?county=46").get_data(as_text=True)
+    assert "<strong>Ikke sjekket ennå</strong>" in page and "Aldri" not in page
 
 
 def test_integration_act_referrals_without_a_trained_counsellor_are_listed(client, world):
