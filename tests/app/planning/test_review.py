@@ -52,6 +52,18 @@ def test_a_finished_run_shows_its_figures_sessions_and_what_could_not_be_planned
     changes = client.get(f"/planning/runs/{run.id}/changes", headers=EN).get_data(as_text=True)
     assert "New" in changes and w.own_referral.reference in changes
 
+    # The runs list counts the sessions the publish page will book (it counted each member of a group: here
+    # a plan whose groups make 317 participants' sessions of 186 sessions).
+    import re
+
+    from guidance.extensions import db
+
+    run.metrics = {**run.metrics, "scheduled": 317, "sessions": 186}
+    db.session.commit()
+    listing = re.sub(r"\s+", " ", client.get("/planning/", headers=EN).get_data(as_text=True))
+    row = listing[listing.index(f'href="/planning/runs/{run.id}"'):]
+    assert "<td>186</td>" in row[:600] and "317" not in row[:600], row[:600]
+
 
 def test_review_pages_of_an_unfinished_run_answer_not_found(client):
     from guidance.extensions import db
