@@ -572,10 +572,13 @@ def _fill_county_choices(form: SessionEditForm, county, session: Session | None 
     groups = {_("Work at %(place)s", place=session.location.name): [c for c in choices if c[0] in here],
               _("Other counsellors"): [c for c in choices if c[0] not in here]}
     form.counsellor_id.choices = {label: group for label, group in groups.items() if group}
-    # The interpreters of the session's language first (each name says its languages).
+    # The interpreters of the session's language only (each name says its languages): the list offered all
+    # the county's, and one of another language was refused only after the move was sent. The session's own
+    # interpreter stays listed whatever their languages (the form shows the session as it is).
     language = session.language or next((sp.referral.participant.language for sp in session.participants), None)
-    speaks = {i.id for i in interpreters if any(lang.language == language for lang in i.languages)}
-    form.interpreter_id.choices = [(0, _("No interpreter"))] + sorted(spoken, key=lambda i: i[0] not in speaks)
+    speaks = {i.id for i in interpreters if any(lang.language == language for lang in i.languages)} \
+        | ({session.interpreter_id} if session.interpreter_id else set())
+    form.interpreter_id.choices = [(0, _("No interpreter"))] + [i for i in spoken if language is None or i[0] in speaks]
 
 
 def _interpreter_choice(name: str, codes) -> str:
