@@ -16,6 +16,7 @@ from babel.dates import format_interval
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
+from guidance.rules.deadlines import norwegian_holidays
 from solver.check import Violation
 
 # Form fields of the session form (planning.SessionEditForm).
@@ -124,8 +125,11 @@ PATTERNS: list[tuple[int, str, Explain]] = [
                             first=date_text(dt.date.fromisoformat(m[1])), last=date_text(dt.date.fromisoformat(m[2]))))),
     (1, r"is not a workday",
      lambda w, v, m: (DAY, _("%(date)s is not a working day.", date=date_text(w.day())))),
+    # The instance's holidays hold the county's own closure days too (Christmas Eve is not a public holiday).
     (1, r"is a holiday",
-     lambda w, v, m: (DAY, _("%(date)s is a public holiday.", date=date_text(w.day())))),
+     lambda w, v, m: (DAY, _("%(date)s is a public holiday.", date=date_text(w.day()))
+                      if w.day() in norwegian_holidays(w.day().year) else
+                      _("The centres are closed on %(date)s.", date=date_text(w.day())))),
     (1, r"^(\d\d:\d\d-\d\d:\d\d) is outside the opening hours of (\S+)",
      lambda w, v, m: (TIME, _("%(time)s is outside the location's opening hours (%(hours)s).",
                              time=_hhmm(m[1]), hours=w.opening(m[2])))),

@@ -27,3 +27,21 @@ def test_a_phone_booking_in_the_drive_home_is_refused_in_the_leads_words(app):
     assert said == {rule_words.INTERPRETER: [
         "Amina Yusuf tolker på video eller telefon hjemmefra og rekker ikke mellom hjemmet og Bergen: reisen tar "
         f"{BERGEN_VOSS} minutter."]}
+
+
+@pytest.mark.parametrize("day, said", [
+    ("2027-12-24", "Sentrene er stengt 24. des. 2027."),   # the county closes; not a public holiday
+    ("2027-05-17", "17. mai 2027 er en helligdag."),           # Constitution Day
+])
+def test_a_closure_day_is_not_called_a_public_holiday(app, day, said):
+    """The move form said "24. desember er en helligdag" of the county's own closure day."""
+    inst = tiny()
+    plan = valid_plan()
+    inst["horizon"]["end"] = "2027-12-31"
+    inst["calendar"]["holidays"] = sorted({*inst["calendar"]["holidays"], day})
+    find(plan, "S1").update(start=f"{day}T09:00", end=f"{day}T10:30")
+    violations = [v for v in check_plan(inst, plan).violations if v.session == "S1" and "holiday" in v.message]
+    with app.test_request_context(headers={"Accept-Language": "nb"}):
+        words = rule_words.Words(inst, plan, "S1", {})
+        text = rule_words.explain(words, violations, lambda rule: f"rule {rule}")[rule_words.DAY][0]
+    assert text.lower() == said.lower(), text
