@@ -1,0 +1,34 @@
+"""A counsellor's day on a phone (375 px): the day's sessions as cards, nothing to scroll sideways (the table
+was 881 px wide in a 343 px box: type, language, interpreter and participants were off screen)."""
+from __future__ import annotations
+
+from tests.browser.conftest import login, new_context, screenshot
+
+
+def test_the_counsellors_day_reads_on_a_phone_without_scrolling_sideways(browser, live):
+    from playwright.sync_api import expect
+
+    from guidance.extensions import db
+    from guidance.models import User
+    from tests.app import factories as f
+
+    day = f.future_weekday(weeks=7, weekday=4)
+    with live.app_context():
+        counsellor = db.session.get(User, live.world.counsellor.id)
+        interpreter = db.session.get(User, live.world.interpreter.id)
+        f.published_session(counsellor, f.referral(name="Telefon Deltaker", language="ar"), interpreter=interpreter,
+                            start=f.oslo(day.year, day.month, day.day, 14, 15))
+        db.session.remove()
+    ctx = new_context(browser, viewport={"width": 375, "height": 800})
+    page = ctx.new_page()
+    try:
+        login(page, live, live.world.counsellor)
+        page.goto(f"{live.url}/week/day/{day.isoformat()}")
+        expect(page.get_by_text("Telefon Deltaker")).to_be_in_viewport()
+        expect(page.get_by_text(live.world.interpreter.name)).to_be_in_viewport()
+        region = page.locator(".table-scroll")
+        assert region.evaluate("(e) => e.scrollWidth <= e.clientWidth + 1"), region.evaluate("(e) => [e.scrollWidth, e.clientWidth]")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        screenshot(page, "counsellor-day-375")
+    finally:
+        ctx.close()
