@@ -70,7 +70,10 @@ def draft(referral_id: int):
             flash(_("The draft was saved."), "success")
             return redirect(url_for("notes.draft", referral_id=referral.id))
     status = 400 if request.method == "POST" else 200
-    return render_template("notes/form.html", referral=referral, form=form, note=service.current_draft(referral)), status
+    draft_note = service.current_draft(referral)
+    # No open draft after a shared version: the text shown is that version's, and saving makes the next one.
+    shared = None if draft_note else next(iter(service.versions(referral)), None)
+    return render_template("notes/form.html", referral=referral, form=form, note=draft_note, shared=shared), status
 
 
 @bp.route("/referrals/<int:referral_id>/notes/share", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
 """Guidance notes: drafts, sharing, versions, who may read them, and that every read is audited."""
+import html
 import re
 
 import pytest
@@ -153,7 +154,13 @@ def test_a_shared_note_is_read_only_and_a_correction_is_a_new_version(client):
     w = _setup()
     _share(client, w)
     first = db.session.scalar(select(GuidanceNote))
+    # The page says what the text in the boxes is and what saving it makes (it showed the shared text in
+    # editable boxes without a word).
+    page = html.unescape(client.get(f"/referrals/{w.own_referral.id}/notes/draft").get_data(as_text=True))
+    assert "Versjon 1 ble delt med kommunen" in page and "blir versjon 2, en rettelse" in page
     assert client.post(f"/referrals/{w.own_referral.id}/notes/draft", data={**NOTE, "goals": "Bli lærer", "action": "save"}).status_code == 302
+    page = client.get(f"/referrals/{w.own_referral.id}/notes/draft").get_data(as_text=True)
+    assert "Utkast til versjon 2" in page and "ble delt med kommunen" not in page
     notes = db.session.scalars(select(GuidanceNote).order_by(GuidanceNote.version)).all()
     assert [(n.version, n.status) for n in notes] == [(1, "shared"), (2, "draft")]
     assert notes[0].goals.startswith("Bli sykepleier") and notes[1].goals == "Bli lærer"
