@@ -527,10 +527,13 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
     live = set(db.session.scalars(
         select(SessionParticipant.referral_id).join(Session, Session.id == SessionParticipant.session_id)
         .where(Session.status == SessionStatus.BOOKED, SessionParticipant.referral_id.in_(touched_referrals or {0}))))
+    # A participant who missed a session is booked again by a new session of theirs, not by the sessions
+    # they already had published again (a repair plan kept their group, and the no-show left the queue's count).
+    newly_booked = {c.referral.id for c in member_changes(replaced, new_sessions) if c.kind == notices.BOOKED}
     for referral in db.session.scalars(select(Referral).where(Referral.id.in_(touched_referrals or {0}))
                                        .execution_options(populate_existing=True)):
-        if referral.id in in_plan and referral.status in (ReferralStatus.RECEIVED, ReferralStatus.PLANNED,
-                                                          ReferralStatus.NO_SHOW):
+        if referral.id in in_plan and (referral.status in (ReferralStatus.RECEIVED, ReferralStatus.PLANNED) or
+                                       referral.status is ReferralStatus.NO_SHOW and referral.id in newly_booked):
             referral.status = ReferralStatus.BOOKED
         elif referral.id not in live and referral.status is ReferralStatus.BOOKED:
             referral.status = ReferralStatus.RECEIVED

@@ -504,3 +504,30 @@ def test_a_re_plan_that_gives_a_groups_event_to_other_people_tells_each_particip
 
     assert "brevet om 25.01.2027 12:30" in letter(amal)
     assert "brevet om" not in letter(newcomer)
+
+
+def test_a_participant_who_missed_a_session_stays_missed_until_a_plan_books_them_anew(app, travel_to):
+    """Publishing a repair plan that kept a no-show participant's group session (published again, same
+    appointment) made them "booked": the queue's "did not come" lost them while their missed individual
+    session was still not booked again."""
+    from tests.app.planning.helpers import draft_run, draft_session
+
+    travel_to(f.oslo(2027, 1, 8, 12))
+    w = planning_world()
+    group = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 20, 10), type="group",
+                                room_name="Grupperom")
+    w.own_referral.status = ReferralStatus.NO_SHOW   # missed their individual session last week
+    db.session.commit()
+
+    repair = draft_run(w.lead)
+    draft_session(repair, w.counsellor, [w.own_referral], start=group.start, type="group", uid=group.uid)
+    planning_service.publish_run(w.lead, repair, confirm_stale=True)
+    db.session.expire_all()
+    assert db.session.get(type(w.own_referral), w.own_referral.id).status is ReferralStatus.NO_SHOW
+
+    again = draft_run(w.lead)
+    draft_session(again, w.counsellor, [w.own_referral], start=group.start, type="group", uid=group.uid)
+    draft_session(again, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 21, 10))   # the individual session
+    planning_service.publish_run(w.lead, again, confirm_stale=True)
+    db.session.expire_all()
+    assert db.session.get(type(w.own_referral), w.own_referral.id).status is ReferralStatus.BOOKED
