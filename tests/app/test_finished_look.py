@@ -26,8 +26,8 @@ def test_empty_lists_say_what_to_do_next(client):
     w = f.world()
     f.login(client, w.lead)
     runs = client.get("/planning/").get_data(as_text=True)
-    assert "Ingen planlegginger ennå." in runs
-    assert "Start den første kjøringen med skjemaet over." in runs
+    assert "Ingen planforslag ennå." in runs
+    assert "Lag det første planforslaget med skjemaet over." in runs
     filtered = client.get("/queue/?language=zz&status=no_show").get_data(as_text=True)
     assert "Velg andre filtre, eller fjern dem for å se hele køen." in filtered
     client.post("/logout")

@@ -212,6 +212,7 @@ def test_lead_edits_an_interpreters_languages(client, county_world):
     ({"lang1_code": "uk"}, "lang1_code", "already listed"),
     ({"day2_start": "14:00", "day2_end": "10:00"}, "day2_end", "The day must end after it starts."),
     ({"modes": ["teleport"]}, "modes", "Choose how the interpreter works"),
+    ({"modes": []}, "modes", "Choose how the interpreter works"),   # none ticked: not saved as every way
     ({"hourly_rate": "lots"}, "hourly_rate", "Enter an amount in kroner"),
     ({"hourly_rate": "1e30"}, "hourly_rate", "Enter an amount in kroner"),
     ({"travel_rate": "-5"}, "travel_rate", "from 0 to 10 000"),

@@ -244,7 +244,7 @@ def test_a_blocker_is_explained_on_the_run_start_page_and_stops_the_run(client, 
     response = client.post("/planning/runs", data={"time_limit": "60"})
     refused = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Kjøringen startet ikke." in refused and f'href="/setup/counties/{location.centre.county_id}"' in refused
+    assert "Planforslaget ble ikke laget." in refused and f'href="/setup/counties/{location.centre.county_id}"' in refused
     assert db.session.query(PlanningRun).count() == 0
 
     location.rooms[0].active = True

@@ -44,7 +44,7 @@ def test_lead_starts_a_planning_run_and_sees_it_finish_nb(browser, live, queue_c
         login(page, live, live.world.lead)
         page.get_by_role("navigation").get_by_role("link", name="Planlegging").click()
         screenshot(page, "journey-planning-nb-1-index")
-        page.get_by_text("Flere innstillinger: søketid").click()  # the search time waits behind a <details>
+        page.get_by_text("Flere innstillinger: planleggingstid").click()  # the search time waits behind a <details>
         page.locator("input[name=time_limit]").fill("10")
         with page.expect_navigation():  # the run's own page, after the form is sent
             page.get_by_role("button", name="Start planleggingen").click()

@@ -106,7 +106,7 @@ def test_lead_publishes_through_the_confirmation_with_the_notice_respected_nb(br
         page.goto(f"{live.url}/planning/runs/{run_id}")
         with page.expect_navigation():
             page.get_by_role("link", name="Se over og publiser").click()
-        expect(page.get_by_role("heading", name=f"Publiser kjøring {run_id}")).to_be_visible()
+        expect(page.get_by_role("heading", name=f"Publiser planforslag {run_id}")).to_be_visible()
         expect(page.locator("#too-soon")).to_contain_text("1 ny eller endret time begynner innenfor minste varsel")
         expect(page.get_by_role("button", name="Publiser denne planen")).to_have_count(0)
         screenshot(page, "lead-day-nb-5-publish-notice")

@@ -84,7 +84,7 @@ def test_a_second_run_for_the_county_is_refused_while_one_is_active(consumer):
     with pytest.raises(DomainError) as refusal:
         planning_service.start_run(lead, time_limit=10, today=TODAY)
 
-    assert f"(kjøring {first.id})" in refusal.value.message  # bokmål: the default language
+    assert f"(planforslag {first.id})" in refusal.value.message  # bokmål: the default language
     assert db.session.query(PlanningRun).count() == 1
     planning_service.cancel_run(lead, first)
     _wait_for(first.id, {RunStatus.CANCELLED, RunStatus.SUCCEEDED, RunStatus.FAILED})
