@@ -317,6 +317,33 @@ def test_suggested_times_keep_to_the_days_and_hours_the_participant_can_come(cli
     assert mornings and all(s < "12:00" for s in mornings), mornings
 
 
+def test_the_suggested_times_read_in_date_order_with_the_engines_first_choice_marked(client, world, monkeypatch):
+    """The engine ranks its suggestions (fewest changes, travel and cost first); listed in that order the
+    dates jumped (17, 18, 21, 22 December, then the 9th), and a lead reads times by date."""
+    import re
+
+    from guidance.services import plan_edits
+
+    w = world
+    session = _published(w)
+    real = plan_edits.move_options
+
+    def reversed_rank(*args, **kwargs):   # the engine's ranking, its best placed last in time
+        found = real(*args, **kwargs)
+        return found._replace(options=sorted(found.options, key=lambda o: o["start"], reverse=True))
+
+    monkeypatch.setattr(plan_edits, "move_options", reversed_rank)
+    f.login(client, w.lead, language="en")
+    page = client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True)
+    section = page[page.index('id="options-heading"'):page.index("Or choose a time yourself")]
+    shown = [(d, t) for d, t in zip(re.findall(r'name="day" value="([^"]+)"', section),
+                                    re.findall(r'name="start_time" value="([^"]+)"', section))]
+    assert len(shown) > 1 and shown == sorted(shown), shown
+    best = section[section.index("Best fit"):]
+    assert re.search(r'name="day" value="([^"]+)"', section[:section.index("Best fit")]) is not None
+    assert shown[-1][1] in best[:400] and section.count("Best fit") == 1
+
+
 def test_without_suggestions_the_form_is_the_way_to_move(client, world, monkeypatch):
     w = world
     session = _published(w)
