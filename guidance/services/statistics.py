@@ -299,6 +299,13 @@ def idle_counsellors(county_id: int) -> list[CounsellorProfile]:
         .order_by(User.name)))
 
 
+def budget_of(county_id: int, month: dt.date) -> float | None:
+    """The month's interpreter budget in NOK, None when none is set."""
+    ore = db.session.scalar(select(InterpreterBudget.amount_ore).where(
+        InterpreterBudget.county_id == county_id, InterpreterBudget.month == month.replace(day=1)))
+    return ore / 100 if ore is not None else None
+
+
 def set_budget(lead, month: dt.date, amount_nok: float) -> InterpreterBudget:
     """Use case (the dashboard): set (or change) the interpreter budget of one month."""
     from guidance.services import setup

@@ -79,7 +79,10 @@ def period_label(period: str, full: bool = False) -> str:
 @bp.get("/")
 @requires("dashboard")
 def index():
-    return _page(BudgetForm(month=local_today().strftime("%Y-%m")))
+    # This month's budget as it stands, to change (the field was empty and read as "no budget yet").
+    this_month = local_today()
+    amount = statistics.budget_of(current_user.county_id, this_month) if current_user.county_id else None
+    return _page(BudgetForm(month=this_month.strftime("%Y-%m"), amount=round(amount) if amount is not None else None))
 
 
 def _page(form: BudgetForm, status: int = 200):

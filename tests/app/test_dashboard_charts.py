@@ -55,3 +55,17 @@ def test_interpreter_hours_are_written_with_the_pages_decimal_comma(client, trav
     tables = re.sub(r"<svg.*?</svg>", "", client.get("/dashboard/").get_data(as_text=True), flags=re.S)
     row = re.search(r'<th scope="row">desember 2026</th><td>([^<]*)</td>', tables).group(1)
     assert row == "1,5"
+
+
+def test_the_budget_form_starts_from_this_months_budget_with_a_month_picker(client, travel_to):
+    """The amount was empty though December had a budget of NOK 160 000: a lead read it as "none set"."""
+    travel_to(f.oslo(2026, 12, 4, 12))
+    w = f.world()
+    f.login(client, w.lead)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="month"[^>]*type="month"[^>]*value="2026-12"', page) or \
+        re.search(r'<input[^>]*type="month"[^>]*id="month"[^>]*value="2026-12"', page), re.findall(r"<input[^>]*month[^>]*>", page)
+    assert not re.search(r'<input[^>]*id="amount"[^>]*value="\d', page)   # none set yet
+    client.post("/dashboard/budget", data={"month": "2026-12", "amount": "160000"})
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="amount"[^>]*value="160000"', page), re.findall(r"<input[^>]*amount[^>]*>", page)
