@@ -67,6 +67,9 @@ def test_week_grids_show_sessions_at_their_times_and_pass_axe(browser, live, bus
     nine = grid.locator("li.grid-block").filter(has_text="09:00–10:30").bounding_box()
     one = grid.locator("li.grid-block").filter(has_text="13:00–14:30").bounding_box()
     assert nine["y"] + nine["height"] <= one["y"]
+    # the days equally wide, however much each holds (a busy day took the room, Friday's blocks were cut off)
+    days = grid.locator("thead th").evaluate_all("(ths) => ths.slice(1).map(th => th.getBoundingClientRect().width)")
+    assert len(days) == 5 and max(days) - min(days) <= 2, days
     screenshot(page, "week-grid-counsellor-nb")
     assert not (violations := axe_violations(page, "week-grid-counsellor-nb")), _describe(violations)
 
