@@ -57,7 +57,7 @@ def test_day_view_is_printable_and_lists_the_day(client):
     w, _session = _setup()
     f.login(client, w.counsellor)
     page = client.get("/week/day/2027-03-02").get_data(as_text=True)
-    assert "Amal Haddad" in page and "09:15" in page and 'class="print-table"' in page
+    assert "Amal Haddad" in page and "09:15" in page and 'class="print-table stack"' in page   # cards on a phone
     assert "Amal Haddad" not in client.get("/week/day/2027-03-03").get_data(as_text=True)
 
 
