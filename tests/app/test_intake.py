@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -172,6 +173,20 @@ def test_a_file_that_will_be_refused_is_named_the_first_time_the_form_comes_back
     error = page[page.index('id="attachments-error"'):][:600]
     assert "note.txt er ikke et PDF" in error or "note.txt er ikke en PDF" in error, error
     assert "Du må velge vedleggene på nytt (plan.pdf)" in error
+
+
+def test_two_fields_with_the_same_message_are_named_in_the_error_summary(client):
+    """The summary listed "Skriv en gyldig dato" twice, without saying which date was meant."""
+    import html as html_module
+
+    f.login(client, f.user(Role.REFERRER))
+    data = form_data(settlement_date="31.02.2027", earliest_date="99.99.2027")
+    page = html_module.unescape(client.post("/intake/new", data=data, content_type="multipart/form-data")
+                                .get_data(as_text=True))
+    summary = page[page.index('class="error-summary"'):page.index("</ul>", page.index('class="error-summary"'))]
+    links = re.findall(r'<a href="#(settlement_date|earliest_date)">([^<]+)</a>', summary)
+    assert [anchor for anchor, _text in links] == ["settlement_date", "earliest_date"], summary
+    assert all(text.startswith(label) for (_a, text), label in zip(links, ("Bosettingsdato: ", "Tidligste dato"))), links
 
 
 def test_nothing_is_asked_again_when_no_file_was_chosen(client):
