@@ -180,6 +180,9 @@ def _form_again(form: ReferralForm, uploads: list[Upload], status: int = 400, **
         again = [_("Choose the attachments again (%(files)s): a browser cannot keep chosen files when the form "
                    "comes back.", files=", ".join(u.filename for u in good))] if good else []
         _show_errors(form, {"attachments": problems + again})
+    if any(getattr(form, name).errors for name in DEADLINE_FIELDS):
+        # An answer the deadline comes from could not be read: no "no statutory deadline" from the rest.
+        context["preview"] = None
     return render_template("intake/form.html", form=form, **context), status
 
 

@@ -187,6 +187,8 @@ def test_two_fields_with_the_same_message_are_named_in_the_error_summary(client)
     links = re.findall(r'<a href="#(settlement_date|earliest_date)">([^<]+)</a>', summary)
     assert [anchor for anchor, _text in links] == ["settlement_date", "earliest_date"], summary
     assert all(text.startswith(label) for (_a, text), label in zip(links, ("Bosettingsdato: ", "Tidligste dato"))), links
+    # The settlement date could not be read: the page does not say the answers give no statutory deadline.
+    assert "Ingen lovfestet frist" not in page
 
 
 def test_nothing_is_asked_again_when_no_file_was_chosen(client):
