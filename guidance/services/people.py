@@ -14,6 +14,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -413,7 +414,9 @@ def parse_weekly(days: dict[int, tuple[str, str]], errors: Errors) -> dict[str, 
         if f"day{day}_start" in errors or f"day{day}_end" in errors:
             continue
         if parsed[0] >= parsed[1]:
-            errors[f"day{day}_end"] = [_("The day must end after it starts.")]
+            # Named: the error summary above the form said "The day must end" without saying which day.
+            weekday = format_date(dt.date(2024, 1, day), "EEEE")   # 1 January 2024 was a Monday
+            errors[f"day{day}_end"] = [_("%(day)s must end after it starts.", day=weekday[:1].upper() + weekday[1:])]
             continue
         weekly[str(day)] = [[_clock(parsed[0]), _clock(parsed[1])]]
     return weekly

@@ -112,7 +112,7 @@ def test_lead_edits_a_counsellor_and_the_audit_names_the_changed_fields(client, 
 
 
 @pytest.mark.parametrize("overrides, field, message", [
-    ({"day1_start": "15:00", "day1_end": "09:00"}, "day1_end", "The day must end after it starts."),
+    ({"day1_start": "15:00", "day1_end": "09:00"}, "day1_end", "Monday must end after it starts."),
     ({"day1_start": "08:10"}, "day1_start", "Use quarter hours"),
     ({"day2_start": "08:00"}, "day2_end", "Enter when the day ends"),
     ({"languages": ["nb", "xx"]}, "languages", "xx is not a known language code."),
@@ -210,7 +210,7 @@ def test_lead_edits_an_interpreters_languages(client, county_world):
     ({"lang1_category": "3"}, "lang1_category", "3 is not one of them"),
     ({"lang1_code": "zz"}, "lang1_code", "zz is not a known language code."),
     ({"lang1_code": "uk"}, "lang1_code", "already listed"),
-    ({"day2_start": "14:00", "day2_end": "10:00"}, "day2_end", "The day must end after it starts."),
+    ({"day2_start": "14:00", "day2_end": "10:00"}, "day2_end", "Tuesday must end after it starts."),
     ({"modes": ["teleport"]}, "modes", "Choose how the interpreter works"),
     ({"modes": []}, "modes", "Choose how the interpreter works"),   # none ticked: not saved as every way
     ({"hourly_rate": "lots"}, "hourly_rate", "Enter an amount in kroner"),

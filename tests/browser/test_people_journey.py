@@ -51,10 +51,10 @@ def test_lead_types_in_a_counsellor_with_weekly_hours_without_javascript(browser
             page.get_by_role("button", name="Lagre karriereveilederen").click()
         screenshot(page, "journey-people-nb-1-error")
         summary = page.locator(".error-summary")
-        expect(summary).to_contain_text("Dagen må slutte etter at den begynner.")
+        expect(summary).to_contain_text("Onsdag må slutte etter at den begynner.")   # the day named
         # The typed data is kept; the summary links to the field.
         expect(page.get_by_role("group", name="Mandag").get_by_label("Til")).to_have_value("15:30")
-        summary.get_by_role("link", name="Dagen må slutte etter at den begynner.").click()
+        summary.get_by_role("link", name="Onsdag må slutte etter at den begynner.").click()
         wednesday = page.get_by_role("group", name="Onsdag")
         wednesday.get_by_label("Fra").fill("09:00")
         wednesday.get_by_label("Til").fill("12:00")
