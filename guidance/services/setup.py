@@ -441,7 +441,7 @@ def _validate_room(data: RoomData, location: Location, current: Room | None) -> 
         errors["name"] = [_("%(location)s already has a room called %(name)s. Give this one another name.",
                             location=location.name, name=name)]
     if data.capacity is None or not 1 <= data.capacity <= 500:
-        errors["capacity"] = [_("Enter how many people the room seats: 1 or more.")]
+        errors["capacity"] = [_("Enter how many participants the room seats: 1 or more.")]
     if errors:
         raise DomainError(_("Check the room."), errors)
     return {"name": name[:100], "capacity": data.capacity, "video": bool(data.video)}

@@ -292,7 +292,7 @@ def test_a_room_needs_a_capacity_of_at_least_one(client):
 
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Enter how many people the room seats: 1 or more." in page and 'id="capacity-error"' in page
+    assert "Enter how many participants the room seats: 1 or more." in page and 'id="capacity-error"' in page
     assert 'value="Skap"' in page
     db.session.expire_all()
     assert len(location.rooms) == rooms
