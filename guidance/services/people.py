@@ -353,9 +353,11 @@ def _language_categories(rows: list[tuple[str, str]], errors: Errors) -> dict[st
                                        else _("%(code)s is not a known language code.", code=code)]
         elif code in pairs:
             errors[f"lang{i}_code"] = [_("This language is already listed.")]
-        if letter not in CATEGORIES:
+        if not letter:
+            errors[f"lang{i}_category"] = [_("Choose the interpreter's category in the national register, A to E.")]
+        elif letter not in CATEGORIES:
             errors[f"lang{i}_category"] = [_("The register's categories are A to E; %(value)s is not one of them.",
-                                             value=letter or _("an empty value"))]
+                                             value=letter)]
         if f"lang{i}_code" not in errors and f"lang{i}_category" not in errors:
             pairs[code] = CATEGORIES[letter]
     if not pairs and not any(k.startswith("lang") for k in errors):

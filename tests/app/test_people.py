@@ -207,6 +207,7 @@ def test_lead_edits_an_interpreters_languages(client, county_world):
 
 @pytest.mark.parametrize("overrides, field, message", [
     ({"lang0_category": "F"}, "lang0_category", "The register's categories are A to E; F is not one of them."),
+    ({"lang0_category": ""}, "lang0_category", "Choose the interpreter's category in the national register, A to E."),
     ({"lang1_category": "3"}, "lang1_category", "3 is not one of them"),
     ({"lang1_code": "zz"}, "lang1_code", "zz is not a known language code."),
     ({"lang1_code": "uk"}, "lang1_code", "already listed"),
