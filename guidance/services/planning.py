@@ -202,6 +202,9 @@ class PublishPreview:
     # Referrals whose published session moves or is cancelled and whom nobody tells in Veiled (their
     # municipality has no referrer with an account): the lead tells them another way.
     untold: list = field(default_factory=list)
+    # Referrals the plan books for the first time whom no referrer tells (no account in their municipality):
+    # the lead sends their letters (services.to_tell lists them on the home after publishing).
+    letters_to_send: list = field(default_factory=list)
     # What the interpreters of cancelled bookings are paid anyway (cancelled late), øre.
     late_cancellation_cost_ore: int = 0
     # Referrers' "cannot come" requests this plan leaves as they are (the participant stays at that time):
@@ -312,12 +315,13 @@ def member_changes(replaced: list[Session], new_sessions: list[Session]) -> list
     return out
 
 
-def _untold(replaced: list[Session], new_sessions: list[Session]) -> list:
-    """Referrals whose published session moves or goes, with nobody to tell them in Veiled."""
+def _untold(replaced: list[Session], new_sessions: list[Session], booked: bool = False) -> list:
+    """Referrals whose published session moves or goes (`booked`: who are booked for the first time), with
+    nobody to tell them in Veiled."""
     from guidance.services.notices import referrers_of
 
     out = {change.referral.id: change.referral for change in member_changes(replaced, new_sessions)
-           if change.kind != notices.BOOKED}
+           if (change.kind == notices.BOOKED) == booked}
     return sorted((r for r in out.values() if not referrers_of(r)), key=lambda r: r.reference)
 
 
@@ -368,6 +372,7 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
     preview.interpreter_cancellations = len(cancelled)
     preview.late_cancellation_cost_ore = sum(cost for _b, cost in late)
     preview.untold = _untold(list(replaced.values()), new_sessions)
+    preview.letters_to_send = _untold(list(replaced.values()), new_sessions, booked=True)
     preview.cannot_come_kept = _cannot_come_kept(county.id, new_sessions)
     preview.budgets = _budgets_after(county.id, requested, released + late)
     preview.sessions = len(new_sessions)

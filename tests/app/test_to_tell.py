@@ -93,6 +93,18 @@ def test_a_participant_nobody_tells_waits_on_the_home_until_marked_told(client, 
     assert "Karrieresenteret sa fra til deltakeren om endringen" in history
 
 
+def test_the_publish_page_says_whose_letters_the_lead_sends(client, world):
+    """Before publishing, the lead reads how many participants the plan books whom no referrer tells."""
+    w = world
+    run = draft_run(w.lead)
+    draft_session(run, w.counsellor, [w.untold], start=f.oslo(2027, 1, 26, 10))
+    draft_session(run, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 27, 10))   # Bergen: its referrer
+    f.login(client, w.lead)
+    page = html.unescape(client.get(f"/planning/runs/{run.id}/publish").get_data(as_text=True))
+    note = page[page.index('id="letters-to-send"'):][:400]
+    assert "1 deltaker som planen booker, har ingen henviser i Veiled" in note and "forsiden din" in note
+
+
 def test_a_referrer_tells_their_own_unless_the_move_is_sooner_than_a_letter(client, world):
     w = world
     session = _published(w, w.own_referral, f.oslo(2027, 1, 26, 10))  # Bergen has a referrer
