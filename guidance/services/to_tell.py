@@ -98,6 +98,25 @@ def waiting(county_id: int, now: dt.datetime | None = None, limit: int | None = 
     return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
 
 
+def letters_to_send(county_id: int, now: dt.datetime | None = None) -> list[tuple[int, int]]:
+    """(referral id, session id) of the letters the waiting participants get: each appointment as it is
+    booked now (a later plan publishes a kept session again under its uid, and the task's own row is then
+    superseded: the letters left those participants out)."""
+    from guidance.models import SessionParticipant, SessionStatus
+
+    tasks = [t for t in waiting(county_id, now) if t.change != CANCELLED]
+    if not tasks:
+        return []
+    rows = db.session.execute(
+        select(SessionParticipant.referral_id, Session.uid, Session.id)
+        .join(Session, Session.id == SessionParticipant.session_id)
+        .where(Session.uid.in_({t.session_uid for t in tasks}), Session.status == SessionStatus.BOOKED,
+               SessionParticipant.referral_id.in_({t.referral_id for t in tasks}))).all()
+    current = {(referral_id, uid): session_id for referral_id, uid, session_id in rows}
+    return [(t.referral_id, current[t.referral_id, t.session_uid]) for t in tasks
+            if (t.referral_id, t.session_uid) in current]
+
+
 def by_participant(tasks: list[ParticipantToTell]) -> list[list[ParticipantToTell]]:
     """The tasks per participant, in the order of each one's soonest: a participant whose group and
     individual session both moved is one person to call (the card counted and listed them twice)."""

@@ -152,6 +152,7 @@ class Today:
     # Participants the lead tells of a change themselves (services.to_tell), soonest first, all of them:
     # one list of open tasks per participant.
     to_tell: list = field(default_factory=list)
+    to_tell_letters: int = 0  # their letters (to_tell.letters_to_send), one PDF
     # Today's published sessions at every location (not cancelled) and what to act on in them, by
     # problem (services.county_day); the day plan lists them.
     sessions_today: int = 0
@@ -185,7 +186,8 @@ def overview(lead: User, all_outcomes: bool = False) -> Today:
                    bookings=bookings, bookings_total=bookings_total, bookings_waiting=bookings_waiting, absences=_absences(lead.county_id, now),
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today),
-                   cannot_come=waiting, to_tell=to_tell.by_participant(to_tell.waiting(lead.county_id, now)), **_day(lead.county_id, now, waiting), **_readiness(lead))
+                   cannot_come=waiting, to_tell=to_tell.by_participant(to_tell.waiting(lead.county_id, now)),
+                   to_tell_letters=len(to_tell.letters_to_send(lead.county_id, now)), **_day(lead.county_id, now, waiting), **_readiness(lead))
     lead.last_seen_home_at, lead.home_new_since = now, since
     db.session.commit()
     return result

@@ -80,6 +80,15 @@ def test_a_participant_nobody_tells_waits_on_the_home_until_marked_told(client, 
     home = _home_card(client, w)
     assert "1 deltaker" in home and home.count("Dmytro Melnyk") == 1 and home.count("Ny time") == 2, home
     assert "Alle de 2 brevene deres (PDF)" in home
+    # Both letters, the kept session's too: the plan published it again under its uid (a new row), and the
+    # PDF read the task's old row and left it out.
+    import io
+
+    from pypdf import PdfReader
+
+    pdf = client.get("/letters/to-tell.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "27.01.2027" in text and "28.01.2027" in text, text[:500]
 
     task = db.session.scalars(select(ParticipantToTell).order_by(ParticipantToTell.session_start)).first()
     response = client.post(f"/to-tell/{task.id}/told")
