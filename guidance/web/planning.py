@@ -589,6 +589,28 @@ def _interpreter_choice(name: str, codes) -> str:
     return f"{name} ({', '.join(sorted(language_name(code, locale) for code in codes))})"
 
 
+def _no_longer_movable(session: Session):
+    """A published session that cannot be moved, said before the form is filled in (a link from an older
+    page opened the move form of a replaced or past session; sending it was refused and the suggestions
+    failed): a replaced one opens as it stands now (same appointment, the later plan's row), a cancelled or
+    started one goes to its day's plan. None: it can be moved."""
+    from guidance.models import SessionStatus
+    from guidance.rules.access import may
+
+    if session.status is SessionStatus.SUPERSEDED:
+        current = db.session.scalar(select(Session).where(Session.uid == session.uid, Session.status ==
+                                                          SessionStatus.BOOKED).order_by(Session.id.desc()).limit(1))
+        if current is not None and may(current_user, "edit", current):
+            flash(_("A later plan published this session again; this is the session as it stands now."), "info")
+            return redirect(url_for("planning.edit_session", session_id=current.id, **request.args))
+    if session.status is not SessionStatus.BOOKED or session.start <= _utcnow():
+        flash(_("This session can no longer be moved: it has started or is over, or it was cancelled or replaced."),
+              "warning")
+        return redirect(url_for("grids.day", date=planning_ids.to_local(session.start).date().isoformat()))
+    return None
+
+
+
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @requires("planning")
 def edit_session(session_id: int):
@@ -597,6 +619,8 @@ def edit_session(session_id: int):
     session = get_visible(Session, session_id, "edit")
     planning_run = session.run
     published = planning_run.published_at is not None
+    if published and (gone := _no_longer_movable(session)) is not None:
+        return gone
     form = SessionEditForm()
     _fill_session_choices(form, planning_run, session)
     if request.method == "GET":

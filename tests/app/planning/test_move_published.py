@@ -233,9 +233,34 @@ def test_a_session_that_has_started_cannot_be_moved(client, world, travel_to):
     session = _published(w, interpreter=False)
     travel_to(f.oslo(2027, 1, 25, 9, 30))
     f.login(client, w.lead, language="en")
+    # Said when the form is opened, not after it was filled in; the lead lands on the session's day plan.
+    opened = client.get(f"/planning/sessions/{session.id}/edit", headers=EN)
+    assert opened.status_code == 302 and opened.location.endswith("/grids/day?date=2027-01-25")
     response = _move(client, session, day=dt.date(2027, 1, 26), time="09:00")
-    assert response.status_code == 400
-    assert "has started" in response.get_data(as_text=True)
+    assert response.status_code == 302
+    page = client.get(response.location, headers=EN).get_data(as_text=True)
+    assert "has started or is over" in page
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).start == f.oslo(2027, 1, 25, 9)
+
+
+def test_a_replaced_session_opens_as_it_stands_in_the_later_plan(client, world):
+    """A link from an older page opened the move form of a session a later plan had published again: the
+    engine's suggestions failed (a traceback in the log) and sending it was refused."""
+    from guidance.services import planning as planning_service
+    from tests.app.planning.helpers import draft_run, draft_session
+
+    w = world
+    session = _published(w, interpreter=False)
+    later = draft_run(w.lead)
+    kept = draft_session(later, w.counsellor, [w.own_referral], start=session.start, uid=session.uid)
+    planning_service.publish_run(w.lead, later, confirm_stale=True)
+    f.login(client, w.lead, language="en")
+    opened = client.get(f"/planning/sessions/{session.id}/edit?back=/", headers=EN)
+    assert opened.status_code == 302 and f"/planning/sessions/{kept.id}/edit" in opened.location
+    assert "back=" in opened.location
+    page = client.get(opened.location, headers=EN).get_data(as_text=True)
+    assert "published this session again" in page and "Move a booked session" in page
 
 
 # The planning engine's suggestions (solver.recommend) are shown as one-click choices.
