@@ -129,3 +129,35 @@ def test_a_request_outlives_a_re_plan_that_keeps_the_participant_there_and_publi
     draft_session(moved_run, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 21, 13), uid=session.uid)
     page = client.get(f"/planning/runs/{moved_run.id}/publish").get_data(as_text=True)
     assert 'id="cannot-come-kept"' not in page
+
+
+def test_no_suggested_time_overlaps_the_time_the_participant_cannot_come(client, travel_to, monkeypatch):
+    """'Best fit' was 12:45 for a participant who could not come to the session at 12:30."""
+    import re
+
+    from guidance.services import plan_edits
+
+    travel_to(f.oslo(2027, 1, 8, 8, 30))
+    w = planning_world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 20, 12, 30))
+    f.login(client, w.referrer)
+    told = client.post(f"/intake/referrals/{w.own_referral.id}/cannot-come/{session.id}", data={"note": ""})
+    assert told.status_code == 302, told.get_data(as_text=True)[:300]
+    client.post("/logout")
+
+    def option(day, hour, minute):
+        start = f.oslo(2027, 1, day, hour, minute)
+        return {"day": f"2027-01-{day:02d}", "start_time": f"{hour:02d}:{minute:02d}", "end_time": "–",
+                "room_id": session.room_id, "counsellor_id": session.counsellor_id, "interpreter_id": 0,
+                "interpreter_mode": "onsite", "start": start, "location": "Bergen", "room": "Rom 1",
+                "counsellor": "Hanne Vik", "interpreter": "", "replaces": None, "ends_outside": None}
+
+    offered = [option(20, 12, 45), option(20, 11, 30), option(20, 14, 0), option(20, 11, 0), option(21, 12, 30)]
+    monkeypatch.setattr(plan_edits, "move_options",
+                        lambda *a, **k: plan_edits.MoveOptions(offered, dt.date(2027, 1, 13)))
+    f.login(client, w.lead)
+    page = client.get(f"/planning/sessions/{session.id}/edit").get_data(as_text=True)
+    section = page[page.index('id="options-heading"'):]
+    shown = set(zip(re.findall(r'name="day" value="([^"]+)"', section), re.findall(r'name="start_time" value="([^"]+)"', section)))
+    assert ("2027-01-20", "12:45") not in shown and ("2027-01-20", "11:30") not in shown   # both overlap 12:30–14:00
+    assert {("2027-01-20", "14:00"), ("2027-01-20", "11:00"), ("2027-01-21", "12:30")} <= shown   # 11:00 ends at 12:30
