@@ -8,7 +8,7 @@ One read of the county (`overview`), returned as plain data for the template:
   with their answer deadline passed or within ANSWER_SOON;
 - absences (today or later) that hit published sessions;
 - referrals received since the lead's previous visit to the home (the visit is recorded here);
-- published sessions from yesterday and earlier this week that still lack an outcome;
+- published sessions of the last two weeks up to yesterday that still lack an outcome;
 - the interpreter cost of this month against its budget (`statistics.interpreter_months`), its status
   (within, near, on course to go over, over) from `rules.budget`.
 """
@@ -312,11 +312,14 @@ def _new_referrals(lead: User, since: dt.datetime) -> tuple[list[NewReferral], i
                         clock.local_date(r.created_at), r.status.value) for r in rows], total
 
 
+OUTCOME_LOOK_BACK_DAYS = 14
+
+
 def outcome_window(today: dt.date) -> tuple[dt.date, dt.date]:
-    """Yesterday and the earlier days of this week (Monday: yesterday is Sunday of last week)."""
+    """The two weeks up to yesterday. "Yesterday and earlier this week" emptied the card every Monday: last
+    week's sessions without an outcome dropped off unrecorded (the deadline statistics count them)."""
     yesterday = today - dt.timedelta(days=1)
-    monday = today - dt.timedelta(days=today.weekday())
-    return min(monday, yesterday), yesterday
+    return yesterday - dt.timedelta(days=OUTCOME_LOOK_BACK_DAYS - 1), yesterday
 
 
 def _missing_outcomes(county_id: int, today: dt.date, shown: int | None) -> tuple[list[MissingOutcome], int]:

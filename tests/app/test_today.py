@@ -300,22 +300,25 @@ def test_sessions_this_week_without_an_outcome_show_until_recorded(client, winte
     monday = f.published_session(w.counsellor, other, start=f.oslo(2027, 3, 8, 13))
     last_week = f.published_session(w.counsellor, f.referral(name="Third"), start=f.oslo(2027, 3, 5, 9))
     today_later = f.published_session(w.counsellor, f.referral(name="Fourth"), start=f.oslo(2027, 3, 10, 13))
+    long_ago = f.published_session(w.counsellor, f.referral(name="Fifth"), start=f.oslo(2027, 2, 23, 9))
     outcomes_card = card(home(client), "today-outcomes")
-    run = db.session.scalar(select(PlanningRun))
-    assert f'href="/planning/runs/{run.id}/sessions?week=2027-03-09"' in outcomes_card
+    # each to its day's plan, where the session is (the run's table of references said nothing of outcomes)
+    assert f'href="/grids/day?date=2027-03-09#session-{yesterday.id}"' in outcomes_card
     assert "tirsdag 9. mars kl. 09:00" in outcomes_card and "mandag 8. mars kl. 13:00" in outcomes_card
-    assert "fredag 5. mars" not in outcomes_card and "onsdag 10. mars" not in outcomes_card
-    assert w.counsellor.name in outcomes_card and "2 veiledninger" in outcomes_card
-    assert last_week.id and today_later.id
+    # last week's too: on a Monday the card emptied and they were never recorded; not today's, not older
+    assert "fredag 5. mars kl. 09:00" in outcomes_card and "onsdag 10. mars" not in outcomes_card
+    assert "23. februar" not in outcomes_card
+    assert w.counsellor.name in outcomes_card and "3 veiledninger" in outcomes_card
+    assert today_later.id and long_ago.id
 
-    outcomes.record_outcomes(w.counsellor, yesterday, {w.own_referral.id: Outcome.ATTENDED})
-    outcomes.record_outcomes(w.counsellor, monday, {other.id: Outcome.NO_SHOW})
-    assert "Alle veiledninger fra i går og tidligere denne uken har utfall" in card(home(client), "today-outcomes")
+    for session, referral in ((yesterday, w.own_referral), (monday, other), (last_week, last_week.participants[0].referral)):
+        outcomes.record_outcomes(w.counsellor, session, {referral.id: Outcome.ATTENDED})
+    assert "Alle veiledninger de siste to ukene har utfall" in card(home(client), "today-outcomes")
 
 
-def test_on_a_monday_yesterday_is_last_sunday():
-    assert today_service.outcome_window(dt.date(2027, 3, 8)) == (dt.date(2027, 3, 7), dt.date(2027, 3, 7))
-    assert today_service.outcome_window(dt.date(2027, 3, 10)) == (dt.date(2027, 3, 8), dt.date(2027, 3, 9))
+def test_on_a_monday_last_weeks_sessions_are_still_in_the_window():
+    assert today_service.outcome_window(dt.date(2027, 3, 8)) == (dt.date(2027, 2, 22), dt.date(2027, 3, 7))
+    assert today_service.outcome_window(dt.date(2027, 3, 10)) == (dt.date(2027, 2, 24), dt.date(2027, 3, 9))
 
 
 def test_the_interpreter_budget_used_this_month(client, winter):
