@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from guidance import clock
 from guidance.extensions import db
-from guidance.models import CannotCome, Referral, Session, SessionParticipant, SessionStatus, User
+from guidance.models import CannotCome, Participant, Referral, Session, SessionParticipant, SessionStatus, User
 from guidance.services import audit, mail
 from guidance.services.errors import DomainError
 from guidance.services.unit_of_work import unit_of_work
@@ -85,6 +85,7 @@ class Waiting:
     note: str
     asked_at: dt.datetime
     session_uid: str   # the appointment: a re-plan that keeps it publishes it again under the same uid
+    name: str = ""     # the participant's, for the lead who calls them (the home listed references only)
 
 
 def waiting(county_id: int, now: dt.datetime | None = None, referral_id: int | None = None,
@@ -99,14 +100,15 @@ def waiting(county_id: int, now: dt.datetime | None = None, referral_id: int | N
         only.append(Session.id == session_id)
     asked = aliased(Session)
     rows = db.session.execute(
-        select(CannotCome, Session, Referral.reference)
+        select(CannotCome, Session, Referral.reference, Participant.name)
         .join(asked, asked.id == CannotCome.session_id)
         .join(Session, Session.uid == asked.uid)
         .join(Referral, Referral.id == CannotCome.referral_id)
+        .join(Participant, Participant.id == Referral.participant_id)
         .join(SessionParticipant, (SessionParticipant.session_id == Session.id)
               & (SessionParticipant.referral_id == CannotCome.referral_id))
         .where(Referral.county_id == county_id, Session.status == SessionStatus.BOOKED, Session.start > now,
                Session.start == CannotCome.session_start, *only)
         .order_by(Session.start, CannotCome.id)).all()
-    return [Waiting(r.id, s.id, r.referral_id, reference, s.start, r.note, r.created_at, s.uid)
-            for r, s, reference in rows]
+    return [Waiting(r.id, s.id, r.referral_id, reference, s.start, r.note, r.created_at, s.uid, name)
+            for r, s, reference, name in rows]

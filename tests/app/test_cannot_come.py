@@ -59,6 +59,9 @@ def test_the_referrer_says_the_participant_cannot_come_and_the_lead_moves_the_se
     f.login(client, w.lead)
     home = html.unescape(client.get("/").get_data(as_text=True))
     assert "Kan ikke komme" in home and "Kan komme: Mandager etter kl. 12" in home
+    # The participant by name (the lead may call them), and the move comes back to the home.
+    cannot = home[home.index('id="today-cannot-come"'):]
+    assert "Amal Haddad" in cannot[:1500] and f"/planning/sessions/{session.id}/edit?back=/" in cannot[:1500]
     move_page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit").get_data(as_text=True))
     assert f"Henviseren sier at deltakeren i {w.own_referral.reference} ikke kan komme på denne tiden." in move_page
     # Another time, not the same one with other staff, and no colleague at this time.
