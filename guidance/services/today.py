@@ -153,6 +153,9 @@ class Today:
     # one list of open tasks per participant.
     to_tell: list = field(default_factory=list)
     to_tell_letters: int = 0  # their letters (to_tell.letters_to_send), one PDF
+    # Published sessions ahead that a change to places or people broke (readiness.broken_sessions): an
+    # administrator's deactivation or role change broke 28 bookings and the home said "on track".
+    broken: list = field(default_factory=list)
     # Today's published sessions at every location (not cancelled) and what to act on in them, by
     # problem (services.county_day); the day plan lists them.
     sessions_today: int = 0
@@ -168,7 +171,8 @@ class Today:
     @property
     def needs_nothing(self) -> bool:
         return not (self.at_risk_ids or self.bookings or self.absences or self.new_referrals or self.outcomes
-                    or self.readiness or self.cannot_come or self.day_problems or self.to_tell)
+                    or self.readiness or self.cannot_come or self.day_problems or self.to_tell
+                    or self.broken)
 
 
 def overview(lead: User, all_outcomes: bool = False) -> Today:
@@ -187,7 +191,7 @@ def overview(lead: User, all_outcomes: bool = False) -> Today:
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today),
                    cannot_come=waiting, to_tell=to_tell.by_participant(to_tell.waiting(lead.county_id, now)),
-                   to_tell_letters=len(to_tell.letters_to_send(lead.county_id, now)), **_day(lead.county_id, now, waiting), **_readiness(lead))
+                   to_tell_letters=len(to_tell.letters_to_send(lead.county_id, now)), broken=_broken(lead), **_day(lead.county_id, now, waiting), **_readiness(lead))
     lead.last_seen_home_at, lead.home_new_since = now, since
     db.session.commit()
     return result
@@ -215,6 +219,12 @@ def _readiness(lead: User) -> dict:
     result = readiness.check(lead.county)
     setting_up = any(p.kind in NOT_SET_UP for p in result.problems)
     return {"readiness": result.problems if result.open_referrals or setting_up else [], "setting_up": setting_up}
+
+
+def _broken(lead: User) -> list:
+    from guidance.services import readiness
+
+    return readiness.broken_sessions(lead.county) if lead.county is not None else []
 
 
 def _new_since(lead: User, now: dt.datetime) -> dt.datetime:

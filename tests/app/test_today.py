@@ -449,3 +449,25 @@ def test_and_n_more_outcomes_lists_them_all_on_the_home(client, winter):
     assert 'href="/?all=1#today-outcomes">Og 3 til.' in outcomes_card
     everything = card(client.get("/?all=1").get_data(as_text=True), "today-outcomes")
     assert everything.count("uten utfall</strong>") == 8 and "Og 3 til" not in everything
+
+
+def test_sessions_an_account_change_broke_are_on_the_home(client, winter):
+    """An administrator deactivated an interpreter with 28 accepted bookings; the lead's home said "on track"
+    and only the set-up page knew."""
+    import html as html_module
+
+    from tests.app.planning.helpers import planning_world
+
+    w = planning_world()   # the counsellor works at the location
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 16, 10), interpreter=w.interpreter)
+    lead_seen(client, w.lead)
+    assert 'id="today-broken"' not in home(client)
+    w.interpreter.active = False
+    db.session.commit()
+    page = html_module.unescape(home(client))
+    section = page[page.index('id="today-broken"'):]
+    section = section[:section.index("</section>")]
+    assert "1 publisert time passer ikke lenger" in section and w.own_referral.reference in section
+    assert "tirsdag 16. mars kl. 10:00" in section and w.interpreter.name in section
+    assert f'href="/readiness/counties/{w.lead.county_id}#broken-heading"' in section
+    assert session.id
