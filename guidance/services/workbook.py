@@ -781,7 +781,7 @@ class _Import:
             if changed and self.actor is not None and not may(self.actor, "manage", existing):
                 # A fellow lead who counsels keeps their own row, as on the form (the exported sheet lists them,
                 # so an unchanged row passes); the whole import rolls back on this problem.
-                row.fail("email", _("This is %(name)s's own row: only they or an administrator change it.",
+                row.fail("email", _("%(name)s is a lead: only they or an administrator change their row.",
                                     name=before_name))
                 return
             if changed:

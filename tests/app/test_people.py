@@ -545,3 +545,18 @@ def test_a_booked_session_on_a_day_the_counsellor_is_no_longer_there_is_named_on
     assert db.session.get(CounsellorProfile, profile.id).location_days == {str(location.id): [2]}
     page = html.unescape(client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True))
     assert f"{w.counsellor.name} er ikke på {location.name} på mandag." in page, monday.id
+
+
+def test_an_account_an_administrator_deactivated_is_said_so_to_the_lead(client, county_world):
+    """The interpreter list said "Active" of an interpreter whose account the administrator had deactivated,
+    and the page offered only "Deactivate"; the lead cannot switch the account on."""
+    w, _location = county_world
+    w.interpreter.active = False
+    db.session.commit()
+    listing = html.unescape(client.get("/people/interpreters").get_data(as_text=True))
+    row = listing[listing.index(w.interpreter.name):]
+    assert "Kontoen er deaktivert" in row[:800]
+    page = html.unescape(client.get(f"/people/interpreters/{w.interpreter.interpreter.id}").get_data(as_text=True))
+    status = page[page.index('id="status-heading"'):]
+    status = status[:status.index("</section>")]
+    assert "En administrator har deaktivert kontoen" in status and "<button" not in status
