@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -127,10 +128,29 @@ def edit_user(user_id: int):
             show_refusal(form, error)
         else:
             flash(_("The user was updated."), "success")
+            _warn_broken(user)
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/user_edit.html", form=form, user=user,
                            may_connect=invitations.may_connect(user)), status
+
+
+def _warn_broken(user: User) -> None:
+    """After a change to an account: the published sessions ahead it broke (a deactivated interpreter's 28
+    bookings went without a word here), which the county's lead also finds on their home."""
+    from guidance.services import readiness
+
+    county = user.county
+    if county is None:
+        return
+    only = ({"counsellor_id": user.counsellor.id} if user.counsellor is not None else
+            {"interpreter_id": user.interpreter.id} if user.interpreter is not None else None)
+    broken = readiness.broken_sessions(county, **only) if only else []
+    if broken:
+        flash(ngettext("%(num)d published session ahead no longer fits after this change; the county's lead sees it "
+                       "on their home page.",
+                       "%(num)d published sessions ahead no longer fit after this change; the county's lead sees them "
+                       "on their home page.", len(broken)), "warning")
 
 
 @bp.post("/users/<int:user_id>/connect")
@@ -153,4 +173,5 @@ def set_active(user_id: int):
     if form.validate_on_submit() and user.id != current_user.id:
         accounts.set_active(current_user, user, bool(form.active.data))
         flash(_("The user was updated."), "success")
+        _warn_broken(user)
     return redirect(url_for("admin.users"))

@@ -63,6 +63,23 @@ def test_deactivating_a_user_ends_their_access(client, app):
     assert other.get("/").status_code == 302
 
 
+def test_deactivating_an_interpreter_with_bookings_says_how_many_sessions_no_longer_fit(client, travel_to):
+    """28 accepted bookings went without a word on this page (and "on track" on the lead's home)."""
+    import html
+
+    from tests.app.planning.helpers import planning_world
+
+    travel_to(f.oslo(2027, 3, 10, 12))
+    w = planning_world()
+    for day in (16, 17):
+        f.published_session(w.counsellor, f.referral(name=f"Person {day}"), start=f.oslo(2027, 3, day, 10),
+                            interpreter=w.interpreter)
+    f.login(client, f.user(Role.ADMIN, county_number=None))
+    response = client.post(f"/admin/users/{w.interpreter.id}/active", data={})
+    page = html.unescape(client.get(response.location).get_data(as_text=True))
+    assert "2 publiserte timer framover passer ikke lenger etter denne endringen" in page
+
+
 def test_the_role_has_no_default_and_must_be_chosen(client):
     f.login(client, f.user(Role.ADMIN, county_number=None))
     page = client.get("/admin/users/new").get_data(as_text=True)
