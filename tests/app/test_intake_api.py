@@ -188,6 +188,8 @@ def test_admin_creates_a_token_sees_it_once_and_revokes_it(client):
     page = client.post("/admin/api-tokens/", data={"municipality_id": bergen.id, "name": "Visma Flyt"}).get_data(as_text=True)
     token = page.split('<p class="token-once">')[1].split("<")[0]
     assert token.startswith("vld_")
+    # How to send it, readable (the placeholder vanished as an HTML tag).
+    assert "<code>Authorization: Bearer &lt;nøkkel&gt;</code>" in page
     assert token not in client.get("/admin/api-tokens/").get_data(as_text=True)
     assert client.get("/api/v1/referrals", headers=auth(token)).status_code == 200
     stored = db.session.scalar(select(ApiToken))
