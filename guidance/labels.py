@@ -174,3 +174,19 @@ def kroner_text(ore: int | None) -> str:
     if ore is None:
         return ""
     return str(ore // 100) if ore % 100 == 0 else f"{ore // 100},{ore % 100:02d}"
+
+
+# Why the mail server did not take an e-mail (services/mail.py stores the exception's name and the SMTP
+# code): in words on the outbox page, where "ConnectionRefusedError" meant nothing to a lead.
+MAIL_ERROR = {
+    "ConnectionRefusedError": _l("the mail server refused the connection"),
+    "TimeoutError": _l("the mail server did not answer in time"),
+    "timeout": _l("the mail server did not answer in time"),
+    "gaierror": _l("the mail server's name could not be found"),
+    "SMTPServerDisconnected": _l("the mail server closed the connection"),
+    "SMTPConnectError": _l("the mail server refused the connection"),
+    "SMTPAuthenticationError": _l("the mail server did not accept our login"),
+    "SMTPRecipientsRefused": _l("the mail server refused the address"),
+    "SMTPSenderRefused": _l("the mail server refused our sender address"),
+    "SMTPDataError": _l("the mail server refused the message"),
+}

@@ -19,6 +19,18 @@ from guidance.web.guards import get_visible, requires
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
 
+@bp.app_template_filter("mail_error")
+def mail_error(stored: str) -> str:
+    """A stored delivery error ("SMTPRecipientsRefused 550") in words, its SMTP code kept for support."""
+    from guidance.labels import MAIL_ERROR
+
+    name, _sep, code = (stored or "").partition(" ")
+    words = MAIL_ERROR.get(name)
+    if words is None:
+        return stored
+    return f"{words} ({code})" if code else str(words)
+
+
 @bp.get("/")
 @requires("outbox")
 def index():

@@ -368,7 +368,7 @@ def test_unreachable_mail_server_keeps_the_booking_and_the_message_pending_until
     assert handler.messages == []
     lead = app.test_client()
     f.login(lead, w.lead)
-    assert "Ikke sendt ennå (ConnectionRefusedError, 1 forsøk)" in lead.get("/outbox/").get_data(as_text=True)
+    assert "Ikke sendt ennå (e-posttjeneren avviste tilkoblingen, 1 forsøk)" in lead.get("/outbox/").get_data(as_text=True)
 
     app.config["MAIL_PORT"] = port  # the mail server is back; the periodic sweep sends what is due
     later = message.next_attempt_at + dt.timedelta(seconds=1)

@@ -191,7 +191,10 @@ def test_the_outbox_filters_waiting_sent_not_delivered_and_replaced(app, client)
 
     assert set(_subjects(_text(client, "/outbox/?state=pending"))) == {"Waiting one", "Newer one"}
     assert _subjects(_text(client, "/outbox/?state=sent")) == ["Sent one"]
-    assert _subjects(_text(client, "/outbox/?state=failed")) == ["Failed one"]
+    failed_page = _text(client, "/outbox/?state=failed")
+    assert _subjects(failed_page) == ["Failed one"]
+    # Why, in words (it said "SMTPRecipientsRefused"), the server's code kept.
+    assert "the mail server refused the address (550)" in failed_page
     assert _subjects(_text(client, "/outbox/?state=replaced")) == ["Replaced one"]
     assert _subjects(_text(client, "/outbox/?state=pending&q=newer")) == ["Newer one"]
     assert waiting.id  # the waiting one is listed above
@@ -219,3 +222,6 @@ def test_an_empty_outbox_says_what_will_appear_there(app, client):
     page = _text(client, "/outbox/")
     assert "No e-mails yet. Interpreter requests, invitations and notices to municipalities appear here" in page
     assert "No e-mails match." not in page
+    # A list chosen without a search (the failed ones, all sent again) does not ask to check a spelling.
+    failed = _text(client, "/outbox/?state=failed")
+    assert "No e-mails in this list." in failed and "Check the spelling" not in failed
