@@ -47,7 +47,7 @@ def page(county_id: int):
     except service.WorkbookRejected as error:
         db.session.rollback()
         return _page(county, form, problems=error.problems, status=400)
-    flash(_("The workbook was imported: %(created)d new and %(updated)d changed entries.",
+    flash(_("The workbook was imported. New entries: %(created)d; changed: %(updated)d.",
             created=sum(result.created.values()), updated=sum(result.updated.values())), "success")
     if result.closure_days_removed:
         flash(ngettext("The closure days are now the workbook's: %(days)s is no longer a closure day.",

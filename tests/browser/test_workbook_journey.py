@@ -48,7 +48,7 @@ def test_lead_uploads_a_workbook_and_corrects_a_bad_row_nb(browser, live, tmp_pa
         with page.expect_navigation():
             page.get_by_role("button", name="Kontroller og importer").click()
         screenshot(page, "workbook-nb-3-imported")
-        expect(page.locator(".flash").first).to_contain_text("Arbeidsboken ble importert: 1 nye")
+        expect(page.locator(".flash").first).to_contain_text("Arbeidsboken ble importert. Nye oppføringer: 1")
         with live.app_context():
             room = db.session.scalar(select(Room).where(Room.name == "Stillerom"))
             assert (room.capacity, room.video, room.active) == (2, False, False)
