@@ -228,9 +228,11 @@ def apply_workbook(actor, county: County, book: dict[str, list[list[str]]]) -> I
     and raise `WorkbookRejected`. Adds the audit event."""
     problems: list[Problem] = []
     tables = _tables(book, problems)
-    _refuse_examples(county, tables, problems)
-    if problems:
+    if problems:   # sheets or columns the rows cannot be read without
         raise WorkbookRejected(problems)
+    # The template's example rows are named with every other problem of the rows (named alone, the other
+    # problems came one upload later); the import then rolls back as for any problem.
+    _refuse_examples(county, tables, problems)
     result = Imported()
     _Import(actor, county, tables, problems, result).run()
     if problems:

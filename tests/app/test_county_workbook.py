@@ -623,3 +623,19 @@ def test_a_leads_own_row_makes_them_a_counsellor_and_a_fellow_leads_row_stays_th
         workbook.import_workbook(lead, county, {**exported, "counsellors": added})
     db.session.expire_all()
     assert fellow.counsellor is None
+
+
+def test_an_example_row_is_named_together_with_every_other_problem(app):
+    """A workbook that still held the template's counsellor row was refused for that row alone; the bad
+    date of another sheet came one upload later."""
+    book = workbook.template(_county())
+    _set(book, "interpreters", "email", "ola.tolk@tolk.example.no")   # the interpreter row made the county's own
+    _set(book, "locations", "address", "Strandgata 3")
+    _set(book, "centres", "phone", "+47 553 06 000")
+    _set(book, "counsellors", "employment_start", "31.02.2027")     # still Kari Nordmann, the example
+    _set(book, "interpreters", "hourly_rate", "lots")
+    before = _counts()
+    found = {(sheet, column) for sheet, _row, column, _message in _problems(book)}
+    assert ("counsellors", "email") in found and ("interpreters", "hourly_rate") in found, found
+    db.session.expire_all()
+    assert _counts() == before
