@@ -542,6 +542,24 @@ def referrers_of(county_id: int) -> list[User]:
         .order_by(User.active.desc(), Municipality.name, User.name)))
 
 
+def correct_referrer_email(actor, user: User, email: str) -> None:
+    """Use case: the lead mistyped a new referrer's e-mail (ingrid@luster.kommune, without .no). Before
+    the referrer's first login the address is corrected and the invitation goes to the new one; the link
+    sent to the wrong address stops working (a new unknown password ends it). After it, the address is
+    their login: an administrator changes it."""
+    if invitations.has_signed_in(user):
+        raise DomainError(_("%(name)s has logged in with this address; an administrator can change it.", name=user.name))
+    errors: Errors = {}
+    _check_user_fields(PersonData(name=user.name, email=email), errors, exclude=user)
+    if errors:
+        raise DomainError(_("The e-mail address was not changed."), {"email": errors["email"]})
+    with unit_of_work() as uow:
+        user.email = email.strip().lower()
+        user.set_password(secrets.token_urlsafe(32))
+        audit.record(actor, "user.email_corrected", user, {})
+        uow.after_commit(mail.deliver_later, invitations.queue_if_usable(actor, user))
+
+
 def create_referrer(actor, county: County, data: PersonData, municipality_id: int | None) -> User:
     """A municipality's referrer (a refugee-service or NAV programme adviser), entered by the county's
     lead and invited by e-mail to choose a password or log in with their own provider."""

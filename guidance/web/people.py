@@ -583,6 +583,34 @@ def referrer_invitation(referrer_id: int):
     return redirect(url_for("people.referrers", **_county_args(user.municipality.county)))
 
 
+class EmailForm(FlaskForm):
+    email = StringField(_l("E-mail address"), validators=[Length(max=254)])
+
+
+@bp.route("/referrers/<int:referrer_id>/email", methods=["GET", "POST"])
+@requires("people")
+def referrer_email(referrer_id: int):
+    """Correct a referrer's mistyped e-mail address before their first login (the invitation goes again)."""
+    user = get_visible(User, referrer_id, "manage_referrer")
+    back = url_for("people.referrers", **_county_args(user.municipality.county))
+    form = EmailForm()
+    status = 200
+    if request.method == "POST":
+        try:
+            people.correct_referrer_email(current_user, user, form.email.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            show_refusal(form, error)
+            status = 400
+        else:
+            flash(_("%(email)s was e-mailed an invitation to choose a password or log in.", email=user.email), "success")
+            return redirect(back)
+    else:
+        form.email.data = user.email
+    return render_template("people/referrer_email.html", referrer=user, form=form, back=back,
+                           signed_in=invitations.has_signed_in(user)), status
+
+
 @bp.post("/referrers/<int:referrer_id>/active")
 @requires("people")
 def referrer_active(referrer_id: int):

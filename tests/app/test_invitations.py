@@ -225,3 +225,39 @@ def test_a_referrer_an_administrator_switched_off_stays_off_for_the_lead(client,
     client.post(f"/people/referrers/{w.other_referrer.id}/active", data={"active": "y"})
     db.session.refresh(w.other_referrer)
     assert w.other_referrer.active
+
+
+def test_a_mistyped_referrer_address_is_corrected_before_the_first_login(client, app):
+    """ingrid@luster.kommune (no .no) was accepted and invited; the lead could only deactivate the account and
+    add another. Now the address is corrected, the invitation goes to it, and the first link stops working."""
+    from guidance.services import invitations
+
+    w = f.world()
+    f.login(client, w.lead)
+    client.post("/people/referrers", data={"name": "Ingrid Sølvberg", "email": "ingrid@luster.kommune",
+                                           "municipality_id": f.municipality("4644").id})
+    referrer = db.session.scalar(select(User).where(User.email == "ingrid@luster.kommune"))
+    first_link = invitations.token(referrer)
+    listing = client.get("/people/referrers").get_data(as_text=True)
+    assert f'href="/people/referrers/{referrer.id}/email"' in listing
+    page = client.post(f"/people/referrers/{referrer.id}/email", data={"email": "ingrid@luster"})
+    assert page.status_code == 400 and 'value="ingrid@luster"' in page.get_data(as_text=True)
+    assert 'id="email-error"' in page.get_data(as_text=True)
+    assert client.post(f"/people/referrers/{referrer.id}/email",
+                       data={"email": "Ingrid@Luster.kommune.no"}).status_code == 302
+    db.session.expire_all()
+    referrer = db.session.get(User, referrer.id)
+    assert referrer.email == "ingrid@luster.kommune.no"
+    assert invitations.user_for_token(first_link) is None     # the link to the wrong address is dead
+    sent = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == referrer.id)
+                              .order_by(OutboxMessage.id)).all()
+    assert sent[-1].to_address == "ingrid@luster.kommune.no"
+    # Once they have logged in, the address is their login: the lead is sent to an administrator.
+    from guidance.services import audit
+
+    audit.record(referrer, "auth.logged_in", referrer)
+    db.session.commit()
+    refused = client.post(f"/people/referrers/{referrer.id}/email", data={"email": "ingrid.s@luster.kommune.no"})
+    assert refused.status_code == 400 and "en administrator kan endre den" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, referrer.id).email == "ingrid@luster.kommune.no"

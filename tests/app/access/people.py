@@ -19,6 +19,7 @@ EXPECTED = {
     "people.referrers": LEAD_AND_ADMIN,
     "people.referrer_invitation": POST_ONLY,
     "people.referrer_active": POST_ONLY,
+    "people.referrer_email": LEAD_AND_ADMIN,
 }
 
 # Who may POST to each write route (the lead and admins of the object's county); every other
@@ -35,6 +36,7 @@ WRITERS = {
     "people.referrers": (Role.LEAD, Role.ADMIN),
     "people.referrer_invitation": (Role.LEAD, Role.ADMIN),
     "people.referrer_active": (Role.LEAD, Role.ADMIN),
+    "people.referrer_email": (Role.LEAD, Role.ADMIN),
 }
 
 
