@@ -93,6 +93,9 @@ def _render(grid, *, options, run=None, county=None, endpoint: str, url_args: di
         previous_url=url_for(endpoint, **url_args, week=week_grid.week_key(previous), of=grid.subject.key),
         next_url=url_for(endpoint, **url_args, week=week_grid.week_key(following), of=grid.subject.key),
         this_week_url=url_for(endpoint, **url_args, of=grid.subject.key),
+        # The week the view opens on is the one shown: marked, not a link ("The coming week" beside "Next
+        # week" read as two ways to the same week).
+        showing_opening_week=grid.monday == opening_monday(clock.today()),
         form_action=url_for(endpoint, **url_args), last_day=grid.monday + dt.timedelta(days=6),
         actions=links == "lead" and run is None, day_url=day_url,
         now=clock.now())

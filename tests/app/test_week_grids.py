@@ -320,3 +320,18 @@ def test_the_week_plan_opens_on_the_location_with_most_sessions_that_week(client
     page = client.get("/grids/?week=2027-W03").get_data(as_text=True)
     assert f'<option value="location-{location.id}" selected>' in page
     assert f'<option value="counsellor-{w.counsellor.counsellor.id}" selected>' not in page
+
+
+def test_the_week_the_view_opens_on_is_marked_not_linked_beside_the_next_week(client, travel_to):
+    """On a Sunday the week plan opens on the coming week; its pager offered "The coming week" and "Next week"
+    as two links, to weeks 50 and 51, and read as two ways to the same week."""
+    travel_to(f.oslo(2026, 12, 6, 12))   # a Sunday: the view opens on week 50
+    w = f.world()
+    f.login(client, w.lead)
+    page = client.get(f"/grids/?of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
+    pager = page[page.index('class="pager"'):page.index("</nav>", page.index('class="pager"'))]
+    assert '<span aria-current="page"><strong>Kommende uke</strong></span>' in pager
+    assert "2026-W51" in pager and "2026-W49" in pager
+    other = client.get(f"/grids/?of=counsellor-{w.counsellor.counsellor.id}&week=2026-W51").get_data(as_text=True)
+    pager = other[other.index('class="pager"'):other.index("</nav>", other.index('class="pager"'))]
+    assert "Kommende uke</a>" in pager and 'aria-current="page"' not in pager
