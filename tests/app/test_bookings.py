@@ -240,6 +240,29 @@ def test_each_offered_replacement_shows_its_planned_cost_category_and_travel_and
     assert "kategori C" in far_line and "min reise hver vei" in far_line
 
 
+def test_a_declined_phone_booking_is_offered_an_interpreter_by_video_and_rebooked_so(client):
+    """The page said "no other interpreter is free" of a declined phone booking while an interpreter who works
+    on site and by video was free: only phone interpreters were looked at."""
+    w = f.world()
+    day = f.future_weekday()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(day.year, day.month, day.day, 10),
+                                  interpreter=w.interpreter, interpreter_mode="phone")
+    w.interpreter.interpreter.modes = ["onsite", "video", "phone"]
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    spare = _second_interpreter(modes=("onsite", "video"))   # no phone
+    bookings.answer(w.interpreter, booking, False, "busy")
+    f.login(client, w.lead)
+    page = html.unescape(client.get("/centre/interpreters/").get_data(as_text=True))
+    alert = page[page.index('class="alert-box"'):]
+    alert = alert[:alert.index("</div>")]
+    assert "Second Interpreter (video i stedet)" in alert and "Ingen annen tolk er ledig" not in alert
+    assert client.post(f"/centre/interpreters/{booking.id}/rebook", data={"candidate_id": spare.interpreter.id}).status_code == 302
+    db.session.refresh(session)
+    new = db.session.scalar(select(InterpreterBooking).where(InterpreterBooking.interpreter_id == spare.interpreter.id))
+    assert (session.interpreter_id, session.interpreter_mode, new.mode) == (spare.interpreter.id, "video", "video")
+
+
 def test_a_busy_or_absent_interpreter_is_not_offered(app):
     from guidance.models import Absence
 

@@ -54,17 +54,25 @@ def within_hours(weekly: dict, start: dt.datetime, end: dt.datetime) -> bool:
     return False
 
 
-def travel_between(a: Session, b: Session) -> int:
-    """Minutes an interpreter needs between two on-site sessions (0 at the same location)."""
-    if a.location_id == b.location_id:
-        return 0
-    return travel_minutes(a.location.municipality, b.location.municipality)
+def _where(session: Session, mode: str, home):
+    """Where the interpreter is for a booking: the location on site, their own municipality by video or
+    phone (solver/README.md, "an interpreter's journey home")."""
+    return session.location.municipality if mode == "onsite" else home
 
 
-def clashes(session: Session, mode: str, other: Session, other_mode: str) -> bool:
-    """The two sessions overlap, or both are on site at different places with less time between
-    them (end of the earlier to start of the later) than the travel takes."""
-    gap = travel_between(session, other) if mode == "onsite" and other_mode == "onsite" else 0
+def clashes(session: Session, mode: str, other: Session, other_mode: str, home=None) -> bool:
+    """The two bookings overlap, or lie nearer in time (end of the earlier to start of the later) than the
+    journey between where the interpreter is for each: two on-site places, or an on-site place and `home`
+    (their municipality) for one by video or phone. Two remote bookings need no journey. Only on-site
+    pairs were counted, and once other ways were offered a replacement by video 10 minutes after an
+    assignment 40 minutes from home was."""
+    if mode == "onsite" and other_mode == "onsite" and session.location_id == other.location_id:
+        gap = 0
+    elif mode != "onsite" and other_mode != "onsite":
+        gap = 0
+    else:
+        a, b = _where(session, mode, home), _where(other, other_mode, home)
+        gap = travel_minutes(a, b) if a is not None and b is not None and a.id != b.id else 0
     margin = dt.timedelta(minutes=gap)
     return other.start < session.end + margin and session.start < other.end + margin
 
@@ -121,17 +129,17 @@ class Availability:
         """The loaded interpreters who speak the session's language."""
         return [p for p in self.profiles if any(l.language == session.language for l in p.languages)]
 
-    def free(self, profile: InterpreterProfile, session: Session) -> bool:
-        """Whether `profile` can take `session`; any error while judging refuses (never fails open)."""
+    def free(self, profile: InterpreterProfile, session: Session, mode: str | None = None) -> bool:
+        """Whether `profile` can take `session` (by `mode`, the session's own by default); any error while
+        judging refuses (never fails open)."""
         try:
-            return self._free(profile, session)
+            return self._free(profile, session, mode or mode_of(session))
         except Exception as error:  # noqa: BLE001 - fail closed, whatever went wrong
             log.warning("interpreter %s not offered for session %s: the availability check failed (%s)",
                         profile.id, session.id, type(error).__name__)
             return False
 
-    def _free(self, profile: InterpreterProfile, session: Session) -> bool:
-        mode = mode_of(session)
+    def _free(self, profile: InterpreterProfile, session: Session, mode: str) -> bool:
         if mode not in (profile.modes or []):
             return False
         if not within_hours(profile.weekly or {}, session.start, session.end):
@@ -139,9 +147,9 @@ class Availability:
         if away_during(self._absences.get(profile.user_id, []), session.start, session.end):
             return False
         for other, other_mode in self._commitments.get(profile.id, []):
-            if other.id != session.id and clashes(session, mode, other, other_mode):
+            if other.id != session.id and clashes(session, mode, other, other_mode, profile.municipality):
                 return False
-        return self.referee().accepts(profile, session)
+        return self.referee().accepts(profile, session, mode)
 
     def referee(self) -> _PlanReferee:
         if self._referee is None:
@@ -186,8 +194,9 @@ class _PlanReferee:
             log.warning("no replacement offered: the county's instance does not load")
             return None
 
-    def accepts(self, candidate: InterpreterProfile, session: Session) -> bool:
-        """The plan with `candidate` on `session` breaks no rule it did not already break."""
+    def accepts(self, candidate: InterpreterProfile, session: Session, mode: str | None = None) -> bool:
+        """The plan with `candidate` on `session` (by `mode`, when another than the session's) breaks no rule
+        it did not already break."""
         from guidance.planning import ids
 
         if self.instance is None or self.before is None:
@@ -196,7 +205,7 @@ class _PlanReferee:
         if not any(s["id"] == target for s in self.plan["sessions"]):
             log.warning("no replacement offered: session %s is not in the published plan", session.id)
             return False
-        sessions = [{**s, "interpreter": ids.interpreter_id(candidate.id)} if s["id"] == target else s
-                    for s in self.plan["sessions"]]
+        change = {"interpreter": ids.interpreter_id(candidate.id), **({"interpreter_mode": mode} if mode else {})}
+        sessions = [{**s, **change} if s["id"] == target else s for s in self.plan["sessions"]]
         after = self._violations({**self.plan, "sessions": sessions})
         return after is not None and after <= self.before

@@ -25,11 +25,28 @@ from guidance.services.unit_of_work import unit_of_work
 @dataclass(frozen=True)
 class Offer:
     """What asking one replacement means: the planned cost (øre, as the budget counts it), their register
-    category for the language (1 = A), and their one-way travel for an on-site session."""
+    category for the language (1 = A), their one-way travel for an on-site session, and how they would
+    interpret (the session's own way when they work so)."""
 
     cost_ore: int
     category: int | None
     travel_minutes: int
+    mode: str = "onsite"
+
+
+# Another way to interpret when a replacement does not work the session's way: a declined phone booking was
+# offered phone interpreters only, and the page said nobody was free while a video interpreter was.
+# A participant at home by video has no room for an interpreter on site.
+OTHER_MODES = {"phone": ("video", "onsite"), "video": ("phone", "onsite"), "onsite": ("video", "phone")}
+
+
+def modes_for(session: Session, profile: InterpreterProfile) -> list[str]:
+    """The ways `profile` could interpret `session`, its own first."""
+    own = mode_of(session)
+    allowed = [own, *OTHER_MODES.get(own, ())]
+    if session.mode == "video":
+        allowed = [m for m in allowed if m != "onsite"]
+    return [m for m in allowed if m in (profile.modes or [])]
 
 
 @dataclass
@@ -43,10 +60,11 @@ class Alert:
         return self.offers[candidate.id]
 
 
-def offer_of(session: Session, profile: InterpreterProfile) -> Offer:
-    _billed, travel, cost = planned_cost(session, profile, mode_of(session))
+def offer_of(session: Session, profile: InterpreterProfile, mode: str | None = None) -> Offer:
+    mode = mode or mode_of(session)
+    _billed, travel, cost = planned_cost(session, profile, mode)
     category = next((l.category for l in profile.languages if l.language == session.language), None)
-    return Offer(cost, category, travel)
+    return Offer(cost, category, travel, mode)
 
 
 def alerts(county_id: int) -> list[Alert]:
@@ -91,29 +109,32 @@ def replacement_candidates(session: Session, limit: int = 3,
 
 def ranked_candidates(session: Session, limit: int = 3,
                       availability: Availability | None = None) -> list[tuple[InterpreterProfile, Offer]]:
-    """Interpreters who could take the session with what asking each means, cheapest first (then the
-    better register category): same county, the language and mode, within working hours, not absent,
-    free with time to travel, not already asked for it, and accepted by the plan checker
-    (`availability`, failing closed)."""
+    """Interpreters who could take the session with what asking each means: those who work the session's
+    way first, then those who would interpret another way (`modes_for`), each cheapest first (then the
+    better register category). Same county and language, within working hours, not absent, free with time
+    to travel, not already asked for it, and accepted by the plan checker (`availability`, failing closed);
+    one offer per interpreter, in the first way they are free."""
     availability = availability or Availability(session.run.county, [session])
     asked = {b.interpreter_id for b in session.bookings}
-    mode = mode_of(session)
+    own = mode_of(session)
     fitting = []
     now = clock.now()
     for profile in availability.candidates_for(session):
-        if profile.id in asked or mode not in (profile.modes or []):
+        if profile.id in asked:
             continue
-        offer = offer_of(session, profile)
-        if now + dt.timedelta(minutes=offer.travel_minutes) > session.start:
-            continue  # asked now, they could not be there in time (an hour's drive to a session in 30 minutes)
-        fitting.append((offer.cost_ore, offer.category or 9, profile.id, profile, offer))
-    fitting.sort(key=lambda item: item[:3])
-    out = []
+        for mode in modes_for(session, profile):
+            offer = offer_of(session, profile, mode)
+            if now + dt.timedelta(minutes=offer.travel_minutes) > session.start:
+                continue  # asked now, they could not be there in time (an hour's drive to a session in 30 minutes)
+            fitting.append((mode != own, offer.cost_ore, offer.category or 9, profile.id, profile, offer))
+    fitting.sort(key=lambda item: item[:4])
+    out, offered = [], set()
     for *_rank, profile, offer in fitting:
         if len(out) == limit:
             break
-        if availability.free(profile, session):
+        if profile.id not in offered and availability.free(profile, session, offer.mode):
             out.append((profile, offer))
+            offered.add(profile.id)
     return out
 
 
@@ -147,10 +168,12 @@ def rebook(actor, declined: InterpreterBooking, candidate_id: int) -> Interprete
         if session.outside_interpreter is not None:  # a page open from before the lead recorded it
             raise DomainError(_("An interpreter arranged outside Veiled is recorded for this session. Remove it "
                                 "first if you want to ask someone in Veiled."))
-        candidate = next((c for c in replacement_candidates(session, limit=10) if c.id == candidate_id), None)
+        candidate, offer = next(((c, o) for c, o in ranked_candidates(session, limit=10) if c.id == candidate_id),
+                                (None, None))
         if candidate is None:
             raise DomainError(_("That interpreter can no longer take the session. Choose another."))
         session.interpreter = candidate
+        session.interpreter_mode = offer.mode   # another way than before when they do not work the session's
         cal.bump_sequence(session)
         booking = new_booking(session, candidate, session.interpreter_mode)
         db.session.flush()
