@@ -308,6 +308,19 @@ def moved_from(session: Session, referral_id: int, events: list[AuditEvent] | No
     return None
 
 
+def _contact(referrer, location) -> dict:
+    """Whom the participant calls when they cannot come: their referrer; without one in Veiled (a
+    municipality with no account, or the adviser left), the career centre itself, by its phone and
+    e-mail. The letter sent them to "the introduction programme in Samnanger", where nobody could move the
+    session in Veiled."""
+    if referrer is not None and referrer.active:
+        return {"contact_name": referrer.name, "contact_phone": referrer.phone, "contact_email": referrer.email}
+    centre = location.centre if location is not None else None
+    if centre is not None and (centre.phone or centre.email):
+        return {"contact_name": centre.name, "contact_phone": centre.phone, "contact_email": centre.email}
+    return {"contact_name": None, "contact_phone": None, "contact_email": None}
+
+
 def facts(referral: Referral, session: Session) -> Facts:
     contact = referral.referred_by
     location = session.location
@@ -337,9 +350,7 @@ def facts(referral: Referral, session: Session) -> Facts:
         step_free=bool(location.step_free),
         interpreter_language=language if interpreted else None,
         interpreter_mode=mode if interpreted else None,
-        contact_name=contact.name if contact is not None and contact.active else None,
-        contact_phone=contact.phone if contact is not None and contact.active else None,
-        contact_email=contact.email if contact is not None and contact.active else None,
+        **_contact(contact, location),
         municipality=referral.referring_municipality.name,
         norwegian=for_municipality(referral.referring_municipality),
         second=second_language(referral.participant.language),

@@ -254,6 +254,21 @@ def test_the_phone_notice_shows_only_where_the_letter_names_the_referrer(client)
     assert "har ikke telefonnummeret ditt" not in client.get(f"/referrals/{referral.id}").get_data(as_text=True)
 
 
+def test_without_a_referrer_the_letter_gives_the_career_centre_to_call(client):
+    """A participant of a municipality with no referrer in Veiled was told to contact "the introduction
+    programme in Samnanger", where nobody could move the session: the centre's own phone and e-mail now."""
+    w = f.world()
+    referral, _day = _ukrainian(w)
+    referral.referred_by = None
+    centre = db.session.scalar(select(Location).order_by(Location.id)).centre
+    centre.phone, centre.email = "+47 55 00 00 00", "bergen@karriere.example.no"
+    db.session.commit()
+    f.login(client, w.lead)
+    first = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))[0]
+    assert f"Ring eller skriv til {centre.name}" in " ".join(first.split()) and "+47 55 00 00 00" in first
+    assert "introduksjonsprogrammet" not in first
+
+
 def _booked(w, name: str, language: str, weeks: int = 1):
     _place()
     referral = f.referral(name=name, language=language)
