@@ -87,5 +87,7 @@ def to_tell():
 @bp.app_context_processor
 def letter_downloads():
     """`letter_parts(municipality)` for the referral list and `letter_parts_of(total)` for the referrer home's
-    new letters: downloads of at most MAX_LETTERS letters."""
-    return {"letter_parts": service.parts_for_municipality, "letter_parts_of": service.parts_of}
+    new letters: downloads of at most MAX_LETTERS letters; `no_letter_in(language)`: the participant's
+    language when their letter has no page in it (Norwegian only)."""
+    return {"letter_parts": service.parts_for_municipality, "letter_parts_of": service.parts_of,
+            "no_letter_in": service.untranslated}
