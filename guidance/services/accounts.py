@@ -92,14 +92,18 @@ def password_problem(password: str, user: User | None = None, user_inputs: list[
     return None
 
 
-def create_user(actor, *, email: str, name: str, password: str, role: Role, county_id=None, municipality_id=None, language=None) -> User:
-    """Create a user in one transaction; refuses a taken e-mail or a role without its binding."""
+def create_user(actor, *, email: str, name: str, password: str | None, role: Role, county_id=None, municipality_id=None,
+                language=None) -> User:
+    """Create a user in one transaction; refuses a taken e-mail or a role without its binding. Without a
+    `password` the person is e-mailed an invitation to choose one (or to connect their organisation's sign-in),
+    as the lead's people pages do: an administrator creating a county's first lead had to pass a password on
+    some other way."""
     from flask_babel import gettext as _
 
     errors: dict[str, list[str]] = {}
     from guidance.services.referrals import has_control_characters
 
-    if problem := password_problem(password, user_inputs=[email, name]):
+    if password is not None and (problem := password_problem(password, user_inputs=[email, name])):
         errors["password"] = [problem]
     if has_control_characters(name):
         errors["name"] = [_("Remove the invisible control characters from this field.")]
@@ -115,11 +119,20 @@ def create_user(actor, *, email: str, name: str, password: str, role: Role, coun
     user = User(email=email.strip().lower(), name=name.strip(), role=role, language=language,
                 county_id=county_id if role is not Role.REFERRER else None,
                 municipality_id=municipality_id if role is Role.REFERRER else None)
-    user.set_password(password)
+    user.set_password(password if password is not None else secrets.token_urlsafe(32))   # nobody knows it
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.created", user, {"role": role.value})
+    messages = []
+    if password is None:
+        from guidance.services import invitations
+
+        messages = invitations.queue_if_usable(actor, user)
     db.session.commit()
+    if messages:
+        from guidance.services import mail
+
+        mail.deliver_later(messages)
     return user
 
 

@@ -40,7 +40,8 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), validators=[DataRequired(_l("Choose the user's role."))])
     county_id = SelectField(_l("County"), coerce=int, validators=[Optional()])
     municipality_id = SelectField(_l("Municipality"), coerce=int, validators=[Optional()])
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(_l("Enter an initial password.")), Length(min=12, max=200, message=_l("The password must be at least 12 characters."))])
+    password = PasswordField(_l("Initial password (optional)"), validators=[
+        Optional(), Length(min=12, max=200, message=_l("The password must be at least 12 characters."))])
 
 
 class EditUserForm(UserForm):
@@ -94,14 +95,15 @@ def new_user():
     if form.validate_on_submit():
         try:
             accounts.create_user(
-                current_user, email=form.email.data, name=form.name.data, password=form.password.data,
+                current_user, email=form.email.data, name=form.name.data, password=form.password.data or None,
                 role=Role(form.role.data), county_id=form.county_id.data or None,
                 municipality_id=form.municipality_id.data or None,
             )
         except DomainError as error:
             show_refusal(form, error)
         else:
-            flash(_("The user was created."), "success")
+            flash(_("The user was created.") if form.password.data else
+                  _("The user was created and e-mailed an invitation to choose a password or log in."), "success")
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/user_form.html", form=form), status

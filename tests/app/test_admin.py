@@ -37,6 +37,23 @@ def test_bad_user_form_keeps_input_and_says_what_is_wrong(client):
     assert db.session.scalar(select(User).where(User.email == "kari@example.no")) is None
 
 
+def test_admin_creates_a_lead_without_a_password_and_they_are_invited_by_e_mail(client):
+    """A county's first lead had to be given a password some other way: the form demanded one."""
+    from guidance.models import OutboxMessage
+    from guidance.services import invitations
+
+    f.login(client, f.user(Role.ADMIN, county_number=None))
+    response = client.post("/admin/users/new", data=_form(role="lead", county_id=str(f.county("46").id),
+                                                          municipality_id="0", password=""))
+    assert response.status_code == 302
+    assert "fikk en invitasjon på e-post" in client.get(response.location).get_data(as_text=True)
+    created = db.session.scalar(select(User).where(User.email == "kari@example.no"))
+    assert created.role is Role.LEAD and not created.check_password("")
+    [mail] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == created.id)).all()
+    assert mail.to_address == "kari@example.no"
+    assert invitations.user_for_token(invitations.token(created)) == created   # the link they get works
+
+
 def test_duplicate_email_is_refused_beside_the_field(client):
     admin = f.user(Role.ADMIN, county_number=None)
     f.login(client, admin)
