@@ -98,13 +98,13 @@ def waiting(county_id: int, now: dt.datetime | None = None, limit: int | None = 
     return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
 
 
-def letters_to_send(county_id: int, now: dt.datetime | None = None) -> list[tuple[int, int]]:
-    """(referral id, session id) of the letters the waiting participants get: each appointment as it is
-    booked now (a later plan publishes a kept session again under its uid, and the task's own row is then
-    superseded: the letters left those participants out)."""
+def letters_to_send(waiting_tasks: list[ParticipantToTell]) -> list[tuple[int, int]]:
+    """(referral id, session id) of the letters the participants of `waiting_tasks` (`waiting`, read once by
+    the caller) get: each appointment as it is booked now (a later plan publishes a kept session again under
+    its uid, and the task's own row is then superseded: the letters left those participants out)."""
     from guidance.models import SessionParticipant, SessionStatus
 
-    tasks = [t for t in waiting(county_id, now) if t.change != CANCELLED]
+    tasks = [t for t in waiting_tasks if t.change != CANCELLED]
     if not tasks:
         return []
     rows = db.session.execute(

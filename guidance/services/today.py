@@ -186,12 +186,14 @@ def overview(lead: User, all_outcomes: bool = False) -> Today:
     since = _new_since(lead, now)
     new, new_total = _new_referrals(lead, since)
     outcomes, outcomes_total = _missing_outcomes(lead.county_id, today, None if all_outcomes else SHOWN)
+    telling = to_tell.waiting(lead.county_id, now)   # the card, and its letters
     result = Today(today=today, at_risk_ids=risk_ids, passed=passed, urgent=urgent, urgent_total=urgent_total,
                    bookings=bookings, bookings_total=bookings_total, bookings_waiting=bookings_waiting, absences=_absences(lead.county_id, now),
                    new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today),
-                   cannot_come=waiting, to_tell=to_tell.by_participant(to_tell.waiting(lead.county_id, now)),
-                   to_tell_letters=len(to_tell.letters_to_send(lead.county_id, now)), broken=_broken(lead), **_day(lead.county_id, now, waiting), **_readiness(lead))
+                   cannot_come=waiting, to_tell=to_tell.by_participant(telling),
+                   to_tell_letters=len(to_tell.letters_to_send(telling)), broken=_broken(lead),
+                   **_day(lead.county_id, now, waiting), **_readiness(lead))
     lead.last_seen_home_at, lead.home_new_since = now, since
     db.session.commit()
     return result

@@ -74,7 +74,7 @@ def to_tell():
     one PDF: the lead posts or hands them (a municipality without a referrer has nobody to print them)."""
     from guidance.services import to_tell as tasks
 
-    wanted = tasks.letters_to_send(current_user.county_id)
+    wanted = tasks.letters_to_send(tasks.waiting(current_user.county_id))
     part = request.args.get("part", 1, type=row_id)
     body, count = service.session_letters(current_user, wanted, current_user.county, part, which="to_tell")
     if not count:

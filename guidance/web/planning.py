@@ -610,7 +610,6 @@ def _no_longer_movable(session: Session):
     return None
 
 
-
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @requires("planning")
 def edit_session(session_id: int):
