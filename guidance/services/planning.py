@@ -315,13 +315,12 @@ def member_changes(replaced: list[Session], new_sessions: list[Session]) -> list
     return out
 
 
-def _untold(replaced: list[Session], new_sessions: list[Session], booked: bool = False) -> list:
-    """Referrals whose published session moves or goes (`booked`: who are booked for the first time), with
-    nobody to tell them in Veiled."""
+def _untold(changes: list[MemberChange], booked: bool = False) -> list:
+    """Referrals of `changes` (`member_changes`) whose published session moves or goes (`booked`: who are
+    booked for the first time), with nobody to tell them in Veiled."""
     from guidance.services.notices import referrers_of
 
-    out = {change.referral.id: change.referral for change in member_changes(replaced, new_sessions)
-           if (change.kind == notices.BOOKED) == booked}
+    out = {change.referral.id: change.referral for change in changes if (change.kind == notices.BOOKED) == booked}
     return sorted((r for r in out.values() if not referrers_of(r)), key=lambda r: r.reference)
 
 
@@ -371,8 +370,9 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
     late = [(b, late_cancellation_cost(b) or 0) for b in cancelled]
     preview.interpreter_cancellations = len(cancelled)
     preview.late_cancellation_cost_ore = sum(cost for _b, cost in late)
-    preview.untold = _untold(list(replaced.values()), new_sessions)
-    preview.letters_to_send = _untold(list(replaced.values()), new_sessions, booked=True)
+    changes = member_changes(list(replaced.values()), new_sessions)
+    preview.untold = _untold(changes)
+    preview.letters_to_send = _untold(changes, booked=True)
     preview.cannot_come_kept = _cannot_come_kept(county.id, new_sessions)
     preview.budgets = _budgets_after(county.id, requested, released + late)
     preview.sessions = len(new_sessions)
@@ -534,7 +534,8 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
         .where(Session.status == SessionStatus.BOOKED, SessionParticipant.referral_id.in_(touched_referrals or {0}))))
     # A participant who missed a session is booked again by a new session of theirs, not by the sessions
     # they already had published again (a repair plan kept their group, and the no-show left the queue's count).
-    newly_booked = {c.referral.id for c in member_changes(replaced, new_sessions) if c.kind == notices.BOOKED}
+    changes = member_changes(replaced, new_sessions)   # read once: the statuses here, the notices below
+    newly_booked = {c.referral.id for c in changes if c.kind == notices.BOOKED}
     for referral in db.session.scalars(select(Referral).where(Referral.id.in_(touched_referrals or {0}))
                                        .execution_options(populate_existing=True)):
         if referral.id in in_plan and (referral.status in (ReferralStatus.RECEIVED, ReferralStatus.PLANNED) or
@@ -551,17 +552,18 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
                                                   "participants_removed": published.participants_removed})
     messages = cancellations + request_messages(requests, lead) + [
         invitation(booking, "REQUEST", moved_from=moved_from) for booking, moved_from in moved_requests]
-    return published, messages, _tell_of_changes(lead, replaced, new_sessions)
+    return published, messages, _tell_of_changes(lead, replaced, new_sessions, changes)
 
 
-def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Session]) -> list:
+def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Session],
+                     changes: list[MemberChange]) -> list:
     """The referrers hear which sessions of their referrals the publication booked, moved or
-    cancelled, participant by participant (`member_changes`); the counsellors hear of their published
+    cancelled, participant by participant (`changes`, from `member_changes`); the counsellors hear of their published
     sessions it moved, handed to a colleague or cancelled (services/notices.py). New sessions reach a
     counsellor's calendar without an e-mail each: a first plan books hundreds."""
     told = []
     by_event: dict[tuple, set[int]] = {}  # (kind, session, session they had) -> referral ids
-    for change in member_changes(replaced, new_sessions):
+    for change in changes:
         by_event.setdefault((change.kind, change.session, change.before), set()).add(change.referral.id)
     for (kind, session, before), referral_ids in by_event.items():
         if kind == notices.BOOKED:
