@@ -66,11 +66,8 @@ def clashes(session: Session, mode: str, other: Session, other_mode: str, home=N
     (their municipality) for one by video or phone. Two remote bookings need no journey. Only on-site
     pairs were counted, and once other ways were offered a replacement by video 10 minutes after an
     assignment 40 minutes from home was."""
-    if mode == "onsite" and other_mode == "onsite" and session.location_id == other.location_id:
-        gap = 0
-    elif mode != "onsite" and other_mode != "onsite":
-        gap = 0
-    else:
+    gap = 0
+    if mode == "onsite" or other_mode == "onsite":   # two remote bookings: both from home
         a, b = _where(session, mode, home), _where(other, other_mode, home)
         gap = travel_minutes(a, b) if a is not None and b is not None and a.id != b.id else 0
     margin = dt.timedelta(minutes=gap)
