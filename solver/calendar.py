@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
-from .formats import Counsellor, Instance, Interpreter, Location, clock_minutes
+from .formats import Counsellor, Instance, Interpreter, Location, Participant, clock_minutes
 
 Windows = list[tuple[int, int]]
 
@@ -101,7 +101,7 @@ def subtract_windows(windows: Windows, blocks: Iterable[tuple[int, int]]) -> Win
     return out
 
 
-def busy_windows(person: Counsellor | Interpreter, day: date) -> Windows:
+def busy_windows(person: Counsellor | Interpreter | Participant, day: date) -> Windows:
     """The minutes of a date the person's `busy` times take (solver/README.md: "busy")."""
     day_start = datetime(day.year, day.month, day.day)
     return merge_windows((max(0, int((first - day_start).total_seconds()) // 60),

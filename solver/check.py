@@ -381,6 +381,8 @@ class _Referee:
             # An overdue participant (overdue_since set) has no deadline: no upper date limit.
             if p["deadline"] and s.day.isoformat() > p["deadline"]:
                 bad(2, f"participant {p['id']}: {s.day} is after deadline {p['deadline']}")
+            for first, last in _busy(p, r):
+                bad(2, f"participant {p['id']} cannot come {first}-{last[11:]}")
             if r["mode"] == "video" and not p["video_ok"]:
                 bad(7, f"participant {p['id']} cannot take a video session")
             if r["mode"] == "onsite":

@@ -73,6 +73,9 @@ def overlaps(items, start: int, end: int) -> bool:
     return any(s < end and start < e for s, e, *_ in items)
 
 
+CANNOT_COME = -1  # the key of a participant's busy time in State.part: never a booking's, never removed
+
+
 @dataclass
 class State:
     """Bookings indexed by resource and day."""
@@ -90,6 +93,16 @@ class State:
     untried: set = field(default_factory=set)   # (pid, type) construction had no time for
     interp_changes: dict = field(default_factory=dict)  # day -> interpreter bookings changed that day
     room_open: dict = field(default_factory=dict)  # (rid, day) -> the room's free windows, while unchanged
+
+    def __post_init__(self) -> None:
+        # The times a participant cannot come (solver/README.md "busy") sit in their day like a session
+        # that never moves: every pass that asks whether they are free (rules.participant_busy,
+        # participants_free) sees them. No place: no journey is counted around them.
+        for p in self.prep.instance.participants:
+            if p.busy:
+                for day, date in enumerate(self.prep.days):
+                    for s, e in cal.busy_windows(p, date):
+                        self.part.setdefault((p.id, day), []).append((s, e, None, CANNOT_COME))
 
     def add(self, b: Booking, key: int | None = None) -> int:
         """Book a session into every resource it uses; ``key`` puts back a session taken out

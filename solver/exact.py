@@ -237,6 +237,11 @@ class _Exact:
                 m.add_implication(x, s.lang[lang])
             if not p.video_ok:
                 m.add_implication(x, s.video.Not())
+            minutes = self.types[t].minutes
+            blocked = [[b - minutes + 1, e - 1] for b, e in cal.busy_windows(p, prep.days[s.day])]
+            if blocked:   # rule 2: never over a time the participant cannot come (solver/README.md "busy")
+                m.add_linear_expression_in_domain(
+                    s.start, Domain.from_intervals(blocked).complement()).only_enforce_if(x)
             video = [] if self.types[t].is_group or not p.video_ok else [s.video]
             for a in locs:
                 if not prep.may_attend(pid, a):

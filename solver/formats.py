@@ -340,6 +340,8 @@ class Participant(_Strict):
     # The date the participant's legal deadline passed (guidance still owed): no deadline
     # then (rule 2 has no upper limit), and the most urgent of all (PROBLEM.md additions).
     overdue_since: Date | None = None
+    # Times the participant cannot come (solver/README.md "busy"): no session of theirs overlaps one (rule 2).
+    busy: list[TimeRange] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _overdue_without_deadline(self) -> "Participant":

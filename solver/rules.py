@@ -75,8 +75,8 @@ def interpreter_place(prep: Prepared, iid: str, location: str, mode: str) -> str
 def journey_minutes(prep: Prepared, where: str, place: str) -> int:
     """Minutes a participant or an interpreter needs between a session where they are at place
     ``where`` and one at ``place`` on the same day (as a counsellor's journey, rule 3); 0 in the
-    same place."""
-    return 0 if where == place else prep.travel.minutes(where, place)
+    same place, and none around a time the participant cannot come (no place: State.part's busy times)."""
+    return 0 if where == place or where is None else prep.travel.minutes(where, place)
 
 
 def participant_busy(prep: Prepared, state: State, pid: str, day: int, start: int, end: int, place: str,

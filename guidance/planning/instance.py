@@ -36,6 +36,7 @@ from guidance.models import (
     User,
 )
 from guidance.planning import ids
+from guidance.planning.cannot_come import waiting
 from guidance.rules.access import COUNSELLING_ROLES
 from guidance.rules.deadlines import is_working_day
 from guidance.rules.notice import first_day_after_notice
@@ -145,6 +146,7 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
             participants.append(_participant(referral, needs, start, counsellors, types))
     if options.earliest_new is not None:
         _respect_notice(participants, published, start, options.earliest_new)
+    _cannot_come(county, participants)
     known = {p["id"] for p in participants}
     previous = _previous_plan(published, start, end, known, name)
     place_ids = {loc.municipality_id for loc, _days in locations} | {p.participant.municipality_id for p in referrals} \
@@ -508,6 +510,19 @@ def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, c
         "preferred_counsellor": ids.counsellor_id(preferred) if preferred in counsellors else None,
         "overdue_since": overdue_since.isoformat() if overdue_since else None,
     }
+
+
+def _cannot_come(county: County, participants: list[dict]) -> None:
+    """A referrer's word that the participant cannot come to a session, while it stands
+    (planning/cannot_come.py), is the participant's `busy` time (solver/README.md): a re-plan or a
+    suggested time moves them instead of keeping them there. Once the session has moved the request
+    is met, and the lead's choice stands."""
+    busy: dict[str, set] = {}
+    for w in waiting(county.id):
+        busy.setdefault(ids.participant_id(w.referral_id), set()).add((ids.plan_minute(w.start), ids.plan_minute(w.end)))
+    for p in participants:
+        if p["id"] in busy:
+            p["busy"] = [list(t) for t in sorted(busy[p["id"]])]
 
 
 def _respect_notice(participants: list[dict], published: list[Session], horizon_start: dt.date,

@@ -4,12 +4,10 @@ Before, the referrer's only button cancelled the whole referral ("Withdraw"), an
 the participant to call the referrer, who then had to phone the centre. Now the referrer says so on
 the referral page, with when the participant can come instead; the county's leads get an e-mail and
 the request waits on the lead's home, with a link to the move page, until the session is moved,
-cancelled or has started (nothing to close by hand).
+cancelled or has started (nothing to close by hand). While it stands, a re-plan or a suggested time
+never puts the participant at that time (planning/cannot_come.py).
 """
 from __future__ import annotations
-
-import datetime as dt
-from dataclasses import dataclass
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -18,7 +16,8 @@ from sqlalchemy.orm import aliased
 
 from guidance import clock
 from guidance.extensions import db
-from guidance.models import CannotCome, Participant, Referral, Session, SessionParticipant, SessionStatus, User
+from guidance.models import CannotCome, Referral, Session, SessionStatus, User
+from guidance.planning.cannot_come import Waiting, waiting  # noqa: F401  (read from here by the pages)
 from guidance.services import audit, mail
 from guidance.services.errors import DomainError
 from guidance.services.unit_of_work import unit_of_work
@@ -71,44 +70,3 @@ def tell(referrer: User, referral: Referral, session: Session, note: str) -> Can
                   link=app_url("planning.edit_session", session_id=session.id))))
             uow.after_commit(mail.deliver_later, messages)
     return request
-
-
-@dataclass
-class Waiting:
-    """One request on the lead's home."""
-
-    request_id: int
-    session_id: int
-    referral_id: int
-    reference: str
-    start: dt.datetime
-    note: str
-    asked_at: dt.datetime
-    session_uid: str   # the appointment: a re-plan that keeps it publishes it again under the same uid
-    name: str = ""     # the participant's, for the lead who calls them (the home listed references only)
-
-
-def waiting(county_id: int, now: dt.datetime | None = None, referral_id: int | None = None,
-            session_id: int | None = None) -> list[Waiting]:
-    """The county's requests still to act on (one referral's or one session's when given): the session
-    is booked, ahead, and still at the time the referrer said the participant cannot come to (a move or
-    a cancellation meets the request). The session is the appointment's present version: a re-plan that
-    kept the participant there published it again (same uid, new row), and the request stood."""
-    now = now or clock.now()
-    only = [CannotCome.referral_id == referral_id] if referral_id is not None else []
-    if session_id is not None:
-        only.append(Session.id == session_id)
-    asked = aliased(Session)
-    rows = db.session.execute(
-        select(CannotCome, Session, Referral.reference, Participant.name)
-        .join(asked, asked.id == CannotCome.session_id)
-        .join(Session, Session.uid == asked.uid)
-        .join(Referral, Referral.id == CannotCome.referral_id)
-        .join(Participant, Participant.id == Referral.participant_id)
-        .join(SessionParticipant, (SessionParticipant.session_id == Session.id)
-              & (SessionParticipant.referral_id == CannotCome.referral_id))
-        .where(Referral.county_id == county_id, Session.status == SessionStatus.BOOKED, Session.start > now,
-               Session.start == CannotCome.session_start, *only)
-        .order_by(Session.start, CannotCome.id)).all()
-    return [Waiting(r.id, s.id, r.referral_id, reference, s.start, r.note, r.created_at, s.uid, name)
-            for r, s, reference, name in rows]

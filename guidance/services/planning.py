@@ -208,8 +208,9 @@ class PublishPreview:
     # What the interpreters of cancelled bookings are paid anyway (cancelled late), øre.
     late_cancellation_cost_ore: int = 0
     # Referrers' "cannot come" requests this plan leaves as they are (the participant stays at that time):
-    # the request stays on the lead's home after publishing (cannot_come.waiting); the planner cannot
-    # read "when they can come instead" (free text), so the lead moves them.
+    # a plan made before the request, or by hand. The planner moves such participants (the request is
+    # their busy time, planning/instance.py), but cannot read "when they can come instead" (free text).
+    # The request stays on the lead's home after publishing (cannot_come.waiting) until the lead moves them.
     cannot_come_kept: list = field(default_factory=list)
 
     @property

@@ -693,12 +693,6 @@ def edit_session(session_id: int):
     if suggested and colleagues:
         # The same time is the colleague list's: the suggestions keep the other times.
         suggested = suggested._replace(options=[o for o in suggested.options if o["start"] != session.start])
-    if suggested and cannot_come:
-        # The participant cannot come then: no time that overlaps it either (12:45 was offered, first, for a
-        # participant who could not come at 12:30).
-        length = session.end - session.start
-        suggested = suggested._replace(options=[o for o in suggested.options
-                                                if not (o["start"] < session.end and session.start < o["start"] + length)])
     return render_template("planning/edit_session.html", form=form, session=session, run=planning_run,
                            published=published, colleagues=colleagues, cannot_come=cannot_come,
                            options=suggested.options if suggested else [],

@@ -134,11 +134,10 @@ def test_a_request_outlives_a_re_plan_that_keeps_the_participant_there_and_publi
     assert 'id="cannot-come-kept"' not in page
 
 
-def test_no_suggested_time_overlaps_the_time_the_participant_cannot_come(client, travel_to, monkeypatch):
-    """'Best fit' was 12:45 for a participant who could not come to the session at 12:30."""
+def test_no_suggested_time_overlaps_the_time_the_participant_cannot_come(client, travel_to):
+    """'Best fit' was 12:45 for a participant who could not come to the session at 12:30. The request is
+    the participant's busy time in the instance, so the engine itself suggests no time that overlaps it."""
     import re
-
-    from guidance.services import plan_edits
 
     travel_to(f.oslo(2027, 1, 8, 8, 30))
     w = planning_world()
@@ -148,19 +147,46 @@ def test_no_suggested_time_overlaps_the_time_the_participant_cannot_come(client,
     assert told.status_code == 302, told.get_data(as_text=True)[:300]
     client.post("/logout")
 
-    def option(day, hour, minute):
-        start = f.oslo(2027, 1, day, hour, minute)
-        return {"day": f"2027-01-{day:02d}", "start_time": f"{hour:02d}:{minute:02d}", "end_time": "–",
-                "room_id": session.room_id, "counsellor_id": session.counsellor_id, "interpreter_id": 0,
-                "interpreter_mode": "onsite", "start": start, "location": "Bergen", "room": "Rom 1",
-                "counsellor": "Hanne Vik", "interpreter": "", "replaces": None, "ends_outside": None}
-
-    offered = [option(20, 12, 45), option(20, 11, 30), option(20, 14, 0), option(20, 11, 0), option(21, 12, 30)]
-    monkeypatch.setattr(plan_edits, "move_options",
-                        lambda *a, **k: plan_edits.MoveOptions(offered, dt.date(2027, 1, 13)))
     f.login(client, w.lead)
     page = client.get(f"/planning/sessions/{session.id}/edit").get_data(as_text=True)
     section = page[page.index('id="options-heading"'):]
-    shown = set(zip(re.findall(r'name="day" value="([^"]+)"', section), re.findall(r'name="start_time" value="([^"]+)"', section)))
-    assert ("2027-01-20", "12:45") not in shown and ("2027-01-20", "11:30") not in shown   # both overlap 12:30–14:00
-    assert {("2027-01-20", "14:00"), ("2027-01-20", "11:00"), ("2027-01-21", "12:30")} <= shown   # 11:00 ends at 12:30
+    shown = list(zip(re.findall(r'name="day" value="([^"]+)"', section),
+                     re.findall(r'name="start_time" value="([^"]+)"', section)))
+    assert shown
+    for day, start in shown:   # a 90-minute session overlaps 12:30-14:00 from 11:15 to 13:45
+        assert not (day == "2027-01-20" and "11:15" <= start <= "13:45"), (day, start)
+
+
+def test_a_re_plan_moves_a_participant_who_cannot_come_and_publishing_it_meets_the_request(client, travel_to):
+    """The planner had kept the participant at the time the referrer said they cannot come (the lead was
+    only warned). The standing request is now the participant's busy time in the instance: the next plan
+    gives them another time, and publishing it takes the request off the lead's home."""
+    import json
+
+    from guidance.services import planning as planning_service
+    from tests.app.planning.helpers import TODAY, draft_run, draft_session, solved_run
+
+    travel_to(f.oslo(TODAY.year, TODAY.month, TODAY.day, 8, 30))
+    w = planning_world()
+    first = draft_run(w.lead)
+    draft_session(first, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 20, 10))
+    planning_service.publish_run(w.lead, first, confirm_stale=True)
+    session = db.session.scalar(select(Session).where(Session.status == "booked"))
+    f.login(client, w.referrer)
+    assert client.post(f"/intake/referrals/{w.own_referral.id}/cannot-come/{session.id}",
+                       data={"note": "Onsdager går ikke"}).status_code == 302
+    client.post("/logout")
+
+    run = solved_run(w.lead)
+    instance = json.loads(run.instance_json)
+    (mine,) = [p for p in instance["participants"] if p["id"] == f"R{w.own_referral.id}"]
+    assert mine["busy"] == [["2027-01-20T10:00", "2027-01-20T11:30"]]
+    again = [s for s in run.sessions if any(sp.referral_id == w.own_referral.id for sp in s.participants)]
+    assert again and all(s.start != session.start for s in again)
+
+    f.login(client, w.lead)
+    assert "Onsdager går ikke" in html.unescape(client.get("/").get_data(as_text=True))
+    page = client.get(f"/planning/runs/{run.id}/publish").get_data(as_text=True)
+    assert 'id="cannot-come-kept"' not in page
+    assert client.post(f"/planning/runs/{run.id}/publish", data={"confirm_stale": "y"}).status_code == 302
+    assert "Onsdager går ikke" not in html.unescape(client.get("/").get_data(as_text=True))

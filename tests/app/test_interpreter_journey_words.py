@@ -45,3 +45,17 @@ def test_a_closure_day_is_not_called_a_public_holiday(app, day, said):
         words = rule_words.Words(inst, plan, "S1", {})
         text = rule_words.explain(words, violations, lambda rule: f"rule {rule}")[rule_words.DAY][0]
     assert text.lower() == said.lower(), text
+
+
+def test_a_time_the_participant_cannot_come_is_refused_in_the_leads_words(app):
+    """A referrer's "cannot come" is the participant's busy time: a move into it is refused by the time field."""
+    inst = tiny()
+    plan = valid_plan()
+    s1 = find(plan, "S1")
+    pid = s1["participants"][0]
+    next(p for p in inst["participants"] if p["id"] == pid)["busy"] = [[s1["start"], s1["end"]]]
+    violations = [v for v in check_plan(inst, plan).violations if v.session == "S1"]
+    with app.test_request_context(headers={"Accept-Language": "nb"}):
+        said = rule_words.explain(rule_words.Words(inst, plan, "S1", {}), violations, lambda rule: f"rule {rule}")
+    assert said == {rule_words.TIME: [
+        f"Henviseren har sagt at deltakeren i {pid} ikke kan komme {s1['start'][11:]}–{s1['end'][11:]}."]}

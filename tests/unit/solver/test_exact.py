@@ -50,6 +50,15 @@ def test_two_needs_and_one_counsellor_slot_give_one(tmp_path):
     assert check_plan(inst, plan).valid and len(plan["sessions"]) == 1 and len(plan["unscheduled"]) == 1
 
 
+@pytest.mark.parametrize("cannot_come_until, expected", [("14:30", 1), ("14:45", 0)])
+def test_a_participant_is_not_placed_in_a_time_they_cannot_come(cannot_come_until, expected):
+    # The centre is open 08:00-16:00 (a 90-minute session); the participant cannot come before
+    # 14:30 (one time left) or 14:45 (none).
+    inst = make_instance([participant("P1")], horizon=ONE_DAY)
+    inst["participants"][0]["busy"] = [["2027-01-04T08:00", f"2027-01-04T{cannot_come_until}"]]
+    assert_proven(exact(inst), expected)
+
+
 @pytest.mark.parametrize("until, expected", [("12:00", 1), ("13:00", 2)])
 def test_counsellor_travel_between_locations_limits_the_day(until, expected):
     # Bergen to Voss is 86 minutes; each participant may travel 30, so each needs their own

@@ -119,6 +119,51 @@ def test_an_interpreter_busy_at_the_kept_sessions_time_is_replaced_in_a_re_plan(
     assert [(s.start.strftime("%H:%M"), s.interpreter) for s in plan.sessions] == [("09:00", "I2")]
 
 
+def test_rule2_a_participant_is_never_planned_in_a_time_they_cannot_come():
+    # Monday 08:00-14:30 the participant cannot come (a course, a doctor's appointment): the only
+    # 90-minute time before the deadline is 14:30; the checker refuses the session an hour earlier.
+    inst = make_instance([participant("P1", deadline="2027-01-04")])
+    inst["participants"][0]["busy"] = [["2027-01-04T08:00", "2027-01-04T14:30"]]
+    plan = plan_for(inst)
+    assert [s.start.strftime("%Y-%m-%dT%H:%M") for s in plan.sessions] == ["2027-01-04T14:30"]
+    early = plan.model_copy(deep=True)
+    early.sessions[0].start = early.sessions[0].start.replace(hour=13, minute=0)
+    early.sessions[0].end = early.sessions[0].end.replace(hour=14, minute=30)
+    assert {v.rule for v in check_plan(inst, early).violations} == {2}
+
+
+def test_a_re_plan_moves_the_session_a_participant_cannot_come_to_and_keeps_the_rest():
+    # The referrer said P1 cannot come on Monday at 09:00 (it became `busy`): the re-plan gives P1
+    # another time, and P2's session, which nothing changed, stays as published.
+    inst = make_instance([participant("P1"), participant("P2")])
+    def kept(sid, pid, start, end, room):
+        return {"id": sid, "type": "individual", "participants": [pid], "counsellor": "C1", "location": "L-bergen",
+                "room": room, "start": start, "end": end, "mode": "onsite", "language": None,
+                "interpreter": None, "interpreter_mode": None}
+    inst["previous_plan"] = {"format": "guidance-plan/1", "instance": "tiny", "unscheduled": [], "sessions": [
+        kept("S1", "P1", "2027-01-04T09:00", "2027-01-04T10:30", "L-bergen-1"),
+        kept("S2", "P2", "2027-01-04T11:00", "2027-01-04T12:30", "L-bergen-1")]}
+    inst["participants"][0]["busy"] = [["2027-01-04T09:00", "2027-01-04T10:30"]]
+    plan = plan_for(inst)
+    (mine,) = sessions_of(plan, "P1")
+    assert mine.start.strftime("%Y-%m-%dT%H:%M") != "2027-01-04T09:00"
+    (other,) = sessions_of(plan, "P2")
+    assert (other.id, other.start.strftime("%Y-%m-%dT%H:%M")) == ("S2", "2027-01-04T11:00")
+
+
+def test_a_re_plan_never_keeps_a_participant_in_a_group_at_a_time_they_cannot_come():
+    members = [participant(f"P{i}", needs=["group"]) for i in range(1, 5)]
+    inst = make_instance(members)
+    inst["previous_plan"] = {"format": "guidance-plan/1", "instance": "tiny", "unscheduled": [], "sessions": [
+        {"id": "G1", "type": "group", "participants": ["P1", "P2", "P3", "P4"], "counsellor": "C1",
+         "location": "L-bergen", "room": "L-bergen-G", "start": "2027-01-04T09:00", "end": "2027-01-04T10:30",
+         "mode": "onsite", "language": None, "interpreter": None, "interpreter_mode": None}]}
+    inst["participants"][0]["busy"] = [["2027-01-04T09:00", "2027-01-04T10:30"]]
+    plan = plan_for(inst)
+    (mine,) = sessions_of(plan, "P1")
+    assert mine.start.strftime("%Y-%m-%dT%H:%M") != "2027-01-04T09:00"
+
+
 def test_rule3_travel_between_locations():
     inst = make_instance([participant("P1", place="4601", deadline="2027-01-04"),
                           participant("P2", place="4621", deadline="2027-01-04")])
