@@ -31,6 +31,7 @@ from guidance.models import (
     Participant,
     PlanningRun,
     Referral,
+    ReferralStatus,
     Session,
     SessionParticipant,
     SessionStatus,
@@ -139,6 +140,7 @@ class Today:
     absences: list[AbsenceItem]
     new_referrals: list[NewReferral]
     new_total: int
+    new_booked: int  # of new_total: booked already (by "Finn tid" or a plan published since they came)
     new_since: dt.datetime  # the previous visit (the first visit looks back FIRST_VISIT_WINDOW)
     outcomes: list[MissingOutcome]
     outcomes_total: int
@@ -184,12 +186,12 @@ def overview(lead: User, all_outcomes: bool = False) -> Today:
     waiting = cannot_come.waiting(lead.county_id, now)  # the card, and the day plan's counts
     bookings, bookings_total, bookings_waiting = _bookings(lead.county_id, now)
     since = _new_since(lead, now)
-    new, new_total = _new_referrals(lead, since)
+    new, new_total, new_booked = _new_referrals(lead, since)
     outcomes, outcomes_total = _missing_outcomes(lead.county_id, today, None if all_outcomes else SHOWN)
     telling = to_tell.waiting(lead.county_id, now)   # the card, and its letters
     result = Today(today=today, at_risk_ids=risk_ids, passed=passed, urgent=urgent, urgent_total=urgent_total,
                    bookings=bookings, bookings_total=bookings_total, bookings_waiting=bookings_waiting, absences=_absences(lead.county_id, now),
-                   new_referrals=new, new_total=new_total, new_since=since, outcomes=outcomes,
+                   new_referrals=new, new_total=new_total, new_booked=new_booked, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today),
                    cannot_come=waiting, to_tell=to_tell.by_participant(telling),
                    to_tell_letters=len(to_tell.letters_to_send(telling)), broken=_broken(lead),
@@ -314,14 +316,20 @@ def _absences(county_id: int, now: dt.datetime) -> list[AbsenceItem]:
     return out
 
 
-def _new_referrals(lead: User, since: dt.datetime) -> tuple[list[NewReferral], int]:
+BOOKED_OR_HELD = (ReferralStatus.BOOKED, ReferralStatus.COMPLETED, ReferralStatus.NOTE_SHARED)
+
+
+def _new_referrals(lead: User, since: dt.datetime) -> tuple[list[NewReferral], int, int]:
+    """The referrals received since `since` (the newest SHOWN), how many, and how many of them are booked
+    already: the card's count alone read as that many still to book."""
     clauses = [referral_filter(lead), Referral.created_at > since]
-    total = db.session.scalar(select(func.count()).select_from(Referral).where(*clauses))
+    total, booked = db.session.execute(select(
+        func.count(), func.count().filter(Referral.status.in_(BOOKED_OR_HELD))).select_from(Referral).where(*clauses)).one()
     rows = db.session.scalars(select(Referral).where(*clauses)
                               .options(selectinload(Referral.participant), selectinload(Referral.referring_municipality))
                               .order_by(Referral.created_at.desc(), Referral.id.desc()).limit(SHOWN))
     return [NewReferral(r.id, r.reference, r.participant.name, r.referring_municipality.name, r.created_at,
-                        clock.local_date(r.created_at), r.status.value) for r in rows], total
+                        clock.local_date(r.created_at), r.status.value) for r in rows], total, booked
 
 
 OUTCOME_LOOK_BACK_DAYS = 14

@@ -284,7 +284,12 @@ def test_new_referrals_since_the_last_visit_stay_while_the_lead_works_through_th
     assert "Fresh Person" in new and fresh.reference in new and "Amal Haddad" not in new
     assert '<strong class="tag tag-blue">1 ny</strong>' in new
     assert "Mottatt siden onsdag 10. mars kl. 10:10" in new
+    assert "booket allerede" not in new
     assert "i dag kl. 13:00" in new  # received 13:00 Oslo time (12:00 UTC)
+    # Booked since it came ("Finn tid"): still new, and the card says it needs no booking.
+    f.published_session(w.counsellor, fresh, start=f.oslo(2027, 3, 15, 9))
+    new = card(home(client), "today-new")
+    assert '<strong class="tag tag-blue">1 ny</strong>' in new and "1 av dem er booket allerede." in new
 
     travel_to(WINTER + dt.timedelta(hours=5))
     f.login(client, w.lead)
