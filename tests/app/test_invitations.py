@@ -261,3 +261,15 @@ def test_a_mistyped_referrer_address_is_corrected_before_the_first_login(client,
     assert refused.status_code == 400 and "en administrator kan endre den" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, referrer.id).email == "ingrid@luster.kommune.no"
+
+
+def test_the_referrers_page_says_who_has_not_logged_in_without_calling_them_uninvited(client, app):
+    """A referrer given a password by an administrator read "Not invited", as if they could not log in."""
+    w = f.world()
+    f.login(app.test_client(), w.referrer)   # has logged in
+    f.login(client, w.lead)
+    page = client.get("/people/referrers").get_data(as_text=True)
+    row = page[page.index(w.other_referrer.email):][:1500]
+    assert "Har ikke logget inn ennå; ingen invitasjon sendt" in row and "Send en invitasjon" in row
+    mine = page[page.index(w.referrer.email):][:600]
+    assert "Har logget inn" in mine
