@@ -219,6 +219,11 @@ def at_risk(facts: list[ReferralFacts], today: dt.date) -> list[dict]:
         left = working_days_between(today, r.deadline) if r.deadline >= today else -1
         out.append({"referral": r, "deadline": r.deadline, "working_days_left": left,
                     "first_session": f.first_session})
+    # The lead acts on these now, by name (a list of references told them nobody they knew); few rows.
+    names = dict(db.session.execute(select(Referral.id, Participant.name).join(Referral.participant)
+                                    .where(Referral.id.in_([row["referral"].id for row in out] or [0]))).all())
+    for row in out:
+        row["name"] = names.get(row["referral"].id, "")
     return sorted(out, key=lambda row: (row["deadline"], row["referral"].id))
 
 

@@ -146,6 +146,10 @@ def test_the_home_lists_exactly_the_queues_at_risk_referrals(client, winter):
     references = [db.session.get(Referral, i).reference for i in on_home]
     assert references == queue_at_risk(client) == [overdue.reference, late.reference, within_15.reference]
     assert "Se alle 3 i faresonen i køen" in home(client)
+    # The statistics page lists the same ones, by name (its references named nobody the lead knew).
+    page = client.get("/dashboard/").get_data(as_text=True)
+    risk = page[page.index('id="risk-heading"'):page.index('id="interpreter-heading"')]
+    assert re.findall(r"<bdi>(\w)</bdi>", risk) == ["B", "A", "D"]
 
 
 def _interpreted_session(w, start: dt.datetime):
