@@ -38,6 +38,7 @@ class PlaceName:
 class ParticipantName:
     language: str
     municipality: PlaceName
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,11 @@ class Names:
     def reference(self, pid: str) -> str:
         referral = self.referrals.get(pid)
         return referral.reference if referral else pid
+
+    def name(self, pid: str) -> str:
+        """The participant's name (the lead calls them by it), or the reference when it is not read."""
+        referral = self.referrals.get(pid)
+        return referral.participant.name or referral.reference if referral else pid
 
 
 def names_for(county_id: int | None = None, referral_ids: Iterable[int] = ()) -> Names:
@@ -97,13 +103,14 @@ def names_for(county_id: int | None = None, referral_ids: Iterable[int] = ()) ->
     if wanted:
         # Columns, not ORM objects: what the review pages read of the referrals they show
         # (reference, deadline, the participant's language and municipality) in one query.
-        stmt = (select(Referral.id, Referral.reference, Referral.deadline, Participant.language, Municipality.name)
+        stmt = (select(Referral.id, Referral.reference, Referral.deadline, Participant.language, Municipality.name,
+                       Participant.name)
                 .join(Participant, Participant.id == Referral.participant_id)
                 .join(Municipality, Municipality.id == Participant.municipality_id)
                 .where(Referral.id.in_(wanted)))
-        for referral_id, reference, deadline, language, place in db.session.execute(stmt):
+        for referral_id, reference, deadline, language, place, name in db.session.execute(stmt):
             names.referrals[ids.participant_id(referral_id)] = ReferralName(
-                referral_id, reference, deadline, ParticipantName(language, PlaceName(place)))
+                referral_id, reference, deadline, ParticipantName(language, PlaceName(place), name))
     return names
 
 
@@ -163,6 +170,20 @@ class Change:
     kind: str  # new | moved | restaffed | regrouped | kept | dropped
     old: dict | None
     new: dict | None
+
+    @property
+    def joined(self) -> list[str]:
+        """Participants of a changed group who were not in the published one (a split or a merge)."""
+        if self.old is None or self.new is None:
+            return []
+        return [p for p in self.new["participants"] if p not in self.old["participants"]]
+
+    @property
+    def left(self) -> list[str]:
+        """Participants of the published group who are not in this one (moved to another, or dropped)."""
+        if self.old is None or self.new is None:
+            return []
+        return [p for p in self.old["participants"] if p not in self.new["participants"]]
 
 
 def changes(run: PlanningRun) -> list[Change]:

@@ -244,3 +244,33 @@ def test_the_changes_page_names_a_deadline_close_to_the_session_and_not_a_distan
     f.login(client, w.lead, language="nn")
     nynorsk = client.get(f"/planning/runs/{run.id}/changes").get_data(as_text=True)
     assert "frist 20. januar" in nynorsk
+
+
+def test_the_changes_page_says_who_joins_and_who_leaves_a_group(client):
+    """A group split read "Moved" for every member, by reference: the lead could not tell who now meets whom.
+    Each participant is named, a new member is marked, and those who left the group are listed under it."""
+    from guidance.extensions import db
+    from tests.app.planning.helpers import draft_run
+
+    w = planning_world()
+    a, b, c, d = (f.referral(name=n, language="nb") for n in ("Anna Berg", "Bilal Omar", "Chen Li", "Dina Aziz"))
+    run = draft_run(w.lead)
+
+    def group(sid, members):
+        return {"id": sid, "type": "group", "participants": [f"R{r.id}" for r in members], "counsellor": "C1",
+                "location": "L1", "room": "room1", "start": "2027-01-20T09:00", "end": "2027-01-20T10:30",
+                "mode": "onsite", "language": None, "interpreter": None, "interpreter_mode": None}
+
+    instance = json.loads(run.instance_json)
+    instance["previous_plan"] = {"format": "guidance-plan/1", "sessions": [group("S1", [a, b, c])], "unscheduled": []}
+    run.instance_json = json.dumps(instance)
+    run.plan_json = json.dumps({"format": "guidance-plan/1", "sessions": [group("S2", [a, b, d])], "unscheduled": [],
+                                "stats": {}})
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/planning/runs/{run.id}/changes").get_data(as_text=True)
+    row = page[page.index("<bdi>Anna Berg"):].split("</tr>")[0]
+    assert "<bdi>Anna Berg</bdi>" in row and a.reference in row
+    dina = row[row.index("Dina Aziz"):].split("</li>")[0]
+    assert "ny i gruppen" in dina and "ny i gruppen" not in row[:row.index("Dina Aziz")]
+    assert "Ikke lenger i gruppen: <bdi>Chen Li</bdi>" in row
