@@ -190,3 +190,9 @@ MAIL_ERROR = {
     "SMTPSenderRefused": _l("the mail server refused our sender address"),
     "SMTPDataError": _l("the mail server refused the message"),
 }
+
+
+def participant_place(mode: str, location_name: str) -> str:
+    """Where the participant goes for a session, as the referrer tells them: a video session is taken from
+    home ("By video"; the counsellor's centre, two hours away, had been read as the place to travel to)."""
+    return str(_l("By video")) if mode == "video" else location_name

@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from guidance import clock
 from guidance.extensions import db
+from guidance.labels import participant_place
 from guidance.models import (
     MISSED,
     OPEN_STATUSES,
@@ -114,7 +115,7 @@ def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
     own = referral_filter(referrer)
     coming_rows = db.session.execute(
         select(Referral.id, Referral.reference, Participant.name, Session.start, Session.location_id,
-               Participant.language, Session.id.label("session_id"))
+               Participant.language, Session.id.label("session_id"), Session.mode)
         .join(Participant, Participant.id == Referral.participant_id)
         .join(SessionParticipant, SessionParticipant.referral_id == Referral.id)
         .join(Session, Session.id == SessionParticipant.session_id)
@@ -124,7 +125,7 @@ def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
         Location.id.in_({r.location_id for r in coming_rows[:SHOWN]}))).all())
     told = {(w.session_id, w.referral_id) for w in cannot_come.waiting(referrer.municipality.county_id, now)} \
         if referrer.municipality is not None else set()
-    coming = [ComingSession(r.id, r.reference, r.name, r.start, places.get(r.location_id, ""),
+    coming = [ComingSession(r.id, r.reference, r.name, r.start, participant_place(r.mode, places.get(r.location_id, "")),
                             letters.untranslated(r.language), (r.session_id, r.id) in told)
               for r in coming_rows[:SHOWN]]
     note_rows = db.session.execute(
@@ -201,5 +202,6 @@ def _moved(own, now: dt.datetime) -> list[Moved]:
         session = sessions[r.session_id]
         was = letters.moved_from(session, r.id, history.get(session.id, []))
         if was is not None:
-            out.append(Moved(r.id, r.reference, r.name, session.start, was, session.location.name, session.id))
+            out.append(Moved(r.id, r.reference, r.name, session.start, was,
+                             participant_place(session.mode, session.location.name), session.id))
     return sorted(out, key=lambda m: (m.start, m.referral_id))

@@ -284,3 +284,24 @@ def test_the_new_times_card_reads_the_same_number_of_queries_for_two_moved_parti
     six, page = home_queries()
     assert "6 deltakere" in _card(page, "home-moved")
     assert six == two, (two, six)
+
+
+def test_a_video_session_reads_by_video_not_the_counsellors_centre(client, travel_to):
+    """A Bergen participant's video session read "Karrieresenter Stord" on the referrer's home and the
+    referral page: the referrer could have sent them on a two-hour journey."""
+    travel_to(f.oslo(2027, 1, 18, 12))
+    w = f.world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 21, 9, 0))
+    session.mode = "video"
+    db.session.commit()
+    f.login(client, w.referrer)
+    coming = _card(client.get("/").get_data(as_text=True), "home-coming")
+    assert "torsdag 21. januar kl. 09:00 · På video" in coming and session.location.name not in coming
+    page = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    row = page[page.index('data-label="Sted"'):].split("</td>")[0]
+    assert "På video" in row and session.location.name not in row
+    client.post("/logout")
+    f.login(client, w.lead)
+    row = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    row = row[row.index('data-label="Sted"'):].split("</td>")[0]
+    assert "På video" in row and session.location.name in row   # the lead sees where the counsellor sits
