@@ -18,6 +18,7 @@ from guidance import clock
 from guidance.extensions import db
 from guidance.models import CannotCome, Referral, Session, SessionStatus, User
 from guidance.planning.cannot_come import Waiting, waiting  # noqa: F401  (read from here by the pages)
+from guidance.planning.ids import plan_minute
 from guidance.services import audit, mail
 from guidance.services.errors import DomainError
 from guidance.services.unit_of_work import unit_of_work
@@ -59,7 +60,9 @@ def tell(referrer: User, referral: Referral, session: Session, note: str) -> Can
                                  session_start=session.start, note=note)
             db.session.add(request)
             db.session.flush()
-            audit.record(referrer, "session.cannot_come", session, {"referral_id": referral.id})
+            # `at`: the time they cannot come to; the referral's history showed the session's time after the move.
+            audit.record(referrer, "session.cannot_come", session,
+                         {"referral_id": referral.id, "at": plan_minute(session.start)})
             county_id = session.run.county_id
             when = session.start
             messages = mail.queue_to_leads(county_id, lambda: (

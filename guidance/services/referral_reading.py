@@ -19,6 +19,7 @@ from guidance.extensions import db
 from guidance.models import (
     Attachment,
     AuditEvent,
+    CannotCome,
     CounsellorProfile,
     GuidanceNote,
     MISSED,
@@ -198,6 +199,9 @@ def history(referral: Referral) -> list[dict]:
         session_id = e.object_id if e.object_type == "session" else detail.get("session_id") or (
             detail.get("session") if e.action == "referral.booked_now" else None)
         session = db.session.get(Session, session_id) if isinstance(session_id, int) else None
+        if e.action == "session.cannot_come" and "at" not in detail:   # recorded before `at` was
+            detail["at"] = db.session.scalar(select(CannotCome.session_start).where(
+                CannotCome.session_id == e.object_id, CannotCome.referral_id == referral.id).limit(1))
         out.append({"event": e, "detail": detail, "action": action, "session": session})
     return out
 

@@ -74,6 +74,10 @@ def test_the_referrer_says_the_participant_cannot_come_and_the_lead_moves_the_se
     # Moved: the request is met; the home no longer lists it.
     assert "Kan komme: Mandager" not in html.unescape(client.get("/").get_data(as_text=True))
     assert db.session.get(Session, session.id).start.astimezone(dt.timezone.utc).hour == 12
+    # The history names the time they could not come to, not the session's new time.
+    history = html.unescape(client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))
+    said = history[history.index("Henviseren sa at deltakeren ikke kan komme"):].split("</li>")[0]
+    assert "tor. 14. jan. 2027, 10:00" in said and "18. jan." not in said
 
 
 def test_only_the_participants_own_session_ahead_can_be_said_no_to(client, travel_to):
