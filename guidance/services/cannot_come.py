@@ -36,6 +36,15 @@ def session_ahead(referral: Referral, session_id: int) -> Session | None:
     return session
 
 
+def current_version(referral: Referral, session_id: int) -> Session | None:
+    """The referral's booked session ahead that a later publication made of this (replaced) one, if any."""
+    from guidance.services.calendar import current_of
+
+    session = db.session.get(Session, session_id)
+    current = current_of(session) if session is not None else None
+    return session_ahead(referral, current.id) if current is not None else None
+
+
 def already_told(referral: Referral, session: Session) -> CannotCome | None:
     """The request already made about this appointment at its present time, if any: asked about this
     session or an earlier version of it (a re-plan publishes a kept session again, same uid, new row)."""

@@ -414,7 +414,12 @@ def cannot_come(participant_referral_id: int, booked_session_id: int):
     referral = get_visible(Referral, participant_referral_id, "edit")
     session = service.session_ahead(referral, booked_session_id)
     if session is None:
-        abort(404)
+        # A page open before a re-plan links the row it replaced: the appointment as it stands now.
+        current = service.current_version(referral, booked_session_id)
+        if current is None:
+            abort(404)
+        return redirect(url_for("intake.cannot_come", participant_referral_id=referral.id, booked_session_id=current.id),
+                        code=307)
     form = CannotComeForm()
     told = service.already_told(referral, session)
     if request.method == "POST" and told is None and form.validate_on_submit():

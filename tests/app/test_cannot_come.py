@@ -194,3 +194,25 @@ def test_a_re_plan_moves_a_participant_who_cannot_come_and_publishing_it_meets_t
     assert 'id="cannot-come-kept"' not in page
     assert client.post(f"/planning/runs/{run.id}/publish", data={"confirm_stale": "y"}).status_code == 302
     assert "Onsdager går ikke" not in html.unescape(client.get("/").get_data(as_text=True))
+
+
+def test_a_cannot_come_link_from_before_a_re_plan_opens_the_appointment_as_it_stands(client, travel_to):
+    """The referrer's page was open while the centre published a new plan: the link named the replaced row
+    and answered "Page not found"."""
+    from tests.app.planning.helpers import TODAY, published_then_replanned
+
+    travel_to(f.oslo(TODAY.year, TODAY.month, TODAY.day, 8, 30))
+    w = planning_world()
+    old, current = published_then_replanned(w, w.own_referral, first_start=f.oslo(2027, 1, 20, 10),
+                                            second_start=f.oslo(2027, 1, 20, 10))
+    assert old.id != current.id
+    f.login(client, w.referrer)
+    stale = f"/intake/referrals/{w.own_referral.id}/cannot-come/{old.id}"
+    opened = client.get(stale, follow_redirects=True)
+    assert opened.status_code == 200 and opened.request.path.endswith(f"/cannot-come/{current.id}")
+    told = client.post(stale, data={"note": "Etter kl. 12"})
+    assert told.status_code == 307
+    assert client.post(told.headers["Location"], data={"note": "Etter kl. 12"}).status_code == 302
+    assert db.session.scalar(select(CannotCome)).session_id == current.id
+    # Not theirs, or no longer ahead: still not found.
+    assert client.get(f"/intake/referrals/{w.own_referral.id}/cannot-come/999999").status_code == 404
