@@ -154,6 +154,11 @@ def test_a_session_the_counsellor_holds_in_the_participants_language_says_so_not
     db.session.commit()
     row = re.sub(r"\s+", " ", html.unescape(client.get("/week/2027/9").get_data(as_text=True)))
     assert 'data-label="Språk">Arabisk</td>' in row and "Ikke nødvendig" not in row
+    # A participant who manages without one (no interpreter asked for): "not needed", not a dash.
+    w.own_referral.participant.needs_interpreter = False
+    db.session.commit()
+    row = re.sub(r"\s+", " ", html.unescape(client.get("/week/2027/9").get_data(as_text=True)))
+    assert 'data-label="Tolk">Ikke nødvendig</td>' in row
 
 
 def test_the_session_page_says_whether_the_interpreter_has_answered_and_what_to_know_before(client):
