@@ -532,14 +532,17 @@ def _respect_notice(participants: list[dict], published: list[Session], horizon_
 
     Participants with nothing published in the horizon also get it as their earliest date; those with
     a published session keep their dates, which that session must stay within. A deadline inside the
-    notice can no longer be met, so such a participant is planned as soon as the notice allows."""
+    notice can no longer be met, so such a participant is planned as soon as the notice allows, as overdue
+    from that deadline (the solver's `overdue_since`)."""
     booked = {ids.participant_id(sp.referral_id) for s in published
               if s.status is SessionStatus.BOOKED and ids.to_local(s.start).date() >= horizon_start
               for sp in s.participants}
     first = earliest_new.isoformat()
     for p in participants:
         if p["deadline"] is not None and p["deadline"] < first:
-            p["deadline"] = None
+            # Missed for certain: as urgent as an overdue participant (the plan's figures count them there;
+            # with no deadline at all they counted nowhere, and "every deadline kept" hid them).
+            p["deadline"], p["overdue_since"] = None, p["deadline"]
         if p["id"] not in booked and (p["earliest"] or "") < first:
             p["earliest"] = first
 

@@ -377,7 +377,10 @@ def unscheduled(run_id: int):
     planning_run = _succeeded(run_id)
     needs = review.plan_of(planning_run)["unscheduled"]
     names = review.names_for(planning_run.county_id, {planning_ids.db_id(u["participant"], "R") for u in needs})
-    overdue = {p["id"] for p in review.instance_of(planning_run).get("participants", []) if p.get("overdue_since")}
+    instance = review.instance_of(planning_run)
+    # Overdue by the time the run began (a deadline inside the notice is marked overdue too, but has not passed).
+    overdue = {p["id"] for p in instance.get("participants", [])
+               if p.get("overdue_since") and p["overdue_since"] < instance["horizon"]["start"]}
     rows = []
     for u in needs:
         referral = names.referrals.get(u["participant"])

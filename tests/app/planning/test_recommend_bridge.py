@@ -49,3 +49,17 @@ def test_a_passed_deadline_becomes_overdue_since(app):
     assert (p["deadline"], p["overdue_since"]) == (None, "2027-01-04")
     others = [p for p in data["participants"] if p["id"] != ids.participant_id(late.id)]
     assert others and all(p["overdue_since"] is None for p in others)
+
+
+def test_a_deadline_inside_the_notice_is_counted_as_overdue_from_that_deadline(app):
+    """A repair plan said "160 of 160 deadlines kept" while its changes page showed one moved past its deadline:
+    a deadline the notice no longer let any new session meet was dropped, and counted nowhere."""
+    import datetime as dt
+
+    w = planning_world()
+    soon = f.referral(municipality_number="4601", name="Soon Deadline", deadline=dt.date(2027, 1, 12))
+    data = build_instance(w.lead.county, InstanceOptions(today=TODAY, earliest_new=dt.date(2027, 1, 14)))
+    p = next(p for p in data["participants"] if p["id"] == ids.participant_id(soon.id))
+    assert (p["deadline"], p["overdue_since"]) == (None, "2027-01-12")
+    own = next(p for p in data["participants"] if p["id"] == ids.participant_id(w.own_referral.id))
+    assert own["overdue_since"] is None and own["deadline"] is not None
