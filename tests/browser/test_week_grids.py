@@ -42,6 +42,15 @@ def busy_week(live) -> tuple[str, int, int]:
                             start=f.oslo(wednesday.year, wednesday.month, wednesday.day, 10, 30))
         other = f.published_session(colleague, f.referral(name="Jamal Hassan", language="so"), room_name="Grupperom",
                                     start=f.oslo(tuesday.year, tuesday.month, tuesday.day, 9, 30))
+        # Hours away beside a session on Thursday (an appointment that came after the plan): a second lane.
+        from guidance.models import Absence
+
+        thursday = monday + dt.timedelta(days=3)
+        f.published_session(counsellor, f.referral(name="Sara Yohannes", language="ti"),
+                            start=f.oslo(thursday.year, thursday.month, thursday.day, 14))
+        db.session.add(Absence(user_id=counsellor.id, start_date=thursday, end_date=thursday,
+                               away_from=f.oslo(thursday.year, thursday.month, thursday.day, 14, 30),
+                               away_until=f.oslo(thursday.year, thursday.month, thursday.day, 15, 30)))
         db.session.commit()
         year, week, _day = monday.isocalendar()
         result = (f"{year}-W{week:02d}", counsellor.counsellor.id, other.location_id)
@@ -67,9 +76,14 @@ def test_week_grids_show_sessions_at_their_times_and_pass_axe(browser, live, bus
     nine = grid.locator("li.grid-block").filter(has_text="09:00–10:30").bounding_box()
     one = grid.locator("li.grid-block").filter(has_text="13:00–14:30").bounding_box()
     assert nine["y"] + nine["height"] <= one["y"]
-    # the days equally wide, however much each holds (a busy day took the room, Friday's blocks were cut off)
+    # the days equally wide however much text each holds (a busy day took the room, Friday's blocks were cut
+    # off), and Thursday, with hours away beside a session, wider: the block stays in its own day
     days = grid.locator("thead th").evaluate_all("(ths) => ths.slice(1).map(th => th.getBoundingClientRect().width)")
-    assert len(days) == 5 and max(days) - min(days) <= 2, days
+    one_lane = days[:3] + days[4:]
+    assert len(days) == 5 and max(one_lane) - min(one_lane) <= 2 and days[3] > max(one_lane) + 50, days
+    away = grid.locator("li.grid-away").bounding_box()
+    thursday = grid.locator("thead th").nth(4).bounding_box()
+    assert thursday["x"] <= away["x"] and away["x"] + away["width"] <= thursday["x"] + thursday["width"] + 1, (away, thursday)
     screenshot(page, "week-grid-counsellor-nb")
     assert not (violations := axe_violations(page, "week-grid-counsellor-nb")), _describe(violations)
 
@@ -98,7 +112,7 @@ def test_week_grids_show_sessions_at_their_times_and_pass_axe(browser, live, bus
     login(page, live, live.world.counsellor)
     page.goto(f"{live.url}/week/grid?week={week}")
     expect(page.locator("li.grid-block").filter(has_text="09:00–10:30")).to_be_visible()
-    expect(page.locator("li.grid-block")).to_have_count(3)  # not the colleague's session
+    expect(page.locator("li.grid-block")).to_have_count(4)  # not the colleague's session
     screenshot(page, "week-grid-own-week-nb")
     assert not (violations := axe_violations(page, "week-grid-own-week-nb")), _describe(violations)
     context.close()
@@ -117,7 +131,7 @@ def test_a_counsellors_week_on_a_phone_shows_each_session_whole_and_the_menu_is_
     header = page.locator("header.site-header").bounding_box()
     assert header["height"] < 250, header
     links = page.get_by_role("link", name="Åpne")
-    assert links.count() == 3   # the week's three sessions, the cancelled one included
+    assert links.count() == 4   # the week's four sessions, the cancelled one included
     for i in range(links.count()):
         box = links.nth(i).bounding_box()
         assert 0 <= box["x"] and box["x"] + box["width"] <= 390, box
