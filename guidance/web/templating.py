@@ -111,6 +111,10 @@ def week_text(value: dt.date | dt.datetime | None) -> str:
 def this_week_label() -> str:
     """The words of the link to the week a week view opens on (rules.week): at the weekend that is the
     coming week, and the link must not call it "this week"."""
-    from guidance.rules.week import opens_on_next_week
+    from guidance.rules.week import opening_monday, opens_on_next_week
 
-    return _("The coming week") if opens_on_next_week(clock.today()) else _("This week")
+    today = clock.today()
+    if opens_on_next_week(today):
+        # "The coming week" beside "Next week" read as two names of one week: say which.
+        return _("Week %(number)d, from Monday", number=opening_monday(today).isocalendar()[1])
+    return _("This week")

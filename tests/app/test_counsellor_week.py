@@ -115,11 +115,11 @@ def test_the_link_to_the_opening_week_says_coming_week_at_the_weekend(client, tr
     f.login(client, w.counsellor)
     assert "Uke 10, 2027" in client.get("/week/").get_data(as_text=True)
     far = client.get("/week/2027/20").get_data(as_text=True)
-    assert ">Kommende uke</a>" in far and "Denne uken" not in far
+    assert ">Uke 10, fra mandag</a>" in far and "Denne uken" not in far
     # Beside the opening week, "Next week" already leads there: no second link to the same week (the review)
     before = client.get("/week/2027/9").get_data(as_text=True)
-    assert ">Neste uke</a>" in before and "Kommende uke" not in before
-    assert "Kommende uke" not in client.get("/week/").get_data(as_text=True)
+    assert ">Neste uke</a>" in before and "Uke 10, fra mandag" not in before
+    assert "Uke 10, fra mandag" not in client.get("/week/").get_data(as_text=True)
     travel_to(dt.datetime(2027, 3, 3, 10, tzinfo=dt.timezone.utc))   # a Wednesday
     assert "Uke 9, 2027" in client.get("/week/").get_data(as_text=True)
     assert ">Denne uken</a>" in client.get("/week/2027/20").get_data(as_text=True)

@@ -330,8 +330,8 @@ def test_the_week_the_view_opens_on_is_marked_not_linked_beside_the_next_week(cl
     f.login(client, w.lead)
     page = client.get(f"/grids/?of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
     pager = page[page.index('class="pager"'):page.index("</nav>", page.index('class="pager"'))]
-    assert '<span aria-current="page"><strong>Kommende uke</strong></span>' in pager
+    assert '<span aria-current="page"><strong>Uke 50, fra mandag</strong></span>' in pager
     assert "2026-W51" in pager and "2026-W49" in pager
     other = client.get(f"/grids/?of=counsellor-{w.counsellor.counsellor.id}&week=2026-W51").get_data(as_text=True)
     pager = other[other.index('class="pager"'):other.index("</nav>", other.index('class="pager"'))]
-    assert "Kommende uke</a>" in pager and 'aria-current="page"' not in pager
+    assert "Uke 50, fra mandag</a>" in pager and 'aria-current="page"' not in pager
