@@ -270,12 +270,14 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
         errors["closure_days"] = [_("Write each date as 2027-07-15 or 15.07.2027, one per line: %(lines)s",
                                     lines=", ".join(bad))]
     month = None
-    if data.budget_amount is not None or data.budget_month.strip():
+    # No amount keeps the budgets as they are (the form says so), whatever the month field holds: it
+    # opens on this month, and saving another setting asked for an amount.
+    if data.budget_amount is not None:
         try:
             month = dt.date.fromisoformat(data.budget_month.strip() + "-01")
         except ValueError:
             errors["budget_month"] = [_("Enter the month as 2027-03.")]
-        if data.budget_amount is None or not 0 <= data.budget_amount <= 100_000_000:
+        if not 0 <= data.budget_amount <= 100_000_000:
             errors["budget_amount"] = [_("Enter an amount of 0 NOK or more.")]
     if errors:
         raise DomainError(_("Check the settings."), errors)

@@ -435,3 +435,21 @@ def test_a_new_location_asks_for_its_career_centre_and_an_existing_one_can_move(
     client.post(f"/setup/locations/{forde.id}", data=location_form(name="Førde karrieresenter", centre_id="0"))
     assert db.session.scalar(select(func.count()).select_from(CareerCentre)
                              .where(CareerCentre.name == "Førde karrieresenter")) == 1
+
+
+def test_settings_save_with_the_budget_amount_empty_and_keep_the_budgets(client):
+    """The month field opens on this month: saving only a new notice asked for a budget amount ("Enter an
+    amount of 0 NOK or more"), though the form says an empty amount keeps the budgets as they are."""
+    w = f.world()
+    f.login(client, w.lead)
+    url = f"/setup/counties/{w.lead.county_id}/settings"
+    first = dict(individual_minutes="60", group_minutes="120", group_min_size="4", group_max_size="6",
+                 max_travel_minutes="90", booking_answer_hours="24", publish_notice_days="5")
+    assert client.post(url, data=settings_form(**first, budget_month="2027-02", budget_amount="45000")).status_code == 302
+    saved = client.post(url, data=settings_form(**{**first, "publish_notice_days": "3"}, budget_month="2027-03",
+                                                budget_amount=""))
+    assert saved.status_code == 302, words(saved.get_data(as_text=True))[:300]
+    county = db.session.get(County, w.lead.county_id)
+    assert county.publish_notice_days == 3
+    budgets = db.session.scalars(select(InterpreterBudget).where(InterpreterBudget.county_id == county.id)).all()
+    assert [(b.month, b.amount_ore) for b in budgets] == [(dt.date(2027, 2, 1), 4_500_000)]
