@@ -112,10 +112,21 @@ def _init_login(app: Flask) -> None:
         return user if user is not None and user.active else None
 
 
+def uncompiled_catalogs(directory: Path) -> list[str]:
+    """The locales whose messages.po has no messages.mo beside it (sorted)."""
+    return sorted(po.parent.parent.name for po in directory.glob("*/LC_MESSAGES/messages.po")
+                  if not po.with_suffix(".mo").exists())
+
+
 def _init_babel(app: Flask) -> None:
     from guidance.web.i18n import select_locale, select_timezone
 
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    missing = uncompiled_catalogs(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
+    if missing:
+        # Without the compiled catalogues every page is English while "Norsk bokmål" reads as chosen.
+        app.logger.warning("Translations not compiled for %s: run `pybabel compile -d guidance/translations` "
+                           "(scripts/setup-env does it); pages show English until then.", ", ".join(missing))
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     from guidance.web.i18n import use_app_catalogs_for_forms
 
