@@ -567,8 +567,9 @@ def serialise_intake(referring: Municipality) -> None:
 
 
 def canonical_phone(phone: str | None) -> str | None:
-    """A Norwegian number in one written form, +47 400 00 000, however it was typed (so it can be
-    found again); any other number with its spacing tidied."""
+    """A Norwegian number in one written form however it was typed (so it can be found again), grouped
+    as Norwegians write it: a mobile (4 or 9 first) +47 400 00 000, a landline +47 55 00 00 00; any other
+    number with its spacing tidied."""
     if not phone or not phone.strip():
         return None
     tidy = " ".join(phone.split())
@@ -578,7 +579,9 @@ def canonical_phone(phone: str | None) -> str | None:
     national = _phone_key(tidy)
     if len(national) == 8 and (digits == national or digits in ("47" + national, "0047" + national)) \
             and not (tidy.startswith("+") and digits == national):
-        return f"+47 {national[:3]} {national[3:5]} {national[5:]}"
+        if national[0] in "49":
+            return f"+47 {national[:3]} {national[3:5]} {national[5:]}"
+        return f"+47 {national[:2]} {national[2:4]} {national[4:6]} {national[6:]}"
     return tidy
 
 

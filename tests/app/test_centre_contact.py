@@ -38,7 +38,7 @@ def test_the_lead_enters_the_centres_phone_and_the_referrer_finds_it_on_their_pa
     db.session.expire_all()
     centre = db.session.get(CareerCentre, centre.id)
     # One written form for a Norwegian number, as the referrer dials it.
-    assert (centre.name, centre.phone, centre.email) == ("Karrieresenter Vestland", "+47 553 06 000", "karriere@vlfk.no")
+    assert (centre.name, centre.phone, centre.email) == ("Karrieresenter Vestland", "+47 55 30 60 00", "karriere@vlfk.no")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "centre.updated"))
     assert "+47" not in event.detail and "email" in event.detail
 
@@ -48,26 +48,26 @@ def test_the_lead_enters_the_centres_phone_and_the_referrer_finds_it_on_their_pa
         page = client.get(path)
         text = words(page.get_data(as_text=True))
         assert "Contact the career centre" in text, path
-        assert "Karrieresenter Vestland, phone +47 553 06 000" in text and "e-mail karriere@vlfk.no" in text, path
+        assert "Karrieresenter Vestland, phone +47 55 30 60 00" in text and "e-mail karriere@vlfk.no" in text, path
         assert 'href="tel:+4755306000"' in page.get_data(as_text=True)
 
 
 def test_a_referrer_in_another_county_does_not_see_this_countys_centre(client):
     w = f.world()
     centre = _centre()
-    centre.phone = "+47 553 06 000"
+    centre.phone = "+47 55 30 60 00"
     other = f.user(Role.REFERRER, municipality_number="1804")  # Bodø, Nordland
     db.session.commit()
     f.login(client, other)
-    assert "+47 553 06 000" not in client.get("/").get_data(as_text=True)
+    assert "+47 55 30 60 00" not in client.get("/").get_data(as_text=True)
     assert "Contact the career centre" not in client.get("/").get_data(as_text=True)
 
 
 def test_a_referrer_sees_the_centre_nearest_their_municipality_first(client):
     w = f.world()   # Bergen's centre
-    _centre().phone = "+47 553 06 000"
+    _centre().phone = "+47 55 30 60 00"
     voss = f.centre(town="4621")
-    voss.phone = "+47 565 00 000"
+    voss.phone = "+47 56 50 00 00"
     db.session.commit()
     f.login(client, w.other_referrer)   # Voss
     text = words(client.get("/").get_data(as_text=True))
@@ -125,8 +125,8 @@ def test_a_short_deadline_warning_gives_the_number_to_call(client):
     from tests.app.test_intake import form_data
 
     w = f.world()
-    _centre().phone = "+47 553 06 000"
-    f.centre(town="4621").phone = "+47 565 00 000"   # Voss: farther from the Bergen referrer
+    _centre().phone = "+47 55 30 60 00"
+    f.centre(town="4621").phone = "+47 56 50 00 00"   # Voss: farther from the Bergen referrer
     db.session.commit()
     f.login(client, w.referrer)
     settled = local_today() - relativedelta(months=5)   # the deadline is behind us
@@ -134,13 +134,13 @@ def test_a_short_deadline_warning_gives_the_number_to_call(client):
     text = words(sent.get_data(as_text=True))
     assert "Call the career centre" in text
     warning = text[text.index("Call the career centre"):text.index("Contact the career centre")]
-    assert f"{_centre().name}: +47 553 06 000." in warning and "+47 565 00 000" not in warning   # the nearest only
+    assert f"{_centre().name}: +47 55 30 60 00." in warning and "+47 56 50 00 00" not in warning   # the nearest only
 
 
 def test_the_letter_prints_the_centres_phone_under_its_name(client):
     w = f.world()
     centre = _centre()
-    centre.phone = "+47 553 06 000"
+    centre.phone = "+47 55 30 60 00"
     referral = w.own_referral
     referral.referred_by = w.referrer
     db.session.commit()
@@ -152,22 +152,22 @@ def test_the_letter_prints_the_centres_phone_under_its_name(client):
     first_page = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     head = first_page.split("\n")[:3]
     assert head[0] == centre.name
-    assert "+47 553 06 000" in head[1]
+    assert "+47 55 30 60 00" in head[1]
 
 
 def test_the_workbook_carries_the_centres_contact_details_both_ways(app):
     w = f.world()
     centre = _centre()
-    centre.phone, centre.email = "+47 553 06 000", "karriere@vlfk.no"
+    centre.phone, centre.email = "+47 55 30 60 00", "karriere@vlfk.no"
     db.session.commit()
     book = workbook.export(w.lead.county)
-    assert book["centres"] == [["name", "phone", "email"], [centre.name, "+47 553 06 000", "karriere@vlfk.no"]]
+    assert book["centres"] == [["name", "phone", "email"], [centre.name, "+47 55 30 60 00", "karriere@vlfk.no"]]
 
     workbook.import_workbook(w.lead, w.lead.county, {"centres": [["name", "phone"], [centre.name.lower(), "55 30 60 01"]]})
     db.session.expire_all()
     centre = db.session.get(CareerCentre, centre.id)
     # The left-out column is left alone; the name finds the centre whatever its case.
-    assert (centre.phone, centre.email) == ("+47 553 06 001", "karriere@vlfk.no")
+    assert (centre.phone, centre.email) == ("+47 55 30 60 01", "karriere@vlfk.no")
 
     with pytest.raises(workbook.WorkbookRejected) as refused:
         workbook.import_workbook(w.lead, w.lead.county, {"centres": [["name", "phone", "email"],
@@ -178,4 +178,4 @@ def test_the_workbook_carries_the_centres_contact_details_both_ways(app):
     assert problems[(3, "name")].startswith("Ingen steder hører til et karrieresenter som heter Karrieresenter Atlantis.")
     assert (4, "name") in problems   # the same centre twice
     db.session.expire_all()
-    assert db.session.get(CareerCentre, centre.id).phone == "+47 553 06 001"   # all or nothing
+    assert db.session.get(CareerCentre, centre.id).phone == "+47 55 30 60 01"   # all or nothing

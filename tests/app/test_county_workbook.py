@@ -47,7 +47,7 @@ def _own(book):
     _set(book, "counsellors", "email", "kari.nordmann@karriere.example.no")
     _set(book, "interpreters", "email", "ola.tolk@tolk.example.no")
     _set(book, "locations", "address", "Strandgata 3")
-    _set(book, "centres", "phone", "+47 553 06 000")
+    _set(book, "centres", "phone", "+47 55 30 60 00")
     return book
 
 
@@ -631,7 +631,7 @@ def test_an_example_row_is_named_together_with_every_other_problem(app):
     book = workbook.template(_county())
     _set(book, "interpreters", "email", "ola.tolk@tolk.example.no")   # the interpreter row made the county's own
     _set(book, "locations", "address", "Strandgata 3")
-    _set(book, "centres", "phone", "+47 553 06 000")
+    _set(book, "centres", "phone", "+47 55 30 60 00")
     _set(book, "counsellors", "employment_start", "31.02.2027")     # still Kari Nordmann, the example
     _set(book, "interpreters", "hourly_rate", "lots")
     before = _counts()

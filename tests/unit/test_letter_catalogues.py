@@ -33,7 +33,7 @@ VARIANTS = [
     {"interpreter_mode": "phone", "contact_name": None, "contact_phone": None, "contact_email": None},
     {"video": True}, {"video": True, "video_link": "https://meet.example.no/kari"}, {"second": None}, {"interpreter_language": None}, {"interpreter_mode": "arranging"},
     {"replaces": dt.datetime(2027, 2, 25, 13, 0, tzinfo=ZoneInfo("Europe/Oslo"))},
-    {"sender_phone": "+47 553 06 000"},
+    {"sender_phone": "+47 55 30 60 00"},
 ]
 
 
