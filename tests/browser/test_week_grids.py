@@ -160,8 +160,14 @@ def test_a_printed_day_plan_and_week_plan_hold_the_sessions_without_the_pages_co
     for path in (f"/grids/day?date={tuesday.isoformat()}", f"/grids/?week={week}&of=location-{location_id}"):
         page.goto(f"{live.url}{path}")
         page.emulate_media(media="print")
+        pdf = PdfReader(io.BytesIO(page.pdf(format="A4")))
+        if path.startswith("/grids/day"):
+            # landscape, and a participant's name with their reference on one line (four lines each, before)
+            box = pdf.pages[0].mediabox
+            assert box.width > box.height, (box.width, box.height)
+            assert re.search(r"Rahel Tesfay H-[0-9A-Z]{4}-[0-9A-Z]{2}", pdf.pages[0].extract_text()), pdf.pages[0].extract_text()
         # words, however the narrow A4 columns wrap the lines
-        text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(page.pdf(format="A4"))).pages).split())
+        text = " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
         assert "09:00" in text and "Kari Nordmann" in text, text[:400]
         for control in ("Flytt", "Avlys", "Neste", "Forrige", "Vis uka for"):
             assert not re.search(rf"\b{control}\b", text), (path, control)   # "Avlyst", the status, stays
