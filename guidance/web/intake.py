@@ -65,20 +65,21 @@ class CheckboxesField(SelectMultipleField):
 class ReferralForm(FlaskForm):
     """Parsing only: every rule is checked once, in services.referrals.validate."""
 
+    # In the order of the page (templates/intake/form.html): the error summary lists the fields so.
     name = StringField(_l("Participant's full name"))
     phone = StringField(_l("Participant's phone number (optional)"))
     municipality_id = SelectField(_l("Home municipality"), coerce=str, validate_choice=False)
-    legal_basis = RadioField(_l("Legal basis"), validate_choice=False)
-    settlement_date = StringField(_l("Settlement date"))
-    programme_decision_date = StringField(_l("Expected date of the programme decision (optional)"))
-    window_months = IntegerField(_l("Window for guidance under the temporary act, in months"))
     language = SelectField(_l("Language"), validate_choice=False, widget=PromptSelect(_l("Choose the language")))
     needs_interpreter = BooleanField(_l("Needs an interpreter"))
     video_ok = BooleanField(_l("Can take a session by video"))
     needs_step_free = BooleanField(_l("Needs step-free access"))
+    accessibility_needs = TextAreaField(_l("Accessibility needs (optional)"))
+    legal_basis = RadioField(_l("Legal basis"), validate_choice=False)
+    settlement_date = StringField(_l("Settlement date"))
+    programme_decision_date = StringField(_l("Expected date of the programme decision (optional)"))
+    window_months = IntegerField(_l("Window for guidance under the temporary act, in months"))
     needs = CheckboxesField(_l("Sessions needed"), validate_choice=False)
     earliest_date = StringField(_l("Earliest date for guidance"))
-    accessibility_needs = TextAreaField(_l("Accessibility needs (optional)"))
     adviser_attends = BooleanField(_l("The programme adviser wishes to attend"))
     notes = TextAreaField(_l("Notes for the career centre (optional)"))
     attachments = MultipleFileField(_l("Attachments: notes and plans (optional)"))

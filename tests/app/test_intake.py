@@ -140,6 +140,10 @@ def test_bad_input_gets_a_message_beside_each_field_and_keeps_what_was_typed(cli
                     "Velg minst én type veiledning.", "minst 8 sifre"):
         assert message in page
     assert 'id="name-error"' in page and 'aria-describedby="name-error"' in page
+    # The summary in the page's order (language comes before the dates), and the one date named.
+    summary = page[page.index('class="error-summary"'):page.index("</ul>", page.index('class="error-summary"'))]
+    assert re.findall(r'<a href="#(\w+)">', summary) == ["name", "phone", "language", "settlement_date", "needs", "attachments"], summary
+    assert "Bosettingsdato: Skriv en gyldig dato" in summary
     assert "Husk tolk" in page and 'value="31.02.2027"' in page
     assert "velge vedleggene på nytt" in page
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 0

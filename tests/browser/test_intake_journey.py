@@ -190,3 +190,20 @@ def test_show_the_deadline_keeps_the_chosen_files_and_asks_the_window_only_for_t
         page.get_by_role("button", name="Send henvisningen").click()
         page.wait_for_url(re.compile(r".*/referrals/\d+"))
         assert page.get_by_role("link", name="plan.pdf").is_visible()
+
+
+def test_a_keyboard_user_who_used_the_skip_link_is_taken_to_the_problems(browser, live):
+    """After "Skip to main content" the address ends in #main: the browser focused <main> on the returned page
+    and ignored the summary's autofocus, so the problems were never announced."""
+    ctx = new_context(browser)
+    page = ctx.new_page()
+    try:
+        choose_language(page, live, "nb")
+        login(page, live, live.world.referrer)
+        page.goto(f"{live.url}/intake/new#main")
+        page.get_by_role("button", name="Send henvisningen").click()
+        page.locator(".error-summary").wait_for()
+        page.wait_for_load_state("load")
+        page.wait_for_function("() => document.activeElement.classList.contains('error-summary')", timeout=3000)
+    finally:
+        ctx.close()
