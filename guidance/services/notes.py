@@ -96,8 +96,17 @@ def share(actor: User, referral: Referral, data: NoteInput) -> GuidanceNote:
 
 def prepare_sharing(actor: User, referral: Referral, data: NoteInput) -> GuidanceNote:
     """The first of sharing's two steps: the text must be complete enough to share, and is saved as the
-    draft, so the counsellor checks exactly what will go and finds it again when going back to edit."""
-    _validate(data, sharing=True)
+    draft, so the counsellor checks exactly what will go and finds it again when going back to edit.
+    Text that cannot be shared yet (a part missing) is still saved as the draft before the refusal: on a
+    phone, a counsellor who switched app after "Share" lost the edit."""
+    try:
+        _validate(data, sharing=True)
+    except DomainError as refusal:
+        try:
+            save_draft(actor, referral, data)
+        except DomainError:
+            db.session.rollback()   # not even a draft (too long): the refusal says what to mend
+        raise refusal
     return save_draft(actor, referral, data)
 
 

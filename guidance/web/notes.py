@@ -64,6 +64,10 @@ def draft(referral_id: int):
                 service.save_draft(current_user, referral, data)
         except DomainError as error:
             show_refusal(form, error)
+            saved = service.current_draft(referral)
+            if sharing and saved is not None and saved.goals == data.goals.strip() \
+                    and saved.next_steps == data.next_steps.strip():
+                flash(_("Your text is saved as a draft. Fill in what is missing to share it."), "info")
         else:
             if sharing:
                 return redirect(url_for("notes.share", referral_id=referral.id))

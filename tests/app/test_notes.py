@@ -59,6 +59,11 @@ def test_sharing_needs_goals_and_next_steps_and_keeps_the_input(client):
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "Bli sykepleier" in page and 'aria-invalid="true"' in page
     assert db.session.scalar(select(GuidanceNote).where(GuidanceNote.status == "shared")) is None
+    # The text is kept as the draft (a phone user who switched app lost it) and the page says so.
+    assert "Teksten er lagret som utkast." in page
+    draft = db.session.scalar(select(GuidanceNote).where(GuidanceNote.status == "draft"))
+    assert draft is not None and draft.goals == NOTE["goals"].strip()
+    assert "Bli sykepleier" in client.get(f"/referrals/{w.own_referral.id}/notes/draft").get_data(as_text=True)
 
 
 def test_shared_note_notifies_the_referrer_who_reads_it_and_downloads_a_pdf(client, app):
