@@ -219,13 +219,14 @@ def session_ics(session_id: int):
 @requires("week")
 def calendar():
     """How to subscribe; the address itself is shown only right after it is made."""
-    return render_template("counsellor/calendar.html", form=PostForm(), has_token=bool(current_user.calendar_token_hash))
+    return render_template("counsellor/calendar.html", form=PostForm(), has_token=bool(current_user.calendar_token_hash),
+                           **feed.new_address())
 
 
 @bp.post("/calendar/token")
 @requires("week")
 def new_token():
-    return feed.make_address("counsellor/calendar.html")
+    return feed.make_address("counsellor.calendar")
 
 
 @bp.post("/calendar/revoke")

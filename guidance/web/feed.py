@@ -2,7 +2,7 @@
 because calendar clients cannot log in. Conditional requests and a rate limit keep polling cheap."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,16 +21,30 @@ def _feed_key() -> str:
     return "feed:" + (request.view_args or {}).get("token", "")[:100]
 
 
-def make_address(template: str, **context):
-    """A person makes their (new) subscription address: shown once, like a password (only its hash is
-    stored), on `template`; any older address stops working."""
+NEW_ADDRESS = "feed_address"   # the session key holding a just-made address (sealed) until its page shows it
+
+
+def make_address(back: str):
+    """A person makes their (new) subscription address; any older address stops working. It is shown once,
+    like a password (only its hash is stored), on the page `back` names, after a redirect: the address shown
+    on the form's own answer was replaced by another when the page was reloaded (the browser sends the form
+    again), and the address just copied stopped working without a word."""
+    from guidance.services.second_factor import seal
+
     if not PostForm().validate_on_submit():
         abort(400)
     token = cal.issue_feed_token(current_user)
-    https = cal.app_url("feed.feed", token=token)
+    session[NEW_ADDRESS] = seal(cal.app_url("feed.feed", token=token))
     flash(_("Your new calendar address is ready. Any address you made before no longer works."), "success")
-    return render_template(template, form=PostForm(), has_token=True, https=https,
-                           webcal="webcal://" + https.split("://", 1)[1], **context)
+    return redirect(url_for(back))
+
+
+def new_address() -> dict:
+    """The address just made, for its page to show this once (`https`, `webcal`), or nothing."""
+    from guidance.services.second_factor import unseal
+
+    https = unseal(session.pop(NEW_ADDRESS, None))
+    return {"https": https, "webcal": "webcal://" + https.split("://", 1)[1]} if https else {}
 
 
 def switch_off(back: str):

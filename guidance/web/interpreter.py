@@ -192,7 +192,7 @@ def _saved_mail_choice() -> RequestMailForm:
 
 def _calendar_page(form: RequestMailForm | None = None, status: int = 200):
     return render_template("interpreter/calendar.html", form=PostForm(), mail_form=form or _saved_mail_choice(),
-                           has_token=bool(current_user.calendar_token_hash)), status
+                           has_token=bool(current_user.calendar_token_hash), **feed.new_address()), status
 
 
 @bp.get("/calendar")
@@ -222,7 +222,7 @@ def request_mail():
 def new_token():
     if current_user.interpreter is None:
         abort(404)
-    return feed.make_address("interpreter/calendar.html", mail_form=_saved_mail_choice())
+    return feed.make_address("interpreter.calendar")
 
 
 @bp.post("/calendar/revoke")

@@ -22,9 +22,12 @@ def today(travel_to):
 
 def _subscribe(client, counsellor) -> str:
     f.login(client, counsellor)
-    page = client.post("/week/calendar/token").get_data(as_text=True)
+    page = client.post("/week/calendar/token", follow_redirects=True).get_data(as_text=True)
     https = re.search(r'value="(http[^"]+\.ics)"', page).group(1)
     assert f'href="webcal://{https.split("://", 1)[1]}"' in page
+    # Shown once: reloading the page shows no address and makes no new one.
+    again = client.get("/week/calendar").get_data(as_text=True)
+    assert https not in again and not re.search(r'value="(http[^"]+\.ics)"', again)
     return "/" + https.split("://", 1)[1].split("/", 1)[1]
 
 

@@ -84,7 +84,7 @@ def test_the_subscription_holds_the_accepted_assignments_only(client, world):
     bookings.answer(w.interpreter, second, False, "Opptatt")
     bookings.answer(w.interpreter, third, True)
     f.login(client, w.interpreter)
-    page = client.post("/bookings/calendar/token").get_data(as_text=True)
+    page = client.post("/bookings/calendar/token", follow_redirects=True).get_data(as_text=True)
     https = re.search(r'value="(http[^"]+\.ics)"', page).group(1)
     assert "Lag en ny kalenderadresse" not in page  # not right under the address just shown
     assert "når og hvor oppdragene dine er" in page   # assignments, not guidance sessions of their own

@@ -274,7 +274,9 @@ def test_issue_8_done_means_walkthrough(app, inbox, consumer, caplog, travel_to)
     counsellor_client = app.test_client()
     login(counsellor_client, counsellor)
     page = counsellor_client.get("/week/calendar").get_data(as_text=True)
-    page = submit(counsellor_client, form_to(page, "/week/calendar/token")).get_data(as_text=True)
+    made = submit(counsellor_client, form_to(page, "/week/calendar/token"))
+    assert made.status_code == 302   # shown after a redirect: a reload does not make another address
+    page = counsellor_client.get(made.headers["Location"]).get_data(as_text=True)
     https = re.search(r'value="(https?://[^"]+\.ics)"', page).group(1)
     assert f'href="webcal://{https.split("://", 1)[1]}"' in page
     feed_url = path_of(https)
