@@ -26,6 +26,8 @@ def test_the_referrer_says_the_participant_cannot_come_and_the_lead_moves_the_se
     page = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
     link = f"/intake/referrals/{w.own_referral.id}/cannot-come/{session.id}"
     assert f'href="{link}"' in page
+    # A screen reader hears which session in words (14/01/2027 could be read as 1 February in English).
+    assert '<span class="visually-hidden"> torsdag 14. januar 10:00</span>' in page
 
     # The menu marks the referrals, where the referrer came from (it marked "New referral").
     form_page = client.get(link).get_data(as_text=True)
