@@ -725,3 +725,13 @@ def test_a_decline_offers_to_register_the_interpreter_away_that_day(client):
     form = client.get(link).get_data(as_text=True)
     assert f'<option selected value="{w.interpreter.id}">' in form
     assert form.count(f'value="{day.isoformat()}"') == 2  # first and last day
+
+
+def test_an_accepted_assignment_is_not_titled_a_request(client):
+    w = f.world()
+    _session, booking = _booked(w)
+    f.login(client, w.interpreter)
+    title = lambda: re.search(r"<title>([^<]*)</title>", client.get(f"/bookings/{booking.id}").get_data(as_text=True)).group(1)  # noqa: E731
+    assert title().startswith("Forespørsel om tolkeoppdrag")
+    bookings.answer(w.interpreter, booking, True)
+    assert title().startswith("Tolkeoppdrag tirsdag") and "Forespørsel" not in title()
