@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     rec.add_argument("--top", type=int, default=5, help="at most this many options (default 5)")
     rec.add_argument("--not-before", help="only options on or after this date (YYYY-MM-DD)")
     rec.add_argument("--between", help="only options inside these daily hours, e.g. 12:00-16:00")
+    rec.add_argument("--weekdays", help="only options on these ISO weekdays, e.g. 1,2 (Monday and Tuesday)")
     sub.add_parser("schema", help="print the JSON Schemas of both formats")
     for name in DELEGATED:
         sub.add_parser(name, help=f"see python -m solver {name} --help", add_help=False)
@@ -109,8 +110,13 @@ def _recommend(args) -> int:
         return EXIT_BAD_INPUT
     try:
         between = tuple(args.between.split("-", 1)) if args.between else None
+        try:
+            weekdays = [int(d) for d in args.weekdays.split(",")] if args.weekdays else None
+        except ValueError:
+            raise ValueError(f"--weekdays must be ISO weekdays like 1,2, not {args.weekdays!r}") from None
         answer = recommend(instance, participant=args.participant, session=args.session, top=args.top,
-                           session_type=args.session_type, not_before=args.not_before, between=between)
+                           session_type=args.session_type, not_before=args.not_before, between=between,
+                           weekdays=weekdays)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -36,15 +36,17 @@ FORMAT = "guidance-recommendation/1"
 
 def recommend(instance: Any, participant: str | None = None, session: str | None = None,
               top: int = 5, session_type: str | None = None, config: Any = None,
-              not_before: str | None = None, between: tuple[str, str] | None = None) -> dict:
+              not_before: str | None = None, between: tuple[str, str] | None = None,
+              weekdays: list[int] | None = None) -> dict:
     """The ``top`` best options for ``participant``'s open needs (only ``session_type`` when
     given), or for moving ``session`` of the previous plan, best first by the objective.
 
     ``instance`` is a dict, JSON text, path or ``Instance`` (FormatError on bad input);
     ``config`` the planner's (solver.config; its weights rank, its ``recommend`` limits search).
     ``not_before`` (ISO date) and ``between`` (("HH:MM", "HH:MM"), local time) keep only
-    options on or after that day that start and end inside those hours: what the participant
-    said they can come to (a language course in the mornings, say).
+    options on or after that day that start and end inside those hours, and ``weekdays`` (ISO
+    weekdays, 1 Monday) only on those days: what the participant said they can come to (a language
+    course in the mornings, a job on Mondays and Tuesdays).
     Raises ValueError for an unknown participant, session or type, or a malformed wish. When
     nothing fits, ``options`` is empty and ``reason``/``detail`` say why (the plan's unscheduled
     codes, plus ``already_scheduled``, ``session_frozen`` and ``not_as_wished``: options exist,
@@ -55,7 +57,7 @@ def recommend(instance: Any, participant: str | None = None, session: str | None
     if not isinstance(top, int) or top < 1:
         raise ValueError(f"top must be a positive whole number, not {top!r}")
     inst = load_instance(instance)
-    advisor = _Advisor(inst, load_config(config), _Wish.parse(not_before, between))
+    advisor = _Advisor(inst, load_config(config), _Wish.parse(not_before, between, weekdays))
     if session is not None:
         return advisor.move(session, participant, top)
     return advisor.place(participant, top, session_type)
@@ -68,34 +70,42 @@ class _Wish:
     not_before: date | None = None
     start: int = 0
     end: int = 24 * 60
+    weekdays: frozenset[int] | None = None   # ISO weekdays; None: any
 
     @classmethod
-    def parse(cls, not_before: str | None, between: tuple[str, str] | None) -> "_Wish":
+    def parse(cls, not_before: str | None, between: tuple[str, str] | None,
+              weekdays: list[int] | None = None) -> "_Wish":
         day = None
         if not_before:
             try:
                 day = date.fromisoformat(str(not_before))
             except ValueError:
                 raise ValueError(f"not_before must be a date like 2027-01-11, not {not_before!r}") from None
+        days = None
+        if weekdays:
+            if not all(isinstance(d, int) and 1 <= d <= 7 for d in weekdays):
+                raise ValueError(f"weekdays must be ISO weekdays 1 (Monday) to 7, not {weekdays!r}")
+            days = frozenset(weekdays)
         if not between:
-            return cls(day)
+            return cls(day, weekdays=days)
         try:
             start, end = (clock_minutes(check_clock(t)) for t in between)
         except (TypeError, ValueError):
             raise ValueError(f"between must be two times like ('12:00', '16:00'), not {between!r}") from None
         if start >= end:
             raise ValueError(f"between must start before it ends, not {between!r}")
-        return cls(day, start, end)
+        return cls(day, start, end, days)
 
     @property
     def any(self) -> bool:
-        return self.not_before is not None or (self.start, self.end) != (0, 24 * 60)
+        return self.not_before is not None or (self.start, self.end) != (0, 24 * 60) or self.weekdays is not None
 
     def first_day(self, prep) -> int:
         return 0 if self.not_before is None else bisect.bisect_left(prep.days, self.not_before)
 
     def allows(self, prep, b: Booking) -> bool:
-        return b.day >= self.first_day(prep) and self.start <= b.start and b.end <= self.end
+        return (b.day >= self.first_day(prep) and self.start <= b.start and b.end <= self.end
+                and (self.weekdays is None or prep.days[b.day].isoweekday() in self.weekdays))
 
     def detail(self) -> str:
         parts = []
@@ -103,6 +113,8 @@ class _Wish:
             parts.append(f"on or after {self.not_before.isoformat()}")
         if (self.start, self.end) != (0, 24 * 60):
             parts.append(f"between {clock_text(self.start)} and {clock_text(self.end)}")
+        if self.weekdays is not None:
+            parts.append("on ISO weekdays " + ", ".join(str(d) for d in sorted(self.weekdays)))
         return "there are free times, but none " + " and ".join(parts)
 
 

@@ -1,5 +1,5 @@
-"""When the participant can come, as a lead asks the planning engine for times: not before a day
-and in a part of the day (a language course in the mornings, a job in the afternoons).
+"""When the participant can come, as a lead asks the planning engine for times: not before a day,
+in a part of the day and on some weekdays (a language course in the mornings, a job on Mondays).
 
 It narrows the engine's search (`solver.recommend`'s `not_before` and `between`), never a booking's
 rules: a time picked from the narrowed list is checked like any other.
@@ -20,15 +20,17 @@ PARTS_OF_DAY = {
 class Wish:
     not_before: dt.date | None = None
     part_of_day: str | None = None  # a key of PARTS_OF_DAY, None: the whole day
+    weekdays: tuple[int, ...] | None = None  # ISO weekdays the participant can come on, None: any
 
     @property
     def any(self) -> bool:
-        return self.not_before is not None or self.part_of_day is not None
+        return self.not_before is not None or self.part_of_day is not None or self.weekdays is not None
 
     def recommend_args(self) -> dict:
         """Keyword arguments for `solver.recommend.recommend`."""
         return {"not_before": self.not_before.isoformat() if self.not_before else None,
-                "between": PARTS_OF_DAY.get(self.part_of_day or "")}
+                "between": PARTS_OF_DAY.get(self.part_of_day or ""),
+                "weekdays": list(self.weekdays) if self.weekdays else None}
 
     def query(self) -> dict:
         """The wish as URL query arguments, so a page reloaded after booking keeps it."""
@@ -37,4 +39,6 @@ class Wish:
             out["from_date"] = self.not_before.isoformat()
         if self.part_of_day:
             out["part_of_day"] = self.part_of_day
+        if self.weekdays:
+            out["weekdays"] = list(self.weekdays)
         return out

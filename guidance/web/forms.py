@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DateField, HiddenField, SelectField, TimeField
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, TimeField, widgets
 from wtforms.widgets import Select
 from wtforms.validators import DataRequired, Optional, StopValidation
 
@@ -102,6 +102,13 @@ class AbsenceEndForm(FlaskForm):
     whole = HiddenField()
 
 
+class CheckboxesField(SelectMultipleField):
+    """A choice of several, as a list of checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
 class WishForm(FlaskForm):
     """When the participant can come (a GET form over the suggested times: nothing is written)."""
 
@@ -111,6 +118,9 @@ class WishForm(FlaskForm):
     from_date = DateField(_l("From date"), validators=[Optional(), NearToday()])
     part_of_day = SelectField(_l("Time of day"), default="", validate_choice=True, choices=[
         ("", _l("Any time of day")), ("morning", _l("Before 12:00")), ("afternoon", _l("From 12:00"))])
+    # "Wednesdays and Thursdays after 12" (a referrer's words): the days, not only the part of the day.
+    weekdays = CheckboxesField(_l("Days of the week"), coerce=int, validate_choice=True, default=[], choices=[
+        (1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")), (5, _l("Friday"))])
 
     @classmethod
     def from_query(cls) -> "WishForm":
@@ -126,7 +136,8 @@ class WishForm(FlaskForm):
         """The wish the form holds; a field with an error counts as not given."""
         day = self.from_date.data if not self.from_date.errors else None
         part = self.part_of_day.data if not self.part_of_day.errors else None
-        return Wish(not_before=day, part_of_day=part or None)
+        days = tuple(sorted(set(self.weekdays.data or []))) if not self.weekdays.errors else ()
+        return Wish(not_before=day, part_of_day=part or None, weekdays=days if 0 < len(days) < 5 else None)
 
 
 class PromptSelect(Select):

@@ -22,10 +22,8 @@ from wtforms import (
     MultipleFileField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 
 from guidance import languages
@@ -43,7 +41,7 @@ from guidance.services import referral_csv, referrals
 from guidance.services.attachments import MAX_BYTES, MAX_PER_REFERRAL, Upload, check_uploads
 from guidance.services.errors import DomainError
 from guidance.services.referrals import ReferralData
-from guidance.web.forms import PromptSelect, show_refusal
+from guidance.web.forms import CheckboxesField, PromptSelect, show_refusal
 from guidance.web.guards import get_visible, requires
 from guidance.web.templating import centre_contacts
 from guidance.labels import LEGAL_BASIS, SESSION_TYPE
@@ -55,11 +53,6 @@ bp = Blueprint("intake", __name__, url_prefix="/intake")
 def _attachment_limits() -> dict:
     """The form's file field tells the browser the limits the service checks (static/js/intake.js)."""
     return {"attachment_limits": SimpleNamespace(count=MAX_PER_REFERRAL, bytes=MAX_BYTES)}
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class ReferralForm(FlaskForm):

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.validators import Length
 
 from guidance import languages
@@ -23,7 +23,7 @@ from guidance.rules.readiness import register_check_due
 from guidance.services import accounts, invitations, people, readiness, setup
 from guidance.services.errors import DomainError
 from guidance.services.people import CATEGORIES, WEEKDAYS, CounsellorData, InterpreterData, PersonData
-from guidance.web.forms import PostForm, show_refusal
+from guidance.web.forms import CheckboxesField, PostForm, show_refusal
 from guidance.web.readiness import broken_context
 from guidance.web.guards import county_or_chooser, get_visible, requires
 
@@ -44,11 +44,6 @@ def weekday_names() -> dict[int, str]:
 
 def mode_labels() -> dict[str, str]:
     return {"onsite": _("On site"), "video": _("Video"), "phone": _("Phone")}
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 def _with_weekly(cls):

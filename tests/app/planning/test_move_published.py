@@ -341,6 +341,12 @@ def test_suggested_times_keep_to_the_days_and_hours_the_participant_can_come(cli
     mornings = re.findall(r'name="start_time" value="(\d\d:\d\d)"', page)[:-1]   # the last: the form's own
     assert mornings and all(s < "12:00" for s in mornings), mornings
 
+    # Wednesdays and Thursdays only (a referrer's "onsdager og torsdager"): the boxes stay ticked.
+    page = client.get(f"/planning/sessions/{session.id}/edit?weekdays=3&weekdays=4", headers=EN).get_data(as_text=True)
+    days = [dt.date.fromisoformat(d) for d in re.findall(r'name="day" value="(\d{4}-\d\d-\d\d)"', page)[:-1]]
+    assert days and all(d.isoweekday() in (3, 4) for d in days), days
+    assert re.search(r'<input[^>]*checked[^>]*name="weekdays"[^>]*value="3"|<input[^>]*name="weekdays"[^>]*value="3"[^>]*checked', page)
+
 
 def test_the_suggested_times_read_in_date_order_with_the_engines_first_choice_marked(client, world, monkeypatch):
     """The engine ranks its suggestions (fewest changes, travel and cost first); listed in that order the

@@ -460,6 +460,20 @@ def test_a_moved_session_goes_only_where_the_participant_can_come(county):
         assert_valid_merge(county, option)
 
 
+def test_options_only_on_the_weekdays_the_participant_can_come(county):
+    """"Wednesdays and Thursdays after 12": the days count too, not only the part of the day."""
+    unwished = recommend(county, participant="R1", top=5)["options"]
+    days = {_local(s["start"]).isoweekday() for o in unwished for s in o["sessions"]}
+    wanted = sorted({1, 2, 3, 4, 5} - {min(days)})[:2]   # two days, leaving out one the engine chose
+    answer = recommend(county, participant="R1", top=5, weekdays=wanted)
+    assert answer["options"], answer
+    for option in answer["options"]:
+        assert_valid_merge(county, option)
+        assert all(_local(s["start"]).isoweekday() in wanted for s in option["sessions"])
+    with pytest.raises(ValueError, match="weekdays must be ISO weekdays"):
+        recommend(county, participant="R1", weekdays=[0])
+
+
 def test_nothing_at_the_hours_asked_for_says_so_not_that_the_plan_is_full(county):
     answer = recommend(county, participant="R3", top=5, between=("05:00", "06:00"))
     assert answer["options"] == []
