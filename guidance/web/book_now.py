@@ -156,6 +156,9 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
             else:
                 what, action = explain_reason(need.reason, place=place, language=language, overdue=found.overdue,
                                               session_type=need.type)
+                if need.reason == "no_group_seat" and not any(n.type != need.type and not n.booked for n in found.needs):
+                    # Nothing else left to book here ("Book the individual session now" stood beside the booked one).
+                    action = _("The next planning run forms new groups and gives the participant a place in one.")
             reasons[need.type] = (what, action, reason_link(need.reason))
     from guidance.services.referral_reading import counsellor_name, shown_statuses
 

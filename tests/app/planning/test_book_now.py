@@ -672,3 +672,20 @@ def test_a_participant_far_from_the_centre_is_offered_a_time_they_need_not_leave
     f.login(client, w.lead)
     page = client.get(f"/referrals/{far.id}/times").get_data(as_text=True)
     assert page.count('<span class="tag tag-orange">Må dra hjemmefra før kl. 07:00</span>') >= len(early) > 0
+
+
+def test_with_the_individual_session_booked_the_group_advice_no_longer_says_book_it(client, travel_to):
+    """After "Booked: individual guidance ...", the group section still said "Book the individual session now"."""
+    w = booking_world(travel_to)
+    w.own_referral.needs = ["individual", "group"]
+    w.lead.county.group_min_size = w.lead.county.group_max_size = 3
+    members = [f.referral(name=f"Member {n}", language="nb", settlement=WINTER + dt.timedelta(days=2)) for n in range(3)]
+    db.session.commit()
+    f.published_session(w.counsellor, members, type="group", room_name="Grupperom", start=f.oslo(2027, 1, 12, 13))
+    f.login(client, w.lead)
+    page = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))
+    assert "Book den individuelle veiledningen nå" in page   # the one group is full: book the individual one first
+    client.post(f"/referrals/{w.own_referral.id}/times", data={"option": _tokens(page)[0]})
+    page = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))
+    assert "Booket" in page and "Book den individuelle veiledningen nå" not in page
+    assert "Neste planforslag lager nye grupper og gir deltakeren plass i en av dem." in page
