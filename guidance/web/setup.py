@@ -114,7 +114,7 @@ def _county_page(county: County):
     locations = service.locations_of(county)
     return render_template("setup/county.html", county=county, locations=locations, centres=service.centres_of(county),
                            budgets=service.budgets_of(county), active_form=ActiveForm(),
-                           weekday_names=service.WEEKDAY_NAMES, **broken_context(county))
+                           weekday_names=service.WEEKDAY_NAMES, weeks_labels=service.WEEKS_LABELS, **broken_context(county))
 
 
 @bp.route("/counties/<int:county_id>/settings", methods=["GET", "POST"])

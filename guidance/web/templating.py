@@ -52,6 +52,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": datetime_text(
         value, clock.year_shown(fmt, _instant(value))) if value else ""
     app.jinja_env.filters["time"] = lambda value: datetime_text(value, "HH:mm") if value else ""
+    # A date stored as ISO text ("2026-12-17": an outreach venue's single dates) as a date for `date`.
+    app.jinja_env.filters["isodate"] = lambda text: dt.date.fromisoformat(text) if text else None
     # Dates as people write them: "4. desember" (this year) / "4. desember 2027", "uke 49".
     app.jinja_env.filters["day"] = day_text
     app.jinja_env.filters["week"] = week_text

@@ -136,9 +136,13 @@ def test_outreach_venue_open_in_even_weeks_and_on_a_single_date_minus_closure_da
     # Tuesdays in even ISO weeks (12 Jan 2027 is in week 2), and Tuesday 2 March (week 9) besides.
     location = new_location(client, w.lead.county_id, **{
         **EMPTY_HOURS, "name": "Utekontor Ulvik", "municipality_id": str(f.municipality("4620").id),
-        "outreach": "y", "h2_1_from": "09:00", "h2_1_to": "15:00",
+        "outreach": "y", "h2_1_from": "09:00", "h2_1_to": "15:00", "h1_1_from": "09:00", "h1_1_to": "15:00",
         "pattern_1_weekday": "2", "pattern_1_weeks": "even", "open_dates": "02.03.2027"})
     client.post(f"/setup/locations/{location.id}/rooms/new", data={"name": "Møterom", "capacity": "8"})
+    # The county's list says when it is open: its pattern's Tuesdays and its date, not every day it has hours for.
+    row = words(client.get(f"/setup/counties/{w.lead.county_id}").get_data(as_text=True))
+    row = row[row.index("Utekontor Ulvik (outreach venue)"):][:200]
+    assert "Tuesday (even weeks) 09:00–15:00" in row and "Also on 2 Mar 2027" in row and "Monday" not in row, row
     response = client.post(f"/setup/counties/{w.lead.county_id}/settings",
                            data=settings_form(closure_days="2027-01-26\n2027-12-24"))
     assert response.status_code == 302
