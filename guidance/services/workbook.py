@@ -438,6 +438,23 @@ def _location_and_days(item: str) -> tuple[str, list[int] | None]:
     return found[1], sorted(set(days)) or None
 
 
+def _location_items(text: str, known: dict) -> list[str]:
+    """A counsellor's `locations` cell as its items: separated by ";" as the template writes them, or by ","
+    as the `languages` column is ("Karrieresenter Bergen, Utekontor Voss" was refused as one unknown name).
+    A comma inside a location's days ("(tue, thu)") or in a known location's own name does not separate."""
+    out = []
+    for item in (n.strip() for n in text.split(";")):
+        if not item:
+            continue
+        parts = [p.strip() for p in re.split(r",(?![^()]*\))", item)]
+        if item.lower() not in known and len(parts) > 1 and all(
+                p.lower() in known or _location_and_days(p)[0].lower() in known for p in parts):
+            out.extend(parts)
+        else:
+            out.append(item)
+    return out
+
+
 def _with_days(profile: CounsellorProfile, location) -> str:
     """A counsellor's location as the sheet writes it: its name, and its days when they are named."""
     days = profile.days_at(location.id)
@@ -736,9 +753,7 @@ class _Import:
         existing = db.session.scalar(select(CounsellorProfile).join(CounsellorProfile.user).where(
             db.func.lower(User.email) == email, User.county_id == self.county.id)) if email else None
         location_ids, location_days = [], {}
-        for item in (n.strip() for n in row.text("locations").split(";")):
-            if not item:
-                continue
+        for item in _location_items(row.text("locations"), self.locations):
             # a location whose own name ends in brackets is that location, every day
             name, days = (item, []) if item.lower() in self.locations else _location_and_days(item)
             if days is None:

@@ -639,3 +639,17 @@ def test_an_example_row_is_named_together_with_every_other_problem(app):
     assert ("counsellors", "email") in found and ("interpreters", "hourly_rate") in found, found
     db.session.expire_all()
     assert _counts() == before
+
+
+def test_a_counsellors_locations_may_be_separated_by_commas_as_the_languages_are():
+    """"Karrieresenter Bergen, Utekontor Voss" was refused as one unknown location: only ";" separated them."""
+    from guidance.services.workbook import _location_items
+
+    known = {"karrieresenter bergen": 1, "utekontor voss": 2, "bergen, avd. nord": 3}
+    assert _location_items("Karrieresenter Bergen, Utekontor Voss", known) == ["Karrieresenter Bergen", "Utekontor Voss"]
+    assert _location_items("Karrieresenter Bergen; Utekontor Voss (tue, thu)", known) == [
+        "Karrieresenter Bergen", "Utekontor Voss (tue, thu)"]
+    assert _location_items("Karrieresenter Bergen, Utekontor Voss (tue, thu)", known) == [
+        "Karrieresenter Bergen", "Utekontor Voss (tue, thu)"]
+    assert _location_items("Bergen, avd. Nord", known) == ["Bergen, avd. Nord"]      # a name with a comma
+    assert _location_items("Karrieresenter Bergen, Nowhere", known) == ["Karrieresenter Bergen, Nowhere"]   # named as typed
