@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from guidance.extensions import db
-from guidance.models import CareerCentre, County, InterpreterBudget, Location, Municipality, Room
+from guidance.models import CareerCentre, County, InterpreterBudget, Location, Municipality, Room, User
 from guidance.models.organisation import WEEKDAYS
 from guidance.rules.opening import WEEKS, hhmm
 from guidance.services import audit
@@ -471,3 +471,30 @@ def set_budget(actor, county: County, month: dt.date, amount_nok: float,
     db.session.flush()
     audit.record(actor, action, budget, {"month": first.isoformat(), "amount_ore": budget.amount_ore})
     return budget
+
+
+@dataclass
+class FirstSteps:
+    """What a new installation still lacks, for its administrator's home (an empty installation offered
+    only "Manage users", and nothing said that set-up comes first)."""
+
+    locations: int
+    leads: int
+
+    @property
+    def done(self) -> bool:
+        return self.locations > 0 and self.leads > 0
+
+
+def first_steps(admin: User) -> FirstSteps:
+    """The locations and active leads in the administrator's reach (their county, or every county)."""
+    from sqlalchemy import func
+
+    from guidance.models import Role
+
+    locations = select(func.count()).select_from(Location).join(CareerCentre, CareerCentre.id == Location.centre_id)
+    leads = select(func.count()).select_from(User).where(User.role == Role.LEAD, User.active.is_(True))
+    if admin.county_id is not None:
+        locations = locations.where(CareerCentre.county_id == admin.county_id)
+        leads = leads.where(User.county_id == admin.county_id)
+    return FirstSteps(db.session.scalar(locations), db.session.scalar(leads))

@@ -23,5 +23,15 @@ def home():
     day = counsellor_today.overview(current_user.counsellor.id, everything) if current_user.counsellor is not None else None
     work = interpreter_requests.work_of(current_user.interpreter) if current_user.interpreter is not None else None
     municipality = referrer_today.overview(current_user, everything) if current_user.municipality_id is not None else None
+    first_steps = None
+    if current_user.role.value == "admin":
+        from flask import current_app
+
+        from guidance.services.setup import first_steps as steps
+
+        first_steps, mail_server = steps(current_user), bool(current_app.config.get("MAIL_SERVER"))
+    else:
+        mail_server = True
     return render_template(f"home/{current_user.role.value}.html", open_referrals=open_referrals, overview=overview,
-                           day=day, work=work, municipality=municipality)
+                           day=day, work=work, municipality=municipality, first_steps=first_steps,
+                           mail_server=mail_server)

@@ -181,3 +181,22 @@ def test_the_user_list_says_how_each_user_logs_in(client):
     assert login_cell(w.lead.name) == "Passord og kode"
     assert login_cell("Ny Leder") == "Setter opp kode ved neste innlogging"
     assert login_cell(w.referrer.name) == "Bare passord"
+
+
+def test_an_empty_installation_tells_its_administrator_what_comes_first(client, app):
+    """A new installation's administrator saw "Manage users" only: nothing said that the county's set-up and its
+    first lead come first, nor that without a mail server no invitation leaves."""
+    admin = f.user(Role.ADMIN, county_number=None)
+    f.login(client, admin)
+    page = client.get("/").get_data(as_text=True)
+    steps = page[page.index('id="first-steps"'):page.index("</section>", page.index('id="first-steps"'))]
+    assert 'href="/setup/"' in steps and 'href="/admin/users"' in steps and "Ferdig" not in steps
+    assert "E-post er ikke satt opp." in page   # the tests run without MAIL_SERVER
+    f.world()   # a county with a location and a lead
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="first-steps"' not in page
+    before, app.config["MAIL_SERVER"] = app.config.get("MAIL_SERVER"), "127.0.0.1"
+    try:
+        assert "E-post er ikke satt opp." not in client.get("/").get_data(as_text=True)
+    finally:
+        app.config["MAIL_SERVER"] = before
