@@ -170,7 +170,9 @@ def create_admin_command(email: str, name: str, password_stdin: bool):
     else:
         password = secrets.token_urlsafe(15)
     try:
-        accounts.create_user(None, email=email, name=name, password=password, role=Role.ADMIN)
+        # The printed one-time password is replaced at the first login; one typed on standard input is the admin's own.
+        accounts.create_user(None, email=email, name=name, password=password, role=Role.ADMIN,
+                             temporary=not password_stdin)
     except DomainError as error:
         db.session.rollback()
         _refuse("; ".join(m for messages in error.field_errors.values() for m in messages) or error.message)

@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
+from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -50,6 +51,9 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(300), nullable=True)
     totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Someone else chose the password (an administrator, the create-admin command's one-time password): the
+    # user chooses their own before anything else (web.account's guard), as the one-time password promised.
+    password_set_by_other: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     county: Mapped[County | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()

@@ -93,11 +93,12 @@ def password_problem(password: str, user: User | None = None, user_inputs: list[
 
 
 def create_user(actor, *, email: str, name: str, password: str | None, role: Role, county_id=None, municipality_id=None,
-                language=None) -> User:
+                language=None, temporary: bool = True) -> User:
     """Create a user in one transaction; refuses a taken e-mail or a role without its binding. Without a
     `password` the person is e-mailed an invitation to choose one (or to connect their organisation's sign-in),
     as the lead's people pages do: an administrator creating a county's first lead had to pass a password on
-    some other way."""
+    some other way. A `password` given is `temporary` (the person chooses their own at the first login)
+    unless the caller says it is the person's own."""
     from flask_babel import gettext as _
 
     errors: dict[str, list[str]] = {}
@@ -120,6 +121,8 @@ def create_user(actor, *, email: str, name: str, password: str | None, role: Rol
                 county_id=county_id if role is not Role.REFERRER else None,
                 municipality_id=municipality_id if role is Role.REFERRER else None)
     user.set_password(password if password is not None else secrets.token_urlsafe(32))   # nobody knows it
+    # A password an administrator typed (or the command printed) is theirs to replace at the first login.
+    user.password_set_by_other = password is not None and temporary
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.created", user, {"role": role.value})
@@ -165,6 +168,7 @@ def update_user(actor, user: User, *, email: str, name: str, role: Role, county_
     user.municipality_id = municipality_id if role is Role.REFERRER else None
     if password:
         user.set_password(password)
+        user.password_set_by_other = getattr(actor, "id", None) != user.id
     changed = sorted(k for k, v in _snapshot(user).items() if before[k] != v) + (["password"] if password else [])
     audit.record(actor, "user.updated", user, {"fields": changed, "role": role.value})
     db.session.commit()
@@ -239,6 +243,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if errors:
         raise DomainError(_("The password was not changed."), errors)
     user.set_password(new)
+    user.password_set_by_other = False
     audit.record(user, "user.password_changed", user)
     db.session.commit()
 
@@ -352,6 +357,7 @@ def set_password_by_link(user: User | None, new: str, action: str, *, invalid: s
     if problem := password_problem(new, user):
         raise DomainError(refused, {"new_password": [problem]})
     user.set_password(new)
+    user.password_set_by_other = False
     audit.record(user, action, user)
     db.session.commit()
     return user

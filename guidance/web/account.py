@@ -21,6 +21,22 @@ from guidance.web.i18n import speak_to
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
+# What a user whose password someone else chose may open before choosing their own (and the second
+# factor's enrolment, which comes first for a lead or an administrator).
+_OPEN_BEFORE_OWN_PASSWORD = {"static", "account.password", "auth.logout", "auth.language", "sessions.logout_everywhere",
+                             "second_factor.enrol"}
+
+
+@bp.before_app_request
+def _own_password_first():
+    """A password an administrator set, or the one-time password the create-admin command printed, is
+    replaced by the user's own before anything else ("change it" had been a request nobody enforced)."""
+    if request.endpoint in _OPEN_BEFORE_OWN_PASSWORD or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated or not current_user.password_set_by_other or current_user.signs_in_externally:
+        return None
+    return redirect(url_for("account.password"))   # the page says why
+
 _too_short = _l("The new password must be at least 12 characters.")
 
 

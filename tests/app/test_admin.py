@@ -200,3 +200,43 @@ def test_an_empty_installation_tells_its_administrator_what_comes_first(client, 
         assert "E-post er ikke satt opp." not in client.get("/").get_data(as_text=True)
     finally:
         app.config["MAIL_SERVER"] = before
+
+
+def test_a_password_the_administrator_chose_is_replaced_at_the_first_login(client, app):
+    """The admin's "New password" and create-admin's one-time password ("change it") were never asked to change."""
+    admin = f.user(Role.ADMIN, county_number=None)
+    f.login(client, admin)
+    assert client.post("/admin/users/new", data=_form(password="given-by-the-admin-1")).status_code == 302
+    client.post("/logout")
+    person = app.test_client()
+    person.post("/login", data={"email": "kari@example.no", "password": "given-by-the-admin-1"})
+    home = person.get("/")
+    assert home.status_code == 302 and home.headers["Location"].endswith("/account/password")
+    assert person.get("/referrals/").headers["Location"].endswith("/account/password")
+    page = person.get("/account/password").get_data(as_text=True)
+    assert "Vel ditt eige passord først" in page   # Bergen writes nynorsk
+    changed = person.post("/account/password", data={"current_password": "given-by-the-admin-1",
+                                                     "new_password": "my own long passphrase 7",
+                                                     "repeat_password": "my own long passphrase 7"})
+    assert changed.status_code == 302
+    assert person.get("/").status_code == 200
+    # The administrator sets a new one: asked again; the user's own change is not.
+    created = db.session.scalar(select(User).where(User.email == "kari@example.no"))
+    assert not created.password_set_by_other
+    from guidance.services import accounts
+
+    accounts.update_user(admin, created, email=created.email, name=created.name, role=created.role,
+                         municipality_id=created.municipality_id, password="another-given-one-2")
+    assert created.password_set_by_other
+
+
+def test_create_admin_prints_a_one_time_password_that_must_be_replaced(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-admin", "--email", "first@vestland.example.no"])
+    assert result.exit_code == 0, result.output
+    admin = db.session.scalar(select(User).where(User.email == "first@vestland.example.no"))
+    assert admin.password_set_by_other
+    typed = runner.invoke(args=["create-admin", "--email", "second@vestland.example.no", "--password-stdin"],
+                          input="a-password-typed-by-them\n")
+    assert typed.exit_code == 0, typed.output
+    assert not db.session.scalar(select(User).where(User.email == "second@vestland.example.no")).password_set_by_other
