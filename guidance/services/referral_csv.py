@@ -132,7 +132,7 @@ def _row(cells: dict[str, str], number: int, municipalities: dict[str, int], err
             return None
         day = parse_typed_date(raw)
         if day is None:
-            fail(attr, _("Write the date as 17.03.2027."))
+            fail(attr, _("Enter a real date, like 17.03.2027."))   # 31.11.2026 is written right and is no date
         return day
 
     def flag(attr: str, default: bool) -> bool:

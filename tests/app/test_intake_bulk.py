@@ -92,7 +92,7 @@ def test_one_bad_row_sends_nothing_and_the_report_names_row_and_column(client):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert count() == 0
-    assert "<td>3</td><td>bosettingsdato</td><td>Skriv datoen som 17.03.2027.</td>" in page
+    assert "<td>3</td><td>bosettingsdato</td><td>Skriv en gyldig dato, som 17.03.2027.</td>" in page
     assert "<td>3</td><td>tolk</td><td>Skriv ja eller nei.</td>" in page
     assert "<td>3</td><td>navn</td><td>Skriv deltakerens fulle navn.</td>" in page
     assert "<td>3</td><td>spraak</td>" in page
