@@ -305,3 +305,20 @@ def test_a_video_session_reads_by_video_not_the_counsellors_centre(client, trave
     row = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
     row = row[row.index('data-label="Sted"'):].split("</td>")[0]
     assert "På video" in row and session.location.name in row   # the lead sees where the counsellor sits
+
+
+def test_the_referral_page_says_why_no_interpreter_is_booked(client, travel_to):
+    """"Needs an interpreter: yes" and no interpreter on the session, because the counsellor speaks Arabic: the
+    referrer was not told, and it read as a mistake."""
+    travel_to(f.oslo(2027, 1, 18, 12))
+    w = f.world()
+    w.counsellor.counsellor.languages = ["nb", "ar"]
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 21, 9, 0))
+    db.session.commit()
+    f.login(client, w.referrer)
+    note = "Ingen tolk trengs: karriereveilederen snakker deltakerens språk."
+    assert note in client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    w.counsellor.counsellor.languages = ["nb"]   # then an interpreter is missing, and nothing excuses it
+    db.session.commit()
+    assert note not in client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    assert session.interpreter_id is None
