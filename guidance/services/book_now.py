@@ -95,6 +95,9 @@ class Need:
     options: list[Option] = field(default_factory=list)
     reason: str | None = None  # the solver's code when there is no option
     booked: Session | None = None  # already in the published plan
+    # (name, minutes) of the participant's nearest location when no option is there: every time offered was
+    # at Stord, 86 minutes away, and nothing said that Bergen had no free time before the deadline.
+    nearest_not_offered: tuple[str, int] | None = None
 
 
 @dataclass
@@ -164,6 +167,9 @@ def choices(referral: Referral, today: dt.date | None = None, wish: Wish | None 
         need = Need(type=typ, reason=answer.get("reason"))
         need.options = [_option(referral, typ, o, names, out.sooner) for o in answer["options"]]
         _mark(need.options, met=_met_counsellors(data, pid))
+        near = _nearest_location(data, participant)
+        if need.options and near is not None and all(o.location != near[0] for o in need.options):
+            need.nearest_not_offered = near
         out.needs.append(need)
     out.seconds["recommend"] = time.perf_counter() - started
     return out
@@ -179,6 +185,22 @@ class _Names:
         self.locations = {loc["id"]: loc["name"] for loc in data["locations"]}
         room_ids = [ids.db_id(r["id"], "room") for loc in data["locations"] for r in loc["rooms"]]
         self.rooms = {ids.room_id(r.id): r.name for r in db.session.scalars(select(Room).where(Room.id.in_(room_ids or [0])))}
+
+
+def _nearest_location(data: dict, participant: dict) -> tuple[str, int] | None:
+    """(name, one-way minutes) of the location nearest the participant's home by the plans' own travel rule,
+    within the county's travel limit; None when none is."""
+    from solver.travel import travel_minutes
+
+    places = {p["id"]: p for p in data["places"]}
+    home, travel = places.get(participant["place"]), data["travel"]
+    if home is None:
+        return None
+    found = sorted((travel_minutes(home, places[loc["place"]], travel["road_factor"], travel["speed_kmh"]), loc["name"])
+                   for loc in data["locations"] if loc["place"] in places and loc["rooms"])
+    if not found or found[0][0] > data["max_participant_travel_minutes"]:
+        return None
+    return found[0][1], found[0][0]
 
 
 def may_book_sooner(participant: dict | None, first_allowed: dt.date | None) -> bool:

@@ -689,3 +689,18 @@ def test_with_the_individual_session_booked_the_group_advice_no_longer_says_book
     page = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))
     assert "Booket" in page and "Book den individuelle veiledningen nå" not in page
     assert "Neste planforslag lager nye grupper og gir deltakeren plass i en av dem." in page
+
+
+def test_times_only_far_away_say_that_the_nearest_location_has_none(client, travel_to):
+    """Every time offered was at Stord, 86 minutes away; nothing said that Bergen had no free time before the
+    deadline, so the lead could not choose knowingly."""
+    w = booking_world(travel_to)
+    f.centre(town="4621")   # Karrieresenter Voss, where nobody counsels
+    voss = f.referral(municipality_number="4621", name="Sara Voss", language="nb", settlement=WINTER + dt.timedelta(days=2))
+    f.login(client, w.lead)
+    page = html.unescape(client.get(f"/referrals/{voss.id}/times").get_data(as_text=True))
+    assert _tokens(page)   # times in Bergen
+    assert re.search(r"Ingen tid tilbys på Karrieresenter Voss, det nærmeste kontorstedet \(0 minutter hver vei\)", page)
+    # A Bergen participant offered Bergen: nothing to say.
+    page = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))
+    assert "det nærmeste kontorstedet" not in page
