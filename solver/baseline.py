@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from solver.formats import load_instance
-from solver.travel import travel_minutes
+from solver.travel import known_minutes, travel_minutes
 
 ACT_BASES = ("integration_act", "temporary_act")
 
@@ -148,8 +148,9 @@ class _Greedy:
         key = (a, b) if a <= b else (b, a)
         if key not in self._travel:
             t = self.inst["travel"]
-            self._travel[key] = travel_minutes(self.places[key[0]], self.places[key[1]],
-                                               t["road_factor"], t["speed_kmh"])
+            known = known_minutes(t.get("overrides"))
+            self._travel[key] = known[key] if key in known else travel_minutes(
+                self.places[key[0]], self.places[key[1]], t["road_factor"], t["speed_kmh"])
         return self._travel[key]
 
     def loc_travel(self, a: str, b: str) -> int:

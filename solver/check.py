@@ -225,8 +225,10 @@ class _Referee:
         key = (place_a, place_b) if place_a <= place_b else (place_b, place_a)
         if key not in self._travel:
             t = self.inst["travel"]
-            self._travel[key] = travel_minutes(self.places[key[0]], self.places[key[1]],
-                                               t["road_factor"], t["speed_kmh"])
+            # A travel time the county knows (addition `travel.overrides`, both ways) replaces the formula.
+            known = {tuple(sorted(pair[:2])): pair[2] for pair in t.get("overrides") or ()}
+            self._travel[key] = known[key] if key in known else travel_minutes(
+                self.places[key[0]], self.places[key[1]], t["road_factor"], t["speed_kmh"])
         return self._travel[key]
 
     def location_travel(self, loc_a: str, loc_b: str) -> int:

@@ -252,6 +252,9 @@ class SessionType(_Strict):
 class TravelSpec(_Strict):
     road_factor: float = Field(default=1.3, gt=0)
     speed_kmh: float = Field(default=60, gt=0)
+    # Addition (solver/README.md "known travel times"): [place, place, minutes] pairs whose travel the county
+    # knows better than the straight line (a ferry: Bergen-Stord), both ways; they replace the formula.
+    overrides: list[tuple[str, str, Annotated[int, Field(ge=0, le=24 * 60)]]] = Field(default_factory=list)
 
 
 class Place(_Strict):
@@ -555,4 +558,8 @@ def instance_reference_errors(instance: Instance) -> list[tuple[str, str]]:
                            f"unknown counsellor {p.preferred_counsellor!r}"))
         if p.needs_interpreter and not p.language:
             errors.append((f"participants[{i}].language", "needs_interpreter is true but no language is given"))
+    for i, (a, b, _minutes) in enumerate(instance.travel.overrides):
+        for place in (a, b):
+            if place not in places:
+                errors.append((f"travel.overrides[{i}]", f"unknown place {place!r}"))
     return errors

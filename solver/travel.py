@@ -39,14 +39,20 @@ def travel_minutes(place_a: Any, place_b: Any, road_factor: float, speed_kmh: fl
     return math.ceil(km * road_factor / speed_kmh * 60)
 
 
+def known_minutes(overrides) -> dict[tuple[str, str], int]:
+    """The instance's known travel times (``travel.overrides``: [place, place, minutes]) by sorted place pair."""
+    return {(a, b) if a <= b else (b, a): int(minutes) for a, b, minutes in overrides or ()}
+
+
 class TravelTable:
-    """Memoised travel_minutes between place ids of one instance."""
+    """Memoised travel_minutes between place ids of one instance; a known travel time (a ferry the straight
+    line does not see, solver/README.md) replaces the formula for its pair."""
 
     def __init__(self, instance: Any):
         self._places = {p.id: p for p in instance.places}
         self._road_factor = instance.travel.road_factor
         self._speed_kmh = instance.travel.speed_kmh
-        self._cache: dict[tuple[str, str], int] = {}
+        self._cache: dict[tuple[str, str], int] = known_minutes(instance.travel.overrides)
 
     def minutes(self, place_a: str, place_b: str) -> int:
         """Travel minutes between two place ids (symmetric)."""

@@ -27,6 +27,9 @@ class County(db.Model):
     max_travel_minutes: Mapped[int] = mapped_column(Integer, default=150, server_default="150")
     # ISO dates the county's centres are closed on top of Norway's public holidays.
     closure_days: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    # Journeys the straight-line rule gets wrong (a ferry: Bergen-Stord is two hours, not 72 minutes):
+    # [{"from": municipality number, "to": number, "minutes": one way}], both ways (planning/instance.py).
+    known_travel: Mapped[list | None] = mapped_column(JSON, nullable=True)
 
     @property
     def closure_dates(self) -> list[dt.date]:

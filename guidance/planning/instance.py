@@ -151,7 +151,8 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
     previous = _previous_plan(published, start, end, known, name)
     place_ids = {loc.municipality_id for loc, _days in locations} | {p.participant.municipality_id for p in referrals} \
         | {i.municipality_id for i in interpreters} | {s.location.municipality_id for s in outside}
-    places = db.session.scalars(select(Municipality).where(Municipality.id.in_(place_ids)).order_by(Municipality.number))
+    places = list(db.session.scalars(select(Municipality).where(Municipality.id.in_(place_ids)).order_by(Municipality.number)))
+    place_numbers = {m.number for m in places}
     return {
         "format": INSTANCE_FORMAT,
         "name": name,
@@ -160,7 +161,8 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
         "slot_minutes": 15,
         "calendar": {"workdays": [1, 2, 3, 4, 5], "holidays": [d.isoformat() for d in closed]},
         "session_types": types,
-        "travel": TRAVEL,
+        "travel": {**TRAVEL, "overrides": [[a, b, minutes] for (a, b), minutes in sorted(known_travel_pairs(county).items())
+                                           if a in place_numbers and b in place_numbers]},
         "max_participant_travel_minutes": county.max_travel_minutes,
         "category_step_nok": county.category_step_nok,
         "places": [{"id": m.number, "name": m.name, "lat": m.lat, "lon": m.lon} for m in places],
@@ -587,10 +589,21 @@ def _previous_plan(published: list[Session], start: dt.date, end: dt.date, known
 
 
 def travel_minutes(place_a: Municipality, place_b: Municipality) -> int:
-    """One-way travel minutes between two municipalities by the plans' own rule (TRAVEL and the
-    solver's formula): what `max_travel_minutes` is compared with."""
+    """One-way travel minutes between two municipalities by the plans' own rule: the county's known travel
+    time for the pair when it gave one (a ferry), else TRAVEL and the solver's formula. What
+    `max_travel_minutes` is compared with, and what an interpreter's journey is priced at."""
     from solver.travel import travel_minutes as solver_travel
 
+    key = tuple(sorted((place_a.number, place_b.number)))
+    for county in {place_a.county, place_b.county} - {None}:
+        known = known_travel_pairs(county)
+        if key in known:
+            return known[key]
     return solver_travel({"id": place_a.number, "lat": place_a.lat, "lon": place_a.lon},
                          {"id": place_b.number, "lat": place_b.lat, "lon": place_b.lon},
                          TRAVEL["road_factor"], TRAVEL["speed_kmh"])
+
+
+def known_travel_pairs(county: County) -> dict[tuple[str, str], int]:
+    """The county's known travel times by sorted pair of municipality numbers."""
+    return {tuple(sorted((t["from"], t["to"]))): int(t["minutes"]) for t in county.known_travel or []}

@@ -232,7 +232,7 @@ LONG_JOURNEY_MINUTES = 60   # a change that asks a participant to travel longer 
 def journeys(run: PlanningRun):
     """`minutes(participant id, location id)`: the participant's one-way journey to the location by the
     plans' own rule (the instance's places and travel); None when either is not in the instance."""
-    from solver.travel import travel_minutes
+    from solver.travel import known_minutes, travel_minutes
 
     instance = instance_of(run)
     places = {p["id"]: p for p in instance.get("places", [])}
@@ -240,11 +240,14 @@ def journeys(run: PlanningRun):
     where = {loc["id"]: loc.get("place") for loc in instance.get("locations", [])}
     travel = instance.get("travel") or {}
 
+    known = known_minutes(travel.get("overrides"))   # the county's known travel times (a ferry)
+
     def minutes(participant: str, location: str) -> int | None:
         a, b = places.get(home.get(participant)), places.get(where.get(location))
         if a is None or b is None or not travel:
             return None
-        return travel_minutes(a, b, travel["road_factor"], travel["speed_kmh"])
+        key = tuple(sorted((a["id"], b["id"])))
+        return known[key] if key in known else travel_minutes(a, b, travel["road_factor"], travel["speed_kmh"])
 
     return minutes
 

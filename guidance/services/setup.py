@@ -89,6 +89,8 @@ class SettingsData:
     # Hours before a session within which cancelling an accepted interpreter costs the booked time
     # (None: unchanged; 0: never).
     interpreter_late_cancel_hours: int | None = None
+    # Journeys the straight line gets wrong, one per line: "Bergen – Stord: 120" (None: unchanged).
+    known_travel: str | None = None
 
 
 # ---------------------------------------------------------------------------- public use cases
@@ -226,7 +228,7 @@ def set_room_active(actor, room: Room, active: bool) -> None:
 
 def update_settings(actor, county: County, data: SettingsData) -> None:
     """Session lengths, group sizes, travel limit, closure days, interpreter answer time and budget."""
-    values, month = validate_settings(data)
+    values, month = validate_settings(data, county)
     changed = _apply(county, values)
     audit.record(actor, "county.settings_updated", county, {"fields": changed})
     if month is not None:
@@ -234,7 +236,32 @@ def update_settings(actor, county: County, data: SettingsData) -> None:
     db.session.commit()
 
 
-def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
+def known_travel_text(county: County) -> str:
+    """The county's known travel times as the settings form writes them, one per line: "Bergen – Stord: 120"."""
+    names = {m.number: m.name for m in county.municipalities}
+    return "\n".join(f"{names.get(t['from'], t['from'])} – {names.get(t['to'], t['to'])}: {t['minutes']}"
+                     for t in county.known_travel or [])
+
+
+def _parse_known_travel(text: str, county: County) -> tuple[list[dict], list[str]]:
+    """("Bergen – Stord: 120" lines -> [{"from", "to", "minutes"}], the lines that could not be read). A place is
+    one of the county's municipalities, by name or number; the minutes are one way, 1 to 600."""
+    by_name = {m.name.casefold(): m.number for m in county.municipalities}
+    by_name.update({m.number: m.number for m in county.municipalities})
+    found, bad = {}, []
+    for line in (raw.strip() for raw in (text or "").splitlines()):
+        if not line:
+            continue
+        match = re.fullmatch(r"(.+?)\s*(?:\s[-–]\s|–|/)\s*(.+?)\s*:\s*(\d{1,3})\s*(?:min\w*)?\.?", line)
+        a, b = (by_name.get(match[1].strip().casefold()), by_name.get(match[2].strip().casefold())) if match else (None, None)
+        if match is None or a is None or b is None or a == b or not 1 <= int(match[3]) <= 600:
+            bad.append(line)
+            continue
+        found[tuple(sorted((a, b)))] = int(match[3])
+    return [{"from": a, "to": b, "minutes": m} for (a, b), m in sorted(found.items())], bad
+
+
+def validate_settings(data: SettingsData, county: County | None = None) -> tuple[dict, dt.date | None]:
     """The county's new settings and the budget month (None: no budget given), or `DomainError`."""
     errors: dict[str, list[str]] = {}
     for name, low, high in (("individual_minutes", 15, 480), ("group_minutes", 15, 480)):
@@ -269,6 +296,13 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
     if bad:
         errors["closure_days"] = [_("Write each date as 2027-07-15 or 15.07.2027, one per line: %(lines)s",
                                     lines=", ".join(bad))]
+    travel = None
+    if data.known_travel is not None and county is not None:
+        travel, unread = _parse_known_travel(data.known_travel, county)
+        if unread:
+            errors["known_travel"] = [_("Write each journey as “Bergen – Stord: 120”: two municipalities of the county "
+                                        "and the minutes one way (1 to 600), one per line. Not read: %(lines)s",
+                                        lines="; ".join(unread))]
     month = None
     # No amount keeps the budgets as they are (the form says so), whatever the month field holds: it
     # opens on this month, and saving another setting asked for an amount.
@@ -293,6 +327,8 @@ def validate_settings(data: SettingsData) -> tuple[dict, dt.date | None]:
         values["category_step_nok"] = data.category_step_nok
     if data.interpreter_late_cancel_hours is not None:
         values["interpreter_late_cancel_hours"] = data.interpreter_late_cancel_hours
+    if travel is not None:
+        values["known_travel"] = travel
     return values, month
 
 

@@ -73,6 +73,7 @@ class SettingsForm(FlaskForm):
     group_max_size = IntegerField(_l("Largest group (participants)"), validators=[Optional()])
     max_travel_minutes = IntegerField(_l("Longest trip for a participant (minutes)"), validators=[Optional()])
     closure_days = TextAreaField(_l("Closure days"), validators=[Length(max=4000)])
+    known_travel = TextAreaField(_l("Known travel times"), validators=[Length(max=4000)])
     booking_answer_hours = IntegerField(_l("Hours an interpreter has to answer"), validators=[Optional()])
     reminder_working_days = IntegerField(_l("Reminder (working days before a session)"), validators=[Optional()])
     publish_notice_days = IntegerField(_l("Notice before the first new session of a plan (working days)"),
@@ -114,7 +115,8 @@ def _county_page(county: County):
     locations = service.locations_of(county)
     return render_template("setup/county.html", county=county, locations=locations, centres=service.centres_of(county),
                            budgets=service.budgets_of(county), active_form=ActiveForm(),
-                           weekday_names=service.WEEKDAY_NAMES, weeks_labels=service.WEEKS_LABELS, **broken_context(county))
+                           weekday_names=service.WEEKDAY_NAMES, weeks_labels=service.WEEKS_LABELS,
+                           known_travel=service.known_travel_text(county), **broken_context(county))
 
 
 @bp.route("/counties/<int:county_id>/settings", methods=["GET", "POST"])
@@ -124,6 +126,7 @@ def settings(county_id: int):
     if request.method == "GET":
         form = SettingsForm(formdata=None, obj=county, budget_month=local_today().strftime("%Y-%m"))
         form.closure_days.data = "\n".join(county.closure_days or [])
+        form.known_travel.data = service.known_travel_text(county)
         return _settings_page(county, form)
     form = SettingsForm()
     valid = form.validate_on_submit()
@@ -137,12 +140,12 @@ def settings(county_id: int):
         budget_amount=form.budget_amount.data, reminder_working_days=form.reminder_working_days.data,
         publish_notice_days=form.publish_notice_days.data, category_step_nok=form.category_step_nok.data,
         interpreter_late_cancel_hours=form.interpreter_late_cancel_hours.data,
-        session_idle_minutes=form.session_idle_minutes.data)
+        session_idle_minutes=form.session_idle_minutes.data, known_travel=form.known_travel.data or "")
     try:
         if not valid:
             # A value that is not a number stopped the form's own check: the service's rules still
             # judge the rest, so the lead sees every problem in one round.
-            service.validate_settings(data)
+            service.validate_settings(data, county)
         else:
             service.update_settings(current_user, county, data)
             flash(_("The settings were saved."), "success")

@@ -457,3 +457,32 @@ def test_settings_save_with_the_budget_amount_empty_and_keep_the_budgets(client)
     assert county.publish_notice_days == 3
     budgets = db.session.scalars(select(InterpreterBudget).where(InterpreterBudget.county_id == county.id)).all()
     assert [(b.month, b.amount_ore) for b in budgets] == [(dt.date(2027, 2, 1), 4_500_000)]
+
+
+def test_known_travel_times_replace_the_straight_line_for_the_county(client):
+    """Bergen-Stord counted 72 minutes (a straight line at 60 km/h), about two hours with the ferry: the lead
+    writes the journeys the rule gets wrong, and plans, journeys and interpreters' travel use them."""
+    from guidance.models import County
+    from guidance.planning.instance import travel_minutes
+
+    w = f.world()
+    f.login(client, w.lead)
+    url = f"/setup/counties/{w.lead.county_id}/settings"
+    bergen, stord, voss = f.municipality("4601"), f.municipality("4614"), f.municipality("4621")
+    assert travel_minutes(bergen, stord) < 90
+    refused = client.post(url, data=settings_form(known_travel="Bergen – Stord: 120\nBergen – Oslo: 400"))
+    page = words(refused.get_data(as_text=True))
+    assert refused.status_code == 400 and "Not read: Bergen – Oslo: 400" in page   # Oslo is not Vestland's
+    assert "Bergen – Stord: 120" in page   # what was typed stays
+    db.session.expire_all()
+    assert not db.session.get(County, w.lead.county_id).known_travel
+    saved = client.post(url, data=settings_form(known_travel="Bergen – Stord: 120\n4621/Bergen: 95 min"))
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert (travel_minutes(bergen, stord), travel_minutes(stord, bergen), travel_minutes(voss, bergen)) == (120, 120, 95)
+    assert "Bergen – Stord: 120" in words(client.get(f"/setup/counties/{w.lead.county_id}").get_data(as_text=True))
+    assert "Bergen – Voss: 95" in client.get(url).get_data(as_text=True)
+    # The plan's instance carries the pairs whose places it holds.
+    f.referral(municipality_number="4621", name="Voss Person")
+    instance = build_instance(w.lead.county, InstanceOptions(today=TODAY))
+    assert instance["travel"]["overrides"] == [["4601", "4621", 95]]

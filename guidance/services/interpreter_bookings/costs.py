@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from guidance.extensions import db
 from guidance.models import InterpreterBooking, InterpreterProfile, LegalBasis, Session
 from guidance.models.types import utcnow
-from guidance.planning.instance import TRAVEL
+from guidance.planning.instance import travel_minutes
 from guidance.services import audit
 from guidance.services import calendar as cal
 from guidance.services.errors import DomainError
@@ -89,13 +89,11 @@ def county_pays_for_session():
 def planned_cost(session: Session, interpreter: InterpreterProfile, mode: str) -> tuple[int, int, int]:
     """(billed minutes, one-way travel minutes, cost in øre) by the solver's booking-cost rule."""
     from solver.check import booking_cost
-    from solver.travel import travel_minutes
 
     minutes = int((session.end - session.start).total_seconds() // 60)
     travel = 0
-    if mode == "onsite":
-        home, there = interpreter.municipality, session.location.municipality
-        travel = travel_minutes((home.lat, home.lon), (there.lat, there.lon), TRAVEL["road_factor"], TRAVEL["speed_kmh"])
+    if mode == "onsite":   # the county's known travel time when it gave one (a ferry), as the plans count it
+        travel = travel_minutes(interpreter.municipality, session.location.municipality)
     cost_nok = booking_cost(minutes, interpreter.hourly_rate_ore / 100, interpreter.min_billed_minutes,
                             interpreter.travel_rate_ore / 100, travel)
     return max(minutes, interpreter.min_billed_minutes), travel, round(cost_nok * 100)

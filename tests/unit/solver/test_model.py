@@ -570,3 +570,23 @@ def test_the_baseline_keeps_a_weekdays_own_opening_hours():
     assert check_plan(inst, plan).valid
     (s,) = plan["sessions"]
     assert s["start"].startswith("2027-01-06T") and s["start"][11:13] >= "13"
+
+
+def test_a_known_travel_time_replaces_the_straight_line_for_planner_and_checker():
+    """Bergen-Stord is about 72 minutes by the straight-line formula and two hours with the ferry: a county's
+    known travel time (travel.overrides) is what the participant's limit and the day's journeys count."""
+    places = [{"id": "4601", "name": "Bergen", "lat": 60.39, "lon": 5.32},
+              {"id": "4621", "name": "Voss", "lat": 60.63, "lon": 6.42}]
+    inst = make_instance([participant("P1", place="4621", deadline="2027-01-04")], places=places)
+    inst["max_participant_travel_minutes"] = 100   # the formula's 86 minutes fit
+    assert [s.location for s in plan_for(inst).sessions] == ["L-bergen"]
+    plan = plan_for(inst)
+    inst["travel"]["overrides"] = [["4601", "4621", 120]]   # as the county knows it: too far
+    assert not plan_for(inst).sessions
+    violations = check_plan(inst, plan).violations
+    assert [(v.rule, "120 min" in v.message) for v in violations] == [(9, True)]
+    inst["travel"]["overrides"] = [["4601", "9999", 120]]
+    from solver.formats import FormatError, load_instance
+
+    with pytest.raises(FormatError, match="unknown place"):
+        load_instance(inst)
