@@ -70,6 +70,11 @@ REFERRER_NAMES = ["Kristin Aasen", "Jon Vik", "Siri Hauge", "Mona Strand", "Geir
                   "Tone Sæther"]
 
 
+# The demo's known travel times (the county's settings): the ferry the straight line does not see. Bergen to
+# Stord is about 1 h 50 by car over Halhjem-Sandvikvåg; the formula says 72 minutes.
+DEMO_KNOWN_TRAVEL = {"46": [{"from": "4601", "to": "4614", "minutes": 110}]}
+
+
 def taken_names(county: County) -> set[str]:
     """Every person's name in the county so far: its users (counsellors, interpreters, lead, referrer)
     and its participants, so a new demo participant is not mistaken for any of them."""
@@ -127,6 +132,7 @@ def seed_demo(county_number: str = "46", referrals: int = 200, seed: int = 2026,
     if db.session.scalar(select(CareerCentre).where(CareerCentre.county_id == county.id)) is not None:
         raise ValueError(f"county {county.name} already has demo data")
     towns = sorted(county.municipalities, key=lambda m: -m.population)
+    county.known_travel = DEMO_KNOWN_TRAVEL.get(county_number)
     counsellors, interpreters = _import_places_and_people(county, password_hash, today)
     users, recovery_codes = _build_users(county, towns[0], password_hash)
     _build_more_referrers(towns[1:1 + len(REFERRER_NAMES)], password_hash)
