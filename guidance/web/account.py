@@ -35,6 +35,10 @@ def _own_password_first():
         return None
     if not current_user.is_authenticated or not current_user.password_set_by_other or current_user.signs_in_externally:
         return None
+    from guidance.services import second_factor
+
+    if second_factor.must_enrol(current_user):
+        return None   # the second factor first (web.second_factor's guard): the account is protected, then its own
     return redirect(url_for("account.password"))   # the page says why
 
 _too_short = _l("The new password must be at least 12 characters.")

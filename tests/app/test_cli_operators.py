@@ -25,6 +25,12 @@ def test_create_admin_prints_a_one_time_password_that_signs_in(app, client):
     # A new administrator sets up the second factor before any page.
     assert client.get("/admin/users").headers["Location"] == "/account/second-factor/enrol"
     assert len(f.enrol_through_page(client)) == 10
+    # Then the printed password is replaced by one the administrator chooses ("change it" was not enforced).
+    assert client.get("/admin/users").headers["Location"] == "/account/password"
+    changed = client.post("/account/password", data={"current_password": password,
+                                                     "new_password": "drift sin egen passfrase 3",
+                                                     "repeat_password": "drift sin egen passfrase 3"})
+    assert changed.status_code == 302
     assert client.get("/admin/users").status_code == 200
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.created")).actor_id is None
 
