@@ -57,7 +57,7 @@ def test_deactivating_a_room_lists_its_sessions_ahead_on_the_location_page(clien
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and response.request.path == f"/setup/locations/{room.location_id}"
     assert "1 publisert time passer ikke lenger" in page
-    assert broken_rows(page) == [("15.03.2027, 09:00", refs(s, "monday")[0], "Rommet Rom 1 er deaktivert.")]
+    assert broken_rows(page) == [("man. 15. mars 2027, 09:00", refs(s, "monday")[0], "Rommet Rom 1 er deaktivert.")]
     assert refs(s, "past")[0] not in page and refs(s, "tuesday")[0] not in page
     # each session can be moved or cancelled from its row, and the lead comes back here
     back = f"back=/setup/locations/{room.location_id}"
@@ -73,8 +73,8 @@ def test_deactivating_a_location_lists_every_session_ahead_there_on_the_county_p
     page = response.get_data(as_text=True)
     assert response.request.path == f"/setup/counties/{w.lead.county_id}"
     assert broken_rows(page) == [
-        ("15.03.2027, 09:00", refs(s, "monday")[0], f"{location.name} er deaktivert."),
-        ("16.03.2027, 13:00", refs(s, "tuesday")[0], f"{location.name} er deaktivert."),
+        ("man. 15. mars 2027, 09:00", refs(s, "monday")[0], f"{location.name} er deaktivert."),
+        ("tir. 16. mars 2027, 13:00", refs(s, "tuesday")[0], f"{location.name} er deaktivert."),
     ]
     assert refs(s, "past")[0] not in page
 
@@ -86,7 +86,7 @@ def test_closing_a_location_on_a_weekday_lists_only_the_sessions_on_that_day(cli
     db.session.commit()
     f.login(client, w.lead)
     page = client.get(f"/setup/locations/{location.id}").get_data(as_text=True)
-    assert broken_rows(page) == [("15.03.2027, 09:00", refs(s, "monday")[0],
+    assert broken_rows(page) == [("man. 15. mars 2027, 09:00", refs(s, "monday")[0],
                                   f"{location.name} er ikke åpent på dette tidspunktet.")]
 
 
@@ -97,7 +97,7 @@ def test_shorter_counsellor_hours_list_the_sessions_outside_them(client, plan):
     db.session.commit()
     f.login(client, w.lead)
     page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
-    assert broken_rows(page) == [("16.03.2027, 13:00", refs(s, "tuesday")[0],
+    assert broken_rows(page) == [("tir. 16. mars 2027, 13:00", refs(s, "tuesday")[0],
                                   f"{w.counsellor.name} arbeider ikke på dette tidspunktet.")]
 
 
@@ -110,8 +110,8 @@ def test_removing_a_counsellors_location_lists_their_sessions_ahead_there(client
     f.login(client, w.lead)
     page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
     reason = f"{w.counsellor.name} arbeider ikke lenger på {location.name}."
-    assert broken_rows(page) == [("15.03.2027, 09:00", refs(s, "monday")[0], reason),
-                                 ("16.03.2027, 13:00", refs(s, "tuesday")[0], reason)]
+    assert broken_rows(page) == [("man. 15. mars 2027, 09:00", refs(s, "monday")[0], reason),
+                                 ("tir. 16. mars 2027, 13:00", refs(s, "tuesday")[0], reason)]
 
 
 def test_a_counsellors_last_working_day_lists_the_sessions_after_it(client, plan):
@@ -122,7 +122,7 @@ def test_a_counsellors_last_working_day_lists_the_sessions_after_it(client, plan
     profile.employment_end = s["monday"].start.date()  # leaves after Monday 15 March
     db.session.commit()
     page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
-    assert broken_rows(page) == [("16.03.2027, 13:00", refs(s, "tuesday")[0],
+    assert broken_rows(page) == [("tir. 16. mars 2027, 13:00", refs(s, "tuesday")[0],
                                   f"Arbeidsforholdet til {w.counsellor.name} slutter 15. mars 2027.")]
 
 
@@ -135,7 +135,7 @@ def test_unticking_multicultural_training_lists_the_sessions_whose_participants_
     db.session.commit()
     f.login(client, w.lead)
     page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
-    assert broken_rows(page) == [("15.03.2027, 09:00", refs(s, "monday")[0],
+    assert broken_rows(page) == [("man. 15. mars 2027, 09:00", refs(s, "monday")[0],
                                   f"{w.counsellor.name} har ikke registrert opplæring i flerkulturell veiledning, "
                                   "som hjemmelen til en deltaker krever.")]
 
@@ -148,11 +148,11 @@ def test_removing_an_interpreters_language_lists_only_their_sessions_ahead_in_it
     db.session.commit()
     f.login(client, w.lead)
     page = client.get(f"/people/interpreters/{profile.id}").get_data(as_text=True)
-    assert broken_rows(page) == [("15.03.2027, 09:00", refs(s, "monday")[0],
+    assert broken_rows(page) == [("man. 15. mars 2027, 09:00", refs(s, "monday")[0],
                                   f"{w.interpreter.name} tolker ikke lenger arabisk.")]
     # the county's readiness page lists every broken session ahead too
     assert broken_rows(client.get(f"/readiness/counties/{w.lead.county_id}").get_data(as_text=True)) == [
-        ("15.03.2027, 09:00", refs(s, "monday")[0], f"{w.interpreter.name} tolker ikke lenger arabisk.")]
+        ("man. 15. mars 2027, 09:00", refs(s, "monday")[0], f"{w.interpreter.name} tolker ikke lenger arabisk.")]
 
 
 def test_shorter_interpreter_hours_list_their_sessions_outside_them(client, plan):
@@ -162,7 +162,7 @@ def test_shorter_interpreter_hours_list_their_sessions_outside_them(client, plan
     db.session.commit()
     f.login(client, w.lead)
     page = client.get(f"/people/interpreters/{profile.id}").get_data(as_text=True)
-    assert broken_rows(page) == [("15.03.2027, 09:00", refs(s, "monday")[0],
+    assert broken_rows(page) == [("man. 15. mars 2027, 09:00", refs(s, "monday")[0],
                                   f"{w.interpreter.name} arbeider ikke på dette tidspunktet.")]
 
 
@@ -178,7 +178,7 @@ def test_a_counsellor_who_no_longer_speaks_the_language_nobody_interprets_is_lis
     profile.languages = ["nb", "en"]  # Tigrinya unticked: the Monday session has its Arabic interpreter
     db.session.commit()
     page = client.get(f"/people/counsellors/{profile.id}").get_data(as_text=True)
-    assert broken_rows(page) == [("16.03.2027, 13:00", refs(s, "tuesday")[0],
+    assert broken_rows(page) == [("tir. 16. mars 2027, 13:00", refs(s, "tuesday")[0],
                                   f"{w.counsellor.name} snakker ikke tigrinja, og ingen tolk er bestilt for det.")]
 
 
@@ -196,9 +196,9 @@ def test_a_smaller_room_a_room_without_video_and_an_interpreter_without_the_mode
     f.login(client, w.lead)
     page = client.get(f"/readiness/counties/{w.lead.county_id}").get_data(as_text=True)
     assert broken_rows(page) == [
-        ("15.03.2027, 09:00", f"{refs(s, 'monday')[0]} , {second.reference}",
+        ("man. 15. mars 2027, 09:00", f"{refs(s, 'monday')[0]} , {second.reference}",
          f"Rommet Rom 1 har nå plass til 1; timen har 2 deltakere. {w.interpreter.name} tolker ikke lenger på denne måten: oppmøte."),
-        ("16.03.2027, 13:00", refs(s, "tuesday")[0], "Rommet Grupperom har ikke lenger videoutstyr."),
+        ("tir. 16. mars 2027, 13:00", refs(s, "tuesday")[0], "Rommet Grupperom har ikke lenger videoutstyr."),
     ]
 
 
@@ -213,7 +213,7 @@ def test_a_participant_who_needs_step_free_access_at_a_location_with_steps_is_li
     f.login(client, w.lead)
     page = client.get(f"/readiness/counties/{w.lead.county_id}").get_data(as_text=True)
     assert broken_rows(page) == [
-        ("15.03.2027, 09:00", refs(s, "monday")[0],
+        ("man. 15. mars 2027, 09:00", refs(s, "monday")[0],
          f"En deltaker trenger trinnfri tilgang, og {location.name} er ikke registrert med trinnfri tilgang."),
     ]
     location.step_free = True

@@ -210,6 +210,10 @@ def test_the_changes_page_names_each_participants_journey_and_marks_a_long_one(c
     changes = client.get(f"/planning/runs/{run.id}/changes", headers=EN).get_data(as_text=True)
     minutes = travel_minutes(f.municipality("4621"), f.municipality("4601"))
     assert minutes > 60
+    # Times in words: "07/12/2026" reads as 12 July to many English readers.
+    import re
+
+    assert not re.search(r"\d\d/\d\d/\d{4}", changes) and re.search(r"[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} 2027, \d\d:\d\d", changes)
     row = changes[changes.index(far.reference):].split("</td>")[0]
     assert f'<strong class="tag tag-orange">{minutes} min journey</strong>' in row
     # Bergen's own participant travels no distance: nothing is said.
