@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import format_date, get_locale, ngettext
+from flask_babel import format_date, format_datetime, get_locale, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -636,6 +636,7 @@ def edit_session(session_id: int):
         start = dt.datetime.combine(form.day.data, dt.datetime.strptime(form.start_time.data, "%H:%M").time())
         change = plan_edits.move_published_session if published else plan_edits.edit_session
         extra = {"confirm_soon": bool(form.confirm_soon.data)} if published else {}
+        before = (session.start, session.room_id)
         try:
             result = change(current_user, session, start=start, room_id=form.room_id.data,
                    counsellor_id=form.counsellor_id.data, interpreter_id=form.interpreter_id.data or None,
@@ -661,10 +662,20 @@ def edit_session(session_id: int):
                 flash(_("The session is moved to a time sooner than the county's notice, so a letter may not reach "
                         "the participant in time. Make sure the participant is told, for instance through the "
                         "referrer or by phone with an interpreter."), "warning")
-            elif result.interpreter_asked:
-                flash(_("The session is moved. The counsellor's calendar is updated and the interpreter is asked again."), "success")
+            elif (result.session.start, result.session.room_id) == before:
+                # Only the counsellor, interpreter or mode changed: not "moved" (the lead read that the time had gone).
+                flash(_("The session keeps its time and room; the change is saved and the counsellor's calendar is "
+                        "updated.") + (" " + _("The interpreter is asked.") if result.interpreter_asked else ""), "success")
             else:
-                flash(_("The session is moved. The counsellor's calendar is updated."), "success")
+                # Where it went, in words: the lead is told to tell the participant, and may stand on another week.
+                where = _("%(when)s, %(place)s", when=format_datetime(result.session.start, "EEEE d. MMMM y 'kl.' HH:mm")
+                          if str(get_locale())[:2] in ("nb", "nn") else format_datetime(result.session.start,
+                                                                                         "EEEE d MMMM y, HH:mm"),
+                          place=result.session.location.name)
+                flash((_("The session is moved to %(where)s. The counsellor's calendar is updated and the interpreter "
+                         "is asked again.", where=where) if result.interpreter_asked else
+                       _("The session is moved to %(where)s. The counsellor's calendar is updated.", where=where)),
+                      "success")
             if published and result.outside:  # nobody in Veiled tells an interpreter arranged outside it
                 kind, who = result.outside
                 flash(_("Tell %(name)s the new time and place: they were arranged outside Veiled, which does not "

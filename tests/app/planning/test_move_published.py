@@ -441,6 +441,21 @@ def test_only_a_move_that_changes_the_interpreters_booking_says_they_are_asked_a
     assert response.status_code == 302, response.get_data(as_text=True)
     page = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
     assert "The counsellor's calendar is updated and the interpreter is asked again." in page
+    # Where it went, in words (the lead is asked to tell the participant, perhaps from another week's page).
+    assert f"The session is moved to Monday {MONDAY.day} January 2027, 13:00, Karrieresenter Bergen." in page
+
+
+def test_another_interpreter_at_the_same_time_is_not_called_a_move(client, world):
+    """"Timen er flyttet" for a new interpreter at the same time: the lead read that the time had gone."""
+    w = world
+    second = f.user(Role.INTERPRETER, name="Sara Nilsen")
+    session = _published(w)
+    f.login(client, w.lead, language="en")
+    response = _move(client, session, day=MONDAY, time="09:00", interpreter_id=second.interpreter.id)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
+    assert "The session keeps its time and room" in page and "The interpreter is asked." in page
+    assert "The session is moved" not in page
 
 
 # The county's minimum notice: letters must reach the participant before a new time.
