@@ -279,7 +279,7 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
         field_errors = explain(Words(instance, plan, moved_id, room_names), broken, rule_sentence)
         raise DomainError(_("The session was not moved. Change what is marked and try again."), field_errors)
     old = (session.start, session.location_id, session.interpreter_id, session.interpreter_mode)
-    old_counsellor_id = session.counsellor_id
+    old_counsellor_id, old_room_id = session.counsellor_id, session.room_id
     ended = None if keeps_outside else outside.end_for_change(lead, session)
     released = _release_replaced_interpreter(lead, session, interpreter_id or None)
     session.start, session.end = ids.to_utc(start), ids.to_utc(start + dt.timedelta(minutes=minutes))
@@ -295,8 +295,11 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     calendar.bump_sequence(session)
     # The referrer hears of a new time or place; a new counsellor or interpreter is the centre's business.
     moved = (old[0], old[1]) != (session.start, session.location_id)
+    # The counsellor hears of a new time, place, room or counsellor; a new interpreter alone is told when they
+    # accept (notices.interpreter_changed): a "Moved: to the same time" notice had said nothing of who comes.
+    for_counsellor = moved or old_room_id != session.room_id or old_counsellor_id != session.counsellor_id
     told = notices.session_event(lead, session, notices.MOVED, previous_counsellor_id=old_counsellor_id,
-                                 previous=(old[0], old[1]), referrers=moved)
+                                 previous=(old[0], old[1]), referrers=moved, counsellor=for_counsellor)
     if moved:  # a new time or place the participant may hear of from nobody, or too late by letter
         to_tell.session_changed(lead, session, to_tell.MOVED, short_notice=soon)
     audit.record(lead, "session.moved", session, {

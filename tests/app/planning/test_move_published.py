@@ -456,6 +456,10 @@ def test_another_interpreter_at_the_same_time_is_not_called_a_move(client, world
     page = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
     assert "The session keeps its time and room" in page and "The interpreter is asked." in page
     assert "The session is moved" not in page
+    # Nor is the counsellor told "Moved: to the same time"; they hear of the interpreter when one accepts.
+    from guidance.models import Notice
+
+    assert not db.session.scalars(select(Notice).where(Notice.user_id == w.counsellor.id)).all()
 
 
 # The county's minimum notice: letters must reach the participant before a new time.
