@@ -279,7 +279,7 @@ def _bookings(county_id: int, now: dt.datetime) -> tuple[list[BookingItem], int,
                    needs, Session.outside_interpreter.is_(None))  # arranged outside Veiled: nothing to watch
             .options(selectinload(InterpreterBooking.session),
                      selectinload(InterpreterBooking.interpreter).selectinload(InterpreterProfile.user))
-            .order_by(Session.start, InterpreterBooking.id))
+            .order_by(Session.start, Session.id, InterpreterBooking.id.desc()))   # each session's latest first
     from guidance.services.interpreter_bookings.state import withdrawn
 
     items, seen = [], set()

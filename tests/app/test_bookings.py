@@ -735,3 +735,24 @@ def test_an_accepted_assignment_is_not_titled_a_request(client):
     assert title().startswith("Forespørsel om tolkeoppdrag")
     bookings.answer(w.interpreter, booking, True)
     assert title().startswith("Tolkeoppdrag tirsdag") and "Forespørsel" not in title()
+
+
+def test_the_alert_names_the_last_answer_and_who_was_asked_before(client):
+    """A replacement who said no too was hidden behind the first interpreter's answer; the reason was nowhere."""
+    w = f.world()
+    session, booking = _booked(w)
+    spare = _second_interpreter()
+    bookings.answer(w.interpreter, booking, False, "Sjuk den veka")
+    f.login(client, w.lead)
+    assert client.post(f"/centre/interpreters/{booking.id}/rebook", data={"candidate_id": spare.interpreter.id}).status_code == 302
+    second = db.session.scalar(select(InterpreterBooking).where(InterpreterBooking.interpreter_id == spare.interpreter.id))
+    bookings.answer(spare, second, False, "Opptatt på Askøy")
+    page = html.unescape(client.get("/centre/interpreters/").get_data(as_text=True))
+    alert = page[page.index('class="alert-box"'):]
+    alert = alert[:alert.index("</div>")]
+    assert "Second Interpreter takket nei: Opptatt på Askøy" in alert
+    assert f"Spurt før: {w.interpreter.name} (avslått: Sjuk den veka)" in " ".join(re.sub(r"<[^>]+>", "", alert).split())
+    assert page.count('class="alert-box"') == 1
+    home = html.unescape(client.get("/").get_data(as_text=True))   # the home's line names the last answer too
+    card = home[home.index('id="today-interpreters"'):home.index('id="today-absences"')]
+    assert "Second Interpreter" in card and w.interpreter.name not in card

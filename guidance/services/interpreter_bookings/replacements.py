@@ -59,6 +59,13 @@ class Alert:
     def offer(self, candidate: InterpreterProfile) -> Offer:
         return self.offers[candidate.id]
 
+    @property
+    def earlier(self) -> list[InterpreterBooking]:
+        """The session's requests before this one that came to nothing (declined, unanswered, withdrawn,
+        cancelled), latest first: the alert names the last answer and lists who was asked before."""
+        return sorted((b for b in self.booking.session.bookings if b.id < self.booking.id and b.status not in ACTIVE),
+                      key=lambda b: -b.id)
+
 
 def offer_of(session: Session, profile: InterpreterProfile, mode: str | None = None) -> Offer:
     mode = mode or mode_of(session)
@@ -80,7 +87,9 @@ def alerts(county_id: int) -> list[Alert]:
         .where(PlanningRun.county_id == county_id, InterpreterBooking.status.in_((S.DECLINED, S.EXPIRED)),
                Session.status == SessionStatus.BOOKED, Session.start > utcnow(),
                Session.outside_interpreter.is_(None))
-        .order_by(Session.start, InterpreterBooking.id)
+        # The latest request of each session first: the alert names the last answer (a replacement who said
+        # no too had been hidden behind the first interpreter's), and its way of interpreting.
+        .order_by(Session.start, Session.id, InterpreterBooking.id.desc())
     )
     found, seen = [], set()
     for booking in db.session.scalars(stmt):
