@@ -14,7 +14,7 @@ from guidance.extensions import db
 from guidance.models import Absence, CounsellorProfile, PlanningRun, Role, Session, SessionStatus, User
 from guidance.planning import ids
 from guidance.rules.access import COUNSELLING_ROLES, counsels
-from guidance.services import audit
+from guidance.services import audit, notices
 from guidance.services.errors import DomainError
 
 # A lead registers sick leave after the fact or planned leave ahead; further is a typing slip.
@@ -103,7 +103,9 @@ def register_absence(lead: User, *, user_id: int, start: dt.date, end: dt.date, 
 
     with unit_of_work() as uow:
         absence = _new_absence(lead, person, start, end, reason, "absence.registered", hours)
-        uow.after_commit(mail.deliver_later, _release_interpreter_bookings(lead, absence))
+        messages, told = _release_interpreter_bookings(lead, absence)
+        uow.after_commit(mail.deliver_later, messages)
+        uow.after_commit(notices.dispatch_later, told)
     return absence
 
 
@@ -125,7 +127,9 @@ def report_own_absence(person: User, *, start: dt.date, end: dt.date,
         absence = _new_absence(person, person, start, end, None, "absence.reported", hours)
         hit = len(affected_sessions(absence))
         messages = mail.queue_to_leads(person.county_id, lambda: _lead_mail(absence, hit), but=person)
-        uow.after_commit(mail.deliver_later, messages + _release_interpreter_bookings(person, absence))
+        released, told = _release_interpreter_bookings(person, absence)
+        uow.after_commit(mail.deliver_later, messages + released)
+        uow.after_commit(notices.dispatch_later, told)
     return absence, hit
 
 
@@ -199,18 +203,19 @@ def _instants(start: dt.date, end: dt.date, hours: Hours | None) -> dict:
             "away_until": ids.to_utc(dt.datetime.combine(start, away_until))}
 
 
-def _release_interpreter_bookings(actor: User, absence: Absence) -> list:
+def _release_interpreter_bookings(actor: User, absence: Absence) -> tuple[list, list]:
     """An interpreter away on some days keeps no request or booking ahead on them: an open request is
     declined and an accepted booking withdrawn (the reason says they are away), so the lead's alert
     offers another interpreter at once, the request can no longer be accepted by mistake, and the
-    interpreter's calendar loses them (a CANCEL each). Returns those e-mails, to send after the commit."""
+    interpreter's calendar loses them (a CANCEL each). The counsellor of a withdrawn booking hears it
+    (notices.interpreter_gone). Returns those e-mails and notices, to hand on after the commit."""
     from guidance.models import BookingStatus, InterpreterBooking
     from guidance.services.interpreter_bookings.requests import invitation
     from guidance.services.interpreter_bookings.state import transition
 
     person = absence.user
     if person.interpreter is None:
-        return []
+        return [], []
     first, last = absent_span(absence)
     bookings = db.session.scalars(
         select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
@@ -219,14 +224,16 @@ def _release_interpreter_bookings(actor: User, absence: Absence) -> list:
                Session.status == SessionStatus.BOOKED, Session.start >= clock.now(), Session.start < last,
                Session.end > first)
         .order_by(Session.start)).all()
-    messages = []
+    messages, told = [], []
     for booking in bookings:
         withdrawn = booking.status is BookingStatus.ACCEPTED
         transition(actor, booking, "withdraw" if withdrawn else "decline", by="absence")
         booking.decline_reason = _("Away at this time (absence registered).") if absence.part_day \
             else _("Away on this day (absence registered).")
         messages.append(invitation(booking, "CANCEL", ended="withdrawn"))  # "you can no longer interpret then"
-    return messages
+        if withdrawn:
+            told.append(notices.interpreter_gone(actor, booking))
+    return messages, [n for n in told if n is not None]
 
 
 def first_day_back(absence: Absence, today: dt.date) -> dt.date:

@@ -83,9 +83,12 @@ COUNSELLOR_KINDS = {f"counsellor_{e}": MY_SESSIONS for e in (BOOKED, MOVED, CANC
 # A counsellor's session has another interpreter, who said yes (the counsellor sends a video link,
 # or greets them at the door): no calendar change of theirs, so no calendar event with it.
 INTERPRETER_CHANGED = "counsellor_interpreter"
+# The interpreter who had said yes can no longer come (withdrew, or registered away): only the leads were
+# told, and the counsellor, who knew the name, learnt it when the session began.
+INTERPRETER_GONE = "counsellor_interpreter_gone"
 JOINED = "counsellor_joined"  # a participant joined the counsellor's group session (booked one at a time)
-GOVERNED_BY = {**REFERRER_KINDS, **COUNSELLOR_KINDS, INTERPRETER_CHANGED: MY_SESSIONS, JOINED: MY_SESSIONS, "note_shared": GUIDANCE_NOTES,
-               "reminder": REMINDERS}
+GOVERNED_BY = {**REFERRER_KINDS, **COUNSELLOR_KINDS, INTERPRETER_CHANGED: MY_SESSIONS, INTERPRETER_GONE: MY_SESSIONS,
+               JOINED: MY_SESSIONS, "note_shared": GUIDANCE_NOTES, "reminder": REMINDERS}
 BATCH = 200  # recipients per round of `dispatch`: all of a recipient's waiting notices go in one round
 
 
@@ -208,6 +211,16 @@ def interpreter_changed(booking) -> Notice | None:
         return None
     key = _key(INTERPRETER_CHANGED, booking.id, profile.user_id)
     return _add(profile.user, INTERPRETER_CHANGED, key, session)
+
+
+def interpreter_gone(actor, booking) -> Notice | None:
+    """In the caller's transaction, when `booking`, accepted, was just withdrawn: tell the session's counsellor
+    (not a lead who counsels and did it themselves)."""
+    session = booking.session
+    profile = db.session.get(CounsellorProfile, session.counsellor_id)
+    if session.status is not SessionStatus.BOOKED or profile is None or profile.user_id == getattr(actor, "id", None):
+        return None
+    return _add(profile.user, INTERPRETER_GONE, _key(INTERPRETER_GONE, booking.id, profile.user_id), session)
 
 
 def participant_joined(actor, session: Session, referral: Referral) -> Notice | None:
@@ -357,6 +370,11 @@ def _line(notice: Notice) -> str:
     session, reference = notice.session, notice.referral.reference if notice.referral else ""
     if notice.kind == "note_shared":
         return _("Referral %(reference)s: a guidance note has been shared.", reference=reference)
+    if notice.kind == INTERPRETER_GONE:
+        gone = max((b for b in session.bookings if b.status.value == "declined"), key=lambda b: b.id, default=None)
+        return _("Your session %(when)s at %(place)s: %(name)s can no longer interpret. The career centre finds "
+                 "another interpreter; you hear who.") % {"when": _when(session, notice), "place": _place(session, notice),
+                                                           "name": gone.interpreter.user.name if gone else "–"}
     if notice.kind == INTERPRETER_CHANGED:
         accepted = [b for b in session.bookings if b.status.value == "accepted"] or session.bookings
         booking = max(accepted, key=lambda b: b.id)
@@ -395,7 +413,7 @@ def _link(notice: Notice) -> str:
     if notice.told_start is not None:
         # The session is someone else's now: the counsellor's own day, as it is after the change.
         return cal.app_url("counsellor.day", day=notice.told_start.astimezone(cal.OSLO).date().isoformat())
-    if notice.kind in COUNSELLOR_KINDS or notice.kind in (INTERPRETER_CHANGED, JOINED):
+    if notice.kind in COUNSELLOR_KINDS or notice.kind in (INTERPRETER_CHANGED, INTERPRETER_GONE, JOINED):
         return cal.app_url("counsellor.session", session_id=notice.session_id)
     return cal.app_url("referrals.show", referral_id=notice.referral_id)
 
@@ -434,6 +452,7 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
                 "referral_moved": _("Session moved for referral %(reference)s"),
                 "referral_cancelled": _("Session cancelled for referral %(reference)s"),
                 INTERPRETER_CHANGED: _("New interpreter: session %(when)s"),
+                INTERPRETER_GONE: _("The interpreter cannot come: session %(when)s"),
                 JOINED: _("New participant: group session %(when)s"),
                 "counsellor_booked": _("New session %(when)s"),
                 "counsellor_moved": _("Moved: session %(when)s"),

@@ -576,6 +576,11 @@ def test_an_interpreter_who_can_no_longer_come_withdraws_and_the_lead_is_alerted
     assert mail.subject == "En tolk kan ikke komme likevel" and "Syk" not in mail.body and "Amal" not in mail.body
     assert w.interpreter.name in mail.body and "har trukket seg etter å ha takket ja" in mail.body and "#alerts" in mail.body
     assert [(a.booking.id, a.withdrawn) for a in alerts(w.lead.county_id)] == [(booking.id, True)]
+    # The counsellor, who knew the interpreter's name, hears it too (only the leads were told).
+    run_queued_jobs()
+    (told,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.counsellor.id)).all()
+    assert told.subject.startswith("Tolken kan ikke komme: time") and "Syk" not in told.body
+    assert f"{w.interpreter.name} kan ikke lenger tolke" in told.body and "Amal" not in told.subject + told.body
     lead = client.application.test_client()
     f.login(lead, w.lead)
     assert "trakk seg etter å ha takket ja: Syk" in lead.get("/centre/interpreters/").get_data(as_text=True)

@@ -30,6 +30,11 @@ def test_the_absence_of_an_interpreter_offers_another_interpreter_and_asks_them(
     f.login(client, w.interpreter)
     client.post("/bookings/absence", data={"start_date": day.isoformat(), "end_date": day.isoformat()})
     absence = db.session.scalar(select(Absence))
+    # The session's counsellor hears that the interpreter who had said yes is not coming (only the leads were).
+    from guidance.models import Notice
+    from guidance.services.notices import INTERPRETER_GONE
+
+    assert [n.kind for n in db.session.scalars(select(Notice).where(Notice.user_id == w.counsellor.id))] == [INTERPRETER_GONE]
 
     lead = client.application.test_client()
     f.login(lead, w.lead)

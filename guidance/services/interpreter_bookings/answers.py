@@ -109,6 +109,10 @@ def withdraw(actor, booking: InterpreterBooking, reason: str | None) -> None:
         transition(actor, booking, "withdraw")
         booking.decline_reason = reason
         uow.after_commit(mail.deliver_later, [invitation(booking, "CANCEL", ended="withdrawn")])
+        from guidance.services import notices
+
+        told = [n for n in [notices.interpreter_gone(actor, booking)] if n is not None]
+        uow.after_commit(notices.dispatch_later, told)
         messages = mail.queue_to_leads(session.run.county_id, lambda: (_("An interpreter can no longer come"), _(
             "%(name)s, booked to interpret on %(when)s, has withdrawn after accepting. Find another "
             "interpreter in Veiled: %(link)s", name=booking.interpreter.user.name,
