@@ -254,10 +254,12 @@ def _parse_known_travel(text: str, county: County) -> tuple[list[dict], list[str
             continue
         match = re.fullmatch(r"(.+?)\s*(?:\s[-–]\s|–|/)\s*(.+?)\s*:\s*(\d{1,3})\s*(?:min\w*)?\.?", line)
         a, b = (by_name.get(match[1].strip().casefold()), by_name.get(match[2].strip().casefold())) if match else (None, None)
-        if match is None or a is None or b is None or a == b or not 1 <= int(match[3]) <= 600:
+        key = tuple(sorted((a, b))) if a is not None and b is not None else None
+        if match is None or a is None or b is None or a == b or not 1 <= int(match[3]) <= 600 \
+                or found.get(key, int(match[3])) != int(match[3]):   # the same journey twice, with two times
             bad.append(line)
             continue
-        found[tuple(sorted((a, b)))] = int(match[3])
+        found[key] = int(match[3])
     return [{"from": a, "to": b, "minutes": m} for (a, b), m in sorted(found.items())], bad
 
 

@@ -474,6 +474,11 @@ def test_known_travel_times_replace_the_straight_line_for_the_county(client):
     page = words(refused.get_data(as_text=True))
     assert refused.status_code == 400 and "Not read: Bergen – Oslo: 400" in page   # Oslo is not Vestland's
     assert "Bergen – Stord: 120" in page   # what was typed stays
+    twice = client.post(url, data=settings_form(known_travel="Bergen – Stord: 110\nStord – Bergen: 120"))
+    assert twice.status_code == 400 and "Not read: Stord – Bergen: 120" in words(twice.get_data(as_text=True))
+    for junk in ("Bergen – : 5", "– –: 1", ":::", "Bergen – Stord: 99999", "Bergen – Bergen: 10", "Bergen–Stord:0",
+                 "Oslo – Bergen: 30", "Bergen – Stord", "\x00 – Stord: 5"):
+        assert client.post(url, data=settings_form(known_travel=junk)).status_code == 400, junk
     db.session.expire_all()
     assert not db.session.get(County, w.lead.county_id).known_travel
     saved = client.post(url, data=settings_form(known_travel="Bergen – Stord: 120\n4621/Bergen: 95 min"))
