@@ -6,6 +6,7 @@ import datetime as dt
 
 from babel import numbers
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -114,7 +115,7 @@ def budget():
     if form.validate_on_submit():
         month = dt.date.fromisoformat(form.month.data + "-01")
         statistics.set_budget(current_user, month, float(form.amount.data))
-        flash(_("The budget for %(month)s is saved.", month=form.month.data), "success")
+        flash(_("The budget for %(month)s is saved.", month=format_date(month, "LLLL y")), "success")
         return redirect(url_for("dashboard.index"))
     return _page(form, 400)
 

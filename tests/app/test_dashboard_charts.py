@@ -69,3 +69,4 @@ def test_the_budget_form_starts_from_this_months_budget_with_a_month_picker(clie
     client.post("/dashboard/budget", data={"month": "2026-12", "amount": "160000"})
     page = client.get("/dashboard/").get_data(as_text=True)
     assert re.search(r'<input[^>]*id="amount"[^>]*value="160000"', page), re.findall(r"<input[^>]*amount[^>]*>", page)
+    assert "Budsjettet for desember 2026 er lagret." in page   # the month in words, not 2026-12
