@@ -9,7 +9,6 @@ never puts the participant at that time (planning/cannot_come.py).
 """
 from __future__ import annotations
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
@@ -78,7 +77,7 @@ def tell(referrer: User, referral: Referral, session: Session, note: str) -> Can
                 _("A participant cannot come: %(reference)s", reference=referral.reference),
                 _("The referrer says that the participant of referral %(reference)s cannot come to the session on "
                   "%(when)s. Find another time in Veiled: %(link)s", reference=referral.reference,
-                  when=format_datetime(when, clock.year_shown("EEEE d. MMMM HH:mm", when)),
+                  when=clock.when_text(when),
                   link=app_url("planning.edit_session", session_id=session.id))))
             uow.after_commit(mail.deliver_later, messages)
     return request

@@ -177,6 +177,4 @@ def _type_label(code: str) -> str:
 
 
 def _when(instant) -> str:
-    from flask_babel import format_datetime
-
-    return format_datetime(instant, clock.year_shown("EEEE d. MMMM HH:mm", instant))
+    return clock.when_text(instant)

@@ -7,13 +7,14 @@ import json
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import format_date, format_datetime, get_locale, ngettext
+from flask_babel import format_date, get_locale, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from guidance import clock
 from guidance.extensions import db
 from guidance.labels import CANCEL_REASON
 from guidance.models import PlanningRun, RunStatus, Session, SessionType
@@ -668,9 +669,7 @@ def edit_session(session_id: int):
                         "updated.") + (" " + _("The interpreter is asked.") if result.interpreter_asked else ""), "success")
             else:
                 # Where it went, in words: the lead is told to tell the participant, and may stand on another week.
-                where = _("%(when)s, %(place)s", when=format_datetime(result.session.start, "EEEE d. MMMM y 'kl.' HH:mm")
-                          if str(get_locale())[:2] in ("nb", "nn") else format_datetime(result.session.start,
-                                                                                         "EEEE d MMMM y, HH:mm"),
+                where = _("%(when)s, %(place)s", when=clock.when_text(result.session.start, "EEEE d. MMMM y, HH:mm"),
                           place=result.session.location.name)
                 flash((_("The session is moved to %(where)s. The counsellor's calendar is updated and the interpreter "
                          "is asked again.", where=where) if result.interpreter_asked else

@@ -58,7 +58,7 @@ def test_lead_moves_a_published_session_and_the_counsellors_week_changes_nb(brow
         page.get_by_label("Starttid").fill("11:00")
         with page.expect_navigation():
             page.get_by_role("button", name="Flytt timen").click()
-        expect(page.get_by_text("Timen er flyttet til").first).to_contain_text("kl. 11:00")   # where it went, in words
+        expect(page.get_by_text("Timen er flyttet til").first).to_contain_text(", 11:00, ")   # where it went, in words
         screenshot(page, "lead-day-nb-3-moved")
     finally:
         ctx.close()

@@ -1,7 +1,6 @@
 """The interpreter's answer to a request: accept, or decline with a reason."""
 from __future__ import annotations
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from guidance import clock
@@ -116,5 +115,5 @@ def withdraw(actor, booking: InterpreterBooking, reason: str | None) -> None:
         messages = mail.queue_to_leads(session.run.county_id, lambda: (_("An interpreter can no longer come"), _(
             "%(name)s, booked to interpret on %(when)s, has withdrawn after accepting. Find another "
             "interpreter in Veiled: %(link)s", name=booking.interpreter.user.name,
-            when=format_datetime(session.start, clock.year_shown("EEEE d. MMMM HH:mm", session.start)), link=app_url("interpreting.index") + "#alerts")))
+            when=clock.when_text(session.start), link=app_url("interpreting.index") + "#alerts")))
         uow.after_commit(mail.deliver_later, messages)

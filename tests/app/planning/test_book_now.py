@@ -704,3 +704,14 @@ def test_times_only_far_away_say_that_the_nearest_location_has_none(client, trav
     # A Bergen participant offered Bergen: nothing to say.
     page = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))
     assert "det nærmeste kontorstedet" not in page
+
+
+def test_the_booking_message_in_english_has_no_norwegian_dot_in_the_date(client, travel_to):
+    """"Booked: individual guidance on Thursday 10. December 12:00": the Norwegian pattern in English."""
+    w = booking_world(travel_to)
+    f.login(client, w.lead, language="en")
+    page = client.get(f"/referrals/{w.own_referral.id}/times", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    response = client.post(f"/referrals/{w.own_referral.id}/times", data={"option": _tokens(page)[0]}, follow_redirects=True)
+    text = html.unescape(response.get_data(as_text=True))
+    booked = re.search(r"Booked: [^<]* on (\w+ \d+\.? \w+) \d\d:\d\d", text)
+    assert booked and "." not in booked.group(1), booked and booked.group(0)
