@@ -48,6 +48,7 @@ def test_a_lead_with_a_password_needs_the_code_after_the_password(client, travel
     assert client.get("/queue/").status_code == 302  # not signed in yet
     page = client.get("/login/code").get_data(as_text=True)
     assert "<h1>Skriv inn koden</h1>" in page and 'autocomplete="one-time-code"' in page
+    assert re.search(r'<input[^>]*id="code"[^>]*autofocus|<input[^>]*autofocus[^>]*id="code"', page)   # six tabs away
     assert code_step(client, code_at(NOON)).headers["Location"] == "/"
     assert client.get("/queue/").status_code == 200
     assert actions(lead)[-2:] == ["auth.code_accepted", "auth.logged_in"]

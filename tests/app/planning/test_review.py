@@ -48,6 +48,7 @@ def test_a_finished_run_shows_its_figures_sessions_and_what_could_not_be_planned
     # Two referrals cannot make a group of three; Tigrinya has no interpreter in this county.
     assert "Too few participants can meet" in unscheduled
     assert "Book an interpreter for Tigrinya" in unscheduled
+    assert "<bdi>Amal Haddad</bdi>" in unscheduled   # whom to act on, by name (references only, before)
 
     changes = client.get(f"/planning/runs/{run.id}/changes", headers=EN).get_data(as_text=True)
     assert "New" in changes and w.own_referral.reference in changes
@@ -278,3 +279,4 @@ def test_the_changes_page_says_who_joins_and_who_leaves_a_group(client):
     dina = row[row.index("Dina Aziz"):].split("</li>")[0]
     assert "ny i gruppen" in dina and "ny i gruppen" not in row[:row.index("Dina Aziz")]
     assert "Ikke lenger i gruppen: <bdi>Chen Li</bdi>" in row
+    assert f'href="/planning/runs/{run.id}/publish">Se over og publiser</a>' in page   # the way on from here
