@@ -81,6 +81,8 @@ def test_week_grids_show_sessions_at_their_times_and_pass_axe(browser, live, bus
     days = grid.locator("thead th").evaluate_all("(ths) => ths.slice(1).map(th => th.getBoundingClientRect().width)")
     one_lane = days[:3] + days[4:]
     assert len(days) == 5 and max(one_lane) - min(one_lane) <= 2 and days[3] > max(one_lane) + 50, days
+    move = grid.locator("a.action-link").first.bounding_box()   # Move/Cancel: targets of 24 px at least
+    assert move["height"] >= 24, move
     away = grid.locator("li.grid-away").bounding_box()
     thursday = grid.locator("thead th").nth(4).bounding_box()
     assert thursday["x"] <= away["x"] and away["x"] + away["width"] <= thursday["x"] + thursday["width"] + 1, (away, thursday)
