@@ -1,5 +1,5 @@
-// Updates a planning run's progress without reloading; reloads once the run has ended
-// so the results appear. Without JavaScript the page refreshes itself (<noscript> meta).
+// Updates a planning run's progress without reloading; loads the page again once the run has ended
+// so the results appear, with focus on the progress heading. Without JavaScript the page refreshes itself (<noscript> meta).
 (function () {
   "use strict";
   var section = document.getElementById("run-progress");
@@ -17,13 +17,19 @@
     });
   }
 
+  // The results come with a new page; the reader and the keyboard's place go to its progress heading (a plain
+  // reload put focus back at the top, before "Skip to main content").
+  function showResults() {
+    window.location.replace(window.location.pathname + "?ended=1#progress-heading");
+  }
+
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data) { window.setTimeout(poll, 5000); return; }
         show(data);
-        if (data.active) { window.setTimeout(poll, 2000); } else { window.location.reload(); }
+        if (data.active) { window.setTimeout(poll, 2000); } else { showResults(); }
       })
       .catch(function () { window.setTimeout(poll, 5000); });
   }
