@@ -761,3 +761,13 @@ def test_the_alert_names_the_last_answer_and_who_was_asked_before(client):
     home = html.unescape(client.get("/").get_data(as_text=True))   # the home's line names the last answer too
     card = home[home.index('id="today-interpreters"'):home.index('id="today-absences"')]
     assert "Second Interpreter" in card and w.interpreter.name not in card
+
+
+def test_a_pending_request_says_when_the_answer_is_due(client):
+    """"Requested" alone: the lead could not see when a request runs out."""
+    w = f.world()
+    _session, booking = _booked(w)
+    f.login(client, w.lead)
+    page = html.unescape(client.get("/centre/interpreters/?show=ahead").get_data(as_text=True))
+    row = page[page.index(f'id="booking-{booking.id}"'):].split("</tr>")[0]
+    assert "Svar innen " in row and re.search(r"Svar innen \w+\. \d+\. \w+\.? \d\d:\d\d", row), row
