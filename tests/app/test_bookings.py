@@ -662,6 +662,12 @@ def test_the_lead_records_an_answer_the_interpreter_gave_on_the_phone(client, in
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "booking.accept"))
     assert event.actor_id == w.lead.id and '"by": "phone"' in event.detail
 
+    # The interpreter, who had only the request ("answer by ..."), gets the booking for their calendar.
+    run_queued_jobs()
+    confirmed = [m for m in handler.messages if m["To"] == w.interpreter.email and "Booket: tolking" in m["Subject"]]
+    assert len(confirmed) == 1 and _calendar_part(confirmed[0])["METHOD"] == "REQUEST"
+    assert "Du sa ja på telefon til karrieresenteret" in confirmed[0].get_body(("plain",)).get_content()
+
     client.post(f"/centre/interpreters/{second.id}/phone-answer", data={"answer": "decline"})
     run_queued_jobs()
     db.session.refresh(second)

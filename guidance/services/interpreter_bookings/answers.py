@@ -42,6 +42,8 @@ def _record(uow, actor, booking: InterpreterBooking, accept: bool, reason: str, 
     transition(actor, booking, "accept" if accept else "decline", **detail)
     if accept:
         _tell_counsellor(uow, [booking])
+        if detail.get("by") == "phone":   # they have the request only: the booking goes in their calendar
+            uow.after_commit(mail.deliver_later, [invitation(booking, "REQUEST", update="confirmed")])
     else:
         booking.decline_reason = reason
         uow.after_commit(mail.deliver_later, [invitation(booking, "CANCEL", ended="declined")])

@@ -175,7 +175,8 @@ def invitation(booking: InterpreterBooking, method: str, update: str | None = No
     whose time and place stand, the group having one participant more or fewer;
     `ended` ("declined", "expired", "withdrawn"): the CANCEL that takes a request the interpreter
     will not take out of their calendar (their mail program put it there when the request came);
-    `moved_from`: the request is the same assignment moved from that time (asked again).
+    `moved_from`: the request is the same assignment moved from that time (asked again); `update` "confirmed":
+    the booking the lead recorded as accepted on the phone, for the interpreter's calendar.
     Subject and calendar carry references, never names."""
     from guidance.labels import LANGUAGE
 
@@ -202,6 +203,14 @@ def invitation(booking: InterpreterBooking, method: str, update: str | None = No
             if booking.actual_cost_ore is not None:  # cancelled late (costs.bill_late_cancellation)
                 body += "\n\n" + _("It is cancelled late: you are paid for the booked time, %(cost)s.",
                                     cost=labels.money(booking.actual_cost_ore))
+        elif update == "confirmed":
+            # A yes the lead recorded from the phone: the interpreter had only the request, "answer by".
+            subject = _("Booked: interpreting %(when)s", when=when)
+            body = "\n\n".join([
+                _("You said yes on the phone to the career centre: you interpret (%(language)s, %(mode)s) on %(when)s "
+                  "at %(place)s. This e-mail puts it in your calendar in place of the request.", language=language,
+                  mode=cal.interpreter_mode_label(booking.mode), when=when, place=session.location.name),
+                where_to_be(booking, session)])
         elif update:
             subject = _("Changed: interpreting %(when)s", when=when)
             lines = [_("The group session on %(when)s at %(place)s (%(language)s) has one participant more. "
@@ -238,7 +247,7 @@ def invitation(booking: InterpreterBooking, method: str, update: str | None = No
                   if booking.answer_deadline else "–"),
             ])
         # An ended request's CANCEL comes after the request it ends (a calendar ignores an older one).
-        sequence = (booking.sequence or 0) + (1 if ended else 0)
+        sequence = (booking.sequence or 0) + (1 if ended or update == "confirmed" else 0)
         ics = cal.build_calendar([session], lambda s: cal.app_url("interpreter.show", booking_id=booking.id),
                                  language=locale, method=method, sequence=sequence,
                                  organizer=current_app.config["MAIL_SENDER"], attendee=person.email, interpreter=True)
