@@ -85,6 +85,7 @@ class AbsenceItem:
     sessions: int
     first_start: dt.datetime
     hours: str | None = None  # "10:00–12:00" when away part of the day
+    interpreter: bool = False  # an interpreter's: the sessions need another interpreter, not another time
 
 
 @dataclass
@@ -312,7 +313,8 @@ def _absences(county_id: int, now: dt.datetime) -> list[AbsenceItem]:
         hit = [s for s in absence_service.affected_sessions(absence) if s.start > now]
         if hit:
             out.append(AbsenceItem(absence.id, absence.user.name, absence.start_date, absence.end_date, len(hit),
-                                   hit[0].start, absence_service.hours_text(absence) if absence.part_day else None))
+                                   hit[0].start, absence_service.hours_text(absence) if absence.part_day else None,
+                                   absence.user.interpreter is not None and absence.user.counsellor is None))
     return out
 
 

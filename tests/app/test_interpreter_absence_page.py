@@ -38,6 +38,9 @@ def test_the_absence_of_an_interpreter_offers_another_interpreter_and_asks_them(
 
     lead = client.application.test_client()
     f.login(lead, w.lead)
+    home = html.unescape(lead.get("/").get_data(as_text=True))   # another interpreter, not another time
+    card = home[home.index('id="today-absences"'):home.index('id="today-new"')]
+    assert "1 time trenger en annen tolk" in card and "må flyttes" not in card
     page = html.unescape(lead.get(f"/planning/absences/{absence.id}").get_data(as_text=True))
     assert "En annen tolk til samme tid" in page and "Spør Yonas Haile" in page
     assert "Gi til Marte Solberg" not in page
