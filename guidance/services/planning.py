@@ -179,6 +179,10 @@ class NewerPlanPublished(DomainError):
     """Another plan was published after this run started; publishing this one replaces it."""
 
 
+class OverBudget(DomainError):
+    """Publishing takes a month's interpreter cost over its budget; confirm (one Enter published 133 %)."""
+
+
 class TooSoon(DomainError):
     """New or changed sessions start inside the county's minimum notice."""
 
@@ -414,7 +418,7 @@ class Published:
 
 
 def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False,
-                confirm_newer: bool = False) -> Published:
+                confirm_newer: bool = False, confirm_over_budget: bool = False) -> Published:
     """Make the run's plan the published plan, in one unit of work (see `_publish`).
 
     The e-mails are written with the plan, in its transaction, and sent by the job queue once the
@@ -423,13 +427,15 @@ def publish_run(lead: User, run: PlanningRun, *, confirm_stale: bool = False,
     from guidance.services.unit_of_work import unit_of_work
 
     with unit_of_work() as uow:
-        published, messages, told = _publish(lead, run, confirm_stale=confirm_stale, confirm_newer=confirm_newer)
+        published, messages, told = _publish(lead, run, confirm_stale=confirm_stale, confirm_newer=confirm_newer,
+                                             confirm_over_budget=confirm_over_budget)
         uow.after_commit(mail.deliver_later, messages)
         uow.after_commit(notices.dispatch_later, told)
     return published
 
 
-def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer: bool) -> tuple[Published, list, list]:
+def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer: bool,
+             confirm_over_budget: bool = False) -> tuple[Published, list, list]:
     """Make the run's plan the published plan, in the caller's unit of work.
 
     Sessions become booked; published sessions it replaces become superseded (same uid,
@@ -469,6 +475,10 @@ def _publish(lead: User, run: PlanningRun, *, confirm_stale: bool, confirm_newer
     if preview.newer_plan is not None and not confirm_newer:
         raise NewerPlanPublished(_("Another plan was published after this run started. Publishing this one replaces "
                                    "it: confirm that you want that, or start a new run."))
+    if preview.over_budget and not confirm_over_budget:
+        raise OverBudget(_("Publishing takes the interpreters' cost over the budget of %(months)s: confirm that you "
+                           "want that, or start a new run.", months=", ".join(
+                               format_date(b.month, "LLLL y") for b in preview.over_budget)))
     if preview.too_soon:
         raise TooSoon(ngettext(
             "%(num)d new or changed session starts before %(date)s, inside the minimum notice of %(days)d working "

@@ -436,6 +436,7 @@ def _used(planning_run: PlanningRun) -> dict[str, set[int]]:
 class PublishForm(FlaskForm):
     confirm_stale = BooleanField(_l("Publish anyway: I know the data has changed since this plan was made"))
     confirm_newer = BooleanField(_l("Publish anyway: replace the plan that was published after this run started"))
+    confirm_over_budget = BooleanField(_l("Publish anyway: I know the interpreters' cost goes over the budget"))
 
 
 def _confirmation_page(planning_run: PlanningRun, form: PublishForm, status: int = 200, error: str | None = None):
@@ -462,13 +463,16 @@ def publish(run_id: int):
         return _confirmation_page(planning_run, form, 400)
     try:
         published = planning_service.publish_run(current_user, planning_run, confirm_stale=bool(form.confirm_stale.data),
-                                                 confirm_newer=bool(form.confirm_newer.data))
+                                                 confirm_newer=bool(form.confirm_newer.data),
+                                                 confirm_over_budget=bool(form.confirm_over_budget.data))
     except DomainError as error:
         db.session.rollback()
         if isinstance(error, planning_service.PlanStale):
             form.confirm_stale.errors = [error.message]
         elif isinstance(error, planning_service.NewerPlanPublished):
             form.confirm_newer.errors = [error.message]
+        elif isinstance(error, planning_service.OverBudget):
+            form.confirm_over_budget.errors = [error.message]
         return _confirmation_page(planning_run, form, 400, error=error.message)
     flash(_("The plan is published. Sessions are booked and interpreter requests are created."), "success")
     if published.anything_left_out:

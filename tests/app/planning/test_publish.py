@@ -284,6 +284,15 @@ def test_the_publish_page_warns_when_the_plan_puts_a_month_over_its_interpreter_
     # 90 minutes at NOK 720 an hour: NOK 1,080 against NOK 500.
     assert f"over its budget: NOK 1,080 of NOK 500 (216 %)" in page
     assert "NOK 1,080 of NOK 500 after publishing (216 %; NOK 0 now)" in page
+    # One Enter published 133 %: going over the budget is confirmed like a stale plan.
+    refused = client.post(f"/planning/runs/{run.id}/publish", data={}, headers={"Accept-Language": "en"})
+    assert refused.status_code == 400 and 'id="confirm_over_budget-error"' in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(type(run), run.id).published_at is None
+    done = client.post(f"/planning/runs/{run.id}/publish", data={"confirm_over_budget": "y"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(run), run.id).published_at is not None
 
 
 def test_a_session_the_plan_moved_under_a_new_id_is_published_as_a_move(app):
