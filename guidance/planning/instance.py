@@ -604,6 +604,26 @@ def travel_minutes(place_a: Municipality, place_b: Municipality) -> int:
                          TRAVEL["road_factor"], TRAVEL["speed_kmh"])
 
 
+def instance_travel(instance: dict):
+    """`minutes(place_a, place_b)`: one-way travel between two place ids of a built instance by the plans' own
+    rule (its known travel times, else the formula); None when a place is not in it."""
+    from solver.travel import known_minutes
+    from solver.travel import travel_minutes as solver_travel
+
+    places = {p["id"]: p for p in instance.get("places", [])}
+    travel = instance.get("travel") or TRAVEL
+    known = known_minutes(travel.get("overrides"))
+
+    def minutes(place_a: str, place_b: str) -> int | None:
+        a, b = places.get(place_a), places.get(place_b)
+        if a is None or b is None:
+            return None
+        key = (place_a, place_b) if place_a <= place_b else (place_b, place_a)
+        return known[key] if key in known else solver_travel(a, b, travel["road_factor"], travel["speed_kmh"])
+
+    return minutes
+
+
 def known_travel_pairs(county: County) -> dict[tuple[str, str], int]:
     """The county's known travel times by sorted pair of municipality numbers."""
     return {tuple(sorted((t["from"], t["to"]))): int(t["minutes"]) for t in county.known_travel or []}

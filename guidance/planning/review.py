@@ -231,23 +231,17 @@ LONG_JOURNEY_MINUTES = 60   # a change that asks a participant to travel longer 
 
 def journeys(run: PlanningRun):
     """`minutes(participant id, location id)`: the participant's one-way journey to the location by the
-    plans' own rule (the instance's places and travel); None when either is not in the instance."""
-    from solver.travel import known_minutes, travel_minutes
+    plans' own rule (the instance's places, travel and known travel times); None when either is not in it."""
+    from guidance.planning.instance import instance_travel
 
     instance = instance_of(run)
-    places = {p["id"]: p for p in instance.get("places", [])}
     home = {p["id"]: p.get("place") for p in instance.get("participants", [])}
     where = {loc["id"]: loc.get("place") for loc in instance.get("locations", [])}
-    travel = instance.get("travel") or {}
-
-    known = known_minutes(travel.get("overrides"))   # the county's known travel times (a ferry)
+    between = instance_travel(instance)
 
     def minutes(participant: str, location: str) -> int | None:
-        a, b = places.get(home.get(participant)), places.get(where.get(location))
-        if a is None or b is None or not travel:
-            return None
-        key = tuple(sorted((a["id"], b["id"])))
-        return known[key] if key in known else travel_minutes(a, b, travel["road_factor"], travel["speed_kmh"])
+        a, b = home.get(participant), where.get(location)
+        return between(a, b) if a is not None and b is not None else None
 
     return minutes
 

@@ -190,19 +190,11 @@ class _Names:
 def _nearest_location(data: dict, participant: dict) -> tuple[str, int] | None:
     """(name, one-way minutes) of the location nearest the participant's home by the plans' own travel rule,
     within the county's travel limit; None when none is."""
-    from solver.travel import known_minutes, travel_minutes
+    from guidance.planning.instance import instance_travel
 
-    places = {p["id"]: p for p in data["places"]}
-    home, travel = places.get(participant["place"]), data["travel"]
-    if home is None:
-        return None
-    known = known_minutes(travel.get("overrides"))
-
-    def minutes(place: str) -> int:
-        key = tuple(sorted((home["id"], place)))
-        return known[key] if key in known else travel_minutes(home, places[place], travel["road_factor"], travel["speed_kmh"])
-
-    found = sorted((minutes(loc["place"]), loc["name"]) for loc in data["locations"] if loc["place"] in places and loc["rooms"])
+    between = instance_travel(data)
+    found = sorted((minutes, loc["name"]) for loc in data["locations"] if loc["rooms"]
+                   for minutes in [between(participant["place"], loc["place"])] if minutes is not None)
     if not found or found[0][0] > data["max_participant_travel_minutes"]:
         return None
     return found[0][1], found[0][0]

@@ -522,6 +522,19 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
     # The interpreter the session has booked (not one who said no): an option with another loses
     # that booking (the engine ranks such options after those that keep it).
     booked = session.interpreter if session.interpreter_id is not None and not session.interpreter_gone else None
+    # A suggestion at another location says the participants' longest journey there and before: a Bergen group
+    # was offered Stord first, and only "Find a time" showed travel.
+    from guidance.planning.instance import instance_travel
+
+    between = instance_travel(instance)
+    homes = [sp.referral.participant.municipality.number for sp in session.participants]
+    place_of = {loc["id"]: loc["place"] for loc in instance["locations"]}
+
+    def journey(location_id: str) -> int | None:
+        found = [between(home, place_of.get(location_id, "")) for home in homes]
+        return max(found) if found and None not in found else None
+
+    journey_was = journey(ids.location_id(session.location_id)) if session.mode != "video" else 0
     suggestions = []
     for raw in found:
         start = dt.datetime.strptime(raw["start"], "%Y-%m-%dT%H:%M")
@@ -539,5 +552,8 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
             "replaces": booked.user.name if booked is not None and interpreter_id != booked.id else None,
             # An interpreter in Veiled instead of the one arranged outside it: the lead must tell them.
             "ends_outside": session.outside_interpreter if session.outside_interpreter and not outside_kept else None,
+            "journey": journey(raw["location"]) if raw["location"] != ids.location_id(session.location_id)
+            and raw.get("mode", "onsite") != "video" else None,
+            "journey_was": journey_was,
         })
     return MoveOptions(suggestions, first_new)

@@ -723,3 +723,23 @@ def test_the_move_page_says_whose_session_it_is_and_by_when(client, world):
     assert world.counsellor.name in facts and world.interpreter.name in facts
     assert referral.participant.name in facts and referral.reference in facts
     assert f"frist {referral.deadline.day}. " in facts  # "frist 10. april 2027", in the page's language
+
+
+def test_a_suggestion_at_another_location_says_the_participants_journey(client, world):
+    """A Bergen group was offered Stord first, and the move page said nothing of the journey."""
+    import re
+
+    from guidance.models import Location
+
+    w = world
+    voss_person = f.referral(municipality_number="4621", name="Sara Voss", language="nb")
+    voss = f.centre(town="4621")
+    w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
+    db.session.commit()
+    session = _published(w, interpreter=False, referral=voss_person)   # in Bergen, 86 minutes from Voss
+    f.login(client, w.lead, language="en")
+    page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True))
+    section = page[page.index('id="options-heading"'):]
+    at_voss = re.findall(r"Karrieresenter Voss <strong class=\"tag tag-(\w+)\">(\d+) min journey, was (\d+)</strong>", section)
+    assert at_voss and all(tag == "blue" and int(now) == 0 and int(was) > 60 for tag, now, was in at_voss), section[:2000]
+    assert voss.name == "Karrieresenter Voss"
