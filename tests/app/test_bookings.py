@@ -313,6 +313,10 @@ def test_lead_enters_actual_minutes_and_sees_planned_against_actual_cost(client)
     assert client.post(f"/centre/interpreters/{booking.id}/actual", data={f"b{booking.id}-minutes": "120"}).status_code == 302
     db.session.refresh(booking)
     assert booking.actual_cost_ore == 144000
+    # The row says what was recorded and what it costs, and that a minimum is billed (30 min read as 30).
+    row = html.unescape(client.get("/centre/interpreters/?show=all").get_data(as_text=True))
+    assert "Minst 60 minutter faktureres; reise kommer i tillegg." in row
+    assert re.search(r"Registrert: 120 min, 1\s440(,00)?\s?kr\.", row), re.findall(r"Registrert[^<]*", row)
     # A second booking, asked and not yet answered, that month: planned and expected, no actual yet.
     asked = bookings.new_booking(f.published_session(w.counsellor, f.referral(name="Lina Haddad", language="ar"),
                                                      start=f.oslo(2026, 10, 8, 10), interpreter=w.interpreter))
