@@ -273,8 +273,9 @@ def _event(session: Session, url: str, cancelled: bool = False, interpreter: boo
     event.add("summary", f"{kind} – {references}" if references else kind)
     if interpreter and session.interpreter_mode in ("video", "phone"):
         event.add("location", _("By video") if session.interpreter_mode == "video" else _("By phone"))
-    else:
-        event.add("location", f"{session.location.name}, {session.room.name}")
+    else:   # the street address too: a phone's map finds "Strandgata 12, Bergen", not the centre's name
+        address = f", {session.location.address}" if session.location.address else ""
+        event.add("location", f"{session.location.name}, {session.room.name}{address}")
     lines = [_("Referrals: %(references)s", references=references or "–")]
     if session.outside_interpreter and session.language:
         # Arranged by the centre outside Veiled: how they take part, never who (as for one in Veiled).

@@ -80,6 +80,7 @@ def test_the_subscription_holds_the_accepted_assignments_only(client, world):
     w = world
     first, second, third = _requests(w)
     third.mode = third.session.interpreter_mode = "video"   # from home: the room is not where they go
+    first.session.location.address = "Strandgata 12"
     bookings.answer(w.interpreter, first, True)
     bookings.answer(w.interpreter, second, False, "Opptatt")
     bookings.answer(w.interpreter, third, True)
@@ -95,6 +96,7 @@ def test_the_subscription_holds_the_accepted_assignments_only(client, world):
     event, by_video = events
     assert event["DTSTART"].dt.hour == 9 and str(event["DTSTART"].dt.tzinfo) == "Europe/Oslo"
     assert "Rom 1" in str(event["LOCATION"]) and str(by_video["LOCATION"]) == "På video"
+    assert str(event["LOCATION"]).endswith(", Strandgata 12")   # the street, for the phone's map
     assert f"/bookings/{first.id}" in str(event["URL"])
     assert b"Amal" not in body and w.own_referral.reference.encode() in body
     # switched off: the address answers nothing
