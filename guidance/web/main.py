@@ -34,4 +34,4 @@ def home():
         mail_server = True
     return render_template(f"home/{current_user.role.value}.html", open_referrals=open_referrals, overview=overview,
                            day=day, work=work, municipality=municipality, first_steps=first_steps,
-                           mail_server=mail_server)
+                           mail_server=mail_server, shown_in_card=bool(overview and overview.to_tell))

@@ -29,5 +29,7 @@ def told(task_id: int):
         db.session.rollback()
         flash(error.message, "warning")
     else:
-        flash(_("%(reference)s is marked as told.", reference=task.referral.reference), "success")
+        # In the card the page scrolls back to (at the top of the page it was out of view), by name.
+        flash(_("%(name)s (%(reference)s) is marked as told.", name=task.referral.participant.name,
+                reference=task.referral.reference), "told")
     return redirect(back)

@@ -94,7 +94,7 @@ def test_a_participant_nobody_tells_waits_on_the_home_until_marked_told(client, 
     response = client.post(f"/to-tell/{task.id}/told")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"{w.untold.reference} er merket som informert." in page
+    assert f"Dmytro Melnyk ({w.untold.reference}) er merket som informert." in page   # by name; no card left
     assert 'id="today-to-tell"' not in page
     told = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "participant.told")).all()
     assert len(told) == 2 and {e.actor_id for e in told} == {w.lead.id}
@@ -179,3 +179,22 @@ def test_another_countys_lead_cannot_mark_the_participant_told(client, world):
     db.session.refresh(task)
     assert task.told_at is None
     assert re.search(r"Dmytro", client.get("/").get_data(as_text=True)) is None
+
+
+def test_marked_told_is_confirmed_in_the_card_the_page_scrolls_back_to(client, world):
+    """The confirmation stood at the top of the page while the page came back scrolled to the card."""
+    w = world
+    other = f.referral(municipality_number="4640", name="Olena Bondar", language="uk")
+    run = draft_run(w.lead)   # one plan for both
+    draft_session(run, w.counsellor, [w.untold], start=f.oslo(2027, 1, 26, 10))
+    draft_session(run, w.counsellor, [other], start=f.oslo(2027, 1, 27, 10))
+    planning_service.publish_run(w.lead, run, confirm_stale=True)
+    f.login(client, w.lead)
+    task = db.session.scalars(select(ParticipantToTell).where(ParticipantToTell.referral_id == w.untold.id)).first()
+    response = client.post(f"/to-tell/{task.id}/told")
+    assert response.headers["Location"].endswith("#today-to-tell")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    card = page[page.index('id="today-to-tell"'):]
+    card = card[:card.index("</section>")]
+    assert f"Dmytro Melnyk ({w.untold.reference}) er merket som informert." in card
+    assert page.count("er merket som informert.") == 1   # not at the top as well
