@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import HiddenField, IntegerField, RadioField, StringField
-from wtforms.validators import DataRequired, InputRequired, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from guidance.extensions import db
 from guidance.models import County, InterpreterBooking, PlanningRun, Session
@@ -33,6 +33,8 @@ class RebookForm(FlaskForm):
 
 class PhoneAnswerForm(FlaskForm):
     answer = HiddenField(validators=[DataRequired()])
+    # Why they said no, in their words (the alert shows it; a no on the phone had none).
+    reason = StringField(_l("Reason for a no (optional)"), validators=[Length(max=1000)])
 
 
 class AnswerHoursForm(FlaskForm):
@@ -163,7 +165,7 @@ def phone_answer(booking_id: int):
     form = PhoneAnswerForm()
     if form.validate_on_submit() and form.answer.data in ("accept", "decline"):
         try:
-            answers.answer_by_phone(current_user, booking, form.answer.data == "accept")
+            answers.answer_by_phone(current_user, booking, form.answer.data == "accept", form.reason.data or "")
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")

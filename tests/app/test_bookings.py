@@ -672,10 +672,10 @@ def test_the_lead_records_an_answer_the_interpreter_gave_on_the_phone(client, in
     assert len(confirmed) == 1 and _calendar_part(confirmed[0])["METHOD"] == "REQUEST"
     assert "Du sa ja på telefon til karrieresenteret" in confirmed[0].get_body(("plain",)).get_content()
 
-    client.post(f"/centre/interpreters/{second.id}/phone-answer", data={"answer": "decline"})
+    client.post(f"/centre/interpreters/{second.id}/phone-answer", data={"answer": "decline", "reason": "Syk"})
     run_queued_jobs()
     db.session.refresh(second)
-    assert second.status is BookingStatus.DECLINED and second.decline_reason == "Sa nei på telefon til senteret."
+    assert second.status is BookingStatus.DECLINED and second.decline_reason == "Sa nei på telefon: Syk"
     [alert] = bookings.alerts(w.lead.county_id)  # the lead finds another, as after an e-mailed no
     assert alert.booking.id == second.id
     # an answered request offers no phone buttons any more

@@ -22,14 +22,16 @@ def answer(actor, booking: InterpreterBooking, accept: bool, reason: str | None 
         _record(uow, actor, booking, accept, reason)
 
 
-def answer_by_phone(lead, booking: InterpreterBooking, accept: bool) -> None:
+def answer_by_phone(lead, booking: InterpreterBooking, accept: bool, reason: str = "") -> None:
     """Use case: the interpreter answered the centre on the phone (a request for tomorrow morning, an
     interpreter who does not read e-mail in time); the lead records it for them. A no takes the
     request out of their calendar, as their own answer would, and the session then asks for another."""
     with unit_of_work() as uow:
         if booking.session.status is not SessionStatus.BOOKED or booking.session.start <= clock.now():
             raise IllegalTransition(_("The session is no longer ahead; nothing to answer."))
-        _record(uow, lead, booking, accept, _("Said no on the phone to the centre."), by="phone")
+        said = _reason(reason, None) if reason and reason.strip() else None
+        _record(uow, lead, booking, accept, _("Said no on the phone: %(reason)s", reason=said) if said
+                else _("Said no on the phone to the centre."), by="phone")
 
 
 def _record(uow, actor, booking: InterpreterBooking, accept: bool, reason: str, **detail) -> None:
