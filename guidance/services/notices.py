@@ -307,7 +307,10 @@ def _dispatch_batch(now: dt.datetime) -> tuple[list[OutboxMessage], bool]:
     waiting = _drop_stale(waiting, now)
     groups: dict[tuple, list[Notice]] = defaultdict(list)
     for notice in waiting:
-        group = ("counsellor", notice.id) if notice.kind in COUNSELLOR_KINDS else (notice.kind == "reminder", notice.user_id)
+        # A counsellor's notices go one an e-mail, each with its own subject (two "the interpreter cannot come" in
+        # one e-mail read "2 changes to sessions of your referrals"); a referrer's are gathered.
+        own = notice.kind in COUNSELLOR_KINDS or notice.kind in (INTERPRETER_CHANGED, INTERPRETER_GONE, JOINED)
+        group = ("counsellor", notice.id) if own else (notice.kind == "reminder", notice.user_id)
         groups[group].append(notice)
     messages = []
     for group in groups.values():

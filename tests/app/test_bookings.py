@@ -781,3 +781,19 @@ def test_a_pending_request_says_when_the_answer_is_due(client):
     page = html.unescape(client.get("/centre/interpreters/?show=ahead").get_data(as_text=True))
     row = page[page.index(f'id="booking-{booking.id}"'):].split("</tr>")[0]
     assert "Svar innen " in row and re.search(r"Svar innen \w+\. \d+\. \w+\.? \d\d:\d\d", row), row
+
+
+def test_each_interpreter_who_cannot_come_is_its_own_e_mail_to_the_counsellor(client):
+    """Two withdrawn bookings in one e-mail read "2 changes to sessions of your referrals" to a counsellor."""
+    from guidance.services import absences
+
+    w = f.world()
+    day = f.future_weekday()
+    first_session, first = _booked(w, day=day, hour=9)
+    second_session, second = _booked(w, day=day, hour=13)
+    for booking in (first, second):
+        bookings.answer(w.interpreter, booking, True)
+    absences.report_own_absence(w.interpreter, start=day, end=day)
+    run_queued_jobs()
+    mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.counsellor.id)).all()
+    assert sorted(m.subject[:len("Tolken kan ikke komme: time")] for m in mails) == ["Tolken kan ikke komme: time"] * 2
