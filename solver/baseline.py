@@ -128,7 +128,8 @@ class _Greedy:
         self.frozen: set[str] = set()  # kept sessions of previous_plan: never touched again
         self.next_id = 1
         self.unscheduled: list[dict] = []
-        self._travel: dict[tuple[str, str], int] = {}
+        # The instance's known travel times (a ferry) stand for their pairs; the formula for the rest.
+        self._travel: dict[tuple[str, str], int] = known_minutes(self.inst["travel"].get("overrides"))
         # (location, ISO weekday) -> opening minutes: one set of hours, or each weekday's own
         self.opening = {(lid, wd): _merge((_minutes(a), _minutes(b)) for a, b in (
             loc["opening"] if loc.get("weekly_opening") is None else loc["weekly_opening"].get(str(wd), [])))
@@ -148,9 +149,8 @@ class _Greedy:
         key = (a, b) if a <= b else (b, a)
         if key not in self._travel:
             t = self.inst["travel"]
-            known = known_minutes(t.get("overrides"))
-            self._travel[key] = known[key] if key in known else travel_minutes(
-                self.places[key[0]], self.places[key[1]], t["road_factor"], t["speed_kmh"])
+            self._travel[key] = travel_minutes(self.places[key[0]], self.places[key[1]],
+                                               t["road_factor"], t["speed_kmh"])
         return self._travel[key]
 
     def loc_travel(self, a: str, b: str) -> int:

@@ -212,7 +212,10 @@ class _Referee:
         self.counsellors = {c["id"]: c for c in inst["counsellors"]}
         self.interpreters = {i["id"]: i for i in inst["interpreters"]}
         self.participants = {p["id"]: p for p in inst["participants"]}
-        self._travel: dict[tuple[str, str], int] = {}
+        # A travel time the county knows (addition `travel.overrides`, both ways) replaces the formula: the memo
+        # starts with them.
+        self._travel: dict[tuple[str, str], int] = {
+            tuple(sorted(pair[:2])): pair[2] for pair in (inst.get("travel") or {}).get("overrides") or ()}
         # Addition `new_sessions_from`: only frozen previous sessions kept exactly may start before it.
         self.new_from = inst.get("new_sessions_from")
         frozen = inst.get("frozen_until")
@@ -225,10 +228,8 @@ class _Referee:
         key = (place_a, place_b) if place_a <= place_b else (place_b, place_a)
         if key not in self._travel:
             t = self.inst["travel"]
-            # A travel time the county knows (addition `travel.overrides`, both ways) replaces the formula.
-            known = {tuple(sorted(pair[:2])): pair[2] for pair in t.get("overrides") or ()}
-            self._travel[key] = known[key] if key in known else travel_minutes(
-                self.places[key[0]], self.places[key[1]], t["road_factor"], t["speed_kmh"])
+            self._travel[key] = travel_minutes(self.places[key[0]], self.places[key[1]],
+                                               t["road_factor"], t["speed_kmh"])
         return self._travel[key]
 
     def location_travel(self, loc_a: str, loc_b: str) -> int:
