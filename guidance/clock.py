@@ -60,18 +60,23 @@ def year_shown(pattern: str, value: dt.date | dt.datetime) -> str:
     return re.sub(r"(M{3,4})", r"\1 y", pattern, count=1)
 
 
+def pattern_for_language(pattern: str) -> str:
+    """The pages' date patterns are Norwegian ("18. desember"); in English the day has no dot."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return pattern.replace("d. ", "d ") if locale is not None and locale.language == "en" else pattern
+
+
 def when_text(instant: dt.datetime, pattern: str = "EEEE d. MMMM HH:mm") -> str:
     """An aware instant in words, in Oslo time and the request's language, as the pages write it: the year when
     it is not this year's (`year_shown`), and English without the Norwegian dot ("Thursday 10 December", not
     "10. December", which messages and e-mails built in Python had)."""
-    from flask_babel import format_datetime, get_locale
+    from flask_babel import format_datetime
 
     if instant.tzinfo is None:
         raise TypeError("naive datetime given to a date formatter; pass an aware instant")
-    locale = get_locale()
-    if locale is not None and locale.language == "en":
-        pattern = pattern.replace("d. ", "d ")
-    return format_datetime(instant, year_shown(pattern, instant))
+    return format_datetime(instant, year_shown(pattern_for_language(pattern), instant))
 
 
 def freeze(instant: dt.datetime):

@@ -35,10 +35,7 @@ def _memoized(formatter):
         return formatter(value, fmt)
 
     def call(value, fmt: str) -> str:
-        locale = get_locale()
-        if locale is not None and locale.language == "en":
-            fmt = fmt.replace("d. ", "d ")   # the pages' patterns are Norwegian ("18. desember"); English has no dot
-        return cached(type(value), value, fmt, str(locale), str(get_timezone()))
+        return cached(type(value), value, clock.pattern_for_language(fmt), str(get_locale()), str(get_timezone()))
 
     return call
 
