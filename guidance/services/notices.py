@@ -87,6 +87,8 @@ INTERPRETER_CHANGED = "counsellor_interpreter"
 # told, and the counsellor, who knew the name, learnt it when the session began.
 INTERPRETER_GONE = "counsellor_interpreter_gone"
 JOINED = "counsellor_joined"  # a participant joined the counsellor's group session (booked one at a time)
+# Every notice about the counsellor's own sessions: each its own e-mail, each linking to the session.
+OWN_SESSION_KINDS = frozenset(COUNSELLOR_KINDS) | {INTERPRETER_CHANGED, INTERPRETER_GONE, JOINED}
 GOVERNED_BY = {**REFERRER_KINDS, **COUNSELLOR_KINDS, INTERPRETER_CHANGED: MY_SESSIONS, INTERPRETER_GONE: MY_SESSIONS,
                JOINED: MY_SESSIONS, "note_shared": GUIDANCE_NOTES, "reminder": REMINDERS}
 BATCH = 200  # recipients per round of `dispatch`: all of a recipient's waiting notices go in one round
@@ -309,8 +311,7 @@ def _dispatch_batch(now: dt.datetime) -> tuple[list[OutboxMessage], bool]:
     for notice in waiting:
         # A counsellor's notices go one an e-mail, each with its own subject (two "the interpreter cannot come" in
         # one e-mail read "2 changes to sessions of your referrals"); a referrer's are gathered.
-        own = notice.kind in COUNSELLOR_KINDS or notice.kind in (INTERPRETER_CHANGED, INTERPRETER_GONE, JOINED)
-        group = ("counsellor", notice.id) if own else (notice.kind == "reminder", notice.user_id)
+        group = ("counsellor", notice.id) if notice.kind in OWN_SESSION_KINDS else (notice.kind == "reminder", notice.user_id)
         groups[group].append(notice)
     messages = []
     for group in groups.values():
@@ -416,7 +417,7 @@ def _link(notice: Notice) -> str:
     if notice.told_start is not None:
         # The session is someone else's now: the counsellor's own day, as it is after the change.
         return cal.app_url("counsellor.day", day=notice.told_start.astimezone(cal.OSLO).date().isoformat())
-    if notice.kind in COUNSELLOR_KINDS or notice.kind in (INTERPRETER_CHANGED, INTERPRETER_GONE, JOINED):
+    if notice.kind in OWN_SESSION_KINDS:
         return cal.app_url("counsellor.session", session_id=notice.session_id)
     return cal.app_url("referrals.show", referral_id=notice.referral_id)
 
