@@ -604,13 +604,12 @@ def _no_longer_movable(session: Session):
     started one goes to its day's plan. None: it can be moved."""
     from guidance.models import SessionStatus
     from guidance.rules.access import may
+    from guidance.services.calendar import current_of
 
-    if session.status is SessionStatus.SUPERSEDED:
-        current = db.session.scalar(select(Session).where(Session.uid == session.uid, Session.status ==
-                                                          SessionStatus.BOOKED).order_by(Session.id.desc()).limit(1))
-        if current is not None and may(current_user, "edit", current):
-            flash(_("A later plan published this session again; this is the session as it stands now."), "info")
-            return redirect(url_for("planning.edit_session", session_id=current.id, **request.args))
+    current = current_of(session)   # None unless a later publication replaced this row
+    if current is not None and current.status is SessionStatus.BOOKED and may(current_user, "edit", current):
+        flash(_("A later plan published this session again; this is the session as it stands now."), "info")
+        return redirect(url_for("planning.edit_session", session_id=current.id, **request.args))
     if session.status is not SessionStatus.BOOKED or session.start <= _utcnow():
         flash(_("This session can no longer be moved: it has started or is over, or it was cancelled or replaced."),
               "warning")
