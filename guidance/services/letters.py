@@ -373,9 +373,16 @@ def paragraphs(f: Facts, code: str, strict: bool = False) -> list[tuple[str, str
         out.append(("label", t("New time")))
         out.append(("text", t("This letter replaces the letter about %(date)s. Come at the new time below.",
                               date=isolate(f.replaces.strftime("%d.%m.%Y %H:%M")))))
-    if f.session_type == "group":
+    # A video session is not at the career centre: a participant told to come there travels for nothing.
+    if f.session_type == "group" and f.video:
+        out.append(("text", t("You are invited to a group session on career guidance by video. You will meet "
+                              "other participants and a career counsellor and talk about education and work in Norway.")))
+    elif f.session_type == "group":
         out.append(("text", t("You are invited to a group session on career guidance at the career centre. You will meet "
                               "other participants and a career counsellor and talk about education and work in Norway.")))
+    elif f.video:
+        out.append(("text", t("You are invited to individual career guidance by video. A career counsellor will "
+                              "talk with you about your education, your work experience and your goals.")))
     else:
         out.append(("text", t("You are invited to individual career guidance at the career centre. A career counsellor will "
                               "talk with you about your education, your work experience and your goals.")))

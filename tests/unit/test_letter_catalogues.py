@@ -31,7 +31,7 @@ def _facts(**changes) -> letters.Facts:
 VARIANTS = [
     {}, {"session_type": "group", "step_free": False, "interpreter_mode": "video"},
     {"interpreter_mode": "phone", "contact_name": None, "contact_phone": None, "contact_email": None},
-    {"video": True}, {"video": True, "video_link": "https://meet.example.no/kari"}, {"second": None}, {"interpreter_language": None}, {"interpreter_mode": "arranging"},
+    {"video": True}, {"video": True, "session_type": "group"}, {"video": True, "video_link": "https://meet.example.no/kari"}, {"second": None}, {"interpreter_language": None}, {"interpreter_mode": "arranging"},
     {"replaces": dt.datetime(2027, 2, 25, 13, 0, tzinfo=ZoneInfo("Europe/Oslo"))},
     {"sender_phone": "+47 55 30 60 00"},
 ]
@@ -46,6 +46,19 @@ def test_a_video_letter_does_not_ask_the_participant_to_bring_the_letter_or_an_i
     assert "Dette brevet." in on_site and "Dette brevet." not in by_video
     assert any("ID-kort" in item for item in on_site) and not any("ID-kort" in item for item in by_video)
     assert any("Briller" in item for item in by_video) and any("Vitnemål" in item for item in by_video)
+
+
+def test_a_video_letter_does_not_invite_the_participant_to_the_career_centre():
+    """Told to come to the centre, they would travel there for a talk held on a screen at home."""
+    def text(code, **changes):
+        return " ".join(t for _, t in letters.paragraphs(_facts(**changes), code, strict=True))
+
+    for session_type in ("individual", "group"):
+        assert "karrieresenteret" in text("nb", session_type=session_type)
+        by_video = text("nb", session_type=session_type, video=True, video_link="https://meet.example.no/kari")
+        assert "karrieresenteret" not in by_video and "på video" in by_video
+        assert "at the career centre" not in text("en", session_type=session_type, video=True)
+        assert "в карьерном центре" not in text("ru", session_type=session_type, video=True)
 
 
 def test_every_letter_language_the_task_names_has_a_catalogue():
