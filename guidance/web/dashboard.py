@@ -120,6 +120,10 @@ def budget():
     return _page(form, 400)
 
 
+# The column a CSV of referral figures names its group by, as the page's "Group by" list names it.
+_DIMENSIONS = {"municipality": _l("Municipality"), "language": _l("Language"), "legal_basis": _l("Legal basis")}
+
+
 @bp.get("/export.csv")
 @requires("dashboard")
 def export():
@@ -130,24 +134,24 @@ def export():
     # read the English page's "254.5" as a date or text.
     decimal = lambda value: numbers.format_decimal(value or 0, "0.##", locale="nb")   # noqa: E731
     if table == "interpreters":
-        header = ["month", "hours", "cost_nok", "budget_nok"]
+        header = [_("Month"), _("Hours of interpreting"), _("Cost (NOK)"), _("Budget (NOK)")]
         rows = [[m["month"], decimal(m["hours"]), decimal(m["cost_nok"]), decimal(m["budget_nok"]) if m["budget_nok"]
                  is not None else ""] for m in figures["interpreters"]]
     elif table == "load":
-        header = ["counsellor", "month", "sessions"]
+        header = [_("Counsellor"), _("Month"), _("Guidance sessions")]
         rows = [[r["counsellor"], r["month"], r["sessions"]] for r in figures["load"]]
     elif table == "late":
-        header = ["reference", "municipality", "deadline", "first_session_held", "days_late"]
+        header = [_("Reference"), _("Municipality"), _("Deadline"), _("First session held"), _("Days late")]
         rows = [[r["referral"].reference, r["referral"].municipality_name, r["deadline"], r["first_held"] or "",
                  "" if r["days_late"] is None else r["days_late"]] for r in figures["compliance"]["late"]]
     elif table == "at_risk":
-        header = ["reference", "deadline", "working_days_left", "first_session"]
-        rows = [[r["referral"].reference, r["deadline"],
+        header = [_("Reference"), _("Municipality"), _("Deadline"), _("Working days left"), _("First session")]
+        rows = [[r["referral"].reference, r["referral"].municipality_name, r["deadline"],
                  _("passed") if r["working_days_left"] < 0 else r["working_days_left"], r["first_session"] or ""]
                 for r in figures["at_risk"]]
     else:
         table = "referrals"
-        header = ["period", figures["dimension"], "received", "booked", "completed"]
+        header = [_("Period"), _DIMENSIONS.get(figures["dimension"], _("Group")), _("Received"), _("Booked"), _("Completed")]
         # The group as the page names it (Arabisk, Integreringsloven), as the queue's export does.
         rows = [[r["period"], _group_label(figures["dimension"], r["group"]), r["received"], r["booked"], r["completed"]]
                 for r in figures["rows"]]

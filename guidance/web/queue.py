@@ -71,8 +71,10 @@ def export():
             "" if left is None else (_("Kept") if guided_in_time(r.deadline, held.get(r.id))
                                      else _("passed") if deadline_passed(r.deadline, today) else left),
             labels["shown_status_label"].get(shown[r.id], shown[r.id])))
-    text = sheets.csv_text(["reference", "referring_municipality", "home_municipality", "language", "legal_basis",
-                            "received", "earliest", "deadline", "working_days_left", "status"], rows_out)
+    # Column names as the page names them, in the page's language: the file is read by people, not imported.
+    text = sheets.csv_text([_("Reference"), _("Referring municipality"), _("Home municipality"), _("Language"),
+                            _("Legal basis"), _("Received"), _("Earliest date"), _("Deadline"), _("Working days left"),
+                            _("Status")], rows_out)
     # no-store because even this list is the county's business.
     return Response(text, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="queue-{today.isoformat()}.csv"', "Cache-Control": "no-store"})

@@ -132,7 +132,7 @@ def test_csv_export_has_no_names_or_phones(client):
     assert f"{referral.reference};Bergen;Bergen;Arabisk;Integreringsloven;" in text
     assert "integration_act" not in text
     assert "Navnesen" not in text and "400 00 000" not in text and "40000000" not in text
-    assert text.splitlines()[0].startswith("reference;")
+    assert text.splitlines()[0].startswith("Referanse;Henvisende kommune;Bostedskommune;Språk;")
 
 
 def test_the_dashboards_csv_opens_in_columns_in_a_norwegian_excel(client):
@@ -143,7 +143,7 @@ def test_the_dashboards_csv_opens_in_columns_in_a_norwegian_excel(client):
     response = client.get("/dashboard/export.csv?table=referrals")
     raw = response.data
     assert raw.startswith("\ufeff".encode()) and response.headers["Cache-Control"] == "no-store"
-    assert raw.decode("utf-8-sig").splitlines()[0].startswith("period;")
+    assert raw.decode("utf-8-sig").splitlines()[0].startswith("Periode;")
 
 
 def test_csv_export_follows_the_filters(client):

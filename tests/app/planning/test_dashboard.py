@@ -105,20 +105,25 @@ def test_dashboard_page_shows_svg_charts_with_tables_and_exports_csv(client, tra
     late = page[page.index('id="late-caption"'):page.index("</table>", page.index('id="late-caption"'))]
     assert b.reference in late and a.reference not in late and "5 dager for sent" in late
     late_csv = client.get("/dashboard/export.csv?table=late").data.decode("utf-8-sig").splitlines()
-    assert late_csv == ["reference;municipality;deadline;first_session_held;days_late",
+    assert late_csv == ["Referanse;Kommune;Frist;Første time holdt;Dager for sent",
                         f"{b.reference};{b.referring_municipality.name};2027-02-10;2027-02-15;5"]
     csv_text = client.get("/dashboard/export.csv?table=interpreters").data.decode("utf-8-sig")
     # as a Norwegian Excel reads it: semicolons, decimal commas
-    assert csv_text.splitlines()[:3] == ["month;hours;cost_nok;budget_nok", "2027-01;1,5;1080;", "2027-02;1,5;1200;2000"]
+    assert csv_text.splitlines()[:3] == ["Måned;Tolketimer;Kostnad (kr);Budsjett (kr)", "2027-01;1,5;1080;", "2027-02;1,5;1200;2000"]
     referrals_csv = client.get("/dashboard/export.csv?table=referrals&period=quarter&dimension=legal_basis")
     lines = referrals_csv.get_data(as_text=True).splitlines()
+    assert lines[0].lstrip("\ufeff") == "Periode;Hjemmel;Mottatt;Booket;Gjennomført"
     assert "2027-Q1;Integreringsloven;3;2;0" in lines and "2027-Q1;Midlertidig lov;1;1;1" in lines
     by_language = client.get("/dashboard/export.csv?table=referrals&period=quarter&dimension=language").get_data(as_text=True)
     assert ";Arabisk;" in by_language and ";ar;" not in by_language
+    # the at-risk list says whose municipality to call, as the page does
+    at_risk = client.get("/dashboard/export.csv?table=at_risk").data.decode("utf-8-sig").splitlines()
+    assert at_risk[0] == "Referanse;Kommune;Frist;Arbeidsdager igjen;Første time"
+    assert any(line.startswith(f"{d.reference};{d.referring_municipality.name};") for line in at_risk)
     # the same decimal comma when the page is in English: the file goes to a Norwegian Excel
     client.post("/language", data={"language": "en", "next": "/"})
     english = client.get("/dashboard/export.csv?table=interpreters").data.decode("utf-8-sig")
-    assert english.splitlines()[1] == "2027-01;1,5;1080;"
+    assert english.splitlines()[:2] == ["Month;Hours of interpreting;Cost (NOK);Budget (NOK)", "2027-01;1,5;1080;"]
 
 
 def test_a_budget_must_be_a_month_and_an_amount(client):
