@@ -132,6 +132,7 @@ AUDIT_ACTION = {
     "referral.need_dropped": _l("A session taken off the referral by the centre"),
     "participant.to_tell": _l("The centre is to tell the participant of the change (nobody else does in time)"),
     "participant.told": _l("The centre told the participant of the change"),
+    "participant.told_undone": _l("The centre took back that it told the participant"),
 }
 
 # Why a lead cancels one session (interpreter_bookings.changes.CANCEL_REASONS).

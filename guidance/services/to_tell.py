@@ -138,3 +138,32 @@ def mark_told(lead: User, task: ParticipantToTell) -> None:
         for each in db.session.scalars(same):
             each.told_at, each.told_by_id = clock.now(), lead.id
             audit.record(lead, "participant.told", each.referral, {"session_id": each.session_id, "change": each.change})
+
+
+# A mark can be taken back for a while: a "Told" pressed on the wrong row took the participant off the
+# list with nothing to bring them back.
+UNDO_MINUTES = 30
+
+
+def undoable(lead: User, task_id: int | None) -> ParticipantToTell | None:
+    """The task `lead` marked told in the last UNDO_MINUTES, of their county, its session still ahead."""
+    task = db.session.get(ParticipantToTell, task_id) if task_id else None
+    now = clock.now()
+    if (task is None or task.county_id != lead.county_id or task.told_at is None or task.told_by_id != lead.id
+            or task.told_at < now - dt.timedelta(minutes=UNDO_MINUTES) or task.session_start <= now):
+        return None
+    return task
+
+
+def unmark_told(lead: User, task: ParticipantToTell) -> None:
+    """Use case: the lead takes back a "Told": the participant's changes marked with it wait again."""
+    with unit_of_work():
+        if undoable(lead, task.id) is None:
+            raise DomainError(_("This mark can no longer be taken back."))
+        same = select(ParticipantToTell).where(ParticipantToTell.county_id == task.county_id,
+                                               ParticipantToTell.referral_id == task.referral_id,
+                                               ParticipantToTell.told_at == task.told_at)
+        for each in db.session.scalars(same):
+            each.told_at, each.told_by_id = None, None
+            audit.record(lead, "participant.told_undone", each.referral,
+                         {"session_id": each.session_id, "change": each.change})

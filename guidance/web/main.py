@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from guidance.rules.access import may
-from guidance.services import counsellor_today, queue, referrer_today
+from guidance.services import counsellor_today, queue, referrer_today, to_tell
 from guidance.services.interpreter_bookings import requests as interpreter_requests
 from guidance.services import today as today_service
 from guidance.web.guards import requires
@@ -32,6 +32,9 @@ def home():
         first_steps, mail_server = steps(current_user), bool(current_app.config.get("MAIL_SERVER"))
     else:
         mail_server = True
+    # Just marked told: the card offers to take it back (services/to_tell.undoable).
+    told = to_tell.undoable(current_user, request.args.get("told", type=int)) if overview is not None else None
     return render_template(f"home/{current_user.role.value}.html", open_referrals=open_referrals, overview=overview,
                            day=day, work=work, municipality=municipality, first_steps=first_steps,
-                           mail_server=mail_server, shown_in_card=bool(overview and overview.to_tell))
+                           mail_server=mail_server, told=told,
+                           shown_in_card=bool(overview and (overview.to_tell or told)))

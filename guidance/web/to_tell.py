@@ -32,4 +32,24 @@ def told(task_id: int):
         # In the card the page scrolls back to (at the top of the page it was out of view), by name.
         flash(_("%(name)s (%(reference)s) is marked as told.", name=task.referral.participant.name,
                 reference=task.referral.reference), "told")
+        back = url_for("main.home", told=task.id, _anchor="today-to-tell")  # the card offers to take it back
+    return redirect(back)
+
+
+@bp.post("/<int:task_id>/not-told")
+@requires("planning")
+def not_told(task_id: int):
+    task = get_visible(ParticipantToTell, task_id, "mark")
+    back = url_for("main.home", _anchor="today-to-tell")
+    if not PostForm().validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+        return redirect(back)
+    try:
+        service.unmark_told(current_user, task)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "warning")
+    else:
+        flash(_("%(name)s (%(reference)s) is back on the list to tell.", name=task.referral.participant.name,
+                reference=task.referral.reference), "told")
     return redirect(back)

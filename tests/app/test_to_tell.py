@@ -94,8 +94,9 @@ def test_a_participant_nobody_tells_waits_on_the_home_until_marked_told(client, 
     response = client.post(f"/to-tell/{task.id}/told")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"Dmytro Melnyk ({w.untold.reference}) er merket som informert." in page   # by name; no card left
-    assert 'id="today-to-tell"' not in page
+    assert f"Dmytro Melnyk ({w.untold.reference}) er merket som informert." in page   # by name
+    assert "Ingen andre venter på å bli informert." in html.unescape(page)   # the card stays only to offer the undo
+    assert 'id="today-to-tell"' not in client.get("/").get_data(as_text=True)
     told = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "participant.told")).all()
     assert len(told) == 2 and {e.actor_id for e in told} == {w.lead.id}
     history = client.get(f"/referrals/{w.untold.id}").get_data(as_text=True)
@@ -198,3 +199,52 @@ def test_marked_told_is_confirmed_in_the_card_the_page_scrolls_back_to(client, w
     card = card[:card.index("</section>")]
     assert f"Dmytro Melnyk ({w.untold.reference}) er merket som informert." in card
     assert page.count("er merket som informert.") == 1   # not at the top as well
+
+
+def test_a_told_pressed_by_mistake_can_be_taken_back_from_the_card(client, world, travel_to):
+    """"Told" on the wrong row took the participant off the list with nothing to bring them back."""
+    w = world
+    _published(w, w.untold, f.oslo(2027, 1, 26, 10))
+    f.login(client, w.lead)
+    task = db.session.scalars(select(ParticipantToTell)).one()
+    response = client.post(f"/to-tell/{task.id}/told")
+    page = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    card = page[page.index('id="today-to-tell"'):]
+    card = card[:card.index("</section>")]
+    # the last one told: the card stays, to confirm and offer the undo
+    assert "er merket som informert." in card and "Ingen andre venter på å bli informert." in card
+    assert f'action="/to-tell/{task.id}/not-told"' in card and "Angre: ikke informert ennå" in card
+
+    response = client.post(f"/to-tell/{task.id}/not-told")
+    page = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert f"Dmytro Melnyk ({w.untold.reference}) er tilbake blant deltakerne du må si fra til." in page
+    assert "Ny time tirsdag 26. januar kl. 10:00" in _home_card(client, w)
+    db.session.refresh(task)
+    assert task.told_at is None and task.told_by_id is None
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "participant.told_undone")).one()
+
+    # Half an hour on, the mark stands: the undo is for a slip of the finger, not a history to rewrite.
+    client.post(f"/to-tell/{task.id}/told")
+    travel_to(f.oslo(2027, 1, 8, 12, 31))
+    page = html.unescape(client.get(f"/?told={task.id}").get_data(as_text=True))
+    assert "Angre: ikke informert ennå" not in page
+    response = client.post(f"/to-tell/{task.id}/not-told")
+    assert "Dette kan ikke lenger angres." in html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    db.session.refresh(task)
+    assert task.told_at is not None
+
+
+def test_another_lead_cannot_take_back_a_told(client, world):
+    w = world
+    _published(w, w.untold, f.oslo(2027, 1, 26, 10))
+    task = db.session.scalars(select(ParticipantToTell)).one()
+    f.login(client, w.lead)
+    client.post(f"/to-tell/{task.id}/told")
+    client.post("/logout")
+    colleague = f.user(Role.LEAD)   # same county: they did not mark it, so the undo is not theirs
+    assert colleague.county_id == w.lead.county_id
+    f.login(client, colleague)
+    assert "Angre: ikke informert ennå" not in html.unescape(client.get(f"/?told={task.id}").get_data(as_text=True))
+    client.post(f"/to-tell/{task.id}/not-told")
+    db.session.refresh(task)
+    assert task.told_at is not None

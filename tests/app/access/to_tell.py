@@ -4,10 +4,12 @@ from tests.app.access.foundation import ROLES
 
 EXPECTED = {
     "to_tell.told": {r: 405 for r in ROLES},
+    "to_tell.not_told": {r: 405 for r in ROLES},
 }
 
 WRITERS = {
     "to_tell.told": (Role.LEAD,),
+    "to_tell.not_told": (Role.LEAD,),
 }
 
 
