@@ -42,7 +42,8 @@ CATALOGUES = Path(__file__).resolve().parent.parent / "letters"
 
 # Letter language (catalogue name) -> Babel locale for dates and language names.
 LOCALES = {"nb": "nb", "nn": "nn", "en": "en_GB", "uk": "uk", "ar": "ar", "ti": "ti", "prs": "fa_AF", "so": "so",
-           "ru": "ru", "fa": "fa", "ps": "ps", "ckb": "ckb", "kmr": "ku"}
+           "ru": "ru", "fa": "fa", "ps": "ps", "ckb": "ckb", "kmr": "ku", "fr": "fr", "sw": "sw", "tr": "tr",
+           "am": "am"}
 NORWEGIAN = ("nb", "nn")
 RIGHT_TO_LEFT = {"ar", "prs", "fa", "ps", "ckb"}
 # Pashto and Sorani use letters with no Unicode presentation forms (ښ ځ ګ ټ, ڵ ێ ڕ), so arabic_reshaper
@@ -547,7 +548,7 @@ def _lines(document, text: str, width: float, widths: dict) -> list[str]:
 def _family(code: str) -> str:
     if code in RIGHT_TO_LEFT:
         return "arabic"
-    if code == "ti":
+    if code in ("ti", "am"):   # Tigrinya and Amharic share the Ethiopic script
         return "ethiopic"
     return "dejavu"
 
@@ -558,7 +559,7 @@ def _family(code: str) -> str:
 TAGS = {"title": "H1", "heading": "H2", "label": "H2", "text": "P", "item": "P", "small": "P"}
 # BCP 47 tags for the structure tree (Dari as Afghan Persian, which screen readers know).
 PDF_LANG = {"nb": "nb", "nn": "nn", "en": "en", "uk": "uk", "ar": "ar", "ti": "ti", "prs": "fa-AF", "so": "so",
-            "ru": "ru", "fa": "fa"}
+            "ru": "ru", "fa": "fa", "ps": "ps", "ckb": "ckb", "kmr": "kmr", "fr": "fr", "sw": "sw", "tr": "tr", "am": "am"}
 
 
 @functools.cache

@@ -310,13 +310,13 @@ def test_pashto_sorani_and_kurmanji_speakers_get_a_page_in_their_language(client
 
 def test_a_letter_in_norwegian_only_is_said_so_where_the_referrer_takes_it(client):
     w = f.world()
-    amharic = _booked(w, "Meron Tesfaye", "am")
+    lingala = _booked(w, "Grace Mbuyi", "ln")
     f.login(client, w.referrer)
-    assert len(_pages(client.get(f"/referrals/{amharic.id}/letters.pdf"))) == 1
-    page = client.get(f"/referrals/{amharic.id}").get_data(as_text=True)
-    assert "Det finnes ikke noe brev på amharisk ennå: dette er bare på norsk." in page
+    assert len(_pages(client.get(f"/referrals/{lingala.id}/letters.pdf"))) == 1
+    page = client.get(f"/referrals/{lingala.id}").get_data(as_text=True)
+    assert "Det finnes ikke noe brev på lingala ennå: dette er bare på norsk." in page
     home = client.get("/").get_data(as_text=True)
-    assert "Bare på norsk: ikke noe brev på amharisk ennå" in home
+    assert "Bare på norsk: ikke noe brev på lingala ennå" in home
     ukrainian, _day = _ukrainian(w)
     assert "Det finnes ikke noe brev" not in client.get(f"/referrals/{ukrainian.id}").get_data(as_text=True)
 

@@ -104,13 +104,13 @@ def test_a_participant_nobody_tells_waits_on_the_home_until_marked_told(client, 
 
 
 def test_a_participant_whose_language_has_no_letter_is_said_so_on_the_card(client, world):
-    """A Swahili speaker's letter is Norwegian only: the lead who sends it reads so (nothing said it)."""
+    """A Lingala speaker's letter is Norwegian only: the lead who sends it reads so (nothing said it)."""
     w = world
-    w.untold.participant.language = "sw"
+    w.untold.participant.language = "ln"
     db.session.commit()
     _published(w, w.untold, f.oslo(2027, 1, 26, 10))
     home = _home_card(client, w)
-    assert "Bare på norsk: ikke noe brev på swahili ennå" in home, home
+    assert "Bare på norsk: ikke noe brev på lingala ennå" in home, home
 
 
 def test_the_publish_page_says_whose_letters_the_lead_sends(client, world):

@@ -11,7 +11,7 @@ import pytest
 from guidance.services import letters
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-REQUIRED = {"nb", "nn", "uk", "ar", "ti", "prs", "so", "en", "ru", "fa", "ps", "ckb", "kmr"}
+REQUIRED = {"nb", "nn", "uk", "ar", "ti", "prs", "so", "en", "ru", "fa", "ps", "ckb", "kmr", "fr", "sw", "tr", "am"}
 
 
 def _facts(**changes) -> letters.Facts:
