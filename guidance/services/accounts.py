@@ -162,6 +162,9 @@ def update_user(actor, user: User, *, email: str, name: str, role: Role, county_
         raise DomainError(_("The user was not saved."), errors)
     before = _snapshot(user)
     role_leaves_counselling(user, role)
+    role_returns_to_counselling(user, role)
+    if user.active and not active:
+        _switched_off(user)
     user.email, user.name, user.role, user.active = email.strip().lower(), name.strip(), role, active
     # Admins belong to the installation or one county; referrers to a municipality; staff to a county.
     user.county_id = county_id if role is not Role.REFERRER else None
@@ -180,6 +183,19 @@ def role_leaves_counselling(user: User, role: Role) -> None:
     counsellor page (rules.access.counsels)."""
     if user.role is Role.COUNSELLOR and role is not Role.COUNSELLOR and user.counsellor is not None:
         user.counsellor.active = False
+
+
+def role_returns_to_counselling(user: User, role: Role) -> None:
+    """Made a counsellor again (a role changed by mistake and back, or a lead back to counselling): the profile
+    the earlier change switched off is planned again; it had stayed "Deactivated" with its sessions broken."""
+    if user.role is not Role.COUNSELLOR and role is Role.COUNSELLOR and user.counsellor is not None:
+        user.counsellor.active = True
+
+
+def _switched_off(user: User) -> None:
+    """An account switched off loses its calendar address for good: switched on again, the person makes a new
+    one (the old address had come back to life with the account)."""
+    user.calendar_token_hash = None
 
 
 def _outside_scope(actor, role: Role, county_id, municipality_id, errors: dict) -> None:
@@ -217,6 +233,8 @@ def set_active(actor, user: User, active: bool) -> None:
             .order_by(AuditEvent.id.desc()).limit(1))
         if last is not None and last.actor is not None and last.actor.role is Role.ADMIN:
             raise DomainError(_("An administrator switched this account off. Ask the administrator to switch it on."))
+    if user.active and not active:
+        _switched_off(user)
     user.active = active
     for identity in user.identities:
         # An administrator's decision overrides a withdrawal by the provider's claims: a

@@ -110,6 +110,23 @@ def counsellors_of(county_id: int) -> list[CounsellorProfile]:
     return list(db.session.scalars(stmt))
 
 
+def waiting_for_details(county_id: int, role: Role) -> list[User]:
+    """Active accounts of the county with `role` (counsellor or interpreter) that have no details yet: an
+    administrator made them, and the lead has not entered their locations and hours, or languages and rates.
+    Nothing is planned for them until then, so the lead's list names them (it had left them out)."""
+    profile = CounsellorProfile if role is Role.COUNSELLOR else InterpreterProfile
+    stmt = (select(User).outerjoin(profile, profile.user_id == User.id)
+            .where(User.county_id == county_id, User.role == role, User.active.is_(True), profile.id.is_(None))
+            .order_by(User.name))
+    return list(db.session.scalars(stmt))
+
+
+def waiting_account(county_id: int, role: Role, email: str | None) -> User | None:
+    """The waiting account of that e-mail, whose details the lead's new-person form fills in."""
+    wanted = (email or "").strip().lower()
+    return next((u for u in waiting_for_details(county_id, role) if u.email == wanted), None) if wanted else None
+
+
 def usual_week(county_id: int) -> dict:
     """The working week most of the county's active counsellors have (stored form, {} when none has one):
     a new colleague's form starts from it rather than from seven empty days."""

@@ -282,6 +282,20 @@ class BrokenSession:
     reasons: list[str]
 
 
+def sessions_ahead_of(user) -> int:
+    """Published sessions still ahead that the person holds as counsellor or interprets: what switching their
+    account off leaves without them."""
+    ahead = (Session.status == SessionStatus.BOOKED, Session.start > clock.now())
+    count = 0
+    if user.counsellor is not None:
+        count += db.session.scalar(select(func.count(Session.id)).where(Session.counsellor_id == user.counsellor.id,
+                                                                       *ahead)) or 0
+    if user.interpreter is not None:
+        count += db.session.scalar(select(func.count(Session.id)).where(Session.interpreter_id == user.interpreter.id,
+                                                                       *ahead)) or 0
+    return count
+
+
 def broken_sessions(county: County, *, location_id: int | None = None, counsellor_id: int | None = None,
                     interpreter_id: int | None = None) -> list[BrokenSession]:
     """Published (booked) sessions still ahead that no longer fit the county's data, limited to one

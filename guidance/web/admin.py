@@ -72,8 +72,10 @@ def _fill_choices(form: UserForm) -> None:
 @requires("users")
 def users():
     all_users = db.session.scalars(select(User).where(admin_user_filter(current_user)).order_by(User.role, User.name)).all()
+    # Someone who never logged in reads so under "Active" (they had looked like everyone else).
     return render_template("admin/users.html", users=all_users, role_labels=role_labels(),
-                           sign_in={u.id: _sign_in(u) for u in all_users})
+                           sign_in={u.id: _sign_in(u) for u in all_users},
+                           invitation={u.id: invitations.status(u) for u in all_users if u.active})
 
 
 def _sign_in(user: User) -> tuple[str, str]:
@@ -104,6 +106,10 @@ def new_user():
         else:
             flash(_("The user was created.") if form.password.data else
                   _("The user was created and e-mailed an invitation to choose a password or log in."), "success")
+            if form.role.data in (Role.COUNSELLOR.value, Role.INTERPRETER.value):
+                # Nothing is planned for them until their details exist; the lead's list names them.
+                flash(_("The county's lead enters their details (locations and hours, or languages and rates) "
+                        "under Counsellors or Interpreters; until then nothing is planned for them."), "info")
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
     return render_template("admin/user_form.html", form=form), status
@@ -120,6 +126,7 @@ def edit_user(user_id: int):
         form.county_id.data, form.municipality_id.data = user.county_id or 0, user.municipality_id or 0
         form.password.data = ""
     elif form.validate_on_submit():
+        county = user.county  # before the change: a counsellor made a referrer leaves the county's sessions behind
         try:
             accounts.update_user(
                 current_user, user, email=form.email.data, name=form.name.data, role=Role(form.role.data),
@@ -130,19 +137,21 @@ def edit_user(user_id: int):
             show_refusal(form, error)
         else:
             flash(_("The user was updated."), "success")
-            _warn_broken(user)
+            _warn_broken(user, county)
             return redirect(url_for("admin.users"))
     status = 400 if request.method == "POST" else 200
-    return render_template("admin/user_edit.html", form=form, user=user,
+    signed_in, invited_at = invitations.status(user)
+    return render_template("admin/user_edit.html", form=form, user=user, signed_in=signed_in, invited_at=invited_at,
                            may_connect=invitations.may_connect(user)), status
 
 
-def _warn_broken(user: User) -> None:
+def _warn_broken(user: User, county=None) -> None:
     """After a change to an account: the published sessions ahead it broke (a deactivated interpreter's 28
-    bookings went without a word here), which the county's lead also finds on their home."""
+    bookings went without a word here), which the county's lead also finds on their home. `county`: the
+    account's county before the change, when it had one."""
     from guidance.services import readiness
 
-    county = user.county
+    county = county or user.county
     if county is None:
         return
     only = ({"counsellor_id": user.counsellor.id} if user.counsellor is not None else
@@ -153,6 +162,16 @@ def _warn_broken(user: User) -> None:
                        "on their home page.",
                        "%(num)d published sessions ahead no longer fit after this change; the county's lead sees them "
                        "on their home page.", len(broken)), "warning")
+
+
+@bp.post("/users/<int:user_id>/invitation")
+@requires("users")
+def invitation(user_id: int):
+    """E-mail the person a new invitation (the last one expired, or went to a mistyped address since corrected)."""
+    user = get_visible(User, user_id, "manage")
+    if user.active:
+        invite_user(user)   # checks the form's CSRF token
+    return redirect(url_for("admin.edit_user", user_id=user.id))
 
 
 @bp.post("/users/<int:user_id>/connect")
@@ -170,9 +189,15 @@ def connect(user_id: int):
 @bp.post("/users/<int:user_id>/active")
 @requires("users")
 def set_active(user_id: int):
+    from guidance.services import readiness
+
     user = get_visible(User, user_id, "manage")
     form = ActiveForm()
     if form.validate_on_submit() and user.id != current_user.id:
+        # One click had switched off a counsellor with 38 sessions ahead, the warning coming after the fact.
+        ahead = readiness.sessions_ahead_of(user) if user.active and not form.active.data else 0
+        if ahead and not request.form.get("confirm"):
+            return render_template("admin/confirm_deactivate.html", user=user, ahead=ahead)
         accounts.set_active(current_user, user, bool(form.active.data))
         flash(_("The user was updated."), "success")
         _warn_broken(user)

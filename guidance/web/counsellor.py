@@ -66,6 +66,8 @@ def week():
     """This week (the coming one at the weekend)."""
     from guidance.rules.week import opening_monday
 
+    if current_user.counsellor is None:  # an account the lead has not yet given locations and hours
+        return render_template("not_set_up_page.html", heading=_("My week"))
     year, week_number, _day = opening_monday(local_today()).isocalendar()
     return _render_week(year, week_number)
 

@@ -50,8 +50,8 @@ class WithdrawForm(FlaskForm):
 @bp.get("/")
 @requires("bookings")
 def index():
-    if current_user.interpreter is None:
-        abort(404)
+    if current_user.interpreter is None:  # an account the lead has not yet given languages and rates
+        return render_template("not_set_up_page.html", heading=_("Your interpreter bookings"))
     work = requests_service.work_of(current_user.interpreter)
     return render_template("interpreter/index.html", requests=work.requests, upcoming=work.upcoming, other=work.other,
                            accept_form=AcceptForm())

@@ -127,6 +127,7 @@ def counsellors():
     if chooser:
         return chooser
     return render_template("people/counsellors.html", county=county, counsellors=people.counsellors_of(county.id),
+                           waiting=people.waiting_for_details(county.id, Role.COUNSELLOR),
                            county_args=_county_args(county), names=_language_names(), form=ActiveForm(),
                            today=local_today(), weekdays=weekday_names())
 
@@ -149,6 +150,7 @@ def new_counsellor():
             _invited(profile)
             return redirect(url_for("people.edit_counsellor", counsellor_id=profile.id))
         return _counsellor_page(form, county, None, 400)
+    _fill_waiting(form, county, Role.COUNSELLOR)
     form.max_sessions_per_day.data = "4"
     form.languages.data = ["nb"]
     usual = people.usual_week(county.id)
@@ -156,6 +158,14 @@ def new_counsellor():
         _load_weekly(form, usual)
         form.lunch_start.data, form.lunch_end.data = people.daily_break(usual)
     return _counsellor_page(form, county, None, usual_week=bool(usual))
+
+
+def _fill_waiting(form, county: County, role: Role) -> None:
+    """The name and e-mail of the account an administrator made (?email=, from the list's "Add their
+    details"): saving links the details to it (services.people._user_for_new_profile)."""
+    account = people.waiting_account(county.id, role, request.args.get("email"))
+    if account is not None:
+        form.name.data, form.email.data = account.name, account.email
 
 
 def _invited(profile) -> None:
@@ -342,6 +352,7 @@ def interpreters():
     if chooser:
         return chooser
     return render_template("people/interpreters.html", county=county, interpreters=people.interpreters_of(county.id),
+                           waiting=people.waiting_for_details(county.id, Role.INTERPRETER),
                            county_args=_county_args(county), names=_language_names(), modes=mode_labels(),
                            letter=people.category_letter, today=local_today(), check_due=register_check_due)
 
@@ -366,6 +377,7 @@ def new_interpreter():
         return _interpreter_page(form, county, None, 400)
     # The travel rate is asked, not assumed: at 0 an interpreter three hours away looks as cheap as
     # one in town, and the plan books the far one.
+    _fill_waiting(form, county, Role.INTERPRETER)
     form.min_billed_minutes.data = "60"
     form.booking_channel.data = "direct"
     form.modes.data = ["onsite", "video", "phone"]

@@ -92,9 +92,17 @@ def test_deactivating_an_interpreter_with_bookings_says_how_many_sessions_no_lon
         f.published_session(w.counsellor, f.referral(name=f"Person {day}"), start=f.oslo(2027, 3, day, 10),
                             interpreter=w.interpreter)
     f.login(client, f.user(Role.ADMIN, county_number=None))
-    response = client.post(f"/admin/users/{w.interpreter.id}/active", data={})
+    # asked first: one click had switched off an interpreter with 29 sessions ahead
+    asked = client.post(f"/admin/users/{w.interpreter.id}/active", data={})
+    assert asked.status_code == 200
+    assert "har 2 publiserte veiledninger framover" in html.unescape(asked.get_data(as_text=True))
+    db.session.refresh(w.interpreter)
+    assert w.interpreter.active
+    response = client.post(f"/admin/users/{w.interpreter.id}/active", data={"confirm": "1"})
     page = html.unescape(client.get(response.location).get_data(as_text=True))
     assert "2 publiserte timer framover passer ikke lenger etter denne endringen" in page
+    db.session.refresh(w.interpreter)
+    assert not w.interpreter.active
 
 
 def test_the_role_has_no_default_and_must_be_chosen(client):
@@ -240,3 +248,72 @@ def test_create_admin_prints_a_one_time_password_that_must_be_replaced(app):
                           input="a-password-typed-by-them\n")
     assert typed.exit_code == 0, typed.output
     assert not db.session.scalar(select(User).where(User.email == "second@vestland.example.no")).password_set_by_other
+
+
+def test_a_switched_off_account_loses_its_calendar_address_for_good(client):
+    """Switched on again, the old address had come back to life with the account."""
+    from guidance.services import calendar as cal
+
+    w = f.world()
+    token = cal.issue_feed_token(w.referrer)
+    f.login(client, w.admin)
+    client.post(f"/admin/users/{w.referrer.id}/active", data={})
+    client.post(f"/admin/users/{w.referrer.id}/active", data={"active": "y"})
+    db.session.refresh(w.referrer)
+    assert w.referrer.active and cal.user_for_feed_token(token) is None
+
+
+def test_a_counsellor_made_referrer_and_back_is_planned_again_and_the_first_change_warns(client, travel_to):
+    """A role changed by mistake and back left the counsellor "Deactivated" with 38 sessions broken, and the
+    change that broke them said nothing (the warning came with the change back)."""
+    import html
+
+    from tests.app.planning.helpers import planning_world
+
+    travel_to(f.oslo(2027, 3, 10, 12))
+    w = planning_world()
+    # an English speaker: the counsellor speaks English, so the session fits as long as they counsel
+    f.published_session(w.counsellor, f.referral(name="Person", language="en"), start=f.oslo(2027, 3, 16, 10))
+    admin = f.user(Role.ADMIN, county_number=None)
+    f.login(client, admin)
+    person = w.counsellor
+    form = {"name": person.name, "email": person.email, "active": "y", "password": ""}
+    away = client.post(f"/admin/users/{person.id}", data={**form, "role": "referrer", "county_id": "0",
+                                                          "municipality_id": str(f.municipality("4601").id)})
+    page = html.unescape(client.get(away.location).get_data(as_text=True))
+    assert "1 publisert time framover passer ikke lenger etter denne endringen" in page
+    db.session.refresh(person)
+    assert not person.counsellor.active
+    back = client.post(f"/admin/users/{person.id}", data={**form, "role": "counsellor", "municipality_id": "0",
+                                                          "county_id": str(f.county("46").id)})
+    page = html.unescape(client.get(back.location).get_data(as_text=True))
+    db.session.refresh(person)
+    assert person.counsellor.active and "passer ikke lenger" not in page
+
+
+def test_the_admin_sees_who_never_logged_in_and_sends_them_a_new_invitation(client):
+    import html
+
+    from guidance.models import OutboxMessage
+
+    w = f.world()
+    f.login(client, w.admin)
+    users = html.unescape(client.get("/admin/users").get_data(as_text=True))
+    row = users[users.index(w.referrer.name):]
+    assert "Har ikke logget inn ennå; ingen invitasjon sendt" in row[:row.index("</tr>")]
+    page = html.unescape(client.get(f"/admin/users/{w.referrer.id}").get_data(as_text=True))
+    assert "Send en invitasjon på e-post" in page
+    response = client.post(f"/admin/users/{w.referrer.id}/invitation")
+    assert response.status_code == 302
+    assert db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.referrer.id)).all()
+    users = html.unescape(client.get("/admin/users").get_data(as_text=True))
+    row = users[users.index(w.referrer.name):]
+    assert "ikke logget inn ennå" in row[:row.index("</tr>")] and "Invitert" in row[:row.index("</tr>")]
+
+
+def test_a_new_counsellor_account_is_said_to_need_the_leads_details(client):
+    f.login(client, f.user(Role.ADMIN, county_number=None))
+    response = client.post("/admin/users/new", data=_form(role="counsellor", county_id=str(f.county("46").id),
+                                                          municipality_id="0", password=""))
+    page = client.get(response.location).get_data(as_text=True)
+    assert "til da planlegges ingenting for dem" in page

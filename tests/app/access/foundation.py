@@ -21,6 +21,7 @@ EXPECTED = {
     "admin.new_user": only(Role.ADMIN),
     "admin.set_active": {r: 405 for r in ROLES},
     "admin.connect": {r: 405 for r in ROLES},
+    "admin.invitation": {r: 405 for r in ROLES},
     "admin.edit_user": only(Role.ADMIN),
     "referrals.index": only(Role.LEAD, Role.COUNSELLOR, Role.REFERRER),
     "referrals.find": only(Role.LEAD, Role.COUNSELLOR, Role.REFERRER),
@@ -44,6 +45,7 @@ WRITERS = {
     "admin.edit_user": (Role.ADMIN,),
     "admin.set_active": (Role.ADMIN,),
     "admin.connect": (Role.ADMIN,),
+    "admin.invitation": (Role.ADMIN,),
 }
 
 
