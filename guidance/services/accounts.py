@@ -115,6 +115,7 @@ def create_user(actor, *, email: str, name: str, password: str | None, role: Rol
     if role in (Role.LEAD, Role.COUNSELLOR, Role.INTERPRETER) and not county_id:
         errors["county_id"] = [_("This role must belong to a county.")]
     _outside_scope(actor, role, county_id, municipality_id, errors)
+    _referrals_reach_a_centre(role, county_id, municipality_id, errors)
     if errors:
         raise DomainError(_("The user could not be created."), errors)
     user = User(email=email.strip().lower(), name=name.strip(), role=role, language=language,
@@ -158,6 +159,8 @@ def update_user(actor, user: User, *, email: str, name: str, role: Role, county_
         errors["role" if role is not Role.ADMIN else "active"] = [
             _("You cannot take away your own administrator access; ask another administrator.")]
     _outside_scope(actor, role, county_id, municipality_id, errors)
+    if role is not user.role or municipality_id != user.municipality_id:   # a name fix keeps a referrer as is
+        _referrals_reach_a_centre(role, county_id, municipality_id, errors)
     if errors:
         raise DomainError(_("The user was not saved."), errors)
     before = _snapshot(user)
@@ -196,6 +199,29 @@ def _switched_off(user: User) -> None:
     """An account switched off loses its calendar address for good: switched on again, the person makes a new
     one (the old address had come back to life with the account)."""
     user.calendar_token_hash = None
+
+
+def _referrals_reach_a_centre(role: Role, county_id, municipality_id, errors: dict) -> None:
+    """A referrer's referrals go to their municipality's county: one whose county has no career centre in
+    Veiled reached nobody while the deadline ran (an Oslo referrer was accepted, told "sent to the career
+    centre"). A county chosen beside the municipality must be its own (it had been ignored)."""
+    from flask_babel import gettext as _
+
+    from guidance.models import CareerCentre, Municipality
+
+    if role is not Role.REFERRER or not municipality_id:
+        return
+    municipality = db.session.get(Municipality, municipality_id)
+    if municipality is None:
+        return
+    if county_id and municipality.county_id != county_id:
+        errors.setdefault("municipality_id", []).append(
+            _("%(municipality)s is not in the county chosen above. Choose one of its municipalities, or no county.",
+              municipality=municipality.name))
+    elif not db.session.scalar(select(CareerCentre.id).where(CareerCentre.county_id == municipality.county_id).limit(1)):
+        errors.setdefault("municipality_id", []).append(
+            _("%(municipality)s's county has no career centre in Veiled yet, so its referrals would reach nobody. "
+              "Set up the county first.", municipality=municipality.name))
 
 
 def _outside_scope(actor, role: Role, county_id, municipality_id, errors: dict) -> None:

@@ -3,13 +3,15 @@ import pytest
 from sqlalchemy import select
 
 from guidance.extensions import db
-from guidance.models import AuditEvent, Role, User
+from guidance.models import AuditEvent, CareerCentre, Role, User
 from tests.app import factories as f
 
 pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the ORM: the PostgreSQL pass is for queries, transactions and concurrency
 
 
 def _form(**overrides):
+    if not db.session.scalar(select(CareerCentre.id).limit(1)):
+        f.centre()   # Bergen's county has a career centre: a referrer's referrals reach someone
     data = {"name": "Kari Nordmann", "email": "kari@example.no", "role": "referrer",
             "county_id": "0", "municipality_id": str(f.municipality("4601").id), "password": "a-long-password"}
     data.update(overrides)
@@ -317,3 +319,18 @@ def test_a_new_counsellor_account_is_said_to_need_the_leads_details(client):
                                                           municipality_id="0", password=""))
     page = client.get(response.location).get_data(as_text=True)
     assert "til da planlegges ingenting for dem" in page
+
+
+def test_a_referrer_whose_referrals_would_reach_nobody_is_refused(client):
+    """An Oslo referrer was accepted with county Vestland chosen (ignored), and told "sent to the career centre"."""
+    f.login(client, f.user(Role.ADMIN, county_number=None))
+    oslo = f.municipality("0301")
+    vestland = f.county("46")
+    mismatch = client.post("/admin/users/new", data=_form(county_id=str(vestland.id), municipality_id=str(oslo.id)))
+    assert mismatch.status_code == 400
+    assert "Oslo ligger ikke i fylket som er valgt over" in mismatch.get_data(as_text=True)
+    nobody = client.post("/admin/users/new", data=_form(county_id="0", municipality_id=str(oslo.id)))
+    assert nobody.status_code == 400
+    assert "Fylket til Oslo har ikke noe karrieresenter i Veiled ennå" in nobody.get_data(as_text=True)
+    assert 'value="kari@example.no"' in nobody.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "kari@example.no")) is None
