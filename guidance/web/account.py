@@ -17,7 +17,7 @@ from guidance.services.errors import DomainError
 from guidance.web import rate_limits
 from guidance.web.forms import show_refusal
 from guidance.web.guards import requires
-from guidance.web.i18n import speak_to
+from guidance.web.i18n import keep_speaking_to, speak_to
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -156,6 +156,7 @@ def invitation(invitation_token: str):
             show_refusal(form, error)
         else:
             flash(_("Your password is saved. Log in with your e-mail address and the new password."), "success")
+            keep_speaking_to(user)
             return redirect(url_for("auth.login"))
     status = 400 if request.method == "POST" else 200
     return render_template("account/invitation.html", form=form, invited=user, token=token, local=local,

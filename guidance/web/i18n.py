@@ -49,6 +49,12 @@ def speak_to(user) -> None:
     refresh()
 
 
+def keep_speaking_to(user) -> None:
+    """The pages after this one (the login an invitation leads to) stay in `user`'s language: the login page
+    had followed the browser, English under a nynorsk "Your password is saved"."""
+    session["language"] = forms.for_recipient(user)
+
+
 def select_timezone() -> str:
     return "Europe/Oslo"
 

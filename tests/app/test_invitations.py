@@ -63,6 +63,9 @@ def test_a_new_counsellor_is_e_mailed_a_link_that_lets_them_choose_a_password_an
     saved = anonymous.post(_path(message), data={"new_password": "Fjordhest-Kaffe-2027",
                                                  "repeat_password": "Fjordhest-Kaffe-2027"})
     assert saved.status_code == 302 and saved.headers["Location"].endswith("/login")
+    # the login page goes on in the invitation's language, not the browser's English
+    login_page = anonymous.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Passordet er lagra" in login_page and '<html lang="nn">' in login_page
 
     login = anonymous.post("/login", data={"email": "kari@karriere.example.no", "password": "Fjordhest-Kaffe-2027"})
     assert login.status_code == 302 and anonymous.get("/week/").status_code == 200
