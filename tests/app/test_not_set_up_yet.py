@@ -56,3 +56,11 @@ def test_the_lead_sees_the_accounts_waiting_for_their_details_and_adds_them(clie
     assert "Tolk Uten Profil" in page and f"/people/interpreters/new?email={tolk.email}" in page.replace("%40", "@")
     assert db.session.query(CounsellorProfile).filter_by(user_id=knut.id).count() == 0
     assert db.session.query(InterpreterProfile).filter_by(user_id=tolk.id).count() == 0
+
+
+def test_a_counsellor_without_participants_is_not_told_the_county_has_no_referrals(client):
+    f.referral(name="Someone Else's")
+    counsellor = f.user(Role.COUNSELLOR)
+    f.login(client, counsellor)
+    page = html.unescape(client.get("/referrals/").get_data(as_text=True))
+    assert "Ingen av deltakerne dine ennå." in page and "Det er ingen henvisninger ennå" not in page
