@@ -133,6 +133,12 @@ AUDIT_ACTION = {
     "participant.to_tell": _l("The centre is to tell the participant of the change (nobody else does in time)"),
     "participant.told": _l("The centre told the participant of the change"),
     "participant.told_undone": _l("The centre took back that it told the participant"),
+    # who opened the participant's data (the data-protection page, services.data_subject.ACCESS_ACTIONS)
+    "referral.viewed": _l("Opened the referral"),
+    "attachment.downloaded": _l("Downloaded an attached file"),
+    "participant.exported": _l("Downloaded everything about the participant"),
+    "access.refused": _l("Tried to open the referral and was refused"),
+    "participant.anonymised": _l("Anonymised"),
 }
 
 # Why a lead cancels one session (interpreter_bookings.changes.CANCEL_REASONS).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from dataclasses import dataclass, field
 
 from sqlalchemy import Table, or_, select, true
 
@@ -96,12 +97,50 @@ def _sessions(referral_ids: list[int]) -> list[dict]:
 
 
 def _audit(participant_id: int, referral_ids: list[int]) -> list[dict]:
+    # The actor's role says who (a referrer, the centre's lead, a counsellor): a number alone said nothing.
+    return [{"at": _value(e.at), "action": e.action, "actor_id": e.actor_id,
+             "actor_role": e.actor.role.value if e.actor is not None else None, "object_type": e.object_type,
+             "object_id": e.object_id} for e in _events(participant_id, referral_ids)]
+
+
+def _events(participant_id: int, referral_ids: list[int], actions=None) -> list[AuditEvent]:
+    """The audit events about the participant, their referrals and those referrals' files, oldest first."""
+    from guidance.models import Attachment
+
+    own_files = select(Attachment.id).where(Attachment.referral_id.in_(referral_ids or [-1]))
     stmt = select(AuditEvent).where(or_(
         (AuditEvent.object_type == "participant") & (AuditEvent.object_id == participant_id),
         (AuditEvent.object_type == "referral") & AuditEvent.object_id.in_(referral_ids or [-1]),
-    )).order_by(AuditEvent.at, AuditEvent.id)
-    return [{"at": _value(e.at), "action": e.action, "actor_id": e.actor_id, "object_type": e.object_type,
-             "object_id": e.object_id} for e in db.session.scalars(stmt)]
+        (AuditEvent.object_type == "attachment") & AuditEvent.object_id.in_(own_files),
+    ))
+    if actions is not None:
+        stmt = stmt.where(AuditEvent.action.in_(actions))
+    return list(db.session.scalars(stmt.order_by(AuditEvent.at, AuditEvent.id)))
+
+
+# Who opened or handed on the participant's data (the changes are in each referral's history).
+ACCESS_ACTIONS = ("referral.viewed", "attachment.downloaded", "letters.downloaded", "participant.exported",
+                  "access.refused")
+
+
+@dataclass
+class Record:
+    """One participant as the data-protection officer reads them: referrals with their history, who opened
+    their data, and whether they may be anonymised now."""
+
+    participant: Participant
+    referrals: list[tuple[Referral, list[dict]]]
+    access: list[AuditEvent]
+    open_referrals: list[Referral] = field(default_factory=list)
+
+
+def record_of(participant: Participant) -> Record:
+    from guidance.services.referral_reading import history
+
+    referrals = sorted(participant.referrals, key=lambda r: r.id)
+    return Record(participant=participant, referrals=[(r, history(r)) for r in referrals],
+                  access=_events(participant.id, [r.id for r in referrals], ACCESS_ACTIONS),
+                  open_referrals=[r for r in referrals if r.closed_at is None])
 
 
 def _row(table: Table, obj) -> dict:

@@ -82,10 +82,29 @@ def anonymise(months: int, actor=None, now: dt.datetime | None = None) -> Retent
     if months < 1:
         raise ValueError("months must be at least 1")
     now = now or dt.datetime.now(dt.timezone.utc)
-    result = RetentionResult(participant_ids=due_participants(months, now))
-    if not result.participant_ids:
+    return _anonymise(due_participants(months, now), actor, now, {"months": months})
+
+
+def anonymise_participant(actor, participant: Participant, now: dt.datetime | None = None) -> RetentionResult:
+    """Use case: an administrator anonymises one participant now (an erasure request, a referral sent by
+    mistake) rather than when the retention period ends. Only when every referral of theirs is closed
+    (withdrawn or done): an open one is still being planned for, and its sessions would lose their person."""
+    from flask_babel import gettext as _
+
+    from guidance.services.errors import DomainError
+
+    if participant.anonymised_at is not None:
+        raise DomainError(_("This participant is already anonymised."))
+    if not participant.referrals or any(r.closed_at is None for r in participant.referrals):
+        raise DomainError(_("A referral of theirs is still open. It must be withdrawn or closed first."))
+    return _anonymise([participant.id], actor, now or dt.datetime.now(dt.timezone.utc), {"on_request": True})
+
+
+def _anonymise(ids: list[int], actor, now: dt.datetime, why: dict) -> RetentionResult:
+    """Anonymise the participants `ids` in one transaction; files are deleted after it commits."""
+    result = RetentionResult(participant_ids=ids)
+    if not ids:
         return result
-    ids = result.participant_ids
     referral_ids = list(db.session.scalars(select(Referral.id).where(Referral.participant_id.in_(ids))))
     attachments = db.session.execute(
         select(Attachment.id, Attachment.stored_name).where(Attachment.referral_id.in_(referral_ids))
@@ -103,7 +122,7 @@ def anonymise(months: int, actor=None, now: dt.datetime | None = None) -> Retent
         )
         db.session.execute(delete(Attachment).where(Attachment.referral_id.in_(referral_ids)))
         for participant in db.session.scalars(select(Participant).where(Participant.id.in_(ids))):
-            audit.record(actor, "participant.anonymised", participant, {"months": months, "referrals": len(participant.referrals)})
+            audit.record(actor, "participant.anonymised", participant, {**why, "referrals": len(participant.referrals)})
         db.session.commit()
     except Exception:
         db.session.rollback()

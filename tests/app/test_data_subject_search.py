@@ -46,3 +46,43 @@ def test_a_norwegian_number_is_stored_in_one_form(app):
                                            confirm_duplicate=True)
         expected = "+46 70 123 45 67" if typed.startswith("+46") else "+47 443 31 743"
         assert result.referral.participant.phone == expected, typed
+
+
+def test_the_officer_reads_a_participants_record_and_who_opened_it_then_anonymises_them_on_request(client, app):
+    """A referral sent by mistake: the officer had only a JSON dump, no history of who looked, and no way to erase
+    one person before the retention period ended."""
+    import html
+
+    from guidance.models import Participant
+    from guidance.services.referrals import withdraw_referral
+
+    w = f.world()
+    referral = w.own_referral
+    referrer = app.test_client()
+    f.login(referrer, w.referrer)
+    assert referrer.get(f"/referrals/{referral.id}").status_code == 200   # recorded as opened
+    f.login(client, w.admin)
+    page = html.unescape(client.get(f"/admin/participants/{referral.participant_id}").get_data(as_text=True))
+    assert f"Opplysninger om {referral.participant.name}" in page and f"Henvisning {referral.reference}" in page
+    assert "Henvisning mottatt" in page or "Historikk" in page
+    access = page[page.index("Hvem som har åpnet opplysningene"):]
+    assert w.referrer.name in access and "Åpnet henvisningen" in access
+    # still open: the officer is told what must happen first, and nothing is offered to press
+    assert f"Henvisning {referral.reference} er fortsatt åpen" in page
+    assert client.post(f"/admin/participants/{referral.participant_id}/anonymise",
+                       data={"checked": "y"}).status_code == 400
+    person = db.session.get(Participant, referral.participant_id)
+    assert person.anonymised_at is None
+
+    withdraw_referral(w.referrer, referral, "Sendt ved en feil")
+    page = html.unescape(client.get(f"/admin/participants/{referral.participant_id}").get_data(as_text=True))
+    assert "Anonymiser " + person.name in page
+    unticked = client.post(f"/admin/participants/{referral.participant_id}/anonymise", data={})
+    assert unticked.status_code == 400 and "Kryss av for å bekrefte" in unticked.get_data(as_text=True)
+    done = client.post(f"/admin/participants/{referral.participant_id}/anonymise", data={"checked": "y"})
+    assert done.status_code == 302
+    db.session.expire_all()
+    person = db.session.get(Participant, referral.participant_id)
+    assert person.name == "Anonymisert" and person.phone is None and person.anonymised_at is not None
+    page = html.unescape(client.get(done.location).get_data(as_text=True))
+    assert "Deltakeren er anonymisert" in page and "Anonymiser nå" not in page
