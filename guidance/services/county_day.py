@@ -175,9 +175,22 @@ def _problems(item: DaySession, away: dict[int, list], counsellor_users: dict[in
     return [problem for problem in PROBLEMS if problem in found]
 
 
-def working_day_after(date: dt.date, step: int = 1) -> dt.date:
-    """The weekday after (step 1) or before (step -1) `date`: the day plan's pager skips weekends."""
+def working_day_after(county, date: dt.date, step: int = 1) -> dt.date:
+    """The county's working day after (step 1) or before (step -1) `date`: the day plan's pager and the lead's
+    "next working day" skip weekends, public holidays and the county's closure days (Good Friday had been
+    "the next working day" on Maundy Thursday)."""
+    from guidance.rules.opening import closed_days
+
     date += dt.timedelta(days=step)
-    while date.weekday() >= 5:
+    window = sorted((date, date + dt.timedelta(days=31 * step)))
+    closed = set(closed_days(county, *window))
+    while date.weekday() >= 5 or date in closed:
         date += dt.timedelta(days=step)
     return date
+
+
+def closed_on(county, date: dt.date) -> bool:
+    """The county's centres are closed on `date` (a weekend, a public holiday, a closure day)."""
+    from guidance.rules.opening import closed_days
+
+    return date.weekday() >= 5 or bool(closed_days(county, date, date))

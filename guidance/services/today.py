@@ -25,6 +25,7 @@ from guidance.extensions import db
 from guidance.models import (
     Absence,
     BookingStatus,
+    County,
     CounsellorProfile,
     InterpreterBooking,
     InterpreterProfile,
@@ -205,7 +206,7 @@ def overview(lead: User, all_outcomes: bool = False) -> Today:
 def _day(county_id: int, now: dt.datetime, waiting: list) -> dict:
     """Today's and the next working day's sessions in counts (services.county_day)."""
     today = county_day.day(county_id, clock.today(now), now=now, waiting=waiting)
-    following = county_day.working_day_after(clock.today(now))
+    following = county_day.working_day_after(db.session.get(County, county_id), clock.today(now))
     next_day = county_day.day(county_id, following, now=now, waiting=waiting)
     return {"sessions_today": today.going_ahead, "day_problems": today.problem_counts, "next_working_day": following,
             "next_day_problems": next_day.problem_counts, "sessions_next_day": next_day.going_ahead}

@@ -94,7 +94,10 @@ def _render_week(year: int, week: int):
     # The counsellor's own registered absences: a day off reads so, and its sessions wait for the centre
     # (the week grid's reading of them: week_grid.unavailable_days).
     subject = week_grid.Choice("counsellor", _profile_id(), current_user.name)
-    away = {day for day, why in week_grid.unavailable_days(subject, monday, None).items() if why == "away"}
+    # Holidays and closure days read "closed", as on the week grid (they had read "No sessions").
+    unavailable = week_grid.unavailable_days(subject, monday, current_user.county_id)
+    away = {day for day, why in unavailable.items() if why == "away"}
+    closed = {day for day, why in unavailable.items() if why == "closed"}
     away_hours: dict[dt.date, list[str]] = {}
     for absence in absences.hours_away(current_user.id, monday, monday + dt.timedelta(days=6)):
         away_hours.setdefault(absence.start_date, []).append(absences.hours_text(absence))
@@ -103,7 +106,7 @@ def _render_week(year: int, week: int):
     away_ids = {s.id for s in sessions if s.status is SessionStatus.BOOKED and absences.away_during(spans, s.start, s.end)}
     return render_template("counsellor/week.html", year=year, week=week, monday=monday, days=days, by_day=by_day,
                            sessions=sessions, previous=previous, following=following, today=local_today(),
-                           home_link=home_link, away=away, away_hours=away_hours, away_ids=away_ids)
+                           home_link=home_link, away=away, closed=closed, away_hours=away_hours, away_ids=away_ids)
 
 
 @bp.get("/<int:year>/<int:week>.ics")

@@ -148,8 +148,9 @@ def day():
         "grids/day.html", plan=plan, county=county, today=today, only_problems=only_problems,
         statuses=GRID_STATUS, actions=actions, url_args=url_args, colleagues=colleagues,
         edit_form=SessionEditForm(),
-        previous_url=url_for("grids.day", **url_args, date=county_day.working_day_after(date, -1).isoformat()),
-        next_url=url_for("grids.day", **url_args, date=county_day.working_day_after(date).isoformat()),
+        closed=county_day.closed_on(county, date),
+        previous_url=url_for("grids.day", **url_args, date=county_day.working_day_after(county, date, -1).isoformat()),
+        next_url=url_for("grids.day", **url_args, date=county_day.working_day_after(county, date).isoformat()),
         week_url=url_for("grids.published", **url_args,
                          week=week_grid.week_key(date - dt.timedelta(days=date.weekday()))))
 

@@ -224,3 +224,27 @@ def test_who_is_away_is_named_even_when_their_sessions_are_taken_care_of(client,
     quiet = page(client, "/grids/day?date=2027-01-13")  # no sessions, still away
     assert "Ingen publiserte veiledninger" in quiet and "Sara Lunde" in quiet
     assert "Registrert borte denne dagen" not in page(client, "/grids/day?date=2027-01-14")
+
+
+def test_easter_is_not_a_working_day_on_the_home_the_day_plan_or_the_counsellors_week(client, travel_to):
+    """On Maundy Thursday the home said "Next working day: Friday 26 March" (Good Friday), the pager went on
+    to Easter Monday, and the counsellor's week read "No sessions" on days the centres are closed."""
+    travel_to(f.oslo(2027, 3, 24, 9, 0))   # the Wednesday before Easter
+    w = planning_world()
+    w.lead.county.closure_days = ["2027-03-31"]   # the county's own closure day after Easter
+    db.session.commit()
+    f.login(client, w.lead)
+    home = page(client, "/")
+    assert "Neste arbeidsdag: tirsdag 30. mars" in home and 'href="/grids/day?date=2027-03-30"' in home
+    good_friday = page(client, "/grids/day?date=2027-03-26")
+    assert "Sentrene er stengt fredag 26. mars 2027." in good_friday
+    assert 'href="/grids/day?date=2027-03-24"' in good_friday and 'href="/grids/day?date=2027-03-30"' in good_friday
+    # the county's closure day is skipped too
+    assert 'href="/grids/day?date=2027-04-01"' in page(client, "/grids/day?date=2027-03-30")
+    client.post("/logout")
+    f.login(client, w.counsellor)
+    week = page(client, "/week/2027/13")
+    monday = week[week.index('id="day-2027-03-29"'):week.index('id="day-2027-03-30"')]
+    assert "Stengt (helligdag eller stengt dag ved sentrene)." in monday
+    tuesday = week[week.index('id="day-2027-03-30"'):week.index('id="day-2027-03-31"')]
+    assert "Stengt" not in tuesday
