@@ -33,9 +33,11 @@ def make_address(back: str):
 
     if not PostForm().validate_on_submit():
         abort(400)
+    had_one = current_user.calendar_token_hash is not None   # the first address replaces nothing
     token = cal.issue_feed_token(current_user)
     session[NEW_ADDRESS] = seal(cal.app_url("feed.feed", token=token))
-    flash(_("Your new calendar address is ready. Any address you made before no longer works."), "success")
+    flash(_("Your new calendar address is ready. Any address you made before no longer works.") if had_one
+          else _("Your calendar address is ready."), "success")
     return redirect(url_for(back))
 
 

@@ -1,5 +1,6 @@
 """The calendar subscription feed and .ics downloads: standard, stable, private."""
 import datetime as dt
+import html
 import re
 
 import icalendar
@@ -20,9 +21,11 @@ def today(travel_to):
     return day
 
 
-def _subscribe(client, counsellor) -> str:
+def _subscribe(client, counsellor, says: str | None = None) -> str:
     f.login(client, counsellor)
     page = client.post("/week/calendar/token", follow_redirects=True).get_data(as_text=True)
+    if says is not None:
+        assert says in html.unescape(page)
     https = re.search(r'value="(http[^"]+\.ics)"', page).group(1)
     assert f'href="webcal://{https.split("://", 1)[1]}"' in page
     # Shown once: reloading the page shows no address and makes no new one.
@@ -121,8 +124,9 @@ def test_unchanged_feed_answers_304_to_its_etag(client, today):
 
 def test_a_new_address_stops_the_old_one_and_only_a_hash_is_stored(client, today):
     w = f.world()
-    old = _subscribe(client, w.counsellor)
-    new = _subscribe(client, w.counsellor)
+    # the first address replaces nothing, so it does not say that older ones stopped
+    old = _subscribe(client, w.counsellor, says="Kalenderadressen din er klar.")
+    new = _subscribe(client, w.counsellor, says="Adresser du har laget før, virker ikke lenger.")
     assert old != new
     assert client.get(old).status_code == 404
     assert client.get(new).status_code == 200

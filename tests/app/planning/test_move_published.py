@@ -740,6 +740,6 @@ def test_a_suggestion_at_another_location_says_the_participants_journey(client, 
     f.login(client, w.lead, language="en")
     page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True))
     section = page[page.index('id="options-heading"'):]
-    at_voss = re.findall(r"Karrieresenter Voss <strong class=\"tag tag-(\w+)\">(\d+) min journey, was (\d+)</strong>", section)
+    at_voss = re.findall(r"Karrieresenter Voss <strong class=\"tag tag-(\w+)\">participant's journey (\d+) min each way \(was (\d+)\)</strong>", section)
     assert at_voss and all(tag == "blue" and int(now) == 0 and int(was) > 60 for tag, now, was in at_voss), section[:2000]
     assert voss.name == "Karrieresenter Voss"

@@ -216,7 +216,7 @@ def test_the_changes_page_names_each_participants_journey_and_marks_a_long_one(c
 
     assert not re.search(r"\d\d/\d\d/\d{4}", changes) and re.search(r"[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} 2027, \d\d:\d\d", changes)
     row = changes[changes.index(far.reference):].split("</td>")[0]
-    assert f'<strong class="tag tag-orange">{minutes} min journey</strong>' in row
+    assert f'<strong class="tag tag-orange">participant\'s journey {minutes} min each way</strong>' in row
     # Bergen's own participant travels no distance: nothing is said.
     own = changes[changes.index(w.own_referral.reference):].split("</td>")[0]
     assert "journey" not in own
