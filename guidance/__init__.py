@@ -134,7 +134,12 @@ def _init_babel(app: Flask) -> None:
 
 
 def _quiet_logs(app: Flask) -> None:
-    # Request logs carry URLs only (ids, never names); keep werkzeug at INFO.
-    logging.getLogger("werkzeug").setLevel(logging.INFO)
+    # Request logs carry URLs only (ids, never names); keep werkzeug at INFO, without secret links.
+    from guidance.log_redaction import RedactSecretLinks
+
+    werkzeug = logging.getLogger("werkzeug")
+    werkzeug.setLevel(logging.INFO)
+    if not any(isinstance(f, RedactSecretLinks) for f in werkzeug.filters):
+        werkzeug.addFilter(RedactSecretLinks())
     # SQL echo logs result rows (names, phones) at DEBUG: never let a root DEBUG switch it on.
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
