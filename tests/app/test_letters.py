@@ -212,6 +212,7 @@ def test_a_municipality_with_more_letters_than_one_download_gets_them_in_parts(c
     # The home's "every booked session ahead" also comes in parts (it silently stopped at the first part).
     home = client.get("/").get_data(as_text=True)
     assert "Brev 1–2 av 3 (PDF)" in home and f"/municipalities/{bergen}/letters.pdf?part=2" in home, home
+    assert "Brevene for alle bookede timer framover, i deler:" in home   # every session ahead, not the next two weeks
     first = _pages(client.get(f"/municipalities/{bergen}/letters.pdf?part=1"))
     second = _pages(client.get(f"/municipalities/{bergen}/letters.pdf?part=2"))
     # Earliest first; in a group, participants in the order they were referred.
