@@ -30,7 +30,10 @@ MENU = [
 
 
 def menu_for_current_user() -> list[tuple[str, str]]:
-    """The menu entries (endpoint, label) the current user may use."""
+    """The menu entries (endpoint, label) the current user may use; none while a first step comes before
+    everything else (setting up the second factor, choosing their own password): every entry led back."""
+    if first_step_pending():
+        return []
     return [
         (endpoint, label)
         for endpoint, label, area in MENU
@@ -63,3 +66,16 @@ def current_entry(endpoints: list[str]) -> str | None:
         return request.endpoint
     under = [e for e in same if request.path.startswith(url_for(e).rstrip("/"))]
     return max(under, key=lambda e: len(url_for(e)), default=None)
+
+
+def first_step_pending() -> bool:
+    """The signed-in user must set up their second factor or choose their own password before anything else
+    (the guards in web/second_factor.py and web/account.py send every other page there)."""
+    from flask import session
+
+    from guidance.services import second_factor
+
+    if session.get("oidc_provider"):
+        return False
+    return second_factor.must_enrol(current_user) or (
+        current_user.password_set_by_other and not current_user.signs_in_externally)

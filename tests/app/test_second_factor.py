@@ -148,6 +148,8 @@ def test_a_lead_without_a_second_factor_sets_it_up_before_any_page(client, trave
     assert 'class="qr-code"' in html
     secret = re.search(r'<code class="secret"[^>]*>([A-Z2-7 ]+)</code>', html).group(1).replace(" ", "")
     assert 'for="code"' in html  # the code field has its label
+    # no menu while every entry would lead back here
+    assert 'class="wrap main-nav"' not in html and 'href="/queue/"' not in html
 
     wrong = client.post("/account/second-factor/enrol", data={"code": "12345"})
     assert wrong.status_code == 400 and "Koden er feil" in wrong.get_data(as_text=True)
@@ -158,7 +160,8 @@ def test_a_lead_without_a_second_factor_sets_it_up_before_any_page(client, trave
     assert done.status_code == 200 and done.headers["Cache-Control"] == "no-store"
     codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", done.get_data(as_text=True))
     assert len(codes) == 10 and len(set(codes)) == 10
-    assert client.get("/queue/").status_code == 200
+    queue = client.get("/queue/")
+    assert queue.status_code == 200 and 'class="wrap main-nav"' in queue.get_data(as_text=True)
     # Shown once: the enrolment page now leads to the status, and the secret is stored sealed.
     again = client.get("/account/second-factor/enrol")
     assert again.headers["Location"] == "/account/second-factor"
