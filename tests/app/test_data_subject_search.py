@@ -36,6 +36,8 @@ def test_the_admin_page_finds_a_phone_typed_without_spaces(client):
     f.login(client, w.admin)
     page = client.post("/admin/data-subject", data={"query": "44331743"}).get_data(as_text=True)
     assert "Amal Haddad" in page and "Yonas Tesfay" not in page
+    # namesakes are told apart by language and when each was referred
+    assert "mottatt " in page and "Arabisk" in page
 
 
 def test_a_norwegian_number_is_stored_in_one_form(app):
