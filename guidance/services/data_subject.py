@@ -57,6 +57,8 @@ def export_participant(actor, participant: Participant) -> dict:
         "related": _related_rows(participant.id, referral_ids),
         "sessions": _sessions(referral_ids),
         "audit": _audit(participant.id, referral_ids),
+        # what happened to each referral and its sessions (booked, moved, held), as its page's history shows
+        "history": {r.reference: _history(r) for r in sorted(participant.referrals, key=lambda r: r.id)},
     }
     audit.record(actor, "participant.exported", participant, {"referrals": len(referral_ids)})
     db.session.commit()
@@ -101,6 +103,15 @@ def _audit(participant_id: int, referral_ids: list[int]) -> list[dict]:
     return [{"at": _value(e.at), "action": e.action, "actor_id": e.actor_id,
              "actor_role": e.actor.role.value if e.actor is not None else None, "object_type": e.object_type,
              "object_id": e.object_id} for e in _events(participant_id, referral_ids)]
+
+
+def _history(referral: Referral) -> list[dict]:
+    from guidance.services.referral_reading import history
+
+    return [{"at": _value(item["event"].at), "action": item["action"],
+             "actor_role": item["event"].actor.role.value if item["event"].actor is not None else None,
+             "session_start": _value(item["session"].start) if item.get("session") is not None else None}
+            for item in history(referral)]
 
 
 def _events(participant_id: int, referral_ids: list[int], actions=None) -> list[AuditEvent]:

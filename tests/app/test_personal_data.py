@@ -217,6 +217,8 @@ def test_admin_finds_a_participant_by_name_and_downloads_everything_held_as_json
     w = f.world()
     w.own_referral.notes = SECRET_NOTE
     db.session.add(GuidanceNote(referral=w.own_referral, author_id=w.counsellor.id, goals=SECRET_GOALS))
+    from guidance.services import audit
+    audit.record(w.referrer, "referral.submitted", w.own_referral)   # as the intake records it
     db.session.commit()
     f.login(client, w.admin)
     page = client.post("/admin/data-subject", data={"query": "haddad"}).get_data(as_text=True)
@@ -233,6 +235,9 @@ def test_admin_finds_a_participant_by_name_and_downloads_everything_held_as_json
     assert data["referrals"][0]["notes"] == SECRET_NOTE
     assert data["related"]["guidance_note"][0]["goals"] == SECRET_GOALS
     assert not any("password" in key for key in json.dumps(data).split('"'))
+    # who did it says a role, not only a number; and each referral's history is there, as on its page
+    assert {"action": "referral.submitted", "actor_role": "referrer"}.items() <= data["audit"][0].items()
+    assert data["history"][w.own_referral.reference][0]["action"] == "referral.submitted"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "participant.exported"))
     assert (event.actor_id, event.object_type, event.object_id) == (w.admin.id, "participant", w.own_referral.participant_id)
 
