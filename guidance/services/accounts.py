@@ -38,6 +38,11 @@ def authenticate(email: str, password: str) -> User | None:
     if not user.active or not user.check_password(password):
         _failed_login(user, "inactive" if not user.active else "wrong_password")
         return None
+    if user.signs_in_externally:
+        # The county's identity provider vouches for this person (its groups, its second factor, its
+        # leavers): a password here would go around all of it, even one an administrator typed in.
+        _failed_login(user, "signs_in_externally")
+        return None
     return user
 
 
@@ -155,6 +160,9 @@ def update_user(actor, user: User, *, email: str, name: str, role: Role, county_
         errors["municipality_id"] = [_("A referrer must belong to a municipality.")]
     if role in (Role.LEAD, Role.COUNSELLOR, Role.INTERPRETER) and not county_id:
         errors["county_id"] = [_("This role must belong to a county.")]
+    if password and user.signs_in_externally:
+        errors["password"] = [_("This person logs in with the county's account, which decides their access: a "
+                                "password here would go around it.")]
     if getattr(actor, "id", None) == user.id and (role is not Role.ADMIN or not active):
         errors["role" if role is not Role.ADMIN else "active"] = [
             _("You cannot take away your own administrator access; ask another administrator.")]
@@ -181,10 +189,13 @@ def update_user(actor, user: User, *, email: str, name: str, role: Role, county_
 
 
 def role_leaves_counselling(user: User, role: Role) -> None:
-    """A counsellor given another role keeps their profile (published sessions point at it) but is no longer
-    planned: it is deactivated. A counsellor made lead who still counsels has it activated again on the
-    counsellor page (rules.access.counsels)."""
-    if user.role is Role.COUNSELLOR and role is not Role.COUNSELLOR and user.counsellor is not None:
+    """A counsellor (or a lead who counsels) given a role that does not counsel (referrer, interpreter,
+    administrator) keeps their
+    profile (published sessions point at it) but is no longer planned: it is deactivated. A counsellor made
+    lead goes on counselling (rules.access.counsels): switching them off had broken 38 booked sessions."""
+    from guidance.rules.access import COUNSELLING_ROLES
+
+    if user.role in COUNSELLING_ROLES and role not in COUNSELLING_ROLES and user.counsellor is not None:
         user.counsellor.active = False
 
 

@@ -139,9 +139,10 @@ def _scope(grant: Grant) -> tuple[County | None, Municipality | None]:
 
 
 def _apply(user: User, grant: Grant, county: County | None, municipality: Municipality | None) -> None:
-    from guidance.services.accounts import role_leaves_counselling
+    from guidance.services.accounts import role_leaves_counselling, role_returns_to_counselling
 
     role_leaves_counselling(user, grant.role)
+    role_returns_to_counselling(user, grant.role)
     user.role = grant.role
     user.county = county
     user.municipality = municipality

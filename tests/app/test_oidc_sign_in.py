@@ -402,3 +402,50 @@ def test_an_administrator_sends_a_lead_on_a_password_the_link_to_the_countys_acc
     assert client.post(f"/admin/users/{w.lead.id}/connect").status_code == 302
     assert db.session.scalar(select(OutboxMessage.subject).where(OutboxMessage.to_address == w.lead.email)) \
         == "Logg inn i Veiled med jobbkontoen din"
+
+
+def test_a_county_account_cannot_be_given_a_password_that_goes_around_the_county(client, app, provider):
+    """An administrator typed a password for a lead who signs in through the county: the password then let
+    them in with neither the county's login nor a second factor, and kept working after they left the group."""
+    sign_in(client, provider, "lead")
+    lead = db.session.scalar(select(User).where(User.email == "lea.lead@vlfk.example.no"))
+    client.post("/logout")
+    admin = f.user(Role.ADMIN, county_number=None)
+    f.login(client, admin)
+    page = client.get(f"/admin/users/{lead.id}").get_data(as_text=True)
+    assert 'name="password"' not in page and "Logger inn med fylkets konto" in page
+    refused = client.post(f"/admin/users/{lead.id}", data={
+        "name": lead.name, "email": lead.email, "role": "lead", "county_id": str(lead.county_id),
+        "municipality_id": "0", "active": "y", "password": "fjord lantern quietly 42"})
+    assert refused.status_code == 400 and "et passord her ville gått utenom den" in refused.get_data(as_text=True)
+    # and a password it had before (set while it was still local, or by an older version) opens nothing
+    lead.set_password("fjord lantern quietly 42")
+    db.session.commit()
+    client.post("/logout")
+    answer = app.test_client().post("/login", data={"email": lead.email, "password": "fjord lantern quietly 42"})
+    assert answer.status_code == 400
+    failed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.login_failed")).all()
+    assert json.loads(failed[-1].detail)["reason"] == "signs_in_externally"
+
+
+def test_a_counsellor_moved_to_the_leads_group_goes_on_counselling_and_back_again(client, app, provider):
+    """Moved to the leads group, a counsellor's profile was switched off and their 38 booked sessions broke;
+    moved back, it stayed off."""
+    provider.set_user("both", email="bo@vlfk.example.no", name="Bo Begge", groups=["g-counsellor-46"])
+    sign_in(client, provider, "both")
+    user = db.session.scalar(select(User).where(User.email == "bo@vlfk.example.no"))
+    assert user.counsellor is not None and user.counsellor.active
+    client.post("/logout")
+    provider.set_user("both", email="bo@vlfk.example.no", name="Bo Begge", groups=["g-lead-46"])
+    sign_in(app.test_client(), provider, "both")
+    db.session.refresh(user)
+    assert user.role is Role.LEAD and user.counsellor.active   # a lead who counsels
+    # made a referrer (a group that does not counsel): off; back to counsellor: on again
+    provider.set_user("both", email="bo@vlfk.example.no", name="Bo Begge", groups=["g-referrer-4601"])
+    sign_in(app.test_client(), provider, "both")
+    db.session.refresh(user)
+    assert user.role is Role.REFERRER and not user.counsellor.active
+    provider.set_user("both", email="bo@vlfk.example.no", name="Bo Begge", groups=["g-counsellor-46"])
+    sign_in(app.test_client(), provider, "both")
+    db.session.refresh(user)
+    assert user.role is Role.COUNSELLOR and user.counsellor.active

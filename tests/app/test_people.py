@@ -365,27 +365,29 @@ def test_junk_in_every_field_is_a_form_message_never_a_500(client, county_world,
 
 
 def test_a_counsellor_whose_role_an_admin_changed_is_no_longer_planned(app, county_world):
-    """Given another role the counsellor is not planned (their profile is deactivated); made the county's lead,
-    they are planned again once the profile is activated on the counsellor page (a lead who counsels,
-    rules.access.counsels)."""
+    """Made the county's lead, the counsellor goes on counselling (a lead who counsels, rules.access.counsels:
+    switching them off had broken their booked sessions); given a role that does not counsel they are not
+    planned (their profile is deactivated), and made a counsellor again they are."""
     w, _location = county_world
     admin = app.test_client()
     f.login(admin, w.admin)
 
+    county_id = w.counsellor.county_id
+
     def change_role(role: str, municipality_id: int = 0):
         response = admin.post(f"/admin/users/{w.counsellor.id}", data={
             "name": w.counsellor.name, "email": w.counsellor.email, "role": role,
-            "county_id": str(w.counsellor.county_id) if role != "referrer" else "0",
+            "county_id": str(county_id) if role != "referrer" else "0",
             "municipality_id": str(municipality_id), "active": "y"})
         assert response.status_code == 302, response.get_data(as_text=True)
 
     planned = lambda: f"C{w.counsellor.counsellor.id}" in {c["id"] for c in _instance()["counsellors"]}  # noqa: E731
     change_role("lead")
-    assert not planned()
-    assert admin.post(f"/people/counsellors/{w.counsellor.counsellor.id}/active", data={"active": "y"}).status_code == 302
     assert planned()
     change_role("referrer", f.municipality("4601").id)
     assert not planned()
+    change_role("counsellor")
+    assert planned()
 
 
 def test_the_menu_marks_the_one_list_a_person_page_belongs_to(client, county_world):
