@@ -74,16 +74,26 @@ def callback(provider_name: str):
         if claims is None:  # no ID token (or no nonce): nothing checked to sign in with
             raise ValueError("no verified ID token in the token response")
     except SIGN_IN_ERRORS as error:
-        # The error's type only: messages can echo the token, and the token holds personal data.
-        log.warning("sign-in with %s failed: %s", name, type(error).__name__)
-        audit.record(None, "user.sign_in_failed", None, {"provider": name, "error": type(error).__name__})
+        # The error's type only: messages can echo the token, and the token holds personal data. The
+        # provider's own error code (RFC 6749: a short ASCII word such as access_denied) tells the county's IT
+        # staff what went wrong there; its free-text description is not kept.
+        said = _provider_error(request.args.get("error"))
+        log.warning("sign-in with %s failed: %s%s", name, type(error).__name__, f" ({said})" if said else "")
+        audit.record(None, "user.sign_in_failed", None, {"provider": name, "error": type(error).__name__,
+                                                         **({"provider_error": said} if said else {})})
         db.session.commit()
-        return render_template("auth/sign_in_failed.html", provider=provider, unreachable=False), 400
+        # Shown from its own address: a reload, or choosing a language, re-ran this one-time callback and
+        # replaced the reason with "already used".
+        session["sign_in_outcome"] = {"provider": name, "failed": said or "unaccepted"}
+        return redirect(url_for("sign_in.outcome", provider_name=name))
     invited = invitations.user_for_token(session.pop("sign_in_invitation", None))
     try:
         user = sign_in(provider, claims, invited=invited)
     except SignInRefused as refusal:
-        return render_template("auth/sign_in_refused.html", provider=provider, reason=refusal.reason), 403
+        # The refused person may want another account: signing out there lets them choose one.
+        session["sign_in_outcome"] = {"provider": name, "refused": refusal.reason,
+                                      "id_token": token.get("id_token")}
+        return redirect(url_for("sign_in.outcome", provider_name=name))
     target = session.pop("sign_in_next", None) or url_for("main.home")
     language = session.get("language")
     session.clear()  # nothing from before the sign-in survives it but the chosen language
@@ -93,6 +103,28 @@ def callback(provider_name: str):
     session["oidc_provider"] = name
     session["oidc_id_token"] = token["id_token"]
     return redirect(target)
+
+
+def _provider_error(code: str | None) -> str | None:
+    """The provider's error code when it is one (RFC 6749 4.1.2.1: printable ASCII, no quotes), else None."""
+    import re
+
+    return code if code and re.fullmatch(r"[a-z_]{1,64}", code) else None
+
+
+@bp.get("/login/oidc/<provider_name>/outcome")
+def outcome(provider_name: str):
+    """Why a sign-in did not end signed in: refused (no group, deactivated, ...) or failed (cancelled at the
+    provider, a token that failed a check). Read from the session, so a reload or a language change keeps it."""
+    provider = oidc.provider(provider_name) or abort(404)
+    said = session.get("sign_in_outcome") or {}
+    if said.get("provider") != provider.name:
+        return redirect(url_for("auth.login"))
+    if "refused" in said:
+        return render_template("auth/sign_in_refused.html", provider=provider, reason=said["refused"],
+                               sign_out_there=end_session_url(provider.name, said.get("id_token"))), 403
+    return render_template("auth/sign_in_failed.html", provider=provider, unreachable=False,
+                           cancelled=said.get("failed") == "access_denied"), 400
 
 
 def end_session_url(provider_name: str | None, id_token: str | None) -> str | None:

@@ -55,9 +55,17 @@ def start(client) -> str:
     return response.headers["Location"]
 
 
+def visit(client, callback: str):
+    """The callback, and the page it sends a sign-in that did not end signed in to (its own address)."""
+    response = client.get(callback)
+    if response.status_code == 302 and "/outcome" in response.headers["Location"]:
+        return client.get(response.headers["Location"])
+    return response
+
+
 def sign_in(client, provider, login: str):
     callback = Browser(provider).sign_in(start(client), login)
-    return client.get(callback)
+    return visit(client, callback)
 
 
 def actions() -> list[str]:
@@ -101,12 +109,12 @@ def test_a_replayed_callback_is_refused(client, app, provider):
     callback = Browser(provider).sign_in(start(client), "lead")
     assert client.get(callback).status_code == 302
     client.post("/logout")
-    replay = client.get(callback)
+    replay = visit(client, callback)
     assert replay.status_code == 400
     assert "Innloggingen virket ikke" in replay.get_data(as_text=True)
     assert client.get("/").status_code == 302  # not signed in
     # nor in another browser that never started this sign-in
-    assert app.test_client().get(callback).status_code == 400
+    assert visit(app.test_client(), callback).status_code == 400
 
 
 @pytest.mark.parametrize("mode", ["tampered", "wrong-audience", "expired"])
@@ -348,7 +356,7 @@ def test_an_invitation_connects_only_the_person_it_was_for(client, provider):
     token = re.search(r"/account/invitation/(\S+)", message.body).group(1)
     provider.set_user("colleague", email="ola.kollega@vlfk.example.no", name="Ola Kollega", groups=["g-counsellor-46"])
     started = client.post("/login/oidc/county", data={"invitation": token})
-    refused = client.get(Browser(provider).sign_in(started.headers["Location"], "colleague"))
+    refused = visit(client, Browser(provider).sign_in(started.headers["Location"], "colleague"))
     assert refused.status_code == 403 and "ikke den invitasjonen gjaldt" in refused.get_data(as_text=True)
     db.session.expire_all()
     profile = db.session.scalar(select(CounsellorProfile).join(User).where(User.email == form["email"]))
@@ -449,3 +457,34 @@ def test_a_counsellor_moved_to_the_leads_group_goes_on_counselling_and_back_agai
     sign_in(app.test_client(), provider, "both")
     db.session.refresh(user)
     assert user.role is Role.COUNSELLOR and user.counsellor.active
+
+
+def test_a_refusal_keeps_its_reason_on_reload_and_in_another_language_and_offers_another_account(client, provider):
+    """Choosing nynorsk on the refusal page re-ran the one-time callback: "already used" replaced the reason.
+    And a refused person was signed straight back in as the same account at the next try."""
+    response = sign_in(client, provider, "visitor")
+    assert response.status_code == 403
+    outcome = response.request.path
+    client.post("/language", data={"language": "nn", "next": outcome})
+    again = client.get(outcome)
+    page = again.get_data(as_text=True)
+    assert again.status_code == 403 and "ikkje i nokon gruppe som gir ei rolle" in page
+    assert "Logg ut hos" in page and f"{provider.issuer}/session/end" in page
+
+
+def test_a_sign_in_cancelled_at_the_provider_says_so_and_keeps_its_code(client, provider):
+    """The provider's "access_denied" read as "already used, or took too long", and the audit kept only
+    "OAuthError": the county's IT staff could not see what the provider said."""
+    authorize = start(client)
+    state = parse_qs(urlsplit(authorize).query)["state"][0]
+    response = visit(client, f"/login/oidc/county/callback?error=access_denied&error_description=End-User+aborted&state={state}")
+    assert response.status_code == 400 and "Innloggingen ble avbrutt hos" in response.get_data(as_text=True)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.sign_in_failed")).all()[-1]
+    assert json.loads(event.detail)["provider_error"] == "access_denied"
+    assert "aborted" not in (event.detail or "")
+
+
+def test_logging_out_everywhere_also_logs_out_at_the_provider(client, provider):
+    assert sign_in(client, provider, "lead").status_code == 302
+    response = client.post("/logout/everywhere")
+    assert response.headers["Location"].startswith(f"{provider.issuer}/session/end")

@@ -6,6 +6,7 @@ from tests.app.access.foundation import ANON, LOGGED_IN, ROLES
 EXPECTED = {
     "sign_in.start": {r: 405 for r in ROLES},
     "sign_in.callback": {r: 404 for r in ROLES},
+    "sign_in.outcome": {r: 404 for r in ROLES},
     "account.password": {ANON: 302, **{r: 200 for r in LOGGED_IN}},
     "account.forgot_password": {r: 200 for r in ROLES},
     "account.alive": {ANON: 401, **{r: 204 for r in LOGGED_IN}},
