@@ -332,9 +332,10 @@ def one_time_token(user: User, salt: str, seconds: int) -> str:
     return _serializer(salt).dumps({"user": user.id, "expires": expires, "password": password_fingerprint(user)})
 
 
-def user_for_one_time_token(token: str | None, salt: str) -> User | None:
+def user_for_one_time_token(token: str | None, salt: str, external_ok: bool = False) -> User | None:
     """The user a one-time link is for, or None when it is forged, expired, used, for an inactive
-    user or for one who signs in with an identity provider."""
+    user or (unless `external_ok`: an administrator's link to connect a replaced county account) for one
+    who signs in with an identity provider."""
     from itsdangerous import BadData
 
     from guidance import clock
@@ -349,7 +350,7 @@ def user_for_one_time_token(token: str | None, salt: str) -> User | None:
     if clock.now().timestamp() > expires:
         return None
     user = db.session.get(User, user_id)
-    if user is None or not user.active or user.signs_in_externally:
+    if user is None or not user.active or (user.signs_in_externally and not external_ok):
         return None
     if not secrets.compare_digest(fingerprint, password_fingerprint(user)):
         return None

@@ -35,8 +35,10 @@ def token(user: User) -> str:
 
 
 def user_for_token(value: str | None) -> User | None:
-    """The invited user, or None when the link is forged, expired, used or the account is off."""
-    return user_for_one_time_token(value, _SALT)
+    """The invited user, or None when the link is forged, expired, used or the account is off. An account
+    on the county's sign-in counts (a link to connect its replaced county account); it never sets a password
+    (accept_with_password)."""
+    return user_for_one_time_token(value, _SALT, external_ok=True)
 
 
 def usable(user: User) -> bool:
@@ -87,8 +89,9 @@ def role_words(role: Role) -> str:
 
 def accept_with_password(value: str, password: str) -> User:
     """Choose the first password through the invitation; the link then stops working."""
+    invited = user_for_token(value)
     return set_password_by_link(
-        user_for_token(value), password, "user.invitation_accepted",
+        None if invited is not None and invited.signs_in_externally else invited, password, "user.invitation_accepted",
         invalid=_("This link is no longer valid. Ask the career centre for a new invitation."),
         refused=_("The password was not saved."))
 
@@ -115,18 +118,20 @@ def has_signed_in(user: User) -> bool:
     return status(user)[0]
 
 
-def invite_again(actor, user: User) -> bool:
+def invite_again(actor, user: User, reconnect: bool = False) -> bool:
     """The lead e-mails a (new) invitation to a person of their county; earlier links keep working
     until one of them is used. Someone who has logged in with a password is asked to connect the
-    county's account instead, when there is one (returns True then)."""
+    county's account instead, when there is one (returns True then). `reconnect` (an administrator): the
+    person's county account was replaced (recreated, or a new provider); the one they log in with from the
+    link takes the old one's place (services.sign_in). Without it they were locked out for good."""
     from guidance.services.unit_of_work import unit_of_work
 
     if not user.active:
         raise DomainError(_("%(name)s is deactivated: activate them before inviting them.", name=user.name))
-    if user.signs_in_externally:
+    if user.signs_in_externally and not (reconnect and bool(current_app.config["OIDC_PROVIDERS"])):
         raise DomainError(_("%(name)s logs in with the county's account already.", name=user.name))
-    connect = has_signed_in(user)
-    if connect and not may_connect(user):
+    connect = has_signed_in(user) or user.signs_in_externally
+    if connect and not may_connect(user) and not user.signs_in_externally:
         # Someone who has logged in gets no link that sets their password: "Forgot your password?" is theirs.
         raise DomainError(_("%(name)s has logged in already. If they forgot the password, they use "
                             "\"Forgot your password?\" on the login page.", name=user.name))

@@ -49,6 +49,10 @@ def sign_in(provider: OidcProvider, claims: Mapping, invited: User | None = None
         grant = grant_for(provider, claims)
         county, municipality = _scope(grant)
         email = _email(provider, claims)
+        if invited is not None and identity is not None and identity.user is not invited:
+            # This county account is another Veiled account's already: opening someone else's invitation
+            # with it had signed that other account in without a word, and left the invitation unused.
+            raise NoGrant("invitation_mismatch")
         if invited is not None and (invited.role is Role.INTERPRETER or identity is not None):
             invited = None
         if invited is not None and not _same_person(invited, email, grant.role, county, municipality):
@@ -62,6 +66,9 @@ def sign_in(provider: OidcProvider, claims: Mapping, invited: User | None = None
     name = str(claims.get(provider.name_claim) or email)[:200]
     if identity is None and invited is not None:
         user = invited
+        for replaced in list(user.identities):   # a reconnection: the new county account takes the old one's place
+            db.session.delete(replaced)
+            audit.record(user, "user.identity_replaced", user, {"provider": replaced.provider})
         identity = UserIdentity(user=user, provider=provider.name, issuer=issuer, subject=subject)
         user.set_password(secrets.token_urlsafe(32))  # the provider holds the password now; the link is spent
         db.session.add(identity)

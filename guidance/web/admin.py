@@ -1,7 +1,7 @@
 """Administration: users and their roles."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -179,7 +179,9 @@ def invitation(user_id: int):
 def connect(user_id: int):
     """E-mail a link that moves the user from their password here to the county's own sign-in."""
     user = get_visible(User, user_id, "manage")
-    if not invitations.may_connect(user):
+    if user.signs_in_externally and user.active and current_app.config["OIDC_PROVIDERS"]:
+        invite_user(user, reconnect=True)   # their county account was replaced: the new one takes over
+    elif not invitations.may_connect(user):
         flash(_("%(name)s cannot be moved to the county's account.", name=user.name), "error")
     else:
         invite_user(user)

@@ -221,12 +221,13 @@ def _invite(profile) -> None:
     invite_user(profile.user)
 
 
-def invite_user(user) -> None:
+def invite_user(user, reconnect: bool = False) -> None:
     """E-mail a (new) invitation, or the link to the county's sign-in to someone on a password, said
-    in a flash (the CSRF check first); the people pages' and the administrator's user page's button."""
+    in a flash (the CSRF check first); the people pages' and the administrator's user page's button.
+    `reconnect`: the administrator's link for someone whose county account was replaced."""
     if PostForm().validate_on_submit():
         try:
-            connect = invitations.invite_again(current_user, user)
+            connect = invitations.invite_again(current_user, user, reconnect=reconnect)
         except DomainError as error:
             flash(error.message, "error")
         else:

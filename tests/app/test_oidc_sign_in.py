@@ -488,3 +488,63 @@ def test_logging_out_everywhere_also_logs_out_at_the_provider(client, provider):
     assert sign_in(client, provider, "lead").status_code == 302
     response = client.post("/logout/everywhere")
     assert response.headers["Location"].startswith(f"{provider.issuer}/session/end")
+
+
+def test_a_county_account_connected_to_one_person_cannot_open_anothers_invitation(client, provider):
+    """Opening a colleague's invitation while signed in at the county as oneself signed one's own account in
+    without a word, and left the colleague's invitation unused."""
+    import re
+
+    from guidance.models import OutboxMessage
+
+    sign_in(client, provider, "lead")   # Lea's county account is hers
+    client.post("/logout")
+    admin = f.user(Role.ADMIN, county_number=None)
+    f.login(client, admin)
+    client.post("/admin/users/new", data={"name": "Ny Leder B", "email": "ny.b@vlfk.example.no", "role": "lead",
+                                          "county_id": str(f.county("46").id), "municipality_id": "0",
+                                          "password": ""})
+    client.post("/logout")
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == "ny.b@vlfk.example.no"))
+    token = re.search(r"/account/invitation/(\S+)", message.body).group(1)
+    started = client.post("/login/oidc/county", data={"invitation": token})
+    refused = visit(client, Browser(provider).sign_in(started.headers["Location"], "lead"))
+    assert refused.status_code == 403 and "ikke den invitasjonen gjaldt" in refused.get_data(as_text=True)
+    assert client.get("/").status_code == 302   # nobody signed in
+    newcomer = db.session.scalar(select(User).where(User.email == "ny.b@vlfk.example.no"))
+    assert newcomer.identities == []
+
+
+def test_an_administrator_reconnects_a_person_whose_county_account_was_replaced(client, app, provider):
+    """A recreated county account (a new subject, the same e-mail) was refused for good: "an account with your
+    e-mail exists, ask for an invitation", and nobody could send one to an account already on the county."""
+    import re
+
+    from guidance.models import OutboxMessage
+
+    provider.set_user("old-kari", email="kari.ny@vlfk.example.no", name="Kari Ny", groups=["g-lead-46"])
+    sign_in(client, provider, "old-kari")
+    kari = db.session.scalar(select(User).where(User.email == "kari.ny@vlfk.example.no"))
+    client.post("/logout")
+    provider.set_user("new-kari", email="kari.ny@vlfk.example.no", name="Kari Ny", groups=["g-lead-46"])
+    assert sign_in(app.test_client(), provider, "new-kari").status_code == 403   # email_taken, as before
+
+    admin = f.user(Role.ADMIN, county_number=None)
+    f.login(client, admin)
+    page = client.get(f"/admin/users/{kari.id}").get_data(as_text=True)
+    assert "Send lenke på e-post for å koble til den nye fylkeskontoen" in page
+    assert client.post(f"/admin/users/{kari.id}/connect").status_code == 302
+    client.post("/logout")
+    message = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == kari.email)).all()[-1]
+    token = re.search(r"/account/invitation/(\S+)", message.body).group(1)
+    started = client.post("/login/oidc/county", data={"invitation": token})
+    assert client.get(Browser(provider).sign_in(started.headers["Location"], "new-kari")).status_code == 302
+    db.session.expire_all()
+    kari = db.session.get(User, kari.id)
+    assert [i.subject for i in kari.identities] == ["new-kari"] and kari.role is Role.LEAD
+    assert len(db.session.scalars(select(User).where(User.email == "kari.ny@vlfk.example.no")).all()) == 1
+    # the link never sets a password on a county account
+    assert app.test_client().post(f"/account/invitation/{token}", data={
+        "new_password": "fjord lantern quietly 42", "repeat_password": "fjord lantern quietly 42"}).status_code in (200, 400)
+    db.session.expire_all()
+    assert not db.session.get(User, kari.id).check_password("fjord lantern quietly 42")
