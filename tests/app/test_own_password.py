@@ -75,9 +75,9 @@ def test_a_common_new_password_is_refused_however_it_is_set(client):
 
 def test_a_user_of_the_identity_provider_has_no_password_here(client):
     person = f.user(Role.LEAD)
+    f.login(client, person)  # signed in, then connected to the provider (its password is refused at login)
     db.session.add(UserIdentity(user=person, provider="entra", issuer="https://login.example", subject="abc"))
     db.session.commit()
-    f.login(client, person)  # (a test shortcut: such a user has a password nobody knows)
     assert client.get("/account/password").status_code == 404
     assert "Endre passord" not in client.get("/").get_data(as_text=True)
 
