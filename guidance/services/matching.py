@@ -18,8 +18,10 @@ def escape_like(text: str) -> str:
 
 
 def contains(column, text: str):
-    """SQL: `column` contains `text`, whatever the case."""
-    return func.lower(column).like(f"%{escape_like(text.lower())}%", escape="\\")
+    """SQL: `column` contains `text`, whatever the case, in every alphabet (extensions.unicode_lower)."""
+    from guidance.extensions import unicode_lower
+
+    return unicode_lower(column).like(f"%{escape_like(text.lower())}%", escape="\\")
 
 
 def digits_of(column):

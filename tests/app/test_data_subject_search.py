@@ -88,3 +88,15 @@ def test_the_officer_reads_a_participants_record_and_who_opened_it_then_anonymis
     assert person.name == "Anonymisert" and person.phone is None and person.anonymised_at is not None
     page = html.unescape(client.get(done.location).get_data(as_text=True))
     assert "Deltakeren er anonymisert" in page and "Anonymiser nå" not in page
+
+
+def test_names_in_every_alphabet_are_found_whatever_the_case(app):
+    """SQLite's lower() folds A-Z only: "Øvrebø", "Şêxo" and "Ødegård" were never found (nor by the officer
+    answering an access request, who would have said "nothing held")."""
+    ovrebo = f.referral(name="Ahmed Øvrebø")
+    sexo = f.referral(name="Dilan Şêxo")
+    olena = f.referral(name="Олена Коваленко")
+    assert find_participants("øvrebø") == [ovrebo.participant]
+    assert find_participants("ØVREBØ") == [ovrebo.participant]
+    assert find_participants("şêxo") == [sexo.participant]
+    assert find_participants("коваленко") == [olena.participant]
