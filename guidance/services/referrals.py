@@ -724,13 +724,20 @@ def check_many(items: list[ReferralData], *, referring: Municipality, confirm_du
         data = normalise(data, today)
         for name, messages in validate(data, referring, today).items():
             problems.extend(RowError(index, name, m) for m in messages)
-        if confirm_duplicates:
-            continue
-        earlier = find_duplicates(data, referring, today)
-        if earlier:
-            problems.append(RowError(index, "name", _duplicate_because(data, earlier[0])))
+        if not confirm_duplicates:
+            earlier = find_duplicates(data, referring, today)
+            if earlier:
+                problems.append(RowError(index, "name", _duplicate_because(data, earlier[0])))
         for key in _identity_keys(data):
-            if key in seen:
+            if key in seen and key[0] == "name":
+                # The same name in the same municipality twice in one file is one person entered twice, whatever
+                # the box says: ticked "send anyway", one woman got two referrals, two sessions, two interpreter
+                # bookings and two letters with different times.
+                problems.append(RowError(index, "name", _("Row %(row)d has the same participant: remove one of the "
+                                                          "two rows.", row=row_numbers[seen[key]])))
+                break
+            if key in seen and not confirm_duplicates:
+                # The same phone only may be a family's one phone: the box lets such rows through.
                 problems.append(RowError(index, "name", _("Looks like the same participant as row %(row)d.",
                                                           row=row_numbers[seen[key]])))
                 break
