@@ -218,7 +218,8 @@ def _referrals_reach_a_centre(role: Role, county_id, municipality_id, errors: di
     centre"). A county chosen beside the municipality must be its own (it had been ignored)."""
     from flask_babel import gettext as _
 
-    from guidance.models import CareerCentre, Municipality
+    from guidance.models import Municipality
+    from guidance.services import setup
 
     if role is not Role.REFERRER or not municipality_id:
         return
@@ -229,10 +230,8 @@ def _referrals_reach_a_centre(role: Role, county_id, municipality_id, errors: di
         errors.setdefault("municipality_id", []).append(
             _("%(municipality)s is not in the county chosen above. Choose one of its municipalities, or no county.",
               municipality=municipality.name))
-    elif not db.session.scalar(select(CareerCentre.id).where(CareerCentre.county_id == municipality.county_id).limit(1)):
-        errors.setdefault("municipality_id", []).append(
-            _("%(municipality)s's county has no career centre in Veiled yet, so its referrals would reach nobody. "
-              "Set up the county first.", municipality=municipality.name))
+    elif not setup.takes_referrals(municipality):
+        errors.setdefault("municipality_id", []).append(setup.reaches_nobody(municipality))
 
 
 def _outside_scope(actor, role: Role, county_id, municipality_id, errors: dict) -> None:

@@ -11,7 +11,7 @@ from guidance.extensions import db
 from guidance.models import ApiToken, Municipality, User
 from guidance.models.types import utcnow
 from guidance.rules.access import admin_reaches
-from guidance.services import audit
+from guidance.services import audit, setup
 from guidance.services.errors import DomainError
 
 PREFIX = "vld_"
@@ -35,6 +35,8 @@ def create_token(actor: User | None, *, municipality_id: int | None, name: str, 
         errors["municipality_id"] = [_("Choose the municipality the token acts for.")]
     elif actor is not None and not admin_reaches(actor, municipality.county_id):
         errors["municipality_id"] = [_("Choose a municipality in your own county.")]
+    elif not setup.takes_referrals(municipality):
+        errors["municipality_id"] = [setup.reaches_nobody(municipality)]
     if errors:
         raise DomainError(_("The token was not created."), errors)
     plaintext = PREFIX + secrets.token_urlsafe(32)

@@ -96,6 +96,19 @@ class SettingsData:
 # ---------------------------------------------------------------------------- public use cases
 
 
+def takes_referrals(municipality: Municipality) -> bool:
+    """Does anyone receive this municipality's referrals: its county has a career centre in Veiled. A referral
+    from elsewhere was accepted ("sent to the career centre") and reached nobody while its deadline ran."""
+    return db.session.scalar(select(CareerCentre.id).where(CareerCentre.county_id == municipality.county_id)
+                             .limit(1)) is not None
+
+
+def reaches_nobody(municipality: Municipality) -> str:
+    """What to say when `municipality`'s referrals would reach nobody (takes_referrals is False)."""
+    return _("%(municipality)s's county has no career centre in Veiled yet, so its referrals would reach nobody. "
+             "Set up the county first.", municipality=municipality.name)
+
+
 def centres_of(county: County) -> list[CareerCentre]:
     return list(db.session.scalars(select(CareerCentre).where(CareerCentre.county_id == county.id)
                                    .order_by(CareerCentre.name, CareerCentre.id)))

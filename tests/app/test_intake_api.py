@@ -185,6 +185,10 @@ def test_admin_creates_a_token_sees_it_once_and_revokes_it(client):
     admin = f.user(Role.ADMIN, county_number=None)
     f.login(client, admin)
     bergen = f.municipality("4601")
+    oslo = f.municipality("0301")   # Oslo's county has no career centre here: a token there would reach nobody
+    refused = client.post("/admin/api-tokens/", data={"municipality_id": oslo.id, "name": "Visma Flyt"})
+    assert refused.status_code == 400 and "Fylket til Oslo har ikke noe karrieresenter" in refused.get_data(as_text=True)
+    f.centre()
     page = client.post("/admin/api-tokens/", data={"municipality_id": bergen.id, "name": "Visma Flyt"}).get_data(as_text=True)
     token = page.split('<p class="token-once">')[1].split("<")[0]
     assert token.startswith("vld_")
