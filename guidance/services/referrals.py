@@ -529,22 +529,36 @@ def _leave_booked_sessions(actor: User, referral: Referral) -> list:
 def find_duplicates(data: ReferralData, referring: Municipality, today: dt.date, exclude_id: int | None = None) -> list[Referral]:
     """Referrals from the same municipality in the last six months that look like the same person:
     same name and home municipality (ignoring case and spacing), or the same phone number."""
-    since = dt.datetime.combine(today - DUPLICATE_WINDOW, dt.time(), tzinfo=ids.OSLO)
-    candidates = db.session.scalars(
-        select(Referral).join(Referral.participant).where(
-            Referral.referring_municipality_id == referring.id,
-            Referral.created_at >= since,
-            Referral.status != ReferralStatus.WITHDRAWN,
-        ).order_by(Referral.created_at.desc())
-    ).all()
-    name, phone = _name_key(data.name), _phone_key(data.phone)
-    return [
-        r for r in candidates
-        if r.id != exclude_id and (
-            (_name_key(r.participant.name) == name and r.participant.municipality_id == data.municipality_id)
-            or (phone and _phone_key(r.participant.phone) == phone)
-        )
-    ]
+    return DuplicateFinder(referring, today).find(data, exclude_id)
+
+
+class DuplicateFinder:
+    """find_duplicates for many rows at once: the municipality's recent referrals are read once, with their
+    participants (a 40-row file had read them all, one participant at a time, for every row: 22 s)."""
+
+    def __init__(self, referring: Municipality, today: dt.date):
+        from sqlalchemy.orm import joinedload
+
+        since = dt.datetime.combine(today - DUPLICATE_WINDOW, dt.time(), tzinfo=ids.OSLO)
+        self.candidates = db.session.scalars(
+            select(Referral).join(Referral.participant).where(
+                Referral.referring_municipality_id == referring.id,
+                Referral.created_at >= since,
+                Referral.status != ReferralStatus.WITHDRAWN,
+            ).options(joinedload(Referral.participant)).order_by(Referral.created_at.desc())
+        ).all()
+        self.by_name: dict[tuple, list[Referral]] = {}
+        self.by_phone: dict[str, list[Referral]] = {}
+        for r in self.candidates:
+            self.by_name.setdefault((_name_key(r.participant.name), r.participant.municipality_id), []).append(r)
+            if key := _phone_key(r.participant.phone):
+                self.by_phone.setdefault(key, []).append(r)
+
+    def find(self, data: ReferralData, exclude_id: int | None = None) -> list[Referral]:
+        found = {r.id for r in self.by_name.get((_name_key(data.name), data.municipality_id), [])}
+        if phone := _phone_key(data.phone):
+            found |= {r.id for r in self.by_phone.get(phone, [])}
+        return [r for r in self.candidates if r.id in found and r.id != exclude_id]   # newest first, as before
 
 
 def serialise_intake(referring: Municipality) -> None:
@@ -720,12 +734,13 @@ def check_many(items: list[ReferralData], *, referring: Municipality, confirm_du
     row_numbers = row_numbers or [index + 1 for index in range(len(items))]
     problems: list[RowError] = []
     seen: dict[tuple, int] = {}
+    earlier_referrals = DuplicateFinder(referring, today) if not confirm_duplicates else None
     for index, data in enumerate(items):
         data = normalise(data, today)
         for name, messages in validate(data, referring, today).items():
             problems.extend(RowError(index, name, m) for m in messages)
-        if not confirm_duplicates:
-            earlier = find_duplicates(data, referring, today)
+        if earlier_referrals is not None:
+            earlier = earlier_referrals.find(data)
             if earlier:
                 problems.append(RowError(index, "name", _duplicate_because(data, earlier[0])))
         for key in _identity_keys(data):
