@@ -79,6 +79,10 @@ def decode(raw: bytes) -> str:
 
 def parse(raw: bytes, county_id: int) -> Parsed:
     """Rows of the file as ReferralData; cell errors for what cannot even be read."""
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
+        # An Excel workbook (xlsx is a zip, xls an OLE file): it read as "unknown columns PK".
+        return Parsed([], [], [CellError(1, "", _("This is an Excel workbook, not a CSV file. In Excel choose "
+                                                  "Save as, CSV UTF-8 (semicolon-separated), and upload that file."))])
     # Old Mac Excel ends lines with a lone CR; the csv module refuses those outside quotes.
     text = decode(raw).replace("\r\n", "\n").replace("\r", "\n")
     first = text.split("\n", 1)[0]
@@ -115,6 +119,10 @@ def _parse_rows(reader, county_id: int) -> Parsed:
             errors.append(CellError(number, "", _("At most %(max)d rows per file.", max=MAX_ROWS)))
             break
         cells = {n: (values[i].strip() if i < len(values) else "") for i, n in enumerate(names)}
+        if cells.get("name") == EXAMPLE[0] and cells.get("phone") == EXAMPLE[1]:
+            # Left in, the template's example became a real referral of a person nobody referred.
+            errors.append(CellError(number, HEADER_OF["name"], _("This is the template's example row: write a real "
+                                                                 "participant over it, or delete the row.")))
         items.append(_row(cells, number, municipalities, errors))
         rows.append(number)
     if not items and not errors:

@@ -47,15 +47,30 @@ def test_a_participant_who_needs_step_free_access_says_so_in_its_column(client):
     assert made == {"Amal Haddad": True, "Selam Tesfay": False}
 
 
-def test_the_templates_own_example_row_is_accepted_as_it_stands(client):
-    """A referrer first tries the template unchanged: its example must import, not be refused for a
-    settlement date in the future."""
+def test_the_templates_own_example_row_is_named_and_never_becomes_a_referral(client):
+    """A referrer first tries the template unchanged: nothing else in its example row is wrong (no settlement
+    date in the future), but the example must not become a real referral: it had been planned, booked with an
+    interpreter and sent letters, for a person nobody referred."""
     f.login(client, f.user(Role.REFERRER, municipality_number="4601"))
     text = client.get("/intake/bulk/template.csv").data.decode("utf-8-sig")
-    response = upload(client, text)
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    response = upload(client, text, confirm_duplicates="y")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and count() == 0
+    assert "Dette er eksempelraden fra malen" in page
+    assert page.count('<td>2</td>') == 1   # that, and nothing else wrong with the row
+    # a real participant written over it goes through
+    real = text.replace("Olena Kovalenko", "Iryna Bondar").replace("+47 412 34 567", "+47 412 34 999")
+    assert upload(client, real).status_code == 302
     (made,) = db.session.scalars(select(Referral)).all()
     assert made.settlement_date == local_today() - dt.timedelta(days=14)
+
+
+def test_an_excel_workbook_is_named_as_such(client):
+    """An .xlsx read as "unknown columns: PK"."""
+    f.login(client, f.user(Role.REFERRER))
+    response = client.post("/intake/bulk", data={"file": (io.BytesIO(b"PK\x03\x04" + b"\0" * 200), "henvisninger.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and "Dette er en Excel-arbeidsbok, ikke en CSV-fil" in response.get_data(as_text=True)
 
 
 def test_a_filled_template_sends_every_row(client):
