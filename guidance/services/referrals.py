@@ -627,7 +627,9 @@ def _refuse_duplicate(data: ReferralData, referring: Municipality, today: dt.dat
     if earlier:
         first = earlier[0]
         message = _duplicate_because(data, first) + " " + _("Tick the box to send this referral anyway.")
-        raise DuplicateSuspected(_("This participant may already have been referred."), {"confirm_duplicate": [message]})
+        error = DuplicateSuspected(_("This participant may already have been referred."), {"confirm_duplicate": [message]})
+        error.because = _duplicate_because(data, first)   # for a case system, which has no box to tick (web/api.py)
+        raise error
 
 
 def _duplicate_because(data: ReferralData, earlier: Referral) -> str:

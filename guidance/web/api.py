@@ -153,8 +153,11 @@ def create_referral():
                         type_="idempotency-key-reused")
     except referrals.DuplicateSuspected as error:
         db.session.rollback()
-        return problem(409, "Possible duplicate", error.message, type_="possible-duplicate",
-                       errors=[{"path": "confirm_duplicate", "message": m} for m in error.field_errors["confirm_duplicate"]])
+        # A machine has no box to tick: the answer names the field that sends it anyway.
+        said = getattr(error, "because", error.message)
+        return problem(409, "Possible duplicate", f'{said} Send the referral again with "confirm_duplicate": true '
+                       f"if it is another person.", type_="possible-duplicate",
+                       errors=[{"path": "confirm_duplicate", "message": said}])
     except DomainError as error:
         db.session.rollback()
         return _invalid([{"path": PATHS.get(name, name), "message": m}

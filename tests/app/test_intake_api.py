@@ -150,6 +150,8 @@ def test_a_duplicate_needs_confirm_duplicate(client):
     assert client.post("/api/v1/referrals", json=body(), headers=auth(token)).status_code == 201
     twice = client.post("/api/v1/referrals", json=body(), headers=auth(token))
     assert twice.status_code == 409 and twice.get_json()["errors"][0]["path"] == "confirm_duplicate"
+    # a case system has no box to tick: the answer names the field, not "tick the box"
+    assert '"confirm_duplicate": true' in twice.get_json()["detail"] and "Kryss av" not in str(twice.get_json())
     assert client.post("/api/v1/referrals", json=body(confirm_duplicate=True), headers=auth(token)).status_code == 201
 
 
