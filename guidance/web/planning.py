@@ -317,6 +317,9 @@ def explain_reason(code: str, *, place: str, language: str, overdue: bool = Fals
         what, action = GROUP_REASONS.get(code, (what, action))
     if overdue:
         what = OVERDUE_REASONS.get(code, what)
+    # Inside a Norwegian sentence a language's name is lower case: "ingen tolk på kurdisk".
+    if str(get_locale()).startswith(("nb", "nn")):
+        language = language.lower()
     values = {"place": place, "language": language, "code": code}
     return str(what) % values if "%(" in str(what) else str(what), str(action) % values if "%(" in str(action) else str(action)
 
