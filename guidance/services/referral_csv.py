@@ -50,6 +50,7 @@ class CellError:
     row: int  # as Excel numbers it: the header is row 1
     column: str
     message: str
+    value: str = ""  # what the cell holds: "Enter a real date" beside "31.02.2026" is found at once
 
 
 @dataclass
@@ -132,7 +133,7 @@ def _parse_rows(reader, county_id: int) -> Parsed:
 
 def _row(cells: dict[str, str], number: int, municipalities: dict[str, int], errors: list[CellError]) -> ReferralData:
     def fail(attr: str, message: str) -> None:
-        errors.append(CellError(number, HEADER_OF.get(attr, attr), message))
+        errors.append(CellError(number, HEADER_OF.get(attr, attr), message, cells.get(attr, "")[:100]))
 
     def date(attr: str) -> dt.date | None:
         raw = cells.get(attr, "")

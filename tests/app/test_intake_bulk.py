@@ -109,6 +109,9 @@ def test_one_bad_row_sends_nothing_and_the_report_names_row_and_column(client):
     assert count() == 0
     assert "<td>3</td><td>bosettingsdato</td><td>Skriv en gyldig dato, som 17.03.2027.</td>" in page
     assert "<td>3</td><td>tolk</td><td>Skriv ja eller nei.</td>" in page
+    # what the cell holds, beside what is wrong with it
+    assert "<td>3</td><td>bosettingsdato</td><td>Skriv en gyldig dato, som 17.03.2027.</td><td><bdi>32.13.2027</bdi></td>" in page
+    assert "<td>3</td><td>tolk</td><td>Skriv ja eller nei.</td><td><bdi>kanskje</bdi></td>" in page
     assert "<td>3</td><td>navn</td><td>Skriv deltakerens fulle navn.</td>" in page
     assert "<td>3</td><td>spraak</td>" in page
     assert "<td>4</td><td>bostedskommune</td>" in page
