@@ -609,8 +609,17 @@ def phone_key(phone: str | None) -> str:
     return _phone_key(phone)
 
 
+# Letters a case system or a keyboard writes without their marks; the rest lose them by decomposition.
+_PLAIN_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l", "ı": "i"})
+
+
 def _name_key(name: str | None) -> str:
-    return " ".join((name or "").casefold().split())
+    """A name as compared for duplicates: case, spacing and marks left out ("Ahmed Ovrebo" is "Ahmed Øvrebø",
+    "Dilan Sexo" is "Dilan Şêxo": case systems often strip them)."""
+    import unicodedata
+
+    folded = " ".join((name or "").casefold().split()).translate(_PLAIN_LETTERS)
+    return "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
 
 
 def _phone_key(phone: str | None) -> str:

@@ -188,3 +188,14 @@ def test_a_nynorsk_sheet_with_language_names_is_read_as_its_words_say(client):
     assert unknown.status_code == 400
     assert "<td>2</td><td>spraak</td><td>Ukjent språk: skriv namnet (som tigrinja) eller koden (som ti).</td>" in \
         unknown.get_data(as_text=True)
+
+
+def test_a_name_written_without_its_marks_is_still_the_same_participant(client):
+    """Case systems often strip letters' marks: "Ahmed Ovrebo" went through beside "Ahmed Øvrebø"."""
+    f.login(client, f.user(Role.REFERRER))
+    first = f"Ahmed Øvrebø;;4601;integreringsloven;{settled()};;;ar;ja;nei;ja;ja;;;nei;"
+    assert upload(client, "\n".join([HEADER, first])).status_code == 302
+    again = f"Ahmed Ovrebo;;4601;integreringsloven;{settled()};;;ar;ja;nei;ja;ja;;;nei;"
+    response = upload(client, "\n".join([HEADER, again]))
+    assert response.status_code == 400 and "har samme navn og bostedskommune" in response.get_data(as_text=True)
+    assert count() == 1
