@@ -14,7 +14,7 @@ import pytest
 
 from tests.app.access.foundation import ROLES
 from tests.browser.conftest import login, new_context, past_session, screenshot
-from tests.browser.pages import pages_for, person_for
+from tests.browser.pages import pages_walked_by, person_for
 
 MAX_STOPS = 120  # long lists: the first stops show the pattern; no need to tab through 500 rows
 
@@ -64,7 +64,7 @@ def test_every_control_on_every_page_is_reachable_by_tab_with_visible_focus(brow
         if person is not None:
             login(page, live, person)
         problems, header_walked = [], False
-        for endpoint, path in pages_for(live, role):
+        for endpoint, path in pages_walked_by(live, role):
             response = page.request.get(live.url + path, max_redirects=0)
             if not response.headers.get("content-type", "").startswith("text/html"):
                 continue
