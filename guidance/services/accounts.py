@@ -190,9 +190,9 @@ def update_user(actor, user: User, *, email: str, name: str, role: Role, county_
 
 def role_leaves_counselling(user: User, role: Role) -> None:
     """A counsellor (or a lead who counsels) given a role that does not counsel (referrer, interpreter,
-    administrator) keeps their
-    profile (published sessions point at it) but is no longer planned: it is deactivated. A counsellor made
-    lead goes on counselling (rules.access.counsels): switching them off had broken 38 booked sessions."""
+    administrator) keeps their profile (published sessions point at it) but is no longer planned: it is
+    deactivated. A counsellor made lead goes on counselling (rules.access.counsels): switching them off had
+    broken 38 booked sessions."""
     from guidance.rules.access import COUNSELLING_ROLES
 
     if user.role in COUNSELLING_ROLES and role not in COUNSELLING_ROLES and user.counsellor is not None:

@@ -100,16 +100,18 @@ def _sessions(referral_ids: list[int]) -> list[dict]:
 
 def _audit(participant_id: int, referral_ids: list[int]) -> list[dict]:
     # The actor's role says who (a referrer, the centre's lead, a counsellor): a number alone said nothing.
-    return [{"at": _value(e.at), "action": e.action, "actor_id": e.actor_id,
-             "actor_role": e.actor.role.value if e.actor is not None else None, "object_type": e.object_type,
-             "object_id": e.object_id} for e in _events(participant_id, referral_ids)]
+    return [{"at": _value(e.at), "action": e.action, "actor_id": e.actor_id, "actor_role": _role_of(e),
+             "object_type": e.object_type, "object_id": e.object_id} for e in _events(participant_id, referral_ids)]
+
+
+def _role_of(event: AuditEvent) -> str | None:
+    return event.actor.role.value if event.actor is not None else None
 
 
 def _history(referral: Referral) -> list[dict]:
     from guidance.services.referral_reading import history
 
-    return [{"at": _value(item["event"].at), "action": item["action"],
-             "actor_role": item["event"].actor.role.value if item["event"].actor is not None else None,
+    return [{"at": _value(item["event"].at), "action": item["action"], "actor_role": _role_of(item["event"]),
              "session_start": _value(item["session"].start) if item.get("session") is not None else None}
             for item in history(referral)]
 

@@ -557,9 +557,9 @@ def _family(code: str) -> str:
 # paragraphs; each element carries its language, and a right-to-left one the text in reading order
 # (ActualText), since the page draws it in visual order.
 TAGS = {"title": "H1", "heading": "H2", "label": "H2", "text": "P", "item": "P", "small": "P"}
-# BCP 47 tags for the structure tree (Dari as Afghan Persian, which screen readers know).
-PDF_LANG = {"nb": "nb", "nn": "nn", "en": "en", "uk": "uk", "ar": "ar", "ti": "ti", "prs": "fa-AF", "so": "so",
-            "ru": "ru", "fa": "fa", "ps": "ps", "ckb": "ckb", "kmr": "kmr", "fr": "fr", "sw": "sw", "tr": "tr", "am": "am"}
+# BCP 47 tags for the structure tree where they differ from the letter's code (which is otherwise the tag):
+# Dari as Afghan Persian, which screen readers know.
+PDF_LANG = {"prs": "fa-AF"}
 
 
 @functools.cache
