@@ -186,15 +186,15 @@ class Change:
         return [p for p in self.old["participants"] if p not in self.new["participants"]]
 
 
-def changes(run: PlanningRun) -> list[Change]:
+def changes(run: PlanningRun, plan: dict | None = None) -> list[Change]:
     """Every session of the plan and of the published plan it replaces, classified.
 
     A session is matched to the published session that held the same participant's same
     need: same time and place is "kept" (or "restaffed" with another counsellor or
     interpreter, "regrouped" when the group changed), another time or place is "moved";
-    published sessions none of whose needs are in the plan are "dropped".
+    published sessions none of whose needs are in the plan are "dropped". `plan`: the run's, when parsed.
     """
-    instance, plan = instance_of(run), plan_of(run)
+    instance, plan = instance_of(run), plan if plan is not None else plan_of(run)
     previous = (instance.get("previous_plan") or {}).get("sessions", [])
     by_need = {(p, s["type"]): s for s in previous for p in s["participants"]}
     follows = continuations(previous, plan["sessions"])  # as publishing matches them (planning.store)
@@ -333,6 +333,9 @@ def headline(run: PlanningRun) -> dict:
         "valid": not m.get("violated_rules"),
         "pins_not_kept": _pins_not_kept(run, stats.get("pins_not_kept", [])),
         "terms": plan_terms(run, instance, plan),
+        # As the changes page lists them (a session each), not as the solver counts the published sessions it
+        # keeps: a group split over three days was "1 moved" here and three rows, three letters, there.
+        "changes": change_counts(changes(run, plan)) if instance.get("previous_plan") else None,
     }
 
 

@@ -280,3 +280,36 @@ def test_the_changes_page_says_who_joins_and_who_leaves_a_group(client):
     assert "ny i gruppen" in dina and "ny i gruppen" not in row[:row.index("Dina Aziz")]
     assert "Ikke lenger i gruppen: <bdi>Chen Li</bdi>" in row
     assert f'href="/planning/runs/{run.id}/publish">Se over og publiser</a>' in page   # the way on from here
+
+
+def test_the_run_page_counts_the_changes_as_the_changes_page_lists_them(client):
+    """A published group split over three days read "1 moved" on the run page (one published session) and
+    "3 moved" on the changes page (three sessions, a letter each). The lead decides on the run page's figures:
+    both now count the sessions the changes page lists."""
+    import re
+
+    from guidance.extensions import db
+    from tests.app.planning.helpers import draft_run
+
+    w = planning_world()
+    members = [f.referral(name=n, language="nb") for n in ("Anna Berg", "Bilal Omar", "Chen Li")]
+    run = draft_run(w.lead)
+
+    def group(sid, people, day):
+        return {"id": sid, "type": "group", "participants": [f"R{r.id}" for r in people], "counsellor": "C1",
+                "location": "L1", "room": "room1", "start": f"2027-01-{day}T09:00", "end": f"2027-01-{day}T10:30",
+                "mode": "onsite", "language": None, "interpreter": None, "interpreter_mode": None}
+
+    instance = json.loads(run.instance_json)
+    instance["previous_plan"] = {"format": "guidance-plan/1", "sessions": [group("S1", members, 20)], "unscheduled": []}
+    run.instance_json = json.dumps(instance)
+    run.plan_json = json.dumps({"format": "guidance-plan/1", "unscheduled": [], "stats": {},
+                                "sessions": [group(f"S{n + 2}", [m], 21 + n) for n, m in enumerate(members)]})
+    db.session.commit()
+    f.login(client, w.lead, language="en")
+
+    changes = re.sub(r"\s+", " ", client.get(f"/planning/runs/{run.id}/changes", headers=EN).get_data(as_text=True))
+    assert '<span class="figure-number">3</span> Moved' in changes
+    page = re.sub(r"\s+", " ", client.get(f"/planning/runs/{run.id}", headers=EN).get_data(as_text=True))
+    line = page[page.index("Changes against the published plan"):].split("</dd>")[0]
+    assert "3 moved" in line and "0 cancelled" in line, line
