@@ -38,7 +38,7 @@ from guidance.models import (
 from guidance.planning import ids
 from guidance.planning.cannot_come import waiting
 from guidance.rules.access import COUNSELLING_ROLES
-from guidance.rules.deadlines import is_working_day
+from guidance.rules.deadlines import is_working_day, working_day_after
 from guidance.rules.notice import first_day_after_notice
 from guidance.rules.opening import closed_days, common_hours, has_hours, open_days
 
@@ -66,13 +66,6 @@ def session_types(county: County | None) -> dict:
         "group": {"minutes": county.group_minutes, "min_size": county.group_min_size,
                   "max_size": county.group_max_size},
     }
-
-
-def next_working_day(day: dt.date) -> dt.date:
-    day += dt.timedelta(days=1)
-    while not is_working_day(day):
-        day += dt.timedelta(days=1)
-    return day
 
 
 @dataclass
@@ -107,7 +100,7 @@ class InstanceOptions:
     def horizon_start(self) -> dt.date:
         if self.from_today and is_working_day(self.today):
             return self.today
-        return next_working_day(self.today)
+        return working_day_after(self.today, 1)
 
     @property
     def horizon_end(self) -> dt.date:

@@ -36,6 +36,24 @@ def closed_days(county, start: dt.date, end: dt.date) -> list[dt.date]:
     return sorted(set(holidays_between(start, end)) | {d for d in own if start <= d <= end})
 
 
+def closed_on(county, day: dt.date) -> bool:
+    """The county's centres are closed on `day`: a weekend, a public holiday or one of its closure days."""
+    return day.weekday() >= 5 or bool(closed_days(county, day, day))
+
+
+def open_day_after(county, day: dt.date, step: int = 1) -> dt.date:
+    """The county's next open day after `day` (step 1), or the last before it (step -1): the lead's "next
+    working day", the day plan's pager and the sessions a plan keeps by default skip weekends, public holidays
+    and the county's closure days (on Maundy Thursday, Good Friday had been "the next working day"). Legal
+    deadlines count national working days instead (`rules.deadlines`)."""
+    day += dt.timedelta(days=step)
+    window = sorted((day, day + dt.timedelta(days=31 * step)))
+    closed = set(closed_days(county, *window))
+    while day.weekday() >= 5 or day in closed:
+        day += dt.timedelta(days=step)
+    return day
+
+
 def open_days(location, start: dt.date, end: dt.date, closed: set[dt.date] | list[dt.date]) -> list[dt.date]:
     """The dates from start to end (inclusive) the location is open: a weekday with hours, not
     closed, and for an outreach venue a date of its weekly pattern or one of its single dates."""

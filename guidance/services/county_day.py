@@ -173,24 +173,3 @@ def _problems(item: DaySession, away: dict[int, list], counsellor_users: dict[in
     if session.end <= now and any(p.outcome is None for p in item.participants):
         found.add("outcome_missing")
     return [problem for problem in PROBLEMS if problem in found]
-
-
-def working_day_after(county, date: dt.date, step: int = 1) -> dt.date:
-    """The county's working day after (step 1) or before (step -1) `date`: the day plan's pager and the lead's
-    "next working day" skip weekends, public holidays and the county's closure days (Good Friday had been
-    "the next working day" on Maundy Thursday)."""
-    from guidance.rules.opening import closed_days
-
-    date += dt.timedelta(days=step)
-    window = sorted((date, date + dt.timedelta(days=31 * step)))
-    closed = set(closed_days(county, *window))
-    while date.weekday() >= 5 or date in closed:
-        date += dt.timedelta(days=step)
-    return date
-
-
-def closed_on(county, date: dt.date) -> bool:
-    """The county's centres are closed on `date` (a weekend, a public holiday, a closure day)."""
-    from guidance.rules.opening import closed_days
-
-    return date.weekday() >= 5 or bool(closed_days(county, date, date))

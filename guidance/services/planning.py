@@ -134,19 +134,19 @@ def _options_of(instance: dict, county: County | None = None) -> InstanceOptions
 def repair_keep_until(county: County, today: dt.date | None = None) -> dt.date:
     """The re-plan after a change (an absence, a closed room) keeps every published session as it is
     up to this date unless the change broke it: the day of the last booked session ahead, so only
-    what broke moves and the queue is planned around the rest (the next working day when nothing is
+    what broke moves and the queue is planned around the rest (the county's next open day when nothing is
     booked ahead). A lead who wants later sessions to move too picks an earlier date."""
     from sqlalchemy import func
 
     from guidance.planning import ids
-    from guidance.planning.instance import next_working_day
+    from guidance.rules.opening import open_day_after
 
     today = today or local_today()
     last = db.session.scalar(
         select(func.max(Session.start)).join(PlanningRun, PlanningRun.id == Session.run_id)
         .where(PlanningRun.county_id == county.id, PlanningRun.published_at.is_not(None),
                Session.status == SessionStatus.BOOKED))
-    floor = next_working_day(today)
+    floor = open_day_after(county, today)
     return max(floor, ids.to_local(last).date()) if last is not None else floor
 
 

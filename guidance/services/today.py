@@ -41,6 +41,7 @@ from guidance.models import (
 from guidance.rules import budget as budget_rules
 from guidance.rules.access import referral_filter
 from guidance.rules.budget import BudgetStatus
+from guidance.rules import opening
 from guidance.rules.deadlines import working_days_left
 from guidance.services import absences as absence_service
 from guidance.services import cannot_come, county_day, queue, statistics, to_tell
@@ -206,7 +207,7 @@ def overview(lead: User, all_outcomes: bool = False) -> Today:
 def _day(county_id: int, now: dt.datetime, waiting: list) -> dict:
     """Today's and the next working day's sessions in counts (services.county_day)."""
     today = county_day.day(county_id, clock.today(now), now=now, waiting=waiting)
-    following = county_day.working_day_after(db.session.get(County, county_id), clock.today(now))
+    following = opening.open_day_after(db.session.get(County, county_id), clock.today(now))
     next_day = county_day.day(county_id, following, now=now, waiting=waiting)
     return {"sessions_today": today.going_ahead, "day_problems": today.problem_counts, "next_working_day": following,
             "next_day_problems": next_day.problem_counts, "sessions_next_day": next_day.going_ahead}

@@ -13,6 +13,7 @@ from guidance import clock
 from guidance.models import PlanningRun, Role, RunStatus, Session
 from guidance.planning import review
 from guidance.planning.ids import local_today
+from guidance.rules import opening
 from guidance.rules.week import first_week_ahead, opening_monday
 from guidance.services import county_day, plan_edits, week_grid
 from guidance.web.guards import county_or_chooser, get_visible, requires
@@ -148,9 +149,9 @@ def day():
         "grids/day.html", plan=plan, county=county, today=today, only_problems=only_problems,
         statuses=GRID_STATUS, actions=actions, url_args=url_args, colleagues=colleagues,
         edit_form=SessionEditForm(),
-        closed=county_day.closed_on(county, date),
-        previous_url=url_for("grids.day", **url_args, date=county_day.working_day_after(county, date, -1).isoformat()),
-        next_url=url_for("grids.day", **url_args, date=county_day.working_day_after(county, date).isoformat()),
+        closed=opening.closed_on(county, date),
+        previous_url=url_for("grids.day", **url_args, date=opening.open_day_after(county, date, -1).isoformat()),
+        next_url=url_for("grids.day", **url_args, date=opening.open_day_after(county, date).isoformat()),
         week_url=url_for("grids.published", **url_args,
                          week=week_grid.week_key(date - dt.timedelta(days=date.weekday()))))
 

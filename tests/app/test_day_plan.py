@@ -248,3 +248,18 @@ def test_easter_is_not_a_working_day_on_the_home_the_day_plan_or_the_counsellors
     assert "Stengt (helligdag eller stengt dag ved sentrene)." in monday
     tuesday = week[week.index('id="day-2027-03-30"'):week.index('id="day-2027-03-31"')]
     assert "Stengt" not in tuesday
+
+
+def test_a_re_plan_keeps_the_published_sessions_up_to_the_next_day_the_centres_are_open(client, travel_to):
+    """With nothing booked ahead, a re-plan keeps the next working day's sessions as they are (participants
+    have their letters). On the day before a closure day that was the closure day, and the sessions of the
+    day the centres open again could move: the same "next working day" as the lead's home now."""
+    from guidance.services.planning import repair_keep_until
+
+    travel_to(f.oslo(2027, 3, 30, 9, 0))   # the Tuesday after Easter
+    w = planning_world()
+    assert repair_keep_until(w.lead.county, dt.date(2027, 3, 30)) == dt.date(2027, 3, 31)
+    w.lead.county.closure_days = ["2027-03-31"]
+    db.session.commit()
+    assert repair_keep_until(w.lead.county, dt.date(2027, 3, 30)) == dt.date(2027, 4, 1)
+    assert repair_keep_until(w.lead.county, dt.date(2027, 3, 24)) == dt.date(2027, 3, 30)   # Easter: Thursday to Monday
