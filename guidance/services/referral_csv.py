@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from guidance.services.referrals import ReferralData, parse_typed_date
 MAX_ROWS = 500
 
 # (column header, ReferralData attribute) in template order. Headers are Norwegian: the
-# people filling the sheet work in Norwegian; English headers are accepted too.
+# people filling the sheet work in Norwegian; nynorsk (NYNORSK_COLUMNS) and English headers are accepted too.
 COLUMNS = [
     ("navn", "name"), ("telefon", "phone"), ("bostedskommune", "municipality_id"), ("hjemmel", "legal_basis"),
     ("bosettingsdato", "settlement_date"), ("vedtaksdato", "programme_decision_date"),
@@ -30,10 +31,27 @@ COLUMNS = [
     ("tidligste_dato", "earliest_date"), ("tilrettelegging", "accessibility_needs"),
     ("programraadgiver_deltar", "adviser_attends"), ("merknader", "notes"),
 ]
-ALIASES = {header: attr for header, attr in COLUMNS} | {attr: attr for _h, attr in COLUMNS} | {
+# A nynorsk municipality gets the template in its own words (bokmål headers had come with a nynorsk page).
+NYNORSK_COLUMNS = [
+    ("namn", "name"), ("telefon", "phone"), ("bustadkommune", "municipality_id"), ("heimel", "legal_basis"),
+    ("busetjingsdato", "settlement_date"), ("vedtaksdato", "programme_decision_date"),
+    ("frist_maanader", "window_months"), ("spraak", "language"), ("tolk", "needs_interpreter"),
+    ("video", "video_ok"), ("trinnfri_tilgang", "needs_step_free"), ("individuell", "needs_individual"),
+    ("gruppe", "needs_group"), ("tidlegaste_dato", "earliest_date"), ("tilrettelegging", "accessibility_needs"),
+    ("programraadgjevar_deltek", "adviser_attends"), ("merknader", "notes"),
+]
+ALIASES = {header: attr for header, attr in COLUMNS + NYNORSK_COLUMNS} | {attr: attr for _h, attr in COLUMNS} | {
     "språk": "language", "frist_måneder": "window_months", "programrådgiver_deltar": "adviser_attends",
+    "frist_månader": "window_months", "programrådgjevar_deltek": "adviser_attends",
+    # what case systems and hand-made sheets call the same things
+    "telefonnummer": "phone", "telefonnr": "phone", "tlf": "phone", "mobil": "phone", "mobilnummer": "phone",
+    "kommune": "municipality_id", "morsmål": "language", "morsmaal": "language", "tolkebehov": "needs_interpreter",
 }
 HEADER_OF = {attr: header for header, attr in COLUMNS} | {"needs": "individuell"}
+# A header this close to a known one is taken for a typing error and refused with the known one named
+# ("telefonnr" would otherwise drop every phone number); anything else (a case number, the case system's
+# own columns) is not read, not kept, and named to the referrer.
+NEAR_MISS = 0.75
 # Bokmål, nynorsk (a municipality writing nynorsk fills in its own words) and the API's values.
 BASIS = {"integreringsloven": "integration_act", "integreringslova": "integration_act", "integration_act": "integration_act",
          "midlertidig lov": "temporary_act", "midlertidig": "temporary_act", "mellombels lov": "temporary_act",
@@ -58,16 +76,25 @@ class Parsed:
     items: list[ReferralData]
     rows: list[int]  # the sheet row of each item
     errors: list[CellError]
+    not_read: list[str] = field(default_factory=list)  # headers of columns left out (not the template's)
+    headers: dict[str, str] = field(default_factory=dict)  # attribute -> its header as the file writes it
+
+    def column_of(self, attr: str) -> str:
+        return self.headers.get(attr) or column_of(attr)
 
 
-def template(today: dt.date) -> str:
+def template(today: dt.date, nynorsk: bool = False) -> str:
     """The template: UTF-8 with a BOM (so Excel keeps æøå), semicolons, one example row that the
-    import accepts as it stands (a settlement date in the past, as every real one is)."""
+    import accepts as it stands (a settlement date in the past, as every real one is); in nynorsk
+    words for a referrer who reads nynorsk."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([header for header, _attr in COLUMNS])
+    writer.writerow([header for header, _attr in (NYNORSK_COLUMNS if nynorsk else COLUMNS)])
     settled = (today - dt.timedelta(days=14)).strftime("%d.%m.%Y")
-    writer.writerow([settled if cell is None else cell for cell in EXAMPLE])
+    example = [settled if cell is None else cell for cell in EXAMPLE]
+    if nynorsk:
+        example[3] = "integreringslova"
+    writer.writerow(example)
     return "\ufeff" + buffer.getvalue()
 
 
@@ -104,13 +131,21 @@ def _parse_rows(reader, county_id: int) -> Parsed:
         return Parsed([], [], [CellError(1, "", _("The file is empty."))])
     names = [ALIASES.get(h.strip().lower()) for h in header]
     missing = [h for h, attr in COLUMNS if attr not in names and attr in ("name", "municipality_id", "legal_basis", "language")]
-    unknown = [h for h, n in zip(header, names) if n is None and h.strip()]
-    if missing or unknown:
-        if missing:
-            errors.append(CellError(1, ", ".join(missing), _("These columns are missing. Start from the template.")))
-        if unknown:
-            errors.append(CellError(1, ", ".join(unknown), _("These columns are unknown. Start from the template.")))
-        return Parsed([], [], errors)
+    not_read = []
+    for h, n in zip(header, names):
+        if n is not None or not h.strip():
+            continue
+        near = difflib.get_close_matches(h.strip().lower(), ALIASES, n=1, cutoff=NEAR_MISS)
+        if near and ALIASES[near[0]] not in names:
+            errors.append(CellError(1, h.strip(), _("Did you mean the column %(column)s? Write its name as in the "
+                                                    "template.", column=near[0]), h.strip()))
+        else:
+            not_read.append(h.strip())
+    if missing:
+        errors.append(CellError(1, ", ".join(missing), _("These columns are missing. Start from the template.")))
+    if errors:
+        return Parsed([], [], errors, not_read)
+    headers = {n: h.strip() for h, n in zip(header, names) if n is not None}
     municipalities = _municipality_lookup(county_id)
     items, rows = [], []
     for number, values in enumerate(reader, start=2):
@@ -119,21 +154,22 @@ def _parse_rows(reader, county_id: int) -> Parsed:
         if len(items) >= MAX_ROWS:
             errors.append(CellError(number, "", _("At most %(max)d rows per file.", max=MAX_ROWS)))
             break
-        cells = {n: (values[i].strip() if i < len(values) else "") for i, n in enumerate(names)}
+        cells = {n: (values[i].strip() if i < len(values) else "") for i, n in enumerate(names) if n is not None}
         if cells.get("name") == EXAMPLE[0] and cells.get("phone") == EXAMPLE[1]:
             # Left in, the template's example became a real referral of a person nobody referred.
             errors.append(CellError(number, HEADER_OF["name"], _("This is the template's example row: write a real "
                                                                  "participant over it, or delete the row.")))
-        items.append(_row(cells, number, municipalities, errors))
+        items.append(_row(cells, number, municipalities, errors, headers))
         rows.append(number)
     if not items and not errors:
         errors.append(CellError(2, "", _("The file has no rows to send.")))
-    return Parsed(items, rows, errors)
+    return Parsed(items, rows, errors, not_read, headers)
 
 
-def _row(cells: dict[str, str], number: int, municipalities: dict[str, int], errors: list[CellError]) -> ReferralData:
+def _row(cells: dict[str, str], number: int, municipalities: dict[str, int], errors: list[CellError],
+         headers: dict[str, str]) -> ReferralData:
     def fail(attr: str, message: str) -> None:
-        errors.append(CellError(number, HEADER_OF.get(attr, attr), message, cells.get(attr, "")[:100]))
+        errors.append(CellError(number, headers.get(attr) or HEADER_OF.get(attr, attr), message, cells.get(attr, "")[:100]))
 
     def date(attr: str) -> dt.date | None:
         raw = cells.get(attr, "")

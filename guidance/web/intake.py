@@ -445,8 +445,10 @@ class BulkForm(FlaskForm):
 @bp.get("/bulk/template.csv")
 @requires("intake")
 def bulk_template():
-    return Response(referral_csv.template(local_today()), mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="henvisninger-mal.csv"'})
+    nynorsk = str(get_locale() or "nb") == "nn"
+    name = "tilvisingar-mal.csv" if nynorsk else "henvisninger-mal.csv"
+    return Response(referral_csv.template(local_today(), nynorsk=nynorsk), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/bulk", methods=["GET", "POST"])
@@ -472,13 +474,24 @@ def bulk():
     except referrals.BulkRejected as error:
         unreadable = {(p.row, p.column) for p in parsed.errors}
         problems = list(parsed.errors) + [
-            cell for cell in (referral_csv.CellError(parsed.rows[p.index], referral_csv.column_of(p.field), p.message)
+            cell for cell in (referral_csv.CellError(parsed.rows[p.index], parsed.column_of(p.field), p.message)
                               for p in error.rows)
             if (cell.row, cell.column) not in unreadable
         ]
     else:
         flash(ngettext("%(num)d referral was sent to the career centre.", "%(num)d referrals were sent to the career centre.",
                        len(made)), "success")
+        if parsed.not_read:
+            flash(_not_read(parsed.not_read), "info")
         return redirect(url_for("referrals.index"))
     problems.sort(key=lambda p: (p.row, p.column))
-    return render_template("intake/bulk.html", form=form, problems=problems), 400
+    return render_template("intake/bulk.html", form=form, problems=problems,
+                           not_read=_not_read(parsed.not_read) if parsed.not_read else None), 400
+
+
+def _not_read(headers: list[str]) -> str:
+    """Columns that are not the template's (a case number, the case system's own) are left out, not refused:
+    the referrer is told which, so a column they meant to send is not lost without a word."""
+    return ngettext("The column %(columns)s is not in the template: it was not read, and nothing in it is kept.",
+                    "The columns %(columns)s are not in the template: they were not read, and nothing in them is kept.",
+                    len(headers), columns=", ".join(headers))

@@ -142,7 +142,47 @@ def test_a_familys_one_phone_in_two_rows_is_asked_about_and_may_be_sent(client):
 def test_a_file_without_the_required_columns_is_refused(client):
     f.login(client, f.user(Role.REFERRER))
     page = upload(client, "name;x\nA;b").get_data(as_text=True)
-    assert "bostedskommune, hjemmel, spraak" in page and "x" in page and count() == 0
+    assert "bostedskommune, hjemmel, spraak" in page and "Disse kolonnene mangler." in page and count() == 0
+
+
+def test_a_case_systems_own_columns_are_left_out_and_named_and_a_misspelt_one_is_refused(client):
+    """A sheet exported from the case system carries its own columns (a case number, a national identity
+    number): the whole file was refused as "unknown columns", and the referrer had to delete them by hand. They
+    are now left out (nothing in them is kept) and named. A header one letter off a known one is a typing
+    error, not another column: "telefonnr" is read as the phone, "merknad" is refused with the right name
+    (left out, every note in it would have been lost without a word)."""
+    f.login(client, f.user(Role.REFERRER, municipality_number="4601"))
+    header = "saksnummer;" + HEADER.replace("telefon;", "telefonnr;") + ";fødselsnummer"
+    row = f"2026/1234;Amal Haddad;+47 412 34 567;4601;integreringsloven;{settled()};;;ar;ja;nei;ja;ja;;;nei;;01019012345"
+    response = upload(client, "\n".join([header, row]))
+    assert response.status_code == 302 and count() == 1
+    referral = db.session.scalars(select(Referral)).one()
+    assert referral.participant.phone == "+47 412 34 567"
+    notice = client.get("/referrals/").get_data(as_text=True)
+    assert "Kolonnene saksnummer, fødselsnummer er ikke i malen: de ble ikke lest, og ingenting i dem lagres." in notice
+    stored = " ".join(str(v) for v in vars(referral).values()) + " ".join(str(v) for v in vars(referral.participant).values())
+    assert "01019012345" not in stored and "2026/1234" not in stored
+
+    misspelt = upload(client, "\n".join([header.replace("merknader", "merknad"), row.replace("Amal", "Selam")]))
+    page = misspelt.get_data(as_text=True)
+    assert misspelt.status_code == 400 and count() == 1
+    assert "<td>1</td><td>merknad</td><td>Mente du kolonnen merknader?" in page
+
+
+def test_a_nynorsk_referrer_gets_the_template_in_nynorsk_and_it_reads_back(client):
+    """The template's headers were bokmål on a nynorsk page ("navn", "bostedskommune"); a problem names the
+    column as the file writes it."""
+    f.login(client, f.user(Role.REFERRER, municipality_number="4601"), language="nn")
+    response = client.get("/intake/bulk/template.csv")
+    assert "tilvisingar-mal.csv" in response.headers["Content-Disposition"]
+    text = response.data.decode("utf-8-sig")
+    header, example = text.splitlines()
+    assert header.startswith("namn;telefon;bustadkommune;heimel;busetjingsdato;") and "integreringslova" in example
+    filled = "\n".join([header, example.replace("Olena Kovalenko", "Selam Tesfay").replace(";uk;", ";tigrinja;"),
+                        example.replace("Olena Kovalenko", "Ali Hassan").replace(";uk;", ";klingon;")])
+    page = upload(client, filled).get_data(as_text=True)
+    assert "<td>3</td><td>spraak</td>" in page and count() == 0
+    assert upload(client, "\n".join(filled.splitlines()[:2])).status_code == 302 and count() == 1
 
 
 def test_an_empty_file_is_refused(client):
