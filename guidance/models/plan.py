@@ -278,6 +278,9 @@ class ParticipantToTell(db.Model):
     reason: Mapped[str] = mapped_column(String(16))  # no_referrer, short_notice
     # The start that matters: the new one, or the one that is off (a cancellation). Past it, telling is moot.
     session_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # A move's old start: the time the participant's letter gives. Sooner than a new letter reaches them, they
+    # would come then; the lead tells them first (the list puts the sooner of the two first).
+    previous_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     told_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     told_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)

@@ -14,6 +14,12 @@ from guidance.rules.deadlines import working_day_after
 DEFAULT_NOTICE_WORKING_DAYS = 3
 
 
+def sooner_than_a_letter(day: dt.date, today: dt.date, working_days: int | None) -> bool:
+    """A change on `day` (a new time, or the time a participant's letter gives) comes before a letter sent today
+    reaches them: they hear of it by phone."""
+    return day < first_day_after_notice(today, working_days)
+
+
 def first_day_after_notice(today: dt.date, working_days: int | None) -> dt.date:
     """The first date a newly published session may be on (`today` + that many working days)."""
     left = DEFAULT_NOTICE_WORKING_DAYS if working_days is None else max(0, working_days)

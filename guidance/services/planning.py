@@ -18,7 +18,7 @@ from guidance.planning import ids
 from guidance.planning.ids import local_today
 from guidance.planning.instance import published_sessions, session_dict
 from guidance.planning.runner import fail_stale_runs
-from guidance.rules.notice import first_day_after_notice
+from guidance.rules.notice import first_day_after_notice, sooner_than_a_letter
 from guidance.services.interpreter_bookings.state import ACTIVE as ACTIVE_BOOKINGS
 from guidance.services import audit, notices, to_tell
 from guidance.services.errors import DomainError
@@ -216,6 +216,12 @@ class PublishPreview:
     # their busy time, planning/instance.py), but cannot read "when they can come instead" (free text).
     # The request stays on the lead's home after publishing (cannot_come.waiting) until the lead moves them.
     cannot_come_kept: list = field(default_factory=list)
+    # The first session the plan moves away from or cancels (its old start): the first new session was all the
+    # page named, three days after the sick counsellor's sessions of tomorrow that the plan moved.
+    first_away: dt.datetime | None = None
+    # (referral, the time their letter gives) of participants whose session the plan moves or cancels sooner
+    # than a letter reaches them: the lead calls them (services.to_tell lists them on the home after publishing).
+    to_call: list = field(default_factory=list)
 
     @property
     def over_budget(self) -> list:
@@ -377,6 +383,14 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
     preview.late_cancellation_cost_ore = sum(cost for _b, cost in late)
     changes = member_changes(list(replaced.values()), new_sessions)
     preview.untold = _untold(changes)
+    away = sorted([((c.before or c.session).start, c.referral.reference, c.referral) for c in changes
+                   if c.kind in (notices.MOVED, notices.CANCELLED)], key=lambda item: item[:2])
+    preview.first_away = away[0][0] if away else None
+    calls = {}
+    for start, _reference, referral in away:
+        if sooner_than_a_letter(ids.to_local(start).date(), local_today(), county.publish_notice_days):
+            calls.setdefault(referral.id, (referral, start))
+    preview.to_call = list(calls.values())
     preview.letters_to_send = _untold(changes, booked=True)
     preview.cannot_come_kept = _cannot_come_kept(county.id, new_sessions)
     preview.budgets = _budgets_after(county.id, requested, released + late)
@@ -587,7 +601,7 @@ def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Ses
             audit.record(lead, "session.replanned", session, {
                 "run": session.run_id, "from": ids.plan_minute(before.start), "to": ids.plan_minute(session.start),
                 "referrals": sorted(referral_ids)})
-            to_tell.session_changed(lead, session, to_tell.MOVED, referral_ids=referral_ids)
+            to_tell.session_changed(lead, session, to_tell.MOVED, referral_ids=referral_ids, was=before.start)
             told += notices.session_event(lead, session, kind, counsellor=False, referral_ids=referral_ids,
                                           previous=(before.start, before.location_id))
         else:  # the session may go on without them (it was someone else's too)

@@ -28,13 +28,16 @@ from guidance.models import (
     GuidanceNote,
     Location,
     Participant,
+    PlanningRun,
     Referral,
     Session,
     SessionParticipant,
     SessionStatus,
     User,
 )
+from guidance.planning.ids import to_local
 from guidance.rules.access import referral_filter
+from guidance.rules.notice import sooner_than_a_letter
 from guidance.services import cannot_come, letters
 from guidance.services.referral_reading import MOVES, next_booked_sessions, with_session_to_hold
 
@@ -91,6 +94,9 @@ class Moved:
     was: dt.datetime  # aware, the time in the first letter
     location: str
     session_id: int = 0
+    # The old time is still ahead and sooner than a letter reaches the participant: they hear of it today,
+    # from the referrer who sees them or from the centre's call (services.to_tell), not by the new letter.
+    tell_now: bool = False
 
 
 @dataclass
@@ -193,7 +199,8 @@ def _moved(own, now: dt.datetime) -> list[Moved]:
         concerns.setdefault(e.object_id, []).append(named)
     # The sessions and all their move events in two queries, however many a re-plan moved.
     sessions = {s.id: s for s in db.session.scalars(
-        select(Session).where(Session.id.in_({r.session_id for r in rows})).options(selectinload(Session.location)))}
+        select(Session).where(Session.id.in_({r.session_id for r in rows}))
+        .options(selectinload(Session.location), selectinload(Session.run).selectinload(PlanningRun.county)))}
     history = letters.move_events(sessions)
     out = []
     for r in rows:
@@ -202,6 +209,9 @@ def _moved(own, now: dt.datetime) -> list[Moved]:
         session = sessions[r.session_id]
         was = letters.moved_from(session, r.id, history.get(session.id, []))
         if was is not None:
+            tell_now = was > now and sooner_than_a_letter(to_local(was).date(), to_local(now).date(),
+                                                          session.run.county.publish_notice_days)
             out.append(Moved(r.id, r.reference, r.name, session.start, was,
-                             participant_place(session.mode, session.location.name), session.id))
-    return sorted(out, key=lambda m: (m.start, m.referral_id))
+                             participant_place(session.mode, session.location.name), session.id, tell_now))
+    # Those whose letter gives a time sooner than a new letter reaches them first, by that time.
+    return sorted(out, key=lambda m: (not m.tell_now, m.was if m.tell_now else m.start, m.referral_id))

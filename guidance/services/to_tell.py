@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload
 
 from guidance import clock
@@ -33,14 +33,22 @@ NO_REFERRER, SHORT_NOTICE = "no_referrer", "short_notice"
 
 
 def session_changed(actor, session: Session, change: str, *, short_notice: bool = False,
-                    referral_ids: set[int] | None = None, start: dt.datetime | None = None) -> list[ParticipantToTell]:
+                    referral_ids: set[int] | None = None, start: dt.datetime | None = None,
+                    was: dt.datetime | None = None) -> list[ParticipantToTell]:
     """In the caller's transaction: for each participant of `session` (only `referral_ids` when given)
     whom nobody tells in Veiled, or every one when the change is `short_notice`, a task for the lead
     (a new booking of a participant whose referrer is in Veiled reaches them through the referrer and
     the letter the referrer prints). `start`: the time the participant must hear of before (by default
-    the session's start; a cancelled session's own)."""
+    the session's start; a cancelled session's own). `was`: a move's old start.
+
+    A change is also short notice when the time the participant's letter gives is sooner than a new letter
+    reaches them (a move's old start, a cancelled session's start): a sick counsellor's sessions of tomorrow,
+    moved to next week, had reached the referrers' lists only, and eleven people would have come to reception."""
     from guidance.services.notices import referrers_of
 
+    if not short_notice and change in (MOVED, CANCELLED):
+        letter_gives = was if change == MOVED else (start or session.start)
+        short_notice = letter_gives is not None and _sooner_than_a_letter(session, letter_gives)
     recorded = []
     for member in session.participants:
         referral = member.referral
@@ -52,8 +60,16 @@ def session_changed(actor, session: Session, change: str, *, short_notice: bool 
             continue
         reason = NO_REFERRER if not referrers_of(referral) else SHORT_NOTICE if short_notice else None
         if reason is not None:
-            recorded.append(_record(actor, session, referral, open_task, change, reason, start or session.start))
+            recorded.append(_record(actor, session, referral, open_task, change, reason, start or session.start,
+                                    was if change == MOVED else None))
     return recorded
+
+
+def _sooner_than_a_letter(session: Session, when: dt.datetime) -> bool:
+    from guidance.planning import ids
+    from guidance.rules.notice import sooner_than_a_letter
+
+    return sooner_than_a_letter(ids.to_local(when).date(), ids.local_today(), session.run.county.publish_notice_days)
 
 
 def forget(session: Session) -> None:
@@ -72,7 +88,7 @@ def _open(session: Session, referral_id: int | None = None) -> list[ParticipantT
 
 
 def _record(actor, session: Session, referral: Referral, task: ParticipantToTell | None, change: str, reason: str,
-            start: dt.datetime) -> ParticipantToTell:
+            start: dt.datetime, was: dt.datetime | None = None) -> ParticipantToTell:
     """One open task per participant and session (its calendar UID): a second change before the lead
     told them (`task`, the open one) replaces the first (they hear of the session as it is now)."""
     if task is None:
@@ -81,10 +97,17 @@ def _record(actor, session: Session, referral: Referral, task: ParticipantToTell
     elif task.change == BOOKED and change == MOVED:
         change = BOOKED  # not told of the booking yet: to them it is simply booked at the new time
     task.session, task.change, task.reason, task.session_start = session, change, reason, start
+    if change == MOVED and (task.previous_start is None or was is None):
+        task.previous_start = was   # moved twice before being told: their letter still gives the first time
     task.created_at = clock.now()
     db.session.flush()
     audit.record(actor, "participant.to_tell", referral, {"session_id": session.id, "change": change, "reason": reason})
     return task
+
+
+# The sooner of the new time and the time the participant's letter gives: who must hear first.
+_soonest = case((ParticipantToTell.previous_start < ParticipantToTell.session_start, ParticipantToTell.previous_start),
+                else_=ParticipantToTell.session_start)
 
 
 def waiting(county_id: int, now: dt.datetime | None = None, limit: int | None = None) -> list[ParticipantToTell]:
@@ -92,7 +115,7 @@ def waiting(county_id: int, now: dt.datetime | None = None, limit: int | None = 
     stmt = (select(ParticipantToTell)
             .where(ParticipantToTell.county_id == county_id, ParticipantToTell.told_at.is_(None),
                    ParticipantToTell.session_start > (now or clock.now()))
-            .order_by(ParticipantToTell.session_start, ParticipantToTell.id)
+            .order_by(_soonest, ParticipantToTell.id)
             .options(joinedload(ParticipantToTell.referral).joinedload(Referral.participant),
                      joinedload(ParticipantToTell.session).joinedload(Session.location)))
     return list(db.session.scalars(stmt.limit(limit) if limit else stmt))

@@ -167,6 +167,25 @@ def test_a_session_the_centre_moved_asks_the_referrer_to_hand_over_the_new_lette
     assert 'id="home-moved"' not in client.get("/").get_data(as_text=True)
 
 
+def test_a_session_moved_away_from_tomorrow_is_first_and_says_to_tell_them_today(client, travel_to):
+    """A new letter for a session moved away from tomorrow comes too late: the participant would come tomorrow.
+    The card put it among the others, by its new time; it now comes first and says so."""
+    travel_to(f.oslo(2027, 1, 6, 12))
+    w = f.world()
+    w.lead.county.publish_notice_days = 3
+    tomorrow = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 14, 9, 0))
+    later = f.published_session(w.counsellor, f.referral(name="Sara Haddad"), start=f.oslo(2027, 1, 26, 9, 0))
+    travel_to(f.oslo(2027, 1, 13, 12))   # Wednesday: a letter reaches them from Monday 18 January
+    _moved_by_the_lead(client, w, later, day=dt.date(2027, 1, 19), time="13:30")
+    _moved_by_the_lead(client, w, tomorrow, day=dt.date(2027, 1, 28), time="13:30")
+    f.login(client, w.referrer, language="nb")
+    card = _card(client.get("/").get_data(as_text=True), "home-moved")
+    amal, sara = card.index("Amal Haddad"), card.index("Sara Haddad")
+    assert amal < sara   # by the time in their letter, not the new time (28th against 19th)
+    assert "Si fra i dag: et brev kommer for sent" in card[amal:sara]
+    assert "Si fra i dag" not in card[sara:]
+
+
 def test_a_moved_session_in_summer_reads_oslo_time_and_a_change_of_counsellor_is_no_new_time(client, travel_to):
     travel_to(f.oslo(2027, 6, 7, 12))
     w = f.world()

@@ -136,7 +136,7 @@ def test_a_referrer_tells_their_own_unless_the_move_is_sooner_than_a_letter(clie
     _move(w, session, dt.datetime(2027, 1, 11, 13, 0), confirm_soon=True)  # Monday: inside the three days' notice
     home = _home_card(client, w)
     assert "Amal Haddad" in home and "for snart til at et brev rekker frem" in home
-    assert "Flyttet til mandag 11. januar kl. 13:00" in home
+    assert "Flyttet fra onsdag 27. januar kl. 13:00 til mandag 11. januar kl. 13:00" in home
 
 
 def test_a_cancellation_is_to_tell_and_a_booking_never_told_then_cancelled_is_not(client, world):
@@ -248,3 +248,48 @@ def test_another_lead_cannot_take_back_a_told(client, world):
     client.post(f"/to-tell/{task.id}/not-told")
     db.session.refresh(task)
     assert task.told_at is not None
+
+
+def test_a_session_moved_away_from_a_time_sooner_than_a_letter_is_the_leads_to_tell(client, world, travel_to):
+    """A sick counsellor's sessions of Monday, moved by a re-plan on Friday to the week after: the referrers got a
+    notice and a new letter to hand out, but their participants' letters said Monday, and eleven people would
+    have come to reception. The publish page named only the first new session (two days later). Now it names
+    the first session moved away and whom to call, and the lead's home lists them, the soonest letter first."""
+    from guidance.models import Session, SessionStatus
+
+    w = world
+    selam, bilal = f.referral(name="Selam Tesfay", language="ti"), f.referral(name="Bilal Omar", language="ar")
+    travel_to(f.oslo(2027, 1, 4, 12))   # published the Monday before, with the notice to spare
+    first = draft_run(w.lead, today=dt.date(2027, 1, 4))
+    amal_session = draft_session(first, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 11, 10))  # Bergen: a referrer
+    selam_session = draft_session(first, w.counsellor, [selam], start=f.oslo(2027, 1, 19, 10))
+    bilal_session = draft_session(first, w.counsellor, [bilal], start=f.oslo(2027, 1, 12, 9))
+    planning_service.publish_run(w.lead, first, confirm_stale=True)
+
+    travel_to(f.oslo(2027, 1, 8, 12))   # Friday: new times from Wednesday 13 January
+    run = draft_run(w.lead, today=dt.date(2027, 1, 8))
+    draft_session(run, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 20, 10), uid=amal_session.uid)
+    draft_session(run, w.counsellor, [selam], start=f.oslo(2027, 1, 21, 10), uid=selam_session.uid)
+    draft_session(run, w.counsellor, [bilal], start=f.oslo(2027, 1, 12, 9), uid=bilal_session.uid)   # kept
+    f.login(client, w.lead)
+    page = html.unescape(re.sub(r"\s+", " ", client.get(f"/planning/runs/{run.id}/publish").get_data(as_text=True)))
+    assert "Første time som flyttes bort eller avlyses</dt>" in page and "mandag 11. januar 2027 10:00" in page
+    call = page[page.index('id="to-call"'):].split("</div>")[0]
+    assert "Amal Haddad" in call and "mandag 11. januar kl. 10:00" in call
+    assert "Selam Tesfay" not in call and "Bilal Omar" not in call   # a letter reaches Selam before the 19th
+
+    planning_service.publish_run(w.lead, run, confirm_stale=True)
+    home = _home_card(client, w)
+    assert "Amal Haddad" in home and "Selam Tesfay" not in home
+    assert "Flyttet fra mandag 11. januar kl. 10:00 til onsdag 20. januar kl. 10:00" in home
+    assert "for snart til at et brev rekker frem" in home
+
+    # A session of Tuesday cancelled on Friday: inside the notice, so the lead tells them too.
+    booked = db.session.scalar(select(Session).where(Session.uid == bilal_session.uid,
+                                                     Session.status == SessionStatus.BOOKED))
+    cancel_session(w.lead, booked, reason="counsellor_unavailable")
+    db.session.commit()
+    home = _home_card(client, w)
+    assert "Avlyst: timen tirsdag 12. januar kl. 09:00" in home
+    # the soonest letter first: Amal's Monday before Bilal's Tuesday, whatever their new times
+    assert home.index("Amal Haddad") < home.index("Bilal Omar")
