@@ -137,6 +137,9 @@ class Today:
     passed: int
     urgent: list[DeadlineItem]
     urgent_total: int
+    # Of urgent_total: no session at all (none after the deadline either), the ones to book now. The badge had
+    # read "4 passed" of four already booked late, and the one with nothing booked, due today, was a line below.
+    urgent_unbooked: int
     bookings: list[BookingItem]
     bookings_total: int
     bookings_waiting: int  # of bookings_total: requests still within their answer time (not yet a problem)
@@ -185,7 +188,7 @@ def overview(lead: User, all_outcomes: bool = False) -> Today:
     `all_outcomes` lists every session without its outcome (the card's "And 4 more.")."""
     now = clock.now()
     today = clock.today(now)
-    risk_ids, passed, urgent, urgent_total = _deadlines(lead, today)
+    risk_ids, passed, urgent, urgent_total, urgent_unbooked = _deadlines(lead, today)
     waiting = cannot_come.waiting(lead.county_id, now)  # the card, and the day plan's counts
     bookings, bookings_total, bookings_waiting = _bookings(lead.county_id, now)
     since = _new_since(lead, now)
@@ -193,6 +196,7 @@ def overview(lead: User, all_outcomes: bool = False) -> Today:
     outcomes, outcomes_total = _missing_outcomes(lead.county_id, today, None if all_outcomes else SHOWN)
     telling = to_tell.waiting(lead.county_id, now)   # the card, and its letters
     result = Today(today=today, at_risk_ids=risk_ids, passed=passed, urgent=urgent, urgent_total=urgent_total,
+                   urgent_unbooked=urgent_unbooked,
                    bookings=bookings, bookings_total=bookings_total, bookings_waiting=bookings_waiting, absences=_absences(lead.county_id, now),
                    new_referrals=new, new_total=new_total, new_booked=new_booked, new_since=since, outcomes=outcomes,
                    outcomes_total=outcomes_total, budget=_budget(lead.county_id, today),
@@ -244,11 +248,11 @@ def _new_since(lead: User, now: dt.datetime) -> dt.datetime:
     return last
 
 
-def _deadlines(lead: User, today: dt.date) -> tuple[list[int], int, list[DeadlineItem], int]:
+def _deadlines(lead: User, today: dt.date) -> tuple[list[int], int, list[DeadlineItem], int, int]:
     clauses = queue.clauses_for(lead, queue.QueueFilter(), today)
     risk = queue.at_risk_ids(clauses, today)
     if not risk:
-        return [], 0, [], 0
+        return [], 0, [], 0, 0
     rows = db.session.execute(
         select(Referral.id, Referral.reference, Referral.deadline, Participant.name)
         .join(Referral.participant).where(Referral.id.in_(risk))
@@ -265,7 +269,8 @@ def _deadlines(lead: User, today: dt.date) -> tuple[list[int], int, list[Deadlin
     # on (the walk of 8 December found them behind "and 3 more", under five already booked late).
     urgent.sort(key=lambda i: i.first_session is not None)
     passed = sum(i.days_passed is not None for i in items)
-    return [i.referral_id for i in items], passed, urgent[:SHOWN], len(urgent)
+    unbooked = sum(i.first_session is None for i in urgent)
+    return [i.referral_id for i in items], passed, urgent[:SHOWN], len(urgent), unbooked
 
 
 def _bookings(county_id: int, now: dt.datetime) -> tuple[list[BookingItem], int, int]:

@@ -96,7 +96,9 @@ def test_passed_and_near_deadlines_are_listed_until_a_session_meets_them(client,
     assert "Se alle 3 i faresonen i køen" in deadlines and 'href="/queue/?at_risk=1"' in deadlines
     # the two listed and the button's three: the walk could not tell what the third was
     assert "1 til har frist innen 15 arbeidsdager og ingen time før den." in deadlines
-    assert '<strong class="tag tag-red">1 passert</strong>' in deadlines
+    # nothing booked for either: the badge counts those to book now, and each line offers it
+    assert '<strong class="tag tag-red">2 uten noe booket</strong>' in deadlines
+    assert f'href="/referrals/{overdue.id}/times"' in deadlines and "ingenting booket" in deadlines
 
     # A session after the deadline does not meet it; one on the deadline day does.
     f.published_session(counsellor, near, start=f.oslo(2027, 3, 16, 9))
@@ -106,13 +108,16 @@ def test_passed_and_near_deadlines_are_listed_until_a_session_meets_them(client,
     unbooked = f.referral(name="Unbooked Person", deadline=dt.date(2027, 3, 5))
     deadlines = card(home(client), "today-deadlines")
     assert deadlines.index("Unbooked Person") < deadlines.index("Overdue Person")
+    # The walk: "4 passed" of four booked late, and the one with nothing booked was a line below.
+    assert '<strong class="tag tag-red">1 uten noe booket</strong>' in deadlines
+    assert f'href="/referrals/{unbooked.id}/times"' in deadlines and f'href="/referrals/{overdue.id}/times"' not in deadlines
     db.session.delete(unbooked)
     db.session.commit()
     f.published_session(counsellor, near, start=f.oslo(2027, 3, 15, 9), room_name="Grupperom")
     deadlines = card(home(client), "today-deadlines")
     assert "Near Person" not in deadlines
     # A session after a passed deadline still leaves it passed (the law was not met).
-    assert "Overdue Person" in deadlines
+    assert "Overdue Person" in deadlines and '<strong class="tag tag-red">1 passert</strong>' in deadlines
     assert later.reference not in deadlines
 
 
