@@ -336,6 +336,7 @@ def headline(run: PlanningRun) -> dict:
         # As the changes page lists them (a session each), not as the solver counts the published sessions it
         # keeps: a group split over three days was "1 moved" here and three rows, three letters, there.
         "changes": change_counts(changes(run, plan)) if instance.get("previous_plan") else None,
+        "unscheduled": len(plan.get("unscheduled") or []),
     }
 
 

@@ -166,6 +166,14 @@ def all_rows(user, chosen: QueueFilter, today: dt.date) -> list[Referral]:
     return list(db.session.scalars(_by_deadline(_base(clauses_for(user, chosen, today)))))
 
 
+def nothing_booked(user, today: dt.date) -> tuple[int, int]:
+    """(referrals in the queue with nothing booked, how many of them are at risk): what a repair run leaves
+    out. Its figures counted the published plan's participants only ("171 of 171 complete") with 59 waiting."""
+    clauses = clauses_for(user, QueueFilter(), today) + [Referral.status == ReferralStatus.RECEIVED]
+    waiting = db.session.scalar(select(func.count()).select_from(_base(clauses).subquery()))
+    return waiting, len(_at_risk(clauses, today)) if waiting else 0
+
+
 def open_count(user) -> int:
     """Open referrals `user` may see (the home page's figure)."""
     return db.session.scalar(select(func.count()).select_from(Referral)

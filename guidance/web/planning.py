@@ -21,6 +21,7 @@ from guidance.models import PlanningRun, RunStatus, Session, SessionType
 from guidance.models.types import utcnow as _utcnow
 from guidance.planning import ids as planning_ids
 from guidance.services import planning as planning_service
+from guidance.services import queue
 from guidance.services.errors import DomainError
 from guidance.web.forms import AbsenceTimeForm, NearToday, WishForm, row_id, show_refusal
 from guidance.web.guards import get_visible, requires
@@ -159,11 +160,14 @@ def run(run_id: int):
 
     figures = review.headline(planning_run) if planning_run.status is RunStatus.SUCCEEDED else None
     publishable = figures is not None and planning_run.published_at is None
+    left_in_queue = queue.nothing_booked(current_user, planning_ids.local_today()) \
+        if figures is not None and planning_run.repair_only else None
     stale = publishable and planning_service.is_stale(planning_run)
     return render_template("planning/run.html", run=planning_run, progress=progress_payload(planning_run),
                            explanation=explanation, detail=detail, cancel_form=CancelForm(), figures=figures,
                            publishable=publishable, stale=stale, publish_form=PublishForm(),
-                           run_status=RUN_STATUS, active=planning_run.status in planning_service.ACTIVE)
+                           run_status=RUN_STATUS, active=planning_run.status in planning_service.ACTIVE,
+                           left_in_queue=left_in_queue)
 
 
 @bp.get("/runs/<int:run_id>/progress")
