@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from guidance import clock
@@ -23,6 +23,8 @@ from guidance.models import (
     Referral,
     Room,
     Session,
+    SessionParticipant,
+    SessionStatus,
     User,
 )
 from guidance.planning import ids
@@ -49,6 +51,7 @@ class ReferralName:
     reference: str
     deadline: dt.date | None
     participant: ParticipantName
+    first_started: dt.date | None = None  # the Oslo date of their first published session that has begun
 
 
 @dataclass
@@ -108,9 +111,18 @@ def names_for(county_id: int | None = None, referral_ids: Iterable[int] = ()) ->
                 .join(Participant, Participant.id == Referral.participant_id)
                 .join(Municipality, Municipality.id == Participant.municipality_id)
                 .where(Referral.id.in_(wanted)))
+        started = dict(db.session.execute(
+            select(SessionParticipant.referral_id, func.min(Session.start))
+            .join(Session, Session.id == SessionParticipant.session_id)
+            .where(SessionParticipant.referral_id.in_(wanted),
+                   Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)),
+                   Session.start <= clock.now())
+            .group_by(SessionParticipant.referral_id)).all())
         for referral_id, reference, deadline, language, place, name in db.session.execute(stmt):
+            first = started.get(referral_id)
             names.referrals[ids.participant_id(referral_id)] = ReferralName(
-                referral_id, reference, deadline, ParticipantName(language, PlaceName(place), name))
+                referral_id, reference, deadline, ParticipantName(language, PlaceName(place), name),
+                ids.to_local(first).date() if first is not None else None)
     return names
 
 
@@ -289,8 +301,8 @@ def near_deadlines(names: Names, today: dt.date):
     def near(participant: str, session: dict) -> tuple[str, dt.date] | None:
         referral = names.referrals.get(participant)
         last_day = referral.deadline if referral is not None else None
-        if last_day is None:
-            return None
+        if last_day is None or (referral.first_started is not None and referral.first_started <= last_day):
+            return None   # kept already: their first session was in time (a "frist 14. desember" read as live)
         day = dt.datetime.fromisoformat(session["start"]).date()
         if last_day < today:
             return "overdue", last_day

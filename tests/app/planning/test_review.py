@@ -313,3 +313,28 @@ def test_the_run_page_counts_the_changes_as_the_changes_page_lists_them(client):
     page = re.sub(r"\s+", " ", client.get(f"/planning/runs/{run.id}", headers=EN).get_data(as_text=True))
     line = page[page.index("Changes against the published plan"):].split("</dd>")[0]
     assert "3 moved" in line and "0 cancelled" in line, line
+
+
+def test_a_deadline_kept_by_a_session_already_held_is_not_named_on_the_changes_page(client, travel_to):
+    """A group member whose first session was held in November had "deadline 14 December" beside her on the
+    changes page, as if the move put it at stake: her referral says it was kept."""
+    import datetime as dt
+
+    from guidance.extensions import db
+    from tests.app.planning.helpers import draft_run
+
+    travel_to(f.oslo(2027, 1, 8, 12))
+    w = planning_world()
+    kept = f.referral(name="Kept Deadline", language="nb", deadline=dt.date(2027, 1, 20))
+    open_ = f.referral(name="Open Deadline", language="nb", deadline=dt.date(2027, 1, 20))
+    f.published_session(w.counsellor, kept, start=f.oslo(2027, 1, 5, 9))   # held: the deadline is kept
+    run = draft_run(w.lead)
+    run.plan_json = json.dumps({"format": "guidance-plan/1", "unscheduled": [], "stats": {}, "sessions": [{
+        "id": "S1", "type": "group", "participants": [f"R{kept.id}", f"R{open_.id}"], "counsellor": "C1",
+        "location": "L1", "room": "room1", "start": "2027-01-19T09:00", "end": "2027-01-19T10:30", "mode": "onsite",
+        "language": None, "interpreter": None, "interpreter_mode": None}]})
+    db.session.commit()
+    f.login(client, w.lead, language="en")
+    changes = client.get(f"/planning/runs/{run.id}/changes", headers=EN).get_data(as_text=True)
+    assert "deadline 20 January" in changes[changes.index(open_.reference):].split("</li>")[0]
+    assert "deadline" not in changes[changes.index(kept.reference):].split("</li>")[0]
