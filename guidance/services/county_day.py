@@ -45,7 +45,8 @@ PROBLEMS = ("counsellor_away", "interpreter_away", "interpreter_missing", "inter
 LOADS = (
     selectinload(Session.participants).selectinload(SessionParticipant.referral)
     .load_only(Referral.id, Referral.reference, Referral.participant_id)
-    .selectinload(Referral.participant).load_only(Participant.id, Participant.name, Participant.language),
+    .selectinload(Referral.participant).load_only(Participant.id, Participant.name, Participant.language,
+                                                  Participant.needs_interpreter),
     selectinload(Session.interpreter).selectinload(InterpreterProfile.user).load_only(User.id, User.name),
     selectinload(Session.bookings),
     selectinload(Session.location).load_only(Location.id, Location.name),
@@ -73,6 +74,9 @@ class DaySession:
     participants: list[DayParticipant]
     problems: list[str] = field(default_factory=list)  # PROBLEMS, in their order
     changeable: bool = False  # booked and not yet started: it can be moved or cancelled
+    # Why a session has no interpreter when none is missing: "norwegian" (nobody in it needs one) or "speaks"
+    # (the counsellor speaks the language of those who do). A bare "–" read as a missing interpreter.
+    no_interpreter_needed: str = ""
     under_way: bool = False  # booked, started and not yet ended
 
     @property
@@ -123,10 +127,12 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None, waitin
     now = now or clock.now()
     sessions = cal.sessions_between(date, date, county_id=county_id, loads=LOADS)
     counsellors = db.session.execute(
-        select(CounsellorProfile.id, User.id, User.name).join(User, User.id == CounsellorProfile.user_id)
+        select(CounsellorProfile.id, User.id, User.name, CounsellorProfile.languages)
+        .join(User, User.id == CounsellorProfile.user_id)
         .where(CounsellorProfile.id.in_({s.counsellor_id for s in sessions}))).all()
-    counsellor_names = {profile_id: name for profile_id, _user_id, name in counsellors}
-    counsellor_users = {profile_id: user_id for profile_id, user_id, _name in counsellors}
+    counsellor_names = {profile_id: name for profile_id, _user_id, name, _languages in counsellors}
+    counsellor_users = {profile_id: user_id for profile_id, user_id, _name, _languages in counsellors}
+    counsellor_languages = {profile_id: set(languages or []) for profile_id, _u, _n, languages in counsellors}
     staff_away, away = absences.away_on(
         county_id, date, also=set(counsellor_users.values()) | {s.interpreter.user_id for s in sessions if s.interpreter})
     waiting = {(w.session_id, w.referral_id): w.note
@@ -144,6 +150,11 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None, waitin
              for sp in session.participants],
             changeable=session.status is SessionStatus.BOOKED and session.start > now,
             under_way=session.status is SessionStatus.BOOKED and session.start <= now < session.end)
+        if session.interpreter is None and session.outside_interpreter is None:
+            needing = {sp.referral.participant.language for sp in session.participants
+                       if sp.referral.participant.needs_interpreter}
+            item.no_interpreter_needed = "norwegian" if not needing else \
+                "speaks" if needing <= counsellor_languages.get(session.counsellor_id, set()) else ""
         if session.status is SessionStatus.BOOKED:
             item.problems = _problems(item, away, counsellor_users, now)
             if "counsellor_away" in item.problems:

@@ -263,3 +263,24 @@ def test_a_re_plan_keeps_the_published_sessions_up_to_the_next_day_the_centres_a
     db.session.commit()
     assert repair_keep_until(w.lead.county, dt.date(2027, 3, 30)) == dt.date(2027, 4, 1)
     assert repair_keep_until(w.lead.county, dt.date(2027, 3, 24)) == dt.date(2027, 3, 30)   # Easter: Thursday to Monday
+
+
+def test_a_session_without_an_interpreter_says_why_none_is_needed(client, travel_to):
+    """A bare "–" in the interpreter column read as a missing interpreter for an Arabic speaker whose
+    counsellor speaks Arabic; only the referral page said why."""
+    travel_to(TUESDAY_MORNING)
+    w = planning_world()
+    w.counsellor.counsellor.languages = ["nb", "ar"]
+    arabic = f.referral(name="Omar Haddad", language="ar")
+    norwegian = f.referral(name="Nina Berg", language="nb")
+    norwegian.participant.needs_interpreter = False
+    tigrinya = f.referral(name="Selam Tesfay", language="ti")
+    db.session.commit()
+    speaks = f.published_session(w.counsellor, arabic, start=f.oslo(2027, 1, 12, 10), interpreter_mode=None)
+    manages = f.published_session(w.counsellor, norwegian, start=f.oslo(2027, 1, 12, 12), interpreter_mode=None)
+    missing = f.published_session(w.counsellor, tigrinya, start=f.oslo(2027, 1, 12, 14), interpreter_mode=None)
+    f.login(client, w.lead, language="en")
+    found = rows(page(client, "/grids/day?date=2027-01-12"))
+    assert "Not needed" in found[f"session-{speaks.id}"] and "the counsellor speaks the language" in found[f"session-{speaks.id}"]
+    assert "Not needed" in found[f"session-{manages.id}"] and "nobody in it needs one" in found[f"session-{manages.id}"]
+    assert "Not needed" not in found[f"session-{missing.id}"]
