@@ -402,6 +402,14 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
     return preview
 
 
+def published_since(county_id: int, since: dt.datetime, limit: int = 3) -> list[PlanningRun]:
+    """The county's plans published from `since` on, newest first: an absence's page links the re-plans that
+    mended it (once published, it read "No published session is affected" and nothing of what had moved)."""
+    return list(db.session.scalars(
+        select(PlanningRun).where(PlanningRun.county_id == county_id, PlanningRun.published_at >= since)
+        .order_by(PlanningRun.published_at.desc()).limit(limit)))
+
+
 def newer_published_plan(run: PlanningRun) -> PlanningRun | None:
     """A plan of the county published after `run` started (publishing `run` would replace it)."""
     return db.session.scalar(

@@ -926,4 +926,5 @@ def absence(absence_id: int):
         offers = {"colleagues": colleagues_for(sessions, refused=True), "edit_form": SessionEditForm()}
     return render_template("planning/absence.html", absence=item, sessions=sessions, form=form, end_form=end_form,
                            today=today, first_back=first_back,
+                           published_since=planning_service.published_since(item.user.county_id, item.created_at),
                            active=planning_service.active_run(current_user.county_id), now=_utcnow(), **offers)

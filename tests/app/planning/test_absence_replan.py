@@ -144,12 +144,19 @@ def test_a_repair_re_plan_mends_what_the_absence_broke_and_books_nobody_new(clie
     received = db.session.scalars(select(Referral).where(Referral.status == ReferralStatus.RECEIVED,
                                                          Referral.county_id == w.lead.county_id)).all()
     assert waiting in received
-    assert f"{len(received)} henvisninger i køen har ingenting booket og er ikke med i denne kjøringen" in left
+    assert f"{len(received)} henvisninger i køen har ingenting booket og er ikke med i dette planforslaget" in left
     assert 'href="/planning/"' in left
     assert "Tid brukt (sekunder)" in run_page and "Tid brukt til nå" not in run_page   # the run is over
     planning_service.publish_run(w.lead, run)
     db.session.expire_all()
     assert waiting.status.value == "received"
+    # The absence's page, once mended, had only "No published session is affected": it links what moved.
+    from guidance.models import Absence
+
+    absence = db.session.scalars(select(Absence)).one()
+    absence_page = client.get(f"/planning/absences/{absence.id}").get_data(as_text=True)
+    since = absence_page[absence_page.index('id="published-since"'):]
+    assert f'href="/planning/runs/{run.id}/changes"' in since.split("</ul>")[0]
     assert not db.session.scalars(select(Session).where(Session.run_id == run.id, Session.status == "booked")
                                   .where(Session.participants.any(referral_id=waiting.id))).all()
 
