@@ -6,6 +6,7 @@ field names and (under "participant." or not) the API's field paths.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterator
@@ -733,6 +734,13 @@ def submit_many(actor: User, items: list[ReferralData], *, referring: Municipali
         db.session.rollback()
         raise
     return made
+
+
+def check(data: ReferralData, *, referring: Municipality, today: dt.date | None = None) -> dict[str, list[str]]:
+    """The field errors `submit_referral` would answer for these answers (a copy, normalised); writes nothing.
+    The API reports them beside its own schema's, so a case system learns of every problem at once."""
+    today = today or ids.local_today()
+    return validate(normalise(dataclasses.replace(data), today), referring, today)
 
 
 def check_many(items: list[ReferralData], *, referring: Municipality, confirm_duplicates: bool = False,

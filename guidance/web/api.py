@@ -11,6 +11,7 @@ import json
 import math
 
 from flask import Blueprint, g, jsonify, request, url_for
+from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
@@ -126,20 +127,18 @@ def create_referral():
     try:
         body = api_schema.ReferralIn.model_validate(payload)
     except ValidationError as error:
-        return _invalid([{"path": ".".join(str(part) for part in e["loc"]) or "(body)", "message": e["msg"]}
-                         for e in error.errors(include_url=False)])
-    municipality = db.session.scalar(select(Municipality).where(Municipality.number == body.participant.municipality))
-    data = ReferralData(
-        name=body.participant.name, phone=body.participant.phone,
-        municipality_id=municipality.id if municipality else -1,
-        legal_basis=body.legal_basis, settlement_date=body.settlement_date,
-        programme_decision_date=body.programme_decision_date, window_months=body.window_months,
-        language=body.participant.language, needs_interpreter=body.participant.needs_interpreter,
-        video_ok=body.participant.video_ok, needs_step_free=body.participant.needs_step_free,
-        needs=list(body.needs) if body.needs is not None else None,
-        earliest_date=body.earliest_date, accessibility_needs=body.participant.accessibility_needs,
-        adviser_attends=body.adviser_attends, notes=body.notes,
-    )
+        # Every problem at once: the schema's, and the rules the readable rest breaks (an unknown language came
+        # back only once the name and the dates were right).
+        errors = [{"path": ".".join(str(part) for part in e["loc"]) or "(body)", "message": api_schema.message_of(e)}
+                  for e in error.errors(include_url=False)]
+        if not isinstance(payload, dict):
+            return _invalid(errors)
+        readable = api_schema.readable_part(payload, {tuple(e["loc"]) for e in error.errors(include_url=False)})
+        return _invalid(errors + _rule_errors(_data_of(readable), readable, token, {e["path"] for e in errors}))
+    data = _data_of(body)
+    window = _rule_errors(data, body, token, set(), window_only=True)
+    if window:
+        return _invalid(window + _rule_errors(data, body, token, {"window_months"}))
     # The fingerprint is of the body as understood, so key order and spacing do not matter.
     fingerprint = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
     try:
@@ -199,6 +198,41 @@ def get_referral(referral_id: int):
     if referral is None or referral.referring_municipality_id != g.api_token.municipality_id:
         return problem(404, "Not Found", "No such referral for this municipality.", type_="not-found")
     return jsonify(_referrals_json([referral])[0])
+
+
+def _data_of(body) -> ReferralData:
+    """The referral's answers as the intake reads them (`body`: a ReferralIn, or its readable part)."""
+    participant = body.participant
+    municipality = db.session.scalar(select(Municipality).where(Municipality.number == participant.municipality)) \
+        if participant.municipality else None
+    return ReferralData(
+        name=participant.name, phone=participant.phone,
+        municipality_id=municipality.id if municipality else -1,
+        legal_basis=body.legal_basis, settlement_date=body.settlement_date,
+        programme_decision_date=body.programme_decision_date, window_months=body.window_months,
+        language=participant.language, needs_interpreter=participant.needs_interpreter,
+        video_ok=participant.video_ok, needs_step_free=participant.needs_step_free,
+        needs=list(body.needs) if body.needs is not None else None,
+        earliest_date=body.earliest_date, accessibility_needs=participant.accessibility_needs,
+        adviser_attends=body.adviser_attends, notes=body.notes,
+    )
+
+
+def _rule_errors(data: ReferralData, body, token, reported: set[str], window_only: bool = False) -> list[dict]:
+    """The intake's rules for `data` as API errors, leaving out the paths already `reported`. A window with
+    another legal basis than the temporary act is refused: the intake drops it, and a case system that sent
+    one for an Integration Act referral had it silently ignored."""
+    errors = []
+    if body.window_months is not None and body.legal_basis and body.legal_basis != "temporary_act":
+        message = _("Only for the temporary act: leave it out for another legal basis.")
+        errors.append({"path": "window_months", "message": message})
+    if window_only:
+        return errors
+    for name, messages in referrals.check(data, referring=token.municipality).items():
+        path = PATHS.get(name, name)
+        if path not in reported and not any(path.startswith(r + ".") or r.startswith(path + ".") for r in reported):
+            errors += [{"path": path, "message": m} for m in messages]
+    return [e for e in errors if e["path"] not in reported]
 
 
 def _invalid(errors: list[dict], title: str = "Invalid referral", type_: str = "validation"):

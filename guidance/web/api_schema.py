@@ -138,7 +138,9 @@ def document() -> dict:
         "openapi": "3.1.0",
         "info": {"title": "Veiled referral API", "version": "1.0.0",
                  "description": "Municipal case systems send referrals to career guidance and follow their status. "
-                                "Each bearer token acts for one municipality. Errors are RFC 9457 problem details."},
+                                "Each bearer token acts for one municipality. Errors are RFC 9457 problem details; a "
+                                "refused referral lists every problem found at once, each with its field path. Error "
+                                "messages are in English, or in Norwegian when Accept-Language asks for nb or nn."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "paths": {
@@ -192,3 +194,80 @@ def document() -> dict:
                                            "description": "A token an administrator created for the municipality."}},
         },
     }
+
+
+# -- errors in the API's words, and what of a refused body can still be read ---------------------------------
+
+def message_of(error: dict) -> str:
+    """A pydantic error's message through the translation layer (English unless the request asks for
+    Norwegian): pydantic's own texts are English only, and beside the intake's Norwegian rules they read as two
+    systems answering."""
+    from flask_babel import gettext as _
+
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "missing":
+        return _("Required.")
+    if kind == "extra_forbidden":
+        return _("Not a field of this object: see the API document.")
+    if kind == "string_too_short":
+        return _("Must not be empty.")
+    if kind == "string_too_long":
+        return _("At most %(num)s characters.", num=ctx.get("max_length"))
+    if kind == "string_pattern_mismatch":
+        return _("Not in the documented form (%(pattern)s).", pattern=ctx.get("pattern"))
+    if kind == "literal_error":
+        return _("One of: %(values)s.", values=", ".join(_literal_values(error["loc"])) or ctx.get("expected", ""))
+    if kind.startswith("date_"):
+        return _("A date as YYYY-MM-DD.")
+    if kind.startswith("bool_"):
+        return _("true or false.")
+    if kind.startswith("int_"):
+        return _("A whole number.")
+    if kind == "greater_than_equal":
+        return _("At least %(num)s.", num=ctx.get("ge"))
+    if kind == "less_than_equal":
+        return _("At most %(num)s.", num=ctx.get("le"))
+    if kind == "string_type":
+        return _("A text string.")
+    if kind in ("too_short", "too_long", "list_type"):
+        return _("A list of %(min)s to %(max)s items.", min=1, max=2)
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return _("An object.")
+    return error["msg"]
+
+
+def _literal_values(loc: tuple) -> tuple[str, ...]:
+    from typing import get_args
+
+    return get_args({"legal_basis": Basis, "needs": Need}.get(str(loc[0]) if loc else "", str))
+
+
+def readable_part(payload, refused: set[tuple]):
+    """The fields of a refused body that are valid on their own, each as ReferralIn would give it, and the
+    model's default in place of a refused or missing one: the intake's rules judge the rest of the referral."""
+    from types import SimpleNamespace
+
+    from pydantic import TypeAdapter, ValidationError
+    from typing import Annotated
+
+    def part(model, raw, prefix: tuple):
+        raw = raw if isinstance(raw, dict) else {}
+        values = {}
+        for name, info in model.model_fields.items():
+            loc = prefix + (name,)
+            default = None if info.is_required() else info.get_default(call_default_factory=True)
+            if any(loc[:len(r)] == r for r in refused) or name not in raw:   # it, or what holds it, refused
+                values[name] = default
+                continue
+            if name == "participant":
+                values[name] = part(ParticipantIn, raw[name], loc)
+                continue
+            try:
+                values[name] = TypeAdapter(Annotated[info.annotation, info]).validate_python(raw[name])
+            except ValidationError:
+                values[name] = default
+        if model is ReferralIn and values.get("participant") is None:
+            values["participant"] = part(ParticipantIn, {}, ("participant",))
+        return SimpleNamespace(**values)
+
+    return part(ReferralIn, payload, ())

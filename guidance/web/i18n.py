@@ -21,6 +21,11 @@ def _chosen_language() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # services called from the CLI, jobs or tests: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.blueprint == "api":
+        # The case systems' developers read the API's answers: English, as its field names and document are,
+        # unless the request asks for Norwegian (its errors then come in the intake's own words).
+        best = request.accept_languages.best_match(languages + ["no"], default="en")
+        return forms.BOKMAL if best == "no" else best
     chosen = session.get("language")
     if chosen in languages:
         return chosen

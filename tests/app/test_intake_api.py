@@ -318,3 +318,36 @@ def test_the_list_reads_the_same_number_of_queries_for_three_referrals_as_for_ni
     add(6)
     many, total = queries()
     assert total == 9 and many == few, (few, many)
+
+
+def test_a_refused_referral_lists_every_problem_at_once_in_one_language(client):
+    """A case system's developer fixed the name and the date, and only then heard that the language was unknown;
+    the messages mixed pydantic's English ("String should have at least 1 character") with bokmål."""
+    token = f.api_token(f.municipality("4601"))
+    bad = body(participant={"name": "", "municipality": "4601", "language": "xx"}, settlement_date="31.12.2026")
+    problem = client.post("/api/v1/referrals", json=bad, headers=auth(token)).get_json()
+    messages = {e["path"]: e["message"] for e in problem["errors"]}
+    assert set(messages) == {"participant.name", "settlement_date", "participant.language"}
+    assert messages["participant.name"] == "Must not be empty."   # the API's words, not pydantic's
+    assert messages["settlement_date"] == "A date as YYYY-MM-DD."
+    assert messages["participant.language"] == "Choose the participant's language from the list."   # the intake's rule
+
+    norsk = client.post("/api/v1/referrals", json=bad, headers=auth(token, **{"Accept-Language": "nb"})).get_json()
+    messages = {e["path"]: e["message"] for e in norsk["errors"]}
+    assert messages["participant.name"] == "Kan ikke være tom." and messages["settlement_date"] == "En dato som ÅÅÅÅ-MM-DD."
+    assert messages["participant.language"] == "Velg deltakerens språk fra listen."
+    assert count() == 0
+
+    # A JSON list is no referral: one problem, not a field-by-field flood.
+    assert len(client.post("/api/v1/referrals", json=[1], headers=auth(token)).get_json()["errors"]) == 1
+
+
+def test_a_window_with_another_legal_basis_is_refused_not_dropped(client):
+    """`window_months` under the Integration Act was silently dropped: the case system believed it was kept."""
+    token = f.api_token(f.municipality("4601"))
+    response = client.post("/api/v1/referrals", json=body(window_months=6), headers=auth(token))
+    assert response.status_code == 422 and count() == 0
+    assert [e["path"] for e in response.get_json()["errors"]] == ["window_months"]
+    temporary = body(legal_basis="temporary_act", window_months=6)
+    created = client.post("/api/v1/referrals", json=temporary, headers=auth(token))
+    assert created.status_code == 201 and created.get_json()["window_months"] == 6
