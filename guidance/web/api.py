@@ -6,6 +6,7 @@ Idempotency-Key: a retry with the same key and body answers with the first resul
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -13,12 +14,12 @@ import math
 from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from pydantic import ValidationError
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
 from guidance.extensions import csrf, db, limiter
-from guidance.models import Municipality, Participant, Referral, ReferralStatus, Session
+from guidance.models import Municipality, Participant, Referral, ReferralStatus, Session, SessionParticipant
 from guidance.services import api_tokens, referrals
 from guidance.services.errors import DomainError
 from guidance.services.referral_reading import next_booked_sessions, shown_statuses
@@ -175,13 +176,21 @@ def list_referrals():
         page = int(request.args.get("page", 1))
         per_page = int(request.args.get("per_page", 50))
         status = request.args.get("status")
+        since = _instant(request.args.get("updated_since"))
         if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 100 or (status is not None and status not in {s.value for s in ReferralStatus}):
             raise ValueError
     except ValueError:
-        return problem(400, "Bad query", "page 1..100000, per_page 1..100, status one of the documented values.", type_="bad-query")
+        return problem(400, "Bad query", "page 1..100000, per_page 1..100, status one of the documented values, "
+                       "updated_since an instant with its offset (2027-01-08T06:00:00Z).", type_="bad-query")
     clauses = [Referral.referring_municipality_id == token.municipality_id]
     if status:
         clauses.append(Referral.status == status)
+    if since is not None:
+        # A case system follows its referrals by polling: the referral's own row changes with its status and
+        # details, its sessions' rows with a booking, a move or a cancellation.
+        sessions_changed = select(SessionParticipant.referral_id).join(
+            Session, Session.id == SessionParticipant.session_id).where(Session.updated_at >= since)
+        clauses.append(or_(Referral.updated_at >= since, Referral.id.in_(sessions_changed)))
     total = db.session.scalar(select(func.count()).select_from(Referral).where(*clauses))
     rows = db.session.scalars(select(Referral).where(*clauses).order_by(Referral.id.desc())
                               .options(selectinload(Referral.participant).selectinload(Participant.municipality))
@@ -233,6 +242,16 @@ def _rule_errors(data: ReferralData, body, token, reported: set[str], window_onl
         if path not in reported and not any(path.startswith(r + ".") or r.startswith(path + ".") for r in reported):
             errors += [{"path": path, "message": m} for m in messages]
     return [e for e in errors if e["path"] not in reported]
+
+
+def _instant(text: str | None) -> dt.datetime | None:
+    """An RFC 3339 instant of a query parameter, as UTC; ValueError for a naive or unreadable one."""
+    if text is None:
+        return None
+    moment = dt.datetime.fromisoformat(text.strip().replace(" ", "+"))   # a "+" unencoded in a query reads as " "
+    if moment.tzinfo is None:
+        raise ValueError("an instant needs its offset")
+    return moment.astimezone(dt.timezone.utc)
 
 
 def _invalid(errors: list[dict], title: str = "Invalid referral", type_: str = "validation"):

@@ -173,6 +173,11 @@ def document() -> dict:
                          "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}},
                         {"name": "status", "in": "query", "required": False,
                          "schema": {"type": "string", "enum": list(Status.__args__)}},
+                        {"name": "updated_since", "in": "query", "required": False,
+                         "description": "Only referrals whose status, details or sessions changed at or after this "
+                                        "instant (RFC 3339, with its offset, e.g. 2027-01-08T06:00:00Z). Poll with the "
+                                        "time of your previous request.",
+                         "schema": {"type": "string", "format": "date-time"}},
                     ],
                     "responses": {"200": _json("ReferralPage", "One page of referrals."), "400": _problem("A bad query parameter."),
                                   "401": unauthorized, "429": limited},

@@ -351,3 +351,24 @@ def test_a_window_with_another_legal_basis_is_refused_not_dropped(client):
     temporary = body(legal_basis="temporary_act", window_months=6)
     created = client.post("/api/v1/referrals", json=temporary, headers=auth(token))
     assert created.status_code == 201 and created.get_json()["window_months"] == 6
+
+
+def test_a_case_system_polls_for_the_referrals_that_changed(client, travel_to):
+    """A case system following 300 referrals read every page each time: `updated_since` gives the ones whose
+    status, details or sessions changed (a booking moves a referral without touching its own row)."""
+    travel_to(f.oslo(2027, 1, 4, 9))
+    w = f.world()
+    token = f.api_token(w.own_referral.referring_municipality)
+    quiet = f.referral(name="Sara Haddad")
+    travel_to(f.oslo(2027, 1, 6, 9))
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 20, 9))   # booked on the 6th
+    def changed(since: str) -> set[int]:
+        response = client.get("/api/v1/referrals", query_string={"updated_since": since}, headers=auth(token))
+        assert response.status_code == 200, response.get_json()
+        return {item["id"] for item in response.get_json()["items"]}
+
+    assert changed("2027-01-05T12:00:00+01:00") == {w.own_referral.id}
+    assert changed("2027-01-01T00:00:00Z") >= {w.own_referral.id, quiet.id}
+    assert changed("2027-01-07T00:00:00Z") == set()
+    naive = client.get("/api/v1/referrals", query_string={"updated_since": "2027-01-05T12:00:00"}, headers=auth(token))
+    assert naive.status_code == 400 and "offset" in naive.get_json()["detail"]
