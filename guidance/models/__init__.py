@@ -17,6 +17,7 @@ from guidance.models.people import (
 from guidance.models.plan import (
     BookingStatus,
     CannotCome,
+    LetterPrinted,
     ParticipantToTell,
     MISSED,
     InterpreterBooking,

@@ -287,3 +287,19 @@ class ParticipantToTell(db.Model):
 
     referral: Mapped[Referral] = relationship()
     session: Mapped[Session] = relationship()
+
+
+class LetterPrinted(db.Model):
+    """A participant's letter for one booked session as its time stood, downloaded by their municipality's
+    referrer. In a settlement wave the referrer had every booked session ahead in parts of a hundred (617
+    letters in seven files) and no way to print only the new ones; a moved session's new time is a new letter."""
+
+    __tablename__ = "letter_printed"
+    __table_args__ = (Index("ix_letter_printed_referral_session", "referral_id", "session_uid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"))
+    session_uid: Mapped[str] = mapped_column(String(64))  # the calendar UID a new plan keeps for the same session
+    session_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the time the letter gives
+    printed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    printed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)

@@ -25,12 +25,22 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_time
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from guidance.clock import OSLO
 from guidance.extensions import db
-from guidance.models import AuditEvent, BookingStatus, Municipality, Referral, Session, SessionParticipant, SessionStatus
+from guidance.models import (
+    AuditEvent,
+    BookingStatus,
+    LetterPrinted,
+    Municipality,
+    Referral,
+    Role,
+    Session,
+    SessionParticipant,
+    SessionStatus,
+)
 from guidance.models.types import utcnow
 from guidance.rules.language import for_municipality
 from guidance.services import audit
@@ -173,6 +183,29 @@ def letters_for_municipality(municipality: Municipality) -> list[tuple[Referral,
     return _pairs(db.session.execute(stmt).all())
 
 
+def _not_printed():
+    """The letter of this row's participant and session, as the session's time stands, was never downloaded by
+    their municipality's referrer (a moved session's new time is a new letter)."""
+    return ~exists().where(LetterPrinted.referral_id == SessionParticipant.referral_id,
+                           LetterPrinted.session_uid == Session.uid, LetterPrinted.session_start == Session.start)
+
+
+def letters_not_printed(municipality: Municipality) -> list[tuple[Referral, Session]]:
+    """The municipality's letters for booked sessions ahead that its referrers have not downloaded yet."""
+    stmt = (_booked_ahead().join(Referral, Referral.id == SessionParticipant.referral_id)
+            .where(Referral.referring_municipality_id == municipality.id, _not_printed()))
+    return _pairs(db.session.execute(stmt).all())
+
+
+def not_printed_count(municipality: Municipality) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(SessionParticipant)
+        .join(Session, Session.id == SessionParticipant.session_id)
+        .join(Referral, Referral.id == SessionParticipant.referral_id)
+        .where(Session.status == SessionStatus.BOOKED, Session.start >= utcnow(),
+               Referral.referring_municipality_id == municipality.id, _not_printed())) or 0
+
+
 def letters_for_sessions(wanted: list[tuple[int, int]]) -> list[tuple[Referral, Session]]:
     """The letters of these (referral id, session id) pairs whose session is still booked ahead, earliest first."""
     if not wanted:
@@ -197,6 +230,13 @@ def municipality_letters(actor, municipality: Municipality, part: int = 1) -> tu
     return _download(actor, pairs, municipality, {"part": part})
 
 
+def new_letters(actor, municipality: Municipality, part: int = 1) -> tuple[bytes, int]:
+    """The letters not printed yet (`letters_not_printed`), as one PDF of at most MAX_LETTERS, the earliest
+    sessions first. Downloading one part records its letters as printed: the next part is then part 1."""
+    pairs = letters_not_printed(municipality)[(part - 1) * MAX_LETTERS:part * MAX_LETTERS] if part >= 1 else []
+    return _download(actor, pairs, municipality, {"new": True, "part": part})
+
+
 def session_letters(actor, wanted: list[tuple[int, int]], about, part: int = 1, which: str = "moved") -> tuple[bytes, int]:
     """The letters of these (referral id, session id) pairs, as one PDF of at most MAX_LETTERS (`part` 1 the
     earliest sessions, 2 the next MAX_LETTERS, ...): `which` "moved", the sessions the centre moved lately,
@@ -212,8 +252,24 @@ def _download(actor, pairs: list[tuple[Referral, Session]], about, detail: dict)
         return b"", 0
     body = render(pairs)
     audit.record(actor, "letters.downloaded", about, {"letters": len(pairs), **detail})
+    if actor is not None and actor.role is Role.REFERRER:
+        _record_printed(actor, pairs)
     db.session.commit()
     return body, len(pairs)
+
+
+def _record_printed(actor, pairs: list[tuple[Referral, Session]]) -> None:
+    """The referrer has these letters now (the centre's own downloads, to look or to post, do not count)."""
+    already = set(db.session.execute(
+        select(LetterPrinted.referral_id, LetterPrinted.session_uid, LetterPrinted.session_start)
+        .where(LetterPrinted.referral_id.in_({r.id for r, _s in pairs}),
+               LetterPrinted.session_uid.in_({s.uid for _r, s in pairs}))).all())
+    for referral, session in pairs:
+        key = (referral.id, session.uid, session.start)
+        if key not in already:
+            already.add(key)
+            db.session.add(LetterPrinted(referral_id=referral.id, session_uid=session.uid, session_start=session.start,
+                                         printed_by_id=actor.id))
 
 
 @dataclass

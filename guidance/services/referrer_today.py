@@ -112,6 +112,7 @@ class ReferrerOverview:
     moved: list[Moved] = field(default_factory=list)  # moved within MOVED_LOOK_BACK, soonest first
     moved_total: int = 0
     letter_parts: list = field(default_factory=list)  # every booked session ahead's letters, as downloads
+    not_printed: int = 0  # letters for booked sessions ahead nobody in the municipality has downloaded yet
 
 
 def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
@@ -165,7 +166,8 @@ def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
                                     rebooked[r.id, r.type].start if (r.id, r.type) in rebooked else None)
                              for r in missed_shown],
                             len(missed_rows), moved[:None if everything else SHOWN], len(moved),
-                            letters.parts_for_municipality(referrer.municipality) if referrer.municipality else [])
+                            letters.parts_for_municipality(referrer.municipality) if referrer.municipality else [],
+                            letters.not_printed_count(referrer.municipality) if referrer.municipality else 0)
 
 
 def moved(user: User) -> list[Moved]:

@@ -50,6 +50,8 @@ KEPT_COLUMNS: dict[str, set[str]] = {
     "text_message": {"key", "language", "status", "gateway_id", "error"},
     # a participant the lead tells themselves: the session's calendar UID and codes only
     "participant_to_tell": {"session_uid", "change", "reason"},
+    # a letter the referrer has downloaded: which session, by its calendar UID
+    "letter_printed": {"session_uid"},
 }
 
 

@@ -2,7 +2,7 @@
 booked session ahead of their municipality's referrals; the county's lead may too."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -49,6 +49,21 @@ def municipality(municipality_id: int):
     return _pdf(body, f"letters-{place.number}-{clock.today().isoformat()}{suffix}.pdf")
 
 
+@bp.get("/letters/new.pdf")
+@requires("letters")
+def new():
+    """The referrer's letters not printed yet (new bookings, new times), one PDF of at most `service.MAX_LETTERS`:
+    after a settlement wave's plan, the forty new letters, not all 617 ahead in seven parts."""
+    place = current_user.municipality
+    if place is None:   # the centre's staff print a municipality's letters from its referral list
+        abort(404)
+    body, count = service.new_letters(current_user, place)
+    if not count:
+        flash(_("Every letter for a booked session ahead has been downloaded already."), "info")
+        return redirect(url_for("main.home"))
+    return _pdf(body, f"new-letters-{place.number}-{clock.today().isoformat()}.pdf")
+
+
 @bp.get("/letters/moved.pdf")
 @requires("letters")
 def moved():
@@ -90,4 +105,4 @@ def letter_downloads():
     new letters: downloads of at most MAX_LETTERS letters; `no_letter_in(language)`: the participant's
     language when their letter has no page in it (Norwegian only)."""
     return {"letter_parts": service.parts_for_municipality, "letter_parts_of": service.parts_of,
-            "no_letter_in": service.untranslated}
+            "no_letter_in": service.untranslated, "max_letters": service.MAX_LETTERS}

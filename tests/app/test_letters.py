@@ -385,3 +385,46 @@ def test_in_a_group_of_two_languages_each_letter_speaks_only_of_its_own_interpre
         pages = _pages(client.get(f"/referrals/{other.id}/letters.pdf"))
         assert all("ukrainsk" not in p and "украї" not in p.lower() for p in pages), other.participant.name
         assert "Tolk" not in pages[0]
+
+
+def test_the_referrer_prints_only_the_letters_not_printed_yet(client, travel_to):
+    """After a settlement wave's plan the referrer had every booked session ahead in parts of a hundred (617
+    letters, seven files) and no way to print the forty new ones. The home now counts the letters nobody in
+    the municipality has downloaded, and one download gives just those; a moved session's new time is a new
+    letter. The centre's own downloads (to look, or to post) do not count as the referrer's."""
+    import re
+
+    travel_to(f.oslo(2027, 1, 8, 12))
+    w = f.world()
+    first = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 20, 9))
+    sara = f.referral(name="Sara Haddad")
+    f.published_session(w.counsellor, sara, start=f.oslo(2027, 1, 21, 9))
+    f.login(client, w.lead)
+    _pages(client.get(f"/municipalities/{w.referrer.municipality_id}/letters.pdf"))   # the centre looks
+    client.post("/logout")
+    f.login(client, w.referrer)
+    home = client.get("/").get_data(as_text=True)
+    assert 'id="home-letters"' in home
+    assert "Last ned de 2 brevene (PDF)" in home
+    pages = _pages(client.get("/letters/new.pdf"))
+    norwegian = [p for p in pages if "Innkalling til karriererettleiing" in p]
+    assert len(norwegian) == 2 and any(sara.reference in p for p in norwegian)
+    assert 'id="home-letters"' not in client.get("/").get_data(as_text=True)
+    nothing = client.get("/letters/new.pdf")
+    assert nothing.status_code == 302
+
+    # A new booking and a new time: those two letters, not the one already handed out.
+    yonas = f.referral(name="Yonas Haile", language="ti")
+    f.published_session(w.counsellor, yonas, start=f.oslo(2027, 1, 22, 9))
+    first.start = f.oslo(2027, 1, 25, 13)
+    db.session.commit()
+    home = re.sub(r"\s+", " ", client.get("/").get_data(as_text=True))
+    assert "Last ned de 2 brevene (PDF)" in home
+    pages = _pages(client.get("/letters/new.pdf"))
+    norwegian = [p for p in pages if "Innkalling til karriererettleiing" in p]
+    assert len(norwegian) == 2 and not any(sara.reference in p for p in norwegian)
+    assert any(yonas.reference in p for p in norwegian) and any(w.own_referral.reference in p for p in norwegian)
+    # One participant's letter from their page counts too.
+    f.published_session(w.counsellor, sara, start=f.oslo(2027, 1, 27, 9), type="group", room_name="Grupperom")
+    _pages(client.get(f"/referrals/{sara.id}/letters.pdf"))
+    assert 'id="home-letters"' not in client.get("/").get_data(as_text=True)
