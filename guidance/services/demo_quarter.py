@@ -44,6 +44,7 @@ from guidance.models import (
     InterpreterBooking,
     InterpreterProfile,
     LegalBasis,
+    LetterPrinted,
     Notice,
     OutboxMessage,
     Outcome,
@@ -55,6 +56,7 @@ from guidance.models import (
     Role,
     RunStatus,
     Session,
+    SessionParticipant,
     SessionStatus,
     User,
 )
@@ -180,6 +182,7 @@ def build(county: County, *, today: dt.date | None = None, seed: int = 2026) -> 
     finally:
         _restore(later)
     _set_budgets(lead, published_on)
+    _letters_printed(first, published_on)
     _answer_requests(rng, lead, quarter, first, published_on, today, leave_declined=0)
     _hold_sessions(rng, lead, quarter, first, replanned_on, leave_unrecorded=False)
     # Last week's plan: the published sessions stay, the referrals that had arrived are booked around them.
@@ -415,6 +418,18 @@ def _hold_sessions(rng: random.Random, lead: User, quarter: Quarter, run: Planni
                 else:
                     notes.save_draft(counsellor, referral, data)
                 quarter.notes += 1
+
+
+def _letters_printed(run: PlanningRun, published_on: dt.date) -> None:
+    """The referrers printed the first plan's letters the day it was published: the letters left to print are
+    last week's new bookings and new times, as in a county that has used Veiled for a quarter."""
+    rows = db.session.execute(
+        select(SessionParticipant.referral_id, Session.uid, Session.start)
+        .join(Session, Session.id == SessionParticipant.session_id)
+        .where(Session.run_id == run.id, Session.status == SessionStatus.BOOKED)).all()
+    db.session.add_all(LetterPrinted(referral_id=referral_id, session_uid=uid, session_start=start,
+                                     printed_at=at(published_on, 14)) for referral_id, uid, start in rows)
+    db.session.commit()
 
 
 def _mark_sent(since: dt.datetime) -> None:

@@ -152,6 +152,11 @@ def _notes_are_shared_with_the_municipality_and_the_counsellor_has_sessions_ahea
     page = client.get(f"/notes/{own[0].id}")
     assert page.status_code == 200
     assert own[0].goals in page.get_data(as_text=True)
+    # The first plan's letters were printed when it was published: what is left to print is last week's.
+    from guidance.services import letters
+
+    left, ahead = letters.not_printed_count(referrer.municipality), len(letters.letters_for_municipality(referrer.municipality))
+    assert 0 < left < ahead, (left, ahead)
     # The note's e-mail went out back then; the demo keeps no old mail waiting to be sent.
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)
                              .where(OutboxMessage.sent_at.is_(None))) == 0
