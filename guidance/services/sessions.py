@@ -169,7 +169,18 @@ def clear_keeping_language(user) -> None:
 
 def _on_login(_app, user: User, **_extra) -> None:
     session.pop(SIGNED_OUT, None)
+    _keep_chosen_language(user)
     start(user)
+
+
+def _keep_chosen_language(user: User) -> None:
+    """A language picked on the login page becomes the user's own when they have none: the pages followed it
+    while e-mails and the calendar feed followed the county's form (bokmål on screen, a nynorsk feed)."""
+    from guidance.rules.language import UI_LANGUAGES
+
+    chosen = session.get("language")
+    if user.language is None and chosen in UI_LANGUAGES:
+        user.language = chosen   # committed with the session row
 
 
 def _on_logout(_app, user, **_extra) -> None:

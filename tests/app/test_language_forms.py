@@ -216,3 +216,20 @@ def test_a_lead_cannot_reach_another_countys_forms_but_an_admin_can(client, app)
     assert "Vestland" in admin.get("/language-forms/").get_data(as_text=True)
     assert "Voss" in admin.get("/language-forms/?county=46").get_data(as_text=True)
     assert admin.get("/language-forms/?county=99").status_code == 404
+
+
+def test_a_language_picked_on_the_login_page_becomes_the_users_own(client, app):
+    """A Vestland counsellor picked bokmål on the login page: the pages were bokmål, their calendar feed and
+    e-mails nynorsk (the county's form), until they happened to pick a language again once logged in."""
+    from guidance.rules.language import for_recipient
+
+    counsellor = f.user(Role.COUNSELLOR)   # Vestland: nynorsk unless they choose
+    assert counsellor.language is None and for_recipient(counsellor) == "nn"
+    f.login(client, counsellor, language="nb")
+    db.session.refresh(counsellor)
+    assert counsellor.language == "nb" and for_recipient(counsellor) == "nb"
+    # A choice already made is not overwritten by the next browser's switcher.
+    client.post("/logout")
+    f.login(client, counsellor, language="en")
+    db.session.refresh(counsellor)
+    assert counsellor.language == "nb"
