@@ -1,7 +1,7 @@
 """Referral lists and details, for everyone who may see them (scoped by rules.access)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, redirect, render_template, request, send_file, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -55,14 +55,24 @@ class FindForm(FlaskForm):
     name = StringField(_l("Participant's name or phone number"))
 
 
+FIND_KEY = "find_participant"
+
+
 @bp.route("/find", methods=["GET", "POST"])
 @requires("referrals")
 def find():
-    """Find a participant by name or phone (a POST: the name stays out of the URL and the access log)."""
+    """Find a participant by name or phone (a POST: the name stays out of the URL and the access log), then
+    the results by GET (the search is kept in the signed session): Back from a participant's page showed
+    "Confirm Form Resubmission" instead of the results."""
     form = FindForm()
     found = None
-    if request.method == "POST" and form.validate_on_submit():
-        found = reading.find_participants(current_user, form.name.data or "")
+    if request.method == "POST":
+        if form.validate_on_submit():
+            session[FIND_KEY] = (form.name.data or "").strip()[:200]
+            return redirect(url_for("referrals.find"))
+    elif session.get(FIND_KEY):
+        form.name.data = session[FIND_KEY]
+        found = reading.find_participants(current_user, form.name.data)
     return render_template("referrals/find.html", form=form, found=found,
                            shown=reading.shown_statuses(found or []))
 

@@ -30,11 +30,24 @@ def test_a_lead_finds_a_participant_by_name_or_phone_without_the_name_in_the_add
         listing = client.get(path).get_data(as_text=True)
         form = listing[listing.index('action="/referrals/find"') - 40:listing.index("</form>", listing.index('action="/referrals/find"'))]
         assert 'method="post"' in form and 'name="name"' in form and 'name="csrf_token"' in form, path
-    page = html.unescape(client.post("/referrals/find", data={"name": "haddad amal"}).get_data(as_text=True))
+    page = html.unescape(client.post("/referrals/find", data={"name": "haddad amal"}, follow_redirects=True).get_data(as_text=True))
     assert w.own_referral.reference in page and elsewhere.reference not in page
     assert "1 deltaker funnet" in page
-    assert w.own_referral.reference in client.post("/referrals/find", data={"name": "41234"}).get_data(as_text=True)
-    none = html.unescape(client.post("/referrals/find", data={"name": "Amal Nordmann"}).get_data(as_text=True))
+    assert w.own_referral.reference in client.post("/referrals/find", data={"name": "41234"}, follow_redirects=True).get_data(as_text=True)
+    none = html.unescape(client.post("/referrals/find", data={"name": "Amal Nordmann"}, follow_redirects=True).get_data(as_text=True))
     assert "Ingen du har tilgang til" in none
     [event, *_] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "referral.searched")).all()
     assert "Amal" not in (event.detail or "") and "haddad" not in (event.detail or "")
+
+
+def test_back_from_a_participant_returns_to_the_results_without_sending_the_search_again(client):
+    """A referrer searched "Aydin", opened her and pressed Back: the browser asked to resubmit the form. The
+    search answers with a redirect, and the results page is a GET that the browser can show again; the name is
+    still never in an address."""
+    w = f.world()
+    f.login(client, w.referrer)
+    response = client.post("/referrals/find", data={"name": "Haddad"})
+    assert response.status_code in (302, 303)
+    assert response.headers["Location"] == "/referrals/find" and "Haddad" not in response.headers["Location"]
+    again = html.unescape(client.get("/referrals/find").get_data(as_text=True))
+    assert w.own_referral.reference in again and 'value="Haddad"' in again
