@@ -82,6 +82,15 @@ def queue(actor, user: User, connect: bool = False) -> OutboxMessage:
     return message
 
 
+def link_to_hand_over(actor, user: User) -> str:
+    """A new invitation's link for the administrator to hand over when no e-mail can carry it (no mail server):
+    the same one-time link, for the same days; audited, in the caller's transaction."""
+    from guidance.services.calendar import app_url
+
+    audit.record(actor, INVITED, user, {"link_shown": True})
+    return app_url("account.invitation", invitation_token=token(user))
+
+
 def role_words(role: Role) -> str:
     return {Role.ADMIN: _("administrator"), Role.LEAD: _("career-centre lead"), Role.COUNSELLOR: _("counsellor"),
             Role.REFERRER: _("municipality referrer"), Role.INTERPRETER: _("interpreter")}[role]

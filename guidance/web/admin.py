@@ -1,7 +1,7 @@
 """Administration: users and their roles."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,7 @@ from guidance.models import County, Municipality, Role, User
 from guidance.rules.access import admin_municipality_filter, admin_user_filter
 from guidance.services import accounts, invitations, second_factor
 from guidance.services.errors import DomainError
-from guidance.web.forms import show_refusal
+from guidance.web.forms import PostForm, show_refusal
 from guidance.web.guards import get_visible, requires
 from guidance.web.people import invite_user
 
@@ -105,7 +105,10 @@ def new_user():
             show_refusal(form, error)
         else:
             flash(_("The user was created.") if form.password.data else
-                  _("The user was created and e-mailed an invitation to choose a password or log in."), "success")
+                  _("The user was created and e-mailed an invitation to choose a password or log in.")
+                  if current_app.config.get("MAIL_SERVER") else
+                  _("The user was created. No e-mail leaves Veiled yet (no mail server is set up): show them the "
+                    "invitation link on their user page."), "success")
             if form.role.data in (Role.COUNSELLOR.value, Role.INTERPRETER.value):
                 # Nothing is planned for them until their details exist; the lead's list names them.
                 flash(_("The county's lead enters their details (locations and hours, or languages and rates) "
@@ -172,6 +175,29 @@ def invitation(user_id: int):
     if user.active:
         invite_user(user)   # checks the form's CSRF token
     return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/invitation-link")
+@requires("users")
+def invitation_link(user_id: int):
+    """Without a mail server no invitation reaches anyone: the administrator is shown a new invitation's link,
+    once, to hand over another way (in person, or a message they trust). Audited; never e-mailed or logged."""
+    user = get_visible(User, user_id, "manage")
+    if current_app.config.get("MAIL_SERVER") or not user.active or invitations.has_signed_in(user) \
+            or not PostForm().validate_on_submit():
+        return redirect(url_for("admin.edit_user", user_id=user.id))
+    link = invitations.link_to_hand_over(current_user, user)
+    db.session.commit()
+    form = EditUserForm(obj=user)
+    _fill_choices(form)
+    form.role.data = user.role.value
+    form.county_id.data, form.municipality_id.data = user.county_id or 0, user.municipality_id or 0
+    signed_in, invited_at = invitations.status(user)
+    response = make_response(render_template("admin/user_edit.html", form=form, user=user, signed_in=signed_in,
+                                             invited_at=invited_at, may_connect=invitations.may_connect(user),
+                                             link=link))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/users/<int:user_id>/connect")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -168,10 +168,19 @@ def _fill_waiting(form, county: County, role: Role) -> None:
         form.name.data, form.email.data = account.name, account.email
 
 
+def invited_message(email: str) -> str:
+    """What became of an invitation: e-mailed, or (no mail server set up) waiting in the outbox. "Was e-mailed"
+    had been said of invitations no e-mail ever carried, and the lead waited for people who never heard."""
+    if current_app.config.get("MAIL_SERVER"):
+        return _("%(email)s was e-mailed an invitation to choose a password or log in.", email=email)
+    return _("No e-mail leaves Veiled yet (no mail server is set up), so %(email)s has not got the invitation. "
+             "The administrator can show its link on the person's user page, to hand over another way.", email=email)
+
+
 def _invited(profile) -> None:
     """After creating a person: say that the new account was invited, and where."""
     if invitations.status(profile.user)[1] is not None:
-        flash(_("%(email)s was e-mailed an invitation to choose a password or log in.", email=profile.user.email), "info")
+        flash(invited_message(profile.user.email), "info")
 
 
 def _saved_counsellor(profile: CounsellorProfile) -> None:
@@ -232,8 +241,7 @@ def invite_user(user, reconnect: bool = False) -> None:
             flash(error.message, "error")
         else:
             flash(_("%(email)s was e-mailed a link to log in with the county's account.", email=user.email) if connect
-                  else _("%(email)s was e-mailed an invitation to choose a password or log in.", email=user.email),
-                  "success")
+                  and current_app.config.get("MAIL_SERVER") else invited_message(user.email), "success")
 
 
 def _access(profile) -> dict | None:
@@ -575,7 +583,7 @@ def referrers():
             show_refusal(form, error)
             status = 400
         else:
-            flash(_("%(email)s was e-mailed an invitation to choose a password or log in.", email=user.email), "success")
+            flash(invited_message(user.email), "success")
             return redirect(url_for("people.referrers", **_county_args(county)))
     found = people.referrers_of(county.id)
     return render_template("people/referrers.html", county=county, referrers=found, form=form,
@@ -611,7 +619,7 @@ def referrer_email(referrer_id: int):
             show_refusal(form, error)
             status = 400
         else:
-            flash(_("%(email)s was e-mailed an invitation to choose a password or log in.", email=user.email), "success")
+            flash(invited_message(user.email), "success")
             return redirect(back)
     else:
         form.email.data = user.email

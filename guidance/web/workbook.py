@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import format_date, ngettext
 from flask_babel import lazy_gettext as _l
@@ -55,9 +55,15 @@ def page(county_id: int):
                        len(result.closure_days_removed),
                        days=", ".join(format_date(dt.date.fromisoformat(d))
                                       for d in result.closure_days_removed)), "info")
-    if result.invited:
+    if result.invited and current_app.config.get("MAIL_SERVER"):
         flash(ngettext("%(num)d new person was e-mailed an invitation to choose a password or log in.",
                        "%(num)d new people were e-mailed an invitation to choose a password or log in.",
+                       result.invited), "info")
+    elif result.invited:
+        flash(ngettext("%(num)d new person has an invitation waiting, but no e-mail leaves Veiled yet (no mail server "
+                       "is set up). The administrator can show each link on the person's user page.",
+                       "%(num)d new people have an invitation waiting, but no e-mail leaves Veiled yet (no mail server "
+                       "is set up). The administrator can show each link on the person's user page.",
                        result.invited), "info")
     return redirect(url_for("setup.county", county_id=county.id))
 

@@ -39,7 +39,8 @@ def test_bad_user_form_keeps_input_and_says_what_is_wrong(client):
     assert db.session.scalar(select(User).where(User.email == "kari@example.no")) is None
 
 
-def test_admin_creates_a_lead_without_a_password_and_they_are_invited_by_e_mail(client):
+def test_admin_creates_a_lead_without_a_password_and_they_are_invited_by_e_mail(inbox, client):
+    client.application.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox[1])   # invitations are e-mailed
     """A county's first lead had to be given a password some other way: the form demanded one."""
     from guidance.models import OutboxMessage
     from guidance.services import invitations
@@ -293,7 +294,8 @@ def test_a_counsellor_made_referrer_and_back_is_planned_again_and_the_first_chan
     assert person.counsellor.active and "passer ikke lenger" not in page
 
 
-def test_the_admin_sees_who_never_logged_in_and_sends_them_a_new_invitation(client):
+def test_the_admin_sees_who_never_logged_in_and_sends_them_a_new_invitation(inbox, client):
+    client.application.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox[1])   # invitations are e-mailed
     import html
 
     from guidance.models import OutboxMessage

@@ -22,6 +22,14 @@ pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the
 LINK = re.compile(r"https?://\S+/account/invitation/(\S+)")
 
 
+@pytest.fixture(autouse=True)
+def mail_server(app_config, inbox):
+    """A real SMTP server is set up: invitations are e-mailed (without one the pages say none leaves,
+    tests/app/test_no_mail_server.py)."""
+    _handler, port = inbox
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+
+
 def _mail_to(address: str) -> list[OutboxMessage]:
     return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == address)
                                    .order_by(OutboxMessage.id)))

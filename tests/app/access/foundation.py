@@ -22,6 +22,7 @@ EXPECTED = {
     "admin.set_active": {r: 405 for r in ROLES},
     "admin.connect": {r: 405 for r in ROLES},
     "admin.invitation": {r: 405 for r in ROLES},
+    "admin.invitation_link": {r: 405 for r in ROLES},
     "admin.edit_user": only(Role.ADMIN),
     "referrals.index": only(Role.LEAD, Role.COUNSELLOR, Role.REFERRER),
     "referrals.find": only(Role.LEAD, Role.COUNSELLOR, Role.REFERRER),
@@ -46,6 +47,7 @@ WRITERS = {
     "admin.set_active": (Role.ADMIN,),
     "admin.connect": (Role.ADMIN,),
     "admin.invitation": (Role.ADMIN,),
+    "admin.invitation_link": (Role.ADMIN,),
 }
 
 
