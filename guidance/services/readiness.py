@@ -62,7 +62,7 @@ class Problem:
 
     kind: str  # language | location_rooms | location_hours | counsellor_hours | counsellor_locations
     #            | counsellor_days | training | travel | no_location | no_counsellor | interpreter_phone
-    #            | interpreter_register
+    #            | interpreter_register | training_location
     text: str
     link_text: str
     endpoint: str
@@ -176,6 +176,18 @@ def check(county: County) -> Readiness:
             "%(num)d referrals under the Integration Act or the temporary act wait, and no counsellor with "
             "multicultural training can take them.", waiting_training),
             _("Record multicultural training for a counsellor"), "people.counsellors", people_args))
+    elif waiting_training:
+        # A location whose counsellors all lack the training plans nobody under the acts there: a Harstad resident
+        # travelled two hours each way to Finnsnes, and nothing said why the Harstad counsellor stayed idle.
+        trained_at = {loc.id for p in working if p.multicultural for loc in p.locations}
+        for loc in usable:
+            staffed = [p for p in working if any(place.id == loc.id for place in p.locations)]
+            if staffed and loc.id not in trained_at:
+                problems.append(Problem("training_location", _(
+                    "No counsellor with multicultural training works at %(location)s, so participants under the "
+                    "Integration Act or the temporary act are planned elsewhere (%(names)s take ordinary career "
+                    "guidance only).", location=loc.name, names=_some_names([p.user.name for p in staffed])),
+                    _("Record multicultural training for a counsellor"), "people.counsellors", people_args))
 
     spoken = {code for p in working for code in (p.languages or [])}
     interpreters = db.session.scalars(

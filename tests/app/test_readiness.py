@@ -345,3 +345,27 @@ def test_saving_such_a_counsellor_says_so_at_once(client, world):
             "location_ids": [str(location.id)], "max_sessions_per_day": "4", "day2_start": "09:00", "day2_end": "15:00"}
     page = client.post("/people/counsellors/new", data=form, follow_redirects=True).get_data(as_text=True)
     assert "Eirik Stordal jobber aldri på en dag og et klokkeslett når kontorstedene sine er åpne" in page
+
+
+def test_a_location_where_no_counsellor_has_the_training_is_listed(client, world):
+    """Harstad's only counsellor had no multicultural training: every Harstad resident under the act was planned
+    two hours away, and nothing said why she stayed idle."""
+    world.other_referral.participant.language = "ar"
+    first = db.session.scalar(select(Location).order_by(Location.id))
+    harstad = Location(centre=first.centre, municipality=f.municipality("4621"), name="Utekontor Voss")
+    harstad.rooms.append(Room(name="Møterom", capacity=1))
+    db.session.add(harstad)
+    world.counsellor.counsellor.locations = [first]
+    siri = f.user(Role.COUNSELLOR, name="Siri Hansen")
+    siri.counsellor.multicultural = False
+    siri.counsellor.locations = [harstad]
+    db.session.commit()
+    f.login(client, world.lead)
+    listed = [i for i in items(readiness_page(client, world)) if i.startswith("training_location")]
+    assert listed == [
+        "training_location: Ingen veileder med flerkulturell opplæring jobber ved Utekontor Voss, så deltakere etter "
+        "integreringsloven eller den midlertidige loven planlegges andre steder (Siri Hansen tar bare ordinær "
+        "karriereveiledning). Registrer flerkulturell opplæring for en veileder"]
+    siri.counsellor.multicultural = True
+    db.session.commit()
+    assert not [i for i in items(readiness_page(client, world)) if i.startswith("training_location")]
