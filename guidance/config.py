@@ -125,6 +125,11 @@ def build_config(instance_path: Path, overrides: dict | None = None) -> dict:
     if overrides:
         config.update(overrides)
     config.setdefault("PERMANENT_SESSION_LIFETIME", dt.timedelta(hours=config["SESSION_MAX_HOURS"]))
+    if production and not os.environ.get("BASE_URL") and not (overrides or {}).get("BASE_URL"):
+        # Links in e-mails and calendars would point at 127.0.0.1:5000: the web app and the queue consumer (which
+        # writes most e-mails) must both be given the public address.
+        raise RuntimeError("BASE_URL must be set in production (the public address, e.g. https://veiled.example.no), "
+                           "for the web app and the queue consumer alike")
     if not config["LOCAL_LOGIN"] and not config["OIDC_PROVIDERS"]:
         raise RuntimeError("LOCAL_LOGIN=0 needs at least one sign-in provider in OIDC_PROVIDERS: nobody could log in")
     return config

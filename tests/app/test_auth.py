@@ -130,6 +130,21 @@ def test_a_trusted_proxy_count_that_is_not_a_number_stops_the_start_with_a_messa
         build_config(tmp_path)
 
 
+def test_production_refuses_to_start_without_its_public_address(monkeypatch, tmp_path):
+    """A Troms queue consumer started without BASE_URL wrote e-mails whose links led to 127.0.0.1:5000."""
+    import pytest
+
+    from guidance.config import build_config
+
+    monkeypatch.setenv("GUIDANCE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-production-secret-for-this-test")
+    monkeypatch.delenv("BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="BASE_URL must be set in production"):
+        build_config(tmp_path)
+    monkeypatch.setenv("BASE_URL", "https://veiled.troms.example.no")
+    assert build_config(tmp_path)["BASE_URL"] == "https://veiled.troms.example.no"
+
+
 def test_passwords_are_stored_with_scrypt_outside_the_test_suite(app_config):
     """The suite hashes with a cheap method for speed; an app configured as deployments are uses scrypt."""
     from guidance import create_app
