@@ -33,7 +33,7 @@ def test_empty_lists_say_what_to_do_next(client):
     client.post("/logout")
 
     f.login(client, w.counsellor)
-    assert "Ingen timer denne uka." in client.get("/week/2027/5").get_data(as_text=True)
+    assert "Ingen timer denne uken." in client.get("/week/2027/5").get_data(as_text=True)
     client.post("/logout")
 
     newcomer = f.user(Role.REFERRER, municipality_number="4631")  # Alver: no referrals

@@ -171,7 +171,7 @@ def test_a_printed_day_plan_and_week_plan_hold_the_sessions_without_the_pages_co
         # words, however the narrow A4 columns wrap the lines
         text = " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
         assert "09:00" in text and "Kari Nordmann" in text, text[:400]
-        for control in ("Flytt", "Avlys", "Neste", "Forrige", "Vis uka for"):
+        for control in ("Flytt", "Avlys", "Neste", "Forrige", "Vis uken for"):
             assert not re.search(rf"\b{control}\b", text), (path, control)   # "Avlyst", the status, stays
         page.emulate_media(media="screen")
     context.close()
