@@ -83,10 +83,11 @@ class Parsed:
         return self.headers.get(attr) or column_of(attr)
 
 
-def template(today: dt.date, nynorsk: bool = False) -> str:
+def template(today: dt.date, nynorsk: bool = False, municipality: str | None = None) -> str:
     """The template: UTF-8 with a BOM (so Excel keeps æøå), semicolons, one example row that the
     import accepts as it stands (a settlement date in the past, as every real one is); in nynorsk
-    words for a referrer who reads nynorsk."""
+    words for a referrer who reads nynorsk; the example lives in the referrer's `municipality` (its number: a
+    Troms referrer's template had Bergen's 4601)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([header for header, _attr in (NYNORSK_COLUMNS if nynorsk else COLUMNS)])
@@ -94,6 +95,8 @@ def template(today: dt.date, nynorsk: bool = False) -> str:
     example = [settled if cell is None else cell for cell in EXAMPLE]
     if nynorsk:
         example[3] = "integreringslova"
+    if municipality:
+        example[2] = municipality
     writer.writerow(example)
     return "\ufeff" + buffer.getvalue()
 

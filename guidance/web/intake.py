@@ -447,7 +447,8 @@ class BulkForm(FlaskForm):
 def bulk_template():
     nynorsk = str(get_locale() or "nb") == "nn"
     name = "tilvisingar-mal.csv" if nynorsk else "henvisninger-mal.csv"
-    return Response(referral_csv.template(local_today(), nynorsk=nynorsk), mimetype="text/csv", headers={
+    own = current_user.municipality.number if current_user.municipality is not None else None
+    return Response(referral_csv.template(local_today(), nynorsk=nynorsk, municipality=own), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -178,6 +178,7 @@ def test_a_nynorsk_referrer_gets_the_template_in_nynorsk_and_it_reads_back(clien
     text = response.data.decode("utf-8-sig")
     header, example = text.splitlines()
     assert header.startswith("namn;telefon;bustadkommune;heimel;busetjingsdato;") and "integreringslova" in example
+    assert example.split(";")[2] == "4601"   # the referrer's own municipality
     filled = "\n".join([header, example.replace("Olena Kovalenko", "Selam Tesfay").replace(";uk;", ";tigrinja;"),
                         example.replace("Olena Kovalenko", "Ali Hassan").replace(";uk;", ";klingon;")])
     page = upload(client, filled).get_data(as_text=True)
@@ -239,3 +240,10 @@ def test_a_name_written_without_its_marks_is_still_the_same_participant(client):
     response = upload(client, "\n".join([HEADER, again]))
     assert response.status_code == 400 and "har samme navn og bostedskommune" in response.get_data(as_text=True)
     assert count() == 1
+
+
+def test_the_templates_example_lives_in_the_referrers_own_municipality(client):
+    """A Troms referrer's template had Bergen (4601) in its example row."""
+    f.login(client, f.user(Role.REFERRER, municipality_number="5501"))
+    example = client.get("/intake/bulk/template.csv").data.decode("utf-8-sig").splitlines()[1]
+    assert example.split(";")[2] == "5501"
