@@ -108,7 +108,7 @@ NOTES = {
          "Søke grunnskole for voksne i matematikk. Ny samtale om studievalg til våren.", True),
     ],
 }
-DECLINE_REASONS = ["Oppteken med eit anna oppdrag den dagen.", "Sjuk den veka.", "Har ferie då."]
+DECLINE_REASONS = ["Oppteken med eit anna oppdrag den dagen.", "Kan ikkje den veka.", "Har ferie då."]
 
 
 @dataclass
