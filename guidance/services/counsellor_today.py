@@ -60,6 +60,9 @@ class CounsellorDay:
     away_hours: dict[dt.date, list[str]] = field(default_factory=dict)  # of those days: hours away ("10:00–12:00")
     under_way_id: int | None = None  # today's session going on now
     next_id: int | None = None  # today's next session to start (where to go after this one)
+    # Participants the referrer says cannot come, by session: the counsellor's week and home showed nothing of it
+    # (only the session's own page), and they waited for someone the centre was moving.
+    cannot_come: dict[int, int] = field(default_factory=dict)
 
     @property
     def week(self) -> int:
@@ -83,7 +86,25 @@ def overview(counsellor_id: int, everything: bool = False) -> CounsellorDay:
     upcoming = next((s.id for s in held if s.start > now), None)
     away, away_hours = _away(counsellor_id, {today, next_day} - {None})
     return CounsellorDay(today, sessions_today, next_day, sessions_next_day, missing, missing_total, notes, notes_total,
-                         away, away_hours, under_way, upcoming)
+                         away, away_hours, under_way, upcoming, cannot_come_by_session(counsellor_id, now))
+
+
+def cannot_come_by_session(counsellor_id: int, now: dt.datetime | None = None) -> dict[int, int]:
+    """How many participants of each of the counsellor's sessions cannot come, by the referrer's waiting word."""
+    from guidance.services.cannot_come import waiting
+
+    profile = db.session.get(CounsellorProfile, counsellor_id)
+    out: dict[int, int] = {}
+    for w in waiting(profile.user.county_id, now) if profile is not None and profile.user.county_id else []:
+        out[w.session_id] = out.get(w.session_id, 0) + 1
+    return out
+
+
+def cannot_come_pairs(county_id: int | None) -> set[tuple[int, int]]:
+    """(session id, referral id) of the county's participants whose referrer says they cannot come."""
+    from guidance.services.cannot_come import waiting
+
+    return {(w.session_id, w.referral_id) for w in waiting(county_id)} if county_id else set()
 
 
 def _away(counsellor_id: int, days: set[dt.date]) -> tuple[set[dt.date], dict[dt.date, list[str]]]:

@@ -18,6 +18,7 @@ from guidance.rules.access import may
 from guidance.rules.language import for_recipient
 from guidance.services import absences
 from guidance.services import calendar as cal
+from guidance.services import counsellor_today
 from guidance.services import outcomes as outcome_service
 from guidance.services import week_grid
 from guidance.services.errors import DomainError
@@ -106,7 +107,8 @@ def _render_week(year: int, week: int):
     away_ids = {s.id for s in sessions if s.status is SessionStatus.BOOKED and absences.away_during(spans, s.start, s.end)}
     return render_template("counsellor/week.html", year=year, week=week, monday=monday, days=days, by_day=by_day,
                            sessions=sessions, previous=previous, following=following, today=local_today(),
-                           home_link=home_link, away=away, closed=closed, away_hours=away_hours, away_ids=away_ids)
+                           home_link=home_link, away=away, closed=closed, away_hours=away_hours, away_ids=away_ids,
+                           cannot_come=counsellor_today.cannot_come_pairs(current_user.county_id))
 
 
 @bp.get("/<int:year>/<int:week>.ics")
@@ -127,7 +129,8 @@ def day(day: str):
     except ValueError:
         abort(404)
     sessions = cal.counsellor_sessions(_profile_id(), date, date)
-    return render_template("counsellor/day.html", date=date, sessions=sessions)
+    return render_template("counsellor/day.html", date=date, sessions=sessions,
+                           cannot_come=counsellor_today.cannot_come_pairs(current_user.county_id))
 
 
 @bp.get("/sessions/<int:session_id>")

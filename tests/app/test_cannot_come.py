@@ -218,3 +218,23 @@ def test_a_cannot_come_link_from_before_a_re_plan_opens_the_appointment_as_it_st
     assert db.session.scalar(select(CannotCome)).session_id == current.id
     # Not theirs, or no longer ahead: still not found.
     assert client.get(f"/intake/referrals/{w.own_referral.id}/cannot-come/999999").status_code == 404
+
+
+def test_the_counsellor_sees_on_their_week_day_and_home_who_cannot_come(client, travel_to):
+    """Only the session's own page said so: the week, the printable day and the home (the pages a counsellor
+    reads between appointments) showed the participant as coming."""
+    from guidance.services import cannot_come
+
+    travel_to(f.oslo(2027, 1, 13, 8, 30))   # a Wednesday
+    w = planning_world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 14, 10))   # tomorrow
+    cannot_come.tell(w.referrer, w.own_referral, session, "Mandager etter kl. 12")
+    db.session.commit()
+    f.login(client, w.counsellor)
+    week = html.unescape(client.get("/week/2027/2").get_data(as_text=True))
+    line = week[week.index(w.own_referral.reference):].split("</li>")[0]
+    assert "Kan ikke komme: senteret flytter timen" in line
+    day = html.unescape(client.get("/week/day/2027-01-14").get_data(as_text=True))
+    assert "Kan ikke komme: senteret flytter timen" in day
+    home = html.unescape(client.get("/").get_data(as_text=True))
+    assert "1 kan ikke komme: senteret flytter dem" in home
