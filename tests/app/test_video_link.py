@@ -104,3 +104,17 @@ def test_the_interpreters_booking_page_says_how_they_take_part(client):
     assert "Slik deltar du" in page and LINK in page
     page = client.get(f"/bookings/{site_booking.id}").get_data(as_text=True)
     assert "Adresse: Kaigaten 4, 5015 Bergen<br>" in page and "Inngang fra Kaigaten." in page and LINK not in page
+
+
+def test_an_interpreter_by_phone_has_a_number_to_call_if_the_call_does_not_come(app):
+    """"The counsellor calls you": if nobody did, the interpreter had no number to call."""
+    w = f.world()
+    session = _video_session(w, mode="onsite", interpreter_mode="phone")
+    booking = requests.new_booking(session)
+    w.counsellor.phone = "+47 902 12 114"
+    db.session.commit()
+    said = requests.where_to_be(booking, session)
+    assert said.startswith("På telefon: karriereveilederen ringer deg") and "ring +47 902 12 114." in said
+    w.counsellor.phone = None
+    session.location.centre.phone = "+47 55 30 60 00"
+    assert "ring +47 55 30 60 00." in requests.where_to_be(booking, session)

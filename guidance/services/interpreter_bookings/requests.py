@@ -261,7 +261,12 @@ def where_to_be(booking: InterpreterBooking, session: Session) -> str:
             return _("By video: join the counsellor's meeting room when the session starts: %(link)s", link=link)
         return _("By video: the counsellor sends you the meeting link before the session.")
     if booking.mode == "phone":
-        return _("By phone: the counsellor calls you on the phone number in your Veiled profile when the session starts.")
+        said = _("By phone: the counsellor calls you on the phone number in your Veiled profile when the session starts.")
+        # A number to call back: the interpreter had none if the call did not come.
+        back = session.counsellor.user.phone or session.location.centre.phone
+        if back:
+            said += " " + _("If nobody has called five minutes after the start, call %(phone)s.", phone=back)
+        return said
     location = session.location
     lines = [_("Address: %(address)s", address=location.address or location.name)]
     if location.directions:
