@@ -191,6 +191,7 @@ def build(county: County, *, today: dt.date | None = None, seed: int = 2026) -> 
         quarter.run = _plan_and_publish(lead, replanned_on, keep_published=True)
     finally:
         _restore(later)
+    _letters_printed(quarter.run, replanned_on, within=dt.timedelta(weeks=2))
     _answer_requests(rng, lead, quarter, quarter.run, replanned_on, today, leave_declined=DECLINED_AHEAD)
     _hold_sessions(rng, lead, quarter, quarter.run, today, leave_unrecorded=True)
     _mark_sent(started_at)
@@ -420,15 +421,20 @@ def _hold_sessions(rng: random.Random, lead: User, quarter: Quarter, run: Planni
                 quarter.notes += 1
 
 
-def _letters_printed(run: PlanningRun, published_on: dt.date) -> None:
-    """The referrers printed the first plan's letters the day it was published: the letters left to print are
-    last week's new bookings and new times, as in a county that has used Veiled for a quarter."""
+def _letters_printed(run: PlanningRun, published_on: dt.date, within: dt.timedelta | None = None) -> None:
+    """The referrers printed each plan's letters the day it was published (a letter already printed is kept once):
+    what is left to print is what changed since, as in a county that has used Veiled for a quarter. `within`: only
+    the sessions that soon after the publish day (a referrer prints a few weeks ahead; the rest wait on the home)."""
     rows = db.session.execute(
         select(SessionParticipant.referral_id, Session.uid, Session.start)
         .join(Session, Session.id == SessionParticipant.session_id)
-        .where(Session.run_id == run.id, Session.status == SessionStatus.BOOKED)).all()
+        .where(Session.run_id == run.id, Session.status == SessionStatus.BOOKED,
+               *([Session.start < at(published_on, 0) + within] if within else []))).all()
+    printed = set(db.session.execute(select(LetterPrinted.referral_id, LetterPrinted.session_uid,
+                                            LetterPrinted.session_start)).all())
     db.session.add_all(LetterPrinted(referral_id=referral_id, session_uid=uid, session_start=start,
-                                     printed_at=at(published_on, 14)) for referral_id, uid, start in rows)
+                                     printed_at=at(published_on, 14)) for referral_id, uid, start in rows
+                       if (referral_id, uid, start) not in printed)
     db.session.commit()
 
 
