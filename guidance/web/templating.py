@@ -1,6 +1,8 @@
 """Template helpers: dates (Europe/Oslo) and numbers through Babel in the page's locale, the role's navigation."""
 from __future__ import annotations
 
+from markupsafe import Markup
+
 import datetime as dt
 import functools
 
@@ -58,6 +60,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0, "#,##0")
     app.jinja_env.filters["decimal"] = lambda value: format_decimal(value or 0, "#,##0.##")
     app.jinja_env.filters["money"] = money
+    # A reference whole on a line: "H-" over "PP3D-V9" on a phone read as two things.
+    app.jinja_env.filters["ref"] = lambda value: Markup('<span class="ref">%s</span>') % value if value else ""
     app.jinja_env.filters["kroner"] = lambda nok: money(round((nok or 0) * 100))
     # "8.–10. desember", "8. desember, 10:00–12:00": one wording for an absence on every page and in the e-mail.
     app.jinja_env.filters["absence_period"] = absences.period_text
