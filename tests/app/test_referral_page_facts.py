@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from guidance.extensions import db
 from tests.app import factories as f
 from guidance.models import Outcome
 from guidance.services import outcomes
@@ -138,3 +139,13 @@ def test_the_booking_in_the_history_keeps_the_time_it_was_booked_for_after_a_mov
     booked = history[history.index("Time booket i en publisert plan"):history.index("Timen flyttet av karrieresenteret")]
     assert "tir. 19. jan. 2027, 10:00" in booked and "21. jan" not in booked
     assert "Fra tir. 19. jan. 2027, 10:00 til tor. 21. jan. 2027, 13:00" in history
+
+
+def test_the_participants_phone_is_a_link_to_call(client):
+    """On a phone the number was plain text: the referrer copied it into the dialler by hand."""
+    w = f.world()
+    w.own_referral.participant.phone = "+47 412 34 567"
+    db.session.commit()
+    f.login(client, w.referrer)
+    page = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    assert '<a href="tel:+4741234567">+47 412 34 567</a>' in page
