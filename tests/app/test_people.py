@@ -459,7 +459,7 @@ def test_a_new_counsellors_hours_start_from_the_week_most_colleagues_work(client
     outside.counsellor.weekly = {str(d): [["10:00", "14:00"]] for d in range(1, 8)}
     db.session.commit()
     page = client.get("/people/counsellors/new").get_data(as_text=True)
-    assert "Fylt ut med tidene de fleste karriereveilederne i fylket jobber" in page
+    assert "Fylt ut med tidene og den daglige pausen de fleste karriereveilederne i fylket har" in page
     for day in range(1, 6):
         assert f'id="day{day}_start" name="day{day}_start" step="900" type="time" value="08:15"' in page
         assert f'id="day{day}_end" name="day{day}_end" step="900" type="time" value="15:45"' in page
