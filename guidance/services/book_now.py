@@ -439,6 +439,9 @@ def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, li
     if joined is not None:  # the group's counsellor hears who joined
         told += [n for n in [notices.participant_joined(lead, session, referral)] if n is not None]
     to_tell.session_changed(lead, session, to_tell.BOOKED, short_notice=sooner, referral_ids={referral.id})
+    from guidance.services.referrals import booking_changed
+
+    booking_changed([referral.id])
     return session, messages, told
 
 

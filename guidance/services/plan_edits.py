@@ -301,7 +301,10 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     told = notices.session_event(lead, session, notices.MOVED, previous_counsellor_id=old_counsellor_id,
                                  previous=(old[0], old[1]), referrers=moved, counsellor=for_counsellor)
     if moved:  # a new time or place the participant may hear of from nobody, or too late by letter
+        from guidance.services.referrals import booking_changed
+
         to_tell.session_changed(lead, session, to_tell.MOVED, short_notice=soon, was=old[0])
+        booking_changed(sp.referral_id for sp in session.participants)
     audit.record(lead, "session.moved", session, {
         "from": ids.plan_minute(old[0]), "to": raw["start"], "room": room.id,
         "counsellor": counsellor_id, "interpreter": interpreter_id or None})

@@ -594,7 +594,10 @@ def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Ses
     cancelled, participant by participant (`changes`, from `member_changes`); the counsellors hear of their published
     sessions it moved, handed to a colleague or cancelled (services/notices.py). New sessions reach a
     counsellor's calendar without an e-mail each: a first plan books hundreds."""
+    from guidance.services.referrals import booking_changed
+
     told = []
+    booking_changed(change.referral.id for change in changes)   # what a case system polling the API follows
     by_event: dict[tuple, set[int]] = {}  # (kind, session, session they had) -> referral ids
     for change in changes:
         by_event.setdefault((change.kind, change.session, change.before), set()).add(change.referral.id)

@@ -355,6 +355,16 @@ def submit_referral(
     return Submitted(referral, created=True, short_deadline=is_short_deadline(referral.deadline, today))
 
 
+def booking_changed(referral_ids) -> None:
+    """In the caller's transaction: these referrals' booked sessions changed for them (booked, moved, cancelled), so
+    their `updated_at` moves on: a case system polling `updated_since` follows the change, and only such a change
+    (a publication that keeps a session publishes it again as a new row: that is no change to the referral)."""
+    wanted = {i for i in referral_ids if i is not None}
+    if wanted:
+        db.session.execute(update(Referral).where(Referral.id.in_(wanted)).values(updated_at=utcnow())
+                           .execution_options(synchronize_session=False))
+
+
 def correct_referral(actor: User, referral: Referral, data: ReferralData, uploads: list[Upload] | None = None,
                      *, today: dt.date | None = None) -> list[str]:
     """Change a referral's answers until it is booked; returns the names of the fields changed."""

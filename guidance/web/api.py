@@ -12,14 +12,15 @@ import json
 import math
 
 from flask import Blueprint, g, jsonify, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from pydantic import ValidationError
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import selectinload
 
 from guidance.extensions import csrf, db, limiter
-from guidance.models import Municipality, Participant, Referral, ReferralStatus, Session, SessionParticipant
+from guidance.models import Municipality, Participant, Referral, ReferralStatus, Session
 from guidance.services import api_tokens, referrals
 from guidance.services.errors import DomainError
 from guidance.services.referral_reading import next_booked_sessions, shown_statuses
@@ -37,6 +38,7 @@ csrf.exempt(bp)
 def _no_store(response):
     """API answers carry names and phones: no shared or browser cache may keep them."""
     response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["Content-Language"] = str(get_locale() or "en")[:2]   # English unless nb or nn was asked for
     return response
 
 MAX_ID = 2**31 - 1
@@ -92,10 +94,10 @@ def _authenticated(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         header = request.headers.get("Authorization", "")
-        scheme, _, value = header.partition(" ")
+        scheme, _space, value = header.partition(" ")
         token = api_tokens.authenticate(value.strip()) if scheme.lower() == "bearer" else None
         if token is None:
-            response = problem(401, "Unauthorized", "Send a valid, unrevoked token as 'Authorization: Bearer <token>'.",
+            response = problem(401, _("Unauthorized"), _("Send a valid, unrevoked token as 'Authorization: Bearer <token>'."),
                                type_="unauthorized")
             response.headers["WWW-Authenticate"] = 'Bearer realm="veiled"'
             return response
@@ -107,9 +109,9 @@ def _authenticated(view):
 
 @bp.errorhandler(429)
 def too_many_requests(_error):
-    return problem(429, "Too many requests",
-                   "This token has sent more requests than its limit allows. Retry after the number of seconds "
-                   "in the Retry-After header; nothing in the refused request was stored.", type_="rate_limited")
+    return problem(429, _("Too many requests"),
+                   _("This token has sent more requests than its limit allows. Retry after the number of seconds "
+                     "in the Retry-After header; nothing in the refused request was stored."), type_="rate_limited")
 
 
 @bp.post("/referrals")
@@ -117,14 +119,15 @@ def too_many_requests(_error):
 def create_referral():
     token = g.api_token
     if request.mimetype != "application/json":
-        return problem(415, "Unsupported Media Type", "Send the referral as application/json.", type_="unsupported-media-type")
+        return problem(415, _("Unsupported Media Type"), _("Send the referral as application/json."),
+                       type_="unsupported-media-type")
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 200 and key.isascii() and key.isprintable()):
         return _invalid([{"path": "header.Idempotency-Key", "message": "1 to 200 printable ASCII characters."}])
     try:
         payload = json.loads(request.get_data(cache=False), parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep to read
-        return problem(400, "Malformed JSON", "The request body is not valid JSON.", type_="malformed-json")
+        return problem(400, _("Malformed JSON"), _("The request body is not valid JSON."), type_="malformed-json")
     try:
         body = api_schema.ReferralIn.model_validate(payload)
     except ValidationError as error:
@@ -155,8 +158,8 @@ def create_referral():
         db.session.rollback()
         # A machine has no box to tick: the answer names the field that sends it anyway.
         said = getattr(error, "because", error.message)
-        return problem(409, "Possible duplicate", f'{said} Send the referral again with "confirm_duplicate": true '
-                       f"if it is another person.", type_="possible-duplicate",
+        return problem(409, _("Possible duplicate"), said + " " + _('Send the referral again with "confirm_duplicate": '
+                                                                    'true if it is another person.'), type_="possible-duplicate",
                        errors=[{"path": "confirm_duplicate", "message": said}])
     except DomainError as error:
         db.session.rollback()
@@ -180,17 +183,16 @@ def list_referrals():
         if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 100 or (status is not None and status not in {s.value for s in ReferralStatus}):
             raise ValueError
     except ValueError:
-        return problem(400, "Bad query", "page 1..100000, per_page 1..100, status one of the documented values, "
-                       "updated_since an instant with its offset (2027-01-08T06:00:00Z).", type_="bad-query")
+        return problem(400, _("Bad query"), _("page 1..100000, per_page 1..100, status one of the documented values, "
+                                              "updated_since an instant with its offset (2027-01-08T06:00:00Z)."),
+                       type_="bad-query")
     clauses = [Referral.referring_municipality_id == token.municipality_id]
     if status:
         clauses.append(Referral.status == status)
     if since is not None:
-        # A case system follows its referrals by polling: the referral's own row changes with its status and
-        # details, its sessions' rows with a booking, a move or a cancellation.
-        sessions_changed = select(SessionParticipant.referral_id).join(
-            Session, Session.id == SessionParticipant.session_id).where(Session.updated_at >= since)
-        clauses.append(or_(Referral.updated_at >= since, Referral.id.in_(sessions_changed)))
+        # A case system follows its referrals by polling: `updated_at` moves with the referral's status and
+        # details, and with a booking, a move or a cancellation of its sessions (referrals.booking_changed).
+        clauses.append(Referral.updated_at >= since)
     total = db.session.scalar(select(func.count()).select_from(Referral).where(*clauses))
     rows = db.session.scalars(select(Referral).where(*clauses).order_by(Referral.id.desc())
                               .options(selectinload(Referral.participant).selectinload(Participant.municipality))
@@ -205,7 +207,7 @@ def get_referral(referral_id: int):
     referral = db.session.get(Referral, referral_id) if referral_id <= MAX_ID else None
     # Another municipality's referral does not exist for this token (its existence is personal data).
     if referral is None or referral.referring_municipality_id != g.api_token.municipality_id:
-        return problem(404, "Not Found", "No such referral for this municipality.", type_="not-found")
+        return problem(404, _("Not Found"), _("No such referral for this municipality."), type_="not-found")
     return jsonify(_referrals_json([referral])[0])
 
 
@@ -239,6 +241,8 @@ def _rule_errors(data: ReferralData, body, token, reported: set[str], window_onl
         return errors
     for name, messages in referrals.check(data, referring=token.municipality).items():
         path = PATHS.get(name, name)
+        if name == "language":   # the form's "choose from the list": a case system has no list
+            messages = [api_schema.unknown_language()]
         if path not in reported and not any(path.startswith(r + ".") or r.startswith(path + ".") for r in reported):
             errors += [{"path": path, "message": m} for m in messages]
     return [e for e in errors if e["path"] not in reported]
@@ -254,8 +258,8 @@ def _instant(text: str | None) -> dt.datetime | None:
     return moment.astimezone(dt.timezone.utc)
 
 
-def _invalid(errors: list[dict], title: str = "Invalid referral", type_: str = "validation"):
-    return problem(422, title, "See errors for what to correct.", type_=type_, errors=errors)
+def _invalid(errors: list[dict], title: str | None = None, type_: str = "validation"):
+    return problem(422, title or _("Invalid referral"), _("See errors for what to correct."), type_=type_, errors=errors)
 
 
 def _reject_constant(name: str):

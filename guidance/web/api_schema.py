@@ -218,6 +218,8 @@ def message_of(error: dict) -> str:
         return _("Must not be empty.")
     if kind == "string_too_long":
         return _("At most %(num)s characters.", num=ctx.get("max_length"))
+    if kind == "string_pattern_mismatch" and tuple(error["loc"]) == ("participant", "language"):
+        return unknown_language()   # "dari" against a regular expression said nothing a developer could use
     if kind == "string_pattern_mismatch":
         return _("Not in the documented form (%(pattern)s).", pattern=ctx.get("pattern"))
     if kind == "literal_error":
@@ -239,6 +241,13 @@ def message_of(error: dict) -> str:
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return _("An object.")
     return error["msg"]
+
+
+def unknown_language() -> str:
+    from flask_babel import gettext as _
+
+    return _("Unknown language code: use the ISO 639-1 code, or ISO 639-3 where there is none (prs for Dari, kmr for "
+             "Kurmanji, ckb for Sorani).")
 
 
 def _literal_values(loc: tuple) -> tuple[str, ...]:

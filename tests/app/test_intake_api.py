@@ -330,14 +330,24 @@ def test_a_refused_referral_lists_every_problem_at_once_in_one_language(client):
     assert set(messages) == {"participant.name", "settlement_date", "participant.language"}
     assert messages["participant.name"] == "Must not be empty."   # the API's words, not pydantic's
     assert messages["settlement_date"] == "A date as YYYY-MM-DD."
-    assert messages["participant.language"] == "Choose the participant's language from the list."   # the intake's rule
+    # the intake's rule, in words for a case system (it has no list to choose from)
+    assert messages["participant.language"].startswith("Unknown language code: use the ISO 639-1 code")
+    assert problem["title"] == "Invalid referral"
 
-    norsk = client.post("/api/v1/referrals", json=bad, headers=auth(token, **{"Accept-Language": "nb"})).get_json()
+    answer = client.post("/api/v1/referrals", json=bad, headers=auth(token, **{"Accept-Language": "nb"}))
+    norsk = answer.get_json()
+    assert answer.headers["Content-Language"] == "nb"
     messages = {e["path"]: e["message"] for e in norsk["errors"]}
     assert messages["participant.name"] == "Kan ikke være tom." and messages["settlement_date"] == "En dato som ÅÅÅÅ-MM-DD."
-    assert messages["participant.language"] == "Velg deltakerens språk fra listen."
+    assert messages["participant.language"].startswith("Ukjent språkkode")
+    assert norsk["title"] == "Ugyldig henvisning"   # the whole answer in one language, and said so
     assert count() == 0
 
+    # "dari" against the code's form: the answer says which codes, not a regular expression.
+    dari = client.post("/api/v1/referrals", json=body(participant={**body()["participant"], "language": "dari"}),
+                       headers=auth(token)).get_json()
+    [error] = dari["errors"]
+    assert error["path"] == "participant.language" and "prs for Dari" in error["message"] and "^[a-z]" not in error["message"]
     # A JSON list is no referral: one problem, not a field-by-field flood.
     assert len(client.post("/api/v1/referrals", json=[1], headers=auth(token)).get_json()["errors"]) == 1
 
@@ -354,6 +364,10 @@ def test_a_window_with_another_legal_basis_is_refused_not_dropped(client):
 
 
 def test_a_case_system_polls_for_the_referrals_that_changed(client, travel_to):
+    from guidance.models import Session
+    from guidance.services import planning as planning_service
+    from tests.app.planning.helpers import draft_run, draft_session
+
     """A case system following 300 referrals read every page each time: `updated_since` gives the ones whose
     status, details or sessions changed (a booking moves a referral without touching its own row)."""
     travel_to(f.oslo(2027, 1, 4, 9))
@@ -361,14 +375,34 @@ def test_a_case_system_polls_for_the_referrals_that_changed(client, travel_to):
     token = f.api_token(w.own_referral.referring_municipality)
     quiet = f.referral(name="Sara Haddad")
     travel_to(f.oslo(2027, 1, 6, 9))
-    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 20, 9))   # booked on the 6th
+    first = draft_run(w.lead, today=dt.date(2027, 1, 6))
+    draft_session(first, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 20, 9))
+    planning_service.publish_run(w.lead, first, confirm_stale=True)   # booked on the 6th
+    db.session.commit()
     def changed(since: str) -> set[int]:
         response = client.get("/api/v1/referrals", query_string={"updated_since": since}, headers=auth(token))
         assert response.status_code == 200, response.get_json()
         return {item["id"] for item in response.get_json()["items"]}
 
-    assert changed("2027-01-05T12:00:00+01:00") == {w.own_referral.id}
+    assert changed("2027-01-05T12:00:00+01:00") == {w.own_referral.id}   # booked on the 6th
     assert changed("2027-01-01T00:00:00Z") >= {w.own_referral.id, quiet.id}
     assert changed("2027-01-07T00:00:00Z") == set()
+    # A publication that keeps a session publishes it again (a new row): no change to the referral. A move is.
+    from guidance.services import plan_edits
+
+    travel_to(f.oslo(2027, 1, 8, 9))
+    run = draft_run(w.lead, today=dt.date(2027, 1, 8))
+    booked = db.session.scalars(select(Session).where(Session.status == "booked")).one()
+    draft_session(run, w.counsellor, [w.own_referral], start=f.oslo(2027, 1, 20, 9), uid=booked.uid)
+    planning_service.publish_run(w.lead, run, confirm_stale=True)
+    assert changed("2027-01-08T07:00:00Z") == set()
+    travel_to(f.oslo(2027, 1, 8, 11))
+    kept = db.session.scalars(select(Session).where(Session.status == "booked")).one()
+    plan_edits.move_published_session(w.lead, kept, start=dt.datetime(2027, 1, 21, 13, 0), room_id=kept.room_id,
+                                      counsellor_id=kept.counsellor_id, interpreter_id=None, interpreter_mode=None)
+    db.session.commit()
+    response = client.get("/api/v1/referrals", query_string={"updated_since": "2027-01-08T09:30:00Z"}, headers=auth(token))
+    [item] = response.get_json()["items"]
+    assert item["id"] == w.own_referral.id and item["updated_at"] >= "2027-01-08T10:00"   # the move's time, in UTC
     naive = client.get("/api/v1/referrals", query_string={"updated_since": "2027-01-05T12:00:00"}, headers=auth(token))
     assert naive.status_code == 400 and "offset" in naive.get_json()["detail"]

@@ -91,6 +91,9 @@ def cancel_session(actor, session: Session, reason: str | None = None) -> list[O
         cal.bump_sequence(session)
         audit.record(actor, "session.cancel", session, {"reason": reason} if reason else None)
         notices.session_event(actor, session, notices.CANCELLED)
+        from guidance.services.referrals import booking_changed
+
+        booking_changed(sp.referral_id for sp in session.participants)
         if reason in SYSTEM_CANCEL_REASONS:  # withdrawn by the municipality, or a booking taken back at once
             to_tell.forget(session)
         else:  # nobody may tell the participant in Veiled: the lead does
