@@ -26,6 +26,7 @@ from guidance.models import (
     OPEN_STATUSES,
     AuditEvent,
     GuidanceNote,
+    LetterPrinted,
     Location,
     Participant,
     PlanningRun,
@@ -200,6 +201,10 @@ def _moved(own, now: dt.datetime) -> list[Moved]:
         named = (json.loads(e.detail) if e.detail else {}).get("referrals")
         concerns.setdefault(e.object_id, []).append(named)
     # The sessions and all their move events in two queries, however many a re-plan moved.
+    # A participant whose new letter the municipality has downloaded is handed over: the card had stayed.
+    printed = set(db.session.execute(
+        select(LetterPrinted.referral_id, LetterPrinted.session_uid, LetterPrinted.session_start)
+        .where(LetterPrinted.referral_id.in_({r.id for r in rows}))).all())
     sessions = {s.id: s for s in db.session.scalars(
         select(Session).where(Session.id.in_({r.session_id for r in rows}))
         .options(selectinload(Session.location), selectinload(Session.run).selectinload(PlanningRun.county)))}
@@ -209,6 +214,8 @@ def _moved(own, now: dt.datetime) -> list[Moved]:
         if not any(named is None or r.id in named for named in concerns[r.session_id]):
             continue
         session = sessions[r.session_id]
+        if (r.id, session.uid, session.start) in printed:
+            continue
         was = letters.moved_from(session, r.id, history.get(session.id, []))
         if was is not None:
             tell_now = was > now and sooner_than_a_letter(to_local(was).date(), to_local(now).date(),

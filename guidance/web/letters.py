@@ -15,6 +15,11 @@ from guidance.web.forms import row_id
 bp = Blueprint("letters", __name__)
 
 
+def _stamp() -> str:
+    """The Oslo date and time in a file name: two downloads the same day had the same name ("(1)" added)."""
+    return clock.now().astimezone(clock.OSLO).strftime("%Y-%m-%d-%H%M")
+
+
 def _pdf(body: bytes, filename: str) -> Response:
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -46,7 +51,7 @@ def municipality(municipality_id: int):
         flash(_("There is no booked session ahead, so there is no letter to print."), "info")
         return redirect(url_for("referrals.index"))
     suffix = f"-{part}" if part > 1 else ""
-    return _pdf(body, f"letters-{place.number}-{clock.today().isoformat()}{suffix}.pdf")
+    return _pdf(body, f"letters-{place.number}-{_stamp()}{suffix}.pdf")
 
 
 @bp.get("/letters/new.pdf")
@@ -61,7 +66,7 @@ def new():
     if not count:
         flash(_("Every letter for a booked session ahead has been downloaded already."), "info")
         return redirect(url_for("main.home"))
-    return _pdf(body, f"new-letters-{place.number}-{clock.today().isoformat()}.pdf")
+    return _pdf(body, f"new-letters-{place.number}-{_stamp()}.pdf")
 
 
 @bp.get("/letters/moved.pdf")
@@ -79,7 +84,7 @@ def moved():
         flash(_("No session has been moved lately, so there is no new letter to print."), "info")
         return redirect(url_for("main.home"))
     suffix = f"-{part}" if part > 1 else ""
-    return _pdf(body, f"new-letters-{clock.today().isoformat()}{suffix}.pdf")
+    return _pdf(body, f"new-letters-{_stamp()}{suffix}.pdf")
 
 
 @bp.get("/letters/to-tell.pdf")
@@ -96,7 +101,7 @@ def to_tell():
         flash(_("Nobody is waiting for a letter from you."), "info")
         return redirect(url_for("main.home"))
     suffix = f"-{part}" if part > 1 else ""
-    return _pdf(body, f"letters-to-send-{clock.today().isoformat()}{suffix}.pdf")
+    return _pdf(body, f"letters-to-send-{_stamp()}{suffix}.pdf")
 
 
 @bp.app_context_processor

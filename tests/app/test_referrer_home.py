@@ -161,6 +161,10 @@ def test_a_session_the_centre_moved_asks_the_referrer_to_hand_over_the_new_lette
     assert f'href="/referrals/{w.own_referral.id}/letters.pdf"' in section[:section.index("</section>")]
     assert "Nytt brev (PDF)" in card
     assert "Sara Haddad" not in card and "Yonas Tesfay" not in page
+    # Once the new letter is downloaded it is handed over: the card had stayed, with nothing to mark it done.
+    letters = client.get("/letters/new.pdf")
+    assert letters.status_code == 200 and "new-letters-4601-2027-01-13-" in letters.headers["Content-Disposition"]
+    assert 'id="home-moved"' not in client.get("/").get_data(as_text=True)
     client.post("/logout")
     travel_to(f.oslo(2027, 1, 29, 12))   # the session is over: nothing left to hand over
     f.login(client, w.referrer, language="nb")
@@ -244,12 +248,6 @@ def test_the_new_letters_of_every_moved_participant_come_as_one_pdf(client, trav
     section = page[page.index('aria-labelledby="home-moved"'):]
     assert 'href="/letters/moved.pdf"' in section[:section.index("</section>")]
     assert "Alle 2 nye brev (PDF)" in _card(page, "home-moved")
-    response = client.get("/letters/moved.pdf")
-    assert response.status_code == 200 and response.mimetype == "application/pdf"
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
-    assert w.own_referral.reference in text and second.reference in text
-    assert still.reference not in text and w.other_referral.reference not in text
-    assert "28. januar" in text and "29. januar" in text
 
     # More than one PDF holds (MAX_LETTERS, here 1): one download per part, each saying which letters.
     from guidance.services import letters
@@ -261,6 +259,16 @@ def test_the_new_letters_of_every_moved_participant_come_as_one_pdf(client, trav
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(second_part.data)).pages)
     assert second.reference in text and w.own_referral.reference not in text   # the later session's letter
     monkeypatch.undo()
+
+    # A downloaded new letter is handed over: it leaves the card, and the next download holds the rest only.
+    card = _card(client.get("/").get_data(as_text=True), "home-moved")
+    assert "Sara Haddad" not in card and "Amal Haddad" in card
+    response = client.get("/letters/moved.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert w.own_referral.reference in text and second.reference not in text
+    assert still.reference not in text and w.other_referral.reference not in text
+    assert "28. januar" in text
 
     client.post("/logout")
     travel_to(f.oslo(2027, 1, 30, 12))   # both sessions are over: nothing left to print
