@@ -146,8 +146,9 @@ def _parse_rows(reader, county_id: int) -> Parsed:
             not_read.append(h.strip())
     if missing:
         errors.append(CellError(1, ", ".join(missing), _("These columns are missing. Start from the template.")))
-    if errors:
         return Parsed([], [], errors, not_read)
+    # A misspelt header is refused, and the rows are still read (without it): every problem at once, not the
+    # header in one upload and a duplicate in the next.
     headers = {n: h.strip() for h, n in zip(header, names) if n is not None}
     municipalities = _municipality_lookup(county_id)
     items, rows = [], []

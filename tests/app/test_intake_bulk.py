@@ -167,6 +167,11 @@ def test_a_case_systems_own_columns_are_left_out_and_named_and_a_misspelt_one_is
     page = misspelt.get_data(as_text=True)
     assert misspelt.status_code == 400 and count() == 1
     assert "<td>1</td><td>merknad</td><td>Mente du kolonnen merknader?" in page
+    # The rows are read all the same: a bad date below is reported in the same answer, not after the fix.
+    late = upload(client, "\n".join([header.replace("merknader", "merknad"),
+                                     row.replace("Amal", "Selam").replace(settled(), "31.02.2026")]))
+    page = late.get_data(as_text=True)
+    assert "Mente du kolonnen merknader?" in page and "<td>2</td><td>bosettingsdato</td>" in page and count() == 1
 
 
 def test_a_nynorsk_referrer_gets_the_template_in_nynorsk_and_it_reads_back(client):
