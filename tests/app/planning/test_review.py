@@ -338,3 +338,19 @@ def test_a_deadline_kept_by_a_session_already_held_is_not_named_on_the_changes_p
     changes = client.get(f"/planning/runs/{run.id}/changes", headers=EN).get_data(as_text=True)
     assert "deadline 20 January" in changes[changes.index(open_.reference):].split("</li>")[0]
     assert "deadline" not in changes[changes.index(kept.reference):].split("</li>")[0]
+
+
+def test_a_published_run_names_its_changes_against_the_plan_it_replaced(client):
+    """After publishing, the run page still said "changes against the published plan", which it now is."""
+    from guidance.services import planning as planning_service
+
+    w = planning_world()
+    first = solved_run(w.lead)
+    planning_service.publish_run(w.lead, first)
+    second = solved_run(w.lead)
+    f.login(client, w.lead)
+    before = client.get(f"/planning/runs/{second.id}").get_data(as_text=True)
+    assert "Endringer mot den publiserte planen" in before
+    planning_service.publish_run(w.lead, second, confirm_stale=True)
+    after = client.get(f"/planning/runs/{second.id}").get_data(as_text=True)
+    assert "Endringer mot planen som ble erstattet" in after and "Endringer mot den publiserte planen" not in after
