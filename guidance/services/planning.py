@@ -222,6 +222,7 @@ class PublishPreview:
     # (referral, the time their letter gives) of participants whose session the plan moves or cancels sooner
     # than a letter reaches them: the lead calls them (services.to_tell lists them on the home after publishing).
     to_call: list = field(default_factory=list)
+    told: list = field(default_factory=list)  # (municipality, participants) whose referrers hear of the changes
 
     @property
     def over_budget(self) -> list:
@@ -326,13 +327,29 @@ def member_changes(replaced: list[Session], new_sessions: list[Session]) -> list
     return out
 
 
-def _untold(changes: list[MemberChange], booked: bool = False) -> list:
+def _untold(changes: list[MemberChange], booked: bool = False, reached: dict | None = None) -> list:
     """Referrals of `changes` (`member_changes`) whose published session moves or goes (`booked`: who are
-    booked for the first time), with nobody to tell them in Veiled."""
+    booked for the first time), with nobody to tell them in Veiled. `reached`: `_reached(changes)`, read once."""
+    reached = _reached(changes) if reached is None else reached
+    out = {change.referral.id: change.referral for change in changes if (change.kind == notices.BOOKED) == booked}
+    return sorted((r for r in out.values() if not reached[r.id]), key=lambda r: r.reference)
+
+
+def _reached(changes: list[MemberChange]) -> dict[int, bool]:
+    """Referral id -> whether a referrer in Veiled hears of its change (one look-up per referral)."""
     from guidance.services.notices import referrers_of
 
-    out = {change.referral.id: change.referral for change in changes if (change.kind == notices.BOOKED) == booked}
-    return sorted((r for r in out.values() if not referrers_of(r)), key=lambda r: r.reference)
+    return {r.id: bool(referrers_of(r)) for r in {c.referral.id: c.referral for c in changes}.values()}
+
+
+def _told_by_municipality(changes: list[MemberChange], reached: dict[int, bool]) -> list[tuple[str, int]]:
+    """(municipality, participants) whose referrers are e-mailed the changes and get the letters to print: the
+    publish page said nothing of them (Bergen's 103 letters), only of the participants nobody tells."""
+    counts: dict[str, set[int]] = {}
+    for change in changes:
+        if reached[change.referral.id]:
+            counts.setdefault(change.referral.referring_municipality.name, set()).add(change.referral.id)
+    return sorted(((name, len(found)) for name, found in counts.items()), key=lambda item: (-item[1], item[0]))
 
 
 def _cannot_come_kept(county_id: int, new_sessions: list[Session]) -> list:
@@ -382,7 +399,9 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
     preview.interpreter_cancellations = len(cancelled)
     preview.late_cancellation_cost_ore = sum(cost for _b, cost in late)
     changes = member_changes(list(replaced.values()), new_sessions)
-    preview.untold = _untold(changes)
+    reached = _reached(changes)
+    preview.untold = _untold(changes, reached=reached)
+    preview.told = _told_by_municipality(changes, reached)
     away = sorted([((c.before or c.session).start, c.referral.reference, c.referral) for c in changes
                    if c.kind in (notices.MOVED, notices.CANCELLED)], key=lambda item: item[:2])
     preview.first_away = away[0][0] if away else None
@@ -391,7 +410,7 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
         if sooner_than_a_letter(ids.to_local(start).date(), local_today(), county.publish_notice_days):
             calls.setdefault(referral.id, (referral, start))
     preview.to_call = list(calls.values())
-    preview.letters_to_send = _untold(changes, booked=True)
+    preview.letters_to_send = _untold(changes, booked=True, reached=reached)
     preview.cannot_come_kept = _cannot_come_kept(county.id, new_sessions)
     preview.budgets = _budgets_after(county.id, requested, released + late)
     preview.sessions = len(new_sessions)

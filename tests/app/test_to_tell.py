@@ -123,6 +123,9 @@ def test_the_publish_page_says_whose_letters_the_lead_sends(client, world):
     page = html.unescape(client.get(f"/planning/runs/{run.id}/publish").get_data(as_text=True))
     note = page[page.index('id="letters-to-send"'):][:400]
     assert "1 deltaker som planen booker, har ingen henviser i Veiled" in note and "forsiden din" in note
+    # and whose referrers hear of it (the page said nothing of Bergen's letters to print)
+    told = page[page.index('id="told"'):].split("</p>")[0]
+    assert "Henviserne får e-post" in told and "Bergen 1." in told and "Sogndal" not in told
 
 
 def test_a_referrer_tells_their_own_unless_the_move_is_sooner_than_a_letter(client, world):
