@@ -54,7 +54,7 @@ def index():
         return render_template("not_set_up_page.html", heading=_("Your interpreter bookings"))
     work = requests_service.work_of(current_user.interpreter)
     return render_template("interpreter/index.html", requests=work.requests, upcoming=work.upcoming, other=work.other,
-                           accept_form=AcceptForm())
+                           given_back=work.given_back, accept_form=AcceptForm())
 
 
 @bp.post("/accept")

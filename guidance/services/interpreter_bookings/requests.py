@@ -284,6 +284,9 @@ class InterpreterWork:
         # The latest first: a booking given back for next week matters more than one held in the spring.
         self.other = sorted((b for b in bookings if b.id not in waiting), key=lambda b: (b.session.start, b.id),
                             reverse=True)
+        # Requests and bookings given back because the interpreter is away then (work_of fills it): they read
+        # "Declined" beside "Away on this day", and an interpreter who reported days away had declined nothing.
+        self.given_back: set[int] = set()
 
 
 def work_of(interpreter: InterpreterProfile) -> InterpreterWork:
@@ -293,4 +296,13 @@ def work_of(interpreter: InterpreterProfile) -> InterpreterWork:
         .where(InterpreterBooking.interpreter_id == interpreter.id)
         .options(selectinload(InterpreterBooking.session).selectinload(Session.location))
         .order_by(Session.start, InterpreterBooking.id)).all()
-    return InterpreterWork(list(bookings), utcnow())
+    work = InterpreterWork(list(bookings), utcnow())
+    ended = [b for b in work.other if b.status is S.DECLINED]   # "withdraw" after accepting ends declined too
+    if ended:
+        from guidance.services.absences import away_during, spans_away
+
+        first = min(b.session.start for b in ended).astimezone(cal.OSLO).date()
+        last = max(b.session.end for b in ended).astimezone(cal.OSLO).date()
+        spans = spans_away([interpreter.user_id], first, last).get(interpreter.user_id, [])
+        work.given_back = {b.id for b in ended if away_during(spans, b.session.start, b.session.end)}
+    return work
