@@ -121,6 +121,19 @@ def waiting(county_id: int, now: dt.datetime | None = None, limit: int | None = 
     return list(db.session.scalars(stmt.limit(limit) if limit else stmt))
 
 
+def moved_away_from(county_id: int, day: dt.date) -> list[ParticipantToTell]:
+    """The participants whose session was moved away from `day` (an Oslo date) too late for a new letter, told
+    or not: their old letter gives that day, and reception sees them on its day plan should they come."""
+    start, end = clock.oslo_days(day, day)
+    return list(db.session.scalars(
+        select(ParticipantToTell)
+        .where(ParticipantToTell.county_id == county_id, ParticipantToTell.change == MOVED,
+               ParticipantToTell.previous_start >= start, ParticipantToTell.previous_start < end)
+        .order_by(ParticipantToTell.previous_start, ParticipantToTell.id)
+        .options(joinedload(ParticipantToTell.referral).joinedload(Referral.participant),
+                 joinedload(ParticipantToTell.session).joinedload(Session.location))))
+
+
 def letters_to_send(waiting_tasks: list[ParticipantToTell]) -> list[tuple[int, int]]:
     """(referral id, session id) of the letters the participants of `waiting_tasks` (`waiting`, read once by
     the caller) get: each appointment as it is booked now (a later plan publishes a kept session again under

@@ -15,7 +15,7 @@ from guidance.planning import review
 from guidance.planning.ids import local_today
 from guidance.rules import opening
 from guidance.rules.week import first_week_ahead, opening_monday
-from guidance.services import county_day, plan_edits, week_grid
+from guidance.services import county_day, plan_edits, to_tell, week_grid
 from guidance.web.guards import county_or_chooser, get_visible, requires
 from guidance.web.planning import SessionEditForm
 
@@ -150,6 +150,7 @@ def day():
         statuses=GRID_STATUS, actions=actions, url_args=url_args, colleagues=colleagues,
         edit_form=SessionEditForm(),
         closed=opening.closed_on(county, date),
+        moved_away=to_tell.moved_away_from(county.id, date),
         previous_url=url_for("grids.day", **url_args, date=opening.open_day_after(county, date, -1).isoformat()),
         next_url=url_for("grids.day", **url_args, date=opening.open_day_after(county, date).isoformat()),
         week_url=url_for("grids.published", **url_args,

@@ -286,6 +286,11 @@ def test_a_session_moved_away_from_a_time_sooner_than_a_letter_is_the_leads_to_t
     assert "Amal Haddad" in home and "Selam Tesfay" not in home
     assert "Flyttet fra mandag 11. januar kl. 10:00 til onsdag 20. januar kl. 10:00" in home
     assert "for snart til at et brev rekker frem" in home
+    # Reception's day plan for Monday names her, should she come with the old letter.
+    monday = html.unescape(re.sub(r"\s+", " ", client.get("/grids/day?date=2027-01-11").get_data(as_text=True)))
+    listed = monday[monday.index('id="moved-away-list"'):].split("</section>")[0]
+    assert "Amal Haddad" in listed and "var 10:00, nå onsdag 20. januar kl. 10:00" in listed
+    assert "Selam Tesfay" not in listed
 
     # A session of Tuesday cancelled on Friday: inside the notice, so the lead tells them too.
     booked = db.session.scalar(select(Session).where(Session.uid == bilal_session.uid,
