@@ -182,4 +182,8 @@ def register_retry_after(app: Flask) -> None:
     def retry_after_on_unavailable(response):
         if response.status_code == 503:
             response.headers["Retry-After"] = UNAVAILABLE_RETRY_AFTER
+        elif response.status_code < 400:
+            # The limiter sends its window's reset as Retry-After on every answer; on an accepted request a client
+            # reads it as "try again" (a case system's developer did). The X-RateLimit headers carry the window.
+            response.headers.pop("Retry-After", None)
         return response

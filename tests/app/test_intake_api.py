@@ -361,6 +361,8 @@ def test_a_window_with_another_legal_basis_is_refused_not_dropped(client):
     temporary = body(legal_basis="temporary_act", window_months=6)
     created = client.post("/api/v1/referrals", json=temporary, headers=auth(token))
     assert created.status_code == 201 and created.get_json()["window_months"] == 6
+    # an accepted request is not told to retry (the limiter's window is in its X-RateLimit headers)
+    assert "Retry-After" not in created.headers and "X-RateLimit-Remaining" in created.headers
 
 
 def test_a_case_system_polls_for_the_referrals_that_changed(client, travel_to):
