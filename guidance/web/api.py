@@ -175,17 +175,30 @@ def create_referral():
 @_authenticated
 def list_referrals():
     token = g.api_token
+    errors = []   # each wrong parameter named, not one sentence listing every rule
+
+    def whole(name: str, default: int, high: int) -> int:
+        try:
+            value = int(request.args.get(name, default))
+        except ValueError:
+            value = 0
+        if not 1 <= value <= high:
+            errors.append({"path": f"query.{name}", "message": _("A whole number from 1 to %(high)d.", high=high)})
+        return value
+
+    page, per_page = whole("page", 1, MAX_PAGE), whole("per_page", 50, 100)
+    status = request.args.get("status")
+    if status is not None and status not in {s.value for s in ReferralStatus}:
+        errors.append({"path": "query.status", "message": _("One of: %(values)s.", values=", ".join(
+            s.value for s in ReferralStatus))})
     try:
-        page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 50))
-        status = request.args.get("status")
         since = _instant(request.args.get("updated_since"))
-        if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= 100 or (status is not None and status not in {s.value for s in ReferralStatus}):
-            raise ValueError
     except ValueError:
-        return problem(400, _("Bad query"), _("page 1..100000, per_page 1..100, status one of the documented values, "
-                                              "updated_since an instant with its offset (2027-01-08T06:00:00Z)."),
-                       type_="bad-query")
+        since = None
+        errors.append({"path": "query.updated_since",
+                       "message": _("An instant with its offset, like 2027-01-08T06:00:00Z.")})
+    if errors:
+        return problem(400, _("Bad query"), _("See errors for what to correct."), type_="bad-query", errors=errors)
     clauses = [Referral.referring_municipality_id == token.municipality_id]
     if status:
         clauses.append(Referral.status == status)

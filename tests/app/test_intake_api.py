@@ -407,4 +407,9 @@ def test_a_case_system_polls_for_the_referrals_that_changed(client, travel_to):
     [item] = response.get_json()["items"]
     assert item["id"] == w.own_referral.id and item["updated_at"] >= "2027-01-08T10:00"   # the move's time, in UTC
     naive = client.get("/api/v1/referrals", query_string={"updated_since": "2027-01-05T12:00:00"}, headers=auth(token))
-    assert naive.status_code == 400 and "offset" in naive.get_json()["detail"]
+    assert naive.status_code == 400
+    assert naive.get_json()["errors"] == [{"path": "query.updated_since",
+                                           "message": "An instant with its offset, like 2027-01-08T06:00:00Z."}]
+    # each wrong parameter is named (one sentence had listed every rule)
+    both = client.get("/api/v1/referrals", query_string={"page": "0", "status": "lost"}, headers=auth(token))
+    assert {e["path"] for e in both.get_json()["errors"]} == {"query.page", "query.status"}
