@@ -29,6 +29,9 @@ def test_the_counsellors_day_reads_on_a_phone_without_scrolling_sideways(browser
         region = page.locator(".table-scroll")
         assert region.evaluate("(e) => e.scrollWidth <= e.clientWidth + 1"), region.evaluate("(e) => [e.scrollWidth, e.clientWidth]")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        # The menu's links are finger-sized targets (they were 19 px high).
+        heights = page.locator(".main-nav ul a").evaluate_all("(links) => links.map(a => a.getBoundingClientRect().height)")
+        assert heights and min(heights) >= 24, heights
         screenshot(page, "counsellor-day-375")
     finally:
         ctx.close()
