@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -141,7 +142,21 @@ def session(session_id: int):
     current = cal.current_of(session)
     if current is not None and may(current_user, "view", current):
         return redirect(url_for("counsellor.session", session_id=current.id))
+    asked = flask_session.get(OUTCOME_CHANGE) if request.args.get("confirm") == "outcomes" else None
+    if asked and asked.get("session_id") == session.id:
+        chosen = {int(referral_id): Outcome(value) for referral_id, value in asked["chosen"].items()}
+        changing = _changing(session, chosen)
+        if changing:
+            return _render_session(session, chosen=chosen, changing=changing)
     return _render_session(session)
+
+
+OUTCOME_CHANGE = "outcome_change"   # the outcomes a counsellor is asked to confirm, between the POST and its page
+
+
+def _changing(session: Session, chosen: dict) -> list:
+    """The members whose recorded outcome `chosen` would change."""
+    return [m for m in session.participants if m.outcome is not None and chosen.get(m.referral_id) not in (None, m.outcome)]
 
 
 def _follow_up_form(session: Session, formdata=None) -> FollowUpForm:
@@ -184,9 +199,12 @@ def outcomes(session_id: int):
             except ValueError:
                 abort(400)
     # A recorded outcome changed later moves the participant in or out of the queue: asked once more.
-    changing = [m for m in session.participants if m.outcome is not None and chosen.get(m.referral_id) not in (None, m.outcome)]
-    if changing and request.form.get("confirm_change") != "y":
-        return _render_session(session, chosen=chosen, changing=changing, status=409)
+    if _changing(session, chosen) and request.form.get("confirm_change") != "y":
+        # Asked on a page of its own (a GET): Back from the saved session had answered "Confirm Form Resubmission".
+        flask_session[OUTCOME_CHANGE] = {"session_id": session.id,
+                                         "chosen": {str(rid): outcome.value for rid, outcome in chosen.items()}}
+        return redirect(url_for("counsellor.session", session_id=session.id, confirm="outcomes"))
+    flask_session.pop(OUTCOME_CHANGE, None)
     try:
         outcome_service.record_outcomes(current_user, session, chosen)
     except DomainError as error:

@@ -202,8 +202,10 @@ def test_changing_a_recorded_outcome_is_confirmed_first(client):
     url = f"/week/sessions/{session.id}/outcomes"
     client.post(url, data={f"outcome-{w.own_referral.id}": "attended"})
     asked = client.post(url, data={f"outcome-{w.own_referral.id}": "cancelled_late"})
-    page = asked.get_data(as_text=True)
-    assert asked.status_code == 409 and "Du endrer et utfall som allerede er registrert" in page
+    # asked on a page of its own: Back from the saved session shows it again, not "Confirm Form Resubmission"
+    assert asked.status_code == 302 and asked.headers["Location"].endswith(f"/week/sessions/{session.id}?confirm=outcomes")
+    page = client.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "Du endrer et utfall som allerede er registrert" in page
     assert "Møtte → Avlyst sent" in page
     assert f'value="cancelled_late" checked' in page
     # said where the page opens (on a phone the form is screens further down), linked to the box
@@ -218,6 +220,9 @@ def test_changing_a_recorded_outcome_is_confirmed_first(client):
     db.session.expire_all()
     assert db.session.get(Session, session.id).participants[0].outcome is Outcome.CANCELLED_LATE
     assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.RECEIVED
+    # Back to the question's page once saved: nothing is left to confirm, the session reads as saved
+    back = client.get(asked.headers["Location"]).get_data(as_text=True)
+    assert "Du endrer et utfall som allerede er registrert" not in back
 
 
 def test_a_cancelled_session_asks_the_counsellor_for_no_outcome(client, travel_to):
