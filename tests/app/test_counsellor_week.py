@@ -228,3 +228,14 @@ def test_a_link_written_before_a_re_plan_opens_the_session_as_it_stands_now(clie
     response = client.get(f"/week/sessions/{old.id}")
     assert response.status_code == 302 and response.headers["Location"] == f"/week/sessions/{new.id}"
     assert "Booket" in client.get(f"/week/sessions/{new.id}").get_data(as_text=True)
+
+
+def test_on_a_week_with_sessions_today_a_link_goes_straight_to_them(client, travel_to):
+    """On a phone a week is screens long (14,500 px in the walk): the page links to today's sessions."""
+    travel_to(f.oslo(2027, 3, 3, 8, 0))   # a Wednesday
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 3, 13, 0))
+    f.login(client, w.counsellor)
+    page = client.get("/week/2027/9").get_data(as_text=True)
+    assert '<a href="#day-2027-03-03">Gå til dagens timer</a>' in page and 'id="day-2027-03-03"' in page
+    assert "Gå til dagens timer" not in client.get("/week/2027/10").get_data(as_text=True)
