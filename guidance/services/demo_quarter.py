@@ -44,7 +44,6 @@ from guidance.models import (
     InterpreterBooking,
     InterpreterProfile,
     LegalBasis,
-    LetterPrinted,
     Notice,
     OutboxMessage,
     Outcome,
@@ -425,16 +424,14 @@ def _letters_printed(run: PlanningRun, published_on: dt.date, within: dt.timedel
     """The referrers printed each plan's letters the day it was published (a letter already printed is kept once):
     what is left to print is what changed since, as in a county that has used Veiled for a quarter. `within`: only
     the sessions that soon after the publish day (a referrer prints a few weeks ahead; the rest wait on the home)."""
+    from guidance.services import letters
+
     rows = db.session.execute(
         select(SessionParticipant.referral_id, Session.uid, Session.start)
         .join(Session, Session.id == SessionParticipant.session_id)
         .where(Session.run_id == run.id, Session.status == SessionStatus.BOOKED,
                *([Session.start < at(published_on, 0) + within] if within else []))).all()
-    printed = set(db.session.execute(select(LetterPrinted.referral_id, LetterPrinted.session_uid,
-                                            LetterPrinted.session_start)).all())
-    db.session.add_all(LetterPrinted(referral_id=referral_id, session_uid=uid, session_start=start,
-                                     printed_at=at(published_on, 14)) for referral_id, uid, start in rows
-                       if (referral_id, uid, start) not in printed)
+    letters.record_printed((tuple(row) for row in rows), at=at(published_on, 14))
     db.session.commit()
 
 

@@ -253,23 +253,30 @@ def _download(actor, pairs: list[tuple[Referral, Session]], about, detail: dict)
     body = render(pairs)
     audit.record(actor, "letters.downloaded", about, {"letters": len(pairs), **detail})
     if actor is not None and actor.role is Role.REFERRER:
-        _record_printed(actor, pairs)
+        # The referrer has these letters now (the centre's own downloads, to look or to post, do not count).
+        record_printed(((referral.id, session.uid, session.start) for referral, session in pairs), actor.id)
     db.session.commit()
     return body, len(pairs)
 
 
-def _record_printed(actor, pairs: list[tuple[Referral, Session]]) -> None:
-    """The referrer has these letters now (the centre's own downloads, to look or to post, do not count)."""
-    already = set(db.session.execute(
+def printed(referral_ids) -> set[tuple[int, str, dt.datetime]]:
+    """(referral id, session uid, session start) of these referrals' letters their referrers have downloaded."""
+    return set(db.session.execute(
         select(LetterPrinted.referral_id, LetterPrinted.session_uid, LetterPrinted.session_start)
-        .where(LetterPrinted.referral_id.in_({r.id for r, _s in pairs}),
-               LetterPrinted.session_uid.in_({s.uid for _r, s in pairs}))).all())
-    for referral, session in pairs:
-        key = (referral.id, session.uid, session.start)
+        .where(LetterPrinted.referral_id.in_(set(referral_ids)))).all())
+
+
+def record_printed(keys, printed_by_id: int | None = None, at: dt.datetime | None = None) -> None:
+    """In the caller's transaction: these (referral id, session uid, session start) letters are printed; one
+    already recorded is kept once."""
+    keys = list(keys)
+    already = printed({referral_id for referral_id, _uid, _start in keys})
+    for key in keys:
         if key not in already:
             already.add(key)
-            db.session.add(LetterPrinted(referral_id=referral.id, session_uid=session.uid, session_start=session.start,
-                                         printed_by_id=actor.id))
+            referral_id, uid, start = key
+            db.session.add(LetterPrinted(referral_id=referral_id, session_uid=uid, session_start=start,
+                                         printed_by_id=printed_by_id, printed_at=at or utcnow()))
 
 
 @dataclass

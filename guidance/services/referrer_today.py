@@ -26,7 +26,6 @@ from guidance.models import (
     OPEN_STATUSES,
     AuditEvent,
     GuidanceNote,
-    LetterPrinted,
     Location,
     Participant,
     PlanningRun,
@@ -202,9 +201,7 @@ def _moved(own, now: dt.datetime) -> list[Moved]:
         concerns.setdefault(e.object_id, []).append(named)
     # The sessions and all their move events in two queries, however many a re-plan moved.
     # A participant whose new letter the municipality has downloaded is handed over: the card had stayed.
-    printed = set(db.session.execute(
-        select(LetterPrinted.referral_id, LetterPrinted.session_uid, LetterPrinted.session_start)
-        .where(LetterPrinted.referral_id.in_({r.id for r in rows}))).all())
+    printed = letters.printed(r.id for r in rows)
     sessions = {s.id: s for s in db.session.scalars(
         select(Session).where(Session.id.in_({r.session_id for r in rows}))
         .options(selectinload(Session.location), selectinload(Session.run).selectinload(PlanningRun.county)))}
