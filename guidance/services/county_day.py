@@ -36,7 +36,7 @@ from guidance.models import (
     User,
 )
 from guidance.services import calendar as cal
-from guidance.services import absences, cannot_come, week_grid
+from guidance.services import absences, cannot_come, readiness, week_grid
 from guidance.services.interpreter_bookings.state import answer_due
 
 PROBLEMS = ("counsellor_away", "interpreter_away", "interpreter_missing", "interpreter_asked", "cannot_come",
@@ -151,8 +151,7 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None, waitin
             changeable=session.status is SessionStatus.BOOKED and session.start > now,
             under_way=session.status is SessionStatus.BOOKED and session.start <= now < session.end)
         if session.interpreter is None and session.outside_interpreter is None:
-            needing = {sp.referral.participant.language for sp in session.participants
-                       if sp.referral.participant.needs_interpreter}
+            needing = readiness.uninterpreted(session)   # the broken-session check's own reading
             item.no_interpreter_needed = "norwegian" if not needing else \
                 "speaks" if needing <= counsellor_languages.get(session.counsellor_id, set()) else ""
         if session.status is SessionStatus.BOOKED:

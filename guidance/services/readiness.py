@@ -399,7 +399,7 @@ def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.da
             if not covers(counsellor.weekly, start, end):
                 reasons.append(_("%(name)s does not work at this time.", name=name))
             # A participant whose language no interpreter covers relied on the counsellor speaking it.
-            for language in sorted(_uninterpreted(s) - set(counsellor.languages or ())):
+            for language in sorted(uninterpreted(s) - set(counsellor.languages or ())):
                 reasons.append(_("%(name)s does not speak %(language)s, and no interpreter is booked for it.",
                                  name=name, language=_in_sentence(language, locale)))
     interpreter = s.interpreter
@@ -425,7 +425,7 @@ def _in_sentence(code: str, locale: str) -> str:
     return name.lower() if locale in ("nb", "nn") else name
 
 
-def _uninterpreted(s: Session) -> set[str]:
+def uninterpreted(s: Session) -> set[str]:
     """The languages of the session's participants who need an interpreter and have none booked (in
     Veiled, or arranged outside it: that one is the lead's word, with nothing in Veiled to check)."""
     interpreted = s.language if s.interpreter_id is not None or s.outside_interpreter else None
