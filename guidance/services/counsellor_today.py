@@ -11,6 +11,7 @@ One read of the counsellor's own published sessions, returned as plain data for 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import exists, select
@@ -91,20 +92,16 @@ def overview(counsellor_id: int, everything: bool = False) -> CounsellorDay:
 
 def cannot_come_by_session(counsellor_id: int, now: dt.datetime | None = None) -> dict[int, int]:
     """How many participants of each of the counsellor's sessions cannot come, by the referrer's waiting word."""
-    from guidance.services.cannot_come import waiting
-
     profile = db.session.get(CounsellorProfile, counsellor_id)
-    out: dict[int, int] = {}
-    for w in waiting(profile.user.county_id, now) if profile is not None and profile.user.county_id else []:
-        out[w.session_id] = out.get(w.session_id, 0) + 1
-    return out
+    return dict(Counter(session_id for session_id, _referral_id in
+                        cannot_come_pairs(profile.user.county_id if profile is not None else None, now)))
 
 
-def cannot_come_pairs(county_id: int | None) -> set[tuple[int, int]]:
+def cannot_come_pairs(county_id: int | None, now: dt.datetime | None = None) -> set[tuple[int, int]]:
     """(session id, referral id) of the county's participants whose referrer says they cannot come."""
     from guidance.services.cannot_come import waiting
 
-    return {(w.session_id, w.referral_id) for w in waiting(county_id)} if county_id else set()
+    return {(w.session_id, w.referral_id) for w in waiting(county_id, now)} if county_id else set()
 
 
 def _away(counsellor_id: int, days: set[dt.date]) -> tuple[set[dt.date], dict[dt.date, list[str]]]:
