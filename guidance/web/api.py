@@ -140,9 +140,8 @@ def create_referral():
         readable = api_schema.readable_part(payload, {tuple(e["loc"]) for e in error.errors(include_url=False)})
         return _invalid(errors + _rule_errors(_data_of(readable), readable, token, {e["path"] for e in errors}))
     data = _data_of(body)
-    window = _rule_errors(data, body, token, set(), window_only=True)
-    if window:
-        return _invalid(window + _rule_errors(data, body, token, {"window_months"}))
+    if _window_errors(body):
+        return _invalid(_rule_errors(data, body, token, set()))
     # The fingerprint is of the body as understood, so key order and spacing do not matter.
     fingerprint = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
     try:
@@ -242,23 +241,24 @@ def _data_of(body) -> ReferralData:
     )
 
 
-def _rule_errors(data: ReferralData, body, token, reported: set[str], window_only: bool = False) -> list[dict]:
-    """The intake's rules for `data` as API errors, leaving out the paths already `reported`. A window with
-    another legal basis than the temporary act is refused: the intake drops it, and a case system that sent
-    one for an Integration Act referral had it silently ignored."""
-    errors = []
+def _window_errors(body) -> list[dict]:
+    """A window with another legal basis than the temporary act is refused: the intake drops it, and a case
+    system that sent one for an Integration Act referral had it silently ignored."""
     if body.window_months is not None and body.legal_basis and body.legal_basis != "temporary_act":
-        message = _("Only for the temporary act: leave it out for another legal basis.")
-        errors.append({"path": "window_months", "message": message})
-    if window_only:
-        return errors
+        return [{"path": "window_months", "message": _("Only for the temporary act: leave it out for another legal basis.")}]
+    return []
+
+
+def _rule_errors(data: ReferralData, body, token, reported: set[str]) -> list[dict]:
+    """The API's window rule and the intake's rules for `data` as API errors, leaving out the paths already
+    `reported` (and those inside or around them)."""
+    errors = _window_errors(body)
     for name, messages in referrals.check(data, referring=token.municipality).items():
-        path = PATHS.get(name, name)
         if name == "language":   # the form's "choose from the list": a case system has no list
             messages = [api_schema.unknown_language()]
-        if path not in reported and not any(path.startswith(r + ".") or r.startswith(path + ".") for r in reported):
-            errors += [{"path": path, "message": m} for m in messages]
-    return [e for e in errors if e["path"] not in reported]
+        errors += [{"path": PATHS.get(name, name), "message": m} for m in messages]
+    return [e for e in errors if not any(e["path"] == r or e["path"].startswith(r + ".") or r.startswith(e["path"] + ".")
+                                         for r in reported)]
 
 
 def _instant(text: str | None) -> dt.datetime | None:
