@@ -80,7 +80,7 @@ class Parsed:
     headers: dict[str, str] = field(default_factory=dict)  # attribute -> its header as the file writes it
 
     def column_of(self, attr: str) -> str:
-        return self.headers.get(attr) or column_of(attr)
+        return _written(self.headers, attr)
 
 
 def template(today: dt.date, nynorsk: bool = False, municipality: str | None = None) -> str:
@@ -173,7 +173,7 @@ def _parse_rows(reader, county_id: int) -> Parsed:
 def _row(cells: dict[str, str], number: int, municipalities: dict[str, int], errors: list[CellError],
          headers: dict[str, str]) -> ReferralData:
     def fail(attr: str, message: str) -> None:
-        errors.append(CellError(number, headers.get(attr) or HEADER_OF.get(attr, attr), message, cells.get(attr, "")[:100]))
+        errors.append(CellError(number, _written(headers, attr), message, cells.get(attr, "")[:100]))
 
     def date(attr: str) -> dt.date | None:
         raw = cells.get(attr, "")
@@ -234,6 +234,11 @@ def _municipality_lookup(county_id: int) -> dict[str, int]:
 
 def column_of(attr: str) -> str:
     return HEADER_OF.get(attr, attr)
+
+
+def _written(headers: dict[str, str], attr: str) -> str:
+    """The column of `attr` as the file writes it, else as the template does."""
+    return headers.get(attr) or column_of(attr)
 
 
 __all__ = ["template", "parse", "column_of", "CellError", "Parsed", "MAX_ROWS"]
