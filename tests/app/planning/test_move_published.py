@@ -743,3 +743,23 @@ def test_a_suggestion_at_another_location_says_the_participants_journey(client, 
     at_voss = re.findall(r"Karrieresenter Voss <strong class=\"tag tag-(\w+)\">participant's journey (\d+) min each way \(was (\d+)\)</strong>", section)
     assert at_voss and all(tag == "blue" and int(now) == 0 and int(was) > 60 for tag, now, was in at_voss), section[:2000]
     assert voss.name == "Karrieresenter Voss"
+
+
+def test_the_absence_page_says_why_nobody_is_free_once_a_day_not_on_every_row(client, world):
+    """A sick day empties a counsellor's four sessions, and the same colleague is full all day: the reasons
+    were repeated on every row, and the lead read the same lines four times to find nothing new."""
+    w = world
+    _published(w, day=MONDAY, hour=9)
+    _published(w, day=MONDAY, hour=13, referral=f.referral(name="Lina Haddad", language="ar"))
+    per = f.user(Role.COUNSELLOR, name="Per Aas")
+    per.counsellor.locations = list(w.counsellor.counsellor.locations)
+    per.counsellor.multicultural = False
+    absence = Absence(user_id=w.counsellor.id, start_date=MONDAY, end_date=MONDAY)
+    db.session.add(absence)
+    db.session.commit()
+    f.login(client, w.lead, language="en")
+    page = html.unescape(client.get(f"/planning/absences/{absence.id}", headers=EN).get_data(as_text=True))
+    reason = "Per Aas has not completed the multicultural-guidance training"
+    assert page.count(reason) == 1
+    assert page.index("Mon 25 Jan 2027, 09:00") < page.index(reason) \
+        < page.index("Nobody free then, for the reasons above")
