@@ -118,10 +118,16 @@ def without_one_time_links(body: str) -> str:
                              body or "")
 
 
+def leaves() -> bool:
+    """Does e-mail leave this installation? Without a mail server (the demo, a county still setting up)
+    messages wait in the outbox, and the pages say so instead of "we e-mailed them"."""
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
 def deliver_later(messages: list[OutboxMessage]) -> None:
     """After the commit: hand committed messages to the delivery job. Never raises; when the
     queue cannot be reached the messages stay pending and the periodic sweep sends them."""
-    if not messages or not current_app.config.get("MAIL_SERVER"):
+    if not messages or not leaves():
         return
     ids = [m.id for m in messages]
     from guidance import jobs

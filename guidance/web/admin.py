@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from guidance.extensions import db
 from guidance.models import County, Municipality, Role, User
 from guidance.rules.access import admin_municipality_filter, admin_user_filter
-from guidance.services import accounts, invitations, second_factor
+from guidance.services import accounts, invitations, mail, second_factor
 from guidance.services.errors import DomainError
 from guidance.web.forms import PostForm, show_refusal
 from guidance.web.guards import get_visible, requires
@@ -106,7 +106,7 @@ def new_user():
         else:
             flash(_("The user was created.") if form.password.data else
                   _("The user was created and e-mailed an invitation to choose a password or log in.")
-                  if current_app.config.get("MAIL_SERVER") else
+                  if mail.leaves() else
                   _("The user was created. No e-mail leaves Veiled yet (no mail server is set up): show them the "
                     "invitation link on their user page."), "success")
             if form.role.data in (Role.COUNSELLOR.value, Role.INTERPRETER.value):
@@ -183,7 +183,7 @@ def invitation_link(user_id: int):
     """Without a mail server no invitation reaches anyone: the administrator is shown a new invitation's link,
     once, to hand over another way (in person, or a message they trust). Audited; never e-mailed or logged."""
     user = get_visible(User, user_id, "manage")
-    if current_app.config.get("MAIL_SERVER") or not user.active or invitations.has_signed_in(user) \
+    if mail.leaves() or not user.active or invitations.has_signed_in(user) \
             or not PostForm().validate_on_submit():
         return redirect(url_for("admin.edit_user", user_id=user.id))
     link = invitations.link_to_hand_over(current_user, user)

@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from guidance.rules.access import may
-from guidance.services import counsellor_today, queue, referrer_today, to_tell
+from guidance.services import counsellor_today, mail, queue, referrer_today, to_tell
 from guidance.services.interpreter_bookings import requests as interpreter_requests
 from guidance.services import today as today_service
 from guidance.web.guards import requires
@@ -29,7 +29,7 @@ def home():
 
         from guidance.services.setup import first_steps as steps
 
-        first_steps, mail_server = steps(current_user), bool(current_app.config.get("MAIL_SERVER"))
+        first_steps, mail_server = steps(current_user), mail.leaves()
     else:
         mail_server = True
     # Just marked told: the card offers to take it back (services/to_tell.undoable).

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,7 +20,7 @@ from guidance.labels import kroner_text, ore_from_kroner
 from guidance.models import Absence, County, CounsellorProfile, InterpreterProfile, Municipality, Role, User
 from guidance.planning.ids import local_today
 from guidance.rules.readiness import register_check_due
-from guidance.services import accounts, invitations, people, readiness, setup
+from guidance.services import accounts, invitations, mail, people, readiness, setup
 from guidance.services.errors import DomainError
 from guidance.services.people import CATEGORIES, WEEKDAYS, CounsellorData, InterpreterData, PersonData
 from guidance.web.forms import CheckboxesField, PostForm, show_refusal
@@ -171,7 +171,7 @@ def _fill_waiting(form, county: County, role: Role) -> None:
 def invited_message(email: str) -> str:
     """What became of an invitation: e-mailed, or (no mail server set up) waiting in the outbox. "Was e-mailed"
     had been said of invitations no e-mail ever carried, and the lead waited for people who never heard."""
-    if current_app.config.get("MAIL_SERVER"):
+    if mail.leaves():
         return _("%(email)s was e-mailed an invitation to choose a password or log in.", email=email)
     return _("No e-mail leaves Veiled yet (no mail server is set up), so %(email)s has not got the invitation. "
              "The administrator can show its link on the person's user page, to hand over another way.", email=email)
@@ -241,7 +241,7 @@ def invite_user(user, reconnect: bool = False) -> None:
             flash(error.message, "error")
         else:
             flash(_("%(email)s was e-mailed a link to log in with the county's account.", email=user.email) if connect
-                  and current_app.config.get("MAIL_SERVER") else invited_message(user.email), "success")
+                  and mail.leaves() else invited_message(user.email), "success")
 
 
 def _access(profile) -> dict | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import format_date, ngettext
 from flask_babel import lazy_gettext as _l
@@ -15,6 +15,7 @@ from wtforms import FileField
 from guidance.clock import today
 from guidance.extensions import db
 from guidance.models import County
+from guidance.services import mail
 from guidance.services import workbook as service
 from guidance.web.guards import get_visible, requires
 
@@ -55,7 +56,7 @@ def page(county_id: int):
                        len(result.closure_days_removed),
                        days=", ".join(format_date(dt.date.fromisoformat(d))
                                       for d in result.closure_days_removed)), "info")
-    if result.invited and current_app.config.get("MAIL_SERVER"):
+    if result.invited and mail.leaves():
         flash(ngettext("%(num)d new person was e-mailed an invitation to choose a password or log in.",
                        "%(num)d new people were e-mailed an invitation to choose a password or log in.",
                        result.invited), "info")
