@@ -78,9 +78,15 @@ class Parsed:
     errors: list[CellError]
     not_read: list[str] = field(default_factory=list)  # headers of columns left out (not the template's)
     headers: dict[str, str] = field(default_factory=dict)  # attribute -> its header as the file writes it
+    cells: list[dict[str, str]] = field(default_factory=list)  # each item's cells as written, for its problems
 
     def column_of(self, attr: str) -> str:
         return _written(self.headers, attr)
+
+    def value_of(self, index: int, attr: str) -> str:
+        """What item `index` has in the column of `attr`: a rule's problem shows it beside the message, as a
+        problem the reading finds does (a phone number refused beside an empty cell read as a missing one)."""
+        return self.cells[index].get(attr, "")[:100] if index < len(self.cells) else ""
 
 
 def template(today: dt.date, nynorsk: bool = False, municipality: str | None = None) -> str:
@@ -151,7 +157,7 @@ def _parse_rows(reader, county_id: int) -> Parsed:
     # header in one upload and a duplicate in the next.
     headers = {n: h.strip() for h, n in zip(header, names) if n is not None}
     municipalities = _municipality_lookup(county_id)
-    items, rows = [], []
+    items, rows, written = [], [], []
     for number, values in enumerate(reader, start=2):
         if not any(v.strip() for v in values):
             continue
@@ -165,9 +171,10 @@ def _parse_rows(reader, county_id: int) -> Parsed:
                                                                  "participant over it, or delete the row.")))
         items.append(_row(cells, number, municipalities, errors, headers))
         rows.append(number)
+        written.append(cells)
     if not items and not errors:
         errors.append(CellError(2, "", _("The file has no rows to send.")))
-    return Parsed(items, rows, errors, not_read, headers)
+    return Parsed(items, rows, errors, not_read, headers, written)
 
 
 def _row(cells: dict[str, str], number: int, municipalities: dict[str, int], errors: list[CellError],

@@ -475,7 +475,8 @@ def bulk():
     except referrals.BulkRejected as error:
         unreadable = {(p.row, p.column) for p in parsed.errors}
         problems = list(parsed.errors) + [
-            cell for cell in (referral_csv.CellError(parsed.rows[p.index], parsed.column_of(p.field), p.message)
+            cell for cell in (referral_csv.CellError(parsed.rows[p.index], parsed.column_of(p.field), p.message,
+                                                     parsed.value_of(p.index, p.field))
                               for p in error.rows)
             if (cell.row, cell.column) not in unreadable
         ]

@@ -252,3 +252,15 @@ def test_the_templates_example_lives_in_the_referrers_own_municipality(client):
     f.login(client, f.user(Role.REFERRER, municipality_number="5501"))
     example = client.get("/intake/bulk/template.csv").data.decode("utf-8-sig").splitlines()[1]
     assert example.split(";")[2] == "5501"
+
+
+def test_a_number_the_intake_refuses_is_shown_beside_its_problem(client):
+    """The phone rule is the intake's, not the file reader's: its problem came with an empty "In the file" cell,
+    and the referrer looked for a number they had written."""
+    f.login(client, f.user(Role.REFERRER))
+    text = "\n".join([HEADER, f"Bjørn Åsen;123;4601;integreringsloven;{settled()};;;uk;ja;nei;ja;ja;;;nei;"])
+    response = upload(client, text)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and count() == 0
+    row = page[page.index("<td>2</td><td>telefon</td>"):]
+    assert row[:row.index("</tr>")].endswith("<td><bdi>123</bdi></td>")
