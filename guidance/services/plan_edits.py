@@ -559,4 +559,8 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
             and raw.get("mode", "onsite") != "video" else None,
             "journey_was": journey_was,
         })
+        moved_to = suggestions[-1]
+        # Further from home than the session is now: listed apart, so the earliest time is not taken for the best
+        # (the first suggestion a lead clicked was Voss, 88 minutes from a Bergen participant's home).
+        moved_to["longer_journey"] = moved_to["journey"] is not None and moved_to["journey"] > (journey_was or 0)
     return MoveOptions(suggestions, first_new)

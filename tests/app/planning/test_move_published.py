@@ -763,3 +763,27 @@ def test_the_absence_page_says_why_nobody_is_free_once_a_day_not_on_every_row(cl
     assert page.count(reason) == 1
     assert page.index("Mon 25 Jan 2027, 09:00") < page.index(reason) \
         < page.index("Nobody free then, for the reasons above")
+
+
+def test_suggestions_further_from_home_come_after_the_nearer_ones_under_their_own_heading(client, world):
+    """In date order the earliest free time was at Voss, 88 minutes from a Bergen participant's home, and the lead
+    took the first suggestion for the best one."""
+    import re
+
+    from guidance.models import Location
+
+    w = world
+    f.centre(town="4621")
+    w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
+    db.session.commit()
+    session = _published(w, interpreter=False)   # a Bergen participant in Bergen
+    f.login(client, w.lead, language="en")
+    page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit?back=/", headers=EN).get_data(as_text=True))
+    section = page[page.index('id="options-heading"'):page.index("Or choose a time yourself")]
+    heading = section.index("Further to travel for the participant")
+    places = [(m.start(), m.group(1)) for m in re.finditer(r": (Karrieresenter \w+)", section)]
+    assert {p for _, p in places} == {"Karrieresenter Bergen", "Karrieresenter Voss"}, places
+    assert all((at > heading) == (place == "Karrieresenter Voss") for at, place in places), places
+    # Narrowing the times keeps the way back to where the lead came from.
+    wish = page[page.index('class="wish"'):]
+    assert '<input type="hidden" name="back" value="/">' in wish[:wish.index("</form>")]
