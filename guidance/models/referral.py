@@ -78,6 +78,10 @@ class Referral(db.Model):
     # Temporary act only: the needs-based window in months the referrer set (None: the default).
     window_months: Mapped[int | None] = mapped_column(Integer, nullable=True)
     adviser_attends: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the participant can come, as the referrer knows it (a course in the mornings, a child to fetch):
+    # ISO weekdays (None: any working day) and a part of the day (planning/wish.py PARTS_OF_DAY; None: all day).
+    can_come_weekdays: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    can_come_part: Mapped[str | None] = mapped_column(String(16), nullable=True)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     status: Mapped[ReferralStatus] = mapped_column(StrEnumType(ReferralStatus), default=ReferralStatus.RECEIVED, index=True)
     withdrawn_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -37,6 +37,7 @@ from guidance.models import (
 )
 from guidance.planning import ids
 from guidance.planning.cannot_come import waiting
+from guidance.planning.wish import Wish
 from guidance.rules.access import COUNSELLING_ROLES
 from guidance.rules.deadlines import is_working_day, working_day_after
 from guidance.rules.notice import first_day_after_notice
@@ -136,7 +137,7 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
         needs = [n for n in referral.needs if (referral.id, n) not in held
                  and (in_plan is None or (referral.id, n) in in_plan)]
         if needs:
-            participants.append(_participant(referral, needs, start, counsellors, types))
+            participants.append(_participant(referral, needs, start, end, counsellors, types))
     if options.earliest_new is not None:
         _respect_notice(participants, published, start, options.earliest_new)
     _cannot_come(county, participants)
@@ -481,7 +482,8 @@ def _needs_in_plan(published: list[Session], horizon_start: dt.date) -> set[tupl
             for sp in s.participants}
 
 
-def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, counsellors: dict, types: dict) -> dict:
+def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, horizon_end: dt.date, counsellors: dict,
+                 types: dict) -> dict:
     person = referral.participant
     deadline = referral.deadline
     overdue_since = None
@@ -504,6 +506,8 @@ def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, c
         "needs_step_free": person.needs_step_free,
         "preferred_counsellor": ids.counsellor_id(preferred) if preferred in counsellors else None,
         "overdue_since": overdue_since.isoformat() if overdue_since else None,
+        # When the referral says they can come (weekdays, part of the day): the other times are busy.
+        "busy": [list(t) for t in Wish.of_referral(referral).busy(horizon_start, horizon_end)],
     }
 
 
@@ -517,7 +521,7 @@ def _cannot_come(county: County, participants: list[dict]) -> None:
         busy.setdefault(ids.participant_id(w.referral_id), set()).add((ids.plan_minute(w.start), ids.plan_minute(w.end)))
     for p in participants:
         if p["id"] in busy:
-            p["busy"] = [list(t) for t in sorted(busy[p["id"]])]
+            p["busy"] = [list(t) for t in sorted(busy[p["id"]] | {tuple(t) for t in p.get("busy", [])})]
 
 
 def _respect_notice(participants: list[dict], published: list[Session], horizon_start: dt.date,

@@ -22,6 +22,34 @@ class Wish:
     part_of_day: str | None = None  # a key of PARTS_OF_DAY, None: the whole day
     weekdays: tuple[int, ...] | None = None  # ISO weekdays the participant can come on, None: any
 
+    @classmethod
+    def of_referral(cls, referral) -> Wish:
+        """When the referral says the participant can come (the referrer's weekdays and part of the day)."""
+        days = tuple(sorted(referral.can_come_weekdays or ())) or None
+        return cls(part_of_day=referral.can_come_part or None, weekdays=days)
+
+    def busy(self, start: dt.date, end: dt.date) -> list[tuple[str, str]]:
+        """The times from `start` to `end` (inclusive) the participant cannot come, as the planner's `busy`
+        pairs (local plan minutes): each working day not among the weekdays, and the other part of the others.
+        The planner then books them only when they can come, as it keeps to a "cannot come" request."""
+        out: list[tuple[str, str]] = []
+        allowed = PARTS_OF_DAY.get(self.part_of_day or "")
+        day = start
+        while day <= end:
+            if day.isoweekday() <= 5:
+                # Within the day (the planner reads busy times per day): to 23:59, not to the next midnight.
+                midnight, next_midnight = f"{day.isoformat()}T00:00", f"{day.isoformat()}T23:59"
+                if self.weekdays is not None and day.isoweekday() not in self.weekdays:
+                    out.append((midnight, next_midnight))
+                elif allowed is not None:
+                    first, last = allowed
+                    if first != "00:00":
+                        out.append((midnight, f"{day.isoformat()}T{first}"))
+                    if last != "24:00":
+                        out.append((f"{day.isoformat()}T{last}", next_midnight))
+            day += dt.timedelta(days=1)
+        return out
+
     @property
     def any(self) -> bool:
         return self.not_before is not None or self.part_of_day is not None or self.weekdays is not None

@@ -27,6 +27,7 @@ from guidance.extensions import db
 from guidance.models import Attachment, LegalBasis, Municipality, Participant, Referral, ReferralStatus, SessionType, User
 from guidance.models.types import utcnow
 from guidance.planning import ids
+from guidance.planning.wish import PARTS_OF_DAY
 from guidance.rules.deadlines import (
     INTEGRATION_ACT_IN_FORCE,
     TEMPORARY_ACT_DEFAULT_MONTHS,
@@ -75,6 +76,9 @@ class ReferralData:
     accessibility_needs: str | None = None
     adviser_attends: bool = False
     notes: str | None = None
+    # When the participant can come (planning/wish.py): ISO weekdays (None: any) and a part of the day (None: all day).
+    can_come_weekdays: list[int] | None = None
+    can_come_part: str | None = None
 
     @classmethod
     def from_referral(cls, referral: Referral) -> ReferralData:
@@ -85,6 +89,8 @@ class ReferralData:
             window_months=referral.window_months, language=p.language, needs_interpreter=p.needs_interpreter,
             video_ok=p.video_ok, needs_step_free=p.needs_step_free, needs=list(referral.needs), earliest_date=referral.earliest_date,
             accessibility_needs=p.accessibility_needs, adviser_attends=referral.adviser_attends, notes=referral.notes,
+            can_come_weekdays=list(referral.can_come_weekdays) if referral.can_come_weekdays else None,
+            can_come_part=referral.can_come_part,
         )
 
 
@@ -160,6 +166,10 @@ def normalise(data: ReferralData, today: dt.date) -> ReferralData:
         data.needs = default_needs(data.legal_basis)
     if data.earliest_date is None:
         data.earliest_date = today
+    # Every working day ticked, or none, is no limit at all.
+    days = sorted(set(data.can_come_weekdays or []))
+    data.can_come_weekdays = days if days and days != [1, 2, 3, 4, 5] else None
+    data.can_come_part = data.can_come_part or None
     if data.legal_basis == LegalBasis.TEMPORARY_ACT.value:
         # Only an empty field takes the default: a 0 typed is refused by validate(), not read as 3.
         data.window_months = TEMPORARY_ACT_DEFAULT_MONTHS if data.window_months is None else data.window_months
@@ -235,6 +245,10 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
         add("window_months", _("Enter a number of months from 1 to %(max)d.", max=MAX_WINDOW_MONTHS))
     if not languages.is_known(data.language):
         add("language", _("Choose the participant's language from the list."))
+    if any(d not in (1, 2, 3, 4, 5) for d in data.can_come_weekdays or []):
+        add("can_come_weekdays", _("Choose weekdays from Monday to Friday."))
+    if data.can_come_part is not None and data.can_come_part not in PARTS_OF_DAY:
+        add("can_come_part", _("Choose before 12:00, from 12:00 or any time of day."))
     needs = data.needs or []
     if not needs:
         add("needs", _("Choose at least one kind of guidance."))
@@ -695,6 +709,7 @@ def _apply(referral: Referral, data: ReferralData) -> None:
     referral.needs = list(data.needs or [])
     referral.earliest_date = data.earliest_date
     referral.adviser_attends, referral.notes = data.adviser_attends, data.notes
+    referral.can_come_weekdays, referral.can_come_part = data.can_come_weekdays, data.can_come_part
 
 
 def _attach(actor, referral: Referral, uploads: list[Upload], types: list[str], staged: StagedFiles) -> None:

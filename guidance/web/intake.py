@@ -73,6 +73,12 @@ class ReferralForm(FlaskForm):
     window_months = IntegerField(_l("Window for guidance under the temporary act, in months"))
     needs = CheckboxesField(_l("Sessions needed"), validate_choice=False)
     earliest_date = StringField(_l("Earliest date for guidance"))
+    # When the participant can come: the planner books only then (a course in the mornings, a child to fetch).
+    can_come_weekdays = CheckboxesField(_l("Days the participant can come (optional)"), coerce=int, validate_choice=False,
+                                        choices=[(1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")),
+                                                 (4, _l("Thursday")), (5, _l("Friday"))])
+    can_come_part = SelectField(_l("Time of day the participant can come"), validate_choice=False, default="", choices=[
+        ("", _l("Any time of day")), ("morning", _l("Before 12:00")), ("afternoon", _l("From 12:00"))])
     adviser_attends = BooleanField(_l("The programme adviser wishes to attend"))
     notes = TextAreaField(_l("Notes for the career centre (optional)"))
     attachments = MultipleFileField(_l("Attachments: notes and plans (optional)"))
@@ -148,6 +154,7 @@ def _parse(form: ReferralForm) -> tuple[ReferralData, dict[str, list[str]]]:
         video_ok=bool(form.video_ok.data), needs_step_free=bool(form.needs_step_free.data), needs=list(form.needs.data or []),
         earliest_date=_parse_date(form, "earliest_date", errors), accessibility_needs=form.accessibility_needs.data,
         adviser_attends=bool(form.adviser_attends.data), notes=form.notes.data,
+        can_come_weekdays=list(form.can_come_weekdays.data or []), can_come_part=form.can_come_part.data or None,
     )
     return data, errors
 
@@ -288,6 +295,10 @@ def correct(referral_id: int):
                 value = value.strftime("%d.%m.%Y")
             elif name == "municipality_id":
                 value = str(value)
+            elif name == "can_come_weekdays":
+                value = value or []
+            elif name == "can_come_part":
+                value = value or ""
             getattr(form, name).data = value
         if form.window_months.data is None:
             form.window_months.data = TEMPORARY_ACT_DEFAULT_MONTHS

@@ -720,7 +720,8 @@ def edit_session(session_id: int):
                            published=published, colleagues=colleagues, cannot_come=cannot_come,
                            options=suggested.options if suggested else [],
                            first_new=suggested.first_new if suggested else None, wish_form=wish_form,
-                           wish=wish, wish_hidden={"back": form.back.data} if form.back.data else {}), status
+                           wish=wish, wish_hidden={"back": form.back.data} if form.back.data else {},
+                           can_come_referrals=[sp.referral for sp in session.participants]), status
 
 
 @bp.post("/sessions/<int:session_id>/pin")

@@ -56,6 +56,8 @@ def register_template_helpers(app: Flask) -> None:
     # Dates as people write them: "4. desember" (this year) / "4. desember 2027", "uke 49".
     app.jinja_env.filters["day"] = day_text
     app.jinja_env.filters["week"] = week_text
+    app.jinja_env.filters["can_come"] = can_come_text
+    app.jinja_env.tests["can_come_limited"] = lambda referral: bool(referral.can_come_weekdays or referral.can_come_part)
     # "1 234" and "1 234,50 kr" in nb and nn, "1,234" and "NOK 1,234.50" in en.
     app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0, "#,##0")
     app.jinja_env.filters["decimal"] = lambda value: format_decimal(value or 0, "#,##0.##")
@@ -109,6 +111,19 @@ def week_text(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
     return _("week %(num)d", num=_oslo_date(value).isocalendar().week)
+
+
+def can_come_text(referral) -> str:
+    """When the referral says the participant can come, in words: "tysdag og onsdag, før 12:00"; "any working
+    day" when it says nothing."""
+    from babel.dates import get_day_names
+    from babel.lists import format_list
+
+    days = sorted(referral.can_come_weekdays or [])
+    names = get_day_names("wide", locale=get_locale())
+    part = {"morning": _("before 12:00"), "afternoon": _("from 12:00")}.get(referral.can_come_part or "")
+    said = format_list([names[d - 1] for d in days], locale=get_locale()) if days else _("any working day")
+    return _("%(days)s, %(part)s", days=said, part=part) if part else said
 
 
 def this_week_label() -> str:

@@ -664,3 +664,30 @@ def test_date_fields_bring_up_a_phones_number_pad(client):
     for name in ("settlement_date", "programme_decision_date", "earliest_date"):
         field = page[page.index(f'name="{name}"') - 200:page.index(f'name="{name}"') + 200]
         assert 'inputmode="decimal"' in field, name
+
+
+def test_when_the_participant_can_come_is_kept_shown_and_offered_again_for_correction(client):
+    """A referrer wrote "kan berre kome 09–14, barnehage" in the notes; the planner does not read notes, and the
+    participant was booked at 14:00. The weekdays and part of the day are fields the planner keeps to."""
+    f.login(client, f.user(Role.REFERRER))
+    form = client.get("/intake/new").get_data(as_text=True)
+    assert "Dager deltakeren kan komme (valgfritt)" in form
+    response = client.post("/intake/new", data=form_data(can_come_weekdays=["2", "3"], can_come_part="morning"))
+    assert response.status_code == 302
+    referral = db.session.scalar(select(Referral))
+    assert referral.can_come_weekdays == [2, 3] and referral.can_come_part == "morning"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<dt>Kan komme</dt><dd>tirsdag og onsdag, før kl. 12</dd>" in page
+    again = client.get(f"/intake/referrals/{referral.id}/correct").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*value="2"|<input[^>]*value="2"[^>]*checked', again)
+    assert '<option selected value="morning">' in again
+
+
+def test_every_weekday_ticked_is_no_limit_and_a_forged_part_of_day_is_refused(client):
+    f.login(client, f.user(Role.REFERRER))
+    client.post("/intake/new", data=form_data(can_come_weekdays=["1", "2", "3", "4", "5"]))
+    referral = db.session.scalar(select(Referral))
+    assert referral.can_come_weekdays is None and referral.can_come_part is None
+    response = client.post("/intake/new", data=form_data(name="Amal Haddad", can_come_part="night"))
+    assert response.status_code == 400
+    assert "Velg før kl. 12, fra kl. 12 eller hele dagen." in response.get_data(as_text=True)

@@ -232,7 +232,7 @@ def test_a_nynorsk_sheet_with_language_names_is_read_as_its_words_say(client):
 
     unknown = upload(client, "\n".join([HEADER, f"Ali Hassan;;4601;integreringslova;{settled()};;;klingon;ja;nei;ja;ja;;;nei;"]))
     assert unknown.status_code == 400
-    assert "<td>2</td><td>spraak</td><td>Ukjent språk: skriv namnet (som tigrinja) eller koden (som ti).</td>" in \
+    assert "<td>2</td><td>spraak</td><td>Ukjend språk: skriv namnet (som tigrinja) eller koden (som ti).</td>" in \
         unknown.get_data(as_text=True)
 
 

@@ -715,3 +715,17 @@ def test_the_booking_message_in_english_has_no_norwegian_dot_in_the_date(client,
     text = html.unescape(response.get_data(as_text=True))
     booked = re.search(r"Booked: [^<]* on (\w+ \d+\.? \w+) \d\d:\d\d", text)
     assert booked and "." not in booked.group(1), booked and booked.group(0)
+
+
+def test_the_times_offered_keep_to_when_the_referral_says_the_participant_can_come(client, travel_to):
+    """The referral says Wednesdays, after 12 (a course in the mornings, Norwegian class the other days): every
+    time offered is then, without the lead narrowing anything, and the page says why."""
+    w = booking_world(travel_to)
+    w.own_referral.can_come_weekdays, w.own_referral.can_come_part = [3], "afternoon"
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
+    offered = _option_times(page)
+    assert offered
+    assert all(day.startswith("onsdag") and start >= "12:00" for day, start in offered), offered
+    assert "Henvisningen sier at deltakeren kan komme onsdag, fra kl. 12" in page
