@@ -573,14 +573,19 @@ class DuplicateFinder:
             ).options(joinedload(Referral.participant)).order_by(Referral.created_at.desc())
         ).all()
         self.by_name: dict[tuple, list[Referral]] = {}
+        self.by_short_name: dict[tuple, list[Referral]] = {}
         self.by_phone: dict[str, list[Referral]] = {}
         for r in self.candidates:
             self.by_name.setdefault((_name_key(r.participant.name), r.participant.municipality_id), []).append(r)
+            if short := _short_name_key(r.participant.name):
+                self.by_short_name.setdefault((short, r.participant.municipality_id, r.participant.language), []).append(r)
             if key := _phone_key(r.participant.phone):
                 self.by_phone.setdefault(key, []).append(r)
 
     def find(self, data: ReferralData, exclude_id: int | None = None) -> list[Referral]:
         found = {r.id for r in self.by_name.get((_name_key(data.name), data.municipality_id), [])}
+        if short := _short_name_key(data.name):
+            found |= {r.id for r in self.by_short_name.get((short, data.municipality_id, data.language), [])}
         if phone := _phone_key(data.phone):
             found |= {r.id for r in self.by_phone.get(phone, [])}
         return [r for r in self.candidates if r.id in found and r.id != exclude_id]   # newest first, as before
@@ -647,6 +652,13 @@ def _name_key(name: str | None) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
 
 
+def _short_name_key(name: str | None) -> tuple[str, str] | None:
+    """The first and the last of a name's parts: "Selam Gebremedhin" is how a case system or a colleague writes
+    "Selam Tesfay Gebremedhin" (a middle name, a father's name, left out). None for a one-part name."""
+    parts = _name_key(name).split()
+    return (parts[0], parts[-1]) if len(parts) > 1 else None
+
+
 def _phone_key(phone: str | None) -> str:
     digits = "".join(ch for ch in phone or "" if ch.isdigit())
     # +47 400 00 000, 0047 40000000 and 40000000 are one Norwegian number.
@@ -669,11 +681,18 @@ def _refuse_duplicate(data: ReferralData, referring: Municipality, today: dt.dat
 def _duplicate_because(data: ReferralData, earlier: Referral) -> str:
     """Which earlier referral looks like this participant, and why: the referrer checks the right thing
     (a shared phone is common in a family, a name and municipality less so)."""
-    same = dict(reference=earlier.reference, date=format_date(earlier.created_at, "long"))
+    from guidance.labels import STATUS
+
+    same = dict(reference=earlier.reference, date=format_date(earlier.created_at, "long"),
+                status=str(STATUS.get(earlier.status.value, earlier.status.value)).lower())
     if _name_key(earlier.participant.name) == _name_key(data.name):
-        return _("%(reference)s, sent %(date)s, has the same name and home municipality.", **same)
-    return _("%(reference)s, sent %(date)s, has the same phone number. Family members often share one: check that "
-             "it is not the same person.", **same)
+        return _("%(reference)s, sent %(date)s (%(status)s), has the same name and home municipality.", **same)
+    if _short_name_key(earlier.participant.name) == _short_name_key(data.name) \
+            and earlier.participant.language == data.language:
+        return _("%(reference)s, sent %(date)s (%(status)s), is for %(name)s: the same first and last name, language "
+                 "and home municipality.", name=earlier.participant.name, **same)
+    return _("%(reference)s, sent %(date)s (%(status)s), has the same phone number. Family members often share one: "
+             "check that it is not the same person.", **same)
 
 
 def _by_idempotency_key(referring: Municipality, key: str, fingerprint: str | None) -> Referral | None:

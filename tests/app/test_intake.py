@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import zipfile
@@ -359,6 +360,20 @@ def test_cross_municipality_pages_answer_404(client):
 
 
 # --- duplicates ----------------------------------------------------------------------------------
+
+def test_a_name_without_its_middle_part_is_asked_about_and_a_relative_with_another_language_is_not(client):
+    """"Selam Gebremedhin" was sent a week after "Selam Tesfay Gebremedhin" (same language, no phone): it went
+    straight through, and the participant was booked twice."""
+    f.login(client, f.user(Role.REFERRER))
+    assert client.post("/intake/new", data=form_data(name="Selam Tesfay Gebremedhin", language="ti")).status_code == 302
+    again = client.post("/intake/new", data=form_data(name="Selam Gebremedhin", language="ti", phone=""))
+    page = html.unescape(again.get_data(as_text=True))
+    assert again.status_code == 400 and 'name="confirm_duplicate"' in page
+    assert "gjelder Selam Tesfay Gebremedhin: samme fornavn og etternavn, språk og bostedskommune" in page
+    assert "(mottatt)" in page
+    other = client.post("/intake/new", data=form_data(name="Selam Gebremedhin", language="ar", phone=""))
+    assert other.status_code == 302
+
 
 def test_the_same_participant_twice_within_six_months_asks_for_confirmation(client):
     f.login(client, f.user(Role.REFERRER))
