@@ -388,6 +388,10 @@ def attach(referral_id: int):
 @requires("intake")
 def withdraw(referral_id: int):
     referral = get_visible(Referral, referral_id, "edit")
+    if referral.status in referrals.NOT_WITHDRAWABLE:
+        # Said before a reason is typed, not after (an old link, a second tab).
+        flash(_("This referral is already closed."), "info")
+        return redirect(url_for("referrals.show", referral_id=referral.id))
     form = WithdrawForm()
     if request.method == "POST" and form.validate_on_submit():
         try:

@@ -472,6 +472,17 @@ def test_a_withdrawn_referral_cannot_be_withdrawn_again(app):
         referrals.withdraw_referral(w.referrer, w.own_referral, "Igjen")
 
 
+def test_the_withdraw_form_of_a_closed_referral_says_so_before_a_reason_is_typed(client):
+    """An old link opened the form for a referral already closed, and it said so only after the reason was typed."""
+    w = f.world()
+    w.own_referral.status = ReferralStatus.NOTE_SHARED
+    db.session.commit()
+    f.login(client, w.referrer)
+    response = client.get(f"/intake/referrals/{w.own_referral.id}/withdraw")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/referrals/{w.own_referral.id}")
+    assert "Denne henvisningen er allerede avsluttet." in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
 def test_audit_details_never_carry_personal_data(app):
     referrer = f.user(Role.REFERRER)
     result = referrals.submit_referral(referrer, valid_data(name="Unik Navnesen", phone="+47 999 88 777", notes="hemmelig"),
