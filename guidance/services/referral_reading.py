@@ -98,7 +98,8 @@ def find_participants(user, text: str) -> list[Referral]:
 
 
 def referral_page(user, chosen: ReferralFilter, page: int = 1) -> ReferralPage:
-    """One page (PAGE_SIZE) of the referrals `user` may see, narrowed by `chosen`, nearest deadline first."""
+    """One page (PAGE_SIZE) of the referrals `user` may see, narrowed by `chosen`: open ones first, each part
+    nearest deadline first."""
     clauses = [referral_filter(user)]
     if chosen.reference:
         clauses.append(contains(Referral.reference, chosen.reference))
@@ -111,7 +112,8 @@ def referral_page(user, chosen: ReferralFilter, page: int = 1) -> ReferralPage:
     page = min(max(page, 1), pages)
     rows = db.session.scalars(
         select(Referral).where(*clauses)
-        .order_by(Referral.deadline.is_(None), Referral.deadline, Referral.id)
+        # Open referrals first: a finished one (its note shared in November) had headed the list by its old deadline.
+        .order_by(Referral.status.not_in(OPEN_STATUSES), Referral.deadline.is_(None), Referral.deadline, Referral.id)
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
         # The row shows the participant and their municipality: two queries per page, not two per row.
         .options(selectinload(Referral.participant).selectinload(Participant.municipality))

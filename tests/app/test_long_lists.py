@@ -66,6 +66,18 @@ def test_the_lead_reads_the_referrals_fifty_a_page_nearest_deadline_first(app, c
     assert deadlines == sorted(deadlines)
 
 
+def test_closed_referrals_come_after_the_open_ones_whatever_their_deadline(app, client):
+    """A referral whose note was shared in November headed the referrer's list by its old deadline, above the
+    participants still waiting for a session."""
+    w = f.world()
+    finished = _many_referrals(3, status=ReferralStatus.NOTE_SHARED, deadline=dt.date(2026, 11, 1))
+    waiting = _many_referrals(3, deadline=dt.date(2027, 4, 1))
+    f.login(client, w.referrer)
+    shown = _referral_links(_text(client, "/referrals/"))
+    closed = [shown.index(r.id) for r in finished]
+    assert all(shown.index(r.id) < min(closed) for r in waiting), shown
+
+
 def test_a_reference_finds_its_referral_in_any_case_and_in_part(app, client):
     w = f.world()
     _many_referrals(60)
