@@ -133,6 +133,13 @@ def test_a_search_without_matches_says_so_and_how_to_clear_it(app, client):
     assert "Ingen henvisninger passer." in norsk
 
 
+def test_a_referrer_with_no_municipality_filter_is_not_told_to_choose_another_municipality(app, client):
+    w = f.world()
+    f.login(client, w.referrer)
+    page = _text(client, "/referrals/?reference=ZZZZZZ")
+    assert "Sjekk referansen, eller velg en annen status." in page and "status eller kommune" not in page
+
+
 def test_the_list_shows_deadlines_as_people_write_them_with_the_week(app, client, travel_to):
     travel_to(dt.datetime(2027, 11, 20, 12, 0, tzinfo=dt.timezone.utc))
     w = f.world()
