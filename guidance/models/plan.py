@@ -128,6 +128,20 @@ class Session(db.Model):
             return False
         return max(self.bookings, key=lambda b: b.id).status.value in ("declined", "expired", "cancelled")
 
+    @property
+    def interpreter_state(self) -> str | None:
+        """Where the interpreting stands, as the referrer reads it: "confirmed" (accepted, or arranged outside
+        Veiled), "asked" (not answered yet), "finding" (declined or expired: the centre finds another), None
+        without an interpreter."""
+        if self.outside_interpreter:
+            return "confirmed"
+        if self.interpreter_id is None or not self.bookings:
+            return None
+        if self.interpreter_gone:
+            return "finding"
+        latest = max(self.bookings, key=lambda b: b.id).status.value
+        return "confirmed" if latest == "accepted" else "asked"
+
     def take_outside_interpreter(self, other: "Session | None") -> None:
         """The interpreter arranged outside Veiled as `other` has it (none when `other` is None or has none):
         a session that follows another (a re-plan, publishing) carries the arrangement as it stands."""

@@ -149,3 +149,24 @@ def test_the_participants_phone_is_a_link_to_call(client):
     f.login(client, w.referrer)
     page = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
     assert '<a href="tel:+4741234567">+47 412 34 567</a>' in page
+
+
+def test_the_referrer_sees_whether_the_interpreter_has_confirmed(client):
+    """The letter says "we are arranging an interpreter" whatever the answer, and a declined request never
+    reached the referrer, who is the one the participant asks."""
+    from guidance.services import bookings
+    from tests.app.planning.helpers import planning_world
+
+    w = planning_world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 25, 9), interpreter=w.interpreter)
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    f.login(client, w.referrer)
+    url = f"/referrals/{w.own_referral.id}"
+    assert "Tolk spurt, ikke bekreftet ennå" in client.get(url).get_data(as_text=True)
+    bookings.transition(None, booking, "accept")
+    db.session.commit()
+    assert "Tolk bekreftet" in client.get(url).get_data(as_text=True)
+    bookings.transition(None, booking, "withdraw", reason="Syk")
+    db.session.commit()
+    assert "Tolken kan ikke komme: karrieresenteret finner en annen" in client.get(url).get_data(as_text=True)
