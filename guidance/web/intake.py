@@ -496,8 +496,12 @@ def bulk():
             if (cell.row, cell.column) not in unreadable
         ]
     else:
-        flash(ngettext("%(num)d referral was sent to the career centre.", "%(num)d referrals were sent to the career centre.",
-                       len(made)), "success")
+        # Which ones: sorted by deadline, the new referrals were not on the list's first page.
+        shown = ", ".join(r.reference for r in made[:10])
+        more = _(" and %(num)d more", num=len(made) - 10) if len(made) > 10 else ""
+        flash(ngettext("%(num)d referral was sent to the career centre: %(references)s%(more)s.",
+                       "%(num)d referrals were sent to the career centre: %(references)s%(more)s.",
+                       len(made), references=shown, more=more), "success")
         if parsed.not_read:
             flash(_not_read(parsed.not_read), "info")
         return redirect(url_for("referrals.index"))

@@ -88,6 +88,10 @@ def test_a_filled_template_sends_every_row(client):
     assert made["Selam Tesfay"].window_months == 2 and made["Selam Tesfay"].needs == ["individual"]
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "referral.submitted")).all()
     assert len(events) == 3 and all('"csv"' in e.detail for e in events)
+    # The list that follows is by deadline: the message names the new ones, so the referrer finds them.
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "3 henvisninger ble sendt til karrieresenteret: " in page
+    assert all(r.reference in page[page.index("ble sendt til karrieresenteret"):][:200] for r in made.values())
 
 
 def test_comma_separated_windows_1252_from_excel_is_read(client):
