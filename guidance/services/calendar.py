@@ -171,7 +171,8 @@ def accepted_bookings(interpreter_id: int, first: dt.date, last: dt.date) -> lis
 
 def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], *, language: str = "nb",
                    name: str | None = None, method: str | None = None, sequence: int | None = None,
-                   organizer: str | None = None, attendee: str | None = None, interpreter: bool = False) -> bytes:
+                   organizer: str | None = None, attendee: str | None = None, interpreter: bool = False,
+                   as_it_was: tuple[dt.datetime, Location] | None = None) -> bytes:
     """An RFC 5545 calendar of `sessions` with the Europe/Oslo VTIMEZONE.
 
     `interpreter`: the calendar of the session's interpreter, whose place is theirs (by video or phone
@@ -179,7 +180,8 @@ def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], 
 
     `link(session)` gives the address of the session in the app. `method` (REQUEST, CANCEL)
     makes it an iTIP message for e-mail invitations (RFC 5546), with its own `sequence` and
-    the `organizer` and `attendee` addresses.
+    the `organizer` and `attendee` addresses. `as_it_was` (start, location): the event as the attendee had it, for a
+    cancellation of a session that goes on elsewhere with a colleague (their calendar showed the old time).
     """
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -196,7 +198,9 @@ def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], 
             calendar.add("x-published-ttl", "PT1H")
         sessions = list(sessions)
         if sessions:
-            calendar.add_component(_oslo_timezone(min(s.start for s in sessions), max(s.end for s in sessions)))
+            starts = [s.start for s in sessions] + ([as_it_was[0]] if as_it_was else [])
+            calendar.add_component(_oslo_timezone(min(starts), max(s.end for s in sessions) if not as_it_was else
+                                                  max([s.end for s in sessions] + [as_it_was[0] + (sessions[0].end - sessions[0].start)])))
         if not (method or sequence is not None or organizer or attendee):
             # A feed or a plain .ics: each event's text is remembered by everything it is made of,
             # so a poll that finds nothing changed joins known bytes instead of rebuilding 250 events.
@@ -205,7 +209,8 @@ def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], 
             events = b"".join(_event_ical(session, link(session), language, interpreter) for session in sessions)
             return body[:end] + events + body[end:]
         for session in sessions:
-            event = _event(session, link(session), cancelled=method == "CANCEL", interpreter=interpreter)
+            event = _event(session, link(session), cancelled=method == "CANCEL", interpreter=interpreter,
+                           as_it_was=as_it_was)
             if sequence is not None:
                 event.pop("sequence")
                 event.add("sequence", sequence)
@@ -257,7 +262,8 @@ def _oslo_timezone(first: dt.datetime, last: dt.datetime) -> icalendar.Timezone:
                                         last_date=last.date() + dt.timedelta(days=366))
 
 
-def _event(session: Session, url: str, cancelled: bool = False, interpreter: bool = False) -> icalendar.Event:
+def _event(session: Session, url: str, cancelled: bool = False, interpreter: bool = False,
+           as_it_was: tuple[dt.datetime, Location] | None = None) -> icalendar.Event:
     from guidance.labels import LANGUAGE, SESSION_TYPE
 
     references = ", ".join(sorted(p.referral.reference for p in session.participants))
@@ -268,11 +274,15 @@ def _event(session: Session, url: str, cancelled: bool = False, interpreter: boo
     event.add("dtstamp", stamp.astimezone(dt.timezone.utc))
     event.add("last-modified", stamp.astimezone(dt.timezone.utc))
     event.add("sequence", session.sequence or 0)
-    event.add("dtstart", session.start.astimezone(OSLO))
-    event.add("dtend", session.end.astimezone(OSLO))
+    start = as_it_was[0] if as_it_was else session.start
+    event.add("dtstart", start.astimezone(OSLO))
+    event.add("dtend", (start + (session.end - session.start)).astimezone(OSLO))
     event.add("summary", f"{kind} – {references}" if references else kind)
     if interpreter and session.interpreter_mode in ("video", "phone"):
         event.add("location", _("By video") if session.interpreter_mode == "video" else _("By phone"))
+    elif as_it_was:   # where it was for them (its room there is not kept)
+        address = f", {as_it_was[1].address}" if as_it_was[1].address else ""
+        event.add("location", f"{as_it_was[1].name}{address}")
     else:   # the street address too: a phone's map finds "Strandgata 12, Bergen", not the centre's name
         address = f", {session.location.address}" if session.location.address else ""
         event.add("location", f"{session.location.name}, {session.room.name}{address}")

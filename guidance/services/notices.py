@@ -41,6 +41,7 @@ from guidance.extensions import db
 from guidance.models import (
     County,
     CounsellorProfile,
+    Location,
     Notice,
     OutboxMessage,
     PlanningRun,
@@ -473,9 +474,12 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
         if (first.kind in COUNSELLOR_KINDS or first.kind == JOINED) and not digest:
             session = first.session
             method = "CANCEL" if first.kind == "counsellor_cancelled" else "REQUEST"
+            # Given to a colleague (and moved with it): the cancelled event is the one this counsellor had.
+            was = (first.told_start, db.session.get(Location, first.told_location_id) or session.location) \
+                if _handed_over(first) else None
             ics = cal.build_calendar([session], lambda s: cal.app_url("counsellor.session", session_id=s.id),
                                      language=locale, method=method, sequence=session.sequence,
-                                     organizer=current_app.config["MAIL_SENDER"], attendee=person.email)
+                                     organizer=current_app.config["MAIL_SENDER"], attendee=person.email, as_it_was=was)
     message = mail.queue(person, subject, body, ics)
     db.session.flush()
     return message

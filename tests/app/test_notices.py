@@ -461,6 +461,16 @@ def test_a_session_handed_over_and_moved_is_cancelled_for_the_first_counsellor_a
     assert f"{BASE}/week/day/2027-01-25" in gone.body and f"/week/sessions/{session.id}" not in gone.body
     [new] = _to(other)
     assert new.subject.endswith("27.01.2027 13:00")
+    # The calendar cancellation is the event the first counsellor had: a mail client showed "Cancelled: Wednesday
+    # 13:00", a session they never had.
+    import icalendar
+
+    [cancelled] = [e for e in icalendar.Calendar.from_ical(gone.ics).walk("VEVENT")]
+    assert cancelled["status"] == "CANCELLED" and cancelled["uid"] == session.uid
+    from zoneinfo import ZoneInfo
+
+    assert cancelled.decoded("dtstart").astimezone(ZoneInfo("Europe/Oslo")).strftime("%d.%m.%Y %H:%M") == "25.01.2027 09:00"
+    assert cancelled.decoded("dtend") - cancelled.decoded("dtstart") == session.end - session.start
 
 
 def test_a_summary_sent_late_leaves_out_sessions_that_have_started(app, travel_to):
