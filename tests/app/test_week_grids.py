@@ -291,6 +291,24 @@ def test_holidays_and_absences_leave_no_free_time(client, travel_to):
     assert page.count('<p class="grid-unavailable">Borte</p>') == 1
 
 
+def test_a_day_away_with_sessions_still_on_it_says_so_in_its_heading_not_above_the_blocks(client, travel_to):
+    """A banner above the sessions of a day away pushed each block 15-20 minutes below its hour on the time axis."""
+    import re
+
+    from guidance.models import Absence
+
+    travel_to(f.oslo(2027, 3, 1, 12))
+    w = f.world()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 30, 8))
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 3, 30), end_date=dt.date(2027, 3, 30)))
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/grids/?week=2027-W13&of=counsellor-{w.counsellor.counsellor.id}").get_data(as_text=True)
+    assert re.search(r'<th scope="col">tirsdag 30\. mars <span class="tag">Borte</span></th>', page), \
+        re.findall(r'<th scope="col">[^<]*(?:<span[^<]*</span>)?</th>', page)
+    assert '<p class="grid-unavailable">' not in page[page.index("<tbody>"):].split('<td class="grid-day')[2]
+
+
 def test_the_lead_moves_or_cancels_a_booked_session_ahead_from_its_block(client, travel_to):
     travel_to(f.oslo(2027, 1, 4, 12))
     w = f.world()
