@@ -199,6 +199,13 @@ def _instants(start: dt.date, end: dt.date, hours: Hours | None) -> dict:
     if away_until <= away_from:
         message = _("The absence must end after it starts.")
         raise DomainError(message, {"until_time": [message]})
+    for field, time in (("from_time", away_from), ("until_time", away_until)):
+        # The night summer time starts, 02:00-02:59 is no time at all: it was kept as an hour later, unsaid.
+        local = dt.datetime.combine(start, time)
+        if ids.to_local(ids.to_utc(local)).replace(tzinfo=None) != local:
+            message = _("There is no %(time)s on %(day)s: the clocks go forward an hour that night.",
+                        time=time.strftime("%H:%M"), day=format_date(start, "long"))
+            raise DomainError(message, {field: [message]})
     return {"away_from": ids.to_utc(dt.datetime.combine(start, away_from)),
             "away_until": ids.to_utc(dt.datetime.combine(start, away_until))}
 

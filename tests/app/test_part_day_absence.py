@@ -111,6 +111,20 @@ def test_the_hours_are_checked_and_a_refused_form_keeps_what_was_typed(client, t
     assert re.search(r"15\. juni 2027, 10:00–12:00", listed)
 
 
+def test_an_hour_that_does_not_exist_the_night_summer_time_starts_is_refused_on_its_field(client, travel_to):
+    """02:15-02:45 on 28 March 2027 was kept as 03:15-03:45, and a later absence was refused over a time nobody
+    had typed."""
+    travel_to(f.oslo(2027, 3, 24, 9))
+    w = f.world()
+    f.login(client, w.counsellor)
+    response = client.post("/week/absence", data={"start_date": "2027-03-28", "end_date": "2027-03-28",
+                                                  "from_time": "02:15", "until_time": "02:45", "reason": ""})
+    text = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400 and db.session.scalar(select(Absence)) is None
+    assert "Klokka 02:15 finnes ikke 28. mars 2027: klokka stilles en time fram den natta." in text
+    assert 'id="from_time-error"' in text and 'value="02:15"' in text
+
+
 def test_the_lead_cannot_register_an_absence_over_one_already_registered(client, travel_to):
     """The counsellor reported the dentist; the lead, told by phone, registers the whole day: refused with
     the absence already there named, and nothing written (one absence, one line on the lists)."""
