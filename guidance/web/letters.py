@@ -36,7 +36,7 @@ def referral(referral_id: int):
     if not count:
         flash(_("There is no booked session ahead, so there is no letter to print."), "info")
         return redirect(url_for("referrals.show", referral_id=found.id))
-    return _pdf(body, f"letters-{found.reference}.pdf")
+    return _pdf(body, f"{_('letters')}-{found.reference}.pdf")
 
 
 @bp.get("/municipalities/<int:municipality_id>/letters.pdf")
@@ -51,7 +51,7 @@ def municipality(municipality_id: int):
         flash(_("There is no booked session ahead, so there is no letter to print."), "info")
         return redirect(url_for("referrals.index"))
     suffix = f"-{part}" if part > 1 else ""
-    return _pdf(body, f"letters-{place.number}-{_stamp()}{suffix}.pdf")
+    return _pdf(body, f"{_('letters')}-{place.number}-{_stamp()}{suffix}.pdf")
 
 
 @bp.get("/letters/new.pdf")
@@ -66,7 +66,7 @@ def new():
     if not count:
         flash(_("Every letter for a booked session ahead has been downloaded already."), "info")
         return redirect(url_for("main.home"))
-    return _pdf(body, f"new-letters-{place.number}-{_stamp()}.pdf")
+    return _pdf(body, f"{_('new-letters')}-{place.number}-{_stamp()}.pdf")
 
 
 @bp.get("/letters/moved.pdf")
@@ -84,7 +84,7 @@ def moved():
         flash(_("No session has been moved lately, so there is no new letter to print."), "info")
         return redirect(url_for("main.home"))
     suffix = f"-{part}" if part > 1 else ""
-    return _pdf(body, f"new-letters-{_stamp()}{suffix}.pdf")
+    return _pdf(body, f"{_('new-letters')}-{_stamp()}{suffix}.pdf")
 
 
 @bp.get("/letters/to-tell.pdf")
@@ -101,7 +101,7 @@ def to_tell():
         flash(_("Nobody is waiting for a letter from you."), "info")
         return redirect(url_for("main.home"))
     suffix = f"-{part}" if part > 1 else ""
-    return _pdf(body, f"letters-to-send-{_stamp()}{suffix}.pdf")
+    return _pdf(body, f"{_('letters-to-send')}-{_stamp()}{suffix}.pdf")
 
 
 @bp.app_context_processor

@@ -127,6 +127,6 @@ def pdf(note_id: int):
     body = service.pdf(note)
     service.record_read(current_user, note, "downloaded")
     response = Response(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="guidance-note-{note.referral.reference}-v{note.version}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{_("guidance-note")}-{note.referral.reference}-v{note.version}.pdf"'
     response.headers["Cache-Control"] = "no-store"
     return response

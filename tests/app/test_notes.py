@@ -80,6 +80,8 @@ def test_shared_note_notifies_the_referrer_who_reads_it_and_downloads_a_pdf(clie
     assert "Bli sykepleier" in referrer.get(f"/notes/{note.id}").get_data(as_text=True)
     pdf = referrer.get(f"/notes/{note.id}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    # Named in the referrer's language for their case file ("guidance-note-..." in English before).
+    assert f'filename="veiledningsnotat-{note.referral.reference}-v' in pdf.headers["Content-Disposition"]
     reads = db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(["note.viewed", "note.downloaded"]))).all()
     assert [(e.action, e.actor_id) for e in reads] == [("note.viewed", w.referrer.id), ("note.downloaded", w.referrer.id)]
     assert all("sykepleier" not in (e.detail or "") for e in db.session.scalars(select(AuditEvent)))

@@ -163,7 +163,7 @@ def test_a_session_the_centre_moved_asks_the_referrer_to_hand_over_the_new_lette
     assert "Sara Haddad" not in card and "Yonas Tesfay" not in page
     # Once the new letter is downloaded it is handed over: the card had stayed, with nothing to mark it done.
     letters = client.get("/letters/new.pdf")
-    assert letters.status_code == 200 and "new-letters-4601-2027-01-13-" in letters.headers["Content-Disposition"]
+    assert letters.status_code == 200 and "nye-brev-4601-2027-01-13-" in letters.headers["Content-Disposition"]
     assert 'id="home-moved"' not in client.get("/").get_data(as_text=True)
     client.post("/logout")
     travel_to(f.oslo(2027, 1, 29, 12))   # the session is over: nothing left to hand over

@@ -48,7 +48,7 @@ def test_referrer_downloads_the_letters_of_the_municipality_and_of_one_referral(
     with page.expect_download() as waiting:
         link.click()
     download = waiting.value
-    assert download.suggested_filename.startswith("letters-4601-")
+    assert download.suggested_filename.startswith("brev-4601-")
     all_letters = LETTERS / "all-letters-bergen.pdf"
     LETTERS.mkdir(parents=True, exist_ok=True)
     download.save_as(all_letters)
