@@ -108,7 +108,8 @@ def page(found: Referral, attach_form: AttachForm | None = None, status: int = 2
         no_letter_in=letters.untranslated(referral.participant.language),
         shown_status=reading.shown_statuses([referral])[referral.id],
         # The sessions the referrer has said the participant cannot come to (still at that time).
-        cannot_come={w.session_id for w in waiting(referral.county_id, now, referral_id=referral.id)},
+        # session id -> what the referrer wrote: their own words stay in view until the session is moved.
+        cannot_come={w.session_id: w.note for w in waiting(referral.county_id, now, referral_id=referral.id)},
         # A follow-up a counsellor asked for, and the referral it follows (each way a link).
         origin=db.session.get(Referral, referral.follow_up_of_id) if referral.follow_up_of_id else None,
         follow_ups=db.session.scalars(select(Referral).where(Referral.follow_up_of_id == referral.id)

@@ -39,6 +39,8 @@ def test_the_referrer_says_the_participant_cannot_come_and_the_lead_moves_the_se
     page = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
     assert "Karrieresenteret har fått beskjed og finner en annen tid." in page
     assert "Senteret vet at deltakeren ikke kan komme" in page and f'href="{link}"' not in page
+    # What the referrer wrote stays in view: the history said only that they had said so.
+    assert "Senteret vet at deltakeren ikke kan komme: <q>Mandager etter kl. 12</q>" in page
     # the letter for that time is not one to hand over now (it was offered as any other)
     assert 'id="letter-cannot-come"' in page
     assert "Henviseren sa at deltakeren ikke kan komme" in page[page.index("Historikk"):]
