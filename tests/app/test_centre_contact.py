@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from guidance.extensions import db
-from guidance.models import AuditEvent, CareerCentre, Role
+from guidance.models import AuditEvent, CareerCentre, ReferralStatus, Role
 from guidance.services import workbook
 from tests.app import factories as f
 from tests.app.page_text import words
@@ -44,7 +44,10 @@ def test_the_lead_enters_the_centres_phone_and_the_referrer_finds_it_on_their_pa
 
     client.post("/logout")
     f.login(client, w.referrer)
-    for path in ("/", f"/referrals/{w.own_referral.id}", "/intake/new"):
+    w.own_referral.status = ReferralStatus.BOOKED   # its name and phone are then corrected on a page of their own
+    db.session.commit()
+    for path in ("/", f"/referrals/{w.own_referral.id}", "/intake/new", "/intake/bulk",
+                 f"/intake/referrals/{w.own_referral.id}/contact"):
         page = client.get(path)
         text = words(page.get_data(as_text=True))
         assert "Contact the career centre" in text, path
