@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import Length
+from sqlalchemy import select
 
 from guidance.extensions import db
 from guidance.models import GuidanceNote, Referral
@@ -117,7 +118,10 @@ def share(referral_id: int):
 def show(note_id: int):
     note = get_visible(GuidanceNote, note_id)
     service.record_read(current_user, note, "viewed")
-    return render_template("notes/show.html", note=note)
+    # "Further guidance advised: yes" left the referrer asking who books it: the follow-up the counsellor asked for.
+    follow_ups = db.session.scalars(select(Referral).where(Referral.follow_up_of_id == note.referral_id)
+                                    .order_by(Referral.id)).all() if note.further_guidance else []
+    return render_template("notes/show.html", note=note, follow_ups=follow_ups)
 
 
 @bp.get("/notes/<int:note_id>.pdf")

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from guidance.extensions import db
-from guidance.models import AuditEvent, GuidanceNote, OutboxMessage, ReferralStatus, Role
+from guidance.models import AuditEvent, GuidanceNote, OutboxMessage, Referral, ReferralStatus, Role
 from tests.app import factories as f
 from guidance.planning.ids import local_today
 
@@ -85,6 +85,29 @@ def test_shared_note_notifies_the_referrer_who_reads_it_and_downloads_a_pdf(clie
     reads = db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(["note.viewed", "note.downloaded"]))).all()
     assert [(e.action, e.actor_id) for e in reads] == [("note.viewed", w.referrer.id), ("note.downloaded", w.referrer.id)]
     assert all("sykepleier" not in (e.detail or "") for e in db.session.scalars(select(AuditEvent)))
+
+
+def test_further_guidance_advised_says_who_books_it(client, app):
+    """"Further guidance advised: yes" and nothing else: the referrer could not tell whether the centre books it
+    or they must refer again."""
+    from guidance.services.referral_reference import new_reference
+
+    w = _setup()
+    assert _share(client, w).status_code == 302   # NOTE advises further guidance
+    note = db.session.scalar(select(GuidanceNote))
+    referrer = app.test_client()
+    f.login(referrer, w.referrer)
+    page = referrer.get(f"/notes/{note.id}").get_data(as_text=True)
+    assert "Karrieresenteret booker ikke mer veiledning av seg selv: send en ny henvisning" in page
+    assert 'href="/intake/new"' in page[page.index('id="further-guidance"'):]
+    follow_up = Referral(reference=new_reference(), participant=w.own_referral.participant, county=w.own_referral.county,
+                         referring_municipality=w.own_referral.referring_municipality, legal_basis=w.own_referral.legal_basis,
+                         earliest_date=w.own_referral.earliest_date, follow_up_of_id=w.own_referral.id)
+    db.session.add(follow_up)
+    db.session.commit()
+    page = referrer.get(f"/notes/{note.id}").get_data(as_text=True)
+    assert f"Karriereveilederen har bedt om mer veiledning: henvisning {follow_up.reference}. Karrieresenteret booker den." \
+        in page and f'href="/referrals/{follow_up.id}"' in page
 
 
 def test_sharing_with_a_municipality_where_nobody_has_an_account_says_nobody_can_read_it_yet(client):
