@@ -37,7 +37,7 @@ from guidance.rules.deadlines import (
 )
 from guidance.rules.eligibility import served_municipalities
 from guidance.services import audit, mail
-from guidance.services.attachments import StagedFiles, Upload, check_uploads, display_name
+from guidance.services.attachments import StagedFiles, Upload, check_uploads, display_name, stored_path
 from guidance.services.errors import DomainError
 from guidance.services.referral_reference import new_reference
 
@@ -444,6 +444,22 @@ def add_attachments(actor: User, referral: Referral, uploads: list[Upload]) -> N
     with _files_committed() as staged:
         _attach(actor, referral, uploads, types, staged)
         audit.record(actor, "referral.attachments_added", referral, {"attachments_added": len(uploads)})
+
+
+def remove_attachment(actor: User, referral: Referral, attachment: Attachment) -> None:
+    """Take a file off an open referral (a plan attached to the wrong participant): the row goes in one commit,
+    the file after it (a failed commit leaves both). Audited without the file's name, which may name a person."""
+    if referral.status not in ATTACHABLE + CORRECTABLE:
+        raise DomainError(_("Attachments can be removed while the referral is open."))
+    if attachment.referral_id != referral.id:
+        raise DomainError(_("This file is not attached to this referral."))
+    stored = attachment.stored_name
+    db.session.delete(attachment)
+    audit.record(actor, "referral.attachment_removed", referral, {"attachments_removed": 1})
+    db.session.commit()
+    path = stored_path(current_app.config["UPLOAD_FOLDER"], stored)
+    if path is not None:
+        path.unlink(missing_ok=True)
 
 
 @contextmanager

@@ -384,6 +384,34 @@ def attach(referral_id: int):
     return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="referral-attachments"))
 
 
+@bp.post("/referrals/<int:referral_id>/attachments/<int:attachment_id>/remove")
+@requires("intake")
+def remove_attachment(referral_id: int, attachment_id: int):
+    """A file attached by mistake (another participant's plan) taken off the referral page."""
+    from guidance.models import Attachment
+
+    referral = get_visible(Referral, referral_id, "edit")
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.referral_id != referral.id:
+        abort(404)
+    if not RemoveAttachmentForm().validate_on_submit():
+        flash(_("The form had expired. Try again."), "error")
+        return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="referral-attachments"))
+    name = attachment.original_name
+    try:
+        referrals.remove_attachment(current_user, referral, attachment)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(_("%(name)s was removed from the referral.", name=name), "success")
+    return redirect(url_for("referrals.show", referral_id=referral.id, _anchor="referral-attachments"))
+
+
+class RemoveAttachmentForm(FlaskForm):
+    """The CSRF token of the remove button."""
+
+
 @bp.route("/referrals/<int:referral_id>/withdraw", methods=["GET", "POST"])
 @requires("intake")
 def withdraw(referral_id: int):

@@ -20,7 +20,7 @@ from guidance.services.attachments import EXTENSION
 from guidance.services.cannot_come import waiting
 from guidance.services.referrals import ATTACHABLE, CONTACT_CORRECTABLE, CORRECTABLE, NOT_WITHDRAWABLE
 from guidance.web.guards import get_visible, requires
-from guidance.web.intake import AttachForm
+from guidance.web.intake import AttachForm, RemoveAttachmentForm
 from guidance.web.forms import row_id
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -101,6 +101,9 @@ def page(found: Referral, attach_form: AttachForm | None = None, status: int = 2
         # Booked: the answers are the centre's now, but a plan or note can still come (intake.attach).
         can_attach=may_edit and may(current_user, "use", "intake") and referral.status in ATTACHABLE,
         attach_form=attach_form or AttachForm(),
+        # Open (correctable or booked): a file attached by mistake can be taken off again.
+        can_remove_attachment=may_edit and may(current_user, "use", "intake")
+        and referral.status in ATTACHABLE + CORRECTABLE, remove_form=RemoveAttachmentForm(),
         field_label=REFERRAL_FIELD, action_label=AUDIT_ACTION, cancel_reason=CANCEL_REASON,
         deadline_passed=deadline_passed(referral.deadline, clock.today()),
         first_held=(first_held := reading.first_held_day(referral.id)),

@@ -336,6 +336,40 @@ def test_attachment_is_served_as_a_download_to_the_referrer_and_the_lead(client,
         assert response.mimetype == "application/pdf"
 
 
+def test_a_referrer_removes_a_file_attached_by_mistake_and_it_is_gone_for_everyone(client, app):
+    """Another participant's plan attached by mistake stayed on the referral, for the counsellor to read."""
+    w = f.world()
+    referrals.correct_referral(w.referrer, w.own_referral, ReferralData.from_referral(w.own_referral), [Upload("plan.pdf", PDF)])
+    item = w.own_referral.attachments[0]
+    stored, item_id = item.stored_name, item.id
+    f.login(client, w.referrer)
+    page = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    action = f"/intake/referrals/{w.own_referral.id}/attachments/{item_id}/remove"
+    assert f'action="{action}"' in page
+    response = client.post(action)
+    assert response.status_code == 302
+    assert "plan.pdf er fjernet fra henvisningen." in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert db.session.get(Attachment, item_id) is None and stored not in files_in(app)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.attachment_removed"))
+    assert event is not None and "plan.pdf" not in (event.detail or "")
+    assert client.get(f"/referrals/{w.own_referral.id}/attachments/{item_id}").status_code == 404
+
+
+def test_a_closed_referrals_files_stay_and_another_municipality_cannot_remove_them(client, app):
+    w = f.world()
+    referrals.correct_referral(w.referrer, w.own_referral, ReferralData.from_referral(w.own_referral), [Upload("plan.pdf", PDF)])
+    item_id = w.own_referral.attachments[0].id
+    other = f.user(Role.REFERRER, municipality_number="4621")
+    f.login(client, other)
+    assert client.post(f"/intake/referrals/{w.own_referral.id}/attachments/{item_id}/remove").status_code == 404
+    w.own_referral.status = ReferralStatus.NOTE_SHARED
+    db.session.commit()
+    f.login(client, w.referrer)
+    assert 'attachments/%d/remove' % item_id not in client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    client.post(f"/intake/referrals/{w.own_referral.id}/attachments/{item_id}/remove")
+    assert db.session.get(Attachment, item_id) is not None
+
+
 def test_attachment_is_hidden_from_another_municipality_and_another_county(client, app):
     w = f.world()
     referrals.correct_referral(w.referrer, w.own_referral, ReferralData.from_referral(w.own_referral), [Upload("plan.pdf", PDF)])

@@ -16,6 +16,7 @@ EXPECTED = {
     # the referrer's own referral with a session booked: the name and phone number
     "intake.correct_contact": only(Role.REFERRER),
     "intake.attach": {r: 405 for r in (ANON, *LOGGED_IN)},   # POST only (the referral page's form)
+    "intake.remove_attachment": {r: 405 for r in (ANON, *LOGGED_IN)},   # POST only (a button beside each file)
     # the own municipality's referral: its referrer and the county's lead; the counsellor has no session with it
     "referrals.attachment": {**only(Role.LEAD, Role.REFERRER), Role.COUNSELLOR: 404},
 }
@@ -49,6 +50,7 @@ WRITERS = {
     "intake.new": (Role.REFERRER,),
     "intake.withdraw": (Role.REFERRER,),
     "intake.attach": (Role.REFERRER,),
+    "intake.remove_attachment": (Role.REFERRER,),
     "intake.cannot_come": (Role.REFERRER,),
     "intake.correct_contact": (Role.REFERRER,),
 }
