@@ -261,12 +261,15 @@ def _build_referrals(rng, county, towns, count, today, arrivals: random.Random) 
         deadline = effective_deadline(basis, settlement_date=settled, programme_decision_date=decision, referral_date=referred)
         status = ReferralStatus.WITHDRAWN if rng.random() < 0.03 else ReferralStatus.RECEIVED
         needs = ["individual", "group"] if basis is not LegalBasis.ORDINARY else ["individual"]
+        # Some can come only at times (counted, not drawn: the rest stays as it was): Norwegian class in the
+        # mornings, Monday to Wednesday afternoons free; or a child to fetch from kindergarten after lunch.
+        can_come = {4: ([1, 2, 3], "afternoon"), 9: (None, "morning")}.get(n % 13, (None, None))
         db.session.add(Referral(
             reference=new_reference(), participant=participant, county=county, referring_municipality=town,
             legal_basis=basis, settlement_date=settled, programme_decision_date=decision, needs=needs,
             earliest_date=max(referred, today), deadline=deadline, status=status,
             withdrawn_reason="Flyttet fra kommunen" if status is ReferralStatus.WITHDRAWN else None,
-            created_at=received,
+            created_at=received, can_come_weekdays=can_come[0], can_come_part=can_come[1],
         ))
     return count
 

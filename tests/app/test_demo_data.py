@@ -46,6 +46,28 @@ def test_demo_referrals_follow_population_and_the_deadline_rule(app):
     assert languages.most_common(1)[0][0] == "uk"
 
 
+def test_some_demo_referrals_say_when_the_participant_can_come_and_the_plan_is_told(app):
+    """Norwegian class in the mornings, a child to fetch: the lead sees it on the referral and the planner keeps to it."""
+    from guidance.models import County
+    from guidance.planning.instance import InstanceOptions, build_instance
+    from guidance.planning import ids
+
+    seed_demo("46", referrals=200, today=dt.date(2027, 1, 4), password="demo-password-1")
+    limited = db.session.scalars(select(Referral).where(Referral.can_come_part.is_not(None))).all()
+    assert len(limited) >= 10 and {r.can_come_part for r in limited} == {"morning", "afternoon"}
+    county = db.session.scalar(select(County).where(County.number == "46"))
+    instance = build_instance(county, InstanceOptions(today=dt.date(2027, 1, 4)))
+    busy = {p["id"]: p["busy"] for p in instance["participants"]}
+    planned = [r for r in limited if ids.participant_id(r.id) in busy]   # not withdrawn, needs not yet held
+    assert len(planned) >= 8
+    for referral in planned:
+        times = busy[ids.participant_id(referral.id)]
+        if referral.can_come_part == "morning":
+            assert ["2027-01-05T12:00", "2027-01-05T23:59"] in times
+        else:   # Monday to Wednesday afternoons: Thursday is out, Monday morning is out
+            assert ["2027-01-07T00:00", "2027-01-07T23:59"] in times and ["2027-01-11T00:00", "2027-01-11T12:00"] in times
+
+
 def test_rare_languages_have_remote_interpreters_only(app):
     seed_demo("46", referrals=20, today=dt.date(2027, 1, 4), password="demo-password-1")
     for profile in db.session.scalars(select(InterpreterProfile)):
