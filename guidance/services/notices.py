@@ -63,6 +63,8 @@ log = logging.getLogger(__name__)
 REFERRAL_SESSIONS, GUIDANCE_NOTES, REMINDERS, MY_SESSIONS = "referral_sessions", "guidance_notes", "reminders", "my_sessions"
 IMMEDIATE, DIGEST, NEVER = "immediate", "digest", "never"
 CHOICE_LABELS = {IMMEDIATE: _l("Immediately"), DIGEST: _l("In a daily summary"), NEVER: _l("Never")}
+# A reminder comes on its own day: "immediately" read oddly beside it.
+REMINDER_LABELS = {IMMEDIATE: _l("Yes, by e-mail"), NEVER: _l("No")}
 KIND_LABELS = {
     REFERRAL_SESSIONS: _l("Sessions of my referrals are booked, moved or cancelled"),
     GUIDANCE_NOTES: _l("A guidance note is shared"),

@@ -25,7 +25,8 @@ def _settings_form(kinds: tuple[str, ...]) -> type[FlaskForm]:
 
     for kind in kinds:
         setattr(NoticeSettingsForm, kind, RadioField(
-            service.KIND_LABELS[kind], choices=[(c, service.CHOICE_LABELS[c]) for c in service.KIND_CHOICES[kind]]))
+            service.KIND_LABELS[kind], choices=[(c, (service.REMINDER_LABELS if kind == service.REMINDERS
+                                                      else service.CHOICE_LABELS)[c]) for c in service.KIND_CHOICES[kind]]))
     return NoticeSettingsForm
 
 

@@ -130,6 +130,12 @@ def test_the_settings_page_changes_what_is_sent(client, travel_to):
     f.login(client, w.referrer)
     page = client.get("/account/notices").get_data(as_text=True)
     assert 'value="immediate" checked' in page or "checked" in page
+    # A reminder comes on its own day: it is asked as yes or no, not "immediately" (the others are).
+    import re
+
+    reminders = page[page.rindex("<fieldset", 0, page.index('name="reminders"')):]
+    reminders = reminders[:reminders.index("</fieldset>")]
+    assert re.findall(r'<label for="reminders-\d">([^<]+)</label>', reminders) == ["Ja, på e-post", "Nei"], reminders
     assert client.post("/account/notices", data={"referral_sessions": "digest", "guidance_notes": "never",
                                                  "reminders": "immediate"}).status_code == 302
     assert client.post("/account/notices", data={"referral_sessions": "sometimes"}).status_code == 400
