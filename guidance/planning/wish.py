@@ -50,6 +50,13 @@ class Wish:
             day += dt.timedelta(days=1)
         return out
 
+    def allows(self, start: dt.datetime, end: dt.datetime) -> bool:
+        """Does a session from `start` to `end` (local wall-clock times, one day) fall when the participant can come?"""
+        if self.weekdays is not None and start.isoweekday() not in self.weekdays:
+            return False
+        first, last = PARTS_OF_DAY.get(self.part_of_day or "", ("00:00", "24:00"))
+        return first <= start.strftime("%H:%M") and end.strftime("%H:%M") <= last
+
     @property
     def any(self) -> bool:
         return self.not_before is not None or self.part_of_day is not None or self.weekdays is not None

@@ -166,16 +166,29 @@ def normalise(data: ReferralData, today: dt.date) -> ReferralData:
         data.needs = default_needs(data.legal_basis)
     if data.earliest_date is None:
         data.earliest_date = today
-    # Every working day ticked, or none, is no limit at all.
-    days = sorted(set(data.can_come_weekdays or []))
-    data.can_come_weekdays = days if days and days != [1, 2, 3, 4, 5] else None
-    data.can_come_part = data.can_come_part or None
+    data.can_come_weekdays, data.can_come_part = can_come_written(data.can_come_weekdays, data.can_come_part)
     if data.legal_basis == LegalBasis.TEMPORARY_ACT.value:
         # Only an empty field takes the default: a 0 typed is refused by validate(), not read as 3.
         data.window_months = TEMPORARY_ACT_DEFAULT_MONTHS if data.window_months is None else data.window_months
     else:
         data.window_months = None
     return data
+
+
+def can_come_problems(weekdays: list[int] | None, part: str | None) -> dict[str, list[str]]:
+    """Field errors for when the participant can come: weekdays Monday to Friday, a part of the day the planner knows."""
+    errors: dict[str, list[str]] = {}
+    if any(d not in (1, 2, 3, 4, 5) for d in weekdays or []):
+        errors["can_come_weekdays"] = [_("Choose weekdays from Monday to Friday.")]
+    if part is not None and part not in PARTS_OF_DAY:
+        errors["can_come_part"] = [_("Choose before 12:00, from 12:00 or any time of day.")]
+    return errors
+
+
+def can_come_written(weekdays: list[int] | None, part: str | None) -> tuple[list[int] | None, str | None]:
+    """As stored: every working day ticked, or none, is no limit at all."""
+    days = sorted(set(weekdays or []))
+    return (days if days and days != [1, 2, 3, 4, 5] else None), (part or None)
 
 
 def written_contact(name: str | None, phone: str | None) -> tuple[str, str | None]:
@@ -245,10 +258,9 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
         add("window_months", _("Enter a number of months from 1 to %(max)d.", max=MAX_WINDOW_MONTHS))
     if not languages.is_known(data.language):
         add("language", _("Choose the participant's language from the list."))
-    if any(d not in (1, 2, 3, 4, 5) for d in data.can_come_weekdays or []):
-        add("can_come_weekdays", _("Choose weekdays from Monday to Friday."))
-    if data.can_come_part is not None and data.can_come_part not in PARTS_OF_DAY:
-        add("can_come_part", _("Choose before 12:00, from 12:00 or any time of day."))
+    for name, messages in can_come_problems(data.can_come_weekdays, data.can_come_part).items():
+        for message in messages:
+            add(name, message)
     needs = data.needs or []
     if not needs:
         add("needs", _("Choose at least one kind of guidance."))
@@ -444,6 +456,30 @@ def add_attachments(actor: User, referral: Referral, uploads: list[Upload]) -> N
     with _files_committed() as staged:
         _attach(actor, referral, uploads, types, staged)
         audit.record(actor, "referral.attachments_added", referral, {"attachments_added": len(uploads)})
+
+
+def set_can_come(actor: User, referral: Referral, weekdays: list[int] | None, part: str | None) -> list:
+    """Use case: when the participant can come, changed after the referral was sent (the lead heard it on the
+    phone, the course moved). Checked as at intake, audited; returns the booked sessions ahead that fall outside
+    it, which the caller names (they are not moved here: a move is its own use case, with its letter)."""
+    from guidance.models import OPEN_STATUSES, Session, SessionParticipant, SessionStatus
+    from guidance.planning.wish import Wish
+
+    if referral.status not in OPEN_STATUSES:
+        raise DomainError(_("The referral is closed: there is nothing left to plan."))
+    errors = can_come_problems(weekdays, part or None)
+    if errors:
+        raise DomainError(next(iter(errors.values()))[0], errors)
+    referral.can_come_weekdays, referral.can_come_part = can_come_written(weekdays, part)
+    audit.record(actor, "referral.can_come_changed", referral,
+                 {"weekdays": referral.can_come_weekdays, "part": referral.can_come_part})
+    db.session.commit()
+    wish = Wish.of_referral(referral)
+    ahead = db.session.scalars(
+        select(Session).join(SessionParticipant).where(SessionParticipant.referral_id == referral.id,
+                                                       Session.status == SessionStatus.BOOKED, Session.start > ids.clock())
+        .order_by(Session.start)).all()
+    return [s for s in ahead if not wish.allows(ids.to_local(s.start), ids.to_local(s.end))]
 
 
 def remove_attachment(actor: User, referral: Referral, attachment: Attachment) -> None:

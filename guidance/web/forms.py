@@ -109,6 +109,23 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
+def can_come_fields() -> tuple:
+    """When the participant can come, as a referral stores it (the referral form, and the referral page's own form):
+    the fields made where they are called, so each form keeps its own order of fields."""
+    weekdays = CheckboxesField(_l("Days the participant can come (optional)"), coerce=int, validate_choice=False,
+                               choices=[(1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")),
+                                        (4, _l("Thursday")), (5, _l("Friday"))])
+    part = SelectField(_l("Time of day the participant can come"), validate_choice=False, default="", choices=[
+        ("", _l("Any time of day")), ("morning", _l("Before 12:00")), ("afternoon", _l("From 12:00"))])
+    return weekdays, part
+
+
+class CanComeForm(FlaskForm):
+    """The referral page's form: when the participant can come, changed after the referral was sent."""
+
+    can_come_weekdays, can_come_part = can_come_fields()
+
+
 class WishForm(FlaskForm):
     """When the participant can come (a GET form over the suggested times: nothing is written)."""
 

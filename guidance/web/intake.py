@@ -41,7 +41,7 @@ from guidance.services import referral_csv, referrals
 from guidance.services.attachments import MAX_BYTES, MAX_PER_REFERRAL, Upload, check_uploads
 from guidance.services.errors import DomainError
 from guidance.services.referrals import ReferralData
-from guidance.web.forms import CheckboxesField, PromptSelect, show_refusal
+from guidance.web.forms import CheckboxesField, PromptSelect, can_come_fields, show_refusal
 from guidance.web.guards import get_visible, requires
 from guidance.web.templating import centre_contacts
 from guidance.labels import LEGAL_BASIS, SESSION_TYPE
@@ -74,11 +74,7 @@ class ReferralForm(FlaskForm):
     needs = CheckboxesField(_l("Sessions needed"), validate_choice=False)
     earliest_date = StringField(_l("Earliest date for guidance"))
     # When the participant can come: the planner books only then (a course in the mornings, a child to fetch).
-    can_come_weekdays = CheckboxesField(_l("Days the participant can come (optional)"), coerce=int, validate_choice=False,
-                                        choices=[(1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")),
-                                                 (4, _l("Thursday")), (5, _l("Friday"))])
-    can_come_part = SelectField(_l("Time of day the participant can come"), validate_choice=False, default="", choices=[
-        ("", _l("Any time of day")), ("morning", _l("Before 12:00")), ("afternoon", _l("From 12:00"))])
+    can_come_weekdays, can_come_part = can_come_fields()
     adviser_attends = BooleanField(_l("The programme adviser wishes to attend"))
     notes = TextAreaField(_l("Notes for the career centre (optional)"))
     attachments = MultipleFileField(_l("Attachments: notes and plans (optional)"))

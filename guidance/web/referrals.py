@@ -21,7 +21,8 @@ from guidance.services.cannot_come import waiting
 from guidance.services.referrals import ATTACHABLE, CONTACT_CORRECTABLE, CORRECTABLE, NOT_WITHDRAWABLE
 from guidance.web.guards import get_visible, requires
 from guidance.web.intake import AttachForm, RemoveAttachmentForm
-from guidance.web.forms import row_id
+from guidance.web.forms import CanComeForm, row_id
+from guidance.web.templating import can_come_text
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
@@ -77,6 +78,13 @@ def find():
                            shown=reading.shown_statuses(found or []))
 
 
+def _can_come_form(referral: Referral) -> CanComeForm:
+    form = CanComeForm(formdata=None)
+    form.can_come_weekdays.data = list(referral.can_come_weekdays or [])
+    form.can_come_part.data = referral.can_come_part or ""
+    return form
+
+
 @bp.get("/<int:referral_id>")
 @requires("referrals")
 def show(referral_id: int):
@@ -101,6 +109,9 @@ def page(found: Referral, attach_form: AttachForm | None = None, status: int = 2
         # Booked: the answers are the centre's now, but a plan or note can still come (intake.attach).
         can_attach=may_edit and may(current_user, "use", "intake") and referral.status in ATTACHABLE,
         attach_form=attach_form or AttachForm(),
+        # The lead after a phone call, or the referrer: when the participant can come, while there is planning left.
+        can_come_form=_can_come_form(referral) if may(current_user, "plan", referral)
+        and referral.status in OPEN_STATUSES else None,
         # Open (correctable or booked): a file attached by mistake can be taken off again.
         can_remove_attachment=may_edit and may(current_user, "use", "intake")
         and referral.status in ATTACHABLE + CORRECTABLE, remove_form=RemoveAttachmentForm(),
@@ -118,6 +129,38 @@ def page(found: Referral, attach_form: AttachForm | None = None, status: int = 2
         follow_ups=db.session.scalars(select(Referral).where(Referral.follow_up_of_id == referral.id)
                                       .order_by(Referral.id)).all(),
     ), status
+
+
+@bp.post("/<int:referral_id>/can-come")
+@requires("referrals")
+def can_come(referral_id: int):
+    """When the participant can come, changed on the referral page: the referrer's, or the lead's after a phone
+    call. The planner keeps to it from now on; booked sessions outside it are named, to be moved."""
+    from flask import flash
+    from flask_babel import gettext as _
+
+    from guidance.services import referrals as service
+    from guidance.services.errors import DomainError
+
+    referral = get_visible(Referral, referral_id, "plan")
+    form = CanComeForm()
+    back = redirect(url_for("referrals.show", referral_id=referral.id, _anchor="can-come"))
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Try again."), "error")
+        return back
+    try:
+        outside = service.set_can_come(current_user, referral, form.can_come_weekdays.data, form.can_come_part.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return back
+    flash(_("Saved: the participant can come %(when)s. New times keep to it.", when=can_come_text(referral)), "success")
+    for s in outside:
+        when = clock.when_text(s.start, "EEEE d. MMMM, HH:mm")
+        flash(_("The session %(when)s is outside these times: move it.", when=when) if may(current_user, "use", "planning")
+              else _("The session %(when)s is outside these times: tell the centre with 'Cannot come'.", when=when),
+              "warning")
+    return back
 
 
 @bp.get("/<int:referral_id>/attachments/<int:attachment_id>")

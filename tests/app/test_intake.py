@@ -737,7 +737,7 @@ def test_when_the_participant_can_come_is_kept_shown_and_offered_again_for_corre
     referral = db.session.scalar(select(Referral))
     assert referral.can_come_weekdays == [2, 3] and referral.can_come_part == "morning"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "<dt>Kan komme</dt><dd>tirsdag og onsdag, før kl. 12</dd>" in page
+    assert '<dt id="can-come">Kan komme</dt><dd>tirsdag og onsdag, før kl. 12' in page
     again = client.get(f"/intake/referrals/{referral.id}/correct").get_data(as_text=True)
     assert re.search(r'<input[^>]*checked[^>]*value="2"|<input[^>]*value="2"[^>]*checked', again)
     assert '<option selected value="morning">' in again

@@ -17,6 +17,7 @@ EXPECTED = {
     "intake.correct_contact": only(Role.REFERRER),
     "intake.attach": {r: 405 for r in (ANON, *LOGGED_IN)},   # POST only (the referral page's form)
     "intake.remove_attachment": {r: 405 for r in (ANON, *LOGGED_IN)},   # POST only (a button beside each file)
+    "referrals.can_come": {r: 405 for r in (ANON, *LOGGED_IN)},   # POST only (the referral page's small form)
     # the own municipality's referral: its referrer and the county's lead; the counsellor has no session with it
     "referrals.attachment": {**only(Role.LEAD, Role.REFERRER), Role.COUNSELLOR: 404},
 }
@@ -51,6 +52,7 @@ WRITERS = {
     "intake.withdraw": (Role.REFERRER,),
     "intake.attach": (Role.REFERRER,),
     "intake.remove_attachment": (Role.REFERRER,),
+    "referrals.can_come": (Role.LEAD, Role.REFERRER),
     "intake.cannot_come": (Role.REFERRER,),
     "intake.correct_contact": (Role.REFERRER,),
 }

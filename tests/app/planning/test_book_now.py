@@ -729,3 +729,30 @@ def test_the_times_offered_keep_to_when_the_referral_says_the_participant_can_co
     assert offered
     assert all(day.startswith("onsdag") and start >= "12:00" for day, start in offered), offered
     assert "Henvisningen sier at deltakeren kan komme onsdag, fra kl. 12" in page
+
+
+def test_the_lead_sets_when_the_participant_can_come_after_a_phone_call_and_is_told_of_a_session_outside_it(
+        client, travel_to):
+    """The participant rang: Norwegian class every morning from now on. The lead says so on the referral, the times
+    offered keep to it, and the booked session on a morning is named to be moved."""
+    w = booking_world(travel_to)
+    booked = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 12, 9))   # Tuesday morning
+    f.login(client, w.lead)
+    page = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    assert f'action="/referrals/{w.own_referral.id}/can-come"' in page
+    response = client.post(f"/referrals/{w.own_referral.id}/can-come", data={"can_come_part": "afternoon"})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Lagret: deltakeren kan komme alle arbeidsdager, fra kl. 12." in page
+    assert "Timen tirsdag 12. januar, 09:00 er utenfor disse tidene: flytt den." in page
+    assert db.session.get(type(w.own_referral), w.own_referral.id).can_come_part == "afternoon"
+    assert booked.status.value == "booked"   # named, not moved
+    refused = client.post(f"/referrals/{w.own_referral.id}/can-come", data={"can_come_part": "night"})
+    assert "Velg før kl. 12, fra kl. 12 eller hele dagen." in client.get(refused.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_counsellor_cannot_change_when_the_participant_can_come(client, travel_to):
+    w = booking_world(travel_to)
+    f.login(client, w.counsellor)
+    assert client.post(f"/referrals/{w.own_referral.id}/can-come", data={"can_come_part": "morning"}).status_code in (403, 404)
+    assert db.session.get(type(w.own_referral), w.own_referral.id).can_come_part is None
