@@ -238,6 +238,7 @@ def _data_of(body) -> ReferralData:
         needs=list(body.needs) if body.needs is not None else None,
         earliest_date=body.earliest_date, accessibility_needs=participant.accessibility_needs,
         adviser_attends=body.adviser_attends, notes=body.notes,
+        can_come_weekdays=list(body.can_come_weekdays or []), can_come_part=body.can_come_part,
     )
 
 
@@ -295,6 +296,7 @@ def _referral_json(referral: Referral, shown_status: str, session: Session | Non
         programme_decision_date=referral.programme_decision_date, window_months=referral.window_months,
         deadline=referral.deadline, earliest_date=referral.earliest_date, needs=list(referral.needs),
         adviser_attends=referral.adviser_attends, notes=referral.notes, withdrawn_reason=referral.withdrawn_reason,
+        can_come_weekdays=referral.can_come_weekdays, can_come_part=referral.can_come_part,
         created_at=referral.created_at, updated_at=referral.updated_at,
         participant=api_schema.ParticipantOut(
             name=p.name, phone=p.phone, municipality=p.municipality.number, language=p.language,

@@ -9,6 +9,7 @@ from pydantic.json_schema import models_json_schema
 
 Basis = Literal["integration_act", "temporary_act", "ordinary"]
 Need = Literal["individual", "group"]
+PartOfDay = Literal["morning", "afternoon"]  # planning/wish.py PARTS_OF_DAY
 Status = Literal["received", "planned", "booked", "completed", "note_shared", "withdrawn", "no_show"]
 # What the centre's pages show (referral_reading.shown_statuses): the stored status, except a booked referral
 # whose sessions are over and wait for the outcome, or whose next kind of guidance is not booked yet.
@@ -41,6 +42,10 @@ class ReferralIn(BaseModel):
                                      description="Default: both under the acts, individual for ordinary guidance.")
     earliest_date: dt.date | None = Field(None, description="Default: today.")
     adviser_attends: bool = False
+    can_come_weekdays: list[Literal[1, 2, 3, 4, 5]] | None = Field(
+        None, max_length=5, description="ISO weekdays the participant can come (a course, a job); null: any working day.")
+    can_come_part: PartOfDay | None = Field(None, description="morning: sessions end by 12:00; afternoon: they start at "
+                                                               "12:00 or later; null: any time of day.")
     notes: str | None = Field(None, max_length=5000)
     confirm_duplicate: bool = Field(False, description="Send even if the same participant was referred in the last six months.")
 
@@ -79,6 +84,8 @@ class ReferralOut(BaseModel):
     earliest_date: dt.date
     needs: list[Need]
     adviser_attends: bool
+    can_come_weekdays: list[int] | None = Field(description="ISO weekdays the participant can come; null: any working day.")
+    can_come_part: PartOfDay | None
     notes: str | None
     withdrawn_reason: str | None
     created_at: dt.datetime

@@ -62,6 +62,18 @@ def test_a_case_system_says_the_participant_needs_step_free_access(client):
     assert plain["participant"]["needs_step_free"] is False
 
 
+def test_a_case_system_says_when_the_participant_can_come(client):
+    token = f.api_token(f.municipality("4601"))
+    created = client.post("/api/v1/referrals", json=body(can_come_weekdays=[3, 1], can_come_part="afternoon"),
+                          headers=auth(token)).get_json()
+    assert (created["can_come_weekdays"], created["can_come_part"]) == ([1, 3], "afternoon")
+    assert db.session.get(Referral, created["id"]).can_come_weekdays == [1, 3]
+    refused = client.post("/api/v1/referrals", json=body(can_come_weekdays=[6], can_come_part="night"),
+                          headers=auth(token))
+    paths = {e["path"] for e in refused.get_json()["errors"]}
+    assert refused.status_code == 422 and {"can_come_weekdays.0", "can_come_part"} <= paths, refused.get_json()
+
+
 def test_a_retry_with_the_same_idempotency_key_returns_the_first_result(client):
     token = f.api_token(f.municipality("4601"))
     first = client.post("/api/v1/referrals", json=body(), headers=auth(token, **{"Idempotency-Key": "case-123"}))
