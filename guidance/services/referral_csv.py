@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import difflib
 import io
+import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -28,8 +29,8 @@ COLUMNS = [
     ("bosettingsdato", "settlement_date"), ("vedtaksdato", "programme_decision_date"),
     ("frist_maaneder", "window_months"), ("spraak", "language"), ("tolk", "needs_interpreter"),
     ("video", "video_ok"), ("trinnfri_tilgang", "needs_step_free"), ("individuell", "needs_individual"), ("gruppe", "needs_group"),
-    ("tidligste_dato", "earliest_date"), ("tilrettelegging", "accessibility_needs"),
-    ("programraadgiver_deltar", "adviser_attends"), ("merknader", "notes"),
+    ("tidligste_dato", "earliest_date"), ("kan_komme_dager", "can_come_weekdays"), ("kan_komme_tid", "can_come_part"),
+    ("tilrettelegging", "accessibility_needs"), ("programraadgiver_deltar", "adviser_attends"), ("merknader", "notes"),
 ]
 # A nynorsk municipality gets the template in its own words (bokmål headers had come with a nynorsk page).
 NYNORSK_COLUMNS = [
@@ -37,7 +38,8 @@ NYNORSK_COLUMNS = [
     ("busetjingsdato", "settlement_date"), ("vedtaksdato", "programme_decision_date"),
     ("frist_maanader", "window_months"), ("spraak", "language"), ("tolk", "needs_interpreter"),
     ("video", "video_ok"), ("trinnfri_tilgang", "needs_step_free"), ("individuell", "needs_individual"),
-    ("gruppe", "needs_group"), ("tidlegaste_dato", "earliest_date"), ("tilrettelegging", "accessibility_needs"),
+    ("gruppe", "needs_group"), ("tidlegaste_dato", "earliest_date"), ("kan_kome_dagar", "can_come_weekdays"),
+    ("kan_kome_tid", "can_come_part"), ("tilrettelegging", "accessibility_needs"),
     ("programraadgjevar_deltek", "adviser_attends"), ("merknader", "notes"),
 ]
 ALIASES = {header: attr for header, attr in COLUMNS + NYNORSK_COLUMNS} | {attr: attr for _h, attr in COLUMNS} | {
@@ -59,8 +61,15 @@ BASIS = {"integreringsloven": "integration_act", "integreringslova": "integratio
          "ordinær": "ordinary", "ordinar": "ordinary", "ordinary": "ordinary"}
 YES = {"ja", "j", "yes", "y", "x", "1", "true", "sant"}
 NO = {"nei", "n", "no", "0", "false", "usant", ""}
+# When the participant can come: weekdays by the start of their name (bokmål, nynorsk, English) or number, and a
+# part of the day in the words people write.
+WEEKDAY_STARTS = {"man": 1, "mon": 1, "tir": 2, "tys": 2, "tue": 2, "ons": 3, "wed": 3, "tor": 4, "thu": 4,
+                  "fre": 5, "fri": 5}
+PARTS = {"før 12": "morning", "for 12": "morning", "formiddag": "morning", "morgen": "morning", "morning": "morning",
+         "etter 12": "afternoon", "fra 12": "afternoon", "frå 12": "afternoon", "ettermiddag": "afternoon",
+         "afternoon": "afternoon"}
 EXAMPLE = ["Olena Kovalenko", "+47 412 34 567", "4601", "integreringsloven", None, "", "", "uk", "ja", "nei",
-           "nei", "ja", "ja", "", "", "nei", ""]   # None: the settlement date, two weeks before the day it is downloaded
+           "nei", "ja", "ja", "", "", "", "", "nei", ""]   # None: the settlement date, two weeks before the day it is downloaded
 
 
 @dataclass
@@ -217,6 +226,18 @@ def _row(cells: dict[str, str], number: int, municipalities: dict[str, int], err
             window = int(cells["window_months"])
         except ValueError:
             fail("window_months", _("Enter a whole number of months."))
+    days = []
+    for word in re.findall(r"[^\W_]+", cells.get("can_come_weekdays", "").lower()):
+        day = int(word) if word.isdigit() and 1 <= int(word) <= 5 else WEEKDAY_STARTS.get(word[:3])
+        if day is None and word not in ("og", "and"):
+            fail("can_come_weekdays", _("Write the weekdays like man, tir, ons, or leave it empty for any working day."))
+            break
+        if day is not None:
+            days.append(day)
+    part_written = " ".join(cells.get("can_come_part", "").lower().replace("kl.", "").split())
+    part = PARTS.get(part_written)
+    if part_written and part is None:
+        fail("can_come_part", _("Write før 12 or etter 12, or leave it empty for any time of day."))
     individual, group = flag("needs_individual", True), flag("needs_group", basis != "ordinary")
     needs = [n for n, wanted in (("individual", individual), ("group", group)) if wanted]
     return ReferralData(
@@ -226,7 +247,7 @@ def _row(cells: dict[str, str], number: int, municipalities: dict[str, int], err
         language=language or cells.get("language", "").lower(), needs_interpreter=flag("needs_interpreter", True),
         video_ok=flag("video_ok", False), needs_step_free=flag("needs_step_free", False), needs=needs, earliest_date=date("earliest_date"),
         accessibility_needs=cells.get("accessibility_needs") or None, adviser_attends=flag("adviser_attends", False),
-        notes=cells.get("notes") or None,
+        notes=cells.get("notes") or None, can_come_weekdays=days, can_come_part=part,
     )
 
 

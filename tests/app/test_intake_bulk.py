@@ -34,7 +34,8 @@ def test_template_is_utf8_with_bom_and_semicolons(client):
     response = client.get("/intake/bulk/template.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.data.startswith("\ufeff".encode())
-    assert response.data.decode("utf-8-sig").splitlines()[0] == HEADER.replace(";video;", ";video;trinnfri_tilgang;")
+    assert response.data.decode("utf-8-sig").splitlines()[0] == HEADER.replace(";video;", ";video;trinnfri_tilgang;") \
+        .replace(";tidligste_dato;", ";tidligste_dato;kan_komme_dager;kan_komme_tid;")
 
 
 def test_a_participant_who_needs_step_free_access_says_so_in_its_column(client):
@@ -268,3 +269,22 @@ def test_a_number_the_intake_refuses_is_shown_beside_its_problem(client):
     assert response.status_code == 400 and count() == 0
     row = page[page.index("<td>2</td><td>telefon</td>"):]
     assert row[:row.index("</tr>")].endswith("<td><bdi>123</bdi></td>")
+
+
+def test_the_days_and_time_of_day_a_participant_can_come_are_read_in_the_words_people_write(client):
+    f.login(client, f.user(Role.REFERRER))
+    header = HEADER + ";kan_komme_dager;kan_komme_tid"
+    text = "\n".join([header,
+                      f"Bjørn Åsen;;4601;integreringsloven;{settled()};;;uk;ja;nei;ja;ja;;;nei;;man, tir og Onsdag;før kl. 12",
+                      f"Amal Haddad;;4601;integreringsloven;{settled()};;;ar;ja;nei;ja;ja;;;nei;;;etter 12"])
+    assert upload(client, text).status_code == 302
+    made = {r.participant.name: r for r in db.session.scalars(select(Referral))}
+    assert (made["Bjørn Åsen"].can_come_weekdays, made["Bjørn Åsen"].can_come_part) == ([1, 2, 3], "morning")
+    assert (made["Amal Haddad"].can_come_weekdays, made["Amal Haddad"].can_come_part) == (None, "afternoon")
+    wrong = upload(client, "\n".join([header, f"Selam Tesfay;;4601;integreringsloven;{settled()};;;ti;ja;nei;ja;ja;;;nei;;"
+                                               f"lørdag;kveld"]))
+    page = wrong.get_data(as_text=True)
+    assert wrong.status_code == 400
+    assert "<td>2</td><td>kan_komme_dager</td><td>Skriv ukedagene som man, tir, ons" in page
+    assert "<td>2</td><td>kan_komme_tid</td><td>Skriv før 12 eller etter 12" in page
+
