@@ -437,6 +437,19 @@ def newer_published_plan(run: PlanningRun) -> PlanningRun | None:
         .order_by(PlanningRun.published_at.desc()).limit(1))
 
 
+def not_covered(run: PlanningRun) -> list:
+    """Published sessions before the run's first day that no longer hold (a counsellor off sick today): the run
+    does not touch them and publishing leaves them booked, so the lead gives them to a colleague, moves or cancels
+    them one by one (readiness.broken_sessions names why). Empty when the run has no instance."""
+    from guidance.planning import ids
+    from guidance.services import readiness
+
+    horizon_start = _horizon_start(run)
+    if horizon_start is None:
+        return []
+    return [b for b in readiness.broken_sessions(run.county) if ids.to_local(b.start).date() < horizon_start]
+
+
 def _horizon_start(run: PlanningRun) -> dt.date | None:
     try:
         return dt.date.fromisoformat(json.loads(run.instance_json)["horizon"]["start"])

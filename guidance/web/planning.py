@@ -167,7 +167,8 @@ def run(run_id: int):
                            explanation=explanation, detail=detail, cancel_form=CancelForm(), figures=figures,
                            publishable=publishable, stale=stale, publish_form=PublishForm(),
                            run_status=RUN_STATUS, active=planning_run.status in planning_service.ACTIVE,
-                           left_in_queue=left_in_queue)
+                           left_in_queue=left_in_queue,
+                           not_covered=planning_service.not_covered(planning_run) if publishable else [])
 
 
 @bp.get("/runs/<int:run_id>/progress")
@@ -450,7 +451,8 @@ def _confirmation_page(planning_run: PlanningRun, form: PublishForm, status: int
     publishable = planning_run.status is RunStatus.SUCCEEDED and planning_run.published_at is None
     preview = planning_service.publish_preview(planning_run) if publishable else None
     return render_template("planning/publish.html", run=planning_run, form=form, preview=preview,
-                           publishable=publishable, error=error, ids=planning_ids), status
+                           publishable=publishable, error=error, ids=planning_ids,
+                           not_covered=planning_service.not_covered(planning_run) if publishable else []), status
 
 
 @bp.get("/runs/<int:run_id>/publish")

@@ -266,3 +266,24 @@ def test_a_re_plan_after_some_hours_away_moves_only_the_sessions_in_those_hours(
     page = client.get(f"/planning/runs/{run.id}/changes").get_data(as_text=True)
     assert page.count(f'<strong class="tag tag-red">{w.counsellor.name} kan ikke da</strong>') == len(overlapping)
     assert f"{w.counsellor.name} er borte" not in page
+
+
+def test_a_session_today_whose_counsellor_is_away_is_named_on_the_run_and_publish_pages(client, travel_to):
+    """The re-plan after a sick call starts on the next working day: today's sessions with the absent counsellor
+    stayed booked after publishing, and neither page said so."""
+    from guidance.models import Absence
+
+    travel_to(f.oslo(2027, 1, 11, 8))   # Monday morning
+    w = planning_world()
+    today_session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 11, 13))
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 1, 11), end_date=dt.date(2027, 1, 12)))
+    db.session.commit()
+    run = solved_run(w.lead, today=dt.date(2027, 1, 11))
+    f.login(client, w.lead)
+    for url in (f"/planning/runs/{run.id}", f"/planning/runs/{run.id}/publish"):
+        page = client.get(url).get_data(as_text=True)
+        assert 'id="not-covered"' in page, url
+        block = page[page.index('id="not-covered"'):].split("</div>")[0]
+        assert "1 time før den første dagen i denne planen holder ikke lenger" in block
+        assert "mandag 11. januar 13:00" in block and w.own_referral.reference in block
+        assert f'href="/planning/sessions/{today_session.id}/edit?back=' in block
