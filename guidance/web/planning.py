@@ -20,6 +20,7 @@ from guidance.labels import CANCEL_REASON
 from guidance.models import PlanningRun, RunStatus, Session, SessionType
 from guidance.models.types import utcnow as _utcnow
 from guidance.planning import ids as planning_ids
+from guidance.rules.notice import sooner_than_a_letter
 from guidance.services import planning as planning_service
 from guidance.services import queue
 from guidance.services.errors import DomainError
@@ -672,9 +673,10 @@ def edit_session(session_id: int):
                         "the participants and the interpreter keep the time and place they were told.",
                         name=result.session.counsellor.user.name), "success")
             elif result.inside_notice:
+                # One owner for the call: the centre (the referrer's page says the centre phones).
                 flash(_("The session is moved to a time sooner than the county's notice, so a letter may not reach "
-                        "the participant in time. Make sure the participant is told, for instance through the "
-                        "referrer or by phone with an interpreter."), "warning")
+                        "the participant in time. Phone the participant, with an interpreter if they need one: they "
+                        "wait on your home page with their phone number."), "warning")
             elif (result.session.start, result.session.room_id) == before:
                 # Only the counsellor, interpreter or mode changed: not "moved" (the lead read that the time had gone).
                 flash(_("The session keeps its time and room; the change is saved and the counsellor's calendar is "
@@ -784,6 +786,9 @@ def cancel_session(session_id: int):
     # Who hears of it through Veiled: the referrers of each participant (notices.referrers_of); a
     # municipality without an account hears nothing, and the lead must phone.
     told = {sp.referral: referrers_of(sp.referral) for sp in session.participants}
+    # Sooner than a letter reaches them: the lead phones every participant, told in Veiled or not (to_tell).
+    too_soon = sooner_than_a_letter(planning_ids.to_local(session.start).date(), planning_ids.local_today(),
+                                    session.run.county.publish_notice_days)
     # An interpreter who accepted is paid the booked time when the cancellation is late (the county's term).
     late_cost = sum(filter(None, (late_cancellation_cost(b) for b in session.bookings)))
     if request.method == "POST" and cancellable and form.validate_on_submit():
@@ -798,7 +803,7 @@ def cancel_session(session_id: int):
             return redirect(back)
     status = 400 if request.method == "POST" else 200
     return render_template("planning/cancel_session.html", form=form, session=session, cancellable=cancellable,
-                           back=back, told=told, late_cost=late_cost,
+                           back=back, told=told, late_cost=late_cost, too_soon=too_soon,
                            late_hours=session.run.county.interpreter_late_cancel_hours), status
 
 

@@ -163,3 +163,16 @@ def test_the_lead_sees_who_is_told_and_is_warned_about_a_municipality_without_a_
     assert (f"Ingen får beskjed om Yonas Tesfay ({w.other_referral.reference}, {w.other_referral.participant.phone}) "
             "i Veiled") in page
     assert w.own_referral.reference not in page[page.index("Ingen får beskjed"):page.index("Si fra til deltakeren")]
+
+
+def test_cancelling_a_session_sooner_than_a_letter_says_the_lead_phones_every_participant(client, travel_to):
+    """The page listed the participants as "told in Veiled: <referrer>", and afterwards they stood on the lead's
+    list to phone: the lead did not know before confirming, and the referrer's page told them to call too."""
+    travel_to(f.oslo(2027, 1, 11, 8))   # Monday; the session is tomorrow
+    w = f.world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 12, 10))
+    later = f.published_session(w.counsellor, f.referral(name="Sara Tesfay"), start=f.oslo(2027, 2, 15, 10))
+    f.login(client, w.lead)
+    page = client.get(f"/planning/sessions/{session.id}/cancel").get_data(as_text=True)
+    assert 'id="cancel-too-soon"' in page and "ring hver av dem" in page
+    assert 'id="cancel-too-soon"' not in client.get(f"/planning/sessions/{later.id}/cancel").get_data(as_text=True)

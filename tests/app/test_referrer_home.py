@@ -186,8 +186,8 @@ def test_a_session_moved_away_from_tomorrow_is_first_and_says_to_tell_them_today
     card = _card(client.get("/").get_data(as_text=True), "home-moved")
     amal, sara = card.index("Amal Haddad"), card.index("Sara Haddad")
     assert amal < sara   # by the time in their letter, not the new time (28th against 19th)
-    assert "Si fra i dag: et brev kommer for sent" in card[amal:sara]
-    assert "Si fra i dag" not in card[sara:]
+    assert "Karrieresenteret ringer dem: et brev kommer for sent" in card[amal:sara]
+    assert "Karrieresenteret ringer dem" not in card[sara:]
 
 
 def test_a_moved_session_in_summer_reads_oslo_time_and_a_change_of_counsellor_is_no_new_time(client, travel_to):

@@ -507,6 +507,8 @@ def test_a_move_inside_the_notice_asks_for_confirmation_then_is_saved_with_a_war
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
     assert "sooner than the county's notice" in html.unescape(page)
+    # One owner for the call: the lead (the referrer's page says the centre phones).
+    assert "Phone the participant, with an interpreter if they need one" in html.unescape(page)
     # A later time within the notice rules is moved without a question or a warning.
     response = _move(client, session, day=MONDAY, time="13:00")
     page = client.get(response.headers["Location"], headers=EN).get_data(as_text=True)
