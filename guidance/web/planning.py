@@ -657,8 +657,7 @@ def edit_session(session_id: int):
                    interpreter_mode=form.interpreter_mode.data, **extra)
         except plan_edits.NothingChanged as unchanged:
             flash(unchanged.message, "info")
-            return redirect(_came_from(form, url_for("planning.sessions", run_id=planning_run.id,
-                                                      week=start.date().isoformat())))
+            return redirect(_came_from(form, _after_edit(planning_run, published, start.date())))
         except DomainError as error:
             db.session.rollback()
             if error.field_errors and not any(error.message in m for m in error.field_errors.values()):
@@ -699,8 +698,7 @@ def edit_session(session_id: int):
                 from guidance.services.notices import referrers_of
 
                 _warn_untold([sp.referral for sp in result.session.participants if not referrers_of(sp.referral)])
-            return redirect(_came_from(form, url_for("planning.sessions", run_id=planning_run.id,
-                                                      week=start.date().isoformat())))
+            return redirect(_came_from(form, _after_edit(planning_run, published, start.date())))
     elif published and form.start_time.errors and not form.day.errors and form.day.data is not None:
         # The time could not be read: a day that has passed is said now too, not after the time is mended.
         form.day.errors = list(form.day.errors) + plan_edits.day_passed(form.day.data)
@@ -754,6 +752,15 @@ class CancelSessionForm(FlaskForm):
                          choices=[("", _l("Choose a reason"))] + list(CANCEL_REASON.items()),
                          validators=[DataRequired(_l("Choose why the session is cancelled."))])
     back = HiddenField()
+
+
+def _after_edit(planning_run: PlanningRun, published: bool, day: dt.date) -> str:
+    """Where a change lands without a page to go back to: a published session on the day plan of its (new) day,
+    where the lead sees it among the day's others; a draft's on its run's sessions (an older run's page read
+    "replaced by a newer plan" on every row, as if the lead had edited an old plan)."""
+    if published:
+        return url_for("grids.day", date=day.isoformat())
+    return url_for("planning.sessions", run_id=planning_run.id, week=day.isoformat())
 
 
 def _came_from(form, default: str) -> str:

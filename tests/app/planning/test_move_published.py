@@ -789,3 +789,13 @@ def test_suggestions_further_from_home_come_after_the_nearer_ones_under_their_ow
     # Narrowing the times keeps the way back to where the lead came from.
     wish = page[page.index('class="wish"'):]
     assert '<input type="hidden" name="back" value="/">' in wish[:wish.index("</form>")]
+
+
+def test_a_move_without_a_page_to_go_back_to_lands_on_the_day_plan_of_its_new_day(client, world):
+    """Opened by its address, a move landed on the sessions of the run that first published it, where every row
+    read "replaced by a newer plan"."""
+    w = world
+    session = _published(w)
+    f.login(client, w.lead, language="en")
+    response = _move(client, session, day=MONDAY, time="13:00")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/grids/day?date={MONDAY.isoformat()}")
