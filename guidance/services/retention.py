@@ -32,7 +32,9 @@ ANONYMISED_NAME = "Anonymisert"
 PERSONAL_COLUMNS: dict[str, dict[str, object]] = {
     "participant": {"name": ANONYMISED_NAME, "phone": None, "accessibility_needs": None},
     # the fingerprint is a hash of the submitted body: no use once the referral has closed
-    "referral": {"notes": None, "withdrawn_reason": None, "idempotency_fingerprint": None},
+    # when the participant can come tells of their days (a course, a child): of no use once the referral closed
+    "referral": {"notes": None, "withdrawn_reason": None, "idempotency_fingerprint": None,
+                 "can_come_weekdays": None, "can_come_part": None},
     "guidance_note": {"goals": "", "background": "", "next_steps": ""},
     # when the participant can come instead, in the referrer's words
     "cannot_come": {"note": ""},
