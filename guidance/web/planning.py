@@ -403,7 +403,13 @@ def unscheduled(run_id: int):
                      "what": what, "action": action, "detail": u.get("detail", "")})
     rows.sort(key=lambda r: (r["referral"].deadline is None if r["referral"] else True,
                              r["referral"].deadline if r["referral"] and r["referral"].deadline else dt.date.max))
-    return render_template("planning/unscheduled.html", run=planning_run, rows=rows)
+    from guidance.models import OPEN_STATUSES, Referral
+
+    # "Find a time" for what is still open (a referral closed since the run has nothing to book).
+    shown = [r["referral"].id for r in rows if r["referral"]]
+    still_open = set(db.session.scalars(select(Referral.id).where(Referral.id.in_(shown),
+                                                                  Referral.status.in_(OPEN_STATUSES)))) if shown else set()
+    return render_template("planning/unscheduled.html", run=planning_run, rows=rows, still_open=still_open)
 
 
 def _local_text(value: str) -> dt.datetime:

@@ -1,6 +1,7 @@
 """Reviewing a finished run: figures, sessions by week/location/counsellor, changes, unscheduled."""
 import pytest
 import json
+import re
 
 from guidance.models import RunStatus
 from tests.app import factories as f
@@ -49,14 +50,19 @@ def test_a_finished_run_shows_its_figures_sessions_and_what_could_not_be_planned
     assert "Too few participants can meet" in unscheduled
     assert "Book an interpreter for Tigrinya" in unscheduled
     assert "<bdi>Amal Haddad</bdi>" in unscheduled   # whom to act on, by name (references only, before)
+    # "Find a time" books one need around the published plan: offered once this plan is the published one.
+    assert "/times" not in unscheduled
+    from guidance.services import planning as planning_service
+
+    planning_service.publish_run(w.lead, run, confirm_stale=True)
+    published = client.get(f"/planning/runs/{run.id}/unscheduled", headers=EN).get_data(as_text=True)
+    assert re.search(r'href="/referrals/\d+/times">Find a time', published)
 
     changes = client.get(f"/planning/runs/{run.id}/changes", headers=EN).get_data(as_text=True)
     assert "New" in changes and w.own_referral.reference in changes
 
     # The runs list counts the sessions the publish page will book (it counted each member of a group: here
     # a plan whose groups make 317 participants' sessions of 186 sessions).
-    import re
-
     from guidance.extensions import db
 
     run.metrics = {**run.metrics, "scheduled": 317, "sessions": 186}
