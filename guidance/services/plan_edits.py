@@ -555,8 +555,11 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
             "replaces": booked.user.name if booked is not None and interpreter_id != booked.id else None,
             # An interpreter in Veiled instead of the one arranged outside it: the lead must tell them.
             "ends_outside": session.outside_interpreter if session.outside_interpreter and not outside_kept else None,
+            # The move keeps the session's own mode (its letter says on site or video): the journey is the one the
+            # participant makes then, whatever mode the engine weighed (a video suggestion at Sunnfjord, moved, was
+            # a Bergen participant's 143-minute drive with no journey shown).
             "journey": journey(raw["location"]) if raw["location"] != ids.location_id(session.location_id)
-            and raw.get("mode", "onsite") != "video" else None,
+            and session.mode != "video" else None,
             "journey_was": journey_was,
         })
         moved_to = suggestions[-1]

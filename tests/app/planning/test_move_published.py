@@ -799,3 +799,35 @@ def test_a_move_without_a_page_to_go_back_to_lands_on_the_day_plan_of_its_new_da
     f.login(client, w.lead, language="en")
     response = _move(client, session, day=MONDAY, time="13:00")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/grids/day?date={MONDAY.isoformat()}")
+
+
+def test_a_suggestion_the_engine_weighed_by_video_shows_the_journey_the_move_makes_on_site(client, world, monkeypatch):
+    """The engine may weigh a time elsewhere as video for a participant who can take video; the move keeps the
+    session on site (its letter says so), and the suggestion showed no journey: a Bergen participant was sent to
+    another town with nothing said."""
+    import re
+
+    from solver import recommend as engine
+
+    from guidance.models import Location
+
+    w = world
+    f.centre(town="4621")
+    w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
+    db.session.commit()
+    session = _published(w, interpreter=False)   # Bergen, on site
+    real = engine.recommend
+
+    def by_video(instance, **kwargs):
+        answer = real(instance, **kwargs)
+        for option in answer.get("options", []):
+            for s in option["sessions"]:
+                s["mode"] = "video"
+        return answer
+
+    monkeypatch.setattr(engine, "recommend", by_video)
+    f.login(client, w.lead, language="en")
+    page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True))
+    section = page[page.index('id="options-heading"'):page.index("Or choose a time yourself")]
+    at_voss = re.findall(r"Karrieresenter Voss <strong class=\"tag tag-(\w+)\">participant's journey (\d+) min", section)
+    assert at_voss and all(int(minutes) > 60 for _tag, minutes in at_voss), section[:1500]
