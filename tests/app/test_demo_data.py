@@ -85,6 +85,11 @@ def test_demo_can_seed_another_county(app, travel_to):
     assert result.county.name == "Nordland"
     lead = db.session.scalar(select(User).where(User.role == Role.LEAD))
     assert lead.county.number == "18"
+    # The planner is told the road's time where the straight line misleads (Rana to Bodø over the mountain).
+    from guidance.planning.instance import InstanceOptions, build_instance, instance_travel
+
+    between = instance_travel(build_instance(result.county, InstanceOptions(today=dt.date(2028, 6, 5))))
+    assert between("1833", "1804") >= 180 and between("1804", "1833") >= 180
 
 
 def test_demo_places_have_addresses_hours_and_outreach_days_the_plan_reads(app):
