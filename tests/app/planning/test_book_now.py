@@ -756,3 +756,30 @@ def test_a_counsellor_cannot_change_when_the_participant_can_come(client, travel
     f.login(client, w.counsellor)
     assert client.post(f"/referrals/{w.own_referral.id}/can-come", data={"can_come_part": "morning"}).status_code in (403, 404)
     assert db.session.get(type(w.own_referral), w.own_referral.id).can_come_part is None
+
+
+def test_the_times_offered_read_in_date_order_with_the_engines_first_choice_marked(client, travel_to, monkeypatch):
+    """Listed in the engine's rank the dates jumped (16, 14, 13 January, 21, 15 December) and the earliest, for an
+    urgent deadline, came last; Move lists them by date."""
+    from guidance.services import book_now as service
+
+    real = service.choices
+
+    def reversed_rank(*args, **kwargs):
+        found = real(*args, **kwargs)
+        for need in found.needs:
+            need.options.reverse()   # the engine's best placed last in time
+        return found
+
+    monkeypatch.setattr(service, "choices", reversed_rank)
+    w = booking_world(travel_to)
+    f.login(client, w.lead)
+    page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
+    months = ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
+              "november", "desember"]
+    shown = []
+    for day, start in _option_times(page):
+        _weekday, number, month, year = day.replace(".", "").split()
+        shown.append((int(year), months.index(month), int(number), start))
+    assert len(shown) > 1 and shown == sorted(shown), shown
+    assert page.count("Passer best") >= 1
