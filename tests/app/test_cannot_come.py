@@ -31,6 +31,9 @@ def test_the_referrer_says_the_participant_cannot_come_and_the_lead_moves_the_se
 
     # The menu marks the referrals, where the referrer came from (it marked "New referral").
     form_page = client.get(link).get_data(as_text=True)
+    # A standing limit belongs on the referral, where every plan keeps to it: the form says where.
+    assert "Si det under «Kan komme» på henvisningssiden" in form_page
+    assert f'href="/referrals/{w.own_referral.id}#can-come"' in form_page
     assert 'href="/referrals/" aria-current="page"' in form_page or 'aria-current="page" href="/referrals/"' in form_page
     too_long = client.post(link, data={"note": "x" * 501})
     assert too_long.status_code == 400 and 'id="note-error"' in too_long.get_data(as_text=True)
