@@ -462,8 +462,9 @@ def set_can_come(actor: User, referral: Referral, weekdays: list[int] | None, pa
     """Use case: when the participant can come, changed after the referral was sent (the lead heard it on the
     phone, the course moved). Checked as at intake, audited; returns the booked sessions ahead that fall outside
     it, which the caller names (they are not moved here: a move is its own use case, with its letter)."""
-    from guidance.models import OPEN_STATUSES, Session, SessionParticipant, SessionStatus
+    from guidance.models import OPEN_STATUSES
     from guidance.planning.wish import Wish
+    from guidance.services.referral_reading import sessions_ahead
 
     if referral.status not in OPEN_STATUSES:
         raise DomainError(_("The referral is closed: there is nothing left to plan."))
@@ -475,11 +476,7 @@ def set_can_come(actor: User, referral: Referral, weekdays: list[int] | None, pa
                  {"weekdays": referral.can_come_weekdays, "part": referral.can_come_part})
     db.session.commit()
     wish = Wish.of_referral(referral)
-    ahead = db.session.scalars(
-        select(Session).join(SessionParticipant).where(SessionParticipant.referral_id == referral.id,
-                                                       Session.status == SessionStatus.BOOKED, Session.start > ids.clock())
-        .order_by(Session.start)).all()
-    return [s for s in ahead if not wish.allows(ids.to_local(s.start), ids.to_local(s.end))]
+    return [s for s in sessions_ahead(referral.id) if not wish.allows(ids.to_local(s.start), ids.to_local(s.end))]
 
 
 def remove_attachment(actor: User, referral: Referral, attachment: Attachment) -> None:

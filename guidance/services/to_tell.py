@@ -48,7 +48,7 @@ def session_changed(actor, session: Session, change: str, *, short_notice: bool 
 
     if not short_notice and change in (MOVED, CANCELLED):
         letter_gives = was if change == MOVED else (start or session.start)
-        short_notice = letter_gives is not None and _sooner_than_a_letter(session, letter_gives)
+        short_notice = letter_gives is not None and sooner_than_a_letter(session, letter_gives)
     recorded = []
     for member in session.participants:
         referral = member.referral
@@ -65,7 +65,9 @@ def session_changed(actor, session: Session, change: str, *, short_notice: bool 
     return recorded
 
 
-def _sooner_than_a_letter(session: Session, when: dt.datetime) -> bool:
+def sooner_than_a_letter(session: Session, when: dt.datetime) -> bool:
+    """A change to `session` whose time `when` (the letter's) comes before a new letter reaches the participant:
+    the lead phones them (the county's notice, rules.notice)."""
     from guidance.planning import ids
     from guidance.rules.notice import sooner_than_a_letter
 

@@ -20,9 +20,9 @@ from guidance.labels import CANCEL_REASON
 from guidance.models import PlanningRun, RunStatus, Session, SessionType
 from guidance.models.types import utcnow as _utcnow
 from guidance.planning import ids as planning_ids
-from guidance.rules.notice import sooner_than_a_letter
 from guidance.services import planning as planning_service
 from guidance.services import queue
+from guidance.services import to_tell
 from guidance.services.errors import DomainError
 from guidance.web.forms import AbsenceTimeForm, NearToday, WishForm, row_id, show_refusal
 from guidance.web.guards import get_visible, requires
@@ -800,8 +800,7 @@ def cancel_session(session_id: int):
     # municipality without an account hears nothing, and the lead must phone.
     told = {sp.referral: referrers_of(sp.referral) for sp in session.participants}
     # Sooner than a letter reaches them: the lead phones every participant, told in Veiled or not (to_tell).
-    too_soon = sooner_than_a_letter(planning_ids.to_local(session.start).date(), planning_ids.local_today(),
-                                    session.run.county.publish_notice_days)
+    too_soon = to_tell.sooner_than_a_letter(session, session.start)
     # An interpreter who accepted is paid the booked time when the cancellation is late (the county's term).
     late_cost = sum(filter(None, (late_cancellation_cost(b) for b in session.bookings)))
     if request.method == "POST" and cancellable and form.validate_on_submit():
