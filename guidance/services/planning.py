@@ -211,6 +211,8 @@ class PublishPreview:
     letters_to_send: list = field(default_factory=list)
     # What the interpreters of cancelled bookings are paid anyway (cancelled late), øre.
     late_cancellation_cost_ore: int = 0
+    # Published sessions before the plan's first day that no longer hold (not_covered): the plan leaves them.
+    not_covered: list = field(default_factory=list)
     # Referrers' "cannot come" requests this plan leaves as they are (the participant stays at that time):
     # a plan made before the request, or by hand. The planner moves such participants (the request is
     # their busy time, planning/instance.py), but cannot read "when they can come instead" (free text).
@@ -373,6 +375,7 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
     horizon_start = _horizon_start(run)
     if horizon_start is None:
         return preview
+    preview.not_covered = not_covered(run, horizon_start)
     new_sessions = list(db.session.scalars(select(Session).where(Session.run_id == run.id,
                                                                   Session.status == SessionStatus.PLANNED)))
     replaced = {s.uid: s for s in published_sessions(county)
@@ -437,17 +440,18 @@ def newer_published_plan(run: PlanningRun) -> PlanningRun | None:
         .order_by(PlanningRun.published_at.desc()).limit(1))
 
 
-def not_covered(run: PlanningRun) -> list:
+def not_covered(run: PlanningRun, horizon_start: dt.date | None = None) -> list:
     """Published sessions before the run's first day that no longer hold (a counsellor off sick today): the run
     does not touch them and publishing leaves them booked, so the lead gives them to a colleague, moves or cancels
-    them one by one (readiness.broken_sessions names why). Empty when the run has no instance."""
+    them one by one (readiness.broken_sessions names why). `horizon_start`: the run's first day when the caller
+    has read it already. Empty when the run has no instance."""
     from guidance.planning import ids
     from guidance.services import readiness
 
-    horizon_start = _horizon_start(run)
+    horizon_start = horizon_start or _horizon_start(run)
     if horizon_start is None:
         return []
-    return [b for b in readiness.broken_sessions(run.county) if ids.to_local(b.start).date() < horizon_start]
+    return readiness.broken_sessions(run.county, before=ids.to_utc(dt.datetime.combine(horizon_start, dt.time())))
 
 
 def _horizon_start(run: PlanningRun) -> dt.date | None:

@@ -309,9 +309,10 @@ def sessions_ahead_of(user) -> int:
 
 
 def broken_sessions(county: County, *, location_id: int | None = None, counsellor_id: int | None = None,
-                    interpreter_id: int | None = None) -> list[BrokenSession]:
+                    interpreter_id: int | None = None, before: dt.datetime | None = None) -> list[BrokenSession]:
     """Published (booked) sessions still ahead that no longer fit the county's data, limited to one
-    location (with its rooms), counsellor or interpreter when given. Sessions in the past never count."""
+    location (with its rooms), counsellor or interpreter, or to those starting before `before`, when given.
+    Sessions in the past never count."""
     stmt = (select(Session).join(PlanningRun, PlanningRun.id == Session.run_id)
             .where(PlanningRun.county_id == county.id, Session.status == SessionStatus.BOOKED,
                    Session.start > clock.now())
@@ -328,6 +329,8 @@ def broken_sessions(county: County, *, location_id: int | None = None, counsello
         stmt = stmt.where(Session.counsellor_id == counsellor_id)
     if interpreter_id is not None:
         stmt = stmt.where(Session.interpreter_id == interpreter_id)
+    if before is not None:
+        stmt = stmt.where(Session.start < before)
     sessions = list(db.session.scalars(stmt))
     if not sessions:
         return []

@@ -459,7 +459,7 @@ def _confirmation_page(planning_run: PlanningRun, form: PublishForm, status: int
     preview = planning_service.publish_preview(planning_run) if publishable else None
     return render_template("planning/publish.html", run=planning_run, form=form, preview=preview,
                            publishable=publishable, error=error, ids=planning_ids,
-                           not_covered=planning_service.not_covered(planning_run) if publishable else []), status
+                           not_covered=preview.not_covered if preview else []), status
 
 
 @bp.get("/runs/<int:run_id>/publish")
