@@ -34,6 +34,8 @@ class Wish:
         The planner then books them only when they can come, as it keeps to a "cannot come" request."""
         out: list[tuple[str, str]] = []
         allowed = PARTS_OF_DAY.get(self.part_of_day or "")
+        if self.weekdays is None and allowed is None:
+            return out   # most referrals: no limit (built for every participant of every instance)
         day = start
         while day <= end:
             if day.isoweekday() <= 5:

@@ -198,9 +198,10 @@ def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], 
             calendar.add("x-published-ttl", "PT1H")
         sessions = list(sessions)
         if sessions:
-            starts = [s.start for s in sessions] + ([as_it_was[0]] if as_it_was else [])
-            calendar.add_component(_oslo_timezone(min(starts), max(s.end for s in sessions) if not as_it_was else
-                                                  max([s.end for s in sessions] + [as_it_was[0] + (sessions[0].end - sessions[0].start)])))
+            spans = [(s.start, s.end) for s in sessions]
+            if as_it_was:   # the old time the cancellation names is in the calendar's time zone too
+                spans.append((as_it_was[0], as_it_was[0] + (sessions[0].end - sessions[0].start)))
+            calendar.add_component(_oslo_timezone(min(a for a, _ in spans), max(b for _, b in spans)))
         if not (method or sequence is not None or organizer or attendee):
             # A feed or a plain .ics: each event's text is remembered by everything it is made of,
             # so a poll that finds nothing changed joins known bytes instead of rebuilding 250 events.

@@ -16,6 +16,7 @@ from guidance import clock
 from guidance.rules.access import may
 from guidance.services import absences
 from guidance.labels import all_labels, money
+from guidance.planning.wish import Wish
 from guidance.web.navigation import current_entry, menu_for_current_user
 
 
@@ -57,7 +58,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["day"] = day_text
     app.jinja_env.filters["week"] = week_text
     app.jinja_env.filters["can_come"] = can_come_text
-    app.jinja_env.tests["can_come_limited"] = lambda referral: bool(referral.can_come_weekdays or referral.can_come_part)
+    app.jinja_env.tests["can_come_limited"] = lambda referral: Wish.of_referral(referral).any
     # "1 234" and "1 234,50 kr" in nb and nn, "1,234" and "NOK 1,234.50" in en.
     app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0, "#,##0")
     app.jinja_env.filters["decimal"] = lambda value: format_decimal(value or 0, "#,##0.##")
