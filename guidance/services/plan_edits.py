@@ -65,10 +65,11 @@ def set_pinned(lead: User, session: Session, pinned: bool) -> Session:
 
 
 def edit_session(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
-                 interpreter_id: int | None, interpreter_mode: str | None) -> Session:
+                 interpreter_id: int | None, interpreter_mode: str | None, mode: str | None = None) -> Session:
     """Move or re-staff a session of an unpublished plan; refuses with the broken rules named.
 
-    `start` is an Oslo wall-clock time (naive). The session's length stays its type's length.
+    `start` is an Oslo wall-clock time (naive). The session's length stays its type's length. `mode`: how the
+    participant takes part ("onsite" or "video"; None keeps it, see `_take_part`).
     """
     from solver.check import check_plan
 
@@ -106,8 +107,7 @@ def edit_session(lead: User, session: Session, *, start: dt.datetime, room_id: i
     else:
         raw.update(language=language, interpreter=ids.interpreter_id(interpreter_id) if interpreter_id else None,
                    interpreter_mode=interpreter_mode)
-    if raw["mode"] == "video" and not room.video:
-        raw["mode"] = "onsite"
+    raw["mode"] = _take_part(raw["mode"], mode, room)
     before = {(v.rule, v.session) for v in check_plan(instance, json.loads(run.plan_json)).violations}
     result = check_plan(instance, plan)
     broken = [v for v in result.violations if (v.rule, v.session) not in before]
@@ -185,7 +185,7 @@ def day_passed(day: dt.date) -> list[str]:
 
 
 def move_published_session(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
-                           interpreter_id: int | None, interpreter_mode: str | None,
+                           interpreter_id: int | None, interpreter_mode: str | None, mode: str | None = None,
                            confirm_soon: bool = False) -> Moved:
     """Move or re-staff one booked session of the published plan, in one transaction (one unit of
     work; the e-mails and notices after its commit). See `_move`. A new time or place sooner than
@@ -196,6 +196,7 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
     same_staff = (room_id, counsellor_id, interpreter_id or None) == (session.room_id, session.counsellor_id,
                                                                       session.interpreter_id)
     same_mode = not interpreter_id or (interpreter_mode or "onsite") == (session.interpreter_mode or "onsite")
+    same_mode = same_mode and (mode or session.mode) == session.mode
     if ids.to_utc(start) == session.start and same_staff and same_mode:
         # Saving the form as it came: no move, no pin, nobody told.
         raise NothingChanged(_("Nothing was changed."))
@@ -205,14 +206,14 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
     with unit_of_work() as uow:
         messages, told, asked, soon, outside_change = _move(
             lead, session, start=start, room_id=room_id, counsellor_id=counsellor_id, interpreter_id=interpreter_id,
-            interpreter_mode=interpreter_mode, confirm_soon=confirm_soon)
+            interpreter_mode=interpreter_mode, mode=mode, confirm_soon=confirm_soon)
         uow.after_commit(mail.deliver_later, messages)
         uow.after_commit(notices.dispatch_later, told)
     return Moved(session, asked, soon, handed_over, outside_change)
 
 
 def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
-          interpreter_id: int | None, interpreter_mode: str | None,
+          interpreter_id: int | None, interpreter_mode: str | None, mode: str | None = None,
           confirm_soon: bool = False) -> tuple[list, list, bool, bool, tuple[str, str] | None]:
     """Move or re-staff one booked session of the published plan, in the caller's unit of work.
 
@@ -270,8 +271,7 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     else:
         raw.update(language=language, interpreter=ids.interpreter_id(interpreter_id) if interpreter_id else None,
                    interpreter_mode=interpreter_mode)
-    if raw["mode"] == "video" and not room.video:
-        raw["mode"] = "onsite"
+    raw["mode"] = _take_part(raw["mode"], mode, room)
     broken = check_move(instance, plan, original, raw)
     if broken:
         from guidance.services.rule_words import Words, explain
@@ -279,7 +279,7 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
         field_errors = explain(Words(instance, plan, moved_id, room_names), broken, rule_sentence)
         raise DomainError(_("The session was not moved. Change what is marked and try again."), field_errors)
     old = (session.start, session.location_id, session.interpreter_id, session.interpreter_mode)
-    old_counsellor_id, old_room_id = session.counsellor_id, session.room_id
+    old_counsellor_id, old_room_id, old_mode = session.counsellor_id, session.room_id, session.mode
     ended = None if keeps_outside else outside.end_for_change(lead, session)
     released = _release_replaced_interpreter(lead, session, interpreter_id or None)
     session.start, session.end = ids.to_utc(start), ids.to_utc(start + dt.timedelta(minutes=minutes))
@@ -293,8 +293,9 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     messages, asked = _tell_interpreters(lead, session, old)
     messages = released + messages
     calendar.bump_sequence(session)
-    # The referrer hears of a new time or place; a new counsellor or interpreter is the centre's business.
-    moved = (old[0], old[1]) != (session.start, session.location_id)
+    # The referrer hears of a new time or place, or that the participant now comes by video (or on site after all):
+    # their letter says which; a new counsellor or interpreter is the centre's business.
+    moved = (old[0], old[1], old_mode) != (session.start, session.location_id, session.mode)
     # The counsellor hears of a new time, place, room or counsellor; a new interpreter alone is told when they
     # accept (notices.interpreter_changed): a "Moved: to the same time" notice had said nothing of who comes.
     for_counsellor = moved or old_room_id != session.room_id or old_counsellor_id != session.counsellor_id
@@ -311,6 +312,15 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     to_tell_outside = ("ended", ended) if ended else \
         ("moved", session.outside_interpreter) if keeps_outside and moved else None
     return messages, told, asked, soon, to_tell_outside
+
+
+def _take_part(planned: str, asked: str | None, room: Room) -> str:
+    """How the participant takes part after an edit: `asked` ("onsite" or "video") when the lead chose it (the
+    checker then judges it: a room without video equipment, a participant who cannot take video), else as planned,
+    on site in a room without video equipment (a video session moved to such a room is held there)."""
+    if asked in ("onsite", "video"):
+        return asked
+    return "onsite" if planned == "video" and not room.video else planned
 
 
 def _release_replaced_interpreter(lead: User, session: Session, interpreter_id: int | None) -> list:
@@ -549,17 +559,18 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
             "room_id": room_id, "counsellor_id": ids.db_id(raw["counsellor"], "C"),
             "interpreter_id": interpreter_id,
             "interpreter_mode": raw.get("interpreter_mode") or "onsite",
+            # How the participant takes part, as the engine weighed it: the move carries it, so a time the engine
+            # found by video is not refused for the journey it would be on site (the letter says which).
+            "mode": raw["mode"], "changes_mode": raw["mode"] != session.mode,
             "start": ids.to_utc(start), "location": locations.get(raw["location"], raw["location"]),
             "room": rooms.get(room_id, raw["room"]), "counsellor": names.get(raw["counsellor"], raw["counsellor"]),
             "interpreter": names.get(raw.get("interpreter") or "", ""),
             "replaces": booked.user.name if booked is not None and interpreter_id != booked.id else None,
             # An interpreter in Veiled instead of the one arranged outside it: the lead must tell them.
             "ends_outside": session.outside_interpreter if session.outside_interpreter and not outside_kept else None,
-            # The move keeps the session's own mode (its letter says on site or video): the journey is the one the
-            # participant makes then, whatever mode the engine weighed (a video suggestion at Sunnfjord, moved, was
-            # a Bergen participant's 143-minute drive with no journey shown).
-            "journey": journey(raw["location"]) if raw["location"] != ids.location_id(session.location_id)
-            and session.mode != "video" else None,
+            # The journey the participant makes on site (none from home by video).
+            "journey": journey(raw["location"]) if raw["mode"] != "video" and (
+                raw["location"] != ids.location_id(session.location_id) or session.mode == "video") else None,
             "journey_was": journey_was,
         })
         moved_to = suggestions[-1]

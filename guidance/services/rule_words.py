@@ -22,6 +22,7 @@ from solver.check import Violation
 # Form fields of the session form (planning.SessionEditForm).
 DAY, TIME, ROOM, COUNSELLOR, INTERPRETER, MODE = "day", "start_time", "room_id", "counsellor_id", "interpreter_id", \
     "interpreter_mode"
+TAKES_PART = "mode"  # on site or by video (the participant's way)
 
 
 class Words:
@@ -216,6 +217,11 @@ PATTERNS: list[tuple[int, str, Explain]] = [
      lambda w, v, m: (ROOM, _("%(room)s has no video equipment.", room=w.room(m[1])))),
     (7, r"^video interpreter in room (\S+) without video",
      lambda w, v, m: (MODE, _("%(room)s has no video equipment for a video interpreter.", room=w.room(m[1])))),
+    (7, r"^participant (\S+) cannot take a video session",
+     lambda w, v, m: (TAKES_PART, _("The referral of %(reference)s does not say the participant can take part by video.",
+                                   reference=w.reference(m[1])))),
+    (7, r"video is only for individual sessions",
+     lambda w, v, m: (TAKES_PART, _("A group session is held on site."))),
     (7, r"phone interpreting is only for individual sessions",
      lambda w, v, m: (MODE, _("Phone interpreting is only for individual sessions."))),
     (8, r"^room (\S+) is also used by overlapping session (\S+)",

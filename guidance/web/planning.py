@@ -536,6 +536,10 @@ class SessionEditForm(FlaskForm):
     interpreter_id = SelectField(_l("Interpreter"), coerce=int)
     interpreter_mode = SelectField(_l("Interpreting"), choices=[("onsite", _l("on site")), ("video", _l("video")),
                                                                 ("phone", _l("phone"))])
+    # How the participant takes part; an individual session only (a group meets on site, rule 7). Not sent for a group:
+    # the session keeps its way.
+    mode = SelectField(_l("How the participant takes part"), choices=[("onsite", _l("On site")), ("video", _l("By video"))],
+                       validate_choice=False)
     # Shown when a published session would move to a time sooner than the county's notice.
     confirm_soon = BooleanField(_l("Move it anyway: the participant will be told another way"))
     # The page the lead came from (the absence, the referral): they go back there, not to the run's week.
@@ -651,16 +655,18 @@ def edit_session(session_id: int):
         form.room_id.data, form.counsellor_id.data = session.room_id, session.counsellor_id
         form.interpreter_id.data = session.interpreter_id or 0
         form.interpreter_mode.data = session.interpreter_mode or "onsite"
+        form.mode.data = session.mode
         form.back.data = request.args.get("back", "")
     elif form.validate_on_submit():
         start = dt.datetime.combine(form.day.data, dt.datetime.strptime(form.start_time.data, "%H:%M").time())
         change = plan_edits.move_published_session if published else plan_edits.edit_session
         extra = {"confirm_soon": bool(form.confirm_soon.data)} if published else {}
-        before = (session.start, session.room_id)
+        before, mode_before = (session.start, session.room_id), session.mode
         try:
             result = change(current_user, session, start=start, room_id=form.room_id.data,
                    counsellor_id=form.counsellor_id.data, interpreter_id=form.interpreter_id.data or None,
-                   interpreter_mode=form.interpreter_mode.data, **extra)
+                   interpreter_mode=form.interpreter_mode.data,
+                   mode=form.mode.data if form.mode.data in ("onsite", "video") else None, **extra)
         except plan_edits.NothingChanged as unchanged:
             flash(unchanged.message, "info")
             return redirect(_came_from(form, _after_edit(planning_run, published, start.date())))
@@ -682,6 +688,11 @@ def edit_session(session_id: int):
                 flash(_("The session is moved to a time sooner than the county's notice, so a letter may not reach "
                         "the participant in time. Phone the participant, with an interpreter if they need one: they "
                         "wait on your home page with their phone number."), "warning")
+            elif (result.session.start, result.session.room_id) == before and result.session.mode != mode_before:
+                flash(_("The session keeps its time; the participant now takes part by video, and their referrer is "
+                        "told.") if result.session.mode == "video" else
+                      _("The session keeps its time; the participant now comes on site, and their referrer is told."),
+                      "success")
             elif (result.session.start, result.session.room_id) == before:
                 # Only the counsellor, interpreter or mode changed: not "moved" (the lead read that the time had gone).
                 flash(_("The session keeps its time and room; the change is saved and the counsellor's calendar is "
@@ -689,7 +700,7 @@ def edit_session(session_id: int):
             else:
                 # Where it went, in words: the lead is told to tell the participant, and may stand on another week.
                 where = _("%(when)s, %(place)s", when=clock.when_text(result.session.start, "EEEE d. MMMM y, HH:mm"),
-                          place=result.session.location.name)
+                          place=_("by video") if result.session.mode == "video" else result.session.location.name)
                 flash((_("The session is moved to %(where)s. The counsellor's calendar is updated and the interpreter "
                          "is asked again.", where=where) if result.interpreter_asked else
                        _("The session is moved to %(where)s. The counsellor's calendar is updated.", where=where)),

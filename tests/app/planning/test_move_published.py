@@ -801,19 +801,22 @@ def test_a_move_without_a_page_to_go_back_to_lands_on_the_day_plan_of_its_new_da
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/grids/day?date={MONDAY.isoformat()}")
 
 
-def test_a_suggestion_the_engine_weighed_by_video_shows_the_journey_the_move_makes_on_site(client, world, monkeypatch):
-    """The engine may weigh a time elsewhere as video for a participant who can take video; the move keeps the
-    session on site (its letter says so), and the suggestion showed no journey: a Bergen participant was sent to
-    another town with nothing said."""
+def test_a_suggestion_the_engine_weighed_by_video_says_so_and_moving_there_makes_it_a_video_session(
+        client, world, monkeypatch):
+    """The engine may weigh a time elsewhere as video for a participant who can take video. The move kept the
+    session on site, so the time the lead clicked was refused for the journey (or sent a Bergen participant to
+    another town). Now the suggestion says "by video instead of on site", and moving there makes it a video
+    session, which the referrer is told of (the new letter says video)."""
     import re
 
     from solver import recommend as engine
 
-    from guidance.models import Location
+    from guidance.models import Location, Notice
 
     w = world
     f.centre(town="4621")
     w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
+    w.own_referral.participant.video_ok = True
     db.session.commit()
     session = _published(w, interpreter=False)   # Bergen, on site
     real = engine.recommend
@@ -827,7 +830,62 @@ def test_a_suggestion_the_engine_weighed_by_video_shows_the_journey_the_move_mak
 
     monkeypatch.setattr(engine, "recommend", by_video)
     f.login(client, w.lead, language="en")
-    page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True))
-    section = page[page.index('id="options-heading"'):page.index("Or choose a time yourself")]
-    at_voss = re.findall(r"Karrieresenter Voss <strong class=\"tag tag-(\w+)\">participant's journey (\d+) min", section)
-    assert at_voss and all(int(minutes) > 60 for _tag, minutes in at_voss), section[:1500]
+    page = client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True)
+    lines = _suggestions(html.unescape(page))
+    assert lines and all("by video, the counsellor at" in line and "by video instead of on site" in line
+                         and "journey" not in line for line in lines), lines
+    button = page.index("Move here")
+    values = dict(re.findall(r'name="([a-z_]+)" value="([^"]*)"', page[page.rindex("<form", 0, button):button]))
+    assert values["mode"] == "video"
+    response = client.post(f"/planning/sessions/{session.id}/edit", headers=EN, data=values)
+    assert response.status_code == 302
+    db.session.expire_all()
+    moved = db.session.get(Session, session.id)
+    assert moved.mode == "video"
+    assert "by video" in html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
+    told = db.session.scalars(select(Notice).where(Notice.user_id == w.referrer.id, Notice.session_id == session.id)).all()
+    assert [n.kind for n in told] == ["referral_moved"]
+
+
+def test_the_lead_makes_a_session_a_video_session_at_its_own_time_when_the_referral_allows_video(client, world):
+    """A participant phones: can it be by video? The lead changes only the way they take part. A referral that
+    does not say video is possible is refused on that field; one that does is saved and the referrer told."""
+    from guidance.models import Notice
+
+    w = world
+    session = _published(w, interpreter=False)
+    f.login(client, w.lead, language="en")
+    assert 'id="mode"' in client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True)
+    data = {"day": MONDAY.isoformat(), "start_time": "09:00", "room_id": session.room_id,
+            "counsellor_id": session.counsellor_id, "interpreter_id": 0, "interpreter_mode": "onsite", "mode": "video"}
+
+    refused = client.post(f"/planning/sessions/{session.id}/edit", headers=EN, data=data)
+    assert refused.status_code == 400
+    assert f"The referral of {w.own_referral.reference} does not say the participant can take part by video." in \
+        _field_error(html.unescape(refused.get_data(as_text=True)), "mode")
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).mode == "onsite"
+
+    w.own_referral.participant.video_ok = True
+    db.session.commit()
+    response = client.post(f"/planning/sessions/{session.id}/edit", headers=EN, data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    page = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
+    assert "The session keeps its time; the participant now takes part by video, and their referrer is told." in page
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).mode == "video"
+    assert db.session.scalars(select(Notice.kind).where(Notice.user_id == w.referrer.id,
+                                                        Notice.session_id == session.id)).all() == ["referral_moved"]
+
+
+def test_a_group_session_is_moved_without_a_choice_of_video(client, world):
+    """Rule 7: a group meets on site. Its move form offers no video, and a move without the field keeps it on site."""
+    w = world
+    group = f.published_session(w.counsellor, [w.own_referral, f.referral(name="Andre Deltaker")],
+                                start=f.oslo(2027, 1, 25, 9), type="group", room_name="Grupperom")
+    f.login(client, w.lead, language="en")
+    assert 'id="mode"' not in client.get(f"/planning/sessions/{group.id}/edit", headers=EN).get_data(as_text=True)
+    response = _move(client, group, day=MONDAY + dt.timedelta(days=1), time="13:00")
+    assert response.status_code == 302, response.get_data(as_text=True)[:800]
+    db.session.expire_all()
+    assert db.session.get(Session, group.id).mode == "onsite"
