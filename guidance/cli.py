@@ -253,7 +253,7 @@ def county_import_command(path: str, county_number: str):
         db.session.rollback()
         for p in error.problems:
             place = ", ".join(part for part in (p.sheet, f"row {p.row}", p.column) if part)
-            click.echo(f"{place}: {p.message}", err=True)
+            click.echo(f"{place}: {p.message}" + (f" (“{p.value}”)" if p.value else ""), err=True)
         _refuse(f"{len(error.problems)} problem(s); nothing was imported.")
     created = ", ".join(f"{n} {kind}" for kind, n in sorted(result.created.items())) or "nothing"
     updated = ", ".join(f"{n} {kind}" for kind, n in sorted(result.updated.items())) or "nothing"

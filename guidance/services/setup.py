@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -256,19 +257,35 @@ def known_travel_text(county: County) -> str:
                      for t in county.known_travel or [])
 
 
+KNOWN_TRAVEL_MINUTES = (1, 600)   # one way
+
+
+def _journey_line(line: str) -> re.Match | None:
+    """"Bergen – Stord: 120" -> the two places and the minutes (also "Bergen-Stord: 120 min", "Bergen / Stord: 2")."""
+    return re.fullmatch(r"(.+?)\s*(?:\s[-–]\s|–|/)\s*(.+?)\s*:\s*(\d{1,3})\s*(?:min\w*)?\.?", line)
+
+
+def travel_places(county: County) -> dict[str, str]:
+    """A place of a known travel time as a lead writes it (a municipality of the county, by name in any case or by
+    number) -> its municipality number."""
+    by_name = {m.name.casefold(): m.number for m in county.municipalities}
+    by_name.update({m.number: m.number for m in county.municipalities})
+    return by_name
+
+
 def _parse_known_travel(text: str, county: County) -> tuple[list[dict], list[str]]:
     """("Bergen – Stord: 120" lines -> [{"from", "to", "minutes"}], the lines that could not be read). A place is
     one of the county's municipalities, by name or number; the minutes are one way, 1 to 600."""
-    by_name = {m.name.casefold(): m.number for m in county.municipalities}
-    by_name.update({m.number: m.number for m in county.municipalities})
+    by_name = travel_places(county)
+    low, high = KNOWN_TRAVEL_MINUTES
     found, bad = {}, []
     for line in (raw.strip() for raw in (text or "").splitlines()):
         if not line:
             continue
-        match = re.fullmatch(r"(.+?)\s*(?:\s[-–]\s|–|/)\s*(.+?)\s*:\s*(\d{1,3})\s*(?:min\w*)?\.?", line)
+        match = _journey_line(line)
         a, b = (by_name.get(match[1].strip().casefold()), by_name.get(match[2].strip().casefold())) if match else (None, None)
         key = tuple(sorted((a, b))) if a is not None and b is not None else None
-        if match is None or a is None or b is None or a == b or not 1 <= int(match[3]) <= 600 \
+        if match is None or a is None or b is None or a == b or not low <= int(match[3]) <= high \
                 or found.get(key, int(match[3])) != int(match[3]):   # the same journey twice, with two times
             bad.append(line)
             continue
@@ -318,6 +335,14 @@ def validate_settings(data: SettingsData, county: County | None = None) -> tuple
             errors["known_travel"] = [_("Write each journey as “Bergen – Stord: 120”: two municipalities of the county "
                                         "and the minutes one way (1 to 600), one per line. Not read: %(lines)s",
                                         lines="; ".join(unread))]
+            places = travel_places(county)
+            unknown = list(dict.fromkeys(part.strip() for line in unread if (match := _journey_line(line))
+                                         for part in (match[1], match[2]) if part.strip().casefold() not in places))
+            if unknown:   # a town is not a municipality: the lead wrote Førde, the county has Sunnfjord
+                errors["known_travel"].append(ngettext(
+                    "“%(names)s” is not a municipality of the county: a town counts as the municipality it is in.",
+                    "These are not municipalities of the county: %(names)s. A town counts as the municipality it is in.",
+                    len(unknown), names=", ".join(unknown)))
     month = None
     # No amount keeps the budgets as they are (the form says so), whatever the month field holds: it
     # opens on this month, and saving another setting asked for an amount.

@@ -51,6 +51,8 @@ COLUMNS: dict[str, list[str]] = {
     "settings": ["individual_minutes", "group_minutes", "group_min_size", "group_max_size", "max_travel_minutes",
                  "booking_answer_hours", "category_step_nok", "interpreter_late_cancel_hours", "reminder_working_days", "publish_notice_days", "session_idle_minutes"],
     "closure_days": ["date"],
+    # Journeys the straight-line travel rule gets wrong (a ferry, a mountain pass), one way, between two municipalities.
+    "known_travel": ["from", "to", "minutes"],
     "interpreter_budgets": ["month", "amount_nok"],
     "locations": ["name", "centre", "municipality", "address", "directions", "step_free", "outreach",
                   *LOCATION_DAYS, "weekly_pattern", "open_dates", "active"],
@@ -66,7 +68,8 @@ COLUMNS: dict[str, list[str]] = {
 LANGUAGE_SHEET = "language_codes"  # in the downloads only: every code the languages columns take, with its name
 
 REQUIRED = {
-    "settings": [], "closure_days": ["date"], "interpreter_budgets": ["month", "amount_nok"],
+    "settings": [], "closure_days": ["date"], "known_travel": ["from", "to", "minutes"],
+    "interpreter_budgets": ["month", "amount_nok"],
     "locations": ["name", "municipality"],
     "rooms": ["location", "name", "capacity"], "centres": ["name"], "counsellors": ["email", "name", "languages"],
     "interpreters": ["email", "name", "municipality", "languages", "modes", "hourly_rate"],
@@ -81,6 +84,7 @@ class Problem:
     row: int  # as the spreadsheet numbers it: the header is row 1
     column: str
     message: str
+    value: str = ""  # what the cell holds, shown beside the problem (a long cell cut short)
 
 
 class WorkbookRejected(DomainError):
@@ -98,6 +102,7 @@ class Imported:
     updated: Counter = field(default_factory=Counter)
     new_users: list = field(default_factory=list)   # accounts the import made (invited by import_workbook)
     closure_days_removed: list = field(default_factory=list)   # the sheet replaces the list: what it dropped
+    known_travel_removed: list = field(default_factory=list)   # likewise: "Bergen – Stord" no longer known
     invited: int = 0
 
 
@@ -109,6 +114,9 @@ def export(county: County) -> dict[str, list[list[str]]]:
     out = {name: [list(columns)] for name, columns in COLUMNS.items()}
     out["settings"].append([_whole(getattr(county, c)) for c in COLUMNS["settings"]])
     out["closure_days"] += [[d] for d in county.closure_days or []]
+    names = {m.number: _municipality_label(m) for m in county.municipalities}
+    out["known_travel"] += [[names.get(t["from"], t["from"]), names.get(t["to"], t["to"]), str(t["minutes"])]
+                            for t in county.known_travel or []]
     out["interpreter_budgets"] += [[b.month.strftime("%Y-%m"), _whole(b.amount_ore // 100)]
                                    for b in sorted(setup.budgets_of(county), key=lambda b: b.month)]
     locations = sorted(setup.locations_of(county), key=lambda loc: (loc.name.lower(), loc.id))
@@ -316,7 +324,7 @@ def _refuse_examples(county: County, tables: dict[str, _Table], problems: list[P
     refused_example_location = False
     for name, rows in template(county).items():
         table = tables.get(name)
-        if table is None or name in ("settings", "closure_days") or len(rows) < 2:
+        if table is None or name in ("settings", "closure_days", "known_travel") or len(rows) < 2:
             continue
         if name == "rooms" and not refused_example_location:
             continue   # "Samtalerom 1" may well be a real room: only with the example location itself
@@ -351,7 +359,9 @@ class _Row:
     def fail(self, column: str, message: str) -> None:
         self.bad = True
         if not any(p.row == self.number and p.column == column and p.sheet == self.table.name for p in self.problems):
-            self.problems.append(Problem(self.table.name, self.number, column, message))
+            value = self.cells.get(column, "")
+            self.problems.append(Problem(self.table.name, self.number, column, message,
+                                         value if len(value) <= 80 else value[:79] + "…"))
 
     def refused(self, error: DomainError, column_of) -> None:
         for key, messages in error.field_errors.items():
@@ -565,11 +575,13 @@ class _Import:
 
     def settings(self) -> None:
         table, closures = self.tables.get("settings"), self.tables.get("closure_days")
-        if table is None and closures is None:
+        journeys = self.tables.get("known_travel")
+        if table is None and closures is None and journeys is None:
             return
         county = self.county
         data = setup.SettingsData(**{c: getattr(county, c) for c in COLUMNS["settings"]},
-                                  closure_days="\n".join(county.closure_days or []))
+                                  closure_days="\n".join(county.closure_days or []),
+                                  known_travel=setup.known_travel_text(county))
         number = 2
         if table is not None and table.rows:
             if len(table.rows) > 1:
@@ -590,11 +602,17 @@ class _Import:
                     days.append(day.isoformat())
             data.closure_days = "\n".join(days)
             self.result.closure_days_removed = sorted(set(county.closure_days or []) - set(days))
+        if journeys is not None:
+            lines = self.known_travel(journeys)
+            if lines is None:
+                return
+            data.known_travel = "\n".join(lines)
+        before = setup.known_travel_text(county).splitlines()
         try:
-            values, _month = setup.validate_settings(data)
+            values, _month = setup.validate_settings(data, county)
         except DomainError as error:
             for key, messages in error.field_errors.items():
-                sheet = "closure_days" if key == "closure_days" else "settings"
+                sheet = key if key in ("closure_days", "known_travel") else "settings"
                 for message in messages:
                     self.problems.append(Problem(sheet, number if sheet == "settings" else 2, key, message))
             return
@@ -603,6 +621,41 @@ class _Import:
             setattr(county, key, value)
         if changed:
             self.result.updated["settings"] += 1
+        if journeys is not None:
+            now = {line.rsplit(":", 1)[0] for line in setup.known_travel_text(county).splitlines()}
+            self.result.known_travel_removed = [line.rsplit(":", 1)[0] for line in before
+                                                if line.rsplit(":", 1)[0] not in now]
+
+    def known_travel(self, table: _Table) -> list[str] | None:
+        """The sheet's rows as the settings page's lines ("Bergen – Stord: 120"), each place and time checked on
+        its own cell; None when a row is wrong (its problems are listed). The sheet replaces the county's list."""
+        places, (low, high) = setup.travel_places(self.county), setup.KNOWN_TRAVEL_MINUTES
+        lines, seen, ok = [], {}, True
+        for number, cells in table.rows:
+            row = _Row(table, number, cells, self.problems)
+            ends = []
+            for column in ("from", "to"):
+                place = places.get(row.text(column).casefold())
+                if place is None:
+                    row.fail(column, _("“%(value)s” is not a municipality of the county: write a municipality's name "
+                                       "or number (a town counts as its municipality).", value=row.text(column)))
+                ends.append(place)
+            minutes = row.whole("minutes")
+            if minutes is not None and not low <= minutes <= high:
+                row.fail("minutes", _("Enter the minutes one way, %(low)d to %(high)d.", low=low, high=high))
+            elif minutes is None and not row.bad:
+                row.fail("minutes", _("Enter the minutes one way, %(low)d to %(high)d.", low=low, high=high))
+            if None not in ends and ends[0] == ends[1]:
+                row.fail("to", _("A journey is between two municipalities."))
+            pair = tuple(sorted(ends)) if None not in ends else None
+            if pair is not None and pair in seen and not row.bad:
+                row.fail("from", _("The same journey is already in row %(row)d.", row=seen[pair]))
+            if row.bad:
+                ok = False
+                continue
+            seen[pair] = number
+            lines.append(f"{ends[0]} – {ends[1]}: {minutes}")
+        return lines if ok else None
 
     def budget(self, row: _Row) -> None:
         """One month's interpreter budget (NOK), as the settings page sets it; a month not in the sheet

@@ -56,6 +56,10 @@ def page(county_id: int):
                        len(result.closure_days_removed),
                        days=", ".join(format_date(dt.date.fromisoformat(d))
                                       for d in result.closure_days_removed)), "info")
+    if result.known_travel_removed:
+        flash(ngettext("The known travel times are now the workbook's: %(journeys)s is no longer among them.",
+                       "The known travel times are now the workbook's: %(journeys)s are no longer among them.",
+                       len(result.known_travel_removed), journeys=", ".join(result.known_travel_removed)), "info")
     if result.invited and mail.leaves():
         flash(ngettext("%(num)d new person was e-mailed an invitation to choose a password or log in.",
                        "%(num)d new people were e-mailed an invitation to choose a password or log in.",

@@ -653,3 +653,66 @@ def test_a_counsellors_locations_may_be_separated_by_commas_as_the_languages_are
         "Karrieresenter Bergen", "Utekontor Voss (tue, thu)"]
     assert _location_items("Bergen, avd. Nord", known) == ["Bergen, avd. Nord"]      # a name with a comma
     assert _location_items("Karrieresenter Bergen, Nowhere", known) == ["Karrieresenter Bergen, Nowhere"]   # named as typed
+
+
+def test_known_travel_times_come_in_their_own_sheet_and_replace_the_countys(app, client):
+    """A ferry the straight line misses ("Bergen – Stord: 120") could only be typed on the settings page: a
+    county that keeps its set-up in the workbook lost it (the set-up review). The sheet replaces the list, and the
+    page names the journeys it dropped."""
+    w = f.world()
+    county = _county()
+    county.known_travel = [{"from": "4601", "to": "4614", "minutes": 110}, {"from": "4601", "to": "4621", "minutes": 80}]
+    db.session.commit()
+    exported = workbook.export(county)
+    assert exported["known_travel"] == [["from", "to", "minutes"], ["Bergen", "Stord", "110"], ["Bergen", "Voss", "80"]]
+    assert workbook.template(county)["known_travel"] == [["from", "to", "minutes"]]
+
+    f.login(client, w.lead)
+    book = {"known_travel": [["from", "to", "minutes"], ["Bergen", "Stord", "120"], ["4647", "bergen", "200"]]}
+    response = _upload(client, w.lead.county_id, sheets.write_xlsx(book))
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Bergen – Voss er ikke lenger blant dem" in page
+    assert _county().known_travel == [{"from": "4601", "to": "4614", "minutes": 120},
+                                      {"from": "4601", "to": "4647", "minutes": 200}]
+    assert "Bergen – Sunnfjord: 200" in client.get(f"/setup/counties/{county.id}").get_data(as_text=True)
+
+
+def test_a_known_travel_row_that_cannot_be_read_is_named_on_its_cell_with_what_it_holds(app, client):
+    w = f.world()
+    county = _county()
+    county.known_travel = [{"from": "4601", "to": "4614", "minutes": 110}]
+    db.session.commit()
+    book = {"known_travel": [["from", "to", "minutes"], ["Førde", "Bergen", "200"], ["Bergen", "Stord", "0"],
+                             ["Stord", "Stord", "30"], ["Voss", "Bergen", "80"], ["bergen", "voss", "85"]]}
+    problems = _problems(book)
+    assert ("known_travel", 2, "from", "«Førde» er ikke en kommune i fylket: skriv kommunens navn eller nummer "
+            "(et tettsted regnes som kommunen sin).") in problems
+    assert ("known_travel", 3, "minutes", "Skriv minutter én vei, 1 til 600.") in problems
+    assert ("known_travel", 4, "to", "En reise går mellom to kommuner.") in problems
+    assert ("known_travel", 6, "from", "Den samme reisen står allerede i rad 5.") in problems
+    assert len(problems) == 4
+    assert _county().known_travel == [{"from": "4601", "to": "4614", "minutes": 110}]
+
+    f.login(client, w.lead)
+    page = _upload(client, w.lead.county_id, sheets.write_xlsx(book)).get_data(as_text=True)
+    assert "<td>known_travel</td><td>2</td><td>from</td><td>Førde</td>" in page
+
+
+def test_the_settings_page_names_a_town_that_is_not_a_municipality(app, client):
+    """"Førde – Bergen: 200" was refused with the rule alone; the lead could not tell that Førde is in Sunnfjord."""
+    w = f.world()
+    county = _county()
+    f.login(client, w.lead, language="en")
+    page = client.get(f"/setup/counties/{county.id}/settings", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    import re
+
+    data = {name: value for name, value in re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page)}
+    data.update(known_travel="Bergen – Stord: 120\nFørde–Bergen: 200\nStord – Odda: 100", budget_amount="")
+    response = client.post(f"/setup/counties/{county.id}/settings", data=data, headers={"Accept-Language": "en"})
+    assert response.status_code == 400
+    import html
+
+    text = html.unescape(response.get_data(as_text=True))
+    assert "These are not municipalities of the county: Førde, Odda. A town counts as the municipality it is in." in text
+    assert "Bergen – Stord: 120\nFørde–Bergen: 200" in text   # what the lead typed stays
