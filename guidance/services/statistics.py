@@ -36,7 +36,7 @@ from guidance.models import (
     User,
 )
 from guidance.models.types import UTCDateTime
-from guidance.planning.ids import local_today, to_local, to_utc
+from guidance.planning.ids import clock, local_today, to_local, to_utc
 from guidance.rules.at_risk import is_at_risk
 from guidance.rules.deadlines import guided_in_time, working_days_between
 from guidance.services.interpreter_bookings.costs import billable, county_pays_for_session, outside_billable
@@ -116,12 +116,13 @@ def referral_facts(county_id: int, today: dt.date | None = None) -> list[Referra
     """The county's referrals with their figures: one row per referral, the sessions aggregated and the
     months worked out by the database (no row per session, no instant converted per row in Python)."""
     now = today or local_today()
-    # Held: on or before today (Oslo) and not a no-show: before the first instant of tomorrow.
-    tomorrow = to_utc(dt.datetime.combine(now + dt.timedelta(days=1), dt.time()))
+    # Held: started (as the referral page counts it, referral_reading.first_held_days) and not a no-show; for a
+    # past `today`, by the end of that day. Today's 09:30 session at 03:15 was listed as "first session held".
+    started_by = clock() if now == local_today() else to_utc(dt.datetime.combine(now + dt.timedelta(days=1), dt.time()))
     held = or_(SessionParticipant.outcome.is_(None), SessionParticipant.outcome.not_in(MISSED))
     firsts = (select(SessionParticipant.referral_id.label("referral_id"),
                      func.min(Session.start).label("first"),
-                     func.min(case((and_(Session.start < tomorrow, held), Session.start))).label("held"))
+                     func.min(case((and_(Session.start <= started_by, held), Session.start))).label("held"))
               .join(Session, Session.id == SessionParticipant.session_id)
               .join(PlanningRun, PlanningRun.id == Session.run_id)
               .where(PlanningRun.county_id == county_id, Session.status.in_(LIVE))
@@ -204,7 +205,10 @@ def deadline_compliance(facts: list[ReferralFacts], today: dt.date) -> dict:
                   reverse=True)
     return {"due": len(due), "in_time": len(in_time), "ratio": round(len(in_time) / len(due), 4) if due else None,
             "late": [{"referral": f.referral, "deadline": f.referral.deadline, "first_held": f.first_held,
-                      "days_late": (f.first_held - f.referral.deadline).days if f.first_held else None}
+                      "days_late": (f.first_held - f.referral.deadline).days if f.first_held else None,
+                      # Not held yet, but booked (today, later): the lead sees it is in hand.
+                      "booked_for": f.first_session if not f.first_held and f.first_session
+                      and f.first_session >= today else None}
                      for f in late]}
 
 

@@ -141,9 +141,11 @@ def export():
         header = [_("Counsellor"), _("Month"), _("Guidance sessions")]
         rows = [[r["counsellor"], r["month"], r["sessions"]] for r in figures["load"]]
     elif table == "late":
-        header = [_("Reference"), _("Municipality"), _("Deadline"), _("First session held"), _("Days late")]
+        header = [_("Reference"), _("Municipality"), _("Deadline"), _("First session held"), _("Days late"),
+                  _("First session booked for")]
         rows = [[r["referral"].reference, r["referral"].municipality_name, r["deadline"], r["first_held"] or "",
-                 "" if r["days_late"] is None else r["days_late"]] for r in figures["compliance"]["late"]]
+                 "" if r["days_late"] is None else r["days_late"], r["booked_for"] or ""]
+                for r in figures["compliance"]["late"]]
     elif table == "at_risk":
         header = [_("Reference"), _("Municipality"), _("Deadline"), _("Working days left"), _("First session")]
         rows = [[r["referral"].reference, r["referral"].municipality_name, r["deadline"],

@@ -105,8 +105,8 @@ def test_dashboard_page_shows_svg_charts_with_tables_and_exports_csv(client, tra
     late = page[page.index('id="late-caption"'):page.index("</table>", page.index('id="late-caption"'))]
     assert b.reference in late and a.reference not in late and "5 dager for sent" in late
     late_csv = client.get("/dashboard/export.csv?table=late").data.decode("utf-8-sig").splitlines()
-    assert late_csv == ["Referanse;Kommune;Frist;Første time holdt;Dager for sent",
-                        f"{b.reference};{b.referring_municipality.name};2027-02-10;2027-02-15;5"]
+    assert late_csv == ["Referanse;Kommune;Frist;Første time holdt;Dager for sent;Første time booket til",
+                        f"{b.reference};{b.referring_municipality.name};2027-02-10;2027-02-15;5;"]
     csv_text = client.get("/dashboard/export.csv?table=interpreters").data.decode("utf-8-sig")
     # as a Norwegian Excel reads it: semicolons, decimal commas
     assert csv_text.splitlines()[:3] == ["Måned;Tolketimer;Kostnad (kr);Budsjett (kr)", "2027-01;1,5;1080;", "2027-02;1,5;1200;2000"]
@@ -262,3 +262,34 @@ def test_counsellors_without_any_session_are_named_with_why(client):
     assert "Karriereveiledere uten publiserte timer" in section and "Erik Myklebust" in section
     assert "ingen registrert opplæring i flerkulturell veiledning" in section
     assert section.count(w.counsellor.name) == 1  # in the load table, not among the idle
+
+
+def test_a_session_later_today_is_not_yet_held_and_the_late_list_says_it_is_booked(client, travel_to):
+    """At 03:15 the late list said "first session held 7 Dec (6 days late)" of sessions at 08:00 and 12:15 that
+    day: held means started, as on the referral page. Until then the list says the session is booked."""
+    travel_to(f.oslo(2027, 3, 1, 3, 15))
+    w = f.world()
+    late = f.referral(name="L", deadline=dt.date(2027, 2, 22))
+    run = PlanningRun(county_id=w.lead.county_id, status=RunStatus.SUCCEEDED, progress={},
+                      published_at=f.oslo(2027, 2, 20, 12))
+    room = db.session.query(Room).first()
+    start = f.oslo(2027, 3, 1, 9, 30)
+    s = Session(run=run, plan_session_id="S1", uid="u1", type="individual", counsellor_id=w.counsellor.counsellor.id,
+                location_id=room.location_id, room_id=room.id, start=start, end=start + dt.timedelta(minutes=90),
+                status=SessionStatus.BOOKED)
+    s.participants.append(SessionParticipant(referral=late))
+    db.session.add(s)
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    row = page[page.index(late.reference, page.index('id="late-caption"')):]
+    row = row[:row.index("</tr>")]
+    assert "Ikke ennå: booket til 1. mars 2027" in row and "for sent" not in row
+    assert f"{late.reference};{late.referring_municipality.name};2027-02-22;;;2027-03-01" in \
+        client.get("/dashboard/export.csv?table=late").data.decode("utf-8-sig").splitlines()
+
+    travel_to(f.oslo(2027, 3, 1, 9, 45))   # it has started: held, 7 days late
+    f.login(client, w.lead)   # signed out while idle since 03:15
+    page = client.get("/dashboard/").get_data(as_text=True)
+    row = page[page.index(late.reference, page.index('id="late-caption"')):]
+    assert "7 dager for sent" in row[:row.index("</tr>")]
