@@ -5,6 +5,7 @@ what the municipality once read stays as it was.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -169,14 +170,18 @@ def pdf(note: GuidanceNote) -> bytes:
         return _pdf(note)
 
 
-def _attended(referral: Referral) -> tuple[list, str]:
+def _attended(referral: Referral, shared_at: dt.datetime | None = None) -> tuple[list, str]:
     """The Oslo dates of the sessions the participant came to (what the note is the outcome of), and who
-    sends the note: the career centre of the latest of them, else the county's."""
-    rows = db.session.execute(
-        select(Session.start, CareerCentre.name).join(SessionParticipant, SessionParticipant.session_id == Session.id)
-        .join(Location, Location.id == Session.location_id).join(CareerCentre, CareerCentre.id == Location.centre_id)
-        .where(SessionParticipant.referral_id == referral.id, SessionParticipant.outcome == Outcome.ATTENDED)
-        .order_by(Session.start)).all()
+    sends the note: the career centre of the latest of them, else the county's. A shared note is the outcome of
+    the sessions before it was shared: its PDF stays as the municipality received it (a group session held
+    two weeks later had joined the list, and its centre had become the sender)."""
+    query = (select(Session.start, CareerCentre.name).join(SessionParticipant, SessionParticipant.session_id == Session.id)
+             .join(Location, Location.id == Session.location_id).join(CareerCentre, CareerCentre.id == Location.centre_id)
+             .where(SessionParticipant.referral_id == referral.id, SessionParticipant.outcome == Outcome.ATTENDED)
+             .order_by(Session.start))
+    if shared_at is not None:
+        query = query.where(Session.start <= shared_at)
+    rows = db.session.execute(query).all()
     days = sorted({start.astimezone(OSLO).date() for start, _centre in rows})
     return days, rows[-1][1] if rows else _("Career centre, %(county)s", county=referral.county.name)
 
@@ -215,7 +220,7 @@ def _pdf(note: GuidanceNote) -> bytes:
     document.multi_cell(0, 9, _("Guidance note"), new_x="LMARGIN", new_y="NEXT")
     document.set_font("DejaVu", "", 10)
     shared = format_date(note.shared_at.astimezone(OSLO).date(), "long") if note.shared_at else "–"
-    days, centre = _attended(referral)
+    days, centre = _attended(referral, note.shared_at)
     facts = [
         (_("From"), centre),
         (_("To"), referral.referring_municipality.name),

@@ -271,3 +271,42 @@ def test_the_pdf_is_a_document_for_the_case_file(client, app):
     assert f"Frå: {session.location.centre.name}" in text and "Til: Bergen" in text
     assert "Rettleiingar deltakaren møtte til: 13. oktober 2026" in text
     assert f"Rettleiingsnotat {w.own_referral.reference} – side 1 av {len(pages)}" in pages[0]
+
+
+def test_a_shared_notes_pdf_stays_as_the_municipality_received_it(client, app, travel_to):
+    """Version 1, shared on 5 November, listed a group session held on 19 November among the sessions it came from,
+    and that session's centre had become its sender."""
+    import io
+
+    from pypdf import PdfReader
+
+    from guidance.models import Location, Outcome
+    from guidance.services import outcomes
+
+    w = _setup()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2026, 10, 13, 9))
+    outcomes.record_outcomes(w.counsellor, session, {w.own_referral.id: Outcome.ATTENDED})
+    travel_to(f.oslo(2026, 10, 14, 12))
+    assert _share(client, w).status_code == 302
+    note = db.session.scalar(select(GuidanceNote))
+    referrer = app.test_client()
+    f.login(referrer, w.referrer)
+
+    def text() -> str:
+        pdf = referrer.get(f"/notes/{note.id}.pdf").data
+        return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+
+    before = text()
+    assert f"Frå: {session.location.centre.name}" in before and "møtte til: 13. oktober 2026 " in before
+
+    voss = f.centre(town="4621")
+    later = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2026, 10, 27, 9))
+    elsewhere = db.session.scalar(select(Location).where(Location.centre_id == voss.id))
+    later.location_id, later.room_id = elsewhere.id, elsewhere.rooms[0].id
+    db.session.commit()
+    travel_to(f.oslo(2026, 10, 27, 12))
+    outcomes.record_outcomes(w.counsellor, later, {w.own_referral.id: Outcome.ATTENDED})
+    f.login(referrer, w.referrer)
+    after = text()
+    assert "27. oktober 2026" not in after and voss.name not in after
+    assert f"Frå: {session.location.centre.name}" in after and "møtte til: 13. oktober 2026 " in after
