@@ -348,6 +348,18 @@ def absent_span(absence: Absence) -> tuple[dt.datetime, dt.datetime]:
     return clock.oslo_days(first_day, last_day)
 
 
+def sessions_of_staff_away(county_id: int, start: dt.datetime, end: dt.datetime) -> list[tuple[Session, User]]:
+    """Published (booked) sessions starting from `start` to `end` whose counsellor or interpreter is away at their
+    time, each with the person away (a session with both away comes twice)."""
+    first, last = ids.to_local(start).date(), ids.to_local(end).date()
+    staff = [person.id for person in staff_of_county(county_id)]
+    out = []
+    for absence in db.session.scalars(select(Absence).where(
+            Absence.user_id.in_(staff), Absence.start_date <= last, Absence.end_date >= first)):
+        out += [(s, absence.user) for s in affected_sessions(absence) if start < s.start < end]
+    return out
+
+
 def affected_sessions(absence: Absence) -> list[Session]:
     """Published (booked) sessions the absent person holds or interprets while away (any overlap: a
     session 09:00-10:30 is hit by an absence from 10:00)."""

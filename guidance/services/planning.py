@@ -441,17 +441,43 @@ def newer_published_plan(run: PlanningRun) -> PlanningRun | None:
 
 
 def not_covered(run: PlanningRun, horizon_start: dt.date | None = None) -> list:
-    """Published sessions before the run's first day that no longer hold (a counsellor off sick today): the run
-    does not touch them and publishing leaves them booked, so the lead gives them to a colleague, moves or cancels
-    them one by one (readiness.broken_sessions names why). `horizon_start`: the run's first day when the caller
-    has read it already. Empty when the run has no instance."""
+    """Published sessions the run leaves as they are although they no longer hold (a counsellor off sick today):
+    those before its first day, and those inside the county's notice (before the first day a new time may be
+    given), which the run keeps exactly. Publishing leaves them booked, so the lead gives them to a colleague, moves
+    or cancels them one by one. Each with why (readiness.broken_sessions; the person away). `horizon_start`: the
+    run's first day when the caller has read it already. Empty when the run has no instance."""
     from guidance.planning import ids
-    from guidance.services import readiness
+    from guidance.planning.store import same_booking
+    from guidance.services import absences, readiness
+    from guidance.services.readiness import BrokenSession
 
     horizon_start = horizon_start or _horizon_start(run)
     if horizon_start is None:
         return []
-    return readiness.broken_sessions(run.county, before=ids.to_utc(dt.datetime.combine(horizon_start, dt.time())))
+    try:
+        first_new = dt.date.fromisoformat(json.loads(run.instance_json).get("new_sessions_from") or "")
+    except (ValueError, TypeError):
+        first_new = None
+    # A re-plan that starts today keeps today's sessions inside the notice exactly: they were left as silently.
+    until = ids.to_utc(dt.datetime.combine(max(horizon_start, first_new or horizon_start), dt.time()))
+    found = {b.session_id: b for b in readiness.broken_sessions(run.county, before=until)}
+    for session, person in absences.sessions_of_staff_away(run.county_id, ids.clock(), until):
+        reason = _("%(name)s is away", name=person.name)
+        if session.id not in found:
+            found[session.id] = BrokenSession(session.id, session.start, sorted(
+                sp.referral.reference for sp in session.participants), [])
+        if reason not in found[session.id].reasons:
+            found[session.id].reasons.insert(0, reason)
+    inside = [b.session_id for b in found.values() if ids.to_local(b.start).date() >= horizon_start]
+    if inside:   # inside the horizon: only those the run keeps as they are (a dropped one is re-booked later)
+        old = {s.id: s for s in db.session.scalars(select(Session).where(Session.id.in_(inside)))}
+        kept = {s.uid: s for s in db.session.scalars(select(Session).where(
+            Session.run_id == run.id, Session.uid.in_([s.uid for s in old.values()])))}
+        for session_id, session in old.items():
+            again = kept.get(session.uid)
+            if again is None or not same_booking(session_dict(again), session_dict(session)):
+                found.pop(session_id)
+    return sorted(found.values(), key=lambda b: (b.start, b.session_id))
 
 
 def _horizon_start(run: PlanningRun) -> dt.date | None:

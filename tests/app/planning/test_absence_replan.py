@@ -284,6 +284,28 @@ def test_a_session_today_whose_counsellor_is_away_is_named_on_the_run_and_publis
         page = client.get(url).get_data(as_text=True)
         assert 'id="not-covered"' in page, url
         block = page[page.index('id="not-covered"'):].split("</div>")[0]
-        assert "1 time før den første dagen i denne planen holder ikke lenger" in block
+        assert "1 booket time holder ikke lenger, og planen lar den stå som den er" in block
+        assert f"{w.counsellor.name} er borte" in block
         assert "mandag 11. januar 13:00" in block and w.own_referral.reference in block
         assert f'href="/planning/sessions/{today_session.id}/edit?back=' in block
+
+
+def test_a_session_the_re_plan_moves_is_not_named_among_those_it_leaves(client, travel_to):
+    """Today's session with the counsellor off sick is left as it is and named; tomorrow's, inside the notice, the
+    run moves to the first day a new time may be given (rule 10), so it is not named."""
+    from guidance.models import Absence
+
+    travel_to(f.oslo(2027, 1, 11, 8))   # Monday morning; the run's first day is Tuesday, new times from Thursday
+    w = planning_world()
+    today = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 11, 13))
+    tomorrow = f.published_session(w.counsellor, f.referral(name="Ny Deltaker"), start=f.oslo(2027, 1, 12, 10))
+    db.session.add(Absence(user_id=w.counsellor.id, start_date=dt.date(2027, 1, 11), end_date=dt.date(2027, 1, 12)))
+    db.session.commit()
+    run = solved_run(w.lead, today=dt.date(2027, 1, 11))
+    moved = db.session.scalar(select(Session).where(Session.run_id == run.id, Session.uid == tomorrow.uid))
+    assert moved is not None and ids.to_local(moved.start).date() == dt.date(2027, 1, 14)
+    f.login(client, w.lead)
+    page = client.get(f"/planning/runs/{run.id}").get_data(as_text=True)
+    block = page[page.index('id="not-covered"'):].split("</div>")[0]
+    assert "mandag 11. januar 13:00" in block and f"{w.counsellor.name} er borte" in block
+    assert f'/planning/sessions/{today.id}/edit' in block and f"/planning/sessions/{tomorrow.id}/edit" not in block
