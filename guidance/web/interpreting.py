@@ -9,8 +9,8 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import HiddenField, IntegerField, RadioField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from guidance.extensions import db
 from guidance.models import County, InterpreterBooking, PlanningRun, Session
@@ -44,9 +44,10 @@ class AnswerHoursForm(FlaskForm):
 
 
 class ActualForm(FlaskForm):
+    # Required unless the interpreter did not come (costs.record_actual_minutes says so on the field).
     minutes = IntegerField(_l("Actual minutes"), validators=[
-        InputRequired(_l("Enter the minutes the interpreter worked.")),
-        NumberRange(min=0, max=1440, message=_l("Enter minutes between 0 and 1440."))])
+        Optional(), NumberRange(min=0, max=1440, message=_l("Enter minutes between 0 and 1440."))])
+    did_not_come = BooleanField(_l("The interpreter did not come: nothing is paid"))
 
 
 class OutsideForm(FlaskForm):
@@ -181,12 +182,13 @@ def actual(booking_id: int):
     form = ActualForm(prefix=f"b{booking.id}")
     if form.validate_on_submit():
         try:
-            costs.record_actual_minutes(current_user, booking, form.minutes.data)
+            costs.record_actual_minutes(current_user, booking, form.minutes.data, bool(form.did_not_come.data))
         except DomainError as error:
             db.session.rollback()
             form.minutes.errors = list(error.field_errors.get("minutes", [error.message]))
         else:
-            flash(_("The actual minutes were saved."), "success")
+            flash(_("Saved: the interpreter did not come, and nothing is paid.") if form.did_not_come.data
+                  else _("The actual minutes were saved."), "success")
             return redirect(url_for("interpreting.index", show="to_record", _anchor="bookings"))
     # The list the booking is in, so the message stands beside its field.
     show = "to_record" if booking.session.start < utcnow() and booking.actual_minutes is None else "all"

@@ -347,6 +347,30 @@ def test_lead_enters_actual_minutes_and_sees_planned_against_actual_cost(client)
     assert '<th scope="row">oktober 2026</th>' in page and ">2026-10<" not in page
 
 
+def test_an_interpreter_who_did_not_come_costs_nothing_and_minutes_are_asked_otherwise(client):
+    """Entering 0 minutes billed the minimum hour and the travel: an interpreter nobody saw was paid from the
+    budget, and there was no other way to say they did not come (the counsellor's-week review)."""
+    w = f.world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2026, 10, 6, 10), interpreter=w.interpreter)
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    _accepted_in_time(w.interpreter, booking)
+    f.login(client, w.lead)
+    empty = client.post(f"/centre/interpreters/{booking.id}/actual", data={f"b{booking.id}-minutes": ""})
+    assert empty.status_code == 400
+    assert "Skriv minuttene tolken arbeidet, eller kryss av for at tolken ikke kom." in \
+        html.unescape(empty.get_data(as_text=True))
+    response = client.post(f"/centre/interpreters/{booking.id}/actual", data={f"b{booking.id}-did_not_come": "y"})
+    assert response.status_code == 302
+    db.session.refresh(booking)
+    assert (booking.actual_minutes, booking.actual_cost_ore) == (0, 0)
+    page = html.unescape(client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True))
+    assert "Lagret: tolken kom ikke, og ingenting betales." in page
+    assert "Registrert: tolken kom ikke; ingenting betales." in \
+        html.unescape(client.get("/centre/interpreters/?show=all").get_data(as_text=True))
+    assert bookings.cost_report(w.lead.county_id)["month"] == [("2026-10", booking.cost_ore, 0, 0)]
+
+
 def test_actual_minutes_are_refused_before_the_session(client):
     w = f.world()
     _session, booking = _booked(w)

@@ -111,13 +111,22 @@ def actual_cost(booking: InterpreterBooking, minutes: int) -> int:
     return round(booking_cost(minutes, rate, interpreter.min_billed_minutes) * 100) + travel
 
 
-def record_actual_minutes(actor, booking: InterpreterBooking, minutes: int) -> None:
-    """Use case: the lead records how long an accepted booking actually took."""
+def record_actual_minutes(actor, booking: InterpreterBooking, minutes: int | None, did_not_come: bool = False) -> None:
+    """Use case: the lead records how long an accepted booking actually took, or that the interpreter did not
+    come: then nothing is paid (0 minutes had been billed the minimum and the travel, and the budget paid for an
+    interpreter nobody saw)."""
     with unit_of_work():
         if booking.status is not S.ACCEPTED:
             raise DomainError(_("Only an accepted booking has actual minutes."), {"minutes": [_("Only an accepted booking has actual minutes.")]})
         if booking.session.start > utcnow():
             raise DomainError(_("Enter the minutes after the session."), {"minutes": [_("Enter the minutes after the session.")]})
+        if did_not_come:
+            booking.actual_minutes, booking.actual_cost_ore = 0, 0
+            audit.record(actor, "booking.interpreter_did_not_come", booking)
+            return
+        if minutes is None:
+            raise DomainError(_("Enter the minutes the interpreter worked."),
+                              {"minutes": [_("Enter the minutes the interpreter worked, or tick that they did not come.")]})
         if not 0 <= minutes <= 24 * 60:
             raise DomainError(_("Enter minutes between 0 and 1440."), {"minutes": [_("Enter minutes between 0 and 1440.")]})
         booking.actual_minutes = minutes
