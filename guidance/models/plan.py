@@ -124,8 +124,8 @@ class Session(db.Model):
     def interpreter_gone(self) -> bool:
         """It names an interpreter whose latest request was declined, expired or cancelled: nobody
         interprets until the centre finds another (the name alone read as if they came)."""
-        if self.interpreter_id is None or not self.bookings:
-            return False
+        if self.interpreter_id is None or not self.bookings or self.status is SessionStatus.CANCELLED:
+            return False   # a cancelled session's booking is cancelled with it: nobody is being found
         return max(self.bookings, key=lambda b: b.id).status.value in ("declined", "expired", "cancelled")
 
     @property
@@ -135,7 +135,7 @@ class Session(db.Model):
         without an interpreter."""
         if self.outside_interpreter:
             return "confirmed"
-        if self.interpreter_id is None or not self.bookings:
+        if self.interpreter_id is None or not self.bookings or self.status is SessionStatus.CANCELLED:
             return None
         if self.interpreter_gone:
             return "finding"

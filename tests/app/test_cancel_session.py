@@ -176,3 +176,22 @@ def test_cancelling_a_session_sooner_than_a_letter_says_the_lead_phones_every_pa
     page = client.get(f"/planning/sessions/{session.id}/cancel").get_data(as_text=True)
     assert 'id="cancel-too-soon"' in page and "ring hver av dem" in page
     assert 'id="cancel-too-soon"' not in client.get(f"/planning/sessions/{later.id}/cancel").get_data(as_text=True)
+
+
+def test_a_cancelled_sessions_interpreter_is_not_said_to_be_sought(client, app, travel_to):
+    """After the lead cancelled a group whose interpreter had said yes, the counsellor's home and both
+    cancellation calendar entries said "none has said yes yet (the centre is finding one)"."""
+    w = f.world()
+    session, booking = _booked(w)
+    travel_to(session.start - dt.timedelta(hours=3))   # the morning of the session
+    f.login(client, w.lead)
+    assert client.post(f"/planning/sessions/{session.id}/cancel", data={"reason": "other"}).status_code == 302
+    db.session.expire_all()
+    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.ics.like("%METHOD:CANCEL%"))):
+        description = str(icalendar.Calendar.from_ical(message.ics).walk("VEVENT")[0].get("DESCRIPTION", ""))
+        assert "ingen har sagt ja" not in description, message.to_user_id
+    event = _feed_event(app, w.counsellor, session)
+    assert "ingen har sagt ja" not in str(event.get("DESCRIPTION", ""))
+    f.login(client, w.counsellor)
+    home = client.get("/").get_data(as_text=True)
+    assert "Avlyst" in home and "ingen har sagt ja" not in home
