@@ -54,7 +54,7 @@ def index():
         return render_template("not_set_up_page.html", heading=_("Your interpreter bookings"))
     work = requests_service.work_of(current_user.interpreter)
     return render_template("interpreter/index.html", requests=work.requests, upcoming=work.upcoming, other=work.other,
-                           given_back=work.given_back, accept_form=AcceptForm())
+                           given_back=work.given_back, withdrawn=work.withdrawn, accept_form=AcceptForm())
 
 
 @bp.post("/accept")
@@ -84,10 +84,13 @@ def accept_chosen():
 @bp.get("/<int:booking_id>")
 @requires("bookings")
 def show(booking_id: int):
+    from guidance.services.interpreter_bookings.state import withdrawn
+
     booking = get_visible(InterpreterBooking, booking_id)
     return render_template("interpreter/show.html", booking=booking, accept_form=AcceptForm(),
                            decline_form=DeclineForm(), withdraw_form=WithdrawForm(), now=clock.now(),
-                           action=url_for("interpreter.answer", booking_id=booking.id))
+                           action=url_for("interpreter.answer", booking_id=booking.id),
+                           withdrew=booking.id in withdrawn([booking.id]))
 
 
 @bp.post("/<int:booking_id>/withdraw")

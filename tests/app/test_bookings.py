@@ -617,6 +617,10 @@ def test_an_interpreter_who_can_no_longer_come_withdraws_and_the_lead_is_alerted
     f.login(lead, w.lead)
     assert "trakk seg etter å ha takket ja: Syk" in lead.get("/centre/interpreters/").get_data(as_text=True)
     assert ">Trakk seg</strong>" in lead.get("/").get_data(as_text=True)
+    # The interpreter's own list and page say they withdrew, not that they declined.
+    for url in ("/bookings/", f"/bookings/{booking.id}"):
+        own = client.get(url).get_data(as_text=True)
+        assert ">Du trakk deg</strong>" in own and ">Avslått<" not in own, url
     # Once withdrawn there is nothing left to withdraw.
     again = client.post(f"/bookings/{booking.id}/withdraw", data={"reason": "Syk"})
     assert again.status_code == 302

@@ -287,6 +287,8 @@ class InterpreterWork:
         # Requests and bookings given back because the interpreter is away then (work_of fills it): they read
         # "Declined" beside "Away on this day", and an interpreter who reported days away had declined nothing.
         self.given_back: set[int] = set()
+        # Accepted, then withdrawn by the interpreter: their own list said "Declined" (the lead reads "withdrew").
+        self.withdrawn: set[int] = set()
 
 
 def work_of(interpreter: InterpreterProfile) -> InterpreterWork:
@@ -305,4 +307,7 @@ def work_of(interpreter: InterpreterProfile) -> InterpreterWork:
         last = max(b.session.end for b in ended).astimezone(cal.OSLO).date()
         spans = spans_away([interpreter.user_id], first, last).get(interpreter.user_id, [])
         work.given_back = {b.id for b in ended if away_during(spans, b.session.start, b.session.end)}
+        from guidance.services.interpreter_bookings.state import withdrawn
+
+        work.withdrawn = withdrawn(b.id for b in ended)
     return work
