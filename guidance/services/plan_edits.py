@@ -577,4 +577,14 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
         # Further from home than the session is now: listed apart, so the earliest time is not taken for the best
         # (the first suggestion a lead clicked was Voss, 88 minutes from a Bergen participant's home).
         moved_to["longer_journey"] = moved_to["journey"] is not None and moved_to["journey"] > (journey_was or 0)
+
+    def travels(option: dict) -> int:   # the participant's journey after the move (none from home by video)
+        if option["mode"] == "video":
+            return 0
+        return option["journey"] if option["journey"] is not None else (journey_was or 0)
+
+    # "Best fit" is the engine's first choice, unless another time is nearer the participant's home: a lead took the
+    # engine's Voss, 88 minutes each way, for a Bergen participant with a Bergen time on the list.
+    if suggestions and travels(suggestions[0]) <= min(travels(o) for o in suggestions):
+        suggestions[0]["best"] = True
     return MoveOptions(suggestions, first_new)

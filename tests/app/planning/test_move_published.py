@@ -361,7 +361,11 @@ def test_the_suggested_times_read_in_date_order_with_the_engines_first_choice_ma
 
     def reversed_rank(*args, **kwargs):   # the engine's ranking, its best placed last in time
         found = real(*args, **kwargs)
-        return found._replace(options=sorted(found.options, key=lambda o: o["start"], reverse=True))
+        options = sorted(found.options, key=lambda o: o["start"], reverse=True)
+        for o in options:
+            o.pop("best", None)
+        options[0]["best"] = True
+        return found._replace(options=options)
 
     monkeypatch.setattr(plan_edits, "move_options", reversed_rank)
     f.login(client, w.lead, language="en")
@@ -889,3 +893,31 @@ def test_a_group_session_is_moved_without_a_choice_of_video(client, world):
     assert response.status_code == 302, response.get_data(as_text=True)[:800]
     db.session.expire_all()
     assert db.session.get(Session, group.id).mode == "onsite"
+
+
+def test_best_fit_is_not_a_time_further_from_home_than_another_on_the_list(client, world, monkeypatch):
+    """The engine's first choice was Voss, 88 minutes each way for a Bergen participant, with a Bergen time on the
+    same list: marked "Best fit", it was the one the lead took."""
+    from solver import recommend as engine
+
+    from guidance.models import Location
+
+    w = world
+    f.centre(town="4621")
+    w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
+    db.session.commit()
+    session = _published(w, interpreter=False)   # a Bergen participant in Bergen
+    real = engine.recommend
+    voss = ids.location_id(db.session.scalar(select(Location.id).where(Location.name == "Karrieresenter Voss")))
+
+    def voss_first(instance, **kwargs):
+        answer = real(instance, **kwargs)
+        answer["options"].sort(key=lambda o: o["sessions"][0]["location"] != voss)
+        return answer
+
+    monkeypatch.setattr(engine, "recommend", voss_first)
+    f.login(client, w.lead, language="en")
+    lines = _suggestions(html.unescape(client.get(f"/planning/sessions/{session.id}/edit", headers=EN)
+                                       .get_data(as_text=True)))
+    assert any("Voss" in line for line in lines) and any("Bergen" in line for line in lines), lines
+    assert not any("Best fit" in line for line in lines), lines
