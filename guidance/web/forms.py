@@ -60,6 +60,22 @@ class NearToday:
                                    first=format_date(first, "long"), last=format_date(last, "long")))
 
 
+class WithinPlanning:
+    """A date from today to the last day a time is planned for (the planning horizon): "from 6 April" beyond it
+    said that free times exist but none on the days chosen, and to choose a later date."""
+
+    def __call__(self, form, field) -> None:
+        from guidance.planning import InstanceOptions
+
+        if field.data is None:
+            return
+        today = clock.today()
+        last = InstanceOptions(today=today).horizon_end
+        if not today <= field.data <= last:
+            raise StopValidation(_("Choose a date from %(first)s to %(last)s: times are planned that far ahead.",
+                                   first=format_date(today, "long"), last=format_date(last, "long")))
+
+
 class AbsenceTimeForm(FlaskForm):
     """When an absence is, as the lead's and the person's own absence forms ask it: whole days, or part
     of one day when both times are given (services.absences)."""
@@ -132,7 +148,7 @@ class WishForm(FlaskForm):
     class Meta:
         csrf = False
 
-    from_date = DateField(_l("From date"), validators=[Optional(), NearToday()])
+    from_date = DateField(_l("From date"), validators=[Optional(), NearToday(), WithinPlanning()])
     part_of_day = SelectField(_l("Time of day"), default="", validate_choice=True, choices=[
         ("", _l("Any time of day")), ("morning", _l("Before 12:00")), ("afternoon", _l("From 12:00"))])
     # "Wednesdays and Thursdays after 12" (a referrer's words): the days, not only the part of the day.

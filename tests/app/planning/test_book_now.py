@@ -511,6 +511,24 @@ def test_a_wish_the_form_cannot_read_is_named_and_every_time_is_shown(client, tr
     assert _tokens(page)
 
 
+def test_a_date_beyond_the_planning_horizon_is_named_with_the_dates_times_are_planned_for(client, travel_to):
+    """From 6 April the page said free times exist but none on the days chosen, "choose a later date", whatever
+    was chosen: no time is planned that far ahead."""
+    from guidance import clock
+    from guidance.planning import InstanceOptions
+
+    w = booking_world(travel_to)
+    f.login(client, w.lead)
+    last = InstanceOptions(today=clock.today()).horizon_end
+    beyond = (last + dt.timedelta(days=7)).isoformat()
+    page = client.get(f"/referrals/{w.own_referral.id}/times?from_date={beyond}").get_data(as_text=True)
+    assert 'aria-invalid="true"' in page and "så langt fram planlegges timene" in page
+    assert "ingen på dagene og tiden på dagen du valgte" not in page
+    assert _tokens(page)   # every time is offered instead
+    within = client.get(f"/referrals/{w.own_referral.id}/times?from_date={last.isoformat()}").get_data(as_text=True)
+    assert "så langt fram planlegges timene" not in within
+
+
 def test_a_date_or_choice_the_form_cannot_read_is_named_in_nynorsk_too(client, travel_to):
     """WTForms' own messages come through the app's catalogs: WTForms has no nynorsk of its own."""
     w = booking_world(travel_to)
