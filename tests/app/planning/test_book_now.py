@@ -81,7 +81,7 @@ def test_options_show_names_and_oslo_times(client, travel_to, today, first, utc_
     heading = re.search(r'<h3 id="option-individual-1">([^<]+)</h3>', page).group(1)
     assert heading == first
     assert "Hanne Vik" in page and "Layla Nasser (Arabisk, oppmøte)" in page
-    assert "Karrieresenter Bergen, Rom 1" in page and "0 minutter" in page and "1\xa0080\xa0kr" in page
+    assert "Karrieresenter Bergen, Rom 1" in page and "Kort: deltakeren bor i samme kommune" in page and "0 minutter" not in page and "1\xa0080\xa0kr" in page
     assert "Tidligst" in page
     # Never a solver id in what the lead reads (the signed choice and the mark's SVG path are not text on the page).
     text = re.sub(r'value="[^"]+"|href="[^"]+"|action="[^"]+"|id="[^"]+"|aria-[a-z]+="[^"]+"| d="[^"]+"', "", page)
