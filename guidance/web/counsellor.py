@@ -137,6 +137,9 @@ def day(day: str):
 @bp.get("/sessions/<int:session_id>")
 @requires("week")
 def session(session_id: int):
+    gone = _no_longer_mine(session_id)
+    if gone is not None:
+        return gone
     session = get_visible(Session, session_id, "counsel")   # their own session (a lead who counsels: not a colleague's)
     # A link from an e-mail or the calendar written before a re-plan: the session as it stands now.
     current = cal.current_of(session)
@@ -149,6 +152,21 @@ def session(session_id: int):
         if changing:
             return _render_session(session, chosen=chosen, changing=changing)
     return _render_session(session)
+
+
+def _no_longer_mine(session_id: int):
+    """A session given to a colleague since the counsellor was told of it (their e-mail or calendar still links
+    it): a page that says so, instead of "page not found". Only to someone Veiled told of this session; to anyone
+    else it does not exist (get_visible's 404)."""
+    from sqlalchemy import select
+
+    from guidance.models import Notice
+
+    session = db.session.get(Session, session_id)
+    if session is None or may(current_user, "counsel", session) or db.session.scalar(
+            select(Notice.id).where(Notice.user_id == current_user.id, Notice.session_id == session_id).limit(1)) is None:
+        return None
+    return render_template("counsellor/session_gone.html"), 410
 
 
 OUTCOME_CHANGE = "outcome_change"   # the outcomes a counsellor is asked to confirm, between the POST and its page

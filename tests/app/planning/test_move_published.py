@@ -582,6 +582,16 @@ def test_a_session_today_whose_counsellor_fell_ill_is_given_to_a_free_colleague_
     assert ids.to_local(given.start) == dt.datetime(2027, 1, 13, 13, 0)
     assert given.interpreter_id == w.interpreter.interpreter.id
     assert given.bookings[0].status is BookingStatus.ACCEPTED  # the interpreter's yes stands
+    # The first counsellor's e-mail and calendar still link the session: it says what became of it, not "not found";
+    # a counsellor never told of it gets nothing.
+    client.post("/logout")
+    f.login(client, w.counsellor, language="en")
+    gone = client.get(f"/week/sessions/{session.id}", headers=EN)
+    assert gone.status_code == 410 and "This session is no longer yours" in gone.get_data(as_text=True)
+    assert "Amal" not in gone.get_data(as_text=True)
+    client.post("/logout")
+    f.login(client, away, language="en")
+    assert client.get(f"/week/sessions/{session.id}", headers=EN).status_code == 404
 
 
 def test_the_absence_page_gives_each_session_to_a_free_colleague_and_comes_back(client, world, travel_to):
