@@ -1,6 +1,7 @@
 """The lead's run pages: start, refusal messages, progress JSON, cancel, downloads."""
 import pytest
 import json
+import datetime as dt
 
 from guidance.extensions import db
 from guidance.models import PlanningRun, RunStatus
@@ -87,3 +88,20 @@ def test_a_lead_of_another_county_cannot_see_or_cancel_the_run(client):
     assert client.post(f"/planning/runs/{run.id}/cancel").status_code == 404
     db.session.expire_all()
     assert db.session.get(PlanningRun, run.id).status is RunStatus.QUEUED
+
+
+def test_the_interpreter_bookings_figure_is_singular_for_one(client, travel_to):
+    """"650 kr for 1 tolkebestillinger": the count is a plural form of its own."""
+    import re
+
+    from tests.app.planning.helpers import planning_world, solved_run
+
+    travel_to(f.oslo(2027, 1, 11, 8))
+    w = planning_world()
+    run = solved_run(w.lead, today=dt.date(2027, 1, 11))
+    f.login(client, w.lead)
+    page = client.get(f"/planning/runs/{run.id}").get_data(as_text=True)
+    found = re.findall(r"for (\d+) tolkebestilling(er)?\b", page)
+    assert found, page[page.index("figures-heading"):][:2000]
+    assert all((count == "1") == (plural == "") for count, plural in found), found
+    assert ("1", "") in found   # the world's one interpreted referral
