@@ -829,3 +829,26 @@ def test_each_interpreter_who_cannot_come_is_its_own_e_mail_to_the_counsellor(cl
     run_queued_jobs()
     mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.counsellor.id)).all()
     assert sorted(m.subject[:len("Tolken kan ikke komme: time")] for m in mails) == ["Tolken kan ikke komme: time"] * 2
+
+
+def test_the_interpreter_sees_the_time_billed_and_the_fee_before_saying_yes_and_what_was_recorded(client, travel_to):
+    """The lead saw "90 + 88 min travel each way, 2 031 kr"; the interpreter saw no fee, travel or hours to invoice
+    (the counsellor's-week review)."""
+    w = f.world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2026, 10, 6, 10), interpreter=w.interpreter)
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    travel_to(f.oslo(2026, 9, 28, 9))
+    f.login(client, w.interpreter)
+    page = html.unescape(client.get(f"/bookings/{booking.id}").get_data(as_text=True))
+    assert "Fakturert tid" in page and "90 min" in page
+    assert re.search(r"Honorar etter dine satser</dt><dd>1\s080(,00)?\s?kr", page), page[page.find("Fakturert"):][:400]
+    assert "Et anslag" in page
+    listing = html.unescape(client.get("/bookings/").get_data(as_text=True))
+    assert re.search(r"1\s080(,00)?\s?kr", listing)
+    _accepted_in_time(w.interpreter, booking)
+    travel_to(f.oslo(2026, 10, 6, 14))
+    bookings.record_actual_minutes(w.lead, booking, 120)
+    f.login(client, w.interpreter)
+    page = html.unescape(client.get(f"/bookings/{booking.id}").get_data(as_text=True))
+    assert re.search(r"Registrert etter timen: 120 min, 1\s440(,00)?\s?kr\.", page)
