@@ -88,6 +88,7 @@ def test_the_day_lists_every_location_and_marks_what_to_act_on(client, travel_to
     assert not any(word in by_row[f"session-{clean.id}"] for word in ("borte", "Ingen tolk", "Utfall", "Kan ikke", "svart"))
     # Who is away, named once in the summary.
     assert f"Registrert borte med veiledninger denne dagen: <bdi>{w.counsellor.name}</bdi>." in day
+    assert day.count(f"<bdi>{w.counsellor.name}</bdi>.") == 1, "named twice as away"
     # A session ahead can be moved or cancelled from here and the move comes back here; a started one cannot.
     back = "back=/grids/day?date%3D2027-01-12"
     assert f'/planning/sessions/{at_voss.id}/edit?{back}' in by_row[f"session-{at_voss.id}"]
