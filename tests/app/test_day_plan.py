@@ -83,6 +83,7 @@ def test_the_day_lists_every_location_and_marks_what_to_act_on(client, travel_to
     assert "Karriereveileder borte" in by_row[f"session-{at_voss.id}"]
     assert "Utfall ikke registrert" in by_row[f"session-{early.id}"] and "Karriereveileder borte" in by_row[f"session-{early.id}"]
     assert "Ingen tolk ennå" in by_row[f"session-{interpreted.id}"] and "sa nei" in by_row[f"session-{interpreted.id}"]
+    assert by_row[f"session-{interpreted.id}"].count("Ingen tolk ennå") == 1   # the status says it; not again beside
     assert 'href="/centre/interpreters/#alerts"' in by_row[f"session-{interpreted.id}"]
     assert "Kan ikke komme" in day and "<q>Etter kl. 15</q>" in day
     assert not any(word in by_row[f"session-{clean.id}"] for word in ("borte", "Ingen tolk", "Utfall", "Kan ikke", "svart"))
