@@ -6,8 +6,8 @@ The participant's reminder goes out with the referrer's (services/notices.send_r
   or an admin on /notices/text-messages),
 - the participant has a phone number, and
 - the session has not started (checked again right before sending).
-The text comes from the catalogue `guidance/sms_texts.json` in the participant's language (uk,
-ar, ti, prs, so, ru, fa, en, nb, nn), else the municipality's written form. Each message is recorded in
+The text comes from the catalogue `guidance/sms_texts.json` in the participant's language (each language with
+a letter, guidance/letters/), else the municipality's written form. Each message is recorded in
 `TextMessage` under a key (hash of the session's uid, version, time and the referral) before it
 is sent, so a retried job never texts twice; neither the number nor the text is stored.
 The gateway's request/response contract: docs/sms-gateway.md.
