@@ -62,7 +62,7 @@ class Problem:
 
     kind: str  # language | location_rooms | location_hours | counsellor_hours | counsellor_locations
     #            | counsellor_days | training | travel | no_location | no_counsellor | interpreter_phone
-    #            | interpreter_register | training_location
+    #            | interpreter_register | training_location | centre_contact
     text: str
     link_text: str
     endpoint: str
@@ -100,7 +100,7 @@ def check(county: County) -> Readiness:
     locations = list(db.session.scalars(
         select(Location).join(CareerCentre, CareerCentre.id == Location.centre_id)
         .where(CareerCentre.county_id == county.id, Location.active.is_(True))
-        .options(selectinload(Location.rooms), selectinload(Location.municipality))
+        .options(selectinload(Location.rooms), selectinload(Location.municipality), selectinload(Location.centre))
         .order_by(Location.name, Location.id)))
     usable: list[Location] = []
     open_by_location: dict[int, list[dt.date]] = {}
@@ -127,6 +127,13 @@ def check(county: County) -> Readiness:
                                 _("Set up a location"), "setup.county", {"county_id": county.id},
                                 blocking=open_count > 0))
     usable_ids = {loc.id for loc in usable}
+    # Letters print the centre's phone under its name, and referrers' pages say "contact the career centre".
+    for centre in sorted({loc.centre for loc in locations if loc.centre is not None}, key=lambda c: c.name):
+        if not centre.phone:
+            problems.append(Problem("centre_contact", _(
+                "%(centre)s has no phone number: participants' letters and the referrers' pages give the centre's "
+                "number to call.", centre=centre.name), _("Add the phone number of %(centre)s", centre=centre.name),
+                "setup.centre", {"centre_id": centre.id}))
 
     counsellors = list(db.session.scalars(
         select(CounsellorProfile).join(User, User.id == CounsellorProfile.user_id)
