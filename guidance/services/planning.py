@@ -37,9 +37,11 @@ def active_run(county_id: int) -> PlanningRun | None:
 
 
 def start_run(lead: User, *, time_limit: int = DEFAULT_SECONDS, keep_until: dt.date | None = None,
-              today: dt.date | None = None, enqueue=None, repair_only: bool = False) -> PlanningRun:
+              today: dt.date | None = None, enqueue=None, repair_only: bool = False,
+              new_from: dt.date | None = None) -> PlanningRun:
     """Snapshot the county's data as an instance and queue it; refuses while another run is active.
-    `repair_only`: re-plan the published plan's participants only (InstanceOptions.repair_only)."""
+    `repair_only`: re-plan the published plan's participants only (InstanceOptions.repair_only). `new_from`: no new
+    session before this day (the county's notice is the earliest; published sessions before it are kept)."""
     from guidance import jobs
 
     enqueue = enqueue or jobs.enqueue_solve
@@ -54,8 +56,14 @@ def start_run(lead: User, *, time_limit: int = DEFAULT_SECONDS, keep_until: dt.d
     fail_stale_runs()
     # Lock the county row so two leads starting at once cannot both pass the check below.
     county = db.session.scalar(select(County).where(County.id == lead.county_id).with_for_update())
-    options = InstanceOptions(today=today, keep_until=keep_until, repair_only=repair_only,
-                              earliest_new=first_day_after_notice(today, county.publish_notice_days))
+    notice = first_day_after_notice(today, county.publish_notice_days)
+    options = InstanceOptions(today=today, keep_until=keep_until, repair_only=repair_only, earliest_new=notice)
+    if new_from is not None and not notice <= new_from <= options.horizon_end:
+        db.session.rollback()
+        message = _("Choose a day from %(first)s, the first the county's notice allows, to %(last)s.",
+                    first=format_date(notice, "long"), last=format_date(options.horizon_end, "long"))
+        raise DomainError(message, {"new_from": [message]})
+    options.earliest_new = max(notice, new_from or notice)
     running = active_run(county.id)
     if running is not None:
         db.session.rollback()

@@ -57,6 +57,9 @@ class StartRunForm(FlaskForm):
                     NumberRange(min=planning_service.MIN_SECONDS, max=planning_service.MAX_SECONDS,
                                 message=_l("Choose a time budget between %(min)s and %(max)s seconds."))])
     keep_until = DateField(_l("Keep published sessions up to and including"), validators=[Optional(), NearToday()])
+    # A settlement wave booked into the last weeks of a month whose interpreter budget was spent: the lead can hold
+    # new sessions back to a later day (PROBLEM.md's `new_sessions_from`, never before the county's notice).
+    new_from = DateField(_l("Book new sessions from"), validators=[Optional(), NearToday()])
     # Offered with a re-plan after an absence or a change (planning/_replan.html); the planning page's
     # own form plans everything (no field: None).
     scope = RadioField(_l("What to plan"), choices=[
@@ -117,7 +120,16 @@ def index():
     # by default and plans the queue around them (the lead may pick an earlier date).
     form.keep_until.data = _keep_until_default() if current_user.county is not None else None
     return render_template("planning/index.html", form=form, runs=runs, active=active,
-                           run_status=RUN_STATUS, readiness=_readiness())
+                           run_status=RUN_STATUS, readiness=_readiness(), first_new=_first_new())
+
+
+def _first_new():
+    """The first day a new session may be booked, by the county's notice (the "book new sessions from" hint)."""
+    from guidance.planning.ids import local_today
+    from guidance.rules.notice import first_day_after_notice
+
+    county = current_user.county
+    return first_day_after_notice(local_today(), county.publish_notice_days) if county is not None else None
 
 
 def _readiness():
@@ -136,7 +148,8 @@ def start():
     if form.validate_on_submit() and not blocked:
         try:
             run = planning_service.start_run(current_user, time_limit=form.time_limit.data,
-                                             keep_until=form.keep_until.data, repair_only=form.scope.data == "repair")
+                                             keep_until=form.keep_until.data, repair_only=form.scope.data == "repair",
+                                             new_from=form.new_from.data)
         except DomainError as error:
             show_refusal(form, error)
             if not error.field_errors:
@@ -149,7 +162,7 @@ def start():
     ).all()
     active = planning_service.active_run(current_user.county_id)
     return render_template("planning/index.html", form=form, runs=runs, active=active, run_status=RUN_STATUS,
-                           readiness=ready, blocked=blocked), 400
+                           readiness=ready, blocked=blocked, first_new=_first_new()), 400
 
 
 @bp.get("/runs/<int:run_id>")

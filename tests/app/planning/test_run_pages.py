@@ -105,3 +105,34 @@ def test_the_interpreter_bookings_figure_is_singular_for_one(client, travel_to):
     assert found, page[page.index("figures-heading"):][:2000]
     assert all((count == "1") == (plural == "") for count, plural in found), found
     assert ("1", "") in found   # the world's one interpreted referral
+
+
+def test_the_lead_holds_new_sessions_back_to_a_later_day(client, travel_to):
+    """A settlement wave was booked into the last weeks of December, whose interpreter budget was spent, and a new
+    run could only come out the same. The run form takes the day new sessions may start from: never before the
+    county's notice allows, and nothing new is booked before it."""
+    from sqlalchemy import select
+
+    from guidance.models import Session
+    from guidance.planning import ids
+    from guidance.planning.runner import execute_run
+
+    travel_to(f.oslo(2027, 1, 11, 8))   # Monday; the notice allows new sessions from Thursday 14 January
+    w = planning_world()
+    f.login(client, w.lead)
+    assert 'name="new_from"' in client.get("/planning/").get_data(as_text=True)
+    too_soon = client.post("/planning/runs", data={"time_limit": "60", "new_from": "2027-01-12"})
+    assert too_soon.status_code == 400
+    assert "Velg en dag fra 14. januar 2027, den første fylkets varsel tillater" in too_soon.get_data(as_text=True)
+    assert db.session.scalar(select(PlanningRun)) is None
+
+    response = client.post("/planning/runs", data={"time_limit": "60", "new_from": "2027-02-01"})
+    assert response.status_code == 302
+    run = db.session.scalar(select(PlanningRun))
+    assert json.loads(run.instance_json)["new_sessions_from"] == "2027-02-01"
+    run.time_limit_seconds = 3
+    db.session.commit()
+    execute_run(run.id)
+    db.session.expire_all()
+    starts = [ids.to_local(s.start).date() for s in db.session.scalars(select(Session).where(Session.run_id == run.id))]
+    assert starts and min(starts) >= dt.date(2027, 2, 1), starts
