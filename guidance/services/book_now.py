@@ -143,8 +143,9 @@ def choices(referral: Referral, today: dt.date | None = None, wish: Wish | None 
     participant = next((p for p in data["participants"] if p["id"] == pid), None)
     wanted = [t for t in referral.needs if t in data["session_types"]]
     out.overdue = bool(participant and participant.get("overdue_since"))
-    out.deadline_in_notice = not out.overdue and may_book_sooner(participant, out.first_allowed)
-    if sooner and may_book_sooner(participant, out.first_allowed):
+    closed = data["calendar"]["holidays"]
+    out.deadline_in_notice = not out.overdue and may_book_sooner(participant, out.first_allowed, closed)
+    if sooner and may_book_sooner(participant, out.first_allowed, closed):
         out.sooner, out.first_allowed = True, _sooner_than_notice(data, today, pid)
     if participant is None:
         out.needs = [Need(type=t, booked=booked.get(t), reason=None if t in booked else "already_scheduled")
@@ -200,16 +201,23 @@ def _nearest_location(data: dict, participant: dict) -> tuple[str, int] | None:
     return found[0][1], found[0][0]
 
 
-def may_book_sooner(participant: dict | None, first_allowed: dt.date | None) -> bool:
+def may_book_sooner(participant: dict | None, first_allowed: dt.date | None, closed=()) -> bool:
     """The lead may book inside the county's notice (and tell the participant another way) when the
-    deadline has passed, or falls on or before the notice's first day: waiting out the notice keeps it
-    on that one day at most (the walk of 8 December: deadline Wednesday, Monday and Tuesday hidden)."""
+    deadline has passed, or falls on or before the first day the centres are open once the notice is out:
+    waiting out the notice keeps it on that one day at most (the walk of 8 December: deadline Wednesday, Monday
+    and Tuesday hidden). `closed`: the instance's holidays and closure days (ISO dates): a notice that ran out on
+    New Year's Eve left a deadline on Sunday 3 January with no day to book and no way to book sooner."""
     if participant is None:
         return False
     if participant.get("overdue_since"):
         return True
     deadline = participant.get("deadline")
-    return bool(deadline and first_allowed and dt.date.fromisoformat(deadline) <= first_allowed)
+    if not (deadline and first_allowed):
+        return False
+    first_open = first_allowed
+    while first_open.isoweekday() > 5 or first_open.isoformat() in set(closed):
+        first_open += dt.timedelta(days=1)
+    return dt.date.fromisoformat(deadline) <= first_open
 
 
 def _sooner_than_notice(data: dict, today: dt.date, pid: str) -> dt.date:
@@ -391,7 +399,7 @@ def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, li
     options = InstanceOptions.for_one_booking(referral.county, clock.today())
     data = build_instance(referral.county, options)
     participant = next((p for p in data["participants"] if p["id"] == pid), None)
-    if sooner and may_book_sooner(participant, options.earliest_new):
+    if sooner and may_book_sooner(participant, options.earliest_new, data["calendar"]["holidays"]):
         _sooner_than_notice(data, clock.today(), pid)
     previous = (data.get("previous_plan") or {}).get("sessions", [])
     typ = chosen.get("type")

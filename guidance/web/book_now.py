@@ -166,6 +166,7 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
                            form=BookForm(), error=error, counsellor_name=counsellor_name, wish_form=wish_form,
                            wish=wish, shown_status=shown_statuses([referral])[referral.id],
                            wish_hidden={"sooner": "1"} if found.sooner else {}, can_come_referrals=[referral],
+                           today=clock.today(),
                            undoable=service.undoable(current_user, referral), undo_form=UndoForm(),
                            drop_form=DropNeedForm()), status
 

@@ -157,6 +157,24 @@ def test_a_deadline_on_the_notices_first_day_lets_the_lead_book_sooner(client, t
     assert _headings(page)[0].startswith("onsdag 13. januar 2027")
 
 
+def test_a_deadline_after_closed_days_at_the_end_of_the_notice_lets_the_lead_book_sooner(client, travel_to):
+    """Monday 28 December: the notice ran out on New Year's Eve, a closure day, then New Year's Day and the weekend;
+    a deadline on Sunday 3 January had no day left to book and no way to book sooner, while a deadline on the 30th
+    had one (the year-end review)."""
+    w = booking_world(travel_to, today=dt.date(2026, 12, 28), notice_days=3)
+    w.lead.county.closure_days = ["2026-12-24", "2026-12-31"]
+    urgent = f.referral(municipality_number="4601", name="Hodan Warsame", settlement=dt.date(2026, 10, 3),
+                        deadline=dt.date(2027, 1, 3))
+    db.session.commit()
+    f.login(client, w.lead)
+    page = html.unescape(client.get(f"/referrals/{urgent.id}/times").get_data(as_text=True))
+    assert "vis tider fra neste arbeidsdag" in page
+    sooner = html.unescape(client.get(f"/referrals/{urgent.id}/times?sooner=1").get_data(as_text=True))
+    headings = _headings(sooner)
+    assert headings and headings[0].startswith("tirsdag 29. desember 2026"), headings
+    assert "fristen har gått ut" not in sooner and "fristen er søndag 3. januar" in sooner
+
+
 def test_booking_an_option_writes_one_session_one_request_and_one_email(client, travel_to):
     from guidance.services import calendar, queue
 
