@@ -40,7 +40,7 @@ from guidance.planning.cannot_come import waiting
 from guidance.planning.wish import Wish
 from guidance.rules.access import COUNSELLING_ROLES
 from guidance.rules.deadlines import is_working_day, working_day_after
-from guidance.rules.notice import first_day_after_notice
+from guidance.rules.notice import first_new_day
 from guidance.rules.opening import closed_days, common_hours, has_hours, open_days
 
 INSTANCE_FORMAT = "guidance-instance/1"
@@ -95,7 +95,7 @@ class InstanceOptions:
     def for_one_booking(cls, county: County, today: dt.date) -> "InstanceOptions":
         """A single booking or a move keeps the county's minimum notice as a published plan does:
         letters reach the participant and the interpreter can answer before the session."""
-        return cls(today=today, earliest_new=first_day_after_notice(today, county.publish_notice_days))
+        return cls(today=today, earliest_new=first_new_day(county, today))
 
     @property
     def horizon_start(self) -> dt.date:

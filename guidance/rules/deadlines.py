@@ -92,12 +92,14 @@ def is_short_deadline(deadline: dt.date | None, today: dt.date) -> bool:
 
 
 @functools.lru_cache(maxsize=256)  # a pure function of its arguments, asked once per referral in lists
-def working_day_after(day: dt.date, n: int) -> dt.date:
-    """The `n`-th working day after `day` (`day` itself for n = 0)."""
+def working_day_after(day: dt.date, n: int, closed=()) -> dt.date:
+    """The `n`-th working day after `day` (`day` itself for n = 0); `closed`: more days that do not count (a
+    county's closure days, as dates or ISO strings)."""
+    shut = {d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in closed}
     count = 0
     while count < n:
         day += dt.timedelta(days=1)
-        count += is_working_day(day)
+        count += is_working_day(day) and day not in shut
     return day
 
 

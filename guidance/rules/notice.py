@@ -14,15 +14,28 @@ from guidance.rules.deadlines import working_day_after
 DEFAULT_NOTICE_WORKING_DAYS = 3
 
 
-def sooner_than_a_letter(day: dt.date, today: dt.date, working_days: int | None) -> bool:
+def sooner_than_a_letter(day: dt.date, today: dt.date, working_days: int | None, closed=()) -> bool:
     """A change on `day` (a new time, or the time a participant's letter gives) comes before a letter sent today
     reaches them: they hear of it by phone."""
-    return day < first_day_after_notice(today, working_days)
+    return day < first_day_after_notice(today, working_days, closed)
 
 
-def first_day_after_notice(today: dt.date, working_days: int | None) -> dt.date:
-    """The first date a newly published session may be on (`today` + that many working days)."""
+def first_day_after_notice(today: dt.date, working_days: int | None, closed=()) -> dt.date:
+    """The first date a newly published session may be on (`today` + that many working days). `closed`: the
+    county's closure days, which are not working days either: the notice ran out on New Year's Eve, a day the
+    centres (and the municipalities that hand the letters on) are closed, and a summer closure would have counted
+    three weeks of it."""
     left = DEFAULT_NOTICE_WORKING_DAYS if working_days is None else max(0, working_days)
     if left == 0:
         return today + dt.timedelta(days=1)
-    return working_day_after(today, left)
+    return working_day_after(today, left, tuple(closed))   # hashable: working_day_after is memoised
+
+
+def first_new_day(county, today: dt.date) -> dt.date:
+    """`first_day_after_notice` for a county: its notice and its closure days."""
+    return first_day_after_notice(today, county.publish_notice_days, county.closure_days or ())
+
+
+def sooner_than_county_notice(county, day: dt.date, today: dt.date) -> bool:
+    """`sooner_than_a_letter` for a county: its notice and its closure days."""
+    return day < first_new_day(county, today)

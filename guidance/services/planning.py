@@ -18,7 +18,7 @@ from guidance.planning import ids
 from guidance.planning.ids import local_today
 from guidance.planning.instance import published_sessions, session_dict
 from guidance.planning.runner import fail_stale_runs
-from guidance.rules.notice import first_day_after_notice, sooner_than_a_letter
+from guidance.rules.notice import first_new_day, sooner_than_county_notice
 from guidance.services.interpreter_bookings.state import ACTIVE as ACTIVE_BOOKINGS
 from guidance.services import audit, notices, to_tell
 from guidance.services.errors import DomainError
@@ -56,7 +56,7 @@ def start_run(lead: User, *, time_limit: int = DEFAULT_SECONDS, keep_until: dt.d
     fail_stale_runs()
     # Lock the county row so two leads starting at once cannot both pass the check below.
     county = db.session.scalar(select(County).where(County.id == lead.county_id).with_for_update())
-    notice = first_day_after_notice(today, county.publish_notice_days)
+    notice = first_new_day(county, today)
     options = InstanceOptions(today=today, keep_until=keep_until, repair_only=repair_only, earliest_new=notice)
     if new_from is not None and not notice <= new_from <= options.horizon_end:
         db.session.rollback()
@@ -132,7 +132,7 @@ def _options_of(instance: dict, county: County | None = None) -> InstanceOptions
     if county is not None:
         # `today` here is the last day before the horizon; the notice counts working days, so it
         # ends on the same date as it did from the day the run started.
-        options.earliest_new = first_day_after_notice(today, county.publish_notice_days)
+        options.earliest_new = first_new_day(county, today)
     if instance.get("frozen_until"):
         frozen = dt.datetime.strptime(instance["frozen_until"], "%Y-%m-%dT%H:%M")
         options.keep_until = frozen.date() - dt.timedelta(days=1)
@@ -378,7 +378,7 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
 
     county = run.county
     preview = PublishPreview(run, notice_days=county.publish_notice_days)
-    preview.first_allowed = first_day_after_notice(local_today(), county.publish_notice_days)
+    preview.first_allowed = first_new_day(county, local_today())
     preview.newer_plan = newer_published_plan(run)
     horizon_start = _horizon_start(run)
     if horizon_start is None:
@@ -418,7 +418,7 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
     preview.first_away = away[0][0] if away else None
     calls = {}
     for start, _reference, referral in away:
-        if sooner_than_a_letter(ids.to_local(start).date(), local_today(), county.publish_notice_days):
+        if sooner_than_county_notice(county, ids.to_local(start).date(), local_today()):
             calls.setdefault(referral.id, (referral, start))
     preview.to_call = list(calls.values())
     preview.letters_to_send = _untold(changes, booked=True, reached=reached)

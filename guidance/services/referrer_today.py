@@ -37,7 +37,7 @@ from guidance.models import (
 )
 from guidance.planning.ids import to_local
 from guidance.rules.access import referral_filter
-from guidance.rules.notice import sooner_than_a_letter
+from guidance.rules.notice import sooner_than_county_notice
 from guidance.services import cannot_come, letters
 from guidance.services.referral_reading import MOVES, next_booked_sessions, with_session_to_hold
 
@@ -215,8 +215,8 @@ def _moved(own, now: dt.datetime) -> list[Moved]:
             continue
         was = letters.moved_from(session, r.id, history.get(session.id, []))
         if was is not None:
-            tell_now = was > now and sooner_than_a_letter(to_local(was).date(), to_local(now).date(),
-                                                          session.run.county.publish_notice_days)
+            tell_now = was > now and sooner_than_county_notice(session.run.county, to_local(was).date(),
+                                                               to_local(now).date())
             out.append(Moved(r.id, r.reference, r.name, session.start, was,
                              participant_place(session.mode, session.location.name), session.id, tell_now))
     # Those whose letter gives a time sooner than a new letter reaches them first, by that time.

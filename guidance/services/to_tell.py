@@ -69,9 +69,9 @@ def sooner_than_a_letter(session: Session, when: dt.datetime) -> bool:
     """A change to `session` whose time `when` (the letter's) comes before a new letter reaches the participant:
     the lead phones them (the county's notice, rules.notice)."""
     from guidance.planning import ids
-    from guidance.rules.notice import sooner_than_a_letter
+    from guidance.rules.notice import sooner_than_county_notice
 
-    return sooner_than_a_letter(ids.to_local(when).date(), ids.local_today(), session.run.county.publish_notice_days)
+    return sooner_than_county_notice(session.run.county, ids.to_local(when).date(), ids.local_today())
 
 
 def forget(session: Session) -> None:

@@ -126,10 +126,10 @@ def index():
 def _first_new():
     """The first day a new session may be booked, by the county's notice (the "book new sessions from" hint)."""
     from guidance.planning.ids import local_today
-    from guidance.rules.notice import first_day_after_notice
+    from guidance.rules.notice import first_new_day
 
     county = current_user.county
-    return first_day_after_notice(local_today(), county.publish_notice_days) if county is not None else None
+    return first_new_day(county, local_today()) if county is not None else None
 
 
 def _readiness():

@@ -1,6 +1,7 @@
 """Safe publishing: a confirmation page that says what will happen, a minimum notice before the first
 new session, a warning when a newer plan was published, and interpreter answers due before the session."""
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select
@@ -136,6 +137,25 @@ def test_the_notice_counts_working_days_and_skips_holidays():
     assert first_day_after_notice(dt.date(2027, 1, 8), 3) == dt.date(2027, 1, 13)  # Friday -> Wednesday
     assert first_day_after_notice(dt.date(2027, 3, 23), 3) == dt.date(2027, 3, 31)  # Wed 24, Easter, Tue 30, Wed 31
     assert first_day_after_notice(TODAY, 0) == dt.date(2027, 1, 9)
+    # A county's closure days are not working days either: from Monday 28 December 2026 the notice had run out on
+    # New Year's Eve, a day the centres are closed, and the pages said new times "from Thursday 31 December".
+    assert first_day_after_notice(dt.date(2026, 12, 28), 3) == dt.date(2026, 12, 31)
+    assert first_day_after_notice(dt.date(2026, 12, 28), 3, ["2026-12-24", "2026-12-31"]) == dt.date(2027, 1, 4)
+
+
+def test_the_publish_page_names_the_first_day_after_the_notice_and_the_countys_closure_days(client, travel_to):
+    from guidance.models import County
+
+    travel_to(f.oslo(2026, 12, 28, 9))
+    w = planning_world()
+    county = db.session.get(County, w.lead.county_id)
+    county.closure_days = ["2026-12-24", "2026-12-31"]
+    db.session.commit()
+    run = solved_run(w.lead, today=dt.date(2026, 12, 28))
+    assert json.loads(run.instance_json)["new_sessions_from"] == "2027-01-04"
+    f.login(client, w.lead)
+    page = client.get(f"/planning/runs/{run.id}/publish").get_data(as_text=True)
+    assert "mandag 4. januar 2027" in page and "torsdag 31. desember" not in page
 
 
 def test_participants_with_a_published_session_inside_the_notice_get_their_other_sessions_after_it(app, friday):
