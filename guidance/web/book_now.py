@@ -3,6 +3,7 @@ the published plan, and booking the one the lead picks. Lead of the referral's c
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -151,7 +152,14 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
     language = LanguageNames().get(referral.participant.language) or ""
     for need in found.needs:
         if need.reason and not need.options:
-            if need.reason in EXTRA_REASONS:
+            after_deadline = (need.reason == "not_as_wished" and wish.not_before and referral.deadline
+                              and wish.not_before > referral.deadline and not found.overdue)
+            if after_deadline:   # "choose a later date" could not help: times are offered up to the deadline
+                what = _("You chose times from %(date)s, after the deadline %(deadline)s: times are offered up to the "
+                         "deadline.", date=format_date(wish.not_before, "long"),
+                         deadline=format_date(referral.deadline, "long"))
+                action = _("Choose a date before the deadline, or show every free time.")
+            elif need.reason in EXTRA_REASONS:
                 what, action = (str(x) for x in EXTRA_REASONS[need.reason])
             else:
                 what, action = explain_reason(need.reason, place=place, language=language, overdue=found.overdue,

@@ -175,6 +175,18 @@ def test_a_deadline_after_closed_days_at_the_end_of_the_notice_lets_the_lead_boo
     assert "fristen har gått ut" not in sooner and "fristen er søndag 3. januar" in sooner
 
 
+def test_a_from_date_after_the_deadline_says_so_not_to_choose_a_later_date(client, travel_to):
+    """From 20 January for a deadline on the 17th, the page said there are free times but none on the days chosen,
+    and to choose a later date, which could not help (the year-end review)."""
+    w = booking_world(travel_to)
+    w.own_referral.deadline = dt.date(2027, 1, 29)
+    db.session.commit()
+    f.login(client, w.lead)
+    page = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times?from_date=2027-02-08").get_data(as_text=True))
+    assert "Du valgte tider fra 8. februar 2027, etter fristen 29. januar 2027: tider tilbys fram til fristen." in page
+    assert "Velg en senere dato" not in page
+
+
 def test_booking_an_option_writes_one_session_one_request_and_one_email(client, travel_to):
     from guidance.services import calendar, queue
 
