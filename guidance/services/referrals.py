@@ -690,6 +690,7 @@ def phone_key(phone: str | None) -> str:
 
 # Letters a case system or a keyboard writes without their marks; the rest lose them by decomposition.
 _PLAIN_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "đ": "d", "ł": "l", "ı": "i"})
+_JOINERS = str.maketrans("", "", "-‐‑'’`ʼ")
 
 
 def _name_key(name: str | None) -> str:
@@ -697,7 +698,8 @@ def _name_key(name: str | None) -> str:
     "Dilan Sexo" is "Dilan Şêxo": case systems often strip them)."""
     import unicodedata
 
-    folded = " ".join((name or "").casefold().split()).translate(_PLAIN_LETTERS)
+    # "Al-Hassan" is "Alhassan" and "O'Neill" "ONeill": hyphens and apostrophes come and go between systems.
+    folded = " ".join((name or "").casefold().translate(_JOINERS).split()).translate(_PLAIN_LETTERS)
     return "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
 
 

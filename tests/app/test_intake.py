@@ -422,6 +422,14 @@ def test_the_same_participant_twice_within_six_months_asks_for_confirmation(clie
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 2
 
 
+def test_a_name_written_with_or_without_its_hyphen_is_the_same_name(client):
+    """"Ahmad Alhassan" in a settlement wave's spreadsheet went through beside "Ahmad Al-Hassan" (the wave review)."""
+    f.login(client, f.user(Role.REFERRER))
+    assert client.post("/intake/new", data=form_data(name="Ahmad Al-Hassan", language="ar")).status_code == 302
+    again = client.post("/intake/new", data=form_data(name="Ahmad Alhassan", language="ar", phone=""))
+    assert again.status_code == 400 and 'name="confirm_duplicate"' in again.get_data(as_text=True)
+
+
 def test_the_same_phone_number_in_another_format_counts_as_a_duplicate(app):
     referrer = f.user(Role.REFERRER)
     referrals.submit_referral(referrer, valid_data(phone="+47 412 34 567"), referring=referrer.municipality)
