@@ -78,6 +78,7 @@ class CellError:
     column: str
     message: str
     value: str = ""  # what the cell holds: "Enter a real date" beside "31.02.2026" is found at once
+    may_send_anyway: bool = False  # a possible duplicate: "send the rows anyway" lets it through
 
 
 @dataclass

@@ -796,6 +796,7 @@ class RowError:
     index: int  # 0-based position in the submitted list
     field: str  # a ReferralData attribute, or "" for the whole row
     message: str
+    may_send_anyway: bool = False  # a possible duplicate that "send anyway" lets through (not a wrong value)
 
 
 class BulkRejected(DomainError):
@@ -856,7 +857,7 @@ def check_many(items: list[ReferralData], *, referring: Municipality, confirm_du
         if earlier_referrals is not None:
             earlier = earlier_referrals.find(data)
             if earlier:
-                problems.append(RowError(index, "name", _duplicate_because(data, earlier[0])))
+                problems.append(RowError(index, "name", _duplicate_because(data, earlier[0]), may_send_anyway=True))
         for key in _identity_keys(data):
             if key in seen and key[0] == "name":
                 # The same name in the same municipality twice in one file is one person entered twice, whatever
@@ -868,7 +869,7 @@ def check_many(items: list[ReferralData], *, referring: Municipality, confirm_du
             if key in seen and not confirm_duplicates:
                 # The same phone only may be a family's one phone: the box lets such rows through.
                 problems.append(RowError(index, "name", _("Looks like the same participant as row %(row)d.",
-                                                          row=row_numbers[seen[key]])))
+                                                          row=row_numbers[seen[key]]), may_send_anyway=True))
                 break
         for key in _identity_keys(data):
             seen.setdefault(key, index)

@@ -515,7 +515,7 @@ def bulk():
         unreadable = {(p.row, p.column) for p in parsed.errors}
         problems = list(parsed.errors) + [
             cell for cell in (referral_csv.CellError(parsed.rows[p.index], parsed.column_of(p.field), p.message,
-                                                     parsed.value_of(p.index, p.field))
+                                                     parsed.value_of(p.index, p.field), p.may_send_anyway)
                               for p in error.rows)
             if (cell.row, cell.column) not in unreadable
         ]
