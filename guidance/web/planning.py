@@ -177,12 +177,15 @@ def run(run_id: int):
     left_in_queue = queue.nothing_booked(current_user, planning_ids.local_today()) \
         if figures is not None and planning_run.repair_only else None
     stale = publishable and planning_service.is_stale(planning_run)
+    # What publishing would do to the interpreter budget, said here too: the wave's lead learnt of 151 % only on
+    # the publish page, after reading the plan (the preview also names the sessions the plan leaves broken).
+    preview = planning_service.publish_preview(planning_run) if publishable else None
     return render_template("planning/run.html", run=planning_run, progress=progress_payload(planning_run),
                            explanation=explanation, detail=detail, cancel_form=CancelForm(), figures=figures,
                            publishable=publishable, stale=stale, publish_form=PublishForm(),
                            run_status=RUN_STATUS, active=planning_run.status in planning_service.ACTIVE,
-                           left_in_queue=left_in_queue,
-                           not_covered=planning_service.not_covered(planning_run) if publishable else [])
+                           left_in_queue=left_in_queue, not_covered=preview.not_covered if preview else [],
+                           over_budget=preview.over_budget if preview else [])
 
 
 @bp.get("/runs/<int:run_id>/progress")

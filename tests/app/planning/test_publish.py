@@ -283,6 +283,10 @@ def test_the_publish_page_warns_when_the_plan_puts_a_month_over_its_interpreter_
 
     # 90 minutes at NOK 720 an hour: NOK 1,080 against NOK 500.
     assert f"over its budget: NOK 1,080 of NOK 500 (216 %)" in page
+    # The run page says it too, with the way to book the new sessions later (the wave's lead learnt of it only here).
+    run_page = client.get(f"/planning/runs/{run.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Publishing this plan puts the interpreter cost of" in run_page and "NOK 1,080 of NOK 500 (216 %)" in run_page
+    assert "start a new planning run that books new sessions from then" in run_page
     assert "NOK 1,080 of NOK 500 after publishing (216 %; NOK 0 now)" in page
     # One Enter published 133 %: going over the budget is confirmed like a stale plan.
     refused = client.post(f"/planning/runs/{run.id}/publish", data={}, headers={"Accept-Language": "en"})
