@@ -349,16 +349,17 @@ def test_the_interpreter_budget_used_this_month(client, winter):
     budget = card(home(client), "today-budget")
     assert "Tolkebudsjett, mars" in budget and "15 %" in budget and "brukt: 1\xa0500\xa0kr av 10\xa0000\xa0kr" in budget
     assert "Innenfor budsjett" in budget and 'href="/dashboard/#interpreter-heading"' in budget
+    assert 'class="meter-fill" width="15"' in budget   # drawn to the percent: steps of ten drew 99 % as 90 %
     booking.cost_ore = 1_200_000
     db.session.commit()
     budget = card(home(client), "today-budget")
-    assert "Over budsjett" in budget and "meter-100 meter-over" in budget
+    assert "Over budsjett" in budget and 'class="meter-fill meter-over" width="100"' in budget
     # A month given 0 kr: no share of nothing, the figures alone.
     db.session.scalar(select(InterpreterBudget)).amount_ore = 0
     db.session.commit()
     budget = card(home(client), "today-budget")
     assert "None" not in budget and "Over budsjett" in budget and "brukt: 12\xa0000\xa0kr av 0\xa0kr" in budget
-    assert "meter-100 meter-over" in budget
+    assert 'class="meter-fill meter-over" width="100"' in budget
 
 
 def test_the_budget_card_warns_near_the_budget_and_on_a_pace_past_it(client, winter):
