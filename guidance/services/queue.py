@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from guidance import languages
+from guidance.clock import oslo_days
 from guidance.extensions import db
 from guidance.models import (
     Municipality,
@@ -36,6 +37,9 @@ LEGAL_BASES = ("integration_act", "temporary_act", "ordinary")
 PUBLISHED = (SessionStatus.BOOKED, SessionStatus.COMPLETED)
 
 
+ARRIVED_DAYS = {"today": 0, "week": 6}   # the arrival filter: days back from today (Oslo)
+
+
 @dataclass
 class QueueFilter:
     """What the lead chose; values that are not a choice are dropped (the form shows "All")."""
@@ -45,8 +49,11 @@ class QueueFilter:
     basis: str = ""
     status: str = ""
     at_risk: bool = False
+    # "today" or "week" (the last seven days): a settlement wave's 45 referrals among the rest of the queue.
+    arrived: str = ""
 
     def __post_init__(self):
+        self.arrived = self.arrived if self.arrived in ARRIVED_DAYS else ""
         self.language = (self.language or "").strip()
         self.basis = self.basis if self.basis in LEGAL_BASES else ""
         self.status = self.status if self.status in {s.value for s in OPEN_STATUSES} | set(SHOWN_ONLY) else ""
@@ -117,6 +124,9 @@ def clauses_for(user, chosen: QueueFilter, today: dt.date) -> list:
         clauses.append(Referral.legal_basis == chosen.basis)
     if chosen.status:
         clauses += shown_status_clauses(chosen.status)
+    if chosen.arrived:
+        first = today - dt.timedelta(days=ARRIVED_DAYS[chosen.arrived])
+        clauses.append(Referral.created_at >= oslo_days(first, today)[0])
     if chosen.at_risk:
         clauses.append(Referral.id.in_(at_risk_ids(clauses, today)))
     return clauses

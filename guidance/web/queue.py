@@ -26,7 +26,7 @@ def _chosen() -> service.QueueFilter:
     args = request.args
     return service.QueueFilter(municipality=args.get("municipality", type=row_id), language=args.get("language", ""),
                                basis=args.get("basis", ""), status=args.get("status", ""),
-                               at_risk=args.get("at_risk") == "1")
+                               at_risk=args.get("at_risk") == "1", arrived=args.get("arrived", ""))
 
 
 @bp.get("/")

@@ -45,6 +45,24 @@ def test_filters_by_municipality_language_basis_and_status(client):
     assert queue_rows(client.get("/queue/?status=received").get_data(as_text=True)) == [bergen.reference]
 
 
+def test_the_queue_shows_what_arrived_today_or_this_week(client, travel_to):
+    """A settlement wave's 45 referrals stood among the rest of the queue with no way to see them alone. Today is
+    Oslo's today: a referral sent at 00:30 Oslo time (23:30 UTC the day before) arrived today."""
+    travel_to(f.oslo(2027, 3, 10, 12))
+    lead = f.user(Role.LEAD)
+    early_today, yesterday, last_month = (f.referral(name=n) for n in ("A", "B", "C"))
+    early_today.created_at = f.oslo(2027, 3, 10, 0, 30)
+    yesterday.created_at = f.oslo(2027, 3, 9, 23, 50)
+    last_month.created_at = f.oslo(2027, 2, 10, 9)
+    db.session.commit()
+    f.login(client, lead)
+    assert set(queue_rows(client.get("/queue/?arrived=today").get_data(as_text=True))) == {early_today.reference}
+    assert set(queue_rows(client.get("/queue/?arrived=week").get_data(as_text=True))) == {
+        early_today.reference, yesterday.reference}
+    everything = set(queue_rows(client.get("/queue/?arrived=sometime").get_data(as_text=True)))   # not a choice: all
+    assert {early_today.reference, yesterday.reference, last_month.reference} <= everything
+
+
 def _oslo_nine(day: dt.date) -> dt.datetime:
     return f.oslo(day.year, day.month, day.day)
 
