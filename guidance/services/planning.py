@@ -77,7 +77,8 @@ def start_run(lead: User, *, time_limit: int = DEFAULT_SECONDS, keep_until: dt.d
     db.session.add(run)
     db.session.flush()
     audit.record(lead, "planning.run_started", run, {"time_limit": int(time_limit), "repair_only": repair_only,
-                                                     "participants": len(instance["participants"])})
+                                                     "participants": len(instance["participants"]),
+                                                     **({"new_from": new_from.isoformat()} if new_from else {})})
     db.session.commit()
     try:
         enqueue(run.id)
@@ -129,7 +130,11 @@ def _options_of(instance: dict, county: County | None = None) -> InstanceOptions
         today -= dt.timedelta(days=1)
         options = InstanceOptions(today=today, name=instance.get("name", ""))
     options.horizon_weeks = max(1, round(((end - start).days + 1) / 7))
-    if county is not None:
+    if instance.get("new_sessions_from"):
+        # As the run had it: the notice's first day, or the later day the lead chose ("book new sessions from"),
+        # which the notice alone would not rebuild (every such run read as stale at once).
+        options.earliest_new = dt.date.fromisoformat(instance["new_sessions_from"])
+    elif county is not None:
         # `today` here is the last day before the horizon; the notice counts working days, so it
         # ends on the same date as it did from the day the run started.
         options.earliest_new = first_new_day(county, today)

@@ -130,6 +130,9 @@ def test_the_lead_holds_new_sessions_back_to_a_later_day(client, travel_to):
     assert response.status_code == 302
     run = db.session.scalar(select(PlanningRun))
     assert json.loads(run.instance_json)["new_sessions_from"] == "2027-02-01"
+    from guidance.services import planning as planning_service
+
+    assert not planning_service.is_stale(run)   # the later day is the run's own, not a change of data since
     run.time_limit_seconds = 3
     db.session.commit()
     execute_run(run.id)
