@@ -12,12 +12,13 @@ import datetime as dt
 from guidance.rules.deadlines import at_risk_cutoff
 
 
-def is_at_risk(*, is_open: bool, deadline: dt.date | None, first_session: dt.date | None, today: dt.date) -> bool:
+def is_at_risk(*, is_open: bool, deadline: dt.date | None, first_session: dt.date | None, today: dt.date,
+               closed=()) -> bool:
     """True when the referral needs the lead's attention before its deadline slips (or has slipped).
 
     `first_session` is the Oslo date of the referral's first published session (booked or held),
-    or None when it has none."""
-    if not is_open or deadline is None or deadline > at_risk_cutoff(today):
+    or None when it has none; `closed`: the county's closure days (not working days)."""
+    if not is_open or deadline is None or deadline > at_risk_cutoff(today, closed=closed):
         return False
     return first_session is None or first_session > deadline
 

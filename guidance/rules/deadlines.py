@@ -53,12 +53,18 @@ def is_working_day(day: dt.date) -> bool:
     return day.isoweekday() <= 5 and day not in norwegian_holidays(day.year)
 
 
-def working_days_between(start: dt.date, end: dt.date) -> int:
-    """Working days from the day after `start` up to and including `end` (0 if end <= start)."""
-    count, day = 0, start
+def _dates(closed) -> frozenset[dt.date]:
+    """A county's closure days (dates or ISO strings) as dates."""
+    return frozenset(d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in closed or ())
+
+
+def working_days_between(start: dt.date, end: dt.date, closed=()) -> int:
+    """Working days from the day after `start` up to and including `end` (0 if end <= start); `closed`: a county's
+    closure days, which are not working days for its centres."""
+    count, day, shut = 0, start, _dates(closed)
     while day < end:
         day += dt.timedelta(days=1)
-        count += is_working_day(day)
+        count += is_working_day(day) and day not in shut
     return count
 
 
@@ -67,11 +73,12 @@ def holidays_between(start: dt.date, end: dt.date) -> list[dt.date]:
     return sorted(d for y in years for d in norwegian_holidays(y) if start <= d <= end)
 
 
-def working_days_left(deadline: dt.date | None, today: dt.date) -> int | None:
-    """Working days from tomorrow up to and including the deadline; None when there is no deadline."""
+def working_days_left(deadline: dt.date | None, today: dt.date, closed=()) -> int | None:
+    """Working days from tomorrow up to and including the deadline; None when there is no deadline. `closed`: the
+    county's closure days (the centres are shut: New Year's Eve, a summer closure) do not count."""
     if deadline is None:
         return None
-    return working_days_between(today, deadline)
+    return working_days_between(today, deadline, closed)
 
 
 def deadline_passed(deadline: dt.date | None, today: dt.date) -> bool:
@@ -95,7 +102,7 @@ def is_short_deadline(deadline: dt.date | None, today: dt.date) -> bool:
 def working_day_after(day: dt.date, n: int, closed=()) -> dt.date:
     """The `n`-th working day after `day` (`day` itself for n = 0); `closed`: more days that do not count (a
     county's closure days, as dates or ISO strings)."""
-    shut = {d if isinstance(d, dt.date) else dt.date.fromisoformat(d) for d in closed}
+    shut = _dates(closed)
     count = 0
     while count < n:
         day += dt.timedelta(days=1)
@@ -103,13 +110,14 @@ def working_day_after(day: dt.date, n: int, closed=()) -> dt.date:
     return day
 
 
-def at_risk_cutoff(today: dt.date, working_days: int = AT_RISK_WORKING_DAYS) -> dt.date:
-    """The last date that is still within `working_days` working days of today.
+def at_risk_cutoff(today: dt.date, working_days: int = AT_RISK_WORKING_DAYS, closed=()) -> dt.date:
+    """The last date that is still within `working_days` working days of today (the county's closure days not
+    counted: a summer closure leaves fewer days to book in).
 
     A deadline on or before this date is "at risk" (the queue filter), so the filter is one
     date comparison in SQL instead of a holiday calculation per row.
     """
-    return working_day_after(today, working_days)
+    return working_day_after(today, working_days, tuple(closed or ()))
 
 
 # An interpreter's answer is due at the end of an office day, never at night or over a weekend.

@@ -97,20 +97,29 @@ def still_to_book(referrals: Iterable[Referral]) -> dict[int, list[str]]:
     return out
 
 
-def at_risk_ids(clauses: list, today: dt.date) -> list[int]:
-    """Ids of the referrals among `clauses` that are at risk today (rules.at_risk)."""
-    return [referral_id for referral_id, _deadline in _at_risk(clauses, today)]
+def closure_days_of(user) -> tuple:
+    """The closure days of the user's county (not working days for its centres), for "at risk" and the working
+    days left; none for a user without a county."""
+    county = getattr(user, "county", None)
+    return tuple(county.closure_days or ()) if county is not None else ()
 
 
-def _at_risk(clauses: list, today: dt.date) -> list[tuple[int, dt.date]]:
+def at_risk_ids(clauses: list, today: dt.date, closed=()) -> list[int]:
+    """Ids of the referrals among `clauses` that are at risk today (rules.at_risk); `closed`: the county's closure
+    days."""
+    return [referral_id for referral_id, _deadline in _at_risk(clauses, today, closed)]
+
+
+def _at_risk(clauses: list, today: dt.date, closed=()) -> list[tuple[int, dt.date]]:
     """(id, deadline) of the referrals among `clauses` that are at risk today (rules.at_risk)."""
     candidates = db.session.execute(
         select(Referral.id, Referral.deadline, Referral.status).join(Referral.participant)
-        .where(*clauses, Referral.deadline.is_not(None), Referral.deadline <= at_risk_cutoff(today))).all()
+        .where(*clauses, Referral.deadline.is_not(None),
+               Referral.deadline <= at_risk_cutoff(today, closed=closed))).all()
     first = first_session_dates(r.id for r in candidates)
     return [(r.id, r.deadline) for r in candidates
             if is_at_risk(is_open=r.status in OPEN_STATUSES, deadline=r.deadline, first_session=first.get(r.id),
-                          today=today)]
+                          today=today, closed=closed)]
 
 
 def clauses_for(user, chosen: QueueFilter, today: dt.date) -> list:
@@ -128,7 +137,7 @@ def clauses_for(user, chosen: QueueFilter, today: dt.date) -> list:
         first = today - dt.timedelta(days=ARRIVED_DAYS[chosen.arrived])
         clauses.append(Referral.created_at >= oslo_days(first, today)[0])
     if chosen.at_risk:
-        clauses.append(Referral.id.in_(at_risk_ids(clauses, today)))
+        clauses.append(Referral.id.in_(at_risk_ids(clauses, today, closure_days_of(user))))
     return clauses
 
 
@@ -147,7 +156,7 @@ def queue_page(user, chosen: QueueFilter, page: int, today: dt.date) -> QueuePag
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(page, 1), pages)
     rows = db.session.scalars(_by_deadline(_base(clauses)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    risk = _at_risk(clauses, today)  # read once: the counts above the list and the rows' marks
+    risk = _at_risk(clauses, today, closure_days_of(user))  # read once: the counts above and the rows' marks
     on_page = {r.id for r in rows}
     return QueuePage(rows=list(rows), total=total, page=page, pages=pages, counts=counts(clauses, today, risk),
                      at_risk={referral_id for referral_id, _deadline in risk if referral_id in on_page})
@@ -181,7 +190,7 @@ def nothing_booked(user, today: dt.date) -> tuple[int, int]:
     out. Its figures counted the published plan's participants only ("171 of 171 complete") with 59 waiting."""
     clauses = clauses_for(user, QueueFilter(), today) + [Referral.status == ReferralStatus.RECEIVED]
     waiting = db.session.scalar(select(func.count()).select_from(_base(clauses).subquery()))
-    return waiting, len(_at_risk(clauses, today)) if waiting else 0
+    return waiting, len(_at_risk(clauses, today, closure_days_of(user))) if waiting else 0
 
 
 def open_count(user) -> int:

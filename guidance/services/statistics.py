@@ -212,15 +212,15 @@ def deadline_compliance(facts: list[ReferralFacts], today: dt.date) -> dict:
                      for f in late]}
 
 
-def at_risk(facts: list[ReferralFacts], today: dt.date) -> list[dict]:
-    """Referrals at risk (rules.at_risk), nearest deadline first."""
+def at_risk(facts: list[ReferralFacts], today: dt.date, closed=()) -> list[dict]:
+    """Referrals at risk (rules.at_risk), nearest deadline first; `closed`: the county's closure days."""
     out = []
     for f in facts:
         r = f.referral
         if not is_at_risk(is_open=r.status in OPEN_STATUSES, deadline=r.deadline, first_session=f.first_session,
-                          today=today):
+                          today=today, closed=closed):
             continue
-        left = working_days_between(today, r.deadline) if r.deadline >= today else -1
+        left = working_days_between(today, r.deadline, closed) if r.deadline >= today else -1
         out.append({"referral": r, "deadline": r.deadline, "working_days_left": left,
                     "first_session": f.first_session})
     # The lead acts on these now, by name (a list of references told them nobody they knew); few rows.

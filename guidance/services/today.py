@@ -250,7 +250,8 @@ def _new_since(lead: User, now: dt.datetime) -> dt.datetime:
 
 def _deadlines(lead: User, today: dt.date) -> tuple[list[int], int, list[DeadlineItem], int, int]:
     clauses = queue.clauses_for(lead, queue.QueueFilter(), today)
-    risk = queue.at_risk_ids(clauses, today)
+    closed = queue.closure_days_of(lead)
+    risk = queue.at_risk_ids(clauses, today, closed)
     if not risk:
         return [], 0, [], 0, 0
     rows = db.session.execute(
@@ -263,7 +264,7 @@ def _deadlines(lead: User, today: dt.date) -> tuple[list[int], int, list[Deadlin
         passed = r.deadline < today
         items.append(DeadlineItem(r.id, r.reference, r.name, r.deadline,
                                   (today - r.deadline).days if passed else None,
-                                  None if passed else working_days_left(r.deadline, today), first.get(r.id)))
+                                  None if passed else working_days_left(r.deadline, today, closed), first.get(r.id)))
     urgent = [i for i in items if i.days_passed is not None or i.working_days_left <= URGENT_WORKING_DAYS]
     # Nothing booked first, then nearest deadline: a referral with no session at all is the one to act
     # on (the walk of 8 December found them behind "and 3 more", under five already booked late).

@@ -15,7 +15,7 @@ from wtforms import DecimalField, StringField
 from wtforms.validators import DataRequired, NumberRange, Regexp
 
 from guidance.planning.ids import local_today
-from guidance.services import sheets, statistics
+from guidance.services import queue, sheets, statistics
 from guidance.web.charts import bar_chart
 from guidance.web.guards import requires
 
@@ -45,7 +45,7 @@ def _figures():
         "today": today, "dimension": dimension, "granularity": granularity, "rows": rows,
         "totals": statistics.period_totals(rows),
         "compliance": statistics.deadline_compliance(facts, today),
-        "at_risk": statistics.at_risk(facts, today),
+        "at_risk": statistics.at_risk(facts, today, queue.closure_days_of(current_user)),
         "interpreters": statistics.interpreter_months(current_user.county_id),
         "load": statistics.counsellor_load(current_user.county_id),
         "idle": statistics.idle_counsellors(current_user.county_id),

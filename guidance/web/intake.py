@@ -189,7 +189,7 @@ def _deadline_preview(data: ReferralData, today: dt.date, created: dt.date | Non
     deadline = referrals.deadline_for(data, created or today)
     if deadline is None:
         return {"deadline": None, "short": False, "left": None}
-    left = working_days_left(deadline, today)
+    left = working_days_left(deadline, today, _closure_days())
     return {"deadline": deadline, "short": left < SHORT_DEADLINE_WORKING_DAYS, "left": left,
             "passed": deadline_passed(deadline, today)}
 
@@ -208,8 +208,15 @@ def _deadline_problems(form: ReferralForm, data, errors: dict, municipality, tod
     return bool(found)
 
 
+def _closure_days() -> tuple:
+    """The career centres' closure days in the referrer's county: the days left to a deadline skip them."""
+    municipality = getattr(current_user, "municipality", None)
+    county = municipality.county if municipality is not None else getattr(current_user, "county", None)
+    return tuple(county.closure_days or ()) if county is not None else ()
+
+
 def _flash_short_deadline(referral: Referral, today: dt.date) -> None:
-    left = working_days_left(referral.deadline, today)
+    left = working_days_left(referral.deadline, today, referral.county.closure_days or ())
     if deadline_passed(referral.deadline, today):
         flash(_("The deadline %(deadline)s has passed. Call the career centre: the participant is now among the "
                 "most urgent.", deadline=format_date(referral.deadline, "long")) + _numbers_to_call(), "warning")

@@ -35,6 +35,7 @@ def index():
     today = local_today()
     chosen = _chosen()
     result = service.queue_page(current_user, chosen, request.args.get("page", 1, type=row_id), today)
+    closed = service.closure_days_of(current_user)
     # A deadline kept by a held session reads "kept", as on the referral page (the queue said
     # "Passed" of a participant guided in time who now waits for their group session).
     held = first_held_days(r.id for r in result.rows)
@@ -42,7 +43,7 @@ def index():
         "queue/index.html", rows=result.rows, total=result.total, page=result.page, pages=result.pages,
         chosen=vars(chosen), counts=result.counts, municipalities=service.municipalities(current_user),
         language_codes=service.languages_in_queue(current_user),
-        days_left=lambda r: working_days_left(r.deadline, today), today=today,
+        days_left=lambda r: working_days_left(r.deadline, today, closed), today=today,
         query={k: v for k, v in request.args.items() if k != "page"},
         shown=shown_statuses(result.rows), still_to_book=service.still_to_book(result.rows),
         kept={r.id for r in result.rows if guided_in_time(r.deadline, held.get(r.id))},
@@ -56,13 +57,14 @@ def export():
     """The filtered queue as CSV, without personal data: reference, municipality, language, basis, dates, status."""
     today = local_today()
     rows = service.all_rows(current_user, _chosen(), today)
+    closed = service.closure_days_of(current_user)
     held = first_held_days(r.id for r in rows)  # a deadline kept reads "kept", as on the page
     shown = shown_statuses(rows)  # "session over, waiting for the outcome", as on the page, not "booked"
     # Labels in the page's language (the review: raw codes like integration_act in the spreadsheet).
     labels = all_labels()
     rows_out = []
     for r in rows:
-        left = working_days_left(r.deadline, today)
+        left = working_days_left(r.deadline, today, closed)
         rows_out.append((
             r.reference, r.referring_municipality.name, r.participant.municipality.name,
             labels["language_label"].get(r.participant.language, r.participant.language),

@@ -63,6 +63,31 @@ def test_the_queue_shows_what_arrived_today_or_this_week(client, travel_to):
     assert {early_today.reference, yesterday.reference, last_month.reference} <= everything
 
 
+def test_the_countys_closure_days_are_not_working_days_left_to_a_deadline(client, travel_to):
+    """Monday 28 December: a deadline on Sunday 3 January read "3 working days left" though the centres are open only
+    on the 29th and 30th (New Year's Eve is the county's closure day). A summer closure of three weeks would have
+    left deadlines looking safe that are at risk."""
+    travel_to(f.oslo(2026, 12, 28, 9))
+    lead = f.user(Role.LEAD)
+    lead.county.closure_days = ["2026-12-24", "2026-12-31"]
+    soon = f.referral(name="A", deadline=dt.date(2027, 1, 3))
+    db.session.commit()
+    f.login(client, lead)
+    page = client.get("/queue/").get_data(as_text=True)
+    row = page[page.index(soon.reference):]
+    assert "<strong>2</strong>" in row[:row.index("</tr>")]   # the working days left column, at risk
+    csv = client.get("/queue/export.csv").data.decode("utf-8-sig")
+    assert any(line.startswith(soon.reference) and ";2;" in line for line in csv.splitlines()), csv
+
+    # Fifteen working days on from 28 December reach 19 January with New Year's Eve open, 20 January without it.
+    edge = f.referral(name="B", deadline=dt.date(2027, 1, 20))
+    db.session.commit()
+    assert edge.reference in client.get("/queue/?at_risk=1").get_data(as_text=True)
+    lead.county.closure_days = []
+    db.session.commit()
+    assert edge.reference not in client.get("/queue/?at_risk=1").get_data(as_text=True)
+
+
 def _oslo_nine(day: dt.date) -> dt.datetime:
     return f.oslo(day.year, day.month, day.day)
 
