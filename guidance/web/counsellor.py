@@ -166,6 +166,13 @@ def _no_longer_mine(session_id: int):
     if session is None or may(current_user, "counsel", session) or db.session.scalar(
             select(Notice.id).where(Notice.user_id == current_user.id, Notice.session_id == session_id).limit(1)) is None:
         return None
+    from flask import g
+
+    from guidance.web.errors import audit_refusal
+
+    # Refused all the same, and audited as every refusal is; the page says only that it is no longer theirs.
+    g.access_refused = ("session", session_id, {"action": "counsel", "exists": True, "gone": True})
+    audit_refusal()
     return render_template("counsellor/session_gone.html"), 410
 
 

@@ -122,7 +122,7 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code in (301, 302, 303, 307, 308) or error.code is None:
             return error
-        _audit_refusal()
+        audit_refusal()
         response = _respond(error.code, None)
         if isinstance(response, tuple):
             response = Response(response[0], response[1], mimetype="text/html")
@@ -157,9 +157,9 @@ def register_error_handlers(app: Flask) -> None:
                 "temporarily unavailable", "failing"), 500, mimetype="text/plain")
 
 
-def _audit_refusal() -> None:
-    """A guard refused a signed-in user (403, or 404 for an object they may not see): audited,
-    after undoing whatever the request had pending."""
+def audit_refusal() -> None:
+    """A guard refused a signed-in user (403, or 404 for an object they may not see, or a page that says only that
+    it is no longer theirs): audited, after undoing whatever the request had pending."""
     refused = g.pop("access_refused", None)
     if refused is None:
         return

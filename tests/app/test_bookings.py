@@ -86,6 +86,7 @@ def test_confirm_link_shows_the_request_and_only_a_post_declines(client, inbox):
     assert page.status_code == 200 and 'method="post"' in page.get_data(as_text=True)
     # A few words are enough: the reason reaches the lead, and must not carry health details.
     assert "som «opptatt» eller «for langt»: ikke skriv helseopplysninger" in page.get_data(as_text=True)
+    assert "Honorar etter dine satser" not in page.get_data(as_text=True)   # a forwarded e-mail shows no fee
     db.session.refresh(booking)
     assert booking.status is BookingStatus.REQUESTED
 

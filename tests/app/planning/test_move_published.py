@@ -589,6 +589,8 @@ def test_a_session_today_whose_counsellor_fell_ill_is_given_to_a_free_colleague_
     gone = client.get(f"/week/sessions/{session.id}", headers=EN)
     assert gone.status_code == 410 and "This session is no longer yours" in gone.get_data(as_text=True)
     assert "Amal" not in gone.get_data(as_text=True)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "access.refused",
+                                                      AuditEvent.object_id == session.id)) is not None
     client.post("/logout")
     f.login(client, away, language="en")
     assert client.get(f"/week/sessions/{session.id}", headers=EN).status_code == 404
