@@ -145,6 +145,9 @@ def session(session_id: int):
     current = cal.current_of(session)
     if current is not None and may(current_user, "view", current):
         return redirect(url_for("counsellor.session", session_id=current.id))
+    if current is not None and current.counsellor_id != session.counsellor_id:
+        # A later plan gave the appointment to a colleague: the old row's participants are no longer theirs to read.
+        return render_template("counsellor/session_gone.html"), 410
     asked = flask_session.get(OUTCOME_CHANGE) if request.args.get("confirm") == "outcomes" else None
     if asked and asked.get("session_id") == session.id:
         chosen = {int(referral_id): Outcome(value) for referral_id, value in asked["chosen"].items()}

@@ -1,6 +1,7 @@
 """The counsellor's week: their own sessions by ISO week, a printable day, nobody else's."""
 import datetime as dt
 
+from guidance.extensions import db
 from guidance.models import Role
 from tests.app import factories as f
 
@@ -239,3 +240,20 @@ def test_on_a_week_with_sessions_today_a_link_goes_straight_to_them(client, trav
     page = client.get("/week/2027/9").get_data(as_text=True)
     assert '<a href="#day-2027-03-03">Gå til dagens timer</a>' in page and 'id="day-2027-03-03"' in page
     assert "Gå til dagens timer" not in client.get("/week/2027/10").get_data(as_text=True)
+
+
+def test_an_old_link_to_a_session_a_later_plan_gave_to_a_colleague_shows_no_participants(client):
+    """The row a re-plan replaced still named the participants of an appointment now a colleague's (the security
+    review): the old link says it is no longer the counsellor's."""
+    from guidance.models import Session, SessionStatus
+
+    w = f.world()
+    colleague = f.user(Role.COUNSELLOR, name="Per Aas")
+    old = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 2, 10))
+    new = f.published_session(colleague, w.own_referral, start=f.oslo(2027, 3, 2, 10))
+    new.uid = old.uid
+    old.status = SessionStatus.SUPERSEDED
+    db.session.commit()
+    f.login(client, w.counsellor)
+    response = client.get(f"/week/sessions/{old.id}")
+    assert response.status_code == 410 and w.own_referral.participant.name not in response.get_data(as_text=True)
