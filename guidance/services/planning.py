@@ -119,6 +119,23 @@ def is_stale(run: PlanningRun) -> bool:
     return data_fingerprint(build_instance(run.county, options)) != run.data_fingerprint
 
 
+def held_back_past_deadline(run: PlanningRun) -> tuple[int, dt.date | None]:
+    """Participants whose deadline the county's notice would have let the plan keep, pushed past it because the
+    lead chose to book new sessions from a later day (how many, and that day). The run page had read "every
+    overdue participant fully planned" of deadlines the lead's own date made them miss."""
+    try:
+        instance = json.loads(run.instance_json)
+        chosen = dt.date.fromisoformat(instance.get("new_sessions_from") or "")
+        notice = first_new_day(run.county, _options_of(instance).today)
+    except (KeyError, ValueError, TypeError):
+        return 0, None
+    if chosen <= notice:
+        return 0, None
+    missed = sum(1 for p in instance.get("participants", [])
+                 if p.get("overdue_since") and p["overdue_since"] >= notice.isoformat())
+    return missed, chosen if missed else None
+
+
 def _options_of(instance: dict, county: County | None = None) -> InstanceOptions:
     """The options that rebuild an instance for the same horizon and frozen time."""
     start = dt.date.fromisoformat(instance["horizon"]["start"])

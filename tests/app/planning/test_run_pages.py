@@ -119,6 +119,8 @@ def test_the_lead_holds_new_sessions_back_to_a_later_day(client, travel_to):
 
     travel_to(f.oslo(2027, 1, 11, 8))   # Monday; the notice allows new sessions from Thursday 14 January
     w = planning_world()
+    due = f.referral(name="Rami Saleh", deadline=dt.date(2027, 1, 20))   # keepable from the 14th, not from 1 February
+    db.session.commit()
     f.login(client, w.lead)
     assert 'name="new_from"' in client.get("/planning/").get_data(as_text=True)
     too_soon = client.post("/planning/runs", data={"time_limit": "60", "new_from": "2027-01-12"})
@@ -139,3 +141,9 @@ def test_the_lead_holds_new_sessions_back_to_a_later_day(client, travel_to):
     db.session.expire_all()
     starts = [ids.to_local(s.start).date() for s in db.session.scalars(select(Session).where(Session.run_id == run.id))]
     assert starts and min(starts) >= dt.date(2027, 2, 1), starts
+    # The deadline the lead's date makes the plan miss is said on the run and publish pages, not hidden among
+    # "overdue participants fully planned".
+    for url in (f"/planning/runs/{run.id}", f"/planning/runs/{run.id}/publish"):
+        page = client.get(url).get_data(as_text=True)
+        assert "1 deltaker med frist før 1. februar 2027 får første time etter fristen" in page, url
+    assert due.deadline == dt.date(2027, 1, 20)
