@@ -277,7 +277,10 @@ class BudgetAfter:
 
     @property
     def over(self) -> bool:
-        return self.after_nok > self.budget_nok
+        """Publishing takes the month over its budget, or further over it. A plan that adds no cost to a month
+        already over (a repair that moves two sessions) is not asked to confirm, nor warned of it: the lead read
+        "book the new sessions in a later month" of a plan with none."""
+        return self.after_nok > self.budget_nok and self.after_nok > self.now_nok
 
     @property
     def percent(self) -> int:

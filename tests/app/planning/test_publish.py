@@ -544,3 +544,18 @@ def test_a_participant_who_missed_a_session_stays_missed_until_a_plan_books_them
     planning_service.publish_run(w.lead, again, confirm_stale=True)
     db.session.expire_all()
     assert db.session.get(type(w.own_referral), w.own_referral.id).status is ReferralStatus.BOOKED
+
+
+def test_a_plan_that_adds_no_interpreter_cost_to_a_month_already_over_its_budget_asks_nothing():
+    """A repair that moved two sessions in a month already over its budget warned "publishing puts the month over
+    its budget: book the new sessions in a later month", and asked to confirm, of a plan with nothing new. Going
+    over, or further over, is still asked about."""
+    import datetime as dt
+
+    from guidance.services.planning import BudgetAfter
+
+    december = dt.date(2026, 12, 1)
+    assert not BudgetAfter(december, now_nok=161_990, after_nok=161_990, budget_nok=160_000).over
+    assert not BudgetAfter(december, now_nok=161_990, after_nok=161_500, budget_nok=160_000).over
+    assert BudgetAfter(december, now_nok=161_990, after_nok=170_000, budget_nok=160_000).over
+    assert BudgetAfter(december, now_nok=150_000, after_nok=161_000, budget_nok=160_000).over
