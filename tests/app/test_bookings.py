@@ -361,6 +361,11 @@ def test_an_interpreter_who_did_not_come_costs_nothing_and_minutes_are_asked_oth
     assert empty.status_code == 400
     assert "Skriv minuttene tolken arbeidet, eller kryss av for at tolken ikke kom." in \
         html.unescape(empty.get_data(as_text=True))
+    both = client.post(f"/centre/interpreters/{booking.id}/actual",
+                       data={f"b{booking.id}-did_not_come": "y", f"b{booking.id}-minutes": "95"})
+    assert both.status_code == 400 and "Enten kom ikke tolken, eller" in html.unescape(both.get_data(as_text=True))
+    db.session.refresh(booking)
+    assert booking.actual_minutes is None
     response = client.post(f"/centre/interpreters/{booking.id}/actual", data={f"b{booking.id}-did_not_come": "y"})
     assert response.status_code == 302
     db.session.refresh(booking)

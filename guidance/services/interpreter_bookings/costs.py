@@ -120,6 +120,9 @@ def record_actual_minutes(actor, booking: InterpreterBooking, minutes: int | Non
             raise DomainError(_("Only an accepted booking has actual minutes."), {"minutes": [_("Only an accepted booking has actual minutes.")]})
         if booking.session.start > utcnow():
             raise DomainError(_("Enter the minutes after the session."), {"minutes": [_("Enter the minutes after the session.")]})
+        if did_not_come and minutes:   # which is it? 95 minutes were dropped without a word
+            message = _("Either the interpreter did not come, or they worked these minutes: not both.")
+            raise DomainError(message, {"minutes": [message]})
         if did_not_come:
             booking.actual_minutes, booking.actual_cost_ore = 0, 0
             audit.record(actor, "booking.interpreter_did_not_come", booking)
