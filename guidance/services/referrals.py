@@ -458,10 +458,12 @@ def add_attachments(actor: User, referral: Referral, uploads: list[Upload]) -> N
         audit.record(actor, "referral.attachments_added", referral, {"attachments_added": len(uploads)})
 
 
-def set_can_come(actor: User, referral: Referral, weekdays: list[int] | None, part: str | None) -> list:
+def set_can_come(actor: User, referral: Referral, weekdays: list[int] | None, part: str | None,
+                 video_ok: bool | None = None) -> list:
     """Use case: when the participant can come, changed after the referral was sent (the lead heard it on the
-    phone, the course moved). Checked as at intake, audited; returns the booked sessions ahead that fall outside
-    it, which the caller names (they are not moved here: a move is its own use case, with its letter)."""
+    phone, the course moved), and whether they can take a session by video (`video_ok`, None keeps it). Checked as
+    at intake, audited; returns the booked sessions ahead that fall outside it, which the caller names (they are not
+    moved here: a move is its own use case, with its letter)."""
     from guidance.models import OPEN_STATUSES
     from guidance.planning.wish import Wish
     from guidance.services.referral_reading import sessions_ahead
@@ -472,8 +474,11 @@ def set_can_come(actor: User, referral: Referral, weekdays: list[int] | None, pa
     if errors:
         raise DomainError(next(iter(errors.values()))[0], errors)
     referral.can_come_weekdays, referral.can_come_part = can_come_written(weekdays, part)
+    if video_ok is not None:
+        referral.participant.video_ok = video_ok
     audit.record(actor, "referral.can_come_changed", referral,
-                 {"weekdays": referral.can_come_weekdays, "part": referral.can_come_part})
+                 {"weekdays": referral.can_come_weekdays, "part": referral.can_come_part,
+                  "video_ok": referral.participant.video_ok})
     db.session.commit()
     wish = Wish.of_referral(referral)
     return [s for s in sessions_ahead(referral.id) if not wish.allows(ids.to_local(s.start), ids.to_local(s.end))]

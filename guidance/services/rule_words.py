@@ -218,7 +218,8 @@ PATTERNS: list[tuple[int, str, Explain]] = [
     (7, r"^video interpreter in room (\S+) without video",
      lambda w, v, m: (MODE, _("%(room)s has no video equipment for a video interpreter.", room=w.room(m[1])))),
     (7, r"^participant (\S+) cannot take a video session",
-     lambda w, v, m: (TAKES_PART, _("The referral of %(reference)s does not say the participant can take part by video.",
+     lambda w, v, m: (TAKES_PART, _("The referral of %(reference)s does not say the participant can take part by video: "
+                                   "if they can, say so under \"Can come\" on the referral page, then move the session.",
                                    reference=w.reference(m[1])))),
     (7, r"video is only for individual sessions",
      lambda w, v, m: (TAKES_PART, _("A group session is held on site."))),

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, TimeField, widgets
+from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, TimeField, widgets
 from wtforms.widgets import Select
 from wtforms.validators import DataRequired, Optional, StopValidation
 
@@ -140,6 +140,9 @@ class CanComeForm(FlaskForm):
     """The referral page's form: when the participant can come, changed after the referral was sent."""
 
     can_come_weekdays, can_come_part = can_come_fields()
+    # How they can take part, changed the same way: "can it be by video?" on the phone was a dead end once a session
+    # was booked (the referral can no longer be corrected, and the move refused video).
+    video_ok = BooleanField(_l("Can take a session by video"))
 
 
 class WishForm(FlaskForm):

@@ -82,6 +82,7 @@ def _can_come_form(referral: Referral) -> CanComeForm:
     form = CanComeForm(formdata=None)
     form.can_come_weekdays.data = list(referral.can_come_weekdays or [])
     form.can_come_part.data = referral.can_come_part or ""
+    form.video_ok.data = referral.participant.video_ok
     return form
 
 
@@ -149,7 +150,8 @@ def can_come(referral_id: int):
         flash(_("The form had expired. Try again."), "error")
         return back
     try:
-        outside = service.set_can_come(current_user, referral, form.can_come_weekdays.data, form.can_come_part.data)
+        outside = service.set_can_come(current_user, referral, form.can_come_weekdays.data, form.can_come_part.data,
+                                       video_ok=bool(form.video_ok.data))
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")

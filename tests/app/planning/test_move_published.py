@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from guidance.extensions import db
-from guidance.models import Absence, AuditEvent, BookingStatus, InterpreterBooking, OutboxMessage, Role, Session
+from guidance.models import Absence, AuditEvent, BookingStatus, InterpreterBooking, OutboxMessage, Referral, Role, Session
 from guidance.planning import ids
 from guidance.services import bookings
 from tests.app import factories as f
@@ -877,13 +877,24 @@ def test_the_lead_makes_a_session_a_video_session_at_its_own_time_when_the_refer
 
     refused = client.post(f"/planning/sessions/{session.id}/edit", headers=EN, data=data)
     assert refused.status_code == 400
-    assert f"The referral of {w.own_referral.reference} does not say the participant can take part by video." in \
-        _field_error(html.unescape(refused.get_data(as_text=True)), "mode")
+    assert f"The referral of {w.own_referral.reference} does not say the participant can take part by video: if they " \
+        'can, say so under "Can come" on the referral page' in _field_error(html.unescape(refused.get_data(as_text=True)),
+                                                                            "mode")
     db.session.expire_all()
     assert db.session.get(Session, session.id).mode == "onsite"
 
-    w.own_referral.participant.video_ok = True
-    db.session.commit()
+    # The way out the refusal names: the lead says so on the referral page (a booked referral cannot be corrected).
+    page = client.get(f"/referrals/{w.own_referral.id}", headers=EN).get_data(as_text=True)
+    assert 'name="video_ok"' in page
+    import re
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    saved = client.post(f"/referrals/{w.own_referral.id}/can-come", headers=EN,
+                        data={"video_ok": "y", **({"csrf_token": token.group(1)} if token else {})})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Referral, w.own_referral.id).participant.video_ok is True
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "referral.can_come_changed")) is not None
     response = client.post(f"/planning/sessions/{session.id}/edit", headers=EN, data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:800]
     page = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
