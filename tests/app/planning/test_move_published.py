@@ -899,6 +899,8 @@ def test_the_lead_makes_a_session_a_video_session_at_its_own_time_when_the_refer
     assert response.status_code == 302, response.get_data(as_text=True)[:800]
     page = html.unescape(client.get(response.headers["Location"], headers=EN).get_data(as_text=True))
     assert "The session keeps its time; the participant now takes part by video, and their referrer is told." in page
+    history = html.unescape(client.get(f"/referrals/{w.own_referral.id}", headers=EN).get_data(as_text=True))
+    assert "Now by video" in history[history.index("Session moved by the centre"):]
     db.session.expire_all()
     assert db.session.get(Session, session.id).mode == "video"
     assert db.session.scalars(select(Notice.kind).where(Notice.user_id == w.referrer.id,
