@@ -250,11 +250,13 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
         raise DomainError(message, {"day": [message]})
     first_new = InstanceOptions.for_one_booking(session.run.county, ids.local_today()).earliest_new
     soon = start.date() < first_new and (session.start, session.location_id) != (ids.to_utc(start), room.location_id)
+    notice_refusal = None
     if soon and not confirm_soon:
-        message = _("%(date)s is sooner than the county's notice (new times from %(first)s), so a letter may not "
-                    "reach the participant in time. Tick the box to move it anyway and tell the participant "
-                    "another way.", date=format_date(start.date(), "long"), first=format_date(first_new, "long"))
-        raise DomainError(message, {"confirm_soon": [message]})
+        # Said together with the rules the time breaks (the lead ticked the box, then learnt the time was off the
+        # quarter hour and the counsellor full): one round, not two.
+        notice_refusal = _("%(date)s is sooner than the county's notice (new times from %(first)s), so a letter may "
+                           "not reach the participant in time. Tick the box to move it anyway and tell the participant "
+                           "another way.", date=format_date(start.date(), "long"), first=format_date(first_new, "long"))
     minutes = instance["session_types"][session.type]["minutes"]
     keeps_outside = session.outside_interpreter is not None and not ends_with_change(
         interpreter_in_veiled=bool(interpreter_id))
@@ -277,7 +279,11 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
         from guidance.services.rule_words import Words, explain
 
         field_errors = explain(Words(instance, plan, moved_id, room_names), broken, rule_sentence)
+        if notice_refusal:
+            field_errors["confirm_soon"] = [notice_refusal]
         raise DomainError(_("The session was not moved. Change what is marked and try again."), field_errors)
+    if notice_refusal:
+        raise DomainError(notice_refusal, {"confirm_soon": [notice_refusal]})
     old = (session.start, session.location_id, session.interpreter_id, session.interpreter_mode)
     old_counsellor_id, old_room_id, old_mode = session.counsellor_id, session.room_id, session.mode
     ended = None if keeps_outside else outside.end_for_change(lead, session)

@@ -503,6 +503,9 @@ def test_a_move_inside_the_notice_asks_for_confirmation_then_is_saved_with_a_war
     assert html.unescape(refused.get_data(as_text=True)).count("is sooner than the county's notice") == 2
     db.session.expire_all()
     assert ids.to_local(db.session.get(Session, session.id).start) == dt.datetime(2027, 1, 25, 9, 0)
+    # A time that also breaks a rule says both in one round (the box was ticked, then the rule came).
+    both = html.unescape(_move(client, session, day=tomorrow, time="13:10").get_data(as_text=True))
+    assert "is sooner than the county's notice" in both and "Start on the quarter hour, for example 09:15." in both
 
     response = client.post(f"/planning/sessions/{session.id}/edit", headers=EN, data={
         "day": tomorrow.isoformat(), "start_time": "13:00", "room_id": session.room_id,
