@@ -87,7 +87,15 @@ def _listed(county: County, show: str):
     counts = {name: db.session.scalar(select(func.count()).select_from(stmt.subquery()))
               for name, (stmt, _order) in views.items()}
     stmt, order = views[show]
-    return db.session.scalars(stmt.order_by(*order).limit(LIMIT)).all(), counts
+    from sqlalchemy.orm import selectinload
+
+    from guidance.models import CounsellorProfile
+
+    # Each row names its place and counsellor: read with the rows (up to LIMIT of them), not one query per row.
+    eager = (selectinload(InterpreterBooking.session).selectinload(Session.location),
+             selectinload(InterpreterBooking.session).selectinload(Session.counsellor)
+             .selectinload(CounsellorProfile.user))
+    return db.session.scalars(stmt.options(*eager).order_by(*order).limit(LIMIT)).all(), counts
 
 
 def _page(hours_form=None, actual_forms=None, errors=None, status=200, show: str | None = None):

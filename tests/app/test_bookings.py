@@ -372,8 +372,11 @@ def test_an_interpreter_who_did_not_come_costs_nothing_and_minutes_are_asked_oth
     assert (booking.actual_minutes, booking.actual_cost_ore) == (0, 0)
     page = html.unescape(client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True))
     assert "Lagret: tolken kom ikke, og ingenting betales." in page
-    assert "Registrert: tolken kom ikke; ingenting betales." in \
-        html.unescape(client.get("/centre/interpreters/?show=all").get_data(as_text=True))
+    listed = html.unescape(client.get("/centre/interpreters/?show=all").get_data(as_text=True))
+    assert "Registrert: tolken kom ikke; ingenting betales." in listed
+    # Each row says where and with whom, so the minutes go against the right booking.
+    row = listed[listed.index(f'id="booking-{booking.id}"'):]
+    assert session.location.name in row[:800] and w.counsellor.name in row[:800]
     assert bookings.cost_report(w.lead.county_id)["month"] == [("2026-10", booking.cost_ore, 0, 0)]
 
 
