@@ -716,7 +716,7 @@ def test_the_lead_records_an_answer_the_interpreter_gave_on_the_phone(client, in
     client.post(f"/centre/interpreters/{second.id}/phone-answer", data={"answer": "decline", "reason": "Syk"})
     run_queued_jobs()
     db.session.refresh(second)
-    assert second.status is BookingStatus.DECLINED and second.decline_reason == "Sa nei på telefon: Syk"
+    assert second.status is BookingStatus.DECLINED and second.decline_reason == "Syk (sagt på telefon)"   # read after "X declined: "
     [alert] = bookings.alerts(w.lead.county_id)  # the lead finds another, as after an e-mailed no
     assert alert.booking.id == second.id
     # an answered request offers no phone buttons any more

@@ -30,7 +30,7 @@ def answer_by_phone(lead, booking: InterpreterBooking, accept: bool, reason: str
         if booking.session.status is not SessionStatus.BOOKED or booking.session.start <= clock.now():
             raise IllegalTransition(_("The session is no longer ahead; nothing to answer."))
         said = _reason(reason, None)   # trimmed; empty when none was given
-        _record(uow, lead, booking, accept, _("Said no on the phone: %(reason)s", reason=said) if said
+        _record(uow, lead, booking, accept, _("%(reason)s (said on the phone)", reason=said) if said
                 else _("Said no on the phone to the centre."), by="phone")
 
 
