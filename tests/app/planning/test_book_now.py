@@ -130,6 +130,12 @@ def test_an_overdue_participant_can_be_booked_inside_the_notice_when_the_lead_as
     assert _headings(within)[0].startswith("onsdag 13. januar 2027")
 
 
+def _times_and_sooner(client, referral) -> tuple[str, str]:
+    """Find a time for `referral` as the lead reads it, and with "show times from the next working day"."""
+    return tuple(html.unescape(client.get(f"/referrals/{referral.id}/times{query}").get_data(as_text=True))
+                 for query in ("", "?sooner=1"))
+
+
 def test_a_deadline_on_the_notices_first_day_lets_the_lead_book_sooner(client, travel_to):
     """The walk of 8 December: deadline Wednesday, the notice's first day; Monday and Tuesday were hidden
     though the lead would phone the participant. Waiting out the notice leaves one day: the lead may
@@ -139,9 +145,8 @@ def test_a_deadline_on_the_notices_first_day_lets_the_lead_book_sooner(client, t
                         deadline=dt.date(2027, 1, 13))
     db.session.commit()
     f.login(client, w.lead)
-    page = html.unescape(client.get(f"/referrals/{urgent.id}/times").get_data(as_text=True))
+    page, sooner = _times_and_sooner(client, urgent)
     assert "Fristen onsdag 13. januar er innenfor minste varsel: vis tider fra neste arbeidsdag" in page
-    sooner = html.unescape(client.get(f"/referrals/{urgent.id}/times?sooner=1").get_data(as_text=True))
     headings = _headings(sooner)
     assert headings and headings[0].startswith("mandag 11. januar 2027")
     assert "før fylkets minste varsel: fristen er onsdag 13. januar" in sooner
@@ -167,9 +172,8 @@ def test_a_deadline_after_closed_days_at_the_end_of_the_notice_lets_the_lead_boo
                         deadline=dt.date(2027, 1, 3))
     db.session.commit()
     f.login(client, w.lead)
-    page = html.unescape(client.get(f"/referrals/{urgent.id}/times").get_data(as_text=True))
+    page, sooner = _times_and_sooner(client, urgent)
     assert "vis tider fra neste arbeidsdag" in page
-    sooner = html.unescape(client.get(f"/referrals/{urgent.id}/times?sooner=1").get_data(as_text=True))
     headings = _headings(sooner)
     assert headings and headings[0].startswith("tirsdag 29. desember 2026"), headings
     assert "fristen har gått ut" not in sooner and "fristen er søndag 3. januar" in sooner
