@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, StringField
-from wtforms.validators import DataRequired, NumberRange, Regexp
+from wtforms import StringField
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Regexp
 
 from guidance.planning.ids import local_today
 from guidance.services import queue, sheets, statistics
 from guidance.web.charts import bar_chart
+from guidance.web.forms import WholeKronerField
 from guidance.web.guards import requires
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -25,8 +26,9 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 class BudgetForm(FlaskForm):
     month = StringField(_l("Month"), validators=[DataRequired(_l("Enter the month.")),
                                                  Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message=_l("Enter the month as YYYY-MM, for example 2027-03."))])
-    amount = DecimalField(_l("Interpreter budget (NOK)"), places=0, validators=[
-        DataRequired(_l("Enter the budget in NOK.")), NumberRange(min=0, max=100_000_000, message=_l("Enter an amount of 0 NOK or more."))])
+    amount = WholeKronerField(_l("Interpreter budget (NOK)"), validators=[
+        InputRequired(_l("Enter the budget in NOK.")),
+        NumberRange(min=0, max=100_000_000, message=_l("Enter an amount of 0 NOK or more."))])
 
 
 def _choices():

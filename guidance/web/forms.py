@@ -1,13 +1,15 @@
 """Form helpers shared by the blueprints."""
 from __future__ import annotations
 
+import re
+
 from dateutil.relativedelta import relativedelta
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import BooleanField, DateField, HiddenField, SelectField, SelectMultipleField, TimeField, widgets
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, TimeField, widgets
 from wtforms.widgets import Select
 from wtforms.validators import DataRequired, Optional, StopValidation
 
@@ -38,6 +40,20 @@ def show_refusal(form, error: DomainError) -> None:
     for name, messages in error.field_errors.items():
         field = getattr(form, name)
         field.errors = list(field.errors) + messages
+
+
+class WholeKronerField(IntegerField):
+    """A whole amount of kroner as Norwegians write it: "160 000", "160 000,00" or "160000 kr" (a number field took
+    none of them, and a budget is typed with its spaces)."""
+
+    widget = widgets.TextInput()   # not type="number": it refuses the spaces
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            text = "".join(ch for ch in valuelist[0] if not ch.isspace())   # also the no-break and thin spaces
+            text = re.sub(r"(?i)(kr|nok)\.?$", "", text)
+            valuelist = [re.sub(r"[.,]0{1,2}$", "", text)]
+        super().process_formdata(valuelist)
 
 
 class NearToday:

@@ -19,7 +19,7 @@ from guidance.planning.ids import local_today
 from guidance.rules.opening import closed_days, open_days
 from guidance.services import setup as service
 from guidance.services.errors import DomainError
-from guidance.web.forms import show_refusal
+from guidance.web.forms import WholeKronerField, show_refusal
 from guidance.web.readiness import broken_context
 from guidance.web.guards import get_visible, requires
 
@@ -83,7 +83,7 @@ class SettingsForm(FlaskForm):
     interpreter_late_cancel_hours = IntegerField(_l("Late cancellation of an interpreter (hours before)"),
                                                  validators=[Optional()])
     budget_month = StringField(_l("Month"), validators=[Length(max=7)])
-    budget_amount = IntegerField(_l("Interpreter budget (NOK)"), validators=[Optional()])
+    budget_amount = WholeKronerField(_l("Interpreter budget (NOK)"), validators=[Optional()])
     session_idle_minutes = IntegerField(_l("Sign out after minutes without activity"), validators=[Optional()])
 
 

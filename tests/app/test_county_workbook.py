@@ -708,7 +708,7 @@ def test_the_settings_page_names_a_town_that_is_not_a_municipality(app, client):
     import re
 
     data = {name: value for name, value in re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', page)}
-    data.update(known_travel="Bergen – Stord: 120\nFørde–Bergen: 200\nStord – Odda: 100", budget_amount="")
+    data.update(known_travel="Bergen – Stord: 120\nFørde–Bergen: 200\nStord – Odda: 100", budget_amount="160 000")
     response = client.post(f"/setup/counties/{county.id}/settings", data=data, headers={"Accept-Language": "en"})
     assert response.status_code == 400
     import html

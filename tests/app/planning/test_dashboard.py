@@ -2,6 +2,8 @@
 import datetime as dt
 import re
 
+from sqlalchemy import select
+
 from guidance.extensions import db
 from guidance.models import (
     BookingStatus,
@@ -132,6 +134,21 @@ def test_a_budget_must_be_a_month_and_an_amount(client):
     response = client.post("/dashboard/budget", data={"month": "March", "amount": "-5"})
     assert response.status_code == 400
     assert 'href="#month"' in response.get_data(as_text=True)
+
+
+def test_a_budget_is_typed_as_norwegians_write_amounts(client):
+    """"160 000" could not be typed: the field was a number field, which refuses the space."""
+    from guidance.models import InterpreterBudget
+
+    w = f.world()
+    f.login(client, w.lead)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    assert 'type="number"' not in page[page.index('id="amount"') - 200:page.index('id="amount"') + 200]
+    for typed, kroner in (("160\u00a0000", 160_000), ("170 000,00", 170_000), ("180000 kr", 180_000)):
+        assert client.post("/dashboard/budget", data={"month": "2027-03", "amount": typed}).status_code == 302, typed
+        db.session.expire_all()
+        assert db.session.scalar(select(InterpreterBudget.amount_ore)) == kroner * 100, typed
+    assert client.post("/dashboard/budget", data={"month": "2027-03", "amount": "mange"}).status_code == 400
 
 
 def test_months_are_oslo_months_at_the_turn_of_a_month(app):
