@@ -14,12 +14,6 @@ from guidance.rules.deadlines import working_day_after
 DEFAULT_NOTICE_WORKING_DAYS = 3
 
 
-def sooner_than_a_letter(day: dt.date, today: dt.date, working_days: int | None, closed=()) -> bool:
-    """A change on `day` (a new time, or the time a participant's letter gives) comes before a letter sent today
-    reaches them: they hear of it by phone."""
-    return day < first_day_after_notice(today, working_days, closed)
-
-
 def first_day_after_notice(today: dt.date, working_days: int | None, closed=()) -> dt.date:
     """The first date a newly published session may be on (`today` + that many working days). `closed`: the
     county's closure days, which are not working days either: the notice ran out on New Year's Eve, a day the
@@ -37,5 +31,6 @@ def first_new_day(county, today: dt.date) -> dt.date:
 
 
 def sooner_than_county_notice(county, day: dt.date, today: dt.date) -> bool:
-    """`sooner_than_a_letter` for a county: its notice and its closure days."""
+    """A change on `day` (a new time, or the time a participant's letter gives) comes before a letter sent today
+    reaches them, by the county's notice and closure days: they hear of it by phone."""
     return day < first_new_day(county, today)
