@@ -214,9 +214,9 @@ def may_book_sooner(participant: dict | None, first_allowed: dt.date | None, clo
     deadline = participant.get("deadline")
     if not (deadline and first_allowed):
         return False
-    first_open = first_allowed
-    while first_open.isoweekday() > 5 or first_open.isoformat() in set(closed):
-        first_open += dt.timedelta(days=1)
+    from guidance.rules.deadlines import working_day_after
+
+    first_open = working_day_after(first_allowed - dt.timedelta(days=1), 1, tuple(closed))   # on or after it
     return dt.date.fromisoformat(deadline) <= first_open
 
 
