@@ -119,12 +119,12 @@ def is_stale(run: PlanningRun) -> bool:
     return data_fingerprint(build_instance(run.county, options)) != run.data_fingerprint
 
 
-def held_back_past_deadline(run: PlanningRun) -> tuple[int, dt.date | None]:
+def held_back_past_deadline(run: PlanningRun, instance: dict) -> tuple[int, dt.date | None]:
     """Participants whose deadline the county's notice would have let the plan keep, pushed past it because the
-    lead chose to book new sessions from a later day (how many, and that day). The run page had read "every
-    overdue participant fully planned" of deadlines the lead's own date made them miss."""
+    lead chose to book new sessions from a later day (how many, and that day), from the run's parsed `instance`.
+    The run page had read "every overdue participant fully planned" of deadlines the lead's own date made them
+    miss."""
     try:
-        instance = json.loads(run.instance_json)
         chosen = dt.date.fromisoformat(instance.get("new_sessions_from") or "")
         notice = first_new_day(run.county, _options_of(instance).today)
     except (KeyError, ValueError, TypeError):
@@ -243,6 +243,8 @@ class PublishPreview:
     late_cancellation_cost_ore: int = 0
     # Published sessions before the plan's first day that no longer hold (not_covered): the plan leaves them.
     not_covered: list = field(default_factory=list)
+    # (participants whose deadline the lead's later "book new sessions from" makes the plan miss, that day)
+    held_back: tuple = (0, None)
     # Referrers' "cannot come" requests this plan leaves as they are (the participant stays at that time):
     # a plan made before the request, or by hand. The planner moves such participants (the request is
     # their busy time, planning/instance.py), but cannot read "when they can come instead" (free text).
@@ -405,10 +407,12 @@ def publish_preview(run: PlanningRun, *, with_stale: bool = True) -> PublishPrev
     preview = PublishPreview(run, notice_days=county.publish_notice_days)
     preview.first_allowed = first_new_day(county, local_today())
     preview.newer_plan = newer_published_plan(run)
-    horizon_start = _horizon_start(run)
-    if horizon_start is None:
+    instance = _instance_of(run)   # parsed once: it holds every participant of the county
+    if instance is None:
         return preview
-    preview.not_covered = not_covered(run, horizon_start)
+    horizon_start = dt.date.fromisoformat(instance["horizon"]["start"])
+    preview.not_covered = not_covered(run, instance)
+    preview.held_back = held_back_past_deadline(run, instance)
     new_sessions = list(db.session.scalars(select(Session).where(Session.run_id == run.id,
                                                                   Session.status == SessionStatus.PLANNED)))
     replaced = {s.uid: s for s in published_sessions(county)
@@ -473,24 +477,19 @@ def newer_published_plan(run: PlanningRun) -> PlanningRun | None:
         .order_by(PlanningRun.published_at.desc()).limit(1))
 
 
-def not_covered(run: PlanningRun, horizon_start: dt.date | None = None) -> list:
+def not_covered(run: PlanningRun, instance: dict) -> list:
     """Published sessions the run leaves as they are although they no longer hold (a counsellor off sick today):
     those before its first day, and those inside the county's notice (before the first day a new time may be
     given), which the run keeps exactly. Publishing leaves them booked, so the lead gives them to a colleague, moves
-    or cancels them one by one. Each with why (readiness.broken_sessions; the person away). `horizon_start`: the
-    run's first day when the caller has read it already. Empty when the run has no instance."""
+    or cancels them one by one. Each with why (readiness.broken_sessions; the person away). `instance`: the run's
+    instance, parsed (publish_preview)."""
     from guidance.planning import ids
     from guidance.planning.store import same_booking
     from guidance.services import absences, readiness
     from guidance.services.readiness import BrokenSession
 
-    horizon_start = horizon_start or _horizon_start(run)
-    if horizon_start is None:
-        return []
-    try:
-        first_new = dt.date.fromisoformat(json.loads(run.instance_json).get("new_sessions_from") or "")
-    except (ValueError, TypeError):
-        first_new = None
+    horizon_start = dt.date.fromisoformat(instance["horizon"]["start"])
+    first_new = dt.date.fromisoformat(instance["new_sessions_from"]) if instance.get("new_sessions_from") else None
     # A re-plan that starts today keeps today's sessions inside the notice exactly: they were left as silently.
     until = ids.to_utc(dt.datetime.combine(max(horizon_start, first_new or horizon_start), dt.time()))
     found = {b.session_id: b for b in readiness.broken_sessions(run.county, before=until)}
@@ -513,11 +512,14 @@ def not_covered(run: PlanningRun, horizon_start: dt.date | None = None) -> list:
     return sorted(found.values(), key=lambda b: (b.start, b.session_id))
 
 
-def _horizon_start(run: PlanningRun) -> dt.date | None:
+def _instance_of(run: PlanningRun) -> dict | None:
+    """The run's instance, parsed; None when it has none that can be read (its horizon is what callers need)."""
     try:
-        return dt.date.fromisoformat(json.loads(run.instance_json)["horizon"]["start"])
+        instance = json.loads(run.instance_json)
+        dt.date.fromisoformat(instance["horizon"]["start"])
     except (KeyError, ValueError, TypeError):
         return None
+    return instance
 
 
 @dataclass

@@ -186,7 +186,7 @@ def run(run_id: int):
                            run_status=RUN_STATUS, active=planning_run.status in planning_service.ACTIVE,
                            left_in_queue=left_in_queue, not_covered=preview.not_covered if preview else [],
                            over_budget=preview.over_budget if preview else [],
-                           held_back=planning_service.held_back_past_deadline(planning_run) if publishable else (0, None))
+                           held_back=preview.held_back if preview else (0, None))
 
 
 @bp.get("/runs/<int:run_id>/progress")
@@ -477,7 +477,7 @@ def _confirmation_page(planning_run: PlanningRun, form: PublishForm, status: int
     return render_template("planning/publish.html", run=planning_run, form=form, preview=preview,
                            publishable=publishable, error=error, ids=planning_ids,
                            not_covered=preview.not_covered if preview else [],
-                           held_back=planning_service.held_back_past_deadline(planning_run) if preview else (0, None)), status
+                           held_back=preview.held_back if preview else (0, None)), status
 
 
 @bp.get("/runs/<int:run_id>/publish")
