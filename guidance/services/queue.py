@@ -99,8 +99,9 @@ def still_to_book(referrals: Iterable[Referral]) -> dict[int, list[str]]:
 
 def closure_days_of(user) -> tuple:
     """The closure days of the user's county (not working days for its centres), for "at risk" and the working
-    days left; none for a user without a county."""
-    county = getattr(user, "county", None)
+    days left: a lead's own county, a referrer's municipality's; none for a user without either."""
+    municipality = getattr(user, "municipality", None)
+    county = getattr(user, "county", None) or (municipality.county if municipality is not None else None)
     return tuple(county.closure_days or ()) if county is not None else ()
 
 

@@ -37,7 +37,7 @@ from guidance.rules.deadlines import (
     working_days_left,
 )
 from guidance.rules.eligibility import served_municipalities
-from guidance.services import referral_csv, referrals
+from guidance.services import queue, referral_csv, referrals
 from guidance.services.attachments import MAX_BYTES, MAX_PER_REFERRAL, Upload, check_uploads
 from guidance.services.errors import DomainError
 from guidance.services.referrals import ReferralData
@@ -189,7 +189,7 @@ def _deadline_preview(data: ReferralData, today: dt.date, created: dt.date | Non
     deadline = referrals.deadline_for(data, created or today)
     if deadline is None:
         return {"deadline": None, "short": False, "left": None}
-    left = working_days_left(deadline, today, _closure_days())
+    left = working_days_left(deadline, today, queue.closure_days_of(current_user))   # the centres' closed days
     return {"deadline": deadline, "short": left < SHORT_DEADLINE_WORKING_DAYS, "left": left,
             "passed": deadline_passed(deadline, today)}
 
@@ -206,13 +206,6 @@ def _deadline_problems(form: ReferralForm, data, errors: dict, municipality, tod
     found = {k: v for k, v in found.items() if k in DEADLINE_FIELDS}
     _show_errors(form, found)
     return bool(found)
-
-
-def _closure_days() -> tuple:
-    """The career centres' closure days in the referrer's county: the days left to a deadline skip them."""
-    municipality = getattr(current_user, "municipality", None)
-    county = municipality.county if municipality is not None else getattr(current_user, "county", None)
-    return tuple(county.closure_days or ()) if county is not None else ()
 
 
 def _flash_short_deadline(referral: Referral, today: dt.date) -> None:
