@@ -372,6 +372,23 @@ def moved_from(session: Session, referral_id: int, events: list[AuditEvent] | No
     return None
 
 
+def cancelled_before(session: Session, referral_id: int) -> dt.datetime | None:
+    """The start (Oslo time) of this participant's latest session of the same kind that the centre cancelled,
+    when this session is the one booked instead: each need is booked once at a time, so a booked session of
+    a kind replaces every cancelled one. The participant may still hold that letter (a move's new letter
+    said so; one booked after a cancellation looked like a second invitation). Not a booking withdrawn with
+    the referral or taken back at once: no letter went out for it."""
+    from guidance.services.interpreter_bookings.changes import SYSTEM_CANCEL_REASONS
+
+    start = db.session.scalar(
+        select(Session.start).join(SessionParticipant, SessionParticipant.session_id == Session.id)
+        .where(SessionParticipant.referral_id == referral_id, Session.status == SessionStatus.CANCELLED,
+               Session.type == session.type, Session.id != session.id,
+               func.coalesce(Session.cancel_reason, "").not_in(SYSTEM_CANCEL_REASONS))
+        .order_by(Session.id.desc()).limit(1))
+    return start.astimezone(OSLO) if start is not None and start != session.start else None
+
+
 def _contact(referrer, location) -> dict:
     """Whom the participant calls when they cannot come: their referrer; without one in Veiled (a
     municipality with no account, or the adviser left), the career centre itself, by its phone and
@@ -418,7 +435,7 @@ def facts(referral: Referral, session: Session) -> Facts:
         municipality=referral.referring_municipality.name,
         norwegian=for_municipality(referral.referring_municipality),
         second=second_language(referral.participant.language),
-        replaces=moved_from(session, referral.id),
+        replaces=moved_from(session, referral.id) or cancelled_before(session, referral.id),
         sender_phone=location.centre.phone if location is not None else None,
     )
 

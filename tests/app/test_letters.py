@@ -347,6 +347,35 @@ def test_a_moved_sessions_letter_says_it_replaces_the_letter_with_the_old_time(c
     assert ids.to_local(db.session.get(Session, session.id).start).hour == 13
 
 
+def test_a_letter_booked_after_a_cancellation_says_it_replaces_the_cancelled_time(client):
+    """The counsellor fell ill, the lead cancelled, the participant was booked again: the new letter looked like a
+    second invitation beside the first, and the participant could come on the old day. A booking taken back at
+    once (no letter went out for it) is not named."""
+    from guidance.models import Session
+    from guidance.services.interpreter_bookings import changes
+
+    w = f.world()
+    referral, day = _ukrainian(w)
+    first = db.session.scalar(select(Session).where(Session.participants.any(referral_id=referral.id)))
+    changes.cancel_session(w.lead, first, reason="counsellor_unavailable")
+    later = day + dt.timedelta(days=7)
+    f.published_session(w.counsellor, referral, start=f.oslo(later.year, later.month, later.day, 12))
+    f.login(client, w.referrer)
+    norwegian, ukrainian = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
+    old = f"{day.strftime('%d.%m.%Y')} 09:00"
+    assert f"erstattar brevet om {old}" in " ".join(norwegian.split()) and "12:00–13:30" in norwegian
+    assert old in ukrainian and "Новий час" in ukrainian
+
+    other = f.referral(name="Ali Rahimi", language="uk")
+    other.referred_by = w.referrer
+    db.session.commit()
+    mistake = f.published_session(w.counsellor, other, start=f.oslo(day.year, day.month, day.day, 13))
+    changes.cancel_session(w.lead, mistake, reason="booked_by_mistake")
+    f.published_session(w.counsellor, other, start=f.oslo(later.year, later.month, later.day, 9))
+    norwegian = _pages(client.get(f"/referrals/{other.id}/letters.pdf"))[0]
+    assert "Ny tid" not in norwegian and "erstattar" not in norwegian and "09:00–10:30" in norwegian
+
+
 def test_a_kurmanji_speakers_letter_names_the_language_not_its_code(client):
     """CLDR names no "kmr": the letter said "ein tolk på kmr"."""
     w = f.world()
