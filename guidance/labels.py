@@ -114,6 +114,8 @@ AUDIT_ACTION = {
     "referral.withdrawn": _l("Withdrawn"),
     "referral.attachments_added": _l("Files attached by the referrer"),
     "referral.left_group": _l("Taken out of a group session: the referral was withdrawn"),
+    "referral.left_group.cannot_come": _l("Taken out of a group session the participant could not come to; the others keep it"),
+    "referral.requeued.cannot_come": _l("Back in the queue: waiting for another time"),
     "referral.booked_now": _l("Booked by the centre"),
     "referral.requeued": _l("Back in the queue: its session was cancelled"),
     "referral.requeued.no_show": _l("Back in the queue: the participant did not come"),

@@ -57,3 +57,32 @@ def waiting(county_id: int, now: dt.datetime | None = None, referral_id: int | N
         .order_by(Session.start, CannotCome.id)).all()
     return [Waiting(r.id, s.id, r.referral_id, reference, s.start, r.note, r.created_at, s.uid, name, s.end)
             for r, s, reference, name in rows]
+
+
+def days_they_cannot_come(county_id: int, now: dt.datetime | None = None) -> list[tuple[int, dt.date]]:
+    """(referral id, Oslo date) of every day a referrer said a participant cannot come to, ahead, on which the
+    centre has not booked them at another time since. A request that stands (`waiting`) counts, and so does one
+    met by taking the participant out of a group or moving them to another day: a suggestion for the
+    participant taken out of Monday's group offered that group again. A session the lead moved within the day
+    is the lead's choice, and the day is not blocked for it."""
+    now = now or clock.now()
+    asked = db.session.execute(
+        select(CannotCome.referral_id, CannotCome.session_start)
+        .join(Referral, Referral.id == CannotCome.referral_id)
+        .where(Referral.county_id == county_id, CannotCome.session_start > now)).all()
+    if not asked:
+        return []
+    booked: dict[tuple[int, dt.date], set[dt.datetime]] = {}
+    for referral_id, start in db.session.execute(
+            select(SessionParticipant.referral_id, Session.start)
+            .join(Session, Session.id == SessionParticipant.session_id)
+            .where(SessionParticipant.referral_id.in_({r for r, _s in asked}),
+                   Session.status == SessionStatus.BOOKED, Session.start > now)).all():
+        booked.setdefault((referral_id, clock.local_date(start)), set()).add(start)
+    days = set()
+    for referral_id, start in asked:
+        day = clock.local_date(start)
+        there = booked.get((referral_id, day), set())
+        if not there or start in there:
+            days.add((referral_id, day))
+    return sorted(days)

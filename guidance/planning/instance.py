@@ -36,7 +36,7 @@ from guidance.models import (
     User,
 )
 from guidance.planning import ids
-from guidance.planning.cannot_come import waiting
+from guidance.planning.cannot_come import days_they_cannot_come
 from guidance.planning.wish import Wish
 from guidance.rules.access import COUNSELLING_ROLES
 from guidance.rules.deadlines import is_working_day, working_day_after
@@ -514,14 +514,14 @@ def _participant(referral: Referral, needs: list[str], horizon_start: dt.date, h
 def _cannot_come(county: County, participants: list[dict]) -> None:
     """A referrer's word that the participant cannot come to a session, while it stands
     (planning/cannot_come.py), makes that day the participant's `busy` time (solver/README.md): a re-plan or a
-    suggested time moves them instead of keeping them there. Once the session has moved the request
-    is met, and the lead's choice stands."""
+    suggested time moves them instead of keeping them there. Once the lead has moved the session to another time
+    that day, the lead's choice stands; a day they were moved or taken out of stays busy."""
     busy: dict[str, set] = {}
-    for w in waiting(county.id):
+    for referral_id, date in days_they_cannot_come(county.id):
         # The whole day, not only the session's hours: a participant who cannot come at 13:30 has a job, an
         # appointment or a sick child that day, and "Best fit" had been 12:00 the same day elsewhere.
-        day = ids.to_local(w.start).date().isoformat()
-        busy.setdefault(ids.participant_id(w.referral_id), set()).add((f"{day}T00:00", f"{day}T23:59"))
+        day = date.isoformat()
+        busy.setdefault(ids.participant_id(referral_id), set()).add((f"{day}T00:00", f"{day}T23:59"))
     for p in participants:
         if p["id"] in busy:
             p["busy"] = [list(t) for t in sorted(busy[p["id"]] | {tuple(t) for t in p.get("busy", [])})]

@@ -134,6 +134,62 @@ def edit_session(lead: User, session: Session, *, start: dt.datetime, room_id: i
     return session
 
 
+def may_take_out(session: Session) -> bool:
+    """Whether one participant can leave this published group session and the group go on: it is booked, ahead,
+    and keeps its minimum size without them."""
+    from guidance.models.types import utcnow
+    from guidance.planning.instance import session_types
+
+    return (session.type == "group" and session.status is SessionStatus.BOOKED and session.start > utcnow()
+            and len(session.participants) - 1 >= session_types(session.run.county)["group"]["min_size"])
+
+
+def take_out_of_group(lead: User, session: Session, referral_id: int) -> Session:
+    """Use case: one participant leaves a published group session (their referrer said they cannot come); the
+    others keep their time. Moving the session had moved the whole group: four participants got a new letter
+    for one who could not come. The referrer hears the session is cancelled for them, the participant waits for
+    another time (in the queue, when nothing else of theirs is booked ahead), and the counsellor's and the
+    interpreter's calendars get the new version. The day stays the participant's "cannot come" for every
+    later suggestion and re-plan (planning/cannot_come.py)."""
+    from guidance.services import mail, notices
+    from guidance.services.interpreter_bookings.changes import requeue, session_updated
+    from guidance.services.referrals import booking_changed
+
+    with unit_of_work() as uow:
+        member = next((sp for sp in session.participants if sp.referral_id == referral_id), None)
+        if member is None:
+            raise DomainError(_("The participant is no longer in this group session."))
+        if not may_take_out(session):
+            raise DomainError(_("Without this participant the group would be smaller than the county's minimum: move "
+                                "the whole session, or cancel it."))
+        # Told before they leave: both follow the session's participants.
+        notices.session_event(lead, session, notices.CANCELLED, counsellor=False, referral_ids={referral_id})
+        to_tell.session_changed(lead, session, to_tell.CANCELLED, referral_ids={referral_id})
+        referral = member.referral
+        session.participants.remove(member)
+        audit.record(lead, "session.participant_removed", session, {"referral_id": referral_id, "cause": "cannot_come"})
+        audit.record(lead, "referral.left_group", referral, {"session_id": session.id, "cause": "cannot_come"})
+        messages = session_updated(lead, session)
+        requeue(referral, session, "left_group")
+        booking_changed([referral_id])
+        uow.after_commit(mail.deliver_later, messages)
+        uow.after_commit(notices.dispatch_later)
+    return session
+
+
+def past_deadline(instance: dict, session: Session, day: dt.date) -> list[tuple[str, dt.date]]:
+    """(reference, deadline) of the session's participants whose deadline is before `day`. In `instance` (the
+    caller's copy) their deadline no longer binds: they are overdue from it (the solver's `overdue_since`), as the
+    bridge makes a participant whose deadline the notice has passed; so the move is judged on everything else."""
+    members = {ids.participant_id(sp.referral_id): sp.referral.reference for sp in session.participants}
+    late = []
+    for p in instance["participants"]:
+        if p["id"] in members and p.get("deadline") and dt.date.fromisoformat(p["deadline"]) < day:
+            late.append((members[p["id"]], dt.date.fromisoformat(p["deadline"])))
+            p["deadline"], p["overdue_since"] = None, p["deadline"]
+    return sorted(late)
+
+
 def _interpreted_language(session: Session, instance: dict) -> str | None:
     """The language of the session's participants who need an interpreter (the first one found)."""
     members = {ids.participant_id(sp.referral_id) for sp in session.participants}
@@ -186,11 +242,12 @@ def day_passed(day: dt.date) -> list[str]:
 
 def move_published_session(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
                            interpreter_id: int | None, interpreter_mode: str | None, mode: str | None = None,
-                           confirm_soon: bool = False) -> Moved:
+                           confirm_soon: bool = False, confirm_late: bool = False) -> Moved:
     """Move or re-staff one booked session of the published plan, in one transaction (one unit of
     work; the e-mails and notices after its commit). See `_move`. A new time or place sooner than
     the county's minimum notice is refused on the `confirm_soon` field until the lead confirms it
-    (a letter may not reach the participant in time)."""
+    (a letter may not reach the participant in time); one after a participant's deadline on `confirm_late` (the
+    deadline is missed: when nothing sooner fits, or the participant cannot come before it)."""
     from guidance.services import mail, notices
 
     same_staff = (room_id, counsellor_id, interpreter_id or None) == (session.room_id, session.counsellor_id,
@@ -206,7 +263,7 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
     with unit_of_work() as uow:
         messages, told, asked, soon, outside_change = _move(
             lead, session, start=start, room_id=room_id, counsellor_id=counsellor_id, interpreter_id=interpreter_id,
-            interpreter_mode=interpreter_mode, mode=mode, confirm_soon=confirm_soon)
+            interpreter_mode=interpreter_mode, mode=mode, confirm_soon=confirm_soon, confirm_late=confirm_late)
         uow.after_commit(mail.deliver_later, messages)
         uow.after_commit(notices.dispatch_later, told)
     return Moved(session, asked, soon, handed_over, outside_change)
@@ -214,7 +271,7 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
 
 def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
           interpreter_id: int | None, interpreter_mode: str | None, mode: str | None = None,
-          confirm_soon: bool = False) -> tuple[list, list, bool, bool, tuple[str, str] | None]:
+          confirm_soon: bool = False, confirm_late: bool = False) -> tuple[list, list, bool, bool, tuple[str, str] | None]:
     """Move or re-staff one booked session of the published plan, in the caller's unit of work.
 
     The change is judged by the solver's checker against the published plan as it is now (today's
@@ -257,6 +314,15 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
         notice_refusal = _("%(date)s is sooner than the county's notice (new times from %(first)s), so a letter may "
                            "not reach the participant in time. Tick the box to move it anyway and tell the participant "
                            "another way.", date=format_date(start.date(), "long"), first=format_date(first_new, "long"))
+    # After a participant's deadline: the lead's call (they cannot come before it, or nothing sooner is free), said
+    # and confirmed; the checker then judges the rest. Before, such a move was refused with no way on but to cancel.
+    late = past_deadline(instance, session, start.date())
+    late_refusal = None
+    if late and not confirm_late:
+        late_refusal = _("%(date)s is after the deadline of %(who)s, which is then missed. Tick the box to move it "
+                         "anyway when no sooner time fits.", date=format_date(start.date(), "long"),
+                         who=", ".join(_("%(reference)s (%(deadline)s)", reference=reference,
+                                         deadline=format_date(deadline, "long")) for reference, deadline in late))
     minutes = instance["session_types"][session.type]["minutes"]
     keeps_outside = session.outside_interpreter is not None and not ends_with_change(
         interpreter_in_veiled=bool(interpreter_id))
@@ -281,9 +347,13 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
         field_errors = explain(Words(instance, plan, moved_id, room_names), broken, rule_sentence)
         if notice_refusal:
             field_errors["confirm_soon"] = [notice_refusal]
+        if late_refusal:
+            field_errors["confirm_late"] = [late_refusal]
         raise DomainError(_("The session was not moved. Change what is marked and try again."), field_errors)
-    if notice_refusal:
-        raise DomainError(notice_refusal, {"confirm_soon": [notice_refusal]})
+    if notice_refusal or late_refusal:
+        raise DomainError(notice_refusal or late_refusal,
+                          {**({"confirm_soon": [notice_refusal]} if notice_refusal else {}),
+                           **({"confirm_late": [late_refusal]} if late_refusal else {})})
     old = (session.start, session.location_id, session.interpreter_id, session.interpreter_mode)
     old_counsellor_id, old_room_id, old_mode = session.counsellor_id, session.room_id, session.mode
     ended = None if keeps_outside else outside.end_for_change(lead, session)
@@ -509,7 +579,7 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
     there are no options and the form is the way to move. A suggested new time keeps the county's
     minimum notice, as a single booking does (the instance's `new_sessions_from`), so the participant
     and the interpreter hear of it in time; the participants keep their own dates (a deadline inside
-    the notice still counts, as the move's check counts it); `wish` keeps only the days and hours the
+    the notice cannot be kept, and the times after it are marked `after_deadline`); `wish` keeps only the days and hours the
     participant can come. Each option is checked again by `move_published_session` when the lead picks it.
     `instance`: `instance_today(county)` already built (copied here, not changed)."""
     import logging
@@ -524,6 +594,9 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
     try:
         instance = copy.deepcopy(instance) if instance is not None else instance_today(county)
         instance["new_sessions_from"] = first_new.isoformat()
+        # A deadline before the first new time cannot be kept by any suggestion: the times after it are offered,
+        # marked (a participant who could not come to the session before a deadline tomorrow had none at all).
+        late = past_deadline(instance, session, first_new)
         # Today's sessions that have not started may move too (to a time after the notice).
         instance["frozen_until"] = ids.plan_minute(ids.clock())
         if session.outside_interpreter:  # the arrangement goes with the session: times need not fit a stand-in's
@@ -580,6 +653,8 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
             "journey": journey(raw["location"]) if raw["mode"] != "video" and (
                 raw["location"] != ids.location_id(session.location_id) or session.mode == "video") else None,
             "journey_was": journey_was,
+            # Every suggested time is after these participants' deadlines: the move confirms it (the tag says so).
+            "after_deadline": late, "confirm_late": "y" if late else "",
         })
         moved_to = suggestions[-1]
         # Further from home than the session is now: listed apart, so the earliest time is not taken for the best

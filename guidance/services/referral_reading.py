@@ -197,6 +197,9 @@ def history(referral: Referral) -> list[dict]:
         # Back in the queue because the participant did not come (or cancelled late), not a cancellation.
         if e.action == "referral.requeued" and detail.get("outcome") in REQUEUED_BY_OUTCOME:
             action = f"{e.action}.{detail['outcome']}"
+        # Taken out of a group because they could not come (the group went on), not withdrawn.
+        if e.action in ("referral.left_group", "referral.requeued") and detail.get("cause") in ("cannot_come", "left_group"):
+            action = f"{e.action}.cannot_come"
         # Which session it was (kind and time), for the events about one.
         session_id = e.object_id if e.object_type == "session" else detail.get("session_id") or (
             detail.get("session") if e.action == "referral.booked_now" else None)

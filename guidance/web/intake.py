@@ -37,6 +37,7 @@ from guidance.rules.deadlines import (
     working_days_left,
 )
 from guidance.rules.eligibility import served_municipalities
+from guidance.rules.notice import first_new_day
 from guidance.services import queue, referral_csv, referrals
 from guidance.services.attachments import MAX_BYTES, MAX_PER_REFERRAL, Upload, check_uploads
 from guidance.services.errors import DomainError
@@ -455,6 +456,10 @@ def cannot_come(participant_referral_id: int, booked_session_id: int):
                         code=307)
     form = CannotComeForm()
     told = service.already_told(referral, session)
+    # The next time the centre can give comes after the notice: a deadline before it cannot be kept, and "finds
+    # another time" read as a promise of one in time.
+    first_new = first_new_day(referral.county, local_today())
+    late = referral.deadline if referral.deadline is not None and referral.deadline < first_new else None
     if request.method == "POST" and told is None and form.validate_on_submit():
         try:
             service.tell(current_user, referral, session, form.note.data or "")
@@ -462,10 +467,14 @@ def cannot_come(participant_referral_id: int, booked_session_id: int):
             db.session.rollback()
             show_refusal(form, error)
         else:
-            flash(_("The career centre is told and finds another time. You get a notice when the session is moved."),
+            flash(_("The career centre is told and finds another time, on %(date)s at the earliest: after the "
+                    "deadline. You get a notice when the session is moved.", date=format_date(first_new, "long"))
+                  if late else
+                  _("The career centre is told and finds another time. You get a notice when the session is moved."),
                   "success")
             return redirect(url_for("referrals.show", referral_id=referral.id))
-    return render_template("intake/cannot_come.html", form=form, referral=referral, session=session, told=told), \
+    return render_template("intake/cannot_come.html", form=form, referral=referral, session=session, told=told,
+                           late=late, first_new=first_new), \
         400 if request.method == "POST" and told is None else 200
 
 

@@ -560,12 +560,17 @@ class SessionEditForm(FlaskForm):
                        validate_choice=False)
     # Shown when a published session would move to a time sooner than the county's notice.
     confirm_soon = BooleanField(_l("Move it anyway: the participant will be told another way"))
+    confirm_late = BooleanField(_l("Move it anyway: the deadline is missed"))
     # The page the lead came from (the absence, the referral): they go back there, not to the run's week.
     back = HiddenField()
 
 
 class PinForm(FlaskForm):
     pinned = BooleanField()
+
+
+class TakeOutForm(FlaskForm):
+    referral_id = IntegerField(validators=[DataRequired()])
 
 
 def _fill_session_choices(form: SessionEditForm, planning_run: PlanningRun, session: Session | None = None) -> None:
@@ -678,7 +683,8 @@ def edit_session(session_id: int):
     elif form.validate_on_submit():
         start = dt.datetime.combine(form.day.data, dt.datetime.strptime(form.start_time.data, "%H:%M").time())
         change = plan_edits.move_published_session if published else plan_edits.edit_session
-        extra = {"confirm_soon": bool(form.confirm_soon.data)} if published else {}
+        extra = {"confirm_soon": bool(form.confirm_soon.data), "confirm_late": bool(form.confirm_late.data)} \
+            if published else {}
         before, mode_before = (session.start, session.room_id), session.mode
         try:
             result = change(current_user, session, start=start, room_id=form.room_id.data,
@@ -755,10 +761,37 @@ def edit_session(session_id: int):
         suggested = suggested._replace(options=[o for o in suggested.options if o["start"] != session.start])
     return render_template("planning/edit_session.html", form=form, session=session, run=planning_run,
                            published=published, colleagues=colleagues, cannot_come=cannot_come,
+                           take_out_form=TakeOutForm(),
+                           may_take_out=published and plan_edits.may_take_out(session),
                            options=suggested.options if suggested else [],
                            first_new=suggested.first_new if suggested else None, wish_form=wish_form,
                            wish=wish, wish_hidden={"back": form.back.data} if form.back.data else {},
                            can_come_referrals=[sp.referral for sp in session.participants]), status
+
+
+@bp.post("/sessions/<int:session_id>/take-out")
+@requires("planning")
+def take_out(session_id: int):
+    """One participant of a published group session who cannot come leaves it; the lead then finds them
+    another time (the others keep theirs)."""
+    from guidance.models import Referral
+    from guidance.services import plan_edits
+
+    session = get_visible(Session, session_id, "edit")
+    form = TakeOutForm()
+    if not form.validate_on_submit():
+        flash(_("The form had expired. Try again."), "error")
+        return redirect(url_for("planning.edit_session", session_id=session.id))
+    referral = db.session.get(Referral, form.referral_id.data)
+    try:
+        plan_edits.take_out_of_group(current_user, session, form.referral_id.data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("planning.edit_session", session_id=session.id))
+    flash(_("%(reference)s is taken out of the group session; the other participants keep their time, and the "
+            "referrer is told. Choose another time for them below.", reference=referral.reference), "success")
+    return redirect(url_for("book_now.options", referral_id=referral.id))
 
 
 @bp.post("/sessions/<int:session_id>/pin")

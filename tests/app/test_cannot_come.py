@@ -245,3 +245,111 @@ def test_the_counsellor_sees_on_their_week_day_and_home_who_cannot_come(client, 
     assert "Kan ikke komme: senteret flytter timen" in day
     home = html.unescape(client.get("/").get_data(as_text=True))
     assert "1 kan ikke komme: senteret flytter dem" in home
+
+
+def test_one_participant_who_cannot_come_leaves_the_group_and_the_others_keep_their_time(client, travel_to):
+    """A referrer said one member of a Monday group could not come; the lead's only way was to move the session,
+    which moved all five participants (four new letters for one who could not come). The lead now takes that one
+    out: the group keeps its time, the referrer hears it is cancelled for their participant, the interpreter gets
+    the new version, the participant waits for another time and is not offered that day again."""
+    import re
+
+    from guidance.models import BookingStatus, InterpreterBooking, Notice, ReferralStatus
+
+    travel_to(f.oslo(2027, 1, 12, 8, 30))
+    w = planning_world()
+    others = [f.referral(name=name) for name in ("Ali Noor", "Sara Berhe", "Omid Karimi")]
+    db.session.commit()
+    group = f.published_session(w.counsellor, [w.own_referral, *others], start=f.oslo(2027, 1, 20, 10), type="group",
+                                minutes=120, room_name="Grupperom", interpreter=w.interpreter, language="ar")
+    db.session.add(InterpreterBooking(session=group, interpreter_id=group.interpreter_id, status=BookingStatus.ACCEPTED,
+                                      mode="onsite", language="ar", billed_minutes=120, cost_ore=120000))
+    w.own_referral.status = ReferralStatus.BOOKED
+    db.session.commit()
+    f.login(client, w.referrer)
+    assert client.post(f"/intake/referrals/{w.own_referral.id}/cannot-come/{group.id}", data={"note": ""}).status_code == 302
+    client.post("/logout")
+
+    f.login(client, w.lead, language="en")
+    page = html.unescape(client.get(f"/planning/sessions/{group.id}/edit").get_data(as_text=True))
+    assert "The other 3 participants keep this time." in page and "Moving this session below moves all 4 participants." in page
+    taken = client.post(f"/planning/sessions/{group.id}/take-out", data={"referral_id": w.own_referral.id})
+    assert taken.status_code == 302 and taken.headers["Location"].endswith(f"/referrals/{w.own_referral.id}/times")
+    db.session.expire_all()
+    group = db.session.get(Session, group.id)
+    assert {sp.referral_id for sp in group.participants} == {r.id for r in others}
+    assert group.start == f.oslo(2027, 1, 20, 10)
+    assert db.session.get(type(w.own_referral), w.own_referral.id).status is ReferralStatus.RECEIVED
+    assert db.session.scalar(select(Notice).where(Notice.kind == "referral_cancelled",
+                                                  Notice.referral_id == w.own_referral.id)) is not None
+    assert db.session.scalar(select(Notice).where(Notice.kind == "referral_cancelled",
+                                                  Notice.referral_id.in_([r.id for r in others]))) is None
+    asked = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.interpreter.id)).all()
+    assert asked, "the interpreter's calendar gets the group's new version"
+    # Met: off the lead's home and the move page; the history says what happened.
+    assert "today-cannot-come" not in client.get("/").get_data(as_text=True)
+    history = html.unescape(client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))
+    assert "Taken out of a group session the participant could not come to; the others keep it" in history
+    # Find a time offers neither that group nor any other time that day.
+    times = client.get(f"/referrals/{w.own_referral.id}/times?from_date=2027-01-20").get_data(as_text=True)
+    days = re.findall(r'(\w+day \d+ \w+ 2027), \d\d:\d\d', html.unescape(times))
+    assert days and not any("20 January" in d for d in days), days
+
+
+def test_a_group_that_would_fall_below_its_minimum_is_moved_or_cancelled_whole(client, travel_to):
+    travel_to(f.oslo(2027, 1, 12, 8, 30))
+    w = planning_world()
+    others = [f.referral(name=name) for name in ("Ali Noor", "Sara Berhe")]
+    db.session.commit()
+    group = f.published_session(w.counsellor, [w.own_referral, *others], start=f.oslo(2027, 1, 20, 10), type="group",
+                                minutes=120, room_name="Grupperom")
+    f.login(client, w.referrer)
+    client.post(f"/intake/referrals/{w.own_referral.id}/cannot-come/{group.id}", data={"note": ""})
+    client.post("/logout")
+    f.login(client, w.lead, language="en")
+    page = html.unescape(client.get(f"/planning/sessions/{group.id}/edit").get_data(as_text=True))
+    assert "Take out of the group" not in page
+    assert "Without this participant the group would be smaller than the county's minimum" in page
+    refused = client.post(f"/planning/sessions/{group.id}/take-out", data={"referral_id": w.own_referral.id})
+    assert refused.status_code == 302
+    db.session.expire_all()
+    assert len(db.session.get(Session, group.id).participants) == 3
+
+
+def test_a_participant_who_cannot_come_before_a_deadline_inside_the_notice_is_offered_later_times_said_so(
+        client, travel_to):
+    """The deadline was tomorrow: the referrer read "the centre finds another time", and the lead's move page offered
+    nothing and refused every later day on the deadline, with no way on but to cancel."""
+    import re
+
+    travel_to(f.oslo(2027, 1, 12, 8, 30))   # Tuesday; the county's notice: new times from Friday the 15th
+    w = planning_world()
+    w.own_referral.deadline = dt.date(2027, 1, 13)
+    later_session = f.published_session(w.counsellor, w.other_referral, start=f.oslo(2027, 1, 12, 13))
+    second = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 13, 12), type="group",
+                                 room_name="Grupperom")
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 13, 9))
+    assert later_session and second
+    f.login(client, w.referrer, language="en")
+    form_page = html.unescape(client.get(f"/intake/referrals/{w.own_referral.id}/cannot-come/{session.id}")
+                              .get_data(as_text=True))
+    assert "after the deadline" in form_page
+    told = client.post(f"/intake/referrals/{w.own_referral.id}/cannot-come/{session.id}", data={"note": ""})
+    page = html.unescape(client.get(told.headers["Location"]).get_data(as_text=True))
+    assert "finds another time, on 15 January 2027 at the earliest: after the deadline" in page
+    # The letter holds the group session at 12:00 too, which stands: it is handed over, not held back.
+    assert "The letter's other sessions stand: hand it over now (the next is Wednesday 13 January 12:00)" in page
+    client.post("/logout")
+
+    f.login(client, w.lead, language="en")
+    move_page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit").get_data(as_text=True))
+    section = move_page[move_page.index('id="options-heading"'):move_page.index("Or choose a time yourself")]
+    assert "After the deadline" in section and f"The deadline of {w.own_referral.reference} (13 January 2027)" in section
+    days = re.findall(r'name="day" value="([^"]+)"', section)
+    assert days and all(day >= "2027-01-15" for day in days), days
+    assert section.count('name="confirm_late" value="y"') == len(days)
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', section[:section.index("</form>")]))
+    moved = client.post(f"/planning/sessions/{session.id}/edit", data=form)
+    assert moved.status_code == 302, moved.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    assert db.session.get(Session, session.id).start.date().isoformat() == form["day"]

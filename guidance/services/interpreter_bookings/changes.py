@@ -111,16 +111,21 @@ def cancel_session(actor, session: Session, reason: str | None = None) -> list[O
 
 def _requeue_participants(session: Session) -> None:
     """Booked participants left with no other booked session wait in the queue again."""
+    for member in session.participants:
+        requeue(member.referral, session, "session_cancelled")
+
+
+def requeue(referral, session: Session, cause: str) -> None:
+    """In the caller's transaction: a booked referral with no booked session ahead but `session` (which it
+    leaves) waits in the queue again."""
     from guidance.models import ReferralStatus, SessionParticipant
 
-    for member in session.participants:
-        referral = member.referral
-        if referral.status is not ReferralStatus.BOOKED:
-            continue  # withdrawn, closed, or already waiting
-        other = db.session.scalar(
-            select(SessionParticipant.session_id).join(Session, Session.id == SessionParticipant.session_id)
-            .where(SessionParticipant.referral_id == referral.id, Session.id != session.id,
-                   Session.status == SessionStatus.BOOKED, Session.start > utcnow()).limit(1))
-        if other is None:
-            referral.status = ReferralStatus.RECEIVED
-            audit.record(None, "referral.requeued", referral, {"session_id": session.id, "cause": "session_cancelled"})
+    if referral.status is not ReferralStatus.BOOKED:
+        return  # withdrawn, closed, or already waiting
+    other = db.session.scalar(
+        select(SessionParticipant.session_id).join(Session, Session.id == SessionParticipant.session_id)
+        .where(SessionParticipant.referral_id == referral.id, Session.id != session.id,
+               Session.status == SessionStatus.BOOKED, Session.start > utcnow()).limit(1))
+    if other is None:
+        referral.status = ReferralStatus.RECEIVED
+        audit.record(None, "referral.requeued", referral, {"session_id": session.id, "cause": cause})

@@ -37,12 +37,12 @@ def _published(w, *, day=MONDAY, hour=9, interpreter=True, counsellor=None, refe
 
 
 def _move(client, session, *, day, time, room_id=None, counsellor_id=None, interpreter_id=None, mode=None,
-          headers=EN):
+          headers=EN, **extra):
     return client.post(f"/planning/sessions/{session.id}/edit", headers=headers, data={
         "day": day.isoformat(), "start_time": time, "room_id": room_id or session.room_id,
         "counsellor_id": counsellor_id or session.counsellor_id,
         "interpreter_id": session.interpreter_id or 0 if interpreter_id is None else interpreter_id,
-        "interpreter_mode": mode or session.interpreter_mode or "onsite"})
+        "interpreter_mode": mode or session.interpreter_mode or "onsite", **extra})
 
 
 def _field_error(page: str, field: str) -> str:
@@ -154,8 +154,17 @@ def test_a_time_outside_the_opening_hours_and_a_passed_deadline_are_named_on_the
     late = _move(client, session, day=MONDAY, time="15:00").get_data(as_text=True)
     assert "outside the location's opening hours (08:00–16:00)" in _field_error(late, "start_time")
 
+    # After the deadline is the lead's call, said and confirmed (it was refused, with no way on but to cancel: the
+    # participant who could not come before a deadline tomorrow could not be moved at all).
     after_deadline = _move(client, session, day=dt.date(2027, 2, 8), time="09:00").get_data(as_text=True)
-    assert "The participant's deadline is 3 Feb 2027." in _field_error(after_deadline, "day")
+    said = _field_error(after_deadline, "confirm_late")
+    assert "8 February 2027 is after the deadline of" in said and "(3 February 2027)" in said, said
+    assert 'id="day-error"' not in after_deadline
+    assert db.session.get(Session, session.id).start.date() != dt.date(2027, 2, 8)
+    moved = _move(client, session, day=dt.date(2027, 2, 8), time="09:00", confirm_late="y")
+    assert moved.status_code == 302, _field_error(moved.get_data(as_text=True), "confirm_late")
+    db.session.expire_all()
+    assert ids.to_local(db.session.get(Session, session.id).start) == dt.datetime(2027, 2, 8, 9, 0)
 
 
 def test_a_day_that_has_passed_is_named_in_the_same_round_as_a_time_that_cannot_be_read(client, world):
