@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import Length
 
 from guidance import clock
@@ -45,6 +45,8 @@ class DeclineForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     reason = TextAreaField(_l("Why can you no longer come? (optional)"), validators=[Length(max=1000)])
+    # The second step: one tap on a phone, under the text box, had withdrawn at once.
+    confirm = HiddenField()
 
 
 @bp.get("/")
@@ -99,6 +101,10 @@ def withdraw(booking_id: int):
     """An accepted booking the interpreter can no longer keep (ill, a clash): the lead is told at once."""
     booking = get_visible(InterpreterBooking, booking_id)
     form = WithdrawForm()
+    if form.validate_on_submit() and form.confirm.data != "yes":
+        return render_template("interpreter/show.html", booking=booking, accept_form=AcceptForm(),
+                               decline_form=DeclineForm(), withdraw_form=form, now=clock.now(), confirm_withdraw=True,
+                               action=url_for("interpreter.answer", booking_id=booking.id))
     if form.validate_on_submit():
         try:
             answers.withdraw(current_user, booking, form.reason.data)

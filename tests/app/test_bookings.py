@@ -610,7 +610,15 @@ def test_an_interpreter_who_can_no_longer_come_withdraws_and_the_lead_is_alerted
     page = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
     assert "Kan du ikke komme likevel?" in page and w.counsellor.name in page and w.counsellor.email in page
 
-    assert client.post(f"/bookings/{booking.id}/withdraw", data={"reason": "Syk"}).status_code == 302
+    # One tap under the text box on a phone had withdrawn at once: the first press asks, with the reason kept.
+    asked = client.post(f"/bookings/{booking.id}/withdraw", data={"reason": "Syk"})
+    assert asked.status_code == 200
+    question = asked.get_data(as_text=True)
+    assert "Trekker du deg fra oppdraget" in question and 'name="reason" value="Syk"' in question
+    assert 'name="confirm" value="yes"' in question and "Nei, behold oppdraget" in question
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.ACCEPTED
+    assert client.post(f"/bookings/{booking.id}/withdraw", data={"reason": "Syk", "confirm": "yes"}).status_code == 302
     db.session.refresh(booking)
     assert booking.status is BookingStatus.DECLINED and booking.decline_reason == "Syk"
     (mail,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.lead.id)).all()
@@ -631,7 +639,7 @@ def test_an_interpreter_who_can_no_longer_come_withdraws_and_the_lead_is_alerted
         own = client.get(url).get_data(as_text=True)
         assert ">Du trakk deg</strong>" in own and ">Avslått<" not in own, url
     # Once withdrawn there is nothing left to withdraw.
-    again = client.post(f"/bookings/{booking.id}/withdraw", data={"reason": "Syk"})
+    again = client.post(f"/bookings/{booking.id}/withdraw", data={"reason": "Syk", "confirm": "yes"})
     assert again.status_code == 302
     db.session.refresh(booking)
     assert booking.status is BookingStatus.DECLINED
@@ -651,7 +659,7 @@ def test_an_interpreter_withdraws_without_giving_a_reason(client):
     assert "Du trenger ikke si hvorfor." in page and "ikke skriv helseopplysninger" in page
     assert 'aria-describedby="reason-hint"' in page
 
-    assert client.post(f"/bookings/{booking.id}/withdraw", data={"reason": "  "}).status_code == 302
+    assert client.post(f"/bookings/{booking.id}/withdraw", data={"reason": "  ", "confirm": "yes"}).status_code == 302
     db.session.refresh(booking)
     assert booking.status is BookingStatus.DECLINED and booking.decline_reason is None
     assert [(a.booking.id, a.withdrawn) for a in alerts(w.lead.county_id)] == [(booking.id, True)]
