@@ -79,6 +79,7 @@ FEED_LOADS = (
     selectinload(Session.participants).selectinload(SessionParticipant.referral).load_only(Referral.id, Referral.reference),
     selectinload(Session.location).load_only(Location.id, Location.name),
     selectinload(Session.room).load_only(Room.id, Room.name),
+    selectinload(Session.bookings),   # whether the interpreter has said yes (the event says so)
 )
 
 
@@ -155,24 +156,35 @@ def feed_sessions(user: User, today: dt.date | None = None) -> list[Session]:
 
 
 def accepted_bookings(interpreter_id: int, first: dt.date, last: dt.date) -> list:
-    """The interpreter's accepted bookings of published sessions starting on Oslo dates first..last."""
+    """The interpreter's accepted bookings of published sessions starting on Oslo dates first..last, and those
+    they had accepted that the centre cancelled since (their calendar shows them cancelled: dropped from the
+    feed, the assignment vanished from a phone's calendar without a word, or stayed there in some apps). One
+    booking per appointment: an accepted one over a cancelled one."""
+    from sqlalchemy import and_, or_
+
     from guidance.models import BookingStatus, InterpreterBooking
 
     start, end = clock.oslo_days(first, last)
     bookings = db.session.scalars(
         select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
-        .where(InterpreterBooking.interpreter_id == interpreter_id, InterpreterBooking.status == BookingStatus.ACCEPTED,
+        .where(InterpreterBooking.interpreter_id == interpreter_id,
+               or_(InterpreterBooking.status == BookingStatus.ACCEPTED,
+                   and_(InterpreterBooking.status == BookingStatus.CANCELLED, InterpreterBooking.answered_at.is_not(None))),
                Session.status.in_(PUBLISHED), Session.start >= start, Session.start < end)
         .options(selectinload(InterpreterBooking.session).options(*FEED_LOADS))
     ).all()
     kept = {s.id for s in latest_per_uid(b.session for b in bookings)}
-    return sorted((b for b in bookings if b.session.id in kept), key=lambda b: (b.session.start, b.session.id))
+    one: dict[int, object] = {}
+    for b in sorted(bookings, key=lambda b: (b.status is BookingStatus.ACCEPTED, b.id)):
+        if b.session.id in kept:
+            one[b.session.id] = b   # the accepted one last, so it stays
+    return sorted(one.values(), key=lambda b: (b.session.start, b.session.id))
 
 
 def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], *, language: str = "nb",
                    name: str | None = None, method: str | None = None, sequence: int | None = None,
                    organizer: str | None = None, attendee: str | None = None, interpreter: bool = False,
-                   as_it_was: tuple[dt.datetime, Location] | None = None) -> bytes:
+                   as_it_was: tuple[dt.datetime, Location] | None = None, cancelled_ids: frozenset = frozenset()) -> bytes:
     """An RFC 5545 calendar of `sessions` with the Europe/Oslo VTIMEZONE.
 
     `interpreter`: the calendar of the session's interpreter, whose place is theirs (by video or phone
@@ -182,6 +194,8 @@ def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], 
     makes it an iTIP message for e-mail invitations (RFC 5546), with its own `sequence` and
     the `organizer` and `attendee` addresses. `as_it_was` (start, location): the event as the attendee had it, for a
     cancellation of a session that goes on elsewhere with a colleague (their calendar showed the old time).
+    `cancelled_ids`: sessions that are cancelled for this calendar's owner though they may go on (an interpreter's
+    booking the centre cancelled).
     """
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -207,7 +221,8 @@ def build_calendar(sessions: Iterable[Session], link: Callable[[Session], str], 
             # so a poll that finds nothing changed joins known bytes instead of rebuilding 250 events.
             body = calendar.to_ical()
             end = body.rindex(b"END:VCALENDAR")
-            events = b"".join(_event_ical(session, link(session), language, interpreter) for session in sessions)
+            events = b"".join(_event_ical(session, link(session), language, interpreter, session.id in cancelled_ids)
+                              for session in sessions)
             return body[:end] + events + body[end:]
         for session in sessions:
             event = _event(session, link(session), cancelled=method == "CANCEL", interpreter=interpreter,
@@ -228,19 +243,20 @@ _EVENT_TEXT: dict[tuple, bytes] = {}
 EVENT_TEXT_LIMIT = 20_000  # about 10 MB per process; emptied when full
 
 
-def _event_ical(session: Session, url: str, language: str, interpreter: bool = False) -> bytes:
+def _event_ical(session: Session, url: str, language: str, interpreter: bool = False, cancelled: bool = False) -> bytes:
     """The VEVENT of `session` as bytes, built once per distinct content (every input of `_event`
     is in the key, so a changed session, place, reference or language builds it anew)."""
     key = (session.uid, session.updated_at, session.sequence or 0, session.start, session.end, session.type,
            tuple(sorted(p.referral.reference for p in session.participants)), session.location.name,
            session.room.name, session.interpreter_id, session.language, session.interpreter_mode, session.mode,
            session.status, video_link(session), url, language, session.interpreter_gone,
-           session.outside_interpreter_mode if session.outside_interpreter else None, interpreter)
+           session.outside_interpreter_mode if session.outside_interpreter else None, interpreter, cancelled,
+           _interpreter_asked(session))
     text = _EVENT_TEXT.get(key)
     if text is None:
         if session.updated_at is None:  # DTSTAMP would be "now": never remembered
-            return _event(session, url, interpreter=interpreter).to_ical()
-        text = _event(session, url, interpreter=interpreter).to_ical()
+            return _event(session, url, cancelled=cancelled, interpreter=interpreter).to_ical()
+        text = _event(session, url, cancelled=cancelled, interpreter=interpreter).to_ical()
         if len(_EVENT_TEXT) >= EVENT_TEXT_LIMIT:
             _EVENT_TEXT.clear()
         _EVENT_TEXT[key] = text
@@ -278,7 +294,10 @@ def _event(session: Session, url: str, cancelled: bool = False, interpreter: boo
     start = as_it_was[0] if as_it_was else session.start
     event.add("dtstart", start.astimezone(OSLO))
     event.add("dtend", (start + (session.end - session.start)).astimezone(OSLO))
-    event.add("summary", f"{kind} – {references}" if references else kind)
+    what = f"{kind} – {references}" if references else kind
+    is_cancelled = cancelled or session.status is SessionStatus.CANCELLED
+    # In the title too: calendar apps that ignore STATUS showed a cancelled session as any other.
+    event.add("summary", _("Cancelled: %(what)s", what=what) if is_cancelled else what)
     if interpreter and session.interpreter_mode in ("video", "phone"):
         event.add("location", _("By video") if session.interpreter_mode == "video" else _("By phone"))
     elif as_it_was:   # where it was for them (its room there is not kept)
@@ -296,6 +315,10 @@ def _event(session: Session, url: str, cancelled: bool = False, interpreter: boo
         language = str(LANGUAGE.get(session.language, session.language))
         lines.append(_("Interpreter: %(language)s, none has said yes yet (the centre is finding one)", language=language)
                      if session.interpreter_gone else
+                     # Asked, not yet answered: the counsellor read "(video)" as booked, the page said "Requested".
+                     _("Interpreter: %(language)s (%(mode)s), asked but not confirmed yet", language=language,
+                       mode=interpreter_mode_label(session.interpreter_mode))
+                     if _interpreter_asked(session) else
                      _("Interpreter: %(language)s (%(mode)s)", language=language,
                        mode=interpreter_mode_label(session.interpreter_mode)))
     if session.mode == "video":
@@ -306,10 +329,15 @@ def _event(session: Session, url: str, cancelled: bool = False, interpreter: boo
     lines.append(url)
     event.add("description", "\n".join(lines))
     event.add("url", url)
-    is_cancelled = cancelled or session.status is SessionStatus.CANCELLED
     event.add("status", "CANCELLED" if is_cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     return event
+
+
+def _interpreter_asked(session: Session) -> bool:
+    """The session's interpreter has been asked and has not answered yet."""
+    latest = max(session.bookings, key=lambda b: b.id, default=None)
+    return latest is not None and latest.status.value == "requested"
 
 
 def interpreter_mode_label(mode: str | None) -> str:

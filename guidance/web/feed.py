@@ -71,14 +71,18 @@ def feed(token: str):
         def link(session: Session) -> str:
             return cal.app_url("counsellor.session", session_id=session.id)
     else:  # an interpreter: the assignments they accepted, each opening its booking
+        from guidance.models import BookingStatus
+
         bookings = cal.accepted_bookings(user.interpreter.id, *cal.feed_window())
         sessions, booking_of = [b.session for b in bookings], {b.session.id: b.id for b in bookings}
+        cancelled = frozenset(b.session.id for b in bookings if b.status is BookingStatus.CANCELLED)
 
         def link(session: Session) -> str:
             return cal.app_url("interpreter.show", booking_id=booking_of[session.id])
 
     body = cal.build_calendar(sessions, link, language=for_recipient(user), name="Veiled",
-                              interpreter=user.counsellor is None)
+                              interpreter=user.counsellor is None,
+                              cancelled_ids=frozenset() if user.counsellor is not None else cancelled)
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="veiled.ics"'
     response.headers["Cache-Control"] = "private, max-age=300"

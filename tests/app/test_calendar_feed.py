@@ -111,6 +111,26 @@ def test_cancelled_session_stays_in_the_feed_as_cancelled(client, today):
     events = _vobject(client.get(url).data)
     assert events[session.uid].status.value == "CANCELLED"
     assert int(events[session.uid].sequence.value) == 1
+    # In the title as well: calendar apps that ignore STATUS showed it as any other session.
+    assert events[session.uid].summary.value.startswith("Avlyst: Individuell veiledning")
+
+
+def test_an_interpreter_asked_but_not_yet_confirmed_is_said_so_in_the_counsellors_calendar(client, today):
+    """The feed said "Tolk: arabisk (video)" while the app said the interpreter was only asked."""
+    from guidance.services import bookings
+
+    w = f.world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 3, 3, 10),
+                                  interpreter=w.interpreter, interpreter_mode="video", language="ar")
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    url = _subscribe(client, w.counsellor)
+    said = _vobject(client.get(url).data)[session.uid].description.value
+    assert "Tolk: Arabisk (video), spurt, men ikke bekreftet ennå" in said, said
+    bookings.answer(w.interpreter, booking, True)
+    db.session.commit()
+    said = _vobject(client.get(url).data)[session.uid].description.value
+    assert "Tolk: Arabisk (video)" in said and "ikke bekreftet" not in said, said
 
 
 def test_unchanged_feed_answers_304_to_its_etag(client, today):

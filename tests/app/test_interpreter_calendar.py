@@ -99,6 +99,16 @@ def test_the_subscription_holds_the_accepted_assignments_only(client, world):
     assert str(event["LOCATION"]).endswith(", Strandgata 12")   # the street, for the phone's map
     assert f"/bookings/{first.id}" in str(event["URL"])
     assert b"Amal" not in body and w.own_referral.reference.encode() in body
+    # An accepted assignment the centre cancels stays, as cancelled: it had vanished from the interpreter's
+    # calendar without a word (the page promised that cancellations follow).
+    from guidance.services.interpreter_bookings.changes import cancel_session
+
+    cancel_session(w.lead, first.session, reason="participant_cancelled")
+    body = client.get("/" + https.split("://", 1)[1].split("/", 1)[1]).data
+    events = {str(e["UID"]): e for e in icalendar.Calendar.from_ical(body).walk("VEVENT")}
+    assert len(events) == 2 and str(events[first.session.uid]["STATUS"]) == "CANCELLED"
+    assert str(events[first.session.uid]["SUMMARY"]).startswith("Avlyst:")
+    assert str(events[third.session.uid]["STATUS"]) == "CONFIRMED"
     # switched off: the address answers nothing
     f.login(client, w.interpreter)
     client.post("/bookings/calendar/revoke")
