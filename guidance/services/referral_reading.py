@@ -276,6 +276,14 @@ def with_session_to_hold():
             .where(Session.status == SessionStatus.BOOKED, SessionParticipant.outcome.is_(None)))
 
 
+def with_session_attended():
+    """The ids of referrals whose participant has come to a session: one back in the queue after a later session
+    was cancelled is waiting for the next, not "received" as a referral nobody has seen."""
+    from guidance.models import Outcome
+
+    return select(SessionParticipant.referral_id).where(SessionParticipant.outcome == Outcome.ATTENDED)
+
+
 def with_session_not_ended():
     """Of `with_session_to_hold`, the referrals whose booked session has not ended: "booked". The others'
     session is over and waits for the counsellor's outcome (the day plan's "outcome_missing" reads
@@ -309,8 +317,12 @@ def shown_status_clauses(status: str) -> list:
     have all ended, "waiting_next" the booked ones with nothing to hold; the list's and the queue's
     status filters both."""
     booked = Referral.status == ReferralStatus.BOOKED
+    received = Referral.status == ReferralStatus.RECEIVED
     if status == WAITING_NEXT:
-        return [booked, Referral.id.not_in(with_session_to_hold())]
+        return [or_((booked & Referral.id.not_in(with_session_to_hold())),
+                    (received & Referral.id.in_(with_session_attended())))]
+    if status == ReferralStatus.RECEIVED.value:
+        return [received, Referral.id.not_in(with_session_attended())]
     if status == AWAITING_OUTCOME:
         return [booked, Referral.id.in_(with_session_to_hold()), Referral.id.not_in(with_session_not_ended())]
     if status == ReferralStatus.BOOKED.value:
@@ -332,8 +344,11 @@ def shown_statuses(referrals) -> dict[int, str]:
     """The status each referral's tag shows (labels.SHOWN_STATUS), by id, in one query: "booked" only
     while a booked session has not ended; "awaiting_outcome" once every booked session still to be held
     has ended without an outcome; once they are held and another kind of guidance is still to be booked,
-    the referral is waiting for it ("waiting_next")."""
+    the referral is waiting for it ("waiting_next"), as is one back in the queue after the participant came once."""
     booked = [r.id for r in referrals if r.status is ReferralStatus.BOOKED]
+    received = [r.id for r in referrals if r.status is ReferralStatus.RECEIVED]
+    came = set(db.session.scalars(with_session_attended().where(SessionParticipant.referral_id.in_(received)))) \
+        if received else set()
     ends = db.session.execute(
         select(SessionParticipant.referral_id, type_coerce(func.max(Session.end), UTCDateTime())).join(Session, Session.id == SessionParticipant.session_id)
         .where(Session.status == SessionStatus.BOOKED, SessionParticipant.outcome.is_(None),
@@ -344,6 +359,8 @@ def shown_statuses(referrals) -> dict[int, str]:
     last_end = dict(ends)
 
     def shown(r) -> str:
+        if r.id in came:
+            return WAITING_NEXT
         if r.id not in booked:
             return r.status.value
         if r.id not in last_end:

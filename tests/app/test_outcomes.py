@@ -181,6 +181,19 @@ def test_after_the_individual_session_a_referral_waiting_for_its_group_reads_wai
                         room_name="Grupperom")
     assert "Booket" in tags(referrer.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))
 
+    # The centre cancels the group session: back in the queue, and still waiting for the next, not "received" as a
+    # referral nobody has seen (the participant came to the first).
+    from guidance.services.interpreter_bookings.changes import cancel_session
+
+    group = db.session.scalar(select(Session).where(Session.type == "group"))
+    cancel_session(w.lead, group, reason="counsellor_unavailable")
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.RECEIVED
+    after = tags(referrer.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))
+    assert "Venter på neste time" in after and "Mottatt" not in after, after
+    waiting = referrer.get("/referrals/?status=waiting_next").get_data(as_text=True)
+    assert w.own_referral.reference in waiting
+    assert w.own_referral.reference not in referrer.get("/referrals/?status=received").get_data(as_text=True)
+
 
 def test_a_follow_up_is_not_offered_or_taken_before_the_session(client):
     w = f.world()
