@@ -339,15 +339,27 @@ class Facts:
 
 
 def move_events(session_ids) -> dict[int, list[AuditEvent]]:
-    """The move events of these sessions, by session id, oldest first (one query for many sessions)."""
+    """The move events of these sessions, by session id, oldest first (one query for many sessions). A session's
+    events are those of every row of its appointment (its calendar UID): a later publication that keeps a session
+    publishes it again as a new row, and the letters printed after a sick day's repair plan had lost the moves
+    the lead made before it ("this letter replaces..." was missing)."""
     ids_ = list(session_ids)
     out: dict[int, list[AuditEvent]] = {}
     if not ids_:
         return out
+    uid_of = dict(db.session.execute(select(Session.id, Session.uid).where(Session.id.in_(ids_))).all())
+    rows_of: dict[str, list[int]] = {}
+    for row_id, uid in db.session.execute(select(Session.id, Session.uid).where(Session.uid.in_(set(uid_of.values())))):
+        rows_of.setdefault(uid, []).append(row_id)
+    wanted: dict[int, list[int]] = {}
+    for requested, uid in uid_of.items():
+        for row_id in rows_of.get(uid, [requested]):
+            wanted.setdefault(row_id, []).append(requested)
     for event in db.session.scalars(select(AuditEvent).where(
-            AuditEvent.object_type == "session", AuditEvent.object_id.in_(ids_),
+            AuditEvent.object_type == "session", AuditEvent.object_id.in_(list(wanted)),
             AuditEvent.action.in_(MOVES)).order_by(AuditEvent.at, AuditEvent.id)):
-        out.setdefault(event.object_id, []).append(event)
+        for requested in wanted[event.object_id]:
+            out.setdefault(requested, []).append(event)
     return out
 
 

@@ -347,6 +347,31 @@ def test_a_moved_sessions_letter_says_it_replaces_the_letter_with_the_old_time(c
     assert ids.to_local(db.session.get(Session, session.id).start).hour == 13
 
 
+def test_a_moved_session_published_again_by_a_later_plan_still_says_it_replaces_the_old_time(client):
+    """A sick day: the lead moved sessions, then published a repair plan that kept them. Publishing writes a kept
+    session again as a new row (same calendar UID), and its letter no longer named the old time."""
+    from guidance.models import Session, SessionStatus
+    from guidance.services import plan_edits
+
+    w = f.world()
+    w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
+    referral, day = _ukrainian(w)
+    session = db.session.scalar(select(Session).where(Session.participants.any(referral_id=referral.id)))
+    new_day = day + dt.timedelta(days=1)
+    referral.earliest_date = day - dt.timedelta(days=7)
+    db.session.commit()
+    plan_edits.move_published_session(w.lead, session, start=dt.datetime.combine(new_day, dt.time(13, 0)),
+                                      room_id=session.room_id, counsellor_id=session.counsellor_id,
+                                      interpreter_id=session.interpreter_id, interpreter_mode="video")
+    kept = f.published_session(w.counsellor, referral, start=session.start, interpreter=w.interpreter,
+                               interpreter_mode="video", language="uk")
+    kept.uid, session.status = session.uid, SessionStatus.SUPERSEDED
+    db.session.commit()
+    f.login(client, w.referrer)
+    norwegian = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))[0]
+    assert f"erstattar brevet om {day.strftime('%d.%m.%Y')} 09:00" in " ".join(norwegian.split())
+
+
 def test_a_letter_booked_after_a_cancellation_says_it_replaces_the_cancelled_time(client):
     """The counsellor fell ill, the lead cancelled, the participant was booked again: the new letter looked like a
     second invitation beside the first, and the participant could come on the old day. A booking taken back at
