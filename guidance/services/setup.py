@@ -326,7 +326,8 @@ def validate_settings(data: SettingsData, county: County | None = None) -> tuple
         errors["session_idle_minutes"] = [_("Enter minutes between %(low)d and %(high)d.", low=5, high=720)]
     closure, bad = _parse_dates(data.closure_days)
     if bad:
-        errors["closure_days"] = [_("Write each date as 2027-07-15 or 15.07.2027, one per line: %(lines)s",
+        errors["closure_days"] = [_("Write each date as 2027-07-15 or 15.07.2027, one per line, or a period on one "
+                                    "line as 2027-07-12 – 2027-07-30 (at most a year): %(lines)s",
                                     lines=", ".join(bad))]
     travel = None
     if data.known_travel is not None and county is not None:
@@ -492,22 +493,66 @@ def _extra_dates(text: str, weekly: dict, errors: dict) -> list[dt.date]:
     return days
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4}")
+# What may stand between the two dates of a period: a dash of any kind, "til" (nb/nn) or "to".
+_BETWEEN = re.compile(r"^\s*(?:[-–—]|til|to)?\s*$", re.IGNORECASE)
+MAX_CLOSURE_DAYS = 366   # one period: a summer closure is weeks, a typo in the year is not
+
+
+def _date(text: str) -> dt.date:
+    if "." in text:
+        d, m, y = (int(x) for x in text.split("."))
+        return dt.date(y, m, d)
+    return dt.date.fromisoformat(text)
+
+
 def _parse_dates(text: str) -> tuple[list[dt.date], list[str]]:
-    """Dates one per line (ISO or Norwegian dd.mm.yyyy), sorted and unique; and the lines that are not dates."""
+    """Dates one per line (ISO or Norwegian dd.mm.yyyy), or a period on a line ("2027-07-12 – 2027-07-30",
+    "12.07.2027 til 30.07.2027": every day of it), sorted and unique; and the lines that are neither. A summer
+    closure of three weeks took fifteen lines, and a period typed on one was refused."""
     days, bad = set(), []
     for line in (text or "").replace(",", "\n").splitlines():
         line = line.strip()
         if not line:
             continue
+        found = _DATE.findall(line)
+        rest = _DATE.sub(" ", line)
         try:
-            if re.match(r"^\d{1,2}\.\d{1,2}\.\d{4}$", line):
-                d, m, y = (int(x) for x in line.split("."))
-                days.add(dt.date(y, m, d))
+            if len(found) == 1 and not rest.strip():
+                days.add(_date(found[0]))
+            elif len(found) == 2 and _BETWEEN.match(rest.strip()):
+                first, last = _date(found[0]), _date(found[1])
+                if not first <= last < first + dt.timedelta(days=MAX_CLOSURE_DAYS):
+                    raise ValueError(line)
+                days.update(first + dt.timedelta(days=n) for n in range((last - first).days + 1))
             else:
-                days.add(dt.date.fromisoformat(line))
+                raise ValueError(line)
         except ValueError:
-            bad.append(line[:20])
+            bad.append(line[:60])
     return sorted(days), bad
+
+
+def closure_periods(dates) -> list[tuple[dt.date, dt.date]]:
+    """A county's closure days as (first, last) periods: three or more days in a row are one period, the
+    others a period of one day each (the county's page listed a summer closure as nineteen dates)."""
+    days = sorted(dt.date.fromisoformat(d) if isinstance(d, str) else d for d in dates or ())
+    runs: list[list[dt.date]] = []
+    for day in days:
+        if runs and day - runs[-1][-1] == dt.timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    out = []
+    for run in runs:
+        out += [(run[0], run[-1])] if len(run) >= 3 else [(d, d) for d in run]
+    return out
+
+
+def closure_lines(dates) -> str:
+    """A county's closure days as the settings field shows them: a period on one line ("2027-07-12 –
+    2027-07-30"), a single day as its date."""
+    return "\n".join(first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
+                     for first, last in closure_periods(dates))
 
 
 def _validate_room(data: RoomData, location: Location, current: Room | None) -> dict:

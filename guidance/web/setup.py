@@ -114,6 +114,7 @@ def county(county_id: int):
 def _county_page(county: County):
     locations = service.locations_of(county)
     return render_template("setup/county.html", county=county, locations=locations, centres=service.centres_of(county),
+                           closure_periods=service.closure_periods(county.closure_days),
                            budgets=service.budgets_of(county), active_form=ActiveForm(),
                            weekday_names=service.WEEKDAY_NAMES, weeks_labels=service.WEEKS_LABELS,
                            known_travel=service.known_travel_text(county), **broken_context(county))
@@ -125,7 +126,7 @@ def settings(county_id: int):
     county = get_visible(County, county_id)
     if request.method == "GET":
         form = SettingsForm(formdata=None, obj=county, budget_month=local_today().strftime("%Y-%m"))
-        form.closure_days.data = "\n".join(county.closure_days or [])
+        form.closure_days.data = service.closure_lines(county.closure_days)
         form.known_travel.data = service.known_travel_text(county)
         return _settings_page(county, form)
     form = SettingsForm()

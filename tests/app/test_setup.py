@@ -3,6 +3,7 @@ next plan is built from exactly what was typed."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pytest
 from sqlalchemy import func, select
@@ -406,6 +407,34 @@ def test_closure_days_read_as_dates_in_the_users_language_and_the_field_keeps_is
     # The form itself stays as it is typed: one ISO date per line.
     form = client.get(f"/setup/counties/{w.lead.county_id}/settings").get_data(as_text=True)
     assert "2027-12-24" in form
+
+
+def test_a_summer_closure_is_typed_as_one_period_and_read_as_one(client):
+    """Three weeks of fellesferie took fifteen lines, and "2027-07-12 – 2027-07-30" was refused (its message cut the
+    line it quoted to "2027-07-12 – 2027-07")."""
+    from guidance.models import County
+    from guidance.rules.deadlines import working_days_between
+
+    w = f.world()
+    f.login(client, w.lead, language="en")
+    url = f"/setup/counties/{w.lead.county_id}/settings"
+    bad = client.post(url, data=settings_form(closure_days="2027-07-30 – 2027-07-12\n2027-12-24"))
+    assert bad.status_code == 400
+    said = html.unescape(bad.get_data(as_text=True))
+    assert "or a period on one line as 2027-07-12 – 2027-07-30" in said and ": 2027-07-30 – 2027-07-12" in said
+    assert "2027-07-30 – 2027-07-12" in said   # what was typed is kept
+    saved = client.post(url, data=settings_form(closure_days="12.07.2027 til 30.07.2027\n2027-12-24"))
+    assert saved.status_code == 302
+    county = db.session.get(County, w.lead.county_id)
+    assert len(county.closure_days) == 20 and {"2027-07-12", "2027-07-21", "2027-07-30", "2027-12-24"} <= set(
+        county.closure_days)
+    # Every working day of the period is closed: from Friday 9 July, the next working day is Monday 2 August.
+    closed = set(county.closure_dates)
+    assert working_days_between(dt.date(2027, 7, 9), dt.date(2027, 8, 2), closed) == 1
+    form = client.get(url).get_data(as_text=True)
+    assert "2027-07-12 – 2027-07-30\n2027-12-24" in html.unescape(form)
+    page = words(client.get(f"/setup/counties/{w.lead.county_id}").get_data(as_text=True))
+    assert "Closure days 12 Jul 2027–30 Jul 2027, 24 Dec 2027" in page, page[page.index("Closure days"):][:120]
 
 
 def test_a_new_location_asks_for_its_career_centre_and_an_existing_one_can_move(client):
