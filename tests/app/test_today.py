@@ -362,6 +362,27 @@ def test_the_interpreter_budget_used_this_month(client, winter):
     assert 'class="meter-fill meter-over" width="100"' in budget
 
 
+def test_the_budget_card_names_a_later_month_already_over_its_budget(client, winter):
+    """July was booked to 71 934 kr against 60 000: the home card spoke of this month only, and the dashboard's
+    table had no mark."""
+    w = f.world()
+    lead_seen(client, w.lead)
+    _session, booking = _interpreted_session(w, f.oslo(2027, 4, 14, 9))
+    booking.cost_ore = 720_000
+    db.session.add_all([InterpreterBudget(county_id=w.lead.county_id, month=dt.date(2027, 3, 1), amount_ore=1_000_000),
+                        InterpreterBudget(county_id=w.lead.county_id, month=dt.date(2027, 4, 1), amount_ore=600_000)])
+    db.session.commit()
+    budget = card(home(client), "today-budget")
+    assert "En senere måned er allerede over budsjettet" in budget
+    assert "april 2027: 7\xa0200\xa0kr av 6\xa0000\xa0kr" in budget, budget
+    dashboard = client.get("/dashboard/").get_data(as_text=True)
+    row = dashboard[dashboard.index("april 2027"):][:400]
+    assert "Over budsjett" in row, row
+    db.session.scalar(select(InterpreterBudget).where(InterpreterBudget.month == dt.date(2027, 4, 1))).amount_ore = 800_000
+    db.session.commit()
+    assert "senere måned" not in card(home(client), "today-budget")
+
+
 def test_the_budget_card_warns_near_the_budget_and_on_a_pace_past_it(client, winter):
     """The walkthrough: green "Within budget" at 96 %. At 90 % spent and booked, or when the month's pace
     (rules.budget) carries past the budget, the card warns in orange, and says why."""
