@@ -202,8 +202,8 @@ def changes(run: PlanningRun, plan: dict | None = None) -> list[Change]:
     """Every session of the plan and of the published plan it replaces, classified.
 
     A session is matched to the published session that held the same participant's same
-    need: same time and place is "kept" (or "restaffed" with another counsellor or
-    interpreter, "regrouped" when the group changed), another time or place is "moved";
+    need: same time and place is "kept" (or "restaffed" with another counsellor, interpreter or
+    room, "regrouped" when the group changed), another time or place is "moved";
     published sessions none of whose needs are in the plan are "dropped". `plan`: the run's, when parsed.
     """
     instance, plan = instance_of(run), plan if plan is not None else plan_of(run)
@@ -228,10 +228,12 @@ def changes(run: PlanningRun, plan: dict | None = None) -> list[Change]:
 
 
 def _kind(old: dict, new: dict) -> str:
-    if (old["start"], old["location"], old["room"], old["mode"]) != (new["start"], new["location"], new["room"], new["mode"]):
+    # Another room at the same time and place is not a move for the participant (the changes page said "Moved" of
+    # a session that kept its day and hour, beside "0 at the same time with another counsellor or interpreter").
+    if (old["start"], old["location"], old["mode"]) != (new["start"], new["location"], new["mode"]):
         return "moved"
-    if (old["counsellor"], old.get("interpreter"), old.get("interpreter_mode")) != \
-            (new["counsellor"], new.get("interpreter"), new.get("interpreter_mode")):
+    if (old["counsellor"], old["room"], old.get("interpreter"), old.get("interpreter_mode")) != \
+            (new["counsellor"], new["room"], new.get("interpreter"), new.get("interpreter_mode")):
         return "restaffed"
     if sorted(old["participants"]) != sorted(new["participants"]):
         return "regrouped"

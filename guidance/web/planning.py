@@ -304,7 +304,7 @@ GROUP_REASONS = {
 }
 
 CHANGE_KIND = {
-    "new": _l("New"), "moved": _l("Moved"), "restaffed": _l("New counsellor or interpreter"), "regrouped": _l("Group changed"),
+    "new": _l("New"), "moved": _l("Moved"), "restaffed": _l("New counsellor, interpreter or room"), "regrouped": _l("Group changed"),
     "dropped": _l("Dropped"), "kept": _l("Unchanged"),
 }
 

@@ -94,7 +94,7 @@ def test_after_an_absence_a_free_qualified_colleague_takes_the_session_at_its_ow
     assert restaffed >= 1
     f.login(client, w.lead, language="en")
     page = client.get(f"/planning/runs/{second.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert f"{restaffed} at the same time with another counsellor or interpreter" in page
+    assert f"{restaffed} at the same time with another counsellor, interpreter or room" in page
 
 
 def test_the_absence_re_plan_keeps_every_unbroken_published_session_by_default(client):

@@ -342,6 +342,33 @@ def test_a_session_the_plan_moved_under_a_new_id_is_published_as_a_move(app):
     assert "referral_moved" in kinds and not {"referral_cancelled", "counsellor_cancelled"} & kinds
 
 
+def test_another_room_at_the_same_time_and_place_is_not_a_move_on_the_changes_page(app):
+    """The changes page said "Moved" of a session that kept its day, hour and location and changed only its room
+    and interpreter, beside "0 at the same time with another counsellor or interpreter"."""
+    import json
+
+    from guidance.models import Room
+    from guidance.planning import ids
+    from guidance.planning.review import changes, instance_of
+    from guidance.planning.store import store_plan
+    from tests.app.planning.helpers import draft_run
+
+    w = planning_world()
+    first = solved_run(w.lead)
+    planning_service.publish_run(w.lead, first)
+    run = draft_run(w.lead)
+    previous = instance_of(run)["previous_plan"]["sessions"]
+    one = next(s for s in previous if s["type"] == "individual")
+    location_rooms = db.session.scalars(select(Room).where(Room.location_id == ids.db_id(one["location"], "L"))).all()
+    other_room = next(ids.room_id(r.id) for r in location_rooms if ids.room_id(r.id) != one["room"])
+    plan = {"format": "guidance-plan/1", "sessions": [{**s, "room": other_room} if s is one else s for s in previous],
+            "unscheduled": [], "stats": {}}
+    store_plan(run, plan, instance_of(run))
+    run.plan_json = json.dumps(plan)
+    db.session.commit()
+    assert [c.kind for c in changes(run) if c.kind != "kept"] == ["restaffed"]
+
+
 def test_the_publish_page_names_participants_nobody_tells_of_a_moved_or_cancelled_session(client):
     import json
 
