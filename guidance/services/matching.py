@@ -11,6 +11,18 @@ from sqlalchemy import func
 PHONE_PUNCTUATION = " ()-.+"
 # What a typed phone number may look like (digits and the punctuation above).
 PHONE_QUERY = re.compile(r"^\+?[0-9 ()\-.]+$")
+# A referral's reference as typed from a letter ("H-7KQ3-M2", "h-7kq3-m2", "7KQ3-M2"): the one thing on it that
+# names the participant to whoever reads it.
+REFERENCE_QUERY = re.compile(r"^\s*(H\s*-\s*)?([0-9A-Z]{4})\s*-\s*([0-9A-Z]{2})\s*$", re.IGNORECASE)
+
+
+def reference_of(text: str) -> str | None:
+    """The reference `text` spells, in its stored form, or None when it is not one. Without its "H-" it must hold
+    a digit: "Anna-Li" is a name."""
+    found = REFERENCE_QUERY.match(text or "")
+    if not found or not (found[1] or any(c.isdigit() for c in found[2] + found[3])):
+        return None
+    return f"H-{found[2].upper()}-{found[3].upper()}"
 
 
 def escape_like(text: str) -> str:

@@ -37,7 +37,7 @@ from guidance.services.interpreter_bookings.changes import SYSTEM_CANCEL_REASONS
 from guidance.rules.access import referral_filter
 from guidance.services import audit
 from guidance.services.attachments import stored_path
-from guidance.services.matching import PHONE_QUERY, contains, digits_of
+from guidance.services.matching import PHONE_QUERY, contains, digits_of, reference_of
 
 PAGE_SIZE = 50
 REFERENCE_LENGTH = 16  # Referral.reference's column
@@ -76,14 +76,18 @@ FOUND_AT_MOST = 25
 
 def find_participants(user, text: str) -> list[Referral]:
     """The referrals `user` may see whose participant's name holds every word of `text`, or whose phone
-    number holds its digits (four or more): for the phone call that gives a name. The words are matched
+    number holds its digits (four or more), or whose reference it is: for the phone call that gives a name or a
+    reference from a letter. The words are matched
     case-blind in the database; the term never reaches a URL, a log or the audit trail (the search is
     audited with its count only)."""
     words = (text or "").split()[:6]
     digits = "".join(ch for ch in text or "" if ch.isdigit())
     if not words:
         return []
-    if len(digits) >= 4 and PHONE_QUERY.match(text.strip()):
+    if reference := reference_of(text):
+        # From a letter or an e-mail, which name the participant by the reference alone.
+        found = Referral.reference == reference
+    elif len(digits) >= 4 and PHONE_QUERY.match(text.strip()):
         found = digits_of(Participant.phone).like(f"%{digits}%")
     else:
         found = and_(*(contains(Participant.name, word) for word in words))

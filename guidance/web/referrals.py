@@ -53,7 +53,7 @@ def index():
 
 
 class FindForm(FlaskForm):
-    name = StringField(_l("Participant's name or phone number"))
+    name = StringField(_l("Participant's name, phone number or reference"))
 
 
 FIND_KEY = "find_participant"
