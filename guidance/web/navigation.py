@@ -44,7 +44,8 @@ def menu_for_current_user() -> list[tuple[str, str]]:
 # Pages of one blueprint that belong to another entry: saying a participant cannot come is about a
 # referral (the referrer came from its page), not a new one.
 BELONGS_TO = {"intake.cannot_come": "referrals.index", "intake.correct": "referrals.index",
-              "intake.withdraw": "referrals.index",
+              "intake.withdraw": "referrals.index", "intake.attach": "referrals.index",
+              "intake.correct_contact": "referrals.index", "intake.remove_attachment": "referrals.index",
               # Set once for the county, or seldom: under the set-up (the lead's menu did not fit on one
               # line at 1280 px, in English, nor in Norwegian for a lead who counsels and has "My week").
               "language_forms.index": "setup.index", "people.referrers": "setup.index"}

@@ -713,6 +713,13 @@ def test_a_booked_referral_still_takes_a_plan_sent_later(client, app):
     assert refused.status_code == 400 and 'id="attachments-error"' in refused.get_data(as_text=True)
     error = refused.get_data(as_text=True).split('id="attachments-error"')[1][:300]
     assert "plan.pdf" in error and not db.session.get(Referral, w.own_referral.id).attachments
+    # Said at the top too, where the page opens (the field is far down a booked referral's page), and the menu
+    # marks the referrals, not "New referral".
+    body = refused.get_data(as_text=True)
+    summary = body[body.index('class="error-summary"'):body.index("</div>", body.index('class="error-summary"'))]
+    assert 'href="#attachments"' in summary and "plan.pdf" in summary
+    assert body.index('class="error-summary"') < body.index("<h1>")
+    assert 'href="/referrals/" aria-current="page"' in body or 'aria-current="page" href="/referrals/"' in body
     assert files_in(app) == []
     response = client.post(url, data={"attachments": (io.BytesIO(PDF), "plan.pdf")}, content_type="multipart/form-data")
     assert response.status_code == 302
