@@ -242,7 +242,7 @@ def validate(data: ReferralData, referring: Municipality, today: dt.date, referr
         # Settlement has happened before anyone refers: a future date is a typing error, and it
         # would push the deadline into the future too.
         add("settlement_date", _("The settlement date cannot be after today (%(today)s). Enter the date the "
-                                 "participant was settled.", today=format_date(today, "short")))
+                                 "participant was settled.", today=format_date(today, "long")))
     if data.settlement_date and data.settlement_date < dt.date(2000, 1, 1):
         add("settlement_date", _("Enter a settlement date after 1 January 2000."))
     elif (data.legal_basis == LegalBasis.INTEGRATION_ACT.value and data.settlement_date

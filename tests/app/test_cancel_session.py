@@ -71,7 +71,7 @@ def test_lead_cancels_a_booked_session_after_confirming_a_reason(client, app):
     history = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
     history = history[history.index("Historikk"):]
     assert "Timen avlyst av karrieresenteret" in history and "Karriereveilederen kan ikke holde den" in history
-    assert "Tilbake i køen: timen ble avlyst" in history and "referral.requeued" not in history
+    assert "Venter på ny tid: timen ble avlyst" in history and "referral.requeued" not in history
     # A second cancellation changes nothing.
     assert client.post(f"/planning/sessions/{session.id}/cancel", data={"reason": "other"}).status_code == 400
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.action == "session.cancel").offset(1)) is None
