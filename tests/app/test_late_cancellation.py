@@ -71,6 +71,18 @@ def test_an_early_or_unanswered_cancellation_costs_nothing(client, travel_to):
     db.session.expire_all()
     assert early.actual_cost_ore is None and unanswered.actual_cost_ore is None
     assert all(m["cost_nok"] == 0 for m in statistics.interpreter_months(w.lead.county_id))
+    # The interpreter who had said yes is told it is not paid, and why (only a late one said anything of pay).
+    from sqlalchemy import select
+
+    from guidance.models import OutboxMessage
+
+    mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.interpreter.id)).all()
+    told = [m.body for m in mails if "avlyst mer enn 48 timer før start, så det blir ikke betalt" in m.body]
+    assert len(told) == 1, [m.body for m in mails]
+    interpreter = client.application.test_client()
+    f.login(interpreter, w.interpreter)
+    page = html.unescape(interpreter.get(f"/bookings/{early.id}").get_data(as_text=True))
+    assert "Oppdraget er avlyst mer enn 48 timer før start, så det blir ikke betalt." in page
 
 
 def test_the_county_sets_its_term_and_0_means_never(client, travel_to):

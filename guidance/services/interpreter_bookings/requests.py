@@ -203,6 +203,10 @@ def invitation(booking: InterpreterBooking, method: str, update: str | None = No
             if booking.actual_cost_ore is not None:  # cancelled late (costs.bill_late_cancellation)
                 body += "\n\n" + _("It is cancelled late: you are paid for the booked time, %(cost)s.",
                                     cost=labels.money(booking.actual_cost_ore))
+            elif booking.answered_at is not None and session.run.county.interpreter_late_cancel_hours:
+                # Said either way: only the late one said anything of pay, and the interpreter was left to wonder.
+                body += "\n\n" + _("It is cancelled more than %(hours)d hours before the session, so it is not paid.",
+                                    hours=session.run.county.interpreter_late_cancel_hours)
         elif update == "confirmed":
             # A yes the lead recorded from the phone: the interpreter had only the request, "answer by".
             subject = _("Booked: interpreting %(when)s", when=when)
