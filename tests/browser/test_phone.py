@@ -35,3 +35,28 @@ def test_the_counsellors_day_reads_on_a_phone_without_scrolling_sideways(browser
         screenshot(page, "counsellor-day-375")
     finally:
         ctx.close()
+
+
+def test_an_interpreters_calendar_page_on_a_phone_keeps_its_choices_tappable_and_copies_the_address(browser, live):
+    """The second e-mail choice was squeezed to a 7-px dot by its long label; the address shown once had to be
+    selected by hand in a read-only field, and "switch off" touched the button above it."""
+    ctx = new_context(browser, viewport={"width": 375, "height": 800}, permissions=["clipboard-read", "clipboard-write"])
+    page = ctx.new_page()
+    try:
+        login(page, live, live.world.interpreter)
+        page.goto(f"{live.url}/bookings/calendar")
+        widths = page.locator(".choices input[type=radio]").evaluate_all(
+            "(boxes) => boxes.map(b => b.getBoundingClientRect().width)")
+        assert len(widths) >= 2 and min(widths) >= 24, widths
+        page.get_by_role("button", name="Lag kalenderadressen min").click()
+        address = page.locator("#feed-url").input_value()
+        page.get_by_role("button", name="Kopier adressen").click()
+        page.get_by_text("Adressen er kopiert.").wait_for()
+        assert page.evaluate("navigator.clipboard.readText()") == address
+        page.goto(f"{live.url}/bookings/calendar")
+        make = page.get_by_role("button", name="Lag en ny kalenderadresse").bounding_box()
+        off = page.get_by_role("button", name="Slå av kalenderadressen min").bounding_box()
+        assert off["y"] - (make["y"] + make["height"]) >= 24, (make, off)
+        screenshot(page, "interpreter-calendar-375")
+    finally:
+        ctx.close()
