@@ -160,5 +160,11 @@ def export():
         rows = [[r["period"], _group_label(figures["dimension"], r["group"]), r["received"], r["booked"], r["completed"]]
                 for r in figures["rows"]]
     # Semicolons and a BOM: a Norwegian Excel opened the comma file as one column (the review).
+    # Named in the page's language, with the day (plain letters: a header's file name is ASCII).
+    name = f"{_FILE_NAMES[table]}-{figures['today'].isoformat()}.csv"
     return Response(sheets.csv_text(header, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{table}.csv"', "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+_FILE_NAMES = {"referrals": _l("referrals"), "interpreters": _l("interpreter-cost"), "load": _l("counsellor-sessions"),
+               "late": _l("after-the-deadline"), "at_risk": _l("deadlines-at-risk")}

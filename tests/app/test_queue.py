@@ -187,6 +187,13 @@ def test_the_dashboards_csv_opens_in_columns_in_a_norwegian_excel(client):
     raw = response.data
     assert raw.startswith("\ufeff".encode()) and response.headers["Cache-Control"] == "no-store"
     assert raw.decode("utf-8-sig").splitlines()[0].startswith("Periode;")
+    # Named in the page's language, with the day: late.csv and at_risk.csv read as English on a Norwegian page.
+    import re
+
+    for table, word in (("referrals", "henvisninger"), ("late", "etter-fristen"), ("at_risk", "frister-i-fare"),
+                        ("interpreters", "tolkekostnad"), ("load", "veiledertimer")):
+        disposition = client.get(f"/dashboard/export.csv?table={table}").headers["Content-Disposition"]
+        assert re.fullmatch(rf'attachment; filename="{word}-\d{{4}}-\d{{2}}-\d{{2}}\.csv"', disposition), disposition
 
 
 def test_csv_export_follows_the_filters(client):
