@@ -164,12 +164,13 @@ def money(ore: int | None) -> str:
 
 
 def ore_from_kroner(text: str | None) -> int | None:
-    """An amount in kroner as people type it ("720", "720,50", "1 200", "720.50") in øre; None when it is
-    not one (the caller says so on its field). Whole kroner and up to two decimals."""
+    """An amount in kroner as people type it ("720", "720,50", "1 200", "720.50", "1 400 kr", "kr 720,-") in øre;
+    None when it is not one (the caller says so on its field). Whole kroner and up to two decimals."""
     import re
     from decimal import Decimal, InvalidOperation
 
-    raw = (text or "").strip().replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    raw = "".join(ch for ch in (text or "") if not ch.isspace())   # also the no-break and thin spaces
+    raw = re.sub(r"(?i)^(kr|nok)\.?|(kr|nok)\.?$|,-$", "", raw).replace(",", ".")
     if not re.fullmatch(r"-?\d{1,9}(\.\d{1,2})?", raw):
         return None
     try:

@@ -60,7 +60,8 @@ def test_the_lead_records_an_agency_interpreter_from_the_alert_and_the_alert_goe
     form = _page(client, link)
     assert 'name="who"' in form and 'value="video"' in form and 'value="phone"' in form   # Rom 1 has video
 
-    response = client.post(link, data={"who": AGENCY, "mode": "video", "price": "1 450,50", "note": "Bestilling 77-1234"})
+    # As the agency's confirmation writes it ("1 450,50 kr" was refused: only the bare number was taken).
+    response = client.post(link, data={"who": AGENCY, "mode": "video", "price": "1\u00a0450,50 kr", "note": "Bestilling 77-1234"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/centre/interpreters/#outside")
 
     db.session.expire_all()
