@@ -42,7 +42,7 @@ from guidance.services import queue, referral_csv, referrals
 from guidance.services.attachments import MAX_BYTES, MAX_PER_REFERRAL, Upload, check_uploads
 from guidance.services.errors import DomainError
 from guidance.services.referrals import ReferralData
-from guidance.web.forms import CheckboxesField, PromptSelect, can_come_fields, show_refusal
+from guidance.web.forms import CheckboxesField, PromptSelect, can_come_fields, row_id, show_refusal
 from guidance.web.guards import get_visible, requires
 from guidance.web.templating import centre_contacts
 from guidance.labels import LEGAL_BASIS, SESSION_TYPE
@@ -239,7 +239,20 @@ def new():
         form.needs_interpreter.data = True
         form.window_months.data = TEMPORARY_ACT_DEFAULT_MONTHS
         form.submission.data = _new_submission_token()
-        return render_template("intake/form.html", form=form, preview=None, mode="new")
+        again = None
+        if request.args.get("again"):
+            # "Send a new referral" from a guidance note: the participant as the earlier referral has them (the form
+            # was empty, and name, phone, language and needs were typed again). The dates and the basis are new.
+            again = get_visible(Referral, request.args.get("again", type=row_id) or 0)
+            person = again.participant
+            if person.anonymised_at is not None:   # nothing of them is kept to copy
+                abort(404)
+            form.name.data, form.phone.data = person.name, person.phone
+            form.municipality_id.data = str(person.municipality_id)
+            form.language.data, form.needs_interpreter.data = person.language, person.needs_interpreter
+            form.video_ok.data, form.needs_step_free.data = person.video_ok, person.needs_step_free
+            form.accessibility_needs.data = person.accessibility_needs
+        return render_template("intake/form.html", form=form, preview=None, mode="new", again=again)
     if _submission_key(form) is None:  # an old page or a hand-made POST: from now on, this form has one
         form.submission.data = _new_submission_token()
     if not form.validate_on_submit():  # only the CSRF token can fail here

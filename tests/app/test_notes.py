@@ -99,7 +99,17 @@ def test_further_guidance_advised_says_who_books_it(client, app):
     f.login(referrer, w.referrer)
     page = referrer.get(f"/notes/{note.id}").get_data(as_text=True)
     assert "Karrieresenteret booker ikke mer veiledning av seg selv: send en ny henvisning" in page
-    assert 'href="/intake/new"' in page[page.index('id="further-guidance"'):]
+    link = f'href="/intake/new?again={note.referral.id}"'
+    assert link in page[page.index('id="further-guidance"'):]
+    # The new referral starts from the participant as the municipality referred them (the form was empty).
+    form = html.unescape(referrer.get(f"/intake/new?again={note.referral.id}").get_data(as_text=True))
+    person = note.referral.participant
+    assert f'value="{person.name}"' in form and f"kopiert fra henvisning {note.referral.reference}" in form
+    assert referrer.get(f"/intake/new?again={w.other_referral.id}").status_code == 404   # not theirs
+    # The counsellor who wrote it reads what they can do (it told them to "send a new referral").
+    f.login(client, w.counsellor)
+    theirs = client.get(f"/notes/{note.id}").get_data(as_text=True)
+    assert "send en ny henvisning" not in theirs and "be om en oppfølgingstime" in theirs
     follow_up = Referral(reference=new_reference(), participant=w.own_referral.participant, county=w.own_referral.county,
                          referring_municipality=w.own_referral.referring_municipality, legal_basis=w.own_referral.legal_basis,
                          earliest_date=w.own_referral.earliest_date, follow_up_of_id=w.own_referral.id)
