@@ -164,7 +164,10 @@ def _booking_for_link(token: str) -> InterpreterBooking:
 
 @bp.errorhandler(LinkInvalid)
 def link_invalid(error: LinkInvalid):
-    return render_template("errors/error.html", status=404, title=_("The link does not work"), explanation=error.message), 404
+    # The e-mail says the request can be answered after signing in too: the page says so, with the way there.
+    return render_template("errors/error.html", status=404, title=_("The link does not work"), explanation=error.message,
+                           next_step=_("You can still answer your requests after signing in, under My bookings."),
+                           next_url=url_for("interpreter.index"), next_label=_("Sign in and see your bookings")), 404
 
 
 def _answer(booking, actor, template, *, action, done, via_link=False):

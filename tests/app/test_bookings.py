@@ -107,7 +107,12 @@ def test_confirm_link_shows_the_request_and_only_a_post_declines(client, inbox):
 
 def test_a_forged_link_is_refused(client):
     f.world()
-    assert client.get("/bookings/confirm/not-a-token").status_code == 404
+    broken = client.get("/bookings/confirm/not-a-token")
+    assert broken.status_code == 404
+    # Not a dead end: the e-mail says the request can be answered after signing in, and the page gives the way.
+    said = broken.get_data(as_text=True)
+    assert "etter at du har logget inn" in said or "når du har logget inn" in said
+    assert 'href="/bookings/"' in said
     assert client.post("/bookings/confirm/not-a-token", data={"answer": "accept"}).status_code == 404
 
 
