@@ -513,6 +513,40 @@ def bulk_template():
         "Content-Disposition": f'attachment; filename="{name}"'})
 
 
+# What each column of the template takes, in the page's language: on an English page the template's Norwegian
+# headers ("bosettingsdato", "frist_maaneder") were explained nowhere.
+COLUMN_HELP = {
+    "name": _l("The participant's full name."),
+    "phone": _l("Mobile number (optional)."),
+    "municipality_id": _l("Home municipality: its number or its name."),
+    "legal_basis": _l("integreringsloven (the Integration Act) or midlertidig lov (the temporary act)."),
+    "settlement_date": _l("Settlement date, like 17.03.2027."),
+    "programme_decision_date": _l("Expected date of the programme decision, like 17.03.2027 (optional)."),
+    "window_months": _l("The temporary act only: months from the referral for guidance (empty: 3)."),
+    "language": _l("The participant's language, by name or code: tigrinja, ukrainsk, ar, prs."),
+    "needs_interpreter": _l("ja or nei (yes or no): needs an interpreter."),
+    "video_ok": _l("ja or nei: can take a session by video."),
+    "needs_step_free": _l("ja or nei: needs a way in without steps."),
+    "needs_individual": _l("ja or nei: individual guidance."),
+    "needs_group": _l("ja or nei: group guidance."),
+    "earliest_date": _l("The earliest date for guidance (optional)."),
+    "can_come_weekdays": _l("Only if not every day: the days, like man, tir, ons, tor, fre."),
+    "can_come_part": _l("Only if not all day: før 12 (mornings) or etter 12 (afternoons)."),
+    "accessibility_needs": _l("Other needs the centre should know of (optional); no health details."),
+    "adviser_attends": _l("ja or nei: the programme adviser wishes to attend."),
+    "notes": _l("Notes for the career centre (optional)."),
+}
+
+
+@bp.context_processor
+def _csv_columns():
+    """The template's columns, in the words of the template the page offers (nynorsk on a nynorsk page)."""
+    def columns():
+        chosen = referral_csv.NYNORSK_COLUMNS if str(get_locale() or "nb") == "nn" else referral_csv.COLUMNS
+        return [(header, COLUMN_HELP.get(attr, "")) for header, attr in chosen]
+    return {"csv_columns": columns}
+
+
 @bp.route("/bulk", methods=["GET", "POST"])
 @requires("intake")
 def bulk():

@@ -39,6 +39,21 @@ def test_template_is_utf8_with_bom_and_semicolons(client):
         .replace(";tidligste_dato;", ";tidligste_dato;kan_komme_dager;kan_komme_tid;")
 
 
+def test_the_page_says_what_each_of_the_templates_columns_takes_in_the_pages_language(client):
+    """On the English page the template's Norwegian headers (bosettingsdato, frist_maaneder) were explained nowhere.
+    Each column of the template the page offers is named with what to write in it."""
+    f.login(client, f.user(Role.REFERRER), language="en")
+    page = html.unescape(client.get("/intake/bulk").get_data(as_text=True))
+    guide = page[page.index('class="column-guide"'):]
+    template = client.get("/intake/bulk/template.csv").data.decode("utf-8-sig").splitlines()[0].split(";")
+    for header in template:
+        assert f"<code>{header}</code>" in guide, header
+    assert "<code>bosettingsdato</code></th><td>Settlement date, like 17.03.2027." in guide
+    client.post("/language", data={"language": "nn", "next": "/"})
+    nynorsk = html.unescape(client.get("/intake/bulk").get_data(as_text=True))
+    assert "<code>busetjingsdato</code></th><td>Busetjingsdato, som 17.03.2027." in nynorsk
+
+
 def test_a_participant_who_needs_step_free_access_says_so_in_its_column(client):
     f.login(client, f.user(Role.REFERRER))
     header = HEADER.replace(";video;", ";video;trinnfri_tilgang;")
