@@ -251,7 +251,7 @@ def _event_ical(session: Session, url: str, language: str, interpreter: bool = F
            session.room.name, session.interpreter_id, session.language, session.interpreter_mode, session.mode,
            session.status, video_link(session), url, language, session.interpreter_gone,
            session.outside_interpreter_mode if session.outside_interpreter else None, interpreter, cancelled,
-           _interpreter_asked(session))
+           session.interpreter_state)
     text = _EVENT_TEXT.get(key)
     if text is None:
         if session.updated_at is None:  # DTSTAMP would be "now": never remembered
@@ -318,7 +318,7 @@ def _event(session: Session, url: str, cancelled: bool = False, interpreter: boo
                      # Asked, not yet answered: the counsellor read "(video)" as booked, the page said "Requested".
                      _("Interpreter: %(language)s (%(mode)s), asked but not confirmed yet", language=language,
                        mode=interpreter_mode_label(session.interpreter_mode))
-                     if _interpreter_asked(session) else
+                     if session.interpreter_state == "asked" else
                      _("Interpreter: %(language)s (%(mode)s)", language=language,
                        mode=interpreter_mode_label(session.interpreter_mode)))
     if session.mode == "video":
@@ -332,12 +332,6 @@ def _event(session: Session, url: str, cancelled: bool = False, interpreter: boo
     event.add("status", "CANCELLED" if is_cancelled else "CONFIRMED")
     event.add("transp", "OPAQUE")
     return event
-
-
-def _interpreter_asked(session: Session) -> bool:
-    """The session's interpreter has been asked and has not answered yet."""
-    latest = max(session.bookings, key=lambda b: b.id, default=None)
-    return latest is not None and latest.status.value == "requested"
 
 
 def interpreter_mode_label(mode: str | None) -> str:

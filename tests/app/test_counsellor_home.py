@@ -152,3 +152,22 @@ def test_hours_away_are_named_on_the_day_they_fall(client, travel_to):
     assert "Du er registrert borte 10:00–12:00." in following  # Oslo time (UTC+2 in June)
     assert "Du er registrert som borte." not in following  # the rest of the day is worked
     assert "borte" not in _card(home, "day-today")
+
+
+def test_the_day_says_whether_the_interpreter_has_said_yes(client, travel_to):
+    """The home read "Tolk: ukrainsk (telefon)" for an interpreter only asked: the counsellor took it as booked."""
+    from guidance.services import bookings
+
+    travel_to(f.oslo(2027, 1, 19, 7, 30))
+    w = f.world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 19, 9, 15),
+                                  interpreter=w.interpreter, interpreter_mode="phone", language="ar")
+    booking = bookings.new_booking(session)
+    db.session.commit()
+    f.login(client, w.counsellor)
+    today = _card(client.get("/").get_data(as_text=True), "day-today")
+    assert "(telefon, spurt, ikke bekreftet ennå)" in today, today
+    bookings.answer(w.interpreter, booking, True)
+    db.session.commit()
+    today = _card(client.get("/").get_data(as_text=True), "day-today")
+    assert "(telefon)" in today and "ikke bekreftet" not in today
