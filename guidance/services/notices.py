@@ -398,7 +398,11 @@ def _line(notice: Notice) -> str:
         "counsellor_cancelled": _("Your session %(when)s at %(place)s is cancelled."),
         JOINED: _("Your group session %(when)s at %(place)s has a new participant: referral %(reference)s."),
     }[notice.kind]
-    if _handed_over(notice):
+    if _handed_over(notice) and session.start != notice.told_start:
+        # Moved as well: "given to" alone read as a colleague taking it at the same time.
+        what = _("Your session %(when)s at %(place)s is moved to another time and given to %(name)s: it is out of "
+                 "your calendar.")
+    elif _handed_over(notice):
         what = _("Your session %(when)s at %(place)s is given to %(name)s: it is out of your calendar.")
     elif notice.moved_from is not None and notice.kind == "referral_moved":
         what = _("Referral %(reference)s: the session %(before)s is moved to %(when)s at %(place)s.")

@@ -428,6 +428,7 @@ def test_a_session_handed_to_another_counsellor_leaves_one_calendar_and_enters_t
     assert _to(w.referrer) == []  # the same time and place for the participant: nothing to tell
     # The first counsellor reads that it goes on with a colleague, not that it is cancelled.
     assert gone.subject.startswith("Gitt til en kollega") and f"er gitt til {other.name}" in gone.body
+    assert "flyttet til en annen tid" not in gone.body
 
 
 def test_a_new_plan_tells_the_referrer_what_moved_and_what_was_cancelled(app, travel_to):
@@ -468,6 +469,8 @@ def test_a_session_handed_over_and_moved_is_cancelled_for_the_first_counsellor_a
     [gone] = _to(w.counsellor)
     assert gone.subject == "Given to a colleague: session 25.01.2027 09:00"
     assert "Your session 25.01.2027 09:00 at" in gone.body and "27.01.2027" not in gone.body
+    # Moved as well as given: "given to" alone read as a colleague taking it at the same time.
+    assert f"is moved to another time and given to {other.name}" in gone.body
     assert f"{BASE}/week/day/2027-01-25" in gone.body and f"/week/sessions/{session.id}" not in gone.body
     [new] = _to(other)
     assert new.subject.endswith("27.01.2027 13:00")
