@@ -643,6 +643,8 @@ def test_an_interpreter_who_can_no_longer_come_withdraws_and_the_lead_is_alerted
     for url in ("/bookings/", f"/bookings/{booking.id}"):
         own = client.get(url).get_data(as_text=True)
         assert ">Du trakk deg</strong>" in own and ">Avslått<" not in own, url
+    # What they wrote is on the booking's own page too (only the list had it).
+    assert "Din grunn: Syk" in client.get(f"/bookings/{booking.id}").get_data(as_text=True)
     # Once withdrawn there is nothing left to withdraw.
     again = client.post(f"/bookings/{booking.id}/withdraw", data={"reason": "Syk", "confirm": "yes"})
     assert again.status_code == 302
