@@ -55,8 +55,11 @@ def index():
     if current_user.interpreter is None:  # an account the lead has not yet given languages and rates
         return render_template("not_set_up_page.html", heading=_("Your interpreter bookings"))
     work = requests_service.work_of(current_user.interpreter)
+    from guidance.services.people import category_letter
+
     return render_template("interpreter/index.html", requests=work.requests, upcoming=work.upcoming, other=work.other,
-                           given_back=work.given_back, withdrawn=work.withdrawn, accept_form=AcceptForm())
+                           given_back=work.given_back, withdrawn=work.withdrawn, accept_form=AcceptForm(),
+                           me=current_user.interpreter, letter=category_letter)
 
 
 @bp.post("/accept")

@@ -48,3 +48,16 @@ def test_nothing_waiting_says_so(client, travel_to):
     f.login(client, w.interpreter)
     page = client.get("/").get_data(as_text=True)
     assert "Ingen forespørsler venter." in _card(page, "work-requests")
+
+
+def test_the_interpreter_sees_the_rates_and_category_the_fees_are_reckoned_by(client, travel_to):
+    """The list said "fee at your rates", and the interpreter could see neither the rates nor their category."""
+    import html
+
+    travel_to(f.oslo(2027, 1, 4, 12))
+    w = f.world()
+    f.login(client, w.interpreter)
+    page = html.unescape(client.get("/bookings/").get_data(as_text=True))
+    terms = page[page.index('id="my-terms"'):]
+    assert "Arabisk (kategori B)" in terms, terms[:600]
+    assert "720" in terms and "360" in terms and "60 min" in terms
