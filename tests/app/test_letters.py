@@ -322,22 +322,30 @@ def test_a_letter_in_norwegian_only_is_said_so_where_the_referrer_takes_it(clien
     assert "Det finnes ikke noe brev" not in client.get(f"/referrals/{ukrainian.id}").get_data(as_text=True)
 
 
+def _moved_by_the_lead(w):
+    """The Ukrainian participant's session (`_ukrainian`), moved by the lead to 13:00 the next day: (referral, old day,
+    session)."""
+    from guidance.models import Session
+    from guidance.services import plan_edits
+
+    w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
+    referral, day = _ukrainian(w)
+    session = db.session.scalar(select(Session).where(Session.participants.any(referral_id=referral.id)))
+    referral.earliest_date = day - dt.timedelta(days=7)
+    db.session.commit()
+    plan_edits.move_published_session(w.lead, session, start=dt.datetime.combine(day + dt.timedelta(days=1), dt.time(13, 0)),
+                                      room_id=session.room_id, counsellor_id=session.counsellor_id,
+                                      interpreter_id=session.interpreter_id, interpreter_mode="video")
+    return referral, day, session
+
+
 def test_a_moved_sessions_letter_says_it_replaces_the_letter_with_the_old_time(client):
     """Two letters that look alike sent participants on the old day: the new one names the old time."""
     from guidance.models import Session
     from guidance.planning import ids
-    from guidance.services import plan_edits
 
     w = f.world()
-    w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
-    referral, day = _ukrainian(w)
-    session = db.session.scalar(select(Session).where(Session.participants.any(referral_id=referral.id)))
-    new_day = day + dt.timedelta(days=1)
-    referral.earliest_date = day - dt.timedelta(days=7)
-    db.session.commit()
-    plan_edits.move_published_session(w.lead, session, start=dt.datetime.combine(new_day, dt.time(13, 0)),
-                                      room_id=session.room_id, counsellor_id=session.counsellor_id,
-                                      interpreter_id=session.interpreter_id, interpreter_mode="video")
+    referral, day, session = _moved_by_the_lead(w)
     f.login(client, w.referrer)
     # Still one sheet per language: the longer letter is set a little smaller rather than spill over.
     norwegian, ukrainian = _pages(client.get(f"/referrals/{referral.id}/letters.pdf"))
@@ -350,19 +358,10 @@ def test_a_moved_sessions_letter_says_it_replaces_the_letter_with_the_old_time(c
 def test_a_moved_session_published_again_by_a_later_plan_still_says_it_replaces_the_old_time(client):
     """A sick day: the lead moved sessions, then published a repair plan that kept them. Publishing writes a kept
     session again as a new row (same calendar UID), and its letter no longer named the old time."""
-    from guidance.models import Session, SessionStatus
-    from guidance.services import plan_edits
+    from guidance.models import SessionStatus
 
     w = f.world()
-    w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
-    referral, day = _ukrainian(w)
-    session = db.session.scalar(select(Session).where(Session.participants.any(referral_id=referral.id)))
-    new_day = day + dt.timedelta(days=1)
-    referral.earliest_date = day - dt.timedelta(days=7)
-    db.session.commit()
-    plan_edits.move_published_session(w.lead, session, start=dt.datetime.combine(new_day, dt.time(13, 0)),
-                                      room_id=session.room_id, counsellor_id=session.counsellor_id,
-                                      interpreter_id=session.interpreter_id, interpreter_mode="video")
+    referral, day, session = _moved_by_the_lead(w)
     kept = f.published_session(w.counsellor, referral, start=session.start, interpreter=w.interpreter,
                                interpreter_mode="video", language="uk")
     kept.uid, session.status = session.uid, SessionStatus.SUPERSEDED
