@@ -336,6 +336,9 @@ class Facts:
     replaces: dt.datetime | None = None
     # The centre's phone number, under its name at the top (the letterhead), when the lead gave one.
     sender_phone: str | None = None
+    # The participant's language, when they need an interpreter and the counsellor speaks it: the letter said
+    # nothing of an interpreter, and the participant phoned to ask whether one would come.
+    counsellor_speaks: str | None = None
 
 
 def move_events(session_ids) -> dict[int, list[AuditEvent]]:
@@ -449,6 +452,8 @@ def facts(referral: Referral, session: Session) -> Facts:
         second=second_language(referral.participant.language),
         replaces=moved_from(session, referral.id) or cancelled_before(session, referral.id),
         sender_phone=location.centre.phone if location is not None else None,
+        counsellor_speaks=person.language if person.needs_interpreter and not interpreted and session.counsellor
+        is not None and person.language in (session.counsellor.languages or []) else None,
     )
 
 
@@ -520,6 +525,10 @@ def paragraphs(f: Facts, code: str, strict: bool = False) -> list[tuple[str, str
             out.append(("text", t("An interpreter in %(language)s will take part by phone.", language=language)))
         else:
             out.append(("text", t("An interpreter in %(language)s will be in the room with you.", language=language)))
+    elif f.counsellor_speaks:
+        out.append(("label", t("Interpreter")))
+        out.append(("text", t("You do not need an interpreter: the career counsellor speaks %(language)s.",
+                              language=language_name(f.counsellor_speaks, code))))
     out.append(("label", t("Please bring")))
     # At home by video nobody looks at the letter or an ID card: only what the talk itself needs.
     for item in (() if f.video else ("This letter.", "Your ID card or residence card.")) + (

@@ -437,7 +437,14 @@ def test_in_a_group_of_two_languages_each_letter_speaks_only_of_its_own_interpre
     for other in (arabic, no_need):
         pages = _pages(client.get(f"/referrals/{other.id}/letters.pdf"))
         assert all("ukrainsk" not in p and "украї" not in p.lower() for p in pages), other.participant.name
-        assert "Tolk" not in pages[0]
+    # The Arabic speaker needs an interpreter and the counsellor speaks Arabic: the letter says so (it said nothing
+    # of an interpreter, and the participant phoned to ask whether one would come); one who needs none reads nothing.
+    norwegian, in_arabic = _pages(client.get(f"/referrals/{arabic.id}/letters.pdf"))
+    assert "Du treng ikkje tolk: karriererettleiaren snakkar arabisk." in " ".join(norwegian.split())   # Bergen: nynorsk
+    import unicodedata
+
+    assert "مترجم فوري" in unicodedata.normalize("NFKC", in_arabic)   # the shaped glyphs read as letters
+    assert "Tolk" not in _pages(client.get(f"/referrals/{no_need.id}/letters.pdf"))[0]
 
 
 def test_the_referrer_prints_only_the_letters_not_printed_yet(client, travel_to):
