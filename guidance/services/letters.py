@@ -190,20 +190,27 @@ def _not_printed():
                            LetterPrinted.session_uid == Session.uid, LetterPrinted.session_start == Session.start)
 
 
-def letters_not_printed(municipality: Municipality) -> list[tuple[Referral, Session]]:
-    """The municipality's letters for booked sessions ahead that its referrers have not downloaded yet."""
+def _referred_by(referrer_id: int | None) -> list:
+    """Only the referrals one adviser sent (a municipality of many advisers: one's download had emptied the list
+    for the others, who were left without their participants' letters)."""
+    return [Referral.referred_by_id == referrer_id] if referrer_id is not None else []
+
+
+def letters_not_printed(municipality: Municipality, referred_by: int | None = None) -> list[tuple[Referral, Session]]:
+    """The municipality's letters for booked sessions ahead that its referrers have not downloaded yet (only those
+    of `referred_by`'s referrals when given)."""
     stmt = (_booked_ahead().join(Referral, Referral.id == SessionParticipant.referral_id)
-            .where(Referral.referring_municipality_id == municipality.id, _not_printed()))
+            .where(Referral.referring_municipality_id == municipality.id, _not_printed(), *_referred_by(referred_by)))
     return _pairs(db.session.execute(stmt).all())
 
 
-def not_printed_count(municipality: Municipality) -> int:
+def not_printed_count(municipality: Municipality, referred_by: int | None = None) -> int:
     return db.session.scalar(
         select(func.count()).select_from(SessionParticipant)
         .join(Session, Session.id == SessionParticipant.session_id)
         .join(Referral, Referral.id == SessionParticipant.referral_id)
         .where(Session.status == SessionStatus.BOOKED, Session.start >= utcnow(),
-               Referral.referring_municipality_id == municipality.id, _not_printed())) or 0
+               Referral.referring_municipality_id == municipality.id, _not_printed(), *_referred_by(referred_by))) or 0
 
 
 def letters_for_sessions(wanted: list[tuple[int, int]]) -> list[tuple[Referral, Session]]:
@@ -230,11 +237,13 @@ def municipality_letters(actor, municipality: Municipality, part: int = 1) -> tu
     return _download(actor, pairs, municipality, {"part": part})
 
 
-def new_letters(actor, municipality: Municipality, part: int = 1) -> tuple[bytes, int]:
-    """The letters not printed yet (`letters_not_printed`), as one PDF of at most MAX_LETTERS, the earliest
-    sessions first. Downloading one part records its letters as printed: the next part is then part 1."""
-    pairs = letters_not_printed(municipality)[(part - 1) * MAX_LETTERS:part * MAX_LETTERS] if part >= 1 else []
-    return _download(actor, pairs, municipality, {"new": True, "part": part})
+def new_letters(actor, municipality: Municipality, part: int = 1, mine: bool = False) -> tuple[bytes, int]:
+    """The letters not printed yet (`letters_not_printed`; with `mine`, of the actor's own referrals), as one PDF
+    of at most MAX_LETTERS, the earliest sessions first. Downloading one part records its letters as printed: the
+    next part is then part 1."""
+    pending = letters_not_printed(municipality, actor.id if mine else None)
+    pairs = pending[(part - 1) * MAX_LETTERS:part * MAX_LETTERS] if part >= 1 else []
+    return _download(actor, pairs, municipality, {"new": True, "part": part, **({"mine": True} if mine else {})})
 
 
 def session_letters(actor, wanted: list[tuple[int, int]], about, part: int = 1, which: str = "moved") -> tuple[bytes, int]:

@@ -113,6 +113,7 @@ class ReferrerOverview:
     moved_total: int = 0
     letter_parts: list = field(default_factory=list)  # every booked session ahead's letters, as downloads
     not_printed: int = 0  # letters for booked sessions ahead nobody in the municipality has downloaded yet
+    not_printed_mine: int = 0  # of those, the letters of this referrer's own referrals
 
 
 def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
@@ -167,7 +168,9 @@ def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
                              for r in missed_shown],
                             len(missed_rows), moved[:None if everything else SHOWN], len(moved),
                             letters.parts_for_municipality(referrer.municipality) if referrer.municipality else [],
-                            letters.not_printed_count(referrer.municipality) if referrer.municipality else 0)
+                            letters.not_printed_count(referrer.municipality) if referrer.municipality else 0,
+                            letters.not_printed_count(referrer.municipality, referrer.id) if referrer.municipality
+                            else 0)
 
 
 def moved(user: User) -> list[Moved]:

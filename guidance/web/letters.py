@@ -62,7 +62,7 @@ def new():
     place = current_user.municipality
     if place is None:   # the centre's staff print a municipality's letters from its referral list
         abort(404)
-    body, count = service.new_letters(current_user, place)
+    body, count = service.new_letters(current_user, place, mine=request.args.get("mine") == "1")
     if not count:
         flash(_("Every letter for a booked session ahead has been downloaded already."), "info")
         return redirect(url_for("main.home"))

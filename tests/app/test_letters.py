@@ -447,6 +447,34 @@ def test_in_a_group_of_two_languages_each_letter_speaks_only_of_its_own_interpre
     assert "Tolk" not in _pages(client.get(f"/referrals/{no_need.id}/letters.pdf"))[0]
 
 
+def test_one_adviser_of_many_prints_only_the_letters_of_their_own_referrals(client, travel_to):
+    """Bergen has many advisers: one's download of the new letters emptied the list for the others, who were left
+    without their participants' letters. Each can print their own; the municipality's list keeps the rest."""
+    from guidance.models import Role
+
+    travel_to(f.oslo(2027, 1, 8, 12))
+    w = f.world()
+    colleague = f.user(Role.REFERRER, name="Kari Kollega")
+    w.own_referral.referred_by = w.referrer
+    theirs = f.referral(name="Sara Haddad")
+    theirs.referred_by = colleague
+    db.session.commit()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 20, 9))
+    f.published_session(w.counsellor, theirs, start=f.oslo(2027, 1, 21, 9))
+    f.login(client, w.referrer)
+    home = client.get("/").get_data(as_text=True)
+    assert "Last ned de 2 brevene (PDF)" in home and "Bare dine henvisninger: brevet (PDF)" in home
+    pages = _pages(client.get("/letters/new.pdf?mine=1"))
+    norwegian = [p for p in pages if "Innkalling til karriererettleiing" in p]
+    assert len(norwegian) == 1 and w.own_referral.reference in norwegian[0]
+    client.post("/logout")
+    f.login(client, colleague)
+    home = client.get("/").get_data(as_text=True)
+    assert "Last ned brevet (PDF)" in home and "Bare dine henvisninger" not in home   # all that is left is theirs
+    pages = _pages(client.get("/letters/new.pdf?mine=1"))
+    assert [p for p in pages if "Innkalling til karriererettleiing" in p and theirs.reference in p]
+
+
 def test_the_referrer_prints_only_the_letters_not_printed_yet(client, travel_to):
     """After a settlement wave's plan the referrer had every booked session ahead in parts of a hundred (617
     letters, seven files) and no way to print the forty new ones. The home now counts the letters nobody in
