@@ -17,12 +17,10 @@ REFERENCE_QUERY = re.compile(r"^\s*(H\s*-\s*)?([0-9A-Z]{4})\s*-\s*([0-9A-Z]{2})\
 
 
 def reference_of(text: str) -> str | None:
-    """The reference `text` spells, in its stored form, or None when it is not one. Without its "H-" it must hold
-    a digit: "Anna-Li" is a name."""
+    """The reference `text` may spell, in its stored form, or None when it cannot be one ("Anna-Li" may be either:
+    the caller looks for both)."""
     found = REFERENCE_QUERY.match(text or "")
-    if not found or not (found[1] or any(c.isdigit() for c in found[2] + found[3])):
-        return None
-    return f"H-{found[2].upper()}-{found[3].upper()}"
+    return f"H-{found[2].upper()}-{found[3].upper()}" if found else None
 
 
 def escape_like(text: str) -> str:

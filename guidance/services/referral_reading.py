@@ -84,13 +84,13 @@ def find_participants(user, text: str) -> list[Referral]:
     digits = "".join(ch for ch in text or "" if ch.isdigit())
     if not words:
         return []
-    if reference := reference_of(text):
-        # From a letter or an e-mail, which name the participant by the reference alone.
-        found = Referral.reference == reference
-    elif len(digits) >= 4 and PHONE_QUERY.match(text.strip()):
+    if len(digits) >= 4 and PHONE_QUERY.match(text.strip()):
         found = digits_of(Participant.phone).like(f"%{digits}%")
     else:
         found = and_(*(contains(Participant.name, word) for word in words))
+    if reference := reference_of(text):
+        # From a letter or an e-mail, which name the participant by the reference alone ("Anna-Li" is a name too).
+        found = or_(Referral.reference == reference, found)
     rows = db.session.scalars(
         select(Referral).join(Referral.participant)
         .where(referral_filter(user), Participant.anonymised_at.is_(None), found)

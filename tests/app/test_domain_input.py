@@ -16,7 +16,8 @@ pytestmark = pytest.mark.one_database  # forms, pages and sign-in flows over the
 EN = {"Accept-Language": "en"}
 TODAY = dt.date(2026, 12, 3)
 TOMORROW = TODAY + dt.timedelta(days=1)
-FUTURE_MESSAGE = "The settlement date cannot be after today (03/12/2026)."
+# In words: "03/12/2026" read as 12 March as well as 3 December.
+FUTURE_MESSAGE = "The settlement date cannot be after today (3 December 2026)."
 
 
 @pytest.fixture(autouse=True)
