@@ -140,6 +140,7 @@ def build_instance(county: County, options: InstanceOptions) -> dict:
             participants.append(_participant(referral, needs, start, end, counsellors, types))
     if options.earliest_new is not None:
         _respect_notice(participants, published, start, options.earliest_new)
+    _booked_past_deadline(participants, published, start)
     _cannot_come(county, participants)
     known = {p["id"] for p in participants}
     previous = _previous_plan(published, start, end, known, name)
@@ -547,6 +548,35 @@ def _respect_notice(participants: list[dict], published: list[Session], horizon_
             p["deadline"], p["overdue_since"] = None, p["deadline"]
         if p["id"] not in booked and (p["earliest"] or "") < first:
             p["earliest"] = first
+
+
+def _booked_past_deadline(participants: list[dict], published: list[Session], horizon_start: dt.date) -> None:
+    """A participant the lead booked after their deadline (they could not come before it, or nothing sooner was
+    free: the move asks the lead to confirm it when it is their first guidance) keeps that booking in every later
+    run: with the deadline still binding, the next plan could not keep it, and publishing would have cancelled the
+    session. A participant whose first guidance is in time has the deadline stretched to that day; one whose first
+    guidance it is, is overdue from the deadline (the solver's `overdue_since`)."""
+    by_id = {p["id"]: p for p in participants if p["deadline"] is not None}
+    late: dict[str, str] = {}   # participant -> the latest day the lead booked them after their deadline
+    for s in published:
+        if s.status is not SessionStatus.BOOKED or ids.to_local(s.start).date() < horizon_start:
+            continue
+        day = ids.to_local(s.start).date().isoformat()
+        for sp in s.participants:
+            p = by_id.get(ids.participant_id(sp.referral_id))
+            if p is not None and day > p["deadline"]:
+                late[p["id"]] = max(day, late.get(p["id"], day))
+    # Whose first guidance is in time (held, or booked on or before the deadline): their deadline is kept, and the
+    # later session only stretches it (not "overdue", which the run's figures count as a missed deadline).
+    in_time = {ids.participant_id(sp.referral_id) for s in published for sp in s.participants
+               if ids.participant_id(sp.referral_id) in late and sp.outcome not in NOT_HELD_OUTCOMES
+               and ids.to_local(s.start).date().isoformat() <= by_id[ids.participant_id(sp.referral_id)]["deadline"]}
+    for pid, day in late.items():
+        p = by_id[pid]
+        if pid in in_time:
+            p["deadline"] = day
+        else:
+            p["deadline"], p["overdue_since"] = None, p["deadline"]
 
 
 def session_dict(s: Session, participants: list[str] | None = None) -> dict:

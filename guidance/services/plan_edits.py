@@ -178,15 +178,28 @@ def take_out_of_group(lead: User, session: Session, referral_id: int) -> Session
 
 
 def past_deadline(instance: dict, session: Session, day: dt.date) -> list[tuple[str, dt.date]]:
-    """(reference, deadline) of the session's participants whose deadline is before `day`. In `instance` (the
-    caller's copy) their deadline no longer binds: they are overdue from it (the solver's `overdue_since`), as the
-    bridge makes a participant whose deadline the notice has passed; so the move is judged on everything else."""
-    members = {ids.participant_id(sp.referral_id): sp.referral.reference for sp in session.participants}
+    """(reference, deadline) of the session's participants whose deadline `day` misses: it is after the deadline
+    and they have no other session held or booked on or before it (the deadline is kept by the first guidance, as
+    the referral page and the reports count it). In `instance` (the caller's copy) the deadline of every participant
+    booked after it no longer binds: they are overdue from it (the solver's `overdue_since`), as the bridge makes a
+    participant whose deadline the notice has passed; so the move is judged on everything else."""
+    from guidance.models import MISSED, SessionParticipant
+
+    members = {ids.participant_id(sp.referral_id): sp.referral for sp in session.participants}
     late = []
     for p in instance["participants"]:
-        if p["id"] in members and p.get("deadline") and dt.date.fromisoformat(p["deadline"]) < day:
-            late.append((members[p["id"]], dt.date.fromisoformat(p["deadline"])))
-            p["deadline"], p["overdue_since"] = None, p["deadline"]
+        if p["id"] not in members or not p.get("deadline") or dt.date.fromisoformat(p["deadline"]) >= day:
+            continue
+        deadline, referral = dt.date.fromisoformat(p["deadline"]), members[p["id"]]
+        p["deadline"], p["overdue_since"] = None, p["deadline"]
+        first_in_time = db.session.scalar(
+            select(SessionParticipant.session_id).join(Session, Session.id == SessionParticipant.session_id)
+            .where(SessionParticipant.referral_id == referral.id, Session.id != session.id,
+                   Session.start < ids.to_utc(dt.datetime.combine(deadline + dt.timedelta(days=1), dt.time())),
+                   Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)),
+                   (SessionParticipant.outcome.is_(None)) | (SessionParticipant.outcome.not_in(MISSED))).limit(1))
+        if first_in_time is None:
+            late.append((referral.reference, deadline))
     return sorted(late)
 
 

@@ -167,6 +167,45 @@ def test_a_time_outside_the_opening_hours_and_a_passed_deadline_are_named_on_the
     assert ids.to_local(db.session.get(Session, session.id).start) == dt.datetime(2027, 2, 8, 9, 0)
 
 
+def test_a_session_moved_past_the_deadline_after_a_first_session_in_time_needs_no_confirmation(client, world):
+    """The deadline is kept by the first guidance (the referral page and the reports count it so): moving the
+    participant's second session past it asked the lead to confirm that "the deadline is missed"."""
+    w = world
+    w.own_referral.deadline = dt.date(2027, 2, 3)
+    db.session.commit()
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 27, 10), type="group",
+                        room_name="Grupperom")
+    session = _published(w, interpreter=False)
+    f.login(client, w.lead, language="en")
+    moved = _move(client, session, day=dt.date(2027, 2, 8), time="09:00")
+    assert moved.status_code == 302, _field_error(moved.get_data(as_text=True), "confirm_late")
+    db.session.expire_all()
+    assert ids.to_local(db.session.get(Session, session.id).start) == dt.datetime(2027, 2, 8, 9, 0)
+
+
+def test_a_later_plan_keeps_a_session_the_lead_booked_past_the_deadline(app, world):
+    """With the deadline still binding, the next plan could not keep the lead's booking past it, and publishing
+    would have cancelled the session: the bridge reads the participant as overdue from the deadline (first
+    guidance) or stretches the deadline to that day (first guidance in time)."""
+    from guidance.planning import InstanceOptions, build_instance
+
+    w = world
+    w.own_referral.deadline = dt.date(2027, 2, 3)
+    w.other_referral.deadline = dt.date(2027, 2, 3)
+    w.other_referral.needs = ["individual", "group"]
+    db.session.commit()
+    _published(w, day=dt.date(2027, 2, 8), interpreter=False)
+    f.published_session(w.counsellor, w.other_referral, start=f.oslo(2027, 1, 27, 10), type="group",
+                        room_name="Grupperom")
+    f.published_session(w.counsellor, w.other_referral, start=f.oslo(2027, 2, 9, 10))
+    instance = build_instance(w.lead.county, InstanceOptions.for_one_booking(w.lead.county, ids.local_today()))
+    by_id = {p["id"]: p for p in instance["participants"]}
+    first = by_id[ids.participant_id(w.own_referral.id)]
+    assert (first["deadline"], first.get("overdue_since")) == (None, "2027-02-03")
+    second = by_id[ids.participant_id(w.other_referral.id)]
+    assert second["deadline"] == "2027-02-09" and not second.get("overdue_since")
+
+
 def test_a_day_that_has_passed_is_named_in_the_same_round_as_a_time_that_cannot_be_read(client, world):
     """The walk: "25:99" on a day last week was refused for the time alone; once the time was mended the
     form came back a second time for the day."""
