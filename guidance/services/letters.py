@@ -397,20 +397,35 @@ def moved_from(session: Session, referral_id: int, events: list[AuditEvent] | No
 
 
 def cancelled_before(session: Session, referral_id: int) -> dt.datetime | None:
-    """The start (Oslo time) of this participant's latest session of the same kind that the centre cancelled,
-    when this session is the one booked instead: each need is booked once at a time, so a booked session of
+    """The start (Oslo time) of this participant's latest session of the same kind that the centre cancelled, or
+    took them out of (a group that went on without them), when this session is the one booked instead: each need is booked once at a time, so a booked session of
     a kind replaces every cancelled one. The participant may still hold that letter (a move's new letter
     said so; one booked after a cancellation looked like a second invitation). Not a booking withdrawn with
     the referral or taken back at once: no letter went out for it."""
+    from guidance.planning import ids
     from guidance.services.interpreter_bookings.changes import SYSTEM_CANCEL_REASONS
 
-    start = db.session.scalar(
-        select(Session.start).join(SessionParticipant, SessionParticipant.session_id == Session.id)
+    cancelled = db.session.execute(
+        select(Session.id, Session.start).join(SessionParticipant, SessionParticipant.session_id == Session.id)
         .where(SessionParticipant.referral_id == referral_id, Session.status == SessionStatus.CANCELLED,
                Session.type == session.type, Session.id != session.id,
                func.coalesce(Session.cancel_reason, "").not_in(SYSTEM_CANCEL_REASONS))
-        .order_by(Session.id.desc()).limit(1))
-    return start.astimezone(OSLO) if start is not None and start != session.start else None
+        .order_by(Session.id.desc()).limit(1)).first()
+    found = [(cancelled.id, cancelled.start)] if cancelled is not None else []
+    # A group the participant was taken out of (they could not come; the others kept it): no longer theirs, so only
+    # the event names it, with the time their letter gave.
+    for event in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.object_type == "referral", AuditEvent.object_id == referral_id,
+            AuditEvent.action == "referral.left_group").order_by(AuditEvent.id.desc())):
+        detail = json.loads(event.detail) if event.detail else {}
+        left = db.session.get(Session, detail.get("session_id") or 0)
+        if left is not None and left.type == session.type and left.id != session.id and isinstance(detail.get("at"), str):
+            found.append((left.id, ids.from_plan_minute(detail["at"])))
+            break
+    if not found:
+        return None
+    start = max(found)[1]   # the later booking of the two is the one this session replaces
+    return start.astimezone(OSLO) if start != session.start else None
 
 
 def _contact(referrer, location) -> dict:

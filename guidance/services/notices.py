@@ -398,7 +398,11 @@ def _line(notice: Notice) -> str:
         "counsellor_cancelled": _("Your session %(when)s at %(place)s is cancelled."),
         JOINED: _("Your group session %(when)s at %(place)s has a new participant: referral %(reference)s."),
     }[notice.kind]
-    if _handed_over(notice) and session.start != notice.told_start:
+    if notice.kind == "referral_cancelled" and _left_group(notice):
+        # The group goes on without them ("is cancelled" read as the whole group's session).
+        what = _("Referral %(reference)s: the participant is taken out of the group session %(when)s at %(place)s, "
+                 "which they cannot come to; the others keep it. The centre finds them another time.")
+    elif _handed_over(notice) and session.start != notice.told_start:
         # Moved as well: "given to" alone read as a colleague taking it at the same time.
         what = _("Your session %(when)s at %(place)s is moved to another time and given to %(name)s: it is out of "
                  "your calendar.")
@@ -411,6 +415,13 @@ def _line(notice: Notice) -> str:
     return what % {"reference": reference, "when": _when(session, notice), "place": _place(session, notice),
                    "name": session.counsellor.user.name if session is not None else "",
                    "before": _oslo(notice.moved_from) if notice.moved_from is not None else ""}
+
+
+def _left_group(notice: Notice) -> bool:
+    """A referrer's cancellation of a group session that goes on without their participant (taken out of it)."""
+    session = notice.session
+    return (session is not None and session.status is SessionStatus.BOOKED and notice.referral_id is not None
+            and all(sp.referral_id != notice.referral_id for sp in session.participants))
 
 
 def _handed_over(notice: Notice) -> bool:
@@ -461,7 +472,8 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
             subject = {
                 "referral_booked": _("Session booked for referral %(reference)s"),
                 "referral_moved": _("Session moved for referral %(reference)s"),
-                "referral_cancelled": _("Session cancelled for referral %(reference)s"),
+                "referral_cancelled": _("Taken out of a group session: referral %(reference)s") if _left_group(first)
+                else _("Session cancelled for referral %(reference)s"),
                 INTERPRETER_CHANGED: _("New interpreter: session %(when)s"),
                 INTERPRETER_GONE: _("The interpreter cannot come: session %(when)s"),
                 JOINED: _("New participant: group session %(when)s"),

@@ -168,7 +168,9 @@ def take_out_of_group(lead: User, session: Session, referral_id: int) -> Session
         referral = member.referral
         session.participants.remove(member)
         audit.record(lead, "session.participant_removed", session, {"referral_id": referral_id, "cause": "cannot_come"})
-        audit.record(lead, "referral.left_group", referral, {"session_id": session.id, "cause": "cannot_come"})
+        # `at`: the time the participant's letter gives, which a new letter replaces (letters.cancelled_before).
+        audit.record(lead, "referral.left_group", referral, {"session_id": session.id, "cause": "cannot_come",
+                                                             "at": ids.plan_minute(session.start)})
         messages = session_updated(lead, session)
         requeue(referral, session, "left_group")
         booking_changed([referral_id])

@@ -290,6 +290,26 @@ def test_one_participant_who_cannot_come_leaves_the_group_and_the_others_keep_th
     assert "today-cannot-come" not in client.get("/").get_data(as_text=True)
     history = html.unescape(client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))
     assert "Taken out of a group session the participant could not come to; the others keep it" in history
+    # The referrer reads that the participant is out of the group and the others keep it ("cancelled" read as the
+    # whole group's), and the letter of the new booking replaces the group's.
+    from guidance.services import notices as notice_service
+
+    notice_service.dispatch()
+    mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_user_id == w.referrer.id)
+                              .order_by(OutboxMessage.id.desc())).first()
+    # (Bergen writes nynorsk: the referrer's e-mail is in the municipality's form.)
+    assert mail.subject.startswith("Teken ut av ein gruppetime") and w.own_referral.reference in mail.subject, mail.subject
+    assert "er teken ut av gruppetimen" in mail.body and "dei andre held på han" in mail.body, mail.body
+    replacement = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 27, 10), type="group",
+                                      room_name="Grupperom")
+    client.post("/logout")
+    f.login(client, w.referrer)
+    from tests.app.test_letters import _pages
+
+    letter = " ".join(_pages(client.get(f"/referrals/{w.own_referral.id}/letters.pdf"))[0].split())
+    assert "Ny tid" in letter and "20.01.2027 10:00" in letter and replacement.id
+    client.post("/logout")
+    f.login(client, w.lead, language="en")
     # Find a time offers neither that group nor any other time that day.
     times = client.get(f"/referrals/{w.own_referral.id}/times?from_date=2027-01-20").get_data(as_text=True)
     days = re.findall(r'(\w+day \d+ \w+ 2027), \d\d:\d\d', html.unescape(times))
@@ -340,6 +360,10 @@ def test_a_participant_who_cannot_come_before_a_deadline_inside_the_notice_is_of
     # The letter holds the group session at 12:00 too, which stands: it is handed over, not held back.
     assert "The letter's other sessions stand: hand it over now (the next is Wednesday 13 January 12:00)" in page
     client.post("/logout")
+    # The group session is cancelled too: this session is the participant's first guidance, whose deadline is missed.
+    from guidance.services.interpreter_bookings.changes import cancel_session
+
+    cancel_session(w.lead, second, reason="counsellor_unavailable")
 
     f.login(client, w.lead, language="en")
     move_page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit").get_data(as_text=True))
