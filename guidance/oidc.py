@@ -95,7 +95,23 @@ def _role_map(variable: str, text: str) -> dict[str, Grant]:
             raise RuntimeError(f'{where}: a referrer needs "municipality": the municipality number, e.g. "4601"')
         grants[str(value)] = Grant(role=role, county=county if role in COUNTY_ROLES else None,
                                    municipality=municipality if role is Role.REFERRER else None)
+    _known_places(variable, grants)
     return grants
+
+
+def _known_places(variable: str, grants: dict[str, Grant]) -> None:
+    """Every county and municipality number in the map is one of Norway's (the shipped reference data): a typo
+    ("99", "9999") started the app and then deactivated the people of that group at their next sign-in."""
+    from guidance.services.reference_data import read_municipalities
+
+    rows = read_municipalities()
+    counties, municipalities = {r["county_number"] for r in rows}, {r["kommunenummer"] for r in rows}
+    for value, grant in grants.items():
+        if grant.county and grant.county not in counties:
+            raise RuntimeError(f"{variable}[{value!r}]: there is no county {grant.county!r} (Vestland is \"46\")")
+        if grant.municipality and grant.municipality not in municipalities:
+            raise RuntimeError(f"{variable}[{value!r}]: there is no municipality {grant.municipality!r} "
+                               f"(Bergen is \"4601\")")
 
 
 def init_app(app: Flask) -> None:

@@ -142,6 +142,12 @@ def _scope(grant: Grant) -> tuple[County | None, Municipality | None]:
         municipality = db.session.scalar(select(Municipality).where(Municipality.number == grant.municipality))
         if municipality is None:
             raise NoGrant("unknown_place")
+        from guidance.services import setup
+
+        if grant.role is Role.REFERRER and not setup.takes_referrals(municipality):
+            # Their referrals would reach nobody while the deadline ran, and they were told "sent to the career
+            # centre" (the administrator's own form refuses such a referrer).
+            raise NoGrant("no_centre")
     return county, municipality
 
 

@@ -24,11 +24,13 @@ ROLE_MAP = {
     "g-lead-46": {"role": "lead", "county": "46"},
     "g-counsellor-46": {"role": "counsellor", "county": "46"},
     "g-referrer-4601": {"role": "referrer", "municipality": "4601"},
+    "g-referrer-0301": {"role": "referrer", "municipality": "0301"},   # Oslo: no career centre in Veiled
 }
 USERS = {
     "lead": {"email": "lea.lead@vlfk.example.no", "name": "Lea Leder", "groups": ["g-lead-46", "g-other"]},
     "referrer": {"email": "rita@bergen.example.no", "name": "Rita Henviser", "groups": ["g-referrer-4601"]},
     "visitor": {"email": "vera@vlfk.example.no", "name": "Vera Besøk", "groups": ["g-canteen"]},
+    "oslo": {"email": "oda@oslo.example.no", "name": "Oda Oslo", "groups": ["g-referrer-0301"]},
 }
 
 
@@ -46,6 +48,12 @@ def app_config(app_config, provider):
     app_config.update(BASE_URL=APP_URL, OIDC_PROVIDERS=providers_from_env(
         provider.env(ROLE_MAP=json.dumps(ROLE_MAP))))
     return app_config
+
+
+@pytest.fixture(autouse=True)
+def vestland_has_a_centre(client):
+    """Vestland has a career centre (a referrer of a county without one is refused: their referrals reach nobody)."""
+    f.centre()
 
 
 def start(client) -> str:
@@ -145,6 +153,16 @@ def test_a_user_whose_groups_give_no_role_is_refused_with_a_clear_page(client, p
     assert db.session.scalar(select(User).where(User.email == "vera@vlfk.example.no")) is None
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.sign_in_refused"))
     assert json.loads(event.detail) == {"provider": "county", "reason": "no_role", "subject": "visitor"}
+
+
+def test_a_referrer_whose_county_has_no_career_centre_is_refused_at_sign_in(client, provider):
+    """An Oslo referrer was let in, sent a referral and read "sent to the career centre": it reached nobody."""
+    response = sign_in(client, provider, "oslo")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403 and "henvisningene dine ville ikke nådd noen" in page
+    assert db.session.scalar(select(User).where(User.email == "oda@oslo.example.no")) is None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.sign_in_refused"))
+    assert json.loads(event.detail)["reason"] == "no_centre"
 
 
 def test_role_and_scope_follow_the_groups_at_every_sign_in(client, app, provider):
@@ -288,6 +306,12 @@ def test_settings_that_are_wrong_stop_the_start_with_a_message():
         providers_from_env({**base, "OIDC_ENTRA_ROLE_MAP": '{"g1": {"role": "lead"}}'})
     with pytest.raises(RuntimeError, match="role must be one of admin, lead, counsellor, referrer"):
         providers_from_env({**base, "OIDC_ENTRA_ROLE_MAP": '{"g1": {"role": "interpreter", "county": "46"}}'})
+    # A number that is no county or municipality of Norway (a typo) stops the start: it had started, and then
+    # deactivated the people of that group at their next sign-in.
+    with pytest.raises(RuntimeError, match="there is no county '99'"):
+        providers_from_env({**base, "OIDC_ENTRA_ROLE_MAP": '{"g1": {"role": "lead", "county": "99"}}'})
+    with pytest.raises(RuntimeError, match="there is no municipality '9999'"):
+        providers_from_env({**base, "OIDC_ENTRA_ROLE_MAP": '{"g1": {"role": "referrer", "municipality": "9999"}}'})
     (entra,) = providers_from_env({**base, "OIDC_ENTRA_ROLE_MAP": '{"g1": {"role": "referrer", "municipality": "4601"}}'})
     assert entra.role_map["g1"].municipality == "4601" and entra.scopes == "openid email profile"
     assert entra.metadata_url == "https://login.example/v2.0/.well-known/openid-configuration"
