@@ -139,6 +139,7 @@ AUDIT_ACTION = {
     "referral.viewed": _l("Opened the referral"),
     "attachment.downloaded": _l("Downloaded an attached file"),
     "participant.exported": _l("Downloaded everything about the participant"),
+    "participant.viewed": _l("Opened everything about the participant (data-protection page)"),
     "access.refused": _l("Tried to open the referral and was refused"),
     "participant.anonymised": _l("Anonymised"),
 }

@@ -133,7 +133,24 @@ def _events(participant_id: int, referral_ids: list[int], actions=None) -> list[
 
 # Who opened or handed on the participant's data (the changes are in each referral's history).
 ACCESS_ACTIONS = ("referral.viewed", "attachment.downloaded", "letters.downloaded", "participant.exported",
-                  "access.refused")
+                  "participant.viewed", "access.refused")
+
+
+def opened(actor, participant: Participant) -> None:
+    """Use case: the data-protection page of `participant` is opened, recorded as every other opening is (the page
+    said "every opening is recorded" and its own openings were not)."""
+    from guidance.services import audit
+
+    audit.record(actor, "participant.viewed", participant)
+    db.session.commit()
+
+
+def searched(actor, found: int) -> None:
+    """Use case: a search on the data-protection page, recorded by its count (the text may be a name)."""
+    from guidance.services import audit
+
+    audit.record(actor, "participant.searched", None, {"found": found})
+    db.session.commit()
 
 
 @dataclass

@@ -44,6 +44,7 @@ def search():
     if request.method == "POST":
         if form.validate_on_submit():
             participants = data_subject.find_participants(form.query.data, county_id=current_user.county_id)
+            data_subject.searched(current_user, len(participants))
         else:
             status = 400
     return render_template("privacy/search.html", form=form, participants=participants), status
@@ -71,6 +72,7 @@ def participant(participant_id: int):
     """Everything about one participant in words, printable: their referrals and each one's history, who
     opened their data, the export and the anonymisation (the JSON alone was a database dump)."""
     person = get_visible(Participant, participant_id, "export")
+    data_subject.opened(current_user, person)
     return _record_page(person, AnonymiseForm())
 
 

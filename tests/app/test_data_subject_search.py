@@ -69,6 +69,17 @@ def test_the_officer_reads_a_participants_record_and_who_opened_it_then_anonymis
     assert "Henvisning mottatt" in page or "Historikk" in page
     access = page[page.index("Hvem som har åpnet opplysningene"):]
     assert w.referrer.name in access and "Åpnet henvisningen" in access
+    # The officer's own opening is recorded too, as the page says every opening is (it was not).
+    again = html.unescape(client.get(f"/admin/participants/{referral.participant_id}").get_data(as_text=True))
+    access = again[again.index("Hvem som har åpnet opplysningene"):]
+    assert w.admin.name in access and "Åpnet alt om deltakeren (personvernsiden)" in access
+    from sqlalchemy import select
+
+    from guidance.models import AuditEvent
+
+    client.post("/admin/data-subject", data={"query": referral.participant.name})
+    searched = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "participant.searched"))
+    assert searched is not None and referral.participant.name not in (searched.detail or "")
     # still open: the officer is told what must happen first, and nothing is offered to press
     assert f"Henvisning {referral.reference} er fortsatt åpen" in page
     assert client.post(f"/admin/participants/{referral.participant_id}/anonymise",
