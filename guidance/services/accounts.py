@@ -163,6 +163,15 @@ def update_user(actor, user: User, *, email: str, name: str, role: Role, county_
     if password and user.signs_in_externally:
         errors["password"] = [_("This person logs in with the county's account, which decides their access: a "
                                 "password here would go around it.")]
+    if user.signs_in_externally:
+        # The groups decide at every login: a change here gave rights for the rest of a session, then reverted
+        # without a word at the next login.
+        external = _("This follows the county's groups at every login: change it there.")
+        for field, changed in (("name", name != user.name), ("email", email.strip().lower() != user.email.lower()),
+                               ("role", role is not user.role), ("county_id", (county_id or None) != user.county_id),
+                               ("municipality_id", (municipality_id or None) != user.municipality_id)):
+            if changed:
+                errors[field] = [external]
     if getattr(actor, "id", None) == user.id and (role is not Role.ADMIN or not active):
         errors["role" if role is not Role.ADMIN else "active"] = [
             _("You cannot take away your own administrator access; ask another administrator.")]

@@ -145,7 +145,7 @@ def edit_user(user_id: int):
     status = 400 if request.method == "POST" else 200
     signed_in, invited_at = invitations.status(user)
     return render_template("admin/user_edit.html", form=form, user=user, signed_in=signed_in, invited_at=invited_at,
-                           may_connect=invitations.may_connect(user)), status
+                           may_connect=invitations.may_connect(user), role_label=role_labels()), status
 
 
 def _warn_broken(user: User, county=None) -> None:

@@ -450,6 +450,20 @@ def test_a_county_account_cannot_be_given_a_password_that_goes_around_the_county
         "name": lead.name, "email": lead.email, "role": "lead", "county_id": str(lead.county_id),
         "municipality_id": "0", "active": "y", "password": "fjord lantern quietly 42"})
     assert refused.status_code == 400 and "et passord her ville gått utenom den" in refused.get_data(as_text=True)
+    # Nor a role, a place or a name: the groups decide at every login (an administrator made a counsellor an
+    # administrator, which held for the rest of the session and then reverted without a word).
+    assert 'name="role"' not in page.replace('type="hidden" name="role"', "")
+    promoted = client.post(f"/admin/users/{lead.id}", data={
+        "name": lead.name, "email": lead.email, "role": "admin", "county_id": "0", "municipality_id": "0",
+        "active": "y"})
+    assert promoted.status_code == 400 and "Dette følger fylkets grupper ved hver innlogging" in \
+        promoted.get_data(as_text=True)
+    db.session.refresh(lead)
+    assert lead.role is Role.LEAD
+    kept = client.post(f"/admin/users/{lead.id}", data={
+        "name": lead.name, "email": lead.email, "role": "lead", "county_id": str(lead.county_id),
+        "municipality_id": "0", "active": "y"})
+    assert kept.status_code == 302   # switching active on and off is still the administrator's
     # and a password it had before (set while it was still local, or by an older version) opens nothing
     lead.set_password("fjord lantern quietly 42")
     db.session.commit()
