@@ -189,6 +189,11 @@ def test_role_and_scope_follow_the_groups_at_every_sign_in(client, app, provider
     assert other.get("/queue/").status_code == 302
     db.session.refresh(user)
     assert not user.active
+    # The administrator's list says why, apart from one they deactivated (the two read alike).
+    admin = app.test_client()
+    f.login(admin, f.user(Role.ADMIN, county_number=None))
+    listing = admin.get("/admin/users").get_data(as_text=True)
+    assert "Deaktivert: ikke lenger i en gruppe som gir en rolle" in listing
 
     # back in the group: the same account works again
     provider.set_user("mover", email="mo@vlfk.example.no", name="Mo Flytter", groups=["g-lead-46"])
