@@ -35,7 +35,7 @@ def absolute(endpoint: str, **values) -> str:
 
 
 @bp.post("/login/oidc/<provider_name>")
-@limiter.limit(rate_limits.configured("LOGIN_RATE_LIMIT"))
+@limiter.limit(rate_limits.configured("OIDC_START_RATE_LIMIT"))
 def start(provider_name: str):
     name = provider_name
     """Send the browser to the provider's sign-in page (CSRF-checked like every POST)."""

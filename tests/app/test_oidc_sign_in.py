@@ -591,3 +591,18 @@ def test_an_administrator_reconnects_a_person_whose_county_account_was_replaced(
         "new_password": "fjord lantern quietly 42", "repeat_password": "fjord lantern quietly 42"}).status_code in (200, 400)
     db.session.expire_all()
     assert not db.session.get(User, kari.id).check_password("fjord lantern quietly 42")
+
+
+def test_an_office_signing_in_at_once_is_not_held_back_by_the_password_forms_limit(app_config, provider):
+    """The eleventh press of the county's login button in a minute from one address was refused ("Too many
+    attempts"): the button guesses no password, and an office behind one address signs in at 08:00."""
+    from guidance import create_app
+
+    app_config["LOGIN_RATE_LIMIT"] = "2 per minute"
+    app = create_app(app_config)
+    with app.app_context():
+        client = app.test_client()
+        assert all(client.post("/login/oidc/county").status_code == 302 for _ in range(12))
+        for _ in range(2):
+            client.post("/login", data={"email": "nobody@example.no", "password": "wrong password 1"})
+        assert client.post("/login", data={"email": "nobody@example.no", "password": "wrong password 1"}).status_code == 429
