@@ -11,6 +11,13 @@ from guidance.oidc import Grant, OidcProvider
 PRECEDENCE = (Role.ADMIN, Role.LEAD, Role.COUNSELLOR, Role.REFERRER)
 
 
+def may_use_password(role: Role, local_login: bool) -> bool:
+    """Whether someone of `role` logs in with a password here. With passwords switched off (`LOCAL_LOGIN=0`)
+    interpreters still do: freelancers are in no county directory, and the role map cannot grant their role (every
+    interpreter had been locked out, their invitation a dead end)."""
+    return local_login or role is Role.INTERPRETER
+
+
 class NoGrant(Exception):
     """The claims give no role, or give it ambiguously (`reason`: "no_role" or "ambiguous")."""
 

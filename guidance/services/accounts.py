@@ -28,8 +28,11 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None."""
+def authenticate(email: str, password: str, local_login: bool = True) -> User | None:
+    """The active user with these credentials, or None; with passwords switched off (`local_login` False), only an
+    interpreter (rules.sign_in.may_use_password)."""
+    from guidance.rules.sign_in import may_use_password
+
     user = find_by_email(email)
     if user is None:
         check_password_hash(_dummy_hash(), password)
@@ -42,6 +45,9 @@ def authenticate(email: str, password: str) -> User | None:
         # The county's identity provider vouches for this person (its groups, its second factor, its
         # leavers): a password here would go around all of it, even one an administrator typed in.
         _failed_login(user, "signs_in_externally")
+        return None
+    if not may_use_password(user.role, local_login):
+        _failed_login(user, "passwords_off")
         return None
     return user
 
@@ -387,8 +393,13 @@ def request_password_reset(email: str) -> list:
     from guidance.services import mail
     from guidance.services.calendar import app_url
 
+    from flask import current_app
+
+    from guidance.rules.sign_in import may_use_password
+
     user = find_by_email(email)
-    if user is None or not user.active or user.signs_in_externally:
+    if user is None or not user.active or user.signs_in_externally or \
+            not may_use_password(user.role, current_app.config["LOCAL_LOGIN"]):
         return []
     link = app_url("account.reset_password", reset_token=password_reset_token(user))
     with force_locale(user.language or "nb"):

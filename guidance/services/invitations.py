@@ -44,9 +44,11 @@ def user_for_token(value: str | None) -> User | None:
 def usable(user: User) -> bool:
     """Can an invitation get this person in: with local passwords, or through the county's provider
     (interpreters keep local accounts, so with passwords switched off theirs would lead nowhere)."""
-    if current_app.config["LOCAL_LOGIN"]:
+    from guidance.rules.sign_in import may_use_password
+
+    if may_use_password(user.role, current_app.config["LOCAL_LOGIN"]):
         return True
-    return user.role is not Role.INTERPRETER and bool(current_app.config["OIDC_PROVIDERS"])
+    return bool(current_app.config["OIDC_PROVIDERS"])
 
 
 def queue_if_usable(actor, user: User) -> list[OutboxMessage]:

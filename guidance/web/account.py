@@ -76,15 +76,21 @@ class ResetPasswordForm(FlaskForm):
     repeat_password = _repeat_password()
 
 
-def _local_passwords_only() -> None:
-    if not current_app.config["LOCAL_LOGIN"]:
+def _local_passwords_only(user=None) -> None:
+    """Password pages exist while passwords are on, and for interpreters always (rules.sign_in.may_use_password);
+    `user`: whose password it is, when known (the forgotten-password form does not know yet)."""
+    from guidance.rules.sign_in import may_use_password
+
+    if current_app.config["LOCAL_LOGIN"]:
+        return
+    if user is not None and not may_use_password(user.role, False):
         abort(404)
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @requires()
 def password():
-    _local_passwords_only()
+    _local_passwords_only(current_user)
     if current_user.signs_in_externally:
         abort(404)  # the organisation's identity provider holds this user's password
     form = ChangePasswordForm()
@@ -118,7 +124,7 @@ def forgot_password():
 @limiter.limit(rate_limits.configured("LOGIN_RATE_LIMIT"), methods=["POST"])
 def reset_password(reset_token: str):
     token = reset_token
-    _local_passwords_only()
+    _local_passwords_only(accounts.user_for_reset_token(token))
     if accounts.user_for_reset_token(token) is None:
         return render_template("account/reset_invalid.html"), 400
     form = ResetPasswordForm()
@@ -145,7 +151,9 @@ def invitation(invitation_token: str):
         return render_template("account/invitation_invalid.html"), 400
     speak_to(user)
     # Someone who has logged in before came to connect the county's account: no password is set here.
-    local = current_app.config["LOCAL_LOGIN"] and not invitations.has_signed_in(user)
+    from guidance.rules.sign_in import may_use_password
+
+    local = may_use_password(user.role, current_app.config["LOCAL_LOGIN"]) and not invitations.has_signed_in(user)
     # Interpreters are freelancers outside the county's directory: they keep local passwords.
     providers = [] if user.role is Role.INTERPRETER else current_app.config["OIDC_PROVIDERS"]
     form = ResetPasswordForm()

@@ -50,10 +50,9 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     local = current_app.config["LOCAL_LOGIN"]
-    if request.method == "POST" and not local:
-        abort(404)  # passwords are switched off: only the identity providers sign in
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        # With passwords switched off only interpreters use the form (rules.sign_in.may_use_password).
+        user = authenticate(form.email.data, form.password.data, local_login=local)
         if user is not None:
             if second_factor.enrolled(user):
                 return start_code_step(user, request.args.get("next"))
