@@ -144,6 +144,30 @@ AUDIT_ACTION = {
     "participant.anonymised": _l("Anonymised"),
 }
 
+# An account's own history on its administrator's page (services.accounts.history).
+ACCOUNT_ACTION = {
+    "user.created": _l("Account created"),
+    "user.updated": _l("Changed by an administrator"),
+    "user.activated": _l("Activated"),
+    "user.deactivated": _l("Deactivated"),
+    "user.signed_in": _l("Logged in with the county's account"),
+    "user.sign_in_refused": _l("Refused at login with the county's account"),
+    "user.sign_in_failed": _l("A login with the county's account failed a check"),
+    "user.role_changed": _l("Role or place changed by the county's groups"),
+    "user.identity_connected": _l("Connected to the county's account"),
+    "user.identity_replaced": _l("County account replaced"),
+    "user.email_corrected": _l("E-mail address corrected"),
+    "user.password_changed": _l("Password changed"),
+    "user.password_reset_requested": _l("Asked for a password reset"),
+    "auth.logged_in": _l("Logged in with a password"),
+    "auth.login_failed": _l("Login with a password refused"),
+    "auth.code_failed": _l("Wrong login code"),
+    "auth.recovery_code_used": _l("Logged in with a recovery code"),
+    "auth.second_factor_reset": _l("Login code reset by an administrator"),
+    "auth.logged_out_everywhere": _l("Logged out everywhere"),
+    "access.refused": _l("Refused a page"),
+}
+
 # Why a lead cancels one session (interpreter_bookings.changes.CANCEL_REASONS).
 CANCEL_REASON = {
     "participant_cancelled": _l("The participant cannot come"),

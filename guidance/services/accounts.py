@@ -436,3 +436,23 @@ def set_password_by_link(user: User | None, new: str, action: str, *, invalid: s
     audit.record(user, action, user)
     db.session.commit()
     return user
+
+
+# What the account's owner did that an administrator asks about ("why was Kari refused?", "who tried the admin
+# pages?"): besides every event about the account itself.
+OWN_ACTIONS = ("access.refused", "auth.login_failed", "auth.code_failed", "auth.logged_in", "auth.recovery_code_used")
+HISTORY_LENGTH = 50
+
+
+def history(user: User, limit: int = HISTORY_LENGTH) -> list:
+    """The account's latest audit events, newest first: changes to it (by whom), its sign-ins and refusals, and the
+    pages it was refused. The trail was in the database only, and an administrator could not say why someone
+    had been refused or who had made someone an administrator."""
+    from sqlalchemy import and_, or_
+
+    from guidance.models import AuditEvent
+
+    return list(db.session.scalars(
+        select(AuditEvent).where(or_(and_(AuditEvent.object_type == "user", AuditEvent.object_id == user.id),
+                                     and_(AuditEvent.actor_id == user.id, AuditEvent.action.in_(OWN_ACTIONS))))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))

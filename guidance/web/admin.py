@@ -1,6 +1,8 @@
 """Administration: users and their roles."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -145,7 +147,46 @@ def edit_user(user_id: int):
     status = 400 if request.method == "POST" else 200
     signed_in, invited_at = invitations.status(user)
     return render_template("admin/user_edit.html", form=form, user=user, signed_in=signed_in, invited_at=invited_at,
-                           may_connect=invitations.may_connect(user), role_label=role_labels()), status
+                           may_connect=invitations.may_connect(user), role_label=role_labels(),
+                           history=[_history_line(e, user) for e in accounts.history(user)]), status
+
+
+# Why a login was refused, in words (services.sign_in and accounts.authenticate record the code).
+REFUSAL_REASON = {
+    "no_role": _l("no group of theirs gives a role"), "ambiguous": _l("their groups give conflicting access"),
+    "deactivated": _l("the account is deactivated"), "email_taken": _l("the e-mail address belongs to another account"),
+    "invitation_mismatch": _l("not the account the invitation was for"), "no_email": _l("no e-mail address came"),
+    "unknown_place": _l("the group names a county or municipality not in Veiled"),
+    "no_centre": _l("the municipality's county has no career centre"), "wrong_password": _l("wrong password"),
+    "inactive": _l("the account is deactivated"), "unknown_account": _l("no such account"),
+    "signs_in_externally": _l("logs in with the county's account"), "passwords_off": _l("passwords are switched off"),
+}
+
+
+# The account's fields an administrator's change names (services.accounts.update_user).
+CHANGED_FIELD = {"email": _l("e-mail address"), "name": _l("name"), "role": _l("role"), "county": _l("county"),
+                 "municipality": _l("municipality"), "active": _l("active"), "password": _l("password")}
+
+
+def _history_line(event, user: User) -> dict:
+    """One event of an account's history as the administrator reads it: when, what, by whom, and why."""
+    from guidance.labels import ACCOUNT_ACTION
+
+    detail = json.loads(event.detail) if event.detail else {}
+    why = []
+    if detail.get("reason") in REFUSAL_REASON:
+        why.append(str(REFUSAL_REASON[detail["reason"]]))
+    roles = role_labels()
+    for key in ("from", "to"):
+        if isinstance(detail.get(key), dict) and detail[key].get("role") in roles:
+            why.append(f"{'→ ' if key == 'to' else ''}{roles[detail[key]['role']]}")
+    if detail.get("fields"):
+        why.append(", ".join(str(CHANGED_FIELD.get(f, f)) for f in detail["fields"]))
+    if event.action == "access.refused" and detail.get("endpoint"):
+        why.append(str(detail["endpoint"]))   # the page, as the code names it: what they tried to open
+    return {"at": event.at, "what": str(ACCOUNT_ACTION.get(event.action, event.action)),
+            "by": event.actor.name if event.actor is not None and event.actor_id != user.id else "",
+            "why": " ".join(why)}
 
 
 def _warn_broken(user: User, county=None) -> None:

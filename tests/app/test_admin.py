@@ -134,6 +134,13 @@ def test_admin_edits_a_users_name_email_role_scope_and_active(client):
     assert person.check_password(f.PASSWORD)  # an empty password field keeps the password
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.updated"))
     assert event.actor_id == admin.id and "Kari" not in event.detail and '"role"' in event.detail
+    # The account's page says who changed what (the trail was in the database only).
+    import html
+
+    page = html.unescape(client.get(f"/admin/users/{person.id}").get_data(as_text=True))
+    history = page[page.index('id="history-heading"'):]
+    assert "Endret av en administrator" in history and admin.name in history
+    assert "aktiv, fylke, e-postadresse, kommune, navn, rolle" in history, history[:2000]
 
 
 def test_a_bad_user_edit_is_refused_beside_the_field_and_nothing_changes(client):

@@ -194,6 +194,13 @@ def test_role_and_scope_follow_the_groups_at_every_sign_in(client, app, provider
     f.login(admin, f.user(Role.ADMIN, county_number=None))
     listing = admin.get("/admin/users").get_data(as_text=True)
     assert "Deaktivert: ikke lenger i en gruppe som gir en rolle" in listing
+    # And the account's page says what happened, in words: why they were refused, what the groups changed.
+    import html as html_module
+
+    history = html_module.unescape(admin.get(f"/admin/users/{user.id}").get_data(as_text=True))
+    history = history[history.index('id="history-heading"'):]
+    assert "Avvist ved innlogging med fylkets konto" in history and "ingen av gruppene gir en rolle" in history
+    assert "Rolle eller sted endret av fylkets grupper" in history and "→ Senterleder" in history, history[:3000]
 
     # back in the group: the same account works again
     provider.set_user("mover", email="mo@vlfk.example.no", name="Mo Flytter", groups=["g-lead-46"])
