@@ -66,7 +66,14 @@ def queue(actor, user: User, connect: bool = False) -> OutboxMessage:
     days = current_app.config["INVITATION_SECONDS"] // 86400
     inviter = (actor.name if actor is not None else None) or _("The career centre")
     with force_locale(for_recipient(user)):
-        if connect:
+        if connect and user.signs_in_externally:
+            # Their county account was replaced: they have no password here to lose.
+            subject = _("Log in to Veiled with your new work account")
+            body = _("%(inviter)s asks you to log in to Veiled with your new work account.\n\nOpen this link within "
+                     "%(days)d days and log in with it: %(link)s\n\nAfter that you log in the same way from the login "
+                     "page. The link works once. If you do not know why you got this, ignore it.",
+                     inviter=inviter, days=days, link=link)
+        elif connect:
             subject = _("Log in to Veiled with your work account")
             body = _("%(inviter)s asks you to log in to Veiled with the same account you use at work, instead of "
                      "your password here.\n\nOpen this link within %(days)d days and log in: %(link)s\n\nAfter "

@@ -229,6 +229,12 @@ def invitation_link(user_id: int):
         return redirect(url_for("admin.edit_user", user_id=user.id))
     link = invitations.link_to_hand_over(current_user, user)
     db.session.commit()
+    return _user_page_with(user, link=link)
+
+
+def _user_page_with(user: User, **links):
+    """The user's page with a one-time link shown to hand over (`link`: an invitation, `connect_link`: to log in with
+    the county's account), never cached."""
     form = EditUserForm(obj=user)
     _fill_choices(form)
     form.role.data = user.role.value
@@ -236,7 +242,9 @@ def invitation_link(user_id: int):
     signed_in, invited_at = invitations.status(user)
     response = make_response(render_template("admin/user_edit.html", form=form, user=user, signed_in=signed_in,
                                              invited_at=invited_at, may_connect=invitations.may_connect(user),
-                                             link=link))
+                                             role_label=role_labels(),
+                                             history=[_history_line(e, user) for e in accounts.history(user)],
+                                             **links))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -246,7 +254,14 @@ def invitation_link(user_id: int):
 def connect(user_id: int):
     """E-mail a link that moves the user from their password here to the county's own sign-in."""
     user = get_visible(User, user_id, "manage")
-    if user.signs_in_externally and user.active and current_app.config["OIDC_PROVIDERS"]:
+    reconnect = user.signs_in_externally and user.active and bool(current_app.config["OIDC_PROVIDERS"])
+    if not mail.leaves() and (reconnect or invitations.may_connect(user)) and user.active \
+            and PostForm().validate_on_submit():
+        # No e-mail leaves Veiled: the link is shown once to hand over (the flash promised a button there was not).
+        link = invitations.link_to_hand_over(current_user, user)
+        db.session.commit()
+        return _user_page_with(user, connect_link=link)
+    if reconnect:
         invite_user(user, reconnect=True)   # their county account was replaced: the new one takes over
     elif not invitations.may_connect(user):
         flash(_("%(name)s cannot be moved to the county's account.", name=user.name), "error")

@@ -445,9 +445,10 @@ def test_a_counsellor_on_a_password_moves_to_the_countys_account_through_the_lea
     assert not user.check_password(f.PASSWORD)  # the password here stopped working
 
 
-def test_an_administrator_sends_a_lead_on_a_password_the_link_to_the_countys_account(client, provider):
+def test_an_administrator_sends_a_lead_on_a_password_the_link_to_the_countys_account(client, provider, inbox):
     from guidance.models import OutboxMessage
 
+    client.application.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox[1])   # the link is e-mailed
     w = f.world()
     f.login(client, w.lead)
     client.post("/logout")
@@ -576,12 +577,14 @@ def test_a_county_account_connected_to_one_person_cannot_open_anothers_invitatio
     assert newcomer.identities == []
 
 
-def test_an_administrator_reconnects_a_person_whose_county_account_was_replaced(client, app, provider):
+def test_an_administrator_reconnects_a_person_whose_county_account_was_replaced(client, app, provider, inbox):
     """A recreated county account (a new subject, the same e-mail) was refused for good: "an account with your
     e-mail exists, ask for an invitation", and nobody could send one to an account already on the county."""
     import re
 
     from guidance.models import OutboxMessage
+
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=inbox[1])   # the link is e-mailed
 
     provider.set_user("old-kari", email="kari.ny@vlfk.example.no", name="Kari Ny", groups=["g-lead-46"])
     sign_in(client, provider, "old-kari")
@@ -624,3 +627,19 @@ def test_an_office_signing_in_at_once_is_not_held_back_by_the_password_forms_lim
         for _ in range(2):
             client.post("/login", data={"email": "nobody@example.no", "password": "wrong password 1"})
         assert client.post("/login", data={"email": "nobody@example.no", "password": "wrong password 1"}).status_code == 429
+
+
+def test_without_a_mail_server_the_administrator_is_shown_the_link_to_connect_a_new_county_account(client, provider):
+    """"The administrator can show its link on the person's user page", said the flash, and the page had no such
+    button: without a mail server a replaced county account could not be connected at all."""
+    sign_in(client, provider, "lead")
+    lead = db.session.scalar(select(User).where(User.email == "lea.lead@vlfk.example.no"))
+    client.post("/logout")
+    f.login(client, f.user(Role.ADMIN, county_number=None))
+    page = client.get(f"/admin/users/{lead.id}").get_data(as_text=True)
+    assert "Vis en lenke for å koble til den nye fylkeskontoen" in page
+    shown = client.post(f"/admin/users/{lead.id}/connect")
+    body = shown.get_data(as_text=True)
+    assert shown.status_code == 200 and 'id="connect-link"' in body and "/account/invitation/" in body
+    assert shown.headers["Cache-Control"] == "no-store"
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.invited")) is not None
