@@ -92,6 +92,18 @@ class WithinPlanning:
                                    first=format_date(today, "long"), last=format_date(last, "long")))
 
 
+def clock_text(value):
+    """A time of day as Norwegians type it, in the form's HH:MM: "9.30", "kl. 9.30", "0930", "9" (the move form
+    refused "9.30", the notation letters and timetables use); anything else is left for the field's check."""
+    if not isinstance(value, str):
+        return value
+    text = re.sub(r"(?i)^\s*kl\.?\s*", "", value).strip()
+    found = re.fullmatch(r"(\d{1,2})(?:[.:, ]?(\d{2}))?", text)
+    if found and int(found[1]) < 24 and int(found[2] or 0) < 60:
+        return f"{int(found[1]):02d}:{found[2] or '00'}"
+    return value.strip()
+
+
 class AbsenceTimeForm(FlaskForm):
     """When an absence is, as the lead's and the person's own absence forms ask it: whole days, or part
     of one day when both times are given (services.absences)."""

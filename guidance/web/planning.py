@@ -24,7 +24,7 @@ from guidance.services import planning as planning_service
 from guidance.services import queue
 from guidance.services import to_tell
 from guidance.services.errors import DomainError
-from guidance.web.forms import AbsenceTimeForm, NearToday, WishForm, row_id, show_refusal
+from guidance.web.forms import AbsenceTimeForm, NearToday, WishForm, clock_text, row_id, show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("planning", __name__, url_prefix="/planning")
@@ -546,7 +546,7 @@ def _left_out_message(published: planning_service.Published) -> str:
 
 class SessionEditForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired(_l("Enter the date.")), NearToday()])
-    start_time = StringField(_l("Start time"), validators=[
+    start_time = StringField(_l("Start time"), filters=[clock_text], validators=[
         DataRequired(_l("Enter the start time.")),
         Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message=_l("Enter the time as HH:MM, for example 09:15."))])
     room_id = SelectField(_l("Room"), coerce=int)

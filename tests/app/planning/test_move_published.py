@@ -206,6 +206,16 @@ def test_a_later_plan_keeps_a_session_the_lead_booked_past_the_deadline(app, wor
     assert second["deadline"] == "2027-02-09" and not second.get("overdue_since")
 
 
+def test_a_time_typed_the_norwegian_way_is_read(client, world):
+    """"9.30" was refused with "Enter the time as HH:MM": letters and timetables write times so."""
+    session = _published(world, interpreter=False)
+    f.login(client, world.lead, language="en")
+    moved = _move(client, session, day=MONDAY, time="kl. 13.30")
+    assert moved.status_code == 302, _field_error(moved.get_data(as_text=True), "start_time")
+    db.session.expire_all()
+    assert ids.to_local(db.session.get(Session, session.id).start) == dt.datetime(2027, 1, 25, 13, 30)
+
+
 def test_a_day_that_has_passed_is_named_in_the_same_round_as_a_time_that_cannot_be_read(client, world):
     """The walk: "25:99" on a day last week was refused for the time alone; once the time was mended the
     form came back a second time for the day."""
