@@ -366,16 +366,17 @@ def test_suggested_times_keep_the_interpreter_who_accepted_over_a_cheaper_one(cl
     # what that costs; at every other time the interpreter who accepted comes along.
     same_time = [line for line in lines if line.startswith("Monday 25 January 2027, 09:00")]
     other_times = [line for line in lines if line not in same_time]
-    assert other_times and all(line.count("interpreter") == 1 and f"interpreter {booked}" in line
+    # How the interpreter takes part is said too (a suggestion booked by phone read as in the room).
+    assert other_times and all(line.count("interpreter") == 1 and f"interpreter {booked} (on site)" in line
                                for line in other_times), lines
-    assert all(f"interpreter Billig Tolk instead of {booked}, whose booking is cancelled" in line
+    assert all(f"interpreter Billig Tolk (on site) instead of {booked}, whose booking is cancelled" in line
                for line in same_time), lines
 
     # Away from today for a month: every time is with the other interpreter, and each line says so.
     db.session.add(Absence(user_id=w.interpreter.id, start_date=dt.date(2027, 1, 13), end_date=dt.date(2027, 2, 12)))
     db.session.commit()
     lines = _suggestions(client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True))
-    assert lines and all(f"interpreter Billig Tolk instead of {booked}, whose booking is cancelled" in line
+    assert lines and all(f"interpreter Billig Tolk (on site) instead of {booked}, whose booking is cancelled" in line
                          for line in lines), lines
 
 
