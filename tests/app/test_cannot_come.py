@@ -62,12 +62,12 @@ def test_the_referrer_says_the_participant_cannot_come_and_the_lead_moves_the_se
     # The counsellor who holds it reads it on the session's page (they would turn up and wait).
     f.login(client, w.counsellor)
     theirs = html.unescape(client.get(f"/week/sessions/{session.id}").get_data(as_text=True))
-    assert "ikke kan komme på denne tiden" in theirs and "Senteret flytter timen." in theirs and "Kan komme: Mandager etter kl. 12" in theirs
+    assert "ikke kan komme på denne tiden" in theirs and "Senteret flytter timen." in theirs and "Henviseren skrev: «Mandager etter kl. 12»" in theirs
     client.post("/logout")
 
     f.login(client, w.lead)
     home = html.unescape(client.get("/").get_data(as_text=True))
-    assert "Kan ikke komme" in home and "Kan komme: Mandager etter kl. 12" in home
+    assert "Kan ikke komme" in home and "Henviseren skrev: «Mandager etter kl. 12»" in home
     # The participant by name (the lead may call them), and the move comes back to the home.
     cannot = home[home.index('id="today-cannot-come"'):]
     assert "Amal Haddad" in cannot[:1500] and f"/planning/sessions/{session.id}/edit?back=/" in cannot[:1500]
@@ -81,7 +81,7 @@ def test_the_referrer_says_the_participant_cannot_come_and_the_lead_moves_the_se
         "interpreter_id": session.interpreter_id, "interpreter_mode": "onsite"})
     assert moved.status_code == 302, moved.get_data(as_text=True)[:400]
     # Moved: the request is met; the home no longer lists it.
-    assert "Kan komme: Mandager" not in html.unescape(client.get("/").get_data(as_text=True))
+    assert "Henviseren skrev: «Mandager" not in html.unescape(client.get("/").get_data(as_text=True))
     assert db.session.get(Session, session.id).start.astimezone(dt.timezone.utc).hour == 12
     # The history names the time they could not come to, not the session's new time.
     history = html.unescape(client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))
@@ -122,13 +122,13 @@ def test_a_request_outlives_a_re_plan_that_keeps_the_participant_there_and_publi
     page = html.unescape(client.get(f"/planning/runs/{run.id}/publish").get_data(as_text=True))
     warning = page[page.index('id="cannot-come-kept"'):]
     assert "Henviseren sa at denne deltakeren ikke kan komme" in warning[:400]
-    assert w.own_referral.reference in warning[:800] and "Kan komme: Tirsdager etter kl. 12" in warning[:800]
+    assert w.own_referral.reference in warning[:800] and "Henviseren skrev: «Tirsdager etter kl. 12»" in warning[:800]
     assert client.post(f"/planning/runs/{run.id}/publish", data={"confirm_stale": "y"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Session, kept.id).status.value == "booked"
 
     # Still waiting: on the lead's home and on the move page of the session as published now.
-    assert "Kan komme: Tirsdager etter kl. 12" in html.unescape(client.get("/").get_data(as_text=True))
+    assert "Henviseren skrev: «Tirsdager etter kl. 12»" in html.unescape(client.get("/").get_data(as_text=True))
     move_page = html.unescape(client.get(f"/planning/sessions/{kept.id}/edit").get_data(as_text=True))
     assert f"Henviseren sier at deltakeren i {w.own_referral.reference} ikke kan komme på denne tiden." in move_page
     client.post("/logout")
