@@ -9,6 +9,8 @@ never puts the participant at that time (planning/cannot_come.py).
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
@@ -81,3 +83,16 @@ def tell(referrer: User, referral: Referral, session: Session, note: str) -> Can
                   link=app_url("planning.edit_session", session_id=session.id))))
             uow.after_commit(mail.deliver_later, messages)
     return request
+
+
+RECENT_WORD_DAYS = 30
+
+
+def recent_word(referral: Referral) -> CannotCome | None:
+    """The referrer's latest "cannot come" for this referral with words in it, from the last RECENT_WORD_DAYS: Find a
+    time shows it, for the lead who takes a participant out of a group and books them again ("Tuesdays and
+    Thursdays before 12" was on the move page and gone from the page where the new time is chosen)."""
+    since = clock.now() - dt.timedelta(days=RECENT_WORD_DAYS)
+    return db.session.scalar(select(CannotCome).where(CannotCome.referral_id == referral.id, CannotCome.note != "",
+                                                      CannotCome.created_at >= since)
+                             .order_by(CannotCome.id.desc()).limit(1))

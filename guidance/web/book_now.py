@@ -141,6 +141,8 @@ def undo(referral_id: int):
 
 
 def _page(referral: Referral, *, error: str | None = None, status: int = 200):
+    from guidance.services.cannot_come import recent_word
+
     wish_form = WishForm.from_query()
     wish = wish_form.wish()
     # An overdue participant's times inside the county's notice, when the lead asks (a GET flag).
@@ -176,7 +178,7 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
                            wish_hidden={"sooner": "1"} if found.sooner else {}, can_come_referrals=[referral],
                            today=clock.today(),
                            undoable=service.undoable(current_user, referral), undo_form=UndoForm(),
-                           drop_form=DropNeedForm()), status
+                           drop_form=DropNeedForm(), said=recent_word(referral)), status
 
 
 def _type_label(code: str) -> str:

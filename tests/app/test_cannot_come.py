@@ -267,7 +267,8 @@ def test_one_participant_who_cannot_come_leaves_the_group_and_the_others_keep_th
     w.own_referral.status = ReferralStatus.BOOKED
     db.session.commit()
     f.login(client, w.referrer)
-    assert client.post(f"/intake/referrals/{w.own_referral.id}/cannot-come/{group.id}", data={"note": ""}).status_code == 302
+    assert client.post(f"/intake/referrals/{w.own_referral.id}/cannot-come/{group.id}",
+                       data={"note": "Tysdagar og torsdagar før kl. 12"}).status_code == 302
     client.post("/logout")
 
     f.login(client, w.lead, language="en")
@@ -310,6 +311,9 @@ def test_one_participant_who_cannot_come_leaves_the_group_and_the_others_keep_th
     assert "Ny tid" in letter and "20.01.2027 10:00" in letter and replacement.id
     client.post("/logout")
     f.login(client, w.lead, language="en")
+    # Find a time shows what the referrer wrote (it was on the move page and gone where the new time is chosen).
+    said = html.unescape(client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True))
+    assert 'id="referrer-said"' in said and "Tysdagar og torsdagar før kl. 12" in said
     # Find a time offers neither that group nor any other time that day.
     times = client.get(f"/referrals/{w.own_referral.id}/times?from_date=2027-01-20").get_data(as_text=True)
     days = re.findall(r'(\w+day \d+ \w+ 2027), \d\d:\d\d', html.unescape(times))
