@@ -72,6 +72,8 @@ def test_the_day_lists_every_location_and_marks_what_to_act_on(client, travel_to
     f.login(client, w.lead)
     day = page(client, "/grids/day?date=2027-01-12")
     assert "Dagsplan" in day and "tirsdag 12. januar 2027" in day
+    # A sick call comes while the lead looks at the day: recorded from here (only from the home and Planning before).
+    assert 'href="/planning/absences">Har noen meldt seg syke eller er borte? Registrer fraværet' in day
     assert "Nordland Person" not in day and "Ahmad Rahimi" not in day
     # By location (by name), each in time order, with local times.
     assert day.index("Karrieresenter Bergen") < day.index("Utekontor Voss")
