@@ -81,6 +81,11 @@ class Words:
         s = self.sessions.get(session_id)
         return f"{s['start'][11:16]}–{s['end'][11:16]}" if s else ""
 
+    def place_of(self, session_id: str) -> str:
+        """Where a session of the plan is (the clash may be at an outreach office, out of the week the lead views)."""
+        s = self.sessions.get(session_id)
+        return self.location(s["location"]) if s else ""
+
     def other(self, violation: Violation, named: str) -> str:
         """The session the moved one collides with: the checker blames the later of the two."""
         return named if violation.session == self.session_id else (violation.session or named)
@@ -146,7 +151,8 @@ PATTERNS: list[tuple[int, str, Explain]] = [
      lambda w, v, m: (TIME, _("The referrer has said that the participant of %(reference)s cannot come %(time)s.",
                              reference=w.reference(m[1]), time=f"{m[2]}–{m[3]}"))),
     (2, r"^participant \S+ is also in overlapping session (\S+)",
-     lambda w, v, m: (TIME, _("The participant has another session %(time)s.", time=w.times(w.other(v, m[1]))))),
+     lambda w, v, m: (TIME, _("The participant has another session %(time)s at %(place)s.",
+                             time=w.times(w.other(v, m[1])), place=w.place_of(w.other(v, m[1]))))),
     (2, r"^participant \S+ has -?\d+ min from \S+ at (\S+) to (\S+); travel takes (\d+) min",
      lambda w, v, m: (TIME, _("The participant has another session that day and cannot get between %(first)s and "
                              "%(second)s in time: the journey takes %(minutes)s minutes.", first=w.location(m[1]),
@@ -171,8 +177,8 @@ PATTERNS: list[tuple[int, str, Explain]] = [
      lambda w, v, m: (COUNSELLOR, _("%(name)s already has %(max)s sessions on %(date)s, the most they can take.",
                                    name=w.name(m[1]), max=m[4], date=date_text(dt.date.fromisoformat(m[3]))))),
     (3, r"^counsellor (\S+) is also in overlapping session (\S+)",
-     lambda w, v, m: (COUNSELLOR, _("%(name)s has another session %(time)s.", name=w.name(m[1]),
-                                   time=w.times(w.other(v, m[2]))))),
+     lambda w, v, m: (COUNSELLOR, _("%(name)s has another session %(time)s at %(place)s.", name=w.name(m[1]),
+                                   time=w.times(w.other(v, m[2])), place=w.place_of(w.other(v, m[2]))))),
     (3, r"^counsellor (\S+) has -?\d+ min from \S+ at (\S+) to (\S+); travel takes (\d+) min",
      lambda w, v, m: (COUNSELLOR, _("%(name)s cannot get between %(first)s and %(second)s in time: the journey takes "
                                    "%(minutes)s minutes.", name=w.name(m[1]), first=w.location(m[2]),

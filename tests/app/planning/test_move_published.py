@@ -206,6 +206,25 @@ def test_a_later_plan_keeps_a_session_the_lead_booked_past_the_deadline(app, wor
     assert second["deadline"] == "2027-02-09" and not second.get("overdue_since")
 
 
+def test_a_clash_with_the_counsellors_session_elsewhere_names_where_it_is(client, world):
+    """"Ingrid has another session 10:30–12:00" was at the outreach office in Alver, not in the week the lead was
+    looking at: it read as a false clash."""
+    from guidance.models import Location
+
+    w = world
+    f.centre(town="4621")
+    w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
+    db.session.commit()
+    voss = db.session.scalar(select(Location).where(Location.name == "Karrieresenter Voss"))
+    elsewhere = f.published_session(w.counsellor, w.other_referral, start=f.oslo(2027, 1, 25, 13))
+    elsewhere.location, elsewhere.room = voss, voss.rooms[0]
+    db.session.commit()
+    session = _published(w, interpreter=False)
+    f.login(client, w.lead, language="en")
+    said = _field_error(_move(client, session, day=MONDAY, time="13:00").get_data(as_text=True), "counsellor_id")
+    assert "has another session 13:00–14:30 at Karrieresenter Voss" in said, said
+
+
 def test_a_time_typed_the_norwegian_way_is_read(client, world):
     """"9.30" was refused with "Enter the time as HH:MM": letters and timetables write times so."""
     session = _published(world, interpreter=False)
