@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Regexp
 
+from guidance.labels import money
 from guidance.planning.ids import local_today
 from guidance.services import queue, sheets, statistics
 from guidance.web.charts import bar_chart
@@ -110,6 +111,17 @@ def _page(form: BudgetForm, status: int = 200):
                            grouped="dimension" in request.args, **figures), status
 
 
+def warn_if_over(county_id: int, month: dt.date) -> None:
+    """After a month's budget is saved: say so when what is booked for it is already more (the save said only
+    "saved", and the lead learnt it on the home page later)."""
+    row = next((m for m in statistics.interpreter_months(county_id) if m["month"] == month.strftime("%Y-%m")), None)
+    if row is not None and row["budget_nok"] is not None and row["cost_nok"] > row["budget_nok"]:
+        name = format_date(month, "LLLL y")
+        flash(_("%(month)s already has %(cost)s of interpreters booked, more than this budget of %(budget)s. Publishing a "
+                "plan asks before it adds more.", month=name[:1].upper() + name[1:], cost=money(round(row["cost_nok"] * 100)),
+                budget=money(round(row["budget_nok"] * 100))), "warning")
+
+
 @bp.post("/budget")
 @requires("dashboard")
 def budget():
@@ -118,6 +130,7 @@ def budget():
         month = dt.date.fromisoformat(form.month.data + "-01")
         statistics.set_budget(current_user, month, float(form.amount.data))
         flash(_("The budget for %(month)s is saved.", month=format_date(month, "LLLL y")), "success")
+        warn_if_over(current_user.county_id, month)
         return redirect(url_for("dashboard.index"))
     return _page(form, 400)
 

@@ -150,6 +150,10 @@ def settings(county_id: int):
         else:
             service.update_settings(current_user, county, data)
             flash(_("The settings were saved."), "success")
+            if data.budget_month and data.budget_amount is not None:
+                from guidance.web.dashboard import warn_if_over
+
+                warn_if_over(county.id, dt.date.fromisoformat(data.budget_month.strip() + "-01"))
             return redirect(url_for("setup.county", county_id=county.id))
     except DomainError as error:
         db.session.rollback()

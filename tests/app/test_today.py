@@ -381,6 +381,10 @@ def test_the_budget_card_names_a_later_month_already_over_its_budget(client, win
     db.session.scalar(select(InterpreterBudget).where(InterpreterBudget.month == dt.date(2027, 4, 1))).amount_ore = 800_000
     db.session.commit()
     assert "senere måned" not in card(home(client), "today-budget")
+    # Setting a budget below what is booked says so at once (the save said only "saved").
+    saved = client.post("/dashboard/budget", data={"month": "2027-04", "amount": "5 000"}, follow_redirects=True)
+    assert "April 2027 har allerede 7\xa0200\xa0kr i tolker booket, mer enn dette budsjettet på 5\xa0000\xa0kr" in \
+        saved.get_data(as_text=True)
 
 
 def test_the_budget_card_warns_near_the_budget_and_on_a_pace_past_it(client, winter):
