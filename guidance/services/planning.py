@@ -288,6 +288,11 @@ class BudgetAfter:
     def percent(self) -> int:
         return round(100 * self.after_nok / self.budget_nok) if self.budget_nok else 0
 
+    @property
+    def already_over(self) -> bool:
+        """The month is over its budget before this plan ("publishing puts it over" read as if it were not)."""
+        return self.now_nok > self.budget_nok
+
 
 def _budgets_after(county_id: int, requested: list[Session], released: list[tuple]) -> list[BudgetAfter]:
     """Per month with a budget: the booked interpreter cost (statistics.interpreter_months) plus the

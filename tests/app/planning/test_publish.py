@@ -293,6 +293,18 @@ def test_the_publish_page_warns_when_the_plan_puts_a_month_over_its_interpreter_
     assert refused.status_code == 400 and 'id="confirm_over_budget-error"' in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(type(run), run.id).published_at is None
+    # A month already over its budget is said to be so, and what the plan adds ("puts it over" read as if it were
+    # not over yet).
+    db.session.scalar(select(InterpreterBudget)).amount_ore = 40000   # NOK 400
+    booked = InterpreterBooking(session=interpreted, interpreter_id=interpreted.interpreter_id, status="accepted",
+                                mode="onsite", language="ar", billed_minutes=90, cost_ore=45000)
+    db.session.add(booked)
+    db.session.commit()
+    run_page = client.get(f"/planning/runs/{run.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "is over its budget already (NOK 450 of NOK 400); publishing this plan adds NOK 1,080" in run_page
+    db.session.delete(booked)
+    db.session.scalar(select(InterpreterBudget)).amount_ore = 50000
+    db.session.commit()
     done = client.post(f"/planning/runs/{run.id}/publish", data={"confirm_over_budget": "y"})
     assert done.status_code == 302
     db.session.expire_all()
