@@ -611,7 +611,8 @@ def move_options(session: Session, top: int = 5, wish: Wish | None = None, insta
         instance["new_sessions_from"] = first_new.isoformat()
         # A deadline before the first new time cannot be kept by any suggestion: the times after it are offered,
         # marked (a participant who could not come to the session before a deadline tomorrow had none at all).
-        late = past_deadline(instance, session, first_new)
+        # And a from-date the lead chose after a deadline: times after it, marked, not "nothing fits your days".
+        late = past_deadline(instance, session, max(first_new, (wish.not_before if wish else None) or first_new))
         # Today's sessions that have not started may move too (to a time after the notice).
         instance["frozen_until"] = ids.plan_minute(ids.clock())
         if session.outside_interpreter:  # the arrangement goes with the session: times need not fit a stand-in's

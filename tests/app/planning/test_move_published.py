@@ -167,6 +167,24 @@ def test_a_time_outside_the_opening_hours_and_a_passed_deadline_are_named_on_the
     assert ids.to_local(db.session.get(Session, session.id).start) == dt.datetime(2027, 2, 8, 9, 0)
 
 
+def test_a_from_date_after_the_deadline_gives_times_after_it_marked(client, world):
+    """The lead chose "from 14 December" for a participant whose deadline was the 12th: the page said no time fit
+    "the days and time of day you chose", which the lead had never set."""
+    import re
+
+    w = world
+    w.own_referral.deadline = dt.date(2027, 2, 3)
+    db.session.commit()
+    session = _published(w, interpreter=False)
+    f.login(client, w.lead, language="en")
+    page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit?from_date=2027-02-08", headers=EN)
+                         .get_data(as_text=True))
+    section = page[page.index('id="options-heading"'):page.index("Or choose a time yourself")]
+    days = re.findall(r'name="day" value="([^"]+)"', section)
+    assert days and all(day >= "2027-02-08" for day in days) and "After the deadline" in section, section[:1500]
+    assert "the days and time of day you chose" not in page
+
+
 def test_a_session_moved_past_the_deadline_after_a_first_session_in_time_needs_no_confirmation(client, world):
     """The deadline is kept by the first guidance (the referral page and the reports count it so): moving the
     participant's second session past it asked the lead to confirm that "the deadline is missed"."""
