@@ -105,13 +105,28 @@ def demo_code_command(email: str):
     click.echo(code)
 
 
+SHORTEST_RETENTION_MONTHS = 12   # below it a typo ("--months 1" for 12) anonymised a year of cases: --force
+
+
 @click.command("anonymise")
 @click.option("--months", type=click.IntRange(min=1), required=True,
               help="Anonymise participants whose referrals all closed more than this many months ago.")
-def anonymise_command(months: int):
+@click.option("--dry-run", is_flag=True, help="Only count who would be anonymised; nothing is changed.")
+@click.option("--force", is_flag=True, help=f"Allow a period shorter than {SHORTEST_RETENTION_MONTHS} months.")
+def anonymise_command(months: int, dry_run: bool, force: bool):
     """Retention: anonymise participants of long-closed referrals and delete their attachments."""
-    from guidance.services.retention import anonymise
+    import datetime as dt
 
+    from guidance.services.retention import anonymise, due_participants
+
+    if months < SHORTEST_RETENTION_MONTHS and not force and not dry_run:
+        _refuse(f"--months {months} is shorter than {SHORTEST_RETENTION_MONTHS}: anonymising cannot be undone. "
+                f"Check the county's retention period; add --force if {months} is right, or --dry-run to count first.")
+    if dry_run:
+        due = due_participants(months, dt.datetime.now(dt.timezone.utc))
+        click.echo(f"{len(due)} participants would be anonymised (referrals all closed more than {months} months "
+                   "ago). Nothing was changed.")
+        return
     result = anonymise(months)
     click.echo(f"{result.participants} participants anonymised ({result.referrals} referrals kept for statistics), "
                f"{result.attachments} attachments deleted.")

@@ -186,10 +186,18 @@ def test_anonymise_command_reports_counts(app):
     w.own_referral.status = ReferralStatus.COMPLETED
     w.own_referral.closed_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=400)
     db.session.commit()
+    # A count first, changing nothing; a period under a year is refused without --force (a typo of "1" for "12"
+    # would have anonymised a year of cases, for good).
+    counted = app.test_cli_runner().invoke(args=["anonymise", "--months", "12", "--dry-run"])
+    assert counted.exit_code == 0 and counted.output.startswith("1 participants would be anonymised"), counted.output
+    assert db.session.get(type(w.own_referral.participant), w.own_referral.participant_id).anonymised_at is None
+    short = app.test_cli_runner().invoke(args=["anonymise", "--months", "6"])
+    assert short.exit_code == 2 and "shorter than 12" in short.output
     result = app.test_cli_runner().invoke(args=["anonymise", "--months", "12"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("1 participants anonymised")
     assert app.test_cli_runner().invoke(args=["anonymise", "--months", "0"]).exit_code != 0
+    assert app.test_cli_runner().invoke(args=["anonymise", "--months", "6", "--force"]).exit_code == 0
 
 
 def test_every_column_about_a_participant_is_declared_personal_or_kept():
