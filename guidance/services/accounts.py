@@ -453,6 +453,8 @@ def history(user: User, limit: int = HISTORY_LENGTH) -> list:
     from guidance.models import AuditEvent
 
     return list(db.session.scalars(
-        select(AuditEvent).where(or_(and_(AuditEvent.object_type == "user", AuditEvent.object_id == user.id),
+        # Someone else refused this account's page is not the account's doing (it named another county's admin).
+        select(AuditEvent).where(or_(and_(AuditEvent.object_type == "user", AuditEvent.object_id == user.id,
+                                          AuditEvent.action != "access.refused"),
                                      and_(AuditEvent.actor_id == user.id, AuditEvent.action.in_(OWN_ACTIONS))))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))

@@ -157,7 +157,7 @@ def feed_sessions(user: User, today: dt.date | None = None) -> list[Session]:
 
 def accepted_bookings(interpreter_id: int, first: dt.date, last: dt.date) -> list:
     """The interpreter's accepted bookings of published sessions starting on Oslo dates first..last, and those
-    they had accepted that the centre cancelled since (their calendar shows them cancelled: dropped from the
+    they had accepted of sessions the centre cancelled since (their calendar shows them cancelled: dropped from the
     feed, the assignment vanished from a phone's calendar without a word, or stayed there in some apps). One
     booking per appointment: an accepted one over a cancelled one."""
     from sqlalchemy import and_, or_
@@ -169,7 +169,10 @@ def accepted_bookings(interpreter_id: int, first: dt.date, last: dt.date) -> lis
         select(InterpreterBooking).join(Session, Session.id == InterpreterBooking.session_id)
         .where(InterpreterBooking.interpreter_id == interpreter_id,
                or_(InterpreterBooking.status == BookingStatus.ACCEPTED,
-                   and_(InterpreterBooking.status == BookingStatus.CANCELLED, InterpreterBooking.answered_at.is_not(None))),
+                   # the session itself cancelled: one that goes on with another interpreter is no longer theirs to
+                   # follow (its new time, references and video link), and their cancellation e-mail said so
+                   and_(InterpreterBooking.status == BookingStatus.CANCELLED, InterpreterBooking.answered_at.is_not(None),
+                        Session.status == SessionStatus.CANCELLED)),
                Session.status.in_(PUBLISHED), Session.start >= start, Session.start < end)
         .options(selectinload(InterpreterBooking.session).options(*FEED_LOADS))
     ).all()

@@ -159,6 +159,11 @@ def take_out_of_group(lead: User, session: Session, referral_id: int) -> Session
         member = next((sp for sp in session.participants if sp.referral_id == referral_id), None)
         if member is None:
             raise DomainError(_("The participant is no longer in this group session."))
+        from guidance.services.cannot_come import waiting
+
+        if not any(w.referral_id == referral_id for w in waiting(session.run.county_id, session_id=session.id)):
+            # What the referrer hears and the audit say ("cannot come") would be untrue otherwise.
+            raise DomainError(_("Only a participant whose referrer said they cannot come is taken out of a group here."))
         if not may_take_out(session):
             raise DomainError(_("Without this participant the group would be smaller than the county's minimum: move "
                                 "the whole session, or cancel it."))

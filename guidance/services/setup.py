@@ -497,6 +497,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}\.\d{1,2}\.\d{4}")
 # What may stand between the two dates of a period: a dash of any kind, "til" (nb/nn) or "to".
 _BETWEEN = re.compile(r"^\s*(?:[-–—]|til|to)?\s*$", re.IGNORECASE)
 MAX_CLOSURE_DAYS = 366   # one period: a summer closure is weeks, a typo in the year is not
+CLOSURE_YEARS = (2000, 2100)
 
 
 def _date(text: str) -> dt.date:
@@ -518,16 +519,18 @@ def _parse_dates(text: str) -> tuple[list[dt.date], list[str]]:
         found = _DATE.findall(line)
         rest = _DATE.sub(" ", line)
         try:
+            if any(not CLOSURE_YEARS[0] <= _date(text).year <= CLOSURE_YEARS[1] for text in found):
+                raise ValueError(line)   # a year such as 9999 is a typing slip (and overflowed the date arithmetic)
             if len(found) == 1 and not rest.strip():
                 days.add(_date(found[0]))
             elif len(found) == 2 and _BETWEEN.match(rest.strip()):
                 first, last = _date(found[0]), _date(found[1])
-                if not first <= last < first + dt.timedelta(days=MAX_CLOSURE_DAYS):
+                if not 0 <= (last - first).days < MAX_CLOSURE_DAYS:
                     raise ValueError(line)
                 days.update(first + dt.timedelta(days=n) for n in range((last - first).days + 1))
             else:
                 raise ValueError(line)
-        except ValueError:
+        except (ValueError, OverflowError):
             bad.append(line[:60])
     return sorted(days), bad
 

@@ -247,6 +247,10 @@ def new():
             person = again.participant
             if person.anonymised_at is not None:   # nothing of them is kept to copy
                 abort(404)
+            from guidance.services import audit
+
+            audit.record(current_user, "referral.viewed", again)   # their data is read, as opening it is
+            db.session.commit()
             form.name.data, form.phone.data = person.name, person.phone
             form.municipality_id.data = str(person.municipality_id)
             form.language.data, form.needs_interpreter.data = person.language, person.needs_interpreter

@@ -570,7 +570,7 @@ class PinForm(FlaskForm):
 
 
 class TakeOutForm(FlaskForm):
-    referral_id = IntegerField(validators=[DataRequired()])
+    referral_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**31 - 1)])
 
 
 def _fill_session_choices(form: SessionEditForm, planning_run: PlanningRun, session: Session | None = None) -> None:
@@ -782,13 +782,13 @@ def take_out(session_id: int):
     if not form.validate_on_submit():
         flash(_("The form had expired. Try again."), "error")
         return redirect(url_for("planning.edit_session", session_id=session.id))
-    referral = db.session.get(Referral, form.referral_id.data)
     try:
         plan_edits.take_out_of_group(current_user, session, form.referral_id.data)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("planning.edit_session", session_id=session.id))
+    referral = db.session.get(Referral, form.referral_id.data)   # a member of the session: checked above
     flash(_("%(reference)s is taken out of the group session; the other participants keep their time, and the "
             "referrer is told. Choose another time for them below.", reference=referral.reference), "success")
     return redirect(url_for("book_now.options", referral_id=referral.id))

@@ -141,6 +141,15 @@ def test_admin_edits_a_users_name_email_role_scope_and_active(client):
     history = page[page.index('id="history-heading"'):]
     assert "Endret av en administrator" in history and admin.name in history
     assert "aktiv, fylke, e-postadresse, kommune, navn, rolle" in history, history[:2000]
+    # Another county's administrator refused this account's page is not the account's doing (the security review).
+    nordland = client.application.test_client()
+    other_admin = f.user(Role.ADMIN, name="Admin Nordland")
+    other_admin.county = f.county("18")
+    db.session.commit()
+    f.login(nordland, other_admin)
+    assert nordland.get(f"/admin/users/{person.id}").status_code == 404
+    page = html.unescape(client.get(f"/admin/users/{person.id}").get_data(as_text=True))
+    assert "Admin Nordland" not in page[page.index('id="history-heading"'):]
 
 
 def test_a_bad_user_edit_is_refused_beside_the_field_and_nothing_changes(client):

@@ -338,6 +338,14 @@ def test_a_group_that_would_fall_below_its_minimum_is_moved_or_cancelled_whole(c
     assert refused.status_code == 302
     db.session.expire_all()
     assert len(db.session.get(Session, group.id).participants) == 3
+    # A hand-made id is refused, not a 500 (the security review); nor is a member nobody said cannot come taken out.
+    for forged in ("99999999999999999999", "9223372036854775808", "abc", "-1"):
+        assert client.post(f"/planning/sessions/{group.id}/take-out", data={"referral_id": forged}).status_code == 302
+    bigger = f.published_session(w.counsellor, [w.own_referral, *others, f.referral(name="Nour Saleh")],
+                                 start=f.oslo(2027, 1, 21, 10), type="group", minutes=120, room_name="Grupperom")
+    assert client.post(f"/planning/sessions/{bigger.id}/take-out", data={"referral_id": others[0].id}).status_code == 302
+    db.session.expire_all()
+    assert len(db.session.get(Session, bigger.id).participants) == 4
 
 
 def test_a_participant_who_cannot_come_before_a_deadline_inside_the_notice_is_offered_later_times_said_so(

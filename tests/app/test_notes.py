@@ -105,6 +105,10 @@ def test_further_guidance_advised_says_who_books_it(client, app):
     form = html.unescape(referrer.get(f"/intake/new?again={note.referral.id}").get_data(as_text=True))
     person = note.referral.participant
     assert f'value="{person.name}"' in form and f"kopiert fra henvisning {note.referral.reference}" in form
+    from guidance.models import AuditEvent as Event
+
+    assert db.session.scalar(select(Event).where(Event.action == "referral.viewed", Event.actor_id == w.referrer.id,
+                                                 Event.object_id == note.referral.id)) is not None   # read, recorded
     assert referrer.get(f"/intake/new?again={w.other_referral.id}").status_code == 404   # not theirs
     # The counsellor who wrote it reads what they can do (it told them to "send a new referral").
     f.login(client, w.counsellor)

@@ -423,6 +423,9 @@ def test_a_summer_closure_is_typed_as_one_period_and_read_as_one(client):
     said = html.unescape(bad.get_data(as_text=True))
     assert "or a period on one line as 2027-07-12 – 2027-07-30" in said and ": 2027-07-30 – 2027-07-12" in said
     assert "2027-07-30 – 2027-07-12" in said   # what was typed is kept
+    for typo in ("9999-12-20 – 9999-12-31", "31.12.9999 til 31.12.9999"):   # a 500 before (the date arithmetic)
+        refused = client.post(url, data=settings_form(closure_days=typo))
+        assert refused.status_code == 400 and typo in html.unescape(refused.get_data(as_text=True)), typo
     saved = client.post(url, data=settings_form(closure_days="12.07.2027 til 30.07.2027\n2027-12-24"))
     assert saved.status_code == 302
     county = db.session.get(County, w.lead.county_id)
