@@ -173,7 +173,13 @@ def history(referral: Referral) -> list[dict]:
 
     from guidance.planning import ids
 
-    own_sessions = select(SessionParticipant.session_id).where(SessionParticipant.referral_id == referral.id)
+    # Its sessions, and the groups it was taken out of (no longer its members: their booking and the referrer's
+    # "cannot come" had vanished from the history with the membership).
+    left = [json.loads(e.detail).get("session_id") for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == "referral", AuditEvent.object_id == referral.id,
+        AuditEvent.action == "referral.left_group")) if e.detail]
+    own_sessions = select(SessionParticipant.session_id).where(SessionParticipant.referral_id == referral.id) \
+        .union(select(Session.id).where(Session.id.in_([i for i in left if isinstance(i, int)] or [-1])))
     own_notes = select(GuidanceNote.id).where(GuidanceNote.referral_id == referral.id)
     events = db.session.scalars(
         select(AuditEvent).where(or_(

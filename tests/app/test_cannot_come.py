@@ -291,6 +291,8 @@ def test_one_participant_who_cannot_come_leaves_the_group_and_the_others_keep_th
     assert "today-cannot-come" not in client.get("/").get_data(as_text=True)
     history = html.unescape(client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True))
     assert "Taken out of a group session the participant could not come to; the others keep it" in history
+    # The referrer's word about the group stays in the history (it vanished with the membership).
+    assert "The referrer said the participant cannot come" in history
     # The referrer reads that the participant is out of the group and the others keep it ("cancelled" read as the
     # whole group's), and the letter of the new booking replaces the group's.
     from guidance.services import notices as notice_service
