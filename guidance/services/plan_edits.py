@@ -190,7 +190,7 @@ def past_deadline(instance: dict, session: Session, day: dt.date) -> list[tuple[
     the referral page and the reports count it). In `instance` (the caller's copy) the deadline of every participant
     booked after it no longer binds: they are overdue from it (the solver's `overdue_since`), as the bridge makes a
     participant whose deadline the notice has passed; so the move is judged on everything else."""
-    from guidance.models import MISSED, SessionParticipant
+    from guidance.services.referral_reading import first_guidance_in_time
 
     members = {ids.participant_id(sp.referral_id): sp.referral for sp in session.participants}
     late = []
@@ -199,13 +199,7 @@ def past_deadline(instance: dict, session: Session, day: dt.date) -> list[tuple[
             continue
         deadline, referral = dt.date.fromisoformat(p["deadline"]), members[p["id"]]
         p["deadline"], p["overdue_since"] = None, p["deadline"]
-        first_in_time = db.session.scalar(
-            select(SessionParticipant.session_id).join(Session, Session.id == SessionParticipant.session_id)
-            .where(SessionParticipant.referral_id == referral.id, Session.id != session.id,
-                   Session.start < ids.to_utc(dt.datetime.combine(deadline + dt.timedelta(days=1), dt.time())),
-                   Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)),
-                   (SessionParticipant.outcome.is_(None)) | (SessionParticipant.outcome.not_in(MISSED))).limit(1))
-        if first_in_time is None:
+        if not first_guidance_in_time(referral.id, deadline, besides=session.id):
             late.append((referral.reference, deadline))
     return sorted(late)
 

@@ -402,3 +402,17 @@ def counsellor_names(sessions) -> dict[int, str]:
 
 def counsellor_name(session: Session) -> str:
     return counsellor_names([session]).get(session.counsellor_id, "")
+
+
+def first_guidance_in_time(referral_id: int, deadline: dt.date, besides: int | None = None) -> bool:
+    """Whether the participant has a session held, or booked, on or before `deadline` other than session `besides`:
+    the deadline is kept by the first guidance (the referral page and the reports count it so), and a later session
+    moved past it misses nothing."""
+    from guidance.planning import ids
+
+    end = ids.to_utc(dt.datetime.combine(deadline + dt.timedelta(days=1), dt.time()))
+    return db.session.scalar(
+        select(SessionParticipant.session_id).join(Session, Session.id == SessionParticipant.session_id)
+        .where(SessionParticipant.referral_id == referral_id, Session.id != (besides or -1), Session.start < end,
+               Session.status.in_((SessionStatus.BOOKED, SessionStatus.COMPLETED)),
+               or_(SessionParticipant.outcome.is_(None), SessionParticipant.outcome.not_in(MISSED))).limit(1)) is not None

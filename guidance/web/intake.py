@@ -41,6 +41,7 @@ from guidance.rules.notice import first_new_day
 from guidance.services import queue, referral_csv, referrals
 from guidance.services.attachments import MAX_BYTES, MAX_PER_REFERRAL, Upload, check_uploads
 from guidance.services.errors import DomainError
+from guidance.services.referral_reading import first_guidance_in_time
 from guidance.services.referrals import ReferralData
 from guidance.web.forms import CheckboxesField, PromptSelect, can_come_fields, row_id, show_refusal
 from guidance.web.guards import get_visible, requires
@@ -476,7 +477,9 @@ def cannot_come(participant_referral_id: int, booked_session_id: int):
     # The next time the centre can give comes after the notice: a deadline before it cannot be kept, and "finds
     # another time" read as a promise of one in time.
     first_new = first_new_day(referral.county, local_today())
-    late = referral.deadline if referral.deadline is not None and referral.deadline < first_new else None
+    # (Not when another session of theirs keeps the deadline: the first guidance does, as the reports count it.)
+    late = referral.deadline if referral.deadline is not None and referral.deadline < first_new \
+        and not first_guidance_in_time(referral.id, referral.deadline, besides=session.id) else None
     if request.method == "POST" and told is None and form.validate_on_submit():
         try:
             service.tell(current_user, referral, session, form.note.data or "")
