@@ -121,7 +121,11 @@ def show(note_id: int):
     # "Further guidance advised: yes" left the referrer asking who books it: the follow-up the counsellor asked for.
     follow_ups = db.session.scalars(select(Referral).where(Referral.follow_up_of_id == note.referral_id)
                                     .order_by(Referral.id)).all() if note.further_guidance else []
-    return render_template("notes/show.html", note=note, follow_ups=follow_ups)
+    from guidance.services.referral_reading import next_booked_sessions
+
+    # A session of the referral still ahead: "send a new referral" read as if the guidance were over.
+    ahead = next_booked_sessions([note.referral_id]).get(note.referral_id)
+    return render_template("notes/show.html", note=note, follow_ups=follow_ups, ahead=ahead)
 
 
 @bp.get("/notes/<int:note_id>.pdf")

@@ -114,6 +114,13 @@ def test_further_guidance_advised_says_who_books_it(client, app):
     f.login(client, w.counsellor)
     theirs = client.get(f"/notes/{note.id}").get_data(as_text=True)
     assert "send en ny henvisning" not in theirs and "be om en oppfølgingstime" in theirs
+    # A session of the referral still ahead: the note is about the guidance so far, not "send a new referral" (a
+    # referrer nearly sent a duplicate of a referral with a group session booked).
+    day = f.future_weekday(weeks=2)
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(day.year, day.month, day.day, 10), type="group",
+                        room_name="Grupperom")
+    ahead = referrer.get(f"/notes/{note.id}").get_data(as_text=True)
+    assert "Henvisningen har fortsatt en time booket" in ahead and "send en ny henvisning" not in ahead
     follow_up = Referral(reference=new_reference(), participant=w.own_referral.participant, county=w.own_referral.county,
                          referring_municipality=w.own_referral.referring_municipality, legal_basis=w.own_referral.legal_basis,
                          earliest_date=w.own_referral.earliest_date, follow_up_of_id=w.own_referral.id)
