@@ -12,6 +12,7 @@ from wtforms import HiddenField
 
 from guidance import clock
 from guidance.extensions import db
+from guidance.labels import money
 from guidance.models import Referral
 from guidance.planning import InstanceOptions
 from guidance.planning import ids as planning_ids
@@ -92,6 +93,15 @@ def book(referral_id: int):
         flash(_("The group's interpreter is told that one participant more comes; their answer stands."), "success")
     elif session.interpreter_id:
         flash(_("An interpreter request has been sent."), "success")
+    if session.interpreter_id:
+        # One booking adds to a month over its budget without a question (publishing asks): said at least.
+        from guidance.web.dashboard import over_budget
+
+        month = planning_ids.to_local(session.start).date().replace(day=1)
+        if (over := over_budget(referral.county_id, month)) is not None:
+            flash(_("The interpreter cost of %(month)s is over its budget now: %(cost)s of %(budget)s.",
+                    month=format_date(month, "LLLL y"), cost=money(round(over[0] * 100)),
+                    budget=money(round(over[1] * 100))), "warning")
     notice = InstanceOptions.for_one_booking(referral.county, local_today()).earliest_new
     if notice is not None and planning_ids.to_local(session.start).date() < notice:
         flash(_("The session is sooner than the county's notice, so a letter may not reach the participant in "

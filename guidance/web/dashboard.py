@@ -111,11 +111,19 @@ def _page(form: BudgetForm, status: int = 200):
                            grouped="dimension" in request.args, **figures), status
 
 
+def over_budget(county_id: int, month: dt.date) -> tuple[float, float] | None:
+    """(booked cost, budget) of a month whose booked interpreter cost is over its budget, else None."""
+    row = next((m for m in statistics.interpreter_months(county_id) if m["month"] == month.strftime("%Y-%m")), None)
+    if row is not None and row["budget_nok"] is not None and row["cost_nok"] > row["budget_nok"]:
+        return row["cost_nok"], row["budget_nok"]
+    return None
+
+
 def warn_if_over(county_id: int, month: dt.date) -> None:
     """After a month's budget is saved: say so when what is booked for it is already more (the save said only
     "saved", and the lead learnt it on the home page later)."""
-    row = next((m for m in statistics.interpreter_months(county_id) if m["month"] == month.strftime("%Y-%m")), None)
-    if row is not None and row["budget_nok"] is not None and row["cost_nok"] > row["budget_nok"]:
+    row = dict(zip(("cost_nok", "budget_nok"), over_budget(county_id, month) or ()))
+    if row:
         name = format_date(month, "LLLL y")
         flash(_("%(month)s already has %(cost)s of interpreters booked, more than this budget of %(budget)s. Publishing a "
                 "plan asks before it adds more.", month=name[:1].upper() + name[1:], cost=money(round(row["cost_nok"] * 100)),

@@ -194,7 +194,13 @@ def test_a_from_date_after_the_deadline_says_so_not_to_choose_a_later_date(clien
 def test_booking_an_option_writes_one_session_one_request_and_one_email(client, travel_to):
     from guidance.services import calendar, queue
 
+    from guidance.models import InterpreterBudget
+
     w = booking_world(travel_to)
+    # January's interpreter budget is small: one booking goes over it, and the lead is told (publishing asks; a single
+    # booking said nothing).
+    db.session.add(InterpreterBudget(county_id=w.lead.county_id, month=dt.date(2027, 1, 1), amount_ore=10000))
+    db.session.commit()
     f.login(client, w.lead)
     before = _counts()
     received_before = queue.queue_page(w.lead, queue.QueueFilter(), 1, WINTER).counts["by_status"]["received"]
@@ -226,6 +232,7 @@ def test_booking_an_option_writes_one_session_one_request_and_one_email(client, 
     # The page now says the individual session is booked, and the flash says so in words.
     page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
     assert "Booket: individuell veiledning mandag 11. januar 10:30" in page
+    assert "Tolkekostnaden for januar 2027 er nå over budsjettet" in page and "av 100\xa0kr" in page
     assert "option-individual-1" not in page
     assert "mandag 11. januar 2027, 10:30–12:00, Karrieresenter Bergen, Rom 1, Hanne Vik." in re.sub(r"\s+", " ", page)
     # The letter for the participant, where the lead is (the walk went back to the referral for it).
