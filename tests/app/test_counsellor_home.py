@@ -170,4 +170,4 @@ def test_the_day_says_whether_the_interpreter_has_said_yes(client, travel_to):
     bookings.answer(w.interpreter, booking, True)
     db.session.commit()
     today = _card(client.get("/").get_data(as_text=True), "day-today")
-    assert "(telefon)" in today and "ikke bekreftet" not in today
+    assert "(telefon, bekreftet)" in today and "ikke bekreftet" not in today
