@@ -11,9 +11,9 @@ from sqlalchemy import func
 PHONE_PUNCTUATION = " ()-.+"
 # What a typed phone number may look like (digits and the punctuation above).
 PHONE_QUERY = re.compile(r"^\+?[0-9 ()\-.]+$")
-# A referral's reference as typed from a letter ("H-7KQ3-M2", "h-7kq3-m2", "7KQ3-M2"): the one thing on it that
+# A referral's reference as typed from a letter ("H-7KQ3-M2", "h-7kq3-m2", "7KQ3-M2", "H7KQ3M2"): the one thing on it that
 # names the participant to whoever reads it.
-REFERENCE_QUERY = re.compile(r"^\s*(H\s*-\s*)?([0-9A-Z]{4})\s*-\s*([0-9A-Z]{2})\s*$", re.IGNORECASE)
+REFERENCE_QUERY = re.compile(r"^\s*(H\s*-?\s*)?([0-9A-Z]{4})\s*-?\s*([0-9A-Z]{2})\s*$", re.IGNORECASE)
 
 
 def reference_of(text: str) -> str | None:
