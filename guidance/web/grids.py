@@ -151,6 +151,8 @@ def day():
         edit_form=SessionEditForm(),
         closed=opening.closed_on(county, date),
         moved_away=to_tell.moved_away_from(county.id, date),
+        # Participants the lead still tells of a change (the home's list): "nothing to act on" read as if none.
+        untold=len(to_tell.waiting(county.id)) if actions else 0,
         previous_url=url_for("grids.day", **url_args, date=opening.open_day_after(county, date, -1).isoformat()),
         next_url=url_for("grids.day", **url_args, date=opening.open_day_after(county, date).isoformat()),
         week_url=url_for("grids.published", **url_args,

@@ -68,6 +68,9 @@ def test_a_participant_nobody_tells_waits_on_the_home_until_marked_told(client, 
     home = _home_card(client, w)
     assert "Dmytro Melnyk" in home and w.untold.reference in home
     assert 'href="tel:+4740000000"' in home and "Ukrainsk (tolk)" in home
+    # The day plan says so too ("nothing to act on now" read as if nobody waited).
+    day = html.unescape(client.get("/grids/day?date=2027-01-28").get_data(as_text=True))
+    assert "1 deltaker venter fortsatt på beskjed fra deg om en endring" in day and 'href="/#today-to-tell"' in day
     # not told of the booking yet: to them it is simply booked at the new time
     assert "Ny time torsdag 28. januar kl. 13:00" in home and "ingen henviser i Veiled" in home
     assert "1 deltaker" in home and home.count("Dmytro Melnyk") == 1
