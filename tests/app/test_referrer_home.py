@@ -186,7 +186,7 @@ def test_a_session_moved_away_from_tomorrow_is_first_and_says_to_tell_them_today
     card = _card(client.get("/").get_data(as_text=True), "home-moved")
     amal, sara = card.index("Amal Haddad"), card.index("Sara Haddad")
     assert amal < sara   # by the time in their letter, not the new time (28th against 19th)
-    assert "Karrieresenteret ringer dem: et brev kommer for sent" in card[amal:sara]
+    assert "Karrieresenteret ringer dem før den gamle tiden: et nytt brev kommer for sent til den" in card[amal:sara]
     assert "Karrieresenteret ringer dem" not in card[sara:]
 
 

@@ -288,7 +288,9 @@ def test_a_session_moved_away_from_a_time_sooner_than_a_letter_is_the_leads_to_t
     home = _home_card(client, w)
     assert "Amal Haddad" in home and "Selam Tesfay" not in home
     assert "Flyttet fra mandag 11. januar kl. 10:00 til onsdag 20. januar kl. 10:00" in home
-    assert "for snart til at et brev rekker frem" in home
+    # The new time is weeks away: what is too soon is the old time their letter gives ("too soon for a letter" of a
+    # session two weeks on read as untrue).
+    assert "brevet deres gir den gamle tiden, før et nytt brev rekker fram" in home
     # Reception's day plan for Monday names her, should she come with the old letter.
     monday = html.unescape(re.sub(r"\s+", " ", client.get("/grids/day?date=2027-01-11").get_data(as_text=True)))
     listed = monday[monday.index('id="moved-away-list"'):].split("</section>")[0]
