@@ -48,10 +48,10 @@ def test_the_page_says_what_each_of_the_templates_columns_takes_in_the_pages_lan
     template = client.get("/intake/bulk/template.csv").data.decode("utf-8-sig").splitlines()[0].split(";")
     for header in template:
         assert f"<code>{header}</code>" in guide, header
-    assert "<code>bosettingsdato</code></th><td>Settlement date, like 17.03.2027." in guide
+    assert '<code>bosettingsdato</code></th><td data-label="What to write">Settlement date, like 17.03.2027.' in guide
     client.post("/language", data={"language": "nn", "next": "/"})
     nynorsk = html.unescape(client.get("/intake/bulk").get_data(as_text=True))
-    assert "<code>busetjingsdato</code></th><td>Busetjingsdato, som 17.03.2027." in nynorsk
+    assert '<code>busetjingsdato</code></th><td data-label="Kva du skriv">Busetjingsdato, som 17.03.2027.' in nynorsk
 
 
 def test_a_participant_who_needs_step_free_access_says_so_in_its_column(client):
