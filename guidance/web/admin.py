@@ -144,11 +144,15 @@ def edit_user(user_id: int):
             flash(_("The user was updated."), "success")
             _warn_broken(user, county)
             return redirect(url_for("admin.users"))
-    status = 400 if request.method == "POST" else 200
+    return _user_page(user, form), 400 if request.method == "POST" else 200
+
+
+def _user_page(user: User, form, **links) -> str:
+    """The user's page: the form, the invitation or county-account links, the two-step login and the history."""
     signed_in, invited_at = invitations.status(user)
     return render_template("admin/user_edit.html", form=form, user=user, signed_in=signed_in, invited_at=invited_at,
                            may_connect=invitations.may_connect(user), role_label=role_labels(),
-                           history=[_history_line(e, user) for e in accounts.history(user)]), status
+                           history=[_history_line(e, user) for e in accounts.history(user)], **links)
 
 
 # Why a login was refused, in words (services.sign_in and accounts.authenticate record the code).
@@ -239,12 +243,7 @@ def _user_page_with(user: User, **links):
     _fill_choices(form)
     form.role.data = user.role.value
     form.county_id.data, form.municipality_id.data = user.county_id or 0, user.municipality_id or 0
-    signed_in, invited_at = invitations.status(user)
-    response = make_response(render_template("admin/user_edit.html", form=form, user=user, signed_in=signed_in,
-                                             invited_at=invited_at, may_connect=invitations.may_connect(user),
-                                             role_label=role_labels(),
-                                             history=[_history_line(e, user) for e in accounts.history(user)],
-                                             **links))
+    response = make_response(_user_page(user, form, **links))
     response.headers["Cache-Control"] = "no-store"
     return response
 

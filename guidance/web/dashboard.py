@@ -122,12 +122,13 @@ def over_budget(county_id: int, month: dt.date) -> tuple[float, float] | None:
 def warn_if_over(county_id: int, month: dt.date) -> None:
     """After a month's budget is saved: say so when what is booked for it is already more (the save said only
     "saved", and the lead learnt it on the home page later)."""
-    row = dict(zip(("cost_nok", "budget_nok"), over_budget(county_id, month) or ()))
-    if row:
+    over = over_budget(county_id, month)
+    if over is not None:
+        cost, budget = over
         name = format_date(month, "LLLL y")
         flash(_("%(month)s already has %(cost)s of interpreters booked, more than this budget of %(budget)s. Publishing a "
-                "plan asks before it adds more.", month=name[:1].upper() + name[1:], cost=money(round(row["cost_nok"] * 100)),
-                budget=money(round(row["budget_nok"] * 100))), "warning")
+                "plan asks before it adds more.", month=name[:1].upper() + name[1:], cost=money(round(cost * 100)),
+                budget=money(round(budget * 100))), "warning")
 
 
 @bp.post("/budget")

@@ -41,7 +41,7 @@ from guidance.rules.notice import first_new_day
 from guidance.services import queue, referral_csv, referrals
 from guidance.services.attachments import MAX_BYTES, MAX_PER_REFERRAL, Upload, check_uploads
 from guidance.services.errors import DomainError
-from guidance.services.referral_reading import first_guidance_in_time
+from guidance.services.referral_reading import first_guidance_in_time, read_referral
 from guidance.services.referrals import ReferralData
 from guidance.web.forms import CheckboxesField, PromptSelect, can_come_fields, row_id, show_refusal
 from guidance.web.guards import get_visible, requires
@@ -248,10 +248,7 @@ def new():
             person = again.participant
             if person.anonymised_at is not None:   # nothing of them is kept to copy
                 abort(404)
-            from guidance.services import audit
-
-            audit.record(current_user, "referral.viewed", again)   # their data is read, as opening it is
-            db.session.commit()
+            read_referral(current_user, again)   # their data is read, as opening the referral is (audited)
             form.name.data, form.phone.data = person.name, person.phone
             form.municipality_id.data = str(person.municipality_id)
             form.language.data, form.needs_interpreter.data = person.language, person.needs_interpreter
