@@ -102,15 +102,9 @@ def _role_map(variable: str, text: str) -> dict[str, Grant]:
 def _known_places(variable: str, grants: dict[str, Grant]) -> None:
     """Every county and municipality number in the map is one of Norway's (the shipped reference data): a typo
     ("99", "9999") started the app and then deactivated the people of that group at their next sign-in."""
-    import csv
-    from pathlib import Path
+    from guidance.reference_file import read_municipalities
 
-    import solver
-
-    # The reference data the app loads (services.reference_data), read here without the services: the map is
-    # checked when the configuration is read, below every layer of the app.
-    with (Path(solver.__file__).parent / "data" / "municipalities.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_municipalities()
     counties, municipalities = {r["county_number"] for r in rows}, {r["kommunenummer"] for r in rows}
     for value, grant in grants.items():
         if grant.county and grant.county not in counties:

@@ -1,22 +1,16 @@
 """Counties and municipalities from the shipped reference data (2024 structure)."""
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from sqlalchemy import select
 
-from guidance.config import ROOT
 from guidance.extensions import db
 from guidance.models import County, Municipality
+from guidance.reference_file import MUNICIPALITIES_CSV, read_municipalities
 from guidance.rules.language import COUNTY_DEFAULTS, MUNICIPALITY_DEFAULTS, NEUTRAL
 
-MUNICIPALITIES_CSV = ROOT / "solver" / "data" / "municipalities.csv"
-
-
-def read_municipalities(path: Path = MUNICIPALITIES_CSV) -> list[dict]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+__all__ = ["MUNICIPALITIES_CSV", "read_municipalities", "load_reference_data"]
 
 
 def load_reference_data(path: Path = MUNICIPALITIES_CSV) -> tuple[int, int]:
