@@ -402,8 +402,8 @@ def cancelled_before(session: Session, referral_id: int) -> dt.datetime | None:
     a kind replaces every cancelled one. The participant may still hold that letter (a move's new letter
     said so; one booked after a cancellation looked like a second invitation). Not a booking withdrawn with
     the referral or taken back at once: no letter went out for it."""
-    from guidance.planning import ids
     from guidance.services.interpreter_bookings.changes import SYSTEM_CANCEL_REASONS
+    from guidance.services.referral_reading import left_groups
 
     cancelled = db.session.execute(
         select(Session.id, Session.start).join(SessionParticipant, SessionParticipant.session_id == Session.id)
@@ -412,15 +412,12 @@ def cancelled_before(session: Session, referral_id: int) -> dt.datetime | None:
                func.coalesce(Session.cancel_reason, "").not_in(SYSTEM_CANCEL_REASONS))
         .order_by(Session.id.desc()).limit(1)).first()
     found = [(cancelled.id, cancelled.start)] if cancelled is not None else []
-    # A group the participant was taken out of (they could not come; the others kept it): no longer theirs, so only
-    # the event names it, with the time their letter gave.
-    for event in db.session.scalars(select(AuditEvent).where(
-            AuditEvent.object_type == "referral", AuditEvent.object_id == referral_id,
-            AuditEvent.action == "referral.left_group").order_by(AuditEvent.id.desc())):
-        detail = json.loads(event.detail) if event.detail else {}
-        left = db.session.get(Session, detail.get("session_id") or 0)
-        if left is not None and left.type == session.type and left.id != session.id and isinstance(detail.get("at"), str):
-            found.append((left.id, ids.from_plan_minute(detail["at"])))
+    # A group the participant was taken out of (they could not come; the others kept it), with the time their
+    # letter gave.
+    for session_id, at in left_groups(referral_id):
+        left = db.session.get(Session, session_id)
+        if left is not None and left.type == session.type and left.id != session.id and at is not None:
+            found.append((left.id, at))
             break
     if not found:
         return None

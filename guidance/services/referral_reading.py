@@ -175,11 +175,9 @@ def history(referral: Referral) -> list[dict]:
 
     # Its sessions, and the groups it was taken out of (no longer its members: their booking and the referrer's
     # "cannot come" had vanished from the history with the membership).
-    left = [json.loads(e.detail).get("session_id") for e in db.session.scalars(select(AuditEvent).where(
-        AuditEvent.object_type == "referral", AuditEvent.object_id == referral.id,
-        AuditEvent.action == "referral.left_group")) if e.detail]
+    left = [session_id for session_id, _at in left_groups(referral.id)]
     own_sessions = select(SessionParticipant.session_id).where(SessionParticipant.referral_id == referral.id) \
-        .union(select(Session.id).where(Session.id.in_([i for i in left if isinstance(i, int)] or [-1])))
+        .union(select(Session.id).where(Session.id.in_(left or [-1])))
     own_notes = select(GuidanceNote.id).where(GuidanceNote.referral_id == referral.id)
     events = db.session.scalars(
         select(AuditEvent).where(or_(
@@ -218,6 +216,23 @@ def history(referral: Referral) -> list[dict]:
             detail["at"] = db.session.scalar(select(CannotCome.session_start).where(
                 CannotCome.session_id == e.object_id, CannotCome.referral_id == referral.id).limit(1))
         out.append({"event": e, "detail": detail, "action": action, "session": session})
+    return out
+
+
+def left_groups(referral_id: int) -> list[tuple[int, dt.datetime | None]]:
+    """(session id, start the participant's letter gave, when recorded) of the group sessions the referral's
+    participant was taken out of or left with a withdrawal, latest first: no longer theirs, so only the referral's
+    `referral.left_group` events name them (its history and its letters read them)."""
+    from guidance.planning import ids
+
+    out = []
+    for event in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.object_type == "referral", AuditEvent.object_id == referral_id,
+            AuditEvent.action == "referral.left_group").order_by(AuditEvent.id.desc())):
+        detail = json.loads(event.detail) if event.detail else {}
+        if isinstance(detail.get("session_id"), int):
+            at = detail.get("at")
+            out.append((detail["session_id"], ids.from_plan_minute(at) if isinstance(at, str) else None))
     return out
 
 
