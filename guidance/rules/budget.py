@@ -55,12 +55,17 @@ def projected_cost(spent: float, today: dt.date) -> float | None:
     return spent * total / gone
 
 
+def is_over(budget: float | None, committed: float) -> bool:
+    """A month's committed cost (spent and booked) is over its budget (none set: never over)."""
+    return budget is not None and committed > budget
+
+
 def status(budget: float | None, committed: float, spent: float, today: dt.date) -> BudgetStatus:
     """`budget`: the month's budget (None: not set); `committed`: the month's cost spent and booked;
     `spent`: the cost of the month's sessions before today. All in the same unit."""
     if budget is None:
         return BudgetStatus.NOT_SET
-    if committed > budget:
+    if is_over(budget, committed):
         return BudgetStatus.OVER
     if committed >= WARN_SHARE * budget and committed > 0:   # a budget of 0 kr with nothing booked is kept
         return BudgetStatus.NEAR

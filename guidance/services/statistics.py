@@ -267,6 +267,15 @@ def interpreter_months(county_id: int) -> list[dict]:
              "budget_nok": round(budgets[m] / 100, 2) if m in budgets else None} for m in months]
 
 
+def over_budget(county_id: int, month: dt.date) -> tuple[float, float] | None:
+    """(booked cost, budget) in NOK of a month whose booked interpreter cost is over its budget, else None."""
+    from guidance.rules.budget import is_over
+
+    row = next((m for m in interpreter_months(county_id) if m["month"] == month.strftime("%Y-%m")), None)
+    return (row["cost_nok"], row["budget_nok"]) if row is not None and is_over(row["budget_nok"], row["cost_nok"]) \
+        else None
+
+
 def interpreter_cost_between(county_id: int, start: dt.datetime, end: dt.datetime) -> float:
     """The interpreter cost (NOK) of the sessions starting in [start, end), counted as `interpreter_months`
     counts a month: the lead's home uses it for the month's cost so far (rules.budget's pace)."""

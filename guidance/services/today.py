@@ -376,7 +376,7 @@ def _budget(county_id: int, today: dt.date) -> Budget:
     month = statistics.period_of(today, "month")
     months = statistics.interpreter_months(county_id)
     later_over = [(dt.date.fromisoformat(m["month"] + "-01"), m["cost_nok"], m["budget_nok"]) for m in months
-                  if m["month"] > month and m["budget_nok"] is not None and m["cost_nok"] > m["budget_nok"]]
+                  if m["month"] > month and budget_rules.is_over(m["budget_nok"], m["cost_nok"])]
     row = next((m for m in months if m["month"] == month), None)
     if row is None:
         return Budget(today.replace(day=1), 0.0, None, later_over=later_over)

@@ -95,7 +95,7 @@ def book(referral_id: int):
         flash(_("An interpreter request has been sent."), "success")
     if session.interpreter_id:
         # One booking adds to a month over its budget without a question (publishing asks): said at least.
-        from guidance.web.dashboard import over_budget
+        from guidance.services.statistics import over_budget
 
         month = planning_ids.to_local(session.start).date().replace(day=1)
         if (over := over_budget(referral.county_id, month)) is not None:

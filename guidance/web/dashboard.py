@@ -111,18 +111,10 @@ def _page(form: BudgetForm, status: int = 200):
                            grouped="dimension" in request.args, **figures), status
 
 
-def over_budget(county_id: int, month: dt.date) -> tuple[float, float] | None:
-    """(booked cost, budget) of a month whose booked interpreter cost is over its budget, else None."""
-    row = next((m for m in statistics.interpreter_months(county_id) if m["month"] == month.strftime("%Y-%m")), None)
-    if row is not None and row["budget_nok"] is not None and row["cost_nok"] > row["budget_nok"]:
-        return row["cost_nok"], row["budget_nok"]
-    return None
-
-
 def warn_if_over(county_id: int, month: dt.date) -> None:
     """After a month's budget is saved: say so when what is booked for it is already more (the save said only
     "saved", and the lead learnt it on the home page later)."""
-    over = over_budget(county_id, month)
+    over = statistics.over_budget(county_id, month)
     if over is not None:
         cost, budget = over
         name = format_date(month, "LLLL y")
