@@ -528,6 +528,12 @@ def _cannot_come(county: County, participants: list[dict]) -> None:
             p["busy"] = [list(t) for t in sorted(busy[p["id"]] | {tuple(t) for t in p.get("busy", [])})]
 
 
+def overdue_from_deadline(participant: dict) -> None:
+    """A participant dict whose deadline can no longer bind (it is missed, or the lead booked past it): overdue from
+    that deadline, as the solver reads a missed one (`overdue_since`, no `deadline`)."""
+    participant["deadline"], participant["overdue_since"] = None, participant["deadline"]
+
+
 def _respect_notice(participants: list[dict], published: list[Session], horizon_start: dt.date,
                     earliest_new: dt.date) -> None:
     """New sessions only after the notice (the instance's `new_sessions_from`, which the planner and the
@@ -545,7 +551,7 @@ def _respect_notice(participants: list[dict], published: list[Session], horizon_
         if p["deadline"] is not None and p["deadline"] < first:
             # Missed for certain: as urgent as an overdue participant (the plan's figures count them there;
             # with no deadline at all they counted nowhere, and "every deadline kept" hid them).
-            p["deadline"], p["overdue_since"] = None, p["deadline"]
+            overdue_from_deadline(p)
         if p["id"] not in booked and (p["earliest"] or "") < first:
             p["earliest"] = first
 
@@ -576,7 +582,7 @@ def _booked_past_deadline(participants: list[dict], published: list[Session], ho
         if pid in in_time:
             p["deadline"] = day
         else:
-            p["deadline"], p["overdue_since"] = None, p["deadline"]
+            overdue_from_deadline(p)
 
 
 def session_dict(s: Session, participants: list[str] | None = None) -> dict:

@@ -190,6 +190,7 @@ def past_deadline(instance: dict, session: Session, day: dt.date) -> list[tuple[
     the referral page and the reports count it). In `instance` (the caller's copy) the deadline of every participant
     booked after it no longer binds: they are overdue from it (the solver's `overdue_since`), as the bridge makes a
     participant whose deadline the notice has passed; so the move is judged on everything else."""
+    from guidance.planning.instance import overdue_from_deadline
     from guidance.services.referral_reading import first_guidance_in_time
 
     members = {ids.participant_id(sp.referral_id): sp.referral for sp in session.participants}
@@ -198,7 +199,7 @@ def past_deadline(instance: dict, session: Session, day: dt.date) -> list[tuple[
         if p["id"] not in members or not p.get("deadline") or dt.date.fromisoformat(p["deadline"]) >= day:
             continue
         deadline, referral = dt.date.fromisoformat(p["deadline"]), members[p["id"]]
-        p["deadline"], p["overdue_since"] = None, p["deadline"]
+        overdue_from_deadline(p)
         if not first_guidance_in_time(referral.id, deadline, besides=session.id):
             late.append((referral.reference, deadline))
     return sorted(late)
