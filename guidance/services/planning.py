@@ -291,7 +291,9 @@ class BudgetAfter:
     @property
     def already_over(self) -> bool:
         """The month is over its budget before this plan ("publishing puts it over" read as if it were not)."""
-        return self.now_nok > self.budget_nok
+        from guidance.rules.budget import is_over
+
+        return is_over(self.budget_nok, self.now_nok)
 
 
 def _budgets_after(county_id: int, requested: list[Session], released: list[tuple]) -> list[BudgetAfter]:
