@@ -373,7 +373,8 @@ def _place(session: Session, notice: Notice | None = None) -> str:
     return f"{location.name}, {location.address}" if location.address else location.name
 
 
-def _line(notice: Notice) -> str:
+def _line(notice: Notice, kind: str, before: dt.datetime | None) -> str:
+    """One line of an e-mail: `notice` as `kind`, moved from `before` (`_folded`: several notices may fold into one)."""
     session, reference = notice.session, notice.referral.reference if notice.referral else ""
     if notice.kind == "note_shared":
         return _("Referral %(reference)s: a guidance note has been shared.", reference=reference)
@@ -397,8 +398,8 @@ def _line(notice: Notice) -> str:
         "counsellor_moved": _("Your session is moved to %(when)s at %(place)s."),
         "counsellor_cancelled": _("Your session %(when)s at %(place)s is cancelled."),
         JOINED: _("Your group session %(when)s at %(place)s has a new participant: referral %(reference)s."),
-    }[notice.kind]
-    if notice.kind == "referral_cancelled" and _left_group(notice):
+    }[kind]
+    if kind == "referral_cancelled" and _left_group(notice):
         # The group goes on without them ("is cancelled" read as the whole group's session).
         what = _("Referral %(reference)s: the participant is taken out of the group session %(when)s at %(place)s, "
                  "which they cannot come to; the others keep it. The centre finds them another time.")
@@ -408,13 +409,45 @@ def _line(notice: Notice) -> str:
                  "your calendar.")
     elif _handed_over(notice):
         what = _("Your session %(when)s at %(place)s is given to %(name)s: it is out of your calendar.")
-    elif notice.moved_from is not None and notice.kind == "referral_moved":
+    elif before is not None and kind == "referral_moved":
         what = _("Referral %(reference)s: the session %(before)s is moved to %(when)s at %(place)s.")
-    elif notice.moved_from is not None and notice.kind == "counsellor_moved":
+    elif before is not None and kind == "counsellor_moved":
         what = _("Your session %(before)s is moved to %(when)s at %(place)s.")
     return what % {"reference": reference, "when": _when(session, notice), "place": _place(session, notice),
                    "name": session.counsellor.user.name if session is not None else "",
-                   "before": _oslo(notice.moved_from) if notice.moved_from is not None else ""}
+                   "before": _oslo(before) if before is not None else ""}
+
+
+def _folded(notices: list[Notice]) -> list[tuple[Notice, str, dt.datetime | None]]:
+    """The lines of one e-mail as (notice, kind, the time it moved from): a session booked or moved, then moved
+    again before the reader heard of it (a daily summary, or a batch not yet sent), is one line at its latest
+    time, moved from the time the reader had (the first move's), or booked when they had none. Each notice
+    tells the session as it stands, so a summary read "moved from 10.00 to 14.00" and "moved from 12.00 to
+    14.00": 12.00 was never sent. Cancellations and the other kinds stand as they are."""
+    def chain_key(notice: Notice) -> tuple | None:
+        if notice.session is None or not notice.kind.endswith((f"_{BOOKED}", f"_{MOVED}")):
+            return None
+        return notice.session.uid, notice.referral_id, notice.kind.rsplit("_", 1)[0]
+
+    chains: dict[tuple, list[Notice]] = defaultdict(list)
+    for notice in notices:
+        if (key := chain_key(notice)) is not None:
+            chains[key].append(notice)
+    lines = []
+    for notice in notices:
+        chain = chains.get(chain_key(notice))
+        if chain is None:
+            lines.append((notice, notice.kind, notice.moved_from))
+            continue
+        if notice is not chain[-1]:
+            continue
+        first = chain[0]
+        if first.kind.endswith(f"_{BOOKED}"):
+            lines.append((notice, first.kind, None))
+        else:
+            before = first.moved_from if first.moved_from != notice.session.start else None  # moved back: no "from"
+            lines.append((notice, notice.kind, before))
+    return lines
 
 
 def _left_group(notice: Notice) -> bool:
@@ -440,15 +473,15 @@ def _link(notice: Notice) -> str:
     return cal.app_url("referrals.show", referral_id=notice.referral_id)
 
 
-def _letter_line(notice: Notice) -> str:
+def _letter_line(notice: Notice, kind: str) -> str:
     """The participant's letter for a session booked or moved ahead: the referrer hands it over, and a
     participant holding only the old letter comes on the old day."""
     session = notice.session
-    if notice.kind not in ("referral_booked", "referral_moved") or session is None or notice.referral_id is None \
+    if kind not in ("referral_booked", "referral_moved") or session is None or notice.referral_id is None \
             or session.status is not SessionStatus.BOOKED or session.start <= clock.now():
         return ""
     link = cal.app_url("letters.referral", referral_id=notice.referral_id)
-    if notice.kind == "referral_moved":
+    if kind == "referral_moved":
         return "\n  " + _("Give the participant the new letter, which replaces the old one (PDF): %(link)s", link=link)
     return "\n  " + _("Give the participant the letter (PDF): %(link)s", link=link)
 
@@ -457,15 +490,16 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
     """One e-mail for `notices` to `person`, in their language; the subject names references only."""
     locale = for_recipient(person)
     first = notices[0]
+    folded = _folded(notices)
     with force_locale(locale):
         if digest:
-            subject = ngettext("Daily summary: %(num)d change in Veiled", "Daily summary: %(num)d changes in Veiled", len(notices))
+            subject = ngettext("Daily summary: %(num)d change in Veiled", "Daily summary: %(num)d changes in Veiled", len(folded))
             intro = _("Here is what changed since the last summary:")
         elif first.kind == "reminder":
             subject = _("Reminder: sessions on %(day)s", day=first.session.start.astimezone(cal.OSLO).strftime("%d.%m.%Y"))
             intro = _("Your participants have these sessions. Please remind them:")
-        elif len(notices) > 1:
-            subject = ngettext("%(num)d change to sessions of your referrals", "%(num)d changes to sessions of your referrals", len(notices))
+        elif len(folded) > 1:
+            subject = ngettext("%(num)d change to sessions of your referrals", "%(num)d changes to sessions of your referrals", len(folded))
             intro = _("Sessions of your referrals have changed:")
         else:
             reference = first.referral.reference if first.referral else ""
@@ -481,11 +515,11 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
                 "counsellor_moved": _("Moved: session %(when)s"),
                 "counsellor_cancelled": _("Given to a colleague: session %(when)s") if _handed_over(first)
                 else _("Cancelled: session %(when)s"),
-            }[first.kind] % {"reference": reference, "when": _when(first.session, first) if first.session else ""}
+            }[folded[0][1]] % {"reference": reference, "when": _when(first.session, first) if first.session else ""}
             intro = ""
         lines = [intro] if intro else []
-        for notice in notices:
-            lines.append(f"- {_line(notice)}\n  {_link(notice)}" + _letter_line(notice))
+        for notice, kind, before in folded:
+            lines.append(f"- {_line(notice, kind, before)}\n  {_link(notice)}" + _letter_line(notice, kind))
         lines.append(_("Choose which notices you get and how: %(link)s", link=cal.app_url("notices.settings")))
         body = "\n\n".join(lines)
         ics = None

@@ -160,6 +160,49 @@ def test_the_settings_page_changes_what_is_sent(client, travel_to):
     assert len(_to(w.referrer)) == 1  # guidance notes: never
 
 
+def _move(w, session, to: dt.datetime):
+    plan_edits.move_published_session(w.lead, db.session.get(Session, session.id), start=to, room_id=session.room_id,
+                                      counsellor_id=session.counsellor_id, interpreter_id=w.interpreter.interpreter.id,
+                                      interpreter_mode="onsite")
+
+
+def test_a_session_moved_twice_before_the_summary_is_one_line_from_the_time_the_referrer_had(app, travel_to):
+    """The daily summary listed "25.01 09:00 moved to 27.01 10:00" and "26.01 13:00 moved to 27.01 10:00": the
+    referrer never heard of 26.01, and read two sessions where the participant has one."""
+    travel_to(f.oslo(2027, 1, 13, 12))
+    w = planning_world()
+    w.referrer.notice_settings = {"referral_sessions": "digest"}
+    db.session.commit()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 25, 9), interpreter=w.interpreter)
+    _move(w, session, dt.datetime(2027, 1, 26, 13, 0))
+    _move(w, session, dt.datetime(2027, 1, 27, 10, 0))
+
+    [digest] = notices.send_digests()
+    assert digest.subject == "Dagleg oppsummering: 1 endring i Veiled"
+    assert "timen 25.01.2027 09:00 er flytta til 27.01.2027 10:00" in digest.body
+    assert "26.01.2027" not in digest.body and digest.body.count(w.own_referral.reference) == 1
+
+    # Moved back to the time they had: the line says where it is, not "09:00 is moved to 09:00".
+    _move(w, session, dt.datetime(2027, 1, 28, 10, 0))
+    _move(w, session, dt.datetime(2027, 1, 27, 10, 0))
+    [digest] = notices.send_digests()
+    assert "er flytta til 27.01.2027 10:00" in digest.body and "timen 27.01.2027" not in digest.body
+
+
+def test_a_session_booked_and_moved_before_the_e_mail_left_is_told_as_booked_at_its_new_time(app, travel_to):
+    travel_to(f.oslo(2027, 1, 13, 12))
+    w = planning_world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 25, 9), interpreter=w.interpreter)
+    notices.session_event(w.lead, session, notices.BOOKED, counsellor=False)
+    db.session.commit()
+    _move(w, session, dt.datetime(2027, 1, 26, 13, 0))   # before the dispatch ran: one e-mail for both
+    run_queued_jobs()
+
+    [to_referrer] = _to(w.referrer)
+    assert to_referrer.subject == f"Time booka for tilvising {w.own_referral.reference}"
+    assert "26.01.2027 13:00" in to_referrer.body and "25.01.2027" not in to_referrer.body
+
+
 def test_the_reminder_command_run_twice_sends_one_reminder(app, travel_to):
     travel_to(f.oslo(2027, 1, 13, 12))  # Wednesday: two working days ahead is Friday
     w = planning_world()
