@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -18,7 +18,7 @@ from guidance.models import County, Municipality, Role, User
 from guidance.rules.access import admin_municipality_filter, admin_user_filter
 from guidance.services import accounts, invitations, mail, second_factor
 from guidance.services.errors import DomainError
-from guidance.web.forms import PostForm, show_refusal
+from guidance.web.forms import PostForm, row_id, show_refusal
 from guidance.web.guards import get_visible, requires
 from guidance.web.people import invite_user
 
@@ -73,9 +73,16 @@ def _fill_choices(form: UserForm) -> None:
 @bp.get("/users")
 @requires("users")
 def users():
-    all_users = db.session.scalars(select(User).where(admin_user_filter(current_user)).order_by(User.role, User.name)).all()
+    args = request.args
+    chosen = accounts.UserFilter(text=args.get("q", "")[:200], role=args.get("role", ""),
+                                 municipality_id=args.get("municipality", type=row_id), status=args.get("status", ""))
+    all_users = accounts.users_for(admin_user_filter(current_user), chosen)
+    total = db.session.scalar(select(func.count(User.id)).where(admin_user_filter(current_user)))
+    municipalities = db.session.scalars(select(Municipality).where(admin_municipality_filter(current_user))
+                                        .order_by(Municipality.name)).all()
     # Someone who never logged in reads so under "Active" (they had looked like everyone else).
-    return render_template("admin/users.html", users=all_users, role_labels=role_labels(),
+    return render_template("admin/users.html", users=all_users, role_labels=role_labels(), chosen=chosen, total=total,
+                           municipalities=municipalities,
                            sign_in={u.id: _sign_in(u) for u in all_users},
                            invitation={u.id: invitations.status(u) for u in all_users if u.active})
 

@@ -352,3 +352,38 @@ def test_a_referrer_whose_referrals_would_reach_nobody_is_refused(client):
     assert "Fylket til Oslo har ikke noe karrieresenter i Veiled ennå" in nobody.get_data(as_text=True)
     assert 'value="kari@example.no"' in nobody.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.email == "kari@example.no")) is None
+
+
+def test_the_administrator_finds_a_user_by_part_of_the_name_role_municipality_or_status(client):
+    """A county has a referrer or two in each municipality: the list ran to hundreds of rows with no way to find one."""
+    import re
+
+    w = f.world()
+    f.user(Role.REFERRER, name="Øystein Hauge", municipality_number="4601")
+    voss = f.user(Role.REFERRER, name="Sigrid Voss", municipality_number="4621")
+    gone = f.user(Role.COUNSELLOR, name="Øyvind Borte")
+    gone.active = False
+    db.session.commit()
+    f.login(client, w.admin)
+
+    def names(query: str) -> list[str]:
+        response = client.get(f"/admin/users{query}")
+        assert response.status_code == 200
+        return re.findall(r"<bdi>([^<]+)</bdi></a>", response.get_data(as_text=True))
+
+    everyone = names("")
+    assert {"Øystein Hauge", "Sigrid Voss", "Øyvind Borte"} <= set(everyone)
+    assert set(names("?q=øy")) == {"Øyvind Borte", "Øystein Hauge"}
+    assert names("?q=%C3%98YSTEIN") == ["Øystein Hauge"]                        # case folded, also for Ø
+    assert names(f"?q={voss.email.split('@')[0]}") == ["Sigrid Voss"]             # by e-mail address
+    in_voss = names("?role=referrer&municipality=" + str(voss.municipality_id))
+    assert "Sigrid Voss" in in_voss and "Øystein Hauge" not in in_voss
+    assert all(db.session.scalar(select(User).where(User.name == n)).municipality_id == voss.municipality_id for n in in_voss)
+    assert names("?status=deactivated") == ["Øyvind Borte"]
+    assert "Øyvind Borte" not in names("?status=active")
+    page = client.get("/admin/users?q=nobody-here").get_data(as_text=True)
+    assert "Ingen brukere passer med filtrene." in page and 'value="nobody-here"' in page
+    caption = client.get("/admin/users?role=referrer").get_data(as_text=True)
+    assert re.search(rf"\d+ av {len(everyone)} brukere", caption)
+    # Nonsense in the address narrows nothing and breaks nothing.
+    assert client.get("/admin/users?municipality=99999999999999999999&role=king&status=x").status_code == 200
