@@ -1,12 +1,14 @@
 """Bearer tokens for municipal case systems: created and revoked by an admin, stored hashed."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
+from guidance import clock
 from guidance.extensions import db
 from guidance.models import ApiToken, Municipality, User
 from guidance.models.types import utcnow
@@ -64,4 +66,23 @@ def authenticate(plaintext: str | None) -> ApiToken | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext)))
     if token is None or token.revoked_at is not None:
         return None
+    _mark_used(token)
     return token
+
+
+USE_RECORDED_EVERY = dt.timedelta(minutes=5)
+
+
+def _mark_used(token: ApiToken) -> None:
+    """Record that the token was used, at most once every few minutes (one conditional UPDATE in its own short
+    transaction, before the request's use case): a case system sends many requests, and a write for each
+    would make every read a write."""
+    now = clock.now()
+    if token.last_used_at is not None and now - token.last_used_at < USE_RECORDED_EVERY:
+        return
+    db.session.execute(update(ApiToken).where(
+        ApiToken.id == token.id,
+        or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - USE_RECORDED_EVERY))
+        .values(last_used_at=now).execution_options(synchronize_session=False))
+    db.session.commit()
+    db.session.refresh(token)

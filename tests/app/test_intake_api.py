@@ -215,6 +215,43 @@ def test_admin_creates_a_token_sees_it_once_and_revokes_it(client):
     assert client.get("/api/v1/referrals", headers=auth(token)).status_code == 401
 
 
+def test_the_token_list_says_who_made_each_token_and_when_it_was_last_used(client, travel_to):
+    """Which token is the live one: an administrator revoking the old token of a case system that moved to a new
+    one could not tell them apart."""
+    import html
+    import re
+
+    travel_to(f.oslo(2027, 1, 12, 9, 0))
+    admin = f.user(Role.ADMIN, county_number=None, name="Drift Fylke")
+    f.login(client, admin)
+    f.centre()
+    bergen = f.municipality("4601")
+    for name in ("Gammel Flyt", "Ny Flyt"):
+        page = client.post("/admin/api-tokens/", data={"municipality_id": bergen.id, "name": name}).get_data(as_text=True)
+        if name == "Ny Flyt":
+            token = page.split('<p class="token-once">')[1].split("<")[0]
+
+    def row(name: str) -> str:
+        page = html.unescape(client.get("/admin/api-tokens/").get_data(as_text=True))
+        found = re.search(rf"<td>{name}</td>.*?</tr>", page, re.S).group(0)
+        return " ".join(re.sub(r"<[^>]+>", " ", found).split())
+
+    assert "av Drift Fylke" in row("Ny Flyt") and "Aldri brukt" in row("Ny Flyt")
+    assert client.get("/api/v1/referrals", headers=auth(token)).status_code == 200
+    assert "tir. 12. jan. 2027, 09:00" in row("Ny Flyt") and "Aldri brukt" in row("Gammel Flyt")
+    # Recorded once every few minutes, not written by every request; then again.
+    travel_to(f.oslo(2027, 1, 12, 9, 3))
+    client.get("/api/v1/referrals", headers=auth(token))
+    assert "09:00" in row("Ny Flyt")
+    travel_to(f.oslo(2027, 1, 12, 10, 30))
+    client.get("/api/v1/referrals", headers=auth(token))
+    f.login(client, admin)   # an hour and a half later: signed out for being idle
+    assert "tir. 12. jan. 2027, 10:30" in row("Ny Flyt")
+    # A wrong token records nothing.
+    assert client.get("/api/v1/referrals", headers=auth(token + "x")).status_code == 401
+    assert "Aldri brukt" in row("Gammel Flyt")
+
+
 def test_a_token_needs_a_name_and_a_municipality(client):
     f.login(client, f.user(Role.ADMIN, county_number=None))
     response = client.post("/admin/api-tokens/", data={"municipality_id": 0, "name": ""})
@@ -324,6 +361,7 @@ def test_the_list_reads_the_same_number_of_queries_for_three_referrals_as_for_ni
         assert all(item["next_session"] for item in listing["items"] if item["reference"] != w.own_referral.reference)
         return len(statements), listing["total"]
 
+    client.get("/api/v1/referrals", headers=auth(token))   # the token's use recorded (once every few minutes)
     add(2)
     few, total = queries()
     assert total == 3
