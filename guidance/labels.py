@@ -165,6 +165,8 @@ ACCOUNT_ACTION = {
     "auth.recovery_code_used": _l("Logged in with a recovery code"),
     "auth.second_factor_reset": _l("Login code reset by an administrator"),
     "auth.logged_out_everywhere": _l("Logged out everywhere"),
+    "auth.logged_out": _l("Logged out"),
+    "user.details_from_provider": _l("Name or e-mail address taken from the county's account"),
     "access.refused": _l("Refused a page"),
 }
 

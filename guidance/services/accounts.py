@@ -90,6 +90,12 @@ def _failed_login(user: User | None, reason: str) -> None:
     db.session.commit()
 
 
+def logged_out(user: User) -> None:
+    """The account's history says when it logged out (a shared computer: did they?)."""
+    audit.record(user, "auth.logged_out", user)
+    db.session.commit()
+
+
 def set_language(user: User, language: str) -> None:
     user.language = language
 
@@ -484,9 +490,14 @@ def history(user: User, limit: int = HISTORY_LENGTH) -> list:
 
     from guidance.models import AuditEvent
 
-    return list(db.session.scalars(
+    events = list(db.session.scalars(
         # Someone else refused this account's page is not the account's doing (it named another county's admin).
         select(AuditEvent).where(or_(and_(AuditEvent.object_type == "user", AuditEvent.object_id == user.id,
                                           AuditEvent.action != "access.refused"),
                                      and_(AuditEvent.actor_id == user.id, AuditEvent.action.in_(OWN_ACTIONS))))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit + 1)))
+    # A sign-in through the county's provider starts a session as a password login does: the trail keeps both,
+    # the history one line ("logged in with a password" stood under each sign-in with the county's account).
+    kept = [e for older, e in zip(events[1:] + [None], events)
+            if not (e.action == "auth.logged_in" and older is not None and older.action == "user.signed_in")]
+    return kept[:limit]

@@ -108,9 +108,19 @@ def _follow_claims(provider: OidcProvider, user: User, grant: Grant, county, mun
     if _role_and_scope(user) != before:
         audit.record(user, "user.role_changed", user, {"provider": provider.name, "from": before,
                                                        "to": _role_and_scope(user)})
-    user.name = name
-    if email != user.email and find_by_email(email) is None:
-        user.email = email
+    changed, detail = [], {"provider": provider.name}
+    if name != user.name:
+        user.name = name
+        changed.append("name")
+    if email != user.email:
+        if find_by_email(email) is None:
+            user.email = email
+            changed.append("email")
+        else:
+            detail["email_taken"] = True   # another account has it: the administrator sees why it stayed
+    if changed or "email_taken" in detail:
+        # Who someone is in Veiled changed with no administrator's hand in it: the account's history says so.
+        audit.record(user, "user.details_from_provider", user, {**detail, "fields": changed})
 
 
 def _refuse(provider: OidcProvider, identity: UserIdentity | None, subject: str, reason: str) -> None:

@@ -193,6 +193,8 @@ def _history_line(event, user: User) -> dict:
             why.append(f"{'→ ' if key == 'to' else ''}{roles[detail[key]['role']]}")
     if detail.get("fields"):
         why.append(", ".join(str(CHANGED_FIELD.get(f, f)) for f in detail["fields"]))
+    if detail.get("email_taken"):   # the provider's address was another account's: this one kept its own
+        why.append(str(REFUSAL_REASON["email_taken"]))
     if event.action == "access.refused" and detail.get("endpoint"):
         why.append(str(detail["endpoint"]))   # the page, as the code names it: what they tried to open
     return {"at": event.at, "what": str(ACCOUNT_ACTION.get(event.action, event.action)),

@@ -6,6 +6,7 @@ play the person's browser at the provider (its login page) and hand the redirect
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -206,6 +207,32 @@ def test_role_and_scope_follow_the_groups_at_every_sign_in(client, app, provider
     provider.set_user("mover", email="mo@vlfk.example.no", name="Mo Flytter", groups=["g-lead-46"])
     assert sign_in(client, provider, "mover").status_code == 302
     assert client.get("/queue/").status_code == 200
+
+
+def test_a_name_or_address_the_county_changes_is_in_the_accounts_history_and_so_is_logging_out(client, app, provider):
+    """Who someone is in Veiled changed with the provider's claims and left no trace: an administrator asked why a
+    counsellor's name had changed could not say."""
+    import html as html_module
+
+    provider.set_user("renamed", email="ina@vlfk.example.no", name="Ina Hansen", groups=["g-counsellor-46"])
+    sign_in(client, provider, "renamed")
+    client.post("/logout")
+    f.user(Role.REFERRER, name="Has The Address").email = "ina.berg@vlfk.example.no"
+    db.session.commit()
+    provider.set_user("renamed", email="ina.berg@vlfk.example.no", name="Ina Berg", groups=["g-counsellor-46"])
+    sign_in(app.test_client(), provider, "renamed")
+    user = db.session.scalar(select(User).where(User.name == "Ina Berg"))
+    assert user.email == "ina@vlfk.example.no"   # the new address is another account's: this one keeps its own
+
+    admin = app.test_client()
+    f.login(admin, f.user(Role.ADMIN, county_number=None))
+    history = html_module.unescape(admin.get(f"/admin/users/{user.id}").get_data(as_text=True))
+    history = " ".join(re.sub(r"<[^>]+>", " ", history[history.index('id="history-heading"'):]).split())
+    assert "Navn eller e-postadresse hentet fra fylkets konto – navn e-postadressen tilhører en annen konto" in history
+    assert "Logget ut" in history
+    # One line a sign-in: the session it starts is not a second login "with a password".
+    assert history.count("Logget inn med fylkets konto") == 2 and "Logget inn med passord" not in history
+    assert "Ina Hansen" not in history   # the names themselves stay out of the trail
 
 
 def test_an_account_an_administrator_deactivated_stays_out(client, app, provider):
