@@ -865,6 +865,26 @@ def test_a_suggestion_at_another_location_says_the_participants_journey(client, 
     assert voss.name == "Karrieresenter Voss"
 
 
+def test_a_group_suggestion_says_its_journey_is_the_longest_of_its_participants(client, world):
+    """A group's tag read "participant's journey 86 min": the lead took it for everyone's."""
+    import re
+
+    from guidance.models import Location
+
+    w = world
+    voss_person = f.referral(municipality_number="4621", name="Sara Voss", language="nb")
+    f.centre(town="4621")
+    w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
+    db.session.commit()
+    session = f.published_session(w.counsellor, [voss_person, f.referral(name="Per Bergen", language="nb")],
+                                  start=f.oslo(MONDAY.year, MONDAY.month, MONDAY.day, 9), type="group")
+    f.login(client, w.lead, language="en")
+    page = html.unescape(client.get(f"/planning/sessions/{session.id}/edit", headers=EN).get_data(as_text=True))
+    section = page[page.index('id="options-heading"'):]
+    tags = re.findall(r'<strong class="tag tag-\w+">([^<]*journey[^<]*)</strong>', section)
+    assert tags and all(t.startswith("longest journey of a participant ") for t in tags), tags
+
+
 def test_the_absence_page_says_why_nobody_is_free_once_a_day_not_on_every_row(client, world):
     """A sick day empties a counsellor's four sessions, and the same colleague is full all day: the reasons
     were repeated on every row, and the lead read the same lines four times to find nothing new."""
