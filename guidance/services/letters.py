@@ -340,9 +340,13 @@ class Facts:
     municipality: str
     norwegian: str
     second: str | None
-    # The time an earlier letter gave, when the centre has moved the session since: the participant
-    # may hold both letters, and two that look alike sent people on the old day.
-    replaces: dt.datetime | None = None
+    # The times earlier letters gave, when the centre has moved the session since (or booked it instead of a
+    # cancelled one), oldest first: the participant may hold any of them, and two letters that look alike sent
+    # people on the old day. After two moves the letter named the first time while the participant held the
+    # second's letter.
+    replaces: tuple[dt.datetime, ...] = ()
+    # One of those letters named another place: "new time" alone hid a move from Bergen to Voss.
+    new_place: bool = False
     # The centre's phone number, under its name at the top (the letterhead), when the lead gave one.
     sender_phone: str | None = None
     # The participant's language, when they need an interpreter and the counsellor speaks it: the letter said
@@ -380,10 +384,20 @@ def moved_from(session: Session, referral_id: int, events: list[AuditEvent] | No
     moved to another time: by the lead (`session.moved`, every member) or by a re-plan
     (`session.replanned`, on the new session, naming the participants it moved there). `events`: the
     session's move events when already read (`move_events`), else they are read here."""
+    earlier = earlier_versions(session, referral_id, events)
+    first = earlier[0][0] if earlier else None
+    return first.astimezone(OSLO) if first is not None and first != session.start else None
+
+
+def earlier_versions(session: Session, referral_id: int, events: list[AuditEvent] | None = None) \
+        -> list[tuple[dt.datetime, int | None]]:
+    """Every (start, location id) this participant's letters may have given for this session before its moves,
+    oldest first (the location None when the event predates its record); the session as it is now left out."""
     from guidance.planning import ids
 
     if events is None:
         events = move_events([session.id]).get(session.id, [])
+    out: list[tuple[dt.datetime, int | None]] = []
     for event in events:
         detail = json.loads(event.detail) if event.detail else {}
         if event.action == "session.replanned" and referral_id not in detail.get("referrals", []):
@@ -391,9 +405,10 @@ def moved_from(session: Session, referral_id: int, events: list[AuditEvent] | No
         raw = detail.get("from")
         if not isinstance(raw, str):
             continue
-        first = ids.from_plan_minute(raw)
-        return first.astimezone(OSLO) if first != session.start else None
-    return None
+        version = (ids.from_plan_minute(raw), detail.get("from_location"))
+        if version not in out:
+            out.append(version)
+    return out
 
 
 def cancelled_before(session: Session, referral_id: int) -> dt.datetime | None:
@@ -438,6 +453,20 @@ def _contact(referrer, location) -> dict:
     return {"contact_name": None, "contact_phone": None, "contact_email": None}
 
 
+def _replaced(session: Session, referral_id: int) -> dict:
+    """What the letter replaces: the times of the letters before (`earlier_versions`, or the cancelled booking this
+    one replaces), at most the three latest, and whether one of them gave another place."""
+    versions = earlier_versions(session, referral_id)
+    if not versions and (cancelled := cancelled_before(session, referral_id)) is not None:
+        versions = [(cancelled, None)]
+    here = session.location_id
+    versions = [(start, place) for start, place in versions if (start, place) != (session.start, here)
+                and not (start == session.start and place is None)][-3:]
+    times = tuple(dict.fromkeys(start.astimezone(OSLO) for start, _place in versions))
+    moved_place = session.mode != "video" and any(place is not None and place != here for _start, place in versions)
+    return {"replaces": times, "new_place": moved_place}
+
+
 def facts(referral: Referral, session: Session) -> Facts:
     contact = referral.referred_by
     location = session.location
@@ -471,7 +500,7 @@ def facts(referral: Referral, session: Session) -> Facts:
         municipality=referral.referring_municipality.name,
         norwegian=for_municipality(referral.referring_municipality),
         second=second_language(referral.participant.language),
-        replaces=moved_from(session, referral.id) or cancelled_before(session, referral.id),
+        **_replaced(session, referral.id),
         sender_phone=location.centre.phone if location is not None else None,
         counsellor_speaks=person.language if person.needs_interpreter and not interpreted and session.counsellor
         is not None and person.language in (session.counsellor.languages or []) else None,
@@ -487,11 +516,17 @@ def paragraphs(f: Facts, code: str, strict: bool = False) -> list[tuple[str, str
         out.append(("small", t("Phone: %(phone)s", phone=isolate(f.sender_phone))))
     out.append(("title", t("Invitation to career guidance")))
     out.append(("text", t("To: %(name)s", name=isolate(f.name, FSI))))
-    if f.replaces is not None:
-        # The numeric old date and time: readable whatever the alphabet (as the reminder writes dates).
-        out.append(("label", t("New time")))
-        out.append(("text", t("This letter replaces the letter about %(date)s. Come at the new time below.",
-                              date=isolate(f.replaces.strftime("%d.%m.%Y %H:%M")))))
+    if f.replaces:
+        # The numeric old dates and times: readable whatever the alphabet (as the reminder writes dates).
+        when = " / ".join(isolate(start.strftime("%d.%m.%Y %H:%M")) for start in f.replaces)
+        if f.new_place:
+            out.append(("label", t("New time and place")))
+            out.append(("text", t("This letter replaces the letter about %(date)s. Come at the new time and to the new "
+                                  "place below.", date=when)))
+        else:
+            out.append(("label", t("New time")))
+            out.append(("text", t("This letter replaces the letter about %(date)s. Come at the new time below.",
+                                  date=when)))
     # A video session is not at the career centre: a participant told to come there travels for nothing.
     if f.session_type == "group" and f.video:
         out.append(("text", t("You are invited to a group session on career guidance by video. You will meet "
@@ -724,7 +759,9 @@ def _tagged(document, tag: str, lang: str, actual_text: str | None, mcids: dict[
 
 # Space (mm) before a label and after the title; an item's continuation lines are indented.
 SPACE_BEFORE, SPACE_AFTER, INDENT = {"label": 2}, {"title": 3}, {"item": 6}
-SCALES = (1.0, 0.92, 0.85)  # the type scales a letter may be set at to stay on one sheet
+# The type scales a letter may be set at to stay on one sheet: a moved letter with a centre's long directions
+# (389 characters in Kurmanji) spilled two lines onto a page of their own at 0.85.
+SCALES = (1.0, 0.92, 0.85, 0.78, 0.72)
 
 
 def _paragraph(document, family: str, style: str, text: str, widths: dict, scale: float) -> tuple[list[str], float]:
@@ -870,6 +907,7 @@ def render_facts(letters: list[Facts]) -> bytes:
     if not letters:
         document.add_page()
     for f in letters:
+        first_page = document.page + 1
         for code in (f.norwegian, f.second):
             if code is None:
                 continue
@@ -877,4 +915,8 @@ def render_facts(letters: list[Facts]) -> bytes:
             document.start_section(f"{f.reference} – {language_name(code, 'en')}")
             items = paragraphs(f, code)
             _write(document, code, items, mcids, widths, _fitting_scale(document, code, items, widths))
+        if len(letters) > 1 and (document.page - first_page + 1) % 2:
+            # Printed on both sides, each participant's letters start on a sheet of their own: a letter that still
+            # spilled over put the next participant's Norwegian letter on the back of its last page.
+            document.add_page()
     return bytes(document.output())

@@ -398,7 +398,7 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
         to_tell.session_changed(lead, session, to_tell.MOVED, short_notice=soon, was=old[0])
         booking_changed(sp.referral_id for sp in session.participants)
     audit.record(lead, "session.moved", session, {
-        "from": ids.plan_minute(old[0]), "to": raw["start"], "room": room.id,
+        "from": ids.plan_minute(old[0]), "to": raw["start"], "room": room.id, "from_location": old[1],
         "counsellor": counsellor_id, "interpreter": interpreter_id or None,
         # How the participant takes part, when the move changed it (the history read "moved" of a switch to video).
         **({"mode": session.mode} if session.mode != old_mode else {})})

@@ -516,3 +516,63 @@ def test_the_referrer_prints_only_the_letters_not_printed_yet(client, travel_to)
     f.published_session(w.counsellor, sara, start=f.oslo(2027, 1, 27, 9), type="group", room_name="Grupperom")
     _pages(client.get(f"/referrals/{sara.id}/letters.pdf"))
     assert 'id="home-letters"' not in client.get("/").get_data(as_text=True)
+
+
+def test_a_session_moved_twice_names_every_earlier_time_and_a_new_place(client):
+    """Moved 23.12 12:00 -> 13:30 (she was given that letter), then to Voss: the new letter named 12:00 only, and
+    said "new time" of a session now 100 km away."""
+    from guidance.services import plan_edits
+
+    w = f.world()
+    referral, day = _ukrainian(w)
+    session = db.session.scalar(select(Session).where(Session.participants.any(referral_id=referral.id)))
+    referral.earliest_date = day - dt.timedelta(days=7)
+    voss = f.centre(town="4621")
+    w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
+    db.session.commit()
+    plan_edits.move_published_session(w.lead, session, start=dt.datetime.combine(day, dt.time(10, 30)),
+                                      room_id=session.room_id, counsellor_id=session.counsellor_id,
+                                      interpreter_id=session.interpreter_id, interpreter_mode="video")
+    f.login(client, w.referrer)
+    norwegian = " ".join(_pages(client.get(f"/referrals/{referral.id}/letters.pdf"))[0].split())
+    assert "Ny tid " in norwegian and "ny stad" not in norwegian   # same place: the time only
+
+    voss_room = voss.locations[0].rooms[0]
+    plan_edits.move_published_session(w.lead, db.session.get(Session, session.id),
+                                      start=dt.datetime.combine(day + dt.timedelta(days=1), dt.time(13, 0)),
+                                      room_id=voss_room.id, counsellor_id=session.counsellor_id,
+                                      interpreter_id=session.interpreter_id, interpreter_mode="video")
+    norwegian, ukrainian = (" ".join(p.split()) for p in _pages(client.get(f"/referrals/{referral.id}/letters.pdf")))
+    first, second = f"{day.strftime('%d.%m.%Y')} 09:00", f"{day.strftime('%d.%m.%Y')} 10:30"
+    assert f"erstattar brevet om {first} / {second}" in norwegian, norwegian
+    assert "Ny tid og ny stad" in norwegian and "Karrieresenter Voss" in norwegian
+    assert first in ukrainian and second in ukrainian and "Новий час і місце" in ukrainian
+
+
+def test_a_long_letter_stays_on_its_sheet_and_each_participants_letters_start_a_sheet(client):
+    """A moved Kurmanji letter with a centre's 389-character directions spilled two lines onto a page of their own,
+    and in the municipality's file the next participant's Norwegian letter printed on its back."""
+    from guidance.services import plan_edits
+
+    w = f.world()
+    berivan = _booked(w, "Berivan Aydin", "kmr")
+    location = db.session.scalar(select(Location).order_by(Location.id))
+    location.directions = ("Ta bybanen til Byparken og gå ned Kaigaten mot Bryggen. Inngangen er i bakgården bak "
+                           "det gule bygget, ved sykkelstativene; ring på ringeklokka merket Karrieresenteret og vent i "
+                           "resepsjonen i andre etasje. Heisen er til venstre for trappa. Parkering for bevegelses"
+                           "hemmede er i Kaigaten 6. Spør i skranken på biblioteket om du ikke finner fram. Kommer du med buss, gå av "
+                           "ved Bergen busstasjon og følg skiltene mot sentrum i om lag ti minutter.")
+    db.session.commit()
+    session = db.session.scalar(select(Session).where(Session.participants.any(referral_id=berivan.id)))
+    for hour in (10, 12):
+        plan_edits.move_published_session(w.lead, db.session.get(Session, session.id),
+                                          start=dt.datetime.combine(session.start.date(), dt.time(hour, 30)),
+                                          room_id=session.room_id, counsellor_id=session.counsellor_id,
+                                          interpreter_id=None, interpreter_mode="onsite")
+    lingala = _booked(w, "Grace Mbuyi", "ln")     # Norwegian only: one page
+    f.login(client, w.referrer)
+    assert len(_pages(client.get(f"/referrals/{berivan.id}/letters.pdf"))) == 2   # one sheet, both sides
+    pages = _pages(client.get(f"/municipalities/{w.referrer.municipality_id}/letters.pdf"))
+    starts = [i for i, page in enumerate(pages) if "Innkalling til karriererettleiing" in page]
+    assert len(starts) == 2 and all(i % 2 == 0 for i in starts), starts   # each on the front of a sheet
+    assert any(lingala.reference in page for page in pages)

@@ -32,7 +32,9 @@ VARIANTS = [
     {}, {"session_type": "group", "step_free": False, "interpreter_mode": "video"},
     {"interpreter_mode": "phone", "contact_name": None, "contact_phone": None, "contact_email": None},
     {"video": True}, {"video": True, "session_type": "group"}, {"video": True, "video_link": "https://meet.example.no/kari"}, {"second": None}, {"interpreter_language": None}, {"interpreter_mode": "arranging"},
-    {"replaces": dt.datetime(2027, 2, 25, 13, 0, tzinfo=ZoneInfo("Europe/Oslo"))},
+    {"replaces": (dt.datetime(2027, 2, 25, 13, 0, tzinfo=ZoneInfo("Europe/Oslo")),)},
+    {"replaces": (dt.datetime(2027, 2, 25, 13, 0, tzinfo=ZoneInfo("Europe/Oslo")),
+                  dt.datetime(2027, 2, 26, 9, 0, tzinfo=ZoneInfo("Europe/Oslo"))), "new_place": True},
     {"sender_phone": "+47 55 30 60 00"},
 ]
 
@@ -154,3 +156,19 @@ def test_a_pashto_line_keeps_a_time_and_a_phone_number_whole_and_in_reading_orde
     (number_x, number), (label_x, label) = sorted(drawn[:2])
     assert number == "+47 412 34 567" and label == "تلیفون:" and number_x < label_x  # the label on the right
     assert [text for _x, text in sorted(drawn[2:])] == ["09:00–10:30", "وخت:"]
+
+
+def test_a_moved_letter_with_long_directions_stays_on_one_sheet_in_every_language():
+    """A moved Kurmanji letter with a centre's 389-character directions spilled two lines onto a page of their own."""
+    import io
+
+    from pypdf import PdfReader
+
+    oslo = ZoneInfo("Europe/Oslo")
+    directions = ("Ta bybanen til Byparken og gå ned Kaigaten mot Bryggen. Inngangen er i bakgården bak det gule "
+                  "bygget. ") * 4
+    assert len(directions) > 389
+    for code in sorted(REQUIRED - {"nb", "nn"}):
+        facts = _facts(second=code, directions=directions, new_place=True,
+                       replaces=(dt.datetime(2027, 2, 25, 13, tzinfo=oslo), dt.datetime(2027, 2, 26, 9, tzinfo=oslo)))
+        assert len(PdfReader(io.BytesIO(letters.render_facts([facts]))).pages) == 2, code
