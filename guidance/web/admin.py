@@ -193,6 +193,8 @@ def _history_line(event, user: User) -> dict:
             why.append(f"{'→ ' if key == 'to' else ''}{roles[detail[key]['role']]}")
     if detail.get("fields"):
         why.append(", ".join(str(CHANGED_FIELD.get(f, f)) for f in detail["fields"]))
+    if detail.get("link_shown"):   # an invitation the administrator handed over themselves
+        why.append(str(_("the link was shown to the administrator, not e-mailed")))
     if detail.get("email_taken"):   # the provider's address was another account's: this one kept its own
         why.append(str(REFUSAL_REASON["email_taken"]))
     if event.action == "access.refused" and detail.get("endpoint"):

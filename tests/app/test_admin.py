@@ -387,3 +387,4 @@ def test_the_administrator_finds_a_user_by_part_of_the_name_role_municipality_or
     assert re.search(rf"\d+ av {len(everyone)} brukere", caption)
     # Nonsense in the address narrows nothing and breaks nothing.
     assert client.get("/admin/users?municipality=99999999999999999999&role=king&status=x").status_code == 200
+

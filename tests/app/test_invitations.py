@@ -82,6 +82,13 @@ def test_a_new_counsellor_is_e_mailed_a_link_that_lets_them_choose_a_password_an
     db.session.refresh(profile)
     assert [e.action for e in db.session.scalars(select(AuditEvent).where(
         AuditEvent.object_type == "user", AuditEvent.object_id == profile.user.id))][:1] == ["user.invited"]
+    # The administrator reads the account's history in words: it read "user.invited", "user.invitation_accepted".
+    admin = app.test_client()
+    f.login(admin, w.admin)
+    history = admin.get(f"/admin/users/{profile.user.id}").get_data(as_text=True)
+    history = " ".join(re.sub(r"<[^>]+>", " ", history[history.index('id="history-heading"'):]).split())
+    assert "Invitert" in history and "Tok imot invitasjonen" in history
+    assert not re.search(r"\b(user|auth)\.[a-z_]+", history), history
 
 
 def test_the_lead_sees_who_has_not_logged_in_and_can_e_mail_a_new_invitation(client, travel_to):
