@@ -320,9 +320,13 @@ def set_interpreter_active(actor, profile: InterpreterProfile, active: bool) -> 
 
 
 def _interpreter_values(data: InterpreterData, errors: Errors) -> dict:
-    phone = (data.phone or "").strip()
-    if len(phone) > 40 or (phone and not re.fullmatch(r"\+?[\d ()-]{5,40}", phone)):
-        errors["phone"] = [_("Enter a phone number, like +47 400 00 000.")]
+    from guidance.services.referrals import canonical_phone, dialable
+
+    # One rule for a phone number across the app (the centre's, a referrer's, a participant's): "123 45" was saved
+    # here, and the counsellor had an interpreter by phone with no number that rings.
+    phone = canonical_phone(data.phone) or ""
+    if phone and (not dialable(phone) or len(phone) > 30):
+        errors["phone"] = [_("Enter a phone number of 8 to 15 digits, like +47 400 00 000.")]
     if not data.municipality_id or db.session.get(Municipality, data.municipality_id) is None:
         errors["municipality_id"] = [_("Choose the municipality the interpreter lives in.")]
     pairs = _language_categories(data.languages, errors)
