@@ -71,7 +71,20 @@ def queue(to: User, subject: str, body: str, ics: bytes | None = None) -> Outbox
             if uids.intersection(_event_uids(older.ics)):
                 older.superseded_by = message
     db.session.add(message)
+    _held_for_interpreter(to)
     return message
+
+
+def _held_for_interpreter(to: User) -> None:
+    """Without a mail server, note in the request that an interpreter's e-mail will not leave: the page that asked
+    them says so (web/outbox.py); "An interpreter request has been sent" stood while the request waited in the
+    outbox and expired unanswered."""
+    from flask import g, has_request_context
+
+    from guidance.models import Role
+
+    if has_request_context() and to.role is Role.INTERPRETER and not leaves():
+        g.interpreter_mail_held = True
 
 
 def queue_to_leads(county_id: int, compose, but: User | None = None) -> list[OutboxMessage]:

@@ -26,6 +26,7 @@ from guidance.models import (
     SessionStatus,
 )
 from guidance.models.types import utcnow
+from guidance.planning import ids
 from guidance.planning.ids import local_today
 from guidance.services import audit
 from guidance.services.errors import DomainError
@@ -62,7 +63,8 @@ def _update_referral(referral: Referral, session: Session, outcome: Outcome) -> 
         # Back in the queue with the same deadline; the next run keeps the same counsellor.
         referral.status = REQUEUE[outcome]
         referral.preferred_counsellor_id = session.counsellor_id
-        audit.record(None, "referral.requeued", referral, {"session_id": session.id, "outcome": outcome.value})
+        audit.record(None, "referral.requeued", referral, {"session_id": session.id, "outcome": outcome.value,
+                                                           "at": ids.plan_minute(session.start)})
         return
     if _guided(referral, session):
         _close(referral)

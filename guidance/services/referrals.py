@@ -597,7 +597,8 @@ def _leave_booked_sessions(actor: User, referral: Referral) -> list:
             session.participants.remove(member)
             audit.record(actor, "session.participant_removed", session, {"referral_id": referral.id})
             # The referral's own history shows it too: the session is no longer one of its sessions.
-            audit.record(actor, "referral.left_group", referral, {"session_id": session.id})
+            audit.record(actor, "referral.left_group", referral, {"session_id": session.id,
+                                                                  "at": ids.plan_minute(session.start)})
             if len(session.participants) >= session_types(referral.county)["group"]["min_size"]:
                 messages += session_updated(actor, session)
                 continue

@@ -24,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from guidance import clock
 from guidance.extensions import db
 from guidance.models import ParticipantToTell, Referral, Session, User
+from guidance.planning import ids
 from guidance.services import audit
 from guidance.services.errors import DomainError
 from guidance.services.unit_of_work import unit_of_work
@@ -68,7 +69,6 @@ def session_changed(actor, session: Session, change: str, *, short_notice: bool 
 def sooner_than_a_letter(session: Session, when: dt.datetime) -> bool:
     """A change to `session` whose time `when` (the letter's) comes before a new letter reaches the participant:
     the lead phones them (the county's notice, rules.notice)."""
-    from guidance.planning import ids
     from guidance.rules.notice import sooner_than_county_notice
 
     return sooner_than_county_notice(session.run.county, ids.to_local(when).date(), ids.local_today())
@@ -103,7 +103,9 @@ def _record(actor, session: Session, referral: Referral, task: ParticipantToTell
         task.previous_start = was   # moved twice before being told: their letter still gives the first time
     task.created_at = clock.now()
     db.session.flush()
-    audit.record(actor, "participant.to_tell", referral, {"session_id": session.id, "change": change, "reason": reason})
+    # `at`: the session's time as it was then: the history showed a later move's time against this day's entry.
+    audit.record(actor, "participant.to_tell", referral, {"session_id": session.id, "change": change, "reason": reason,
+                                                          "at": ids.plan_minute(session.start)})
     return task
 
 
@@ -175,7 +177,8 @@ def mark_told(lead: User, task: ParticipantToTell) -> None:
                                                ParticipantToTell.told_at.is_(None))
         for each in db.session.scalars(same):
             each.told_at, each.told_by_id = clock.now(), lead.id
-            audit.record(lead, "participant.told", each.referral, {"session_id": each.session_id, "change": each.change})
+            audit.record(lead, "participant.told", each.referral, {"session_id": each.session_id, "change": each.change,
+                                                                   "at": ids.plan_minute(each.session_start)})
 
 
 # A mark can be taken back for a while: a "Told" pressed on the wrong row took the participant off the

@@ -19,6 +19,18 @@ from guidance.web.guards import get_visible, requires
 bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
 
+@bp.after_app_request
+def say_interpreter_mail_is_held(response):
+    """A change that e-mailed an interpreter while no e-mail leaves (services.mail): the page it leads to says what
+    the lead does instead, once, beside its own "asked" or "sent"."""
+    from flask import g
+
+    if g.get("interpreter_mail_held") and 300 <= response.status_code < 400:
+        flash(_("No e-mail leaves Veiled yet (no mail server is set up): the interpreter has not got this. Call "
+                "them, and record their answer under Interpreter bookings with “Said yes on the phone”."), "warning")
+    return response
+
+
 @bp.app_template_filter("mail_error")
 def mail_error(stored: str) -> str:
     """A stored delivery error ("SMTPRecipientsRefused 550") in words, its SMTP code kept for support."""

@@ -21,7 +21,7 @@ from guidance.models import PlanningRun, RunStatus, Session, SessionType
 from guidance.models.types import utcnow as _utcnow
 from guidance.planning import ids as planning_ids
 from guidance.services import planning as planning_service
-from guidance.services import queue
+from guidance.services import mail, queue
 from guidance.services import to_tell
 from guidance.services.errors import DomainError
 from guidance.web.forms import AbsenceTimeForm, NearToday, WishForm, clock_text, row_id, show_refusal
@@ -475,7 +475,7 @@ def _confirmation_page(planning_run: PlanningRun, form: PublishForm, status: int
     publishable = planning_run.status is RunStatus.SUCCEEDED and planning_run.published_at is None
     preview = planning_service.publish_preview(planning_run) if publishable else None
     return render_template("planning/publish.html", run=planning_run, form=form, preview=preview,
-                           publishable=publishable, error=error, ids=planning_ids,
+                           publishable=publishable, error=error, ids=planning_ids, mail_leaves=mail.leaves(),
                            not_covered=preview.not_covered if preview else [],
                            held_back=preview.held_back if preview else (0, None)), status
 

@@ -306,3 +306,18 @@ def test_a_session_moved_away_from_a_time_sooner_than_a_letter_is_the_leads_to_t
     assert "Avlyst: timen tirsdag 12. januar kl. 09:00" in home
     # the soonest letter first: Amal's Monday before Bilal's Tuesday, whatever their new times
     assert home.index("Amal Haddad") < home.index("Bilal Omar")
+
+
+def test_the_referrals_history_keeps_the_time_each_entry_was_about(client, world):
+    """Moved on the 20th, the entry of the 8th ("the centre tells the participant") read the new time, contradicting the
+    booking just above it."""
+    w = world
+    session = _published(w, w.untold, f.oslo(2027, 1, 26, 10))
+    _move(w, session, dt.datetime(2027, 1, 28, 13, 0))
+    f.login(client, w.lead)
+    page = html.unescape(client.get(f"/referrals/{w.untold.id}").get_data(as_text=True))
+    history = " ".join(re.sub(r"<[^>]+>", " ", page[page.index('<h2>Historikk</h2>'):]).split())
+    told = [m.start() for m in re.finditer("Karrieresenteret skal si fra til deltakeren", history)]
+    assert len(told) == 2, history
+    assert "tir. 26. jan. 2027, 10:00" in history[told[0]:told[1]], history   # the first: the booking's time
+    assert "tor. 28. jan. 2027, 13:00" in history[told[1]:]

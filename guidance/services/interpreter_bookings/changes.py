@@ -8,6 +8,7 @@ from sqlalchemy import select
 from guidance.extensions import db
 from guidance.models import InterpreterBooking, OutboxMessage, Session, SessionStatus
 from guidance.models.types import utcnow
+from guidance.planning import ids
 from guidance.services import audit, mail
 from guidance.services import calendar as cal
 from guidance.services.errors import DomainError
@@ -128,4 +129,5 @@ def requeue(referral, session: Session, cause: str) -> None:
                Session.status == SessionStatus.BOOKED, Session.start > utcnow()).limit(1))
     if other is None:
         referral.status = ReferralStatus.RECEIVED
-        audit.record(None, "referral.requeued", referral, {"session_id": session.id, "cause": cause})
+        audit.record(None, "referral.requeued", referral, {"session_id": session.id, "cause": cause,
+                                                           "at": ids.plan_minute(session.start)})

@@ -233,6 +233,8 @@ def test_booking_an_option_writes_one_session_one_request_and_one_email(client, 
     page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
     assert "Booket: individuell veiledning mandag 11. januar 10:30" in page
     assert "Tolkekostnaden for januar 2027 er nå over budsjettet" in page and "av 100\xa0kr" in page
+    # No mail server here: "a request has been sent" was all it said, and the interpreter never heard.
+    assert "Ingen e-post går ut fra Veiled ennå (ingen e-posttjener er satt opp): tolken har ikke fått dette." in page
     assert "option-individual-1" not in page
     assert "mandag 11. januar 2027, 10:30–12:00, Karrieresenter Bergen, Rom 1, Hanne Vik." in re.sub(r"\s+", " ", page)
     # The letter for the participant, where the lead is (the walk went back to the referral for it).

@@ -45,6 +45,8 @@ def test_the_confirmation_page_says_what_publishing_will_do_and_publishing_then_
     assert facts["sessions"] == str(len(sessions)) and facts["new_or_changed"] == str(len(sessions))
     assert facts["interpreter_requests"] == str(len(interpreted)) == "1"
     assert facts["emails"] == "1"
+    # No mail server here: the request will wait in the outbox, and the page says so before publishing.
+    assert 'data-field="emails">1 <strong class="tag tag-orange">not sent: no mail server is set up</strong>' in page
     local_first = ids.to_local(first)
     assert f"{local_first.day} {local_first:%B} 2027" in facts["first_new"] and f"{local_first:%H:%M}" in facts["first_new"]
     assert "3 working days: new sessions from Wednesday 13 January 2027" in page
@@ -54,6 +56,7 @@ def test_the_confirmation_page_says_what_publishing_will_do_and_publishing_then_
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(PlanningRun, run.id).published_at is not None
+    assert "the interpreter has not got this. Call them" in client.get(response.location, headers=EN).get_data(as_text=True)
 
 
 def test_the_planner_places_new_sessions_only_after_the_notice(app, friday):
