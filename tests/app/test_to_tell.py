@@ -321,3 +321,24 @@ def test_the_referrals_history_keeps_the_time_each_entry_was_about(client, world
     assert len(told) == 2, history
     assert "tir. 26. jan. 2027, 10:00" in history[told[0]:told[1]], history   # the first: the booking's time
     assert "tor. 28. jan. 2027, 13:00" in history[told[1]:]
+
+
+def test_a_closed_days_list_of_old_letters_says_why_and_to_tell_them_before(client, world):
+    """After a Christmas closure was set, the day plan of a closed day said the sessions had been moved "too late for a
+    new letter" (they were moved weeks ahead; the municipality has no referrer) and "if they come, give them the new
+    time" of a day nobody is at the centre."""
+    w = world
+    session = _published(w, w.untold, f.oslo(2027, 1, 26, 10))
+    f.login(client, w.lead)
+    [booked] = db.session.scalars(select(ParticipantToTell)).all()
+    client.post(f"/to-tell/{booked.id}/told")   # told of the booking by phone: their letter gives the 26th
+    w.lead.county.closure_days = ["2027-01-26"]
+    db.session.commit()
+    _move(w, session, dt.datetime(2027, 1, 28, 13, 0))
+    f.login(client, w.lead)
+    day = html.unescape(re.sub(r"\s+", " ", client.get("/grids/day?date=2027-01-26").get_data(as_text=True)))
+    listed = day[day.index('id="moved-away-list"'):].split("</section>")[0]
+    assert "Ingen er på sentrene den dagen: gi dem beskjed om den nye tiden før det." in listed
+    assert "Kommer de" not in listed and "for sent" not in listed
+    assert "Dmytro Melnyk" in listed and "ingen henviser i Veiled gir dem det nye brevet" in listed
+    assert "ikke informert ennå" in listed
