@@ -477,6 +477,11 @@ def _letter_line(notice: Notice, kind: str) -> str:
     """The participant's letter for a session booked or moved ahead: the referrer hands it over, and a
     participant holding only the old letter comes on the old day."""
     session = notice.session
+    if kind == "referral_cancelled" and session is not None and session.start > clock.now() \
+            and not _left_group(notice) and session.cancel_reason != "participant_cancelled":
+        # The participant holds a letter with this time: only the referrer can tell them.
+        return "\n  " + _("Tell the participant not to come then: the letter they have is no longer valid. The centre "
+                         "books a new time, and you get its letter.")
     if kind not in ("referral_booked", "referral_moved") or session is None or notice.referral_id is None \
             or session.status is not SessionStatus.BOOKED or session.start <= clock.now():
         return ""

@@ -25,6 +25,7 @@ from guidance.models import (
     MISSED,
     OPEN_STATUSES,
     AuditEvent,
+    County,
     GuidanceNote,
     Location,
     Participant,
@@ -46,6 +47,8 @@ LOOK_AHEAD = dt.timedelta(days=14)
 NOTES_LOOK_BACK = dt.timedelta(days=30)
 MISSED_LOOK_BACK = dt.timedelta(days=14)
 MOVED_LOOK_BACK = dt.timedelta(days=14)
+# Cancellations the participant knows of already (they said they cannot come), or that no letter went out for.
+KNOWN_TO_PARTICIPANT = ("participant_cancelled", "referral_withdrawn", "booked_by_mistake")
 
 
 @dataclass
@@ -100,6 +103,21 @@ class Moved:
 
 
 @dataclass
+class Cancelled:
+    """A session ahead the centre cancelled lately: the participant's letter still gives its time, and they come
+    unless someone tells them (a participant travelled from Sogndal for a session cancelled a week before)."""
+
+    referral_id: int
+    reference: str
+    name: str
+    was: dt.datetime  # aware UTC, the cancelled session's start
+    location: str
+    new_start: dt.datetime | None = None  # the session booked instead, when there is one
+    # The old time is sooner than a letter reaches them: they hear of it today.
+    tell_now: bool = False
+
+
+@dataclass
 class ReferrerOverview:
     coming: list[ComingSession]
     coming_total: int
@@ -111,6 +129,7 @@ class ReferrerOverview:
     missed_total: int = 0
     moved: list[Moved] = field(default_factory=list)  # moved within MOVED_LOOK_BACK, soonest first
     moved_total: int = 0
+    cancelled: list[Cancelled] = field(default_factory=list)  # cancelled sessions ahead, soonest first
     letter_parts: list = field(default_factory=list)  # every booked session ahead's letters, as downloads
     not_printed: int = 0  # letters for booked sessions ahead nobody in the municipality has downloaded yet
     not_printed_mine: int = 0  # of those, the letters of this referrer's own referrals
@@ -158,6 +177,7 @@ def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
                Session.start < now)
         .order_by(Session.start.desc(), Referral.id)).all()
     moved = _moved(own, now)
+    cancelled = _cancelled(own, now)
     missed_shown = missed_rows[:None if everything else SHOWN]
     rebooked = next_booked_sessions([r.id for r in missed_shown], by_type=True)   # the same kind of session
     return ReferrerOverview(coming, len(coming_rows),
@@ -166,11 +186,45 @@ def overview(referrer: User, everything: bool = False) -> ReferrerOverview:
                             [Missed(r.id, r.reference, r.name, r.start, r.outcome.value,
                                     rebooked[r.id, r.type].start if (r.id, r.type) in rebooked else None)
                              for r in missed_shown],
-                            len(missed_rows), moved[:None if everything else SHOWN], len(moved),
+                            len(missed_rows), moved[:None if everything else SHOWN], len(moved), cancelled,
                             letters.parts_for_municipality(referrer.municipality) if referrer.municipality else [],
                             letters.not_printed_count(referrer.municipality) if referrer.municipality else 0,
                             letters.not_printed_count(referrer.municipality, referrer.id) if referrer.municipality
                             else 0)
+
+
+def _cancelled(own, now: dt.datetime) -> list[Cancelled]:
+    """The municipality's participants whose session ahead the centre cancelled, soonest old time first: until that
+    time has passed, or the letter of the session booked instead (which says it replaces the cancelled one) is
+    printed."""
+    rows = db.session.execute(
+        select(Referral.id, Referral.reference, Participant.name, Session.start, Session.type, Session.mode,
+               Location.name.label("location"), PlanningRun.county_id)
+        .join(Participant, Participant.id == Referral.participant_id)
+        .join(SessionParticipant, SessionParticipant.referral_id == Referral.id)
+        .join(Session, Session.id == SessionParticipant.session_id)
+        .join(Location, Location.id == Session.location_id)
+        .join(PlanningRun, PlanningRun.id == Session.run_id)
+        .where(own, Session.status == SessionStatus.CANCELLED, Session.start > now,
+               func.coalesce(Session.cancel_reason, "").not_in(KNOWN_TO_PARTICIPANT))
+        .order_by(Session.start, Referral.id)).all()
+    if not rows:
+        return []
+    instead = next_booked_sessions(list({r.id for r in rows}), by_type=True)
+    printed = letters.printed(r.id for r in rows)
+    counties = {}
+    out = []
+    for r in rows:
+        new = instead.get((r.id, r.type))
+        if new is not None and (r.id, new.uid, new.start) in printed:
+            continue   # their new letter is handed over, and it says it replaces the cancelled one
+        if r.county_id not in counties:
+            counties[r.county_id] = db.session.get(County, r.county_id)
+        county = counties[r.county_id]
+        tell_now = sooner_than_county_notice(county, to_local(r.start).date(), to_local(now).date())
+        out.append(Cancelled(r.id, r.reference, r.name, r.start, participant_place(r.mode, r.location),
+                             new.start if new is not None else None, tell_now))
+    return sorted(out, key=lambda c: (not c.tell_now, c.was, c.referral_id))
 
 
 def moved(user: User) -> list[Moved]:

@@ -349,3 +349,36 @@ def test_the_referral_page_says_why_no_interpreter_is_booked(client, travel_to):
     db.session.commit()
     assert note not in client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
     assert session.interpreter_id is None
+
+
+def test_a_session_the_centre_cancelled_asks_the_referrer_to_tell_the_participant_not_to_come(client, travel_to, app):
+    """The referrer's only word of a cancellation was an e-mail line, and the participant came with the old letter."""
+    from sqlalchemy import select
+
+    from guidance.models import OutboxMessage
+    from guidance.services import notices
+    from guidance.services.interpreter_bookings.changes import cancel_session
+
+    travel_to(f.oslo(2027, 1, 18, 12))
+    w = f.world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 28, 9, 0))
+    said_so = f.referral(name="Lina Haddad")
+    theirs = f.published_session(w.counsellor, said_so, start=f.oslo(2027, 1, 27, 9, 0))
+    cancel_session(w.lead, session, reason="counsellor_unavailable")
+    cancel_session(w.lead, theirs, reason="participant_cancelled")   # they said so themselves: nothing to tell
+    db.session.commit()
+    notices.dispatch()
+    f.login(client, w.referrer)
+    card = _card(client.get("/").get_data(as_text=True), "home-cancelled")
+    assert "Amal Haddad" in card and "avlyst: torsdag 28. januar kl. 09:00" in card and "Ingen ny time ennå" in card
+    assert "Lina Haddad" not in card
+    mail = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == w.referrer.email)).all()
+    assert any("Si fra til deltakeren at de ikke skal komme da" in m.body or
+               "Sei frå til deltakaren at dei ikkje skal kome då" in m.body for m in mail), [m.body for m in mail]
+
+    # Booked again: the card gives the new time and its letter, and leaves once that letter is downloaded.
+    f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 2, 2, 10, 0))
+    card = _card(client.get("/").get_data(as_text=True), "home-cancelled")
+    assert "ny time tirsdag 2. februar kl. 10:00" in card and "Nytt brev (PDF)" in card
+    client.get(f"/referrals/{w.own_referral.id}/letters.pdf")
+    assert 'id="home-cancelled"' not in client.get("/").get_data(as_text=True)
