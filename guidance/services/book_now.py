@@ -26,6 +26,7 @@ from guidance.models import (
     Referral,
     ReferralStatus,
     Room,
+    RunStatus,
     Session,
     SessionParticipant,
     SessionStatus,
@@ -104,7 +105,6 @@ class Need:
 class Choices:
     referral: Referral
     needs: list[Need]
-    published: bool  # a published plan exists to book into
     open: bool  # the referral may be booked (open status)
     seconds: dict = field(default_factory=dict)  # where the time went: build, recommend
     first_allowed: dt.date | None = None  # the first day after the county's minimum notice
@@ -128,10 +128,11 @@ def choices(referral: Referral, today: dt.date | None = None, wish: Wish | None 
     from solver.recommend import recommend
 
     today = today or clock.today()
-    published = published_run(referral.county_id) is not None
+    # Before the county's first plan the times fit around nothing: a new county's first referral is booked as any
+    # other (`_first_bookings_run`).
     is_open = referral.status in BOOKABLE
-    out = Choices(referral=referral, needs=[], published=published, open=is_open)
-    if not is_open or not published:
+    out = Choices(referral=referral, needs=[], open=is_open)
+    if not is_open:
         return out
     started = time.perf_counter()
     options = InstanceOptions.for_one_booking(referral.county, today)
@@ -297,6 +298,25 @@ def _booked_sessions(referral: Referral) -> dict[str, Session]:
     return found
 
 
+def _first_bookings_run(lead: User, county_id: int) -> PlanningRun:
+    """Where sessions booked one at a time before the county's first plan belong: a published run of no solve,
+    named so on the planning pages. A new county's first referral could not be booked ("publish a plan first"),
+    though one booking needs no plan around it; the next plan keeps these sessions as it keeps any published one."""
+    now = clock.now()
+    run = PlanningRun(county_id=county_id, started_by_id=lead.id, status=RunStatus.SUCCEEDED, time_limit_seconds=0,
+                      created_at=now, started_at=now, finished_at=now, published_at=now, published_by_id=lead.id,
+                      message=FIRST_BOOKINGS, plan_json=json.dumps({"format": "guidance-plan/1", "sessions": [],
+                                                                    "unscheduled": [], "stats": {}}))
+    db.session.add(run)
+    db.session.flush()
+    audit.record(lead, "run.first_bookings", run)
+    return run
+
+
+# The message of a run that holds bookings made before the county's first plan (`_first_bookings_run`).
+FIRST_BOOKINGS = "first-bookings"
+
+
 def published_run(county_id: int) -> PlanningRun | None:
     """The county's latest published run: where a session booked now belongs."""
     return db.session.scalar(
@@ -392,10 +412,7 @@ def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, li
     referral = db.session.get(Referral, referral.id)
     if referral.status not in BOOKABLE:
         raise DomainError(_("This referral is no longer open, so it cannot be booked."))
-    run = published_run(referral.county_id)
-    if run is None:
-        raise DomainError(_("There is no published plan yet. Publish a plan first; then single referrals can be "
-                            "booked around it."))
+    run = published_run(referral.county_id) or _first_bookings_run(lead, referral.county_id)
     options = InstanceOptions.for_one_booking(referral.county, clock.today())
     data = build_instance(referral.county, options)
     participant = next((p for p in data["participants"] if p["id"] == pid), None)

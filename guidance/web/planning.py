@@ -47,6 +47,9 @@ RUN_MESSAGE = {
     "store_error": _l("The plan could not be saved, so nothing was stored. The published plan is unchanged."),
     "queue_unavailable": _l("The planning queue could not be reached, so the run never started."),
     "cancelled": _l("The run was cancelled; no plan was stored. The published plan is unchanged."),
+    # Not a solve: the sessions a lead booked one at a time before the county's first plan (services.book_now).
+    "first-bookings": _l("Sessions booked one at a time before the first plan. The next plan keeps them as it keeps "
+                         "every published session."),
 }
 
 
@@ -172,7 +175,8 @@ def run(run_id: int):
     explanation, detail = run_message(planning_run)
     from guidance.planning import review
 
-    figures = review.headline(planning_run) if planning_run.status is RunStatus.SUCCEEDED else None
+    figures = review.headline(planning_run) if planning_run.status is RunStatus.SUCCEEDED \
+        and planning_run.instance_json is not None else None
     publishable = figures is not None and planning_run.published_at is None
     left_in_queue = queue.nothing_booked(current_user, planning_ids.local_today()) \
         if figures is not None and planning_run.repair_only else None

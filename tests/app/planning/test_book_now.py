@@ -323,12 +323,43 @@ def test_no_options_says_why_and_what_to_do(client, travel_to):
     assert "Dette kan du gjøre: Bestill tolk på somali" in page
 
 
-def test_without_a_published_plan_the_page_says_publish_first(client, travel_to):
+def test_a_new_countys_first_referral_is_booked_before_any_plan_and_the_first_plan_keeps_it(client, travel_to):
+    """A county's first day: Find a time said "publish a plan first" of the one referral that had come."""
+    from guidance.models import PlanningRun
+    from guidance.services import planning as planning_service
+    from tests.app.planning.helpers import solved_run
+
     travel_to(dt.datetime(2027, 1, 8, 9, tzinfo=UTC))
     w = planning_world()
+    for r in (w.own_referral, w.other_referral):
+        r.settlement_date = r.earliest_date = dt.date(2027, 1, 10)
+        r.deadline = dt.date(2027, 4, 10)
+    db.session.commit()
     f.login(client, w.lead)
     page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
-    assert "Det finnes ingen publisert plan ennå" in page and not _tokens(page)
+    assert "ingen publisert plan" not in page and _tokens(page)
+    assert client.post(f"/referrals/{w.own_referral.id}/times", data={"option": _tokens(page)[0]}).status_code == 302
+    session = db.session.scalars(select(Session).where(Session.participants.any(referral_id=w.own_referral.id))).one()
+    assert session.status is SessionStatus.BOOKED and session.run.published_at is not None
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.BOOKED
+
+    # The planning pages read the run that holds it in words, and every page of it opens.
+    run = session.run
+    planning = html.unescape(client.get("/planning/").get_data(as_text=True))
+    assert "Booket én og én før den første planen" in planning
+    for path in ("", "/sessions", "/changes", "/unscheduled", "/publish", "/plan.json"):
+        assert client.get(f"/planning/runs/{run.id}{path}").status_code == 200, path
+    assert "Timer booket én og én før den første planen" in html.unescape(
+        client.get(f"/planning/runs/{run.id}").get_data(as_text=True))
+
+    # The first plan keeps the booking and plans the others around it.
+    first_plan = solved_run(w.lead)
+    planning_service.publish_run(w.lead, first_plan, confirm_stale=True, confirm_newer=True)
+    kept = db.session.scalars(select(Session).where(Session.uid == session.uid,
+                                                    Session.status == SessionStatus.BOOKED)).one()
+    assert kept.start == session.start and kept.counsellor_id == session.counsellor_id
+    assert db.session.scalar(select(func.count()).select_from(PlanningRun)
+                             .where(PlanningRun.published_at.is_not(None))) == 2
 
 
 def test_the_queue_and_the_referral_page_offer_find_a_time_to_the_lead_only(client, travel_to):
