@@ -235,9 +235,13 @@ def apply_workbook(actor, county: County, book: dict[str, list[list[str]]]) -> I
     """Apply the workbook in the current transaction (the caller commits); on any problem roll back
     and raise `WorkbookRejected`. Adds the audit event."""
     problems: list[Problem] = []
-    tables = _tables(book, problems)
+    readable: list[Problem] = []
+    tables = _tables(book, problems, readable)
     if problems:   # sheets or columns the rows cannot be read without
-        raise WorkbookRejected(problems)
+        raise WorkbookRejected(problems + readable)
+    # A column the import does not know is named with the rows' problems, not alone (one "notes" column hid the
+    # ten mistakes in the rows until it was removed).
+    problems.extend(readable)
     # The template's example rows are named with every other problem of the rows (named alone, the other
     # problems came one upload later); the import then rolls back as for any problem.
     _refuse_examples(county, tables, problems)
@@ -275,7 +279,9 @@ def _with_language_codes(book: dict[str, list[list[str]]]) -> dict[str, list[lis
     return {**book, LANGUAGE_SHEET: [["code", "name"], *named]}
 
 
-def _tables(book: dict[str, list[list[str]]], problems: list[Problem]) -> dict[str, _Table]:
+def _tables(book: dict[str, list[list[str]]], problems: list[Problem], readable: list[Problem]) -> dict[str, _Table]:
+    """The sheets as tables. `problems`: what the rows cannot be read without (an unknown sheet, a missing or doubled
+    column); `readable`: what is wrong but leaves the rows readable (an unknown column, left out of them)."""
     tables = {}
     for raw_name, rows in book.items():
         name = raw_name.strip().lower().replace(" ", "_")
@@ -291,16 +297,16 @@ def _tables(book: dict[str, list[list[str]]], problems: list[Problem]) -> dict[s
         missing = [c for c in REQUIRED[name] if c not in header]
         unknown = [c for c in header if c and c not in COLUMNS[name]]
         twice = sorted({c for c in header if c and header.count(c) > 1})
-        for cols, message in ((missing, _("These columns are missing. Start from the template.")),
-                              (unknown, _("These columns are unknown. Start from the template.")),
-                              (twice, _("These columns appear twice.")),):
+        for cols, message, into in ((missing, _("These columns are missing. Start from the template."), problems),
+                                    (unknown, _("These columns are unknown. Start from the template."), readable),
+                                    (twice, _("These columns appear twice."), problems)):
             if cols:
-                problems.append(Problem(name, 1, ", ".join(cols), message))
+                into.append(Problem(name, 1, ", ".join(cols), message))
         if len(rows) > sheets.MAX_ROWS:
             problems.append(Problem(name, sheets.MAX_ROWS + 1, "", _("At most %(max)d rows per file.", max=sheets.MAX_ROWS)))
         body = []
         for number, row in enumerate(rows[1:], start=2):
-            cells = {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header) if h}
+            cells = {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header) if h and h not in unknown}
             if any(cells.values()):
                 body.append((number, cells))
         tables[name] = _Table(name, body, set(header))

@@ -141,6 +141,19 @@ def test_a_missing_required_column_is_reported_on_the_header_row(app):
     assert "mangler" in problems[0][3]
 
 
+def test_an_unknown_column_is_named_with_the_rows_problems_not_alone(app):
+    """One extra "notes" column hid the ten mistakes in the rows until it was removed, an upload later."""
+    before = _counts()
+    book = _own(workbook.template(_county()))
+    book["interpreters"] = [row + (["notes"] if i == 0 else ["ring før 9"]) for i, row in enumerate(book["interpreters"])]
+    book["rooms"].append(["Karrieresenter Bergen", "Grupperom", "0", "no", "yes"])
+    problems = _problems(book)
+    assert ("interpreters", 1, "notes") in [(p[0], p[1], p[2]) for p in problems]
+    assert ("rooms", 3, "capacity") in [(p[0], p[1], p[2]) for p in problems]
+    db.session.remove()
+    assert _counts() == before
+
+
 def test_good_sheets_and_one_bad_row_write_nothing(app):
     before = _counts()
     book = _own(workbook.template(_county()))
