@@ -382,6 +382,10 @@ def _reasons(s: Session, counsellor: CounsellorProfile | None, closed: set[dt.da
     reasons = []
     if not loc.active:
         reasons.append(_("%(location)s is deactivated.", location=loc.name))
+    elif start.date() in closed:
+        # A holiday or one of the county's closure days: "not open at this time" read as the hours, of a whole
+        # Christmas closure.
+        reasons.append(_("The centres are closed on %(date)s.", date=format_date(start.date(), "long", locale=locale)))
     elif not location_open(loc, closed, start, end):
         reasons.append(_("%(location)s is not open at this time.", location=loc.name))
     if s.mode == "onsite" and not loc.step_free and any(sp.referral.participant.needs_step_free

@@ -90,6 +90,16 @@ def test_closing_a_location_on_a_weekday_lists_only_the_sessions_on_that_day(cli
                                   f"{location.name} er ikke åpent på dette tidspunktet.")]
 
 
+def test_a_closure_day_lists_its_sessions_as_on_a_closed_day_not_outside_the_hours(client, plan):
+    """After a Christmas closure, every session read "Karrieresenter Bergen is not open at this time"."""
+    w, s = plan
+    w.lead.county.closure_days = [s["monday"].start.date().isoformat()]
+    db.session.commit()
+    f.login(client, w.lead)
+    page = client.get(f"/setup/counties/{w.lead.county_id}").get_data(as_text=True)
+    assert broken_rows(page) == [("man. 15. mars 2027, 09:00", refs(s, "monday")[0], "Sentrene er stengt 15. mars 2027.")]
+
+
 def test_shorter_counsellor_hours_list_the_sessions_outside_them(client, plan):
     w, s = plan
     profile = w.counsellor.counsellor
