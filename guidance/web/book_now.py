@@ -181,8 +181,15 @@ def _page(referral: Referral, *, error: str | None = None, status: int = 200):
                     action = _("The next planning run forms new groups and gives the participant a place in one.")
             reasons[need.type] = (what, action, reason_link(need.reason))
     from guidance.services.referral_reading import counsellor_name, shown_statuses
+    from guidance.services.statistics import over_budget
 
+    # A month whose interpreter budget is spent already, among the months of the times with an interpreter: the lead
+    # learnt of it only from the flash after booking.
+    months = sorted({planning_ids.to_local(o.start).date().replace(day=1) for need in found.needs
+                     for o in need.options if o.interpreter})
+    spent = [(month, *over) for month in months if (over := over_budget(referral.county_id, month)) is not None]
     return render_template("book_now/options.html", referral=referral, found=found, reasons=reasons, marks=_marks(),
+                           spent=spent,
                            form=BookForm(), error=error, counsellor_name=counsellor_name, wish_form=wish_form,
                            wish=wish, shown_status=shown_statuses([referral])[referral.id],
                            wish_hidden={"sooner": "1"} if found.sooner else {}, can_come_referrals=[referral],

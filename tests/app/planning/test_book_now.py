@@ -247,6 +247,11 @@ def test_booking_an_option_writes_one_session_one_request_and_one_email(client, 
     assert "mandag 11. januar 2027, 10:30–12:00, på video, karriereveilederen sitter på Karrieresenter Bergen, Hanne Vik." \
         in re.sub(r"\s+", " ", page)
 
+    # The next referral's times say January is over its budget before a time is chosen (it was said only after).
+    another = f.referral(name="Lina Haddad", settlement=dt.date(2027, 1, 10))
+    ahead = client.get(f"/referrals/{another.id}/times").get_data(as_text=True)
+    assert 'id="spent-2027-01"' in ahead and "Tolkekostnaden for januar 2027 er allerede over budsjettet" in ahead
+
 
 def test_a_stale_option_is_refused_with_fresh_options(client, travel_to):
     w = booking_world(travel_to)
