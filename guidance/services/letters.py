@@ -114,7 +114,7 @@ def translator(code: str, strict: bool = False):
 
 def language_name(code: str, in_language: str) -> str:
     """The name of language `code` written in the letter language `in_language`."""
-    named = catalogue(in_language).get(_LANGUAGE_MSGIDS.get(code, "-"))
+    named = catalogue(in_language).get(_LANGUAGE_MSGIDS.get(code, "-")) or _NAMED.get((code, in_language))
     if named:
         return named
     names = Locale.parse(LOCALES.get(in_language, "en")).languages
@@ -125,6 +125,10 @@ def language_name(code: str, in_language: str) -> str:
 # CLDR has no name for Kurmanji (ISO 639-3 kmr) but names Kurdish (ku), which is what it means to
 # its speakers: "a tolk på kmr" reached a participant's letter.
 _CLDR_CODES = {"kmr": "ku"}
+
+# Names CLDR gives too broadly for a letter: "an interpreter in Kurdish" did not say which of the two the referrer
+# was to book, and the pages say Kurmanji (Sorani, ckb, has its own name).
+_NAMED = {("kmr", "nb"): "kurmanji", ("kmr", "nn"): "kurmanji", ("kmr", "en"): "Kurmanji"}
 
 # The language names every catalogue carries (the participant languages with a letter).
 _LANGUAGE_MSGIDS = {"nb": "Norwegian", "nn": "Norwegian", "en": "English", "uk": "Ukrainian", "ar": "Arabic",
