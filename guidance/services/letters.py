@@ -143,6 +143,18 @@ def second_language(participant_language: str | None) -> str | None:
     return code
 
 
+def unreviewed(participant_language: str | None) -> str | None:
+    """The participant's letter language when its catalogue is marked NOT YET REVIEWED (written without a certified
+    translator), else None: the referrer hands the letter over knowing so. A translator's review removes the mark
+    from the catalogue's header (docs/letters.md)."""
+    code = second_language(participant_language)
+    if code is None:
+        return None
+    with open(CATALOGUES / f"{code}.po", encoding="utf-8") as handle:
+        header = "".join(line for line in handle if line.startswith("#") or not line.strip() or line.startswith("msg"))
+    return code if "NOT YET REVIEWED" in header.split('msgid ""', 1)[0] else None
+
+
 def untranslated(participant_language: str | None) -> str | None:
     """The participant's language when their letter has no page in it (Norwegian only), else None:
     the referrer is told to go through the letter with them."""

@@ -121,6 +121,7 @@ def page(found: Referral, attach_form: AttachForm | None = None, status: int = 2
         first_held=(first_held := reading.first_held_day(referral.id)),
         guided_in_time=guided_in_time(referral.deadline, first_held),
         no_letter_in=letters.untranslated(referral.participant.language),
+        letter_unreviewed=letters.unreviewed(referral.participant.language),
         shown_status=reading.shown_statuses([referral])[referral.id],
         # The sessions the referrer has said the participant cannot come to (still at that time).
         # session id -> what the referrer wrote: their own words stay in view until the session is moved.

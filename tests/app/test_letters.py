@@ -577,3 +577,24 @@ def test_a_long_letter_stays_on_its_sheet_and_each_participants_letters_start_a_
     starts = [i for i, page in enumerate(pages) if "Innkalling til karriererettleiing" in page]
     assert len(starts) == 2 and all(i % 2 == 0 for i in starts), starts   # each on the front of a sheet
     assert any(lingala.reference in page for page in pages)
+
+
+def test_the_referral_page_says_when_the_letters_language_is_not_checked_by_a_translator(client, tmp_path, monkeypatch):
+    """Every catalogue but Norwegian is marked NOT YET REVIEWED, and the referrer handed the letters over unaware."""
+    import shutil
+
+    from guidance.services import letters
+
+    w = f.world()
+    arabic = _booked(w, "Lina Haddad", "ar")
+    f.login(client, w.referrer)
+    page = client.get(f"/referrals/{arabic.id}").get_data(as_text=True)
+    assert 'id="letter-unreviewed"' in page and "Siden på arabisk i brevet er ikke kontrollert" in page
+    # A translator's review removes the mark from the catalogue: the note goes.
+    for po in letters.CATALOGUES.glob("*.po"):
+        shutil.copy(po, tmp_path / po.name)
+    reviewed = tmp_path / "ar.po"
+    reviewed.write_text("".join(line for line in reviewed.read_text(encoding="utf-8").splitlines(keepends=True)
+                                if "NOT YET REVIEWED" not in line), encoding="utf-8")
+    monkeypatch.setattr(letters, "CATALOGUES", tmp_path)
+    assert 'id="letter-unreviewed"' not in client.get(f"/referrals/{arabic.id}").get_data(as_text=True)
