@@ -49,3 +49,13 @@ def test_without_a_mail_server_nobody_is_told_an_invitation_was_e_mailed_and_the
     assert welcome.status_code == 200 and "kari@karriere.example.no" in welcome.get_data(as_text=True)
     chosen = client.post(path, data={"new_password": "Fjordlys-Tromsø-2027", "repeat_password": "Fjordlys-Tromsø-2027"})
     assert chosen.status_code == 302
+
+
+def test_without_a_mail_server_no_page_offers_to_e_mail_an_invitation(client):
+    """The lead's home said "each person you enter is e-mailed an invitation" and the referrers' page offered
+    "Add and e-mail the invitation" and "E-mail an invitation" while nothing could leave."""
+    w = f.world()
+    f.login(client, w.lead)
+    referrers = html.unescape(client.get("/people/referrers").get_data(as_text=True))
+    assert "Legg til henviseren" in referrers and "Legg til og send invitasjonen" not in referrers
+    assert "Send en invitasjon på e-post" not in referrers and "Send en ny invitasjon på e-post" not in referrers
