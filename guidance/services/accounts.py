@@ -141,6 +141,33 @@ def password_problem(password: str, user: User | None = None, user_inputs: list[
     return None
 
 
+def new_user_problems(actor, *, email: str | None, name: str | None, password: str | None, role: Role | None,
+                      county_id=None, municipality_id=None) -> dict[str, list[str]]:
+    """What is wrong with a new account, by field; a field the caller could not read is None and not checked. The
+    form asks it even when its own checks failed: the taken e-mail and the missing county came one submit after a
+    short password."""
+    from flask_babel import gettext as _
+
+    from guidance.services.referrals import has_control_characters
+
+    errors: dict[str, list[str]] = {}
+    if password is not None and (problem := password_problem(password, user_inputs=[email or "", name or ""])):
+        errors["password"] = [problem]
+    if name and has_control_characters(name):
+        errors["name"] = [_("Remove the invisible control characters from this field.")]
+    if email and find_by_email(email) is not None:
+        errors["email"] = [_("A user with this e-mail address already exists.")]
+    if role is None:
+        return errors
+    if role is Role.REFERRER and not municipality_id:
+        errors["municipality_id"] = [_("A referrer must belong to a municipality.")]
+    if role in (Role.LEAD, Role.COUNSELLOR, Role.INTERPRETER) and not county_id:
+        errors["county_id"] = [_("This role must belong to a county.")]
+    _outside_scope(actor, role, county_id, municipality_id, errors)
+    _referrals_reach_a_centre(role, county_id, municipality_id, errors)
+    return errors
+
+
 def create_user(actor, *, email: str, name: str, password: str | None, role: Role, county_id=None, municipality_id=None,
                 language=None, temporary: bool = True) -> User:
     """Create a user in one transaction; refuses a taken e-mail or a role without its binding. Without a
@@ -150,21 +177,8 @@ def create_user(actor, *, email: str, name: str, password: str | None, role: Rol
     unless the caller says it is the person's own."""
     from flask_babel import gettext as _
 
-    errors: dict[str, list[str]] = {}
-    from guidance.services.referrals import has_control_characters
-
-    if password is not None and (problem := password_problem(password, user_inputs=[email, name])):
-        errors["password"] = [problem]
-    if has_control_characters(name):
-        errors["name"] = [_("Remove the invisible control characters from this field.")]
-    if find_by_email(email) is not None:
-        errors["email"] = [_("A user with this e-mail address already exists.")]
-    if role is Role.REFERRER and not municipality_id:
-        errors["municipality_id"] = [_("A referrer must belong to a municipality.")]
-    if role in (Role.LEAD, Role.COUNSELLOR, Role.INTERPRETER) and not county_id:
-        errors["county_id"] = [_("This role must belong to a county.")]
-    _outside_scope(actor, role, county_id, municipality_id, errors)
-    _referrals_reach_a_centre(role, county_id, municipality_id, errors)
+    errors = new_user_problems(actor, email=email, name=name, password=password, role=role, county_id=county_id,
+                               municipality_id=municipality_id)
     if errors:
         raise DomainError(_("The user could not be created."), errors)
     user = User(email=email.strip().lower(), name=name.strip(), role=role, language=language,

@@ -123,8 +123,27 @@ def new_user():
                 flash(_("The county's lead enters their details (locations and hours, or languages and rates) "
                         "under Counsellors or Interpreters; until then nothing is planned for them."), "info")
             return redirect(url_for("admin.users"))
+    elif request.method == "POST":
+        _all_problems_at_once(form)
     status = 400 if request.method == "POST" else 200
     return render_template("admin/user_form.html", form=form), status
+
+
+def _all_problems_at_once(form: UserForm) -> None:
+    """The account's own problems beside the form's: a short password was named alone, and the taken e-mail
+    address and the missing county came one submit later. Only fields the form could read are checked."""
+    def readable(field, value):
+        return value if not field.errors else None
+
+    role = Role(form.role.data) if form.role.data in {r.value for r in Role} else None
+    problems = accounts.new_user_problems(
+        current_user, email=readable(form.email, form.email.data), name=readable(form.name, form.name.data),
+        password=readable(form.password, form.password.data or None), role=role,
+        county_id=form.county_id.data or None, municipality_id=form.municipality_id.data or None)
+    for name, messages in problems.items():
+        field = getattr(form, name, None)
+        if field is not None and not field.errors:
+            field.errors = list(field.errors) + messages
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

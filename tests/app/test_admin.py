@@ -388,3 +388,16 @@ def test_the_administrator_finds_a_user_by_part_of_the_name_role_municipality_or
     # Nonsense in the address narrows nothing and breaks nothing.
     assert client.get("/admin/users?municipality=99999999999999999999&role=king&status=x").status_code == 200
 
+
+
+def test_a_new_user_form_names_every_problem_at_once(client):
+    """A short password was named alone; the taken e-mail address and the missing county came one submit later."""
+    w = f.world()
+    f.login(client, w.admin)
+    response = client.post("/admin/users/new", data=_form(email=w.counsellor.email, role="lead", county_id="0",
+                                                          municipality_id="0", password="short"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Passordet må ha minst 12 tegn." in page
+    assert 'id="email-error"' in page and "finnes allerede" in page
+    assert 'id="county_id-error"' in page
