@@ -169,6 +169,27 @@ def send_digests() -> None:
         digests()
 
 
+@huey.task(retries=2, retry_delay=120)
+def text_cancellation(session_id: int) -> None:
+    """Text the participants of a session the centre cancelled (services/sms.tell_cancelled); idempotent."""
+    from guidance.extensions import db
+    from guidance.models import Session
+    from guidance.services import sms
+
+    with app_context():
+        session = db.session.get(Session, session_id)
+        if session is not None:
+            for member in session.participants:
+                sms.tell_cancelled(session, member.referral)
+
+
+def enqueue_cancellation_text(session_id: int) -> None:
+    """Queue the participants' text of a cancelled session (raises when the queue cannot be reached)."""
+    if has_app_context():
+        bind_to_app_config(current_app.config)
+    text_cancellation(session_id)
+
+
 def enqueue_notices() -> None:
     """Queue the notice dispatch (raises when the queue cannot be reached)."""
     if has_app_context():

@@ -476,9 +476,11 @@ def _link(notice: Notice) -> str:
 def _letter_line(notice: Notice, kind: str) -> str:
     """The participant's letter for a session booked or moved ahead: the referrer hands it over, and a
     participant holding only the old letter comes on the old day."""
+    from guidance.services.interpreter_bookings.changes import KNOWN_TO_PARTICIPANT
+
     session = notice.session
     if kind == "referral_cancelled" and session is not None and session.start > clock.now() \
-            and not _left_group(notice) and session.cancel_reason != "participant_cancelled":
+            and not _left_group(notice) and session.cancel_reason not in KNOWN_TO_PARTICIPANT:
         # The participant holds a letter with this time: only the referrer can tell them.
         return "\n  " + _("Tell the participant not to come then: the letter they have is no longer valid. The centre "
                          "books a new time, and you get its letter.")

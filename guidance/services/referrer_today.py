@@ -40,6 +40,7 @@ from guidance.planning.ids import to_local
 from guidance.rules.access import referral_filter
 from guidance.rules.notice import sooner_than_county_notice
 from guidance.services import cannot_come, letters
+from guidance.services.interpreter_bookings.changes import KNOWN_TO_PARTICIPANT
 from guidance.services.referral_reading import MOVES, next_booked_sessions, with_session_to_hold
 
 SHOWN = 5
@@ -47,8 +48,6 @@ LOOK_AHEAD = dt.timedelta(days=14)
 NOTES_LOOK_BACK = dt.timedelta(days=30)
 MISSED_LOOK_BACK = dt.timedelta(days=14)
 MOVED_LOOK_BACK = dt.timedelta(days=14)
-# Cancellations the participant knows of already (they said they cannot come), or that no letter went out for.
-KNOWN_TO_PARTICIPANT = ("participant_cancelled", "referral_withdrawn", "booked_by_mistake")
 
 
 @dataclass

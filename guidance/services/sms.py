@@ -114,6 +114,13 @@ def language_of(referral: Referral) -> str:
     return language if language in catalogue() else municipality_form(referral.referring_municipality)
 
 
+def cancelled_text(session: Session, language: str) -> str:
+    """A session the centre cancelled, by its weekday, date and time (the participant's letter gives them)."""
+    start = session.start.astimezone(cal.OSLO)
+    return catalogue()[language]["cancelled"].format(date=f"{weekday(start, language)} {start:%d.%m.%Y}".lstrip(),
+                                                     time=start.strftime("%H:%M"))
+
+
 def reminder_text(session: Session, language: str) -> str:
     texts = catalogue()[language]
     start = session.start.astimezone(cal.OSLO)
@@ -147,20 +154,49 @@ def e164(phone: str) -> str:
     return "+47" + digits if len(digits) == 8 else "+" + digits
 
 
-def _key(session: Session, referral: Referral) -> str:
-    return hashlib.sha256(f"sms:{session.uid}:{session.sequence}:{session.start.isoformat()}:{referral.id}".encode()).hexdigest()
+def _key(session: Session, referral: Referral, kind: str = "reminder") -> str:
+    prefix = "sms" if kind == "reminder" else f"sms-{kind}"
+    return hashlib.sha256(f"{prefix}:{session.uid}:{session.sequence}:{session.start.isoformat()}:{referral.id}"
+                          .encode()).hexdigest()
 
 
-def remind(session: Session, referral: Referral, gateway: SmsGateway | None = None) -> int:
-    """Text the participant a reminder of `session` when everything allows it (see the module);
-    returns 1 when a message went to the gateway, else 0. Never twice for the same key."""
+def tell_cancelled(session: Session, referral: Referral, gateway: SmsGateway | None = None) -> int:
+    """Text the participant that the centre cancelled `session` ("do not come; you get a new time"), on the same
+    terms as a reminder (a gateway, the municipality's opt-in, a phone number, the time still ahead): their letter
+    gives the time, and the referrer's e-mail reached nobody who could tell them that day. Returns 1 when sent."""
+    from guidance.services.interpreter_bookings.changes import KNOWN_TO_PARTICIPANT
+
+    if session.cancel_reason in KNOWN_TO_PARTICIPANT:
+        return 0
+    return remind(session, referral, gateway, kind="cancelled")
+
+
+def cancellation_later(session: Session) -> None:
+    """After the commit of a cancellation: queue the participants' text when texts can go at all. Never raises:
+    a queue that cannot be reached leaves the referrer's home and e-mail to tell them (logged)."""
+    from guidance.services.interpreter_bookings.changes import KNOWN_TO_PARTICIPANT
+
+    if not configured() or session.cancel_reason in KNOWN_TO_PARTICIPANT \
+            or not any(m.referral.referring_municipality.sms_reminders for m in session.participants):
+        return
+    from guidance import jobs
+
+    try:
+        jobs.enqueue_cancellation_text(session.id)
+    except Exception as error:  # noqa: BLE001 - any queue failure
+        log.warning("cancellation text not queued (%s)", type(error).__name__)
+
+
+def remind(session: Session, referral: Referral, gateway: SmsGateway | None = None, kind: str = "reminder") -> int:
+    """Text the participant a reminder of `session` (or, `kind` "cancelled", its cancellation) when everything
+    allows it (see the module); returns 1 when a message went to the gateway, else 0. Never twice for the same key."""
     gateway = gateway or gateway_from_config()
     phone = referral.participant.phone
     if gateway is None or not referral.referring_municipality.sms_reminders or not phone:
         return 0
     if session.start <= clock.now():
         return 0
-    key = _key(session, referral)
+    key = _key(session, referral, kind)
     row = db.session.scalar(select(TextMessage).where(TextMessage.key == key))
     if row is None:
         row = TextMessage(key=key, referral_id=referral.id, session_id=session.id, language=language_of(referral),
@@ -186,7 +222,8 @@ def remind(session: Session, referral: Referral, gateway: SmsGateway | None = No
         row.status, row.error = "failed", "session started"
         db.session.commit()
         return 0
-    request = TextRequest(to=e164(phone), text=reminder_text(session, row.language),
+    text = cancelled_text(session, row.language) if kind == "cancelled" else reminder_text(session, row.language)
+    request = TextRequest(to=e164(phone), text=text,
                           sender=current_app.config.get("SMS_SENDER") or "Veiled", reference=key)
     try:
         row.gateway_id = gateway.send(request)[:100] or None
@@ -199,6 +236,6 @@ def remind(session: Session, referral: Referral, gateway: SmsGateway | None = No
         log.warning("text message %d not sent: %s", row.id, row.error)
         return 0
     row.status, row.sent_at, row.error = "sent", clock.now(), None
-    audit.record(None, "sms.sent", referral, {"session": session.id, "language": row.language})
+    audit.record(None, "sms.sent", referral, {"session": session.id, "language": row.language, "kind": kind})
     db.session.commit()
     return 1

@@ -304,6 +304,41 @@ def test_the_participant_gets_a_text_in_their_language_once(app, travel_to, gate
     assert request["json"]["reference"] == row.key
 
 
+def test_a_session_the_centre_cancels_is_texted_to_the_participant_in_their_language(app, travel_to, gateway, opted_in):
+    """Their letter gives the time, and the referrer's e-mail reached nobody who could tell them that day: a
+    participant came for a session cancelled a week before. Not when they said themselves they cannot come."""
+    from guidance.services.interpreter_bookings.changes import cancel_session
+
+    app.config.update(SMS_GATEWAY_URL=gateway.url)
+    travel_to(f.oslo(2027, 1, 13, 12))
+    w = planning_world()
+    session = _booked(w, f.oslo(2027, 1, 22, 10))   # Amal Haddad, Arabic
+    cancel_session(w.lead, session, reason="counsellor_unavailable")
+    run_queued_jobs()
+    run_queued_jobs()   # a retried job texts nothing twice
+
+    [request] = gateway.received
+    text = request["json"]["text"]
+    assert text.startswith("إلغاء") and "22.01.2027" in text and "10:00" in text and "Amal" not in text
+    assert request["json"]["to"] == "+4740000000"
+
+    theirs = _booked(w, f.oslo(2027, 1, 25, 10))
+    cancel_session(w.lead, theirs, reason="participant_cancelled")
+    run_queued_jobs()
+    assert len(gateway.received) == 1
+
+
+def test_every_cancellation_text_names_the_weekday_date_and_time_in_its_language():
+    import datetime as dt
+
+    from guidance.models import Session
+
+    session = Session(start=dt.datetime(2027, 1, 15, 9, tzinfo=dt.timezone.utc))
+    for language in sms.catalogue():
+        text = sms.cancelled_text(session, language)
+        assert "15.01.2027" in text and "10:00" in text and sms.weekday(session.start, language) in text, language
+
+
 def test_every_text_names_the_weekday_in_its_language():
     """A date alone is easy to misread; the weekday is what people plan by (Friday 15 January 2027)."""
     import datetime as dt

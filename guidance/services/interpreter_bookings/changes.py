@@ -9,7 +9,7 @@ from guidance.extensions import db
 from guidance.models import InterpreterBooking, OutboxMessage, Session, SessionStatus
 from guidance.models.types import utcnow
 from guidance.planning import ids
-from guidance.services import audit, mail
+from guidance.services import audit, mail, sms
 from guidance.services import calendar as cal
 from guidance.services.errors import DomainError
 from guidance.services.interpreter_bookings.costs import planned_cost
@@ -22,6 +22,9 @@ CANCEL_REASONS = ("participant_cancelled", "counsellor_unavailable", "interprete
                   "room_unavailable", "other")
 # Reasons the app itself gives when a use case cancels a session along the way.
 SYSTEM_CANCEL_REASONS = ("referral_withdrawn", "booked_by_mistake")
+# Cancellations the participant knows of already (they said they cannot come), or that no letter went out for: the
+# others must reach them (the referrer's home, the text message).
+KNOWN_TO_PARTICIPANT = ("participant_cancelled", *SYSTEM_CANCEL_REASONS)
 
 
 def session_changed(actor, session: Session, moved_from=None) -> list[OutboxMessage]:
@@ -107,6 +110,7 @@ def cancel_session(actor, session: Session, reason: str | None = None) -> list[O
         _requeue_participants(session)
         uow.after_commit(mail.deliver_later, messages)
         uow.after_commit(notices.dispatch_later)
+        uow.after_commit(sms.cancellation_later, session)   # their letter gives this time: a text when opted in
     return messages
 
 
