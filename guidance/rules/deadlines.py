@@ -49,6 +49,18 @@ def norwegian_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays("NO", years=year).keys())
 
 
+@functools.lru_cache(maxsize=64)
+def _named_holidays(year: int, language: str):
+    return holidays.country_holidays("NO", years=year, language=language)
+
+
+def holiday_name(day: dt.date, page_language: str | None = None) -> str | None:
+    """The public holiday's name in the page's language ("Langfredag", "Good Friday"), None on another day:
+    "the centres are closed on Friday 26 March" did not say why, in an Easter week."""
+    name = _named_holidays(day.year, "en_US" if page_language == "en" else "no").get(day)
+    return name.replace(";", ",") if name else None
+
+
 def is_working_day(day: dt.date) -> bool:
     return day.isoweekday() <= 5 and day not in norwegian_holidays(day.year)
 

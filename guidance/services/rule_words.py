@@ -16,7 +16,7 @@ from babel.dates import format_interval
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
-from guidance.rules.deadlines import norwegian_holidays
+from guidance.rules.deadlines import holiday_name, norwegian_holidays
 from solver.check import Violation
 
 # Form fields of the session form (planning.SessionEditForm).
@@ -100,6 +100,13 @@ class Words:
         return ", ".join(f"{a}–{b}" for a, b in self.locations.get(location_id, {}).get("opening", []))
 
 
+
+def _page_language() -> str | None:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale is not None else None
+
 def date_text(day: dt.date) -> str:
     return format_date(day, "d. MMM y") if str(get_locale()).startswith(("nb", "nn")) else format_date(day, "d MMM y")
 
@@ -133,7 +140,8 @@ PATTERNS: list[tuple[int, str, Explain]] = [
      lambda w, v, m: (DAY, _("%(date)s is not a working day.", date=date_text(w.day())))),
     # The instance's holidays hold the county's own closure days too (Christmas Eve is not a public holiday).
     (1, r"is a holiday",
-     lambda w, v, m: (DAY, _("%(date)s is a public holiday.", date=date_text(w.day()))
+     lambda w, v, m: (DAY, _("%(date)s is a public holiday: %(name)s.", date=date_text(w.day()),
+                             name=holiday_name(w.day(), _page_language()))
                       if w.day() in norwegian_holidays(w.day().year) else
                       _("The centres are closed on %(date)s.", date=date_text(w.day())))),
     (1, r"^(\d\d:\d\d-\d\d:\d\d) is outside the opening hours of (\S+)",

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from guidance import clock
+from guidance.rules.deadlines import holiday_name
 from guidance.rules.access import may
 from guidance.services import absences
 from guidance.labels import all_labels, money
@@ -70,6 +71,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["absence_period"] = absences.period_text
 
     app.jinja_env.globals["centre_contacts"] = centre_contacts
+    # The public holiday a closed day is, in the page's language ("Langfredag"): "closed" alone did not say why.
+    app.jinja_env.globals["holiday_name"] = lambda day: holiday_name(
+        day, get_locale().language if get_locale() else None) if day else None
     # Whether the account menu offers "Notices": the user has notices to choose how to get (a lead who counsels too).
     from guidance.services.notices import kinds_for
 

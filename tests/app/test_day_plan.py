@@ -241,7 +241,7 @@ def test_easter_is_not_a_working_day_on_the_home_the_day_plan_or_the_counsellors
     home = page(client, "/")
     assert "Neste arbeidsdag: tirsdag 30. mars" in home and 'href="/grids/day?date=2027-03-30"' in home
     good_friday = page(client, "/grids/day?date=2027-03-26")
-    assert "Sentrene er stengt fredag 26. mars 2027." in good_friday
+    assert "Sentrene er stengt fredag 26. mars 2027: Langfredag." in good_friday   # why: Easter
     assert 'href="/grids/day?date=2027-03-24"' in good_friday and 'href="/grids/day?date=2027-03-30"' in good_friday
     # the county's closure day is skipped too
     assert 'href="/grids/day?date=2027-04-01"' in page(client, "/grids/day?date=2027-03-30")
@@ -249,7 +249,9 @@ def test_easter_is_not_a_working_day_on_the_home_the_day_plan_or_the_counsellors
     f.login(client, w.counsellor)
     week = page(client, "/week/2027/13")
     monday = week[week.index('id="day-2027-03-29"'):week.index('id="day-2027-03-30"')]
-    assert "Stengt (helligdag eller stengt dag ved sentrene)." in monday
+    assert "Stengt: Andre påskedag." in monday
+    wednesday = week[week.index('id="day-2027-03-31"'):week.index('id="day-2027-04-01"')]
+    assert "Stengt: sentrene holder stengt denne dagen." in wednesday
     tuesday = week[week.index('id="day-2027-03-30"'):week.index('id="day-2027-03-31"')]
     assert "Stengt" not in tuesday
 

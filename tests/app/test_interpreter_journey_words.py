@@ -31,7 +31,7 @@ def test_a_phone_booking_in_the_drive_home_is_refused_in_the_leads_words(app):
 
 @pytest.mark.parametrize("day, said", [
     ("2027-12-24", "Sentrene er stengt 24. des. 2027."),   # the county closes; not a public holiday
-    ("2027-05-17", "17. mai 2027 er en helligdag."),           # Constitution Day
+    ("2027-05-17", "17. mai 2027 er en helligdag: Andre pinsedag, Grunnlovsdag."),   # Whit Monday, Constitution Day
 ])
 def test_a_closure_day_is_not_called_a_public_holiday(app, day, said):
     """The move form said "24. desember er en helligdag" of the county's own closure day."""
