@@ -90,12 +90,6 @@ def _failed_login(user: User | None, reason: str) -> None:
     db.session.commit()
 
 
-def logged_out(user: User) -> None:
-    """The account's history says when it logged out (a shared computer: did they?)."""
-    audit.record(user, "auth.logged_out", user)
-    db.session.commit()
-
-
 def set_language(user: User, language: str) -> None:
     user.language = language
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from guidance import clock
 from guidance.extensions import db
@@ -16,6 +18,7 @@ from guidance.rules.access import admin_reaches
 from guidance.services import audit, setup
 from guidance.services.errors import DomainError
 
+log = logging.getLogger(__name__)
 PREFIX = "vld_"
 
 
@@ -66,23 +69,26 @@ def authenticate(plaintext: str | None) -> ApiToken | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext)))
     if token is None or token.revoked_at is not None:
         return None
-    _mark_used(token)
     return token
 
 
 USE_RECORDED_EVERY = dt.timedelta(minutes=5)
 
 
-def _mark_used(token: ApiToken) -> None:
+def mark_used(token: ApiToken) -> None:
     """Record that the token was used, at most once every few minutes (one conditional UPDATE in its own short
-    transaction, before the request's use case): a case system sends many requests, and a write for each
-    would make every read a write."""
+    transaction, after the rate limit let the request in and before its use case): a case system sends many
+    requests, and a write for each would make every read a write. Bookkeeping only: a failed write is logged and
+    the request goes on."""
     now = clock.now()
     if token.last_used_at is not None and now - token.last_used_at < USE_RECORDED_EVERY:
         return
-    db.session.execute(update(ApiToken).where(
-        ApiToken.id == token.id,
-        or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - USE_RECORDED_EVERY))
-        .values(last_used_at=now).execution_options(synchronize_session=False))
-    db.session.commit()
-    db.session.refresh(token)
+    try:
+        db.session.execute(update(ApiToken).where(
+            ApiToken.id == token.id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - USE_RECORDED_EVERY))
+            .values(last_used_at=now).execution_options(synchronize_session=False))
+        db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.warning("the use of API token %s was not recorded (%s)", token.id, type(error).__name__)

@@ -71,20 +71,25 @@ def queue(to: User, subject: str, body: str, ics: bytes | None = None) -> Outbox
             if uids.intersection(_event_uids(older.ics)):
                 older.superseded_by = message
     db.session.add(message)
-    _held_for_interpreter(to)
     return message
 
 
-def _held_for_interpreter(to: User) -> None:
-    """Without a mail server, note in the request that an interpreter's e-mail will not leave: the page that asked
-    them says so (web/outbox.py); "An interpreter request has been sent" stood while the request waited in the
-    outbox and expired unanswered."""
+def note_request_held(message: OutboxMessage) -> None:
+    """Without a mail server, note in the web request that an interpreter's request to answer will not leave: the
+    page that asked them says so (web/outbox.py); "An interpreter request has been sent" stood while the request
+    waited in the outbox and expired unanswered."""
     from flask import g, has_request_context
 
-    from guidance.models import Role
+    if has_request_context() and not leaves():
+        g.setdefault("interpreter_requests_held", []).append(message)
 
-    if has_request_context() and to.role is Role.INTERPRETER and not leaves():
-        g.interpreter_mail_held = True
+
+def requests_held() -> bool:
+    """This web request asked an interpreter, and the request is stored (not rolled back) but cannot leave."""
+    from flask import g
+    from sqlalchemy import inspect
+
+    return any(inspect(m).persistent or inspect(m).detached for m in g.get("interpreter_requests_held", ()))
 
 
 def queue_to_leads(county_id: int, compose, but: User | None = None) -> list[OutboxMessage]:

@@ -48,12 +48,16 @@ def start(user: User) -> None:
     session[COOKIE_KEY] = token
 
 
-def end_current(reason: str) -> None:
-    """End the session of this request's cookie (if any)."""
+def end_current(reason: str, user: User | None = None) -> None:
+    """End the session of this request's cookie (if any); with `user`, the account's history says they logged
+    out, in the same transaction (a history that said so of a session still live would mislead)."""
     token = session.get(COOKIE_KEY)
+    if user is not None:
+        audit.record(user, "auth.logged_out", user)
     if token:
         db.session.execute(update(UserSession).where(UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None))
                            .values(ended_at=clock.now(), end_reason=reason))
+    if token or user is not None:
         db.session.commit()
 
 
@@ -184,8 +188,8 @@ def _keep_chosen_language(user: User) -> None:
 
 
 def _on_logout(_app, user, **_extra) -> None:
-    if not g.get("session_dropped"):
-        end_current("logout")
+    if not g.get("session_dropped"):   # the person logged out (not a session the app ended)
+        end_current("logout", user if getattr(user, "is_authenticated", False) else None)
 
 
 def _hash(token: str) -> str:

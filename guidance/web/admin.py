@@ -139,7 +139,8 @@ def _all_problems_at_once(form: UserForm) -> None:
     problems = accounts.new_user_problems(
         current_user, email=readable(form.email, form.email.data), name=readable(form.name, form.name.data),
         password=readable(form.password, form.password.data or None), role=role,
-        county_id=form.county_id.data or None, municipality_id=form.municipality_id.data or None)
+        county_id=readable(form.county_id, form.county_id.data) or None,
+        municipality_id=readable(form.municipality_id, form.municipality_id.data) or None)
     for name, messages in problems.items():
         field = getattr(form, name, None)
         if field is not None and not field.errors:

@@ -89,7 +89,12 @@ def _authenticated(view):
     bucket per token, so municipalities behind one address do not share it."""
     from functools import wraps
 
-    limited = _token_limit(view)
+    @wraps(view)
+    def counted(*args, **kwargs):   # let in by the limit: the token's use is recorded (a refused request writes nothing)
+        api_tokens.mark_used(g.api_token)
+        return view(*args, **kwargs)
+
+    limited = _token_limit(counted)
 
     @wraps(view)
     def wrapped(*args, **kwargs):

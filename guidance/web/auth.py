@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 from guidance.extensions import db, limiter
 from guidance.services import second_factor
-from guidance.services.accounts import authenticate, logged_out, set_language
+from guidance.services.accounts import authenticate, set_language
 from guidance.web import rate_limits
 
 bp = Blueprint("auth", __name__)
@@ -72,8 +72,6 @@ def logout():
 
     provider, id_token = session.get("oidc_provider"), session.get("oidc_id_token")
     user = current_user._get_current_object()
-    if user.is_authenticated:
-        logged_out(user)
     logout_user()
     clear_keeping_language(user)
     flash(_("You are logged out."), "info")

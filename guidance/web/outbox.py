@@ -21,11 +21,12 @@ bp = Blueprint("outbox", __name__, url_prefix="/outbox")
 
 @bp.after_app_request
 def say_interpreter_mail_is_held(response):
-    """A change that e-mailed an interpreter while no e-mail leaves (services.mail): the page it leads to says what
-    the lead does instead, once, beside its own "asked" or "sent"."""
-    from flask import g
+    """A lead's change that asked an interpreter while no e-mail leaves (services.mail): the page it leads to says
+    what the lead does instead, once, beside its own "asked". Not a yes recorded from the phone, a cancellation, or
+    a change that was rolled back."""
+    from guidance.models import Role
 
-    if g.get("interpreter_mail_held") and 300 <= response.status_code < 400:
+    if 300 <= response.status_code < 400 and getattr(current_user, "role", None) is Role.LEAD and mail.requests_held():
         flash(_("No e-mail leaves Veiled yet (no mail server is set up): the interpreter has not got this. Call "
                 "them, and record their answer under Interpreter bookings with “Said yes on the phone”."), "warning")
     return response

@@ -401,3 +401,6 @@ def test_a_new_user_form_names_every_problem_at_once(client):
     assert "Passordet må ha minst 12 tegn." in page
     assert 'id="email-error"' in page and "finnes allerede" in page
     assert 'id="county_id-error"' in page
+    # A number no row can have is the field's own problem, not a 500.
+    assert client.post("/admin/users/new", data=_form(municipality_id="99999999999999999999",
+                                                      password="short")).status_code == 400

@@ -59,3 +59,19 @@ def test_without_a_mail_server_no_page_offers_to_e_mail_an_invitation(client):
     referrers = html.unescape(client.get("/people/referrers").get_data(as_text=True))
     assert "Legg til henviseren" in referrers and "Legg til og send invitasjonen" not in referrers
     assert "Send en invitasjon på e-post" not in referrers and "Send en ny invitasjon på e-post" not in referrers
+
+
+def test_without_a_mail_server_only_a_new_request_says_to_call_the_interpreter(client):
+    """The warning "the interpreter has not got this, call them" stood after the lead recorded the yes they got on the
+    phone (the very thing it asks for), and after a cancellation."""
+    from tests.app.test_bookings import _booked
+
+    w = f.world()
+    session, booking = _booked(w)
+    f.login(client, w.lead)
+    warning = "tolken har ikke fått dette"
+    answered = client.post(f"/centre/interpreters/{booking.id}/phone-answer", data={"answer": "accept"},
+                           follow_redirects=True)
+    assert warning not in html.unescape(answered.get_data(as_text=True))
+    cancelled = client.post(f"/planning/sessions/{session.id}/cancel", data={"reason": "other"}, follow_redirects=True)
+    assert warning not in html.unescape(cancelled.get_data(as_text=True))

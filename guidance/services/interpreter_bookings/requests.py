@@ -255,7 +255,10 @@ def invitation(booking: InterpreterBooking, method: str, update: str | None = No
         ics = cal.build_calendar([session], lambda s: cal.app_url("interpreter.show", booking_id=booking.id),
                                  language=locale, method=method, sequence=sequence,
                                  organizer=current_app.config["MAIL_SENDER"], attendee=person.email, interpreter=True)
-    return mail.queue(person, subject, body, ics)
+    message = mail.queue(person, subject, body, ics)
+    if method == "REQUEST" and not update:
+        mail.note_request_held(message)   # a request to answer, which no e-mail may carry (web/outbox.py)
+    return message
 
 
 def where_to_be(booking: InterpreterBooking, session: Session) -> str:
