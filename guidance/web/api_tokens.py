@@ -14,14 +14,14 @@ from guidance.models import ApiToken, Municipality
 from guidance.rules.access import admin_municipality_filter
 from guidance.services import api_tokens
 from guidance.services.errors import DomainError
-from guidance.web.forms import show_refusal
+from guidance.web.forms import chosen_id, show_refusal
 from guidance.web.guards import get_visible, requires
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/admin/api-tokens")
 
 
 class TokenForm(FlaskForm):
-    municipality_id = SelectField(_l("Municipality"), coerce=int, validate_choice=False)
+    municipality_id = SelectField(_l("Municipality"), coerce=chosen_id, validate_choice=False)
     name = StringField(_l("System name"))
 
 

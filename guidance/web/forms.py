@@ -29,6 +29,16 @@ def row_id(value: str) -> int:
     return number
 
 
+def chosen_id(value) -> int:
+    """A select's chosen row as a number a database column can hold, or 0 (nothing chosen) for anything else: as
+    `coerce=` of a SelectField whose choice the use case checks, "abc" read "Invalid Choice: could not coerce" and
+    99999999999999999999 gave a 500; the use case now says what to choose."""
+    try:
+        return row_id(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 class PostForm(FlaskForm):
     """A button that only carries the CSRF token."""
 

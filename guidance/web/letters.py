@@ -47,6 +47,9 @@ def municipality(municipality_id: int):
     place = get_visible(Municipality, municipality_id, "letters")
     part = request.args.get("part", 1, type=row_id)
     body, count = service.municipality_letters(current_user, place, part)
+    if not count and part > 1:   # a link from before the list shrank, or a number typed: not "no session ahead"
+        flash(_("There are not that many letters: part %(part)d is empty. The parts are listed below.", part=part), "info")
+        return redirect(url_for("referrals.index", municipality=place.id))
     if not count:
         flash(_("There is no booked session ahead, so there is no letter to print."), "info")
         return redirect(url_for("referrals.index"))

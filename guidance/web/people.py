@@ -23,7 +23,7 @@ from guidance.rules.readiness import register_check_due
 from guidance.services import accounts, invitations, mail, people, readiness, setup
 from guidance.services.errors import DomainError
 from guidance.services.people import CATEGORIES, WEEKDAYS, CounsellorData, InterpreterData, PersonData
-from guidance.web.forms import CheckboxesField, PostForm, show_refusal
+from guidance.web.forms import CheckboxesField, PostForm, chosen_id, show_refusal
 from guidance.web.readiness import broken_context
 from guidance.web.guards import county_or_chooser, get_visible, requires
 
@@ -558,7 +558,7 @@ def _language_names() -> dict[str, str]:
 class ReferrerForm(FlaskForm):
     name = StringField(_l("Full name"), validators=[Length(max=200)])
     email = StringField(_l("E-mail address"), validators=[Length(max=254)])
-    municipality_id = SelectField(_l("Municipality"), coerce=int, validate_choice=False)
+    municipality_id = SelectField(_l("Municipality"), coerce=chosen_id, validate_choice=False)
 
 
 @bp.route("/referrers", methods=["GET", "POST"])

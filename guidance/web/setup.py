@@ -19,7 +19,7 @@ from guidance.planning.ids import local_today
 from guidance.rules.opening import closed_days, open_days
 from guidance.services import setup as service
 from guidance.services.errors import DomainError
-from guidance.web.forms import WholeKronerField, show_refusal
+from guidance.web.forms import WholeKronerField, chosen_id, show_refusal
 from guidance.web.readiness import broken_context
 from guidance.web.guards import get_visible, requires
 
@@ -33,8 +33,8 @@ PREVIEW_WEEKS = 6
 
 class LocationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Length(max=200)])
-    centre_id = SelectField(_l("Career centre"), coerce=int, validate_choice=False)
-    municipality_id = SelectField(_l("Municipality"), coerce=int, validate_choice=False)
+    centre_id = SelectField(_l("Career centre"), coerce=int, validate_choice=False)   # -1: not chosen, 0: a new one
+    municipality_id = SelectField(_l("Municipality"), coerce=chosen_id, validate_choice=False)
     address = StringField(_l("Street address"), validators=[Length(max=300)])
     directions = TextAreaField(_l("Directions"), validators=[Length(max=2000)])
     step_free = BooleanField(_l("Step-free access"))

@@ -256,6 +256,12 @@ def test_a_token_needs_a_name_and_a_municipality(client):
     f.login(client, f.user(Role.ADMIN, county_number=None))
     response = client.post("/admin/api-tokens/", data={"municipality_id": 0, "name": ""})
     assert response.status_code == 400 and db.session.scalar(select(func.count()).select_from(ApiToken)) == 0
+    # A municipality no row can be ("abc" read "Invalid Choice: could not coerce"; a huge number gave a 500).
+    for nonsense in ("abc", "99999999999999999999", "-4"):
+        response = client.post("/admin/api-tokens/", data={"municipality_id": nonsense, "name": "Flyt"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and "Velg kommunen nøkkelen gjelder for." in page, nonsense
+        assert "coerce" not in page
 
 
 def test_openapi_document_is_generated_from_the_models(client):
