@@ -427,33 +427,37 @@ def earlier_versions(session: Session, referral_id: int, events: list[AuditEvent
     return out
 
 
-def cancelled_before(session: Session, referral_id: int) -> dt.datetime | None:
-    """The start (Oslo time) of this participant's latest session of the same kind that the centre cancelled, or
-    took them out of (a group that went on without them), when this session is the one booked instead: each need is booked once at a time, so a booked session of
-    a kind replaces every cancelled one. The participant may still hold that letter (a move's new letter
-    said so; one booked after a cancellation looked like a second invitation). Not a booking withdrawn with
-    the referral or taken back at once: no letter went out for it."""
+def cancelled_before(session: Session, referral_id: int) -> tuple[dt.datetime, int | None] | None:
+    """The start (Oslo time) and location of this participant's latest session of the same kind that the centre
+    cancelled, or took them out of (a group that went on without them), when this session is the one booked instead:
+    each need is booked once at a time, so a booked session of a kind replaces every cancelled one. The participant
+    may still hold that letter (a move's new letter said so; one booked after a cancellation looked like a second
+    invitation, and one at the same time in another town read as the same session twice). Not a booking withdrawn
+    with the referral or taken back at once: no letter went out for it."""
     from guidance.services.interpreter_bookings.changes import SYSTEM_CANCEL_REASONS
     from guidance.services.referral_reading import left_groups
 
     cancelled = db.session.execute(
-        select(Session.id, Session.start).join(SessionParticipant, SessionParticipant.session_id == Session.id)
+        select(Session.id, Session.start, Session.location_id)
+        .join(SessionParticipant, SessionParticipant.session_id == Session.id)
         .where(SessionParticipant.referral_id == referral_id, Session.status == SessionStatus.CANCELLED,
                Session.type == session.type, Session.id != session.id,
                func.coalesce(Session.cancel_reason, "").not_in(SYSTEM_CANCEL_REASONS))
         .order_by(Session.id.desc()).limit(1)).first()
-    found = [(cancelled.id, cancelled.start)] if cancelled is not None else []
+    found = [(cancelled.id, cancelled.start, cancelled.location_id)] if cancelled is not None else []
     # A group the participant was taken out of (they could not come; the others kept it), with the time their
     # letter gave.
     for session_id, at in left_groups(referral_id):
         left = db.session.get(Session, session_id)
         if left is not None and left.type == session.type and left.id != session.id and at is not None:
-            found.append((left.id, at))
+            found.append((left.id, at, left.location_id))
             break
     if not found:
         return None
-    start = max(found)[1]   # the later booking of the two is the one this session replaces
-    return start.astimezone(OSLO) if start != session.start else None
+    _id, start, place = max(found)   # the later booking of the two is the one this session replaces
+    if (start, place) == (session.start, session.location_id):
+        return None
+    return start.astimezone(OSLO), place
 
 
 def _contact(referrer, location) -> dict:
@@ -470,11 +474,15 @@ def _contact(referrer, location) -> dict:
 
 
 def _replaced(session: Session, referral_id: int) -> dict:
-    """What the letter replaces: the times of the letters before (`earlier_versions`, or the cancelled booking this
-    one replaces), at most the three latest, and whether one of them gave another place."""
+    """What the letter replaces: the letters the participant may hold for this session, by their times (the first
+    letter's, and any later one their referrer printed: after two moves the letter named a time no letter had
+    given), or the cancelled booking this one replaces; and whether one of them gave another place."""
     versions = earlier_versions(session, referral_id)
     if not versions and (cancelled := cancelled_before(session, referral_id)) is not None:
-        versions = [(cancelled, None)]
+        versions = [cancelled]
+    elif versions:
+        handed = {start for referral, uid, start in printed([referral_id]) if referral == referral_id and uid == session.uid}
+        versions = versions[:1] + [v for v in versions[1:] if v[0] in handed]
     here = session.location_id
     versions = [(start, place) for start, place in versions if (start, place) != (session.start, here)
                 and not (start == session.start and place is None)][-3:]

@@ -112,6 +112,7 @@ class Cancelled:
     was: dt.datetime  # aware UTC, the cancelled session's start
     location: str
     new_start: dt.datetime | None = None  # the session booked instead, when there is one
+    new_location: str | None = None  # where it is (the same hour in another town read as the cancelled one)
     # The old time is sooner than a letter reaches them: they hear of it today.
     tell_now: bool = False
 
@@ -222,7 +223,8 @@ def _cancelled(own, now: dt.datetime) -> list[Cancelled]:
         county = counties[r.county_id]
         tell_now = sooner_than_county_notice(county, to_local(r.start).date(), to_local(now).date())
         out.append(Cancelled(r.id, r.reference, r.name, r.start, participant_place(r.mode, r.location),
-                             new.start if new is not None else None, tell_now))
+                             new.start if new is not None else None,
+                             participant_place(new.mode, new.location.name) if new is not None else None, tell_now))
     return sorted(out, key=lambda c: (not c.tell_now, c.was, c.referral_id))
 
 

@@ -600,3 +600,22 @@ def test_the_referral_page_says_when_the_letters_language_is_not_checked_by_a_tr
                                 if "NOT YET REVIEWED" not in line), encoding="utf-8")
     monkeypatch.setattr(letters, "CATALOGUES", tmp_path)
     assert 'id="letter-unreviewed"' not in client.get(f"/referrals/{arabic.id}").get_data(as_text=True)
+
+
+def test_a_booking_at_the_cancelled_time_in_another_town_says_it_replaces_the_old_letter(client):
+    """Re-booked at the same hour at Voss: the new letter had no "replaces" line, and the participant held two letters
+    for one time in two towns."""
+    from guidance.services.interpreter_bookings.changes import cancel_session
+
+    w = f.world()
+    referral, day = _ukrainian(w)
+    first = db.session.scalar(select(Session).where(Session.participants.any(referral_id=referral.id)))
+    cancel_session(w.lead, first, reason="counsellor_unavailable")
+    voss = f.centre(town="4621")
+    again = f.published_session(w.counsellor, referral, start=first.start)
+    again.location, again.room = voss.locations[0], voss.locations[0].rooms[0]
+    db.session.commit()
+    f.login(client, w.referrer)
+    norwegian = " ".join(_pages(client.get(f"/referrals/{referral.id}/letters.pdf"))[0].split())
+    assert f"Ny tid og ny stad Dette brevet erstattar brevet om {day.strftime('%d.%m.%Y')} 09:00" in norwegian, norwegian
+    assert "Karrieresenter Voss" in norwegian

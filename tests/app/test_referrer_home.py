@@ -379,6 +379,6 @@ def test_a_session_the_centre_cancelled_asks_the_referrer_to_tell_the_participan
     # Booked again: the card gives the new time and its letter, and leaves once that letter is downloaded.
     f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 2, 2, 10, 0))
     card = _card(client.get("/").get_data(as_text=True), "home-cancelled")
-    assert "ny time tirsdag 2. februar kl. 10:00" in card and "Nytt brev (PDF)" in card
+    assert "ny time tirsdag 2. februar kl. 10:00, Karrieresenter Bergen" in card and "Nytt brev (PDF)" in card
     client.get(f"/referrals/{w.own_referral.id}/letters.pdf")
     assert 'id="home-cancelled"' not in client.get("/").get_data(as_text=True)
