@@ -374,6 +374,30 @@ def _newest_message_per_event(addresses: set[str], after: int) -> dict[tuple[str
 
 
 @functools.lru_cache(maxsize=2048)
+def event_start_known(address: str, uid: str) -> dt.datetime | None:
+    """The start of calendar event `uid` as the latest request (METHOD:REQUEST) e-mailed to `address` gave it: the
+    time the person knows. Only a sent one counts (an unsent request is replaced by the next and never leaves),
+    or, where no e-mail leaves, the latest one not replaced, as if it had been sent. None: they have none."""
+    stmt = (select(OutboxMessage).where(OutboxMessage.to_address == address, OutboxMessage.ics.is_not(None),
+                                        OutboxMessage.ics.contains(uid))
+            .order_by(OutboxMessage.id.desc()).limit(20))
+    stmt = stmt.where(OutboxMessage.sent_at.is_not(None)) if leaves() else \
+        stmt.where(OutboxMessage.superseded_by_id.is_(None))
+    with db.session.no_autoflush:
+        for message in db.session.scalars(stmt):
+            try:
+                calendar = icalendar.Calendar.from_ical(message.ics)
+            except ValueError:
+                continue
+            if str(calendar.get("method", "")).upper() != "REQUEST":
+                continue
+            for event in calendar.walk("VEVENT"):
+                if str(event.get("uid")) == uid and event.get("dtstart") is not None:
+                    start = event["dtstart"].dt
+                    return start.astimezone(dt.timezone.utc) if isinstance(start, dt.datetime) else None
+    return None
+
+
 def _event_uids(ics: str) -> tuple[str, ...]:
     """The calendar events an invitation carries. Cached: publishing a plan queues many
     invitations to one interpreter, and each is compared with the others still unsent."""

@@ -601,3 +601,27 @@ def test_a_referrers_changes_of_one_publication_come_in_one_e_mail_however_many_
     [message] = _to(w.referrer)
     assert all(r.reference in message.body for r in bergen)
     assert len(_to(w.other_referrer)) == 1
+
+
+def test_an_interpreter_asked_again_twice_before_the_first_left_hears_of_the_time_they_have(app, travel_to):
+    """Moved 17.12 -> 11.12 -> 14.12 before the 11.12 request went out (the next replaced it, unsent): the request that
+    did go said "the assignment on 11.12 is moved", a time the interpreter had never heard of."""
+    from guidance.services import bookings as booking_service
+
+    travel_to(f.oslo(2027, 1, 13, 12))
+    w = planning_world()
+    session = f.published_session(w.counsellor, w.own_referral, start=f.oslo(2027, 1, 25, 9), interpreter=w.interpreter)
+    from guidance.services import mail
+
+    messages = booking_service.request_messages([booking_service.new_booking(session)], w.lead)
+    db.session.commit()
+    mail.deliver_later(messages)
+    run_queued_jobs()
+    assert all(m.sent_at for m in _to(w.interpreter)), [(m.subject, m.sent_at) for m in _to(w.interpreter)]
+    for to in (dt.datetime(2027, 1, 26, 13, 0), dt.datetime(2027, 1, 27, 10, 0)):   # no delivery in between
+        plan_edits.move_published_session(w.lead, db.session.get(Session, session.id), start=to,
+                                          room_id=session.room_id, counsellor_id=session.counsellor_id,
+                                          interpreter_id=w.interpreter.interpreter.id, interpreter_mode="onsite")
+    run_queued_jobs()
+    last = [m for m in _to(w.interpreter) if m.superseded_by_id is None][-1]
+    assert "25.01.2027 09:00" in last.body and "26.01.2027" not in last.body, last.body

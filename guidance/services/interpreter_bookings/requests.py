@@ -181,6 +181,11 @@ def invitation(booking: InterpreterBooking, method: str, update: str | None = No
     from guidance.labels import LANGUAGE
 
     session, person = booking.session, booking.interpreter.user
+    if moved_from is not None and method == "REQUEST":
+        # The time the interpreter has from us: a request moved again before it left was never sent (the new one
+        # replaces it), and "the assignment on 11.12 is moved" named a time they had not heard of.
+        known = mail.event_start_known(person.email, session.uid)
+        moved_from = known if known is not None and known != session.start else None
     locale = language_for(person)
     with force_locale(locale):
         when = session.start.astimezone(cal.OSLO).strftime("%d.%m.%Y %H:%M")
