@@ -117,6 +117,8 @@ AUDIT_ACTION = {
     "referral.left_group.cannot_come": _l("Taken out of a group session the participant could not come to; the others keep it"),
     "referral.requeued.cannot_come": _l("Waiting for a new time"),
     "referral.booked_now": _l("Booked by the centre"),
+    "referral.booking_undone": _l("Taken out of a group session again: booked there by mistake"),
+    "referral.requeued.booked_by_mistake": _l("Waiting for a new time: the booking was taken back"),
     "referral.requeued": _l("Waiting for a new time: the session was cancelled"),
     "referral.requeued.no_show": _l("Waiting for a new time: the participant did not come"),
     "referral.requeued.cancelled_late": _l("Waiting for a new time: the participant cancelled late"),

@@ -364,8 +364,9 @@ UNDO_WITHIN = dt.timedelta(minutes=15)
 
 
 def undoable(lead: User, referral: Referral) -> set[int]:
-    """Sessions of `referral` this lead created with Find a time in the last UNDO_WITHIN (not groups
-    joined): a wrong click is taken back at once, before anyone has acted on it."""
+    """Sessions of `referral` this lead booked with Find a time in the last UNDO_WITHIN, new ones and groups it
+    joined: a wrong click is taken back at once, before anyone has acted on it (a group joined by mistake had no
+    undo beside the individual session booked a minute before)."""
     from guidance.models import AuditEvent
 
     since = clock.now() - UNDO_WITHIN
@@ -375,9 +376,22 @@ def undoable(lead: User, referral: Referral) -> set[int]:
     found = set()
     for event in events:
         detail = json.loads(event.detail or "{}")
-        if not detail.get("joined_group") and isinstance(detail.get("session"), int):
+        if isinstance(detail.get("session"), int):
             found.add(detail["session"])
     return found
+
+
+def _joined(lead: User, referral: Referral, session_id: int) -> bool:
+    """The lead's latest Find-a-time booking of this session for the referral joined a group that was there."""
+    from guidance.models import AuditEvent
+
+    for event in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "referral.booked_now", AuditEvent.object_id == referral.id,
+            AuditEvent.actor_id == lead.id).order_by(AuditEvent.id.desc())):
+        detail = json.loads(event.detail or "{}")
+        if detail.get("session") == session_id:
+            return bool(detail.get("joined_group"))
+    return False
 
 
 def undo(lead: User, referral: Referral, session_id: int) -> Session:
@@ -390,8 +404,36 @@ def undo(lead: User, referral: Referral, session_id: int) -> Session:
     if session is None or session_id not in undoable(lead, referral) or session.status is not SessionStatus.BOOKED:
         raise DomainError(_("Only a booking you made here in the last %(minutes)d minutes can be undone. To take "
                             "back an older one, cancel the session.", minutes=UNDO_WITHIN.seconds // 60))
-    cancel_session(lead, session, "booked_by_mistake")
+    if _joined(lead, referral, session_id):
+        _leave_joined_group(lead, referral, session)
+    else:
+        cancel_session(lead, session, "booked_by_mistake")
     return session
+
+
+def _leave_joined_group(lead: User, referral: Referral, session: Session) -> None:
+    """Take the participant out of the group they were just booked into; the group goes on as it was (its
+    calendars and interpreter get the version without them), and they wait in the queue again."""
+    from guidance.services import mail, notices
+    from guidance.services.interpreter_bookings.changes import requeue, session_updated
+    from guidance.services.referrals import booking_changed
+    from guidance.services.unit_of_work import unit_of_work
+
+    with unit_of_work() as uow:
+        member = next((sp for sp in session.participants if sp.referral_id == referral.id), None)
+        if member is None:
+            raise DomainError(_("The participant is no longer in this group session."))
+        to_tell.forget_for(session, referral.id)   # nothing was told of a booking taken back at once
+        notices.take_back_booked(session, referral.id)
+        session.participants.remove(member)
+        audit.record(lead, "session.participant_removed", session, {"referral_id": referral.id,
+                                                                     "cause": "booked_by_mistake"})
+        audit.record(lead, "referral.booking_undone", referral, {"session_id": session.id,
+                                                                 "at": ids.plan_minute(session.start)})
+        messages = session_updated(lead, session)
+        requeue(referral, session, "booked_by_mistake")
+        booking_changed([referral.id])
+        uow.after_commit(mail.deliver_later, messages)
 
 
 def _book(lead: User, referral: Referral, token: str) -> tuple[Session, list, list]:

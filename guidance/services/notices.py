@@ -203,6 +203,15 @@ def session_event(actor, session: Session, event: str, *, counsellor: bool = Tru
     return [n for n in notices if n is not None]
 
 
+def take_back_booked(session: Session, referral_id: int) -> None:
+    """In the caller's transaction: a booking of `referral_id` into `session` is taken back at once (a group joined
+    by mistake): its notices not sent yet are dropped (the referrer would hear of a booking that is gone)."""
+    for notice in db.session.scalars(select(Notice).where(
+            Notice.session_id == session.id, Notice.referral_id == referral_id, Notice.dispatched_at.is_(None),
+            Notice.kind == f"referral_{BOOKED}")):
+        db.session.delete(notice)
+
+
 def interpreter_changed(booking) -> Notice | None:
     """In the caller's transaction, when `booking` was just accepted: tell the session's counsellor if
     another interpreter had been asked for it before (declined, did not answer, withdrew or was

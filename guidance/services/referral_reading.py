@@ -203,6 +203,8 @@ def history(referral: Referral) -> list[dict]:
         action = f"{e.action}.{detail['reason']}" if e.action == "session.cancel" and detail.get("reason") in \
             SYSTEM_CANCEL_REASONS else e.action
         # Back in the queue because the participant did not come (or cancelled late), not a cancellation.
+        if e.action == "referral.requeued" and detail.get("cause") == "booked_by_mistake":
+            action = f"{e.action}.booked_by_mistake"
         if e.action == "referral.requeued" and detail.get("outcome") in REQUEUED_BY_OUTCOME:
             action = f"{e.action}.{detail['outcome']}"
         # Taken out of a group because they could not come (the group went on), not withdrawn.

@@ -81,6 +81,13 @@ def forget(session: Session) -> None:
         db.session.delete(task)
 
 
+def forget_for(session: Session, referral_id: int) -> None:
+    """In the caller's transaction: one participant's booking of `session` is taken back at once (a group joined by
+    mistake): nothing is left to tell them of it."""
+    for task in _open(session, referral_id):
+        db.session.delete(task)
+
+
 def _open(session: Session, referral_id: int | None = None) -> list[ParticipantToTell]:
     stmt = select(ParticipantToTell).where(ParticipantToTell.session_uid == session.uid,
                                            ParticipantToTell.told_at.is_(None))

@@ -420,6 +420,19 @@ def test_joining_a_planned_group_adds_the_participant_and_keeps_its_interpreter(
     assert group.sequence == sequence + 1 and db.session.get(InterpreterBooking, request.id).sequence == 1
     assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.BOOKED
 
+    # A group joined by mistake is taken back like a new session (it had no undo): the group goes on as it was.
+    page = client.get(f"/referrals/{w.own_referral.id}/times").get_data(as_text=True)
+    assert "Angre denne bookingen" in page
+    undone = client.post(f"/referrals/{w.own_referral.id}/times/undo", data={"session_id": str(group.id)})
+    assert undone.status_code == 302
+    db.session.expire_all()
+    group = db.session.get(Session, group.id)
+    assert group.status is SessionStatus.BOOKED and sorted(sp.referral_id for sp in group.participants) == \
+        sorted(m.id for m in members)
+    assert db.session.get(Referral, w.own_referral.id).status is ReferralStatus.RECEIVED
+    history = client.get(f"/referrals/{w.own_referral.id}").get_data(as_text=True)
+    assert "Tatt ut av en gruppetime igjen: booket der ved en feil" in history
+
 
 def test_the_published_runs_plan_file_no_longer_lists_the_booked_need_as_unscheduled(client, travel_to):
     import json
