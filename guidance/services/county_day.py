@@ -138,6 +138,11 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None, waitin
     waiting = {(w.session_id, w.referral_id): w.note
                for w in (cannot_come.waiting(county_id, now) if waiting is None else waiting)}
 
+    # A cancelled session's participant booked again since (same kind of session) needs no "Find a time" on its row.
+    from guidance.services.referral_reading import next_booked_sessions
+
+    rebooked = next_booked_sessions(list({sp.referral_id for s in sessions if s.status is SessionStatus.CANCELLED
+                                          for sp in s.participants}), by_type=True)
     places: dict[int, LocationDay] = {}
     away_names: set[str] = set()
     for session in sessions:
@@ -146,7 +151,8 @@ def day(county_id: int, date: dt.date, *, now: dt.datetime | None = None, waitin
             session.interpreter.user.name if session.interpreter else "",
             [DayParticipant(sp.referral_id, sp.referral.reference, sp.referral.participant.name,
                             sp.referral.participant.language, sp.outcome.value if sp.outcome else None,
-                            waiting.get((session.id, sp.referral_id)), sp.referral.status in OPEN_STATUSES)
+                            waiting.get((session.id, sp.referral_id)),
+                            sp.referral.status in OPEN_STATUSES and (sp.referral_id, session.type) not in rebooked)
              for sp in session.participants],
             changeable=session.status is SessionStatus.BOOKED and session.start > now,
             under_way=session.status is SessionStatus.BOOKED and session.start <= now < session.end)

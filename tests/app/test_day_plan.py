@@ -122,6 +122,9 @@ def test_the_home_card_counts_todays_sessions_and_leads_to_the_day_plan(client, 
     assert '1 veiledning på 1 kontorsted <span class="heading-sub">og 1 avlyst</span>' in day
     assert '<span class="heading-sub">1 veiledning, 1 avlyst</span>' in day
     assert f'href="/referrals/{w.other_referral.id}/times"' in day and f'href="/referrals/{w.own_referral.id}/times"' not in day
+    # Booked again since: the cancelled row no longer offers to find a time (it opened "already booked").
+    f.published_session(w.counsellor, w.other_referral, start=f.oslo(2027, 1, 20, 12, 0))
+    assert f'href="/referrals/{w.other_referral.id}/times"' not in page(client, "/grids/day")
     assert 'href="/grids/day?date=2027-01-18"' in card and "Neste arbeidsdag: mandag 18. januar" in card
     assert "· 0 veiledninger" in card
     # What Monday holds that needs the lead shows on Friday already.
