@@ -534,8 +534,12 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
             }[folded[0][1]] % {"reference": reference, "when": _when(first.session, first) if first.session else ""}
             intro = ""
         lines = [intro] if intro else []
-        for notice, kind, before in folded:
-            lines.append(f"- {_line(notice, kind, before)}\n  {_link(notice)}" + _letter_line(notice, kind))
+        # One letter holds every session of a participant: its link once, under their last line (it stood under
+        # each of two sessions booked for one referral).
+        letter_after = {n.referral_id: i for i, (n, k, _b) in enumerate(folded) if _letter_line(n, k)}
+        for i, (notice, kind, before) in enumerate(folded):
+            letter = _letter_line(notice, kind) if letter_after.get(notice.referral_id) == i else ""
+            lines.append(f"- {_line(notice, kind, before)}\n  {_link(notice)}" + letter)
         lines.append(_("Choose which notices you get and how: %(link)s", link=cal.app_url("notices.settings")))
         body = "\n\n".join(lines)
         ics = None

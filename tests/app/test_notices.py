@@ -625,3 +625,16 @@ def test_an_interpreter_asked_again_twice_before_the_first_left_hears_of_the_tim
     run_queued_jobs()
     last = [m for m in _to(w.interpreter) if m.superseded_by_id is None][-1]
     assert "25.01.2027 09:00" in last.body and "26.01.2027" not in last.body, last.body
+
+
+def test_two_sessions_booked_for_one_referral_give_its_letter_link_once(app, travel_to):
+    """The referrer's e-mail said "Give the participant the letter (PDF)" twice, under each of the two sessions."""
+    travel_to(f.oslo(2027, 1, 13, 12))
+    w = planning_world()
+    for start in (f.oslo(2027, 1, 25, 9), f.oslo(2027, 1, 27, 12)):
+        notices.session_event(w.lead, _booked(w, start), notices.BOOKED, counsellor=False)
+    db.session.commit()
+    notices.dispatch()
+    [mail] = _to(w.referrer)
+    assert mail.body.count(f"/referrals/{w.own_referral.id}/letters.pdf") == 1
+    assert mail.body.index("letters.pdf") > mail.body.index("27.01.2027")
