@@ -399,6 +399,7 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
         booking_changed(sp.referral_id for sp in session.participants)
     audit.record(lead, "session.moved", session, {
         "from": ids.plan_minute(old[0]), "to": raw["start"], "room": room.id, "from_location": old[1],
+        "to_location": room.location_id,
         "counsellor": counsellor_id, "interpreter": interpreter_id or None,
         # How the participant takes part, when the move changed it (the history read "moved" of a switch to video).
         **({"mode": session.mode} if session.mode != old_mode else {})})

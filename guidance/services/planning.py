@@ -715,7 +715,8 @@ def _tell_of_changes(lead: User, replaced: list[Session], new_sessions: list[Ses
         elif kind == notices.MOVED:
             audit.record(lead, "session.replanned", session, {
                 "run": session.run_id, "from": ids.plan_minute(before.start), "to": ids.plan_minute(session.start),
-                "from_location": before.location_id, "referrals": sorted(referral_ids)})
+                "from_location": before.location_id, "to_location": session.location_id,
+                "referrals": sorted(referral_ids)})
             to_tell.session_changed(lead, session, to_tell.MOVED, referral_ids=referral_ids, was=before.start)
             told += notices.session_event(lead, session, kind, counsellor=False, referral_ids=referral_ids,
                                           previous=(before.start, before.location_id))

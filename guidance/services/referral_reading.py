@@ -22,6 +22,7 @@ from guidance.models import (
     CannotCome,
     CounsellorProfile,
     GuidanceNote,
+    Location,
     MISSED,
     OPEN_STATUSES,
     Municipality,
@@ -217,6 +218,12 @@ def history(referral: Referral) -> list[dict]:
         if e.action == "session.cannot_come" and "at" not in detail:   # recorded before `at` was
             detail["at"] = db.session.scalar(select(CannotCome.session_start).where(
                 CannotCome.session_id == e.object_id, CannotCome.referral_id == referral.id).limit(1))
+        if e.action in MOVES and detail.get("from_location") and detail.get("to_location") \
+                and detail["from_location"] != detail["to_location"]:
+            # A move to another town is a new journey: "from Thursday 12:30 to Friday 08:00" hid Bergen -> Voss.
+            places = {loc.id: loc.name for loc in db.session.scalars(select(Location).where(
+                Location.id.in_([detail["from_location"], detail["to_location"]])))}
+            detail["places"] = (places.get(detail["from_location"]), places.get(detail["to_location"]))
         out.append({"event": e, "detail": detail, "action": action, "session": session})
     return out
 

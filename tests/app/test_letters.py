@@ -619,3 +619,24 @@ def test_a_booking_at_the_cancelled_time_in_another_town_says_it_replaces_the_ol
     norwegian = " ".join(_pages(client.get(f"/referrals/{referral.id}/letters.pdf"))[0].split())
     assert f"Ny tid og ny stad Dette brevet erstattar brevet om {day.strftime('%d.%m.%Y')} 09:00" in norwegian, norwegian
     assert "Karrieresenter Voss" in norwegian
+
+
+def test_the_referrals_history_names_the_towns_of_a_move_to_another_place(client):
+    """"From Thu 17 Dec 12:30 to Fri 11 Dec 08:00" hid that the session went from Bergen to Voss."""
+    import html
+
+    from guidance.services import plan_edits
+
+    w = f.world()
+    referral, day = _ukrainian(w)
+    session = db.session.scalar(select(Session).where(Session.participants.any(referral_id=referral.id)))
+    voss = f.centre(town="4621")
+    w.counsellor.counsellor.locations = list(db.session.scalars(select(Location)))
+    db.session.commit()
+    plan_edits.move_published_session(w.lead, session, start=dt.datetime.combine(day, dt.time(13, 0)),
+                                      room_id=voss.locations[0].rooms[0].id, counsellor_id=session.counsellor_id,
+                                      interpreter_id=session.interpreter_id, interpreter_mode="video")
+    f.login(client, w.referrer)
+    page = html.unescape(client.get(f"/referrals/{referral.id}").get_data(as_text=True))
+    history = " ".join(page[page.index("<h2>Historikk</h2>"):].split())
+    assert "Fra Karrieresenter Bergen til Karrieresenter Voss" in history, history[:1500]
