@@ -96,6 +96,9 @@ def test_the_session_filters_list_only_the_countys_own_counsellors_and_locations
     page = client.get(f"/planning/runs/{run.id}/sessions", headers=EN).get_data(as_text=True)
     assert w.counsellor.name in page
     assert elsewhere.locations[0].name not in page and "Nordland Rettleiar" not in page
+    # The row's link is the verb: "Endring" (a change, the noun) read as a label.
+    client.post("/language", data={"language": "nb", "next": "/"})
+    assert ">Endre<span" in client.get(f"/planning/runs/{run.id}/sessions").get_data(as_text=True)
 
 
 def test_a_run_without_the_checkers_figures_shows_dashes_not_none(client):
