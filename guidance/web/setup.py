@@ -19,7 +19,7 @@ from guidance.planning.ids import local_today
 from guidance.rules.opening import closed_days, open_days
 from guidance.services import setup as service
 from guidance.services.errors import DomainError
-from guidance.web.forms import WholeKronerField, chosen_id, show_refusal
+from guidance.web.forms import WholeKronerField, chosen_id, clock_text, show_refusal
 from guidance.web.readiness import broken_context
 from guidance.web.guards import get_visible, requires
 
@@ -45,10 +45,13 @@ class LocationForm(FlaskForm):
 for _weekday in WEEKDAYS:
     for _period in range(1, service.PERIODS_PER_DAY + 1):
         _first = _period == 1
+        # "0900", "8" and "kl. 8.30" read as the move form reads them (they were refused here only).
         setattr(LocationForm, service.hours_field(_weekday, _period, "from"),
-                StringField(_l("Opens") if _first else _l("Opens again"), validators=[Length(max=5)]))
+                StringField(_l("Opens") if _first else _l("Opens again"), validators=[Length(max=5)],
+                            filters=[clock_text]))
         setattr(LocationForm, service.hours_field(_weekday, _period, "to"),
-                StringField(_l("Closes") if _first else _l("Closes again"), validators=[Length(max=5)]))
+                StringField(_l("Closes") if _first else _l("Closes again"), validators=[Length(max=5)],
+                            filters=[clock_text]))
 for _row in range(1, service.PATTERN_ROWS + 1):
     setattr(LocationForm, f"pattern_{_row}_weekday", SelectField(_l("Weekday"), coerce=int, validate_choice=False))
     setattr(LocationForm, f"pattern_{_row}_weeks", SelectField(_l("Weeks"), validate_choice=False))

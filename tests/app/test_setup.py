@@ -526,3 +526,12 @@ def test_known_travel_times_replace_the_straight_line_for_the_county(client):
     f.referral(municipality_number="4621", name="Voss Person")
     instance = build_instance(w.lead.county, InstanceOptions(today=TODAY))
     assert instance["travel"]["overrides"] == [["4601", "4621", 95]]
+
+
+def test_opening_hours_are_read_as_norwegians_type_them(client):
+    """"0900" and "8" were refused here while the move form and the hours of people read them."""
+    w = f.world()
+    f.login(client, w.lead)
+    location = new_location(client, w.lead.county_id, h1_1_from="0800", h1_1_to="11.30", h1_2_from="kl. 12",
+                            h1_2_to="16")
+    assert location.weekly_hours["1"] == [["08:00", "11:30"], ["12:00", "16:00"]]
