@@ -563,9 +563,11 @@ def _validate_room(data: RoomData, location: Location, current: Room | None) -> 
     name = (data.name or "").strip()
     if not name:
         errors["name"] = [_("Enter the room's name.")]
-    elif any(other.name.casefold() == name.casefold() and other is not current for other in location.rooms):
+    elif (same := next((other for other in location.rooms if other.name.casefold() == name.casefold()
+                        and other is not current), None)) is not None:
+        # Named as it is written there ("Stavanger-1"), not as it was typed now ("stavanger-1").
         errors["name"] = [_("%(location)s already has a room called %(name)s. Give this one another name.",
-                            location=location.name, name=name)]
+                            location=location.name, name=same.name)]
     if data.capacity is None or not 1 <= data.capacity <= 500:
         errors["capacity"] = [_("Enter how many participants the room seats: 1 or more.")]
     if errors:

@@ -281,6 +281,7 @@ def test_a_room_needs_a_name_of_its_own_at_its_location(client):
     first, second = location.rooms[0], location.rooms[1]
     response = client.post(f"/setup/locations/{location.id}/rooms/new", data={"name": f" {first.name.upper()} ", "capacity": "2"})
     assert response.status_code == 400 and "already has a room called" in response.get_data(as_text=True)
+    assert f"called {first.name}." in response.get_data(as_text=True)   # the room's own name, not the typing
     response = client.post(f"/setup/rooms/{second.id}", data={"name": first.name, "capacity": "2"})
     assert response.status_code == 400 and 'id="name-error"' in response.get_data(as_text=True)
     response = client.post(f"/setup/rooms/{first.id}", data={"name": first.name, "capacity": "3"})  # itself
