@@ -198,7 +198,11 @@ def test_the_user_list_says_how_each_user_logs_in(client):
     unenrolled_lead = f.user(Role.LEAD, name="Ny Leder")
     unenrolled_lead.totp_secret = unenrolled_lead.totp_enabled_at = None
     db.session.commit()
+    f.login(client, w.referrer)   # has logged in with their password
+    client.post("/logout")
     f.login(client, w.admin)
+    # Invited without a password: nobody knows theirs yet ("Password only" read as if they had one).
+    client.post("/admin/users/new", data=_form(name="Ny Henviser", email="ny.henviser@example.no", password=""))
     page = client.get("/admin/users").get_data(as_text=True)
 
     def login_cell(name: str) -> str:
@@ -208,6 +212,7 @@ def test_the_user_list_says_how_each_user_logs_in(client):
     assert login_cell(w.lead.name) == "Passord og kode"
     assert login_cell("Ny Leder") == "Setter opp kode ved neste innlogging"
     assert login_cell(w.referrer.name) == "Bare passord"
+    assert login_cell("Ny Henviser") == "Velger passord ved første innlogging"
 
 
 def test_an_empty_installation_tells_its_administrator_what_comes_first(client, app):
