@@ -12,6 +12,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from guidance import clock
 from guidance.extensions import db
 from guidance.models import CareerCentre, County, Location, Municipality, Role, Room
 from guidance.models.organisation import WEEKDAYS
@@ -119,6 +120,8 @@ def _county_page(county: County):
     return render_template("setup/county.html", county=county, locations=locations, centres=service.centres_of(county),
                            closure_periods=service.closure_periods(county.closure_days),
                            budgets=service.budgets_of(county), active_form=ActiveForm(),
+                           budgets_ahead=sorted((b for b in service.budgets_of(county)
+                                                 if b.month >= clock.today().replace(day=1)), key=lambda b: b.month),
                            weekday_names=service.WEEKDAY_NAMES, weeks_labels=service.WEEKS_LABELS,
                            known_travel=service.known_travel_text(county), **broken_context(county))
 

@@ -160,7 +160,8 @@ def test_outreach_venue_open_in_even_weeks_and_on_a_single_date_minus_closure_da
     assert "2027-03-29" in instance["calendar"]["holidays"]  # and Norway's Easter Monday
 
 
-def test_county_settings_reach_the_plan(client):
+def test_county_settings_reach_the_plan(client, travel_to):
+    travel_to(f.oslo(2027, 1, 8, 9))   # February's budget is ahead
     w = f.world()
     f.login(client, w.lead)
     response = client.post(f"/setup/counties/{w.lead.county_id}/settings", data=settings_form(
@@ -170,6 +171,7 @@ def test_county_settings_reach_the_plan(client):
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "5 working days after publishing" in page  # the notice a published plan keeps
+    assert "Interpreter budgets February 2027: 50,000 NOK" in words(page)   # saved here, and said in the summary
     assert "Extra cost allowed per better interpreter category" in page and "400 NOK" in words(page)
 
     instance = build_instance(w.lead.county, InstanceOptions(today=TODAY))
