@@ -424,22 +424,24 @@ def parse_weekly(days: dict[int, tuple[str, str]], errors: Errors) -> dict[str, 
         if not start and not end:
             continue
         parsed = []
+        # Each message names its day: the error summary above the form said "Use quarter hours" without which.
+        weekday = format_date(dt.date(2024, 1, day), "EEEE")   # 1 January 2024 was a Monday
+        weekday = weekday[:1].upper() + weekday[1:]
         for name, text, missing in ((f"day{day}_start", start, _("Enter when the day starts, or clear both times.")),
                                     (f"day{day}_end", end, _("Enter when the day ends, or clear both times."))):
             minutes = _minutes(text)
             if not text:
-                errors[name] = [missing]
+                errors[name] = [_("%(day)s: %(problem)s", day=weekday, problem=missing)]
             elif minutes is None:
-                errors[name] = [_("Enter a time like 08:00.")]
+                errors[name] = [_("%(day)s: %(problem)s", day=weekday, problem=_("Enter a time like 08:00."))]
             elif minutes % GRID_MINUTES:
-                errors[name] = [_("Use quarter hours: :00, :15, :30 or :45.")]
+                errors[name] = [_("%(day)s: %(problem)s", day=weekday,
+                                  problem=_("Use quarter hours: :00, :15, :30 or :45."))]
             parsed.append(minutes)
         if f"day{day}_start" in errors or f"day{day}_end" in errors:
             continue
         if parsed[0] >= parsed[1]:
-            # Named: the error summary above the form said "The day must end" without saying which day.
-            weekday = format_date(dt.date(2024, 1, day), "EEEE")   # 1 January 2024 was a Monday
-            errors[f"day{day}_end"] = [_("%(day)s must end after it starts.", day=weekday[:1].upper() + weekday[1:])]
+            errors[f"day{day}_end"] = [_("%(day)s must end after it starts.", day=weekday)]
             continue
         weekly[str(day)] = [[_clock(parsed[0]), _clock(parsed[1])]]
     return weekly

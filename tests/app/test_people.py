@@ -113,7 +113,7 @@ def test_lead_edits_a_counsellor_and_the_audit_names_the_changed_fields(client, 
 
 @pytest.mark.parametrize("overrides, field, message", [
     ({"day1_start": "15:00", "day1_end": "09:00"}, "day1_end", "Monday must end after it starts."),
-    ({"day1_start": "08:10"}, "day1_start", "Use quarter hours"),
+    ({"day1_start": "08:10"}, "day1_start", "Monday: Use quarter hours"),   # which day, in the summary too
     ({"day2_start": "08:00"}, "day2_end", "Enter when the day ends"),
     ({"languages": ["nb", "xx"]}, "languages", "xx is not a known language code."),
     ({"languages": []}, "languages", "Choose at least one language"),
