@@ -254,10 +254,28 @@ def counsellor_active(counsellor_id: int):
     profile = get_visible(CounsellorProfile, counsellor_id, "manage")
     form = ActiveForm()
     if form.validate_on_submit():
+        if (confirm := _confirm_deactivation(profile, form, "people.counsellor_active",
+                                             {"counsellor_id": profile.id})) is not None:
+            return confirm
         people.set_counsellor_active(current_user, profile, bool(form.active.data))
         flash(_("The counsellor is active again.") if profile.active
               else _("The counsellor is deactivated and left out of new plans."), "success")
     return redirect(url_for("people.edit_counsellor", counsellor_id=profile.id))
+
+
+def _confirm_deactivation(profile, form, endpoint: str, args: dict):
+    """The confirmation page before switching off someone with published sessions ahead (one click had, and the
+    sessions it broke were listed after the fact); None when there is nothing to confirm."""
+    from guidance.services import readiness
+
+    if form.active.data or not profile.active or request.form.get("confirm"):
+        return None
+    ahead = readiness.sessions_ahead_of(profile.user)
+    if not ahead:
+        return None
+    back = url_for("people.edit_counsellor" if "counsellor_id" in args else "people.edit_interpreter", **args)
+    return render_template("people/confirm_deactivate.html", person=profile.user, ahead=ahead,
+                           action=url_for(endpoint, **args), back=back)
 
 
 def _counsellor_page(form, county, profile, status=200, usual_week=False):
@@ -427,6 +445,9 @@ def interpreter_active(interpreter_id: int):
     profile = get_visible(InterpreterProfile, interpreter_id, "manage")
     form = ActiveForm()
     if form.validate_on_submit():
+        if (confirm := _confirm_deactivation(profile, form, "people.interpreter_active",
+                                             {"interpreter_id": profile.id})) is not None:
+            return confirm
         people.set_interpreter_active(current_user, profile, bool(form.active.data))
         flash(_("The interpreter is active again.") if profile.active
               else _("The interpreter is deactivated and left out of new plans."), "success")
