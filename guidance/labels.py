@@ -118,6 +118,7 @@ AUDIT_ACTION = {
     "referral.requeued.cannot_come": _l("Waiting for a new time"),
     "referral.booked_now": _l("Booked by the centre"),
     "referral.booking_undone": _l("Taken out of a group session again: booked there by mistake"),
+    "referral.not_same_person": _l("Checked: not the same person as another municipality's referral"),
     "referral.requeued.booked_by_mistake": _l("Waiting for a new time: the booking was taken back"),
     "referral.requeued": _l("Waiting for a new time: the session was cancelled"),
     "referral.requeued.no_show": _l("Waiting for a new time: the participant did not come"),

@@ -33,6 +33,7 @@ from guidance.models.referral import (
     OPEN_STATUSES,
     Attachment,
     LegalBasis,
+    NotSamePerson,
     Participant,
     Referral,
     ReferralStatus,

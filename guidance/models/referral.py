@@ -115,3 +115,16 @@ class Attachment(db.Model):
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     referral: Mapped[Referral] = relationship(back_populates="attachments")
+
+
+class NotSamePerson(db.Model):
+    """Two referrals from different municipalities that look like one person (a family that moved on), which a
+    lead has checked and found to be two people: the warning is not shown for the pair again. The pair is
+    kept in id order, once."""
+    __table_args__ = (UniqueConstraint("referral_id", "other_referral_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), index=True)
+    other_referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

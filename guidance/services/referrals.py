@@ -689,6 +689,12 @@ def dialable(tidy: str | None) -> bool:
     return bool(tidy) and bool(PHONE.match(tidy)) and 8 <= sum(ch.isdigit() for ch in tidy) <= 15
 
 
+def same_person_keys(participant) -> tuple[str, tuple[str, str] | None, str]:
+    """What two referrals of one person share, as the intake's duplicate check compares them: the name (case,
+    spacing and marks left out), its first and last part, and the phone number's digits."""
+    return _name_key(participant.name), _short_name_key(participant.name), _phone_key(participant.phone)
+
+
 def phone_key(phone: str | None) -> str:
     """The digits that identify a number (a Norwegian one without its country code)."""
     return _phone_key(phone)

@@ -14,7 +14,7 @@ from guidance.labels import all_labels
 from guidance.planning.ids import local_date, local_today
 from guidance.rules.deadlines import AT_RISK_WORKING_DAYS, deadline_passed, guided_in_time, working_days_left
 from guidance.services import queue as service
-from guidance.services import sheets
+from guidance.services import same_person, sheets
 from guidance.services.referral_reading import first_held_days, shown_statuses
 from guidance.web.guards import requires
 from guidance.web.forms import row_id
@@ -48,6 +48,9 @@ def index():
         shown=shown_statuses(result.rows), still_to_book=service.still_to_book(result.rows),
         kept={r.id for r in result.rows if guided_in_time(r.deadline, held.get(r.id))},
         at_risk=result.at_risk, risk_days=AT_RISK_WORKING_DAYS,
+        # Another municipality's referral of maybe the same person (services.same_person): the referral page says which.
+        twins=set(same_person.possible_twins(current_user.county_id, list(result.rows))) if current_user.county_id
+        else set(),
     )
 
 

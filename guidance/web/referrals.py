@@ -14,14 +14,15 @@ from guidance.labels import AUDIT_ACTION, CANCEL_REASON, REFERRAL_FIELD
 from guidance.models import OPEN_STATUSES, Referral, SessionStatus
 from guidance.rules.access import may
 from guidance.rules.deadlines import deadline_passed, guided_in_time
-from guidance.services import letters
+from guidance.services import letters, same_person
 from guidance.services import referral_reading as reading
 from guidance.services.attachments import EXTENSION
 from guidance.services.cannot_come import waiting
 from guidance.services.referrals import ATTACHABLE, CONTACT_CORRECTABLE, CORRECTABLE, NOT_WITHDRAWABLE
 from guidance.web.guards import get_visible, requires
 from guidance.web.intake import AttachForm, RemoveAttachmentForm
-from guidance.web.forms import CanComeForm, row_id
+from guidance.services.errors import DomainError
+from guidance.web.forms import CanComeForm, PostForm, row_id
 from guidance.web.templating import can_come_text
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -130,7 +131,33 @@ def page(found: Referral, attach_form: AttachForm | None = None, status: int = 2
         origin=db.session.get(Referral, referral.follow_up_of_id) if referral.follow_up_of_id else None,
         follow_ups=db.session.scalars(select(Referral).where(Referral.follow_up_of_id == referral.id)
                                       .order_by(Referral.id)).all(),
+        # Another municipality's referral of the same person, for whoever plans (never a referrer: it is not theirs).
+        twins=same_person.possible_twins(referral.county_id, [referral]).get(referral.id, [])
+        if may(current_user, "plan", referral) and current_user.role.value != "referrer" else [],
+        post_form=PostForm(),
     ), status
+
+
+@bp.post("/<int:referral_id>/not-same/<int:other_id>")
+@requires("referrals")
+def not_same_person(referral_id: int, other_id: int):
+    """The lead has checked: another municipality's referral that looked like this participant is someone else."""
+    from flask import flash
+    from flask_babel import gettext as _
+
+    referral = get_visible(Referral, referral_id, "plan")
+    other = get_visible(Referral, other_id, "plan")
+    if current_user.role.value == "referrer":   # both must be theirs to plan: a referrer plans neither
+        abort(403)
+    if PostForm().validate_on_submit():
+        try:
+            same_person.mark_not_same(current_user, referral, other)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(_("Marked as two people: %(reference)s is no longer named here.", reference=other.reference), "success")
+    return redirect(url_for("referrals.show", referral_id=referral.id))
 
 
 @bp.post("/<int:referral_id>/can-come")

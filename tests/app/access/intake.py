@@ -18,6 +18,7 @@ EXPECTED = {
     "intake.attach": {r: 405 for r in (ANON, *LOGGED_IN)},   # POST only (the referral page's form)
     "intake.remove_attachment": {r: 405 for r in (ANON, *LOGGED_IN)},   # POST only (a button beside each file)
     "referrals.can_come": {r: 405 for r in (ANON, *LOGGED_IN)},   # POST only (the referral page's small form)
+    "referrals.not_same_person": {r: 405 for r in (ANON, *LOGGED_IN)},   # POST only (a button on the referral page)
     # the own municipality's referral: its referrer and the county's lead; the counsellor has no session with it
     "referrals.attachment": {**only(Role.LEAD, Role.REFERRER), Role.COUNSELLOR: 404},
 }
@@ -37,7 +38,9 @@ def url_values(w) -> dict:
     # A referral of the referrer's municipality of its own (the own referral stays without a session ahead).
     participant = f.referral(municipality_number="4601", name="Cannot Come")
     booked = f.published_session(w.counsellor, participant, start=f.oslo(day.year, day.month, day.day, 10))
-    return {"attachment_id": item.id, "booked_session_id": booked.id, "participant_referral_id": participant.id}
+    # Another municipality's referral of the county (Voss): the lead compares the two.
+    return {"attachment_id": item.id, "booked_session_id": booked.id, "participant_referral_id": participant.id,
+            "other_id": w.other_referral.id}
 
 EXPECTED.update({
     "intake.bulk": only(Role.REFERRER),
@@ -53,6 +56,7 @@ WRITERS = {
     "intake.attach": (Role.REFERRER,),
     "intake.remove_attachment": (Role.REFERRER,),
     "referrals.can_come": (Role.LEAD, Role.REFERRER),
+    "referrals.not_same_person": (Role.LEAD,),
     "intake.cannot_come": (Role.REFERRER,),
     "intake.correct_contact": (Role.REFERRER,),
 }
