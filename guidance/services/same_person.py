@@ -4,7 +4,7 @@ A family settled in one municipality moves on to another, and both refer the par
 duplicates within one municipality only (a referrer sees nothing of another's referrals), so the centre booked the
 person twice, with two counsellors and two interpreters. The county's lead sees every municipality's referrals: the
 referral page and the queue say "maybe referred twice" for a referral of the last six months from another
-municipality with the same name (or the same first and last name and language) or the same phone number, until the
+municipality with the same name (marks, case and spacing left out) or the same phone number, until the
 lead has checked and marked the pair as two people (`NotSamePerson`).
 """
 from __future__ import annotations
@@ -24,12 +24,12 @@ from guidance.services.errors import DomainError
 from guidance.services.referrals import DUPLICATE_WINDOW, same_person_keys
 from guidance.services.unit_of_work import unit_of_work
 
-NAME, SHORT_NAME, PHONE = "name", "short_name", "phone"
+NAME, PHONE = "name", "phone"
 
 
 @dataclass(frozen=True)
 class Twin:
-    """Another municipality's referral that may be the same person, and why (NAME, SHORT_NAME or PHONE)."""
+    """Another municipality's referral that may be the same person, and why (NAME or PHONE)."""
 
     referral: Referral
     because: str
@@ -70,10 +70,10 @@ def possible_twins(county_id: int, referrals: list[Referral]) -> dict[int, list[
 
 
 def _keys(referral: Referral) -> list[tuple]:
-    full, short, phone = same_person_keys(referral.participant)
+    # The whole name or the phone number. Not the first and last name alone, as the intake's check within one
+    # municipality does: across a county of many "Mohammad Ahmadi", it named three referrals in four.
+    full, _short, phone = same_person_keys(referral.participant)
     keys = [(NAME, full)] if full else []
-    if short:
-        keys.append((SHORT_NAME, short, referral.participant.language))
     if phone:
         keys.append((PHONE, phone))
     return keys
