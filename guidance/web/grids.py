@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -134,9 +134,12 @@ def day():
         try:
             date = dt.date.fromisoformat(request.args["date"])
         except ValueError:
-            abort(404)
-        if not dt.date(2000, 1, 1) <= date <= dt.date(2199, 12, 31):
-            abort(404)
+            date = None
+        if date is None or not dt.date(2000, 1, 1) <= date <= dt.date(2199, 12, 31):
+            # A date typed into the address: said, and today shown ("page not found" read as a broken link).
+            flash(_("%(date)s is not a date the day plan can show. Here is today.",
+                    date=request.args["date"][:20]), "warning")
+            return redirect(url_for("grids.day", **({"county": county.number} if current_user.county_id is None else {})))
     only_problems = request.args.get("show") == "to_act_on"
     url_args = {"county": county.number} if current_user.county_id is None else {}
     plan = county_day.day(county.id, date)
