@@ -110,6 +110,9 @@ class ReferralFacts(NamedTuple):
     completed: str | None
     first_session: dt.date | None
     first_held: dt.date | None
+    # The first held session has started but its outcome is not recorded yet: counted as held, said so (a no-show
+    # recorded later takes it back).
+    awaiting_outcome: bool = False
 
 
 def referral_facts(county_id: int, today: dt.date | None = None) -> list[ReferralFacts]:
@@ -122,13 +125,16 @@ def referral_facts(county_id: int, today: dt.date | None = None) -> list[Referra
     held = or_(SessionParticipant.outcome.is_(None), SessionParticipant.outcome.not_in(MISSED))
     firsts = (select(SessionParticipant.referral_id.label("referral_id"),
                      func.min(Session.start).label("first"),
-                     func.min(case((and_(Session.start <= started_by, held), Session.start))).label("held"))
+                     func.min(case((and_(Session.start <= started_by, held), Session.start))).label("held"),
+                     func.min(case((and_(Session.start <= started_by, SessionParticipant.outcome.is_(None)),
+                                    Session.start))).label("pending"))
               .join(Session, Session.id == SessionParticipant.session_id)
               .join(PlanningRun, PlanningRun.id == Session.run_id)
               .where(PlanningRun.county_id == county_id, Session.status.in_(LIVE))
               .group_by(SessionParticipant.referral_id).subquery())
     first_start = type_coerce(firsts.c.first, UTCDateTime())
     first_held = type_coerce(firsts.c.held, UTCDateTime())
+    first_pending = type_coerce(firsts.c.pending, UTCDateTime())
     closed = func.coalesce(Referral.closed_at, Referral.updated_at)
     mine = Referral.county_id == county_id
     span = _span(*db.session.execute(
@@ -140,7 +146,7 @@ def referral_facts(county_id: int, today: dt.date | None = None) -> list[Referra
     rows = db.session.execute(
         select(Referral.id, Referral.reference, Referral.status, Referral.legal_basis, Referral.deadline,
                Participant.language, Municipality.name, oslo_month(Referral.created_at, months),
-               oslo_month(first_start, months), oslo_month(closed, months), first_start, first_held)
+               oslo_month(first_start, months), oslo_month(closed, months), first_start, first_held, first_pending)
         .join(Participant, Participant.id == Referral.participant_id)
         .join(Municipality, Municipality.id == Referral.referring_municipality_id)
         .join(firsts, firsts.c.referral_id == Referral.id, isouter=True)
@@ -148,11 +154,12 @@ def referral_facts(county_id: int, today: dt.date | None = None) -> list[Referra
     local_date = functools.lru_cache(maxsize=None)(lambda instant: to_local(instant).date())  # slot times repeat
     out = []
     for (referral_id, reference, status, basis, deadline, language, municipality_name, received, booked, closed_in,
-         first, first_held_at) in rows:
+         first, first_held_at, first_pending_at) in rows:
         r = ReferralRow(referral_id, reference, status, basis, deadline, language, municipality_name)
         out.append(ReferralFacts(r, received, booked, closed_in if status in DONE else None,
                                  local_date(first) if first else None,
-                                 local_date(first_held_at) if first_held_at else None))
+                                 local_date(first_held_at) if first_held_at else None,
+                                 first_held_at is not None and first_pending_at == first_held_at))
     return out
 
 
@@ -204,7 +211,10 @@ def deadline_compliance(facts: list[ReferralFacts], today: dt.date) -> dict:
     late = sorted((f for f in due if f.referral.id not in kept), key=lambda f: (f.referral.deadline, f.referral.id),
                   reverse=True)
     return {"due": len(due), "in_time": len(in_time), "ratio": round(len(in_time) / len(due), 4) if due else None,
+            # Counted as guided in time on a session whose outcome is not recorded yet.
+            "in_time_awaiting": sum(1 for f in in_time if f.awaiting_outcome),
             "late": [{"referral": f.referral, "deadline": f.referral.deadline, "first_held": f.first_held,
+                      "awaiting_outcome": f.awaiting_outcome,
                       "days_late": (f.first_held - f.referral.deadline).days if f.first_held else None,
                       # Not held yet, but booked (today, later): the lead sees it is in hand.
                       "booked_for": f.first_session if not f.first_held and f.first_session

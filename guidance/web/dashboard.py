@@ -158,9 +158,10 @@ def export():
         rows = [[r["counsellor"], r["month"], r["sessions"]] for r in figures["load"]]
     elif table == "late":
         header = [_("Reference"), _("Municipality"), _("Deadline"), _("First session held"), _("Days late"),
-                  _("First session booked for")]
+                  _("First session booked for"), _("Outcome recorded")]
         rows = [[r["referral"].reference, r["referral"].municipality_name, r["deadline"], r["first_held"] or "",
-                 "" if r["days_late"] is None else r["days_late"], r["booked_for"] or ""]
+                 "" if r["days_late"] is None else r["days_late"], r["booked_for"] or "",
+                 (_("No") if r["awaiting_outcome"] else _("Yes")) if r["first_held"] else ""]
                 for r in figures["compliance"]["late"]]
     elif table == "at_risk":
         header = [_("Reference"), _("Municipality"), _("Deadline"), _("Working days left"), _("First session")]

@@ -85,6 +85,13 @@ def test_dashboard_figures_match_the_hand_count(app):
     # ... and B is named: who was late, and by how many days
     assert [(r["referral"].id, r["deadline"], r["first_held"], r["days_late"]) for r in compliance["late"]] == [
         (b.id, dt.date(2027, 2, 10), dt.date(2027, 2, 15), 5)]
+    assert compliance["in_time_awaiting"] == 0
+    # A's session without its outcome recorded: still counted in time, and said to wait for its outcome.
+    db.session.scalars(select(SessionParticipant).where(SessionParticipant.referral_id == a.id)).one().outcome = None
+    db.session.commit()
+    waiting = statistics.deadline_compliance([x for x in statistics.referral_facts(w.lead.county_id, TODAY)
+                                              if x.referral.id in {a.id, b.id, c.id, d.id}], TODAY)
+    assert (waiting["in_time"], waiting["in_time_awaiting"]) == (1, 1)
     risk = statistics.at_risk(facts, TODAY)
     assert [(r["referral"].reference, r["working_days_left"]) for r in risk] == [(b.reference, -1), (d.reference, 4)]
     assert statistics.interpreter_months(w.lead.county_id) == [
@@ -107,8 +114,8 @@ def test_dashboard_page_shows_svg_charts_with_tables_and_exports_csv(client, tra
     late = page[page.index('id="late-caption"'):page.index("</table>", page.index('id="late-caption"'))]
     assert b.reference in late and a.reference not in late and "5 dager for sent" in late
     late_csv = client.get("/dashboard/export.csv?table=late").data.decode("utf-8-sig").splitlines()
-    assert late_csv == ["Referanse;Kommune;Frist;Første time holdt;Dager for sent;Første time booket til",
-                        f"{b.reference};{b.referring_municipality.name};2027-02-10;2027-02-15;5;"]
+    assert late_csv == ["Referanse;Kommune;Frist;Første time holdt;Dager for sent;Første time booket til;Utfall registrert",
+                        f"{b.reference};{b.referring_municipality.name};2027-02-10;2027-02-15;5;;Ja"]
     csv_text = client.get("/dashboard/export.csv?table=interpreters").data.decode("utf-8-sig")
     # as a Norwegian Excel reads it: semicolons, decimal commas
     assert csv_text.splitlines()[:3] == ["Måned;Tolketimer;Kostnad (kr);Budsjett (kr)", "2027-01;1,5;1080;", "2027-02;1,5;1200;2000"]
@@ -302,11 +309,14 @@ def test_a_session_later_today_is_not_yet_held_and_the_late_list_says_it_is_book
     row = page[page.index(late.reference, page.index('id="late-caption"')):]
     row = row[:row.index("</tr>")]
     assert "Ikke ennå: booket til 1. mars 2027" in row and "for sent" not in row
-    assert f"{late.reference};{late.referring_municipality.name};2027-02-22;;;2027-03-01" in \
+    assert f"{late.reference};{late.referring_municipality.name};2027-02-22;;;2027-03-01;" in \
         client.get("/dashboard/export.csv?table=late").data.decode("utf-8-sig").splitlines()
 
     travel_to(f.oslo(2027, 3, 1, 9, 45))   # it has started: held, 7 days late
     f.login(client, w.lead)   # signed out while idle since 03:15
     page = client.get("/dashboard/").get_data(as_text=True)
     row = page[page.index(late.reference, page.index('id="late-caption"')):]
-    assert "7 dager for sent" in row[:row.index("</tr>")]
+    # Counted as held, and said to wait for its outcome (a "did not come" recorded later takes it back).
+    assert "7 dager for sent), utfallet er ikke registrert ennå" in row[:row.index("</tr>")]
+    assert f"{late.reference};{late.referring_municipality.name};2027-02-22;2027-03-01;7;;Nei" in \
+        client.get("/dashboard/export.csv?table=late").data.decode("utf-8-sig").splitlines()
