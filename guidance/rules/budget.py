@@ -73,3 +73,18 @@ def status(budget: float | None, committed: float, spent: float, today: dt.date)
     if projected is not None and projected > budget:
         return BudgetStatus.PACE
     return BudgetStatus.WITHIN
+
+
+# The months a budget may be set for: a year back (a correction) to three years ahead. "1999-01" was saved, and
+# stood in the table and the chart beside this autumn with no way to remove it.
+BUDGET_MONTHS_BACK, BUDGET_MONTHS_AHEAD = 12, 36
+
+
+def budget_months(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last month (first days) a budget may be set for."""
+    def shift(months: int) -> dt.date:
+        index = today.year * 12 + today.month - 1 + months
+        return dt.date(index // 12, index % 12 + 1, 1)
+
+    return shift(-BUDGET_MONTHS_BACK), shift(BUDGET_MONTHS_AHEAD)
+

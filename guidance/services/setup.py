@@ -15,6 +15,7 @@ from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from guidance import clock
 from guidance.extensions import db
 from guidance.models import CareerCentre, County, InterpreterBudget, Location, Municipality, Room, User
 from guidance.models.organisation import WEEKDAYS
@@ -352,6 +353,9 @@ def validate_settings(data: SettingsData, county: County | None = None) -> tuple
             month = dt.date.fromisoformat(data.budget_month.strip() + "-01")
         except ValueError:
             errors["budget_month"] = [_("Enter the month as 2027-03.")]
+        else:
+            if problem := budget_month_problem(month):
+                errors["budget_month"] = [problem]
         if not 0 <= data.budget_amount <= 100_000_000:
             errors["budget_amount"] = [_("Enter an amount of 0 NOK or more.")]
     if errors:
@@ -581,6 +585,21 @@ def _centre(county: County, data: LocationData) -> CareerCentre:
     centre = CareerCentre(county=county, name=data.name.strip()[:200])
     db.session.add(centre)
     return centre
+
+
+def budget_month_problem(month: dt.date) -> str | None:
+    """Why a budget cannot be set for `month` (rules.budget.budget_months), or None."""
+    from babel.dates import format_date
+    from flask_babel import get_locale
+
+    from guidance.rules.budget import budget_months
+
+    first, last = budget_months(clock.today())
+    if first <= month.replace(day=1) <= last:
+        return None
+    locale = get_locale() or "nb"
+    return _("Choose a month from %(first)s to %(last)s.", first=format_date(first, "LLLL y", locale=locale),
+             last=format_date(last, "LLLL y", locale=locale))
 
 
 def set_budget(actor, county: County, month: dt.date, amount_nok: float,

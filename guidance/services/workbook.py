@@ -686,6 +686,9 @@ class _Import:
         if self.budgets is None:  # read once for the sheet
             self.budgets = {b.month: b.amount_ore for b in setup.budgets_of(self.county)}
         if self.budgets.get(month) != kroner * 100:
+            if problem := setup.budget_month_problem(month):   # a month kept as it is passes (the round trip)
+                row.fail("month", problem)
+                return
             setup.set_budget(None, self.county, month, kroner)
             self.result.updated["interpreter_budgets"] += 1
 

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Regexp
 
 from guidance.labels import money
 from guidance.planning.ids import local_today
-from guidance.services import queue, sheets, statistics
+from guidance.services import queue, setup, sheets, statistics
 from guidance.web.charts import bar_chart
 from guidance.web.forms import WholeKronerField
 from guidance.web.guards import requires
@@ -129,6 +129,9 @@ def budget():
     form = BudgetForm()
     if form.validate_on_submit():
         month = dt.date.fromisoformat(form.month.data + "-01")
+        if problem := setup.budget_month_problem(month):
+            form.month.errors = [problem]
+            return _page(form, 400)
         statistics.set_budget(current_user, month, float(form.amount.data))
         flash(_("The budget for %(month)s is saved.", month=format_date(month, "LLLL y")), "success")
         warn_if_over(current_user.county_id, month)

@@ -135,18 +135,28 @@ def test_dashboard_page_shows_svg_charts_with_tables_and_exports_csv(client, tra
     assert english.splitlines()[:2] == ["Month;Hours of interpreting;Cost (NOK);Budget (NOK)", "2027-01;1,5;1080;"]
 
 
-def test_a_budget_must_be_a_month_and_an_amount(client):
+def test_a_budget_must_be_a_month_and_an_amount(client, travel_to):
+    from guidance.models import InterpreterBudget
+
+    travel_to(f.oslo(2026, 12, 7, 9))
     w = f.world()
     f.login(client, w.lead)
     response = client.post("/dashboard/budget", data={"month": "March", "amount": "-5"})
     assert response.status_code == 400
     assert 'href="#month"' in response.get_data(as_text=True)
+    # A month far from the plan's ("1999-01" was saved and stood in the chart beside this autumn, for good).
+    for far in ("1999-01", "2035-06"):
+        response = client.post("/dashboard/budget", data={"month": far, "amount": "5"})
+        assert response.status_code == 400 and "Velg en måned fra desember 2025 til desember 2029." in \
+            response.get_data(as_text=True), far
+    assert db.session.scalar(select(InterpreterBudget)) is None
 
 
-def test_a_budget_is_typed_as_norwegians_write_amounts(client):
+def test_a_budget_is_typed_as_norwegians_write_amounts(client, travel_to):
     """"160 000" could not be typed: the field was a number field, which refuses the space."""
     from guidance.models import InterpreterBudget
 
+    travel_to(f.oslo(2026, 12, 7, 9))
     w = f.world()
     f.login(client, w.lead)
     page = client.get("/dashboard/").get_data(as_text=True)
