@@ -257,7 +257,7 @@ def day_passed(day: dt.date) -> list[str]:
 
 def move_published_session(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
                            interpreter_id: int | None, interpreter_mode: str | None, mode: str | None = None,
-                           confirm_soon: bool = False, confirm_late: bool = False) -> Moved:
+                           confirm_soon: bool = False, confirm_late: bool = False, confirm_paid: bool = False) -> Moved:
     """Move or re-staff one booked session of the published plan, in one transaction (one unit of
     work; the e-mails and notices after its commit). See `_move`. A new time or place sooner than
     the county's minimum notice is refused on the `confirm_soon` field until the lead confirms it
@@ -278,7 +278,8 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
     with unit_of_work() as uow:
         messages, told, asked, soon, outside_change = _move(
             lead, session, start=start, room_id=room_id, counsellor_id=counsellor_id, interpreter_id=interpreter_id,
-            interpreter_mode=interpreter_mode, mode=mode, confirm_soon=confirm_soon, confirm_late=confirm_late)
+            interpreter_mode=interpreter_mode, mode=mode, confirm_soon=confirm_soon, confirm_late=confirm_late,
+            confirm_paid=confirm_paid)
         uow.after_commit(mail.deliver_later, messages)
         uow.after_commit(notices.dispatch_later, told)
     return Moved(session, asked, soon, handed_over, outside_change)
@@ -286,7 +287,8 @@ def move_published_session(lead: User, session: Session, *, start: dt.datetime, 
 
 def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, counsellor_id: int,
           interpreter_id: int | None, interpreter_mode: str | None, mode: str | None = None,
-          confirm_soon: bool = False, confirm_late: bool = False) -> tuple[list, list, bool, bool, tuple[str, str] | None]:
+          confirm_soon: bool = False, confirm_late: bool = False,
+          confirm_paid: bool = False) -> tuple[list, list, bool, bool, tuple[str, str] | None]:
     """Move or re-staff one booked session of the published plan, in the caller's unit of work.
 
     The change is judged by the solver's checker against the published plan as it is now (today's
@@ -338,6 +340,7 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
                          "anyway when no sooner time fits.", date=format_date(start.date(), "long"),
                          who=", ".join(_("%(reference)s (%(deadline)s)", reference=reference,
                                          deadline=format_date(deadline, "long")) for reference, deadline in late))
+    paid_refusal = None if confirm_paid else _paid_to_replace(session, interpreter_id)
     minutes = instance["session_types"][session.type]["minutes"]
     keeps_outside = session.outside_interpreter is not None and not ends_with_change(
         interpreter_in_veiled=bool(interpreter_id))
@@ -364,11 +367,14 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
             field_errors["confirm_soon"] = [notice_refusal]
         if late_refusal:
             field_errors["confirm_late"] = [late_refusal]
+        if paid_refusal:
+            field_errors["confirm_paid"] = [paid_refusal]
         raise DomainError(_("The session was not moved. Change what is marked and try again."), field_errors)
-    if notice_refusal or late_refusal:
-        raise DomainError(notice_refusal or late_refusal,
+    if notice_refusal or late_refusal or paid_refusal:
+        raise DomainError(notice_refusal or late_refusal or paid_refusal,
                           {**({"confirm_soon": [notice_refusal]} if notice_refusal else {}),
-                           **({"confirm_late": [late_refusal]} if late_refusal else {})})
+                           **({"confirm_late": [late_refusal]} if late_refusal else {}),
+                           **({"confirm_paid": [paid_refusal]} if paid_refusal else {})})
     old = (session.start, session.location_id, session.interpreter_id, session.interpreter_mode)
     old_counsellor_id, old_room_id, old_mode = session.counsellor_id, session.room_id, session.mode
     ended = None if keeps_outside else outside.end_for_change(lead, session)
@@ -406,6 +412,24 @@ def _move(lead: User, session: Session, *, start: dt.datetime, room_id: int, cou
     to_tell_outside = ("ended", ended) if ended else \
         ("moved", session.outside_interpreter) if keeps_outside and moved else None
     return messages, told, asked, soon, to_tell_outside
+
+
+def _paid_to_replace(session: Session, interpreter_id: int | None) -> str | None:
+    """Why taking the session's interpreter off it needs a yes: they have accepted, and it starts within the
+    county's late-cancellation hours, so they are paid for the booked time (the cancel page said so; a move that
+    changed only the interpreter paid 1 170 kr without a word)."""
+    from guidance.labels import money
+    from guidance.services.interpreter_bookings.costs import late_cancellation_cost
+
+    if session.interpreter_id is None or session.interpreter_id == interpreter_id:
+        return None
+    costs = [(b, c) for b in session.bookings if (c := late_cancellation_cost(b)) is not None]
+    if not costs:
+        return None
+    booking, cost = max(costs, key=lambda pair: pair[1])
+    return _("%(name)s has said yes, and the session is so soon that taking them off it is a late cancellation: "
+             "they are paid for the booked time, %(cost)s. Tick the box to change the interpreter anyway.",
+             name=booking.interpreter.user.name, cost=money(cost))
 
 
 def _take_part(planned: str, asked: str | None, room: Room) -> str:

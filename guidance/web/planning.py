@@ -565,6 +565,7 @@ class SessionEditForm(FlaskForm):
     # Shown when a published session would move to a time sooner than the county's notice.
     confirm_soon = BooleanField(_l("Move it anyway: the participant will be told another way"))
     confirm_late = BooleanField(_l("Move it anyway: the deadline is missed"))
+    confirm_paid = BooleanField(_l("Change the interpreter anyway: the one taken off is paid"))
     # The page the lead came from (the absence, the referral): they go back there, not to the run's week.
     back = HiddenField()
 
@@ -687,8 +688,8 @@ def edit_session(session_id: int):
     elif form.validate_on_submit():
         start = dt.datetime.combine(form.day.data, dt.datetime.strptime(form.start_time.data, "%H:%M").time())
         change = plan_edits.move_published_session if published else plan_edits.edit_session
-        extra = {"confirm_soon": bool(form.confirm_soon.data), "confirm_late": bool(form.confirm_late.data)} \
-            if published else {}
+        extra = {"confirm_soon": bool(form.confirm_soon.data), "confirm_late": bool(form.confirm_late.data),
+                 "confirm_paid": bool(form.confirm_paid.data)} if published else {}
         before, mode_before = (session.start, session.room_id), session.mode
         try:
             result = change(current_user, session, start=start, room_id=form.room_id.data,

@@ -104,3 +104,24 @@ def test_the_county_sets_its_term_and_0_means_never(client, travel_to):
     cancel(client, day_after)
     db.session.expire_all()
     assert within_48.actual_cost_ore is None
+
+
+def test_changing_the_interpreter_of_a_session_soon_asks_first_because_the_one_taken_off_is_paid(client, travel_to):
+    """Changing only the interpreter the day before paid the first one 1 170 kr without a word (the cancel page
+    warns; the move form did not)."""
+    from guidance.models import InterpreterBooking, Role
+
+    travel_to(TUESDAY)
+    w = f.world()
+    tomorrow, booking = accepted_session(w, f.oslo(2027, 1, 13, 10, 0))
+    other = f.user(Role.INTERPRETER, name="Khaled Haddad")   # Arabic too, in Bergen, on weekdays
+    f.login(client, w.lead)
+    form = {"day": "2027-01-13", "start_time": "10:00", "room_id": tomorrow.room_id,
+            "counsellor_id": tomorrow.counsellor_id, "interpreter_id": other.interpreter.id, "interpreter_mode": "onsite"}
+    asked = client.post(f"/planning/sessions/{tomorrow.id}/edit", data=form)
+    page = html.unescape(asked.get_data(as_text=True)).replace("\xa0", " ").replace("\u202f", " ")
+    assert asked.status_code == 400 and 'id="confirm_paid-error"' in page and "1 080 kr" in page, page[-3000:]
+    assert db.session.get(InterpreterBooking, booking.id).status is BookingStatus.ACCEPTED   # nothing changed yet
+    assert client.post(f"/planning/sessions/{tomorrow.id}/edit", data={**form, "confirm_paid": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(InterpreterBooking, booking.id).actual_cost_ore == BOOKED_TIME_ORE

@@ -305,8 +305,12 @@ def test_the_replaced_interpreter_is_told_the_time_they_accepted_and_paid_when_i
     travel_to(f.oslo(2027, 1, 23, 20))  # Saturday evening: 37 hours before, inside the county's 48
     f.login(client, w.lead, language="en")
 
+    # Asked first: taking the interpreter off now is paid (the cancel page said so; the move did not).
+    refused = _move(client, session, day=MONDAY + dt.timedelta(days=2), time="11:00",
+                    interpreter_id=second.interpreter.id)
+    assert refused.status_code == 400 and 'id="confirm_paid-error"' in refused.get_data(as_text=True)
     response = _move(client, session, day=MONDAY + dt.timedelta(days=2), time="11:00",
-                     interpreter_id=second.interpreter.id)
+                     interpreter_id=second.interpreter.id, confirm_paid="y")
 
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.expire_all()
