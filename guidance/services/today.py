@@ -124,7 +124,12 @@ class Budget:
 
     @property
     def percent(self) -> int | None:
-        return round(100 * self.cost_nok / self.budget_nok) if self.budget_nok else None
+        """The share used, in whole percent; over the budget never reads 100 (160 349 of 160 000 said "100 %" beside
+        "Over budget")."""
+        if not self.budget_nok:
+            return None
+        share = round(100 * self.cost_nok / self.budget_nok)
+        return max(share, 101) if self.cost_nok > self.budget_nok else min(share, 100)
 
     @property
     def over(self) -> bool:

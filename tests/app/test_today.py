@@ -514,3 +514,15 @@ def test_sessions_an_account_change_broke_are_on_the_home(client, winter):
     assert "tirsdag 16. mars kl. 10:00" in section and w.interpreter.name in section
     assert f'href="/readiness/counties/{w.lead.county_id}#broken-heading"' in section
     assert session.id
+
+
+def test_a_month_just_over_its_budget_does_not_read_100_percent():
+    """160 349 of 160 000 said "100 % used" beside "Over budget"."""
+    import datetime as dt
+
+    from guidance.services.today import Budget
+
+    month = dt.date(2026, 12, 1)
+    assert Budget(month, 160_349, 160_000).percent == 101
+    assert Budget(month, 159_900, 160_000).percent == 100   # under it: never more than it is
+    assert Budget(month, 80_000, 160_000).percent == 50 and Budget(month, 10, None).percent is None
