@@ -59,7 +59,8 @@ def index():
 
     return render_template("interpreter/index.html", requests=work.requests, upcoming=work.upcoming, other=work.other,
                            given_back=work.given_back, withdrawn=work.withdrawn, accept_form=AcceptForm(),
-                           me=current_user.interpreter, letter=category_letter)
+                           me=current_user.interpreter, letter=category_letter,
+                           moved_from=requests_service.moved_from(work.requests + work.upcoming))
 
 
 @bp.post("/accept")
@@ -95,7 +96,8 @@ def show(booking_id: int):
     return render_template("interpreter/show.html", booking=booking, accept_form=AcceptForm(),
                            decline_form=DeclineForm(), withdraw_form=WithdrawForm(), now=clock.now(),
                            action=url_for("interpreter.answer", booking_id=booking.id),
-                           withdrew=booking.id in withdrawn([booking.id]))
+                           withdrew=booking.id in withdrawn([booking.id]),
+                           moved_from=requests_service.moved_from([booking]).get(booking.id))
 
 
 @bp.post("/<int:booking_id>/withdraw")

@@ -1075,3 +1075,20 @@ def test_best_fit_is_not_a_time_further_from_home_than_another_on_the_list(clien
     assert not any("Best fit" in line for line in lines), lines
     assert "ranks first" not in html.unescape(client.get(f"/planning/sessions/{session.id}/edit", headers=EN)
                                               .get_data(as_text=True))
+
+
+def test_the_interpreter_sees_that_a_request_was_moved_and_from_when(client, world):
+    """The accepted day was gone from the interpreter's pages, with only a new request for another day and no word
+    of a move (the e-mail said it; in a county without a mail server nothing did)."""
+    w = world
+    session = _published(w)   # Monday 25 January 09:00, accepted
+    booking_id = session.bookings[0].id
+    f.login(client, w.lead, language="en")
+    assert _move(client, session, day=MONDAY + dt.timedelta(days=2), time="11:00").status_code == 302
+    client.post("/logout")
+    f.login(client, w.interpreter)
+    listing = html.unescape(client.get("/bookings/").get_data(as_text=True))
+    assert "Moved from Mon 25 Jan 09:00" in listing   # the page kept the English chosen before
+    detail = html.unescape(client.get(f"/bookings/{booking_id}").get_data(as_text=True))
+    assert "The career centre moved this assignment: you were first asked for Monday 25 January 09:00." in detail
+    assert "Please answer again for the new time." in detail
