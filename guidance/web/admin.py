@@ -316,7 +316,15 @@ def set_active(user_id: int):
         # One click had switched off a counsellor with 38 sessions ahead, the warning coming after the fact.
         ahead = readiness.sessions_ahead_of(user) if user.active and not form.active.data else 0
         if ahead and not request.form.get("confirm"):
-            return render_template("admin/confirm_deactivate.html", user=user, ahead=ahead)
+            return render_template(
+                "confirm_deactivate.html", person=user, action=url_for("admin.set_active", user_id=user.id),
+                back=url_for("admin.users"),
+                warning=ngettext("%(name)s has %(num)d published session ahead. Once the account is off, the county's "
+                                 "lead must give it to someone else or move it; the lead sees it on their home page.",
+                                 "%(name)s has %(num)d published sessions ahead. Once the account is off, the county's "
+                                 "lead must give them to someone else or move them; the lead sees them on their home "
+                                 "page.", ahead, name=user.name),
+                detail=_("They can no longer log in, and their calendar address stops working."))
         accounts.set_active(current_user, user, bool(form.active.data))
         flash(_("The user was updated."), "success")
         _warn_broken(user)

@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -274,8 +275,14 @@ def _confirm_deactivation(profile, form, endpoint: str, args: dict):
     if not ahead:
         return None
     back = url_for("people.edit_counsellor" if "counsellor_id" in args else "people.edit_interpreter", **args)
-    return render_template("people/confirm_deactivate.html", person=profile.user, ahead=ahead,
-                           action=url_for(endpoint, **args), back=back)
+    return render_template(
+        "confirm_deactivate.html", person=profile.user, action=url_for(endpoint, **args), back=back,
+        warning=ngettext("%(name)s has %(num)d published session ahead. Once deactivated, it must be given to someone "
+                         "else or moved: the next page lists it, with a re-plan.",
+                         "%(name)s has %(num)d published sessions ahead. Once deactivated, they must be given to "
+                         "someone else or moved: the next page lists them, with a re-plan.", ahead,
+                         name=profile.user.name),
+        detail=_("New plans leave them out from now on."))
 
 
 def _counsellor_page(form, county, profile, status=200, usual_week=False):
