@@ -84,20 +84,21 @@ def users():
     invitation = {u.id: invitations.status(u) for u in all_users if u.active}
     return render_template("admin/users.html", users=all_users, role_labels=role_labels(), chosen=chosen, total=total,
                            municipalities=municipalities,
-                           sign_in={u.id: _sign_in(u, invitation[u.id][0] if u.id in invitation else True)
+                           sign_in={u.id: _sign_in(u, *(invitation[u.id] if u.id in invitation else (True, None)))
                                     for u in all_users},
                            invitation=invitation)
 
 
-def _sign_in(user: User, signed_in: bool = True) -> tuple[str, str]:
-    """How the user signs in, as (tag colour, words) for the user list. `signed_in`: they have logged in once."""
+def _sign_in(user: User, signed_in: bool = True, invited_at=None) -> tuple[str, str]:
+    """How the user signs in, as (tag colour, words) for the user list. `signed_in`: they have logged in once;
+    `invited_at`: when they were sent an invitation (to choose a password)."""
     if user.signs_in_externally:
         return "blue", _("Through their organisation")
     if second_factor.enrolled(user):
         return "green", _("Password and code")
     if second_factor.required(user):
         return "yellow", _("Sets up a code at the next login")
-    if not signed_in and not user.password_set_by_other:
+    if not signed_in and invited_at is not None and not user.password_set_by_other:
         # Invited, with a password nobody knows: "Password only" read as if they had one.
         return "grey", _("Chooses a password at the first login")
     return "grey", _("Password only")
