@@ -113,6 +113,7 @@ class ReferralFacts(NamedTuple):
     # The first held session has started but its outcome is not recorded yet: counted as held, said so (a no-show
     # recorded later takes it back).
     awaiting_outcome: bool = False
+    received_on: dt.date | None = None   # the Oslo day the referral arrived (its waiting time starts)
 
 
 def referral_facts(county_id: int, today: dt.date | None = None) -> list[ReferralFacts]:
@@ -145,6 +146,7 @@ def referral_facts(county_id: int, today: dt.date | None = None) -> list[Referra
     months = oslo_months(*span)
     rows = db.session.execute(
         select(Referral.id, Referral.reference, Referral.status, Referral.legal_basis, Referral.deadline,
+               Referral.created_at,
                Participant.language, Municipality.name, oslo_month(Referral.created_at, months),
                oslo_month(first_start, months), oslo_month(closed, months), first_start, first_held, first_pending)
         .join(Participant, Participant.id == Referral.participant_id)
@@ -153,13 +155,14 @@ def referral_facts(county_id: int, today: dt.date | None = None) -> list[Referra
         .where(mine))
     local_date = functools.lru_cache(maxsize=None)(lambda instant: to_local(instant).date())  # slot times repeat
     out = []
-    for (referral_id, reference, status, basis, deadline, language, municipality_name, received, booked, closed_in,
-         first, first_held_at, first_pending_at) in rows:
+    for (referral_id, reference, status, basis, deadline, created_at, language, municipality_name, received, booked,
+         closed_in, first, first_held_at, first_pending_at) in rows:
         r = ReferralRow(referral_id, reference, status, basis, deadline, language, municipality_name)
         out.append(ReferralFacts(r, received, booked, closed_in if status in DONE else None,
                                  local_date(first) if first else None,
                                  local_date(first_held_at) if first_held_at else None,
-                                 first_held_at is not None and first_pending_at == first_held_at))
+                                 first_held_at is not None and first_pending_at == first_held_at,
+                                 to_local(created_at).date() if created_at else None))
     return out
 
 
@@ -199,6 +202,24 @@ def period_totals(rows: list[dict]) -> list[dict]:
         for key in ("received", "booked", "completed"):
             totals[row["period"]][key] += row[key]
     return [{"period": p, **c} for p, c in sorted(totals.items())]
+
+
+WAITING_LOOK_BACK_DAYS = 90
+
+
+def waiting_time(facts: list[ReferralFacts], today: dt.date) -> dict:
+    """How long participants waited, in days, from the referral's arrival to their first session held, for those
+    whose first session was held in the last WAITING_LOOK_BACK_DAYS: the median and the longest (the director asked
+    how long people wait; the pages counted deadlines only)."""
+    since = today - dt.timedelta(days=WAITING_LOOK_BACK_DAYS)
+    days = sorted((f.first_held - f.received_on).days for f in facts
+                  if f.first_held and f.received_on and since <= f.first_held <= today
+                  and f.referral.status is not ReferralStatus.WITHDRAWN)
+    if not days:
+        return {"count": 0, "median": None, "longest": None, "since": since}
+    middle = len(days) // 2
+    median = days[middle] if len(days) % 2 else round((days[middle - 1] + days[middle]) / 2)
+    return {"count": len(days), "median": median, "longest": days[-1], "since": since}
 
 
 def deadline_compliance(facts: list[ReferralFacts], today: dt.date) -> dict:

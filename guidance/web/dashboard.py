@@ -48,6 +48,7 @@ def _figures():
         "today": today, "dimension": dimension, "granularity": granularity, "rows": rows,
         "totals": statistics.period_totals(rows),
         "compliance": statistics.deadline_compliance(facts, today),
+        "waiting": statistics.waiting_time(facts, today),
         "at_risk": statistics.at_risk(facts, today, queue.closure_days_of(current_user)),
         "interpreters": statistics.interpreter_months(current_user.county_id),
         "load": statistics.counsellor_load(current_user.county_id),

@@ -86,6 +86,9 @@ def test_dashboard_figures_match_the_hand_count(app):
     assert [(r["referral"].id, r["deadline"], r["first_held"], r["days_late"]) for r in compliance["late"]] == [
         (b.id, dt.date(2027, 2, 10), dt.date(2027, 2, 15), 5)]
     assert compliance["in_time_awaiting"] == 0
+    # Waited from arrival to the first session held: A 15 days, B 40, C 9 (all within the last 90 days).
+    assert {k: v for k, v in statistics.waiting_time(facts, TODAY).items() if k != "since"} == \
+        {"count": 3, "median": 15, "longest": 40}
     # A's session without its outcome recorded: still counted in time, and said to wait for its outcome.
     db.session.scalars(select(SessionParticipant).where(SessionParticipant.referral_id == a.id)).one().outcome = None
     db.session.commit()
@@ -111,6 +114,10 @@ def test_dashboard_page_shows_svg_charts_with_tables_and_exports_csv(client, tra
     page = client.get("/dashboard/?dimension=language&period=quarter").get_data(as_text=True)
     assert 'role="img"' in page and "<title id=\"referrals-chart-title\">" in page
     assert "<caption id=\"totals-caption\">" in page and "1. kvartal 2027" in page
+    waiting = " ".join(re.sub(r"<[^>]+>", " ", page[page.index('id="waiting-heading"'):]).split())
+    assert "Ventetid 15 dager er medianventetiden fra henvisning til første gjennomførte time, for de 3 deltakerne" \
+        in waiting
+    assert "Lengste ventetid var 40 dager." in waiting
     late = page[page.index('id="late-caption"'):page.index("</table>", page.index('id="late-caption"'))]
     assert b.reference in late and a.reference not in late and "5 dager for sent" in late
     late_csv = client.get("/dashboard/export.csv?table=late").data.decode("utf-8-sig").splitlines()
