@@ -336,6 +336,26 @@ def counsellor_load(county_id: int) -> list[dict]:
             for (cid, month), n in sorted(load.items(), key=lambda kv: (names.get(kv[0][0], ""), kv[0][1]))]
 
 
+def attendance(county_id: int, now: dt.datetime | None = None) -> list[dict]:
+    """Per Oslo month, the participants' places in sessions that have started: held (came), did not come, cancelled
+    late, and those whose outcome is not recorded yet (the director asked how many came; a group counts each
+    participant). Months with none are left out."""
+    now = now or clock()
+    span = _span(*_session_starts(county_id))
+    if span is None:
+        return []
+    rows = (select(oslo_month(Session.start, oslo_months(*span)).label("month"), SessionParticipant.outcome)
+            .join(SessionParticipant, SessionParticipant.session_id == Session.id)
+            .join(PlanningRun, PlanningRun.id == Session.run_id)
+            .where(PlanningRun.county_id == county_id, Session.status.in_(LIVE), Session.start <= now)).subquery()
+    out: dict[str, dict] = {}
+    for month, outcome, n in db.session.execute(
+            select(rows.c.month, rows.c.outcome, func.count()).group_by(rows.c.month, rows.c.outcome)):
+        row = out.setdefault(month, {"month": month, "attended": 0, "no_show": 0, "cancelled_late": 0, "awaiting": 0})
+        row[outcome.value if outcome is not None else "awaiting"] += n
+    return [out[month] for month in sorted(out)]
+
+
 def idle_counsellors(county_id: int) -> list[CounsellorProfile]:
     """Active counsellors with no published session at all: capacity the load table cannot show (three
     counsellors without multicultural training sat idle for five weeks while the queue waited)."""

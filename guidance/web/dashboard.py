@@ -52,6 +52,7 @@ def _figures():
         "at_risk": statistics.at_risk(facts, today, queue.closure_days_of(current_user)),
         "interpreters": statistics.interpreter_months(current_user.county_id),
         "load": statistics.counsellor_load(current_user.county_id),
+        "attendance": statistics.attendance(current_user.county_id),
         "idle": statistics.idle_counsellors(current_user.county_id),
     }
 
@@ -160,6 +161,10 @@ def export():
     elif table == "load":
         header = [_("Counsellor"), _("Month"), _("Guidance sessions")]
         rows = [[r["counsellor"], r["month"], r["sessions"]] for r in figures["load"]]
+    elif table == "attendance":
+        header = [_("Month"), _("Came"), _("Did not come"), _("Cancelled late"), _("Outcome not recorded yet")]
+        rows = [[r["month"], r["attended"], r["no_show"], r["cancelled_late"], r["awaiting"]]
+                for r in figures["attendance"]]
     elif table == "late":
         header = [_("Reference"), _("Municipality"), _("Deadline"), _("First session held"), _("Days late"),
                   _("First session booked for"), _("Outcome recorded")]
@@ -186,4 +191,4 @@ def export():
 
 
 _FILE_NAMES = {"referrals": _l("referrals"), "interpreters": _l("interpreter-cost"), "load": _l("counsellor-sessions"),
-               "late": _l("after-the-deadline"), "at_risk": _l("deadlines-at-risk")}
+               "late": _l("after-the-deadline"), "at_risk": _l("deadlines-at-risk"), "attendance": _l("attendance")}

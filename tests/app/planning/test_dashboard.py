@@ -101,6 +101,16 @@ def test_dashboard_figures_match_the_hand_count(app):
         {"month": "2027-01", "hours": 1.5, "cost_nok": 1080.0, "budget_nok": None},
         {"month": "2027-02", "hours": 1.5, "cost_nok": 1200.0, "budget_nok": 2000.0},
     ]
+    # Who came, per month of the session: B and C in February; A's January outcome was cleared above.
+    assert statistics.attendance(w.lead.county_id, now=_at("2027-03-01")) == [
+        {"month": "2027-01", "attended": 0, "no_show": 0, "cancelled_late": 0, "awaiting": 1},
+        {"month": "2027-02", "attended": 2, "no_show": 0, "cancelled_late": 0, "awaiting": 0},
+    ]
+    db.session.scalars(select(SessionParticipant).where(SessionParticipant.referral_id == b.id)).one().outcome = \
+        Outcome.NO_SHOW
+    db.session.commit()
+    assert statistics.attendance(w.lead.county_id, now=_at("2027-03-01"))[1] == \
+        {"month": "2027-02", "attended": 1, "no_show": 1, "cancelled_late": 0, "awaiting": 0}
     assert statistics.counsellor_load(w.lead.county_id) == [
         {"counsellor": w.counsellor.name, "month": "2027-01", "sessions": 1},
         {"counsellor": w.counsellor.name, "month": "2027-02", "sessions": 2},
@@ -120,6 +130,8 @@ def test_dashboard_page_shows_svg_charts_with_tables_and_exports_csv(client, tra
     assert "Lengste ventetid var 40 dager." in waiting
     late = page[page.index('id="late-caption"'):page.index("</table>", page.index('id="late-caption"'))]
     assert b.reference in late and a.reference not in late and "5 dager for sent" in late
+    came = client.get("/dashboard/export.csv?table=attendance").data.decode("utf-8-sig").splitlines()
+    assert came == ["Måned;Kom;Møtte ikke;Avlyst sent;Utfall ikke registrert ennå", "2027-01;1;0;0;0", "2027-02;2;0;0;0"]
     late_csv = client.get("/dashboard/export.csv?table=late").data.decode("utf-8-sig").splitlines()
     assert late_csv == ["Referanse;Kommune;Frist;Første time holdt;Dager for sent;Første time booket til;Utfall registrert",
                         f"{b.reference};{b.referring_municipality.name};2027-02-10;2027-02-15;5;;Ja"]
