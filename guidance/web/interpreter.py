@@ -56,10 +56,11 @@ def index():
         return render_template("not_set_up_page.html", heading=_("Your interpreter bookings"))
     work = requests_service.work_of(current_user.interpreter)
     from guidance.services.people import category_letter
+    from guidance.web.people import weekday_names
 
     return render_template("interpreter/index.html", requests=work.requests, upcoming=work.upcoming, other=work.other,
                            given_back=work.given_back, withdrawn=work.withdrawn, accept_form=AcceptForm(),
-                           me=current_user.interpreter, letter=category_letter,
+                           me=current_user.interpreter, letter=category_letter, weekdays=weekday_names(),
                            moved_from=requests_service.moved_from(work.requests + work.upcoming))
 
 

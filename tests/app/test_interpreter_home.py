@@ -61,3 +61,6 @@ def test_the_interpreter_sees_the_rates_and_category_the_fees_are_reckoned_by(cl
     terms = page[page.index('id="my-terms"'):]
     assert "Arabisk (kategori B)" in terms, terms[:600]
     assert "720" in terms and "360" in terms and "60 min" in terms
+    # How and when they are asked (a request by phone, or on a Friday, had surprised an interpreter).
+    assert "Slik du tolker" in terms and "Tider du kan bli spurt om" in terms
+    assert "mandag 08:00–16:00" in terms.lower() and "fredag 08:00–16:00" in terms.lower()
