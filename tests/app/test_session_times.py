@@ -128,7 +128,9 @@ def test_the_interpreters_pages_and_the_leads_bookings_page_show_oslo_times(clie
     for url in ("/bookings/", f"/bookings/{booking.id}"):
         page = client.get(url).get_data(as_text=True)
         assert "09:00" in page and "10:30" in page, url
-        # The answer deadline is another instant on the page; the session's own times are what we pin.
+        # The answer deadline is another instant on the page; the session's own times are what we pin (the list's
+        # "what the centre has on record" gives the weekly hours, 08:00–16:00, which are wall-clock settings).
+        page = page.split('id="my-terms"')[0]
         assert not re.search(r"(07|08|10|11):00–", page), url
     client.post("/logout")
     booking.status = BookingStatus.DECLINED
