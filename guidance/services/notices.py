@@ -536,9 +536,10 @@ def _render(person: User, notices: list[Notice], digest: bool = False) -> Outbox
         lines = [intro] if intro else []
         # One letter holds every session of a participant: its link once, under their last line (it stood under
         # each of two sessions booked for one referral).
-        letter_after = {n.referral_id: i for i, (n, k, _b) in enumerate(folded) if _letter_line(n, k)}
+        letter_lines = [_letter_line(n, k) for n, k, _b in folded]
+        letter_after = {n.referral_id: i for i, ((n, _k, _b), letter) in enumerate(zip(folded, letter_lines)) if letter}
         for i, (notice, kind, before) in enumerate(folded):
-            letter = _letter_line(notice, kind) if letter_after.get(notice.referral_id) == i else ""
+            letter = letter_lines[i] if letter_after.get(notice.referral_id) == i else ""
             lines.append(f"- {_line(notice, kind, before)}\n  {_link(notice)}" + letter)
         lines.append(_("Choose which notices you get and how: %(link)s", link=cal.app_url("notices.settings")))
         body = "\n\n".join(lines)

@@ -289,26 +289,24 @@ def where_to_be(booking: InterpreterBooking, session: Session) -> str:
 def moved_from(bookings: list[InterpreterBooking]) -> dict[int, dt.datetime]:
     """For each booking whose session the centre moved after the interpreter was asked: the time they were first
     asked for (aware UTC). The request showed only the new time, and the day they had accepted was gone from their
-    pages with no word of a move."""
+    pages with no word of a move. The session's moves as the letters read them (`letters.move_events`: every row of
+    its calendar UID)."""
     import json
 
-    from guidance.models import AuditEvent
     from guidance.planning import ids
+    from guidance.services.letters import move_events
 
     by_session = {b.session_id: b for b in bookings}
-    if not by_session:
-        return {}
     out: dict[int, dt.datetime] = {}
-    for event in db.session.scalars(select(AuditEvent).where(
-            AuditEvent.object_type == "session", AuditEvent.object_id.in_(list(by_session)),
-            AuditEvent.action.in_(("session.moved", "session.replanned"))).order_by(AuditEvent.at, AuditEvent.id)):
-        booking = by_session[event.object_id]
-        detail = json.loads(event.detail) if event.detail else {}
-        if booking.id in out or event.at < booking.created_at or not isinstance(detail.get("from"), str):
-            continue
-        first = ids.from_plan_minute(detail["from"])
-        if first != booking.session.start:
-            out[booking.id] = first
+    for session_id, events in move_events(list(by_session)).items():
+        booking = by_session[session_id]
+        for event in events:
+            detail = json.loads(event.detail) if event.detail else {}
+            if booking.id in out or event.at < booking.created_at or not isinstance(detail.get("from"), str):
+                continue
+            first = ids.from_plan_minute(detail["from"])
+            if first != booking.session.start:
+                out[booking.id] = first
     return out
 
 
